@@ -1,0 +1,122 @@
+package com.domomigrationproxy.audit;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.hibernate.exception.ConstraintViolationException;
+import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+
+/**
+ * Writes the audit trail: the intent is committed before Domo is called, the outcome after. Each
+ * write is its own transaction, committed before anything else happens, so that a failure to
+ * commit is seen here (programmatic transactions rather than {@code @Transactional}, whose commit
+ * would happen after these methods return).
+ */
+@ApplicationScoped
+public class AuditTrail {
+
+    private static final String IN_FLIGHT_CONSTRAINT = "uq_operation_in_flight";
+    private static final Logger LOG = Logger.getLogger(AuditTrail.class);
+
+    /**
+     * Commits the PENDING row. Throws 409 when another operation holds the datasource and 503 when
+     * the audit store cannot take the row; in both cases Domo must not be called.
+     */
+    public Operation recordIntent(OperationIntent intent) {
+        OperationRecord record = new OperationRecord();
+        record.operationId = UUID.randomUUID();
+        record.direction = intent.direction();
+        record.datasourceId = intent.datasourceId();
+        record.accountId = intent.accountId();
+        record.catalog = intent.catalog();
+        record.schema = intent.schema();
+        record.table = intent.table();
+        record.requestedBy = intent.requestedBy();
+        record.authMethod = intent.authMethod();
+        record.requestId = intent.requestId();
+        record.clientAddress = intent.clientAddress();
+        // PostgreSQL keeps microseconds; the answer must match what a later read returns.
+        record.requestedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        record.state = OperationState.PENDING;
+        try {
+            QuarkusTransaction.requiringNew().run(() -> record.persistAndFlush());
+        } catch (RuntimeException e) {
+            if (isInFlightConflict(e)) {
+                throw inFlight(intent.datasourceId());
+            }
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
+                    "The audit store cannot record this operation, so Domo was not called; retry later", e);
+        }
+        return record.toOperation();
+    }
+
+    /**
+     * Records the outcome of a PENDING operation. If the store fails now, Domo has already acted:
+     * the answer still goes to the caller, the row stays PENDING for reconciliation, and the
+     * outcome is logged so that it is not lost.
+     */
+    public Operation recordOutcome(Operation pending, Outcome outcome) {
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> {
+                OperationRecord record = OperationRecord.findById(pending.operationId());
+                record.state = outcome.state();
+                record.toe = outcome.toe();
+                record.startTime = outcome.startTime();
+                record.endTime = outcome.endTime();
+                record.errorMessage = outcome.errorMessage();
+                record.upstreamStatus = outcome.upstreamStatus();
+                record.durationMs = outcome.durationMs();
+                record.completedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+                record.flush();
+                return record.toOperation();
+            });
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "AUDIT OUTCOME NOT RECORDED: operation %s stays PENDING although Domo answered state=%s toe=%s",
+                    pending.operationId(), outcome.state(), outcome.toe());
+            return new Operation(pending.operationId(), pending.direction(), pending.datasourceId(),
+                    pending.accountId(), pending.catalog(), pending.schema(), pending.table(), outcome.state(),
+                    outcome.toe(), outcome.startTime(), outcome.endTime(), outcome.errorMessage(),
+                    pending.requestedBy(), pending.requestedAt(), null, pending.requestId(),
+                    outcome.upstreamStatus());
+        }
+    }
+
+    private ProblemException inFlight(String datasourceId) {
+        ProblemException conflict = new ProblemException(409, ProblemType.OPERATION_IN_PROGRESS,
+                "Another migration or reversal of datasource " + datasourceId
+                        + " is in progress; wait for its outcome before starting another");
+        return runningOperation(datasourceId).map(conflict::withRunningOperationId).orElse(conflict);
+    }
+
+    private static Optional<UUID> runningOperation(String datasourceId) {
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> OperationRecord
+                    .<OperationRecord>find("datasourceId = ?1 and state = ?2", datasourceId, OperationState.PENDING)
+                    .firstResultOptional()
+                    .map(record -> record.operationId));
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not look up the operation holding datasource %s: %s", datasourceId,
+                    e.getClass().getSimpleName());
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isInFlightConflict(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConstraintViolationException violation
+                    && IN_FLIGHT_CONSTRAINT.equals(violation.getConstraintName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

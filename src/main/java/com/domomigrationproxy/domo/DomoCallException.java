@@ -1,0 +1,47 @@
+package com.domomigrationproxy.domo;
+
+import java.util.Map;
+
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+
+/**
+ * Domo gave no usable result. Carries the problem the caller gets and what the audit trail needs:
+ * whether Domo may have received the request, Domo's HTTP status, toe and message.
+ */
+public class DomoCallException extends ProblemException {
+
+    private final boolean mayHaveReachedDomo;
+    private final Integer upstreamStatus;
+    private final String domoToe;
+
+    DomoCallException(int status, ProblemType type, String detail, Throwable cause, boolean mayHaveReachedDomo,
+            Integer upstreamStatus, String domoToe, Map<String, String> headers) {
+        super(status, type, detail, cause, ProblemException.Extensions.domoToe(domoToe), headers);
+        this.mayHaveReachedDomo = mayHaveReachedDomo;
+        this.upstreamStatus = upstreamStatus;
+        this.domoToe = domoToe;
+    }
+
+    /** False only when the request certainly never left this service (no token, connection refused). */
+    public boolean mayHaveReachedDomo() {
+        return mayHaveReachedDomo;
+    }
+
+    /**
+     * True when the request may have reached Domo but no answer came (deadline, broken connection):
+     * the outcome is unknown, not failed.
+     */
+    public boolean outcomeUnknown() {
+        return mayHaveReachedDomo && upstreamStatus == null;
+    }
+
+    /** Domo's HTTP status, or null when no answer came. */
+    public Integer upstreamStatus() {
+        return upstreamStatus;
+    }
+
+    public String domoToe() {
+        return domoToe;
+    }
+}

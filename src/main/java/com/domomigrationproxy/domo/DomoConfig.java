@@ -1,0 +1,47 @@
+package com.domomigrationproxy.domo;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/** How the service reaches Domo. Environment names follow MicroProfile Config (DOMO_BASE_URL…). */
+@ConfigMapping(prefix = "domo")
+public interface DomoConfig {
+
+    /** Domo instance, e.g. https://acme.domo.com; the migration paths are appended. Env DOMO_BASE_URL. */
+    Optional<URI> baseUrl();
+
+    /** The developer token itself. Env DOMO_DEVELOPER_TOKEN. Prefer the file variant in production. */
+    @WithName("developer-token")
+    Optional<String> developerToken();
+
+    /** A file holding the token, re-read when it changes. Env DOMO_DEVELOPER_TOKEN_FILE. */
+    @WithName("developer-token-file")
+    Optional<Path> developerTokenFile();
+
+    /** Deadline of the three GETs, from sending the request to the last byte. Env DOMO_READ_TIMEOUT. */
+    @WithDefault("30s")
+    Duration readTimeout();
+
+    /** Deadline of migrate and reverse; a migration can take seconds. Env DOMO_MIGRATION_TIMEOUT. */
+    @WithDefault("120s")
+    Duration migrationTimeout();
+
+    /** Deadline for opening the TCP/TLS connection to Domo. Env DOMO_CONNECT_TIMEOUT. */
+    @WithDefault("5s")
+    Duration connectTimeout();
+
+    /** The built-in Domo stand-in. */
+    Sandbox sandbox();
+
+    interface Sandbox {
+        /** Answer from the in-process sandbox instead of Domo. Env DOMO_SANDBOX_ENABLED; on in dev mode. */
+        @WithDefault("false")
+        boolean enabled();
+    }
+}

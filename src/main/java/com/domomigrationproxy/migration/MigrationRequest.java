@@ -1,0 +1,98 @@
+package com.domomigrationproxy.migration;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Body of a migration: where in the V2 account the V1 data source's table lives. Case is preserved. */
+@Schema(name = "MigrationRequest", description = "Target of a migration; all four fields required, case-sensitive",
+        additionalProperties = Schema.False.class)
+public record MigrationRequest(
+        @Schema(description = "Target V2 account id (from the accounts list)", pattern = Identifiers.PATTERN,
+                examples = "1", required = true) String accountId,
+        @Schema(description = "Catalog, case-sensitive", minLength = 1, maxLength = MigrationRequest.MAX_LENGTH,
+                examples = "MyCatalogName", required = true) String catalog,
+        @Schema(description = "Schema, case-sensitive; may be the literal NULL", minLength = 1,
+                maxLength = MigrationRequest.MAX_LENGTH, examples = "MySchemaName", required = true) String schema,
+        @Schema(description = "Table, case-sensitive", minLength = 1, maxLength = MigrationRequest.MAX_LENGTH,
+                examples = "MyTableName", required = true) String table) {
+
+    static final int MAX_LENGTH = 255;
+    private static final Set<String> FIELDS = Set.of("accountId", "catalog", "schema", "table");
+
+    /**
+     * Reads the body strictly: a JSON object with exactly the four string fields. Everything wrong
+     * is reported at once, so a caller fixes the request in one go.
+     */
+    static MigrationRequest parse(JsonNode body) {
+        if (body == null || body.isMissingNode() || body.isNull()) {
+            throw ProblemException.invalid("A JSON body with accountId, catalog, schema and table is required",
+                    List.of(new Problem.FieldError("body", "is required")));
+        }
+        if (!body.isObject()) {
+            throw ProblemException.invalid("The body must be a JSON object",
+                    List.of(new Problem.FieldError("body", "must be a JSON object")));
+        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                errors.add(new Problem.FieldError(printable(name), "is not a field of this request"));
+            }
+        }
+        String accountId = text(body, "accountId", errors);
+        if (accountId != null && !Identifiers.valid(accountId)) {
+            errors.add(new Problem.FieldError("accountId", Identifiers.RULE));
+        }
+        String catalog = name(body, "catalog", errors);
+        String schema = name(body, "schema", errors);
+        String table = name(body, "table", errors);
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("The migration request is invalid", errors);
+        }
+        return new MigrationRequest(accountId, catalog, schema, table);
+    }
+
+    private static String text(JsonNode body, String field, List<Problem.FieldError> errors) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            errors.add(new Problem.FieldError(field, "is required"));
+            return null;
+        }
+        if (!value.isTextual()) {
+            errors.add(new Problem.FieldError(field, "must be a string"));
+            return null;
+        }
+        return value.textValue();
+    }
+
+    private static String name(JsonNode body, String field, List<Problem.FieldError> errors) {
+        String value = text(body, field, errors);
+        if (value == null) {
+            return null;
+        }
+        int length = value.codePointCount(0, value.length());
+        if (length < 1 || length > MAX_LENGTH) {
+            errors.add(new Problem.FieldError(field, "must be 1 to " + MAX_LENGTH + " characters"));
+            return null;
+        }
+        if (value.codePoints().anyMatch(Character::isISOControl)) {
+            errors.add(new Problem.FieldError(field, "must not contain control characters"));
+            return null;
+        }
+        return value;
+    }
+
+    /** Field names come from the caller: show them only if harmless, and never long. */
+    private static String printable(String name) {
+        String safe = name.codePoints().anyMatch(Character::isISOControl) ? "(unprintable)" : name;
+        return safe.length() > 64 ? safe.substring(0, 64) + "…" : safe;
+    }
+}

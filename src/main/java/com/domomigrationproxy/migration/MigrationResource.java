@@ -1,0 +1,167 @@
+package com.domomigrationproxy.migration;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.domomigrationproxy.openapi.ApiDocumentation;
+import com.domomigrationproxy.security.Requesters;
+import com.domomigrationproxy.security.Roles;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
+
+/** Contract rows 1–5: Domo's five migration operations behind our authentication and audit trail. */
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = ApiDocumentation.MIGRATION_TAG)
+@SecurityRequirement(name = ApiDocumentation.JWT)
+@SecurityRequirement(name = ApiDocumentation.API_KEY)
+public class MigrationResource {
+
+    private final MigrationService migrations;
+    private final SecurityIdentity identity;
+
+    @Inject
+    MigrationResource(MigrationService migrations, SecurityIdentity identity) {
+        this.migrations = migrations;
+        this.identity = identity;
+    }
+
+    @GET
+    @Path("/integration-types")
+    @RolesAllowed({ Roles.READER, Roles.OPERATOR })
+    @Operation(operationId = "listIntegrationTypes", summary = "List integration types",
+            description = "Domo's federated integration types that can be migrated (Domo `GET /types`).")
+    @APIResponse(responseCode = "200", description = "The integration types, as Domo lists them",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = String.class),
+                    examples = @ExampleObject(name = "types", value = "[\"mysql-federated\", \"snowflake-federated\"]")))
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
+    public ArrayNode integrationTypes() {
+        return migrations.integrationTypes();
+    }
+
+    @GET
+    @Path("/integration-types/{integrationType}/accounts")
+    @RolesAllowed({ Roles.READER, Roles.OPERATOR })
+    @Operation(operationId = "listAccounts", summary = "List the V2 accounts of an integration type",
+            description = "The accounts that can receive migrated data sources (Domo `GET /accounts/{integrationType}`).")
+    @APIResponse(responseCode = "200", description = "The accounts, with Domo's field names",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = IntegrationAccount.class),
+                    examples = @ExampleObject(name = "accounts",
+                            value = "[{\"id\":\"2\",\"type\":\"mysql-federated\",\"name\":\"mysql v2 agent\"}]")))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
+    @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
+    public ArrayNode accounts(
+            @Parameter(description = "Integration type, e.g. mysql-federated",
+                    schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("integrationType") String integrationType) {
+        return migrations.accounts(Identifiers.require("integrationType", integrationType));
+    }
+
+    @GET
+    @Path("/accounts/{accountId}/candidates")
+    @RolesAllowed({ Roles.READER, Roles.OPERATOR })
+    @Operation(operationId = "listCandidates", summary = "List the V1 data sources of an account",
+            description = "The data sources that can be migrated to the account, and whether they already are"
+                    + " (Domo `GET /candidates/{accountId}`).")
+    @APIResponse(responseCode = "200", description = "The candidates, with Domo's field names",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = MigrationCandidate.class),
+                    examples = @ExampleObject(name = "candidates", value = "[{\"id\":\"495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01\","
+                            + "\"name\":\"MySQL Table 1\",\"migrated\":false,\"migrationDate\":null}]")))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
+    @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
+    public ArrayNode candidates(
+            @Parameter(description = "V2 account id, from the accounts list",
+                    schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("accountId") String accountId) {
+        return migrations.candidates(Identifiers.require("accountId", accountId));
+    }
+
+    @POST
+    @Path("/datasources/{datasourceId}/migrations")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "migrateDatasource", summary = "Migrate a V1 data source to V2",
+            description = "Records the request in the audit trail (state PENDING), calls Domo"
+                    + " `POST /{datasourceId}/accounts/{accountId}`, records the outcome and returns it."
+                    + " Whatever Domo's state (COMPLETE, INCOMPLETE, ABORTED), the answer is 200;"
+                    + " INCOMPLETE means content may be broken until the migration is re-attempted.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = MigrationRequest.class),
+            examples = @ExampleObject(name = "migration", value = "{\"accountId\":\"1\",\"catalog\":\"MyCatalogName\","
+                    + "\"schema\":\"MySchemaName\",\"table\":\"MyTableName\"}")))
+    @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
+    @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
+    @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
+    public com.domomigrationproxy.audit.Operation migrate(
+            @Parameter(description = "V1 data source id, from the candidates list",
+                    schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("datasourceId") String datasourceId,
+            JsonNode body, @Context HttpServerRequest request) {
+        String datasource = Identifiers.require("datasourceId", datasourceId);
+        return migrations.migrate(datasource, MigrationRequest.parse(body), Requesters.of(identity, request));
+    }
+
+    @POST
+    @Path("/datasources/{datasourceId}/reversals")
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "reverseMigration", summary = "Reverse the migration of a data source",
+            description = "Records the request in the audit trail (state PENDING), calls Domo"
+                    + " `POST /{datasourceId}/reverse`, records the outcome and returns it. No body.")
+    @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
+    @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
+    public com.domomigrationproxy.audit.Operation reverse(
+            @Parameter(description = "Data source id", schema = @Schema(pattern = Identifiers.PATTERN))
+            @PathParam("datasourceId") String datasourceId, @Context HttpServerRequest request) {
+        return migrations.reverse(Identifiers.require("datasourceId", datasourceId), Requesters.of(identity, request));
+    }
+}

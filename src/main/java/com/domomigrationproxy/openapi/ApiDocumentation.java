@@ -1,0 +1,113 @@
+package com.domomigrationproxy.openapi;
+
+import jakarta.ws.rs.core.Application;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Components;
+import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.info.Contact;
+import org.eclipse.microprofile.openapi.annotations.info.Info;
+import org.eclipse.microprofile.openapi.annotations.info.License;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
+import org.eclipse.microprofile.openapi.annotations.servers.Server;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * The parts of the OpenAPI document shared by every operation: info, the two security schemes and
+ * the problem answers. Resources refer to these by the constants below.
+ */
+@OpenAPIDefinition(
+        info = @Info(title = "domo-migration-proxy API", version = "1.0.0",
+                description = "Domo's Federated V1 to V2 migration operations behind authentication, role checks and"
+                        + " an audit trail. The Domo developer token stays inside the service.",
+                contact = @Contact(name = "domo-migration-proxy maintainers"),
+                license = @License(name = "Proprietary")),
+        servers = @Server(url = "/", description = "This service"),
+        tags = @Tag(name = ApiDocumentation.MIGRATION_TAG,
+                description = "Listing and moving Federated data sources between V1 and V2"),
+        components = @Components(
+                securitySchemes = {
+                        @SecurityScheme(securitySchemeName = ApiDocumentation.JWT, type = SecuritySchemeType.HTTP,
+                                scheme = "bearer", bearerFormat = "JWT",
+                                description = "MicroProfile JWT; roles from the groups claim"),
+                        @SecurityScheme(securitySchemeName = ApiDocumentation.API_KEY,
+                                type = SecuritySchemeType.APIKEY, in = SecuritySchemeIn.HEADER, apiKeyName = "X-API-Key",
+                                description = "A key listed (as SHA-256) in PROXY_API_KEYS_FILE") },
+                responses = {
+                        @APIResponse(name = ApiDocumentation.OPERATION_RESULT, responseCode = "200",
+                                description = "Domo answered with a result, whatever its state; the audited Operation",
+                                content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                                        schema = @Schema(ref = "Operation"),
+                                        examples = @ExampleObject(name = "complete", value = ApiDocumentation.OPERATION_EXAMPLE))),
+                        @APIResponse(name = ApiDocumentation.BAD_REQUEST, responseCode = "400",
+                                description = "Invalid path parameter or body; Domo was not called",
+                                content = @Content(mediaType = "application/problem+json",
+                                        schema = @Schema(ref = "Problem"),
+                                        examples = @ExampleObject(name = "invalid", value = "{\"type\":"
+                                                + "\"urn:problem-type:domo-migration-proxy:invalid-request\",\"title\":"
+                                                + "\"The request is invalid\",\"status\":400,\"detail\":"
+                                                + "\"The migration request is invalid\",\"instance\":"
+                                                + "\"/api/v1/datasources/495e/migrations\",\"requestId\":"
+                                                + "\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"errors\":[{\"field\":"
+                                                + "\"catalog\",\"message\":\"is required\"}]}"))),
+                        @APIResponse(name = ApiDocumentation.UNAUTHORIZED, responseCode = "401",
+                                description = "No or invalid credentials",
+                                headers = @Header(name = "WWW-Authenticate", description = "Bearer and ApiKey challenges",
+                                        schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.FORBIDDEN, responseCode = "403",
+                                description = "The credentials lack the role this operation needs",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.DOMO_CLIENT_ERROR, responseCode = "404",
+                                description = "Domo answered with this 4xx (not 401/403/429); detail and domoToe are Domo's",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.CONFLICT, responseCode = "409",
+                                description = "Another operation on this datasource is in flight (runningOperationId)",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE, responseCode = "415",
+                                description = "The body is not application/json",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.BAD_GATEWAY, responseCode = "502",
+                                description = "Domo rejected the service's token, failed (5xx), redirected, answered"
+                                        + " unreadably or could not be reached; operationId names the audited Operation",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.UNAVAILABLE, responseCode = "503",
+                                description = "Domo answered 429 (see Retry-After), or the audit store is unavailable"
+                                        + " (Domo was not called)",
+                                headers = @Header(name = "Retry-After", description = "Seconds to wait, when Domo rate limits",
+                                        schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.INTEGER)),
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.GATEWAY_TIMEOUT, responseCode = "504",
+                                description = "The deadline passed without a Domo answer; a migration or reversal is"
+                                        + " recorded as UNKNOWN",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))) }))
+public class ApiDocumentation extends Application {
+
+    public static final String MIGRATION_TAG = "Migration";
+    public static final String JWT = "jwt";
+    public static final String API_KEY = "apiKey";
+    public static final String OPERATION_RESULT = "OperationResult";
+    public static final String BAD_REQUEST = "BadRequest";
+    public static final String UNAUTHORIZED = "Unauthorized";
+    public static final String FORBIDDEN = "Forbidden";
+    public static final String DOMO_CLIENT_ERROR = "DomoClientError";
+    public static final String CONFLICT = "Conflict";
+    public static final String UNSUPPORTED_MEDIA_TYPE = "UnsupportedMediaType";
+    public static final String BAD_GATEWAY = "BadGateway";
+    public static final String UNAVAILABLE = "Unavailable";
+    public static final String GATEWAY_TIMEOUT = "GatewayTimeout";
+    static final String OPERATION_EXAMPLE = "{\"operationId\":\"3f1c9a52-5a4e-4b7e-9a8e-2f0c1d9b7e21\","
+            + "\"direction\":\"V1_TO_V2\",\"datasourceId\":\"495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01\",\"accountId\":\"1\","
+            + "\"catalog\":\"MyCatalogName\",\"schema\":\"MySchemaName\",\"table\":\"MyTableName\",\"state\":\"COMPLETE\","
+            + "\"toe\":\"DM4X9GT6H5-5ERQX-MPDO6\",\"startTime\":\"2026-11-28T10:15:30Z\",\"endTime\":\"2026-11-28T10:15:33Z\","
+            + "\"errorMessage\":null,\"requestedBy\":\"billing-svc\",\"requestedAt\":\"2026-11-28T10:15:29.870Z\","
+            + "\"completedAt\":\"2026-11-28T10:15:33.120Z\",\"requestId\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
+            + "\"upstreamStatus\":200}";
+}

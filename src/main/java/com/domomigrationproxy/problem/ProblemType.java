@@ -1,0 +1,43 @@
+package com.domomigrationproxy.problem;
+
+/**
+ * The kinds of problem this service answers with. The {@code type} member is
+ * {@code urn:problem-type:domo-migration-proxy:<slug>}; clients switch on it, so slugs never change.
+ */
+public enum ProblemType {
+    INVALID_REQUEST("invalid-request", "The request is invalid"),
+    UNAUTHENTICATED("unauthenticated", "Authentication required"),
+    FORBIDDEN("forbidden", "Not allowed for your role"),
+    NOT_FOUND("not-found", "Not found"),
+    METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed"),
+    NOT_ACCEPTABLE("not-acceptable", "No acceptable representation"),
+    UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type"),
+    PAYLOAD_TOO_LARGE("payload-too-large", "Request body too large"),
+    OPERATION_IN_PROGRESS("operation-in-progress", "Another operation on this datasource is in progress"),
+    DOMO_REJECTED_REQUEST("domo-rejected-request", "Domo rejected the request"),
+    DOMO_REJECTED_CREDENTIALS("domo-rejected-credentials", "Domo rejected the service credentials"),
+    DOMO_UNAVAILABLE("domo-unavailable", "Domo did not give a usable answer"),
+    DOMO_RATE_LIMITED("domo-rate-limited", "Domo is rate limiting the service"),
+    DOMO_TIMEOUT("domo-timeout", "Domo did not answer in time"),
+    DOMO_TOKEN_UNAVAILABLE("domo-token-unavailable", "The service has no usable Domo developer token"),
+    AUDIT_UNAVAILABLE("audit-unavailable", "The audit store is unavailable"),
+    INTERNAL("internal", "Internal error");
+
+    private static final String PREFIX = "urn:problem-type:domo-migration-proxy:";
+
+    private final String slug;
+    private final String title;
+
+    ProblemType(String slug, String title) {
+        this.slug = slug;
+        this.title = title;
+    }
+
+    public String uri() {
+        return PREFIX + slug;
+    }
+
+    public String title() {
+        return title;
+    }
+}

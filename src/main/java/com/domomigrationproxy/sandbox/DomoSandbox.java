@@ -1,0 +1,187 @@
+package com.domomigrationproxy.sandbox;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.domomigrationproxy.domo.DomoAnswer;
+import com.domomigrationproxy.domo.DomoMigrationRequest;
+import com.domomigrationproxy.domo.DomoUpstream;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.arc.lookup.LookupIfProperty;
+
+/**
+ * An in-process, stateful stand-in for Domo's five migration endpoints, so that a newcomer or a
+ * client team can run the whole flow without a Domo instance. It answers in Domo's shapes,
+ * including Domo's error bodies, and goes through the same {@code DomoClient} translation as real
+ * Domo does. The fixtures are listed in the README.
+ */
+@ApplicationScoped
+@LookupIfProperty(name = "domo.sandbox.enabled", stringValue = "true")
+public class DomoSandbox implements DomoUpstream {
+
+    private final ObjectMapper json;
+    private final Map<String, List<Account>> accountsByType = new LinkedHashMap<>();
+    private final Map<String, Datasource> datasources = new LinkedHashMap<>();
+
+    @Inject
+    DomoSandbox(ObjectMapper json) {
+        this.json = json;
+        accountsByType.put("mysql-federated", List.of(new Account("2", "mysql-federated", "mysql v2 agent")));
+        accountsByType.put("snowflake-federated",
+                List.of(new Account("7", "snowflake-federated", "snowflake v2 warehouse")));
+        add(new Datasource("495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01", "MySQL Table 1", "2", "sales", "NULL", "orders"));
+        add(new Datasource("F495e28ec-77aa-4d6e-8f10-2b3c4d5e6f70", "MySQL Table 2", "2", "sales", "NULL", "customers"));
+        add(new Datasource("1", "Legacy Orders", "2", "legacy", "NULL", "orders_2019"));
+        datasources.get("1").migratedAt = Instant.parse("2025-06-30T12:00:00Z");
+        add(new Datasource("sf-revenue-01", "Snowflake Revenue", "7", "ANALYTICS", "PUBLIC", "REVENUE"));
+    }
+
+    private void add(Datasource datasource) {
+        datasources.put(datasource.id, datasource);
+    }
+
+    @Override
+    public synchronized DomoAnswer types(Duration deadline) {
+        return ok(accountsByType.keySet());
+    }
+
+    @Override
+    public synchronized DomoAnswer accounts(String integrationType, Duration deadline) {
+        List<Account> accounts = accountsByType.get(integrationType);
+        return accounts == null ? notFound("Unknown integration type " + integrationType) : ok(accounts);
+    }
+
+    @Override
+    public synchronized DomoAnswer candidates(String accountId, Duration deadline) {
+        if (!accountExists(accountId)) {
+            return notFound("Unknown account " + accountId);
+        }
+        return ok(datasources.values().stream()
+                .filter(datasource -> datasource.accountId.equals(accountId))
+                .map(Datasource::candidate)
+                .toList());
+    }
+
+    @Override
+    public synchronized DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body,
+            Duration deadline) {
+        Datasource datasource = datasources.get(datasourceId);
+        if (datasource == null) {
+            return notFound("Unknown data source " + datasourceId);
+        }
+        if (!accountExists(accountId)) {
+            return notFound("Unknown account " + accountId);
+        }
+        Instant start = Instant.now();
+        if (datasource.migratedAt != null) {
+            return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Data source is already migrated"));
+        }
+        if (!datasource.accountId.equals(accountId)) {
+            return ok(result(datasource, "V1_TO_V2", start, "ABORTED",
+                    "Account " + accountId + " cannot serve this data source"));
+        }
+        if (!datasource.catalog.equals(body.catalog()) || !datasource.schema.equals(body.schema())
+                || !datasource.table.equals(body.table())) {
+            return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Table " + body.catalog() + "."
+                    + body.schema() + "." + body.table() + " not found for this data source"));
+        }
+        datasource.migratedAt = Instant.now();
+        return ok(result(datasource, "V1_TO_V2", start, "COMPLETE", null));
+    }
+
+    @Override
+    public synchronized DomoAnswer reverse(String datasourceId, Duration deadline) {
+        Datasource datasource = datasources.get(datasourceId);
+        if (datasource == null) {
+            return notFound("Unknown data source " + datasourceId);
+        }
+        Instant start = Instant.now();
+        if (datasource.migratedAt == null) {
+            return ok(result(datasource, "V2_TO_V1", start, "ABORTED", "Data source is not migrated"));
+        }
+        datasource.migratedAt = null;
+        return ok(result(datasource, "V2_TO_V1", start, "COMPLETE", null));
+    }
+
+    private boolean accountExists(String accountId) {
+        return accountsByType.values().stream().flatMap(List::stream).anyMatch(account -> account.id.equals(accountId));
+    }
+
+    private static Map<String, Object> result(Datasource datasource, String direction, Instant start, String state,
+            String errorMessage) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("toe", toe());
+        result.put("datasourceId", datasource.id);
+        result.put("direction", direction);
+        result.put("startTime", start.toString());
+        result.put("state", state);
+        result.put("errorMessage", errorMessage);
+        result.put("endTime", Instant.now().toString());
+        return result;
+    }
+
+    private DomoAnswer ok(Object body) {
+        return DomoAnswer.ok(write(body));
+    }
+
+    private DomoAnswer notFound(String message) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("status", 404);
+        error.put("statusReason", "Not Found");
+        error.put("message", message);
+        error.put("toe", toe());
+        return new DomoAnswer(404, null, write(error));
+    }
+
+    private byte[] write(Object body) {
+        try {
+            return json.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Sandbox fixture is not serialisable", e);
+        }
+    }
+
+    private static String toe() {
+        return "SANDBOX-" + UUID.randomUUID().toString().substring(0, 13).toUpperCase();
+    }
+
+    private record Account(String id, String type, String name) {
+    }
+
+    private static final class Datasource {
+        final String id;
+        final String name;
+        final String accountId;
+        final String catalog;
+        final String schema;
+        final String table;
+        Instant migratedAt;
+
+        Datasource(String id, String name, String accountId, String catalog, String schema, String table) {
+            this.id = id;
+            this.name = name;
+            this.accountId = accountId;
+            this.catalog = catalog;
+            this.schema = schema;
+            this.table = table;
+        }
+
+        Map<String, Object> candidate() {
+            Map<String, Object> candidate = new LinkedHashMap<>();
+            candidate.put("id", id);
+            candidate.put("name", name);
+            candidate.put("migrated", migratedAt != null);
+            candidate.put("migrationDate", migratedAt == null ? null : migratedAt.toString());
+            return candidate;
+        }
+    }
+}

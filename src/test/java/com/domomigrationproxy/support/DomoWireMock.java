@@ -1,0 +1,47 @@
+package com.domomigrationproxy.support;
+
+import java.util.Map;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * WireMock standing in for Domo on a dynamic port, so tests see the exact requests the service
+ * sends upstream. Tests get the server through {@link InjectDomo}.
+ */
+public class DomoWireMock implements QuarkusTestResourceLifecycleManager {
+
+    /** A token value that must never appear anywhere but in the upstream header. */
+    public static final String CANARY_TOKEN = "canary-domo-token-7f3a9c1e5b";
+    public static final String TOKEN_HEADER = "X-DOMO-Developer-Token";
+    public static final String DOMO_PREFIX = "/api/query/migration/federated/v1/to/v2";
+
+    private WireMockServer server;
+
+    @Override
+    public Map<String, String> start() {
+        server = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        server.start();
+        return Map.of(
+                "domo.base-url", server.baseUrl(),
+                "domo.developer-token", CANARY_TOKEN,
+                "domo.sandbox.enabled", "false",
+                "domo.read-timeout", "2s",
+                "domo.migration-timeout", "3s");
+    }
+
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(server,
+                new TestInjector.AnnotatedAndMatchesType(InjectDomo.class, WireMockServer.class));
+    }
+
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+}

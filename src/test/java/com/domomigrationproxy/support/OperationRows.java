@@ -1,0 +1,47 @@
+package com.domomigrationproxy.support;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+/** Reads the audit table directly, as an auditor with SQL access would. */
+public final class OperationRows {
+
+    private OperationRows() {
+    }
+
+    public static List<Map<String, Object>> forDatasource(DataSource dataSource, String datasourceId) {
+        return query(dataSource, "SELECT * FROM operation WHERE datasource_id = ? ORDER BY requested_at", datasourceId);
+    }
+
+    public static List<Map<String, Object>> query(DataSource dataSource, String sql, Object... parameters) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                List<Map<String, Object>> result = new ArrayList<>();
+                ResultSetMetaData meta = rows.getMetaData();
+                while (rows.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int column = 1; column <= meta.getColumnCount(); column++) {
+                        row.put(meta.getColumnName(column), rows.getObject(column));
+                    }
+                    result.add(row);
+                }
+                return result;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
