@@ -18,7 +18,7 @@ import io.smallrye.mutiny.Uni;
 /**
  * Domo's five migration endpoints, and nothing else: no caller-supplied path reaches Domo, only
  * identifiers that the client encodes into these templates. Every status comes back as a
- * {@link Response} ({@code disable-default-mapper}) so that {@link DomoClient} translates it.
+ * {@link Response} (see {@link HttpDomoUpstream}) so that {@link DomoClient} translates it.
  */
 @RegisterRestClient(configKey = "domo")
 @Path("/api/query/migration/federated/v1/to/v2")

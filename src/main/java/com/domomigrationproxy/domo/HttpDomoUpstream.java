@@ -45,6 +45,8 @@ class HttpDomoUpstream implements DomoUpstream {
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .followRedirects(false)
+                // Every status comes back as a Response; DomoClient translates it.
+                .disableDefaultMapper(true)
                 .build(DomoApi.class);
     }
 

@@ -1,0 +1,243 @@
+package com.domomigrationproxy.domo;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.util.Map;
+import java.util.stream.Stream;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.Fault;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+
+/** Every shape of Domo failure becomes the contract's status, a problem, and the right audit state. */
+@QuarkusTest
+class UpstreamFailureTest {
+
+    private static final String PROBLEM = "application/problem+json";
+    private static final String TYPE = "urn:problem-type:domo-migration-proxy:";
+    private static final String MIGRATION_BODY = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
+
+    @BeforeEach
+    void reset() {
+        domo.resetAll();
+    }
+
+    /** name, Domo's answer, our status, our problem type, audit state of a POST, Domo status recorded. */
+    static Stream<Arguments> failures() {
+        return Stream.of(
+                Arguments.of("401", domoError(401, "Unauthorized", "Invalid token"), 502, "domo-rejected-credentials", "FAILED", 401),
+                Arguments.of("403", domoError(403, "Forbidden", "Not an admin"), 502, "domo-rejected-credentials", "FAILED", 403),
+                Arguments.of("500", domoError(500, "Internal Server Error", "boom"), 502, "domo-unavailable", "FAILED", 500),
+                Arguments.of("503 html", aResponse().withStatus(503).withHeader("Content-Type", "text/html")
+                        .withBody("<html><body>Service Unavailable</body></html>"), 502, "domo-unavailable", "FAILED", 503),
+                Arguments.of("200 html", aResponse().withStatus(200).withHeader("Content-Type", "text/html")
+                        .withBody("<html><body>Login</body></html>"), 502, "domo-unavailable", "FAILED", 200),
+                Arguments.of("200 empty", aResponse().withStatus(200), 502, "domo-unavailable", "FAILED", 200),
+                Arguments.of("200 truncated json", aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"state\":\"COMP"), 502, "domo-unavailable", "FAILED", 200),
+                Arguments.of("302 blocked page", aResponse().withStatus(302)
+                        .withHeader("Location", "https://www.domo.com/blocked"), 502, "domo-unavailable", "FAILED", 302),
+                Arguments.of("429", aResponse().withStatus(429).withHeader("Retry-After", "17"), 503, "domo-rate-limited",
+                        "FAILED", 429),
+                Arguments.of("reset", aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER), 502, "domo-unavailable",
+                        "UNKNOWN", null),
+                Arguments.of("garbage", aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK), 502, "domo-unavailable",
+                        "UNKNOWN", null));
+    }
+
+    @ParameterizedTest(name = "GET candidates, Domo {0}")
+    @MethodSource("failures")
+    void readFailures(String name, ResponseDefinitionBuilder answer, int status, String type, String state,
+            Integer upstreamStatus) {
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/42").willReturn(answer));
+
+        ValidatableResponse response = Api.asReader().when().get("/api/v1/accounts/42/candidates")
+                .then().statusCode(status).contentType(PROBLEM)
+                .body("type", equalTo(TYPE + type))
+                .body("status", equalTo(status))
+                .body("requestId", notNullValue())
+                .body("operationId", nullValue());
+        assertNoUpstreamBodyEchoed(response);
+        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/candidates/42")));
+    }
+
+    @ParameterizedTest(name = "POST migrate, Domo {0}")
+    @MethodSource("failures")
+    void migrationFailures(String name, ResponseDefinitionBuilder answer, int status, String type, String state,
+            Integer upstreamStatus) {
+        String datasourceId = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasourceId + "/accounts/1").willReturn(answer));
+
+        ValidatableResponse response = Api.asOperator().contentType("application/json").body(MIGRATION_BODY)
+                .when().post("/api/v1/datasources/" + datasourceId + "/migrations")
+                .then().statusCode(status).contentType(PROBLEM)
+                .body("type", equalTo(TYPE + type))
+                .body("operationId", notNullValue());
+        assertNoUpstreamBodyEchoed(response);
+        String operationId = response.extract().path("operationId");
+
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasourceId + "/accounts/1")));
+        Map<String, Object> row = single(datasourceId);
+        assertThat(row.get("operation_id")).hasToString(operationId);
+        assertThat(row).containsEntry("state", state).containsEntry("upstream_status", upstreamStatus);
+        assertThat(row.get("completed_at")).isNotNull();
+        assertThat((String) row.get("error_message")).isNotBlank();
+    }
+
+    @Test
+    void rateLimitPassesDomosRetryAfter() {
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "17")));
+        Api.asReader().when().get("/api/v1/integration-types").then().statusCode(503).header("Retry-After", "17");
+
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(429)));
+        Api.asReader().when().get("/api/v1/integration-types").then().statusCode(503).header("Retry-After", "30");
+    }
+
+    @Test
+    void domoClientErrorsKeepTheirStatusMessageAndToe() {
+        String datasourceId = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasourceId + "/accounts/1").willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":404,\"statusReason\":\"Not Found\",\"message\":\"Datasource not found\","
+                        + "\"toe\":\"TOE-404-XYZ\"}")));
+
+        Api.asOperator().contentType("application/json").body(MIGRATION_BODY)
+                .when().post("/api/v1/datasources/" + datasourceId + "/migrations")
+                .then().statusCode(404).contentType(PROBLEM)
+                .body("type", equalTo(TYPE + "domo-rejected-request"))
+                .body("detail", equalTo("Datasource not found"))
+                .body("domoToe", equalTo("TOE-404-XYZ"))
+                .body("operationId", notNullValue());
+
+        assertThat(single(datasourceId)).containsEntry("state", "FAILED").containsEntry("upstream_status", 404)
+                .containsEntry("toe", "TOE-404-XYZ").containsEntry("error_message", "Datasource not found");
+    }
+
+    @Test
+    void domoBadRequestOnAGetKeepsStatus() {
+        domo.stubFor(get(DOMO_PREFIX + "/accounts/nope").willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":400,\"statusReason\":\"Bad Request\",\"message\":\"Unknown type\",\"toe\":\"T4\"}")));
+
+        Api.asReader().when().get("/api/v1/integration-types/nope/accounts")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("detail", equalTo("Unknown type"))
+                .body("domoToe", equalTo("T4"));
+    }
+
+    @Test
+    void domoClientErrorWithoutReadableBodyStillExplains() {
+        domo.stubFor(get(DOMO_PREFIX + "/accounts/gone").willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "text/html").withBody("<h1>404</h1><script>x</script>")));
+
+        Api.asReader().when().get("/api/v1/integration-types/gone/accounts")
+                .then().statusCode(404)
+                .body("detail", equalTo("Domo answered 404 without a readable message"))
+                .body("domoToe", nullValue());
+    }
+
+    @Test
+    void slowMigrationIsUnknownAfterTheDeadline() {
+        String datasourceId = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasourceId + "/reverse").willReturn(aResponse().withFixedDelay(6000)
+                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+
+        long started = System.nanoTime();
+        Api.asOperator().when().post("/api/v1/datasources/" + datasourceId + "/reversals")
+                .then().statusCode(504).contentType(PROBLEM)
+                .body("type", equalTo(TYPE + "domo-timeout"))
+                .body("operationId", notNullValue());
+        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+
+        // The configured migration deadline in tests is 3 s: the answer must not wait for Domo's 6 s.
+        assertThat(elapsedMillis).isLessThan(5_500);
+        assertThat(single(datasourceId)).containsEntry("state", "UNKNOWN").containsEntry("upstream_status", null);
+    }
+
+    @Test
+    void slowReadTimesOut() {
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withFixedDelay(5000).withStatus(200)
+                .withBody("[]")));
+
+        Api.asReader().when().get("/api/v1/integration-types")
+                .then().statusCode(504).body("type", equalTo(TYPE + "domo-timeout"));
+    }
+
+    @Test
+    void redirectsAreNotFollowed() {
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(302)
+                .withHeader("Location", domo.baseUrl() + "/blocked")));
+        domo.stubFor(any(urlEqualTo("/blocked")).willReturn(aResponse().withStatus(200).withBody("[\"x\"]")));
+
+        Api.asReader().when().get("/api/v1/integration-types").then().statusCode(502);
+
+        domo.verify(0, anyRequestedFor(urlEqualTo("/blocked")));
+        domo.verify(1, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void domoMessagesAreSanitised() {
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/9").willReturn(aResponse().withStatus(422)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"message\":\"bad\\u0000 input\\nline " + "x".repeat(1000) + "\",\"toe\":\"T9\"}")));
+
+        String detail = Api.asReader().when().get("/api/v1/accounts/9/candidates")
+                .then().statusCode(422).extract().path("detail");
+        assertThat(detail).startsWith("bad  input line x").doesNotContain("\u0000", "\n").hasSizeLessThanOrEqualTo(501);
+    }
+
+    private static ResponseDefinitionBuilder domoError(int status, String reason, String message) {
+        return aResponse().withStatus(status).withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":" + status + ",\"statusReason\":\"" + reason + "\",\"message\":\"" + message
+                        + "\",\"toe\":\"TOE-" + status + "\"}");
+    }
+
+    private static void assertNoUpstreamBodyEchoed(ValidatableResponse response) {
+        response.body(not(containsString("<html"))).body(not(containsString("Login")))
+                .body(not(containsString("boom"))).body(not(containsString("Not an admin")))
+                .body(not(containsString("Exception")));
+    }
+
+    private Map<String, Object> single(String datasourceId) {
+        var rows = OperationRows.forDatasource(dataSource, datasourceId);
+        assertThat(rows).hasSize(1);
+        return rows.get(0);
+    }
+}

@@ -1,0 +1,194 @@
+package com.domomigrationproxy.migration;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.TestCredentials;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Hostile paths and malformed bodies get a 4xx problem, never a 500, and never reach Domo or the audit table. */
+@QuarkusTest
+class RequestValidationTest {
+
+    private static final String INVALID = "urn:problem-type:domo-migration-proxy:invalid-request";
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
+
+    @ConfigProperty(name = "quarkus.http.test-port")
+    int port;
+
+    private long operationsBefore;
+
+    @BeforeEach
+    void reset() {
+        domo.resetAll();
+        operationsBefore = countOperations();
+    }
+
+    @AfterEach
+    void nothingReachedDomoOrTheAuditTrail() {
+        domo.verify(0, anyRequestedFor(anyUrl()));
+        assertThat(countOperations()).isEqualTo(operationsBefore);
+    }
+
+    /** Raw paths, sent byte for byte (no client-side normalisation or encoding). */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "/api/v1/accounts/../candidates",
+            "/api/v1/accounts/..%2F..%2Ftypes/candidates",
+            "/api/v1/accounts/%2e%2e/candidates",
+            "/api/v1/accounts/%2E%2E%2Fadmin/candidates",
+            "/api/v1/accounts/a%2Fb/candidates",
+            "/api/v1/accounts/a%5Cb/candidates",
+            "/api/v1/accounts/a%00b/candidates",
+            "/api/v1/accounts/a%20b/candidates",
+            "/api/v1/accounts/%C3%A9t%C3%A9/candidates",
+            "/api/v1/accounts//candidates",
+            "/api/v1/accounts/./candidates",
+            "/api/v1/integration-types/mysql;x=1/accounts",
+            "/api/v1/integration-types/my.sql/accounts" })
+    void hostilePathsAreRejected(String rawPath) throws Exception {
+        HttpResponse<String> response = send("GET", rawPath, null);
+        assertThat(response.statusCode()).as(rawPath).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.headers().firstValue("X-Request-Id")).isPresent();
+        assertThat(response.body()).contains(INVALID);
+    }
+
+    @Test
+    void hostilePathsOnPostsAreRejected() throws Exception {
+        assertThat(send("POST", "/api/v1/datasources/..%2F..%2Ftypes/reversals", "").statusCode()).isEqualTo(400);
+        assertThat(send("POST", "/api/v1/datasources/%2e%2e/migrations",
+                "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void identifierOf129CharactersIsRejected() {
+        Api.asReader().when().get("/api/v1/accounts/" + "a".repeat(129) + "/candidates")
+                .then().statusCode(400)
+                .body("type", equalTo(INVALID))
+                .body("errors.field", hasItem("accountId"));
+        Api.asOperator().when().post("/api/v1/datasources/" + "d".repeat(129) + "/reversals")
+                .then().statusCode(400).body("errors.field", hasItem("datasourceId"));
+    }
+
+    @Test
+    void unicodeIdentifiersAreRejected() {
+        Api.asReader().urlEncodingEnabled(true).when().get("/api/v1/integration-types/{type}/accounts", "mysql\u2028x")
+                .then().statusCode(400).body("type", equalTo(INVALID));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"schema\":\"s\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\"}",
+            "{\"accountId\":1,\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":[\"c\"],\"schema\":\"s\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":null,\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":true}",
+            "{\"accountId\":\"1\",\"catalog\":\"\",\"schema\":\"s\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\\u0000\",\"schema\":\"s\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"line\\nbreak\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\\u009b\"}",
+            "{\"accountId\":\"../x\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\",\"tabel\":\"t\"}",
+            "[]",
+            "\"text\"",
+            "null",
+            "{\"accountId\":\"1\",\"catalog\":\"c\"",
+            "{accountId: 1}",
+            "" })
+    void invalidBodiesAreRejected(String body) {
+        Api.asOperator().contentType("application/json").body(body)
+                .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
+                .then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("type", equalTo(INVALID))
+                .body("requestId", notNullValue());
+    }
+
+    @Test
+    void namesOfMoreThan255CharactersAreRejectedAnd255Accepted() {
+        String tooLong = "{\"accountId\":\"1\",\"catalog\":\"" + "c".repeat(256) + "\",\"schema\":\"s\",\"table\":\"t\"}";
+        Api.asOperator().contentType("application/json").body(tooLong)
+                .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
+                .then().statusCode(400)
+                .body("errors.find { it.field == 'catalog' }.message", equalTo("must be 1 to 255 characters"));
+    }
+
+    @Test
+    void everyProblemOfABodyIsReportedAtOnce() {
+        Api.asOperator().contentType("application/json").body("{\"accountId\":7,\"schema\":\"\",\"table\":\"t\"}")
+                .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
+                .then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("accountId", "catalog", "schema"));
+    }
+
+    @Test
+    void wrongContentTypeIs415() {
+        Api.asOperator().contentType("text/plain").body("accountId=1")
+                .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
+                .then().statusCode(415).contentType("application/problem+json")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:unsupported-media-type"));
+    }
+
+    @Test
+    void hugeBodyIsRejected() {
+        String huge = "{\"accountId\":\"1\",\"catalog\":\"" + "c".repeat(200_000) + "\",\"schema\":\"s\",\"table\":\"t\"}";
+        int status = Api.asOperator().contentType("application/json").body(huge)
+                .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
+                .then().extract().statusCode();
+        assertThat(status).isEqualTo(413);
+    }
+
+    @Test
+    void unknownPathsAndMethodsAreProblems() {
+        Api.asReader().when().get("/api/v1/nothing-here").then().statusCode(404)
+                .contentType("application/problem+json");
+        Api.asReader().when().delete("/api/v1/integration-types").then().statusCode(405)
+                .contentType("application/problem+json");
+    }
+
+    private HttpResponse<String> send(String method, String rawPath, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + rawPath))
+                .header("X-API-Key", TestCredentials.OPERATOR_KEY)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private long countOperations() {
+        return (long) OperationRows.query(dataSource, "SELECT count(*) AS n FROM operation").get(0).get("n");
+    }
+}
