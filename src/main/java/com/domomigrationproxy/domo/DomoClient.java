@@ -173,7 +173,8 @@ public class DomoClient {
         }
     }
 
-    private static String text(JsonNode node, String field) {
+    /** A field of Domo's JSON as text; whatever Domo echoes, the token never comes out of here. */
+    private String text(JsonNode node, String field) {
         if (node == null || !node.isObject()) {
             return null;
         }
@@ -181,15 +182,15 @@ public class DomoClient {
         if (value == null || value.isNull()) {
             return null;
         }
-        return value.isValueNode() ? value.asText() : value.toString();
+        return tokens.redact(value.isValueNode() ? value.asText() : value.toString());
     }
 
-    /** Domo's own words, made safe to show: no control characters, bounded, never the token. */
+    /** Domo's own words, made safe to show: no control characters, bounded (already without the token). */
     private String sanitize(String message) {
         if (message == null) {
             return null;
         }
-        String clean = tokens.redact(message).replaceAll("\\p{Cntrl}", " ").strip();
+        String clean = message.replaceAll("\\p{Cntrl}", " ").strip();
         if (clean.isEmpty()) {
             return null;
         }

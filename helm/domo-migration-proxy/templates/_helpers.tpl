@@ -1,0 +1,188 @@
+{{/*
+Chart name, truncated to 63 characters (the DNS label limit of Kubernetes names).
+*/}}
+{{- define "domo-migration-proxy.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Fully qualified app name: the release name, plus the chart name unless the release name
+already contains it.
+*/}}
+{{- define "domo-migration-proxy.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "domo-migration-proxy.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels shared by every resource, without the component.
+*/}}
+{{- define "domo-migration-proxy.commonLabels" -}}
+helm.sh/chart: {{ include "domo-migration-proxy.chart" . }}
+app.kubernetes.io/name: {{ include "domo-migration-proxy.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ (.Values.image.tag | default .Chart.AppVersion) | toString | trunc 63 | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Labels of the proxy's resources.
+*/}}
+{{- define "domo-migration-proxy.labels" -}}
+{{ include "domo-migration-proxy.commonLabels" . }}
+app.kubernetes.io/component: proxy
+{{- end }}
+
+{{/*
+Selector labels of the proxy's pods. The component keeps the helm test pod out of the
+Service, the PodDisruptionBudget and the NetworkPolicy.
+*/}}
+{{- define "domo-migration-proxy.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "domo-migration-proxy.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: proxy
+{{- end }}
+
+{{/*
+Selector labels of the helm test pod (allowed by the NetworkPolicy to reach the management port).
+*/}}
+{{- define "domo-migration-proxy.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "domo-migration-proxy.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
+{{- end }}
+
+{{/*
+Name of the ServiceAccount the pods run as.
+*/}}
+{{- define "domo-migration-proxy.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "domo-migration-proxy.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+An image reference from {registry, repository, tag, digest}; the digest wins over the tag.
+Usage: include "domo-migration-proxy.imageReference" (dict "image" .Values.image "defaultTag" .Chart.AppVersion)
+*/}}
+{{- define "domo-migration-proxy.imageReference" -}}
+{{- $repository := .image.repository }}
+{{- if .image.registry }}
+{{- $repository = printf "%s/%s" .image.registry .image.repository }}
+{{- end }}
+{{- if .image.digest }}
+{{- printf "%s@%s" $repository .image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repository (.image.tag | default .defaultTag | toString) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Where the mounted secrets and keys live inside the container.
+*/}}
+{{- define "domo-migration-proxy.domoTokenDir" -}}/var/run/secrets/domo-migration-proxy/domo-token{{- end }}
+{{- define "domo-migration-proxy.apiKeysDir" -}}/var/run/secrets/domo-migration-proxy/api-keys{{- end }}
+{{- define "domo-migration-proxy.jwtKeyDir" -}}/var/run/secrets/domo-migration-proxy/jwt-public-key{{- end }}
+
+{{/*
+True (non-empty) when a JWT verification key source is configured.
+*/}}
+{{- define "domo-migration-proxy.jwtConfigured" -}}
+{{- with .Values.jwt.publicKey }}
+{{- if or .location .existingConfigMap .existingSecret }}true{{ end }}
+{{- end }}
+{{- end }}
+
+{{/*
+MP_JWT_VERIFY_PUBLICKEY_LOCATION: the URL as given, or the mounted ConfigMap/Secret key.
+*/}}
+{{- define "domo-migration-proxy.jwtPublicKeyLocation" -}}
+{{- if .Values.jwt.publicKey.location }}
+{{- .Values.jwt.publicKey.location }}
+{{- else }}
+{{- printf "file:%s/%s" (include "domo-migration-proxy.jwtKeyDir" .) .Values.jwt.publicKey.key }}
+{{- end }}
+{{- end }}
+
+{{/*
+QUARKUS_DATASOURCE_JDBC_URL: given whole, or built from host, port, name and parameters.
+*/}}
+{{- define "domo-migration-proxy.jdbcUrl" -}}
+{{- with .Values.database }}
+{{- if .jdbcUrl }}
+{{- .jdbcUrl }}
+{{- else }}
+{{- printf "jdbc:postgresql://%s:%d/%s" .host (int .port) .name }}
+{{- if .parameters }}?{{ .parameters }}{{ end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Number of replicas that run at the least: decides whether a PodDisruptionBudget makes sense.
+*/}}
+{{- define "domo-migration-proxy.minReplicas" -}}
+{{- if .Values.autoscaling.enabled }}
+{{- .Values.autoscaling.minReplicas | int }}
+{{- else }}
+{{- .Values.replicaCount | int }}
+{{- end }}
+{{- end }}
+
+{{/*
+Checks the values that must be set, or must be set together, and fails with every problem at once.
+The JSON schema checks names and types; these rules depend on several values.
+*/}}
+{{- define "domo-migration-proxy.validateValues" -}}
+{{- $errors := list }}
+{{- if not .Values.domo.sandbox.enabled }}
+{{- if not .Values.domo.existingSecret }}
+{{- $errors = append $errors "domo.existingSecret is required: name an existing Secret holding the Domo developer token (kubectl create secret generic domo-token --from-file=token=./domo-token), or set domo.sandbox.enabled=true to try the proxy without Domo" }}
+{{- end }}
+{{- if not .Values.domo.baseUrl }}
+{{- $errors = append $errors "domo.baseUrl is required: the Domo instance to proxy, e.g. https://acme.domo.com" }}
+{{- end }}
+{{- end }}
+{{- if not (or .Values.database.jdbcUrl .Values.database.host) }}
+{{- $errors = append $errors "database.host (or database.jdbcUrl) is required: the PostgreSQL server holding the audit trail" }}
+{{- end }}
+{{- if not .Values.database.existingSecret }}
+{{- $errors = append $errors "database.existingSecret is required: name an existing Secret with the keys username and password of the application's database role" }}
+{{- end }}
+{{- $keySources := 0 }}
+{{- range $source := list .Values.jwt.publicKey.location .Values.jwt.publicKey.existingConfigMap .Values.jwt.publicKey.existingSecret }}
+{{- if $source }}{{ $keySources = add1 $keySources }}{{ end }}
+{{- end }}
+{{- if gt $keySources 1 }}
+{{- $errors = append $errors "jwt.publicKey: set only one of location, existingConfigMap and existingSecret" }}
+{{- end }}
+{{- if and (include "domo-migration-proxy.jwtConfigured" .) (not .Values.jwt.issuer) }}
+{{- $errors = append $errors "jwt.issuer is required when a JWT verification key is configured: the expected iss claim" }}
+{{- end }}
+{{- if not (or (include "domo-migration-proxy.jwtConfigured" .) .Values.apiKeys.existingSecret) }}
+{{- $errors = append $errors "no caller authentication configured: set apiKeys.existingSecret and/or jwt.publicKey.location (or jwt.publicKey.existingConfigMap / jwt.publicKey.existingSecret)" }}
+{{- end }}
+{{- if $errors }}
+{{- fail (printf "\n%s" (join "\n" $errors)) }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,657 @@
+package com.domomigrationproxy.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+
+/**
+ * Lints and renders the Helm chart with the embedded Helm library (no cluster, no helm binary) and
+ * checks what a deployment relies on: hardening, probes, secrets only by reference, and values
+ * validation.
+ */
+class HelmChartTest {
+
+    /** Maven runs tests with the project directory as the working directory. */
+    private static final Path CHART = Path.of("helm/domo-migration-proxy");
+    private static final Path PRODUCTION_VALUES = CHART.resolve("ci/production-values.yaml");
+    private static final String RELEASE = "proxy";
+    private static final String NAMESPACE = "migration";
+    private static final String FULLNAME = "proxy-domo-migration-proxy";
+    /** Client-only rendering assumes Kubernetes 1.20 unless told otherwise; the chart needs 1.25+. */
+    private static final String KUBE_VERSION = "v1.31.0";
+    /** Renames the test pod's hook annotations so that it renders as a plain manifest. */
+    private static final String UNHOOKED_PREFIX = "unhooked.";
+
+    /** The least a default install needs. */
+    private static final Map<String, String> MINIMUM_VALUES = minimumValues();
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Pattern SECRET_LIKE_NAME = Pattern.compile(".*(TOKEN|PASSWORD|PASSWD|SECRET|KEY|CREDENTIAL).*");
+
+    private static Map<String, String> minimumValues() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("domo.baseUrl", "https://acme.domo.com");
+        values.put("domo.existingSecret", "domo-token");
+        values.put("database.host", "postgres.databases.svc");
+        values.put("database.existingSecret", "proxy-db-app");
+        values.put("apiKeys.existingSecret", "proxy-api-keys");
+        return values;
+    }
+
+    // ---- lint -------------------------------------------------------------------------------
+
+    @Test
+    void lintsStrictWithTheMinimumValues(@TempDir Path work) throws IOException {
+        ObjectNode values = chartValues();
+        MINIMUM_VALUES.forEach((path, value) -> setPath(values, path, value));
+
+        assertLintPasses(chartCopyWithValues(work, values));
+    }
+
+    @Test
+    void lintsStrictWithTheProductionValues(@TempDir Path work) throws IOException {
+        ObjectNode values = chartValues();
+        deepMerge(values, (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile()));
+
+        assertLintPasses(chartCopyWithValues(work, values));
+    }
+
+    /**
+     * helm-java 0.0.21's lint takes no values, so the chart is linted as a copy whose values.yaml
+     * already holds the values under test: the schema and every template are checked against them.
+     */
+    private static void assertLintPasses(Path chart) {
+        LintResult result = new Helm(chart).lint().strict().call();
+
+        assertThat(result.isFailed()).as("helm lint --strict:%n%s", String.join("\n", result.getMessages())).isFalse();
+        assertThat(result.getMessages()).noneMatch(message -> message.startsWith("[ERROR]") || message.startsWith("[WARNING]"));
+    }
+
+    // ---- rendering: defaults ----------------------------------------------------------------
+
+    @Test
+    void defaultPodIsHardened() {
+        assertHardened(deployment(renderMinimum(UnaryOperator.identity())));
+    }
+
+    @Test
+    void productionPodIsHardened() {
+        assertHardened(deployment(renderProduction(UnaryOperator.identity())));
+    }
+
+    private static void assertHardened(JsonNode deployment) {
+        JsonNode pod = deployment.at("/spec/template/spec");
+        assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
+        assertThat(pod.at("/securityContext/runAsUser").asInt()).isEqualTo(185);
+        assertThat(pod.at("/securityContext/runAsGroup").asInt()).isEqualTo(185);
+        assertThat(pod.at("/securityContext/fsGroup").asInt()).isEqualTo(185);
+        assertThat(pod.at("/securityContext/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(pod.at("/automountServiceAccountToken").isBoolean()).isTrue();
+        assertThat(pod.at("/automountServiceAccountToken").asBoolean()).isFalse();
+
+        JsonNode container = proxyContainer(deployment);
+        JsonNode securityContext = container.get("securityContext");
+        assertThat(securityContext.at("/allowPrivilegeEscalation").isBoolean()).isTrue();
+        assertThat(securityContext.at("/allowPrivilegeEscalation").asBoolean()).isFalse();
+        assertThat(securityContext.at("/privileged").asBoolean(true)).isFalse();
+        assertThat(securityContext.at("/readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(securityContext.at("/runAsNonRoot").asBoolean()).isTrue();
+        assertThat(texts(securityContext.at("/capabilities/drop"))).containsExactly("ALL");
+        assertThat(securityContext.at("/capabilities/add").isMissingNode()).isTrue();
+        assertThat(securityContext.at("/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+
+        JsonNode tmp = volume(deployment, "tmp");
+        assertThat(tmp.has("emptyDir")).as("the /tmp volume is an emptyDir").isTrue();
+        assertThat(mount(container, "tmp").get("mountPath").asText()).isEqualTo("/tmp");
+    }
+
+    @Test
+    void serviceAccountDoesNotAutomountItsToken() {
+        JsonNode serviceAccount = only(renderMinimum(UnaryOperator.identity()), "ServiceAccount");
+
+        assertThat(serviceAccount.at("/automountServiceAccountToken").isBoolean()).isTrue();
+        assertThat(serviceAccount.at("/automountServiceAccountToken").asBoolean()).isFalse();
+        assertThat(deployment(renderMinimum(UnaryOperator.identity())).at("/spec/template/spec/serviceAccountName").asText())
+                .isEqualTo(serviceAccount.at("/metadata/name").asText());
+    }
+
+    @Test
+    void probesUseTheHealthEndpointsOnTheManagementPort() {
+        JsonNode container = proxyContainer(deployment(renderMinimum(UnaryOperator.identity())));
+
+        assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/q/health/started");
+        assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
+        assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
+        for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+            assertThat(container.at("/" + probe + "/httpGet/port").asText()).as(probe).isEqualTo("management");
+            assertThat(container.at("/" + probe + "/failureThreshold").asInt()).as(probe).isPositive();
+            assertThat(container.at("/" + probe + "/enabled").isMissingNode()).as(probe + " has no chart-only keys").isTrue();
+        }
+        assertThat(containerPort(container, "management")).isEqualTo(9000);
+        assertThat(containerPort(container, "http")).isEqualTo(8080);
+    }
+
+    @Test
+    void serviceExposesTheApiAndTheManagementPort() {
+        JsonNode service = only(renderMinimum(UnaryOperator.identity()), "Service");
+
+        Map<String, String> targets = new LinkedHashMap<>();
+        service.at("/spec/ports").forEach(port -> targets.put(port.get("name").asText(), port.get("targetPort").asText()));
+        assertThat(targets).containsExactlyInAnyOrderEntriesOf(Map.of("http", "http", "management", "management"));
+        assertThat(service.at("/spec/selector/app.kubernetes.io~1component").asText()).isEqualTo("proxy");
+    }
+
+    @Test
+    void domoTokenIsAFileMountedFromTheNamedSecret() {
+        assertTokenMountedFrom(deployment(renderMinimum(UnaryOperator.identity())), "domo-token", "token");
+        assertTokenMountedFrom(deployment(renderProduction(UnaryOperator.identity())), "domo-developer-token", "token");
+        assertTokenMountedFrom(
+                deployment(renderMinimum(template -> template.set("domo.existingSecretKey", "developer-token"))),
+                "domo-token", "developer-token");
+    }
+
+    private static void assertTokenMountedFrom(JsonNode deployment, String secretName, String key) {
+        JsonNode container = proxyContainer(deployment);
+        JsonNode volume = volume(deployment, "domo-token");
+        assertThat(volume.at("/secret/secretName").asText()).isEqualTo(secretName);
+        assertThat(volume.at("/secret/items/0/key").asText()).isEqualTo(key);
+
+        JsonNode mount = mount(container, "domo-token");
+        assertThat(mount.has("subPath")).as("a subPath mount would never see a rotated token").isFalse();
+        assertThat(mount.get("readOnly").asBoolean()).isTrue();
+        String tokenFile = envValue(container, "DOMO_DEVELOPER_TOKEN_FILE");
+        String itemPath = volume.at("/secret/items/0/path").asText();
+        assertThat(tokenFile).isEqualTo(mount.get("mountPath").asText() + "/" + itemPath);
+        assertThat(env(container, "DOMO_DEVELOPER_TOKEN")).as("the token itself is never an env var").isNull();
+    }
+
+    @Test
+    void databaseCredentialsComeFromSecretKeyRefs() {
+        JsonNode container = proxyContainer(deployment(renderMinimum(UnaryOperator.identity())));
+
+        assertSecretKeyRef(container, "QUARKUS_DATASOURCE_USERNAME", "proxy-db-app", "username");
+        assertSecretKeyRef(container, "QUARKUS_DATASOURCE_PASSWORD", "proxy-db-app", "password");
+        assertThat(envValue(container, "QUARKUS_DATASOURCE_JDBC_URL"))
+                .isEqualTo("jdbc:postgresql://postgres.databases.svc:5432/domo_migration_proxy");
+        assertThat(env(container, "QUARKUS_FLYWAY_USERNAME")).as("single role unless a migration Secret is named").isNull();
+        assertThat(env(container, "QUARKUS_FLYWAY_PASSWORD")).isNull();
+    }
+
+    @Test
+    void flywayRunsAsTheSchemaOwnerWhenAMigrationSecretIsNamed() {
+        JsonNode container = proxyContainer(deployment(renderProduction(UnaryOperator.identity())));
+
+        assertSecretKeyRef(container, "QUARKUS_DATASOURCE_USERNAME", "domo-migration-proxy-db-app", "username");
+        assertSecretKeyRef(container, "QUARKUS_DATASOURCE_PASSWORD", "domo-migration-proxy-db-app", "password");
+        assertSecretKeyRef(container, "QUARKUS_FLYWAY_USERNAME", "domo-migration-proxy-db-owner", "username");
+        assertSecretKeyRef(container, "QUARKUS_FLYWAY_PASSWORD", "domo-migration-proxy-db-owner", "password");
+        assertThat(envValue(container, "QUARKUS_DATASOURCE_JDBC_URL")).isEqualTo(
+                "jdbc:postgresql://audit-db.databases.svc.cluster.local:5432/domo_migration_proxy"
+                        + "?sslmode=verify-full&sslrootcert=/etc/domo-migration-proxy/db-ca/ca.crt");
+    }
+
+    @Test
+    void jdbcUrlCanBeGivenWhole() {
+        JsonNode container = proxyContainer(deployment(renderMinimum(template -> template
+                .set("database.jdbcUrl", "jdbc:postgresql://db-1:5433,db-2:5433/audit?targetServerType=primary"))));
+
+        assertThat(envValue(container, "QUARKUS_DATASOURCE_JDBC_URL"))
+                .isEqualTo("jdbc:postgresql://db-1:5433,db-2:5433/audit?targetServerType=primary");
+    }
+
+    @Test
+    void applicationSettingsReachTheEnvironment() {
+        JsonNode minimum = proxyContainer(deployment(renderMinimum(UnaryOperator.identity())));
+        assertThat(envValue(minimum, "DOMO_BASE_URL")).isEqualTo("https://acme.domo.com");
+        assertThat(envValue(minimum, "DOMO_SANDBOX_ENABLED")).isEqualTo("false");
+        assertThat(envValue(minimum, "DOMO_READ_TIMEOUT")).isEqualTo("30s");
+        assertThat(envValue(minimum, "DOMO_MIGRATION_TIMEOUT")).isEqualTo("120s");
+        assertThat(envValue(minimum, "PROXY_API_KEYS_FILE"))
+                .isEqualTo(mount(minimum, "api-keys").get("mountPath").asText() + "/api-keys.json");
+        assertThat(env(minimum, "MP_JWT_VERIFY_PUBLICKEY_LOCATION")).as("API keys only").isNull();
+        assertThat(envValue(minimum, "JAVA_MAX_MEM_RATIO")).isEqualTo("50");
+        assertThat(envValue(minimum, "JAVA_OPTS_APPEND"))
+                .contains("-Dquarkus.http.host=0.0.0.0", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+
+        JsonNode production = proxyContainer(deployment(renderProduction(UnaryOperator.identity())));
+        assertThat(envValue(production, "MP_JWT_VERIFY_PUBLICKEY_LOCATION"))
+                .isEqualTo("https://sso.example.com/realms/acme/protocol/openid-connect/certs");
+        assertThat(envValue(production, "MP_JWT_VERIFY_ISSUER")).isEqualTo("https://sso.example.com/realms/acme");
+        assertThat(envValue(production, "MP_JWT_VERIFY_AUDIENCES")).isEqualTo("domo-migration-proxy");
+        assertThat(proxyContainer(deployment(renderProduction(UnaryOperator.identity()))).get("image").asText())
+                .isEqualTo("registry.example.com/platform/domo-migration-proxy:1.0.0");
+    }
+
+    @Test
+    void imageDefaultsToTheChartAppVersionAndPrefersADigest() {
+        assertThat(proxyContainer(deployment(renderMinimum(UnaryOperator.identity()))).get("image").asText())
+                .isEqualTo("domo-migration-proxy:1.0.0");
+
+        String digest = "sha256:" + "a".repeat(64);
+        assertThat(proxyContainer(deployment(renderMinimum(template -> template.set("image.digest", digest)))).get("image").asText())
+                .isEqualTo("domo-migration-proxy@" + digest);
+    }
+
+    @Test
+    void jwtKeyFromAConfigMapIsMountedAndReferencedAsAFile() {
+        JsonNode deployment = deployment(renderMinimum(template -> template
+                .set("jwt.issuer", "https://sso.example.com")
+                .set("jwt.publicKey.existingConfigMap", "jwt-keys")
+                .set("jwt.publicKey.key", "jwks.json")));
+        JsonNode container = proxyContainer(deployment);
+
+        assertThat(volume(deployment, "jwt-public-key").at("/configMap/name").asText()).isEqualTo("jwt-keys");
+        assertThat(envValue(container, "MP_JWT_VERIFY_PUBLICKEY_LOCATION"))
+                .isEqualTo("file:" + mount(container, "jwt-public-key").get("mountPath").asText() + "/jwks.json");
+    }
+
+    @Test
+    void nothingRenderedHoldsASecret() {
+        for (List<JsonNode> documents : List.of(renderMinimum(UnaryOperator.identity()), renderProduction(UnaryOperator.identity()))) {
+            assertThat(documents).extracting(document -> document.path("kind").asText()).doesNotContain("Secret");
+
+            List<String> secretLikeNames = new ArrayList<>();
+            for (JsonNode variable : proxyContainer(deployment(documents)).path("env")) {
+                String name = variable.get("name").asText();
+                if (!SECRET_LIKE_NAME.matcher(name).matches()) {
+                    continue;
+                }
+                secretLikeNames.add(name);
+                if (!variable.has("value")) {
+                    assertThat(variable.at("/valueFrom/secretKeyRef/name").asText()).as(name).isNotBlank();
+                } else if (name.endsWith("_FILE")) {
+                    assertThat(variable.get("value").asText()).as("%s is a path into a mounted volume", name)
+                            .startsWith("/var/run/secrets/");
+                } else {
+                    assertThat(name).as("only the public key's location may be a literal").isEqualTo("MP_JWT_VERIFY_PUBLICKEY_LOCATION");
+                    assertThat(variable.get("value").asText()).as(name).matches("(https://|file:/).+");
+                }
+            }
+            assertThat(secretLikeNames).as("the check saw the credentials it guards")
+                    .contains("DOMO_DEVELOPER_TOKEN_FILE", "QUARKUS_DATASOURCE_PASSWORD", "PROXY_API_KEYS_FILE");
+        }
+    }
+
+    // ---- rendering: optional objects ---------------------------------------------------------
+
+    @Test
+    void productionRendersNetworkPolicyPdbHpaAndServiceMonitor() {
+        List<JsonNode> documents = renderProduction(UnaryOperator.identity());
+
+        JsonNode pdb = only(documents, "PodDisruptionBudget");
+        assertThat(pdb.at("/spec/minAvailable").asInt()).isEqualTo(2);
+        assertThat(pdb.at("/spec/selector/matchLabels")).isEqualTo(deployment(documents).at("/spec/selector/matchLabels"));
+
+        JsonNode hpa = only(documents, "HorizontalPodAutoscaler");
+        assertThat(hpa.get("apiVersion").asText()).isEqualTo("autoscaling/v2");
+        assertThat(hpa.at("/spec/minReplicas").asInt()).isEqualTo(3);
+        assertThat(hpa.at("/spec/metrics/0/resource/name").asText()).isEqualTo("cpu");
+        assertThat(deployment(documents).at("/spec/replicas").isMissingNode()).as("the HPA owns the replica count").isTrue();
+
+        JsonNode serviceMonitor = only(documents, "ServiceMonitor");
+        assertThat(serviceMonitor.at("/spec/endpoints/0/port").asText()).isEqualTo("management");
+        assertThat(serviceMonitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
+        assertThat(serviceMonitor.at("/metadata/labels/release").asText()).isEqualTo("kube-prometheus-stack");
+
+        JsonNode ingress = only(documents, "Ingress");
+        assertThat(ingress.at("/spec/rules/0/http/paths/0/backend/service/port/name").asText()).isEqualTo("http");
+
+        assertProductionNetworkPolicy(only(documents, "NetworkPolicy"), deployment(documents));
+    }
+
+    private static void assertProductionNetworkPolicy(JsonNode policy, JsonNode deployment) {
+        assertThat(policy.at("/spec/podSelector/matchLabels")).isEqualTo(deployment.at("/spec/selector/matchLabels"));
+        assertThat(texts(policy.at("/spec/policyTypes"))).containsExactlyInAnyOrder("Ingress", "Egress");
+
+        List<Integer> ingressPorts = new ArrayList<>();
+        policy.at("/spec/ingress").forEach(rule -> {
+            assertThat(rule.has("from")).as("every ingress rule names its sources: %s", rule).isTrue();
+            rule.get("ports").forEach(port -> ingressPorts.add(port.get("port").asInt()));
+        });
+        assertThat(ingressPorts).containsExactlyInAnyOrder(8080, 9000);
+        JsonNode management = ingressRule(policy, 9000);
+        assertThat(management.toString()).contains("monitoring", "\"app.kubernetes.io/component\":\"test\"");
+
+        List<String> egressPorts = new ArrayList<>();
+        policy.at("/spec/egress").forEach(rule -> rule.get("ports")
+                .forEach(port -> egressPorts.add(port.get("protocol").asText() + "/" + port.get("port").asInt())));
+        assertThat(egressPorts).containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/5432", "TCP/443");
+        assertThat(egressRule(policy, 5432).at("/to/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+                .isEqualTo("databases");
+        assertThat(egressRule(policy, 53).at("/to/0/podSelector/matchLabels/k8s-app").asText()).isEqualTo("kube-dns");
+        assertThat(texts(egressRule(policy, 443).at("/to/0/ipBlock/except"))).contains("10.0.0.0/8");
+    }
+
+    @Test
+    void defaultsRenderNetworkPolicyAndPdbButNoOptionalExtras() {
+        List<JsonNode> documents = renderMinimum(UnaryOperator.identity());
+
+        assertThat(kinds(documents)).contains("Deployment", "Service", "ServiceAccount", "NetworkPolicy", "PodDisruptionBudget")
+                .doesNotContain("ServiceMonitor", "Ingress", "HorizontalPodAutoscaler");
+        assertThat(deployment(documents).at("/spec/replicas").asInt()).isEqualTo(2);
+        assertThat(only(documents, "PodDisruptionBudget").at("/spec/minAvailable").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void serviceMonitorIsRenderedOnlyWhenEnabled() {
+        assertThat(kinds(renderMinimum(UnaryOperator.identity()))).doesNotContain("ServiceMonitor");
+
+        JsonNode serviceMonitor = only(renderMinimum(template -> template.set("metrics.serviceMonitor.enabled", "true")), "ServiceMonitor");
+        assertThat(serviceMonitor.get("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+        assertThat(serviceMonitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
+        assertThat(serviceMonitor.at("/spec/endpoints/0/port").asText()).isEqualTo("management");
+
+        assertThat(kinds(renderProduction(template -> template.set("metrics.serviceMonitor.enabled", "false"))))
+                .doesNotContain("ServiceMonitor");
+    }
+
+    @Test
+    void noPdbForASingleReplica() {
+        assertThat(kinds(renderMinimum(template -> template.set("replicaCount", "1")))).doesNotContain("PodDisruptionBudget");
+    }
+
+    @Test
+    void networkPolicyCanBeDisabled() {
+        assertThat(kinds(renderMinimum(template -> template.set("networkPolicy.enabled", "false")))).doesNotContain("NetworkPolicy");
+    }
+
+    @Test
+    void helmTestPodIsHardenedAndProbesReadinessOnTheManagementPort(@TempDir Path work) throws IOException {
+        JsonNode pod = testHookPod(work);
+
+        assertThat(pod.at("/metadata/annotations/" + UNHOOKED_PREFIX + "helm.sh~1hook").asText()).isEqualTo("test");
+        assertThat(pod.at("/metadata/labels/app.kubernetes.io~1component").asText())
+                .as("kept out of the Service selector").isEqualTo("test");
+        assertThat(pod.at("/spec/restartPolicy").asText()).isEqualTo("Never");
+        assertThat(pod.at("/spec/automountServiceAccountToken").asBoolean(true)).isFalse();
+        assertThat(pod.at("/spec/securityContext/runAsNonRoot").asBoolean()).isTrue();
+        assertThat(pod.at("/spec/securityContext/runAsUser").asInt()).isPositive();
+        assertThat(pod.at("/spec/securityContext/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        JsonNode container = pod.at("/spec/containers/0");
+        assertThat(container.at("/securityContext/allowPrivilegeEscalation").isBoolean()).isTrue();
+        assertThat(container.at("/securityContext/allowPrivilegeEscalation").asBoolean()).isFalse();
+        assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(texts(container.at("/securityContext/capabilities/drop"))).containsExactly("ALL");
+        List<String> command = new ArrayList<>(texts(container.get("command")));
+        command.addAll(texts(container.get("args")));
+        assertThat(command).contains("http://" + FULLNAME + ":9000/q/health/ready");
+    }
+
+    @Test
+    void networkPolicyLetsTheHelmTestPodReachTheManagementPort(@TempDir Path work) throws IOException {
+        JsonNode testPodLabels = testHookPod(work).at("/metadata/labels");
+        JsonNode allowed = ingressRule(only(renderMinimum(UnaryOperator.identity()), "NetworkPolicy"), 9000)
+                .at("/from/0/podSelector/matchLabels");
+
+        assertThat(allowed.size()).isPositive();
+        allowed.fields().forEachRemaining(label ->
+                assertThat(testPodLabels.path(label.getKey()).asText()).as(label.getKey()).isEqualTo(label.getValue().asText()));
+    }
+
+    // ---- values validation ------------------------------------------------------------------
+
+    @Test
+    void failsClearlyWithoutTheDomoTokenSecret() {
+        assertThatThrownBy(() -> renderWith(template -> template
+                .set("domo.baseUrl", "https://acme.domo.com")
+                .set("database.host", "postgres")
+                .set("database.existingSecret", "proxy-db-app")
+                .set("apiKeys.existingSecret", "proxy-api-keys")))
+                .hasMessageContaining("domo.existingSecret is required: name an existing Secret holding the Domo developer token");
+    }
+
+    @Test
+    void sandboxRendersWithoutTheDomoTokenSecret() {
+        JsonNode container = proxyContainer(deployment(renderWith(template -> template
+                .set("domo.sandbox.enabled", "true")
+                .set("database.host", "postgres")
+                .set("database.existingSecret", "proxy-db-app")
+                .set("apiKeys.existingSecret", "proxy-api-keys"))));
+
+        assertThat(envValue(container, "DOMO_SANDBOX_ENABLED")).isEqualTo("true");
+        assertThat(env(container, "DOMO_DEVELOPER_TOKEN_FILE")).isNull();
+    }
+
+    @Test
+    void failsWithoutAnyCallerAuthentication() {
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("apiKeys.existingSecret", "")))
+                .hasMessageContaining("no caller authentication configured");
+    }
+
+    @Test
+    void schemaRejectsAnUnknownTopLevelKey() {
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("replicaCout", "3")))
+                .hasMessageContaining("schema")
+                .hasMessageContaining("replicaCout");
+    }
+
+    @Test
+    void schemaRejectsAWrongType() {
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("replicaCount", "two")))
+                .hasMessageContaining("schema")
+                .hasMessageContaining("replicaCount");
+    }
+
+    @Test
+    void schemaRejectsALiteralSecretInExtraEnv() {
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("extraEnv[0].name", "DOMO_DEVELOPER_TOKEN")
+                .set("extraEnv[0].value", "not-a-real-token")))
+                .hasMessageContaining("schema")
+                .hasMessageContaining("extraEnv");
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private static List<JsonNode> renderMinimum(UnaryOperator<TemplateCommand> customize) {
+        return renderWith(template -> {
+            MINIMUM_VALUES.forEach(template::set);
+            return customize.apply(template);
+        });
+    }
+
+    private static List<JsonNode> renderProduction(UnaryOperator<TemplateCommand> customize) {
+        return renderWith(template -> customize.apply(template.withValuesFile(PRODUCTION_VALUES)));
+    }
+
+    private static List<JsonNode> renderWith(UnaryOperator<TemplateCommand> customize) {
+        TemplateCommand template = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
+        return parseDocuments(customize.apply(template).call());
+    }
+
+    /**
+     * helm-java 0.0.21 renders no hooks (neither template nor a dry-run install lists them), so the
+     * test pod is rendered from a chart copy in which its hook annotations are renamed.
+     */
+    private static JsonNode testHookPod(Path work) throws IOException {
+        Path chart = chartCopy(work);
+        Path testTemplate = chart.resolve("templates/tests/test-connection.yaml");
+        String text = Files.readString(testTemplate);
+        assertThat(text).contains("helm.sh/hook: test");
+        Files.writeString(testTemplate, text.replace("helm.sh/hook", UNHOOKED_PREFIX + "helm.sh/hook"));
+
+        TemplateCommand template = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
+        MINIMUM_VALUES.forEach(template::set);
+        List<JsonNode> pods = parseDocuments(template.call()).stream()
+                .filter(document -> document.path("kind").asText().equals("Pod"))
+                .toList();
+        assertThat(pods).as("rendered Pods").hasSize(1);
+        return pods.get(0);
+    }
+
+    private static List<JsonNode> parseDocuments(String yaml) {
+        List<JsonNode> documents = new ArrayList<>();
+        try (var iterator = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml)) {
+            while (iterator.hasNext()) {
+                JsonNode document = iterator.next();
+                if (document != null && document.isObject() && document.size() > 0) {
+                    documents.add(document);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        assertThat(documents).as("rendered documents").isNotEmpty();
+        return documents;
+    }
+
+    private static List<String> kinds(List<JsonNode> documents) {
+        return documents.stream().map(document -> document.path("kind").asText()).toList();
+    }
+
+    private static JsonNode only(List<JsonNode> documents, String kind) {
+        List<JsonNode> matching = documents.stream().filter(document -> document.path("kind").asText().equals(kind)).toList();
+        assertThat(matching).as("rendered %s objects", kind).hasSize(1);
+        return matching.get(0);
+    }
+
+    private static JsonNode deployment(List<JsonNode> documents) {
+        return only(documents, "Deployment");
+    }
+
+    private static JsonNode proxyContainer(JsonNode deployment) {
+        JsonNode containers = deployment.at("/spec/template/spec/containers");
+        assertThat(containers.size()).isEqualTo(1);
+        return containers.get(0);
+    }
+
+    private static JsonNode volume(JsonNode deployment, String name) {
+        return named(deployment.at("/spec/template/spec/volumes"), name, "volume");
+    }
+
+    private static JsonNode mount(JsonNode container, String name) {
+        return named(container.path("volumeMounts"), name, "volume mount");
+    }
+
+    private static int containerPort(JsonNode container, String name) {
+        return named(container.path("ports"), name, "port").get("containerPort").asInt();
+    }
+
+    private static JsonNode named(JsonNode list, String name, String what) {
+        for (JsonNode item : list) {
+            if (name.equals(item.path("name").asText())) {
+                return item;
+            }
+        }
+        throw new AssertionError("no " + what + " named " + name + " in " + list);
+    }
+
+    private static JsonNode env(JsonNode container, String name) {
+        for (JsonNode variable : container.path("env")) {
+            if (name.equals(variable.path("name").asText())) {
+                return variable;
+            }
+        }
+        return null;
+    }
+
+    private static String envValue(JsonNode container, String name) {
+        JsonNode variable = env(container, name);
+        assertThat(variable).as("env %s", name).isNotNull();
+        assertThat(variable.has("value")).as("env %s has a literal value", name).isTrue();
+        return variable.get("value").asText();
+    }
+
+    private static void assertSecretKeyRef(JsonNode container, String name, String secret, String key) {
+        JsonNode variable = env(container, name);
+        assertThat(variable).as("env %s", name).isNotNull();
+        assertThat(variable.has("value")).as("%s must not be a literal", name).isFalse();
+        assertThat(variable.at("/valueFrom/secretKeyRef/name").asText()).as(name).isEqualTo(secret);
+        assertThat(variable.at("/valueFrom/secretKeyRef/key").asText()).as(name).isEqualTo(key);
+    }
+
+    private static JsonNode ingressRule(JsonNode policy, int port) {
+        return ruleWithPort(policy.at("/spec/ingress"), port);
+    }
+
+    private static JsonNode egressRule(JsonNode policy, int port) {
+        return ruleWithPort(policy.at("/spec/egress"), port);
+    }
+
+    private static JsonNode ruleWithPort(JsonNode rules, int port) {
+        for (JsonNode rule : rules) {
+            for (JsonNode rulePort : rule.path("ports")) {
+                if (rulePort.path("port").asInt() == port) {
+                    return rule;
+                }
+            }
+        }
+        throw new AssertionError("no rule for port " + port + " in " + rules);
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> texts = new ArrayList<>();
+        array.forEach(item -> texts.add(item.asText()));
+        return texts;
+    }
+
+    private static ObjectNode chartValues() throws IOException {
+        return (ObjectNode) YAML.readTree(CHART.resolve("values.yaml").toFile());
+    }
+
+    private static void setPath(ObjectNode root, String dottedPath, String value) {
+        String[] keys = dottedPath.split("\\.");
+        ObjectNode node = root;
+        for (int i = 0; i < keys.length - 1; i++) {
+            node = (ObjectNode) node.get(keys[i]);
+        }
+        node.put(keys[keys.length - 1], value);
+    }
+
+    private static void deepMerge(ObjectNode target, ObjectNode overrides) {
+        Iterator<Map.Entry<String, JsonNode>> fields = overrides.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            JsonNode existing = target.get(field.getKey());
+            if (existing instanceof ObjectNode existingObject && field.getValue() instanceof ObjectNode overrideObject) {
+                deepMerge(existingObject, overrideObject);
+            } else {
+                target.set(field.getKey(), field.getValue());
+            }
+        }
+    }
+
+    private static Path chartCopyWithValues(Path work, ObjectNode values) throws IOException {
+        Path copy = chartCopy(work);
+        YAML.writeValue(copy.resolve("values.yaml").toFile(), values);
+        return copy;
+    }
+
+    private static Path chartCopy(Path work) throws IOException {
+        Path copy = work.resolve(CHART.getFileName());
+        try (Stream<Path> files = Files.walk(CHART)) {
+            for (Path source : files.toList()) {
+                Path target = copy.resolve(CHART.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+        return copy;
+    }
+}

@@ -1,0 +1,98 @@
+package com.domomigrationproxy.domo;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/** DOMO_DEVELOPER_TOKEN_FILE: a rotated Secret takes effect without a restart; a missing one stops calls. */
+@QuarkusTest
+@TestProfile(TokenFileTest.TokenFile.class)
+class TokenFileTest {
+
+    static final Path TOKEN_FILE = Path.of("target", "test-credentials", "domo-token").toAbsolutePath();
+
+    public static class TokenFile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            write("first-token-value\n");
+            return Map.of("domo.developer-token-file", TOKEN_FILE.toString());
+        }
+    }
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
+
+    @Test
+    void rotatedTokenIsUsedWithoutRestart() {
+        domo.resetAll();
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[]")));
+
+        Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
+        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
+                .withHeader("X-DOMO-Developer-Token", equalTo("first-token-value")));
+
+        write("second-token-value");
+        Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
+        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
+                .withHeader("X-DOMO-Developer-Token", equalTo("second-token-value")));
+    }
+
+    @Test
+    void missingTokenFileFailsWithoutCallingDomo() throws IOException {
+        domo.resetAll();
+        Files.deleteIfExists(TOKEN_FILE);
+        try {
+            String datasourceId = Api.uniqueDatasourceId();
+            Api.asOperator().post("/api/v1/datasources/" + datasourceId + "/reversals")
+                    .then().statusCode(502)
+                    .body("type", org.hamcrest.Matchers.equalTo("urn:problem-type:domo-migration-proxy:domo-token-unavailable"));
+            domo.verify(0, anyRequestedFor(anyUrl()));
+            assertThat(OperationRows.forDatasource(dataSource, datasourceId)).singleElement()
+                    .satisfies(row -> assertThat(row).containsEntry("state", "FAILED").containsEntry("upstream_status", null));
+        } finally {
+            write("first-token-value");
+        }
+    }
+
+    /** Replaces the file as Kubernetes does when a Secret rotates: a new file moved into place. */
+    static void write(String token) {
+        try {
+            Files.createDirectories(TOKEN_FILE.getParent());
+            Path next = Files.createTempFile(TOKEN_FILE.getParent(), "domo-token", ".tmp");
+            Files.writeString(next, token);
+            Files.move(next, TOKEN_FILE, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package com.domomigrationproxy.domo;
+
+import static com.domomigrationproxy.support.DomoWireMock.CANARY_TOKEN;
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+/**
+ * The Domo token never leaves the upstream header: not in a response (even when Domo echoes it),
+ * not in the log, not in an audit row, not in the OpenAPI document or health output.
+ */
+@QuarkusTest
+class TokenSecrecyTest {
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
+
+    @TestHTTPResource(value = "/health", management = true)
+    URL health;
+
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
+
+    @Test
+    void theCanaryTokenAppearsNowhere() throws Exception {
+        domo.resetAll();
+        String echo = "{\"status\":400,\"statusReason\":\"Bad Request\",\"message\":\"Token " + CANARY_TOKEN
+                + " is not allowed here\",\"toe\":\"" + CANARY_TOKEN + "\"}";
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[\"mysql-federated\"]")));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/accounts/.*")).willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", "application/json").withBody(echo)));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/candidates/.*")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody(echo)));
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/accounts/.*")).willReturn(aResponse().withStatus(422)
+                .withHeader("Content-Type", "application/json").withBody(echo)));
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/reverse")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"ABORTED\",\"errorMessage\":\"token "
+                        + CANARY_TOKEN + " rejected\",\"toe\":\"T1\"}")));
+
+        List<Response> responses = new ArrayList<>();
+        responses.add(Api.asReader().get("/api/v1/integration-types"));
+        responses.add(Api.asReader().get("/api/v1/integration-types/mysql-federated/accounts"));
+        responses.add(Api.asReader().get("/api/v1/accounts/1/candidates"));
+        String datasourceId = Api.uniqueDatasourceId();
+        responses.add(Api.asOperator().contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + datasourceId + "/migrations"));
+        responses.add(Api.asOperator().post("/api/v1/datasources/" + datasourceId + "/reversals"));
+        responses.add(given().get("/q/openapi"));
+        responses.add(given().get(health.toString()));
+        responses.add(given().get(metrics.toString()));
+        responses.add(given().get("/api/v1/integration-types"));
+
+        assertThat(responses.get(3).statusCode()).isEqualTo(422);
+        assertThat(responses.get(4).jsonPath().getString("errorMessage")).isEqualTo("token [redacted] rejected");
+        assertThat(responses.get(6).statusCode()).as(health.toString()).isEqualTo(200);
+        assertThat(responses.get(7).statusCode()).isEqualTo(200);
+        for (Response response : responses) {
+            assertThat(response.asString()).doesNotContain(CANARY_TOKEN);
+            assertThat(response.headers().toString()).doesNotContain(CANARY_TOKEN);
+        }
+
+        long rowsWithToken = (long) OperationRows.query(dataSource,
+                "SELECT count(*) AS n FROM operation o WHERE o::text LIKE ?", "%" + CANARY_TOKEN + "%").get(0).get("n");
+        assertThat(rowsWithToken).isZero();
+        assertThat(OperationRows.forDatasource(dataSource, datasourceId)).hasSize(2);
+
+        String log = Files.readString(Path.of("target", "quarkus-test.log"));
+        assertThat(log).contains(datasourceId).doesNotContain(CANARY_TOKEN);
+    }
+}
