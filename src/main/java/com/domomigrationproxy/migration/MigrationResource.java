@@ -52,7 +52,7 @@ public class MigrationResource {
     @Path("/integration-types")
     @RolesAllowed({ Roles.READER, Roles.OPERATOR })
     @Operation(operationId = "listIntegrationTypes", summary = "List integration types",
-            description = "Domo's federated integration types that can be migrated (Domo `GET /types`).")
+            description = "Domo's federated integration types that can be migrated (Domo `GET /types`). Roles: reader, operator.")
     @APIResponse(responseCode = "200", description = "The integration types, as Domo lists them",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(type = SchemaType.ARRAY, implementation = String.class),
@@ -70,7 +70,8 @@ public class MigrationResource {
     @Path("/integration-types/{integrationType}/accounts")
     @RolesAllowed({ Roles.READER, Roles.OPERATOR })
     @Operation(operationId = "listAccounts", summary = "List the V2 accounts of an integration type",
-            description = "The accounts that can receive migrated data sources (Domo `GET /accounts/{integrationType}`).")
+            description = "The accounts that can receive migrated data sources (Domo `GET /accounts/{integrationType}`)."
+                    + " Roles: reader, operator.")
     @APIResponse(responseCode = "200", description = "The accounts, with Domo's field names",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(type = SchemaType.ARRAY, implementation = IntegrationAccount.class),
@@ -94,7 +95,7 @@ public class MigrationResource {
     @RolesAllowed({ Roles.READER, Roles.OPERATOR })
     @Operation(operationId = "listCandidates", summary = "List the V1 data sources of an account",
             description = "The data sources that can be migrated to the account, and whether they already are"
-                    + " (Domo `GET /candidates/{accountId}`).")
+                    + " (Domo `GET /candidates/{accountId}`). Roles: reader, operator.")
     @APIResponse(responseCode = "200", description = "The candidates, with Domo's field names",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(type = SchemaType.ARRAY, implementation = MigrationCandidate.class),
@@ -121,7 +122,7 @@ public class MigrationResource {
             description = "Records the request in the audit trail (state PENDING), calls Domo"
                     + " `POST /{datasourceId}/accounts/{accountId}`, records the outcome and returns it."
                     + " Whatever Domo's state (COMPLETE, INCOMPLETE, ABORTED), the answer is 200;"
-                    + " INCOMPLETE means content may be broken until the migration is re-attempted.")
+                    + " INCOMPLETE means content may be broken until the migration is re-attempted. Role: operator.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = MigrationRequest.class),
             examples = @ExampleObject(name = "migration", value = "{\"accountId\":\"1\",\"catalog\":\"MyCatalogName\","
@@ -149,7 +150,7 @@ public class MigrationResource {
     @RolesAllowed(Roles.OPERATOR)
     @Operation(operationId = "reverseMigration", summary = "Reverse the migration of a data source",
             description = "Records the request in the audit trail (state PENDING), calls Domo"
-                    + " `POST /{datasourceId}/reverse`, records the outcome and returns it. No body.")
+                    + " `POST /{datasourceId}/reverse`, records the outcome and returns it. No body. Role: operator.")
     @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
