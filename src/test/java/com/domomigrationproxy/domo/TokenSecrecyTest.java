@@ -82,6 +82,7 @@ class TokenSecrecyTest {
 
         assertThat(responses.get(3).statusCode()).isEqualTo(422);
         assertThat(responses.get(4).jsonPath().getString("errorMessage")).isEqualTo("token [redacted] rejected");
+        assertThat(responses.get(5).statusCode()).isEqualTo(200);
         assertThat(responses.get(6).statusCode()).as(health.toString()).isEqualTo(200);
         assertThat(responses.get(7).statusCode()).isEqualTo(200);
         for (Response response : responses) {

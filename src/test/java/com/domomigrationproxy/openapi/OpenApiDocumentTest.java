@@ -1,0 +1,59 @@
+package com.domomigrationproxy.openapi;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.notNullValue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.DomoWireMock;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+/** /q/openapi is public and documents every operation with stable ids, schemas and the contract's statuses. */
+@QuarkusTest
+class OpenApiDocumentTest {
+
+    private static JsonPath document() {
+        return given().accept("application/json").get("/q/openapi").then().statusCode(200).extract().jsonPath();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "/api/v1/integration-types, get, listIntegrationTypes, '200,401,403,502,503,504'",
+            "/api/v1/integration-types/{integrationType}/accounts, get, listAccounts, '200,400,401,403,404,502,503,504'",
+            "/api/v1/accounts/{accountId}/candidates, get, listCandidates, '200,400,401,403,404,502,503,504'",
+            "/api/v1/datasources/{datasourceId}/migrations, post, migrateDatasource, '200,400,401,403,404,409,415,502,503,504'",
+            "/api/v1/datasources/{datasourceId}/reversals, post, reverseMigration, '200,400,401,403,404,409,502,503,504'" })
+    void everyOperationIsDocumented(String path, String method, String operationId, String statuses) {
+        JsonPath openapi = document();
+        String operation = "paths.'" + path + "'." + method;
+        org.assertj.core.api.Assertions.assertThat(openapi.getString(operation + ".operationId")).isEqualTo(operationId);
+        org.assertj.core.api.Assertions.assertThat(openapi.getString(operation + ".summary")).isNotBlank();
+        org.assertj.core.api.Assertions.assertThat(openapi.getList(operation + ".security")).hasSize(2);
+        for (String status : statuses.split(",")) {
+            org.assertj.core.api.Assertions.assertThat(openapi.getMap(operation + ".responses")).as(operationId)
+                    .containsKey(status);
+        }
+    }
+
+    @Test
+    void schemasAndSecuritySchemesAreThere() {
+        given().accept("application/json").get("/q/openapi").then().statusCode(200)
+                .body("components.securitySchemes.jwt.scheme", equalTo("bearer"))
+                .body("components.securitySchemes.apiKey.name", equalTo("X-API-Key"))
+                .body("components.schemas", hasKey("Problem"))
+                .body("components.schemas", hasKey("Operation"))
+                .body("components.schemas", hasKey("MigrationRequest"))
+                .body("components.schemas.MigrationRequest.required", notNullValue())
+                .body("components.responses.BadRequest.content.'application/problem+json'.schema.$ref",
+                        equalTo("#/components/schemas/Problem"))
+                .body(not(containsString(DomoWireMock.CANARY_TOKEN)));
+    }
+}
