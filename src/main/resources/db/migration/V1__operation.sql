@@ -77,11 +77,11 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION operation_forbid_removal() RETURNS trigger
+CREATE FUNCTION audit_forbid_change() RETURNS trigger
     LANGUAGE plpgsql AS
 $$
 BEGIN
-    RAISE EXCEPTION 'operation is append-only: % is not allowed', TG_OP
+    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'integrity_constraint_violation';
 END
 $$;
@@ -89,6 +89,6 @@ $$;
 CREATE TRIGGER trg_operation_guard_update BEFORE UPDATE ON operation
     FOR EACH ROW EXECUTE FUNCTION operation_guard_update();
 CREATE TRIGGER trg_operation_forbid_delete BEFORE DELETE ON operation
-    FOR EACH ROW EXECUTE FUNCTION operation_forbid_removal();
+    FOR EACH ROW EXECUTE FUNCTION audit_forbid_change();
 CREATE TRIGGER trg_operation_forbid_truncate BEFORE TRUNCATE ON operation
-    FOR EACH STATEMENT EXECUTE FUNCTION operation_forbid_removal();
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_forbid_change();

@@ -16,10 +16,11 @@ import com.domomigrationproxy.problem.ProblemType;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
- * Writes the audit trail: the intent is committed before Domo is called, the outcome after. Each
- * write is its own transaction, committed before anything else happens, so that a failure to
- * commit is seen here (programmatic transactions rather than {@code @Transactional}, whose commit
- * would happen after these methods return).
+ * Writes the audit trail: the intent is committed before Domo is called, the outcome after, each
+ * with its link in the hash chain ({@link AuditChain}) in the same transaction. Each write is its
+ * own transaction, committed before anything else happens, so that a failure to commit is seen
+ * here (programmatic transactions rather than {@code @Transactional}, whose commit would happen
+ * after these methods return).
  */
 @ApplicationScoped
 public class AuditTrail {
@@ -48,7 +49,11 @@ public class AuditTrail {
         record.requestedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
         record.state = OperationState.PENDING;
         try {
-            QuarkusTransaction.requiringNew().run(() -> record.persistAndFlush());
+            QuarkusTransaction.requiringNew().run(() -> {
+                record.persistAndFlush();
+                AuditChain.append(OperationRecord.getEntityManager(), record.operationId, AuditChain.INTENT,
+                        AuditChain.intentPayload(record.toOperation()));
+            });
         } catch (RuntimeException e) {
             if (isInFlightConflict(e)) {
                 throw inFlight(intent.datasourceId());
@@ -77,7 +82,10 @@ public class AuditTrail {
                 record.durationMs = outcome.durationMs();
                 record.completedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
                 record.flush();
-                return record.toOperation();
+                Operation done = record.toOperation();
+                AuditChain.append(OperationRecord.getEntityManager(), record.operationId, AuditChain.OUTCOME,
+                        AuditChain.outcomePayload(done));
+                return done;
             });
         } catch (RuntimeException e) {
             LOG.errorf(e, "AUDIT OUTCOME NOT RECORDED: operation %s stays PENDING although Domo answered state=%s toe=%s",
@@ -86,7 +94,7 @@ public class AuditTrail {
                     pending.accountId(), pending.catalog(), pending.schema(), pending.table(), outcome.state(),
                     outcome.toe(), outcome.startTime(), outcome.endTime(), outcome.errorMessage(),
                     pending.requestedBy(), pending.requestedAt(), null, pending.requestId(),
-                    outcome.upstreamStatus());
+                    outcome.upstreamStatus(), pending.authMethod(), pending.clientAddress(), outcome.durationMs(), null);
         }
     }
 

@@ -5,6 +5,8 @@ import java.util.UUID;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /** The contract's Operation: the answer of migrate and reverse, and an item of the audit trail. */
 @Schema(name = "Operation", description = "A migration or reversal requested through this service, as audited")
 public record Operation(
@@ -31,5 +33,32 @@ public record Operation(
         @Schema(description = "When the outcome was recorded; null while PENDING", nullable = true) Instant completedAt,
         @Schema(description = "X-Request-Id of the request that asked for it", required = true) String requestId,
         @Schema(description = "HTTP status Domo answered with; null when no answer came",
-                nullable = true) Integer upstreamStatus) {
+                nullable = true) Integer upstreamStatus,
+        @Schema(description = "How the requester authenticated: jwt or api-key", examples = "api-key",
+                required = true) String authMethod,
+        @Schema(description = "Client address the request came from", nullable = true) String clientAddress,
+        @Schema(description = "Milliseconds spent waiting for Domo; null while PENDING", nullable = true) Long durationMs,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "This operation's links in the audit hash chain (audit API only)",
+                nullable = true) Chain chain) {
+
+    /** The operation's events in the hash chain; see the README for how to verify them. */
+    @Schema(name = "AuditChain")
+    public record Chain(
+            @Schema(description = "The intent event, written before Domo was called") Link intent,
+            @Schema(description = "The outcome event; null while PENDING", nullable = true) Link outcome) {
+    }
+
+    @Schema(name = "AuditChainLink")
+    public record Link(
+            @Schema(description = "Position in the chain") long seq,
+            @Schema(description = "Hash of the previous event") String prevHash,
+            @Schema(description = "sha256 hex of prevHash, a newline and the event's canonical JSON") String hash) {
+    }
+
+    Operation withChain(Chain chain) {
+        return new Operation(operationId, direction, datasourceId, accountId, catalog, schema, table, state, toe,
+                startTime, endTime, errorMessage, requestedBy, requestedAt, completedAt, requestId, upstreamStatus,
+                authMethod, clientAddress, durationMs, chain);
+    }
 }

@@ -82,6 +82,7 @@ class OperationRecord extends PanacheEntityBase {
 
     Operation toOperation() {
         return new Operation(operationId, direction, datasourceId, accountId, catalog, schema, table, state, toe,
-                startTime, endTime, errorMessage, requestedBy, requestedAt, completedAt, requestId, upstreamStatus);
+                startTime, endTime, errorMessage, requestedBy, requestedAt, completedAt, requestId, upstreamStatus,
+                authMethod, clientAddress, durationMs, null);
     }
 }

@@ -30,8 +30,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
                 contact = @Contact(name = "domo-migration-proxy maintainers"),
                 license = @License(name = "Proprietary")),
         servers = @Server(url = "/", description = "This service"),
-        tags = @Tag(name = ApiDocumentation.MIGRATION_TAG,
-                description = "Listing and moving Federated data sources between V1 and V2"),
+        tags = {
+                @Tag(name = ApiDocumentation.MIGRATION_TAG,
+                        description = "Listing and moving Federated data sources between V1 and V2"),
+                @Tag(name = ApiDocumentation.AUDIT_TAG,
+                        description = "The audit trail: query, export and integrity verification") },
         components = @Components(
                 securitySchemes = {
                         @SecurityScheme(securitySchemeName = ApiDocumentation.JWT, type = SecuritySchemeType.HTTP,
@@ -65,6 +68,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
                         @APIResponse(name = ApiDocumentation.FORBIDDEN, responseCode = "403",
                                 description = "The credentials lack the role this operation needs",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.NOT_FOUND, responseCode = "404",
+                                description = "No such resource",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.DOMO_CLIENT_ERROR, responseCode = "404",
                                 description = "Domo answered with this 4xx (not 401/403/429); detail and domoToe are Domo's",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
@@ -91,6 +97,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ApiDocumentation extends Application {
 
     public static final String MIGRATION_TAG = "Migration";
+    public static final String AUDIT_TAG = "Audit";
+    public static final String NOT_FOUND = "NotFound";
     public static final String JWT = "jwt";
     public static final String API_KEY = "apiKey";
     public static final String OPERATION_RESULT = "OperationResult";

@@ -1,0 +1,119 @@
+package com.domomigrationproxy.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import jakarta.persistence.EntityManager;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * The SHA-256 hash chain over audit events. Each event's hash covers the previous event's hash
+ * and the canonical JSON of the event, which is rebuilt from the operation row:
+ *
+ * <pre>hash = sha256_hex(prev_hash + "\n" + canonical_json)</pre>
+ *
+ * Canonical JSON: the event's members (below) sorted by name, no whitespace, UTF-8, strings
+ * JSON-escaped, null kept, instants in ISO-8601 UTC as Java's {@link Instant#toString()} writes
+ * them. Python: {@code json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)}.
+ * The first event's prev_hash is 64 zeros. The README has a worked example.
+ */
+final class AuditChain {
+
+    static final String GENESIS = "0".repeat(64);
+    static final String INTENT = "INTENT";
+    static final String OUTCOME = "OUTCOME";
+    /** One chain for the whole database: appends from every replica are serialised on this lock. */
+    private static final long CHAIN_LOCK = 0x646f6d6f_61756469L;
+    private static final ObjectMapper CANONICAL = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    private AuditChain() {
+    }
+
+    /** The intent event: what was asked, by whom, when. */
+    static String intentPayload(Operation operation) {
+        Map<String, Object> event = new TreeMap<>();
+        event.put("event", INTENT);
+        event.put("operationId", operation.operationId().toString());
+        event.put("direction", operation.direction().name());
+        event.put("datasourceId", operation.datasourceId());
+        event.put("accountId", operation.accountId());
+        event.put("catalog", operation.catalog());
+        event.put("schema", operation.schema());
+        event.put("table", operation.table());
+        event.put("requestedBy", operation.requestedBy());
+        event.put("authMethod", operation.authMethod());
+        event.put("requestId", operation.requestId());
+        event.put("clientAddress", operation.clientAddress());
+        event.put("requestedAt", instant(operation.requestedAt()));
+        return canonical(event);
+    }
+
+    /** The outcome event: what happened. */
+    static String outcomePayload(Operation operation) {
+        Map<String, Object> event = new TreeMap<>();
+        event.put("event", OUTCOME);
+        event.put("operationId", operation.operationId().toString());
+        event.put("state", operation.state().name());
+        event.put("toe", operation.toe());
+        event.put("startTime", operation.startTime());
+        event.put("endTime", operation.endTime());
+        event.put("errorMessage", operation.errorMessage());
+        event.put("upstreamStatus", operation.upstreamStatus());
+        event.put("durationMs", operation.durationMs());
+        event.put("completedAt", instant(operation.completedAt()));
+        return canonical(event);
+    }
+
+    static String hash(String previousHash, String payload) {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            sha256.update(previousHash.getBytes(StandardCharsets.US_ASCII));
+            sha256.update((byte) '\n');
+            return HexFormat.of().formatHex(sha256.digest(payload.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    /**
+     * Appends an event in the caller's transaction, after taking the chain lock, so that concurrent
+     * writers on any replica link in commit order.
+     */
+    static void append(EntityManager entityManager, UUID operationId, String kind, String payload) {
+        entityManager.createNativeQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(?1)) AS chain_lock")
+                .setParameter(1, CHAIN_LOCK)
+                .getSingleResult();
+        String previous = (String) entityManager
+                .createNativeQuery("SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1")
+                .getResultStream().findFirst().orElse(GENESIS);
+        entityManager.createNativeQuery(
+                "INSERT INTO audit_event (operation_id, kind, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)")
+                .setParameter(1, operationId)
+                .setParameter(2, kind)
+                .setParameter(3, previous)
+                .setParameter(4, hash(previous, payload))
+                .executeUpdate();
+    }
+
+    private static String instant(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+
+    private static String canonical(Map<String, Object> event) {
+        try {
+            return CANONICAL.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Audit events are plain strings and numbers", e);
+        }
+    }
+}

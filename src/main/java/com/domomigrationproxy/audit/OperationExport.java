@@ -1,0 +1,123 @@
+package com.domomigrationproxy.audit;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Writes Operations as CSV (RFC 4180) or NDJSON, one row at a time. */
+final class OperationExport {
+
+    static final String CSV = "text/csv";
+    static final String NDJSON = "application/x-ndjson";
+
+    private record Column(String name, Function<Operation, Object> value) {
+    }
+
+    private static final List<Column> COLUMNS = List.of(
+            new Column("operationId", Operation::operationId),
+            new Column("direction", Operation::direction),
+            new Column("datasourceId", Operation::datasourceId),
+            new Column("accountId", Operation::accountId),
+            new Column("catalog", Operation::catalog),
+            new Column("schema", Operation::schema),
+            new Column("table", Operation::table),
+            new Column("state", Operation::state),
+            new Column("toe", Operation::toe),
+            new Column("startTime", Operation::startTime),
+            new Column("endTime", Operation::endTime),
+            new Column("errorMessage", Operation::errorMessage),
+            new Column("requestedBy", Operation::requestedBy),
+            new Column("requestedAt", Operation::requestedAt),
+            new Column("completedAt", Operation::completedAt),
+            new Column("requestId", Operation::requestId),
+            new Column("upstreamStatus", Operation::upstreamStatus),
+            new Column("authMethod", Operation::authMethod),
+            new Column("clientAddress", Operation::clientAddress),
+            new Column("durationMs", Operation::durationMs),
+            new Column("intentSeq", operation -> link(operation, true, Operation.Link::seq)),
+            new Column("intentPrevHash", operation -> link(operation, true, Operation.Link::prevHash)),
+            new Column("intentHash", operation -> link(operation, true, Operation.Link::hash)),
+            new Column("outcomeSeq", operation -> link(operation, false, Operation.Link::seq)),
+            new Column("outcomePrevHash", operation -> link(operation, false, Operation.Link::prevHash)),
+            new Column("outcomeHash", operation -> link(operation, false, Operation.Link::hash)));
+
+    private OperationExport() {
+    }
+
+    /** Runs the export into the response body; the writer buffers a few KB at most. */
+    static void write(String mediaType, OutputStream body, ObjectMapper json, Exporter exporter) throws IOException {
+        Writer out = new BufferedWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8), 16 * 1024);
+        try {
+            if (CSV.equals(mediaType)) {
+                out.write(String.join(",", COLUMNS.stream().map(Column::name).toList()));
+                out.write("\r\n");
+                exporter.run(operation -> writeLine(out, csvRow(operation), "\r\n"));
+            } else {
+                exporter.run(operation -> {
+                    try {
+                        writeLine(out, json.writeValueAsString(operation), "\n");
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        out.flush();
+    }
+
+    interface Exporter {
+        void run(java.util.function.Consumer<Operation> sink);
+    }
+
+    private static void writeLine(Writer out, String line, String end) {
+        try {
+            out.write(line);
+            out.write(end);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String csvRow(Operation operation) {
+        return String.join(",", Arrays.asList(COLUMNS.stream().map(column -> cell(column.value().apply(operation)))
+                .toArray(String[]::new)));
+    }
+
+    /**
+     * Null is an empty field, numbers are bare, text is always quoted (quotes doubled). Text that a
+     * spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a leading
+     * apostrophe; NDJSON is the lossless format.
+     */
+    static String cell(Object value) {
+        if (value == null) {
+            return "";
+        }
+        if (value instanceof Number) {
+            return value.toString();
+        }
+        String text = value.toString();
+        if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
+            text = "'" + text;
+        }
+        return "\"" + text.replace("\"", "\"\"") + "\"";
+    }
+
+    private static <T> T link(Operation operation, boolean intent, Function<Operation.Link, T> part) {
+        if (operation.chain() == null) {
+            return null;
+        }
+        Operation.Link link = intent ? operation.chain().intent() : operation.chain().outcome();
+        return link == null ? null : part.apply(link);
+    }
+}

@@ -1,0 +1,13 @@
+package com.domomigrationproxy.audit;
+
+import java.util.List;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** A page of the audit trail, newest first. */
+@Schema(name = "OperationPage")
+public record OperationPage(
+        @Schema(description = "Operations, newest requestedAt first", required = true) List<Operation> items,
+        @Schema(description = "Pass as cursor to get the next page; null on the last page", nullable = true)
+        String nextCursor) {
+}
