@@ -1,0 +1,24 @@
+-- Runs after every Flyway migrate (a Flyway callback, so it is re-applied when tables are added).
+-- Two-role setup: when PROXY_DB_APP_ROLE names the role the application connects as (and Flyway
+-- runs as the schema owner), that role may only read, append, and record an outcome; it can
+-- neither rewrite nor delete the audit trail, nor disable the triggers, which only the owner can.
+DO $$
+DECLARE
+    app_role text := '${appRole}';
+BEGIN
+    IF app_role = '' OR app_role = current_user THEN
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = app_role) THEN
+        RAISE WARNING 'PROXY_DB_APP_ROLE % does not exist: no grants applied', app_role;
+        RETURN;
+    END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), app_role);
+    EXECUTE format('REVOKE ALL ON operation, audit_event FROM %I', app_role);
+    EXECUTE format('GRANT SELECT, INSERT ON operation, audit_event TO %I', app_role);
+    EXECUTE format('GRANT UPDATE (state, toe, start_time, end_time, error_message, upstream_status, duration_ms,'
+        ' completed_at) ON operation TO %I', app_role);
+    EXECUTE format('GRANT USAGE ON SEQUENCE audit_event_seq_seq TO %I', app_role);
+    EXECUTE format('GRANT SELECT ON flyway_schema_history TO %I', app_role);
+END
+$$;

@@ -1,0 +1,78 @@
+package com.domomigrationproxy.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/** With PROXY_DB_APP_ROLE set, the application role can append and complete, never rewrite or delete. */
+@QuarkusTest
+@TestProfile(TwoRoleGrantsTest.AppRole.class)
+class TwoRoleGrantsTest {
+
+    static final String ROLE = "proxy_app_test";
+
+    public static class AppRole implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.flyway.placeholders.appRole", ROLE);
+        }
+    }
+
+    @Inject
+    Flyway flyway;
+
+    @Test
+    void theApplicationRoleCanOnlyAppendAndComplete() throws SQLException {
+        // The embedded database's URL names its superuser; connect as the named roles instead.
+        String url = System.getProperty("quarkus.datasource.jdbc.url").replaceFirst("\\?.*", "");
+        try (Connection owner = DriverManager.getConnection(url, "postgres", ""); Statement sql = owner.createStatement()) {
+            sql.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + ROLE + "') THEN"
+                    + " CREATE ROLE " + ROLE + " LOGIN PASSWORD 'test-only'; END IF; END $$");
+        }
+        // The grants are a Flyway callback: they are (re)applied on every migrate.
+        flyway.migrate();
+
+        String id = UUID.randomUUID().toString();
+        try (Connection app = DriverManager.getConnection(url, ROLE, "test-only"); Statement sql = app.createStatement()) {
+            app.setAutoCommit(false);
+            sql.execute("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method, request_id,"
+                    + " requested_at, state) VALUES ('" + id + "', 'V2_TO_V1', 'ds-role', 'someone', 'jwt', 'r', now(), 'PENDING')");
+            assertThat(sql.executeUpdate("UPDATE operation SET state = 'COMPLETE', completed_at = now() WHERE operation_id = '"
+                    + id + "'")).isEqualTo(1);
+            assertThat(sql.executeQuery("SELECT count(*) FROM audit_event").next()).isTrue();
+            app.rollback();
+
+            for (String forbidden : new String[] {
+                    "UPDATE operation SET table_name = 'x' WHERE operation_id = '" + id + "'",
+                    "DELETE FROM operation WHERE operation_id = '" + id + "'",
+                    "TRUNCATE operation CASCADE",
+                    "DELETE FROM audit_event WHERE seq = -1",
+                    "UPDATE audit_event SET hash = hash WHERE seq = -1",
+                    "ALTER TABLE operation DISABLE TRIGGER ALL" }) {
+                SQLException refused = null;
+                try {
+                    sql.execute(forbidden);
+                } catch (SQLException e) {
+                    refused = e;
+                }
+                assertThat((Throwable) refused).as(forbidden).isNotNull();
+                assertThat(refused.getMessage()).as(forbidden).containsAnyOf("permission denied", "must be owner");
+                app.rollback();
+            }
+        }
+    }
+}
