@@ -6,7 +6,7 @@ DO $$
 DECLARE
     app_role text := '${appRole}';
 BEGIN
-    IF app_role = '' OR app_role = current_user THEN
+    IF app_role IN ('', '(none)') OR app_role = current_user THEN
         RETURN;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = app_role) THEN

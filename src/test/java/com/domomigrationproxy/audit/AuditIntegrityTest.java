@@ -210,6 +210,28 @@ class AuditIntegrityTest {
         assertThat(report.getLong("checked")).isEqualTo(before + 2L * writers);
     }
 
+    @Test
+    void theOfflineVerifierAcceptsAnExportAndRejectsAForgedOne() throws Exception {
+        AuditApiTest.migrate(Tokens.jwt("offline-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", "t");
+        String export = Api.asAuditor().accept("application/x-ndjson").get("/api/v1/audit/operations")
+                .then().statusCode(200).extract().asString();
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("operations", ".ndjson");
+        java.nio.file.Files.writeString(file, export);
+        assertThat(runVerifier(file)).isZero();
+
+        java.nio.file.Files.writeString(file, export.replaceFirst("\"table\":\"t\"", "\"table\":\"forged\""));
+        assertThat(runVerifier(file)).isEqualTo(1);
+    }
+
+    private static int runVerifier(java.nio.file.Path export) throws Exception {
+        Process verifier = new ProcessBuilder("python3", "deploy/audit/verify_export.py", export.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(verifier.getInputStream().readAllBytes());
+        int status = verifier.waitFor();
+        System.out.println("verify_export.py: " + output.trim());
+        return status;
+    }
+
     private static JsonPath integrity() {
         return Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).extract().jsonPath();
     }
