@@ -198,6 +198,7 @@ class HelmChartTest {
                 .isEqualTo("jdbc:postgresql://postgres.databases.svc:5432/domo_migration_proxy");
         assertThat(env(container, "QUARKUS_FLYWAY_USERNAME")).as("single role unless a migration Secret is named").isNull();
         assertThat(env(container, "QUARKUS_FLYWAY_PASSWORD")).isNull();
+        assertThat(env(container, "PROXY_DB_APP_ROLE")).isNull();
     }
 
     @Test
@@ -208,6 +209,8 @@ class HelmChartTest {
         assertSecretKeyRef(container, "QUARKUS_DATASOURCE_PASSWORD", "domo-migration-proxy-db-app", "password");
         assertSecretKeyRef(container, "QUARKUS_FLYWAY_USERNAME", "domo-migration-proxy-db-owner", "username");
         assertSecretKeyRef(container, "QUARKUS_FLYWAY_PASSWORD", "domo-migration-proxy-db-owner", "password");
+        // The owner's migrations grant the application role (its user name) only what it needs.
+        assertSecretKeyRef(container, "PROXY_DB_APP_ROLE", "domo-migration-proxy-db-app", "username");
         assertThat(envValue(container, "QUARKUS_DATASOURCE_JDBC_URL")).isEqualTo(
                 "jdbc:postgresql://audit-db.databases.svc.cluster.local:5432/domo_migration_proxy"
                         + "?sslmode=verify-full&sslrootcert=/etc/domo-migration-proxy/db-ca/ca.crt");
