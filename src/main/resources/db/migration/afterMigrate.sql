@@ -17,7 +17,8 @@ BEGIN
     EXECUTE format('REVOKE ALL ON operation, audit_event FROM %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT ON operation, audit_event TO %I', app_role);
     EXECUTE format('GRANT UPDATE (state, toe, start_time, end_time, error_message, upstream_status, duration_ms,'
-        ' completed_at) ON operation TO %I', app_role);
+        ' completed_at, reconciled_state, reconciled_at, reconciliation_note) ON operation TO %I', app_role);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_key TO %I', app_role);
     EXECUTE format('GRANT USAGE ON SEQUENCE audit_event_seq_seq TO %I', app_role);
     EXECUTE format('GRANT SELECT ON flyway_schema_history TO %I', app_role);
 END

@@ -31,6 +31,7 @@ final class AuditChain {
     static final String GENESIS = "0".repeat(64);
     static final String INTENT = "INTENT";
     static final String OUTCOME = "OUTCOME";
+    static final String RECONCILIATION = "RECONCILIATION";
     /** One chain for the whole database: appends from every replica are serialised on this lock. */
     private static final long CHAIN_LOCK = 0x646f6d6f_61756469L;
     private static final ObjectMapper CANONICAL = new ObjectMapper()
@@ -72,6 +73,26 @@ final class AuditChain {
         event.put("durationMs", operation.durationMs());
         event.put("completedAt", instant(operation.completedAt()));
         return canonical(event);
+    }
+
+    /** The reconciliation event: what Domo showed later about an unknown outcome. */
+    static String reconciliationPayload(Operation operation) {
+        Map<String, Object> event = new TreeMap<>();
+        event.put("event", RECONCILIATION);
+        event.put("operationId", operation.operationId().toString());
+        Operation.Reconciliation reconciliation = operation.reconciliation();
+        event.put("reconciledState", reconciliation == null ? null : reconciliation.state().name());
+        event.put("reconciledAt", reconciliation == null ? null : instant(reconciliation.at()));
+        event.put("reconciliationNote", reconciliation == null ? null : reconciliation.note());
+        return canonical(event);
+    }
+
+    static String payload(String kind, Operation operation) {
+        return switch (kind) {
+            case INTENT -> intentPayload(operation);
+            case OUTCOME -> outcomePayload(operation);
+            default -> reconciliationPayload(operation);
+        };
     }
 
     static String hash(String previousHash, String payload) {

@@ -31,10 +31,12 @@ public class AuditQueries {
     private static final int FETCH_SIZE = 1_000;
     private static final String SELECT = """
             SELECT o.*, i.seq AS intent_seq, i.prev_hash AS intent_prev_hash, i.hash AS intent_hash,
-                   c.seq AS outcome_seq, c.prev_hash AS outcome_prev_hash, c.hash AS outcome_hash
+                   c.seq AS outcome_seq, c.prev_hash AS outcome_prev_hash, c.hash AS outcome_hash,
+                   r.seq AS reconciliation_seq, r.prev_hash AS reconciliation_prev_hash, r.hash AS reconciliation_hash
             FROM operation o
             LEFT JOIN audit_event i ON i.operation_id = o.operation_id AND i.kind = 'INTENT'
             LEFT JOIN audit_event c ON c.operation_id = o.operation_id AND c.kind = 'OUTCOME'
+            LEFT JOIN audit_event r ON r.operation_id = o.operation_id AND r.kind = 'RECONCILIATION'
             """;
     private static final String NEWEST_FIRST = " ORDER BY o.requested_at DESC, o.operation_id DESC";
 
@@ -99,16 +101,19 @@ public class AuditQueries {
                 }
             }
             try (PreparedStatement missing = connection.prepareStatement("""
-                    SELECT o.operation_id, o.state,
+                    SELECT o.operation_id, o.state, o.reconciled_at IS NOT NULL AS reconciled,
                            EXISTS (SELECT 1 FROM audit_event e WHERE e.operation_id = o.operation_id AND e.kind = 'INTENT') AS has_intent,
-                           EXISTS (SELECT 1 FROM audit_event e WHERE e.operation_id = o.operation_id AND e.kind = 'OUTCOME') AS has_outcome
+                           EXISTS (SELECT 1 FROM audit_event e WHERE e.operation_id = o.operation_id AND e.kind = 'OUTCOME') AS has_outcome,
+                           EXISTS (SELECT 1 FROM audit_event e WHERE e.operation_id = o.operation_id
+                                   AND e.kind = 'RECONCILIATION') AS has_reconciliation
                     FROM operation o""")) {
                 missing.setFetchSize(FETCH_SIZE);
                 try (ResultSet rows = missing.executeQuery()) {
                     while (rows.next()) {
                         verifier.acceptOperation(rows.getObject("operation_id", UUID.class),
-                                OperationState.valueOf(rows.getString("state")), rows.getBoolean("has_intent"),
-                                rows.getBoolean("has_outcome"));
+                                OperationState.valueOf(rows.getString("state")), rows.getBoolean("reconciled"),
+                                rows.getBoolean("has_intent"), rows.getBoolean("has_outcome"),
+                                rows.getBoolean("has_reconciliation"));
                     }
                 }
             }
@@ -147,20 +152,26 @@ public class AuditQueries {
     static Operation operation(ResultSet row, boolean withChain) throws SQLException {
         Operation.Chain chain = null;
         if (withChain && row.getObject("intent_seq") != null) {
-            Operation.Link intent = new Operation.Link(row.getLong("intent_seq"), row.getString("intent_prev_hash"),
-                    row.getString("intent_hash"));
-            Operation.Link outcome = row.getObject("outcome_seq") == null ? null
-                    : new Operation.Link(row.getLong("outcome_seq"), row.getString("outcome_prev_hash"),
-                            row.getString("outcome_hash"));
-            chain = new Operation.Chain(intent, outcome);
+            chain = new Operation.Chain(link(row, "intent"), link(row, "outcome"), link(row, "reconciliation"));
         }
+        Instant reconciledAt = instant(row, "reconciled_at");
+        Operation.Reconciliation reconciliation = reconciledAt == null ? null
+                : new Operation.Reconciliation(OperationState.valueOf(row.getString("reconciled_state")), reconciledAt,
+                        row.getString("reconciliation_note"));
         return new Operation(row.getObject("operation_id", UUID.class), Direction.valueOf(row.getString("direction")),
                 row.getString("datasource_id"), row.getString("account_id"), row.getString("catalog_name"),
                 row.getString("schema_name"), row.getString("table_name"), OperationState.valueOf(row.getString("state")),
                 row.getString("toe"), row.getString("start_time"), row.getString("end_time"),
                 row.getString("error_message"), row.getString("requested_by"), instant(row, "requested_at"),
                 instant(row, "completed_at"), row.getString("request_id"), (Integer) row.getObject("upstream_status"),
-                row.getString("auth_method"), row.getString("client_address"), (Long) row.getObject("duration_ms"), chain);
+                row.getString("auth_method"), row.getString("client_address"), (Long) row.getObject("duration_ms"),
+                reconciliation, chain);
+    }
+
+    private static Operation.Link link(ResultSet row, String kind) throws SQLException {
+        return row.getObject(kind + "_seq") == null ? null
+                : new Operation.Link(row.getLong(kind + "_seq"), row.getString(kind + "_prev_hash"),
+                        row.getString(kind + "_hash"));
     }
 
     private static Instant instant(ResultSet row, String column) throws SQLException {

@@ -2,6 +2,7 @@ package com.domomigrationproxy.audit;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -94,23 +95,65 @@ public class AuditTrail {
                     pending.accountId(), pending.catalog(), pending.schema(), pending.table(), outcome.state(),
                     outcome.toe(), outcome.startTime(), outcome.endTime(), outcome.errorMessage(),
                     pending.requestedBy(), pending.requestedAt(), null, pending.requestId(),
-                    outcome.upstreamStatus(), pending.authMethod(), pending.clientAddress(), outcome.durationMs(), null);
+                    outcome.upstreamStatus(), pending.authMethod(), pending.clientAddress(), outcome.durationMs(), null,
+                    null);
         }
     }
 
-    private ProblemException inFlight(String datasourceId) {
-        ProblemException conflict = new ProblemException(409, ProblemType.OPERATION_IN_PROGRESS,
-                "Another migration or reversal of datasource " + datasourceId
-                        + " is in progress; wait for its outcome before starting another");
-        return runningOperation(datasourceId).map(conflict::withRunningOperationId).orElse(conflict);
+    /**
+     * Records, next to an UNKNOWN or abandoned PENDING operation, what Domo showed later. Returns
+     * empty when another replica reconciled it first or its outcome arrived meanwhile.
+     */
+    public Optional<Operation> recordReconciliation(UUID operationId, OperationState reconciledState, String note) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            OperationRecord record = OperationRecord.getEntityManager()
+                    .find(OperationRecord.class, operationId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (record == null || record.reconciledAt != null
+                    || (record.state != OperationState.PENDING && record.state != OperationState.UNKNOWN)) {
+                return Optional.<Operation>empty();
+            }
+            record.reconciledState = reconciledState;
+            record.reconciledAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            record.reconciliationNote = note;
+            record.flush();
+            Operation reconciled = record.toOperation();
+            AuditChain.append(OperationRecord.getEntityManager(), operationId, AuditChain.RECONCILIATION,
+                    AuditChain.reconciliationPayload(reconciled));
+            return Optional.of(reconciled);
+        });
     }
 
-    private static Optional<UUID> runningOperation(String datasourceId) {
+    /** Operations whose outcome nobody knows: UNKNOWN, or PENDING since before {@code pendingBefore}. */
+    public List<Operation> unresolved(Instant pendingBefore, int limit) {
+        return QuarkusTransaction.requiringNew().call(() -> OperationRecord.<OperationRecord>find(
+                "reconciledAt is null and (state = ?1 or (state = ?2 and requestedAt < ?3)) order by requestedAt",
+                OperationState.UNKNOWN, OperationState.PENDING, pendingBefore)
+                .page(0, limit).list().stream().map(OperationRecord::toOperation).toList());
+    }
+
+    /** The account a datasource was last migrated to, to find it among the candidates again. */
+    public Optional<String> lastMigrationAccount(String datasourceId) {
+        return QuarkusTransaction.requiringNew().call(() -> OperationRecord.<OperationRecord>find(
+                "datasourceId = ?1 and direction = ?2 order by requestedAt desc", datasourceId, Direction.V1_TO_V2)
+                .firstResultOptional().map(record -> record.accountId));
+    }
+
+    private ProblemException inFlight(String datasourceId) {
+        Optional<OperationRecord> holder = holder(datasourceId);
+        String detail = holder.filter(record -> record.state == OperationState.UNKNOWN).isPresent()
+                ? "Datasource " + datasourceId + " has an operation whose outcome is unknown (Domo did not answer in"
+                        + " time); it stays locked until that outcome is reconciled with Domo"
+                : "Another migration or reversal of datasource " + datasourceId
+                        + " is in progress; wait for its outcome before starting another";
+        ProblemException conflict = new ProblemException(409, ProblemType.OPERATION_IN_PROGRESS, detail);
+        return holder.map(record -> conflict.withRunningOperationId(record.operationId)).orElse(conflict);
+    }
+
+    private static Optional<OperationRecord> holder(String datasourceId) {
         try {
-            return QuarkusTransaction.requiringNew().call(() -> OperationRecord
-                    .<OperationRecord>find("datasourceId = ?1 and state = ?2", datasourceId, OperationState.PENDING)
-                    .firstResultOptional()
-                    .map(record -> record.operationId));
+            return QuarkusTransaction.requiringNew().call(() -> OperationRecord.<OperationRecord>find(
+                    "datasourceId = ?1 and state in (?2, ?3) and reconciledAt is null", datasourceId,
+                    OperationState.PENDING, OperationState.UNKNOWN).firstResultOptional());
         } catch (RuntimeException e) {
             LOG.warnf("Could not look up the operation holding datasource %s: %s", datasourceId,
                     e.getClass().getSimpleName());

@@ -24,7 +24,8 @@ final class ChainVerifier {
         previousHash = hash;
     }
 
-    void acceptOperation(UUID operationId, OperationState state, boolean hasIntent, boolean hasOutcome) {
+    void acceptOperation(UUID operationId, OperationState state, boolean reconciled, boolean hasIntent,
+            boolean hasOutcome, boolean hasReconciliation) {
         operations++;
         if (firstInvalid != null) {
             return;
@@ -35,6 +36,9 @@ final class ChainVerifier {
         } else if (state != OperationState.PENDING && !hasOutcome) {
             firstInvalid = new IntegrityReport.Failure(null, operationId, AuditChain.OUTCOME,
                     "the operation is " + state + " but has no OUTCOME event");
+        } else if (reconciled && !hasReconciliation) {
+            firstInvalid = new IntegrityReport.Failure(null, operationId, AuditChain.RECONCILIATION,
+                    "the operation is reconciled but has no RECONCILIATION event");
         }
     }
 
@@ -50,8 +54,7 @@ final class ChainVerifier {
         if (operation == null) {
             return "the operation row of this event is missing";
         }
-        String payload = AuditChain.INTENT.equals(kind) ? AuditChain.intentPayload(operation)
-                : AuditChain.outcomePayload(operation);
+        String payload = AuditChain.payload(kind, operation);
         if (!AuditChain.hash(prevHash, payload).equals(hash)) {
             return "the hash does not match the operation row: the row or the event was altered";
         }

@@ -39,14 +39,27 @@ public record Operation(
         @Schema(description = "Client address the request came from", nullable = true) String clientAddress,
         @Schema(description = "Milliseconds spent waiting for Domo; null while PENDING", nullable = true) Long durationMs,
         @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "For an UNKNOWN (or abandoned PENDING) operation: what Domo showed later; state keeps"
+                + " what was known at the time", nullable = true) Reconciliation reconciliation,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "This operation's links in the audit hash chain (audit API only)",
                 nullable = true) Chain chain) {
+
+    /** How an unknown outcome was resolved later, recorded next to it (never instead of it). */
+    @Schema(name = "Reconciliation")
+    public record Reconciliation(
+            @Schema(description = "COMPLETE or ABORTED, as Domo's candidates showed", required = true) OperationState state,
+            @Schema(description = "When it was reconciled", required = true) Instant at,
+            @Schema(description = "What was checked", required = true) String note) {
+    }
 
     /** The operation's events in the hash chain; see the README for how to verify them. */
     @Schema(name = "AuditChain")
     public record Chain(
             @Schema(description = "The intent event, written before Domo was called") Link intent,
-            @Schema(description = "The outcome event; null while PENDING", nullable = true) Link outcome) {
+            @Schema(description = "The outcome event; null while PENDING", nullable = true) Link outcome,
+            @JsonInclude(JsonInclude.Include.NON_NULL)
+            @Schema(description = "The reconciliation event, if any", nullable = true) Link reconciliation) {
     }
 
     @Schema(name = "AuditChainLink")
@@ -59,6 +72,6 @@ public record Operation(
     Operation withChain(Chain chain) {
         return new Operation(operationId, direction, datasourceId, accountId, catalog, schema, table, state, toe,
                 startTime, endTime, errorMessage, requestedBy, requestedAt, completedAt, requestId, upstreamStatus,
-                authMethod, clientAddress, durationMs, chain);
+                authMethod, clientAddress, durationMs, reconciliation, chain);
     }
 }

@@ -43,12 +43,21 @@ final class OperationExport {
             new Column("authMethod", Operation::authMethod),
             new Column("clientAddress", Operation::clientAddress),
             new Column("durationMs", Operation::durationMs),
+            new Column("reconciledState", operation -> operation.reconciliation() == null ? null
+                    : operation.reconciliation().state()),
+            new Column("reconciledAt", operation -> operation.reconciliation() == null ? null
+                    : operation.reconciliation().at()),
+            new Column("reconciliationNote", operation -> operation.reconciliation() == null ? null
+                    : operation.reconciliation().note()),
             new Column("intentSeq", operation -> link(operation, true, Operation.Link::seq)),
             new Column("intentPrevHash", operation -> link(operation, true, Operation.Link::prevHash)),
             new Column("intentHash", operation -> link(operation, true, Operation.Link::hash)),
             new Column("outcomeSeq", operation -> link(operation, false, Operation.Link::seq)),
             new Column("outcomePrevHash", operation -> link(operation, false, Operation.Link::prevHash)),
-            new Column("outcomeHash", operation -> link(operation, false, Operation.Link::hash)));
+            new Column("outcomeHash", operation -> link(operation, false, Operation.Link::hash)),
+            new Column("reconciliationSeq", operation -> reconciliationLink(operation, Operation.Link::seq)),
+            new Column("reconciliationPrevHash", operation -> reconciliationLink(operation, Operation.Link::prevHash)),
+            new Column("reconciliationHash", operation -> reconciliationLink(operation, Operation.Link::hash)));
 
     private OperationExport() {
     }
@@ -111,6 +120,11 @@ final class OperationExport {
             text = "'" + text;
         }
         return "\"" + text.replace("\"", "\"\"") + "\"";
+    }
+
+    private static <T> T reconciliationLink(Operation operation, Function<Operation.Link, T> part) {
+        return operation.chain() == null || operation.chain().reconciliation() == null ? null
+                : part.apply(operation.chain().reconciliation());
     }
 
     private static <T> T link(Operation operation, boolean intent, Function<Operation.Link, T> part) {

@@ -80,9 +80,21 @@ class OperationRecord extends PanacheEntityBase {
     @Column(name = "completed_at")
     public Instant completedAt;
 
+    @Enumerated(EnumType.STRING)
+    @Column(name = "reconciled_state")
+    public OperationState reconciledState;
+
+    @Column(name = "reconciled_at")
+    public Instant reconciledAt;
+
+    @Column(name = "reconciliation_note")
+    public String reconciliationNote;
+
     Operation toOperation() {
         return new Operation(operationId, direction, datasourceId, accountId, catalog, schema, table, state, toe,
                 startTime, endTime, errorMessage, requestedBy, requestedAt, completedAt, requestId, upstreamStatus,
-                authMethod, clientAddress, durationMs, null);
+                authMethod, clientAddress, durationMs,
+                reconciledAt == null ? null : new Operation.Reconciliation(reconciledState, reconciledAt, reconciliationNote),
+                null);
     }
 }

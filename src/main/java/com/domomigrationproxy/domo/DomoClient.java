@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -27,16 +28,21 @@ public class DomoClient {
     private static final Set<String> RESULT_STATES = Set.of("COMPLETE", "INCOMPLETE", "ABORTED");
     private static final int MAX_MESSAGE_LENGTH = 500;
     private static final String DEFAULT_RETRY_AFTER = "30";
+    /** Below this, another attempt could not get an answer before the deadline anyway. */
+    private static final long MIN_ATTEMPT_NANOS = 50_000_000L;
     private static final Logger LOG = Logger.getLogger(DomoClient.class);
 
     private final Instance<DomoUpstream> upstream;
     private final DomoConfig config;
     private final DomoTokenProvider tokens;
     private final ObjectMapper json;
+    private final DomoCircuitBreaker breaker;
 
     @Inject
-    DomoClient(Instance<DomoUpstream> upstream, DomoConfig config, DomoTokenProvider tokens, ObjectMapper json) {
+    DomoClient(Instance<DomoUpstream> upstream, DomoConfig config, DomoTokenProvider tokens, ObjectMapper json,
+            DomoCircuitBreaker breaker) {
         this.upstream = upstream;
+        this.breaker = breaker;
         this.config = config;
         this.tokens = tokens;
         this.json = json;
@@ -44,28 +50,28 @@ public class DomoClient {
 
     /** Domo's integration types, e.g. {@code ["mysql-federated"]}. */
     public ArrayNode listTypes() {
-        return array(call("types", config.readTimeout(), (domo, deadline) -> domo.types(deadline)));
+        return array(call("types", config.readTimeout(), true, (domo, deadline) -> domo.types(deadline)));
     }
 
     /** The V2 accounts of an integration type, with Domo's field names. */
     public ArrayNode listAccounts(String integrationType) {
-        return array(call("accounts", config.readTimeout(),
+        return array(call("accounts", config.readTimeout(), true,
                 (domo, deadline) -> domo.accounts(integrationType, deadline)));
     }
 
     /** The V1 data sources of an account that could be migrated, with Domo's field names. */
     public ArrayNode listCandidates(String accountId) {
-        return array(call("candidates", config.readTimeout(),
+        return array(call("candidates", config.readTimeout(), true,
                 (domo, deadline) -> domo.candidates(accountId, deadline)));
     }
 
     public DomoOperationResult migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
-        return operationResult(call("migrate", config.migrationTimeout(),
+        return operationResult(call("migrate", config.migrationTimeout(), false,
                 (domo, deadline) -> domo.migrate(datasourceId, accountId, body, deadline)));
     }
 
     public DomoOperationResult reverse(String datasourceId) {
-        return operationResult(call("reverse", config.migrationTimeout(),
+        return operationResult(call("reverse", config.migrationTimeout(), false,
                 (domo, deadline) -> domo.reverse(datasourceId, deadline)));
     }
 
@@ -76,11 +82,44 @@ public class DomoClient {
     private record Answered(int status, JsonNode body) {
     }
 
-    private Answered call(String operation, Duration deadline, Call call) {
+    /**
+     * One Domo call within {@code deadline}. GETs are retried on connection failures and
+     * 502/503/504 with jittered exponential backoff, as long as the deadline leaves room; migrate and
+     * reverse are never retried, because the first attempt may have reached Domo.
+     */
+    private Answered call(String operation, Duration deadline, boolean retryable, Call call) {
+        breaker.acquire();
+        long deadlineNanos = System.nanoTime() + deadline.toNanos();
+        int maxAttempts = retryable ? config.retry().maxAttempts() : 1;
+        for (int attempt = 1;; attempt++) {
+            try {
+                Answered answered = attempt(operation, deadline, Duration.ofNanos(deadlineNanos - System.nanoTime()), call);
+                breaker.onSuccess();
+                return answered;
+            } catch (DomoCallException e) {
+                if (domoFailed(e)) {
+                    breaker.onFailure();
+                } else if (e.mayHaveReachedDomo()) {
+                    breaker.onSuccess();
+                }
+                long backoffNanos = backoffNanos(attempt);
+                if (attempt >= maxAttempts || !transientFailure(e)
+                        || System.nanoTime() + backoffNanos >= deadlineNanos - MIN_ATTEMPT_NANOS) {
+                    throw e;
+                }
+                LOG.debugf("Domo %s: attempt %d failed (%s), retrying in %d ms", operation, attempt, e.type(),
+                        backoffNanos / 1_000_000);
+                sleep(backoffNanos);
+                breaker.acquire();
+            }
+        }
+    }
+
+    private Answered attempt(String operation, Duration deadline, Duration remaining, Call call) {
         long started = System.nanoTime();
         DomoAnswer answer;
         try {
-            answer = call.send(upstream.get(), deadline);
+            answer = call.send(upstream.get(), remaining);
         } catch (DomoTokenUnavailableException e) {
             throw failure(502, ProblemType.DOMO_TOKEN_UNAVAILABLE,
                     "The service has no usable Domo developer token; operators: check DOMO_DEVELOPER_TOKEN(_FILE)",
@@ -89,7 +128,7 @@ public class DomoClient {
             LOG.warnf("Domo %s: no answer (%s) after %d ms", operation, e.kind(), elapsedMillis(started));
             throw switch (e.kind()) {
                 case DEADLINE -> failure(504, ProblemType.DOMO_TIMEOUT,
-                        "Domo did not answer within " + deadline.toSeconds() + " s", e, true, null, null);
+                        "Domo did not answer within " + deadline.toMillis() / 1000.0 + " s", e, true, null, null);
                 case CONNECT_FAILED -> failure(502, ProblemType.DOMO_UNAVAILABLE,
                         "Could not connect to Domo", e, false, null, null);
                 case BROKEN -> failure(502, ProblemType.DOMO_UNAVAILABLE,
@@ -105,6 +144,35 @@ public class DomoClient {
             return new Answered(answer.status(), body);
         }
         throw translate(answer);
+    }
+
+    /** Connection failures and gateway errors: worth another GET. */
+    private static boolean transientFailure(DomoCallException e) {
+        Integer status = e.upstreamStatus();
+        return e.type() == ProblemType.DOMO_UNAVAILABLE
+                && (status == null || status == 502 || status == 503 || status == 504);
+    }
+
+    /** Domo itself is failing (as opposed to refusing a request): counts towards the circuit breaker. */
+    private static boolean domoFailed(DomoCallException e) {
+        Integer status = e.upstreamStatus();
+        return e.type() == ProblemType.DOMO_TIMEOUT
+                || (e.type() == ProblemType.DOMO_UNAVAILABLE && (status == null || status >= 500));
+    }
+
+    /** Full jitter: uniformly random up to initialBackoff * 2^(attempt - 1). */
+    private long backoffNanos(int attempt) {
+        long ceiling = config.retry().initialBackoff().toNanos() << Math.min(attempt - 1, 10);
+        return ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting to retry Domo", e);
+        }
     }
 
     private DomoCallException translate(DomoAnswer answer) {

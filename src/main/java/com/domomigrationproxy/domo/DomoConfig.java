@@ -39,6 +39,32 @@ public interface DomoConfig {
     /** The built-in Domo stand-in. */
     Sandbox sandbox();
 
+    /** Retries of the three GETs (never of migrate or reverse, which may have reached Domo). */
+    Retry retry();
+
+    /** Stops calling a failing Domo for a while instead of hammering it. */
+    CircuitBreaker circuitBreaker();
+
+    interface Retry {
+        /** Attempts per GET, including the first; retried on connection failures and 502/503/504. Env DOMO_RETRY_MAX_ATTEMPTS. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Backoff before the second attempt; doubled each time, with full jitter, within the deadline. */
+        @WithDefault("200ms")
+        Duration initialBackoff();
+    }
+
+    interface CircuitBreaker {
+        /** Consecutive Domo failures (5xx, timeouts, connection errors) that open the breaker. */
+        @WithDefault("5")
+        int failureThreshold();
+
+        /** How long calls are refused once open; then one trial call decides. */
+        @WithDefault("30s")
+        Duration openDuration();
+    }
+
     interface Sandbox {
         /** Answer from the in-process sandbox instead of Domo. Env DOMO_SANDBOX_ENABLED; on in dev mode. */
         @WithDefault("false")

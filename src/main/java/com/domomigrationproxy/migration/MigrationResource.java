@@ -4,12 +4,14 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -22,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.openapi.ApiDocumentation;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
@@ -38,6 +41,11 @@ import io.vertx.core.http.HttpServerRequest;
 @SecurityRequirement(name = ApiDocumentation.JWT)
 @SecurityRequirement(name = ApiDocumentation.API_KEY)
 public class MigrationResource {
+
+    static final String IDEMPOTENCY_KEY_DOC = "Makes retries safe: the same key with the same request within the"
+            + " retention period (24 h by default) gets the stored answer with Idempotent-Replayed: true and Domo is"
+            + " not called again; with a different request 422; while the first is still running 409."
+            + " Scoped to the caller. 1 to 255 visible ASCII characters.";
 
     private final MigrationService migrations;
     private final SecurityIdentity identity;
@@ -134,15 +142,20 @@ public class MigrationResource {
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
     @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
+    @APIResponse(responseCode = "422", ref = ApiDocumentation.UNPROCESSABLE)
+    @APIResponse(responseCode = "429", ref = ApiDocumentation.TOO_MANY_REQUESTS)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
-    public com.domomigrationproxy.audit.Operation migrate(
+    public Response migrate(
             @Parameter(description = "V1 data source id, from the candidates list",
                     schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("datasourceId") String datasourceId,
+            @Parameter(description = IDEMPOTENCY_KEY_DOC, schema = @Schema(minLength = 1, maxLength = 255))
+            @HeaderParam("Idempotency-Key") String idempotencyKey,
             JsonNode body, @Context HttpServerRequest request) {
         String datasource = Identifiers.require("datasourceId", datasourceId);
-        return migrations.migrate(datasource, MigrationRequest.parse(body), Requesters.of(identity, request));
+        return respond(migrations.migrate(datasource, MigrationRequest.parse(body), Requesters.of(identity, request),
+                IdempotencyStore.validate(idempotencyKey)));
     }
 
     @POST
@@ -157,12 +170,23 @@ public class MigrationResource {
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
+    @APIResponse(responseCode = "422", ref = ApiDocumentation.UNPROCESSABLE)
+    @APIResponse(responseCode = "429", ref = ApiDocumentation.TOO_MANY_REQUESTS)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
-    public com.domomigrationproxy.audit.Operation reverse(
+    public Response reverse(
             @Parameter(description = "Data source id", schema = @Schema(pattern = Identifiers.PATTERN))
-            @PathParam("datasourceId") String datasourceId, @Context HttpServerRequest request) {
-        return migrations.reverse(Identifiers.require("datasourceId", datasourceId), Requesters.of(identity, request));
+            @PathParam("datasourceId") String datasourceId,
+            @Parameter(description = IDEMPOTENCY_KEY_DOC, schema = @Schema(minLength = 1, maxLength = 255))
+            @HeaderParam("Idempotency-Key") String idempotencyKey,
+            @Context HttpServerRequest request) {
+        return respond(migrations.reverse(Identifiers.require("datasourceId", datasourceId),
+                Requesters.of(identity, request), IdempotencyStore.validate(idempotencyKey)));
+    }
+
+    private static Response respond(MigrationService.Answer answer) {
+        Response.ResponseBuilder response = Response.ok(answer.operation(), MediaType.APPLICATION_JSON);
+        return answer.replayed() ? response.header("Idempotent-Replayed", "true").build() : response.build();
     }
 }

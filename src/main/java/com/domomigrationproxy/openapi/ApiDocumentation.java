@@ -46,6 +46,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
                 responses = {
                         @APIResponse(name = ApiDocumentation.OPERATION_RESULT, responseCode = "200",
                                 description = "Domo answered with a result, whatever its state; the audited Operation",
+                                headers = @Header(name = "Idempotent-Replayed",
+                                        description = "true when this is the stored answer to an earlier request with"
+                                                + " the same Idempotency-Key",
+                                        schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
                                 content = @Content(mediaType = MediaType.APPLICATION_JSON,
                                         schema = @Schema(ref = "Operation"),
                                         examples = @ExampleObject(name = "complete", value = ApiDocumentation.OPERATION_EXAMPLE))),
@@ -75,7 +79,17 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
                                 description = "Domo answered with this 4xx (not 401/403/429); detail and domoToe are Domo's",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.CONFLICT, responseCode = "409",
-                                description = "Another operation on this datasource is in flight (runningOperationId)",
+                                description = "Another operation on this datasource is in flight or has an unknown"
+                                        + " outcome not yet reconciled (runningOperationId), or the first request with"
+                                        + " this Idempotency-Key is still running",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.UNPROCESSABLE, responseCode = "422",
+                                description = "The Idempotency-Key was first used with a different request",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.TOO_MANY_REQUESTS, responseCode = "429",
+                                description = "The caller started too many migrations and reversals this minute",
+                                headers = @Header(name = "Retry-After", description = "Seconds until the next one is allowed",
+                                        schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.INTEGER)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE, responseCode = "415",
                                 description = "The body is not application/json",
@@ -85,8 +99,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
                                         + " unreadably or could not be reached; operationId names the audited Operation",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNAVAILABLE, responseCode = "503",
-                                description = "Domo answered 429 (see Retry-After), or the audit store is unavailable"
-                                        + " (Domo was not called)",
+                                description = "Domo answered 429 or calls to Domo are paused after repeated failures"
+                                        + " (see Retry-After), or the audit store is unavailable (Domo was not called)",
                                 headers = @Header(name = "Retry-After", description = "Seconds to wait, when Domo rate limits",
                                         schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.INTEGER)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
@@ -107,6 +121,8 @@ public class ApiDocumentation extends Application {
     public static final String FORBIDDEN = "Forbidden";
     public static final String DOMO_CLIENT_ERROR = "DomoClientError";
     public static final String CONFLICT = "Conflict";
+    public static final String UNPROCESSABLE = "Unprocessable";
+    public static final String TOO_MANY_REQUESTS = "TooManyRequests";
     public static final String UNSUPPORTED_MEDIA_TYPE = "UnsupportedMediaType";
     public static final String BAD_GATEWAY = "BadGateway";
     public static final String UNAVAILABLE = "Unavailable";

@@ -55,6 +55,13 @@ public class ProblemException extends RuntimeException {
                 headers);
     }
 
+    /** The same problem, quoting Domo's request id. */
+    public ProblemException withDomoToe(String domoToe) {
+        return new ProblemException(status, type, getMessage(), getCause(),
+                new Extensions(extensions.operationId(), domoToe, extensions.runningOperationId(), extensions.errors()),
+                headers);
+    }
+
     /** The same problem with one more response header (Retry-After, …). */
     public ProblemException withHeader(String name, String value) {
         Map<String, String> more = new LinkedHashMap<>(headers);

@@ -19,6 +19,10 @@ public enum ProblemType {
     DOMO_UNAVAILABLE("domo-unavailable", "Domo did not give a usable answer"),
     DOMO_RATE_LIMITED("domo-rate-limited", "Domo is rate limiting the service"),
     DOMO_TIMEOUT("domo-timeout", "Domo did not answer in time"),
+    DOMO_CIRCUIT_OPEN("domo-circuit-open", "Calls to Domo are paused after repeated failures"),
+    RATE_LIMITED("rate-limited", "Too many operations"),
+    IDEMPOTENCY_KEY_REUSED("idempotency-key-reused", "The Idempotency-Key was used for a different request"),
+    IDEMPOTENT_REQUEST_IN_PROGRESS("idempotent-request-in-progress", "The first request with this Idempotency-Key is still running"),
     DOMO_TOKEN_UNAVAILABLE("domo-token-unavailable", "The service has no usable Domo developer token"),
     AUDIT_UNAVAILABLE("audit-unavailable", "The audit store is unavailable"),
     INTERNAL("internal", "Internal error");

@@ -154,16 +154,17 @@ class AuditApiTest {
         assertThat(lines).hasSize(2);
         assertThat(lines[0]).isEqualTo("operationId,direction,datasourceId,accountId,catalog,schema,table,state,toe,"
                 + "startTime,endTime,errorMessage,requestedBy,requestedAt,completedAt,requestId,upstreamStatus,authMethod,"
-                + "clientAddress,durationMs,intentSeq,intentPrevHash,intentHash,outcomeSeq,outcomePrevHash,outcomeHash");
+                + "clientAddress,durationMs,reconciledState,reconciledAt,reconciliationNote,intentSeq,intentPrevHash,intentHash,"
+                + "outcomeSeq,outcomePrevHash,outcomeHash,reconciliationSeq,reconciliationPrevHash,reconciliationHash");
         assertThat(lines[1]).isEqualTo(String.join(",",
                 q(operationId), q("V1_TO_V2"), q(datasource), q("1"), "\"My \"\"Cat\"\", Zoë ☃\"", "\"'-s\"",
                 "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"", q("COMPLETE"), q(stored.getString("toe")), q("s"), q("e"), "",
                 q(stored.getString("requestedBy")), q(stored.getString("requestedAt")), q(stored.getString("completedAt")),
                 q(stored.getString("requestId")), "200", q(stored.getString("authMethod")),
-                q(stored.getString("clientAddress")), stored.getString("durationMs"),
+                q(stored.getString("clientAddress")), stored.getString("durationMs"), "", "", "",
                 stored.getString("chain.intent.seq"), q(stored.getString("chain.intent.prevHash")),
                 q(stored.getString("chain.intent.hash")), stored.getString("chain.outcome.seq"),
-                q(stored.getString("chain.outcome.prevHash")), q(stored.getString("chain.outcome.hash"))));
+                q(stored.getString("chain.outcome.prevHash")), q(stored.getString("chain.outcome.hash")), "", "", ""));
 
         String ndjson = Api.asAuditor().accept("application/x-ndjson").queryParam("datasourceId", datasource)
                 .get("/api/v1/audit/operations").then().statusCode(200)

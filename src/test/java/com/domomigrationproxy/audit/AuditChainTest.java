@@ -14,7 +14,7 @@ class AuditChainTest {
             Direction.V1_TO_V2, "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01", "1", "MyCatalogName", "NULL", "Orders é",
             OperationState.COMPLETE, "DM4X9GT6H5-5ERQX-MPDO6", "2026-11-28T10:15:30Z", "2026-11-28T10:15:33Z", null,
             "billing-svc", Instant.parse("2026-11-28T10:15:29.870123Z"), Instant.parse("2026-11-28T10:15:33.120Z"),
-            "req-42", 200, "api-key", "10.1.2.3", 3120L, null);
+            "req-42", 200, "api-key", "10.1.2.3", 3120L, null, null);
 
     @Test
     void intentMatchesTheReadme() {

@@ -1,0 +1,59 @@
+package com.domomigrationproxy.migration;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+
+/**
+ * Per-caller token bucket for migrate and reverse: {@code operationsPerMinute} tokens, refilled
+ * continuously, so a caller may burst up to the limit and then sustain it. Per replica: with N
+ * replicas behind a balancer a caller gets at most N times the limit.
+ */
+@ApplicationScoped
+class OperationRateLimiter {
+
+    private final double capacity;
+    private final double tokensPerNano;
+    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+    @Inject
+    OperationRateLimiter(RateLimitConfig config) {
+        this.capacity = config.operationsPerMinute();
+        this.tokensPerNano = capacity / 60e9;
+    }
+
+    /** Takes a token for this principal, or throws 429 with the seconds until one is available. */
+    void acquire(String principal) {
+        Bucket bucket = buckets.computeIfAbsent(principal, ignored -> new Bucket(capacity, System.nanoTime()));
+        long waitNanos;
+        synchronized (bucket) {
+            long now = System.nanoTime();
+            bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.refilledAt) * tokensPerNano);
+            bucket.refilledAt = now;
+            if (bucket.tokens >= 1) {
+                bucket.tokens -= 1;
+                return;
+            }
+            waitNanos = (long) ((1 - bucket.tokens) / tokensPerNano);
+        }
+        long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+        throw new ProblemException(429, ProblemType.RATE_LIMITED, "At most " + (long) capacity
+                + " migrations and reversals per minute per caller; retry after the delay in Retry-After")
+                .withHeader("Retry-After", Long.toString(seconds));
+    }
+
+    private static final class Bucket {
+        double tokens;
+        long refilledAt;
+
+        Bucket(double tokens, long refilledAt) {
+            this.tokens = tokens;
+            this.refilledAt = refilledAt;
+        }
+    }
+}
