@@ -80,8 +80,8 @@ public class IdempotencyStore {
                     SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
                     FROM idempotency_key WHERE principal = ?1 AND idempotency_key = ?2 FOR UPDATE""")
                     .setParameter(1, principal).setParameter(2, key).getSingleResult();
-            Instant createdAt = ((Timestamp) row[4]).toInstant();
-            Instant expiresAt = ((Timestamp) row[5]).toInstant();
+            Instant createdAt = instant(row[4]);
+            Instant expiresAt = instant(row[5]);
             if (expiresAt.isBefore(now)) {
                 restart(principal, key, fingerprint, now);
                 return new Claim.Run();
@@ -130,6 +130,11 @@ public class IdempotencyStore {
     public int purgeExpired() {
         return QuarkusTransaction.requiringNew().call(() -> entityManager
                 .createNativeQuery("DELETE FROM idempotency_key WHERE expires_at < now()").executeUpdate());
+    }
+
+    /** Native queries return timestamptz as Instant or Timestamp, depending on the driver mapping. */
+    private static Instant instant(Object value) {
+        return value instanceof Timestamp timestamp ? timestamp.toInstant() : (Instant) value;
     }
 
     private void restart(String principal, String key, String fingerprint, Instant now) {

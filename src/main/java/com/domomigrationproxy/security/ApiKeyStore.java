@@ -42,12 +42,13 @@ class ApiKeyStore {
     private final ObjectMapper json;
     private volatile Loaded loaded = new Loaded(null, Map.of());
     private volatile long lastCheckedNanos;
-    private volatile boolean checkedOnce;
 
     @Inject
     ApiKeyStore(ApiKeyConfig config, ObjectMapper json) {
         this.file = config.apiKeysFile();
         this.json = json;
+        // Loaded before the first request, so that concurrent first requests never see an empty set.
+        file.ifPresent(path -> refresh());
     }
 
     /** The key whose secret this is, if any. */
@@ -59,12 +60,18 @@ class ApiKeyStore {
     }
 
     private Loaded current() {
+        if (System.nanoTime() - lastCheckedNanos < RECHECK_INTERVAL_NANOS) {
+            return loaded;
+        }
+        return refresh();
+    }
+
+    private synchronized Loaded refresh() {
         long now = System.nanoTime();
-        if (checkedOnce && now - lastCheckedNanos < RECHECK_INTERVAL_NANOS) {
+        if (loaded.modified() != null && now - lastCheckedNanos < RECHECK_INTERVAL_NANOS) {
             return loaded;
         }
         lastCheckedNanos = now;
-        checkedOnce = true;
         Path path = file.get();
         FileTime modified;
         try {
@@ -78,10 +85,7 @@ class ApiKeyStore {
         return modified.equals(seen.modified()) ? seen : reload(path, modified);
     }
 
-    private synchronized Loaded reload(Path path, FileTime modified) {
-        if (modified.equals(loaded.modified())) {
-            return loaded;
-        }
+    private Loaded reload(Path path, FileTime modified) {
         try {
             List<ApiKeyEntry> entries = json.readValue(Files.readString(path, StandardCharsets.UTF_8),
                     new TypeReference<List<ApiKeyEntry>>() {

@@ -36,6 +36,7 @@ import com.domomigrationproxy.support.OperationRows;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
@@ -125,6 +126,17 @@ class UpstreamFailureTest {
         assertThat(row).containsEntry("state", state).containsEntry("upstream_status", upstreamStatus);
         assertThat(row.get("completed_at")).isNotNull();
         assertThat((String) row.get("error_message")).isNotBlank();
+    }
+
+    @Test
+    void aGetThatFailsOnceIsRetriedAndSucceeds() {
+        domo.stubFor(get(DOMO_PREFIX + "/types").inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(503)).willSetStateTo("recovered"));
+        domo.stubFor(get(DOMO_PREFIX + "/types").inScenario("flaky").whenScenarioStateIs("recovered")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody("[\"x\"]")));
+
+        Api.asReader().when().get("/api/v1/integration-types").then().statusCode(200).body("[0]", equalTo("x"));
+        domo.verify(2, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types")));
     }
 
     @Test

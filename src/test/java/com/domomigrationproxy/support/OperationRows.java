@@ -22,6 +22,19 @@ public final class OperationRows {
         return query(dataSource, "SELECT * FROM operation WHERE datasource_id = ? ORDER BY requested_at", datasourceId);
     }
 
+    /** Runs one statement (e.g. to age an idempotency key); returns the update count. */
+    public static int execute(DataSource dataSource, String sql, Object... parameters) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     public static List<Map<String, Object>> query(DataSource dataSource, String sql, Object... parameters) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(sql)) {

@@ -1,0 +1,175 @@
+package com.domomigrationproxy.idempotency;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.Tokens;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+/** Idempotency-Key: replay, reuse with another request, in flight, expiry, scoped per caller. */
+@QuarkusTest
+class IdempotencyTest {
+
+    private static final String BODY = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
+
+    @BeforeEach
+    void domoCompletes() {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"toe\":\"T-IDEM\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+    }
+
+    @Test
+    void sameKeySameRequestIsReplayedWithoutCallingDomo() {
+        String datasource = Api.uniqueDatasourceId();
+        String key = "key-" + UUID.randomUUID();
+        Response first = migrate(Api.asOperator(), datasource, key, BODY);
+        first.then().statusCode(200).header("Idempotent-Replayed", nullValue());
+
+        Response second = migrate(Api.asOperator(), datasource, key, BODY);
+        second.then().statusCode(200).header("Idempotent-Replayed", "true");
+        assertThat(second.jsonPath().getString("operationId")).isEqualTo(first.jsonPath().getString("operationId"));
+        assertThat(second.jsonPath().getString("completedAt")).isEqualTo(first.jsonPath().getString("completedAt"));
+
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/1")));
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).hasSize(1);
+    }
+
+    @Test
+    void problemsAreReplayedToo() {
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"No such source\",\"toe\":\"T404\"}")));
+        String key = "key-" + UUID.randomUUID();
+        String operationId = reverse(datasource, key).then().statusCode(404).extract().path("operationId");
+        reverse(datasource, key).then().statusCode(404).header("Idempotent-Replayed", "true")
+                .body("operationId", equalTo(operationId)).body("detail", equalTo("No such source"))
+                .body("domoToe", equalTo("T404"));
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
+    @Test
+    void sameKeyDifferentRequestIs422() {
+        String datasource = Api.uniqueDatasourceId();
+        String key = "key-" + UUID.randomUUID();
+        migrate(Api.asOperator(), datasource, key, BODY).then().statusCode(200);
+        migrate(Api.asOperator(), datasource, key, BODY.replace("\"t\"", "\"other\"")).then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotency-key-reused"));
+        migrate(Api.asOperator(), Api.uniqueDatasourceId(), key, BODY).then().statusCode(422);
+        domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+    }
+
+    @Test
+    void sameKeyWhileTheFirstRunsIs409() throws Exception {
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/1").willReturn(aResponse().withFixedDelay(1500)
+                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        String key = "key-" + UUID.randomUUID();
+        CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> migrate(Api.asOperator(), datasource, key, BODY));
+        Thread.sleep(500);
+        migrate(Api.asOperator(), datasource, key, BODY).then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"))
+                .header("Retry-After", org.hamcrest.Matchers.notNullValue());
+        first.get().then().statusCode(200);
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/1")));
+    }
+
+    @Test
+    void expiredKeysStartOver() {
+        String datasource = Api.uniqueDatasourceId();
+        String key = "key-" + UUID.randomUUID();
+        reverse(datasource, key).then().statusCode(200);
+        OperationRows.execute(dataSource, "UPDATE idempotency_key SET expires_at = now() - interval '1 second'"
+                + " WHERE idempotency_key = ?", key);
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue());
+        domo.verify(2, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
+    @Test
+    void twoCallersWithTheSameKeyAreIndependent() {
+        String key = "shared-" + UUID.randomUUID();
+        String datasource = Api.uniqueDatasourceId();
+        migrate(Api.asOperator(), datasource, key, BODY).then().statusCode(200);
+        migrate(given().auth().oauth2(Tokens.jwt("someone-else", "operator")), Api.uniqueDatasourceId(), key,
+                BODY).then().statusCode(200).header("Idempotent-Replayed", nullValue());
+        domo.verify(2, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+    }
+
+    @Test
+    void invalidKeysAre400() {
+        for (String key : new String[] { "has space", "k".repeat(256), "caf\u00e9" }) {
+            migrate(Api.asOperator(), Api.uniqueDatasourceId(), key, BODY).then().statusCode(400)
+                    .body("errors[0].field", equalTo("Idempotency-Key"));
+        }
+        domo.verify(0, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+    }
+
+    @Test
+    void aKeyIsReleasedWhenNothingWasRecorded() {
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withFixedDelay(1500)
+                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        CompletableFuture<Response> running = CompletableFuture.supplyAsync(() -> reverse(datasource, null));
+        sleep(500);
+        String key = "key-" + UUID.randomUUID();
+        // 409 because the datasource is busy: nothing was recorded, so the same key may be used again.
+        reverse(datasource, key).then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:operation-in-progress"));
+        running.join().then().statusCode(200);
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue());
+    }
+
+    private static Response migrate(io.restassured.specification.RequestSpecification caller, String datasource,
+            String key, String body) {
+        return caller.header("Idempotency-Key", key).contentType("application/json").body(body)
+                .post("/api/v1/datasources/" + datasource + "/migrations");
+    }
+
+    private static Response reverse(String datasource, String key) {
+        var request = Api.asOperator();
+        if (key != null) {
+            request = request.header("Idempotency-Key", key);
+        }
+        return request.post("/api/v1/datasources/" + datasource + "/reversals");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package com.domomigrationproxy.migration;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+/** 50 parallel migrate/reverse calls on one datasource: exactly one reaches Domo, the rest get 409. */
+@QuarkusTest
+class OneOperationPerDatasourceTest {
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
+
+    @Test
+    void fiftyParallelCallsOneReachesDomo() throws Exception {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withFixedDelay(1500).withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T\"}")));
+        String datasource = Api.uniqueDatasourceId();
+        ExecutorService pool = Executors.newFixedThreadPool(50);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Response>> answers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                boolean migrate = i % 2 == 0;
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return migrate
+                            ? Api.asOperator().contentType("application/json")
+                                    .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                                    .post("/api/v1/datasources/" + datasource + "/migrations")
+                            : Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals");
+                }));
+            }
+            start.countDown();
+            int ok = 0;
+            int conflicts = 0;
+            String winner = null;
+            for (Future<Response> answer : answers) {
+                Response response = answer.get();
+                if (response.statusCode() == 200) {
+                    ok++;
+                    winner = response.jsonPath().getString("operationId");
+                } else {
+                    assertThat(response.statusCode()).isEqualTo(409);
+                    assertThat(response.jsonPath().getString("type")).endsWith(":operation-in-progress");
+                    conflicts++;
+                }
+            }
+            assertThat(ok).isEqualTo(1);
+            assertThat(conflicts).isEqualTo(49);
+            domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+            // Audited where they should be: the one that ran; the refused ones never started an operation.
+            List<Map<String, Object>> rows = OperationRows.forDatasource(dataSource, datasource);
+            assertThat(rows).hasSize(1);
+            assertThat(rows.get(0).get("operation_id")).hasToString(winner);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

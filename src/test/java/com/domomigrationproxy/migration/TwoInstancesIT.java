@@ -1,0 +1,152 @@
+package com.domomigrationproxy.migration;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.ApiKeys;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+
+import io.restassured.response.Response;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * Two instances of the packaged application (started together, so their Flyway runs race) share
+ * one PostgreSQL: 50 parallel operations on one datasource, spread over both, reach Domo once.
+ * Runs in the integration-test phase of ./mvnw verify, after packaging.
+ */
+class TwoInstancesIT {
+
+    private static final String SECRET = "two-instances-operator-key";
+    private static EmbeddedPostgres postgres;
+    private static WireMockServer domo;
+    private static final List<Process> instances = new ArrayList<>();
+    private static final List<Integer> ports = new ArrayList<>();
+
+    @BeforeAll
+    static void startTwoInstances() throws Exception {
+        postgres = EmbeddedPostgres.builder().start();
+        domo = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        domo.start();
+        Path keys = Files.createTempFile("api-keys", ".json");
+        Files.writeString(keys, "[{\"name\":\"operator-svc\",\"sha256\":\"" + ApiKeys.sha256(SECRET)
+                + "\",\"roles\":[\"reader\",\"operator\"]}]");
+        for (int i = 0; i < 2; i++) {
+            int port = freePort();
+            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(Path.of("target", "two-instances-" + i + ".log").toFile());
+            Map<String, String> env = builder.environment();
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
+            env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
+            env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
+            env.put("DOMO_BASE_URL", domo.baseUrl());
+            env.put("DOMO_DEVELOPER_TOKEN", "two-instances-token");
+            env.put("PROXY_API_KEYS_FILE", keys.toString());
+            instances.add(builder.start());
+            ports.add(port);
+        }
+        for (int port : ports) {
+            awaitReady(port);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        instances.forEach(Process::destroy);
+        if (domo != null) {
+            domo.stop();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void fiftyParallelOperationsOverTwoInstancesReachDomoOnce() throws Exception {
+        domo.stubFor(post(urlMatching(".*")).willReturn(aResponse().withFixedDelay(1500).withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T\"}")));
+        String datasource = "ds-" + UUID.randomUUID();
+        ExecutorService pool = Executors.newFixedThreadPool(50);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Response>> answers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                int port = ports.get(i % 2);
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return given().port(port).header("X-API-Key", SECRET)
+                            .post("/api/v1/datasources/" + datasource + "/reversals");
+                }));
+            }
+            start.countDown();
+            int ok = 0;
+            int conflicts = 0;
+            for (Future<Response> answer : answers) {
+                int status = answer.get().statusCode();
+                if (status == 200) {
+                    ok++;
+                } else if (status == 409) {
+                    conflicts++;
+                }
+            }
+            assertThat(ok).isEqualTo(1);
+            assertThat(conflicts).isEqualTo(49);
+            domo.verify(1, postRequestedFor(urlMatching(".*")));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void awaitReady(int port) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/q/openapi")).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("Instance on port " + port + " did not start; see target/two-instances-*.log");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
