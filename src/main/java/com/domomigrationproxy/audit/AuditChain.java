@@ -1,16 +1,13 @@
 package com.domomigrationproxy.audit;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
 import jakarta.persistence.EntityManager;
 
+import com.domomigrationproxy.hashing.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -96,14 +93,7 @@ final class AuditChain {
     }
 
     static String hash(String previousHash, String payload) {
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            sha256.update(previousHash.getBytes(StandardCharsets.US_ASCII));
-            sha256.update((byte) '\n');
-            return HexFormat.of().formatHex(sha256.digest(payload.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
+        return Sha256.hex(previousHash + "\n" + payload);
     }
 
     /**

@@ -1,15 +1,12 @@
 package com.domomigrationproxy.audit;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import com.domomigrationproxy.hashing.Sha256;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 
@@ -76,12 +73,7 @@ record OperationFilter(String datasourceId, String accountId, Direction directio
 
     /** Binds a cursor to the filters it was issued for. */
     String digest() {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(toString().getBytes(StandardCharsets.UTF_8))).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(toString()).substring(0, 16);
     }
 
     private static void add(List<String> conditions, List<Object> parameters, String condition, Object value) {

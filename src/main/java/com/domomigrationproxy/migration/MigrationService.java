@@ -21,6 +21,7 @@ import com.domomigrationproxy.domo.DomoCircuitBreaker;
 import com.domomigrationproxy.domo.DomoClient;
 import com.domomigrationproxy.domo.DomoMigrationRequest;
 import com.domomigrationproxy.domo.DomoOperationResult;
+import com.domomigrationproxy.hashing.Sha256;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
@@ -166,22 +167,13 @@ public class MigrationService {
         request.put("catalog", intent.catalog());
         request.put("schema", intent.schema());
         request.put("table", intent.table());
-        return sha256(write(request));
+        return Sha256.hex(write(request));
     }
 
     private String write(Object value) {
         try {
             return json.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String sha256(String text) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

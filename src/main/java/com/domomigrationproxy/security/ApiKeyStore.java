@@ -5,10 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +17,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.hashing.Sha256;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -56,7 +54,7 @@ class ApiKeyStore {
         if (file.isEmpty() || secret == null || secret.isEmpty() || secret.length() > MAX_KEY_LENGTH) {
             return Optional.empty();
         }
-        return Optional.ofNullable(current().keysBySha256().get(sha256(secret)));
+        return Optional.ofNullable(current().keysBySha256().get(Sha256.hex(secret)));
     }
 
     private Loaded current() {
@@ -108,15 +106,6 @@ class ApiKeyStore {
             loaded = new Loaded(modified, loaded.keysBySha256());
         }
         return loaded;
-    }
-
-    static String sha256(String secret) {
-        try {
-            return HexFormat.of().formatHex(
-                    MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
     }
 
     record ApiKey(String name, Set<String> roles) {
