@@ -126,6 +126,13 @@ class TwoInstancesIT {
         }
     }
 
+    @Test
+    void thePackagedApplicationCarriesNoEmbeddedPostgres() throws IOException {
+        try (var libraries = Files.walk(Path.of("target", "quarkus-app"))) {
+            assertThat(libraries.map(Path::toString)).isNotEmpty().noneMatch(name -> name.contains("zonky"));
+        }
+    }
+
     private static void awaitReady(int port) throws Exception {
         HttpClient client = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
