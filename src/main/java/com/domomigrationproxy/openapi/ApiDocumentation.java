@@ -117,5 +117,5 @@ public class ApiDocumentation extends Application {
             + "\"toe\":\"DM4X9GT6H5-5ERQX-MPDO6\",\"startTime\":\"2026-11-28T10:15:30Z\",\"endTime\":\"2026-11-28T10:15:33Z\","
             + "\"errorMessage\":null,\"requestedBy\":\"billing-svc\",\"requestedAt\":\"2026-11-28T10:15:29.870Z\","
             + "\"completedAt\":\"2026-11-28T10:15:33.120Z\",\"requestId\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
-            + "\"upstreamStatus\":200}";
+            + "\"upstreamStatus\":200,\"authMethod\":\"api-key\",\"clientAddress\":\"10.1.2.3\",\"durationMs\":3120}";
 }
