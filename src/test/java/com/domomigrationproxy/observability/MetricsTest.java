@@ -94,8 +94,11 @@ class MetricsTest {
                 Map.of("operation", "listIntegrationTypes", "status", "200", "le", "0.5"))).isTrue();
 
         assertIncreased(before, after, "domo_calls_seconds_count", Map.of("operation", "types", "status", "200"), 1);
-        assertIncreased(before, after, "domo_calls_seconds_count", Map.of("operation", "candidates", "status", "503"), 1);
-        assertIncreased(before, after, "domo_calls_seconds_count", Map.of("operation", "accounts", "status", "timeout"), 1);
+        // A failed GET may be retried: every attempt is a call.
+        assertThat(delta(before, after, "domo_calls_seconds_count", Map.of("operation", "candidates", "status", "503")))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(delta(before, after, "domo_calls_seconds_count", Map.of("operation", "accounts", "status", "timeout")))
+                .isGreaterThanOrEqualTo(1);
         assertThat(after.has("domo_calls_seconds_bucket", Map.of("operation", "types", "le", "1.0"))).isTrue();
 
         // The overhead is the request minus its Domo wait: 400 ms of Domo delay are not in it.
