@@ -7,10 +7,12 @@ import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.hibernate.exception.ConstraintViolationException;
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.observability.ProxyMetrics;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
@@ -28,6 +30,9 @@ public class AuditTrail {
 
     private static final String IN_FLIGHT_CONSTRAINT = "uq_operation_in_flight";
     private static final Logger LOG = Logger.getLogger(AuditTrail.class);
+
+    @Inject
+    ProxyMetrics metrics;
 
     /**
      * Commits the PENDING row. Throws 409 when another operation holds the datasource and 503 when
@@ -59,6 +64,7 @@ public class AuditTrail {
             if (isInFlightConflict(e)) {
                 throw inFlight(intent.datasourceId());
             }
+            metrics.auditWriteFailed(ProxyMetrics.AuditPhase.INTENT);
             throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
                     "The audit store cannot record this operation, so Domo was not called; retry later", e);
         }
@@ -71,6 +77,7 @@ public class AuditTrail {
      * outcome is logged so that it is not lost.
      */
     public Operation recordOutcome(Operation pending, Outcome outcome) {
+        metrics.operationFinished(pending.direction(), outcome.state());
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
                 OperationRecord record = OperationRecord.findById(pending.operationId());
@@ -89,6 +96,7 @@ public class AuditTrail {
                 return done;
             });
         } catch (RuntimeException e) {
+            metrics.auditWriteFailed(ProxyMetrics.AuditPhase.OUTCOME);
             LOG.errorf(e, "AUDIT OUTCOME NOT RECORDED: operation %s stays PENDING although Domo answered state=%s toe=%s",
                     pending.operationId(), outcome.state(), outcome.toe());
             return new Operation(pending.operationId(), pending.direction(), pending.datasourceId(),

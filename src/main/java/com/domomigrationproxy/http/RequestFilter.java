@@ -30,7 +30,7 @@ public class RequestFilter {
     private static final Pattern API_PATH = Pattern.compile("(/[A-Za-z0-9_-]+)+");
 
     void register(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(this::filter);
+        router.route().order(Integer.MIN_VALUE + 1).handler(this::filter); // right after observability.AccessLog
     }
 
     private void filter(RoutingContext context) {

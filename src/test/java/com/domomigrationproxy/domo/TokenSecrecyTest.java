@@ -46,6 +46,18 @@ class TokenSecrecyTest {
     @TestHTTPResource(value = "/health", management = true)
     URL health;
 
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL readiness;
+
+    @TestHTTPResource(value = "/health/live", management = true)
+    URL liveness;
+
+    @TestHTTPResource(value = "/health/started", management = true)
+    URL started;
+
+    @TestHTTPResource(value = "/health/group/domo", management = true)
+    URL domoHealth;
+
     @TestHTTPResource(value = "/metrics", management = true)
     URL metrics;
 
@@ -79,12 +91,19 @@ class TokenSecrecyTest {
         responses.add(given().get(health.toString()));
         responses.add(given().get(metrics.toString()));
         responses.add(given().get("/api/v1/integration-types"));
+        responses.add(given().get(readiness.toString()));
+        responses.add(given().get(liveness.toString()));
+        responses.add(given().get(started.toString()));
+        responses.add(given().get(domoHealth.toString()));
 
         assertThat(responses.get(3).statusCode()).isEqualTo(422);
         assertThat(responses.get(4).jsonPath().getString("errorMessage")).isEqualTo("token [redacted] rejected");
         assertThat(responses.get(5).statusCode()).isEqualTo(200);
         assertThat(responses.get(6).statusCode()).as(health.toString()).isEqualTo(200);
         assertThat(responses.get(7).statusCode()).isEqualTo(200);
+        for (Response healthResponse : responses.subList(9, 13)) {
+            assertThat(healthResponse.statusCode()).isEqualTo(200);
+        }
         for (Response response : responses) {
             assertThat(response.asString()).doesNotContain(CANARY_TOKEN);
             assertThat(response.headers().toString()).doesNotContain(CANARY_TOKEN);
