@@ -39,8 +39,8 @@ class DomoUnreachableTest {
                 .body("detail", equalTo("Could not connect to Domo"));
         long started = System.nanoTime();
         Api.asReader().get("/api/v1/integration-types").then().statusCode(502);
-        // Three attempts with backoff, all within the 2 s read deadline of the tests.
-        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2_500);
+        // Three attempts with backoff, bounded by the 2 s read deadline (plus room for a loaded machine).
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
 
         String datasource = Api.uniqueDatasourceId();
         Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(502);

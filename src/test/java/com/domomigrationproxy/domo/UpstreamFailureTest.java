@@ -88,31 +88,49 @@ class UpstreamFailureTest {
                         "UNKNOWN", null, 3));
     }
 
-    @ParameterizedTest(name = "GET candidates, Domo {0}")
-    @MethodSource("failures")
-    void readFailures(String name, ResponseDefinitionBuilder answer, int status, String type, String state,
-            Integer upstreamStatus, int getAttempts) {
-        domo.stubFor(get(DOMO_PREFIX + "/candidates/42").willReturn(answer));
+    /** Every failure shape for each of the three GETs: ours, Domo's path. */
+    static Stream<Arguments> readFailureCases() {
+        return Stream.of(
+                new String[] { "/api/v1/integration-types", "/types" },
+                new String[] { "/api/v1/integration-types/mysql-federated/accounts", "/accounts/mysql-federated" },
+                new String[] { "/api/v1/accounts/42/candidates", "/candidates/42" })
+                .flatMap(paths -> failures().map(failure -> Arguments.of(concat(paths, failure.get()))));
+    }
 
-        ValidatableResponse response = Api.asReader().when().get("/api/v1/accounts/42/candidates")
+    /** Every failure shape for both POSTs. */
+    static Stream<Arguments> migrationFailureCases() {
+        return Stream.of("migrate", "reverse")
+                .flatMap(kind -> failures().map(failure -> Arguments.of(concat(new Object[] { kind }, failure.get()))));
+    }
+
+    @ParameterizedTest(name = "GET {0}, Domo {2}")
+    @MethodSource("readFailureCases")
+    void readFailures(String ourPath, String domoPath, String name, ResponseDefinitionBuilder answer, int status,
+            String type, String state, Integer upstreamStatus, int getAttempts) {
+        domo.stubFor(get(DOMO_PREFIX + domoPath).willReturn(answer));
+
+        ValidatableResponse response = Api.asReader().when().get(ourPath)
                 .then().statusCode(status).contentType(PROBLEM)
                 .body("type", equalTo(TYPE + type))
                 .body("status", equalTo(status))
                 .body("requestId", notNullValue())
                 .body("operationId", nullValue());
         assertNoUpstreamBodyEchoed(response);
-        domo.verify(getAttempts, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/candidates/42")));
+        domo.verify(getAttempts, getRequestedFor(urlEqualTo(DOMO_PREFIX + domoPath)));
     }
 
-    @ParameterizedTest(name = "POST migrate, Domo {0}")
-    @MethodSource("failures")
-    void migrationFailures(String name, ResponseDefinitionBuilder answer, int status, String type, String state,
-            Integer upstreamStatus, int getAttempts) {
+    @ParameterizedTest(name = "POST {0}, Domo {1}")
+    @MethodSource("migrationFailureCases")
+    void migrationFailures(String kind, String name, ResponseDefinitionBuilder answer, int status, String type,
+            String state, Integer upstreamStatus, int getAttempts) {
         String datasourceId = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasourceId + "/accounts/1").willReturn(answer));
+        boolean migrate = "migrate".equals(kind);
+        String domoPath = DOMO_PREFIX + "/" + datasourceId + (migrate ? "/accounts/1" : "/reverse");
+        domo.stubFor(post(domoPath).willReturn(answer));
 
-        ValidatableResponse response = Api.asOperator().contentType("application/json").body(MIGRATION_BODY)
-                .when().post("/api/v1/datasources/" + datasourceId + "/migrations")
+        var request = migrate ? Api.asOperator().contentType("application/json").body(MIGRATION_BODY) : Api.asOperator();
+        ValidatableResponse response = request
+                .when().post("/api/v1/datasources/" + datasourceId + (migrate ? "/migrations" : "/reversals"))
                 .then().statusCode(status).contentType(PROBLEM)
                 .body("type", equalTo(TYPE + type))
                 .body("operationId", notNullValue());
@@ -120,12 +138,19 @@ class UpstreamFailureTest {
         String operationId = response.extract().path("operationId");
 
         // Never retried: the first attempt may have reached Domo.
-        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasourceId + "/accounts/1")));
+        domo.verify(1, postRequestedFor(urlEqualTo(domoPath)));
         Map<String, Object> row = single(datasourceId);
         assertThat(row.get("operation_id")).hasToString(operationId);
         assertThat(row).containsEntry("state", state).containsEntry("upstream_status", upstreamStatus);
         assertThat(row.get("completed_at")).isNotNull();
         assertThat((String) row.get("error_message")).isNotBlank();
+    }
+
+    private static Object[] concat(Object[] first, Object[] second) {
+        Object[] all = new Object[first.length + second.length];
+        System.arraycopy(first, 0, all, 0, first.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
     }
 
     @Test
@@ -191,31 +216,44 @@ class UpstreamFailureTest {
                 .body("domoToe", nullValue());
     }
 
-    @Test
-    void slowMigrationIsUnknownAfterTheDeadline() {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = { "migrate", "reverse" })
+    void slowOperationIsUnknownAfterTheDeadline(String kind) {
         String datasourceId = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasourceId + "/reverse").willReturn(aResponse().withFixedDelay(6000)
+        boolean migrate = "migrate".equals(kind);
+        String domoPath = DOMO_PREFIX + "/" + datasourceId + (migrate ? "/accounts/1" : "/reverse");
+        domo.stubFor(post(domoPath).willReturn(aResponse().withFixedDelay(15_000)
                 .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
 
         long started = System.nanoTime();
-        Api.asOperator().when().post("/api/v1/datasources/" + datasourceId + "/reversals")
+        var request = migrate ? Api.asOperator().contentType("application/json").body(MIGRATION_BODY) : Api.asOperator();
+        request.when().post("/api/v1/datasources/" + datasourceId + (migrate ? "/migrations" : "/reversals"))
                 .then().statusCode(504).contentType(PROBLEM)
                 .body("type", equalTo(TYPE + "domo-timeout"))
                 .body("operationId", notNullValue());
         long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
 
-        // The configured migration deadline in tests is 3 s: the answer must not wait for Domo's 6 s.
-        assertThat(elapsedMillis).isLessThan(5_500);
+        // The configured migration deadline in tests is 3 s: the answer must not wait for Domo's 15 s.
+        assertThat(elapsedMillis).isLessThan(10_000);
         assertThat(single(datasourceId)).containsEntry("state", "UNKNOWN").containsEntry("upstream_status", null);
+        domo.verify(1, postRequestedFor(urlEqualTo(domoPath)));
     }
 
-    @Test
-    void slowReadTimesOut() {
-        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withFixedDelay(5000).withStatus(200)
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = { "/types", "/accounts/mysql-federated", "/candidates/42" })
+    void slowReadsTimeOutAtTheirDeadline(String domoPath) {
+        domo.stubFor(get(DOMO_PREFIX + domoPath).willReturn(aResponse().withFixedDelay(15_000).withStatus(200)
                 .withBody("[]")));
-
-        Api.asReader().when().get("/api/v1/integration-types")
-                .then().statusCode(504).body("type", equalTo(TYPE + "domo-timeout"));
+        String ourPath = switch (domoPath) {
+            case "/types" -> "/api/v1/integration-types";
+            case "/accounts/mysql-federated" -> "/api/v1/integration-types/mysql-federated/accounts";
+            default -> "/api/v1/accounts/42/candidates";
+        };
+        long started = System.nanoTime();
+        Api.asReader().when().get(ourPath).then().statusCode(504).body("type", equalTo(TYPE + "domo-timeout"));
+        // The read deadline in tests is 2 s (Domo would take 15 s); a timeout is not retried.
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
+        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + domoPath)));
     }
 
     @Test

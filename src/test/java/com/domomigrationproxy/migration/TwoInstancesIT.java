@@ -27,7 +27,10 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import com.domomigrationproxy.support.ApiKeys;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -38,9 +41,11 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * Two instances of the packaged application (started together, so their Flyway runs race) share
- * one PostgreSQL: 50 parallel operations on one datasource, spread over both, reach Domo once.
+ * one PostgreSQL: 50 parallel operations on one datasource, spread over both, reach Domo once;
+ * then one instance is stopped in the middle of a migration and must finish it first.
  * Runs in the integration-test phase of ./mvnw verify, after packaging.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoInstancesIT {
 
     private static final String SECRET = "two-instances-operator-key";
@@ -91,6 +96,7 @@ class TwoInstancesIT {
     }
 
     @Test
+    @Order(1)
     void fiftyParallelOperationsOverTwoInstancesReachDomoOnce() throws Exception {
         domo.stubFor(post(urlMatching(".*")).willReturn(aResponse().withFixedDelay(1500).withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T\"}")));
@@ -123,6 +129,34 @@ class TwoInstancesIT {
             domo.verify(1, postRequestedFor(urlMatching(".*")));
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** SIGTERM during a migration: the process waits for it, records the outcome, answers, then exits. */
+    @Test
+    @Order(2)
+    void gracefulShutdownLetsAnInFlightMigrationFinish() throws Exception {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(".*")).willReturn(aResponse().withFixedDelay(3000).withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-SHUT\"}")));
+        String datasource = "ds-" + UUID.randomUUID();
+        int port = ports.get(0);
+        var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().port(port)
+                .header("X-API-Key", SECRET).post("/api/v1/datasources/" + datasource + "/reversals"));
+        Thread.sleep(1_000);
+        Process instance = instances.get(0);
+        instance.destroy();
+        assertThat(instance.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        assertThat(answer.get().statusCode()).isEqualTo(200);
+        try (var connection = postgres.getPostgresDatabase().getConnection();
+                var statement = connection.prepareStatement("SELECT state, toe FROM operation WHERE datasource_id = ?")) {
+            statement.setString(1, datasource);
+            try (var rows = statement.executeQuery()) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getString("state")).isEqualTo("COMPLETE");
+                assertThat(rows.getString("toe")).isEqualTo("T-SHUT");
+            }
         }
     }
 
