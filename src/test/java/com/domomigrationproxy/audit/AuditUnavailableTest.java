@@ -9,19 +9,15 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.domomigrationproxy.devdb.EmbeddedPostgresConfigSource;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -30,24 +26,22 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 class AuditUnavailableTest {
 
-    private static final String DATABASE = "domo_migration_proxy";
-
     @InjectDomo
     WireMockServer domo;
 
     @BeforeEach
-    void takeTheDatabaseAway() throws SQLException {
+    void takeTheDatabaseAway() {
         domo.resetAll();
         domo.stubFor(post(com.github.tomakehurst.wiremock.client.WireMock.urlMatching(DOMO_PREFIX + "/.*"))
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                         .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T\"}")));
-        admin("ALTER DATABASE " + DATABASE + " ALLOW_CONNECTIONS false",
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + DATABASE + "'");
+        PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE + " ALLOW_CONNECTIONS false",
+                PostgresAdmin.DROP_SESSIONS);
     }
 
     @AfterEach
-    void bringItBack() throws SQLException {
-        admin("ALTER DATABASE " + DATABASE + " ALLOW_CONNECTIONS true");
+    void bringItBack() {
+        PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE + " ALLOW_CONNECTIONS true");
     }
 
     @Test
@@ -63,7 +57,7 @@ class AuditUnavailableTest {
     }
 
     @Test
-    void reversalIsRefusedAndDomoIsNotCalled() throws SQLException {
+    void reversalIsRefusedAndDomoIsNotCalled() {
         Api.asOperator().when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals")
                 .then().statusCode(503)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:audit-unavailable"));
@@ -74,14 +68,5 @@ class AuditUnavailableTest {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> Api.asOperator()
                 .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals")
                 .then().statusCode(200).body("state", equalTo("COMPLETE")));
-    }
-
-    private static void admin(String... statements) throws SQLException {
-        String url = System.getProperty(EmbeddedPostgresConfigSource.ADMIN_URL);
-        try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
-            for (String sql : statements) {
-                statement.execute(sql);
-            }
-        }
     }
 }
