@@ -374,6 +374,8 @@ if has_part 4; then
         "-XX:SharedArchiveFile=$APPCDS_ARCHIVE"
         "-XX:SharedArchiveFile=$APPCDS_ARCHIVE -XX:TieredStopAtLevel=1"
         "$KEPT_JAVA_OPTS"
+        # Lazy work: Flyway owns the schema, so Hibernate's start-up validation repeats a check.
+        "$KEPT_JAVA_OPTS -Dquarkus.hibernate-orm.schema-management.strategy=none"
     )
     for opts in "${LEVERS[@]}"; do
         runs=() rss=() foreign=()
@@ -515,26 +517,20 @@ if has_part 3; then
 fi
 
 # --- part 2: audited migrations --------------------------------------------------------------
+# pgbench first, at each concurrency, while the service's connection pool is still small: pgbench
+# needs one connection per client and PostgreSQL's default max_connections is 100.
+free_connection_slots() {
+    psql -XAtc "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+        - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+}
 if has_part 2; then
     log "part 2: audited migrations and reversals"
-    add p2 "| Concurrency | Service ops/s | p50 (ms) | p99 (ms) | Service CPU per op (µs) | Audited (intent + outcome committed) | pgbench tx/s | pgbench p50 (ms) | pgbench p99 (ms) | Service / pgbench | Other load (% CPU) service / pgbench |"
-    add p2 "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
-    RUN_ID="b$(date +%s)"
-    run_wrk 16 "$(( WARMUP / 2 ))" "$SERVICE" "${AUTH[@]}" -s "$HERE/wrk/operations.lua" -- mixed "${RUN_ID}w"
-    declare -A R2
+    declare -A PGB
     for c in 1 16 64; do
-        before=$(cpu_ticks "$SERVICE_PID")
-        run_wrk "$c" "$DURATION" "$SERVICE" "${AUTH[@]}" -s "$HERE/wrk/operations.lua" -- mixed "$RUN_ID-c$c"
-        ops=$RPS op50=$P50 op99=$P99 answered=$REQUESTS errors=$ERRORS foreign_service=$FOREIGN
-        cpu=$(cpu_us_per_request "$before" "$(cpu_ticks "$SERVICE_PID")" "$REQUESTS")
-        sleep 1
-        read -r rows done_rows < <(psql -XAt -F' ' -c "SELECT count(*), count(*) FILTER (WHERE state = 'COMPLETE'
-            AND completed_at IS NOT NULL) FROM operation WHERE datasource_id LIKE '$RUN_ID-c$c-%'")
-        # Each answered request must have its row, complete; wrk may stop with up to c requests in flight.
-        if (( errors == 0 && rows == done_rows && rows >= answered && rows <= answered + c )); then
-            audited="all $rows"
-        else
-            audited="**$done_rows of $rows rows complete, $answered answered, $errors errors**"
+        if (( $(free_connection_slots) <= c )); then
+            PGB[$c]="- - - -"
+            log "  pgbench c=$c skipped: only $(free_connection_slots) PostgreSQL connection slots free"
+            continue
         fi
         rm -f "$WORK"/pgbench_log*
         foreign_begin
@@ -543,16 +539,37 @@ if has_part 2; then
             || die "pgbench failed, see $WORK/pgbench-c$c.txt"
         foreign_end "$DURATION" "$WORK/pgbench.time"
         tps=$(awk '/^tps/ { printf "%.0f", $3 }' "$WORK/pgbench-c$c.txt")
-        read -r p50 p99 < <(percentiles_ms "$WORK"/pgbench_log*)
-        ratio=$(awk -v s="$ops" -v p="$tps" 'BEGIN { printf "%.0f", 100 * s / p }')
-        R2[$c]=$ratio
-        add p2 "| $c | $ops | $op50 | $op99 | $cpu | $audited | $tps | $p50 | $p99 | ${ratio}% | $foreign_service / $FOREIGN |"
-        log "  c=$c: service $ops ops/s (p99 $op99 ms, $audited), pgbench $tps tx/s (p99 $p99 ms)"
+        PGB[$c]="$tps $(percentiles_ms "$WORK"/pgbench_log*) $FOREIGN"
+        log "  pgbench c=$c: $tps tx/s, p50/p99 $(percentiles_ms "$WORK"/pgbench_log*) ms"
+    done
+    add p2 "| Concurrency | Service ops/s | p50 (ms) | p99 (ms) | Service CPU per op (µs) | Audited (intent + outcome committed) | pgbench tx/s | pgbench p50 (ms) | pgbench p99 (ms) | Service / pgbench | Other load (% CPU) service / pgbench |"
+    add p2 "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+    RUN_ID="b$(date +%s)"
+    run_wrk 16 "$(( WARMUP / 2 ))" "$SERVICE" "${AUTH[@]}" -s "$HERE/wrk/operations.lua" -- mixed "${RUN_ID}w"
+    declare -A R2
+    for c in 1 16 64; do
+        before=$(cpu_ticks "$SERVICE_PID")
+        run_wrk "$c" "$DURATION" "$SERVICE" "${AUTH[@]}" -s "$HERE/wrk/operations.lua" -- mixed "$RUN_ID-c$c"
+        cpu=$(cpu_us_per_request "$before" "$(cpu_ticks "$SERVICE_PID")" "$REQUESTS")
+        sleep 1
+        read -r rows done_rows < <(psql -XAt -F' ' -c "SELECT count(*), count(*) FILTER (WHERE state = 'COMPLETE'
+            AND completed_at IS NOT NULL) FROM operation WHERE datasource_id LIKE '$RUN_ID-c$c-%'")
+        # Each answered request must have its row, complete; wrk may stop with up to c requests in flight.
+        if (( ERRORS == 0 && rows == done_rows && rows >= REQUESTS && rows <= REQUESTS + c )); then
+            audited="all $rows"
+        else
+            audited="**$done_rows of $rows rows complete, $REQUESTS answered, $ERRORS errors**"
+        fi
+        read -r tps p50 p99 foreign_pgbench <<<"${PGB[$c]}"
+        ratio=$(awk -v s="$RPS" -v p="$tps" 'BEGIN { if (p + 0 > 0) printf "%.0f%%", 100 * s / p; else printf "-" }')
+        R2[$c]=${ratio%\%}
+        add p2 "| $c | $RPS | $P50 | $P99 | $cpu | $audited | $tps | $p50 | $p99 | $ratio | $FOREIGN / $foreign_pgbench |"
+        log "  c=$c: service $RPS ops/s (p99 $P99 ms, CPU $cpu µs/op, $audited), pgbench $tps tx/s"
     done
     add p2 ""
     add p2 "| Target | Measured | Result |"
     add p2 "|---|---:|---|"
-    add p2 "| Service ≥ 50% of pgbench's transactions/s at concurrency 16 | ${R2[16]}% | $(verdict "${R2[16]} >= 50") |"
+    add p2 "| Service ≥ 50% of pgbench's transactions/s at concurrency 16 | ${R2[16]}% | $(verdict "${R2[16]/-/0} >= 50") |"
 fi
 
 # --- part 4b: the loaded service's start-up and memory ---------------------------------------
