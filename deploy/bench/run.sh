@@ -54,9 +54,11 @@ else
 fi
 
 # The JVM options the service runs with in parts 1-3: the start-up and memory levers that part 4
-# found to help (see the README's Performance section); override with BENCH_JAVA_OPTS.
+# found to help (see the README's Performance section); override with BENCH_JAVA_OPTS. The heap:
+# about 30 MiB are live after a full GC under load, so 96 MiB leaves three times that; with a
+# larger -Xmx the serial collector grows the heap to it under load and RSS follows.
 APPCDS_ARCHIVE=$WORK/app-cds.jsa
-KEPT_JAVA_OPTS="-XX:SharedArchiveFile=$APPCDS_ARCHIVE -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m"
+KEPT_JAVA_OPTS="-XX:SharedArchiveFile=$APPCDS_ARCHIVE -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx96m"
 SERVICE_JAVA_OPTS=${BENCH_JAVA_OPTS:-$KEPT_JAVA_OPTS}
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -370,7 +372,7 @@ if has_part 4; then
         ""
         "-XX:TieredStopAtLevel=1"
         "-XX:+UseSerialGC"
-        "-Xmx128m"
+        "-Xmx96m"
         "-XX:SharedArchiveFile=$APPCDS_ARCHIVE"
         "-XX:SharedArchiveFile=$APPCDS_ARCHIVE -XX:TieredStopAtLevel=1"
         "$KEPT_JAVA_OPTS"
