@@ -591,7 +591,7 @@ add p4b "| Peak RSS (VmHWM) over the whole run | $MAIN_HWM MiB | | |"
     echo
     echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); $( $QUICK && echo '**quick run** (short, not for publishing)' || echo 'full run')"
     echo "- Machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -sr)"
-    echo "- CPU busy before the run (other processes, incl. other containers): ${BUSY}%"
+    echo "- CPU busy before the run (other processes, incl. other containers): ${BUSY}%. *Other load* columns: share of both cores used by anything but the benchmark's processes during the step; during start-ups the harness's own polling (curl every 50 ms) shows there as about 12%"
     echo "- $(java -version 2>&1 | head -1); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2); nginx $(nginx -v 2>&1 | cut -d/ -f2); PostgreSQL $PG_VERSION ($PG_SETTINGS)"
     echo "- Service JVM options: \`${SERVICE_JAVA_OPTS//$APPCDS_ARCHIVE/app-cds.jsa}\`; load steps of ${DURATION} s with wrk (2 threads) on 127.0.0.1, everything on the same machine"
     if has_part 1; then echo; echo "## 1. Proxy overhead on GET candidates"; echo; printf '%s' "${SECTION[p1]}"; fi
