@@ -4,7 +4,8 @@
 --
 -- Shape, chosen so that the three filtered queries of run.sh have realistic selectivity:
 --   * 9,973 datasources 'ds-<n>' (about 100 operations each), 17 principals 'svc-<n>';
---   * one operation every 31.5 s through 2025, newest last (requested_at follows the row number);
+--   * spread evenly over 2025 (one every 31.5 s for 1,000,000 rows), newest last (requested_at
+--     follows the row number), so that a one-week window holds data whatever the row count;
 --   * every 5th a reversal (no account, catalog, schema, table), the rest migrations;
 --   * states: 90% COMPLETE, 4% INCOMPLETE, 3% ABORTED, 2% FAILED, 1% UNKNOWN, and the newest 10
 --     rows PENDING (at most one in flight per datasource: they fall on 10 distinct datasources).
@@ -43,7 +44,7 @@ SELECT gen_random_uuid(),
 FROM generate_series(1, :rows) AS g(i)
 CROSS JOIN LATERAL (
     SELECT CASE WHEN i % 5 = 0 THEN 'V2_TO_V1' ELSE 'V1_TO_V2' END AS direction,
-           timestamptz '2025-01-01 00:00:00+00' + (i * 31.5) * interval '1 s' AS requested_at,
+           timestamptz '2025-01-01 00:00:00+00' + (i * (31536000.0 / :rows)) * interval '1 s' AS requested_at,
            CASE WHEN i > :rows - 10 THEN 'PENDING'
                 WHEN i % 100 = 0 THEN 'UNKNOWN'
                 WHEN i % 100 < 3 THEN 'FAILED'
