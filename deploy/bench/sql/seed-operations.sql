@@ -17,7 +17,7 @@
 INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name,
                        table_name, requested_by, auth_method, request_id, client_address, requested_at,
                        state, toe, start_time, end_time, error_message, upstream_status, duration_ms,
-                       completed_at)
+                       completed_at, reconciled_state, reconciled_at, reconciliation_note)
 SELECT gen_random_uuid(),
        s.direction,
        'ds-' || (i % 9973),
@@ -40,7 +40,11 @@ SELECT gen_random_uuid(),
                     WHEN 'UNKNOWN' THEN 'Domo did not answer within 120 s' END,
        CASE s.state WHEN 'FAILED' THEN 500 WHEN 'UNKNOWN' THEN NULL WHEN 'PENDING' THEN NULL ELSE 200 END,
        CASE WHEN s.state <> 'PENDING' THEN 1500 + i % 1000 END,
-       CASE WHEN s.state <> 'PENDING' THEN s.requested_at + interval '2 s' END
+       CASE WHEN s.state <> 'PENDING' THEN s.requested_at + interval '2 s' END,
+       -- UNKNOWN rows are seeded as reconciled: one unresolved operation would lock its datasource.
+       CASE WHEN s.state = 'UNKNOWN' THEN 'COMPLETE' END,
+       CASE WHEN s.state = 'UNKNOWN' THEN s.requested_at + interval '5 min' END,
+       CASE WHEN s.state = 'UNKNOWN' THEN 'seeded' END
 FROM generate_series(1, :rows) AS g(i)
 CROSS JOIN LATERAL (
     SELECT CASE WHEN i % 5 = 0 THEN 'V2_TO_V1' ELSE 'V1_TO_V2' END AS direction,
