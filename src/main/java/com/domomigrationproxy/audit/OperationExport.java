@@ -7,9 +7,9 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -99,8 +99,7 @@ final class OperationExport {
     }
 
     static String csvRow(Operation operation) {
-        return String.join(",", Arrays.asList(COLUMNS.stream().map(column -> cell(column.value().apply(operation)))
-                .toArray(String[]::new)));
+        return COLUMNS.stream().map(column -> cell(column.value().apply(operation))).collect(Collectors.joining(","));
     }
 
     /**

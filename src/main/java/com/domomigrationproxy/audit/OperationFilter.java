@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
+import com.domomigrationproxy.domo.Identifiers;
 import com.domomigrationproxy.hashing.Sha256;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
@@ -19,7 +19,6 @@ record OperationFilter(String datasourceId, String accountId, Direction directio
 
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
     static OperationFilter parse(String datasourceId, String accountId, String direction, String state,
             String requestedBy, String from, String to, List<Problem.FieldError> errors) {
@@ -84,8 +83,8 @@ record OperationFilter(String datasourceId, String accountId, Direction directio
     }
 
     private static String identifier(String name, String value, List<Problem.FieldError> errors) {
-        if (value != null && !IDENTIFIER.matcher(value).matches()) {
-            errors.add(new Problem.FieldError(name, "must be 1 to 128 characters of A-Z, a-z, 0-9, '_' or '-'"));
+        if (value != null && !Identifiers.valid(value)) {
+            errors.add(new Problem.FieldError(name, Identifiers.RULE));
             return null;
         }
         return value;

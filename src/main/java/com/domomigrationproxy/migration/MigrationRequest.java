@@ -7,6 +7,7 @@ import java.util.Set;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import com.domomigrationproxy.domo.Identifiers;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.fasterxml.jackson.databind.JsonNode;

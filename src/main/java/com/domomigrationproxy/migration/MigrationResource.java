@@ -24,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.domomigrationproxy.domo.Identifiers;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.openapi.ApiDocumentation;
 import com.domomigrationproxy.security.Requesters;

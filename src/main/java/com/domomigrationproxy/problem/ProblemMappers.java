@@ -13,6 +13,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
+
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -26,7 +28,7 @@ public class ProblemMappers {
 
     /** Both ways to authenticate, so a caller learns what to send. */
     static final String BEARER_CHALLENGE = "Bearer realm=\"domo-migration-proxy\"";
-    static final String API_KEY_CHALLENGE = "ApiKey realm=\"domo-migration-proxy\", header=\"X-API-Key\"";
+    static final String API_KEY_CHALLENGE = ApiKeyAuthenticationMechanism.CHALLENGE;
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @ServerExceptionMapper

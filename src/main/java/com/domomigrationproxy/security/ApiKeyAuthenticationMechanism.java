@@ -27,6 +27,8 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
 
     public static final String HEADER = "X-API-Key";
     public static final String AUTH_METHOD_ATTRIBUTE = "authMethod";
+    /** The WWW-Authenticate challenge naming this scheme and its header. */
+    public static final String CHALLENGE = "ApiKey realm=\"domo-migration-proxy\", header=\"X-API-Key\"";
 
     private final ApiKeyStore keys;
 
@@ -53,8 +55,7 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
 
     @Override
     public Uni<ChallengeData> getChallenge(RoutingContext context) {
-        return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate",
-                "ApiKey realm=\"domo-migration-proxy\", header=\"X-API-Key\""));
+        return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", CHALLENGE));
     }
 
     @Override

@@ -1,4 +1,4 @@
-package com.domomigrationproxy.migration;
+package com.domomigrationproxy.domo;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -7,21 +7,21 @@ import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 
 /** Domo identifiers that become path segments of a Domo call: integration types, account and datasource ids. */
-final class Identifiers {
+public final class Identifiers {
 
-    static final String PATTERN = "[A-Za-z0-9_-]{1,128}";
-    static final String RULE = "must be 1 to 128 characters of A-Z, a-z, 0-9, '_' or '-'";
+    public static final String PATTERN = "[A-Za-z0-9_-]{1,128}";
+    public static final String RULE = "must be 1 to 128 characters of A-Z, a-z, 0-9, '_' or '-'";
     private static final Pattern VALID = Pattern.compile(PATTERN);
 
     private Identifiers() {
     }
 
-    static boolean valid(String value) {
+    public static boolean valid(String value) {
         return value != null && VALID.matcher(value).matches();
     }
 
     /** The value, if it is a valid identifier; otherwise a 400 naming the parameter. */
-    static String require(String name, String value) {
+    public static String require(String name, String value) {
         if (!valid(value)) {
             throw ProblemException.invalid(name + " " + RULE, List.of(new Problem.FieldError(name, RULE)));
         }
