@@ -1,6 +1,7 @@
 package com.domomigrationproxy.domo;
 
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -83,17 +84,23 @@ class HttpDomoUpstream implements DomoUpstream {
         } catch (TimeoutException e) {
             throw new DomoTransportException(DomoTransportException.Kind.DEADLINE, e);
         } catch (RuntimeException e) {
-            throw new DomoTransportException(neverSent(e) ? DomoTransportException.Kind.CONNECT_FAILED
-                    : DomoTransportException.Kind.BROKEN, e);
+            throw new DomoTransportException(kind(e), e);
         }
     }
 
-    private static boolean neverSent(Throwable failure) {
+    /**
+     * The client's own read timeout equals the deadline and may fire a moment before ours: that is
+     * the deadline passing too, not a broken connection.
+     */
+    static DomoTransportException.Kind kind(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof ConnectException || cause instanceof UnknownHostException) {
-                return true;
+                return DomoTransportException.Kind.CONNECT_FAILED;
+            }
+            if (cause instanceof java.util.concurrent.TimeoutException || cause instanceof SocketTimeoutException) {
+                return DomoTransportException.Kind.DEADLINE;
             }
         }
-        return false;
+        return DomoTransportException.Kind.BROKEN;
     }
 }
