@@ -104,15 +104,15 @@ final class AuditChain {
         entityManager.createNativeQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(?1)) AS chain_lock")
                 .setParameter(1, CHAIN_LOCK)
                 .getSingleResult();
-        String previous = (String) entityManager
-                .createNativeQuery("SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1")
-                .getResultStream().findFirst().orElse(GENESIS);
-        entityManager.createNativeQuery(
-                "INSERT INTO audit_event (operation_id, kind, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)")
+        // The previous hash is read and the new one computed in the INSERT itself (one round trip);
+        // PostgreSQL's sha256 over the UTF-8 bytes is the rule of hash(), which ChainVerifier applies.
+        entityManager.createNativeQuery("INSERT INTO audit_event (operation_id, kind, prev_hash, hash)"
+                + " SELECT ?1, ?2, prev.hash, encode(sha256(convert_to(prev.hash || chr(10) || ?3, 'UTF8')), 'hex')"
+                + " FROM (SELECT coalesce((SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1), ?4) AS hash) AS prev")
                 .setParameter(1, operationId)
                 .setParameter(2, kind)
-                .setParameter(3, previous)
-                .setParameter(4, hash(previous, payload))
+                .setParameter(3, payload)
+                .setParameter(4, GENESIS)
                 .executeUpdate();
     }
 

@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 
 import org.hibernate.exception.ConstraintViolationException;
 import org.jboss.logging.Logger;
@@ -72,40 +73,51 @@ public class AuditTrail {
     }
 
     /**
-     * Records the outcome of a PENDING operation. If the store fails now, Domo has already acted:
-     * the answer still goes to the caller, the row stays PENDING for reconciliation, and the
-     * outcome is logged so that it is not lost.
+     * Records the outcome of a PENDING operation: one UPDATE that only a PENDING row matches, and
+     * its chain link, in one transaction. If the store fails now, Domo has already acted: the
+     * answer still goes to the caller, the row stays PENDING for reconciliation, and the outcome is
+     * logged so that it is not lost.
      */
     public Operation recordOutcome(Operation pending, Outcome outcome) {
         metrics.operationFinished(pending.direction(), outcome.state());
+        Operation done = completed(pending, outcome, Instant.now().truncatedTo(ChronoUnit.MICROS));
         try {
-            return QuarkusTransaction.requiringNew().call(() -> {
-                OperationRecord record = OperationRecord.findById(pending.operationId());
-                record.state = outcome.state();
-                record.toe = outcome.toe();
-                record.startTime = outcome.startTime();
-                record.endTime = outcome.endTime();
-                record.errorMessage = outcome.errorMessage();
-                record.upstreamStatus = outcome.upstreamStatus();
-                record.durationMs = outcome.durationMs();
-                record.completedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-                record.flush();
-                Operation done = record.toOperation();
-                AuditChain.append(OperationRecord.getEntityManager(), record.operationId, AuditChain.OUTCOME,
+            QuarkusTransaction.requiringNew().run(() -> {
+                EntityManager entityManager = OperationRecord.getEntityManager();
+                int updated = entityManager.createNativeQuery("UPDATE operation SET state = ?1, toe = ?2,"
+                        + " start_time = ?3, end_time = ?4, error_message = ?5, upstream_status = ?6,"
+                        + " duration_ms = ?7, completed_at = ?8 WHERE operation_id = ?9 AND state = 'PENDING'")
+                        .setParameter(1, done.state().name())
+                        .setParameter(2, done.toe())
+                        .setParameter(3, done.startTime())
+                        .setParameter(4, done.endTime())
+                        .setParameter(5, done.errorMessage())
+                        .setParameter(6, done.upstreamStatus())
+                        .setParameter(7, done.durationMs())
+                        .setParameter(8, done.completedAt())
+                        .setParameter(9, done.operationId())
+                        .executeUpdate();
+                if (updated != 1) {
+                    throw new IllegalStateException("operation " + done.operationId() + " is no longer PENDING");
+                }
+                AuditChain.append(entityManager, done.operationId(), AuditChain.OUTCOME,
                         AuditChain.outcomePayload(done));
-                return done;
             });
+            return done;
         } catch (RuntimeException e) {
             metrics.auditWriteFailed(ProxyMetrics.AuditPhase.OUTCOME);
             LOG.errorf(e, "AUDIT OUTCOME NOT RECORDED: operation %s stays PENDING although Domo answered state=%s toe=%s",
                     pending.operationId(), outcome.state(), outcome.toe());
-            return new Operation(pending.operationId(), pending.direction(), pending.datasourceId(),
-                    pending.accountId(), pending.catalog(), pending.schema(), pending.table(), outcome.state(),
-                    outcome.toe(), outcome.startTime(), outcome.endTime(), outcome.errorMessage(),
-                    pending.requestedBy(), pending.requestedAt(), null, pending.requestId(),
-                    outcome.upstreamStatus(), pending.authMethod(), pending.clientAddress(), outcome.durationMs(), null,
-                    null);
+            return completed(pending, outcome, null);
         }
+    }
+
+    private static Operation completed(Operation pending, Outcome outcome, Instant completedAt) {
+        return new Operation(pending.operationId(), pending.direction(), pending.datasourceId(), pending.accountId(),
+                pending.catalog(), pending.schema(), pending.table(), outcome.state(), outcome.toe(),
+                outcome.startTime(), outcome.endTime(), outcome.errorMessage(), pending.requestedBy(),
+                pending.requestedAt(), completedAt, pending.requestId(), outcome.upstreamStatus(),
+                pending.authMethod(), pending.clientAddress(), outcome.durationMs(), null, null);
     }
 
     /**
