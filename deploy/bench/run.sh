@@ -52,6 +52,9 @@ if $QUICK; then
 else
     DURATION=10 WARMUP=15 SEED_ROWS=1000000 STARTS=3
 fi
+# Warm-up before the load steps; a JIT with C2 (the default tiered compiler) needs a minute or more
+# on two cores before its code is steady, so compare JVM options with BENCH_WARMUP=60 or more.
+WARMUP=${BENCH_WARMUP:-$WARMUP}
 
 # The JVM options the service runs with in parts 1-3: the start-up and memory levers that part 4
 # found to help (see the README's Performance section); override with BENCH_JAVA_OPTS. The heap:

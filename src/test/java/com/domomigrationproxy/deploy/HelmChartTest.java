@@ -235,9 +235,13 @@ class HelmChartTest {
         assertThat(envValue(minimum, "PROXY_API_KEYS_FILE"))
                 .isEqualTo(mount(minimum, "api-keys").get("mountPath").asText() + "/api-keys.json");
         assertThat(env(minimum, "MP_JWT_VERIFY_PUBLICKEY_LOCATION")).as("API keys only").isNull();
-        assertThat(envValue(minimum, "JAVA_MAX_MEM_RATIO")).isEqualTo("50");
-        assertThat(envValue(minimum, "JAVA_OPTS_APPEND"))
+        assertThat(envValue(minimum, "JAVA_MAX_MEM_RATIO")).isEqualTo("25");
+        assertThat(envValue(minimum, "JAVA_OPTS_APPEND")).startsWith("-XX:SharedArchiveFile=/deployments/app-cds.jsa ")
                 .contains("-Dquarkus.http.host=0.0.0.0", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+        JsonNode withoutAppCds = proxyContainer(deployment(renderMinimum(template -> template
+                .set("jvm.appCds", "false").set("jvm.extraOptions", "-XX:TieredStopAtLevel=1"))));
+        assertThat(envValue(withoutAppCds, "JAVA_OPTS_APPEND")).doesNotContain("SharedArchiveFile")
+                .startsWith("-Dquarkus.http.host=0.0.0.0").endsWith("LogManager -XX:TieredStopAtLevel=1");
 
         JsonNode production = proxyContainer(deployment(renderProduction(UnaryOperator.identity())));
         assertThat(envValue(production, "MP_JWT_VERIFY_PUBLICKEY_LOCATION"))
