@@ -551,25 +551,35 @@ free_connection_slots() {
 }
 if has_part 2; then
     log "part 2: audited migrations and reversals"
-    declare -A PGB
+    # Two baselines: audit-chained.sql sends the service's own SQL (the target's "same statements");
+    # audit-unchained.sql only the operation row, to show what the hash chain costs the database.
+    declare -A PGB PGU
     for c in 1 16 64; do
         if (( $(free_connection_slots) <= c )); then
-            PGB[$c]="- - - -"
+            PGB[$c]="- - - -" PGU[$c]="-"
             log "  pgbench c=$c skipped: only $(free_connection_slots) PostgreSQL connection slots free"
             continue
         fi
-        rm -f "$WORK"/pgbench_log*
-        foreign_begin
-        { time pgbench -n -M prepared -c "$c" -j "$(( c < 2 ? 1 : 2 ))" -T "$DURATION" -l --log-prefix="$WORK/pgbench_log" \
-            -f "$HERE/pgbench/audit-two-statements.sql" >"$WORK/pgbench-c$c.txt" 2>&1; } 2>"$WORK/pgbench.time" \
-            || die "pgbench failed, see $WORK/pgbench-c$c.txt"
-        foreign_end "$DURATION" "$WORK/pgbench.time"
-        tps=$(awk '/^tps/ { printf "%.0f", $3 }' "$WORK/pgbench-c$c.txt")
-        PGB[$c]="$tps $(percentiles_ms "$WORK"/pgbench_log*) $FOREIGN"
-        log "  pgbench c=$c: $tps tx/s, p50/p99 $(percentiles_ms "$WORK"/pgbench_log*) ms"
+        for script in audit-chained audit-unchained; do
+            rm -f "$WORK"/pgbench_log*
+            foreign_begin
+            { time pgbench -n -M prepared -c "$c" -j "$(( c < 2 ? 1 : 2 ))" -T "$DURATION" -l \
+                --log-prefix="$WORK/pgbench_log" -f "$HERE/pgbench/$script.sql" >"$WORK/pgbench-$script-c$c.txt" 2>&1; } \
+                2>"$WORK/pgbench.time" || die "pgbench failed, see $WORK/pgbench-$script-c$c.txt"
+            foreign_end "$DURATION" "$WORK/pgbench.time"
+            grep -q '^number of failed transactions: 0 ' "$WORK/pgbench-$script-c$c.txt" \
+                || die "pgbench had failed transactions, see $WORK/pgbench-$script-c$c.txt"
+            tps=$(awk '/^tps/ { printf "%.0f", $3 }' "$WORK/pgbench-$script-c$c.txt")
+            log "  pgbench $script c=$c: $tps tx/s, p50/p99 $(percentiles_ms "$WORK"/pgbench_log*) ms"
+            if [[ $script == audit-chained ]]; then
+                PGB[$c]="$tps $(percentiles_ms "$WORK"/pgbench_log*) $FOREIGN"
+            else
+                PGU[$c]=$tps
+            fi
+        done
     done
-    add p2 "| Concurrency | Service ops/s | p50 (ms) | p99 (ms) | Service CPU per op (µs) | Audited (intent + outcome committed) | pgbench tx/s | pgbench p50 (ms) | pgbench p99 (ms) | Service / pgbench | Other load (% CPU) service / pgbench |"
-    add p2 "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+    add p2 "| Concurrency | Service ops/s | p50 (ms) | p99 (ms) | Service CPU per op (µs) | Audited (intent + outcome committed) | pgbench, same SQL: tx/s | p50 (ms) | p99 (ms) | Service / pgbench same SQL | pgbench without the chain: tx/s | Service / pgbench without chain | Other load (% CPU) service / pgbench |"
+    add p2 "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"
     RUN_ID="b$(date +%s)"
     run_wrk 16 "$(( WARMUP / 2 ))" "$SERVICE" "${AUTH[@]}" -s "$HERE/wrk/operations.lua" -- mixed "${RUN_ID}w"
     declare -A R2
@@ -589,13 +599,14 @@ if has_part 2; then
         read -r tps p50 p99 foreign_pgbench <<<"${PGB[$c]}"
         ratio=$(awk -v s="$RPS" -v p="$tps" 'BEGIN { if (p + 0 > 0) printf "%.0f%%", 100 * s / p; else printf "-" }')
         R2[$c]=${ratio%\%}
-        add p2 "| $c | $RPS | $P50 | $P99 | $cpu | $audited | $tps | $p50 | $p99 | $ratio | $FOREIGN / $foreign_pgbench |"
+        ratio_unchained=$(awk -v s="$RPS" -v p="${PGU[$c]}" 'BEGIN { if (p + 0 > 0) printf "%.0f%%", 100 * s / p; else printf "-" }')
+        add p2 "| $c | $RPS | $P50 | $P99 | $cpu | $audited | $tps | $p50 | $p99 | $ratio | ${PGU[$c]} | $ratio_unchained | $FOREIGN / $foreign_pgbench |"
         log "  c=$c: service $RPS ops/s (p99 $P99 ms, CPU $cpu µs/op, $audited), pgbench $tps tx/s"
     done
     add p2 ""
     add p2 "| Target | Measured | Result |"
     add p2 "|---|---:|---|"
-    add p2 "| Service ≥ 50% of pgbench's transactions/s at concurrency 16 | ${R2[16]}% | $(verdict "${R2[16]/-/0} >= 50") |"
+    add p2 "| Service ≥ 50% of pgbench's transactions/s (same SQL) at concurrency 16 | ${R2[16]}% | $(verdict "${R2[16]/-/0} >= 50") |"
 fi
 
 # --- part 4b: the loaded service's start-up and memory ---------------------------------------

@@ -1,7 +1,6 @@
--- Part 2 baseline: what the audit trail costs the database at the least, per operation. The same two
--- statements as audit.AuditTrail, each its own transaction as there (autocommit here): the INSERT
--- of the PENDING row (committed before Domo is called), then the UPDATE to the outcome.
--- The service also reads the row back by primary key before its UPDATE (Hibernate's findById).
+-- Part 2 baseline without the hash chain: the operation row alone, as a plain audit table would
+-- write it. The INSERT of the PENDING row (committed before Domo is called), then the UPDATE to the
+-- outcome, each its own transaction (autocommit here), as audit.AuditTrail does them.
 \set n random(1, 2000000000)
 INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name, table_name,
                        requested_by, auth_method, request_id, client_address, requested_at, state, toe, start_time,
@@ -14,4 +13,4 @@ UPDATE operation
    SET state = 'COMPLETE', toe = 'BENCH-' || :n, start_time = '2026-01-01T00:00:00+00:00',
        end_time = '2026-01-01T00:00:00+00:00', error_message = NULL, upstream_status = 200, duration_ms = 1,
        completed_at = now()
- WHERE operation_id = :operation_id;
+ WHERE operation_id = :operation_id AND state = 'PENDING';
