@@ -372,8 +372,10 @@ stop_service
 # The archive the image builds (deploy/docker/Dockerfile.jvm): a start without a database, which
 # stops after Hibernate's boot; the JVM archives what it loaded by then.
 rm -f "$IMAGE_ARCHIVE"
-(cd "$ROOT/target/quarkus-app" && env -u QUARKUS_DATASOURCE_JDBC_URL java -XX:ArchiveClassesAtExit="$IMAGE_ARCHIVE" \
-    -Xlog:cds=off -Xlog:cds+dynamic=off -jar quarkus-run.jar >"$WORK/appcds-image.log" 2>&1) || true
+# The jar's path must be written as the service is started (a relative path recorded in the
+# archive makes an absolute-path start refuse it silently).
+java -XX:ArchiveClassesAtExit="$IMAGE_ARCHIVE" -Xlog:cds=off -Xlog:cds+dynamic=off \
+    -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/appcds-image.log" 2>&1 || true
 [[ -s $IMAGE_ARCHIVE ]] || die "the image-style AppCDS archive was not written, see $WORK/appcds-image.log"
 
 # --- part 4a: start-up levers, each started STARTS times against the migrated database --------

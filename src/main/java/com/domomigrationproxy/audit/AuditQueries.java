@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -92,8 +93,9 @@ public class AuditQueries {
                     ORDER BY e.seq""")) {
                 events.setFetchSize(FETCH_SIZE);
                 try (ResultSet rows = events.executeQuery()) {
+                    Columns columns = new Columns(rows, false);
                     while (rows.next()) {
-                        Operation operation = rows.getObject("operation_id") == null ? null : operation(rows, false);
+                        Operation operation = rows.getObject(columns.operationId) == null ? null : operation(rows, columns);
                         verifier.accept(rows.getLong("seq"), rows.getString("kind"),
                                 rows.getObject("event_operation_id", UUID.class), rows.getString("prev_hash"),
                                 rows.getString("hash"), operation);
@@ -137,8 +139,9 @@ public class AuditQueries {
                     statement.setFetchSize(FETCH_SIZE);
                 }
                 try (ResultSet rows = statement.executeQuery()) {
+                    Columns columns = new Columns(rows, true);
                     while (rows.next()) {
-                        sink.accept(operation(rows, true));
+                        sink.accept(operation(rows, columns));
                     }
                 }
             } finally {
@@ -149,33 +152,80 @@ public class AuditQueries {
         }
     }
 
-    static Operation operation(ResultSet row, boolean withChain) throws SQLException {
-        Operation.Chain chain = null;
-        if (withChain && row.getObject("intent_seq") != null) {
-            chain = new Operation.Chain(link(row, "intent"), link(row, "outcome"), link(row, "reconciliation"));
+    /**
+     * Column positions, looked up once per result set: by name on every row, the driver's lookup
+     * was a tenth of a million-row export.
+     */
+    private static final class Columns {
+        final int operationId, direction, datasourceId, accountId, catalog, schema, table, state, toe, startTime,
+                endTime, errorMessage, requestedBy, requestedAt, completedAt, requestId, upstreamStatus, authMethod,
+                clientAddress, durationMs, reconciledState, reconciledAt, reconciliationNote;
+        final int[] intent, outcome, reconciliation;
+
+        Columns(ResultSet rows, boolean withChain) throws SQLException {
+            operationId = rows.findColumn("operation_id");
+            direction = rows.findColumn("direction");
+            datasourceId = rows.findColumn("datasource_id");
+            accountId = rows.findColumn("account_id");
+            catalog = rows.findColumn("catalog_name");
+            schema = rows.findColumn("schema_name");
+            table = rows.findColumn("table_name");
+            state = rows.findColumn("state");
+            toe = rows.findColumn("toe");
+            startTime = rows.findColumn("start_time");
+            endTime = rows.findColumn("end_time");
+            errorMessage = rows.findColumn("error_message");
+            requestedBy = rows.findColumn("requested_by");
+            requestedAt = rows.findColumn("requested_at");
+            completedAt = rows.findColumn("completed_at");
+            requestId = rows.findColumn("request_id");
+            upstreamStatus = rows.findColumn("upstream_status");
+            authMethod = rows.findColumn("auth_method");
+            clientAddress = rows.findColumn("client_address");
+            durationMs = rows.findColumn("duration_ms");
+            reconciledState = rows.findColumn("reconciled_state");
+            reconciledAt = rows.findColumn("reconciled_at");
+            reconciliationNote = rows.findColumn("reconciliation_note");
+            intent = withChain ? link(rows, "intent") : null;
+            outcome = withChain ? link(rows, "outcome") : null;
+            reconciliation = withChain ? link(rows, "reconciliation") : null;
         }
-        Instant reconciledAt = instant(row, "reconciled_at");
+
+        private static int[] link(ResultSet rows, String kind) throws SQLException {
+            return new int[] { rows.findColumn(kind + "_seq"), rows.findColumn(kind + "_prev_hash"),
+                    rows.findColumn(kind + "_hash") };
+        }
+    }
+
+    private static Operation operation(ResultSet row, Columns columns) throws SQLException {
+        Operation.Chain chain = null;
+        if (columns.intent != null && row.getObject(columns.intent[0]) != null) {
+            chain = new Operation.Chain(link(row, columns.intent), link(row, columns.outcome),
+                    link(row, columns.reconciliation));
+        }
+        Instant reconciledAt = instant(row, columns.reconciledAt);
         Operation.Reconciliation reconciliation = reconciledAt == null ? null
-                : new Operation.Reconciliation(OperationState.valueOf(row.getString("reconciled_state")), reconciledAt,
-                        row.getString("reconciliation_note"));
-        return new Operation(row.getObject("operation_id", UUID.class), Direction.valueOf(row.getString("direction")),
-                row.getString("datasource_id"), row.getString("account_id"), row.getString("catalog_name"),
-                row.getString("schema_name"), row.getString("table_name"), OperationState.valueOf(row.getString("state")),
-                row.getString("toe"), row.getString("start_time"), row.getString("end_time"),
-                row.getString("error_message"), row.getString("requested_by"), instant(row, "requested_at"),
-                instant(row, "completed_at"), row.getString("request_id"), (Integer) row.getObject("upstream_status"),
-                row.getString("auth_method"), row.getString("client_address"), (Long) row.getObject("duration_ms"),
-                reconciliation, chain);
+                : new Operation.Reconciliation(OperationState.valueOf(row.getString(columns.reconciledState)),
+                        reconciledAt, row.getString(columns.reconciliationNote));
+        return new Operation(row.getObject(columns.operationId, UUID.class),
+                Direction.valueOf(row.getString(columns.direction)), row.getString(columns.datasourceId),
+                row.getString(columns.accountId), row.getString(columns.catalog), row.getString(columns.schema),
+                row.getString(columns.table), OperationState.valueOf(row.getString(columns.state)),
+                row.getString(columns.toe), row.getString(columns.startTime), row.getString(columns.endTime),
+                row.getString(columns.errorMessage), row.getString(columns.requestedBy),
+                instant(row, columns.requestedAt), instant(row, columns.completedAt), row.getString(columns.requestId),
+                (Integer) row.getObject(columns.upstreamStatus), row.getString(columns.authMethod),
+                row.getString(columns.clientAddress), (Long) row.getObject(columns.durationMs), reconciliation, chain);
     }
 
-    private static Operation.Link link(ResultSet row, String kind) throws SQLException {
-        return row.getObject(kind + "_seq") == null ? null
-                : new Operation.Link(row.getLong(kind + "_seq"), row.getString(kind + "_prev_hash"),
-                        row.getString(kind + "_hash"));
+    private static Operation.Link link(ResultSet row, int[] columns) throws SQLException {
+        return row.getObject(columns[0]) == null ? null
+                : new Operation.Link(row.getLong(columns[0]), row.getString(columns[1]), row.getString(columns[2]));
     }
 
-    private static Instant instant(ResultSet row, String column) throws SQLException {
-        Timestamp timestamp = row.getTimestamp(column);
+    /** timestamptz as an Instant; OffsetDateTime is the driver's direct path (getTimestamp goes through Calendar). */
+    private static Instant instant(ResultSet row, int column) throws SQLException {
+        OffsetDateTime timestamp = row.getObject(column, OffsetDateTime.class);
         return timestamp == null ? null : timestamp.toInstant();
     }
 

@@ -7,6 +7,9 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.function.Function;
 
@@ -125,7 +128,7 @@ final class OperationExport {
             out.write(value.toString());
             return;
         }
-        String text = value.toString();
+        String text = value instanceof Instant instant ? isoInstant(instant) : value.toString();
         out.write('"');
         if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
             out.write('\'');
@@ -138,6 +141,49 @@ final class OperationExport {
         }
         out.write(text, start, text.length() - start);
         out.write('"');
+    }
+
+    /**
+     * {@link Instant#toString()}'s text (ISO-8601 UTC, fraction in groups of three digits), without
+     * its formatter: every row has two or three instants, and the formatter was a seventh of an
+     * export's time.
+     */
+    static String isoInstant(Instant instant) {
+        LocalDateTime time = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
+        if (time.getYear() < 1000 || time.getYear() > 9999) {
+            return instant.toString();
+        }
+        StringBuilder text = new StringBuilder(30);
+        text.append(time.getYear()).append('-');
+        twoDigits(text, time.getMonthValue()).append('-');
+        twoDigits(text, time.getDayOfMonth()).append('T');
+        twoDigits(text, time.getHour()).append(':');
+        twoDigits(text, time.getMinute()).append(':');
+        twoDigits(text, time.getSecond());
+        int nanos = instant.getNano();
+        if (nanos > 0) {
+            if (nanos % 1_000_000 == 0) {
+                fraction(text, nanos / 1_000_000, 3);
+            } else if (nanos % 1_000 == 0) {
+                fraction(text, nanos / 1_000, 6);
+            } else {
+                fraction(text, nanos, 9);
+            }
+        }
+        return text.append('Z').toString();
+    }
+
+    private static StringBuilder twoDigits(StringBuilder text, int value) {
+        return text.append((char) ('0' + value / 10)).append((char) ('0' + value % 10));
+    }
+
+    private static void fraction(StringBuilder text, int value, int digits) {
+        String number = Integer.toString(value);
+        text.append('.');
+        for (int i = number.length(); i < digits; i++) {
+            text.append('0');
+        }
+        text.append(number);
     }
 
     private static <T> T reconciliationLink(Operation operation, Function<Operation.Link, T> part) {
