@@ -57,6 +57,27 @@ class AuditIntegrityTest {
         assertThat(report.getString("firstInvalid")).isNull();
     }
 
+    /**
+     * PostgreSQL computes each link's hash (AuditChain.append) and Java recomputes it (ChainVerifier):
+     * text beyond ASCII, quotes and backslashes must give the same UTF-8 bytes on both sides.
+     */
+    @Test
+    void nonAsciiContentHashesAlikeInTheDatabaseAndTheVerifier() {
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json; charset=utf-8")
+                .withBody("{\"toe\":\"T\",\"state\":\"INCOMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\","
+                        + "\"errorMessage\":\"Zürich – 東京 \\\"quoted\\\" back\\\\slash ✓ 😀\"}")));
+        String id = AuditApiTest.migrate(Tokens.jwt("prüfer-東京-" + System.nanoTime(), "operator"),
+                Api.uniqueDatasourceId(), "1", "t");
+        JsonPath operation = Api.asAuditor().get("/api/v1/audit/operations/" + id).then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(operation.getString("requestedBy")).startsWith("prüfer-東京-");
+        assertThat(operation.getString("errorMessage")).isEqualTo("Zürich – 東京 \"quoted\" back\\slash ✓ 😀");
+        JsonPath report = integrity();
+        assertThat(report.getBoolean("valid")).isTrue();
+        assertThat(report.getString("firstInvalid")).isNull();
+    }
+
     @Test
     void updatesDeletesAndTruncatesAreRefusedByTheDatabase() throws SQLException {
         String operationId = AuditApiTest.migrate(Tokens.jwt("sql-" + System.nanoTime(), "operator"),
