@@ -1,6 +1,6 @@
 -- Runs after every Flyway migrate (a Flyway callback, so it is re-applied when tables are added).
 -- Two-role setup: when PROXY_DB_APP_ROLE names the role the application connects as (and Flyway
--- runs as the schema owner), that role may only read, append, and record an outcome; it can
+-- runs as the schema owner), that role may only read, append, and record an outcome, a reconciliation or a review flag; it can
 -- neither rewrite nor delete the audit trail, nor disable the triggers, which only the owner can.
 DO $$
 DECLARE
@@ -14,12 +14,13 @@ BEGIN
         RETURN;
     END IF;
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), app_role);
-    EXECUTE format('REVOKE ALL ON operation, audit_event FROM %I', app_role);
+    EXECUTE format('REVOKE ALL ON operation, audit_event, audit_chain_head FROM %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT ON operation, audit_event TO %I', app_role);
     EXECUTE format('GRANT UPDATE (state, toe, start_time, end_time, error_message, upstream_status, duration_ms,'
-        ' completed_at, reconciled_state, reconciled_at, reconciliation_note) ON operation TO %I', app_role);
+        ' completed_at, reconciled_state, reconciled_at, reconciliation_note, reconciled_by, review_reason,'
+        ' review_flagged_at) ON operation TO %I', app_role);
+    EXECUTE format('GRANT SELECT, UPDATE (seq, prev_hash, hash) ON audit_chain_head TO %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_key TO %I', app_role);
-    EXECUTE format('GRANT USAGE ON SEQUENCE audit_event_seq_seq TO %I', app_role);
     EXECUTE format('GRANT SELECT ON flyway_schema_history TO %I', app_role);
 END
 $$;

@@ -1,8 +1,11 @@
 package com.domomigrationproxy.audit;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -17,7 +20,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
-import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -27,16 +29,26 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.ledger.ChainEvent;
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.EventQuery;
+import com.domomigrationproxy.ledger.IntegrityReport;
+import com.domomigrationproxy.ledger.Ledger;
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationQuery;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.openapi.ApiDocumentation;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 
-import io.quarkus.security.identity.SecurityIdentity;
-
-/** Contract rows 6–8: the auditors' view of the trail. Every read is itself logged. */
+/** Contract rows 6–8, and the chain's events: the auditors' view of the trail. Every read is itself logged. */
 @Path("/api/v1/audit")
 @Tag(name = ApiDocumentation.AUDIT_TAG)
 @SecurityRequirement(name = ApiDocumentation.JWT)
@@ -46,26 +58,30 @@ public class AuditResource {
 
     /** Audit reads go to their own category so they can be routed and kept apart. */
     private static final Logger ACCESS = Logger.getLogger("audit.access");
+    private static final Pattern EVENT_TYPE = Pattern.compile("[A-Z][A-Z_]{0,63}");
 
-    private final AuditQueries queries;
-    private final SecurityIdentity identity;
-    private final ObjectMapper json;
+    private final OperationStore operations;
+    private final Ledger ledger;
+    private final Requesters requesters;
+    private final ObjectWriter jsonLines;
 
     @Inject
-    AuditResource(AuditQueries queries, SecurityIdentity identity, ObjectMapper json) {
-        this.queries = queries;
-        this.identity = identity;
-        this.json = json;
+    AuditResource(OperationStore operations, Ledger ledger, Requesters requesters, ObjectMapper json) {
+        this.operations = operations;
+        this.ledger = ledger;
+        this.requesters = requesters;
+        this.jsonLines = OperationExport.jsonLines(json);
     }
 
     @GET
     @Path("/operations")
     @Produces({ MediaType.APPLICATION_JSON, OperationExport.CSV, OperationExport.NDJSON })
-    @Operation(operationId = "listOperations", summary = "Query or export the audit trail",
+    @org.eclipse.microprofile.openapi.annotations.Operation(operationId = "listOperations",
+            summary = "Query or export the audit trail",
             description = "Operations newest first. JSON answers a page (keyset `cursor`, stable while new rows"
                     + " arrive). With `Accept: text/csv` (RFC 4180, formula cells prefixed with an apostrophe) or"
-                    + " `Accept: application/x-ndjson` it streams every matching Operation, unpaged, with each"
-                    + " event's hash for offline verification. Role: auditor.")
+                    + " `Accept: application/x-ndjson` it streams every matching Operation, unpaged (`limit` and"
+                    + " `cursor` are ignored), with each event's hash. Role: auditor.")
     @APIResponse(responseCode = "200", description = "A page, or the whole export",
             content = {
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = OperationPage.class)),
@@ -76,41 +92,64 @@ public class AuditResource {
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public Response operations(
-            @Parameter(description = "Only this datasource") @QueryParam("datasourceId") String datasourceId,
-            @Parameter(description = "Only migrations to this account") @QueryParam("accountId") String accountId,
-            @Parameter(description = "V1_TO_V2 or V2_TO_V1") @QueryParam("direction") String direction,
-            @Parameter(description = "PENDING, COMPLETE, INCOMPLETE, ABORTED, FAILED or UNKNOWN") @QueryParam("state") String state,
-            @Parameter(description = "Only this principal") @QueryParam("requestedBy") String requestedBy,
-            @Parameter(description = "requestedAt at or after this ISO-8601 instant") @QueryParam("from") String from,
-            @Parameter(description = "requestedAt before this ISO-8601 instant") @QueryParam("to") String to,
-            @Parameter(description = "Page size, 1 to 500 (default 50); ignored by exports") @QueryParam("limit") String limit,
-            @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor,
+            @Parameter(description = "Only this datasource",
+                    schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
+            @QueryParam("datasourceId") String datasourceId,
+            @Parameter(description = "Only migrations to this account",
+                    schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
+            @QueryParam("accountId") String accountId,
+            @Parameter(description = "Only this direction", schema = @Schema(implementation = Direction.class))
+            @QueryParam("direction") String direction,
+            @Parameter(description = "Only this state", schema = @Schema(implementation = OperationState.class))
+            @QueryParam("state") String state,
+            @Parameter(description = "Only this principal", schema = @Schema(type = SchemaType.STRING, minLength = 1,
+                    maxLength = 255)) @QueryParam("requestedBy") String requestedBy,
+            @Parameter(description = "requestedAt at or after this instant",
+                    schema = @Schema(type = SchemaType.STRING, format = "date-time")) @QueryParam("from") String from,
+            @Parameter(description = "requestedAt before this instant",
+                    schema = @Schema(type = SchemaType.STRING, format = "date-time")) @QueryParam("to") String to,
+            @Parameter(description = "Only operations run for this plan",
+                    schema = @Schema(type = SchemaType.STRING, format = "uuid")) @QueryParam("planId") String planId,
+            @Parameter(description = "true: only operations flagged for a person and not yet resolved",
+                    schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "false"))
+            @QueryParam("needsReview") String needsReview,
+            @Parameter(description = "Page size (ignored by exports)", schema = @Schema(type = SchemaType.INTEGER,
+                    format = "int32", minimum = "1", maximum = "500", defaultValue = "50"))
+            @QueryParam("limit") String limit,
+            @Parameter(description = "nextCursor of the previous page (ignored by exports)",
+                    schema = @Schema(type = SchemaType.STRING)) @QueryParam("cursor") String cursor,
             @Context HttpHeaders headers) {
+        String format = format(headers, OperationExport.CSV, OperationExport.NDJSON);
+        boolean export = !MediaType.APPLICATION_JSON.equals(format);
         List<Problem.FieldError> errors = new ArrayList<>();
-        OperationFilter filter = OperationFilter.parse(datasourceId, accountId, direction, state, requestedBy, from, to,
-                errors);
-        int pageSize = OperationFilter.limit(limit, errors);
-        PageCursor after = PageCursor.decode(cursor, filter, errors);
+        OperationQuery query = OperationFilter.parse(datasourceId, accountId, direction, state, requestedBy, from, to,
+                planId, needsReview, errors);
+        int pageSize = export ? 0 : OperationFilter.limit(limit, errors);
+        OperationQuery.Position after = export ? null : PageCursor.position(cursor, query, errors);
         OperationFilter.failOn(errors);
 
-        String format = format(headers);
-        ACCESS.infof("Audit read by %s: operations as %s, filter %s, cursor %s", principal(), format, filter,
+        ACCESS.infof("Audit read by %s: operations as %s, filter %s, cursor %s", principal(), format, query,
                 cursor != null);
-        if (MediaType.APPLICATION_JSON.equals(format)) {
-            return Response.ok(queries.page(filter, after, pageSize), MediaType.APPLICATION_JSON).build();
+        if (!export) {
+            List<Operation> items = new ArrayList<>(operations.page(query, after, pageSize + 1));
+            String next = null;
+            if (items.size() > pageSize) {
+                items.remove(pageSize);
+                Operation last = items.get(pageSize - 1);
+                next = PageCursor.after(last.requestedAt(), last.operationId(), query);
+            }
+            return Response.ok(new OperationPage(items, next), MediaType.APPLICATION_JSON).build();
         }
-        StreamingOutput export = body -> OperationExport.write(format, body, json,
-                sink -> queries.export(filter, sink));
-        String extension = OperationExport.CSV.equals(format) ? "csv" : "ndjson";
-        return Response.ok(export, format.equals(OperationExport.CSV) ? format + "; charset=utf-8" : format)
-                .header("Content-Disposition", "attachment; filename=\"operations." + extension + "\"")
-                .build();
+        StreamingOutput body = out -> OperationExport.writeOperations(format, out, jsonLines,
+                sink -> operations.stream(query, sink));
+        return attachment(body, format, "operations");
     }
 
     @GET
     @Path("/operations/{operationId}")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "getOperation", summary = "One Operation of the audit trail",
+    @org.eclipse.microprofile.openapi.annotations.Operation(operationId = "getOperation",
+            summary = "One Operation of the audit trail",
             description = "The Operation with its links in the hash chain. Role: auditor.")
     @APIResponse(responseCode = "200", description = "The Operation",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Operation")))
@@ -119,59 +158,153 @@ public class AuditResource {
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
-    public com.domomigrationproxy.audit.Operation operation(
-            @Parameter(description = "The operationId (UUID)") @PathParam("operationId") String operationId) {
-        UUID id = uuid(operationId);
+    public Operation operation(
+            @Parameter(description = "The operationId", schema = @Schema(type = SchemaType.STRING, format = "uuid"))
+            @PathParam("operationId") String operationId) {
+        UUID id = Identifiers.uuid("operationId", operationId);
         ACCESS.infof("Audit read by %s: operation %s", principal(), id);
-        return queries.find(id).orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND,
+        return operations.find(id).orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND,
                 "No operation " + id + " in the audit trail"));
+    }
+
+    @GET
+    @Path("/events")
+    @Produces({ MediaType.APPLICATION_JSON, OperationExport.NDJSON })
+    @org.eclipse.microprofile.openapi.annotations.Operation(operationId = "listAuditEvents",
+            summary = "Read or export the hash chain's events",
+            description = "Events in sequence order, each with the canonical JSON its hash covers. JSON answers a"
+                    + " page; `Accept: application/x-ndjson` streams every matching event (unpaged): an unfiltered"
+                    + " export is what the offline verifier checks. Role: auditor.")
+    @APIResponse(responseCode = "200", description = "A page, or the whole export",
+            content = {
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EventPage.class)),
+                    @Content(mediaType = OperationExport.NDJSON, schema = @Schema(type = SchemaType.STRING)) })
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public Response events(
+            @Parameter(description = "Only events of these types (repeatable), e.g. INTENT",
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = String.class))
+            @QueryParam("type") List<String> types,
+            @Parameter(description = "Only events about this subject (a plan id, a principal)",
+                    schema = @Schema(type = SchemaType.STRING, maxLength = 255)) @QueryParam("subject") String subject,
+            @Parameter(description = "Only events at or after this seq",
+                    schema = @Schema(type = SchemaType.INTEGER, format = "int64", minimum = "1"))
+            @QueryParam("fromSeq") String fromSeq,
+            @Parameter(description = "Only events at or before this seq",
+                    schema = @Schema(type = SchemaType.INTEGER, format = "int64", minimum = "1"))
+            @QueryParam("toSeq") String toSeq,
+            @Parameter(description = "Page size (ignored by exports)", schema = @Schema(type = SchemaType.INTEGER,
+                    format = "int32", minimum = "1", maximum = "500", defaultValue = "50"))
+            @QueryParam("limit") String limit,
+            @Parameter(description = "nextCursor of the previous page (ignored by exports)",
+                    schema = @Schema(type = SchemaType.STRING)) @QueryParam("cursor") String cursor,
+            @Context HttpHeaders headers) {
+        String format = format(headers, OperationExport.NDJSON);
+        boolean export = !MediaType.APPLICATION_JSON.equals(format);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        EventQuery query = new EventQuery(eventTypes(types, errors), subject(subject, errors),
+                seq("fromSeq", fromSeq, errors), seq("toSeq", toSeq, errors));
+        int pageSize = export ? 0 : OperationFilter.limit(limit, errors);
+        long afterSeq = export ? 0 : PageCursor.seq(cursor, query, errors);
+        OperationFilter.failOn(errors);
+
+        ACCESS.infof("Audit read by %s: events as %s, filter %s", principal(), format, query);
+        if (!export) {
+            List<ChainEvent> items = new ArrayList<>(ledger.events(query, afterSeq, pageSize + 1));
+            String next = null;
+            if (items.size() > pageSize) {
+                items.remove(pageSize);
+                next = PageCursor.after(items.get(pageSize - 1).seq(), query);
+            }
+            return Response.ok(new EventPage(items, next), MediaType.APPLICATION_JSON).build();
+        }
+        StreamingOutput body = out -> OperationExport.writeEvents(out, jsonLines, sink -> ledger.streamEvents(query, sink));
+        return attachment(body, format, "audit-events");
     }
 
     @GET
     @Path("/integrity")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "verifyIntegrity", summary = "Verify the audit hash chain",
-            description = "Recomputes every event's hash from the operation rows and the previous hash, and checks"
-                    + " that every operation has its events. `valid` is false and `firstInvalid` names the first"
-                    + " record that does not verify when anything was altered, removed or reordered. Role: auditor.")
+    @org.eclipse.microprofile.openapi.annotations.Operation(operationId = "verifyIntegrity",
+            summary = "Verify the audit hash chain",
+            description = "Recomputes every event's hash (from the operation rows for operation events) and the"
+                    + " previous hash, checks that every operation has its events and that the chain head names the"
+                    + " last event. `valid` is false and `firstInvalid` names the first record that does not verify"
+                    + " when anything was altered, removed or reordered. Role: auditor.")
     @APIResponse(responseCode = "200", description = "The verification report",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = IntegrityReport.class)))
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public IntegrityReport integrity() {
-        IntegrityReport report = queries.verify();
+        IntegrityReport report = ledger.verify();
         ACCESS.infof("Audit read by %s: integrity check, valid=%s, checked=%d", principal(), report.valid(),
                 report.checked());
         return report;
     }
 
     private String principal() {
-        return identity.getPrincipal().getName();
+        return requesters.current().principal();
     }
 
-    /** JSON unless the caller prefers one of the export formats. */
-    private static String format(HttpHeaders headers) {
+    private static Response attachment(StreamingOutput body, String format, String name) {
+        String extension = OperationExport.CSV.equals(format) ? "csv" : "ndjson";
+        return Response.ok(body, OperationExport.CSV.equals(format) ? format + "; charset=utf-8" : format)
+                .header("Content-Disposition", "attachment; filename=\"" + name + "." + extension + "\"")
+                .build();
+    }
+
+    /** JSON unless the caller prefers one of the export formats offered. */
+    private static String format(HttpHeaders headers, String... exports) {
+        List<String> offered = new ArrayList<>();
+        offered.add(MediaType.APPLICATION_JSON);
+        offered.addAll(List.of(exports));
         for (MediaType acceptable : headers.getAcceptableMediaTypes()) {
-            for (String offered : List.of(MediaType.APPLICATION_JSON, OperationExport.CSV, OperationExport.NDJSON)) {
-                if (acceptable.isCompatible(MediaType.valueOf(offered))) {
-                    return offered;
+            for (String candidate : offered) {
+                if (acceptable.isCompatible(MediaType.valueOf(candidate))) {
+                    return candidate;
                 }
             }
         }
         return MediaType.APPLICATION_JSON;
     }
 
-    private static UUID uuid(String operationId) {
-        try {
-            UUID id = UUID.fromString(operationId);
-            if (id.toString().equalsIgnoreCase(operationId)) {
-                return id;
+    private static Set<String> eventTypes(List<String> types, List<Problem.FieldError> errors) {
+        Set<String> valid = new LinkedHashSet<>();
+        for (String type : types == null ? List.<String>of() : types) {
+            if (type == null || !EVENT_TYPE.matcher(type).matches()) {
+                errors.add(new Problem.FieldError("type", "must be an event type such as INTENT or AUDIT_ACCESS"));
+            } else {
+                valid.add(type);
             }
-        } catch (IllegalArgumentException e) {
+        }
+        return valid;
+    }
+
+    private static String subject(String subject, List<Problem.FieldError> errors) {
+        if (subject != null && (subject.isEmpty() || subject.length() > 255
+                || subject.codePoints().anyMatch(Character::isISOControl))) {
+            errors.add(new Problem.FieldError("subject", "must be 1 to 255 characters without control characters"));
+            return null;
+        }
+        return subject;
+    }
+
+    private static Long seq(String name, String value, List<Problem.FieldError> errors) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            long seq = Long.parseLong(value);
+            if (seq >= 1) {
+                return seq;
+            }
+        } catch (NumberFormatException e) {
             // reported below
         }
-        throw ProblemException.invalid("operationId must be a UUID",
-                List.of(new Problem.FieldError("operationId", "must be a UUID")));
+        errors.add(new Problem.FieldError(name, "must be a positive integer"));
+        return null;
     }
 }

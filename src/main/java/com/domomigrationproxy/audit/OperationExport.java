@@ -11,11 +11,22 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
+import com.domomigrationproxy.ledger.ChainEvent;
+import com.domomigrationproxy.ledger.Operation;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 
-/** Writes Operations as CSV (RFC 4180) or NDJSON, one row at a time. */
+/**
+ * Writes Operations as CSV (RFC 4180) or NDJSON, and chain events as NDJSON, one row at a time.
+ * Written by hand rather than with a CSV library: the formula guard and the cell-by-cell writing
+ * (a million-row export spends its time here) are the whole of it.
+ */
 final class OperationExport {
 
     static final String CSV = "text/csv";
@@ -26,75 +37,98 @@ final class OperationExport {
 
     private static final List<Column> COLUMNS = List.of(
             new Column("operationId", Operation::operationId),
-            new Column("direction", Operation::direction),
-            new Column("datasourceId", Operation::datasourceId),
-            new Column("accountId", Operation::accountId),
-            new Column("catalog", Operation::catalog),
-            new Column("schema", Operation::schema),
-            new Column("table", Operation::table),
-            new Column("state", Operation::state),
-            new Column("toe", Operation::toe),
-            new Column("startTime", Operation::startTime),
-            new Column("endTime", Operation::endTime),
-            new Column("errorMessage", Operation::errorMessage),
-            new Column("requestedBy", Operation::requestedBy),
-            new Column("requestedAt", Operation::requestedAt),
-            new Column("completedAt", Operation::completedAt),
-            new Column("requestId", Operation::requestId),
-            new Column("upstreamStatus", Operation::upstreamStatus),
-            new Column("authMethod", Operation::authMethod),
-            new Column("clientAddress", Operation::clientAddress),
-            new Column("durationMs", Operation::durationMs),
-            new Column("reconciledState", operation -> operation.reconciliation() == null ? null
-                    : operation.reconciliation().state()),
-            new Column("reconciledAt", operation -> operation.reconciliation() == null ? null
-                    : operation.reconciliation().at()),
-            new Column("reconciliationNote", operation -> operation.reconciliation() == null ? null
-                    : operation.reconciliation().note()),
-            new Column("intentSeq", operation -> link(operation, true, Operation.Link::seq)),
-            new Column("intentPrevHash", operation -> link(operation, true, Operation.Link::prevHash)),
-            new Column("intentHash", operation -> link(operation, true, Operation.Link::hash)),
-            new Column("outcomeSeq", operation -> link(operation, false, Operation.Link::seq)),
-            new Column("outcomePrevHash", operation -> link(operation, false, Operation.Link::prevHash)),
-            new Column("outcomeHash", operation -> link(operation, false, Operation.Link::hash)),
-            new Column("reconciliationSeq", operation -> reconciliationLink(operation, Operation.Link::seq)),
-            new Column("reconciliationPrevHash", operation -> reconciliationLink(operation, Operation.Link::prevHash)),
-            new Column("reconciliationHash", operation -> reconciliationLink(operation, Operation.Link::hash)));
+            new Column("direction", operation -> operation.intent().direction()),
+            new Column("datasourceId", operation -> operation.intent().datasourceId()),
+            new Column("accountId", operation -> operation.intent().accountId()),
+            new Column("catalog", operation -> operation.intent().catalog()),
+            new Column("schema", operation -> operation.intent().schema()),
+            new Column("table", operation -> operation.intent().table()),
+            new Column("state", operation -> operation.outcome().state()),
+            new Column("toe", operation -> operation.outcome().toe()),
+            new Column("startTime", operation -> operation.outcome().startTime()),
+            new Column("endTime", operation -> operation.outcome().endTime()),
+            new Column("errorMessage", operation -> operation.outcome().errorMessage()),
+            new Column("requestedBy", operation -> operation.intent().requestedBy()),
+            new Column("requestedAt", operation -> operation.intent().requestedAt()),
+            new Column("completedAt", operation -> operation.outcome().completedAt()),
+            new Column("requestId", operation -> operation.intent().requestId()),
+            new Column("upstreamStatus", operation -> operation.outcome().upstreamStatus()),
+            new Column("authMethod", operation -> operation.intent().authMethod()),
+            new Column("clientAddress", operation -> operation.intent().clientAddress()),
+            new Column("durationMs", operation -> operation.outcome().durationMs()),
+            new Column("reconciledState", operation -> reconciliation(operation, Operation.Reconciliation::state)),
+            new Column("reconciledAt", operation -> reconciliation(operation, Operation.Reconciliation::at)),
+            new Column("reconciliationNote", operation -> reconciliation(operation, Operation.Reconciliation::note)),
+            new Column("intentSeq", operation -> link(operation, Operation.Chain::intent, Operation.Link::seq)),
+            new Column("intentPrevHash", operation -> link(operation, Operation.Chain::intent, Operation.Link::prevHash)),
+            new Column("intentHash", operation -> link(operation, Operation.Chain::intent, Operation.Link::hash)),
+            new Column("outcomeSeq", operation -> link(operation, Operation.Chain::outcome, Operation.Link::seq)),
+            new Column("outcomePrevHash", operation -> link(operation, Operation.Chain::outcome, Operation.Link::prevHash)),
+            new Column("outcomeHash", operation -> link(operation, Operation.Chain::outcome, Operation.Link::hash)),
+            new Column("reconciliationSeq",
+                    operation -> link(operation, Operation.Chain::reconciliation, Operation.Link::seq)),
+            new Column("reconciliationPrevHash",
+                    operation -> link(operation, Operation.Chain::reconciliation, Operation.Link::prevHash)),
+            new Column("reconciliationHash",
+                    operation -> link(operation, Operation.Chain::reconciliation, Operation.Link::hash)),
+            new Column("planId", operation -> operation.intent().planId()),
+            new Column("reconciledBy", operation -> reconciliation(operation, Operation.Reconciliation::by)),
+            new Column("reviewReason", operation -> operation.review() == null ? null : operation.review().reason()),
+            new Column("reviewFlaggedAt",
+                    operation -> operation.review() == null ? null : operation.review().flaggedAt()),
+            new Column("reviewSeq", operation -> link(operation, Operation.Chain::review, Operation.Link::seq)),
+            new Column("reviewPrevHash", operation -> link(operation, Operation.Chain::review, Operation.Link::prevHash)),
+            new Column("reviewHash", operation -> link(operation, Operation.Chain::review, Operation.Link::hash)));
 
     private OperationExport() {
     }
 
-    /** Runs the export into the response body; the writer buffers a few KB at most. */
-    static void write(String mediaType, OutputStream body, ObjectMapper json, Exporter exporter) throws IOException {
-        Writer out = new BufferedWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8), 16 * 1024);
-        try {
+    /** Streams operations into the response body; the writer buffers a few KB at most. */
+    static void writeOperations(String mediaType, OutputStream body, ObjectWriter json,
+            Consumer<Consumer<Operation>> export) throws IOException {
+        write(body, out -> {
             if (CSV.equals(mediaType)) {
                 out.write(String.join(",", COLUMNS.stream().map(Column::name).toList()));
                 out.write("\r\n");
-                exporter.run(operation -> writeCsvRow(out, operation));
+                export.accept(operation -> writeCsvRow(out, operation));
             } else {
-                exporter.run(operation -> {
-                    try {
-                        writeLine(out, json.writeValueAsString(operation), "\n");
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
+                export.accept(item -> writeJsonLine(out, json, item));
             }
+        });
+    }
+
+    /** Streams chain events as NDJSON. */
+    static void writeEvents(OutputStream body, ObjectWriter json, Consumer<Consumer<ChainEvent>> export)
+            throws IOException {
+        write(body, out -> export.accept(event -> writeJsonLine(out, json, event)));
+    }
+
+    /**
+     * The JSON writer of exports: U+2028 and U+2029 are escaped, since JavaScript-based line readers
+     * take them for line ends.
+     */
+    static ObjectWriter jsonLines(ObjectMapper json) {
+        return json.writer().with(new LineSeparatorEscapes());
+    }
+
+    private interface Body {
+        void write(Writer out) throws IOException;
+    }
+
+    private static void write(OutputStream body, Body content) throws IOException {
+        Writer out = new BufferedWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8), 16 * 1024);
+        try {
+            content.write(out);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         out.flush();
     }
 
-    interface Exporter {
-        void run(java.util.function.Consumer<Operation> sink);
-    }
-
-    private static void writeLine(Writer out, String line, String end) {
+    private static void writeJsonLine(Writer out, ObjectWriter json, Object item) {
         try {
-            out.write(line);
-            out.write(end);
+            out.write(json.writeValueAsString(item));
+            out.write('\n');
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -186,16 +220,38 @@ final class OperationExport {
         text.append(number);
     }
 
-    private static <T> T reconciliationLink(Operation operation, Function<Operation.Link, T> part) {
-        return operation.chain() == null || operation.chain().reconciliation() == null ? null
-                : part.apply(operation.chain().reconciliation());
+    private static <T> T reconciliation(Operation operation, Function<Operation.Reconciliation, T> part) {
+        return operation.reconciliation() == null ? null : part.apply(operation.reconciliation());
     }
 
-    private static <T> T link(Operation operation, boolean intent, Function<Operation.Link, T> part) {
+    private static <T> T link(Operation operation, Function<Operation.Chain, Operation.Link> which,
+            Function<Operation.Link, T> part) {
         if (operation.chain() == null) {
             return null;
         }
-        Operation.Link link = intent ? operation.chain().intent() : operation.chain().outcome();
+        Operation.Link link = which.apply(operation.chain());
         return link == null ? null : part.apply(link);
+    }
+
+    /** Jackson's standard escapes, plus U+2028 and U+2029. */
+    private static final class LineSeparatorEscapes extends CharacterEscapes {
+
+        private static final int[] ASCII = CharacterEscapes.standardAsciiEscapesForJSON();
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ASCII;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            if (ch == 0x2028) {
+                return new SerializedString("\\u2028");
+            }
+            if (ch == 0x2029) {
+                return new SerializedString("\\u2029");
+            }
+            return null;
+        }
     }
 }

@@ -4,35 +4,46 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
-import com.domomigrationproxy.domo.Identifiers;
-import com.domomigrationproxy.hashing.Sha256;
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.OperationQuery;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.Sha256;
+import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 
 /**
- * The auditors' filters, validated: every value is checked before it reaches SQL, and every
- * problem is reported at once. {@code from} is inclusive, {@code to} exclusive, both on requestedAt.
+ * The auditors' query parameters, validated: every value is checked before it reaches SQL, and
+ * every problem is reported at once. Instants must lie in the years 0001 to 9999.
  */
-record OperationFilter(String datasourceId, String accountId, Direction direction, OperationState state,
-        String requestedBy, Instant from, Instant to) {
+final class OperationFilter {
 
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
-    static OperationFilter parse(String datasourceId, String accountId, String direction, String state,
-            String requestedBy, String from, String to, List<Problem.FieldError> errors) {
-        OperationFilter filter = new OperationFilter(identifier("datasourceId", datasourceId, errors),
+    private OperationFilter() {
+    }
+
+    static OperationQuery parse(String datasourceId, String accountId, String direction, String state,
+            String requestedBy, String from, String to, String planId, String needsReview,
+            List<Problem.FieldError> errors) {
+        OperationQuery query = new OperationQuery(identifier("datasourceId", datasourceId, errors),
                 identifier("accountId", accountId, errors),
                 constant("direction", direction, Direction.class, errors),
                 constant("state", state, OperationState.class, errors),
                 principal(requestedBy, errors),
                 instant("from", from, errors),
-                instant("to", to, errors));
-        if (filter.from != null && filter.to != null && filter.from.isAfter(filter.to)) {
+                instant("to", to, errors),
+                uuid("planId", planId, errors),
+                flag("needsReview", needsReview, errors));
+        if (query.from() != null && query.to() != null && query.from().isAfter(query.to())) {
             errors.add(new Problem.FieldError("from", "must not be after to"));
         }
-        return filter;
+        return query;
     }
 
     static int limit(String limit, List<Problem.FieldError> errors) {
@@ -57,29 +68,9 @@ record OperationFilter(String datasourceId, String accountId, Direction directio
         }
     }
 
-    /** SQL conditions on table alias {@code o}, with their parameters appended in order. */
-    String where(List<Object> parameters) {
-        List<String> conditions = new ArrayList<>();
-        add(conditions, parameters, "o.datasource_id = ?", datasourceId);
-        add(conditions, parameters, "o.account_id = ?", accountId);
-        add(conditions, parameters, "o.direction = ?", direction == null ? null : direction.name());
-        add(conditions, parameters, "o.state = ?", state == null ? null : state.name());
-        add(conditions, parameters, "o.requested_by = ?", requestedBy);
-        add(conditions, parameters, "o.requested_at >= ?", from == null ? null : java.sql.Timestamp.from(from));
-        add(conditions, parameters, "o.requested_at < ?", to == null ? null : java.sql.Timestamp.from(to));
-        return conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions);
-    }
-
     /** Binds a cursor to the filters it was issued for. */
-    String digest() {
-        return Sha256.hex(toString()).substring(0, 16);
-    }
-
-    private static void add(List<String> conditions, List<Object> parameters, String condition, Object value) {
-        if (value != null) {
-            conditions.add(condition);
-            parameters.add(value);
-        }
+    static String digest(Object query) {
+        return Sha256.hex(query.toString()).substring(0, 16);
     }
 
     private static String identifier(String name, String value, List<Problem.FieldError> errors) {
@@ -98,7 +89,30 @@ record OperationFilter(String datasourceId, String accountId, Direction directio
         return value;
     }
 
-    private static <E extends Enum<E>> E constant(String name, String value, Class<E> type, List<Problem.FieldError> errors) {
+    private static UUID uuid(String name, String value, List<Problem.FieldError> errors) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Identifiers.uuid(name, value);
+        } catch (ProblemException e) {
+            errors.add(new Problem.FieldError(name, "must be a UUID"));
+            return null;
+        }
+    }
+
+    private static boolean flag(String name, String value, List<Problem.FieldError> errors) {
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        errors.add(new Problem.FieldError(name, "must be true or false"));
+        return false;
+    }
+
+    static <E extends Enum<E>> E constant(String name, String value, Class<E> type, List<Problem.FieldError> errors) {
         if (value == null) {
             return null;
         }
@@ -119,10 +133,15 @@ record OperationFilter(String datasourceId, String accountId, Direction directio
             return null;
         }
         try {
-            return Instant.parse(value);
+            Instant parsed = Instant.parse(value);
+            if (!parsed.isBefore(EARLIEST) && !parsed.isAfter(LATEST)) {
+                return parsed;
+            }
         } catch (DateTimeParseException e) {
-            errors.add(new Problem.FieldError(name, "must be an ISO-8601 instant such as 2026-11-28T10:15:30Z"));
-            return null;
+            // reported below
         }
+        errors.add(new Problem.FieldError(name,
+                "must be an ISO-8601 instant from year 0001 to 9999, such as 2026-11-28T10:15:30Z"));
+        return null;
     }
 }

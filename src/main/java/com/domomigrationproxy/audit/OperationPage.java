@@ -4,6 +4,8 @@ import java.util.List;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import com.domomigrationproxy.ledger.Operation;
+
 /** A page of the audit trail, newest first. */
 @Schema(name = "OperationPage")
 public record OperationPage(

@@ -13,14 +13,14 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.rest.client.annotation.ClientHeaderParam;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
-import io.smallrye.mutiny.Uni;
-
 /**
  * Domo's five migration endpoints, and nothing else: no caller-supplied path reaches Domo, only
- * identifiers that the client encodes into these templates. Every status comes back as a
- * {@link Response} (see {@link HttpDomoUpstream}) so that {@link DomoClient} translates it.
+ * identifiers that the client encodes into these templates. Built by {@link HttpDomoUpstream}
+ * (two deadlines, so two clients). Blocking methods returning {@link Response} stream the body
+ * instead of buffering it, which is what lets {@link BoundedBody} cut off an answer that is too
+ * long; every status comes back as a Response for {@link DomoClient} to translate.
  */
-@RegisterRestClient(configKey = "domo")
+@RegisterRestClient
 @Path("/api/query/migration/federated/v1/to/v2")
 @Produces(MediaType.APPLICATION_JSON)
 @ClientHeaderParam(name = "User-Agent", value = "domo-migration-proxy")
@@ -30,24 +30,23 @@ interface DomoApi {
 
     @GET
     @Path("/types")
-    Uni<Response> types(@HeaderParam(TOKEN_HEADER) String token);
+    Response types(@HeaderParam(TOKEN_HEADER) String token);
 
     @GET
     @Path("/accounts/{integrationType}")
-    Uni<Response> accounts(@HeaderParam(TOKEN_HEADER) String token,
-            @PathParam("integrationType") String integrationType);
+    Response accounts(@HeaderParam(TOKEN_HEADER) String token, @PathParam("integrationType") String integrationType);
 
     @GET
     @Path("/candidates/{accountId}")
-    Uni<Response> candidates(@HeaderParam(TOKEN_HEADER) String token, @PathParam("accountId") String accountId);
+    Response candidates(@HeaderParam(TOKEN_HEADER) String token, @PathParam("accountId") String accountId);
 
     @POST
     @Path("/{datasourceId}/accounts/{accountId}")
     @Consumes(MediaType.APPLICATION_JSON)
-    Uni<Response> migrate(@HeaderParam(TOKEN_HEADER) String token, @PathParam("datasourceId") String datasourceId,
+    Response migrate(@HeaderParam(TOKEN_HEADER) String token, @PathParam("datasourceId") String datasourceId,
             @PathParam("accountId") String accountId, DomoMigrationRequest body);
 
     @POST
     @Path("/{datasourceId}/reverse")
-    Uni<Response> reverse(@HeaderParam(TOKEN_HEADER) String token, @PathParam("datasourceId") String datasourceId);
+    Response reverse(@HeaderParam(TOKEN_HEADER) String token, @PathParam("datasourceId") String datasourceId);
 }

@@ -2,137 +2,200 @@ package com.domomigrationproxy.domo;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.Guard;
 
 /**
- * The only way the rest of the service talks to Domo. Applies the deadlines, reads Domo's answers
- * defensively (JSON, HTML, empty, redirects) and turns every unusable answer into a
- * {@link DomoCallException} whose problem never echoes an upstream body.
+ * The only way the rest of the service talks to Domo. SmallRye Fault Tolerance guards every call:
+ * one circuit breaker for all five, a deadline per call, and retries with exponential backoff and
+ * jitter for the three GETs only (migrate and reverse may have reached Domo). It reads Domo's
+ * answers defensively (JSON, HTML, empty, redirects, too long) and turns every unusable answer
+ * into a {@link DomoCallException} whose problem never echoes an upstream body; no form of the
+ * token leaves through it.
+ *
+ * <p>Programmatic guards rather than annotations: deadlines, attempts and thresholds come from
+ * {@link DomoConfig} (DOMO_READ_TIMEOUT…), which annotation values cannot read.
  */
 @ApplicationScoped
 public class DomoClient {
 
+    /** The circuit breaker's name, for {@link CircuitBreakerMaintenance} and the metrics. */
+    public static final String CIRCUIT_BREAKER = "domo";
     private static final Set<String> RESULT_STATES = Set.of("COMPLETE", "INCOMPLETE", "ABORTED");
     private static final int MAX_MESSAGE_LENGTH = 500;
     private static final String DEFAULT_RETRY_AFTER = "30";
-    /** Below this, another attempt could not get an answer before the deadline anyway. */
-    private static final long MIN_ATTEMPT_NANOS = 50_000_000L;
     private static final Logger LOG = Logger.getLogger(DomoClient.class);
 
     private final Instance<DomoUpstream> upstream;
     private final DomoConfig config;
     private final DomoTokenProvider tokens;
     private final ObjectMapper json;
-    private final DomoCircuitBreaker breaker;
+    private final CircuitBreakerMaintenance breakers;
+    private final Guard readRetries;
+    private final Guard breaker;
+    private final Guard readDeadline;
+    private final Guard migrationDeadline;
 
     @Inject
     DomoClient(Instance<DomoUpstream> upstream, DomoConfig config, DomoTokenProvider tokens, ObjectMapper json,
-            DomoCircuitBreaker breaker) {
+            CircuitBreakerMaintenance breakers) {
         this.upstream = upstream;
-        this.breaker = breaker;
         this.config = config;
         this.tokens = tokens;
         this.json = json;
+        this.breakers = breakers;
+        Duration backoff = config.retry().initialBackoff();
+        this.readRetries = Guard.create().withDescription("domo-read-retries")
+                .withRetry()
+                .maxRetries(Math.max(0, config.retry().maxAttempts() - 1))
+                .delay(backoff.toMillis(), ChronoUnit.MILLIS)
+                .jitter(backoff.toMillis() / 2, ChronoUnit.MILLIS)
+                .maxDuration(config.readTimeout().toMillis(), ChronoUnit.MILLIS)
+                .whenException(DomoClient::worthAnotherGet)
+                .withExponentialBackoff().factor(2).maxDelay(config.readTimeout().toMillis() / 2, ChronoUnit.MILLIS).done()
+                .done()
+                .build();
+        this.breaker = Guard.create().withDescription("domo")
+                .withCircuitBreaker()
+                .name(CIRCUIT_BREAKER)
+                .requestVolumeThreshold(config.circuitBreaker().failureThreshold())
+                .failureRatio(1.0)
+                .successThreshold(1)
+                .delay(config.circuitBreaker().openDuration().toMillis(), ChronoUnit.MILLIS)
+                .when(DomoClient::domoFailed)
+                .onStateChange(state -> LOG.infof("Domo circuit breaker %s", state.name().toLowerCase()))
+                .done()
+                .build();
+        this.readDeadline = deadline("domo-read-deadline", config.readTimeout());
+        this.migrationDeadline = deadline("domo-migration-deadline", config.migrationTimeout());
     }
 
     /** Domo's integration types, e.g. {@code ["mysql-federated"]}. */
     public ArrayNode listTypes() {
-        return array(call("types", config.readTimeout(), true, (domo, deadline) -> domo.types(deadline)));
+        return array(read("types", DomoUpstream::types));
     }
 
     /** The V2 accounts of an integration type, with Domo's field names. */
     public ArrayNode listAccounts(String integrationType) {
-        return array(call("accounts", config.readTimeout(), true,
-                (domo, deadline) -> domo.accounts(integrationType, deadline)));
+        return array(read("accounts", domo -> domo.accounts(integrationType)));
     }
 
     /** The V1 data sources of an account that could be migrated, with Domo's field names. */
     public ArrayNode listCandidates(String accountId) {
-        return array(call("candidates", config.readTimeout(), true,
-                (domo, deadline) -> domo.candidates(accountId, deadline)));
+        return array(read("candidates", domo -> domo.candidates(accountId)));
     }
 
     public DomoOperationResult migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
-        return operationResult(call("migrate", config.migrationTimeout(), false,
-                (domo, deadline) -> domo.migrate(datasourceId, accountId, body, deadline)));
+        return operationResult(write("migrate", domo -> domo.migrate(datasourceId, accountId, body)));
     }
 
     public DomoOperationResult reverse(String datasourceId) {
-        return operationResult(call("reverse", config.migrationTimeout(), false,
-                (domo, deadline) -> domo.reverse(datasourceId, deadline)));
-    }
-
-    private interface Call {
-        DomoAnswer send(DomoUpstream domo, Duration deadline);
-    }
-
-    private record Answered(int status, JsonNode body) {
+        return operationResult(write("reverse", domo -> domo.reverse(datasourceId)));
     }
 
     /**
-     * One Domo call within {@code deadline}. GETs are retried on connection failures and
-     * 502/503/504 with jittered exponential backoff, as long as the deadline leaves room; migrate and
-     * reverse are never retried, because the first attempt may have reached Domo.
+     * Refuses with 503 while the circuit breaker is open, before anything is recorded; unlike a
+     * call, it never takes the half-open trial.
      */
-    private Answered call(String operation, Duration deadline, boolean retryable, Call call) {
-        breaker.acquire();
-        long deadlineNanos = System.nanoTime() + deadline.toNanos();
-        int maxAttempts = retryable ? config.retry().maxAttempts() : 1;
-        for (int attempt = 1;; attempt++) {
-            try {
-                Answered answered = attempt(operation, deadline, Duration.ofNanos(deadlineNanos - System.nanoTime()), call);
-                breaker.onSuccess();
-                return answered;
-            } catch (DomoCallException e) {
-                if (domoFailed(e)) {
-                    breaker.onFailure();
-                } else if (e.mayHaveReachedDomo()) {
-                    breaker.onSuccess();
-                }
-                long backoffNanos = backoffNanos(attempt);
-                if (attempt >= maxAttempts || !transientFailure(e)
-                        || System.nanoTime() + backoffNanos >= deadlineNanos - MIN_ATTEMPT_NANOS) {
-                    throw e;
-                }
-                LOG.debugf("Domo %s: attempt %d failed (%s), retrying in %d ms", operation, attempt, e.type(),
-                        backoffNanos / 1_000_000);
-                sleep(backoffNanos);
-                breaker.acquire();
-            }
+    public void refuseWhileCircuitOpen() {
+        if (breakers.currentState(CIRCUIT_BREAKER) == CircuitBreakerState.OPEN) {
+            throw circuitOpen();
         }
     }
 
-    private Answered attempt(String operation, Duration deadline, Duration remaining, Call call) {
+    /** The circuit breaker's state, for health output. */
+    public CircuitBreakerState circuitState() {
+        return breakers.currentState(CIRCUIT_BREAKER);
+    }
+
+    private interface Call {
+        DomoAnswer send(DomoUpstream domo);
+    }
+
+    private record Answered(int status, JsonNode body, byte[] raw) {
+    }
+
+    private Answered read(String operation, Call call) {
+        return guarded(operation, config.readTimeout(), () -> readRetries.get(
+                () -> breaker.get(() -> readDeadline.get(() -> attempt(operation, call), Answered.class),
+                        Answered.class),
+                Answered.class));
+    }
+
+    private Answered write(String operation, Call call) {
+        return guarded(operation, config.migrationTimeout(), () -> breaker.get(
+                () -> migrationDeadline.get(() -> attempt(operation, call), Answered.class), Answered.class));
+    }
+
+    /** Turns the guards' own refusals into problems: a deadline is an unknown outcome, an open breaker a 503. */
+    private Answered guarded(String operation, Duration deadline, Supplier<Answered> call) {
+        try {
+            return call.get();
+        } catch (TimeoutException e) {
+            LOG.warnf("Domo %s: no answer within %d ms", operation, deadline.toMillis());
+            throw failure(504, ProblemType.DOMO_TIMEOUT, "Domo did not answer within " + deadline.toMillis() / 1000.0
+                    + " s", e, true, null, null);
+        } catch (CircuitBreakerOpenException e) {
+            throw circuitOpen();
+        }
+    }
+
+    private ProblemException circuitOpen() {
+        long seconds = Math.max(1, config.circuitBreaker().openDuration().toSeconds());
+        return new ProblemException(503, ProblemType.DOMO_CIRCUIT_OPEN,
+                "Domo failed repeatedly; calls are paused, retry after the delay in Retry-After")
+                .withHeader("Retry-After", Long.toString(seconds));
+    }
+
+    private static Guard deadline(String description, Duration deadline) {
+        return Guard.create().withDescription(description)
+                .withTimeout().duration(deadline.toMillis(), ChronoUnit.MILLIS).done()
+                .build();
+    }
+
+    private Answered attempt(String operation, Call call) {
         long started = System.nanoTime();
         DomoAnswer answer;
         try {
-            answer = call.send(upstream.get(), remaining);
+            answer = call.send(upstream.get());
         } catch (DomoTokenUnavailableException e) {
             throw failure(502, ProblemType.DOMO_TOKEN_UNAVAILABLE,
                     "The service has no usable Domo developer token; operators: check DOMO_DEVELOPER_TOKEN(_FILE)",
                     e, false, null, null);
         } catch (DomoTransportException e) {
-            LOG.warnf("Domo %s: no answer (%s) after %d ms", operation, e.kind(), elapsedMillis(started));
+            LOG.warnf("Domo %s: no usable answer (%s) after %d ms", operation, e.kind(), elapsedMillis(started));
             throw switch (e.kind()) {
-                case DEADLINE -> failure(504, ProblemType.DOMO_TIMEOUT,
-                        "Domo did not answer within " + deadline.toMillis() / 1000.0 + " s", e, true, null, null);
-                case CONNECT_FAILED -> failure(502, ProblemType.DOMO_UNAVAILABLE,
-                        "Could not connect to Domo", e, false, null, null);
+                case DEADLINE -> failure(504, ProblemType.DOMO_TIMEOUT, "Domo did not answer in time", e, true, null, null);
+                case CONNECT_FAILED -> failure(502, ProblemType.DOMO_UNAVAILABLE, "Could not connect to Domo", e, false,
+                        null, null);
                 case BROKEN -> failure(502, ProblemType.DOMO_UNAVAILABLE,
                         "The connection to Domo broke before a complete answer arrived", e, true, null, null);
+                case TOO_LARGE -> failure(502, ProblemType.DOMO_RESPONSE_TOO_LARGE, "Domo's answer was longer than "
+                        + config.maxResponseSize().asLongValue() + " bytes (DOMO_MAX_RESPONSE_SIZE); it was cut off",
+                        e, true, null, null);
             };
         }
         LOG.debugf("Domo %s: %d after %d ms", operation, answer.status(), elapsedMillis(started));
@@ -141,38 +204,31 @@ public class DomoClient {
             if (body == null) {
                 throw unreadable(answer.status(), "Domo answered " + answer.status() + " with a body that is not JSON");
             }
-            return new Answered(answer.status(), body);
+            return new Answered(answer.status(), body, answer.body());
         }
         throw translate(answer);
     }
 
     /** Connection failures and gateway errors: worth another GET. */
-    private static boolean transientFailure(DomoCallException e) {
-        Integer status = e.upstreamStatus();
-        return e.type() == ProblemType.DOMO_UNAVAILABLE
-                && (status == null || status == 502 || status == 503 || status == 504);
-    }
-
-    /** Domo itself is failing (as opposed to refusing a request): counts towards the circuit breaker. */
-    private static boolean domoFailed(DomoCallException e) {
-        Integer status = e.upstreamStatus();
-        return e.type() == ProblemType.DOMO_TIMEOUT
-                || (e.type() == ProblemType.DOMO_UNAVAILABLE && (status == null || status >= 500));
-    }
-
-    /** Full jitter: uniformly random up to initialBackoff * 2^(attempt - 1). */
-    private long backoffNanos(int attempt) {
-        long ceiling = config.retry().initialBackoff().toNanos() << Math.min(attempt - 1, 10);
-        return ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
-    }
-
-    private static void sleep(long nanos) {
-        try {
-            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting to retry Domo", e);
+    private static boolean worthAnotherGet(Throwable failure) {
+        if (!(failure instanceof DomoCallException e) || e.type() != ProblemType.DOMO_UNAVAILABLE) {
+            return false;
         }
+        Integer status = e.upstreamStatus();
+        return status == null || status == 502 || status == 503 || status == 504;
+    }
+
+    /** Domo itself is failing (as opposed to refusing a request, or the service lacking a token): counts for the breaker. */
+    private static boolean domoFailed(Throwable failure) {
+        if (failure instanceof TimeoutException) {
+            return true;
+        }
+        if (!(failure instanceof DomoCallException e)) {
+            return false;
+        }
+        Integer status = e.upstreamStatus();
+        return e.type() == ProblemType.DOMO_TIMEOUT || e.type() == ProblemType.DOMO_RESPONSE_TOO_LARGE
+                || (e.type() == ProblemType.DOMO_UNAVAILABLE && (status == null || status >= 500));
     }
 
     private DomoCallException translate(DomoAnswer answer) {
@@ -203,11 +259,42 @@ public class DomoClient {
         return failure(502, ProblemType.DOMO_UNAVAILABLE, "Domo answered " + status, null, true, status, toe);
     }
 
+    /** A list as Domo sent it; only when the token may be in it is it walked and every such value redacted. */
     private ArrayNode array(Answered answered) {
-        if (answered.body() instanceof ArrayNode array) {
-            return array;
+        if (!(answered.body() instanceof ArrayNode array)) {
+            throw unreadable(answered.status(), "Domo answered with JSON that is not the expected list");
         }
-        throw unreadable(answered.status(), "Domo answered with JSON that is not the expected list");
+        if (tokens.mayAppearIn(answered.raw())) {
+            redactAll(array);
+        }
+        return array;
+    }
+
+    private void redactAll(JsonNode node) {
+        if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                JsonNode item = array.get(i);
+                if (item.isTextual()) {
+                    array.set(i, TextNode.valueOf(tokens.redact(item.textValue())));
+                } else {
+                    redactAll(item);
+                }
+            }
+        } else if (node instanceof ObjectNode object) {
+            ObjectNode copy = object.objectNode();
+            for (Iterator<Map.Entry<String, JsonNode>> fields = object.fields(); fields.hasNext();) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                JsonNode value = field.getValue();
+                if (value.isTextual()) {
+                    value = TextNode.valueOf(tokens.redact(value.textValue()));
+                } else {
+                    redactAll(value);
+                }
+                copy.set(tokens.redact(field.getKey()), value);
+            }
+            object.removeAll();
+            object.setAll(copy);
+        }
     }
 
     private DomoOperationResult operationResult(Answered answered) {
@@ -254,7 +341,7 @@ public class DomoClient {
     }
 
     /** Domo's own words, made safe to show: no control characters, bounded (already without the token). */
-    private String sanitize(String message) {
+    private static String sanitize(String message) {
         if (message == null) {
             return null;
         }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -24,7 +25,7 @@ public interface DomoConfig {
     @WithName("developer-token-file")
     Optional<Path> developerTokenFile();
 
-    /** Deadline of the three GETs, from sending the request to the last byte. Env DOMO_READ_TIMEOUT. */
+    /** Deadline of the three GETs, retries included, from sending the request to the last byte. Env DOMO_READ_TIMEOUT. */
     @WithDefault("30s")
     Duration readTimeout();
 
@@ -36,6 +37,14 @@ public interface DomoConfig {
     @WithDefault("5s")
     Duration connectTimeout();
 
+    /**
+     * The most of one Domo answer the service reads; a longer one is cut off and answered 502
+     * (domo-response-too-large). Well under the heap: each call in flight may hold this much.
+     * Env DOMO_MAX_RESPONSE_SIZE.
+     */
+    @WithDefault("8M")
+    MemorySize maxResponseSize();
+
     /** The built-in Domo stand-in. */
     Sandbox sandbox();
 
@@ -45,22 +54,25 @@ public interface DomoConfig {
     /** Stops calling a failing Domo for a while instead of hammering it. */
     CircuitBreaker circuitBreaker();
 
+    /** The periodic check that Domo still accepts the token. */
+    Health health();
+
     interface Retry {
         /** Attempts per GET, including the first; retried on connection failures and 502/503/504. Env DOMO_RETRY_MAX_ATTEMPTS. */
         @WithDefault("3")
         int maxAttempts();
 
-        /** Backoff before the second attempt; doubled each time, with full jitter, within the deadline. */
+        /** Backoff before the second attempt; doubled each time, with jitter, within the deadline. Env DOMO_RETRY_INITIAL_BACKOFF. */
         @WithDefault("200ms")
         Duration initialBackoff();
     }
 
     interface CircuitBreaker {
-        /** Consecutive Domo failures (5xx, timeouts, connection errors) that open the breaker. */
+        /** Consecutive Domo failures (5xx, timeouts, connection errors) that open the breaker. Env DOMO_CIRCUIT_BREAKER_FAILURE_THRESHOLD. */
         @WithDefault("5")
         int failureThreshold();
 
-        /** How long calls are refused once open; then one trial call decides. */
+        /** How long calls are refused once open; then one trial call decides. Env DOMO_CIRCUIT_BREAKER_OPEN_DURATION. */
         @WithDefault("30s")
         Duration openDuration();
     }
@@ -69,5 +81,15 @@ public interface DomoConfig {
         /** Answer from the in-process sandbox instead of Domo. Env DOMO_SANDBOX_ENABLED; on in dev mode. */
         @WithDefault("false")
         boolean enabled();
+    }
+
+    interface Health {
+        /** Time between two token checks ({@code GET /types}), or {@code off}. Env DOMO_HEALTH_CHECK_INTERVAL. */
+        @WithDefault("60s")
+        String checkInterval();
+
+        /** Time from start to the first check. Env DOMO_HEALTH_INITIAL_DELAY. */
+        @WithDefault("5s")
+        String initialDelay();
     }
 }

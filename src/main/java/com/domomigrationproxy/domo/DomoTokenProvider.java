@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,12 +26,14 @@ public class DomoTokenProvider {
     private static final Logger LOG = Logger.getLogger(DomoTokenProvider.class);
 
     private final Optional<String> fromEnvironment;
+    private final Optional<TokenRedactor> environmentRedactor;
     private final Optional<Path> file;
     private volatile Snapshot snapshot;
 
     @Inject
     DomoTokenProvider(DomoConfig config) {
         this.fromEnvironment = config.developerToken().map(String::strip).filter(token -> !token.isEmpty());
+        this.environmentRedactor = fromEnvironment.map(TokenRedactor::of);
         this.file = config.developerTokenFile();
     }
 
@@ -58,23 +62,43 @@ public class DomoTokenProvider {
         return reload(path, modified);
     }
 
-    /** Replaces any occurrence of the token in text that came from outside, e.g. an upstream message. */
+    /** The text with the token replaced, in whatever form it appears (see {@link TokenRedactor}). */
     public String redact(String text) {
-        if (text == null) {
-            return null;
-        }
         String redacted = text;
-        for (String token : new String[] { fromEnvironment.orElse(null), currentOrNull() }) {
-            if (token != null && !token.isEmpty()) {
-                redacted = redacted.replace(token, "[redacted]");
-            }
+        for (TokenRedactor redactor : redactors()) {
+            redacted = redactor.redact(redacted);
         }
         return redacted;
     }
 
-    private String currentOrNull() {
+    /** True when the token appears in the text in any form. */
+    public boolean appearsIn(String text) {
+        for (TokenRedactor redactor : redactors()) {
+            if (redactor.appearsIn(text)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** False only when the token certainly does not appear in these bytes in any form. */
+    public boolean mayAppearIn(byte[] body) {
+        for (TokenRedactor redactor : redactors()) {
+            if (redactor.mayAppearIn(body)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<TokenRedactor> redactors() {
+        List<TokenRedactor> redactors = new ArrayList<>(2);
+        environmentRedactor.ifPresent(redactors::add);
         Snapshot seen = snapshot;
-        return seen == null ? null : seen.token().orElse(null);
+        if (seen != null && seen.redactor() != null) {
+            redactors.add(seen.redactor());
+        }
+        return redactors;
     }
 
     private synchronized Optional<String> reload(Path path, FileTime modified) {
@@ -86,7 +110,7 @@ public class DomoTokenProvider {
             } else if (snapshot != null) {
                 LOG.infof("Reloaded the Domo token from %s", path);
             }
-            snapshot = new Snapshot(modified, token);
+            snapshot = new Snapshot(modified, token, token.map(TokenRedactor::of).orElse(null));
             return token;
         } catch (IOException e) {
             LOG.errorf("Cannot read the Domo token file %s: %s", path, e.getClass().getSimpleName());
@@ -94,6 +118,6 @@ public class DomoTokenProvider {
         }
     }
 
-    private record Snapshot(FileTime modified, Optional<String> token) {
+    private record Snapshot(FileTime modified, Optional<String> token, TokenRedactor redactor) {
     }
 }

@@ -1,6 +1,6 @@
 package com.domomigrationproxy.domo;
 
-/** No answer from Domo; {@link #maybeSent()} tells whether Domo may have received the request. */
+/** No usable answer from Domo; {@link Kind} says how far the exchange got. */
 class DomoTransportException extends RuntimeException {
 
     enum Kind {
@@ -9,7 +9,9 @@ class DomoTransportException extends RuntimeException {
         /** The deadline passed before the answer was complete. */
         DEADLINE,
         /** The connection broke after the request may have been sent. */
-        BROKEN
+        BROKEN,
+        /** The answer was longer than DOMO_MAX_RESPONSE_SIZE; the exchange was cut off. */
+        TOO_LARGE
     }
 
     private final Kind kind;
@@ -21,9 +23,5 @@ class DomoTransportException extends RuntimeException {
 
     Kind kind() {
         return kind;
-    }
-
-    boolean maybeSent() {
-        return kind != Kind.CONNECT_FAILED;
     }
 }

@@ -1,6 +1,8 @@
 package com.domomigrationproxy.domo;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import jakarta.annotation.Priority;
@@ -8,50 +10,61 @@ import jakarta.decorator.Decorator;
 import jakarta.decorator.Delegate;
 import jakarta.inject.Inject;
 
-import com.domomigrationproxy.observability.ProxyMetrics;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * Times every call that leaves for Domo (or the sandbox), whichever upstream is in use and however
- * {@link DomoClient} retries: one {@code domo_calls_seconds} sample per call, tagged with Domo's
- * HTTP status, {@code timeout} (deadline passed) or {@code none} (no answer: connection refused or
- * broken, or no token to send). A decorator, so that the client and the upstreams stay free of metrics code.
+ * often the guards retry: one {@code domo_calls_seconds} sample per attempt, tagged with Domo's HTTP
+ * status, {@code timeout} (deadline passed) or {@code none} (no answer: connection refused or
+ * broken, answer too long, or no token to send); the time also counts as Domo wait of the request
+ * being served. A decorator, so that the client and the upstreams stay free of metrics code. The
+ * fault-tolerance metrics ({@code ft_*}) count retries, breaker states and timeouts.
  */
 @Decorator
 @Priority(1)
 class MeteredDomoUpstream implements DomoUpstream {
 
+    /** Up to the 120 s migration deadline. */
+    private static final Duration[] LATENCY_BUCKETS = Arrays.stream(new long[] { 10, 25, 50, 100, 250, 500, 1_000,
+            2_500, 5_000, 10_000, 30_000, 60_000, 120_000 }).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
+
     private final DomoUpstream delegate;
-    private final ProxyMetrics metrics;
+    private final Meter.MeterProvider<Timer> calls;
 
     @Inject
-    MeteredDomoUpstream(@Delegate DomoUpstream delegate, ProxyMetrics metrics) {
+    MeteredDomoUpstream(@Delegate DomoUpstream delegate, MeterRegistry registry) {
         this.delegate = delegate;
-        this.metrics = metrics;
+        this.calls = Timer.builder("domo.calls")
+                .description("Calls to Domo (or the sandbox), by Domo operation and upstream HTTP status")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .withRegistry(registry);
     }
 
     @Override
-    public DomoAnswer types(Duration deadline) {
-        return timed("types", () -> delegate.types(deadline));
+    public DomoAnswer types() {
+        return timed("types", delegate::types);
     }
 
     @Override
-    public DomoAnswer accounts(String integrationType, Duration deadline) {
-        return timed("accounts", () -> delegate.accounts(integrationType, deadline));
+    public DomoAnswer accounts(String integrationType) {
+        return timed("accounts", () -> delegate.accounts(integrationType));
     }
 
     @Override
-    public DomoAnswer candidates(String accountId, Duration deadline) {
-        return timed("candidates", () -> delegate.candidates(accountId, deadline));
+    public DomoAnswer candidates(String accountId) {
+        return timed("candidates", () -> delegate.candidates(accountId));
     }
 
     @Override
-    public DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body, Duration deadline) {
-        return timed("migrate", () -> delegate.migrate(datasourceId, accountId, body, deadline));
+    public DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
+        return timed("migrate", () -> delegate.migrate(datasourceId, accountId, body));
     }
 
     @Override
-    public DomoAnswer reverse(String datasourceId, Duration deadline) {
-        return timed("reverse", () -> delegate.reverse(datasourceId, deadline));
+    public DomoAnswer reverse(String datasourceId) {
+        return timed("reverse", () -> delegate.reverse(datasourceId));
     }
 
     private DomoAnswer timed(String operation, Supplier<DomoAnswer> call) {
@@ -65,7 +78,9 @@ class MeteredDomoUpstream implements DomoUpstream {
             status = e.kind() == DomoTransportException.Kind.DEADLINE ? "timeout" : "none";
             throw e;
         } finally {
-            metrics.domoCall(operation, status, System.nanoTime() - started);
+            long elapsed = System.nanoTime() - started;
+            calls.withTags("operation", operation, "status", status).record(elapsed, TimeUnit.NANOSECONDS);
+            DomoWait.add(elapsed);
         }
     }
 }

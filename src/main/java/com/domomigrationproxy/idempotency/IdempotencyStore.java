@@ -1,43 +1,60 @@
 package com.domomigrationproxy.idempotency;
 
-import java.sql.Timestamp;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
 
 import com.domomigrationproxy.domo.DomoConfig;
+import com.domomigrationproxy.ledger.Sql;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
 
 /**
  * Idempotency-Key bookkeeping in PostgreSQL, so every replica sees the same keys (IETF
- * draft-ietf-httpapi-idempotency-key-header). Keys are per principal: two callers never share one.
+ * draft-ietf-httpapi-idempotency-key-header). Keys are per principal and authentication method:
+ * two callers never share one.
  */
 @ApplicationScoped
 public class IdempotencyStore {
 
+    /** The request header. */
+    public static final String HEADER = "Idempotency-Key";
+    /** The response header on a replayed answer. */
+    public static final String REPLAYED_HEADER = "Idempotent-Replayed";
     private static final Pattern VALID_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
-    /** A claim with no answer after this long belongs to a request that died; see {@link #claim}. */
-    private static final Duration ABANDON_MARGIN = Duration.ofSeconds(30);
+    /** A claim with no answer after the migration deadline plus this belongs to a request that died. */
+    public static final Duration ABANDON_MARGIN = Duration.ofSeconds(30);
+    private static final Logger LOG = Logger.getLogger(IdempotencyStore.class);
 
-    private final EntityManager entityManager;
+    private final DataSource dataSource;
     private final Duration retention;
     private final Duration abandonedAfter;
 
     @Inject
-    IdempotencyStore(EntityManager entityManager, IdempotencyConfig config, DomoConfig domo) {
-        this.entityManager = entityManager;
+    IdempotencyStore(DataSource dataSource, IdempotencyConfig config, DomoConfig domo) {
+        this.dataSource = dataSource;
         this.retention = config.retention();
         this.abandonedAfter = domo.migrationTimeout().plus(ABANDON_MARGIN);
+    }
+
+    /** Who a key belongs to: the principal as it authenticated. */
+    public record Owner(String principal, String authMethod) {
     }
 
     /** What a request holding a key must do. */
@@ -47,7 +64,7 @@ public class IdempotencyStore {
         }
 
         /** Answered before: send the stored answer. */
-        record Replay(int status, String body) implements Claim {
+        record Replay(int status, String body, UUID operationId) implements Claim {
         }
 
         /** The first request died after recording its operation: answer from the audit trail. */
@@ -55,106 +72,141 @@ public class IdempotencyStore {
         }
     }
 
-    /** 1 to 255 visible ASCII characters, or a 400. */
-    public static String validate(String key) {
-        if (key != null && !VALID_KEY.matcher(key).matches()) {
-            throw ProblemException.invalid("Idempotency-Key must be 1 to 255 visible ASCII characters",
-                    List.of(new Problem.FieldError("Idempotency-Key", "must be 1 to 255 visible ASCII characters")));
+    /** Absent (null), or 1 to 255 visible ASCII characters; anything else, an empty value too, is a 400. */
+    public static Optional<String> validate(String key) {
+        if (key == null) {
+            return Optional.empty();
         }
-        return key;
+        if (!VALID_KEY.matcher(key).matches()) {
+            throw ProblemException.invalid("Idempotency-Key must be 1 to 255 visible ASCII characters",
+                    List.of(new Problem.FieldError(HEADER, "must be 1 to 255 visible ASCII characters")));
+        }
+        return Optional.of(key);
     }
 
-    public Claim claim(String principal, String key, String fingerprint) {
-        return QuarkusTransaction.requiringNew().call(() -> {
+    public Claim claim(Owner owner, String key, String fingerprint) {
+        return QuarkusTransaction.requiringNew().call(() -> run(connection -> {
             Instant now = Instant.now();
-            int inserted = entityManager.createNativeQuery("""
-                    INSERT INTO idempotency_key (principal, idempotency_key, fingerprint, created_at, expires_at)
-                    VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING""")
-                    .setParameter(1, principal).setParameter(2, key).setParameter(3, fingerprint)
-                    .setParameter(4, Timestamp.from(now)).setParameter(5, Timestamp.from(now.plus(retention)))
-                    .executeUpdate();
+            int inserted = Sql.update(connection, """
+                    INSERT INTO idempotency_key (principal, auth_method, idempotency_key, fingerprint, created_at,
+                        expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""", owner.principal(), owner.authMethod(), key, fingerprint, now,
+                    now.plus(retention));
             if (inserted == 1) {
                 return new Claim.Run();
             }
-            Object[] row = (Object[]) entityManager.createNativeQuery("""
+            Stored stored = Sql.first(connection, """
                     SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
-                    FROM idempotency_key WHERE principal = ?1 AND idempotency_key = ?2 FOR UPDATE""")
-                    .setParameter(1, principal).setParameter(2, key).getSingleResult();
-            Instant createdAt = instant(row[4]);
-            Instant expiresAt = instant(row[5]);
-            if (expiresAt.isBefore(now)) {
-                restart(principal, key, fingerprint, now);
+                    FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ? FOR UPDATE""",
+                    row -> new Stored(row.getString(1), row.getObject(2, UUID.class), (Integer) row.getObject(3),
+                            row.getString(4), Sql.instant(row, 5), Sql.instant(row, 6)),
+                    owner.principal(), owner.authMethod(), key).orElseThrow();
+            if (stored.expiresAt().isBefore(now)) {
+                restart(connection, owner, key, fingerprint, now);
                 return new Claim.Run();
             }
-            if (!fingerprint.equals(row[0])) {
+            if (!fingerprint.equals(stored.fingerprint())) {
                 throw new ProblemException(422, ProblemType.IDEMPOTENCY_KEY_REUSED,
                         "This Idempotency-Key was first used for a different request; use a new key for a new request");
             }
-            if (row[2] != null) {
-                return new Claim.Replay((Integer) row[2], (String) row[3]);
+            if (stored.status() != null) {
+                return new Claim.Replay(stored.status(), stored.body(), stored.operationId());
             }
-            if (createdAt.plus(abandonedAfter).isAfter(now)) {
+            if (stored.createdAt().plus(abandonedAfter).isAfter(now)) {
                 throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
                         "The first request with this Idempotency-Key is still running; retry once it has answered")
                         .withHeader("Retry-After", "5");
             }
-            if (row[1] != null) {
-                return new Claim.ReplayOperation((UUID) row[1]);
+            if (stored.operationId() != null) {
+                return new Claim.ReplayOperation(stored.operationId());
             }
-            restart(principal, key, fingerprint, now);
+            restart(connection, owner, key, fingerprint, now);
             return new Claim.Run();
-        });
+        }));
     }
 
-    /** Links the key to the operation just recorded, so that its answer survives a crash. */
-    public void attach(String principal, String key, UUID operationId) {
-        update("UPDATE idempotency_key SET operation_id = ?3 WHERE principal = ?1 AND idempotency_key = ?2",
-                principal, key, operationId, null);
+    /**
+     * Links the key to the operation just recorded, in the caller's transaction: the one that
+     * commits the operation's intent, so that no crash can separate them.
+     */
+    public void attach(Owner owner, String key, UUID operationId) {
+        run(connection -> Sql.update(connection,
+                "UPDATE idempotency_key SET operation_id = ? WHERE principal = ? AND auth_method = ? AND idempotency_key = ?",
+                operationId, owner.principal(), owner.authMethod(), key));
     }
 
-    /** Stores the answer that repeats of this request get. */
-    public void complete(String principal, String key, int status, String body) {
-        update("UPDATE idempotency_key SET response_status = ?3, response_body = ?4"
-                + " WHERE principal = ?1 AND idempotency_key = ?2", principal, key, status, body);
+    /**
+     * Stores the answer that repeats of this request get. Best effort: when the store cannot take
+     * it, a repeat is answered from the audit trail once the first request counts as abandoned.
+     */
+    public void complete(Owner owner, String key, int status, String body) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> run(connection -> Sql.update(connection,
+                    "UPDATE idempotency_key SET response_status = ?, response_body = ? WHERE principal = ?"
+                            + " AND auth_method = ? AND idempotency_key = ?", status, body, owner.principal(),
+                    owner.authMethod(), key)));
+        } catch (RuntimeException e) {
+            LOG.warnf("The answer for an Idempotency-Key of %s was not stored (%s); a repeat is answered from the"
+                    + " audit trail once the first request counts as abandoned", owner.principal(),
+                    e.getClass().getSimpleName());
+        }
     }
 
     /** Forgets a key whose request failed before anything was recorded, so the caller can retry with it. */
-    public void release(String principal, String key) {
-        QuarkusTransaction.requiringNew().run(() -> entityManager
-                .createNativeQuery("DELETE FROM idempotency_key WHERE principal = ?1 AND idempotency_key = ?2"
-                        + " AND response_status IS NULL")
-                .setParameter(1, principal).setParameter(2, key).executeUpdate());
+    public void release(Owner owner, String key) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> run(connection -> Sql.update(connection,
+                    "DELETE FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ?"
+                            + " AND response_status IS NULL", owner.principal(), owner.authMethod(), key)));
+        } catch (RuntimeException e) {
+            LOG.warnf("An unused Idempotency-Key of %s was not released (%s); it frees itself when abandoned",
+                    owner.principal(), e.getClass().getSimpleName());
+        }
     }
 
-    /** Deletes expired keys; returns how many. */
-    public int purgeExpired() {
-        return QuarkusTransaction.requiringNew().call(() -> entityManager
-                .createNativeQuery("DELETE FROM idempotency_key WHERE expires_at < now()").executeUpdate());
-    }
-
-    /** Native queries return timestamptz as Instant or Timestamp, depending on the driver mapping. */
-    private static Instant instant(Object value) {
-        return value instanceof Timestamp timestamp ? timestamp.toInstant() : (Instant) value;
-    }
-
-    private void restart(String principal, String key, String fingerprint, Instant now) {
-        entityManager.createNativeQuery("""
-                UPDATE idempotency_key SET fingerprint = ?3, operation_id = NULL, response_status = NULL,
-                       response_body = NULL, created_at = ?4, expires_at = ?5
-                WHERE principal = ?1 AND idempotency_key = ?2""")
-                .setParameter(1, principal).setParameter(2, key).setParameter(3, fingerprint)
-                .setParameter(4, Timestamp.from(now)).setParameter(5, Timestamp.from(now.plus(retention)))
-                .executeUpdate();
-    }
-
-    private void update(String sql, String principal, String key, Object third, Object fourth) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            var query = entityManager.createNativeQuery(sql).setParameter(1, principal).setParameter(2, key)
-                    .setParameter(3, third);
-            if (fourth != null) {
-                query.setParameter(4, fourth);
+    /** Deletes expired keys; its own job, every PROXY_IDEMPOTENCY_PURGE_INTERVAL. */
+    @Scheduled(identity = "idempotency-purge", every = "${proxy.idempotency.purge-interval:10m}", delayed = "30s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void purgeExpired() {
+        try {
+            int purged = purgeExpiredNow();
+            if (purged > 0) {
+                LOG.infof("Purged %d expired idempotency key(s)", purged);
             }
-            query.executeUpdate();
-        });
+        } catch (RuntimeException e) {
+            LOG.warnf("Idempotency key purge failed: %s", e.getClass().getSimpleName());
+        }
+    }
+
+    /** Deletes expired keys now; returns how many. */
+    public int purgeExpiredNow() {
+        return QuarkusTransaction.requiringNew().call(() -> run(connection -> Sql.update(connection,
+                "DELETE FROM idempotency_key WHERE expires_at < now()")));
+    }
+
+    private void restart(Connection connection, Owner owner, String key, String fingerprint, Instant now)
+            throws SQLException {
+        Sql.update(connection, """
+                UPDATE idempotency_key SET fingerprint = ?, operation_id = NULL, response_status = NULL,
+                       response_body = NULL, created_at = ?, expires_at = ?
+                WHERE principal = ? AND auth_method = ? AND idempotency_key = ?""", fingerprint, now,
+                now.plus(retention), owner.principal(), owner.authMethod(), key);
+    }
+
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T run(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
+                    "The idempotency store is unavailable, so nothing was sent to Domo; retry later", e);
+        }
+    }
+
+    private record Stored(String fingerprint, UUID operationId, Integer status, String body, Instant createdAt,
+            Instant expiresAt) {
     }
 }

@@ -7,7 +7,6 @@ import java.util.Set;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-import com.domomigrationproxy.domo.Identifiers;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -88,12 +87,22 @@ public record MigrationRequest(
             errors.add(new Problem.FieldError(field, "must not contain control characters"));
             return null;
         }
+        if (value.codePoints().anyMatch(MigrationRequest::loneSurrogate)) {
+            errors.add(new Problem.FieldError(field, "must be valid Unicode (a lone surrogate is not)"));
+            return null;
+        }
         return value;
     }
 
     /** Field names come from the caller: show them only if harmless, and never long. */
     private static String printable(String name) {
-        String safe = name.codePoints().anyMatch(Character::isISOControl) ? "(unprintable)" : name;
+        String safe = name.codePoints().anyMatch(c -> Character.isISOControl(c) || loneSurrogate(c))
+                ? "(unprintable)" : name;
         return safe.length() > 64 ? safe.substring(0, 64) + "…" : safe;
+    }
+
+    /** A code point in the surrogate range: String.codePoints() yields those only for unpaired halves. */
+    static boolean loneSurrogate(int codePoint) {
+        return codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE;
     }
 }

@@ -1,10 +1,12 @@
 package com.domomigrationproxy.migration;
 
+import java.util.List;
+import java.util.Optional;
+
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -14,6 +16,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
@@ -24,15 +27,15 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import com.domomigrationproxy.domo.Identifiers;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.openapi.ApiDocumentation;
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
-import io.quarkus.security.identity.SecurityIdentity;
 import io.vertx.core.http.HttpServerRequest;
 
 /** Contract rows 1–5: Domo's five migration operations behind our authentication and audit trail. */
@@ -49,12 +52,14 @@ public class MigrationResource {
             + " Scoped to the caller. 1 to 255 visible ASCII characters.";
 
     private final MigrationService migrations;
-    private final SecurityIdentity identity;
+    private final OperationResolutions resolutions;
+    private final Requesters requesters;
 
     @Inject
-    MigrationResource(MigrationService migrations, SecurityIdentity identity) {
+    MigrationResource(MigrationService migrations, OperationResolutions resolutions, Requesters requesters) {
         this.migrations = migrations;
-        this.identity = identity;
+        this.resolutions = resolutions;
+        this.requesters = requesters;
     }
 
     @GET
@@ -148,15 +153,15 @@ public class MigrationResource {
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
+    @Parameter(name = IdempotencyStore.HEADER, in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY_DOC,
+            schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
     public Response migrate(
             @Parameter(description = "V1 data source id, from the candidates list",
                     schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("datasourceId") String datasourceId,
-            @Parameter(description = IDEMPOTENCY_KEY_DOC, schema = @Schema(minLength = 1, maxLength = 255))
-            @HeaderParam("Idempotency-Key") String idempotencyKey,
             JsonNode body, @Context HttpServerRequest request) {
         String datasource = Identifiers.require("datasourceId", datasourceId);
-        return respond(migrations.migrate(datasource, MigrationRequest.parse(body), Requesters.of(identity, request),
-                IdempotencyStore.validate(idempotencyKey)));
+        return respond(migrations.migrate(datasource, MigrationRequest.parse(body), requesters.current(),
+                idempotencyKey(request)));
     }
 
     @POST
@@ -176,18 +181,57 @@ public class MigrationResource {
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
+    @Parameter(name = IdempotencyStore.HEADER, in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY_DOC,
+            schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
     public Response reverse(
             @Parameter(description = "Data source id", schema = @Schema(pattern = Identifiers.PATTERN))
             @PathParam("datasourceId") String datasourceId,
-            @Parameter(description = IDEMPOTENCY_KEY_DOC, schema = @Schema(minLength = 1, maxLength = 255))
-            @HeaderParam("Idempotency-Key") String idempotencyKey,
             @Context HttpServerRequest request) {
-        return respond(migrations.reverse(Identifiers.require("datasourceId", datasourceId),
-                Requesters.of(identity, request), IdempotencyStore.validate(idempotencyKey)));
+        return respond(migrations.reverse(Identifiers.require("datasourceId", datasourceId), requesters.current(),
+                idempotencyKey(request)));
+    }
+
+    @POST
+    @Path("/operations/{operationId}/reconciliation")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "resolveOperation", summary = "Record by hand how an unresolved operation ended",
+            description = "For an operation whose outcome nobody knows (UNKNOWN, abandoned PENDING, or flagged for"
+                    + " review because Domo's candidates could not tell): records COMPLETE (took effect) or ABORTED"
+                    + " (did not) with the reason, next to what was known, as a RECONCILIATION event naming the"
+                    + " caller. The datasource is unlocked. Role: operator.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = Resolution.class),
+            examples = @ExampleObject(name = "resolution", value = "{\"state\":\"COMPLETE\",\"note\":\"Checked in"
+                    + " Domo's admin UI: the data source is on V2 since 10:15\"}")))
+    @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
+    @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public com.domomigrationproxy.ledger.Operation resolve(
+            @Parameter(description = "The operation's id", schema = @Schema(type = SchemaType.STRING, format = "uuid"))
+            @PathParam("operationId") String operationId,
+            JsonNode body) {
+        return resolutions.resolve(Identifiers.uuid("operationId", operationId), Resolution.parse(body),
+                requesters.current());
+    }
+
+    /** Absent, or exactly one valid Idempotency-Key; an empty or repeated header is a 400. */
+    private static Optional<String> idempotencyKey(HttpServerRequest request) {
+        List<String> values = request.headers().getAll(IdempotencyStore.HEADER);
+        if (values.size() > 1) {
+            throw ProblemException.invalid("Send Idempotency-Key at most once",
+                    List.of(new Problem.FieldError(IdempotencyStore.HEADER, "must be sent at most once")));
+        }
+        return IdempotencyStore.validate(values.isEmpty() ? null : values.get(0));
     }
 
     private static Response respond(MigrationService.Answer answer) {
-        Response.ResponseBuilder response = Response.ok(answer.operation(), MediaType.APPLICATION_JSON);
-        return answer.replayed() ? response.header("Idempotent-Replayed", "true").build() : response.build();
+        Response.ResponseBuilder response = Response.ok(answer.body(), MediaType.APPLICATION_JSON);
+        return answer.replayed() ? response.header(IdempotencyStore.REPLAYED_HEADER, "true").build() : response.build();
     }
 }

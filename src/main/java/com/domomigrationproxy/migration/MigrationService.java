@@ -2,29 +2,29 @@ package com.domomigrationproxy.migration;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.jboss.logging.Logger;
-
-import com.domomigrationproxy.audit.AuditQueries;
-import com.domomigrationproxy.audit.AuditTrail;
-import com.domomigrationproxy.audit.Operation;
-import com.domomigrationproxy.audit.OperationIntent;
-import com.domomigrationproxy.audit.OperationState;
-import com.domomigrationproxy.audit.Outcome;
-import com.domomigrationproxy.audit.Requester;
 import com.domomigrationproxy.domo.DomoCallException;
-import com.domomigrationproxy.domo.DomoCircuitBreaker;
 import com.domomigrationproxy.domo.DomoClient;
 import com.domomigrationproxy.domo.DomoMigrationRequest;
 import com.domomigrationproxy.domo.DomoOperationResult;
-import com.domomigrationproxy.hashing.Sha256;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
+import com.domomigrationproxy.idempotency.ReplayedAnswer;
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationIntent;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.Outcome;
+import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.Requester;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -32,35 +32,29 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 /**
  * The five operations. Migrate and reverse follow one rule: the intent is committed to the audit
  * trail before Domo is called (no record, no call), and the outcome is recorded whatever happens.
- * Around that: the caller's rate limit, the circuit breaker, and the Idempotency-Key.
+ * Around that, for a caller's own request: its rate limit, the circuit breaker, and the
+ * Idempotency-Key, whose link to the operation commits with the intent.
  */
 @ApplicationScoped
 public class MigrationService {
 
-    /** The answer of migrate or reverse, and whether it is a stored one sent again. */
-    public record Answer(Operation operation, boolean replayed) {
+    /** The answer of migrate or reverse: an Operation, or a stored answer sent again. */
+    public record Answer(Object body, boolean replayed) {
     }
 
-    private static final String REPLAYED = "Idempotent-Replayed";
-    private static final Logger LOG = Logger.getLogger(MigrationService.class);
-
     private final DomoClient domo;
-    private final AuditTrail audit;
-    private final AuditQueries auditQueries;
+    private final OperationStore operations;
     private final IdempotencyStore idempotency;
     private final OperationRateLimiter rateLimiter;
-    private final DomoCircuitBreaker breaker;
     private final ObjectMapper json;
 
     @Inject
-    MigrationService(DomoClient domo, AuditTrail audit, AuditQueries auditQueries, IdempotencyStore idempotency,
-            OperationRateLimiter rateLimiter, DomoCircuitBreaker breaker, ObjectMapper json) {
+    MigrationService(DomoClient domo, OperationStore operations, IdempotencyStore idempotency,
+            OperationRateLimiter rateLimiter, ObjectMapper json) {
         this.domo = domo;
-        this.audit = audit;
-        this.auditQueries = auditQueries;
+        this.operations = operations;
         this.idempotency = idempotency;
         this.rateLimiter = rateLimiter;
-        this.breaker = breaker;
         this.json = json;
     }
 
@@ -76,83 +70,90 @@ public class MigrationService {
         return domo.listCandidates(accountId);
     }
 
-    public Answer migrate(String datasourceId, MigrationRequest request, Requester requester, String idempotencyKey) {
-        OperationIntent intent = OperationIntent.migration(datasourceId, request.accountId(), request.catalog(),
-                request.schema(), request.table(), requester);
-        return run(intent, idempotencyKey, () -> domo.migrate(datasourceId, request.accountId(),
-                new DomoMigrationRequest(request.catalog(), request.schema(), request.table())));
+    public Answer migrate(String datasourceId, MigrationRequest request, Requester requester,
+            Optional<String> idempotencyKey) {
+        return answer(OperationIntent.migration(datasourceId, request.accountId(), request.catalog(), request.schema(),
+                request.table(), requester), idempotencyKey);
     }
 
-    public Answer reverse(String datasourceId, Requester requester, String idempotencyKey) {
-        return run(OperationIntent.reversal(datasourceId, requester), idempotencyKey, () -> domo.reverse(datasourceId));
+    public Answer reverse(String datasourceId, Requester requester, Optional<String> idempotencyKey) {
+        return answer(OperationIntent.reversal(datasourceId, requester), idempotencyKey);
     }
 
-    private Answer run(OperationIntent intent, String key, Supplier<DomoOperationResult> call) {
-        String principal = intent.requestedBy();
-        rateLimiter.acquire(principal);
-        breaker.rejectIfOpen();
-        if (key == null) {
-            return new Answer(complete(audit.recordIntent(intent), call), false);
+    /**
+     * Runs one migration or reversal through the audited path: intent committed, Domo called,
+     * outcome recorded. A plan runs each of its items through here.
+     */
+    public Operation perform(OperationIntent intent) {
+        return perform(intent, pending -> {
+        });
+    }
+
+    private Answer answer(OperationIntent intent, Optional<String> key) {
+        rateLimiter.acquire(intent.requestedBy());
+        domo.refuseWhileCircuitOpen();
+        if (key.isEmpty()) {
+            return new Answer(perform(intent), false);
         }
-        IdempotencyStore.Claim claim = idempotency.claim(principal, key, fingerprint(intent));
+        IdempotencyStore.Owner owner = new IdempotencyStore.Owner(intent.requestedBy(), intent.authMethod());
+        IdempotencyStore.Claim claim = idempotency.claim(owner, key.get(), fingerprint(intent));
         if (claim instanceof IdempotencyStore.Claim.Replay replay) {
             return replay(replay);
         }
         if (claim instanceof IdempotencyStore.Claim.ReplayOperation abandoned) {
-            return new Answer(auditQueries.find(abandoned.operationId()).orElseThrow(), true);
+            return new Answer(operations.find(abandoned.operationId()).orElseThrow(), true);
         }
-        Operation pending;
+        Operation done;
         try {
-            pending = audit.recordIntent(intent);
-        } catch (RuntimeException e) {
-            idempotency.release(principal, key);
-            throw e;
-        }
-        idempotency.attach(principal, key, pending.operationId());
-        try {
-            Operation done = complete(pending, call);
-            idempotency.complete(principal, key, 200, write(done));
-            return new Answer(done, false);
+            done = perform(intent, pending -> idempotency.attach(owner, key.get(), pending.operationId()));
         } catch (ProblemException e) {
-            idempotency.complete(principal, key, e.status(), write(StoredProblem.of(e)));
+            if (e.extensions().operationId() == null) {
+                idempotency.release(owner, key.get());
+            } else {
+                idempotency.complete(owner, key.get(), e.status(), write(StoredProblem.of(e)));
+            }
             throw e;
         }
+        idempotency.complete(owner, key.get(), 200, write(done));
+        return new Answer(done, false);
     }
 
-    private Operation complete(Operation pending, Supplier<DomoOperationResult> call) {
+    private Operation perform(OperationIntent intent, Consumer<Operation> sameTransaction) {
+        Operation pending = operations.recordIntent(intent, sameTransaction);
         long started = System.nanoTime();
         DomoOperationResult result;
         try {
-            result = call.get();
+            result = intent.direction() == Direction.V1_TO_V2
+                    ? domo.migrate(intent.datasourceId(), intent.accountId(),
+                            new DomoMigrationRequest(intent.catalog(), intent.schema(), intent.table()))
+                    : domo.reverse(intent.datasourceId());
         } catch (DomoCallException e) {
             OperationState state = e.outcomeUnknown() ? OperationState.UNKNOWN : OperationState.FAILED;
-            audit.recordOutcome(pending, new Outcome(state, e.domoToe(), null, null, e.detail(), e.upstreamStatus(),
+            operations.recordOutcome(pending, Outcome.withoutResult(state, e.domoToe(), e.detail(), e.upstreamStatus(),
                     elapsedMillis(started)));
             throw e.withOperationId(pending.operationId());
         } catch (ProblemException e) {
             // Refused before anything was sent (circuit breaker): nothing happened at Domo.
-            audit.recordOutcome(pending, new Outcome(OperationState.FAILED, null, null, null, e.detail(), null,
+            operations.recordOutcome(pending, Outcome.withoutResult(OperationState.FAILED, null, e.detail(), null,
                     elapsedMillis(started)));
             throw e.withOperationId(pending.operationId());
         } catch (RuntimeException e) {
-            audit.recordOutcome(pending, new Outcome(OperationState.UNKNOWN, null, null, null,
+            operations.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null,
                     "The service failed while calling Domo; the outcome is unknown", null, elapsedMillis(started)));
             throw e;
         }
-        Operation done = audit.recordOutcome(pending, new Outcome(OperationState.valueOf(result.state()),
-                result.toe(), result.startTime(), result.endTime(), result.errorMessage(), result.httpStatus(),
-                elapsedMillis(started)));
-        LOG.infof("Operation %s %s of datasource %s by %s: %s (toe %s)", done.operationId(), done.direction(),
-                done.datasourceId(), done.requestedBy(), done.state(), done.toe());
-        return done;
+        return operations.recordOutcome(pending, new Outcome(OperationState.valueOf(result.state()), result.toe(),
+                result.startTime(), result.endTime(), result.errorMessage(), result.httpStatus(),
+                elapsedMillis(started), null));
     }
 
     private Answer replay(IdempotencyStore.Claim.Replay replay) {
+        if (replay.status() == 200) {
+            return new Answer(new ReplayedAnswer(replay.operationId(), replay.body()), true);
+        }
         try {
-            if (replay.status() == 200) {
-                return new Answer(json.readValue(replay.body(), Operation.class), true);
-            }
-            throw json.readValue(replay.body(), StoredProblem.class).toException().withHeader(REPLAYED, "true");
+            throw json.readValue(replay.body(), StoredProblem.class).toException()
+                    .withHeader(IdempotencyStore.REPLAYED_HEADER, "true");
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("A stored idempotent answer is unreadable", e);
         }
@@ -183,7 +184,7 @@ public class MigrationService {
     }
 
     /** A problem answer as stored for replays. */
-    record StoredProblem(int status, ProblemType type, String detail, java.util.UUID operationId, String domoToe,
+    record StoredProblem(int status, ProblemType type, String detail, UUID operationId, String domoToe,
             String retryAfter) {
 
         static StoredProblem of(ProblemException e) {

@@ -1,35 +1,46 @@
 package com.domomigrationproxy.migration;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
  * Per-caller token bucket for migrate and reverse: {@code operationsPerMinute} tokens, refilled
  * continuously, so a caller may burst up to the limit and then sustain it. Per replica: with N
  * replicas behind a balancer a caller gets at most N times the limit.
+ *
+ * <p>The buckets live in a bounded Caffeine cache: a bucket untouched for a minute is full again,
+ * so evicting it changes nothing, and the cap bounds memory whatever the number of callers.
  */
 @ApplicationScoped
 class OperationRateLimiter {
 
+    /** Callers tracked at once; beyond, the least recently seen bucket goes (and comes back full). */
+    static final long MAX_CALLERS = 10_000;
+
     private final double capacity;
     private final double tokensPerNano;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Cache<String, Bucket> buckets;
 
     @Inject
     OperationRateLimiter(RateLimitConfig config) {
         this.capacity = config.operationsPerMinute();
         this.tokensPerNano = capacity / 60e9;
+        this.buckets = Caffeine.newBuilder()
+                .maximumSize(MAX_CALLERS)
+                .expireAfterAccess(Duration.ofMinutes(1))
+                .build();
     }
 
     /** Takes a token for this principal, or throws 429 with the seconds until one is available. */
     void acquire(String principal) {
-        Bucket bucket = buckets.computeIfAbsent(principal, ignored -> new Bucket(capacity, System.nanoTime()));
+        Bucket bucket = buckets.get(principal, ignored -> new Bucket(capacity, System.nanoTime()));
         long waitNanos;
         synchronized (bucket) {
             long now = System.nanoTime();
@@ -45,6 +56,12 @@ class OperationRateLimiter {
         throw new ProblemException(429, ProblemType.RATE_LIMITED, "At most " + (long) capacity
                 + " migrations and reversals per minute per caller; retry after the delay in Retry-After")
                 .withHeader("Retry-After", Long.toString(seconds));
+    }
+
+    /** How many callers are tracked now (after pending evictions). */
+    long trackedCallers() {
+        buckets.cleanUp();
+        return buckets.estimatedSize();
     }
 
     private static final class Bucket {

@@ -1,6 +1,5 @@
 package com.domomigrationproxy.sandbox;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,18 +49,18 @@ public class DomoSandbox implements DomoUpstream {
     }
 
     @Override
-    public synchronized DomoAnswer types(Duration deadline) {
+    public synchronized DomoAnswer types() {
         return ok(accountsByType.keySet());
     }
 
     @Override
-    public synchronized DomoAnswer accounts(String integrationType, Duration deadline) {
+    public synchronized DomoAnswer accounts(String integrationType) {
         List<Account> accounts = accountsByType.get(integrationType);
         return accounts == null ? notFound("Unknown integration type " + integrationType) : ok(accounts);
     }
 
     @Override
-    public synchronized DomoAnswer candidates(String accountId, Duration deadline) {
+    public synchronized DomoAnswer candidates(String accountId) {
         if (!accountExists(accountId)) {
             return notFound("Unknown account " + accountId);
         }
@@ -72,8 +71,7 @@ public class DomoSandbox implements DomoUpstream {
     }
 
     @Override
-    public synchronized DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body,
-            Duration deadline) {
+    public synchronized DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
         Datasource datasource = datasources.get(datasourceId);
         if (datasource == null) {
             return notFound("Unknown data source " + datasourceId);
@@ -99,7 +97,7 @@ public class DomoSandbox implements DomoUpstream {
     }
 
     @Override
-    public synchronized DomoAnswer reverse(String datasourceId, Duration deadline) {
+    public synchronized DomoAnswer reverse(String datasourceId) {
         Datasource datasource = datasources.get(datasourceId);
         if (datasource == null) {
             return notFound("Unknown data source " + datasourceId);

@@ -1,9 +1,11 @@
 package com.domomigrationproxy.security;
 
+import java.util.List;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.core.HttpHeaders;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
@@ -19,16 +21,19 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code X-API-Key: <secret>} authentication for services that cannot mint JWTs. The key's name
- * is the principal and its roles are the identity's roles. A request without the header is left
- * to the JWT mechanism; a request with an unknown key fails, it is not treated as anonymous.
+ * is the principal and its roles are the identity's roles. It runs before the JWT mechanism and
+ * refuses ambiguous credentials outright: an API key together with a bearer token, or either header
+ * sent twice, is a 401, never "whichever wins" (other Authorization schemes are no credential here). A request without the header is left to the
+ * JWT mechanism; a request with an unknown key fails, it is not treated as anonymous.
  */
 @ApplicationScoped
 public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanism {
 
     public static final String HEADER = "X-API-Key";
-    public static final String AUTH_METHOD_ATTRIBUTE = "authMethod";
     /** The WWW-Authenticate challenge naming this scheme and its header. */
     public static final String CHALLENGE = "ApiKey realm=\"domo-migration-proxy\", header=\"X-API-Key\"";
+    /** Ahead of the JWT mechanism (default priority), so that ambiguity is seen first. */
+    private static final int PRIORITY = HttpAuthenticationMechanism.DEFAULT_PRIORITY + 1000;
 
     private final ApiKeyStore keys;
 
@@ -39,18 +44,23 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
-        String secret = context.request().getHeader(HEADER);
-        if (secret == null) {
+        List<String> secrets = context.request().headers().getAll(HEADER);
+        List<String> authorizations = context.request().headers().getAll(HttpHeaders.AUTHORIZATION);
+        boolean bearer = authorizations.stream().anyMatch(value -> value.regionMatches(true, 0, "Bearer ", 0, 7));
+        if (secrets.size() > 1 || authorizations.size() > 1 || (!secrets.isEmpty() && bearer)) {
+            return Uni.createFrom().failure(new AuthenticationFailedException(
+                    "Ambiguous credentials: send either a bearer token or X-API-Key, once"));
+        }
+        if (secrets.isEmpty()) {
             return Uni.createFrom().nullItem();
         }
-        return Uni.createFrom().item(keys.find(secret.strip()))
-                .onItem().transform(found -> found
-                        .<SecurityIdentity>map(key -> QuarkusSecurityIdentity.builder()
-                                .setPrincipal(new QuarkusPrincipal(key.name()))
-                                .addRoles(key.roles())
-                                .addAttribute(AUTH_METHOD_ATTRIBUTE, "api-key")
-                                .build())
-                        .orElseThrow(() -> new AuthenticationFailedException("Unknown API key")));
+        return keys.find(secrets.get(0).strip())
+                .<Uni<SecurityIdentity>>map(key -> Uni.createFrom().item(QuarkusSecurityIdentity.builder()
+                        .setPrincipal(new QuarkusPrincipal(key.name()))
+                        .addRoles(key.roles())
+                        .addAttribute(PrincipalPolicy.AUTH_METHOD_ATTRIBUTE, PrincipalPolicy.API_KEY)
+                        .build()))
+                .orElseGet(() -> Uni.createFrom().failure(new AuthenticationFailedException("Unknown API key")));
     }
 
     @Override
@@ -66,5 +76,10 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
     @Override
     public Uni<HttpCredentialTransport> getCredentialTransport(RoutingContext context) {
         return Uni.createFrom().item(new HttpCredentialTransport(HttpCredentialTransport.Type.OTHER_HEADER, HEADER));
+    }
+
+    @Override
+    public int getPriority() {
+        return PRIORITY;
     }
 }

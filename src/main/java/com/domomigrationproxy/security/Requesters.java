@@ -1,25 +1,27 @@
 package com.domomigrationproxy.security;
 
-import org.eclipse.microprofile.jwt.JsonWebToken;
-
-import com.domomigrationproxy.audit.Requester;
-import com.domomigrationproxy.http.RequestIds;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import io.quarkus.security.identity.SecurityIdentity;
-import io.vertx.core.http.HttpServerRequest;
 
 /** Who is calling, as the audit trail records it. */
-public final class Requesters {
+@ApplicationScoped
+public class Requesters {
 
-    private Requesters() {
+    private final SecurityIdentity identity;
+    private final CurrentRequest request;
+
+    @Inject
+    Requesters(SecurityIdentity identity, CurrentRequest request) {
+        this.identity = identity;
+        this.request = request;
     }
 
-    public static Requester of(SecurityIdentity identity, HttpServerRequest request) {
-        String authMethod = identity.getPrincipal() instanceof JsonWebToken
-                ? "jwt"
-                : identity.getAttribute(ApiKeyAuthenticationMechanism.AUTH_METHOD_ATTRIBUTE);
-        var remote = request.remoteAddress();
-        return new Requester(identity.getPrincipal().getName(), authMethod, RequestIds.of(request),
-                remote == null ? null : remote.host());
+    /** The authenticated caller of the request being served. */
+    public Requester current() {
+        return new Requester(identity.getPrincipal().getName(),
+                identity.getAttribute(PrincipalPolicy.AUTH_METHOD_ATTRIBUTE), request.requestId(),
+                request.clientAddress());
     }
 }

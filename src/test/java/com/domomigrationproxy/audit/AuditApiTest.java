@@ -155,7 +155,8 @@ class AuditApiTest {
         assertThat(lines[0]).isEqualTo("operationId,direction,datasourceId,accountId,catalog,schema,table,state,toe,"
                 + "startTime,endTime,errorMessage,requestedBy,requestedAt,completedAt,requestId,upstreamStatus,authMethod,"
                 + "clientAddress,durationMs,reconciledState,reconciledAt,reconciliationNote,intentSeq,intentPrevHash,intentHash,"
-                + "outcomeSeq,outcomePrevHash,outcomeHash,reconciliationSeq,reconciliationPrevHash,reconciliationHash");
+                + "outcomeSeq,outcomePrevHash,outcomeHash,reconciliationSeq,reconciliationPrevHash,reconciliationHash,"
+                + "planId,reconciledBy,reviewReason,reviewFlaggedAt,reviewSeq,reviewPrevHash,reviewHash");
         assertThat(lines[1]).isEqualTo(String.join(",",
                 q(operationId), q("V1_TO_V2"), q(datasource), q("1"), "\"My \"\"Cat\"\", Zoë ☃\"", "\"'-s\"",
                 "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"", q("COMPLETE"), q(stored.getString("toe")), q("s"), q("e"), "",
@@ -164,7 +165,8 @@ class AuditApiTest {
                 q(stored.getString("clientAddress")), stored.getString("durationMs"), "", "", "",
                 stored.getString("chain.intent.seq"), q(stored.getString("chain.intent.prevHash")),
                 q(stored.getString("chain.intent.hash")), stored.getString("chain.outcome.seq"),
-                q(stored.getString("chain.outcome.prevHash")), q(stored.getString("chain.outcome.hash")), "", "", ""));
+                q(stored.getString("chain.outcome.prevHash")), q(stored.getString("chain.outcome.hash")), "", "", "",
+                "", "", "", "", "", "", ""));
 
         String ndjson = Api.asAuditor().accept("application/x-ndjson").queryParam("datasourceId", datasource)
                 .get("/api/v1/audit/operations").then().statusCode(200)
@@ -213,7 +215,7 @@ class AuditApiTest {
     void readsAreLogged() throws Exception {
         Api.asAuditor().queryParam("state", "UNKNOWN").get("/api/v1/audit/operations").then().statusCode(200);
         assertThat(Files.readString(Path.of("target", "quarkus-test.log")))
-                .contains("Audit read by auditor-svc: operations as application/json, filter OperationFilter[")
+                .contains("Audit read by auditor-svc: operations as application/json, filter OperationQuery[")
                 .contains("state=UNKNOWN");
     }
 

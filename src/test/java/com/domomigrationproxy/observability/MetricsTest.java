@@ -28,6 +28,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import com.domomigrationproxy.support.PrometheusScrape;
 
 /**
  * The Prometheus series an operator relies on exist, carry the documented tags (never ids or

@@ -1,0 +1,158 @@
+package com.domomigrationproxy.domo;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Finds the Domo token in text that came from outside, in every form it could be echoed in: as is
+ * in any letter case, percent-encoded, and base64 (standard or URL-safe, at any byte alignment).
+ * JSON escapes are undone by the parser before text gets here. Written by hand: redaction libraries
+ * look for secret shapes, not for one known value in its encodings.
+ */
+final class TokenRedactor {
+
+    static final String REDACTED = "[redacted]";
+    static final String REDACTED_VALUE = "[redacted: the value contained the Domo token]";
+
+    private final String lowerCase;
+    private final List<String> base64Forms;
+    private final List<byte[]> byteForms;
+
+    private TokenRedactor(String token) {
+        this.lowerCase = token.toLowerCase(Locale.ROOT);
+        this.base64Forms = base64Forms(token.getBytes(StandardCharsets.UTF_8));
+        this.byteForms = new ArrayList<>();
+        byteForms.add(lowerCase.getBytes(StandardCharsets.UTF_8));
+        base64Forms.forEach(form -> byteForms.add(form.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    static TokenRedactor of(String token) {
+        return new TokenRedactor(token);
+    }
+
+    /**
+     * The text with the token replaced: plain copies in place, and the whole text when an encoded
+     * copy remains (its extent in the text cannot be told reliably).
+     */
+    String redact(String text) {
+        if (text == null || text.isEmpty()) {
+            return text;
+        }
+        String redacted = replaceIgnoringCase(text);
+        return containsEncoded(redacted) ? REDACTED_VALUE : redacted;
+    }
+
+    /** True when the text holds the token in any form. */
+    boolean appearsIn(String text) {
+        return text != null && (text.toLowerCase(Locale.ROOT).contains(lowerCase) || containsEncoded(text));
+    }
+
+    /**
+     * A cheap look at raw bytes: false only when the token certainly is not in them in any form.
+     * Percent signs and JSON escapes could hide it, so their presence answers true.
+     */
+    boolean mayAppearIn(byte[] body) {
+        for (byte b : body) {
+            if (b == '%' || b == '\\') {
+                return true;
+            }
+        }
+        for (byte[] form : byteForms) {
+            if (indexOf(body, form, form == byteForms.get(0)) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean containsEncoded(String text) {
+        for (String form : base64Forms) {
+            if (text.contains(form)) {
+                return true;
+            }
+        }
+        if (text.indexOf('%') >= 0) {
+            String decoded = percentDecoded(text);
+            return decoded.toLowerCase(Locale.ROOT).contains(lowerCase) || base64Forms.stream().anyMatch(decoded::contains);
+        }
+        return false;
+    }
+
+    private String replaceIgnoringCase(String text) {
+        String lower = text.toLowerCase(Locale.ROOT);
+        if (lower.length() != text.length() || !lower.contains(lowerCase)) {
+            // Case folding changed the length (rare scripts): fall back to treating the whole value.
+            return lower.contains(lowerCase) ? REDACTED_VALUE : text;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        int start = 0;
+        for (int hit = lower.indexOf(lowerCase); hit >= 0; hit = lower.indexOf(lowerCase, start)) {
+            out.append(text, start, hit).append(REDACTED);
+            start = hit + lowerCase.length();
+        }
+        return out.append(text, start, text.length()).toString();
+    }
+
+    /**
+     * The parts of the token's base64 that do not depend on what surrounds it: for each of the three
+     * byte alignments, the characters fully determined by the token's own bits.
+     */
+    private static List<String> base64Forms(byte[] token) {
+        List<String> forms = new ArrayList<>();
+        for (int offset = 0; offset < 3; offset++) {
+            byte[] shifted = new byte[offset + token.length];
+            System.arraycopy(token, 0, shifted, offset, token.length);
+            String encoded = Base64.getEncoder().withoutPadding().encodeToString(shifted);
+            int first = (offset * 8 + 5) / 6;
+            int last = ((offset + token.length) * 8) / 6;
+            if (last - first >= 4) {
+                String stable = encoded.substring(first, last);
+                forms.add(stable);
+                forms.add(stable.replace('+', '-').replace('/', '_'));
+            }
+        }
+        return forms.stream().distinct().toList();
+    }
+
+    private static String percentDecoded(String text) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '%' && i + 2 < text.length() && hex(text.charAt(i + 1)) >= 0 && hex(text.charAt(i + 2)) >= 0) {
+                bytes.write(hex(text.charAt(i + 1)) * 16 + hex(text.charAt(i + 2)));
+                i += 2;
+            } else if (c == '+') {
+                bytes.write(' ');
+            } else {
+                byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                bytes.write(encoded, 0, encoded.length);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int hex(char c) {
+        return Character.digit(c, 16);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, boolean ignoreAsciiCase) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                byte b = haystack[i + j];
+                if (ignoreAsciiCase && b >= 'A' && b <= 'Z') {
+                    b = (byte) (b + 32);
+                }
+                if (b != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

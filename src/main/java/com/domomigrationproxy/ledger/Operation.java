@@ -1,0 +1,95 @@
+package com.domomigrationproxy.ledger;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+
+/**
+ * The contract's Operation: the answer of migrate and reverse, and an item of the audit trail.
+ * Built from what was asked ({@link OperationIntent}), how it ended ({@link Outcome}), what was
+ * found out later ({@link Reconciliation}, {@link Review}) and its links in the hash chain; the
+ * JSON is flat, as the contract has it.
+ */
+@Schema(name = "Operation", description = "A migration or reversal requested through this service, as audited")
+public record Operation(
+        @Schema(description = "Our id of the operation", required = true) UUID operationId,
+        @JsonUnwrapped OperationIntent intent,
+        @JsonUnwrapped Outcome outcome,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "For an UNKNOWN (or abandoned PENDING) operation: what Domo showed later, or what a"
+                + " person recorded; state keeps what was known at the time", nullable = true) Reconciliation reconciliation,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "Set when reconciliation could not tell from Domo whether the operation took effect:"
+                + " a person must resolve it; the datasource stays locked until then", nullable = true) Review review,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "This operation's links in the audit hash chain (audit API only)",
+                nullable = true) Chain chain) {
+
+    /** How an unknown outcome was resolved later, recorded next to it (never instead of it). */
+    @Schema(name = "Reconciliation")
+    public record Reconciliation(
+            @Schema(description = "COMPLETE (took effect) or ABORTED (did not take effect)", required = true)
+            OperationState state,
+            @Schema(description = "When it was reconciled", required = true) Instant at,
+            @Schema(description = "What was checked", required = true) String note,
+            @JsonInclude(JsonInclude.Include.NON_NULL)
+            @Schema(description = "Who resolved it by hand; absent when the service reconciled it from Domo",
+                    nullable = true) String by) {
+    }
+
+    /** Why a person has to look at this operation. */
+    @Schema(name = "Review")
+    public record Review(
+            @Schema(description = "What Domo showed and why that cannot tell the outcome", required = true) String reason,
+            @Schema(description = "When it was flagged", required = true) Instant flaggedAt) {
+    }
+
+    /** The operation's events in the hash chain; docs/audit.md says how to verify them. */
+    @Schema(name = "AuditChain")
+    public record Chain(
+            @Schema(description = "The intent event, written before Domo was called") Link intent,
+            @Schema(description = "The outcome event; null while PENDING", nullable = true) Link outcome,
+            @JsonInclude(JsonInclude.Include.NON_NULL)
+            @Schema(description = "The reconciliation event, if any", nullable = true) Link reconciliation,
+            @JsonInclude(JsonInclude.Include.NON_NULL)
+            @Schema(description = "The review event, if any", nullable = true) Link review) {
+    }
+
+    @Schema(name = "AuditChainLink")
+    public record Link(
+            @Schema(description = "Position in the chain") long seq,
+            @Schema(description = "Hash of the previous event") String prevHash,
+            @Schema(description = "sha256 hex of prevHash, a newline and the event's canonical JSON") String hash) {
+    }
+
+    // Shortcuts, not bean getters: neither Jackson nor the OpenAPI scanner sees them.
+
+    public Direction direction() {
+        return intent.direction();
+    }
+
+    public String datasourceId() {
+        return intent.datasourceId();
+    }
+
+    public OperationState state() {
+        return outcome.state();
+    }
+
+    public String requestedBy() {
+        return intent.requestedBy();
+    }
+
+    public Instant requestedAt() {
+        return intent.requestedAt();
+    }
+
+    /** True while nobody knows how it ended: PENDING or UNKNOWN, and not reconciled. */
+    public boolean unresolved() {
+        return (state() == OperationState.PENDING || state() == OperationState.UNKNOWN) && reconciliation == null;
+    }
+}

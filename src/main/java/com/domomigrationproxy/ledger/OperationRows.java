@@ -1,0 +1,121 @@
+package com.domomigrationproxy.ledger;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.UUID;
+
+/**
+ * The one mapping between the {@code operation} table and {@link Operation}: the columns every
+ * query selects, and the row mapper. Column positions are resolved once per result set: by name
+ * on every row, the driver's lookup was a tenth of a million-row export.
+ */
+final class OperationRows {
+
+    /** Every operation column, and the operation's chain links when {@code withChain}. */
+    static final String SELECT = """
+            SELECT o.*,
+                   i.seq AS intent_seq, i.prev_hash AS intent_prev_hash, i.hash AS intent_hash,
+                   c.seq AS outcome_seq, c.prev_hash AS outcome_prev_hash, c.hash AS outcome_hash,
+                   r.seq AS reconciliation_seq, r.prev_hash AS reconciliation_prev_hash, r.hash AS reconciliation_hash,
+                   v.seq AS review_seq, v.prev_hash AS review_prev_hash, v.hash AS review_hash
+            FROM operation o
+            LEFT JOIN audit_event i ON i.operation_id = o.operation_id AND i.kind = 'INTENT'
+            LEFT JOIN audit_event c ON c.operation_id = o.operation_id AND c.kind = 'OUTCOME'
+            LEFT JOIN audit_event r ON r.operation_id = o.operation_id AND r.kind = 'RECONCILIATION'
+            LEFT JOIN audit_event v ON v.operation_id = o.operation_id AND v.kind = 'REVIEW'
+            """;
+
+    /** Column positions of one result set. */
+    static final class Columns {
+        final int operationId, direction, datasourceId, accountId, catalog, schema, table, requestedBy, requestedAt,
+                requestId, authMethod, clientAddress, planId, state, toe, startTime, endTime, errorMessage,
+                upstreamStatus, durationMs, completedAt, reconciledState, reconciledAt, reconciliationNote,
+                reconciledBy, reviewReason, reviewFlaggedAt;
+        final int[] intent, outcome, reconciliation, review;
+
+        Columns(ResultSet rows) throws SQLException {
+            operationId = rows.findColumn("operation_id");
+            direction = rows.findColumn("direction");
+            datasourceId = rows.findColumn("datasource_id");
+            accountId = rows.findColumn("account_id");
+            catalog = rows.findColumn("catalog_name");
+            schema = rows.findColumn("schema_name");
+            table = rows.findColumn("table_name");
+            requestedBy = rows.findColumn("requested_by");
+            requestedAt = rows.findColumn("requested_at");
+            requestId = rows.findColumn("request_id");
+            authMethod = rows.findColumn("auth_method");
+            clientAddress = rows.findColumn("client_address");
+            planId = rows.findColumn("plan_id");
+            state = rows.findColumn("state");
+            toe = rows.findColumn("toe");
+            startTime = rows.findColumn("start_time");
+            endTime = rows.findColumn("end_time");
+            errorMessage = rows.findColumn("error_message");
+            upstreamStatus = rows.findColumn("upstream_status");
+            durationMs = rows.findColumn("duration_ms");
+            completedAt = rows.findColumn("completed_at");
+            reconciledState = rows.findColumn("reconciled_state");
+            reconciledAt = rows.findColumn("reconciled_at");
+            reconciliationNote = rows.findColumn("reconciliation_note");
+            reconciledBy = rows.findColumn("reconciled_by");
+            reviewReason = rows.findColumn("review_reason");
+            reviewFlaggedAt = rows.findColumn("review_flagged_at");
+            boolean withChain = hasColumn(rows, "intent_seq");
+            intent = withChain ? link(rows, "intent") : null;
+            outcome = withChain ? link(rows, "outcome") : null;
+            reconciliation = withChain ? link(rows, "reconciliation") : null;
+            review = withChain ? link(rows, "review") : null;
+        }
+
+        private static boolean hasColumn(ResultSet rows, String name) throws SQLException {
+            var meta = rows.getMetaData();
+            for (int column = 1; column <= meta.getColumnCount(); column++) {
+                if (name.equals(meta.getColumnLabel(column))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static int[] link(ResultSet rows, String kind) throws SQLException {
+            return new int[] { rows.findColumn(kind + "_seq"), rows.findColumn(kind + "_prev_hash"),
+                    rows.findColumn(kind + "_hash") };
+        }
+    }
+
+    private OperationRows() {
+    }
+
+    static Operation map(ResultSet row, Columns columns) throws SQLException {
+        OperationIntent intent = new OperationIntent(Direction.valueOf(row.getString(columns.direction)),
+                row.getString(columns.datasourceId), row.getString(columns.accountId), row.getString(columns.catalog),
+                row.getString(columns.schema), row.getString(columns.table), row.getString(columns.requestedBy),
+                Sql.instant(row, columns.requestedAt), row.getString(columns.requestId),
+                row.getString(columns.authMethod), row.getString(columns.clientAddress),
+                row.getObject(columns.planId, UUID.class));
+        Outcome outcome = new Outcome(OperationState.valueOf(row.getString(columns.state)), row.getString(columns.toe),
+                row.getString(columns.startTime), row.getString(columns.endTime), row.getString(columns.errorMessage),
+                (Integer) row.getObject(columns.upstreamStatus), (Long) row.getObject(columns.durationMs),
+                Sql.instant(row, columns.completedAt));
+        var reconciledAt = Sql.instant(row, columns.reconciledAt);
+        Operation.Reconciliation reconciliation = reconciledAt == null ? null
+                : new Operation.Reconciliation(OperationState.valueOf(row.getString(columns.reconciledState)),
+                        reconciledAt, row.getString(columns.reconciliationNote), row.getString(columns.reconciledBy));
+        String reviewReason = row.getString(columns.reviewReason);
+        Operation.Review review = reviewReason == null ? null
+                : new Operation.Review(reviewReason, Sql.instant(row, columns.reviewFlaggedAt));
+        Operation.Chain chain = null;
+        if (columns.intent != null && row.getObject(columns.intent[0]) != null) {
+            chain = new Operation.Chain(link(row, columns.intent), link(row, columns.outcome),
+                    link(row, columns.reconciliation), link(row, columns.review));
+        }
+        return new Operation(row.getObject(columns.operationId, UUID.class), intent, outcome, reconciliation, review,
+                chain);
+    }
+
+    private static Operation.Link link(ResultSet row, int[] columns) throws SQLException {
+        return row.getObject(columns[0]) == null ? null
+                : new Operation.Link(row.getLong(columns[0]), row.getString(columns[1]), row.getString(columns[2]));
+    }
+}

@@ -1,0 +1,396 @@
+package com.domomigrationproxy.ledger;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
+import org.postgresql.util.PSQLException;
+
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * The audit trail of operations: the one place that writes and reads the {@code operation} table.
+ * The intent is committed before Domo is called, the outcome after, each with its event in the
+ * hash chain ({@link HashChain}) in the same transaction. Each write is a transaction of its own,
+ * committed before the method returns, so that a failure to commit is seen here; none ever spans a
+ * call to Domo.
+ */
+@ApplicationScoped
+public class OperationStore {
+
+    private static final String IN_FLIGHT_CONSTRAINT = "uq_operation_in_flight";
+    private static final String NEWEST_FIRST = " ORDER BY o.requested_at DESC, o.operation_id DESC";
+    private static final Logger LOG = Logger.getLogger(OperationStore.class);
+
+    private final DataSource dataSource;
+    private final Event<LedgerEvent> events;
+    private final LedgerConfig config;
+    /** Outcomes Domo gave that the database could not take yet, oldest first, by operation id. */
+    private final Map<UUID, Backlogged> backlog = new LinkedHashMap<>();
+
+    @Inject
+    OperationStore(DataSource dataSource, Event<LedgerEvent> events, LedgerConfig config) {
+        this.dataSource = dataSource;
+        this.events = events;
+        this.config = config;
+    }
+
+    /**
+     * Commits the PENDING row and its INTENT event, and whatever {@code sameTransaction} writes
+     * (an Idempotency-Key's link to the operation), all or nothing. Throws 409 when another
+     * operation holds the datasource and 503 when the store cannot take the row; in both cases
+     * Domo must not be called.
+     */
+    public Operation recordIntent(OperationIntent intent, Consumer<Operation> sameTransaction) {
+        // PostgreSQL keeps microseconds; the answer must match what a later read returns.
+        Operation pending = new Operation(UUID.randomUUID(), storable(intent).at(now()), Outcome.PENDING, null, null,
+                null);
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                write(connection -> {
+                    insert(connection, pending);
+                    appended(HashChain.append(connection, HashChain.INTENT, pending.operationId(), null,
+                            HashChain.intentPayload(pending)), HashChain.INTENT);
+                });
+                sameTransaction.accept(pending);
+            });
+        } catch (InFlight e) {
+            throw inFlight(intent.datasourceId());
+        } catch (ProblemException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            events.fire(new LedgerEvent.AuditWriteFailed(LedgerEvent.Phase.INTENT));
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
+                    "The audit store cannot record this operation, so Domo was not called; retry later", e);
+        }
+        events.fire(new LedgerEvent.OperationRecorded(pending));
+        return pending;
+    }
+
+    /**
+     * Records the outcome of a PENDING operation: one UPDATE that only an unresolved PENDING row
+     * matches, and its OUTCOME event. If the store fails now, Domo has already acted: the answer
+     * still goes to the caller, the outcome is written again in the background until the store
+     * takes it, and reconciliation is the last resort.
+     */
+    public Operation recordOutcome(Operation pending, Outcome outcome) {
+        Operation done = new Operation(pending.operationId(), pending.intent(), outcome.storable().recordedAt(now()),
+                null, null, null);
+        try {
+            writeOutcome(done);
+        } catch (RuntimeException e) {
+            events.fire(new LedgerEvent.AuditWriteFailed(LedgerEvent.Phase.OUTCOME));
+            LOG.errorf("Outcome of operation %s not recorded yet (%s): state=%s toe=%s; retrying in the background",
+                    done.operationId(), rootCause(e), done.state(), done.outcome().toe());
+            backlog(done);
+            Operation answered = new Operation(done.operationId(), done.intent(), done.outcome().recordedAt(null),
+                    null, null, null);
+            events.fire(new LedgerEvent.OperationFinished(answered, false));
+            return answered;
+        }
+        events.fire(new LedgerEvent.OperationFinished(done, true));
+        return done;
+    }
+
+    /** True while an outcome of this operation waits here for the database: it is not unknown. */
+    public boolean outcomeBacklogged(UUID operationId) {
+        synchronized (backlog) {
+            return backlog.containsKey(operationId);
+        }
+    }
+
+    /** Writes backlogged outcomes again, oldest first; gives up on each after the configured time. */
+    @Scheduled(identity = "audit-outcome-retry", every = "${proxy.audit.outcome-retry-interval:5s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void retryBackloggedOutcomes() {
+        List<Backlogged> due;
+        synchronized (backlog) {
+            due = new ArrayList<>(backlog.values());
+        }
+        for (Backlogged entry : due) {
+            Operation done = new Operation(entry.operation().operationId(), entry.operation().intent(),
+                    entry.operation().outcome().recordedAt(now()), null, null, null);
+            try {
+                writeOutcome(done);
+                forget(done.operationId());
+                LOG.infof("Outcome of operation %s recorded after %d s in the backlog: %s", done.operationId(),
+                        (System.nanoTime() - entry.sinceNanos()) / 1_000_000_000L, done.state());
+            } catch (RuntimeException e) {
+                if (System.nanoTime() - entry.sinceNanos() > config.outcomeRetryFor().toNanos()) {
+                    forget(done.operationId());
+                    LOG.errorf("AUDIT OUTCOME NOT RECORDED: operation %s stays PENDING (state=%s toe=%s);"
+                            + " reconciliation will resolve it", done.operationId(), done.state(), done.outcome().toe());
+                } else {
+                    return; // the store is still down: the rest waits for the next round
+                }
+            }
+        }
+    }
+
+    /**
+     * Records, next to an unresolved operation, what Domo showed later or what a person decided
+     * ({@code by}, null for the service). Returns empty when it was resolved meanwhile.
+     */
+    public Optional<Operation> recordReconciliation(UUID operationId, OperationState state, String note, String by) {
+        Instant at = now();
+        return change(operationId, """
+                UPDATE operation SET reconciled_state = ?, reconciled_at = ?, reconciliation_note = ?, reconciled_by = ?
+                WHERE operation_id = ? AND state IN ('PENDING', 'UNKNOWN') AND reconciled_at IS NULL""",
+                HashChain.RECONCILIATION, new Object[] { state, at, StorableText.of(note), by, operationId },
+                LedgerEvent.OperationReconciled::new);
+    }
+
+    /** Flags an unresolved operation for a person, once. Returns empty when flagged or resolved meanwhile. */
+    public Optional<Operation> flagForReview(UUID operationId, String reason) {
+        return change(operationId, """
+                UPDATE operation SET review_reason = ?, review_flagged_at = ?
+                WHERE operation_id = ? AND state IN ('PENDING', 'UNKNOWN') AND reconciled_at IS NULL
+                  AND review_reason IS NULL""",
+                HashChain.REVIEW, new Object[] { StorableText.of(reason), now(), operationId },
+                LedgerEvent.OperationFlagged::new);
+    }
+
+    /**
+     * Operations whose outcome nobody knows and that no person has been asked about yet: UNKNOWN,
+     * or PENDING since before {@code pendingBefore}; oldest first.
+     */
+    public List<Operation> unresolved(Instant pendingBefore, int limit) {
+        return read(connection -> Sql.list(connection, OperationRows.SELECT + """
+                WHERE o.reconciled_at IS NULL AND o.review_reason IS NULL
+                  AND (o.state = 'UNKNOWN' OR (o.state = 'PENDING' AND o.requested_at < ?))
+                ORDER BY o.requested_at LIMIT ?""", mapper(), pendingBefore, limit));
+    }
+
+    /** Every operation on a datasource, oldest first: the evidence of what state it was in before. */
+    public List<Operation> history(String datasourceId) {
+        return read(connection -> Sql.list(connection, OperationRows.SELECT
+                + " WHERE o.datasource_id = ? ORDER BY o.requested_at, o.operation_id", mapper(), datasourceId));
+    }
+
+    public Optional<Operation> find(UUID operationId) {
+        return read(connection -> Sql.first(connection, OperationRows.SELECT + " WHERE o.operation_id = ?", mapper(),
+                operationId));
+    }
+
+    /** At most {@code limit} operations matching the query, newest first, after {@code after} when given. */
+    public List<Operation> page(OperationQuery query, OperationQuery.Position after, int limit) {
+        List<Object> parameters = new ArrayList<>();
+        StringBuilder sql = new StringBuilder(OperationRows.SELECT).append(" WHERE ").append(query.where(parameters));
+        if (after != null) {
+            sql.append(" AND (o.requested_at, o.operation_id) < (?, ?)");
+            parameters.add(after.requestedAt());
+            parameters.add(after.operationId());
+        }
+        sql.append(NEWEST_FIRST).append(" LIMIT ?");
+        parameters.add(limit);
+        return read(connection -> Sql.list(connection, sql.toString(), mapper(), parameters.toArray()));
+    }
+
+    /** Every operation matching the query, newest first, handed over one at a time (constant memory). */
+    public void stream(OperationQuery query, Consumer<Operation> sink) {
+        List<Object> parameters = new ArrayList<>();
+        String sql = OperationRows.SELECT + " WHERE " + query.where(parameters) + NEWEST_FIRST;
+        Ledger.streamRows(dataSource, sql, parameters, rows -> {
+            OperationRows.Columns columns = new OperationRows.Columns(rows);
+            while (rows.next()) {
+                sink.accept(OperationRows.map(rows, columns));
+            }
+        });
+    }
+
+    private void writeOutcome(Operation done) {
+        QuarkusTransaction.requiringNew().run(() -> write(connection -> {
+            Outcome outcome = done.outcome();
+            int updated = Sql.update(connection, """
+                    UPDATE operation SET state = ?, toe = ?, start_time = ?, end_time = ?, error_message = ?,
+                           upstream_status = ?, duration_ms = ?, completed_at = ?
+                    WHERE operation_id = ? AND state = 'PENDING' AND reconciled_at IS NULL""",
+                    outcome.state(), outcome.toe(), outcome.startTime(), outcome.endTime(), outcome.errorMessage(),
+                    outcome.upstreamStatus(), outcome.durationMs(), outcome.completedAt(), done.operationId());
+            if (updated != 1) {
+                LOG.errorf("Outcome of operation %s arrived after the operation was resolved; Domo said state=%s toe=%s",
+                        done.operationId(), outcome.state(), outcome.toe());
+                return;
+            }
+            appended(HashChain.append(connection, HashChain.OUTCOME, done.operationId(), null,
+                    HashChain.outcomePayload(done)), HashChain.OUTCOME);
+        }));
+    }
+
+    /** One guarded UPDATE and the event rebuilt from the updated row, in one transaction. */
+    private Optional<Operation> change(UUID operationId, String update, String kind, Object[] parameters,
+            java.util.function.Function<Operation, LedgerEvent> event) {
+        Optional<Operation> changed = QuarkusTransaction.requiringNew().call(() -> read(connection -> {
+            if (Sql.update(connection, update, parameters) != 1) {
+                return Optional.<Operation>empty();
+            }
+            Operation operation = Sql.first(connection, OperationRows.SELECT + " WHERE o.operation_id = ?", mapper(),
+                    operationId).orElseThrow();
+            appended(HashChain.append(connection, kind, operationId, null, HashChain.payload(kind, operation)), kind);
+            return Sql.first(connection, OperationRows.SELECT + " WHERE o.operation_id = ?", mapper(), operationId);
+        }));
+        changed.ifPresent(operation -> events.fire(event.apply(operation)));
+        return changed;
+    }
+
+    private static void insert(Connection connection, Operation pending) throws SQLException {
+        OperationIntent intent = pending.intent();
+        try {
+            Sql.update(connection, """
+                    INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name,
+                        table_name, requested_by, requested_at, request_id, auth_method, client_address, plan_id, state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING')""",
+                    pending.operationId(), intent.direction(), intent.datasourceId(), intent.accountId(),
+                    intent.catalog(), intent.schema(), intent.table(), intent.requestedBy(), intent.requestedAt(),
+                    intent.requestId(), intent.authMethod(), intent.clientAddress(), intent.planId());
+        } catch (SQLException e) {
+            if (e instanceof PSQLException refused && refused.getServerErrorMessage() != null
+                    && IN_FLIGHT_CONSTRAINT.equals(refused.getServerErrorMessage().getConstraint())) {
+                throw new InFlight();
+            }
+            throw e;
+        }
+    }
+
+    private void appended(HashChain.Appended link, String kind) {
+        events.fire(new LedgerEvent.ChainAppended(link.seq(), kind));
+    }
+
+    private ProblemException inFlight(String datasourceId) {
+        Optional<Operation> holder;
+        try {
+            holder = read(connection -> Sql.first(connection, OperationRows.SELECT + """
+                    WHERE o.datasource_id = ? AND o.state IN ('PENDING', 'UNKNOWN') AND o.reconciled_at IS NULL""",
+                    mapper(), datasourceId));
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not look up the operation holding datasource %s: %s", datasourceId, rootCause(e));
+            holder = Optional.empty();
+        }
+        String detail;
+        if (holder.map(Operation::review).isPresent()) {
+            detail = "Datasource " + datasourceId + " has an operation whose outcome Domo could not tell; it stays"
+                    + " locked until a person records how it ended";
+        } else if (holder.filter(operation -> operation.state() == OperationState.UNKNOWN).isPresent()) {
+            detail = "Datasource " + datasourceId + " has an operation whose outcome is unknown (Domo did not answer in"
+                    + " time); it stays locked until that outcome is reconciled with Domo";
+        } else {
+            detail = "Another migration or reversal of datasource " + datasourceId
+                    + " is in progress; wait for its outcome before starting another";
+        }
+        ProblemException conflict = new ProblemException(409, ProblemType.OPERATION_IN_PROGRESS, detail);
+        return holder.map(operation -> conflict.withRunningOperationId(operation.operationId())).orElse(conflict);
+    }
+
+    private void backlog(Operation done) {
+        synchronized (backlog) {
+            if (backlog.size() >= config.outcomeBacklogSize()) {
+                Iterator<Backlogged> oldest = backlog.values().iterator();
+                Backlogged dropped = oldest.next();
+                oldest.remove();
+                LOG.errorf("AUDIT OUTCOME NOT RECORDED: the outcome backlog is full; operation %s (state=%s toe=%s) is"
+                        + " left to reconciliation", dropped.operation().operationId(), dropped.operation().state(),
+                        dropped.operation().outcome().toe());
+            }
+            backlog.put(done.operationId(), new Backlogged(done, System.nanoTime()));
+        }
+    }
+
+    private void forget(UUID operationId) {
+        synchronized (backlog) {
+            backlog.remove(operationId);
+        }
+    }
+
+    private static OperationIntent storable(OperationIntent intent) {
+        return new OperationIntent(intent.direction(), StorableText.of(intent.datasourceId()),
+                StorableText.of(intent.accountId()), StorableText.of(intent.catalog()), StorableText.of(intent.schema()),
+                StorableText.of(intent.table()), StorableText.of(intent.requestedBy()), intent.requestedAt(),
+                StorableText.of(intent.requestId()), intent.authMethod(), StorableText.of(intent.clientAddress()),
+                intent.planId());
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    private static Sql.Row<Operation> mapper() {
+        OperationRows.Columns[] columns = new OperationRows.Columns[1];
+        return row -> {
+            if (columns[0] == null) {
+                columns[0] = new OperationRows.Columns(row);
+            }
+            return OperationRows.map(row, columns[0]);
+        };
+    }
+
+    /** Work on a pooled connection; inside a transaction it is the transaction's connection. */
+    private interface Work {
+        void run(Connection connection) throws SQLException;
+    }
+
+    private interface Query<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** Writes; a failure stays a plain runtime exception, for the caller to tell the phase. */
+    private void write(Work work) {
+        try (Connection connection = dataSource.getConnection()) {
+            work.run(connection);
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+    }
+
+    private <T> T read(Query<T> query) {
+        try (Connection connection = dataSource.getConnection()) {
+            return query.run(connection);
+        } catch (SQLException e) {
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The audit store cannot be read; retry later", e);
+        }
+    }
+
+    private static String rootCause(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getClass().getSimpleName();
+    }
+
+    private record Backlogged(Operation operation, long sinceNanos) {
+    }
+
+    /** A write the database refused or could not take. */
+    private static final class StoreFailure extends RuntimeException {
+        StoreFailure(SQLException cause) {
+            super(cause.getSQLState(), cause, false, false);
+        }
+    }
+
+    /** The datasource is held by another operation (the in-flight unique index refused the row). */
+    private static final class InFlight extends RuntimeException {
+        InFlight() {
+            super(null, null, false, false);
+        }
+    }
+}

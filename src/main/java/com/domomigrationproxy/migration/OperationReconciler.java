@@ -1,0 +1,235 @@
+package com.domomigrationproxy.migration;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.domo.DomoCallException;
+import com.domomigrationproxy.domo.DomoClient;
+import com.domomigrationproxy.domo.DomoConfig;
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.problem.ProblemException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Resolves operations nobody knows the outcome of: UNKNOWN (Domo did not answer in time) and
+ * PENDING ones abandoned by a process that died mid-call. It concludes only from evidence that can
+ * tell: Domo's candidates (migrated, and a migrationDate after the request) together with the
+ * datasource's state before the request as the trail records it. Where they cannot tell, the
+ * operation is flagged for a person (REVIEW), never guessed. Findings are recorded next to the
+ * operation, append-only; the datasource stays locked until then. Every replica may run it; the
+ * database lets only one record each finding.
+ */
+@ApplicationScoped
+public class OperationReconciler {
+
+    private static final int BATCH = 100;
+    private static final Logger LOG = Logger.getLogger(OperationReconciler.class);
+
+    private final OperationStore operations;
+    private final DomoClient domo;
+    private final ReconciliationConfig config;
+    private final DomoConfig domoConfig;
+
+    @Inject
+    OperationReconciler(OperationStore operations, DomoClient domo, ReconciliationConfig config,
+            DomoConfig domoConfig) {
+        this.operations = operations;
+        this.domo = domo;
+        this.config = config;
+        this.domoConfig = domoConfig;
+    }
+
+    @Scheduled(identity = "reconciliation", every = "${proxy.reconciliation.interval:60s}", delayed = "5s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void scheduledPass() {
+        try {
+            reconcileNow();
+        } catch (RuntimeException e) {
+            LOG.warnf("Reconciliation pass failed: %s", e.getMessage());
+        }
+    }
+
+    /** One pass over the unresolved operations; returns how many were resolved or flagged. */
+    public int reconcileNow() {
+        List<Operation> unresolved = operations.unresolved(abandonedBefore(), BATCH);
+        int concluded = 0;
+        for (Operation operation : unresolved) {
+            if (!operations.outcomeBacklogged(operation.operationId()) && reconcile(operation)) {
+                concluded++;
+            }
+        }
+        if (!unresolved.isEmpty()) {
+            LOG.infof("Reconciliation: %d of %d unresolved operation(s) resolved or flagged for a person", concluded,
+                    unresolved.size());
+        }
+        return concluded;
+    }
+
+    /** PENDING operations requested before this have certainly lost the process that sent them. */
+    Instant abandonedBefore() {
+        return Instant.now().minus(domoConfig.migrationTimeout()).minus(config.pendingGrace());
+    }
+
+    /** What the trail says the datasource was before the operation: migrated, not migrated, or unknown (empty). */
+    static Optional<Boolean> migratedBefore(List<Operation> history, Operation operation) {
+        Optional<Boolean> migrated = Optional.empty();
+        for (Operation earlier : history) {
+            if (!earlier.requestedAt().isBefore(operation.requestedAt())
+                    || earlier.operationId().equals(operation.operationId())) {
+                continue;
+            }
+            OperationState effect = earlier.reconciliation() != null ? earlier.reconciliation().state() : earlier.state();
+            switch (effect) {
+                case COMPLETE -> migrated = Optional.of(earlier.direction() == Direction.V1_TO_V2);
+                case ABORTED, FAILED -> {
+                    // nothing changed
+                }
+                default -> migrated = Optional.empty(); // INCOMPLETE, UNKNOWN, PENDING: nobody knows what it left
+            }
+        }
+        return migrated;
+    }
+
+    private boolean reconcile(Operation operation) {
+        List<Operation> history = operations.history(operation.datasourceId());
+        Optional<Boolean> before = migratedBefore(history, operation);
+        Optional<String> account = operation.direction() == Direction.V1_TO_V2
+                ? Optional.ofNullable(operation.intent().accountId())
+                : lastMigrationAccount(history, operation);
+        if (account.isEmpty()) {
+            return flag(operation, "no migration of datasource " + operation.datasourceId() + " is recorded, so it is"
+                    + " not known under which account Domo lists it");
+        }
+        JsonNode candidate;
+        try {
+            candidate = find(domo.listCandidates(account.get()), operation.datasourceId());
+        } catch (DomoCallException e) {
+            if (e.upstreamStatus() != null && e.upstreamStatus() >= 400 && e.upstreamStatus() < 500
+                    && e.upstreamStatus() != 429) {
+                return flag(operation, "Domo refused the candidates of account " + account.get() + " (HTTP "
+                        + e.upstreamStatus() + ")");
+            }
+            LOG.warnf("Cannot reconcile operation %s now: candidates of account %s: %s", operation.operationId(),
+                    account.get(), e.detail());
+            return false;
+        } catch (ProblemException e) {
+            LOG.warnf("Cannot reconcile operation %s now: %s", operation.operationId(), e.detail());
+            return false;
+        }
+        if (candidate == null || !candidate.path("migrated").isBoolean()) {
+            return flag(operation, "datasource " + operation.datasourceId() + " is not among the candidates of account "
+                    + account.get() + " with a migrated flag");
+        }
+        boolean migrated = candidate.get("migrated").booleanValue();
+        Optional<Instant> migrationDate = instant(candidate.path("migrationDate"));
+        Finding finding = operation.direction() == Direction.V1_TO_V2
+                ? migration(operation, migrated, migrationDate, before)
+                : reversal(operation, migrated, migrationDate, before);
+        String shown = "Domo's candidates of account " + account.get() + " showed migrated=" + migrated
+                + migrationDate.map(date -> " (migrationDate " + date + ")").orElse("") + "; the trail shows it "
+                + before.map(was -> was ? "migrated" : "not migrated").orElse("in an unknown state")
+                + " before the request at " + operation.requestedAt() + ": ";
+        if (finding.state() == null) {
+            return flag(operation, shown + finding.why());
+        }
+        return operations.recordReconciliation(operation.operationId(), finding.state(), shown + finding.why(), null)
+                .isPresent();
+    }
+
+    private record Finding(OperationState state, String why) {
+
+        static Finding cannotTell(String why) {
+            return new Finding(null, why);
+        }
+    }
+
+    private Finding migration(Operation operation, boolean migrated, Optional<Instant> date, Optional<Boolean> before) {
+        Instant requested = operation.requestedAt();
+        if (!migrated) {
+            return before.orElse(false)
+                    ? Finding.cannotTell("it was migrated before and is not now, which no migration does")
+                    : new Finding(OperationState.ABORTED, "the migration did not take effect");
+        }
+        if (date.isPresent() && !date.get().isBefore(requested)) {
+            return new Finding(OperationState.COMPLETE, "the migration took effect");
+        }
+        if (date.isPresent() && (before.orElse(false) || date.get().isBefore(requested.minus(config.clockSkew())))) {
+            return new Finding(OperationState.ABORTED,
+                    "it was already migrated before the request, so this migration did not take effect");
+        }
+        if (date.isEmpty() && before.isPresent() && !before.get()) {
+            return new Finding(OperationState.COMPLETE, "it was not migrated before and is now: the migration took effect");
+        }
+        return Finding.cannotTell("the migration date cannot tell whether this request migrated it");
+    }
+
+    private Finding reversal(Operation operation, boolean migrated, Optional<Instant> date, Optional<Boolean> before) {
+        if (migrated) {
+            if (date.isPresent() && date.get().isAfter(operation.requestedAt())) {
+                return Finding.cannotTell("it was migrated again after the request");
+            }
+            return new Finding(OperationState.ABORTED, "it is still migrated: the reversal did not take effect");
+        }
+        if (before.isEmpty()) {
+            return Finding.cannotTell("whether it was migrated before the request is not known");
+        }
+        return before.get() ? new Finding(OperationState.COMPLETE, "the reversal took effect")
+                : new Finding(OperationState.ABORTED, "it was not migrated, so the reversal had nothing to undo");
+    }
+
+    private boolean flag(Operation operation, String reason) {
+        return operations.flagForReview(operation.operationId(), reason).map(flagged -> {
+            LOG.warnf("Operation %s of datasource %s needs a person: %s", flagged.operationId(), flagged.datasourceId(),
+                    reason);
+            return true;
+        }).orElse(false);
+    }
+
+    /** The account of the last migration of the datasource, before this operation, that took effect or may have. */
+    private static Optional<String> lastMigrationAccount(List<Operation> history, Operation operation) {
+        String account = null;
+        for (Operation earlier : history) {
+            if (earlier.direction() == Direction.V1_TO_V2 && earlier.requestedAt().isBefore(operation.requestedAt())) {
+                account = earlier.intent().accountId();
+            }
+        }
+        return Optional.ofNullable(account);
+    }
+
+    private static JsonNode find(JsonNode candidates, String datasourceId) {
+        for (JsonNode candidate : candidates) {
+            if (datasourceId.equals(candidate.path("id").asText(null))) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** Domo's migrationDate: an ISO-8601 instant or offset date-time, or epoch milliseconds; anything else tells nothing. */
+    static Optional<Instant> instant(JsonNode value) {
+        if (value.isIntegralNumber()) {
+            return Optional.of(Instant.ofEpochMilli(value.longValue()));
+        }
+        if (!value.isTextual()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(OffsetDateTime.parse(value.textValue()).toInstant());
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+}

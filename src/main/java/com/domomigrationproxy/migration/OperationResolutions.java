@@ -1,0 +1,48 @@
+package com.domomigrationproxy.migration;
+
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.Requester;
+
+/**
+ * A person's word on an operation the service could not resolve: recorded as its reconciliation,
+ * naming who decided, and only for an operation nobody can still be waiting for.
+ */
+@ApplicationScoped
+class OperationResolutions {
+
+    private final OperationStore operations;
+    private final OperationReconciler reconciler;
+
+    @Inject
+    OperationResolutions(OperationStore operations, OperationReconciler reconciler) {
+        this.operations = operations;
+        this.reconciler = reconciler;
+    }
+
+    Operation resolve(UUID operationId, Resolution resolution, Requester requester) {
+        Operation operation = operations.find(operationId).orElseThrow(() -> new ProblemException(404,
+                ProblemType.NOT_FOUND, "No operation " + operationId));
+        boolean waitedOut = operation.review() != null || operation.state() == OperationState.UNKNOWN
+                || (operation.state() == OperationState.PENDING
+                        && operation.requestedAt().isBefore(reconciler.abandonedBefore())
+                        && !operations.outcomeBacklogged(operationId));
+        if (!operation.unresolved() || !waitedOut) {
+            throw new ProblemException(409, ProblemType.OPERATION_RESOLVED, operation.unresolved()
+                    ? "Operation " + operationId + " is still in flight; its outcome may yet arrive"
+                    : "Operation " + operationId + " already has an outcome or a reconciliation");
+        }
+        return operations.recordReconciliation(operationId, resolution.state(),
+                "Resolved by " + requester.principal() + ": " + resolution.note(), requester.principal())
+                .orElseThrow(() -> new ProblemException(409, ProblemType.OPERATION_RESOLVED,
+                        "Operation " + operationId + " was resolved meanwhile"));
+    }
+}

@@ -1,0 +1,60 @@
+package com.domomigrationproxy.migration;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** What a person found out about an operation whose outcome the service could not tell. */
+@Schema(name = "Resolution", description = "How an unresolved operation ended, as a person established it",
+        additionalProperties = Schema.False.class)
+public record Resolution(
+        @Schema(description = "COMPLETE: it took effect; ABORTED: it did not", required = true,
+                enumeration = { "COMPLETE", "ABORTED" }) OperationState state,
+        @Schema(description = "How it was established, for the auditors", minLength = 1, maxLength = 1000,
+                required = true) String note) {
+
+    static final int MAX_NOTE = 1000;
+    private static final Set<String> FIELDS = Set.of("state", "note");
+
+    static Resolution parse(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw ProblemException.invalid("A JSON object with state and note is required",
+                    List.of(new Problem.FieldError("body", "must be a JSON object")));
+        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                errors.add(new Problem.FieldError(name.length() > 64 ? name.substring(0, 64) + "…" : name,
+                        "is not a field of this request"));
+            }
+        }
+        JsonNode state = body.get("state");
+        OperationState parsed = null;
+        if (state == null || !state.isTextual()
+                || !(state.textValue().equals("COMPLETE") || state.textValue().equals("ABORTED"))) {
+            errors.add(new Problem.FieldError("state", "must be COMPLETE or ABORTED"));
+        } else {
+            parsed = OperationState.valueOf(state.textValue());
+        }
+        JsonNode note = body.get("note");
+        if (note == null || !note.isTextual() || note.textValue().isBlank()
+                || note.textValue().codePointCount(0, note.textValue().length()) > MAX_NOTE
+                || note.textValue().codePoints().anyMatch(c -> (Character.isISOControl(c) && c != '\n')
+                        || MigrationRequest.loneSurrogate(c))) {
+            errors.add(new Problem.FieldError("note", "must be 1 to " + MAX_NOTE + " characters of text"));
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("The resolution is invalid", errors);
+        }
+        return new Resolution(parsed, note.textValue().strip());
+    }
+}

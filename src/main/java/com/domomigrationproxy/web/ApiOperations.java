@@ -1,0 +1,74 @@
+package com.domomigrationproxy.web;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Names a request on the public port by the API operation it asks for: the {@code operationId} of
+ * the OpenAPI document ({@code migrateDatasource}…), so that metrics and access lines group by
+ * operation rather than by path, whose ids would make every datasource a new series. Requests
+ * that are no API operation are {@code openapi}, {@code swagger-ui} or {@code unmatched}.
+ *
+ * <p>Resolved from the raw method and path before routing, so that requests turned away before
+ * they reach a resource (hostile paths, failed authentication) are named too. ApiOperationsTest
+ * checks this table against the OpenAPI document, so a new endpoint cannot be missed silently.
+ */
+final class ApiOperations {
+
+    static final String UNMATCHED = "unmatched";
+
+    private record Route(String method, Pattern path, String operationId) {
+    }
+
+    private static final String ID = "[^/]+";
+
+    private static final List<Route> ROUTES = List.of(
+            route("GET", "/api/v1/integration-types", "listIntegrationTypes"),
+            route("GET", "/api/v1/integration-types/" + ID + "/accounts", "listAccounts"),
+            route("GET", "/api/v1/accounts/" + ID + "/candidates", "listCandidates"),
+            route("POST", "/api/v1/datasources/" + ID + "/migrations", "migrateDatasource"),
+            route("POST", "/api/v1/datasources/" + ID + "/reversals", "reverseMigration"),
+            route("POST", "/api/v1/operations/" + ID + "/reconciliation", "resolveOperation"),
+            route("GET", "/api/v1/audit/operations", "listOperations"),
+            route("GET", "/api/v1/audit/operations/" + ID, "getOperation"),
+            route("GET", "/api/v1/audit/events", "listAuditEvents"),
+            route("GET", "/api/v1/audit/integrity", "verifyIntegrity"),
+            route("GET", "/q/openapi", "openapi"),
+            route("GET", "/q/swagger-ui(/.*)?", "swagger-ui"));
+
+    private ApiOperations() {
+    }
+
+    /** The operation name of a request; HEAD counts as the GET it mirrors. */
+    static String resolve(String method, String path) {
+        if (path == null) {
+            return UNMATCHED;
+        }
+        String effective = "HEAD".equals(method) ? "GET" : method;
+        for (Route route : ROUTES) {
+            if (route.method().equals(effective) && route.path().matcher(path).matches()) {
+                return route.operationId();
+            }
+        }
+        return UNMATCHED;
+    }
+
+    /** The operation names of the API's own routes (not /q/…), for the test that holds them against the OpenAPI document. */
+    static List<String> apiOperationIds() {
+        return ROUTES.stream().filter(route -> route.path().pattern().startsWith("/api/")).map(Route::operationId)
+                .toList();
+    }
+
+    /** The methods the API answers on this path (for the Allow header of a 405), in table order. */
+    static List<String> allowed(String path) {
+        if (path == null) {
+            return List.of();
+        }
+        return ROUTES.stream().filter(route -> route.path().matcher(path).matches()).map(Route::method).distinct()
+                .toList();
+    }
+
+    private static Route route(String method, String path, String operationId) {
+        return new Route(method, Pattern.compile(path), operationId);
+    }
+}

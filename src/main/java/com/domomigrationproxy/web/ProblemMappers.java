@@ -1,0 +1,115 @@
+package com.domomigrationproxy.web;
+
+import java.util.List;
+
+import jakarta.ws.rs.NotAcceptableException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.vertx.core.http.HttpServerRequest;
+import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.problem.ProblemException;
+
+/**
+ * The one place where exceptions become {@code application/problem+json}. Details are written
+ * for the caller; exception types, stack traces and upstream bodies never reach a response.
+ */
+public class ProblemMappers {
+
+    /** Both ways to authenticate, so a caller learns what to send. */
+    static final String BEARER_CHALLENGE = "Bearer realm=\"domo-migration-proxy\"";
+    static final String API_KEY_CHALLENGE = ApiKeyAuthenticationMechanism.CHALLENGE;
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException problem, HttpServerRequest request) {
+        if (problem.status() >= 500) {
+            LOG.warnf(problem.getCause(), "Answered %d %s: %s", problem.status(), problem.type().uri(), problem.detail());
+        }
+        return Problems.response(problem, request);
+    }
+
+    @ServerExceptionMapper({ AuthenticationFailedException.class, UnauthorizedException.class })
+    public Response unauthenticated(RuntimeException failure, HttpServerRequest request) {
+        String detail = failure instanceof AuthenticationFailedException
+                ? "The credentials were not accepted: send a valid bearer JWT or X-API-Key"
+                : "Send a bearer JWT in Authorization or an API key in X-API-Key";
+        Response problem = Problems.response(new ProblemException(401, ProblemType.UNAUTHENTICATED, detail), request);
+        return Response.fromResponse(problem)
+                .header(HttpHeaders.WWW_AUTHENTICATE, BEARER_CHALLENGE)
+                .header(HttpHeaders.WWW_AUTHENTICATE, API_KEY_CHALLENGE)
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException failure, HttpServerRequest request) {
+        return Problems.response(new ProblemException(403, ProblemType.FORBIDDEN,
+                "Your credentials do not carry a role that may call this operation"), request);
+    }
+
+    @ServerExceptionMapper
+    public Response unreadableJson(JsonProcessingException failure, HttpServerRequest request) {
+        return Problems.response(new ProblemException(400, ProblemType.INVALID_REQUEST,
+                "The request body is not valid JSON" + location(failure)), request);
+    }
+
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException failure, HttpServerRequest request) {
+        int status = failure.getResponse().getStatus();
+        ProblemException problem;
+        if (failure instanceof NotFoundException) {
+            problem = new ProblemException(404, ProblemType.NOT_FOUND, "No such resource in this API");
+        } else if (failure instanceof NotAllowedException) {
+            problem = new ProblemException(405, ProblemType.METHOD_NOT_ALLOWED,
+                    "This resource does not support " + request.method().name());
+        } else if (failure instanceof NotSupportedException) {
+            problem = new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json");
+        } else if (failure instanceof NotAcceptableException) {
+            problem = new ProblemException(406, ProblemType.NOT_ACCEPTABLE,
+                    "This resource cannot answer in any media type the Accept header allows");
+        } else if (status == 413) {
+            problem = new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The request body is too large");
+        } else if (status < 500) {
+            problem = new ProblemException(status, ProblemType.INVALID_REQUEST, "The request could not be processed");
+        } else {
+            problem = internal(failure);
+        }
+        Response response = Problems.response(problem, request);
+        if (!(failure instanceof NotAllowedException)) {
+            return response;
+        }
+        List<String> allowed = ApiOperations.allowed(request.path());
+        return allowed.isEmpty() ? response
+                : Response.fromResponse(response).header(HttpHeaders.ALLOW, String.join(", ", allowed)).build();
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable failure, HttpServerRequest request) {
+        return Problems.response(internal(failure), request);
+    }
+
+    private static ProblemException internal(Throwable failure) {
+        LOG.error("Unexpected failure", failure);
+        return new ProblemException(500, ProblemType.INTERNAL,
+                "The service failed unexpectedly; quote the requestId when reporting it");
+    }
+
+    private static String location(JsonProcessingException failure) {
+        var location = failure.getLocation();
+        return location == null ? "" : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+    }
+}

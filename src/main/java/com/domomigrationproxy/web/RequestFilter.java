@@ -1,0 +1,61 @@
+package com.domomigrationproxy.web;
+
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.MDC;
+
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+
+import io.vertx.core.json.Json;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * First handler of every request on the public port (after the access log): gives it a request id
+ * (header, log MDC) and turns away paths that are not canonical, before routing can normalise them.
+ *
+ * <p>One rule for every path: percent-encoding, dot segments, empty segments and backslashes are
+ * refused (400), because routing would normalise them into another path than the one checked
+ * ({@code //api/…}, {@code /x/../api/…}, {@code /%61pi/…}). API paths are stricter still: fixed
+ * words and identifiers of {@code [A-Za-z0-9_-]} only, so nothing else can reach Domo.
+ */
+@ApplicationScoped
+public class RequestFilter {
+
+    private static final String API_PREFIX = "/api/";
+    private static final Pattern API_PATH = Pattern.compile("(/[A-Za-z0-9_-]+)+");
+    private static final Pattern NOT_CANONICAL = Pattern.compile("//|%|\\\\|(^|/)\\.{1,2}(/|$)");
+
+    void register(@Observes Router router) {
+        router.route().order(Integer.MIN_VALUE + 1).handler(this::filter); // right after AccessLog
+    }
+
+    private void filter(RoutingContext context) {
+        String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER));
+        context.response().putHeader(RequestIds.HEADER, requestId);
+        MDC.put(RequestIds.MDC_KEY, requestId);
+        String path = context.request().path();
+        if (path == null || !path.startsWith("/") || NOT_CANONICAL.matcher(path).find()) {
+            refuse(context, "The path must be canonical: percent-encoding, dot segments, empty segments and"
+                    + " backslashes are never valid here");
+            return;
+        }
+        if (path.startsWith(API_PREFIX) && !API_PATH.matcher(path).matches()) {
+            refuse(context, "The path may contain only letters, digits, '_' and '-' between single slashes");
+            return;
+        }
+        context.next();
+    }
+
+    private static void refuse(RoutingContext context, String detail) {
+        ProblemException problem = new ProblemException(400, ProblemType.INVALID_REQUEST, detail);
+        context.response()
+                .setStatusCode(problem.status())
+                .putHeader("Content-Type", Problems.MEDIA_TYPE)
+                .end(Json.encode(Problems.body(problem, context.request())));
+    }
+}

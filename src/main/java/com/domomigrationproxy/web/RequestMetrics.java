@@ -1,0 +1,60 @@
+package com.domomigrationproxy.web;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Request metrics of the public port, scraped as Prometheus text at {@code /q/metrics} on the
+ * management port. Every tag takes its value from a small fixed set (operation names, HTTP
+ * statuses): never a datasource id, a principal or a path, so the number of series stays bounded.
+ */
+@ApplicationScoped
+class RequestMetrics {
+
+    /** Up to the 120 s migration deadline. */
+    private static final Duration[] LATENCY_BUCKETS = millis(10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000,
+            30_000, 60_000, 120_000);
+    /** What the proxy adds should stay in milliseconds. */
+    private static final Duration[] OVERHEAD_BUCKETS = Arrays.stream(new long[] { 1_000, 2_500, 5_000, 10_000, 25_000,
+            50_000, 100_000, 250_000, 500_000, 1_000_000 }).mapToObj(micros -> Duration.ofNanos(micros * 1_000))
+            .toArray(Duration[]::new);
+
+    private final Meter.MeterProvider<Timer> requests;
+    private final Meter.MeterProvider<Timer> overhead;
+
+    @Inject
+    RequestMetrics(MeterRegistry registry) {
+        requests = Timer.builder("proxy.requests")
+                .description("Requests on the public port, by API operation and HTTP status")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .withRegistry(registry);
+        overhead = Timer.builder("proxy.overhead")
+                .description("Time a request spent in this service rather than waiting for Domo, by API operation")
+                .serviceLevelObjectives(OVERHEAD_BUCKETS)
+                .withRegistry(registry);
+    }
+
+    /** One answered request on the public port; {@code domoWaitNanos} is the part spent waiting for Domo. */
+    void requestCompleted(String operation, String status, long durationNanos, long domoWaitNanos) {
+        requests.withTags("operation", operation, "outcome", outcome(status), "status", status)
+                .record(durationNanos, TimeUnit.NANOSECONDS);
+        overhead.withTags("operation", operation)
+                .record(Math.max(0, durationNanos - domoWaitNanos), TimeUnit.NANOSECONDS);
+    }
+
+    static String outcome(String status) {
+        return status.length() == 3 && Character.isDigit(status.charAt(0)) ? status.charAt(0) + "xx" : status;
+    }
+
+    private static Duration[] millis(long... values) {
+        return Arrays.stream(values).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
+    }
+}

@@ -1,0 +1,102 @@
+package com.domomigrationproxy.web;
+
+import static com.domomigrationproxy.support.DomoWireMock.CANARY_TOKEN;
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.TestCredentials;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * In production the log is JSON (quarkus-logging-json); the access line's fields are then
+ * members of {@code mdc}, so a log collector can filter on them without parsing the message.
+ * The file handler gets the same formatter as the production console here.
+ */
+@QuarkusTest
+@TestProfile(JsonAccessLogTest.JsonLog.class)
+class JsonAccessLogTest {
+
+    private static final Path LOG = Path.of("target", "quarkus-json-test.log");
+
+    public static class JsonLog implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.log.file.path", LOG.toString(), "quarkus.log.file.json.enabled", "true");
+        }
+    }
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Test
+    void theAccessLineIsOneJsonObjectWithItsFieldsInTheMdc() {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/reverse")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T9\"}")));
+        String requestId = "json-" + UUID.randomUUID();
+        String operationId = Api.asOperator().header("X-Request-Id", requestId)
+                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals")
+                .then().statusCode(200).extract().jsonPath().getString("operationId");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> accessLines(requestId).size() == 1);
+        JsonNode line = accessLines(requestId).get(0);
+        assertThat(line.get("level").asText()).isEqualTo("INFO");
+        assertThat(line.get("message").asText()).contains("operation=reverseMigration");
+        JsonNode mdc = line.get("mdc");
+        assertThat(mdc.get("requestId").asText()).isEqualTo(requestId);
+        assertThat(mdc.get("principal").asText()).isEqualTo("operator-svc");
+        assertThat(mdc.get("operation").asText()).isEqualTo("reverseMigration");
+        assertThat(mdc.get("status").asText()).isEqualTo("200");
+        assertThat(mdc.get("durationMs").asText()).matches("\\d+");
+        assertThat(mdc.get("operationId").asText()).isEqualTo(operationId);
+
+        assertThat(log()).doesNotContain(CANARY_TOKEN).doesNotContain(TestCredentials.OPERATOR_KEY);
+    }
+
+    private static List<JsonNode> accessLines(String requestId) {
+        ObjectMapper json = new ObjectMapper();
+        return log().lines()
+                .filter(line -> line.startsWith("{"))
+                .map(line -> {
+                    try {
+                        return json.readTree(line);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                })
+                .filter(node -> "access".equals(node.path("loggerName").asText())
+                        && requestId.equals(node.path("mdc").path("requestId").asText()))
+                .toList();
+    }
+
+    private static String log() {
+        try {
+            return Files.exists(LOG) ? Files.readString(LOG) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
