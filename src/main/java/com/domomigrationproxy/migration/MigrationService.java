@@ -80,20 +80,12 @@ public class MigrationService {
         return answer(OperationIntent.reversal(datasourceId, requester), idempotencyKey);
     }
 
-    /**
-     * Runs one migration or reversal through the audited path: intent committed, Domo called,
-     * outcome recorded. A plan runs each of its items through here.
-     */
-    public Operation perform(OperationIntent intent) {
-        return perform(intent, pending -> {
-        });
-    }
-
     private Answer answer(OperationIntent intent, Optional<String> key) {
         rateLimiter.acquire(intent.requestedBy());
         domo.refuseWhileCircuitOpen();
         if (key.isEmpty()) {
-            return new Answer(perform(intent), false);
+            return new Answer(perform(intent, pending -> {
+            }), false);
         }
         IdempotencyStore.Owner owner = new IdempotencyStore.Owner(intent.requestedBy(), intent.authMethod());
         IdempotencyStore.Claim claim = idempotency.claim(owner, key.get(), fingerprint(intent));
@@ -118,7 +110,12 @@ public class MigrationService {
         return new Answer(done, false);
     }
 
-    private Operation perform(OperationIntent intent, Consumer<Operation> sameTransaction) {
+    /**
+     * Runs one migration or reversal through the audited path: intent committed, Domo called,
+     * outcome recorded. {@code sameTransaction} writes what must commit with the intent, or not at
+     * all (an Idempotency-Key's link, a plan item's claim on the operation).
+     */
+    public Operation perform(OperationIntent intent, Consumer<Operation> sameTransaction) {
         Operation pending = operations.recordIntent(intent, sameTransaction);
         long started = System.nanoTime();
         DomoOperationResult result;
