@@ -111,7 +111,8 @@ class AuditApiTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "state|DONE", "direction|SIDEWAYS", "from|yesterday", "to|2026-13-01T00:00:00Z", "limit|0", "limit|501",
-            "limit|ten", "cursor|bm90LWEtY3Vyc29y", "cursor|%%%", "datasourceId|../etc", "accountId|a b" })
+            "limit|ten", "cursor|bm90LWEtY3Vyc29y", "cursor|%%%", "datasourceId|../etc", "accountId|a b",
+            "from|+1000000000-12-31T23:59:59Z", "to|-0001-01-01T00:00:00Z", "planId|not-a-uuid", "needsReview|yes" })
     void invalidParametersAre400(String name, String value) {
         Api.asAuditor().queryParam(name, value).get("/api/v1/audit/operations")
                 .then().statusCode(400).contentType("application/problem+json")
@@ -177,6 +178,20 @@ class AuditApiTest {
         assertThat(line.getString("catalog")).isEqualTo(catalog);
         assertThat(line.getString("table")).isEqualTo(table);
         assertThat(line.getString("chain.outcome.hash")).isEqualTo(stored.getString("chain.outcome.hash"));
+    }
+
+    @Test
+    void exportsIgnorePagingAndEscapeLineSeparators() {
+        String datasource = Api.uniqueDatasourceId();
+        String catalog = "before\u2028between\u2029after";
+        given().auth().oauth2(Tokens.jwt("separator-" + UUID.randomUUID(), "operator")).contentType("application/json")
+                .body(Map.of("accountId", "1", "catalog", catalog, "schema", "s", "table", "t"))
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200);
+        String ndjson = Api.asAuditor().accept("application/x-ndjson").queryParam("datasourceId", datasource)
+                .queryParam("limit", "1000").queryParam("cursor", "ignored-by-exports")
+                .get("/api/v1/audit/operations").then().statusCode(200).extract().asString();
+        assertThat(ndjson).doesNotContain("\u2028", "\u2029").contains("before\\u2028between\\u2029after");
+        assertThat(JsonPath.from(ndjson.trim()).getString("catalog")).isEqualTo(catalog);
     }
 
     @Test

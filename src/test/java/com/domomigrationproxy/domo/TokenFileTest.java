@@ -12,9 +12,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Map;
 
 import jakarta.inject.Inject;
 
@@ -25,26 +22,16 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.ShortFuses;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /** DOMO_DEVELOPER_TOKEN_FILE: a rotated Secret takes effect without a restart; a missing one stops calls. */
 @QuarkusTest
-@TestProfile(TokenFileTest.TokenFile.class)
+@TestProfile(ShortFuses.class)
 class TokenFileTest {
-
-    static final Path TOKEN_FILE = Path.of("target", "test-credentials", "domo-token").toAbsolutePath();
-
-    public static class TokenFile implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            write("first-token-value\n");
-            return Map.of("domo.developer-token-file", TOKEN_FILE.toString());
-        }
-    }
 
     @InjectDomo
     WireMockServer domo;
@@ -59,9 +46,9 @@ class TokenFileTest {
 
         Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
         domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
-                .withHeader("X-DOMO-Developer-Token", equalTo("first-token-value")));
+                .withHeader("X-DOMO-Developer-Token", equalTo(ShortFuses.FIRST_TOKEN)));
 
-        write("second-token-value");
+        ShortFuses.writeToken("second-token-value");
         Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
         domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
                 .withHeader("X-DOMO-Developer-Token", equalTo("second-token-value")));
@@ -70,7 +57,7 @@ class TokenFileTest {
     @Test
     void missingTokenFileFailsWithoutCallingDomo() throws IOException {
         domo.resetAll();
-        Files.deleteIfExists(TOKEN_FILE);
+        Files.deleteIfExists(ShortFuses.TOKEN_FILE);
         try {
             String datasourceId = Api.uniqueDatasourceId();
             Api.asOperator().post("/api/v1/datasources/" + datasourceId + "/reversals")
@@ -80,19 +67,8 @@ class TokenFileTest {
             assertThat(OperationRows.forDatasource(dataSource, datasourceId)).singleElement()
                     .satisfies(row -> assertThat(row).containsEntry("state", "FAILED").containsEntry("upstream_status", null));
         } finally {
-            write("first-token-value");
+            ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
         }
     }
 
-    /** Replaces the file as Kubernetes does when a Secret rotates: a new file moved into place. */
-    static void write(String token) {
-        try {
-            Files.createDirectories(TOKEN_FILE.getParent());
-            Path next = Files.createTempFile(TOKEN_FILE.getParent(), "domo-token", ".tmp");
-            Files.writeString(next, token);
-            Files.move(next, TOKEN_FILE, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
@@ -98,7 +99,7 @@ class IdempotencyTest {
                 .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
         String key = "key-" + UUID.randomUUID();
         CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> migrate(Api.asOperator(), datasource, key, BODY));
-        Thread.sleep(500);
+        awaitDomoCalled(DOMO_PREFIX + "/" + datasource + "/accounts/1");
         migrate(Api.asOperator(), datasource, key, BODY).then().statusCode(409)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"))
                 .header("Retry-After", org.hamcrest.Matchers.notNullValue());
@@ -127,6 +128,47 @@ class IdempotencyTest {
         domo.verify(2, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
     }
 
+    /**
+     * The key's link to its operation commits with the operation's intent, or neither does: a
+     * failure between them (here a trigger refusing the link) leaves no operation behind that a
+     * later reconciliation could complete while the same key reaches Domo a second time.
+     */
+    @Test
+    void theKeyAndTheIntentCommitTogether() {
+        String datasource = Api.uniqueDatasourceId();
+        String key = "window-" + UUID.randomUUID();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        PostgresAdmin.inServiceDatabase("CREATE OR REPLACE FUNCTION test_refuse_link() RETURNS trigger LANGUAGE plpgsql AS"
+                + " $$ BEGIN RAISE EXCEPTION 'crash between intent and key'; END $$",
+                "CREATE TRIGGER test_refuse_link BEFORE UPDATE OF operation_id ON idempotency_key FOR EACH ROW"
+                        + " WHEN (NEW.idempotency_key = '" + key + "') EXECUTE FUNCTION test_refuse_link()");
+        try {
+            reverse(datasource, key).then().statusCode(503);
+        } finally {
+            PostgresAdmin.inServiceDatabase("DROP TRIGGER test_refuse_link ON idempotency_key", "DROP FUNCTION test_refuse_link()");
+        }
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).isEmpty();
+        domo.verify(0, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+
+        reverse(datasource, key).then().statusCode(200);
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", equalTo("true"));
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).hasSize(1);
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
+    @Test
+    void aKeyBelongsToThePrincipalAsItAuthenticated() {
+        String key = "owner-" + UUID.randomUUID();
+        String name = "owner-" + UUID.randomUUID();
+        migrate(given().auth().oauth2(Tokens.jwt(name, "operator")), Api.uniqueDatasourceId(), key, BODY)
+                .then().statusCode(200);
+        java.util.List<java.util.Map<String, Object>> rows = OperationRows.query(dataSource,
+                "SELECT principal, auth_method FROM idempotency_key WHERE idempotency_key = ?", key);
+        assertThat(rows).singleElement().satisfies(row -> assertThat(row).containsEntry("principal", name)
+                .containsEntry("auth_method", "jwt"));
+    }
+
     @Test
     void invalidKeysAre400() {
         for (String key : new String[] { "has space", "k".repeat(256), "caf\u00e9" }) {
@@ -142,7 +184,7 @@ class IdempotencyTest {
         domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withFixedDelay(1500)
                 .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
         CompletableFuture<Response> running = CompletableFuture.supplyAsync(() -> reverse(datasource, null));
-        sleep(500);
+        awaitDomoCalled(DOMO_PREFIX + "/" + datasource + "/reverse");
         String key = "key-" + UUID.randomUUID();
         // 409 because the datasource is busy: nothing was recorded, so the same key may be used again.
         reverse(datasource, key).then().statusCode(409)
@@ -165,11 +207,8 @@ class IdempotencyTest {
         return request.post("/api/v1/datasources/" + datasource + "/reversals");
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private void awaitDomoCalled(String path) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> !domo.findAll(postRequestedFor(urlEqualTo(path))).isEmpty());
     }
 }

@@ -127,4 +127,95 @@ class ReconciliationTest {
                 "UPDATE operation SET reconciled_state = 'ABORTED' WHERE datasource_id = ?", datasource))
                 .hasMessageContaining("append-only");
     }
+
+    /**
+     * Migrated, then migrated again with no answer in time (Domo in fact refused: already migrated).
+     * The migrationDate predates the second request, so reconciliation must not credit it.
+     */
+    @Test
+    void aMigrationIsNotCreditedWithAnEarlierOne() {
+        domo.resetAll();
+        String datasource = Api.uniqueDatasourceId();
+        String body = "{\"accountId\":\"8\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        Api.asOperator().contentType("application/json").body(body)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200);
+        Instant firstMigration = Instant.now();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withFixedDelay(5000)
+                .withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"ABORTED\",\"errorMessage\":\"already migrated\"}")));
+        String second = Api.asOperator().contentType("application/json").body(body)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(504)
+                .extract().path("operationId");
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
+                        + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"" + firstMigration + "\"}]")));
+
+        reconciler.reconcileNow();
+        Api.asAuditor().get("/api/v1/audit/operations/" + second).then().statusCode(200)
+                .body("state", equalTo("UNKNOWN"))
+                .body("reconciliation.state", equalTo("ABORTED"))
+                .body("reconciliation.note", org.hamcrest.Matchers.containsString("already migrated before the request"));
+    }
+
+    /** Where Domo's candidates cannot tell, a person is asked; the datasource stays locked until one answers. */
+    @Test
+    void whatDomoCannotTellIsFlaggedForAPersonAndResolvedByHand() {
+        domo.resetAll();
+        String datasource = Api.uniqueDatasourceId();
+        // A reversal of a datasource never migrated through this service: under which account Domo
+        // lists it is not known.
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withFixedDelay(5000)
+                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        String operationId = Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then()
+                .statusCode(504).extract().path("operationId");
+
+        reconciler.reconcileNow();
+        Api.asAuditor().get("/api/v1/audit/operations/" + operationId).then().statusCode(200)
+                .body("reconciliation", org.hamcrest.Matchers.nullValue())
+                .body("review.reason", org.hamcrest.Matchers.containsString("no migration of datasource"))
+                .body("chain.review.hash", org.hamcrest.Matchers.matchesPattern("[0-9a-f]{64}"));
+        Api.asAuditor().queryParam("needsReview", "true").queryParam("datasourceId", datasource)
+                .get("/api/v1/audit/operations").then().statusCode(200)
+                .body("items.operationId", org.hamcrest.Matchers.contains(operationId));
+        Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(409)
+                .body("detail", org.hamcrest.Matchers.containsString("a person"));
+        // Flagged once: another pass changes nothing.
+        reconciler.reconcileNow();
+
+        Api.asReader().contentType("application/json").body("{\"state\":\"COMPLETE\",\"note\":\"checked\"}")
+                .post("/api/v1/operations/" + operationId + "/reconciliation").then().statusCode(403);
+        Api.asOperator().contentType("application/json").body("{\"state\":\"MAYBE\"}")
+                .post("/api/v1/operations/" + operationId + "/reconciliation").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.hasItems("state", "note"));
+        Api.asOperator().contentType("application/json").body("{\"state\":\"COMPLETE\",\"note\":\"Checked\"}")
+                .post("/api/v1/operations/" + java.util.UUID.randomUUID() + "/reconciliation").then().statusCode(404);
+        Api.asOperator().contentType("application/json")
+                .body("{\"state\":\"COMPLETE\",\"note\":\"Domo's admin UI shows it on V1 since 10:15\"}")
+                .post("/api/v1/operations/" + operationId + "/reconciliation").then().statusCode(200)
+                .body("reconciliation.state", equalTo("COMPLETE"))
+                .body("reconciliation.by", equalTo("operator-svc"))
+                .body("reconciliation.note", org.hamcrest.Matchers.containsString("admin UI"));
+        Api.asOperator().contentType("application/json").body("{\"state\":\"ABORTED\",\"note\":\"again\"}")
+                .post("/api/v1/operations/" + operationId + "/reconciliation").then().statusCode(409);
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"ABORTED\"}")));
+        Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200);
+    }
+
+    @Test
+    void anOperationStillInFlightCannotBeResolvedByHand() {
+        domo.resetAll();
+        String datasource = Api.uniqueDatasourceId();
+        Operation pending = audit.recordIntent(OperationIntent.reversal(datasource,
+                new Requester("busy-svc", "api-key", "req-busy", null)), none -> {
+                });
+        Api.asOperator().contentType("application/json").body("{\"state\":\"ABORTED\",\"note\":\"guess\"}")
+                .post("/api/v1/operations/" + pending.operationId() + "/reconciliation").then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:operation-resolved"));
+        audit.recordOutcome(pending, Outcome.withoutResult(OperationState.FAILED, null, "done", 500, 1L));
+    }
 }

@@ -75,7 +75,12 @@ class RequestValidationTest {
             "/api/v1/accounts//candidates",
             "/api/v1/accounts/./candidates",
             "/api/v1/integration-types/mysql;x=1/accounts",
-            "/api/v1/integration-types/my.sql/accounts" })
+            "/api/v1/integration-types/my.sql/accounts",
+            "//api/v1/integration-types",
+            "/x/../api/v1/integration-types",
+            "/%61pi/v1/integration-types",
+            "/api/v1/./integration-types",
+            "/q/../api/v1/integration-types" })
     void hostilePathsAreRejected(String rawPath) throws Exception {
         HttpResponse<String> response = send("GET", rawPath, null);
         assertThat(response.statusCode()).as(rawPath).isEqualTo(400);
@@ -128,6 +133,11 @@ class RequestValidationTest {
             "null",
             "{\"accountId\":\"1\",\"catalog\":\"c\"",
             "{accountId: 1}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\",\"table\":\"u\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"} trailing",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}{\"accountId\":\"2\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"\\ud800c\",\"schema\":\"s\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\\udfff\",\"table\":\"t\"}",
             "" })
     void invalidBodiesAreRejected(String body) {
         Api.asOperator().contentType("application/json").body(body)
@@ -177,7 +187,20 @@ class RequestValidationTest {
         Api.asReader().when().get("/api/v1/nothing-here").then().statusCode(404)
                 .contentType("application/problem+json");
         Api.asReader().when().delete("/api/v1/integration-types").then().statusCode(405)
-                .contentType("application/problem+json");
+                .contentType("application/problem+json")
+                .header("Allow", equalTo("GET"));
+        Api.asOperator().when().get("/api/v1/datasources/ds-1/reversals").then().statusCode(405)
+                .header("Allow", equalTo("POST"));
+    }
+
+    @Test
+    void anEmptyOrRepeatedIdempotencyKeyIsRejected() {
+        Api.asOperator().header("Idempotency-Key", "")
+                .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals")
+                .then().statusCode(400).body("errors.field", hasItem("Idempotency-Key"));
+        Api.asOperator().header("Idempotency-Key", "k1").header("Idempotency-Key", "k2")
+                .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals")
+                .then().statusCode(400).body("errors.field", hasItem("Idempotency-Key"));
     }
 
     private HttpResponse<String> send(String method, String rawPath, String body) throws Exception {

@@ -162,10 +162,35 @@ class AuthenticationTest {
     }
 
     @Test
-    void aBrokenKeyFileKeepsThePreviousKeys() throws Exception {
+    void aBrokenKeyFileKeepsThePreviousKeys() {
         ApiKeys.writeRaw("[{\"name\": \"half");
-        Thread.sleep(1_500);
-        given().header("X-API-Key", TestCredentials.READER_KEY).when().get("/api/v1/integration-types")
+        // The file is looked at every second; for three seconds the keys loaded before stay in force.
+        await().pollDelay(Duration.ofMillis(500)).during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> given().header("X-API-Key", TestCredentials.READER_KEY)
+                        .when().get("/api/v1/integration-types").then().statusCode(200));
+    }
+
+    @Test
+    void aJwtWithAnEmptyOrUnrecordablePrincipalIsRefused() {
+        unauthenticated(given().auth().oauth2(io.smallrye.jwt.build.Jwt.issuer(TestCredentials.ISSUER).subject("")
+                .groups(java.util.Set.of("reader")).expiresIn(300).sign(Tokens.privateKey())));
+        unauthenticated(given().auth().oauth2(Tokens.jwt("line\nbreak", "reader")));
+        unauthenticated(given().auth().oauth2(Tokens.jwt("x".repeat(256), "reader")));
+    }
+
+    @Test
+    void ambiguousCredentialsAreRefused() {
+        unauthenticated(given().auth().oauth2(Tokens.jwt("someone", "reader")).header("X-API-Key", "not-a-key"));
+        unauthenticated(given().auth().oauth2(Tokens.jwt("someone", "reader"))
+                .header("X-API-Key", TestCredentials.READER_KEY));
+        unauthenticated(given().header("X-API-Key", TestCredentials.READER_KEY)
+                .header("X-API-Key", TestCredentials.OPERATOR_KEY));
+    }
+
+    @Test
+    void aJwtMayNotClaimTheNameOfAnApiKey() {
+        unauthenticated(given().auth().oauth2(Tokens.jwt("reader-svc", "reader", "operator")));
+        given().auth().oauth2(Tokens.jwt("reader-svc-person", "reader")).when().get("/api/v1/integration-types")
                 .then().statusCode(200);
     }
 

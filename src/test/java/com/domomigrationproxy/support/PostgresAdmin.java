@@ -19,8 +19,17 @@ public final class PostgresAdmin {
     public static final String DROP_SESSIONS = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
             + DATABASE + "'";
 
+    /** Statements on the maintenance database (ALTER DATABASE, ending sessions). */
     public static void run(String... statements) {
-        String url = System.getProperty(EmbeddedPostgresConfigSource.ADMIN_URL);
+        execute(System.getProperty(EmbeddedPostgresConfigSource.ADMIN_URL), statements);
+    }
+
+    /** Statements on the service's database, as its superuser (triggers, tampering). */
+    public static void inServiceDatabase(String... statements) {
+        execute(System.getProperty("quarkus.datasource.jdbc.url"), statements);
+    }
+
+    private static void execute(String url, String... statements) {
         try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);

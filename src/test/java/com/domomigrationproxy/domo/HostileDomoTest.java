@@ -1,0 +1,171 @@
+package com.domomigrationproxy.domo;
+
+import static com.domomigrationproxy.support.DomoWireMock.CANARY_TOKEN;
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * What a misbehaving Domo cannot do to the service: make it buffer an answer of any size, keep an
+ * outcome out of the audit trail with a character PostgreSQL refuses, or get the token out in any
+ * encoding.
+ */
+@QuarkusTest
+class HostileDomoTest {
+
+    private static final String TYPE = "urn:problem-type:domo-migration-proxy:";
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
+
+    @BeforeEach
+    void reset() {
+        domo.resetAll();
+    }
+
+    @Test
+    void anAnswerLongerThanTheLimitIsCutOffAnd502() {
+        // 9 MB of candidates: one more than DOMO_MAX_RESPONSE_SIZE's default of 8 MiB.
+        String padding = "x".repeat(9 * 1024 * 1024);
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/candidates/.*"))
+                .willReturn(okJson("[{\"id\":\"1\",\"name\":\"" + padding + "\",\"migrated\":false}]")));
+        Api.asReader().get("/api/v1/accounts/huge/candidates").then().statusCode(502)
+                .contentType("application/problem+json")
+                .body("type", equalTo(TYPE + "domo-response-too-large"));
+
+        // A migration whose answer is too long: Domo acted or not, nobody can read which.
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/" + datasource + "/accounts/.*"))
+                .willReturn(okJson("{\"state\":\"COMPLETE\",\"toe\":\"" + padding + "\"}")));
+        Api.asOperator().contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(502)
+                .body("type", equalTo(TYPE + "domo-response-too-large"))
+                .body("operationId", org.hamcrest.Matchers.notNullValue());
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).singleElement()
+                .satisfies(row -> assertThat(row).containsEntry("state", "UNKNOWN"));
+    }
+
+    @Test
+    void nulAndLoneSurrogatesFromDomoAreRecordedAsReplacementCharacters() {
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/" + datasource + "/accounts/.*")).willReturn(okJson(
+                "{\"state\":\"COMPLETE\",\"toe\":\"T\\ud800OE\",\"startTime\":\"2026-11-29T10:00:00\\u0000Z\","
+                        + "\"endTime\":\"\\u0000\",\"errorMessage\":null}")));
+        String operationId = Api.asOperator().contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200)
+                .body("state", equalTo("COMPLETE"))
+                .body("startTime", equalTo("2026-11-29T10:00:00\uFFFDZ"))
+                .body("toe", equalTo("T\uFFFDOE"))
+                .extract().path("operationId");
+
+        Map<String, Object> row = OperationRows.forDatasource(dataSource, datasource).get(0);
+        assertThat(row).containsEntry("state", "COMPLETE").containsEntry("start_time", "2026-11-29T10:00:00\uFFFDZ")
+                .containsEntry("end_time", "\uFFFD");
+        // Not held: the next operation on the datasource is not refused with 409.
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/" + datasource + "/reverse"))
+                .willReturn(okJson("{\"state\":\"COMPLETE\"}")));
+        Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200);
+        Api.asAuditor().get("/api/v1/audit/operations/" + operationId).then().statusCode(200)
+                .body("chain.outcome.hash", org.hamcrest.Matchers.matchesPattern("[0-9a-f]{64}"));
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    @Test
+    void noFormOfTheTokenLeavesThroughListsOperationsOrLogs() throws Exception {
+        byte[] token = CANARY_TOKEN.getBytes(StandardCharsets.UTF_8);
+        List<String> echoes = List.of(CANARY_TOKEN, CANARY_TOKEN.toUpperCase(Locale.ROOT),
+                Base64.getEncoder().encodeToString(token),
+                Base64.getUrlEncoder().withoutPadding().encodeToString(("x" + CANARY_TOKEN).getBytes(StandardCharsets.UTF_8)),
+                Base64.getEncoder().encodeToString(("ab" + CANARY_TOKEN).getBytes(StandardCharsets.UTF_8)),
+                percentEncodedEveryByte(CANARY_TOKEN),
+                URLEncoder.encode("token=" + CANARY_TOKEN + "&x", StandardCharsets.UTF_8),
+                jsonEscapedEveryChar(CANARY_TOKEN));
+        StringBuilder types = new StringBuilder("[");
+        StringBuilder candidates = new StringBuilder("[");
+        for (int i = 0; i < echoes.size(); i++) {
+            String echo = echoes.get(i);
+            types.append(i == 0 ? "" : ",").append('"').append("type-").append(echo).append('"');
+            candidates.append(i == 0 ? "" : ",").append("{\"id\":\"c").append(i).append("\",\"name\":\"see ")
+                    .append(echo).append("\",\"migrated\":false}");
+        }
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(okJson(types.append("]").toString())));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/candidates/.*")).willReturn(okJson(candidates.append("]").toString())));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/accounts/.*")).willReturn(okJson(
+                "[{\"id\":\"2\",\"type\":\"t\",\"name\":\"n\",\"" + echoes.get(2) + "\":\"as a key\"}]")));
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/" + datasource + "/accounts/.*")).willReturn(okJson(
+                "{\"state\":\"ABORTED\",\"toe\":\"" + echoes.get(2) + "\",\"startTime\":\"" + echoes.get(5)
+                        + "\",\"errorMessage\":\"" + echoes.get(1) + " and " + echoes.get(7) + "\"}")));
+
+        List<String> answers = List.of(
+                Api.asReader().get("/api/v1/integration-types").then().statusCode(200).extract().asString(),
+                Api.asReader().get("/api/v1/integration-types/t/accounts").then().statusCode(200).extract().asString(),
+                Api.asReader().get("/api/v1/accounts/2/candidates").then().statusCode(200).extract().asString(),
+                Api.asOperator().contentType("application/json")
+                        .body("{\"accountId\":\"2\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                        .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200)
+                        .body("state", equalTo("ABORTED")).extract().asString());
+        String rows = OperationRows.forDatasource(dataSource, datasource).toString();
+        String log = Files.readString(Path.of("target", "quarkus-test.log"));
+        for (String echo : echoes) {
+            for (String answer : answers) {
+                assertThat(answer).as("answer").doesNotContain(echo).doesNotContainIgnoringCase(CANARY_TOKEN);
+            }
+            assertThat(rows).as("audit row").doesNotContain(echo);
+            assertThat(log).as("log").doesNotContain(echo);
+        }
+        // What is not the token passes untouched.
+        assertThat(answers.get(2)).contains("\"id\":\"c0\"", "\"migrated\":false");
+        assertThat(answers.get(1)).contains("\"id\":\"2\"");
+    }
+
+    private static String percentEncodedEveryByte(String text) {
+        StringBuilder encoded = new StringBuilder();
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            encoded.append('%').append(String.format("%02X", b));
+        }
+        return encoded.toString();
+    }
+
+    /** Every character as a JSON \\u escape: inside a JSON string it decodes to the token itself. */
+    private static String jsonEscapedEveryChar(String text) {
+        StringBuilder escaped = new StringBuilder();
+        for (char c : text.toCharArray()) {
+            escaped.append(String.format("\\u%04x", (int) c));
+        }
+        return escaped.toString();
+    }
+}

@@ -1,0 +1,51 @@
+package com.domomigrationproxy.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationIntent;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.Outcome;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
+/** What the trail says a datasource was before an operation, and how Domo's dates are read. */
+class ReconciliationEvidenceTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
+
+    @Test
+    void theStateBeforeFollowsWhatTookEffect() {
+        Operation migrated = operation(Direction.V1_TO_V2, T0, OperationState.COMPLETE);
+        Operation refused = operation(Direction.V2_TO_V1, T0.plusSeconds(10), OperationState.ABORTED);
+        Operation unknown = operation(Direction.V2_TO_V1, T0.plusSeconds(20), OperationState.UNKNOWN);
+        Operation later = operation(Direction.V1_TO_V2, T0.plusSeconds(30), OperationState.UNKNOWN);
+
+        assertThat(OperationReconciler.migratedBefore(List.of(migrated), later)).contains(true);
+        assertThat(OperationReconciler.migratedBefore(List.of(migrated, refused), later)).contains(true);
+        assertThat(OperationReconciler.migratedBefore(List.of(migrated, refused, unknown), later)).isEmpty();
+        assertThat(OperationReconciler.migratedBefore(List.of(), later)).isEmpty();
+        assertThat(OperationReconciler.migratedBefore(List.of(migrated, later), migrated)).isEmpty();
+    }
+
+    @Test
+    void migrationDatesAreReadOnlyWhenTheyTellAnInstant() {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        assertThat(OperationReconciler.instant(json.textNode("2026-11-29T10:00:00Z"))).contains(T0);
+        assertThat(OperationReconciler.instant(json.textNode("2026-11-29T11:00:00+01:00"))).contains(T0);
+        assertThat(OperationReconciler.instant(json.numberNode(T0.toEpochMilli()))).contains(T0);
+        assertThat(OperationReconciler.instant(json.textNode("2026-11-29T10:00:00"))).isEmpty();
+        assertThat(OperationReconciler.instant(json.nullNode())).isEmpty();
+    }
+
+    private static Operation operation(Direction direction, Instant at, OperationState state) {
+        return new Operation(UUID.randomUUID(), new OperationIntent(direction, "ds", "1", null, null, null, "p", at, "r",
+                "jwt", null, null), new Outcome(state, null, null, null, null, null, null, null), null, null, null);
+    }
+}

@@ -1,0 +1,50 @@
+package com.domomigrationproxy.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.ApiKeys;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * A lookup only reads memory (it runs on the event loop): a changed file is seen by the
+ * scheduled reload, never by a request.
+ */
+class ApiKeyStoreTest {
+
+    @Test
+    void lookupsNeverReadTheFileOnlyTheReloadDoes() throws Exception {
+        Path file = Files.createTempFile("api-keys", ".json");
+        Files.writeString(file, entry("first", "first-secret"));
+        ApiKeyStore store = new ApiKeyStore(() -> Optional.of(file), new ObjectMapper());
+        assertThat(store.find("first-secret")).map(ApiKeyStore.ApiKey::name).contains("first");
+
+        Files.writeString(file, entry("second", "second-secret"));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+        // However long requests keep coming, none of them reads the file.
+        await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3))
+                .until(() -> store.find("second-secret").isEmpty() && store.find("first-secret").isPresent());
+
+        store.reloadIfChanged();
+        assertThat(store.find("second-secret")).map(ApiKeyStore.ApiKey::name).contains("second");
+        assertThat(store.find("first-secret")).isEmpty();
+        assertThat(store.isKeyName("second")).isTrue();
+
+        Files.delete(file);
+        store.reloadIfChanged();
+        assertThat(store.find("second-secret")).as("a vanished file keeps the keys loaded before").isPresent();
+    }
+
+    private static String entry(String name, String secret) {
+        return "[{\"name\":\"" + name + "\",\"sha256\":\"" + ApiKeys.sha256(secret) + "\",\"roles\":[\"reader\"]}]";
+    }
+}
