@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
 /** API-key authentication. */
 @ConfigMapping(prefix = "proxy")
@@ -14,4 +15,8 @@ public interface ApiKeyConfig {
      * Without it, only JWTs authenticate.
      */
     Optional<Path> apiKeysFile();
+
+    /** How often the file is looked at (and re-read when it changed). Env PROXY_API_KEYS_RELOAD_INTERVAL. */
+    @WithDefault("1s")
+    String apiKeysReloadInterval();
 }

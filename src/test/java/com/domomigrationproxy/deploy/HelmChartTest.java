@@ -237,12 +237,14 @@ class HelmChartTest {
         assertThat(env(minimum, "MP_JWT_VERIFY_PUBLICKEY_LOCATION")).as("API keys only").isNull();
         assertThat(envValue(minimum, "JAVA_MAX_MEM_RATIO")).isEqualTo("20");
         assertThat(envValue(minimum, "JAVA_OPTS_APPEND")).startsWith("-XX:SharedArchiveFile=/deployments/app-cds.jsa ")
-                .contains("-Dquarkus.http.host=0.0.0.0", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager")
+                .contains("-XX:+ExitOnOutOfMemoryError", "-Dquarkus.http.host=0.0.0.0",
+                        "-Djava.util.logging.manager=org.jboss.logmanager.LogManager")
                 .endsWith(" -XX:TieredStopAtLevel=1");
         JsonNode withoutAppCds = proxyContainer(deployment(renderMinimum(template -> template
                 .set("jvm.appCds", "false").set("jvm.extraOptions", ""))));
         assertThat(envValue(withoutAppCds, "JAVA_OPTS_APPEND"))
-                .isEqualTo("-Dquarkus.http.host=0.0.0.0 -Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+                .isEqualTo("-XX:+ExitOnOutOfMemoryError -Dquarkus.http.host=0.0.0.0"
+                        + " -Djava.util.logging.manager=org.jboss.logmanager.LogManager");
 
         JsonNode production = proxyContainer(deployment(renderProduction(UnaryOperator.identity())));
         assertThat(envValue(production, "MP_JWT_VERIFY_PUBLICKEY_LOCATION"))

@@ -25,7 +25,7 @@ class ApiKeyStoreTest {
     void lookupsNeverReadTheFileOnlyTheReloadDoes() throws Exception {
         Path file = Files.createTempFile("api-keys", ".json");
         Files.writeString(file, entry("first", "first-secret"));
-        ApiKeyStore store = new ApiKeyStore(() -> Optional.of(file), new ObjectMapper());
+        ApiKeyStore store = new ApiKeyStore(config(file), new ObjectMapper());
         assertThat(store.find("first-secret")).map(ApiKeyStore.ApiKey::name).contains("first");
 
         Files.writeString(file, entry("second", "second-secret"));
@@ -42,6 +42,20 @@ class ApiKeyStoreTest {
         Files.delete(file);
         store.reloadIfChanged();
         assertThat(store.find("second-secret")).as("a vanished file keeps the keys loaded before").isPresent();
+    }
+
+    private static ApiKeyConfig config(Path file) {
+        return new ApiKeyConfig() {
+            @Override
+            public Optional<Path> apiKeysFile() {
+                return Optional.of(file);
+            }
+
+            @Override
+            public String apiKeysReloadInterval() {
+                return "1s";
+            }
+        };
     }
 
     private static String entry(String name, String secret) {
