@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.eclipse.microprofile.config.spi.ConfigSource;
+
 import io.quarkus.runtime.LaunchMode;
 
 /**

@@ -6,8 +6,8 @@ import java.io.InputStream;
 import jakarta.ws.rs.client.ClientRequestContext;
 import jakarta.ws.rs.client.ClientResponseContext;
 
-import org.jboss.resteasy.reactive.client.spi.ResteasyReactiveClientResponseFilter;
 import org.jboss.resteasy.reactive.client.spi.ResteasyReactiveClientRequestContext;
+import org.jboss.resteasy.reactive.client.spi.ResteasyReactiveClientResponseFilter;
 
 import io.vertx.core.http.HttpClientRequest;
 

@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.core.HttpHeaders;
 
 import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
@@ -167,7 +168,7 @@ public class DomoClient {
         long seconds = Math.max(1, config.circuitBreaker().openDuration().toSeconds());
         return new ProblemException(503, ProblemType.DOMO_CIRCUIT_OPEN,
                 "Domo failed repeatedly; calls are paused, retry after the delay in Retry-After")
-                .withHeader("Retry-After", Long.toString(seconds));
+                .withRetryAfter(seconds);
     }
 
     private static Guard deadline(String description, Duration deadline) {
@@ -245,7 +246,7 @@ public class DomoClient {
         if (status == 429) {
             return new DomoCallException(503, ProblemType.DOMO_RATE_LIMITED,
                     "Domo is rate limiting the service; retry after the delay in Retry-After", null, true, status, toe,
-                    Map.of("Retry-After", retryAfter(answer.retryAfter())));
+                    Map.of(HttpHeaders.RETRY_AFTER, retryAfter(answer.retryAfter())));
         }
         if (status >= 400 && status < 500) {
             return failure(status, ProblemType.DOMO_REJECTED_REQUEST,

@@ -115,7 +115,7 @@ public class IdempotencyStore {
             if (stored.createdAt().plus(abandonedAfter).isAfter(now)) {
                 throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
                         "The first request with this Idempotency-Key is still running; retry once it has answered")
-                        .withHeader("Retry-After", "5");
+                        .withRetryAfter(5);
             }
             if (stored.operationId() != null) {
                 return new Claim.ReplayOperation(stored.operationId());

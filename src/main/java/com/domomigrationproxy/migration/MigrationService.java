@@ -186,13 +186,13 @@ public class MigrationService {
 
         static StoredProblem of(ProblemException e) {
             return new StoredProblem(e.status(), e.type(), e.detail(), e.extensions().operationId(),
-                    e.extensions().domoToe(), e.headers().get("Retry-After"));
+                    e.extensions().domoToe(), e.retryAfter());
         }
 
         ProblemException toException() {
             ProblemException problem = new ProblemException(status, type, detail).withDomoToe(domoToe);
             problem = operationId == null ? problem : problem.withOperationId(operationId);
-            return retryAfter == null ? problem : problem.withHeader("Retry-After", retryAfter);
+            return retryAfter == null ? problem : problem.withRetryAfter(Long.parseLong(retryAfter));
         }
     }
 }

@@ -55,7 +55,7 @@ class OperationRateLimiter {
         long seconds = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
         throw new ProblemException(429, ProblemType.RATE_LIMITED, "At most " + (long) capacity
                 + " migrations and reversals per minute per caller; retry after the delay in Retry-After")
-                .withHeader("Retry-After", Long.toString(seconds));
+                .withRetryAfter(seconds);
     }
 
     /** How many callers are tracked now (after pending evictions). */

@@ -1,6 +1,7 @@
 package com.domomigrationproxy.openapi;
 
 import jakarta.ws.rs.core.Application;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Components;
@@ -18,6 +19,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.servers.Server;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.domomigrationproxy.idempotency.IdempotencyStore;
+import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
 
 /**
  * The parts of the OpenAPI document shared by every operation: info, the two security schemes and
@@ -41,12 +45,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
                                 scheme = "bearer", bearerFormat = "JWT",
                                 description = "MicroProfile JWT; roles from the groups claim"),
                         @SecurityScheme(securitySchemeName = ApiDocumentation.API_KEY,
-                                type = SecuritySchemeType.APIKEY, in = SecuritySchemeIn.HEADER, apiKeyName = "X-API-Key",
+                                type = SecuritySchemeType.APIKEY, in = SecuritySchemeIn.HEADER, apiKeyName = ApiKeyAuthenticationMechanism.HEADER,
                                 description = "A key listed (as SHA-256) in PROXY_API_KEYS_FILE") },
                 responses = {
                         @APIResponse(name = ApiDocumentation.OPERATION_RESULT, responseCode = "200",
                                 description = "Domo answered with a result, whatever its state; the audited Operation",
-                                headers = @Header(name = "Idempotent-Replayed",
+                                headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
                                         description = "true when this is the stored answer to an earlier request with"
                                                 + " the same Idempotency-Key",
                                         schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
@@ -66,7 +70,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
                                                 + "\"catalog\",\"message\":\"is required\"}]}"))),
                         @APIResponse(name = ApiDocumentation.UNAUTHORIZED, responseCode = "401",
                                 description = "No or invalid credentials",
-                                headers = @Header(name = "WWW-Authenticate", description = "Bearer and ApiKey challenges",
+                                headers = @Header(name = HttpHeaders.WWW_AUTHENTICATE, description = "Bearer and ApiKey challenges",
                                         schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.FORBIDDEN, responseCode = "403",
@@ -88,7 +92,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.TOO_MANY_REQUESTS, responseCode = "429",
                                 description = "The caller started too many migrations and reversals this minute",
-                                headers = @Header(name = "Retry-After", description = "Seconds until the next one is allowed",
+                                headers = @Header(name = HttpHeaders.RETRY_AFTER, description = "Seconds until the next one is allowed",
                                         schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.INTEGER)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE, responseCode = "415",
@@ -101,7 +105,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
                         @APIResponse(name = ApiDocumentation.UNAVAILABLE, responseCode = "503",
                                 description = "Domo answered 429 or calls to Domo are paused after repeated failures"
                                         + " (see Retry-After), or the audit store is unavailable (Domo was not called)",
-                                headers = @Header(name = "Retry-After", description = "Seconds to wait, when Domo rate limits",
+                                headers = @Header(name = HttpHeaders.RETRY_AFTER, description = "Seconds to wait, when Domo rate limits",
                                         schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.INTEGER)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.GATEWAY_TIMEOUT, responseCode = "504",

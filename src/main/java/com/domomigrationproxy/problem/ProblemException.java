@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import jakarta.ws.rs.core.HttpHeaders;
+
 /**
  * The one exception that becomes an {@code application/problem+json} answer. Whoever knows why a
  * request failed throws it with the status, a stable type and a detail a caller can act on; the
@@ -62,7 +64,17 @@ public class ProblemException extends RuntimeException {
                 headers);
     }
 
-    /** The same problem with one more response header (Retry-After, …). */
+    /** The same problem, telling the caller how many seconds to wait before trying again. */
+    public ProblemException withRetryAfter(long seconds) {
+        return withHeader(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
+    }
+
+    /** The Retry-After seconds this problem carries, if any. */
+    public String retryAfter() {
+        return headers.get(HttpHeaders.RETRY_AFTER);
+    }
+
+    /** The same problem with one more response header. */
     public ProblemException withHeader(String name, String value) {
         Map<String, String> more = new LinkedHashMap<>(headers);
         more.put(name, value);

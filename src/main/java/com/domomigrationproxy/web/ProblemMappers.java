@@ -13,17 +13,16 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-
-import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.vertx.core.http.HttpServerRequest;
-import com.domomigrationproxy.problem.ProblemType;
-import com.domomigrationproxy.problem.ProblemException;
 
 /**
  * The one place where exceptions become {@code application/problem+json}. Details are written

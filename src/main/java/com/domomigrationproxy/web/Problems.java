@@ -2,10 +2,10 @@ package com.domomigrationproxy.web;
 
 import jakarta.ws.rs.core.Response;
 
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
 
 import io.vertx.core.http.HttpServerRequest;
-import com.domomigrationproxy.problem.ProblemException;
-import com.domomigrationproxy.problem.Problem;
 
 /** Builds the RFC 9457 body, for the JAX-RS mappers and for the HTTP filters that answer before JAX-RS. */
 public final class Problems {

@@ -4,6 +4,7 @@ import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.core.HttpHeaders;
 
 import org.jboss.logging.MDC;
 
@@ -55,7 +56,7 @@ public class RequestFilter {
         ProblemException problem = new ProblemException(400, ProblemType.INVALID_REQUEST, detail);
         context.response()
                 .setStatusCode(problem.status())
-                .putHeader("Content-Type", Problems.MEDIA_TYPE)
+                .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)
                 .end(Json.encode(Problems.body(problem, context.request())));
     }
 }

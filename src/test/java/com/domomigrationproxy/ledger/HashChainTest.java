@@ -6,8 +6,9 @@ import java.time.Instant;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
-import com.domomigrationproxy.ledger.OperationState;
+
 import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.OperationState;
 
 /** The canonical form and hash rule are exactly docs/audit.md's worked example, which any language can reproduce. */
 class HashChainTest {

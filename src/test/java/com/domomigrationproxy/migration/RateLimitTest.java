@@ -9,7 +9,6 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
-
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;

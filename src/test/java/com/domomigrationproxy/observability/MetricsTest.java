@@ -24,11 +24,11 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.PostgresAdmin;
+import com.domomigrationproxy.support.PrometheusScrape;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import com.domomigrationproxy.support.PrometheusScrape;
 
 /**
  * The Prometheus series an operator relies on exist, carry the documented tags (never ids or

@@ -1,9 +1,9 @@
 package com.domomigrationproxy.support;
 
+import java.nio.file.Files;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.nio.file.Files;
 import java.util.Base64;
 import java.util.Set;
 

@@ -9,8 +9,9 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.quarkus.test.junit.QuarkusTest;
 import com.domomigrationproxy.web.ApiOperations;
+
+import io.quarkus.test.junit.QuarkusTest;
 
 /** The operation names of metrics and access lines are the OpenAPI document's operationIds, for every operation. */
 @QuarkusTest
