@@ -27,10 +27,10 @@ import com.fasterxml.jackson.databind.ObjectWriter;
  * Written by hand rather than with a CSV library: the formula guard and the cell-by-cell writing
  * (a million-row export spends its time here) are the whole of it.
  */
-final class OperationExport {
+public final class OperationExport {
 
-    static final String CSV = "text/csv";
-    static final String NDJSON = "application/x-ndjson";
+    public static final String CSV = "text/csv";
+    public static final String NDJSON = "application/x-ndjson";
 
     private record Column(String name, Function<Operation, Object> value) {
     }
@@ -84,7 +84,7 @@ final class OperationExport {
     }
 
     /** Streams operations into the response body; the writer buffers a few KB at most. */
-    static void writeOperations(String mediaType, OutputStream body, ObjectWriter json,
+    public static void writeOperations(String mediaType, OutputStream body, ObjectWriter json,
             Consumer<Consumer<Operation>> export) throws IOException {
         write(body, out -> {
             if (CSV.equals(mediaType)) {
@@ -98,7 +98,7 @@ final class OperationExport {
     }
 
     /** Streams chain events as NDJSON. */
-    static void writeEvents(OutputStream body, ObjectWriter json, Consumer<Consumer<ChainEvent>> export)
+    public static void writeEvents(OutputStream body, ObjectWriter json, Consumer<Consumer<ChainEvent>> export)
             throws IOException {
         write(body, out -> export.accept(event -> writeJsonLine(out, json, event)));
     }
@@ -107,7 +107,7 @@ final class OperationExport {
      * The JSON writer of exports: U+2028 and U+2029 are escaped, since JavaScript-based line readers
      * take them for line ends.
      */
-    static ObjectWriter jsonLines(ObjectMapper json) {
+    public static ObjectWriter jsonLines(ObjectMapper json) {
         return json.writer().with(new LineSeparatorEscapes());
     }
 

@@ -14,10 +14,11 @@ import com.domomigrationproxy.security.Requester;
 
 /**
  * A person's word on an operation the service could not resolve: recorded as its reconciliation,
- * naming who decided, and only for an operation nobody can still be waiting for.
+ * naming who decided, and only for an operation nobody can still be waiting for. The API and the
+ * console's review queue both resolve through here.
  */
 @ApplicationScoped
-class OperationResolutions {
+public class OperationResolutions {
 
     private final OperationStore operations;
     private final OperationReconciler reconciler;
@@ -28,7 +29,7 @@ class OperationResolutions {
         this.reconciler = reconciler;
     }
 
-    Operation resolve(UUID operationId, Resolution resolution, Requester requester) {
+    public Operation resolve(UUID operationId, Resolution resolution, Requester requester) {
         Operation operation = operations.find(operationId).orElseThrow(() -> new ProblemException(404,
                 ProblemType.NOT_FOUND, "No operation " + operationId));
         boolean waitedOut = operation.review() != null || operation.state() == OperationState.UNKNOWN

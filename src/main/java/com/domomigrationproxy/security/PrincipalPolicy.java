@@ -5,6 +5,7 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import io.quarkus.oidc.IdTokenCredential;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -15,7 +16,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * Every authenticated identity, whichever mechanism made it, must name a principal the audit trail
  * can record and tell apart: 1 to 255 characters, no control characters; and a JWT may not claim
- * the name of an API key (their trails and idempotency keys would mix). Anything else is a 401.
+ * the name of an API key (their trails and idempotency keys would mix); the same holds for a person
+ * signed in to the console, whose identity is the provider's ID token. Anything else is a 401.
  * Also tags each identity with how it authenticated.
  */
 @ApplicationScoped
@@ -24,6 +26,8 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
     static final String AUTH_METHOD_ATTRIBUTE = "authMethod";
     static final String JWT = "jwt";
     static final String API_KEY = "api-key";
+    /** A person signed in to the console through the OpenID Connect provider (authorization-code flow). */
+    static final String OIDC = "oidc";
     private static final int MAX_LENGTH = 255;
 
     private final ApiKeyStore keys;
@@ -51,8 +55,9 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
         if (identity.getAttribute(AUTH_METHOD_ATTRIBUTE) != null) {
             return Uni.createFrom().item(identity);
         }
+        String method = identity.getCredential(IdTokenCredential.class) != null ? OIDC : jwt ? JWT : API_KEY;
         return Uni.createFrom().item(QuarkusSecurityIdentity.builder(identity)
-                .addAttribute(AUTH_METHOD_ATTRIBUTE, jwt ? JWT : API_KEY)
+                .addAttribute(AUTH_METHOD_ATTRIBUTE, method)
                 .build());
     }
 
