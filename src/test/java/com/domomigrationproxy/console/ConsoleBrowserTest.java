@@ -251,6 +251,20 @@ class ConsoleBrowserTest {
         checked(page, "reviews-resolved");
     }
 
+    /** HTML, CSS and JavaScript of a page, as first loaded, within 150 KB (uncompressed: no compression is on). */
+    @Test
+    void theFirstLoadOfAPageStaysWithin150Kilobytes() {
+        Page page = signIn(ConsoleSessions.AUDITOR);
+        java.util.Map<String, Integer> sizes = new java.util.concurrent.ConcurrentHashMap<>();
+        page.onResponse(response -> sizes.put(response.url(), response.body().length));
+        page.navigate(url("/console/history"));
+        page.waitForLoadState(com.microsoft.playwright.options.LoadState.NETWORKIDLE);
+        assertThat(sizes.keySet()).anyMatch(address -> address.endsWith("/console/history"))
+                .anyMatch(address -> address.endsWith(".css")).anyMatch(address -> address.endsWith("htmx.min.js"));
+        int total = sizes.values().stream().mapToInt(Integer::intValue).sum();
+        assertThat(total).as("bytes of %s", sizes).isLessThanOrEqualTo(150 * 1024);
+    }
+
     /** Presses Tab until the element with this id has the focus, as a person would; fails after 60 presses. */
     private static void tabTo(Page page, String id) {
         for (int presses = 0; presses < 60; presses++) {
