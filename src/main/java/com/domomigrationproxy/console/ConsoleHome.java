@@ -1,6 +1,9 @@
 package com.domomigrationproxy.console;
 
+import java.net.URI;
+
 import jakarta.annotation.security.PermitAll;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
@@ -11,21 +14,26 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import io.quarkus.oidc.OidcConfigurationMetadata;
+import io.quarkus.oidc.OidcSession;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The console's front door: the home page, signing in and out, and the answer for pages that do not
- * exist. Signing in and out is OpenID Connect's (quarkus-oidc): /console/sign-in is where the
- * provider sends people back, /console/sign-out ends the session there too.
+ * exist. Signing in is OpenID Connect's (quarkus-oidc): /console/sign-in is where the provider
+ * sends people back; /console/sign-out ends the session here and at the provider.
  */
 @Path(ConsoleLinks.ROOT)
 @Produces(MediaType.TEXT_HTML)
@@ -36,12 +44,22 @@ public class ConsoleHome {
     private final Frames frames;
     private final ConsoleFailures failures;
     private final ConsoleConfig config;
+    private final OidcSession session;
+    private final Instance<OidcConfigurationMetadata> provider;
+    private final CurrentVertxRequest request;
+    private final String clientId;
 
     @Inject
-    ConsoleHome(Frames frames, ConsoleFailures failures, ConsoleConfig config) {
+    ConsoleHome(Frames frames, ConsoleFailures failures, ConsoleConfig config, OidcSession session,
+            Instance<OidcConfigurationMetadata> provider, CurrentVertxRequest request,
+            @ConfigProperty(name = "quarkus.oidc.client-id", defaultValue = "") String clientId) {
         this.frames = frames;
         this.failures = failures;
         this.config = config;
+        this.session = session;
+        this.provider = provider;
+        this.request = request;
+        this.clientId = clientId.isEmpty() ? null : clientId;
     }
 
     @GET
@@ -68,12 +86,29 @@ public class ConsoleHome {
         return page.build();
     }
 
-    /** Reached only when the provider offers no sign-out of its own; quarkus-oidc answers otherwise. */
+    /**
+     * Ends the session here (the cookie is removed) and, when the provider offers RP-initiated
+     * logout, there too; it then comes back to /console/signed-out. A form post, so its CSRF token
+     * is checked like any other.
+     */
     @POST
     @Path("/sign-out")
     @Authenticated
-    public Response signOut() {
-        return Response.seeOther(java.net.URI.create(ConsoleLinks.ROOT + "/signed-out")).build();
+    public Uni<Response> signOut() {
+        String idToken = session.getIdToken() == null ? null : session.getIdToken().getRawToken();
+        String endSession = provider.isResolvable() ? provider.get().getEndSessionUri() : null;
+        return session.logout().map(done -> {
+            HttpServerRequest request = this.request.getCurrent().request();
+            String signedOut = (config.forceHttpsRedirects() ? "https" : request.scheme()) + "://"
+                    + request.authority() + ConsoleLinks.ROOT + "/signed-out";
+            if (endSession == null) {
+                return Response.seeOther(URI.create(signedOut)).build();
+            }
+            QueryString query = new QueryString().with("post_logout_redirect_uri", signedOut)
+                    .with("client_id", clientId).with("id_token_hint", idToken);
+            return Response.seeOther(URI.create(endSession + (endSession.contains("?")
+                    ? "&" + query.text().substring(1) : query.text()))).build();
+        });
     }
 
     @GET

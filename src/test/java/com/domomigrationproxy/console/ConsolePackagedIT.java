@@ -53,10 +53,11 @@ class ConsolePackagedIT {
         RSAPublicKey key = (RSAPublicKey) generator.generateKeyPair().getPublic();
         Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
         String issuer = provider.baseUrl();
+        // No end_session_endpoint: some providers offer no RP-initiated logout; the console starts all the same.
         provider.stubFor(get("/.well-known/openid-configuration").willReturn(json("{\"issuer\":\"" + issuer + "\","
                 + "\"authorization_endpoint\":\"" + issuer + "/oauth2/authorize\",\"token_endpoint\":\"" + issuer
-                + "/oauth2/token\",\"jwks_uri\":\"" + issuer + "/oauth2/keys\",\"end_session_endpoint\":\"" + issuer
-                + "/oauth2/logout\",\"response_types_supported\":[\"code\"],\"subject_types_supported\":[\"public\"],"
+                + "/oauth2/token\",\"jwks_uri\":\"" + issuer + "/oauth2/keys\",\"response_types_supported\":[\"code\"],"
+                + "\"subject_types_supported\":[\"public\"],"
                 + "\"id_token_signing_alg_values_supported\":[\"RS256\"]}")));
         provider.stubFor(get("/oauth2/keys").willReturn(json("{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k1\",\"use\":\"sig\","
                 + "\"alg\":\"RS256\",\"n\":\"" + base64.encodeToString(unsigned(key.getModulus().toByteArray()))

@@ -187,10 +187,12 @@ class ConsoleSecurityTest {
     @Test
     void signingOutEndsTheSessionAtTheProvider() {
         Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        reader.request().post("/console/sign-out").then().statusCode(403);
         Response out = reader.request().formParam("csrf-token", reader.csrfToken()).post("/console/sign-out");
-        assertThat(out.statusCode()).isEqualTo(302);
-        assertThat(out.header("Location")).startsWith(provider + "/logout")
-                .contains("post_logout_redirect_uri=http");
+        assertThat(out.statusCode()).isEqualTo(303);
+        assertThat(out.header("Location")).startsWith(provider + "/logout?")
+                .contains("post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A", "%2Fconsole%2Fsigned-out",
+                        "id_token_hint=ey", "client_id=");
         assertThat(ConsoleSessions.setCookie(out, "q_session")).anySatisfy(cookie -> assertThat(cookie)
                 .contains("Max-Age=0"));
         given().redirects().follow(false).get("/console/signed-out").then().statusCode(200)
