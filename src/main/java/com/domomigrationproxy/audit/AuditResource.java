@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -132,12 +133,7 @@ public class AuditResource {
                 cursor != null);
         if (!export) {
             List<Operation> items = new ArrayList<>(operations.page(query, after, pageSize + 1));
-            String next = null;
-            if (items.size() > pageSize) {
-                items.remove(pageSize);
-                Operation last = items.get(pageSize - 1);
-                next = PageCursor.after(last.requestedAt(), last.operationId(), query);
-            }
+            String next = cutToPage(items, pageSize, last -> PageCursor.after(last.requestedAt(), last.operationId(), query));
             return Response.ok(new OperationPage(items, next), MediaType.APPLICATION_JSON).build();
         }
         StreamingOutput body = out -> OperationExport.writeOperations(format, out, jsonLines,
@@ -213,11 +209,7 @@ public class AuditResource {
         ACCESS.infof("Audit read by %s: events as %s, filter %s", principal(), format, query);
         if (!export) {
             List<ChainEvent> items = new ArrayList<>(ledger.events(query, afterSeq, pageSize + 1));
-            String next = null;
-            if (items.size() > pageSize) {
-                items.remove(pageSize);
-                next = PageCursor.after(items.get(pageSize - 1).seq(), query);
-            }
+            String next = cutToPage(items, pageSize, last -> PageCursor.after(last.seq(), query));
             return Response.ok(new EventPage(items, next), MediaType.APPLICATION_JSON).build();
         }
         StreamingOutput body = out -> OperationExport.writeEvents(out, jsonLines, sink -> ledger.streamEvents(query, sink));
@@ -243,6 +235,18 @@ public class AuditResource {
         ACCESS.infof("Audit read by %s: integrity check, valid=%s, checked=%d", principal(), report.valid(),
                 report.checked());
         return report;
+    }
+
+    /**
+     * One more row than a page was read: when it came, it is dropped and the cursor names the
+     * page's last row; else this is the last page (null).
+     */
+    private static <T> String cutToPage(List<T> items, int pageSize, Function<T, String> cursorAfter) {
+        if (items.size() <= pageSize) {
+            return null;
+        }
+        items.remove(pageSize);
+        return cursorAfter.apply(items.get(pageSize - 1));
     }
 
     private String principal() {
