@@ -1,17 +1,27 @@
 package com.domomigrationproxy.security;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
-/** API-key authentication. */
+/** API keys, and the scopes JWTs carry. */
 @ConfigMapping(prefix = "proxy")
 public interface ApiKeyConfig {
 
     /**
-     * JSON file of {@code [{"name","sha256","roles"}]}, re-read when it changes. Env PROXY_API_KEYS_FILE.
-     * Without it, only JWTs authenticate.
+     * JSON file of {@code [{"name","sha256","roles","scopes","expiresAt"}]}, re-read when it changes.
+     * Env PROXY_API_KEYS_FILE. Without it, only JWTs authenticate.
      */
     Optional<Path> apiKeysFile();
+
+    /** API keys expiring within this period are listed by the health check. Env PROXY_API_KEY_EXPIRY_WARNING. */
+    @WithDefault("14d")
+    Duration apiKeyExpiryWarning();
+
+    /** The JWT claim that holds the caller's scopes object. Env PROXY_JWT_SCOPES_CLAIM. */
+    @WithDefault("domo_scopes")
+    String jwtScopesClaim();
 }

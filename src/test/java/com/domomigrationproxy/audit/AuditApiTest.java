@@ -215,8 +215,8 @@ class AuditApiTest {
     void readsAreLogged() throws Exception {
         Api.asAuditor().queryParam("state", "UNKNOWN").get("/api/v1/audit/operations").then().statusCode(200);
         assertThat(Files.readString(Path.of("target", "quarkus-test.log")))
-                .contains("Audit read by auditor-svc: operations as application/json, filter OperationQuery[")
-                .contains("state=UNKNOWN");
+                .contains("Audit access by auditor-svc from ")
+                .contains("listOperations GET /api/v1/audit/operations, query {state=UNKNOWN}, status 200, answered");
     }
 
     private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder domoResult(String state) {
