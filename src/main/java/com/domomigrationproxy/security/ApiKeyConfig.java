@@ -7,7 +7,7 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** API keys, and the scopes JWTs carry. */
+/** API keys, the scopes JWTs carry, and the principals' last use. */
 @ConfigMapping(prefix = "proxy")
 public interface ApiKeyConfig {
 
@@ -24,4 +24,11 @@ public interface ApiKeyConfig {
     /** The JWT claim that holds the caller's scopes object. Env PROXY_JWT_SCOPES_CLAIM. */
     @WithDefault("domo_scopes")
     String jwtScopesClaim();
+
+    /**
+     * How often principals' last use is looked at for writing (each principal's row is written at most
+     * once a minute whatever this is). Env PROXY_PRINCIPAL_LAST_USE_WRITE_CHECK.
+     */
+    @WithDefault("5s")
+    String principalLastUseWriteCheck();
 }

@@ -87,7 +87,7 @@ public class PrincipalActivity {
      * the use waits for a later round). On a worker thread; a database that is down is tried again
      * on the next round, the uses stay in memory meanwhile.
      */
-    @Scheduled(identity = "principal-last-use-write", every = "${proxy.principals.last-use-write-check:5s}",
+    @Scheduled(identity = "principal-last-use-write", every = "${proxy.principal-last-use-write-check:5s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void writeLastUses() {
         if (unwritten.isEmpty()) {
