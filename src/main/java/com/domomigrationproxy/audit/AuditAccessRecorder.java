@@ -1,13 +1,17 @@
 package com.domomigrationproxy.audit;
 
+import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ResourceInfo;
@@ -30,15 +34,17 @@ import com.domomigrationproxy.security.Requesters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.Context;
 
 /**
  * Auditors' access on the record: every answer of an {@link AuditedAccess} resource becomes an
  * {@code AUDIT_ACCESS} event in the hash chain (subject: the principal) with who, from where, the
- * operation, method, path and query, the status and the number of rows. Written once the answer
- * is known and before it is sent: an answer whose event cannot be written is replaced by a 503,
- * so that nothing is read off the record. A streamed export leaves two events: {@code
- * export-started} before its first byte, and {@code export-finished} (or {@code export-interrupted})
- * with the rows written.
+ * operation, method, path and query (values of the operation's own parameters only), the status
+ * and the number of rows. Written once the answer is known and before it is sent: an answer
+ * whose event cannot be written is replaced by a 503, so that nothing is read off the record. A
+ * streamed export leaves two events: {@code export-started} before its first byte, and {@code
+ * export-finished} (or {@code export-interrupted}) with the rows written.
  *
  * <p>Refused attempts (401, 403) leave no event (nobody was identified, or nothing was read):
  * they are logged and counted in {@code audit_access_denied_total}. Lines go to the {@code
@@ -52,15 +58,19 @@ public class AuditAccessRecorder {
     /** Query values are caller input: bounded before they go into the chain. */
     private static final int MAX_QUERY_VALUES = 32;
     private static final int MAX_VALUE_LENGTH = 255;
+    private static final String NOT_RECORDED = "(not recorded)";
 
     private final Ledger ledger;
+    private final SecurityIdentity identity;
     private final Requesters requesters;
     private final CurrentRequest request;
     private final Meter.MeterProvider<Counter> denied;
 
     @Inject
-    AuditAccessRecorder(Ledger ledger, Requesters requesters, CurrentRequest request, MeterRegistry registry) {
+    AuditAccessRecorder(Ledger ledger, SecurityIdentity identity, Requesters requesters, CurrentRequest request,
+            MeterRegistry registry) {
         this.ledger = ledger;
+        this.identity = identity;
         this.requesters = requesters;
         this.request = request;
         this.denied = Counter.builder("audit.access.denied")
@@ -84,12 +94,16 @@ public class AuditAccessRecorder {
                     requestContext.getUriInfo().getPath(), request.clientAddress(), request.requestId());
             return;
         }
-        if (io.vertx.core.Context.isOnEventLoopThread()) {
+        if (Context.isOnEventLoopThread()) {
             // Answered before the resource method ran (406…): nothing was read, and the chain is never written from
             // the event loop.
             ACCESS.infof("Audit request from %s answered %d before it was served: %s %s, request %s",
                     request.clientAddress(), status, requestContext.getMethod(), requestContext.getUriInfo().getPath(),
                     request.requestId());
+            return;
+        }
+        if (identity.isAnonymous()) {
+            // A public endpoint: nobody to record it against, and nothing of the trail to read.
             return;
         }
         Requester requester = requesters.current();
@@ -101,7 +115,7 @@ public class AuditAccessRecorder {
         members.put("operation", operation);
         members.put("method", requestContext.getMethod());
         members.put("path", bounded(requestContext.getUriInfo().getPath()));
-        members.put("query", query(requestContext.getUriInfo().getQueryParameters()));
+        members.put("query", query(requestContext.getUriInfo().getQueryParameters(), declaredQueryParameters(method)));
         members.put("status", status);
         MediaType format = response.getMediaType();
         members.put("format", format == null ? null : format.getType() + "/" + format.getSubtype());
@@ -164,19 +178,40 @@ public class AuditAccessRecorder {
         return operation == null ? method.getName() : operation.operationId();
     }
 
-    /** Query parameters by name (sorted): one value as a string, repeated values as a list; bounded. */
-    private static Map<String, Object> query(MultivaluedMap<String, String> parameters) {
+    /**
+     * The query by parameter name (sorted): one value as a string, repeated values as a list,
+     * bounded. Only the parameters the operation declares keep their values: the chain is kept
+     * forever, and a misguided client puts credentials in the query ({@code ?api_key=}); any other
+     * parameter is recorded with {@code "(not recorded)"}.
+     */
+    private static Map<String, Object> query(MultivaluedMap<String, String> parameters, Set<String> declared) {
         Map<String, Object> query = new TreeMap<>();
         for (Map.Entry<String, List<String>> parameter : parameters.entrySet()) {
             if (query.size() == MAX_QUERY_VALUES) {
                 query.put("(more)", Integer.toString(parameters.size() - MAX_QUERY_VALUES));
                 break;
             }
+            if (!declared.contains(parameter.getKey())) {
+                query.put(bounded(parameter.getKey()), NOT_RECORDED);
+                continue;
+            }
             List<String> values = parameter.getValue().stream().limit(MAX_QUERY_VALUES)
                     .map(AuditAccessRecorder::bounded).toList();
-            query.put(bounded(parameter.getKey()), values.size() == 1 ? values.get(0) : values);
+            query.put(parameter.getKey(), values.size() == 1 ? values.get(0) : values);
         }
         return query;
+    }
+
+    private static Set<String> declaredQueryParameters(Method method) {
+        Set<String> names = new HashSet<>();
+        for (Annotation[] annotations : method.getParameterAnnotations()) {
+            for (Annotation annotation : annotations) {
+                if (annotation instanceof QueryParam parameter) {
+                    names.add(parameter.value());
+                }
+            }
+        }
+        return names;
     }
 
     private static String bounded(String value) {

@@ -84,7 +84,8 @@ class AuditAccessTest {
         as().queryParam("type", "INTENT").queryParam("limit", "2").get("/api/v1/audit/events").then().statusCode(200);
         as().get("/api/v1/audit/principals").then().statusCode(200);
         as().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
-        as().queryParam("state", "SIDEWAYS").get("/api/v1/audit/operations").then().statusCode(400);
+        as().queryParam("state", "SIDEWAYS").queryParam("api_key", "a-secret-in-the-wrong-place")
+                .get("/api/v1/audit/operations").then().statusCode(400);
 
         List<JsonNode> events = accessEvents();
         assertThat(events).extracting(event -> event.get("operation").asText()).containsExactly("listOperations",
@@ -103,6 +104,10 @@ class AuditAccessTest {
         assertThat(events.get(3).get("rows").asInt()).isGreaterThanOrEqualTo(3);
         assertThat(events.get(5).get("status").asInt()).isEqualTo(400);
         assertThat(events.get(5).get("rows").asInt()).isZero();
+        // Only the operation's own parameters keep their values: the chain is forever.
+        assertThat(events.get(5).get("query")).isEqualTo(JSON.createObjectNode().put("api_key", "(not recorded)")
+                .put("state", "SIDEWAYS"));
+        assertThat(events.toString()).doesNotContain("a-secret-in-the-wrong-place");
 
         // The events are part of the chain and of the events export (which holds its own export-started
         // event: it is written before the first row is read), and the chain verifies with them.
