@@ -156,7 +156,7 @@ class AuditApiTest {
                 + "startTime,endTime,errorMessage,requestedBy,requestedAt,completedAt,requestId,upstreamStatus,authMethod,"
                 + "clientAddress,durationMs,reconciledState,reconciledAt,reconciliationNote,intentSeq,intentPrevHash,intentHash,"
                 + "outcomeSeq,outcomePrevHash,outcomeHash,reconciliationSeq,reconciliationPrevHash,reconciliationHash,"
-                + "planId,reconciledBy,reviewReason,reviewFlaggedAt,reviewSeq,reviewPrevHash,reviewHash");
+                + "planId,reconciledBy,reviewReason,reviewFlaggedAt,reviewSeq,reviewPrevHash,reviewHash,scopes");
         assertThat(lines[1]).isEqualTo(String.join(",",
                 q(operationId), q("V1_TO_V2"), q(datasource), q("1"), "\"My \"\"Cat\"\", Zoë ☃\"", "\"'-s\"",
                 "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"", q("COMPLETE"), q(stored.getString("toe")), q("s"), q("e"), "",
@@ -166,7 +166,7 @@ class AuditApiTest {
                 stored.getString("chain.intent.seq"), q(stored.getString("chain.intent.prevHash")),
                 q(stored.getString("chain.intent.hash")), stored.getString("chain.outcome.seq"),
                 q(stored.getString("chain.outcome.prevHash")), q(stored.getString("chain.outcome.hash")), "", "", "",
-                "", "", "", "", "", "", ""));
+                "", "", "", "", "", "", "", q("{}")));
 
         String ndjson = Api.asAuditor().accept("application/x-ndjson").queryParam("datasourceId", datasource)
                 .get("/api/v1/audit/operations").then().statusCode(200)
