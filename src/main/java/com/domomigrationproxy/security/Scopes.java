@@ -32,11 +32,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
         + " entries are exact ids or a prefix ending in *. {} is unrestricted.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Scopes(
-        @Schema(description = "Integration types the caller may list accounts of", nullable = true,
+        @Schema(description = "Integration types the caller may list accounts of; absent: any",
                 examples = "[\"mysql-*\"]") List<String> integrationTypes,
-        @Schema(description = "V2 accounts the caller may list candidates of, migrate to, and reverse from",
-                nullable = true, examples = "[\"sales-*\", \"7\"]") List<String> accounts,
-        @Schema(description = "Data sources the caller may migrate and reverse", nullable = true,
+        @Schema(description = "V2 accounts the caller may list candidates of, migrate to, and reverse from;"
+                + " absent: any", examples = "[\"sales-*\", \"7\"]") List<String> accounts,
+        @Schema(description = "Data sources the caller may migrate and reverse; absent: any",
                 examples = "[\"F495e28ec-77aa-4d6e-8f10-2b3c4d5e6f70\"]") List<String> datasources) {
 
     /** No restriction: every list missing. */
