@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -64,28 +65,22 @@ public class MigrationService {
 
     /** Domo's integration types, only those in scope; none in scope answers [] without asking Domo. */
     public ArrayNode integrationTypes(Scopes scopes) {
-        if (isEmpty(scopes.integrationTypes())) {
-            return json.createArrayNode();
-        }
-        return inScope(domo.listTypes(), item -> item.isTextual() && scopes.allowsType(item.textValue()));
+        return inScope(scopes.integrationTypes(), domo::listTypes,
+                item -> item.isTextual() && scopes.allowsType(item.textValue()));
     }
 
     /** 403 for a type out of scope (Domo not called); otherwise the type's accounts in scope. */
     public ArrayNode accounts(String integrationType, Scopes scopes) {
         scopes.requireType(integrationType);
-        if (isEmpty(scopes.accounts())) {
-            return json.createArrayNode();
-        }
-        return inScope(domo.listAccounts(integrationType), item -> scopes.allowsAccount(id(item)));
+        return inScope(scopes.accounts(), () -> domo.listAccounts(integrationType),
+                item -> scopes.allowsAccount(id(item)));
     }
 
     /** 403 for an account out of scope (Domo not called); otherwise the account's data sources in scope. */
     public ArrayNode candidates(String accountId, Scopes scopes) {
         scopes.requireAccount(accountId);
-        if (isEmpty(scopes.datasources())) {
-            return json.createArrayNode();
-        }
-        return inScope(domo.listCandidates(accountId), item -> scopes.allowsDatasource(id(item)));
+        return inScope(scopes.datasources(), () -> domo.listCandidates(accountId),
+                item -> scopes.allowsDatasource(id(item)));
     }
 
     /**
@@ -240,9 +235,19 @@ public class MigrationService {
         return Optional.empty();
     }
 
-    private ArrayNode inScope(ArrayNode items, Predicate<JsonNode> allowed) {
+    /**
+     * Domo's list as it is when the scope is unrestricted; nothing, without asking Domo, when the
+     * scope is empty; otherwise the items in scope.
+     */
+    private ArrayNode inScope(List<String> scope, Supplier<ArrayNode> list, Predicate<JsonNode> allowed) {
+        if (scope == null) {
+            return list.get();
+        }
         ArrayNode kept = json.createArrayNode();
-        for (JsonNode item : items) {
+        if (scope.isEmpty()) {
+            return kept;
+        }
+        for (JsonNode item : list.get()) {
             if (allowed.test(item)) {
                 kept.add(item);
             }
@@ -253,10 +258,6 @@ public class MigrationService {
     private static String id(JsonNode item) {
         JsonNode id = item.get("id");
         return id != null && id.isTextual() ? id.textValue() : null;
-    }
-
-    private static boolean isEmpty(List<String> scope) {
-        return scope != null && scope.isEmpty();
     }
 
     private static long elapsedMillis(long startedNanos) {
