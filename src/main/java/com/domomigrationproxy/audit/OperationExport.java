@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -78,29 +79,40 @@ final class OperationExport {
                     operation -> operation.review() == null ? null : operation.review().flaggedAt()),
             new Column("reviewSeq", operation -> link(operation, Operation.Chain::review, Operation.Link::seq)),
             new Column("reviewPrevHash", operation -> link(operation, Operation.Chain::review, Operation.Link::prevHash)),
-            new Column("reviewHash", operation -> link(operation, Operation.Chain::review, Operation.Link::hash)));
+            new Column("reviewHash", operation -> link(operation, Operation.Chain::review, Operation.Link::hash)),
+            new Column("scopes", operation -> operation.intent().scopes() == null ? null
+                    : operation.intent().scopes().toJson()));
 
     private OperationExport() {
     }
 
-    /** Streams operations into the response body; the writer buffers a few KB at most. */
+    /** Streams operations into the response body, counting the rows written; the writer buffers a few KB at most. */
     static void writeOperations(String mediaType, OutputStream body, ObjectWriter json,
-            Consumer<Consumer<Operation>> export) throws IOException {
+            Consumer<Consumer<Operation>> export, LongAdder written) throws IOException {
         write(body, out -> {
             if (CSV.equals(mediaType)) {
                 out.write(String.join(",", COLUMNS.stream().map(Column::name).toList()));
                 out.write("\r\n");
-                export.accept(operation -> writeCsvRow(out, operation));
+                export.accept(operation -> {
+                    writeCsvRow(out, operation);
+                    written.increment();
+                });
             } else {
-                export.accept(item -> writeJsonLine(out, json, item));
+                export.accept(item -> {
+                    writeJsonLine(out, json, item);
+                    written.increment();
+                });
             }
         });
     }
 
-    /** Streams chain events as NDJSON. */
-    static void writeEvents(OutputStream body, ObjectWriter json, Consumer<Consumer<ChainEvent>> export)
-            throws IOException {
-        write(body, out -> export.accept(event -> writeJsonLine(out, json, event)));
+    /** Streams chain events as NDJSON, counting the rows written. */
+    static void writeEvents(OutputStream body, ObjectWriter json, Consumer<Consumer<ChainEvent>> export,
+            LongAdder written) throws IOException {
+        write(body, out -> export.accept(event -> {
+            writeJsonLine(out, json, event);
+            written.increment();
+        }));
     }
 
     /**

@@ -77,7 +77,7 @@ public class MigrationResource {
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public ArrayNode integrationTypes() {
-        return migrations.integrationTypes();
+        return migrations.integrationTypes(requesters.current().scopes());
     }
 
     @GET
@@ -101,7 +101,8 @@ public class MigrationResource {
     public ArrayNode accounts(
             @Parameter(description = "Integration type, e.g. mysql-federated",
                     schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("integrationType") String integrationType) {
-        return migrations.accounts(Identifiers.require("integrationType", integrationType));
+        return migrations.accounts(Identifiers.require("integrationType", integrationType),
+                requesters.current().scopes());
     }
 
     @GET
@@ -125,7 +126,7 @@ public class MigrationResource {
     public ArrayNode candidates(
             @Parameter(description = "V2 account id, from the accounts list",
                     schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("accountId") String accountId) {
-        return migrations.candidates(Identifiers.require("accountId", accountId));
+        return migrations.candidates(Identifiers.require("accountId", accountId), requesters.current().scopes());
     }
 
     @POST

@@ -38,7 +38,8 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                 @Tag(name = ApiDocumentation.MIGRATION_TAG,
                         description = "Listing and moving Federated data sources between V1 and V2"),
                 @Tag(name = ApiDocumentation.AUDIT_TAG,
-                        description = "The audit trail: query, export and integrity verification") },
+                        description = "The audit trail: query, export, integrity verification and principals;"
+                                + " every request is itself recorded as an AUDIT_ACCESS event") },
         components = @Components(
                 securitySchemes = {
                         @SecurityScheme(securitySchemeName = ApiDocumentation.JWT, type = SecuritySchemeType.HTTP,
@@ -69,12 +70,15 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                                 + "\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"errors\":[{\"field\":"
                                                 + "\"catalog\",\"message\":\"is required\"}]}"))),
                         @APIResponse(name = ApiDocumentation.UNAUTHORIZED, responseCode = "401",
-                                description = "No or invalid credentials",
+                                description = "No or invalid credentials (unauthenticated), or an expired API key"
+                                        + " (credentials-expired)",
                                 headers = @Header(name = HttpHeaders.WWW_AUTHENTICATE, description = "Bearer and ApiKey challenges",
                                         schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.FORBIDDEN, responseCode = "403",
-                                description = "The credentials lack the role this operation needs",
+                                description = "The credentials lack the role this operation needs (forbidden), or"
+                                        + " the caller's scopes do not include the integration type, account or data"
+                                        + " source (out-of-scope); Domo was not called",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.NOT_FOUND, responseCode = "404",
                                 description = "No such resource",
