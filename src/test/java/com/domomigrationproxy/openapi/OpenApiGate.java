@@ -19,6 +19,8 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.openapitools.openapidiff.core.OpenApiCompare;
+import org.openapitools.openapidiff.core.compare.OpenApiDiffOptions;
+import org.openapitools.openapidiff.core.model.BackwardIncompatibleProp;
 import org.openapitools.openapidiff.core.model.Changed;
 import org.openapitools.openapidiff.core.model.ChangedApiResponse;
 import org.openapitools.openapidiff.core.model.ChangedContent;
@@ -114,6 +116,12 @@ public final class OpenApiGate {
         }
     }
 
+    /** openapi-diff's defaults, plus: a longer minimum length of an input refuses what was accepted. */
+    private static final OpenApiDiffOptions OPTIONS = OpenApiDiffOptions.builder()
+            .configProperty(BackwardIncompatibleProp.REQUEST_MIN_LENGTH_INCREASED.getPropertyName(), "true")
+            .configProperty(BackwardIncompatibleProp.OPERATION_ID_CHANGED.getPropertyName(), "true")
+            .build();
+
     private OpenApiGate() {
     }
 
@@ -163,7 +171,7 @@ public final class OpenApiGate {
         if (committed.equals(generated)) {
             return new Comparison(true, false, List.of(), "");
         }
-        ChangedOpenApi diff = OpenApiCompare.fromContents(committed, generated);
+        ChangedOpenApi diff = OpenApiCompare.fromContents(committed, generated, null, OPTIONS);
         Findings findings = new Findings();
         for (Endpoint endpoint : diff.getMissingEndpoints()) {
             findings.add(true, "", "removed operation " + operationId(endpoint), endpoint(endpoint));

@@ -2,6 +2,7 @@ package com.domomigrationproxy.openapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,7 +67,7 @@ class OpenApiGateTest {
                 .remove("hash"));
 
         assertThat(comparison.breaking()).extracting(OpenApiGate.Finding::where, OpenApiGate.Finding::what)
-                .contains(org.assertj.core.groups.Tuple.tuple("schema AuditChainLink", "removed field hash"));
+                .contains(tuple("schema AuditChainLink", "removed field hash"));
     }
 
     @Test
@@ -109,6 +110,20 @@ class OpenApiGateTest {
 
         assertThat(comparison.breaking()).extracting(OpenApiGate.Finding::what)
                 .contains("now required: [region]", "added required parameter tenant (query)");
+    }
+
+    @Test
+    void tighterInputBoundsAreBreaking() {
+        OpenApiGate.Comparison comparison = compareWith(document -> {
+            ((ObjectNode) properties(document, "MigrationRequest").get("catalog")).put("minLength", 3);
+            ((ObjectNode) properties(document, "MigrationRequest").get("table")).put("maxLength", 64);
+        });
+
+        assertThat(comparison.breaking()).extracting(OpenApiGate.Finding::where, OpenApiGate.Finding::what)
+                .contains(tuple("request body application/json field catalog",
+                        "minLength 1 became 3"),
+                        tuple("request body application/json field table",
+                                "maxLength 255 became 64"));
     }
 
     @Test
