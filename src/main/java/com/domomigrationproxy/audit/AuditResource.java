@@ -60,7 +60,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 @AuditedAccess
 public class AuditResource {
 
-    private static final Pattern EVENT_TYPE = Pattern.compile("[A-Z][A-Z_]{0,63}");
+    private static final Pattern EVENT_TYPE = Pattern.compile(Ledger.KIND_PATTERN);
 
     private final OperationStore operations;
     private final Ledger ledger;
@@ -182,7 +182,8 @@ public class AuditResource {
                     schema = @Schema(type = SchemaType.ARRAY, implementation = String.class))
             @QueryParam("type") List<String> types,
             @Parameter(description = "Only events about this subject (a plan id, a principal)",
-                    schema = @Schema(type = SchemaType.STRING, maxLength = 255)) @QueryParam("subject") String subject,
+                    schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
+            @QueryParam("subject") String subject,
             @Parameter(description = "Only events at or after this seq",
                     schema = @Schema(type = SchemaType.INTEGER, format = "int64", minimum = "1"))
             @QueryParam("fromSeq") String fromSeq,

@@ -31,6 +31,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 public final class HashChain {
 
     public static final String GENESIS = "0".repeat(64);
+    /** An event's hash and prev_hash as the API shows them: lowercase hex SHA-256, anchored for OpenAPI. */
+    public static final String HASH_PATTERN = "^[0-9a-f]{64}$";
     public static final String INTENT = "INTENT";
     public static final String OUTCOME = "OUTCOME";
     public static final String RECONCILIATION = "RECONCILIATION";
