@@ -21,6 +21,9 @@ BEGIN
         ' review_flagged_at) ON operation TO %I', app_role);
     EXECUTE format('GRANT SELECT, UPDATE (seq, prev_hash, hash) ON audit_chain_head TO %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_key TO %I', app_role);
+    EXECUTE format('REVOKE ALL ON principal_last_use FROM %I', app_role);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE (last_used_at, last_client_address, roles, scopes)'
+        ' ON principal_last_use TO %I', app_role);
     EXECUTE format('GRANT SELECT ON flyway_schema_history TO %I', app_role);
 END
 $$;

@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -27,7 +28,6 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.logging.Logger;
 
 import com.domomigrationproxy.ledger.ChainEvent;
 import com.domomigrationproxy.ledger.Direction;
@@ -43,33 +43,35 @@ import com.domomigrationproxy.openapi.ApiDocumentation;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
-import com.domomigrationproxy.security.Requesters;
+import com.domomigrationproxy.security.Principals;
 import com.domomigrationproxy.security.Roles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 
-/** Contract rows 6–8, and the chain's events: the auditors' view of the trail. Every read is itself logged. */
+/**
+ * Contract rows 6–8, the chain's events and the principals: the auditors' view. Every request is
+ * itself on the record, as an AUDIT_ACCESS event ({@link AuditedAccess}).
+ */
 @Path("/api/v1/audit")
 @Tag(name = ApiDocumentation.AUDIT_TAG)
 @SecurityRequirement(name = ApiDocumentation.JWT)
 @SecurityRequirement(name = ApiDocumentation.API_KEY)
 @RolesAllowed(Roles.AUDITOR)
+@AuditedAccess
 public class AuditResource {
 
-    /** Audit reads go to their own category so they can be routed and kept apart. */
-    private static final Logger ACCESS = Logger.getLogger("audit.access");
-    private static final Pattern EVENT_TYPE = Pattern.compile("[A-Z][A-Z_]{0,63}");
+    private static final Pattern EVENT_TYPE = Pattern.compile(Ledger.KIND_PATTERN);
 
     private final OperationStore operations;
     private final Ledger ledger;
-    private final Requesters requesters;
+    private final Principals principals;
     private final ObjectWriter jsonLines;
 
     @Inject
-    AuditResource(OperationStore operations, Ledger ledger, Requesters requesters, ObjectMapper json) {
+    AuditResource(OperationStore operations, Ledger ledger, Principals principals, ObjectMapper json) {
         this.operations = operations;
         this.ledger = ledger;
-        this.requesters = requesters;
+        this.principals = principals;
         this.jsonLines = OperationExport.jsonLines(json);
     }
 
@@ -128,20 +130,13 @@ public class AuditResource {
         OperationQuery.Position after = export ? null : PageCursor.position(cursor, query, errors);
         OperationFilter.failOn(errors);
 
-        ACCESS.infof("Audit read by %s: operations as %s, filter %s, cursor %s", principal(), format, query,
-                cursor != null);
         if (!export) {
             List<Operation> items = new ArrayList<>(operations.page(query, after, pageSize + 1));
-            String next = null;
-            if (items.size() > pageSize) {
-                items.remove(pageSize);
-                Operation last = items.get(pageSize - 1);
-                next = PageCursor.after(last.requestedAt(), last.operationId(), query);
-            }
+            String next = cutToPage(items, pageSize, last -> PageCursor.after(last.requestedAt(), last.operationId(), query));
             return Response.ok(new OperationPage(items, next), MediaType.APPLICATION_JSON).build();
         }
-        StreamingOutput body = out -> OperationExport.writeOperations(format, out, jsonLines,
-                sink -> operations.stream(query, sink));
+        AuditedExport body = new AuditedExport((out, written) -> OperationExport.writeOperations(format, out, jsonLines,
+                sink -> operations.stream(query, sink), written));
         return attachment(body, format, "operations");
     }
 
@@ -162,7 +157,6 @@ public class AuditResource {
             @Parameter(description = "The operationId", schema = @Schema(type = SchemaType.STRING, format = "uuid"))
             @PathParam("operationId") String operationId) {
         UUID id = Identifiers.uuid("operationId", operationId);
-        ACCESS.infof("Audit read by %s: operation %s", principal(), id);
         return operations.find(id).orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND,
                 "No operation " + id + " in the audit trail"));
     }
@@ -188,7 +182,8 @@ public class AuditResource {
                     schema = @Schema(type = SchemaType.ARRAY, implementation = String.class))
             @QueryParam("type") List<String> types,
             @Parameter(description = "Only events about this subject (a plan id, a principal)",
-                    schema = @Schema(type = SchemaType.STRING, maxLength = 255)) @QueryParam("subject") String subject,
+                    schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
+            @QueryParam("subject") String subject,
             @Parameter(description = "Only events at or after this seq",
                     schema = @Schema(type = SchemaType.INTEGER, format = "int64", minimum = "1"))
             @QueryParam("fromSeq") String fromSeq,
@@ -210,17 +205,13 @@ public class AuditResource {
         long afterSeq = export ? 0 : PageCursor.seq(cursor, query, errors);
         OperationFilter.failOn(errors);
 
-        ACCESS.infof("Audit read by %s: events as %s, filter %s", principal(), format, query);
         if (!export) {
             List<ChainEvent> items = new ArrayList<>(ledger.events(query, afterSeq, pageSize + 1));
-            String next = null;
-            if (items.size() > pageSize) {
-                items.remove(pageSize);
-                next = PageCursor.after(items.get(pageSize - 1).seq(), query);
-            }
+            String next = cutToPage(items, pageSize, last -> PageCursor.after(last.seq(), query));
             return Response.ok(new EventPage(items, next), MediaType.APPLICATION_JSON).build();
         }
-        StreamingOutput body = out -> OperationExport.writeEvents(out, jsonLines, sink -> ledger.streamEvents(query, sink));
+        AuditedExport body = new AuditedExport((out, written) -> OperationExport.writeEvents(out, jsonLines,
+                sink -> ledger.streamEvents(query, sink), written));
         return attachment(body, format, "audit-events");
     }
 
@@ -239,14 +230,37 @@ public class AuditResource {
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public IntegrityReport integrity() {
-        IntegrityReport report = ledger.verify();
-        ACCESS.infof("Audit read by %s: integrity check, valid=%s, checked=%d", principal(), report.valid(),
-                report.checked());
-        return report;
+        return ledger.verify();
     }
 
-    private String principal() {
-        return requesters.current().principal();
+    @GET
+    @Path("/principals")
+    @Produces(MediaType.APPLICATION_JSON)
+    @org.eclipse.microprofile.openapi.annotations.Operation(operationId = "listPrincipals",
+            summary = "Every principal, what it may do and when it last did something",
+            description = "The API key file's keys (listed with neverUsed when they never authenticated) and every"
+                    + " principal that ever authenticated (API key names and JWT subjects): roles, scopes, expiry, and"
+                    + " the last successful authentication (time and client address, recorded at most once a minute"
+                    + " per principal). Role: auditor.")
+    @APIResponse(responseCode = "200", description = "The principals",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PrincipalPage.class)))
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public PrincipalPage principals() {
+        return new PrincipalPage(principals.list());
+    }
+
+    /**
+     * One more row than a page was read: when it came, it is dropped and the cursor names the
+     * page's last row; else this is the last page (null).
+     */
+    private static <T> String cutToPage(List<T> items, int pageSize, Function<T, String> cursorAfter) {
+        if (items.size() <= pageSize) {
+            return null;
+        }
+        items.remove(pageSize);
+        return cursorAfter.apply(items.get(pageSize - 1));
     }
 
     private static Response attachment(StreamingOutput body, String format, String name) {

@@ -11,5 +11,10 @@ import com.domomigrationproxy.ledger.ChainEvent;
 public record EventPage(
         @Schema(description = "Events, lowest seq first", required = true) List<ChainEvent> items,
         @Schema(description = "Pass as cursor to get the next page; null on the last page", nullable = true)
-        String nextCursor) {
+        String nextCursor) implements AuditAnswer {
+
+    @Override
+    public int rows() {
+        return items.size();
+    }
 }

@@ -11,8 +11,11 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
+
+import jakarta.ws.rs.core.StreamingOutput;
 
 import com.domomigrationproxy.ledger.ChainEvent;
 import com.domomigrationproxy.ledger.Operation;
@@ -25,7 +28,8 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 /**
  * Writes Operations as CSV (RFC 4180) or NDJSON, and chain events as NDJSON, one row at a time.
  * Written by hand rather than with a CSV library: the formula guard and the cell-by-cell writing
- * (a million-row export spends its time here) are the whole of it.
+ * (a million-row export spends its time here) are the whole of it. The audit API and the console
+ * export through here.
  */
 public final class OperationExport {
 
@@ -78,29 +82,54 @@ public final class OperationExport {
                     operation -> operation.review() == null ? null : operation.review().flaggedAt()),
             new Column("reviewSeq", operation -> link(operation, Operation.Chain::review, Operation.Link::seq)),
             new Column("reviewPrevHash", operation -> link(operation, Operation.Chain::review, Operation.Link::prevHash)),
-            new Column("reviewHash", operation -> link(operation, Operation.Chain::review, Operation.Link::hash)));
+            new Column("reviewHash", operation -> link(operation, Operation.Chain::review, Operation.Link::hash)),
+            new Column("scopes", operation -> operation.intent().scopes() == null ? null
+                    : operation.intent().scopes().toJson()));
 
     private OperationExport() {
     }
 
-    /** Streams operations into the response body; the writer buffers a few KB at most. */
-    public static void writeOperations(String mediaType, OutputStream body, ObjectWriter json,
-            Consumer<Consumer<Operation>> export) throws IOException {
+    /**
+     * The export of these operations as a response body, its rows counted: an {@link AuditedAccess}
+     * resource's answer is recorded before its first byte and again when it ends.
+     */
+    public static StreamingOutput operations(String mediaType, ObjectWriter json,
+            Consumer<Consumer<Operation>> export) {
+        return new AuditedExport((out, written) -> writeOperations(mediaType, out, json, export, written));
+    }
+
+    /** The export of these chain events as NDJSON, as {@link #operations} does it for operations. */
+    public static StreamingOutput events(ObjectWriter json, Consumer<Consumer<ChainEvent>> export) {
+        return new AuditedExport((out, written) -> writeEvents(out, json, export, written));
+    }
+
+    /** Streams operations into the response body, counting the rows written; the writer buffers a few KB at most. */
+    static void writeOperations(String mediaType, OutputStream body, ObjectWriter json,
+            Consumer<Consumer<Operation>> export, LongAdder written) throws IOException {
         write(body, out -> {
             if (CSV.equals(mediaType)) {
                 out.write(String.join(",", COLUMNS.stream().map(Column::name).toList()));
                 out.write("\r\n");
-                export.accept(operation -> writeCsvRow(out, operation));
+                export.accept(operation -> {
+                    writeCsvRow(out, operation);
+                    written.increment();
+                });
             } else {
-                export.accept(item -> writeJsonLine(out, json, item));
+                export.accept(item -> {
+                    writeJsonLine(out, json, item);
+                    written.increment();
+                });
             }
         });
     }
 
-    /** Streams chain events as NDJSON. */
-    public static void writeEvents(OutputStream body, ObjectWriter json, Consumer<Consumer<ChainEvent>> export)
-            throws IOException {
-        write(body, out -> export.accept(event -> writeJsonLine(out, json, event)));
+    /** Streams chain events as NDJSON, counting the rows written. */
+    static void writeEvents(OutputStream body, ObjectWriter json, Consumer<Consumer<ChainEvent>> export,
+            LongAdder written) throws IOException {
+        write(body, out -> export.accept(event -> {
+            writeJsonLine(out, json, event);
+            written.increment();
+        }));
     }
 
     /**

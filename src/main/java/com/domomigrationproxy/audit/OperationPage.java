@@ -11,5 +11,10 @@ import com.domomigrationproxy.ledger.Operation;
 public record OperationPage(
         @Schema(description = "Operations, newest requestedAt first", required = true) List<Operation> items,
         @Schema(description = "Pass as cursor to get the next page; null on the last page", nullable = true)
-        String nextCursor) {
+        String nextCursor) implements AuditAnswer {
+
+    @Override
+    public int rows() {
+        return items.size();
+    }
 }

@@ -20,6 +20,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.MigrationService;
 import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -34,7 +35,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * The Domo browser (reader, operator): integration types, their accounts, and an account's
  * candidates with their migration status, read from Domo through the same service as the API's
- * list operations (so through the same circuit breaker, retries and deadlines).
+ * list operations (so through the same circuit breaker, retries and deadlines, and within the
+ * person's scopes).
  */
 @Path(ConsoleLinks.ROOT)
 @Produces(MediaType.TEXT_HTML)
@@ -44,12 +46,14 @@ import io.smallrye.mutiny.Uni;
 public class DomoPages {
 
     private final MigrationService migrations;
+    private final Requesters requesters;
     private final Frames frames;
     private final ConsoleFailures failures;
 
     @Inject
-    DomoPages(MigrationService migrations, Frames frames, ConsoleFailures failures) {
+    DomoPages(MigrationService migrations, Requesters requesters, Frames frames, ConsoleFailures failures) {
         this.migrations = migrations;
+        this.requesters = requesters;
         this.frames = frames;
         this.failures = failures;
     }
@@ -58,7 +62,7 @@ public class DomoPages {
     @Path("/domo")
     public TemplateInstance types() {
         List<DomoType> types = new ArrayList<>();
-        migrations.integrationTypes().forEach(type -> types.add(new DomoType(type.isTextual() ? type.textValue()
+        migrations.integrationTypes(requesters.current().scopes()).forEach(type -> types.add(new DomoType(type.isTextual() ? type.textValue()
                 : type.toString())));
         return Pages.domoTypes(frames.of("Domo", Frame.Section.DOMO), types);
     }
@@ -68,7 +72,7 @@ public class DomoPages {
     public TemplateInstance accounts(@PathParam("integrationType") String integrationType) {
         String type = Identifiers.require("integrationType", integrationType);
         List<DomoAccount> accounts = new ArrayList<>();
-        migrations.accounts(type).forEach(account -> accounts.add(new DomoAccount(text(account, "id"),
+        migrations.accounts(type, requesters.current().scopes()).forEach(account -> accounts.add(new DomoAccount(text(account, "id"),
                 text(account, "name"), text(account, "type"))));
         return Pages.domoAccounts(frames.of("Accounts of " + type, Frame.Section.DOMO), type, accounts);
     }
@@ -80,7 +84,7 @@ public class DomoPages {
         String account = Identifiers.require("accountId", accountId);
         String type = Identifiers.valid(integrationType) ? integrationType : null;
         List<DomoCandidate> candidates = new ArrayList<>();
-        migrations.candidates(account).forEach(candidate -> candidates.add(new DomoCandidate(text(candidate, "id"),
+        migrations.candidates(account, requesters.current().scopes()).forEach(candidate -> candidates.add(new DomoCandidate(text(candidate, "id"),
                 text(candidate, "name"), candidate.path("migrated").asBoolean(false),
                 text(candidate, "migrationDate"))));
         return Pages.domoCandidates(frames.of("Candidates of account " + account, Frame.Section.DOMO), type, account,

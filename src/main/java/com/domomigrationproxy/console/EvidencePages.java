@@ -16,9 +16,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
-import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.domomigrationproxy.audit.AuditedAccess;
 import com.domomigrationproxy.audit.OperationExport;
 import com.domomigrationproxy.ledger.EventQuery;
 import com.domomigrationproxy.ledger.IntegrityReport;
@@ -38,16 +38,16 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Evidence (auditor): the integrity check of the hash chain, run on request, and the exports an
- * auditor verifies offline with deploy/audit/verify_export.py.
+ * auditor verifies offline with deploy/audit/verify_export.py. Each request is on the record as an
+ * AUDIT_ACCESS event, as the audit API's are.
  */
 @Path(ConsoleLinks.ROOT)
 @Produces(MediaType.TEXT_HTML)
 @RolesAllowed(Roles.AUDITOR)
+@AuditedAccess
 @ConsolePage
 @Blocking
 public class EvidencePages {
-
-    private static final Logger ACCESS = Logger.getLogger("audit.access");
 
     private final Ledger ledger;
     private final Frames frames;
@@ -74,8 +74,6 @@ public class EvidencePages {
     public TemplateInstance integrity(@HeaderParam("HX-Request") String htmx) {
         Frame frame = frames.of("Evidence", Frame.Section.EVIDENCE);
         IntegrityReport report = ledger.verify();
-        ACCESS.infof("Audit read by %s through the console: integrity check, valid=%s, checked=%d",
-                frame.viewer().principal(), report.valid(), report.checked());
         return htmx != null ? Pages.evidence$integrity(report) : Pages.evidence(frame, report);
     }
 
@@ -84,10 +82,7 @@ public class EvidencePages {
     @Path("/evidence/events.ndjson")
     @Produces(OperationExport.NDJSON)
     public Response events() {
-        ACCESS.infof("Audit read by %s through the console: events as %s, filter %s", frames.viewer().principal(),
-                OperationExport.NDJSON, EventQuery.ALL);
-        StreamingOutput body = out -> OperationExport.writeEvents(out, jsonLines,
-                sink -> ledger.streamEvents(EventQuery.ALL, sink));
+        StreamingOutput body = OperationExport.events(jsonLines, sink -> ledger.streamEvents(EventQuery.ALL, sink));
         String name = "audit-events-" + Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", "")
                 + ".ndjson";
         return Response.ok(body, OperationExport.NDJSON)

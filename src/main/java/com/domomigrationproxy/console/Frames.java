@@ -3,6 +3,8 @@ package com.domomigrationproxy.console;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import com.domomigrationproxy.audit.AuditAnswer;
+
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
@@ -24,6 +26,11 @@ public class Frames {
 
     public Frame of(String title, Frame.Section section) {
         return new Frame(title, section, viewer(), csrf.token(request.getCurrent()));
+    }
+
+    /** How many records of the audit trail this page shows, for its AUDIT_ACCESS event. */
+    public void showsRecords(int rows) {
+        request.getCurrent().put(AuditAnswer.ROWS_ATTRIBUTE, rows);
     }
 
     /** The frame of a page shown without asking who is signed in (sign-in failures, sign-in not configured). */

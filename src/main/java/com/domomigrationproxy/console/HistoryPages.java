@@ -19,9 +19,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
-import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.domomigrationproxy.audit.AuditedAccess;
 import com.domomigrationproxy.audit.OperationExport;
 import com.domomigrationproxy.audit.OperationFilter;
 import com.domomigrationproxy.audit.PageCursor;
@@ -47,16 +47,16 @@ import io.smallrye.mutiny.Uni;
 /**
  * History (auditor): the audit trail with every filter of the audit API, paged newest first, its
  * CSV and NDJSON exports, and one operation with everything recorded about it. Reads go through
- * the same store and filters as /api/v1/audit, and are logged to {@code audit.access} the same way.
+ * the same store and filters as /api/v1/audit, and each is on the record as an AUDIT_ACCESS event,
+ * as the audit API's are.
  */
 @Path(ConsoleLinks.ROOT)
 @Produces(MediaType.TEXT_HTML)
 @RolesAllowed(Roles.AUDITOR)
+@AuditedAccess
 @ConsolePage
 @Blocking
 public class HistoryPages {
-
-    private static final Logger ACCESS = Logger.getLogger("audit.access");
 
     private final OperationStore operations;
     private final Frames frames;
@@ -89,8 +89,6 @@ public class HistoryPages {
             return Response.status(400).entity(Pages.history(frame, new HistoryView(filter, errors, List.of(), null,
                     false))).build();
         }
-        ACCESS.infof("Audit read by %s through the console: operations, filter %s, cursor %s",
-                frame.viewer().principal(), filter.query(), after != null);
         List<Operation> items = new ArrayList<>(operations.page(filter.query(), after, filter.limit() + 1));
         String next = null;
         if (items.size() > filter.limit()) {
@@ -98,6 +96,7 @@ public class HistoryPages {
             Operation last = items.get(filter.limit() - 1);
             next = PageCursor.after(last.requestedAt(), last.operationId(), filter.query());
         }
+        frames.showsRecords(items.size());
         return Response.ok(Pages.history(frame, new HistoryView(filter, List.of(), items, next, after != null)))
                 .build();
     }
@@ -131,7 +130,6 @@ public class HistoryPages {
     public TemplateInstance operation(@PathParam("operationId") String operationId) {
         UUID id = Identifiers.uuid("operationId", operationId);
         Frame frame = frames.of("Operation " + id, Frame.Section.HISTORY);
-        ACCESS.infof("Audit read by %s through the console: operation %s", frame.viewer().principal(), id);
         Operation operation = operations.find(id).orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND,
                 "No operation " + id + " in the audit trail"));
         return Pages.operation(frame, new OperationView(operation));
@@ -139,9 +137,7 @@ public class HistoryPages {
 
     private Response export(String format, HistoryFilter filter) {
         OperationFilter.failOn(filter.errors());
-        ACCESS.infof("Audit read by %s through the console: operations as %s, filter %s",
-                frames.viewer().principal(), format, filter.query());
-        StreamingOutput body = out -> OperationExport.writeOperations(format, out, jsonLines,
+        StreamingOutput body = OperationExport.operations(format, jsonLines,
                 sink -> operations.stream(filter.query(), sink));
         String extension = OperationExport.CSV.equals(format) ? "csv" : "ndjson";
         String name = "operations-" + Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", "")

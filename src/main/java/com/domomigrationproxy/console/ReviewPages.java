@@ -21,6 +21,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.domomigrationproxy.audit.AuditedAccess;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationStore;
@@ -71,9 +72,11 @@ public class ReviewPages {
         this.failures = failures;
     }
 
+    /** Shows records of the audit trail, so on the record as an AUDIT_ACCESS event. */
     @GET
     @Path("/reviews")
     @RolesAllowed({ Roles.OPERATOR, Roles.AUDITOR })
+    @AuditedAccess
     public Response reviews(@QueryParam("resolved") String resolved) {
         UUID done = resolved == null ? null : Identifiers.uuid("resolved", resolved);
         return Response.ok(page(ReviewsView.Submission.resolved(done))).build();
@@ -104,8 +107,9 @@ public class ReviewPages {
     private TemplateInstance page(ReviewsView.Submission submission) {
         List<Operation> flagged = operations.page(FLAGGED, null, SHOWN + 1);
         boolean more = flagged.size() > SHOWN;
-        return Pages.reviews(frames.of("Reviews", Frame.Section.REVIEWS),
-                new ReviewsView(more ? flagged.subList(0, SHOWN) : flagged, more, submission));
+        List<Operation> shown = more ? flagged.subList(0, SHOWN) : flagged;
+        frames.showsRecords(shown.size());
+        return Pages.reviews(frames.of("Reviews", Frame.Section.REVIEWS), new ReviewsView(shown, more, submission));
     }
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,

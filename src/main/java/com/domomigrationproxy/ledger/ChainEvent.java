@@ -10,17 +10,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 /** One event of the audit hash chain, with the exact text its hash covers. */
 @Schema(name = "AuditEvent", description = "An event of the audit hash chain")
 public record ChainEvent(
-        @Schema(description = "Position in the chain, gap-free from 1", required = true) long seq,
+        @Schema(description = "Position in the chain, gap-free from 1", minimum = "1", required = true) long seq,
         @Schema(description = "INTENT, OUTCOME, RECONCILIATION, REVIEW (about an operation) or an event about no"
-                + " operation (plans, AUDIT_ACCESS, CHECKPOINT)", examples = "INTENT", required = true) String type,
+                + " operation (plans, AUDIT_ACCESS, CHECKPOINT)", examples = "INTENT", pattern = Ledger.KIND_PATTERN,
+                required = true) String type,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "The operation the event is about, if any", nullable = true) UUID operationId,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "What an event about no operation concerns (a plan id, a principal)",
                 nullable = true) String subject,
         @Schema(description = "When the event was appended", required = true) Instant recordedAt,
-        @Schema(description = "Hash of the previous event (64 zeros for the first)", required = true) String prevHash,
-        @Schema(description = "sha256 hex of prevHash, a newline and payload", required = true) String hash,
+        @Schema(description = "Hash of the previous event (64 zeros for the first)", pattern = HashChain.HASH_PATTERN,
+                required = true) String prevHash,
+        @Schema(description = "sha256 hex of prevHash, a newline and payload", pattern = HashChain.HASH_PATTERN,
+                required = true) String hash,
         @Schema(description = "The event's canonical JSON, exactly the text the hash covers; parse it to read the"
                 + " event", required = true) String payload) {
 }

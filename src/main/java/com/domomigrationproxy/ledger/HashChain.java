@@ -23,13 +23,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * Canonical JSON: the event's members sorted by name, no whitespace, UTF-8, strings JSON-escaped,
  * instants in ISO-8601 UTC as Java's {@link Instant#toString()} writes them. Events about an
  * operation rebuild theirs from the operation row, with null members kept except those added after
- * the first version ({@code planId}, {@code reconciledBy}), which are left out when null so that
- * older events still verify; every other event stores its JSON. The first event's prev_hash is 64
- * zeros. docs/audit.md has a worked example.
+ * the first version ({@code planId}, {@code scopes}, {@code reconciledBy}), which are left out
+ * when null so that older events still verify ({@code scopes} nests the grant's lists, sorted like
+ * every other member); every other event stores its JSON. The first event's prev_hash is 64 zeros.
+ * docs/audit.md has a worked example.
  */
 public final class HashChain {
 
     public static final String GENESIS = "0".repeat(64);
+    /** An event's hash and prev_hash as the API shows them: lowercase hex SHA-256, anchored for OpenAPI. */
+    public static final String HASH_PATTERN = "^[0-9a-f]{64}$";
     public static final String INTENT = "INTENT";
     public static final String OUTCOME = "OUTCOME";
     public static final String RECONCILIATION = "RECONCILIATION";
@@ -76,6 +79,9 @@ public final class HashChain {
         event.put("requestedAt", text(intent.requestedAt()));
         if (intent.planId() != null) {
             event.put("planId", intent.planId().toString());
+        }
+        if (intent.scopes() != null) {
+            event.put("scopes", intent.scopes().members());
         }
         return canonical(event);
     }

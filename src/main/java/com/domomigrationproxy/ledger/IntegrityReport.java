@@ -10,11 +10,12 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record IntegrityReport(
         @Schema(description = "True when every event verifies, every operation has its events and the chain head"
                 + " matches the last event", required = true) boolean valid,
-        @Schema(description = "Number of chain events recomputed", required = true) long checked,
-        @Schema(description = "Number of operations checked for missing events", required = true) long operations,
-        @Schema(description = "Sequence number of the last event", nullable = true) Long lastSeq,
+        @Schema(description = "Number of chain events recomputed", minimum = "0", required = true) long checked,
+        @Schema(description = "Number of operations checked for missing events", minimum = "0", required = true)
+        long operations,
+        @Schema(description = "Sequence number of the last event", minimum = "1", nullable = true) Long lastSeq,
         @Schema(description = "Hash of the last event: keep it elsewhere to prove later that nothing before it changed",
-                nullable = true) String lastHash,
+                pattern = HashChain.HASH_PATTERN, nullable = true) String lastHash,
         @Schema(description = "When the check ran", required = true) Instant verifiedAt,
         @Schema(description = "The first record that does not verify; null when valid", nullable = true)
         Failure firstInvalid) {

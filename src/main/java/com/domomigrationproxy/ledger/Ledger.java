@@ -31,7 +31,9 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 @ApplicationScoped
 public class Ledger {
 
-    private static final Pattern KIND = Pattern.compile("[A-Z][A-Z_]{0,63}");
+    /** What an event kind looks like, anchored as OpenAPI patterns are read. */
+    public static final String KIND_PATTERN = "^[A-Z][A-Z_]{0,63}$";
+    private static final Pattern KIND = Pattern.compile(KIND_PATTERN);
     private static final int FETCH_SIZE = 1_000;
     private static final String EVENTS = """
             SELECT e.seq AS event_seq, e.kind AS event_kind, e.operation_id AS event_operation_id,

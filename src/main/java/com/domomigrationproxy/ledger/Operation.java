@@ -51,7 +51,7 @@ public record Operation(
     /** The operation's events in the hash chain; docs/audit.md says how to verify them. */
     @Schema(name = "AuditChain")
     public record Chain(
-            @Schema(description = "The intent event, written before Domo was called") Link intent,
+            @Schema(description = "The intent event, written before Domo was called", required = true) Link intent,
             @Schema(description = "The outcome event; null while PENDING", nullable = true) Link outcome,
             @JsonInclude(JsonInclude.Include.NON_NULL)
             @Schema(description = "The reconciliation event, if any", nullable = true) Link reconciliation,
@@ -61,9 +61,11 @@ public record Operation(
 
     @Schema(name = "AuditChainLink")
     public record Link(
-            @Schema(description = "Position in the chain") long seq,
-            @Schema(description = "Hash of the previous event") String prevHash,
-            @Schema(description = "sha256 hex of prevHash, a newline and the event's canonical JSON") String hash) {
+            @Schema(description = "Position in the chain", minimum = "1", required = true) long seq,
+            @Schema(description = "Hash of the previous event", pattern = HashChain.HASH_PATTERN, required = true)
+            String prevHash,
+            @Schema(description = "sha256 hex of prevHash, a newline and the event's canonical JSON",
+                    pattern = HashChain.HASH_PATTERN, required = true) String hash) {
     }
 
     // Shortcuts, not bean getters: neither Jackson nor the OpenAPI scanner sees them.

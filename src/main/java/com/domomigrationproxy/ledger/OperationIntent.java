@@ -6,6 +6,7 @@ import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Scopes;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -32,28 +33,33 @@ public record OperationIntent(
         @Schema(description = "Client address the request came from", nullable = true) String clientAddress,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "The migration plan this operation ran for; absent for a single request",
-                nullable = true) UUID planId) {
+                nullable = true) UUID planId,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "The scopes of the grant the operation ran under, as they were when it was asked for"
+                + " ({} is unrestricted); absent for operations recorded before scopes existed",
+                nullable = true) Scopes scopes) {
 
     public static OperationIntent migration(String datasourceId, String accountId, String catalog, String schema,
             String table, Requester requester) {
         return new OperationIntent(Direction.V1_TO_V2, datasourceId, accountId, catalog, schema, table,
                 requester.principal(), null, requester.requestId(), requester.authMethod(), requester.clientAddress(),
-                null);
+                null, requester.scopes());
     }
 
     public static OperationIntent reversal(String datasourceId, Requester requester) {
         return new OperationIntent(Direction.V2_TO_V1, datasourceId, null, null, null, null, requester.principal(),
-                null, requester.requestId(), requester.authMethod(), requester.clientAddress(), null);
+                null, requester.requestId(), requester.authMethod(), requester.clientAddress(), null,
+                requester.scopes());
     }
 
     /** The same intent, run for a plan. */
     public OperationIntent forPlan(UUID plan) {
         return new OperationIntent(direction, datasourceId, accountId, catalog, schema, table, requestedBy, requestedAt,
-                requestId, authMethod, clientAddress, plan);
+                requestId, authMethod, clientAddress, plan, scopes);
     }
 
     OperationIntent at(Instant time) {
         return new OperationIntent(direction, datasourceId, accountId, catalog, schema, table, requestedBy, time,
-                requestId, authMethod, clientAddress, planId);
+                requestId, authMethod, clientAddress, planId, scopes);
     }
 }

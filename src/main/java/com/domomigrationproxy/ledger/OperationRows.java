@@ -4,6 +4,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.UUID;
 
+import com.domomigrationproxy.security.Scopes;
+
 /**
  * The one mapping between the {@code operation} table and {@link Operation}: the columns every
  * query selects, and the row mapper. Column positions are resolved once per result set: by name
@@ -28,7 +30,7 @@ final class OperationRows {
     /** Column positions of one result set. */
     static final class Columns {
         final int operationId, direction, datasourceId, accountId, catalog, schema, table, requestedBy, requestedAt,
-                requestId, authMethod, clientAddress, planId, state, toe, startTime, endTime, errorMessage,
+                requestId, authMethod, clientAddress, planId, scopes, state, toe, startTime, endTime, errorMessage,
                 upstreamStatus, durationMs, completedAt, reconciledState, reconciledAt, reconciliationNote,
                 reconciledBy, reviewReason, reviewFlaggedAt;
         final int[] intent, outcome, reconciliation, review;
@@ -47,6 +49,7 @@ final class OperationRows {
             authMethod = rows.findColumn("auth_method");
             clientAddress = rows.findColumn("client_address");
             planId = rows.findColumn("plan_id");
+            scopes = rows.findColumn("scopes");
             state = rows.findColumn("state");
             toe = rows.findColumn("toe");
             startTime = rows.findColumn("start_time");
@@ -93,7 +96,7 @@ final class OperationRows {
                 row.getString(columns.schema), row.getString(columns.table), row.getString(columns.requestedBy),
                 Sql.instant(row, columns.requestedAt), row.getString(columns.requestId),
                 row.getString(columns.authMethod), row.getString(columns.clientAddress),
-                row.getObject(columns.planId, UUID.class));
+                row.getObject(columns.planId, UUID.class), scopes(row, columns));
         Outcome outcome = new Outcome(OperationState.valueOf(row.getString(columns.state)), row.getString(columns.toe),
                 row.getString(columns.startTime), row.getString(columns.endTime), row.getString(columns.errorMessage),
                 (Integer) row.getObject(columns.upstreamStatus), (Long) row.getObject(columns.durationMs),
@@ -112,6 +115,23 @@ final class OperationRows {
         }
         return new Operation(row.getObject(columns.operationId, UUID.class), intent, outcome, reconciliation, review,
                 chain);
+    }
+
+    /**
+     * The stored grant; text that is no scopes object can only have been written behind the
+     * service's back, and is reported as a database failure rather than shown as some grant.
+     */
+    private static Scopes scopes(ResultSet row, Columns columns) throws SQLException {
+        String json = row.getString(columns.scopes);
+        if (json == null) {
+            return null;
+        }
+        try {
+            return Scopes.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            throw new SQLException("operation " + row.getString(columns.operationId) + " has scopes that do not parse",
+                    e);
+        }
     }
 
     private static Operation.Link link(ResultSet row, int[] columns) throws SQLException {

@@ -258,11 +258,13 @@ public class OperationStore {
         try {
             Sql.update(connection, """
                     INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name,
-                        table_name, requested_by, requested_at, request_id, auth_method, client_address, plan_id, state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING')""",
+                        table_name, requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes,
+                        state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING')""",
                     pending.operationId(), intent.direction(), intent.datasourceId(), intent.accountId(),
                     intent.catalog(), intent.schema(), intent.table(), intent.requestedBy(), intent.requestedAt(),
-                    intent.requestId(), intent.authMethod(), intent.clientAddress(), intent.planId());
+                    intent.requestId(), intent.authMethod(), intent.clientAddress(), intent.planId(),
+                    intent.scopes() == null ? null : intent.scopes().toJson());
         } catch (SQLException e) {
             if (e instanceof PSQLException refused && refused.getServerErrorMessage() != null
                     && IN_FLIGHT_CONSTRAINT.equals(refused.getServerErrorMessage().getConstraint())) {
@@ -326,7 +328,7 @@ public class OperationStore {
                 StorableText.of(intent.accountId()), StorableText.of(intent.catalog()), StorableText.of(intent.schema()),
                 StorableText.of(intent.table()), StorableText.of(intent.requestedBy()), intent.requestedAt(),
                 StorableText.of(intent.requestId()), intent.authMethod(), StorableText.of(intent.clientAddress()),
-                intent.planId());
+                intent.planId(), intent.scopes());
     }
 
     private static Instant now() {

@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 @Schema(name = "MigrationRequest", description = "Target of a migration; all four fields required, case-sensitive",
         additionalProperties = Schema.False.class)
 public record MigrationRequest(
-        @Schema(description = "Target V2 account id (from the accounts list)", pattern = Identifiers.PATTERN,
+        @Schema(description = "Target V2 account id (from the accounts list)", pattern = Identifiers.ANCHORED_PATTERN,
                 examples = "1", required = true) String accountId,
         @Schema(description = "Catalog, case-sensitive", minLength = 1, maxLength = MigrationRequest.MAX_LENGTH,
                 examples = "MyCatalogName", required = true) String catalog,

@@ -77,7 +77,7 @@ public class MigrationResource {
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public ArrayNode integrationTypes() {
-        return migrations.integrationTypes();
+        return migrations.integrationTypes(requesters.current().scopes());
     }
 
     @GET
@@ -100,8 +100,10 @@ public class MigrationResource {
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public ArrayNode accounts(
             @Parameter(description = "Integration type, e.g. mysql-federated",
-                    schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("integrationType") String integrationType) {
-        return migrations.accounts(Identifiers.require("integrationType", integrationType));
+                    schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
+            @PathParam("integrationType") String integrationType) {
+        return migrations.accounts(Identifiers.require("integrationType", integrationType),
+                requesters.current().scopes());
     }
 
     @GET
@@ -124,8 +126,9 @@ public class MigrationResource {
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public ArrayNode candidates(
             @Parameter(description = "V2 account id, from the accounts list",
-                    schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("accountId") String accountId) {
-        return migrations.candidates(Identifiers.require("accountId", accountId));
+                    schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
+            @PathParam("accountId") String accountId) {
+        return migrations.candidates(Identifiers.require("accountId", accountId), requesters.current().scopes());
     }
 
     @POST
@@ -157,7 +160,8 @@ public class MigrationResource {
             schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
     public Response migrate(
             @Parameter(description = "V1 data source id, from the candidates list",
-                    schema = @Schema(pattern = Identifiers.PATTERN)) @PathParam("datasourceId") String datasourceId,
+                    schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
+            @PathParam("datasourceId") String datasourceId,
             JsonNode body, @Context HttpServerRequest request) {
         String datasource = Identifiers.require("datasourceId", datasourceId);
         return respond(migrations.migrate(datasource, MigrationRequest.parse(body), requesters.current(),
@@ -184,7 +188,8 @@ public class MigrationResource {
     @Parameter(name = IdempotencyStore.HEADER, in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY_DOC,
             schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
     public Response reverse(
-            @Parameter(description = "Data source id", schema = @Schema(pattern = Identifiers.PATTERN))
+            @Parameter(description = "Data source id",
+                    schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
             @PathParam("datasourceId") String datasourceId,
             @Context HttpServerRequest request) {
         return respond(migrations.reverse(Identifiers.require("datasourceId", datasourceId), requesters.current(),

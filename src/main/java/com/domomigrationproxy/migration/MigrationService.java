@@ -1,10 +1,13 @@
 package com.domomigrationproxy.migration;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -25,7 +28,9 @@ import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Scopes;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
@@ -58,16 +63,41 @@ public class MigrationService {
         this.json = json;
     }
 
-    public ArrayNode integrationTypes() {
-        return domo.listTypes();
+    /** Domo's integration types, only those in scope; none in scope answers [] without asking Domo. */
+    public ArrayNode integrationTypes(Scopes scopes) {
+        return inScope(scopes.integrationTypes(), domo::listTypes,
+                item -> item.isTextual() && scopes.allowsType(item.textValue()));
     }
 
-    public ArrayNode accounts(String integrationType) {
-        return domo.listAccounts(integrationType);
+    /** 403 for a type out of scope (Domo not called); otherwise the type's accounts in scope. */
+    public ArrayNode accounts(String integrationType, Scopes scopes) {
+        scopes.requireType(integrationType);
+        return inScope(scopes.accounts(), () -> domo.listAccounts(integrationType),
+                item -> scopes.allowsAccount(id(item)));
     }
 
-    public ArrayNode candidates(String accountId) {
-        return domo.listCandidates(accountId);
+    /** 403 for an account out of scope (Domo not called); otherwise the account's data sources in scope. */
+    public ArrayNode candidates(String accountId, Scopes scopes) {
+        scopes.requireAccount(accountId);
+        return inScope(scopes.datasources(), () -> domo.listCandidates(accountId),
+                item -> scopes.allowsDatasource(id(item)));
+    }
+
+    /**
+     * Why these scopes do not allow the intent, if they do not: a migration needs its account and
+     * data source in scope; a reversal its data source and, when accounts are restricted, the
+     * account of the data source's last recorded migration. Reads the audit trail for that
+     * account, never Domo. Plans check their items with this, with the creator's scopes.
+     */
+    public Optional<Scopes.Refusal> scopeRefusal(OperationIntent intent, Scopes scopes) {
+        String datasourceId = intent.datasourceId();
+        if (intent.direction() == Direction.V1_TO_V2) {
+            return scopes.migrationRefusal(datasourceId, intent.accountId());
+        }
+        // The trail is read only when the answer depends on it.
+        Optional<String> lastAccount = scopes.restrictsAccounts() && scopes.allowsDatasource(datasourceId)
+                ? lastMigrationAccount(datasourceId) : Optional.empty();
+        return scopes.reversalRefusal(datasourceId, lastAccount);
     }
 
     public Answer migrate(String datasourceId, MigrationRequest request, Requester requester,
@@ -81,10 +111,11 @@ public class MigrationService {
     }
 
     private Answer answer(OperationIntent intent, Optional<String> key) {
+        requireInScope(intent);
         rateLimiter.acquire(intent.requestedBy());
         domo.refuseWhileCircuitOpen();
         if (key.isEmpty()) {
-            return new Answer(perform(intent, pending -> {
+            return new Answer(performInScope(intent, pending -> {
             }), false);
         }
         IdempotencyStore.Owner owner = new IdempotencyStore.Owner(intent.requestedBy(), intent.authMethod());
@@ -97,7 +128,7 @@ public class MigrationService {
         }
         Operation done;
         try {
-            done = perform(intent, pending -> idempotency.attach(owner, key.get(), pending.operationId()));
+            done = performInScope(intent, pending -> idempotency.attach(owner, key.get(), pending.operationId()));
         } catch (ProblemException e) {
             if (e.extensions().operationId() == null) {
                 idempotency.release(owner, key.get());
@@ -111,11 +142,28 @@ public class MigrationService {
     }
 
     /**
-     * Runs one migration or reversal through the audited path: intent committed, Domo called,
-     * outcome recorded. {@code sameTransaction} writes what must commit with the intent, or not at
-     * all (an Idempotency-Key's link, a plan item's claim on the operation).
+     * Runs one migration or reversal through the audited path: the intent's scopes checked (403
+     * out-of-scope, nothing recorded), intent committed, Domo called, outcome recorded.
+     * {@code sameTransaction} writes what must commit with the intent, or not at all (an
+     * Idempotency-Key's link, a plan item's claim on the operation).
      */
     public Operation perform(OperationIntent intent, Consumer<Operation> sameTransaction) {
+        requireInScope(intent);
+        return performInScope(intent, sameTransaction);
+    }
+
+    /**
+     * 403 out-of-scope unless the intent's own scopes (the requester's, or a plan creator's as they
+     * were at creation) allow it; an intent without scopes (recorded before they existed) has no
+     * restriction.
+     */
+    private void requireInScope(OperationIntent intent) {
+        scopeRefusal(intent, intent.scopes() == null ? Scopes.UNRESTRICTED : intent.scopes()).ifPresent(refusal -> {
+            throw refusal.problem();
+        });
+    }
+
+    private Operation performInScope(OperationIntent intent, Consumer<Operation> sameTransaction) {
         Operation pending = operations.recordIntent(intent, sameTransaction);
         long started = System.nanoTime();
         DomoOperationResult result;
@@ -174,6 +222,42 @@ public class MigrationService {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The account of the data source's last recorded migration, whatever its outcome. */
+    private Optional<String> lastMigrationAccount(String datasourceId) {
+        List<Operation> history = operations.history(datasourceId);
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if (history.get(i).direction() == Direction.V1_TO_V2) {
+                return Optional.ofNullable(history.get(i).intent().accountId());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Domo's list as it is when the scope is unrestricted; nothing, without asking Domo, when the
+     * scope is empty; otherwise the items in scope.
+     */
+    private ArrayNode inScope(List<String> scope, Supplier<ArrayNode> list, Predicate<JsonNode> allowed) {
+        if (scope == null) {
+            return list.get();
+        }
+        ArrayNode kept = json.createArrayNode();
+        if (scope.isEmpty()) {
+            return kept;
+        }
+        for (JsonNode item : list.get()) {
+            if (allowed.test(item)) {
+                kept.add(item);
+            }
+        }
+        return kept;
+    }
+
+    private static String id(JsonNode item) {
+        JsonNode id = item.get("id");
+        return id != null && id.isTextual() ? id.textValue() : null;
     }
 
     private static long elapsedMillis(long startedNanos) {

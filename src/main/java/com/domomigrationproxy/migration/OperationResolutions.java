@@ -14,24 +14,31 @@ import com.domomigrationproxy.security.Requester;
 
 /**
  * A person's word on an operation the service could not resolve: recorded as its reconciliation,
- * naming who decided, and only for an operation nobody can still be waiting for. The API and the
- * console's review queue both resolve through here.
+ * naming who decided, only for an operation nobody can still be waiting for, and only by an
+ * operator whose scopes allow the operation. The API and the console's review queue both resolve
+ * through here.
  */
 @ApplicationScoped
 public class OperationResolutions {
 
     private final OperationStore operations;
     private final OperationReconciler reconciler;
+    private final MigrationService migrations;
 
     @Inject
-    OperationResolutions(OperationStore operations, OperationReconciler reconciler) {
+    OperationResolutions(OperationStore operations, OperationReconciler reconciler, MigrationService migrations) {
         this.operations = operations;
         this.reconciler = reconciler;
+        this.migrations = migrations;
     }
 
     public Operation resolve(UUID operationId, Resolution resolution, Requester requester) {
         Operation operation = operations.find(operationId).orElseThrow(() -> new ProblemException(404,
                 ProblemType.NOT_FOUND, "No operation " + operationId));
+        // Deciding how an operation ended is acting on its data source: the caller's scopes must allow the operation.
+        migrations.scopeRefusal(operation.intent(), requester.scopes()).ifPresent(refusal -> {
+            throw refusal.problem();
+        });
         boolean waitedOut = operation.review() != null || operation.state() == OperationState.UNKNOWN
                 || (operation.state() == OperationState.PENDING
                         && operation.requestedAt().isBefore(reconciler.abandonedBefore())

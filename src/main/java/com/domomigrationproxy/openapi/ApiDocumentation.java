@@ -6,12 +6,12 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Components;
 import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.info.Contact;
 import org.eclipse.microprofile.openapi.annotations.info.Info;
-import org.eclipse.microprofile.openapi.annotations.info.License;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -31,14 +31,14 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
         info = @Info(title = "domo-migration-proxy API", version = "1.0.0",
                 description = "Domo's Federated V1 to V2 migration operations behind authentication, role checks and"
                         + " an audit trail. The Domo developer token stays inside the service.",
-                contact = @Contact(name = "domo-migration-proxy maintainers"),
-                license = @License(name = "Proprietary")),
+                contact = @Contact(name = "domo-migration-proxy maintainers")),
         servers = @Server(url = "/", description = "This service"),
         tags = {
                 @Tag(name = ApiDocumentation.MIGRATION_TAG,
                         description = "Listing and moving Federated data sources between V1 and V2"),
                 @Tag(name = ApiDocumentation.AUDIT_TAG,
-                        description = "The audit trail: query, export and integrity verification") },
+                        description = "The audit trail: query, export, integrity verification and principals;"
+                                + " every request is itself recorded as an AUDIT_ACCESS event") },
         components = @Components(
                 securitySchemes = {
                         @SecurityScheme(securitySchemeName = ApiDocumentation.JWT, type = SecuritySchemeType.HTTP,
@@ -52,8 +52,8 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                 description = "Domo answered with a result, whatever its state; the audited Operation",
                                 headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
                                         description = "true when this is the stored answer to an earlier request with"
-                                                + " the same Idempotency-Key",
-                                        schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
+                                                + " the same Idempotency-Key; absent otherwise",
+                                        schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = MediaType.APPLICATION_JSON,
                                         schema = @Schema(ref = "Operation"),
                                         examples = @ExampleObject(name = "complete", value = ApiDocumentation.OPERATION_EXAMPLE))),
@@ -69,12 +69,15 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                                 + "\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"errors\":[{\"field\":"
                                                 + "\"catalog\",\"message\":\"is required\"}]}"))),
                         @APIResponse(name = ApiDocumentation.UNAUTHORIZED, responseCode = "401",
-                                description = "No or invalid credentials",
+                                description = "No or invalid credentials (unauthenticated), or an expired API key"
+                                        + " (credentials-expired)",
                                 headers = @Header(name = HttpHeaders.WWW_AUTHENTICATE, description = "Bearer and ApiKey challenges",
-                                        schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING)),
+                                        schema = @Schema(type = SchemaType.STRING)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.FORBIDDEN, responseCode = "403",
-                                description = "The credentials lack the role this operation needs",
+                                description = "The credentials lack the role this operation needs (forbidden), or"
+                                        + " the caller's scopes do not include the integration type, account or data"
+                                        + " source (out-of-scope); Domo was not called",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.NOT_FOUND, responseCode = "404",
                                 description = "No such resource",
@@ -93,7 +96,7 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                         @APIResponse(name = ApiDocumentation.TOO_MANY_REQUESTS, responseCode = "429",
                                 description = "The caller started too many migrations and reversals this minute",
                                 headers = @Header(name = HttpHeaders.RETRY_AFTER, description = "Seconds until the next one is allowed",
-                                        schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.INTEGER)),
+                                        schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "0")),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE, responseCode = "415",
                                 description = "The body is not application/json",
@@ -106,7 +109,7 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                 description = "Domo answered 429 or calls to Domo are paused after repeated failures"
                                         + " (see Retry-After), or the audit store is unavailable (Domo was not called)",
                                 headers = @Header(name = HttpHeaders.RETRY_AFTER, description = "Seconds to wait, when Domo rate limits",
-                                        schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.INTEGER)),
+                                        schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "0")),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.GATEWAY_TIMEOUT, responseCode = "504",
                                 description = "The deadline passed without a Domo answer; a migration or reversal is"

@@ -7,7 +7,9 @@ package com.domomigrationproxy.problem;
 public enum ProblemType {
     INVALID_REQUEST("invalid-request", "The request is invalid"),
     UNAUTHENTICATED("unauthenticated", "Authentication required"),
+    CREDENTIALS_EXPIRED("credentials-expired", "The credentials have expired"),
     FORBIDDEN("forbidden", "Not allowed for your role"),
+    OUT_OF_SCOPE("out-of-scope", "Outside your scopes"),
     NOT_FOUND("not-found", "Not found"),
     METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed"),
     NOT_ACCEPTABLE("not-acceptable", "No acceptable representation"),

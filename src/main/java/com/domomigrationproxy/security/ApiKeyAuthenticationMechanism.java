@@ -1,11 +1,15 @@
 package com.domomigrationproxy.security;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
+
+import org.jboss.logging.Logger;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
@@ -24,7 +28,9 @@ import io.vertx.ext.web.RoutingContext;
  * is the principal and its roles are the identity's roles. It runs before the JWT mechanism and
  * refuses ambiguous credentials outright: an API key together with a bearer token, or either header
  * sent twice, is a 401, never "whichever wins" (other Authorization schemes are no credential here). A request without the header is left to the
- * JWT mechanism; a request with an unknown key fails, it is not treated as anonymous.
+ * JWT mechanism; a request with an unknown key fails, it is not treated as anonymous, and an expired
+ * key fails carrying {@link #EXPIRED_ATTRIBUTE}, which the web edge answers with its own problem type. The identity carries the key's scopes, and
+ * each successful use is noted for the principals' last use ({@link PrincipalActivity}).
  */
 @ApplicationScoped
 public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanism {
@@ -35,11 +41,17 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
     /** Ahead of the JWT mechanism (default priority), so that ambiguity is seen first. */
     private static final int PRIORITY = HttpAuthenticationMechanism.DEFAULT_PRIORITY + 1000;
 
+    /** Set on the failure of an expired key: a 401 of its own type, so the caller renews rather than retries. */
+    public static final String EXPIRED_ATTRIBUTE = "api-key-expired-at";
+    private static final Logger LOG = Logger.getLogger(ApiKeyAuthenticationMechanism.class);
+
     private final ApiKeyStore keys;
+    private final PrincipalActivity activity;
 
     @Inject
-    ApiKeyAuthenticationMechanism(ApiKeyStore keys) {
+    ApiKeyAuthenticationMechanism(ApiKeyStore keys, PrincipalActivity activity) {
         this.keys = keys;
+        this.activity = activity;
     }
 
     @Override
@@ -55,12 +67,32 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
             return Uni.createFrom().nullItem();
         }
         return keys.find(secrets.get(0).strip())
-                .<Uni<SecurityIdentity>>map(key -> Uni.createFrom().item(QuarkusSecurityIdentity.builder()
-                        .setPrincipal(new QuarkusPrincipal(key.name()))
-                        .addRoles(key.roles())
-                        .addAttribute(PrincipalPolicy.AUTH_METHOD_ATTRIBUTE, PrincipalPolicy.API_KEY)
-                        .build()))
+                .map(key -> identity(key, context))
                 .orElseGet(() -> Uni.createFrom().failure(new AuthenticationFailedException("Unknown API key")));
+    }
+
+    private Uni<SecurityIdentity> identity(ApiKeyStore.ApiKey key, RoutingContext context) {
+        if (key.expiredAt(Instant.now())) {
+            // The name is what an operator looks up in the file; the secret and its hash are never logged.
+            LOG.warnf("API key %s expired at %s: request refused (renew it in the API key file)", key.name(),
+                    key.expiresAt());
+            return Uni.createFrom().failure(new AuthenticationFailedException("The API key has expired",
+                    Map.of(EXPIRED_ATTRIBUTE, key.expiresAt())));
+        }
+        var remote = context.request().remoteAddress();
+        activity.used(PrincipalPolicy.API_KEY, key.name(), remote == null ? null : remote.host(), key.roles(),
+                key.scopes());
+        return Uni.createFrom().item(QuarkusSecurityIdentity.builder()
+                .setPrincipal(new QuarkusPrincipal(key.name()))
+                .addRoles(key.roles())
+                .addAttribute(PrincipalPolicy.AUTH_METHOD_ATTRIBUTE, PrincipalPolicy.API_KEY)
+                .addAttribute(PrincipalPolicy.SCOPES_ATTRIBUTE, key.scopes())
+                .build());
+    }
+
+    /** True when authentication failed because the API key has expired. */
+    public static boolean expired(AuthenticationFailedException failure) {
+        return failure.getAttribute(EXPIRED_ATTRIBUTE) != null;
     }
 
     @Override

@@ -5,11 +5,19 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,16 +29,25 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 
 /**
  * The API keys of PROXY_API_KEYS_FILE, by SHA-256 of the secret. Lookups run on the event loop and
  * touch memory only: the file is loaded before the first request and then looked at (one stat) by
- * a scheduled job, and re-read when its modification time changes, so keys are added, rotated and
- * revoked without a restart. A file that does not parse keeps the previous keys in force.
+ * a scheduled job, and re-read when it changes (modification time, size, or a new file in its
+ * place), so keys are added, rotated and revoked without a restart. A file that does not parse
+ * keeps the previous keys in force.
+ *
+ * <p>An entry may carry {@code scopes} and {@code expiresAt}. Entries are read strictly: an entry
+ * with a member of another name, or scopes that do not parse, is ignored (and logged), because
+ * reading a misspelt {@code "scope"} as "no scopes" would grant everything. Each key that expires
+ * has a gauge of the days it has left ({@code proxy_api_key_days_to_expiry{key=…}}; key names are
+ * a short list an operator writes, not caller input).
  */
 @ApplicationScoped
 public class ApiKeyStore {
@@ -38,6 +55,8 @@ public class ApiKeyStore {
     /** Longer headers are not keys; refusing them early bounds the hashing work per request. */
     static final int MAX_KEY_LENGTH = 1024;
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    private static final Set<String> MEMBERS = Set.of("name", "sha256", "roles", "scopes", "expiresAt");
+    private static final double SECONDS_PER_DAY = 86_400.0;
     private static final Logger LOG = Logger.getLogger(ApiKeyStore.class);
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
@@ -49,12 +68,16 @@ public class ApiKeyStore {
 
     private final Optional<Path> file;
     private final ObjectMapper json;
-    private volatile Loaded loaded = new Loaded(null, Map.of(), Set.of());
+    private final MeterRegistry registry;
+    /** The expiry gauges registered, by key name; touched by the reload job only. */
+    private final Map<String, Gauge> expiryGauges = new HashMap<>();
+    private volatile Loaded loaded = new Loaded(null, Map.of(), Map.of());
 
     @Inject
-    ApiKeyStore(ApiKeyConfig config, ObjectMapper json) {
+    ApiKeyStore(ApiKeyConfig config, ObjectMapper json, MeterRegistry registry) {
         this.file = config.apiKeysFile();
         this.json = json;
+        this.registry = registry;
         // Loaded before the first request, so that concurrent first requests never see an empty set.
         reloadIfChanged();
     }
@@ -70,7 +93,12 @@ public class ApiKeyStore {
 
     /** True when an API key of the file carries this name. */
     boolean isKeyName(String name) {
-        return loaded.names().contains(name);
+        return loaded.keysByName().containsKey(name);
+    }
+
+    /** The keys of the file as loaded now, one per name: of two entries of one name, the one expiring later. */
+    Collection<ApiKey> keys() {
+        return loaded.keysByName().values();
     }
 
     /** Looks at the file and re-reads it when it changed; off the event loop. */
@@ -81,64 +109,151 @@ public class ApiKeyStore {
             return;
         }
         Path path = file.get();
-        FileTime modified;
+        Version version;
         try {
-            modified = Files.getLastModifiedTime(path);
+            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            version = new Version(attributes.lastModifiedTime(), attributes.size(), attributes.fileKey());
         } catch (IOException e) {
             LOG.errorf("Cannot read the API key file %s: %s; keeping %d key(s) loaded before", path,
                     e.getClass().getSimpleName(), loaded.keysByDigest().size());
             return;
         }
-        if (!modified.equals(loaded.modified())) {
-            reload(path, modified);
+        if (!version.equals(loaded.version())) {
+            reload(path, version);
         }
     }
 
-    private void reload(Path path, FileTime modified) {
+    private void reload(Path path, Version version) {
         try {
-            List<ApiKeyEntry> entries = json.readValue(Files.readString(path, StandardCharsets.UTF_8),
-                    new TypeReference<List<ApiKeyEntry>>() {
-                    });
+            JsonNode entries = json.readTree(Files.readString(path, StandardCharsets.UTF_8));
+            if (entries == null || !entries.isArray()) {
+                throw new IllegalArgumentException("not a JSON list");
+            }
             Map<ByteBuffer, ApiKey> keys = new HashMap<>();
             for (int index = 0; index < entries.size(); index++) {
-                ApiKeyEntry entry = entries.get(index);
-                String problem = entry == null ? "is empty" : entry.problem();
-                if (problem != null) {
-                    LOG.errorf("API key file %s: entry %d %s; it is ignored", path, index, problem);
-                } else {
-                    keys.put(ByteBuffer.wrap(HexFormat.of().parseHex(entry.sha256())),
-                            new ApiKey(entry.name(), Set.copyOf(entry.roles())));
+                try {
+                    ApiKey key = ApiKey.of(entries.get(index));
+                    keys.put(ByteBuffer.wrap(HexFormat.of().parseHex(entries.get(index).get("sha256").textValue())),
+                            key);
+                } catch (IllegalArgumentException e) {
+                    LOG.errorf("API key file %s: entry %d %s; it is ignored", path, index, e.getMessage());
                 }
             }
-            loaded = new Loaded(modified, Map.copyOf(keys),
-                    Set.copyOf(keys.values().stream().map(ApiKey::name).toList()));
+            // During a rotation one name has two entries: the principal lasts as long as the later one.
+            Map<String, ApiKey> byName = new HashMap<>();
+            keys.values().forEach(key -> byName.merge(key.name(), key, ApiKey::expiringLater));
+            loaded = new Loaded(version, Map.copyOf(keys), Map.copyOf(byName));
             LOG.infof("Loaded %d API key(s) from %s", keys.size(), path);
         } catch (IOException | RuntimeException e) {
-            LOG.errorf("API key file %s is not a JSON list of {name, sha256, roles}: %s; keeping %d key(s) loaded before",
-                    path, e.getClass().getSimpleName(), loaded.keysByDigest().size());
-            loaded = new Loaded(modified, loaded.keysByDigest(), loaded.names());
+            LOG.errorf("API key file %s is not a JSON list of {name, sha256, roles, scopes, expiresAt}: %s; keeping %d"
+                    + " key(s) loaded before", path, e.getClass().getSimpleName(), loaded.keysByDigest().size());
+            loaded = new Loaded(version, loaded.keysByDigest(), loaded.keysByName());
+        }
+        updateExpiryGauges();
+    }
+
+    /** One gauge per key that expires; a key removed from the file, or no longer expiring, loses its gauge. */
+    private void updateExpiryGauges() {
+        Map<String, ApiKey> current = loaded.keysByName();
+        for (Iterator<Map.Entry<String, Gauge>> gauges = expiryGauges.entrySet().iterator(); gauges.hasNext();) {
+            Map.Entry<String, Gauge> gauge = gauges.next();
+            ApiKey key = current.get(gauge.getKey());
+            if (key == null || key.expiresAt() == null) {
+                registry.remove(gauge.getValue());
+                gauges.remove();
+            }
+        }
+        for (ApiKey key : current.values()) {
+            if (key.expiresAt() != null && !expiryGauges.containsKey(key.name())) {
+                String name = key.name();
+                expiryGauges.put(name, Gauge.builder("proxy.api.key.days.to.expiry", this, store -> store.daysToExpiry(name))
+                        .description("Days until the API key expires (negative once expired), per key of the file")
+                        .tag("key", name)
+                        .register(registry));
+            }
         }
     }
 
-    record ApiKey(String name, Set<String> roles) {
+    private double daysToExpiry(String name) {
+        ApiKey key = loaded.keysByName().get(name);
+        if (key == null || key.expiresAt() == null) {
+            return Double.NaN;
+        }
+        return Duration.between(Instant.now(), key.expiresAt()).toSeconds() / SECONDS_PER_DAY;
     }
 
-    record ApiKeyEntry(String name, String sha256, List<String> roles) {
+    /** A key of the file: its name (the principal), roles, scopes and expiry (null: never). */
+    record ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt) {
 
-        String problem() {
-            if (name == null || !PrincipalPolicy.recordable(name)) {
-                return "has no name of 1 to 255 characters without control characters";
+        boolean expiredAt(Instant now) {
+            return expiresAt != null && !now.isBefore(expiresAt);
+        }
+
+        static ApiKey expiringLater(ApiKey one, ApiKey other) {
+            if (one.expiresAt() == null || other.expiresAt() == null) {
+                return one.expiresAt() == null ? one : other;
             }
-            if (sha256 == null || !SHA256_HEX.matcher(sha256).matches()) {
-                return "(" + name + ") has no lowercase hex SHA-256";
+            return one.expiresAt().isAfter(other.expiresAt()) ? one : other;
+        }
+
+        /** Reads one entry of the file, or says in the exception what is wrong with it (never the secret's hash). */
+        static ApiKey of(JsonNode entry) {
+            if (entry == null || !entry.isObject()) {
+                throw new IllegalArgumentException("is not a JSON object");
             }
-            if (roles == null || roles.isEmpty() || !Roles.ALL.containsAll(roles)) {
-                return "(" + name + ") needs roles among " + Roles.ALL;
+            JsonNode name = entry.get("name");
+            if (name == null || !name.isTextual() || !PrincipalPolicy.recordable(name.textValue())) {
+                throw new IllegalArgumentException("has no name of 1 to 255 characters without control characters");
             }
-            return null;
+            String label = "(" + name.textValue() + ") ";
+            List<String> unknown = new ArrayList<>();
+            entry.fieldNames().forEachRemaining(member -> {
+                if (!MEMBERS.contains(member)) {
+                    unknown.add(member.replaceAll("\\p{Cntrl}", "?"));
+                }
+            });
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException(label + "has members other than " + MEMBERS + ": " + unknown);
+            }
+            JsonNode sha256 = entry.get("sha256");
+            if (sha256 == null || !sha256.isTextual() || !SHA256_HEX.matcher(sha256.textValue()).matches()) {
+                throw new IllegalArgumentException(label + "has no lowercase hex SHA-256");
+            }
+            Set<String> roles = new LinkedHashSet<>();
+            JsonNode roleList = entry.get("roles");
+            if (roleList != null && roleList.isArray()) {
+                roleList.forEach(role -> roles.add(role.isTextual() ? role.textValue() : ""));
+            }
+            if (roles.isEmpty() || !Roles.ALL.containsAll(roles)) {
+                throw new IllegalArgumentException(label + "needs roles among " + Roles.ALL);
+            }
+            Scopes scopes;
+            try {
+                scopes = entry.has("scopes") ? Scopes.parse(entry.get("scopes")) : Scopes.UNRESTRICTED;
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(label + "has invalid scopes: " + e.getMessage());
+            }
+            Instant expiresAt = null;
+            JsonNode expiry = entry.get("expiresAt");
+            if (expiry != null) {
+                try {
+                    expiresAt = Instant.parse(expiry.isTextual() ? expiry.textValue() : "");
+                } catch (DateTimeParseException e) {
+                    throw new IllegalArgumentException(label + "has an expiresAt that is not an ISO-8601 instant"
+                            + " (e.g. 2027-01-31T00:00:00Z)");
+                }
+            }
+            return new ApiKey(name.textValue(), Set.copyOf(roles), scopes, expiresAt);
         }
     }
 
-    private record Loaded(FileTime modified, Map<ByteBuffer, ApiKey> keysByDigest, Set<String> names) {
+    /**
+     * What tells one file from the next: two writes within one tick of the file system's clock have
+     * the same modification time, but an atomic replace (the way to write this file) is a new file.
+     */
+    private record Version(FileTime modified, long size, Object fileKey) {
+    }
+
+    private record Loaded(Version version, Map<ByteBuffer, ApiKey> keysByDigest, Map<String, ApiKey> keysByName) {
     }
 }

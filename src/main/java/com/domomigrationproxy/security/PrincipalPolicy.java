@@ -1,9 +1,16 @@
 package com.domomigrationproxy.security;
 
+import java.util.Map;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.json.JsonValue;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.oidc.IdTokenCredential;
 import io.quarkus.security.AuthenticationFailedException;
@@ -11,34 +18,53 @@ import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.SecurityIdentityAugmentor;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * Every authenticated identity, whichever mechanism made it, must name a principal the audit trail
  * can record and tell apart: 1 to 255 characters, no control characters; and a JWT may not claim
- * the name of an API key (their trails and idempotency keys would mix); the same holds for a person
- * signed in to the console, whose identity is the provider's ID token. Anything else is a 401.
- * Also tags each identity with how it authenticated.
+ * the name of an API key (their trails and idempotency keys would mix). Anything else is a 401.
+ * Also tags each identity with how it authenticated, and a JWT's identity with the scopes of its
+ * {@code PROXY_JWT_SCOPES_CLAIM} claim: no claim is unrestricted, a claim that is not a valid
+ * scopes object is a 401 (never read as "no scopes"). A JWT's successful use is noted for the
+ * principals' last use (API keys note theirs in their mechanism). A person signed in to the console
+ * is a JWT of its own kind ({@value #OIDC}): the provider's ID token, under the same rules.
  */
 @ApplicationScoped
 class PrincipalPolicy implements SecurityIdentityAugmentor {
 
     static final String AUTH_METHOD_ATTRIBUTE = "authMethod";
+    static final String SCOPES_ATTRIBUTE = "scopes";
     static final String JWT = "jwt";
     static final String API_KEY = "api-key";
     /** A person signed in to the console through the OpenID Connect provider (authorization-code flow). */
     static final String OIDC = "oidc";
     private static final int MAX_LENGTH = 255;
+    private static final Logger LOG = Logger.getLogger(PrincipalPolicy.class);
 
     private final ApiKeyStore keys;
+    private final PrincipalActivity activity;
+    private final ObjectMapper json;
+    private final String scopesClaim;
 
     @Inject
-    PrincipalPolicy(ApiKeyStore keys) {
+    PrincipalPolicy(ApiKeyStore keys, PrincipalActivity activity, ObjectMapper json, ApiKeyConfig config) {
         this.keys = keys;
+        this.activity = activity;
+        this.json = json;
+        this.scopesClaim = config.jwtScopesClaim();
     }
 
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
+        return augment(identity, context, Map.of());
+    }
+
+    @Override
+    public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context,
+            Map<String, Object> attributes) {
         if (identity.isAnonymous()) {
             return Uni.createFrom().item(identity);
         }
@@ -47,18 +73,45 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
             return Uni.createFrom().failure(new AuthenticationFailedException(
                     "The credentials name no principal that can be recorded"));
         }
-        boolean jwt = identity.getPrincipal() instanceof JsonWebToken;
-        if (jwt && keys.isKeyName(principal)) {
+        if (!(identity.getPrincipal() instanceof JsonWebToken token)) {
+            return Uni.createFrom().item(identity);
+        }
+        if (keys.isKeyName(principal)) {
             return Uni.createFrom().failure(new AuthenticationFailedException(
                     "A JWT may not name the principal of an API key"));
         }
-        if (identity.getAttribute(AUTH_METHOD_ATTRIBUTE) != null) {
-            return Uni.createFrom().item(identity);
+        Scopes scopes;
+        try {
+            scopes = scopes(token.getClaim(scopesClaim));
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("JWT of %s refused: its %s claim is not a valid scopes object (%s)", principal, scopesClaim,
+                    e.getMessage());
+            return Uni.createFrom().failure(new AuthenticationFailedException(
+                    "The JWT's scopes claim is not a valid scopes object"));
         }
-        String method = identity.getCredential(IdTokenCredential.class) != null ? OIDC : jwt ? JWT : API_KEY;
+        RoutingContext request = HttpSecurityUtils.getRoutingContextAttribute(attributes);
+        String clientAddress = request == null || request.request().remoteAddress() == null ? null
+                : request.request().remoteAddress().host();
+        String method = identity.getCredential(IdTokenCredential.class) != null ? OIDC : JWT;
+        activity.used(method, principal, clientAddress, identity.getRoles(), scopes);
         return Uni.createFrom().item(QuarkusSecurityIdentity.builder(identity)
                 .addAttribute(AUTH_METHOD_ATTRIBUTE, method)
+                .addAttribute(SCOPES_ATTRIBUTE, scopes)
                 .build());
+    }
+
+    private Scopes scopes(Object claim) {
+        if (claim == null) {
+            return Scopes.UNRESTRICTED;
+        }
+        if (!(claim instanceof JsonValue value) || value.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        try {
+            return Scopes.parse(json.readTree(value.toString()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("unreadable", e);
+        }
     }
 
     static boolean recordable(String principal) {

@@ -34,6 +34,7 @@ final class ApiOperations {
             route("GET", "/api/v1/audit/operations/" + ID, "getOperation"),
             route("GET", "/api/v1/audit/events", "listAuditEvents"),
             route("GET", "/api/v1/audit/integrity", "verifyIntegrity"),
+            route("GET", "/api/v1/audit/principals", "listPrincipals"),
             route("GET", "/q/openapi", "openapi"),
             route("GET", "/q/swagger-ui(/.*)?", "swagger-ui"),
             route("GET", "/console(/.*)?", "console"),

@@ -157,7 +157,7 @@ class AuditApiTest {
                 + "startTime,endTime,errorMessage,requestedBy,requestedAt,completedAt,requestId,upstreamStatus,authMethod,"
                 + "clientAddress,durationMs,reconciledState,reconciledAt,reconciliationNote,intentSeq,intentPrevHash,intentHash,"
                 + "outcomeSeq,outcomePrevHash,outcomeHash,reconciliationSeq,reconciliationPrevHash,reconciliationHash,"
-                + "planId,reconciledBy,reviewReason,reviewFlaggedAt,reviewSeq,reviewPrevHash,reviewHash");
+                + "planId,reconciledBy,reviewReason,reviewFlaggedAt,reviewSeq,reviewPrevHash,reviewHash,scopes");
         assertThat(lines[1]).isEqualTo(String.join(",",
                 q(operationId), q("V1_TO_V2"), q(datasource), q("1"), "\"My \"\"Cat\"\", Zoë ☃\"", "\"'-s\"",
                 "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"", q("COMPLETE"), q(stored.getString("toe")), q("s"), q("e"), "",
@@ -167,7 +167,7 @@ class AuditApiTest {
                 stored.getString("chain.intent.seq"), q(stored.getString("chain.intent.prevHash")),
                 q(stored.getString("chain.intent.hash")), stored.getString("chain.outcome.seq"),
                 q(stored.getString("chain.outcome.prevHash")), q(stored.getString("chain.outcome.hash")), "", "", "",
-                "", "", "", "", "", "", ""));
+                "", "", "", "", "", "", "", q("{}")));
 
         String ndjson = Api.asAuditor().accept("application/x-ndjson").queryParam("datasourceId", datasource)
                 .get("/api/v1/audit/operations").then().statusCode(200)
@@ -230,8 +230,8 @@ class AuditApiTest {
     void readsAreLogged() throws Exception {
         Api.asAuditor().queryParam("state", "UNKNOWN").get("/api/v1/audit/operations").then().statusCode(200);
         assertThat(Files.readString(Path.of("target", "quarkus-test.log")))
-                .contains("Audit read by auditor-svc: operations as application/json, filter OperationQuery[")
-                .contains("state=UNKNOWN");
+                .contains("Audit access by auditor-svc from ")
+                .contains("listOperations GET /api/v1/audit/operations, query {state=UNKNOWN}, status 200, answered");
     }
 
     private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder domoResult(String state) {

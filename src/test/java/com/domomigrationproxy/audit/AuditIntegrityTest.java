@@ -228,19 +228,37 @@ class AuditIntegrityTest {
         }
         JsonPath report = integrity();
         assertThat(report.getBoolean("valid")).isTrue();
-        assertThat(report.getLong("checked")).isEqualTo(before + 2L * writers);
+        // Each operation's two events, and the AUDIT_ACCESS event of the first integrity check.
+        assertThat(report.getLong("checked")).isEqualTo(before + 2L * writers + 1);
     }
 
     @Test
     void theOfflineVerifierAcceptsAnExportAndRejectsAForgedOne() throws Exception {
         AuditApiTest.migrate(Tokens.jwt("offline-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", "t");
+        // A grant is part of the intent event, and the verifier rebuilds it from the export.
+        AuditApiTest.migrate(Tokens.claims("offline-scoped-" + System.nanoTime(), "operator")
+                .claim("domo_scopes", java.util.Map.of("accounts", List.of("1", "sales-*")))
+                .sign(Tokens.privateKey()), Api.uniqueDatasourceId(), "1", "t");
         String export = Api.asAuditor().accept("application/x-ndjson").get("/api/v1/audit/operations")
                 .then().statusCode(200).extract().asString();
+        assertThat(export).contains("\"scopes\":{\"accounts\":[\"1\",\"sales-*\"]}");
         java.nio.file.Path file = java.nio.file.Files.createTempFile("operations", ".ndjson");
         java.nio.file.Files.writeString(file, export);
         assertThat(runVerifier(file)).isZero();
 
         java.nio.file.Files.writeString(file, export.replaceFirst("\"table\":\"t\"", "\"table\":\"forged\""));
+        assertThat(runVerifier(file)).isEqualTo(1);
+        java.nio.file.Files.writeString(file, export.replaceFirst("\"sales-\\*\"", "\"hr-*\""));
+        assertThat(runVerifier(file)).isEqualTo(1);
+
+        // The events export holds every event, auditors' access included: checked as one chain.
+        String events = Api.asAuditor().accept("application/x-ndjson").get("/api/v1/audit/events")
+                .then().statusCode(200).extract().asString();
+        assertThat(events).contains("\"type\":\"AUDIT_ACCESS\"");
+        java.nio.file.Files.writeString(file, events);
+        assertThat(runVerifier(file)).isZero();
+        java.nio.file.Files.writeString(file, events.replace("\\\"principal\\\":\\\"auditor-svc\\\"",
+                "\\\"principal\\\":\\\"someone-else\\\""));
         assertThat(runVerifier(file)).isEqualTo(1);
     }
 

@@ -54,6 +54,14 @@ class TwoRoleGrantsTest {
             assertThat(sql.executeUpdate("UPDATE operation SET state = 'COMPLETE', completed_at = now() WHERE operation_id = '"
                     + id + "'")).isEqualTo(1);
             assertThat(sql.executeQuery("SELECT count(*) FROM audit_event").next()).isTrue();
+            // Principals' last use: written and rewritten by the service, never deleted.
+            for (int round = 0; round < 2; round++) {
+                sql.execute("INSERT INTO principal_last_use (auth_method, principal, first_seen_at, last_used_at,"
+                        + " last_client_address, roles, scopes) VALUES ('jwt', 'role-test', now(), now(), '10.0.0.1',"
+                        + " '{reader}', '{}') ON CONFLICT (auth_method, principal) DO UPDATE SET last_used_at ="
+                        + " EXCLUDED.last_used_at, last_client_address = EXCLUDED.last_client_address,"
+                        + " roles = EXCLUDED.roles, scopes = EXCLUDED.scopes");
+            }
             app.rollback();
 
             for (String forbidden : new String[] {
@@ -62,7 +70,9 @@ class TwoRoleGrantsTest {
                     "TRUNCATE operation CASCADE",
                     "DELETE FROM audit_event WHERE seq = -1",
                     "UPDATE audit_event SET hash = hash WHERE seq = -1",
-                    "ALTER TABLE operation DISABLE TRIGGER ALL" }) {
+                    "ALTER TABLE operation DISABLE TRIGGER ALL",
+                    "DELETE FROM principal_last_use",
+                    "UPDATE principal_last_use SET first_seen_at = now()" }) {
                 SQLException refused = null;
                 try {
                     sql.execute(forbidden);

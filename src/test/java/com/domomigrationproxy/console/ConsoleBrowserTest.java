@@ -219,7 +219,8 @@ class ConsoleBrowserTest {
     void anOperatorResolvesAFlaggedOperationWithTheKeyboardAlone() {
         String datasource = Api.uniqueDatasourceId();
         Operation pending = store.recordIntent(OperationIntent.reversal(datasource,
-                new Requester("batch-svc", "api-key", "req-" + UUID.randomUUID(), "10.0.0.7")), none -> {
+                new Requester("batch-svc", "api-key", "req-" + UUID.randomUUID(), "10.0.0.7",
+                        com.domomigrationproxy.security.Scopes.UNRESTRICTED)), none -> {
                 });
         store.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "No answer in time", null,
                 3000));

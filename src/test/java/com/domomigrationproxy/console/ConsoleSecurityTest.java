@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -23,6 +24,8 @@ import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.ConsoleSessions.Session;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.Tokens;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -169,6 +172,33 @@ class ConsoleSecurityTest {
                 " onclick=");
         // The API's answers do not change.
         assertThat(Api.asAuditor().get("/api/v1/audit/integrity").header("Content-Security-Policy")).isNull();
+    }
+
+    @Test
+    void theConsolesReadsOfTheTrailAreOnTheRecordAsTheApis() throws Exception {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        String datasource = Api.uniqueDatasourceId();
+        String page = auditor.request().queryParam("datasourceId", datasource).get("/console/history")
+                .then().statusCode(200).extract().header("X-Request-Id");
+        String export = auditor.request().queryParam("datasourceId", datasource)
+                .get("/console/history/export.csv").then().statusCode(200).extract().header("X-Request-Id");
+        List<JsonNode> events = new java.util.ArrayList<>();
+        for (String payload : Api.asAuditor().queryParam("type", "AUDIT_ACCESS")
+                .queryParam("subject", ConsoleSessions.AUDITOR).queryParam("limit", "500").get("/api/v1/audit/events")
+                .then().statusCode(200).extract().jsonPath().<String>getList("items.payload")) {
+            events.add(new ObjectMapper().readTree(payload));
+        }
+        JsonNode read = events.stream().filter(event -> page.equals(event.path("requestId").asText())).findFirst()
+                .orElseThrow();
+        assertThat(read.path("authMethod").asText()).isEqualTo("oidc");
+        assertThat(read.path("path").asText()).isEqualTo("/console/history");
+        assertThat(read.path("query").path("datasourceId").asText()).isEqualTo(datasource);
+        assertThat(read.path("status").asInt()).isEqualTo(200);
+        assertThat(read.path("phase").asText()).isEqualTo("answered");
+        assertThat(read.path("rows").asInt()).isZero();
+        assertThat(events.stream().filter(event -> export.equals(event.path("requestId").asText()))
+                .map(event -> event.path("phase").asText())).containsExactly("export-started", "export-finished");
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
     }
 
     @Test

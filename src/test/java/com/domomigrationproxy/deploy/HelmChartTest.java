@@ -295,6 +295,9 @@ class HelmChartTest {
                 } else if (name.endsWith("_FILE")) {
                     assertThat(variable.get("value").asText()).as("%s is a path into a mounted volume", name)
                             .startsWith("/var/run/secrets/");
+                } else if (name.equals("PROXY_API_KEY_EXPIRY_WARNING")) {
+                    assertThat(variable.get("value").asText()).as("%s is a duration, not a key", name)
+                            .matches("[0-9]+(ms|s|m|h|d)|P.+");
                 } else {
                     assertThat(name).as("only the public key's location may be a literal").isEqualTo("MP_JWT_VERIFY_PUBLICKEY_LOCATION");
                     assertThat(variable.get("value").asText()).as(name).matches("(https://|file:/).+");

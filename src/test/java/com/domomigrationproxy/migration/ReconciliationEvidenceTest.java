@@ -46,6 +46,6 @@ class ReconciliationEvidenceTest {
 
     private static Operation operation(Direction direction, Instant at, OperationState state) {
         return new Operation(UUID.randomUUID(), new OperationIntent(direction, "ds", "1", null, null, null, "p", at, "r",
-                "jwt", null, null), new Outcome(state, null, null, null, null, null, null, null), null, null, null);
+                "jwt", null, null, null), new Outcome(state, null, null, null, null, null, null, null), null, null, null);
     }
 }

@@ -25,6 +25,7 @@ import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.ledger.Outcome;
 import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
@@ -93,7 +94,7 @@ class ReconciliationTest {
         String datasource = Api.uniqueDatasourceId();
         // As if the process had died right after recording the intent: PENDING, no outcome ever.
         Operation pending = audit.recordIntent(OperationIntent.migration(datasource, "6", "c", "s", "t",
-                new Requester("crashed-svc", "api-key", "req-crash", "127.0.0.1")), none -> {
+                new Requester("crashed-svc", "api-key", "req-crash", "127.0.0.1", Scopes.UNRESTRICTED)), none -> {
                 });
         domo.stubFor(get(DOMO_PREFIX + "/candidates/6").willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json")
@@ -118,7 +119,7 @@ class ReconciliationTest {
         domo.resetAll();
         String datasource = Api.uniqueDatasourceId();
         Operation pending = audit.recordIntent(OperationIntent.reversal(datasource,
-                new Requester("x", "jwt", "r", null)), none -> {
+                new Requester("x", "jwt", "r", null, Scopes.UNRESTRICTED)), none -> {
                 });
         audit.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "timeout", null, 1L));
         assertThat(audit.recordReconciliation(pending.operationId(), OperationState.COMPLETE, "first", null)).isPresent();
@@ -211,7 +212,7 @@ class ReconciliationTest {
         domo.resetAll();
         String datasource = Api.uniqueDatasourceId();
         Operation pending = audit.recordIntent(OperationIntent.reversal(datasource,
-                new Requester("busy-svc", "api-key", "req-busy", null)), none -> {
+                new Requester("busy-svc", "api-key", "req-busy", null, Scopes.UNRESTRICTED)), none -> {
                 });
         Api.asOperator().contentType("application/json").body("{\"state\":\"ABORTED\",\"note\":\"guess\"}")
                 .post("/api/v1/operations/" + pending.operationId() + "/reconciliation").then().statusCode(409)

@@ -69,6 +69,7 @@ class MetricsTest {
         PrometheusScrape before = PrometheusScrape.of(metrics);
 
         Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
+        PrometheusScrape afterTypes = PrometheusScrape.of(metrics);
         Api.asReader().get("/api/v1/accounts/42/candidates").then().statusCode(502);
         Api.asReader().get("/api/v1/integration-types/mysql-federated/accounts").then().statusCode(504);
         Api.asReader().get("/api/v1/accounts/%2e%2e/candidates").then().statusCode(400);
@@ -95,6 +96,12 @@ class MetricsTest {
                 Map.of("operation", "listIntegrationTypes", "status", "200", "le", "0.5"))).isTrue();
 
         assertIncreased(before, after, "domo_calls_seconds_count", Map.of("operation", "types", "status", "200"), 1);
+        // Fault tolerance reports its own series, named by guard.
+        assertThat(delta(before, after, "ft_invocations_total", Map.of("method", "domo-read-retries")))
+                .isGreaterThanOrEqualTo(3);
+        assertThat(delta(before, after, "ft_circuitbreaker_calls_total", Map.of("method", "domo")))
+                .isGreaterThanOrEqualTo(3);
+        assertThat(after.has("ft_circuitbreaker_state_current", Map.of("method", "domo", "state", "closed"))).isTrue();
         // A failed GET may be retried: every attempt is a call.
         assertThat(delta(before, after, "domo_calls_seconds_count", Map.of("operation", "candidates", "status", "503")))
                 .isGreaterThanOrEqualTo(1);
@@ -104,8 +111,8 @@ class MetricsTest {
 
         // The overhead is the request minus its Domo wait: 400 ms of Domo delay are not in it.
         Map<String, String> types = Map.of("operation", "listIntegrationTypes", "status", "200");
-        double requestSeconds = delta(before, after, "proxy_requests_seconds_sum", types);
-        double overheadSeconds = delta(before, after, "proxy_overhead_seconds_sum",
+        double requestSeconds = delta(before, afterTypes, "proxy_requests_seconds_sum", types);
+        double overheadSeconds = delta(before, afterTypes, "proxy_overhead_seconds_sum",
                 Map.of("operation", "listIntegrationTypes"));
         assertThat(requestSeconds).isGreaterThan(0.4);
         assertThat(overheadSeconds).isGreaterThan(0).isLessThan(requestSeconds - 0.35);

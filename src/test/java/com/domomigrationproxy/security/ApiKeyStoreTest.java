@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.ApiKeys;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 /**
  * A lookup only reads memory (it runs on the event loop): a changed file is seen by the
  * scheduled reload, never by a request.
@@ -25,7 +27,7 @@ class ApiKeyStoreTest {
     void lookupsNeverReadTheFileOnlyTheReloadDoes() throws Exception {
         Path file = Files.createTempFile("api-keys", ".json");
         Files.writeString(file, entry("first", "first-secret"));
-        ApiKeyStore store = new ApiKeyStore(config(file), new ObjectMapper());
+        ApiKeyStore store = new ApiKeyStore(config(file), new ObjectMapper(), new SimpleMeterRegistry());
         assertThat(store.find("first-secret")).map(ApiKeyStore.ApiKey::name).contains("first");
 
         Files.writeString(file, entry("second", "second-secret"));
@@ -54,6 +56,21 @@ class ApiKeyStoreTest {
             @Override
             public String apiKeysReloadInterval() {
                 return "1s";
+            }
+
+            @Override
+            public Duration apiKeyExpiryWarning() {
+                return Duration.ofDays(14);
+            }
+
+            @Override
+            public String jwtScopesClaim() {
+                return "domo_scopes";
+            }
+
+            @Override
+            public String principalLastUseWriteCheck() {
+                return "5s";
             }
         };
     }

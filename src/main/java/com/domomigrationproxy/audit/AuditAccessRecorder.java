@@ -1,0 +1,239 @@
+package com.domomigrationproxy.audit;
+
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerResponseFilter;
+
+import com.domomigrationproxy.ledger.Ledger;
+import com.domomigrationproxy.ledger.StorableText;
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.CurrentRequest;
+import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Requesters;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.Context;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Auditors' access on the record: every answer of an {@link AuditedAccess} resource becomes an
+ * {@code AUDIT_ACCESS} event in the hash chain (subject: the principal) with who, from where, the
+ * operation, method, path and query (values of the operation's own parameters only), the status
+ * and the number of rows. Written once the answer is known and before it is sent: an answer
+ * whose event cannot be written is replaced by a 503, so that nothing is read off the record. A
+ * streamed export leaves two events: {@code export-started} before its first byte, and {@code
+ * export-finished} (or {@code export-interrupted}) with the rows written.
+ *
+ * <p>Refused attempts (401, 403) leave no event (nobody was identified, or nothing was read):
+ * they are logged and counted in {@code audit_access_denied_total}. Lines go to the {@code
+ * audit.access} category, never with credentials.
+ */
+@ApplicationScoped
+public class AuditAccessRecorder {
+
+    public static final String EVENT = "AUDIT_ACCESS";
+    private static final Logger ACCESS = Logger.getLogger("audit.access");
+    /** Query values are caller input: bounded before they go into the chain. */
+    private static final int MAX_QUERY_VALUES = 32;
+    private static final int MAX_VALUE_LENGTH = 255;
+    private static final String NOT_RECORDED = "(not recorded)";
+
+    private final Ledger ledger;
+    private final SecurityIdentity identity;
+    private final Requesters requesters;
+    private final CurrentRequest request;
+    private final Meter.MeterProvider<Counter> denied;
+
+    @Inject
+    AuditAccessRecorder(Ledger ledger, SecurityIdentity identity, Requesters requesters, CurrentRequest request,
+            MeterRegistry registry) {
+        this.ledger = ledger;
+        this.identity = identity;
+        this.requesters = requesters;
+        this.request = request;
+        this.denied = Counter.builder("audit.access.denied")
+                .description("Audit-API requests refused for missing or bad credentials (401) or a wrong role (403),"
+                        + " by operation and status")
+                .withRegistry(registry);
+    }
+
+    @ServerResponseFilter
+    public void record(ContainerRequestContext requestContext, ContainerResponseContext response, ResourceInfo resource,
+            RoutingContext routing) {
+        Method method = resource.getResourceMethod();
+        if (method == null || !(method.isAnnotationPresent(AuditedAccess.class)
+                || resource.getResourceClass().isAnnotationPresent(AuditedAccess.class))) {
+            return;
+        }
+        String operation = operationId(method);
+        int status = response.getStatus();
+        if (status == 401 || status == 403) {
+            denied.withTags("operation", operation, "status", Integer.toString(status)).increment();
+            ACCESS.warnf("Audit access refused (%d): %s %s from %s, request %s", status, requestContext.getMethod(),
+                    requestContext.getUriInfo().getPath(), request.clientAddress(), request.requestId());
+            return;
+        }
+        if (Context.isOnEventLoopThread()) {
+            // Answered before the resource method ran (406…): nothing was read, and the chain is never written from
+            // the event loop.
+            ACCESS.infof("Audit request from %s answered %d before it was served: %s %s, request %s",
+                    request.clientAddress(), status, requestContext.getMethod(), requestContext.getUriInfo().getPath(),
+                    request.requestId());
+            return;
+        }
+        if (identity.isAnonymous()) {
+            // A public endpoint: nobody to record it against, and nothing of the trail to read.
+            return;
+        }
+        Requester requester = requesters.current();
+        Map<String, Object> members = new LinkedHashMap<>();
+        members.put("principal", requester.principal());
+        members.put("authMethod", requester.authMethod());
+        members.put("requestId", requester.requestId());
+        members.put("clientAddress", requester.clientAddress());
+        members.put("operation", operation);
+        members.put("method", requestContext.getMethod());
+        members.put("path", bounded(requestContext.getUriInfo().getPath()));
+        members.put("query", query(requestContext.getUriInfo().getQueryParameters(), declaredQueryParameters(method)));
+        members.put("status", status);
+        MediaType format = response.getMediaType();
+        members.put("format", format == null ? null : format.getType() + "/" + format.getSubtype());
+        Object entity = response.getEntity();
+        if (entity instanceof AuditedExport export) {
+            members.put("phase", "export-started");
+            if (append(requester, members, status, response)) {
+                export.whenEnded((rows, complete) -> {
+                    Map<String, Object> ended = new LinkedHashMap<>(members);
+                    ended.put("phase", complete ? "export-finished" : "export-interrupted");
+                    ended.put("rows", rows);
+                    append(requester, ended, status, null);
+                });
+            }
+            return;
+        }
+        members.put("phase", "answered");
+        members.put("rows", rows(entity, status, routing.get(AuditAnswer.ROWS_ATTRIBUTE)));
+        append(requester, members, status, response);
+    }
+
+    /**
+     * Appends the event, and logs it. When it cannot be written, an answer that would have shown
+     * records is replaced by a 503 (the caller reads nothing off the record); an error answer
+     * stays as it was. Returns whether the event was written.
+     */
+    private boolean append(Requester requester, Map<String, Object> members, int status,
+            ContainerResponseContext response) {
+        try {
+            ledger.append(EVENT, requester.principal(), withoutNulls(members));
+            ACCESS.infof("Audit access by %s from %s: %s %s %s, query %s, status %d, %s%s", requester.principal(),
+                    requester.clientAddress(), members.get("operation"), members.get("method"), members.get("path"),
+                    members.get("query"), status, members.get("phase"),
+                    members.containsKey("rows") ? ", rows " + members.get("rows") : "");
+            return true;
+        } catch (RuntimeException e) {
+            ACCESS.errorf("AUDIT ACCESS NOT RECORDED: %s by %s (%s), request %s: %s", members.get("operation"),
+                    requester.principal(), members.get("phase"), requester.requestId(), e.getMessage());
+            if (response != null && status < 400) {
+                ProblemException problem = new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
+                        "The audit store cannot record this access, so nothing is answered; retry later");
+                response.setStatus(problem.status());
+                response.setEntity(new Problem(problem.type().uri(), problem.type().title(), problem.status(),
+                        problem.detail(), (String) members.get("path"), requester.requestId(), null, null, null, null),
+                        null, MediaType.valueOf("application/problem+json"));
+            }
+            return false;
+        }
+    }
+
+    private static int rows(Object entity, int status, Object counted) {
+        if (status >= 400 || entity == null) {
+            return 0;
+        }
+        if (counted instanceof Integer rows) {
+            return rows;
+        }
+        return entity instanceof AuditAnswer answer ? answer.rows() : 1;
+    }
+
+    private static String operationId(Method method) {
+        Operation operation = method.getAnnotation(Operation.class);
+        return operation == null ? method.getName() : operation.operationId();
+    }
+
+    /**
+     * The query by parameter name (sorted): one value as a string, repeated values as a list,
+     * bounded. Only the parameters the operation declares keep their values: the chain is kept
+     * forever, and a misguided client puts credentials in the query ({@code ?api_key=}); any other
+     * parameter is recorded with {@code "(not recorded)"}.
+     */
+    private static Map<String, Object> query(MultivaluedMap<String, String> parameters, Set<String> declared) {
+        Map<String, Object> query = new TreeMap<>();
+        for (Map.Entry<String, List<String>> parameter : parameters.entrySet()) {
+            if (query.size() == MAX_QUERY_VALUES) {
+                query.put("(more)", Integer.toString(parameters.size() - MAX_QUERY_VALUES));
+                break;
+            }
+            if (!declared.contains(parameter.getKey())) {
+                query.put(bounded(parameter.getKey()), NOT_RECORDED);
+                continue;
+            }
+            List<String> values = parameter.getValue().stream().limit(MAX_QUERY_VALUES)
+                    .map(AuditAccessRecorder::bounded).toList();
+            query.put(parameter.getKey(), values.size() == 1 ? values.get(0) : values);
+        }
+        return query;
+    }
+
+    private static Set<String> declaredQueryParameters(Method method) {
+        Set<String> names = new HashSet<>();
+        for (Annotation[] annotations : method.getParameterAnnotations()) {
+            for (Annotation annotation : annotations) {
+                if (annotation instanceof QueryParam parameter) {
+                    names.add(parameter.value());
+                }
+            }
+        }
+        return names;
+    }
+
+    private static String bounded(String value) {
+        if (value == null) {
+            return null;
+        }
+        String text = value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) + "…" : value;
+        return StorableText.of(text.replaceAll("\\p{Cntrl}", "?"));
+    }
+
+    private static Map<String, Object> withoutNulls(Map<String, Object> members) {
+        Map<String, Object> present = new LinkedHashMap<>();
+        members.forEach((name, value) -> {
+            if (value != null) {
+                present.put(name, value);
+            }
+        });
+        return present;
+    }
+}

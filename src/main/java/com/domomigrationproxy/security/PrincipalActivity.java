@@ -1,0 +1,185 @@
+package com.domomigrationproxy.security;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Every principal's last successful authentication (time, client address, and the roles and scopes
+ * it came with), kept in PostgreSQL for auditors. Authentication only puts the use in a map, on
+ * whatever thread it runs (the event loop included); a scheduled job writes the map to the
+ * database, at most once a minute per principal on each replica, so that a busy key costs one
+ * small write a minute and a request never waits for the database.
+ *
+ * <p>Plain JDBC rather than the ledger's helper: the ledger depends on this package, not the other
+ * way round.
+ */
+@ApplicationScoped
+public class PrincipalActivity {
+
+    /** The most a principal's row is written, per replica. */
+    static final Duration WRITE_INTERVAL = Duration.ofMinutes(1);
+    private static final Logger LOG = Logger.getLogger(PrincipalActivity.class);
+    private static final String UPSERT = """
+            INSERT INTO principal_last_use (auth_method, principal, first_seen_at, last_used_at, last_client_address,
+                roles, scopes)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (auth_method, principal) DO UPDATE
+               SET last_used_at = EXCLUDED.last_used_at, last_client_address = EXCLUDED.last_client_address,
+                   roles = EXCLUDED.roles, scopes = EXCLUDED.scopes
+             WHERE principal_last_use.last_used_at < EXCLUDED.last_used_at""";
+
+    /** Who authenticated, as the trail names them: a JWT subject and an API key of one name are two principals. */
+    public record PrincipalKey(String authMethod, String principal) {
+    }
+
+    /** One principal's last successful use. */
+    public record LastUse(PrincipalKey key, Instant firstSeenAt, Instant lastUsedAt, String clientAddress,
+            Set<String> roles, Scopes scopes) {
+    }
+
+    private final DataSource dataSource;
+    /** Uses not written yet, the newest per principal. */
+    private final Map<PrincipalKey, LastUse> unwritten = new ConcurrentHashMap<>();
+    /** When each principal's row was last written (nanoTime); the write job alone touches it. */
+    private final Map<PrincipalKey, Long> writtenAt = new HashMap<>();
+    private volatile boolean failing;
+
+    @Inject
+    PrincipalActivity(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** A successful authentication: memory only, never blocks. */
+    void used(String authMethod, String principal, String clientAddress, Set<String> roles, Scopes scopes) {
+        PrincipalKey key = new PrincipalKey(authMethod, principal);
+        Instant now = Instant.now();
+        unwritten.merge(key, new LastUse(key, now, now, clientAddress, roles, scopes),
+                (earlier, latest) -> new LastUse(key, earlier.firstSeenAt(), latest.lastUsedAt(),
+                        latest.clientAddress(), latest.roles(), latest.scopes()));
+    }
+
+    /**
+     * Writes each principal's newest use, unless its row was written less than a minute ago (then
+     * the use waits for a later round). On a worker thread; a database that is down is tried again
+     * on the next round, the uses stay in memory meanwhile.
+     */
+    @Scheduled(identity = "principal-last-use-write", every = "${proxy.principal-last-use-write-check:5s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void writeLastUses() {
+        if (unwritten.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        List<LastUse> due = new ArrayList<>();
+        for (PrincipalKey key : unwritten.keySet()) {
+            Long written = writtenAt.get(key);
+            if (written == null || now - written >= WRITE_INTERVAL.toNanos()) {
+                LastUse use = unwritten.remove(key);
+                if (use != null) {
+                    due.add(use);
+                }
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
+            for (LastUse use : due) {
+                upsert.setString(1, use.key().authMethod());
+                upsert.setString(2, use.key().principal());
+                upsert.setObject(3, utc(use.firstSeenAt()));
+                upsert.setObject(4, utc(use.lastUsedAt()));
+                upsert.setString(5, use.clientAddress());
+                upsert.setArray(6, connection.createArrayOf("text", new TreeSet<>(use.roles()).toArray()));
+                upsert.setString(7, use.scopes().toJson());
+                upsert.addBatch();
+            }
+            upsert.executeBatch();
+            due.forEach(use -> writtenAt.put(use.key(), now));
+            if (failing) {
+                LOG.infof("Principals' last use is written again");
+                failing = false;
+            }
+        } catch (SQLException e) {
+            // Put back what was not written, unless a newer use arrived meanwhile.
+            due.forEach(use -> unwritten.merge(use.key(), use, (newer, older) -> new LastUse(newer.key(),
+                    older.firstSeenAt(), newer.lastUsedAt(), newer.clientAddress(), newer.roles(), newer.scopes())));
+            if (!failing) {
+                LOG.warnf("Cannot write principals' last use (%s); kept in memory and retried", e.getSQLState());
+                failing = true;
+            }
+        }
+    }
+
+    /**
+     * Every principal seen, as the database has it, with this replica's newer uses not written yet.
+     * Throws {@link SQLException} when the database cannot be read.
+     */
+    public Map<PrincipalKey, LastUse> lastUses() throws SQLException {
+        Map<PrincipalKey, LastUse> uses = new HashMap<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement("""
+                        SELECT auth_method, principal, first_seen_at, last_used_at, last_client_address, roles, scopes
+                        FROM principal_last_use""");
+                ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                PrincipalKey key = new PrincipalKey(rows.getString(1), rows.getString(2));
+                uses.put(key, new LastUse(key, instant(rows, 3), instant(rows, 4), rows.getString(5), roles(rows.getArray(6)),
+                        scopes(rows.getString(7))));
+            }
+        }
+        for (LastUse pending : unwritten.values()) {
+            uses.merge(pending.key(), pending, (stored, newer) -> stored.lastUsedAt().isAfter(newer.lastUsedAt()) ? stored
+                    : new LastUse(stored.key(), stored.firstSeenAt(), newer.lastUsedAt(), newer.clientAddress(),
+                            newer.roles(), newer.scopes()));
+        }
+        return uses;
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet rows, int column) throws SQLException {
+        OffsetDateTime time = rows.getObject(column, OffsetDateTime.class);
+        return time == null ? null : time.toInstant();
+    }
+
+    private static Set<String> roles(Array array) throws SQLException {
+        return array == null ? Set.of() : Set.copyOf(Arrays.asList((String[]) array.getArray()));
+    }
+
+    /** What the service wrote; a row it cannot read back shows as allowed nothing rather than failing the list. */
+    private static Scopes scopes(String json) {
+        try {
+            return Scopes.fromJson(json);
+        } catch (IllegalArgumentException e) {
+            return new Scopes(List.of(), List.of(), List.of());
+        }
+    }
+}

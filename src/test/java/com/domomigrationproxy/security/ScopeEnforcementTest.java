@@ -1,0 +1,372 @@
+package com.domomigrationproxy.security;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.Tokens;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
+
+/**
+ * The scope matrix: each of the five operations for a caller in scope, and out of scope by
+ * integration type, account and data source, with the same grant given once as an API key entry
+ * and once as a JWT claim; refusals are 403 out-of-scope and Domo is never called. Where a scope
+ * cannot apply to an operation (an account's type is not known without asking Domo), the matrix
+ * shows that the operation is decided by the scope that does apply.
+ */
+@QuarkusTest
+class ScopeEnforcementTest {
+
+    private static final String OUT_OF_SCOPE = "urn:problem-type:domo-migration-proxy:out-of-scope";
+    /** Sales only: MySQL types, the sales accounts, the sales data sources. */
+    private static final String SALES = "{\"integrationTypes\":[\"mysql-*\"],\"accounts\":[\"sales-*\"],"
+            + "\"datasources\":[\"ds-sales-*\"]}";
+    private static final String NOTHING = "{\"integrationTypes\":[],\"accounts\":[],\"datasources\":[]}";
+    private static final String SALES_KEY = "test-sales-key-" + UUID.randomUUID();
+    private static final String NOTHING_KEY = "test-nothing-key-" + UUID.randomUUID();
+
+    /** The same grant, carried two ways. */
+    enum Credential {
+        API_KEY, JWT
+    }
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
+
+    @BeforeEach
+    void grantsAndDomo() {
+        ApiKeys.writeWithDefaults(List.of(
+                new ApiKeys.Key("sales-svc", SALES_KEY, List.of("reader", "operator"), SALES, null),
+                new ApiKeys.Key("nothing-svc", NOTHING_KEY, List.of("reader", "operator"), NOTHING, null)));
+        domo.resetAll();
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(json("[\"mysql-federated\",\"snowflake-federated\"]")));
+        domo.stubFor(get(DOMO_PREFIX + "/accounts/mysql-federated").willReturn(json(
+                "[{\"id\":\"sales-1\",\"type\":\"mysql-federated\",\"name\":\"Sales\"},"
+                        + "{\"id\":\"hr-1\",\"type\":\"mysql-federated\",\"name\":\"HR\"}]")));
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/sales-1").willReturn(json(
+                "[{\"id\":\"ds-sales-1\",\"name\":\"Orders\",\"migrated\":false,\"migrationDate\":null},"
+                        + "{\"id\":\"ds-hr-1\",\"name\":\"Salaries\",\"migrated\":false,\"migrationDate\":null}]")));
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/accounts/.*")).willReturn(json(
+                "{\"toe\":\"T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/reverse")).willReturn(json(
+                "{\"toe\":\"T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+    }
+
+    @AfterEach
+    void restoreKeys() {
+        ApiKeys.write(ApiKeys.DEFAULT);
+    }
+
+    // --- 1. integration types: the list holds only the types in scope ---------------------------------
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void integrationTypesListOnlyTheTypesInScope(Credential credential) {
+        sales(credential).get("/api/v1/integration-types").then().statusCode(200)
+                .body("$", contains("mysql-federated"));
+        nothing(credential).get("/api/v1/integration-types").then().statusCode(200).body("$", empty());
+        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void integrationTypesAreNotRestrictedByAccountsOrDatasources(Credential credential) {
+        caller(credential, "{\"accounts\":[],\"datasources\":[]}").get("/api/v1/integration-types").then()
+                .statusCode(200).body("$", contains("mysql-federated", "snowflake-federated"));
+    }
+
+    // --- 2. accounts: a type out of scope is refused, the answer holds only accounts in scope ---------
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void accountsInScopeOfATypeInScope(Credential credential) {
+        sales(credential).get("/api/v1/integration-types/mysql-federated/accounts").then().statusCode(200)
+                .body("id", contains("sales-1"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void accountsOfATypeOutOfScopeAreRefused(Credential credential) {
+        refused(sales(credential).get("/api/v1/integration-types/snowflake-federated/accounts"), "integrationTypes")
+                .body("detail", containsString("snowflake-federated"));
+        refused(nothing(credential).get("/api/v1/integration-types/mysql-federated/accounts"), "integrationTypes");
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void accountsAreNotRestrictedByDatasources(Credential credential) {
+        caller(credential, "{\"datasources\":[]}").get("/api/v1/integration-types/mysql-federated/accounts").then()
+                .statusCode(200).body("id", contains("sales-1", "hr-1"));
+        caller(credential, "{\"accounts\":[]}").get("/api/v1/integration-types/mysql-federated/accounts").then()
+                .statusCode(200).body("$", empty());
+        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/accounts/mysql-federated")));
+    }
+
+    // --- 3. candidates: an account out of scope is refused, the answer holds only data sources in scope
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void candidatesInScopeOfAnAccountInScope(Credential credential) {
+        sales(credential).get("/api/v1/accounts/sales-1/candidates").then().statusCode(200)
+                .body("id", contains("ds-sales-1"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void candidatesOfAnAccountOutOfScopeAreRefused(Credential credential) {
+        refused(sales(credential).get("/api/v1/accounts/hr-1/candidates"), "accounts")
+                .body("detail", containsString("hr-1"));
+        refused(nothing(credential).get("/api/v1/accounts/sales-1/candidates"), "accounts");
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    /** An account's type is not known without asking Domo: the account scope decides, not the type scope. */
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void candidatesAreDecidedByTheAccountScopeNotTheTypeScope(Credential credential) {
+        caller(credential, "{\"integrationTypes\":[],\"accounts\":[\"sales-1\"],\"datasources\":[]}")
+                .get("/api/v1/accounts/sales-1/candidates").then().statusCode(200).body("$", empty());
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    // --- 4. migrations: the target account and the data source must be in scope ------------------------
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aMigrationInScopeRunsAndRecordsTheGrant(Credential credential) throws Exception {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        String operationId = migrate(sales(credential), datasource, "sales-1").then().statusCode(200)
+                .body("state", equalTo("COMPLETE"))
+                .body("scopes.accounts", contains("sales-*"))
+                .body("scopes.integrationTypes", contains("mysql-*"))
+                .extract().path("operationId");
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/sales-1")));
+
+        Map<String, Object> row = OperationRows.forDatasource(dataSource, datasource).get(0);
+        assertThat(new ObjectMapper().readTree((String) row.get("scopes")))
+                .isEqualTo(new ObjectMapper().readTree(SALES));
+        Api.asAuditor().get("/api/v1/audit/operations/" + operationId).then().statusCode(200)
+                .body("scopes.datasources", contains("ds-sales-*"));
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aMigrationToAnAccountOutOfScopeIsRefused(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        refused(migrate(sales(credential), datasource, "hr-1"), "accounts");
+        refused(migrate(nothing(credential), datasource, "sales-1"), "accounts");
+        assertNothingHappened(datasource);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aMigrationOfADatasourceOutOfScopeIsRefused(Credential credential) {
+        String datasource = "ds-hr-" + UUID.randomUUID();
+        refused(migrate(sales(credential), datasource, "sales-1"), "datasources")
+                .body("detail", containsString(datasource));
+        refused(migrate(caller(credential, "{\"datasources\":[]}"), datasource, "sales-1"), "datasources");
+        assertNothingHappened(datasource);
+    }
+
+    /** An account's type is not known without asking Domo: a migration is decided by the account scope. */
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aMigrationIsDecidedByTheAccountScopeNotTheTypeScope(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        migrate(caller(credential, "{\"integrationTypes\":[],\"accounts\":[\"sales-1\"]}"), datasource, "sales-1")
+                .then().statusCode(200);
+        refused(migrate(caller(credential, "{\"integrationTypes\":[\"mysql-*\"],\"accounts\":[]}"),
+                "ds-sales-" + UUID.randomUUID(), "sales-1"), "accounts");
+    }
+
+    // --- 5. reversals: the data source, and the account of its last recorded migration ---------------
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aReversalInScopeRuns(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        migrate(sales(credential), datasource, "sales-1").then().statusCode(200);
+        sales(credential).post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200)
+                .body("direction", equalTo("V2_TO_V1")).body("scopes.accounts", contains("sales-*"));
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aReversalOfADatasourceLastMigratedToAnAccountOutOfScopeIsRefused(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        migrate(Api.asOperator(), datasource, "sales-1").then().statusCode(200);
+        migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200);
+        domo.resetRequests();
+
+        refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "accounts")
+                .body("detail", containsString("last recorded migration"))
+                .body("detail", not(containsString("hr-1")));
+        domo.verify(0, anyRequestedFor(anyUrl()));
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).hasSize(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aReversalWithoutARecordedMigrationIsRefusedWhenAccountsAreRestricted(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "accounts")
+                .body("detail", containsString("No migration of data source " + datasource + " is recorded"));
+        // Without an account restriction there is nothing to check the account against.
+        caller(credential, "{\"datasources\":[\"ds-sales-*\"]}").post("/api/v1/datasources/" + datasource + "/reversals")
+                .then().statusCode(200);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aReversalOfADatasourceOutOfScopeIsRefused(Credential credential) {
+        String datasource = "ds-hr-" + UUID.randomUUID();
+        migrate(Api.asOperator(), datasource, "sales-1").then().statusCode(200);
+        domo.resetRequests();
+        refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "datasources");
+        refused(nothing(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "datasources");
+        domo.verify(0, anyRequestedFor(anyUrl()));
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).hasSize(1);
+    }
+
+    /** A reversal is decided by the data source and account scopes, whatever the type scope. */
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aReversalIsNotDecidedByTheTypeScope(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        migrate(Api.asOperator(), datasource, "sales-1").then().statusCode(200);
+        caller(credential, "{\"integrationTypes\":[],\"accounts\":[\"sales-*\"]}")
+                .post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200);
+    }
+
+    // --- around the five ------------------------------------------------------------------------------
+
+    @Test
+    void resolvingAnOperationByHandNeedsItInScope() {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        String operationId = migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200)
+                .extract().path("operationId");
+        String resolution = "{\"state\":\"COMPLETE\",\"note\":\"checked\"}";
+        refused(sales(Credential.API_KEY).contentType("application/json").body(resolution)
+                .post("/api/v1/operations/" + operationId + "/reconciliation"), "accounts");
+        // In scope, the same request reaches the operation's own rules: it already has an outcome.
+        Api.asOperator().contentType("application/json").body(resolution)
+                .post("/api/v1/operations/" + operationId + "/reconciliation").then().statusCode(409);
+    }
+
+    @Test
+    void anInvalidScopesClaimIsNotAnUnrestrictedToken() {
+        String token = Tokens.claims("typo-" + UUID.randomUUID(), "operator")
+                .claim("domo_scopes", Map.of("account", List.of("sales-*"))).sign(Tokens.privateKey());
+        given().auth().oauth2(token).get("/api/v1/integration-types").then().statusCode(401);
+        String notAnObject = Tokens.claims("string-" + UUID.randomUUID(), "operator")
+                .claim("domo_scopes", "sales-*").sign(Tokens.privateKey());
+        given().auth().oauth2(notAnObject).get("/api/v1/integration-types").then().statusCode(401);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void anApiKeyEntryWithInvalidScopesIsIgnoredNotUnrestricted() {
+        String secret = "test-typo-key-" + UUID.randomUUID();
+        ApiKeys.writeWithDefaults(List.of(
+                new ApiKeys.Key("typo-svc", secret, List.of("operator"), "{\"account\":[\"sales-*\"]}", null),
+                new ApiKeys.Key("sales-svc", SALES_KEY, List.of("reader", "operator"), SALES, null)));
+        given().header("X-API-Key", secret).get("/api/v1/integration-types").then().statusCode(401);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    private RequestSpecification sales(Credential credential) {
+        return credential == Credential.API_KEY ? given().header("X-API-Key", SALES_KEY) : jwt(SALES);
+    }
+
+    private RequestSpecification nothing(Credential credential) {
+        return credential == Credential.API_KEY ? given().header("X-API-Key", NOTHING_KEY) : jwt(NOTHING);
+    }
+
+    /** A caller with this grant; API keys other than the two of every test are written for the call. */
+    private RequestSpecification caller(Credential credential, String scopes) {
+        if (credential == Credential.JWT) {
+            return jwt(scopes);
+        }
+        String secret = "test-scoped-key-" + UUID.randomUUID();
+        ApiKeys.writeWithDefaults(List.of(
+                new ApiKeys.Key("sales-svc", SALES_KEY, List.of("reader", "operator"), SALES, null),
+                new ApiKeys.Key("nothing-svc", NOTHING_KEY, List.of("reader", "operator"), NOTHING, null),
+                new ApiKeys.Key("scoped-svc", secret, List.of("reader", "operator"), scopes, null)));
+        return given().header("X-API-Key", secret);
+    }
+
+    private static RequestSpecification jwt(String scopes) {
+        try {
+            return given().auth().oauth2(Tokens.claims("scoped-" + UUID.randomUUID(), "reader", "operator")
+                    .claim("domo_scopes", new ObjectMapper().readValue(scopes, Map.class)).sign(Tokens.privateKey()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static io.restassured.response.Response migrate(RequestSpecification caller, String datasource,
+            String account) {
+        return caller.contentType("application/json")
+                .body("{\"accountId\":\"" + account + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + datasource + "/migrations");
+    }
+
+    private static ValidatableResponse refused(io.restassured.response.Response response, String scope) {
+        return response.then().statusCode(403).contentType("application/problem+json")
+                .body("type", equalTo(OUT_OF_SCOPE))
+                .body("detail", containsString(scope + " scope"))
+                .body("operationId", equalTo(null));
+    }
+
+    private void assertNothingHappened(String datasource) {
+        domo.verify(0, anyRequestedFor(anyUrl()));
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).isEmpty();
+    }
+
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {
+        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
+    }
+}

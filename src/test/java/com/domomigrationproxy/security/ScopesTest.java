@@ -1,0 +1,94 @@
+package com.domomigrationproxy.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The scope rules: missing is any, empty is none, exact ids and a trailing * only; read strictly. */
+class ScopesTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Scopes scopes(String json) throws Exception {
+        return Scopes.parse(JSON.readTree(json));
+    }
+
+    @Test
+    void aMissingListAllowsAnyAndAnEmptyListNone() throws Exception {
+        Scopes accountsOnly = scopes("{\"accounts\":[]}");
+        assertThat(accountsOnly.allowsAccount("1")).isFalse();
+        assertThat(accountsOnly.allowsType("mysql-federated")).isTrue();
+        assertThat(accountsOnly.allowsDatasource("ds-1")).isTrue();
+        assertThat(Scopes.UNRESTRICTED.allowsAccount("anything")).isTrue();
+        assertThat(scopes("{}")).isEqualTo(Scopes.UNRESTRICTED);
+    }
+
+    @Test
+    void entriesAreExactIdsOrPrefixes() throws Exception {
+        Scopes sales = scopes("{\"accounts\":[\"sales-*\",\"7\"]}");
+        assertThat(sales.allowsAccount("sales-eu")).isTrue();
+        assertThat(sales.allowsAccount("sales-")).isTrue();
+        assertThat(sales.allowsAccount("7")).isTrue();
+        assertThat(sales.allowsAccount("77")).isFalse();
+        assertThat(sales.allowsAccount("presales-eu")).isFalse();
+        assertThat(sales.allowsAccount("Sales-eu")).as("ids are case-sensitive").isFalse();
+        assertThat(scopes("{\"accounts\":[\"*\"]}").allowsAccount("x")).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "[]", "\"sales-*\"", "{\"account\":[\"1\"]}", "{\"accounts\":\"1\"}",
+            "{\"accounts\":null}", "{\"accounts\":[1]}", "{\"accounts\":[\"sales-?\"]}", "{\"accounts\":[\"*-eu\"]}",
+            "{\"accounts\":[\"a*b*\"]}", "{\"accounts\":[\"\"]}", "{\"accounts\":[\"a b\"]}" })
+    void anythingElseIsRefusedNeverReadAsAny(String json) {
+        assertThatThrownBy(() -> scopes(json)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void oneGrantHasOneCanonicalText() throws Exception {
+        Scopes scopes = scopes("{\"datasources\":[\"b\",\"a\",\"b\"],\"integrationTypes\":[\"mysql-*\"],\"accounts\":[]}");
+        assertThat(scopes.toJson())
+                .isEqualTo("{\"accounts\":[],\"datasources\":[\"a\",\"b\"],\"integrationTypes\":[\"mysql-*\"]}");
+        assertThat(Scopes.fromJson(scopes.toJson())).isEqualTo(scopes);
+        assertThat(Scopes.UNRESTRICTED.toJson()).isEqualTo("{}");
+    }
+
+    @Test
+    void aRefusalNamesTheScopeAndTheIdAskedFor() throws Exception {
+        Scopes scopes = scopes("{\"accounts\":[\"sales-*\"],\"datasources\":[\"ds-1\"],\"integrationTypes\":[]}");
+        assertThat(scopes.migrationRefusal("ds-1", "hr-1")).get()
+                .satisfies(refusal -> assertThat(refusal.scope()).isEqualTo(Scopes.Scope.ACCOUNTS))
+                .satisfies(refusal -> assertThat(refusal.detail()).isEqualTo("The account hr-1 is outside your accounts scope"));
+        assertThat(scopes.migrationRefusal("ds-2", "sales-1")).get()
+                .satisfies(refusal -> assertThat(refusal.scope()).isEqualTo(Scopes.Scope.DATASOURCES));
+        assertThat(scopes.migrationRefusal("ds-1", "sales-1")).isEmpty();
+        assertThatThrownBy(() -> scopes.requireType("mysql-federated")).isInstanceOfSatisfying(ProblemException.class,
+                problem -> {
+                    assertThat(problem.status()).isEqualTo(403);
+                    assertThat(problem.type()).isEqualTo(ProblemType.OUT_OF_SCOPE);
+                    assertThat(problem.detail()).contains("integration type mysql-federated")
+                            .contains("integrationTypes scope");
+                });
+    }
+
+    @Test
+    void aReversalNeedsItsDatasourceAndTheAccountItWasLastMigratedTo() throws Exception {
+        Scopes sales = scopes("{\"accounts\":[\"sales-*\"]}");
+        assertThat(sales.reversalRefusal("ds-1", Optional.of("sales-2"))).isEmpty();
+        assertThat(sales.reversalRefusal("ds-1", Optional.of("hr-2"))).get()
+                .satisfies(refusal -> assertThat(refusal.detail()).doesNotContain("hr-2").contains("ds-1"));
+        assertThat(sales.reversalRefusal("ds-1", Optional.empty())).get()
+                .satisfies(refusal -> assertThat(refusal.detail()).contains("No migration of data source ds-1"));
+        assertThat(scopes("{\"datasources\":[\"ds-1\"]}").reversalRefusal("ds-1", Optional.empty())).isEmpty();
+        assertThat(scopes("{\"datasources\":[\"ds-1\"]}").reversalRefusal("ds-2", Optional.empty())).get()
+                .satisfies(refusal -> assertThat(refusal.scope()).isEqualTo(Scopes.Scope.DATASOURCES));
+    }
+}
