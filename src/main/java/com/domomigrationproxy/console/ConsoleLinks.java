@@ -18,6 +18,7 @@ public final class ConsoleLinks {
     public static final String REVIEWS = ROOT + "/reviews";
     public static final String EVIDENCE = ROOT + "/evidence";
     public static final String DOMO = ROOT + "/domo";
+    public static final String PRINCIPALS = ROOT + "/principals";
     /** Where a page asked for before signing in may send the person back to: console paths only. */
     private static final Pattern RETURNABLE = Pattern.compile("/console/[A-Za-z0-9_./-]*(\\?[A-Za-z0-9_.~%&=+:-]*)?");
 

@@ -35,6 +35,8 @@ final class Pages {
     /** The result of an integrity check alone, for htmx to swap into the evidence page. */
     static native TemplateInstance evidence$integrity(IntegrityReport report);
 
+    static native TemplateInstance principals(Frame frame, PrincipalsView view);
+
     static native TemplateInstance domoTypes(Frame frame, List<DomoPages.DomoType> types);
 
     static native TemplateInstance domoAccounts(Frame frame, String type, List<DomoPages.DomoAccount> accounts);

@@ -172,6 +172,28 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void anAuditorSeesWhoCanDoWhatAndWhoReadTheTrail() {
+        Page page = signIn(ConsoleSessions.AUDITOR);
+        page.navigate(url("/console/history?state=COMPLETE"));
+        page.getByRole(AriaRole.NAVIGATION).getByRole(AriaRole.LINK,
+                new Locator.GetByRoleOptions().setName("Principals")).click();
+        assertThat(page.locator("table").first()).containsText("auditor-svc");
+        // A person's last use is written at most once a minute, the first one within seconds.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> {
+            page.reload();
+            assertThat(page.locator("table").first().locator("tr", new Locator.LocatorOptions()
+                    .setHasText(ConsoleSessions.AUDITOR))).containsText("Console (OpenID Connect)");
+        });
+        page.getByLabel("Principal", new Page.GetByLabelOptions().setExact(true)).fill(ConsoleSessions.AUDITOR);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show")).click();
+        Locator access = page.locator("#access tbody tr");
+        assertThat(access.first()).containsText(ConsoleSessions.AUDITOR);
+        assertThat(page.locator("#access tbody")).containsText("/console/history");
+        assertThat(page.locator("#access tbody")).containsText("state=COMPLETE");
+        checked(page, "principals");
+    }
+
+    @Test
     void aReaderSeesNoButtonsForWhatItCannotDoAndAForgedPostIsRefused() {
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(json("[\"mysql-federated\",\"snowflake-federated\"]")));
         domo.stubFor(get(DOMO_PREFIX + "/accounts/mysql-federated").willReturn(json(
