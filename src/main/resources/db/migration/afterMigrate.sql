@@ -21,6 +21,10 @@ BEGIN
         ' review_flagged_at) ON operation TO %I', app_role);
     EXECUTE format('GRANT SELECT, UPDATE (seq, prev_hash, hash) ON audit_chain_head TO %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_key TO %I', app_role);
+    EXECUTE format('REVOKE ALL ON audit_checkpoint, audit_stream_cursor FROM %I', app_role);
+    EXECUTE format('GRANT SELECT, INSERT ON audit_checkpoint TO %I', app_role);
+    EXECUTE format('GRANT SELECT, UPDATE (seq, hash, delivered_at, holder, lease_until) ON audit_stream_cursor TO %I',
+        app_role);
     EXECUTE format('GRANT SELECT ON flyway_schema_history TO %I', app_role);
 END
 $$;
