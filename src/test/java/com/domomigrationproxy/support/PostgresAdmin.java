@@ -19,6 +19,23 @@ public final class PostgresAdmin {
     public static final String DROP_SESSIONS = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
             + DATABASE + "'";
 
+    /**
+     * What a superuser can do to the service's database: switch the triggers off for the session
+     * ({@code session_replication_role = replica}) and change audit rows directly.
+     */
+    public static void tamper(String... statements) {
+        String url = System.getProperty("quarkus.datasource.jdbc.url");
+        try (Connection connection = DriverManager.getConnection(url, "postgres", "");
+                Statement statement = connection.createStatement()) {
+            statement.execute("SET session_replication_role = replica");
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static void run(String... statements) {
         String url = System.getProperty(EmbeddedPostgresConfigSource.ADMIN_URL);
         try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
