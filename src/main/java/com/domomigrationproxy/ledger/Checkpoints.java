@@ -83,6 +83,12 @@ public class Checkpoints {
     public record Page(List<Checkpoint> items, Long nextBeforeId) {
     }
 
+    private record Stored(long id, Checkpoint checkpoint) {
+    }
+
+    private record Head(long seq, String hash) {
+    }
+
     public boolean enabled() {
         return keys.signing();
     }
@@ -123,15 +129,14 @@ public class Checkpoints {
 
     /** The newest checkpoints first, before {@code beforeId} (exclusive) when given. */
     public Page page(Long beforeId, int limit) {
-        List<Object[]> rows = read(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM audit_checkpoint"
-                + " WHERE id < ? ORDER BY id DESC LIMIT ?", row -> new Object[] { row.getLong("id"), map(row) },
+        List<Stored> rows = read(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM audit_checkpoint"
+                + " WHERE id < ? ORDER BY id DESC LIMIT ?", row -> new Stored(row.getLong("id"), map(row)),
                 beforeId == null ? Long.MAX_VALUE : beforeId, limit + 1));
         List<Checkpoint> items = new ArrayList<>();
         for (int i = 0; i < Math.min(limit, rows.size()); i++) {
-            items.add((Checkpoint) rows.get(i)[1]);
+            items.add(rows.get(i).checkpoint());
         }
-        Long next = rows.size() > limit ? (Long) rows.get(limit - 1)[0] : null;
-        return new Page(items, next);
+        return new Page(items, rows.size() > limit ? rows.get(limit - 1).id() : null);
     }
 
     public Optional<Checkpoint> latest() {
@@ -155,12 +160,12 @@ public class Checkpoints {
                         return Optional.<Checkpoint>empty();
                     }
                 } else {
-                    Sql.first(connection, "SELECT pg_advisory_xact_lock(?)::text", row -> row.getString(1), LOCK);
+                    Sql.first(connection, "SELECT 1 FROM pg_advisory_xact_lock(?)", row -> row.getInt(1), LOCK);
                 }
-                Object[] head = Sql.first(connection, "SELECT seq, hash FROM audit_chain_head",
-                        row -> new Object[] { row.getLong(1), row.getString(2) }).orElseThrow();
-                long seq = (Long) head[0];
-                String hash = (String) head[1];
+                Head head = Sql.first(connection, "SELECT seq, hash FROM audit_chain_head",
+                        row -> new Head(row.getLong(1), row.getString(2))).orElseThrow();
+                long seq = head.seq();
+                String hash = head.hash();
                 Instant issuedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
                 String keyId = signer.key().keyId();
                 String text = Checkpoint.text(origin, seq, hash, issuedAt, keyId);
