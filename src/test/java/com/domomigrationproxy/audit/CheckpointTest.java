@@ -183,6 +183,16 @@ class CheckpointTest {
         assertThat(integrity().getBoolean("valid")).isTrue();
     }
 
+    @Test
+    void storedCheckpointsAreAppendOnly() {
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+        for (String statement : List.of("UPDATE audit_checkpoint SET seq = seq WHERE id = (SELECT max(id) FROM audit_checkpoint)",
+                "DELETE FROM audit_checkpoint WHERE id = (SELECT max(id) FROM audit_checkpoint)", "TRUNCATE audit_checkpoint")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> PostgresAdmin.asSuperuser(statement)).as(statement)
+                    .hasMessageContaining("append-only");
+        }
+    }
+
     /** A checkpoint whose fields were edited no longer repeats its signed text. */
     @Test
     void anEditedCheckpointRowIsNamed() {

@@ -24,10 +24,21 @@ public final class PostgresAdmin {
      * ({@code session_replication_role = replica}) and change audit rows directly.
      */
     public static void tamper(String... statements) {
+        inServiceDatabase(true, statements);
+    }
+
+    /** Statements run as the superuser in the service's database, with the triggers in force. */
+    public static void asSuperuser(String... statements) {
+        inServiceDatabase(false, statements);
+    }
+
+    private static void inServiceDatabase(boolean triggersOff, String... statements) {
         String url = System.getProperty("quarkus.datasource.jdbc.url");
         try (Connection connection = DriverManager.getConnection(url, "postgres", "");
                 Statement statement = connection.createStatement()) {
-            statement.execute("SET session_replication_role = replica");
+            if (triggersOff) {
+                statement.execute("SET session_replication_role = replica");
+            }
             for (String sql : statements) {
                 statement.execute(sql);
             }
