@@ -332,11 +332,10 @@ def verify(events_path, claims, expected, to_seq):
     for seq in sorted(by_seq):
         if first_seq <= seq <= previous_seq and seq not in matched:
             raise Failure(f"{by_seq[seq][0][1]} signed seq {seq}, which is not in the export: a record was removed")
-    if expected:
-        seq = min(expected)
-        kind, operation_id, _, _ = expected[seq]
-        if seq <= previous_seq:
-            raise Failure(f"seq {seq}: the {kind} event of operation {operation_id} is missing from the chain")
+    missing = [seq for seq in (expected or {}) if first_seq <= seq <= previous_seq]
+    if missing:
+        kind, operation_id, _, _ = expected[min(missing)]
+        raise Failure(f"seq {min(missing)}: the {kind} event of operation {operation_id} is missing from the chain")
     return count, previous_seq, previous_hash, newest
 
 
