@@ -206,18 +206,19 @@ public class AuditStream {
                     + unconfirmed.size() + " batch(es) were confirmed; they are sent again");
         }
         confirm();
-        List<ChainEvent> batch = ledger.events(EventQuery.ALL, sent.seq(), settings.batchSize());
-        if (batch.isEmpty()) {
-            return unconfirmed.isEmpty() ? settings.pollInterval()
-                    : min(settings.pollInterval(), Duration.between(Instant.now(),
-                            unconfirmed.peekFirst().at().plus(settings.confirmAfter())).plusMillis(10));
-        }
+        // Connected before reading: while the receiver is down, retries cost a connection attempt, not a read.
         if (!connection.open()) {
             try {
                 connection.connect();
             } catch (Exception e) {
                 throw new StreamFailure(Failure.CONNECT, e.getMessage(), e);
             }
+        }
+        List<ChainEvent> batch = ledger.events(EventQuery.ALL, sent.seq(), settings.batchSize());
+        if (batch.isEmpty()) {
+            return unconfirmed.isEmpty() ? settings.pollInterval()
+                    : min(settings.pollInterval(), Duration.between(Instant.now(),
+                            unconfirmed.peekFirst().at().plus(settings.confirmAfter())).plusMillis(10));
         }
         try {
             connection.write(messages.frames(batch));
