@@ -34,6 +34,10 @@ final class ApiOperations {
             route("GET", "/api/v1/audit/events", "listAuditEvents"),
             route("GET", "/api/v1/audit/integrity", "verifyIntegrity"),
             route("GET", "/api/v1/audit/principals", "listPrincipals"),
+            route("GET", "/api/v1/audit/checkpoints", "listCheckpoints"),
+            route("POST", "/api/v1/audit/checkpoints", "signCheckpoint"),
+            route("GET", "/api/v1/audit/checkpoints/latest", "getLatestCheckpoint"),
+            route("GET", "/api/v1/audit/checkpoints/public-key", "getCheckpointPublicKey"),
             route("GET", "/q/openapi", "openapi"),
             route("GET", "/q/swagger-ui(/.*)?", "swagger-ui"));
 
