@@ -1,97 +1,382 @@
 #!/usr/bin/env python3
-"""Verify an NDJSON export of the domo-migration-proxy audit trail offline.
+"""Prove, offline, that an export of the domo-migration-proxy audit trail is complete and unaltered.
 
-    curl -H 'X-API-Key: …' -H 'Accept: application/x-ndjson' \
-         https://proxy.example/api/v1/audit/operations > operations.ndjson
-    curl -H 'X-API-Key: …' -H 'Accept: application/x-ndjson' \
-         https://proxy.example/api/v1/audit/events > events.ndjson
-    python3 verify_export.py operations.ndjson      # or events.ndjson
+Needs Python 3.8+ and nothing else: no service, no database, no package. docs/audit.md
+("Proving the trail to an outside auditor") says what to download and what each check catches.
 
-Recomputes every event's hash (see docs/audit.md):
-    hash = sha256_hex(prev_hash + "\\n" + canonical_json(event))
-An operations export rebuilds each operation's events from the exported fields and checks the
-links between events with consecutive sequence numbers; the events in between are about no
-operation (auditors' access, plans) and are in the events export. An unfiltered events export
-holds every event with the exact text its hash covers: it is checked as one chain from the first
-event. Exit status 0 when everything verifies, 1 otherwise (the first failure is printed).
+    python3 verify_export.py audit-events.ndjson --public-key checkpoint-key.pem \\
+        --checkpoints-dir checkpoints/ [--checkpoint latest.json ...] \\
+        [--operations operations.ndjson] [--to-seq N]
+
+audit-events.ndjson   GET /api/v1/audit/events with Accept: application/x-ndjson (every event type)
+--public-key          Ed25519 public key, PEM or JWK (repeat it for keys of former rotations)
+--checkpoint(s-dir)   signed checkpoint files (PROXY_AUDIT_CHECKPOINT_DIR, or .../checkpoints/latest)
+--operations          optional: GET /api/v1/audit/operations as NDJSON, cross-checked with the events
+--to-seq              the last seq the export was asked for (toSeq); it must end exactly there
+
+Checks, stopping at the first failure:
+  1. every checkpoint (files, and the CHECKPOINT events inside the export) is signed by a given key
+     and its fields repeat its signed text;
+  2. every event links to the one before (prevHash) and its hash is
+     sha256_hex(prevHash + "\\n" + payload), whatever its type;
+  3. the chain has each checkpoint's signed hash at the signed seq, and the export reaches the
+     newest checkpoint (and --to-seq): nothing was recomputed or cut off;
+  4. with --operations, each operation's events are in the chain with the payload its row gives.
+Exit status: 0 verified, 1 a check failed (the first failure is printed), 2 unusable input.
 """
+import argparse
+import base64
 import hashlib
 import json
+import os
+import re
 import sys
 
 GENESIS = "0" * 64
-INTENT_FIELDS = ["operationId", "direction", "datasourceId", "accountId", "catalog", "schema", "table",
-                 "requestedBy", "authMethod", "requestId", "clientAddress", "requestedAt"]
-# Added after the first version: part of the event only when present, so older events still verify.
-OPTIONAL_INTENT_FIELDS = ["planId", "scopes"]
-OUTCOME_FIELDS = ["operationId", "state", "toe", "startTime", "endTime", "errorMessage", "upstreamStatus",
-                  "durationMs", "completedAt"]
+OPERATION_EVENTS = ("INTENT", "OUTCOME", "RECONCILIATION", "REVIEW")
+CHECKPOINT_EVENT = "CHECKPOINT"
+SPKI_ED25519_PREFIX = bytes.fromhex("302a300506032b6570032100")
+CHECKPOINT_TEXT = re.compile(
+    r"([^\n]+)\n(0|[1-9][0-9]{0,18})\n([0-9a-f]{64})\nissued-at ([^\n]+)\nkey-id ([0-9a-f]{16})\n\Z")
 
 
-def canonical(event):
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+class Failure(Exception):
+    """A check that failed; the message names where."""
 
 
-def link_hash(prev_hash, text):
-    return hashlib.sha256((prev_hash + "\n" + text).encode("utf-8")).hexdigest()
+class Unusable(Exception):
+    """Input that cannot be read at all."""
 
 
-def operation_events(operation):
-    chain = operation.get("chain") or {}
-    intent = dict({k: operation.get(k) for k in INTENT_FIELDS}, event="INTENT")
-    intent.update({k: operation[k] for k in OPTIONAL_INTENT_FIELDS if operation.get(k) is not None})
-    yield chain.get("intent"), intent
-    if chain.get("outcome") is not None:
-        yield chain["outcome"], dict({k: operation.get(k) for k in OUTCOME_FIELDS}, event="OUTCOME")
+# --- Ed25519 verification (RFC 8032, section 5.1.7), after the RFC's reference code -------------
+
+P = 2 ** 255 - 19
+Q = 2 ** 252 + 27742317777372353535851937790883648493
+D = -121665 * pow(121666, P - 2, P) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
 
 
-def verify_operations(lines):
-    links = []
-    for number, operation in lines:
-        for link, event in operation_events(operation):
-            if link is None:
-                return f"line {number}: operation {operation.get('operationId')} has no chain link"
-            if link_hash(link["prevHash"], canonical(event)) != link["hash"]:
-                return (f"line {number}: {event['event']} event seq {link['seq']} of operation "
-                        f"{operation['operationId']} does not match its hash")
-            links.append(link)
-    links.sort(key=lambda link: link["seq"])
-    linked = 0
-    for previous, current in zip(links, links[1:]):
-        if current["seq"] == previous["seq"] + 1:
-            if current["prevHash"] != previous["hash"]:
-                return f"event seq {current['seq']} does not follow seq {previous['seq']}"
-            linked += 1
-    print(f"verified {len(links)} operation events, {linked} links between consecutive events"
-          " (verify an events export for the whole chain)")
-    return None
+def _add(a, b):
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    e = (y1 - x1) * (y2 - x2) % P
+    f = (y1 + x1) * (y2 + x2) % P
+    g = t1 * 2 * D * t2 % P
+    h = z1 * 2 * z2 % P
+    e, f, g, h = f - e, h - g, h + g, f + e
+    return e * f % P, g * h % P, f * g % P, e * h % P
 
 
-def verify_events(lines):
-    # An export that starts at the first event is taken as unfiltered: every event must link to the one before.
-    whole_chain = bool(lines) and lines[0][1]["prevHash"] == GENESIS
-    previous = None
-    for number, event in lines:
-        if link_hash(event["prevHash"], event["payload"]) != event["hash"]:
-            return f"line {number}: {event['type']} event seq {event['seq']} does not match its hash"
-        if whole_chain and previous is not None and event["prevHash"] != previous["hash"]:
-            return f"line {number}: event seq {event['seq']} does not follow seq {previous['seq']}"
-        previous = event
-    print(f"verified {len(lines)} events" + (", chain complete from the first event" if whole_chain
-                                              else " (filtered export: links between events not checked)"))
-    return None
+def _multiply(scalar, point):
+    result = (0, 1, 1, 0)
+    while scalar > 0:
+        if scalar & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        scalar >>= 1
+    return result
 
 
-def main(path):
+def _equal(a, b):
+    return (a[0] * b[2] - b[0] * a[2]) % P == 0 and (a[1] * b[2] - b[1] * a[2]) % P == 0
+
+
+def _recover_x(y, sign):
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P)
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if (x & 1) != sign:
+        x = P - x
+    return x
+
+
+def _decompress(encoded):
+    if len(encoded) != 32:
+        return None
+    y = int.from_bytes(encoded, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = _recover_x(y, sign)
+    if x is None:
+        return None
+    return x, y, 1, x * y % P
+
+
+_GY = 4 * pow(5, P - 2, P) % P
+BASE = (_recover_x(_GY, 0), _GY, 1, _recover_x(_GY, 0) * _GY % P)
+
+
+def ed25519_verify(public_key, message, signature):
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    a = _decompress(public_key)
+    r = _decompress(signature[:32])
+    if a is None or r is None:
+        return False
+    s = int.from_bytes(signature[32:], "little")
+    if s >= Q:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % Q
+    return _equal(_multiply(s, BASE), _add(r, _multiply(h, a)))
+
+
+# --- Keys and checkpoints ---------------------------------------------------------------------
+
+def load_key(path):
+    """Returns (key id, raw 32-byte key) of a PEM SubjectPublicKeyInfo or an RFC 8037 JWK."""
+    with open(path, encoding="ascii") as source:
+        text = source.read()
+    if text.lstrip().startswith("{"):
+        jwk = json.loads(text)
+        if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+            raise Unusable(f"{path}: not an Ed25519 JWK")
+        x = jwk["x"]
+        raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+        der = SPKI_ED25519_PREFIX + raw
+    else:
+        match = re.search(r"-----BEGIN PUBLIC KEY-----(.+?)-----END PUBLIC KEY-----", text, re.S)
+        if not match:
+            raise Unusable(f"{path}: no PEM PUBLIC KEY block")
+        der = base64.b64decode("".join(match.group(1).split()))
+        if len(der) != 44 or not der.startswith(SPKI_ED25519_PREFIX):
+            raise Unusable(f"{path}: not an Ed25519 public key")
+        raw = der[len(SPKI_ED25519_PREFIX):]
+    return hashlib.sha256(der).hexdigest()[:16], raw
+
+
+def check_checkpoint(checkpoint, keys, source):
+    """Verifies signature and text; returns (seq, hash, source) of what it signs."""
+    try:
+        text, signature, key_id = checkpoint["text"], checkpoint["signature"], checkpoint["keyId"]
+    except (KeyError, TypeError):
+        raise Failure(f"{source}: not a checkpoint (text, signature and keyId are required)")
+    if key_id not in keys:
+        raise Failure(f"{source}: signed with key {key_id}, but no --public-key with that id was given")
+    try:
+        signature_bytes = base64.b64decode(signature, validate=True)
+    except ValueError:
+        raise Failure(f"{source}: the signature is not base64")
+    if not ed25519_verify(keys[key_id], text.encode("utf-8"), signature_bytes):
+        raise Failure(f"{source}: the signature does not verify with key {key_id}: the checkpoint was forged "
+                      f"or altered")
+    match = CHECKPOINT_TEXT.match(text)
+    if not match:
+        raise Failure(f"{source}: the signed text is not in the checkpoint form")
+    origin, seq, signed_hash, issued_at, text_key_id = match.groups()
+    fields = {"origin": origin, "seq": int(seq), "hash": signed_hash, "issuedAt": issued_at, "keyId": text_key_id}
+    for name, value in fields.items():
+        if name in checkpoint and checkpoint[name] != value:
+            raise Failure(f"{source}: {name} differs from the signed text: it was altered")
+    return int(seq), signed_hash, source
+
+
+def checkpoint_files(paths, directories):
+    files = list(paths)
+    for directory in directories:
+        files.extend(os.path.join(directory, name) for name in sorted(os.listdir(directory))
+                     if name.endswith(".json"))
+    return files
+
+
+# --- The events export ------------------------------------------------------------------------
+
+def read_events(path):
+    """Yields (line number, event) of an NDJSON events export."""
     with open(path, encoding="utf-8") as export:
-        lines = [(number, json.loads(line)) for number, line in enumerate(export, 1) if line.strip()]
-    events_export = bool(lines) and "payload" in lines[0][1] and "seq" in lines[0][1]
-    failure = verify_events(lines) if events_export else verify_operations(lines)
-    if failure:
-        print(failure)
+        for number, line in enumerate(export, 1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                raise Failure(f"line {number}: not JSON")
+            if not isinstance(event, dict) or not isinstance(event.get("seq"), int) \
+                    or not all(isinstance(event.get(name), str) for name in ("type", "prevHash", "hash", "payload")):
+                raise Failure(f"line {number}: not an audit event (seq, type, prevHash, hash, payload)")
+            yield number, event
+
+
+def embedded_checkpoints(path, keys):
+    """The checkpoints the chain itself records, as CHECKPOINT events."""
+    claims = []
+    for number, event in read_events(path):
+        if event["type"] == CHECKPOINT_EVENT:
+            try:
+                checkpoint = json.loads(event["payload"])
+            except ValueError:
+                raise Failure(f"line {number}: CHECKPOINT event seq {event['seq']} has no JSON payload")
+            claims.append(check_checkpoint(checkpoint, keys, f"CHECKPOINT event seq {event['seq']}"))
+    return claims
+
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- The operations export, for the cross-check -------------------------------------------------
+
+def operation_payloads(operation):
+    """(kind, link, members) of each event an Operation's row gives, as the service rebuilds them."""
+    chain = operation.get("chain") or {}
+    intent = {k: operation.get(k) for k in ("direction", "datasourceId", "accountId", "catalog", "schema", "table",
+                                            "requestedBy", "authMethod", "requestId", "clientAddress", "requestedAt")}
+    for optional in ("planId", "scopes"):
+        if operation.get(optional) is not None:
+            intent[optional] = operation[optional]
+    yield "INTENT", chain.get("intent"), intent
+    if chain.get("outcome") is not None:
+        yield "OUTCOME", chain["outcome"], {k: operation.get(k) for k in (
+            "state", "toe", "startTime", "endTime", "errorMessage", "upstreamStatus", "durationMs", "completedAt")}
+    if chain.get("reconciliation") is not None:
+        reconciliation = operation.get("reconciliation") or {}
+        members = {"reconciledState": reconciliation.get("state"), "reconciledAt": reconciliation.get("at"),
+                   "reconciliationNote": reconciliation.get("note")}
+        if reconciliation.get("by") is not None:
+            members["reconciledBy"] = reconciliation["by"]
+        yield "RECONCILIATION", chain["reconciliation"], members
+    if chain.get("review") is not None:
+        review = operation.get("review") or {}
+        yield "REVIEW", chain["review"], {"reviewReason": review.get("reason"),
+                                          "reviewFlaggedAt": review.get("flaggedAt")}
+
+
+def expected_from_operations(path):
+    """seq -> (kind, operationId, canonical payload, hash) for every event the operations export names."""
+    expected = {}
+    with open(path, encoding="utf-8") as export:
+        for number, line in enumerate(export, 1):
+            if not line.strip():
+                continue
+            operation = json.loads(line)
+            for kind, link, members in operation_payloads(operation):
+                if link is None:
+                    raise Failure(f"operations line {number}: operation {operation.get('operationId')} has no "
+                                  f"{kind} link")
+                members = dict(members, event=kind, operationId=operation.get("operationId"))
+                expected[link["seq"]] = (kind, operation.get("operationId"), canonical(members), link["hash"])
+    return expected
+
+
+# --- The proof ----------------------------------------------------------------------------------
+
+def verify(events_path, claims, expected, to_seq):
+    by_seq = {}
+    for seq, signed_hash, source in claims:
+        by_seq.setdefault(seq, []).append((signed_hash, source))
+    for signed_hash, source in by_seq.get(0, []):
+        if signed_hash != GENESIS:
+            raise Failure(f"{source}: signs seq 0 with a hash other than the empty chain's")
+    first_claim = min((seq for seq in by_seq if seq > 0), default=None)
+    previous_hash = None
+    previous_seq = None
+    first_seq = None
+    matched = set()
+    count = 0
+    for number, event in read_events(events_path):
+        seq = event["seq"]
+        where = f"line {number}, seq {seq} ({event['type']})"
+        if previous_seq is None:
+            first_seq = seq
+            anchored = any(h == event["prevHash"] for h, _ in by_seq.get(seq - 1, []))
+            if event["prevHash"] != GENESIS and not anchored:
+                raise Failure(f"{where}: the export starts inside the chain and no checkpoint at seq {seq - 1} "
+                              f"anchors its prevHash: export from the first event or give that checkpoint")
+        else:
+            if seq <= previous_seq:
+                raise Failure(f"{where}: seq does not increase (previous {previous_seq}): records reordered")
+            if first_claim is not None and previous_seq >= first_claim and seq != previous_seq + 1:
+                raise Failure(f"{where}: seq {previous_seq + 1} to {seq - 1} are missing from the export")
+            if event["prevHash"] != previous_hash:
+                raise Failure(f"{where}: prevHash is not the hash of seq {previous_seq}: a record was removed, "
+                              f"inserted or reordered")
+        computed = hashlib.sha256((event["prevHash"] + "\n" + event["payload"]).encode("utf-8")).hexdigest()
+        if computed != event["hash"]:
+            raise Failure(f"{where}: the hash does not match the payload: the record was altered")
+        try:
+            payload = json.loads(event["payload"])
+        except ValueError:
+            raise Failure(f"{where}: the payload is not JSON")
+        if not isinstance(payload, dict) or payload.get("event") != event["type"]:
+            raise Failure(f"{where}: the payload's event is not the record's type: the record was altered")
+        if event["type"] in OPERATION_EVENTS and payload.get("operationId") != event.get("operationId"):
+            raise Failure(f"{where}: the payload names another operation than the record")
+        for signed_hash, source in by_seq.get(seq, []):
+            matched.add(seq)
+            if signed_hash != event["hash"]:
+                raise Failure(f"{where}: the chain's hash here is not the one {source} signed: records up to seq "
+                              f"{seq} were rewritten and the chain recomputed")
+        if expected is not None and seq in expected:
+            kind, operation_id, members, link_hash = expected.pop(seq)
+            if event["type"] != kind or event.get("operationId") != operation_id or event["hash"] != link_hash:
+                raise Failure(f"{where}: the operations export puts the {kind} event of {operation_id} here")
+            if canonical(payload) != members:
+                raise Failure(f"{where}: the {kind} event differs from operation {operation_id} in the operations "
+                              f"export")
+        previous_hash, previous_seq = event["hash"], seq
+        count += 1
+    if previous_seq is None:
+        raise Failure("the export holds no event")
+    newest = max(by_seq) if by_seq else None
+    if newest is not None and newest > previous_seq:
+        _, source = by_seq[newest][0]
+        raise Failure(f"the export ends at seq {previous_seq}, but {source} signed seq {newest}: records "
+                      f"{previous_seq + 1} to {newest} are missing (cut off, or the export is short)")
+    if to_seq is not None and previous_seq != to_seq:
+        raise Failure(f"the export ends at seq {previous_seq}, not at seq {to_seq} as asked: records are missing")
+    for seq in sorted(by_seq):
+        if first_seq <= seq <= previous_seq and seq not in matched:
+            raise Failure(f"{by_seq[seq][0][1]} signed seq {seq}, which is not in the export: a record was removed")
+    missing = [seq for seq in (expected or {}) if first_seq <= seq <= previous_seq]
+    if missing:
+        kind, operation_id, _, _ = expected[min(missing)]
+        raise Failure(f"seq {min(missing)}: the {kind} event of operation {operation_id} is missing from the chain")
+    return count, previous_seq, previous_hash, newest
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description="Verify an audit events export against signed checkpoints.")
+    parser.add_argument("events", help="NDJSON export of GET /api/v1/audit/events")
+    parser.add_argument("--public-key", action="append", required=True, help="Ed25519 public key (PEM or JWK)")
+    parser.add_argument("--checkpoint", action="append", default=[], help="a checkpoint file (JSON)")
+    parser.add_argument("--checkpoints-dir", action="append", default=[], help="a directory of checkpoint files")
+    parser.add_argument("--operations", help="NDJSON export of GET /api/v1/audit/operations, to cross-check")
+    parser.add_argument("--to-seq", type=int, help="the last seq the export was asked for")
+    args = parser.parse_args(argv)
+    try:
+        keys = dict(load_key(path) for path in args.public_key)
+        files = checkpoint_files(args.checkpoint, args.checkpoints_dir)
+        if not files:
+            raise Unusable("give at least one checkpoint (--checkpoint or --checkpoints-dir): without one, "
+                           "a recomputed or shortened chain cannot be told from the real one")
+        claims = []
+        for path in files:
+            with open(path, encoding="utf-8") as source:
+                try:
+                    checkpoint = json.load(source)
+                except ValueError:
+                    raise Failure(f"checkpoint file {path}: not JSON")
+            claims.append(check_checkpoint(checkpoint, keys, f"checkpoint file {os.path.basename(path)}"))
+        claims.extend(embedded_checkpoints(args.events, keys))
+        expected = expected_from_operations(args.operations) if args.operations else None
+        count, last_seq, last_hash, newest = verify(args.events, claims, expected, args.to_seq)
+    except Failure as failure:
+        print(f"FAILED: {failure}")
         return 1
+    except (Unusable, OSError) as problem:
+        print(f"UNUSABLE INPUT: {problem}")
+        return 2
+    print(f"VERIFIED: {count} events up to seq {last_seq} (hash {last_hash}), linked and unaltered; "
+          f"{len(claims)} signed checkpoints hold, the newest at seq {newest}"
+          + ("; the operations export agrees" if args.operations else ""))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

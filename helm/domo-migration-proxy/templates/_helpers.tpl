@@ -103,6 +103,26 @@ Where the mounted secrets and keys live inside the container.
 {{- define "domo-migration-proxy.domoTokenDir" -}}/var/run/secrets/domo-migration-proxy/domo-token{{- end }}
 {{- define "domo-migration-proxy.apiKeysDir" -}}/var/run/secrets/domo-migration-proxy/api-keys{{- end }}
 {{- define "domo-migration-proxy.jwtKeyDir" -}}/var/run/secrets/domo-migration-proxy/jwt-public-key{{- end }}
+{{- define "domo-migration-proxy.signingKeyDir" -}}/var/run/secrets/domo-migration-proxy/checkpoint-signing-key{{- end }}
+{{- define "domo-migration-proxy.verifyKeysDir" -}}/var/run/secrets/domo-migration-proxy/checkpoint-verify-keys{{- end }}
+{{- define "domo-migration-proxy.syslogCaDir" -}}/var/run/secrets/domo-migration-proxy/syslog-ca{{- end }}
+{{- define "domo-migration-proxy.checkpointDir" -}}/var/lib/domo-migration-proxy/checkpoints{{- end }}
+
+{{/*
+True (non-empty) when checkpoints are also written to a volume.
+*/}}
+{{- define "domo-migration-proxy.checkpointDirConfigured" -}}
+{{- with .Values.audit.checkpoints.directory }}
+{{- if or .existingClaim .volume }}true{{ end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The port of audit.syslog.url (tcp://host:port or tls://host:port), for the NetworkPolicy.
+*/}}
+{{- define "domo-migration-proxy.syslogPort" -}}
+{{- regexFind "[0-9]+$" (urlParse .Values.audit.syslog.url).host }}
+{{- end }}
 
 {{/*
 True (non-empty) when a JWT verification key source is configured.

@@ -24,6 +24,10 @@ BEGIN
     EXECUTE format('REVOKE ALL ON principal_last_use FROM %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE (last_used_at, last_client_address, roles, scopes)'
         ' ON principal_last_use TO %I', app_role);
+    EXECUTE format('REVOKE ALL ON audit_checkpoint, audit_stream_cursor FROM %I', app_role);
+    EXECUTE format('GRANT SELECT, INSERT ON audit_checkpoint TO %I', app_role);
+    EXECUTE format('GRANT SELECT, UPDATE (seq, hash, delivered_at, holder, lease_until) ON audit_stream_cursor TO %I',
+        app_role);
     EXECUTE format('GRANT SELECT ON flyway_schema_history TO %I', app_role);
 END
 $$;

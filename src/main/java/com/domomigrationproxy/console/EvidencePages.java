@@ -1,7 +1,9 @@
 package com.domomigrationproxy.console;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.net.URI;
+import java.util.Optional;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -11,6 +13,7 @@ import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -20,10 +23,16 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.domomigrationproxy.audit.AuditedAccess;
 import com.domomigrationproxy.audit.OperationExport;
+import com.domomigrationproxy.ledger.Checkpoint;
+import com.domomigrationproxy.ledger.CheckpointKeys;
+import com.domomigrationproxy.ledger.Checkpoints;
 import com.domomigrationproxy.ledger.EventQuery;
 import com.domomigrationproxy.ledger.IntegrityReport;
 import com.domomigrationproxy.ledger.Ledger;
+import com.domomigrationproxy.ledger.OperationQuery;
+import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Roles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -37,9 +46,11 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Evidence (auditor): the integrity check of the hash chain, run on request, and the exports an
- * auditor verifies offline with deploy/audit/verify_export.py. Each request is on the record as an
- * AUDIT_ACCESS event, as the audit API's are.
+ * Evidence (auditor): the integrity check of the hash chain and its signed checkpoints, run on
+ * request; the newest checkpoint and whether it still holds; and what an auditor downloads to
+ * prove the trail offline with deploy/audit/verify_export.py (the public key, the checkpoints, the
+ * events, the operations), under the names the command on the page uses. Each request is on the
+ * record as an AUDIT_ACCESS event, as the audit API's are.
  */
 @Path(ConsoleLinks.ROOT)
 @Produces(MediaType.TEXT_HTML)
@@ -49,14 +60,28 @@ import io.smallrye.mutiny.Uni;
 @Blocking
 public class EvidencePages {
 
+    static final String KEY_FILE = "checkpoint-key.pem";
+    static final String LATEST_FILE = "checkpoint-latest.json";
+    static final String CHECKPOINTS_FILE = "checkpoints.zip";
+    static final String EVENTS_FILE = "audit-events.ndjson";
+    static final String OPERATIONS_FILE = "operations.ndjson";
+    private static final int ZIP_PAGE = 500;
+
     private final Ledger ledger;
+    private final Checkpoints checkpoints;
+    private final CheckpointKeys keys;
+    private final OperationStore operations;
     private final Frames frames;
     private final ConsoleFailures failures;
     private final ObjectWriter jsonLines;
 
     @Inject
-    EvidencePages(Ledger ledger, Frames frames, ConsoleFailures failures, ObjectMapper json) {
+    EvidencePages(Ledger ledger, Checkpoints checkpoints, CheckpointKeys keys, OperationStore operations, Frames frames,
+            ConsoleFailures failures, ObjectMapper json) {
         this.ledger = ledger;
+        this.checkpoints = checkpoints;
+        this.keys = keys;
+        this.operations = operations;
         this.frames = frames;
         this.failures = failures;
         this.jsonLines = OperationExport.jsonLines(json);
@@ -64,8 +89,8 @@ public class EvidencePages {
 
     @GET
     @Path("/evidence")
-    public TemplateInstance evidence() {
-        return Pages.evidence(frames.of("Evidence", Frame.Section.EVIDENCE), null);
+    public TemplateInstance evidence(@QueryParam("signed") String signed) {
+        return page(frames.of("Evidence", Frame.Section.EVIDENCE), null, "true".equals(signed));
     }
 
     /** Runs the check; htmx swaps the result into the page, a plain form post gets the whole page. */
@@ -74,19 +99,83 @@ public class EvidencePages {
     public TemplateInstance integrity(@HeaderParam("HX-Request") String htmx) {
         Frame frame = frames.of("Evidence", Frame.Section.EVIDENCE);
         IntegrityReport report = ledger.verify();
-        return htmx != null ? Pages.evidence$integrity(report) : Pages.evidence(frame, report);
+        return htmx != null ? Pages.evidence$integrity(report) : page(frame, report, false);
+    }
+
+    /** Signs a checkpoint of the chain as it is now, as POST /api/v1/audit/checkpoints does. */
+    @POST
+    @Path("/evidence/checkpoints")
+    public Response sign() {
+        checkpoints.signNow();
+        return Response.seeOther(URI.create(ConsoleLinks.EVIDENCE + "?signed=true#checkpoint")).build();
+    }
+
+    @GET
+    @Path("/evidence/" + KEY_FILE)
+    @Produces("application/x-pem-file")
+    public Response publicKey() {
+        CheckpointKeys.PublicKeyInfo key = keys.current().orElseThrow(() -> new ProblemException(404,
+                ProblemType.NOT_FOUND, "Checkpoints are off: no signing key is configured"));
+        return download(key.pem(), "application/x-pem-file", KEY_FILE);
+    }
+
+    @GET
+    @Path("/evidence/" + LATEST_FILE)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response latestCheckpoint() {
+        Checkpoint latest = checkpoints.latest().orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND,
+                "No checkpoint has been signed yet"));
+        return download(Checkpoints.fileContent(latest), MediaType.APPLICATION_JSON, LATEST_FILE);
+    }
+
+    /** Every stored checkpoint, one file each as in PROXY_AUDIT_CHECKPOINT_DIR: unzip for --checkpoints-dir. */
+    @GET
+    @Path("/evidence/" + CHECKPOINTS_FILE)
+    @Produces("application/zip")
+    public Response everyCheckpoint() {
+        StreamingOutput body = out -> {
+            try (ZipOutputStream zip = new ZipOutputStream(out)) {
+                Long before = null;
+                do {
+                    Checkpoints.Page page = checkpoints.page(before, ZIP_PAGE);
+                    for (Checkpoint checkpoint : page.items()) {
+                        zip.putNextEntry(new ZipEntry("checkpoints/" + Checkpoints.fileName(checkpoint)));
+                        zip.write(Checkpoints.fileContent(checkpoint));
+                        zip.closeEntry();
+                    }
+                    before = page.nextBeforeId();
+                } while (before != null);
+            }
+        };
+        return download(body, "application/zip", CHECKPOINTS_FILE);
     }
 
     /** Every event of the chain, in sequence order, as the audit API's unfiltered events export. */
     @GET
-    @Path("/evidence/events.ndjson")
+    @Path("/evidence/" + EVENTS_FILE)
     @Produces(OperationExport.NDJSON)
     public Response events() {
-        StreamingOutput body = OperationExport.events(jsonLines, sink -> ledger.streamEvents(EventQuery.ALL, sink));
-        String name = "audit-events-" + Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", "")
-                + ".ndjson";
-        return Response.ok(body, OperationExport.NDJSON)
-                .header("Content-Disposition", "attachment; filename=\"" + name + "\"").build();
+        return download(OperationExport.events(jsonLines, sink -> ledger.streamEvents(EventQuery.ALL, sink)),
+                OperationExport.NDJSON, EVENTS_FILE);
+    }
+
+    /** Every operation, as the audit API's unfiltered NDJSON export: the verifier's --operations. */
+    @GET
+    @Path("/evidence/" + OPERATIONS_FILE)
+    @Produces(OperationExport.NDJSON)
+    public Response operations() {
+        return download(OperationExport.operations(OperationExport.NDJSON, jsonLines,
+                sink -> operations.stream(OperationQuery.ALL, sink)), OperationExport.NDJSON, OPERATIONS_FILE);
+    }
+
+    private TemplateInstance page(Frame frame, IntegrityReport report, boolean signed) {
+        Optional<Checkpoint> latest = checkpoints.latest();
+        return Pages.evidence(frame, new EvidenceView(report, checkpoints.enabled(), latest.orElse(null),
+                latest.flatMap(checkpoints::failure).orElse(null), signed));
+    }
+
+    private static Response download(Object body, String type, String name) {
+        return Response.ok(body, type).header("Content-Disposition", "attachment; filename=\"" + name + "\"").build();
     }
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,

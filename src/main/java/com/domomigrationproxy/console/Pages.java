@@ -30,7 +30,7 @@ final class Pages {
 
     static native TemplateInstance reviews(Frame frame, ReviewsView view);
 
-    static native TemplateInstance evidence(Frame frame, IntegrityReport report);
+    static native TemplateInstance evidence(Frame frame, EvidenceView view);
 
     /** The result of an integrity check alone, for htmx to swap into the evidence page. */
     static native TemplateInstance evidence$integrity(IntegrityReport report);

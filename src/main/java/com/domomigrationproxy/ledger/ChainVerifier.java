@@ -61,9 +61,10 @@ final class ChainVerifier {
         }
     }
 
-    IntegrityReport report(Instant verifiedAt) {
-        return new IntegrityReport(firstInvalid == null, checked, operations, lastSeq,
-                lastSeq == null ? null : previousHash, verifiedAt, firstInvalid);
+    IntegrityReport report(Instant verifiedAt, CheckpointVerifier checkpoints) {
+        return new IntegrityReport(firstInvalid == null && checkpoints.valid(), checked, operations, lastSeq,
+                lastSeq == null ? null : previousHash, verifiedAt, firstInvalid, firstInvalid == null,
+                checkpoints.valid(), checkpoints.checked(), checkpoints.firstInvalid());
     }
 
     private void fail(UUID operationId, String kind, String reason) {

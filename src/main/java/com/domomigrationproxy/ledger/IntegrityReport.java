@@ -5,11 +5,11 @@ import java.util.UUID;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-/** The outcome of recomputing the whole hash chain. */
+/** The outcome of recomputing the whole hash chain and checking it against every signed checkpoint. */
 @Schema(name = "IntegrityReport")
 public record IntegrityReport(
-        @Schema(description = "True when every event verifies, every operation has its events and the chain head"
-                + " matches the last event", required = true) boolean valid,
+        @Schema(description = "True when the chain verifies (chainValid) and so does every checkpoint"
+                + " (checkpointsValid)", required = true) boolean valid,
         @Schema(description = "Number of chain events recomputed", minimum = "0", required = true) long checked,
         @Schema(description = "Number of operations checked for missing events", minimum = "0", required = true)
         long operations,
@@ -17,8 +17,17 @@ public record IntegrityReport(
         @Schema(description = "Hash of the last event: keep it elsewhere to prove later that nothing before it changed",
                 pattern = HashChain.HASH_PATTERN, nullable = true) String lastHash,
         @Schema(description = "When the check ran", required = true) Instant verifiedAt,
-        @Schema(description = "The first record that does not verify; null when valid", nullable = true)
-        Failure firstInvalid) {
+        @Schema(description = "The first record that does not verify; null when the chain verifies", nullable = true)
+        Failure firstInvalid,
+        @Schema(description = "The database-only check: every event verifies, every operation has its events and the"
+                + " chain head matches the last event. A superuser who recomputes the chain can make it pass;"
+                + " checkpointsValid cannot", required = true) boolean chainValid,
+        @Schema(description = "Every stored checkpoint, and the newest checkpoint file, is signed by a trusted key and"
+                + " names a hash the chain still has at its seq", required = true) boolean checkpointsValid,
+        @Schema(description = "Number of checkpoints checked (stored ones and the newest file)", required = true)
+        long checkpointsChecked,
+        @Schema(description = "The first checkpoint that fails; null when all verify", nullable = true)
+        CheckpointFailure firstInvalidCheckpoint) {
 
     @Schema(name = "IntegrityFailure")
     public record Failure(
@@ -26,6 +35,17 @@ public record IntegrityReport(
                     nullable = true) Long seq,
             @Schema(description = "The operation concerned", nullable = true) UUID operationId,
             @Schema(description = "The event type concerned", nullable = true) String kind,
+            @Schema(description = "What does not verify", required = true) String reason) {
+    }
+
+    @Schema(name = "CheckpointFailure")
+    public record CheckpointFailure(
+            @Schema(description = "The seq the checkpoint signed; null when the file is unreadable", nullable = true)
+            Long seq,
+            @Schema(description = "When it was signed", nullable = true) Instant issuedAt,
+            @Schema(description = "The key it names", nullable = true) String keyId,
+            @Schema(description = "Where it was read: `database`, or `file <name>` in PROXY_AUDIT_CHECKPOINT_DIR",
+                    required = true) String source,
             @Schema(description = "What does not verify", required = true) String reason) {
     }
 }

@@ -1,5 +1,7 @@
 package com.domomigrationproxy.ledger;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -44,11 +47,15 @@ public class Ledger {
 
     private final DataSource dataSource;
     private final Event<LedgerEvent> events;
+    private final CheckpointKeys keys;
+    private final Optional<Path> checkpointDir;
 
     @Inject
-    Ledger(DataSource dataSource, Event<LedgerEvent> events) {
+    Ledger(DataSource dataSource, Event<LedgerEvent> events, CheckpointKeys keys, LedgerConfig config) {
         this.dataSource = dataSource;
         this.events = events;
+        this.keys = keys;
+        this.checkpointDir = config.checkpointDir();
     }
 
     /**
@@ -113,10 +120,14 @@ public class Ledger {
 
     /**
      * Recomputes the whole chain in one snapshot, then looks for operations whose events are
-     * missing and checks that the chain head names the last event.
+     * missing, checks that the chain head names the last event, and checks the chain against every
+     * stored checkpoint and the newest checkpoint file. One file is enough outside the database: a
+     * checkpoint commits to every event up to its seq, and the newest one reaches furthest.
      */
     public IntegrityReport verify() {
         ChainVerifier verifier = new ChainVerifier();
+        CheckpointVerifier checkpoints = new CheckpointVerifier(keys);
+        Optional<Path> newestFile = checkpointDir.flatMap(Checkpoints::newestFile);
         inSnapshot(connection -> {
             query(connection, EVENTS + " ORDER BY e.seq", List.of(), rows -> eachEvent(rows,
                     (event, operation) -> verifier.acceptEvent(event.seq(), event.type(), event.operationId(),
@@ -143,8 +154,36 @@ public class Ledger {
                     verifier.acceptHead(-1, "");
                 }
             });
+            query(connection, "SELECT c.*, e.hash AS chain_hash FROM audit_checkpoint c"
+                    + " LEFT JOIN audit_event e ON e.seq = c.seq ORDER BY c.seq, c.id", List.of(), rows -> {
+                while (rows.next()) {
+                    checkpoints.accept(Checkpoints.map(rows), "database", rows.getString("chain_hash"));
+                }
+            });
+            if (newestFile.isPresent()) {
+                verifyFile(connection, newestFile.get(), checkpoints);
+            }
         });
-        return verifier.report(Instant.now());
+        return verifier.report(Instant.now(), checkpoints);
+    }
+
+    private static void verifyFile(Connection connection, Path file, CheckpointVerifier checkpoints)
+            throws SQLException {
+        String source = "file " + file.getFileName();
+        Checkpoint checkpoint;
+        try {
+            checkpoint = Checkpoints.readFile(file);
+        } catch (IOException | RuntimeException e) {
+            checkpoints.unreadable(source);
+            return;
+        }
+        String[] chainHash = new String[1];
+        query(connection, "SELECT hash FROM audit_event WHERE seq = ?", List.of(checkpoint.seq()), rows -> {
+            if (rows.next()) {
+                chainHash[0] = rows.getString(1);
+            }
+        });
+        checkpoints.accept(checkpoint, source, chainHash[0]);
     }
 
     /** Reads a result set handed over whole. */

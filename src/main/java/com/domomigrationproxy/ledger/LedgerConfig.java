@@ -1,6 +1,8 @@
 package com.domomigrationproxy.ledger;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -23,4 +25,33 @@ public interface LedgerConfig {
     /** At most this many outcomes wait for the database at once; beyond, the oldest is left to reconciliation. */
     @WithDefault("10000")
     int outcomeBacklogSize();
+
+    /**
+     * The Ed25519 private key (PKCS#8 PEM) that signs checkpoints. Env PROXY_AUDIT_SIGNING_KEY_FILE;
+     * without it checkpoints are off.
+     */
+    Optional<Path> signingKeyFile();
+
+    /** The first line of every checkpoint: names this trail. Env PROXY_AUDIT_ORIGIN. */
+    @WithDefault("${quarkus.application.name}")
+    String origin();
+
+    /**
+     * How often a checkpoint is signed when the chain grew since the last one. Env
+     * PROXY_AUDIT_CHECKPOINT_INTERVAL; {@code off} leaves only the auditors' POST.
+     */
+    @WithDefault("1m")
+    String checkpointInterval();
+
+    /**
+     * Where every checkpoint is also written, one file each (a write-once volume). Env
+     * PROXY_AUDIT_CHECKPOINT_DIR; without it checkpoints are kept in the database and the chain only.
+     */
+    Optional<Path> checkpointDir();
+
+    /**
+     * Public keys (PEM, {@code *.pem}) of former signing keys, so that checkpoints they signed still
+     * verify after a rotation. Env PROXY_AUDIT_VERIFY_KEYS_DIR.
+     */
+    Optional<Path> verifyKeysDir();
 }

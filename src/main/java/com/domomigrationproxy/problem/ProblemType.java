@@ -29,6 +29,7 @@ public enum ProblemType {
     IDEMPOTENT_REQUEST_IN_PROGRESS("idempotent-request-in-progress", "The first request with this Idempotency-Key is still running"),
     DOMO_TOKEN_UNAVAILABLE("domo-token-unavailable", "The service has no usable Domo developer token"),
     AUDIT_UNAVAILABLE("audit-unavailable", "The audit store is unavailable"),
+    CHECKPOINTS_OFF("checkpoints-off", "Checkpoints are not signed: no signing key is configured"),
     INTERNAL("internal", "Internal error");
 
     private static final String PREFIX = "urn:problem-type:domo-migration-proxy:";

@@ -7,6 +7,10 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -14,16 +18,34 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.ledger.ChainEvent;
+import com.domomigrationproxy.ledger.EventQuery;
+import com.domomigrationproxy.ledger.HashChain;
+import com.domomigrationproxy.ledger.IntegrityReport;
+import com.domomigrationproxy.ledger.Ledger;
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationIntent;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.CheckpointKeyFiles;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OfflineVerifier;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.Tokens;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -38,6 +60,15 @@ class AuditIntegrityTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    @Inject
+    Ledger ledger;
+
+    @Inject
+    OperationStore operations;
+
+    @Inject
+    ObjectMapper json;
 
     @BeforeEach
     void domoCompletesEverything() {
@@ -232,43 +263,227 @@ class AuditIntegrityTest {
         assertThat(report.getLong("checked")).isEqualTo(before + 2L * writers + 1);
     }
 
+    /**
+     * Defect 4 of issue 10: the verifier knew only operation exports and failed after any
+     * reconciliation. It now follows the chain's events whatever their type: here INTENT, OUTCOME,
+     * REVIEW, RECONCILIATION and CHECKPOINT, exported after a reconciliation.
+     */
     @Test
-    void theOfflineVerifierAcceptsAnExportAndRejectsAForgedOne() throws Exception {
-        AuditApiTest.migrate(Tokens.jwt("offline-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", "t");
-        // A grant is part of the intent event, and the verifier rebuilds it from the export.
+    void theOfflineVerifierFollowsEveryEventTypeAndRejectsAForgedExport() throws Exception {
+        String table = "offline_" + System.nanoTime();
+        AuditApiTest.migrate(Tokens.jwt("offline-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", table);
+        Operation abandoned = operations.recordIntent(OperationIntent.reversal(Api.uniqueDatasourceId(),
+                new Requester("offline-reverser", "jwt", "r-offline", "10.0.0.1", Scopes.UNRESTRICTED)), operation -> {
+                });
+        operations.flagForReview(abandoned.operationId(), "Domo's candidates do not list the datasource");
+        operations.recordReconciliation(abandoned.operationId(), OperationState.ABORTED, "checked in Domo by hand",
+                "offline-auditor");
+        Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201);
+
+        String events = Api.asAuditor().accept("application/x-ndjson").get("/api/v1/audit/events").then().statusCode(200)
+                .extract().asString();
+        String operationsExport = Api.asAuditor().accept("application/x-ndjson").get("/api/v1/audit/operations").then()
+                .statusCode(200).extract().asString();
+        assertThat(events).contains("\"type\":\"RECONCILIATION\"", "\"type\":\"REVIEW\"", "\"type\":\"CHECKPOINT\"");
+        Path eventsFile = write("audit-events", events);
+        Path operationsFile = write("operations", operationsExport);
+
+        OfflineVerifier.Result verified = verify(eventsFile, "--operations", operationsFile.toString());
+        assertThat(verified.status()).as(verified.output()).isZero();
+        assertThat(verified.output()).startsWith("VERIFIED").contains("the operations export agrees");
+
+        OfflineVerifier.Result forged = verify(write("forged-events", events.replace(table, "forged")));
+        assertThat(forged.status()).isEqualTo(1);
+        assertThat(forged.output()).contains("(INTENT)", "the record was altered");
+
+        OfflineVerifier.Result forgedRow = verify(eventsFile, "--operations",
+                write("forged-operations", operationsExport.replace(table, "forged")).toString());
+        assertThat(forgedRow.status()).isEqualTo(1);
+        assertThat(forgedRow.output()).contains("differs from operation");
+
+        OfflineVerifier.Result unsigned = OfflineVerifier.run(eventsFile.toString(), "--public-key",
+                CheckpointKeyFiles.STRANGER_PUBLIC_KEY.toString(), "--checkpoints-dir",
+                CheckpointKeyFiles.checkpointDirectory().toString());
+        assertThat(unsigned.status()).isEqualTo(1);
+        assertThat(unsigned.output()).contains("no --public-key with that id");
+    }
+
+    /** A grant is part of the intent event, and auditors' own access interleaves: both verify offline. */
+    @Test
+    void scopedIntentsAndAuditorsAccessVerifyOffline() throws Exception {
         AuditApiTest.migrate(Tokens.claims("offline-scoped-" + System.nanoTime(), "operator")
                 .claim("domo_scopes", java.util.Map.of("accounts", List.of("1", "sales-*")))
                 .sign(Tokens.privateKey()), Api.uniqueDatasourceId(), "1", "t");
-        String export = Api.asAuditor().accept("application/x-ndjson").get("/api/v1/audit/operations")
+        String operationsExport = Api.asAuditor().accept("application/x-ndjson").get("/api/v1/audit/operations")
                 .then().statusCode(200).extract().asString();
-        assertThat(export).contains("\"scopes\":{\"accounts\":[\"1\",\"sales-*\"]}");
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("operations", ".ndjson");
-        java.nio.file.Files.writeString(file, export);
-        assertThat(runVerifier(file)).isZero();
-
-        java.nio.file.Files.writeString(file, export.replaceFirst("\"table\":\"t\"", "\"table\":\"forged\""));
-        assertThat(runVerifier(file)).isEqualTo(1);
-        java.nio.file.Files.writeString(file, export.replaceFirst("\"sales-\\*\"", "\"hr-*\""));
-        assertThat(runVerifier(file)).isEqualTo(1);
-
-        // The events export holds every event, auditors' access included: checked as one chain.
+        assertThat(operationsExport).contains("\"scopes\":{\"accounts\":[\"1\",\"sales-*\"]}");
         String events = Api.asAuditor().accept("application/x-ndjson").get("/api/v1/audit/events")
                 .then().statusCode(200).extract().asString();
         assertThat(events).contains("\"type\":\"AUDIT_ACCESS\"");
-        java.nio.file.Files.writeString(file, events);
-        assertThat(runVerifier(file)).isZero();
-        java.nio.file.Files.writeString(file, events.replace("\\\"principal\\\":\\\"auditor-svc\\\"",
-                "\\\"principal\\\":\\\"someone-else\\\""));
-        assertThat(runVerifier(file)).isEqualTo(1);
+        Path eventsFile = write("audit-events", events);
+
+        OfflineVerifier.Result verified = verify(eventsFile, "--operations", write("operations", operationsExport).toString());
+        assertThat(verified.status()).as(verified.output()).isZero();
+        OfflineVerifier.Result forgedGrant = verify(eventsFile, "--operations",
+                write("forged-operations", operationsExport.replaceFirst("\"sales-\\*\"", "\"hr-*\"")).toString());
+        assertThat(forgedGrant.status()).isEqualTo(1);
+        OfflineVerifier.Result forgedAccess = verify(write("forged-events", events.replace(
+                "\\\"principal\\\":\\\"auditor-svc\\\"", "\\\"principal\\\":\\\"someone-else\\\"")));
+        assertThat(forgedAccess.status()).isEqualTo(1);
     }
 
-    private static int runVerifier(java.nio.file.Path export) throws Exception {
-        Process verifier = new ProcessBuilder("python3", "deploy/audit/verify_export.py", export.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(verifier.getInputStream().readAllBytes());
-        int status = verifier.waitFor();
-        System.out.println("verify_export.py: " + output.trim());
-        return status;
+    /**
+     * The attack the hash chain alone cannot see: a superuser edits a row and recomputes every later
+     * hash and the head. The database-only check passes; the checkpoints, stored or filed, and the
+     * offline verifier name the checkpoint whose signed hash the chain no longer has.
+     */
+    @Test
+    void aSuperuserWhoRewritesARowAndRecomputesTheChainIsCaughtByTheCheckpoints() throws Exception {
+        String table = "genuine_" + System.nanoTime();
+        String victim = AuditApiTest.migrate(Tokens.jwt("rewrite-" + System.nanoTime(), "operator"),
+                Api.uniqueDatasourceId(), "1", table);
+        long from = seq(victim, "INTENT");
+        long signed = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath()
+                .getLong("seq");
+        AuditApiTest.migrate(Tokens.jwt("rewrite-after-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", "t");
+        String saved = "saved_" + System.nanoTime();
+
+        PostgresAdmin.tamper("CREATE TABLE " + saved + "_events AS SELECT seq, prev_hash, hash FROM audit_event WHERE seq >= " + from,
+                "CREATE TABLE " + saved + "_head AS SELECT * FROM audit_chain_head");
+        try {
+            PostgresAdmin.tamper("UPDATE operation SET table_name = 'forged' WHERE operation_id = '" + victim + "'");
+            recomputeChainFrom(from);
+
+            IntegrityReport report = ledger.verify();
+            assertThat(report.chainValid()).as("the database alone is fooled").isTrue();
+            assertThat(report.valid()).isFalse();
+            assertThat(report.checkpointsValid()).isFalse();
+            assertThat(report.firstInvalidCheckpoint().seq()).isEqualTo(signed);
+            assertThat(report.firstInvalidCheckpoint().source()).isEqualTo("database");
+            assertThat(report.firstInvalidCheckpoint().reason()).contains("recomputed");
+
+            OfflineVerifier.Result offline = verify(exportEvents());
+            assertThat(offline.status()).isEqualTo(1);
+            assertThat(offline.output()).contains("seq " + signed + " ", "recomputed");
+
+            // Removing the stored checkpoints does not help: the newest file outside the database still tells.
+            PostgresAdmin.tamper("CREATE TABLE " + saved + "_checkpoints AS SELECT * FROM audit_checkpoint WHERE seq >= " + from,
+                    "DELETE FROM audit_checkpoint WHERE seq >= " + from);
+            try {
+                IntegrityReport withoutStored = ledger.verify();
+                assertThat(withoutStored.checkpointsValid()).isFalse();
+                assertThat(withoutStored.firstInvalidCheckpoint().seq()).isEqualTo(signed);
+                assertThat(withoutStored.firstInvalidCheckpoint().source()).startsWith("file checkpoint-");
+            } finally {
+                PostgresAdmin.tamper("INSERT INTO audit_checkpoint OVERRIDING SYSTEM VALUE SELECT * FROM " + saved + "_checkpoints",
+                        "DROP TABLE " + saved + "_checkpoints");
+            }
+        } finally {
+            PostgresAdmin.tamper("UPDATE operation SET table_name = '" + table + "' WHERE operation_id = '" + victim + "'",
+                    "UPDATE audit_event e SET prev_hash = s.prev_hash, hash = s.hash FROM " + saved + "_events s WHERE e.seq = s.seq",
+                    "UPDATE audit_chain_head h SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash FROM " + saved + "_head s",
+                    "DROP TABLE " + saved + "_events", "DROP TABLE " + saved + "_head");
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
+     * The other attack: a superuser cuts the newest events off (here an operation and the
+     * checkpoint's own event) and rewinds the head. The chain verifies; the checkpoint that signed
+     * beyond the new end does not, and the offline verifier says which records are missing.
+     */
+    @Test
+    void aSuperuserWhoCutsTheNewestEventsOffIsCaughtByTheCheckpoints() throws Exception {
+        AuditApiTest.migrate(Tokens.jwt("cut-before-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", "t");
+        String victim = AuditApiTest.migrate(Tokens.jwt("cut-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(),
+                "1", "t");
+        long from = seq(victim, "INTENT");
+        long signed = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath()
+                .getLong("seq");
+        assertThat(signed).isGreaterThan(from);
+        String saved = "saved_" + System.nanoTime();
+
+        PostgresAdmin.tamper("CREATE TABLE " + saved + "_events AS SELECT * FROM audit_event WHERE seq >= " + from,
+                "CREATE TABLE " + saved + "_operation AS SELECT * FROM operation WHERE operation_id = '" + victim + "'",
+                "CREATE TABLE " + saved + "_head AS SELECT * FROM audit_chain_head",
+                "DELETE FROM audit_event WHERE seq >= " + from,
+                "DELETE FROM operation WHERE operation_id = '" + victim + "'",
+                "UPDATE audit_chain_head h SET seq = e.seq, prev_hash = e.prev_hash, hash = e.hash FROM audit_event e"
+                        + " WHERE e.seq = " + (from - 1));
+        try {
+            IntegrityReport report = ledger.verify();
+            assertThat(report.chainValid()).as("the database alone is fooled").isTrue();
+            assertThat(report.checkpointsValid()).isFalse();
+            assertThat(report.firstInvalidCheckpoint().seq()).isEqualTo(signed);
+            assertThat(report.firstInvalidCheckpoint().reason()).contains("cut off");
+
+            OfflineVerifier.Result offline = verify(exportEvents());
+            assertThat(offline.status()).isEqualTo(1);
+            assertThat(offline.output()).contains("ends at seq " + (from - 1), "signed seq " + signed, "missing");
+
+            PostgresAdmin.tamper("CREATE TABLE " + saved + "_checkpoints AS SELECT * FROM audit_checkpoint WHERE seq >= " + from,
+                    "DELETE FROM audit_checkpoint WHERE seq >= " + from);
+            try {
+                IntegrityReport withoutStored = ledger.verify();
+                assertThat(withoutStored.checkpointsValid()).isFalse();
+                assertThat(withoutStored.firstInvalidCheckpoint().source()).startsWith("file checkpoint-");
+                assertThat(withoutStored.firstInvalidCheckpoint().reason()).contains("cut off");
+            } finally {
+                PostgresAdmin.tamper("INSERT INTO audit_checkpoint OVERRIDING SYSTEM VALUE SELECT * FROM " + saved + "_checkpoints",
+                        "DROP TABLE " + saved + "_checkpoints");
+            }
+        } finally {
+            PostgresAdmin.tamper("INSERT INTO operation SELECT * FROM " + saved + "_operation",
+                    "INSERT INTO audit_event SELECT * FROM " + saved + "_events",
+                    "UPDATE audit_chain_head h SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash FROM " + saved + "_head s",
+                    "DROP TABLE " + saved + "_events", "DROP TABLE " + saved + "_operation", "DROP TABLE " + saved + "_head");
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /** What the superuser does after editing: every hash from {@code from} on, and the head, recomputed. */
+    private void recomputeChainFrom(long from) {
+        List<ChainEvent> events = new ArrayList<>();
+        ledger.streamEvents(new EventQuery(Set.of(), null, from, null), events::add);
+        List<String> statements = new ArrayList<>();
+        String previous = events.get(0).prevHash();
+        String hash = previous;
+        for (ChainEvent event : events) {
+            hash = HashChain.hash(previous, event.payload());
+            statements.add("UPDATE audit_event SET prev_hash = '" + previous + "', hash = '" + hash + "' WHERE seq = "
+                    + event.seq());
+            statements.add("UPDATE audit_chain_head SET seq = " + event.seq() + ", prev_hash = '" + previous
+                    + "', hash = '" + hash + "'");
+            previous = hash;
+        }
+        PostgresAdmin.tamper(statements.toArray(String[]::new));
+    }
+
+    /**
+     * The events export as GET /api/v1/audit/events writes it, taken without an HTTP request so that
+     * nothing is appended to the chain while it is being tampered with.
+     */
+    private Path exportEvents() throws IOException {
+        Path file = Files.createTempFile("audit-events", ".ndjson");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            OperationExport.writeEvents(out, OperationExport.jsonLines(json),
+                    sink -> ledger.streamEvents(EventQuery.ALL, sink), new java.util.concurrent.atomic.LongAdder());
+        }
+        return file;
+    }
+
+    private static OfflineVerifier.Result verify(Path events, String... more) {
+        List<String> arguments = new ArrayList<>(List.of(events.toString(), "--public-key",
+                CheckpointKeyFiles.SIGNING_PUBLIC_KEY.toString(), "--checkpoints-dir",
+                CheckpointKeyFiles.checkpointDirectory().toString()));
+        arguments.addAll(List.of(more));
+        return OfflineVerifier.run(arguments.toArray(String[]::new));
+    }
+
+    private static Path write(String name, String content) throws IOException {
+        Path file = Files.createTempFile(name, ".ndjson");
+        Files.writeString(file, content);
+        return file;
     }
 
     private static JsonPath integrity() {

@@ -62,6 +62,10 @@ class TwoRoleGrantsTest {
                         + " EXCLUDED.last_used_at, last_client_address = EXCLUDED.last_client_address,"
                         + " roles = EXCLUDED.roles, scopes = EXCLUDED.scopes");
             }
+            // Checkpoints are appended; the audit stream moves its cursor and lease.
+            sql.execute("INSERT INTO audit_checkpoint (origin, seq, hash, issued_at, key_id, text, signature)"
+                    + " VALUES ('o', 0, repeat('0', 64), now(), repeat('a', 16), 't', 's')");
+            assertThat(sql.executeUpdate("UPDATE audit_stream_cursor SET lease_until = now() WHERE id = 1")).isEqualTo(1);
             app.rollback();
 
             for (String forbidden : new String[] {
@@ -70,6 +74,9 @@ class TwoRoleGrantsTest {
                     "TRUNCATE operation CASCADE",
                     "DELETE FROM audit_event WHERE seq = -1",
                     "UPDATE audit_event SET hash = hash WHERE seq = -1",
+                    "UPDATE audit_checkpoint SET hash = hash WHERE id = -1",
+                    "DELETE FROM audit_checkpoint WHERE id = -1",
+                    "DELETE FROM audit_stream_cursor WHERE id = -1",
                     "ALTER TABLE operation DISABLE TRIGGER ALL",
                     "DELETE FROM principal_last_use",
                     "UPDATE principal_last_use SET first_seen_at = now()" }) {

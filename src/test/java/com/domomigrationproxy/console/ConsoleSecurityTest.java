@@ -202,6 +202,27 @@ class ConsoleSecurityTest {
     }
 
     @Test
+    void everyCheckpointDownloadsAsTheFilesOfTheCheckpointDirectory() throws Exception {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        auditor.request().formParam("csrf-token", auditor.csrfToken()).post("/console/evidence/checkpoints").then()
+                .statusCode(303);
+        byte[] zip = auditor.request().get("/console/evidence/checkpoints.zip").then().statusCode(200)
+                .contentType("application/zip").header("Content-Disposition", containsString("checkpoints.zip"))
+                .extract().asByteArray();
+        List<String> names = new java.util.ArrayList<>();
+        try (var entries = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+            for (var entry = entries.getNextEntry(); entry != null; entry = entries.getNextEntry()) {
+                names.add(entry.getName());
+                assertThat(new ObjectMapper().readTree(entries.readAllBytes()).path("signature").asText()).isNotBlank();
+            }
+        }
+        assertThat(names).isNotEmpty()
+                .allMatch(name -> name.matches("checkpoints/checkpoint-\\d{20}-\\d{13}-[0-9a-f]{16}\\.json"));
+        ConsoleSessions.signIn(ConsoleSessions.READER).request().get("/console/evidence/checkpoints.zip").then()
+                .statusCode(403);
+    }
+
+    @Test
     void consolePagesAreNoPartOfTheOpenApiDocument() {
         given().accept("application/json").get("/q/openapi").then().statusCode(200)
                 .body(not(containsString("/console")));

@@ -292,7 +292,7 @@ class HelmChartTest {
                 secretLikeNames.add(name);
                 if (!variable.has("value")) {
                     assertThat(variable.at("/valueFrom/secretKeyRef/name").asText()).as(name).isNotBlank();
-                } else if (name.endsWith("_FILE")) {
+                } else if (name.endsWith("_FILE") || name.endsWith("_DIR")) {
                     assertThat(variable.get("value").asText()).as("%s is a path into a mounted volume", name)
                             .startsWith("/var/run/secrets/");
                 } else if (name.equals("PROXY_API_KEY_EXPIRY_WARNING")) {
@@ -306,6 +306,61 @@ class HelmChartTest {
             assertThat(secretLikeNames).as("the check saw the credentials it guards")
                     .contains("DOMO_DEVELOPER_TOKEN_FILE", "QUARKUS_DATASOURCE_PASSWORD", "PROXY_API_KEYS_FILE");
         }
+    }
+
+    @Test
+    void checkpointKeysDirectoryAndSyslogReachThePodByReference() {
+        JsonNode deployment = deployment(renderProduction(UnaryOperator.identity()));
+        JsonNode container = proxyContainer(deployment);
+
+        assertThat(volume(deployment, "checkpoint-signing-key").at("/secret/secretName").asText())
+                .isEqualTo("domo-migration-proxy-checkpoint-key");
+        assertThat(mount(container, "checkpoint-signing-key").get("readOnly").asBoolean()).isTrue();
+        assertThat(envValue(container, "PROXY_AUDIT_SIGNING_KEY_FILE"))
+                .isEqualTo(mount(container, "checkpoint-signing-key").get("mountPath").asText() + "/signing-key.pem");
+        assertThat(volume(deployment, "checkpoint-verify-keys").at("/configMap/name").asText())
+                .isEqualTo("domo-migration-proxy-checkpoint-public-keys");
+        assertThat(envValue(container, "PROXY_AUDIT_VERIFY_KEYS_DIR"))
+                .isEqualTo(mount(container, "checkpoint-verify-keys").get("mountPath").asText());
+        assertThat(volume(deployment, "checkpoints").at("/persistentVolumeClaim/claimName").asText())
+                .isEqualTo("domo-migration-proxy-checkpoints");
+        assertThat(mount(container, "checkpoints").path("readOnly").asBoolean(false)).isFalse();
+        assertThat(envValue(container, "PROXY_AUDIT_CHECKPOINT_DIR"))
+                .isEqualTo(mount(container, "checkpoints").get("mountPath").asText());
+        assertThat(envValue(container, "PROXY_AUDIT_CHECKPOINT_INTERVAL")).isEqualTo("1m");
+        assertThat(envValue(container, "PROXY_AUDIT_SYSLOG_URL"))
+                .isEqualTo("tls://siem-collector.security.svc.cluster.local:6514");
+        assertThat(volume(deployment, "syslog-ca").at("/configMap/name").asText()).isEqualTo("siem-collector-ca");
+        assertThat(envValue(container, "PROXY_AUDIT_SYSLOG_CA_FILE"))
+                .isEqualTo(mount(container, "syslog-ca").get("mountPath").asText() + "/ca.pem");
+        assertThat(envValue(container, "PROXY_AUDIT_STREAM_MAX_LAG")).isEqualTo("15m");
+    }
+
+    @Test
+    void withoutEvidenceValuesNoKeyNoDirectoryAndNoSyslogRuleAreRendered() {
+        List<JsonNode> documents = renderMinimum(UnaryOperator.identity());
+        JsonNode container = proxyContainer(deployment(documents));
+
+        assertThat(env(container, "PROXY_AUDIT_SIGNING_KEY_FILE")).isNull();
+        assertThat(env(container, "PROXY_AUDIT_CHECKPOINT_DIR")).isNull();
+        assertThat(env(container, "PROXY_AUDIT_SYSLOG_URL")).isNull();
+        assertThat(deployment(documents).at("/spec/template/spec/volumes").toString())
+                .doesNotContain("checkpoint", "syslog-ca");
+        List<Integer> egressPorts = new ArrayList<>();
+        only(documents, "NetworkPolicy").at("/spec/egress")
+                .forEach(rule -> rule.get("ports").forEach(port -> egressPorts.add(port.get("port").asInt())));
+        assertThat(egressPorts).containsExactlyInAnyOrder(53, 53, 5432, 443);
+
+        JsonNode policy = only(renderMinimum(template -> template.set("audit.syslog.url", "tcp://siem.example:1514")),
+                "NetworkPolicy");
+        assertThat(egressRule(policy, 1514).has("to")).as("any destination on the receiver's port").isFalse();
+    }
+
+    @Test
+    void schemaRejectsASyslogUrlThatIsNotTcpOrTls() {
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("audit.syslog.url", "udp://siem.example:514")))
+                .hasMessageContaining("schema")
+                .hasMessageContaining("url");
     }
 
     // ---- rendering: optional objects ---------------------------------------------------------
@@ -351,7 +406,9 @@ class HelmChartTest {
         List<String> egressPorts = new ArrayList<>();
         policy.at("/spec/egress").forEach(rule -> rule.get("ports")
                 .forEach(port -> egressPorts.add(port.get("protocol").asText() + "/" + port.get("port").asInt())));
-        assertThat(egressPorts).containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/5432", "TCP/443");
+        assertThat(egressPorts).containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/5432", "TCP/443", "TCP/6514");
+        assertThat(egressRule(policy, 6514).at("/to/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+                .isEqualTo("security");
         assertThat(egressRule(policy, 5432).at("/to/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
                 .isEqualTo("databases");
         assertThat(egressRule(policy, 53).at("/to/0/podSelector/matchLabels/k8s-app").asText()).isEqualTo("kube-dns");

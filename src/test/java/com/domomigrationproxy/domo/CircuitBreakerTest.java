@@ -50,7 +50,7 @@ class CircuitBreakerTest {
         domo.verify(0, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
 
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[\"t\"]")));
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> Api.asReader().get("/api/v1/integration-types").then().statusCode(200));
         Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
         domo.verify(5, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types")));
@@ -71,7 +71,7 @@ class CircuitBreakerTest {
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-circuit-open"));
         Files.deleteIfExists(ShortFuses.TOKEN_FILE);
         try {
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> Api.asReader()
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> Api.asReader()
                     .get("/api/v1/integration-types").then().statusCode(502)
                     .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-token-unavailable")));
         } finally {

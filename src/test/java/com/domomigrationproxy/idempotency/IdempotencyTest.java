@@ -139,14 +139,14 @@ class IdempotencyTest {
         String key = "window-" + UUID.randomUUID();
         domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
-        PostgresAdmin.inServiceDatabase("CREATE OR REPLACE FUNCTION test_refuse_link() RETURNS trigger LANGUAGE plpgsql AS"
+        PostgresAdmin.asSuperuser("CREATE OR REPLACE FUNCTION test_refuse_link() RETURNS trigger LANGUAGE plpgsql AS"
                 + " $$ BEGIN RAISE EXCEPTION 'crash between intent and key'; END $$",
                 "CREATE TRIGGER test_refuse_link BEFORE UPDATE OF operation_id ON idempotency_key FOR EACH ROW"
                         + " WHEN (NEW.idempotency_key = '" + key + "') EXECUTE FUNCTION test_refuse_link()");
         try {
             reverse(datasource, key).then().statusCode(503);
         } finally {
-            PostgresAdmin.inServiceDatabase("DROP TRIGGER test_refuse_link ON idempotency_key", "DROP FUNCTION test_refuse_link()");
+            PostgresAdmin.asSuperuser("DROP TRIGGER test_refuse_link ON idempotency_key", "DROP FUNCTION test_refuse_link()");
         }
         assertThat(OperationRows.forDatasource(dataSource, datasource)).isEmpty();
         domo.verify(0, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));

@@ -149,15 +149,15 @@ class OpenApiGateTest {
     void additionsAreCompatible() {
         OpenApiGate.Comparison comparison = compareWith(document -> {
             properties(document, "Operation").putObject("region").put("type", "string");
-            ObjectNode path = paths(document).putObject("/api/v1/audit/principals");
+            ObjectNode path = paths(document).putObject("/api/v1/audit/integrity-again");
             path.set("get", paths(document).get("/api/v1/audit/integrity").get("get").deepCopy());
-            ((ObjectNode) path.get("get")).put("operationId", "listPrincipals");
+            ((ObjectNode) path.get("get")).put("operationId", "verifyIntegrityAgain");
         });
 
         assertThat(comparison.identical()).isFalse();
         assertThat(comparison.hasBreaking()).isFalse();
         assertThat(comparison.compatible()).extracting(OpenApiGate.Finding::what)
-                .contains("added field region", "added operation listPrincipals");
+                .contains("added field region", "added operation verifyIntegrityAgain");
     }
 
     @Test

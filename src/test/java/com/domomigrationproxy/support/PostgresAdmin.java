@@ -19,14 +19,37 @@ public final class PostgresAdmin {
     public static final String DROP_SESSIONS = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
             + DATABASE + "'";
 
+    /**
+     * What a superuser can do to the service's database: switch the triggers off for the session
+     * ({@code session_replication_role = replica}) and change audit rows directly.
+     */
+    public static void tamper(String... statements) {
+        inServiceDatabase(true, statements);
+    }
+
+    /** Statements run as the superuser in the service's database, with the triggers in force. */
+    public static void asSuperuser(String... statements) {
+        inServiceDatabase(false, statements);
+    }
+
+    private static void inServiceDatabase(boolean triggersOff, String... statements) {
+        String url = System.getProperty("quarkus.datasource.jdbc.url");
+        try (Connection connection = DriverManager.getConnection(url, "postgres", "");
+                Statement statement = connection.createStatement()) {
+            if (triggersOff) {
+                statement.execute("SET session_replication_role = replica");
+            }
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Statements on the maintenance database (ALTER DATABASE, ending sessions). */
     public static void run(String... statements) {
         execute(System.getProperty(EmbeddedPostgresConfigSource.ADMIN_URL), statements);
-    }
-
-    /** Statements on the service's database, as its superuser (triggers, tampering). */
-    public static void inServiceDatabase(String... statements) {
-        execute(System.getProperty("quarkus.datasource.jdbc.url"), statements);
     }
 
     private static void execute(String url, String... statements) {

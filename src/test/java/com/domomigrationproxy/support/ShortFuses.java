@@ -24,7 +24,7 @@ public class ShortFuses implements QuarkusTestProfile {
         writeToken(FIRST_TOKEN + "\n");
         return Map.of(
                 "domo.circuit-breaker.failure-threshold", "3",
-                "domo.circuit-breaker.open-duration", "2s",
+                "domo.circuit-breaker.open-duration", "5s",
                 "domo.retry.max-attempts", "1",
                 "domo.developer-token-file", TOKEN_FILE.toString(),
                 "proxy.rate-limit.operations-per-minute", Integer.toString(OPERATIONS_PER_MINUTE));

@@ -1,0 +1,80 @@
+package com.domomigrationproxy.ledger;
+
+/**
+ * Checks checkpoints against the chain as the database holds it: each must be signed by a trusted
+ * key, repeat its signed text, and name a hash the chain still has at that seq. A superuser can
+ * recompute every hash after changing a row, or cut the newest events off and rewind the head; the
+ * chain then verifies on its own, but not against a checkpoint signed before, whose key it lacks.
+ * Remembers the first checkpoint that fails.
+ */
+final class CheckpointVerifier {
+
+    private final CheckpointKeys keys;
+    private long checked;
+    private IntegrityReport.CheckpointFailure firstInvalid;
+
+    CheckpointVerifier(CheckpointKeys keys) {
+        this.keys = keys;
+    }
+
+    /**
+     * One checkpoint, from the database or a file ({@code source}), and the hash the chain has at
+     * its seq (null when the chain has no event there).
+     */
+    void accept(Checkpoint checkpoint, String source, String chainHash) {
+        checked++;
+        if (firstInvalid != null) {
+            return;
+        }
+        String reason = check(checkpoint, chainHash);
+        if (reason != null) {
+            firstInvalid = new IntegrityReport.CheckpointFailure(checkpoint.seq(), checkpoint.issuedAt(),
+                    checkpoint.keyId(), source, reason);
+        }
+    }
+
+    /** A checkpoint file that is not a checkpoint in JSON: whoever can write there could also remove the evidence. */
+    void unreadable(String source) {
+        checked++;
+        if (firstInvalid == null) {
+            firstInvalid = new IntegrityReport.CheckpointFailure(null, null, null, source,
+                    "the file cannot be read as a checkpoint");
+        }
+    }
+
+    boolean valid() {
+        return firstInvalid == null;
+    }
+
+    long checked() {
+        return checked;
+    }
+
+    IntegrityReport.CheckpointFailure firstInvalid() {
+        return firstInvalid;
+    }
+
+    private String check(Checkpoint checkpoint, String chainHash) {
+        CheckpointKeys.PublicKeyInfo key = keys.find(checkpoint.keyId()).orElse(null);
+        if (key == null) {
+            return "signed with key " + checkpoint.keyId() + ", which is not trusted here (neither"
+                    + " PROXY_AUDIT_SIGNING_KEY_FILE nor PROXY_AUDIT_VERIFY_KEYS_DIR holds it)";
+        }
+        if (!key.verifies(checkpoint.text(), checkpoint.signature())) {
+            return "the signature does not verify: the checkpoint was forged or altered";
+        }
+        if (!checkpoint.agreesWithText()) {
+            return "the checkpoint's fields differ from its signed text: they were altered";
+        }
+        String expected = checkpoint.seq() == 0 ? HashChain.GENESIS : chainHash;
+        if (expected == null) {
+            return "the chain has no event at the signed seq " + checkpoint.seq()
+                    + ": events were cut off the end of the chain";
+        }
+        if (!expected.equals(checkpoint.hash())) {
+            return "the chain's hash at seq " + checkpoint.seq() + " is not the signed one: events up to it were"
+                    + " rewritten and the chain recomputed";
+        }
+        return null;
+    }
+}

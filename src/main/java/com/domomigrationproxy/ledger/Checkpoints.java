@@ -1,0 +1,271 @@
+package com.domomigrationproxy.ledger;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Signs checkpoints of the hash chain and keeps them in three places: PostgreSQL
+ * ({@code audit_checkpoint}), a file in PROXY_AUDIT_CHECKPOINT_DIR, and a CHECKPOINT event in the
+ * chain itself, which the audit stream delivers to the SIEM.
+ *
+ * <p>A CHECKPOINT event is appended after the head it signs, so a checkpoint never covers its own
+ * event: checkpoint n signs (seq, hash) and lands at a later seq, where checkpoint n+1 covers it.
+ * Nothing is circular, and the chain carries a signed copy of every checkpoint. The periodic job
+ * counts only other events as growth, so an idle chain is not signed again and again.
+ */
+@ApplicationScoped
+public class Checkpoints {
+
+    public static final String EVENT = "CHECKPOINT";
+
+    private static final Logger LOG = Logger.getLogger(Checkpoints.class);
+    /** Serialises signers on every replica: one checkpoint at a time, each reading the head anew. */
+    private static final long LOCK = 0x6175_6469_7463_6b70L;
+    private static final String COLUMNS = "id, origin, seq, hash, issued_at, key_id, text, signature";
+    private static final ObjectMapper FILE_JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final DataSource dataSource;
+    private final Ledger ledger;
+    private final CheckpointKeys keys;
+    private final String origin;
+    private final Optional<Path> directory;
+    private final Counter failures;
+
+    @Inject
+    Checkpoints(DataSource dataSource, Ledger ledger, CheckpointKeys keys, LedgerConfig config, MeterRegistry registry) {
+        this.dataSource = dataSource;
+        this.ledger = ledger;
+        this.keys = keys;
+        this.origin = config.origin();
+        if (origin.isBlank() || origin.codePoints().anyMatch(Character::isISOControl)) {
+            throw new IllegalStateException("PROXY_AUDIT_ORIGIN must be one line of text");
+        }
+        this.directory = config.checkpointDir();
+        this.failures = Counter.builder("audit.checkpoint.failures")
+                .description("Checkpoints that could not be signed, written or stored")
+                .register(registry);
+    }
+
+    /** A page of checkpoints, newest first; {@code nextBeforeId} continues it, null on the last page. */
+    public record Page(List<Checkpoint> items, Long nextBeforeId) {
+    }
+
+    private record Stored(long id, Checkpoint checkpoint) {
+    }
+
+    private record Head(long seq, String hash) {
+    }
+
+    public boolean enabled() {
+        return keys.signing();
+    }
+
+    public Optional<Path> directory() {
+        return directory;
+    }
+
+    /** Signs a checkpoint of the chain as it is now, whether or not it grew (an auditor asked). */
+    public Checkpoint signNow() {
+        if (!enabled()) {
+            throw new ProblemException(409, ProblemType.CHECKPOINTS_OFF,
+                    "Checkpoints are off: PROXY_AUDIT_SIGNING_KEY_FILE is not configured");
+        }
+        try {
+            return sign(false).orElseThrow();
+        } catch (RuntimeException e) {
+            failures.increment();
+            throw e instanceof ProblemException problem ? problem
+                    : new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
+                            "The checkpoint could not be signed and stored; retry later", e);
+        }
+    }
+
+    @Scheduled(identity = "audit-checkpoint", every = "${proxy.audit.checkpoint-interval:1m}", delayed = "10s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void scheduled() {
+        if (!enabled()) {
+            return;
+        }
+        try {
+            sign(true).ifPresent(checkpoint -> LOG.debugf("Checkpoint signed at seq %d", checkpoint.seq()));
+        } catch (RuntimeException e) {
+            failures.increment();
+            LOG.errorf("Checkpoint not signed: %s", e.getMessage());
+        }
+    }
+
+    /** The newest checkpoints first, before {@code beforeId} (exclusive) when given. */
+    public Page page(Long beforeId, int limit) {
+        List<Stored> rows = read(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM audit_checkpoint"
+                + " WHERE id < ? ORDER BY id DESC LIMIT ?", row -> new Stored(row.getLong("id"), map(row)),
+                beforeId == null ? Long.MAX_VALUE : beforeId, limit + 1));
+        List<Checkpoint> items = new ArrayList<>();
+        for (int i = 0; i < Math.min(limit, rows.size()); i++) {
+            items.add(rows.get(i).checkpoint());
+        }
+        return new Page(items, rows.size() > limit ? rows.get(limit - 1).id() : null);
+    }
+
+    public Optional<Checkpoint> latest() {
+        return read(connection -> Sql.first(connection, "SELECT " + COLUMNS
+                + " FROM audit_checkpoint ORDER BY id DESC LIMIT 1", Checkpoints::map));
+    }
+
+    /**
+     * Signs the head under the checkpoint lock; the periodic job waits for no one (another replica is
+     * signing) and signs only when events other than checkpoints arrived since the last checkpoint.
+     * The file is written before the commit: a checkpoint whose commit then fails is still a true,
+     * signed statement about the chain, while a stored checkpoint without its file would not be.
+     */
+    private Optional<Checkpoint> sign(boolean onlyIfGrown) {
+        CheckpointKeys.Signer signer = keys.signer().orElseThrow();
+        return QuarkusTransaction.requiringNew().call(() -> {
+            try (Connection connection = dataSource.getConnection()) {
+                if (onlyIfGrown) {
+                    if (!Sql.first(connection, "SELECT pg_try_advisory_xact_lock(?)", row -> row.getBoolean(1), LOCK)
+                            .orElse(false) || !grown(connection)) {
+                        return Optional.<Checkpoint>empty();
+                    }
+                } else {
+                    Sql.first(connection, "SELECT 1 FROM pg_advisory_xact_lock(?)", row -> row.getInt(1), LOCK);
+                }
+                Head head = Sql.first(connection, "SELECT seq, hash FROM audit_chain_head",
+                        row -> new Head(row.getLong(1), row.getString(2))).orElseThrow();
+                long seq = head.seq();
+                String hash = head.hash();
+                Instant issuedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+                String keyId = signer.key().keyId();
+                String text = Checkpoint.text(origin, seq, hash, issuedAt, keyId);
+                Checkpoint checkpoint = new Checkpoint(origin, seq, hash, issuedAt, keyId, text, signer.sign(text));
+                directory.ifPresent(dir -> writeFile(dir, checkpoint));
+                Sql.update(connection, """
+                        INSERT INTO audit_checkpoint (origin, seq, hash, issued_at, key_id, text, signature)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)""", origin, seq, hash, issuedAt, keyId, text, checkpoint.signature());
+                ledger.append(EVENT, keyId, checkpoint.eventMembers());
+                return Optional.of(checkpoint);
+            }
+        });
+    }
+
+    private static boolean grown(Connection connection) throws SQLException {
+        return Sql.first(connection, """
+                SELECT EXISTS (SELECT 1 FROM audit_event
+                               WHERE seq > coalesce((SELECT max(seq) FROM audit_checkpoint), 0) AND kind <> ?)""",
+                row -> row.getBoolean(1), EVENT).orElse(false);
+    }
+
+    /**
+     * Why this checkpoint does not hold against the chain as the database has it now (an untrusted
+     * key, a signature or text that does not verify, a different hash at its seq); empty when it
+     * holds. The integrity check does this for every checkpoint; the console, for the newest.
+     */
+    public Optional<String> failure(Checkpoint checkpoint) {
+        String chainHash = read(connection -> Sql.first(connection, "SELECT hash FROM audit_event WHERE seq = ?",
+                row -> row.getString(1), checkpoint.seq())).orElse(null);
+        CheckpointVerifier verifier = new CheckpointVerifier(keys);
+        verifier.accept(checkpoint, "database", chainHash);
+        return Optional.ofNullable(verifier.firstInvalid()).map(IntegrityReport.CheckpointFailure::reason);
+    }
+
+    /** The checkpoint as its file in PROXY_AUDIT_CHECKPOINT_DIR holds it: what the offline verifier reads. */
+    public static byte[] fileContent(Checkpoint checkpoint) {
+        try {
+            return (FILE_JSON.writeValueAsString(checkpoint) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A checkpoint is plain JSON", e);
+        }
+    }
+
+    /** File name sorts by seq, then time: the last name in the directory is the newest checkpoint. */
+    public static String fileName(Checkpoint checkpoint) {
+        return String.format("checkpoint-%020d-%013d-%s.json", checkpoint.seq(), checkpoint.issuedAt().toEpochMilli(),
+                checkpoint.keyId());
+    }
+
+    /** Never overwrites; forced to disk before the checkpoint is committed. */
+    private static void writeFile(Path directory, Checkpoint checkpoint) {
+        Path file = directory.resolve(fileName(checkpoint));
+        try {
+            Files.createDirectories(directory);
+            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.SYNC)) {
+                out.write(fileContent(checkpoint));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write checkpoint file " + file, e);
+        }
+    }
+
+    /** The newest checkpoint file in the directory, if any. */
+    static Optional<Path> newestFile(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            return Optional.empty();
+        }
+        Path newest = null;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "checkpoint-*.json")) {
+            for (Path file : files) {
+                if (newest == null || file.getFileName().toString().compareTo(newest.getFileName().toString()) > 0) {
+                    newest = file;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list checkpoint directory " + directory, e);
+        }
+        return Optional.ofNullable(newest);
+    }
+
+    static Checkpoint readFile(Path file) throws IOException {
+        return FILE_JSON.readValue(file.toFile(), Checkpoint.class);
+    }
+
+    static Checkpoint map(ResultSet row) throws SQLException {
+        return new Checkpoint(row.getString("origin"), row.getLong("seq"), row.getString("hash"),
+                Sql.instant(row, "issued_at"), row.getString("key_id"), row.getString("text"), row.getString("signature"));
+    }
+
+    private <T> T read(SqlRead<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The audit store cannot be read; retry later", e);
+        }
+    }
+
+    private interface SqlRead<T> {
+        T run(Connection connection) throws SQLException;
+    }
+}

@@ -1,0 +1,371 @@
+package com.domomigrationproxy.siem;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.ledger.ChainEvent;
+import com.domomigrationproxy.ledger.EventQuery;
+import com.domomigrationproxy.ledger.Ledger;
+import com.domomigrationproxy.ledger.LedgerConfig;
+import com.domomigrationproxy.ledger.LedgerEvent;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+
+/**
+ * Delivers every event of the hash chain, in sequence order and at least once, to the syslog
+ * receiver of PROXY_AUDIT_SYSLOG_URL. It listens to the ledger and never stands in its way: it
+ * reads the chain from its cursor on a thread of its own, woken when an event is appended (and
+ * every poll interval, for events other replicas append), so a slow or absent receiver only grows
+ * the backlog.
+ *
+ * <p>At least once: the cursor in PostgreSQL moves past a batch only once it was written and the
+ * connection was still open {@code confirmAfter} later; whatever was written on a connection that
+ * broke before is sent again from the cursor. After a restart, delivery resumes from the cursor. A
+ * SIEM drops duplicates by seq and hash. Across replicas, a lease on the cursor row lets one
+ * deliver at a time.
+ */
+@ApplicationScoped
+public class AuditStream {
+
+    private static final Logger LOG = Logger.getLogger(AuditStream.class);
+    private static final Duration FIRST_RETRY = Duration.ofMillis(500);
+
+    private final StreamConfig.Stream settings;
+    private final StreamConfig.Syslog syslog;
+    private final Ledger ledger;
+    private final DataSource dataSource;
+    private final Vertx vertx;
+    private final ObjectMapper json;
+    private final String origin;
+    private final MeterRegistry registry;
+    private final Semaphore wakeups = new Semaphore(0);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Deque<Written> unconfirmed = new ArrayDeque<>();
+
+    private StreamCursor cursor;
+    private SyslogMessages messages;
+    private SyslogConnection connection;
+    private Thread sender;
+    private volatile boolean running;
+    private StreamCursor.Position sent;
+    private Instant leaseRenewAt = Instant.MIN;
+    private Meter.MeterProvider<Counter> failures;
+    private Counter delivered;
+
+    private volatile boolean holding;
+    private volatile StreamCursor.Backlog backlog = new StreamCursor.Backlog(0, null, null);
+    private volatile Instant backlogReadAt;
+    private volatile String lastFailure;
+    private volatile Instant lastFailureAt;
+
+    /** A batch written to the receiver, waiting for the connection to outlive it. */
+    private record Written(StreamCursor.Position last, int events, Instant at) {
+    }
+
+    /** What health reports. */
+    record Status(boolean enabled, boolean delivering, StreamCursor.Backlog backlog, Instant backlogReadAt,
+            String lastFailure, Instant lastFailureAt) {
+    }
+
+    /** Why a delivery attempt failed: the tag of audit_stream_failures_total. */
+    enum Failure {
+        CONNECT, WRITE, DISCONNECTED, DATABASE;
+
+        String tag() {
+            return name().toLowerCase();
+        }
+    }
+
+    @Inject
+    AuditStream(StreamConfig config, Ledger ledger, DataSource dataSource, Vertx vertx, ObjectMapper json,
+            LedgerConfig ledgerConfig, MeterRegistry registry) {
+        this.settings = config.stream();
+        this.syslog = config.syslog();
+        this.ledger = ledger;
+        this.dataSource = dataSource;
+        this.vertx = vertx;
+        this.json = json;
+        this.origin = ledgerConfig.origin();
+        this.registry = registry;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (syslog.url().isEmpty()) {
+            LOG.info("The audit stream to a SIEM is off (no PROXY_AUDIT_SYSLOG_URL)");
+            return;
+        }
+        String hostname = hostname();
+        connection = SyslogConnection.to(vertx, syslog.url().get(), syslog.caFile(), syslog.timeout());
+        cursor = new StreamCursor(dataSource, hostname + "/" + UUID.randomUUID());
+        messages = new SyslogMessages(origin, hostname, syslog.appName(), json);
+        registerMetrics();
+        running = true;
+        sender = new Thread(this::run, "audit-stream");
+        sender.setDaemon(true);
+        sender.start();
+        LOG.infof("Audit stream to %s://%s:%d started", syslog.url().get().getScheme(), syslog.url().get().getHost(),
+                syslog.url().get().getPort());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (!running) {
+            return;
+        }
+        running = false;
+        stopped.countDown();
+        wakeups.release();
+        try {
+            sender.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        connection.close();
+        try {
+            cursor.release();
+        } catch (SQLException e) {
+            LOG.debugf("Audit stream lease not released (it runs out by itself): %s", e.getMessage());
+        }
+    }
+
+    /** Wakes the sender once an appended event is committed; never waits. */
+    void chainAppended(@Observes(during = TransactionPhase.AFTER_SUCCESS) LedgerEvent.ChainAppended event) {
+        if (running && wakeups.availablePermits() == 0) {
+            wakeups.release();
+        }
+    }
+
+    Status status() {
+        return new Status(running, holding, backlog, backlogReadAt, lastFailure, lastFailureAt);
+    }
+
+    Duration maxLag() {
+        return settings.maxLag();
+    }
+
+    private void run() {
+        Duration retry = null;
+        while (running) {
+            try {
+                Duration pause = step();
+                retry = null;
+                waitFor(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                Failure kind = e instanceof StreamFailure failure ? failure.kind
+                        : e instanceof SQLException || e.getCause() instanceof SQLException ? Failure.DATABASE : Failure.WRITE;
+                failed(kind, e);
+                retry = retry == null ? FIRST_RETRY : min(retry.multipliedBy(2), settings.retryMax());
+                try {
+                    // New events do not cut a retry short: only stopping does.
+                    stopped.await(retry.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One round: lease, confirm, read, write. Returns how long to wait before the next. */
+    private Duration step() throws Exception {
+        refreshBacklog();
+        if (!leased()) {
+            return settings.pollInterval();
+        }
+        if (!unconfirmed.isEmpty() && !connection.open()) {
+            throw new StreamFailure(Failure.DISCONNECTED, "the receiver closed the connection before the last "
+                    + unconfirmed.size() + " batch(es) were confirmed; they are sent again");
+        }
+        confirm();
+        // Connected before reading: while the receiver is down, retries cost a connection attempt, not a read.
+        if (!connection.open()) {
+            try {
+                connection.connect();
+            } catch (Exception e) {
+                throw new StreamFailure(Failure.CONNECT, e.getMessage(), e);
+            }
+        }
+        List<ChainEvent> batch = ledger.events(EventQuery.ALL, sent.seq(), settings.batchSize());
+        if (batch.isEmpty()) {
+            return unconfirmed.isEmpty() ? settings.pollInterval()
+                    : min(settings.pollInterval(), Duration.between(Instant.now(),
+                            unconfirmed.peekFirst().at().plus(settings.confirmAfter())).plusMillis(10));
+        }
+        try {
+            connection.write(messages.frames(batch));
+        } catch (Exception e) {
+            throw new StreamFailure(Failure.WRITE, e.getMessage(), e);
+        }
+        ChainEvent last = batch.get(batch.size() - 1);
+        sent = new StreamCursor.Position(last.seq(), last.hash());
+        unconfirmed.addLast(new Written(sent, batch.size(), Instant.now()));
+        return batch.size() < settings.batchSize() ? settings.confirmAfter() : Duration.ZERO;
+    }
+
+    /** Takes or renews the lease when due; false (and nothing held) when another replica delivers. */
+    private boolean leased() throws SQLException {
+        if (holding && Instant.now().isBefore(leaseRenewAt)) {
+            return true;
+        }
+        Optional<StreamCursor.Position> position = cursor.lease(settings.lease());
+        if (position.isEmpty()) {
+            if (holding) {
+                LOG.warn("Another replica took over the audit stream");
+            }
+            reset();
+            holding = false;
+            return false;
+        }
+        if (!holding || sent == null) {
+            sent = position.get();
+            unconfirmed.clear();
+        }
+        holding = true;
+        leaseRenewAt = Instant.now().plus(settings.lease().dividedBy(3));
+        return true;
+    }
+
+    /** Moves the cursor past the batches the connection outlived by confirmAfter. */
+    private void confirm() throws SQLException, StreamFailure {
+        Instant settled = Instant.now().minus(settings.confirmAfter());
+        Written last = null;
+        int events = 0;
+        while (!unconfirmed.isEmpty() && !unconfirmed.peekFirst().at().isAfter(settled)) {
+            last = unconfirmed.pollFirst();
+            events += last.events();
+        }
+        if (last == null) {
+            return;
+        }
+        if (!connection.open()) {
+            throw new StreamFailure(Failure.DISCONNECTED, "the connection closed before delivery was confirmed");
+        }
+        if (!cursor.advance(last.last(), settings.lease())) {
+            LOG.warn("Another replica took over the audit stream");
+            reset();
+            holding = false;
+            return;
+        }
+        leaseRenewAt = Instant.now().plus(settings.lease().dividedBy(3));
+        delivered.increment(events);
+        if (lastFailure != null) {
+            LOG.infof("Audit stream delivering again, up to seq %d", last.last().seq());
+            lastFailure = null;
+        }
+    }
+
+    private void refreshBacklog() {
+        try {
+            backlog = cursor.backlog();
+            backlogReadAt = Instant.now();
+        } catch (SQLException e) {
+            LOG.debugf("Audit stream backlog not read: %s", e.getMessage());
+        }
+    }
+
+    private void failed(Failure kind, Exception e) {
+        failures.withTags("reason", kind.tag()).increment();
+        String message = kind.tag() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        if (lastFailure == null) {
+            LOG.warnf("Audit stream to the SIEM interrupted (%s); retrying, nothing is lost", message);
+        } else {
+            LOG.debugf("Audit stream still interrupted: %s", message);
+        }
+        lastFailure = message;
+        lastFailureAt = Instant.now();
+        reset();
+    }
+
+    /** Forgets what was written but not confirmed: it is sent again from the cursor. */
+    private void reset() {
+        connection.closeSocket();
+        unconfirmed.clear();
+        sent = null;
+        leaseRenewAt = Instant.MIN;
+    }
+
+    private void waitFor(Duration pause) throws InterruptedException {
+        if (pause.isNegative() || pause.isZero() || !running) {
+            return;
+        }
+        if (wakeups.tryAcquire(pause.toMillis(), TimeUnit.MILLISECONDS)) {
+            wakeups.drainPermits();
+        }
+    }
+
+    private void registerMetrics() {
+        Gauge.builder("audit.stream.backlog.events", this, stream -> stream.backlog.events())
+                .description("Chain events not yet delivered to the syslog receiver").register(registry);
+        Gauge.builder("audit.stream.backlog.age", this, stream -> {
+            Instant oldest = stream.backlog.oldestUndelivered();
+            return oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
+        }).baseUnit("seconds").description("Age of the oldest chain event not yet delivered").register(registry);
+        delivered = Counter.builder("audit.stream.delivered").description("Chain events delivered to the syslog receiver")
+                .register(registry);
+        failures = Counter.builder("audit.stream.failures")
+                .description("Failed delivery attempts to the syslog receiver, by reason").withRegistry(registry);
+        for (Failure kind : Failure.values()) {
+            failures.withTags("reason", kind.tag());
+        }
+    }
+
+    private static String hostname() {
+        String pod = System.getenv("HOSTNAME");
+        if (pod != null && !pod.isBlank()) {
+            return pod;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "-";
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** A failed step, with the reason it is counted under. */
+    private static final class StreamFailure extends Exception {
+
+        private final Failure kind;
+
+        StreamFailure(Failure kind, String message) {
+            this(kind, message, null);
+        }
+
+        StreamFailure(Failure kind, String message, Throwable cause) {
+            super(message, cause);
+            this.kind = kind;
+        }
+    }
+}

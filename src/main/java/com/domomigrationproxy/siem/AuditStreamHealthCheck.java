@@ -1,0 +1,61 @@
+package com.domomigrationproxy.siem;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+
+import io.smallrye.health.api.HealthGroup;
+
+/**
+ * DOWN when the oldest chain event not yet delivered to the SIEM is older than
+ * PROXY_AUDIT_STREAM_MAX_LAG. In its own group ({@code /q/health/group/audit-stream}), not in
+ * readiness: a SIEM outage must not take the service down, it only delays the copy. Reads what the
+ * stream last saw; never touches the receiver.
+ */
+@HealthGroup("audit-stream")
+@ApplicationScoped
+class AuditStreamHealthCheck implements HealthCheck {
+
+    private final AuditStream stream;
+
+    @Inject
+    AuditStreamHealthCheck(AuditStream stream) {
+        this.stream = stream;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("audit-stream");
+        AuditStream.Status status = stream.status();
+        if (!status.enabled()) {
+            return response.up().withData("enabled", false).build();
+        }
+        Instant oldest = status.backlog().oldestUndelivered();
+        Duration lag = oldest == null ? Duration.ZERO : Duration.between(oldest, Instant.now());
+        response.status(lag.compareTo(stream.maxLag()) <= 0)
+                .withData("enabled", true)
+                .withData("delivering", status.delivering())
+                .withData("backlog", status.backlog().events())
+                .withData("lagSeconds", Math.max(0, lag.toSeconds()))
+                .withData("maxLagSeconds", stream.maxLag().toSeconds());
+        if (oldest != null) {
+            response.withData("oldestUndeliveredAt", oldest.toString());
+        }
+        if (status.backlog().lastDeliveredAt() != null) {
+            response.withData("lastDeliveredAt", status.backlog().lastDeliveredAt().toString());
+        }
+        if (status.backlogReadAt() != null) {
+            response.withData("checkedAt", status.backlogReadAt().toString());
+        }
+        if (status.lastFailure() != null) {
+            response.withData("lastFailure", status.lastFailure()).withData("lastFailureAt", status.lastFailureAt().toString());
+        }
+        return response.build();
+    }
+}

@@ -1,0 +1,80 @@
+package com.domomigrationproxy.siem;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import com.domomigrationproxy.ledger.Sql;
+
+/**
+ * The stream's row in PostgreSQL ({@code audit_stream_cursor}): how far delivery got, and which
+ * replica delivers. A replica holds a lease it renews as it goes; when it stops renewing (it died,
+ * or lost the database), another takes over from the cursor after the lease ran out.
+ */
+final class StreamCursor {
+
+    /** The last event delivered. */
+    record Position(long seq, String hash) {
+    }
+
+    /** Events not yet delivered, the oldest one's time, and when the cursor last moved. */
+    record Backlog(long events, Instant oldestUndelivered, Instant lastDeliveredAt) {
+    }
+
+    private final DataSource dataSource;
+    private final String holder;
+
+    StreamCursor(DataSource dataSource, String holder) {
+        this.dataSource = dataSource;
+        this.holder = holder;
+    }
+
+    /** Takes or renews the lease; the cursor when this replica holds it, empty when another does. */
+    Optional<Position> lease(Duration lease) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return Sql.first(connection, """
+                    UPDATE audit_stream_cursor SET holder = ?, lease_until = now() + make_interval(secs => ?)
+                     WHERE id = 1 AND (holder IS NULL OR holder = ? OR lease_until IS NULL OR lease_until < now())
+                    RETURNING seq, hash""", row -> new Position(row.getLong(1), row.getString(2)), holder,
+                    seconds(lease), holder);
+        }
+    }
+
+    /** Moves the cursor (and renews the lease); false when another replica took the lease meanwhile. */
+    boolean advance(Position delivered, Duration lease) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return Sql.update(connection, """
+                    UPDATE audit_stream_cursor SET seq = ?, hash = ?, delivered_at = now(),
+                           lease_until = now() + make_interval(secs => ?)
+                     WHERE id = 1 AND holder = ?""", delivered.seq(), delivered.hash(), seconds(lease), holder) == 1;
+        }
+    }
+
+    /** Gives the lease up at shutdown, so that another replica goes on at once. */
+    void release() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            Sql.update(connection, "UPDATE audit_stream_cursor SET holder = NULL, lease_until = NULL"
+                    + " WHERE id = 1 AND holder = ?", holder);
+        }
+    }
+
+    Backlog backlog() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return Sql.first(connection, """
+                    SELECT h.seq - c.seq,
+                           (SELECT e.recorded_at FROM audit_event e WHERE e.seq > c.seq ORDER BY e.seq LIMIT 1),
+                           c.delivered_at
+                      FROM audit_chain_head h CROSS JOIN audit_stream_cursor c""",
+                    row -> new Backlog(Math.max(0, row.getLong(1)), Sql.instant(row, 2), Sql.instant(row, 3)))
+                    .orElse(new Backlog(0, null, null));
+        }
+    }
+
+    private static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
+    }
+}

@@ -1,0 +1,252 @@
+package com.domomigrationproxy.audit;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.CheckpointKeyFiles;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PostgresAdmin;
+import com.domomigrationproxy.support.Tokens;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+/** Signed checkpoints: signing, where they are kept, the public key, rotation and forgery. */
+@QuarkusTest
+class CheckpointTest {
+
+    private static final String CHECKPOINTS = "/api/v1/audit/checkpoints";
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @BeforeEach
+    void domoCompletesEverything() {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"toe\":\"T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+    }
+
+    @Test
+    void anAuditorSignsACheckpointThatVerifiesWithThePublicKeyAndIsKeptInThreePlaces() throws Exception {
+        AuditApiTest.migrate(Tokens.jwt("checkpoint-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", "t");
+        long head = integrity().getLong("lastSeq");
+
+        JsonPath checkpoint = Api.asAuditor().post(CHECKPOINTS).then().statusCode(201).extract().jsonPath();
+        String keyId = CheckpointKeyFiles.keyId(CheckpointKeyFiles.SIGNING_PUBLIC_KEY);
+        assertThat(checkpoint.getLong("seq")).isEqualTo(head);
+        assertThat(checkpoint.getString("hash")).isEqualTo(integrityAt(head));
+        assertThat(checkpoint.getString("keyId")).isEqualTo(keyId);
+        assertThat(checkpoint.getString("origin")).isEqualTo("domo-migration-proxy");
+        String text = checkpoint.getString("text");
+        assertThat(text).isEqualTo("domo-migration-proxy\n" + head + "\n" + checkpoint.getString("hash") + "\nissued-at "
+                + checkpoint.getString("issuedAt") + "\nkey-id " + keyId + "\n");
+        assertThat(Instant.parse(checkpoint.getString("issuedAt"))).isCloseTo(Instant.now(),
+                org.assertj.core.api.Assertions.within(1, ChronoUnit.MINUTES));
+
+        // Verifiable by anyone, without credentials, with the published key.
+        String pem = given().get(CHECKPOINTS + "/public-key").then().statusCode(200)
+                .contentType(startsWith(CheckpointResource.PEM)).extract().asString();
+        assertThat(verifies(pem, text, checkpoint.getString("signature"))).isTrue();
+        assertThat(verifies(pem, text.replace("\n" + head + "\n", "\n" + (head + 1) + "\n"),
+                checkpoint.getString("signature"))).isFalse();
+
+        // Kept in the database, ...
+        JsonPath latest = Api.asAuditor().get(CHECKPOINTS + "/latest").then().statusCode(200).extract().jsonPath();
+        assertThat(latest.getString("signature")).isEqualTo(checkpoint.getString("signature"));
+        // ... in a file of its own outside it, ...
+        List<Path> files;
+        try (var listing = Files.list(CheckpointKeyFiles.checkpointDirectory())) {
+            files = listing.filter(file -> file.getFileName().toString().startsWith(
+                    String.format("checkpoint-%020d-", head))).toList();
+        }
+        assertThat(files).hasSize(1);
+        Map<?, ?> file = new ObjectMapper().readValue(files.get(0).toFile(), Map.class);
+        assertThat(file.get("text")).isEqualTo(text);
+        assertThat(file.get("signature")).isEqualTo(checkpoint.getString("signature"));
+        // ... and as a CHECKPOINT event in the chain, after the head it signs.
+        JsonPath events = Api.asAuditor().queryParam("type", "CHECKPOINT").queryParam("fromSeq", head + 1)
+                .get("/api/v1/audit/events").then().statusCode(200).extract().jsonPath();
+        assertThat(events.getLong("items[0].seq")).isEqualTo(head + 1);
+        assertThat(events.getString("items[0].subject")).isEqualTo(keyId);
+        Map<String, Object> payload = new ObjectMapper().readValue(events.getString("items[0].payload"),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {
+                });
+        assertThat(payload).containsEntry("event", "CHECKPOINT").containsEntry("text", text)
+                .containsEntry("signature", checkpoint.getString("signature"));
+
+        JsonPath report = integrity();
+        assertThat(report.getBoolean("checkpointsValid")).isTrue();
+        assertThat(report.getLong("checkpointsChecked")).isGreaterThanOrEqualTo(2);
+        assertThat(report.getBoolean("valid")).isTrue();
+    }
+
+    @Test
+    void checkpointsArePagedNewestFirst() {
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+        long newest = Api.asAuditor().post(CHECKPOINTS).then().statusCode(201).extract().jsonPath().getLong("seq");
+
+        JsonPath first = Api.asAuditor().queryParam("limit", 2).get(CHECKPOINTS).then().statusCode(200).extract().jsonPath();
+        assertThat(first.getList("items")).hasSize(2);
+        assertThat(first.getLong("items[0].seq")).isEqualTo(newest);
+        assertThat(first.getLong("items[1].seq")).isLessThan(newest);
+        JsonPath second = Api.asAuditor().queryParam("limit", 2).queryParam("cursor", first.getString("nextCursor"))
+                .get(CHECKPOINTS).then().statusCode(200).extract().jsonPath();
+        assertThat(second.getLong("items[0].seq")).isLessThan(first.getLong("items[1].seq"));
+        Api.asAuditor().queryParam("cursor", "bogus").get(CHECKPOINTS).then().statusCode(400);
+    }
+
+    @Test
+    void onlyAuditorsListAndSignButTheKeyIsPublic() {
+        given().post(CHECKPOINTS).then().statusCode(401);
+        Api.asOperator().post(CHECKPOINTS).then().statusCode(403);
+        Api.asReader().get(CHECKPOINTS).then().statusCode(403);
+        given().get(CHECKPOINTS + "/latest").then().statusCode(401);
+        given().get(CHECKPOINTS + "/public-key").then().statusCode(200);
+    }
+
+    @Test
+    void thePublicKeyComesAsPemOrJwkAndFormerKeysStayAvailable() throws Exception {
+        String keyId = CheckpointKeyFiles.keyId(CheckpointKeyFiles.SIGNING_PUBLIC_KEY);
+        String pem = given().get(CHECKPOINTS + "/public-key").then().statusCode(200).extract().asString();
+        assertThat(pem).isEqualToIgnoringNewLines(Files.readString(CheckpointKeyFiles.SIGNING_PUBLIC_KEY));
+
+        byte[] spki = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+        String x = Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOfRange(spki, 12, 44));
+        given().accept("application/jwk+json").get(CHECKPOINTS + "/public-key").then().statusCode(200)
+                .contentType(startsWith(CheckpointResource.JWK))
+                .body("kty", equalTo("OKP")).body("crv", equalTo("Ed25519")).body("kid", equalTo(keyId))
+                .body("x", equalTo(x)).body("alg", equalTo("EdDSA"));
+        given().queryParam("format", "jwk").get(CHECKPOINTS + "/public-key").then().statusCode(200)
+                .body("kid", equalTo(keyId));
+
+        String former = CheckpointKeyFiles.keyId(CheckpointKeyFiles.FORMER_PUBLIC_KEY);
+        assertThat(given().queryParam("keyId", former).get(CHECKPOINTS + "/public-key").then().statusCode(200)
+                .extract().asString()).isEqualToIgnoringNewLines(Files.readString(CheckpointKeyFiles.FORMER_PUBLIC_KEY));
+        given().queryParam("keyId", CheckpointKeyFiles.keyId(CheckpointKeyFiles.STRANGER_PUBLIC_KEY))
+                .get(CHECKPOINTS + "/public-key").then().statusCode(404);
+        given().queryParam("keyId", "NOT-A-KEY").get(CHECKPOINTS + "/public-key").then().statusCode(400);
+        given().queryParam("format", "der").get(CHECKPOINTS + "/public-key").then().statusCode(400);
+    }
+
+    /**
+     * After a rotation the former key's checkpoints still verify; a checkpoint signed with a key the
+     * service does not trust (a superuser's own) is named.
+     */
+    @Test
+    void aFormerKeysCheckpointVerifiesAndAStrangersIsNamed() {
+        long head = integrity().getLong("lastSeq");
+        String hash = integrityAt(head);
+        insertCheckpoint(CheckpointKeyFiles.FORMER_KEY, CheckpointKeyFiles.FORMER_PUBLIC_KEY, head, hash);
+        assertThat(integrity().getBoolean("checkpointsValid")).isTrue();
+
+        long forgedId = insertCheckpoint(CheckpointKeyFiles.STRANGER_KEY, CheckpointKeyFiles.STRANGER_PUBLIC_KEY, head, hash);
+        try {
+            JsonPath report = integrity();
+            assertThat(report.getBoolean("valid")).isFalse();
+            assertThat(report.getBoolean("chainValid")).isTrue();
+            assertThat(report.getBoolean("checkpointsValid")).isFalse();
+            assertThat(report.getString("firstInvalidCheckpoint.keyId"))
+                    .isEqualTo(CheckpointKeyFiles.keyId(CheckpointKeyFiles.STRANGER_PUBLIC_KEY));
+            assertThat(report.getString("firstInvalidCheckpoint.source")).isEqualTo("database");
+            assertThat(report.getString("firstInvalidCheckpoint.reason")).contains("not trusted");
+        } finally {
+            PostgresAdmin.tamper("DELETE FROM audit_checkpoint WHERE id = " + forgedId);
+        }
+        assertThat(integrity().getBoolean("valid")).isTrue();
+    }
+
+    @Test
+    void storedCheckpointsAreAppendOnly() {
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+        for (String statement : List.of("UPDATE audit_checkpoint SET seq = seq WHERE id = (SELECT max(id) FROM audit_checkpoint)",
+                "DELETE FROM audit_checkpoint WHERE id = (SELECT max(id) FROM audit_checkpoint)", "TRUNCATE audit_checkpoint")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> PostgresAdmin.asSuperuser(statement)).as(statement)
+                    .hasMessageContaining("append-only");
+        }
+    }
+
+    /** A checkpoint whose fields were edited no longer repeats its signed text. */
+    @Test
+    void anEditedCheckpointRowIsNamed() {
+        long seq = Api.asAuditor().post(CHECKPOINTS).then().statusCode(201).extract().jsonPath().getLong("seq");
+        PostgresAdmin.tamper(
+                "UPDATE audit_checkpoint SET seq = seq - 1 WHERE id = (SELECT max(id) FROM audit_checkpoint)");
+        try {
+            JsonPath report = integrity();
+            assertThat(report.getBoolean("checkpointsValid")).isFalse();
+            assertThat(report.getLong("firstInvalidCheckpoint.seq")).isEqualTo(seq - 1);
+            assertThat(report.getString("firstInvalidCheckpoint.reason")).contains("signed text");
+        } finally {
+            PostgresAdmin.tamper("UPDATE audit_checkpoint SET seq = seq + 1 WHERE id = (SELECT max(id) FROM audit_checkpoint)");
+        }
+        assertThat(integrity().getBoolean("valid")).isTrue();
+    }
+
+    private static long insertCheckpoint(Path privateKey, Path publicKey, long seq, String hash) {
+        String keyId = CheckpointKeyFiles.keyId(publicKey);
+        Instant issuedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String text = "domo-migration-proxy\n" + seq + "\n" + hash + "\nissued-at " + issuedAt + "\nkey-id " + keyId + "\n";
+        String signature = CheckpointKeyFiles.sign(privateKey, text);
+        PostgresAdmin.tamper("INSERT INTO audit_checkpoint (origin, seq, hash, issued_at, key_id, text, signature) VALUES"
+                + " ('domo-migration-proxy', " + seq + ", '" + hash + "', '" + issuedAt + "', '" + keyId + "', '" + text
+                + "', '" + signature + "')");
+        return newestId();
+    }
+
+    private static long newestId() {
+        try (var connection = java.sql.DriverManager.getConnection(System.getProperty("quarkus.datasource.jdbc.url"),
+                "postgres", ""); var statement = connection.createStatement();
+                var row = statement.executeQuery("SELECT max(id) FROM audit_checkpoint")) {
+            row.next();
+            return row.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean verifies(String pem, String text, String signature) throws Exception {
+        byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+        PublicKey key = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der));
+        Signature verifier = Signature.getInstance("Ed25519");
+        verifier.initVerify(key);
+        verifier.update(text.getBytes(StandardCharsets.UTF_8));
+        return verifier.verify(Base64.getDecoder().decode(signature));
+    }
+
+    private static String integrityAt(long seq) {
+        return Api.asAuditor().queryParam("fromSeq", seq).queryParam("toSeq", seq).get("/api/v1/audit/events").then()
+                .statusCode(200).extract().jsonPath().getString("items[0].hash");
+    }
+
+    private static JsonPath integrity() {
+        return Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).extract().jsonPath();
+    }
+}

@@ -1,0 +1,47 @@
+package com.domomigrationproxy.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Scopes;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The periodic checkpoint signs only when the chain grew: its own CHECKPOINT event does not count,
+ * so an idle chain is not signed again and again. (The schedule is off in tests; the job is run
+ * here by hand.)
+ */
+@QuarkusTest
+class CheckpointScheduleTest {
+
+    @Inject
+    Checkpoints checkpoints;
+
+    @Inject
+    OperationStore operations;
+
+    @Inject
+    Ledger ledger;
+
+    @Test
+    void signsWhenTheChainGrewAndNotForItsOwnEvent() {
+        operations.recordIntent(OperationIntent.reversal("ds-schedule-" + System.nanoTime(),
+                new Requester("schedule-test", "jwt", "r-schedule", null, Scopes.UNRESTRICTED)), operation -> {
+                });
+        long head = ledger.verify().lastSeq();
+
+        checkpoints.scheduled();
+        Checkpoint signed = checkpoints.latest().orElseThrow();
+        assertThat(signed.seq()).isEqualTo(head);
+
+        checkpoints.scheduled();
+        assertThat(checkpoints.latest().orElseThrow()).as("only its own CHECKPOINT event since: nothing to sign")
+                .isEqualTo(signed);
+        assertThat(ledger.verify().lastSeq()).isEqualTo(head + 1);
+    }
+}

@@ -1,0 +1,154 @@
+package com.domomigrationproxy.siem;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.net.URL;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PrometheusScrape;
+import com.domomigrationproxy.support.Rsyslog;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The audit stream against a real rsyslog on a loopback port: every chain event arrives, in order,
+ * with its seq and hash; rsyslog stopped in the middle of a burst of migrations and started again
+ * later gets everything, with no gap.
+ */
+@QuarkusTest
+class AuditStreamTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @TestHTTPResource(value = "/health/group/audit-stream", management = true)
+    URL streamHealth;
+
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
+
+    @BeforeEach
+    void rsyslogIsThere() {
+        Assumptions.assumeTrue(Rsyslog.installed(), "rsyslogd is missing (apt-get install rsyslog; .ci/run installs it)");
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"toe\":\"T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+    }
+
+    @Test
+    void everyEventArrivesInOrderAndNothingIsLostWhileTheReceiverIsDown() throws Exception {
+        Rsyslog receiver = Rsyslog.plain(Path.of("target", "rsyslog", "plain-" + System.nanoTime()).toAbsolutePath());
+        try {
+            receiver.start();
+            migrate(3);
+            long head = head();
+            await().atMost(Duration.ofSeconds(60)).until(() -> highest(receiver) >= head);
+            assertComplete(receiver, head);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                    .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
+
+            // Down in the middle of a burst: some migrations before, the rest while rsyslog is away.
+            CompletableFuture<Void> burst = CompletableFuture.runAsync(() -> migrate(12));
+            await().atMost(Duration.ofSeconds(60)).until(() -> highest(receiver) > head + 4);
+            receiver.stop();
+            burst.get();
+            migrate(2);
+            long whileDown = head();
+            // The backlog grows older than PROXY_AUDIT_STREAM_MAX_LAG (3 s in tests): the group is DOWN.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                    .statusCode(503).body("status", equalTo("DOWN"))
+                    .body("checks[0].data.lastFailure", org.hamcrest.Matchers.notNullValue()));
+            PrometheusScrape scrape = PrometheusScrape.of(metrics);
+            assertThat(scrape.value("audit_stream_failures_total", Map.of("reason", "connect"))).isPositive();
+            assertThat(scrape.value("audit_stream_backlog_events", Map.of())).isPositive();
+
+            receiver.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> highest(receiver) >= whileDown);
+            assertComplete(receiver, whileDown);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                    .statusCode(200).body("status", equalTo("UP")).body("checks[0].data.backlog", equalTo(0)));
+        } finally {
+            receiver.stop();
+        }
+    }
+
+    /**
+     * Every seq from 1 to {@code head} arrived (duplicates allowed: at least once), first arrivals in
+     * ascending order, each with the hash and payload the chain has.
+     */
+    private static void assertComplete(Rsyslog receiver, long head) throws Exception {
+        Map<Long, JsonNode> first = new LinkedHashMap<>();
+        List<Long> order = new ArrayList<>();
+        for (String line : receiver.received()) {
+            JsonNode message = JSON.readTree(line.trim());
+            long seq = message.get("seq").asLong();
+            if (first.putIfAbsent(seq, message) == null) {
+                order.add(seq);
+            }
+        }
+        assertThat(order).as("first arrivals in sequence order").isSorted();
+        for (long seq = 1; seq <= head; seq++) {
+            assertThat(first).as("seq %d arrived", seq).containsKey(seq);
+        }
+        JsonNode chain = JSON.readTree(Api.asAuditor().queryParam("fromSeq", Math.max(1, head - 40)).queryParam("toSeq", head)
+                .queryParam("limit", 500).get("/api/v1/audit/events").then().statusCode(200).extract().asString());
+        for (JsonNode event : chain.get("items")) {
+            JsonNode received = first.get(event.get("seq").asLong());
+            assertThat(received.get("hash").asText()).isEqualTo(event.get("hash").asText());
+            assertThat(received.get("prevHash").asText()).isEqualTo(event.get("prevHash").asText());
+            assertThat(received.get("payload").asText()).isEqualTo(event.get("payload").asText());
+            assertThat(received.get("type").asText()).isEqualTo(event.get("type").asText());
+            assertThat(received.get("origin").asText()).isEqualTo("domo-migration-proxy");
+        }
+    }
+
+    private static long highest(Rsyslog receiver) {
+        long highest = 0;
+        for (String line : receiver.received()) {
+            try {
+                highest = Math.max(highest, JSON.readTree(line.trim()).get("seq").asLong());
+            } catch (Exception e) {
+                // a line still being written
+            }
+        }
+        return highest;
+    }
+
+    private static long head() {
+        return Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).extract().jsonPath().getLong("lastSeq");
+    }
+
+    private static void migrate(int count) {
+        for (int i = 0; i < count; i++) {
+            Api.asOperator().contentType("application/json")
+                    .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"stream\"}")
+                    .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().statusCode(200);
+        }
+    }
+}
