@@ -1,6 +1,7 @@
 package com.domomigrationproxy.console;
 
 import java.net.URI;
+import java.util.Optional;
 
 import jakarta.annotation.security.PermitAll;
 import jakarta.enterprise.inject.Instance;
@@ -52,14 +53,14 @@ public class ConsoleHome {
     @Inject
     ConsoleHome(Frames frames, ConsoleFailures failures, ConsoleConfig config, OidcSession session,
             Instance<OidcConfigurationMetadata> provider, CurrentVertxRequest request,
-            @ConfigProperty(name = "quarkus.oidc.client-id", defaultValue = "") String clientId) {
+            @ConfigProperty(name = "quarkus.oidc.client-id") Optional<String> clientId) {
         this.frames = frames;
         this.failures = failures;
         this.config = config;
         this.session = session;
         this.provider = provider;
         this.request = request;
-        this.clientId = clientId.isEmpty() ? null : clientId;
+        this.clientId = clientId.orElse(null);
     }
 
     @GET
