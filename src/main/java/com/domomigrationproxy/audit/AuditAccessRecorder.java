@@ -36,6 +36,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.vertx.core.Context;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * Auditors' access on the record: every answer of an {@link AuditedAccess} resource becomes an
@@ -80,7 +81,8 @@ public class AuditAccessRecorder {
     }
 
     @ServerResponseFilter
-    public void record(ContainerRequestContext requestContext, ContainerResponseContext response, ResourceInfo resource) {
+    public void record(ContainerRequestContext requestContext, ContainerResponseContext response, ResourceInfo resource,
+            RoutingContext routing) {
         Method method = resource.getResourceMethod();
         if (method == null || !(method.isAnnotationPresent(AuditedAccess.class)
                 || resource.getResourceClass().isAnnotationPresent(AuditedAccess.class))) {
@@ -133,7 +135,7 @@ public class AuditAccessRecorder {
             return;
         }
         members.put("phase", "answered");
-        members.put("rows", rows(entity, status));
+        members.put("rows", rows(entity, status, routing.get(AuditAnswer.ROWS_ATTRIBUTE)));
         append(requester, members, status, response);
     }
 
@@ -166,9 +168,12 @@ public class AuditAccessRecorder {
         }
     }
 
-    private static int rows(Object entity, int status) {
+    private static int rows(Object entity, int status, Object counted) {
         if (status >= 400 || entity == null) {
             return 0;
+        }
+        if (counted instanceof Integer rows) {
+            return rows;
         }
         return entity instanceof AuditAnswer answer ? answer.rows() : 1;
     }

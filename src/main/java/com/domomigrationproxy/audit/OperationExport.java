@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import jakarta.ws.rs.core.StreamingOutput;
+
 import com.domomigrationproxy.ledger.ChainEvent;
 import com.domomigrationproxy.ledger.Operation;
 import com.fasterxml.jackson.core.SerializableString;
@@ -26,12 +28,13 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 /**
  * Writes Operations as CSV (RFC 4180) or NDJSON, and chain events as NDJSON, one row at a time.
  * Written by hand rather than with a CSV library: the formula guard and the cell-by-cell writing
- * (a million-row export spends its time here) are the whole of it.
+ * (a million-row export spends its time here) are the whole of it. The audit API and the console
+ * export through here.
  */
-final class OperationExport {
+public final class OperationExport {
 
-    static final String CSV = "text/csv";
-    static final String NDJSON = "application/x-ndjson";
+    public static final String CSV = "text/csv";
+    public static final String NDJSON = "application/x-ndjson";
 
     private record Column(String name, Function<Operation, Object> value) {
     }
@@ -86,6 +89,20 @@ final class OperationExport {
     private OperationExport() {
     }
 
+    /**
+     * The export of these operations as a response body, its rows counted: an {@link AuditedAccess}
+     * resource's answer is recorded before its first byte and again when it ends.
+     */
+    public static StreamingOutput operations(String mediaType, ObjectWriter json,
+            Consumer<Consumer<Operation>> export) {
+        return new AuditedExport((out, written) -> writeOperations(mediaType, out, json, export, written));
+    }
+
+    /** The export of these chain events as NDJSON, as {@link #operations} does it for operations. */
+    public static StreamingOutput events(ObjectWriter json, Consumer<Consumer<ChainEvent>> export) {
+        return new AuditedExport((out, written) -> writeEvents(out, json, export, written));
+    }
+
     /** Streams operations into the response body, counting the rows written; the writer buffers a few KB at most. */
     static void writeOperations(String mediaType, OutputStream body, ObjectWriter json,
             Consumer<Consumer<Operation>> export, LongAdder written) throws IOException {
@@ -119,7 +136,7 @@ final class OperationExport {
      * The JSON writer of exports: U+2028 and U+2029 are escaped, since JavaScript-based line readers
      * take them for line ends.
      */
-    static ObjectWriter jsonLines(ObjectMapper json) {
+    public static ObjectWriter jsonLines(ObjectMapper json) {
         return json.writer().with(new LineSeparatorEscapes());
     }
 

@@ -16,19 +16,20 @@ import com.domomigrationproxy.problem.ProblemException;
 
 /**
  * The auditors' query parameters, validated: every value is checked before it reaches SQL, and
- * every problem is reported at once. Instants must lie in the years 0001 to 9999.
+ * every problem is reported at once. Instants must lie in the years 0001 to 9999. The audit API and
+ * the console's history page read the same filters through here.
  */
-final class OperationFilter {
+public final class OperationFilter {
 
-    static final int DEFAULT_LIMIT = 50;
-    static final int MAX_LIMIT = 500;
+    public static final int DEFAULT_LIMIT = 50;
+    public static final int MAX_LIMIT = 500;
     private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
     private OperationFilter() {
     }
 
-    static OperationQuery parse(String datasourceId, String accountId, String direction, String state,
+    public static OperationQuery parse(String datasourceId, String accountId, String direction, String state,
             String requestedBy, String from, String to, String planId, String needsReview,
             List<Problem.FieldError> errors) {
         OperationQuery query = new OperationQuery(identifier("datasourceId", datasourceId, errors),
@@ -46,7 +47,7 @@ final class OperationFilter {
         return query;
     }
 
-    static int limit(String limit, List<Problem.FieldError> errors) {
+    public static int limit(String limit, List<Problem.FieldError> errors) {
         if (limit == null) {
             return DEFAULT_LIMIT;
         }
@@ -62,7 +63,7 @@ final class OperationFilter {
         return DEFAULT_LIMIT;
     }
 
-    static void failOn(List<Problem.FieldError> errors) {
+    public static void failOn(List<Problem.FieldError> errors) {
         if (!errors.isEmpty()) {
             throw ProblemException.invalid("Invalid query parameters", errors);
         }

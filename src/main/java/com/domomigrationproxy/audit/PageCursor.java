@@ -14,12 +14,12 @@ import com.domomigrationproxy.problem.Problem;
  * filters that issued it. For operations: (requestedAt, operationId) of the last row; for chain
  * events: the last seq. Opaque to clients; anything that does not decode exactly is a 400.
  */
-final class PageCursor {
+public final class PageCursor {
 
     private PageCursor() {
     }
 
-    static String after(Instant requestedAt, UUID operationId, Object query) {
+    public static String after(Instant requestedAt, UUID operationId, Object query) {
         return encode(requestedAt + "|" + operationId + "|" + OperationFilter.digest(query));
     }
 
@@ -27,7 +27,7 @@ final class PageCursor {
         return encode(seq + "|" + OperationFilter.digest(query));
     }
 
-    static OperationQuery.Position position(String cursor, Object query, List<Problem.FieldError> errors) {
+    public static OperationQuery.Position position(String cursor, Object query, List<Problem.FieldError> errors) {
         String[] parts = decode(cursor, 3, query, errors);
         if (parts == null) {
             return null;

@@ -26,6 +26,7 @@ import org.jboss.logging.Logger;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -187,8 +188,30 @@ public class Checkpoints {
                 row -> row.getBoolean(1), EVENT).orElse(false);
     }
 
+    /**
+     * Why this checkpoint does not hold against the chain as the database has it now (an untrusted
+     * key, a signature or text that does not verify, a different hash at its seq); empty when it
+     * holds. The integrity check does this for every checkpoint; the console, for the newest.
+     */
+    public Optional<String> failure(Checkpoint checkpoint) {
+        String chainHash = read(connection -> Sql.first(connection, "SELECT hash FROM audit_event WHERE seq = ?",
+                row -> row.getString(1), checkpoint.seq())).orElse(null);
+        CheckpointVerifier verifier = new CheckpointVerifier(keys);
+        verifier.accept(checkpoint, "database", chainHash);
+        return Optional.ofNullable(verifier.firstInvalid()).map(IntegrityReport.CheckpointFailure::reason);
+    }
+
+    /** The checkpoint as its file in PROXY_AUDIT_CHECKPOINT_DIR holds it: what the offline verifier reads. */
+    public static byte[] fileContent(Checkpoint checkpoint) {
+        try {
+            return (FILE_JSON.writeValueAsString(checkpoint) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A checkpoint is plain JSON", e);
+        }
+    }
+
     /** File name sorts by seq, then time: the last name in the directory is the newest checkpoint. */
-    static String fileName(Checkpoint checkpoint) {
+    public static String fileName(Checkpoint checkpoint) {
         return String.format("checkpoint-%020d-%013d-%s.json", checkpoint.seq(), checkpoint.issuedAt().toEpochMilli(),
                 checkpoint.keyId());
     }
@@ -200,8 +223,7 @@ public class Checkpoints {
             Files.createDirectories(directory);
             try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     StandardOpenOption.SYNC)) {
-                out.write(FILE_JSON.writeValueAsString(checkpoint).getBytes(StandardCharsets.UTF_8));
-                out.write('\n');
+                out.write(fileContent(checkpoint));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write checkpoint file " + file, e);

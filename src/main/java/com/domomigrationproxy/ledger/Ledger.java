@@ -93,6 +93,24 @@ public class Ledger {
         return page;
     }
 
+    /**
+     * At most {@code limit} events matching the query with seq lower than {@code beforeSeq} (when
+     * given), newest first: the latest of a kind, as the console shows auditors' own access.
+     */
+    public List<ChainEvent> newestEvents(EventQuery query, Long beforeSeq, int limit) {
+        List<ChainEvent> page = new ArrayList<>();
+        List<Object> parameters = new ArrayList<>();
+        StringBuilder sql = new StringBuilder(EVENTS).append(" WHERE ").append(query.where(parameters));
+        if (beforeSeq != null) {
+            sql.append(" AND e.seq < ?");
+            parameters.add(beforeSeq);
+        }
+        sql.append(" ORDER BY e.seq DESC LIMIT ?");
+        parameters.add(limit);
+        streamRows(dataSource, sql.toString(), parameters, rows -> eachEvent(rows, (event, operation) -> page.add(event)));
+        return page;
+    }
+
     /** Every event matching the query, in sequence order, one at a time (constant memory). */
     public void streamEvents(EventQuery query, Consumer<ChainEvent> sink) {
         List<Object> parameters = new ArrayList<>();

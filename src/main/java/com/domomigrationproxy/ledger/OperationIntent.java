@@ -27,7 +27,8 @@ public record OperationIntent(
                 required = true) String requestedBy,
         @Schema(description = "When the request was accepted and audited", required = true) Instant requestedAt,
         @Schema(description = "X-Request-Id of the request that asked for it", required = true) String requestId,
-        @Schema(description = "How the requester authenticated: jwt or api-key", examples = "api-key",
+        @Schema(description = "How the requester authenticated: jwt, api-key, or oidc (a person signed in to the"
+                + " console)", examples = "api-key",
                 required = true) String authMethod,
         @Schema(description = "Client address the request came from", nullable = true) String clientAddress,
         @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -15,10 +15,11 @@ import com.domomigrationproxy.security.Requester;
 /**
  * A person's word on an operation the service could not resolve: recorded as its reconciliation,
  * naming who decided, only for an operation nobody can still be waiting for, and only by an
- * operator whose scopes allow the operation.
+ * operator whose scopes allow the operation. The API and the console's review queue both resolve
+ * through here.
  */
 @ApplicationScoped
-class OperationResolutions {
+public class OperationResolutions {
 
     private final OperationStore operations;
     private final OperationReconciler reconciler;
@@ -31,7 +32,7 @@ class OperationResolutions {
         this.migrations = migrations;
     }
 
-    Operation resolve(UUID operationId, Resolution resolution, Requester requester) {
+    public Operation resolve(UUID operationId, Resolution resolution, Requester requester) {
         Operation operation = operations.find(operationId).orElseThrow(() -> new ProblemException(404,
                 ProblemType.NOT_FOUND, "No operation " + operationId));
         // Deciding how an operation ended is acting on its data source: the caller's scopes must allow the operation.

@@ -21,7 +21,7 @@ public record Resolution(
         @Schema(description = "How it was established, for the auditors", minLength = 1, maxLength = 1000,
                 required = true) String note) {
 
-    static final int MAX_NOTE = 1000;
+    public static final int MAX_NOTE = 1000;
     private static final Set<String> FIELDS = Set.of("state", "note");
 
     static Resolution parse(JsonNode body) {
@@ -38,23 +38,31 @@ public record Resolution(
             }
         }
         JsonNode state = body.get("state");
+        JsonNode note = body.get("note");
+        return validated(state == null || !state.isTextual() ? null : state.textValue(),
+                note == null || !note.isTextual() ? null : note.textValue(), errors);
+    }
+
+    /** The same rules for a form's fields (the console's review queue). */
+    public static Resolution of(String state, String note) {
+        return validated(state, note, new ArrayList<>());
+    }
+
+    private static Resolution validated(String state, String note, List<Problem.FieldError> errors) {
         OperationState parsed = null;
-        if (state == null || !state.isTextual()
-                || !(state.textValue().equals("COMPLETE") || state.textValue().equals("ABORTED"))) {
+        if (state == null || !(state.equals("COMPLETE") || state.equals("ABORTED"))) {
             errors.add(new Problem.FieldError("state", "must be COMPLETE or ABORTED"));
         } else {
-            parsed = OperationState.valueOf(state.textValue());
+            parsed = OperationState.valueOf(state);
         }
-        JsonNode note = body.get("note");
-        if (note == null || !note.isTextual() || note.textValue().isBlank()
-                || note.textValue().codePointCount(0, note.textValue().length()) > MAX_NOTE
-                || note.textValue().codePoints().anyMatch(c -> (Character.isISOControl(c) && c != '\n')
+        if (note == null || note.isBlank() || note.codePointCount(0, note.length()) > MAX_NOTE
+                || note.codePoints().anyMatch(c -> (Character.isISOControl(c) && c != '\n')
                         || MigrationRequest.loneSurrogate(c))) {
             errors.add(new Problem.FieldError("note", "must be 1 to " + MAX_NOTE + " characters of text"));
         }
         if (!errors.isEmpty()) {
             throw ProblemException.invalid("The resolution is invalid", errors);
         }
-        return new Resolution(parsed, note.textValue().strip());
+        return new Resolution(parsed, note.strip());
     }
 }

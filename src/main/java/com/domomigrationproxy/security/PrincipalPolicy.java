@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.quarkus.oidc.IdTokenCredential;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -28,7 +29,8 @@ import io.vertx.ext.web.RoutingContext;
  * Also tags each identity with how it authenticated, and a JWT's identity with the scopes of its
  * {@code PROXY_JWT_SCOPES_CLAIM} claim: no claim is unrestricted, a claim that is not a valid
  * scopes object is a 401 (never read as "no scopes"). A JWT's successful use is noted for the
- * principals' last use (API keys note theirs in their mechanism).
+ * principals' last use (API keys note theirs in their mechanism). A person signed in to the console
+ * is a JWT of its own kind ({@value #OIDC}): the provider's ID token, under the same rules.
  */
 @ApplicationScoped
 class PrincipalPolicy implements SecurityIdentityAugmentor {
@@ -37,6 +39,8 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
     static final String SCOPES_ATTRIBUTE = "scopes";
     static final String JWT = "jwt";
     static final String API_KEY = "api-key";
+    /** A person signed in to the console through the OpenID Connect provider (authorization-code flow). */
+    static final String OIDC = "oidc";
     private static final int MAX_LENGTH = 255;
     private static final Logger LOG = Logger.getLogger(PrincipalPolicy.class);
 
@@ -88,9 +92,10 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
         RoutingContext request = HttpSecurityUtils.getRoutingContextAttribute(attributes);
         String clientAddress = request == null || request.request().remoteAddress() == null ? null
                 : request.request().remoteAddress().host();
-        activity.used(JWT, principal, clientAddress, identity.getRoles(), scopes);
+        String method = identity.getCredential(IdTokenCredential.class) != null ? OIDC : JWT;
+        activity.used(method, principal, clientAddress, identity.getRoles(), scopes);
         return Uni.createFrom().item(QuarkusSecurityIdentity.builder(identity)
-                .addAttribute(AUTH_METHOD_ATTRIBUTE, JWT)
+                .addAttribute(AUTH_METHOD_ATTRIBUTE, method)
                 .addAttribute(SCOPES_ATTRIBUTE, scopes)
                 .build());
     }

@@ -19,8 +19,8 @@ import com.domomigrationproxy.problem.ProblemType;
 
 /**
  * Every principal the service knows of, for auditors: the keys of the API key file (used or not)
- * and every principal that ever authenticated (API key names, JWT subjects), with what they may
- * do and when they last did something.
+ * and every principal that ever authenticated (API key names, JWT subjects, people signed in to
+ * the console), with what they may do and when they last did something.
  */
 @ApplicationScoped
 public class Principals {
@@ -30,7 +30,8 @@ public class Principals {
     public record Principal(
             @Schema(description = "JWT principal or API key name", required = true, examples = "billing-svc")
             String principal,
-            @Schema(description = "How it authenticates: jwt or api-key", required = true, examples = "api-key")
+            @Schema(description = "How it authenticates: jwt, api-key, or oidc (a person signed in to the console)",
+                    required = true, examples = "api-key")
             String authMethod,
             @Schema(description = "Roles: the API key file's, or those of the JWT last seen", required = true)
             Set<String> roles,

@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
  * Names a request on the public port by the API operation it asks for: the {@code operationId} of
  * the OpenAPI document ({@code migrateDatasource}…), so that metrics and access lines group by
  * operation rather than by path, whose ids would make every datasource a new series. Requests
- * that are no API operation are {@code openapi}, {@code swagger-ui} or {@code unmatched}.
+ * that are no API operation are {@code openapi}, {@code swagger-ui}, {@code console} (the browser
+ * console's pages, forms and assets) or {@code unmatched}.
  *
  * <p>Resolved from the raw method and path before routing, so that requests turned away before
  * they reach a resource (hostile paths, failed authentication) are named too. ApiOperationsTest
@@ -39,7 +40,9 @@ final class ApiOperations {
             route("GET", "/api/v1/audit/checkpoints/latest", "getLatestCheckpoint"),
             route("GET", "/api/v1/audit/checkpoints/public-key", "getCheckpointPublicKey"),
             route("GET", "/q/openapi", "openapi"),
-            route("GET", "/q/swagger-ui(/.*)?", "swagger-ui"));
+            route("GET", "/q/swagger-ui(/.*)?", "swagger-ui"),
+            route("GET", "/console(/.*)?", "console"),
+            route("POST", "/console(/.*)?", "console"));
 
     private ApiOperations() {
     }

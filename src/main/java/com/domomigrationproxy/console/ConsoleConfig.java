@@ -1,0 +1,32 @@
+package com.domomigrationproxy.console;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The console; its sign-in is configured under quarkus.oidc (docs/console.md). */
+@ConfigMapping(prefix = "proxy.console")
+public interface ConsoleConfig {
+
+    /**
+     * True: people sign in to the console through the OpenID Connect provider named by
+     * QUARKUS_OIDC_AUTH_SERVER_URL. False: every console page says that sign-in is not configured.
+     * Env PROXY_CONSOLE_ENABLED.
+     */
+    @WithDefault("false")
+    boolean enabled();
+
+    /**
+     * Session and CSRF cookies carry Secure (HTTPS only), also behind a proxy that ends TLS.
+     * Dev mode and tests turn it off for plain-HTTP localhost. Env PROXY_CONSOLE_SECURE_COOKIES.
+     */
+    @WithDefault("true")
+    boolean secureCookies();
+
+    /**
+     * Links back to the console that leave the service (the provider's sign-out) use https even when
+     * a proxy that ends TLS forwards plain HTTP; the same setting as the sign-in's redirect URI.
+     * Env QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME.
+     */
+    @WithDefault("false")
+    boolean forceHttpsRedirects();
+}

@@ -1,0 +1,112 @@
+package com.domomigrationproxy.console;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.container.ContainerRequestContext;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+import org.jboss.resteasy.reactive.server.ServerResponseFilter;
+import org.jboss.resteasy.reactive.server.WithFormRead;
+import org.jboss.resteasy.reactive.server.core.ResteasyReactiveRequestContext;
+import org.jboss.resteasy.reactive.server.spi.ResteasyReactiveContainerRequestContext;
+
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * CSRF protection of the console's forms: a random token in an HttpOnly, SameSite=Strict cookie
+ * that every state-changing request must repeat in its {@value #FIELD} form field (or the
+ * {@value #HEADER} header), compared in constant time; and a request the browser marks as coming
+ * from another site ({@code Sec-Fetch-Site}) is refused whatever it carries.
+ *
+ * <p>Why not quarkus-rest-csrf: its filter applies to every endpoint of the application, so the
+ * JSON API would get a cookie on every GET and form-encoded requests refused; bound to the console's
+ * resources ({@link ConsolePage}), this one leaves the API exactly as it was.
+ */
+@ApplicationScoped
+public class ConsoleCsrf {
+
+    public static final String COOKIE = "console-csrf";
+    public static final String FIELD = "csrf-token";
+    public static final String HEADER = "X-CSRF-Token";
+    private static final String TOKEN = ConsoleCsrf.class.getName() + ".token";
+    private static final String NEW_TOKEN = ConsoleCsrf.class.getName() + ".new";
+    private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}");
+    private static final Logger LOG = Logger.getLogger(ConsoleCsrf.class);
+
+    private final SecureRandom random = new SecureRandom();
+    private final ConsoleConfig config;
+    private final ConsoleFailures failures;
+
+    @Inject
+    ConsoleCsrf(ConsoleConfig config, ConsoleFailures failures) {
+        this.config = config;
+        this.failures = failures;
+    }
+
+    @ServerRequestFilter
+    @ConsolePage
+    @WithFormRead
+    public void check(ResteasyReactiveContainerRequestContext request, RoutingContext routing) {
+        String cookie = cookieToken(routing);
+        String method = request.getMethod();
+        if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method)) {
+            if (cookie != null) {
+                routing.put(TOKEN, cookie);
+            }
+            return;
+        }
+        String site = request.getHeaderString("Sec-Fetch-Site");
+        String sent = request.getHeaderString(HEADER);
+        if (sent == null) {
+            ResteasyReactiveRequestContext context = (ResteasyReactiveRequestContext) request.getServerRequestContext();
+            Object field = context.getFormParameter(FIELD, true, false);
+            sent = field instanceof String text ? text : null;
+        }
+        if ((site != null && !site.equals("same-origin") && !site.equals("none")) || cookie == null || sent == null
+                || !MessageDigest.isEqual(cookie.getBytes(StandardCharsets.US_ASCII),
+                        sent.getBytes(StandardCharsets.US_ASCII))) {
+            LOG.debugf("Refused a console %s to %s: CSRF token %s, Sec-Fetch-Site %s", method, routing.request().path(),
+                    cookie == null ? "cookie missing" : sent == null ? "field missing" : "mismatch", site);
+            request.abortWith(failures.csrfRefused());
+            return;
+        }
+        routing.put(TOKEN, cookie);
+    }
+
+    @ServerResponseFilter
+    @ConsolePage
+    public void issue(ContainerRequestContext request, RoutingContext routing) {
+        if (routing.get(NEW_TOKEN) != null) {
+            routing.response().addCookie(Cookie.cookie(COOKIE, routing.get(TOKEN)).setPath(ConsoleLinks.ROOT)
+                    .setHttpOnly(true).setSecure(config.secureCookies()).setSameSite(CookieSameSite.STRICT));
+        }
+    }
+
+    /** The token the page's forms must carry; a new one (and its cookie) for a browser that has none. */
+    public String token(RoutingContext routing) {
+        String token = routing.get(TOKEN);
+        if (token == null) {
+            byte[] bytes = new byte[32];
+            random.nextBytes(bytes);
+            token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            routing.put(TOKEN, token);
+            routing.put(NEW_TOKEN, Boolean.TRUE);
+        }
+        return token;
+    }
+
+    private static String cookieToken(RoutingContext routing) {
+        Cookie cookie = routing.request().getCookie(COOKIE);
+        return cookie != null && WELL_FORMED.matcher(cookie.getValue()).matches() ? cookie.getValue() : null;
+    }
+}

@@ -1,0 +1,149 @@
+package com.domomigrationproxy.console;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.AuthenticationCompletionException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.quarkus.vertx.http.runtime.security.HttpAuthenticator;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * What a person sees when a console request fails: an HTML page, never the API's problem JSON. A
+ * person who is not signed in is sent to the OpenID Connect provider (the page asked for is
+ * remembered for afterwards); a missing role, an invalid form or an unavailable Domo get a page
+ * that says so and what to do.
+ */
+@ApplicationScoped
+public class ConsoleFailures {
+
+    private static final Logger LOG = Logger.getLogger(ConsoleFailures.class);
+
+    private final ConsoleConfig config;
+    private final Frames frames;
+    private final CurrentVertxRequest request;
+
+    @Inject
+    ConsoleFailures(ConsoleConfig config, Frames frames, CurrentVertxRequest request) {
+        this.config = config;
+        this.frames = frames;
+        this.request = request;
+    }
+
+    /** The answer to a failed console request; resources hand their failures over here. */
+    public Uni<Response> answer(RuntimeException failure) {
+        RoutingContext routing = request.getCurrent();
+        boolean signingIn = ConsoleLinks.SIGN_IN.equals(routing.request().path());
+        if (failure instanceof UnauthorizedException
+                || (failure instanceof AuthenticationFailedException && !signingIn)) {
+            // Not signed in, or a session that expired or does not verify: sign in (again).
+            return signIn(routing);
+        }
+        if (failure instanceof AuthenticationCompletionException || failure instanceof AuthenticationFailedException) {
+            // On the way back from the provider: asking it again could go round in circles.
+            LOG.debugf("Console sign-in did not complete: %s", failure.getMessage());
+            return page(page(401, "Sign-in did not complete", "The provider's answer could not be verified, or it"
+                    + " names a principal this service cannot record. Try again, or ask an administrator.",
+                    List.of(), false));
+        }
+        if (failure instanceof ForbiddenException) {
+            return page(page(403, "Not for your role", "Your roles do not allow this page or action. Ask for the"
+                    + " role it needs (docs/console.md lists them).", List.of(), true));
+        }
+        if (failure instanceof ProblemException problem) {
+            String detail = problem.detail();
+            List<Problem.FieldError> errors = problem.extensions().errors() == null ? List.of()
+                    : problem.extensions().errors();
+            return page(page(problem.status(), heading(problem.status()), detail, errors, true));
+        }
+        if (failure instanceof NotFoundException) {
+            return page(notFound());
+        }
+        int status = failure instanceof WebApplicationException web ? web.getResponse().getStatus() : 500;
+        if (status < 500) {
+            return page(page(status, heading(status), "The request could not be processed.", List.of(), true));
+        }
+        LOG.error("Console request failed", failure);
+        return page(page(500, heading(500), "The console failed unexpectedly; quote the request id when reporting"
+                + " it.", List.of(), true));
+    }
+
+    Response notFound() {
+        return page(404, heading(404), "There is no such page in the console.", List.of(), true);
+    }
+
+    /** The answer to a state-changing request without the page's CSRF token. */
+    Response csrfRefused() {
+        return page(403, "Form not accepted", "This form did not come from a console page you have open, or the"
+                + " page is too old. Reload the page and submit it again.", List.of(), true);
+    }
+
+    /** 503 when sign-in is off; otherwise the provider's challenge (a redirect), remembering the page asked for. */
+    private Uni<Response> signIn(RoutingContext routing) {
+        if (!config.enabled()) {
+            return page(page(503, "Sign-in is not configured", "This service runs without its console: sign-in"
+                    + " through OpenID Connect is off (PROXY_CONSOLE_ENABLED). The API is not affected.", List.of(),
+                    false));
+        }
+        if (routing.request().getHeader("HX-Request") != null) {
+            // A request from a page whose session ended: htmx navigates the whole page to sign in again.
+            return Uni.createFrom().item(Response.status(401).header("HX-Redirect", ConsoleLinks.HOME).build());
+        }
+        HttpAuthenticator authenticator = routing.get(HttpAuthenticator.class.getName());
+        String asked = routing.request().uri();
+        boolean remember = HttpMethod.GET.equals(routing.request().method().name()) && ConsoleLinks.returnable(asked)
+                && !asked.startsWith(ConsoleLinks.SIGN_IN);
+        return authenticator.getChallenge(routing).map(challenge -> {
+            if (challenge == null) {
+                return page(401, "Sign in", "Sign-in is not available right now.", List.of(), false);
+            }
+            Response.ResponseBuilder response = Response.status(challenge.status);
+            challenge.getHeaders().forEach((name, value) -> response.header(name.toString(), value));
+            if (remember) {
+                routing.response().addCookie(ConsoleLinks.nextCookie(asked, config.secureCookies()));
+            }
+            return response.build();
+        });
+    }
+
+    private Response page(int status, String heading, String detail, List<Problem.FieldError> errors,
+            boolean withViewer) {
+        Frame frame = withViewer ? frames.of(heading, Frame.Section.NONE) : frames.anonymous(heading);
+        TemplateInstance page = Pages.failure(frame, status, heading, detail, errors);
+        return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(page).build();
+    }
+
+    private static Uni<Response> page(Response response) {
+        return Uni.createFrom().item(response);
+    }
+
+    private static String heading(int status) {
+        return switch (status) {
+            case 400 -> "Not valid";
+            case 404 -> "Not found";
+            case 409 -> "Conflict";
+            case 429 -> "Too many requests";
+            case 502 -> "Domo answered with an error";
+            case 503 -> "Unavailable";
+            case 504 -> "Domo did not answer in time";
+            default -> status >= 500 ? "Something went wrong" : "Request not processed";
+        };
+    }
+}

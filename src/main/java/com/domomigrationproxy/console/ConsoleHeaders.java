@@ -1,0 +1,65 @@
+package com.domomigrationproxy.console;
+
+import java.net.URI;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.vertx.core.MultiMap;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Security headers of every console response, pages, assets and sign-in redirects alike. The
+ * Content-Security-Policy allows scripts and styles from this origin only (no inline script or
+ * style anywhere in the console), no framing, and forms that post here or, for signing out, to the
+ * OpenID Connect provider. Pages are never cached: they show audit data.
+ */
+@ApplicationScoped
+public class ConsoleHeaders {
+
+    static final String ASSETS = ConsoleLinks.ROOT + "/assets/";
+
+    private final String policy;
+
+    @Inject
+    ConsoleHeaders(@ConfigProperty(name = "quarkus.oidc.auth-server-url") Optional<String> provider) {
+        String formTargets = provider.map(ConsoleHeaders::origin).map(origin -> "'self' " + origin).orElse("'self'");
+        this.policy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"
+                + " form-action " + formTargets + "; frame-ancestors 'none'; base-uri 'none'";
+    }
+
+    void register(@Observes Router router) {
+        // After the access log and the request filter (web.AccessLog, web.RequestFilter).
+        router.route().order(Integer.MIN_VALUE + 2).handler(this::headers);
+    }
+
+    private void headers(RoutingContext context) {
+        String path = context.request().path();
+        if (path != null && (path.equals(ConsoleLinks.ROOT) || path.startsWith(ConsoleLinks.ROOT + "/"))) {
+            boolean asset = path.startsWith(ASSETS);
+            context.addHeadersEndHandler(ended -> {
+                MultiMap headers = context.response().headers();
+                headers.set("Content-Security-Policy", policy);
+                headers.set("X-Content-Type-Options", "nosniff");
+                headers.set("X-Frame-Options", "DENY");
+                headers.set("Referrer-Policy", "no-referrer");
+                headers.set("Cross-Origin-Opener-Policy", "same-origin");
+                if (!asset) {
+                    headers.set("Cache-Control", "no-store");
+                }
+            });
+        }
+        context.next();
+    }
+
+    /** scheme://host[:port] of the provider, the only other origin a console form may lead to. */
+    private static String origin(String url) {
+        URI uri = URI.create(url);
+        return uri.getScheme() + "://" + uri.getRawAuthority();
+    }
+}

@@ -1,0 +1,134 @@
+package com.domomigrationproxy.console;
+
+import java.net.URI;
+import java.util.Optional;
+
+import jakarta.annotation.security.PermitAll;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.CookieParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.NewCookie;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import io.quarkus.oidc.OidcConfigurationMetadata;
+import io.quarkus.oidc.OidcSession;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.AuthenticationCompletionException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.Authenticated;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The console's front door: the home page, signing in and out, and the answer for pages that do not
+ * exist. Signing in is OpenID Connect's (quarkus-oidc): /console/sign-in is where the provider
+ * sends people back; /console/sign-out ends the session here and at the provider.
+ */
+@Path(ConsoleLinks.ROOT)
+@Produces(MediaType.TEXT_HTML)
+@ConsolePage
+@Blocking
+public class ConsoleHome {
+
+    private final Frames frames;
+    private final ConsoleFailures failures;
+    private final ConsoleConfig config;
+    private final OidcSession session;
+    private final Instance<OidcConfigurationMetadata> provider;
+    private final CurrentVertxRequest request;
+    private final String clientId;
+
+    @Inject
+    ConsoleHome(Frames frames, ConsoleFailures failures, ConsoleConfig config, OidcSession session,
+            Instance<OidcConfigurationMetadata> provider, CurrentVertxRequest request,
+            @ConfigProperty(name = "quarkus.oidc.client-id") Optional<String> clientId) {
+        this.frames = frames;
+        this.failures = failures;
+        this.config = config;
+        this.session = session;
+        this.provider = provider;
+        this.request = request;
+        this.clientId = clientId.orElse(null);
+    }
+
+    @GET
+    @Authenticated
+    public TemplateInstance home() {
+        return Pages.home(frames.of("Console", Frame.Section.HOME));
+    }
+
+    /**
+     * Where the provider sends a person back. The session cookie is SameSite=Strict, so a browser
+     * withholds it on this cross-site redirect chain; the page carries on with a navigation of its
+     * own, on which the browser sends it.
+     */
+    @GET
+    @Path("/sign-in")
+    @Authenticated
+    public Response signedIn(@CookieParam(ConsoleLinks.NEXT_COOKIE) String next) {
+        Response.ResponseBuilder page = Response.ok(Pages.signedIn(frames.of("Signed in", Frame.Section.NONE),
+                ConsoleLinks.next(next)));
+        if (next != null) {
+            page.cookie(new NewCookie.Builder(ConsoleLinks.NEXT_COOKIE).value("").path(ConsoleLinks.ROOT).maxAge(0)
+                    .httpOnly(true).secure(config.secureCookies()).build());
+        }
+        return page.build();
+    }
+
+    /**
+     * Ends the session here (the cookie is removed) and, when the provider offers RP-initiated
+     * logout, there too; it then comes back to /console/signed-out. A form post, so its CSRF token
+     * is checked like any other.
+     */
+    @POST
+    @Path("/sign-out")
+    @Authenticated
+    public Uni<Response> signOut() {
+        String idToken = session.getIdToken() == null ? null : session.getIdToken().getRawToken();
+        String endSession = provider.isResolvable() ? provider.get().getEndSessionUri() : null;
+        return session.logout().map(done -> {
+            HttpServerRequest request = this.request.getCurrent().request();
+            String signedOut = (config.forceHttpsRedirects() ? "https" : request.scheme()) + "://"
+                    + request.authority() + ConsoleLinks.ROOT + "/signed-out";
+            if (endSession == null) {
+                return Response.seeOther(URI.create(signedOut)).build();
+            }
+            QueryString query = new QueryString().with("post_logout_redirect_uri", signedOut)
+                    .with("client_id", clientId).with("id_token_hint", idToken);
+            return Response.seeOther(URI.create(endSession + (endSession.contains("?")
+                    ? "&" + query.text().substring(1) : query.text()))).build();
+        });
+    }
+
+    @GET
+    @Path("/signed-out")
+    @PermitAll
+    public TemplateInstance signedOut() {
+        return Pages.signedOut(frames.anonymous("Signed out"));
+    }
+
+    @GET
+    @Path("/{unknown: .+}")
+    @PermitAll
+    public Response unknown() {
+        return failures.notFound();
+    }
+
+    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
+            AuthenticationCompletionException.class, ForbiddenException.class })
+    Uni<Response> failed(RuntimeException failure) {
+        return failures.answer(failure);
+    }
+}

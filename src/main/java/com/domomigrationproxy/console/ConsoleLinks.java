@@ -1,0 +1,61 @@
+package com.domomigrationproxy.console;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.regex.Pattern;
+
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+
+/** The console's paths, in one place for resources, templates and redirects. */
+public final class ConsoleLinks {
+
+    public static final String ROOT = "/console";
+    public static final String HOME = ROOT + "/";
+    public static final String SIGN_IN = ROOT + "/sign-in";
+    public static final String SIGN_OUT = ROOT + "/sign-out";
+    public static final String HISTORY = ROOT + "/history";
+    public static final String REVIEWS = ROOT + "/reviews";
+    public static final String EVIDENCE = ROOT + "/evidence";
+    public static final String DOMO = ROOT + "/domo";
+    public static final String PRINCIPALS = ROOT + "/principals";
+    /** Where a page asked for before signing in may send the person back to: console paths only. */
+    private static final Pattern RETURNABLE = Pattern.compile("/console/[A-Za-z0-9_./-]*(\\?[A-Za-z0-9_.~%&=+:-]*)?");
+
+    /** Remembers, across the trip to the provider, which console page a person asked for. */
+    static final String NEXT_COOKIE = "console-next";
+
+    private ConsoleLinks() {
+    }
+
+    /** The cookie that remembers a page asked for; Lax, so that it comes back with the provider's redirect. */
+    static Cookie nextCookie(String target, boolean secure) {
+        return Cookie.cookie(NEXT_COOKIE, Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(target.getBytes(StandardCharsets.UTF_8))).setPath(ROOT).setMaxAge(600)
+                .setHttpOnly(true).setSecure(secure).setSameSite(CookieSameSite.LAX);
+    }
+
+    /** The page a next-cookie names, if it is a console page; otherwise the home page. */
+    static String next(String cookie) {
+        if (cookie != null) {
+            try {
+                String target = new String(Base64.getUrlDecoder().decode(cookie), StandardCharsets.UTF_8);
+                if (returnable(target)) {
+                    return target;
+                }
+            } catch (IllegalArgumentException e) {
+                // not a cookie this service set
+            }
+        }
+        return HOME;
+    }
+
+    public static String operation(Object operationId) {
+        return ROOT + "/operations/" + operationId;
+    }
+
+    static boolean returnable(String target) {
+        return target != null && target.length() <= 2000 && RETURNABLE.matcher(target).matches()
+                && !target.contains("//") && !target.contains("/../") && !target.contains("/./");
+    }
+}

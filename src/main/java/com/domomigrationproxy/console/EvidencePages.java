@@ -1,0 +1,187 @@
+package com.domomigrationproxy.console;
+
+import java.net.URI;
+import java.util.Optional;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.domomigrationproxy.audit.AuditedAccess;
+import com.domomigrationproxy.audit.OperationExport;
+import com.domomigrationproxy.ledger.Checkpoint;
+import com.domomigrationproxy.ledger.CheckpointKeys;
+import com.domomigrationproxy.ledger.Checkpoints;
+import com.domomigrationproxy.ledger.EventQuery;
+import com.domomigrationproxy.ledger.IntegrityReport;
+import com.domomigrationproxy.ledger.Ledger;
+import com.domomigrationproxy.ledger.OperationQuery;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.Roles;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.AuthenticationCompletionException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Evidence (auditor): the integrity check of the hash chain and its signed checkpoints, run on
+ * request; the newest checkpoint and whether it still holds; and what an auditor downloads to
+ * prove the trail offline with deploy/audit/verify_export.py (the public key, the checkpoints, the
+ * events, the operations), under the names the command on the page uses. Each request is on the
+ * record as an AUDIT_ACCESS event, as the audit API's are.
+ */
+@Path(ConsoleLinks.ROOT)
+@Produces(MediaType.TEXT_HTML)
+@RolesAllowed(Roles.AUDITOR)
+@AuditedAccess
+@ConsolePage
+@Blocking
+public class EvidencePages {
+
+    static final String KEY_FILE = "checkpoint-key.pem";
+    static final String LATEST_FILE = "checkpoint-latest.json";
+    static final String CHECKPOINTS_FILE = "checkpoints.zip";
+    static final String EVENTS_FILE = "audit-events.ndjson";
+    static final String OPERATIONS_FILE = "operations.ndjson";
+    private static final int ZIP_PAGE = 500;
+
+    private final Ledger ledger;
+    private final Checkpoints checkpoints;
+    private final CheckpointKeys keys;
+    private final OperationStore operations;
+    private final Frames frames;
+    private final ConsoleFailures failures;
+    private final ObjectWriter jsonLines;
+
+    @Inject
+    EvidencePages(Ledger ledger, Checkpoints checkpoints, CheckpointKeys keys, OperationStore operations, Frames frames,
+            ConsoleFailures failures, ObjectMapper json) {
+        this.ledger = ledger;
+        this.checkpoints = checkpoints;
+        this.keys = keys;
+        this.operations = operations;
+        this.frames = frames;
+        this.failures = failures;
+        this.jsonLines = OperationExport.jsonLines(json);
+    }
+
+    @GET
+    @Path("/evidence")
+    public TemplateInstance evidence(@QueryParam("signed") String signed) {
+        return page(frames.of("Evidence", Frame.Section.EVIDENCE), null, "true".equals(signed));
+    }
+
+    /** Runs the check; htmx swaps the result into the page, a plain form post gets the whole page. */
+    @POST
+    @Path("/evidence/integrity")
+    public TemplateInstance integrity(@HeaderParam("HX-Request") String htmx) {
+        Frame frame = frames.of("Evidence", Frame.Section.EVIDENCE);
+        IntegrityReport report = ledger.verify();
+        return htmx != null ? Pages.evidence$integrity(report) : page(frame, report, false);
+    }
+
+    /** Signs a checkpoint of the chain as it is now, as POST /api/v1/audit/checkpoints does. */
+    @POST
+    @Path("/evidence/checkpoints")
+    public Response sign() {
+        checkpoints.signNow();
+        return Response.seeOther(URI.create(ConsoleLinks.EVIDENCE + "?signed=true#checkpoint")).build();
+    }
+
+    @GET
+    @Path("/evidence/" + KEY_FILE)
+    @Produces("application/x-pem-file")
+    public Response publicKey() {
+        CheckpointKeys.PublicKeyInfo key = keys.current().orElseThrow(() -> new ProblemException(404,
+                ProblemType.NOT_FOUND, "Checkpoints are off: no signing key is configured"));
+        return download(key.pem(), "application/x-pem-file", KEY_FILE);
+    }
+
+    @GET
+    @Path("/evidence/" + LATEST_FILE)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response latestCheckpoint() {
+        Checkpoint latest = checkpoints.latest().orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND,
+                "No checkpoint has been signed yet"));
+        return download(Checkpoints.fileContent(latest), MediaType.APPLICATION_JSON, LATEST_FILE);
+    }
+
+    /** Every stored checkpoint, one file each as in PROXY_AUDIT_CHECKPOINT_DIR: unzip for --checkpoints-dir. */
+    @GET
+    @Path("/evidence/" + CHECKPOINTS_FILE)
+    @Produces("application/zip")
+    public Response everyCheckpoint() {
+        StreamingOutput body = out -> {
+            try (ZipOutputStream zip = new ZipOutputStream(out)) {
+                Long before = null;
+                do {
+                    Checkpoints.Page page = checkpoints.page(before, ZIP_PAGE);
+                    for (Checkpoint checkpoint : page.items()) {
+                        zip.putNextEntry(new ZipEntry("checkpoints/" + Checkpoints.fileName(checkpoint)));
+                        zip.write(Checkpoints.fileContent(checkpoint));
+                        zip.closeEntry();
+                    }
+                    before = page.nextBeforeId();
+                } while (before != null);
+            }
+        };
+        return download(body, "application/zip", CHECKPOINTS_FILE);
+    }
+
+    /** Every event of the chain, in sequence order, as the audit API's unfiltered events export. */
+    @GET
+    @Path("/evidence/" + EVENTS_FILE)
+    @Produces(OperationExport.NDJSON)
+    public Response events() {
+        return download(OperationExport.events(jsonLines, sink -> ledger.streamEvents(EventQuery.ALL, sink)),
+                OperationExport.NDJSON, EVENTS_FILE);
+    }
+
+    /** Every operation, as the audit API's unfiltered NDJSON export: the verifier's --operations. */
+    @GET
+    @Path("/evidence/" + OPERATIONS_FILE)
+    @Produces(OperationExport.NDJSON)
+    public Response operations() {
+        return download(OperationExport.operations(OperationExport.NDJSON, jsonLines,
+                sink -> operations.stream(OperationQuery.ALL, sink)), OperationExport.NDJSON, OPERATIONS_FILE);
+    }
+
+    private TemplateInstance page(Frame frame, IntegrityReport report, boolean signed) {
+        Optional<Checkpoint> latest = checkpoints.latest();
+        return Pages.evidence(frame, new EvidenceView(report, checkpoints.enabled(), latest.orElse(null),
+                latest.flatMap(checkpoints::failure).orElse(null), signed));
+    }
+
+    private static Response download(Object body, String type, String name) {
+        return Response.ok(body, type).header("Content-Disposition", "attachment; filename=\"" + name + "\"").build();
+    }
+
+    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
+            AuthenticationCompletionException.class, ForbiddenException.class, ProblemException.class,
+            NotFoundException.class, WebApplicationException.class })
+    Uni<Response> failed(RuntimeException failure) {
+        return failures.answer(failure);
+    }
+}

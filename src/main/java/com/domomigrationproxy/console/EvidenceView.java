@@ -1,0 +1,32 @@
+package com.domomigrationproxy.console;
+
+import com.domomigrationproxy.ledger.Checkpoint;
+import com.domomigrationproxy.ledger.IntegrityReport;
+
+/**
+ * The evidence page: the integrity report when a check was just run, whether checkpoints are
+ * signed, the newest one and why it fails (null when it holds), and whether one was just signed.
+ */
+public record EvidenceView(IntegrityReport report, boolean checkpointsOn, Checkpoint latest, String latestFailure,
+        boolean signed) {
+
+    public String keyFile() {
+        return EvidencePages.KEY_FILE;
+    }
+
+    public String latestFile() {
+        return EvidencePages.LATEST_FILE;
+    }
+
+    public String checkpointsFile() {
+        return EvidencePages.CHECKPOINTS_FILE;
+    }
+
+    public String eventsFile() {
+        return EvidencePages.EVENTS_FILE;
+    }
+
+    public String operationsFile() {
+        return EvidencePages.OPERATIONS_FILE;
+    }
+}

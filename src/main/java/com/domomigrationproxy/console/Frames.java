@@ -1,0 +1,54 @@
+package com.domomigrationproxy.console;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.domomigrationproxy.audit.AuditAnswer;
+
+import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+
+/** Builds the frame of the page being served, from the signed-in identity and the request. */
+@ApplicationScoped
+public class Frames {
+
+    private final CurrentIdentityAssociation identities;
+    private final CurrentVertxRequest request;
+    private final ConsoleCsrf csrf;
+
+    @Inject
+    Frames(CurrentIdentityAssociation identities, CurrentVertxRequest request, ConsoleCsrf csrf) {
+        this.identities = identities;
+        this.request = request;
+        this.csrf = csrf;
+    }
+
+    public Frame of(String title, Frame.Section section) {
+        return new Frame(title, section, viewer(), csrf.token(request.getCurrent()));
+    }
+
+    /** How many records of the audit trail this page shows, for its AUDIT_ACCESS event. */
+    public void showsRecords(int rows) {
+        request.getCurrent().put(AuditAnswer.ROWS_ATTRIBUTE, rows);
+    }
+
+    /** The frame of a page shown without asking who is signed in (sign-in failures, sign-in not configured). */
+    public Frame anonymous(String title) {
+        return new Frame(title, Frame.Section.NONE, null, csrf.token(request.getCurrent()));
+    }
+
+    /** The person signed in, or null (also when the session could not be verified). */
+    public Viewer viewer() {
+        SecurityIdentity identity;
+        try {
+            identity = identities.getIdentity();
+        } catch (RuntimeException e) {
+            return null;
+        }
+        if (identity == null || identity.isAnonymous()) {
+            return null;
+        }
+        return new Viewer(identity.getPrincipal().getName(), identity.getRoles());
+    }
+}

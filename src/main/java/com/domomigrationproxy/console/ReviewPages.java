@@ -1,0 +1,121 @@
+package com.domomigrationproxy.console;
+
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.domomigrationproxy.audit.AuditedAccess;
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationQuery;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.migration.Identifiers;
+import com.domomigrationproxy.migration.OperationResolutions;
+import com.domomigrationproxy.migration.Resolution;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.security.Requesters;
+import com.domomigrationproxy.security.Roles;
+
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.AuthenticationCompletionException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Reviews: the operations whose outcome Domo could not tell, each locking its datasource until a
+ * person records how it ended. Operators resolve them here (the same path as
+ * POST /api/v1/operations/{id}/reconciliation); auditors see the queue.
+ */
+@Path(ConsoleLinks.ROOT)
+@Produces(MediaType.TEXT_HTML)
+@ConsolePage
+@Blocking
+public class ReviewPages {
+
+    /** More than a person works through at once; the page says when there are more. */
+    static final int SHOWN = 200;
+    private static final OperationQuery FLAGGED = new OperationQuery(null, null, null, null, null, null, null, null,
+            true);
+
+    private final OperationStore operations;
+    private final OperationResolutions resolutions;
+    private final Requesters requesters;
+    private final Frames frames;
+    private final ConsoleFailures failures;
+
+    @Inject
+    ReviewPages(OperationStore operations, OperationResolutions resolutions, Requesters requesters, Frames frames,
+            ConsoleFailures failures) {
+        this.operations = operations;
+        this.resolutions = resolutions;
+        this.requesters = requesters;
+        this.frames = frames;
+        this.failures = failures;
+    }
+
+    /** Shows records of the audit trail, so on the record as an AUDIT_ACCESS event. */
+    @GET
+    @Path("/reviews")
+    @RolesAllowed({ Roles.OPERATOR, Roles.AUDITOR })
+    @AuditedAccess
+    public Response reviews(@QueryParam("resolved") String resolved) {
+        UUID done = resolved == null ? null : Identifiers.uuid("resolved", resolved);
+        return Response.ok(page(ReviewsView.Submission.resolved(done))).build();
+    }
+
+    @POST
+    @Path("/reviews/{operationId}")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Roles.OPERATOR)
+    public Response resolve(@PathParam("operationId") String operationId, @FormParam("state") String state,
+            @FormParam("note") String note) {
+        UUID id = Identifiers.uuid("operationId", operationId);
+        // Browsers send a textarea's line breaks as CRLF; the note keeps them as LF, as the API does.
+        String text = note == null ? null : note.replace("\r\n", "\n").replace('\r', '\n');
+        try {
+            resolutions.resolve(id, Resolution.of(state, text), requesters.current());
+        } catch (ProblemException problem) {
+            if (problem.status() != 400 && problem.status() != 409) {
+                throw problem;
+            }
+            return Response.status(problem.status())
+                    .entity(page(ReviewsView.Submission.refused(id, state, note, problem))).build();
+        }
+        return Response.seeOther(URI.create(ConsoleLinks.REVIEWS + new QueryString().with("resolved", id).text()))
+                .build();
+    }
+
+    private TemplateInstance page(ReviewsView.Submission submission) {
+        List<Operation> flagged = operations.page(FLAGGED, null, SHOWN + 1);
+        boolean more = flagged.size() > SHOWN;
+        List<Operation> shown = more ? flagged.subList(0, SHOWN) : flagged;
+        frames.showsRecords(shown.size());
+        return Pages.reviews(frames.of("Reviews", Frame.Section.REVIEWS), new ReviewsView(shown, more, submission));
+    }
+
+    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
+            AuthenticationCompletionException.class, ForbiddenException.class, ProblemException.class,
+            NotFoundException.class, WebApplicationException.class })
+    Uni<Response> failed(RuntimeException failure) {
+        return failures.answer(failure);
+    }
+}

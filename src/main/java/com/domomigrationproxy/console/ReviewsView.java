@@ -1,0 +1,61 @@
+package com.domomigrationproxy.console;
+
+import java.util.List;
+import java.util.UUID;
+
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.migration.Resolution;
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+
+/** The review queue, and what became of the last resolution submitted from it. */
+public record ReviewsView(List<Operation> items, boolean more, Submission submission) {
+
+    /**
+     * The last submission: resolved (an operation id), or refused with the form as it was sent and
+     * why (field errors of a 400, or the detail of a 409), or nothing.
+     */
+    public record Submission(UUID resolved, UUID refused, String state, String note, String detail,
+            List<Problem.FieldError> errors) {
+
+        static Submission resolved(UUID operationId) {
+            return new Submission(operationId, null, null, null, null, List.of());
+        }
+
+        static Submission refused(UUID operationId, String state, String note, ProblemException problem) {
+            return new Submission(null, operationId, state, note, problem.detail(),
+                    problem.extensions().errors() == null ? List.of() : problem.extensions().errors());
+        }
+    }
+
+    public int maxNote() {
+        return Resolution.MAX_NOTE;
+    }
+
+    /** Whether the last refused submission was about this operation. */
+    public boolean refusedFor(Operation operation) {
+        return operation.operationId().equals(submission.refused());
+    }
+
+    /** The note to show in this operation's form: what was sent when it was refused, otherwise empty. */
+    public String noteFor(Operation operation) {
+        return refusedFor(operation) && submission.note() != null ? submission.note() : "";
+    }
+
+    public boolean checked(Operation operation, String state) {
+        return refusedFor(operation) && state.equals(submission.state());
+    }
+
+    /** The error of a field of this operation's form, or null. */
+    public String error(Operation operation, String field) {
+        if (!refusedFor(operation)) {
+            return null;
+        }
+        return submission.errors().stream().filter(error -> error.field().equals(field))
+                .map(Problem.FieldError::message).findFirst().orElse(null);
+    }
+
+    public String operationHref(Operation operation) {
+        return ConsoleLinks.operation(operation.operationId());
+    }
+}

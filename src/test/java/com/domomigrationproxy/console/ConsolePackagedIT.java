@@ -1,0 +1,172 @@
+package com.domomigrationproxy.console;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.ApiKeys;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+
+import io.restassured.response.Response;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * The packaged application (prod profile) never offers the dev sign-in: without configuration its
+ * console says sign-in is not configured; configured, it sends people to the organisation's
+ * provider (here a WireMock stand-in), over Secure cookies. The dev provider is not in the package.
+ * Runs in the integration-test phase of ./mvnw verify, after packaging.
+ */
+class ConsolePackagedIT {
+
+    private static final String SECRET = "console-it-auditor-key";
+    private static EmbeddedPostgres postgres;
+    private static WireMockServer provider;
+    private static Path keys;
+
+    @BeforeAll
+    static void start() throws Exception {
+        postgres = EmbeddedPostgres.builder().start();
+        provider = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        provider.start();
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        RSAPublicKey key = (RSAPublicKey) generator.generateKeyPair().getPublic();
+        Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+        String issuer = provider.baseUrl();
+        // No end_session_endpoint: some providers offer no RP-initiated logout; the console starts all the same.
+        provider.stubFor(get("/.well-known/openid-configuration").willReturn(json("{\"issuer\":\"" + issuer + "\","
+                + "\"authorization_endpoint\":\"" + issuer + "/oauth2/authorize\",\"token_endpoint\":\"" + issuer
+                + "/oauth2/token\",\"jwks_uri\":\"" + issuer + "/oauth2/keys\",\"response_types_supported\":[\"code\"],"
+                + "\"subject_types_supported\":[\"public\"],"
+                + "\"id_token_signing_alg_values_supported\":[\"RS256\"]}")));
+        provider.stubFor(get("/oauth2/keys").willReturn(json("{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k1\",\"use\":\"sig\","
+                + "\"alg\":\"RS256\",\"n\":\"" + base64.encodeToString(unsigned(key.getModulus().toByteArray()))
+                + "\",\"e\":\"" + base64.encodeToString(unsigned(key.getPublicExponent().toByteArray())) + "\"}]}")));
+        keys = Files.createTempFile("api-keys", ".json");
+        Files.writeString(keys, "[{\"name\":\"auditor-svc\",\"sha256\":\"" + ApiKeys.sha256(SECRET)
+                + "\",\"roles\":[\"auditor\"]}]");
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (provider != null) {
+            provider.stop();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void withoutConfigurationTheConsoleIsOffAndOffersNoSignIn() throws Exception {
+        try (Instance app = Instance.start("console-off", Map.of())) {
+            given().port(app.port()).redirects().follow(false).get("/console/").then().statusCode(503)
+                    .body(containsString("Sign-in is not configured"));
+            given().port(app.port()).redirects().follow(false).get("/console/history").then().statusCode(503);
+            given().port(app.port()).header("X-API-Key", SECRET).get("/api/v1/audit/integrity").then().statusCode(200);
+            assertThat(Files.readString(app.log())).doesNotContain("Dev Services").doesNotContain("devservices");
+        }
+    }
+
+    @Test
+    void configuredItSendsPeopleToTheOrganisationsProviderOverSecureCookies() throws Exception {
+        Map<String, String> console = Map.of("PROXY_CONSOLE_ENABLED", "true",
+                "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
+                "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console",
+                "QUARKUS_OIDC_CREDENTIALS_SECRET", "console-it-client-secret-0123456789abcdef");
+        try (Instance app = Instance.start("console-on", console)) {
+            Response challenge = given().port(app.port()).redirects().follow(false).get("/console/history");
+            assertThat(challenge.statusCode()).isEqualTo(302);
+            URI location = URI.create(challenge.header("Location"));
+            assertThat(location.toString()).startsWith(provider.baseUrl() + "/oauth2/authorize?");
+            assertThat(location.getQuery()).contains("client_id=domo-migration-console", "response_type=code",
+                    "code_challenge_method=S256");
+            assertThat(challenge.headers().getValues("Set-Cookie")).isNotEmpty()
+                    .allSatisfy(cookie -> assertThat(cookie).containsIgnoringCase("; Secure")
+                            .containsIgnoringCase("HttpOnly").containsIgnoringCase("Path=/console"));
+            assertThat(challenge.header("Content-Security-Policy")).contains("form-action 'self' "
+                    + provider.baseUrl());
+            // No dev sign-in anywhere: the provider's sign-in is the only way in.
+            given().port(app.port()).redirects().follow(false).get("/console/sign-in").then().statusCode(302);
+            given().port(app.port()).redirects().follow(false).formParam("predefined-auditor", "auditor")
+                    .post("/login").then().statusCode(404);
+            // The API is untouched by the console's sign-in.
+            given().port(app.port()).header("X-API-Key", SECRET).get("/api/v1/audit/integrity").then()
+                    .statusCode(200);
+            given().port(app.port()).get("/api/v1/audit/integrity").then().statusCode(401);
+        }
+    }
+
+    @Test
+    void theDevProviderIsNotInThePackage() throws IOException {
+        try (var files = Files.walk(Path.of("target", "quarkus-app"))) {
+            assertThat(files.map(Path::toString)).isNotEmpty()
+                    .noneMatch(name -> name.contains("devservices-oidc") || name.contains("devservices-keycloak"));
+        }
+    }
+
+    private static byte[] unsigned(byte[] bytes) {
+        return bytes.length > 1 && bytes[0] == 0 ? java.util.Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
+    }
+
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {
+        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
+    }
+
+    /** The packaged application, started as operators start it: java -jar with environment variables. */
+    private record Instance(Process process, int port, Path log) implements AutoCloseable {
+
+        static Instance start(String name, Map<String, String> settings) throws IOException {
+            int port = freePort();
+            Path log = Path.of("target", name + ".log");
+            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            Map<String, String> env = builder.environment();
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
+            env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
+            env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
+            env.put("DOMO_BASE_URL", "http://127.0.0.1:9");
+            env.put("DOMO_DEVELOPER_TOKEN", "console-it-token");
+            env.put("PROXY_API_KEYS_FILE", keys.toString());
+            env.putAll(new HashMap<>(settings));
+            Instance instance = new Instance(builder.start(), port, log);
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> given().port(port).get("/q/openapi").statusCode() == 200);
+            return instance;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor();
+        }
+
+        private static int freePort() throws IOException {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                return socket.getLocalPort();
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package com.domomigrationproxy.console;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.ConsoleSessions;
+import com.domomigrationproxy.support.ConsoleSessions.Session;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.Tokens;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+/**
+ * Signing in to the console through the OpenID Connect code flow (Dev Services' provider), and what
+ * it must not change: the API authenticates exactly as before and never takes the console's
+ * session. Cookies, CSRF, roles and security headers of the console.
+ */
+@QuarkusTest
+class ConsoleSecurityTest {
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @ConfigProperty(name = "quarkus.oidc.auth-server-url")
+    String provider;
+
+    @BeforeEach
+    void domo() {
+        domo.resetAll();
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[\"mysql-federated\"]")));
+    }
+
+    @Test
+    void aPersonNotSignedInIsSentToTheProviderAndBackToThePageAskedFor() {
+        Response challenge = given().redirects().follow(false).get("/console/history?state=COMPLETE");
+        assertThat(challenge.statusCode()).isEqualTo(302);
+        URI location = URI.create(challenge.header("Location"));
+        assertThat(location.toString()).startsWith(provider + "/authorize?");
+        assertThat(location.getQuery()).contains("response_type=code", "code_challenge_method=S256",
+                "redirect_uri=http://localhost:" + location.getQuery().replaceAll(".*redirect_uri=http://localhost:(\\d+).*",
+                        "$1") + "/console/sign-in");
+        String remembered = challenge.cookie("console-next");
+        assertThat(ConsoleSessions.setCookie(challenge, "console-next")).singleElement().asString()
+                .containsIgnoringCase("Path=/console").containsIgnoringCase("HttpOnly")
+                .containsIgnoringCase("SameSite=Lax");
+        // The sign-in page sends a person on to that page with a navigation of its own.
+        Session session = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        session.request().cookie("console-next", remembered).get("/console/sign-in").then()
+                .statusCode(200).body(containsString("url=/console/history?state=COMPLETE"));
+        // Only console paths: an address elsewhere is never where sign-in leads.
+        String elsewhere = java.util.Base64.getUrlEncoder().encodeToString("https://evil.example/".getBytes());
+        session.request().cookie("console-next", elsewhere).get("/console/sign-in").then()
+                .statusCode(200).body(containsString("url=/console/\"")).body(not(containsString("evil")));
+    }
+
+    @Test
+    void theSessionCookieIsHttpOnlyStrictAndOnlyForTheConsole() {
+        Response challenge = given().redirects().follow(false).get("/console/");
+        String authorize = challenge.header("Location");
+        assertThat(authorize).startsWith(provider);
+        Session session = ConsoleSessions.signIn(ConsoleSessions.READER);
+        assertThat(session.cookies()).containsKey("q_session");
+        Response page = given().redirects().follow(false).cookies(session.cookies()).cookie("console-next", "")
+                .get("/console/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        // The session cookie as the code flow sets it.
+        Response signIn = signInResponse(ConsoleSessions.READER);
+        assertThat(ConsoleSessions.setCookie(signIn, "q_session")).singleElement().asString()
+                .contains("SameSite=Strict", "Path=/console", "Max-Age=").containsIgnoringCase("HttpOnly")
+                .doesNotContainIgnoringCase("Secure");
+        assertThat(ConsoleSessions.setCookie(page, "console-csrf")).isEmpty();
+    }
+
+    @Test
+    void theApiNeverTakesTheConsoleSession() {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        given().cookies(auditor.cookies()).get("/api/v1/audit/integrity").then().statusCode(401)
+                .contentType("application/problem+json");
+        given().cookies(reader.cookies()).get("/api/v1/integration-types").then().statusCode(401);
+        // The API's own credentials work as before, also next to a console cookie.
+        Api.asAuditor().cookies(auditor.cookies()).get("/api/v1/audit/integrity").then().statusCode(200);
+        given().auth().oauth2(Tokens.jwt("jwt-reader", "reader")).get("/api/v1/integration-types").then()
+                .statusCode(200);
+        domo.verify(1, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void theConsoleNeverTakesTheApisCredentials() {
+        Api.asAuditor().redirects().follow(false).get("/console/history").then().statusCode(302);
+        given().redirects().follow(false).auth().oauth2(Tokens.jwt("jwt-auditor", "auditor"))
+                .get("/console/history").then().statusCode(302);
+    }
+
+    @Test
+    void pagesAndActionsNeedTheirRoles() {
+        Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        reader.request().get("/console/history").then().statusCode(403).contentType(containsString("text/html"))
+                .body(containsString("Not for your role"));
+        reader.request().get("/console/evidence").then().statusCode(403);
+        reader.request().get("/console/reviews").then().statusCode(403);
+        reader.request().formParam("csrf-token", reader.csrfToken()).post("/console/evidence/integrity").then()
+                .statusCode(403);
+        String home = reader.request().get("/console/").then().statusCode(200).extract().asString();
+        assertThat(home).contains("href=\"/console/domo\"").doesNotContain("/console/history", "/console/evidence",
+                "/console/reviews");
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        auditor.request().get("/console/domo").then().statusCode(403);
+        auditor.request().formParam("csrf-token", auditor.csrfToken()).formParam("state", "COMPLETE")
+                .formParam("note", "guess").post("/console/reviews/" + java.util.UUID.randomUUID()).then()
+                .statusCode(403);
+        auditor.request().get("/console/evidence").then().statusCode(200);
+    }
+
+    @Test
+    void aFormPostWithoutItsTokenIsRefused() {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        auditor.request().post("/console/evidence/integrity").then().statusCode(403)
+                .body(containsString("Form not accepted"));
+        auditor.request().formParam("csrf-token", "x".repeat(43)).post("/console/evidence/integrity").then()
+                .statusCode(403);
+        Map<String, String> withoutCookie = new java.util.HashMap<>(auditor.cookies());
+        withoutCookie.remove("console-csrf");
+        given().redirects().follow(false).cookies(withoutCookie).formParam("csrf-token", auditor.csrfToken())
+                .post("/console/evidence/integrity").then().statusCode(403);
+        auditor.request().header("Sec-Fetch-Site", "cross-site").formParam("csrf-token", auditor.csrfToken())
+                .post("/console/evidence/integrity").then().statusCode(403);
+        auditor.request().header("Sec-Fetch-Site", "same-origin").formParam("csrf-token", auditor.csrfToken())
+                .post("/console/evidence/integrity").then().statusCode(200)
+                .body(containsString("integrity"));
+    }
+
+    @Test
+    void everyConsoleResponseCarriesTheSecurityHeaders() {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        for (Response response : new Response[] { auditor.request().get("/console/evidence"),
+                given().redirects().follow(false).get("/console/"), given().get("/console/assets/console.css") }) {
+            String policy = response.header("Content-Security-Policy");
+            assertThat(policy).contains("default-src 'none'", "script-src 'self'", "style-src 'self'",
+                    "frame-ancestors 'none'", "form-action 'self' " + provider.replaceAll("^(https?://[^/]+).*", "$1"))
+                    .doesNotContain("unsafe-inline", "unsafe-eval");
+            assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
+            assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
+            assertThat(response.header("Referrer-Policy")).isEqualTo("no-referrer");
+        }
+        assertThat(auditor.request().get("/console/evidence").header("Cache-Control")).isEqualTo("no-store");
+        // No inline script or style in any page: the policy would block it.
+        String page = auditor.request().get("/console/evidence").asString();
+        assertThat(page).doesNotContainPattern("<script(?![^>]*\\ssrc=)").doesNotContain("<style", "style=\"",
+                " onclick=");
+        // The API's answers do not change.
+        assertThat(Api.asAuditor().get("/api/v1/audit/integrity").header("Content-Security-Policy")).isNull();
+    }
+
+    @Test
+    void theConsolesReadsOfTheTrailAreOnTheRecordAsTheApis() throws Exception {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        String datasource = Api.uniqueDatasourceId();
+        String page = auditor.request().queryParam("datasourceId", datasource).get("/console/history")
+                .then().statusCode(200).extract().header("X-Request-Id");
+        String export = auditor.request().queryParam("datasourceId", datasource)
+                .get("/console/history/export.csv").then().statusCode(200).extract().header("X-Request-Id");
+        List<JsonNode> events = new java.util.ArrayList<>();
+        for (String payload : Api.asAuditor().queryParam("type", "AUDIT_ACCESS")
+                .queryParam("subject", ConsoleSessions.AUDITOR).queryParam("limit", "500").get("/api/v1/audit/events")
+                .then().statusCode(200).extract().jsonPath().<String>getList("items.payload")) {
+            events.add(new ObjectMapper().readTree(payload));
+        }
+        JsonNode read = events.stream().filter(event -> page.equals(event.path("requestId").asText())).findFirst()
+                .orElseThrow();
+        assertThat(read.path("authMethod").asText()).isEqualTo("oidc");
+        assertThat(read.path("path").asText()).isEqualTo("/console/history");
+        assertThat(read.path("query").path("datasourceId").asText()).isEqualTo(datasource);
+        assertThat(read.path("status").asInt()).isEqualTo(200);
+        assertThat(read.path("phase").asText()).isEqualTo("answered");
+        assertThat(read.path("rows").asInt()).isZero();
+        assertThat(events.stream().filter(event -> export.equals(event.path("requestId").asText()))
+                .map(event -> event.path("phase").asText())).containsExactly("export-started", "export-finished");
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    @Test
+    void everyCheckpointDownloadsAsTheFilesOfTheCheckpointDirectory() throws Exception {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        auditor.request().formParam("csrf-token", auditor.csrfToken()).post("/console/evidence/checkpoints").then()
+                .statusCode(303);
+        byte[] zip = auditor.request().get("/console/evidence/checkpoints.zip").then().statusCode(200)
+                .contentType("application/zip").header("Content-Disposition", containsString("checkpoints.zip"))
+                .extract().asByteArray();
+        List<String> names = new java.util.ArrayList<>();
+        try (var entries = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+            for (var entry = entries.getNextEntry(); entry != null; entry = entries.getNextEntry()) {
+                names.add(entry.getName());
+                assertThat(new ObjectMapper().readTree(entries.readAllBytes()).path("signature").asText()).isNotBlank();
+            }
+        }
+        assertThat(names).isNotEmpty()
+                .allMatch(name -> name.matches("checkpoints/checkpoint-\\d{20}-\\d{13}-[0-9a-f]{16}\\.json"));
+        ConsoleSessions.signIn(ConsoleSessions.READER).request().get("/console/evidence/checkpoints.zip").then()
+                .statusCode(403);
+    }
+
+    @Test
+    void consolePagesAreNoPartOfTheOpenApiDocument() {
+        given().accept("application/json").get("/q/openapi").then().statusCode(200)
+                .body(not(containsString("/console")));
+    }
+
+    @Test
+    void anUnknownConsolePageIsAPageNotAProblem() {
+        Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        reader.request().get("/console/no-such-page").then().statusCode(404).contentType(containsString("text/html"))
+                .body(containsString("There is no such page"));
+    }
+
+    @Test
+    void signingOutEndsTheSessionAtTheProvider() {
+        Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        reader.request().post("/console/sign-out").then().statusCode(403);
+        Response out = reader.request().formParam("csrf-token", reader.csrfToken()).post("/console/sign-out");
+        assertThat(out.statusCode()).isEqualTo(303);
+        assertThat(out.header("Location")).startsWith(provider + "/logout?")
+                .contains("post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A", "%2Fconsole%2Fsigned-out",
+                        "id_token_hint=ey", "client_id=");
+        assertThat(ConsoleSessions.setCookie(out, "q_session")).anySatisfy(cookie -> assertThat(cookie)
+                .contains("Max-Age=0"));
+        given().redirects().follow(false).get("/console/signed-out").then().statusCode(200)
+                .body(containsString("Signed out"));
+    }
+
+    @Test
+    void sessionsWithoutAValidCookieAreSentToSignIn() {
+        given().redirects().follow(false).cookie("q_session", "forged.value.here").get("/console/history").then()
+                .statusCode(equalTo(302));
+    }
+
+    private static Response signInResponse(String person) {
+        Response challenge = given().redirects().follow(false).get("/console/");
+        Map<String, String> cookies = new java.util.HashMap<>(challenge.cookies());
+        String authorize = challenge.header("Location");
+        String loginPage = given().urlEncodingEnabled(false).get(authorize).asString();
+        String redirect = loginPage.replaceAll("(?s).*name='redirect_uri' value='([^']*)'.*", "$1");
+        String query = URI.create(authorize).getRawQuery();
+        URI providerUri = URI.create(authorize);
+        Response login = given().redirects().follow(false).formParam("redirect_uri", redirect)
+                .formParam("response_type", "code").formParam("client_id",
+                        query.replaceAll(".*client_id=([^&]*).*", "$1"))
+                .formParam("scope", "openid").formParam("predefined-" + person, person)
+                .post(providerUri.getScheme() + "://" + providerUri.getRawAuthority() + "/login");
+        return given().urlEncodingEnabled(false).redirects().follow(false).cookies(cookies)
+                .get(login.header("Location"));
+    }
+}
