@@ -21,6 +21,11 @@ BEGIN
         ' review_flagged_at) ON operation TO %I', app_role);
     EXECUTE format('GRANT SELECT, UPDATE (seq, prev_hash, hash) ON audit_chain_head TO %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_key TO %I', app_role);
+    -- Plans are working state, not the audit trail (their transitions are chain events): read,
+    -- create and update, never delete.
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON plan, plan_item TO %I', app_role);
+    EXECUTE format('GRANT SELECT, INSERT ON plan_approval, plan_event TO %I', app_role);
+    EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', pg_get_serial_sequence('plan_event', 'seq'), app_role);
     EXECUTE format('GRANT SELECT ON flyway_schema_history TO %I', app_role);
 END
 $$;
