@@ -24,9 +24,10 @@ final class PlanEvents {
 
     /** The JSON of an item event, from the item's row as it stands (the statement's alias {@code i}). */
     static final String ITEM_DATA = """
-            json_build_object('itemId', i.item_id, 'datasourceId', i.datasource_id, 'state', i.state,
-                'verdict', i.verdict, 'note', i.note, 'operationId', i.operation_id, 'attempts', i.attempts,
-                'at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))::text""";
+            (SELECT row_to_json(item_event)::text FROM (SELECT i.item_id AS "itemId", i.datasource_id AS "datasourceId",
+                i.state AS "state", i.verdict AS "verdict", i.note AS "note", i.operation_id AS "operationId",
+                i.attempts AS "attempts",
+                to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "at") item_event)""";
 
     /** One event as stored. */
     record Stored(long seq, String kind, String data) {

@@ -116,7 +116,7 @@ class PlanExecutor {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.warnf("Plan executor pass failed: %s", e.getMessage());
+            LOG.warnf(e, "Plan executor pass failed: %s", e.getMessage());
         }
     }
 

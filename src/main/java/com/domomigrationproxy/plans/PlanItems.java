@@ -299,20 +299,24 @@ class PlanItems {
             }
             UUID token = UUID.randomUUID();
             Running running = plan.get();
+            // Materialized: as a subquery in FROM, a nested loop would run the locking LIMIT again for
+            // every row and claim more than asked.
             return Sql.list(connection, """
+                    WITH next AS MATERIALIZED (
+                        SELECT item_id FROM plan_item
+                         WHERE plan_id = ? AND state = 'WAITING' AND verdict = 'READY'
+                           AND (not_before IS NULL OR not_before <= now())
+                         ORDER BY item_id LIMIT ? FOR UPDATE SKIP LOCKED)
                     UPDATE plan_item i
                        SET state = 'RUNNING', claim_token = ?, lease_owner = ?, lease_until = now() + make_interval(secs => ?),
                            sent_at = NULL, sent_by = NULL, updated_at = now()
-                      FROM (SELECT item_id FROM plan_item
-                             WHERE plan_id = ? AND state = 'WAITING' AND verdict = 'READY'
-                               AND (not_before IS NULL OR not_before <= now())
-                             ORDER BY item_id LIMIT ? FOR UPDATE SKIP LOCKED) next
+                      FROM next
                      WHERE i.plan_id = ? AND i.item_id = next.item_id
                     RETURNING i.item_id, i.datasource_id, i.account_id, i.catalog_name, i.schema_name, i.table_name""",
                     row -> new Claim(planId, row.getInt(1), token, new PlanItemSpec(row.getString(2), row.getString(3),
                             row.getString(4), row.getString(5), row.getString(6)), running.direction(),
                             running.startedBy(), running.startedAuthMethod()),
-                    token, replica, seconds(lease), planId, slots, planId);
+                    planId, slots, token, replica, seconds(lease), planId);
         }));
     }
 
