@@ -35,6 +35,7 @@ import com.domomigrationproxy.security.Requester;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
 /**
  * Runs the items of running plans on this replica. Every replica does the same, coordinated only
@@ -109,7 +110,11 @@ class PlanExecutor {
         }
         try {
             settle();
-            for (UUID planId : plans.running()) {
+            List<UUID> running = plans.running();
+            if (!running.isEmpty()) {
+                probeOpenCircuit();
+            }
+            for (UUID planId : running) {
                 plans.finishIfDone(planId);
                 if (System.nanoTime() - pausedUntilNanos.get() >= 0) {
                     dispatch(planId);
@@ -140,6 +145,23 @@ class PlanExecutor {
             workers.awaitTermination(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The breaker leaves OPEN only when a call tries it after its delay, and plan items never make
+     * that trial (they check before recording anything): once this replica's hold-back is over, a
+     * GET of the integration types does, and closes the breaker if Domo answers.
+     */
+    private void probeOpenCircuit() {
+        if (System.nanoTime() - pausedUntilNanos.get() < 0 || domo.circuitState() != CircuitBreakerState.OPEN) {
+            return;
+        }
+        try {
+            domo.listTypes();
+            LOG.info("Domo answered again: plan items continue");
+        } catch (ProblemException e) {
+            holdBack(e, "Domo's circuit breaker is still open");
         }
     }
 

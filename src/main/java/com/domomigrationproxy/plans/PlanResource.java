@@ -135,7 +135,8 @@ public class PlanResource {
         if (type.isCompatible(MediaType.valueOf(CSV))) {
             String charset = type.getParameters().get(MediaType.CHARSET_PARAMETER);
             if (charset != null && !charset.equalsIgnoreCase("utf-8")) {
-                throw new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE, "Send the CSV as UTF-8");
+                throw new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                        "Send the CSV as UTF-8 (Content-Type: text/csv or text/csv; charset=utf-8)");
             }
             content = PlanUpload.fromCsv(body, name, direction, maxConcurrency, config.defaultMaxConcurrency());
         } else {

@@ -28,6 +28,18 @@ final class PlanFixtures {
     private PlanFixtures() {
     }
 
+    /**
+     * Resets WireMock and makes one Domo call: the first call of a fresh JVM can take longer than
+     * the tests' 2 s read deadline, and a preflight that times out finds every item BLOCKED.
+     */
+    static void warmUp(WireMockServer domo) {
+        domo.resetAll();
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[\"mysql-federated\"]")));
+        Api.asReader().get("/api/v1/integration-types");
+        domo.resetAll();
+    }
+
     /** An account id and datasource ids no other test uses. */
     record Estate(String account, List<String> datasources) {
 

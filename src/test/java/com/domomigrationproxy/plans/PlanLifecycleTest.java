@@ -53,7 +53,7 @@ class PlanLifecycleTest {
 
     @Test
     void aPlanIsPreflightedApprovedRunAndReported() {
-        domo.resetAll();
+        PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(20);
         List<String> items = new ArrayList<>(estate.datasources());
         String done = items.get(0);
@@ -120,7 +120,7 @@ class PlanLifecycleTest {
 
     @Test
     void eventsStreamEveryTransitionAndResumeAfterLastEventId() {
-        domo.resetAll();
+        PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         stubMigrations(domo, estate.account(), 0);
@@ -153,7 +153,7 @@ class PlanLifecycleTest {
 
     @Test
     void pauseStopsNewItemsResumeContinuesCancelSkipsTheRest() {
-        domo.resetAll();
+        PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(12);
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         stubMigrations(domo, estate.account(), 400);
@@ -195,7 +195,7 @@ class PlanLifecycleTest {
 
     @Test
     void aFailedItemIsReportedAndSentAgainOnlyOnRetryThenRolledBack() {
-        domo.resetAll();
+        PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
         String failing = estate.datasources().get(1);
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
