@@ -67,6 +67,7 @@ class PlanExecutor {
     private final OperationStore operations;
     private final PlanConfig config;
     private final Duration sentLease;
+    private final Duration breakerOpen;
     private final Semaphore slots;
     private final ExecutorService workers;
     private final String replica;
@@ -85,6 +86,7 @@ class PlanExecutor {
         this.config = config;
         // A sent item belongs to its sender until Domo's deadline has surely passed.
         this.sentLease = domoConfig.migrationTimeout().plus(config.lease());
+        this.breakerOpen = domoConfig.circuitBreaker().openDuration();
         int capacity = Math.max(1, config.replicaConcurrency());
         this.slots = new Semaphore(capacity);
         AtomicInteger threads = new AtomicInteger();
@@ -150,11 +152,11 @@ class PlanExecutor {
 
     /**
      * The breaker leaves OPEN only when a call tries it after its delay, and plan items never make
-     * that trial (they check before recording anything): once this replica's hold-back is over, a
-     * GET of the integration types does, and closes the breaker if Domo answers.
+     * that trial (they wait while it is not closed): once this replica's hold-back is over, a GET of
+     * the integration types does, and closes the breaker if Domo answers.
      */
     private void probeOpenCircuit() {
-        if (System.nanoTime() - pausedUntilNanos.get() < 0 || domo.circuitState() != CircuitBreakerState.OPEN) {
+        if (System.nanoTime() - pausedUntilNanos.get() < 0 || domo.circuitState() == CircuitBreakerState.CLOSED) {
             return;
         }
         try {
@@ -268,10 +270,10 @@ class PlanExecutor {
                 ? OperationIntent.migration(spec.datasourceId(), spec.accountId(), spec.catalog(), spec.schema(),
                         spec.table(), requester)
                 : OperationIntent.reversal(spec.datasourceId(), requester)).forPlan(claim.planId());
-        try {
-            domo.refuseWhileCircuitOpen();
-        } catch (ProblemException open) {
-            holdBack(open, "Domo's circuit breaker is open");
+        // Stricter than refuseWhileCircuitOpen: a half-open breaker lets one trial call through, and that
+        // trial must be the probe's GET, never a migration that a failing Domo would turn into a FAILED item.
+        if (domo.circuitState() != CircuitBreakerState.CLOSED) {
+            holdBack(breakerOpen.toSeconds(), "Domo's circuit breaker is not closed");
             items.settle(claim, ItemState.WAITING, "waiting: calls to Domo are paused after repeated failures", null);
             return;
         }
@@ -319,9 +321,13 @@ class PlanExecutor {
     }
 
     private void holdBack(ProblemException e, String why) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(retryAfter(e));
+        holdBack(retryAfter(e), why);
+    }
+
+    private void holdBack(long seconds, String why) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds));
         pausedUntilNanos.accumulateAndGet(until, (a, b) -> b - a > 0 ? b : a);
-        LOG.infof("Plan items held back on this replica for %d s: %s", retryAfter(e), why);
+        LOG.infof("Plan items held back on this replica for %d s: %s", Math.max(1, seconds), why);
     }
 
     private static long retryAfter(ProblemException e) {
