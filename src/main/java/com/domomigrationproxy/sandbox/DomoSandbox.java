@@ -185,9 +185,19 @@ public class DomoSandbox implements DomoUpstream {
         return null;
     }
 
-    /** True for about {@code share} of all keys, always the same for one key. */
+    /**
+     * True for about {@code share} of all keys, always the same for one key. The string hash is
+     * mixed (MurmurHash3's finaliser) because keys differing in their last character would
+     * otherwise land next to each other.
+     */
     static boolean drawn(String key, double share) {
-        return share > 0 && Math.floorMod(key.hashCode(), 10_000) < share * 10_000;
+        int hash = key.hashCode();
+        hash ^= hash >>> 16;
+        hash *= 0x85ebca6b;
+        hash ^= hash >>> 13;
+        hash *= 0xc2b2ae35;
+        hash ^= hash >>> 16;
+        return share > 0 && Math.floorMod(hash, 10_000) < share * 10_000;
     }
 
     private boolean accountExists(String accountId) {
