@@ -2,6 +2,7 @@ package com.domomigrationproxy.plans;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,6 +69,7 @@ class PlanExecutor {
     private final PlanConfig config;
     private final Duration sentLease;
     private final Duration breakerOpen;
+    private final Duration drainTimeout;
     private final Semaphore slots;
     private final ExecutorService workers;
     private final String replica;
@@ -87,6 +89,7 @@ class PlanExecutor {
         // A sent item belongs to its sender until Domo's deadline has surely passed.
         this.sentLease = domoConfig.migrationTimeout().plus(config.lease());
         this.breakerOpen = domoConfig.circuitBreaker().openDuration();
+        this.drainTimeout = domoConfig.migrationTimeout().plusSeconds(5);
         int capacity = Math.max(1, config.replicaConcurrency());
         this.slots = new Semaphore(capacity);
         AtomicInteger threads = new AtomicInteger();
@@ -123,7 +126,8 @@ class PlanExecutor {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.warnf(e, "Plan executor pass failed: %s", e.getMessage());
+            LOG.warnf("Plan executor pass failed: %s", e);
+            LOG.debug("Plan executor pass failed", e);
         }
     }
 
@@ -143,8 +147,8 @@ class PlanExecutor {
         stopping = true;
         workers.shutdown();
         try {
-            // Items in flight record their outcome; the shutdown timeout bounds the wait.
-            workers.awaitTermination(1, TimeUnit.MINUTES);
+            // Items in flight record their outcome: at most Domo's deadline, as for a single request.
+            workers.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -167,8 +171,12 @@ class PlanExecutor {
         }
     }
 
-    /** Items whose sender is gone, and unknown outcomes resolved elsewhere, follow their operation. */
+    /**
+     * Claims whose replica died before sending wait again; items whose sender is gone, and
+     * unknown outcomes resolved elsewhere, follow their operation.
+     */
     private void settle() {
+        items.releaseExpiredClaims();
         items.skipWaitingOfCancelledPlans();
         boolean withUnknown = System.nanoTime() - nextUnknownSweep >= 0;
         if (withUnknown) {
@@ -178,7 +186,7 @@ class PlanExecutor {
         if (unsettled.isEmpty()) {
             return;
         }
-        Map<UUID, Operation> byId = new java.util.HashMap<>();
+        Map<UUID, Operation> byId = new HashMap<>();
         operations.findAll(unsettled.stream().map(PlanItems.Unsettled::operationId).toList())
                 .forEach(operation -> byId.put(operation.operationId(), operation));
         for (PlanItems.Unsettled item : unsettled) {
@@ -238,13 +246,35 @@ class PlanExecutor {
         }
     }
 
-    /** Runs the item, then the plan's next ones while there are any, on one slot. */
+    /** What came of an item: the state it takes, why, and not before when it may be sent again. */
+    private record Settlement(ItemState state, String note, Instant notBefore) {
+
+        static Settlement of(ItemState state) {
+            return new Settlement(state, null, null);
+        }
+
+        static Settlement waiting(String note, Instant notBefore) {
+            return new Settlement(ItemState.WAITING, note, notBefore);
+        }
+    }
+
+    /**
+     * Runs the item, then the plan's next ones while there are any, on one slot; recording an
+     * item's end and claiming the next is one transaction.
+     */
     private void work(PlanItems.Claim first) {
         try {
             PlanItems.Claim claim = first;
             while (claim != null) {
-                run(claim);
-                claim = nextOf(claim.planId());
+                Optional<Settlement> settlement = run(claim);
+                boolean more = !stopping && System.nanoTime() - pausedUntilNanos.get() >= 0;
+                if (settlement.isPresent()) {
+                    claim = items.settle(claim, settlement.get().state(), settlement.get().note(),
+                            settlement.get().notBefore(), more, replica, config.lease()).orElse(null);
+                } else {
+                    claim = more ? items.claim(claim.planId(), 1, replica, config.lease()).stream().findFirst()
+                            .orElse(null) : null;
+                }
             }
         } catch (RuntimeException e) {
             LOG.warnf("Plan %s: worker stopped: %s", first.planId(), e.getMessage());
@@ -253,16 +283,11 @@ class PlanExecutor {
         }
     }
 
-    private PlanItems.Claim nextOf(UUID planId) {
-        if (stopping || System.nanoTime() - pausedUntilNanos.get() < 0) {
-            return null;
-        }
-        List<PlanItems.Claim> next = items.claim(planId, 1, replica, config.lease());
-        return next.isEmpty() ? null : next.get(0);
-    }
-
-    /** One item through the audited path; what came of it is recorded on the item. */
-    private void run(PlanItems.Claim claim) {
+    /**
+     * One item through the audited path. Empty when the item is left as it is: its operation's
+     * outcome is not recorded yet, and the sweep settles it from the operation later.
+     */
+    private Optional<Settlement> run(PlanItems.Claim claim) {
         PlanItemSpec spec = claim.spec();
         Requester requester = new Requester(claim.startedBy(), claim.startedAuthMethod(),
                 "plan-" + claim.planId() + "-item-" + claim.itemId(), null);
@@ -274,50 +299,51 @@ class PlanExecutor {
         // trial must be the probe's GET, never a migration that a failing Domo would turn into a FAILED item.
         if (domo.circuitState() != CircuitBreakerState.CLOSED) {
             holdBack(breakerOpen.toSeconds(), "Domo's circuit breaker is not closed");
-            items.settle(claim, ItemState.WAITING, "waiting: calls to Domo are paused after repeated failures", null);
-            return;
+            return Optional.of(Settlement.waiting("waiting: calls to Domo are paused after repeated failures", null));
         }
-        Operation done;
         try {
-            done = migrations.perform(intent, pending -> items.link(claim, pending.operationId(), replica, sentLease));
+            Operation done = migrations.perform(intent,
+                    pending -> items.link(claim, pending.operationId(), replica, sentLease));
+            return Optional.of(Settlement.of(ItemState.valueOf(done.state().name())));
         } catch (ProblemException e) {
-            afterProblem(claim, e);
-            return;
+            return afterProblem(claim, e);
         } catch (RuntimeException e) {
             // The outcome was recorded as UNKNOWN (if the intent was): the sweep settles the item from it.
             LOG.warnf("Plan %s item %d: %s", claim.planId(), claim.itemId(), e.getMessage());
-            return;
+            return Optional.empty();
         }
-        items.settle(claim, ItemState.valueOf(done.state().name()), null, null);
     }
 
-    private void afterProblem(PlanItems.Claim claim, ProblemException e) {
+    private Optional<Settlement> afterProblem(PlanItems.Claim claim, ProblemException e) {
         UUID operationId = e.extensions().operationId();
         ProblemType type = e.type();
         if (type == ProblemType.DOMO_RATE_LIMITED) {
             Instant until = Instant.now().plusSeconds(retryAfter(e));
             plans.throttle(claim.planId(), until, "Domo answered 429 (Retry-After " + retryAfter(e) + " s)");
-            items.settle(claim, ItemState.WAITING, "waiting: Domo answered 429; sent again after " + until, until);
             LOG.infof("Plan %s slowed down until %s: Domo rate limiting", claim.planId(), until);
-        } else if (type == ProblemType.DOMO_CIRCUIT_OPEN) {
+            return Optional.of(Settlement.waiting("waiting: Domo answered 429; sent again after " + until, until));
+        }
+        if (type == ProblemType.DOMO_CIRCUIT_OPEN) {
             holdBack(e, "Domo's circuit breaker opened");
-            items.settle(claim, ItemState.WAITING, "waiting: calls to Domo are paused after repeated failures", null);
-        } else if (type == ProblemType.OPERATION_IN_PROGRESS) {
+            return Optional.of(Settlement.waiting("waiting: calls to Domo are paused after repeated failures", null));
+        }
+        if (type == ProblemType.OPERATION_IN_PROGRESS) {
             Instant until = Instant.now().plus(config.busyRetry());
             UUID holder = e.extensions().runningOperationId();
-            items.settle(claim, ItemState.WAITING, "waiting: operation " + (holder == null ? "(unknown)" : holder)
-                    + " holds the datasource; tried again after " + until, until);
-        } else if (type == ProblemType.PLAN_ITEM_STATE) {
+            return Optional.of(Settlement.waiting("waiting: operation " + (holder == null ? "(unknown)" : holder)
+                    + " holds the datasource; tried again after " + until, until));
+        }
+        if (type == ProblemType.PLAN_ITEM_STATE) {
             // The claim was lost or the plan stopped: nothing was recorded, nothing sent.
-            items.settle(claim, ItemState.WAITING, null, null);
-        } else if (operationId == null) {
+            return Optional.of(Settlement.waiting(null, null));
+        }
+        if (operationId == null) {
             // Refused before anything was recorded (the store is down): nothing was sent.
             pausedUntilNanos.set(System.nanoTime() + STORE_BACKOFF.toNanos());
-            items.settle(claim, ItemState.WAITING, "waiting: " + e.detail(), null);
-        } else {
-            operations.find(operationId).flatMap(operation -> settledState(operation, ItemState.RUNNING))
-                    .ifPresent(state -> items.settle(claim, state, null, null));
+            return Optional.of(Settlement.waiting("waiting: " + e.detail(), null));
         }
+        return operations.find(operationId).flatMap(operation -> settledState(operation, ItemState.RUNNING))
+                .map(Settlement::of);
     }
 
     private void holdBack(ProblemException e, String why) {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -212,7 +213,7 @@ class PlanItems {
                     total[0] += n;
                     return null;
                 }, planId));
-        Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        Map<String, Long> counts = new LinkedHashMap<>();
         counts.put("total", total[0]);
         verdicts.forEach((verdict, n) -> counts.put(verdict.name(), n));
         states.forEach((state, n) -> counts.put(state.name(), n));
@@ -271,53 +272,86 @@ class PlanItems {
     /**
      * Claims up to {@code wanted} waiting items of a running plan for this replica, in its own
      * transaction, as far as the plan's maxConcurrency allows across all replicas: the plan's row
-     * lock makes claimers of one plan take turns, and claims of this plan that a dead replica never
-     * sent are released first.
+     * lock makes the claimers of one plan take turns.
      */
     List<Claim> claim(UUID planId, int wanted, String replica, Duration lease) {
+        return QuarkusTransaction.requiringNew().call(() -> jdbc(connection -> claim(connection, planId, wanted,
+                replica, lease)));
+    }
+
+    /**
+     * Records how a claimed item ended, or that it waits again ({@code state} WAITING: nothing, or
+     * nothing usable, was sent; not before {@code notBefore}), and with {@code next} claims the
+     * plan's next item for the same worker, in one transaction: per item, one commit less.
+     */
+    Optional<Claim> settle(Claim claim, ItemState state, String note, Instant notBefore, boolean next, String replica,
+            Duration lease) {
         return QuarkusTransaction.requiringNew().call(() -> jdbc(connection -> {
-            record Running(Direction direction, int maxConcurrency, String startedBy, String startedAuthMethod) {
-            }
-            Optional<Running> plan = Sql.first(connection, """
-                    SELECT direction, max_concurrency, started_by, started_auth_method FROM plan
-                    WHERE plan_id = ? AND state = 'RUNNING' AND (not_before IS NULL OR not_before <= now())
-                    FOR NO KEY UPDATE""", row -> new Running(Direction.valueOf(row.getString(1)), row.getInt(2),
-                    row.getString(3), row.getString(4)), planId);
-            if (plan.isEmpty()) {
-                return List.<Claim>of();
-            }
             Sql.update(connection, """
-                    UPDATE plan_item SET state = 'WAITING', claim_token = NULL, lease_owner = NULL, lease_until = NULL,
-                           updated_at = now()
-                     WHERE plan_id = ? AND state = 'RUNNING' AND sent_at IS NULL AND lease_until < now()""", planId);
-            long inFlight = Sql.first(connection,
-                    "SELECT count(*) FROM plan_item WHERE plan_id = ? AND state = 'RUNNING'", row -> row.getLong(1),
-                    planId).orElseThrow();
-            long slots = Math.min(wanted, plan.get().maxConcurrency() - inFlight);
-            if (slots <= 0) {
-                return List.<Claim>of();
+                    WITH settled AS (
+                        UPDATE plan_item SET state = ?, note = ?, not_before = ?,
+                               finished_at = CASE WHEN ? THEN NULL ELSE now() END,
+                               claim_token = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
+                         WHERE plan_id = ? AND item_id = ? AND claim_token = ? AND state = 'RUNNING'
+                     RETURNING *)
+                    INSERT INTO plan_event (plan_id, kind, item_id, state, data)
+                    SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + " FROM settled i",
+                    state, note, notBefore, state == ItemState.WAITING, claim.planId(), claim.itemId(), claim.token());
+            if (!next) {
+                return Optional.<Claim>empty();
             }
-            UUID token = UUID.randomUUID();
-            Running running = plan.get();
-            // Materialized: as a subquery in FROM, a nested loop would run the locking LIMIT again for
-            // every row and claim more than asked.
-            return Sql.list(connection, """
-                    WITH next AS MATERIALIZED (
-                        SELECT item_id FROM plan_item
-                         WHERE plan_id = ? AND state = 'WAITING' AND verdict = 'READY'
-                           AND (not_before IS NULL OR not_before <= now())
-                         ORDER BY item_id LIMIT ? FOR UPDATE SKIP LOCKED)
-                    UPDATE plan_item i
-                       SET state = 'RUNNING', claim_token = ?, lease_owner = ?, lease_until = now() + make_interval(secs => ?),
-                           sent_at = NULL, sent_by = NULL, updated_at = now()
-                      FROM next
-                     WHERE i.plan_id = ? AND i.item_id = next.item_id
-                    RETURNING i.item_id, i.datasource_id, i.account_id, i.catalog_name, i.schema_name, i.table_name""",
-                    row -> new Claim(planId, row.getInt(1), token, new PlanItemSpec(row.getString(2), row.getString(3),
-                            row.getString(4), row.getString(5), row.getString(6)), running.direction(),
-                            running.startedBy(), running.startedAuthMethod()),
-                    planId, slots, token, replica, seconds(lease), planId);
+            List<Claim> claimed = claim(connection, claim.planId(), 1, replica, lease);
+            return claimed.isEmpty() ? Optional.<Claim>empty() : Optional.of(claimed.get(0));
         }));
+    }
+
+    private static List<Claim> claim(Connection connection, UUID planId, int wanted, String replica, Duration lease)
+            throws SQLException {
+        record Running(Direction direction, String startedBy, String startedAuthMethod) {
+        }
+        // The lock first, in a statement of its own: the count below then runs on a snapshot taken
+        // after the claimer before us committed, so concurrent claimers never overshoot maxConcurrency.
+        Optional<Running> plan = Sql.first(connection, """
+                SELECT direction, started_by, started_auth_method FROM plan
+                WHERE plan_id = ? AND state = 'RUNNING' AND (not_before IS NULL OR not_before <= now())
+                FOR NO KEY UPDATE""", row -> new Running(Direction.valueOf(row.getString(1)), row.getString(2),
+                row.getString(3)), planId);
+        if (plan.isEmpty()) {
+            return List.of();
+        }
+        Running running = plan.get();
+        UUID token = UUID.randomUUID();
+        // Materialized: as a subquery in FROM, a nested loop would run the locking LIMIT again for
+        // every row and claim more than asked.
+        return Sql.list(connection, """
+                WITH in_flight AS (
+                    SELECT count(*) AS n FROM plan_item WHERE plan_id = ? AND state = 'RUNNING'),
+                next AS MATERIALIZED (
+                    SELECT item_id FROM plan_item
+                     WHERE plan_id = ? AND state = 'WAITING' AND verdict = 'READY'
+                       AND (not_before IS NULL OR not_before <= now())
+                     ORDER BY item_id
+                     LIMIT (SELECT greatest(0, least(?, p.max_concurrency - in_flight.n))
+                              FROM plan p, in_flight WHERE p.plan_id = ?)
+                       FOR UPDATE SKIP LOCKED)
+                UPDATE plan_item i
+                   SET state = 'RUNNING', claim_token = ?, lease_owner = ?, lease_until = now() + make_interval(secs => ?),
+                       sent_at = NULL, sent_by = NULL, updated_at = now()
+                  FROM next
+                 WHERE i.plan_id = ? AND i.item_id = next.item_id
+                RETURNING i.item_id, i.datasource_id, i.account_id, i.catalog_name, i.schema_name, i.table_name""",
+                row -> new Claim(planId, row.getInt(1), token, new PlanItemSpec(row.getString(2), row.getString(3),
+                        row.getString(4), row.getString(5), row.getString(6)), running.direction(),
+                        running.startedBy(), running.startedAuthMethod()),
+                planId, planId, wanted, planId, token, replica, seconds(lease), planId);
+    }
+
+    /** Claims that were never sent and whose lease ran out (their replica died, or stalled) wait again. */
+    int releaseExpiredClaims() {
+        return jdbc(connection -> Sql.update(connection, """
+                UPDATE plan_item SET state = 'WAITING', claim_token = NULL, lease_owner = NULL, lease_until = NULL,
+                       updated_at = now()
+                 WHERE state = 'RUNNING' AND sent_at IS NULL AND lease_until < now()"""));
     }
 
     /**
@@ -327,39 +361,23 @@ class PlanItems {
      */
     void link(Claim claim, UUID operationId, String replica, Duration lease) {
         jdbc(connection -> {
-            int updated = Sql.update(connection, """
-                    UPDATE plan_item SET operation_id = ?, sent_at = now(), sent_by = ?, attempts = attempts + 1,
-                           lease_until = now() + make_interval(secs => ?), not_before = NULL, note = NULL,
-                           updated_at = now()
-                     WHERE plan_id = ? AND item_id = ? AND claim_token = ? AND state = 'RUNNING' AND sent_at IS NULL
-                       AND EXISTS (SELECT 1 FROM plan WHERE plan_id = ? AND state = 'RUNNING')""",
+            int linked = Sql.update(connection, """
+                    WITH linked AS (
+                        UPDATE plan_item SET operation_id = ?, sent_at = now(), sent_by = ?, attempts = attempts + 1,
+                               lease_until = now() + make_interval(secs => ?), not_before = NULL, note = NULL,
+                               updated_at = now()
+                         WHERE plan_id = ? AND item_id = ? AND claim_token = ? AND state = 'RUNNING' AND sent_at IS NULL
+                           AND EXISTS (SELECT 1 FROM plan WHERE plan_id = ? AND state = 'RUNNING')
+                     RETURNING *)
+                    INSERT INTO plan_event (plan_id, kind, item_id, state, data)
+                    SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + " FROM linked i",
                     operationId, replica, seconds(lease), claim.planId(), claim.itemId(), claim.token(), claim.planId());
-            if (updated != 1) {
+            if (linked != 1) {
                 throw new ProblemException(409, ProblemType.PLAN_ITEM_STATE, "Item " + claim.itemId() + " of plan "
                         + claim.planId() + " is no longer claimed by this replica, or the plan stopped running");
             }
-            PlanEvents.item(connection, claim.planId(), claim.itemId());
             return null;
         });
-    }
-
-    /**
-     * Records how a claimed item ended, or that it waits again ({@code state} WAITING, nothing or
-     * nothing usable sent; not before {@code notBefore}). False when the claim is no longer this one's.
-     */
-    boolean settle(Claim claim, ItemState state, String note, Instant notBefore) {
-        return QuarkusTransaction.requiringNew().call(() -> jdbc(connection -> {
-            int updated = Sql.update(connection, """
-                    UPDATE plan_item SET state = ?, note = ?, not_before = ?,
-                           finished_at = CASE WHEN ? THEN NULL ELSE now() END,
-                           claim_token = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
-                     WHERE plan_id = ? AND item_id = ? AND claim_token = ? AND state = 'RUNNING'""",
-                    state, note, notBefore, state == ItemState.WAITING, claim.planId(), claim.itemId(), claim.token());
-            if (updated == 1) {
-                PlanEvents.item(connection, claim.planId(), claim.itemId());
-            }
-            return updated == 1;
-        }));
     }
 
     /**

@@ -8,6 +8,7 @@ import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -569,7 +570,7 @@ public class PlanResource {
         try {
             return Enum.valueOf(type, value);
         } catch (IllegalArgumentException e) {
-            errors.add(new Problem.FieldError(name, "must be one of " + java.util.Arrays.toString(type.getEnumConstants())));
+            errors.add(new Problem.FieldError(name, "must be one of " + Arrays.toString(type.getEnumConstants())));
             return null;
         }
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -362,7 +363,7 @@ public class PlanService {
     }
 
     /** Every item matching the filter, a thousand at a time, for the report. */
-    public void eachItem(UUID planId, PlanItems.Filter filter, java.util.function.Consumer<ItemView> sink) {
+    public void eachItem(UUID planId, PlanItems.Filter filter, Consumer<ItemView> sink) {
         int after = 0;
         while (true) {
             List<PlanItems.Row> page = items.page(planId, filter, after, 1_000);
