@@ -117,6 +117,31 @@ class PlanApprovalTest {
     }
 
     @Test
+    void aPlanNeedsAsManyApprovalsAsItsCreationRequiredEachByAnotherApprover() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String planId = plan.getString("planId");
+        // As if PROXY_PLAN_APPROVALS_REQUIRED had been 2 when the plan was created.
+        assertThat(OperationRows.execute(dataSource, "UPDATE plan SET approvals_required = 2 WHERE plan_id = ?::uuid",
+                planId)).isEqualTo(1);
+        String body = decision("APPROVE", plan.getString("contentHash"));
+        asApprover("first-approver").contentType("application/json").body(body)
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200)
+                .body("state", equalTo("AWAITING_APPROVAL")).body("approvalsRequired", equalTo(2));
+        asApprover("first-approver").contentType("application/json").body(body)
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "duplicate-decision"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-not-approved"));
+        asApprover("second-approver").contentType("application/json").body(body)
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200)
+                .body("state", equalTo("APPROVED")).body("approvals.by", org.hamcrest.Matchers.contains(
+                        "first-approver", "second-approver"));
+        assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED", "PLAN_APPROVED");
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+    }
+
+    @Test
     void aRejectionIsFinal() {
         PlanFixtures.warmUp(domo);
         JsonPath plan = newPlan(Api.asOperator());
