@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
@@ -84,8 +83,10 @@ class PlanEventStream {
                 try (Connection connection = dataSource.getConnection()) {
                     List<PlanEvents.Stored> events = PlanEvents.after(connection, planId, last.get(), BATCH);
                     for (PlanEvents.Stored event : events) {
+                        // The data is JSON text already; with a media type the stream would repeat it as a
+                        // non-standard content-type line before every event.
                         emitter.emit(sse.newEventBuilder().id(Long.toString(event.seq())).name(event.kind())
-                                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(event.data()).build());
+                                .data(event.data()).build());
                         last.set(event.seq());
                     }
                     if (!events.isEmpty()) {

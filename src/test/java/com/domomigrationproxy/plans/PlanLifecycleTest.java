@@ -143,6 +143,7 @@ class PlanLifecycleTest {
         assertThat(names.stream().filter("item"::equals)).hasSize(6); // each item: RUNNING, then COMPLETE
         assertThat(stream).contains("\"event\":\"PLAN_FINISHED\"").contains("\"state\":\"COMPLETE\"");
         assertThat(ids).isSorted().doesNotHaveDuplicates();
+        assertThat(stream).doesNotContain("content-type");
 
         String resumed = Api.asReader().accept("text/event-stream").header("Last-Event-ID", ids.get(ids.size() - 2).toString())
                 .get("/api/v1/plans/" + planId + "/events").then().statusCode(200).extract().asString();
