@@ -28,6 +28,11 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT ON audit_checkpoint TO %I', app_role);
     EXECUTE format('GRANT SELECT, UPDATE (seq, hash, delivered_at, holder, lease_until) ON audit_stream_cursor TO %I',
         app_role);
+    -- Plans are working state, not the audit trail (their transitions are chain events): read,
+    -- create and update, never delete.
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON plan, plan_item TO %I', app_role);
+    EXECUTE format('GRANT SELECT, INSERT ON plan_approval, plan_event TO %I', app_role);
+    EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', pg_get_serial_sequence('plan_event', 'seq'), app_role);
     EXECUTE format('GRANT SELECT ON flyway_schema_history TO %I', app_role);
 END
 $$;

@@ -81,6 +81,30 @@ public interface DomoConfig {
         /** Answer from the in-process sandbox instead of Domo. Env DOMO_SANDBOX_ENABLED; on in dev mode. */
         @WithDefault("false")
         boolean enabled();
+
+        /**
+         * Candidates generated under each sandbox account besides the fixtures, to try plans:
+         * {@code sbx-<account>-<nnnn>} at {@code estate} / {@code account_<account>} / {@code table_<nnnn>}
+         * (at most 9999). Env DOMO_SANDBOX_CANDIDATES_PER_ACCOUNT; 250 in dev mode.
+         */
+        @WithDefault("0")
+        int candidatesPerAccount();
+
+        /** How long each sandbox migration and reversal takes. Env DOMO_SANDBOX_LATENCY. */
+        @WithDefault("0s")
+        Duration latency();
+
+        /**
+         * Share (0 to 1) of migrations and reversals the sandbox ends INCOMPLETE, leaving the data
+         * source as it was; which ones is fixed by the data source and its attempt number, so a run
+         * can be repeated. Env DOMO_SANDBOX_FAILURE_RATE.
+         */
+        @WithDefault("0")
+        double failureRate();
+
+        /** Share (0 to 1) of migrations and reversals answered 429 with Retry-After: 1. Env DOMO_SANDBOX_RATE_LIMIT_RATE. */
+        @WithDefault("0")
+        double rateLimitRate();
     }
 
     interface Health {

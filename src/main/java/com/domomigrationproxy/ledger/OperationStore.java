@@ -5,6 +5,8 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -190,6 +192,52 @@ public class OperationStore {
     public Optional<Operation> find(UUID operationId) {
         return read(connection -> Sql.first(connection, OperationRows.SELECT + " WHERE o.operation_id = ?", mapper(),
                 operationId));
+    }
+
+    /** These operations as they stand now, in no particular order; ids that name none are left out. */
+    public List<Operation> findAll(Collection<UUID> operationIds) {
+        if (operationIds.isEmpty()) {
+            return List.of();
+        }
+        return read(connection -> Sql.list(connection, OperationRows.SELECT + " WHERE o.operation_id = ANY(?)", mapper(),
+                connection.createArrayOf("uuid", operationIds.toArray())));
+    }
+
+    /** The operation holding each of these datasources (in flight, or its outcome not yet known), if any. */
+    public Map<String, UUID> holders(Collection<String> datasourceIds) {
+        if (datasourceIds.isEmpty()) {
+            return Map.of();
+        }
+        return read(connection -> {
+            Map<String, UUID> holders = new HashMap<>();
+            Sql.list(connection, """
+                    SELECT datasource_id, operation_id FROM operation
+                    WHERE datasource_id = ANY(?) AND state IN ('PENDING', 'UNKNOWN') AND reconciled_at IS NULL""",
+                    row -> holders.put(row.getString(1), row.getObject(2, UUID.class)),
+                    connection.createArrayOf("text", datasourceIds.toArray()));
+            return holders;
+        });
+    }
+
+    /**
+     * For each of these datasources, the account of its latest migration that took effect or may
+     * have (COMPLETE, INCOMPLETE, or not known to have failed): where Domo lists it as migrated.
+     */
+    public Map<String, String> lastMigrationAccounts(Collection<String> datasourceIds) {
+        if (datasourceIds.isEmpty()) {
+            return Map.of();
+        }
+        return read(connection -> {
+            Map<String, String> accounts = new HashMap<>();
+            Sql.list(connection, """
+                    SELECT DISTINCT ON (datasource_id) datasource_id, account_id FROM operation
+                    WHERE datasource_id = ANY(?) AND direction = 'V1_TO_V2'
+                      AND coalesce(reconciled_state, state) NOT IN ('ABORTED', 'FAILED')
+                    ORDER BY datasource_id, requested_at DESC, operation_id DESC""",
+                    row -> accounts.put(row.getString(1), row.getString(2)),
+                    connection.createArrayOf("text", datasourceIds.toArray()));
+            return accounts;
+        });
     }
 
     /** At most {@code limit} operations matching the query, newest first, after {@code after} when given. */

@@ -78,20 +78,30 @@ public record MigrationRequest(
         if (value == null) {
             return null;
         }
-        int length = value.codePointCount(0, value.length());
-        if (length < 1 || length > MAX_LENGTH) {
-            errors.add(new Problem.FieldError(field, "must be 1 to " + MAX_LENGTH + " characters"));
-            return null;
-        }
-        if (value.codePoints().anyMatch(Character::isISOControl)) {
-            errors.add(new Problem.FieldError(field, "must not contain control characters"));
-            return null;
-        }
-        if (value.codePoints().anyMatch(MigrationRequest::loneSurrogate)) {
-            errors.add(new Problem.FieldError(field, "must be valid Unicode (a lone surrogate is not)"));
+        String problem = nameProblem(value);
+        if (problem != null) {
+            errors.add(new Problem.FieldError(field, problem));
             return null;
         }
         return value;
+    }
+
+    /**
+     * Why a catalog, schema or table is not acceptable, or null when it is: the one rule for a
+     * single migration and for the items of a plan.
+     */
+    public static String nameProblem(String value) {
+        int length = value.codePointCount(0, value.length());
+        if (length < 1 || length > MAX_LENGTH) {
+            return "must be 1 to " + MAX_LENGTH + " characters";
+        }
+        if (value.codePoints().anyMatch(Character::isISOControl)) {
+            return "must not contain control characters";
+        }
+        if (value.codePoints().anyMatch(MigrationRequest::loneSurrogate)) {
+            return "must be valid Unicode (a lone surrogate is not)";
+        }
+        return null;
     }
 
     /** Field names come from the caller: show them only if harmless, and never long. */

@@ -38,7 +38,10 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                         description = "Listing and moving Federated data sources between V1 and V2"),
                 @Tag(name = ApiDocumentation.AUDIT_TAG,
                         description = "The audit trail: query, export, integrity verification and principals;"
-                                + " every request is itself recorded as an AUDIT_ACCESS event") },
+                                + " every request is itself recorded as an AUDIT_ACCESS event"),
+                @Tag(name = ApiDocumentation.PLANS_TAG,
+                        description = "Migration plans: many migrations or reversals, preflighted, approved by a"
+                                + " second person, run across replicas, with live progress and rollback") },
         components = @Components(
                 securitySchemes = {
                         @SecurityScheme(securitySchemeName = ApiDocumentation.JWT, type = SecuritySchemeType.HTTP,
@@ -90,6 +93,15 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                         + " outcome not yet reconciled (runningOperationId), or the first request with"
                                         + " this Idempotency-Key is still running",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.PLAN_RESULT, responseCode = "200",
+                                description = "The plan after the transition",
+                                content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Plan"))),
+                        @APIResponse(name = ApiDocumentation.PLAN_CONFLICT, responseCode = "409",
+                                description = "The plan's state (or the item's) does not allow this (plan-state,"
+                                        + " plan-item-state), the contentHash is not the plan's (plan-content-mismatch),"
+                                        + " the plan lacks unexpired approvals (plan-not-approved), or the approver has"
+                                        + " already decided (duplicate-decision)",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNPROCESSABLE, responseCode = "422",
                                 description = "The Idempotency-Key was first used with a different request",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
@@ -119,6 +131,9 @@ public class ApiDocumentation extends Application {
 
     public static final String MIGRATION_TAG = "Migration";
     public static final String AUDIT_TAG = "Audit";
+    public static final String PLANS_TAG = "Plans";
+    public static final String PLAN_CONFLICT = "PlanConflict";
+    public static final String PLAN_RESULT = "PlanResult";
     public static final String NOT_FOUND = "NotFound";
     public static final String JWT = "jwt";
     public static final String API_KEY = "apiKey";

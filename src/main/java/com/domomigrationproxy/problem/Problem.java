@@ -31,6 +31,13 @@ public record Problem(
     @Schema(name = "FieldError", description = "One invalid field or parameter")
     public record FieldError(
             @Schema(description = "Field or parameter name", examples = "catalog", required = true) String field,
-            @Schema(description = "What is wrong with it", examples = "is required", required = true) String message) {
+            @Schema(description = "What is wrong with it", examples = "is required", required = true) String message,
+            @JsonInclude(JsonInclude.Include.NON_NULL)
+            @Schema(description = "Line of an uploaded text body (CSV) the error is on, from 1 (the header)",
+                    examples = "17") Integer line) {
+
+        public FieldError(String field, String message) {
+            this(field, message, null);
+        }
     }
 }

@@ -43,6 +43,13 @@ public class ProblemException extends RuntimeException {
                 new Extensions(null, null, null, List.copyOf(errors)), Map.of());
     }
 
+    /** The same problem, naming each field (or item) it is about. */
+    public ProblemException withErrors(List<Problem.FieldError> errors) {
+        return new ProblemException(status, type, getMessage(), getCause(),
+                new Extensions(extensions.operationId(), extensions.domoToe(), extensions.runningOperationId(),
+                        List.copyOf(errors)), headers);
+    }
+
     /** The same problem, about the Operation recorded for this request. */
     public ProblemException withOperationId(UUID operationId) {
         return new ProblemException(status, type, getMessage(), getCause(),

@@ -30,6 +30,12 @@ public enum ProblemType {
     DOMO_TOKEN_UNAVAILABLE("domo-token-unavailable", "The service has no usable Domo developer token"),
     AUDIT_UNAVAILABLE("audit-unavailable", "The audit store is unavailable"),
     CHECKPOINTS_OFF("checkpoints-off", "Checkpoints are not signed: no signing key is configured"),
+    PLAN_STATE("plan-state", "The plan's state does not allow this"),
+    PLAN_NOT_APPROVED("plan-not-approved", "The plan does not have enough unexpired approvals"),
+    PLAN_CONTENT_MISMATCH("plan-content-mismatch", "The contentHash is not the plan's"),
+    SELF_APPROVAL("self-approval", "A plan cannot be approved by its creator"),
+    DUPLICATE_DECISION("duplicate-decision", "This principal has already decided on the plan"),
+    PLAN_ITEM_STATE("plan-item-state", "The plan item's state does not allow this"),
     INTERNAL("internal", "Internal error");
 
     private static final String PREFIX = "urn:problem-type:domo-migration-proxy:";

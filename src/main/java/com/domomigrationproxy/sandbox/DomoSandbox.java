@@ -1,6 +1,7 @@
 package com.domomigrationproxy.sandbox;
 
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import com.domomigrationproxy.domo.DomoAnswer;
+import com.domomigrationproxy.domo.DomoConfig;
 import com.domomigrationproxy.domo.DomoMigrationRequest;
 import com.domomigrationproxy.domo.DomoUpstream;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -21,19 +23,31 @@ import io.quarkus.arc.lookup.LookupIfProperty;
  * An in-process, stateful stand-in for Domo's five migration endpoints, so that a newcomer or a
  * client team can run the whole flow without a Domo instance. It answers in Domo's shapes,
  * including Domo's error bodies, and goes through the same {@code DomoClient} translation as real
- * Domo does. The fixtures are listed in the README.
+ * Domo does. The fixtures are listed in the README; {@code domo.sandbox.*} adds an estate of
+ * generated candidates per account, a latency, and a share of failures and 429s (docs/plans.md).
  */
 @ApplicationScoped
 @LookupIfProperty(name = "domo.sandbox.enabled", stringValue = "true")
 public class DomoSandbox implements DomoUpstream {
 
+    /** The generated estate's ids stop at four digits. */
+    static final int MAX_CANDIDATES_PER_ACCOUNT = 9999;
+
     private final ObjectMapper json;
+    private final DomoConfig.Sandbox config;
     private final Map<String, List<Account>> accountsByType = new LinkedHashMap<>();
     private final Map<String, Datasource> datasources = new LinkedHashMap<>();
+    /** Migrations and reversals asked per datasource, which decides the simulated failures. */
+    private final Map<String, Integer> attempts = new HashMap<>();
 
     @Inject
-    DomoSandbox(ObjectMapper json) {
+    DomoSandbox(ObjectMapper json, DomoConfig config) {
+        this(json, config.sandbox());
+    }
+
+    DomoSandbox(ObjectMapper json, DomoConfig.Sandbox config) {
         this.json = json;
+        this.config = config;
         accountsByType.put("mysql-federated", List.of(new Account("2", "mysql-federated", "mysql v2 agent")));
         accountsByType.put("snowflake-federated",
                 List.of(new Account("7", "snowflake-federated", "snowflake v2 warehouse")));
@@ -42,6 +56,21 @@ public class DomoSandbox implements DomoUpstream {
         add(new Datasource("1", "Legacy Orders", "2", "legacy", "NULL", "orders_2019"));
         datasources.get("1").migratedAt = Instant.parse("2025-06-30T12:00:00Z");
         add(new Datasource("sf-revenue-01", "Snowflake Revenue", "7", "ANALYTICS", "PUBLIC", "REVENUE"));
+        int estate = Math.min(MAX_CANDIDATES_PER_ACCOUNT, Math.max(0, config.candidatesPerAccount()));
+        for (List<Account> accounts : accountsByType.values()) {
+            for (Account account : accounts) {
+                for (int n = 1; n <= estate; n++) {
+                    add(estateDatasource(account.id, n));
+                }
+            }
+        }
+    }
+
+    /** The n-th generated candidate of an account: its id, name and location follow from account and n. */
+    static Datasource estateDatasource(String accountId, int n) {
+        String number = String.format("%04d", n);
+        return new Datasource("sbx-" + accountId + "-" + number, "Sandbox table " + accountId + "-" + number,
+                accountId, "estate", "account_" + accountId, "table_" + number);
     }
 
     private void add(Datasource datasource) {
@@ -71,43 +100,104 @@ public class DomoSandbox implements DomoUpstream {
     }
 
     @Override
-    public synchronized DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
-        Datasource datasource = datasources.get(datasourceId);
-        if (datasource == null) {
-            return notFound("Unknown data source " + datasourceId);
+    public DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
+        takeTime();
+        synchronized (this) {
+            Datasource datasource = datasources.get(datasourceId);
+            if (datasource == null) {
+                return notFound("Unknown data source " + datasourceId);
+            }
+            if (!accountExists(accountId)) {
+                return notFound("Unknown account " + accountId);
+            }
+            Instant start = Instant.now();
+            if (datasource.migratedAt != null) {
+                return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Data source is already migrated"));
+            }
+            if (!datasource.accountId.equals(accountId)) {
+                return ok(result(datasource, "V1_TO_V2", start, "ABORTED",
+                        "Account " + accountId + " cannot serve this data source"));
+            }
+            if (!datasource.catalog.equals(body.catalog()) || !datasource.schema.equals(body.schema())
+                    || !datasource.table.equals(body.table())) {
+                return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Table " + body.catalog() + "."
+                        + body.schema() + "." + body.table() + " not found for this data source"));
+            }
+            DomoAnswer simulated = simulatedTrouble(datasource, "V1_TO_V2", start);
+            if (simulated != null) {
+                return simulated;
+            }
+            datasource.migratedAt = Instant.now();
+            return ok(result(datasource, "V1_TO_V2", start, "COMPLETE", null));
         }
-        if (!accountExists(accountId)) {
-            return notFound("Unknown account " + accountId);
-        }
-        Instant start = Instant.now();
-        if (datasource.migratedAt != null) {
-            return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Data source is already migrated"));
-        }
-        if (!datasource.accountId.equals(accountId)) {
-            return ok(result(datasource, "V1_TO_V2", start, "ABORTED",
-                    "Account " + accountId + " cannot serve this data source"));
-        }
-        if (!datasource.catalog.equals(body.catalog()) || !datasource.schema.equals(body.schema())
-                || !datasource.table.equals(body.table())) {
-            return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Table " + body.catalog() + "."
-                    + body.schema() + "." + body.table() + " not found for this data source"));
-        }
-        datasource.migratedAt = Instant.now();
-        return ok(result(datasource, "V1_TO_V2", start, "COMPLETE", null));
     }
 
     @Override
-    public synchronized DomoAnswer reverse(String datasourceId) {
-        Datasource datasource = datasources.get(datasourceId);
-        if (datasource == null) {
-            return notFound("Unknown data source " + datasourceId);
+    public DomoAnswer reverse(String datasourceId) {
+        takeTime();
+        synchronized (this) {
+            Datasource datasource = datasources.get(datasourceId);
+            if (datasource == null) {
+                return notFound("Unknown data source " + datasourceId);
+            }
+            Instant start = Instant.now();
+            if (datasource.migratedAt == null) {
+                return ok(result(datasource, "V2_TO_V1", start, "ABORTED", "Data source is not migrated"));
+            }
+            DomoAnswer simulated = simulatedTrouble(datasource, "V2_TO_V1", start);
+            if (simulated != null) {
+                return simulated;
+            }
+            datasource.migratedAt = null;
+            return ok(result(datasource, "V2_TO_V1", start, "COMPLETE", null));
         }
-        Instant start = Instant.now();
-        if (datasource.migratedAt == null) {
-            return ok(result(datasource, "V2_TO_V1", start, "ABORTED", "Data source is not migrated"));
+    }
+
+    /** The configured latency, outside the lock: calls overlap as they would at Domo. */
+    private void takeTime() {
+        long millis = config.latency().toMillis();
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        datasource.migratedAt = null;
-        return ok(result(datasource, "V2_TO_V1", start, "COMPLETE", null));
+    }
+
+    /**
+     * A 429 or an INCOMPLETE result for the configured shares of calls, chosen by the datasource
+     * and its attempt number (so a run repeats exactly, and a later attempt may succeed); null otherwise.
+     */
+    private DomoAnswer simulatedTrouble(Datasource datasource, String direction, Instant start) {
+        int attempt = attempts.merge(datasource.id, 1, Integer::sum);
+        if (drawn(datasource.id + "#" + attempt + "#429", config.rateLimitRate())) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("status", 429);
+            error.put("statusReason", "Too Many Requests");
+            error.put("message", "Sandbox: simulated rate limit");
+            error.put("toe", toe());
+            return new DomoAnswer(429, "1", write(error));
+        }
+        if (drawn(datasource.id + "#" + attempt, config.failureRate())) {
+            return ok(result(datasource, direction, start, "INCOMPLETE", "Sandbox: simulated failure; try again"));
+        }
+        return null;
+    }
+
+    /**
+     * True for about {@code share} of all keys, always the same for one key. The string hash is
+     * mixed (MurmurHash3's finaliser) because keys differing in their last character would
+     * otherwise land next to each other.
+     */
+    static boolean drawn(String key, double share) {
+        int hash = key.hashCode();
+        hash ^= hash >>> 16;
+        hash *= 0x85ebca6b;
+        hash ^= hash >>> 13;
+        hash *= 0xc2b2ae35;
+        hash ^= hash >>> 16;
+        return share > 0 && Math.floorMod(hash, 10_000) < share * 10_000;
     }
 
     private boolean accountExists(String accountId) {
@@ -155,7 +245,7 @@ public class DomoSandbox implements DomoUpstream {
     private record Account(String id, String type, String name) {
     }
 
-    private static final class Datasource {
+    static final class Datasource {
         final String id;
         final String name;
         final String accountId;

@@ -11,6 +11,7 @@ import org.jboss.logging.MDC;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -23,11 +24,18 @@ import io.vertx.ext.web.RoutingContext;
  * refused (400), because routing would normalise them into another path than the one checked
  * ({@code //api/…}, {@code /x/../api/…}, {@code /%61pi/…}). API paths are stricter still: fixed
  * words and identifiers of {@code [A-Za-z0-9_-]} only, so nothing else can reach Domo.
+ *
+ * <p>Bodies: an uploaded plan may be up to {@code quarkus.http.limits.max-body-size} (8 MiB: 10,000
+ * items); every other body is a small JSON object, and one announced longer than
+ * {@link #MAX_BODY} is refused here (413) before it is read.
  */
 @ApplicationScoped
 public class RequestFilter {
 
     private static final String API_PREFIX = "/api/";
+    /** The largest body of any request but a plan upload. */
+    static final long MAX_BODY = 64 * 1024;
+    private static final String PLAN_UPLOAD = "/api/v1/plans";
     private static final Pattern API_PATH = Pattern.compile("(/[A-Za-z0-9_-]+)+");
     private static final Pattern NOT_CANONICAL = Pattern.compile("//|%|\\\\|(^|/)\\.{1,2}(/|$)");
 
@@ -49,11 +57,31 @@ public class RequestFilter {
             refuse(context, "The path may contain only letters, digits, '_' and '-' between single slashes");
             return;
         }
+        if (tooLong(context.request().getHeader("Content-Length"))
+                && !(PLAN_UPLOAD.equals(path) && context.request().method() == HttpMethod.POST)) {
+            refuse(context, new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The request body is too large"
+                    + " (at most " + MAX_BODY / 1024 + " KiB; only a plan upload may be larger)"));
+            return;
+        }
         context.next();
     }
 
+    private static boolean tooLong(String contentLength) {
+        if (contentLength == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(contentLength.strip()) > MAX_BODY;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     private static void refuse(RoutingContext context, String detail) {
-        ProblemException problem = new ProblemException(400, ProblemType.INVALID_REQUEST, detail);
+        refuse(context, new ProblemException(400, ProblemType.INVALID_REQUEST, detail));
+    }
+
+    private static void refuse(RoutingContext context, ProblemException problem) {
         context.response()
                 .setStatusCode(problem.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)

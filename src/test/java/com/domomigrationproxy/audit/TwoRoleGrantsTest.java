@@ -68,7 +68,28 @@ class TwoRoleGrantsTest {
             assertThat(sql.executeUpdate("UPDATE audit_stream_cursor SET lease_until = now() WHERE id = 1")).isEqualTo(1);
             app.rollback();
 
+            // Plans are working state: the application creates and moves them, never deletes them.
+            String plan = UUID.randomUUID().toString();
+            sql.execute("INSERT INTO plan (plan_id, name, direction, state, max_concurrency, content_hash, item_count,"
+                    + " approvals_required, created_by, created_auth_method, created_request_id, created_at, preflight_at,"
+                    + " updated_at) VALUES ('" + plan + "', 'p', 'V2_TO_V1', 'AWAITING_APPROVAL', 1, repeat('a', 64), 1, 1,"
+                    + " 'op', 'jwt', 'r', now(), now(), now())");
+            sql.execute("INSERT INTO plan_item (plan_id, item_id, datasource_id, verdict, state, updated_at) VALUES ('"
+                    + plan + "', 1, 'ds-role', 'READY', 'WAITING', now())");
+            sql.execute("INSERT INTO plan_approval (approval_id, plan_id, decided_by, auth_method, request_id, decision,"
+                    + " content_hash, decided_at, expires_at) VALUES (gen_random_uuid(), '" + plan + "', 'ap', 'jwt', 'r',"
+                    + " 'APPROVE', repeat('a', 64), now(), now() + interval '1 hour')");
+            sql.execute("INSERT INTO plan_event (plan_id, kind, state, data) VALUES ('" + plan + "', 'plan', 'APPROVED', '{}')");
+            assertThat(sql.executeUpdate("UPDATE plan SET state = 'APPROVED' WHERE plan_id = '" + plan + "'")).isEqualTo(1);
+            assertThat(sql.executeUpdate("UPDATE plan_item SET state = 'RUNNING' WHERE plan_id = '" + plan + "'"))
+                    .isEqualTo(1);
+            app.rollback();
+
             for (String forbidden : new String[] {
+                    "DELETE FROM plan WHERE plan_id IS NULL",
+                    "DELETE FROM plan_item WHERE item_id = -1",
+                    "UPDATE plan_approval SET comment = 'x' WHERE approval_id IS NULL",
+                    "DELETE FROM plan_event WHERE seq = -1",
                     "UPDATE operation SET table_name = 'x' WHERE operation_id = '" + id + "'",
                     "DELETE FROM operation WHERE operation_id = '" + id + "'",
                     "TRUNCATE operation CASCADE",

@@ -82,6 +82,52 @@ class CircuitBreakerTest {
         Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
     }
 
+    /** A plan does not fail its items while the breaker is open: it waits, probes Domo, and carries on. */
+    @Test
+    void aPlanWaitsWhileItIsOpenAndFailsNoItem() {
+        domo.resetAll();
+        // The first Domo call of a fresh JVM may miss the tests' 2 s deadline; the preflight must not be it.
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[\"t\"]")));
+        Api.asReader().get("/api/v1/integration-types");
+        String account = "cb-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        java.util.List<String> datasources = java.util.List.of(account + "-1", account + "-2", account + "-3");
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(datasources.stream()
+                        .map(id -> "{\"id\":\"" + id + "\",\"migrated\":false}")
+                        .collect(java.util.stream.Collectors.joining(",", "[", "]")))));
+        domo.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlMatching(DOMO_PREFIX + "/.*/accounts/"
+                + account)).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"state\":\"COMPLETE\"}")));
+        io.restassured.path.json.JsonPath plan = Api.asOperator().contentType("application/json")
+                .body("{\"name\":\"breaker\",\"items\":" + datasources.stream().map(id -> "{\"datasourceId\":\"" + id
+                        + "\",\"accountId\":\"" + account + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                        .collect(java.util.stream.Collectors.joining(",", "[", "]")) + "}")
+                .post("/api/v1/plans").then().statusCode(201).body("counts.READY", equalTo(3)).extract().jsonPath();
+        String planId = plan.getString("planId");
+        io.restassured.RestAssured.given().header("Authorization", "Bearer "
+                + com.domomigrationproxy.support.Tokens.jwt("breaker-approver", "approver"))
+                .contentType("application/json").body("{\"decision\":\"APPROVE\",\"contentHash\":\""
+                        + plan.getString("contentHash") + "\"}")
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200);
+
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(500)));
+        for (int i = 0; i < 3; i++) {
+            Api.asReader().get("/api/v1/integration-types").then().statusCode(502);
+        }
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(200);
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(3))
+                .atMost(java.time.Duration.ofSeconds(5)).until(() -> Api.asReader().get("/api/v1/plans/" + planId)
+                        .then().extract().jsonPath().getInt("counts.FAILED") == 0
+                        && domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX + "/.*"))).isEmpty());
+
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[\"t\"]")));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> "FINISHED".equals(
+                Api.asReader().get("/api/v1/plans/" + planId).then().extract().path("state")));
+        Api.asReader().get("/api/v1/plans/" + planId).then().body("counts.COMPLETE", equalTo(3))
+                .body("counts.FAILED", equalTo(0));
+        domo.verify(3, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+    }
+
     @Test
     void clientErrorsDoNotOpenIt() {
         domo.resetAll();

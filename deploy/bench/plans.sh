@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Plan benchmark of domo-migration-proxy (docs/performance.md, "Plans"). A benchmark, not a test:
+# nothing here runs in ./mvnw verify.
+#
+#   deploy/bench/plans.sh              build, then: plan creation + preflight of 10,000 items over 100
+#                                      accounts (3 times), and one 10,000-item plan run at maxConcurrency 8
+#                                      against an upstream that answers each migration in 200 ms
+#   deploy/bench/plans.sh --no-build   reuse target/quarkus-app
+#
+# Options: --items N (10000), --accounts N (100), --delay SECONDS (0.2), --concurrency N (8),
+# --creations N (3). BENCH_JAVA_OPTS sets the service's JVM options (default: what the image runs,
+# without its class-data archive). Results: a Markdown table on stdout and in
+# target/bench/plans-results.md; logs in target/bench/plans-work/.
+#
+# It needs java 17, curl, python3 (the Domo stand-in, deploy/bench/plans/upstream.py), psql and a
+# local PostgreSQL, as deploy/bench/run.sh does (run as root on Debian/Ubuntu it starts the local
+# cluster). The PostgreSQL role "domo_bench" and the database "domo_bench_plans" are created (the
+# database is dropped and created anew on every run). All traffic stays on 127.0.0.1; everything
+# it starts is stopped on exit.
+set -Eeuo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+OUT=$ROOT/target/bench
+WORK=$OUT/plans-work
+RESULTS=$OUT/plans-results.md
+
+HTTP_PORT=${BENCH_HTTP_PORT:-18080}
+MGMT_PORT=${BENCH_MGMT_PORT:-19000}
+UPSTREAM_PORT=${BENCH_UPSTREAM_PORT:-18083}
+export PGHOST=127.0.0.1 PGPORT=${BENCH_PGPORT:-5432} PGUSER=domo_bench PGPASSWORD=domo_bench PGDATABASE=domo_bench_plans
+# Local benchmark credentials, never used anywhere else.
+OPERATOR_KEY=bench-plans-operator-local-only
+APPROVER_KEY=bench-plans-approver-local-only
+DOMO_TOKEN=bench-domo-token-local-only
+
+BUILD=true ITEMS=10000 ACCOUNTS=100 DELAY=0.2 CONCURRENCY=8 CREATIONS=3
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --no-build) BUILD=false ;;
+        --items) ITEMS=$2; shift ;;
+        --accounts) ACCOUNTS=$2; shift ;;
+        --delay) DELAY=$2; shift ;;
+        --concurrency) CONCURRENCY=$2; shift ;;
+        --creations) CREATIONS=$2; shift ;;
+        -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+        *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+(( ITEMS % ACCOUNTS == 0 )) || { echo "--items must be a multiple of --accounts" >&2; exit 2; }
+PER_ACCOUNT=$(( ITEMS / ACCOUNTS ))
+JAVA_OPTS=${BENCH_JAVA_OPTS:-"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx102m"}
+
+log() { printf '[plans-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+for tool in java curl python3 psql pg_isready awk; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (see deploy/bench/run.sh for the Debian packages)"
+done
+
+# --- processes this script starts, and only those, are stopped on exit ------------------------
+STARTED_PIDS=()
+cleanup() {
+    local pid
+    for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+    local pid total=0
+    for pid in "$@"; do
+        [[ -r /proc/$pid/stat ]] && total=$(( total + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat") ))
+    done
+    echo "$total"
+}
+machine_busy_ticks() { awk 'NR == 1 { for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6; exit }' /proc/stat; }
+
+pg_admin() {
+    local clean=(env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE)
+    if [[ -n ${BENCH_PG_ADMIN:-} ]]; then
+        "${clean[@]}" $BENCH_PG_ADMIN -X -q -v ON_ERROR_STOP=1 "$@"
+    elif [[ $(id -u) -eq 0 ]]; then
+        "${clean[@]}" runuser -u postgres -- psql -p "$PGPORT" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
+    else
+        "${clean[@]}" sudo -u postgres psql -p "$PGPORT" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
+    fi
+}
+
+mkdir -p "$OUT" "$WORK"
+rm -f "$WORK"/*.log "$WORK"/*.json
+if $BUILD; then
+    log "building: ./mvnw -B package -DskipTests -Dspectral.skip (log: $OUT/plans-build.log)"
+    (cd "$ROOT" && ./mvnw -B package -DskipTests -Dspectral.skip >"$OUT/plans-build.log" 2>&1) \
+        || die "build failed, see $OUT/plans-build.log"
+fi
+[[ -f $ROOT/target/quarkus-app/quarkus-run.jar ]] || die "no target/quarkus-app/quarkus-run.jar; run without --no-build"
+
+if ! pg_isready -q -h 127.0.0.1 -p "$PGPORT"; then
+    cluster=$(pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT" '$3 == p { print $1, $2; exit }')
+    [[ -n $cluster ]] || die "no PostgreSQL on 127.0.0.1:$PGPORT and no cluster to start (pg_lsclusters)"
+    log "starting PostgreSQL cluster $cluster"
+    pg_ctlcluster $cluster start
+    for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.2; done
+fi
+pg_admin <<'SQL' >/dev/null
+DROP DATABASE IF EXISTS domo_bench_plans;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'domo_bench') THEN
+        CREATE ROLE domo_bench LOGIN PASSWORD 'domo_bench';
+    END IF;
+END $$;
+CREATE DATABASE domo_bench_plans OWNER domo_bench;
+SQL
+PG_VERSION=$(psql -XAtc 'SHOW server_version' | cut -d' ' -f1)
+
+log "upstream: $ACCOUNTS accounts x $PER_ACCOUNT candidates, migrations answered after ${DELAY}s (127.0.0.1:$UPSTREAM_PORT)"
+python3 "$HERE/plans/upstream.py" "$UPSTREAM_PORT" "$DOMO_TOKEN" "$DELAY" "$ACCOUNTS" "$PER_ACCOUNT" \
+    >"$WORK/upstream.log" 2>&1 &
+UPSTREAM_PID=$!
+STARTED_PIDS+=("$UPSTREAM_PID")
+
+sha() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+printf '[{"name":"bench-operator","sha256":"%s","roles":["reader","operator"]},{"name":"bench-approver","sha256":"%s","roles":["approver"]}]\n' \
+    "$(sha "$OPERATOR_KEY")" "$(sha "$APPROVER_KEY")" >"$WORK/api-keys.json"
+
+log "starting the service: java $JAVA_OPTS"
+# shellcheck disable=SC2086
+env QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$PGPORT/$PGDATABASE" \
+    QUARKUS_DATASOURCE_USERNAME="$PGUSER" QUARKUS_DATASOURCE_PASSWORD="$PGPASSWORD" \
+    DOMO_BASE_URL="http://127.0.0.1:$UPSTREAM_PORT" DOMO_DEVELOPER_TOKEN="$DOMO_TOKEN" \
+    PROXY_API_KEYS_FILE="$WORK/api-keys.json" QUARKUS_HTTP_PORT="$HTTP_PORT" QUARKUS_MANAGEMENT_PORT="$MGMT_PORT" \
+    QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
+    java $JAVA_OPTS -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/service.log" 2>&1 &
+SERVICE_PID=$!
+STARTED_PIDS+=("$SERVICE_PID")
+SERVICE=http://127.0.0.1:$HTTP_PORT
+for _ in $(seq 900); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $OPERATOR_KEY" "$SERVICE/api/v1/plans?limit=1" || true) == 200 ]] && break
+    kill -0 "$SERVICE_PID" 2>/dev/null || die "the service exited during start-up, see $WORK/service.log"
+    sleep 0.2
+done
+
+# --- the plan: ITEMS migrations spread over ACCOUNTS accounts ---------------------------------
+awk -v accounts="$ACCOUNTS" -v per="$PER_ACCOUNT" 'BEGIN {
+    print "datasourceId,accountId,catalog,schema,table"
+    for (a = 0; a < accounts; a++) for (n = 1; n <= per; n++)
+        printf "bench-%03d-%04d,bench-%03d,estate,account_%03d,table_%04d\n", a, n, a, a, n }' >"$WORK/plan.csv"
+
+log "creation + preflight of $ITEMS items over $ACCOUNTS accounts, $CREATIONS time(s)"
+declare -a CREATE_S=()
+PLAN_ID= HASH=
+for i in $(seq "$CREATIONS"); do
+    read -r code seconds < <(curl -s -o "$WORK/created.json" -w '%{http_code} %{time_total}\n' \
+        -H "X-API-Key: $OPERATOR_KEY" -H 'Content-Type: text/csv' --data-binary "@$WORK/plan.csv" \
+        "$SERVICE/api/v1/plans?name=bench-$i&maxConcurrency=$CONCURRENCY")
+    [[ $code == 201 ]] || die "creation answered $code: $(head -c 500 "$WORK/created.json")"
+    ready=$(json "$WORK/created.json" 'd["counts"]["READY"]')
+    [[ $ready == "$ITEMS" ]] || die "the preflight found $ready of $ITEMS items READY"
+    CREATE_S+=("$seconds")
+    PLAN_ID=$(json "$WORK/created.json" 'd["planId"]') HASH=$(json "$WORK/created.json" 'd["contentHash"]')
+    log "  $seconds s (plan $PLAN_ID)"
+done
+CREATE_MEDIAN=$(printf '%s\n' "${CREATE_S[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+
+log "running plan $PLAN_ID: $ITEMS items, maxConcurrency $CONCURRENCY, ${DELAY}s per migration"
+curl -sf -o /dev/null -H "X-API-Key: $APPROVER_KEY" -H 'Content-Type: application/json' \
+    -d "{\"decision\":\"APPROVE\",\"contentHash\":\"$HASH\"}" "$SERVICE/api/v1/plans/$PLAN_ID/approvals" \
+    || die "approval failed"
+service0=$(cpu_ticks "$SERVICE_PID") pg0=$(cpu_ticks $(pgrep -u postgres)) up0=$(cpu_ticks "$UPSTREAM_PID")
+machine0=$(machine_busy_ticks) wall0=$(date +%s)
+curl -sf -o /dev/null -X POST -H "X-API-Key: $OPERATOR_KEY" "$SERVICE/api/v1/plans/$PLAN_ID/start" || die "start failed"
+while :; do
+    curl -sf -o "$WORK/plan.json" -H "X-API-Key: $OPERATOR_KEY" "$SERVICE/api/v1/plans/$PLAN_ID" || die "plan unreadable"
+    state=$(json "$WORK/plan.json" 'd["state"]')
+    [[ $state == FINISHED ]] && break
+    (( $(date +%s) - wall0 < 3600 )) || die "not finished after an hour: $(json "$WORK/plan.json" 'd["counts"]')"
+    log "  $(json "$WORK/plan.json" '"%d complete, %s/min, %s s left" % (d["counts"]["COMPLETE"], (d.get("progress") or {}).get("itemsPerMinute"), (d.get("progress") or {}).get("estimatedSecondsLeft"))')"
+    sleep 10
+done
+service1=$(cpu_ticks "$SERVICE_PID") pg1=$(cpu_ticks $(pgrep -u postgres)) up1=$(cpu_ticks "$UPSTREAM_PID")
+machine1=$(machine_busy_ticks) wall1=$(date +%s)
+COMPLETE=$(json "$WORK/plan.json" 'd["counts"]["COMPLETE"]')
+RUN_S=$(json "$WORK/plan.json" '(__import__("datetime").datetime.fromisoformat(d["finishedAt"].replace("Z", "+00:00")) - __import__("datetime").datetime.fromisoformat(d["startedAt"].replace("Z", "+00:00"))).total_seconds()')
+IDEAL_S=$(awk -v n="$ITEMS" -v d="$DELAY" -v c="$CONCURRENCY" 'BEGIN { printf "%.0f", n * d / c }')
+per_item() { awk -v t="$1" -v n="$ITEMS" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t * 1000 / hz / n }'; }
+SERVICE_MS=$(per_item $(( service1 - service0 ))) PG_MS=$(per_item $(( pg1 - pg0 ))) UP_MS=$(per_item $(( up1 - up0 )))
+OTHER=$(awk -v m="$(( machine1 - machine0 ))" -v b="$(( service1 - service0 + pg1 - pg0 + up1 - up0 ))" \
+    -v s="$(( wall1 - wall0 ))" -v hz="$CLK_TCK" -v cores="$(nproc)" \
+    'BEGIN { f = (m - b) / (cores * s * hz) * 100; printf "%.0f", (f < 0 ? 0 : f) }')
+verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed**"; fi; }
+
+{
+    echo "Plans benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) vCPUs, PostgreSQL $PG_VERSION, java $JAVA_OPTS"
+    echo
+    echo "| Measure | Result | Target | Result |"
+    echo "|---|---:|---:|---|"
+    echo "| Creation + preflight of $ITEMS items over $ACCOUNTS accounts (median of ${CREATIONS}: ${CREATE_S[*]} s) | ${CREATE_MEDIAN} s | < 5 s | $(verdict "$CREATE_MEDIAN < 5") |"
+    echo "| $ITEMS-item plan, maxConcurrency $CONCURRENCY, ${DELAY} s per migration: started to finished | $(printf '%.1f' "$RUN_S") s | ≤ $(awk -v i="$IDEAL_S" 'BEGIN { printf "%.0f", i * 1.1 }') s (ideal $IDEAL_S s + 10%) | $(verdict "$RUN_S <= $IDEAL_S * 1.1") |"
+    echo "| Items COMPLETE | $COMPLETE | $ITEMS | $(verdict "$COMPLETE == $ITEMS") |"
+    echo "| Service CPU per item | $SERVICE_MS ms | | |"
+    echo "| PostgreSQL CPU per item | $PG_MS ms | | |"
+    echo "| Upstream (Python stand-in) CPU per item | $UP_MS ms | | |"
+    echo "| Other load on the machine during the run | ${OTHER}% of all cores | | |"
+} | tee "$RESULTS"

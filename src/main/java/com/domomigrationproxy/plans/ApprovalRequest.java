@@ -1,0 +1,78 @@
+package com.domomigrationproxy.plans;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Body of POST /api/v1/plans/{planId}/approvals. */
+@Schema(name = "PlanDecision", description = "An approver's decision on the exact content it saw",
+        additionalProperties = Schema.False.class)
+public record ApprovalRequest(
+        @Schema(description = "APPROVE or REJECT", required = true) Decision decision,
+        @Schema(description = "The plan's contentHash as the approver saw it; a different one is a 409",
+                pattern = "^[0-9a-f]{64}$", required = true) String contentHash,
+        @Schema(description = "Why; kept in the audit trail", maxLength = ApprovalRequest.MAX_COMMENT,
+                nullable = true) String comment) {
+
+    static final int MAX_COMMENT = 1000;
+    private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
+    private static final Set<String> FIELDS = Set.of("decision", "contentHash", "comment");
+
+    static ApprovalRequest parse(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw ProblemException.invalid("A JSON object with decision, contentHash and comment is required",
+                    List.of(new Problem.FieldError("body", "must be a JSON object")));
+        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                errors.add(new Problem.FieldError(name.length() > 64 ? name.substring(0, 64) + "…" : name,
+                        "is not a field of a decision"));
+            }
+        }
+        Decision decision = null;
+        JsonNode value = body.get("decision");
+        if (value == null || !value.isTextual()) {
+            errors.add(new Problem.FieldError("decision", "must be APPROVE or REJECT"));
+        } else {
+            try {
+                decision = Decision.valueOf(value.textValue());
+            } catch (IllegalArgumentException e) {
+                errors.add(new Problem.FieldError("decision", "must be APPROVE or REJECT"));
+            }
+        }
+        String contentHash = null;
+        value = body.get("contentHash");
+        if (value == null || !value.isTextual() || !HASH.matcher(value.textValue()).matches()) {
+            errors.add(new Problem.FieldError("contentHash", "must be the plan's contentHash: 64 lowercase hex digits"));
+        } else {
+            contentHash = value.textValue();
+        }
+        String comment = null;
+        value = body.get("comment");
+        if (value != null && !value.isNull()) {
+            if (!value.isTextual() || value.textValue().length() > MAX_COMMENT
+                    || value.textValue().codePoints().anyMatch(c -> c != '\n' && Character.isISOControl(c))
+                    || value.textValue().codePoints().anyMatch(c -> c >= Character.MIN_SURROGATE
+                            && c <= Character.MAX_SURROGATE)) {
+                errors.add(new Problem.FieldError("comment", "must be text of at most " + MAX_COMMENT
+                        + " characters without control characters other than line breaks"));
+            } else {
+                comment = value.textValue();
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("The decision is invalid", errors);
+        }
+        return new ApprovalRequest(decision, contentHash, comment);
+    }
+}

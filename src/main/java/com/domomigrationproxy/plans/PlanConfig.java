@@ -1,0 +1,57 @@
+package com.domomigrationproxy.plans;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Migration plans: approvals and how replicas run them. docs/plans.md explains each. */
+@ConfigMapping(prefix = "proxy.plan")
+public interface PlanConfig {
+
+    /** Approvals (by approvers other than the creator) a plan needs before it may start. Env PROXY_PLAN_APPROVALS_REQUIRED. */
+    @WithDefault("1")
+    int approvalsRequired();
+
+    /** How long an approval counts while the plan has not started. Env PROXY_PLAN_APPROVAL_TTL. */
+    @WithDefault("72h")
+    Duration approvalTtl();
+
+    /** Items of one plan in flight at once when the upload names no maxConcurrency. Env PROXY_PLAN_DEFAULT_MAX_CONCURRENCY. */
+    @WithDefault("4")
+    int defaultMaxConcurrency();
+
+    /** Items of all plans in flight at once on one replica. Env PROXY_PLAN_REPLICA_CONCURRENCY. */
+    @WithDefault("16")
+    int replicaConcurrency();
+
+    /**
+     * How long a replica owns an item it claimed before it has committed the item's intent; a
+     * replica that dies holding a claim loses it after this. Env PROXY_PLAN_LEASE.
+     */
+    @WithDefault("30s")
+    Duration lease();
+
+    /** How long an item waits when another operation holds its datasource at its turn. Env PROXY_PLAN_BUSY_RETRY. */
+    @WithDefault("30s")
+    Duration busyRetry();
+
+    /** Accounts whose candidates a preflight fetches at once. Env PROXY_PLAN_PREFLIGHT_CONCURRENCY. */
+    @WithDefault("8")
+    int preflightConcurrency();
+
+    /**
+     * How often each replica looks for plan items to run and settles items whose operation was
+     * resolved elsewhere, or {@code off} (the replica then runs no plan item). Env PROXY_PLAN_POLL_INTERVAL.
+     */
+    @WithDefault("1s")
+    String pollInterval();
+
+    /** How often approved plans are checked for expired approvals. Env PROXY_PLAN_EXPIRY_CHECK_INTERVAL. */
+    @WithDefault("60s")
+    String expiryCheckInterval();
+
+    /** How often the plan gauges (plans and items by state) are read from the database. Env PROXY_PLAN_METRICS_INTERVAL. */
+    @WithDefault("15s")
+    String metricsInterval();
+}

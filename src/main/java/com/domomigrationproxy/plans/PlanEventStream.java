@@ -1,0 +1,122 @@
+package com.domomigrationproxy.plans;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.ledger.Sql;
+
+import io.smallrye.mutiny.Multi;
+
+/**
+ * GET …/events: the plan's events from {@code plan_event} after a given seq, then new ones as
+ * they come, whichever replica wrote them (the table is polled; two small threads serve every
+ * open stream). Each event's id is its seq, so a client resumes with Last-Event-ID. The stream
+ * ends once the plan is done (finished, cancelled, rejected or expired), no item of it is running
+ * and every event was sent; a comment line every 15 s keeps idle connections open through proxies.
+ */
+@ApplicationScoped
+class PlanEventStream {
+
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    private static final int BATCH = 500;
+    private static final Logger LOG = Logger.getLogger(PlanEventStream.class);
+
+    private final DataSource dataSource;
+    private final ScheduledExecutorService pollers;
+
+    @Inject
+    PlanEventStream(DataSource dataSource) {
+        this.dataSource = dataSource;
+        AtomicInteger threads = new AtomicInteger();
+        this.pollers = Executors.newScheduledThreadPool(2, task -> {
+            Thread thread = new Thread(task, "plan-events-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @PreDestroy
+    void stop() {
+        pollers.shutdownNow();
+    }
+
+    Multi<OutboundSseEvent> stream(UUID planId, long afterSeq, Sse sse) {
+        return Multi.createFrom().emitter(emitter -> {
+            AtomicLong last = new AtomicLong(afterSeq);
+            AtomicLong quietSince = new AtomicLong(System.nanoTime());
+            AtomicBoolean over = new AtomicBoolean();
+            AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
+            Runnable stop = () -> {
+                over.set(true);
+                ScheduledFuture<?> scheduled = task.get();
+                if (scheduled != null) {
+                    scheduled.cancel(false);
+                }
+            };
+            task.set(pollers.scheduleWithFixedDelay(() -> {
+                if (over.get() || emitter.isCancelled()) {
+                    stop.run();
+                    return;
+                }
+                try (Connection connection = dataSource.getConnection()) {
+                    List<PlanEvents.Stored> events = PlanEvents.after(connection, planId, last.get(), BATCH);
+                    for (PlanEvents.Stored event : events) {
+                        // The data is JSON text already; with a media type the stream would repeat it as a
+                        // non-standard content-type line before every event.
+                        emitter.emit(sse.newEventBuilder().id(Long.toString(event.seq())).name(event.kind())
+                                .data(event.data()).build());
+                        last.set(event.seq());
+                    }
+                    if (!events.isEmpty()) {
+                        quietSince.set(System.nanoTime());
+                    } else if (done(connection, planId, last.get())) {
+                        stop.run();
+                        emitter.complete();
+                    } else if (System.nanoTime() - quietSince.get() > KEEP_ALIVE.toNanos()) {
+                        emitter.emit(sse.newEventBuilder().comment("keep-alive").build());
+                        quietSince.set(System.nanoTime());
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    LOG.warnf("Event stream of plan %s stopped: %s", planId, e.getMessage());
+                    stop.run();
+                    emitter.fail(e);
+                }
+            }, 0, POLL.toMillis(), TimeUnit.MILLISECONDS));
+            if (over.get()) {
+                stop.run();
+            }
+            emitter.onTermination(stop);
+        });
+    }
+
+    /** Done, nothing of it running, every event sent. */
+    private static boolean done(Connection connection, UUID planId, long lastSeq) throws SQLException {
+        return Sql.first(connection, """
+                SELECT p.state IN ('FINISHED', 'CANCELLED', 'REJECTED', 'EXPIRED')
+                       AND NOT EXISTS (SELECT 1 FROM plan_item i WHERE i.plan_id = p.plan_id AND i.state = 'RUNNING')
+                       AND NOT EXISTS (SELECT 1 FROM plan_event e WHERE e.plan_id = p.plan_id AND e.seq > ?)
+                FROM plan p WHERE p.plan_id = ?""", row -> row.getBoolean(1), lastSeq, planId).orElse(true);
+    }
+}

@@ -1,0 +1,367 @@
+package com.domomigrationproxy.plans;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.domo.DomoClient;
+import com.domomigrationproxy.domo.DomoConfig;
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.LedgerEvent;
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationIntent;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.migration.MigrationService;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.Requester;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+
+/**
+ * Runs the items of running plans on this replica. Every replica does the same, coordinated only
+ * through PostgreSQL: each poll claims waiting items of each running plan (as many as the plan's
+ * maxConcurrency leaves free over all replicas, and this replica's own cap allows) and hands them
+ * to its workers; a worker that finishes an item claims the next one of the same plan at once.
+ *
+ * <p>Each item goes through {@link MigrationService#perform}, the audited path of a single
+ * request; the item is linked to its operation in the transaction that commits the intent, so an
+ * item whose intent exists is never sent again by itself, whichever replica dies where. Domo's 429
+ * and an open circuit breaker put the item back in line and hold the plan (or this replica) back
+ * for the Retry-After; an unknown outcome waits for reconciliation; INCOMPLETE, ABORTED and FAILED
+ * are final until an operator asks for a retry.
+ */
+@ApplicationScoped
+class PlanExecutor {
+
+    /** Unknown outcomes are rechecked this often besides the reconciliation events (from other replicas' work). */
+    private static final Duration UNKNOWN_SWEEP = Duration.ofSeconds(30);
+    /** After the database refused a write, this replica waits this long before it claims again. */
+    private static final Duration STORE_BACKOFF = Duration.ofSeconds(5);
+    private static final int SWEEP_BATCH = 1_000;
+    private static final Logger LOG = Logger.getLogger(PlanExecutor.class);
+
+    private final PlanItems items;
+    private final PlanService plans;
+    private final MigrationService migrations;
+    private final DomoClient domo;
+    private final OperationStore operations;
+    private final PlanConfig config;
+    private final Duration sentLease;
+    private final Duration breakerOpen;
+    private final Duration drainTimeout;
+    private final Semaphore slots;
+    private final ExecutorService workers;
+    private final String replica;
+    private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
+    private volatile boolean stopping;
+    private volatile long nextUnknownSweep = System.nanoTime();
+
+    @Inject
+    PlanExecutor(PlanItems items, PlanService plans, MigrationService migrations, DomoClient domo,
+            OperationStore operations, PlanConfig config, DomoConfig domoConfig) {
+        this.items = items;
+        this.plans = plans;
+        this.migrations = migrations;
+        this.domo = domo;
+        this.operations = operations;
+        this.config = config;
+        // A sent item belongs to its sender until Domo's deadline has surely passed.
+        this.sentLease = domoConfig.migrationTimeout().plus(config.lease());
+        this.breakerOpen = domoConfig.circuitBreaker().openDuration();
+        this.drainTimeout = domoConfig.migrationTimeout().plusSeconds(5);
+        int capacity = Math.max(1, config.replicaConcurrency());
+        this.slots = new Semaphore(capacity);
+        AtomicInteger threads = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(capacity, task -> {
+            Thread thread = new Thread(task, "plan-worker-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.replica = replicaId();
+    }
+
+    /** This replica's name in plan items (sent_by, lease_owner): host and process. */
+    static String replicaId() {
+        String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
+        return host + ":" + ProcessHandle.current().pid();
+    }
+
+    @Scheduled(identity = "plan-executor", every = "${proxy.plan.poll-interval:1s}", delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void poll() {
+        if (stopping) {
+            return;
+        }
+        try {
+            settle();
+            List<UUID> running = plans.running();
+            if (!running.isEmpty()) {
+                probeOpenCircuit();
+            }
+            for (UUID planId : running) {
+                plans.finishIfDone(planId);
+                if (System.nanoTime() - pausedUntilNanos.get() >= 0) {
+                    dispatch(planId);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Plan executor pass failed: %s", e);
+            LOG.debug("Plan executor pass failed", e);
+        }
+    }
+
+    /** An unknown outcome was resolved (here, by the reconciler or a person): its item follows at once. */
+    void reconciled(@Observes(during = TransactionPhase.AFTER_SUCCESS) LedgerEvent.OperationReconciled event) {
+        try {
+            for (PlanItems.Unsettled item : items.ofOperation(event.operation().operationId())) {
+                settle(item, event.operation());
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not settle the plan item of operation %s now: %s", event.operation().operationId(),
+                    e.getMessage());
+        }
+    }
+
+    void onShutdown(@Observes ShutdownEvent event) {
+        stopping = true;
+        workers.shutdown();
+        try {
+            // Items in flight record their outcome: at most Domo's deadline, as for a single request.
+            workers.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The breaker leaves OPEN only when a call tries it after its delay, and plan items never make
+     * that trial (they wait while it is not closed): once this replica's hold-back is over, a GET of
+     * the integration types does, and closes the breaker if Domo answers.
+     */
+    private void probeOpenCircuit() {
+        if (System.nanoTime() - pausedUntilNanos.get() < 0 || domo.circuitState() == CircuitBreakerState.CLOSED) {
+            return;
+        }
+        try {
+            domo.listTypes();
+            LOG.info("Domo answered again: plan items continue");
+        } catch (ProblemException e) {
+            holdBack(e, "Domo's circuit breaker is still open");
+        }
+    }
+
+    /**
+     * Claims whose replica died before sending wait again; items whose sender is gone, and
+     * unknown outcomes resolved elsewhere, follow their operation.
+     */
+    private void settle() {
+        items.releaseExpiredClaims();
+        items.skipWaitingOfCancelledPlans();
+        boolean withUnknown = System.nanoTime() - nextUnknownSweep >= 0;
+        if (withUnknown) {
+            nextUnknownSweep = System.nanoTime() + UNKNOWN_SWEEP.toNanos();
+        }
+        List<PlanItems.Unsettled> unsettled = items.unsettled(withUnknown, SWEEP_BATCH);
+        if (unsettled.isEmpty()) {
+            return;
+        }
+        Map<UUID, Operation> byId = new HashMap<>();
+        operations.findAll(unsettled.stream().map(PlanItems.Unsettled::operationId).toList())
+                .forEach(operation -> byId.put(operation.operationId(), operation));
+        for (PlanItems.Unsettled item : unsettled) {
+            Operation operation = byId.get(item.operationId());
+            if (operation != null) {
+                settle(item, operation);
+            }
+        }
+    }
+
+    private void settle(PlanItems.Unsettled item, Operation operation) {
+        Optional<ItemState> state = settledState(operation, item.state());
+        if (state.isPresent() && state.get() != item.state()) {
+            items.settleFromOperation(item, state.get(), state.get() == ItemState.WAITING
+                    ? "waiting: Domo answered 429 to its last attempt" : null);
+        }
+    }
+
+    /**
+     * The state an item takes from its operation, if the operation tells one: the reconciled state
+     * once reconciled; UNKNOWN while its outcome is unknown; waiting again after Domo's 429 (Domo
+     * did nothing); else the operation's own state. Nothing while the operation is PENDING.
+     */
+    static Optional<ItemState> settledState(Operation operation, ItemState current) {
+        if (operation.reconciliation() != null) {
+            return Optional.of(ItemState.valueOf(operation.reconciliation().state().name()));
+        }
+        OperationState state = operation.state();
+        if (state == OperationState.PENDING) {
+            return Optional.empty();
+        }
+        if (state == OperationState.FAILED && Integer.valueOf(429).equals(operation.outcome().upstreamStatus())) {
+            return Optional.of(ItemState.WAITING);
+        }
+        return Optional.of(ItemState.valueOf(state.name()));
+    }
+
+    /** Claims what this replica may run of the plan now and hands it to the workers. */
+    private void dispatch(UUID planId) {
+        int wanted = 0;
+        while (slots.tryAcquire()) {
+            wanted++;
+        }
+        if (wanted == 0) {
+            return;
+        }
+        List<PlanItems.Claim> claims;
+        try {
+            claims = items.claim(planId, wanted, replica, config.lease());
+        } catch (RuntimeException e) {
+            slots.release(wanted);
+            throw e;
+        }
+        slots.release(wanted - claims.size());
+        for (PlanItems.Claim claim : claims) {
+            workers.execute(() -> work(claim));
+        }
+    }
+
+    /** What came of an item: the state it takes, why, and not before when it may be sent again. */
+    private record Settlement(ItemState state, String note, Instant notBefore) {
+
+        static Settlement of(ItemState state) {
+            return new Settlement(state, null, null);
+        }
+
+        static Settlement waiting(String note, Instant notBefore) {
+            return new Settlement(ItemState.WAITING, note, notBefore);
+        }
+    }
+
+    /**
+     * Runs the item, then the plan's next ones while there are any, on one slot; recording an
+     * item's end and claiming the next is one transaction.
+     */
+    private void work(PlanItems.Claim first) {
+        try {
+            PlanItems.Claim claim = first;
+            while (claim != null) {
+                Optional<Settlement> settlement = run(claim);
+                boolean more = !stopping && System.nanoTime() - pausedUntilNanos.get() >= 0;
+                if (settlement.isPresent()) {
+                    claim = items.settle(claim, settlement.get().state(), settlement.get().note(),
+                            settlement.get().notBefore(), more, replica, config.lease()).orElse(null);
+                } else {
+                    claim = more ? items.claim(claim.planId(), 1, replica, config.lease()).stream().findFirst()
+                            .orElse(null) : null;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Plan %s: worker stopped: %s", first.planId(), e.getMessage());
+        } finally {
+            slots.release();
+        }
+    }
+
+    /**
+     * One item through the audited path. Empty when the item is left as it is: its operation's
+     * outcome is not recorded yet, and the sweep settles it from the operation later.
+     */
+    private Optional<Settlement> run(PlanItems.Claim claim) {
+        PlanItemSpec spec = claim.spec();
+        // Sent on behalf of whoever started the plan, within its creator's grant at creation.
+        Requester requester = new Requester(claim.startedBy(), claim.startedAuthMethod(),
+                "plan-" + claim.planId() + "-item-" + claim.itemId(), null, claim.scopes());
+        OperationIntent intent = (claim.direction() == Direction.V1_TO_V2
+                ? OperationIntent.migration(spec.datasourceId(), spec.accountId(), spec.catalog(), spec.schema(),
+                        spec.table(), requester)
+                : OperationIntent.reversal(spec.datasourceId(), requester)).forPlan(claim.planId());
+        // Stricter than refuseWhileCircuitOpen: a half-open breaker lets one trial call through, and that
+        // trial must be the probe's GET, never a migration that a failing Domo would turn into a FAILED item.
+        if (domo.circuitState() != CircuitBreakerState.CLOSED) {
+            holdBack(breakerOpen.toSeconds(), "Domo's circuit breaker is not closed");
+            return Optional.of(Settlement.waiting("waiting: calls to Domo are paused after repeated failures", null));
+        }
+        try {
+            Operation done = migrations.perform(intent,
+                    pending -> items.link(claim, pending.operationId(), replica, sentLease));
+            return Optional.of(Settlement.of(ItemState.valueOf(done.state().name())));
+        } catch (ProblemException e) {
+            return afterProblem(claim, e);
+        } catch (RuntimeException e) {
+            // The outcome was recorded as UNKNOWN (if the intent was): the sweep settles the item from it.
+            LOG.warnf("Plan %s item %d: %s", claim.planId(), claim.itemId(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Settlement> afterProblem(PlanItems.Claim claim, ProblemException e) {
+        UUID operationId = e.extensions().operationId();
+        ProblemType type = e.type();
+        if (type == ProblemType.DOMO_RATE_LIMITED) {
+            Instant until = Instant.now().plusSeconds(retryAfter(e));
+            plans.throttle(claim.planId(), until, "Domo answered 429 (Retry-After " + retryAfter(e) + " s)");
+            LOG.infof("Plan %s slowed down until %s: Domo rate limiting", claim.planId(), until);
+            return Optional.of(Settlement.waiting("waiting: Domo answered 429; sent again after " + until, until));
+        }
+        if (type == ProblemType.DOMO_CIRCUIT_OPEN) {
+            holdBack(e, "Domo's circuit breaker opened");
+            return Optional.of(Settlement.waiting("waiting: calls to Domo are paused after repeated failures", null));
+        }
+        if (type == ProblemType.OPERATION_IN_PROGRESS) {
+            Instant until = Instant.now().plus(config.busyRetry());
+            UUID holder = e.extensions().runningOperationId();
+            return Optional.of(Settlement.waiting("waiting: operation " + (holder == null ? "(unknown)" : holder)
+                    + " holds the datasource; tried again after " + until, until));
+        }
+        if (type == ProblemType.PLAN_ITEM_STATE) {
+            // The claim was lost or the plan stopped: nothing was recorded, nothing sent.
+            return Optional.of(Settlement.waiting(null, null));
+        }
+        if (operationId == null) {
+            // Refused before anything was recorded (the store is down): nothing was sent.
+            pausedUntilNanos.set(System.nanoTime() + STORE_BACKOFF.toNanos());
+            return Optional.of(Settlement.waiting("waiting: " + e.detail(), null));
+        }
+        return operations.find(operationId).flatMap(operation -> settledState(operation, ItemState.RUNNING))
+                .map(Settlement::of);
+    }
+
+    private void holdBack(ProblemException e, String why) {
+        holdBack(retryAfter(e), why);
+    }
+
+    private void holdBack(long seconds, String why) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds));
+        pausedUntilNanos.accumulateAndGet(until, (a, b) -> b - a > 0 ? b : a);
+        LOG.infof("Plan items held back on this replica for %d s: %s", Math.max(1, seconds), why);
+    }
+
+    private static long retryAfter(ProblemException e) {
+        try {
+            return Math.max(1, Long.parseLong(e.headers().getOrDefault("Retry-After", "1")));
+        } catch (NumberFormatException bad) {
+            return 1;
+        }
+    }
+}

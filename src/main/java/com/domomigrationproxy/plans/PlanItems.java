@@ -1,0 +1,474 @@
+package com.domomigrationproxy.plans;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.Sql;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.Scopes;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+
+/**
+ * The items of plans, in plain SQL: written ten thousand at a time, claimed with
+ * {@code FOR UPDATE SKIP LOCKED} under the plan's row lock, and moved from state to state by
+ * guarded UPDATEs, each with its event ({@link PlanEvents}) in the same transaction. Every method
+ * joins the caller's transaction when there is one.
+ *
+ * <p>How an item moves: WAITING → claimed (RUNNING, with a claim token and a lease, not yet sent)
+ * → linked to its operation in the transaction that commits the operation's intent (sent) → the
+ * state its operation ended in. Only the claim whose token is on the row can link it, and an
+ * item that was sent is never claimed again; so an item is sent at most once per claim, whatever
+ * replica dies where.
+ */
+@ApplicationScoped
+class PlanItems {
+
+    private static final String COLUMNS = """
+            i.plan_id, i.item_id, i.datasource_id, i.account_id, i.catalog_name, i.schema_name, i.table_name,
+            i.verdict, i.reason, i.state, i.note, i.operation_id, i.attempts, i.sent_at, i.finished_at""";
+
+    private final DataSource dataSource;
+
+    @Inject
+    PlanItems(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** An item as the API shows it, before its operation's details are added. */
+    record Row(UUID planId, int itemId, PlanItemSpec spec, Verdict verdict, String reason, ItemState state, String note,
+            UUID operationId, int attempts, Instant sentAt, Instant finishedAt) {
+    }
+
+    /** An item this replica claimed: what to send, for whom, and the token that lets it link the item. */
+    record Claim(UUID planId, int itemId, UUID token, PlanItemSpec spec, Direction direction, String startedBy,
+            String startedAuthMethod, Scopes scopes) {
+    }
+
+    /** A sent item whose operation may have been resolved meanwhile. */
+    record Unsettled(UUID planId, int itemId, UUID operationId, ItemState state) {
+    }
+
+    /** What the preflight found for one item. */
+    record Finding(Verdict verdict, String reason) {
+    }
+
+    /** Which items to list; null means any. */
+    record Filter(ItemState state, Verdict verdict) {
+    }
+
+    void insert(UUID planId, List<PlanItemSpec> items, List<Finding> findings) {
+        int n = items.size();
+        Integer[] ids = new Integer[n];
+        String[][] columns = new String[7][n];
+        for (int i = 0; i < n; i++) {
+            PlanItemSpec item = items.get(i);
+            ids[i] = i + 1;
+            columns[0][i] = item.datasourceId();
+            columns[1][i] = item.accountId();
+            columns[2][i] = item.catalog();
+            columns[3][i] = item.schema();
+            columns[4][i] = item.table();
+            columns[5][i] = findings.get(i).verdict().name();
+            columns[6][i] = findings.get(i).reason();
+        }
+        jdbc(connection -> {
+            List<Object> parameters = new ArrayList<>();
+            parameters.add(planId);
+            parameters.add(connection.createArrayOf("integer", ids));
+            for (String[] column : columns) {
+                parameters.add(connection.createArrayOf("text", column));
+            }
+            Sql.update(connection, """
+                    INSERT INTO plan_item (plan_id, item_id, datasource_id, account_id, catalog_name, schema_name,
+                        table_name, verdict, reason, state, updated_at)
+                    SELECT ?, t.item_id, t.datasource_id, t.account_id, t.catalog_name, t.schema_name, t.table_name,
+                           t.verdict, t.reason, 'WAITING', now()
+                    FROM unnest(?::integer[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+                         AS t(item_id, datasource_id, account_id, catalog_name, schema_name, table_name, verdict, reason)""",
+                    parameters.toArray());
+            return null;
+        });
+    }
+
+    /** Every item's data source and target, in plan order. */
+    List<PlanItemSpec> specs(UUID planId) {
+        return jdbc(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM plan_item i WHERE i.plan_id = ?"
+                + " ORDER BY i.item_id", row -> row(row).spec(), planId));
+    }
+
+    /** Items not yet sent in this run (WAITING, or skipped by the preflight): what a preflight looks at. */
+    List<Row> preflightable(UUID planId) {
+        return jdbc(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM plan_item i WHERE i.plan_id = ?"
+                + " AND (i.state = 'WAITING' OR (i.state = 'SKIPPED' AND i.operation_id IS NULL)) ORDER BY i.item_id",
+                PlanItems::row, planId));
+    }
+
+    /**
+     * Records new verdicts on items not yet sent; for a plan that has started, a READY item waits
+     * for its turn and any other is skipped.
+     */
+    void updateVerdicts(UUID planId, List<Integer> itemIds, List<Finding> findings, boolean started) {
+        jdbc(connection -> {
+            Array ids = connection.createArrayOf("integer", itemIds.toArray());
+            Array verdicts = connection.createArrayOf("text", findings.stream().map(f -> f.verdict().name()).toArray());
+            Array reasons = connection.createArrayOf("text", findings.stream().map(Finding::reason).toArray());
+            Sql.update(connection, """
+                    WITH changed AS (
+                        UPDATE plan_item i
+                           SET verdict = t.verdict, reason = t.reason, updated_at = now(),
+                               state = CASE WHEN NOT ? THEN i.state WHEN t.verdict = 'READY' THEN 'WAITING' ELSE 'SKIPPED' END,
+                               note = CASE WHEN ? AND t.verdict <> 'READY' THEN 'skipped: the preflight found it '
+                                           || t.verdict ELSE i.note END
+                          FROM unnest(?::integer[], ?::text[], ?::text[]) AS t(item_id, verdict, reason), plan_item prior
+                         WHERE i.plan_id = ? AND i.item_id = t.item_id AND prior.plan_id = i.plan_id
+                           AND prior.item_id = i.item_id
+                           AND (i.state = 'WAITING' OR (i.state = 'SKIPPED' AND i.operation_id IS NULL))
+                     RETURNING i.*, prior.state AS prior_state)
+                    INSERT INTO plan_event (plan_id, kind, item_id, state, data)
+                    SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + """
+
+                    FROM changed i WHERE i.state <> i.prior_state""",
+                    started, started, ids, verdicts, reasons, planId);
+            return null;
+        });
+    }
+
+    /** At start: every item the preflight did not find READY is skipped. Returns how many. */
+    int skipNotReady(UUID planId) {
+        return skip(planId, "i.state = 'WAITING' AND i.verdict <> 'READY'",
+                "'skipped: the preflight found it ' || i.verdict");
+    }
+
+    /** At cancel: every item that has not started is skipped. Returns how many. */
+    int skipWaiting(UUID planId) {
+        return skip(planId, "i.state = 'WAITING'", "'skipped: the plan was cancelled'");
+    }
+
+    /** Items left WAITING in cancelled plans (released by a run that raced the cancel) are skipped too. */
+    int skipWaitingOfCancelledPlans() {
+        return jdbc(connection -> Sql.update(connection, """
+                WITH changed AS (
+                    UPDATE plan_item i SET state = 'SKIPPED', note = 'skipped: the plan was cancelled',
+                           finished_at = now(), updated_at = now()
+                     WHERE i.state = 'WAITING' AND i.plan_id IN (SELECT plan_id FROM plan WHERE state = 'CANCELLED')
+                 RETURNING i.*)
+                INSERT INTO plan_event (plan_id, kind, item_id, state, data)
+                SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + " FROM changed i"));
+    }
+
+    private int skip(UUID planId, String condition, String note) {
+        return jdbc(connection -> Sql.update(connection, """
+                WITH changed AS (
+                    UPDATE plan_item i SET state = 'SKIPPED', note = %s, finished_at = now(), updated_at = now()
+                     WHERE i.plan_id = ? AND %s
+                 RETURNING i.*)
+                INSERT INTO plan_event (plan_id, kind, item_id, state, data)
+                SELECT i.plan_id, 'item', i.item_id, i.state, %s FROM changed i""".formatted(note, condition,
+                PlanEvents.ITEM_DATA), planId));
+    }
+
+    /** Sends an INCOMPLETE, ABORTED or FAILED item again: it waits for its turn. False when it is in no such state. */
+    boolean retry(UUID planId, int itemId, String by) {
+        return jdbc(connection -> {
+            int updated = Sql.update(connection, """
+                    UPDATE plan_item SET state = 'WAITING', note = ?, not_before = NULL, finished_at = NULL,
+                           updated_at = now()
+                     WHERE plan_id = ? AND item_id = ? AND state IN ('INCOMPLETE', 'ABORTED', 'FAILED')""",
+                    "retry asked by " + by, planId, itemId);
+            if (updated == 1) {
+                PlanEvents.item(connection, planId, itemId);
+            }
+            return updated == 1;
+        });
+    }
+
+    /** Counts by item state and by verdict, every state and verdict present (zero when none), plus {@code total}. */
+    Map<String, Long> counts(UUID planId) {
+        Map<ItemState, Long> states = new EnumMap<>(ItemState.class);
+        Map<Verdict, Long> verdicts = new EnumMap<>(Verdict.class);
+        for (ItemState state : ItemState.values()) {
+            states.put(state, 0L);
+        }
+        for (Verdict verdict : Verdict.values()) {
+            verdicts.put(verdict, 0L);
+        }
+        long[] total = new long[1];
+        jdbc(connection -> Sql.list(connection,
+                "SELECT state, verdict, count(*) FROM plan_item WHERE plan_id = ? GROUP BY state, verdict", row -> {
+                    long n = row.getLong(3);
+                    states.merge(ItemState.valueOf(row.getString(1)), n, Long::sum);
+                    verdicts.merge(Verdict.valueOf(row.getString(2)), n, Long::sum);
+                    total[0] += n;
+                    return null;
+                }, planId));
+        Map<String, Long> counts = new LinkedHashMap<>();
+        counts.put("total", total[0]);
+        verdicts.forEach((verdict, n) -> counts.put(verdict.name(), n));
+        states.forEach((state, n) -> counts.put(state.name(), n));
+        return counts;
+    }
+
+    /** Items that finished (ran to an end) since {@code since}, and items still to run (waiting or running). */
+    record Pace(long finishedSince, long remaining) {
+    }
+
+    Pace pace(UUID planId, Instant since) {
+        return jdbc(connection -> Sql.first(connection, """
+                SELECT count(*) FILTER (WHERE finished_at >= ? AND state NOT IN ('SKIPPED', 'WAITING')),
+                       count(*) FILTER (WHERE state IN ('WAITING', 'RUNNING'))
+                FROM plan_item WHERE plan_id = ?""", row -> new Pace(row.getLong(1), row.getLong(2)), since, planId)
+                .orElseThrow());
+    }
+
+    /** Items that keep the plan from finishing: waiting, running, or with an unknown outcome. */
+    long open(UUID planId) {
+        return jdbc(connection -> Sql.first(connection,
+                "SELECT count(*) FROM plan_item WHERE plan_id = ? AND state IN ('WAITING', 'RUNNING', 'UNKNOWN')",
+                row -> row.getLong(1), planId).orElseThrow());
+    }
+
+    /** At most {@code limit} items matching the filter, in plan order, after {@code afterItemId}. */
+    List<Row> page(UUID planId, Filter filter, int afterItemId, int limit) {
+        List<Object> parameters = new ArrayList<>(List.of(planId, afterItemId));
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS
+                + " FROM plan_item i WHERE i.plan_id = ? AND i.item_id > ?");
+        if (filter.state() != null) {
+            sql.append(" AND i.state = ?");
+            parameters.add(filter.state());
+        }
+        if (filter.verdict() != null) {
+            sql.append(" AND i.verdict = ?");
+            parameters.add(filter.verdict());
+        }
+        sql.append(" ORDER BY i.item_id LIMIT ?");
+        parameters.add(limit);
+        return jdbc(connection -> Sql.list(connection, sql.toString(), PlanItems::row, parameters.toArray()));
+    }
+
+    Optional<Row> find(UUID planId, int itemId) {
+        return jdbc(connection -> Sql.first(connection, "SELECT " + COLUMNS
+                + " FROM plan_item i WHERE i.plan_id = ? AND i.item_id = ?", PlanItems::row, planId, itemId));
+    }
+
+    /** The datasources whose item completed, in plan order: what a rollback reverses. */
+    List<String> completedDatasources(UUID planId) {
+        return jdbc(connection -> Sql.list(connection,
+                "SELECT datasource_id FROM plan_item WHERE plan_id = ? AND state = 'COMPLETE' ORDER BY item_id",
+                row -> row.getString(1), planId));
+    }
+
+    /**
+     * Claims up to {@code wanted} waiting items of a running plan for this replica, in its own
+     * transaction, as far as the plan's maxConcurrency allows across all replicas: the plan's row
+     * lock makes the claimers of one plan take turns.
+     */
+    List<Claim> claim(UUID planId, int wanted, String replica, Duration lease) {
+        return QuarkusTransaction.requiringNew().call(() -> jdbc(connection -> {
+            withoutWaitingForDisk(connection);
+            return claim(connection, planId, wanted, replica, lease);
+        }));
+    }
+
+    /**
+     * Claims and settlements commit without waiting for the WAL flush (about 3 ms each, on every
+     * item's path). Safe: a lost claim only leaves the item WAITING, and the intent that links it
+     * is committed synchronously, which flushes the claim before it; a lost settlement leaves the
+     * item RUNNING, and the sweep settles it from its operation. The audit trail's own writes (the
+     * operation, the chain, plan transitions) keep synchronous commits.
+     */
+    private static void withoutWaitingForDisk(Connection connection) throws SQLException {
+        Sql.update(connection, "SET LOCAL synchronous_commit TO OFF");
+    }
+
+    /**
+     * Records how a claimed item ended, or that it waits again ({@code state} WAITING: nothing, or
+     * nothing usable, was sent; not before {@code notBefore}), and with {@code next} claims the
+     * plan's next item for the same worker, in one transaction: per item, one commit less.
+     */
+    Optional<Claim> settle(Claim claim, ItemState state, String note, Instant notBefore, boolean next, String replica,
+            Duration lease) {
+        return QuarkusTransaction.requiringNew().call(() -> jdbc(connection -> {
+            withoutWaitingForDisk(connection);
+            Sql.update(connection, """
+                    WITH settled AS (
+                        UPDATE plan_item SET state = ?, note = ?, not_before = ?,
+                               finished_at = CASE WHEN ? THEN NULL ELSE now() END,
+                               claim_token = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
+                         WHERE plan_id = ? AND item_id = ? AND claim_token = ? AND state = 'RUNNING'
+                     RETURNING *)
+                    INSERT INTO plan_event (plan_id, kind, item_id, state, data)
+                    SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + " FROM settled i",
+                    state, note, notBefore, state == ItemState.WAITING, claim.planId(), claim.itemId(), claim.token());
+            if (!next) {
+                return Optional.<Claim>empty();
+            }
+            List<Claim> claimed = claim(connection, claim.planId(), 1, replica, lease);
+            return claimed.isEmpty() ? Optional.<Claim>empty() : Optional.of(claimed.get(0));
+        }));
+    }
+
+    private static List<Claim> claim(Connection connection, UUID planId, int wanted, String replica, Duration lease)
+            throws SQLException {
+        record Running(Direction direction, String startedBy, String startedAuthMethod, Scopes scopes) {
+        }
+        // The lock first, in a statement of its own: the count below then runs on a snapshot taken
+        // after the claimer before us committed, so concurrent claimers never overshoot maxConcurrency.
+        Optional<Running> plan = Sql.first(connection, """
+                SELECT direction, started_by, started_auth_method, creator_scopes FROM plan
+                WHERE plan_id = ? AND state = 'RUNNING' AND (not_before IS NULL OR not_before <= now())
+                FOR NO KEY UPDATE""", row -> new Running(Direction.valueOf(row.getString(1)), row.getString(2),
+                row.getString(3), row.getString(4) == null ? Scopes.UNRESTRICTED : Scopes.fromJson(row.getString(4))),
+                planId);
+        if (plan.isEmpty()) {
+            return List.of();
+        }
+        Running running = plan.get();
+        UUID token = UUID.randomUUID();
+        // Materialized: as a subquery in FROM, a nested loop would run the locking LIMIT again for
+        // every row and claim more than asked.
+        return Sql.list(connection, """
+                WITH in_flight AS (
+                    SELECT count(*) AS n FROM plan_item WHERE plan_id = ? AND state = 'RUNNING'),
+                next AS MATERIALIZED (
+                    SELECT item_id FROM plan_item
+                     WHERE plan_id = ? AND state = 'WAITING' AND verdict = 'READY'
+                       AND (not_before IS NULL OR not_before <= now())
+                     ORDER BY item_id
+                     LIMIT (SELECT greatest(0, least(?, p.max_concurrency - in_flight.n))
+                              FROM plan p, in_flight WHERE p.plan_id = ?)
+                       FOR UPDATE SKIP LOCKED)
+                UPDATE plan_item i
+                   SET state = 'RUNNING', claim_token = ?, lease_owner = ?, lease_until = now() + make_interval(secs => ?),
+                       sent_at = NULL, sent_by = NULL, updated_at = now()
+                  FROM next
+                 WHERE i.plan_id = ? AND i.item_id = next.item_id
+                RETURNING i.item_id, i.datasource_id, i.account_id, i.catalog_name, i.schema_name, i.table_name""",
+                row -> new Claim(planId, row.getInt(1), token, new PlanItemSpec(row.getString(2), row.getString(3),
+                        row.getString(4), row.getString(5), row.getString(6)), running.direction(),
+                        running.startedBy(), running.startedAuthMethod(), running.scopes()),
+                planId, planId, wanted, planId, token, replica, seconds(lease), planId);
+    }
+
+    /** Claims that were never sent and whose lease ran out (their replica died, or stalled) wait again. */
+    int releaseExpiredClaims() {
+        return jdbc(connection -> Sql.update(connection, """
+                UPDATE plan_item SET state = 'WAITING', claim_token = NULL, lease_owner = NULL, lease_until = NULL,
+                       updated_at = now()
+                 WHERE state = 'RUNNING' AND sent_at IS NULL AND lease_until < now()"""));
+    }
+
+    /**
+     * Links a claimed item to the operation whose intent is being committed, in that transaction:
+     * both commit or neither. Refused (409, and so no intent, no call to Domo) when the claim is no
+     * longer this one's or the plan stopped running meanwhile.
+     */
+    void link(Claim claim, UUID operationId, String replica, Duration lease) {
+        jdbc(connection -> {
+            int linked = Sql.update(connection, """
+                    WITH linked AS (
+                        UPDATE plan_item SET operation_id = ?, sent_at = now(), sent_by = ?, attempts = attempts + 1,
+                               lease_until = now() + make_interval(secs => ?), not_before = NULL, note = NULL,
+                               updated_at = now()
+                         WHERE plan_id = ? AND item_id = ? AND claim_token = ? AND state = 'RUNNING' AND sent_at IS NULL
+                           AND EXISTS (SELECT 1 FROM plan WHERE plan_id = ? AND state = 'RUNNING')
+                     RETURNING *)
+                    INSERT INTO plan_event (plan_id, kind, item_id, state, data)
+                    SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + " FROM linked i",
+                    operationId, replica, seconds(lease), claim.planId(), claim.itemId(), claim.token(), claim.planId());
+            if (linked != 1) {
+                throw new ProblemException(409, ProblemType.PLAN_ITEM_STATE, "Item " + claim.itemId() + " of plan "
+                        + claim.planId() + " is no longer claimed by this replica, or the plan stopped running");
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Sent items whose owner is gone (lease run out) and, with {@code withUnknown}, items whose
+     * outcome is unknown: their operations may have been resolved since.
+     */
+    List<Unsettled> unsettled(boolean withUnknown, int limit) {
+        return jdbc(connection -> Sql.list(connection, """
+                SELECT plan_id, item_id, operation_id, state FROM plan_item
+                WHERE (state = 'RUNNING' AND sent_at IS NOT NULL AND lease_until < now())
+                   OR (? AND state = 'UNKNOWN')
+                LIMIT ?""", row -> new Unsettled(row.getObject(1, UUID.class), row.getInt(2),
+                row.getObject(3, UUID.class), ItemState.valueOf(row.getString(4))), withUnknown, limit));
+    }
+
+    /** The items whose latest operation this is (one, normally). */
+    List<Unsettled> ofOperation(UUID operationId) {
+        return jdbc(connection -> Sql.list(connection, """
+                SELECT plan_id, item_id, operation_id, state FROM plan_item
+                WHERE operation_id = ? AND state IN ('RUNNING', 'UNKNOWN')""",
+                row -> new Unsettled(row.getObject(1, UUID.class), row.getInt(2), row.getObject(3, UUID.class),
+                        ItemState.valueOf(row.getString(4))), operationId));
+    }
+
+    /**
+     * Moves an unsettled item to the state its operation reached, unless it moved meanwhile or its
+     * owner still holds it (a RUNNING item whose lease has not run out is its owner's to settle).
+     */
+    boolean settleFromOperation(Unsettled item, ItemState state, String note) {
+        return QuarkusTransaction.requiringNew().call(() -> jdbc(connection -> {
+            int updated = Sql.update(connection, """
+                    UPDATE plan_item SET state = ?, note = ?, finished_at = CASE WHEN ? THEN NULL ELSE now() END,
+                           claim_token = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
+                     WHERE plan_id = ? AND item_id = ? AND operation_id = ? AND state = ?
+                       AND (state = 'UNKNOWN' OR lease_until < now())""",
+                    state, note, state == ItemState.WAITING, item.planId(), item.itemId(), item.operationId(),
+                    item.state());
+            if (updated == 1) {
+                PlanEvents.item(connection, item.planId(), item.itemId());
+            }
+            return updated == 1;
+        }));
+    }
+
+    private static Row row(ResultSet row) throws SQLException {
+        return new Row(row.getObject("plan_id", UUID.class), row.getInt("item_id"),
+                new PlanItemSpec(row.getString("datasource_id"), row.getString("account_id"),
+                        row.getString("catalog_name"), row.getString("schema_name"), row.getString("table_name")),
+                Verdict.valueOf(row.getString("verdict")), row.getString("reason"),
+                ItemState.valueOf(row.getString("state")), row.getString("note"),
+                row.getObject("operation_id", UUID.class), row.getInt("attempts"), Sql.instant(row, "sent_at"),
+                Sql.instant(row, "finished_at"));
+    }
+
+    private static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
+    }
+
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** Work on the connection of the caller's transaction, or on its own; a failure is a 503. */
+    private <T> T jdbc(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The plan store is unavailable; retry later",
+                    e);
+        }
+    }
+}

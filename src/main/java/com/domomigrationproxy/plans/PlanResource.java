@@ -1,0 +1,608 @@
+package com.domomigrationproxy.plans;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.Sha256;
+import com.domomigrationproxy.migration.Identifiers;
+import com.domomigrationproxy.openapi.ApiDocumentation;
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.Requesters;
+import com.domomigrationproxy.security.Roles;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+
+/** Migration plans (contract: Plans): upload, preflight, approve, run, watch, report, roll back. */
+@Path("/api/v1/plans")
+@Tag(name = ApiDocumentation.PLANS_TAG)
+@SecurityRequirement(name = ApiDocumentation.JWT)
+@SecurityRequirement(name = ApiDocumentation.API_KEY)
+public class PlanResource {
+
+    static final String CSV = "text/csv";
+    private static final String PLAN_ID_DOC = "The plan's id";
+    private static final int DEFAULT_LIMIT = 50;
+    private static final int MAX_LIMIT = 500;
+    private static final String CSV_EXAMPLE = "datasourceId,accountId,catalog,schema,table\r\n"
+            + "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01,2,sales,NULL,orders\r\n"
+            + "F495e28ec-77aa-4d6e-8f10-2b3c4d5e6f70,2,sales,NULL,customers\r\n";
+
+    private final PlanService plans;
+    private final PlanEventStream events;
+    private final Requesters requesters;
+    private final PlanConfig config;
+    private final ObjectMapper json;
+
+    @Inject
+    PlanResource(PlanService plans, PlanEventStream events, Requesters requesters, PlanConfig config,
+            ObjectMapper json) {
+        this.plans = plans;
+        this.events = events;
+        this.requesters = requesters;
+        this.config = config;
+        this.json = json;
+    }
+
+    @POST
+    @Consumes({ MediaType.APPLICATION_JSON, CSV })
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "createPlan", summary = "Upload a migration plan",
+            description = "Up to 10,000 migrations (or reversals) as JSON, or as CSV with the header"
+                    + " `datasourceId,accountId,catalog,schema,table` and the plan's settings as query parameters."
+                    + " Every field is validated as for a single migration; a plan with any error is refused whole"
+                    + " (400, each bad item or CSV line named) and nothing is stored. The preflight (Domo's GETs"
+                    + " only) runs before the answer: each item's verdict is READY, ALREADY_DONE or BLOCKED. The plan"
+                    + " then awaits approval. Role: operator.")
+    @RequestBody(required = true, content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanUploadDocument.class),
+                    examples = @ExampleObject(name = "plan", value = "{\"name\":\"Wave 1: sales\",\"direction\":"
+                            + "\"V1_TO_V2\",\"maxConcurrency\":4,\"items\":[{\"datasourceId\":"
+                            + "\"495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01\",\"accountId\":\"2\",\"catalog\":\"sales\","
+                            + "\"schema\":\"NULL\",\"table\":\"orders\"}]}")),
+            @Content(mediaType = CSV, schema = @Schema(type = SchemaType.STRING),
+                    examples = @ExampleObject(name = "csv", value = CSV_EXAMPLE)) })
+    @APIResponse(responseCode = "201", description = "The plan, preflighted, awaiting approval",
+            headers = @Header(name = "Location", description = "The plan's URL",
+                    schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "413", description = "The body is larger than 8 MiB",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem")))
+    @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public Response create(
+            @Parameter(description = "With a CSV body: the plan's name (1 to 255 characters)",
+                    schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
+            @QueryParam("name") String name,
+            @Parameter(description = "With a CSV body: V1_TO_V2 (default) or V2_TO_V1",
+                    schema = @Schema(implementation = Direction.class)) @QueryParam("direction") String direction,
+            @Parameter(description = "With a CSV body: items of the plan in flight at once (default 4)",
+                    schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "1", maximum = "64"))
+            @QueryParam("maxConcurrency") String maxConcurrency,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+        MediaType type = MediaType.valueOf(contentType);
+        PlanContent content;
+        if (type.isCompatible(MediaType.valueOf(CSV))) {
+            String charset = type.getParameters().get(MediaType.CHARSET_PARAMETER);
+            if (charset != null && !charset.equalsIgnoreCase("utf-8")) {
+                throw new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                        "Send the CSV as UTF-8 (Content-Type: text/csv or text/csv; charset=utf-8)");
+            }
+            content = PlanUpload.fromCsv(body, name, direction, maxConcurrency, config.defaultMaxConcurrency());
+        } else {
+            List<Problem.FieldError> errors = new ArrayList<>();
+            for (String[] parameter : new String[][] { { "name", name }, { "direction", direction },
+                    { "maxConcurrency", maxConcurrency } }) {
+                if (parameter[1] != null) {
+                    errors.add(new Problem.FieldError(parameter[0], "belongs in the JSON body, not in the query"));
+                }
+            }
+            if (!errors.isEmpty()) {
+                throw ProblemException.invalid("The plan's settings belong in the JSON body", errors);
+            }
+            content = PlanUpload.fromJson(readJson(body), config.defaultMaxConcurrency());
+        }
+        return created(plans.create(content, requesters.current()));
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed({ Roles.READER, Roles.OPERATOR, Roles.APPROVER, Roles.AUDITOR })
+    @Operation(operationId = "listPlans", summary = "List plans, newest first",
+            description = "A page of plans with their counts; filters combine. Roles: reader, operator, approver,"
+                    + " auditor.")
+    @APIResponse(responseCode = "200", description = "A page of plans",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanPage.class)))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public PlanPage list(
+            @Parameter(description = "Only plans in this state", schema = @Schema(implementation = PlanState.class))
+            @QueryParam("state") String state,
+            @Parameter(description = "Only plans of this direction", schema = @Schema(implementation = Direction.class))
+            @QueryParam("direction") String direction,
+            @Parameter(description = "Only plans uploaded by this principal",
+                    schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
+            @QueryParam("createdBy") String createdBy,
+            @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, format = "int32",
+                    minimum = "1", maximum = "100", defaultValue = "20")) @QueryParam("limit") String limit,
+            @Parameter(description = "nextCursor of the previous page", schema = @Schema(type = SchemaType.STRING))
+            @QueryParam("cursor") String cursor) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        PlanFilter filter = new PlanFilter(constant("state", state, PlanState.class, errors),
+                constant("direction", direction, Direction.class, errors), principal(createdBy, errors));
+        int pageSize = limit(limit, 20, 100, errors);
+        PlanFilter.Position after = filter.position(cursor, errors);
+        failOn(errors);
+        List<PlanView> page = new ArrayList<>(plans.list(filter, after, pageSize + 1));
+        String next = null;
+        if (page.size() > pageSize) {
+            page.remove(pageSize);
+            next = filter.cursorAfter(page.get(pageSize - 1));
+        }
+        return new PlanPage(page, next);
+    }
+
+    @GET
+    @Path("/{planId}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed({ Roles.READER, Roles.OPERATOR, Roles.APPROVER, Roles.AUDITOR })
+    @Operation(operationId = "getPlan", summary = "One plan, with its counts and progress",
+            description = "The plan, its approvals, the number of items by state and by verdict and, while it runs,"
+                    + " its pace and an estimate of the time left. Roles: reader, operator, approver, auditor.")
+    @APIResponse(responseCode = "200", description = "The plan",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public PlanView get(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
+            format = "uuid")) @PathParam("planId") String planId) {
+        return plans.view(Identifiers.uuid("planId", planId));
+    }
+
+    @GET
+    @Path("/{planId}/items")
+    @Produces({ MediaType.APPLICATION_JSON, CSV })
+    @RolesAllowed({ Roles.READER, Roles.OPERATOR, Roles.APPROVER, Roles.AUDITOR })
+    @Operation(operationId = "listPlanItems", summary = "The items of a plan, or the plan's report",
+            description = "Items in plan order with their verdict, state and latest operation. JSON answers a page;"
+                    + " `Accept: text/csv` streams every matching item (the report; `limit` and `cursor` are"
+                    + " ignored). Roles: reader, operator, approver, auditor.")
+    @APIResponse(responseCode = "200", description = "A page of items, or the report",
+            content = {
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ItemPage.class)),
+                    @Content(mediaType = CSV, schema = @Schema(type = SchemaType.STRING)) })
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public Response items(
+            @Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING, format = "uuid"))
+            @PathParam("planId") String planId,
+            @Parameter(description = "Only items in this state", schema = @Schema(implementation = ItemState.class))
+            @QueryParam("state") String state,
+            @Parameter(description = "Only items with this verdict", schema = @Schema(implementation = Verdict.class))
+            @QueryParam("verdict") String verdict,
+            @Parameter(description = "Page size (ignored by the report)", schema = @Schema(type = SchemaType.INTEGER,
+                    format = "int32", minimum = "1", maximum = "500", defaultValue = "50"))
+            @QueryParam("limit") String limit,
+            @Parameter(description = "nextCursor of the previous page (ignored by the report)",
+                    schema = @Schema(type = SchemaType.STRING)) @QueryParam("cursor") String cursor,
+            @Context HttpHeaders headers) {
+        UUID id = Identifiers.uuid("planId", planId);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        PlanItems.Filter filter = new PlanItems.Filter(constant("state", state, ItemState.class, errors),
+                constant("verdict", verdict, Verdict.class, errors));
+        boolean report = wantsCsv(headers);
+        int pageSize = limit(limit, DEFAULT_LIMIT, MAX_LIMIT, errors);
+        int after = report ? 0 : itemCursor(cursor, filter, errors);
+        failOn(errors);
+        if (report) {
+            plans.view(id);
+            StreamingOutput body = out -> {
+                Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 16 * 1024);
+                try {
+                    PlanReport.header(writer);
+                    plans.eachItem(id, filter, item -> PlanReport.row(writer, item));
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+                writer.flush();
+            };
+            return Response.ok(body, CSV + "; charset=utf-8")
+                    .header("Content-Disposition", "attachment; filename=\"plan-" + id + "-items.csv\"").build();
+        }
+        List<ItemView> page = new ArrayList<>(plans.items(id, filter, after, pageSize + 1));
+        String next = null;
+        if (page.size() > pageSize) {
+            page.remove(pageSize);
+            next = itemCursorAfter(page.get(pageSize - 1).itemId(), filter);
+        }
+        return Response.ok(new ItemPage(page, next), MediaType.APPLICATION_JSON).build();
+    }
+
+    @GET
+    @Path("/{planId}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RolesAllowed({ Roles.READER, Roles.OPERATOR, Roles.APPROVER, Roles.AUDITOR })
+    @Blocking
+    @Operation(operationId = "streamPlanEvents", summary = "Watch a plan: its transitions as Server-Sent Events",
+            description = "Every plan transition (event `plan`) and item transition (event `item`) since the plan was"
+                    + " created, then new ones as they happen, each with its JSON as data and a growing id. Send the"
+                    + " last id received as `Last-Event-ID` to resume after it. The stream ends when the plan is done"
+                    + " (finished, cancelled, rejected or expired) and nothing of it runs. Roles: reader, operator,"
+                    + " approver, auditor.")
+    @Parameter(name = "Last-Event-ID", in = ParameterIn.HEADER, description = "Resume after this event id",
+            schema = @Schema(type = SchemaType.INTEGER, format = "int64", minimum = "0"))
+    @APIResponse(responseCode = "200", description = "The event stream",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING),
+                    examples = @ExampleObject(name = "events", value = "id: 1042\nevent: item\ndata: {\"itemId\":17,"
+                            + "\"datasourceId\":\"sbx-2-0017\",\"state\":\"COMPLETE\",\"verdict\":\"READY\",\"note\":null,"
+                            + "\"operationId\":\"3f1c9a52-5a4e-4b7e-9a8e-2f0c1d9b7e21\",\"attempts\":1,"
+                            + "\"at\":\"2026-11-28T10:15:33.120000Z\"}\n\n")))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public Multi<OutboundSseEvent> events(
+            @Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING, format = "uuid"))
+            @PathParam("planId") String planId,
+            @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
+        UUID id = Identifiers.uuid("planId", planId);
+        long after = 0;
+        if (lastEventId != null) {
+            try {
+                after = Long.parseLong(lastEventId.strip());
+            } catch (NumberFormatException e) {
+                after = -1;
+            }
+            if (after < 0) {
+                throw ProblemException.invalid("Last-Event-ID must be an event id received from this stream",
+                        List.of(new Problem.FieldError("Last-Event-ID", "must be a non-negative integer")));
+            }
+        }
+        plans.state(id);
+        return events.stream(id, after, sse);
+    }
+
+    @POST
+    @Path("/{planId}/preflight")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "preflightPlan", summary = "Run the preflight again",
+            description = "Checks the items not yet sent against Domo again (GETs only) and records their verdicts."
+                    + " Allowed while the plan awaits approval, is approved or is paused; the content and so the"
+                    + " approvals do not change. Role: operator.")
+    @APIResponse(responseCode = "200", description = "The plan with its new verdicts",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public PlanView preflight(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
+            format = "uuid")) @PathParam("planId") String planId) {
+        return plans.preflight(Identifiers.uuid("planId", planId), requesters.current());
+    }
+
+    @POST
+    @Path("/{planId}/approvals")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.APPROVER)
+    @Operation(operationId = "decidePlan", summary = "Approve or reject a plan (four eyes)",
+            description = "The decision binds to the contentHash the approver saw: another hash is a 409. The plan's"
+                    + " creator cannot decide on it (403). A rejection is final; an approval counts for"
+                    + " PROXY_PLAN_APPROVAL_TTL (72 h by default) if the plan has not started, and the plan is APPROVED"
+                    + " once PROXY_PLAN_APPROVALS_REQUIRED approvals count. Role: approver.")
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApprovalRequest.class),
+            examples = @ExampleObject(name = "approve", value = "{\"decision\":\"APPROVE\",\"contentHash\":"
+                    + "\"9f2c1e6b0d4a8c3e7f5b2a1d0e9c8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928170\",\"comment\":"
+                    + "\"Checked against the CAB ticket\"}")))
+    @APIResponse(responseCode = "200", description = "The plan after the decision",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", description = "The credentials lack the role approver, or the caller created"
+            + " the plan (self-approval)",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem")))
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
+    @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public PlanView decide(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
+            format = "uuid")) @PathParam("planId") String planId, JsonNode body) {
+        UUID id = Identifiers.uuid("planId", planId);
+        return plans.decide(id, ApprovalRequest.parse(body), requesters.current());
+    }
+
+    @POST
+    @Path("/{planId}/start")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "startPlan", summary = "Start an approved plan",
+            description = "READY items wait for their turn; the others are skipped. Refused (409) before enough"
+                    + " unexpired approvals; a plan whose approvals expired becomes EXPIRED. Role: operator.")
+    @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public PlanView start(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
+            format = "uuid")) @PathParam("planId") String planId) {
+        return plans.start(Identifiers.uuid("planId", planId), requesters.current());
+    }
+
+    @POST
+    @Path("/{planId}/pause")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "pausePlan", summary = "Pause a running plan",
+            description = "No new item starts; items in flight finish. Role: operator.")
+    @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public PlanView pause(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
+            format = "uuid")) @PathParam("planId") String planId) {
+        return plans.pause(Identifiers.uuid("planId", planId), requesters.current());
+    }
+
+    @POST
+    @Path("/{planId}/resume")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "resumePlan", summary = "Resume a paused plan",
+            description = "Waiting items start again. Role: operator.")
+    @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public PlanView resume(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
+            format = "uuid")) @PathParam("planId") String planId) {
+        return plans.resume(Identifiers.uuid("planId", planId), requesters.current());
+    }
+
+    @POST
+    @Path("/{planId}/cancel")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "cancelPlan", summary = "Cancel a plan",
+            description = "Items that have not started are skipped; items in flight finish. Final. Role: operator.")
+    @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public PlanView cancel(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
+            format = "uuid")) @PathParam("planId") String planId) {
+        return plans.cancel(Identifiers.uuid("planId", planId), requesters.current());
+    }
+
+    @POST
+    @Path("/{planId}/rollback")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "rollbackPlan", summary = "Create the plan that reverses a plan's completed items",
+            description = "For a finished or cancelled V1_TO_V2 plan: a new V2_TO_V1 plan of the items that"
+                    + " completed, preflighted, awaiting its own approval. Role: operator.")
+    @APIResponse(responseCode = "201", description = "The rollback plan, awaiting approval",
+            headers = @Header(name = "Location", description = "The rollback plan's URL",
+                    schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public Response rollback(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
+            format = "uuid")) @PathParam("planId") String planId) {
+        return created(plans.rollback(Identifiers.uuid("planId", planId), requesters.current()));
+    }
+
+    @POST
+    @Path("/{planId}/items/{itemId}/retry")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.OPERATOR)
+    @Operation(operationId = "retryPlanItem", summary = "Send an INCOMPLETE, ABORTED or FAILED item again",
+            description = "The item waits for its turn again; a finished plan runs again for it. Items are never"
+                    + " sent again otherwise. Role: operator.")
+    @APIResponse(responseCode = "200", description = "The item, waiting",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ItemView.class)))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
+    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
+    public ItemView retry(
+            @Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING, format = "uuid"))
+            @PathParam("planId") String planId,
+            @Parameter(description = "The item's id: its position in the plan, from 1",
+                    schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "1", maximum = "10000"))
+            @PathParam("itemId") String itemId) {
+        UUID id = Identifiers.uuid("planId", planId);
+        return plans.retry(id, itemId(itemId), requesters.current());
+    }
+
+    private static Response created(PlanView plan) {
+        return Response.created(URI.create("/api/v1/plans/" + plan.planId())).entity(plan)
+                .type(MediaType.APPLICATION_JSON).build();
+    }
+
+    private JsonNode readJson(byte[] body) {
+        try {
+            return json.readTree(body);
+        } catch (JsonProcessingException e) {
+            var location = e.getLocation();
+            throw new ProblemException(400, ProblemType.INVALID_REQUEST, "The plan is not valid JSON" + (location == null
+                    ? "" : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean wantsCsv(HttpHeaders headers) {
+        for (MediaType acceptable : headers.getAcceptableMediaTypes()) {
+            if (acceptable.isCompatible(MediaType.APPLICATION_JSON_TYPE)) {
+                return false;
+            }
+            if (acceptable.isCompatible(MediaType.valueOf(CSV))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int itemId(String value) {
+        try {
+            int id = Integer.parseInt(value);
+            if (id >= 1 && id <= PlanUpload.MAX_ITEMS) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ProblemException.invalid("itemId must be an item's position in the plan, from 1 to "
+                + PlanUpload.MAX_ITEMS, List.of(new Problem.FieldError("itemId", "must be an integer from 1 to "
+                        + PlanUpload.MAX_ITEMS)));
+    }
+
+    private static String itemCursorAfter(int itemId, PlanItems.Filter filter) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString((itemId + "|" + digest(filter))
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static int itemCursor(String cursor, PlanItems.Filter filter, List<Problem.FieldError> errors) {
+        if (cursor == null) {
+            return 0;
+        }
+        try {
+            String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", -1);
+            if (parts.length == 2 && parts[1].equals(digest(filter))) {
+                return Integer.parseInt(parts[0]);
+            }
+        } catch (RuntimeException e) {
+            // reported below
+        }
+        errors.add(new Problem.FieldError("cursor", "is not a cursor issued for these filters"));
+        return 0;
+    }
+
+    private static String digest(PlanItems.Filter filter) {
+        return Sha256.hex(filter.toString()).substring(0, 16);
+    }
+
+    private static <E extends Enum<E>> E constant(String name, String value, Class<E> type,
+            List<Problem.FieldError> errors) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Enum.valueOf(type, value);
+        } catch (IllegalArgumentException e) {
+            errors.add(new Problem.FieldError(name, "must be one of " + Arrays.toString(type.getEnumConstants())));
+            return null;
+        }
+    }
+
+    private static String principal(String value, List<Problem.FieldError> errors) {
+        if (value != null && (value.isEmpty() || value.length() > 255
+                || value.codePoints().anyMatch(Character::isISOControl))) {
+            errors.add(new Problem.FieldError("createdBy", "must be 1 to 255 characters without control characters"));
+            return null;
+        }
+        return value;
+    }
+
+    private static int limit(String value, int defaultValue, int max, List<Problem.FieldError> errors) {
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            int limit = Integer.parseInt(value);
+            if (limit >= 1 && limit <= max) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        errors.add(new Problem.FieldError("limit", "must be an integer from 1 to " + max));
+        return defaultValue;
+    }
+
+    private static void failOn(List<Problem.FieldError> errors) {
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("Invalid query parameters", errors);
+        }
+    }
+}

@@ -1,0 +1,623 @@
+package com.domomigrationproxy.plans;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.Ledger;
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationIntent;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.migration.MigrationService;
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Scopes;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Plans: creation with its preflight, four-eyes approval, and every transition of a plan. A
+ * transition locks the plan's row, changes it and its items, and appends its event to the audit
+ * hash chain in one transaction, so the chain holds every creation, decision, start, pause,
+ * resume, cancel, finish, expiry and retry with who and when, or the change did not happen. Domo's
+ * GETs (the preflight) run before that transaction, never inside it.
+ */
+@ApplicationScoped
+public class PlanService {
+
+    static final String CREATED = "PLAN_CREATED";
+    static final String PREFLIGHT = "PLAN_PREFLIGHT";
+    static final String APPROVED = "PLAN_APPROVED";
+    static final String REJECTED = "PLAN_REJECTED";
+    static final String STARTED = "PLAN_STARTED";
+    static final String PAUSED = "PLAN_PAUSED";
+    static final String RESUMED = "PLAN_RESUMED";
+    static final String CANCELLED = "PLAN_CANCELLED";
+    static final String FINISHED = "PLAN_FINISHED";
+    static final String EXPIRED = "PLAN_EXPIRED";
+    static final String ITEM_RETRIED = "PLAN_ITEM_RETRIED";
+
+    private static final Duration PACE_WINDOW = Duration.ofMinutes(1);
+    private static final Logger LOG = Logger.getLogger(PlanService.class);
+
+    private final PlanItems items;
+    private final Preflight preflight;
+    private final Ledger ledger;
+    private final OperationStore operations;
+    private final PlanConfig config;
+    private final DataSource dataSource;
+    private final ObjectMapper json;
+    private final MigrationService migrations;
+
+    @Inject
+    PlanService(PlanItems items, Preflight preflight, Ledger ledger, OperationStore operations, PlanConfig config,
+            DataSource dataSource, ObjectMapper json, MigrationService migrations) {
+        this.items = items;
+        this.preflight = preflight;
+        this.ledger = ledger;
+        this.operations = operations;
+        this.config = config;
+        this.dataSource = dataSource;
+        this.json = json;
+        this.migrations = migrations;
+    }
+
+    /** Stores a validated plan with its preflight's verdicts; it then awaits approval. */
+    public PlanView create(PlanContent content, Requester creator) {
+        return create(content, creator, null);
+    }
+
+    private PlanView create(PlanContent content, Requester creator, UUID rollbackOf) {
+        requireInScope(content.direction(), content.items(), creator, creator.scopes(), "its creator's");
+        List<PlanItems.Finding> findings = preflight.check(content.direction(), content.items());
+        UUID planId = UUID.randomUUID();
+        Instant now = now();
+        QuarkusTransaction.requiringNew().run(() -> {
+            Plan plan = new Plan();
+            plan.planId = planId;
+            plan.name = content.name();
+            plan.direction = content.direction();
+            plan.state = PlanState.AWAITING_APPROVAL;
+            plan.maxConcurrency = content.maxConcurrency();
+            plan.contentHash = content.contentHash();
+            plan.itemCount = content.items().size();
+            plan.approvalsRequired = Math.max(1, config.approvalsRequired());
+            plan.createdBy = creator.principal();
+            plan.createdAuthMethod = creator.authMethod();
+            plan.createdRequestId = creator.requestId();
+            plan.createdAt = now;
+            plan.creatorScopes = creator.scopes().toJson();
+            plan.rollbackOf = rollbackOf;
+            plan.preflightAt = now;
+            plan.updatedAt = now;
+            plan.persistAndFlush();
+            items.insert(planId, content.items(), findings);
+            Map<String, Object> members = new LinkedHashMap<>();
+            members.put("name", plan.name);
+            members.put("direction", plan.direction.name());
+            members.put("maxConcurrency", plan.maxConcurrency);
+            members.put("itemCount", plan.itemCount);
+            members.put("contentHash", plan.contentHash);
+            members.put("approvalsRequired", plan.approvalsRequired);
+            members.put("scopes", creator.scopes().members());
+            members.put("verdicts", verdictCounts(findings));
+            if (rollbackOf != null) {
+                members.put("rollbackOf", rollbackOf.toString());
+            }
+            record(plan, CREATED, null, creator, members);
+        });
+        LOG.infof("Plan %s created by %s: %d item(s), %s, content hash %s", planId, creator.principal(),
+                content.items().size(), content.direction(), content.contentHash());
+        return view(planId);
+    }
+
+    public PlanView view(UUID planId) {
+        return QuarkusTransaction.joiningExisting().call(() -> view(find(planId)));
+    }
+
+    /** A page of plans, newest first. */
+    public List<PlanView> list(PlanFilter filter, PlanFilter.Position after, int limit) {
+        return QuarkusTransaction.joiningExisting().call(() -> {
+            StringBuilder query = new StringBuilder("1 = 1");
+            Map<String, Object> parameters = new HashMap<>();
+            if (filter.state() != null) {
+                query.append(" and state = :state");
+                parameters.put("state", filter.state());
+            }
+            if (filter.direction() != null) {
+                query.append(" and direction = :direction");
+                parameters.put("direction", filter.direction());
+            }
+            if (filter.createdBy() != null) {
+                query.append(" and createdBy = :createdBy");
+                parameters.put("createdBy", filter.createdBy());
+            }
+            if (after != null) {
+                query.append(" and (createdAt < :at or (createdAt = :at and planId < :id))");
+                parameters.put("at", after.createdAt());
+                parameters.put("id", after.planId());
+            }
+            query.append(" order by createdAt desc, planId desc");
+            List<Plan> plans = Plan.<Plan>find(query.toString(), parameters).page(0, limit).list();
+            return plans.stream().map(this::view).toList();
+        });
+    }
+
+    /** Runs the preflight again on the items that have not been sent; the approvals stay (the content is the same). */
+    public PlanView preflight(UUID planId, Requester by) {
+        Plan before = QuarkusTransaction.requiringNew().call(() -> find(planId));
+        requirePreflightable(before);
+        List<PlanItems.Row> pending = items.preflightable(planId);
+        List<PlanItems.Finding> findings = preflight.check(before.direction,
+                pending.stream().map(PlanItems.Row::spec).toList());
+        return transition(planId, plan -> {
+            requirePreflightable(plan);
+            items.updateVerdicts(planId, pending.stream().map(PlanItems.Row::itemId).toList(), findings,
+                    plan.state == PlanState.PAUSED);
+            plan.preflightAt = now();
+            Map<String, Object> members = new LinkedHashMap<>();
+            members.put("checked", pending.size());
+            members.put("verdicts", verdictCounts(findings));
+            record(plan, PREFLIGHT, plan.state, by, members);
+            return view(plan);
+        });
+    }
+
+    /** An approver's decision, bound to the content hash the approver saw. */
+    public PlanView decide(UUID planId, ApprovalRequest request, Requester approver) {
+        return transition(planId, plan -> {
+            if (approver.principal().equals(plan.createdBy)) {
+                throw new ProblemException(403, ProblemType.SELF_APPROVAL, "Plan " + planId + " was created by "
+                        + approver.principal() + ", who therefore cannot approve or reject it");
+            }
+            if (plan.state != PlanState.AWAITING_APPROVAL) {
+                throw stateConflict(plan, "decide on");
+            }
+            if (!plan.contentHash.equals(request.contentHash())) {
+                throw new ProblemException(409, ProblemType.PLAN_CONTENT_MISMATCH, "The contentHash " + request.contentHash()
+                        + " is not plan " + planId + "'s (" + plan.contentHash + "): look at the plan again");
+            }
+            Instant now = now();
+            List<PlanApproval> decisions = new ArrayList<>(PlanApproval.of(planId));
+            if (decisions.stream().anyMatch(earlier -> earlier.decidedBy.equals(approver.principal())
+                    && now.isBefore(earlier.expiresAt))) {
+                throw new ProblemException(409, ProblemType.DUPLICATE_DECISION, approver.principal()
+                        + " has already decided on plan " + planId);
+            }
+            PlanApproval decision = new PlanApproval();
+            decision.approvalId = UUID.randomUUID();
+            decision.planId = planId;
+            decision.decidedBy = approver.principal();
+            decision.authMethod = approver.authMethod();
+            decision.requestId = approver.requestId();
+            decision.decision = request.decision();
+            decision.contentHash = request.contentHash();
+            decision.comment = request.comment();
+            decision.decidedAt = now;
+            decision.expiresAt = now.plus(config.approvalTtl());
+            decision.persist();
+            decisions.add(decision);
+
+            Map<String, Object> members = new LinkedHashMap<>();
+            members.put("contentHash", request.contentHash());
+            if (request.comment() != null) {
+                members.put("comment", request.comment());
+            }
+            PlanState previous = plan.state;
+            if (request.decision() == Decision.REJECT) {
+                plan.state = PlanState.REJECTED;
+                plan.finishedAt = now;
+                record(plan, REJECTED, previous, approver, members);
+            } else {
+                long counting = decisions.stream().filter(d -> d.counts(plan.contentHash, now)).count();
+                if (counting >= plan.approvalsRequired) {
+                    plan.state = PlanState.APPROVED;
+                }
+                members.put("approvals", counting);
+                members.put("approvalsRequired", plan.approvalsRequired);
+                members.put("expiresAt", decision.expiresAt.toString());
+                record(plan, APPROVED, previous, approver, members);
+            }
+            return view(plan);
+        });
+    }
+
+    public PlanView start(UUID planId, Requester by) {
+        boolean[] expired = new boolean[1];
+        PlanView started = transition(planId, plan -> {
+            if (plan.state == PlanState.AWAITING_APPROVAL) {
+                throw notApproved(plan, "it awaits approval");
+            }
+            if (plan.state != PlanState.APPROVED) {
+                throw stateConflict(plan, "start");
+            }
+            Instant now = now();
+            List<PlanApproval> counting = PlanApproval.of(planId).stream()
+                    .filter(approval -> approval.counts(plan.contentHash, now)).toList();
+            if (counting.size() < plan.approvalsRequired) {
+                expire(plan, now);
+                expired[0] = true;
+                return null;
+            }
+            // The creator's grant as it was at creation, checked again: an item it no longer allows
+            // (the plan was created before a restriction existed) stops the start, nothing runs.
+            requireInScope(plan.direction, items.specs(planId), by, creatorScopes(plan), "its creator's");
+            int skipped = items.skipNotReady(planId);
+            plan.state = PlanState.RUNNING;
+            plan.startedBy = by.principal();
+            plan.startedAuthMethod = by.authMethod();
+            plan.startedAt = now;
+            Map<String, Object> members = new LinkedHashMap<>();
+            members.put("approvedBy", counting.stream().map(approval -> approval.decidedBy).toList());
+            members.put("toRun", plan.itemCount - skipped);
+            members.put("skipped", skipped);
+            record(plan, STARTED, PlanState.APPROVED, by, members);
+            return view(plan);
+        });
+        if (expired[0]) {
+            throw notApproved(null, "its approvals expired (PROXY_PLAN_APPROVAL_TTL " + config.approvalTtl()
+                    + ") before it was started; it is now EXPIRED: upload it again for a new approval");
+        }
+        LOG.infof("Plan %s started by %s", planId, by.principal());
+        return started;
+    }
+
+    public PlanView pause(UUID planId, Requester by) {
+        return move(planId, by, PlanState.RUNNING, PlanState.PAUSED, PAUSED, "pause");
+    }
+
+    public PlanView resume(UUID planId, Requester by) {
+        return move(planId, by, PlanState.PAUSED, PlanState.RUNNING, RESUMED, "resume");
+    }
+
+    public PlanView cancel(UUID planId, Requester by) {
+        return transition(planId, plan -> {
+            if (plan.state.done()) {
+                throw stateConflict(plan, "cancel");
+            }
+            PlanState previous = plan.state;
+            int skipped = items.skipWaiting(planId);
+            plan.state = PlanState.CANCELLED;
+            plan.finishedAt = now();
+            Map<String, Object> members = new LinkedHashMap<>();
+            members.put("skipped", skipped);
+            record(plan, CANCELLED, previous, by, members);
+            return view(plan);
+        });
+    }
+
+    /** A new reversal plan of the items that completed; it needs its own approval. */
+    public PlanView rollback(UUID planId, Requester by) {
+        Plan source = QuarkusTransaction.requiringNew().call(() -> find(planId));
+        if (source.direction != Direction.V1_TO_V2) {
+            throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " reverses migrations; a"
+                    + " rollback plan reverses the completed migrations of a V1_TO_V2 plan");
+        }
+        if (source.state != PlanState.FINISHED && source.state != PlanState.CANCELLED) {
+            throw stateConflict(source, "roll back");
+        }
+        List<String> completed = items.completedDatasources(planId);
+        if (completed.isEmpty()) {
+            throw new ProblemException(409, ProblemType.PLAN_STATE, "No item of plan " + planId
+                    + " completed: there is nothing to roll back");
+        }
+        PlanContent reversal = new PlanContent(truncate("Rollback of " + source.name), Direction.V2_TO_V1,
+                source.maxConcurrency, completed.stream().map(PlanItemSpec::reversal).toList());
+        return create(reversal, by, planId);
+    }
+
+    /** Sends an INCOMPLETE, ABORTED or FAILED item again; a finished plan runs again for it. */
+    public ItemView retry(UUID planId, int itemId, Requester by) {
+        transition(planId, plan -> {
+            if (plan.state != PlanState.RUNNING && plan.state != PlanState.PAUSED && plan.state != PlanState.FINISHED) {
+                throw stateConflict(plan, "retry an item of");
+            }
+            PlanItems.Row item = items.find(planId, itemId).orElseThrow(() -> new ProblemException(404,
+                    ProblemType.NOT_FOUND, "Plan " + planId + " has no item " + itemId));
+            if (!item.state().retryable() || !items.retry(planId, itemId, by.principal())) {
+                throw new ProblemException(409, ProblemType.PLAN_ITEM_STATE, "Item " + itemId + " is " + item.state()
+                        + "; only INCOMPLETE, ABORTED and FAILED items are sent again");
+            }
+            PlanState previous = plan.state;
+            if (plan.state == PlanState.FINISHED) {
+                plan.state = PlanState.RUNNING;
+                plan.finishedAt = null;
+            }
+            Map<String, Object> members = new LinkedHashMap<>();
+            members.put("itemId", itemId);
+            members.put("datasourceId", item.spec().datasourceId());
+            members.put("itemState", item.state().name());
+            if (item.operationId() != null) {
+                members.put("operationId", item.operationId().toString());
+            }
+            members.put("reopened", previous == PlanState.FINISHED);
+            record(plan, ITEM_RETRIED, previous, by, members);
+            return null;
+        });
+        return item(planId, itemId);
+    }
+
+    public ItemView item(UUID planId, int itemId) {
+        find(planId);
+        PlanItems.Row row = items.find(planId, itemId).orElseThrow(() -> new ProblemException(404,
+                ProblemType.NOT_FOUND, "Plan " + planId + " has no item " + itemId));
+        return ItemView.of(row, row.operationId() == null ? null : operations.find(row.operationId()).orElse(null));
+    }
+
+    /** A page of items in plan order, with their latest operation's outcome. */
+    public List<ItemView> items(UUID planId, PlanItems.Filter filter, int afterItemId, int limit) {
+        find(planId);
+        return withOperations(items.page(planId, filter, afterItemId, limit));
+    }
+
+    /** Every item matching the filter, a thousand at a time, for the report. */
+    public void eachItem(UUID planId, PlanItems.Filter filter, Consumer<ItemView> sink) {
+        int after = 0;
+        while (true) {
+            List<PlanItems.Row> page = items.page(planId, filter, after, 1_000);
+            withOperations(page).forEach(sink);
+            if (page.size() < 1_000) {
+                return;
+            }
+            after = page.get(page.size() - 1).itemId();
+        }
+    }
+
+    /** The plan exists (404 otherwise); what is needed to stream its events. */
+    public PlanState state(UUID planId) {
+        return QuarkusTransaction.joiningExisting().call(() -> find(planId).state);
+    }
+
+    /** Finishes a running plan none of whose items waits, runs or has an unknown outcome. */
+    void finishIfDone(UUID planId) {
+        if (items.open(planId) > 0) {
+            return;
+        }
+        transition(planId, plan -> {
+            if (plan.state != PlanState.RUNNING || items.open(planId) > 0) {
+                return null;
+            }
+            plan.state = PlanState.FINISHED;
+            plan.finishedAt = now();
+            Map<String, Object> members = new LinkedHashMap<>();
+            members.put("counts", items.counts(planId));
+            record(plan, FINISHED, PlanState.RUNNING, null, members);
+            LOG.infof("Plan %s finished: %s", planId, members.get("counts"));
+            return null;
+        });
+    }
+
+    /** Domo asked to slow down: no item of the plan is sent before {@code until}, on any replica. */
+    void throttle(UUID planId, Instant until, String reason) {
+        QuarkusTransaction.requiringNew().run(() -> Plan.update(
+                "notBefore = ?1, throttleReason = ?2, updatedAt = ?3 where planId = ?4 and (notBefore is null"
+                        + " or notBefore < ?1)", until, reason, now(), planId));
+    }
+
+    /** Running plans, oldest start first. */
+    List<UUID> running() {
+        return QuarkusTransaction.requiringNew().call(() -> Plan.<Plan>list("state = ?1 order by startedAt",
+                PlanState.RUNNING).stream().map(plan -> plan.planId).toList());
+    }
+
+    /** Approved plans whose approvals expired before they started become EXPIRED. Every replica may run it. */
+    @Scheduled(identity = "plan-approval-expiry", every = "${proxy.plan.expiry-check-interval:60s}", delayed = "10s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void expireApprovals() {
+        try {
+            List<UUID> approved = QuarkusTransaction.requiringNew().call(() -> Plan.<Plan>list("state",
+                    PlanState.APPROVED).stream().map(plan -> plan.planId).toList());
+            for (UUID planId : approved) {
+                transition(planId, plan -> {
+                    Instant now = now();
+                    if (plan.state == PlanState.APPROVED && PlanApproval.of(planId).stream()
+                            .filter(approval -> approval.counts(plan.contentHash, now)).count() < plan.approvalsRequired) {
+                        expire(plan, now);
+                    }
+                    return null;
+                });
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Checking plan approvals for expiry failed: %s", e.getMessage());
+        }
+    }
+
+    private void expire(Plan plan, Instant now) {
+        plan.state = PlanState.EXPIRED;
+        plan.finishedAt = now;
+        Map<String, Object> members = new LinkedHashMap<>();
+        members.put("approvalTtl", config.approvalTtl().toString());
+        record(plan, EXPIRED, PlanState.APPROVED, null, members);
+        LOG.infof("Plan %s expired: its approvals ran out before it was started", plan.planId);
+    }
+
+    private PlanView move(UUID planId, Requester by, PlanState from, PlanState to, String kind, String verb) {
+        return transition(planId, plan -> {
+            if (plan.state != from) {
+                throw stateConflict(plan, verb);
+            }
+            plan.state = to;
+            plan.notBefore = null;
+            plan.throttleReason = null;
+            record(plan, kind, from, by, new LinkedHashMap<>());
+            return view(plan);
+        });
+    }
+
+    /** Locks the plan's row, applies the change, commits; a ProblemException thrown inside rolls it all back. */
+    private <T> T transition(UUID planId, Function<Plan, T> change) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            // NO KEY UPDATE, not FOR UPDATE: an operation's intent transaction inserts plan events (a foreign
+            // key to this row) while holding the chain's lock, which this transaction takes later.
+            List<?> locked = Plan.getEntityManager()
+                    .createNativeQuery("SELECT plan_id FROM plan WHERE plan_id = ?1 FOR NO KEY UPDATE")
+                    .setParameter(1, planId).getResultList();
+            if (locked.isEmpty()) {
+                throw notFound(planId);
+            }
+            return change.apply(find(planId));
+        });
+    }
+
+    /** The transition's event in the hash chain, and in the plan's event stream, in the current transaction. */
+    private void record(Plan plan, String kind, PlanState previous, Requester by, Map<String, Object> details) {
+        plan.updatedAt = now();
+        Map<String, Object> members = new LinkedHashMap<>();
+        members.put("planId", plan.planId.toString());
+        members.put("state", plan.state.name());
+        if (previous != null) {
+            members.put("previousState", previous.name());
+        }
+        if (by != null) {
+            members.put("by", by.principal());
+            members.put("authMethod", by.authMethod());
+            members.put("requestId", by.requestId());
+        }
+        members.putAll(details);
+        ledger.append(kind, plan.planId.toString(), members);
+        Map<String, Object> data = new LinkedHashMap<>(members);
+        data.put("event", kind);
+        data.put("at", now().toString());
+        try (Connection connection = dataSource.getConnection()) {
+            PlanEvents.plan(connection, plan.planId, plan.state, json.writeValueAsString(data));
+        } catch (SQLException | JsonProcessingException e) {
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The plan store is unavailable; retry later",
+                    e);
+        }
+    }
+
+    private PlanView view(Plan plan) {
+        Instant now = now();
+        List<PlanView.ApprovalView> approvals = PlanApproval.of(plan.planId).stream()
+                .map(approval -> new PlanView.ApprovalView(approval.decidedBy, approval.decision, approval.decidedAt,
+                        approval.comment, approval.contentHash, approval.expiresAt,
+                        approval.decision == Decision.APPROVE && plan.startedAt == null
+                                && !now.isBefore(approval.expiresAt)))
+                .toList();
+        PlanView.Progress progress = null;
+        if (plan.state == PlanState.RUNNING || plan.state == PlanState.PAUSED) {
+            Instant since = plan.startedAt.isAfter(now.minus(PACE_WINDOW)) ? plan.startedAt : now.minus(PACE_WINDOW);
+            PlanItems.Pace pace = items.pace(plan.planId, since);
+            double seconds = Math.max(1, Duration.between(since, now).toMillis() / 1000.0);
+            double perMinute = Math.round(pace.finishedSince() * 60 / seconds * 10) / 10.0;
+            Long left = perMinute > 0 && plan.state == PlanState.RUNNING
+                    ? Math.round(pace.remaining() / (perMinute / 60)) : null;
+            boolean throttled = plan.notBefore != null && plan.notBefore.isAfter(now);
+            progress = new PlanView.Progress(perMinute, pace.remaining(), left, throttled ? plan.notBefore : null,
+                    throttled ? plan.throttleReason : null);
+        }
+        return new PlanView(plan.planId, plan.name, plan.direction, plan.state, plan.createdBy, plan.createdAuthMethod,
+                plan.createdAt, plan.contentHash, plan.maxConcurrency, plan.itemCount, plan.approvalsRequired,
+                approvals, items.counts(plan.planId), plan.preflightAt, plan.startedBy, plan.startedAt, plan.finishedAt,
+                plan.rollbackOf, progress);
+    }
+
+    private List<ItemView> withOperations(List<PlanItems.Row> rows) {
+        List<UUID> ids = rows.stream().map(PlanItems.Row::operationId).filter(id -> id != null).toList();
+        Map<UUID, Operation> byId = new HashMap<>();
+        operations.findAll(ids).forEach(operation -> byId.put(operation.operationId(), operation));
+        List<ItemView> views = new ArrayList<>(rows.size());
+        for (PlanItems.Row row : rows) {
+            views.add(ItemView.of(row, row.operationId() == null ? null : byId.get(row.operationId())));
+        }
+        return views;
+    }
+
+    private Plan find(UUID planId) {
+        return QuarkusTransaction.joiningExisting().call(() -> Optional.ofNullable(Plan.<Plan>findById(planId))
+                .orElseThrow(() -> notFound(planId)));
+    }
+
+    private static void requirePreflightable(Plan plan) {
+        if (plan.state != PlanState.AWAITING_APPROVAL && plan.state != PlanState.APPROVED
+                && plan.state != PlanState.PAUSED) {
+            throw stateConflict(plan, "run the preflight of");
+        }
+    }
+
+    private static Map<String, Long> verdictCounts(List<PlanItems.Finding> findings) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Verdict verdict : Verdict.values()) {
+            counts.put(verdict.name(), findings.stream().filter(finding -> finding.verdict() == verdict).count());
+        }
+        return counts;
+    }
+
+    private static ProblemException stateConflict(Plan plan, String verb) {
+        return new ProblemException(409, ProblemType.PLAN_STATE, "Cannot " + verb + " plan " + plan.planId
+                + ": it is " + plan.state);
+    }
+
+    private static ProblemException notApproved(Plan plan, String why) {
+        return new ProblemException(409, ProblemType.PLAN_NOT_APPROVED, "The plan cannot start: " + why
+                + (plan == null ? "" : " (" + PlanApproval.of(plan.planId).stream()
+                        .filter(approval -> approval.counts(plan.contentHash, now())).count() + " of "
+                        + plan.approvalsRequired + " approval(s))"));
+    }
+
+    private static ProblemException notFound(UUID planId) {
+        return new ProblemException(404, ProblemType.NOT_FOUND, "No plan " + planId);
+    }
+
+    private static String truncate(String name) {
+        return name.codePointCount(0, name.length()) <= 255 ? name
+                : name.substring(0, name.offsetByCodePoints(0, 254)) + "…";
+    }
+
+    static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** The grant a plan runs with: its creator's at creation; unrestricted for plans made before scopes. */
+    static Scopes creatorScopes(Plan plan) {
+        return plan.creatorScopes == null ? Scopes.UNRESTRICTED : Scopes.fromJson(plan.creatorScopes);
+    }
+
+    /**
+     * 403 out-of-scope naming every item the scopes refuse (by its position, as the upload's errors
+     * do), with nothing stored; the same rule as a single migration or reversal.
+     */
+    private void requireInScope(Direction direction, List<PlanItemSpec> specs, Requester requester, Scopes scopes,
+            String whose) {
+        List<Problem.FieldError> refused = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            PlanItemSpec spec = specs.get(i);
+            OperationIntent intent = direction == Direction.V1_TO_V2
+                    ? OperationIntent.migration(spec.datasourceId(), spec.accountId(), spec.catalog(), spec.schema(),
+                            spec.table(), requester)
+                    : OperationIntent.reversal(spec.datasourceId(), requester);
+            int item = i + 1;
+            migrations.scopeRefusal(intent, scopes).ifPresent(refusal -> refused.add(new Problem.FieldError(
+                    "items[" + item + "]." + (refusal.scope() == Scopes.Scope.ACCOUNTS ? "accountId" : "datasourceId"),
+                    refusal.detail())));
+        }
+        if (!refused.isEmpty()) {
+            throw new ProblemException(403, ProblemType.OUT_OF_SCOPE, refused.size() + " item(s) are outside "
+                    + whose + " scopes; nothing was changed").withErrors(refused);
+        }
+    }
+}

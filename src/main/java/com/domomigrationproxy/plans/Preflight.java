@@ -1,0 +1,148 @@
+package com.domomigrationproxy.plans;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.domomigrationproxy.domo.DomoCallException;
+import com.domomigrationproxy.domo.DomoClient;
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.problem.ProblemException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The dry run of a plan: only Domo's GETs, each account's candidates fetched once (a few accounts
+ * at a time) however many items name it. For each item: is another operation on its datasource in
+ * flight, does its account exist, is the datasource among the account's candidates, and is it
+ * already where the plan would move it. A reversal's account is the one its latest migration in
+ * the audit trail went to.
+ */
+@ApplicationScoped
+class Preflight {
+
+    private final DomoClient domo;
+    private final OperationStore operations;
+    private final ExecutorService fetchers;
+
+    @Inject
+    Preflight(DomoClient domo, OperationStore operations, PlanConfig config) {
+        this.domo = domo;
+        this.operations = operations;
+        AtomicInteger threads = new AtomicInteger();
+        this.fetchers = Executors.newFixedThreadPool(Math.max(1, config.preflightConcurrency()), task -> {
+            Thread thread = new Thread(task, "plan-preflight-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @PreDestroy
+    void stop() {
+        fetchers.shutdownNow();
+    }
+
+    /** The candidates of one account by datasource id, or why they could not be read. */
+    private record Candidates(Map<String, JsonNode> byId, String problem) {
+    }
+
+    /** One finding per item, in the items' order. */
+    List<PlanItems.Finding> check(Direction direction, List<PlanItemSpec> items) {
+        List<String> datasources = items.stream().map(PlanItemSpec::datasourceId).toList();
+        Map<String, UUID> holders = operations.holders(datasources);
+        Map<String, String> accountOf = new HashMap<>();
+        if (direction == Direction.V1_TO_V2) {
+            items.forEach(item -> accountOf.put(item.datasourceId(), item.accountId()));
+        } else {
+            accountOf.putAll(operations.lastMigrationAccounts(datasources));
+        }
+        Map<String, Candidates> candidates = fetch(new LinkedHashSet<>(accountOf.values()));
+        List<PlanItems.Finding> findings = new ArrayList<>(items.size());
+        for (PlanItemSpec item : items) {
+            String account = accountOf.get(item.datasourceId());
+            findings.add(finding(direction, item.datasourceId(), holders.get(item.datasourceId()), account,
+                    account == null ? null : candidates.get(account)));
+        }
+        return findings;
+    }
+
+    private static PlanItems.Finding finding(Direction direction, String datasourceId, UUID holder, String account,
+            Candidates candidates) {
+        if (holder != null) {
+            return blocked("operation " + holder + " on this datasource is in flight or its outcome is not known yet");
+        }
+        if (account == null) {
+            return new PlanItems.Finding(Verdict.READY, "not verified: no migration of it is recorded by this service,"
+                    + " so the account Domo lists it under is unknown");
+        }
+        if (candidates.problem() != null) {
+            return blocked(candidates.problem());
+        }
+        JsonNode candidate = candidates.byId().get(datasourceId);
+        if (candidate == null) {
+            return blocked("not among the candidates of account " + account
+                    + (direction == Direction.V2_TO_V1 ? " (where its latest migration went)" : ""));
+        }
+        boolean migrated = candidate.path("migrated").asBoolean(false);
+        String since = candidate.path("migrationDate").isValueNode() && !candidate.path("migrationDate").isNull()
+                ? " (since " + candidate.path("migrationDate").asText() + ")" : "";
+        if (direction == Direction.V1_TO_V2 && migrated) {
+            return new PlanItems.Finding(Verdict.ALREADY_DONE, "already migrated" + since);
+        }
+        if (direction == Direction.V2_TO_V1 && !migrated) {
+            return new PlanItems.Finding(Verdict.ALREADY_DONE, "not migrated");
+        }
+        return new PlanItems.Finding(Verdict.READY, null);
+    }
+
+    private static PlanItems.Finding blocked(String reason) {
+        return new PlanItems.Finding(Verdict.BLOCKED, reason);
+    }
+
+    private Map<String, Candidates> fetch(Set<String> accounts) {
+        Map<String, CompletableFuture<Candidates>> pending = new HashMap<>();
+        for (String account : accounts) {
+            pending.put(account, CompletableFuture.supplyAsync(() -> candidates(account), fetchers));
+        }
+        Map<String, Candidates> fetched = new HashMap<>();
+        pending.forEach((account, future) -> fetched.put(account, future.join()));
+        return fetched;
+    }
+
+    private Candidates candidates(String account) {
+        try {
+            Map<String, JsonNode> byId = new HashMap<>();
+            for (JsonNode candidate : domo.listCandidates(account)) {
+                if (candidate.path("id").isTextual()) {
+                    byId.put(candidate.get("id").textValue(), candidate);
+                }
+            }
+            return new Candidates(byId, null);
+        } catch (DomoCallException e) {
+            if (e.upstreamStatus() != null && e.upstreamStatus() == 404) {
+                return new Candidates(Map.of(), "account " + account + " does not exist (Domo answered 404 for its"
+                        + " candidates)");
+            }
+            return new Candidates(Map.of(), unreadable(account, e));
+        } catch (ProblemException e) {
+            return new Candidates(Map.of(), unreadable(account, e));
+        }
+    }
+
+    private static String unreadable(String account, ProblemException e) {
+        return "the candidates of account " + account + " could not be read (" + e.detail()
+                + "); run the preflight again";
+    }
+}

@@ -1,0 +1,212 @@
+package com.domomigrationproxy.plans;
+
+import static com.domomigrationproxy.plans.PlanFixtures.asApprover;
+import static com.domomigrationproxy.plans.PlanFixtures.chainKinds;
+import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
+import static com.domomigrationproxy.plans.PlanFixtures.plan;
+import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import java.util.Set;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.Tokens;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
+
+/** Four eyes: who may decide, on what exactly, for how long, and what a rejection or an expiry leaves. */
+@QuarkusTest
+class PlanApprovalTest {
+
+    private static final String PROBLEM = "urn:problem-type:domo-migration-proxy:";
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    PlanService plans;
+
+    @Inject
+    DataSource dataSource;
+
+    private JsonPath newPlan(RequestSpecification creator) {
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        return creator.contentType("application/json").body(jsonPlan("approval", estate.account(),
+                estate.datasources(), 1)).post("/api/v1/plans").then().statusCode(201).extract().jsonPath();
+    }
+
+    private static String decision(String decision, String contentHash) {
+        return "{\"decision\":\"" + decision + "\",\"contentHash\":\"" + contentHash + "\",\"comment\":\"looked at it\"}";
+    }
+
+    @Test
+    void theCreatorCannotApproveItsOwnPlanEvenWithTheApproverRole() {
+        PlanFixtures.warmUp(domo);
+        String both = Tokens.jwt("alice-" + UUID.randomUUID(), "operator", "approver");
+        JsonPath plan = newPlan(given().header("Authorization", "Bearer " + both));
+        given().header("Authorization", "Bearer " + both).contentType("application/json")
+                .body(decision("APPROVE", plan.getString("contentHash")))
+                .post("/api/v1/plans/" + plan.getString("planId") + "/approvals").then().statusCode(403)
+                .body("type", equalTo(PROBLEM + "self-approval"));
+        assertThat(plan(plan.getString("planId")).getString("state")).isEqualTo("AWAITING_APPROVAL");
+        assertThat(plan(plan.getString("planId")).getList("approvals")).isEmpty();
+    }
+
+    @Test
+    void onlyTheApproverRoleMayDecide() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String path = "/api/v1/plans/" + plan.getString("planId") + "/approvals";
+        String body = decision("APPROVE", plan.getString("contentHash"));
+        Api.asOperator().contentType("application/json").body(body).post(path).then().statusCode(403)
+                .body("type", equalTo(PROBLEM + "forbidden"));
+        Api.asReader().contentType("application/json").body(body).post(path).then().statusCode(403);
+        Api.asAuditor().contentType("application/json").body(body).post(path).then().statusCode(403);
+        given().contentType("application/json").body(body).post(path).then().statusCode(401);
+        // An approver reads plans, and does nothing an operator does.
+        asApprover("reading-approver").get("/api/v1/plans/" + plan.getString("planId")).then().statusCode(200);
+        asApprover("reading-approver").post("/api/v1/plans/" + plan.getString("planId") + "/start").then()
+                .statusCode(403);
+        asApprover("reading-approver").contentType("application/json").body(jsonPlan("x", "a", java.util.List.of("d"), 1))
+                .post("/api/v1/plans").then().statusCode(403);
+        assertThat(plan(plan.getString("planId")).getString("state")).isEqualTo("AWAITING_APPROVAL");
+    }
+
+    @Test
+    void anApprovalNamesTheExactContentItSaw() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String planId = plan.getString("planId");
+        String other = "0".repeat(64);
+        asApprover("approver-stale").contentType("application/json").body(decision("APPROVE", other))
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-content-mismatch"));
+        asApprover("approver-stale").contentType("application/json").body("{\"decision\":\"MAYBE\",\"contentHash\":"
+                + "\"ABC\",\"extra\":1}").post("/api/v1/plans/" + planId + "/approvals").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("decision", "contentHash", "extra"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-not-approved"));
+
+        asApprover("approver-good").contentType("application/json").body(decision("APPROVE", plan.getString("contentHash")))
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200)
+                .body("state", equalTo("APPROVED"))
+                .body("approvals[0].by", equalTo("approver-good"))
+                .body("approvals[0].contentHash", equalTo(plan.getString("contentHash")))
+                .body("approvals[0].expired", equalTo(false));
+        // No longer awaiting approval: a second decision is a conflict.
+        asApprover("approver-late").contentType("application/json").body(decision("REJECT", plan.getString("contentHash")))
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-state"));
+        assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED");
+    }
+
+    @Test
+    void aPlanNeedsAsManyApprovalsAsItsCreationRequiredEachByAnotherApprover() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String planId = plan.getString("planId");
+        // As if PROXY_PLAN_APPROVALS_REQUIRED had been 2 when the plan was created.
+        assertThat(OperationRows.execute(dataSource, "UPDATE plan SET approvals_required = 2 WHERE plan_id = ?::uuid",
+                planId)).isEqualTo(1);
+        String body = decision("APPROVE", plan.getString("contentHash"));
+        asApprover("first-approver").contentType("application/json").body(body)
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200)
+                .body("state", equalTo("AWAITING_APPROVAL")).body("approvalsRequired", equalTo(2));
+        asApprover("first-approver").contentType("application/json").body(body)
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "duplicate-decision"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-not-approved"));
+        asApprover("second-approver").contentType("application/json").body(body)
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200)
+                .body("state", equalTo("APPROVED")).body("approvals.by", org.hamcrest.Matchers.contains(
+                        "first-approver", "second-approver"));
+        assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED", "PLAN_APPROVED");
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+    }
+
+    @Test
+    void aRejectionIsFinal() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String planId = plan.getString("planId");
+        asApprover("approver-no").contentType("application/json").body(decision("REJECT", plan.getString("contentHash")))
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200)
+                .body("state", equalTo("REJECTED")).body("approvals[0].decision", equalTo("REJECT"))
+                .body("finishedAt", org.hamcrest.Matchers.notNullValue());
+        asApprover("approver-yes").contentType("application/json").body(decision("APPROVE", plan.getString("contentHash")))
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(409);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-state"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(409);
+        assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_REJECTED");
+        Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_REJECTED").then().statusCode(200)
+                .body("items[0].payload", org.hamcrest.Matchers.containsString("\"by\":\"approver-no\""))
+                .body("items[0].payload", org.hamcrest.Matchers.containsString("\"comment\":\"looked at it\""));
+    }
+
+    @Test
+    void approvalsExpireIfThePlanHasNotStarted() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String planId = plan.getString("planId");
+        PlanFixtures.approve(planId, plan.getString("contentHash"));
+        assertThat(plan(planId).getString("state")).isEqualTo("APPROVED");
+        age(planId);
+
+        assertThat(plan(planId).getBoolean("approvals[0].expired")).isTrue();
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-not-approved"))
+                .body("detail", org.hamcrest.Matchers.containsString("expired"));
+        assertThat(plan(planId).getString("state")).isEqualTo("EXPIRED");
+        assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED", "PLAN_EXPIRED");
+
+        // The scheduled check does the same for a plan nobody tries to start.
+        JsonPath idle = newPlan(Api.asOperator());
+        PlanFixtures.approve(idle.getString("planId"), idle.getString("contentHash"));
+        age(idle.getString("planId"));
+        plans.expireApprovals();
+        assertThat(plan(idle.getString("planId")).getString("state")).isEqualTo("EXPIRED");
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+        Api.asReader().get("/api/v1/plans?state=EXPIRED&limit=100").then().statusCode(200)
+                .body("items.planId", hasItem(idle.getString("planId")));
+    }
+
+    @Test
+    void aStartedPlanKeepsRunningWhenItsApprovalWouldHaveExpired() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String planId = plan.getString("planId");
+        PlanFixtures.approve(planId, plan.getString("contentHash"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(409);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(200);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(200);
+        age(planId);
+        plans.expireApprovals();
+        assertThat(plan(planId).getString("state")).isEqualTo("PAUSED");
+        assertThat(plan(planId).getBoolean("approvals[0].expired")).isFalse();
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+    }
+
+    /** As if the approval had been given 73 hours ago (PROXY_PLAN_APPROVAL_TTL is 72 h). */
+    private void age(String planId) {
+        assertThat(OperationRows.execute(dataSource, "UPDATE plan_approval SET decided_at = now() - interval '73 hours',"
+                + " expires_at = now() - interval '1 hour' WHERE plan_id = ?::uuid", planId)).isEqualTo(1);
+    }
+}

@@ -1,0 +1,242 @@
+package com.domomigrationproxy.plans;
+
+import static com.domomigrationproxy.plans.PlanFixtures.awaitState;
+import static com.domomigrationproxy.plans.PlanFixtures.chainKinds;
+import static com.domomigrationproxy.plans.PlanFixtures.createApproveStart;
+import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
+import static com.domomigrationproxy.plans.PlanFixtures.plan;
+import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
+import static com.domomigrationproxy.plans.PlanFixtures.stubMigrations;
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.net.URL;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PrometheusScrape;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+/** A plan from upload to report: preflight, approval, a run bounded by maxConcurrency, pause, resume, cancel, retry, rollback. */
+@QuarkusTest
+class PlanLifecycleTest {
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    PlanMetrics metrics;
+
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metricsUrl;
+
+    @Test
+    void aPlanIsPreflightedApprovedRunAndReported() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(20);
+        List<String> items = new ArrayList<>(estate.datasources());
+        String done = items.get(0);
+        String unknown = estate.account() + "-not-listed";
+        items.add(unknown);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of(done));
+        stubMigrations(domo, estate.account(), 0);
+
+        JsonPath created = PlanFixtures.create(jsonPlan("lifecycle", estate.account(), items, 4));
+        String planId = created.getString("planId");
+        assertThat(created.getString("state")).isEqualTo("AWAITING_APPROVAL");
+        assertThat(created.getString("createdBy")).isEqualTo("operator-svc");
+        assertThat(created.getString("createdByAuthMethod")).isEqualTo("api-key");
+        assertThat(created.getInt("counts.total")).isEqualTo(21);
+        assertThat(created.getInt("counts.READY")).isEqualTo(19);
+        assertThat(created.getInt("counts.ALREADY_DONE")).isEqualTo(1);
+        assertThat(created.getInt("counts.BLOCKED")).isEqualTo(1);
+        // The candidates of an account are fetched once, however many items name it.
+        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/candidates/" + estate.account())));
+        Api.asReader().get("/api/v1/plans/" + planId + "/items?verdict=BLOCKED").then().statusCode(200)
+                .body("items[0].datasourceId", equalTo(unknown))
+                .body("items[0].reason", org.hamcrest.Matchers.containsString("not among the candidates"));
+
+        PlanFixtures.approve(planId, created.getString("contentHash"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(200)
+                .body("state", equalTo("RUNNING")).body("startedBy", equalTo("operator-svc"));
+        JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+
+        assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(19);
+        assertThat(finished.getInt("counts.SKIPPED")).isEqualTo(2);
+        assertThat(finished.getInt("counts.FAILED")).isZero();
+        domo.verify(19, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*/accounts/" + estate.account())));
+        for (String datasource : estate.datasources().subList(1, 20)) {
+            domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/" + estate.account())));
+        }
+        // Every operation the plan ran carries its id, through the audited path of a single request.
+        List<Map<String, Object>> operations = Api.asAuditor().get("/api/v1/audit/operations?limit=100&planId=" + planId)
+                .then().statusCode(200).extract().jsonPath().getList("items");
+        assertThat(operations).hasSize(19).allSatisfy(operation -> {
+            assertThat(operation).containsEntry("planId", planId).containsEntry("state", "COMPLETE")
+                    .containsEntry("requestedBy", "operator-svc");
+            assertThat(operation.get("chain")).isNotNull();
+        });
+        assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED", "PLAN_STARTED",
+                "PLAN_FINISHED");
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+
+        // The report: every item, one CSV row each.
+        String report = Api.asReader().accept("text/csv").get("/api/v1/plans/" + planId + "/items").then()
+                .statusCode(200).extract().asString();
+        assertThat(report.split("\r\n")).hasSize(22);
+        assertThat(report).startsWith("itemId,datasourceId,accountId,catalog,schema,table,verdict,reason,state,")
+                .contains("\"" + done + "\"").contains("\"ALREADY_DONE\"").contains("\"T-PLAN\"");
+        Api.asReader().get("/api/v1/plans/" + planId + "/items?state=COMPLETE&limit=10").then().statusCode(200)
+                .body("items.size()", equalTo(10)).body("items[0].state", equalTo("COMPLETE"))
+                .body("nextCursor", org.hamcrest.Matchers.notNullValue());
+
+        // Listed, newest first, and counted by the gauges.
+        Api.asAuditor().get("/api/v1/plans?createdBy=operator-svc&state=FINISHED&limit=1").then().statusCode(200)
+                .body("items[0].planId", equalTo(planId));
+        metrics.refresh();
+        assertThat(PrometheusScrape.of(metricsUrl).value("proxy_plans", Map.of("state", "FINISHED"))).isPositive();
+    }
+
+    @Test
+    void eventsStreamEveryTransitionAndResumeAfterLastEventId() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), 0);
+        String planId = createApproveStart(jsonPlan("events", estate.account(), estate.datasources(), 2));
+        awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+
+        // The plan is done: the stream sends its history and ends.
+        String stream = Api.asReader().accept("text/event-stream").get("/api/v1/plans/" + planId + "/events").then()
+                .statusCode(200).extract().asString();
+        List<Long> ids = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (String line : stream.split("\n")) {
+            if (line.startsWith("id:")) {
+                ids.add(Long.parseLong(line.substring(3).strip()));
+            } else if (line.startsWith("event:")) {
+                names.add(line.substring(6).strip());
+            }
+        }
+        assertThat(names.stream().filter("plan"::equals)).hasSize(4);
+        assertThat(names.stream().filter("item"::equals)).hasSize(6); // each item: RUNNING, then COMPLETE
+        assertThat(stream).contains("\"event\":\"PLAN_FINISHED\"").contains("\"state\":\"COMPLETE\"");
+        assertThat(ids).isSorted().doesNotHaveDuplicates();
+        assertThat(stream).doesNotContain("content-type");
+
+        String resumed = Api.asReader().accept("text/event-stream").header("Last-Event-ID", ids.get(ids.size() - 2).toString())
+                .get("/api/v1/plans/" + planId + "/events").then().statusCode(200).extract().asString();
+        assertThat(resumed).contains("id:" + ids.get(ids.size() - 1)).doesNotContain("id:" + ids.get(ids.size() - 2));
+        Api.asReader().accept("text/event-stream").header("Last-Event-ID", "x")
+                .get("/api/v1/plans/" + planId + "/events").then().statusCode(400);
+    }
+
+    @Test
+    void pauseStopsNewItemsResumeContinuesCancelSkipsTheRest() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(12);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), 400);
+        String planId = createApproveStart(jsonPlan("pause", estate.account(), estate.datasources(), 2));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.COMPLETE") >= 2);
+        assertThat(plan(planId).getInt("counts.RUNNING")).isLessThanOrEqualTo(2);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(200)
+                .body("state", equalTo("PAUSED"));
+        // Items in flight finish; none starts.
+        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getInt("counts.RUNNING") == 0);
+        int sent = domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX + "/.*"))).size();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() ->
+                domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX + "/.*"))).size() == sent);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:plan-state"));
+
+        Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200)
+                .body("state", equalTo("RUNNING"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX
+                + "/.*"))).size() > sent);
+        JsonPath running = plan(planId);
+        assertThat(running.getDouble("progress.itemsPerMinute")).isPositive();
+        assertThat(running.getInt("progress.remaining")).isPositive();
+
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200)
+                .body("state", equalTo("CANCELLED"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getInt("counts.RUNNING") == 0);
+        JsonPath cancelled = plan(planId);
+        int complete = cancelled.getInt("counts.COMPLETE");
+        assertThat(complete).isLessThan(12);
+        assertThat(cancelled.getInt("counts.SKIPPED")).isEqualTo(12 - complete);
+        assertThat(cancelled.getInt("counts.WAITING")).isZero();
+        domo.verify(complete, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(409);
+        assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED", "PLAN_STARTED", "PLAN_PAUSED",
+                "PLAN_RESUMED", "PLAN_CANCELLED");
+    }
+
+    @Test
+    void aFailedItemIsReportedAndSentAgainOnlyOnRetryThenRolledBack() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
+        String failing = estate.datasources().get(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), 0);
+        domo.stubFor(post(DOMO_PREFIX + "/" + failing + "/accounts/" + estate.account()).willReturn(aResponse()
+                .withStatus(500).withBody("boom")));
+        String planId = createApproveStart(jsonPlan("retry", estate.account(), estate.datasources(), 3));
+        JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+        assertThat(finished.getInt("counts.FAILED")).isEqualTo(1);
+        assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(2);
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + failing + "/accounts/" + estate.account())));
+
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:plan-item-state"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/99/retry").then().statusCode(404);
+        stubMigrations(domo, estate.account(), 0);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/2/retry").then().statusCode(200)
+                .body("state", equalTo("WAITING")).body("attempts", equalTo(1));
+        JsonPath again = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+        assertThat(again.getInt("counts.COMPLETE")).isEqualTo(3);
+        domo.verify(2, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + failing + "/accounts/" + estate.account())));
+        Api.asReader().get("/api/v1/plans/" + planId + "/items?state=COMPLETE").then()
+                .body("items.find { it.itemId == 2 }.attempts", equalTo(2));
+        assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED", "PLAN_STARTED",
+                "PLAN_FINISHED", "PLAN_ITEM_RETRIED", "PLAN_FINISHED");
+
+        // Rollback: a new reversal plan of the completed items, awaiting its own approval.
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.copyOf(estate.datasources()));
+        JsonPath rollback = Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
+                .extract().jsonPath();
+        assertThat(rollback.getString("direction")).isEqualTo("V2_TO_V1");
+        assertThat(rollback.getString("rollbackOf")).isEqualTo(planId);
+        assertThat(rollback.getString("state")).isEqualTo("AWAITING_APPROVAL");
+        assertThat(rollback.getInt("counts.READY")).isEqualTo(3);
+        String rollbackId = rollback.getString("planId");
+        Api.asReader().get("/api/v1/plans/" + rollbackId + "/items").then().statusCode(200)
+                .body("items.datasourceId", equalTo(estate.datasources())).body("items[0].accountId", equalTo(null));
+        Api.asOperator().post("/api/v1/plans/" + rollbackId + "/start").then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:plan-not-approved"));
+        Api.asOperator().post("/api/v1/plans/" + rollbackId + "/rollback").then().statusCode(409);
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+}

@@ -1,0 +1,130 @@
+package com.domomigrationproxy.plans;
+
+import static com.domomigrationproxy.plans.PlanFixtures.awaitState;
+import static com.domomigrationproxy.plans.PlanFixtures.createApproveStart;
+import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
+import static com.domomigrationproxy.plans.PlanFixtures.plan;
+import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
+import static com.domomigrationproxy.plans.PlanFixtures.stubMigrations;
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.migration.OperationReconciler;
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+/** Domo's 429s slow a plan down and fail no item; an unknown outcome waits for reconciliation and is never sent again. */
+@QuarkusTest
+class PlanResilienceTest {
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    OperationReconciler reconciler;
+
+    @Test
+    void aBurstOf429sSlowsThePlanAndFailsNoItem() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(6);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
+        String[] states = { Scenario.STARTED, "second", "third", "over" };
+        for (int i = 0; i < 3; i++) {
+            domo.stubFor(post(urlMatching(migrations)).inScenario("burst").whenScenarioStateIs(states[i])
+                    .willSetStateTo(states[i + 1]).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")
+                            .withHeader("Content-Type", "application/json")
+                            .withBody("{\"status\":429,\"message\":\"slow down\"}")));
+        }
+        domo.stubFor(post(urlMatching(migrations)).inScenario("burst").whenScenarioStateIs("over")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-429\"}")));
+
+        String planId = createApproveStart(jsonPlan("429", estate.account(), estate.datasources(), 2));
+        JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(60));
+        assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(6);
+        assertThat(finished.getInt("counts.FAILED")).isZero();
+
+        // Each refused item was sent again only after Domo's Retry-After. (Requests in flight together may
+        // both see the scenario's 429 state: at least three 429s, each followed by a later attempt.)
+        List<Map<String, Object>> operations = Api.asAuditor().get("/api/v1/audit/operations?limit=100&planId=" + planId)
+                .then().statusCode(200).extract().jsonPath().getList("items");
+        Map<String, List<Map<String, Object>>> byDatasource = operations.stream()
+                .collect(Collectors.groupingBy(operation -> (String) operation.get("datasourceId")));
+        long refused = 0;
+        for (List<Map<String, Object>> history : byDatasource.values()) {
+            history.sort((a, b) -> ((String) a.get("requestedAt")).compareTo((String) b.get("requestedAt")));
+            assertThat(history.get(history.size() - 1)).containsEntry("state", "COMPLETE");
+            for (int i = 0; i < history.size() - 1; i++) {
+                assertThat(history.get(i)).containsEntry("state", "FAILED").containsEntry("upstreamStatus", 429);
+                Instant answered = Instant.parse((String) history.get(i).get("completedAt"));
+                Instant sentAgain = Instant.parse((String) history.get(i + 1).get("requestedAt"));
+                assertThat(Duration.between(answered, sentAgain)).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+                refused++;
+            }
+        }
+        assertThat(refused).isGreaterThanOrEqualTo(3);
+        domo.verify((int) (6 + refused), postRequestedFor(urlMatching(migrations)));
+        assertThat(Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200).extract()
+                .jsonPath().<Integer>getList("items.attempts").stream().mapToInt(Integer::intValue).sum())
+                .isEqualTo(6 + refused);
+    }
+
+    @Test
+    void anUnknownOutcomeWaitsForReconciliationAndIsNeverSentAgain() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
+        String slow = estate.datasources().get(0);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), 0);
+        // Longer than the migration deadline of the tests (3 s): the outcome is unknown.
+        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())).willReturn(aResponse()
+                .withFixedDelay(5_000).withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\"}")));
+        String planId = createApproveStart(jsonPlan("unknown", estate.account(), estate.datasources(), 3));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> plan(planId).getInt("counts.UNKNOWN") == 1);
+        // The plan waits for it: not finished, and the item is not sent again.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
+                "RUNNING".equals(plan(planId).getString("state")));
+        assertThat(plan(planId).getInt("counts.COMPLETE")).isEqualTo(2);
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())));
+
+        // Domo's candidates now show it migrated after the request: reconciled COMPLETE, and the plan finishes.
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + estate.account()).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + slow
+                        + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"" + Instant.now() + "\"}]")));
+        assertThat(reconciler.reconcileNow()).isGreaterThanOrEqualTo(1);
+        JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+        assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(3);
+        assertThat(finished.getInt("counts.UNKNOWN")).isZero();
+        Api.asReader().get("/api/v1/plans/" + planId + "/items?limit=1").then()
+                .body("items[0].state", equalTo("COMPLETE")).body("items[0].attempts", equalTo(1));
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())));
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+}

@@ -1,0 +1,205 @@
+package com.domomigrationproxy.plans;
+
+import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.ledger.Sha256;
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+
+/** Uploads: JSON and CSV, each bad item or line named in one 400, and nothing stored from a bad plan. */
+@QuarkusTest
+class PlanUploadTest {
+
+    private static final String HEADER = "datasourceId,accountId,catalog,schema,table\r\n";
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
+
+    private long stored() {
+        return (long) OperationRows.query(dataSource, "SELECT (SELECT count(*) FROM plan) + (SELECT count(*) FROM"
+                + " plan_item) + (SELECT count(*) FROM audit_event WHERE kind = 'PLAN_CREATED') AS n").get(0).get("n");
+    }
+
+    private ValidatableResponse csv(byte[] body, String query) {
+        return Api.asOperator().urlEncodingEnabled(false).contentType("text/csv; charset=utf-8").body(body)
+                .post("/api/v1/plans" + query).then();
+    }
+
+    private ValidatableResponse refused(ValidatableResponse response) {
+        return response.statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:invalid-request"));
+    }
+
+    @Test
+    void aCsvPlanIsStoredWithTheHashOfItsCanonicalContent() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String a = estate.datasources().get(0);
+        String b = estate.datasources().get(1);
+        // A byte order mark, a quoted field with a comma and a doubled quote, LF and CRLF line ends, a blank line.
+        String body = "\uFEFF" + HEADER + a + "," + estate.account() + ",\"Sales, \"\"EU\"\"\",NULL,Orders\n\n" + b + ","
+                + estate.account() + ",café,dbo,t\r\n";
+        String planId = csv(body.getBytes(StandardCharsets.UTF_8), "?name=Wave%201&maxConcurrency=3").statusCode(201)
+                .header("Location", endsWithPlan())
+                .body("name", equalTo("Wave 1")).body("maxConcurrency", equalTo(3)).body("itemCount", equalTo(2))
+                .body("contentHash", equalTo(Sha256.hex("{\"direction\":\"V1_TO_V2\",\"items\":[{\"accountId\":\""
+                        + estate.account() + "\",\"catalog\":\"Sales, \\\"EU\\\"\",\"datasourceId\":\"" + a
+                        + "\",\"schema\":\"NULL\",\"table\":\"Orders\"},{\"accountId\":\"" + estate.account()
+                        + "\",\"catalog\":\"café\",\"datasourceId\":\"" + b + "\",\"schema\":\"dbo\",\"table\":\"t\"}],"
+                        + "\"maxConcurrency\":3,\"name\":\"Wave 1\"}")))
+                .extract().path("planId");
+        Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
+                .body("items[0].catalog", equalTo("Sales, \"EU\"")).body("items[1].catalog", equalTo("café"))
+                .body("items.itemId", equalTo(List.of(1, 2)));
+    }
+
+    private static org.hamcrest.Matcher<String> endsWithPlan() {
+        return org.hamcrest.Matchers.matchesPattern(".*/api/v1/plans/[0-9a-f-]{36}");
+    }
+
+    @Test
+    void everyBadCsvLineIsNamedWithItsFieldAndNothingIsStored() {
+        PlanFixtures.warmUp(domo);
+        long before = stored();
+        String body = HEADER
+                + "ds-1,2,c,s,t\r\n"
+                + "ds/2,2,c,s,t\r\n"
+                + "ds-3,,c,s,t\r\n"
+                + "ds-4,2,c,s\r\n"
+                + "ds-1,2,c,s,t\r\n"
+                + "ds-6,2,\"c,s,t\r\n"
+                + "ds-7,2," + "x".repeat(256) + ",s,t\r\n"
+                + "ds-8,2,c,\u0007,t\r\n";
+        refused(csv(body.getBytes(StandardCharsets.UTF_8), "?name=bad")).body("errors", hasSize(7))
+                .body("errors.find { it.line == 3 }.field", equalTo("datasourceId"))
+                .body("errors.find { it.line == 4 }.field", equalTo("accountId"))
+                .body("errors.find { it.line == 4 }.message", equalTo("is required"))
+                .body("errors.find { it.line == 5 }.message", containsString("has 4 field(s)"))
+                .body("errors.find { it.line == 6 }.message", containsString("first at line 2"))
+                .body("errors.find { it.line == 7 }.message", containsString("quoted field"))
+                .body("errors.find { it.line == 8 }.field", equalTo("catalog"))
+                .body("errors.find { it.line == 9 }.message", equalTo("must not contain control characters"));
+        assertThat(stored()).isEqualTo(before);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void aWrongHeaderNonUtf8OrTooManyRowsIsRefusedWhole() {
+        PlanFixtures.warmUp(domo);
+        long before = stored();
+        refused(csv("datasource,account,catalog,schema,table\nds-1,2,c,s,t\n".getBytes(StandardCharsets.UTF_8),
+                "?name=x")).body("errors[0].field", equalTo("header")).body("errors[0].line", equalTo(1));
+
+        ByteArrayOutputStream latin1 = new ByteArrayOutputStream();
+        latin1.writeBytes((HEADER + "ds-1,2,c,s,t\r\n").getBytes(StandardCharsets.UTF_8));
+        latin1.writeBytes("ds-2,2,caf\u00e9,s,t\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        refused(csv(latin1.toByteArray(), "?name=x")).body("errors[0].line", equalTo(3))
+                .body("errors[0].message", containsString("UTF-8"));
+
+        String tooMany = HEADER + IntStream.rangeClosed(1, 10_001).mapToObj(i -> "ds-" + i + ",2,c,s,t")
+                .collect(Collectors.joining("\r\n"));
+        refused(csv(tooMany.getBytes(StandardCharsets.UTF_8), "?name=x")).body("errors[0].field", equalTo("items"))
+                .body("detail", containsString("10001"));
+
+        refused(csv(HEADER.getBytes(StandardCharsets.UTF_8), "?name=x"));
+        refused(csv((HEADER + "ds-1,2,c,s,t\r\n").getBytes(StandardCharsets.UTF_8), ""))
+                .body("errors.field", hasItem("name"));
+        refused(csv((HEADER + "ds-1,2,c,s,t\r\n").getBytes(StandardCharsets.UTF_8), "?name=x&maxConcurrency=65"))
+                .body("errors.field", hasItem("maxConcurrency"));
+        Api.asOperator().contentType("text/csv; charset=ISO-8859-1").body(HEADER).post("/api/v1/plans").then()
+                .statusCode(415);
+        // A reversal plan names datasources only.
+        refused(csv((HEADER + "ds-1,2,c,s,t\r\n").getBytes(StandardCharsets.UTF_8), "?name=x&direction=V2_TO_V1"))
+                .body("errors.field", hasItem("accountId"));
+        assertThat(stored()).isEqualTo(before);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void everyBadJsonItemIsNamedByItsPosition() {
+        PlanFixtures.warmUp(domo);
+        long before = stored();
+        String body = "{\"name\":\"\",\"direction\":\"SIDEWAYS\",\"maxConcurrency\":0,\"color\":1,\"items\":[]}";
+        refused(Api.asOperator().contentType("application/json").body(body).post("/api/v1/plans").then())
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("name", "direction", "maxConcurrency",
+                        "color", "items"));
+        String items = "{\"name\":\"n\",\"items\":[{\"datasourceId\":\"ds-1\",\"accountId\":\"2\",\"catalog\":\"c\","
+                + "\"schema\":\"s\",\"table\":\"t\"},{\"datasourceId\":\"ds-1\",\"accountId\":\"2\",\"catalog\":\"c\","
+                + "\"schema\":\"s\",\"table\":\"t\"},{\"datasourceId\":7,\"accountId\":\"2\",\"catalog\":\"c\",\"schema\":\"s\","
+                + "\"tabel\":\"t\"},\"x\"]}";
+        refused(Api.asOperator().contentType("application/json").body(items).post("/api/v1/plans").then())
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("items[1].datasourceId",
+                        "items[2].tabel", "items[2].datasourceId", "items[2].table", "items[3]"))
+                .body("errors.find { it.field == 'items[1].datasourceId' }.message", containsString("first at items[0]"));
+        String reversal = "{\"name\":\"r\",\"direction\":\"V2_TO_V1\",\"items\":[{\"datasourceId\":\"ds-1\","
+                + "\"accountId\":\"2\"}]}";
+        refused(Api.asOperator().contentType("application/json").body(reversal).post("/api/v1/plans").then())
+                .body("errors[0].field", equalTo("items[0].accountId"));
+        refused(Api.asOperator().contentType("application/json").body("{\"name\":\"n\",\"items\":[").post("/api/v1/plans")
+                .then()).body("detail", containsString("not valid JSON"));
+        refused(Api.asOperator().contentType("application/json").body("{\"name\":\"n\",\"name\":\"m\",\"items\":[]}")
+                .post("/api/v1/plans").then());
+        refused(Api.asOperator().contentType("application/json")
+                .body("{\"name\":\"n\",\"items\":[{\"datasourceId\":\"ds-1\",\"accountId\":\"2\",\"catalog\":\"c\","
+                        + "\"schema\":\"s\",\"table\":\"t\"}]}")
+                .post("/api/v1/plans?name=other").then()).body("errors[0].field", equalTo("name"));
+        assertThat(stored()).isEqualTo(before);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void aPlanOfTenThousandItemsFitsWhileOtherBodiesStaySmall() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(10_000);
+        stubCandidates(domo, estate.account(), List.of(), Set.of());
+        String body = HEADER + estate.datasources().stream()
+                .map(id -> id + "," + estate.account() + ",catalog_name,schema_name,table_" + id)
+                .collect(Collectors.joining("\r\n"));
+        assertThat(body.length()).isGreaterThan(64 * 1024);
+        Map<String, Object> counts = csv(body.getBytes(StandardCharsets.UTF_8), "?name=big").statusCode(201)
+                .extract().jsonPath().getMap("counts");
+        assertThat(counts).containsEntry("total", 10_000).containsEntry("BLOCKED", 10_000);
+
+        String bigMigration = "{\"accountId\":\"1\",\"catalog\":\"" + "c".repeat(70_000) + "\",\"schema\":\"s\",\"table\":\"t\"}";
+        Api.asOperator().contentType("application/json").body(bigMigration)
+                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().statusCode(413)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:payload-too-large"));
+    }
+
+    @Test
+    void csvFieldsFollowRfc4180() {
+        assertThat(PlanUpload.fields("a,\"b,c\",\"d\"\"e\",")).containsExactly("a", "b,c", "d\"e", "");
+        assertThat(PlanUpload.fields("")).containsExactly("");
+        assertThat(PlanUpload.fields("\"open")).isNull();
+    }
+}
