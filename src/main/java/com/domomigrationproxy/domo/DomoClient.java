@@ -59,6 +59,7 @@ public class DomoClient {
     private final Guard breaker;
     private final Guard readDeadline;
     private final Guard migrationDeadline;
+    private volatile long openedAt;
 
     @Inject
     DomoClient(Instance<DomoUpstream> upstream, DomoConfig config, DomoTokenProvider tokens, ObjectMapper json,
@@ -87,7 +88,7 @@ public class DomoClient {
                 .successThreshold(1)
                 .delay(config.circuitBreaker().openDuration().toMillis(), ChronoUnit.MILLIS)
                 .when(DomoClient::domoFailed)
-                .onStateChange(state -> LOG.infof("Domo circuit breaker %s", state.name().toLowerCase()))
+                .onStateChange(this::breakerChanged)
                 .done()
                 .build();
         this.readDeadline = deadline("domo-read-deadline", config.readTimeout());
@@ -122,9 +123,19 @@ public class DomoClient {
      * call, it never takes the half-open trial.
      */
     public void refuseWhileCircuitOpen() {
-        if (breakers.currentState(CIRCUIT_BREAKER) == CircuitBreakerState.OPEN) {
+        // The breaker stays OPEN after its delay until a call is attempted: past the delay, this
+        // call is the half-open trial, or nothing would ever close it without a GET.
+        if (breakers.currentState(CIRCUIT_BREAKER) == CircuitBreakerState.OPEN
+                && System.nanoTime() - openedAt < config.circuitBreaker().openDuration().toNanos()) {
             throw circuitOpen();
         }
+    }
+
+    private void breakerChanged(CircuitBreakerState state) {
+        if (state == CircuitBreakerState.OPEN) {
+            openedAt = System.nanoTime();
+        }
+        LOG.infof("Domo circuit breaker %s", state.name().toLowerCase());
     }
 
     /** The circuit breaker's state, for health output. */

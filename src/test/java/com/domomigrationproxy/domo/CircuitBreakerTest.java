@@ -4,25 +4,39 @@ import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
 
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.ShortFuses;
+import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
 /** The breaker opens after repeated Domo failures, answers 503 without calling Domo, and closes again. */
 @QuarkusTest
@@ -31,6 +45,15 @@ class CircuitBreakerTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    @Inject
+    CircuitBreakerMaintenance breakers;
+
+    /** Each test starts from a closed breaker with an empty window, whatever ran before. */
+    @BeforeEach
+    void closed() {
+        breakers.resetAll();
+    }
 
     @Test
     void opensAndCloses() {
@@ -46,7 +69,7 @@ class CircuitBreakerTest {
 
         // A migration while open is refused before anything is recorded or sent.
         Api.asOperator().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(503)
-                .body("operationId", org.hamcrest.Matchers.nullValue());
+                .body("operationId", nullValue());
         domo.verify(0, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
 
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[\"t\"]")));
@@ -89,23 +112,23 @@ class CircuitBreakerTest {
         // The first Domo call of a fresh JVM may miss the tests' 2 s deadline; the preflight must not be it.
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[\"t\"]")));
         Api.asReader().get("/api/v1/integration-types");
-        String account = "cb-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        java.util.List<String> datasources = java.util.List.of(account + "-1", account + "-2", account + "-3");
+        String account = "cb-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> datasources = List.of(account + "-1", account + "-2", account + "-3");
         domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody(datasources.stream()
                         .map(id -> "{\"id\":\"" + id + "\",\"migrated\":false}")
-                        .collect(java.util.stream.Collectors.joining(",", "[", "]")))));
-        domo.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlMatching(DOMO_PREFIX + "/.*/accounts/"
+                        .collect(Collectors.joining(",", "[", "]")))));
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/accounts/"
                 + account)).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                         .withBody("{\"state\":\"COMPLETE\"}")));
-        io.restassured.path.json.JsonPath plan = Api.asOperator().contentType("application/json")
+        JsonPath plan = Api.asOperator().contentType("application/json")
                 .body("{\"name\":\"breaker\",\"items\":" + datasources.stream().map(id -> "{\"datasourceId\":\"" + id
                         + "\",\"accountId\":\"" + account + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
-                        .collect(java.util.stream.Collectors.joining(",", "[", "]")) + "}")
+                        .collect(Collectors.joining(",", "[", "]")) + "}")
                 .post("/api/v1/plans").then().statusCode(201).body("counts.READY", equalTo(3)).extract().jsonPath();
         String planId = plan.getString("planId");
-        io.restassured.RestAssured.given().header("Authorization", "Bearer "
-                + com.domomigrationproxy.support.Tokens.jwt("breaker-approver", "approver"))
+        given().header("Authorization", "Bearer "
+                + Tokens.jwt("breaker-approver", "approver"))
                 .contentType("application/json").body("{\"decision\":\"APPROVE\",\"contentHash\":\""
                         + plan.getString("contentHash") + "\"}")
                 .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200);
@@ -115,17 +138,47 @@ class CircuitBreakerTest {
             Api.asReader().get("/api/v1/integration-types").then().statusCode(502);
         }
         Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(200);
-        org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(3))
-                .atMost(java.time.Duration.ofSeconds(5)).until(() -> Api.asReader().get("/api/v1/plans/" + planId)
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(5)).until(() -> Api.asReader().get("/api/v1/plans/" + planId)
                         .then().extract().jsonPath().getInt("counts.FAILED") == 0
                         && domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX + "/.*"))).isEmpty());
 
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[\"t\"]")));
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> "FINISHED".equals(
+        await().atMost(Duration.ofSeconds(30)).until(() -> "FINISHED".equals(
                 Api.asReader().get("/api/v1/plans/" + planId).then().extract().path("state")));
         Api.asReader().get("/api/v1/plans/" + planId).then().body("counts.COMPLETE", equalTo(3))
                 .body("counts.FAILED", equalTo(0));
         domo.verify(3, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+    }
+
+    /**
+     * The breaker stays open after its delay until some call tries Domo again: a migration after
+     * the delay is that trial, so single migrations recover without waiting for a read.
+     */
+    @Test
+    void aMigrationAfterTheDelayIsTheTrialThatClosesIt() {
+        domo.resetAll();
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(500)));
+        for (int i = 0; i < 3; i++) {
+            Api.asReader().get("/api/v1/integration-types").then().statusCode(502);
+        }
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"toe\":\"T-9\",\"datasourceId\":\""
+                        + datasource + "\",\"direction\":\"V2_TO_V1\",\"state\":\"COMPLETE\"}")));
+        // Its own principal: the profile allows 3 operations per caller and minute.
+        String operator = "Bearer " + Tokens.jwt("trial-" + UUID.randomUUID(), "operator");
+        given().header("Authorization", operator).post("/api/v1/datasources/" + datasource + "/reversals")
+                .then().statusCode(503);
+        domo.verify(0, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+
+        // Nothing calls Domo in between: the breaker is still OPEN when the migration arrives.
+        await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> true);
+        given().header("Authorization", operator).post("/api/v1/datasources/" + datasource + "/reversals")
+                .then().statusCode(200).body("state", equalTo("COMPLETE"));
+        domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+        domo.verify(3, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types")));
+        assertThat(breakers.currentState("domo")).isEqualTo(CircuitBreakerState.CLOSED);
     }
 
     @Test
