@@ -263,9 +263,9 @@ public class PlanService {
                 expired[0] = true;
                 return null;
             }
-            // The creator's grant as it was at creation, checked again: an item it no longer allows
-            // (the plan was created before a restriction existed) stops the start, nothing runs.
-            requireInScope(plan.direction, items.specs(planId), by, creatorScopes(plan), "its creator's");
+            // Items run under the creator's grant (checked at creation); whoever starts the plan sends
+            // them too, so an item outside the starter's own grant stops the start and nothing runs.
+            requireInScope(plan.direction, items.specs(planId), by, by.scopes(), "the starter's");
             int skipped = items.skipNotReady(planId);
             plan.state = PlanState.RUNNING;
             plan.startedBy = by.principal();
@@ -590,11 +590,6 @@ public class PlanService {
 
     static Instant now() {
         return Instant.now().truncatedTo(ChronoUnit.MICROS);
-    }
-
-    /** The grant a plan runs with: its creator's at creation; unrestricted for plans made before scopes. */
-    static Scopes creatorScopes(Plan plan) {
-        return plan.creatorScopes == null ? Scopes.UNRESTRICTED : Scopes.fromJson(plan.creatorScopes);
     }
 
     /**

@@ -1,0 +1,125 @@
+package com.domomigrationproxy.plans;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasSize;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.plans.PlanFixtures.Estate;
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.Tokens;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
+
+/**
+ * A plan holds no more than its people may do: its creator's scopes decide what it may contain and
+ * are the grant its operations run under; whoever starts it must be allowed every item too.
+ */
+@QuarkusTest
+class PlanScopesTest {
+
+    private static final String OUT_OF_SCOPE = "urn:problem-type:domo-migration-proxy:out-of-scope";
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @BeforeEach
+    void warmUp() {
+        PlanFixtures.warmUp(domo);
+    }
+
+    @Test
+    void aPlanWithAnItemOutsideItsCreatorsScopesIsRefusedAndNothingIsStored() {
+        Estate sales = Estate.of(1);
+        Estate other = Estate.of(1);
+        String body = "{\"name\":\"mixed\",\"items\":[" + item(sales.datasources().get(0), sales.account())
+                + "," + item(other.datasources().get(0), other.account()) + "]}";
+
+        String creator = "scoped-" + UUID.randomUUID();
+        scoped(creator, "{\"accounts\":[\"" + sales.account() + "\"]}").contentType("application/json").body(body)
+                .post("/api/v1/plans").then().statusCode(403)
+                .body("type", equalTo(OUT_OF_SCOPE))
+                .body("errors.field", contains("items[2].accountId"))
+                .body("errors[0].message", containsString(other.account()));
+
+        Api.asReader().get("/api/v1/plans?createdBy=" + creator).then().statusCode(200).body("items", hasSize(0));
+        domo.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void itsOperationsRunUnderTheCreatorsGrant() {
+        Estate estate = Estate.of(2);
+        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        PlanFixtures.stubMigrations(domo, estate.account(), 0);
+        String creatorScopes = "{\"accounts\":[\"" + estate.account() + "\"]}";
+        JsonPath created = scoped("scoped-" + UUID.randomUUID(), creatorScopes).contentType("application/json")
+                .body(PlanFixtures.jsonPlan("in scope", estate.account(), estate.datasources(), 2))
+                .post("/api/v1/plans").then().statusCode(201).extract().jsonPath();
+        String planId = created.getString("planId");
+        PlanFixtures.approve(planId, created.getString("contentHash"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(200);
+        PlanFixtures.awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+
+        Api.asAuditor().get("/api/v1/audit/operations?planId=" + planId).then().statusCode(200)
+                .body("items", hasSize(2))
+                .body("items.scopes.accounts", everyItem(contains(estate.account())));
+        Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_CREATED").then().statusCode(200)
+                .body("items[0].payload", containsString("\"scopes\":{\"accounts\":[\"" + estate.account() + "\"]}"));
+    }
+
+    @Test
+    void aStarterWhoseScopesLeaveOutAnItemCannotStartIt() {
+        Estate estate = Estate.of(2);
+        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        PlanFixtures.stubMigrations(domo, estate.account(), 0);
+        JsonPath created = PlanFixtures.create(PlanFixtures.jsonPlan("starter", estate.account(),
+                estate.datasources(), 1));
+        String planId = created.getString("planId");
+        PlanFixtures.approve(planId, created.getString("contentHash"));
+
+        scoped("scoped-" + UUID.randomUUID(), "{\"datasources\":[\"" + estate.datasources().get(0) + "\"]}")
+                .post("/api/v1/plans/" + planId + "/start").then().statusCode(403)
+                .body("type", equalTo(OUT_OF_SCOPE))
+                .body("errors.field", contains("items[2].datasourceId"));
+
+        Api.asReader().get("/api/v1/plans/" + planId).then().body("state", equalTo("APPROVED"));
+        domo.verify(0, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+    }
+
+    private static String item(String datasource, String account) {
+        return "{\"datasourceId\":\"" + datasource + "\",\"accountId\":\"" + account
+                + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+    }
+
+    /** An operator whose JWT carries these scopes. */
+    private static RequestSpecification scoped(String principal, String scopes) {
+        try {
+            return given().auth().oauth2(Tokens.claims(principal, "reader", "operator")
+                    .claim("domo_scopes", new ObjectMapper().readValue(scopes, Map.class))
+                    .sign(Tokens.privateKey()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
