@@ -99,7 +99,8 @@ public class PlanResource {
             description = "Up to 10,000 migrations (or reversals) as JSON, or as CSV with the header"
                     + " `datasourceId,accountId,catalog,schema,table` and the plan's settings as query parameters."
                     + " Every field is validated as for a single migration; a plan with any error is refused whole"
-                    + " (400, each bad item or CSV line named) and nothing is stored. The preflight (Domo's GETs"
+                    + " (400, each bad item or CSV line named) and nothing is stored; so is a plan with any item"
+                    + " outside the caller's scopes (403 out-of-scope, each such item named). The preflight (Domo's GETs"
                     + " only) runs before the answer: each item's verdict is READY, ALREADY_DONE or BLOCKED. The plan"
                     + " then awaits approval. Role: operator.")
     @RequestBody(required = true, content = {
@@ -380,7 +381,9 @@ public class PlanResource {
     @RolesAllowed(Roles.OPERATOR)
     @Operation(operationId = "startPlan", summary = "Start an approved plan",
             description = "READY items wait for their turn; the others are skipped. Refused (409) before enough"
-                    + " unexpired approvals; a plan whose approvals expired becomes EXPIRED. Role: operator.")
+                    + " unexpired approvals; a plan whose approvals expired becomes EXPIRED. Refused (403 out-of-scope,"
+                    + " each such item named) when an item is outside the caller's own scopes; the items run under"
+                    + " their creator's grant. Role: operator.")
     @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
