@@ -1,7 +1,6 @@
 package com.domomigrationproxy.migration;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
@@ -36,17 +35,10 @@ public record MigrationRequest(
             throw ProblemException.invalid("A JSON body with accountId, catalog, schema and table is required",
                     List.of(new Problem.FieldError("body", "is required")));
         }
-        if (!body.isObject()) {
-            throw ProblemException.invalid("The body must be a JSON object",
-                    List.of(new Problem.FieldError("body", "must be a JSON object")));
-        }
+        RequestBodies.requireObject(body, "The body must be a JSON object");
         List<Problem.FieldError> errors = new ArrayList<>();
-        for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
-            String name = names.next();
-            if (!FIELDS.contains(name)) {
-                errors.add(new Problem.FieldError(printable(name), "is not a field of this request"));
-            }
-        }
+        RequestBodies.unknownFields(body, FIELDS)
+                .forEach(name -> errors.add(new Problem.FieldError(name, "is not a field of this request")));
         String accountId = text(body, "accountId", errors);
         if (accountId != null && !Identifiers.valid(accountId)) {
             errors.add(new Problem.FieldError("accountId", Identifiers.RULE));
@@ -98,21 +90,10 @@ public record MigrationRequest(
         if (value.codePoints().anyMatch(Character::isISOControl)) {
             return "must not contain control characters";
         }
-        if (value.codePoints().anyMatch(MigrationRequest::loneSurrogate)) {
+        if (value.codePoints().anyMatch(RequestBodies::loneSurrogate)) {
             return "must be valid Unicode (a lone surrogate is not)";
         }
         return null;
     }
 
-    /** Field names come from the caller: show them only if harmless, and never long. */
-    private static String printable(String name) {
-        String safe = name.codePoints().anyMatch(c -> Character.isISOControl(c) || loneSurrogate(c))
-                ? "(unprintable)" : name;
-        return safe.length() > 64 ? safe.substring(0, 64) + "…" : safe;
-    }
-
-    /** A code point in the surrogate range: String.codePoints() yields those only for unpaired halves. */
-    static boolean loneSurrogate(int codePoint) {
-        return codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE;
-    }
 }

@@ -1,7 +1,6 @@
 package com.domomigrationproxy.migration;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
@@ -25,18 +24,10 @@ public record Resolution(
     private static final Set<String> FIELDS = Set.of("state", "note");
 
     static Resolution parse(JsonNode body) {
-        if (body == null || !body.isObject()) {
-            throw ProblemException.invalid("A JSON object with state and note is required",
-                    List.of(new Problem.FieldError("body", "must be a JSON object")));
-        }
+        RequestBodies.requireObject(body, "A JSON object with state and note is required");
         List<Problem.FieldError> errors = new ArrayList<>();
-        for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
-            String name = names.next();
-            if (!FIELDS.contains(name)) {
-                errors.add(new Problem.FieldError(name.length() > 64 ? name.substring(0, 64) + "…" : name,
-                        "is not a field of this request"));
-            }
-        }
+        RequestBodies.unknownFields(body, FIELDS)
+                .forEach(name -> errors.add(new Problem.FieldError(name, "is not a field of this request")));
         JsonNode state = body.get("state");
         JsonNode note = body.get("note");
         return validated(state == null || !state.isTextual() ? null : state.textValue(),
@@ -57,7 +48,7 @@ public record Resolution(
         }
         if (note == null || note.isBlank() || note.codePointCount(0, note.length()) > MAX_NOTE
                 || note.codePoints().anyMatch(c -> (Character.isISOControl(c) && c != '\n')
-                        || MigrationRequest.loneSurrogate(c))) {
+                        || RequestBodies.loneSurrogate(c))) {
             errors.add(new Problem.FieldError("note", "must be 1 to " + MAX_NOTE + " characters of text"));
         }
         if (!errors.isEmpty()) {

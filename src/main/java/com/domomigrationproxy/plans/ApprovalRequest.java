@@ -1,13 +1,13 @@
 package com.domomigrationproxy.plans;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import com.domomigrationproxy.migration.RequestBodies;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,18 +27,10 @@ public record ApprovalRequest(
     private static final Set<String> FIELDS = Set.of("decision", "contentHash", "comment");
 
     static ApprovalRequest parse(JsonNode body) {
-        if (body == null || !body.isObject()) {
-            throw ProblemException.invalid("A JSON object with decision, contentHash and comment is required",
-                    List.of(new Problem.FieldError("body", "must be a JSON object")));
-        }
+        RequestBodies.requireObject(body, "A JSON object with decision, contentHash and comment is required");
         List<Problem.FieldError> errors = new ArrayList<>();
-        for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
-            String name = names.next();
-            if (!FIELDS.contains(name)) {
-                errors.add(new Problem.FieldError(name.length() > 64 ? name.substring(0, 64) + "…" : name,
-                        "is not a field of a decision"));
-            }
-        }
+        RequestBodies.unknownFields(body, FIELDS)
+                .forEach(name -> errors.add(new Problem.FieldError(name, "is not a field of a decision")));
         Decision decision = null;
         JsonNode value = body.get("decision");
         if (value == null || !value.isTextual()) {

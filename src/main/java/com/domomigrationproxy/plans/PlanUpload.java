@@ -16,6 +16,7 @@ import java.util.Set;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.MigrationRequest;
+import com.domomigrationproxy.migration.RequestBodies;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,16 +46,9 @@ final class PlanUpload {
     /** The JSON body {@code {"name","direction","maxConcurrency","items":[…]}}. */
     static PlanContent fromJson(JsonNode body, int defaultMaxConcurrency) {
         Errors errors = new Errors();
-        if (body == null || !body.isObject()) {
-            throw ProblemException.invalid("The plan must be a JSON object with name, direction, maxConcurrency and"
-                    + " items", List.of(new Problem.FieldError("body", "must be a JSON object")));
-        }
-        for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
-            String field = names.next();
-            if (!PLAN_FIELDS.contains(field)) {
-                errors.add(printable(field), "is not a field of a plan", null);
-            }
-        }
+        RequestBodies.requireObject(body, "The plan must be a JSON object with name, direction, maxConcurrency and"
+                + " items");
+        RequestBodies.unknownFields(body, PLAN_FIELDS).forEach(name -> errors.add(name, "is not a field of a plan", null));
         String name = name(text(body.get("name"), "name", true, errors, null), errors);
         Direction direction = direction(text(body.get("direction"), "direction", false, errors, null), errors);
         Integer maxConcurrency = maxConcurrency(body.get("maxConcurrency"), defaultMaxConcurrency, errors);
@@ -160,7 +154,7 @@ final class PlanUpload {
             if (field.equals("datasourceId") || (direction == Direction.V1_TO_V2 && TARGET_FIELDS.contains(field))) {
                 continue;
             }
-            errors.add(path + "." + printable(field), direction == Direction.V2_TO_V1 && TARGET_FIELDS.contains(field)
+            errors.add(path + "." + RequestBodies.printable(field), direction == Direction.V2_TO_V1 && TARGET_FIELDS.contains(field)
                     ? "is not a field of a reversal item (a reversal names the datasource only)"
                     : "is not a field of a plan item", null);
         }
@@ -380,13 +374,6 @@ final class PlanUpload {
             }
             i++; // the comma
         }
-    }
-
-    /** Field names come from the caller: show them only if harmless, and never long. */
-    private static String printable(String name) {
-        String safe = name.codePoints().anyMatch(c -> Character.isISOControl(c)
-                || (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE)) ? "(unprintable)" : name;
-        return safe.length() > 64 ? safe.substring(0, 64) + "…" : safe;
     }
 
     /** The errors found so far, at most {@link #MAX_ERRORS} of them kept. */

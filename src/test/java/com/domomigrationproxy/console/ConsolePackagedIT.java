@@ -4,17 +4,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPublicKey;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.PackagedApp;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
@@ -79,7 +77,7 @@ class ConsolePackagedIT {
 
     @Test
     void withoutConfigurationTheConsoleIsOffAndOffersNoSignIn() throws Exception {
-        try (Instance app = Instance.start("console-off", Map.of())) {
+        try (PackagedApp app = start("console-off", Map.of())) {
             given().port(app.port()).redirects().follow(false).get("/console/").then().statusCode(503)
                     .body(containsString("Sign-in is not configured"));
             given().port(app.port()).redirects().follow(false).get("/console/history").then().statusCode(503);
@@ -94,7 +92,7 @@ class ConsolePackagedIT {
                 "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
                 "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console",
                 "QUARKUS_OIDC_CREDENTIALS_SECRET", "console-it-client-secret-0123456789abcdef");
-        try (Instance app = Instance.start("console-on", console)) {
+        try (PackagedApp app = start("console-on", console)) {
             Response challenge = given().port(app.port()).redirects().follow(false).get("/console/history");
             assertThat(challenge.statusCode()).isEqualTo(302);
             URI location = URI.create(challenge.header("Location"));
@@ -133,40 +131,11 @@ class ConsolePackagedIT {
         return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
     }
 
-    /** The packaged application, started as operators start it: java -jar with environment variables. */
-    private record Instance(Process process, int port, Path log) implements AutoCloseable {
-
-        static Instance start(String name, Map<String, String> settings) throws IOException {
-            int port = freePort();
-            Path log = Path.of("target", name + ".log");
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            Map<String, String> env = builder.environment();
-            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
-            env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
-            env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
-            env.put("DOMO_BASE_URL", "http://127.0.0.1:9");
-            env.put("DOMO_DEVELOPER_TOKEN", "console-it-token");
-            env.put("PROXY_API_KEYS_FILE", keys.toString());
-            env.putAll(new HashMap<>(settings));
-            Instance instance = new Instance(builder.start(), port, log);
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                    .until(() -> given().port(port).get("/q/openapi").statusCode() == 200);
-            return instance;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            process.waitFor();
-        }
-
-        private static int freePort() throws IOException {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                return socket.getLocalPort();
-            }
-        }
+    /** The packaged application against the test database and provider-less Domo, with these settings. */
+    private static PackagedApp start(String name, Map<String, String> settings) throws IOException {
+        Map<String, String> env = new HashMap<>(Map.of("DOMO_BASE_URL", "http://127.0.0.1:9",
+                "DOMO_DEVELOPER_TOKEN", "console-it-token", "PROXY_API_KEYS_FILE", keys.toString()));
+        env.putAll(settings);
+        return PackagedApp.start(name, postgres, env).awaitReady();
     }
 }

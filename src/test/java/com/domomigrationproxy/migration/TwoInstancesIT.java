@@ -8,15 +8,10 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.PackagedApp;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
@@ -51,7 +47,7 @@ class TwoInstancesIT {
     private static final String SECRET = "two-instances-operator-key";
     private static EmbeddedPostgres postgres;
     private static WireMockServer domo;
-    private static final List<Process> instances = new ArrayList<>();
+    private static final List<PackagedApp> instances = new ArrayList<>();
     private static final List<Integer> ports = new ArrayList<>();
 
     @BeforeAll
@@ -62,31 +58,23 @@ class TwoInstancesIT {
         Path keys = Files.createTempFile("api-keys", ".json");
         Files.writeString(keys, "[{\"name\":\"operator-svc\",\"sha256\":\"" + ApiKeys.sha256(SECRET)
                 + "\",\"roles\":[\"reader\",\"operator\"]}]");
+        Map<String, String> settings = new HashMap<>();
+        settings.put("DOMO_BASE_URL", domo.baseUrl());
+        settings.put("DOMO_DEVELOPER_TOKEN", "two-instances-token");
+        settings.put("PROXY_API_KEYS_FILE", keys.toString());
         for (int i = 0; i < 2; i++) {
-            int port = freePort();
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(Path.of("target", "two-instances-" + i + ".log").toFile());
-            Map<String, String> env = builder.environment();
-            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
-            env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
-            env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
-            env.put("DOMO_BASE_URL", domo.baseUrl());
-            env.put("DOMO_DEVELOPER_TOKEN", "two-instances-token");
-            env.put("PROXY_API_KEYS_FILE", keys.toString());
-            instances.add(builder.start());
-            ports.add(port);
+            instances.add(PackagedApp.start("two-instances-" + i, postgres, settings));
         }
-        for (int port : ports) {
-            awaitReady(port);
+        for (PackagedApp instance : instances) {
+            ports.add(instance.awaitReady().port());
         }
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        instances.forEach(Process::destroy);
+    static void stop() throws Exception {
+        for (PackagedApp instance : instances) {
+            instance.close();
+        }
         if (domo != null) {
             domo.stop();
         }
@@ -144,9 +132,8 @@ class TwoInstancesIT {
         var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().port(port)
                 .header("X-API-Key", SECRET).post("/api/v1/datasources/" + datasource + "/reversals"));
         Thread.sleep(1_000);
-        Process instance = instances.get(0);
-        instance.destroy();
-        assertThat(instance.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // A graceful shutdown (SIGTERM) waits for the request in flight.
+        instances.get(0).close();
 
         assertThat(answer.get().statusCode()).isEqualTo(200);
         try (var connection = postgres.getPostgresDatabase().getConnection();
@@ -164,30 +151,6 @@ class TwoInstancesIT {
     void thePackagedApplicationCarriesNoEmbeddedPostgres() throws IOException {
         try (var libraries = Files.walk(Path.of("target", "quarkus-app"))) {
             assertThat(libraries.map(Path::toString)).isNotEmpty().noneMatch(name -> name.contains("zonky"));
-        }
-    }
-
-    private static void awaitReady(int port) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/q/openapi")).build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("Instance on port " + port + " did not start; see target/two-instances-*.log");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

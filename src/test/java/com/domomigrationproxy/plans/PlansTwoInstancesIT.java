@@ -11,12 +11,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.PackagedApp;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
@@ -62,7 +58,7 @@ class PlansTwoInstancesIT {
     private static final int DOMO_MILLIS = 1_000;
     private static EmbeddedPostgres postgres;
     private static WireMockServer domo;
-    private static final List<Process> instances = new ArrayList<>();
+    private static final List<PackagedApp> instances = new ArrayList<>();
     private static final List<Integer> ports = new ArrayList<>();
 
     @BeforeAll
@@ -75,37 +71,29 @@ class PlansTwoInstancesIT {
                 + "\",\"roles\":[\"reader\",\"operator\"]},{\"name\":\"it-approver\",\"sha256\":\""
                 + ApiKeys.sha256(APPROVER) + "\",\"roles\":[\"approver\"]},{\"name\":\"it-auditor\",\"sha256\":\""
                 + ApiKeys.sha256(AUDITOR) + "\",\"roles\":[\"auditor\"]}]");
+        Map<String, String> settings = new HashMap<>();
+        settings.put("DOMO_BASE_URL", domo.baseUrl());
+        settings.put("DOMO_DEVELOPER_TOKEN", "plans-two-instances-token");
+        settings.put("DOMO_MIGRATION_TIMEOUT", "5s");
+        settings.put("PROXY_API_KEYS_FILE", keys.toString());
+        settings.put("PROXY_PLAN_REPLICA_CONCURRENCY", Integer.toString(PER_INSTANCE));
+        settings.put("PROXY_PLAN_LEASE", "3s");
+        settings.put("PROXY_RECONCILIATION_INTERVAL", "1s");
+        settings.put("PROXY_RECONCILIATION_PENDING_GRACE", "1s");
+        settings.put("PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE", "100000");
         for (int i = 0; i < 2; i++) {
-            int port = freePort();
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(Path.of("target", "plans-two-instances-" + i + ".log").toFile());
-            Map<String, String> env = builder.environment();
-            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
-            env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
-            env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
-            env.put("DOMO_BASE_URL", domo.baseUrl());
-            env.put("DOMO_DEVELOPER_TOKEN", "plans-two-instances-token");
-            env.put("DOMO_MIGRATION_TIMEOUT", "5s");
-            env.put("PROXY_API_KEYS_FILE", keys.toString());
-            env.put("PROXY_PLAN_REPLICA_CONCURRENCY", Integer.toString(PER_INSTANCE));
-            env.put("PROXY_PLAN_LEASE", "3s");
-            env.put("PROXY_RECONCILIATION_INTERVAL", "1s");
-            env.put("PROXY_RECONCILIATION_PENDING_GRACE", "1s");
-            env.put("PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE", "100000");
-            instances.add(builder.start());
-            ports.add(port);
+            instances.add(PackagedApp.start("plans-two-instances-" + i, postgres, settings));
         }
-        for (int port : ports) {
-            awaitReady(port);
+        for (PackagedApp instance : instances) {
+            ports.add(instance.awaitReady().port());
         }
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        instances.forEach(Process::destroy);
+    static void stop() throws Exception {
+        for (PackagedApp instance : instances) {
+            instance.close();
+        }
         if (domo != null) {
             domo.stop();
         }
@@ -147,7 +135,7 @@ class PlansTwoInstancesIT {
                 return false;
             }
             for (int i = 0; i < 2; i++) {
-                List<String> inFlight = sentAndRunning(planId, ":" + instances.get(i).pid());
+                List<String> inFlight = sentAndRunning(planId, ":" + instances.get(i).process().pid());
                 if (inFlight.size() == PER_INSTANCE && inFlight.stream().allMatch(id -> arrivedWithin(id, account,
                         Duration.ofMillis(600)))) {
                     victim[0] = i;
@@ -156,9 +144,7 @@ class PlansTwoInstancesIT {
             }
             return false;
         });
-        Process killed = instances.get(victim[0]);
-        killed.destroyForcibly();
-        assertThat(killed.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        instances.get(victim[0]).kill();
         int survivor = ports.get(1 - victim[0]);
 
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() -> "FINISHED".equals(
@@ -237,30 +223,6 @@ class PlansTwoInstancesIT {
                 rows.next();
                 return rows.getLong(1);
             }
-        }
-    }
-
-    private static void awaitReady(int port) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/q/openapi")).build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("Instance on port " + port + " did not start; see target/plans-two-instances-*.log");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -1,0 +1,48 @@
+package com.domomigrationproxy.migration;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Strict reading of JSON request bodies, the same for every request the API takes. */
+public final class RequestBodies {
+
+    private RequestBodies() {
+    }
+
+    /** 400 with {@code detail} unless the body is a JSON object. */
+    public static void requireObject(JsonNode body, String detail) {
+        if (body == null || !body.isObject()) {
+            throw ProblemException.invalid(detail, List.of(new Problem.FieldError("body", "must be a JSON object")));
+        }
+    }
+
+    /** The body's field names that are not among {@code fields}, each made {@link #printable}. */
+    public static List<String> unknownFields(JsonNode body, Set<String> fields) {
+        List<String> unknown = new ArrayList<>();
+        for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!fields.contains(name)) {
+                unknown.add(printable(name));
+            }
+        }
+        return unknown;
+    }
+
+    /** Names come from the caller: show them only if harmless, and never long. */
+    public static String printable(String name) {
+        String safe = name.codePoints().anyMatch(c -> Character.isISOControl(c) || loneSurrogate(c))
+                ? "(unprintable)" : name;
+        return safe.length() > 64 ? safe.substring(0, 64) + "…" : safe;
+    }
+
+    /** A code point in the surrogate range: String.codePoints() yields those only for unpaired halves. */
+    public static boolean loneSurrogate(int codePoint) {
+        return codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE;
+    }
+}

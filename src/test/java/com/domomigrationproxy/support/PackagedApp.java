@@ -1,0 +1,62 @@
+package com.domomigrationproxy.support;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * The packaged application (target/quarkus-app), started as operators start it: {@code java -jar}
+ * with environment variables, on free ports, against the given database; ready when it answers.
+ */
+public record PackagedApp(Process process, int port, Path log) implements AutoCloseable {
+
+    /** Starts it with {@code settings} on top of its ports and datasource; its output goes to target/{name}.log. */
+    public static PackagedApp start(String name, EmbeddedPostgres postgres, Map<String, String> settings)
+            throws IOException {
+        int port = freePort();
+        Path log = Path.of("target", name + ".log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
+        env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
+        env.putAll(settings);
+        return new PackagedApp(builder.start(), port, log);
+    }
+
+    /** Waits until it serves its OpenAPI document (it has started and migrated the database). */
+    public PackagedApp awaitReady() {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .failFast("the application exited; see " + log, () -> !process.isAlive())
+                .until(() -> given().port(port).get("/q/openapi").statusCode() == 200);
+        return this;
+    }
+
+    /** Kills it at once, as a crash or an OOM kill would. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        process.waitFor();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
