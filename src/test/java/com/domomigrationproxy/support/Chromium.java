@@ -26,7 +26,7 @@ public final class Chromium implements AutoCloseable {
     /** Debian's chromium; -Dconsole.chromium names another. */
     public static final Path EXECUTABLE = Path.of(System.getProperty("console.chromium", "/usr/bin/chromium"));
     public static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
-    private static final Path AXE = Path.of("node_modules", "axe-core", "axe.min.js");
+    private static final Path AXE = Path.of("src", "test", "npm", "node_modules", "axe-core", "axe.min.js");
     private static final List<String> ARGUMENTS = List.of("--no-sandbox", "--disable-gpu",
             "--disable-background-networking", "--disable-component-update", "--disable-quic", "--no-first-run",
             "--disable-sync", "--disable-dev-shm-usage");
@@ -37,7 +37,7 @@ public final class Chromium implements AutoCloseable {
 
     private Chromium() {
         assertThat(EXECUTABLE).as("Debian's chromium (apt-get install chromium; .ci/run installs it)").isExecutable();
-        assertThat(AXE).as("axe-core from package-lock.json (npm ci; ./mvnw verify runs it)").isRegularFile();
+        assertThat(AXE).as("axe-core from src/test/npm/package-lock.json (npm ci; ./mvnw verify runs it)").isRegularFile();
         try {
             axe = Files.readString(AXE);
             Files.createDirectories(SCREENSHOTS);
