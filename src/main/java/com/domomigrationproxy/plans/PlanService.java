@@ -34,6 +34,7 @@ import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -133,6 +134,16 @@ public class PlanService {
         LOG.infof("Plan %s created by %s: %d item(s), %s, content hash %s", planId, creator.principal(),
                 content.items().size(), content.direction(), content.contentHash());
         return view(planId);
+    }
+
+    /** A plan uploaded as CSV, the settings given apart (as the API's query parameters); 400 lists every bad line. */
+    public PlanView createFromCsv(byte[] csv, String name, String direction, String maxConcurrency, Requester creator) {
+        return create(PlanUpload.fromCsv(csv, name, direction, maxConcurrency, config.defaultMaxConcurrency()), creator);
+    }
+
+    /** A plan as the API's JSON body; 400 lists every bad field, items named by position ({@code items[0].table}). */
+    public PlanView createFromJson(JsonNode plan, Requester creator) {
+        return create(PlanUpload.fromJson(plan, config.defaultMaxConcurrency()), creator);
     }
 
     public PlanView view(UUID planId) {
@@ -372,6 +383,16 @@ public class PlanService {
     public List<ItemView> items(UUID planId, PlanItems.Filter filter, int afterItemId, int limit) {
         find(planId);
         return withOperations(items.page(planId, filter, afterItemId, limit));
+    }
+
+    /** A page of items in plan order, only those in this state and with this verdict (null: any). */
+    public List<ItemView> items(UUID planId, ItemState state, Verdict verdict, int afterItemId, int limit) {
+        return items(planId, new PlanItems.Filter(state, verdict), afterItemId, limit);
+    }
+
+    /** Every item, a thousand at a time. */
+    public void eachItem(UUID planId, Consumer<ItemView> sink) {
+        eachItem(planId, new PlanItems.Filter(null, null), sink);
     }
 
     /** Every item matching the filter, a thousand at a time, for the report. */
