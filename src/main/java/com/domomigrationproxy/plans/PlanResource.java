@@ -177,13 +177,7 @@ public class PlanResource {
         int pageSize = limit(limit, 20, 100, errors);
         PlanFilter.Position after = filter.position(cursor, errors);
         failOn(errors);
-        List<PlanView> page = new ArrayList<>(plans.list(filter, after, pageSize + 1));
-        String next = null;
-        if (page.size() > pageSize) {
-            page.remove(pageSize);
-            next = filter.cursorAfter(page.get(pageSize - 1));
-        }
-        return new PlanPage(page, next);
+        return plans.page(filter, after, pageSize);
     }
 
     @GET

@@ -150,6 +150,30 @@ public class PlanService {
         return QuarkusTransaction.joiningExisting().call(() -> view(find(planId)));
     }
 
+    /**
+     * A page of plans newest first, only those in this state (null: any), from a cursor of an
+     * earlier page of the same filter (null: the first page); 400 for any other cursor.
+     */
+    public PlanPage page(PlanState state, String cursor, int limit) {
+        PlanFilter filter = new PlanFilter(state, null, null);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        PlanFilter.Position after = filter.position(cursor, errors);
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("Invalid query parameters", errors);
+        }
+        return page(filter, after, limit);
+    }
+
+    PlanPage page(PlanFilter filter, PlanFilter.Position after, int limit) {
+        List<PlanView> page = new ArrayList<>(list(filter, after, limit + 1));
+        String next = null;
+        if (page.size() > limit) {
+            page.remove(limit);
+            next = filter.cursorAfter(page.get(limit - 1));
+        }
+        return new PlanPage(page, next);
+    }
+
     /** A page of plans, newest first. */
     public List<PlanView> list(PlanFilter filter, PlanFilter.Position after, int limit) {
         return QuarkusTransaction.joiningExisting().call(() -> {
