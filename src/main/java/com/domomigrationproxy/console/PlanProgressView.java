@@ -55,9 +55,10 @@ public record PlanProgressView(PlanView plan, String shown) {
     public record StateCount(String state, long count) {
     }
 
-    /** Items per minute over the last minute, while it runs; null otherwise. */
+    /** Items per minute over the last minute, while it runs and once an item ended; null otherwise. */
     public String rate() {
-        return plan.progress() == null ? null : plan.progress().itemsPerMinute() + " items a minute";
+        return plan.progress() == null || plan.progress().itemsPerMinute() <= 0 ? null
+                : plan.progress().itemsPerMinute() + " items a minute";
     }
 
     /** The time left at that pace, e.g. "2 min 5 s"; null while no pace is known. */

@@ -50,10 +50,12 @@ import io.restassured.path.json.JsonPath;
 /**
  * The console as people use it, in a real headless Chromium: signing in through the provider's
  * page, filtering the history, opening an operation, exporting CSV, running the integrity check,
- * resolving a flagged operation with the keyboard alone, browsing Domo; what a reader does not
- * see; a forged form post. axe-core finds no serious or critical violation on any page, no page
- * logs an error (a script or style the Content-Security-Policy refused would), and every page is
- * photographed into target/console-screenshots/.
+ * resolving a flagged operation with the keyboard alone, browsing Domo; a plan uploaded, approved
+ * with the keyboard alone in a second browser, run and watched to the end, and one made of the
+ * Domo browser's selection; what a reader does not see; forged form posts. axe-core finds no
+ * serious or critical violation on any page, no page logs an error (a script or style the
+ * Content-Security-Policy refused would), and every page is photographed into
+ * target/console-screenshots/.
  *
  * <p>The browser opens the console at 127.0.0.1 while the provider runs at localhost: two sites,
  * as in production, so the SameSite=Strict session cookie must survive the provider's cross-site
@@ -312,7 +314,7 @@ class ConsoleBrowserTest {
         String unlisted = "ds-" + tag + "-unlisted";
         stubCandidates(account, listed, done);
         domo.stubFor(post(com.github.tomakehurst.wiremock.client.WireMock.urlMatching(DOMO_PREFIX + "/[^/]+/accounts/"
-                + account)).willReturn(aResponse().withFixedDelay(400).withStatus(200)
+                + account)).willReturn(aResponse().withFixedDelay(1000).withStatus(200)
                         .withHeader("Content-Type", "application/json")
                         .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-CONSOLE\"}")));
         StringBuilder csv = new StringBuilder("datasourceId,accountId,catalog,schema,table\r\n");
@@ -377,6 +379,11 @@ class ConsoleBrowserTest {
         assertThat(operator.getByRole(AriaRole.STATUS).first()).containsText("Started");
         Locator bar = operator.locator("#plan-bar");
         assertThat(bar).hasAttribute("max", "12");
+        // While it runs, the page shows its pace and the time left (photographed only: the part axe would check
+        // is replaced under it; it is checked below once the plan has ended).
+        assertThat(operator.locator("#progress-text")).containsText("items a minute",
+                new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions().setTimeout(30_000));
+        Chromium.screenshot(operator, "plan-running");
         assertThat(bar).hasAttribute("value", "12", new com.microsoft.playwright.assertions.LocatorAssertions
                 .HasAttributeOptions().setTimeout(60_000));
         assertThat(operator.locator("#count-COMPLETE")).hasText("10");
