@@ -2,7 +2,6 @@ package com.domomigrationproxy.console;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,30 +57,14 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
     }
 
     /** Items of one target account, by verdict ("" is a reversal's: no account). */
-    public static final class AccountSummary {
-        private final String account;
-        private final Map<Verdict, Integer> verdicts = new EnumMap<>(Verdict.class);
-        private int items;
+    public record AccountSummary(String account, Map<Verdict, Long> verdicts) {
 
-        AccountSummary(String account) {
-            this.account = account;
+        public long items() {
+            return verdicts.values().stream().mapToLong(Long::longValue).sum();
         }
 
-        void add(ItemView item) {
-            items++;
-            verdicts.merge(item.verdict(), 1, Integer::sum);
-        }
-
-        public String account() {
-            return account;
-        }
-
-        public int items() {
-            return items;
-        }
-
-        public int count(String verdict) {
-            return verdicts.getOrDefault(Verdict.valueOf(verdict), 0);
+        public long count(String verdict) {
+            return verdicts.getOrDefault(Verdict.valueOf(verdict), 0L);
         }
     }
 

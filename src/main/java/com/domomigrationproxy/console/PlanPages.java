@@ -6,9 +6,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -298,13 +296,13 @@ public class PlanPages {
         if (more) {
             items.remove(ITEMS_SHOWN);
         }
-        Map<String, PlanPageView.AccountSummary> accounts = new LinkedHashMap<>();
-        plans.eachItem(planId, item -> accounts.computeIfAbsent(item.accountId() == null ? "" : item.accountId(),
-                PlanPageView.AccountSummary::new).add(item));
+        List<PlanPageView.AccountSummary> accounts = new ArrayList<>();
+        plans.itemsByAccount(planId).forEach((account, verdicts) -> accounts.add(new PlanPageView.AccountSummary(
+                account, verdicts)));
         Viewer viewer = frames.viewer();
         long latest = plan.state().done() ? 0 : events.latest(planId);
         return Pages.plan(frames.of(plan.name(), Frame.Section.PLANS), new PlanPageView(plan, viewer, items,
-                onlyVerdict, onlyState, afterItem, more, List.copyOf(accounts.values()), notice,
+                onlyVerdict, onlyState, afterItem, more, accounts, notice,
                 comment == null ? "" : comment, latest));
     }
 

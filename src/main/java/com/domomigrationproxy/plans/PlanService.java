@@ -414,9 +414,10 @@ public class PlanService {
         return items(planId, new PlanItems.Filter(state, verdict), afterItemId, limit);
     }
 
-    /** Every item, a thousand at a time. */
-    public void eachItem(UUID planId, Consumer<ItemView> sink) {
-        eachItem(planId, new PlanItems.Filter(null, null), sink);
+    /** How many items name each target account ("" for reversals, which name none), by verdict; accounts in order. */
+    public Map<String, Map<Verdict, Long>> itemsByAccount(UUID planId) {
+        find(planId);
+        return items.byAccount(planId);
     }
 
     /** Every item matching the filter, a thousand at a time, for the report. */
