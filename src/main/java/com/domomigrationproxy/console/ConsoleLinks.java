@@ -19,6 +19,7 @@ public final class ConsoleLinks {
     public static final String EVIDENCE = ROOT + "/evidence";
     public static final String DOMO = ROOT + "/domo";
     public static final String PRINCIPALS = ROOT + "/principals";
+    public static final String PLANS = ROOT + "/plans";
     /** Where a page asked for before signing in may send the person back to: console paths only. */
     private static final Pattern RETURNABLE = Pattern.compile("/console/[A-Za-z0-9_./-]*(\\?[A-Za-z0-9_.~%&=+:-]*)?");
 
@@ -52,6 +53,10 @@ public final class ConsoleLinks {
 
     public static String operation(Object operationId) {
         return ROOT + "/operations/" + operationId;
+    }
+
+    public static String plan(Object planId) {
+        return PLANS + "/" + planId;
     }
 
     static boolean returnable(String target) {

@@ -1,12 +1,19 @@
 package com.domomigrationproxy.console;
 
+import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -17,12 +24,19 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.MigrationService;
+import com.domomigrationproxy.plans.PlanService;
+import com.domomigrationproxy.plans.PlanView;
+import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.AuthenticationCompletionException;
@@ -36,7 +50,7 @@ import io.smallrye.mutiny.Uni;
  * The Domo browser (reader, operator): integration types, their accounts, and an account's
  * candidates with their migration status, read from Domo through the same service as the API's
  * list operations (so through the same circuit breaker, retries and deadlines, and within the
- * person's scopes).
+ * person's scopes). An operator ticks candidates and makes a plan of them.
  */
 @Path(ConsoleLinks.ROOT)
 @Produces(MediaType.TEXT_HTML)
@@ -46,13 +60,18 @@ import io.smallrye.mutiny.Uni;
 public class DomoPages {
 
     private final MigrationService migrations;
+    private final PlanService plans;
+    private final ObjectMapper json;
     private final Requesters requesters;
     private final Frames frames;
     private final ConsoleFailures failures;
 
     @Inject
-    DomoPages(MigrationService migrations, Requesters requesters, Frames frames, ConsoleFailures failures) {
+    DomoPages(MigrationService migrations, PlanService plans, ObjectMapper json, Requesters requesters, Frames frames,
+            ConsoleFailures failures) {
         this.migrations = migrations;
+        this.plans = plans;
+        this.json = json;
         this.requesters = requesters;
         this.frames = frames;
         this.failures = failures;
@@ -82,13 +101,72 @@ public class DomoPages {
     public TemplateInstance candidates(@PathParam("accountId") String accountId,
             @QueryParam("type") String integrationType) {
         String account = Identifiers.require("accountId", accountId);
+        return candidatesPage(account, integrationType, Selection.none(account));
+    }
+
+    /**
+     * A plan of migrations of the candidates ticked on the page to this account, through the plan
+     * service as POST /api/v1/plans would: validated whole, preflighted, then awaiting approval. A
+     * refused one shows the page again, as it was sent, with each error at its field or row.
+     */
+    @POST
+    @Path("/domo/accounts/{accountId}/plan")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(Roles.OPERATOR)
+    public Response createPlan(@PathParam("accountId") String accountId, @FormParam("type") String integrationType,
+            @FormParam("name") String name, @FormParam("catalog") String catalog, @FormParam("schema") String schema,
+            @FormParam("maxConcurrency") String maxConcurrency, @FormParam("row") List<String> rows,
+            @FormParam("table") List<String> tables, @FormParam("item") List<String> ticked) {
+        String account = Identifiers.require("accountId", accountId);
+        Map<String, String> tableOf = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            tableOf.put(rows.get(i), i < tables.size() ? tables.get(i) : "");
+        }
+        List<String> chosen = ticked.stream().filter(tableOf::containsKey).distinct().toList();
+        Selection sent = new Selection(name, catalog, schema, maxConcurrency, Set.copyOf(chosen), tableOf, null,
+                List.of());
+        ObjectNode plan = json.createObjectNode();
+        plan.put("name", blank(name));
+        plan.put("direction", Direction.V1_TO_V2.name());
+        if (blank(maxConcurrency) != null) {
+            try {
+                plan.put("maxConcurrency", Integer.parseInt(maxConcurrency.strip()));
+            } catch (NumberFormatException e) {
+                // The plan's own check names the field and its bounds.
+                plan.put("maxConcurrency", maxConcurrency);
+            }
+        }
+        ArrayNode items = plan.putArray("items");
+        for (String datasource : chosen) {
+            items.addObject().put("datasourceId", datasource).put("accountId", account).put("catalog", blank(catalog))
+                    .put("schema", blank(schema)).put("table", blank(tableOf.get(datasource)));
+        }
+        try {
+            PlanView created = plans.createFromJson(plan, requesters.current());
+            return Response.seeOther(URI.create(ConsoleLinks.plan(created.planId()) + "?done=created")).build();
+        } catch (ProblemException problem) {
+            if (problem.status() != 400 && problem.status() != 403) {
+                throw problem;
+            }
+            List<Problem.FieldError> errors = problem.extensions().errors() == null ? List.of()
+                    : problem.extensions().errors();
+            return Response.status(problem.status()).entity(candidatesPage(account, integrationType,
+                    sent.refused(problem.detail(), errors, chosen))).build();
+        }
+    }
+
+    private TemplateInstance candidatesPage(String account, String integrationType, Selection selection) {
         String type = Identifiers.valid(integrationType) ? integrationType : null;
         List<DomoCandidate> candidates = new ArrayList<>();
         migrations.candidates(account, requesters.current().scopes()).forEach(candidate -> candidates.add(new DomoCandidate(text(candidate, "id"),
                 text(candidate, "name"), candidate.path("migrated").asBoolean(false),
                 text(candidate, "migrationDate"))));
         return Pages.domoCandidates(frames.of("Candidates of account " + account, Frame.Section.DOMO), type, account,
-                new CandidatesView(candidates));
+                new CandidatesView(candidates, selection, frames.viewer() != null && frames.viewer().operates()));
+    }
+
+    private static String blank(String value) {
+        return value == null || value.isBlank() ? null : value;
     }
 
     /** A field as text, whatever JSON type Domo sent it as; null when absent. */
@@ -120,11 +198,80 @@ public class DomoPages {
     public record DomoCandidate(String id, String name, boolean migrated, String migrationDate) {
     }
 
-    /** An account's candidates and how many of them are migrated. */
-    public record CandidatesView(List<DomoCandidate> items) {
+    /** An account's candidates, how many of them are migrated, and the selection of a plan made of them. */
+    public record CandidatesView(List<DomoCandidate> items, Selection selection, boolean operates) {
 
         public long migrated() {
             return items.stream().filter(DomoCandidate::migrated).count();
+        }
+
+        /** Candidates still on V1 that a plan can name: migrated ones and ids no plan accepts get no checkbox. */
+        public boolean selectable(DomoCandidate candidate) {
+            return !candidate.migrated() && Identifiers.valid(candidate.id());
+        }
+
+        /** The page offers to make a plan: to an operator, when a candidate can be in one. */
+        public boolean selecting() {
+            return operates && items.stream().anyMatch(this::selectable);
+        }
+    }
+
+    /**
+     * The form that makes a plan of ticked candidates: the plan's name, the catalog and schema every
+     * item shares, each row's table; and, when the service refused it, why, field by field.
+     */
+    public record Selection(String name, String catalog, String schema, String maxConcurrency, Set<String> ticked,
+            Map<String, String> tables, String detail, List<Problem.FieldError> errors, List<String> order) {
+
+        Selection(String name, String catalog, String schema, String maxConcurrency, Set<String> ticked,
+                Map<String, String> tables, String detail, List<Problem.FieldError> errors) {
+            this(name, catalog, schema, maxConcurrency, ticked, tables, detail, errors, List.of());
+        }
+
+        static Selection none(String account) {
+            return new Selection("Account " + account + ": selection", "", "", "4", Set.of(), Map.of(), null,
+                    List.of());
+        }
+
+        Selection refused(String why, List<Problem.FieldError> problems, List<String> sentOrder) {
+            return new Selection(name, catalog, schema, maxConcurrency, ticked, tables, why, problems, sentOrder);
+        }
+
+        public boolean ticked(DomoCandidate candidate) {
+            return ticked.contains(candidate.id());
+        }
+
+        public String table(DomoCandidate candidate) {
+            return tables.getOrDefault(candidate.id(), "");
+        }
+
+        /** The error of a plan-wide field: name, maxConcurrency, or catalog and schema (reported on any item). */
+        public String error(String field) {
+            return errors.stream().filter(error -> error.field().equals(field)
+                    || error.field().matches("items\\[\\d+]\\." + field)).map(Problem.FieldError::message)
+                    .findFirst().orElse(null);
+        }
+
+        /** The error of a row's table. */
+        public String tableError(DomoCandidate candidate) {
+            int index = order.indexOf(candidate.id());
+            return index < 0 ? null : errors.stream().filter(error -> error.field().equals("items[" + index + "].table"))
+                    .map(Problem.FieldError::message).findFirst().orElse(null);
+        }
+
+        /** Errors no field of the form shows: no candidate ticked, items outside the person's scopes. */
+        public List<String> otherErrors() {
+            List<String> other = new ArrayList<>();
+            for (Problem.FieldError error : errors) {
+                String field = error.field();
+                if (field.equals("items")) {
+                    other.add("Tick at least one candidate.");
+                } else if (field.matches("items\\[\\d+]\\.(accountId|datasourceId)")) {
+                    int index = Integer.parseInt(field.substring(6, field.indexOf(']')));
+                    other.add((index < order.size() ? order.get(index) : field) + ": " + error.message());
+                }
+            }
+            return other;
         }
     }
 

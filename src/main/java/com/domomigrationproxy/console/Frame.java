@@ -8,7 +8,7 @@ public record Frame(String title, Section section, Viewer viewer, String csrfTok
 
     /** The parts of the console, as the navigation lists them. */
     public enum Section {
-        HOME, HISTORY, REVIEWS, EVIDENCE, PRINCIPALS, DOMO, NONE
+        HOME, HISTORY, REVIEWS, EVIDENCE, PRINCIPALS, PLANS, DOMO, NONE
     }
 
     public boolean signedIn() {

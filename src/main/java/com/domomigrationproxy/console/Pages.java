@@ -37,6 +37,15 @@ final class Pages {
 
     static native TemplateInstance principals(Frame frame, PrincipalsView view);
 
+    static native TemplateInstance plans(Frame frame, PlansView view);
+
+    static native TemplateInstance planNew(Frame frame, NewPlanView view);
+
+    static native TemplateInstance plan(Frame frame, PlanPageView view);
+
+    /** A plan's progress alone, which the plan page's script asks for again as the plan's events arrive. */
+    static native TemplateInstance plan$progress(PlanProgressView progress);
+
     static native TemplateInstance domoTypes(Frame frame, List<DomoPages.DomoType> types);
 
     static native TemplateInstance domoAccounts(Frame frame, String type, List<DomoPages.DomoAccount> accounts);

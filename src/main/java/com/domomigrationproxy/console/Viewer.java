@@ -35,6 +35,16 @@ public record Viewer(String principal, Set<String> roles) {
         return operates() || audits();
     }
 
+    /** Plans, their items, progress and reports: every role of the service reads them. */
+    public boolean readsPlans() {
+        return browsesDomo() || approves() || audits();
+    }
+
+    /** Approving or rejecting plans (never one's own). */
+    public boolean approves() {
+        return roles.contains(Roles.APPROVER);
+    }
+
     /** The roles, comma-separated, for display. */
     public String roleList() {
         return roles.isEmpty() ? "no role" : String.join(", ", new TreeSet<>(roles));

@@ -22,11 +22,12 @@ public record ApprovalRequest(
         @Schema(description = "Why; kept in the audit trail", maxLength = ApprovalRequest.MAX_COMMENT,
                 nullable = true) String comment) {
 
-    static final int MAX_COMMENT = 1000;
+    public static final int MAX_COMMENT = 1000;
     private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
     private static final Set<String> FIELDS = Set.of("decision", "contentHash", "comment");
 
-    static ApprovalRequest parse(JsonNode body) {
+    /** Reads a decision strictly: 400 listing every bad field. The console builds the same object from its form. */
+    public static ApprovalRequest parse(JsonNode body) {
         RequestBodies.requireObject(body, "A JSON object with decision, contentHash and comment is required");
         List<Problem.FieldError> errors = new ArrayList<>();
         RequestBodies.unknownFields(body, FIELDS)

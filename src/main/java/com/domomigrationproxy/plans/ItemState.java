@@ -16,7 +16,7 @@ public enum ItemState {
     UNKNOWN;
 
     /** States an operator may send again with POST …/items/{itemId}/retry. */
-    boolean retryable() {
+    public boolean retryable() {
         return this == INCOMPLETE || this == ABORTED || this == FAILED;
     }
 }

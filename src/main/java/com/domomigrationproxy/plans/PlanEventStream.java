@@ -25,6 +25,8 @@ import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 import com.domomigrationproxy.ledger.Sql;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
 
 import io.smallrye.mutiny.Multi;
 
@@ -36,7 +38,7 @@ import io.smallrye.mutiny.Multi;
  * and every event was sent; a comment line every 15 s keeps idle connections open through proxies.
  */
 @ApplicationScoped
-class PlanEventStream {
+public class PlanEventStream {
 
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
@@ -62,7 +64,8 @@ class PlanEventStream {
         pollers.shutdownNow();
     }
 
-    Multi<OutboundSseEvent> stream(UUID planId, long afterSeq, Sse sse) {
+    /** The plan's events after {@code afterSeq}, then new ones until the plan is done. */
+    public Multi<OutboundSseEvent> stream(UUID planId, long afterSeq, Sse sse) {
         return Multi.createFrom().emitter(emitter -> {
             AtomicLong last = new AtomicLong(afterSeq);
             AtomicLong quietSince = new AtomicLong(System.nanoTime());
@@ -109,6 +112,19 @@ class PlanEventStream {
             }
             emitter.onTermination(stop);
         });
+    }
+
+    /**
+     * The seq of the plan's newest event (0 when it has none): a page that shows the plan as it is
+     * now watches only what happens after it, instead of replaying the plan's whole history.
+     */
+    public long latest(UUID planId) {
+        try (Connection connection = dataSource.getConnection()) {
+            return PlanEvents.latest(connection, planId);
+        } catch (SQLException e) {
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The plan store is unavailable; retry later",
+                    e);
+        }
     }
 
     /** Done, nothing of it running, every event sent. */

@@ -49,6 +49,12 @@ final class PlanEvents {
                 state, data);
     }
 
+    /** The seq of the plan's newest event, settled or not; 0 when there is none. */
+    static long latest(Connection connection, UUID planId) throws SQLException {
+        return Sql.first(connection, "SELECT coalesce(max(seq), 0) FROM plan_event WHERE plan_id = ?",
+                row -> row.getLong(1), planId).orElse(0L);
+    }
+
     /** At most {@code limit} events of the plan after {@code afterSeq}, settled, in order. */
     static List<Stored> after(Connection connection, UUID planId, long afterSeq, int limit) throws SQLException {
         return Sql.list(connection, """

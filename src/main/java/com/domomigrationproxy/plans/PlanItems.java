@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -225,6 +226,18 @@ class PlanItems {
         verdicts.forEach((verdict, n) -> counts.put(verdict.name(), n));
         states.forEach((state, n) -> counts.put(state.name(), n));
         return counts;
+    }
+
+    /** Items by target account ("" for reversals, which name none) and verdict, accounts in order. */
+    Map<String, Map<Verdict, Long>> byAccount(UUID planId) {
+        Map<String, Map<Verdict, Long>> accounts = new TreeMap<>();
+        jdbc(connection -> Sql.list(connection, "SELECT coalesce(account_id, ''), verdict, count(*) FROM plan_item"
+                + " WHERE plan_id = ? GROUP BY 1, 2", row -> {
+                    accounts.computeIfAbsent(row.getString(1), account -> new EnumMap<>(Verdict.class))
+                            .put(Verdict.valueOf(row.getString(2)), row.getLong(3));
+                    return null;
+                }, planId));
+        return accounts;
     }
 
     /** Items that finished (ran to an end) since {@code since}, and items still to run (waiting or running). */

@@ -1,9 +1,14 @@
 package com.domomigrationproxy.plans;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -11,7 +16,7 @@ import java.util.function.Function;
  * operation. Text cells are quoted; a cell a spreadsheet would run as a formula gets a leading
  * apostrophe, as in the audit export.
  */
-final class PlanReport {
+public final class PlanReport {
 
     private record Column(String name, Function<ItemView, Object> value) {
     }
@@ -35,6 +40,23 @@ final class PlanReport {
             new Column("errorMessage", ItemView::errorMessage));
 
     private PlanReport() {
+    }
+
+    /** The report of a plan's items matching the filter, written as it is read, a thousand items at a time. */
+    static void write(PlanService plans, UUID planId, PlanItems.Filter filter, OutputStream out) throws IOException {
+        Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 16 * 1024);
+        try {
+            header(writer);
+            plans.eachItem(planId, filter, item -> row(writer, item));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        writer.flush();
+    }
+
+    /** The report of every item of the plan (the console's download). */
+    public static void write(PlanService plans, UUID planId, OutputStream out) throws IOException {
+        write(plans, planId, new PlanItems.Filter(null, null), out);
     }
 
     static void header(Writer out) throws IOException {

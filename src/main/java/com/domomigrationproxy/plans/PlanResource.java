@@ -1,10 +1,7 @@
 package com.domomigrationproxy.plans;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -78,16 +75,13 @@ public class PlanResource {
     private final PlanService plans;
     private final PlanEventStream events;
     private final Requesters requesters;
-    private final PlanConfig config;
     private final ObjectMapper json;
 
     @Inject
-    PlanResource(PlanService plans, PlanEventStream events, Requesters requesters, PlanConfig config,
-            ObjectMapper json) {
+    PlanResource(PlanService plans, PlanEventStream events, Requesters requesters, ObjectMapper json) {
         this.plans = plans;
         this.events = events;
         this.requesters = requesters;
-        this.config = config;
         this.json = json;
     }
 
@@ -133,28 +127,25 @@ public class PlanResource {
             @QueryParam("maxConcurrency") String maxConcurrency,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
         MediaType type = MediaType.valueOf(contentType);
-        PlanContent content;
         if (type.isCompatible(MediaType.valueOf(CSV))) {
             String charset = type.getParameters().get(MediaType.CHARSET_PARAMETER);
             if (charset != null && !charset.equalsIgnoreCase("utf-8")) {
                 throw new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
                         "Send the CSV as UTF-8 (Content-Type: text/csv or text/csv; charset=utf-8)");
             }
-            content = PlanUpload.fromCsv(body, name, direction, maxConcurrency, config.defaultMaxConcurrency());
-        } else {
-            List<Problem.FieldError> errors = new ArrayList<>();
-            for (String[] parameter : new String[][] { { "name", name }, { "direction", direction },
-                    { "maxConcurrency", maxConcurrency } }) {
-                if (parameter[1] != null) {
-                    errors.add(new Problem.FieldError(parameter[0], "belongs in the JSON body, not in the query"));
-                }
-            }
-            if (!errors.isEmpty()) {
-                throw ProblemException.invalid("The plan's settings belong in the JSON body", errors);
-            }
-            content = PlanUpload.fromJson(readJson(body), config.defaultMaxConcurrency());
+            return created(plans.createFromCsv(body, name, direction, maxConcurrency, requesters.current()));
         }
-        return created(plans.create(content, requesters.current()));
+        List<Problem.FieldError> errors = new ArrayList<>();
+        for (String[] parameter : new String[][] { { "name", name }, { "direction", direction },
+                { "maxConcurrency", maxConcurrency } }) {
+            if (parameter[1] != null) {
+                errors.add(new Problem.FieldError(parameter[0], "belongs in the JSON body, not in the query"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("The plan's settings belong in the JSON body", errors);
+        }
+        return created(plans.createFromJson(readJson(body), requesters.current()));
     }
 
     @GET
@@ -187,13 +178,7 @@ public class PlanResource {
         int pageSize = limit(limit, 20, 100, errors);
         PlanFilter.Position after = filter.position(cursor, errors);
         failOn(errors);
-        List<PlanView> page = new ArrayList<>(plans.list(filter, after, pageSize + 1));
-        String next = null;
-        if (page.size() > pageSize) {
-            page.remove(pageSize);
-            next = filter.cursorAfter(page.get(pageSize - 1));
-        }
-        return new PlanPage(page, next);
+        return plans.page(filter, after, pageSize);
     }
 
     @GET
@@ -255,16 +240,7 @@ public class PlanResource {
         failOn(errors);
         if (report) {
             plans.view(id);
-            StreamingOutput body = out -> {
-                Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 16 * 1024);
-                try {
-                    PlanReport.header(writer);
-                    plans.eachItem(id, filter, item -> PlanReport.row(writer, item));
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-                writer.flush();
-            };
+            StreamingOutput body = out -> PlanReport.write(plans, id, filter, out);
             return Response.ok(body, CSV + "; charset=utf-8")
                     .header("Content-Disposition", "attachment; filename=\"plan-" + id + "-items.csv\"").build();
         }

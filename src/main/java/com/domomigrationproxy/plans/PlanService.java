@@ -34,6 +34,7 @@ import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -135,8 +136,42 @@ public class PlanService {
         return view(planId);
     }
 
+    /** A plan uploaded as CSV, the settings given apart (as the API's query parameters); 400 lists every bad line. */
+    public PlanView createFromCsv(byte[] csv, String name, String direction, String maxConcurrency, Requester creator) {
+        return create(PlanUpload.fromCsv(csv, name, direction, maxConcurrency, config.defaultMaxConcurrency()), creator);
+    }
+
+    /** A plan as the API's JSON body; 400 lists every bad field, items named by position ({@code items[0].table}). */
+    public PlanView createFromJson(JsonNode plan, Requester creator) {
+        return create(PlanUpload.fromJson(plan, config.defaultMaxConcurrency()), creator);
+    }
+
     public PlanView view(UUID planId) {
         return QuarkusTransaction.joiningExisting().call(() -> view(find(planId)));
+    }
+
+    /**
+     * A page of plans newest first, only those in this state (null: any), from a cursor of an
+     * earlier page of the same filter (null: the first page); 400 for any other cursor.
+     */
+    public PlanPage page(PlanState state, String cursor, int limit) {
+        PlanFilter filter = new PlanFilter(state, null, null);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        PlanFilter.Position after = filter.position(cursor, errors);
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("Invalid query parameters", errors);
+        }
+        return page(filter, after, limit);
+    }
+
+    PlanPage page(PlanFilter filter, PlanFilter.Position after, int limit) {
+        List<PlanView> page = new ArrayList<>(list(filter, after, limit + 1));
+        String next = null;
+        if (page.size() > limit) {
+            page.remove(limit);
+            next = filter.cursorAfter(page.get(limit - 1));
+        }
+        return new PlanPage(page, next);
     }
 
     /** A page of plans, newest first. */
@@ -372,6 +407,17 @@ public class PlanService {
     public List<ItemView> items(UUID planId, PlanItems.Filter filter, int afterItemId, int limit) {
         find(planId);
         return withOperations(items.page(planId, filter, afterItemId, limit));
+    }
+
+    /** A page of items in plan order, only those in this state and with this verdict (null: any). */
+    public List<ItemView> items(UUID planId, ItemState state, Verdict verdict, int afterItemId, int limit) {
+        return items(planId, new PlanItems.Filter(state, verdict), afterItemId, limit);
+    }
+
+    /** How many items name each target account ("" for reversals, which name none), by verdict; accounts in order. */
+    public Map<String, Map<Verdict, Long>> itemsByAccount(UUID planId) {
+        find(planId);
+        return items.byAccount(planId);
     }
 
     /** Every item matching the filter, a thousand at a time, for the report. */

@@ -20,7 +20,7 @@ public enum PlanState {
     FINISHED;
 
     /** Nothing will be sent for the plan any more (a FINISHED plan reopens only for an explicit retry). */
-    boolean done() {
+    public boolean done() {
         return this == REJECTED || this == EXPIRED || this == CANCELLED || this == FINISHED;
     }
 }

@@ -25,7 +25,7 @@ import io.vertx.ext.web.RoutingContext;
  * ({@code //api/…}, {@code /x/../api/…}, {@code /%61pi/…}). API paths are stricter still: fixed
  * words and identifiers of {@code [A-Za-z0-9_-]} only, so nothing else can reach Domo.
  *
- * <p>Bodies: an uploaded plan may be up to {@code quarkus.http.limits.max-body-size} (8 MiB: 10,000
+ * <p>Bodies: an uploaded plan (through the API or the console) may be up to {@code quarkus.http.limits.max-body-size} (8 MiB: 10,000
  * items); every other body is a small JSON object, and one announced longer than
  * {@link #MAX_BODY} is refused here (413) before it is read.
  */
@@ -35,7 +35,9 @@ public class RequestFilter {
     private static final String API_PREFIX = "/api/";
     /** The largest body of any request but a plan upload. */
     static final long MAX_BODY = 64 * 1024;
-    private static final String PLAN_UPLOAD = "/api/v1/plans";
+    /** Where plans are uploaded: the API, and the console's CSV upload and Domo-browser selection. */
+    private static final Pattern PLAN_UPLOAD = Pattern.compile(
+            "/api/v1/plans|/console/plans|/console/domo/accounts/[A-Za-z0-9_-]+/plan");
     private static final Pattern API_PATH = Pattern.compile("(/[A-Za-z0-9_-]+)+");
     private static final Pattern NOT_CANONICAL = Pattern.compile("//|%|\\\\|(^|/)\\.{1,2}(/|$)");
 
@@ -58,7 +60,7 @@ public class RequestFilter {
             return;
         }
         if (tooLong(context.request().getHeader("Content-Length"))
-                && !(PLAN_UPLOAD.equals(path) && context.request().method() == HttpMethod.POST)) {
+                && !(PLAN_UPLOAD.matcher(path).matches() && context.request().method() == HttpMethod.POST)) {
             refuse(context, new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The request body is too large"
                     + " (at most " + MAX_BODY / 1024 + " KiB; only a plan upload may be larger)"));
             return;

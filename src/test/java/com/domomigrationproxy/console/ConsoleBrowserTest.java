@@ -50,10 +50,12 @@ import io.restassured.path.json.JsonPath;
 /**
  * The console as people use it, in a real headless Chromium: signing in through the provider's
  * page, filtering the history, opening an operation, exporting CSV, running the integrity check,
- * resolving a flagged operation with the keyboard alone, browsing Domo; what a reader does not
- * see; a forged form post. axe-core finds no serious or critical violation on any page, no page
- * logs an error (a script or style the Content-Security-Policy refused would), and every page is
- * photographed into target/console-screenshots/.
+ * resolving a flagged operation with the keyboard alone, browsing Domo; a plan uploaded, approved
+ * with the keyboard alone in a second browser, run and watched to the end, and one made of the
+ * Domo browser's selection; what a reader does not see; forged form posts. axe-core finds no
+ * serious or critical violation on any page, no page logs an error (a script or style the
+ * Content-Security-Policy refused would), and every page is photographed into
+ * target/console-screenshots/.
  *
  * <p>The browser opens the console at 127.0.0.1 while the provider runs at localhost: two sites,
  * as in production, so the SameSite=Strict session cookie must survive the provider's cross-site
@@ -223,7 +225,7 @@ class ConsoleBrowserTest {
 
         Page page = signIn(ConsoleSessions.READER);
         assertThat(page.getByRole(AriaRole.NAVIGATION).getByRole(AriaRole.LINK)).hasText(new String[] { "Home",
-                "Domo" });
+                "Plans", "Domo" });
         // The only form a reader gets is signing out.
         assertThat(page.locator("form")).hasCount(1);
         assertThat(page.locator("main button")).hasCount(0);
@@ -291,6 +293,249 @@ class ConsoleBrowserTest {
                 .body("reconciliation.by", org.hamcrest.Matchers.equalTo(ConsoleSessions.OPERATOR))
                 .body("reconciliation.note", org.hamcrest.Matchers.containsString("admin page"));
         checked(page, "reviews-resolved");
+    }
+
+    /**
+     * A plan from upload to report, by three people in their own browsers: the operator uploads a
+     * CSV and reads the preflight; the approver, in a second browser, approves with the keyboard
+     * alone; the operator starts it and watches the progress bar, fed by the plan's events, reach
+     * the end; then downloads the report.
+     */
+    @Test
+    void anOperatorUploadsAPlanAnApproverApprovesItWithTheKeyboardAndItRunsToTheEnd() throws IOException {
+        warmUpDomo();
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String account = "acc-" + tag;
+        List<String> listed = new ArrayList<>();
+        for (int i = 1; i <= 11; i++) {
+            listed.add("ds-" + tag + "-" + i);
+        }
+        String done = listed.get(0);
+        String unlisted = "ds-" + tag + "-unlisted";
+        stubCandidates(account, listed, done);
+        domo.stubFor(post(com.github.tomakehurst.wiremock.client.WireMock.urlMatching(DOMO_PREFIX + "/[^/]+/accounts/"
+                + account)).willReturn(aResponse().withFixedDelay(1000).withStatus(200)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-CONSOLE\"}")));
+        StringBuilder csv = new StringBuilder("datasourceId,accountId,catalog,schema,table\r\n");
+        List<String> items = new ArrayList<>(listed);
+        items.add(unlisted);
+        items.forEach(id -> csv.append(id).append(',').append(account).append(",estate,NULL,t_").append(id)
+                .append("\r\n"));
+
+        Page operator = signIn(ConsoleSessions.OPERATOR);
+        operator.getByRole(AriaRole.NAVIGATION).getByRole(AriaRole.LINK, new Locator.GetByRoleOptions()
+                .setName("Plans")).click();
+        operator.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Upload a plan (CSV)")).click();
+        checked(operator, "plan-upload");
+        operator.getByLabel("Name of the plan").fill("Console wave " + tag);
+        operator.getByLabel("Items in flight at once (1 to 64)").fill("2");
+        operator.getByLabel("CSV file").setInputFiles(new com.microsoft.playwright.options.FilePayload("plan.csv",
+                "text/csv", csv.toString().getBytes(StandardCharsets.UTF_8)));
+        operator.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Upload and run the preflight"))
+                .click();
+
+        assertThat(operator.getByRole(AriaRole.STATUS).first()).containsText("The preflight ran");
+        assertThat(operator.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setLevel(1)))
+                .containsText("AWAITING_APPROVAL");
+        assertThat(operator.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("READY (10)"))).isVisible();
+        assertThat(operator.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("ALREADY_DONE (1)")))
+                .isVisible();
+        assertThat(operator.locator("#preflight tbody tr")).hasCount(12);
+        assertThat(operator.locator("#preflight tr", new Page.LocatorOptions().setHasText(unlisted)))
+                .containsText("BLOCKED");
+        assertThat(operator.locator("#accounts tbody td")).hasText(new String[] { account, "12", "10", "1", "1" });
+        // Waiting for an approver: no start yet, and no decision for an operator.
+        assertThat(operator.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Start"))).hasCount(0);
+        assertThat(operator.locator("#decision")).hasCount(0);
+        checked(operator, "plan-preflight");
+        String planUrl = operator.url().replaceAll("\\?.*", "");
+        String planId = planUrl.substring(planUrl.lastIndexOf('/') + 1);
+        operator.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("BLOCKED (1)")).click();
+        assertThat(operator.locator("#preflight tbody tr")).hasCount(1);
+        assertThat(operator.locator("#preflight tbody tr")).containsText("not among the candidates");
+
+        // The approver, in a browser of their own, with the keyboard alone.
+        Page approver = signIn(ConsoleSessions.APPROVER);
+        approver.navigate(planUrl);
+        String hash = Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(200).extract()
+                .path("contentHash");
+        assertThat(approver.locator("#content-hash")).hasText(hash);
+        checked(approver, "plan-approval");
+        tabTo(approver, "comment");
+        approver.keyboard().type("Checked the 12 items against change ticket CHG-" + tag);
+        approver.keyboard().press("Tab");
+        assertThat(approver.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Approve"))).isFocused();
+        approver.keyboard().press("Enter");
+        assertThat(approver.getByRole(AriaRole.STATUS).first()).containsText("Your approval is recorded");
+        assertThat(approver.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setLevel(1)))
+                .containsText("APPROVED");
+        assertThat(approver.locator("#decision")).hasCount(0);
+        assertThat(approver.locator("ul.decisions")).containsText("APPROVE by " + ConsoleSessions.APPROVER);
+
+        // The operator starts it and watches it run to the end.
+        operator.navigate(planUrl);
+        operator.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Start")).click();
+        assertThat(operator.getByRole(AriaRole.STATUS).first()).containsText("Started");
+        Locator bar = operator.locator("#plan-bar");
+        assertThat(bar).hasAttribute("max", "12");
+        // While it runs, the page shows its pace and the time left (photographed only: the part axe would check
+        // is replaced under it; it is checked below once the plan has ended).
+        assertThat(operator.locator("#progress-text")).containsText("items a minute",
+                new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions().setTimeout(30_000));
+        Chromium.screenshot(operator, "plan-running");
+        assertThat(bar).hasAttribute("value", "12", new com.microsoft.playwright.assertions.LocatorAssertions
+                .HasAttributeOptions().setTimeout(60_000));
+        assertThat(operator.locator("#count-COMPLETE")).hasText("10");
+        assertThat(operator.locator("#count-SKIPPED")).hasText("2");
+        assertThat(operator.locator("#plan-progress")).containsText("The plan is now FINISHED");
+        checked(operator, "plan-progress");
+        operator.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Reload the page")).click();
+        assertThat(operator.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setLevel(1)))
+                .containsText("FINISHED");
+        assertThat(operator.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create the rollback plan")))
+                .isVisible();
+        assertThat(operator.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Start"))).hasCount(0);
+        checked(operator, "plan");
+        Download report = operator.waitForDownload(() -> operator.getByRole(AriaRole.LINK,
+                new Page.GetByRoleOptions().setName("Download the report (CSV, every item)")).click());
+        List<String> lines = Files.readAllLines(report.path(), StandardCharsets.UTF_8);
+        assertThat(lines).hasSize(13);
+        assertThat(lines.get(0)).startsWith("itemId,datasourceId,accountId,catalog,schema,table,verdict,reason,state,");
+        assertThat(lines).filteredOn(line -> line.contains("\"COMPLETE\"")).hasSize(10);
+
+        JsonPath plan = Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(200).extract().jsonPath();
+        assertThat(plan.getString("state")).isEqualTo("FINISHED");
+        assertThat(plan.getString("createdBy")).isEqualTo(ConsoleSessions.OPERATOR);
+        assertThat(plan.getString("createdByAuthMethod")).isEqualTo("oidc");
+        assertThat(plan.getString("startedBy")).isEqualTo(ConsoleSessions.OPERATOR);
+        assertThat(plan.getString("approvals[0].by")).isEqualTo(ConsoleSessions.APPROVER);
+        assertThat(plan.getString("approvals[0].comment")).isEqualTo("Checked the 12 items against change ticket CHG-"
+                + tag);
+    }
+
+    /**
+     * A reader reads plans and gets no button for any of their actions; forms posted without the
+     * page's token are refused, and the plan does not move.
+     */
+    @Test
+    void aReaderSeesPlansWithoutActionsAndForgedPlanPostsAreRefused() {
+        warmUpDomo();
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String account = "acc-" + tag;
+        List<String> listed = List.of("ds-" + tag + "-1", "ds-" + tag + "-2");
+        stubCandidates(account, listed, null);
+        JsonPath created = Api.asOperator().contentType("application/json").body("{\"name\":\"Reader's view "
+                + tag + "\",\"items\":[{\"datasourceId\":\"" + listed.get(0) + "\",\"accountId\":\"" + account
+                + "\",\"catalog\":\"estate\",\"schema\":\"NULL\",\"table\":\"t1\"},{\"datasourceId\":\""
+                + listed.get(1) + "\",\"accountId\":\"" + account + "\",\"catalog\":\"estate\",\"schema\":\"NULL\","
+                + "\"table\":\"t2\"}]}").post("/api/v1/plans").then().statusCode(201).extract().jsonPath();
+        String planId = created.getString("planId");
+
+        Page reader = signIn(ConsoleSessions.READER);
+        reader.getByRole(AriaRole.NAVIGATION).getByRole(AriaRole.LINK, new Locator.GetByRoleOptions()
+                .setName("Plans")).click();
+        assertThat(reader.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Upload a plan (CSV)")))
+                .hasCount(0);
+        assertThat(reader.locator("#plans")).containsText("Reader's view " + tag);
+        checked(reader, "plans");
+        reader.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Reader's view " + tag)).click();
+        assertThat(reader.locator("#preflight tbody tr")).hasCount(2);
+        // No action of any kind: the only forms are the list filter's and signing out, neither in the plan's page.
+        assertThat(reader.locator("main form")).hasCount(0);
+        assertThat(reader.locator("main button:not(.copy)")).hasCount(0);
+        assertThat(reader.locator("main")).containsText("It awaits approval by an approver other than its creator");
+        checked(reader, "plan-reader");
+
+        // Without the page's token: refused, and nothing changed.
+        Page operator = signIn(ConsoleSessions.OPERATOR);
+        APIResponse forgedCancel = operator.request().post(url("/console/plans/" + planId + "/cancel"),
+                RequestOptions.create().setForm(FormData.create().set("anything", "x")));
+        assertThat(forgedCancel.status()).isEqualTo(403);
+        assertThat(forgedCancel.text()).contains("Form not accepted");
+        Page approver = signIn(ConsoleSessions.APPROVER);
+        APIResponse forgedApproval = approver.request().post(url("/console/plans/" + planId + "/decision"),
+                RequestOptions.create().setForm(FormData.create().set("decision", "APPROVE")
+                        .set("contentHash", created.getString("contentHash"))));
+        assertThat(forgedApproval.status()).isEqualTo(403);
+        // A reader's post with the token it got is refused for the role.
+        reader.navigate(url("/console/plans/" + planId));
+        APIResponse readerStart = reader.request().post(url("/console/plans/" + planId + "/start"),
+                RequestOptions.create().setForm(FormData.create().set("csrf-token", csrfToken(reader))));
+        assertThat(readerStart.status()).isEqualTo(403);
+        assertThat(readerStart.text()).contains("Not for your role");
+        Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(200)
+                .body("state", org.hamcrest.Matchers.equalTo("AWAITING_APPROVAL"))
+                .body("approvals.size()", org.hamcrest.Matchers.equalTo(0));
+    }
+
+    /**
+     * An operator ticks candidates in the Domo browser and makes a plan of them; a missing table is
+     * shown at its row. The person is an approver too, and four eyes keep her from approving it:
+     * the page says why there is no button, and a decision sent anyway is refused.
+     */
+    @Test
+    void anOperatorMakesAPlanOfTheDomoBrowserSelectionAndCannotApproveIt() {
+        warmUpDomo();
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String account = "acc-" + tag;
+        List<String> listed = List.of("ds-" + tag + "-1", "ds-" + tag + "-2", "ds-" + tag + "-3");
+        stubCandidates(account, listed, listed.get(2));
+
+        Page lead = signIn(ConsoleSessions.LEAD);
+        lead.navigate(url("/console/domo/accounts/" + account));
+        // A migrated candidate gets no checkbox.
+        assertThat(lead.locator("input[type=checkbox]")).hasCount(2);
+        lead.getByLabel("Select " + listed.get(0)).check();
+        lead.getByLabel("Select " + listed.get(1)).check();
+        lead.getByLabel("Table of " + listed.get(0)).fill("orders");
+        lead.getByLabel("Catalog (every item)").fill("estate");
+        lead.getByLabel("Schema (every item)").fill("NULL");
+        checked(lead, "domo-selection");
+        lead.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create plan from selection")).click();
+        assertThat(lead.getByRole(AriaRole.ALERT)).containsText("No plan created");
+        assertThat(lead.getByLabel("Table of " + listed.get(1))).hasAttribute("aria-invalid", "true");
+        assertThat(lead.getByLabel("Table of " + listed.get(0))).hasValue("orders");
+        assertThat(lead.getByLabel("Select " + listed.get(1))).isChecked();
+        checked(lead, "domo-selection-refused");
+        lead.getByLabel("Table of " + listed.get(1)).fill("customers");
+        lead.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create plan from selection")).click();
+
+        assertThat(lead.getByRole(AriaRole.STATUS).first()).containsText("The preflight ran");
+        assertThat(lead.locator("#preflight tbody tr")).hasCount(2);
+        assertThat(lead.locator("#preflight")).containsText("estate · NULL · customers");
+        assertThat(lead.locator("#decision")).hasCount(0);
+        assertThat(lead.locator("#no-decision")).containsText("You created this plan");
+        String planId = lead.url().replaceAll("\\?.*", "").replaceAll(".*/", "");
+        String hash = Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(200).extract()
+                .path("contentHash");
+        APIResponse own = lead.request().post(url("/console/plans/" + planId + "/decision"), RequestOptions.create()
+                .setForm(FormData.create().set("csrf-token", csrfToken(lead)).set("decision", "APPROVE")
+                        .set("contentHash", hash)));
+        assertThat(own.status()).isEqualTo(403);
+        assertThat(own.text()).contains("cannot approve or reject it");
+        Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(200)
+                .body("state", org.hamcrest.Matchers.equalTo("AWAITING_APPROVAL"))
+                .body("createdBy", org.hamcrest.Matchers.equalTo(ConsoleSessions.LEAD));
+    }
+
+    /** The first Domo call of a fresh JVM can outlast the tests' read deadline; a preflight would find everything BLOCKED. */
+    private void warmUpDomo() {
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(json("[\"mysql-federated\"]")));
+        Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
+    }
+
+    /** Domo lists these datasources under the account, the one named {@code migrated} (if any) as migrated. */
+    private void stubCandidates(String account, List<String> datasources, String migrated) {
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(json(datasources.stream()
+                .map(id -> "{\"id\":\"" + id + "\",\"name\":\"" + id + "\",\"migrated\":" + id.equals(migrated)
+                        + ",\"migrationDate\":null}")
+                .collect(java.util.stream.Collectors.joining(",", "[", "]")))));
+    }
+
+    /** The CSRF token the page's forms carry. */
+    private static String csrfToken(Page page) {
+        return page.locator("input[name='csrf-token']").first().inputValue();
     }
 
     /** HTML, CSS and JavaScript of a page, as first loaded, within 150 KB (uncompressed: no compression is on). */

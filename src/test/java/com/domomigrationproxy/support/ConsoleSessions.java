@@ -13,15 +13,18 @@ import io.restassured.response.Response;
 
 /**
  * Signs a person in to the console the way a browser does, through OIDC's Dev Services provider
- * (the test profile's people: reader-rita, operator-otto, auditor-aude): the redirect to the
- * provider, its sign-in form, the code sent back to /console/sign-in. The cookies that come out of
- * it are the browser's: the session and the CSRF token.
+ * (the test profile's people: reader-rita, operator-otto, auditor-aude, approver-abel, lead-lena):
+ * the redirect to the provider, its sign-in form, the code sent back to /console/sign-in. The
+ * cookies that come out of it are the browser's: the session and the CSRF token.
  */
 public final class ConsoleSessions {
 
     public static final String READER = "reader-rita";
     public static final String OPERATOR = "operator-otto";
     public static final String AUDITOR = "auditor-aude";
+    public static final String APPROVER = "approver-abel";
+    /** Operator and approver at once: four eyes still keeps her from approving her own plans. */
+    public static final String LEAD = "lead-lena";
     private static final Pattern HIDDEN = Pattern.compile("<input type='hidden' name='([^']+)' value='([^']*)'>");
 
     private ConsoleSessions() {

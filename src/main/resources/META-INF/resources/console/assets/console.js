@@ -1,6 +1,10 @@
 // The console's only script of its own (no inline script: the Content-Security-Policy forbids it).
 // Copy buttons: <button class="copy" data-copy="ID"> copies the text of the element with that id and
 // says so in the next element with class "copied" (an aria-live region).
+// Live plans: <section data-plan-events="URL" data-plan-progress="URL"> listens to the plan's
+// Server-Sent Events and, when something happened, asks the server for the progress again (at
+// most once a second) and puts it in place of #plan-progress. The server renders it from the plan
+// service, as on the first load, so the page never has to add up events itself.
 (function () {
   'use strict';
 
@@ -42,4 +46,63 @@
       announce(button, copyBySelection(source) ? 'Copied' : 'Select the text and copy it');
     }
   });
+
+  function watchPlan(section) {
+    var progressUrl = section.getAttribute('data-plan-progress');
+    var events = new EventSource(section.getAttribute('data-plan-events'));
+    var waiting = false;
+    var last = 0;
+
+    function stop(text) {
+      events.close();
+      if (text) {
+        var note = document.createElement('p');
+        note.className = 'notice';
+        note.setAttribute('role', 'status');
+        note.textContent = text;
+        section.appendChild(note);
+      }
+    }
+
+    function refresh() {
+      if (waiting) {
+        return;
+      }
+      waiting = true;
+      window.setTimeout(function () {
+        last = Date.now();
+        fetch(progressUrl, { credentials: 'same-origin', cache: 'no-store', headers: { 'HX-Request': 'true' } })
+          .then(function (response) {
+            if (!response.ok) {
+              throw new Error('status ' + response.status);
+            }
+            return response.text();
+          })
+          .then(function (html) {
+            var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('plan-progress');
+            var shown = document.getElementById('plan-progress');
+            if (fresh && shown) {
+              shown.replaceWith(document.importNode(fresh, true));
+              if (fresh.getAttribute('data-live') !== 'true') {
+                stop(null);
+              }
+            }
+          })
+          .catch(function () {
+            stop('Live progress stopped: reload the page to see where the plan stands.');
+          })
+          .then(function () {
+            waiting = false;
+          });
+      }, Math.max(0, 1000 - (Date.now() - last)));
+    }
+
+    events.addEventListener('open', refresh);
+    events.addEventListener('plan', refresh);
+    events.addEventListener('item', refresh);
+    // The stream ends when the plan is done, or the connection broke: either way, look again.
+    events.addEventListener('error', refresh);
+  }
+
+  document.querySelectorAll('[data-plan-events]').forEach(watchPlan);
 }());

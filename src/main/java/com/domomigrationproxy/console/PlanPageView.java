@@ -1,0 +1,230 @@
+package com.domomigrationproxy.console;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.plans.ApprovalRequest;
+import com.domomigrationproxy.plans.Decision;
+import com.domomigrationproxy.plans.ItemState;
+import com.domomigrationproxy.plans.ItemView;
+import com.domomigrationproxy.plans.PlanState;
+import com.domomigrationproxy.plans.PlanView;
+import com.domomigrationproxy.plans.Verdict;
+import com.domomigrationproxy.problem.Problem;
+
+/**
+ * A plan's page: the plan, a page of its items, its summary by account, and what the person
+ * looking may do with it — each action only when their roles and the plan's state allow it, and
+ * for a decision they may not take, why. The service checks all of it again.
+ */
+public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, Verdict verdict, ItemState state,
+        int after, boolean more, List<AccountSummary> accounts, Notice notice, String comment, long eventsAfter) {
+
+    /** What became of the last action: done (which), or refused with the service's reason. */
+    public record Notice(String done, String refused, List<Problem.FieldError> errors) {
+
+        static Notice done(String action) {
+            return new Notice(action == null || action.isEmpty() ? null : action, null, List.of());
+        }
+
+        static Notice refused(String detail, List<Problem.FieldError> errors) {
+            return new Notice(null, detail, errors);
+        }
+
+        /** The sentence for a done action; null for one this page did not send. */
+        public String doneText() {
+            if (done == null) {
+                return null;
+            }
+            return switch (done) {
+                case "created" -> "Uploaded. The preflight ran: read the verdicts below; the plan now awaits approval.";
+                case "approved" -> "Your approval is recorded.";
+                case "rejected" -> "Your rejection is recorded; the plan will not run.";
+                case "start" -> "Started: its READY items run now; the others are skipped.";
+                case "pause" -> "Paused: no new item starts; items in flight finish.";
+                case "resume" -> "Resumed.";
+                case "cancel" -> "Cancelled: items that had not started are skipped.";
+                case "preflight" -> "The preflight ran again on the items not yet sent.";
+                case "rollback" -> "This is the rollback plan: it reverses the completed items and needs its own"
+                        + " approval.";
+                case "retried" -> "The item waits for its turn again.";
+                default -> null;
+            };
+        }
+    }
+
+    /** Items of one target account, by verdict ("" is a reversal's: no account). */
+    public record AccountSummary(String account, Map<Verdict, Long> verdicts) {
+
+        public long items() {
+            return verdicts.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        public long count(String verdict) {
+            return verdicts.getOrDefault(Verdict.valueOf(verdict), 0L);
+        }
+    }
+
+    public PlanProgressView progress() {
+        return new PlanProgressView(plan, plan.state().name());
+    }
+
+    public boolean reversal() {
+        return plan.direction() == Direction.V2_TO_V1;
+    }
+
+    public long count(String key) {
+        return plan.counts().getOrDefault(key, 0L);
+    }
+
+    /** Approvals that count now, of those needed. */
+    public long approvalsCounting() {
+        return plan.approvals().stream().filter(approval -> approval.decision() == Decision.APPROVE
+                && approval.contentHash().equals(plan.contentHash()) && !approval.expired()).count();
+    }
+
+    /** The plan still moves, so the page watches its events. */
+    public boolean live() {
+        return !plan.state().done();
+    }
+
+    public String eventsHref() {
+        return ConsoleLinks.plan(plan.planId()) + "/events?after=" + eventsAfter;
+    }
+
+    public String progressHref() {
+        return ConsoleLinks.plan(plan.planId()) + "/progress?shown=" + plan.state();
+    }
+
+    public String reportHref() {
+        return ConsoleLinks.plan(plan.planId()) + "/report.csv";
+    }
+
+    public String action(String action) {
+        return ConsoleLinks.plan(plan.planId()) + "/" + action;
+    }
+
+    public String retryHref(ItemView item) {
+        return ConsoleLinks.plan(plan.planId()) + "/items/" + item.itemId() + "/retry";
+    }
+
+    public String rollbackOfHref() {
+        return plan.rollbackOf() == null ? null : ConsoleLinks.plan(plan.rollbackOf());
+    }
+
+    /** Items shown at a time. */
+    public int pageSize() {
+        return PlanPages.ITEMS_SHOWN;
+    }
+
+    public int maxComment() {
+        return ApprovalRequest.MAX_COMMENT;
+    }
+
+    /** The approver may decide now: the service would take the decision. */
+    public boolean mayDecide() {
+        return viewer.approves() && plan.state() == PlanState.AWAITING_APPROVAL && whyNoDecision() == null;
+    }
+
+    /**
+     * Why an approver gets no decision buttons on this plan (null when they do): four eyes (their
+     * own plan), their earlier decision, or a plan that no longer awaits approval.
+     */
+    public String whyNoDecision() {
+        if (plan.state() != PlanState.AWAITING_APPROVAL) {
+            return null;
+        }
+        if (viewer.principal().equals(plan.createdBy())) {
+            return "You created this plan, so you cannot approve or reject it: another approver must decide on it"
+                    + " (four eyes).";
+        }
+        Instant now = Instant.now();
+        return plan.approvals().stream().filter(approval -> approval.by().equals(viewer.principal())
+                && now.isBefore(approval.expiresAt())).findFirst()
+                .map(approval -> "You decided on this plan at " + approval.at() + " (" + approval.decision() + ");"
+                        + " it needs " + (plan.approvalsRequired() - approvalsCounting())
+                        + " more approval(s) by other approvers.")
+                .orElse(null);
+    }
+
+    public boolean mayPreflight() {
+        return viewer.operates() && (plan.state() == PlanState.AWAITING_APPROVAL || plan.state() == PlanState.APPROVED
+                || plan.state() == PlanState.PAUSED);
+    }
+
+    public boolean mayStart() {
+        return viewer.operates() && plan.state() == PlanState.APPROVED;
+    }
+
+    public boolean mayPause() {
+        return viewer.operates() && plan.state() == PlanState.RUNNING;
+    }
+
+    public boolean mayResume() {
+        return viewer.operates() && plan.state() == PlanState.PAUSED;
+    }
+
+    public boolean mayCancel() {
+        return viewer.operates() && !plan.state().done();
+    }
+
+    public boolean mayRollback() {
+        return viewer.operates() && plan.direction() == Direction.V1_TO_V2
+                && (plan.state() == PlanState.FINISHED || plan.state() == PlanState.CANCELLED) && count("COMPLETE") > 0;
+    }
+
+    public boolean mayRetry(ItemView item) {
+        return viewer.operates() && item.state().retryable() && (plan.state() == PlanState.RUNNING
+                || plan.state() == PlanState.PAUSED || plan.state() == PlanState.FINISHED);
+    }
+
+    /** Any button for the operator on this plan (the actions section is left out otherwise). */
+    public boolean operatorActions() {
+        return mayPreflight() || mayStart() || mayPause() || mayResume() || mayCancel() || mayRollback();
+    }
+
+    /** The item filters: every verdict and item state, with how many items each has. */
+    public List<Filter> verdictFilters() {
+        List<Filter> filters = new ArrayList<>();
+        filters.add(new Filter("All", count("total"), itemsHref(null, null), verdict == null && state == null));
+        for (Verdict each : Verdict.values()) {
+            filters.add(new Filter(each.name(), count(each.name()), itemsHref(each, null), each == verdict));
+        }
+        return filters;
+    }
+
+    public List<Filter> stateFilters() {
+        List<Filter> filters = new ArrayList<>();
+        for (ItemState each : ItemState.values()) {
+            if (count(each.name()) > 0 || each == state) {
+                filters.add(new Filter(each.name(), count(each.name()), itemsHref(null, each), each == state));
+            }
+        }
+        return filters;
+    }
+
+    /** A link that filters the items, with its count, marked when it is the filter shown. */
+    public record Filter(String label, long count, String href, boolean current) {
+    }
+
+    public String nextHref() {
+        return more ? itemsHref(verdict, state) + (verdict == null && state == null ? "?" : "&") + "after="
+                + items.get(items.size() - 1).itemId() + "#items" : null;
+    }
+
+    public String firstHref() {
+        return after > 0 ? itemsHref(verdict, state) + "#items" : null;
+    }
+
+    private String itemsHref(Verdict verdictFilter, ItemState stateFilter) {
+        return ConsoleLinks.plan(plan.planId()) + new QueryString().with("verdict", verdictFilter)
+                .with("state", stateFilter).text();
+    }
+
+    public String operationHref(ItemView item) {
+        return item.operationId() == null ? null : ConsoleLinks.operation(item.operationId());
+    }
+}

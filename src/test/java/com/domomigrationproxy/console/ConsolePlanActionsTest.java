@@ -1,0 +1,271 @@
+package com.domomigrationproxy.console;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.ConsoleSessions;
+import com.domomigrationproxy.support.ConsoleSessions.Session;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.Tokens;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+
+/**
+ * The plan page's forms as the browser posts them, with the person's session and the page's CSRF
+ * token: pause, resume, cancel, retry an item, roll back, reject, and the CSV upload's errors; the
+ * report and the event stream under the console's session. Each answer is checked against what the
+ * API then says about the plan.
+ */
+@QuarkusTest
+class ConsolePlanActionsTest {
+
+    @InjectDomo
+    WireMockServer domo;
+
+    private String account;
+    private List<String> datasources;
+
+    @BeforeEach
+    void estate() {
+        domo.resetAll();
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(json("[\"mysql-federated\"]")));
+        // The first Domo call of a fresh JVM can outlast the tests' read deadline; a preflight would find everything BLOCKED.
+        Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        account = "acc-" + tag;
+        datasources = new ArrayList<>();
+        for (int i = 1; i <= 8; i++) {
+            datasources.add("ds-" + tag + "-" + i);
+        }
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(json(datasources.stream()
+                .map(id -> "{\"id\":\"" + id + "\",\"name\":\"" + id + "\",\"migrated\":false,\"migrationDate\":null}")
+                .collect(Collectors.joining(",", "[", "]")))));
+    }
+
+    @Test
+    void anOperatorStartsPausesResumesAndCancelsAPlanFromItsPage() {
+        migrationsTake(1000);
+        String planId = approvedPlan(datasources, 2).getString("planId");
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+
+        act(operator, planId, "start").then().statusCode(303)
+                .header("Location", containsString("/console/plans/" + planId + "?done=start"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.COMPLETE") >= 1);
+        operator.request().get("/console/plans/" + planId).then().statusCode(200)
+                .body(containsString(">Pause</button>")).body(not(containsString(">Start</button>")))
+                .body(containsString("items a minute"));
+        act(operator, planId, "pause").then().statusCode(303);
+        assertThat(plan(planId).getString("state")).isEqualTo("PAUSED");
+        // A second pause: the page again, saying why the service refused.
+        act(operator, planId, "pause").then().statusCode(409)
+                .body(containsString("Not done: Cannot pause plan " + planId + ": it is PAUSED"))
+                .body(containsString(">Resume</button>")).body(not(containsString(">Pause</button>")));
+        act(operator, planId, "resume").then().statusCode(303);
+        assertThat(plan(planId).getString("state")).isEqualTo("RUNNING");
+        act(operator, planId, "cancel").then().statusCode(303);
+        JsonPath cancelled = plan(planId);
+        assertThat(cancelled.getString("state")).isEqualTo("CANCELLED");
+        operator.request().get("/console/plans/" + planId + "?done=cancel").then().statusCode(200)
+                .body(containsString("Cancelled: items that had not started are skipped."))
+                .body(not(containsString(">Cancel the plan</button>")))
+                // A done plan is not watched.
+                .body(not(containsString("data-plan-events")));
+    }
+
+    @Test
+    void aFailedItemIsRetriedAndThePlanRolledBackFromItsPageAndItsReportAndEventsRead() {
+        List<String> three = datasources.subList(0, 3);
+        String failing = three.get(1);
+        migrationsTake(0);
+        domo.stubFor(post(DOMO_PREFIX + "/" + failing + "/accounts/" + account).willReturn(aResponse()
+                .withStatus(500).withBody("boom")));
+        String planId = approvedPlan(three, 3).getString("planId");
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        act(operator, planId, "start").then().statusCode(303);
+        awaitState(planId, "FINISHED");
+
+        String page = operator.request().get("/console/plans/" + planId).then().statusCode(200).extract().asString();
+        assertThat(page).contains("/console/plans/" + planId + "/items/2/retry")
+                .doesNotContain("/items/1/retry", "/items/3/retry").contains(">Create the rollback plan</button>");
+        migrationsTake(0);
+        operator.request().formParam("csrf-token", operator.csrfToken())
+                .post("/console/plans/" + planId + "/items/2/retry").then().statusCode(303)
+                .header("Location", containsString("done=retried"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> plan(planId).getInt("counts.COMPLETE") == 3
+                && "FINISHED".equals(plan(planId).getString("state")));
+
+        String report = operator.request().get("/console/plans/" + planId + "/report.csv").then().statusCode(200)
+                .header("Content-Disposition", containsString("plan-" + planId + "-items.csv")).extract().asString();
+        assertThat(report.split("\r\n")).hasSize(4);
+        assertThat(report).startsWith("itemId,datasourceId,").contains("\"" + failing + "\"");
+        // The plan's events under the console's session: the stream ends by itself, the plan being done.
+        String events = operator.request().accept("text/event-stream").get("/console/plans/" + planId
+                + "/events?after=0").then().statusCode(200).extract().asString();
+        assertThat(events).contains("event:plan", "event:item", "PLAN_ITEM_RETRIED");
+        given().redirects().follow(false).get("/console/plans/" + planId + "/events").then().statusCode(302);
+
+        Response rollback = act(operator, planId, "rollback");
+        rollback.then().statusCode(303).header("Location", containsString("done=rollback"));
+        String rollbackId = rollback.header("Location").replaceAll(".*/plans/([^?]+).*", "$1");
+        JsonPath reversal = plan(rollbackId);
+        assertThat(reversal.getString("rollbackOf")).isEqualTo(planId);
+        assertThat(reversal.getString("direction")).isEqualTo("V2_TO_V1");
+        assertThat(reversal.getString("createdBy")).isEqualTo(ConsoleSessions.OPERATOR);
+        operator.request().get("/console/plans/" + rollbackId + "?done=rollback").then().statusCode(200)
+                .body(containsString("This is the rollback plan")).body(containsString("— (reversals)"));
+    }
+
+    @Test
+    void anApproverRejectsWithACommentAndADecisionOnAnotherHashIsRefused() {
+        JsonPath created = Api.asOperator().contentType("application/json").body(jsonPlan(datasources.subList(0, 2), 2))
+                .post("/api/v1/plans").then().statusCode(201).extract().jsonPath();
+        String planId = created.getString("planId");
+        Session approver = ConsoleSessions.signIn(ConsoleSessions.APPROVER);
+        approver.request().get("/console/plans/" + planId).then().statusCode(200)
+                .body(containsString("value=\"" + created.getString("contentHash") + "\""))
+                .body(containsString(">Approve</button>")).body(containsString(">Reject</button>"));
+
+        decide(approver, planId, "APPROVE", "0".repeat(64), "looked at another").then().statusCode(409)
+                .body(containsString("look at the plan again"));
+        decide(approver, planId, "REJECT", created.getString("contentHash"), "Wrong wave\r\nsee CHG-7").then()
+                .statusCode(303).header("Location", containsString("done=rejected"));
+        JsonPath rejected = plan(planId);
+        assertThat(rejected.getString("state")).isEqualTo("REJECTED");
+        assertThat(rejected.getString("approvals[0].by")).isEqualTo(ConsoleSessions.APPROVER);
+        assertThat(rejected.getString("approvals[0].comment")).isEqualTo("Wrong wave\nsee CHG-7");
+        approver.request().get("/console/plans/" + planId + "?done=rejected").then().statusCode(200)
+                .body(containsString("Your rejection is recorded")).body(not(containsString(">Approve</button>")));
+        // An operator has no say: the role is checked, whatever the form carries.
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        decide(operator, planId, "APPROVE", created.getString("contentHash"), null).then().statusCode(403)
+                .body(containsString("Not for your role"));
+    }
+
+    @Test
+    void aCsvWithBadLinesIsRefusedWholeAndEachLineNamed() {
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        String csv = "datasourceId,accountId,catalog,schema,table\r\n" + datasources.get(0) + "," + account
+                + ",estate,NULL,t1\r\n" + datasources.get(1) + ",,estate,NULL,t2\r\n" + datasources.get(0) + ","
+                + account + ",estate,NULL,t3\r\n";
+        String name = "Bad lines " + UUID.randomUUID();
+        operator.request().multiPart("csrf-token", operator.csrfToken()).multiPart("name", name)
+                .multiPart("direction", "V1_TO_V2").multiPart("maxConcurrency", "2")
+                .multiPart("file", "plan.csv", csv.getBytes(StandardCharsets.UTF_8), "text/csv")
+                .post("/console/plans").then().statusCode(400)
+                .body(containsString("Not uploaded: The plan is invalid: 2 error(s)"))
+                .body(containsString("Line 3: <code>accountId</code> is required"))
+                .body(containsString("Line 4: <code>datasourceId</code> datasource " + datasources.get(0)
+                        + " appears twice in the plan (first at line 2)"))
+                // The form keeps what was typed.
+                .body(containsString("value=\"" + name + "\""));
+        Api.asReader().get("/api/v1/plans?createdBy=" + ConsoleSessions.OPERATOR + "&limit=100").then()
+                .statusCode(200).body("items.name", not(org.hamcrest.Matchers.hasItem(name)));
+        // Without the form's token, nothing is read.
+        operator.request().multiPart("name", name)
+                .multiPart("file", "plan.csv", csv.getBytes(StandardCharsets.UTF_8), "text/csv")
+                .post("/console/plans").then().statusCode(403).body(containsString("Form not accepted"));
+    }
+
+    /** A plan's CSV may be larger than the 64 KiB every other body is held to, in the console as in the API. */
+    @Test
+    void aPlanCsvMayBeLargerThanOtherForms() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        List<String> many = new ArrayList<>();
+        for (int i = 1; i <= 1_500; i++) {
+            many.add("ds-" + tag + "-large-" + i);
+        }
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(json(many.stream()
+                .map(id -> "{\"id\":\"" + id + "\",\"name\":\"" + id + "\",\"migrated\":false,\"migrationDate\":null}")
+                .collect(Collectors.joining(",", "[", "]")))));
+        StringBuilder csv = new StringBuilder("datasourceId,accountId,catalog,schema,table\r\n");
+        many.forEach(id -> csv.append(id).append(',').append(account).append(",estate,NULL,table_").append(id)
+                .append("\r\n"));
+        assertThat(csv.length()).isGreaterThan(64 * 1024);
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        Response uploaded = operator.request().multiPart("csrf-token", operator.csrfToken())
+                .multiPart("name", "Large " + tag)
+                .multiPart("file", "plan.csv", csv.toString().getBytes(StandardCharsets.UTF_8), "text/csv")
+                .post("/console/plans");
+        uploaded.then().statusCode(303);
+        JsonPath plan = plan(uploaded.header("Location").replaceAll(".*/plans/([^?]+).*", "$1"));
+        assertThat(plan.getInt("itemCount")).isEqualTo(1_500);
+        assertThat(plan.getInt("counts.READY")).isEqualTo(1_500);
+        // Any other console form that large is refused before it is read.
+        operator.request().formParam("csrf-token", operator.csrfToken()).formParam("state", "COMPLETE")
+                .formParam("note", "n".repeat(70_000)).post("/console/reviews/" + UUID.randomUUID()).then()
+                .statusCode(413);
+    }
+
+    private void migrationsTake(int millis) {
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/[^/]+/accounts/" + account)).willReturn(aResponse()
+                .withFixedDelay(millis).withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-CONSOLE\"}")));
+    }
+
+    private JsonPath approvedPlan(List<String> items, int maxConcurrency) {
+        JsonPath created = Api.asOperator().contentType("application/json").body(jsonPlan(items, maxConcurrency))
+                .post("/api/v1/plans").then().statusCode(201).extract().jsonPath();
+        given().header("Authorization", "Bearer " + Tokens.jwt("approver-" + UUID.randomUUID(), "approver"))
+                .contentType("application/json").body("{\"decision\":\"APPROVE\",\"contentHash\":\""
+                        + created.getString("contentHash") + "\"}")
+                .post("/api/v1/plans/" + created.getString("planId") + "/approvals").then().statusCode(200);
+        return created;
+    }
+
+    private String jsonPlan(List<String> items, int maxConcurrency) {
+        return "{\"name\":\"Console actions " + UUID.randomUUID() + "\",\"maxConcurrency\":" + maxConcurrency
+                + ",\"items\":" + items.stream().map(id -> "{\"datasourceId\":\"" + id + "\",\"accountId\":\""
+                        + account + "\",\"catalog\":\"estate\",\"schema\":\"NULL\",\"table\":\"t_" + id + "\"}")
+                        .collect(Collectors.joining(",", "[", "]")) + "}";
+    }
+
+    private static Response act(Session person, String planId, String action) {
+        return person.request().formParam("csrf-token", person.csrfToken())
+                .post("/console/plans/" + planId + "/" + action);
+    }
+
+    private static Response decide(Session person, String planId, String decision, String hash, String comment) {
+        var request = person.request().formParam("csrf-token", person.csrfToken()).formParam("decision", decision)
+                .formParam("contentHash", hash);
+        if (comment != null) {
+            request.formParam("comment", comment);
+        }
+        return request.post("/console/plans/" + planId + "/decision");
+    }
+
+    private static JsonPath plan(String planId) {
+        return Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(200).extract().jsonPath();
+    }
+
+    private static void awaitState(String planId, String state) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> state.equals(plan(planId).getString("state")));
+    }
+
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {
+        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
+    }
+}
