@@ -1,8 +1,10 @@
 -- Part 2 baseline: the SQL that ledger.OperationStore and ledger.HashChain send for one operation,
 -- at the least cost (no HTTP, no JSON, no connection pool). Two transactions, as the service
 -- commits them, each one statement:
---   1. the PENDING row and its INTENT event, committed before Domo is called;
---   2. the outcome (an UPDATE that only a PENDING row matches) and its OUTCOME event.
+--   1. the PENDING row and its INTENT event, committed before Domo is called (a transaction of its
+--      own, since an Idempotency-Key's link may join it);
+--   2. the outcome (an UPDATE that only a PENDING row matches) and its OUTCOME event, sent outside
+--      a transaction block: PostgreSQL commits the one statement itself.
 -- Each event advances the one-row chain head (its row lock serialises appenders until commit) and
 -- is inserted from what the head's UPDATE returns, the hash computed by PostgreSQL as the service
 -- has it. The payloads stand in for the canonical JSON, at its usual length ("key"=value: pgbench
@@ -30,7 +32,6 @@ INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, h
 SELECT head.seq, changed.operation_id, 'INTENT', NULL, NULL, head.prev_hash, head.hash FROM head, changed
 RETURNING operation_id \gset
 END;
-BEGIN;
 WITH changed AS (
     UPDATE operation
        SET state = 'COMPLETE', toe = 'BENCH-' || :n, start_time = '2026-01-01T00:00:00+00:00',
@@ -50,4 +51,3 @@ head AS (
  RETURNING seq, prev_hash, hash)
 INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
 SELECT seq, :operation_id::uuid, 'OUTCOME', NULL, NULL, prev_hash, hash FROM head;
-END;

@@ -262,8 +262,14 @@ public class OperationStore {
         });
     }
 
+    /**
+     * The outcome and its event are one statement, sent outside any transaction: PostgreSQL
+     * commits it itself, so the chain head's row lock is held for the statement and its commit
+     * only, not also for a round trip back to the service and a separate COMMIT (under load, the
+     * service thread holding the lock could wait for a core meanwhile, and every appender with it).
+     */
     private void writeOutcome(Operation done) {
-        QuarkusTransaction.requiringNew().run(() -> write(connection -> {
+        QuarkusTransaction.suspendingExisting().run(() -> write(connection -> {
             Outcome outcome = done.outcome();
             Optional<HashChain.Appended> link = HashChain.appendAfter(connection, """
                     UPDATE operation SET state = ?, toe = ?, start_time = ?, end_time = ?, error_message = ?,
