@@ -501,7 +501,7 @@ if has_part 3; then
         seed_s=$(( ($(date +%s%N) - seed_started) / 1000000000 ))
         # The seed's dirty pages go to disk now, not during the measured steps: a spread checkpoint
         # of gigabytes would slow every commit of part 2.
-        pg_admin -d domo_bench -c CHECKPOINT >/dev/null
+        pg_admin -c CHECKPOINT >/dev/null
         TOTAL_ROWS=$(psql -XAtc 'SELECT count(*) FROM operation')
         log "  seeded in ${seed_s}s; $TOTAL_ROWS rows in total"
         add p3 "$TOTAL_ROWS operations ($SEED_ROWS seeded by \`sql/seed-operations.sql\` in ${seed_s} s, the others written by the steps before). Latency measured at the service over loopback, one request at a time (concurrency 1, ${DURATION} s each); concurrency 8 for throughput."
