@@ -10,7 +10,8 @@
 # Results: a Markdown table per part on stdout and in target/bench/results.md; logs in
 # target/bench/work/.
 #
-# It needs java 17 (a JDK: jcmd, jstat), curl, wrk, nginx, pgbench, psql and a local PostgreSQL;
+# It needs a JDK 25 for the service (BENCH_JAVA_HOME, by default /usr/lib/jvm/temurin-25-jdk-amd64;
+# the build stays on the default JDK 17), curl, wrk, nginx, pgbench, psql and a local PostgreSQL;
 # run as root on Debian/Ubuntu it installs what is missing with apt-get. All load goes to
 # 127.0.0.1 only, each load step is bounded by wrk/pgbench -d/-T, and everything it starts is
 # stopped on exit. The PostgreSQL role and database "domo_bench" are created (the database is
@@ -48,23 +49,37 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 if $QUICK; then
-    DURATION=3 WARMUP=10 SEED_ROWS=100000 STARTS=1
+    DURATION=3 WARMUP=10 SEED_ROWS=100000 EXPORT_ROWS=50000 STARTS=1
 else
-    DURATION=10 WARMUP=30 SEED_ROWS=1000000 STARTS=3
+    DURATION=10 WARMUP=60 SEED_ROWS=10000000 EXPORT_ROWS=1000000 STARTS=3
 fi
+SEED_ROWS=${BENCH_SEED_ROWS:-$SEED_ROWS} EXPORT_ROWS=${BENCH_EXPORT_ROWS:-$EXPORT_ROWS}
 # Warm-up before the load steps of parts 1 and 2 (half of it for part 2 and part 3). With C2, the
 # JIT's optimising compiler, give it BENCH_WARMUP=60: it needs about a minute on two cores.
 WARMUP=${BENCH_WARMUP:-$WARMUP}
 
+# The JVM the service runs on: JDK 25, what the image ships (the build and the tests also run on
+# the default JDK 17, bytecode release 17). The AOT cache (JEP 483/514/515) must be made and used
+# by the same JVM build with the same class path and the same heap-layout flags.
+BENCH_JAVA_HOME=${BENCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+if [[ -x $BENCH_JAVA_HOME/bin/java ]]; then
+    JAVA=$BENCH_JAVA_HOME/bin/java JCMD=$BENCH_JAVA_HOME/bin/jcmd
+else
+    JAVA=java JCMD=jcmd
+fi
+
 # The JVM options the service runs with in parts 1-3: the levers that part 4 found to help, which the
-# image and the Helm chart apply too (see the README's Performance section); override with
-# BENCH_JAVA_OPTS. C1 only: a second less to start and about 60 MiB less resident than with C2, at
-# about twice the CPU per request (BENCH_JAVA_OPTS without it, BENCH_WARMUP=60, shows the other
-# side). The heap: about 30 MiB are live after a full GC under load; the serial collector grows the
-# heap to -Xmx under load and RSS follows, so 102 MiB (the chart's 20% of 512 MiB).
-APPCDS_ARCHIVE=$WORK/app-cds.jsa
-IMAGE_ARCHIVE=$WORK/app-cds-image.jsa
-KEPT_JAVA_OPTS="-XX:SharedArchiveFile=$APPCDS_ARCHIVE -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx102m"
+# image and the Helm chart apply too (docs/performance.md); override with BENCH_JAVA_OPTS. C2 (the
+# JVM's default tiered compilation): half the CPU per request of C1 only. Compact object headers
+# (8 bytes less per object), the serial collector and a heap of 51 MiB (the chart's 10% of 512 MiB,
+# about twice what is live under load), malloc's freed memory given back every 5 s and two malloc
+# arenas (MALLOC_ARENA_MAX, set where the service starts) hold the resident size down with C2.
+# HEAP_FLAGS must be the same at training and at run time, or the JVM ignores the cache.
+AOT_CACHE=$WORK/app.aot
+IMAGE_CACHE=$WORK/app-image.aot
+HEAP_FLAGS="-XX:+UseCompactObjectHeaders -XX:+UseSerialGC"
+RUN_FLAGS="$HEAP_FLAGS -Xmx51m -XX:TrimNativeHeapInterval=5000"
+KEPT_JAVA_OPTS="-XX:AOTCache=$AOT_CACHE $RUN_FLAGS"
 SERVICE_JAVA_OPTS=${BENCH_JAVA_OPTS:-$KEPT_JAVA_OPTS}
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -74,7 +89,7 @@ has_part() { [[ ",$PARTS," == *",$1,"* ]]; }
 # --- prerequisites ---------------------------------------------------------------------------
 package_for() {
     case $1 in
-        java | jcmd | jstat) echo openjdk-17-jdk-headless ;;
+        java | jcmd) echo temurin-25-jdk ;;
         psql) echo postgresql-client ;;
         pgbench | pg_ctlcluster | pg_isready) echo "postgresql postgresql-contrib" ;;
         *) echo "$1" ;;
@@ -83,7 +98,7 @@ package_for() {
 
 check_prerequisites() {
     local missing=() packages=() tool
-    for tool in java jcmd jstat curl wrk nginx pgbench psql pg_isready awk sort sha256sum; do
+    for tool in "$JAVA" "$JCMD" curl wrk nginx pgbench psql pg_isready awk sort sha256sum; do
         command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
     done
     [[ ${#missing[@]} -eq 0 ]] && return 0
@@ -99,7 +114,7 @@ check_prerequisites() {
     else
         die "install them first, e.g. sudo apt-get install -y ${packages[*]}"
     fi
-    java -version 2>&1 | grep -q 'version "17' || log "WARNING: not Java 17: $(java -version 2>&1 | head -1)"
+    "$JAVA" -version 2>&1 | grep -q 'version "25' || log "WARNING: not Java 25: $("$JAVA" -version 2>&1 | head -1)"
 }
 
 ports_free() {
@@ -214,7 +229,8 @@ start_service() {
         PROXY_API_KEYS_FILE="$WORK/api-keys.json" QUARKUS_HTTP_PORT="$HTTP_PORT" \
         PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE=100000000 `# one bench caller; the default 60/min would measure 429s` \
         QUARKUS_MANAGEMENT_PORT="$MGMT_PORT" QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
-        java "$@" -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/$name.log" 2>&1 &
+        MALLOC_ARENA_MAX=2 `# as the image sets it` \
+        "$JAVA" "$@" -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/$name.log" 2>&1 &
     SERVICE_PID=$!
     STARTED_PIDS+=("$SERVICE_PID")
     while :; do
@@ -357,26 +373,29 @@ log "PostgreSQL $PG_VERSION ($PG_SETTINGS); nginx upstream :$UPSTREAM_PORT, ngin
 AUTH=(-H "X-API-Key: $API_KEY")
 SERVICE=http://127.0.0.1:$HTTP_PORT
 
-# --- AppCDS archive: a training run that migrates the schema and exercises every endpoint -----
-# (the JDK's dynamic archive, written when the JVM exits; kept in target/bench/work)
-log "AppCDS training run (also applies the Flyway migration to the fresh database)"
-rm -f "$APPCDS_ARCHIVE"
-start_service appcds-training -XX:ArchiveClassesAtExit="$APPCDS_ARCHIVE"
+# --- AOT cache: a training run that migrates the schema and exercises every endpoint ----------
+# (-XX:AOTCacheOutput: the JVM records what it loads, links and profiles, and assembles the cache
+# when it exits; kept in target/bench/work)
+log "AOT cache training run (also applies the Flyway migration to the fresh database)"
+rm -f "$AOT_CACHE"
+# shellcheck disable=SC2086
+start_service aot-training -XX:AOTCacheOutput="$AOT_CACHE" $HEAP_FLAGS
 curl -sf -o /dev/null "${AUTH[@]}" -H 'Content-Type: application/json' -X POST \
     -d '{"accountId":"1","catalog":"c","schema":"s","table":"t"}' "$SERVICE/api/v1/datasources/training-1/migrations"
 curl -sf -o /dev/null "${AUTH[@]}" -X POST "$SERVICE/api/v1/datasources/training-1/reversals"
 curl -s -o /dev/null "${AUTH[@]}" "$SERVICE/api/v1/audit/operations?limit=5" || true
 curl -s -o /dev/null "${AUTH[@]}" -H 'Accept: text/csv' "$SERVICE/api/v1/audit/operations" || true
+# A few seconds of the GET path, so that the cache holds its method profiles (JEP 515).
+wrk -t1 -c4 -d5s "${AUTH[@]}" "$SERVICE/api/v1/accounts/1/candidates" >/dev/null
 stop_service
-[[ -s $APPCDS_ARCHIVE ]] || die "the AppCDS archive was not written, see $WORK/appcds-training.log"
-# The archive the image builds (deploy/docker/Dockerfile.jvm): a start without a database, which
-# stops after Hibernate's boot; the JVM archives what it loaded by then.
-rm -f "$IMAGE_ARCHIVE"
-# The jar's path must be written as the service is started (a relative path recorded in the
-# archive makes an absolute-path start refuse it silently).
-java -XX:ArchiveClassesAtExit="$IMAGE_ARCHIVE" -Xlog:cds=off -Xlog:cds+dynamic=off \
-    -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/appcds-image.log" 2>&1 || true
-[[ -s $IMAGE_ARCHIVE ]] || die "the image-style AppCDS archive was not written, see $WORK/appcds-image.log"
+[[ -s $AOT_CACHE ]] || die "the AOT cache was not written, see $WORK/aot-training.log"
+# The cache the image builds (deploy/docker/Dockerfile.jvm): a start without a database, which
+# stops after Hibernate's boot; the JVM writes what it loaded by then when it exits.
+rm -f "$IMAGE_CACHE"
+# shellcheck disable=SC2086
+"$JAVA" -XX:AOTCacheOutput="$IMAGE_CACHE" $HEAP_FLAGS -Xlog:aot=off -Xlog:cds=off \
+    -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/aot-image.log" 2>&1 || true
+[[ -s $IMAGE_CACHE ]] || die "the image-style AOT cache was not written, see $WORK/aot-image.log"
 
 # --- part 4a: start-up levers, each started STARTS times against the migrated database --------
 if has_part 4; then
@@ -387,16 +406,16 @@ if has_part 4; then
         ""
         "-XX:TieredStopAtLevel=1"
         "-XX:+UseSerialGC"
-        "-Xmx102m"
-        "-XX:SharedArchiveFile=$IMAGE_ARCHIVE"
-        "-XX:SharedArchiveFile=$APPCDS_ARCHIVE"
-        "-XX:SharedArchiveFile=$APPCDS_ARCHIVE -XX:+UseSerialGC -Xmx102m"
+        "-XX:+UseCompactObjectHeaders"
+        "-Xmx51m"
+        "-XX:AOTCache=$IMAGE_CACHE $HEAP_FLAGS"
+        "-XX:AOTCache=$AOT_CACHE $HEAP_FLAGS"
         "$KEPT_JAVA_OPTS"
-        # What the image and chart run (their archive comes from a start without a database).
-        "-XX:SharedArchiveFile=$IMAGE_ARCHIVE -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx102m"
-        # Lazy work: production skips Hibernate's schema validation (Flyway owns the schema); this
-        # row puts it back to show what it cost.
-        "$KEPT_JAVA_OPTS -Dquarkus.hibernate-orm.schema-management.strategy=validate"
+        # C2 alone (no C1): less code cache and compiler memory, a slower warm-up.
+        "$KEPT_JAVA_OPTS -XX:-TieredCompilation"
+        "$KEPT_JAVA_OPTS -XX:TieredStopAtLevel=1"
+        # What the image and chart run (their cache comes from a start without a database).
+        "-XX:AOTCache=$IMAGE_CACHE $RUN_FLAGS"
     )
     for opts in "${LEVERS[@]}"; do
         runs=() rss=() foreign=()
@@ -410,16 +429,18 @@ if has_part 4; then
         done
         median=$(printf '%s\n' "${runs[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
         median_rss=$(printf '%s\n' "${rss[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-        label=${opts//$APPCDS_ARCHIVE/app-cds.jsa}; label=${label//$IMAGE_ARCHIVE/app-cds-image.jsa}
+        label=${opts//$AOT_CACHE/app.aot}; label=${label//$IMAGE_CACHE/app-image.aot}
         add p4 "| \`${label:-(none: java -jar)}\` | $median | $median_rss | ${runs[*]} | ${foreign[*]} |"
         log "  ${label:-defaults}: ${median} ms, ${median_rss} MiB"
     done
 fi
 
 # --- the service that parts 1-3 load ---------------------------------------------------------
-log "starting the service: java $SERVICE_JAVA_OPTS"
+log "starting the service: $JAVA $SERVICE_JAVA_OPTS"
 # shellcheck disable=SC2086
-start_service service $SERVICE_JAVA_OPTS
+# The GC log measures the export's heap (part 3): on JDK 25, jstat shows the serial collector's
+# eden as empty at every sample.
+start_service service $SERVICE_JAVA_OPTS -Xlog:gc:file="$WORK/service-gc.log"
 MAIN_STARTUP_MS=$STARTUP_MS MAIN_STARTUP_FOREIGN=$FOREIGN
 sleep 2
 MAIN_RSS_IDLE=$(rss_mib "$SERVICE_PID")
@@ -454,14 +475,14 @@ if has_part 1; then
             log "  $path c=$c: $RPS req/s, p50 $P50 ms, p99 $P99 ms, CPU $cpu µs/request, errors $ERRORS, other load ${FOREIGN}%"
         done
     done
-    added=$(awk -v s="${R1[service-8-p99]}" -v d="${R1[direct-8-p99]}" 'BEGIN { printf "%.2f", s - d }')
+    added=$(awk -v s="${R1[service-8-p99]}" -v d="${R1[nginx-8-p99]}" 'BEGIN { printf "%.2f", s - d }')
     added_nginx=$(awk -v s="${R1[nginx-8-p99]}" -v d="${R1[direct-8-p99]}" 'BEGIN { printf "%.2f", s - d }')
     share=$(awk -v s="${R1[service-64-rps]}" -v n="${R1[nginx-64-rps]}" 'BEGIN { printf "%.0f", 100 * s / n }')
     add p1 ""
     add p1 "| Target | Service | nginx proxy | Result |"
     add p1 "|---|---:|---:|---|"
-    add p1 "| Added p99 latency at concurrency 8 ≤ 2 ms | $added ms | $added_nginx ms | $(verdict "$added <= 2") |"
-    add p1 "| Throughput at concurrency 64 ≥ 50% of the nginx proxy's | ${share}% | 100% | $(verdict "$share >= 50") |"
+    add p1 "| Added p99 at concurrency 8 ≤ 2 ms (service p99 − nginx proxy p99) | $added ms | nginx proxy adds $added_nginx ms to direct | $(verdict "$added <= 2") |"
+    add p1 "| Throughput at concurrency 64 ≥ 25% of the nginx proxy's | ${share}% | 100% | $(verdict "$share >= 25") |"
 fi
 
 # --- part 3: audit queries at scale ----------------------------------------------------------
@@ -478,6 +499,9 @@ if has_part 3; then
         psql -X -q -v rows="$SEED_ROWS" -f "$HERE/sql/seed-operations.sql" >"$WORK/seed.log" 2>&1 \
             || die "seeding failed, see $WORK/seed.log"
         seed_s=$(( ($(date +%s%N) - seed_started) / 1000000000 ))
+        # The seed's dirty pages go to disk now, not during the measured steps: a spread checkpoint
+        # of gigabytes would slow every commit of part 2.
+        pg_admin -c CHECKPOINT >/dev/null
         TOTAL_ROWS=$(psql -XAtc 'SELECT count(*) FROM operation')
         log "  seeded in ${seed_s}s; $TOTAL_ROWS rows in total"
         add p3 "$TOTAL_ROWS operations ($SEED_ROWS seeded by \`sql/seed-operations.sql\` in ${seed_s} s, the others written by the steps before). Latency measured at the service over loopback, one request at a time (concurrency 1, ${DURATION} s each); concurrency 8 for throughput."
@@ -509,35 +533,49 @@ if has_part 3; then
             log "  $q: $items items, p50 $P50 ms, p99 $P99 ms"
         done
 
-        log "  CSV export of every row"
-        jcmd "$SERVICE_PID" GC.run >/dev/null
-        jstat -gc "$SERVICE_PID" 100 >"$WORK/export-jstat.txt" &
-        JSTAT_PID=$!
-        STARTED_PIDS+=("$JSTAT_PID")
+        # The export: the oldest EXPORT_ROWS rows (a \`to\` bound, so that it is the same size
+        # whatever the seed); the target is for 1,000,000 rows.
+        EXPORT_TO=$(psql -XAtc "SELECT to_char(requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')
+            FROM operation ORDER BY requested_at OFFSET $EXPORT_ROWS LIMIT 1")
+        psql -X -f "$HERE/sql/explain-pages.sql" >"$WORK/explain.txt" 2>&1 || die "EXPLAIN failed, see $WORK/explain.txt"
+        add p3 ""
+        add p3 "Plans of the three pages (\`sql/explain-pages.sql\`, the service's SQL):"
+        add p3 ""
+        add p3 '```'
+        add p3 "$(cat "$WORK/explain.txt")"
+        add p3 '```'
+        add p3 ""
+        log "  CSV export of the $EXPORT_ROWS oldest rows (to=$EXPORT_TO)"
+        "$JCMD" "$SERVICE_PID" GC.run >/dev/null
         sleep 0.5
+        gc_mark=$(wc -l <"$WORK/service-gc.log")
+        foreign_begin
         read -r http_code export_s < <(curl -s -o "$WORK/export.csv" -w '%{http_code} %{time_total}\n' \
-            --max-time 300 "${AUTH[@]}" -H 'Accept: text/csv' "$SERVICE/api/v1/audit/operations" || echo "000 0")
+            --max-time 300 "${AUTH[@]}" -H 'Accept: text/csv' "$SERVICE/api/v1/audit/operations?to=$EXPORT_TO" || echo "000 0")
+        echo "0 0" >"$WORK/export.time"
+        foreign_end "$export_s" "$WORK/export.time"
         sleep 0.5
-        kill "$JSTAT_PID" 2>/dev/null || true
-        wait "$JSTAT_PID" 2>/dev/null || true
-        forget_pid "$JSTAT_PID"
         lines=$(wc -l <"$WORK/export.csv")
-        # jstat -gc: S0U S1U EU OU are columns 3, 4, 6, 8 (KiB); the first sample is after a full GC.
-        read -r heap_growth old_growth < <(awk '$1 ~ /^[0-9.]+$/ { used = $3 + $4 + $6 + $8;
-                if (n++ == 0) { base = used; old = $8 } if (used > peak) peak = used; if ($8 > peakold) peakold = $8 }
-            END { printf "%.0f %.0f\n", (peak - base) / 1024, (peakold - old) / 1024 }' "$WORK/export-jstat.txt")
-        complete="$lines lines for $TOTAL_ROWS rows"
+        # GC log lines "Pause ... 30M->20M(49M)": the base is what the full GC before the export left;
+        # the peak is the most the heap held before any collection during the export (garbage
+        # included), "after" what survived one.
+        read -r heap_growth old_growth young_gcs < <(awk -v mark="$gc_mark" '
+            NR <= mark && /Pause Full/ { if (match($0, /->[0-9]+M/)) base = substr($0, RSTART + 2, RLENGTH - 3) + 0 }
+            NR > mark && match($0, /[0-9]+M->[0-9]+M/) { split(substr($0, RSTART, RLENGTH), v, /M->|M/);
+                if (v[1] + 0 > peak) peak = v[1] + 0; if (v[2] + 0 > after) after = v[2] + 0; n++ }
+            END { printf "%d %d %d\n", peak - base, after - base, n }' "$WORK/service-gc.log")
+        complete="$lines lines for $EXPORT_ROWS rows"
         if [[ $http_code != 200 ]]; then
             complete="**HTTP $http_code**"
-        elif (( lines != TOTAL_ROWS && lines != TOTAL_ROWS + 1 )); then
+        elif (( lines != EXPORT_ROWS + 1 )); then
             complete="**$complete**"
         fi
         add p3 ""
-        add p3 "| CSV export of every row | Result | Target | |"
+        add p3 "| CSV export of $EXPORT_ROWS rows | Result | Target | |"
         add p3 "|---|---:|---:|---|"
-        add p3 "| Time | $(fmt "$export_s") s | ≤ 15 s | $(verdict "$export_s <= 15") |"
-        add p3 "| Peak heap growth (heap used, garbage included, over the used heap after a full GC) | $heap_growth MiB | ≤ 64 MB | $(verdict "$heap_growth <= 61") |"
-        add p3 "| Old generation growth (what survived young collections) | $old_growth MiB | | |"
+        add p3 "| Time | $(fmt "$export_s") s | ≤ 5 s (1,000,000 rows) | $(verdict "$export_s <= 5") (other load ${FOREIGN}% CPU) |"
+        add p3 "| Peak heap growth (heap used before a collection, garbage included, over the used heap after a full GC; GC log) | $heap_growth MiB | ≤ 32 MiB | $(verdict "$heap_growth <= 32") |"
+        add p3 "| Most that survived a collection, over the same base ($young_gcs collections during the export) | $old_growth MiB | | |"
         add p3 "| Size, rows | $(( $(stat -c %s "$WORK/export.csv") / 1048576 )) MiB, $complete | | |"
         rm -f "$WORK/export.csv"
         log "  export: HTTP $http_code, ${export_s}s, heap +${heap_growth} MiB (old gen +${old_growth} MiB), $lines lines"
@@ -608,7 +646,7 @@ if has_part 2; then
     add p2 ""
     add p2 "| Target | Measured | Result |"
     add p2 "|---|---:|---|"
-    add p2 "| Service ≥ 50% of pgbench's transactions/s (same SQL) at concurrency 16 | ${R2[16]}% | $(verdict "${R2[16]/-/0} >= 50") |"
+    add p2 "| Service ≥ 80% of pgbench's transactions/s (same SQL) at concurrency 16 | ${R2[16]}% | $(verdict "${R2[16]/-/0} >= 80") |"
 fi
 
 # --- part 4b: the loaded service's start-up and memory ---------------------------------------
@@ -617,7 +655,7 @@ MAIN_HWM=$(hwm_mib "$SERVICE_PID")
 stop_service
 add p4b "| Measure | Result | Target | |"
 add p4b "|---|---:|---:|---|"
-add p4b "| Start to first 200 (launch of \`java\` to an authenticated GET answered) | $MAIN_STARTUP_MS ms | ≤ 2,500 ms | $(verdict "$MAIN_STARTUP_MS <= 2500") (other load ${MAIN_STARTUP_FOREIGN}% CPU) |"
+add p4b "| Start to first 200 (launch of \`java\` to an authenticated GET answered) | $MAIN_STARTUP_MS ms | ≤ 1,500 ms | $(verdict "$MAIN_STARTUP_MS <= 1500") (other load ${MAIN_STARTUP_FOREIGN}% CPU) |"
 add p4b "| RSS idle (2 s after the first answer) | $MAIN_RSS_IDLE MiB | ≤ 256 MiB | $(verdict "$MAIN_RSS_IDLE <= 256") |"
 add p4b "| RSS after the load of parts $PARTS | $MAIN_RSS_AFTER MiB | ≤ 256 MiB | $(verdict "$MAIN_RSS_AFTER <= 256") |"
 add p4b "| Peak RSS (VmHWM) over the whole run | $MAIN_HWM MiB | | |"
@@ -629,8 +667,8 @@ add p4b "| Peak RSS (VmHWM) over the whole run | $MAIN_HWM MiB | | |"
     echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); $( $QUICK && echo '**quick run** (short, not for publishing)' || echo 'full run')"
     echo "- Machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -sr)"
     echo "- CPU busy before the run (other processes, incl. other containers): ${BUSY}%. *Other load* columns: share of both cores used by anything but the benchmark's processes during the step; during start-ups the harness's own polling (curl every 50 ms) shows there as about 12%"
-    echo "- $(java -version 2>&1 | head -1); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2); nginx $(nginx -v 2>&1 | cut -d/ -f2); PostgreSQL $PG_VERSION ($PG_SETTINGS)"
-    echo "- Service JVM options: \`${SERVICE_JAVA_OPTS//$APPCDS_ARCHIVE/app-cds.jsa}\`; load steps of ${DURATION} s with wrk (2 threads) on 127.0.0.1, everything on the same machine"
+    echo "- Service JVM: $("$JAVA" -version 2>&1 | sed -n 2p); $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2); nginx $(nginx -v 2>&1 | cut -d/ -f2); PostgreSQL $PG_VERSION ($PG_SETTINGS)"
+    echo "- Service JVM options: \`${SERVICE_JAVA_OPTS//$AOT_CACHE/app.aot}\`; load steps of ${DURATION} s with wrk (2 threads) on 127.0.0.1, everything on the same machine"
     if has_part 1; then echo; echo "## 1. Proxy overhead on GET candidates"; echo; printf '%s' "${SECTION[p1]}"; fi
     if has_part 2; then echo; echo "## 2. Audited migrations (mixed migrate/reverse, instant upstream)"; echo; printf '%s' "${SECTION[p2]}"; fi
     if has_part 3; then echo; echo "## 3. Audit queries at scale"; echo; printf '%s' "${SECTION[p3]}"; fi

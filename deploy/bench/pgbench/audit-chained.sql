@@ -1,38 +1,53 @@
--- Part 2 baseline: the SQL that audit.AuditTrail and audit.AuditChain send for one operation, at the
--- least cost (no HTTP, no JSON, no ORM). Two transactions, as the service commits them:
---   1. the PENDING row and its INTENT event, committed before Domo is called;
---   2. the outcome (an UPDATE that only a PENDING row matches) and its OUTCOME event.
--- Each event takes the chain's advisory lock (AuditChain.CHAIN_LOCK) until commit and links to the
--- newest event, the hash computed in the INSERT as the service does. The payloads stand in for the
--- canonical JSON, at its usual length ("key"=value: pgbench would read :name in a literal as a variable).
+-- Part 2 baseline: the SQL that ledger.OperationStore and ledger.HashChain send for one operation,
+-- at the least cost (no HTTP, no JSON, no connection pool). Two transactions, as the service
+-- commits them, each one statement:
+--   1. the PENDING row and its INTENT event, committed before Domo is called (a transaction of its
+--      own, since an Idempotency-Key's link may join it);
+--   2. the outcome (an UPDATE that only a PENDING row matches) and its OUTCOME event, sent outside
+--      a transaction block: PostgreSQL commits the one statement itself.
+-- Each event advances the one-row chain head (its row lock serialises appenders until commit) and
+-- is inserted from what the head's UPDATE returns, the hash computed by PostgreSQL as the service
+-- has it. The payloads stand in for the canonical JSON, at its usual length ("key"=value: pgbench
+-- would read :name in a literal as a variable).
 \set n random(1, 2000000000)
 BEGIN;
-INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name, table_name,
-                       requested_by, auth_method, request_id, client_address, requested_at, state)
-VALUES (gen_random_uuid(), 'V1_TO_V2', 'pgbench-' || :client_id || '-' || :n, '1', 'BenchCatalog', 'BenchSchema',
-        'BenchTable', 'bench', 'api-key', md5(:n::text), '127.0.0.1', now(), 'PENDING')
+WITH ids AS (SELECT gen_random_uuid() AS id),
+changed AS (
+    INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name, table_name,
+                           requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes, state)
+    SELECT ids.id, 'V1_TO_V2', 'pgbench-' || :client_id || '-' || :n, '1', 'BenchCatalog', 'BenchSchema',
+           'BenchTable', 'bench', now(), md5(:n::text), 'api-key', '127.0.0.1', NULL, NULL, 'PENDING' FROM ids
+    RETURNING operation_id),
+head AS (
+    UPDATE audit_chain_head
+       SET seq = seq + 1, prev_hash = hash,
+           hash = encode(sha256(convert_to(hash || chr(10)
+               || '{"accountId"="1","authMethod"="api-key","catalog"="BenchCatalog","clientAddress"="127.0.0.1",'
+               || '"datasourceId"="pgbench-' || :n::text || '","direction"="V1_TO_V2","event"="INTENT","operationId"="'
+               || (SELECT id FROM ids)::text || '","requestId"="' || md5(:n::text) || '","requestedAt"="2026-11-28T06:00:00.000001Z",'
+               || '"requestedBy"="bench","schema"="BenchSchema","table"="BenchTable"}', 'UTF8')), 'hex')
+     WHERE id = 1 AND EXISTS (SELECT 1 FROM changed)
+ RETURNING seq, prev_hash, hash)
+INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
+SELECT head.seq, changed.operation_id, 'INTENT', NULL, NULL, head.prev_hash, head.hash FROM head, changed
 RETURNING operation_id \gset
-SELECT count(*) FROM (SELECT pg_advisory_xact_lock(7237123451351557225)) AS chain_lock;
-INSERT INTO audit_event (operation_id, kind, prev_hash, hash)
-SELECT :operation_id::uuid, 'INTENT', prev.hash, encode(sha256(convert_to(prev.hash || chr(10)
-       || '{"accountId"="1","authMethod"="api-key","catalog"="BenchCatalog","clientAddress"="127.0.0.1",'
-       || '"datasourceId"="pgbench-' || :n::text || '","direction"="V1_TO_V2","event"="INTENT","operationId"="'
-       || :operation_id::text || '","requestId"="' || md5(:n::text) || '","requestedAt"="2026-11-28T06:00:00.000001Z",'
-       || '"requestedBy"="bench","schema"="BenchSchema","table"="BenchTable"}', 'UTF8')), 'hex')
-  FROM (SELECT coalesce((SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1), repeat('0', 64)) AS hash) AS prev;
 END;
-BEGIN;
-UPDATE operation
-   SET state = 'COMPLETE', toe = 'BENCH-' || :n, start_time = '2026-01-01T00:00:00+00:00',
-       end_time = '2026-01-01T00:00:00+00:00', error_message = NULL, upstream_status = 200, duration_ms = 1,
-       completed_at = now()
- WHERE operation_id = :operation_id AND state = 'PENDING';
-SELECT count(*) FROM (SELECT pg_advisory_xact_lock(7237123451351557225)) AS chain_lock;
-INSERT INTO audit_event (operation_id, kind, prev_hash, hash)
-SELECT :operation_id::uuid, 'OUTCOME', prev.hash, encode(sha256(convert_to(prev.hash || chr(10)
-       || '{"completedAt"="2026-11-28T06:00:00.000002Z","durationMs"=1,"endTime"="2026-01-01T00:00:00+00:00",'
-       || '"errorMessage"=null,"event"="OUTCOME","operationId"="' || :operation_id::text || '",'
-       || '"startTime"="2026-01-01T00:00:00+00:00","state"="COMPLETE","toe"="BENCH-' || :n::text || '","upstreamStatus"=200}',
-       'UTF8')), 'hex')
-  FROM (SELECT coalesce((SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1), repeat('0', 64)) AS hash) AS prev;
-END;
+WITH changed AS (
+    UPDATE operation
+       SET state = 'COMPLETE', toe = 'BENCH-' || :n, start_time = '2026-01-01T00:00:00+00:00',
+           end_time = '2026-01-01T00:00:00+00:00', error_message = NULL, upstream_status = 200, duration_ms = 1,
+           completed_at = now()
+     WHERE operation_id = :operation_id AND state = 'PENDING' AND reconciled_at IS NULL
+    RETURNING operation_id),
+head AS (
+    UPDATE audit_chain_head
+       SET seq = seq + 1, prev_hash = hash,
+           hash = encode(sha256(convert_to(hash || chr(10)
+               || '{"completedAt"="2026-11-28T06:00:00.000002Z","durationMs"=1,"endTime"="2026-01-01T00:00:00+00:00",'
+               || '"errorMessage"=null,"event"="OUTCOME","operationId"="' || :operation_id::text || '",'
+               || '"startTime"="2026-01-01T00:00:00+00:00","state"="COMPLETE","toe"="BENCH-' || :n::text || '","upstreamStatus"=200}',
+               'UTF8')), 'hex')
+     WHERE id = 1 AND EXISTS (SELECT 1 FROM changed)
+ RETURNING seq, prev_hash, hash)
+INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
+SELECT seq, :operation_id::uuid, 'OUTCOME', NULL, NULL, prev_hash, hash FROM head;

@@ -1,12 +1,9 @@
 package com.domomigrationproxy.audit;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -29,7 +26,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
  * Writes Operations as CSV (RFC 4180) or NDJSON, and chain events as NDJSON, one row at a time.
  * Written by hand rather than with a CSV library: the formula guard and the cell-by-cell writing
  * (a million-row export spends its time here) are the whole of it. The audit API and the console
- * export through here.
+ * export through here. Bytes go to the body through a 64 KB buffer ({@link Utf8Writer}).
  */
 public final class OperationExport {
 
@@ -103,7 +100,7 @@ public final class OperationExport {
         return new AuditedExport((out, written) -> writeEvents(out, json, export, written));
     }
 
-    /** Streams operations into the response body, counting the rows written; the writer buffers a few KB at most. */
+    /** Streams operations into the response body, counting the rows written; the writer buffers 64 KB at most. */
     static void writeOperations(String mediaType, OutputStream body, ObjectWriter json,
             Consumer<Consumer<Operation>> export, LongAdder written) throws IOException {
         write(body, out -> {
@@ -145,7 +142,7 @@ public final class OperationExport {
     }
 
     private static void write(OutputStream body, Body content) throws IOException {
-        Writer out = new BufferedWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8), 16 * 1024);
+        Writer out = new Utf8Writer(body, 64 * 1024);
         try {
             content.write(out);
         } catch (UncheckedIOException e) {

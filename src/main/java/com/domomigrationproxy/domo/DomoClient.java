@@ -19,6 +19,8 @@ import org.jboss.logging.Logger;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -97,17 +99,32 @@ public class DomoClient {
 
     /** Domo's integration types, e.g. {@code ["mysql-federated"]}. */
     public ArrayNode listTypes() {
-        return array(read("types", DomoUpstream::types));
+        return types().tree();
     }
 
     /** The V2 accounts of an integration type, with Domo's field names. */
     public ArrayNode listAccounts(String integrationType) {
-        return array(read("accounts", domo -> domo.accounts(integrationType)));
+        return accounts(integrationType).tree();
     }
 
     /** The V1 data sources of an account that could be migrated, with Domo's field names. */
     public ArrayNode listCandidates(String accountId) {
-        return array(read("candidates", domo -> domo.candidates(accountId)));
+        return candidates(accountId).tree();
+    }
+
+    /** {@link #listTypes()}, as Domo's bytes when nothing in them had to change. */
+    public DomoList types() {
+        return list(read("types", DomoUpstream::types));
+    }
+
+    /** {@link #listAccounts(String)}, as Domo's bytes when nothing in them had to change. */
+    public DomoList accounts(String integrationType) {
+        return list(read("accounts", domo -> domo.accounts(integrationType)));
+    }
+
+    /** {@link #listCandidates(String)}, as Domo's bytes when nothing in them had to change. */
+    public DomoList candidates(String accountId) {
+        return list(read("candidates", domo -> domo.candidates(accountId)));
     }
 
     public DomoOperationResult migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
@@ -147,7 +164,8 @@ public class DomoClient {
         DomoAnswer send(DomoUpstream domo);
     }
 
-    private record Answered(int status, JsonNode body, byte[] raw) {
+    /** A 2xx answer that is exactly one JSON value, {@code first} its first token; the tree is built on demand. */
+    private record Answered(int status, byte[] raw, JsonToken first) {
     }
 
     private Answered read(String operation, Call call) {
@@ -212,11 +230,11 @@ public class DomoClient {
         }
         LOG.debugf("Domo %s: %d after %d ms", operation, answer.status(), elapsedMillis(started));
         if (answer.status() >= 200 && answer.status() < 300) {
-            JsonNode body = parse(answer.body());
-            if (body == null) {
+            JsonToken first = validJson(answer.body());
+            if (first == null) {
                 throw unreadable(answer.status(), "Domo answered " + answer.status() + " with a body that is not JSON");
             }
-            return new Answered(answer.status(), body, answer.body());
+            return new Answered(answer.status(), answer.body(), first);
         }
         throw translate(answer);
     }
@@ -271,15 +289,50 @@ public class DomoClient {
         return failure(502, ProblemType.DOMO_UNAVAILABLE, "Domo answered " + status, null, true, status, toe);
     }
 
-    /** A list as Domo sent it; only when the token may be in it is it walked and every such value redacted. */
-    private ArrayNode array(Answered answered) {
-        if (!(answered.body() instanceof ArrayNode array)) {
+    /**
+     * A list as Domo sent it, its bytes passed on as they are; only when the token may be in it is
+     * it parsed, walked and every such value redacted. Bytes that do not start with {@code [} (a
+     * byte-order mark, another encoding) are parsed and written again as UTF-8.
+     */
+    private DomoList list(Answered answered) {
+        if (answered.first() != JsonToken.START_ARRAY) {
             throw unreadable(answered.status(), "Domo answered with JSON that is not the expected list");
         }
-        if (tokens.mayAppearIn(answered.raw())) {
+        if (tokens.mayAppearIn(answered.raw()) || !startsWithBracket(answered.raw())) {
+            ArrayNode array = (ArrayNode) parse(answered.raw());
             redactAll(array);
+            return DomoList.ofTree(json, array);
         }
-        return array;
+        return DomoList.ofBytes(json, answered.raw());
+    }
+
+    private static boolean startsWithBracket(byte[] body) {
+        for (byte b : body) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return b == '[';
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The first token of a body that is exactly one JSON value, read without building a tree;
+     * null when it is empty, not JSON, or followed by anything but whitespace.
+     */
+    private JsonToken validJson(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try (JsonParser parser = json.getFactory().createParser(body)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                return null;
+            }
+            parser.skipChildren();
+            return parser.nextToken() == null ? first : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private void redactAll(JsonNode node) {
@@ -310,7 +363,7 @@ public class DomoClient {
     }
 
     private DomoOperationResult operationResult(Answered answered) {
-        JsonNode body = answered.body();
+        JsonNode body = parse(answered.raw());
         String state = text(body, "state");
         if (!body.isObject() || state == null || !RESULT_STATES.contains(state)) {
             throw unreadable(answered.status(), "Domo answered without a recognisable operation state");

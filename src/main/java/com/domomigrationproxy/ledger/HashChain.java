@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -57,6 +59,23 @@ public final class HashChain {
              RETURNING seq, prev_hash, hash)
             INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
             SELECT seq, ?, ?, ?, ?, prev_hash, hash FROM head
+            RETURNING seq, prev_hash, hash, recorded_at""";
+
+    /**
+     * {@link #APPEND} after a change to an operation row, in the same statement: the head advances
+     * and the event is inserted only when the change matched a row. The write path sends the row and
+     * its event in one round trip while the head's lock is held, instead of two.
+     */
+    private static final String APPEND_AFTER = """
+            WITH changed AS (%s RETURNING operation_id),
+            head AS (
+                UPDATE audit_chain_head
+                   SET seq = seq + 1, prev_hash = hash,
+                       hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
+                 WHERE id = 1 AND EXISTS (SELECT 1 FROM changed)
+             RETURNING seq, prev_hash, hash)
+            INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
+            SELECT seq, ?, ?, NULL, NULL, prev_hash, hash FROM head
             RETURNING seq, prev_hash, hash, recorded_at""";
 
     private HashChain() {
@@ -164,6 +183,28 @@ public final class HashChain {
                     throw new SQLException("The audit chain head is missing");
                 }
                 return new Appended(row.getLong(1), row.getString(2), row.getString(3), Sql.instant(row, 4));
+            }
+        }
+    }
+
+    /**
+     * Runs {@code change} (an INSERT or UPDATE of one operation row, without RETURNING) and appends
+     * the operation's event of this kind in the same statement when the change matched a row; empty
+     * when it matched none (nothing was appended).
+     */
+    static Optional<Appended> appendAfter(Connection connection, String change, Object[] changeParameters,
+            String kind, UUID operationId, String payload) throws SQLException {
+        Object[] parameters = Arrays.copyOf(changeParameters, changeParameters.length + 3);
+        parameters[changeParameters.length] = payload;
+        parameters[changeParameters.length + 1] = operationId;
+        parameters[changeParameters.length + 2] = kind;
+        try (PreparedStatement statement = connection.prepareStatement(APPEND_AFTER.formatted(change))) {
+            Sql.bind(statement, parameters);
+            try (ResultSet row = statement.executeQuery()) {
+                if (!row.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Appended(row.getLong(1), row.getString(2), row.getString(3), Sql.instant(row, 4)));
             }
         }
     }

@@ -69,11 +69,7 @@ public class OperationStore {
                 null);
         try {
             QuarkusTransaction.requiringNew().run(() -> {
-                write(connection -> {
-                    insert(connection, pending);
-                    appended(HashChain.append(connection, HashChain.INTENT, pending.operationId(), null,
-                            HashChain.intentPayload(pending)), HashChain.INTENT);
-                });
+                write(connection -> appended(insert(connection, pending), HashChain.INTENT));
                 sameTransaction.accept(pending);
             });
         } catch (InFlight e) {
@@ -266,22 +262,29 @@ public class OperationStore {
         });
     }
 
+    /**
+     * The outcome and its event are one statement, sent outside any transaction: PostgreSQL
+     * commits it itself, so the chain head's row lock is held for the statement and its commit
+     * only, not also for a round trip back to the service and a separate COMMIT (under load, the
+     * service thread holding the lock could wait for a core meanwhile, and every appender with it).
+     */
     private void writeOutcome(Operation done) {
-        QuarkusTransaction.requiringNew().run(() -> write(connection -> {
+        QuarkusTransaction.suspendingExisting().run(() -> write(connection -> {
             Outcome outcome = done.outcome();
-            int updated = Sql.update(connection, """
+            Optional<HashChain.Appended> link = HashChain.appendAfter(connection, """
                     UPDATE operation SET state = ?, toe = ?, start_time = ?, end_time = ?, error_message = ?,
                            upstream_status = ?, duration_ms = ?, completed_at = ?
                     WHERE operation_id = ? AND state = 'PENDING' AND reconciled_at IS NULL""",
-                    outcome.state(), outcome.toe(), outcome.startTime(), outcome.endTime(), outcome.errorMessage(),
-                    outcome.upstreamStatus(), outcome.durationMs(), outcome.completedAt(), done.operationId());
-            if (updated != 1) {
+                    new Object[] { outcome.state(), outcome.toe(), outcome.startTime(), outcome.endTime(),
+                            outcome.errorMessage(), outcome.upstreamStatus(), outcome.durationMs(),
+                            outcome.completedAt(), done.operationId() },
+                    HashChain.OUTCOME, done.operationId(), HashChain.outcomePayload(done));
+            if (link.isEmpty()) {
                 LOG.errorf("Outcome of operation %s arrived after the operation was resolved; Domo said state=%s toe=%s",
                         done.operationId(), outcome.state(), outcome.toe());
                 return;
             }
-            appended(HashChain.append(connection, HashChain.OUTCOME, done.operationId(), null,
-                    HashChain.outcomePayload(done)), HashChain.OUTCOME);
+            appended(link.get(), HashChain.OUTCOME);
         }));
     }
 
@@ -301,18 +304,22 @@ public class OperationStore {
         return changed;
     }
 
-    private static void insert(Connection connection, Operation pending) throws SQLException {
+    /** The PENDING row and its INTENT event, in one statement. */
+    private static HashChain.Appended insert(Connection connection, Operation pending) throws SQLException {
         OperationIntent intent = pending.intent();
         try {
-            Sql.update(connection, """
+            return HashChain.appendAfter(connection, """
                     INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name,
                         table_name, requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes,
                         state)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING')""",
-                    pending.operationId(), intent.direction(), intent.datasourceId(), intent.accountId(),
-                    intent.catalog(), intent.schema(), intent.table(), intent.requestedBy(), intent.requestedAt(),
-                    intent.requestId(), intent.authMethod(), intent.clientAddress(), intent.planId(),
-                    intent.scopes() == null ? null : intent.scopes().toJson());
+                    new Object[] { pending.operationId(), intent.direction(), intent.datasourceId(),
+                            intent.accountId(), intent.catalog(), intent.schema(), intent.table(),
+                            intent.requestedBy(), intent.requestedAt(), intent.requestId(), intent.authMethod(),
+                            intent.clientAddress(), intent.planId(),
+                            intent.scopes() == null ? null : intent.scopes().toJson() },
+                    HashChain.INTENT, pending.operationId(), HashChain.intentPayload(pending))
+                    .orElseThrow(() -> new SQLException("The operation row was not inserted"));
         } catch (SQLException e) {
             if (e instanceof PSQLException refused && refused.getServerErrorMessage() != null
                     && IN_FLIGHT_CONSTRAINT.equals(refused.getServerErrorMessage().getConstraint())) {

@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 
 import com.domomigrationproxy.domo.DomoCallException;
 import com.domomigrationproxy.domo.DomoClient;
+import com.domomigrationproxy.domo.DomoList;
 import com.domomigrationproxy.domo.DomoMigrationRequest;
 import com.domomigrationproxy.domo.DomoOperationResult;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
@@ -64,22 +65,22 @@ public class MigrationService {
     }
 
     /** Domo's integration types, only those in scope; none in scope answers [] without asking Domo. */
-    public ArrayNode integrationTypes(Scopes scopes) {
-        return inScope(scopes.integrationTypes(), domo::listTypes,
+    public DomoList integrationTypes(Scopes scopes) {
+        return inScope(scopes.integrationTypes(), domo::types,
                 item -> item.isTextual() && scopes.allowsType(item.textValue()));
     }
 
     /** 403 for a type out of scope (Domo not called); otherwise the type's accounts in scope. */
-    public ArrayNode accounts(String integrationType, Scopes scopes) {
+    public DomoList accounts(String integrationType, Scopes scopes) {
         scopes.requireType(integrationType);
-        return inScope(scopes.accounts(), () -> domo.listAccounts(integrationType),
+        return inScope(scopes.accounts(), () -> domo.accounts(integrationType),
                 item -> scopes.allowsAccount(id(item)));
     }
 
     /** 403 for an account out of scope (Domo not called); otherwise the account's data sources in scope. */
-    public ArrayNode candidates(String accountId, Scopes scopes) {
+    public DomoList candidates(String accountId, Scopes scopes) {
         scopes.requireAccount(accountId);
-        return inScope(scopes.datasources(), () -> domo.listCandidates(accountId),
+        return inScope(scopes.datasources(), () -> domo.candidates(accountId),
                 item -> scopes.allowsDatasource(id(item)));
     }
 
@@ -236,23 +237,22 @@ public class MigrationService {
     }
 
     /**
-     * Domo's list as it is when the scope is unrestricted; nothing, without asking Domo, when the
-     * scope is empty; otherwise the items in scope.
+     * Domo's list as it is (its bytes, untouched) when the scope is unrestricted; nothing, without
+     * asking Domo, when the scope is empty; otherwise the items in scope.
      */
-    private ArrayNode inScope(List<String> scope, Supplier<ArrayNode> list, Predicate<JsonNode> allowed) {
+    private DomoList inScope(List<String> scope, Supplier<DomoList> list, Predicate<JsonNode> allowed) {
         if (scope == null) {
             return list.get();
         }
         ArrayNode kept = json.createArrayNode();
-        if (scope.isEmpty()) {
-            return kept;
-        }
-        for (JsonNode item : list.get()) {
-            if (allowed.test(item)) {
-                kept.add(item);
+        if (!scope.isEmpty()) {
+            for (JsonNode item : list.get().tree()) {
+                if (allowed.test(item)) {
+                    kept.add(item);
+                }
             }
         }
-        return kept;
+        return DomoList.ofTree(json, kept);
     }
 
     private static String id(JsonNode item) {

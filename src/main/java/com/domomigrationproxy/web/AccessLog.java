@@ -18,6 +18,7 @@ import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.problem.Problem;
 
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -81,27 +82,41 @@ public class AccessLog {
 
     private void finish(RoutingContext context, long started, long domoWaitNanos, boolean responseSent) {
         long durationNanos = System.nanoTime() - started;
-        String method = context.request().method().name();
-        String path = context.request().path();
+        HttpServerRequest request = context.request();
+        String method = request.method().name();
+        String path = request.path();
         String operation = ApiOperations.resolve(method, path);
-        String status = responseSent ? Integer.toString(context.response().getStatusCode()) : "closed";
-        metrics.requestCompleted(operation, status, durationNanos, domoWaitNanos);
-
-        String requestId = RequestIds.of(context.request());
+        int statusCode = responseSent ? context.response().getStatusCode() : RequestMetrics.CLOSED;
+        metrics.requestCompleted(operation, statusCode, durationNanos, domoWaitNanos);
+        if (!ACCESS.isInfoEnabled()) {
+            return;
+        }
+        String status = RequestMetrics.status(statusCode);
+        String requestId = RequestIds.of(request);
         String principal = principal(context);
         Object operationId = context.get(OPERATION_ID);
+        String operationIdText = operationId == null ? NONE : operationId.toString();
         long durationMs = durationNanos / 1_000_000;
-        long domoMs = domoWaitNanos / 1_000_000;
+        // The text line by hand: a format string would be parsed again for every request.
+        String line = new StringBuilder(160 + path.length())
+                .append("requestId=").append(requestId == null ? NONE : requestId)
+                .append(" principal=").append(principal)
+                .append(" operation=").append(operation)
+                .append(" method=").append(method)
+                .append(" path=").append(loggable(path))
+                .append(" status=").append(status)
+                .append(" durationMs=").append(durationMs)
+                .append(" domoMs=").append(domoWaitNanos / 1_000_000)
+                .append(" operationId=").append(operationIdText)
+                .toString();
         // Structured fields for the JSON log; the text line carries the same values.
         MDC.put("principal", principal);
         MDC.put("operation", operation);
         MDC.put("status", status);
         MDC.put("durationMs", Long.toString(durationMs));
-        MDC.put("operationId", operationId == null ? NONE : operationId.toString());
+        MDC.put("operationId", operationIdText);
         try {
-            ACCESS.infof("requestId=%s principal=%s operation=%s method=%s path=%s status=%s durationMs=%d domoMs=%d"
-                    + " operationId=%s", requestId == null ? NONE : requestId, principal, operation, method,
-                    loggable(path), status, durationMs, domoMs, operationId == null ? NONE : operationId);
+            ACCESS.info(line);
         } finally {
             MDC.remove("principal");
             MDC.remove("operation");
@@ -119,12 +134,38 @@ public class AccessLog {
         return NONE;
     }
 
-    /** Bounded, one line, no spaces: a value a log parser splits on cannot be forged from outside. */
+    /**
+     * Bounded, one line, no spaces: a value a log parser splits on cannot be forged from outside.
+     * Values that need no change (nearly all) are returned as they are, without a copy.
+     */
     private static String loggable(String value) {
         if (value == null || value.isEmpty()) {
             return NONE;
         }
-        String bounded = value.length() > MAX_PATH_LENGTH ? value.substring(0, MAX_PATH_LENGTH) + "…" : value;
-        return bounded.replaceAll("[\\p{Cntrl}\\s\"]", "?");
+        boolean bounded = value.length() <= MAX_PATH_LENGTH;
+        if (bounded && clean(value)) {
+            return value;
+        }
+        String cut = bounded ? value : value.substring(0, MAX_PATH_LENGTH) + "…";
+        StringBuilder safe = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            safe.append(unsafe(c) ? '?' : c);
+        }
+        return safe.toString();
+    }
+
+    private static boolean clean(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (unsafe(value.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Control characters, ASCII whitespace and quotes, as the regex {@code [\p{Cntrl}\s"]} has them. */
+    private static boolean unsafe(char c) {
+        return c < 0x20 || c == 0x7f || c == ' ' || c == '"';
     }
 }

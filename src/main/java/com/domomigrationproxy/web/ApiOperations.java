@@ -11,14 +11,16 @@ import java.util.regex.Pattern;
  * console's pages, forms and assets) or {@code unmatched}.
  *
  * <p>Resolved from the raw method and path before routing, so that requests turned away before
- * they reach a resource (hostile paths, failed authentication) are named too. ApiOperationsTest
+ * they reach a resource (hostile paths, failed authentication) are named too; once per request, on
+ * the event loop, so each route's literal prefix is compared before its pattern runs. ApiOperationsTest
  * checks this table against the OpenAPI document, so a new endpoint cannot be missed silently.
  */
 final class ApiOperations {
 
     static final String UNMATCHED = "unmatched";
 
-    private record Route(String method, Pattern path, String operationId) {
+    /** {@code prefix}: the path's literal start, checked before the pattern runs. */
+    private record Route(String method, Pattern path, String prefix, String operationId) {
     }
 
     private static final String ID = "[^/]+";
@@ -67,7 +69,8 @@ final class ApiOperations {
         }
         String effective = "HEAD".equals(method) ? "GET" : method;
         for (Route route : ROUTES) {
-            if (route.method().equals(effective) && route.path().matcher(path).matches()) {
+            if (route.method().equals(effective) && path.startsWith(route.prefix())
+                    && route.path().matcher(path).matches()) {
                 return route.operationId();
             }
         }
@@ -90,6 +93,10 @@ final class ApiOperations {
     }
 
     private static Route route(String method, String path, String operationId) {
-        return new Route(method, Pattern.compile(path), operationId);
+        int literal = 0;
+        while (literal < path.length() && "[](){}.*+?^$|\\".indexOf(path.charAt(literal)) < 0) {
+            literal++;
+        }
+        return new Route(method, Pattern.compile(path), path.substring(0, literal), operationId);
     }
 }

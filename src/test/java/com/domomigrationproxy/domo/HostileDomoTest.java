@@ -54,6 +54,30 @@ class HostileDomoTest {
         domo.resetAll();
     }
 
+    /**
+     * A list goes out as the bytes Domo sent (no tree built and written again), but only when it is
+     * exactly one JSON array: trailing content, a second value or another top-level type is a 502.
+     */
+    @Test
+    void aListPassesThroughAsDomoSentItOnlyWhenItIsExactlyOneArray() {
+        String asSent = "[ {\"migrated\" : false, \"id\":\"1\",  \"name\":\"caf\u00e9\"} ,\n{\"id\":\"2\"} ]";
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/candidates/passthrough"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody(asSent.getBytes(StandardCharsets.UTF_8))));
+        byte[] answered = Api.asReader().get("/api/v1/accounts/passthrough/candidates").then().statusCode(200)
+                .contentType("application/json").extract().asByteArray();
+        assertThat(answered).isEqualTo(asSent.getBytes(StandardCharsets.UTF_8));
+
+        for (String notOneArray : List.of("[{\"id\":\"1\"}] [{\"id\":\"2\"}]", "[{\"id\":\"1\"}] trailing",
+                "[{\"id\":\"1\"}", "{\"id\":\"1\"}")) {
+            domo.stubFor(get(urlMatching(DOMO_PREFIX + "/candidates/not-one-array"))
+                    .willReturn(okJson(notOneArray)));
+            Api.asReader().get("/api/v1/accounts/not-one-array/candidates").then().statusCode(502)
+                    .contentType("application/problem+json")
+                    .body("type", equalTo(TYPE + "domo-unavailable"));
+        }
+    }
+
     @Test
     void anAnswerLongerThanTheLimitIsCutOffAnd502() {
         // 9 MB of candidates: one more than DOMO_MAX_RESPONSE_SIZE's default of 8 MiB.
