@@ -100,32 +100,9 @@ fi
 [[ -f $ROOT/target/quarkus-app/quarkus-run.jar ]] || die "no target/quarkus-app/quarkus-run.jar; run without --no-build"
 
 # --- PostgreSQL: a fresh database, as run.sh makes its own ---------------------------------------
-pg_admin() {
-    local clean=(env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE)
-    if [[ -n ${BENCH_PG_ADMIN:-} ]]; then
-        "${clean[@]}" $BENCH_PG_ADMIN -X -q -v ON_ERROR_STOP=1 "$@"
-    elif [[ $(id -u) -eq 0 ]]; then
-        "${clean[@]}" runuser -u postgres -- psql -p "$PGPORT" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
-    else
-        "${clean[@]}" sudo -u postgres psql -p "$PGPORT" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
-    fi
-}
-if ! pg_isready -q -h 127.0.0.1 -p "$PGPORT"; then
-    cluster=$(pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT" '$3 == p { print $1, $2; exit }')
-    [[ -n $cluster ]] || die "no PostgreSQL on 127.0.0.1:$PGPORT and no cluster to start (pg_lsclusters)"
-    log "starting PostgreSQL cluster $cluster"
-    pg_ctlcluster $cluster start
-    for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.2; done
-fi
-pg_admin <<'SQL' >/dev/null
-DROP DATABASE IF EXISTS domo_bench_console;
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'domo_bench') THEN
-        CREATE ROLE domo_bench LOGIN PASSWORD 'domo_bench';
-    END IF;
-END $$;
-CREATE DATABASE domo_bench_console OWNER domo_bench;
-SQL
+# shellcheck source=lib/postgres.sh
+source "$HERE/lib/postgres.sh"
+fresh_database domo_bench_console
 
 # --- the provider: nginx answering with a key set and an ID token signed for this run ------------
 b64url() { python3 -c 'import base64,sys; print(base64.urlsafe_b64encode(sys.stdin.buffer.read()).decode().rstrip("="))'; }

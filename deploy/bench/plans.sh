@@ -80,16 +80,8 @@ cpu_ticks() {
 }
 machine_busy_ticks() { awk 'NR == 1 { for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6; exit }' /proc/stat; }
 
-pg_admin() {
-    local clean=(env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE)
-    if [[ -n ${BENCH_PG_ADMIN:-} ]]; then
-        "${clean[@]}" $BENCH_PG_ADMIN -X -q -v ON_ERROR_STOP=1 "$@"
-    elif [[ $(id -u) -eq 0 ]]; then
-        "${clean[@]}" runuser -u postgres -- psql -p "$PGPORT" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
-    else
-        "${clean[@]}" sudo -u postgres psql -p "$PGPORT" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
-    fi
-}
+# shellcheck source=lib/postgres.sh
+source "$HERE/lib/postgres.sh"
 
 mkdir -p "$OUT" "$WORK"
 rm -f "$WORK"/*.log "$WORK"/*.json
@@ -100,22 +92,7 @@ if $BUILD; then
 fi
 [[ -f $ROOT/target/quarkus-app/quarkus-run.jar ]] || die "no target/quarkus-app/quarkus-run.jar; run without --no-build"
 
-if ! pg_isready -q -h 127.0.0.1 -p "$PGPORT"; then
-    cluster=$(pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT" '$3 == p { print $1, $2; exit }')
-    [[ -n $cluster ]] || die "no PostgreSQL on 127.0.0.1:$PGPORT and no cluster to start (pg_lsclusters)"
-    log "starting PostgreSQL cluster $cluster"
-    pg_ctlcluster $cluster start
-    for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.2; done
-fi
-pg_admin <<'SQL' >/dev/null
-DROP DATABASE IF EXISTS domo_bench_plans;
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'domo_bench') THEN
-        CREATE ROLE domo_bench LOGIN PASSWORD 'domo_bench';
-    END IF;
-END $$;
-CREATE DATABASE domo_bench_plans OWNER domo_bench;
-SQL
+fresh_database domo_bench_plans
 PG_VERSION=$(psql -XAtc 'SHOW server_version' | cut -d' ' -f1)
 
 log "upstream: $ACCOUNTS accounts x $PER_ACCOUNT candidates, migrations answered after ${DELAY}s (127.0.0.1:$UPSTREAM_PORT)"

@@ -162,35 +162,11 @@ forget_pid() {
 # --- PostgreSQL ------------------------------------------------------------------------------
 # Administration as the postgres superuser over the local socket (BENCH_PG_ADMIN to do otherwise,
 # e.g. "psql postgresql://admin@host/postgres"); the bench's own PG* settings must not leak in.
-pg_admin() {
-    local clean=(env -u PGHOST -u PGUSER -u PGPASSWORD -u PGDATABASE)
-    if [[ -n ${BENCH_PG_ADMIN:-} ]]; then
-        "${clean[@]}" $BENCH_PG_ADMIN -X -q -v ON_ERROR_STOP=1 "$@"
-    elif [[ $(id -u) -eq 0 ]]; then
-        "${clean[@]}" runuser -u postgres -- psql -p "$PGPORT" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
-    else
-        "${clean[@]}" sudo -u postgres psql -p "$PGPORT" -d postgres -X -q -v ON_ERROR_STOP=1 "$@"
-    fi
-}
+# shellcheck source=lib/postgres.sh
+source "$HERE/lib/postgres.sh"
 
 prepare_postgres() {
-    if ! pg_isready -q -h 127.0.0.1 -p "$PGPORT"; then
-        local cluster
-        cluster=$(pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT" '$3 == p { print $1, $2; exit }')
-        [[ -n $cluster ]] || die "no PostgreSQL on 127.0.0.1:$PGPORT and no cluster to start (pg_lsclusters)"
-        log "starting PostgreSQL cluster $cluster"
-        pg_ctlcluster $cluster start
-        for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.2; done
-    fi
-    pg_admin <<'SQL' >/dev/null
-DROP DATABASE IF EXISTS domo_bench;
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'domo_bench') THEN
-        CREATE ROLE domo_bench LOGIN PASSWORD 'domo_bench';
-    END IF;
-END $$;
-CREATE DATABASE domo_bench OWNER domo_bench;
-SQL
+    fresh_database domo_bench
     PG_VERSION=$(psql -XAtc 'SHOW server_version' | cut -d' ' -f1)
     PG_SETTINGS=$(psql -XAtc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
         FROM pg_settings WHERE name IN ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections')")
