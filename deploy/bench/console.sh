@@ -9,7 +9,7 @@
 # Options: --no-build (reuse target/quarkus-app), --rows N, --duration SECONDS (per load step).
 # Results: a Markdown table on stdout and in target/bench/console.md; logs in target/bench/console/.
 #
-# It needs java 17, curl, hey, wrk, nginx, openssl, python3, psql and a local PostgreSQL (as
+# It needs JDK 25 (lib/jvm.sh), curl, hey, wrk, nginx, openssl, python3, psql and a local PostgreSQL (as
 # run.sh does); run as root on Debian/Ubuntu it installs what is missing with apt-get. The person
 # signs in through the real authorization-code flow, against nginx answering as a provider with an
 # ID token this script signs (nginx/oidc.conf). All load goes to 127.0.0.1, each load step is
@@ -102,6 +102,8 @@ fi
 # --- PostgreSQL: a fresh database, as run.sh makes its own ---------------------------------------
 # shellcheck source=lib/postgres.sh
 source "$HERE/lib/postgres.sh"
+# shellcheck source=lib/jvm.sh
+source "$HERE/lib/jvm.sh"
 fresh_database domo_bench_console
 
 # --- the provider: nginx answering with a key set and an ID token signed for this run ------------
@@ -131,7 +133,7 @@ env QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$PGPORT/$PGDATABASE
     PROXY_CONSOLE_ENABLED=true PROXY_CONSOLE_SECURE_COOKIES=false `# plain HTTP on loopback` \
     QUARKUS_OIDC_AUTH_SERVER_URL="$ISSUER" QUARKUS_OIDC_CLIENT_ID="$CLIENT_ID" \
     QUARKUS_OIDC_CREDENTIALS_SECRET="$CLIENT_SECRET" \
-    java ${BENCH_JAVA_OPTS:-} -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/service.log" 2>&1 &
+    MALLOC_ARENA_MAX=2 "$JAVA" ${BENCH_JAVA_OPTS:-$RUN_FLAGS} -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/service.log" 2>&1 &
 SERVICE_PID=$!
 for _ in $(seq 600); do
     curl -s -o /dev/null "http://127.0.0.1:$MGMT_PORT/q/health/ready" && break

@@ -9,10 +9,10 @@
 #
 # Options: --items N (10000), --accounts N (100), --delay SECONDS (0.2), --concurrency N (8),
 # --creations N (3). BENCH_JAVA_OPTS sets the service's JVM options (default: what the image runs,
-# without its class-data archive). Results: a Markdown table on stdout and in
+# lib/jvm.sh, without its AOT cache). Results: a Markdown table on stdout and in
 # target/bench/plans-results.md; logs in target/bench/plans-work/.
 #
-# It needs java 17, curl, python3 (the Domo stand-in, deploy/bench/plans/upstream.py), psql and a
+# It needs JDK 25 (lib/jvm.sh), curl, python3 (the Domo stand-in, deploy/bench/plans/upstream.py), psql and a
 # local PostgreSQL, as deploy/bench/run.sh does (run as root on Debian/Ubuntu it starts the local
 # cluster). The PostgreSQL role "domo_bench" and the database "domo_bench_plans" are created (the
 # database is dropped and created anew on every run). All traffic stays on 127.0.0.1; everything
@@ -50,13 +50,15 @@ while [[ $# -gt 0 ]]; do
 done
 (( ITEMS % ACCOUNTS == 0 )) || { echo "--items must be a multiple of --accounts" >&2; exit 2; }
 PER_ACCOUNT=$(( ITEMS / ACCOUNTS ))
-JAVA_OPTS=${BENCH_JAVA_OPTS:-"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx102m"}
+# shellcheck source=lib/jvm.sh
+source "$HERE/lib/jvm.sh"
+JAVA_OPTS=${BENCH_JAVA_OPTS:-$RUN_FLAGS}
 
 log() { printf '[plans-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
-for tool in java curl python3 psql pg_isready awk; do
+for tool in "$JAVA" curl python3 psql pg_isready awk; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (see deploy/bench/run.sh for the Debian packages)"
 done
 
@@ -105,14 +107,14 @@ sha() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 printf '[{"name":"bench-operator","sha256":"%s","roles":["reader","operator"]},{"name":"bench-approver","sha256":"%s","roles":["approver"]}]\n' \
     "$(sha "$OPERATOR_KEY")" "$(sha "$APPROVER_KEY")" >"$WORK/api-keys.json"
 
-log "starting the service: java $JAVA_OPTS"
+log "starting the service: $JAVA $JAVA_OPTS"
 # shellcheck disable=SC2086
 env QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$PGPORT/$PGDATABASE" \
     QUARKUS_DATASOURCE_USERNAME="$PGUSER" QUARKUS_DATASOURCE_PASSWORD="$PGPASSWORD" \
     DOMO_BASE_URL="http://127.0.0.1:$UPSTREAM_PORT" DOMO_DEVELOPER_TOKEN="$DOMO_TOKEN" \
     PROXY_API_KEYS_FILE="$WORK/api-keys.json" QUARKUS_HTTP_PORT="$HTTP_PORT" QUARKUS_MANAGEMENT_PORT="$MGMT_PORT" \
     QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
-    java $JAVA_OPTS -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/service.log" 2>&1 &
+    MALLOC_ARENA_MAX=2 "$JAVA" $JAVA_OPTS -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/service.log" 2>&1 &
 SERVICE_PID=$!
 STARTED_PIDS+=("$SERVICE_PID")
 SERVICE=http://127.0.0.1:$HTTP_PORT
@@ -172,7 +174,7 @@ OTHER=$(awk -v m="$(( machine1 - machine0 ))" -v b="$(( service1 - service0 + pg
 verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed**"; fi; }
 
 {
-    echo "Plans benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) vCPUs, PostgreSQL $PG_VERSION, java $JAVA_OPTS"
+    echo "Plans benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) vCPUs, PostgreSQL $PG_VERSION, $("$JAVA" -version 2>&1 | sed -n 2p), $JAVA_OPTS"
     echo
     echo "| Measure | Result | Target | Result |"
     echo "|---|---:|---:|---|"

@@ -58,27 +58,12 @@ SEED_ROWS=${BENCH_SEED_ROWS:-$SEED_ROWS} EXPORT_ROWS=${BENCH_EXPORT_ROWS:-$EXPOR
 # JIT's optimising compiler, give it BENCH_WARMUP=60: it needs about a minute on two cores.
 WARMUP=${BENCH_WARMUP:-$WARMUP}
 
-# The JVM the service runs on: JDK 25, what the image ships (the build and the tests also run on
-# the default JDK 17, bytecode release 17). The AOT cache (JEP 483/514/515) must be made and used
-# by the same JVM build with the same class path and the same heap-layout flags.
-BENCH_JAVA_HOME=${BENCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-if [[ -x $BENCH_JAVA_HOME/bin/java ]]; then
-    JAVA=$BENCH_JAVA_HOME/bin/java JCMD=$BENCH_JAVA_HOME/bin/jcmd
-else
-    JAVA=java JCMD=jcmd
-fi
-
-# The JVM options the service runs with in parts 1-3: the levers that part 4 found to help, which the
-# image and the Helm chart apply too (docs/performance.md); override with BENCH_JAVA_OPTS. C2 (the
-# JVM's default tiered compilation): half the CPU per request of C1 only. Compact object headers
-# (8 bytes less per object), the serial collector and a heap of 51 MiB (the chart's 10% of 512 MiB,
-# about twice what is live under load), malloc's freed memory given back every 5 s and two malloc
-# arenas (MALLOC_ARENA_MAX, set where the service starts) hold the resident size down with C2.
-# HEAP_FLAGS must be the same at training and at run time, or the JVM ignores the cache.
+# The JVM and its flags (lib/jvm.sh), the levers that part 4 found to help. The AOT cache (JEP
+# 483/514/515) must be made and used by the same JVM build with the same class path and HEAP_FLAGS.
+# shellcheck source=lib/jvm.sh
+source "$HERE/lib/jvm.sh"
 AOT_CACHE=$WORK/app.aot
 IMAGE_CACHE=$WORK/app-image.aot
-HEAP_FLAGS="-XX:+UseCompactObjectHeaders -XX:+UseSerialGC"
-RUN_FLAGS="$HEAP_FLAGS -Xmx51m -XX:TrimNativeHeapInterval=5000"
 KEPT_JAVA_OPTS="-XX:AOTCache=$AOT_CACHE $RUN_FLAGS"
 SERVICE_JAVA_OPTS=${BENCH_JAVA_OPTS:-$KEPT_JAVA_OPTS}
 
