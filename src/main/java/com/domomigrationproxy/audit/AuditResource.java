@@ -39,6 +39,7 @@ import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.migration.Identifiers;
+import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.openapi.ApiDocumentation;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
@@ -128,7 +129,7 @@ public class AuditResource {
                 planId, needsReview, errors);
         int pageSize = export ? 0 : OperationFilter.limit(limit, errors);
         OperationQuery.Position after = export ? null : PageCursor.position(cursor, query, errors);
-        OperationFilter.failOn(errors);
+        QueryParameters.failOn(errors);
 
         if (!export) {
             List<Operation> items = new ArrayList<>(operations.page(query, after, pageSize + 1));
@@ -199,11 +200,12 @@ public class AuditResource {
         String format = format(headers, OperationExport.NDJSON);
         boolean export = !MediaType.APPLICATION_JSON.equals(format);
         List<Problem.FieldError> errors = new ArrayList<>();
-        EventQuery query = new EventQuery(eventTypes(types, errors), subject(subject, errors),
+        EventQuery query = new EventQuery(eventTypes(types, errors),
+                QueryParameters.principal("subject", subject, errors),
                 seq("fromSeq", fromSeq, errors), seq("toSeq", toSeq, errors));
         int pageSize = export ? 0 : OperationFilter.limit(limit, errors);
         long afterSeq = export ? 0 : PageCursor.seq(cursor, query, errors);
-        OperationFilter.failOn(errors);
+        QueryParameters.failOn(errors);
 
         if (!export) {
             List<ChainEvent> items = new ArrayList<>(ledger.events(query, afterSeq, pageSize + 1));
@@ -295,15 +297,6 @@ public class AuditResource {
             }
         }
         return valid;
-    }
-
-    private static String subject(String subject, List<Problem.FieldError> errors) {
-        if (subject != null && (subject.isEmpty() || subject.length() > 255
-                || subject.codePoints().anyMatch(Character::isISOControl))) {
-            errors.add(new Problem.FieldError("subject", "must be 1 to 255 characters without control characters"));
-            return null;
-        }
-        return subject;
     }
 
     private static Long seq(String name, String value, List<Problem.FieldError> errors) {

@@ -29,6 +29,7 @@ import org.jboss.logging.Logger;
 import com.domomigrationproxy.ledger.Checkpoint;
 import com.domomigrationproxy.ledger.CheckpointKeys;
 import com.domomigrationproxy.ledger.Checkpoints;
+import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.openapi.ApiDocumentation;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
@@ -87,7 +88,7 @@ public class CheckpointResource {
         List<Problem.FieldError> errors = new ArrayList<>();
         int pageSize = OperationFilter.limit(limit, errors);
         Long beforeId = cursor == null ? null : PageCursor.seq(cursor, CURSOR_SCOPE, errors);
-        OperationFilter.failOn(errors);
+        QueryParameters.failOn(errors);
         ACCESS.infof("Audit read by %s: checkpoints, cursor %s", principal(), cursor != null);
         Checkpoints.Page page = checkpoints.page(beforeId, pageSize);
         return new CheckpointPage(page.items(),
@@ -168,7 +169,7 @@ public class CheckpointResource {
         if (format != null && !format.equals("pem") && !format.equals("jwk")) {
             errors.add(new Problem.FieldError("format", "must be pem or jwk"));
         }
-        OperationFilter.failOn(errors);
+        QueryParameters.failOn(errors);
         CheckpointKeys.PublicKeyInfo key = (keyId == null ? keys.current() : keys.find(keyId))
                 .orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND, keyId == null
                         ? "Checkpoints are off: no signing key is configured"

@@ -2,7 +2,6 @@ package com.domomigrationproxy.audit;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -11,6 +10,7 @@ import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.migration.Identifiers;
+import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 
@@ -34,9 +34,9 @@ public final class OperationFilter {
             List<Problem.FieldError> errors) {
         OperationQuery query = new OperationQuery(identifier("datasourceId", datasourceId, errors),
                 identifier("accountId", accountId, errors),
-                constant("direction", direction, Direction.class, errors),
-                constant("state", state, OperationState.class, errors),
-                principal(requestedBy, errors),
+                QueryParameters.constant("direction", direction, Direction.class, errors),
+                QueryParameters.constant("state", state, OperationState.class, errors),
+                QueryParameters.principal("requestedBy", requestedBy, errors),
                 instant("from", from, errors),
                 instant("to", to, errors),
                 uuid("planId", planId, errors),
@@ -48,25 +48,7 @@ public final class OperationFilter {
     }
 
     public static int limit(String limit, List<Problem.FieldError> errors) {
-        if (limit == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int value = Integer.parseInt(limit);
-            if (value >= 1 && value <= MAX_LIMIT) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        errors.add(new Problem.FieldError("limit", "must be an integer from 1 to " + MAX_LIMIT));
-        return DEFAULT_LIMIT;
-    }
-
-    public static void failOn(List<Problem.FieldError> errors) {
-        if (!errors.isEmpty()) {
-            throw ProblemException.invalid("Invalid query parameters", errors);
-        }
+        return QueryParameters.limit(limit, DEFAULT_LIMIT, MAX_LIMIT, errors);
     }
 
     /** Binds a cursor to the filters it was issued for. */
@@ -77,14 +59,6 @@ public final class OperationFilter {
     private static String identifier(String name, String value, List<Problem.FieldError> errors) {
         if (value != null && !Identifiers.valid(value)) {
             errors.add(new Problem.FieldError(name, Identifiers.RULE));
-            return null;
-        }
-        return value;
-    }
-
-    private static String principal(String value, List<Problem.FieldError> errors) {
-        if (value != null && (value.isEmpty() || value.length() > 255 || value.codePoints().anyMatch(Character::isISOControl))) {
-            errors.add(new Problem.FieldError("requestedBy", "must be 1 to 255 characters without control characters"));
             return null;
         }
         return value;
@@ -111,22 +85,6 @@ public final class OperationFilter {
         }
         errors.add(new Problem.FieldError(name, "must be true or false"));
         return false;
-    }
-
-    static <E extends Enum<E>> E constant(String name, String value, Class<E> type, List<Problem.FieldError> errors) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Enum.valueOf(type, value);
-        } catch (IllegalArgumentException e) {
-            List<String> allowed = new ArrayList<>();
-            for (E constant : type.getEnumConstants()) {
-                allowed.add(constant.name());
-            }
-            errors.add(new Problem.FieldError(name, "must be one of " + String.join(", ", allowed)));
-            return null;
-        }
     }
 
     private static Instant instant(String name, String value, List<Problem.FieldError> errors) {

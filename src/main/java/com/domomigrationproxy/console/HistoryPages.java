@@ -23,12 +23,12 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.domomigrationproxy.audit.AuditedAccess;
 import com.domomigrationproxy.audit.OperationExport;
-import com.domomigrationproxy.audit.OperationFilter;
 import com.domomigrationproxy.audit.PageCursor;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.migration.Identifiers;
+import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
@@ -136,7 +136,7 @@ public class HistoryPages {
     }
 
     private Response export(String format, HistoryFilter filter) {
-        OperationFilter.failOn(filter.errors());
+        QueryParameters.failOn(filter.errors());
         StreamingOutput body = OperationExport.operations(format, jsonLines,
                 sink -> operations.stream(filter.query(), sink));
         String extension = OperationExport.CSV.equals(format) ? "csv" : "ndjson";

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -44,6 +43,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.migration.Identifiers;
+import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.openapi.ApiDocumentation;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
@@ -173,11 +173,12 @@ public class PlanResource {
             @Parameter(description = "nextCursor of the previous page", schema = @Schema(type = SchemaType.STRING))
             @QueryParam("cursor") String cursor) {
         List<Problem.FieldError> errors = new ArrayList<>();
-        PlanFilter filter = new PlanFilter(constant("state", state, PlanState.class, errors),
-                constant("direction", direction, Direction.class, errors), principal(createdBy, errors));
-        int pageSize = limit(limit, 20, 100, errors);
+        PlanFilter filter = new PlanFilter(QueryParameters.constant("state", state, PlanState.class, errors),
+                QueryParameters.constant("direction", direction, Direction.class, errors),
+                QueryParameters.principal("createdBy", createdBy, errors));
+        int pageSize = QueryParameters.limit(limit, 20, 100, errors);
         PlanFilter.Position after = filter.position(cursor, errors);
-        failOn(errors);
+        QueryParameters.failOn(errors);
         return plans.page(filter, after, pageSize);
     }
 
@@ -232,12 +233,12 @@ public class PlanResource {
             @Context HttpHeaders headers) {
         UUID id = Identifiers.uuid("planId", planId);
         List<Problem.FieldError> errors = new ArrayList<>();
-        PlanItems.Filter filter = new PlanItems.Filter(constant("state", state, ItemState.class, errors),
-                constant("verdict", verdict, Verdict.class, errors));
+        PlanItems.Filter filter = new PlanItems.Filter(QueryParameters.constant("state", state, ItemState.class, errors),
+                QueryParameters.constant("verdict", verdict, Verdict.class, errors));
         boolean report = wantsCsv(headers);
-        int pageSize = limit(limit, DEFAULT_LIMIT, MAX_LIMIT, errors);
+        int pageSize = QueryParameters.limit(limit, DEFAULT_LIMIT, MAX_LIMIT, errors);
         int after = report ? 0 : itemCursor(cursor, filter, errors);
-        failOn(errors);
+        QueryParameters.failOn(errors);
         if (report) {
             plans.view(id);
             StreamingOutput body = out -> PlanReport.write(plans, id, filter, out);
@@ -539,49 +540,5 @@ public class PlanResource {
 
     private static String digest(PlanItems.Filter filter) {
         return Sha256.hex(filter.toString()).substring(0, 16);
-    }
-
-    private static <E extends Enum<E>> E constant(String name, String value, Class<E> type,
-            List<Problem.FieldError> errors) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Enum.valueOf(type, value);
-        } catch (IllegalArgumentException e) {
-            errors.add(new Problem.FieldError(name, "must be one of " + Arrays.toString(type.getEnumConstants())));
-            return null;
-        }
-    }
-
-    private static String principal(String value, List<Problem.FieldError> errors) {
-        if (value != null && (value.isEmpty() || value.length() > 255
-                || value.codePoints().anyMatch(Character::isISOControl))) {
-            errors.add(new Problem.FieldError("createdBy", "must be 1 to 255 characters without control characters"));
-            return null;
-        }
-        return value;
-    }
-
-    private static int limit(String value, int defaultValue, int max, List<Problem.FieldError> errors) {
-        if (value == null) {
-            return defaultValue;
-        }
-        try {
-            int limit = Integer.parseInt(value);
-            if (limit >= 1 && limit <= max) {
-                return limit;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        errors.add(new Problem.FieldError("limit", "must be an integer from 1 to " + max));
-        return defaultValue;
-    }
-
-    private static void failOn(List<Problem.FieldError> errors) {
-        if (!errors.isEmpty()) {
-            throw ProblemException.invalid("Invalid query parameters", errors);
-        }
     }
 }

@@ -1,0 +1,69 @@
+package com.domomigrationproxy.migration;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+
+/**
+ * Query parameters read the same way on every list the API and the console serve: each bad one is
+ * added to {@code errors}, and {@link #failOn} answers 400 naming all of them at once.
+ */
+public final class QueryParameters {
+
+    private QueryParameters() {
+    }
+
+    /** The constant named {@code value}, or null (absent or, reported, unknown). */
+    public static <E extends Enum<E>> E constant(String name, String value, Class<E> type,
+            List<Problem.FieldError> errors) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Enum.valueOf(type, value);
+        } catch (IllegalArgumentException e) {
+            List<String> allowed = new ArrayList<>();
+            for (E constant : type.getEnumConstants()) {
+                allowed.add(constant.name());
+            }
+            errors.add(new Problem.FieldError(name, "must be one of " + String.join(", ", allowed)));
+            return null;
+        }
+    }
+
+    /** A principal's name as it is recorded: 1 to 255 characters without control characters. */
+    public static String principal(String name, String value, List<Problem.FieldError> errors) {
+        if (value != null && (value.isEmpty() || value.length() > 255
+                || value.codePoints().anyMatch(Character::isISOControl))) {
+            errors.add(new Problem.FieldError(name, "must be 1 to 255 characters without control characters"));
+            return null;
+        }
+        return value;
+    }
+
+    /** A page size from 1 to {@code max}; {@code defaultValue} when absent. */
+    public static int limit(String value, int defaultValue, int max, List<Problem.FieldError> errors) {
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            int limit = Integer.parseInt(value);
+            if (limit >= 1 && limit <= max) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        errors.add(new Problem.FieldError("limit", "must be an integer from 1 to " + max));
+        return defaultValue;
+    }
+
+    /** 400 naming every bad parameter, if there is one. */
+    public static void failOn(List<Problem.FieldError> errors) {
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("Invalid query parameters", errors);
+        }
+    }
+}
