@@ -131,7 +131,7 @@ class ConsolePackagedIT {
         return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
     }
 
-    /** The packaged application against the test database and provider-less Domo, with these settings. */
+    /** The packaged application against the test database, with an unreachable Domo and these settings. */
     private static PackagedApp start(String name, Map<String, String> settings) throws IOException {
         Map<String, String> env = new HashMap<>(Map.of("DOMO_BASE_URL", "http://127.0.0.1:9",
                 "DOMO_DEVELOPER_TOKEN", "console-it-token", "PROXY_API_KEYS_FILE", keys.toString()));
