@@ -13,18 +13,30 @@ import com.domomigrationproxy.security.Scopes;
  */
 final class OperationRows {
 
-    /** Every operation column, and the operation's chain links when {@code withChain}. */
+    /**
+     * Every operation column and the operation's chain links. The links are read with one index
+     * range per operation ({@code uq_audit_event_operation_kind}: all of an operation's events are
+     * adjacent in it) in a nested loop, so rows come out in the order of the operation index the
+     * query walks: an export streams from its first row on, where four joins made PostgreSQL hash
+     * and sort every row before sending the first.
+     */
     static final String SELECT = """
-            SELECT o.*,
-                   i.seq AS intent_seq, i.prev_hash AS intent_prev_hash, i.hash AS intent_hash,
-                   c.seq AS outcome_seq, c.prev_hash AS outcome_prev_hash, c.hash AS outcome_hash,
-                   r.seq AS reconciliation_seq, r.prev_hash AS reconciliation_prev_hash, r.hash AS reconciliation_hash,
-                   v.seq AS review_seq, v.prev_hash AS review_prev_hash, v.hash AS review_hash
+            SELECT o.*, l.*
             FROM operation o
-            LEFT JOIN audit_event i ON i.operation_id = o.operation_id AND i.kind = 'INTENT'
-            LEFT JOIN audit_event c ON c.operation_id = o.operation_id AND c.kind = 'OUTCOME'
-            LEFT JOIN audit_event r ON r.operation_id = o.operation_id AND r.kind = 'RECONCILIATION'
-            LEFT JOIN audit_event v ON v.operation_id = o.operation_id AND v.kind = 'REVIEW'
+            CROSS JOIN LATERAL (
+                SELECT max(e.seq) FILTER (WHERE e.kind = 'INTENT') AS intent_seq,
+                       max(e.prev_hash) FILTER (WHERE e.kind = 'INTENT') AS intent_prev_hash,
+                       max(e.hash) FILTER (WHERE e.kind = 'INTENT') AS intent_hash,
+                       max(e.seq) FILTER (WHERE e.kind = 'OUTCOME') AS outcome_seq,
+                       max(e.prev_hash) FILTER (WHERE e.kind = 'OUTCOME') AS outcome_prev_hash,
+                       max(e.hash) FILTER (WHERE e.kind = 'OUTCOME') AS outcome_hash,
+                       max(e.seq) FILTER (WHERE e.kind = 'RECONCILIATION') AS reconciliation_seq,
+                       max(e.prev_hash) FILTER (WHERE e.kind = 'RECONCILIATION') AS reconciliation_prev_hash,
+                       max(e.hash) FILTER (WHERE e.kind = 'RECONCILIATION') AS reconciliation_hash,
+                       max(e.seq) FILTER (WHERE e.kind = 'REVIEW') AS review_seq,
+                       max(e.prev_hash) FILTER (WHERE e.kind = 'REVIEW') AS review_prev_hash,
+                       max(e.hash) FILTER (WHERE e.kind = 'REVIEW') AS review_hash
+                FROM audit_event e WHERE e.operation_id = o.operation_id) l
             """;
 
     /** Column positions of one result set. */

@@ -13,8 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
@@ -42,6 +45,8 @@ public class OperationStore {
 
     private static final String IN_FLIGHT_CONSTRAINT = "uq_operation_in_flight";
     private static final String NEWEST_FIRST = " ORDER BY o.requested_at DESC, o.operation_id DESC";
+    private static final int BATCH = 250;
+    private static final int READ_AHEAD = 2;
     private static final Logger LOG = Logger.getLogger(OperationStore.class);
 
     private final DataSource dataSource;
@@ -49,6 +54,12 @@ public class OperationStore {
     private final LedgerConfig config;
     /** Outcomes Domo gave that the database could not take yet, oldest first, by operation id. */
     private final Map<UUID, Backlogged> backlog = new LinkedHashMap<>();
+    /** The threads that read exports ahead of their writers: one per running export. */
+    private final ExecutorService readers = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "export-reader");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     @Inject
     OperationStore(DataSource dataSource, Event<LedgerEvent> events, LedgerConfig config) {
@@ -250,16 +261,25 @@ public class OperationStore {
         return read(connection -> Sql.list(connection, sql.toString(), mapper(), parameters.toArray()));
     }
 
-    /** Every operation matching the query, newest first, handed over one at a time (constant memory). */
+    /**
+     * Every operation matching the query, newest first, handed over one at a time on the calling
+     * thread (bounded memory: the rows are read on another thread at most {@value #READ_AHEAD}
+     * batches of {@value #BATCH} ahead, while the caller writes the ones before).
+     */
     public void stream(OperationQuery query, Consumer<Operation> sink) {
         List<Object> parameters = new ArrayList<>();
         String sql = OperationRows.SELECT + " WHERE " + query.where(parameters) + NEWEST_FIRST;
-        Ledger.streamRows(dataSource, sql, parameters, rows -> {
+        ReadAhead.run(readers, BATCH, READ_AHEAD, items -> Ledger.streamRows(dataSource, sql, parameters, rows -> {
             OperationRows.Columns columns = new OperationRows.Columns(rows);
             while (rows.next()) {
-                sink.accept(OperationRows.map(rows, columns));
+                items.accept(OperationRows.map(rows, columns));
             }
-        });
+        }), sink);
+    }
+
+    @PreDestroy
+    void stopReaders() {
+        readers.shutdownNow();
     }
 
     /**

@@ -1,0 +1,116 @@
+package com.domomigrationproxy.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+
+/**
+ * An export's rows are read on another thread: every row arrives, in order; the reader stays a
+ * bounded number of rows ahead; a reader's failure reaches the writer; a writer that stops (a
+ * client that went away) stops the reader, which then leaves its read (closing the cursor).
+ */
+class ReadAheadTest {
+
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stop() {
+        threads.shutdownNow();
+    }
+
+    @Test
+    void handsOverEveryItemInOrderOnTheCallingThread() {
+        List<Integer> seen = new ArrayList<>();
+        Thread caller = Thread.currentThread();
+        AtomicReference<Thread> readerThread = new AtomicReference<>();
+        ReadAhead.<Integer>run(threads, 7, 2, items -> {
+            readerThread.set(Thread.currentThread());
+            for (int i = 0; i < 1_000; i++) {
+                items.accept(i);
+            }
+        }, item -> {
+            assertThat(Thread.currentThread()).isSameAs(caller);
+            seen.add(item);
+        });
+        assertThat(seen).hasSize(1_000).isSorted().startsWith(0).endsWith(999);
+        assertThat(readerThread.get()).isNotSameAs(caller);
+    }
+
+    @Test
+    void theReaderStaysABoundedNumberOfItemsAhead() {
+        AtomicInteger read = new AtomicInteger();
+        AtomicInteger mostAhead = new AtomicInteger();
+        int[] written = { 0 };
+        ReadAhead.<Integer>run(threads, 10, 3, items -> {
+            for (int i = 0; i < 500; i++) {
+                read.incrementAndGet();
+                items.accept(i);
+            }
+        }, item -> {
+            sleepABit();
+            written[0]++;
+            mostAhead.accumulateAndGet(read.get() - written[0], Math::max);
+        });
+        assertThat(written[0]).isEqualTo(500);
+        // 3 batches waiting, the one being written, and the one being filled
+        assertThat(mostAhead.get()).isLessThanOrEqualTo(5 * 10);
+    }
+
+    @Test
+    void aFailureOfTheReaderReachesTheWriterAfterTheRowsBeforeIt() {
+        List<Integer> seen = new ArrayList<>();
+        ProblemException failure = new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "cannot be read", null);
+        assertThatThrownBy(() -> ReadAhead.<Integer>run(threads, 5, 2, items -> {
+            for (int i = 0; i < 12; i++) {
+                items.accept(i);
+            }
+            throw failure;
+        }, seen::add)).isSameAs(failure);
+        assertThat(seen).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    }
+
+    @Test
+    void aWriterThatStopsStopsTheReader() throws InterruptedException {
+        CountDownLatch readerLeft = new CountDownLatch(1);
+        AtomicInteger read = new AtomicInteger();
+        IllegalStateException gone = new IllegalStateException("client went away");
+        assertThatThrownBy(() -> ReadAhead.<Integer>run(threads, 10, 2, items -> {
+            try {
+                for (int i = 0; i < 1_000_000; i++) {
+                    read.incrementAndGet();
+                    items.accept(i);
+                }
+            } finally {
+                readerLeft.countDown();
+            }
+        }, item -> {
+            if (item == 25) {
+                throw gone;
+            }
+        })).isSameAs(gone);
+        assertThat(readerLeft.await(5, TimeUnit.SECONDS)).as("the reader left its read").isTrue();
+        assertThat(read.get()).isLessThan(1_000);
+    }
+
+    private static void sleepABit() {
+        try {
+            Thread.sleep(0, 200_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
