@@ -1,16 +1,14 @@
 -- Part 2 baseline: the SQL that ledger.OperationStore and ledger.HashChain send for one operation,
--- at the least cost (no HTTP, no JSON, no connection pool). Two transactions, as the service
--- commits them, each one statement:
---   1. the PENDING row and its INTENT event, committed before Domo is called (a transaction of its
---      own, since an Idempotency-Key's link may join it);
---   2. the outcome (an UPDATE that only a PENDING row matches) and its OUTCOME event, sent outside
---      a transaction block: PostgreSQL commits the one statement itself.
+-- at the least cost (no HTTP, no JSON, no connection pool). Two statements, each sent outside a
+-- transaction block as the service sends them for a request without an Idempotency-Key
+-- (PostgreSQL commits each one itself):
+--   1. the PENDING row and its INTENT event, committed before Domo is called;
+--   2. the outcome (an UPDATE that only a PENDING row matches) and its OUTCOME event.
 -- Each event advances the one-row chain head (its row lock serialises appenders until commit) and
 -- is inserted from what the head's UPDATE returns, the hash computed by PostgreSQL as the service
 -- has it. The payloads stand in for the canonical JSON, at its usual length ("key"=value: pgbench
 -- would read :name in a literal as a variable).
 \set n random(1, 2000000000)
-BEGIN;
 WITH ids AS (SELECT gen_random_uuid() AS id),
 changed AS (
     INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name, table_name,
@@ -31,7 +29,6 @@ head AS (
 INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
 SELECT head.seq, changed.operation_id, 'INTENT', NULL, NULL, head.prev_hash, head.hash FROM head, changed
 RETURNING operation_id \gset
-END;
 WITH changed AS (
     UPDATE operation
        SET state = 'COMPLETE', toe = 'BENCH-' || :n, start_time = '2026-01-01T00:00:00+00:00',

@@ -31,6 +31,7 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.narayana.jta.QuarkusTransactionException;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -72,17 +73,23 @@ public class OperationStore {
      * Commits the PENDING row and its INTENT event, and whatever {@code sameTransaction} writes
      * (an Idempotency-Key's link to the operation), all or nothing. Throws 409 when another
      * operation holds the datasource and 503 when the store cannot take the row; in both cases
-     * Domo must not be called.
+     * Domo must not be called. With nothing to write alongside ({@code sameTransaction} null), the
+     * row and its event are one statement sent outside a transaction block, as the outcome is:
+     * PostgreSQL commits it within that round trip, so the chain head is locked the shortest time.
      */
     public Operation recordIntent(OperationIntent intent, Consumer<Operation> sameTransaction) {
         // PostgreSQL keeps microseconds; the answer must match what a later read returns.
         Operation pending = new Operation(UUID.randomUUID(), storable(intent).at(now()), Outcome.PENDING, null, null,
                 null);
         try {
-            QuarkusTransaction.requiringNew().run(() -> {
-                write(connection -> appended(insert(connection, pending), HashChain.INTENT));
-                sameTransaction.accept(pending);
-            });
+            if (sameTransaction == null) {
+                outsideTransaction(() -> write(connection -> appended(insert(connection, pending), HashChain.INTENT)));
+            } else {
+                QuarkusTransaction.requiringNew().run(() -> {
+                    write(connection -> appended(insert(connection, pending), HashChain.INTENT));
+                    sameTransaction.accept(pending);
+                });
+            }
         } catch (InFlight e) {
             throw inFlight(intent.datasourceId());
         } catch (ProblemException e) {
@@ -289,7 +296,7 @@ public class OperationStore {
      * service thread holding the lock could wait for a core meanwhile, and every appender with it).
      */
     private void writeOutcome(Operation done) {
-        QuarkusTransaction.suspendingExisting().run(() -> write(connection -> {
+        outsideTransaction(() -> write(connection -> {
             Outcome outcome = done.outcome();
             Optional<HashChain.Appended> link = HashChain.appendAfter(connection, """
                     UPDATE operation SET state = ?, toe = ?, start_time = ?, end_time = ?, error_message = ?,
@@ -430,6 +437,21 @@ public class OperationStore {
     }
 
     /** Writes; a failure stays a plain runtime exception, for the caller to tell the phase. */
+    /**
+     * Runs one autocommitted write outside whatever transaction the caller is in; its failure is
+     * thrown as it is (the transaction runner would wrap it).
+     */
+    private static void outsideTransaction(Runnable work) {
+        try {
+            QuarkusTransaction.suspendingExisting().run(work);
+        } catch (QuarkusTransactionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
+        }
+    }
+
     private void write(Work work) {
         try (Connection connection = dataSource.getConnection()) {
             work.run(connection);

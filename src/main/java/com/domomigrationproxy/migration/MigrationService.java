@@ -116,8 +116,7 @@ public class MigrationService {
         rateLimiter.acquire(intent.requestedBy());
         domo.refuseWhileCircuitOpen();
         if (key.isEmpty()) {
-            return new Answer(performInScope(intent, pending -> {
-            }), false);
+            return new Answer(performInScope(intent, null), false);
         }
         IdempotencyStore.Owner owner = new IdempotencyStore.Owner(intent.requestedBy(), intent.authMethod());
         IdempotencyStore.Claim claim = idempotency.claim(owner, key.get(), fingerprint(intent));
@@ -146,7 +145,7 @@ public class MigrationService {
      * Runs one migration or reversal through the audited path: the intent's scopes checked (403
      * out-of-scope, nothing recorded), intent committed, Domo called, outcome recorded.
      * {@code sameTransaction} writes what must commit with the intent, or not at all (an
-     * Idempotency-Key's link, a plan item's claim on the operation).
+     * Idempotency-Key's link, a plan item's claim on the operation); null when nothing does.
      */
     public Operation perform(OperationIntent intent, Consumer<Operation> sameTransaction) {
         requireInScope(intent);
