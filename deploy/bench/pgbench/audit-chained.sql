@@ -34,7 +34,7 @@ WITH changed AS (
        SET state = 'COMPLETE', toe = 'BENCH-' || :n, start_time = '2026-01-01T00:00:00+00:00',
            end_time = '2026-01-01T00:00:00+00:00', error_message = NULL, upstream_status = 200, duration_ms = 1,
            completed_at = now()
-     WHERE operation_id = :operation_id AND state = 'PENDING' AND reconciled_at IS NULL
+     WHERE operation_id = :operation_id AND (state = 'PENDING') IS TRUE AND reconciled_at IS NULL
     RETURNING operation_id),
 head AS (
     UPDATE audit_chain_head

@@ -163,6 +163,14 @@ public class OperationStore {
         }
     }
 
+    /*
+     * The updates of one operation below test its state as "(state = …) IS TRUE" (the same, state
+     * is NOT NULL) so that only the primary key can find the row: with "state = 'PENDING'" the
+     * planner, counting a handful of PENDING rows, walks ix_operation_state's PENDING range
+     * instead, and that range keeps an entry for every operation that was PENDING since the last
+     * vacuum (an outcome is no HOT update): 4 ms per outcome at 10,000,000 rows, against 0.1 ms.
+     */
+
     /**
      * Records, next to an unresolved operation, what Domo showed later or what a person decided
      * ({@code by}, null for the service). Returns empty when it was resolved meanwhile.
@@ -171,7 +179,7 @@ public class OperationStore {
         Instant at = now();
         return change(operationId, """
                 UPDATE operation SET reconciled_state = ?, reconciled_at = ?, reconciliation_note = ?, reconciled_by = ?
-                WHERE operation_id = ? AND state IN ('PENDING', 'UNKNOWN') AND reconciled_at IS NULL""",
+                WHERE operation_id = ? AND (state IN ('PENDING', 'UNKNOWN')) IS TRUE AND reconciled_at IS NULL""",
                 HashChain.RECONCILIATION, new Object[] { state, at, StorableText.of(note), by, operationId },
                 LedgerEvent.OperationReconciled::new);
     }
@@ -180,7 +188,7 @@ public class OperationStore {
     public Optional<Operation> flagForReview(UUID operationId, String reason) {
         return change(operationId, """
                 UPDATE operation SET review_reason = ?, review_flagged_at = ?
-                WHERE operation_id = ? AND state IN ('PENDING', 'UNKNOWN') AND reconciled_at IS NULL
+                WHERE operation_id = ? AND (state IN ('PENDING', 'UNKNOWN')) IS TRUE AND reconciled_at IS NULL
                   AND review_reason IS NULL""",
                 HashChain.REVIEW, new Object[] { StorableText.of(reason), now(), operationId },
                 LedgerEvent.OperationFlagged::new);
@@ -301,7 +309,7 @@ public class OperationStore {
             Optional<HashChain.Appended> link = HashChain.appendAfter(connection, """
                     UPDATE operation SET state = ?, toe = ?, start_time = ?, end_time = ?, error_message = ?,
                            upstream_status = ?, duration_ms = ?, completed_at = ?
-                    WHERE operation_id = ? AND state = 'PENDING' AND reconciled_at IS NULL""",
+                    WHERE operation_id = ? AND (state = 'PENDING') IS TRUE AND reconciled_at IS NULL""",
                     new Object[] { outcome.state(), outcome.toe(), outcome.startTime(), outcome.endTime(),
                             outcome.errorMessage(), outcome.upstreamStatus(), outcome.durationMs(),
                             outcome.completedAt(), done.operationId() },
