@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -34,6 +33,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.domomigrationproxy.migration.Identifiers;
+import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.plans.ApprovalRequest;
 import com.domomigrationproxy.plans.ItemState;
 import com.domomigrationproxy.plans.ItemView;
@@ -100,10 +100,9 @@ public class PlanPages {
     @Path("/plans")
     @RolesAllowed({ Roles.READER, Roles.OPERATOR, Roles.APPROVER, Roles.AUDITOR })
     public TemplateInstance list(@QueryParam("state") String state, @QueryParam("cursor") String cursor) {
-        PlanState only = null;
-        if (state != null && !state.isEmpty()) {
-            only = constant("state", state, PlanState.class);
-        }
+        List<Problem.FieldError> errors = new ArrayList<>();
+        PlanState only = QueryParameters.constant("state", blank(state), PlanState.class, errors);
+        QueryParameters.failOn(errors);
         PlanPage page = plans.page(only, cursor == null || cursor.isEmpty() ? null : cursor, PLANS_SHOWN);
         return Pages.plans(frames.of("Plans", Frame.Section.PLANS), new PlansView(only, page, cursor != null
                 && !cursor.isEmpty()));
@@ -287,8 +286,10 @@ public class PlanPages {
     private TemplateInstance page(UUID planId, PlanPageView.Notice notice, String comment, String verdict,
             String state, String after) {
         PlanView plan = plans.view(planId);
-        Verdict onlyVerdict = verdict == null || verdict.isEmpty() ? null : constant("verdict", verdict, Verdict.class);
-        ItemState onlyState = state == null || state.isEmpty() ? null : constant("state", state, ItemState.class);
+        List<Problem.FieldError> errors = new ArrayList<>();
+        Verdict onlyVerdict = QueryParameters.constant("verdict", blank(verdict), Verdict.class, errors);
+        ItemState onlyState = QueryParameters.constant("state", blank(state), ItemState.class, errors);
+        QueryParameters.failOn(errors);
         int afterItem = after == null || after.isEmpty() ? 0 : position(after);
         List<ItemView> items = new ArrayList<>(plans.items(planId, onlyState, onlyVerdict, afterItem,
                 ITEMS_SHOWN + 1));
@@ -313,15 +314,6 @@ public class PlanPages {
 
     private static List<Problem.FieldError> errors(ProblemException problem) {
         return problem.extensions().errors() == null ? List.of() : problem.extensions().errors();
-    }
-
-    private static <E extends Enum<E>> E constant(String name, String value, Class<E> type) {
-        try {
-            return Enum.valueOf(type, value);
-        } catch (IllegalArgumentException e) {
-            throw ProblemException.invalid("Invalid query parameters", List.of(new Problem.FieldError(name,
-                    "must be one of " + Arrays.toString(type.getEnumConstants()))));
-        }
     }
 
     private static int position(String after) {
