@@ -81,7 +81,7 @@ public class DomoPages {
     @Path("/domo")
     public TemplateInstance types() {
         List<DomoType> types = new ArrayList<>();
-        migrations.integrationTypes(requesters.current().scopes()).tree().forEach(type -> types.add(new DomoType(type.isTextual() ? type.textValue()
+        migrations.integrationTypes(requesters.current().scopes()).await().indefinitely().tree().forEach(type -> types.add(new DomoType(type.isTextual() ? type.textValue()
                 : type.toString())));
         return Pages.domoTypes(frames.of("Domo", Frame.Section.DOMO), types);
     }
@@ -91,7 +91,7 @@ public class DomoPages {
     public TemplateInstance accounts(@PathParam("integrationType") String integrationType) {
         String type = Identifiers.require("integrationType", integrationType);
         List<DomoAccount> accounts = new ArrayList<>();
-        migrations.accounts(type, requesters.current().scopes()).tree().forEach(account -> accounts.add(new DomoAccount(text(account, "id"),
+        migrations.accounts(type, requesters.current().scopes()).await().indefinitely().tree().forEach(account -> accounts.add(new DomoAccount(text(account, "id"),
                 text(account, "name"), text(account, "type"))));
         return Pages.domoAccounts(frames.of("Accounts of " + type, Frame.Section.DOMO), type, accounts);
     }
@@ -158,7 +158,7 @@ public class DomoPages {
     private TemplateInstance candidatesPage(String account, String integrationType, Selection selection) {
         String type = Identifiers.valid(integrationType) ? integrationType : null;
         List<DomoCandidate> candidates = new ArrayList<>();
-        migrations.candidates(account, requesters.current().scopes()).tree().forEach(candidate -> candidates.add(new DomoCandidate(text(candidate, "id"),
+        migrations.candidates(account, requesters.current().scopes()).await().indefinitely().tree().forEach(candidate -> candidates.add(new DomoCandidate(text(candidate, "id"),
                 text(candidate, "name"), candidate.path("migrated").asBoolean(false),
                 text(candidate, "migrationDate"))));
         return Pages.domoCandidates(frames.of("Candidates of account " + account, Frame.Section.DOMO), type, account,

@@ -1,7 +1,6 @@
 package com.domomigrationproxy.domo;
 
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -14,31 +13,21 @@ import org.eclipse.microprofile.rest.client.annotation.ClientHeaderParam;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
- * Domo's five migration endpoints, and nothing else: no caller-supplied path reaches Domo, only
- * identifiers that the client encodes into these templates. Built by {@link HttpDomoUpstream}
- * (two deadlines, so two clients). Blocking methods returning {@link Response} stream the body
- * instead of buffering it, which is what lets {@link BoundedBody} cut off an answer that is too
- * long; every status comes back as a Response for {@link DomoClient} to translate.
+ * Domo's two migration writes, and nothing else: no caller-supplied path reaches Domo, only
+ * identifiers that the client encodes into these templates (the three reads, with the same path,
+ * are sent by {@link HttpDomoUpstream} without blocking). Blocking methods returning
+ * {@link Response} stream the body instead of buffering it, which is what lets {@link BoundedBody}
+ * cut off an answer that is too long; every status comes back as a Response for {@link DomoClient}
+ * to translate.
  */
 @RegisterRestClient
-@Path("/api/query/migration/federated/v1/to/v2")
+@Path(DomoApi.PATH)
 @Produces(MediaType.APPLICATION_JSON)
 @ClientHeaderParam(name = "User-Agent", value = "domo-migration-proxy")
 interface DomoApi {
 
     String TOKEN_HEADER = "X-DOMO-Developer-Token";
-
-    @GET
-    @Path("/types")
-    Response types(@HeaderParam(TOKEN_HEADER) String token);
-
-    @GET
-    @Path("/accounts/{integrationType}")
-    Response accounts(@HeaderParam(TOKEN_HEADER) String token, @PathParam("integrationType") String integrationType);
-
-    @GET
-    @Path("/candidates/{accountId}")
-    Response candidates(@HeaderParam(TOKEN_HEADER) String token, @PathParam("accountId") String accountId);
+    String PATH = "/api/query/migration/federated/v1/to/v2";
 
     @POST
     @Path("/{datasourceId}/accounts/{accountId}")

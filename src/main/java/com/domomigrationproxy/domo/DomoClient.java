@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.util.TypeLiteral;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 
@@ -30,6 +31,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.Guard;
+import io.smallrye.mutiny.Uni;
 
 /**
  * The only way the rest of the service talks to Domo. SmallRye Fault Tolerance guards every call:
@@ -51,6 +53,9 @@ public class DomoClient {
     private static final int MAX_MESSAGE_LENGTH = 500;
     private static final String DEFAULT_RETRY_AFTER = "30";
     private static final Logger LOG = Logger.getLogger(DomoClient.class);
+    /** What the guards are told a read returns: an asynchronous answer, guarded without a blocked thread. */
+    private static final TypeLiteral<Uni<Answered>> ANSWERED_LATER = new TypeLiteral<>() {
+    };
 
     private final Instance<DomoUpstream> upstream;
     private final DomoConfig config;
@@ -97,34 +102,34 @@ public class DomoClient {
         this.migrationDeadline = deadline("domo-migration-deadline", config.migrationTimeout());
     }
 
-    /** Domo's integration types, e.g. {@code ["mysql-federated"]}. */
+    /** Domo's integration types, e.g. {@code ["mysql-federated"]}; blocks, so never on an event loop. */
     public ArrayNode listTypes() {
-        return types().tree();
+        return types().await().indefinitely().tree();
     }
 
-    /** The V2 accounts of an integration type, with Domo's field names. */
+    /** The V2 accounts of an integration type, with Domo's field names; blocks. */
     public ArrayNode listAccounts(String integrationType) {
-        return accounts(integrationType).tree();
+        return accounts(integrationType).await().indefinitely().tree();
     }
 
-    /** The V1 data sources of an account that could be migrated, with Domo's field names. */
+    /** The V1 data sources of an account that could be migrated, with Domo's field names; blocks. */
     public ArrayNode listCandidates(String accountId) {
-        return candidates(accountId).tree();
+        return candidates(accountId).await().indefinitely().tree();
     }
 
-    /** {@link #listTypes()}, as Domo's bytes when nothing in them had to change. */
-    public DomoList types() {
-        return list(read("types", DomoUpstream::types));
+    /** {@link #listTypes()} without blocking, as Domo's bytes when nothing in them had to change. */
+    public Uni<DomoList> types() {
+        return readList("types", DomoUpstream::types);
     }
 
-    /** {@link #listAccounts(String)}, as Domo's bytes when nothing in them had to change. */
-    public DomoList accounts(String integrationType) {
-        return list(read("accounts", domo -> domo.accounts(integrationType)));
+    /** {@link #listAccounts(String)} without blocking, as Domo's bytes when nothing in them had to change. */
+    public Uni<DomoList> accounts(String integrationType) {
+        return readList("accounts", domo -> domo.accounts(integrationType));
     }
 
-    /** {@link #listCandidates(String)}, as Domo's bytes when nothing in them had to change. */
-    public DomoList candidates(String accountId) {
-        return list(read("candidates", domo -> domo.candidates(accountId)));
+    /** {@link #listCandidates(String)} without blocking, as Domo's bytes when nothing in them had to change. */
+    public Uni<DomoList> candidates(String accountId) {
+        return readList("candidates", domo -> domo.candidates(accountId));
     }
 
     public DomoOperationResult migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
@@ -164,15 +169,22 @@ public class DomoClient {
         DomoAnswer send(DomoUpstream domo);
     }
 
+    private interface Read {
+        Uni<DomoAnswer> send(DomoUpstream domo);
+    }
+
     /** A 2xx answer that is exactly one JSON value, {@code first} its first token; the tree is built on demand. */
     private record Answered(int status, byte[] raw, JsonToken first) {
     }
 
-    private Answered read(String operation, Call call) {
-        return guarded(operation, config.readTimeout(), () -> readRetries.get(
-                () -> breaker.get(() -> readDeadline.get(() -> attempt(operation, call), Answered.class),
-                        Answered.class),
-                Answered.class));
+    /** A read, guarded, and the list it answered. */
+    private Uni<DomoList> readList(String operation, Read call) {
+        return Uni.createFrom().deferred(() -> readRetries.get(
+                () -> breaker.get(() -> readDeadline.get(() -> attempt(operation, call), ANSWERED_LATER),
+                        ANSWERED_LATER),
+                ANSWERED_LATER))
+                .onFailure().transform(failure -> refusal(operation, config.readTimeout(), failure))
+                .onItem().transform(this::list);
     }
 
     private Answered write(String operation, Call call) {
@@ -180,17 +192,25 @@ public class DomoClient {
                 () -> migrationDeadline.get(() -> attempt(operation, call), Answered.class), Answered.class));
     }
 
-    /** Turns the guards' own refusals into problems: a deadline is an unknown outcome, an open breaker a 503. */
     private Answered guarded(String operation, Duration deadline, Supplier<Answered> call) {
         try {
             return call.get();
-        } catch (TimeoutException e) {
-            LOG.warnf("Domo %s: no answer within %d ms", operation, deadline.toMillis());
-            throw failure(504, ProblemType.DOMO_TIMEOUT, "Domo did not answer within " + deadline.toMillis() / 1000.0
-                    + " s", e, true, null, null);
-        } catch (CircuitBreakerOpenException e) {
-            throw circuitOpen();
+        } catch (TimeoutException | CircuitBreakerOpenException e) {
+            throw refusal(operation, deadline, e);
         }
+    }
+
+    /** Turns the guards' own refusals into problems: a deadline is an unknown outcome, an open breaker a 503. */
+    private RuntimeException refusal(String operation, Duration deadline, Throwable e) {
+        if (e instanceof TimeoutException) {
+            LOG.warnf("Domo %s: no answer within %d ms", operation, deadline.toMillis());
+            return failure(504, ProblemType.DOMO_TIMEOUT, "Domo did not answer within " + deadline.toMillis() / 1000.0
+                    + " s", e, true, null, null);
+        }
+        if (e instanceof CircuitBreakerOpenException) {
+            return circuitOpen();
+        }
+        return e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
     }
 
     private ProblemException circuitOpen() {
@@ -211,13 +231,29 @@ public class DomoClient {
         DomoAnswer answer;
         try {
             answer = call.send(upstream.get());
-        } catch (DomoTokenUnavailableException e) {
-            throw failure(502, ProblemType.DOMO_TOKEN_UNAVAILABLE,
+        } catch (DomoTokenUnavailableException | DomoTransportException e) {
+            throw unusable(operation, started, e);
+        }
+        return answered(operation, started, answer);
+    }
+
+    private Uni<Answered> attempt(String operation, Read call) {
+        long started = System.nanoTime();
+        return call.send(upstream.get())
+                .onFailure().transform(failure -> unusable(operation, started, failure))
+                .onItem().transform(answer -> answered(operation, started, answer));
+    }
+
+    /** No answer to use: no token to send, or the exchange failed before a whole answer came back. */
+    private RuntimeException unusable(String operation, long started, Throwable failure) {
+        if (failure instanceof DomoTokenUnavailableException e) {
+            return failure(502, ProblemType.DOMO_TOKEN_UNAVAILABLE,
                     "The service has no usable Domo developer token; operators: check DOMO_DEVELOPER_TOKEN(_FILE)",
                     e, false, null, null);
-        } catch (DomoTransportException e) {
+        }
+        if (failure instanceof DomoTransportException e) {
             LOG.warnf("Domo %s: no usable answer (%s) after %d ms", operation, e.kind(), elapsedMillis(started));
-            throw switch (e.kind()) {
+            return switch (e.kind()) {
                 case DEADLINE -> failure(504, ProblemType.DOMO_TIMEOUT, "Domo did not answer in time", e, true, null, null);
                 case CONNECT_FAILED -> failure(502, ProblemType.DOMO_UNAVAILABLE, "Could not connect to Domo", e, false,
                         null, null);
@@ -228,7 +264,14 @@ public class DomoClient {
                         e, true, null, null);
             };
         }
-        LOG.debugf("Domo %s: %d after %d ms", operation, answer.status(), elapsedMillis(started));
+        return failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
+    }
+
+    /** A 2xx answer that is one JSON value, or the problem that Domo's answer means. */
+    private Answered answered(String operation, long started, DomoAnswer answer) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("Domo %s: %d after %d ms", operation, answer.status(), elapsedMillis(started));
+        }
         if (answer.status() >= 200 && answer.status() < 300) {
             JsonToken first = validJson(answer.body());
             if (first == null) {

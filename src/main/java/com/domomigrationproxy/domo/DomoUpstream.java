@@ -1,17 +1,20 @@
 package com.domomigrationproxy.domo;
 
+import io.smallrye.mutiny.Uni;
+
 /**
  * Where the five calls go: Domo over HTTP, or the built-in sandbox. Implementations return what
  * came back, whatever its status, and throw {@link DomoTransportException} when nothing usable did.
- * Deadlines are the caller's ({@link DomoClient}'s fault-tolerance guards).
+ * Deadlines are the caller's ({@link DomoClient}'s fault-tolerance guards). The three reads never
+ * block the thread that subscribes (the API serves them on the event loop); the two writes block.
  */
 public interface DomoUpstream {
 
-    DomoAnswer types();
+    Uni<DomoAnswer> types();
 
-    DomoAnswer accounts(String integrationType);
+    Uni<DomoAnswer> accounts(String integrationType);
 
-    DomoAnswer candidates(String accountId);
+    Uni<DomoAnswer> candidates(String accountId);
 
     DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body);
 

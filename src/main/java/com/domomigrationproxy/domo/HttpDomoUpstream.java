@@ -1,5 +1,6 @@
 package com.domomigrationproxy.domo;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -8,38 +9,76 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import io.quarkus.arc.lookup.LookupUnlessProperty;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 
 /**
- * Domo over HTTP. Two clients, because the GETs and the POSTs have different deadlines; both
- * refuse redirects (Domo answers a blocked IP with a redirect to a web page), read at most
- * DOMO_MAX_RESPONSE_SIZE of an answer, and send only the token header: nothing of the caller's
- * request is forwarded.
+ * Domo over HTTP. Every call refuses redirects (Domo answers a blocked IP with a redirect to a web
+ * page), reads at most DOMO_MAX_RESPONSE_SIZE of an answer and no more of it once its deadline has
+ * passed, and sends only the token header: nothing of the caller's request is forwarded.
+ *
+ * <p>The two writes go through the REST client ({@link DomoApi}) on the caller's blocked thread,
+ * whose streamed body {@link BoundedBody} bounds. The three reads go through Vert.x's HTTP client
+ * directly, without blocking any thread: the REST client can bound a body only by streaming it to a
+ * blocked thread (a third of a GET's CPU went to that hand-over), and buffers it unbounded otherwise.
  */
 @ApplicationScoped
 @LookupUnlessProperty(name = "domo.sandbox.enabled", stringValue = "true")
 class HttpDomoUpstream implements DomoUpstream {
 
     private static final byte[] EMPTY = new byte[0];
+    /** Connections kept to Domo for the reads, as the REST client's default pool. */
+    private static final int READ_CONNECTIONS = 50;
+    private static final String USER_AGENT = "domo-migration-proxy";
 
-    private final DomoApi reads;
     private final DomoApi migrations;
     private final DomoTokenProvider tokens;
+    private final HttpClient reads;
+    private final String readUrl;
+    private final long connectMillis;
+    private final long readDeadlineNanos;
+    private final long maxBytes;
 
     @Inject
-    HttpDomoUpstream(DomoConfig config, DomoTokenProvider tokens) {
+    HttpDomoUpstream(DomoConfig config, DomoTokenProvider tokens, Vertx vertx) {
         URI baseUrl = config.baseUrl().orElseThrow(() -> new IllegalStateException(
                 "DOMO_BASE_URL is required unless DOMO_SANDBOX_ENABLED=true"));
-        long maxBytes = config.maxResponseSize().asLongValue();
-        this.reads = client(baseUrl, config.connectTimeout(), config.readTimeout(), maxBytes);
+        this.maxBytes = config.maxResponseSize().asLongValue();
         this.migrations = client(baseUrl, config.connectTimeout(), config.migrationTimeout(), maxBytes);
         this.tokens = tokens;
+        this.connectMillis = config.connectTimeout().toMillis();
+        this.readDeadlineNanos = config.readTimeout().toNanos();
+        String base = baseUrl.toString();
+        this.readUrl = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + DomoApi.PATH;
+        this.reads = vertx.createHttpClient(new HttpClientOptions()
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectMillis))
+                .setVerifyHost(true)
+                .setDecompressionSupported(false),
+                new PoolOptions().setHttp1MaxSize(READ_CONNECTIONS));
+    }
+
+    @PreDestroy
+    void close() {
+        reads.close();
     }
 
     private static DomoApi client(URI baseUrl, Duration connectTimeout, Duration deadline, long maxBytes) {
@@ -55,18 +94,18 @@ class HttpDomoUpstream implements DomoUpstream {
     }
 
     @Override
-    public DomoAnswer types() {
-        return send(token -> reads.types(token));
+    public Uni<DomoAnswer> types() {
+        return get("/types");
     }
 
     @Override
-    public DomoAnswer accounts(String integrationType) {
-        return send(token -> reads.accounts(token, integrationType));
+    public Uni<DomoAnswer> accounts(String integrationType) {
+        return get("/accounts/" + segment(integrationType));
     }
 
     @Override
-    public DomoAnswer candidates(String accountId) {
-        return send(token -> reads.candidates(token, accountId));
+    public Uni<DomoAnswer> candidates(String accountId) {
+        return get("/candidates/" + segment(accountId));
     }
 
     @Override
@@ -77,6 +116,136 @@ class HttpDomoUpstream implements DomoUpstream {
     @Override
     public DomoAnswer reverse(String datasourceId) {
         return send(token -> migrations.reverse(token, datasourceId));
+    }
+
+    private Uni<DomoAnswer> get(String path) {
+        return Uni.createFrom().emitter(emitter -> {
+            String token = tokens.current().orElseThrow(DomoTokenUnavailableException::new);
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.GET)
+                    .setAbsoluteURI(readUrl + path)
+                    .setConnectTimeout(connectMillis)
+                    .setIdleTimeout(readDeadlineNanos / 1_000_000)
+                    .setFollowRedirects(false)
+                    .putHeader(DomoApi.TOKEN_HEADER, token)
+                    .putHeader(HttpHeaders.ACCEPT, MediaType.APPLICATION_JSON)
+                    .putHeader(HttpHeaders.USER_AGENT, USER_AGENT);
+            Read read = new Read(emitter, System.nanoTime() + readDeadlineNanos);
+            emitter.onTermination(read::cancel);
+            reads.request(options).onComplete(read::requested);
+        });
+    }
+
+    /**
+     * One GET's exchange. Vert.x calls it on one event-loop thread; only a cancellation (the
+     * caller's deadline passing first) may come from another, and resets the request.
+     */
+    private final class Read {
+        private final UniEmitter<? super DomoAnswer> emitter;
+        private final long deadline;
+        private final Buffer body = Buffer.buffer();
+        private volatile HttpClientRequest request;
+        private volatile boolean settled;
+
+        Read(UniEmitter<? super DomoAnswer> emitter, long deadline) {
+            this.emitter = emitter;
+            this.deadline = deadline;
+        }
+
+        void requested(AsyncResult<HttpClientRequest> created) {
+            if (created.failed()) {
+                fail(created.cause());
+                return;
+            }
+            request = created.result();
+            if (settled) {
+                request.reset();
+                return;
+            }
+            request.send().onComplete(this::answered);
+        }
+
+        private void answered(AsyncResult<HttpClientResponse> sent) {
+            if (sent.failed()) {
+                fail(sent.cause());
+                return;
+            }
+            HttpClientResponse response = sent.result();
+            String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (length != null && declaredTooLarge(length)) {
+                abort(new BoundedBody.TooLarge(maxBytes));
+                return;
+            }
+            response.exceptionHandler(this::fail);
+            response.handler(this::chunk);
+            response.endHandler(end -> {
+                if (!settled) {
+                    settled = true;
+                    emitter.complete(new DomoAnswer(response.statusCode(),
+                            response.getHeader(HttpHeaders.RETRY_AFTER), body.getBytes()));
+                }
+            });
+        }
+
+        private boolean declaredTooLarge(String length) {
+            try {
+                return Long.parseLong(length.strip()) > maxBytes;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+
+        private void chunk(Buffer chunk) {
+            if (settled) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                abort(new BoundedBody.TooSlow());
+            } else if ((long) body.length() + chunk.length() > maxBytes) {
+                abort(new BoundedBody.TooLarge(maxBytes));
+            } else {
+                body.appendBuffer(chunk);
+            }
+        }
+
+        /** Nothing more of this answer is read: the connection is reset rather than drained. */
+        private void abort(IOException why) {
+            fail(why); // first: the reset fails the response too, with a less telling cause
+            HttpClientRequest sent = request;
+            if (sent != null) {
+                sent.reset();
+            }
+        }
+
+        private void fail(Throwable cause) {
+            if (!settled) {
+                settled = true;
+                emitter.fail(new DomoTransportException(kind(cause), cause));
+            }
+        }
+
+        void cancel() {
+            if (!settled) {
+                settled = true;
+                HttpClientRequest sent = request;
+                if (sent != null) {
+                    sent.reset();
+                }
+            }
+        }
+    }
+
+    /** A path segment: identifiers are checked before they get here, anything else is percent-encoded. */
+    static String segment(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '_' || c == '.' || c == '~';
+            if (!unreserved) {
+                return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+            }
+        }
+        return value;
     }
 
     private DomoAnswer send(Function<String, Response> call) {

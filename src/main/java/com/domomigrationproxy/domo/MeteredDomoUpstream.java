@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Uni;
 
 /**
  * Times every call that leaves for Domo (or the sandbox), whichever upstream is in use and however
@@ -43,18 +44,18 @@ class MeteredDomoUpstream implements DomoUpstream {
     }
 
     @Override
-    public DomoAnswer types() {
-        return timed("types", delegate::types);
+    public Uni<DomoAnswer> types() {
+        return timedLater("types", delegate::types);
     }
 
     @Override
-    public DomoAnswer accounts(String integrationType) {
-        return timed("accounts", () -> delegate.accounts(integrationType));
+    public Uni<DomoAnswer> accounts(String integrationType) {
+        return timedLater("accounts", () -> delegate.accounts(integrationType));
     }
 
     @Override
-    public DomoAnswer candidates(String accountId) {
-        return timed("candidates", () -> delegate.candidates(accountId));
+    public Uni<DomoAnswer> candidates(String accountId) {
+        return timedLater("candidates", () -> delegate.candidates(accountId));
     }
 
     @Override
@@ -69,18 +70,34 @@ class MeteredDomoUpstream implements DomoUpstream {
 
     private DomoAnswer timed(String operation, Supplier<DomoAnswer> call) {
         long started = System.nanoTime();
-        String status = "none";
+        DomoAnswer answer = null;
+        Throwable failure = null;
         try {
-            DomoAnswer answer = call.get();
-            status = Integer.toString(answer.status());
+            answer = call.get();
             return answer;
-        } catch (DomoTransportException e) {
-            status = e.kind() == DomoTransportException.Kind.DEADLINE ? "timeout" : "none";
+        } catch (RuntimeException e) {
+            failure = e;
             throw e;
         } finally {
-            long elapsed = System.nanoTime() - started;
-            calls.withTags("operation", operation, "status", status).record(elapsed, TimeUnit.NANOSECONDS);
-            DomoWait.add(elapsed);
+            record(operation, started, answer, failure);
         }
+    }
+
+    /**
+     * The same for a read, timed from the call to its answer or failure (cancelled: not recorded);
+     * the fault-tolerance guards subscribe as soon as they call.
+     */
+    private Uni<DomoAnswer> timedLater(String operation, Supplier<Uni<DomoAnswer>> call) {
+        long started = System.nanoTime();
+        return call.get().onItemOrFailure().invoke((answer, failure) -> record(operation, started, answer, failure));
+    }
+
+    private void record(String operation, long started, DomoAnswer answer, Throwable failure) {
+        String status = answer != null ? Integer.toString(answer.status())
+                : failure instanceof DomoTransportException e && e.kind() == DomoTransportException.Kind.DEADLINE
+                        ? "timeout" : "none";
+        long elapsed = System.nanoTime() - started;
+        calls.withTags("operation", operation, "status", status).record(elapsed, TimeUnit.NANOSECONDS);
+        DomoWait.add(elapsed);
     }
 }

@@ -20,14 +20,14 @@ final class TokenRedactor {
 
     private final String lowerCase;
     private final List<String> base64Forms;
-    private final List<byte[]> byteForms;
+    /** The lower-case token's UTF-8 bytes, one char per byte and lower-cased as such (see mayAppearIn). */
+    private final String lowerCaseBytes;
 
     private TokenRedactor(String token) {
         this.lowerCase = token.toLowerCase(Locale.ROOT);
         this.base64Forms = base64Forms(token.getBytes(StandardCharsets.UTF_8));
-        this.byteForms = new ArrayList<>();
-        byteForms.add(lowerCase.getBytes(StandardCharsets.UTF_8));
-        base64Forms.forEach(form -> byteForms.add(form.getBytes(StandardCharsets.US_ASCII)));
+        this.lowerCaseBytes = new String(lowerCase.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)
+                .toLowerCase(Locale.ROOT);
     }
 
     static TokenRedactor of(String token) {
@@ -53,16 +53,19 @@ final class TokenRedactor {
 
     /**
      * A cheap look at raw bytes: false only when the token certainly is not in them in any form.
-     * Percent signs and JSON escapes could hide it, so their presence answers true.
+     * Percent signs and JSON escapes could hide it, so their presence answers true. The bytes are
+     * read as ISO-8859-1 (one char per byte, a plain copy) so that the JDK's vectorised searches do
+     * the work; lower-casing them that way maps each byte alike in the bytes and in the token, so
+     * a case-insensitive copy of the token is never missed.
      */
     boolean mayAppearIn(byte[] body) {
-        for (byte b : body) {
-            if (b == '%' || b == '\\') {
-                return true;
-            }
+        String bytes = new String(body, StandardCharsets.ISO_8859_1);
+        if (bytes.indexOf('%') >= 0 || bytes.indexOf('\\') >= 0
+                || bytes.toLowerCase(Locale.ROOT).contains(lowerCaseBytes)) {
+            return true;
         }
-        for (byte[] form : byteForms) {
-            if (indexOf(body, form, form == byteForms.get(0)) >= 0) {
+        for (String form : base64Forms) {
+            if (bytes.contains(form)) {
                 return true;
             }
         }
@@ -137,22 +140,5 @@ final class TokenRedactor {
 
     private static int hex(char c) {
         return Character.digit(c, 16);
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle, boolean ignoreAsciiCase) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                byte b = haystack[i + j];
-                if (ignoreAsciiCase && b >= 'A' && b <= 'Z') {
-                    b = (byte) (b + 32);
-                }
-                if (b != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -36,6 +36,7 @@ import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
 /** Contract rows 1–5: Domo's five migration operations behind our authentication and audit trail. */
@@ -76,8 +77,8 @@ public class MigrationResource {
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
-    public Response integrationTypes() {
-        return json(migrations.integrationTypes(requesters.current().scopes()));
+    public Uni<Response> integrationTypes() {
+        return migrations.integrationTypes(requesters.current().scopes()).map(MigrationResource::json);
     }
 
     @GET
@@ -98,12 +99,12 @@ public class MigrationResource {
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
-    public Response accounts(
+    public Uni<Response> accounts(
             @Parameter(description = "Integration type, e.g. mysql-federated",
                     schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
             @PathParam("integrationType") String integrationType) {
-        return json(migrations.accounts(Identifiers.require("integrationType", integrationType),
-                requesters.current().scopes()));
+        return migrations.accounts(Identifiers.require("integrationType", integrationType),
+                requesters.current().scopes()).map(MigrationResource::json);
     }
 
     @GET
@@ -124,11 +125,12 @@ public class MigrationResource {
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
-    public Response candidates(
+    public Uni<Response> candidates(
             @Parameter(description = "V2 account id, from the accounts list",
                     schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
             @PathParam("accountId") String accountId) {
-        return json(migrations.candidates(Identifiers.require("accountId", accountId), requesters.current().scopes()));
+        return migrations.candidates(Identifiers.require("accountId", accountId), requesters.current().scopes())
+                .map(MigrationResource::json);
     }
 
     @POST

@@ -35,6 +35,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
+import io.smallrye.mutiny.Uni;
+
 /**
  * The five operations. Migrate and reverse follow one rule: the intent is committed to the audit
  * trail before Domo is called (no record, no call), and the outcome is recorded whatever happens.
@@ -65,20 +67,20 @@ public class MigrationService {
     }
 
     /** Domo's integration types, only those in scope; none in scope answers [] without asking Domo. */
-    public DomoList integrationTypes(Scopes scopes) {
+    public Uni<DomoList> integrationTypes(Scopes scopes) {
         return inScope(scopes.integrationTypes(), domo::types,
                 item -> item.isTextual() && scopes.allowsType(item.textValue()));
     }
 
     /** 403 for a type out of scope (Domo not called); otherwise the type's accounts in scope. */
-    public DomoList accounts(String integrationType, Scopes scopes) {
+    public Uni<DomoList> accounts(String integrationType, Scopes scopes) {
         scopes.requireType(integrationType);
         return inScope(scopes.accounts(), () -> domo.accounts(integrationType),
                 item -> scopes.allowsAccount(id(item)));
     }
 
     /** 403 for an account out of scope (Domo not called); otherwise the account's data sources in scope. */
-    public DomoList candidates(String accountId, Scopes scopes) {
+    public Uni<DomoList> candidates(String accountId, Scopes scopes) {
         scopes.requireAccount(accountId);
         return inScope(scopes.datasources(), () -> domo.candidates(accountId),
                 item -> scopes.allowsDatasource(id(item)));
@@ -239,19 +241,22 @@ public class MigrationService {
      * Domo's list as it is (its bytes, untouched) when the scope is unrestricted; nothing, without
      * asking Domo, when the scope is empty; otherwise the items in scope.
      */
-    private DomoList inScope(List<String> scope, Supplier<DomoList> list, Predicate<JsonNode> allowed) {
+    private Uni<DomoList> inScope(List<String> scope, Supplier<Uni<DomoList>> list, Predicate<JsonNode> allowed) {
         if (scope == null) {
             return list.get();
         }
-        ArrayNode kept = json.createArrayNode();
-        if (!scope.isEmpty()) {
-            for (JsonNode item : list.get().tree()) {
+        if (scope.isEmpty()) {
+            return Uni.createFrom().item(DomoList.ofTree(json, json.createArrayNode()));
+        }
+        return list.get().map(all -> {
+            ArrayNode kept = json.createArrayNode();
+            for (JsonNode item : all.tree()) {
                 if (allowed.test(item)) {
                     kept.add(item);
                 }
             }
-        }
-        return DomoList.ofTree(json, kept);
+            return DomoList.ofTree(json, kept);
+        });
     }
 
     private static String id(JsonNode item) {

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.arc.lookup.LookupIfProperty;
+import io.smallrye.mutiny.Uni;
 
 /**
  * An in-process, stateful stand-in for Domo's five migration endpoints, so that a newcomer or a
@@ -78,18 +79,30 @@ public class DomoSandbox implements DomoUpstream {
     }
 
     @Override
-    public synchronized DomoAnswer types() {
-        return ok(accountsByType.keySet());
+    public Uni<DomoAnswer> types() {
+        return Uni.createFrom().item(this::typesNow);
     }
 
     @Override
-    public synchronized DomoAnswer accounts(String integrationType) {
+    public Uni<DomoAnswer> accounts(String integrationType) {
+        return Uni.createFrom().item(() -> accountsNow(integrationType));
+    }
+
+    @Override
+    public Uni<DomoAnswer> candidates(String accountId) {
+        return Uni.createFrom().item(() -> candidatesNow(accountId));
+    }
+
+    private synchronized DomoAnswer typesNow() {
+        return ok(accountsByType.keySet());
+    }
+
+    private synchronized DomoAnswer accountsNow(String integrationType) {
         List<Account> accounts = accountsByType.get(integrationType);
         return accounts == null ? notFound("Unknown integration type " + integrationType) : ok(accounts);
     }
 
-    @Override
-    public synchronized DomoAnswer candidates(String accountId) {
+    private synchronized DomoAnswer candidatesNow(String accountId) {
         if (!accountExists(accountId)) {
             return notFound("Unknown account " + accountId);
         }

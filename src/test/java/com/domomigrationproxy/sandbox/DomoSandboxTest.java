@@ -30,16 +30,16 @@ class DomoSandboxTest {
     @Test
     void eachAccountGetsTheConfiguredEstateWithDeterministicIdsAndLocations() throws Exception {
         DomoSandbox sandbox = new DomoSandbox(JSON, new Settings(250, Duration.ZERO, 0, 0));
-        JsonNode candidates = JSON.readTree(sandbox.candidates("2").body());
+        JsonNode candidates = JSON.readTree(sandbox.candidates("2").await().indefinitely().body());
         assertThat(candidates).hasSize(253); // the three fixtures of account 2, and the estate
         assertThat(candidates.get(3).get("id").asText()).isEqualTo("sbx-2-0001");
-        assertThat(JSON.readTree(sandbox.candidates("7").body()).get(250).get("id").asText()).isEqualTo("sbx-7-0250");
+        assertThat(JSON.readTree(sandbox.candidates("7").await().indefinitely().body()).get(250).get("id").asText()).isEqualTo("sbx-7-0250");
 
         DomoAnswer wrongPlace = sandbox.migrate("sbx-7-0042", "7", new DomoMigrationRequest("estate", "account_7", "table_0041"));
         assertThat(JSON.readTree(wrongPlace.body()).get("state").asText()).isEqualTo("ABORTED");
         DomoAnswer migrated = sandbox.migrate("sbx-7-0042", "7", new DomoMigrationRequest("estate", "account_7", "table_0042"));
         assertThat(JSON.readTree(migrated.body()).get("state").asText()).isEqualTo("COMPLETE");
-        assertThat(sandbox.candidates("7").body()).isNotNull();
+        assertThat(sandbox.candidates("7").await().indefinitely().body()).isNotNull();
         assertThat(JSON.readTree(sandbox.reverse("sbx-7-0042").body()).get("state").asText()).isEqualTo("COMPLETE");
     }
 
