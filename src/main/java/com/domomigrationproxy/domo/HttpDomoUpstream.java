@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -235,17 +237,9 @@ class HttpDomoUpstream implements DomoUpstream {
         }
     }
 
-    /** A path segment: identifiers are checked before they get here, anything else is percent-encoded. */
-    static String segment(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            boolean unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '_' || c == '.' || c == '~';
-            if (!unreserved) {
-                return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
-            }
-        }
-        return value;
+    /** A path segment; identifiers are checked to be {@code [A-Za-z0-9_-]} before they get here. */
+    private static String segment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private DomoAnswer send(Function<String, Response> call) {
