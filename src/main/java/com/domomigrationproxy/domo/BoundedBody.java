@@ -41,6 +41,18 @@ final class BoundedBody implements ResteasyReactiveClientResponseFilter {
         }
     }
 
+    /**
+     * The rule of both ways an answer is read (here, and {@link HttpDomoUpstream}'s reads): once the
+     * deadline has passed, or more than {@code maxBytes} have arrived, no more of it is read. Null
+     * while reading may go on.
+     */
+    static IOException exceeded(long read, long maxBytes, long deadlineNanos) {
+        if (System.nanoTime() > deadlineNanos) {
+            return new TooSlow();
+        }
+        return read > maxBytes ? new TooLarge(maxBytes) : null;
+    }
+
     @Override
     public void filter(ResteasyReactiveClientRequestContext request, ClientResponseContext response) {
         InputStream body = response.getEntityStream();
@@ -84,8 +96,9 @@ final class BoundedBody implements ResteasyReactiveClientResponseFilter {
             if (declaredTooLarge) {
                 throw abort(new TooLarge(maxBytes));
             }
-            if (System.nanoTime() > deadline) {
-                throw abort(new TooSlow());
+            IOException exceeded = exceeded(read, maxBytes, deadline); // before a read that may block
+            if (exceeded != null) {
+                throw abort(exceeded);
             }
             int n = body.read(buffer, offset, length);
             if (n > 0) {

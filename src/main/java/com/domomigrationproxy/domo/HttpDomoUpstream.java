@@ -201,10 +201,9 @@ class HttpDomoUpstream implements DomoUpstream {
             if (settled) {
                 return;
             }
-            if (System.nanoTime() > deadline) {
-                abort(new BoundedBody.TooSlow());
-            } else if ((long) body.length() + chunk.length() > maxBytes) {
-                abort(new BoundedBody.TooLarge(maxBytes));
+            IOException exceeded = BoundedBody.exceeded((long) body.length() + chunk.length(), maxBytes, deadline);
+            if (exceeded != null) {
+                abort(exceeded);
             } else {
                 body.appendBuffer(chunk);
             }
