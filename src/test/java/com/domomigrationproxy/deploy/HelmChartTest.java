@@ -247,8 +247,8 @@ class HelmChartTest {
 
     /**
      * The JVM settings the benchmark measured (docs/performance.md): the image's AOT cache, compact
-     * object headers and the serial collector it was made with, C2 (no C1-only flag), freed native
-     * memory given back, two malloc arenas, and a heap of 10% of the memory limit.
+     * object headers and the serial collector it was made with, C2 (no C1-only flag) with a 32 MiB
+     * code cache, freed native memory given back, two malloc arenas, and a heap of 10% of the memory limit.
      */
     @Test
     void jvmSettingsAreTheMeasuredOnes() {
@@ -257,7 +257,8 @@ class HelmChartTest {
         assertThat(envValue(minimum, "GC_CONTAINER_OPTIONS")).isEqualTo("-XX:+UseSerialGC");
         assertThat(envValue(minimum, "MALLOC_ARENA_MAX")).isEqualTo("2");
         assertThat(envValue(minimum, "JAVA_OPTS_APPEND")).isEqualTo("-XX:AOTCache=/deployments/app.aot"
-                + " -XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError"
+                + " -XX:+UseCompactObjectHeaders -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
+                + " -XX:+ExitOnOutOfMemoryError"
                 + " -Dquarkus.http.host=0.0.0.0"
                 + " -Djava.util.logging.manager=org.jboss.logmanager.LogManager");
         assertThat(envValue(minimum, "JAVA_OPTS_APPEND")).doesNotContain("TieredStopAtLevel", "SharedArchiveFile");
@@ -267,7 +268,8 @@ class HelmChartTest {
         JsonNode withoutCache = proxyContainer(deployment(renderMinimum(template -> template
                 .set("jvm.aotCache", "false").set("jvm.extraOptions", "-XX:TieredStopAtLevel=1"))));
         assertThat(envValue(withoutCache, "JAVA_OPTS_APPEND"))
-                .isEqualTo("-XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError"
+                .isEqualTo("-XX:+UseCompactObjectHeaders -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
+                        + " -XX:+ExitOnOutOfMemoryError"
                         + " -Dquarkus.http.host=0.0.0.0 -Djava.util.logging.manager=org.jboss.logmanager.LogManager"
                         + " -XX:TieredStopAtLevel=1");
     }
