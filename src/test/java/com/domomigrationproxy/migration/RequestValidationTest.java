@@ -7,10 +7,12 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 
 import jakarta.inject.Inject;
 
@@ -180,6 +182,25 @@ class RequestValidationTest {
                 .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
                 .then().extract().statusCode();
         assertThat(status).isEqualTo(413);
+    }
+
+    /**
+     * A body whose length is announced is read before the endpoint runs; one sent in chunks, with
+     * no length, reaches the endpoint too and is judged the same way.
+     */
+    @Test
+    void aBodyWithoutAnnouncedLengthIsJudgedTheSame() throws Exception {
+        byte[] body = "{\"accountId\":7,\"schema\":\"\",\"table\":\"t\"}".getBytes(StandardCharsets.UTF_8);
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/datasources/"
+                        + Api.uniqueDatasourceId() + "/migrations"))
+                .version(HttpClient.Version.HTTP_1_1)
+                .header("X-API-Key", TestCredentials.OPERATOR_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                .build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("\"accountId\"", "\"catalog\"", "\"schema\"");
     }
 
     @Test
