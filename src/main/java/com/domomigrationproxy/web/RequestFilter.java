@@ -12,6 +12,7 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -29,10 +30,10 @@ import io.vertx.ext.web.handler.BodyHandler;
  * <p>Bodies: an uploaded plan (through the API or the console) may be up to {@code quarkus.http.limits.max-body-size} (8 MiB: 10,000
  * items); every other body is a small JSON object, and one announced longer than
  * {@link #MAX_BODY} is refused here (413) before it is read. The API's other announced bodies are
- * read here, on the event loop: the worker that runs the endpoint then parses bytes already in
- * memory, where Quarkus REST would have it wait on a stream that the event loop feeds chunk by
- * chunk, a hand-over under a lock that took a tenth of a migration's CPU (docs/performance.md,
- * fifth round).
+ * read here, on the event loop (HTTP/1.1): the worker that runs the endpoint then parses bytes
+ * already in memory, where Quarkus REST would have it wait on a stream that the event loop feeds
+ * chunk by chunk, a hand-over under a lock that took a tenth of a migration's CPU
+ * (docs/performance.md, fifth round).
  */
 @ApplicationScoped
 public class RequestFilter {
@@ -73,7 +74,10 @@ public class RequestFilter {
                     + " (at most " + MAX_BODY / 1024 + " KiB; only a plan upload may be larger)"));
             return;
         }
-        if (announced > 0 && path.startsWith(API_PREFIX) && !planUpload) {
+        // Not over HTTP/2: Quarkus REST pauses the request it is given, which Vert.x refuses for an
+        // HTTP/2 request whose body has been read (a 500); those keep the stream.
+        if (announced > 0 && path.startsWith(API_PREFIX) && !planUpload
+                && context.request().version() != HttpVersion.HTTP_2) {
             smallBody.handle(context); // reads the body, then context.next()
             return;
         }

@@ -185,22 +185,26 @@ class RequestValidationTest {
     }
 
     /**
-     * A body whose length is announced is read before the endpoint runs; one sent in chunks, with
-     * no length, reaches the endpoint too and is judged the same way.
+     * A body whose length is announced over HTTP/1.1 is read before the endpoint runs; one sent in
+     * chunks, with no length, and one sent over HTTP/2 (cleartext upgrade) reach the endpoint as a
+     * stream. All three are judged the same way.
      */
-    @Test
-    void aBodyWithoutAnnouncedLengthIsJudgedTheSame() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = { "HTTP_1_1 announced", "HTTP_1_1 chunked", "HTTP_2 announced" })
+    void aBodyIsJudgedTheSameHoweverItIsSent(String how) throws Exception {
         byte[] body = "{\"accountId\":7,\"schema\":\"\",\"table\":\"t\"}".getBytes(StandardCharsets.UTF_8);
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/datasources/"
                         + Api.uniqueDatasourceId() + "/migrations"))
-                .version(HttpClient.Version.HTTP_1_1)
+                .version(HttpClient.Version.valueOf(how.split(" ")[0]))
                 .header("X-API-Key", TestCredentials.OPERATOR_KEY)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                .POST(how.endsWith("chunked")
+                        ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))
+                        : HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(400);
-        assertThat(response.body()).contains("\"accountId\"", "\"catalog\"", "\"schema\"");
+        assertThat(response.statusCode()).as(how).isEqualTo(400);
+        assertThat(response.body()).as(how).contains("\"accountId\"", "\"catalog\"", "\"schema\"");
     }
 
     @Test
