@@ -67,21 +67,25 @@ public class RequestFilter {
             refuse(context, "The path may contain only letters, digits, '_' and '-' between single slashes");
             return;
         }
-        boolean planUpload = PLAN_UPLOAD.matcher(path).matches() && context.request().method() == HttpMethod.POST;
         long announced = announcedLength(context.request().getHeader("Content-Length"));
-        if (announced > MAX_BODY && !planUpload) {
-            refuse(context, new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The request body is too large"
-                    + " (at most " + MAX_BODY / 1024 + " KiB; only a plan upload may be larger)"));
-            return;
-        }
-        // Not over HTTP/2: Quarkus REST pauses the request it is given, which Vert.x refuses for an
-        // HTTP/2 request whose body has been read (a 500); those keep the stream.
-        if (announced > 0 && path.startsWith(API_PREFIX) && !planUpload
-                && context.request().version() != HttpVersion.HTTP_2) {
-            smallBody.handle(context); // reads the body, then context.next()
-            return;
+        if (announced > 0 && !planUpload(context, path)) {
+            if (announced > MAX_BODY) {
+                refuse(context, new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The request body is too large"
+                        + " (at most " + MAX_BODY / 1024 + " KiB; only a plan upload may be larger)"));
+                return;
+            }
+            // Not over HTTP/2: Quarkus REST pauses the request it is given, which Vert.x refuses for
+            // an HTTP/2 request whose body has been read (a 500); those keep the stream.
+            if (path.startsWith(API_PREFIX) && context.request().version() != HttpVersion.HTTP_2) {
+                smallBody.handle(context); // reads the body, then context.next()
+                return;
+            }
         }
         context.next();
+    }
+
+    private static boolean planUpload(RoutingContext context, String path) {
+        return context.request().method() == HttpMethod.POST && PLAN_UPLOAD.matcher(path).matches();
     }
 
     /** The body's announced length; -1 when none, or not a number. */
