@@ -17,8 +17,9 @@ BEGIN
     EXECUTE format('REVOKE ALL ON operation, audit_event, audit_chain_head FROM %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT ON operation, audit_event TO %I', app_role);
     EXECUTE format('GRANT UPDATE (state, toe, start_time, end_time, error_message, upstream_status, duration_ms,'
-        ' completed_at, reconciled_state, reconciled_at, reconciliation_note, reconciled_by, review_reason,'
-        ' review_flagged_at) ON operation TO %I', app_role);
+        ' completed_at, outcome_seq, outcome_prev_hash, outcome_hash, reconciled_state, reconciled_at,'
+        ' reconciliation_note, reconciled_by, reconciliation_seq, reconciliation_prev_hash, reconciliation_hash,'
+        ' review_reason, review_flagged_at, review_seq, review_prev_hash, review_hash) ON operation TO %I', app_role);
     EXECUTE format('GRANT SELECT, UPDATE (seq, prev_hash, hash) ON audit_chain_head TO %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_key TO %I', app_role);
     EXECUTE format('REVOKE ALL ON principal_last_use FROM %I', app_role);

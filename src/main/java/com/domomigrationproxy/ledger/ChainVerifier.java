@@ -1,6 +1,7 @@
 package com.domomigrationproxy.ledger;
 
 import java.time.Instant;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -8,6 +9,8 @@ import java.util.UUID;
  * verify. Events about an operation are checked against the operation row as it is now.
  */
 final class ChainVerifier {
+
+    private static final Operation.Chain NO_LINKS = new Operation.Chain(null, null, null, null);
 
     private String previousHash = HashChain.GENESIS;
     private long checked;
@@ -31,21 +34,35 @@ final class ChainVerifier {
         previousHash = hash;
     }
 
-    void acceptOperation(Operation operation, boolean hasIntent, boolean hasOutcome, boolean hasReconciliation,
-            boolean hasReview) {
+    /**
+     * One operation row and the links of its events as {@code audit_event} has them (null when it
+     * has none): every event its state calls for must exist, and the row's copy of each link must
+     * be the event's.
+     */
+    void acceptOperation(Operation operation, Operation.Chain events) {
         operations++;
         if (firstInvalid != null) {
             return;
         }
         UUID id = operation.operationId();
-        if (!hasIntent) {
+        Operation.Chain kept = operation.chain() == null ? NO_LINKS : operation.chain();
+        Operation.Chain found = events == null ? NO_LINKS : events;
+        if (found.intent() == null) {
             fail(id, HashChain.INTENT, "the operation has no INTENT event: it was not written through the service");
-        } else if (operation.state() != OperationState.PENDING && !hasOutcome) {
+        } else if (operation.state() != OperationState.PENDING && found.outcome() == null) {
             fail(id, HashChain.OUTCOME, "the operation is " + operation.state() + " but has no OUTCOME event");
-        } else if (operation.reconciliation() != null && !hasReconciliation) {
+        } else if (operation.reconciliation() != null && found.reconciliation() == null) {
             fail(id, HashChain.RECONCILIATION, "the operation is reconciled but has no RECONCILIATION event");
-        } else if (operation.review() != null && !hasReview) {
+        } else if (operation.review() != null && found.review() == null) {
             fail(id, HashChain.REVIEW, "the operation is flagged for review but has no REVIEW event");
+        } else if (!Objects.equals(kept.intent(), found.intent())) {
+            failLink(id, HashChain.INTENT);
+        } else if (!Objects.equals(kept.outcome(), found.outcome())) {
+            failLink(id, HashChain.OUTCOME);
+        } else if (!Objects.equals(kept.reconciliation(), found.reconciliation())) {
+            failLink(id, HashChain.RECONCILIATION);
+        } else if (!Objects.equals(kept.review(), found.review())) {
+            failLink(id, HashChain.REVIEW);
         }
     }
 
@@ -65,6 +82,11 @@ final class ChainVerifier {
         return new IntegrityReport(firstInvalid == null && checkpoints.valid(), checked, operations, lastSeq,
                 lastSeq == null ? null : previousHash, verifiedAt, firstInvalid, firstInvalid == null,
                 checkpoints.valid(), checkpoints.checked(), checkpoints.firstInvalid());
+    }
+
+    private void failLink(UUID operationId, String kind) {
+        fail(operationId, kind, "the operation row's copy of its " + kind
+                + " link (seq, prev_hash, hash) is not the event's: the row was altered");
     }
 
     private void fail(UUID operationId, String kind, String reason) {

@@ -5,7 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -62,18 +65,43 @@ public final class HashChain {
             RETURNING seq, prev_hash, hash, recorded_at""";
 
     /**
-     * {@link #APPEND} after a change to an operation row, in the same statement: the head advances
-     * and the event is inserted only when the change matched a row. The write path sends the row and
-     * its event in one round trip while the head's lock is held, instead of two.
+     * An operation row inserted with its link, and its event: the head advances first and the row
+     * takes the link the head returns, in the statement that inserts the event, so that the row
+     * carries its link from the start. Parameters: the payload, the row's values, the event's
+     * operation id and kind.
      */
-    private static final String APPEND_AFTER = """
-            WITH changed AS (%s RETURNING operation_id),
+    private static final String APPEND_INSERT = """
+            WITH head AS (
+                UPDATE audit_chain_head
+                   SET seq = seq + 1, prev_hash = hash,
+                       hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
+                 WHERE id = 1
+             RETURNING seq, prev_hash, hash),
+            changed AS (
+                INSERT INTO operation (%1$s, %3$s_seq, %3$s_prev_hash, %3$s_hash)
+                VALUES (%2$s, (SELECT seq FROM head), (SELECT prev_hash FROM head), (SELECT hash FROM head)))
+            INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
+            SELECT seq, ?, ?, NULL, NULL, prev_hash, hash FROM head
+            RETURNING seq, prev_hash, hash, recorded_at""";
+
+    /**
+     * An operation row updated with its link, and its event, when the row matches a condition: the
+     * row is locked and tested first (after any concurrent change to it), the head advances only if
+     * it matched, and the update takes the link the head returns. Parameters: the operation id, the
+     * payload, the update's, the operation id, the event's operation id and kind.
+     */
+    private static final String APPEND_UPDATE = """
+            WITH target AS (
+                SELECT operation_id FROM operation WHERE operation_id = ? AND (%2$s) FOR UPDATE),
             head AS (
                 UPDATE audit_chain_head
                    SET seq = seq + 1, prev_hash = hash,
                        hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
-                 WHERE id = 1 AND EXISTS (SELECT 1 FROM changed)
-             RETURNING seq, prev_hash, hash)
+                 WHERE id = 1 AND EXISTS (SELECT 1 FROM target)
+             RETURNING seq, prev_hash, hash),
+            changed AS (
+                UPDATE operation SET %1$s, %3$s_seq = head.seq, %3$s_prev_hash = head.prev_hash, %3$s_hash = head.hash
+                  FROM head WHERE operation_id = ?)
             INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
             SELECT seq, ?, ?, NULL, NULL, prev_hash, hash FROM head
             RETURNING seq, prev_hash, hash, recorded_at""";
@@ -166,39 +194,55 @@ public final class HashChain {
 
     /** Where an event landed in the chain. */
     record Appended(long seq, String prevHash, String hash, Instant recordedAt) {
-
-        Operation.Link link() {
-            return new Operation.Link(seq, prevHash, hash);
-        }
-    }
-
-    /** Appends an event in the connection's transaction. */
-    static Appended append(Connection connection, String kind, UUID operationId, String subject,
-            String payload) throws SQLException {
-        boolean aboutAnOperation = operationId != null;
-        try (PreparedStatement statement = connection.prepareStatement(APPEND)) {
-            Sql.bind(statement, payload, operationId, kind, subject, aboutAnOperation ? null : payload);
-            try (ResultSet row = statement.executeQuery()) {
-                if (!row.next()) {
-                    throw new SQLException("The audit chain head is missing");
-                }
-                return new Appended(row.getLong(1), row.getString(2), row.getString(3), Sql.instant(row, 4));
-            }
-        }
     }
 
     /**
-     * Runs {@code change} (an INSERT or UPDATE of one operation row, without RETURNING) and appends
-     * the operation's event of this kind in the same statement when the change matched a row; empty
-     * when it matched none (nothing was appended).
+     * Appends an event about no operation in the connection's transaction; an operation's events
+     * are appended with the change to its row ({@link #appendInsert}, {@link #appendUpdate}).
      */
-    static Optional<Appended> appendAfter(Connection connection, String change, Object[] changeParameters,
+    static Appended append(Connection connection, String kind, String subject, String payload) throws SQLException {
+        if (OPERATION_EVENTS.contains(kind)) {
+            throw new IllegalArgumentException(kind + " is appended with its operation row");
+        }
+        return appended(connection, APPEND, new Object[] { payload, null, kind, subject, payload })
+                .orElseThrow(() -> new SQLException("The audit chain head is missing"));
+    }
+
+    /**
+     * Inserts an operation row ({@code values}: the SQL of its values for {@code columns}, with
+     * {@code parameters}) with its link of this kind, and appends its event, in one statement.
+     */
+    static Appended appendInsert(Connection connection, String columns, String values, Object[] parameters,
             String kind, UUID operationId, String payload) throws SQLException {
-        Object[] parameters = Arrays.copyOf(changeParameters, changeParameters.length + 3);
-        parameters[changeParameters.length] = payload;
-        parameters[changeParameters.length + 1] = operationId;
-        parameters[changeParameters.length + 2] = kind;
-        try (PreparedStatement statement = connection.prepareStatement(APPEND_AFTER.formatted(change))) {
+        Object[] all = new Object[parameters.length + 3];
+        all[0] = payload;
+        System.arraycopy(parameters, 0, all, 1, parameters.length);
+        all[parameters.length + 1] = operationId;
+        all[parameters.length + 2] = kind;
+        String sql = APPEND_INSERT.formatted(columns, values, linkColumn(kind));
+        return appended(connection, sql, all).orElseThrow(() -> new SQLException("The operation row was not inserted"));
+    }
+
+    /**
+     * Updates an operation row ({@code set}, with {@code setParameters}) and its link of this kind,
+     * and appends its event, in one statement, if the row matches {@code condition} (SQL without
+     * parameters); empty when it does not (nothing was changed or appended).
+     */
+    static Optional<Appended> appendUpdate(Connection connection, UUID operationId, String condition, String set,
+            Object[] setParameters, String kind, String payload) throws SQLException {
+        List<Object> all = new ArrayList<>(setParameters.length + 5);
+        all.add(operationId);
+        all.add(payload);
+        all.addAll(Arrays.asList(setParameters));
+        all.add(operationId);
+        all.add(operationId);
+        all.add(kind);
+        return appended(connection, APPEND_UPDATE.formatted(set, condition, linkColumn(kind)), all.toArray());
+    }
+
+    private static Optional<Appended> appended(Connection connection, String sql, Object[] parameters)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
             Sql.bind(statement, parameters);
             try (ResultSet row = statement.executeQuery()) {
                 if (!row.next()) {
@@ -207,6 +251,14 @@ public final class HashChain {
                 return Optional.of(new Appended(row.getLong(1), row.getString(2), row.getString(3), Sql.instant(row, 4)));
             }
         }
+    }
+
+    /** The prefix of the operation columns that keep an event's link: intent_seq, intent_prev_hash, intent_hash. */
+    private static String linkColumn(String kind) {
+        if (!OPERATION_EVENTS.contains(kind)) {
+            throw new IllegalArgumentException(kind + " is not an operation event");
+        }
+        return kind.toLowerCase(Locale.ROOT);
     }
 
     static String text(Instant instant) {

@@ -70,7 +70,7 @@ public class Ledger {
         String payload = HashChain.payload(kind, members);
         ChainEvent event = QuarkusTransaction.joiningExisting().call(() -> {
             try (Connection connection = dataSource.getConnection()) {
-                HashChain.Appended link = HashChain.append(connection, kind, null, StorableText.of(subject), payload);
+                HashChain.Appended link = HashChain.append(connection, kind, StorableText.of(subject), payload);
                 return new ChainEvent(link.seq(), kind, null, subject, link.recordedAt(), link.prevHash(), link.hash(),
                         payload);
             } catch (SQLException e) {
@@ -132,19 +132,11 @@ public class Ledger {
             query(connection, EVENTS + " ORDER BY e.seq", List.of(), rows -> eachEvent(rows,
                     (event, operation) -> verifier.acceptEvent(event.seq(), event.type(), event.operationId(),
                             event.prevHash(), event.hash(), event.payload())));
-            query(connection, """
-                    SELECT o.*,
-                           EXISTS (SELECT 1 FROM audit_event e WHERE e.operation_id = o.operation_id AND e.kind = 'INTENT') AS has_intent,
-                           EXISTS (SELECT 1 FROM audit_event e WHERE e.operation_id = o.operation_id AND e.kind = 'OUTCOME') AS has_outcome,
-                           EXISTS (SELECT 1 FROM audit_event e WHERE e.operation_id = o.operation_id
-                                   AND e.kind = 'RECONCILIATION') AS has_reconciliation,
-                           EXISTS (SELECT 1 FROM audit_event e WHERE e.operation_id = o.operation_id AND e.kind = 'REVIEW') AS has_review
-                    FROM operation o""", List.of(), rows -> {
+            query(connection, OperationRows.SELECT_WITH_EVENT_LINKS, List.of(), rows -> {
                 OperationRows.Columns columns = new OperationRows.Columns(rows);
+                int[][] eventLinks = OperationRows.eventLinkColumns(rows);
                 while (rows.next()) {
-                    verifier.acceptOperation(OperationRows.map(rows, columns), rows.getBoolean("has_intent"),
-                            rows.getBoolean("has_outcome"), rows.getBoolean("has_reconciliation"),
-                            rows.getBoolean("has_review"));
+                    verifier.acceptOperation(OperationRows.map(rows, columns), OperationRows.eventLinks(rows, eventLinks));
                 }
             });
             query(connection, "SELECT seq, hash FROM audit_chain_head", List.of(), rows -> {

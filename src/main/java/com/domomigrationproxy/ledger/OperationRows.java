@@ -14,30 +14,34 @@ import com.domomigrationproxy.security.Scopes;
 final class OperationRows {
 
     /**
-     * Every operation column and the operation's chain links. The links are read with one index
-     * range per operation ({@code uq_audit_event_operation_kind}: all of an operation's events are
-     * adjacent in it) in a nested loop, so rows come out in the order of the operation index the
-     * query walks: an export streams from its first row on, where four joins made PostgreSQL hash
-     * and sort every row before sending the first.
+     * Every operation column, its chain links included (the row keeps a copy of each of its
+     * events' links, written with the event; the verifier compares them): reading operations with
+     * their links is one index range of {@code operation}, with no probe of {@code audit_event}.
      */
-    static final String SELECT = """
+    static final String SELECT = "SELECT o.* FROM operation o\n";
+
+    /**
+     * {@link #SELECT} and, next to the row's copy, the links of the operation's events themselves
+     * (columns {@code event_intent_seq}, …, one index range of {@code uq_audit_event_operation_kind}
+     * per operation), for the verifier to compare; {@link #eventLinks} reads them.
+     */
+    static final String SELECT_WITH_EVENT_LINKS = """
             SELECT o.*, l.*
             FROM operation o
             CROSS JOIN LATERAL (
-                SELECT max(e.seq) FILTER (WHERE e.kind = 'INTENT') AS intent_seq,
-                       max(e.prev_hash) FILTER (WHERE e.kind = 'INTENT') AS intent_prev_hash,
-                       max(e.hash) FILTER (WHERE e.kind = 'INTENT') AS intent_hash,
-                       max(e.seq) FILTER (WHERE e.kind = 'OUTCOME') AS outcome_seq,
-                       max(e.prev_hash) FILTER (WHERE e.kind = 'OUTCOME') AS outcome_prev_hash,
-                       max(e.hash) FILTER (WHERE e.kind = 'OUTCOME') AS outcome_hash,
-                       max(e.seq) FILTER (WHERE e.kind = 'RECONCILIATION') AS reconciliation_seq,
-                       max(e.prev_hash) FILTER (WHERE e.kind = 'RECONCILIATION') AS reconciliation_prev_hash,
-                       max(e.hash) FILTER (WHERE e.kind = 'RECONCILIATION') AS reconciliation_hash,
-                       max(e.seq) FILTER (WHERE e.kind = 'REVIEW') AS review_seq,
-                       max(e.prev_hash) FILTER (WHERE e.kind = 'REVIEW') AS review_prev_hash,
-                       max(e.hash) FILTER (WHERE e.kind = 'REVIEW') AS review_hash
-                FROM audit_event e WHERE e.operation_id = o.operation_id) l
-            """;
+                SELECT max(e.seq) FILTER (WHERE e.kind = 'INTENT') AS event_intent_seq,
+                       max(e.prev_hash) FILTER (WHERE e.kind = 'INTENT') AS event_intent_prev_hash,
+                       max(e.hash) FILTER (WHERE e.kind = 'INTENT') AS event_intent_hash,
+                       max(e.seq) FILTER (WHERE e.kind = 'OUTCOME') AS event_outcome_seq,
+                       max(e.prev_hash) FILTER (WHERE e.kind = 'OUTCOME') AS event_outcome_prev_hash,
+                       max(e.hash) FILTER (WHERE e.kind = 'OUTCOME') AS event_outcome_hash,
+                       max(e.seq) FILTER (WHERE e.kind = 'RECONCILIATION') AS event_reconciliation_seq,
+                       max(e.prev_hash) FILTER (WHERE e.kind = 'RECONCILIATION') AS event_reconciliation_prev_hash,
+                       max(e.hash) FILTER (WHERE e.kind = 'RECONCILIATION') AS event_reconciliation_hash,
+                       max(e.seq) FILTER (WHERE e.kind = 'REVIEW') AS event_review_seq,
+                       max(e.prev_hash) FILTER (WHERE e.kind = 'REVIEW') AS event_review_prev_hash,
+                       max(e.hash) FILTER (WHERE e.kind = 'REVIEW') AS event_review_hash
+                FROM audit_event e WHERE e.operation_id = o.operation_id) l""";
 
     /** Column positions of one result set. */
     static final class Columns {
@@ -76,21 +80,10 @@ final class OperationRows {
             reconciledBy = rows.findColumn("reconciled_by");
             reviewReason = rows.findColumn("review_reason");
             reviewFlaggedAt = rows.findColumn("review_flagged_at");
-            boolean withChain = hasColumn(rows, "intent_seq");
-            intent = withChain ? link(rows, "intent") : null;
-            outcome = withChain ? link(rows, "outcome") : null;
-            reconciliation = withChain ? link(rows, "reconciliation") : null;
-            review = withChain ? link(rows, "review") : null;
-        }
-
-        private static boolean hasColumn(ResultSet rows, String name) throws SQLException {
-            var meta = rows.getMetaData();
-            for (int column = 1; column <= meta.getColumnCount(); column++) {
-                if (name.equals(meta.getColumnLabel(column))) {
-                    return true;
-                }
-            }
-            return false;
+            intent = link(rows, "intent");
+            outcome = link(rows, "outcome");
+            reconciliation = link(rows, "reconciliation");
+            review = link(rows, "review");
         }
 
         private static int[] link(ResultSet rows, String kind) throws SQLException {
@@ -120,11 +113,7 @@ final class OperationRows {
         String reviewReason = row.getString(columns.reviewReason);
         Operation.Review review = reviewReason == null ? null
                 : new Operation.Review(reviewReason, Sql.instant(row, columns.reviewFlaggedAt));
-        Operation.Chain chain = null;
-        if (columns.intent != null && row.getObject(columns.intent[0]) != null) {
-            chain = new Operation.Chain(link(row, columns.intent), link(row, columns.outcome),
-                    link(row, columns.reconciliation), link(row, columns.review));
-        }
+        Operation.Chain chain = chain(row, columns.intent, columns.outcome, columns.reconciliation, columns.review);
         return new Operation(row.getObject(columns.operationId, UUID.class), intent, outcome, reconciliation, review,
                 chain);
     }
@@ -144,6 +133,29 @@ final class OperationRows {
             throw new SQLException("operation " + row.getString(columns.operationId) + " has scopes that do not parse",
                     e);
         }
+    }
+
+    /**
+     * The links of the operation's events in a row of {@link #SELECT_WITH_EVENT_LINKS}, as they are
+     * in {@code audit_event}; null when it has none.
+     */
+    static Operation.Chain eventLinks(ResultSet row, int[][] columns) throws SQLException {
+        return chain(row, columns[0], columns[1], columns[2], columns[3]);
+    }
+
+    /** The column positions {@link #eventLinks} reads. */
+    static int[][] eventLinkColumns(ResultSet rows) throws SQLException {
+        return new int[][] { Columns.link(rows, "event_intent"), Columns.link(rows, "event_outcome"),
+                Columns.link(rows, "event_reconciliation"), Columns.link(rows, "event_review") };
+    }
+
+    /** Null when no link is set (an operation written before the chain, or behind the service's back). */
+    private static Operation.Chain chain(ResultSet row, int[] intent, int[] outcome, int[] reconciliation, int[] review)
+            throws SQLException {
+        Operation.Chain chain = new Operation.Chain(link(row, intent), link(row, outcome), link(row, reconciliation),
+                link(row, review));
+        return chain.intent() == null && chain.outcome() == null && chain.reconciliation() == null
+                && chain.review() == null ? null : chain;
     }
 
     private static Operation.Link link(ResultSet row, int[] columns) throws SQLException {

@@ -176,22 +176,19 @@ public class OperationStore {
      * ({@code by}, null for the service). Returns empty when it was resolved meanwhile.
      */
     public Optional<Operation> recordReconciliation(UUID operationId, OperationState state, String note, String by) {
-        Instant at = now();
-        return change(operationId, """
-                UPDATE operation SET reconciled_state = ?, reconciled_at = ?, reconciliation_note = ?, reconciled_by = ?
-                WHERE operation_id = ? AND (state IN ('PENDING', 'UNKNOWN')) IS TRUE AND reconciled_at IS NULL""",
-                HashChain.RECONCILIATION, new Object[] { state, at, StorableText.of(note), by, operationId },
-                LedgerEvent.OperationReconciled::new);
+        var reconciliation = new Operation.Reconciliation(state, now(), StorableText.of(note), by);
+        return change(operationId, HashChain.RECONCILIATION, """
+                reconciled_state = ?, reconciled_at = ?, reconciliation_note = ?, reconciled_by = ?""",
+                new Object[] { state, reconciliation.at(), reconciliation.note(), by },
+                new Operation(operationId, null, null, reconciliation, null, null), LedgerEvent.OperationReconciled::new);
     }
 
     /** Flags an unresolved operation for a person, once. Returns empty when flagged or resolved meanwhile. */
     public Optional<Operation> flagForReview(UUID operationId, String reason) {
-        return change(operationId, """
-                UPDATE operation SET review_reason = ?, review_flagged_at = ?
-                WHERE operation_id = ? AND (state IN ('PENDING', 'UNKNOWN')) IS TRUE AND reconciled_at IS NULL
-                  AND review_reason IS NULL""",
-                HashChain.REVIEW, new Object[] { StorableText.of(reason), now(), operationId },
-                LedgerEvent.OperationFlagged::new);
+        var review = new Operation.Review(StorableText.of(reason), now());
+        return change(operationId, HashChain.REVIEW, "review_reason = ?, review_flagged_at = ?",
+                new Object[] { review.reason(), review.flaggedAt() },
+                new Operation(operationId, null, null, null, review, null), LedgerEvent.OperationFlagged::new);
     }
 
     /**
@@ -306,14 +303,14 @@ public class OperationStore {
     private void writeOutcome(Operation done) {
         outsideTransaction(() -> write(connection -> {
             Outcome outcome = done.outcome();
-            Optional<HashChain.Appended> link = HashChain.appendAfter(connection, """
-                    UPDATE operation SET state = ?, toe = ?, start_time = ?, end_time = ?, error_message = ?,
-                           upstream_status = ?, duration_ms = ?, completed_at = ?
-                    WHERE operation_id = ? AND (state = 'PENDING') IS TRUE AND reconciled_at IS NULL""",
+            Optional<HashChain.Appended> link = HashChain.appendUpdate(connection, done.operationId(),
+                    "(state = 'PENDING') IS TRUE AND reconciled_at IS NULL", """
+                    state = ?, toe = ?, start_time = ?, end_time = ?, error_message = ?, upstream_status = ?,
+                    duration_ms = ?, completed_at = ?""",
                     new Object[] { outcome.state(), outcome.toe(), outcome.startTime(), outcome.endTime(),
                             outcome.errorMessage(), outcome.upstreamStatus(), outcome.durationMs(),
-                            outcome.completedAt(), done.operationId() },
-                    HashChain.OUTCOME, done.operationId(), HashChain.outcomePayload(done));
+                            outcome.completedAt() },
+                    HashChain.OUTCOME, HashChain.outcomePayload(done));
             if (link.isEmpty()) {
                 LOG.errorf("Outcome of operation %s arrived after the operation was resolved; Domo said state=%s toe=%s",
                         done.operationId(), outcome.state(), outcome.toe());
@@ -323,18 +320,23 @@ public class OperationStore {
         }));
     }
 
-    /** One guarded UPDATE and the event rebuilt from the updated row, in one transaction. */
-    private Optional<Operation> change(UUID operationId, String update, String kind, Object[] parameters,
-            java.util.function.Function<Operation, LedgerEvent> event) {
-        Optional<Operation> changed = QuarkusTransaction.requiringNew().call(() -> read(connection -> {
-            if (Sql.update(connection, update, parameters) != 1) {
-                return Optional.<Operation>empty();
-            }
-            Operation operation = Sql.first(connection, OperationRows.SELECT + " WHERE o.operation_id = ?", mapper(),
-                    operationId).orElseThrow();
-            appended(HashChain.append(connection, kind, operationId, null, HashChain.payload(kind, operation)), kind);
-            return Sql.first(connection, OperationRows.SELECT + " WHERE o.operation_id = ?", mapper(), operationId);
-        }));
+    /**
+     * Reconciles or flags an unresolved operation ({@code set}, the columns of {@code kind}) with
+     * its event, in one statement, and reads it back; empty when it was resolved or flagged
+     * meanwhile. {@code changes} holds what the event covers: the operation id and the new values.
+     */
+    private Optional<Operation> change(UUID operationId, String kind, String set, Object[] parameters,
+            Operation changes, java.util.function.Function<Operation, LedgerEvent> event) {
+        String condition = "(state IN ('PENDING', 'UNKNOWN')) IS TRUE AND reconciled_at IS NULL"
+                + (HashChain.REVIEW.equals(kind) ? " AND review_reason IS NULL" : "");
+        Optional<HashChain.Appended> link = outsideTransaction(() -> read(connection -> HashChain.appendUpdate(
+                connection, operationId, condition, set, parameters, kind,
+                HashChain.payload(kind, changes))));
+        if (link.isEmpty()) {
+            return Optional.empty();
+        }
+        appended(link.get(), kind);
+        Optional<Operation> changed = find(operationId);
         changed.ifPresent(operation -> events.fire(event.apply(operation)));
         return changed;
     }
@@ -343,18 +345,16 @@ public class OperationStore {
     private static HashChain.Appended insert(Connection connection, Operation pending) throws SQLException {
         OperationIntent intent = pending.intent();
         try {
-            return HashChain.appendAfter(connection, """
-                    INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name,
-                        table_name, requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes,
-                        state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING')""",
+            return HashChain.appendInsert(connection, """
+                    operation_id, direction, datasource_id, account_id, catalog_name, schema_name, table_name,
+                    requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes, state""",
+                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING'",
                     new Object[] { pending.operationId(), intent.direction(), intent.datasourceId(),
                             intent.accountId(), intent.catalog(), intent.schema(), intent.table(),
                             intent.requestedBy(), intent.requestedAt(), intent.requestId(), intent.authMethod(),
                             intent.clientAddress(), intent.planId(),
                             intent.scopes() == null ? null : intent.scopes().toJson() },
-                    HashChain.INTENT, pending.operationId(), HashChain.intentPayload(pending))
-                    .orElseThrow(() -> new SQLException("The operation row was not inserted"));
+                    HashChain.INTENT, pending.operationId(), HashChain.intentPayload(pending));
         } catch (SQLException e) {
             if (e instanceof PSQLException refused && refused.getServerErrorMessage() != null
                     && IN_FLIGHT_CONSTRAINT.equals(refused.getServerErrorMessage().getConstraint())) {
@@ -450,8 +450,15 @@ public class OperationStore {
      * thrown as it is (the transaction runner would wrap it).
      */
     private static void outsideTransaction(Runnable work) {
+        outsideTransaction(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    private static <T> T outsideTransaction(java.util.concurrent.Callable<T> work) {
         try {
-            QuarkusTransaction.suspendingExisting().run(work);
+            return QuarkusTransaction.suspendingExisting().call(work);
         } catch (QuarkusTransactionException e) {
             if (e.getCause() instanceof RuntimeException failure) {
                 throw failure;

@@ -16,9 +16,14 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,6 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.ledger.ChainEvent;
+import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.EventQuery;
 import com.domomigrationproxy.ledger.HashChain;
 import com.domomigrationproxy.ledger.IntegrityReport;
@@ -37,6 +43,7 @@ import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.Outcome;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
@@ -118,6 +125,8 @@ class AuditIntegrityTest {
                     "UPDATE operation SET table_name = 'other' WHERE operation_id = '" + operationId + "'",
                     "UPDATE operation SET state = 'FAILED' WHERE operation_id = '" + operationId + "'",
                     "UPDATE operation SET state = 'PENDING', completed_at = NULL WHERE operation_id = '" + operationId + "'",
+                    "UPDATE operation SET intent_hash = repeat('0', 64) WHERE operation_id = '" + operationId + "'",
+                    "UPDATE operation SET outcome_seq = outcome_seq + 1 WHERE operation_id = '" + operationId + "'",
                     "DELETE FROM operation WHERE operation_id = '" + operationId + "'",
                     "TRUNCATE operation CASCADE",
                     "UPDATE audit_event SET hash = repeat('0', 64) WHERE operation_id = '" + operationId + "'",
@@ -222,6 +231,51 @@ class AuditIntegrityTest {
             swap(a, b);
         }
         assertThat(integrity().getBoolean("valid")).isTrue();
+    }
+
+    /**
+     * Each operation row keeps a copy of its events' links (seq, prev_hash, hash), written by the
+     * statement that appends each event; the reads show the copy, and the verifier compares it with
+     * the events, so that a copy altered behind the service's back is named like an altered row.
+     */
+    @Test
+    void eachRowKeepsItsEventsLinksAndAnAlteredCopyIsNamed() throws SQLException {
+        Operation pending = operations.recordIntent(new OperationIntent(Direction.V2_TO_V1, Api.uniqueDatasourceId(),
+                null, null, null, null, "links-" + System.nanoTime(), Instant.now(), "r", "jwt", null, null, null), null);
+        UUID id = pending.operationId();
+        operations.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "no answer", null, 5));
+        assertThat(operations.flagForReview(id, "Domo cannot tell")).isPresent();
+        Operation done = operations.recordReconciliation(id, OperationState.COMPLETE, "checked by hand", "auditor")
+                .orElseThrow();
+
+        Map<String, Operation.Link> events = new HashMap<>();
+        try (Connection connection = connect(); Statement sql = connection.createStatement();
+                ResultSet rows = sql.executeQuery("SELECT kind, seq, prev_hash, hash FROM audit_event WHERE operation_id = '"
+                        + id + "'")) {
+            while (rows.next()) {
+                events.put(rows.getString(1), new Operation.Link(rows.getLong(2), rows.getString(3), rows.getString(4)));
+            }
+        }
+        assertThat(events).hasSize(4);
+        assertThat(done.chain()).isEqualTo(new Operation.Chain(events.get("INTENT"), events.get("OUTCOME"),
+                events.get("RECONCILIATION"), events.get("REVIEW")));
+        assertThat(ledger.verify().valid()).isTrue();
+
+        for (String kind : HashChain.OPERATION_EVENTS) {
+            String column = kind.toLowerCase(Locale.ROOT) + "_hash";
+            tamper("UPDATE operation SET " + column + " = repeat('f', 64) WHERE operation_id = '" + id + "'");
+            try {
+                IntegrityReport report = ledger.verify();
+                assertThat(report.valid()).as(kind).isFalse();
+                assertThat(report.firstInvalid().operationId()).isEqualTo(id);
+                assertThat(report.firstInvalid().kind()).isEqualTo(kind);
+                assertThat(report.firstInvalid().reason()).contains("copy of its " + kind + " link");
+            } finally {
+                tamper("UPDATE operation SET " + column + " = '" + events.get(kind).hash() + "' WHERE operation_id = '"
+                        + id + "'");
+            }
+        }
+        assertThat(ledger.verify().valid()).isTrue();
     }
 
     @Test
@@ -383,6 +437,7 @@ class AuditIntegrityTest {
                     "UPDATE audit_event e SET prev_hash = s.prev_hash, hash = s.hash FROM " + saved + "_events s WHERE e.seq = s.seq",
                     "UPDATE audit_chain_head h SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash FROM " + saved + "_head s",
                     "DROP TABLE " + saved + "_events", "DROP TABLE " + saved + "_head");
+            PostgresAdmin.tamper(copyLinksToRowsFrom(from).toArray(String[]::new));
         }
         assertThat(ledger.verify().valid()).isTrue();
     }
@@ -456,7 +511,18 @@ class AuditIntegrityTest {
                     + "', hash = '" + hash + "'");
             previous = hash;
         }
+        statements.addAll(copyLinksToRowsFrom(from));
         PostgresAdmin.tamper(statements.toArray(String[]::new));
+    }
+
+    /** What a thorough forger does after rewriting events: the rows' copies of their links follow. */
+    private static List<String> copyLinksToRowsFrom(long from) {
+        return HashChain.OPERATION_EVENTS.stream().map(kind -> {
+            String link = kind.toLowerCase(Locale.ROOT);
+            return "UPDATE operation o SET " + link + "_prev_hash = e.prev_hash, " + link + "_hash = e.hash"
+                    + " FROM audit_event e WHERE e.operation_id = o.operation_id AND e.kind = '" + kind
+                    + "' AND e.seq >= " + from;
+        }).toList();
     }
 
     /**

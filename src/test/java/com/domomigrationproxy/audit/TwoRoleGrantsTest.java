@@ -51,8 +51,12 @@ class TwoRoleGrantsTest {
             app.setAutoCommit(false);
             sql.execute("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method, request_id,"
                     + " requested_at, state) VALUES ('" + id + "', 'V2_TO_V1', 'ds-role', 'someone', 'jwt', 'r', now(), 'PENDING')");
-            assertThat(sql.executeUpdate("UPDATE operation SET state = 'COMPLETE', completed_at = now() WHERE operation_id = '"
-                    + id + "'")).isEqualTo(1);
+            // The outcome with its copy of the event's link, on a row the statement first locks, as the service writes it.
+            assertThat(sql.executeQuery("SELECT operation_id FROM operation WHERE operation_id = '" + id + "' FOR UPDATE")
+                    .next()).isTrue();
+            assertThat(sql.executeUpdate("UPDATE operation SET state = 'COMPLETE', completed_at = now(), outcome_seq = 2,"
+                    + " outcome_prev_hash = repeat('1', 64), outcome_hash = repeat('2', 64) WHERE operation_id = '" + id
+                    + "'")).isEqualTo(1);
             assertThat(sql.executeQuery("SELECT count(*) FROM audit_event").next()).isTrue();
             // Principals' last use: written and rewritten by the service, never deleted.
             for (int round = 0; round < 2; round++) {
@@ -91,6 +95,7 @@ class TwoRoleGrantsTest {
                     "UPDATE plan_approval SET comment = 'x' WHERE approval_id IS NULL",
                     "DELETE FROM plan_event WHERE seq = -1",
                     "UPDATE operation SET table_name = 'x' WHERE operation_id = '" + id + "'",
+                    "UPDATE operation SET intent_hash = repeat('0', 64) WHERE operation_id = '" + id + "'",
                     "DELETE FROM operation WHERE operation_id = '" + id + "'",
                     "TRUNCATE operation CASCADE",
                     "DELETE FROM audit_event WHERE seq = -1",

@@ -1,0 +1,85 @@
+package com.domomigrationproxy.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.UUID;
+
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.PostgresAdmin;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Upgrading a database written before operation rows kept their links (V10): each row gets its
+ * events' links copied, and the update guard is back in force afterwards. Runs on a database of
+ * its own, migrated to V9, filled as the service of that version wrote it, then migrated on.
+ */
+@QuarkusTest
+class OperationLinksMigrationTest {
+
+    @Test
+    void anExistingTrailGetsItsLinksCopiedOntoItsRows() throws SQLException {
+        String database = "links_upgrade_" + System.nanoTime();
+        PostgresAdmin.run("CREATE DATABASE " + database);
+        try {
+            String url = System.getProperty("quarkus.datasource.jdbc.url").replaceFirst("/[^/?]+\\?", "/" + database + "?");
+            flyway(url).target("9").load().migrate();
+            String done = UUID.randomUUID().toString();
+            String pending = UUID.randomUUID().toString();
+            try (Connection connection = DriverManager.getConnection(url); Statement sql = connection.createStatement()) {
+                sql.execute("SET session_replication_role = replica"); // the head moves three links at once
+                sql.execute("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method,"
+                        + " request_id, requested_at, state, completed_at) VALUES ('" + done + "', 'V2_TO_V1', 'ds-a', 'x',"
+                        + " 'jwt', 'r', now(), 'COMPLETE', now()), ('" + pending + "', 'V2_TO_V1', 'ds-b', 'x', 'jwt', 'r',"
+                        + " now(), 'PENDING', NULL)");
+                sql.execute("INSERT INTO audit_event (seq, operation_id, kind, prev_hash, hash) VALUES"
+                        + " (1, '" + done + "', 'INTENT', repeat('0', 64), repeat('1', 64)),"
+                        + " (2, '" + done + "', 'OUTCOME', repeat('1', 64), repeat('2', 64)),"
+                        + " (3, '" + pending + "', 'INTENT', repeat('2', 64), repeat('3', 64))");
+                sql.execute("UPDATE audit_chain_head SET seq = 3, prev_hash = repeat('2', 64), hash = repeat('3', 64)");
+            }
+
+            flyway(url).load().migrate();
+
+            try (Connection connection = DriverManager.getConnection(url); Statement sql = connection.createStatement()) {
+                assertThat(links(sql, done)).isEqualTo(new Operation.Chain(link(1, '0', '1'), link(2, '1', '2'), null, null));
+                assertThat(links(sql, pending)).isEqualTo(new Operation.Chain(link(3, '2', '3'), null, null, null));
+                assertThatThrownBy(() -> sql.execute("UPDATE operation SET intent_hash = repeat('9', 64) WHERE operation_id = '"
+                        + done + "'")).hasMessageContaining("append-only");
+            }
+        } finally {
+            PostgresAdmin.run("DROP DATABASE " + database + " WITH (FORCE)");
+        }
+    }
+
+    private static org.flywaydb.core.api.configuration.FluentConfiguration flyway(String url) {
+        return Flyway.configure().dataSource(url, null, null).placeholders(Map.of("appRole", "(none)"));
+    }
+
+    private static Operation.Chain links(Statement sql, String operationId) throws SQLException {
+        try (ResultSet row = sql.executeQuery("SELECT * FROM operation WHERE operation_id = '" + operationId + "'")) {
+            row.next();
+            return new Operation.Chain(link(row, "intent"), link(row, "outcome"), link(row, "reconciliation"),
+                    link(row, "review"));
+        }
+    }
+
+    private static Operation.Link link(ResultSet row, String kind) throws SQLException {
+        return row.getObject(kind + "_seq") == null ? null
+                : new Operation.Link(row.getLong(kind + "_seq"), row.getString(kind + "_prev_hash"),
+                        row.getString(kind + "_hash"));
+    }
+
+    private static Operation.Link link(long seq, char previous, char hash) {
+        return new Operation.Link(seq, String.valueOf(previous).repeat(64), String.valueOf(hash).repeat(64));
+    }
+}
