@@ -3,19 +3,16 @@
 -- transaction block as the service sends them for a request without an Idempotency-Key
 -- (PostgreSQL commits each one itself):
 --   1. the PENDING row and its INTENT event, committed before Domo is called;
---   2. the outcome (an UPDATE that only a PENDING row matches) and its OUTCOME event.
+--   2. the outcome (an UPDATE that only a PENDING row matches, locked and tested first) and its
+--      OUTCOME event.
+-- The row keeps a copy of each event's link, so the head advances first and the row's INSERT or
+-- UPDATE takes the link the head returns.
 -- Each event advances the one-row chain head (its row lock serialises appenders until commit) and
 -- is inserted from what the head's UPDATE returns, the hash computed by PostgreSQL as the service
 -- has it. The payloads stand in for the canonical JSON, at its usual length ("key"=value: pgbench
 -- would read :name in a literal as a variable).
 \set n random(1, 2000000000)
 WITH ids AS (SELECT gen_random_uuid() AS id),
-changed AS (
-    INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name, table_name,
-                           requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes, state)
-    SELECT ids.id, 'V1_TO_V2', 'pgbench-' || :client_id || '-' || :n, '1', 'BenchCatalog', 'BenchSchema',
-           'BenchTable', 'bench', now(), md5(:n::text), 'api-key', '127.0.0.1', NULL, NULL, 'PENDING' FROM ids
-    RETURNING operation_id),
 head AS (
     UPDATE audit_chain_head
        SET seq = seq + 1, prev_hash = hash,
@@ -24,18 +21,21 @@ head AS (
                || '"datasourceId"="pgbench-' || :n::text || '","direction"="V1_TO_V2","event"="INTENT","operationId"="'
                || (SELECT id FROM ids)::text || '","requestId"="' || md5(:n::text) || '","requestedAt"="2026-11-28T06:00:00.000001Z",'
                || '"requestedBy"="bench","schema"="BenchSchema","table"="BenchTable"}', 'UTF8')), 'hex')
-     WHERE id = 1 AND EXISTS (SELECT 1 FROM changed)
- RETURNING seq, prev_hash, hash)
+     WHERE id = 1
+ RETURNING seq, prev_hash, hash),
+changed AS (
+    INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name, table_name,
+                           requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes, state,
+                           intent_seq, intent_prev_hash, intent_hash)
+    VALUES ((SELECT id FROM ids), 'V1_TO_V2', 'pgbench-' || :client_id || '-' || :n, '1', 'BenchCatalog', 'BenchSchema',
+            'BenchTable', 'bench', now(), md5(:n::text), 'api-key', '127.0.0.1', NULL, NULL, 'PENDING',
+            (SELECT seq FROM head), (SELECT prev_hash FROM head), (SELECT hash FROM head)))
 INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
-SELECT head.seq, changed.operation_id, 'INTENT', NULL, NULL, head.prev_hash, head.hash FROM head, changed
+SELECT head.seq, (SELECT id FROM ids), 'INTENT', NULL, NULL, head.prev_hash, head.hash FROM head
 RETURNING operation_id \gset
-WITH changed AS (
-    UPDATE operation
-       SET state = 'COMPLETE', toe = 'BENCH-' || :n, start_time = '2026-01-01T00:00:00+00:00',
-           end_time = '2026-01-01T00:00:00+00:00', error_message = NULL, upstream_status = 200, duration_ms = 1,
-           completed_at = now()
-     WHERE operation_id = :operation_id AND (state = 'PENDING') IS TRUE AND reconciled_at IS NULL
-    RETURNING operation_id),
+WITH target AS (
+    SELECT operation_id FROM operation
+     WHERE operation_id = :operation_id AND ((state = 'PENDING') IS TRUE AND reconciled_at IS NULL) FOR UPDATE),
 head AS (
     UPDATE audit_chain_head
        SET seq = seq + 1, prev_hash = hash,
@@ -44,7 +44,14 @@ head AS (
                || '"errorMessage"=null,"event"="OUTCOME","operationId"="' || :operation_id::text || '",'
                || '"startTime"="2026-01-01T00:00:00+00:00","state"="COMPLETE","toe"="BENCH-' || :n::text || '","upstreamStatus"=200}',
                'UTF8')), 'hex')
-     WHERE id = 1 AND EXISTS (SELECT 1 FROM changed)
- RETURNING seq, prev_hash, hash)
+     WHERE id = 1 AND EXISTS (SELECT 1 FROM target)
+ RETURNING seq, prev_hash, hash),
+changed AS (
+    UPDATE operation
+       SET state = 'COMPLETE', toe = 'BENCH-' || :n, start_time = '2026-01-01T00:00:00+00:00',
+           end_time = '2026-01-01T00:00:00+00:00', error_message = NULL, upstream_status = 200, duration_ms = 1,
+           completed_at = now(), outcome_seq = head.seq, outcome_prev_hash = head.prev_hash, outcome_hash = head.hash
+      FROM head
+     WHERE operation_id = :operation_id)
 INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
 SELECT seq, :operation_id::uuid, 'OUTCOME', NULL, NULL, prev_hash, hash FROM head;
