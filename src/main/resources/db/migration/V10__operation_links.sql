@@ -58,27 +58,45 @@ UPDATE operation o
  WHERE o.operation_id = l.operation_id;
 ALTER TABLE operation ENABLE TRIGGER trg_operation_guard_update;
 
--- The guard of V4, with each link in the group of columns it is written with: the intent's link
--- is requested (set on INSERT, never changed), the others are set once with their outcome,
--- reconciliation or review flag.
+-- The guard of V4, and the links: each may be set once, from NULL (with its event, or filled in
+-- from it below), and never changed; everything else is guarded as before.
 CREATE OR REPLACE FUNCTION operation_guard_update() RETURNS trigger
     LANGUAGE plpgsql AS
 $$
 DECLARE
+    link_columns           constant text[] := ARRAY['intent_seq', 'intent_prev_hash', 'intent_hash',
+                                                    'outcome_seq', 'outcome_prev_hash', 'outcome_hash',
+                                                    'reconciliation_seq', 'reconciliation_prev_hash',
+                                                    'reconciliation_hash', 'review_seq', 'review_prev_hash',
+                                                    'review_hash'];
     outcome_columns        constant text[] := ARRAY['state', 'toe', 'start_time', 'end_time', 'error_message',
-                                                    'upstream_status', 'duration_ms', 'completed_at',
-                                                    'outcome_seq', 'outcome_prev_hash', 'outcome_hash'];
+                                                    'upstream_status', 'duration_ms', 'completed_at'];
     reconciliation_columns constant text[] := ARRAY['reconciled_state', 'reconciled_at', 'reconciliation_note',
-                                                    'reconciled_by', 'reconciliation_seq',
-                                                    'reconciliation_prev_hash', 'reconciliation_hash'];
-    review_columns         constant text[] := ARRAY['review_reason', 'review_flagged_at', 'review_seq',
-                                                    'review_prev_hash', 'review_hash'];
-    old_row jsonb := to_jsonb(OLD);
-    new_row jsonb := to_jsonb(NEW);
+                                                    'reconciled_by'];
+    review_columns         constant text[] := ARRAY['review_reason', 'review_flagged_at'];
+    old_full jsonb := to_jsonb(OLD);
+    new_full jsonb := to_jsonb(NEW);
+    old_row jsonb := old_full - link_columns;
+    new_row jsonb := new_full - link_columns;
     outcome_changed        boolean;
     reconciliation_changed boolean;
     review_changed         boolean;
+    column_name            text;
 BEGIN
+    FOREACH column_name IN ARRAY link_columns LOOP
+        IF (old_full -> column_name) IS DISTINCT FROM (new_full -> column_name)
+            AND (old_full -> column_name) <> 'null'::jsonb THEN
+            RAISE EXCEPTION 'operation % is append-only: its link % is set once', OLD.operation_id, column_name
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+    END LOOP;
+    IF old_row = new_row THEN
+        IF old_full IS DISTINCT FROM new_full THEN
+            RETURN NEW; -- links filled in, nothing else
+        END IF;
+        RAISE EXCEPTION 'operation % is append-only: an update must record something', OLD.operation_id
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
     IF (old_row - outcome_columns - reconciliation_columns - review_columns)
         IS DISTINCT FROM (new_row - outcome_columns - reconciliation_columns - review_columns) THEN
         RAISE EXCEPTION 'operation % is append-only: what was requested cannot change', OLD.operation_id
@@ -107,3 +125,36 @@ BEGIN
         OLD.operation_id USING ERRCODE = 'integrity_constraint_violation';
 END
 $$;
+
+-- During a rolling upgrade, replicas of an earlier release keep writing for a while: their
+-- statements append events without setting the rows' links. This trigger fills a link that is
+-- still NULL from the event just appended, in the same statement; for this release's statements
+-- the link is already set and it changes nothing. It runs as the schema owner (the application
+-- role may not set an intent's link). A later release drops it, once no replica can be older
+-- than this one.
+CREATE FUNCTION audit_event_copy_link() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS
+$$
+BEGIN
+    CASE NEW.kind
+        WHEN 'INTENT' THEN
+            UPDATE operation SET intent_seq = NEW.seq, intent_prev_hash = NEW.prev_hash, intent_hash = NEW.hash
+             WHERE operation_id = NEW.operation_id AND intent_seq IS NULL;
+        WHEN 'OUTCOME' THEN
+            UPDATE operation SET outcome_seq = NEW.seq, outcome_prev_hash = NEW.prev_hash, outcome_hash = NEW.hash
+             WHERE operation_id = NEW.operation_id AND outcome_seq IS NULL;
+        WHEN 'RECONCILIATION' THEN
+            UPDATE operation SET reconciliation_seq = NEW.seq, reconciliation_prev_hash = NEW.prev_hash,
+                   reconciliation_hash = NEW.hash
+             WHERE operation_id = NEW.operation_id AND reconciliation_seq IS NULL;
+        WHEN 'REVIEW' THEN
+            UPDATE operation SET review_seq = NEW.seq, review_prev_hash = NEW.prev_hash, review_hash = NEW.hash
+             WHERE operation_id = NEW.operation_id AND review_seq IS NULL;
+        ELSE
+            NULL;
+    END CASE;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER trg_audit_event_copy_link AFTER INSERT ON audit_event
+    FOR EACH ROW WHEN (NEW.operation_id IS NOT NULL) EXECUTE FUNCTION audit_event_copy_link();

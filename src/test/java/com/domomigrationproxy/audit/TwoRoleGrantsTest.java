@@ -58,6 +58,14 @@ class TwoRoleGrantsTest {
                     + " outcome_prev_hash = repeat('1', 64), outcome_hash = repeat('2', 64) WHERE operation_id = '" + id
                     + "'")).isEqualTo(1);
             assertThat(sql.executeQuery("SELECT count(*) FROM audit_event").next()).isTrue();
+            // An event appended without setting the row's link (as a replica of the release before
+            // V10 does during a rolling upgrade): the trigger fills the link in as the owner.
+            sql.execute("INSERT INTO audit_event (seq, operation_id, kind, prev_hash, hash) VALUES (999999999, '" + id
+                    + "', 'REVIEW', repeat('3', 64), repeat('4', 64))");
+            try (var row = sql.executeQuery("SELECT review_seq FROM operation WHERE operation_id = '" + id + "'")) {
+                assertThat(row.next()).isTrue();
+                assertThat(row.getLong(1)).isEqualTo(999999999L);
+            }
             // Principals' last use: written and rewritten by the service, never deleted.
             for (int round = 0; round < 2; round++) {
                 sql.execute("INSERT INTO principal_last_use (auth_method, principal, first_seen_at, last_used_at,"

@@ -20,7 +20,8 @@ import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Upgrading a database written before operation rows kept their links (V10): each row gets its
- * events' links copied, and the update guard is back in force afterwards. Runs on a database of
+ * events' links copied, the update guard is back in force afterwards, and rows that a replica of
+ * the earlier release writes during a rolling upgrade get their links too. Runs on a database of
  * its own, migrated to V9, filled as the service of that version wrote it, then migrated on.
  */
 @QuarkusTest
@@ -55,9 +56,41 @@ class OperationLinksMigrationTest {
                 assertThat(links(sql, pending)).isEqualTo(new Operation.Chain(link(3, '2', '3'), null, null, null));
                 assertThatThrownBy(() -> sql.execute("UPDATE operation SET intent_hash = repeat('9', 64) WHERE operation_id = '"
                         + done + "'")).hasMessageContaining("append-only");
+
+                // A replica of the earlier release, still running during a rolling upgrade, writes as it
+                // did (the row, then the head, then the event; no links): the rows get them anyway.
+                String older = UUID.randomUUID().toString();
+                sql.execute(EARLIER_RELEASE.formatted("""
+                        INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method,
+                            request_id, requested_at, state) VALUES ('%s', 'V2_TO_V1', 'ds-c', 'x', 'jwt', 'r', now(),
+                            'PENDING')""".formatted(older), older, "INTENT"));
+                sql.execute(EARLIER_RELEASE.formatted("UPDATE operation SET state = 'COMPLETE', completed_at = now()"
+                        + " WHERE operation_id = '" + older + "' AND state = 'PENDING'", older, "OUTCOME"));
+                assertThat(links(sql, older)).isEqualTo(new Operation.Chain(event(sql, older, "INTENT"),
+                        event(sql, older, "OUTCOME"), null, null));
             }
         } finally {
             PostgresAdmin.run("DROP DATABASE " + database + " WITH (FORCE)");
+        }
+    }
+
+    /** How the release before V10 appended an operation's event after a change to its row. */
+    private static final String EARLIER_RELEASE = """
+            WITH changed AS (%s RETURNING operation_id),
+            head AS (
+                UPDATE audit_chain_head
+                   SET seq = seq + 1, prev_hash = hash,
+                       hash = encode(sha256(convert_to(hash || chr(10) || 'payload', 'UTF8')), 'hex')
+                 WHERE id = 1 AND EXISTS (SELECT 1 FROM changed)
+             RETURNING seq, prev_hash, hash)
+            INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
+            SELECT seq, '%s', '%s', NULL, NULL, prev_hash, hash FROM head""";
+
+    private static Operation.Link event(Statement sql, String operationId, String kind) throws SQLException {
+        try (ResultSet row = sql.executeQuery("SELECT seq, prev_hash, hash FROM audit_event WHERE operation_id = '"
+                + operationId + "' AND kind = '" + kind + "'")) {
+            row.next();
+            return new Operation.Link(row.getLong(1), row.getString(2), row.getString(3));
         }
     }
 
