@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,13 +186,20 @@ public class Ledger {
 
     /**
      * Runs one query outside any JTA transaction, streaming through a server-side cursor (which
-     * needs a transaction of its own: read-only, never committed).
+     * needs a transaction of its own: read-only, never committed). Every streamed query is ordered
+     * as an index is (each filter has one ending in its order), and sorting is off for it: the
+     * planner, costing the whole result, would rather scan the table and sort a large range (a
+     * tenth of 10,000,000 operations: 4 s before the first row), where the index sends rows from
+     * the first one on and the reader and writer work alongside PostgreSQL.
      */
     static void streamRows(DataSource dataSource, String sql, List<Object> parameters, Rows reader) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             connection.setReadOnly(true);
             try {
+                try (Statement settings = connection.createStatement()) {
+                    settings.execute("SET LOCAL enable_sort = off");
+                }
                 query(connection, sql, parameters, reader);
             } finally {
                 connection.rollback();
