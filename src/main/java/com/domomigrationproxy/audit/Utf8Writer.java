@@ -3,6 +3,7 @@ package com.domomigrationproxy.audit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A Writer that encodes UTF-8 straight into one byte buffer in front of the response body: an
@@ -11,6 +12,9 @@ import java.io.Writer;
  * A lone surrogate is written as {@code ?}, as the JDK's encoder replaces it. Not thread-safe.
  */
 final class Utf8Writer extends Writer {
+
+    /** Strings at least this long are encoded whole by the JDK; shorter ones char by char here. */
+    private static final int BULK = 16;
 
     private final OutputStream out;
     private final byte[] buffer;
@@ -35,6 +39,12 @@ final class Utf8Writer extends Writer {
 
     @Override
     public void write(String text, int offset, int length) throws IOException {
+        if (length >= BULK && offset == 0 && length == text.length()) {
+            // The JDK's encoder copies an ASCII string's bytes at once (a vectorised check, then one
+            // copy); char by char, a million-row export spent a tenth of its writer's time here.
+            writeBytes(text.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         int end = offset + length;
         for (int i = offset; i < end; i++) {
             char c = text.charAt(i);
@@ -54,6 +64,18 @@ final class Utf8Writer extends Writer {
     @Override
     public void write(char[] chars, int offset, int length) throws IOException {
         write(new String(chars, offset, length), 0, length);
+    }
+
+    private void writeBytes(byte[] bytes) throws IOException {
+        if (bytes.length > buffer.length - count) {
+            drain();
+            if (bytes.length > buffer.length) {
+                out.write(bytes);
+                return;
+            }
+        }
+        System.arraycopy(bytes, 0, buffer, count, bytes.length);
+        count += bytes.length;
     }
 
     /** One non-ASCII character, or a surrogate pair when {@code low} is not -1. */
