@@ -508,7 +508,13 @@ if has_part 3; then
         add p3 "$(cat "$WORK/explain.txt")"
         add p3 '```'
         add p3 ""
-        log "  CSV export of the $EXPORT_ROWS oldest rows (to=$EXPORT_TO)"
+        # The export path warmed as the query path was, as in a service that has exported before:
+        # one export of the oldest tenth of those rows, not measured.
+        warm_to=$(psql -XAtc "SELECT to_char(requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')
+            FROM operation ORDER BY requested_at OFFSET $(( EXPORT_ROWS / 10 )) LIMIT 1")
+        curl -s -o /dev/null --max-time 300 "${AUTH[@]}" -H 'Accept: text/csv' \
+            "$SERVICE/api/v1/audit/operations?to=$warm_to" || die "the warm-up export failed"
+        log "  CSV export of the $EXPORT_ROWS oldest rows (to=$EXPORT_TO), after one of the $(( EXPORT_ROWS / 10 )) oldest"
         "$JCMD" "$SERVICE_PID" GC.run >/dev/null
         sleep 0.5
         gc_mark=$(wc -l <"$WORK/service-gc.log")

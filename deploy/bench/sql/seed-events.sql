@@ -14,6 +14,9 @@ BEGIN;
 LOCK TABLE audit_chain_head;
 CREATE TEMPORARY TABLE seed_head ON COMMIT DROP AS SELECT seq FROM audit_chain_head;
 
+-- The rows' links are set in one UPDATE below, not one by one by the trigger that fills them for
+-- an earlier release's writers.
+ALTER TABLE audit_event DISABLE TRIGGER trg_audit_event_copy_link;
 INSERT INTO audit_event (seq, operation_id, kind, recorded_at, prev_hash, hash)
 SELECT h.seq + 2 * o.n - 1 + k, o.operation_id, CASE k WHEN 0 THEN 'INTENT' ELSE 'OUTCOME' END,
        o.requested_at + k * interval '2 s',
@@ -34,6 +37,7 @@ UPDATE operation o
   JOIN audit_event u ON u.operation_id = i.operation_id AND u.kind = 'OUTCOME'
  WHERE i.operation_id = o.operation_id AND i.kind = 'INTENT' AND i.seq > (SELECT seq FROM seed_head);
 ALTER TABLE operation ENABLE TRIGGER trg_operation_guard_update;
+ALTER TABLE audit_event ENABLE TRIGGER trg_audit_event_copy_link;
 
 ALTER TABLE audit_chain_head DISABLE TRIGGER trg_audit_chain_head_guard;
 UPDATE audit_chain_head
