@@ -48,18 +48,21 @@ public final class HashChain {
     private static final ObjectMapper CANONICAL = new ObjectMapper()
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     /**
-     * Advances the one-row head and inserts the event from what it returns: the head's row lock
-     * serialises appenders on every replica until commit, so seq order is commit order, without
-     * gaps. PostgreSQL's sha256 over the UTF-8 bytes is the rule of {@link #hash}, which the
-     * verifiers apply.
+     * The one-row head advanced by one link, its hash over the payload (the first parameter),
+     * {@code %s} a further condition: the head's row lock serialises appenders on every replica
+     * until commit, so seq order is commit order, without gaps. PostgreSQL's sha256 over the UTF-8
+     * bytes is the rule of {@link #hash}, which the verifiers apply.
      */
-    private static final String APPEND = """
-            WITH head AS (
+    private static final String HEAD = """
+            head AS (
                 UPDATE audit_chain_head
                    SET seq = seq + 1, prev_hash = hash,
                        hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
-                 WHERE id = 1
-             RETURNING seq, prev_hash, hash)
+                 WHERE id = 1%s
+             RETURNING seq, prev_hash, hash)""";
+
+    /** The head advanced, and the event inserted from what it returns. */
+    private static final String APPEND = "WITH " + HEAD.formatted("") + "\n" + """
             INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
             SELECT seq, ?, ?, ?, ?, prev_hash, hash FROM head
             RETURNING seq, prev_hash, hash, recorded_at""";
@@ -70,13 +73,7 @@ public final class HashChain {
      * carries its link from the start. Parameters: the payload, the row's values, the event's
      * operation id and kind.
      */
-    private static final String APPEND_INSERT = """
-            WITH head AS (
-                UPDATE audit_chain_head
-                   SET seq = seq + 1, prev_hash = hash,
-                       hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
-                 WHERE id = 1
-             RETURNING seq, prev_hash, hash),
+    private static final String APPEND_INSERT = "WITH " + HEAD.formatted("") + ",\n" + """
             changed AS (
                 INSERT INTO operation (%1$s, %3$s_seq, %3$s_prev_hash, %3$s_hash)
                 VALUES (%2$s, (SELECT seq FROM head), (SELECT prev_hash FROM head), (SELECT hash FROM head)))
@@ -93,12 +90,7 @@ public final class HashChain {
     private static final String APPEND_UPDATE = """
             WITH target AS (
                 SELECT operation_id FROM operation WHERE operation_id = ? AND (%2$s) FOR UPDATE),
-            head AS (
-                UPDATE audit_chain_head
-                   SET seq = seq + 1, prev_hash = hash,
-                       hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
-                 WHERE id = 1 AND EXISTS (SELECT 1 FROM target)
-             RETURNING seq, prev_hash, hash),
+            """ + HEAD.formatted(" AND EXISTS (SELECT 1 FROM target)") + ",\n" + """
             changed AS (
                 UPDATE operation SET %1$s, %3$s_seq = head.seq, %3$s_prev_hash = head.prev_hash, %3$s_hash = head.hash
                   FROM head WHERE operation_id = ?)
