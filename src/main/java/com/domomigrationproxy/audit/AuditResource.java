@@ -137,7 +137,7 @@ public class AuditResource {
             return Response.ok(new OperationPage(items, next), MediaType.APPLICATION_JSON).build();
         }
         AuditedExport body = new AuditedExport((out, written) -> OperationExport.writeOperations(format, out, jsonLines,
-                sink -> operations.stream(query, sink), written));
+                operations, query, written));
         return attachment(body, format, "operations");
     }
 

@@ -3,19 +3,17 @@ package com.domomigrationproxy.audit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 import jakarta.ws.rs.core.StreamingOutput;
 
 import com.domomigrationproxy.ledger.ChainEvent;
 import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationField;
+import com.domomigrationproxy.ledger.OperationQuery;
+import com.domomigrationproxy.ledger.OperationStore;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
@@ -25,74 +23,85 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 /**
  * Writes Operations as CSV (RFC 4180) or NDJSON, and chain events as NDJSON, one row at a time.
  * Written by hand rather than with a CSV library: the formula guard and the cell-by-cell writing
- * (a million-row export spends its time here) are the whole of it. The audit API and the console
- * export through here. Bytes go to the body through a 64 KB buffer ({@link Utf8Writer}).
+ * of the database's UTF-8 bytes, never decoded into strings (a million-row export spends its time
+ * here), are the whole of it. The audit API and the console export through here. Bytes go to the
+ * body through a 64 KB buffer ({@link Utf8Writer}).
  */
 public final class OperationExport {
 
     public static final String CSV = "text/csv";
     public static final String NDJSON = "application/x-ndjson";
 
-    private record Column(String name, Function<Operation, Object> value) {
+    /** A CSV column: its header and the field it holds. */
+    private record Column(String name, OperationField field) {
     }
 
     private static final List<Column> COLUMNS = List.of(
-            new Column("operationId", Operation::operationId),
-            new Column("direction", operation -> operation.intent().direction()),
-            new Column("datasourceId", operation -> operation.intent().datasourceId()),
-            new Column("accountId", operation -> operation.intent().accountId()),
-            new Column("catalog", operation -> operation.intent().catalog()),
-            new Column("schema", operation -> operation.intent().schema()),
-            new Column("table", operation -> operation.intent().table()),
-            new Column("state", operation -> operation.outcome().state()),
-            new Column("toe", operation -> operation.outcome().toe()),
-            new Column("startTime", operation -> operation.outcome().startTime()),
-            new Column("endTime", operation -> operation.outcome().endTime()),
-            new Column("errorMessage", operation -> operation.outcome().errorMessage()),
-            new Column("requestedBy", operation -> operation.intent().requestedBy()),
-            new Column("requestedAt", operation -> operation.intent().requestedAt()),
-            new Column("completedAt", operation -> operation.outcome().completedAt()),
-            new Column("requestId", operation -> operation.intent().requestId()),
-            new Column("upstreamStatus", operation -> operation.outcome().upstreamStatus()),
-            new Column("authMethod", operation -> operation.intent().authMethod()),
-            new Column("clientAddress", operation -> operation.intent().clientAddress()),
-            new Column("durationMs", operation -> operation.outcome().durationMs()),
-            new Column("reconciledState", operation -> reconciliation(operation, Operation.Reconciliation::state)),
-            new Column("reconciledAt", operation -> reconciliation(operation, Operation.Reconciliation::at)),
-            new Column("reconciliationNote", operation -> reconciliation(operation, Operation.Reconciliation::note)),
-            new Column("intentSeq", operation -> link(operation, Operation.Chain::intent, Operation.Link::seq)),
-            new Column("intentPrevHash", operation -> link(operation, Operation.Chain::intent, Operation.Link::prevHash)),
-            new Column("intentHash", operation -> link(operation, Operation.Chain::intent, Operation.Link::hash)),
-            new Column("outcomeSeq", operation -> link(operation, Operation.Chain::outcome, Operation.Link::seq)),
-            new Column("outcomePrevHash", operation -> link(operation, Operation.Chain::outcome, Operation.Link::prevHash)),
-            new Column("outcomeHash", operation -> link(operation, Operation.Chain::outcome, Operation.Link::hash)),
-            new Column("reconciliationSeq",
-                    operation -> link(operation, Operation.Chain::reconciliation, Operation.Link::seq)),
-            new Column("reconciliationPrevHash",
-                    operation -> link(operation, Operation.Chain::reconciliation, Operation.Link::prevHash)),
-            new Column("reconciliationHash",
-                    operation -> link(operation, Operation.Chain::reconciliation, Operation.Link::hash)),
-            new Column("planId", operation -> operation.intent().planId()),
-            new Column("reconciledBy", operation -> reconciliation(operation, Operation.Reconciliation::by)),
-            new Column("reviewReason", operation -> operation.review() == null ? null : operation.review().reason()),
-            new Column("reviewFlaggedAt",
-                    operation -> operation.review() == null ? null : operation.review().flaggedAt()),
-            new Column("reviewSeq", operation -> link(operation, Operation.Chain::review, Operation.Link::seq)),
-            new Column("reviewPrevHash", operation -> link(operation, Operation.Chain::review, Operation.Link::prevHash)),
-            new Column("reviewHash", operation -> link(operation, Operation.Chain::review, Operation.Link::hash)),
-            new Column("scopes", operation -> operation.intent().scopes() == null ? null
-                    : operation.intent().scopes().toJson()));
+            new Column("operationId", OperationField.OPERATION_ID),
+            new Column("direction", OperationField.DIRECTION),
+            new Column("datasourceId", OperationField.DATASOURCE_ID),
+            new Column("accountId", OperationField.ACCOUNT_ID),
+            new Column("catalog", OperationField.CATALOG),
+            new Column("schema", OperationField.SCHEMA),
+            new Column("table", OperationField.TABLE),
+            new Column("state", OperationField.STATE),
+            new Column("toe", OperationField.TOE),
+            new Column("startTime", OperationField.START_TIME),
+            new Column("endTime", OperationField.END_TIME),
+            new Column("errorMessage", OperationField.ERROR_MESSAGE),
+            new Column("requestedBy", OperationField.REQUESTED_BY),
+            new Column("requestedAt", OperationField.REQUESTED_AT),
+            new Column("completedAt", OperationField.COMPLETED_AT),
+            new Column("requestId", OperationField.REQUEST_ID),
+            new Column("upstreamStatus", OperationField.UPSTREAM_STATUS),
+            new Column("authMethod", OperationField.AUTH_METHOD),
+            new Column("clientAddress", OperationField.CLIENT_ADDRESS),
+            new Column("durationMs", OperationField.DURATION_MS),
+            new Column("reconciledState", OperationField.RECONCILED_STATE),
+            new Column("reconciledAt", OperationField.RECONCILED_AT),
+            new Column("reconciliationNote", OperationField.RECONCILIATION_NOTE),
+            new Column("intentSeq", OperationField.INTENT_SEQ),
+            new Column("intentPrevHash", OperationField.INTENT_PREV_HASH),
+            new Column("intentHash", OperationField.INTENT_HASH),
+            new Column("outcomeSeq", OperationField.OUTCOME_SEQ),
+            new Column("outcomePrevHash", OperationField.OUTCOME_PREV_HASH),
+            new Column("outcomeHash", OperationField.OUTCOME_HASH),
+            new Column("reconciliationSeq", OperationField.RECONCILIATION_SEQ),
+            new Column("reconciliationPrevHash", OperationField.RECONCILIATION_PREV_HASH),
+            new Column("reconciliationHash", OperationField.RECONCILIATION_HASH),
+            new Column("planId", OperationField.PLAN_ID),
+            new Column("reconciledBy", OperationField.RECONCILED_BY),
+            new Column("reviewReason", OperationField.REVIEW_REASON),
+            new Column("reviewFlaggedAt", OperationField.REVIEW_FLAGGED_AT),
+            new Column("reviewSeq", OperationField.REVIEW_SEQ),
+            new Column("reviewPrevHash", OperationField.REVIEW_PREV_HASH),
+            new Column("reviewHash", OperationField.REVIEW_HASH),
+            new Column("scopes", OperationField.SCOPES));
+
+    private static final List<OperationField> FIELDS = COLUMNS.stream().map(Column::field).toList();
+    private static final String HEADER = String.join(",", COLUMNS.stream().map(Column::name).toList()) + "\r\n";
+    /** Per column: true for numbers, which are written bare. */
+    private static final boolean[] BARE = new boolean[FIELDS.size()];
+    /** Text that a spreadsheet would run as a formula starts with one of these. */
+    private static final String FORMULA_START = "=+-@\t\r";
+
+    static {
+        for (int i = 0; i < BARE.length; i++) {
+            BARE[i] = FIELDS.get(i).number();
+        }
+    }
 
     private OperationExport() {
     }
 
     /**
-     * The export of these operations as a response body, its rows counted: an {@link AuditedAccess}
-     * resource's answer is recorded before its first byte and again when it ends.
+     * The export of the operations matching the query as a response body, its rows counted: an
+     * {@link AuditedAccess} resource's answer is recorded before its first byte and again when it
+     * ends.
      */
-    public static StreamingOutput operations(String mediaType, ObjectWriter json,
-            Consumer<Consumer<Operation>> export) {
-        return new AuditedExport((out, written) -> writeOperations(mediaType, out, json, export, written));
+    public static StreamingOutput operations(String mediaType, ObjectWriter json, OperationStore operations,
+            OperationQuery query) {
+        return new AuditedExport((out, written) -> writeOperations(mediaType, out, json, operations, query, written));
     }
 
     /** The export of these chain events as NDJSON, as {@link #operations} does it for operations. */
@@ -100,19 +109,22 @@ public final class OperationExport {
         return new AuditedExport((out, written) -> writeEvents(out, json, export, written));
     }
 
-    /** Streams operations into the response body, counting the rows written; the writer buffers 64 KB at most. */
-    static void writeOperations(String mediaType, OutputStream body, ObjectWriter json,
-            Consumer<Consumer<Operation>> export, LongAdder written) throws IOException {
+    /**
+     * Streams the operations matching the query into the response body, counting the rows written;
+     * the writer buffers 64 KB at most. CSV copies the database's text ({@link OperationStore#streamText});
+     * NDJSON writes each {@link Operation} as the API does.
+     */
+    static void writeOperations(String mediaType, OutputStream body, ObjectWriter json, OperationStore operations,
+            OperationQuery query, LongAdder written) throws IOException {
         write(body, out -> {
             if (CSV.equals(mediaType)) {
-                out.write(String.join(",", COLUMNS.stream().map(Column::name).toList()));
-                out.write("\r\n");
-                export.accept(operation -> {
-                    writeCsvRow(out, operation);
+                out.write(HEADER);
+                operations.streamText(query, FIELDS, row -> {
+                    writeCsvRow(out, row);
                     written.increment();
                 });
             } else {
-                export.accept(item -> {
+                operations.stream(query, item -> {
                     writeJsonLine(out, json, item);
                     written.increment();
                 });
@@ -138,11 +150,11 @@ public final class OperationExport {
     }
 
     private interface Body {
-        void write(Writer out) throws IOException;
+        void write(Utf8Writer out) throws IOException;
     }
 
     private static void write(OutputStream body, Body content) throws IOException {
-        Writer out = new Utf8Writer(body, 64 * 1024);
+        Utf8Writer out = new Utf8Writer(body, 64 * 1024);
         try {
             content.write(out);
         } catch (UncheckedIOException e) {
@@ -151,7 +163,7 @@ public final class OperationExport {
         out.flush();
     }
 
-    private static void writeJsonLine(Writer out, ObjectWriter json, Object item) {
+    private static void writeJsonLine(Utf8Writer out, ObjectWriter json, Object item) {
         try {
             out.write(json.writeValueAsString(item));
             out.write('\n');
@@ -160,103 +172,51 @@ public final class OperationExport {
         }
     }
 
-    /** One CSV record, written cell by cell: an export of a million rows spends its time here. */
-    private static void writeCsvRow(Writer out, Operation operation) {
+    /** One CSV record, written cell by cell from the database's bytes: an export of a million rows spends its time here. */
+    private static void writeCsvRow(Utf8Writer out, byte[][] row) {
         try {
-            for (int i = 0; i < COLUMNS.size(); i++) {
+            for (int i = 0; i < row.length; i++) {
                 if (i > 0) {
                     out.write(',');
                 }
-                writeCell(out, COLUMNS.get(i).value().apply(operation));
+                byte[] cell = row[i];
+                if (cell == null) {
+                    continue;
+                }
+                if (BARE[i]) {
+                    out.writeUtf8(cell, 0, cell.length);
+                } else {
+                    writeText(out, cell);
+                }
             }
-            out.write("\r\n");
+            out.write('\r');
+            out.write('\n');
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     /**
-     * Null is an empty field, numbers are bare, text is always quoted (quotes doubled). Text that a
-     * spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a leading
-     * apostrophe; NDJSON is the lossless format.
+     * Null is an empty field (above), numbers are bare, text is always quoted (quotes doubled). Text
+     * that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a
+     * leading apostrophe; NDJSON is the lossless format. The text is UTF-8, in which a quote or any
+     * of those characters is one byte and never part of another character.
      */
-    private static void writeCell(Writer out, Object value) throws IOException {
-        if (value == null) {
-            return;
-        }
-        if (value instanceof Number) {
-            out.write(value.toString());
-            return;
-        }
-        String text = value instanceof Instant instant ? isoInstant(instant) : value.toString();
+    private static void writeText(Utf8Writer out, byte[] text) throws IOException {
         out.write('"');
-        if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
+        if (text.length > 0 && FORMULA_START.indexOf(text[0]) >= 0) {
             out.write('\'');
         }
         int start = 0;
-        for (int quote = text.indexOf('"'); quote >= 0; quote = text.indexOf('"', start)) {
-            out.write(text, start, quote + 1 - start);
-            out.write('"');
-            start = quote + 1;
-        }
-        out.write(text, start, text.length() - start);
-        out.write('"');
-    }
-
-    /**
-     * {@link Instant#toString()}'s text (ISO-8601 UTC, fraction in groups of three digits), without
-     * its formatter: every row has two or three instants, and the formatter was a seventh of an
-     * export's time.
-     */
-    static String isoInstant(Instant instant) {
-        LocalDateTime time = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
-        if (time.getYear() < 1000 || time.getYear() > 9999) {
-            return instant.toString();
-        }
-        StringBuilder text = new StringBuilder(30);
-        text.append(time.getYear()).append('-');
-        twoDigits(text, time.getMonthValue()).append('-');
-        twoDigits(text, time.getDayOfMonth()).append('T');
-        twoDigits(text, time.getHour()).append(':');
-        twoDigits(text, time.getMinute()).append(':');
-        twoDigits(text, time.getSecond());
-        int nanos = instant.getNano();
-        if (nanos > 0) {
-            if (nanos % 1_000_000 == 0) {
-                fraction(text, nanos / 1_000_000, 3);
-            } else if (nanos % 1_000 == 0) {
-                fraction(text, nanos / 1_000, 6);
-            } else {
-                fraction(text, nanos, 9);
+        for (int i = 0; i < text.length; i++) {
+            if (text[i] == '"') {
+                out.writeUtf8(text, start, i + 1 - start);
+                out.write('"');
+                start = i + 1;
             }
         }
-        return text.append('Z').toString();
-    }
-
-    private static StringBuilder twoDigits(StringBuilder text, int value) {
-        return text.append((char) ('0' + value / 10)).append((char) ('0' + value % 10));
-    }
-
-    private static void fraction(StringBuilder text, int value, int digits) {
-        String number = Integer.toString(value);
-        text.append('.');
-        for (int i = number.length(); i < digits; i++) {
-            text.append('0');
-        }
-        text.append(number);
-    }
-
-    private static <T> T reconciliation(Operation operation, Function<Operation.Reconciliation, T> part) {
-        return operation.reconciliation() == null ? null : part.apply(operation.reconciliation());
-    }
-
-    private static <T> T link(Operation operation, Function<Operation.Chain, Operation.Link> which,
-            Function<Operation.Link, T> part) {
-        if (operation.chain() == null) {
-            return null;
-        }
-        Operation.Link link = which.apply(operation.chain());
-        return link == null ? null : part.apply(link);
+        out.writeUtf8(text, start, text.length - start);
+        out.write('"');
     }
 
     /** Jackson's standard escapes, plus U+2028 and U+2029. */

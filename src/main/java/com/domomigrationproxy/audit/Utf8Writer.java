@@ -67,15 +67,20 @@ final class Utf8Writer extends Writer {
     }
 
     private void writeBytes(byte[] bytes) throws IOException {
-        if (bytes.length > buffer.length - count) {
+        writeUtf8(bytes, 0, bytes.length);
+    }
+
+    /** Bytes that are UTF-8 already (the database's text), copied as they are. */
+    void writeUtf8(byte[] bytes, int offset, int length) throws IOException {
+        if (length > buffer.length - count) {
             drain();
-            if (bytes.length > buffer.length) {
-                out.write(bytes);
+            if (length > buffer.length) {
+                out.write(bytes, offset, length);
                 return;
             }
         }
-        System.arraycopy(bytes, 0, buffer, count, bytes.length);
-        count += bytes.length;
+        System.arraycopy(bytes, offset, buffer, count, length);
+        count += length;
     }
 
     /** One non-ASCII character, or a surrogate pair when {@code low} is not -1. */

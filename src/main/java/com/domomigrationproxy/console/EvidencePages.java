@@ -164,8 +164,8 @@ public class EvidencePages {
     @Path("/evidence/" + OPERATIONS_FILE)
     @Produces(OperationExport.NDJSON)
     public Response operations() {
-        return download(OperationExport.operations(OperationExport.NDJSON, jsonLines,
-                sink -> operations.stream(OperationQuery.ALL, sink)), OperationExport.NDJSON, OPERATIONS_FILE);
+        return download(OperationExport.operations(OperationExport.NDJSON, jsonLines, operations,
+                OperationQuery.ALL), OperationExport.NDJSON, OPERATIONS_FILE);
     }
 
     private TemplateInstance page(Frame frame, IntegrityReport report, boolean signed) {

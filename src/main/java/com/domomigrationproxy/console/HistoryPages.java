@@ -137,8 +137,7 @@ public class HistoryPages {
 
     private Response export(String format, HistoryFilter filter) {
         QueryParameters.failOn(filter.errors());
-        StreamingOutput body = OperationExport.operations(format, jsonLines,
-                sink -> operations.stream(filter.query(), sink));
+        StreamingOutput body = OperationExport.operations(format, jsonLines, operations, filter.query());
         String extension = OperationExport.CSV.equals(format) ? "csv" : "ndjson";
         String name = "operations-" + Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", "")
                 + "." + extension;
