@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,9 @@ import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
+
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
@@ -193,6 +197,109 @@ public class Ledger {
      * the first one on and the reader and writer work alongside PostgreSQL.
      */
     static void streamRows(DataSource dataSource, String sql, List<Object> parameters, Rows reader) {
+        readOnly(dataSource, connection -> query(connection, sql, parameters, reader));
+    }
+
+    /** Reads a COPY's data, on the thread that runs it, until the COPY ends. */
+    interface CopyReader {
+        void read(CopyOut copy) throws SQLException;
+    }
+
+    /**
+     * Runs one query as {@code COPY (query) TO STDOUT (FORMAT binary)}, in a read-only transaction
+     * with sorting off as {@link #streamRows} runs it. A COPY's rows come as fast as the reader
+     * takes them, where a cursor's come a batch per fetch, PostgreSQL idle until the next one (a
+     * million-row export spent a second of its four in those turns). COPY takes no bind
+     * parameters: each is set for the transaction ({@code set_config}, its value bound) and read
+     * back in the query with {@code current_setting}, cast to its type, so a value never becomes
+     * SQL text. A reader that stops early (its client went away) cancels the COPY, and the
+     * connection goes back to the pool ready for the next statement.
+     */
+    static void copyRows(DataSource dataSource, String sql, List<Object> parameters, CopyReader reader) {
+        readOnly(dataSource, connection -> {
+            String query = "COPY (" + settingsFor(connection, sql, parameters) + ") TO STDOUT (FORMAT binary)";
+            PGConnection postgres = connection.unwrap(PGConnection.class);
+            CopyOut copy = postgres.getCopyAPI().copyOut(query);
+            try {
+                reader.read(copy);
+            } finally {
+                if (copy.isActive()) {
+                    // The driver's cancelCopy() leaves the rest of the COPY on the wire, and the
+                    // connection unusable (pgjdbc issue 1290): cancel the statement instead and read
+                    // to its end, which is the cancellation's error.
+                    postgres.cancelQuery();
+                    try {
+                        while (copy.readFromCopy() != null) {
+                            // what was sent before the cancellation arrived
+                        }
+                    } catch (SQLException cancelled) {
+                        // the end of the COPY, as asked
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The query with each {@code ?} replaced by a transaction setting of the same value, which
+     * this sets: Strings and enums as text, Instants (years 1 to 9999, as the audit API takes
+     * them) rounded to the microsecond as the JDBC driver rounds them, UUIDs.
+     */
+    private static String settingsFor(Connection connection, String sql, List<Object> parameters) throws SQLException {
+        StringBuilder query = new StringBuilder(sql.length() + 64 * parameters.size());
+        StringBuilder settings = new StringBuilder("SELECT ");
+        int count = 0;
+        for (int i = 0; i < sql.length(); i++) {
+            char c = sql.charAt(i);
+            if (c != '?') {
+                query.append(c);
+                continue;
+            }
+            Object value = parameters.get(count++);
+            String name = "'domo_migration_proxy.copy_" + count + "'";
+            query.append("current_setting(").append(name).append(")::").append(sqlType(value));
+            settings.append(count > 1 ? ", " : "").append("set_config(").append(name).append(", ?, true)");
+        }
+        if (count != parameters.size()) {
+            throw new IllegalArgumentException(parameters.size() + " parameters for " + count + " placeholders");
+        }
+        if (count > 0) {
+            try (PreparedStatement set = connection.prepareStatement(settings.toString())) {
+                for (int i = 0; i < count; i++) {
+                    set.setString(i + 1, settingText(parameters.get(i)));
+                }
+                set.execute();
+            }
+        }
+        return query.toString();
+    }
+
+    private static String sqlType(Object value) {
+        if (value instanceof String || value instanceof Enum<?>) {
+            return "text";
+        }
+        if (value instanceof Instant) {
+            return "timestamptz";
+        }
+        if (value instanceof UUID) {
+            return "uuid";
+        }
+        throw new IllegalArgumentException("no COPY parameter of type " + value.getClass().getName());
+    }
+
+    private static String settingText(Object value) {
+        if (value instanceof Enum<?> constant) {
+            return constant.name();
+        }
+        if (value instanceof Instant instant) {
+            Instant rounded = instant.getNano() % 1_000 > 499 ? instant.plusNanos(1_000) : instant;
+            return rounded.truncatedTo(ChronoUnit.MICROS).toString();
+        }
+        return value.toString();
+    }
+
+    /** Runs work in a read-only transaction of its own, with sorting off, never committed. */
+    private static void readOnly(DataSource dataSource, SqlWork work) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             connection.setReadOnly(true);
@@ -200,7 +307,7 @@ public class Ledger {
                 try (Statement settings = connection.createStatement()) {
                     settings.execute("SET LOCAL enable_sort = off");
                 }
-                query(connection, sql, parameters, reader);
+                work.run(connection);
             } finally {
                 connection.rollback();
                 connection.setReadOnly(false);

@@ -1,21 +1,28 @@
 package com.domomigrationproxy.ledger;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
+
+import org.postgresql.copy.CopyOut;
 
 import com.domomigrationproxy.security.Scopes;
 
 /**
- * Reads the rows of {@link OperationField#select} as the UTF-8 text of each field, one array per
- * row: the driver's bytes as they arrived (its connection's encoding is UTF-8), with instants and
- * scopes rewritten as {@link OperationField} says. Not thread-safe: one per result set.
+ * Reads the rows of {@link OperationField#select}, copied out in binary, as the UTF-8 text of
+ * each field, one array per row: the bytes as they arrived (every field is of a text type, whose
+ * binary form is its text in the connection's encoding, UTF-8 with the JDBC driver), with instants
+ * and scopes rewritten as {@link OperationField} says. Not thread-safe: one per COPY.
  */
 final class OperationText {
+
+    /** What a binary COPY's data starts with. */
+    private static final byte[] SIGNATURE = "PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1);
 
     private final OperationField.Kind[] kinds;
     private final int operationId;
@@ -28,19 +35,58 @@ final class OperationText {
         this.operationId = fields.indexOf(OperationField.OPERATION_ID);
     }
 
-    byte[][] read(ResultSet row) throws SQLException {
+    /**
+     * Hands each row of a binary COPY of {@link OperationField#select} to {@code rows}, until the
+     * COPY ends. Its data is a header, then per row a field count and each field's length (-1 for
+     * null) and bytes, then -1 where the count would be; PostgreSQL sends a row per message, the
+     * header with the first one.
+     */
+    void read(CopyOut copy, Consumer<byte[][]> rows) throws SQLException {
+        boolean first = true;
+        for (byte[] data = copy.readFromCopy(); data != null; data = copy.readFromCopy()) {
+            ByteBuffer in = ByteBuffer.wrap(data);
+            if (first) {
+                byte[] signature = new byte[SIGNATURE.length];
+                in.get(signature);
+                if (!Arrays.equals(signature, SIGNATURE)) {
+                    throw new SQLException("not a binary COPY");
+                }
+                in.getInt(); // flags: none is defined that changes the rows
+                int extension = in.getInt();
+                in.position(in.position() + extension);
+                first = false;
+            }
+            while (in.hasRemaining()) {
+                short fields = in.getShort();
+                if (fields == -1) {
+                    break;
+                }
+                if (fields != kinds.length) {
+                    throw new SQLException("a COPY row of " + fields + " fields where " + kinds.length + " were selected");
+                }
+                rows.accept(row(in));
+            }
+        }
+    }
+
+    private byte[][] row(ByteBuffer in) throws SQLException {
         byte[][] text = new byte[kinds.length][];
         for (int i = 0; i < kinds.length; i++) {
-            byte[] value = row.getBytes(i + 1);
-            if (value != null) {
+            int length = in.getInt();
+            if (length >= 0) {
+                text[i] = new byte[length];
+                in.get(text[i]);
+            }
+        }
+        for (int i = 0; i < kinds.length; i++) {
+            if (text[i] != null) {
                 switch (kinds[i]) {
-                    case INSTANT -> value = instant(value);
-                    case SCOPES -> value = scopes(value, row);
+                    case INSTANT -> text[i] = instant(text[i]);
+                    case SCOPES -> text[i] = scopes(text[i], text);
                     default -> {
                     }
                 }
             }
-            text[i] = value;
         }
         return text;
     }
@@ -84,14 +130,14 @@ final class OperationText {
     }
 
     /** Canonical, as {@link Scopes#fromJson} and {@link Scopes#toJson} make it; text that is no scopes fails the read. */
-    private byte[] scopes(byte[] stored, ResultSet row) throws SQLException {
+    private byte[] scopes(byte[] stored, byte[][] row) throws SQLException {
         if (!Arrays.equals(stored, lastScopes)) {
             try {
                 lastScopesText = Scopes.fromJson(new String(stored, StandardCharsets.UTF_8)).toJson()
                         .getBytes(StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                throw new SQLException("operation " + (operationId < 0 ? "" : row.getString(operationId + 1) + " ")
-                        + "has scopes that do not parse", e);
+                String which = operationId < 0 ? "" : new String(row[operationId], StandardCharsets.UTF_8) + " ";
+                throw new SQLException("operation " + which + "has scopes that do not parse", e);
             }
             lastScopes = stored;
         }

@@ -5,14 +5,27 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.ledger.OperationQuery;
+import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
@@ -31,7 +44,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * the CSV rules (text quoted with quotes doubled, formula cells guarded, numbers bare, null empty),
  * for rows of every shape: written by the service, and written behind its back with what the
  * service never writes itself (five-digit and BC years, scopes not in canonical form, a note
- * without a reconciliation).
+ * without a reconciliation). And an export whose client goes away leaves no COPY running.
  */
 @QuarkusTest
 class CsvExportTest {
@@ -70,6 +83,9 @@ class CsvExportTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    @Inject
+    OperationStore operations;
 
     @BeforeEach
     void domoCompletesEverything() {
@@ -118,6 +134,58 @@ class CsvExportTest {
             assertThat(export("text/csv", who)).isEqualTo(String.join("\r\n", expected) + "\r\n");
         } finally {
             PostgresAdmin.tamper("DELETE FROM operation WHERE operation_id IN ('" + String.join("', '", inserted) + "')");
+        }
+    }
+
+    @Test
+    void anExportWhoseClientGoesAwayCancelsItsCopyAndLeavesTheConnectionUsable() throws Exception {
+        String who = "csv-gone-" + UUID.randomUUID();
+        int rows = 20_000; // about 20 MB: PostgreSQL is still sending when the client goes
+        PostgresAdmin.tamper("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method,"
+                + " request_id, requested_at, state, completed_at, error_message) SELECT gen_random_uuid(), 'V2_TO_V1',"
+                + " 'ds-gone-' || g, '" + who + "', 'jwt', 'r', now() - g * interval '1 ms', 'FAILED', now(),"
+                + " repeat('x', 1000) FROM generate_series(1, " + rows + ") g");
+        try {
+            OutputStream goesAway = new OutputStream() {
+                private long written;
+
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] { (byte) b }, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException {
+                    written += length;
+                    if (written > 256 * 1024) {
+                        throw new IOException("the client went away");
+                    }
+                }
+            };
+            LongAdder written = new LongAdder();
+            OperationQuery query = new OperationQuery(null, null, null, null, who, null, null, null, false);
+            assertThatThrownBy(() -> OperationExport.writeOperations(OperationExport.CSV, goesAway, null, operations,
+                    query, written)).isInstanceOf(IOException.class).hasMessage("the client went away");
+            assertThat(written.sum()).isPositive().isLessThan(rows);
+
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (copiesRunning() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(copiesRunning()).as("COPYs still running").isZero();
+            assertThat(export("text/csv", who).split("\r\n")).hasSize(rows + 1);
+        } finally {
+            PostgresAdmin.tamper("DELETE FROM operation WHERE requested_by = '" + who + "'");
+        }
+    }
+
+    private static int copiesRunning() throws SQLException {
+        try (Connection connection = DriverManager.getConnection(System.getProperty("quarkus.datasource.jdbc.url"),
+                "postgres", ""); Statement sql = connection.createStatement();
+                ResultSet count = sql.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                        + " AND query LIKE 'COPY (%'")) {
+            count.next();
+            return count.getInt(1);
         }
     }
 
