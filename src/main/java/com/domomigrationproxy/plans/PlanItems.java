@@ -110,10 +110,16 @@ class PlanItems {
         });
     }
 
-    /** Every item's data source and target, in plan order. */
-    List<PlanItemSpec> specs(UUID planId) {
+    /** Every item of the plan, in order. */
+    List<Row> rows(UUID planId) {
         return jdbc(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM plan_item i WHERE i.plan_id = ?"
-                + " ORDER BY i.item_id", row -> row(row).spec(), planId));
+                + " ORDER BY i.item_id", PlanItems::row, planId));
+    }
+
+    /** Items waiting for their turn: what the run sends next. */
+    List<Row> waiting(UUID planId) {
+        return jdbc(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM plan_item i WHERE i.plan_id = ?"
+                + " AND i.state = 'WAITING' ORDER BY i.item_id", PlanItems::row, planId));
     }
 
     /** Items not yet sent in this run (WAITING, or skipped by the preflight): what a preflight looks at. */

@@ -300,7 +300,7 @@ public class PlanService {
             }
             // Items run under the creator's grant (checked at creation); whoever starts the plan sends
             // them too, so an item outside the starter's own grant stops the start and nothing runs.
-            requireInScope(plan.direction, items.specs(planId), by, by.scopes(), "the starter's");
+            requireInScope(plan.direction, items.rows(planId), by, "the starter's");
             int skipped = items.skipNotReady(planId);
             plan.state = PlanState.RUNNING;
             plan.startedBy = by.principal();
@@ -322,11 +322,18 @@ public class PlanService {
     }
 
     public PlanView pause(UUID planId, Requester by) {
-        return move(planId, by, PlanState.RUNNING, PlanState.PAUSED, PAUSED, "pause");
+        return move(planId, by, PlanState.RUNNING, PlanState.PAUSED, PAUSED, "pause", plan -> {
+        });
     }
 
+    /**
+     * Runs a paused plan again. Whoever resumes it makes the items still waiting go to Domo, so
+     * they must be within that person's scopes too, as at start (403 out-of-scope naming them; the
+     * plan stays PAUSED). Pause and cancel send nothing, and any operator may stop a run.
+     */
     public PlanView resume(UUID planId, Requester by) {
-        return move(planId, by, PlanState.PAUSED, PlanState.RUNNING, RESUMED, "resume");
+        return move(planId, by, PlanState.PAUSED, PlanState.RUNNING, RESUMED, "resume",
+                plan -> requireInScope(plan.direction, items.waiting(planId), by, "the resumer's"));
     }
 
     public PlanView cancel(UUID planId, Requester by) {
@@ -373,6 +380,8 @@ public class PlanService {
             }
             PlanItems.Row item = items.find(planId, itemId).orElseThrow(() -> new ProblemException(404,
                     ProblemType.NOT_FOUND, "Plan " + planId + " has no item " + itemId));
+            // The retry sends the item to Domo again: it must be within the scopes of whoever asks.
+            requireInScope(plan.direction, List.of(item), by, "the retrier's");
             if (!item.state().retryable() || !items.retry(planId, itemId, by.principal())) {
                 throw new ProblemException(409, ProblemType.PLAN_ITEM_STATE, "Item " + itemId + " is " + item.state()
                         + "; only INCOMPLETE, ABORTED and FAILED items are sent again");
@@ -501,11 +510,13 @@ public class PlanService {
         LOG.infof("Plan %s expired: its approvals ran out before it was started", plan.planId);
     }
 
-    private PlanView move(UUID planId, Requester by, PlanState from, PlanState to, String kind, String verb) {
+    private PlanView move(UUID planId, Requester by, PlanState from, PlanState to, String kind, String verb,
+            Consumer<Plan> allowed) {
         return transition(planId, plan -> {
             if (plan.state != from) {
                 throw stateConflict(plan, verb);
             }
+            allowed.accept(plan);
             plan.state = to;
             plan.notBefore = null;
             plan.throttleReason = null;
@@ -646,16 +657,32 @@ public class PlanService {
             String whose) {
         List<Problem.FieldError> refused = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
-            PlanItemSpec spec = specs.get(i);
-            OperationIntent intent = direction == Direction.V1_TO_V2
-                    ? OperationIntent.migration(spec.datasourceId(), spec.accountId(), spec.catalog(), spec.schema(),
-                            spec.table(), requester)
-                    : OperationIntent.reversal(spec.datasourceId(), requester);
-            int item = i + 1;
-            migrations.scopeRefusal(intent, scopes).ifPresent(refusal -> refused.add(new Problem.FieldError(
-                    "items[" + item + "]." + (refusal.scope() == Scopes.Scope.ACCOUNTS ? "accountId" : "datasourceId"),
-                    refusal.detail())));
+            inScope(direction, i + 1, specs.get(i), requester, scopes).ifPresent(refused::add);
         }
+        refuse(refused, whose);
+    }
+
+    /** {@link #requireInScope} for stored items, named by their itemId, against the requester's own scopes. */
+    private void requireInScope(Direction direction, List<PlanItems.Row> rows, Requester requester, String whose) {
+        List<Problem.FieldError> refused = new ArrayList<>();
+        for (PlanItems.Row row : rows) {
+            inScope(direction, row.itemId(), row.spec(), requester, requester.scopes()).ifPresent(refused::add);
+        }
+        refuse(refused, whose);
+    }
+
+    private Optional<Problem.FieldError> inScope(Direction direction, int item, PlanItemSpec spec, Requester requester,
+            Scopes scopes) {
+        OperationIntent intent = direction == Direction.V1_TO_V2
+                ? OperationIntent.migration(spec.datasourceId(), spec.accountId(), spec.catalog(), spec.schema(),
+                        spec.table(), requester)
+                : OperationIntent.reversal(spec.datasourceId(), requester);
+        return migrations.scopeRefusal(intent, scopes).map(refusal -> new Problem.FieldError(
+                "items[" + item + "]." + (refusal.scope() == Scopes.Scope.ACCOUNTS ? "accountId" : "datasourceId"),
+                refusal.detail()));
+    }
+
+    private static void refuse(List<Problem.FieldError> refused, String whose) {
         if (!refused.isEmpty()) {
             throw new ProblemException(403, ProblemType.OUT_OF_SCOPE, refused.size() + " item(s) are outside "
                     + whose + " scopes; nothing was changed").withErrors(refused);

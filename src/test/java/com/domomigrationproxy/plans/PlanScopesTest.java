@@ -1,10 +1,13 @@
 package com.domomigrationproxy.plans;
 
 import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +38,8 @@ import io.restassured.specification.RequestSpecification;
 
 /**
  * A plan holds no more than its people may do: its creator's scopes decide what it may contain and
- * are the grant its operations run under; whoever starts it must be allowed every item too.
+ * are the grant its operations run under; whoever starts it must be allowed every item too, and
+ * whoever resumes it or retries an item must be allowed what that sends.
  */
 @QuarkusTest
 class PlanScopesTest {
@@ -105,6 +110,48 @@ class PlanScopesTest {
 
         Api.asReader().get("/api/v1/plans/" + planId).then().body("state", equalTo("APPROVED"));
         domo.verify(0, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+    }
+
+    @Test
+    void aResumerOrRetrierWhoseScopesLeaveOutTheItemsToSendIsRefused() {
+        Estate estate = Estate.of(3);
+        String failing = estate.datasources().get(0);
+        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        PlanFixtures.stubMigrations(domo, estate.account(), 1_500);
+        domo.stubFor(post(DOMO_PREFIX + "/" + failing + "/accounts/" + estate.account())
+                .willReturn(aResponse().withStatus(500).withBody("boom")));
+        String planId = PlanFixtures.createApproveStart(PlanFixtures.jsonPlan("resume", estate.account(),
+                estate.datasources(), 1));
+        // Item 1 fails at once, item 2 is in flight (1.5 s): pause while item 3 still waits.
+        await().atMost(Duration.ofSeconds(10)).until(() -> PlanFixtures.plan(planId).getInt("counts.FAILED") == 1);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> PlanFixtures.plan(planId).getInt("counts.RUNNING") == 0);
+        int sent = domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX + "/.*"))).size();
+
+        // Allowed item 1 only: item 3 waits, outside the grant.
+        String narrowOne = "scoped-" + UUID.randomUUID();
+        Supplier<RequestSpecification> narrow = () -> scoped(narrowOne, "{\"datasources\":[\"" + failing + "\"]}");
+        narrow.get().post("/api/v1/plans/" + planId + "/resume").then().statusCode(403)
+                .body("type", equalTo(OUT_OF_SCOPE))
+                .body("errors.field", contains("items[3].datasourceId"));
+        Api.asReader().get("/api/v1/plans/" + planId).then().body("state", equalTo("PAUSED"));
+
+        // Allowed items 2 and 3 only: item 1 is the one to send again.
+        String otherOne = "scoped-" + UUID.randomUUID();
+        Supplier<RequestSpecification> others = () -> scoped(otherOne, "{\"datasources\":[\""
+                + estate.datasources().get(1) + "\",\"" + estate.datasources().get(2) + "\"]}");
+        others.get().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(403)
+                .body("type", equalTo(OUT_OF_SCOPE))
+                .body("errors.field", contains("items[1].datasourceId"));
+        Api.asReader().get("/api/v1/plans/" + planId + "/items?state=FAILED").then().body("items.itemId", contains(1));
+        domo.verify(sent, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+
+        // Within the grant, both work.
+        others.get().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200).body("state", equalTo("RUNNING"));
+        PlanFixtures.stubMigrations(domo, estate.account(), 0);
+        narrow.get().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(200);
+        PlanFixtures.awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+        Api.asReader().get("/api/v1/plans/" + planId).then().body("counts.COMPLETE", equalTo(3));
     }
 
     private static String item(String datasource, String account) {
