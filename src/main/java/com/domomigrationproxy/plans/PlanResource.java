@@ -396,7 +396,8 @@ public class PlanResource {
     @Produces(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.OPERATOR)
     @Operation(operationId = "resumePlan", summary = "Resume a paused plan",
-            description = "Waiting items start again. Role: operator.")
+            description = "Waiting items start again. Refused (403 out-of-scope, each such item named) when an item"
+                    + " still waiting is outside the caller's own scopes; the plan stays PAUSED. Role: operator.")
     @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
@@ -455,7 +456,8 @@ public class PlanResource {
     @RolesAllowed(Roles.OPERATOR)
     @Operation(operationId = "retryPlanItem", summary = "Send an INCOMPLETE, ABORTED or FAILED item again",
             description = "The item waits for its turn again; a finished plan runs again for it. Items are never"
-                    + " sent again otherwise. Role: operator.")
+                    + " sent again otherwise. Refused (403 out-of-scope) when the item is outside the caller's own"
+                    + " scopes. Role: operator.")
     @APIResponse(responseCode = "200", description = "The item, waiting",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ItemView.class)))
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
