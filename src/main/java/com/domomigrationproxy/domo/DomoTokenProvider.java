@@ -26,14 +26,15 @@ public class DomoTokenProvider {
     private static final Logger LOG = Logger.getLogger(DomoTokenProvider.class);
 
     private final Optional<String> fromEnvironment;
-    private final Optional<TokenRedactor> environmentRedactor;
+    /** The environment's token's redactor, if any: all there is to redact until the file is read. */
+    private final List<TokenRedactor> environmentRedactors;
     private final Optional<Path> file;
     private volatile Snapshot snapshot;
 
     @Inject
     DomoTokenProvider(DomoConfig config) {
         this.fromEnvironment = config.developerToken().map(String::strip).filter(token -> !token.isEmpty());
-        this.environmentRedactor = fromEnvironment.map(TokenRedactor::of);
+        this.environmentRedactors = fromEnvironment.map(TokenRedactor::of).map(List::of).orElse(List.of());
         this.file = config.developerTokenFile();
     }
 
@@ -91,14 +92,10 @@ public class DomoTokenProvider {
         return false;
     }
 
+    /** Made when the token is read, not per call: every answer from Domo is checked with them. */
     private List<TokenRedactor> redactors() {
-        List<TokenRedactor> redactors = new ArrayList<>(2);
-        environmentRedactor.ifPresent(redactors::add);
         Snapshot seen = snapshot;
-        if (seen != null && seen.redactor() != null) {
-            redactors.add(seen.redactor());
-        }
-        return redactors;
+        return seen == null ? environmentRedactors : seen.redactors();
     }
 
     private synchronized Optional<String> reload(Path path, FileTime modified) {
@@ -110,7 +107,9 @@ public class DomoTokenProvider {
             } else if (snapshot != null) {
                 LOG.infof("Reloaded the Domo token from %s", path);
             }
-            snapshot = new Snapshot(modified, token, token.map(TokenRedactor::of).orElse(null));
+            List<TokenRedactor> redactors = new ArrayList<>(environmentRedactors);
+            token.map(TokenRedactor::of).ifPresent(redactors::add);
+            snapshot = new Snapshot(modified, token, List.copyOf(redactors));
             return token;
         } catch (IOException e) {
             LOG.errorf("Cannot read the Domo token file %s: %s", path, e.getClass().getSimpleName());
@@ -118,6 +117,6 @@ public class DomoTokenProvider {
         }
     }
 
-    private record Snapshot(FileTime modified, Optional<String> token, TokenRedactor redactor) {
+    private record Snapshot(FileTime modified, Optional<String> token, List<TokenRedactor> redactors) {
     }
 }
