@@ -94,7 +94,7 @@ public class Ledger {
         String sql = EVENTS + " WHERE " + query.where(parameters) + " AND e.seq > ? ORDER BY e.seq LIMIT ?";
         parameters.add(afterSeq);
         parameters.add(limit);
-        streamRows(dataSource, sql, parameters, rows -> eachEvent(rows, (event, operation) -> page.add(event)));
+        readPage(sql, parameters, rows -> eachEvent(rows, (event, operation) -> page.add(event)));
         return page;
     }
 
@@ -112,8 +112,20 @@ public class Ledger {
         }
         sql.append(" ORDER BY e.seq DESC LIMIT ?");
         parameters.add(limit);
-        streamRows(dataSource, sql.toString(), parameters, rows -> eachEvent(rows, (event, operation) -> page.add(event)));
+        readPage(sql.toString(), parameters, rows -> eachEvent(rows, (event, operation) -> page.add(event)));
         return page;
+    }
+
+    /**
+     * One page (a query with a LIMIT), read whole: no cursor, and so no transaction of its own nor
+     * the planner settings of a stream ({@link #streamRows}).
+     */
+    private void readPage(String sql, List<Object> parameters, Rows reader) {
+        try (Connection connection = dataSource.getConnection()) {
+            query(connection, sql, parameters, reader);
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
     }
 
     /** Every event matching the query, in sequence order, one at a time (constant memory). */
@@ -243,7 +255,8 @@ public class Ledger {
     /**
      * The query with each {@code ?} replaced by a transaction setting of the same value, which
      * this sets: Strings and enums as text, Instants (years 1 to 9999, as the audit API takes
-     * them) rounded to the microsecond as the JDBC driver rounds them, UUIDs.
+     * them) rounded to the microsecond as the JDBC driver rounds them, UUIDs. Every {@code ?} of
+     * the query is a placeholder (the ledger's queries use no {@code ?} operator).
      */
     private static String settingsFor(Connection connection, String sql, List<Object> parameters) throws SQLException {
         StringBuilder query = new StringBuilder(sql.length() + 64 * parameters.size());
