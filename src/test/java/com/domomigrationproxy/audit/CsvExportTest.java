@@ -132,6 +132,7 @@ class CsvExportTest {
             }
             assertThat(expected).hasSize(5);
             assertThat(export("text/csv", who)).isEqualTo(String.join("\r\n", expected) + "\r\n");
+            assertThat(export("text/csv", "nobody-" + UUID.randomUUID())).isEqualTo(expected.get(0) + "\r\n");
         } finally {
             PostgresAdmin.tamper("DELETE FROM operation WHERE operation_id IN ('" + String.join("', '", inserted) + "')");
         }
