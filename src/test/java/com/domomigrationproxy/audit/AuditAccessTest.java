@@ -1,9 +1,5 @@
 package com.domomigrationproxy.audit;
 
-import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -22,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.PrometheusScrape;
@@ -59,10 +56,7 @@ class AuditAccessTest {
 
     @BeforeEach
     void domoCompletes() {
-        domo.resetAll();
-        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"toe\":\"T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+        DomoWireMock.completesEverything(domo, "T");
     }
 
     @AfterEach

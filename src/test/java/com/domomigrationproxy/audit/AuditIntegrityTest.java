@@ -48,6 +48,7 @@ import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.CheckpointKeyFiles;
+import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OfflineVerifier;
 import com.domomigrationproxy.support.PostgresAdmin;
@@ -79,10 +80,7 @@ class AuditIntegrityTest {
 
     @BeforeEach
     void domoCompletesEverything() {
-        domo.resetAll();
-        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"toe\":\"T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+        DomoWireMock.completesEverything(domo, "T");
     }
 
     @Test

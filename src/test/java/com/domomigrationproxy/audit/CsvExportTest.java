@@ -1,9 +1,5 @@
 package com.domomigrationproxy.audit;
 
-import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -28,6 +24,7 @@ import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.Tokens;
@@ -89,10 +86,7 @@ class CsvExportTest {
 
     @BeforeEach
     void domoCompletesEverything() {
-        domo.resetAll();
-        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"toe\":\"=T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+        DomoWireMock.completesEverything(domo, "=T");
     }
 
     @Test

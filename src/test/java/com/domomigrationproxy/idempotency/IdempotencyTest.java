@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
 import com.domomigrationproxy.support.PostgresAdmin;
@@ -45,10 +46,7 @@ class IdempotencyTest {
 
     @BeforeEach
     void domoCompletes() {
-        domo.resetAll();
-        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"toe\":\"T-IDEM\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+        DomoWireMock.completesEverything(domo, "T-IDEM");
     }
 
     @Test

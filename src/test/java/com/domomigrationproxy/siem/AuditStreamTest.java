@@ -1,9 +1,6 @@
 package com.domomigrationproxy.siem;
 
-import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -23,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.PrometheusScrape;
 import com.domomigrationproxy.support.Rsyslog;
@@ -55,10 +53,7 @@ class AuditStreamTest {
     @BeforeEach
     void rsyslogIsThere() {
         Assumptions.assumeTrue(Rsyslog.installed(), "rsyslogd is missing (apt-get install rsyslog; .ci/run installs it)");
-        domo.resetAll();
-        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"toe\":\"T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+        DomoWireMock.completesEverything(domo, "T");
     }
 
     @Test

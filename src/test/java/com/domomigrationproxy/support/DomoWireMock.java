@@ -1,5 +1,9 @@
 package com.domomigrationproxy.support;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+
 import java.util.Map;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -19,6 +23,17 @@ public class DomoWireMock implements QuarkusTestResourceLifecycleManager {
     public static final String DOMO_PREFIX = "/api/query/migration/federated/v1/to/v2";
 
     private WireMockServer server;
+
+    /**
+     * Forgets earlier stubs and requests; then Domo completes every migration and reversal at once,
+     * with this toe.
+     */
+    public static void completesEverything(WireMockServer domo, String toe) {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"toe\":\"" + toe + "\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+    }
 
     @Override
     public Map<String, String> start() {
