@@ -43,6 +43,8 @@ final class Pages {
 
     static native TemplateInstance plan(Frame frame, PlanPageView view);
 
+    static native TemplateInstance planCancel(Frame frame, PlanCancelView view);
+
     /** A plan's progress alone, which the plan page's script asks for again as the plan's events arrive. */
     static native TemplateInstance plan$progress(PlanProgressView progress);
 

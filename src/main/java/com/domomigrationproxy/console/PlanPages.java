@@ -215,6 +215,15 @@ public class PlanPages {
         return seeOther(id, "APPROVE".equals(decision) ? "approved" : "rejected");
     }
 
+    /** Asks before a plan is cancelled (that is final); its form posts the cancel below. */
+    @GET
+    @Path("/plans/{planId}/cancellation")
+    @RolesAllowed(Roles.OPERATOR)
+    public TemplateInstance cancelPage(@PathParam("planId") String planId) {
+        PlanView plan = plans.view(Identifiers.uuid("planId", planId));
+        return Pages.planCancel(frames.of("Cancel " + plan.name(), Frame.Section.PLANS), new PlanCancelView(plan));
+    }
+
     @POST
     @Path("/plans/{planId}/{action: start|pause|resume|cancel|preflight}")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)

@@ -373,8 +373,18 @@ class ConsoleBrowserTest {
         assertThat(approver.locator("#decision")).hasCount(0);
         assertThat(approver.locator("ul.decisions")).containsText("APPROVE by " + ConsoleSessions.APPROVER);
 
-        // The operator starts it and watches it run to the end.
+        // Cancelling asks first, on a page of its own; the operator keeps the plan.
         operator.navigate(planUrl);
+        operator.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Cancel the plan…")).click();
+        assertThat(operator.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setLevel(1)))
+                .containsText("Cancel Console wave " + tag + "?");
+        assertThat(operator.locator("#cancel-waiting")).hasText(java.util.regex.Pattern.compile("\\d+"));
+        checked(operator, "plan-cancel");
+        operator.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("No, keep the plan")).click();
+        assertThat(operator.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setLevel(1)))
+                .containsText("APPROVED");
+
+        // The operator starts it and watches it run to the end.
         operator.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Start")).click();
         assertThat(operator.getByRole(AriaRole.STATUS).first()).containsText("Started");
         Locator bar = operator.locator("#plan-bar");

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
 import java.nio.charset.StandardCharsets;
@@ -85,14 +86,29 @@ class ConsolePlanActionsTest {
                 .body(containsString(">Resume</button>")).body(not(containsString(">Pause</button>")));
         act(operator, planId, "resume").then().statusCode(303);
         assertThat(plan(planId).getString("state")).isEqualTo("RUNNING");
+        // Cancelling is final: the plan page's button only leads to a page that asks, and looking
+        // at that page changes nothing.
+        String cancelPage = "/console/plans/" + planId + "/cancellation";
+        operator.request().get("/console/plans/" + planId).then().statusCode(200)
+                .body(containsString("<a class=\"button danger\" href=\"" + cancelPage + "\">Cancel the plan…</a>"));
+        operator.request().get(cancelPage).then().statusCode(200)
+                .body(containsString("Cancelling is final"))
+                .body(matchesPattern("(?s).*<strong id=\"cancel-waiting\">[1-9][0-9]*</strong> items not yet sent.*"))
+                .body(containsString("<form method=\"post\" action=\"/console/plans/" + planId + "/cancel\">"))
+                .body(containsString(">Yes, cancel the plan</button>"));
+        assertThat(plan(planId).getString("state")).isEqualTo("RUNNING");
+        ConsoleSessions.signIn(ConsoleSessions.READER).request().get(cancelPage).then().statusCode(403);
         act(operator, planId, "cancel").then().statusCode(303);
         JsonPath cancelled = plan(planId);
         assertThat(cancelled.getString("state")).isEqualTo("CANCELLED");
         operator.request().get("/console/plans/" + planId + "?done=cancel").then().statusCode(200)
                 .body(containsString("Cancelled: items that had not started are skipped."))
-                .body(not(containsString(">Cancel the plan</button>")))
+                .body(not(containsString("Cancel the plan…")))
                 // A done plan is not watched.
                 .body(not(containsString("data-plan-events")));
+        operator.request().get(cancelPage).then().statusCode(200)
+                .body(containsString("there is nothing left to cancel"))
+                .body(not(containsString("Yes, cancel the plan")));
     }
 
     @Test
