@@ -59,7 +59,7 @@ SEED_ROWS=${BENCH_SEED_ROWS:-$SEED_ROWS} EXPORT_ROWS=${BENCH_EXPORT_ROWS:-$EXPOR
 WARMUP=${BENCH_WARMUP:-$WARMUP}
 
 # The JVM and its flags (lib/jvm.sh), the levers that part 4 found to help. The AOT cache (JEP
-# 483/514/515) must be made and used by the same JVM build with the same class path and HEAP_FLAGS.
+# 483/514/515) must be made and used by the same JVM build with the same class path and CACHE_FLAGS.
 # shellcheck source=lib/jvm.sh
 source "$HERE/lib/jvm.sh"
 AOT_CACHE=$WORK/app.aot
@@ -340,7 +340,7 @@ SERVICE=http://127.0.0.1:$HTTP_PORT
 log "AOT cache training run (also applies the Flyway migration to the fresh database)"
 rm -f "$AOT_CACHE"
 # shellcheck disable=SC2086
-start_service aot-training -XX:AOTCacheOutput="$AOT_CACHE" $HEAP_FLAGS
+start_service aot-training -XX:AOTCacheOutput="$AOT_CACHE" $CACHE_FLAGS
 curl -sf -o /dev/null "${AUTH[@]}" -H 'Content-Type: application/json' -X POST \
     -d '{"accountId":"1","catalog":"c","schema":"s","table":"t"}' "$SERVICE/api/v1/datasources/training-1/migrations"
 curl -sf -o /dev/null "${AUTH[@]}" -X POST "$SERVICE/api/v1/datasources/training-1/reversals"
@@ -354,7 +354,7 @@ stop_service
 # stops after Hibernate's boot; the JVM writes what it loaded by then when it exits.
 rm -f "$IMAGE_CACHE"
 # shellcheck disable=SC2086
-"$JAVA" -XX:AOTCacheOutput="$IMAGE_CACHE" $HEAP_FLAGS -Xlog:aot=off -Xlog:cds=off \
+"$JAVA" -XX:AOTCacheOutput="$IMAGE_CACHE" $CACHE_FLAGS -Xlog:aot=off -Xlog:cds=off \
     -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/aot-image.log" 2>&1 || true
 [[ -s $IMAGE_CACHE ]] || die "the image-style AOT cache was not written, see $WORK/aot-image.log"
 
@@ -366,15 +366,14 @@ if has_part 4; then
     LEVERS=(
         ""
         "-XX:TieredStopAtLevel=1"
+        # C2 alone (no C1): less code and compiler memory, a slower warm-up.
+        "-XX:-TieredCompilation"
         "-XX:+UseSerialGC"
         "-XX:+UseCompactObjectHeaders"
         "-Xmx51m"
-        "-XX:AOTCache=$IMAGE_CACHE $HEAP_FLAGS"
-        "-XX:AOTCache=$AOT_CACHE $HEAP_FLAGS"
+        "-XX:AOTCache=$IMAGE_CACHE $CACHE_FLAGS"
+        "-XX:AOTCache=$AOT_CACHE $CACHE_FLAGS"
         "$KEPT_JAVA_OPTS"
-        # C2 alone (no C1): less code cache and compiler memory, a slower warm-up.
-        "$KEPT_JAVA_OPTS -XX:-TieredCompilation"
-        "$KEPT_JAVA_OPTS -XX:TieredStopAtLevel=1"
         # What the image and chart run (their cache comes from a start without a database).
         "-XX:AOTCache=$IMAGE_CACHE $RUN_FLAGS"
     )

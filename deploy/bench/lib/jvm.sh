@@ -8,11 +8,14 @@ if [[ -x $BENCH_JAVA_HOME/bin/java ]]; then
 else
     JAVA=java JCMD=jcmd
 fi
-# C2 (the JVM's default tiered compilation): half the CPU per request of C1 only. Compact object
-# headers (8 bytes less per object), the serial collector and a heap of 51 MiB (the chart's 10% of
-# 512 MiB, about twice what is live under load), a 32 MiB code cache, malloc's freed memory given
-# back every 5 s and two malloc arenas (MALLOC_ARENA_MAX, set where the service starts) hold the
-# resident size down with C2.
-# HEAP_FLAGS must be the same when an AOT cache is trained and when it is used, or the JVM ignores it.
-HEAP_FLAGS="-XX:+UseCompactObjectHeaders -XX:+UseSerialGC"
-RUN_FLAGS="$HEAP_FLAGS -Xmx51m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
+# C2 alone (-XX:-TieredCompilation, no C1): the same CPU per request as tiered compilation once
+# warm, and 20 to 40 MiB less resident (no C1 code with its profiling, no recompilation of code C2
+# replaces); compact object headers (8 bytes less per object), the serial collector and a heap of
+# 51 MiB (the chart's 10% of 512 MiB, about twice what is live under load), a 32 MiB code cache,
+# malloc's freed memory given back every 5 s and two malloc arenas (MALLOC_ARENA_MAX, set where the
+# service starts) hold the resident size down (docs/performance.md, eighth round).
+# CACHE_FLAGS must be the same when an AOT cache is trained and when it is used: the JVM ignores a
+# cache made with other object headers or another collector, and a cache made with tiered
+# compilation only partly fits a JVM without it.
+CACHE_FLAGS="-XX:+UseCompactObjectHeaders -XX:+UseSerialGC -XX:-TieredCompilation"
+RUN_FLAGS="$CACHE_FLAGS -Xmx51m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"

@@ -247,7 +247,7 @@ class HelmChartTest {
 
     /**
      * The JVM settings the benchmark measured (docs/performance.md): the image's AOT cache, compact
-     * object headers and the serial collector it was made with, C2 (no C1-only flag) with a 32 MiB
+     * object headers, the serial collector and C2 alone it was made with (no C1-only flag), a 32 MiB
      * code cache, freed native memory given back, two malloc arenas, and a heap of 10% of the memory limit.
      */
     @Test
@@ -257,7 +257,8 @@ class HelmChartTest {
         assertThat(envValue(minimum, "GC_CONTAINER_OPTIONS")).isEqualTo("-XX:+UseSerialGC");
         assertThat(envValue(minimum, "MALLOC_ARENA_MAX")).isEqualTo("2");
         assertThat(envValue(minimum, "JAVA_OPTS_APPEND")).isEqualTo("-XX:AOTCache=/deployments/app.aot"
-                + " -XX:+UseCompactObjectHeaders -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
+                + " -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:ReservedCodeCacheSize=32m"
+                + " -XX:TrimNativeHeapInterval=5000"
                 + " -XX:+ExitOnOutOfMemoryError"
                 + " -Dquarkus.http.host=0.0.0.0"
                 + " -Djava.util.logging.manager=org.jboss.logmanager.LogManager");
@@ -265,13 +266,14 @@ class HelmChartTest {
         assertThat(proxyContainer(deployment(renderMinimum(UnaryOperator.identity()))).at("/resources/limits/memory")
                 .asText()).isEqualTo("512Mi");
 
-        JsonNode withoutCache = proxyContainer(deployment(renderMinimum(template -> template
-                .set("jvm.aotCache", "false").set("jvm.extraOptions", "-XX:TieredStopAtLevel=1"))));
+        JsonNode withoutCache = proxyContainer(deployment(renderMinimum(template -> template.set("jvm.aotCache", "false")
+                .set("jvm.extraOptions", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"))));
         assertThat(envValue(withoutCache, "JAVA_OPTS_APPEND"))
-                .isEqualTo("-XX:+UseCompactObjectHeaders -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
+                .isEqualTo("-XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:ReservedCodeCacheSize=32m"
+                        + " -XX:TrimNativeHeapInterval=5000"
                         + " -XX:+ExitOnOutOfMemoryError"
                         + " -Dquarkus.http.host=0.0.0.0 -Djava.util.logging.manager=org.jboss.logmanager.LogManager"
-                        + " -XX:TieredStopAtLevel=1");
+                        + " -XX:+TieredCompilation -XX:TieredStopAtLevel=1");
     }
 
     @Test
