@@ -59,6 +59,11 @@ public final class ConsoleLinks {
         return PLANS + "/" + planId;
     }
 
+    /** Where a plan page's form posts one action (start, pause, resume, cancel, preflight, rollback). */
+    public static String planAction(Object planId, String action) {
+        return plan(planId) + "/" + action;
+    }
+
     static boolean returnable(String target) {
         return target != null && target.length() <= 2000 && RETURNABLE.matcher(target).matches()
                 && !target.contains("//") && !target.contains("/../") && !target.contains("/./");

@@ -28,6 +28,6 @@ public record PlanCancelView(PlanView plan) {
     }
 
     public String cancelHref() {
-        return planHref() + "/cancel";
+        return ConsoleLinks.planAction(plan.planId(), "cancel");
     }
 }

@@ -104,7 +104,7 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
     }
 
     public String action(String action) {
-        return ConsoleLinks.plan(plan.planId()) + "/" + action;
+        return ConsoleLinks.planAction(plan.planId(), action);
     }
 
     public String retryHref(ItemView item) {
