@@ -63,7 +63,6 @@ WARMUP=${BENCH_WARMUP:-$WARMUP}
 # shellcheck source=lib/jvm.sh
 source "$HERE/lib/jvm.sh"
 AOT_CACHE=$WORK/app.aot
-IMAGE_CACHE=$WORK/app-image.aot
 KEPT_JAVA_OPTS="-XX:AOTCache=$AOT_CACHE $RUN_FLAGS"
 SERVICE_JAVA_OPTS=${BENCH_JAVA_OPTS:-$KEPT_JAVA_OPTS}
 
@@ -334,29 +333,26 @@ log "PostgreSQL $PG_VERSION ($PG_SETTINGS); nginx upstream :$UPSTREAM_PORT, ngin
 AUTH=(-H "X-API-Key: $API_KEY")
 SERVICE=http://127.0.0.1:$HTTP_PORT
 
-# --- AOT cache: a training run that migrates the schema and exercises every endpoint ----------
-# (-XX:AOTCacheOutput: the JVM records what it loads, links and profiles, and assembles the cache
-# when it exits; kept in target/bench/work)
-log "AOT cache training run (also applies the Flyway migration to the fresh database)"
-rm -f "$AOT_CACHE"
+# --- AOT cache: the image's own training run (deploy/docker/Dockerfile.jvm) -------------------
+# AotTraining (built into target/aot-training by ./mvnw package) starts the service with
+# -XX:AOTCacheOutput against a throwaway embedded PostgreSQL and a Domo stand-in, exercises every
+# endpoint and stops it; the JVM records what it loads, links and profiles, and assembles the cache
+# when it exits. The image runs the same class with the same CACHE_FLAGS, so the cache measured here
+# is made as the one the image ships. Kept in target/bench/work.
+[[ -d $ROOT/target/aot-training/classes ]] \
+    || die "target/aot-training is missing: build with ./mvnw package -DskipTests (not -Dmaven.test.skip)"
+log "AOT cache training run (AotTraining, as the image runs it)"
 # shellcheck disable=SC2086
-start_service aot-training -XX:AOTCacheOutput="$AOT_CACHE" $CACHE_FLAGS
-curl -sf -o /dev/null "${AUTH[@]}" -H 'Content-Type: application/json' -X POST \
-    -d '{"accountId":"1","catalog":"c","schema":"s","table":"t"}' "$SERVICE/api/v1/datasources/training-1/migrations"
-curl -sf -o /dev/null "${AUTH[@]}" -X POST "$SERVICE/api/v1/datasources/training-1/reversals"
-curl -s -o /dev/null "${AUTH[@]}" "$SERVICE/api/v1/audit/operations?limit=5" || true
-curl -s -o /dev/null "${AUTH[@]}" -H 'Accept: text/csv' "$SERVICE/api/v1/audit/operations" || true
-# A few seconds of the GET path, so that the cache holds its method profiles (JEP 515).
-wrk -t1 -c4 -d5s "${AUTH[@]}" "$SERVICE/api/v1/accounts/1/candidates" >/dev/null
+"$JAVA" -cp "$ROOT/target/aot-training/classes:$ROOT/target/aot-training/lib/*" \
+    com.domomigrationproxy.deploy.AotTraining "$AOT_CACHE" "$WORK/aot-training.log" \
+    -- "$JAVA" -XX:AOTCacheOutput="$AOT_CACHE" $CACHE_FLAGS -Xlog:aot=off -Xlog:cds=off \
+    -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/aot-training-driver.log" 2>&1 \
+    || die "the AOT cache training failed, see $WORK/aot-training-driver.log and $WORK/aot-training.log"
+# The fresh database gets its schema from a first start (not measured), as a release's first pod does.
+log "applying the Flyway migration to the fresh database"
+# shellcheck disable=SC2086
+start_service schema-migration $KEPT_JAVA_OPTS
 stop_service
-[[ -s $AOT_CACHE ]] || die "the AOT cache was not written, see $WORK/aot-training.log"
-# The cache the image builds (deploy/docker/Dockerfile.jvm): a start without a database, which
-# stops after Hibernate's boot; the JVM writes what it loaded by then when it exits.
-rm -f "$IMAGE_CACHE"
-# shellcheck disable=SC2086
-"$JAVA" -XX:AOTCacheOutput="$IMAGE_CACHE" $CACHE_FLAGS -Xlog:aot=off -Xlog:cds=off \
-    -jar "$ROOT/target/quarkus-app/quarkus-run.jar" >"$WORK/aot-image.log" 2>&1 || true
-[[ -s $IMAGE_CACHE ]] || die "the image-style AOT cache was not written, see $WORK/aot-image.log"
 
 # --- part 4a: start-up levers, each started STARTS times against the migrated database --------
 if has_part 4; then
@@ -371,11 +367,9 @@ if has_part 4; then
         "-XX:+UseSerialGC"
         "-XX:+UseCompactObjectHeaders"
         "-Xmx51m"
-        "-XX:AOTCache=$IMAGE_CACHE $CACHE_FLAGS"
         "-XX:AOTCache=$AOT_CACHE $CACHE_FLAGS"
+        # What the image and the chart run.
         "$KEPT_JAVA_OPTS"
-        # What the image and chart run (their cache comes from a start without a database).
-        "-XX:AOTCache=$IMAGE_CACHE $RUN_FLAGS"
     )
     for opts in "${LEVERS[@]}"; do
         runs=() rss=() foreign=()
@@ -389,7 +383,7 @@ if has_part 4; then
         done
         median=$(printf '%s\n' "${runs[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
         median_rss=$(printf '%s\n' "${rss[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-        label=${opts//$AOT_CACHE/app.aot}; label=${label//$IMAGE_CACHE/app-image.aot}
+        label=${opts//$AOT_CACHE/app.aot}
         add p4 "| \`${label:-(none: java -jar)}\` | $median | $median_rss | ${runs[*]} | ${foreign[*]} |"
         log "  ${label:-defaults}: ${median} ms, ${median_rss} MiB"
     done

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -20,11 +22,19 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
     /** Starts it with {@code settings} on top of its ports and datasource; its output goes to target/{name}.log. */
     public static PackagedApp start(String name, EmbeddedPostgres postgres, Map<String, String> settings)
             throws IOException {
+        return start(name, postgres, settings, List.of());
+    }
+
+    /** The same, with these options for the JVM (which is the tests' own). */
+    public static PackagedApp start(String name, EmbeddedPostgres postgres, Map<String, String> settings,
+            List<String> jvmOptions) throws IOException {
         int port = freePort();
         Path log = Path.of("target", name + ".log");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));

@@ -1,0 +1,252 @@
+package com.domomigrationproxy.deploy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.sun.net.httpserver.HttpServer;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * The training run of the AOT cache that the image ships (deploy/docker/Dockerfile.jvm) and the
+ * benchmarks measure. A start without a database stops at Flyway, so its cache misses everything
+ * the service loads after that, a second of start-up (docs/performance.md). This run gives the
+ * service a throwaway PostgreSQL (the embedded binaries, which the Dockerfile mounts for this one
+ * step and never copies into the image) and a Domo stand-in served here over HTTP in Domo's shapes
+ * (not the in-process sandbox, so that the cache holds the service's HTTP path to Domo too), so
+ * that it starts as in production; it then serves every kind of request, and stops: the JVM
+ * writes the cache when it exits (-XX:AOTCacheOutput, in the command or in JAVA_OPTS_APPEND).
+ *
+ * <p>Usage: {@code AotTraining CACHE LOG -- COMMAND...}, where COMMAND starts the service (the image:
+ * run-java.sh; the benchmarks: java with the image's flags). It fails unless CACHE was written.
+ */
+public final class AotTraining {
+
+    private static final String API_KEY = "aot-training-local-only";
+    private static final String DOMO_TOKEN = "aot-training-domo-token-local-only";
+    private static final String DOMO_API = "/api/query/migration/federated/v1/to/v2/";
+    private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
+    private static final Duration READY_WITHIN = Duration.ofMinutes(3);
+    /** Long enough for the GET path's method profiles to land in the cache (JEP 515). */
+    private static final Duration GET_LOAD = Duration.ofSeconds(5);
+
+    private AotTraining() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 4 || !"--".equals(args[2])) {
+            System.err.println("usage: AotTraining CACHE LOG -- COMMAND...");
+            System.exit(2);
+        }
+        train(Path.of(args[0]), Path.of(args[1]), List.of(args).subList(3, args.length));
+    }
+
+    /** Runs {@code command} against a throwaway database, exercises it, stops it, and checks that {@code cache} was written. */
+    public static void train(Path cache, Path log, List<String> command) throws IOException, InterruptedException {
+        Files.deleteIfExists(cache);
+        HttpServer domo = domoStandIn();
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setPort(freePort()).start()) {
+            Path keys = Files.createTempFile("aot-training-keys", ".json");
+            try {
+                Files.writeString(keys, "[{\"name\":\"aot-training\",\"sha256\":\"" + sha256(API_KEY)
+                        + "\",\"roles\":[\"reader\",\"operator\",\"auditor\"]}]");
+                int port = freePort();
+                int managementPort = freePort();
+                ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(log.toFile());
+                Map<String, String> env = builder.environment();
+                env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
+                env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
+                env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+                env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+                env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+                env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+                env.put("DOMO_BASE_URL", "http://127.0.0.1:" + domo.getAddress().getPort());
+                env.put("DOMO_DEVELOPER_TOKEN", DOMO_TOKEN);
+                env.put("PROXY_API_KEYS_FILE", keys.toString());
+                Process service = builder.start();
+                try {
+                    new Exercise(URI.create("http://127.0.0.1:" + port), URI.create("http://127.0.0.1:" + managementPort),
+                            service, log).run();
+                } finally {
+                    service.destroy(); // SIGTERM: the JVM exits and writes the cache
+                    if (!service.waitFor(5, TimeUnit.MINUTES)) {
+                        service.destroyForcibly();
+                    }
+                }
+            } finally {
+                Files.deleteIfExists(keys);
+            }
+        } finally {
+            domo.stop(0);
+        }
+        if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
+            throw new IllegalStateException("the service wrote no AOT cache to " + cache + "; see " + log);
+        }
+    }
+
+    /** The requests of the training: every endpoint the benchmarks and the probes call. */
+    private record Exercise(URI base, URI management, Process service, Path log) {
+
+        void run() throws IOException, InterruptedException {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            awaitReady(http);
+            expect(http, HttpRequest.newBuilder(management.resolve("/q/health/ready")).build(), 200);
+            expect(http, HttpRequest.newBuilder(management.resolve("/q/metrics")).build(), 200);
+            expect(http, get("/q/openapi"), 200);
+            expect(http, get("/api/v1/integration-types"), 200);
+            expect(http, get("/api/v1/integration-types/mysql-federated/accounts"), 200);
+            expect(http, HttpRequest.newBuilder(base.resolve("/api/v1/datasources/" + DATASOURCE + "/migrations"))
+                    .header("X-API-Key", API_KEY).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"accountId\":\"2\",\"catalog\":\"sales\",\"schema\":\"NULL\",\"table\":\"orders\"}"))
+                    .build(), 200);
+            expect(http, HttpRequest.newBuilder(base.resolve("/api/v1/datasources/" + DATASOURCE + "/reversals"))
+                    .header("X-API-Key", API_KEY).POST(HttpRequest.BodyPublishers.noBody()).build(), 200);
+            expect(http, get("/api/v1/audit/operations?limit=5"), 200);
+            expect(http, HttpRequest.newBuilder(base.resolve("/api/v1/audit/operations"))
+                    .header("X-API-Key", API_KEY).header("Accept", "text/csv").build(), 200);
+            loadTheGetPath(http);
+        }
+
+        private void awaitReady(HttpClient http) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!service.isAlive()) {
+                    throw new IllegalStateException("the service exited during its training start; see " + log);
+                }
+                try {
+                    if (http.send(candidates(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notListeningYet) {
+                    // still starting
+                }
+                Thread.sleep(100);
+            }
+            throw new IllegalStateException("the service did not answer within " + READY_WITHIN + "; see " + log);
+        }
+
+        /** Four clients for a few seconds: the hot path runs often enough for its profiles to be kept. */
+        private void loadTheGetPath(HttpClient http) throws InterruptedException {
+            long until = System.nanoTime() + GET_LOAD.toNanos();
+            List<Thread> clients = new ArrayList<>();
+            List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+            for (int i = 0; i < 4; i++) {
+                Thread client = new Thread(() -> {
+                    try {
+                        while (System.nanoTime() < until) {
+                            expect(http, candidates(), 200);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        failures.add(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "aot-training-client-" + i);
+                client.start();
+                clients.add(client);
+            }
+            for (Thread client : clients) {
+                client.join();
+            }
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("the GET load failed; see " + log, failures.get(0));
+            }
+        }
+
+        private HttpRequest candidates() {
+            return get("/api/v1/accounts/2/candidates");
+        }
+
+        private HttpRequest get(String path) {
+            return HttpRequest.newBuilder(base.resolve(path)).header("X-API-Key", API_KEY).build();
+        }
+
+        private void expect(HttpClient http, HttpRequest request, int status) throws IOException, InterruptedException {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != status) {
+                throw new IllegalStateException(request.method() + " " + request.uri().getPath() + " answered "
+                        + response.statusCode() + " during the training: " + response.body());
+            }
+        }
+    }
+
+    /**
+     * Domo's five operations, answered at once in Domo's shapes (those of the benchmarks' nginx
+     * stand-in, deploy/bench/nginx/upstream.conf), for the developer token above only.
+     */
+    private static HttpServer domoStandIn() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext(DOMO_API, exchange -> {
+            String path = exchange.getRequestURI().getPath().substring(DOMO_API.length());
+            exchange.getRequestBody().readAllBytes();
+            String[] parts = path.split("/");
+            int status = 200;
+            String body;
+            if (!DOMO_TOKEN.equals(exchange.getRequestHeaders().getFirst("X-DOMO-Developer-Token"))) {
+                status = 401;
+                body = "{\"status\":401,\"statusReason\":\"Unauthorized\",\"message\":\"Bad token\",\"toe\":\"TRAINING-401\"}";
+            } else if (path.equals("types")) {
+                body = "[\"mysql-federated\",\"snowflake-federated\"]";
+            } else if (parts.length == 2 && parts[0].equals("accounts")) {
+                body = "[{\"id\":\"2\",\"type\":\"mysql-federated\",\"name\":\"mysql v2 agent\"}]";
+            } else if (parts.length == 2 && parts[0].equals("candidates")) {
+                body = "[{\"id\":\"" + DATASOURCE + "\",\"name\":\"MySQL Table 1\",\"migrated\":false,\"migrationDate\":null},"
+                        + "{\"id\":\"495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a02\",\"name\":\"MySQL Table 2\",\"migrated\":true,"
+                        + "\"migrationDate\":\"2025-06-30T12:00:00Z\"}]";
+            } else if (parts.length == 3 && parts[1].equals("accounts") || parts.length == 2 && parts[1].equals("reverse")) {
+                String now = Instant.now().toString();
+                body = "{\"toe\":\"TRAINING-" + System.nanoTime() + "\",\"datasourceId\":\"" + parts[0]
+                        + "\",\"direction\":\"" + (parts[1].equals("reverse") ? "V2_TO_V1" : "V1_TO_V2")
+                        + "\",\"startTime\":\"" + now + "\",\"state\":\"COMPLETE\",\"errorMessage\":null,\"endTime\":\""
+                        + now + "\"}";
+            } else {
+                status = 404;
+                body = "{\"status\":404,\"statusReason\":\"Not Found\",\"message\":\"No such path\",\"toe\":\"TRAINING-404\"}";
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    private static String sha256(String value) {
+        try {
+            return HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
