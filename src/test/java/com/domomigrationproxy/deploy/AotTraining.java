@@ -42,9 +42,18 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public final class AotTraining {
 
     private static final String API_KEY = "aot-training-local-only";
+    private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
     private static final String DOMO_TOKEN = "aot-training-domo-token-local-only";
     private static final String DOMO_API = "/api/query/migration/federated/v1/to/v2/";
-    private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
+    private static final String DOMO_CANDIDATES = """
+            [{"id":"%s","name":"MySQL Table 1","migrated":false,"migrationDate":null},
+             {"id":"495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a02","name":"MySQL Table 2","migrated":true,
+              "migrationDate":"2025-06-30T12:00:00Z"}]""".formatted(DATASOURCE);
+    private static final String DOMO_RESULT = """
+            {"toe":"TRAINING-%d","datasourceId":"%s","direction":"%s","startTime":"%s","state":"COMPLETE",\
+            "errorMessage":null,"endTime":"%s"}""";
+    private static final String DOMO_ERROR = """
+            {"status":%d,"statusReason":"%s","message":"%s","toe":"TRAINING-ERROR"}""";
     private static final Duration READY_WITHIN = Duration.ofMinutes(3);
     /** Long enough for the GET path's method profiles to land in the cache (JEP 515). */
     private static final Duration GET_LOAD = Duration.ofSeconds(5);
@@ -60,7 +69,7 @@ public final class AotTraining {
         train(Path.of(args[0]), Path.of(args[1]), List.of(args).subList(3, args.length));
     }
 
-    /** Runs {@code command} against a throwaway database, exercises it, stops it, and checks that {@code cache} was written. */
+    /** Runs {@code command} against a throwaway database, exercises and stops it; fails unless {@code cache} was written. */
     public static void train(Path cache, Path log, List<String> command) throws IOException, InterruptedException {
         Files.deleteIfExists(cache);
         HttpServer domo = domoStandIn();
@@ -85,8 +94,8 @@ public final class AotTraining {
                 env.put("PROXY_API_KEYS_FILE", keys.toString());
                 Process service = builder.start();
                 try {
-                    new Exercise(URI.create("http://127.0.0.1:" + port), URI.create("http://127.0.0.1:" + managementPort),
-                            service, log).run();
+                    new Exercise(URI.create("http://127.0.0.1:" + port),
+                            URI.create("http://127.0.0.1:" + managementPort), service, log).run();
                 } finally {
                     service.destroy(); // SIGTERM: the JVM exits and writes the cache
                     if (!service.waitFor(5, TimeUnit.MINUTES)) {
@@ -108,7 +117,9 @@ public final class AotTraining {
     private record Exercise(URI base, URI management, Process service, Path log) {
 
         void run() throws IOException, InterruptedException {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            // HTTP/1.1, as the benchmarks and most clients speak it (the JDK's client would ask for h2c).
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
             awaitReady(http);
             expect(http, HttpRequest.newBuilder(management.resolve("/q/health/ready")).build(), 200);
             expect(http, HttpRequest.newBuilder(management.resolve("/q/metrics")).build(), 200);
@@ -198,31 +209,26 @@ public final class AotTraining {
     private static HttpServer domoStandIn() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext(DOMO_API, exchange -> {
-            String path = exchange.getRequestURI().getPath().substring(DOMO_API.length());
             exchange.getRequestBody().readAllBytes();
-            String[] parts = path.split("/");
+            String[] path = exchange.getRequestURI().getPath().substring(DOMO_API.length()).split("/");
             int status = 200;
             String body;
             if (!DOMO_TOKEN.equals(exchange.getRequestHeaders().getFirst("X-DOMO-Developer-Token"))) {
                 status = 401;
-                body = "{\"status\":401,\"statusReason\":\"Unauthorized\",\"message\":\"Bad token\",\"toe\":\"TRAINING-401\"}";
-            } else if (path.equals("types")) {
+                body = DOMO_ERROR.formatted(401, "Unauthorized", "Bad token");
+            } else if (path.length == 1 && path[0].equals("types")) {
                 body = "[\"mysql-federated\",\"snowflake-federated\"]";
-            } else if (parts.length == 2 && parts[0].equals("accounts")) {
+            } else if (path.length == 2 && path[0].equals("accounts")) {
                 body = "[{\"id\":\"2\",\"type\":\"mysql-federated\",\"name\":\"mysql v2 agent\"}]";
-            } else if (parts.length == 2 && parts[0].equals("candidates")) {
-                body = "[{\"id\":\"" + DATASOURCE + "\",\"name\":\"MySQL Table 1\",\"migrated\":false,\"migrationDate\":null},"
-                        + "{\"id\":\"495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a02\",\"name\":\"MySQL Table 2\",\"migrated\":true,"
-                        + "\"migrationDate\":\"2025-06-30T12:00:00Z\"}]";
-            } else if (parts.length == 3 && parts[1].equals("accounts") || parts.length == 2 && parts[1].equals("reverse")) {
-                String now = Instant.now().toString();
-                body = "{\"toe\":\"TRAINING-" + System.nanoTime() + "\",\"datasourceId\":\"" + parts[0]
-                        + "\",\"direction\":\"" + (parts[1].equals("reverse") ? "V2_TO_V1" : "V1_TO_V2")
-                        + "\",\"startTime\":\"" + now + "\",\"state\":\"COMPLETE\",\"errorMessage\":null,\"endTime\":\""
-                        + now + "\"}";
+            } else if (path.length == 2 && path[0].equals("candidates")) {
+                body = DOMO_CANDIDATES;
+            } else if (path.length == 3 && path[1].equals("accounts")) {
+                body = DOMO_RESULT.formatted(System.nanoTime(), path[0], "V1_TO_V2", Instant.now(), Instant.now());
+            } else if (path.length == 2 && path[1].equals("reverse")) {
+                body = DOMO_RESULT.formatted(System.nanoTime(), path[0], "V2_TO_V1", Instant.now(), Instant.now());
             } else {
                 status = 404;
-                body = "{\"status\":404,\"statusReason\":\"Not Found\",\"message\":\"No such path\",\"toe\":\"TRAINING-404\"}";
+                body = DOMO_ERROR.formatted(404, "Not Found", "No such path");
             }
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
