@@ -19,15 +19,21 @@ final class TokenRedactor {
     static final String REDACTED_VALUE = "[redacted: the value contained the Domo token]";
 
     private final String lowerCase;
+    /** U+212A and U+0130 as their UTF-8 bytes read as ISO-8859-1 (see mayHideACaseVariant). */
+    private static final String KELVIN_SIGN = "\u00E2\u0084\u00AA";
+    private static final String CAPITAL_I_WITH_DOT = "\u00C4\u00B0";
+
     private final List<String> base64Forms;
     /** The lower-case token's UTF-8 bytes, one char per byte and lower-cased as such (see mayAppearIn). */
     private final String lowerCaseBytes;
+    private final boolean asciiToken;
 
     private TokenRedactor(String token) {
         this.lowerCase = token.toLowerCase(Locale.ROOT);
         this.base64Forms = base64Forms(token.getBytes(StandardCharsets.UTF_8));
         this.lowerCaseBytes = new String(lowerCase.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)
                 .toLowerCase(Locale.ROOT);
+        this.asciiToken = token.chars().allMatch(c -> c <= 0x7F);
     }
 
     static TokenRedactor of(String token) {
@@ -52,21 +58,42 @@ final class TokenRedactor {
     }
 
     /**
-     * A cheap look at raw bytes: false only when the token certainly is not in them in any form.
-     * Percent signs and JSON escapes could hide it, so their presence answers true. The bytes are
-     * read as ISO-8859-1 (one char per byte, a plain copy) so that the JDK's vectorised searches do
-     * the work; lower-casing them that way maps each byte alike in the bytes and in the token, so
-     * a case-insensitive copy of the token is never missed.
+     * A cheap look at raw bytes: false only when {@link #appearsIn} would be false for any text the
+     * bytes decode to. Percent signs and JSON escapes could hide the token, so their presence answers
+     * true. The bytes are read as ISO-8859-1 (one char per byte, a plain copy) so that the JDK's
+     * vectorised searches do the work; lower-casing them that way maps each ASCII byte alike in the
+     * bytes and in the token, so a copy of an ASCII token in any letter case is never missed. Other
+     * case variants are answered true by their bytes (see mayHideACaseVariant).
      */
     boolean mayAppearIn(byte[] body) {
         String bytes = new String(body, StandardCharsets.ISO_8859_1);
-        if (bytes.indexOf('%') >= 0 || bytes.indexOf('\\') >= 0
+        if (bytes.indexOf('%') >= 0 || bytes.indexOf('\\') >= 0 || mayHideACaseVariant(bytes)
                 || bytes.toLowerCase(Locale.ROOT).contains(lowerCaseBytes)) {
             return true;
         }
         for (String form : base64Forms) {
             if (bytes.contains(form)) {
                 return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Bytes whose text lower-cases to the token without holding its bytes in some letter case: the
+     * two characters whose lower case is ASCII (KELVIN SIGN becomes k; CAPITAL I WITH DOT ABOVE becomes
+     * i and a combining dot), and, for a token that is not all ASCII, any character that is not (its
+     * other case has other UTF-8 bytes).
+     */
+    private boolean mayHideACaseVariant(String bytes) {
+        if (bytes.contains(KELVIN_SIGN) || bytes.contains(CAPITAL_I_WITH_DOT)) {
+            return true;
+        }
+        if (!asciiToken) {
+            for (int i = 0; i < bytes.length(); i++) {
+                if (bytes.charAt(i) > 0x7F) {
+                    return true;
+                }
             }
         }
         return false;

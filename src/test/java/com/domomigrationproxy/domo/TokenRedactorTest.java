@@ -37,4 +37,35 @@ class TokenRedactorTest {
         assertThat(redactor.mayAppearIn(("[\"" + TOKEN.toLowerCase() + "\"]").getBytes(StandardCharsets.UTF_8))).isTrue();
         assertThat(redactor.mayAppearIn("[\"a\\u0041\"]".getBytes(StandardCharsets.UTF_8))).isTrue();
     }
+
+    /** The cheap look may say yes too often, never no where the full check says yes. */
+    @Test
+    void rawBytesNeverHideWhatTheFullCheckFinds() {
+        String kelvin = "\u212A";
+        String dottedCapitalI = "\u0130";
+        assertNeverMissed(redactor, "a " + TOKEN.toUpperCase() + " b",
+                "x" + Base64.getUrlEncoder().withoutPadding().encodeToString(("ab" + TOKEN).getBytes(StandardCharsets.UTF_8)),
+                // Two characters lower-case to ASCII: KELVIN SIGN to k, CAPITAL I WITH DOT ABOVE to i and a dot.
+                TOKEN.replace("k", kelvin), "[\"" + TOKEN.replace("k", kelvin).toUpperCase() + "\"]");
+        assertThat(redactor.appearsIn(TOKEN.replace("k", kelvin))).isTrue();
+        assertThat(redactor.mayAppearIn("[\"Ünïcödé names, no token\"]".getBytes(StandardCharsets.UTF_8))).isFalse();
+
+        TokenRedactor endsInI = TokenRedactor.of("Token-with-i");
+        assertThat(endsInI.appearsIn("TOKEN-WITH-" + dottedCapitalI)).isTrue();
+        assertNeverMissed(endsInI, "TOKEN-WITH-" + dottedCapitalI, "token-with-I");
+
+        // A token that is not ASCII: its other letter case has other UTF-8 bytes.
+        TokenRedactor accented = TokenRedactor.of("sécret-tökén");
+        assertThat(accented.appearsIn("SÉCRET-TÖKÉN")).isTrue();
+        assertNeverMissed(accented, "SÉCRET-TÖKÉN", "Sécret-Tökén", "sécret-tökén");
+        assertThat(accented.mayAppearIn("[\"plain ascii\"]".getBytes(StandardCharsets.UTF_8))).isFalse();
+    }
+
+    private static void assertNeverMissed(TokenRedactor redactor, String... texts) {
+        for (String text : texts) {
+            assertThat(redactor.appearsIn(text)).as("the full check finds the token in %s", text).isTrue();
+            assertThat(redactor.mayAppearIn(("[\"" + text + "\"]").getBytes(StandardCharsets.UTF_8)))
+                    .as("the cheap look at %s", text).isTrue();
+        }
+    }
 }
