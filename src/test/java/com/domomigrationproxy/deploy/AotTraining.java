@@ -73,7 +73,9 @@ public final class AotTraining {
     public static void train(Path cache, Path log, List<String> command) throws IOException, InterruptedException {
         Files.deleteIfExists(cache);
         HttpServer domo = domoStandIn();
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setPort(freePort()).start()) {
+        // The C locale: a minimal image may have no other, and initdb refuses a locale it cannot load.
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setPort(freePort()).setLocaleConfig("locale", "C")
+                .start()) {
             Path keys = Files.createTempFile("aot-training-keys", ".json");
             try {
                 Files.writeString(keys, "[{\"name\":\"aot-training\",\"sha256\":\"" + sha256(API_KEY)
