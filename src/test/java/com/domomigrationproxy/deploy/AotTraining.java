@@ -38,6 +38,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  *
  * <p>Usage: {@code AotTraining CACHE LOG -- COMMAND...}, where COMMAND starts the service (the image:
  * run-java.sh; the benchmarks: java with the image's flags). It fails unless CACHE was written.
+ * Self-contained (its own free port and key digest, no test support class): the build copies only
+ * this class and the embedded PostgreSQL's libraries into target/aot-training.
  */
 public final class AotTraining {
 
