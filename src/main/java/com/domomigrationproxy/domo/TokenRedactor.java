@@ -18,11 +18,11 @@ final class TokenRedactor {
     static final String REDACTED = "[redacted]";
     static final String REDACTED_VALUE = "[redacted: the value contained the Domo token]";
 
-    private final String lowerCase;
     /** U+212A and U+0130 as their UTF-8 bytes read as ISO-8859-1 (see mayHideACaseVariant). */
     private static final String KELVIN_SIGN = "\u00E2\u0084\u00AA";
     private static final String CAPITAL_I_WITH_DOT = "\u00C4\u00B0";
 
+    private final String lowerCase;
     private final List<String> base64Forms;
     /** The lower-case token's UTF-8 bytes, one char per byte and lower-cased as such (see mayAppearIn). */
     private final String lowerCaseBytes;
@@ -86,17 +86,8 @@ final class TokenRedactor {
      * other case has other UTF-8 bytes).
      */
     private boolean mayHideACaseVariant(String bytes) {
-        if (bytes.contains(KELVIN_SIGN) || bytes.contains(CAPITAL_I_WITH_DOT)) {
-            return true;
-        }
-        if (!asciiToken) {
-            for (int i = 0; i < bytes.length(); i++) {
-                if (bytes.charAt(i) > 0x7F) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return bytes.contains(KELVIN_SIGN) || bytes.contains(CAPITAL_I_WITH_DOT)
+                || (!asciiToken && bytes.chars().anyMatch(c -> c > 0x7F));
     }
 
     private boolean containsEncoded(String text) {

@@ -3,7 +3,6 @@ package com.domomigrationproxy.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,12 +38,10 @@ class AotTrainingIT {
         Path cache = work.resolve("app.aot");
         List<String> gc = options(dockerfile, "ENV GC_CONTAINER_OPTIONS=\"([^\"]*)\"", cache);
 
-        List<String> training = new ArrayList<>();
-        training.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        training.addAll(options(dockerfile, "JAVA_OPTS_APPEND=\"(-XX:AOTCacheOutput=[^\"]*)\"", cache));
+        List<String> training = new ArrayList<>(
+                options(dockerfile, "JAVA_OPTS_APPEND=\"(-XX:AOTCacheOutput=[^\"]*)\"", cache));
         training.addAll(gc);
-        training.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
-        AotTraining.train(cache, Path.of("target", "aot-training-it.log"), training);
+        AotTraining.train(cache, Path.of("target", "aot-training-it.log"), PackagedApp.command(training));
         assertThat(cache).isNotEmptyFile();
 
         Path classes = work.resolve("classes.log");
@@ -71,7 +68,7 @@ class AotTrainingIT {
     }
 
     /** The options of the Dockerfile line that {@code pattern} finds, with the cache at {@code cache}. */
-    private static List<String> options(String dockerfile, String pattern, Path cache) throws IOException {
+    private static List<String> options(String dockerfile, String pattern, Path cache) {
         Matcher matcher = Pattern.compile(pattern).matcher(dockerfile);
         assertThat(matcher.find()).as(DOCKERFILE + " has " + pattern).isTrue();
         return Arrays.stream(matcher.group(1).replace(IMAGE_CACHE, cache.toString()).split("\\s+"))

@@ -30,11 +30,8 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
             List<String> jvmOptions) throws IOException {
         int port = freePort();
         Path log = Path.of("target", name + ".log");
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command(jvmOptions)).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
@@ -42,6 +39,15 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
         env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
         env.putAll(settings);
         return new PackagedApp(builder.start(), port, log);
+    }
+
+    /** The command that starts the packaged application on the tests' own JVM with {@code jvmOptions}. */
+    public static List<String> command(List<String> jvmOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+        return command;
     }
 
     /** Waits until it serves its OpenAPI document (it has started and migrated the database). */
