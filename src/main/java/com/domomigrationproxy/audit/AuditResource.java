@@ -59,6 +59,10 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 @SecurityRequirement(name = ApiDocumentation.API_KEY)
 @RolesAllowed(Roles.AUDITOR)
 @AuditedAccess
+// Responses every operation below may give (an operation's own annotation for a code wins).
+@APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+@APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+@APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
 public class AuditResource {
 
     private static final Pattern EVENT_TYPE = Pattern.compile(Ledger.KIND_PATTERN);
@@ -91,9 +95,6 @@ public class AuditResource {
                     @Content(mediaType = OperationExport.CSV, schema = @Schema(type = SchemaType.STRING)),
                     @Content(mediaType = OperationExport.NDJSON, schema = @Schema(type = SchemaType.STRING)) })
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public Response operations(
             @Parameter(description = "Only this datasource",
                     schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
@@ -150,10 +151,7 @@ public class AuditResource {
     @APIResponse(responseCode = "200", description = "The Operation",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Operation")))
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public Operation operation(
             @Parameter(description = "The operationId", schema = @Schema(type = SchemaType.STRING, format = "uuid"))
             @PathParam("operationId") String operationId) {
@@ -175,9 +173,6 @@ public class AuditResource {
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EventPage.class)),
                     @Content(mediaType = OperationExport.NDJSON, schema = @Schema(type = SchemaType.STRING)) })
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public Response events(
             @Parameter(description = "Only events of these types (repeatable), e.g. INTENT",
                     schema = @Schema(type = SchemaType.ARRAY, implementation = String.class))
@@ -228,9 +223,6 @@ public class AuditResource {
                     + " when anything was altered, removed or reordered. Role: auditor.")
     @APIResponse(responseCode = "200", description = "The verification report",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = IntegrityReport.class)))
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public IntegrityReport integrity() {
         return ledger.verify();
     }
@@ -246,9 +238,6 @@ public class AuditResource {
                     + " per principal). Role: auditor.")
     @APIResponse(responseCode = "200", description = "The principals",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PrincipalPage.class)))
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public PrincipalPage principals() {
         return new PrincipalPage(principals.list());
     }

@@ -45,6 +45,10 @@ import io.vertx.core.http.HttpServerRequest;
 @Tag(name = ApiDocumentation.MIGRATION_TAG)
 @SecurityRequirement(name = ApiDocumentation.JWT)
 @SecurityRequirement(name = ApiDocumentation.API_KEY)
+// Responses every operation below may give (an operation's own annotation for a code wins).
+@APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+@APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+@APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
 public class MigrationResource {
 
     static final String IDEMPOTENCY_KEY_DOC = "Makes retries safe: the same key with the same request within the"
@@ -72,10 +76,7 @@ public class MigrationResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(type = SchemaType.ARRAY, implementation = String.class),
                     examples = @ExampleObject(name = "types", value = "[\"mysql-federated\", \"snowflake-federated\"]")))
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public Uni<Response> integrationTypes() {
         return migrations.integrationTypes(requesters.current().scopes()).map(MigrationResource::json);
@@ -93,11 +94,8 @@ public class MigrationResource {
                     examples = @ExampleObject(name = "accounts",
                             value = "[{\"id\":\"2\",\"type\":\"mysql-federated\",\"name\":\"mysql v2 agent\"}]")))
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public Uni<Response> accounts(
             @Parameter(description = "Integration type, e.g. mysql-federated",
@@ -119,11 +117,8 @@ public class MigrationResource {
                     examples = @ExampleObject(name = "candidates", value = "[{\"id\":\"495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01\","
                             + "\"name\":\"MySQL Table 1\",\"migrated\":false,\"migrationDate\":null}]")))
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public Uni<Response> candidates(
             @Parameter(description = "V2 account id, from the accounts list",
@@ -148,15 +143,12 @@ public class MigrationResource {
                     + "\"schema\":\"MySchemaName\",\"table\":\"MyTableName\"}")))
     @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
     @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
     @APIResponse(responseCode = "422", ref = ApiDocumentation.UNPROCESSABLE)
     @APIResponse(responseCode = "429", ref = ApiDocumentation.TOO_MANY_REQUESTS)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     @Parameter(name = IdempotencyStore.HEADER, in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY_DOC,
             schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
@@ -178,14 +170,11 @@ public class MigrationResource {
                     + " `POST /{datasourceId}/reverse`, records the outcome and returns it. No body. Role: operator.")
     @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
     @APIResponse(responseCode = "422", ref = ApiDocumentation.UNPROCESSABLE)
     @APIResponse(responseCode = "429", ref = ApiDocumentation.TOO_MANY_REQUESTS)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     @Parameter(name = IdempotencyStore.HEADER, in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY_DOC,
             schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
@@ -213,12 +202,9 @@ public class MigrationResource {
                     + " Domo's admin UI: the data source is on V2 since 10:15\"}")))
     @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
     @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public com.domomigrationproxy.ledger.Operation resolve(
             @Parameter(description = "The operation's id", schema = @Schema(type = SchemaType.STRING, format = "uuid"))
             @PathParam("operationId") String operationId,

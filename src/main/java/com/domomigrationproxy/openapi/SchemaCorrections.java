@@ -1,20 +1,25 @@
 package com.domomigrationproxy.openapi;
 
 import java.util.List;
+import java.util.TreeMap;
 
 import org.eclipse.microprofile.openapi.OASFilter;
+import org.eclipse.microprofile.openapi.models.Operation;
 import org.eclipse.microprofile.openapi.models.media.Schema;
+import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 
 import io.quarkus.smallrye.openapi.OpenApiFilter;
 
 /**
- * Two corrections to what SmallRye writes, applied to the whole document at build time so that every
+ * Three corrections to what SmallRye writes, applied to the whole document at build time so that every
  * endpoint gets them without an annotation.
  * <ul>
  * <li>It copies a {@code type} next to a {@code $ref} or a nullable {@code anyOf}. The referenced
  * schema and the {@code anyOf} members already say what the value is, and the copy is sometimes wrong:
  * a nullable reference typed {@code object} alone forbids the null its own {@code anyOf} allows.</li>
  * <li>Its UUID pattern is unanchored, and OpenAPI patterns match anywhere unless anchored.</li>
+ * <li>It lists an operation's responses in the order it met their annotations, a resource class's
+ * own (the responses every one of its operations shares) first; they are listed by status code.</li>
  * </ul>
  */
 @OpenApiFilter(OpenApiFilter.RunStage.BUILD)
@@ -30,6 +35,15 @@ public class SchemaCorrections implements OASFilter {
             schema.setPattern("^" + pattern + "$");
         }
         return schema;
+    }
+
+    @Override
+    public Operation filterOperation(Operation operation) {
+        APIResponses responses = operation.getResponses();
+        if (responses != null && responses.getAPIResponses() != null) {
+            responses.setAPIResponses(new TreeMap<>(responses.getAPIResponses()));
+        }
+        return operation;
     }
 
     private static boolean allowsNull(List<Schema> alternatives) {

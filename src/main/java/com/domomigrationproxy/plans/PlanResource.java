@@ -62,6 +62,11 @@ import io.smallrye.mutiny.Multi;
 @Tag(name = ApiDocumentation.PLANS_TAG)
 @SecurityRequirement(name = ApiDocumentation.JWT)
 @SecurityRequirement(name = ApiDocumentation.API_KEY)
+// Responses every operation below may give (an operation's own annotation for a code wins).
+@APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
+@APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+@APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+@APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
 public class PlanResource {
 
     static final String CSV = "text/csv";
@@ -109,13 +114,9 @@ public class PlanResource {
             headers = @Header(name = "Location", description = "The plan's URL",
                     schema = @Schema(type = SchemaType.STRING)),
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "413", description = "The body is larger than 8 MiB",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem")))
     @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public Response create(
             @Parameter(description = "With a CSV body: the plan's name (1 to 255 characters)",
                     schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
@@ -156,10 +157,6 @@ public class PlanResource {
                     + " auditor.")
     @APIResponse(responseCode = "200", description = "A page of plans",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanPage.class)))
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public PlanPage list(
             @Parameter(description = "Only plans in this state", schema = @Schema(implementation = PlanState.class))
             @QueryParam("state") String state,
@@ -191,11 +188,7 @@ public class PlanResource {
                     + " its pace and an estimate of the time left. Roles: reader, operator, approver, auditor.")
     @APIResponse(responseCode = "200", description = "The plan",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public PlanView get(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId) {
         return plans.view(Identifiers.uuid("planId", planId));
@@ -213,11 +206,7 @@ public class PlanResource {
             content = {
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ItemPage.class)),
                     @Content(mediaType = CSV, schema = @Schema(type = SchemaType.STRING)) })
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public Response items(
             @Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING, format = "uuid"))
             @PathParam("planId") String planId,
@@ -273,11 +262,7 @@ public class PlanResource {
                             + "\"datasourceId\":\"sbx-2-0017\",\"state\":\"COMPLETE\",\"verdict\":\"READY\",\"note\":null,"
                             + "\"operationId\":\"3f1c9a52-5a4e-4b7e-9a8e-2f0c1d9b7e21\",\"attempts\":1,"
                             + "\"at\":\"2026-11-28T10:15:33.120000Z\"}\n\n")))
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public Multi<OutboundSseEvent> events(
             @Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING, format = "uuid"))
             @PathParam("planId") String planId,
@@ -309,12 +294,8 @@ public class PlanResource {
                     + " approvals do not change. Role: operator.")
     @APIResponse(responseCode = "200", description = "The plan with its new verdicts",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public PlanView preflight(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId) {
         return plans.preflight(Identifiers.uuid("planId", planId), requesters.current());
@@ -337,15 +318,12 @@ public class PlanResource {
                     + "\"Checked against the CAB ticket\"}")))
     @APIResponse(responseCode = "200", description = "The plan after the decision",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
     @APIResponse(responseCode = "403", description = "The credentials lack the role approver, or the caller created"
             + " the plan (self-approval)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem")))
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
     @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public PlanView decide(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId, JsonNode body) {
         UUID id = Identifiers.uuid("planId", planId);
@@ -362,12 +340,8 @@ public class PlanResource {
                     + " each such item named) when an item is outside the caller's own scopes; the items run under"
                     + " their creator's grant. Role: operator.")
     @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public PlanView start(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId) {
         return plans.start(Identifiers.uuid("planId", planId), requesters.current());
@@ -380,12 +354,8 @@ public class PlanResource {
     @Operation(operationId = "pausePlan", summary = "Pause a running plan",
             description = "No new item starts; items in flight finish. Role: operator.")
     @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public PlanView pause(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId) {
         return plans.pause(Identifiers.uuid("planId", planId), requesters.current());
@@ -399,12 +369,8 @@ public class PlanResource {
             description = "Waiting items start again. Refused (403 out-of-scope, each such item named) when an item"
                     + " still waiting is outside the caller's own scopes; the plan stays PAUSED. Role: operator.")
     @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public PlanView resume(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId) {
         return plans.resume(Identifiers.uuid("planId", planId), requesters.current());
@@ -417,12 +383,8 @@ public class PlanResource {
     @Operation(operationId = "cancelPlan", summary = "Cancel a plan",
             description = "Items that have not started are skipped; items in flight finish. Final. Role: operator.")
     @APIResponse(responseCode = "200", ref = ApiDocumentation.PLAN_RESULT)
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public PlanView cancel(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId) {
         return plans.cancel(Identifiers.uuid("planId", planId), requesters.current());
@@ -439,12 +401,8 @@ public class PlanResource {
             headers = @Header(name = "Location", description = "The rollback plan's URL",
                     schema = @Schema(type = SchemaType.STRING)),
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public Response rollback(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId) {
         return created(plans.rollback(Identifiers.uuid("planId", planId), requesters.current()));
@@ -460,12 +418,8 @@ public class PlanResource {
                     + " scopes. Role: operator.")
     @APIResponse(responseCode = "200", description = "The item, waiting",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ItemView.class)))
-    @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
-    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
-    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
-    @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public ItemView retry(
             @Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING, format = "uuid"))
             @PathParam("planId") String planId,
