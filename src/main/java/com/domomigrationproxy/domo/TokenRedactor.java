@@ -61,18 +61,39 @@ final class TokenRedactor {
      * A cheap look at raw bytes: false only when {@link #appearsIn} would be false for any text the
      * bytes decode to. Percent signs and JSON escapes could hide the token, so their presence answers
      * true. The bytes are read as ISO-8859-1 (one char per byte, a plain copy) so that the JDK's
-     * vectorised searches do the work; lower-casing them that way maps each ASCII byte alike in the
-     * bytes and in the token, so a copy of an ASCII token in any letter case is never missed. Other
+     * vectorised searches do the work; compared ignoring case that way, each ASCII byte matches the
+     * token's in either letter case, so a copy of an ASCII token in any letter case is never missed. Other
      * case variants are answered true by their bytes (see mayHideACaseVariant).
      */
     boolean mayAppearIn(byte[] body) {
         String bytes = new String(body, StandardCharsets.ISO_8859_1);
         if (bytes.indexOf('%') >= 0 || bytes.indexOf('\\') >= 0 || mayHideACaseVariant(bytes)
-                || bytes.toLowerCase(Locale.ROOT).contains(lowerCaseBytes)) {
+                || holdsTokenBytesInAnyCase(bytes)) {
             return true;
         }
         for (String form : base64Forms) {
             if (bytes.contains(form)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the text, lower-cased, holds {@code lowerCaseBytes}, without lower-casing a copy of it:
+     * only a character that lower-cases to the token's first one can start a copy (itself, or its
+     * upper case when that is one byte), found with indexOf, and each is compared ignoring case (which
+     * matches whatever lower-cases alike, so it never finds less than the copy would).
+     */
+    private boolean holdsTokenBytesInAnyCase(String text) {
+        char first = lowerCaseBytes.charAt(0);
+        char upper = Character.toUpperCase(first);
+        return holdsFrom(text, first) || (upper != first && upper <= 0xFF && holdsFrom(text, upper));
+    }
+
+    private boolean holdsFrom(String text, char first) {
+        for (int at = text.indexOf(first); at >= 0; at = text.indexOf(first, at + 1)) {
+            if (text.regionMatches(true, at, lowerCaseBytes, 0, lowerCaseBytes.length())) {
                 return true;
             }
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +60,22 @@ class TokenRedactorTest {
         assertThat(accented.appearsIn("SÉCRET-TÖKÉN")).isTrue();
         assertNeverMissed(accented, "SÉCRET-TÖKÉN", "Sécret-Tökén", "sécret-tökén");
         assertThat(accented.mayAppearIn("[\"plain ascii\"]".getBytes(StandardCharsets.UTF_8))).isFalse();
+    }
+
+    /** Any mix of letter cases, anywhere in the text, for ASCII and non-ASCII tokens alike. */
+    @Test
+    void rawBytesFindEveryLetterCase() {
+        Random random = new Random(7);
+        for (String token : new String[] { TOKEN, "Token-with-i", "sécret-tökén", "9-digits-first" }) {
+            TokenRedactor of = TokenRedactor.of(token);
+            for (int n = 0; n < 2_000; n++) {
+                StringBuilder variant = new StringBuilder("x".repeat(random.nextInt(5)));
+                for (char c : token.toCharArray()) {
+                    variant.append(random.nextBoolean() ? Character.toUpperCase(c) : Character.toLowerCase(c));
+                }
+                assertNeverMissed(of, variant.append(" y").toString());
+            }
+        }
     }
 
     private static void assertNeverMissed(TokenRedactor redactor, String... texts) {
