@@ -24,7 +24,7 @@ final class TokenRedactor {
 
     private final String lowerCase;
     private final List<String> base64Forms;
-    /** The lower-case token's UTF-8 bytes, one char per byte and lower-cased as such (see mayAppearIn). */
+    /** The lower-case token's UTF-8 bytes, one char per byte and lower-cased as such (see holdsTokenBytesInAnyCase). */
     private final String lowerCaseBytes;
     private final boolean asciiToken;
 

@@ -32,6 +32,7 @@ import com.domomigrationproxy.migration.OperationReconciler;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -56,15 +57,11 @@ class PlanResilienceTest {
         String[] states = { Scenario.STARTED, "second", "third", "over" };
         for (int i = 0; i < 3; i++) {
             domo.stubFor(post(urlMatching(migrations)).inScenario("burst").whenScenarioStateIs(states[i])
-                    .willSetStateTo(states[i + 1]).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")
-                            .withHeader("Content-Type", "application/json")
-                            .withBody("{\"status\":429,\"message\":\"slow down\"}")));
+                    .willSetStateTo(states[i + 1]).willReturn(slowDown()));
         }
         // WireMock may match a request that arrives while another moves the scenario on against no state
         // at all (a 404 for an item, seen once in CI): below the scenario's stubs, such a request gets a 429 too.
-        domo.stubFor(post(urlMatching(migrations)).atPriority(10).willReturn(aResponse().withStatus(429)
-                .withHeader("Retry-After", "1").withHeader("Content-Type", "application/json")
-                .withBody("{\"status\":429,\"message\":\"slow down\"}")));
+        domo.stubFor(post(urlMatching(migrations)).atPriority(10).willReturn(slowDown()));
         domo.stubFor(post(urlMatching(migrations)).inScenario("burst").whenScenarioStateIs("over")
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                         .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-429\"}")));
@@ -131,5 +128,11 @@ class PlanResilienceTest {
                 .body("items[0].state", equalTo("COMPLETE")).body("items[0].attempts", equalTo(1));
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())));
         Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    /** Domo's 429, asking for a second's pause. */
+    private static ResponseDefinitionBuilder slowDown() {
+        return aResponse().withStatus(429).withHeader("Retry-After", "1").withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":429,\"message\":\"slow down\"}");
     }
 }
