@@ -128,6 +128,16 @@ class HelmChartTest {
         assertThat(mount(container, "tmp").get("mountPath").asText()).isEqualTo("/tmp");
     }
 
+    /** Kubernetes's service-link variables cost start-up time, and one named after a Service can read as a setting. */
+    @Test
+    void podGetsNoServiceLinkVariablesUnlessAsked() {
+        JsonNode pod = deployment(renderMinimum(UnaryOperator.identity())).at("/spec/template/spec");
+        assertThat(pod.at("/enableServiceLinks").isBoolean()).isTrue();
+        assertThat(pod.at("/enableServiceLinks").asBoolean()).isFalse();
+        assertThat(deployment(renderMinimum(template -> template.set("enableServiceLinks", "true")))
+                .at("/spec/template/spec/enableServiceLinks").asBoolean()).isTrue();
+    }
+
     @Test
     void serviceAccountDoesNotAutomountItsToken() {
         JsonNode serviceAccount = only(renderMinimum(UnaryOperator.identity()), "ServiceAccount");
