@@ -90,6 +90,20 @@ public record Operation(
         return intent.requestedAt();
     }
 
+    /** What it did as far as is known: the reconciled state when it was reconciled, else its state. */
+    public OperationState effect() {
+        return reconciliation != null ? reconciliation.state() : state();
+    }
+
+    /**
+     * Whether it took effect or may have: anything but ABORTED and FAILED (the rule of
+     * {@link OperationStore#lastMigrationAccounts}).
+     */
+    public boolean mayHaveTakenEffect() {
+        OperationState effect = effect();
+        return effect != OperationState.ABORTED && effect != OperationState.FAILED;
+    }
+
     /** True while nobody knows how it ended: PENDING or UNKNOWN, and not reconciled. */
     public boolean unresolved() {
         return (state() == OperationState.PENDING || state() == OperationState.UNKNOWN) && reconciliation == null;

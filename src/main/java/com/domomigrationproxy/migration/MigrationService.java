@@ -89,8 +89,9 @@ public class MigrationService {
     /**
      * Why these scopes do not allow the intent, if they do not: a migration needs its account and
      * data source in scope; a reversal its data source and, when accounts are restricted, the
-     * account of the data source's last recorded migration. Reads the audit trail for that
-     * account, never Domo. Plans check their items with this, with the creator's scopes.
+     * account of the data source's last recorded migration that may have taken effect. Reads the
+     * audit trail for that account, never Domo. Plans check their items with this, with the
+     * creator's scopes.
      */
     public Optional<Scopes.Refusal> scopeRefusal(OperationIntent intent, Scopes scopes) {
         String datasourceId = intent.datasourceId();
@@ -226,15 +227,13 @@ public class MigrationService {
         }
     }
 
-    /** The account of the data source's last recorded migration, whatever its outcome. */
+    /**
+     * The account of the data source's last recorded migration that took effect or may have, as
+     * plans' preflight reads it: one Domo refused (FAILED, ABORTED) left the data source where it
+     * was, so it must not decide whose scope a reversal needs.
+     */
     private Optional<String> lastMigrationAccount(String datasourceId) {
-        List<Operation> history = operations.history(datasourceId);
-        for (int i = history.size() - 1; i >= 0; i--) {
-            if (history.get(i).direction() == Direction.V1_TO_V2) {
-                return Optional.ofNullable(history.get(i).intent().accountId());
-            }
-        }
-        return Optional.empty();
+        return Optional.ofNullable(operations.lastMigrationAccounts(List.of(datasourceId)).get(datasourceId));
     }
 
     /**

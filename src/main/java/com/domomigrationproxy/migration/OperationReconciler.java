@@ -83,6 +83,17 @@ public class OperationReconciler {
         return Instant.now().minus(domoConfig.migrationTimeout()).minus(config.pendingGrace());
     }
 
+    /**
+     * Whether Domo may still carry out an operation whose answer did not come in time: our deadline
+     * ended the wait, not necessarily Domo's work. Until as long again has passed as a migration may
+     * take (and the grace), only "it took effect" can be concluded from the candidates; "it did not"
+     * could be overtaken, and would unlock the datasource for a second attempt.
+     */
+    private boolean mayStillTakeEffect(Operation operation) {
+        Instant waitEnded = operation.outcome().completedAt();
+        return operation.state() == OperationState.UNKNOWN && waitEnded != null && waitEnded.isAfter(abandonedBefore());
+    }
+
     /** What the trail says the datasource was before the operation: migrated, not migrated, or unknown (empty). */
     static Optional<Boolean> migratedBefore(List<Operation> history, Operation operation) {
         Optional<Boolean> migrated = Optional.empty();
@@ -91,8 +102,7 @@ public class OperationReconciler {
                     || earlier.operationId().equals(operation.operationId())) {
                 continue;
             }
-            OperationState effect = earlier.reconciliation() != null ? earlier.reconciliation().state() : earlier.state();
-            switch (effect) {
+            switch (earlier.effect()) {
                 case COMPLETE -> migrated = Optional.of(earlier.direction() == Direction.V1_TO_V2);
                 case ABORTED, FAILED -> {
                     // nothing changed
@@ -142,6 +152,9 @@ public class OperationReconciler {
                 + migrationDate.map(date -> " (migrationDate " + date + ")").orElse("") + "; the trail shows it "
                 + before.map(was -> was ? "migrated" : "not migrated").orElse("in an unknown state")
                 + " before the request at " + operation.requestedAt() + ": ";
+        if (finding.state() != OperationState.COMPLETE && mayStillTakeEffect(operation)) {
+            return false;
+        }
         if (finding.state() == null) {
             return flag(operation, shown + finding.why());
         }
@@ -198,11 +211,15 @@ public class OperationReconciler {
         }).orElse(false);
     }
 
-    /** The account of the last migration of the datasource, before this operation, that took effect or may have. */
+    /**
+     * The account of the last migration of the datasource, before this operation, that took effect or
+     * may have: one Domo refused leaves the datasource where it was.
+     */
     private static Optional<String> lastMigrationAccount(List<Operation> history, Operation operation) {
         String account = null;
         for (Operation earlier : history) {
-            if (earlier.direction() == Direction.V1_TO_V2 && earlier.requestedAt().isBefore(operation.requestedAt())) {
+            if (earlier.direction() == Direction.V1_TO_V2 && earlier.requestedAt().isBefore(operation.requestedAt())
+                    && earlier.mayHaveTakenEffect()) {
                 account = earlier.intent().accountId();
             }
         }

@@ -153,7 +153,19 @@ class ReconciliationTest {
                 .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
                         + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"" + firstMigration + "\"}]")));
 
+        // Domo may still be at work right after the deadline (here it answers 2 s later): "did not
+        // take effect" waits until the migration deadline (3 s in tests) has passed again.
         reconciler.reconcileNow();
+        Api.asAuditor().get("/api/v1/audit/operations/" + second).then().statusCode(200)
+                .body("state", equalTo("UNKNOWN")).body("reconciliation", org.hamcrest.Matchers.nullValue());
+        Api.asOperator().contentType("application/json").body(body)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(409);
+
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            reconciler.reconcileNow();
+            return OperationRows.forDatasource(dataSource, datasource).stream()
+                    .anyMatch(row -> row.get("reconciled_state") != null);
+        });
         Api.asAuditor().get("/api/v1/audit/operations/" + second).then().statusCode(200)
                 .body("state", equalTo("UNKNOWN"))
                 .body("reconciliation.state", equalTo("ABORTED"))

@@ -248,6 +248,32 @@ class ScopeEnforcementTest {
         assertThat(OperationRows.forDatasource(dataSource, datasource)).hasSize(2);
     }
 
+    /**
+     * A migration Domo refused left the data source where it was: recording one into an account in
+     * scope must not open the reversal of a data source that lives in an account out of scope.
+     */
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aRefusedMigrationIntoScopeDoesNotOpenTheReversalOfADatasourceOutOfScope(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200);
+        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/sales-x")).willReturn(aResponse()
+                .withStatus(400).withHeader("Content-Type", "application/json")
+                .withBody("{\"message\":\"already migrated\"}")));
+        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/sales-y")).willReturn(json(
+                "{\"toe\":\"T\",\"state\":\"ABORTED\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+        migrate(sales(credential), datasource, "sales-x").then().statusCode(400);
+        migrate(sales(credential), datasource, "sales-y").then().statusCode(200).body("state", equalTo("ABORTED"));
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).extracting(row -> row.get("state"))
+                .containsExactly("COMPLETE", "FAILED", "ABORTED");
+        domo.resetRequests();
+
+        refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "accounts")
+                .body("detail", containsString("last recorded migration"))
+                .body("detail", not(containsString("hr-1")));
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
     @ParameterizedTest
     @EnumSource(Credential.class)
     void aReversalWithoutARecordedMigrationIsRefusedWhenAccountsAreRestricted(Credential credential) {
