@@ -338,6 +338,12 @@ class PlanExecutor {
             // The claim was lost or the plan stopped: nothing was recorded, nothing sent.
             return Optional.of(Settlement.waiting(null, null));
         }
+        if (type == ProblemType.OUT_OF_SCOPE) {
+            // The grant the plan runs under no longer allows the item (a reversal whose data source's
+            // last migration, recorded since the plan was checked, went to an account outside it):
+            // nothing was recorded or sent, and waiting would not change it.
+            return Optional.of(new Settlement(ItemState.SKIPPED, "skipped: " + e.detail(), null));
+        }
         if (operationId == null) {
             // Refused before anything was recorded (the store is down): nothing was sent.
             pausedUntilNanos.set(System.nanoTime() + STORE_BACKOFF.toNanos());

@@ -22,6 +22,7 @@ import javax.sql.DataSource;
 
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Sql;
+import com.domomigrationproxy.ledger.StorableText;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Scopes;
@@ -68,8 +69,11 @@ class PlanItems {
     record Unsettled(UUID planId, int itemId, UUID operationId, ItemState state) {
     }
 
-    /** What the preflight found for one item. */
+    /** What the preflight found for one item; the reason may quote Domo, so it is made storable. */
     record Finding(Verdict verdict, String reason) {
+        Finding {
+            reason = StorableText.of(reason);
+        }
     }
 
     /** Which items to list; null means any. */

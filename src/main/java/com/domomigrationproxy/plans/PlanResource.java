@@ -127,7 +127,12 @@ public class PlanResource {
                     schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "1", maximum = "64"))
             @QueryParam("maxConcurrency") String maxConcurrency,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
-        MediaType type = MediaType.valueOf(contentType);
+        MediaType type = contentType == null ? MediaType.WILDCARD_TYPE : MediaType.valueOf(contentType);
+        if (type.isWildcardType() || type.isWildcardSubtype()) {
+            // Compatible with both: which one the body is must be said, not guessed.
+            throw new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                    "Send the plan as application/json or as text/csv");
+        }
         if (type.isCompatible(MediaType.valueOf(CSV))) {
             String charset = type.getParameters().get(MediaType.CHARSET_PARAMETER);
             if (charset != null && !charset.equalsIgnoreCase("utf-8")) {

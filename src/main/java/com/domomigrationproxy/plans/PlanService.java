@@ -650,14 +650,15 @@ public class PlanService {
     }
 
     /**
-     * 403 out-of-scope naming every item the scopes refuse (by its position, as the upload's errors
-     * do), with nothing stored; the same rule as a single migration or reversal.
+     * 403 out-of-scope naming every item the scopes refuse (by its position from 0, as the upload's
+     * errors and the console's form do), with nothing stored; the same rule as a single migration
+     * or reversal.
      */
     private void requireInScope(Direction direction, List<PlanItemSpec> specs, Requester requester, Scopes scopes,
             String whose) {
         List<Problem.FieldError> refused = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
-            inScope(direction, i + 1, specs.get(i), requester, scopes).ifPresent(refused::add);
+            inScope(direction, i, specs.get(i), requester, scopes).ifPresent(refused::add);
         }
         refuse(refused, whose);
     }

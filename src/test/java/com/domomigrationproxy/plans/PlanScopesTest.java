@@ -65,7 +65,7 @@ class PlanScopesTest {
         scoped(creator, "{\"accounts\":[\"" + sales.account() + "\"]}").contentType("application/json").body(body)
                 .post("/api/v1/plans").then().statusCode(403)
                 .body("type", equalTo(OUT_OF_SCOPE))
-                .body("errors.field", contains("items[2].accountId"))
+                .body("errors.field", contains("items[1].accountId"))
                 .body("errors[0].message", containsString(other.account()));
 
         Api.asReader().get("/api/v1/plans?createdBy=" + creator).then().statusCode(200).body("items", hasSize(0));
@@ -152,6 +152,50 @@ class PlanScopesTest {
         narrow.get().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(200);
         PlanFixtures.awaitState(planId, "FINISHED", Duration.ofSeconds(30));
         Api.asReader().get("/api/v1/plans/" + planId).then().body("counts.COMPLETE", equalTo(3));
+    }
+
+    /**
+     * The grant a plan runs under can stop allowing an item after the plan was checked: a reversal's
+     * data source moved to an account outside the creator's scopes. The item is skipped with the
+     * reason, nothing is sent, and the plan finishes instead of waiting for ever.
+     */
+    @Test
+    void aReversalItemWhoseDatasourceMovedOutOfTheGrantIsSkipped() {
+        Estate sales = Estate.of(1);
+        Estate other = Estate.of(1);
+        String datasource = sales.datasources().get(0);
+        PlanFixtures.stubMigrations(domo, sales.account(), 0);
+        PlanFixtures.stubMigrations(domo, other.account(), 0);
+        PlanFixtures.stubCandidates(domo, sales.account(), List.of(datasource), Set.of(datasource));
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/[^/]+/reverse")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-R\"}")));
+        migrate(datasource, sales.account());
+
+        JsonPath created = scoped("scoped-" + UUID.randomUUID(), "{\"accounts\":[\"" + sales.account() + "\"]}")
+                .contentType("application/json")
+                .body("{\"name\":\"back\",\"direction\":\"V2_TO_V1\",\"items\":[{\"datasourceId\":\"" + datasource
+                        + "\"}]}")
+                .post("/api/v1/plans").then().statusCode(201).body("counts.READY", equalTo(1)).extract().jsonPath();
+        String planId = created.getString("planId");
+        PlanFixtures.approve(planId, created.getString("contentHash"));
+        // Meanwhile someone else moves the data source to an account outside the creator's scopes.
+        Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200);
+        migrate(datasource, other.account());
+        domo.resetRequests();
+
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(200);
+        JsonPath finished = PlanFixtures.awaitState(planId, "FINISHED", Duration.ofSeconds(20));
+        org.assertj.core.api.Assertions.assertThat(finished.getInt("counts.SKIPPED")).isEqualTo(1);
+        Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
+                .body("items[0].state", equalTo("SKIPPED"))
+                .body("items[0].note", containsString("outside your accounts scope"));
+        domo.verify(0, postRequestedFor(anyUrl()));
+    }
+
+    private static void migrate(String datasource, String account) {
+        Api.asOperator().contentType("application/json").body(item(datasource, account).replace(
+                "\"datasourceId\":\"" + datasource + "\",", "")).post("/api/v1/datasources/" + datasource + "/migrations")
+                .then().statusCode(200);
     }
 
     private static String item(String datasource, String account) {

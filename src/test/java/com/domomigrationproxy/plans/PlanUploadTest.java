@@ -196,6 +196,35 @@ class PlanUploadTest {
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:payload-too-large"));
     }
 
+    /** A reason quotes Domo's migrationDate; PostgreSQL stores no U+0000, so it becomes U+FFFD, not a 500. */
+    @Test
+    void aPreflightReasonQuotingDomoIsStoredWhateverDomoSent() {
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        String datasource = estate.datasources().get(0);
+        domo.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
+                com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX + "/candidates/" + estate.account())
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)
+                        .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
+                                + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"2026-01-01\\u0000T\"}]")));
+        String planId = PlanFixtures.create(PlanFixtures.jsonPlan("nul", estate.account(), estate.datasources(), 1))
+                .getString("planId");
+        Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
+                .body("items[0].verdict", equalTo("ALREADY_DONE"))
+                .body("items[0].reason", equalTo("already migrated (since 2026-01-01\uFFFDT)"));
+    }
+
+    /** JSON or CSV must be said: a body without a Content-Type, or with a wildcard, is not guessed at. */
+    @Test
+    void anUploadWithoutAConcreteContentTypeIsRefusedAs415() {
+        long before = stored();
+        byte[] body = "{\"name\":\"n\",\"items\":[]}".getBytes(StandardCharsets.UTF_8);
+        Api.asOperator().noContentType().body(body).post("/api/v1/plans").then().statusCode(415)
+                .contentType("application/problem+json").body("detail", containsString("application/json or as text/csv"));
+        Api.asOperator().contentType("text/*").body(body).post("/api/v1/plans").then().statusCode(415)
+                .contentType("application/problem+json");
+        assertThat(stored()).isEqualTo(before);
+    }
+
     @Test
     void csvFieldsFollowRfc4180() {
         assertThat(PlanUpload.fields("a,\"b,c\",\"d\"\"e\",")).containsExactly("a", "b,c", "d\"e", "");
