@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URLEncoder;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,6 +175,24 @@ class HostileDomoTest {
         // What is not the token passes untouched.
         assertThat(answers.get(2)).contains("\"id\":\"c0\"", "\"migrated\":false");
         assertThat(answers.get(1)).contains("\"id\":\"2\"");
+    }
+
+    /**
+     * JSON in UTF-16 or UTF-32, which the parser reads as well as UTF-8, spreads the token's bytes
+     * out with NUL bytes: such a list is parsed, redacted and passed on as UTF-8, never as it came.
+     */
+    @Test
+    void aListInAnotherUnicodeEncodingIsRedactedToo() {
+        String list = "[{\"id\":\"c1\",\"name\":\"see " + CANARY_TOKEN + "\",\"migrated\":false}]";
+        for (Charset charset : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE, Charset.forName("UTF-32LE"))) {
+            domo.stubFor(get(urlMatching(DOMO_PREFIX + "/candidates/.*")).willReturn(aResponse().withStatus(200)
+                    .withHeader("Content-Type", "application/json").withBody(list.getBytes(charset))));
+            byte[] answer = Api.asReader().get("/api/v1/accounts/2/candidates").then().statusCode(200).extract()
+                    .asByteArray();
+            assertThat(new String(answer, StandardCharsets.UTF_8)).as(charset.name())
+                    .contains("\"id\":\"c1\"").doesNotContainIgnoringCase(CANARY_TOKEN);
+            assertThat(new String(answer, charset)).as(charset.name()).doesNotContainIgnoringCase(CANARY_TOKEN);
+        }
     }
 
     private static String percentEncodedEveryByte(String text) {

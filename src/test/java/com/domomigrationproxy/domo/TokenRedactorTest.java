@@ -2,8 +2,10 @@ package com.domomigrationproxy.domo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -76,6 +78,16 @@ class TokenRedactorTest {
                 assertNeverMissed(of, variant.append(" y").toString());
             }
         }
+    }
+
+    /** UTF-16 and UTF-32 put a NUL byte next to every ASCII one: the cheap look answers true for them. */
+    @Test
+    void rawBytesInAnotherUnicodeEncodingAreNeverPassedUnchecked() {
+        TokenRedactor redactor = TokenRedactor.of(TOKEN);
+        for (Charset charset : List.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE, Charset.forName("UTF-32LE"))) {
+            assertThat(redactor.mayAppearIn(("[\"" + TOKEN + "\"]").getBytes(charset))).as(charset.name()).isTrue();
+        }
+        assertThat(redactor.mayAppearIn("[\"plain ascii\"]".getBytes(StandardCharsets.UTF_8))).isFalse();
     }
 
     private static void assertNeverMissed(TokenRedactor redactor, String... texts) {
