@@ -298,9 +298,11 @@ public class PlanService {
                 expired[0] = true;
                 return null;
             }
+            List<PlanItems.Row> stored = items.rows(planId);
+            requireApprovedContent(plan, stored);
             // Items run under the creator's grant (checked at creation); whoever starts the plan sends
             // them too, so an item outside the starter's own grant stops the start and nothing runs.
-            requireInScope(plan.direction, items.rows(planId), by, "the starter's");
+            requireInScope(plan.direction, stored, by, "the starter's");
             int skipped = items.skipNotReady(planId);
             plan.state = PlanState.RUNNING;
             plan.startedBy = by.principal();
@@ -647,6 +649,22 @@ public class PlanService {
 
     static Instant now() {
         return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /**
+     * 409 unless the stored settings and items still hash to the content the approvals name: what
+     * was approved is what runs, even if the tables were changed past their triggers (V11).
+     */
+    private static void requireApprovedContent(Plan plan, List<PlanItems.Row> stored) {
+        String hash = new PlanContent(plan.name, plan.direction, plan.maxConcurrency,
+                stored.stream().map(PlanItems.Row::spec).toList()).contentHash();
+        if (!hash.equals(plan.contentHash)) {
+            LOG.errorf("Plan %s was changed after its creation: its stored content hashes to %s, not to the approved %s",
+                    plan.planId, hash, plan.contentHash);
+            throw new ProblemException(409, ProblemType.PLAN_CONTENT_MISMATCH, "Plan " + plan.planId
+                    + " no longer holds the content that was approved (its stored items hash to " + hash
+                    + "): it was changed outside the service, so it does not run; upload the plan again");
+        }
     }
 
     /**

@@ -121,8 +121,9 @@ class PlanApprovalTest {
         PlanFixtures.warmUp(domo);
         JsonPath plan = newPlan(Api.asOperator());
         String planId = plan.getString("planId");
-        // As if PROXY_PLAN_APPROVALS_REQUIRED had been 2 when the plan was created.
-        assertThat(OperationRows.execute(dataSource, "UPDATE plan SET approvals_required = 2 WHERE plan_id = ?::uuid",
+        // As if PROXY_PLAN_APPROVALS_REQUIRED had been 2 when the plan was created (stored, it never changes).
+        assertThat(OperationRows.executeBypassingTriggers(dataSource,
+                "UPDATE plan SET approvals_required = 2 WHERE plan_id = ?::uuid",
                 planId)).isEqualTo(1);
         String body = decision("APPROVE", plan.getString("contentHash"));
         asApprover("first-approver").contentType("application/json").body(body)
@@ -139,6 +140,43 @@ class PlanApprovalTest {
                         "first-approver", "second-approver"));
         assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED", "PLAN_APPROVED");
         Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+    }
+
+    /**
+     * What was approved is what runs: a stored plan's settings and items cannot be changed or added
+     * to (triggers), and a plan changed past them anyway (as the schema owner could) does not start.
+     */
+    @Test
+    void anApprovedPlanCannotBeChangedAndAPlanChangedAnywayDoesNotStart() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String planId = plan.getString("planId");
+        PlanFixtures.approve(planId, plan.getString("contentHash"));
+        for (String change : new String[] {
+                "UPDATE plan_item SET account_id = 'elsewhere' WHERE plan_id = ?::uuid AND item_id = 1",
+                "UPDATE plan SET max_concurrency = 64 WHERE plan_id = ?::uuid",
+                "UPDATE plan SET approvals_required = 1, content_hash = repeat('0', 64) WHERE plan_id = ?::uuid",
+                "INSERT INTO plan_item (plan_id, item_id, datasource_id, account_id, catalog_name, schema_name, table_name,"
+                        + " verdict, state, updated_at) VALUES (?::uuid, 3, 'ds-extra', 'a', 'c', 's', 't', 'READY',"
+                        + " 'WAITING', now())",
+                "DELETE FROM plan_item WHERE plan_id = ?::uuid AND item_id = 2" }) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> OperationRows.execute(dataSource, change, planId))
+                    .as(change).hasMessageContaining("a plan's content never changes once stored");
+        }
+        // Its progress is what changes.
+        assertThat(OperationRows.execute(dataSource, "UPDATE plan_item SET note = 'n' WHERE plan_id = ?::uuid", planId))
+                .isEqualTo(2);
+
+        assertThat(OperationRows.executeBypassingTriggers(dataSource,
+                "UPDATE plan_item SET account_id = 'elsewhere' WHERE plan_id = ?::uuid AND item_id = 1", planId))
+                .isEqualTo(1);
+        domo.resetRequests();
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-content-mismatch"))
+                .body("detail", org.hamcrest.Matchers.containsString("changed outside the service"));
+        assertThat(plan(planId).getString("state")).isEqualTo("APPROVED");
+        domo.verify(0, com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
     }
 
     @Test

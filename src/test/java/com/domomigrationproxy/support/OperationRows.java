@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,31 @@ public final class OperationRows {
                 statement.setObject(i + 1, parameters[i]);
             }
             return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@link #execute} with the tables' triggers set aside for this one statement, as the schema
+     * owner could: for tests that stand for a change made outside the service (needs a superuser,
+     * which the tests' embedded PostgreSQL connects as).
+     */
+    public static int executeBypassingTriggers(DataSource dataSource, String sql, Object... parameters) {
+        try (Connection connection = dataSource.getConnection()) {
+            try (Statement replica = connection.createStatement()) {
+                replica.execute("SET session_replication_role = replica");
+            }
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                for (int i = 0; i < parameters.length; i++) {
+                    statement.setObject(i + 1, parameters[i]);
+                }
+                return statement.executeUpdate();
+            } finally {
+                try (Statement origin = connection.createStatement()) {
+                    origin.execute("RESET session_replication_role");
+                }
+            }
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
