@@ -116,9 +116,8 @@ public class MigrationService {
 
     private Answer answer(OperationIntent intent, Optional<String> key) {
         requireInScope(intent);
-        rateLimiter.acquire(intent.requestedBy());
-        domo.refuseWhileCircuitOpen();
         if (key.isEmpty()) {
+            admit(intent);
             return new Answer(performInScope(intent, null), false);
         }
         IdempotencyStore.Owner owner = new IdempotencyStore.Owner(intent.requestedBy(), intent.authMethod());
@@ -131,6 +130,7 @@ public class MigrationService {
         }
         Operation done;
         try {
+            admit(intent);
             done = performInScope(intent, pending -> idempotency.attach(owner, key.get(), pending.operationId()));
         } catch (ProblemException e) {
             if (e.extensions().operationId() == null) {
@@ -142,6 +142,15 @@ public class MigrationService {
         }
         idempotency.complete(owner, key.get(), 200, write(done));
         return new Answer(done, false);
+    }
+
+    /**
+     * 429 past the caller's rate limit, 503 while Domo's circuit is open: checked for what would be
+     * sent to Domo, after an idempotent repeat has had its stored answer (which sends nothing).
+     */
+    private void admit(OperationIntent intent) {
+        rateLimiter.acquire(intent.requestedBy());
+        domo.refuseWhileCircuitOpen();
     }
 
     /**

@@ -47,4 +47,30 @@ class RateLimitTest {
         given().auth().oauth2(Tokens.jwt("another-caller", "operator"))
                 .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(200);
     }
+
+    /** A repeat with an Idempotency-Key sends nothing to Domo: it gets its stored answer past the limit. */
+    @Test
+    void anIdempotentRepeatGetsItsStoredAnswerPastTheLimit() {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        String caller = Tokens.jwt("limited-" + java.util.UUID.randomUUID(), "operator");
+        String first = Api.uniqueDatasourceId();
+        String operationId = given().auth().oauth2(caller).header("Idempotency-Key", "k-" + first)
+                .post("/api/v1/datasources/" + first + "/reversals").then().statusCode(200).extract().path("operationId");
+        for (int i = 1; i < ShortFuses.OPERATIONS_PER_MINUTE; i++) {
+            given().auth().oauth2(caller).post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals")
+                    .then().statusCode(200);
+        }
+        given().auth().oauth2(caller).post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals")
+                .then().statusCode(429);
+
+        given().auth().oauth2(caller).header("Idempotency-Key", "k-" + first)
+                .post("/api/v1/datasources/" + first + "/reversals").then().statusCode(200)
+                .header("Idempotent-Replayed", equalTo("true")).body("operationId", equalTo(operationId));
+        // A new key is a new operation: limited.
+        given().auth().oauth2(caller).header("Idempotency-Key", "k-new-" + first)
+                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(429);
+        domo.verify(ShortFuses.OPERATIONS_PER_MINUTE, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+    }
 }
