@@ -382,10 +382,11 @@ public class Ledger {
         while (rows.next()) {
             String type = rows.getString(kind);
             Operation operation = rows.getObject(columns.operationId) == null ? null : OperationRows.map(rows, columns);
-            String text = rows.getString(payload);
-            if (text == null && operation != null && HashChain.OPERATION_EVENTS.contains(type)) {
-                text = HashChain.payload(type, operation);
-            }
+            // An operation event's text is always its row's: the database keeps no payload for one
+            // (ck_audit_event_payload), so a stored payload there can only be a superuser's copy made
+            // to hide an altered row, and must not stand in for the row.
+            String text = operation != null && HashChain.OPERATION_EVENTS.contains(type)
+                    ? HashChain.payload(type, operation) : rows.getString(payload);
             sink.accept(new ChainEvent(rows.getLong(seq), type, rows.getObject(operationId, UUID.class),
                     rows.getString(subject), Sql.instant(rows, recordedAt), rows.getString(prevHash),
                     rows.getString(hash), text), operation);

@@ -171,6 +171,42 @@ class AuditIntegrityTest {
         assertThat(integrity().getBoolean("valid")).isTrue();
     }
 
+    /**
+     * A superuser who also stores the event's original text as its payload (past the constraint that
+     * keeps operation events without one) still does not hide the altered row: an operation event's
+     * text is always rebuilt from its row.
+     */
+    @Test
+    void aStoredPayloadDoesNotHideAnAlteredOperationRow() throws SQLException {
+        String operationId = AuditApiTest.migrate(Tokens.jwt("copy-" + System.nanoTime(), "operator"),
+                Api.uniqueDatasourceId(), "1", "original_table");
+        long intentSeq = seq(operationId, "INTENT");
+        String original = Api.asAuditor().queryParam("fromSeq", intentSeq).queryParam("toSeq", intentSeq)
+                .get("/api/v1/audit/events").then().statusCode(200).extract().path("items[0].payload");
+        assertThat(original).contains("original_table");
+        String constraint;
+        try (Connection connection = connect(); Statement sql = connection.createStatement();
+                ResultSet row = sql.executeQuery("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                        + " WHERE conname = 'ck_audit_event_payload'")) {
+            row.next();
+            constraint = row.getString(1);
+        }
+        tamper("ALTER TABLE audit_event DROP CONSTRAINT ck_audit_event_payload",
+                "UPDATE audit_event SET payload = '" + original.replace("'", "''") + "' WHERE seq = " + intentSeq,
+                "UPDATE operation SET table_name = 'forged_table' WHERE operation_id = '" + operationId + "'");
+        try {
+            JsonPath report = integrity();
+            assertThat(report.getBoolean("valid")).isFalse();
+            assertThat(report.getLong("firstInvalid.seq")).isEqualTo(intentSeq);
+            assertThat(report.getString("firstInvalid.reason")).contains("altered");
+        } finally {
+            tamper("UPDATE audit_event SET payload = NULL WHERE seq = " + intentSeq,
+                    "UPDATE operation SET table_name = 'original_table' WHERE operation_id = '" + operationId + "'",
+                    "ALTER TABLE audit_event ADD CONSTRAINT ck_audit_event_payload " + constraint);
+        }
+        assertThat(integrity().getBoolean("valid")).isTrue();
+    }
+
     @Test
     void anAlteredOutcomeIsNamed() throws SQLException {
         String operationId = AuditApiTest.migrate(Tokens.jwt("outcome-" + System.nanoTime(), "operator"),
