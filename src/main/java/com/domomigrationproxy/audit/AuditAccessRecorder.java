@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.QueryParam;
@@ -104,8 +105,10 @@ public class AuditAccessRecorder {
                     request.requestId());
             return;
         }
-        if (identity.isAnonymous()) {
-            // A public endpoint: nobody to record it against, and nothing of the trail to read.
+        if (identity.isAnonymous() || method.isAnnotationPresent(PermitAll.class)) {
+            // A public endpoint (the checkpoints' public key): nothing of the trail is read, whoever
+            // asks, so nothing is recorded; otherwise any caller sending credentials along could
+            // lengthen the chain at will.
             return;
         }
         Requester requester = requesters.current();

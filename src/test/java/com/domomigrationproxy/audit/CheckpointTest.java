@@ -128,6 +128,21 @@ class CheckpointTest {
         given().get(CHECKPOINTS + "/public-key").then().statusCode(200);
     }
 
+    /** Reading the public key reads nothing of the trail: no AUDIT_ACCESS event, with or without credentials. */
+    @Test
+    void readingThePublicKeyAddsNothingToTheChain() {
+        long head = Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).extract().jsonPath()
+                .getLong("checked");
+        for (int i = 0; i < 3; i++) {
+            Api.asReader().get(CHECKPOINTS + "/public-key").then().statusCode(200);
+            Api.asAuditor().get(CHECKPOINTS + "/public-key").then().statusCode(200);
+            given().get(CHECKPOINTS + "/public-key").then().statusCode(200);
+        }
+        // The integrity check itself is one audit access: the first one's event is all that was added.
+        assertThat(Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).extract().jsonPath()
+                .getLong("checked")).isEqualTo(head + 1);
+    }
+
     @Test
     void thePublicKeyComesAsPemOrJwkAndFormerKeysStayAvailable() throws Exception {
         String keyId = CheckpointKeyFiles.keyId(CheckpointKeyFiles.SIGNING_PUBLIC_KEY);
