@@ -49,10 +49,13 @@ public class OperationStore {
     private static final int BATCH = 250;
     private static final int READ_AHEAD = 2;
     private static final Logger LOG = Logger.getLogger(OperationStore.class);
+    /** The chain event of Domo's answer to an operation resolved before the answer could be written. */
+    public static final String LATE_OUTCOME = "LATE_OUTCOME";
 
     private final DataSource dataSource;
     private final Event<LedgerEvent> events;
     private final LedgerConfig config;
+    private final Ledger ledger;
     /** Outcomes Domo gave that the database could not take yet, oldest first, by operation id. */
     private final Map<UUID, Backlogged> backlog = new LinkedHashMap<>();
     /** The threads that read exports ahead of their writers: one per running export. */
@@ -63,10 +66,11 @@ public class OperationStore {
     });
 
     @Inject
-    OperationStore(DataSource dataSource, Event<LedgerEvent> events, LedgerConfig config) {
+    OperationStore(DataSource dataSource, Event<LedgerEvent> events, LedgerConfig config, Ledger ledger) {
         this.dataSource = dataSource;
         this.events = events;
         this.config = config;
+        this.ledger = ledger;
     }
 
     /**
@@ -330,12 +334,33 @@ public class OperationStore {
                             outcome.completedAt() },
                     HashChain.OUTCOME, HashChain.outcomePayload(done));
             if (link.isEmpty()) {
-                LOG.errorf("Outcome of operation %s arrived after the operation was resolved; Domo said state=%s toe=%s",
-                        done.operationId(), outcome.state(), outcome.toe());
+                recordLateOutcome(done);
                 return;
             }
             appended(link.get(), HashChain.OUTCOME);
         }));
+    }
+
+    /**
+     * Domo's answer to an operation that was resolved before it could be written (reconciled or
+     * resolved by a person while this replica held it in its backlog): the row keeps its resolution,
+     * and what Domo said goes into the chain as an event of its own, so that it is not lost.
+     */
+    private void recordLateOutcome(Operation done) {
+        Outcome outcome = done.outcome();
+        LOG.errorf("Outcome of operation %s arrived after the operation was resolved; Domo said state=%s toe=%s:"
+                + " recorded as a %s event", done.operationId(), outcome.state(), outcome.toe(), LATE_OUTCOME);
+        Map<String, Object> members = new LinkedHashMap<>();
+        members.put("operationId", done.operationId().toString());
+        members.put("state", outcome.state().name());
+        members.put("toe", outcome.toe());
+        members.put("startTime", outcome.startTime());
+        members.put("endTime", outcome.endTime());
+        members.put("errorMessage", outcome.errorMessage());
+        members.put("upstreamStatus", outcome.upstreamStatus());
+        members.put("durationMs", outcome.durationMs());
+        members.put("completedAt", outcome.completedAt() == null ? null : outcome.completedAt().toString());
+        ledger.append(LATE_OUTCOME, done.operationId().toString(), members);
     }
 
     /**

@@ -114,6 +114,33 @@ class ReconciliationTest {
         Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
     }
 
+    /**
+     * Domo's answer written after the operation was resolved (it sat in a replica's outcome backlog
+     * while another reconciled the row) leaves the row as resolved and goes into the chain as a
+     * LATE_OUTCOME event of its own, instead of only into the log.
+     */
+    @Test
+    void anOutcomeArrivingAfterTheOperationWasResolvedIsKeptInTheChain() {
+        String datasource = Api.uniqueDatasourceId();
+        Operation pending = audit.recordIntent(OperationIntent.migration(datasource, "9", "c", "s", "t",
+                new Requester("late-svc", "api-key", "req-late", null, Scopes.UNRESTRICTED)), none -> {
+                });
+        assertThat(audit.recordReconciliation(pending.operationId(), OperationState.ABORTED,
+                "candidates showed it not migrated", null)).isPresent();
+        audit.recordOutcome(pending, Outcome.withoutResult(OperationState.COMPLETE, "T-LATE", null, 200, 7L));
+
+        Map<String, Object> row = OperationRows.forDatasource(dataSource, datasource).get(0);
+        assertThat(row).containsEntry("state", "PENDING").containsEntry("reconciled_state", "ABORTED");
+        Api.asAuditor().queryParam("type", "LATE_OUTCOME").queryParam("subject", pending.operationId().toString())
+                .get("/api/v1/audit/events").then().statusCode(200)
+                .body("items", org.hamcrest.Matchers.hasSize(1))
+                .body("items[0].payload", org.hamcrest.Matchers.allOf(
+                        org.hamcrest.Matchers.containsString("\"state\":\"COMPLETE\""),
+                        org.hamcrest.Matchers.containsString("\"toe\":\"T-LATE\""),
+                        org.hamcrest.Matchers.containsString("\"event\":\"LATE_OUTCOME\"")));
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
     @Test
     void reconciliationIsRecordedOnlyOnce() {
         domo.resetAll();
