@@ -5,8 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,12 +30,18 @@ public class DomoTokenProvider {
     /** The environment's token's redactor, if any: all there is to redact until the file is read. */
     private final List<TokenRedactor> environmentRedactors;
     private final Optional<Path> file;
+    /**
+     * A redactor for every token read since start, by token: a rotated-out token may still be
+     * valid at Domo, and answers to calls sent with it may arrive after the rotation.
+     */
+    private final Map<String, TokenRedactor> everyToken = new LinkedHashMap<>();
     private volatile Snapshot snapshot;
 
     @Inject
     DomoTokenProvider(DomoConfig config) {
         this.fromEnvironment = config.developerToken().map(String::strip).filter(token -> !token.isEmpty());
         this.environmentRedactors = fromEnvironment.map(TokenRedactor::of).map(List::of).orElse(List.of());
+        fromEnvironment.ifPresent(token -> everyToken.put(token, environmentRedactors.get(0)));
         this.file = config.developerTokenFile();
     }
 
@@ -92,7 +99,10 @@ public class DomoTokenProvider {
         return false;
     }
 
-    /** Made when the token is read, not per call: every answer from Domo is checked with them. */
+    /**
+     * Made when a token is read, not per call: every answer from Domo is checked with them, the
+     * current token's and every earlier one's.
+     */
     private List<TokenRedactor> redactors() {
         Snapshot seen = snapshot;
         return seen == null ? environmentRedactors : seen.redactors();
@@ -107,9 +117,8 @@ public class DomoTokenProvider {
             } else if (snapshot != null) {
                 LOG.infof("Reloaded the Domo token from %s", path);
             }
-            List<TokenRedactor> redactors = new ArrayList<>(environmentRedactors);
-            token.map(TokenRedactor::of).ifPresent(redactors::add);
-            snapshot = new Snapshot(modified, token, List.copyOf(redactors));
+            token.ifPresent(read -> everyToken.computeIfAbsent(read, TokenRedactor::of));
+            snapshot = new Snapshot(modified, token, List.copyOf(everyToken.values()));
             return token;
         } catch (IOException e) {
             LOG.errorf("Cannot read the Domo token file %s: %s", path, e.getClass().getSimpleName());

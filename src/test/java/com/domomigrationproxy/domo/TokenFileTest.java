@@ -49,9 +49,19 @@ class TokenFileTest {
                 .withHeader("X-DOMO-Developer-Token", equalTo(ShortFuses.FIRST_TOKEN)));
 
         ShortFuses.writeToken("second-token-value");
-        Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
-        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
-                .withHeader("X-DOMO-Developer-Token", equalTo("second-token-value")));
+        try {
+            Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
+            domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
+                    .withHeader("X-DOMO-Developer-Token", equalTo("second-token-value")));
+
+            // The rotated-out token may still be valid at Domo: an answer that echoes it is redacted too.
+            domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200)
+                    .withBody("[\"echo " + ShortFuses.FIRST_TOKEN + "\",\"echo second-token-value\"]")));
+            String answer = Api.asReader().get("/api/v1/integration-types").then().statusCode(200).extract().asString();
+            assertThat(answer).doesNotContain(ShortFuses.FIRST_TOKEN).doesNotContain("second-token-value");
+        } finally {
+            ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
+        }
     }
 
     @Test
