@@ -29,8 +29,9 @@ import io.vertx.ext.web.handler.BodyHandler;
  *
  * <p>Bodies: an uploaded plan (through the API or the console) may be up to {@code quarkus.http.limits.max-body-size} (8 MiB: 10,000
  * items); every other body is a small JSON object, and one announced longer than
- * {@link #MAX_BODY} is refused here (413) before it is read. The API's other announced bodies are
- * read here, on the event loop (HTTP/1.1): the worker that runs the endpoint then parses bytes
+ * {@link #MAX_BODY} is refused here (413) before it is read; one sent in chunks over HTTP/1.1 is
+ * refused as soon as it outgrows it. The API's other bodies are read here, on the event loop
+ * (HTTP/1.1): the worker that runs the endpoint then parses bytes
  * already in memory, where Quarkus REST would have it wait on a stream that the event loop feeds
  * chunk by chunk, a hand-over under a lock that took a tenth of a migration's CPU
  * (docs/performance.md, fifth round).
@@ -49,7 +50,23 @@ public class RequestFilter {
     private final BodyHandler smallBody = BodyHandler.create(false).setBodyLimit(MAX_BODY);
 
     void register(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE + 1).handler(this::filter); // right after AccessLog
+        router.route().order(Integer.MIN_VALUE + 1).handler(this::filter) // right after AccessLog
+                .failureHandler(RequestFilter::tooLarge);
+    }
+
+    /** A body that outgrew its limit while it arrived (sent in chunks): the same problem as an announced one. */
+    private static void tooLarge(RoutingContext context) {
+        if (context.statusCode() == 413 && !context.response().headWritten()
+                && !planUpload(context, context.request().path())) {
+            refuse(context, tooLarge());
+        } else {
+            context.next();
+        }
+    }
+
+    private static ProblemException tooLarge() {
+        return new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The request body is too large"
+                + " (at most " + MAX_BODY / 1024 + " KiB; only a plan upload may be larger)");
     }
 
     private void filter(RoutingContext context) {
@@ -70,10 +87,11 @@ public class RequestFilter {
             return;
         }
         long announced = announcedLength(context.request().getHeader("Content-Length"));
-        if (announced > 0 && !planUpload(context, path)) {
+        // A body sent in chunks announces no length: it is read under the same limit as it arrives.
+        boolean chunked = announced < 0 && context.request().headers().contains("Transfer-Encoding", "chunked", true);
+        if ((announced > 0 || chunked) && !planUpload(context, path)) {
             if (announced > MAX_BODY) {
-                refuse(context, new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The request body is too large"
-                        + " (at most " + MAX_BODY / 1024 + " KiB; only a plan upload may be larger)"));
+                refuse(context, tooLarge());
                 return;
             }
             // Not over HTTP/2: Quarkus REST pauses the request it is given, which Vert.x refuses for

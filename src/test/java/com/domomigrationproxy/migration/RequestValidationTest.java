@@ -207,6 +207,26 @@ class RequestValidationTest {
         assertThat(response.body()).as(how).contains("\"accountId\"", "\"catalog\"", "\"schema\"");
     }
 
+    /** A body sent in chunks announces no length, and is held to the same 64 KiB as one that does. */
+    @Test
+    void aChunkedBodyOverTheLimitIsAProblem413() throws Exception {
+        byte[] body = ("{\"accountId\":\"1\",\"catalog\":\"" + "c".repeat(100_000) + "\",\"schema\":\"s\",\"table\":\"t\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        String datasource = Api.uniqueDatasourceId();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/datasources/"
+                        + datasource + "/migrations"))
+                .version(HttpClient.Version.HTTP_1_1)
+                .header("X-API-Key", TestCredentials.OPERATOR_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                .build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("payload-too-large");
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).isEmpty();
+    }
+
     @Test
     void unknownPathsAndMethodsAreProblems() {
         Api.asReader().when().get("/api/v1/nothing-here").then().statusCode(404)
