@@ -323,6 +323,7 @@ public class OperationStore {
      * service thread holding the lock could wait for a core meanwhile, and every appender with it).
      */
     private void writeOutcome(Operation done) {
+        boolean[] written = new boolean[1];
         outsideTransaction(() -> write(connection -> {
             Outcome outcome = done.outcome();
             Optional<HashChain.Appended> link = HashChain.appendUpdate(connection, done.operationId(),
@@ -333,23 +334,31 @@ public class OperationStore {
                             outcome.errorMessage(), outcome.upstreamStatus(), outcome.durationMs(),
                             outcome.completedAt() },
                     HashChain.OUTCOME, HashChain.outcomePayload(done));
-            if (link.isEmpty()) {
-                recordLateOutcome(done);
-                return;
-            }
-            appended(link.get(), HashChain.OUTCOME);
+            link.ifPresent(appended -> appended(appended, HashChain.OUTCOME));
+            written[0] = link.isPresent();
         }));
+        if (!written[0]) {
+            afterResolution(done);
+        }
     }
 
     /**
-     * Domo's answer to an operation that was resolved before it could be written (reconciled or
-     * resolved by a person while this replica held it in its backlog): the row keeps its resolution,
-     * and what Domo said goes into the chain as an event of its own, so that it is not lost.
+     * The outcome found its operation no longer PENDING. Either this very outcome was written by an
+     * earlier attempt whose acknowledgement was lost (then there is nothing to do), or the operation
+     * was resolved meanwhile: reconciled, or by a person, while this replica held the outcome in its
+     * backlog. Then the row keeps its resolution, and what Domo said goes into the chain as a
+     * LATE_OUTCOME event of its own, next to the resolution it may contradict, so that it is not lost.
      */
-    private void recordLateOutcome(Operation done) {
+    private void afterResolution(Operation done) {
+        Operation now = find(done.operationId()).orElseThrow();
+        if (now.reconciliation() == null) {
+            LOG.infof("Outcome of operation %s was already recorded (state=%s)", done.operationId(), now.state());
+            return;
+        }
         Outcome outcome = done.outcome();
-        LOG.errorf("Outcome of operation %s arrived after the operation was resolved; Domo said state=%s toe=%s:"
-                + " recorded as a %s event", done.operationId(), outcome.state(), outcome.toe(), LATE_OUTCOME);
+        LOG.errorf("Outcome of operation %s arrived after the operation was resolved as %s; Domo said state=%s toe=%s:"
+                + " recorded as a %s event", done.operationId(), now.reconciliation().state(), outcome.state(),
+                outcome.toe(), LATE_OUTCOME);
         Map<String, Object> members = new LinkedHashMap<>();
         members.put("operationId", done.operationId().toString());
         members.put("state", outcome.state().name());
@@ -360,6 +369,8 @@ public class OperationStore {
         members.put("upstreamStatus", outcome.upstreamStatus());
         members.put("durationMs", outcome.durationMs());
         members.put("completedAt", outcome.completedAt() == null ? null : outcome.completedAt().toString());
+        members.put("resolvedAs", now.reconciliation().state().name());
+        members.put("resolvedBy", now.reconciliation().by());
         ledger.append(LATE_OUTCOME, done.operationId().toString(), members);
     }
 

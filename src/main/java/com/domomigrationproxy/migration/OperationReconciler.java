@@ -89,9 +89,15 @@ public class OperationReconciler {
      * take (and the grace), only "it took effect" can be concluded from the candidates; "it did not"
      * could be overtaken, and would unlock the datasource for a second attempt.
      */
-    private boolean mayStillTakeEffect(Operation operation) {
+    boolean mayStillTakeEffect(Operation operation) {
+        return settlesAt(operation).isAfter(Instant.now());
+    }
+
+    /** When Domo can no longer be carrying out this operation: for an UNKNOWN one, the end of that window. */
+    Instant settlesAt(Operation operation) {
         Instant waitEnded = operation.outcome().completedAt();
-        return operation.state() == OperationState.UNKNOWN && waitEnded != null && waitEnded.isAfter(abandonedBefore());
+        return operation.state() != OperationState.UNKNOWN || waitEnded == null ? Instant.MIN
+                : waitEnded.plus(domoConfig.migrationTimeout()).plus(config.pendingGrace());
     }
 
     /** What the trail says the datasource was before the operation: migrated, not migrated, or unknown (empty). */
@@ -114,13 +120,16 @@ public class OperationReconciler {
     }
 
     private boolean reconcile(Operation operation) {
+        // While Domo may still carry it out, only "it took effect" is concluded: no "it did not",
+        // and no case for a person either, who could then record ABORTED and unlock the datasource.
+        boolean early = mayStillTakeEffect(operation);
         List<Operation> history = operations.history(operation.datasourceId());
         Optional<Boolean> before = migratedBefore(history, operation);
         Optional<String> account = operation.direction() == Direction.V1_TO_V2
                 ? Optional.ofNullable(operation.intent().accountId())
                 : lastMigrationAccount(history, operation);
         if (account.isEmpty()) {
-            return flag(operation, "no migration of datasource " + operation.datasourceId() + " is recorded, so it is"
+            return !early && flag(operation, "no migration of datasource " + operation.datasourceId() + " is recorded, so it is"
                     + " not known under which account Domo lists it");
         }
         JsonNode candidate;
@@ -129,7 +138,7 @@ public class OperationReconciler {
         } catch (DomoCallException e) {
             if (e.upstreamStatus() != null && e.upstreamStatus() >= 400 && e.upstreamStatus() < 500
                     && e.upstreamStatus() != 429) {
-                return flag(operation, "Domo refused the candidates of account " + account.get() + " (HTTP "
+                return !early && flag(operation, "Domo refused the candidates of account " + account.get() + " (HTTP "
                         + e.upstreamStatus() + ")");
             }
             LOG.warnf("Cannot reconcile operation %s now: candidates of account %s: %s", operation.operationId(),
@@ -140,7 +149,7 @@ public class OperationReconciler {
             return false;
         }
         if (candidate == null || !candidate.path("migrated").isBoolean()) {
-            return flag(operation, "datasource " + operation.datasourceId() + " is not among the candidates of account "
+            return !early && flag(operation, "datasource " + operation.datasourceId() + " is not among the candidates of account "
                     + account.get() + " with a migrated flag");
         }
         boolean migrated = candidate.get("migrated").booleanValue();
@@ -152,7 +161,7 @@ public class OperationReconciler {
                 + migrationDate.map(date -> " (migrationDate " + date + ")").orElse("") + "; the trail shows it "
                 + before.map(was -> was ? "migrated" : "not migrated").orElse("in an unknown state")
                 + " before the request at " + operation.requestedAt() + ": ";
-        if (finding.state() != OperationState.COMPLETE && mayStillTakeEffect(operation)) {
+        if (finding.state() != OperationState.COMPLETE && early) {
             return false;
         }
         if (finding.state() == null) {
