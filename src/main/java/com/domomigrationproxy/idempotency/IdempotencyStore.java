@@ -1,6 +1,7 @@
 package com.domomigrationproxy.idempotency;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,6 +85,20 @@ public class IdempotencyStore {
         return Optional.of(key);
     }
 
+    /**
+     * The stored answer a repeat of this request gets, if there is one (a {@link Claim.Replay} or
+     * {@link Claim.ReplayOperation}), read without writing anything: a repeat is answered before
+     * the rate limit and the circuit breaker, which guard what is sent to Domo. 422 when the key
+     * was first used for another request.
+     */
+    public Optional<Claim> storedAnswer(Owner owner, String key, String fingerprint) {
+        return run(connection -> Sql.first(connection, """
+                SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
+                FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ?""",
+                IdempotencyStore::stored, owner.principal(), owner.authMethod(), key)
+                .flatMap(stored -> answerOf(stored, fingerprint, Instant.now())));
+    }
+
     public Claim claim(Owner owner, String key, String fingerprint) {
         return QuarkusTransaction.requiringNew().call(() -> run(connection -> {
             Instant now = Instant.now();
@@ -98,31 +113,49 @@ public class IdempotencyStore {
             Stored stored = Sql.first(connection, """
                     SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
                     FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ? FOR UPDATE""",
-                    row -> new Stored(row.getString(1), row.getObject(2, UUID.class), (Integer) row.getObject(3),
-                            row.getString(4), Sql.instant(row, 5), Sql.instant(row, 6)),
-                    owner.principal(), owner.authMethod(), key).orElseThrow();
+                    IdempotencyStore::stored, owner.principal(), owner.authMethod(), key).orElseThrow();
             if (stored.expiresAt().isBefore(now)) {
                 restart(connection, owner, key, fingerprint, now);
                 return new Claim.Run();
             }
-            if (!fingerprint.equals(stored.fingerprint())) {
-                throw new ProblemException(422, ProblemType.IDEMPOTENCY_KEY_REUSED,
-                        "This Idempotency-Key was first used for a different request; use a new key for a new request");
-            }
-            if (stored.status() != null) {
-                return new Claim.Replay(stored.status(), stored.body(), stored.operationId());
+            Optional<Claim> answer = answerOf(stored, fingerprint, now);
+            if (answer.isPresent()) {
+                return answer.get();
             }
             if (stored.createdAt().plus(abandonedAfter).isAfter(now)) {
                 throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
                         "The first request with this Idempotency-Key is still running; retry once it has answered")
                         .withRetryAfter(5);
             }
-            if (stored.operationId() != null) {
-                return new Claim.ReplayOperation(stored.operationId());
-            }
             restart(connection, owner, key, fingerprint, now);
             return new Claim.Run();
         }));
+    }
+
+    /**
+     * What a repeat gets from a key that has not expired: the stored answer, or the operation of a
+     * first request that died after recording it; empty while the first request may still run.
+     */
+    private Optional<Claim> answerOf(Stored stored, String fingerprint, Instant now) {
+        if (stored.expiresAt().isBefore(now)) {
+            return Optional.empty();
+        }
+        if (!fingerprint.equals(stored.fingerprint())) {
+            throw new ProblemException(422, ProblemType.IDEMPOTENCY_KEY_REUSED,
+                    "This Idempotency-Key was first used for a different request; use a new key for a new request");
+        }
+        if (stored.status() != null) {
+            return Optional.of(new Claim.Replay(stored.status(), stored.body(), stored.operationId()));
+        }
+        if (stored.operationId() != null && !stored.createdAt().plus(abandonedAfter).isAfter(now)) {
+            return Optional.of(new Claim.ReplayOperation(stored.operationId()));
+        }
+        return Optional.empty();
+    }
+
+    private static Stored stored(ResultSet row) throws SQLException {
+        return new Stored(row.getString(1), row.getObject(2, UUID.class), (Integer) row.getObject(3), row.getString(4),
+                Sql.instant(row, 5), Sql.instant(row, 6));
     }
 
     /**

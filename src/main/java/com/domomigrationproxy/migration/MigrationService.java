@@ -121,16 +121,20 @@ public class MigrationService {
             return new Answer(performInScope(intent, null), false);
         }
         IdempotencyStore.Owner owner = new IdempotencyStore.Owner(intent.requestedBy(), intent.authMethod());
-        IdempotencyStore.Claim claim = idempotency.claim(owner, key.get(), fingerprint(intent));
-        if (claim instanceof IdempotencyStore.Claim.Replay replay) {
-            return replay(replay);
+        String fingerprint = fingerprint(intent);
+        // A repeat is answered from what is stored, read without writing; only what would reach
+        // Domo is then admitted and claimed, so a caller past its limit writes nothing.
+        Optional<IdempotencyStore.Claim> stored = idempotency.storedAnswer(owner, key.get(), fingerprint);
+        if (stored.isPresent()) {
+            return repeat(stored.get());
         }
-        if (claim instanceof IdempotencyStore.Claim.ReplayOperation abandoned) {
-            return new Answer(operations.find(abandoned.operationId()).orElseThrow(), true);
+        admit(intent);
+        IdempotencyStore.Claim claim = idempotency.claim(owner, key.get(), fingerprint);
+        if (!(claim instanceof IdempotencyStore.Claim.Run)) {
+            return repeat(claim);
         }
         Operation done;
         try {
-            admit(intent);
             done = performInScope(intent, pending -> idempotency.attach(owner, key.get(), pending.operationId()));
         } catch (ProblemException e) {
             if (e.extensions().operationId() == null) {
@@ -142,6 +146,15 @@ public class MigrationService {
         }
         idempotency.complete(owner, key.get(), 200, write(done));
         return new Answer(done, false);
+    }
+
+    /** The answer of a repeat: the stored answer, or the audited operation of a first request that died. */
+    private Answer repeat(IdempotencyStore.Claim claim) {
+        if (claim instanceof IdempotencyStore.Claim.Replay replay) {
+            return replay(replay);
+        }
+        UUID operationId = ((IdempotencyStore.Claim.ReplayOperation) claim).operationId();
+        return new Answer(operations.find(operationId).orElseThrow(), true);
     }
 
     /**

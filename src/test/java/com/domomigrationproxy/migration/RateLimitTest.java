@@ -6,13 +6,19 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
 import com.domomigrationproxy.support.ShortFuses;
 import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -27,6 +33,9 @@ class RateLimitTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
 
     @Test
     void fourthOperationInAMinuteIs429() {
@@ -68,9 +77,11 @@ class RateLimitTest {
         given().auth().oauth2(caller).header("Idempotency-Key", "k-" + first)
                 .post("/api/v1/datasources/" + first + "/reversals").then().statusCode(200)
                 .header("Idempotent-Replayed", equalTo("true")).body("operationId", equalTo(operationId));
-        // A new key is a new operation: limited.
+        // A new key is a new operation: limited, and refused before anything is stored for it.
         given().auth().oauth2(caller).header("Idempotency-Key", "k-new-" + first)
                 .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(429);
+        assertThat(OperationRows.query(dataSource, "SELECT * FROM idempotency_key WHERE idempotency_key = ?",
+                "k-new-" + first)).isEmpty();
         domo.verify(ShortFuses.OPERATIONS_PER_MINUTE, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
     }
 }
