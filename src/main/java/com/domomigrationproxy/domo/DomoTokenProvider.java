@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,23 +26,30 @@ import org.jboss.logging.Logger;
 public class DomoTokenProvider {
 
     private static final Logger LOG = Logger.getLogger(DomoTokenProvider.class);
+    /** The current token and the three before it: four rotations within one migration deadline would be odd. */
+    private static final int RECENT_TOKENS = 4;
 
     private final Optional<String> fromEnvironment;
     /** The environment's token's redactor, if any: all there is to redact until the file is read. */
     private final List<TokenRedactor> environmentRedactors;
     private final Optional<Path> file;
     /**
-     * A redactor for every token read since start, by token: a rotated-out token may still be
-     * valid at Domo, and answers to calls sent with it may arrive after the rotation.
+     * A redactor for each of the last {@value #RECENT_TOKENS} tokens read from the file, by token,
+     * oldest first: answers to calls sent with a rotated-out token may arrive after the rotation
+     * (up to the migration deadline later), and each redactor costs a scan of every Domo answer.
      */
-    private final Map<String, TokenRedactor> everyToken = new LinkedHashMap<>();
+    private final Map<String, TokenRedactor> recentTokens = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, TokenRedactor> eldest) {
+            return size() > RECENT_TOKENS;
+        }
+    };
     private volatile Snapshot snapshot;
 
     @Inject
     DomoTokenProvider(DomoConfig config) {
         this.fromEnvironment = config.developerToken().map(String::strip).filter(token -> !token.isEmpty());
         this.environmentRedactors = fromEnvironment.map(TokenRedactor::of).map(List::of).orElse(List.of());
-        fromEnvironment.ifPresent(token -> everyToken.put(token, environmentRedactors.get(0)));
         this.file = config.developerTokenFile();
     }
 
@@ -101,7 +109,7 @@ public class DomoTokenProvider {
 
     /**
      * Made when a token is read, not per call: every answer from Domo is checked with them, the
-     * current token's and every earlier one's.
+     * current token's and the recent earlier ones'.
      */
     private List<TokenRedactor> redactors() {
         Snapshot seen = snapshot;
@@ -117,8 +125,10 @@ public class DomoTokenProvider {
             } else if (snapshot != null) {
                 LOG.infof("Reloaded the Domo token from %s", path);
             }
-            token.ifPresent(read -> everyToken.computeIfAbsent(read, TokenRedactor::of));
-            snapshot = new Snapshot(modified, token, List.copyOf(everyToken.values()));
+            token.ifPresent(read -> recentTokens.computeIfAbsent(read, TokenRedactor::of));
+            List<TokenRedactor> redactors = new ArrayList<>(environmentRedactors);
+            redactors.addAll(recentTokens.values());
+            snapshot = new Snapshot(modified, token, List.copyOf(redactors));
             return token;
         } catch (IOException e) {
             LOG.errorf("Cannot read the Domo token file %s: %s", path, e.getClass().getSimpleName());

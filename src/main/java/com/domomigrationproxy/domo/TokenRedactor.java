@@ -61,10 +61,11 @@ final class TokenRedactor {
      * A cheap look at raw bytes: false only when {@link #appearsIn} would be false for any text the
      * bytes decode to. Percent signs and JSON escapes could hide the token, so their presence answers
      * true; so does a NUL byte, which no UTF-8 JSON holds but UTF-16 and UTF-32 (which the parser
-     * also reads) put between the bytes of every ASCII character. The bytes are read as ISO-8859-1 (one char per byte, a plain copy) so that the JDK's
-     * vectorised searches do the work; compared ignoring case that way, each ASCII byte matches the
-     * token's in either letter case, so a copy of an ASCII token in any letter case is never missed. Other
-     * case variants are answered true by their bytes (see mayHideACaseVariant).
+     * also reads) put between the bytes of every ASCII character. The bytes are read as ISO-8859-1
+     * (one char per byte, a plain copy) so that the JDK's vectorised searches do the work; compared
+     * ignoring case that way, each ASCII byte matches the token's in either letter case, so a copy
+     * of an ASCII token in any letter case is never missed. Other case variants are answered true by
+     * their bytes (see mayHideACaseVariant).
      */
     boolean mayAppearIn(byte[] body) {
         String bytes = new String(body, StandardCharsets.ISO_8859_1);

@@ -88,7 +88,8 @@ public class RequestFilter {
         }
         long announced = announcedLength(context.request().getHeader("Content-Length"));
         // A body sent in chunks announces no length: it is read under the same limit as it arrives.
-        boolean chunked = announced < 0 && context.request().headers().contains("Transfer-Encoding", "chunked", true);
+        boolean chunked = announced < 0 && context.request().method() != HttpMethod.GET
+                && context.request().headers().contains("Transfer-Encoding", "chunked", true);
         if ((announced > 0 || chunked) && !planUpload(context, path)) {
             if (announced > MAX_BODY) {
                 refuse(context, tooLarge());
@@ -98,6 +99,12 @@ public class RequestFilter {
             // an HTTP/2 request whose body has been read (a 500); those keep the stream.
             if (path.startsWith(API_PREFIX) && context.request().version() != HttpVersion.HTTP_2) {
                 smallBody.handle(context); // reads the body, then context.next()
+                return;
+            }
+            if (chunked) {
+                // A console form: browsers announce its length, and the form is read by Quarkus REST.
+                refuse(context, new ProblemException(411, ProblemType.INVALID_REQUEST,
+                        "Send the form with a Content-Length"));
                 return;
             }
         }

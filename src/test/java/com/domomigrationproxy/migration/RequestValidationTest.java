@@ -225,6 +225,17 @@ class RequestValidationTest {
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(response.body()).contains("payload-too-large");
         assertThat(OperationRows.forDatasource(dataSource, datasource)).isEmpty();
+
+        // A console form announces its length (browsers always do): one sent in chunks is refused unread.
+        HttpRequest form = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/console/reviews/"
+                        + java.util.UUID.randomUUID()))
+                .version(HttpClient.Version.HTTP_1_1)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                        "state=COMPLETE&note=n".getBytes(StandardCharsets.UTF_8))))
+                .build();
+        assertThat(HttpClient.newHttpClient().send(form, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(411);
     }
 
     @Test
