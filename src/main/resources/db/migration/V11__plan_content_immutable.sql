@@ -36,21 +36,24 @@ CREATE TRIGGER trg_plan_item_content_immutable BEFORE UPDATE ON plan_item
     EXECUTE FUNCTION plan_content_forbid_change();
 
 -- Items are numbered from 1 to the plan's item_count at its creation (the primary key stops a
--- second item of a number), so no item can be added afterwards.
+-- second item of a number), so no item can be added afterwards. Checked once per statement (a
+-- plan's items are inserted in one), over the rows it inserted.
 CREATE FUNCTION plan_item_guard_insert() RETURNS trigger
     LANGUAGE plpgsql AS
 $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM plan p WHERE p.plan_id = NEW.plan_id AND NEW.item_id BETWEEN 1 AND p.item_count) THEN
-        RAISE EXCEPTION 'plan_item: item % is outside its plan''s items; a plan''s content never changes once stored',
-            NEW.item_id USING ERRCODE = 'integrity_constraint_violation';
+    IF EXISTS (SELECT 1 FROM inserted_items i JOIN plan p ON p.plan_id = i.plan_id
+               WHERE i.item_id NOT BETWEEN 1 AND p.item_count) THEN
+        RAISE EXCEPTION 'plan_item: an item is outside its plan''s items; a plan''s content never changes once stored'
+            USING ERRCODE = 'integrity_constraint_violation';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER trg_plan_item_guard_insert BEFORE INSERT ON plan_item
-    FOR EACH ROW EXECUTE FUNCTION plan_item_guard_insert();
+CREATE TRIGGER trg_plan_item_guard_insert AFTER INSERT ON plan_item
+    REFERENCING NEW TABLE AS inserted_items
+    FOR EACH STATEMENT EXECUTE FUNCTION plan_item_guard_insert();
 
 CREATE TRIGGER trg_plan_item_forbid_delete BEFORE DELETE ON plan_item
     FOR EACH ROW EXECUTE FUNCTION plan_content_forbid_change();

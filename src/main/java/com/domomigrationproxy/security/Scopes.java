@@ -176,8 +176,8 @@ public record Scopes(
 
     /**
      * A reversal: the data source must be in scope, and when accounts are restricted, the account
-     * of its last recorded migration ({@code lastMigrationAccount}, empty when none is recorded,
-     * which is then refused: the account cannot be checked).
+     * of its last recorded migration that took effect or may have ({@code lastMigrationAccount},
+     * empty when none is recorded, which is then refused: the account cannot be checked).
      */
     public Optional<Refusal> reversalRefusal(String datasourceId, Optional<String> lastMigrationAccount) {
         Optional<Refusal> datasource = datasourceRefusal(datasourceId);
@@ -186,7 +186,7 @@ public record Scopes(
         }
         if (lastMigrationAccount.isEmpty()) {
             return Optional.of(new Refusal(Scope.ACCOUNTS, null, "No migration of data source " + datasourceId
-                    + " is recorded, so its account cannot be checked against your accounts scope"));
+                    + " that took effect is recorded, so its account cannot be checked against your accounts scope"));
         }
         // The account is not named: it is outside the caller's scope, so the caller must not learn it.
         return accountRefusal(lastMigrationAccount.get()).map(refusal -> new Refusal(Scope.ACCOUNTS, null,

@@ -279,7 +279,7 @@ class ScopeEnforcementTest {
     void aReversalWithoutARecordedMigrationIsRefusedWhenAccountsAreRestricted(Credential credential) {
         String datasource = "ds-sales-" + UUID.randomUUID();
         refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "accounts")
-                .body("detail", containsString("No migration of data source " + datasource + " is recorded"));
+                .body("detail", containsString("No migration of data source " + datasource + " that took effect is recorded"));
         // Without an account restriction there is nothing to check the account against.
         caller(credential, "{\"datasources\":[\"ds-sales-*\"]}").post("/api/v1/datasources/" + datasource + "/reversals")
                 .then().statusCode(200);
