@@ -127,17 +127,25 @@ public final class HashChain {
 
     /** The outcome event: what happened. */
     static String outcomePayload(Operation operation) {
-        Outcome outcome = operation.outcome();
-        Map<String, Object> event = event(OUTCOME, operation.operationId());
-        event.put("state", outcome.state().name());
-        event.put("toe", outcome.toe());
-        event.put("startTime", outcome.startTime());
-        event.put("endTime", outcome.endTime());
-        event.put("errorMessage", outcome.errorMessage());
-        event.put("upstreamStatus", outcome.upstreamStatus());
-        event.put("durationMs", outcome.durationMs());
-        event.put("completedAt", text(outcome.completedAt()));
+        Map<String, Object> event = outcomeMembers(operation);
+        event.put("event", OUTCOME);
         return canonical(event);
+    }
+
+    /** What an outcome covers besides the event's kind: the operation and Domo's answer (also in a LATE_OUTCOME). */
+    static Map<String, Object> outcomeMembers(Operation operation) {
+        Outcome outcome = operation.outcome();
+        Map<String, Object> members = new TreeMap<>();
+        members.put("operationId", operation.operationId().toString());
+        members.put("state", outcome.state().name());
+        members.put("toe", outcome.toe());
+        members.put("startTime", outcome.startTime());
+        members.put("endTime", outcome.endTime());
+        members.put("errorMessage", outcome.errorMessage());
+        members.put("upstreamStatus", outcome.upstreamStatus());
+        members.put("durationMs", outcome.durationMs());
+        members.put("completedAt", text(outcome.completedAt()));
+        return members;
     }
 
     /** The reconciliation event: what Domo showed later about an unknown outcome, or what a person recorded. */

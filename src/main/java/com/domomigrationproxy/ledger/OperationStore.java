@@ -359,16 +359,7 @@ public class OperationStore {
         LOG.errorf("Outcome of operation %s arrived after the operation was resolved as %s; Domo said state=%s toe=%s:"
                 + " recorded as a %s event", done.operationId(), now.reconciliation().state(), outcome.state(),
                 outcome.toe(), LATE_OUTCOME);
-        Map<String, Object> members = new LinkedHashMap<>();
-        members.put("operationId", done.operationId().toString());
-        members.put("state", outcome.state().name());
-        members.put("toe", outcome.toe());
-        members.put("startTime", outcome.startTime());
-        members.put("endTime", outcome.endTime());
-        members.put("errorMessage", outcome.errorMessage());
-        members.put("upstreamStatus", outcome.upstreamStatus());
-        members.put("durationMs", outcome.durationMs());
-        members.put("completedAt", outcome.completedAt() == null ? null : outcome.completedAt().toString());
+        Map<String, Object> members = HashChain.outcomeMembers(done);
         members.put("resolvedAs", now.reconciliation().state().name());
         members.put("resolvedBy", now.reconciliation().by());
         ledger.append(LATE_OUTCOME, done.operationId().toString(), members);
