@@ -35,10 +35,10 @@ public class DomoTokenProvider {
     private final Optional<Path> file;
     /**
      * A redactor for each of the last {@value #RECENT_TOKENS} tokens read from the file, by token,
-     * oldest first: answers to calls sent with a rotated-out token may arrive after the rotation
+     * least recently read first (a token read again, after a rollback, is recent again): answers to calls sent with a rotated-out token may arrive after the rotation
      * (up to the migration deadline later), and each redactor costs a scan of every Domo answer.
      */
-    private final Map<String, TokenRedactor> recentTokens = new LinkedHashMap<>() {
+    private final Map<String, TokenRedactor> recentTokens = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, TokenRedactor> eldest) {
             return size() > RECENT_TOKENS;

@@ -89,7 +89,7 @@ public class IdempotencyStore {
      * The stored answer a repeat of this request gets, if there is one (a {@link Claim.Replay} or
      * {@link Claim.ReplayOperation}), read without writing anything: a repeat is answered before
      * the rate limit and the circuit breaker, which guard what is sent to Domo. 422 when the key
-     * was first used for another request.
+     * was first used for another request, 409 while that request still runs.
      */
     public Optional<Claim> storedAnswer(Owner owner, String key, String fingerprint) {
         return run(connection -> Sql.first(connection, """
@@ -122,19 +122,15 @@ public class IdempotencyStore {
             if (answer.isPresent()) {
                 return answer.get();
             }
-            if (stored.createdAt().plus(abandonedAfter).isAfter(now)) {
-                throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
-                        "The first request with this Idempotency-Key is still running; retry once it has answered")
-                        .withRetryAfter(5);
-            }
             restart(connection, owner, key, fingerprint, now);
             return new Claim.Run();
         }));
     }
 
     /**
-     * What a repeat gets from a key that has not expired: the stored answer, or the operation of a
-     * first request that died after recording it; empty while the first request may still run.
+     * What a repeat gets from a key that has not expired: the stored answer, 409 while the first
+     * request may still run, or the operation of a first request that died after recording it;
+     * empty when the key is free (expired, or its first request died before recording anything).
      */
     private Optional<Claim> answerOf(Stored stored, String fingerprint, Instant now) {
         if (stored.expiresAt().isBefore(now)) {
@@ -147,10 +143,13 @@ public class IdempotencyStore {
         if (stored.status() != null) {
             return Optional.of(new Claim.Replay(stored.status(), stored.body(), stored.operationId()));
         }
-        if (stored.operationId() != null && !stored.createdAt().plus(abandonedAfter).isAfter(now)) {
-            return Optional.of(new Claim.ReplayOperation(stored.operationId()));
+        if (stored.createdAt().plus(abandonedAfter).isAfter(now)) {
+            throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
+                    "The first request with this Idempotency-Key is still running; retry once it has answered")
+                    .withRetryAfter(5);
         }
-        return Optional.empty();
+        return stored.operationId() == null ? Optional.empty()
+                : Optional.of(new Claim.ReplayOperation(stored.operationId()));
     }
 
     private static Stored stored(ResultSet row) throws SQLException {

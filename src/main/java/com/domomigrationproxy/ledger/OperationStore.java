@@ -343,15 +343,17 @@ public class OperationStore {
     }
 
     /**
-     * The outcome found its operation no longer PENDING. Either this very outcome was written by an
-     * earlier attempt whose acknowledgement was lost (then there is nothing to do), or the operation
-     * was resolved meanwhile: reconciled, or by a person, while this replica held the outcome in its
+     * The outcome was not written: either this very outcome was written by an earlier attempt whose
+     * acknowledgement was lost (then there is nothing to do), or the operation, still PENDING, was
+     * resolved meanwhile: reconciled, or by a person, while this replica held the outcome in its
      * backlog. Then the row keeps its resolution, and what Domo said goes into the chain as a
      * LATE_OUTCOME event of its own, next to the resolution it may contradict, so that it is not lost.
      */
     private void afterResolution(Operation done) {
         Operation now = find(done.operationId()).orElseThrow();
-        if (now.reconciliation() == null) {
+        // Only an outcome moves a row off PENDING: a row that left it has this outcome already
+        // (reconciled afterwards or not); one still PENDING was resolved before any outcome came.
+        if (now.state() != OperationState.PENDING || now.reconciliation() == null) {
             LOG.infof("Outcome of operation %s was already recorded (state=%s)", done.operationId(), now.state());
             return;
         }

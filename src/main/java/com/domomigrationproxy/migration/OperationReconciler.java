@@ -93,11 +93,18 @@ public class OperationReconciler {
         return settlesAt(operation).isAfter(Instant.now());
     }
 
-    /** When Domo can no longer be carrying out this operation: for an UNKNOWN one, the end of that window. */
+    /**
+     * When Domo can no longer be carrying out this operation: as long as a migration may take after
+     * the wait for it ended (for an UNKNOWN one, when its deadline passed; for a PENDING one whose
+     * process died, at the latest when its deadline would have), and the grace.
+     */
     Instant settlesAt(Operation operation) {
-        Instant waitEnded = operation.outcome().completedAt();
-        return operation.state() != OperationState.UNKNOWN || waitEnded == null ? Instant.MIN
-                : waitEnded.plus(domoConfig.migrationTimeout()).plus(config.pendingGrace());
+        Instant waitEnded = switch (operation.state()) {
+            case UNKNOWN -> operation.outcome().completedAt();
+            case PENDING -> operation.requestedAt().plus(domoConfig.migrationTimeout());
+            default -> null;
+        };
+        return waitEnded == null ? Instant.MIN : waitEnded.plus(domoConfig.migrationTimeout()).plus(config.pendingGrace());
     }
 
     /** What the trail says the datasource was before the operation: migrated, not migrated, or unknown (empty). */

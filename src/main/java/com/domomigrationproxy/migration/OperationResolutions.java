@@ -50,8 +50,8 @@ public class OperationResolutions {
         }
         if (resolution.state() != OperationState.COMPLETE && reconciler.mayStillTakeEffect(operation)) {
             throw new ProblemException(409, ProblemType.OPERATION_RESOLVED, "Domo may still carry out operation "
-                    + operationId + " until " + reconciler.settlesAt(operation) + " (the migration deadline and the"
-                    + " grace after its answer did not come): COMPLETE can be recorded now, ABORTED after that");
+                    + operationId + " until " + reconciler.settlesAt(operation)
+                    + ": COMPLETE can be recorded now, ABORTED after that");
         }
         return operations.recordReconciliation(operationId, resolution.state(),
                 "Resolved by " + requester.principal() + ": " + resolution.note(), requester.principal())

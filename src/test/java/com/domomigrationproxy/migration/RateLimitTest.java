@@ -79,7 +79,7 @@ class RateLimitTest {
         given().auth().oauth2(caller).header("Idempotency-Key", "k-" + first)
                 .post("/api/v1/datasources/" + first + "/reversals").then().statusCode(200)
                 .header("Idempotent-Replayed", equalTo("true")).body("operationId", equalTo(operationId));
-        // A new key is a new operation: limited, and refused before anything is stored for it.
+        // A new key is a new operation: limited, and the key stays free for a later retry.
         given().auth().oauth2(caller).header("Idempotency-Key", "k-new-" + first)
                 .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(429);
         assertThat(OperationRows.query(dataSource, "SELECT * FROM idempotency_key WHERE idempotency_key = ?",
