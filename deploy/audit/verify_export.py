@@ -18,7 +18,8 @@ Checks, stopping at the first failure:
   1. every checkpoint (files, and the CHECKPOINT events inside the export) is signed by a given key
      and its fields repeat its signed text;
   2. every event links to the one before (prevHash) and its hash is
-     sha256_hex(prevHash + "\\n" + payload), whatever its type;
+     sha256_hex(prevHash + "\\n" + payload), whatever its type, and the record's type, subject and
+     recordedAt are what its payload says (recordedAt: where the payload has it);
   3. the chain has each checkpoint's signed hash at the signed seq, and the export reaches the
      newest checkpoint (and --to-seq): nothing was recomputed or cut off;
   4. with --operations, each operation's events are in the chain with the payload its row gives.
@@ -266,6 +267,46 @@ def expected_from_operations(path):
 
 # --- The proof ----------------------------------------------------------------------------------
 
+def legacy_subject_member(kind):
+    """The member an event about no operation repeated as its subject before its payload held `subject`."""
+    if kind.startswith("PLAN_"):
+        return "planId"
+    return {"AUDIT_ACCESS": "principal", "CHECKPOINT": "keyId", "LATE_OUTCOME": "operationId"}.get(kind)
+
+
+def storable(text):
+    """The text as the service stores it: U+0000 and lone surrogates as U+FFFD (docs/audit.md)."""
+    return re.sub("[\\x00\\ud800-\\udfff]", "\ufffd", text) if isinstance(text, str) else text
+
+
+def instant(text):
+    """An ISO-8601 UTC instant as Java writes it (0 to 9 fractional digits) -> (seconds text, nanoseconds)."""
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z", text or "")
+    if not match:
+        return None
+    return match.group(1), int((match.group(2) or "").ljust(9, "0"))
+
+
+def check_covered_fields(event, payload, where):
+    """The record's subject and recordedAt, where its payload repeats them (events about no operation)."""
+    kind = event["type"]
+    if kind in OPERATION_EVENTS:
+        if event.get("subject") is not None:
+            raise Failure(f"{where}: an operation event has a subject: the record was altered")
+        return
+    if "subject" in payload:
+        subject = payload["subject"]
+    else:
+        member = legacy_subject_member(kind)
+        subject = storable(payload.get(member)) if member else None
+    if subject != event.get("subject"):
+        raise Failure(f"{where}: the record's subject is not the one its payload names: the record was altered")
+    if "recordedAt" in payload:
+        covered = instant(payload["recordedAt"]) if isinstance(payload["recordedAt"], str) else None
+        if covered is None or covered != instant(event.get("recordedAt")):
+            raise Failure(f"{where}: the record's recordedAt is not its payload's: the record was altered")
+
+
 def verify(events_path, claims, expected, to_seq):
     by_seq = {}
     for seq, signed_hash, source in claims:
@@ -307,6 +348,7 @@ def verify(events_path, claims, expected, to_seq):
             raise Failure(f"{where}: the payload's event is not the record's type: the record was altered")
         if event["type"] in OPERATION_EVENTS and payload.get("operationId") != event.get("operationId"):
             raise Failure(f"{where}: the payload names another operation than the record")
+        check_covered_fields(event, payload, where)
         for signed_hash, source in by_seq.get(seq, []):
             matched.add(seq)
             if signed_hash != event["hash"]:

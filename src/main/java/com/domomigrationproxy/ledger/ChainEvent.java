@@ -17,9 +17,10 @@ public record ChainEvent(
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "The operation the event is about, if any", nullable = true) UUID operationId,
         @JsonInclude(JsonInclude.Include.NON_NULL)
-        @Schema(description = "What an event about no operation concerns (a plan id, a principal)",
-                nullable = true) String subject,
-        @Schema(description = "When the event was appended", required = true) Instant recordedAt,
+        @Schema(description = "What an event about no operation concerns (a plan id, a principal); its payload"
+                + " repeats it as subject", nullable = true) String subject,
+        @Schema(description = "When the event was appended; an event about no operation repeats it in its payload"
+                + " (recordedAt), which the hash covers", required = true) Instant recordedAt,
         @Schema(description = "Hash of the previous event (64 zeros for the first)", pattern = HashChain.HASH_PATTERN,
                 required = true) String prevHash,
         @Schema(description = "sha256 hex of prevHash, a newline and payload", pattern = HashChain.HASH_PATTERN,

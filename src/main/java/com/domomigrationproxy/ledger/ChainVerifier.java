@@ -1,8 +1,16 @@
 package com.domomigrationproxy.ledger;
 
+import java.io.IOException;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * Walks the chain in sequence order and remembers the first event or operation that does not
@@ -10,6 +18,9 @@ import java.util.UUID;
  */
 final class ChainVerifier {
 
+    private static final JsonFactory JSON = new JsonFactory();
+    /** Stands for a member that is not a string; a stored column never holds U+0000 ({@link StorableText}). */
+    private static final String NOT_A_STRING = "\u0000";
     private static final Operation.Chain NO_LINKS = new Operation.Chain(null, null, null, null);
 
     private String previousHash = HashChain.GENESIS;
@@ -22,16 +33,16 @@ final class ChainVerifier {
      * One event and the text its hash must cover: stored for events about no operation, rebuilt from
      * the operation row as it is now for the others (null when that row is missing).
      */
-    void acceptEvent(long seq, String kind, UUID operationId, String prevHash, String hash, String payload) {
+    void acceptEvent(ChainEvent event) {
         checked++;
-        lastSeq = seq;
+        lastSeq = event.seq();
         if (firstInvalid == null) {
-            String reason = check(kind, operationId, prevHash, hash, payload);
+            String reason = check(event);
             if (reason != null) {
-                firstInvalid = new IntegrityReport.Failure(seq, operationId, kind, reason);
+                firstInvalid = new IntegrityReport.Failure(event.seq(), event.operationId(), event.type(), reason);
             }
         }
-        previousHash = hash;
+        previousHash = event.hash();
     }
 
     /**
@@ -94,8 +105,10 @@ final class ChainVerifier {
     }
 
     /** Sequence numbers need not be gap-free (before V4 they came from an identity); the hashes link the events. */
-    private String check(String kind, UUID operationId, String prevHash, String hash, String payload) {
-        if (!previousHash.equals(prevHash)) {
+    private String check(ChainEvent event) {
+        String kind = event.type();
+        String payload = event.payload();
+        if (!previousHash.equals(event.prevHash())) {
             return "prev_hash does not match the previous event's hash: an event was removed, inserted or reordered";
         }
         boolean aboutAnOperation = HashChain.OPERATION_EVENTS.contains(kind);
@@ -103,12 +116,80 @@ final class ChainVerifier {
             if (!aboutAnOperation) {
                 return "the event has no payload";
             }
-            return operationId == null ? "an operation event names no operation" : "the operation row of this event is missing";
+            return event.operationId() == null ? "an operation event names no operation"
+                    : "the operation row of this event is missing";
         }
-        if (!HashChain.hash(prevHash, payload).equals(hash)) {
+        if (!HashChain.hash(event.prevHash(), payload).equals(event.hash())) {
             return aboutAnOperation ? "the hash does not match the operation row: the row or the event was altered"
                     : "the hash does not match the event's payload: the event was altered";
         }
+        if (aboutAnOperation) {
+            // Its payload is rebuilt from the row by kind, so the hash covers kind and operation; it has no subject.
+            return event.subject() == null ? null : "an operation event has a subject: the event was altered";
+        }
+        return coveredColumns(event);
+    }
+
+    /** The columns of an event about no operation that its payload repeats, compared with it. */
+    private static String coveredColumns(ChainEvent event) {
+        Map<String, String> members = topLevelStrings(event.payload());
+        if (members == null) {
+            return "the payload is not a JSON object";
+        }
+        if (!event.type().equals(members.get(HashChain.EVENT))) {
+            return "the event's type is not its payload's event: the event was altered";
+        }
+        String subject;
+        if (members.containsKey(HashChain.SUBJECT)) {
+            subject = members.get(HashChain.SUBJECT);
+        } else {
+            String member = HashChain.legacySubjectMember(event.type());
+            subject = member == null ? null : StorableText.of(members.get(member));
+        }
+        if (!Objects.equals(subject, event.subject())) {
+            return "the event's subject is not the one its payload names: the event was altered";
+        }
+        if (members.containsKey(HashChain.RECORDED_AT)) {
+            if (!sameInstant(members.get(HashChain.RECORDED_AT), event.recordedAt())) {
+                return "the event's recorded_at is not its payload's recordedAt: the event was altered";
+            }
+        }
         return null;
+    }
+
+    /**
+     * The payload's top-level members whose values are strings or null; any other value reads as
+     * {@link #NOT_A_STRING}, which no column holds. Null when the payload is not a JSON object.
+     */
+    private static Map<String, String> topLevelStrings(String payload) {
+        Map<String, String> members = new HashMap<>();
+        try (JsonParser parser = JSON.createParser(payload)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value == JsonToken.VALUE_STRING) {
+                    members.put(name, parser.getText());
+                } else if (value == JsonToken.VALUE_NULL) {
+                    members.put(name, null);
+                } else {
+                    members.put(name, NOT_A_STRING);
+                    parser.skipChildren();
+                }
+            }
+            return members;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static boolean sameInstant(String text, Instant instant) {
+        try {
+            return text != null && instant != null && Instant.parse(text).equals(instant);
+        } catch (DateTimeParseException e) {
+            return false;
+        }
     }
 }

@@ -30,7 +30,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * operation rebuild theirs from the operation row, with null members kept except those added after
  * the first version ({@code planId}, {@code scopes}, {@code reconciledBy}), which are left out
  * when null so that older events still verify ({@code scopes} nests the grant's lists, sorted like
- * every other member); every other event stores its JSON. The first event's prev_hash is 64 zeros.
+ * every other member); every other event stores its JSON, which repeats the row's subject and time. The first event's prev_hash is 64 zeros.
  * docs/audit.md has a worked example.
  */
 public final class HashChain {
@@ -42,6 +42,10 @@ public final class HashChain {
     public static final String OUTCOME = "OUTCOME";
     public static final String RECONCILIATION = "RECONCILIATION";
     public static final String REVIEW = "REVIEW";
+    /** The payload's members that repeat the row's kind, subject and time (the last two: events about no operation). */
+    static final String EVENT = "event";
+    static final String SUBJECT = "subject";
+    static final String RECORDED_AT = "recordedAt";
     /** The kinds whose JSON is rebuilt from an operation row. */
     public static final Set<String> OPERATION_EVENTS = Set.of(INTENT, OUTCOME, RECONCILIATION, REVIEW);
 
@@ -63,8 +67,8 @@ public final class HashChain {
 
     /** The head advanced, and the event inserted from what it returns. */
     private static final String APPEND = "WITH " + HEAD.formatted("") + "\n" + """
-            INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
-            SELECT seq, ?, ?, ?, ?, prev_hash, hash FROM head
+            INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash, recorded_at)
+            SELECT seq, ?, ?, ?, ?, prev_hash, hash, ? FROM head
             RETURNING seq, prev_hash, hash, recorded_at""";
 
     /**
@@ -181,11 +185,40 @@ public final class HashChain {
         };
     }
 
-    /** The canonical JSON of an event about no operation: its members plus {@code event}. */
-    static String payload(String kind, Map<String, ?> members) {
+    /**
+     * The canonical JSON of an event about no operation: its members plus {@code event},
+     * {@code subject} and {@code recordedAt}, so that the hash covers what the row's {@code kind},
+     * {@code subject} and {@code recorded_at} say (the verifiers compare them).
+     */
+    static String payload(String kind, String subject, Instant recordedAt, Map<String, ?> members) {
         Map<String, Object> event = new TreeMap<>(members);
-        event.put("event", kind);
+        for (String own : List.of(EVENT, SUBJECT, RECORDED_AT)) {
+            if (event.containsKey(own)) {
+                throw new IllegalArgumentException("'" + own + "' is a member the chain sets itself");
+            }
+        }
+        event.put(EVENT, kind);
+        event.put(SUBJECT, subject);
+        event.put(RECORDED_AT, text(recordedAt));
         return canonical(event);
+    }
+
+    /**
+     * The member of an event about no operation that its {@code subject} repeats, for events written
+     * before their payload carried {@code subject} itself: the plan of a {@code PLAN_…}
+     * event, the principal of an {@code AUDIT_ACCESS}, the key of a {@code CHECKPOINT}, the operation
+     * of a {@code LATE_OUTCOME}; null for a kind that never had one.
+     */
+    static String legacySubjectMember(String kind) {
+        if (kind.startsWith("PLAN_")) {
+            return "planId";
+        }
+        return switch (kind) {
+            case "AUDIT_ACCESS" -> "principal";
+            case "CHECKPOINT" -> "keyId";
+            case "LATE_OUTCOME" -> "operationId";
+            default -> null;
+        };
     }
 
     public static String hash(String previousHash, String payload) {
@@ -200,11 +233,12 @@ public final class HashChain {
      * Appends an event about no operation in the connection's transaction; an operation's events
      * are appended with the change to its row ({@link #appendInsert}, {@link #appendUpdate}).
      */
-    static Appended append(Connection connection, String kind, String subject, String payload) throws SQLException {
+    static Appended append(Connection connection, String kind, String subject, Instant recordedAt, String payload)
+            throws SQLException {
         if (OPERATION_EVENTS.contains(kind)) {
             throw new IllegalArgumentException(kind + " is appended with its operation row");
         }
-        return appended(connection, APPEND, new Object[] { payload, null, kind, subject, payload })
+        return appended(connection, APPEND, new Object[] { payload, null, kind, subject, payload, recordedAt })
                 .orElseThrow(() -> new SQLException("The audit chain head is missing"));
     }
 

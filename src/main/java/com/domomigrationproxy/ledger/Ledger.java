@@ -72,12 +72,15 @@ public class Ledger {
         if (!KIND.matcher(kind).matches() || HashChain.OPERATION_EVENTS.contains(kind)) {
             throw new IllegalArgumentException(kind + " is not an event kind this method appends");
         }
-        String payload = HashChain.payload(kind, members);
+        String storedSubject = StorableText.of(subject);
+        // The row's time is the payload's (microseconds, what timestamptz keeps), so that the hash covers it.
+        Instant recordedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        String payload = HashChain.payload(kind, storedSubject, recordedAt, members);
         ChainEvent event = QuarkusTransaction.joiningExisting().call(() -> {
             try (Connection connection = dataSource.getConnection()) {
-                HashChain.Appended link = HashChain.append(connection, kind, StorableText.of(subject), payload);
-                return new ChainEvent(link.seq(), kind, null, subject, link.recordedAt(), link.prevHash(), link.hash(),
-                        payload);
+                HashChain.Appended link = HashChain.append(connection, kind, storedSubject, recordedAt, payload);
+                return new ChainEvent(link.seq(), kind, null, storedSubject, link.recordedAt(), link.prevHash(),
+                        link.hash(), payload);
             } catch (SQLException e) {
                 throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
                         "The audit store cannot record this event; retry later", e);
@@ -147,8 +150,7 @@ public class Ledger {
         Optional<Path> newestFile = checkpointDir.flatMap(Checkpoints::newestFile);
         inSnapshot(connection -> {
             query(connection, EVENTS + " ORDER BY e.seq", List.of(), rows -> eachEvent(rows,
-                    (event, operation) -> verifier.acceptEvent(event.seq(), event.type(), event.operationId(),
-                            event.prevHash(), event.hash(), event.payload())));
+                    (event, operation) -> verifier.acceptEvent(event)));
             query(connection, OperationRows.SELECT_WITH_EVENT_LINKS, List.of(), rows -> {
                 OperationRows.Columns columns = new OperationRows.Columns(rows);
                 int[][] eventLinks = OperationRows.eventLinkColumns(rows);

@@ -207,6 +207,84 @@ class AuditIntegrityTest {
         assertThat(integrity().getBoolean("valid")).isTrue();
     }
 
+    /**
+     * An event about no operation repeats its row's type, subject and time in the payload its hash
+     * covers: a superuser who relabels one of them (to hide the event from a filtered lookup, to
+     * pin it on someone else, to move it in time) is named by the service and by the offline verifier.
+     */
+    @Test
+    void anEventsTypeSubjectOrTimeChangedBehindTheServicesBackIsNamed() throws Exception {
+        Api.asAuditor().queryParam("limit", 1).get("/api/v1/audit/operations").then().statusCode(200);
+        long seq = lastSeq("AUDIT_ACCESS", "auditor-svc");
+        String payload = payload(seq);
+        assertThat(payload).contains("\"subject\":\"auditor-svc\"", "\"recordedAt\":\"");
+        String[][] changes = {
+            { "kind = 'LATE_OUTCOME'", "kind = 'AUDIT_ACCESS'", "type" },
+            { "subject = 'someone-else'", "subject = 'auditor-svc'", "subject" },
+            { "recorded_at = recorded_at - interval '1 hour'", "recorded_at = recorded_at + interval '1 hour'",
+                "recorded_at" } };
+        for (String[] change : changes) {
+            tamper("UPDATE audit_event SET " + change[0] + " WHERE seq = " + seq);
+            try {
+                IntegrityReport report = ledger.verify();
+                assertThat(report.valid()).as(change[0]).isFalse();
+                assertThat(report.firstInvalid().seq()).isEqualTo(seq);
+                assertThat(report.firstInvalid().reason()).contains(change[2], "altered");
+                OfflineVerifier.Result offline = verify(exportEvents());
+                assertThat(offline.status()).as(offline.output()).isEqualTo(1);
+                assertThat(offline.output()).contains("seq " + seq, "altered");
+            } finally {
+                tamper("UPDATE audit_event SET " + change[1] + " WHERE seq = " + seq);
+            }
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
+     * Events written before payloads carried {@code subject} (a PLAN_ event as an earlier release
+     * appended it) still verify, and their subject is held to the member it repeated.
+     */
+    @Test
+    void anEarlierReleasesEventIsHeldToTheMemberItsSubjectRepeated() throws Exception {
+        String planId = UUID.randomUUID().toString();
+        String payload = "{\"event\":\"PLAN_CANCELLED\",\"planId\":\"" + planId + "\",\"state\":\"CANCELLED\"}";
+        long seq;
+        try (Connection connection = connect();
+                java.sql.PreparedStatement append = connection.prepareStatement("""
+                        WITH head AS (
+                            UPDATE audit_chain_head
+                               SET seq = seq + 1, prev_hash = hash,
+                                   hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
+                             WHERE id = 1
+                         RETURNING seq, prev_hash, hash)
+                        INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
+                        SELECT seq, NULL, 'PLAN_CANCELLED', ?, ?, prev_hash, hash FROM head
+                        RETURNING seq""")) {
+            append.setString(1, payload);
+            append.setString(2, planId);
+            append.setString(3, payload);
+            try (ResultSet row = append.executeQuery()) {
+                row.next();
+                seq = row.getLong(1);
+            }
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+        assertThat(verify(exportEvents()).status()).isZero();
+        tamper("UPDATE audit_event SET subject = '" + UUID.randomUUID() + "' WHERE seq = " + seq);
+        try {
+            IntegrityReport report = ledger.verify();
+            assertThat(report.valid()).isFalse();
+            assertThat(report.firstInvalid().seq()).isEqualTo(seq);
+            assertThat(report.firstInvalid().reason()).contains("subject");
+            OfflineVerifier.Result offline = verify(exportEvents());
+            assertThat(offline.status()).as(offline.output()).isEqualTo(1);
+            assertThat(offline.output()).contains("seq " + seq, "subject");
+        } finally {
+            tamper("UPDATE audit_event SET subject = '" + planId + "' WHERE seq = " + seq);
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
     @Test
     void anAlteredOutcomeIsNamed() throws SQLException {
         String operationId = AuditApiTest.migrate(Tokens.jwt("outcome-" + System.nanoTime(), "operator"),
@@ -588,6 +666,23 @@ class AuditIntegrityTest {
 
     private static JsonPath integrity() {
         return Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).extract().jsonPath();
+    }
+
+    private static long lastSeq(String kind, String subject) throws SQLException {
+        try (Connection connection = connect(); Statement sql = connection.createStatement();
+                ResultSet row = sql.executeQuery("SELECT max(seq) FROM audit_event WHERE kind = '" + kind
+                        + "' AND subject = '" + subject + "'")) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    private static String payload(long seq) throws SQLException {
+        try (Connection connection = connect(); Statement sql = connection.createStatement();
+                ResultSet row = sql.executeQuery("SELECT payload FROM audit_event WHERE seq = " + seq)) {
+            row.next();
+            return row.getString(1);
+        }
     }
 
     private static long seq(String operationId, String kind) throws SQLException {
