@@ -61,6 +61,7 @@ public class PlanService {
     static final String FINISHED = "PLAN_FINISHED";
     static final String EXPIRED = "PLAN_EXPIRED";
     static final String ITEM_RETRIED = "PLAN_ITEM_RETRIED";
+    static final String CONTENT_MISMATCH = "PLAN_CONTENT_MISMATCH";
 
     private static final Duration PACE_WINDOW = Duration.ofMinutes(1);
     private static final Logger LOG = Logger.getLogger(PlanService.class);
@@ -299,7 +300,7 @@ public class PlanService {
                 return null;
             }
             List<PlanItems.Row> stored = items.rows(planId);
-            requireApprovedContent(plan, stored);
+            requireApprovedContent(plan, stored, by);
             // Items run under the creator's grant (checked at creation); whoever starts the plan sends
             // them too, so an item outside the starter's own grant stops the start and nothing runs.
             requireInScope(plan.direction, stored, by, "the starter's");
@@ -653,18 +654,34 @@ public class PlanService {
 
     /**
      * 409 unless the stored settings and items still hash to the content the approvals name: what
-     * was approved is what runs, even if the tables were changed past their triggers (V11).
+     * was approved is what runs, even if the tables were changed past their triggers (V11). The
+     * refusal is a chain event of its own, committed apart from the start it refuses (which rolls
+     * back), so that auditors see the tampering, not only the log.
      */
-    private static void requireApprovedContent(Plan plan, List<PlanItems.Row> stored) {
+    private void requireApprovedContent(Plan plan, List<PlanItems.Row> stored, Requester by) {
         String hash = new PlanContent(plan.name, plan.direction, plan.maxConcurrency,
                 stored.stream().map(PlanItems.Row::spec).toList()).contentHash();
-        if (!hash.equals(plan.contentHash)) {
-            LOG.errorf("Plan %s was changed after its creation: its stored content hashes to %s, not to the approved %s",
-                    plan.planId, hash, plan.contentHash);
-            throw new ProblemException(409, ProblemType.PLAN_CONTENT_MISMATCH, "Plan " + plan.planId
-                    + " no longer holds the content that was approved (its stored items hash to " + hash
-                    + "): it was changed outside the service, so it does not run; upload the plan again");
+        if (hash.equals(plan.contentHash)) {
+            return;
         }
+        LOG.errorf("Plan %s was changed after its creation: its stored content hashes to %s, not to the approved %s",
+                plan.planId, hash, plan.contentHash);
+        Map<String, Object> members = new LinkedHashMap<>();
+        members.put("planId", plan.planId.toString());
+        members.put("state", plan.state.name());
+        members.put("by", by.principal());
+        members.put("authMethod", by.authMethod());
+        members.put("requestId", by.requestId());
+        members.put("contentHash", plan.contentHash);
+        members.put("storedContentHash", hash);
+        try {
+            QuarkusTransaction.requiringNew().run(() -> ledger.append(CONTENT_MISMATCH, plan.planId.toString(), members));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "The refusal to start changed plan %s could not be recorded in the audit chain", plan.planId);
+        }
+        throw new ProblemException(409, ProblemType.PLAN_CONTENT_MISMATCH, "Plan " + plan.planId
+                + " no longer holds the content that was approved (its stored items hash to " + hash
+                + "): it was changed outside the service, so it does not run; upload the plan again");
     }
 
     /**

@@ -177,6 +177,15 @@ class PlanApprovalTest {
         assertThat(plan(planId).getString("state")).isEqualTo("APPROVED");
         domo.verify(0, com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
                 com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
+        // The refusal is on the record (the start it refused is not), and the chain still verifies.
+        assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED", "PLAN_CONTENT_MISMATCH");
+        Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_CONTENT_MISMATCH").then()
+                .statusCode(200)
+                .body("items[0].payload", org.hamcrest.Matchers.containsString(
+                        "\"contentHash\":\"" + plan.getString("contentHash") + "\""))
+                .body("items[0].payload", org.hamcrest.Matchers.containsString("\"storedContentHash\":\""))
+                .body("items[0].payload", org.hamcrest.Matchers.containsString("\"by\":\"operator-svc\""));
+        Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("chainValid", equalTo(true));
     }
 
     @Test
