@@ -206,3 +206,34 @@ The JSON schema checks names and types; these rules depend on several values.
 {{- fail (printf "\n%s" (join "\n" $errors)) }}
 {{- end }}
 {{- end }}
+
+{{/*
+True when a hook Job runs the owner's migrations, so that the proxy pods only validate the schema
+and never hold the owner's credentials.
+*/}}
+{{- define "domo-migration-proxy.migrationInJob" -}}
+{{- if and .Values.database.migration.existingSecret (eq (.Values.database.migration.runIn | default "job") "job") }}true{{- end }}
+{{- end }}
+
+{{/*
+Labels of the migration Job and its pod: the component keeps it out of the proxy's Service,
+PodDisruptionBudget and NetworkPolicy.
+*/}}
+{{- define "domo-migration-proxy.migrationLabels" -}}
+{{ include "domo-migration-proxy.commonLabels" . }}
+app.kubernetes.io/component: migration
+{{- end }}
+
+{{/*
+The JVM settings the image was measured with (docs/performance.md), for every container that runs it.
+*/}}
+{{- define "domo-migration-proxy.jvmEnv" -}}
+- name: JAVA_MAX_MEM_RATIO
+  value: {{ .Values.jvm.maxRamPercentage | quote }}
+- name: GC_CONTAINER_OPTIONS
+  value: {{ .Values.jvm.gcOptions | quote }}
+- name: MALLOC_ARENA_MAX
+  value: "2"
+- name: JAVA_OPTS_APPEND
+  value: {{ trim (printf "%s-XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError -Dquarkus.http.host=0.0.0.0 -Djava.util.logging.manager=org.jboss.logmanager.LogManager %s" (ternary "-XX:AOTCache=/deployments/app.aot " "" .Values.jvm.aotCache) .Values.jvm.extraOptions) | quote }}
+{{- end }}

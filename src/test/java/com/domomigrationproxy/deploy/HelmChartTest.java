@@ -209,21 +209,90 @@ class HelmChartTest {
         assertThat(env(container, "QUARKUS_FLYWAY_USERNAME")).as("single role unless a migration Secret is named").isNull();
         assertThat(env(container, "QUARKUS_FLYWAY_PASSWORD")).isNull();
         assertThat(env(container, "PROXY_DB_APP_ROLE")).isNull();
+        assertThat(env(container, "QUARKUS_FLYWAY_MIGRATE_AT_START")).as("a single role migrates at start").isNull();
     }
 
+    /**
+     * With the owner's Secret named, a hook Job migrates as the owner before the Deployment changes;
+     * the proxy pods never see the owner's credentials and only validate the schema at start.
+     */
     @Test
-    void flywayRunsAsTheSchemaOwnerWhenAMigrationSecretIsNamed() {
-        JsonNode container = proxyContainer(deployment(renderProduction(UnaryOperator.identity())));
-
+    void theOwnerMigratesInAHookJobAndTheProxyPodsOnlyValidate(@TempDir Path work) throws IOException {
+        JsonNode deployment = deployment(renderProduction(UnaryOperator.identity()));
+        JsonNode container = proxyContainer(deployment);
         assertSecretKeyRef(container, "QUARKUS_DATASOURCE_USERNAME", "domo-migration-proxy-db-app", "username");
         assertSecretKeyRef(container, "QUARKUS_DATASOURCE_PASSWORD", "domo-migration-proxy-db-app", "password");
-        assertSecretKeyRef(container, "QUARKUS_FLYWAY_USERNAME", "domo-migration-proxy-db-owner", "username");
-        assertSecretKeyRef(container, "QUARKUS_FLYWAY_PASSWORD", "domo-migration-proxy-db-owner", "password");
-        // The owner's migrations grant the application role (its user name) only what it needs.
-        assertSecretKeyRef(container, "PROXY_DB_APP_ROLE", "domo-migration-proxy-db-app", "username");
+        assertThat(env(container, "QUARKUS_FLYWAY_USERNAME")).isNull();
+        assertThat(env(container, "QUARKUS_FLYWAY_PASSWORD")).isNull();
+        assertThat(env(container, "PROXY_DB_APP_ROLE")).isNull();
+        assertThat(deployment.toString()).as("the proxy pods never reference the owner's Secret")
+                .doesNotContain("domo-migration-proxy-db-owner");
+        assertThat(envValue(container, "QUARKUS_FLYWAY_MIGRATE_AT_START")).isEqualTo("false");
+        assertThat(envValue(container, "QUARKUS_FLYWAY_VALIDATE_AT_START")).isEqualTo("true");
         assertThat(envValue(container, "QUARKUS_DATASOURCE_JDBC_URL")).isEqualTo(
                 "jdbc:postgresql://audit-db.databases.svc.cluster.local:5432/domo_migration_proxy"
                         + "?sslmode=verify-full&sslrootcert=/etc/domo-migration-proxy/db-ca/ca.crt");
+
+        List<JsonNode> unhooked = renderUnhooked(work, "templates/migration-job.yaml", PRODUCTION_VALUES);
+        JsonNode job = only(unhooked, "Job");
+        assertThat(job.at("/metadata/annotations").get(UNHOOKED_PREFIX + "helm.sh/hook").asText())
+                .isEqualTo("pre-install,pre-upgrade");
+        assertThat(job.at("/metadata/annotations").get(UNHOOKED_PREFIX + "helm.sh/hook-delete-policy").asText())
+                .isEqualTo("before-hook-creation,hook-succeeded");
+        assertThat(job.at("/spec/activeDeadlineSeconds").asInt()).as("fails before helm's default 5 min timeout")
+                .isLessThan(300);
+        JsonNode pod = job.at("/spec/template/spec");
+        assertThat(pod.at("/restartPolicy").asText()).isEqualTo("Never");
+        assertThat(job.at("/spec/template/metadata/labels/app.kubernetes.io~1component").asText())
+                .as("kept out of the proxy's Service, PDB and NetworkPolicy").isEqualTo("migration");
+        assertHardened(job);
+        JsonNode migrate = proxyContainer(job);
+        assertThat(envValue(migrate, "QUARKUS_INIT_AND_EXIT")).isEqualTo("true");
+        assertThat(envValue(migrate, "QUARKUS_FLYWAY_MIGRATE_AT_START")).isEqualTo("true");
+        assertSecretKeyRef(migrate, "QUARKUS_DATASOURCE_USERNAME", "domo-migration-proxy-db-owner", "username");
+        assertSecretKeyRef(migrate, "QUARKUS_DATASOURCE_PASSWORD", "domo-migration-proxy-db-owner", "password");
+        // The owner's migrations grant the application role (its user name) only what it needs.
+        assertSecretKeyRef(migrate, "PROXY_DB_APP_ROLE", "domo-migration-proxy-db-app", "username");
+        assertThat(envValue(migrate, "QUARKUS_DATASOURCE_JDBC_URL"))
+                .isEqualTo(envValue(container, "QUARKUS_DATASOURCE_JDBC_URL"));
+        assertThat(envValue(migrate, "JAVA_OPTS_APPEND")).isEqualTo(envValue(container, "JAVA_OPTS_APPEND"));
+        assertThat(mount(migrate, "db-ca").get("mountPath").asText()).as("the database's CA, for verify-full")
+                .isEqualTo("/etc/domo-migration-proxy/db-ca");
+        assertThat(migrate.toString()).as("no Domo token, no API keys, no signing key in the Job")
+                .doesNotContain("domo-developer-token", "api-keys", "checkpoint-key");
+    }
+
+    @Test
+    void withRunInPodEveryPodMigratesAsTheOwnerAndNoJobIsRendered(@TempDir Path work) throws IOException {
+        JsonNode container = proxyContainer(deployment(renderProduction(template -> template
+                .set("database.migration.runIn", "pod"))));
+        assertSecretKeyRef(container, "QUARKUS_FLYWAY_USERNAME", "domo-migration-proxy-db-owner", "username");
+        assertSecretKeyRef(container, "QUARKUS_FLYWAY_PASSWORD", "domo-migration-proxy-db-owner", "password");
+        assertSecretKeyRef(container, "PROXY_DB_APP_ROLE", "domo-migration-proxy-db-app", "username");
+        assertThat(env(container, "QUARKUS_FLYWAY_MIGRATE_AT_START")).isNull();
+
+        Path values = work.resolve("run-in-pod.yaml");
+        ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        ((ObjectNode) production.at("/database/migration")).put("runIn", "pod");
+        YAML.writeValue(values.toFile(), production);
+        assertThat(kinds(renderUnhooked(work, "templates/migration-job.yaml", values))).doesNotContain("Job");
+    }
+
+    @Test
+    void theMigrationPodCanSwitchASidecarOffThatTheProxyPodsKeep(@TempDir Path work) throws IOException {
+        ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        production.putObject("podAnnotations").put("sidecar.istio.io/inject", "true").put("team", "data");
+        ((ObjectNode) production.at("/database/migration")).putObject("job").putObject("podAnnotations")
+                .put("sidecar.istio.io/inject", "false");
+        Path values = work.resolve("sidecar.yaml");
+        YAML.writeValue(values.toFile(), production);
+        List<JsonNode> documents = renderUnhooked(work, "templates/migration-job.yaml", values);
+
+        JsonNode jobPod = only(documents, "Job").at("/spec/template/metadata/annotations");
+        assertThat(jobPod.get("sidecar.istio.io/inject").asText()).isEqualTo("false");
+        assertThat(jobPod.get("team").asText()).isEqualTo("data");
+        JsonNode proxyPod = deployment(documents).at("/spec/template/metadata/annotations");
+        assertThat(proxyPod.get("sidecar.istio.io/inject").asText()).isEqualTo("true");
     }
 
     @Test
@@ -601,6 +670,20 @@ class HelmChartTest {
                 .toList();
         assertThat(pods).as("rendered Pods").hasSize(1);
         return pods.get(0);
+    }
+
+    /**
+     * The chart rendered with the values file, from a copy in which {@code hookTemplate}'s hook
+     * annotations are renamed (helm-java renders no hooks).
+     */
+    private static List<JsonNode> renderUnhooked(Path work, String hookTemplate, Path valuesFile) throws IOException {
+        Path chart = chartCopy(work);
+        Path template = chart.resolve(hookTemplate);
+        String text = Files.readString(template);
+        assertThat(text).contains("helm.sh/hook:");
+        Files.writeString(template, text.replace("helm.sh/hook", UNHOOKED_PREFIX + "helm.sh/hook"));
+        return parseDocuments(new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .withKubeVersion(KUBE_VERSION).withValuesFile(valuesFile).call());
     }
 
     private static List<JsonNode> parseDocuments(String yaml) {

@@ -1,0 +1,181 @@
+package com.domomigrationproxy.deploy;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.PackagedApp;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * The chart's two-role deployment, run with the packaged application and the environment the
+ * chart gives each container: the hook Job migrates as the schema owner and exits; a proxy pod,
+ * which holds only the application role's credentials, refuses to start before that (the schema
+ * is not the one it knows) and afterwards validates, serves and records an operation. Runs in the
+ * integration-test phase of ./mvnw verify, after packaging.
+ */
+class MigrationJobIT {
+
+    private static final String DATABASE = "proxy_two_roles";
+    private static final String OWNER = "proxy_owner_it";
+    private static final String APP = "proxy_app_it";
+    private static final String OPERATOR_KEY = "migration-job-it-operator-key";
+    private static final String AUDITOR_KEY = "migration-job-it-auditor-key";
+    private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
+
+    private static EmbeddedPostgres postgres;
+    private static String url;
+    private static Path keys;
+
+    @BeforeAll
+    static void twoRoles() throws Exception {
+        postgres = EmbeddedPostgres.builder().start();
+        url = postgres.getJdbcUrl("postgres", DATABASE).replaceFirst("\\?.*", "");
+        // The administrator's set-up from docs/deploying.md ("PostgreSQL: two roles").
+        try (Connection admin = postgres.getPostgresDatabase().getConnection(); Statement sql = admin.createStatement()) {
+            sql.execute("CREATE ROLE " + OWNER + " LOGIN PASSWORD 'owner-secret'");
+            sql.execute("CREATE ROLE " + APP + " LOGIN PASSWORD 'app-secret'");
+            sql.execute("CREATE DATABASE " + DATABASE + " OWNER " + OWNER);
+        }
+        try (Connection admin = DriverManager.getConnection(url, "postgres", ""); Statement sql = admin.createStatement()) {
+            sql.execute("REVOKE ALL ON DATABASE " + DATABASE + " FROM PUBLIC");
+            sql.execute("GRANT CONNECT ON DATABASE " + DATABASE + " TO " + APP);
+            sql.execute("ALTER SCHEMA public OWNER TO " + OWNER);
+            sql.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+            sql.execute("GRANT USAGE ON SCHEMA public TO " + APP);
+        }
+        keys = Files.createTempFile("api-keys", ".json");
+        Files.writeString(keys, "[{\"name\":\"operator-svc\",\"sha256\":\"" + ApiKeys.sha256(OPERATOR_KEY)
+                + "\",\"roles\":[\"reader\",\"operator\"]},{\"name\":\"auditor-svc\",\"sha256\":\""
+                + ApiKeys.sha256(AUDITOR_KEY) + "\",\"roles\":[\"auditor\"]}]");
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void theJobMigratesAsTheOwnerAndThePodsOnlyValidateAndServeAsTheApplicationRole() throws Exception {
+        // Before the Job ran, a pod does not serve against a schema it does not know.
+        Map<String, String> pod = podEnvironment();
+        Result early = runToExit("migration-job-it-pod-first", pod);
+        assertThat(early.status()).as(early.output()).isNotZero();
+        assertThat(early.output()).contains("Validate failed");
+        assertThat(tables()).doesNotContain("operation");
+
+        // The Job: Flyway as the owner, then exit; no Domo setting, no port, no API key.
+        Result job = runToExit("migration-job-it-job", Map.of(
+                "QUARKUS_INIT_AND_EXIT", "true",
+                "QUARKUS_FLYWAY_MIGRATE_AT_START", "true",
+                "QUARKUS_DATASOURCE_JDBC_URL", url,
+                "QUARKUS_DATASOURCE_USERNAME", OWNER,
+                "QUARKUS_DATASOURCE_PASSWORD", "owner-secret",
+                "PROXY_DB_APP_ROLE", APP));
+        assertThat(job.status()).as(job.output()).isZero();
+        try (Connection admin = DriverManager.getConnection(url, "postgres", ""); Statement sql = admin.createStatement()) {
+            assertThat(single(sql, "SELECT count(*) FROM flyway_schema_history WHERE success AND version IS NOT NULL"))
+                    .isEqualTo(Long.toString(migrationFiles()));
+            assertThat(single(sql, "SELECT tableowner FROM pg_tables WHERE tablename = 'audit_event'")).isEqualTo(OWNER);
+            assertThat(single(sql, "SELECT has_table_privilege('" + APP + "', 'audit_event', 'INSERT')")).isEqualTo("t");
+            assertThat(single(sql, "SELECT has_table_privilege('" + APP + "', 'audit_event', 'UPDATE')")).isEqualTo("f");
+            assertThat(single(sql, "SELECT has_table_privilege('" + APP + "', 'audit_event', 'DELETE')")).isEqualTo("f");
+        }
+
+        // A pod now validates, serves and records as the application role.
+        Map<String, String> serving = new HashMap<>(pod);
+        serving.put("DOMO_SANDBOX_ENABLED", "true");
+        try (PackagedApp app = PackagedApp.start("migration-job-it-pod", postgres, serving).awaitReady()) {
+            given().port(app.port()).header("X-API-Key", OPERATOR_KEY).contentType("application/json")
+                    .body("{\"accountId\":\"2\",\"catalog\":\"sales\",\"schema\":\"NULL\",\"table\":\"orders\"}")
+                    .post("/api/v1/datasources/" + DATASOURCE + "/migrations").then().statusCode(200)
+                    .body("state", equalTo("COMPLETE")).body("requestedBy", equalTo("operator-svc"));
+            given().port(app.port()).header("X-API-Key", AUDITOR_KEY).get("/api/v1/audit/integrity").then()
+                    .statusCode(200).body("chainValid", equalTo(true));
+            assertThat(Files.readString(app.log())).doesNotContain("Migrating schema");
+        }
+        try (Connection admin = DriverManager.getConnection(url, "postgres", ""); Statement sql = admin.createStatement()) {
+            assertThat(single(sql, "SELECT requested_by || ' ' || state FROM operation")).isEqualTo("operator-svc COMPLETE");
+        }
+    }
+
+    /** What the chart gives a proxy pod of the two-role setup: the application role, validation only. */
+    private static Map<String, String> podEnvironment() {
+        Map<String, String> env = new HashMap<>();
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", url);
+        env.put("QUARKUS_DATASOURCE_USERNAME", APP);
+        env.put("QUARKUS_DATASOURCE_PASSWORD", "app-secret");
+        env.put("QUARKUS_FLYWAY_MIGRATE_AT_START", "false");
+        env.put("QUARKUS_FLYWAY_VALIDATE_AT_START", "true");
+        env.put("DOMO_BASE_URL", "http://127.0.0.1:9");
+        env.put("DOMO_DEVELOPER_TOKEN", "migration-job-it-token");
+        env.put("PROXY_API_KEYS_FILE", keys.toString());
+        return env;
+    }
+
+    private record Result(int status, String output) {
+    }
+
+    /** The packaged application with this environment, run until it exits (at most three minutes). */
+    private static Result runToExit(String name, Map<String, String> environment) throws Exception {
+        Path log = Path.of("target", name + ".log");
+        ProcessBuilder builder = new ProcessBuilder(PackagedApp.command(List.of())).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().put("QUARKUS_HTTP_PORT", "0");
+        builder.environment().put("QUARKUS_MANAGEMENT_PORT", "0");
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        if (!process.waitFor(3, TimeUnit.MINUTES)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError(name + " did not exit within three minutes; see " + log);
+        }
+        return new Result(process.exitValue(), Files.readString(log));
+    }
+
+    private static List<String> tables() throws SQLException {
+        try (Connection admin = DriverManager.getConnection(url, "postgres", ""); Statement sql = admin.createStatement();
+                ResultSet rows = sql.executeQuery("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")) {
+            List<String> names = new ArrayList<>();
+            while (rows.next()) {
+                names.add(rows.getString(1));
+            }
+            return names;
+        }
+    }
+
+    private static String single(Statement sql, String query) throws SQLException {
+        try (ResultSet row = sql.executeQuery(query)) {
+            assertThat(row.next()).as(query).isTrue();
+            return row.getString(1);
+        }
+    }
+
+    private static long migrationFiles() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("src", "main", "resources", "db", "migration"))) {
+            return files.map(Path::getFileName).map(Path::toString).filter(name -> name.matches("V\\d+__.*\\.sql")).count();
+        }
+    }
+}
