@@ -281,7 +281,9 @@ def storable(text):
 
 def instant(text):
     """An ISO-8601 UTC instant as Java writes it (0 to 9 fractional digits) -> (seconds text, nanoseconds)."""
-    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z", text or "")
+    if not isinstance(text, str):
+        return None
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z", text)
     if not match:
         return None
     return match.group(1), int((match.group(2) or "").ljust(9, "0"))

@@ -216,6 +216,13 @@ and never hold the owner's credentials.
 {{- end }}
 
 {{/*
+Name of the migration Job.
+*/}}
+{{- define "domo-migration-proxy.migrationJobName" -}}
+{{- printf "%s-migrate" (include "domo-migration-proxy.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
 Labels of the migration Job and its pod: the component keeps it out of the proxy's Service,
 PodDisruptionBudget and NetworkPolicy.
 */}}

@@ -144,7 +144,8 @@ final class ChainVerifier {
             subject = members.get(HashChain.SUBJECT);
         } else {
             String member = HashChain.legacySubjectMember(event.type());
-            subject = member == null ? null : StorableText.of(members.get(member));
+            String value = member == null ? null : members.get(member);
+            subject = NOT_A_STRING.equals(value) ? value : StorableText.of(value);
         }
         if (!Objects.equals(subject, event.subject())) {
             return "the event's subject is not the one its payload names: the event was altered";

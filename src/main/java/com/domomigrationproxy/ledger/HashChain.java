@@ -230,6 +230,22 @@ public final class HashChain {
     }
 
     /**
+     * Takes the chain head's lock for the connection's transaction (held until it ends, as the
+     * append's own update would) and returns the database's clock, to the microsecond: the time an
+     * event about no operation records in its payload and its row.
+     */
+    static Instant lockHead(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT clock_timestamp() FROM audit_chain_head WHERE id = 1 FOR UPDATE");
+                ResultSet row = statement.executeQuery()) {
+            if (!row.next()) {
+                throw new SQLException("The audit chain head is missing");
+            }
+            return Sql.instant(row, 1);
+        }
+    }
+
+    /**
      * Appends an event about no operation in the connection's transaction; an operation's events
      * are appended with the change to its row ({@link #appendInsert}, {@link #appendUpdate}).
      */

@@ -66,18 +66,20 @@ public class Ledger {
     /**
      * Appends an event about no operation, in the caller's transaction when there is one (so that
      * the state change it records and the event commit together), else in its own.
-     * {@code members} are strings, numbers, booleans, lists and maps; {@code event} is added.
+     * {@code members} are strings, numbers, booleans, lists and maps; {@code event}, {@code subject}
+     * and {@code recordedAt} (the row's) are added.
      */
     public ChainEvent append(String kind, String subject, Map<String, ?> members) {
         if (!KIND.matcher(kind).matches() || HashChain.OPERATION_EVENTS.contains(kind)) {
             throw new IllegalArgumentException(kind + " is not an event kind this method appends");
         }
         String storedSubject = StorableText.of(subject);
-        // The row's time is the payload's (microseconds, what timestamptz keeps), so that the hash covers it.
-        Instant recordedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        String payload = HashChain.payload(kind, storedSubject, recordedAt, members);
         ChainEvent event = QuarkusTransaction.joiningExisting().call(() -> {
             try (Connection connection = dataSource.getConnection()) {
+                // The row's time is the payload's, so that the hash covers it: the database's clock,
+                // read under the head's lock, as for operation events (time follows seq).
+                Instant recordedAt = HashChain.lockHead(connection);
+                String payload = HashChain.payload(kind, storedSubject, recordedAt, members);
                 HashChain.Appended link = HashChain.append(connection, kind, storedSubject, recordedAt, payload);
                 return new ChainEvent(link.seq(), kind, null, storedSubject, link.recordedAt(), link.prevHash(),
                         link.hash(), payload);

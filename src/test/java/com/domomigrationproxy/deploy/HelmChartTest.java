@@ -279,11 +279,12 @@ class HelmChartTest {
     }
 
     @Test
-    void theMigrationPodCanSwitchASidecarOffThatTheProxyPodsKeep(@TempDir Path work) throws IOException {
+    void theMigrationPodHasItsOwnAnnotationsServiceAccountAndRetries(@TempDir Path work) throws IOException {
         ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
         production.putObject("podAnnotations").put("sidecar.istio.io/inject", "true").put("team", "data");
-        ((ObjectNode) production.at("/database/migration")).putObject("job").putObject("podAnnotations")
-                .put("sidecar.istio.io/inject", "false");
+        ObjectNode job = ((ObjectNode) production.at("/database/migration")).putObject("job");
+        job.putObject("podAnnotations").put("sidecar.istio.io/inject", "false");
+        job.put("serviceAccountName", "db-iam-migrator").put("backoffLimit", 0);
         Path values = work.resolve("sidecar.yaml");
         YAML.writeValue(values.toFile(), production);
         List<JsonNode> documents = renderUnhooked(work, "templates/migration-job.yaml", values);
@@ -293,6 +294,9 @@ class HelmChartTest {
         assertThat(jobPod.get("team").asText()).isEqualTo("data");
         JsonNode proxyPod = deployment(documents).at("/spec/template/metadata/annotations");
         assertThat(proxyPod.get("sidecar.istio.io/inject").asText()).isEqualTo("true");
+        assertThat(only(documents, "Job").at("/spec/template/spec/serviceAccountName").asText())
+                .isEqualTo("db-iam-migrator");
+        assertThat(only(documents, "Job").at("/spec/backoffLimit").asInt(-1)).isZero();
     }
 
     @Test
