@@ -25,14 +25,20 @@ import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.ApiKeys;
 import com.domomigrationproxy.support.PackagedApp;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.TemplateCommand;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The chart's two-role deployment, run with the packaged application and the environment the
- * chart gives each container: the hook Job migrates as the schema owner and exits; a proxy pod,
- * which holds only the application role's credentials, refuses to start before that (the schema
- * is not the one it knows) and afterwards validates, serves and records an operation. Runs in the
+ * chart renders for each container (its Secrets' keys given the test roles' credentials, and its
+ * file paths local files): the hook Job migrates as the schema owner and exits; a proxy pod, which
+ * holds only the application role's credentials, refuses to start before that (the schema is not
+ * the one it knows) and afterwards validates, serves and records an operation. Runs in the
  * integration-test phase of ./mvnw verify, after packaging.
  */
 class MigrationJobIT {
@@ -44,9 +50,14 @@ class MigrationJobIT {
     private static final String AUDITOR_KEY = "migration-job-it-auditor-key";
     private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
 
+    private static final String OWNER_SECRET = "proxy-db-owner";
+    private static final String APP_SECRET = "proxy-db-app";
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
     private static EmbeddedPostgres postgres;
     private static String url;
     private static Path keys;
+    private static Map<String, JsonNode> chart;
 
     @BeforeAll
     static void twoRoles() throws Exception {
@@ -65,6 +76,7 @@ class MigrationJobIT {
             sql.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
             sql.execute("GRANT USAGE ON SCHEMA public TO " + APP);
         }
+        chart = renderChart();
         keys = Files.createTempFile("api-keys", ".json");
         Files.writeString(keys, "[{\"name\":\"operator-svc\",\"sha256\":\"" + ApiKeys.sha256(OPERATOR_KEY)
                 + "\",\"roles\":[\"reader\",\"operator\"]},{\"name\":\"auditor-svc\",\"sha256\":\""
@@ -88,13 +100,10 @@ class MigrationJobIT {
         assertThat(tables()).doesNotContain("operation");
 
         // The Job: Flyway as the owner, then exit; no Domo setting, no port, no API key.
-        Result job = runToExit("migration-job-it-job", Map.of(
-                "QUARKUS_INIT_AND_EXIT", "true",
-                "QUARKUS_FLYWAY_MIGRATE_AT_START", "true",
-                "QUARKUS_DATASOURCE_JDBC_URL", url,
-                "QUARKUS_DATASOURCE_USERNAME", OWNER,
-                "QUARKUS_DATASOURCE_PASSWORD", "owner-secret",
-                "PROXY_DB_APP_ROLE", APP));
+        Map<String, String> jobEnvironment = environment(container(chart.get("Job")));
+        assertThat(jobEnvironment).containsEntry("QUARKUS_DATASOURCE_USERNAME", OWNER)
+                .containsEntry("PROXY_DB_APP_ROLE", APP).doesNotContainKey("DOMO_DEVELOPER_TOKEN_FILE");
+        Result job = runToExit("migration-job-it-job", jobEnvironment);
         assertThat(job.status()).as(job.output()).isZero();
         try (Connection admin = DriverManager.getConnection(url, "postgres", ""); Statement sql = admin.createStatement()) {
             assertThat(single(sql, "SELECT count(*) FROM flyway_schema_history WHERE success AND version IS NOT NULL"))
@@ -122,17 +131,80 @@ class MigrationJobIT {
         }
     }
 
-    /** What the chart gives a proxy pod of the two-role setup: the application role, validation only. */
-    private static Map<String, String> podEnvironment() {
-        Map<String, String> env = new HashMap<>();
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", url);
-        env.put("QUARKUS_DATASOURCE_USERNAME", APP);
-        env.put("QUARKUS_DATASOURCE_PASSWORD", "app-secret");
-        env.put("QUARKUS_FLYWAY_MIGRATE_AT_START", "false");
-        env.put("QUARKUS_FLYWAY_VALIDATE_AT_START", "true");
-        env.put("DOMO_BASE_URL", "http://127.0.0.1:9");
-        env.put("DOMO_DEVELOPER_TOKEN", "migration-job-it-token");
+    /** What the chart gives a proxy pod of the two-role setup, with a sandbox instead of Domo. */
+    private static Map<String, String> podEnvironment() throws IOException {
+        Map<String, String> env = environment(container(chart.get("Deployment")));
+        assertThat(env).containsEntry("QUARKUS_DATASOURCE_USERNAME", APP).doesNotContainValue(OWNER)
+                .containsEntry("QUARKUS_FLYWAY_MIGRATE_AT_START", "false")
+                .containsEntry("QUARKUS_FLYWAY_VALIDATE_AT_START", "true");
+        Path token = Files.createTempFile("domo-token", "");
+        Files.writeString(token, "migration-job-it-token");
+        env.put("DOMO_DEVELOPER_TOKEN_FILE", token.toString());
         env.put("PROXY_API_KEYS_FILE", keys.toString());
+        env.put("DOMO_BASE_URL", "http://127.0.0.1:9");
+        return env;
+    }
+
+    /** The Deployment and the migration Job the chart renders for a two-role install, by kind. */
+    private static Map<String, JsonNode> renderChart() throws IOException {
+        Path copy = Files.createTempDirectory("chart").resolve("domo-migration-proxy");
+        Path source = Path.of("helm", "domo-migration-proxy");
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path file : files.toList()) {
+                Path target = copy.resolve(source.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+        // helm-java renders no hooks: the Job's hook annotations are renamed in the copy.
+        Path job = copy.resolve("templates/migration-job.yaml");
+        Files.writeString(job, Files.readString(job).replace("helm.sh/hook", "unhooked.helm.sh/hook"));
+        TemplateCommand template = new Helm(copy).template().withName("it").withNamespace("it")
+                .withKubeVersion("v1.31.0")
+                .set("domo.baseUrl", "https://acme.domo.com").set("domo.existingSecret", "domo-token")
+                .set("database.host", "db").set("database.existingSecret", APP_SECRET)
+                .set("database.migration.existingSecret", OWNER_SECRET)
+                .set("apiKeys.existingSecret", "api-keys");
+        Map<String, JsonNode> byKind = new HashMap<>();
+        try (var documents = YAML.readerFor(JsonNode.class).<JsonNode>readValues(template.call())) {
+            while (documents.hasNext()) {
+                JsonNode document = documents.next();
+                if (document != null && document.has("kind")) {
+                    byKind.put(document.get("kind").asText(), document);
+                }
+            }
+        }
+        return byKind;
+    }
+
+    private static JsonNode container(JsonNode workload) {
+        assertThat(workload).as("rendered workload").isNotNull();
+        return workload.at("/spec/template/spec/containers/0");
+    }
+
+    /**
+     * A container's environment as the chart renders it: values as they are, the database Secrets'
+     * keys as the test roles' credentials, and the JDBC URL the test database's.
+     */
+    private static Map<String, String> environment(JsonNode container) {
+        Map<String, String> credentials = Map.of(OWNER_SECRET + "/username", OWNER, OWNER_SECRET + "/password",
+                "owner-secret", APP_SECRET + "/username", APP, APP_SECRET + "/password", "app-secret");
+        Map<String, String> env = new HashMap<>();
+        for (JsonNode variable : container.path("env")) {
+            String name = variable.get("name").asText();
+            if (variable.has("value")) {
+                env.put(name, variable.get("value").asText());
+            } else {
+                JsonNode key = variable.at("/valueFrom/secretKeyRef");
+                String credential = credentials.get(key.path("name").asText() + "/" + key.path("key").asText());
+                assertThat(credential).as("the test knows Secret key of %s", name).isNotNull();
+                env.put(name, credential);
+            }
+        }
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", url);
         return env;
     }
 
