@@ -669,28 +669,25 @@ class AuditIntegrityTest {
     }
 
     private static long lastSeq(String kind, String subject) throws SQLException {
-        try (Connection connection = connect(); Statement sql = connection.createStatement();
-                ResultSet row = sql.executeQuery("SELECT max(seq) FROM audit_event WHERE kind = '" + kind
-                        + "' AND subject = '" + subject + "'")) {
-            row.next();
-            return row.getLong(1);
-        }
+        return Long.parseLong(first("SELECT max(seq) FROM audit_event WHERE kind = '" + kind + "' AND subject = '"
+                + subject + "'"));
     }
 
     private static String payload(long seq) throws SQLException {
-        try (Connection connection = connect(); Statement sql = connection.createStatement();
-                ResultSet row = sql.executeQuery("SELECT payload FROM audit_event WHERE seq = " + seq)) {
-            row.next();
-            return row.getString(1);
-        }
+        return first("SELECT payload FROM audit_event WHERE seq = " + seq);
     }
 
     private static long seq(String operationId, String kind) throws SQLException {
+        return Long.parseLong(first("SELECT seq FROM audit_event WHERE operation_id = '" + operationId
+                + "' AND kind = '" + kind + "'"));
+    }
+
+    /** The first column of the query's first row, as the superuser reads it. */
+    private static String first(String query) throws SQLException {
         try (Connection connection = connect(); Statement sql = connection.createStatement();
-                ResultSet row = sql.executeQuery("SELECT seq FROM audit_event WHERE operation_id = '" + operationId
-                        + "' AND kind = '" + kind + "'")) {
-            row.next();
-            return row.getLong(1);
+                ResultSet row = sql.executeQuery(query)) {
+            assertThat(row.next()).as(query).isTrue();
+            return row.getString(1);
         }
     }
 

@@ -14,11 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.domomigrationproxy.support.ChartCopy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -43,7 +43,7 @@ class HelmChartTest {
     /** Client-only rendering assumes Kubernetes 1.20 unless told otherwise; the chart needs 1.25+. */
     private static final String KUBE_VERSION = "v1.31.0";
     /** Renames the test pod's hook annotations so that it renders as a plain manifest. */
-    private static final String UNHOOKED_PREFIX = "unhooked.";
+    private static final String UNHOOKED_PREFIX = ChartCopy.UNHOOKED_PREFIX;
 
     /** The least a default install needs. */
     private static final Map<String, String> MINIMUM_VALUES = minimumValues();
@@ -662,10 +662,8 @@ class HelmChartTest {
      */
     private static JsonNode testHookPod(Path work) throws IOException {
         Path chart = chartCopy(work);
-        Path testTemplate = chart.resolve("templates/tests/test-connection.yaml");
-        String text = Files.readString(testTemplate);
-        assertThat(text).contains("helm.sh/hook: test");
-        Files.writeString(testTemplate, text.replace("helm.sh/hook", UNHOOKED_PREFIX + "helm.sh/hook"));
+        assertThat(Files.readString(chart.resolve("templates/tests/test-connection.yaml"))).contains("helm.sh/hook: test");
+        ChartCopy.unhook(chart, "templates/tests/test-connection.yaml");
 
         TemplateCommand template = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
         MINIMUM_VALUES.forEach(template::set);
@@ -682,10 +680,7 @@ class HelmChartTest {
      */
     private static List<JsonNode> renderUnhooked(Path work, String hookTemplate, Path valuesFile) throws IOException {
         Path chart = chartCopy(work);
-        Path template = chart.resolve(hookTemplate);
-        String text = Files.readString(template);
-        assertThat(text).contains("helm.sh/hook:");
-        Files.writeString(template, text.replace("helm.sh/hook", UNHOOKED_PREFIX + "helm.sh/hook"));
+        ChartCopy.unhook(chart, hookTemplate);
         return parseDocuments(new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE)
                 .withKubeVersion(KUBE_VERSION).withValuesFile(valuesFile).call());
     }
@@ -829,17 +824,6 @@ class HelmChartTest {
     }
 
     private static Path chartCopy(Path work) throws IOException {
-        Path copy = work.resolve(CHART.getFileName());
-        try (Stream<Path> files = Files.walk(CHART)) {
-            for (Path source : files.toList()) {
-                Path target = copy.resolve(CHART.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target);
-                }
-            }
-        }
-        return copy;
+        return ChartCopy.of(work);
     }
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.ChartCopy;
 import com.domomigrationproxy.support.PackagedApp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -147,21 +148,8 @@ class MigrationJobIT {
 
     /** The Deployment and the migration Job the chart renders for a two-role install, by kind. */
     private static Map<String, JsonNode> renderChart() throws IOException {
-        Path copy = Files.createTempDirectory("chart").resolve("domo-migration-proxy");
-        Path source = Path.of("helm", "domo-migration-proxy");
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path file : files.toList()) {
-                Path target = copy.resolve(source.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(file, target);
-                }
-            }
-        }
-        // helm-java renders no hooks: the Job's hook annotations are renamed in the copy.
-        Path job = copy.resolve("templates/migration-job.yaml");
-        Files.writeString(job, Files.readString(job).replace("helm.sh/hook", "unhooked.helm.sh/hook"));
+        Path copy = ChartCopy.of(Files.createTempDirectory("chart"));
+        ChartCopy.unhook(copy, "templates/migration-job.yaml");
         TemplateCommand template = new Helm(copy).template().withName("it").withNamespace("it")
                 .withKubeVersion("v1.31.0")
                 .set("domo.baseUrl", "https://acme.domo.com").set("domo.existingSecret", "domo-token")
