@@ -19,8 +19,12 @@ import com.fasterxml.jackson.core.JsonToken;
 final class ChainVerifier {
 
     private static final JsonFactory JSON = new JsonFactory();
-    /** Stands for a member that is not a string; a stored column never holds U+0000 ({@link StorableText}). */
-    private static final String NOT_A_STRING = "\u0000";
+    /**
+     * Stands for a member that is not a string, told apart by identity (a string member could hold
+     * the same text); it never equals a stored column, which holds no U+0000 ({@link StorableText}).
+     */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    private static final String NOT_A_STRING = new String("\u0000");
     private static final Operation.Chain NO_LINKS = new Operation.Chain(null, null, null, null);
 
     private String previousHash = HashChain.GENESIS;
@@ -145,7 +149,7 @@ final class ChainVerifier {
         } else {
             String member = HashChain.legacySubjectMember(event.type());
             String value = member == null ? null : members.get(member);
-            subject = NOT_A_STRING.equals(value) ? value : StorableText.of(value);
+            subject = value == NOT_A_STRING ? value : StorableText.of(value);
         }
         if (!Objects.equals(subject, event.subject())) {
             return "the event's subject is not the one its payload names: the event was altered";

@@ -191,16 +191,21 @@ public final class HashChain {
      * {@code subject} and {@code recorded_at} say (the verifiers compare them).
      */
     static String payload(String kind, String subject, Instant recordedAt, Map<String, ?> members) {
+        requireOwnMembersFree(members);
         Map<String, Object> event = new TreeMap<>(members);
-        for (String own : List.of(EVENT, SUBJECT, RECORDED_AT)) {
-            if (event.containsKey(own)) {
-                throw new IllegalArgumentException("'" + own + "' is a member the chain sets itself");
-            }
-        }
         event.put(EVENT, kind);
         event.put(SUBJECT, subject);
         event.put(RECORDED_AT, text(recordedAt));
         return canonical(event);
+    }
+
+    /** Refuses members named like those the chain sets itself ({@code event}, {@code subject}, {@code recordedAt}). */
+    static void requireOwnMembersFree(Map<String, ?> members) {
+        for (String own : List.of(EVENT, SUBJECT, RECORDED_AT)) {
+            if (members.containsKey(own)) {
+                throw new IllegalArgumentException("'" + own + "' is a member the chain sets itself");
+            }
+        }
     }
 
     /**

@@ -73,11 +73,14 @@ public class Ledger {
         if (!KIND.matcher(kind).matches() || HashChain.OPERATION_EVENTS.contains(kind)) {
             throw new IllegalArgumentException(kind + " is not an event kind this method appends");
         }
+        HashChain.requireOwnMembersFree(members);
         String storedSubject = StorableText.of(subject);
         ChainEvent event = QuarkusTransaction.joiningExisting().call(() -> {
             try (Connection connection = dataSource.getConnection()) {
                 // The row's time is the payload's, so that the hash covers it: the database's clock,
-                // read under the head's lock, as for operation events (time follows seq).
+                // read under the head's lock, as for operation events (time follows seq). One more
+                // round trip under that lock, for events about no operation only (audit reads, plan
+                // transitions, checkpoints): the operation path appends in one statement as before.
                 Instant recordedAt = HashChain.lockHead(connection);
                 String payload = HashChain.payload(kind, storedSubject, recordedAt, members);
                 HashChain.Appended link = HashChain.append(connection, kind, storedSubject, recordedAt, payload);

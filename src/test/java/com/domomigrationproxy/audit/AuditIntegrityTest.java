@@ -669,8 +669,9 @@ class AuditIntegrityTest {
     }
 
     private static long lastSeq(String kind, String subject) throws SQLException {
-        return Long.parseLong(first("SELECT max(seq) FROM audit_event WHERE kind = '" + kind + "' AND subject = '"
-                + subject + "'"));
+        String seq = first("SELECT max(seq) FROM audit_event WHERE kind = '" + kind + "' AND subject = '" + subject + "'");
+        assertThat(seq).as("a %s event of %s", kind, subject).isNotNull();
+        return Long.parseLong(seq);
     }
 
     private static String payload(long seq) throws SQLException {

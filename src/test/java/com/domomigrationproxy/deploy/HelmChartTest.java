@@ -299,6 +299,20 @@ class HelmChartTest {
         assertThat(only(documents, "Job").at("/spec/backoffLimit").asInt(-1)).isZero();
     }
 
+    /** `helm upgrade --reuse-values` from a chart without the Job's values leaves them unset: the Job still renders. */
+    @Test
+    void theMigrationJobRendersWithItsValuesUnset(@TempDir Path work) throws IOException {
+        ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        ((ObjectNode) production.at("/database/migration")).putNull("job");
+        Path values = work.resolve("without-job-values.yaml");
+        YAML.writeValue(values.toFile(), production);
+
+        JsonNode job = only(renderUnhooked(work, "templates/migration-job.yaml", values), "Job");
+        assertThat(job.at("/spec/backoffLimit").asInt()).isEqualTo(1);
+        assertThat(job.at("/spec/activeDeadlineSeconds").asInt()).isEqualTo(270);
+        assertThat(job.at("/spec/template/spec/serviceAccountName").isMissingNode()).isTrue();
+    }
+
     @Test
     void jdbcUrlCanBeGivenWhole() {
         JsonNode container = proxyContainer(deployment(renderMinimum(template -> template

@@ -79,6 +79,7 @@ class MigrationJobIT {
         }
         chart = renderChart();
         keys = Files.createTempFile("api-keys", ".json");
+        keys.toFile().deleteOnExit();
         Files.writeString(keys, "[{\"name\":\"operator-svc\",\"sha256\":\"" + ApiKeys.sha256(OPERATOR_KEY)
                 + "\",\"roles\":[\"reader\",\"operator\"]},{\"name\":\"auditor-svc\",\"sha256\":\""
                 + ApiKeys.sha256(AUDITOR_KEY) + "\",\"roles\":[\"auditor\"]}]");
@@ -139,6 +140,7 @@ class MigrationJobIT {
                 .containsEntry("QUARKUS_FLYWAY_MIGRATE_AT_START", "false")
                 .containsEntry("QUARKUS_FLYWAY_VALIDATE_AT_START", "true");
         Path token = Files.createTempFile("domo-token", "");
+        token.toFile().deleteOnExit();
         Files.writeString(token, "migration-job-it-token");
         env.put("DOMO_DEVELOPER_TOKEN_FILE", token.toString());
         env.put("PROXY_API_KEYS_FILE", keys.toString());
