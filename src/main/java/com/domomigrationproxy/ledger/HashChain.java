@@ -188,10 +188,10 @@ public final class HashChain {
     /**
      * The canonical JSON of an event about no operation: its members plus {@code event},
      * {@code subject} and {@code recordedAt}, so that the hash covers what the row's {@code kind},
-     * {@code subject} and {@code recorded_at} say (the verifiers compare them).
+     * {@code subject} and {@code recorded_at} say (the verifiers compare them). The caller has
+     * checked the members with {@link #requireOwnMembersFree}.
      */
     static String payload(String kind, String subject, Instant recordedAt, Map<String, ?> members) {
-        requireOwnMembersFree(members);
         Map<String, Object> event = new TreeMap<>(members);
         event.put(EVENT, kind);
         event.put(SUBJECT, subject);
@@ -219,9 +219,9 @@ public final class HashChain {
             return "planId";
         }
         return switch (kind) {
-            case "AUDIT_ACCESS" -> "principal";
-            case "CHECKPOINT" -> "keyId";
-            case "LATE_OUTCOME" -> "operationId";
+            case "AUDIT_ACCESS" -> "principal"; // AuditAccessRecorder.EVENT, outside the ledger's package
+            case Checkpoints.EVENT -> "keyId";
+            case OperationStore.LATE_OUTCOME -> "operationId";
             default -> null;
         };
     }

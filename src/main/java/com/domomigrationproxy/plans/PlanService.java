@@ -543,9 +543,8 @@ public class PlanService {
         });
     }
 
-    /** The transition's event in the hash chain, and in the plan's event stream, in the current transaction. */
-    private void record(Plan plan, String kind, PlanState previous, Requester by, Map<String, Object> details) {
-        plan.updatedAt = now();
+    /** What every plan event in the chain says first: the plan, its state (and the one before), and who. */
+    private static Map<String, Object> eventMembers(Plan plan, PlanState previous, Requester by) {
         Map<String, Object> members = new LinkedHashMap<>();
         members.put("planId", plan.planId.toString());
         members.put("state", plan.state.name());
@@ -557,6 +556,13 @@ public class PlanService {
             members.put("authMethod", by.authMethod());
             members.put("requestId", by.requestId());
         }
+        return members;
+    }
+
+    /** The transition's event in the hash chain, and in the plan's event stream, in the current transaction. */
+    private void record(Plan plan, String kind, PlanState previous, Requester by, Map<String, Object> details) {
+        plan.updatedAt = now();
+        Map<String, Object> members = eventMembers(plan, previous, by);
         members.putAll(details);
         ledger.append(kind, plan.planId.toString(), members);
         Map<String, Object> data = new LinkedHashMap<>(members);
@@ -666,12 +672,7 @@ public class PlanService {
         }
         LOG.errorf("Plan %s was changed after its creation: its stored content hashes to %s, not to the approved %s",
                 plan.planId, hash, plan.contentHash);
-        Map<String, Object> members = new LinkedHashMap<>();
-        members.put("planId", plan.planId.toString());
-        members.put("state", plan.state.name());
-        members.put("by", by.principal());
-        members.put("authMethod", by.authMethod());
-        members.put("requestId", by.requestId());
+        Map<String, Object> members = eventMembers(plan, null, by);
         members.put("contentHash", plan.contentHash);
         members.put("storedContentHash", hash);
         try {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -700,17 +699,7 @@ class HelmChartTest {
     }
 
     private static List<JsonNode> parseDocuments(String yaml) {
-        List<JsonNode> documents = new ArrayList<>();
-        try (var iterator = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml)) {
-            while (iterator.hasNext()) {
-                JsonNode document = iterator.next();
-                if (document != null && document.isObject() && document.size() > 0) {
-                    documents.add(document);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        List<JsonNode> documents = ChartCopy.documents(yaml);
         assertThat(documents).as("rendered documents").isNotEmpty();
         return documents;
     }

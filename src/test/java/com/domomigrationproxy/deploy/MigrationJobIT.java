@@ -27,8 +27,6 @@ import com.domomigrationproxy.support.ApiKeys;
 import com.domomigrationproxy.support.ChartCopy;
 import com.domomigrationproxy.support.PackagedApp;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 
@@ -53,7 +51,6 @@ class MigrationJobIT {
 
     private static final String OWNER_SECRET = "proxy-db-owner";
     private static final String APP_SECRET = "proxy-db-app";
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private static EmbeddedPostgres postgres;
     private static String url;
@@ -159,13 +156,8 @@ class MigrationJobIT {
                 .set("database.migration.existingSecret", OWNER_SECRET)
                 .set("apiKeys.existingSecret", "api-keys");
         Map<String, JsonNode> byKind = new HashMap<>();
-        try (var documents = YAML.readerFor(JsonNode.class).<JsonNode>readValues(template.call())) {
-            while (documents.hasNext()) {
-                JsonNode document = documents.next();
-                if (document != null && document.has("kind")) {
-                    byKind.put(document.get("kind").asText(), document);
-                }
-            }
+        for (JsonNode document : ChartCopy.documents(template.call())) {
+            byKind.put(document.path("kind").asText(), document);
         }
         return byKind;
     }
