@@ -178,7 +178,7 @@ public class PlanPages {
         UUID id = Identifiers.uuid("planId", planId);
         plans.state(id);
         String from = lastEventId != null ? lastEventId : after;
-        return events.stream(id, from == null ? events.latest(id) : sequence(from), sse);
+        return events.stream(id, from == null ? events.horizon() : sequence(from), sse);
     }
 
     @GET
@@ -294,6 +294,8 @@ public class PlanPages {
 
     private TemplateInstance page(UUID planId, PlanPageView.Notice notice, String comment, String verdict,
             String state, String after) {
+        // Before the plan is read: every change the page cannot show has a later seq than this.
+        long eventsAfter = events.horizon();
         PlanView plan = plans.view(planId);
         List<Problem.FieldError> errors = new ArrayList<>();
         Verdict onlyVerdict = QueryParameters.constant("verdict", blank(verdict), Verdict.class, errors);
@@ -310,10 +312,9 @@ public class PlanPages {
         plans.itemsByAccount(planId).forEach((account, verdicts) -> accounts.add(new PlanPageView.AccountSummary(
                 account, verdicts)));
         Viewer viewer = frames.viewer();
-        long latest = plan.state().done() ? 0 : events.latest(planId);
         return Pages.plan(frames.of(plan.name(), Frame.Section.PLANS), new PlanPageView(plan, viewer, items,
                 onlyVerdict, onlyState, afterItem, more, accounts, notice,
-                comment == null ? "" : comment, latest));
+                comment == null ? "" : comment, plan.state().done() ? 0 : eventsAfter));
     }
 
     private static Response seeOther(UUID planId, String done) {

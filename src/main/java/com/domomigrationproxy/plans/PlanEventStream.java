@@ -33,7 +33,9 @@ import io.smallrye.mutiny.Multi;
 /**
  * GET …/events: the plan's events from {@code plan_event} after a given seq, then new ones as
  * they come, whichever replica wrote them (the table is polled; two small threads serve every
- * open stream). Each event's id is its seq, so a client resumes with Last-Event-ID. The stream
+ * open stream). Each event's id is its seq, so a client resumes with Last-Event-ID; an event is sent
+ * only once no transaction can still commit one with a lower seq ({@link EventHorizon}), so events
+ * go out in seq order and a resumed stream misses none. The stream
  * ends once the plan is done (finished, cancelled, rejected or expired), no item of it is running
  * and every event was sent; a comment line every 15 s keeps idle connections open through proxies.
  */
@@ -43,10 +45,21 @@ public class PlanEventStream {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
     private static final int BATCH = 500;
+    /** How long a page waits for the events being written as it asks to settle, before it takes the last seq known final. */
+    private static final Duration SETTLE_WAIT = Duration.ofSeconds(2);
     private static final Logger LOG = Logger.getLogger(PlanEventStream.class);
 
     private final DataSource dataSource;
     private final ScheduledExecutorService pollers;
+    /**
+     * How far the events have settled, shared by every open stream of this replica and moved at
+     * most twice a poll interval however many are open: reading {@code pg_locks} briefly takes
+     * every partition of PostgreSQL's lock manager. Guarded by {@code this}.
+     */
+    private final EventHorizon horizon = new EventHorizon(0);
+    private long settled;
+    private long checkedAt;
+    private boolean checked;
 
     @Inject
     PlanEventStream(DataSource dataSource) {
@@ -84,7 +97,8 @@ public class PlanEventStream {
                     return;
                 }
                 try (Connection connection = dataSource.getConnection()) {
-                    List<PlanEvents.Stored> events = PlanEvents.after(connection, planId, last.get(), BATCH);
+                    List<PlanEvents.Stored> events = PlanEvents.after(connection, planId, last.get(),
+                            settled(connection), BATCH);
                     for (PlanEvents.Stored event : events) {
                         // The data is JSON text already; with a media type the stream would repeat it as a
                         // non-standard content-type line before every event.
@@ -115,16 +129,41 @@ public class PlanEventStream {
     }
 
     /**
-     * The seq of the plan's newest event (0 when it has none): a page that shows the plan as it is
-     * now watches only what happens after it, instead of replaying the plan's whole history.
+     * A seq up to which every event is final, read before a page shows a plan as it is now: every
+     * change the page cannot show yet then has a higher seq, so a stream after it misses none (and
+     * may repeat a few the page already shows). Waits up to {@link #SETTLE_WAIT} for transactions
+     * writing events at that moment, else answers the highest seq already known to be final.
      */
-    public long latest(UUID planId) {
+    public long horizon() {
+        long known = 0;
         try (Connection connection = dataSource.getConnection()) {
-            return PlanEvents.latest(connection, planId);
+            known = settled(connection);
+            EventHorizon now = new EventHorizon(known);
+            long upTo = now.advance(connection);
+            long target = now.pendingTop();
+            long deadline = System.nanoTime() + SETTLE_WAIT.toNanos();
+            while (upTo < target && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                upTo = now.advance(connection);
+            }
+            return upTo;
         } catch (SQLException e) {
             throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The plan store is unavailable; retry later",
                     e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return known;
         }
+    }
+
+    /** The shared horizon, moved if the last move is half a poll interval old. */
+    private synchronized long settled(Connection connection) throws SQLException {
+        if (!checked || System.nanoTime() - checkedAt >= POLL.toNanos() / 2) {
+            settled = horizon.advance(connection);
+            checkedAt = System.nanoTime();
+            checked = true;
+        }
+        return settled;
     }
 
     /** Done, nothing of it running, every event sent. */

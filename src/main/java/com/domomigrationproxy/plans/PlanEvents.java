@@ -2,7 +2,6 @@ package com.domomigrationproxy.plans;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -10,17 +9,10 @@ import com.domomigrationproxy.ledger.Sql;
 
 /**
  * The plan's event log ({@code plan_event}) that GET …/events streams: one row per plan or item
- * transition, written in the transaction of the transition.
- *
- * <p>An event's seq is taken when it is inserted, but transactions commit in their own order, so
- * a reader could see seq 11 before seq 10 commits and then, resuming after 11, miss 10. Readers
- * therefore only take events inserted more than {@link #SETTLE} ago: every writer inserts its event
- * as the last statement before its commit.
+ * transition, written in the transaction of the transition. Streams send an event only once
+ * {@link EventHorizon} says no earlier one can still commit.
  */
 final class PlanEvents {
-
-    /** How old an event must be before it is streamed (see the class comment). */
-    static final Duration SETTLE = Duration.ofSeconds(1);
 
     /** The JSON of an item event, from the item's row as it stands (the statement's alias {@code i}). */
     static final String ITEM_DATA = """
@@ -49,18 +41,12 @@ final class PlanEvents {
                 state, data);
     }
 
-    /** The seq of the plan's newest event, settled or not; 0 when there is none. */
-    static long latest(Connection connection, UUID planId) throws SQLException {
-        return Sql.first(connection, "SELECT coalesce(max(seq), 0) FROM plan_event WHERE plan_id = ?",
-                row -> row.getLong(1), planId).orElse(0L);
-    }
-
-    /** At most {@code limit} events of the plan after {@code afterSeq}, settled, in order. */
-    static List<Stored> after(Connection connection, UUID planId, long afterSeq, int limit) throws SQLException {
+    /** At most {@code limit} events of the plan after {@code afterSeq} and up to {@code settled}, in order. */
+    static List<Stored> after(Connection connection, UUID planId, long afterSeq, long settled, int limit)
+            throws SQLException {
         return Sql.list(connection, """
-                SELECT seq, kind, data FROM plan_event
-                WHERE plan_id = ? AND seq > ? AND created_at < clock_timestamp() - make_interval(secs => ?)
+                SELECT seq, kind, data FROM plan_event WHERE plan_id = ? AND seq > ? AND seq <= ?
                 ORDER BY seq LIMIT ?""", row -> new Stored(row.getLong(1), row.getString(2), row.getString(3)),
-                planId, afterSeq, (double) SETTLE.toMillis() / 1000, limit);
+                planId, afterSeq, settled, limit);
     }
 }

@@ -14,6 +14,8 @@ import jakarta.inject.Inject;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.plans.EventHorizon;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -78,6 +80,8 @@ class TwoRoleGrantsTest {
             sql.execute("INSERT INTO audit_checkpoint (origin, seq, hash, issued_at, key_id, text, signature)"
                     + " VALUES ('o', 0, repeat('0', 64), now(), repeat('a', 16), 't', 's')");
             assertThat(sql.executeUpdate("UPDATE audit_stream_cursor SET lease_until = now() WHERE id = 1")).isEqualTo(1);
+            // Plan event streams read how far the events have settled (the sequence's last value, pg_locks).
+            assertThat(new EventHorizon(0).advance(app)).isNotNegative();
             app.rollback();
 
             // Plans are working state: the application creates and moves them, never deletes them.
