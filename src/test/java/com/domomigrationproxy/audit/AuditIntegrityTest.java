@@ -407,15 +407,20 @@ class AuditIntegrityTest {
     }
 
     @Test
-    void concurrentWritersLeaveAChainThatVerifies() throws Exception {
+    void concurrentWritersLeaveAChainThatVerifiesWithTimeFollowingSeq() throws Exception {
         long before = integrity().getLong("checked");
+        long fromSeq = Long.parseLong(first("SELECT max(seq) FROM audit_event"));
         int writers = 24;
+        int readers = 24;
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<String>> results = new ArrayList<>();
             for (int i = 0; i < writers; i++) {
                 String jwt = Tokens.jwt("parallel-" + i, "operator");
                 results.add(pool.submit(() -> AuditApiTest.migrate(jwt, Api.uniqueDatasourceId(), "1", "t")));
+                // Each audit read appends its AUDIT_ACCESS event, which takes its time under the head's lock.
+                results.add(pool.submit(() -> Api.asAuditor().get("/api/v1/audit/events?limit=1").then().statusCode(200)
+                        .extract().asString()));
             }
             for (Future<String> result : results) {
                 assertThat(result.get()).isNotNull();
@@ -425,8 +430,12 @@ class AuditIntegrityTest {
         }
         JsonPath report = integrity();
         assertThat(report.getBoolean("valid")).isTrue();
-        // Each operation's two events, and the AUDIT_ACCESS event of the first integrity check.
-        assertThat(report.getLong("checked")).isEqualTo(before + 2L * writers + 1);
+        // Each operation's two events, each read's, and the AUDIT_ACCESS event of the first integrity check.
+        assertThat(report.getLong("checked")).isEqualTo(before + 2L * writers + readers + 1);
+        // Whichever writer took the head, no event is recorded earlier than the one before it.
+        assertThat(first("SELECT count(*) FROM (SELECT recorded_at < lag(recorded_at) OVER (ORDER BY seq) AS earlier"
+                + " FROM audit_event WHERE seq > " + fromSeq + ") t WHERE earlier")).isEqualTo("0");
+        assertThat(first("SELECT count(DISTINCT kind) FROM audit_event WHERE seq > " + fromSeq)).isEqualTo("3");
     }
 
     /**
