@@ -232,6 +232,15 @@ app.kubernetes.io/component: migration
 {{- end }}
 
 {{/*
+Selector labels of the migration Job's pod (its NetworkPolicy).
+*/}}
+{{- define "domo-migration-proxy.migrationSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "domo-migration-proxy.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: migration
+{{- end }}
+
+{{/*
 The JVM settings the image was measured with (docs/performance.md), for every container that runs it.
 */}}
 {{- define "domo-migration-proxy.jvmEnv" -}}

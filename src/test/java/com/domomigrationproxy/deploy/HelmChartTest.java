@@ -232,7 +232,7 @@ class HelmChartTest {
                 "jdbc:postgresql://audit-db.databases.svc.cluster.local:5432/domo_migration_proxy"
                         + "?sslmode=verify-full&sslrootcert=/etc/domo-migration-proxy/db-ca/ca.crt");
 
-        List<JsonNode> unhooked = renderUnhooked(work, "templates/migration-job.yaml", PRODUCTION_VALUES);
+        List<JsonNode> unhooked = renderUnhooked(work, PRODUCTION_VALUES);
         JsonNode job = only(unhooked, "Job");
         assertThat(job.at("/metadata/annotations").get(UNHOOKED_PREFIX + "helm.sh/hook").asText())
                 .isEqualTo("pre-install,pre-upgrade");
@@ -261,6 +261,63 @@ class HelmChartTest {
                 .doesNotContain("domo-developer-token", "api-keys", "checkpoint-key");
     }
 
+    /**
+     * The Job has a NetworkPolicy of its own, created just before it (the proxy's selects only the
+     * proxy pods and does not exist yet at pre-install): no ingress, egress to DNS and PostgreSQL.
+     */
+    @Test
+    void theMigrationJobMayReachOnlyDnsAndTheDatabase(@TempDir Path work) throws IOException {
+        List<JsonNode> documents = renderUnhooked(work, PRODUCTION_VALUES);
+        JsonNode policy = migrationPolicy(documents);
+        JsonNode annotations = policy.at("/metadata/annotations");
+        assertThat(annotations.get(UNHOOKED_PREFIX + "helm.sh/hook").asText()).isEqualTo("pre-install,pre-upgrade");
+        assertThat(annotations.get(UNHOOKED_PREFIX + "helm.sh/hook-delete-policy").asText())
+                .isEqualTo("before-hook-creation,hook-succeeded");
+        JsonNode job = only(documents, "Job");
+        assertThat(annotations.get(UNHOOKED_PREFIX + "helm.sh/hook-weight").asInt()).as("created before the Job")
+                .isLessThan(job.at("/metadata/annotations").get(UNHOOKED_PREFIX + "helm.sh/hook-weight").asInt());
+        JsonNode jobPodLabels = job.at("/spec/template/metadata/labels");
+        policy.at("/spec/podSelector/matchLabels").fields().forEachRemaining(label -> assertThat(
+                jobPodLabels.path(label.getKey()).asText()).as("selects the Job's pod: %s", label.getKey())
+                .isEqualTo(label.getValue().asText()));
+        JsonNode proxyPodLabels = deployment(documents).at("/spec/template/metadata/labels");
+        assertThat(proxyPodLabels.path("app.kubernetes.io/component").asText()).as("and not the proxy's")
+                .isNotEqualTo(policy.at("/spec/podSelector/matchLabels/app.kubernetes.io~1component").asText());
+        assertThat(texts(policy.at("/spec/policyTypes"))).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(policy.at("/spec/ingress").isMissingNode()).as("no ingress rule: nothing may reach it").isTrue();
+        List<String> egressPorts = new ArrayList<>();
+        policy.at("/spec/egress").forEach(rule -> rule.get("ports")
+                .forEach(port -> egressPorts.add(port.get("protocol").asText() + "/" + port.get("port").asInt())));
+        assertThat(egressPorts).containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/5432");
+        assertThat(egressRule(policy, 5432).at("/to/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name")
+                .asText()).isEqualTo("databases");
+        assertThat(egressRule(policy, 53).at("/to/0/podSelector/matchLabels/k8s-app").asText()).isEqualTo("kube-dns");
+
+        // Its own extra rules (database IAM's token endpoint, say), and none of the proxy's.
+        ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        ((ObjectNode) production.at("/networkPolicy")).putObject("migrationJob").putArray("extraEgress").addObject()
+                .putArray("ports").addObject().put("port", 8443).put("protocol", "TCP");
+        ((ObjectNode) production.at("/networkPolicy")).putArray("extraEgress").addObject().putArray("ports")
+                .addObject().put("port", 3128).put("protocol", "TCP");
+        Path values = work.resolve("job-egress.yaml");
+        YAML.writeValue(values.toFile(), production);
+        JsonNode withExtra = migrationPolicy(renderUnhooked(work.resolve("extra"), values));
+        assertThat(egressRule(withExtra, 8443).isMissingNode()).isFalse();
+        assertThat(withExtra.toString()).doesNotContain("3128");
+
+        ((ObjectNode) production.at("/networkPolicy")).put("enabled", false);
+        YAML.writeValue(values.toFile(), production);
+        assertThat(kinds(renderUnhooked(work.resolve("disabled"), values))).contains("Job")
+                .doesNotContain("NetworkPolicy");
+    }
+
+    private static JsonNode migrationPolicy(List<JsonNode> documents) {
+        List<JsonNode> policies = documents.stream().filter(document -> document.path("kind").asText()
+                .equals("NetworkPolicy") && document.at("/metadata/name").asText().endsWith("-migrate")).toList();
+        assertThat(policies).as("the migration Job's NetworkPolicy").hasSize(1);
+        return policies.get(0);
+    }
+
     @Test
     void withRunInPodEveryPodMigratesAsTheOwnerAndNoJobIsRendered(@TempDir Path work) throws IOException {
         JsonNode container = proxyContainer(deployment(renderProduction(template -> template
@@ -274,7 +331,7 @@ class HelmChartTest {
         ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
         ((ObjectNode) production.at("/database/migration")).put("runIn", "pod");
         YAML.writeValue(values.toFile(), production);
-        assertThat(kinds(renderUnhooked(work, "templates/migration-job.yaml", values))).doesNotContain("Job");
+        assertThat(kinds(renderUnhooked(work, values))).doesNotContain("Job");
     }
 
     @Test
@@ -286,7 +343,7 @@ class HelmChartTest {
         job.put("serviceAccountName", "db-iam-migrator").put("backoffLimit", 0);
         Path values = work.resolve("sidecar.yaml");
         YAML.writeValue(values.toFile(), production);
-        List<JsonNode> documents = renderUnhooked(work, "templates/migration-job.yaml", values);
+        List<JsonNode> documents = renderUnhooked(work, values);
 
         JsonNode jobPod = only(documents, "Job").at("/spec/template/metadata/annotations");
         assertThat(jobPod.get("sidecar.istio.io/inject").asText()).isEqualTo("false");
@@ -306,7 +363,7 @@ class HelmChartTest {
         Path values = work.resolve("without-job-values.yaml");
         YAML.writeValue(values.toFile(), production);
 
-        JsonNode job = only(renderUnhooked(work, "templates/migration-job.yaml", values), "Job");
+        JsonNode job = only(renderUnhooked(work, values), "Job");
         assertThat(job.at("/spec/backoffLimit").asInt()).isEqualTo(1);
         assertThat(job.at("/spec/activeDeadlineSeconds").asInt()).isEqualTo(270);
         assertThat(job.at("/spec/template/spec/serviceAccountName").isMissingNode()).isTrue();
@@ -691,9 +748,11 @@ class HelmChartTest {
      * The chart rendered with the values file, from a copy in which {@code hookTemplate}'s hook
      * annotations are renamed (helm-java renders no hooks).
      */
-    private static List<JsonNode> renderUnhooked(Path work, String hookTemplate, Path valuesFile) throws IOException {
+    /** The chart with the migration's hooks (its Job and that Job's NetworkPolicy) rendered as plain manifests. */
+    private static List<JsonNode> renderUnhooked(Path work, Path valuesFile) throws IOException {
         Path chart = chartCopy(work);
-        ChartCopy.unhook(chart, hookTemplate);
+        ChartCopy.unhook(chart, "templates/migration-job.yaml");
+        ChartCopy.unhook(chart, "templates/migration-networkpolicy.yaml");
         return parseDocuments(new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE)
                 .withKubeVersion(KUBE_VERSION).withValuesFile(valuesFile).call());
     }
