@@ -51,14 +51,14 @@ die() { log "ERROR: $*"; exit 1; }
 # --- prerequisites -----------------------------------------------------------------------------
 package_for() {
     case $1 in
-        java) echo openjdk-17-jdk-headless ;;
         psql) echo postgresql-client ;;
         pg_isready | pg_ctlcluster) echo postgresql ;;
+        xxd) echo xxd ;;
         *) echo "$1" ;;
     esac
 }
 missing=() packages=()
-for tool in java curl hey wrk nginx openssl python3 psql pg_isready; do
+for tool in curl hey wrk nginx openssl python3 psql pg_isready xxd; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
@@ -104,6 +104,7 @@ fi
 source "$HERE/lib/postgres.sh"
 # shellcheck source=lib/jvm.sh
 source "$HERE/lib/jvm.sh"
+require_jdk25
 fresh_database domo_bench_console
 
 # --- the provider: nginx answering with a key set and an ID token signed for this run ------------

@@ -58,7 +58,8 @@ log() { printf '[plans-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
-for tool in "$JAVA" curl python3 psql pg_isready awk; do
+require_jdk25
+for tool in curl python3 psql pg_isready awk; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (see deploy/bench/run.sh for the Debian packages)"
 done
 

@@ -73,7 +73,6 @@ has_part() { [[ ",$PARTS," == *",$1,"* ]]; }
 # --- prerequisites ---------------------------------------------------------------------------
 package_for() {
     case $1 in
-        java | jcmd) echo temurin-25-jdk ;;
         psql) echo postgresql-client ;;
         pgbench | pg_ctlcluster | pg_isready) echo "postgresql postgresql-contrib" ;;
         *) echo "$1" ;;
@@ -82,7 +81,8 @@ package_for() {
 
 check_prerequisites() {
     local missing=() packages=() tool
-    for tool in "$JAVA" "$JCMD" curl wrk nginx pgbench psql pg_isready awk sort sha256sum; do
+    require_jdk25
+    for tool in curl wrk nginx pgbench psql pg_isready awk sort sha256sum; do
         command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
     done
     [[ ${#missing[@]} -eq 0 ]] && return 0
@@ -98,7 +98,6 @@ check_prerequisites() {
     else
         die "install them first, e.g. sudo apt-get install -y ${packages[*]}"
     fi
-    "$JAVA" -version 2>&1 | grep -q 'version "25' || log "WARNING: not Java 25: $("$JAVA" -version 2>&1 | head -1)"
 }
 
 ports_free() {

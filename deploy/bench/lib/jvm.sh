@@ -3,11 +3,18 @@
 # service with (docs/deploying.md), so that what is measured is what ships. JDK 25 (BENCH_JAVA_HOME,
 # by default Temurin 25); the build and the tests also run on the default JDK 17 (release 17).
 BENCH_JAVA_HOME=${BENCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-if [[ -x $BENCH_JAVA_HOME/bin/java ]]; then
-    JAVA=$BENCH_JAVA_HOME/bin/java JCMD=$BENCH_JAVA_HOME/bin/jcmd
-else
-    JAVA=java JCMD=jcmd
-fi
+JAVA=$BENCH_JAVA_HOME/bin/java JCMD=$BENCH_JAVA_HOME/bin/jcmd
+# Stops the benchmark unless that JVM is 25: RUN_FLAGS' compact object headers and the AOT cache
+# need it, and a benchmark of another JVM measures something that does not ship. Debian 12 packages
+# no JDK 25, so this installs nothing: install Temurin 25 (adoptium.net) or point BENCH_JAVA_HOME at a JDK 25.
+require_jdk25() {
+    local version
+    version=$("$JAVA" -version 2>&1 | head -1) || version="no java at $JAVA"
+    [[ $version == *'version "25'* ]] && return 0
+    printf 'ERROR: the benchmarks run the service on JDK 25 (BENCH_JAVA_HOME=%s): %s\n' "$BENCH_JAVA_HOME" \
+        "$version" >&2
+    exit 1
+}
 # C2 alone (-XX:-TieredCompilation, no C1): the same CPU per request as tiered compilation once
 # warm, and 20 to 40 MiB less resident (no C1 code with its profiling, no recompilation of code C2
 # replaces); compact object headers (8 bytes less per object), the serial collector and a heap of
