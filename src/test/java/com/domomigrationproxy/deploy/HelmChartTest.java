@@ -708,6 +708,27 @@ class HelmChartTest {
                 .hasMessageContaining("extraEnv");
     }
 
+    /** The console is turned on through extraEnv (deploying.md), its client secret from a Secret. */
+    @Test
+    void theConsoleIsTurnedOnThroughExtraEnvWithItsSecretByReference(@TempDir Path work) throws IOException {
+        ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        var env = production.putArray("extraEnv");
+        env.addObject().put("name", "PROXY_CONSOLE_ENABLED").put("value", "true");
+        env.addObject().put("name", "QUARKUS_OIDC_AUTH_SERVER_URL").put("value", "https://login.example.com/realms/acme");
+        env.addObject().put("name", "QUARKUS_OIDC_CLIENT_ID").put("value", "domo-migration-console");
+        env.addObject().put("name", "QUARKUS_OIDC_CREDENTIALS_SECRET").putObject("valueFrom").putObject("secretKeyRef")
+                .put("name", "domo-migration-console-oidc").put("key", "client-secret");
+        Path values = work.resolve("console.yaml");
+        YAML.writeValue(values.toFile(), production);
+        JsonNode container = proxyContainer(deployment(renderWith(template -> template.withValuesFile(values))));
+        assertThat(envValue(container, "PROXY_CONSOLE_ENABLED")).isEqualTo("true");
+        assertThat(envValue(container, "QUARKUS_OIDC_CLIENT_ID")).isEqualTo("domo-migration-console");
+        assertSecretKeyRef(container, "QUARKUS_OIDC_CREDENTIALS_SECRET", "domo-migration-console-oidc", "client-secret");
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("extraEnv[0].name", "QUARKUS_OIDC_CREDENTIALS_SECRET").set("extraEnv[0].value", "literal")))
+                .hasMessageContaining("extraEnv");
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private static List<JsonNode> renderMinimum(UnaryOperator<TemplateCommand> customize) {
