@@ -46,16 +46,39 @@ public class DomoTokenProvider {
     };
     private volatile Snapshot snapshot;
 
+    private final boolean environmentSet;
+
     @Inject
     DomoTokenProvider(DomoConfig config) {
-        this.fromEnvironment = config.developerToken().map(String::strip).filter(token -> !token.isEmpty());
-        this.environmentRedactors = fromEnvironment.map(TokenRedactor::of).map(List::of).orElse(List.of());
+        Optional<String> environment = config.developerToken().map(String::strip).filter(token -> !token.isEmpty());
+        this.environmentSet = environment.isPresent();
+        this.environmentRedactors = environment.map(TokenRedactor::of).map(List::of).orElse(List.of());
+        this.fromEnvironment = environment.filter(token -> usable(token, "DOMO_DEVELOPER_TOKEN"));
         this.file = config.developerTokenFile();
     }
 
-    /** True when a token source is configured (the file may still be missing or empty). */
+    /** True when a token source is configured (the file may still be missing, empty or unusable). */
     public boolean configured() {
-        return file.isPresent() || fromEnvironment.isPresent();
+        return file.isPresent() || environmentSet;
+    }
+
+    /**
+     * Whether the token can be sent as a header value: visible ASCII only. A line break or another
+     * control character inside it (two tokens left in a Secret by a rotation, say) is refused here,
+     * because an HTTP library refuses such a header with a message that quotes the value, and that
+     * message would carry the token into the logs. The token is never named, only where it came from.
+     */
+    private static boolean usable(String token, String source) {
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c < 0x21 || c > 0x7E) {
+                LOG.errorf("The Domo token from %s holds a character that is not visible ASCII (a line break, a"
+                        + " space or a control character, at position %d of %d): it is not used", source, i + 1,
+                        token.length());
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The current token, or empty when none is configured or the file cannot be read. */
@@ -119,13 +142,17 @@ public class DomoTokenProvider {
     private synchronized Optional<String> reload(Path path, FileTime modified) {
         try {
             String content = Files.readString(path, StandardCharsets.UTF_8).strip();
-            Optional<String> token = content.isEmpty() ? Optional.empty() : Optional.of(content);
-            if (token.isEmpty()) {
+            if (content.isEmpty()) {
                 LOG.errorf("The Domo token file %s is empty", path);
-            } else if (snapshot != null) {
+            } else {
+                // Redacted even when unusable: the text is a secret all the same.
+                recentTokens.computeIfAbsent(content, TokenRedactor::of);
+            }
+            Optional<String> token = content.isEmpty() ? Optional.empty()
+                    : Optional.of(content).filter(read -> usable(read, "the file " + path));
+            if (token.isPresent() && snapshot != null) {
                 LOG.infof("Reloaded the Domo token from %s", path);
             }
-            token.ifPresent(read -> recentTokens.computeIfAbsent(read, TokenRedactor::of));
             List<TokenRedactor> redactors = new ArrayList<>(environmentRedactors);
             redactors.addAll(recentTokens.values());
             snapshot = new Snapshot(modified, token, List.copyOf(redactors));

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 import jakarta.inject.Inject;
 
@@ -62,6 +63,37 @@ class TokenFileTest {
         } finally {
             ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
         }
+    }
+
+    /**
+     * A rotation that leaves two tokens in the Secret, one per line: an HTTP library would refuse
+     * that header with a message quoting it, so the token is refused first, and never logged.
+     */
+    @Test
+    void aTokenWithALineBreakInsideIsNotUsedAndNotLogged() throws IOException {
+        domo.resetAll();
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[]")));
+        Path log = Path.of("target", "quarkus-test.log");
+        long logBefore = Files.size(log);
+        ShortFuses.writeToken("new-token-4f1c\nold-token-9a7e\n");
+        try {
+            Api.asReader().get("/api/v1/integration-types").then().statusCode(502).body("type",
+                    org.hamcrest.Matchers.equalTo("urn:problem-type:domo-migration-proxy:domo-token-unavailable"));
+            String datasourceId = Api.uniqueDatasourceId();
+            Api.asOperator().post("/api/v1/datasources/" + datasourceId + "/reversals").then().statusCode(502);
+            domo.verify(0, anyRequestedFor(anyUrl()));
+            Api.asReader().get("/q/health/ready").then().body(org.hamcrest.Matchers.not(
+                    org.hamcrest.Matchers.containsString("token-4f1c")));
+        } finally {
+            ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
+        }
+        String logged;
+        try (var reader = Files.newInputStream(log)) {
+            reader.skipNBytes(logBefore);
+            logged = new String(reader.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertThat(logged).contains("not visible ASCII").doesNotContain("new-token-4f1c")
+                .doesNotContain("old-token-9a7e");
     }
 
     @Test
