@@ -1,7 +1,9 @@
 package com.domomigrationproxy.domo;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -17,6 +19,8 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
+import javax.net.ssl.SSLHandshakeException;
 
 import io.quarkus.arc.lookup.LookupUnlessProperty;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
@@ -260,7 +264,11 @@ class HttpDomoUpstream implements DomoUpstream {
             if (cause instanceof BoundedBody.TooLarge) {
                 return DomoTransportException.Kind.TOO_LARGE;
             }
-            if (cause instanceof ConnectException || cause instanceof UnknownHostException) {
+            // Nothing of the request was written: no connection (refused, timed out, no route, no
+            // local address, no such host) or no TLS session (the client writes only after the handshake).
+            if (cause instanceof ConnectException || cause instanceof UnknownHostException
+                    || cause instanceof NoRouteToHostException || cause instanceof BindException
+                    || cause instanceof SSLHandshakeException) {
                 return DomoTransportException.Kind.CONNECT_FAILED;
             }
             if (cause instanceof BoundedBody.TooSlow || cause instanceof java.util.concurrent.TimeoutException

@@ -35,6 +35,12 @@ class TransportFailureKindTest {
                 .isEqualTo(DomoTransportException.Kind.CONNECT_FAILED);
         assertThat(HttpDomoUpstream.kind(new ProcessingException(new ConnectTimeoutException("connect timed out"))))
                 .isEqualTo(DomoTransportException.Kind.CONNECT_FAILED);
+        // A firewall's "host unreachable", and a certificate the service does not trust: the
+        // request is written only after the connection and the TLS handshake, so Domo never got it.
+        assertThat(HttpDomoUpstream.kind(new ProcessingException(new java.net.NoRouteToHostException(
+                "No route to host")))).isEqualTo(DomoTransportException.Kind.CONNECT_FAILED);
+        assertThat(HttpDomoUpstream.kind(new javax.net.ssl.SSLHandshakeException("PKIX path building failed")))
+                .isEqualTo(DomoTransportException.Kind.CONNECT_FAILED);
     }
 
     @Test
