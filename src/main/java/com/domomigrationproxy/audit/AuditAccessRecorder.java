@@ -40,8 +40,9 @@ import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Auditors' access on the record: every answer of an {@link AuditedAccess} resource becomes an
- * {@code AUDIT_ACCESS} event in the hash chain (subject: the principal) with who, from where, the
+ * Auditors' access on the record: every answer of an {@link AuditedAccess} resource, and any
+ * other answer that shows records of the trail (a console page that counted them, such as the
+ * review queue shown again with a refused resolution), becomes an {@code AUDIT_ACCESS} event in the hash chain (subject: the principal) with who, from where, the
  * operation, method, path and query (values of the operation's own parameters only), the status
  * and the number of rows. Written once the answer is known and before it is sent: an answer
  * whose event cannot be written is replaced by a 503, so that nothing is read off the record. A
@@ -85,7 +86,8 @@ public class AuditAccessRecorder {
     public void record(ContainerRequestContext requestContext, ContainerResponseContext response, ResourceInfo resource,
             RoutingContext routing) {
         Method method = resource.getResourceMethod();
-        if (method == null || !(method.isAnnotationPresent(AuditedAccess.class)
+        Object counted = routing.get(AuditAnswer.ROWS_ATTRIBUTE);
+        if (method == null || !(counted != null || method.isAnnotationPresent(AuditedAccess.class)
                 || resource.getResourceClass().isAnnotationPresent(AuditedAccess.class))) {
             return;
         }
@@ -138,7 +140,7 @@ public class AuditAccessRecorder {
             return;
         }
         members.put("phase", "answered");
-        members.put("rows", rows(entity, status, routing.get(AuditAnswer.ROWS_ATTRIBUTE)));
+        members.put("rows", rows(entity, status, counted));
         append(requester, members, status, response);
     }
 
@@ -171,12 +173,13 @@ public class AuditAccessRecorder {
         }
     }
 
+    /** What the answer showed: the rows a page counted (even one answered 400 or 409), else what the entity holds. */
     private static int rows(Object entity, int status, Object counted) {
-        if (status >= 400 || entity == null) {
-            return 0;
-        }
         if (counted instanceof Integer rows) {
             return rows;
+        }
+        if (status >= 400 || entity == null) {
+            return 0;
         }
         return entity instanceof AuditAnswer answer ? answer.rows() : 1;
     }

@@ -201,6 +201,28 @@ class ConsoleSecurityTest {
         Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
     }
 
+    /** A refused resolution shows the review queue again: that is a read of the trail too, on the record. */
+    @Test
+    void theReviewQueueShownWithARefusedResolutionIsOnTheRecord() throws Exception {
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        String refused = operator.request().formParam("csrf-token", operator.csrfToken()).formParam("state", "COMPLETE")
+                .formParam("note", "").post("/console/reviews/" + java.util.UUID.randomUUID()).then().statusCode(400)
+                .body(containsString("<h1>Reviews</h1>")).extract().header("X-Request-Id");
+        JsonNode read = null;
+        for (String payload : Api.asAuditor().queryParam("type", "AUDIT_ACCESS")
+                .queryParam("subject", ConsoleSessions.OPERATOR).queryParam("limit", "500").get("/api/v1/audit/events")
+                .then().statusCode(200).extract().jsonPath().<String>getList("items.payload")) {
+            JsonNode event = new ObjectMapper().readTree(payload);
+            if (refused.equals(event.path("requestId").asText())) {
+                read = event;
+            }
+        }
+        assertThat(read).as("the AUDIT_ACCESS event of the refused resolution").isNotNull();
+        assertThat(read.path("status").asInt()).isEqualTo(400);
+        assertThat(read.path("method").asText()).isEqualTo("POST");
+        assertThat(read.path("rows").isInt()).isTrue();
+    }
+
     @Test
     void everyCheckpointDownloadsAsTheFilesOfTheCheckpointDirectory() throws Exception {
         Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
