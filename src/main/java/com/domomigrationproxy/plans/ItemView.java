@@ -11,7 +11,7 @@ import com.domomigrationproxy.migration.Identifiers;
 /** An item of a plan as the API shows it, with its latest operation's outcome. */
 @Schema(name = "PlanItem", description = "One item of a plan")
 public record ItemView(
-        @Schema(description = "Position in the plan, from 1; the CSV line number minus one", minimum = "1",
+        @Schema(description = "Position in the plan, from 1; for a CSV, the n-th item line after the header (blank lines not counted)", minimum = "1",
                 required = true) int itemId,
         @Schema(description = "Domo data source id", pattern = Identifiers.ANCHORED_PATTERN,
                 required = true) String datasourceId,

@@ -2,11 +2,15 @@ package com.domomigrationproxy.plans;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -70,7 +74,17 @@ class PlanExecutor {
     private final Duration sentLease;
     private final Duration breakerOpen;
     private final Duration drainTimeout;
+    private final int capacity;
     private final Semaphore slots;
+    /** Slots in use on this replica, by plan (a worker keeps its slot for items of one plan). */
+    private final Map<UUID, Integer> inUse = new ConcurrentHashMap<>();
+    /**
+     * The slots a plan may keep on this replica while other plans want some: the capacity shared by
+     * the plans that hold or want slots, recomputed every pass. A worker over its plan's share gives
+     * its slot back instead of taking the plan's next item, so one plan cannot keep every slot.
+     */
+    private volatile int share;
+    private int rotation;
     private final ExecutorService workers;
     private final String replica;
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
@@ -90,7 +104,8 @@ class PlanExecutor {
         this.sentLease = domoConfig.migrationTimeout().plus(config.lease());
         this.breakerOpen = domoConfig.circuitBreaker().openDuration();
         this.drainTimeout = domoConfig.migrationTimeout().plusSeconds(5);
-        int capacity = Math.max(1, config.replicaConcurrency());
+        this.capacity = Math.max(1, config.replicaConcurrency());
+        this.share = capacity;
         this.slots = new Semaphore(capacity);
         AtomicInteger threads = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(capacity, task -> {
@@ -121,9 +136,9 @@ class PlanExecutor {
             }
             for (UUID planId : running) {
                 plans.finishIfDone(planId);
-                if (System.nanoTime() - pausedUntilNanos.get() >= 0) {
-                    dispatch(planId);
-                }
+            }
+            if (System.nanoTime() - pausedUntilNanos.get() >= 0) {
+                dispatch(items.wanting());
             }
         } catch (RuntimeException e) {
             LOG.warnf("Plan executor pass failed: %s", e);
@@ -224,10 +239,37 @@ class PlanExecutor {
         return Optional.of(ItemState.valueOf(state.name()));
     }
 
-    /** Claims what this replica may run of the plan now and hands it to the workers. */
-    private void dispatch(UUID planId) {
+    /**
+     * Shares this replica's free slots among the plans that can send an item now (oldest start
+     * first, the first one turning every pass, so an uneven remainder moves round): each up to its
+     * share, then what is left to any that can use it, so no slot idles while an item waits.
+     */
+    private void dispatch(List<UUID> wanting) {
+        Set<UUID> demand = new HashSet<>(wanting);
+        demand.addAll(inUse.keySet());
+        share = Math.max(1, capacity / Math.max(1, demand.size()));
+        if (wanting.isEmpty()) {
+            return;
+        }
+        int first = Math.floorMod(rotation++, wanting.size());
+        List<UUID> order = new ArrayList<>(wanting.subList(first, wanting.size()));
+        order.addAll(wanting.subList(0, first));
+        for (UUID planId : order) {
+            dispatch(planId, share - used(planId));
+        }
+        for (UUID planId : order) {
+            dispatch(planId, capacity);
+        }
+    }
+
+    private int used(UUID planId) {
+        return inUse.getOrDefault(planId, 0);
+    }
+
+    /** Claims up to {@code limit} items of the plan that this replica may run now and hands them to the workers. */
+    private void dispatch(UUID planId, int limit) {
         int wanted = 0;
-        while (slots.tryAcquire()) {
+        while (wanted < limit && slots.tryAcquire()) {
             wanted++;
         }
         if (wanted == 0) {
@@ -241,6 +283,9 @@ class PlanExecutor {
             throw e;
         }
         slots.release(wanted - claims.size());
+        if (!claims.isEmpty()) {
+            inUse.merge(planId, claims.size(), Integer::sum);
+        }
         for (PlanItems.Claim claim : claims) {
             workers.execute(() -> work(claim));
         }
@@ -267,7 +312,8 @@ class PlanExecutor {
             PlanItems.Claim claim = first;
             while (claim != null) {
                 Optional<Settlement> settlement = run(claim);
-                boolean more = !stopping && System.nanoTime() - pausedUntilNanos.get() >= 0;
+                boolean more = !stopping && System.nanoTime() - pausedUntilNanos.get() >= 0
+                        && used(first.planId()) <= share;
                 if (settlement.isPresent()) {
                     claim = items.settle(claim, settlement.get().state(), settlement.get().note(),
                             settlement.get().notBefore(), more, replica, config.lease()).orElse(null);
@@ -279,6 +325,7 @@ class PlanExecutor {
         } catch (RuntimeException e) {
             LOG.warnf("Plan %s: worker stopped: %s", first.planId(), e.getMessage());
         } finally {
+            inUse.computeIfPresent(first.planId(), (planId, used) -> used > 1 ? used - 1 : null);
             slots.release();
         }
     }

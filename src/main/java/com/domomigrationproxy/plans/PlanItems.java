@@ -129,7 +129,7 @@ class PlanItems {
     /** Items not yet sent in this run (WAITING, or skipped by the preflight): what a preflight looks at. */
     List<Row> preflightable(UUID planId) {
         return jdbc(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM plan_item i WHERE i.plan_id = ?"
-                + " AND (i.state = 'WAITING' OR (i.state = 'SKIPPED' AND i.operation_id IS NULL)) ORDER BY i.item_id",
+                + " AND i.state IN ('WAITING', 'SKIPPED') ORDER BY i.item_id",
                 PlanItems::row, planId));
     }
 
@@ -147,18 +147,21 @@ class PlanItems {
                         UPDATE plan_item i
                            SET verdict = t.verdict, reason = t.reason, updated_at = now(),
                                state = CASE WHEN NOT ? THEN i.state WHEN t.verdict = 'READY' THEN 'WAITING' ELSE 'SKIPPED' END,
-                               note = CASE WHEN ? AND t.verdict <> 'READY' THEN 'skipped: the preflight found it '
-                                           || t.verdict ELSE i.note END
+                               note = CASE WHEN NOT ? THEN i.note
+                                           WHEN t.verdict <> 'READY' THEN 'skipped: the preflight found it ' || t.verdict
+                                           WHEN i.state = 'SKIPPED' THEN NULL ELSE i.note END,
+                               finished_at = CASE WHEN NOT ? THEN i.finished_at WHEN t.verdict = 'READY' THEN NULL
+                                                  ELSE coalesce(i.finished_at, now()) END
                           FROM unnest(?::integer[], ?::text[], ?::text[]) AS t(item_id, verdict, reason), plan_item prior
                          WHERE i.plan_id = ? AND i.item_id = t.item_id AND prior.plan_id = i.plan_id
                            AND prior.item_id = i.item_id
-                           AND (i.state = 'WAITING' OR (i.state = 'SKIPPED' AND i.operation_id IS NULL))
+                           AND i.state IN ('WAITING', 'SKIPPED')
                      RETURNING i.*, prior.state AS prior_state)
                     INSERT INTO plan_event (plan_id, kind, item_id, state, data)
                     SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + """
 
                     FROM changed i WHERE i.state <> i.prior_state""",
-                    started, started, ids, verdicts, reasons, planId);
+                    started, started, started, ids, verdicts, reasons, planId);
             return null;
         });
     }
@@ -169,9 +172,14 @@ class PlanItems {
                 "'skipped: the preflight found it ' || i.verdict");
     }
 
-    /** At cancel: every item that has not started is skipped. Returns how many. */
-    int skipWaiting(UUID planId) {
-        return skip(planId, "i.state = 'WAITING'", "'skipped: the plan was cancelled'");
+    /**
+     * At cancel: every item that has not been sent is skipped, those waiting and those claimed by a
+     * worker that has not yet committed the intent (its link then finds the item skipped, and the
+     * plan cancelled, and nothing is recorded or sent). Returns how many.
+     */
+    int skipUnsent(UUID planId) {
+        return skip(planId, "(i.state = 'WAITING' OR (i.state = 'RUNNING' AND i.sent_at IS NULL))",
+                "'skipped: the plan was cancelled'");
     }
 
     /** Items left WAITING in cancelled plans (released by a run that raced the cancel) are skipped too. */
@@ -189,7 +197,8 @@ class PlanItems {
     private int skip(UUID planId, String condition, String note) {
         return jdbc(connection -> Sql.update(connection, """
                 WITH changed AS (
-                    UPDATE plan_item i SET state = 'SKIPPED', note = %s, finished_at = now(), updated_at = now()
+                    UPDATE plan_item i SET state = 'SKIPPED', note = %s, finished_at = now(), updated_at = now(),
+                           claim_token = NULL, lease_owner = NULL, lease_until = NULL
                      WHERE i.plan_id = ? AND %s
                  RETURNING i.*)
                 INSERT INTO plan_event (plan_id, kind, item_id, state, data)
@@ -290,6 +299,27 @@ class PlanItems {
     Optional<Row> find(UUID planId, int itemId) {
         return jdbc(connection -> Sql.first(connection, "SELECT " + COLUMNS
                 + " FROM plan_item i WHERE i.plan_id = ? AND i.item_id = ?", PlanItems::row, planId, itemId));
+    }
+
+    /**
+     * Running plans (oldest start first) that could send an item now: not slowed down by Domo, an
+     * item whose turn has come, and fewer items in flight than their maxConcurrency.
+     */
+    List<UUID> wanting() {
+        return jdbc(connection -> Sql.list(connection, """
+                SELECT p.plan_id FROM plan p
+                 WHERE p.state = 'RUNNING' AND (p.not_before IS NULL OR p.not_before <= now())
+                   AND EXISTS (SELECT 1 FROM plan_item i WHERE i.plan_id = p.plan_id AND i.state = 'WAITING'
+                                  AND i.verdict = 'READY' AND (i.not_before IS NULL OR i.not_before <= now()))
+                   AND (SELECT count(*) FROM plan_item i WHERE i.plan_id = p.plan_id AND i.state = 'RUNNING')
+                       < p.max_concurrency
+                 ORDER BY p.started_at, p.plan_id""", row -> row.getObject(1, UUID.class)));
+    }
+
+    /** How many items of the plan are RUNNING or UNKNOWN: they may still end COMPLETE. */
+    long unsettled(UUID planId) {
+        return jdbc(connection -> Sql.first(connection, "SELECT count(*) FROM plan_item WHERE plan_id = ?"
+                + " AND state IN ('RUNNING', 'UNKNOWN')", row -> row.getLong(1), planId).orElse(0L));
     }
 
     /** The datasources whose item completed, in plan order: what a rollback reverses. */

@@ -345,7 +345,7 @@ public class PlanService {
                 throw stateConflict(plan, "cancel");
             }
             PlanState previous = plan.state;
-            int skipped = items.skipWaiting(planId);
+            int skipped = items.skipUnsent(planId);
             plan.state = PlanState.CANCELLED;
             plan.finishedAt = now();
             Map<String, Object> members = new LinkedHashMap<>();
@@ -364,6 +364,13 @@ public class PlanService {
         }
         if (source.state != PlanState.FINISHED && source.state != PlanState.CANCELLED) {
             throw stateConflict(source, "roll back");
+        }
+        // An item in flight or of unknown outcome may still end COMPLETE: a rollback now would leave it migrated.
+        long unsettled = items.unsettled(planId);
+        if (unsettled > 0) {
+            throw new ProblemException(409, ProblemType.PLAN_STATE, unsettled + " item(s) of plan " + planId
+                    + " are still running or have an unknown outcome: roll back once they have ended (an unknown"
+                    + " outcome is reconciled, by the service or by hand)");
         }
         List<String> completed = items.completedDatasources(planId);
         if (completed.isEmpty()) {
@@ -521,8 +528,7 @@ public class PlanService {
             }
             allowed.accept(plan);
             plan.state = to;
-            plan.notBefore = null;
-            plan.throttleReason = null;
+            // Domo's Retry-After (notBefore) outlives a pause: a resume within it still waits for it.
             record(plan, kind, from, by, new LinkedHashMap<>());
             return view(plan);
         });

@@ -194,6 +194,51 @@ class PlanLifecycleTest {
                 "PLAN_RESUMED", "PLAN_CANCELLED");
     }
 
+    /**
+     * A replica's workers (16 here) are shared by the plans that want them: a plan started second
+     * runs while the first, which took every worker, still has items waiting.
+     */
+    @Test
+    void aSecondPlanGetsItsShareOfTheWorkersWhileTheFirstStillHasItemsWaiting() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate big = PlanFixtures.Estate.of(48);
+        PlanFixtures.Estate small = PlanFixtures.Estate.of(2);
+        stubCandidates(domo, big.account(), big.datasources(), Set.of());
+        stubCandidates(domo, small.account(), small.datasources(), Set.of());
+        stubMigrations(domo, big.account(), 2000);
+        stubMigrations(domo, small.account(), 0);
+        String first = createApproveStart(jsonPlan("big", big.account(), big.datasources(), 16));
+        await().atMost(Duration.ofSeconds(10)).until(() -> plan(first).getInt("counts.RUNNING") == 16);
+
+        String second = createApproveStart(jsonPlan("small", small.account(), small.datasources(), 2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> plan(second).getInt("counts.COMPLETE") == 2);
+        assertThat(plan(first).getInt("counts.WAITING")).as("the first plan still had items waiting").isPositive();
+        awaitState(first, "FINISHED", Duration.ofSeconds(60));
+        assertThat(plan(first).getInt("counts.COMPLETE")).isEqualTo(48);
+    }
+
+    /** Items still in flight when a plan is cancelled may end COMPLETE: no rollback until they have ended. */
+    @Test
+    void aCancelledPlanIsRolledBackOnlyOnceItsItemsInFlightHaveEnded() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), 2500);
+        String planId = createApproveStart(jsonPlan("cancel-in-flight", estate.account(), estate.datasources(), 2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX
+                + "/.*"))).size() == 2);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200)
+                .body("state", equalTo("CANCELLED"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:plan-state"))
+                .body("detail", org.hamcrest.Matchers.containsString("still running"));
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> plan(planId).getInt("counts.RUNNING") == 0);
+        assertThat(plan(planId).getInt("counts.COMPLETE")).isEqualTo(2);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
+                .body("rollbackOf", equalTo(planId)).body("counts.total", equalTo(2));
+    }
+
     @Test
     void aFailedItemIsReportedAndSentAgainOnlyOnRetryThenRolledBack() {
         PlanFixtures.warmUp(domo);
