@@ -96,6 +96,75 @@ class PlanResilienceTest {
                 .isEqualTo(6 + refused);
     }
 
+    /** Domo's Retry-After outlives a pause: a resume within it still waits for it. */
+    @Test
+    void aResumeWithinDomosRetryAfterStillWaitsForIt() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
+        domo.stubFor(post(urlMatching(migrations)).inScenario("once").whenScenarioStateIs(Scenario.STARTED)
+                .willSetStateTo("over").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "4")
+                        .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
+        domo.stubFor(post(urlMatching(migrations)).inScenario("once").whenScenarioStateIs("over")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-RESUME\"}")));
+
+        String planId = createApproveStart(jsonPlan("resume-429", estate.account(), estate.datasources(), 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getString("progress.throttledUntil") != null);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(200);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200)
+                .body("progress.throttledUntil", org.hamcrest.Matchers.notNullValue());
+        awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+
+        List<Map<String, Object>> history = Api.asAuditor().get("/api/v1/audit/operations?limit=10&planId=" + planId)
+                .then().statusCode(200).extract().jsonPath().getList("items");
+        history.sort((a, b) -> ((String) a.get("requestedAt")).compareTo((String) b.get("requestedAt")));
+        assertThat(history).hasSize(2);
+        Instant refused = Instant.parse((String) history.get(0).get("completedAt"));
+        Instant sentAgain = Instant.parse((String) history.get(1).get("requestedAt"));
+        assertThat(Duration.between(refused, sentAgain)).isGreaterThanOrEqualTo(Duration.ofMillis(3900));
+    }
+
+    /**
+     * An item refused once by Domo (it has an operation) that a preflight then skipped is looked at
+     * again by the next preflight: found READY, it waits for its turn, without the skip's note.
+     */
+    @Test
+    void anItemWithAnEarlierAttemptSkippedByAPreflightIsSentAgainAfterTheNextOne() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        String datasource = estate.datasources().get(0);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
+        domo.stubFor(post(urlMatching(migrations)).inScenario("again").whenScenarioStateIs(Scenario.STARTED)
+                .willSetStateTo("over").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "3")
+                        .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
+        domo.stubFor(post(urlMatching(migrations)).inScenario("again").whenScenarioStateIs("over")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-AGAIN\"}")));
+        String planId = createApproveStart(jsonPlan("preflight-again", estate.account(), estate.datasources(), 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getString("progress.throttledUntil") != null);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(200);
+
+        // Domo lists it as migrated meanwhile: the preflight skips it.
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of(datasource));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
+        Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
+                .body("items[0].state", equalTo("SKIPPED")).body("items[0].finishedAt", org.hamcrest.Matchers.notNullValue());
+        // Not any more: the next preflight finds it READY, and it waits for its turn again.
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
+        Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
+                .body("items[0].state", equalTo("WAITING")).body("items[0].verdict", equalTo("READY"))
+                .body("items[0].note", org.hamcrest.Matchers.nullValue())
+                .body("items[0].finishedAt", org.hamcrest.Matchers.nullValue());
+
+        Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200);
+        JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+        assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(1);
+    }
+
     @Test
     void anUnknownOutcomeWaitsForReconciliationAndIsNeverSentAgain() {
         PlanFixtures.warmUp(domo);
