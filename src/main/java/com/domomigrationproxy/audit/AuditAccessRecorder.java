@@ -147,7 +147,8 @@ public class AuditAccessRecorder {
     /**
      * Appends the event, and logs it. When it cannot be written, an answer that would have shown
      * records is replaced by a 503 (the caller reads nothing off the record); an error answer
-     * stays as it was. Returns whether the event was written.
+     * stays as it was, unless it shows records too (a console page shown again with a refused form).
+     * Returns whether the event was written.
      */
     private boolean append(Requester requester, Map<String, Object> members, int status,
             ContainerResponseContext response) {
@@ -161,7 +162,7 @@ public class AuditAccessRecorder {
         } catch (RuntimeException e) {
             ACCESS.errorf("AUDIT ACCESS NOT RECORDED: %s by %s (%s), request %s: %s", members.get("operation"),
                     requester.principal(), members.get("phase"), requester.requestId(), e.getMessage());
-            if (response != null && status < 400) {
+            if (response != null && (status < 400 || members.get("rows") instanceof Integer rows && rows > 0)) {
                 ProblemException problem = new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
                         "The audit store cannot record this access, so nothing is answered; retry later");
                 response.setStatus(problem.status());

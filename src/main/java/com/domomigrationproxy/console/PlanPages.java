@@ -294,8 +294,9 @@ public class PlanPages {
 
     private TemplateInstance page(UUID planId, PlanPageView.Notice notice, String comment, String verdict,
             String state, String after) {
-        // Before the plan is read: every change the page cannot show has a later seq than this.
-        long eventsAfter = events.horizon();
+        // Before the plan is read: every change the page cannot show has a later seq than this. A plan
+        // already done is not watched.
+        long eventsAfter = plans.state(planId).done() ? 0 : events.horizon();
         PlanView plan = plans.view(planId);
         List<Problem.FieldError> errors = new ArrayList<>();
         Verdict onlyVerdict = QueryParameters.constant("verdict", blank(verdict), Verdict.class, errors);

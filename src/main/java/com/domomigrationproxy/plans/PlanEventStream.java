@@ -143,7 +143,7 @@ public class PlanEventStream {
             long target = now.pendingTop();
             long deadline = System.nanoTime() + SETTLE_WAIT.toNanos();
             while (upTo < target && System.nanoTime() < deadline) {
-                Thread.sleep(20);
+                Thread.sleep(50);
                 upTo = now.advance(connection);
             }
             return upTo;
@@ -171,6 +171,9 @@ public class PlanEventStream {
         return Sql.first(connection, """
                 SELECT p.state IN ('FINISHED', 'CANCELLED', 'REJECTED', 'EXPIRED')
                        AND NOT EXISTS (SELECT 1 FROM plan_item i WHERE i.plan_id = p.plan_id AND i.state = 'RUNNING')
+                       -- a cancelled plan's item back to WAITING (refused after the cancel) is skipped by the next sweep
+                       AND NOT (p.state = 'CANCELLED' AND EXISTS (SELECT 1 FROM plan_item i
+                                                                   WHERE i.plan_id = p.plan_id AND i.state = 'WAITING'))
                        AND NOT EXISTS (SELECT 1 FROM plan_event e WHERE e.plan_id = p.plan_id AND e.seq > ?)
                 FROM plan p WHERE p.plan_id = ?""", row -> row.getBoolean(1), lastSeq, planId).orElse(true);
     }

@@ -80,10 +80,13 @@ class PlanExecutor {
     private final Map<UUID, Integer> inUse = new ConcurrentHashMap<>();
     /**
      * The slots a plan may keep on this replica while other plans want some: the capacity shared by
-     * the plans that hold or want slots, recomputed every pass. A worker over its plan's share gives
-     * its slot back instead of taking the plan's next item, so one plan cannot keep every slot.
+     * the plans that hold or want slots, recomputed every pass. While a plan is {@link #starved}, a
+     * worker whose plan holds its share or more gives its slot back instead of taking the plan's next
+     * item, so one plan cannot keep every slot (and, with more plans than slots, the slots go round).
      */
     private volatile int share;
+    /** Whether, at the last pass, a plan that could send an item got less than its share for want of free slots. */
+    private volatile boolean starved;
     private int rotation;
     private final ExecutorService workers;
     private final String replica;
@@ -249,31 +252,37 @@ class PlanExecutor {
         demand.addAll(inUse.keySet());
         share = Math.max(1, capacity / Math.max(1, demand.size()));
         if (wanting.isEmpty()) {
+            starved = false;
             return;
         }
         int first = Math.floorMod(rotation++, wanting.size());
         List<UUID> order = new ArrayList<>(wanting.subList(first, wanting.size()));
         order.addAll(wanting.subList(0, first));
+        boolean shortOfSlots = false;
         for (UUID planId : order) {
-            dispatch(planId, share - used(planId));
+            shortOfSlots |= !dispatch(planId, share - used(planId));
         }
         for (UUID planId : order) {
             dispatch(planId, capacity);
         }
+        starved = shortOfSlots;
     }
 
     private int used(UUID planId) {
         return inUse.getOrDefault(planId, 0);
     }
 
-    /** Claims up to {@code limit} items of the plan that this replica may run now and hands them to the workers. */
-    private void dispatch(UUID planId, int limit) {
+    /**
+     * Claims up to {@code limit} items of the plan that this replica may run now and hands them to
+     * the workers. False when there were fewer free slots than the limit.
+     */
+    private boolean dispatch(UUID planId, int limit) {
         int wanted = 0;
         while (wanted < limit && slots.tryAcquire()) {
             wanted++;
         }
         if (wanted == 0) {
-            return;
+            return limit <= 0;
         }
         List<PlanItems.Claim> claims;
         try {
@@ -289,6 +298,7 @@ class PlanExecutor {
         for (PlanItems.Claim claim : claims) {
             workers.execute(() -> work(claim));
         }
+        return wanted == limit;
     }
 
     /** What came of an item: the state it takes, why, and not before when it may be sent again. */
@@ -313,7 +323,7 @@ class PlanExecutor {
             while (claim != null) {
                 Optional<Settlement> settlement = run(claim);
                 boolean more = !stopping && System.nanoTime() - pausedUntilNanos.get() >= 0
-                        && used(first.planId()) <= share;
+                        && !(starved && used(first.planId()) >= share);
                 if (settlement.isPresent()) {
                     claim = items.settle(claim, settlement.get().state(), settlement.get().note(),
                             settlement.get().notBefore(), more, replica, config.lease()).orElse(null);

@@ -173,13 +173,19 @@ class PlanItems {
     }
 
     /**
-     * At cancel: every item that has not been sent is skipped, those waiting and those claimed by a
-     * worker that has not yet committed the intent (its link then finds the item skipped, and the
-     * plan cancelled, and nothing is recorded or sent). Returns how many.
+     * At cancel: every waiting item is skipped. Returns how many. Items claimed but not yet sent
+     * are left to their workers (their link then finds the plan cancelled; they wait again and the
+     * sweep skips them): touching them here would lock their rows against an intent transaction
+     * that holds the chain's head and waits for the item, while this one would wait for the head.
      */
-    int skipUnsent(UUID planId) {
-        return skip(planId, "(i.state = 'WAITING' OR (i.state = 'RUNNING' AND i.sent_at IS NULL))",
-                "'skipped: the plan was cancelled'");
+    int skipWaiting(UUID planId) {
+        return skip(planId, "i.state = 'WAITING'", "'skipped: the plan was cancelled'");
+    }
+
+    /** How many items of the plan are claimed or sent and not yet ended. */
+    long inFlight(UUID planId) {
+        return jdbc(connection -> Sql.first(connection, "SELECT count(*) FROM plan_item WHERE plan_id = ?"
+                + " AND state = 'RUNNING'", row -> row.getLong(1), planId).orElse(0L));
     }
 
     /** Items left WAITING in cancelled plans (released by a run that raced the cancel) are skipped too. */

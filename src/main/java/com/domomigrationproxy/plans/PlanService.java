@@ -345,11 +345,13 @@ public class PlanService {
                 throw stateConflict(plan, "cancel");
             }
             PlanState previous = plan.state;
-            int skipped = items.skipUnsent(planId);
+            int skipped = items.skipWaiting(planId);
             plan.state = PlanState.CANCELLED;
             plan.finishedAt = now();
             Map<String, Object> members = new LinkedHashMap<>();
             members.put("skipped", skipped);
+            // Claimed or sent: they end as their operations do, or are skipped by the sweep if nothing was sent.
+            members.put("inFlight", items.inFlight(planId));
             record(plan, CANCELLED, previous, by, members);
             return view(plan);
         });

@@ -229,6 +229,10 @@ class PlanLifecycleTest {
                 + "/.*"))).size() == 2);
         Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200)
                 .body("state", equalTo("CANCELLED"));
+        JsonPath cancelled = JsonPath.from(Api.asAuditor().get("/api/v1/audit/events?type=PLAN_CANCELLED&subject="
+                + planId).then().statusCode(200).extract().jsonPath().getString("items[0].payload"));
+        assertThat(cancelled.getInt("skipped")).isZero();
+        assertThat(cancelled.getInt("inFlight")).isEqualTo(2);
         Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(409)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:plan-state"))
                 .body("detail", org.hamcrest.Matchers.containsString("still running"));

@@ -1,0 +1,61 @@
+package com.domomigrationproxy.plans;
+
+import static com.domomigrationproxy.plans.PlanFixtures.awaitState;
+import static com.domomigrationproxy.plans.PlanFixtures.createApproveStart;
+import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
+import static com.domomigrationproxy.plans.PlanFixtures.plan;
+import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
+import static com.domomigrationproxy.plans.PlanFixtures.stubMigrations;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.InjectDomo;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/** With more running plans than a replica has slots, the slots go round: every plan moves, none waits for another to drain. */
+@QuarkusTest
+@TestProfile(PlanSharingTest.TwoSlots.class)
+class PlanSharingTest {
+
+    public static class TwoSlots implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("proxy.plan.replica-concurrency", "2");
+        }
+    }
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Test
+    void threePlansOnTwoSlotsAllMoveBeforeAnyFinishes() {
+        PlanFixtures.warmUp(domo);
+        List<String> plans = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            PlanFixtures.Estate estate = PlanFixtures.Estate.of(6);
+            stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+            stubMigrations(domo, estate.account(), 1000);
+            plans.add(createApproveStart(jsonPlan("sharing-" + i, estate.account(), estate.datasources(), 4)));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> plans.stream().allMatch(id -> plan(id).getInt(
+                "counts.COMPLETE") >= 1));
+        for (String id : plans) {
+            assertThat(plan(id).getInt("counts.WAITING")).as("plan %s still has items waiting", id).isPositive();
+        }
+        for (String id : plans) {
+            assertThat(awaitState(id, "FINISHED", Duration.ofSeconds(60)).getInt("counts.COMPLETE")).isEqualTo(6);
+        }
+    }
+}
