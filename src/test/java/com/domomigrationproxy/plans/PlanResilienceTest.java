@@ -100,19 +100,7 @@ class PlanResilienceTest {
     @Test
     void aResumeWithinDomosRetryAfterStillWaitsForIt() {
         PlanFixtures.warmUp(domo);
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
-        domo.stubFor(post(urlMatching(migrations)).inScenario("once").whenScenarioStateIs(Scenario.STARTED)
-                .willSetStateTo("over").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "4")
-                        .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
-        domo.stubFor(post(urlMatching(migrations)).inScenario("once").whenScenarioStateIs("over")
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
-                        .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-RESUME\"}")));
-
-        String planId = createApproveStart(jsonPlan("resume-429", estate.account(), estate.datasources(), 1));
-        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getString("progress.throttledUntil") != null);
-        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(200);
+        String planId = pausedAfterOne429(PlanFixtures.Estate.of(1), "resume-429", 4);
         Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200)
                 .body("progress.throttledUntil", org.hamcrest.Matchers.notNullValue());
         awaitState(planId, "FINISHED", Duration.ofSeconds(30));
@@ -135,17 +123,7 @@ class PlanResilienceTest {
         PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
         String datasource = estate.datasources().get(0);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
-        domo.stubFor(post(urlMatching(migrations)).inScenario("again").whenScenarioStateIs(Scenario.STARTED)
-                .willSetStateTo("over").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "3")
-                        .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
-        domo.stubFor(post(urlMatching(migrations)).inScenario("again").whenScenarioStateIs("over")
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
-                        .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-AGAIN\"}")));
-        String planId = createApproveStart(jsonPlan("preflight-again", estate.account(), estate.datasources(), 1));
-        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getString("progress.throttledUntil") != null);
-        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(200);
+        String planId = pausedAfterOne429(estate, "preflight-again", 3);
 
         // Domo lists it as migrated meanwhile: the preflight skips it.
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of(datasource));
@@ -197,6 +175,26 @@ class PlanResilienceTest {
                 .body("items[0].state", equalTo("COMPLETE")).body("items[0].attempts", equalTo(1));
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())));
         Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    /**
+     * A started one-item plan whose first send Domo refused with 429 (Retry-After {@code retryAfter}
+     * seconds; the next one completes), paused while it waits for that.
+     */
+    private String pausedAfterOne429(PlanFixtures.Estate estate, String name, int retryAfter) {
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
+        domo.stubFor(post(urlMatching(migrations)).inScenario(name).whenScenarioStateIs(Scenario.STARTED)
+                .willSetStateTo("over").willReturn(aResponse().withStatus(429)
+                        .withHeader("Retry-After", Integer.toString(retryAfter))
+                        .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
+        domo.stubFor(post(urlMatching(migrations)).inScenario(name).whenScenarioStateIs("over")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-" + name + "\"}")));
+        String planId = createApproveStart(jsonPlan(name, estate.account(), estate.datasources(), 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getString("progress.throttledUntil") != null);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(200);
+        return planId;
     }
 
     /** Domo's 429, asking for a second's pause. */
