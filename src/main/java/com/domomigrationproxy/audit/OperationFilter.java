@@ -1,7 +1,6 @@
 package com.domomigrationproxy.audit;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 
@@ -23,8 +22,6 @@ public final class OperationFilter {
 
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 500;
-    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
-    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
     private OperationFilter() {
     }
@@ -91,13 +88,9 @@ public final class OperationFilter {
         if (value == null) {
             return null;
         }
-        try {
-            Instant parsed = Instant.parse(value);
-            if (!parsed.isBefore(EARLIEST) && !parsed.isAfter(LATEST)) {
-                return parsed;
-            }
-        } catch (DateTimeParseException e) {
-            // reported below
+        Instant parsed = QueryParameters.storableInstant(value);
+        if (parsed != null) {
+            return parsed;
         }
         errors.add(new Problem.FieldError(name,
                 "must be an ISO-8601 instant from year 0001 to 9999, such as 2026-11-28T10:15:30Z"));

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.UUID;
 
 import com.domomigrationproxy.ledger.OperationQuery;
+import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.problem.Problem;
 
 /**
@@ -33,7 +34,12 @@ public final class PageCursor {
             return null;
         }
         try {
-            return new OperationQuery.Position(Instant.parse(parts[0]), UUID.fromString(parts[1]));
+            Instant requestedAt = QueryParameters.storableInstant(parts[0]);
+            if (requestedAt == null) {
+                errors.add(invalid());
+                return null;
+            }
+            return new OperationQuery.Position(requestedAt, UUID.fromString(parts[1]));
         } catch (RuntimeException e) {
             errors.add(invalid());
             return null;

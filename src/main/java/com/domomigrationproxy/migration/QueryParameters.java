@@ -1,5 +1,7 @@
 package com.domomigrationproxy.migration;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,6 +13,9 @@ import com.domomigrationproxy.problem.ProblemException;
  * added to {@code errors}, and {@link #failOn} answers 400 naming all of them at once.
  */
 public final class QueryParameters {
+
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
     private QueryParameters() {
     }
@@ -61,6 +66,21 @@ public final class QueryParameters {
     }
 
     /** 400 naming every bad parameter, if there is one. */
+    /**
+     * An ISO-8601 instant from year 0001 to 9999 (what PostgreSQL's timestamptz and the service's
+     * JSON both hold), else null: for filters and for the positions inside page cursors, which a
+     * caller can forge (their digest only ties them to the filters), so neither reaches the
+     * database out of range.
+     */
+    public static Instant storableInstant(String value) {
+        try {
+            Instant parsed = Instant.parse(value);
+            return parsed.isBefore(EARLIEST) || parsed.isAfter(LATEST) ? null : parsed;
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
     public static void failOn(List<Problem.FieldError> errors) {
         if (!errors.isEmpty()) {
             throw ProblemException.invalid("Invalid query parameters", errors);

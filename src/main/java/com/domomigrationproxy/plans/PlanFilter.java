@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Sha256;
+import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.problem.Problem;
 
 /**
@@ -31,8 +32,9 @@ record PlanFilter(PlanState state, Direction direction, String createdBy) {
         }
         try {
             String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", -1);
-            if (parts.length == 3 && parts[2].equals(digest())) {
-                return new Position(Instant.parse(parts[0]), UUID.fromString(parts[1]));
+            Instant createdAt = parts.length == 3 ? QueryParameters.storableInstant(parts[0]) : null;
+            if (createdAt != null && parts[2].equals(digest())) {
+                return new Position(createdAt, UUID.fromString(parts[1]));
             }
         } catch (RuntimeException e) {
             // reported below

@@ -208,6 +208,8 @@ public class PlanService {
         Plan before = QuarkusTransaction.requiringNew().call(() -> find(planId));
         requirePreflightable(before);
         List<PlanItems.Row> pending = items.preflightable(planId);
+        // The preflight reads Domo for these items' accounts: only within the caller's own scopes (403, Domo not called).
+        requireInScope(before.direction, pending, by, "the preflighter's");
         List<PlanItems.Finding> findings = preflight.check(before.direction,
                 pending.stream().map(PlanItems.Row::spec).toList());
         return transition(planId, plan -> {

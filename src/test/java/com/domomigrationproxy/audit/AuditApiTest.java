@@ -131,6 +131,16 @@ class AuditApiTest {
         String cursor = page(Map.of("requestedBy", who, "limit", "1"), null).getString("nextCursor");
         Api.asAuditor().queryParam("requestedBy", "someone-else").queryParam("limit", "1").queryParam("cursor", cursor)
                 .get("/api/v1/audit/operations").then().statusCode(400).body("errors.field", hasItem("cursor"));
+        // A cursor's digest only ties it to its filters, so a caller can forge its position: one out of
+        // the range timestamps hold is a 400 too, never a 500 or a database error.
+        String[] parts = new String(java.util.Base64.getUrlDecoder().decode(cursor),
+                java.nio.charset.StandardCharsets.UTF_8).split("\\|", -1);
+        for (String forgedTime : new String[] { "+1000000000-12-31T23:59:59Z", "+300000-01-01T00:00:00Z" }) {
+            String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString((forgedTime + "|"
+                    + parts[1] + "|" + parts[2]).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Api.asAuditor().queryParam("requestedBy", who).queryParam("limit", "1").queryParam("cursor", forged)
+                    .get("/api/v1/audit/operations").then().statusCode(400).body("errors.field", hasItem("cursor"));
+        }
     }
 
     @Test

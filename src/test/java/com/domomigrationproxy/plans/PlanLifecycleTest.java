@@ -114,6 +114,16 @@ class PlanLifecycleTest {
         // Listed, newest first, and counted by the gauges.
         Api.asAuditor().get("/api/v1/plans?createdBy=operator-svc&state=FINISHED&limit=1").then().statusCode(200)
                 .body("items[0].planId", equalTo(planId));
+        // A cursor's position forged out of the range timestamps hold: 400, not a 500.
+        PlanFixtures.create(jsonPlan("second", estate.account(), List.of(done), 1));
+        String cursor = Api.asAuditor().get("/api/v1/plans?limit=1").then().statusCode(200).extract().jsonPath()
+                .getString("nextCursor");
+        String[] parts = new String(java.util.Base64.getUrlDecoder().decode(cursor),
+                java.nio.charset.StandardCharsets.UTF_8).split("\\|", -1);
+        String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(("+1000000000-12-31T23:59:59Z|"
+                + parts[1] + "|" + parts[2]).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Api.asAuditor().get("/api/v1/plans?limit=1&cursor=" + forged).then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.hasItem("cursor"));
         metrics.refresh();
         assertThat(PrometheusScrape.of(metricsUrl).value("proxy_plans", Map.of("state", "FINISHED"))).isPositive();
     }

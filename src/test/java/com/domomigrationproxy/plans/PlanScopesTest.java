@@ -3,6 +3,7 @@ package com.domomigrationproxy.plans;
 import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
@@ -91,6 +92,23 @@ class PlanScopesTest {
                 .body("items.scopes.accounts", everyItem(contains(estate.account())));
         Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_CREATED").then().statusCode(200)
                 .body("items[0].payload", containsString("\"scopes\":{\"accounts\":[\"" + estate.account() + "\"]}"));
+    }
+
+    /** A preflight reads Domo for the plan's accounts: only a caller whose scopes cover the items may run it. */
+    @Test
+    void aPreflighterWhoseScopesLeaveOutAnItemIsRefusedAndDomoIsNotRead() {
+        Estate estate = Estate.of(2);
+        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String planId = PlanFixtures.create(PlanFixtures.jsonPlan("preflighter", estate.account(),
+                estate.datasources(), 1)).getString("planId");
+        domo.resetRequests();
+
+        scoped("scoped-" + UUID.randomUUID(), "{\"accounts\":[]}")
+                .post("/api/v1/plans/" + planId + "/preflight").then().statusCode(403)
+                .body("type", equalTo(OUT_OF_SCOPE));
+        domo.verify(0, getRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+        scoped("scoped-" + UUID.randomUUID(), "{\"accounts\":[\"" + estate.account() + "\"]}")
+                .post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
     }
 
     @Test

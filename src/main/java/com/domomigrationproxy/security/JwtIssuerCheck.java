@@ -1,0 +1,43 @@
+package com.domomigrationproxy.security;
+
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.Config;
+
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Refuses to start with a JWT verification key but no expected issuer: SmallRye JWT checks
+ * {@code iss} only when one is set, so any token the key signed (for another realm or client of
+ * the same provider, say) would be accepted, while the contract checks signature, {@code iss} and
+ * {@code exp}. Not in dev mode, where Quarkus may make a key pair of its own for local tokens.
+ */
+@ApplicationScoped
+class JwtIssuerCheck {
+
+    void onStart(@Observes StartupEvent event, Config config) {
+        if (LaunchMode.current() != LaunchMode.DEVELOPMENT) {
+            problem(config).ifPresent(problem -> {
+                throw new IllegalStateException(problem);
+            });
+        }
+    }
+
+    /** What is wrong with the JWT settings, if anything. */
+    static Optional<String> problem(Config config) {
+        boolean key = set(config, "mp.jwt.verify.publickey.location") || set(config, "mp.jwt.verify.publickey");
+        if (key && !set(config, "mp.jwt.verify.issuer")) {
+            return Optional.of("MP_JWT_VERIFY_ISSUER is required when a JWT verification key is configured"
+                    + " (MP_JWT_VERIFY_PUBLICKEY_LOCATION): the iss every accepted token must carry");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean set(Config config, String name) {
+        return config.getOptionalValue(name, String.class).filter(value -> !value.isBlank()).isPresent();
+    }
+}

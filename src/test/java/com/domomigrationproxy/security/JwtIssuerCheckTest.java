@@ -1,0 +1,30 @@
+package com.domomigrationproxy.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import org.eclipse.microprofile.config.Config;
+import org.junit.jupiter.api.Test;
+
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/** A JWT verification key without an expected issuer would accept any issuer the key signed for. */
+class JwtIssuerCheckTest {
+
+    @Test
+    void aVerificationKeyNeedsAnIssuer() {
+        assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.verify.publickey.location",
+                "https://sso.example.com/certs")))).hasValueSatisfying(problem -> assertThat(problem)
+                        .contains("MP_JWT_VERIFY_ISSUER"));
+        assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.verify.publickey", "MIIB…",
+                "mp.jwt.verify.issuer", " ")))).isPresent();
+        assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.verify.publickey.location",
+                "https://sso.example.com/certs", "mp.jwt.verify.issuer", "https://sso.example.com")))).isEmpty();
+        assertThat(JwtIssuerCheck.problem(config(Map.of()))).as("API keys only").isEmpty();
+    }
+
+    private static Config config(Map<String, String> values) {
+        return new SmallRyeConfigBuilder().withDefaultValues(values).build();
+    }
+}
