@@ -200,7 +200,9 @@ def read_events(path):
                 raise Failure(f"line {number}: not JSON")
             if not isinstance(event, dict) or not isinstance(event.get("seq"), int) \
                     or not all(isinstance(event.get(name), str) for name in ("type", "prevHash", "hash", "payload")):
-                raise Failure(f"line {number}: not an audit event (seq, type, prevHash, hash, payload)")
+                seq = event.get("seq") if isinstance(event, dict) else None
+                where = f"line {number}, seq {seq}" if isinstance(seq, int) else f"line {number}"
+                raise Failure(f"{where}: not an audit event (seq, type, prevHash, hash, payload)")
             yield number, event
 
 
@@ -256,12 +258,27 @@ def expected_from_operations(path):
             if not line.strip():
                 continue
             operation = json.loads(line)
+            operation_id = operation.get("operationId")
+            chain = operation.get("chain") or {}
+            # What the row says happened must be in the chain, as the service's own check requires: the
+            # application role may set a state, a reconciliation or a review flag without an event.
+            if operation.get("state") != "PENDING" and chain.get("outcome") is None:
+                raise Failure(f"operations line {number}: operation {operation_id} is {operation.get('state')} "
+                              f"but has no OUTCOME event")
+            if operation.get("reconciliation") is not None and chain.get("reconciliation") is None:
+                raise Failure(f"operations line {number}: operation {operation_id} is reconciled but has no "
+                              f"RECONCILIATION event")
+            if operation.get("review") is not None and chain.get("review") is None:
+                raise Failure(f"operations line {number}: operation {operation_id} is flagged for review but has "
+                              f"no REVIEW event")
             for kind, link, members in operation_payloads(operation):
                 if link is None:
-                    raise Failure(f"operations line {number}: operation {operation.get('operationId')} has no "
-                                  f"{kind} link")
-                members = dict(members, event=kind, operationId=operation.get("operationId"))
-                expected[link["seq"]] = (kind, operation.get("operationId"), canonical(members), link["hash"])
+                    raise Failure(f"operations line {number}: operation {operation_id} has no {kind} link")
+                if link["seq"] in expected:
+                    raise Failure(f"operations line {number}: the {kind} event of operation {operation_id} is at "
+                                  f"seq {link['seq']}, which another event of the export already claims")
+                members = dict(members, event=kind, operationId=operation_id)
+                expected[link["seq"]] = (kind, operation_id, canonical(members), link["hash"])
     return expected
 
 
@@ -309,7 +326,7 @@ def check_covered_fields(event, payload, where):
             raise Failure(f"{where}: the record's recordedAt is not its payload's: the record was altered")
 
 
-def verify(events_path, claims, expected, to_seq):
+def verify(events_path, claims, expected, to_seq, from_seq=None):
     by_seq = {}
     for seq, signed_hash, source in claims:
         by_seq.setdefault(seq, []).append((signed_hash, source))
@@ -328,9 +345,19 @@ def verify(events_path, claims, expected, to_seq):
         if previous_seq is None:
             first_seq = seq
             anchored = any(h == event["prevHash"] for h, _ in by_seq.get(seq - 1, []))
-            if event["prevHash"] != GENESIS and not anchored:
-                raise Failure(f"{where}: the export starts inside the chain and no checkpoint at seq {seq - 1} "
-                              f"anchors its prevHash: export from the first event or give that checkpoint")
+            if from_seq is not None and seq != from_seq:
+                raise Failure(f"{where}: the export starts at seq {seq}, not at seq {from_seq} as asked: records "
+                              f"are missing")
+            if event["prevHash"] != GENESIS:
+                # Only an export asked to start there may start inside the chain: otherwise the chain's
+                # first events may have been removed, and a checkpoint signed after them anchors the rest.
+                if from_seq is None:
+                    raise Failure(f"{where}: the export does not start with the chain's first event: the events "
+                                  f"before seq {seq} are missing (give --from-seq {seq} if the export was asked "
+                                  f"to start there)")
+                if not anchored:
+                    raise Failure(f"{where}: the export starts inside the chain and no checkpoint at seq {seq - 1} "
+                                  f"anchors its prevHash: give that checkpoint")
         else:
             if seq <= previous_seq:
                 raise Failure(f"{where}: seq does not increase (previous {previous_seq}): records reordered")
@@ -377,11 +404,14 @@ def verify(events_path, claims, expected, to_seq):
     for seq in sorted(by_seq):
         if first_seq <= seq <= previous_seq and seq not in matched:
             raise Failure(f"{by_seq[seq][0][1]} signed seq {seq}, which is not in the export: a record was removed")
+        if 0 < seq < first_seq and from_seq is None:
+            raise Failure(f"{by_seq[seq][0][1]} signed seq {seq}, before the export's first event (seq "
+                          f"{first_seq}): records were removed from the start of the chain")
     missing = [seq for seq in (expected or {}) if first_seq <= seq <= previous_seq]
     if missing:
         kind, operation_id, _, _ = expected[min(missing)]
         raise Failure(f"seq {min(missing)}: the {kind} event of operation {operation_id} is missing from the chain")
-    return count, previous_seq, previous_hash, newest
+    return count, first_seq, previous_seq, previous_hash, newest
 
 
 def main(argv):
@@ -392,6 +422,8 @@ def main(argv):
     parser.add_argument("--checkpoints-dir", action="append", default=[], help="a directory of checkpoint files")
     parser.add_argument("--operations", help="NDJSON export of GET /api/v1/audit/operations, to cross-check")
     parser.add_argument("--to-seq", type=int, help="the last seq the export was asked for")
+    parser.add_argument("--from-seq", type=int, help="the first seq the export was asked for (fromSeq), when it "
+                        "does not start with the chain's first event")
     args = parser.parse_args(argv)
     try:
         keys = dict(load_key(path) for path in args.public_key)
@@ -409,14 +441,15 @@ def main(argv):
             claims.append(check_checkpoint(checkpoint, keys, f"checkpoint file {os.path.basename(path)}"))
         claims.extend(embedded_checkpoints(args.events, keys))
         expected = expected_from_operations(args.operations) if args.operations else None
-        count, last_seq, last_hash, newest = verify(args.events, claims, expected, args.to_seq)
+        count, first_seq, last_seq, last_hash, newest = verify(args.events, claims, expected, args.to_seq,
+                                                               args.from_seq)
     except Failure as failure:
         print(f"FAILED: {failure}")
         return 1
     except (Unusable, OSError) as problem:
         print(f"UNUSABLE INPUT: {problem}")
         return 2
-    print(f"VERIFIED: {count} events up to seq {last_seq} (hash {last_hash}), linked and unaltered; "
+    print(f"VERIFIED: {count} events, seq {first_seq} to {last_seq} (hash {last_hash}), linked and unaltered; "
           f"{len(claims)} signed checkpoints hold, the newest at seq {newest}"
           + ("; the operations export agrees" if args.operations else ""))
     return 0

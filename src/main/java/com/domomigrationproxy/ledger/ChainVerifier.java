@@ -184,7 +184,8 @@ final class ChainVerifier {
                     parser.skipChildren();
                 }
             }
-            return members;
+            // One object and nothing after it, as the offline verifier's JSON parser requires too.
+            return parser.currentToken() == JsonToken.END_OBJECT && parser.nextToken() == null ? members : null;
         } catch (IOException e) {
             return null;
         }

@@ -27,6 +27,7 @@ import org.jboss.logging.Logger;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -250,6 +251,12 @@ public class Checkpoints {
 
     static Checkpoint readFile(Path file) throws IOException {
         return FILE_JSON.readValue(file.toFile(), Checkpoint.class);
+    }
+
+    /** The checkpoint a CHECKPOINT event of the chain carries (its payload also names the event, subject and time). */
+    static Checkpoint fromEvent(String payload) throws IOException {
+        return FILE_JSON.readerFor(Checkpoint.class).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .readValue(payload);
     }
 
     static Checkpoint map(ResultSet row) throws SQLException {

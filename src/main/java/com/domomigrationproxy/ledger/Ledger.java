@@ -146,16 +146,22 @@ public class Ledger {
     /**
      * Recomputes the whole chain in one snapshot, then looks for operations whose events are
      * missing, checks that the chain head names the last event, and checks the chain against every
-     * stored checkpoint and the newest checkpoint file. One file is enough outside the database: a
-     * checkpoint commits to every event up to its seq, and the newest one reaches furthest.
+     * stored checkpoint, the newest checkpoint file and every CHECKPOINT event of the chain. One file
+     * is enough outside the database: a checkpoint commits to every event up to its seq, and the
+     * newest one reaches furthest.
      */
     public IntegrityReport verify() {
         ChainVerifier verifier = new ChainVerifier();
         CheckpointVerifier checkpoints = new CheckpointVerifier(keys);
         Optional<Path> newestFile = checkpointDir.flatMap(Checkpoints::newestFile);
+        List<ChainEvent> embedded = new ArrayList<>();
         inSnapshot(connection -> {
-            query(connection, EVENTS + " ORDER BY e.seq", List.of(), rows -> eachEvent(rows,
-                    (event, operation) -> verifier.acceptEvent(event)));
+            query(connection, EVENTS + " ORDER BY e.seq", List.of(), rows -> eachEvent(rows, (event, operation) -> {
+                verifier.acceptEvent(event);
+                if (Checkpoints.EVENT.equals(event.type())) {
+                    embedded.add(event);
+                }
+            }));
             query(connection, OperationRows.SELECT_WITH_EVENT_LINKS, List.of(), rows -> {
                 OperationRows.Columns columns = new OperationRows.Columns(rows);
                 int[][] eventLinks = OperationRows.eventLinkColumns(rows);
@@ -179,8 +185,36 @@ public class Ledger {
             if (newestFile.isPresent()) {
                 verifyFile(connection, newestFile.get(), checkpoints);
             }
+            // The CHECKPOINT events too, as the offline verifier checks them: the application role could
+            // append one it made up.
+            for (ChainEvent event : embedded) {
+                verifyEmbedded(connection, event, checkpoints);
+            }
         });
         return verifier.report(Instant.now(), checkpoints);
+    }
+
+    private static void verifyEmbedded(Connection connection, ChainEvent event, CheckpointVerifier checkpoints)
+            throws SQLException {
+        String source = "CHECKPOINT event seq " + event.seq();
+        Checkpoint checkpoint;
+        try {
+            checkpoint = Checkpoints.fromEvent(event.payload());
+        } catch (IOException | RuntimeException e) {
+            checkpoints.unreadable(source);
+            return;
+        }
+        checkpoints.accept(checkpoint, source, chainHash(connection, checkpoint.seq()));
+    }
+
+    private static String chainHash(Connection connection, long seq) throws SQLException {
+        String[] chainHash = new String[1];
+        query(connection, "SELECT hash FROM audit_event WHERE seq = ?", List.of(seq), rows -> {
+            if (rows.next()) {
+                chainHash[0] = rows.getString(1);
+            }
+        });
+        return chainHash[0];
     }
 
     private static void verifyFile(Connection connection, Path file, CheckpointVerifier checkpoints)
@@ -193,13 +227,7 @@ public class Ledger {
             checkpoints.unreadable(source);
             return;
         }
-        String[] chainHash = new String[1];
-        query(connection, "SELECT hash FROM audit_event WHERE seq = ?", List.of(checkpoint.seq()), rows -> {
-            if (rows.next()) {
-                chainHash[0] = rows.getString(1);
-            }
-        });
-        checkpoints.accept(checkpoint, source, chainHash[0]);
+        checkpoints.accept(checkpoint, source, chainHash(connection, checkpoint.seq()));
     }
 
     /** Reads a result set handed over whole. */
@@ -391,9 +419,11 @@ public class Ledger {
             Operation operation = rows.getObject(columns.operationId) == null ? null : OperationRows.map(rows, columns);
             // An operation event's text is always its row's: the database keeps no payload for one
             // (ck_audit_event_payload), so a stored payload there can only be a superuser's copy made
-            // to hide an altered row, and must not stand in for the row.
-            String text = operation != null && HashChain.OPERATION_EVENTS.contains(type)
-                    ? HashChain.payload(type, operation) : rows.getString(payload);
+            // to hide an altered row (or to relabel another event as one about an operation), and must
+            // never stand in for the row: without a row, there is no text.
+            String text = HashChain.OPERATION_EVENTS.contains(type)
+                    ? operation == null ? null : HashChain.payload(type, operation)
+                    : rows.getString(payload);
             sink.accept(new ChainEvent(rows.getLong(seq), type, rows.getObject(operationId, UUID.class),
                     rows.getString(subject), Sql.instant(rows, recordedAt), rows.getString(prevHash),
                     rows.getString(hash), text), operation);

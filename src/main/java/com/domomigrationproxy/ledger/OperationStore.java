@@ -357,6 +357,12 @@ public class OperationStore {
             LOG.infof("Outcome of operation %s was already recorded (state=%s)", done.operationId(), now.state());
             return;
         }
+        // An earlier attempt may have appended it and lost the acknowledgement, as for the outcome itself.
+        if (read(connection -> Sql.first(connection, "SELECT 1 FROM audit_event WHERE subject = ? AND kind = ?",
+                row -> true, done.operationId().toString(), LATE_OUTCOME)).isPresent()) {
+            LOG.infof("Late outcome of operation %s was already recorded", done.operationId());
+            return;
+        }
         Outcome outcome = done.outcome();
         LOG.errorf("Outcome of operation %s arrived after the operation was resolved as %s; Domo said state=%s toe=%s:"
                 + " recorded as a %s event", done.operationId(), now.reconciliation().state(), outcome.state(),

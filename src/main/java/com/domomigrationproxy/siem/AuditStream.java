@@ -206,6 +206,10 @@ public class AuditStream {
                     + unconfirmed.size() + " batch(es) were confirmed; they are sent again");
         }
         confirm();
+        if (!holding) {
+            return settings.pollInterval(); // another replica took the stream over while confirming
+        }
+        followTheChain();
         // Connected before reading: while the receiver is down, retries cost a connection attempt, not a read.
         if (!connection.open()) {
             try {
@@ -229,6 +233,25 @@ public class AuditStream {
         sent = new StreamCursor.Position(last.seq(), last.hash());
         unconfirmed.addLast(new Written(sent, batch.size(), Instant.now()));
         return batch.size() < settings.batchSize() ? settings.confirmAfter() : Duration.ZERO;
+    }
+
+    /**
+     * What this replica sent last must still be in the chain. After a failover to a standby that had
+     * not received the chain's newest events, new events take their seqs: reading on after the old
+     * position would skip them for good. Then delivery goes back to the database's cursor (the
+     * failover took it back with the chain), or to the start if the chain lacks that too; the SIEM
+     * drops what it already has by seq and hash, and keeps both versions of a seq that changed.
+     */
+    private void followTheChain() throws SQLException {
+        if (cursor.inChain(sent)) {
+            return;
+        }
+        StreamCursor.Position stored = cursor.stored();
+        StreamCursor.Position from = stored.seq() < sent.seq() && cursor.inChain(stored) ? stored : StreamCursor.START;
+        LOG.errorf("The chain no longer holds seq %d as it was delivered to the SIEM: the database lost its newest"
+                + " events (a failover?). Delivering again from seq %d", sent.seq(), from.seq() + 1);
+        unconfirmed.clear();
+        sent = from;
     }
 
     /** Takes or renews the lease when due; false (and nothing held) when another replica delivers. */

@@ -21,6 +21,9 @@ final class StreamCursor {
     record Position(long seq, String hash) {
     }
 
+    /** Before the first event. */
+    static final Position START = new Position(0, "0".repeat(64));
+
     /** Events not yet delivered, the oldest one's time, and when the cursor last moved. */
     record Backlog(long events, Instant oldestUndelivered, Instant lastDeliveredAt) {
     }
@@ -51,6 +54,25 @@ final class StreamCursor {
                     UPDATE audit_stream_cursor SET seq = ?, hash = ?, delivered_at = now(),
                            lease_until = now() + make_interval(secs => ?)
                      WHERE id = 1 AND holder = ?""", delivered.seq(), delivered.hash(), seconds(lease), holder) == 1;
+        }
+    }
+
+    /** Whether the chain has this event (the start always): false once the database lost it. */
+    boolean inChain(Position position) throws SQLException {
+        if (position.seq() == 0) {
+            return true;
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            return Sql.first(connection, "SELECT 1 FROM audit_event WHERE seq = ? AND hash = ?", row -> true,
+                    position.seq(), position.hash()).isPresent();
+        }
+    }
+
+    /** Where the cursor stands in the database. */
+    Position stored() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return Sql.first(connection, "SELECT seq, hash FROM audit_stream_cursor WHERE id = 1",
+                    row -> new Position(row.getLong(1), row.getString(2))).orElse(START);
         }
     }
 

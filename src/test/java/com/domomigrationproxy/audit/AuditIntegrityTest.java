@@ -237,6 +237,25 @@ class AuditIntegrityTest {
                 tamper("UPDATE audit_event SET " + change[1] + " WHERE seq = " + seq);
             }
         }
+        // Relabelled as an operation's event (its check constraint dropped first): no operation row, so
+        // no text to hash, whatever payload the row still holds.
+        tamper("ALTER TABLE audit_event DROP CONSTRAINT ck_audit_event_payload",
+                "UPDATE audit_event SET kind = 'REVIEW', subject = NULL WHERE seq = " + seq);
+        try {
+            IntegrityReport report = ledger.verify();
+            assertThat(report.valid()).isFalse();
+            assertThat(report.firstInvalid().seq()).isEqualTo(seq);
+            assertThat(report.firstInvalid().reason()).contains("names no operation");
+            OfflineVerifier.Result offline = verify(exportEvents());
+            assertThat(offline.status()).as(offline.output()).isEqualTo(1);
+            assertThat(offline.output()).contains("seq " + seq);
+        } finally {
+            tamper("UPDATE audit_event SET kind = 'AUDIT_ACCESS', subject = 'auditor-svc' WHERE seq = " + seq,
+                    "ALTER TABLE audit_event ADD CONSTRAINT ck_audit_event_payload CHECK ("
+                            + "(kind IN ('INTENT', 'OUTCOME', 'RECONCILIATION', 'REVIEW') AND operation_id IS NOT NULL"
+                            + " AND payload IS NULL) OR (kind NOT IN ('INTENT', 'OUTCOME', 'RECONCILIATION', 'REVIEW')"
+                            + " AND operation_id IS NULL AND payload IS NOT NULL))");
+        }
         assertThat(ledger.verify().valid()).isTrue();
     }
 
@@ -481,6 +500,43 @@ class AuditIntegrityTest {
                 CheckpointKeyFiles.checkpointDirectory().toString());
         assertThat(unsigned.status()).isEqualTo(1);
         assertThat(unsigned.output()).contains("no --public-key with that id");
+
+        // A row that says more than the chain: reconciled (the application role may write that) with no
+        // RECONCILIATION event.
+        StringBuilder unreconciled = new StringBuilder();
+        for (String line : operationsExport.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode operation =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
+            if (abandoned.operationId().toString().equals(operation.path("operationId").asText())) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) operation.get("chain")).remove("reconciliation");
+            }
+            unreconciled.append(json.writeValueAsString(operation)).append('\n');
+        }
+        OfflineVerifier.Result withoutEvent = verify(eventsFile, "--operations",
+                write("unreconciled-operations", unreconciled.toString()).toString());
+        assertThat(withoutEvent.status()).as(withoutEvent.output()).isEqualTo(1);
+        assertThat(withoutEvent.output()).contains(abandoned.operationId().toString(), "no RECONCILIATION event");
+
+        // The chain's first events removed, the rest anchored by the checkpoint signed after them: only an
+        // export asked to start there (--from-seq) may start inside the chain.
+        List<String> lines = events.lines().toList();
+        int checkpointLine = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("\"type\":\"CHECKPOINT\"")) {
+                checkpointLine = i;
+            }
+        }
+        String tail = String.join("\n", lines.subList(checkpointLine, lines.size())) + "\n";
+        long tailSeq = json.readTree(lines.get(checkpointLine)).path("seq").asLong();
+        OfflineVerifier.Result headless = verify(write("headless-events", tail));
+        assertThat(headless.status()).as(headless.output()).isEqualTo(1);
+        assertThat(headless.output()).contains("does not start with the chain's first event");
+        OfflineVerifier.Result asked = verify(write("range-events", tail), "--from-seq", Long.toString(tailSeq));
+        assertThat(asked.status()).as(asked.output()).isZero();
+        assertThat(asked.output()).contains("seq " + tailSeq + " to ");
     }
 
     /** A grant is part of the intent event, and auditors' own access interleaves: both verify offline. */
@@ -505,6 +561,56 @@ class AuditIntegrityTest {
         OfflineVerifier.Result forgedAccess = verify(write("forged-events", events.replace(
                 "\\\"principal\\\":\\\"auditor-svc\\\"", "\\\"principal\\\":\\\"someone-else\\\"")));
         assertThat(forgedAccess.status()).isEqualTo(1);
+    }
+
+    /**
+     * A CHECKPOINT event appended behind the service's back (the application role may insert events),
+     * linked and hashed correctly but signed by no trusted key: both verifiers name it.
+     */
+    @Test
+    void aCheckpointEventNotSignedByATrustedKeyIsNamed() throws Exception {
+        JsonPath genuine = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath();
+        String saved = "saved_head_" + System.nanoTime();
+        PostgresAdmin.tamper("CREATE TABLE " + saved + " AS SELECT * FROM audit_chain_head");
+        long seq;
+        try (Connection connection = connect();
+                java.sql.PreparedStatement append = connection.prepareStatement("""
+                        WITH head AS (
+                            UPDATE audit_chain_head
+                               SET seq = seq + 1, prev_hash = hash,
+                                   hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
+                             WHERE id = 1
+                         RETURNING seq, prev_hash, hash)
+                        INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
+                        SELECT seq, NULL, 'CHECKPOINT', ?, ?, prev_hash, hash FROM head
+                        RETURNING seq""")) {
+            String keyId = genuine.getString("keyId");
+            String payload = json.writeValueAsString(java.util.Map.of("event", "CHECKPOINT", "origin",
+                    genuine.getString("origin"), "seq", genuine.getLong("seq"), "hash", genuine.getString("hash"),
+                    "issuedAt", genuine.getString("issuedAt"), "keyId", keyId, "text", genuine.getString("text"),
+                    "signature", java.util.Base64.getEncoder().encodeToString(new byte[64])));
+            append.setString(1, payload);
+            append.setString(2, keyId);
+            append.setString(3, payload);
+            try (ResultSet row = append.executeQuery()) {
+                row.next();
+                seq = row.getLong(1);
+            }
+        }
+        try {
+            IntegrityReport report = ledger.verify();
+            assertThat(report.chainValid()).as("linked and hashed as the chain's own events are").isTrue();
+            assertThat(report.checkpointsValid()).isFalse();
+            assertThat(report.firstInvalidCheckpoint().source()).isEqualTo("CHECKPOINT event seq " + seq);
+            OfflineVerifier.Result offline = verify(exportEvents());
+            assertThat(offline.status()).as(offline.output()).isEqualTo(1);
+            assertThat(offline.output()).contains("CHECKPOINT event seq " + seq);
+        } finally {
+            PostgresAdmin.tamper("DELETE FROM audit_event WHERE seq >= " + seq,
+                    "UPDATE audit_chain_head h SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash FROM " + saved + " s",
+                    "DROP TABLE " + saved);
+        }
+        assertThat(ledger.verify().valid()).isTrue();
     }
 
     /**

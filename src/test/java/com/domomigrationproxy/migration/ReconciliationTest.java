@@ -128,6 +128,8 @@ class ReconciliationTest {
         assertThat(audit.recordReconciliation(pending.operationId(), OperationState.ABORTED,
                 "candidates showed it not migrated", null)).isPresent();
         audit.recordOutcome(pending, Outcome.withoutResult(OperationState.COMPLETE, "T-LATE", null, 200, 7L));
+        // Written again (the first write's acknowledgement lost, the backlog retries): still one event.
+        audit.recordOutcome(pending, Outcome.withoutResult(OperationState.COMPLETE, "T-LATE", null, 200, 7L));
 
         Map<String, Object> row = OperationRows.forDatasource(dataSource, datasource).get(0);
         assertThat(row).containsEntry("state", "PENDING").containsEntry("reconciled_state", "ABORTED");

@@ -17,11 +17,15 @@ import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.PrometheusScrape;
 import com.domomigrationproxy.support.Rsyslog;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,6 +41,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * later gets everything, with no gap.
  */
 @QuarkusTest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuditStreamTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,7 +61,9 @@ class AuditStreamTest {
         DomoWireMock.completesEverything(domo, "T");
     }
 
+    /** First: its receiver must get the whole chain, from seq 1, which only the stream's first delivery sends. */
     @Test
+    @Order(1)
     void everyEventArrivesInOrderAndNothingIsLostWhileTheReceiverIsDown() throws Exception {
         Rsyslog receiver = Rsyslog.plain(Path.of("target", "rsyslog", "plain-" + System.nanoTime()).toAbsolutePath());
         try {
@@ -91,6 +98,67 @@ class AuditStreamTest {
         } finally {
             receiver.stop();
         }
+    }
+
+    /**
+     * A failover to a standby that had not received the chain's newest events: they are gone, and
+     * the next events take their seqs. The replica that delivered the lost ones goes back to where
+     * the database's cursor stands and delivers the new ones, instead of reading on after seqs the
+     * chain now uses for other events.
+     */
+    @Test
+    @Order(2)
+    void afterTheDatabaseLostItsNewestEventsTheNewOnesWithTheSameSeqsAreDelivered() throws Exception {
+        Rsyslog receiver = Rsyslog.plain(Path.of("target", "rsyslog", "failover-" + System.nanoTime()).toAbsolutePath());
+        try {
+            receiver.start();
+            migrate(1);
+            long kept = head(); // the chain up to the migration is kept; the integrity reads after it are lost
+            long lost = head();
+            head();
+            long delivered = head();
+            await().atMost(Duration.ofSeconds(60)).until(() -> highest(receiver) >= delivered);
+            assertThat(lost).isEqualTo(kept + 1);
+
+            // What the promoted standby has: the chain, its head and the stream's cursor as they were at `kept`.
+            String hashAtKept = eventHash(kept);
+            PostgresAdmin.tamper("DELETE FROM audit_event WHERE seq > " + kept,
+                    "UPDATE audit_chain_head SET seq = " + kept + ", hash = '" + hashAtKept + "', prev_hash = (SELECT"
+                            + " prev_hash FROM audit_event WHERE seq = " + kept + ")",
+                    "UPDATE audit_stream_cursor SET seq = " + kept + ", hash = '" + hashAtKept + "'");
+            migrate(1);
+            long now = head();
+            assertThat(now).isGreaterThan(kept);
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                for (long seq = kept + 1; seq <= now; seq++) {
+                    assertThat(receivedHashes(receiver, seq)).as("seq %d as the chain now has it", seq)
+                            .contains(eventHash(seq));
+                }
+            });
+            Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+        } finally {
+            receiver.stop();
+        }
+    }
+
+    private static String eventHash(long seq) {
+        return Api.asAuditor().queryParam("fromSeq", seq).queryParam("toSeq", seq).get("/api/v1/audit/events").then()
+                .statusCode(200).extract().jsonPath().getString("items[0].hash");
+    }
+
+    private static List<String> receivedHashes(Rsyslog receiver, long seq) {
+        List<String> hashes = new ArrayList<>();
+        for (String line : receiver.received()) {
+            try {
+                JsonNode message = JSON.readTree(line.trim());
+                if (message.get("seq").asLong() == seq) {
+                    hashes.add(message.get("hash").asText());
+                }
+            } catch (Exception e) {
+                // a line still being written
+            }
+        }
+        return hashes;
     }
 
     /**
