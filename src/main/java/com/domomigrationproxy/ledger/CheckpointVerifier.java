@@ -33,12 +33,14 @@ final class CheckpointVerifier {
         }
     }
 
-    /** A checkpoint file that is not a checkpoint in JSON: whoever can write there could also remove the evidence. */
-    void unreadable(String source) {
+    /**
+     * A checkpoint file, or a CHECKPOINT event, that is not a checkpoint in JSON: whoever can write
+     * there could also remove the evidence.
+     */
+    void unreadable(String source, String reason) {
         checked++;
         if (firstInvalid == null) {
-            firstInvalid = new IntegrityReport.CheckpointFailure(null, null, null, source,
-                    "the file cannot be read as a checkpoint");
+            firstInvalid = new IntegrityReport.CheckpointFailure(null, null, null, source, reason);
         }
     }
 

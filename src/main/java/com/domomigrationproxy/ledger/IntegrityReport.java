@@ -22,9 +22,9 @@ public record IntegrityReport(
         @Schema(description = "The database-only check: every event verifies, every operation has its events and the"
                 + " chain head matches the last event. A superuser who recomputes the chain can make it pass;"
                 + " checkpointsValid cannot", required = true) boolean chainValid,
-        @Schema(description = "Every stored checkpoint, and the newest checkpoint file, is signed by a trusted key and"
-                + " names a hash the chain still has at its seq", required = true) boolean checkpointsValid,
-        @Schema(description = "Number of checkpoints checked (stored ones and the newest file)", required = true)
+        @Schema(description = "Every stored checkpoint, the newest checkpoint file and every CHECKPOINT event of the chain"
+                + " is signed by a trusted key and names a hash the chain still has at its seq", required = true) boolean checkpointsValid,
+        @Schema(description = "Number of checkpoints checked (stored ones, the newest file and the chain's CHECKPOINT events)", required = true)
         long checkpointsChecked,
         @Schema(description = "The first checkpoint that fails; null when all verify", nullable = true)
         CheckpointFailure firstInvalidCheckpoint) {
@@ -40,11 +40,11 @@ public record IntegrityReport(
 
     @Schema(name = "CheckpointFailure")
     public record CheckpointFailure(
-            @Schema(description = "The seq the checkpoint signed; null when the file is unreadable", nullable = true)
+            @Schema(description = "The seq the checkpoint signed; null when it cannot be read", nullable = true)
             Long seq,
             @Schema(description = "When it was signed", nullable = true) Instant issuedAt,
             @Schema(description = "The key it names", nullable = true) String keyId,
-            @Schema(description = "Where it was read: `database`, or `file <name>` in PROXY_AUDIT_CHECKPOINT_DIR",
+            @Schema(description = "Where it was read: `database`, `file <name>` in PROXY_AUDIT_CHECKPOINT_DIR, or `CHECKPOINT event seq <n>`",
                     required = true) String source,
             @Schema(description = "What does not verify", required = true) String reason) {
     }

@@ -65,7 +65,6 @@ public final class QueryParameters {
         return defaultValue;
     }
 
-    /** 400 naming every bad parameter, if there is one. */
     /**
      * An ISO-8601 instant from year 0001 to 9999 (what PostgreSQL's timestamptz and the service's
      * JSON both hold), else null: for filters and for the positions inside page cursors, which a
@@ -81,6 +80,7 @@ public final class QueryParameters {
         }
     }
 
+    /** 400 naming every bad parameter, if there is one. */
     public static void failOn(List<Problem.FieldError> errors) {
         if (!errors.isEmpty()) {
             throw ProblemException.invalid("Invalid query parameters", errors);

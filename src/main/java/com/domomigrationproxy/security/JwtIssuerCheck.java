@@ -29,7 +29,9 @@ class JwtIssuerCheck {
 
     /** What is wrong with the JWT settings, if anything. */
     static Optional<String> problem(Config config) {
-        boolean key = set(config, "mp.jwt.verify.publickey.location") || set(config, "mp.jwt.verify.publickey");
+        // MicroProfile's names, and SmallRye's own, which take a verification key as well.
+        boolean key = set(config, "mp.jwt.verify.publickey.location") || set(config, "mp.jwt.verify.publickey")
+                || set(config, "smallrye.jwt.verify.key.location") || set(config, "smallrye.jwt.verify.secretkey");
         if (key && !set(config, "mp.jwt.verify.issuer")) {
             return Optional.of("MP_JWT_VERIFY_ISSUER is required when a JWT verification key is configured"
                     + " (MP_JWT_VERIFY_PUBLICKEY_LOCATION): the iss every accepted token must carry");

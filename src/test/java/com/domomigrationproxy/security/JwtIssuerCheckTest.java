@@ -21,6 +21,8 @@ class JwtIssuerCheckTest {
                 "mp.jwt.verify.issuer", " ")))).isPresent();
         assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.verify.publickey.location",
                 "https://sso.example.com/certs", "mp.jwt.verify.issuer", "https://sso.example.com")))).isEmpty();
+        assertThat(JwtIssuerCheck.problem(config(Map.of("smallrye.jwt.verify.key.location", "keys/jwks.json"))))
+                .as("SmallRye's own name for the key").isPresent();
         assertThat(JwtIssuerCheck.problem(config(Map.of()))).as("API keys only").isEmpty();
     }
 
