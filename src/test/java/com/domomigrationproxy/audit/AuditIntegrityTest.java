@@ -267,26 +267,7 @@ class AuditIntegrityTest {
     void anEarlierReleasesEventIsHeldToTheMemberItsSubjectRepeated() throws Exception {
         String planId = UUID.randomUUID().toString();
         String payload = "{\"event\":\"PLAN_CANCELLED\",\"planId\":\"" + planId + "\",\"state\":\"CANCELLED\"}";
-        long seq;
-        try (Connection connection = connect();
-                java.sql.PreparedStatement append = connection.prepareStatement("""
-                        WITH head AS (
-                            UPDATE audit_chain_head
-                               SET seq = seq + 1, prev_hash = hash,
-                                   hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
-                             WHERE id = 1
-                         RETURNING seq, prev_hash, hash)
-                        INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
-                        SELECT seq, NULL, 'PLAN_CANCELLED', ?, ?, prev_hash, hash FROM head
-                        RETURNING seq""")) {
-            append.setString(1, payload);
-            append.setString(2, planId);
-            append.setString(3, payload);
-            try (ResultSet row = append.executeQuery()) {
-                row.next();
-                seq = row.getLong(1);
-            }
-        }
+        long seq = appendBehindTheService("PLAN_CANCELLED", planId, payload);
         assertThat(ledger.verify().valid()).isTrue();
         assertThat(verify(exportEvents()).status()).isZero();
         tamper("UPDATE audit_event SET subject = '" + UUID.randomUUID() + "' WHERE seq = " + seq);
@@ -572,31 +553,12 @@ class AuditIntegrityTest {
         JsonPath genuine = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath();
         String saved = "saved_head_" + System.nanoTime();
         PostgresAdmin.tamper("CREATE TABLE " + saved + " AS SELECT * FROM audit_chain_head");
-        long seq;
-        try (Connection connection = connect();
-                java.sql.PreparedStatement append = connection.prepareStatement("""
-                        WITH head AS (
-                            UPDATE audit_chain_head
-                               SET seq = seq + 1, prev_hash = hash,
-                                   hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
-                             WHERE id = 1
-                         RETURNING seq, prev_hash, hash)
-                        INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
-                        SELECT seq, NULL, 'CHECKPOINT', ?, ?, prev_hash, hash FROM head
-                        RETURNING seq""")) {
-            String keyId = genuine.getString("keyId");
-            String payload = json.writeValueAsString(java.util.Map.of("event", "CHECKPOINT", "origin",
-                    genuine.getString("origin"), "seq", genuine.getLong("seq"), "hash", genuine.getString("hash"),
-                    "issuedAt", genuine.getString("issuedAt"), "keyId", keyId, "text", genuine.getString("text"),
-                    "signature", java.util.Base64.getEncoder().encodeToString(new byte[64])));
-            append.setString(1, payload);
-            append.setString(2, keyId);
-            append.setString(3, payload);
-            try (ResultSet row = append.executeQuery()) {
-                row.next();
-                seq = row.getLong(1);
-            }
-        }
+        String keyId = genuine.getString("keyId");
+        String payload = json.writeValueAsString(java.util.Map.of("event", "CHECKPOINT", "origin",
+                genuine.getString("origin"), "seq", genuine.getLong("seq"), "hash", genuine.getString("hash"),
+                "issuedAt", genuine.getString("issuedAt"), "keyId", keyId, "text", genuine.getString("text"),
+                "signature", java.util.Base64.getEncoder().encodeToString(new byte[64])));
+        long seq = appendBehindTheService("CHECKPOINT", keyId, payload);
         try {
             IntegrityReport report = ledger.verify();
             assertThat(report.chainValid()).as("linked and hashed as the chain's own events are").isTrue();
@@ -777,6 +739,33 @@ class AuditIntegrityTest {
         Path file = Files.createTempFile(name, ".ndjson");
         Files.writeString(file, content);
         return file;
+    }
+
+    /**
+     * Appends an event about no operation as anyone with INSERT on the trail could: linked to the head
+     * and hashed as the service would, without the service. Returns its seq.
+     */
+    private static long appendBehindTheService(String kind, String subject, String payload) throws SQLException {
+        try (Connection connection = connect();
+                java.sql.PreparedStatement append = connection.prepareStatement("""
+                        WITH head AS (
+                            UPDATE audit_chain_head
+                               SET seq = seq + 1, prev_hash = hash,
+                                   hash = encode(sha256(convert_to(hash || chr(10) || ?, 'UTF8')), 'hex')
+                             WHERE id = 1
+                         RETURNING seq, prev_hash, hash)
+                        INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
+                        SELECT seq, NULL, ?, ?, ?, prev_hash, hash FROM head
+                        RETURNING seq""")) {
+            append.setString(1, payload);
+            append.setString(2, kind);
+            append.setString(3, subject);
+            append.setString(4, payload);
+            try (ResultSet row = append.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
     }
 
     private static JsonPath integrity() {
