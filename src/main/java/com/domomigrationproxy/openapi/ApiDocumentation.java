@@ -54,14 +54,15 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                         @APIResponse(name = ApiDocumentation.OPERATION_RESULT, responseCode = "200",
                                 description = "Domo answered with a result, whatever its state; the audited Operation",
                                 headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
-                                        description = "true when this is the stored answer to an earlier request with"
-                                                + " the same Idempotency-Key; absent otherwise",
-                                        schema = @Schema(type = SchemaType.BOOLEAN)),
+                                        description = ApiDocumentation.REPLAYED, schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = MediaType.APPLICATION_JSON,
                                         schema = @Schema(ref = "Operation"),
                                         examples = @ExampleObject(name = "complete", value = ApiDocumentation.OPERATION_EXAMPLE))),
                         @APIResponse(name = ApiDocumentation.BAD_REQUEST, responseCode = "400",
-                                description = "Invalid path parameter or body; Domo was not called",
+                                description = "Invalid path parameter or body; Domo was not called. Or Domo's own"
+                                        + " 400, passed through (domo-rejected-request, with Domo's detail and domoToe)",
+                                headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
+                                        description = ApiDocumentation.REPLAYED, schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = "application/problem+json",
                                         schema = @Schema(ref = "Problem"),
                                         examples = @ExampleObject(name = "invalid", value = "{\"type\":"
@@ -87,11 +88,20 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.DOMO_CLIENT_ERROR, responseCode = "404",
                                 description = "Domo answered with this 4xx (not 401/403/429); detail and domoToe are Domo's",
+                                headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
+                                        description = ApiDocumentation.REPLAYED, schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.CONFLICT, responseCode = "409",
                                 description = "Another operation on this datasource is in flight or has an unknown"
                                         + " outcome not yet reconciled (runningOperationId), or the first request with"
-                                        + " this Idempotency-Key is still running",
+                                        + " this Idempotency-Key is still running (see Retry-After). Or Domo's own 409,"
+                                        + " passed through (domo-rejected-request)",
+                                headers = {
+                                        @Header(name = HttpHeaders.RETRY_AFTER, description = "Seconds to wait, when the"
+                                                + " first request with this Idempotency-Key is still running",
+                                                schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "0")),
+                                        @Header(name = IdempotencyStore.REPLAYED_HEADER, description = ApiDocumentation.REPLAYED,
+                                                schema = @Schema(type = SchemaType.BOOLEAN)) },
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.PLAN_RESULT, responseCode = "200",
                                 description = "The plan after the transition",
@@ -103,7 +113,10 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                         + " already decided (duplicate-decision)",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNPROCESSABLE, responseCode = "422",
-                                description = "The Idempotency-Key was first used with a different request",
+                                description = "The Idempotency-Key was first used with a different request. Or"
+                                        + " Domo's own 422, passed through (domo-rejected-request)",
+                                headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
+                                        description = ApiDocumentation.REPLAYED, schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.TOO_MANY_REQUESTS, responseCode = "429",
                                 description = "The caller started too many migrations and reversals this minute",
@@ -116,6 +129,8 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                         @APIResponse(name = ApiDocumentation.BAD_GATEWAY, responseCode = "502",
                                 description = "Domo rejected the service's token, failed (5xx), redirected, answered"
                                         + " unreadably or could not be reached; operationId names the audited Operation",
+                                headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
+                                        description = ApiDocumentation.REPLAYED, schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNAVAILABLE, responseCode = "503",
                                 description = "Domo answered 429 or calls to Domo are paused after repeated failures"
@@ -126,8 +141,14 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                         @APIResponse(name = ApiDocumentation.GATEWAY_TIMEOUT, responseCode = "504",
                                 description = "The deadline passed without a Domo answer; a migration or reversal is"
                                         + " recorded as UNKNOWN",
+                                headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
+                                        description = ApiDocumentation.REPLAYED, schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))) }))
 public class ApiDocumentation extends Application {
+
+    /** The Idempotent-Replayed header's meaning, on every answer a repeated Idempotency-Key can get back. */
+    public static final String REPLAYED = "true when this is the stored answer to an earlier request with the same"
+            + " Idempotency-Key; absent otherwise";
 
     public static final String MIGRATION_TAG = "Migration";
     public static final String AUDIT_TAG = "Audit";
