@@ -140,7 +140,8 @@ class PlanExecutor {
             for (UUID planId : running) {
                 plans.finishIfDone(planId);
             }
-            if (System.nanoTime() - pausedUntilNanos.get() >= 0) {
+            // Only running plans can want slots: an idle replica asks nothing more.
+            if (!running.isEmpty() && System.nanoTime() - pausedUntilNanos.get() >= 0) {
                 dispatch(items.wanting());
             }
         } catch (RuntimeException e) {
