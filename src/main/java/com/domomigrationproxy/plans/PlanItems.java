@@ -182,10 +182,12 @@ class PlanItems {
         return skip(planId, "i.state = 'WAITING'", "'skipped: the plan was cancelled'");
     }
 
-    /** How many items of the plan are claimed or sent and not yet ended. */
-    long inFlight(UUID planId) {
+    /** How many items of the plan are in one of these states. */
+    long count(UUID planId, ItemState... states) {
         return jdbc(connection -> Sql.first(connection, "SELECT count(*) FROM plan_item WHERE plan_id = ?"
-                + " AND state = 'RUNNING'", row -> row.getLong(1), planId).orElse(0L));
+                + " AND state = ANY (?::text[])", row -> row.getLong(1), planId,
+                connection.createArrayOf("text", java.util.Arrays.stream(states).map(Enum::name).toArray()))
+                .orElse(0L));
     }
 
     /** Items left WAITING in cancelled plans (released by a run that raced the cancel) are skipped too. */
@@ -320,12 +322,6 @@ class PlanItems {
                    AND (SELECT count(*) FROM plan_item i WHERE i.plan_id = p.plan_id AND i.state = 'RUNNING')
                        < p.max_concurrency
                  ORDER BY p.started_at, p.plan_id""", row -> row.getObject(1, UUID.class)));
-    }
-
-    /** How many items of the plan are RUNNING or UNKNOWN: they may still end COMPLETE. */
-    long unsettled(UUID planId) {
-        return jdbc(connection -> Sql.first(connection, "SELECT count(*) FROM plan_item WHERE plan_id = ?"
-                + " AND state IN ('RUNNING', 'UNKNOWN')", row -> row.getLong(1), planId).orElse(0L));
     }
 
     /** The datasources whose item completed, in plan order: what a rollback reverses. */

@@ -353,7 +353,7 @@ public class PlanService {
             Map<String, Object> members = new LinkedHashMap<>();
             members.put("skipped", skipped);
             // Claimed or sent: they end as their operations do, or are skipped by the sweep if nothing was sent.
-            members.put("inFlight", items.inFlight(planId));
+            members.put("inFlight", items.count(planId, ItemState.RUNNING));
             record(plan, CANCELLED, previous, by, members);
             return view(plan);
         });
@@ -370,7 +370,7 @@ public class PlanService {
             throw stateConflict(source, "roll back");
         }
         // An item in flight or of unknown outcome may still end COMPLETE: a rollback now would leave it migrated.
-        long unsettled = items.unsettled(planId);
+        long unsettled = items.count(planId, ItemState.RUNNING, ItemState.UNKNOWN);
         if (unsettled > 0) {
             throw new ProblemException(409, ProblemType.PLAN_STATE, unsettled + " item(s) of plan " + planId
                     + " are still running or have an unknown outcome: roll back once they have ended (an unknown"
