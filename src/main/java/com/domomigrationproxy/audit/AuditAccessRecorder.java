@@ -28,6 +28,7 @@ import com.domomigrationproxy.ledger.StorableText;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
 import com.domomigrationproxy.security.CurrentRequest;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Requesters;
@@ -49,8 +50,10 @@ import io.vertx.ext.web.RoutingContext;
  * streamed export leaves two events: {@code export-started} before its first byte, and {@code
  * export-finished} (or {@code export-interrupted}) with the rows written.
  *
- * <p>Refused attempts (401, 403) leave no event (nobody was identified, or nothing was read):
- * they are logged and counted in {@code audit_access_denied_total}. Lines go to the {@code
+ * <p>Refused attempts (401, 403) are logged, counted in {@code audit_access_denied_total}, and on
+ * the record through {@link RefusedAccess}: an event each ({@code phase: refused}, with the
+ * principal when one was identified, else the kind of credential presented), or counted in a
+ * summary event when a source refuses faster than the chain should grow. Lines go to the {@code
  * audit.access} category, never with credentials.
  */
 @ApplicationScoped
@@ -68,11 +71,13 @@ public class AuditAccessRecorder {
     private final Requesters requesters;
     private final CurrentRequest request;
     private final Meter.MeterProvider<Counter> denied;
+    private final RefusedAccess refused;
 
     @Inject
     AuditAccessRecorder(Ledger ledger, SecurityIdentity identity, Requesters requesters, CurrentRequest request,
-            MeterRegistry registry) {
+            MeterRegistry registry, RefusedAccess refused) {
         this.ledger = ledger;
+        this.refused = refused;
         this.identity = identity;
         this.requesters = requesters;
         this.request = request;
@@ -97,6 +102,7 @@ public class AuditAccessRecorder {
             denied.withTags("operation", operation, "status", Integer.toString(status)).increment();
             ACCESS.warnf("Audit access refused (%d): %s %s from %s, request %s", status, requestContext.getMethod(),
                     requestContext.getUriInfo().getPath(), request.clientAddress(), request.requestId());
+            recordRefusal(requestContext, method, operation, status);
             return;
         }
         if (Context.isOnEventLoopThread()) {
@@ -142,6 +148,46 @@ public class AuditAccessRecorder {
         members.put("phase", "answered");
         members.put("rows", rows(entity, status, counted));
         append(requester, members, status, response);
+    }
+
+    /**
+     * A refused attempt: who (when identified: a 403) or with what kind of credential (a 401: the
+     * credential itself is never recorded), from where, and what was asked.
+     */
+    private void recordRefusal(ContainerRequestContext requestContext, Method method, String operation, int status) {
+        String principal = null;
+        Map<String, Object> members = new LinkedHashMap<>();
+        // A 401 identified nobody (and its identity may not be asked for on the event loop, where a
+        // refused credential is answered); a 403 comes after the caller was identified.
+        if (status == 403 && !identity.isAnonymous()) {
+            Requester requester = requesters.current();
+            principal = requester.principal();
+            members.put("principal", principal);
+            members.put("authMethod", requester.authMethod());
+        } else {
+            members.put("credential", presentedCredential(requestContext));
+        }
+        members.put("requestId", request.requestId());
+        members.put("clientAddress", request.clientAddress());
+        members.put("operation", operation);
+        members.put("method", requestContext.getMethod());
+        members.put("path", bounded(requestContext.getUriInfo().getPath()));
+        members.put("query", query(requestContext.getUriInfo().getQueryParameters(), declaredQueryParameters(method)));
+        members.put("status", status);
+        members.put("phase", "refused");
+        refused.record(principal, request.clientAddress(), withoutNulls(members));
+    }
+
+    /** Which kind of credential a request nobody could identify presented: x-api-key, bearer, other or none. */
+    private static String presentedCredential(ContainerRequestContext requestContext) {
+        if (requestContext.getHeaderString(ApiKeyAuthenticationMechanism.HEADER) != null) {
+            return "x-api-key";
+        }
+        String authorization = requestContext.getHeaderString("Authorization");
+        if (authorization == null) {
+            return "none";
+        }
+        return authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? "bearer" : "other";
     }
 
     /**

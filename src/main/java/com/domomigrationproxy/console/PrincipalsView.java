@@ -71,9 +71,14 @@ public record PrincipalsView(List<Row> principals, List<Access> accesses, String
         }
     }
 
-    /** One AUDIT_ACCESS event: who read what, from where, and what came of it. */
+    /**
+     * One AUDIT_ACCESS event: who read what, from where, and what came of it; or who was refused
+     * ({@code phase} refused), or how many refusals of one source a window counted ({@code
+     * refused-summary}: {@code refused}, {@code statuses}, from {@code firstAt} to {@code lastAt}).
+     */
     public record Access(long seq, Instant at, String principal, String authMethod, String clientAddress,
-            String method, String path, String query, int status, String phase, Long rows) {
+            String method, String path, String query, String status, String phase, Long rows, Long refused,
+            String firstAt, String lastAt) {
 
         static Access of(ChainEvent event, ObjectMapper json) {
             JsonNode payload;
@@ -85,10 +90,20 @@ public record PrincipalsView(List<Row> principals, List<Access> accesses, String
             StringJoiner query = new StringJoiner(", ");
             payload.path("query").fields().forEachRemaining(entry -> query.add(entry.getKey() + "="
                     + (entry.getValue().isTextual() ? entry.getValue().asText() : entry.getValue().toString())));
-            return new Access(event.seq(), event.recordedAt(), text(payload, "principal"), text(payload, "authMethod"),
+            // A refusal that identified nobody names the kind of credential it presented instead.
+            String how = payload.hasNonNull("authMethod") ? text(payload, "authMethod")
+                    : payload.hasNonNull("credential") ? "credential: " + text(payload, "credential") : null;
+            StringJoiner statuses = new StringJoiner(", ");
+            payload.path("statuses").fields().forEachRemaining(entry -> statuses.add(entry.getKey() + " ×"
+                    + entry.getValue().asLong()));
+            String status = statuses.length() > 0 ? statuses.toString()
+                    : payload.hasNonNull("status") ? payload.get("status").asText() : null;
+            return new Access(event.seq(), event.recordedAt(), text(payload, "principal"), how,
                     text(payload, "clientAddress"), text(payload, "method"), text(payload, "path"),
-                    query.length() == 0 ? null : query.toString(), payload.path("status").asInt(),
-                    text(payload, "phase"), payload.hasNonNull("rows") ? payload.get("rows").asLong() : null);
+                    query.length() == 0 ? null : query.toString(), status, text(payload, "phase"),
+                    payload.hasNonNull("rows") ? payload.get("rows").asLong() : null,
+                    payload.hasNonNull("refused") ? payload.get("refused").asLong() : null, text(payload, "firstAt"),
+                    text(payload, "lastAt"));
         }
 
         private static String text(JsonNode payload, String field) {

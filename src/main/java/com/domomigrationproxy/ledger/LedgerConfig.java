@@ -54,4 +54,16 @@ public interface LedgerConfig {
      * verify after a rotation. Env PROXY_AUDIT_VERIFY_KEYS_DIR.
      */
     Optional<Path> verifyKeysDir();
+
+    /**
+     * Refused audit-trail requests (401, 403) recorded as an event each per window and replica;
+     * beyond, they are counted and summarised per source at the window's end. Env
+     * PROXY_AUDIT_REFUSED_RECORDED.
+     */
+    @WithDefault("60")
+    int refusedRecorded();
+
+    /** The window of {@link #refusedRecorded()}. Env PROXY_AUDIT_REFUSED_WINDOW. */
+    @WithDefault("1m")
+    String refusedWindow();
 }

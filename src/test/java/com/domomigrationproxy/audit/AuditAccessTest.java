@@ -8,10 +8,18 @@ import static org.hamcrest.Matchers.equalTo;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +42,8 @@ import io.restassured.specification.RequestSpecification;
 /**
  * Auditors' own access is on the record: every audit-API request leaves an AUDIT_ACCESS event in
  * the hash chain (two for a streamed export), queryable like any event, and the chain still
- * verifies; refused attempts are logged and counted; an access that cannot be recorded is not
+ * verifies; refused attempts are recorded (beyond a window's allowance, counted in a summary), logged
+ * and counted; an access that cannot be recorded is not
  * answered.
  */
 @QuarkusTest
@@ -51,6 +60,15 @@ class AuditAccessTest {
 
     @TestHTTPResource(value = "/health/ready", management = true)
     URL readiness;
+
+    /** {@code %test.proxy.audit.refused-recorded}. */
+    private static final int ALLOWANCE = 5;
+
+    @Inject
+    RefusedAccess refused;
+
+    @Inject
+    DataSource dataSource;
 
     private final String auditor = "auditor-" + UUID.randomUUID();
 
@@ -140,11 +158,16 @@ class AuditAccessTest {
     }
 
     @Test
-    void refusedAttemptsAreLoggedAndCountedButNotRecorded() throws Exception {
+    void refusedAttemptsAreRecordedLoggedAndCounted() throws Exception {
+        refused.endWindow();
         PrometheusScrape before = PrometheusScrape.of(metrics);
-        Api.asReader().get("/api/v1/audit/operations").then().statusCode(403);
-        given().get("/api/v1/audit/integrity").then().statusCode(401);
-        given().header("X-API-Key", "not-a-key").get("/api/v1/audit/principals").then().statusCode(401);
+        String reader = "refused-" + UUID.randomUUID();
+        String forbidden = given().auth().oauth2(Tokens.jwt(reader, "reader")).queryParam("state", "FAILED")
+                .get("/api/v1/audit/operations").then().statusCode(403).extract().header("X-Request-Id");
+        String anonymous = given().get("/api/v1/audit/integrity").then().statusCode(401).extract()
+                .header("X-Request-Id");
+        String badKey = given().header("X-API-Key", "not-a-key").get("/api/v1/audit/principals").then()
+                .statusCode(401).extract().header("X-Request-Id");
 
         PrometheusScrape after = PrometheusScrape.of(metrics);
         assertThat(after.value("audit_access_denied_total", Map.of("operation", "listOperations", "status", "403"))
@@ -159,8 +182,57 @@ class AuditAccessTest {
         assertThat(Files.readString(Path.of("target", "quarkus-test.log")))
                 .contains("Audit access refused (403): GET /api/v1/audit/operations from 127.0.0.1")
                 .contains("Audit access refused (401): GET /api/v1/audit/integrity from 127.0.0.1");
-        assertThat(Api.asAuditor().queryParam("type", "AUDIT_ACCESS").queryParam("subject", "reader-svc")
-                .get("/api/v1/audit/events").then().statusCode(200).extract().jsonPath().getList("items")).isEmpty();
+
+        // Each is an event of the chain: who when identified, else which kind of credential (never its value).
+        JsonNode identified = await().atMost(Duration.ofSeconds(5)).until(() -> refusal(forbidden), e -> e != null);
+        assertThat(identified.get("subject").asText()).isEqualTo(reader);
+        assertThat(identified.get("principal").asText()).isEqualTo(reader);
+        assertThat(identified.get("authMethod").asText()).isEqualTo("jwt");
+        assertThat(identified.get("phase").asText()).isEqualTo("refused");
+        assertThat(identified.get("status").asInt()).isEqualTo(403);
+        assertThat(identified.get("operation").asText()).isEqualTo("listOperations");
+        assertThat(identified.get("query")).isEqualTo(JSON.createObjectNode().put("state", "FAILED"));
+        assertThat(identified.has("rows")).isFalse();
+        JsonNode unidentified = await().atMost(Duration.ofSeconds(5)).until(() -> refusal(anonymous), e -> e != null);
+        assertThat(unidentified.get("subject").isNull()).isTrue();
+        assertThat(unidentified.has("principal")).isFalse();
+        assertThat(unidentified.get("credential").asText()).isEqualTo("none");
+        assertThat(unidentified.get("clientAddress").asText()).isEqualTo("127.0.0.1");
+        assertThat(unidentified.get("status").asInt()).isEqualTo(401);
+        JsonNode keyed = await().atMost(Duration.ofSeconds(5)).until(() -> refusal(badKey), e -> e != null);
+        assertThat(keyed.get("credential").asText()).isEqualTo("x-api-key");
+        assertThat(keyed.toString()).doesNotContain("not-a-key");
+        as().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    @Test
+    void refusalsBeyondTheWindowsAllowanceAreCountedInOneSummaryPerSource() throws Exception {
+        refused.endWindow();
+        String reader = "refused-often-" + UUID.randomUUID();
+        String jwt = Tokens.jwt(reader, "operator");
+        for (int i = 0; i < ALLOWANCE + 3; i++) {
+            given().auth().oauth2(jwt).get("/api/v1/audit/integrity").then().statusCode(403);
+        }
+        given().auth().oauth2(jwt).get("/api/v1/audit/principals").then().statusCode(403);
+        await().atMost(Duration.ofSeconds(5)).until(() -> eventsOf(reader).size() == ALLOWANCE);
+        assertThat(eventsOf(reader)).extracting(event -> event.get("phase").asText()).containsOnly("refused");
+
+        refused.endWindow();
+        List<JsonNode> events = eventsOf(reader);
+        assertThat(events).hasSize(ALLOWANCE + 1);
+        JsonNode summary = events.get(ALLOWANCE);
+        assertThat(summary.get("phase").asText()).isEqualTo("refused-summary");
+        assertThat(summary.get("principal").asText()).isEqualTo(reader);
+        assertThat(summary.get("refused").asInt()).isEqualTo(4);
+        assertThat(summary.get("statuses")).isEqualTo(JSON.createObjectNode().put("403", 4));
+        assertThat(Instant.parse(summary.get("firstAt").asText()))
+                .isBeforeOrEqualTo(Instant.parse(summary.get("lastAt").asText()));
+
+        // A new window allows again.
+        given().auth().oauth2(jwt).get("/api/v1/audit/integrity").then().statusCode(403);
+        await().atMost(Duration.ofSeconds(5)).until(() -> eventsOf(reader).size() == ALLOWANCE + 2);
+        refused.endWindow();
+        assertThat(eventsOf(reader)).hasSize(ALLOWANCE + 2);
     }
 
     @Test
@@ -181,8 +253,24 @@ class AuditAccessTest {
     }
 
     /** This test's auditor's AUDIT_ACCESS events, oldest first, as their payloads (read as a default auditor). */
+    /** The AUDIT_ACCESS event of the refused request with this X-Request-Id, or null. */
+    private JsonNode refusal(String requestId) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement("SELECT payload FROM audit_event"
+                        + " WHERE kind = 'AUDIT_ACCESS' AND payload::jsonb ->> 'requestId' = ?")) {
+            select.setString(1, requestId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? JSON.readTree(row.getString(1)) : null;
+            }
+        }
+    }
+
     private List<JsonNode> accessEvents() throws Exception {
-        List<String> payloads = Api.asAuditor().queryParam("type", "AUDIT_ACCESS").queryParam("subject", auditor)
+        return eventsOf(auditor);
+    }
+
+    private static List<JsonNode> eventsOf(String subject) throws Exception {
+        List<String> payloads = Api.asAuditor().queryParam("type", "AUDIT_ACCESS").queryParam("subject", subject)
                 .queryParam("limit", "500").get("/api/v1/audit/events").then().statusCode(200).extract().jsonPath()
                 .getList("items.payload");
         return payloads.stream().map(payload -> {

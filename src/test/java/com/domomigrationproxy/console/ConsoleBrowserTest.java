@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.audit.RefusedAccess;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationState;
@@ -33,6 +35,7 @@ import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.Chromium;
 import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.microsoft.playwright.APIResponse;
 import com.microsoft.playwright.BrowserContext;
@@ -71,6 +74,9 @@ class ConsoleBrowserTest {
 
     @Inject
     OperationStore store;
+
+    @Inject
+    RefusedAccess refused;
 
     @TestHTTPResource("/")
     URL root;
@@ -212,6 +218,24 @@ class ConsoleBrowserTest {
         assertThat(page.locator("#access tbody")).containsText("/console/history");
         assertThat(page.locator("#access tbody")).containsText("state=COMPLETE");
         checked(page, "principals");
+
+        // Refused attempts are there too: one row each, and past the window's allowance (five in
+        // tests) one summary.
+        refused.endWindow();
+        String intruder = "intruder-" + UUID.randomUUID();
+        for (int i = 0; i < 6; i++) {
+            given().auth().oauth2(Tokens.jwt(intruder, "operator")).get("/api/v1/audit/operations").then()
+                    .statusCode(403);
+        }
+        refused.endWindow();
+        page.getByLabel("Principal", new Page.GetByLabelOptions().setExact(true)).fill(intruder);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show")).click();
+        assertThat(access).hasCount(6);
+        assertThat(access.first()).containsText("refused-summary: 1 refused from");
+        assertThat(access.first()).containsText("403 ×1");
+        assertThat(access.nth(1)).containsText("GET /api/v1/audit/operations refused");
+        assertThat(access.nth(1)).containsText("(jwt)");
+        checked(page, "principals-refused");
     }
 
     @Test
