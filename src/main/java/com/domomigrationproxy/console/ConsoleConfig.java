@@ -23,6 +23,14 @@ public interface ConsoleConfig {
     boolean secureCookies();
 
     /**
+     * With Secure cookies (the console is served over HTTPS), every console response tells the
+     * browser to use only HTTPS for this host for so many seconds (Strict-Transport-Security);
+     * 0 sends no such header. Env PROXY_CONSOLE_HSTS_MAX_AGE.
+     */
+    @WithDefault("31536000")
+    long hstsMaxAge();
+
+    /**
      * Links back to the console that leave the service (the provider's sign-out) use https even when
      * a proxy that ends TLS forwards plain HTTP; the same setting as the sign-in's redirect URI.
      * Env QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME.

@@ -104,6 +104,10 @@ class ConsolePackagedIT {
                             .containsIgnoringCase("HttpOnly").containsIgnoringCase("Path=/console"));
             assertThat(challenge.header("Content-Security-Policy")).contains("form-action 'self' "
                     + provider.baseUrl());
+            // Secure cookies mean HTTPS: browsers are told to keep to it, a year by default.
+            assertThat(challenge.header("Strict-Transport-Security")).isEqualTo("max-age=31536000");
+            assertThat(given().port(app.port()).get("/console/assets/console.css").header("Strict-Transport-Security"))
+                    .isEqualTo("max-age=31536000");
             // No dev sign-in anywhere: the provider's sign-in is the only way in.
             given().port(app.port()).redirects().follow(false).get("/console/sign-in").then().statusCode(302);
             given().port(app.port()).redirects().follow(false).formParam("predefined-auditor", "auditor")

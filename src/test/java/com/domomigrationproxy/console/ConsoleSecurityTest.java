@@ -164,6 +164,8 @@ class ConsoleSecurityTest {
             assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
             assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
             assertThat(response.header("Referrer-Policy")).isEqualTo("no-referrer");
+            // Plain-HTTP localhost (no Secure cookies in tests): no pin to HTTPS (ConsolePackagedIT has it).
+            assertThat(response.header("Strict-Transport-Security")).isNull();
         }
         assertThat(auditor.request().get("/console/evidence").header("Cache-Control")).isEqualTo("no-store");
         // No inline script or style in any page: the policy would block it.
