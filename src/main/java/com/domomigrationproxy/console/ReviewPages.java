@@ -2,6 +2,7 @@ package com.domomigrationproxy.console;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -23,14 +24,13 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.domomigrationproxy.audit.AuditedAccess;
 import com.domomigrationproxy.ledger.Operation;
-import com.domomigrationproxy.ledger.OperationQuery;
-import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.OperationResolutions;
 import com.domomigrationproxy.migration.Resolution;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
+import com.domomigrationproxy.security.Scopes;
 
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.AuthenticationCompletionException;
@@ -43,7 +43,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * Reviews: the operations whose outcome Domo could not tell, each locking its datasource until a
  * person records how it ended. Operators resolve them here (the same path as
- * POST /api/v1/operations/{id}/reconciliation); auditors see the queue.
+ * POST /api/v1/operations/{id}/reconciliation); auditors see the queue. An operator who is not
+ * also an auditor sees only the operations its scopes let it resolve.
  */
 @Path(ConsoleLinks.ROOT)
 @Produces(MediaType.TEXT_HTML)
@@ -53,19 +54,14 @@ public class ReviewPages {
 
     /** More than a person works through at once; the page says when there are more. */
     static final int SHOWN = 200;
-    private static final OperationQuery FLAGGED = new OperationQuery(null, null, null, null, null, null, null, null,
-            true);
 
-    private final OperationStore operations;
     private final OperationResolutions resolutions;
     private final Requesters requesters;
     private final Frames frames;
     private final ConsoleFailures failures;
 
     @Inject
-    ReviewPages(OperationStore operations, OperationResolutions resolutions, Requesters requesters, Frames frames,
-            ConsoleFailures failures) {
-        this.operations = operations;
+    ReviewPages(OperationResolutions resolutions, Requesters requesters, Frames frames, ConsoleFailures failures) {
         this.resolutions = resolutions;
         this.requesters = requesters;
         this.frames = frames;
@@ -105,11 +101,16 @@ public class ReviewPages {
     }
 
     private TemplateInstance page(ReviewsView.Submission submission) {
-        List<Operation> flagged = operations.page(FLAGGED, null, SHOWN + 1);
+        // Auditors read the whole trail; an operator who is not one sees what its scopes let it resolve.
+        Frame frame = frames.of("Reviews", Frame.Section.REVIEWS);
+        Scopes scopes = requesters.current().scopes();
+        Optional<Scopes> within = frame.viewer().audits() || scopes.equals(Scopes.UNRESTRICTED) ? Optional.empty()
+                : Optional.of(scopes);
+        List<Operation> flagged = resolutions.queue(within, SHOWN + 1);
         boolean more = flagged.size() > SHOWN;
         List<Operation> shown = more ? flagged.subList(0, SHOWN) : flagged;
         frames.showsRecords(shown.size());
-        return Pages.reviews(frames.of("Reviews", Frame.Section.REVIEWS), new ReviewsView(shown, more, submission));
+        return Pages.reviews(frame, new ReviewsView(shown, more, within.isPresent(), submission));
     }
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,

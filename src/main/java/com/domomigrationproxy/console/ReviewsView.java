@@ -8,8 +8,11 @@ import com.domomigrationproxy.migration.Resolution;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 
-/** The review queue, and what became of the last resolution submitted from it. */
-public record ReviewsView(List<Operation> items, boolean more, Submission submission) {
+/**
+ * The review queue ({@code scoped}: only the operations the viewer's scopes let it resolve), and
+ * what became of the last resolution submitted from it.
+ */
+public record ReviewsView(List<Operation> items, boolean more, boolean scoped, Submission submission) {
 
     /**
      * The last submission: resolved (an operation id), or refused with the form as it was sent and

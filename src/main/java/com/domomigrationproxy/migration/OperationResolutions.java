@@ -1,16 +1,21 @@
 package com.domomigrationproxy.migration;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Scopes;
 
 /**
  * A person's word on an operation the service could not resolve: recorded as its reconciliation,
@@ -21,6 +26,11 @@ import com.domomigrationproxy.security.Requester;
 @ApplicationScoped
 public class OperationResolutions {
 
+    private static final OperationQuery FLAGGED = new OperationQuery(null, null, null, null, null, null, null, null,
+            true);
+    /** Flagged operations read at a time while a scoped queue is filled. */
+    private static final int QUEUE_BATCH = 500;
+
     private final OperationStore operations;
     private final OperationReconciler reconciler;
     private final MigrationService migrations;
@@ -30,6 +40,33 @@ public class OperationResolutions {
         this.operations = operations;
         this.reconciler = reconciler;
         this.migrations = migrations;
+    }
+
+    /**
+     * The queue of operations a person must resolve (flagged for review), newest first, at most
+     * {@code limit}: all of them, or with {@code within} only those these scopes would let the
+     * caller resolve, so that an operator does not see data sources outside its grant.
+     */
+    public List<Operation> queue(Optional<Scopes> within, int limit) {
+        if (within.isEmpty()) {
+            return operations.page(FLAGGED, null, limit);
+        }
+        List<Operation> kept = new ArrayList<>();
+        OperationQuery.Position after = null;
+        while (kept.size() < limit) {
+            List<Operation> batch = operations.page(FLAGGED, after, QUEUE_BATCH);
+            for (Operation operation : batch) {
+                if (kept.size() < limit && migrations.scopeRefusal(operation.intent(), within.get()).isEmpty()) {
+                    kept.add(operation);
+                }
+            }
+            if (batch.size() < QUEUE_BATCH) {
+                break;
+            }
+            Operation last = batch.get(batch.size() - 1);
+            after = new OperationQuery.Position(last.requestedAt(), last.operationId());
+        }
+        return kept;
     }
 
     public Operation resolve(UUID operationId, Resolution resolution, Requester requester) {

@@ -52,6 +52,9 @@ class ReconciliationTest {
     @Inject
     DataSource dataSource;
 
+    @Inject
+    OperationResolutions resolutions;
+
     @Test
     void aTimedOutMigrationLocksItsDatasourceUntilReconciled() {
         domo.resetAll();
@@ -300,5 +303,39 @@ class ReconciliationTest {
                 .post("/api/v1/operations/" + pending.operationId() + "/reconciliation").then().statusCode(409)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:operation-resolved"));
         audit.recordOutcome(pending, Outcome.withoutResult(OperationState.FAILED, null, "done", 500, 1L));
+    }
+
+    @Test
+    void theReviewQueueOfAScopedOperatorHoldsOnlyWhatItMayResolve() {
+        String account = "queue-" + System.nanoTime();
+        Operation inScope = flagged(Api.uniqueDatasourceId(), account);
+        Operation elsewhere = flagged(Api.uniqueDatasourceId(), account + "-other");
+        Operation byDatasource = flagged("queue-ds-" + System.nanoTime(), account + "-other");
+
+        // A migration is the caller's to resolve when both its account and its data source are in scope.
+        Scopes byAccount = new Scopes(null, java.util.List.of(account), null);
+        assertThat(resolutions.queue(java.util.Optional.of(byAccount), 1_000)).extracting(Operation::operationId)
+                .contains(inScope.operationId()).doesNotContain(elsewhere.operationId(), byDatasource.operationId());
+        Scopes byPrefix = new Scopes(null, null, java.util.List.of("queue-ds-*"));
+        assertThat(resolutions.queue(java.util.Optional.of(byPrefix), 1_000)).extracting(Operation::operationId)
+                .contains(byDatasource.operationId()).doesNotContain(inScope.operationId(), elsewhere.operationId());
+        // Newest first, as the whole queue, and cut at the limit.
+        Scopes either = new Scopes(null, java.util.List.of(account, account + "-other"), null);
+        assertThat(resolutions.queue(java.util.Optional.of(either), 2)).extracting(Operation::operationId)
+                .containsExactly(byDatasource.operationId(), elsewhere.operationId());
+        assertThat(resolutions.queue(java.util.Optional.empty(), 1_000)).extracting(Operation::operationId)
+                .contains(inScope.operationId(), elsewhere.operationId(), byDatasource.operationId());
+        assertThat(resolutions.queue(java.util.Optional.of(new Scopes(null, java.util.List.of(), null)), 1_000))
+                .isEmpty();
+    }
+
+    private Operation flagged(String datasource, String account) {
+        Operation pending = audit.recordIntent(OperationIntent.migration(datasource, account, "c", "s", "t",
+                new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED)), none -> {
+                });
+        audit.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "No answer in time", null,
+                3000));
+        audit.flagForReview(pending.operationId(), "Domo cannot tell");
+        return pending;
     }
 }
