@@ -172,22 +172,31 @@ public class AuditAccessRecorder {
         members.put("operation", operation);
         members.put("method", requestContext.getMethod());
         members.put("path", bounded(requestContext.getUriInfo().getPath()));
-        members.put("query", query(requestContext.getUriInfo().getQueryParameters(), declaredQueryParameters(method)));
+        if (principal != null) {
+            // A caller nobody identified gets no say in what the chain keeps beyond the path.
+            members.put("query", query(requestContext.getUriInfo().getQueryParameters(),
+                    declaredQueryParameters(method)));
+        }
         members.put("status", status);
         members.put("phase", "refused");
         refused.record(principal, request.clientAddress(), withoutNulls(members));
     }
 
-    /** Which kind of credential a request nobody could identify presented: x-api-key, bearer, other or none. */
+    /**
+     * Which kind of credential a request nobody could identify presented: x-api-key, bearer, other,
+     * session (a console session cookie that is no longer accepted) or none.
+     */
     private static String presentedCredential(ContainerRequestContext requestContext) {
         if (requestContext.getHeaderString(ApiKeyAuthenticationMechanism.HEADER) != null) {
             return "x-api-key";
         }
         String authorization = requestContext.getHeaderString("Authorization");
-        if (authorization == null) {
-            return "none";
+        if (authorization != null) {
+            return authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? "bearer" : "other";
         }
-        return authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? "bearer" : "other";
+        // OpenID Connect's session cookie is q_session, with a suffix when split into chunks.
+        boolean session = requestContext.getCookies().keySet().stream().anyMatch(name -> name.startsWith("q_session"));
+        return session ? "session" : "none";
     }
 
     /**

@@ -26,26 +26,33 @@ import io.vertx.core.Vertx;
 /**
  * Refused requests to the audit trail (401, 403) on the record, without letting whoever sends them
  * lengthen the chain at will. In each window ({@code proxy.audit.refused-window}, one minute) the
- * first {@code proxy.audit.refused-recorded} refusals of this replica become an {@code AUDIT_ACCESS}
- * event each ({@code phase: refused}); the rest are counted by source (the principal, or for a
- * caller nobody identified its address), and at the window's end each source gets one event
- * ({@code phase: refused-summary}) with how many, which statuses and when. Every refused request is
- * thus in the chain, alone or counted. Written by hand: a rate limiter drops what exceeds its
- * limit, and here the excess must be counted.
+ * first {@code proxy.audit.refused-recorded} refusals of this replica that identified a principal
+ * (403), and as many that identified nobody (401), become an {@code AUDIT_ACCESS} event each
+ * ({@code phase: refused}): separate allowances, so that anonymous callers cannot crowd out the
+ * record of known principals. The rest are counted by source (the principal, or for a caller
+ * nobody identified its address), and at the window's end each source gets one event ({@code
+ * phase: refused-summary}) with how many, which statuses and when, after the window's own events.
+ * Written by hand: a rate limiter drops what exceeds its limit, and here the excess must be counted.
  */
 @ApplicationScoped
 public class RefusedAccess {
 
     /** Sources summarised one event each per window; any beyond share one event. */
     static final int SUMMARISED_SOURCES = 100;
+    /** How long the end of a window waits for the window's own events still being written. */
+    private static final long PENDING_WAIT_MILLIS = 5_000;
     private static final Logger ACCESS = Logger.getLogger("audit.access");
 
     private final Ledger ledger;
     private final Vertx vertx;
     private final int recordedPerWindow;
 
-    // Guarded by this: refusals are rare and each takes the lock once, briefly, never while writing.
-    private int recorded;
+    // Guarded by this: refusals are rare and each takes the lock briefly, never while writing.
+    private int recordedIdentified;
+    private int recordedUnidentified;
+    /** Events handed to a worker thread and not yet written (or failed). */
+    private int pending;
+    private boolean closed;
     private Map<Source, Tally> tallies = new LinkedHashMap<>();
     private Tally otherSources;
 
@@ -65,23 +72,43 @@ public class RefusedAccess {
         int status = (Integer) members.get("status");
         Source source = new Source(subject, subject == null ? String.valueOf(clientAddress) : null);
         Instant at = Instant.now();
+        boolean async = !BlockingOperationControl.isBlockingAllowed();
         synchronized (this) {
+            if (closed) {
+                // Stopping: the last summaries are written; the log line and the metric keep this one.
+                return;
+            }
+            int recorded = subject == null ? recordedUnidentified : recordedIdentified;
             if (recorded >= recordedPerWindow) {
                 count(source, status, at, 1);
                 return;
             }
-            recorded++;
+            if (subject == null) {
+                recordedUnidentified++;
+            } else {
+                recordedIdentified++;
+            }
+            if (async) {
+                pending++;
+            }
         }
-        if (BlockingOperationControl.isBlockingAllowed()) {
+        if (!async) {
             append(source, members, at);
-        } else {
-            // Refused before the resource's worker thread was reached: the chain is never written
-            // from the event loop, and nothing waits for this answer, which shows nothing.
-            vertx.executeBlocking(() -> {
-                append(source, members, at);
-                return null;
-            }, false);
+            return;
         }
+        // Refused before the resource's worker thread was reached: the chain is never written from
+        // the event loop, and nothing waits for this answer, which shows nothing.
+        vertx.executeBlocking(() -> {
+            try {
+                append(source, members, at);
+            } finally {
+                synchronized (this) {
+                    pending--;
+                    notifyAll();
+                }
+            }
+            return null;
+        }, false);
     }
 
     private void append(Source source, Map<String, Object> members, Instant at) {
@@ -113,50 +140,87 @@ public class RefusedAccess {
         tally.add(status, at, refused);
     }
 
-    /** Puts back a summary that could not be written, for the next window's. */
+    /** Puts back a summary that could not be written, for the next window's; the same bound on sources. */
     private void keep(Tally unwritten) {
-        Tally into = unwritten.source == null ? otherSources : tallies.get(unwritten.source);
-        if (into == null) {
-            if (unwritten.source == null) {
-                otherSources = unwritten;
-            } else {
-                tallies.put(unwritten.source, unwritten);
+        if (unwritten.source != null) {
+            Tally into = tallies.get(unwritten.source);
+            if (into != null) {
+                into.merge(unwritten);
+                return;
             }
-            return;
+            if (tallies.size() < SUMMARISED_SOURCES) {
+                tallies.put(unwritten.source, unwritten);
+                return;
+            }
         }
-        into.merge(unwritten);
+        if (otherSources == null) {
+            otherSources = new Tally(null);
+        }
+        otherSources.merge(unwritten);
+        if (unwritten.source != null) {
+            otherSources.from(unwritten.source);
+        }
     }
 
-    /** Ends the window now: one summary event per source counted in it, and a fresh allowance (tests end one too). */
+    /**
+     * Ends the window now: once the window's own events are written (waiting a few seconds at
+     * most), one summary event per source counted in it, and fresh allowances. Tests end one too.
+     */
     @Scheduled(identity = "audit-refused-summary", every = "${proxy.audit.refused-window:1m}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void endWindow() {
         List<Tally> ended;
         synchronized (this) {
+            long deadline = System.currentTimeMillis() + PENDING_WAIT_MILLIS;
+            for (long left = PENDING_WAIT_MILLIS; pending > 0 && left > 0; left = deadline
+                    - System.currentTimeMillis()) {
+                try {
+                    wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             ended = new ArrayList<>(tallies.values());
             if (otherSources != null) {
                 ended.add(otherSources);
             }
             tallies = new LinkedHashMap<>();
             otherSources = null;
-            recorded = 0;
+            recordedIdentified = 0;
+            recordedUnidentified = 0;
         }
-        for (Tally tally : ended) {
+        for (int i = 0; i < ended.size(); i++) {
+            Tally tally = ended.get(i);
             try {
                 ledger.append(AuditAccessRecorder.EVENT, tally.source == null ? null : tally.source.principal(),
                         tally.members());
             } catch (RuntimeException e) {
-                ACCESS.errorf("Summary of %d refused audit accesses not recorded, kept for the next window: %s",
-                        tally.refused, e.getMessage());
+                // The store is failing: the rest wait for the next window too, rather than each for a timeout.
+                List<Tally> unwritten = ended.subList(i, ended.size());
+                ACCESS.errorf("%d summaries of refused audit accesses not recorded, kept for the next window: %s",
+                        unwritten.size(), e.getMessage());
                 synchronized (this) {
-                    keep(tally);
+                    unwritten.forEach(this::keep);
                 }
+                return;
             }
         }
     }
 
     void onShutdown(@Observes ShutdownEvent event) {
+        synchronized (this) {
+            closed = true;
+        }
         endWindow();
+        synchronized (this) {
+            long lost = tallies.values().stream().mapToLong(tally -> tally.refused).sum()
+                    + (otherSources == null ? 0 : otherSources.refused);
+            if (lost > 0) {
+                ACCESS.errorf("Stopping with %d refused audit accesses counted but not recorded (the store failed);"
+                        + " each is in the log above", lost);
+            }
+        }
     }
 
     /** What one source (or, with no source, every source beyond those) had refused beyond the window's allowance. */
@@ -191,8 +255,8 @@ public class RefusedAccess {
         void merge(Tally other) {
             other.statuses.forEach((status, count) -> statuses.merge(status, count, Long::sum));
             refused += other.refused;
-            firstAt = other.firstAt.isBefore(firstAt) ? other.firstAt : firstAt;
-            lastAt = other.lastAt.isAfter(lastAt) ? other.lastAt : lastAt;
+            firstAt = firstAt == null || other.firstAt.isBefore(firstAt) ? other.firstAt : firstAt;
+            lastAt = lastAt == null || other.lastAt.isAfter(lastAt) ? other.lastAt : lastAt;
             other.sources.forEach(this::from);
         }
 

@@ -78,7 +78,7 @@ public record PrincipalsView(List<Row> principals, List<Access> accesses, String
      */
     public record Access(long seq, Instant at, String principal, String authMethod, String clientAddress,
             String method, String path, String query, String status, String phase, Long rows, Long refused,
-            String firstAt, String lastAt) {
+            String firstAt, String lastAt, String sources) {
 
         static Access of(ChainEvent event, ObjectMapper json) {
             JsonNode payload;
@@ -103,7 +103,10 @@ public record PrincipalsView(List<Row> principals, List<Access> accesses, String
                     query.length() == 0 ? null : query.toString(), status, text(payload, "phase"),
                     payload.hasNonNull("rows") ? payload.get("rows").asLong() : null,
                     payload.hasNonNull("refused") ? payload.get("refused").asLong() : null, text(payload, "firstAt"),
-                    text(payload, "lastAt"));
+                    text(payload, "lastAt"), payload.hasNonNull("sources")
+                            ? (payload.path("sourcesAtLeast").asBoolean() ? "at least " : "") + payload.get("sources")
+                                    .asLong() + " sources"
+                            : null);
         }
 
         private static String text(JsonNode payload, String field) {

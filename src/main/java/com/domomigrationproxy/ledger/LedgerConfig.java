@@ -56,9 +56,9 @@ public interface LedgerConfig {
     Optional<Path> verifyKeysDir();
 
     /**
-     * Refused audit-trail requests (401, 403) recorded as an event each per window and replica;
-     * beyond, they are counted and summarised per source at the window's end. Env
-     * PROXY_AUDIT_REFUSED_RECORDED.
+     * Refused audit-trail requests (401, 403) recorded as an event each per window and replica, for
+     * those that identified a principal and again for those that identified nobody; beyond, they
+     * are counted and summarised per source at the window's end. Env PROXY_AUDIT_REFUSED_RECORDED.
      */
     @WithDefault("60")
     int refusedRecorded();

@@ -166,8 +166,8 @@ class AuditAccessTest {
                 .get("/api/v1/audit/operations").then().statusCode(403).extract().header("X-Request-Id");
         String anonymous = given().get("/api/v1/audit/integrity").then().statusCode(401).extract()
                 .header("X-Request-Id");
-        String badKey = given().header("X-API-Key", "not-a-key").get("/api/v1/audit/principals").then()
-                .statusCode(401).extract().header("X-Request-Id");
+        String badKey = given().header("X-API-Key", "not-a-key").queryParam("state", "FAILED")
+                .get("/api/v1/audit/principals").then().statusCode(401).extract().header("X-Request-Id");
 
         PrometheusScrape after = PrometheusScrape.of(metrics);
         assertThat(after.value("audit_access_denied_total", Map.of("operation", "listOperations", "status", "403"))
@@ -201,6 +201,8 @@ class AuditAccessTest {
         assertThat(unidentified.get("status").asInt()).isEqualTo(401);
         JsonNode keyed = await().atMost(Duration.ofSeconds(5)).until(() -> refusal(badKey), e -> e != null);
         assertThat(keyed.get("credential").asText()).isEqualTo("x-api-key");
+        // Nobody identified: nothing of the query goes into the chain.
+        assertThat(keyed.has("query")).isFalse();
         assertThat(keyed.toString()).doesNotContain("not-a-key");
         as().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
     }
@@ -208,6 +210,10 @@ class AuditAccessTest {
     @Test
     void refusalsBeyondTheWindowsAllowanceAreCountedInOneSummaryPerSource() throws Exception {
         refused.endWindow();
+        // Callers nobody identifies use up their own allowance, not that of known principals.
+        for (int i = 0; i < ALLOWANCE + 2; i++) {
+            given().get("/api/v1/audit/integrity").then().statusCode(401);
+        }
         String reader = "refused-often-" + UUID.randomUUID();
         String jwt = Tokens.jwt(reader, "operator");
         for (int i = 0; i < ALLOWANCE + 3; i++) {
@@ -227,6 +233,10 @@ class AuditAccessTest {
         assertThat(summary.get("statuses")).isEqualTo(JSON.createObjectNode().put("403", 4));
         assertThat(Instant.parse(summary.get("firstAt").asText()))
                 .isBeforeOrEqualTo(Instant.parse(summary.get("lastAt").asText()));
+        JsonNode anonymous = latestSummaryFrom("127.0.0.1");
+        assertThat(anonymous.get("subject").isNull()).isTrue();
+        assertThat(anonymous.get("refused").asInt()).isEqualTo(2);
+        assertThat(anonymous.get("statuses")).isEqualTo(JSON.createObjectNode().put("401", 2));
 
         // A new window allows again.
         given().auth().oauth2(jwt).get("/api/v1/audit/integrity").then().statusCode(403);
@@ -261,6 +271,20 @@ class AuditAccessTest {
             select.setString(1, requestId);
             try (ResultSet row = select.executeQuery()) {
                 return row.next() ? JSON.readTree(row.getString(1)) : null;
+            }
+        }
+    }
+
+    /** The newest refused-summary event of an address nobody identified. */
+    private JsonNode latestSummaryFrom(String address) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement("SELECT payload FROM audit_event"
+                        + " WHERE kind = 'AUDIT_ACCESS' AND payload::jsonb ->> 'phase' = 'refused-summary'"
+                        + " AND payload::jsonb ->> 'clientAddress' = ? ORDER BY seq DESC LIMIT 1")) {
+            select.setString(1, address);
+            try (ResultSet row = select.executeQuery()) {
+                assertThat(row.next()).as("a summary for " + address).isTrue();
+                return JSON.readTree(row.getString(1));
             }
         }
     }
