@@ -22,7 +22,10 @@ public interface LedgerConfig {
     @WithDefault("15m")
     Duration outcomeRetryFor();
 
-    /** At most this many outcomes wait for the database at once; beyond, the oldest is left to reconciliation. */
+    /**
+     * At most this many outcomes wait for the database at once; beyond, the oldest is left to
+     * reconciliation. Env PROXY_AUDIT_OUTCOME_BACKLOG_SIZE.
+     */
     @WithDefault("10000")
     int outcomeBacklogSize();
 

@@ -13,7 +13,10 @@ public interface ReconciliationConfig {
     @WithDefault("60s")
     String interval();
 
-    /** A PENDING operation older than the migration deadline plus this is taken as abandoned by a dead process. */
+    /**
+     * A PENDING operation older than the migration deadline plus this is taken as abandoned by a
+     * dead process. Env PROXY_RECONCILIATION_PENDING_GRACE.
+     */
     @WithDefault("60s")
     Duration pendingGrace();
 
