@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -94,13 +95,32 @@ public class MigrationService {
      * creator's scopes.
      */
     public Optional<Scopes.Refusal> scopeRefusal(OperationIntent intent, Scopes scopes) {
+        return refusal(intent, scopes, this::lastMigrationAccount);
+    }
+
+    /**
+     * Those of these operations whose intents these scopes allow, by the rule of {@link #scopeRefusal},
+     * reading the trail once for all the reversals that need it.
+     */
+    public List<Operation> allowedBy(Scopes scopes, List<Operation> candidates) {
+        List<String> reversed = scopes.restrictsAccounts() ? candidates.stream().map(Operation::intent)
+                .filter(intent -> intent.direction() == Direction.V2_TO_V1
+                        && scopes.allowsDatasource(intent.datasourceId()))
+                .map(OperationIntent::datasourceId).distinct().toList() : List.of();
+        Map<String, String> accounts = reversed.isEmpty() ? Map.of() : operations.lastMigrationAccounts(reversed);
+        return candidates.stream().filter(operation -> refusal(operation.intent(), scopes,
+                datasourceId -> Optional.ofNullable(accounts.get(datasourceId))).isEmpty()).toList();
+    }
+
+    private static Optional<Scopes.Refusal> refusal(OperationIntent intent, Scopes scopes,
+            Function<String, Optional<String>> lastMigrationAccount) {
         String datasourceId = intent.datasourceId();
         if (intent.direction() == Direction.V1_TO_V2) {
             return scopes.migrationRefusal(datasourceId, intent.accountId());
         }
         // The trail is read only when the answer depends on it.
         Optional<String> lastAccount = scopes.restrictsAccounts() && scopes.allowsDatasource(datasourceId)
-                ? lastMigrationAccount(datasourceId) : Optional.empty();
+                ? lastMigrationAccount.apply(datasourceId) : Optional.empty();
         return scopes.reversalRefusal(datasourceId, lastAccount);
     }
 

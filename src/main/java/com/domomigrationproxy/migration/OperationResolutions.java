@@ -55,8 +55,8 @@ public class OperationResolutions {
         OperationQuery.Position after = null;
         while (kept.size() < limit) {
             List<Operation> batch = operations.page(FLAGGED, after, QUEUE_BATCH);
-            for (Operation operation : batch) {
-                if (kept.size() < limit && migrations.scopeRefusal(operation.intent(), within.get()).isEmpty()) {
+            for (Operation operation : migrations.allowedBy(within.get(), batch)) {
+                if (kept.size() < limit) {
                     kept.add(operation);
                 }
             }

@@ -311,18 +311,27 @@ class ReconciliationTest {
         Operation inScope = flagged(Api.uniqueDatasourceId(), account);
         Operation elsewhere = flagged(Api.uniqueDatasourceId(), account + "-other");
         Operation byDatasource = flagged("queue-ds-" + System.nanoTime(), account + "-other");
+        // A reversal is judged by the account its data source last went to.
+        String migrated = Api.uniqueDatasourceId();
+        Operation migration = audit.recordIntent(OperationIntent.migration(migrated, account, "c", "s", "t",
+                new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED)), none -> {
+                });
+        audit.recordOutcome(migration, Outcome.withoutResult(OperationState.COMPLETE, "T-Q", null, 200, 7L));
+        Operation reversalInScope = flaggedReversal(migrated);
+        Operation reversalOfNothing = flaggedReversal(Api.uniqueDatasourceId());
 
         // A migration is the caller's to resolve when both its account and its data source are in scope.
         Scopes byAccount = new Scopes(null, java.util.List.of(account), null);
         assertThat(resolutions.queue(java.util.Optional.of(byAccount), 1_000)).extracting(Operation::operationId)
-                .contains(inScope.operationId()).doesNotContain(elsewhere.operationId(), byDatasource.operationId());
+                .contains(inScope.operationId(), reversalInScope.operationId())
+                .doesNotContain(elsewhere.operationId(), byDatasource.operationId(), reversalOfNothing.operationId());
         Scopes byPrefix = new Scopes(null, null, java.util.List.of("queue-ds-*"));
         assertThat(resolutions.queue(java.util.Optional.of(byPrefix), 1_000)).extracting(Operation::operationId)
                 .contains(byDatasource.operationId()).doesNotContain(inScope.operationId(), elsewhere.operationId());
         // Newest first, as the whole queue, and cut at the limit.
         Scopes either = new Scopes(null, java.util.List.of(account, account + "-other"), null);
         assertThat(resolutions.queue(java.util.Optional.of(either), 2)).extracting(Operation::operationId)
-                .containsExactly(byDatasource.operationId(), elsewhere.operationId());
+                .containsExactly(reversalInScope.operationId(), byDatasource.operationId());
         assertThat(resolutions.queue(java.util.Optional.empty(), 1_000)).extracting(Operation::operationId)
                 .contains(inScope.operationId(), elsewhere.operationId(), byDatasource.operationId());
         assertThat(resolutions.queue(java.util.Optional.of(new Scopes(null, java.util.List.of(), null)), 1_000))
@@ -330,9 +339,18 @@ class ReconciliationTest {
     }
 
     private Operation flagged(String datasource, String account) {
-        Operation pending = audit.recordIntent(OperationIntent.migration(datasource, account, "c", "s", "t",
-                new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED)), none -> {
-                });
+        return flagged(OperationIntent.migration(datasource, account, "c", "s", "t",
+                new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED)));
+    }
+
+    private Operation flaggedReversal(String datasource) {
+        return flagged(OperationIntent.reversal(datasource,
+                new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED)));
+    }
+
+    private Operation flagged(OperationIntent intent) {
+        Operation pending = audit.recordIntent(intent, none -> {
+        });
         audit.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "No answer in time", null,
                 3000));
         audit.flagForReview(pending.operationId(), "Domo cannot tell");
