@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.Secret;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
@@ -17,9 +18,19 @@ public interface DomoConfig {
     /** Domo instance, e.g. https://acme.domo.com; the migration paths are appended. Env DOMO_BASE_URL. */
     Optional<URI> baseUrl();
 
-    /** The developer token itself. Env DOMO_DEVELOPER_TOKEN. Prefer the file variant in production. */
+    /**
+     * Accepts a plain-http DOMO_BASE_URL to an address other than loopback (an egress proxy that
+     * adds TLS, say): the token then crosses that network in clear. Env DOMO_ALLOW_PLAIN_HTTP.
+     */
+    @WithDefault("false")
+    boolean allowPlainHttp();
+
+    /**
+     * The developer token itself. Env DOMO_DEVELOPER_TOKEN. Prefer the file variant in production.
+     * A secret to the configuration too: never shown by config logging or the Dev UI.
+     */
     @WithName("developer-token")
-    Optional<String> developerToken();
+    Optional<Secret<String>> developerToken();
 
     /** A file holding the token, re-read when it changes. Env DOMO_DEVELOPER_TOKEN_FILE. */
     @WithName("developer-token-file")

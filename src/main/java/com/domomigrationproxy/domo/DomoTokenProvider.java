@@ -16,6 +16,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import io.smallrye.config.Secret;
+
 /**
  * The Domo developer token, from DOMO_DEVELOPER_TOKEN_FILE (re-read when the file changes, so a
  * rotated Kubernetes Secret takes effect without a restart) or DOMO_DEVELOPER_TOKEN. The token
@@ -50,7 +52,8 @@ public class DomoTokenProvider {
 
     @Inject
     DomoTokenProvider(DomoConfig config) {
-        Optional<String> environment = config.developerToken().map(String::strip).filter(token -> !token.isEmpty());
+        Optional<String> environment = config.developerToken().map(Secret::get).map(String::strip)
+                .filter(token -> !token.isEmpty());
         this.environmentSet = environment.isPresent();
         this.environmentRedactors = environment.map(TokenRedactor::of).map(List::of).orElse(List.of());
         this.fromEnvironment = environment.filter(token -> usable(token, "DOMO_DEVELOPER_TOKEN"));

@@ -10,6 +10,7 @@ import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -21,6 +22,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import javax.net.ssl.SSLHandshakeException;
+
+import org.jboss.resteasy.reactive.client.api.LoggingScope;
 
 import io.quarkus.arc.lookup.LookupUnlessProperty;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
@@ -93,6 +96,10 @@ class HttpDomoUpstream implements DomoUpstream {
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS)
                 .followRedirects(false)
+                // Never the REST client's request logging, whatever quarkus.rest-client.logging.scope
+                // says globally: it would print the token header and Domo's unredacted answer.
+                .loggingScope(LoggingScope.NONE)
+                .loggingMaskedHeaders(Set.of(DomoApi.TOKEN_HEADER))
                 // Every status comes back as a Response; DomoClient translates it.
                 .disableDefaultMapper(true)
                 .register(new BoundedBody(maxBytes, deadline))
