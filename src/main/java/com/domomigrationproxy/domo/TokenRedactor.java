@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /**
  * Finds the Domo token in text that came from outside, in every form it could be echoed in: as is
- * in any letter case, percent-encoded, and base64 (standard or URL-safe, at any byte alignment).
+ * in any letter case, percent-encoded (once or more, '+' as a space or not), and base64 (standard
+ * or URL-safe, at any byte alignment).
  * JSON escapes are undone by the parser before text gets here. Written by hand: redaction libraries
  * look for secret shapes, not for one known value in its encodings.
  */
@@ -17,6 +18,8 @@ final class TokenRedactor {
 
     static final String REDACTED = "[redacted]";
     static final String REDACTED_VALUE = "[redacted: the value contained the Domo token]";
+    /** Percent-encoding undone up to this many times (a value encoded twice or three times over). */
+    private static final int MAX_PERCENT_ROUNDS = 3;
 
     /** U+212A and U+0130 as their UTF-8 bytes read as ISO-8859-1 (see mayHideACaseVariant). */
     private static final String KELVIN_SIGN = "\u00E2\u0084\u00AA";
@@ -119,11 +122,21 @@ final class TokenRedactor {
                 return true;
             }
         }
-        if (text.indexOf('%') >= 0) {
-            String decoded = percentDecoded(text);
-            return decoded.toLowerCase(Locale.ROOT).contains(lowerCase) || base64Forms.stream().anyMatch(decoded::contains);
+        // Percent-encoded, with '+' read as a space (form encoding) or kept (a path or a query
+        // encoder that leaves it), and encoded more than once.
+        String encoded = text;
+        for (int round = 0; round < MAX_PERCENT_ROUNDS && encoded.indexOf('%') >= 0; round++) {
+            String plusKept = percentDecoded(encoded, false);
+            if (holdsPlainOrBase64(plusKept) || holdsPlainOrBase64(percentDecoded(encoded, true))) {
+                return true;
+            }
+            encoded = plusKept;
         }
         return false;
+    }
+
+    private boolean holdsPlainOrBase64(String decoded) {
+        return decoded.toLowerCase(Locale.ROOT).contains(lowerCase) || base64Forms.stream().anyMatch(decoded::contains);
     }
 
     private String replaceIgnoringCase(String text) {
@@ -162,14 +175,14 @@ final class TokenRedactor {
         return forms.stream().distinct().toList();
     }
 
-    private static String percentDecoded(String text) {
+    private static String percentDecoded(String text, boolean plusIsSpace) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == '%' && i + 2 < text.length() && hex(text.charAt(i + 1)) >= 0 && hex(text.charAt(i + 2)) >= 0) {
                 bytes.write(hex(text.charAt(i + 1)) * 16 + hex(text.charAt(i + 2)));
                 i += 2;
-            } else if (c == '+') {
+            } else if (c == '+' && plusIsSpace) {
                 bytes.write(' ');
             } else {
                 byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);

@@ -32,6 +32,10 @@ class TokenRedactorTest {
         }
         assertThat(redactor.redact("q=Secret-Token%2B42%2Fx")).isEqualTo(TokenRedactor.REDACTED_VALUE);
         assertThat(redactor.redact("%53%65%63%72%65%74-Token+42/x".replace("+", "%2B"))).isEqualTo(TokenRedactor.REDACTED_VALUE);
+        // A '+' left as it is by an encoder that only encodes '/', and values encoded twice over.
+        assertThat(redactor.redact("q=Secret-Token+42%2Fx")).isEqualTo(TokenRedactor.REDACTED_VALUE);
+        assertThat(redactor.redact("q=Secret-Token%252B42%252Fx")).isEqualTo(TokenRedactor.REDACTED_VALUE);
+        assertThat(redactor.redact("100%25 fine, 5+5=10")).isEqualTo("100%25 fine, 5+5=10");
     }
 
     @Test
