@@ -1,11 +1,18 @@
 package com.domomigrationproxy.domo;
 
+import java.net.URI;
+import java.util.Locale;
+import java.util.Optional;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.quarkus.runtime.StartupEvent;
 
-/** Refuses to start against Domo without the two settings every call needs. */
+/**
+ * Refuses to start against Domo without the two settings every call needs, or with a base URL
+ * that would send the developer token over the network in clear.
+ */
 @ApplicationScoped
 class DomoStartupCheck {
 
@@ -16,9 +23,33 @@ class DomoStartupCheck {
         if (config.baseUrl().isEmpty()) {
             throw new IllegalStateException("DOMO_BASE_URL is required unless DOMO_SANDBOX_ENABLED=true");
         }
+        baseUrlProblem(config.baseUrl().get(), config.allowPlainHttp()).ifPresent(problem -> {
+            throw new IllegalStateException(problem);
+        });
         if (!tokens.configured()) {
             throw new IllegalStateException(
                     "DOMO_DEVELOPER_TOKEN_FILE or DOMO_DEVELOPER_TOKEN is required unless DOMO_SANDBOX_ENABLED=true");
         }
+    }
+
+    /**
+     * Why the service must not call Domo at this URL: not http(s) with a host, or plain http to an
+     * address other than loopback (named literally: no name is resolved here) unless allowed.
+     */
+    static Optional<String> baseUrlProblem(URI baseUrl, boolean plainHttpAllowed) {
+        String scheme = baseUrl.getScheme() == null ? "" : baseUrl.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("https") && !scheme.equals("http") || baseUrl.getHost() == null) {
+            return Optional.of("DOMO_BASE_URL must be an https:// URL with a host, e.g. https://acme.domo.com");
+        }
+        if (scheme.equals("http") && !plainHttpAllowed && !loopback(baseUrl.getHost())) {
+            return Optional.of("DOMO_BASE_URL is plain http: the developer token would cross the network in clear."
+                    + " Use https://, or set DOMO_ALLOW_PLAIN_HTTP=true for a proxy on a trusted network that adds TLS");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean loopback(String host) {
+        String name = host.toLowerCase(Locale.ROOT);
+        return name.equals("localhost") || name.startsWith("127.") || name.equals("[::1]") || name.equals("::1");
     }
 }

@@ -1,0 +1,28 @@
+package com.domomigrationproxy.domo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+
+import org.junit.jupiter.api.Test;
+
+/** The developer token goes to Domo over TLS, or to this machine; anything else is refused at start. */
+class DomoStartupCheckTest {
+
+    @Test
+    void theTokenNeverCrossesTheNetworkInClear() {
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("https://acme.domo.com"), false)).isEmpty();
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("HTTPS://acme.domo.com:8443/"), false)).isEmpty();
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://acme.domo.com"), false))
+                .hasValueSatisfying(problem -> assertThat(problem).contains("plain http", "DOMO_ALLOW_PLAIN_HTTP"));
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://10.0.0.8:3128"), false)).isPresent();
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://10.0.0.8:3128"), true)).isEmpty();
+        // Loopback: the benchmarks' stand-in, a sidecar.
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://127.0.0.1:9"), false)).isEmpty();
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://localhost:8089"), false)).isEmpty();
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://[::1]:8089"), false)).isEmpty();
+        // Not a web URL at all.
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("ftp://acme.domo.com"), true)).isPresent();
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("acme.domo.com"), true)).isPresent();
+    }
+}
