@@ -48,7 +48,8 @@ class HelmChartTest {
     private static final Map<String, String> MINIMUM_VALUES = minimumValues();
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Pattern SECRET_LIKE_NAME = Pattern.compile(".*(TOKEN|PASSWORD|PASSWD|SECRET|KEY|CREDENTIAL).*");
+    private static final Pattern SECRET_LIKE_NAME = Pattern.compile(".*(TOKEN|PASSWORD|PASSWD|SECRET|KEY|CREDENTIAL).*",
+            Pattern.CASE_INSENSITIVE);
 
     private static Map<String, String> minimumValues() {
         Map<String, String> values = new LinkedHashMap<>();
@@ -706,6 +707,28 @@ class HelmChartTest {
                 .set("extraEnv[0].value", "not-a-real-token")))
                 .hasMessageContaining("schema")
                 .hasMessageContaining("extraEnv");
+        // The property's own name reads as a setting too (SmallRye Config maps it), in any letter case.
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("extraEnv[0].name", "domo.developer-token")
+                .set("extraEnv[0].value", "not-a-real-token")))
+                .hasMessageContaining("extraEnv");
+        // A path to a secret is not a secret.
+        assertThat(proxyContainer(deployment(renderMinimum(template -> template
+                .set("extraEnv[0].name", "quarkus.oidc.credentials.secret-file")
+                .set("extraEnv[0].value", "/var/run/secrets/oidc/secret"))))).isNotNull();
+    }
+
+    @Test
+    void schemaRejectsASecretSetAsASystemProperty() {
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("jvm.extraOptions", "-XX:+TieredCompilation -Ddomo.developer-token=not-a-real-token")))
+                .hasMessageContaining("schema")
+                .hasMessageContaining("extraOptions");
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("jvm.extraOptions", "-Djavax.net.ssl.trustStorePassword=changeit")))
+                .hasMessageContaining("extraOptions");
+        assertThat(proxyContainer(deployment(renderMinimum(template -> template
+                .set("jvm.extraOptions", "-XX:+TieredCompilation -Dquarkus.log.level=DEBUG"))))).isNotNull();
     }
 
     /** The console is turned on through extraEnv (deploying.md), its client secret from a Secret. */
