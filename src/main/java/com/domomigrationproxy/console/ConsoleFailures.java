@@ -35,6 +35,8 @@ import io.vertx.ext.web.RoutingContext;
 public class ConsoleFailures {
 
     private static final Logger LOG = Logger.getLogger(ConsoleFailures.class);
+    /** Quarkus REST's handler that reads form bodies (url-encoded and multipart). */
+    private static final String FORM_READER = "org.jboss.resteasy.reactive.server.handlers.FormBodyHandler";
 
     private final ConsoleConfig config;
     private final Frames frames;
@@ -77,12 +79,32 @@ public class ConsoleFailures {
             return page(notFound());
         }
         int status = failure instanceof WebApplicationException web ? web.getResponse().getStatus() : 500;
+        if (status == 500 && whileReadingTheForm(failure)) {
+            return page(page(400, heading(400), "The form could not be read (an invalid escape, an unknown"
+                    + " character set or a body cut short). Reload the page and submit it again.", List.of(), true));
+        }
         if (status < 500) {
             return page(page(status, heading(status), "The request could not be processed.", List.of(), true));
         }
         LOG.error("Console request failed", failure);
         return page(page(500, heading(500), "The console failed unexpectedly; quote the request id when reporting"
                 + " it.", List.of(), true));
+    }
+
+    /**
+     * Whether Quarkus REST failed while reading the request's form, before any console code ran:
+     * the body the browser (or whoever posed as one) sent is at fault, not the service. Told by the
+     * frame that threw, since the reader throws plain IllegalArgumentException and the like.
+     */
+    private static boolean whileReadingTheForm(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            for (StackTraceElement frame : cause.getStackTrace()) {
+                if (frame.getClassName().equals(FORM_READER)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     Response notFound() {

@@ -91,16 +91,16 @@ final class PlanUpload {
         }
         Direction direction = direction(directionParameter, errors);
         Integer maxConcurrency = maxConcurrencyText(maxConcurrencyParameter, defaultMaxConcurrency, errors);
-        List<byte[]> lines = lines(body);
+        List<Line> lines = lines(body);
         if (lines.isEmpty()) {
             errors.add("body", "must start with the header " + CSV_HEADER, 1);
             errors.failIfAny("The plan is invalid");
         }
-        long rows = lines.stream().skip(1).filter(line -> line.length > 0).count();
+        long rows = lines.size() - 1L;
         if (rows > MAX_ITEMS) {
             throw tooMany(rows);
         }
-        String header = decode(lines.get(0), 1, errors);
+        String header = decode(lines.get(0).bytes(), 1, errors);
         boolean reversalHeader = CSV_REVERSAL_HEADER.equals(header);
         if (header != null && !CSV_HEADER.equals(header) && !(reversalHeader && direction == Direction.V2_TO_V1)) {
             errors.add("header", "must be " + CSV_HEADER + (direction == Direction.V2_TO_V1
@@ -115,11 +115,8 @@ final class PlanUpload {
         List<PlanItemSpec> items = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
         for (int index = 1; index < lines.size() && !errors.full(); index++) {
-            int lineNumber = index + 1;
-            if (lines.get(index).length == 0) {
-                continue;
-            }
-            String line = decode(lines.get(index), lineNumber, errors);
+            int lineNumber = lines.get(index).number();
+            String line = decode(lines.get(index).bytes(), lineNumber, errors);
             if (line == null) {
                 continue;
             }
@@ -305,17 +302,27 @@ final class PlanUpload {
                         + " given)")));
     }
 
-    /** The body split at LF (a CR before it dropped), without a leading byte order mark; a final empty line dropped. */
-    private static List<byte[]> lines(byte[] body) {
+    /** A line of the CSV body and its number (from 1). */
+    private record Line(int number, byte[] bytes) {
+    }
+
+    /**
+     * The body split at LF (a CR before it dropped), without a leading byte order mark: the first
+     * line (the header) even when empty, then every line that is not empty, each with its number.
+     * Empty lines are left out as they are read, so that a body of blank lines costs no memory.
+     */
+    private static List<Line> lines(byte[] body) {
         int start = body.length >= 3 && body[0] == BOM[0] && body[1] == BOM[1] && body[2] == BOM[2] ? 3 : 0;
-        List<byte[]> lines = new ArrayList<>();
+        List<Line> lines = new ArrayList<>();
+        int number = 0;
         for (int i = start; i <= body.length; i++) {
             if (i == body.length || body[i] == '\n') {
+                number++;
                 int end = i > start && body[i - 1] == '\r' ? i - 1 : i;
-                if (i < body.length || end > start) {
+                if (end > start || (number == 1 && i < body.length)) {
                     byte[] line = new byte[end - start];
                     System.arraycopy(body, start, line, 0, line.length);
-                    lines.add(line);
+                    lines.add(new Line(number, line));
                 }
                 start = i + 1;
             }

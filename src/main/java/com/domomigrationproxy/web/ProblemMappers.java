@@ -2,6 +2,7 @@ package com.domomigrationproxy.web;
 
 import java.util.List;
 
+import jakarta.inject.Inject;
 import jakarta.ws.rs.NotAcceptableException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
@@ -13,6 +14,8 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.domomigrationproxy.console.ConsoleFailures;
+import com.domomigrationproxy.console.ConsoleLinks;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
@@ -22,11 +25,13 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The one place where exceptions become {@code application/problem+json}. Details are written
- * for the caller; exception types, stack traces and upstream bodies never reach a response.
+ * for the caller; exception types, stack traces and upstream bodies never reach a response. On the
+ * console's paths the console's own HTML page answers instead ({@link ConsoleFailures}).
  */
 public class ProblemMappers {
 
@@ -34,6 +39,13 @@ public class ProblemMappers {
     static final String BEARER_CHALLENGE = "Bearer realm=\"domo-migration-proxy\"";
     static final String API_KEY_CHALLENGE = ApiKeyAuthenticationMechanism.CHALLENGE;
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    private final ConsoleFailures console;
+
+    @Inject
+    ProblemMappers(ConsoleFailures console) {
+        this.console = console;
+    }
 
     @ServerExceptionMapper
     public Response problem(ProblemException problem, HttpServerRequest request) {
@@ -75,8 +87,29 @@ public class ProblemMappers {
                 "The request body is not valid JSON" + location(failure)), request);
     }
 
+    /**
+     * Failures before a resource took the request (405, 415, 406…), and any failure no resource
+     * mapped: problem JSON on the API, the console's HTML page on the console.
+     */
     @ServerExceptionMapper
-    public Response webApplication(WebApplicationException failure, HttpServerRequest request) {
+    public Uni<Response> webApplication(WebApplicationException failure, HttpServerRequest request) {
+        return consolePath(request) ? console.answer(failure) : Uni.createFrom().item(problem(failure, request));
+    }
+
+    @ServerExceptionMapper
+    public Uni<Response> unexpected(Throwable failure, HttpServerRequest request) {
+        if (consolePath(request)) {
+            return console.answer(failure instanceof RuntimeException runtime ? runtime : new RuntimeException(failure));
+        }
+        return Uni.createFrom().item(Problems.response(internal(failure), request));
+    }
+
+    private static boolean consolePath(HttpServerRequest request) {
+        String path = request.path();
+        return path != null && (path.equals(ConsoleLinks.ROOT) || path.startsWith(ConsoleLinks.ROOT + "/"));
+    }
+
+    private Response problem(WebApplicationException failure, HttpServerRequest request) {
         int status = failure.getResponse().getStatus();
         ProblemException problem;
         if (failure instanceof NotFoundException) {
@@ -103,11 +136,6 @@ public class ProblemMappers {
         List<String> allowed = ApiOperations.allowed(request.path());
         return allowed.isEmpty() ? response
                 : Response.fromResponse(response).header(HttpHeaders.ALLOW, String.join(", ", allowed)).build();
-    }
-
-    @ServerExceptionMapper
-    public Response unexpected(Throwable failure, HttpServerRequest request) {
-        return Problems.response(internal(failure), request);
     }
 
     private static ProblemException internal(Throwable failure) {

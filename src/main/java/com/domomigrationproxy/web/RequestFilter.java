@@ -1,16 +1,20 @@
 package com.domomigrationproxy.web;
 
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.MDC;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.Json;
@@ -28,7 +32,7 @@ import io.vertx.ext.web.handler.BodyHandler;
  * words and identifiers of {@code [A-Za-z0-9_-]} only, so nothing else can reach Domo.
  *
  * <p>Bodies: an uploaded plan (through the API or the console) may be up to {@code quarkus.http.limits.max-body-size} (8 MiB: 10,000
- * items); every other body is a small JSON object, and one announced longer than
+ * items; one announced larger is refused here, 413, with a problem); every other body is a small JSON object, and one announced longer than
  * {@link #MAX_BODY} is refused here (413) before it is read; one sent in chunks over HTTP/1.1 is
  * refused as soon as it outgrows it. The API's other bodies are read here, on the event loop
  * (HTTP/1.1): the worker that runs the endpoint then parses bytes
@@ -48,6 +52,13 @@ public class RequestFilter {
     private static final Pattern NOT_CANONICAL = Pattern.compile("//|%|\\\\|(^|/)\\.{1,2}(/|$)");
 
     private final BodyHandler smallBody = BodyHandler.create(false).setBodyLimit(MAX_BODY);
+    /** The largest plan upload (quarkus.http.limits.max-body-size). */
+    private final long maxPlanBody;
+
+    @Inject
+    RequestFilter(@ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
+        this.maxPlanBody = maxBodySize.map(MemorySize::asLongValue).orElse(10L * 1024 * 1024);
+    }
 
     void register(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 1).handler(this::filter) // right after AccessLog
@@ -62,6 +73,12 @@ public class RequestFilter {
         } else {
             context.next();
         }
+    }
+
+    /** A plan announced larger than the limit: refused unread, as a problem (Quarkus would answer an empty 413). */
+    private ProblemException planTooLarge() {
+        return new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The plan is too large (at most "
+                + maxPlanBody / (1024 * 1024) + " MiB, which holds 10,000 items)");
     }
 
     private static ProblemException tooLarge() {
@@ -87,6 +104,10 @@ public class RequestFilter {
             return;
         }
         long announced = announcedLength(context.request().getHeader("Content-Length"));
+        if (announced > maxPlanBody && planUpload(context, path)) {
+            refuse(context, planTooLarge());
+            return;
+        }
         // A body sent in chunks announces no length: it is read under the same limit as it arrives.
         boolean chunked = announced < 0 && context.request().method() != HttpMethod.GET
                 && context.request().headers().contains("Transfer-Encoding", "chunked", true);

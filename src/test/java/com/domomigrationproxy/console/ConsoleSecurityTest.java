@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 
@@ -38,6 +39,9 @@ import io.restassured.response.Response;
  */
 @QuarkusTest
 class ConsoleSecurityTest {
+
+    @TestHTTPResource("/")
+    java.net.URL root;
 
     @InjectDomo
     WireMockServer domo;
@@ -201,6 +205,31 @@ class ConsoleSecurityTest {
         assertThat(events.stream().filter(event -> export.equals(event.path("requestId").asText()))
                 .map(event -> event.path("phase").asText())).containsExactly("export-started", "export-finished");
         Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    /** Failures before a console resource takes the request, and forms that do not decode: HTML pages, never 500. */
+    @Test
+    void failuresOutsideTheResourcesAreConsolePagesToo() throws Exception {
+        given().redirects().follow(false).put("/console/plans").then().statusCode(405)
+                .contentType(containsString("text/html")).body(containsString("<html"));
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        operator.request().contentType("application/json").body("{}")
+                .post("/console/plans/" + java.util.UUID.randomUUID() + "/start").then().statusCode(415)
+                .contentType(containsString("text/html"));
+        String cookies = String.join("; ", operator.cookies().entrySet().stream()
+                .map(cookie -> cookie.getKey() + "=" + cookie.getValue()).toList());
+        String form = "csrf-token=" + operator.csrfToken() + "&state=COMPLETE&note=";
+        for (String[] sent : new String[][] { { "application/x-www-form-urlencoded", form + "%zz" },
+                { "application/x-www-form-urlencoded; charset=bogus", form + "checked" } }) {
+            java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(URI.create(root + "console/reviews/"
+                            + java.util.UUID.randomUUID())).header("Cookie", cookies).header("Content-Type", sent[0])
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(sent[1])).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(sent[0] + " " + sent[1]).isBetween(400, 499);
+            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type)
+                    .startsWith("text/html"));
+        }
     }
 
     /** A refused resolution shows the review queue again: that is a read of the trail too, on the record. */

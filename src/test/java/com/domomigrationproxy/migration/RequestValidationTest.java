@@ -259,6 +259,84 @@ class RequestValidationTest {
                 .then().statusCode(400).body("errors.field", hasItem("Idempotency-Key"));
     }
 
+    /**
+     * A query string that is not valid percent-encoding: Vert.x's router refuses it (400, no body)
+     * before any of the service's handlers, whoever asks, so nothing reads it or reaches Domo.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "/api/v1/audit/integrity?%", "/api/v1/audit/operations?state=%zz",
+            "/api/v1/integration-types?x=%4", "/console/history?datasourceId=%G1" })
+    void aQueryStringThatDoesNotDecodeIsRefused400(String rawPath) throws Exception {
+        for (String key : new String[] { TestCredentials.AUDITOR_KEY, TestCredentials.OPERATOR_KEY }) {
+            assertThat(raw("GET " + rawPath + " HTTP/1.1", "X-API-Key: " + key)).as(rawPath)
+                    .startsWith("HTTP/1.1 400");
+        }
+    }
+
+    /** An Accept header with a line that does not parse: looked past, or a 4xx problem. */
+    @Test
+    void aMalformedAcceptHeaderIsAProblem() throws Exception {
+        for (String path : new String[] { "/api/v1/audit/operations", "/api/v1/audit/checkpoints/public-key",
+                "/api/v1/audit/integrity" }) {
+            for (String[] accept : new String[][] { { "application/json", "foo" }, { "foo", "application/json" },
+                    { "application/json, foo" }, { "application/json", "application/json;q=x" },
+                    { "application/json", "a/" }, { "application/json", "/" }, { "application/json", "text/csv;;" },
+                    { "application/json", "application/json; charset" }, { "application/json;q=abc" },
+                    { "application/json", "a/b c" }, { "application/json", "\"a/b\"" } }) {
+                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("X-API-Key", TestCredentials.AUDITOR_KEY);
+                for (String line : accept) {
+                    request.header("Accept", line);
+                }
+                HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(),
+                        HttpResponse.BodyHandlers.ofString());
+                // Looked past (an answer in a type the valid line allows) or refused with a problem; never a 500.
+                assertThat(response.statusCode()).as(path + " " + String.join(" | ", accept)).isLessThan(500);
+                if (response.statusCode() >= 400) {
+                    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+                }
+            }
+        }
+    }
+
+    /** The API takes JSON (and CSV plans): a form body it cannot decode is a problem, not an error page. */
+    @Test
+    void aFormBodyThatDoesNotDecodeIsAProblem() throws Exception {
+        for (String body : new String[] { "%", "a=%zz", "a=%" }) {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + port + "/api/v1/plans/" + java.util.UUID.randomUUID() + "/start"))
+                    .header("X-API-Key", TestCredentials.OPERATOR_KEY)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(body).isBetween(400, 499);
+            assertThat(response.headers().firstValue("Content-Type")).as(body).hasValue("application/problem+json");
+        }
+    }
+
+    /** A plan announced larger than the limit is refused unread, with the same problem as any body. */
+    @Test
+    void aPlanOverTheLimitIsAProblem413() throws Exception {
+        String answer = raw("POST /api/v1/plans?name=big HTTP/1.1", "X-API-Key: " + TestCredentials.OPERATOR_KEY,
+                "Content-Type: text/csv", "Content-Length: " + (9 * 1024 * 1024));
+        assertThat(answer).startsWith("HTTP/1.1 413").contains("application/problem+json", "payload-too-large", "MiB");
+    }
+
+    /** A request sent byte for byte (nothing the client would refuse or re-encode); the answer's first 4 KiB. */
+    private String raw(String requestLine, String... headers) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            StringBuilder request = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1\r\n");
+            for (String header : headers) {
+                request.append(header).append("\r\n");
+            }
+            socket.getOutputStream().write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            byte[] answer = new byte[4096];
+            int read = socket.getInputStream().read(answer);
+            return new String(answer, 0, Math.max(read, 0), StandardCharsets.UTF_8);
+        }
+    }
+
     private HttpResponse<String> send(String method, String rawPath, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + rawPath))
                 .header("X-API-Key", TestCredentials.OPERATOR_KEY)

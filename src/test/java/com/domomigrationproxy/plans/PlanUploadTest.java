@@ -113,6 +113,17 @@ class PlanUploadTest {
         domo.verify(0, anyRequestedFor(anyUrl()));
     }
 
+    /** Blank lines (here six million, about 6 MiB) are skipped as they are read, and line numbers still count them. */
+    @Test
+    void blankLinesAreSkippedAndStillCounted() {
+        PlanFixtures.warmUp(domo);
+        long before = stored();
+        String body = HEADER + "\n".repeat(6_000_000) + "ds-1,2,c,s\n";
+        refused(csv(body.getBytes(StandardCharsets.UTF_8), "?name=blank")).body("errors", hasSize(1))
+                .body("errors[0].line", equalTo(6_000_002)).body("errors[0].message", containsString("has 4 field(s)"));
+        assertThat(stored()).isEqualTo(before);
+    }
+
     @Test
     void aWrongHeaderNonUtf8OrTooManyRowsIsRefusedWhole() {
         PlanFixtures.warmUp(domo);
