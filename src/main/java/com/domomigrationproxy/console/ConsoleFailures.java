@@ -1,5 +1,7 @@
 package com.domomigrationproxy.console;
 
+import java.io.EOFException;
+import java.nio.charset.CharacterCodingException;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -94,17 +96,22 @@ public class ConsoleFailures {
     /**
      * Whether Quarkus REST failed while reading the request's form, before any console code ran:
      * the body the browser (or whoever posed as one) sent is at fault, not the service. Told by the
-     * frame that threw, since the reader throws plain IllegalArgumentException and the like.
+     * reader's frames (it and its inner classes) and by the kind of failure, since the reader throws
+     * plain IllegalArgumentException and the like.
      */
     private static boolean whileReadingTheForm(Throwable failure) {
+        boolean malformed = false;
+        boolean inTheReader = false;
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            // What bad bytes raise (an invalid escape, an unknown charset, a body cut short); a full
+            // disk or the like stays a 500, and is logged.
+            malformed |= cause instanceof IllegalArgumentException || cause instanceof CharacterCodingException
+                    || cause instanceof EOFException;
             for (StackTraceElement frame : cause.getStackTrace()) {
-                if (frame.getClassName().equals(FORM_READER)) {
-                    return true;
-                }
+                inTheReader |= frame.getClassName().startsWith(FORM_READER);
             }
         }
-        return false;
+        return malformed && inTheReader;
     }
 
     Response notFound() {

@@ -3,6 +3,7 @@ package com.domomigrationproxy.domo;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -15,6 +16,9 @@ import io.quarkus.runtime.StartupEvent;
  */
 @ApplicationScoped
 class DomoStartupCheck {
+
+    /** 127.0.0.0/8 written as an address (a host name that merely starts with "127." is not loopback). */
+    private static final Pattern IPV4_LOOPBACK = Pattern.compile("127(\\.[0-9]{1,3}){3}");
 
     void onStart(@Observes StartupEvent event, DomoConfig config, DomoTokenProvider tokens) {
         if (config.sandbox().enabled()) {
@@ -50,6 +54,7 @@ class DomoStartupCheck {
 
     private static boolean loopback(String host) {
         String name = host.toLowerCase(Locale.ROOT);
-        return name.equals("localhost") || name.startsWith("127.") || name.equals("[::1]") || name.equals("::1");
+        return name.equals("localhost") || IPV4_LOOPBACK.matcher(name).matches() || name.equals("[::1]")
+                || name.equals("::1");
     }
 }

@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * Finds the Domo token in text that came from outside, in every form it could be echoed in: as is
- * in any letter case, percent-encoded (once or more, '+' as a space or not), and base64 (standard
+ * in any letter case, percent-encoded (once or more), and base64 (standard
  * or URL-safe, at any byte alignment).
  * JSON escapes are undone by the parser before text gets here. Written by hand: redaction libraries
  * look for secret shapes, not for one known value in its encodings.
@@ -122,15 +122,15 @@ final class TokenRedactor {
                 return true;
             }
         }
-        // Percent-encoded, with '+' read as a space (form encoding) or kept (a path or a query
-        // encoder that leaves it), and encoded more than once.
+        // Percent-encoded, once or more. A '+' stays a '+': read as a space (form encoding) it could
+        // only matter to a token with a space, and a usable token has none (DomoTokenProvider), nor
+        // has its base64; read as a space, it would hide a '+' an encoder left as it was.
         String encoded = text;
         for (int round = 0; round < MAX_PERCENT_ROUNDS && encoded.indexOf('%') >= 0; round++) {
-            String plusKept = percentDecoded(encoded, false);
-            if (holdsPlainOrBase64(plusKept) || holdsPlainOrBase64(percentDecoded(encoded, true))) {
+            encoded = percentDecoded(encoded);
+            if (holdsPlainOrBase64(encoded)) {
                 return true;
             }
-            encoded = plusKept;
         }
         return false;
     }
@@ -175,15 +175,15 @@ final class TokenRedactor {
         return forms.stream().distinct().toList();
     }
 
-    private static String percentDecoded(String text, boolean plusIsSpace) {
+    private static String percentDecoded(String text) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == '%' && i + 2 < text.length() && hex(text.charAt(i + 1)) >= 0 && hex(text.charAt(i + 2)) >= 0) {
                 bytes.write(hex(text.charAt(i + 1)) * 16 + hex(text.charAt(i + 2)));
                 i += 2;
-            } else if (c == '+' && plusIsSpace) {
-                bytes.write(' ');
+            } else if (c < 0x80) {
+                bytes.write(c);
             } else {
                 byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
                 bytes.write(encoded, 0, encoded.length);

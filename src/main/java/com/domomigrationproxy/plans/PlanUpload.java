@@ -91,12 +91,13 @@ final class PlanUpload {
         }
         Direction direction = direction(directionParameter, errors);
         Integer maxConcurrency = maxConcurrencyText(maxConcurrencyParameter, defaultMaxConcurrency, errors);
-        List<Line> lines = lines(body);
+        Lines split = lines(body);
+        List<Line> lines = split.kept();
         if (lines.isEmpty()) {
             errors.add("body", "must start with the header " + CSV_HEADER, 1);
             errors.failIfAny("The plan is invalid");
         }
-        long rows = lines.size() - 1L;
+        long rows = split.rows();
         if (rows > MAX_ITEMS) {
             throw tooMany(rows);
         }
@@ -306,20 +307,30 @@ final class PlanUpload {
     private record Line(int number, byte[] bytes) {
     }
 
+    /** The header and the rows kept (at most one more than a plan may hold), and how many rows there are. */
+    private record Lines(List<Line> kept, long rows) {
+    }
+
     /**
      * The body split at LF (a CR before it dropped), without a leading byte order mark: the first
      * line (the header) even when empty, then every line that is not empty, each with its number.
-     * Empty lines are left out as they are read, so that a body of blank lines costs no memory.
+     * Empty lines are left out as they are read, and rows past what a plan may hold are only
+     * counted, so that no body holds more in memory than a full plan does.
      */
-    private static List<Line> lines(byte[] body) {
+    private static Lines lines(byte[] body) {
         int start = body.length >= 3 && body[0] == BOM[0] && body[1] == BOM[1] && body[2] == BOM[2] ? 3 : 0;
         List<Line> lines = new ArrayList<>();
+        long rows = 0;
         int number = 0;
         for (int i = start; i <= body.length; i++) {
             if (i == body.length || body[i] == '\n') {
                 number++;
                 int end = i > start && body[i - 1] == '\r' ? i - 1 : i;
-                if (end > start || (number == 1 && i < body.length)) {
+                boolean header = number == 1 && i < body.length;
+                if (end > start && number > 1) {
+                    rows++;
+                }
+                if ((end > start || header) && (number == 1 || rows <= MAX_ITEMS)) {
                     byte[] line = new byte[end - start];
                     System.arraycopy(body, start, line, 0, line.length);
                     lines.add(new Line(number, line));
@@ -327,7 +338,7 @@ final class PlanUpload {
                 start = i + 1;
             }
         }
-        return lines;
+        return new Lines(lines, rows);
     }
 
     private static String decode(byte[] line, int lineNumber, Errors errors) {

@@ -32,7 +32,7 @@ import io.vertx.ext.web.handler.BodyHandler;
  * words and identifiers of {@code [A-Za-z0-9_-]} only, so nothing else can reach Domo.
  *
  * <p>Bodies: an uploaded plan (through the API or the console) may be up to {@code quarkus.http.limits.max-body-size} (8 MiB: 10,000
- * items; one announced larger is refused here, 413, with a problem); every other body is a small JSON object, and one announced longer than
+ * items; one announced larger is refused here through the API, 413, with a problem); every other body is a small JSON object, and one announced longer than
  * {@link #MAX_BODY} is refused here (413) before it is read; one sent in chunks over HTTP/1.1 is
  * refused as soon as it outgrows it. The API's other bodies are read here, on the event loop
  * (HTTP/1.1): the worker that runs the endpoint then parses bytes
@@ -77,8 +77,10 @@ public class RequestFilter {
 
     /** A plan announced larger than the limit: refused unread, as a problem (Quarkus would answer an empty 413). */
     private ProblemException planTooLarge() {
-        return new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The plan is too large (at most "
-                + maxPlanBody / (1024 * 1024) + " MiB, which holds 10,000 items)");
+        String limit = maxPlanBody % (1024 * 1024) == 0 ? maxPlanBody / (1024 * 1024) + " MiB"
+                : maxPlanBody / 1024 + " KiB";
+        return new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The plan is too large (at most " + limit
+                + "; 10,000 items fit in 8 MiB)");
     }
 
     private static ProblemException tooLarge() {
@@ -104,7 +106,7 @@ public class RequestFilter {
             return;
         }
         long announced = announcedLength(context.request().getHeader("Content-Length"));
-        if (announced > maxPlanBody && planUpload(context, path)) {
+        if (announced > maxPlanBody && api && planUpload(context, path)) {
             refuse(context, planTooLarge());
             return;
         }

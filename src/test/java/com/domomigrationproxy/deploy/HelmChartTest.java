@@ -712,10 +712,18 @@ class HelmChartTest {
                 .set("extraEnv[0].name", "domo.developer-token")
                 .set("extraEnv[0].value", "not-a-real-token")))
                 .hasMessageContaining("extraEnv");
-        // A path to a secret is not a secret.
+        // A path to a secret is not a secret, nor is a setting about tokens (console.md sets this one).
         assertThat(proxyContainer(deployment(renderMinimum(template -> template
                 .set("extraEnv[0].name", "quarkus.oidc.credentials.secret-file")
                 .set("extraEnv[0].value", "/var/run/secrets/oidc/secret"))))).isNotNull();
+        assertThat(envValue(proxyContainer(deployment(renderMinimum(template -> template
+                .set("extraEnv[0].name", "QUARKUS_OIDC_TOKEN_PRINCIPAL_CLAIM")
+                .set("extraEnv[0].value", "email")))), "QUARKUS_OIDC_TOKEN_PRINCIPAL_CLAIM")).isEqualTo("email");
+        // A JVM option that carries a secret, through the variables the JVM reads.
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("extraEnv[0].name", "JAVA_TOOL_OPTIONS")
+                .set("extraEnv[0].value", "-Ddomo.developer-token=not-a-real-token")))
+                .hasMessageContaining("extraEnv");
     }
 
     @Test

@@ -21,6 +21,10 @@ class DomoStartupCheckTest {
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://127.0.0.1:9"), false)).isEmpty();
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://localhost:8089"), false)).isEmpty();
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://[::1]:8089"), false)).isEmpty();
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://127.0.0.53"), false)).isEmpty();
+        // A name that only looks like loopback is not.
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://127.evil.example"), false)).isPresent();
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("http://127.0.0.1.nip.io"), false)).isPresent();
         // Not a web URL at all.
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("ftp://acme.domo.com"), true)).isPresent();
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("acme.domo.com"), true)).isPresent();
