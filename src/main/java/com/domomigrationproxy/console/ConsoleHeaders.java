@@ -47,7 +47,7 @@ public class ConsoleHeaders {
 
     private void headers(RoutingContext context) {
         String path = context.request().path();
-        if (path != null && (path.equals(ConsoleLinks.ROOT) || path.startsWith(ConsoleLinks.ROOT + "/"))) {
+        if (ConsoleLinks.isConsole(path)) {
             boolean asset = path.startsWith(ASSETS);
             context.addHeadersEndHandler(ended -> {
                 MultiMap headers = context.response().headers();

@@ -29,6 +29,11 @@ public final class ConsoleLinks {
     private ConsoleLinks() {
     }
 
+    /** Whether the path is the console's: /console or anything under it. */
+    public static boolean isConsole(String path) {
+        return path != null && (path.equals(ROOT) || path.startsWith(HOME));
+    }
+
     /** The cookie that remembers a page asked for; Lax, so that it comes back with the provider's redirect. */
     static Cookie nextCookie(String target, boolean secure) {
         return Cookie.cookie(NEXT_COOKIE, Base64.getUrlEncoder().withoutPadding()

@@ -93,20 +93,15 @@ public class ProblemMappers {
      */
     @ServerExceptionMapper
     public Uni<Response> webApplication(WebApplicationException failure, HttpServerRequest request) {
-        return consolePath(request) ? console.answer(failure) : Uni.createFrom().item(problem(failure, request));
+        return ConsoleLinks.isConsole(request.path()) ? console.answer(failure) : Uni.createFrom().item(problem(failure, request));
     }
 
     @ServerExceptionMapper
     public Uni<Response> unexpected(Throwable failure, HttpServerRequest request) {
-        if (consolePath(request)) {
+        if (ConsoleLinks.isConsole(request.path())) {
             return console.answer(failure instanceof RuntimeException runtime ? runtime : new RuntimeException(failure));
         }
         return Uni.createFrom().item(Problems.response(internal(failure), request));
-    }
-
-    private static boolean consolePath(HttpServerRequest request) {
-        String path = request.path();
-        return path != null && (path.equals(ConsoleLinks.ROOT) || path.startsWith(ConsoleLinks.ROOT + "/"));
     }
 
     private Response problem(WebApplicationException failure, HttpServerRequest request) {

@@ -8,9 +8,6 @@ import static org.hamcrest.Matchers.equalTo;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -28,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.PrometheusScrape;
 import com.domomigrationproxy.support.Tokens;
@@ -265,28 +263,18 @@ class AuditAccessTest {
     /** This test's auditor's AUDIT_ACCESS events, oldest first, as their payloads (read as a default auditor). */
     /** The AUDIT_ACCESS event of the refused request with this X-Request-Id, or null. */
     private JsonNode refusal(String requestId) throws Exception {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT payload FROM audit_event"
-                        + " WHERE kind = 'AUDIT_ACCESS' AND payload::jsonb ->> 'requestId' = ?")) {
-            select.setString(1, requestId);
-            try (ResultSet row = select.executeQuery()) {
-                return row.next() ? JSON.readTree(row.getString(1)) : null;
-            }
-        }
+        List<Map<String, Object>> rows = OperationRows.query(dataSource, "SELECT payload FROM audit_event"
+                + " WHERE kind = 'AUDIT_ACCESS' AND payload::jsonb ->> 'requestId' = ?", requestId);
+        return rows.isEmpty() ? null : JSON.readTree((String) rows.get(0).get("payload"));
     }
 
     /** The newest refused-summary event of an address nobody identified. */
     private JsonNode latestSummaryFrom(String address) throws Exception {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT payload FROM audit_event"
-                        + " WHERE kind = 'AUDIT_ACCESS' AND payload::jsonb ->> 'phase' = 'refused-summary'"
-                        + " AND payload::jsonb ->> 'clientAddress' = ? ORDER BY seq DESC LIMIT 1")) {
-            select.setString(1, address);
-            try (ResultSet row = select.executeQuery()) {
-                assertThat(row.next()).as("a summary for " + address).isTrue();
-                return JSON.readTree(row.getString(1));
-            }
-        }
+        List<Map<String, Object>> rows = OperationRows.query(dataSource, "SELECT payload FROM audit_event"
+                + " WHERE kind = 'AUDIT_ACCESS' AND payload::jsonb ->> 'phase' = 'refused-summary'"
+                + " AND payload::jsonb ->> 'clientAddress' = ? ORDER BY seq DESC LIMIT 1", address);
+        assertThat(rows).as("a summary for " + address).isNotEmpty();
+        return JSON.readTree((String) rows.get(0).get("payload"));
     }
 
     private List<JsonNode> accessEvents() throws Exception {
