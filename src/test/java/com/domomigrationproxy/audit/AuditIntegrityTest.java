@@ -720,6 +720,7 @@ class AuditIntegrityTest {
      */
     private Path exportEvents() throws IOException {
         Path file = Files.createTempFile("audit-events", ".ndjson");
+        file.toFile().deleteOnExit();
         try (OutputStream out = Files.newOutputStream(file)) {
             OperationExport.writeEvents(out, OperationExport.jsonLines(json),
                     sink -> ledger.streamEvents(EventQuery.ALL, sink), new java.util.concurrent.atomic.LongAdder());
@@ -737,6 +738,7 @@ class AuditIntegrityTest {
 
     private static Path write(String name, String content) throws IOException {
         Path file = Files.createTempFile(name, ".ndjson");
+        file.toFile().deleteOnExit();
         Files.writeString(file, content);
         return file;
     }

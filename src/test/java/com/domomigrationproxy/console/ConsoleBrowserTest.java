@@ -177,6 +177,7 @@ class ConsoleBrowserTest {
 
         // The auditor's part: download in the page's order, then run the command it shows.
         java.nio.file.Path folder = Files.createTempDirectory("evidence");
+        folder.toFile().deleteOnExit(); // after the files registered below: deleted in reverse order
         for (String link : List.of("The public key", "The newest checkpoint", "Every chain event", "Every operation")) {
             Download file = page.waitForDownload(() -> page.getByRole(AriaRole.LINK,
                     new Page.GetByRoleOptions().setName(link).setExact(true)).click());
@@ -195,7 +196,9 @@ class ConsoleBrowserTest {
     }
 
     private static void download(Download file, java.nio.file.Path folder) throws IOException {
-        Files.copy(file.path(), folder.resolve(file.suggestedFilename()));
+        java.nio.file.Path copy = folder.resolve(file.suggestedFilename());
+        Files.copy(file.path(), copy);
+        copy.toFile().deleteOnExit();
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import com.domomigrationproxy.support.ApiKeys;
 import com.domomigrationproxy.support.ChartCopy;
@@ -41,6 +42,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * integration-test phase of ./mvnw verify, after packaging.
  */
 class MigrationJobIT {
+
+    /** The chart copy that renderChart() templates; JUnit removes it after the class. */
+    @TempDir
+    static Path chartDirectory;
 
     private static final String DATABASE = "proxy_two_roles";
     private static final String OWNER = "proxy_owner_it";
@@ -147,7 +152,7 @@ class MigrationJobIT {
 
     /** The Deployment and the migration Job the chart renders for a two-role install, by kind. */
     private static Map<String, JsonNode> renderChart() throws IOException {
-        Path copy = ChartCopy.of(Files.createTempDirectory("chart"));
+        Path copy = ChartCopy.of(chartDirectory);
         ChartCopy.unhook(copy, "templates/migration-job.yaml");
         TemplateCommand template = new Helm(copy).template().withName("it").withNamespace("it")
                 .withKubeVersion("v1.31.0")

@@ -56,6 +56,7 @@ class TwoInstancesIT {
         domo = new WireMockServer(WireMockConfiguration.options().dynamicPort());
         domo.start();
         Path keys = Files.createTempFile("api-keys", ".json");
+        keys.toFile().deleteOnExit();
         Files.writeString(keys, "[{\"name\":\"operator-svc\",\"sha256\":\"" + ApiKeys.sha256(SECRET)
                 + "\",\"roles\":[\"reader\",\"operator\"]}]");
         Map<String, String> settings = new HashMap<>();

@@ -67,6 +67,7 @@ class PlansTwoInstancesIT {
         domo = new WireMockServer(WireMockConfiguration.options().dynamicPort().containerThreads(40));
         domo.start();
         Path keys = Files.createTempFile("plan-api-keys", ".json");
+        keys.toFile().deleteOnExit();
         Files.writeString(keys, "[{\"name\":\"it-operator\",\"sha256\":\"" + ApiKeys.sha256(OPERATOR)
                 + "\",\"roles\":[\"reader\",\"operator\"]},{\"name\":\"it-approver\",\"sha256\":\""
                 + ApiKeys.sha256(APPROVER) + "\",\"roles\":[\"approver\"]},{\"name\":\"it-auditor\",\"sha256\":\""

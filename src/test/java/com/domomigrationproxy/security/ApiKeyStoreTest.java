@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import com.domomigrationproxy.support.ApiKeys;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,8 +25,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 class ApiKeyStoreTest {
 
     @Test
-    void lookupsNeverReadTheFileOnlyTheReloadDoes() throws Exception {
-        Path file = Files.createTempFile("api-keys", ".json");
+    void lookupsNeverReadTheFileOnlyTheReloadDoes(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("api-keys.json");
         Files.writeString(file, entry("first", "first-secret"));
         ApiKeyStore store = new ApiKeyStore(config(file), new ObjectMapper(), new SimpleMeterRegistry());
         assertThat(store.find("first-secret")).map(ApiKeyStore.ApiKey::name).contains("first");
