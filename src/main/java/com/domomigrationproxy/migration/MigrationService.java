@@ -157,7 +157,7 @@ public class MigrationService {
         try {
             done = performInScope(intent, pending -> idempotency.attach(owner, key.get(), pending.operationId()));
         } catch (ProblemException e) {
-            if (e.extensions().operationId() == null) {
+            if (e.extensions().operationId() == null || domoDidNothing(e)) {
                 idempotency.release(owner, key.get());
             } else {
                 idempotency.complete(owner, key.get(), e.status(), write(StoredProblem.of(e)));
@@ -168,13 +168,27 @@ public class MigrationService {
         return new Answer(done, false);
     }
 
+    /**
+     * An operation was recorded, but Domo certainly did nothing with it: it refused to take the call
+     * (429), the circuit breaker or a missing token kept it here, or the connection was refused. Its
+     * key is released rather than bound to that answer, so that a retry after Retry-After runs.
+     */
+    private static boolean domoDidNothing(ProblemException e) {
+        return e.type() == ProblemType.DOMO_RATE_LIMITED || e.type() == ProblemType.DOMO_CIRCUIT_OPEN
+                || (e instanceof DomoCallException call && !call.mayHaveReachedDomo());
+    }
+
     /** The answer of a repeat: the stored answer, or the audited operation of a first request that died. */
     private Answer repeat(IdempotencyStore.Claim claim) {
         if (claim instanceof IdempotencyStore.Claim.Replay replay) {
             return replay(replay);
         }
-        UUID operationId = ((IdempotencyStore.Claim.ReplayOperation) claim).operationId();
-        return new Answer(operations.find(operationId).orElseThrow(), true);
+        Operation operation = operations.find(((IdempotencyStore.Claim.ReplayOperation) claim).operationId())
+                .orElseThrow();
+        RecordedAnswer.problem(operation).ifPresent(problem -> {
+            throw problem.withHeader(IdempotencyStore.REPLAYED_HEADER, "true");
+        });
+        return new Answer(operation, true);
     }
 
     /**

@@ -191,6 +191,70 @@ class IdempotencyTest {
         reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue());
     }
 
+    /**
+     * Domo took nothing (429): the operation is on record, but the key is not bound to that
+     * answer, so the retry its Retry-After invites runs with the same key.
+     */
+    @Test
+    void aKeyIsReleasedWhenDomoDidNothing() {
+        String datasource = Api.uniqueDatasourceId();
+        String path = DOMO_PREFIX + "/" + datasource + "/reverse";
+        domo.stubFor(post(path).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2")));
+        String key = "key-" + UUID.randomUUID();
+        reverse(datasource, key).then().statusCode(503).header("Retry-After", "2")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-rate-limited"));
+
+        domo.stubFor(post(path).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\"}")));
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue())
+                .body("state", equalTo("COMPLETE"));
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", "true");
+        domo.verify(2, postRequestedFor(urlEqualTo(path)));
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).hasSize(2);
+    }
+
+    /**
+     * The first request recorded its operation but its answer was never stored (the process died):
+     * a repeat gets the status the operation's outcome calls for, so a 200 still means that Domo
+     * answered with a result.
+     */
+    @Test
+    void aRepeatWhoseAnswerWasNeverStoredGetsTheStatusOfTheOperationsOutcome() {
+        String refused = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + refused + "/reverse").willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"No such source\",\"toe\":\"T404\"}")));
+        String refusedKey = "died-" + UUID.randomUUID();
+        String refusedOperation = reverse(refused, refusedKey).then().statusCode(404).extract().path("operationId");
+        forgetTheAnswer(refusedKey);
+        reverse(refused, refusedKey).then().statusCode(404).header("Idempotent-Replayed", "true")
+                .contentType("application/problem+json").body("operationId", equalTo(refusedOperation))
+                .body("detail", equalTo("No such source")).body("domoToe", equalTo("T404"));
+
+        String silent = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + silent + "/reverse").willReturn(aResponse().withFixedDelay(4_000)
+                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        String silentKey = "died-" + UUID.randomUUID();
+        String silentOperation = reverse(silent, silentKey).then().statusCode(504).extract().path("operationId");
+        forgetTheAnswer(silentKey);
+        reverse(silent, silentKey).then().statusCode(504).header("Idempotent-Replayed", "true")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-timeout"))
+                .body("operationId", equalTo(silentOperation));
+
+        String done = Api.uniqueDatasourceId();
+        String doneKey = "died-" + UUID.randomUUID();
+        String doneOperation = reverse(done, doneKey).then().statusCode(200).extract().path("operationId");
+        forgetTheAnswer(doneKey);
+        reverse(done, doneKey).then().statusCode(200).header("Idempotent-Replayed", "true")
+                .body("operationId", equalTo(doneOperation)).body("state", equalTo("COMPLETE"));
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + done + "/reverse")));
+    }
+
+    /** As if the process died after recording the outcome: no stored answer, and old enough to count as abandoned. */
+    private void forgetTheAnswer(String key) {
+        OperationRows.execute(dataSource, "UPDATE idempotency_key SET response_status = NULL, response_body = NULL,"
+                + " created_at = now() - interval '5 minutes' WHERE idempotency_key = ?", key);
+    }
+
     private static Response migrate(io.restassured.specification.RequestSpecification caller, String datasource,
             String key, String body) {
         return caller.header("Idempotency-Key", key).contentType("application/json").body(body)
