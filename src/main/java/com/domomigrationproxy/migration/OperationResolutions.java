@@ -73,8 +73,10 @@ public class OperationResolutions {
         Operation operation = operations.find(operationId).orElseThrow(() -> new ProblemException(404,
                 ProblemType.NOT_FOUND, "No operation " + operationId));
         // Deciding how an operation ended is acting on its data source: the caller's scopes must allow the operation.
+        // The caller sent only the operation's id: the refusal names no account or data source of it.
         migrations.scopeRefusal(operation.intent(), requester.scopes()).ifPresent(refusal -> {
-            throw refusal.problem();
+            throw new ProblemException(403, ProblemType.OUT_OF_SCOPE, "Operation " + operationId + " is outside your "
+                    + refusal.scope().member() + " scope");
         });
         boolean waitedOut = operation.review() != null || operation.state() == OperationState.UNKNOWN
                 || (operation.state() == OperationState.PENDING

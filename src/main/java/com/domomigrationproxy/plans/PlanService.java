@@ -576,6 +576,8 @@ public class PlanService {
         members.putAll(details);
         ledger.append(kind, plan.planId.toString(), members);
         Map<String, Object> data = new LinkedHashMap<>(members);
+        // Every plan reader gets the stream; a principal's grant is for auditors (the chain above).
+        data.remove("scopes");
         data.put("event", kind);
         data.put("at", now().toString());
         try (Connection connection = dataSource.getConnection()) {

@@ -184,14 +184,11 @@ public record Scopes(
         if (datasource.isPresent() || !restrictsAccounts()) {
             return datasource;
         }
-        if (lastMigrationAccount.isEmpty()) {
-            return Optional.of(new Refusal(Scope.ACCOUNTS, null, "No migration of data source " + datasourceId
-                    + " that took effect is recorded, so its account cannot be checked against your accounts scope"));
-        }
-        // The account is not named: it is outside the caller's scope, so the caller must not learn it.
-        return accountRefusal(lastMigrationAccount.get()).map(refusal -> new Refusal(Scope.ACCOUNTS, null,
-                "The last recorded migration of data source " + datasourceId
-                        + " went to an account outside your accounts scope"));
+        // One detail whether no migration is recorded or it went to an account outside the scope, so
+        // that a refusal does not tell the caller what the trail holds about a data source it may not act on.
+        Optional<Refusal> refusal = Optional.of(new Refusal(Scope.ACCOUNTS, null, "No migration of data source "
+                + datasourceId + " into an account within your accounts scope is recorded, so you may not reverse it"));
+        return lastMigrationAccount.isEmpty() ? refusal : accountRefusal(lastMigrationAccount.get()).flatMap(any -> refusal);
     }
 
     /** 403 out-of-scope unless this integration type is in scope. */

@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
@@ -92,6 +93,10 @@ class PlanScopesTest {
                 .body("items.scopes.accounts", everyItem(contains(estate.account())));
         Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_CREATED").then().statusCode(200)
                 .body("items[0].payload", containsString("\"scopes\":{\"accounts\":[\"" + estate.account() + "\"]}"));
+        // The plan's event stream, which every reader gets, leaves the grant out.
+        String stream = Api.asReader().accept("text/event-stream").get("/api/v1/plans/" + planId + "/events").then()
+                .statusCode(200).extract().asString();
+        assertThat(stream).contains("PLAN_CREATED").doesNotContain("scopes").doesNotContain(estate.account() + "\"]");
     }
 
     /** A preflight reads Domo for the plan's accounts: only a caller whose scopes cover the items may run it. */
@@ -206,7 +211,7 @@ class PlanScopesTest {
         org.assertj.core.api.Assertions.assertThat(finished.getInt("counts.SKIPPED")).isEqualTo(1);
         Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
                 .body("items[0].state", equalTo("SKIPPED"))
-                .body("items[0].note", containsString("outside your accounts scope"));
+                .body("items[0].note", containsString("into an account within your accounts scope"));
         domo.verify(0, postRequestedFor(anyUrl()));
     }
 

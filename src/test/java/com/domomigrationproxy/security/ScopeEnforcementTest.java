@@ -241,8 +241,10 @@ class ScopeEnforcementTest {
         migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200);
         domo.resetRequests();
 
+        // The same detail as for a data source with no recorded migration: the refusal tells nothing of the trail.
         refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "accounts")
-                .body("detail", containsString("last recorded migration"))
+                .body("detail", equalTo("No migration of data source " + datasource
+                        + " into an account within your accounts scope is recorded, so you may not reverse it"))
                 .body("detail", not(containsString("hr-1")));
         domo.verify(0, anyRequestedFor(anyUrl()));
         assertThat(OperationRows.forDatasource(dataSource, datasource)).hasSize(2);
@@ -268,8 +270,10 @@ class ScopeEnforcementTest {
                 .containsExactly("COMPLETE", "FAILED", "ABORTED");
         domo.resetRequests();
 
+        // The same detail as for a data source with no recorded migration: the refusal tells nothing of the trail.
         refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "accounts")
-                .body("detail", containsString("last recorded migration"))
+                .body("detail", equalTo("No migration of data source " + datasource
+                        + " into an account within your accounts scope is recorded, so you may not reverse it"))
                 .body("detail", not(containsString("hr-1")));
         domo.verify(0, anyRequestedFor(anyUrl()));
     }
@@ -279,7 +283,8 @@ class ScopeEnforcementTest {
     void aReversalWithoutARecordedMigrationIsRefusedWhenAccountsAreRestricted(Credential credential) {
         String datasource = "ds-sales-" + UUID.randomUUID();
         refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "accounts")
-                .body("detail", containsString("No migration of data source " + datasource + " that took effect is recorded"));
+                .body("detail", equalTo("No migration of data source " + datasource
+                        + " into an account within your accounts scope is recorded, so you may not reverse it"));
         // Without an account restriction there is nothing to check the account against.
         caller(credential, "{\"datasources\":[\"ds-sales-*\"]}").post("/api/v1/datasources/" + datasource + "/reversals")
                 .then().statusCode(200);
@@ -315,8 +320,10 @@ class ScopeEnforcementTest {
         String operationId = migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200)
                 .extract().path("operationId");
         String resolution = "{\"state\":\"COMPLETE\",\"note\":\"checked\"}";
+        // The caller sent the operation's id only: the refusal names neither its account nor its data source.
         refused(sales(Credential.API_KEY).contentType("application/json").body(resolution)
-                .post("/api/v1/operations/" + operationId + "/reconciliation"), "accounts");
+                .post("/api/v1/operations/" + operationId + "/reconciliation"), "accounts")
+                .body("detail", equalTo("Operation " + operationId + " is outside your accounts scope"));
         // In scope, the same request reaches the operation's own rules: it already has an outcome.
         Api.asOperator().contentType("application/json").body(resolution)
                 .post("/api/v1/operations/" + operationId + "/reconciliation").then().statusCode(409);
