@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +14,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.security.FileVersion;
 
 import io.smallrye.config.Secret;
 
@@ -90,18 +91,18 @@ public class DomoTokenProvider {
             return fromEnvironment;
         }
         Path path = file.get();
-        FileTime modified;
+        FileVersion version;
         try {
-            modified = Files.getLastModifiedTime(path);
+            version = FileVersion.of(path);
         } catch (IOException e) {
             LOG.errorf("Cannot read the Domo token file %s: %s", path, e.getClass().getSimpleName());
             return Optional.empty();
         }
         Snapshot seen = snapshot;
-        if (seen != null && seen.modified().equals(modified)) {
+        if (seen != null && seen.version().equals(version)) {
             return seen.token();
         }
-        return reload(path, modified);
+        return reload(path, version);
     }
 
     /** The text with the token replaced, in whatever form it appears (see {@link TokenRedactor}). */
@@ -142,7 +143,7 @@ public class DomoTokenProvider {
         return seen == null ? environmentRedactors : seen.redactors();
     }
 
-    private synchronized Optional<String> reload(Path path, FileTime modified) {
+    private synchronized Optional<String> reload(Path path, FileVersion version) {
         try {
             String content = Files.readString(path, StandardCharsets.UTF_8).strip();
             if (content.isEmpty()) {
@@ -158,7 +159,7 @@ public class DomoTokenProvider {
             }
             List<TokenRedactor> redactors = new ArrayList<>(environmentRedactors);
             redactors.addAll(recentTokens.values());
-            snapshot = new Snapshot(modified, token, List.copyOf(redactors));
+            snapshot = new Snapshot(version, token, List.copyOf(redactors));
             return token;
         } catch (IOException e) {
             LOG.errorf("Cannot read the Domo token file %s: %s", path, e.getClass().getSimpleName());
@@ -166,6 +167,6 @@ public class DomoTokenProvider {
         }
     }
 
-    private record Snapshot(FileTime modified, Optional<String> token, List<TokenRedactor> redactors) {
+    private record Snapshot(FileVersion version, Optional<String> token, List<TokenRedactor> redactors) {
     }
 }

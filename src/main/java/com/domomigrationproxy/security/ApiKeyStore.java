@@ -5,8 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -109,10 +107,9 @@ public class ApiKeyStore {
             return;
         }
         Path path = file.get();
-        Version version;
+        FileVersion version;
         try {
-            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-            version = new Version(attributes.lastModifiedTime(), attributes.size(), attributes.fileKey());
+            version = FileVersion.of(path);
         } catch (IOException e) {
             LOG.errorf("Cannot read the API key file %s: %s; keeping %d key(s) loaded before", path,
                     e.getClass().getSimpleName(), loaded.keysByDigest().size());
@@ -123,7 +120,7 @@ public class ApiKeyStore {
         }
     }
 
-    private void reload(Path path, Version version) {
+    private void reload(Path path, FileVersion version) {
         try {
             JsonNode entries = json.readTree(Files.readString(path, StandardCharsets.UTF_8));
             if (entries == null || !entries.isArray()) {
@@ -251,9 +248,6 @@ public class ApiKeyStore {
      * What tells one file from the next: two writes within one tick of the file system's clock have
      * the same modification time, but an atomic replace (the way to write this file) is a new file.
      */
-    private record Version(FileTime modified, long size, Object fileKey) {
-    }
-
-    private record Loaded(Version version, Map<ByteBuffer, ApiKey> keysByDigest, Map<String, ApiKey> keysByName) {
+    private record Loaded(FileVersion version, Map<ByteBuffer, ApiKey> keysByDigest, Map<String, ApiKey> keysByName) {
     }
 }

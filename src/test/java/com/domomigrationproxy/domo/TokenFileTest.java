@@ -65,6 +65,27 @@ class TokenFileTest {
         }
     }
 
+    /** A token copied over the file in place with its old time kept ({@code cp -p}, {@code rsync -t}) is seen too. */
+    @Test
+    void aTokenRewrittenInPlaceWithItsOldTimeIsUsed() throws IOException {
+        domo.resetAll();
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[]")));
+        Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
+        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
+                .withHeader("X-DOMO-Developer-Token", equalTo(ShortFuses.FIRST_TOKEN)));
+
+        java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(ShortFuses.TOKEN_FILE);
+        Files.writeString(ShortFuses.TOKEN_FILE, "copied-in-place-token\n");
+        Files.setLastModifiedTime(ShortFuses.TOKEN_FILE, time);
+        try {
+            Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
+            domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
+                    .withHeader("X-DOMO-Developer-Token", equalTo("copied-in-place-token")));
+        } finally {
+            ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
+        }
+    }
+
     /**
      * A rotation that leaves two tokens in the Secret, one per line: an HTTP library would refuse
      * that header with a message quoting it, so the token is refused first, and never logged.
