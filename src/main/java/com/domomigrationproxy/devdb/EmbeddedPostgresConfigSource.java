@@ -11,8 +11,8 @@ import io.quarkus.runtime.LaunchMode;
  * Supplies the datasource of dev mode and tests when none is configured: it starts an embedded
  * PostgreSQL (zonky) the first time the JDBC URL is looked up.
  *
- * <p>The lowest-priority source, so any configured URL (environment, system property,
- * application.properties) wins and this is never asked. The embedded binaries are an optional
+ * <p>The lowest-priority source, and present only when no other source sets the URL
+ * ({@link EmbeddedPostgresConfigSourceFactory}), so a configured database is never replaced. The embedded binaries are an optional
  * dependency filtered out of the production package, and this source does nothing outside
  * dev and test, so production never starts or carries a database.
  *
