@@ -107,7 +107,7 @@ public class PlanService {
             plan.maxConcurrency = content.maxConcurrency();
             plan.contentHash = content.contentHash();
             plan.itemCount = content.items().size();
-            plan.approvalsRequired = Math.max(1, config.approvalsRequired());
+            plan.approvalsRequired = config.approvalsRequired();
             plan.createdBy = creator.principal();
             plan.createdAuthMethod = creator.authMethod();
             plan.createdRequestId = creator.requestId();

@@ -1,0 +1,41 @@
+package com.domomigrationproxy.plans;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Refuses to start with a plan setting that cannot mean what it says: no approvals (which would
+ * not switch four-eyes off), or no item, fetch or plan allowed to run at once.
+ */
+@ApplicationScoped
+class PlanStartupCheck {
+
+    void onStart(@Observes StartupEvent event, PlanConfig config) {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems));
+        }
+    }
+
+    static List<String> problems(PlanConfig config) {
+        List<String> problems = new ArrayList<>();
+        atLeastOne(problems, "PROXY_PLAN_APPROVALS_REQUIRED", config.approvalsRequired(),
+                "a plan always needs an approver other than its creator");
+        atLeastOne(problems, "PROXY_PLAN_DEFAULT_MAX_CONCURRENCY", config.defaultMaxConcurrency(), null);
+        atLeastOne(problems, "PROXY_PLAN_REPLICA_CONCURRENCY", config.replicaConcurrency(),
+                "set PROXY_PLAN_POLL_INTERVAL=off for a replica that runs no plan item");
+        atLeastOne(problems, "PROXY_PLAN_PREFLIGHT_CONCURRENCY", config.preflightConcurrency(), null);
+        return problems;
+    }
+
+    private static void atLeastOne(List<String> problems, String variable, int value, String hint) {
+        if (value < 1) {
+            problems.add(variable + " must be at least 1, not " + value + (hint == null ? "" : " (" + hint + ")"));
+        }
+    }
+}

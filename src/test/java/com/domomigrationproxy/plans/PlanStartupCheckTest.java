@@ -1,0 +1,41 @@
+package com.domomigrationproxy.plans;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/** A plan setting below 1 stops the start with its name, instead of being read as 1 in silence. */
+class PlanStartupCheckTest {
+
+    @Test
+    void theDefaultsPass() {
+        assertThat(PlanStartupCheck.problems(config(Map.of()))).isEmpty();
+    }
+
+    @Test
+    void zeroApprovalsOrNoConcurrencyIsRefusedByName() {
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.approvals-required", "0",
+                "proxy.plan.replica-concurrency", "-1", "proxy.plan.default-max-concurrency", "0",
+                "proxy.plan.preflight-concurrency", "0")))).containsExactly(
+                        "PROXY_PLAN_APPROVALS_REQUIRED must be at least 1, not 0 (a plan always needs an approver other"
+                                + " than its creator)",
+                        "PROXY_PLAN_DEFAULT_MAX_CONCURRENCY must be at least 1, not 0",
+                        "PROXY_PLAN_REPLICA_CONCURRENCY must be at least 1, not -1 (set PROXY_PLAN_POLL_INTERVAL=off"
+                                + " for a replica that runs no plan item)",
+                        "PROXY_PLAN_PREFLIGHT_CONCURRENCY must be at least 1, not 0");
+    }
+
+    private static PlanConfig config(Map<String, String> values) {
+        return new SmallRyeConfigBuilder().withMapping(PlanConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(values, "test", 300)).build()
+                .getConfigMapping(PlanConfig.class);
+    }
+}
