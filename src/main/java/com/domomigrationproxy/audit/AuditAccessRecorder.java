@@ -32,6 +32,7 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
 import com.domomigrationproxy.security.CurrentRequest;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Requesters;
+import com.domomigrationproxy.web.ApiOperations;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
@@ -65,6 +66,7 @@ public class AuditAccessRecorder {
     private static final int MAX_QUERY_VALUES = 32;
     private static final int MAX_VALUE_LENGTH = 255;
     private static final String NOT_RECORDED = "(not recorded)";
+    private static final String AUDIT_PATH = "/api/v1/audit";
 
     private final Ledger ledger;
     private final SecurityIdentity identity;
@@ -92,12 +94,21 @@ public class AuditAccessRecorder {
             RoutingContext routing) {
         Method method = resource.getResourceMethod();
         Object counted = routing.get(AuditAnswer.ROWS_ATTRIBUTE);
-        if (method == null || !(counted != null || method.isAnnotationPresent(AuditedAccess.class)
+        int status = response.getStatus();
+        if (method == null) {
+            // No resource took it (404 for a path the audit API does not have, 405, 406): refused all the same,
+            // named as the access log names it.
+            String path = requestContext.getUriInfo().getPath();
+            if (status >= 400 && auditPath(path)) {
+                recordUnserved(requestContext, null, ApiOperations.resolve(requestContext.getMethod(), path), status);
+            }
+            return;
+        }
+        if (!(counted != null || method.isAnnotationPresent(AuditedAccess.class)
                 || resource.getResourceClass().isAnnotationPresent(AuditedAccess.class))) {
             return;
         }
         String operation = operationId(method);
-        int status = response.getStatus();
         if (status == 401 || status == 403) {
             denied.withTags("operation", operation, "status", Integer.toString(status)).increment();
             ACCESS.warnf("Audit access refused (%d): %s %s from %s, request %s", status, requestContext.getMethod(),
@@ -108,9 +119,7 @@ public class AuditAccessRecorder {
         if (Context.isOnEventLoopThread()) {
             // Answered before the resource method ran (406…): nothing was read, and the chain is never written from
             // the event loop.
-            ACCESS.infof("Audit request from %s answered %d before it was served: %s %s, request %s",
-                    request.clientAddress(), status, requestContext.getMethod(), requestContext.getUriInfo().getPath(),
-                    request.requestId());
+            recordUnserved(requestContext, method, operation, status);
             return;
         }
         if (identity.isAnonymous() || method.isAnnotationPresent(PermitAll.class)) {
@@ -180,6 +189,21 @@ public class AuditAccessRecorder {
         members.put("status", status);
         members.put("phase", "refused");
         refused.record(principal, request.clientAddress(), withoutNulls(members));
+    }
+
+    /**
+     * An audit-API request answered before any resource served it (406 at routing, 404, 405): it
+     * read nothing, and is on the record as a refusal by whoever sent it, under the same allowance.
+     */
+    private void recordUnserved(ContainerRequestContext requestContext, Method method, String operation, int status) {
+        ACCESS.infof("Audit request from %s answered %d before it was served: %s %s, request %s",
+                request.clientAddress(), status, requestContext.getMethod(), requestContext.getUriInfo().getPath(),
+                request.requestId());
+        recordRefusal(requestContext, method, operation, status);
+    }
+
+    private static boolean auditPath(String path) {
+        return path != null && (path.equals(AUDIT_PATH) || path.startsWith(AUDIT_PATH + "/"));
     }
 
     /**

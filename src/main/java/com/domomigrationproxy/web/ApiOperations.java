@@ -15,9 +15,9 @@ import java.util.regex.Pattern;
  * the event loop, so each route's literal prefix is compared before its pattern runs. ApiOperationsTest
  * checks this table against the OpenAPI document, so a new endpoint cannot be missed silently.
  */
-final class ApiOperations {
+public final class ApiOperations {
 
-    static final String UNMATCHED = "unmatched";
+    public static final String UNMATCHED = "unmatched";
 
     /** {@code prefix}: the path's literal start, checked before the pattern runs. */
     private record Route(String method, Pattern path, String prefix, String operationId) {
@@ -63,7 +63,7 @@ final class ApiOperations {
     }
 
     /** The operation name of a request; HEAD counts as the GET it mirrors. */
-    static String resolve(String method, String path) {
+    public static String resolve(String method, String path) {
         if (path == null) {
             return UNMATCHED;
         }

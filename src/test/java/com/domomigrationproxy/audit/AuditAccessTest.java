@@ -205,6 +205,34 @@ class AuditAccessTest {
         as().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
     }
 
+    /**
+     * Audit-API requests that no resource served (a path it does not have, a method or media type
+     * it does not answer) read nothing, and are on the record as refusals all the same.
+     */
+    @Test
+    void requestsAnsweredBeforeAnyResourceServedThemAreRecordedToo() throws Exception {
+        refused.endWindow();
+        String notAllowed = as().delete("/api/v1/audit/operations").then().statusCode(405).extract()
+                .header("X-Request-Id");
+        String notAcceptable = as().accept("text/html").get("/api/v1/audit/integrity").then().statusCode(406).extract()
+                .header("X-Request-Id");
+        String notFound = as().get("/api/v1/audit/no-such-thing").then().statusCode(404).extract()
+                .header("X-Request-Id");
+        for (Object[] expected : new Object[][] { { notAllowed, 405, "unmatched", "DELETE" },
+                { notAcceptable, 406, "verifyIntegrity", "GET" }, { notFound, 404, "unmatched", "GET" } }) {
+            JsonNode event = await().atMost(Duration.ofSeconds(5)).until(() -> refusal((String) expected[0]),
+                    e -> e != null);
+            assertThat(event.get("phase").asText()).isEqualTo("refused");
+            assertThat(event.get("status").asInt()).isEqualTo(expected[1]);
+            assertThat(event.get("operation").asText()).isEqualTo(expected[2]);
+            assertThat(event.get("method").asText()).isEqualTo(expected[3]);
+            // Answered before the caller's identity was asked for: the kind of credential, as for a 401.
+            assertThat(event.get("credential").asText()).isEqualTo("bearer");
+        }
+        refused.endWindow();
+        as().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
     @Test
     void refusalsBeyondTheWindowsAllowanceAreCountedInOneSummaryPerSource() throws Exception {
         refused.endWindow();
