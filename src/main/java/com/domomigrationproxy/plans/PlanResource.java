@@ -1,6 +1,7 @@
 package com.domomigrationproxy.plans;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,7 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
+import com.domomigrationproxy.web.PlanBodyLimit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -81,10 +83,13 @@ public class PlanResource {
     private final PlanEventStream events;
     private final Requesters requesters;
     private final ObjectMapper json;
+    private final PlanBodyLimit bodyLimit;
 
     @Inject
-    PlanResource(PlanService plans, PlanEventStream events, Requesters requesters, ObjectMapper json) {
+    PlanResource(PlanService plans, PlanEventStream events, Requesters requesters, ObjectMapper json,
+            PlanBodyLimit bodyLimit) {
         this.plans = plans;
+        this.bodyLimit = bodyLimit;
         this.events = events;
         this.requesters = requesters;
         this.json = json;
@@ -126,7 +131,7 @@ public class PlanResource {
             @Parameter(description = "With a CSV body: items of the plan in flight at once (default 4)",
                     schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "1", maximum = "64"))
             @QueryParam("maxConcurrency") String maxConcurrency,
-            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream upload) {
         MediaType type = contentType == null ? MediaType.WILDCARD_TYPE : MediaType.valueOf(contentType);
         if (type.isWildcardType() || type.isWildcardSubtype()) {
             // Compatible with both: which one the body is must be said, not guessed.
@@ -139,6 +144,7 @@ public class PlanResource {
                 throw new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
                         "Send the CSV as UTF-8 (Content-Type: text/csv or text/csv; charset=utf-8)");
             }
+            byte[] body = read(upload);
             return created(plans.createFromCsv(body, name, direction, maxConcurrency, requesters.current()));
         }
         List<Problem.FieldError> errors = new ArrayList<>();
@@ -151,7 +157,7 @@ public class PlanResource {
         if (!errors.isEmpty()) {
             throw ProblemException.invalid("The plan's settings belong in the JSON body", errors);
         }
-        return created(plans.createFromJson(readJson(body), requesters.current()));
+        return created(plans.createFromJson(readJson(read(upload)), requesters.current()));
     }
 
     @GET
@@ -438,6 +444,15 @@ public class PlanResource {
     private static Response created(PlanView plan) {
         return Response.created(URI.create("/api/v1/plans/" + plan.planId())).entity(plan)
                 .type(MediaType.APPLICATION_JSON).build();
+    }
+
+    /** The body, held to the plan's limit as it is read (one sent in chunks announced no length). */
+    private byte[] read(InputStream upload) {
+        try {
+            return bodyLimit.read(upload);
+        } catch (IOException e) {
+            throw new ProblemException(400, ProblemType.INVALID_REQUEST, "The plan could not be read to its end");
+        }
     }
 
     private JsonNode readJson(byte[] body) {

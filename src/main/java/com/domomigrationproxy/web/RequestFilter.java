@@ -1,6 +1,5 @@
 package com.domomigrationproxy.web;
 
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,13 +7,13 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.MDC;
+import org.jboss.resteasy.reactive.server.vertx.VertxInputStream;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
-import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.Json;
@@ -46,41 +45,47 @@ public class RequestFilter {
     private static final String API_PREFIX = "/api/";
     /** The largest body of any request but a plan upload. */
     static final long MAX_BODY = 64 * 1024;
+    private static final String API_PLANS = "/api/v1/plans";
     /** Where plans are uploaded: the API, and the console's CSV upload and Domo-browser selection. */
     private static final Pattern PLAN_UPLOAD = Pattern.compile(
             "/api/v1/plans|/console/plans|/console/domo/accounts/[A-Za-z0-9_-]+/plan");
     private static final Pattern NOT_CANONICAL = Pattern.compile("//|%|\\\\|(^|/)\\.{1,2}(/|$)");
 
     private final BodyHandler smallBody = BodyHandler.create(false).setBodyLimit(MAX_BODY);
-    /** The largest plan upload (quarkus.http.limits.max-body-size). */
-    private final long maxPlanBody;
+    private final PlanBodyLimit planLimit;
 
     @Inject
-    RequestFilter(@ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
-        this.maxPlanBody = maxBodySize.map(MemorySize::asLongValue).orElse(10L * 1024 * 1024);
+    RequestFilter(PlanBodyLimit planLimit) {
+        this.planLimit = planLimit;
     }
 
     void register(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 1).handler(this::filter) // right after AccessLog
-                .failureHandler(RequestFilter::tooLarge);
+                .failureHandler(this::tooLarge);
+        // After Quarkus's own limit (order -2), which would end a plan sent in chunks with an empty 413.
+        router.route(HttpMethod.POST, API_PLANS).order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1)
+                .handler(RequestFilter::chunkedPlan);
     }
 
     /** A body that outgrew its limit while it arrived (sent in chunks): the same problem as an announced one. */
-    private static void tooLarge(RoutingContext context) {
-        if (context.statusCode() == 413 && !context.response().headWritten()
-                && !planUpload(context, context.request().path())) {
-            refuse(context, tooLarge());
+    private void tooLarge(RoutingContext context) {
+        if (context.statusCode() == 413 && !context.response().headWritten()) {
+            refuse(context, planUpload(context, context.request().path()) ? planLimit.tooLarge() : tooLarge());
         } else {
             context.next();
         }
     }
 
-    /** A plan announced larger than the limit: refused unread, as a problem (Quarkus would answer an empty 413). */
-    private ProblemException planTooLarge() {
-        String limit = maxPlanBody % (1024 * 1024) == 0 ? maxPlanBody / (1024 * 1024) + " MiB"
-                : maxPlanBody / 1024 + " KiB";
-        return new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The plan is too large (at most " + limit
-                + "; 10,000 items fit in 8 MiB)");
+    /**
+     * A plan sent to the API in chunks announces no length: the plan resource reads it under the
+     * limit ({@link PlanBodyLimit#read}) and answers the 413 problem past it, so Quarkus REST must
+     * not hold the limit too.
+     */
+    private static void chunkedPlan(RoutingContext context) {
+        if (announcedLength(context.request().getHeader("Content-Length")) < 0) {
+            context.remove(VertxInputStream.MAX_REQUEST_SIZE_KEY);
+        }
+        context.next();
     }
 
     private static ProblemException tooLarge() {
@@ -106,8 +111,8 @@ public class RequestFilter {
             return;
         }
         long announced = announcedLength(context.request().getHeader("Content-Length"));
-        if (announced > maxPlanBody && api && planUpload(context, path)) {
-            refuse(context, planTooLarge());
+        if (announced > planLimit.limit() && api && planUpload(context, path)) {
+            refuse(context, planLimit.tooLarge());
             return;
         }
         // A body sent in chunks announces no length: it is read under the same limit as it arrives.

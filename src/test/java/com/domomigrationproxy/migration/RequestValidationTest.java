@@ -321,6 +321,26 @@ class RequestValidationTest {
         assertThat(answer).startsWith("HTTP/1.1 413").contains("application/problem+json", "payload-too-large", "MiB");
     }
 
+    /** A plan sent in chunks announces no length: past the limit as it arrives, the same problem. */
+    @Test
+    void aChunkedPlanOverTheLimitIsAProblem413() throws Exception {
+        byte[] line = "ds-1,1,c,s,t\n".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[9 * 1024 * 1024];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = line[i % line.length];
+        }
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/plans?name=big"))
+                .version(HttpClient.Version.HTTP_1_1)
+                .header("X-API-Key", TestCredentials.OPERATOR_KEY)
+                .header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                .build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("payload-too-large", "The plan is too large (at most 8 MiB");
+    }
+
     /** A request sent byte for byte (nothing the client would refuse or re-encode); the answer's first 4 KiB. */
     private String raw(String requestLine, String... headers) throws Exception {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {

@@ -1,0 +1,51 @@
+package com.domomigrationproxy.web;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
+
+import io.quarkus.runtime.configuration.MemorySize;
+
+/**
+ * The largest plan upload ({@code quarkus.http.limits.max-body-size}), and its 413 problem. A plan
+ * that announces its length is refused unread by {@link RequestFilter}; one sent in chunks is read
+ * by the plan resource through {@link #read}, so that past the limit it too gets the problem
+ * (Quarkus REST, holding the limit itself, would end the exchange with an empty 413).
+ */
+@ApplicationScoped
+public class PlanBodyLimit {
+
+    private final long limit;
+
+    @Inject
+    PlanBodyLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
+        this.limit = maxBodySize.map(MemorySize::asLongValue).orElse(10L * 1024 * 1024);
+    }
+
+    long limit() {
+        return limit;
+    }
+
+    /** The body, at most the limit: 413 past it. */
+    public byte[] read(InputStream body) throws IOException {
+        byte[] read = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        if (read.length > limit) {
+            throw tooLarge();
+        }
+        return read;
+    }
+
+    ProblemException tooLarge() {
+        String shown = limit % (1024 * 1024) == 0 ? limit / (1024 * 1024) + " MiB" : limit / 1024 + " KiB";
+        return new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The plan is too large (at most " + shown
+                + "; 10,000 items fit in 8 MiB)");
+    }
+}
