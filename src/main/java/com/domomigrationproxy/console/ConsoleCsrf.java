@@ -26,7 +26,10 @@ import io.vertx.ext.web.RoutingContext;
  * CSRF protection of the console's forms: a random token in an HttpOnly, SameSite=Strict cookie
  * that every state-changing request must repeat in its {@value #FIELD} form field (or the
  * {@value #HEADER} header), compared in constant time; and a request the browser marks as coming
- * from another site ({@code Sec-Fetch-Site}) is refused whatever it carries.
+ * from another site ({@code Sec-Fetch-Site}) is refused whatever it carries. Over HTTPS (Secure
+ * cookies) the cookie is {@value #HOST_COOKIE}: browsers take a {@code __Host-} cookie only from
+ * this host, over HTTPS, for the whole host, so a sibling subdomain cannot plant a token of its own
+ * for a browser too old to send {@code Sec-Fetch-Site}.
  *
  * <p>Why not quarkus-rest-csrf: its filter applies to every endpoint of the application, so the
  * JSON API would get a cookie on every GET and form-encoded requests refused; bound to the console's
@@ -36,6 +39,8 @@ import io.vertx.ext.web.RoutingContext;
 public class ConsoleCsrf {
 
     public static final String COOKIE = "console-csrf";
+    /** The cookie's name over HTTPS. */
+    public static final String HOST_COOKIE = "__Host-" + COOKIE;
     public static final String FIELD = "csrf-token";
     public static final String HEADER = "X-CSRF-Token";
     private static final String TOKEN = ConsoleCsrf.class.getName() + ".token";
@@ -57,7 +62,7 @@ public class ConsoleCsrf {
     @ConsolePage
     @WithFormRead
     public void check(ResteasyReactiveContainerRequestContext request, RoutingContext routing) {
-        String cookie = cookieToken(routing);
+        String cookie = cookieToken(routing, cookieName());
         String method = request.getMethod();
         if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method)) {
             if (cookie != null) {
@@ -87,8 +92,10 @@ public class ConsoleCsrf {
     @ConsolePage
     public void issue(ContainerRequestContext request, RoutingContext routing) {
         if (routing.get(NEW_TOKEN) != null) {
-            routing.response().addCookie(Cookie.cookie(COOKIE, routing.get(TOKEN)).setPath(ConsoleLinks.ROOT)
-                    .setHttpOnly(true).setSecure(config.secureCookies()).setSameSite(CookieSameSite.STRICT));
+            // A __Host- cookie must have the path "/"; without HTTPS it keeps to the console's paths.
+            routing.response().addCookie(Cookie.cookie(cookieName(), routing.get(TOKEN))
+                    .setPath(config.secureCookies() ? "/" : ConsoleLinks.ROOT).setHttpOnly(true)
+                    .setSecure(config.secureCookies()).setSameSite(CookieSameSite.STRICT));
         }
     }
 
@@ -105,8 +112,12 @@ public class ConsoleCsrf {
         return token;
     }
 
-    private static String cookieToken(RoutingContext routing) {
-        Cookie cookie = routing.request().getCookie(COOKIE);
+    private String cookieName() {
+        return config.secureCookies() ? HOST_COOKIE : COOKIE;
+    }
+
+    private static String cookieToken(RoutingContext routing, String name) {
+        Cookie cookie = routing.request().getCookie(name);
         return cookie != null && WELL_FORMED.matcher(cookie.getValue()).matches() ? cookie.getValue() : null;
     }
 }

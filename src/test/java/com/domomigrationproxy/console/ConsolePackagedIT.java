@@ -61,6 +61,7 @@ class ConsolePackagedIT {
                 + "\"alg\":\"RS256\",\"n\":\"" + base64.encodeToString(unsigned(key.getModulus().toByteArray()))
                 + "\",\"e\":\"" + base64.encodeToString(unsigned(key.getPublicExponent().toByteArray())) + "\"}]}")));
         keys = Files.createTempFile("api-keys", ".json");
+        keys.toFile().deleteOnExit();
         Files.writeString(keys, "[{\"name\":\"auditor-svc\",\"sha256\":\"" + ApiKeys.sha256(SECRET)
                 + "\",\"roles\":[\"auditor\"]}]");
     }
@@ -108,6 +109,12 @@ class ConsolePackagedIT {
             assertThat(challenge.header("Strict-Transport-Security")).isEqualTo("max-age=31536000");
             assertThat(given().port(app.port()).get("/console/assets/console.css").header("Strict-Transport-Security"))
                     .isEqualTo("max-age=31536000");
+            // Over HTTPS the CSRF cookie is a __Host- cookie: only this host may set it, for all of its paths.
+            assertThat(given().port(app.port()).get("/console/signed-out").then().statusCode(200).extract().headers()
+                    .getValues("Set-Cookie")).filteredOn(cookie -> cookie.startsWith("__Host-console-csrf="))
+                    .singleElement().satisfies(csrf -> assertThat(csrf).containsIgnoringCase("; Secure")
+                            .containsIgnoringCase("HttpOnly").containsIgnoringCase("SameSite=Strict")
+                            .containsPattern("(?i); Path=/(;|$)"));
             // No dev sign-in anywhere: the provider's sign-in is the only way in.
             given().port(app.port()).redirects().follow(false).get("/console/sign-in").then().statusCode(302);
             given().port(app.port()).redirects().follow(false).formParam("predefined-auditor", "auditor")
