@@ -1,6 +1,7 @@
 package com.domomigrationproxy.domo;
 
 import java.util.Map;
+import java.util.UUID;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
@@ -17,10 +18,26 @@ public class DomoCallException extends ProblemException {
 
     DomoCallException(int status, ProblemType type, String detail, Throwable cause, boolean mayHaveReachedDomo,
             Integer upstreamStatus, String domoToe, Map<String, String> headers) {
-        super(status, type, detail, cause, ProblemException.Extensions.domoToe(domoToe), headers);
+        this(status, type, detail, cause, mayHaveReachedDomo, upstreamStatus, domoToe,
+                ProblemException.Extensions.domoToe(domoToe), headers);
+    }
+
+    private DomoCallException(int status, ProblemType type, String detail, Throwable cause,
+            boolean mayHaveReachedDomo, Integer upstreamStatus, String domoToe, Extensions extensions,
+            Map<String, String> headers) {
+        super(status, type, detail, cause, extensions, headers);
         this.mayHaveReachedDomo = mayHaveReachedDomo;
         this.upstreamStatus = upstreamStatus;
         this.domoToe = domoToe;
+    }
+
+    /** The same failure, about the Operation recorded for it: still telling whether Domo may have received it. */
+    @Override
+    public DomoCallException withOperationId(UUID operationId) {
+        Extensions about = extensions();
+        return new DomoCallException(status(), type(), getMessage(), getCause(), mayHaveReachedDomo, upstreamStatus,
+                domoToe, new Extensions(operationId, about.domoToe(), about.runningOperationId(), about.errors()),
+                headers());
     }
 
     /** False only when the request certainly never left this service (no token, connection refused). */

@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -60,8 +61,11 @@ public class IdempotencyStore {
 
     /** What a request holding a key must do. */
     public sealed interface Claim {
-        /** First use (or an expired or abandoned one): run the request, then {@link #complete}. */
-        record Run() implements Claim {
+        /**
+         * First use (or an expired or abandoned one): run the request, then {@link #complete}.
+         * {@code claimedAt} tells this claim from a later one of the same key (the key's created_at).
+         */
+        record Run(Instant claimedAt) implements Claim {
         }
 
         /** Answered before: send the stored answer. */
@@ -69,7 +73,7 @@ public class IdempotencyStore {
         }
 
         /** The first request died after recording its operation: answer from the audit trail. */
-        record ReplayOperation(UUID operationId) implements Claim {
+        record ReplayOperation(UUID operationId, Instant claimedAt) implements Claim {
         }
     }
 
@@ -101,14 +105,15 @@ public class IdempotencyStore {
 
     public Claim claim(Owner owner, String key, String fingerprint) {
         return QuarkusTransaction.requiringNew().call(() -> run(connection -> {
-            Instant now = Instant.now();
+            // Microseconds, as PostgreSQL keeps it: the claim is later told apart by this time.
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             int inserted = Sql.update(connection, """
                     INSERT INTO idempotency_key (principal, auth_method, idempotency_key, fingerprint, created_at,
                         expires_at)
                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""", owner.principal(), owner.authMethod(), key, fingerprint, now,
                     now.plus(retention));
             if (inserted == 1) {
-                return new Claim.Run();
+                return new Claim.Run(now);
             }
             Stored stored = Sql.first(connection, """
                     SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
@@ -116,14 +121,14 @@ public class IdempotencyStore {
                     IdempotencyStore::stored, owner.principal(), owner.authMethod(), key).orElseThrow();
             if (stored.expiresAt().isBefore(now)) {
                 restart(connection, owner, key, fingerprint, now);
-                return new Claim.Run();
+                return new Claim.Run(now);
             }
             Optional<Claim> answer = answerOf(stored, fingerprint, now);
             if (answer.isPresent()) {
                 return answer.get();
             }
             restart(connection, owner, key, fingerprint, now);
-            return new Claim.Run();
+            return new Claim.Run(now);
         }));
     }
 
@@ -149,7 +154,7 @@ public class IdempotencyStore {
                     .withRetryAfter(5);
         }
         return stored.operationId() == null ? Optional.empty()
-                : Optional.of(new Claim.ReplayOperation(stored.operationId()));
+                : Optional.of(new Claim.ReplayOperation(stored.operationId(), stored.createdAt()));
     }
 
     private static Stored stored(ResultSet row) throws SQLException {
@@ -161,22 +166,29 @@ public class IdempotencyStore {
      * Links the key to the operation just recorded, in the caller's transaction: the one that
      * commits the operation's intent, so that no crash can separate them.
      */
-    public void attach(Owner owner, String key, UUID operationId) {
-        run(connection -> Sql.update(connection,
-                "UPDATE idempotency_key SET operation_id = ? WHERE principal = ? AND auth_method = ? AND idempotency_key = ?",
-                operationId, owner.principal(), owner.authMethod(), key));
+    public void attach(Owner owner, String key, Instant claimedAt, UUID operationId) {
+        int attached = run(connection -> Sql.update(connection, "UPDATE idempotency_key SET operation_id = ?"
+                + " WHERE principal = ? AND auth_method = ? AND idempotency_key = ? AND created_at = ?", operationId,
+                owner.principal(), owner.authMethod(), key, claimedAt));
+        if (attached == 0) {
+            // Stalled so long that a repeat took the key over: the intent rolls back, Domo is not called.
+            throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
+                    "A repeat with this Idempotency-Key took it over while this request waited; it answers for both")
+                    .withRetryAfter(5);
+        }
     }
 
     /**
      * Stores the answer that repeats of this request get. Best effort: when the store cannot take
      * it, a repeat is answered from the audit trail once the first request counts as abandoned.
      */
-    public void complete(Owner owner, String key, int status, String body) {
+    public void complete(Owner owner, String key, Instant claimedAt, int status, String body) {
         try {
+            // Only this claim's row: a request so slow that a repeat took the key over must not answer for it.
             QuarkusTransaction.requiringNew().run(() -> run(connection -> Sql.update(connection,
                     "UPDATE idempotency_key SET response_status = ?, response_body = ? WHERE principal = ?"
-                            + " AND auth_method = ? AND idempotency_key = ?", status, body, owner.principal(),
-                    owner.authMethod(), key)));
+                            + " AND auth_method = ? AND idempotency_key = ? AND created_at = ?", status, body,
+                    owner.principal(), owner.authMethod(), key, claimedAt)));
         } catch (RuntimeException e) {
             LOG.warnf("The answer for an Idempotency-Key of %s was not stored (%s); a repeat is answered from the"
                     + " audit trail once the first request counts as abandoned", owner.principal(),
@@ -184,12 +196,17 @@ public class IdempotencyStore {
         }
     }
 
-    /** Forgets a key whose request failed before anything was recorded, so the caller can retry with it. */
-    public void release(Owner owner, String key) {
+    /**
+     * Forgets the claim made at {@code claimedAt}, unanswered, so that the caller can retry with the
+     * key: its request failed before anything was recorded, or Domo certainly did nothing with it.
+     * A later claim of the same key (after this one counted as abandoned) is left alone.
+     */
+    public void release(Owner owner, String key, Instant claimedAt) {
         try {
             QuarkusTransaction.requiringNew().run(() -> run(connection -> Sql.update(connection,
                     "DELETE FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ?"
-                            + " AND response_status IS NULL", owner.principal(), owner.authMethod(), key)));
+                            + " AND response_status IS NULL AND created_at = ?", owner.principal(), owner.authMethod(),
+                    key, claimedAt)));
         } catch (RuntimeException e) {
             LOG.warnf("An unused Idempotency-Key of %s was not released (%s); it frees itself when abandoned",
                     owner.principal(), e.getClass().getSimpleName());

@@ -145,26 +145,31 @@ public class MigrationService {
         // A repeat is answered from what is stored, read without writing; only what would reach
         // Domo is then admitted and claimed, so a caller past its limit writes nothing.
         Optional<IdempotencyStore.Claim> stored = idempotency.storedAnswer(owner, key.get(), fingerprint);
-        if (stored.isPresent()) {
-            return repeat(stored.get());
+        Optional<Answer> repeated = stored.flatMap(claim -> repeat(claim, owner, key.get()));
+        if (repeated.isPresent()) {
+            return repeated.get();
         }
         admit(intent);
         IdempotencyStore.Claim claim = idempotency.claim(owner, key.get(), fingerprint);
-        if (!(claim instanceof IdempotencyStore.Claim.Run)) {
-            return repeat(claim);
+        if (!(claim instanceof IdempotencyStore.Claim.Run run)) {
+            // Another repeat in between: it answers, or (if its first request did nothing) runs.
+            return repeat(claim, owner, key.get()).orElseThrow(() -> new ProblemException(409,
+                    ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS, "The first request with this Idempotency-Key is"
+                            + " still running; retry once it has answered").withRetryAfter(5));
         }
         Operation done;
         try {
-            done = performInScope(intent, pending -> idempotency.attach(owner, key.get(), pending.operationId()));
+            done = performInScope(intent,
+                    pending -> idempotency.attach(owner, key.get(), run.claimedAt(), pending.operationId()));
         } catch (ProblemException e) {
             if (e.extensions().operationId() == null || domoDidNothing(e)) {
-                idempotency.release(owner, key.get());
+                idempotency.release(owner, key.get(), run.claimedAt());
             } else {
-                idempotency.complete(owner, key.get(), e.status(), write(StoredProblem.of(e)));
+                idempotency.complete(owner, key.get(), run.claimedAt(), e.status(), write(StoredProblem.of(e)));
             }
             throw e;
         }
-        idempotency.complete(owner, key.get(), 200, write(done));
+        idempotency.complete(owner, key.get(), run.claimedAt(), 200, write(done));
         return new Answer(done, false);
     }
 
@@ -178,17 +183,25 @@ public class MigrationService {
                 || (e instanceof DomoCallException call && !call.mayHaveReachedDomo());
     }
 
-    /** The answer of a repeat: the stored answer, or the audited operation of a first request that died. */
-    private Answer repeat(IdempotencyStore.Claim claim) {
+    /**
+     * The answer of a repeat: the stored answer, or the audited operation of a first request that
+     * died; empty when that operation shows Domo did nothing with it, whose key is then released so
+     * that this repeat runs as the first request would have.
+     */
+    private Optional<Answer> repeat(IdempotencyStore.Claim claim, IdempotencyStore.Owner owner, String key) {
         if (claim instanceof IdempotencyStore.Claim.Replay replay) {
-            return replay(replay);
+            return Optional.of(replay(replay));
         }
-        Operation operation = operations.find(((IdempotencyStore.Claim.ReplayOperation) claim).operationId())
-                .orElseThrow();
+        IdempotencyStore.Claim.ReplayOperation died = (IdempotencyStore.Claim.ReplayOperation) claim;
+        Operation operation = operations.find(died.operationId()).orElseThrow();
+        if (RecordedAnswer.domoDidNothing(operation)) {
+            idempotency.release(owner, key, died.claimedAt());
+            return Optional.empty();
+        }
         RecordedAnswer.problem(operation).ifPresent(problem -> {
             throw problem.withHeader(IdempotencyStore.REPLAYED_HEADER, "true");
         });
-        return new Answer(operation, true);
+        return Optional.of(new Answer(operation, true));
     }
 
     /**

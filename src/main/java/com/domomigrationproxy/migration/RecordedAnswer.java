@@ -19,30 +19,42 @@ final class RecordedAnswer {
     private RecordedAnswer() {
     }
 
+    /**
+     * FAILED without reaching Domo (no token, connection refused, the breaker open: no status) or
+     * refused by Domo's rate limit: Domo did nothing, so the request may simply run again.
+     */
+    static boolean domoDidNothing(Operation operation) {
+        Outcome outcome = operation.outcome();
+        return outcome != null && outcome.state() == OperationState.FAILED
+                && (outcome.upstreamStatus() == null || outcome.upstreamStatus() == 429);
+    }
+
     /** Empty when Domo answered with a result (a 200, the Operation); otherwise the problem. */
     static Optional<ProblemException> problem(Operation operation) {
         Outcome outcome = operation.outcome();
-        Integer status = outcome == null ? null : outcome.upstreamStatus();
-        if (outcome == null || outcome.state() == OperationState.PENDING || outcome.state() == OperationState.UNKNOWN) {
-            return Optional.of(new ProblemException(504, ProblemType.DOMO_TIMEOUT,
+        OperationState state = outcome == null ? OperationState.PENDING : outcome.state();
+        ProblemException problem = switch (state) {
+            case COMPLETE, INCOMPLETE, ABORTED -> null;
+            case PENDING, UNKNOWN -> new ProblemException(504, ProblemType.DOMO_TIMEOUT,
                     "The first request with this Idempotency-Key ended without an answer from Domo on record;"
-                            + " whether the operation took effect is unknown until it is reconciled")
-                    .withOperationId(operation.operationId()));
-        }
-        if (status != null && status >= 200 && status < 300) {
-            return Optional.empty();
-        }
+                            + " whether the operation took effect is unknown until it is reconciled");
+            case FAILED -> failed(outcome);
+        };
+        return Optional.ofNullable(problem).map(found -> found.withOperationId(operation.operationId()));
+    }
+
+    /** Domo's refusal as it was answered: its own 4xx, 502 for its other statuses and unreadable answers. */
+    private static ProblemException failed(Outcome outcome) {
+        Integer status = outcome.upstreamStatus();
         String detail = outcome.errorMessage() != null ? outcome.errorMessage() : "Domo gave no usable answer";
         ProblemException problem;
         if (status != null && (status == 401 || status == 403)) {
             problem = new ProblemException(502, ProblemType.DOMO_REJECTED_CREDENTIALS, detail);
-        } else if (status != null && status == 429) {
-            problem = new ProblemException(503, ProblemType.DOMO_RATE_LIMITED, detail);
-        } else if (status != null && status >= 400 && status < 500) {
+        } else if (status != null && status >= 400 && status < 500 && status != 429) {
             problem = new ProblemException(status, ProblemType.DOMO_REJECTED_REQUEST, detail);
         } else {
             problem = new ProblemException(502, ProblemType.DOMO_UNAVAILABLE, detail);
         }
-        return Optional.of(problem.withDomoToe(outcome.toe()).withOperationId(operation.operationId()));
+        return problem.withDomoToe(outcome.toe());
     }
 }

@@ -240,6 +240,16 @@ class IdempotencyTest {
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-timeout"))
                 .body("operationId", equalTo(silentOperation));
 
+        // Domo answered 200 with a body that is no result: 502 then, and 502 again, not a 200.
+        String unreadable = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + unreadable + "/reverse").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"no\":\"state\"}")));
+        String unreadableKey = "died-" + UUID.randomUUID();
+        reverse(unreadable, unreadableKey).then().statusCode(502);
+        forgetTheAnswer(unreadableKey);
+        reverse(unreadable, unreadableKey).then().statusCode(502).header("Idempotent-Replayed", "true")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-unavailable"));
+
         String done = Api.uniqueDatasourceId();
         String doneKey = "died-" + UUID.randomUUID();
         String doneOperation = reverse(done, doneKey).then().statusCode(200).extract().path("operationId");
@@ -247,6 +257,33 @@ class IdempotencyTest {
         reverse(done, doneKey).then().statusCode(200).header("Idempotent-Replayed", "true")
                 .body("operationId", equalTo(doneOperation)).body("state", equalTo("COMPLETE"));
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + done + "/reverse")));
+    }
+
+    /**
+     * A first request that died after Domo refused to take it (429) left its operation on record and
+     * its key unanswered: a repeat runs it, since nothing happened at Domo.
+     */
+    @Test
+    void aRepeatOfADeadRequestThatDomoDidNothingWithRuns() {
+        String datasource = Api.uniqueDatasourceId();
+        String path = DOMO_PREFIX + "/" + datasource + "/reverse";
+        domo.stubFor(post(path).willReturn(aResponse().withStatus(429)));
+        String key = "died-" + UUID.randomUUID();
+        String refused = reverse(datasource, key).then().statusCode(503).extract().path("operationId");
+        domo.stubFor(post(path).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\"}")));
+        // The same request under another key, for its fingerprint; then the dead request's key, as it would have been left.
+        String other = "other-" + UUID.randomUUID();
+        reverse(datasource, other).then().statusCode(200);
+        OperationRows.execute(dataSource, "INSERT INTO idempotency_key (principal, auth_method, idempotency_key,"
+                + " fingerprint, operation_id, created_at, expires_at) SELECT principal, auth_method, ?, fingerprint, ?::uuid,"
+                + " now() - interval '5 minutes', now() + interval '1 hour' FROM idempotency_key WHERE idempotency_key = ?",
+                key, refused, other);
+
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue())
+                .body("state", equalTo("COMPLETE"));
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", "true");
+        domo.verify(3, postRequestedFor(urlEqualTo(path)));
     }
 
     /** As if the process died after recording the outcome: no stored answer, and old enough to count as abandoned. */
