@@ -244,10 +244,7 @@ public class ApiKeyStore {
         }
     }
 
-    /**
-     * What tells one file from the next: two writes within one tick of the file system's clock have
-     * the same modification time, but an atomic replace (the way to write this file) is a new file.
-     */
+    /** The keys read from one version of the file ({@link FileVersion}), by digest and by name. */
     private record Loaded(FileVersion version, Map<ByteBuffer, ApiKey> keysByDigest, Map<String, ApiKey> keysByName) {
     }
 }

@@ -65,9 +65,13 @@ class TokenFileTest {
         }
     }
 
-    /** A token copied over the file in place with its old time kept ({@code cp -p}, {@code rsync -t}) is seen too. */
+    /**
+     * A token of the same length copied over the file in place with its old time kept ({@code cp -p},
+     * {@code rsync -t}) is seen too.
+     */
     @Test
     void aTokenRewrittenInPlaceWithItsOldTimeIsUsed() throws IOException {
+        ShortFuses.writeToken(ShortFuses.FIRST_TOKEN + "\n");
         domo.resetAll();
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200).withBody("[]")));
         Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
@@ -75,12 +79,13 @@ class TokenFileTest {
                 .withHeader("X-DOMO-Developer-Token", equalTo(ShortFuses.FIRST_TOKEN)));
 
         java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(ShortFuses.TOKEN_FILE);
-        Files.writeString(ShortFuses.TOKEN_FILE, "copied-in-place-token\n");
+        // Of the same length as the first: only the change time tells the two files apart.
+        Files.writeString(ShortFuses.TOKEN_FILE, "other-token-value\n");
         Files.setLastModifiedTime(ShortFuses.TOKEN_FILE, time);
         try {
             Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
             domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
-                    .withHeader("X-DOMO-Developer-Token", equalTo("copied-in-place-token")));
+                    .withHeader("X-DOMO-Developer-Token", equalTo("other-token-value")));
         } finally {
             ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
         }
