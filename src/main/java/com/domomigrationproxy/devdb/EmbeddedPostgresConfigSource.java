@@ -61,7 +61,7 @@ public class EmbeddedPostgresConfigSource implements ConfigSource {
         return "embedded-postgresql";
     }
 
-    private static boolean applies() {
+    static boolean applies() {
         LaunchMode mode = LaunchMode.current();
         if (mode != LaunchMode.DEVELOPMENT && mode != LaunchMode.TEST) {
             return false;

@@ -19,7 +19,17 @@ public class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFactory 
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
-        ConfigValue url = context.getValue(EmbeddedPostgresConfigSource.URL);
+        // Outside dev and tests the URL is not even looked at here: production reads it as configured.
+        if (!EmbeddedPostgresConfigSource.applies()) {
+            return List.of();
+        }
+        ConfigValue url;
+        try {
+            url = context.getValue(EmbeddedPostgresConfigSource.URL);
+        } catch (RuntimeException e) {
+            // An expression that a later source resolves: configured all the same.
+            return List.of();
+        }
         boolean configured = url != null && url.getValue() != null && !url.getValue().isBlank();
         return configured ? List.of() : List.of(new EmbeddedPostgresConfigSource());
     }

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 
 import org.eclipse.microprofile.config.spi.ConfigSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.runtime.LaunchMode;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -17,6 +20,34 @@ import io.smallrye.config.SmallRyeConfigBuilder;
  * (The source itself starts PostgreSQL when asked; nothing is asked here.)
  */
 class EmbeddedPostgresConfigSourceFactoryTest {
+
+    private LaunchMode before;
+
+    @BeforeEach
+    void inTests() {
+        before = LaunchMode.current();
+        LaunchMode.set(LaunchMode.TEST);
+    }
+
+    @AfterEach
+    void restore() {
+        LaunchMode.set(before);
+    }
+
+    /** In production the factory adds nothing and does not even resolve the URL (it may need a later source). */
+    @Test
+    void inProductionItAddsNothingAndResolvesNothing() {
+        LaunchMode.set(LaunchMode.NORMAL);
+        assertThat(sources(config(Map.of(EmbeddedPostgresConfigSource.URL, "${defined.by.a.later.source}"), null)))
+                .doesNotContain("embedded-postgresql");
+        assertThat(sources(config(Map.of(), null))).doesNotContain("embedded-postgresql");
+    }
+
+    @Test
+    void aUrlOnlyALaterSourceResolvesCountsAsConfigured() {
+        assertThat(sources(config(Map.of(EmbeddedPostgresConfigSource.URL, "${defined.by.a.later.source}"), null)))
+                .doesNotContain("embedded-postgresql");
+    }
 
     @Test
     void aConfiguredUrlLeavesTheEmbeddedSourceOut() {
