@@ -13,6 +13,9 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * The largest plan upload ({@code quarkus.http.limits.max-body-size}), and its 413 problem. A plan
@@ -24,21 +27,29 @@ import io.quarkus.runtime.configuration.MemorySize;
 public class PlanBodyLimit {
 
     private final long limit;
+    private final CurrentVertxRequest request;
 
     @Inject
-    PlanBodyLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize) {
+    PlanBodyLimit(@ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> maxBodySize,
+            CurrentVertxRequest request) {
         this.limit = maxBodySize.map(MemorySize::asLongValue).orElse(10L * 1024 * 1024);
+        this.request = request;
     }
 
     long limit() {
         return limit;
     }
 
-    /** The body, at most the limit: 413 past it. */
+    /**
+     * The body, at most the limit: 413 past it, and over HTTP/1.1 the connection closed after the
+     * answer, so that a client still sending the rest is not left waiting for it to be read.
+     */
     public byte[] read(InputStream body) throws IOException {
         byte[] read = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         if (read.length > limit) {
-            throw tooLarge();
+            RoutingContext current = request.getCurrent();
+            boolean http1 = current != null && current.request().version() != HttpVersion.HTTP_2;
+            throw http1 ? tooLarge().withHeader("Connection", "close") : tooLarge();
         }
         return read;
     }

@@ -339,6 +339,8 @@ class RequestValidationTest {
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(response.body()).contains("payload-too-large", "The plan is too large (at most 8 MiB");
+        // The rest is not read: the connection closes after the answer.
+        assertThat(response.headers().firstValue("Connection")).hasValue("close");
     }
 
     /** A request sent byte for byte (nothing the client would refuse or re-encode); the answer's first 4 KiB. */
