@@ -24,10 +24,11 @@ import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
 
 /**
- * Refused requests to the audit trail (401, 403) on the record, without letting whoever sends them
- * lengthen the chain at will. In each window ({@code proxy.audit.refused-window}, one minute) the
- * first {@code proxy.audit.refused-recorded} refusals of this replica that identified a principal
- * (403), and as many that identified nobody (401), become an {@code AUDIT_ACCESS} event each
+ * Refused requests to the audit trail (401, 403, and the 404, 405 and 406 that no resource served)
+ * on the record, without letting whoever sends them lengthen the chain at will. In each window
+ * ({@code proxy.audit.refused-window}, one minute) the first {@code proxy.audit.refused-recorded}
+ * refusals of this replica that identified a principal (403), and as many that identified nobody
+ * (the others), become an {@code AUDIT_ACCESS} event each
  * ({@code phase: refused}): separate allowances, so that anonymous callers cannot crowd out the
  * record of known principals. The rest are counted by source (the principal, or for a caller
  * nobody identified its address), and at the window's end each source gets one event ({@code
