@@ -134,6 +134,21 @@ class TokenFileTest {
             domo.verify(0, anyRequestedFor(anyUrl()));
             assertThat(OperationRows.forDatasource(dataSource, datasourceId)).singleElement()
                     .satisfies(row -> assertThat(row).containsEntry("state", "FAILED").containsEntry("upstream_status", null));
+
+            // Nothing reached Domo, so an Idempotency-Key is not bound to that answer: once the token is back, it runs.
+            String keyed = Api.uniqueDatasourceId();
+            String key = "no-token-" + java.util.UUID.randomUUID();
+            // A principal of its own: this profile's rate limit is a few operations a minute.
+            String operator = com.domomigrationproxy.support.Tokens.jwt(key, "operator");
+            io.restassured.RestAssured.given().auth().oauth2(operator).header("Idempotency-Key", key).post("/api/v1/datasources/" + keyed + "/reversals")
+                    .then().statusCode(502);
+            ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
+            domo.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(DOMO_PREFIX + "/" + keyed + "/reverse")
+                    .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                            .withBody("{\"state\":\"COMPLETE\"}")));
+            io.restassured.RestAssured.given().auth().oauth2(operator).header("Idempotency-Key", key)
+                    .post("/api/v1/datasources/" + keyed + "/reversals").then().statusCode(200).header("Idempotent-Replayed", org.hamcrest.Matchers.nullValue())
+                    .body("state", org.hamcrest.Matchers.equalTo("COMPLETE"));
         } finally {
             ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
         }
