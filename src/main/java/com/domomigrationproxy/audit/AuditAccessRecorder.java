@@ -51,9 +51,9 @@ import io.vertx.ext.web.RoutingContext;
  * streamed export leaves two events: {@code export-started} before its first byte, and {@code
  * export-finished} (or {@code export-interrupted}) with the rows written.
  *
- * <p>Refused attempts (401, 403) are logged, counted in {@code audit_access_denied_total}, and on
- * the record through {@link RefusedAccess}, as are requests no resource served (404, 405, 406): an
- * event each ({@code phase: refused}, with the principal when a 403 identified one, else the kind
+ * <p>Refused attempts (401, 403) are logged (WARN) and counted in {@code audit_access_denied_total};
+ * they, and requests no resource served (404, 405, 406: logged at INFO, not counted), are on the
+ * record through {@link RefusedAccess}: an event each ({@code phase: refused}, with the principal when a 403 identified one, else the kind
  * of credential presented), or counted in a
  * summary event when a source refuses faster than the chain should grow. Lines go to the {@code
  * audit.access} category, never with credentials.

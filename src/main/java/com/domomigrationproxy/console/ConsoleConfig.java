@@ -16,7 +16,8 @@ public interface ConsoleConfig {
     boolean enabled();
 
     /**
-     * Session and CSRF cookies carry Secure (HTTPS only), also behind a proxy that ends TLS.
+     * Session and CSRF cookies carry Secure (HTTPS only), also behind a proxy that ends TLS; the
+     * CSRF cookie is then {@code __Host-console-csrf} with the path "/".
      * Dev mode and tests turn it off for plain-HTTP localhost. Env PROXY_CONSOLE_SECURE_COOKIES.
      */
     @WithDefault("true")

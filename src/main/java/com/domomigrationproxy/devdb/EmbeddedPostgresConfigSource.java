@@ -8,8 +8,8 @@ import org.eclipse.microprofile.config.spi.ConfigSource;
 import io.quarkus.runtime.LaunchMode;
 
 /**
- * Supplies the datasource of dev mode and tests when none is configured: it starts an embedded
- * PostgreSQL (zonky) the first time the JDBC URL is looked up.
+ * Supplies the datasource of dev mode and tests when no JDBC URL is configured: it starts an
+ * embedded PostgreSQL (zonky) the first time the URL, the username or the password is looked up.
  *
  * <p>The lowest-priority source, and present only when no other source sets the URL
  * ({@link EmbeddedPostgresConfigSourceFactory}), so a configured database is never replaced. The embedded binaries are an optional

@@ -59,7 +59,8 @@ public interface LedgerConfig {
     Optional<Path> verifyKeysDir();
 
     /**
-     * Refused audit-trail requests (401, 403) recorded as an event each per window and replica, for
+     * Refused audit-trail requests (401, 403, and 404/405/406 that no resource served) recorded as an
+     * event each per window and replica, for
      * those that identified a principal and again for those that identified nobody; beyond, they
      * are counted and summarised per source at the window's end. Env PROXY_AUDIT_REFUSED_RECORDED.
      */

@@ -142,8 +142,9 @@ public class MigrationService {
         }
         IdempotencyStore.Owner owner = new IdempotencyStore.Owner(intent.requestedBy(), intent.authMethod());
         String fingerprint = fingerprint(intent);
-        // A repeat is answered from what is stored, read without writing; only what would reach
-        // Domo is then admitted and claimed, so a caller past its limit writes nothing.
+        // A repeat is answered from what is stored, read without writing (but for releasing the key of
+        // a dead request Domo did nothing with); only what would reach Domo is then admitted and
+        // claimed, so a caller past its limit writes nothing else.
         Optional<IdempotencyStore.Claim> stored = idempotency.storedAnswer(owner, key.get(), fingerprint);
         Optional<Answer> repeated = stored.flatMap(claim -> repeat(claim, owner, key.get()));
         if (repeated.isPresent()) {

@@ -37,8 +37,8 @@ import io.quarkus.scheduler.Scheduled;
 /**
  * The API keys of PROXY_API_KEYS_FILE, by SHA-256 of the secret. Lookups run on the event loop and
  * touch memory only: the file is loaded before the first request and then looked at (one stat) by
- * a scheduled job, and re-read when it changes (modification time, size, or a new file in its
- * place), so keys are added, rotated and revoked without a restart. A file that does not parse
+ * a scheduled job, and re-read when it changes ({@link FileVersion}: modification and change
+ * time, size, or a new file in its place), so keys are added, rotated and revoked without a restart. A file that does not parse
  * keeps the previous keys in force.
  *
  * <p>An entry may carry {@code scopes} and {@code expiresAt}. Entries are read strictly: an entry
