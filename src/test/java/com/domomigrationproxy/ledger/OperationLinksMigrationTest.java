@@ -3,18 +3,14 @@ package com.domomigrationproxy.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 import java.util.UUID;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
-import com.domomigrationproxy.support.PostgresAdmin;
+import com.domomigrationproxy.support.SchemaUpgrade;
 
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -29,49 +25,37 @@ class OperationLinksMigrationTest {
 
     @Test
     void anExistingTrailGetsItsLinksCopiedOntoItsRows() throws SQLException {
-        String database = "links_upgrade_" + System.nanoTime();
-        PostgresAdmin.run("CREATE DATABASE " + database);
-        try {
-            String url = System.getProperty("quarkus.datasource.jdbc.url").replaceFirst("/[^/?]+\\?", "/" + database + "?");
-            flyway(url).target("9").load().migrate();
-            String done = UUID.randomUUID().toString();
-            String pending = UUID.randomUUID().toString();
-            try (Connection connection = DriverManager.getConnection(url); Statement sql = connection.createStatement()) {
-                sql.execute("SET session_replication_role = replica"); // the head moves three links at once
-                sql.execute("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method,"
-                        + " request_id, requested_at, state, completed_at) VALUES ('" + done + "', 'V2_TO_V1', 'ds-a', 'x',"
-                        + " 'jwt', 'r', now(), 'COMPLETE', now()), ('" + pending + "', 'V2_TO_V1', 'ds-b', 'x', 'jwt', 'r',"
-                        + " now(), 'PENDING', NULL)");
-                sql.execute("INSERT INTO audit_event (seq, operation_id, kind, prev_hash, hash) VALUES"
-                        + " (1, '" + done + "', 'INTENT', repeat('0', 64), repeat('1', 64)),"
-                        + " (2, '" + done + "', 'OUTCOME', repeat('1', 64), repeat('2', 64)),"
-                        + " (3, '" + pending + "', 'INTENT', repeat('2', 64), repeat('3', 64))");
-                sql.execute("UPDATE audit_chain_head SET seq = 3, prev_hash = repeat('2', 64), hash = repeat('3', 64)");
-            }
+        String done = UUID.randomUUID().toString();
+        String pending = UUID.randomUUID().toString();
+        SchemaUpgrade.from("9", sql -> {
+            sql.execute("SET session_replication_role = replica"); // the head moves three links at once
+            sql.execute("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method,"
+                    + " request_id, requested_at, state, completed_at) VALUES ('" + done + "', 'V2_TO_V1', 'ds-a', 'x',"
+                    + " 'jwt', 'r', now(), 'COMPLETE', now()), ('" + pending + "', 'V2_TO_V1', 'ds-b', 'x', 'jwt', 'r',"
+                    + " now(), 'PENDING', NULL)");
+            sql.execute("INSERT INTO audit_event (seq, operation_id, kind, prev_hash, hash) VALUES"
+                    + " (1, '" + done + "', 'INTENT', repeat('0', 64), repeat('1', 64)),"
+                    + " (2, '" + done + "', 'OUTCOME', repeat('1', 64), repeat('2', 64)),"
+                    + " (3, '" + pending + "', 'INTENT', repeat('2', 64), repeat('3', 64))");
+            sql.execute("UPDATE audit_chain_head SET seq = 3, prev_hash = repeat('2', 64), hash = repeat('3', 64)");
+        }, sql -> {
+            assertThat(links(sql, done)).isEqualTo(new Operation.Chain(link(1, '0', '1'), link(2, '1', '2'), null, null));
+            assertThat(links(sql, pending)).isEqualTo(new Operation.Chain(link(3, '2', '3'), null, null, null));
+            assertThatThrownBy(() -> sql.execute("UPDATE operation SET intent_hash = repeat('9', 64) WHERE operation_id = '"
+                    + done + "'")).hasMessageContaining("append-only");
 
-            flyway(url).load().migrate();
-
-            try (Connection connection = DriverManager.getConnection(url); Statement sql = connection.createStatement()) {
-                assertThat(links(sql, done)).isEqualTo(new Operation.Chain(link(1, '0', '1'), link(2, '1', '2'), null, null));
-                assertThat(links(sql, pending)).isEqualTo(new Operation.Chain(link(3, '2', '3'), null, null, null));
-                assertThatThrownBy(() -> sql.execute("UPDATE operation SET intent_hash = repeat('9', 64) WHERE operation_id = '"
-                        + done + "'")).hasMessageContaining("append-only");
-
-                // A replica of the earlier release, still running during a rolling upgrade, writes as it
-                // did (the row, then the head, then the event; no links): the rows get them anyway.
-                String older = UUID.randomUUID().toString();
-                sql.execute(EARLIER_RELEASE.formatted("""
-                        INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method,
-                            request_id, requested_at, state) VALUES ('%s', 'V2_TO_V1', 'ds-c', 'x', 'jwt', 'r', now(),
-                            'PENDING')""".formatted(older), older, "INTENT"));
-                sql.execute(EARLIER_RELEASE.formatted("UPDATE operation SET state = 'COMPLETE', completed_at = now()"
-                        + " WHERE operation_id = '" + older + "' AND state = 'PENDING'", older, "OUTCOME"));
-                assertThat(links(sql, older)).isEqualTo(new Operation.Chain(event(sql, older, "INTENT"),
-                        event(sql, older, "OUTCOME"), null, null));
-            }
-        } finally {
-            PostgresAdmin.run("DROP DATABASE " + database + " WITH (FORCE)");
-        }
+            // A replica of the earlier release, still running during a rolling upgrade, writes as it
+            // did (the row, then the head, then the event; no links): the rows get them anyway.
+            String older = UUID.randomUUID().toString();
+            sql.execute(EARLIER_RELEASE.formatted("""
+                    INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method,
+                        request_id, requested_at, state) VALUES ('%s', 'V2_TO_V1', 'ds-c', 'x', 'jwt', 'r', now(),
+                        'PENDING')""".formatted(older), older, "INTENT"));
+            sql.execute(EARLIER_RELEASE.formatted("UPDATE operation SET state = 'COMPLETE', completed_at = now()"
+                    + " WHERE operation_id = '" + older + "' AND state = 'PENDING'", older, "OUTCOME"));
+            assertThat(links(sql, older)).isEqualTo(new Operation.Chain(event(sql, older, "INTENT"),
+                    event(sql, older, "OUTCOME"), null, null));
+        });
     }
 
     /** How the release before V10 appended an operation's event after a change to its row. */
@@ -92,10 +76,6 @@ class OperationLinksMigrationTest {
             row.next();
             return new Operation.Link(row.getLong(1), row.getString(2), row.getString(3));
         }
-    }
-
-    private static org.flywaydb.core.api.configuration.FluentConfiguration flyway(String url) {
-        return Flyway.configure().dataSource(url, null, null).placeholders(Map.of("appRole", "(none)"));
     }
 
     private static Operation.Chain links(Statement sql, String operationId) throws SQLException {
