@@ -101,7 +101,7 @@ public class AuditAccessRecorder {
             // named as the access log names it.
             String path = requestContext.getUriInfo().getPath();
             if (status >= 400 && auditPath(path)) {
-                recordUnserved(requestContext, null, ApiOperations.resolve(requestContext.getMethod(), path), status);
+                recordUnserved(requestContext, ApiOperations.resolve(requestContext.getMethod(), path), status);
             }
             return;
         }
@@ -120,7 +120,7 @@ public class AuditAccessRecorder {
         if (Context.isOnEventLoopThread()) {
             // Answered before the resource method ran (406…): nothing was read, and the chain is never written from
             // the event loop.
-            recordUnserved(requestContext, method, operation, status);
+            recordUnserved(requestContext, operation, status);
             return;
         }
         if (identity.isAnonymous() || method.isAnnotationPresent(PermitAll.class)) {
@@ -196,11 +196,11 @@ public class AuditAccessRecorder {
      * An audit-API request answered before any resource served it (406 at routing, 404, 405): it
      * read nothing, and is on the record as a refusal by whoever sent it, under the same allowance.
      */
-    private void recordUnserved(ContainerRequestContext requestContext, Method method, String operation, int status) {
+    private void recordUnserved(ContainerRequestContext requestContext, String operation, int status) {
         ACCESS.infof("Audit request from %s answered %d before it was served: %s %s, request %s",
                 request.clientAddress(), status, requestContext.getMethod(), requestContext.getUriInfo().getPath(),
                 request.requestId());
-        recordRefusal(requestContext, method, operation, status);
+        recordRefusal(requestContext, null, operation, status); // not a 403: no principal, no query
     }
 
     private static boolean auditPath(String path) {

@@ -178,6 +178,7 @@ public class MigrationService {
      * An operation was recorded, but Domo certainly did nothing with it: it refused to take the call
      * (429), the circuit breaker or a missing token kept it here, or the connection was refused. Its
      * key is released rather than bound to that answer, so that a retry after Retry-After runs.
+     * The rule of {@link RecordedAnswer#domoDidNothing}, read off the failure instead of its record.
      */
     private static boolean domoDidNothing(ProblemException e) {
         return e.type() == ProblemType.DOMO_RATE_LIMITED || e.type() == ProblemType.DOMO_CIRCUIT_OPEN

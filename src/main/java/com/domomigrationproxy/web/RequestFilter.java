@@ -69,10 +69,15 @@ public class RequestFilter {
 
     /** A body that outgrew its limit while it arrived (sent in chunks): the same problem as an announced one. */
     private void tooLarge(RoutingContext context) {
-        if (context.statusCode() == 413 && !context.response().headWritten()) {
-            refuse(context, planUpload(context, context.request().path()) ? planLimit.tooLarge() : tooLarge());
-        } else {
+        String path = context.request().path();
+        if (context.statusCode() != 413 || context.response().headWritten()) {
             context.next();
+        } else if (!planUpload(context, path)) {
+            refuse(context, tooLarge());
+        } else if (path.startsWith(API_PREFIX)) {
+            refuse(context, planLimit.tooLarge());
+        } else {
+            context.next(); // the console's plan uploads keep its own pages
         }
     }
 
