@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 public final class ApiOperations {
 
-    public static final String UNMATCHED = "unmatched";
+    static final String UNMATCHED = "unmatched";
 
     /** {@code prefix}: the path's literal start, checked before the pattern runs. */
     private record Route(String method, Pattern path, String prefix, String operationId) {

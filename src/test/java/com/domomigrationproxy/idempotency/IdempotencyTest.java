@@ -68,8 +68,7 @@ class IdempotencyTest {
     @Test
     void problemsAreReplayedToo() {
         String datasource = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(404)
-                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"No such source\",\"toe\":\"T404\"}")));
+        domoAnswersReversal(datasource, 404, "{\"message\":\"No such source\",\"toe\":\"T404\"}");
         String key = "key-" + UUID.randomUUID();
         String operationId = reverse(datasource, key).then().statusCode(404).extract().path("operationId");
         reverse(datasource, key).then().statusCode(404).header("Idempotent-Replayed", "true")
@@ -135,8 +134,7 @@ class IdempotencyTest {
     void theKeyAndTheIntentCommitTogether() {
         String datasource = Api.uniqueDatasourceId();
         String key = "window-" + UUID.randomUUID();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        domoAnswersReversal(datasource, 200, "{\"state\":\"COMPLETE\"}");
         PostgresAdmin.asSuperuser("CREATE OR REPLACE FUNCTION test_refuse_link() RETURNS trigger LANGUAGE plpgsql AS"
                 + " $$ BEGIN RAISE EXCEPTION 'crash between intent and key'; END $$",
                 "CREATE TRIGGER test_refuse_link BEFORE UPDATE OF operation_id ON idempotency_key FOR EACH ROW"
@@ -204,8 +202,7 @@ class IdempotencyTest {
         reverse(datasource, key).then().statusCode(503).header("Retry-After", "2")
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-rate-limited"));
 
-        domo.stubFor(post(path).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
-                .withBody("{\"state\":\"COMPLETE\"}")));
+        domoAnswersReversal(datasource, 200, "{\"state\":\"COMPLETE\"}");
         reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue())
                 .body("state", equalTo("COMPLETE"));
         reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", "true");
@@ -221,8 +218,7 @@ class IdempotencyTest {
     @Test
     void aRepeatWhoseAnswerWasNeverStoredGetsTheStatusOfTheOperationsOutcome() {
         String refused = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + refused + "/reverse").willReturn(aResponse().withStatus(404)
-                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"No such source\",\"toe\":\"T404\"}")));
+        domoAnswersReversal(refused, 404, "{\"message\":\"No such source\",\"toe\":\"T404\"}");
         String refusedKey = "died-" + UUID.randomUUID();
         String refusedOperation = reverse(refused, refusedKey).then().statusCode(404).extract().path("operationId");
         forgetTheAnswer(refusedKey);
@@ -242,8 +238,7 @@ class IdempotencyTest {
 
         // Domo answered 200 with a body that is no result: 502 then, and 502 again, not a 200.
         String unreadable = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + unreadable + "/reverse").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"no\":\"state\"}")));
+        domoAnswersReversal(unreadable, 200, "{\"no\":\"state\"}");
         String unreadableKey = "died-" + UUID.randomUUID();
         reverse(unreadable, unreadableKey).then().statusCode(502);
         forgetTheAnswer(unreadableKey);
@@ -270,8 +265,7 @@ class IdempotencyTest {
         domo.stubFor(post(path).willReturn(aResponse().withStatus(429)));
         String key = "died-" + UUID.randomUUID();
         String refused = reverse(datasource, key).then().statusCode(503).extract().path("operationId");
-        domo.stubFor(post(path).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
-                .withBody("{\"state\":\"COMPLETE\"}")));
+        domoAnswersReversal(datasource, 200, "{\"state\":\"COMPLETE\"}");
         // The same request under another key, for its fingerprint; then the dead request's key, as it would have been left.
         String other = "other-" + UUID.randomUUID();
         reverse(datasource, other).then().statusCode(200);
@@ -290,6 +284,12 @@ class IdempotencyTest {
     private void forgetTheAnswer(String key) {
         OperationRows.execute(dataSource, "UPDATE idempotency_key SET response_status = NULL, response_body = NULL,"
                 + " created_at = now() - interval '5 minutes' WHERE idempotency_key = ?", key);
+    }
+
+    /** Domo answers the reversal of this data source with this status and JSON body. */
+    private void domoAnswersReversal(String datasource, int status, String json) {
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(status)
+                .withHeader("Content-Type", "application/json").withBody(json)));
     }
 
     private static Response migrate(io.restassured.specification.RequestSpecification caller, String datasource,

@@ -213,29 +213,16 @@ class RequestValidationTest {
         byte[] body = ("{\"accountId\":\"1\",\"catalog\":\"" + "c".repeat(100_000) + "\",\"schema\":\"s\",\"table\":\"t\"}")
                 .getBytes(StandardCharsets.UTF_8);
         String datasource = Api.uniqueDatasourceId();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/datasources/"
-                        + datasource + "/migrations"))
-                .version(HttpClient.Version.HTTP_1_1)
-                .header("X-API-Key", TestCredentials.OPERATOR_KEY)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
-                .build();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = sendChunked("/api/v1/datasources/" + datasource + "/migrations",
+                "application/json", body, "X-API-Key", TestCredentials.OPERATOR_KEY);
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(response.body()).contains("payload-too-large");
         assertThat(OperationRows.forDatasource(dataSource, datasource)).isEmpty();
 
         // A console form announces its length (browsers always do): one sent in chunks is refused unread.
-        HttpRequest form = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/console/reviews/"
-                        + java.util.UUID.randomUUID()))
-                .version(HttpClient.Version.HTTP_1_1)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
-                        "state=COMPLETE&note=n".getBytes(StandardCharsets.UTF_8))))
-                .build();
-        assertThat(HttpClient.newHttpClient().send(form, HttpResponse.BodyHandlers.ofString()).statusCode())
-                .isEqualTo(411);
+        assertThat(sendChunked("/console/reviews/" + java.util.UUID.randomUUID(), "application/x-www-form-urlencoded",
+                "state=COMPLETE&note=n".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(411);
     }
 
     @Test
@@ -329,18 +316,25 @@ class RequestValidationTest {
         for (int i = 0; i < body.length; i++) {
             body[i] = line[i % line.length];
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/plans?name=big"))
-                .version(HttpClient.Version.HTTP_1_1)
-                .header("X-API-Key", TestCredentials.OPERATOR_KEY)
-                .header("Content-Type", "text/csv")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
-                .build();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = sendChunked("/api/v1/plans?name=big", "text/csv", body, "X-API-Key",
+                TestCredentials.OPERATOR_KEY);
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(response.body()).contains("payload-too-large", "The plan is too large (at most 8 MiB");
         // The rest is not read: the connection closes after the answer.
         assertThat(response.headers().firstValue("Connection")).hasValue("close");
+    }
+
+    /** A POST over HTTP/1.1 whose body goes in chunks (it announces no length), with these headers (name, value…). */
+    private HttpResponse<String> sendChunked(String pathAndQuery, String contentType, byte[] body, String... headers)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+                .version(HttpClient.Version.HTTP_1_1).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A request sent byte for byte (nothing the client would refuse or re-encode); the answer's first 4 KiB. */
