@@ -247,8 +247,9 @@ class RequestValidationTest {
     }
 
     /**
-     * A query string that is not valid percent-encoding: Vert.x's router refuses it (400, no body)
-     * before any of the service's handlers, whoever asks, so nothing reads it or reaches Domo.
+     * A query string that is not valid percent-encoding: Quarkus's HTTP layer refuses a request target
+     * that is not a URI (400, no body; {@code VertxHttpRecorder}'s root handler) before the router and
+     * any of the service's handlers, whoever asks, so nothing reads it or reaches Domo.
      */
     @ParameterizedTest
     @ValueSource(strings = { "/api/v1/audit/integrity?%", "/api/v1/audit/operations?state=%zz",
