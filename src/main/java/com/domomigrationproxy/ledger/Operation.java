@@ -96,12 +96,23 @@ public record Operation(
     }
 
     /**
-     * Whether it took effect or may have: anything but ABORTED and FAILED (the rule of
-     * {@link OperationStore#lastMigrationAccounts}).
+     * Whether it took effect or may have: anything but ABORTED, and but a FAILED whose answer shows
+     * that Domo did not act on it (the rule of {@link OperationStore#lastMigrationAccounts}).
      */
     public boolean mayHaveTakenEffect() {
         OperationState effect = effect();
-        return effect != OperationState.ABORTED && effect != OperationState.FAILED;
+        return effect != OperationState.ABORTED
+                && (effect != OperationState.FAILED || !refusedBeforeActing(outcome().upstreamStatus()));
+    }
+
+    /**
+     * Whether a FAILED operation's answer shows that Domo did not act on it: no status (nothing was
+     * sent: no token, the circuit breaker, the connection refused), a redirect (an allow-list's page)
+     * or a 4xx. Its other answers do not: a 2xx that could not be read, or a 5xx, among them a
+     * gateway's 502 or 504 in front of a Domo that may have carried the request out.
+     */
+    static boolean refusedBeforeActing(Integer upstreamStatus) {
+        return upstreamStatus == null || (upstreamStatus >= 300 && upstreamStatus < 500);
     }
 
     /** True while nobody knows how it ended: PENDING or UNKNOWN, and not reconciled. */

@@ -244,7 +244,8 @@ public class OperationStore {
 
     /**
      * For each of these datasources, the account of its latest migration that took effect or may
-     * have (COMPLETE, INCOMPLETE, or not known to have failed): where Domo lists it as migrated.
+     * have: where Domo lists it as migrated. The rule of {@link Operation#mayHaveTakenEffect()}: not
+     * ABORTED, and not FAILED with no status, a 3xx or a 4xx (a FAILED with a 2xx or a 5xx counts).
      */
     public Map<String, String> lastMigrationAccounts(Collection<String> datasourceIds) {
         if (datasourceIds.isEmpty()) {
@@ -255,7 +256,8 @@ public class OperationStore {
             Sql.list(connection, """
                     SELECT DISTINCT ON (datasource_id) datasource_id, account_id FROM operation
                     WHERE datasource_id = ANY(?) AND direction = 'V1_TO_V2'
-                      AND coalesce(reconciled_state, state) NOT IN ('ABORTED', 'FAILED')
+                      AND coalesce(reconciled_state, state) <> 'ABORTED'
+                      AND NOT (state = 'FAILED' AND (upstream_status IS NULL OR upstream_status BETWEEN 300 AND 499))
                     ORDER BY datasource_id, requested_at DESC, operation_id DESC""",
                     row -> accounts.put(row.getString(1), row.getString(2)),
                     connection.createArrayOf("text", datasourceIds.toArray()));

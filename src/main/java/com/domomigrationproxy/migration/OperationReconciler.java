@@ -115,13 +115,13 @@ public class OperationReconciler {
                     || earlier.operationId().equals(operation.operationId())) {
                 continue;
             }
-            switch (earlier.effect()) {
-                case COMPLETE -> migrated = Optional.of(earlier.direction() == Direction.V1_TO_V2);
-                case ABORTED, FAILED -> {
-                    // nothing changed
-                }
-                default -> migrated = Optional.empty(); // INCOMPLETE, UNKNOWN, PENDING: nobody knows what it left
-            }
+            if (earlier.effect() == OperationState.COMPLETE) {
+                migrated = Optional.of(earlier.direction() == Direction.V1_TO_V2);
+            } else if (earlier.mayHaveTakenEffect()) {
+                // INCOMPLETE, UNKNOWN, PENDING, or FAILED on an answer that does not show Domo did
+                // nothing (a 5xx such as a gateway's 504, an unreadable 2xx): nobody knows what it left.
+                migrated = Optional.empty();
+            } // ABORTED, or FAILED as Domo refused it: nothing changed
         }
         return migrated;
     }

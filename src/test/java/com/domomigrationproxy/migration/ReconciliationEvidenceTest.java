@@ -34,6 +34,28 @@ class ReconciliationEvidenceTest {
         assertThat(OperationReconciler.migratedBefore(List.of(migrated, later), migrated)).isEmpty();
     }
 
+    /**
+     * A FAILED operation changed nothing only when its answer shows Domo did nothing with it; after a
+     * gateway's 502 or 504, a 500 or an unreadable 200, Domo may have carried it out behind it.
+     */
+    @Test
+    void aFailureDomoMayHaveActedOnLeavesTheStateBeforeUnknown() {
+        Operation migrated = operation(Direction.V1_TO_V2, T0, OperationState.COMPLETE);
+        Operation later = operation(Direction.V1_TO_V2, T0.plusSeconds(30), OperationState.UNKNOWN);
+        for (Integer refused : new Integer[] { null, 302, 400, 401, 403, 404, 409, 429 }) {
+            Operation failed = operation(Direction.V2_TO_V1, T0.plusSeconds(10), OperationState.FAILED, refused);
+            assertThat(failed.mayHaveTakenEffect()).as("FAILED on %s", refused).isFalse();
+            assertThat(OperationReconciler.migratedBefore(List.of(migrated, failed), later)).as("FAILED on %s", refused)
+                    .contains(true);
+        }
+        for (int behindIt : new int[] { 200, 500, 502, 503, 504 }) {
+            Operation failed = operation(Direction.V2_TO_V1, T0.plusSeconds(10), OperationState.FAILED, behindIt);
+            assertThat(failed.mayHaveTakenEffect()).as("FAILED on %s", behindIt).isTrue();
+            assertThat(OperationReconciler.migratedBefore(List.of(migrated, failed), later)).as("FAILED on %s", behindIt)
+                    .isEmpty();
+        }
+    }
+
     @Test
     void migrationDatesAreReadOnlyWhenTheyTellAnInstant() {
         JsonNodeFactory json = JsonNodeFactory.instance;
@@ -45,7 +67,12 @@ class ReconciliationEvidenceTest {
     }
 
     private static Operation operation(Direction direction, Instant at, OperationState state) {
+        return operation(direction, at, state, null);
+    }
+
+    private static Operation operation(Direction direction, Instant at, OperationState state, Integer upstreamStatus) {
         return new Operation(UUID.randomUUID(), new OperationIntent(direction, "ds", "1", null, null, null, "p", at, "r",
-                "jwt", null, null, null), new Outcome(state, null, null, null, null, null, null, null), null, null, null);
+                "jwt", null, null, null), new Outcome(state, null, null, null, null, upstreamStatus, null, null), null, null,
+                null);
     }
 }

@@ -278,6 +278,27 @@ class ScopeEnforcementTest {
         domo.verify(0, anyRequestedFor(anyUrl()));
     }
 
+    /**
+     * A migration that failed on a gateway's 504 may have been carried out behind it: the account it
+     * named decides the reversal, as a migration that took effect would, not the one before it.
+     */
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aMigrationAGatewayFailedMayHaveMovedTheDatasourceOutOfScope(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        migrate(Api.asOperator(), datasource, "sales-1").then().statusCode(200);
+        Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200);
+        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/hr-1"))
+                .willReturn(aResponse().withStatus(504)));
+        migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(502);
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).extracting(row -> row.get("state"))
+                .containsExactly("COMPLETE", "COMPLETE", "FAILED");
+        domo.resetRequests();
+
+        refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "accounts");
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
     @ParameterizedTest
     @EnumSource(Credential.class)
     void aReversalWithoutARecordedMigrationIsRefusedWhenAccountsAreRestricted(Credential credential) {
