@@ -436,7 +436,10 @@ public class DomoClient {
         }
     }
 
-    /** A field of Domo's JSON as text; whatever Domo echoes, the token never comes out of here. */
+    /**
+     * A field of Domo's JSON as text; whatever Domo echoes, the token never comes out of here, whole
+     * or in pieces of {@value TokenRedactor#FRAGMENT} characters or more.
+     */
     private String text(JsonNode node, String field) {
         if (node == null || !node.isObject()) {
             return null;
@@ -445,7 +448,7 @@ public class DomoClient {
         if (value == null || value.isNull()) {
             return null;
         }
-        return tokens.redact(value.isValueNode() ? value.asText() : value.toString());
+        return tokens.redactWithFragments(value.isValueNode() ? value.asText() : value.toString());
     }
 
     /** Domo's own words, made safe to show: no control characters, bounded (already without the token). */

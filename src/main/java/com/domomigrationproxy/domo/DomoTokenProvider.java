@@ -114,6 +114,18 @@ public class DomoTokenProvider {
         return redacted;
     }
 
+    /**
+     * {@link #redact}, and then every run of {@value TokenRedactor#FRAGMENT} or more consecutive
+     * characters of the token: for Domo's own words (messages, toe), which may quote it cut short.
+     */
+    public String redactWithFragments(String text) {
+        String redacted = redact(text);
+        for (TokenRedactor redactor : redactors()) {
+            redacted = redactor.redactFragments(redacted);
+        }
+        return redacted;
+    }
+
     /** True when the token appears in the text in any form. */
     public boolean appearsIn(String text) {
         for (TokenRedactor redactor : redactors()) {

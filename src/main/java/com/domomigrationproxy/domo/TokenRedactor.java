@@ -4,8 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Finds the Domo token in text that came from outside, in every form it could be echoed in: as is
@@ -17,6 +19,14 @@ import java.util.Locale;
 final class TokenRedactor {
 
     static final String REDACTED = "[redacted]";
+    /**
+     * The shortest run of the token's characters that {@link #redactFragments} replaces: shorter
+     * than that, a piece of a long random token tells little and is likelier to be a coincidence.
+     */
+    static final int FRAGMENT = 12;
+    /** The base of the rolling hash that finds fragments, and its power that takes a char out of it. */
+    private static final long HASH_BASE = 1_000_003L;
+    private static final long HASH_HIGHEST = power(HASH_BASE, FRAGMENT - 1);
     static final String REDACTED_VALUE = "[redacted: the value contained the Domo token]";
     /** Percent-encoding undone up to this many times (a value encoded twice or three times over). */
     private static final int MAX_PERCENT_ROUNDS = 3;
@@ -30,6 +40,9 @@ final class TokenRedactor {
     /** The lower-case token's UTF-8 bytes, one char per byte and lower-cased as such (see holdsTokenBytesInAnyCase). */
     private final String lowerCaseBytes;
     private final boolean asciiToken;
+    /** The token lower-cased char by char (see folded), and the rolling hash of its every FRAGMENT-long run. */
+    private final String foldedToken;
+    private final Set<Long> fragmentHashes;
 
     private TokenRedactor(String token) {
         this.lowerCase = token.toLowerCase(Locale.ROOT);
@@ -37,6 +50,12 @@ final class TokenRedactor {
         this.lowerCaseBytes = new String(lowerCase.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)
                 .toLowerCase(Locale.ROOT);
         this.asciiToken = token.chars().allMatch(c -> c <= 0x7F);
+        this.foldedToken = folded(token);
+        Set<Long> hashes = new HashSet<>();
+        for (int at = 0; at + FRAGMENT <= foldedToken.length(); at++) {
+            hashes.add(hash(foldedToken, at));
+        }
+        this.fragmentHashes = Set.copyOf(hashes);
     }
 
     static TokenRedactor of(String token) {
@@ -53,6 +72,41 @@ final class TokenRedactor {
         }
         String redacted = replaceIgnoringCase(text);
         return containsEncoded(redacted) ? REDACTED_VALUE : redacted;
+    }
+
+    /**
+     * The text with every run of {@link #FRAGMENT} or more consecutive characters of the token, in
+     * any letter case, replaced: for a token that was cut short (Domo's message quoting its first
+     * characters, or a cut made before the text got here). Apply it after {@link #redact}, which
+     * finds the whole token in its encoded forms too. One pass with a rolling hash, each hit checked
+     * against the token itself, so that a long text costs no more than reading it.
+     */
+    String redactFragments(String text) {
+        if (text == null || text.length() < FRAGMENT || fragmentHashes.isEmpty()) {
+            return text;
+        }
+        String folded = folded(text);
+        StringBuilder out = null;
+        int copied = 0;
+        int coveredTo = -1;
+        long hash = hash(folded, 0);
+        for (int at = 0; at + FRAGMENT <= folded.length(); at++) {
+            if (at > 0) {
+                hash = (hash - folded.charAt(at - 1) * HASH_HIGHEST) * HASH_BASE + folded.charAt(at + FRAGMENT - 1);
+            }
+            if (fragmentHashes.contains(hash) && foldedToken.contains(folded.substring(at, at + FRAGMENT))) {
+                if (out == null) {
+                    out = new StringBuilder(text.length());
+                }
+                if (at > coveredTo) {
+                    // A new run: what lies between the last one and this one stays as it was.
+                    out.append(text, copied, at).append(REDACTED);
+                }
+                coveredTo = at + FRAGMENT;
+                copied = coveredTo;
+            }
+        }
+        return out == null ? text : out.append(text, copied, text.length()).toString();
     }
 
     /** True when the text holds the token in any form. */
@@ -173,6 +227,31 @@ final class TokenRedactor {
             }
         }
         return forms.stream().distinct().toList();
+    }
+
+    /** Each char lower-cased on its own, so that positions in the result are positions in the text. */
+    private static String folded(String text) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = Character.toLowerCase(chars[i]);
+        }
+        return new String(chars);
+    }
+
+    private static long hash(String text, int from) {
+        long hash = 0;
+        for (int i = from; i < from + FRAGMENT; i++) {
+            hash = hash * HASH_BASE + text.charAt(i);
+        }
+        return hash;
+    }
+
+    private static long power(long base, int exponent) {
+        long result = 1;
+        for (int i = 0; i < exponent; i++) {
+            result *= base;
+        }
+        return result;
     }
 
     private static String percentDecoded(String text) {

@@ -21,6 +21,46 @@ class TokenRedactorTest {
         assertThat(redactor.redact("nothing here")).isEqualTo("nothing here");
     }
 
+    /** A token cut short: any run of twelve or more of its characters, in any letter case, goes. */
+    @Test
+    void fragmentsOfTwelveCharactersOrMoreAreReplaced() {
+        String token = "0123456789abcdefghijKLMNOPQRST";
+        TokenRedactor of = TokenRedactor.of(token);
+        assertThat(of.redactFragments("Invalid token " + token.substring(0, 20) + "..."))
+                .isEqualTo("Invalid token [redacted]...");
+        assertThat(of.redactFragments("key=" + token.substring(7, 19).toUpperCase() + ";"))
+                .isEqualTo("key=[redacted];");
+        assertThat(of.redactFragments("begins " + token.substring(0, 12) + " ends " + token.substring(18)))
+                .isEqualTo("begins [redacted] ends [redacted]");
+        // Two pieces side by side, and overlapping hits along one long run, give one replacement each.
+        assertThat(of.redactFragments(token.substring(18) + token.substring(0, 12) + "!")).isEqualTo("[redacted]!");
+        // Eleven characters, or twelve that are not a run of the token, stay.
+        assertThat(of.redactFragments("id " + token.substring(0, 11) + " x")).isEqualTo("id " + token.substring(0, 11) + " x");
+        assertThat(of.redactFragments("0123456789ab-" + "cdefghijklm")).isEqualTo("[redacted]-cdefghijklm");
+        assertThat(of.redactFragments("0123456789ac")).isEqualTo("0123456789ac");
+        assertThat(of.redactFragments("short")).isEqualTo("short");
+        assertThat(of.redactFragments(null)).isNull();
+        // A token shorter than twelve characters has no fragments; redact() finds it whole.
+        assertThat(TokenRedactor.of("tiny-token").redactFragments("tiny-token and tiny-tok")).isEqualTo(
+                "tiny-token and tiny-tok");
+    }
+
+    /** The rolling hash never misses a run the plain search finds, wherever it is in a long text. */
+    @Test
+    void fragmentsAreFoundAnywhereInALongText() {
+        String token = "f3a9c1d2e4b5a6978877665544332211";
+        TokenRedactor of = TokenRedactor.of(token);
+        Random random = new Random(11);
+        for (int n = 0; n < 500; n++) {
+            int from = random.nextInt(token.length() - 12);
+            String piece = token.substring(from, from + 12 + random.nextInt(token.length() - from - 11));
+            String before = "x".repeat(random.nextInt(3_000));
+            String text = before + (random.nextBoolean() ? piece.toUpperCase() : piece) + "-" + "y".repeat(random.nextInt(50));
+            assertThat(of.redactFragments(text)).as(text).isEqualTo(before + "[redacted]-" + text.substring(
+                    before.length() + piece.length() + 1));
+        }
+    }
+
     @Test
     void encodedCopiesRedactTheWholeValue() {
         for (String prefix : new String[] { "", "a", "ab" }) {

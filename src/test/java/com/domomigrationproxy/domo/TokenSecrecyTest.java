@@ -125,4 +125,40 @@ class TokenSecrecyTest {
         String log = Files.readString(Path.of("target", "quarkus-test.log"));
         assertThat(log).contains(datasourceId).doesNotContain(CANARY_TOKEN);
     }
+
+    /** Domo quoting the token cut short: no run of twelve of its characters gets out either. */
+    @Test
+    void aTokenDomoCutsShortIsRedactedToo() {
+        domo.resetAll();
+        String head = CANARY_TOKEN.substring(0, 20);
+        String middle = CANARY_TOKEN.substring(6, 19).toUpperCase();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/accounts/.*")).willReturn(aResponse().withStatus(422)
+                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"Token '" + head
+                        + "...' may not migrate\",\"toe\":\"" + middle + "\"}")));
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/reverse")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"ABORTED\",\"errorMessage\":"
+                        + "\"token " + head + "\u2026 rejected\",\"toe\":\"T2\"}")));
+        String datasourceId = Api.uniqueDatasourceId();
+
+        Response migration = Api.asOperator().contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + datasourceId + "/migrations");
+        Response reversal = Api.asOperator().post("/api/v1/datasources/" + datasourceId + "/reversals");
+
+        assertThat(migration.statusCode()).isEqualTo(422);
+        assertThat(migration.jsonPath().getString("detail")).isEqualTo("Token '[redacted]...' may not migrate");
+        assertThat(migration.jsonPath().getString("domoToe")).isEqualTo("[redacted]");
+        assertThat(reversal.jsonPath().getString("errorMessage")).isEqualTo("token [redacted]\u2026 rejected");
+        List<String> kept = new ArrayList<>(List.of(migration.asString(), reversal.asString()));
+        OperationRows.query(dataSource, "SELECT t::text AS row FROM operation t WHERE datasource_id = ?", datasourceId)
+                .forEach(row -> kept.add((String) row.get("row")));
+        assertThat(kept).hasSize(4);
+        OperationRows.query(dataSource, "SELECT t::text AS row FROM audit_event t WHERE t::text LIKE ?",
+                "%" + datasourceId + "%").forEach(row -> kept.add((String) row.get("row")));
+        for (String text : kept) {
+            for (int at = 0; at + 12 <= CANARY_TOKEN.length(); at++) {
+                assertThat(text.toLowerCase()).doesNotContain(CANARY_TOKEN.substring(at, at + 12).toLowerCase());
+            }
+        }
+    }
 }
