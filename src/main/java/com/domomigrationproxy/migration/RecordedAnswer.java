@@ -36,11 +36,20 @@ final class RecordedAnswer {
         ProblemException problem = switch (state) {
             case COMPLETE, INCOMPLETE, ABORTED -> null;
             case PENDING, UNKNOWN -> new ProblemException(504, ProblemType.DOMO_TIMEOUT,
-                    "The first request with this Idempotency-Key ended without an answer from Domo on record;"
-                            + " whether the operation took effect is unknown until it is reconciled");
+                    "The first request with this Idempotency-Key ended without an answer from Domo on record; "
+                            + sinceThen(operation));
             case FAILED -> failed(outcome);
         };
         return Optional.ofNullable(problem).map(found -> found.withOperationId(operation.operationId()));
+    }
+
+    /** What is known now of an operation that got no answer: its reconciliation, once it has one. */
+    private static String sinceThen(Operation operation) {
+        if (operation.reconciliation() == null) {
+            return "whether the operation took effect is unknown until it is reconciled";
+        }
+        return "it has since been reconciled: it " + (operation.reconciliation().state() == OperationState.COMPLETE
+                ? "took effect" : "did not take effect") + " (the operation's reconciliation says how that was established)";
     }
 
     /** Domo's refusal as it was answered: its own 4xx, 502 for its other statuses and unreadable answers. */

@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
@@ -234,7 +235,14 @@ class IdempotencyTest {
         forgetTheAnswer(silentKey);
         reverse(silent, silentKey).then().statusCode(504).header("Idempotent-Replayed", "true")
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-timeout"))
-                .body("operationId", equalTo(silentOperation));
+                .body("operationId", equalTo(silentOperation))
+                .body("detail", containsString("unknown until it is reconciled"));
+        // Once reconciled, the repeat says what was found instead of "unknown".
+        Api.asOperator().contentType("application/json").body("{\"state\":\"COMPLETE\",\"note\":\"seen in Domo\"}")
+                .post("/api/v1/operations/" + silentOperation + "/reconciliation").then().statusCode(200);
+        reverse(silent, silentKey).then().statusCode(504).header("Idempotent-Replayed", "true")
+                .body("operationId", equalTo(silentOperation))
+                .body("detail", containsString("it has since been reconciled: it took effect"));
 
         // Domo answered 200 with a body that is no result: 502 then, and 502 again, not a 200.
         String unreadable = Api.uniqueDatasourceId();
