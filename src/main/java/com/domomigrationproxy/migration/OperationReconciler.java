@@ -119,7 +119,7 @@ public class OperationReconciler {
                 migrated = Optional.of(earlier.direction() == Direction.V1_TO_V2);
             } else if (earlier.mayHaveTakenEffect()) {
                 // INCOMPLETE, UNKNOWN, PENDING, or FAILED on an answer that does not show Domo did
-                // nothing (a 5xx such as a gateway's 504, an unreadable 2xx): nobody knows what it left.
+                // nothing (a 5xx, an unreadable 2xx): nobody knows what it left.
                 migrated = Optional.empty();
             } // ABORTED, or FAILED as Domo refused it: nothing changed
         }
@@ -193,7 +193,12 @@ public class OperationReconciler {
                     : new Finding(OperationState.ABORTED, "the migration did not take effect");
         }
         if (date.isPresent() && !date.get().isBefore(requested)) {
-            return new Finding(OperationState.COMPLETE, "the migration took effect");
+            // Migrated before the request by the trail: a date just after it may be that earlier
+            // migration's, read on a Domo clock ahead of ours.
+            return before.orElse(false) && date.get().isBefore(requested.plus(config.clockSkew()))
+                    ? Finding.cannotTell("it was migrated before the request, and the migration date is too close"
+                            + " after it to tell whether this request migrated it again")
+                    : new Finding(OperationState.COMPLETE, "the migration took effect");
         }
         if (date.isPresent() && (before.orElse(false) || date.get().isBefore(requested.minus(config.clockSkew())))) {
             return new Finding(OperationState.ABORTED,

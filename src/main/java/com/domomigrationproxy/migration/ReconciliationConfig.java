@@ -21,8 +21,9 @@ public interface ReconciliationConfig {
     Duration pendingGrace();
 
     /**
-     * How far Domo's clock may lag ours: a migrationDate earlier than the request by less than this
-     * cannot tell whether the request caused it. Env PROXY_RECONCILIATION_CLOCK_SKEW.
+     * How far Domo's clock may be from ours: a migrationDate earlier than the request by less than
+     * this cannot tell whether the request caused it, nor, for a data source the trail shows migrated
+     * before, one later by less than this. Env PROXY_RECONCILIATION_CLOCK_SKEW.
      */
     @WithDefault("60s")
     Duration clockSkew();

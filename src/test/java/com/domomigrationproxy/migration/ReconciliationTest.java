@@ -220,6 +220,41 @@ class ReconciliationTest {
                 .body("reconciliation.note", org.hamcrest.Matchers.containsString("already migrated before the request"));
     }
 
+    /**
+     * Migrated before by the trail, and a migration date just after the request: that may be the
+     * earlier migration's date on a Domo clock ahead of ours, so a person is asked, not COMPLETE recorded.
+     */
+    @Test
+    void aDateJustAfterTheRequestOfADatasourceMigratedBeforeCannotTell() {
+        domo.resetAll();
+        String datasource = Api.uniqueDatasourceId();
+        String body = "{\"accountId\":\"8\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        Api.asOperator().contentType("application/json").body(body)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200);
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withFixedDelay(5000)
+                .withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"ABORTED\",\"errorMessage\":\"already migrated\"}")));
+        String second = Api.asOperator().contentType("application/json").body(body)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(504)
+                .extract().path("operationId");
+        Instant requested = Instant.parse(Api.asAuditor().get("/api/v1/audit/operations/" + second).then()
+                .statusCode(200).extract().path("requestedAt"));
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
+                        + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"" + requested.plusSeconds(10) + "\"}]")));
+
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            reconciler.reconcileNow();
+            return OperationRows.forDatasource(dataSource, datasource).stream()
+                    .anyMatch(row -> row.get("review_reason") != null || row.get("reconciled_state") != null);
+        });
+        Api.asAuditor().get("/api/v1/audit/operations/" + second).then().statusCode(200)
+                .body("reconciliation", org.hamcrest.Matchers.nullValue())
+                .body("review.reason", org.hamcrest.Matchers.containsString("too close after it"));
+    }
+
     /** Where Domo's candidates cannot tell, a person is asked; the datasource stays locked until one answers. */
     @Test
     void whatDomoCannotTellIsFlaggedForAPersonAndResolvedByHand() {
