@@ -46,11 +46,13 @@ public class DomoCallException extends ProblemException {
     }
 
     /**
-     * True when the request may have reached Domo but no answer came (deadline, broken connection):
-     * the outcome is unknown, not failed.
+     * True when the request may have reached Domo but no answer of Domo's came: the deadline passed,
+     * the connection broke, or a gateway in front of Domo answered 502 or 504 because it got none in
+     * time (Domo may have carried the request out, or may still be at it). The outcome is unknown,
+     * not failed: the data source stays locked until the operation is reconciled.
      */
     public boolean outcomeUnknown() {
-        return mayHaveReachedDomo && upstreamStatus == null;
+        return mayHaveReachedDomo && (upstreamStatus == null || upstreamStatus == 502 || upstreamStatus == 504);
     }
 
     /** Domo's HTTP status, or null when no answer came. */

@@ -329,6 +329,11 @@ public class DomoClient {
             return failure(502, ProblemType.DOMO_UNAVAILABLE, "Domo answered with a redirect (" + status
                     + "), which usually means its IP allow-list blocked this service", null, true, status, toe);
         }
+        if (status == 502 || status == 504) {
+            return failure(502, ProblemType.DOMO_UNAVAILABLE, "Domo answered " + status + " from a gateway that got"
+                    + " no usable answer from Domo in time: whether Domo carried the request out is not known", null, true,
+                    status, toe);
+        }
         return failure(502, ProblemType.DOMO_UNAVAILABLE, "Domo answered " + status, null, true, status, toe);
     }
 

@@ -108,8 +108,8 @@ public record Operation(
     /**
      * Whether a FAILED operation's answer shows that Domo did not act on it: no status (nothing was
      * sent: no token, the circuit breaker, the connection refused), a redirect (an allow-list's page)
-     * or a 4xx. Its other answers do not: a 2xx that could not be read, or a 5xx, among them a
-     * gateway's 502 or 504 in front of a Domo that may have carried the request out. Wider than
+     * or a 4xx. Its other answers do not: a 2xx that could not be read, or a 5xx (a gateway's 502 or
+     * 504 is recorded UNKNOWN now, FAILED in rows written before). Wider than
      * {@code RecordedAnswer.domoDidNothing}, which frees an Idempotency-Key only where a retry may get
      * another answer (a 429, nothing sent), since a 4xx would be answered the same again.
      */

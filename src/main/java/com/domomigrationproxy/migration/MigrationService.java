@@ -300,8 +300,8 @@ public class MigrationService {
 
     /**
      * The account of the data source's last recorded migration that took effect or may have, as
-     * plans' preflight reads it: one Domo refused (FAILED, ABORTED) left the data source where it
-     * was, so it must not decide whose scope a reversal needs.
+     * plans' preflight reads it: one Domo refused (ABORTED, or FAILED as {@link Operation#mayHaveTakenEffect()}
+     * tells) left the data source where it was, so it must not decide whose scope a reversal needs.
      */
     private Optional<String> lastMigrationAccount(String datasourceId) {
         return Optional.ofNullable(operations.lastMigrationAccounts(List.of(datasourceId)).get(datasourceId));

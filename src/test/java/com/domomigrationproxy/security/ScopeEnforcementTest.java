@@ -279,17 +279,17 @@ class ScopeEnforcementTest {
     }
 
     /**
-     * A migration that failed on a gateway's 504 may have been carried out behind it: the account it
-     * named decides the reversal, as a migration that took effect would, not the one before it.
+     * A migration that failed on Domo's 500 may have been carried out before Domo failed: the account
+     * it named decides the reversal, as a migration that took effect would, not the one before it.
      */
     @ParameterizedTest
     @EnumSource(Credential.class)
-    void aMigrationAGatewayFailedMayHaveMovedTheDatasourceOutOfScope(Credential credential) {
+    void aMigrationThatFailedOnA5xxMayHaveMovedTheDatasourceOutOfScope(Credential credential) {
         String datasource = "ds-sales-" + UUID.randomUUID();
         migrate(Api.asOperator(), datasource, "sales-1").then().statusCode(200);
         Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200);
         domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/hr-1"))
-                .willReturn(aResponse().withStatus(504)));
+                .willReturn(aResponse().withStatus(500)));
         migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(502);
         assertThat(OperationRows.forDatasource(dataSource, datasource)).extracting(row -> row.get("state"))
                 .containsExactly("COMPLETE", "COMPLETE", "FAILED");
