@@ -117,6 +117,11 @@ public record Operation(
         return upstreamStatus == null || (upstreamStatus >= 300 && upstreamStatus < 500);
     }
 
+    /** {@link #refusedBeforeActing} in SQL, for the operation row under this alias (true also for no row). */
+    public static String refusedBeforeActingSql(String alias) {
+        return "(" + alias + ".upstream_status IS NULL OR " + alias + ".upstream_status BETWEEN 300 AND 499)";
+    }
+
     /** True while nobody knows how it ended: PENDING or UNKNOWN, and not reconciled. */
     public boolean unresolved() {
         return (state() == OperationState.PENDING || state() == OperationState.UNKNOWN) && reconciliation == null;

@@ -254,11 +254,12 @@ public class OperationStore {
         return read(connection -> {
             Map<String, String> accounts = new HashMap<>();
             Sql.list(connection, """
-                    SELECT DISTINCT ON (datasource_id) datasource_id, account_id FROM operation
+                    SELECT DISTINCT ON (datasource_id) datasource_id, account_id FROM operation o
                     WHERE datasource_id = ANY(?) AND direction = 'V1_TO_V2'
                       AND coalesce(reconciled_state, state) <> 'ABORTED'
-                      AND NOT (state = 'FAILED' AND (upstream_status IS NULL OR upstream_status BETWEEN 300 AND 499))
-                    ORDER BY datasource_id, requested_at DESC, operation_id DESC""",
+                      AND NOT (state = 'FAILED' AND %s)
+                    ORDER BY datasource_id, requested_at DESC, operation_id DESC"""
+                    .formatted(Operation.refusedBeforeActingSql("o")),
                     row -> accounts.put(row.getString(1), row.getString(2)),
                     connection.createArrayOf("text", datasourceIds.toArray()));
             return accounts;

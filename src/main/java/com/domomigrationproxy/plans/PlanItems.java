@@ -21,6 +21,7 @@ import jakarta.inject.Inject;
 import javax.sql.DataSource;
 
 import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.Sql;
 import com.domomigrationproxy.ledger.StorableText;
 import com.domomigrationproxy.problem.ProblemException;
@@ -324,10 +325,18 @@ class PlanItems {
                  ORDER BY p.started_at, p.plan_id""", row -> row.getObject(1, UUID.class)));
     }
 
-    /** The datasources whose item completed, in plan order: what a rollback reverses. */
-    List<String> completedDatasources(UUID planId) {
-        return jdbc(connection -> Sql.list(connection,
-                "SELECT datasource_id FROM plan_item WHERE plan_id = ? AND state = 'COMPLETE' ORDER BY item_id",
+    /**
+     * The datasources whose item changed Domo or may have, in plan order: what a rollback reverses.
+     * COMPLETE and INCOMPLETE (changes were made), and FAILED on an answer that does not show Domo
+     * did nothing ({@link Operation#mayHaveTakenEffect()}); the rollback's preflight then finds
+     * those Domo does not show migrated ALREADY_DONE.
+     */
+    List<String> changedDatasources(UUID planId) {
+        return jdbc(connection -> Sql.list(connection, """
+                SELECT i.datasource_id FROM plan_item i LEFT JOIN operation o ON o.operation_id = i.operation_id
+                WHERE i.plan_id = ? AND (i.state IN ('COMPLETE', 'INCOMPLETE')
+                    OR (i.state = 'FAILED' AND NOT %s))
+                ORDER BY i.item_id""".formatted(Operation.refusedBeforeActingSql("o")),
                 row -> row.getString(1), planId));
     }
 

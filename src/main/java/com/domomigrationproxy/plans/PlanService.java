@@ -359,7 +359,7 @@ public class PlanService {
         });
     }
 
-    /** A new reversal plan of the items that completed; it needs its own approval. */
+    /** A new reversal plan of the items that changed Domo or may have (see changedDatasources); it needs its own approval. */
     public PlanView rollback(UUID planId, Requester by) {
         Plan source = QuarkusTransaction.requiringNew().call(() -> find(planId));
         if (source.direction != Direction.V1_TO_V2) {
@@ -376,10 +376,10 @@ public class PlanService {
                     + " are still running or have an unknown outcome: roll back once they have ended (an unknown"
                     + " outcome is reconciled, by the service or by hand)");
         }
-        List<String> completed = items.completedDatasources(planId);
+        List<String> completed = items.changedDatasources(planId);
         if (completed.isEmpty()) {
             throw new ProblemException(409, ProblemType.PLAN_STATE, "No item of plan " + planId
-                    + " completed: there is nothing to roll back");
+                    + " completed or may have changed Domo: there is nothing to roll back");
         }
         PlanContent reversal = new PlanContent(truncate("Rollback of " + source.name), Direction.V2_TO_V1,
                 source.maxConcurrency, completed.stream().map(PlanItemSpec::reversal).toList());

@@ -253,6 +253,36 @@ class PlanLifecycleTest {
                 .body("rollbackOf", equalTo(planId)).body("counts.total", equalTo(2));
     }
 
+    /**
+     * A rollback reverses what changed Domo or may have: COMPLETE, INCOMPLETE (changes were made) and
+     * FAILED on a 5xx; not FAILED on Domo's 4xx, which left the data source where it was.
+     */
+    @Test
+    void aRollbackTakesEveryItemThatMayHaveChangedDomo() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(4);
+        List<String> sources = estate.datasources();
+        stubCandidates(domo, estate.account(), sources, Set.of());
+        stubMigrations(domo, estate.account(), 0);
+        domo.stubFor(post(DOMO_PREFIX + "/" + sources.get(1) + "/accounts/" + estate.account()).willReturn(aResponse()
+                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"INCOMPLETE\"}")));
+        domo.stubFor(post(DOMO_PREFIX + "/" + sources.get(2) + "/accounts/" + estate.account()).willReturn(aResponse()
+                .withStatus(500).withBody("boom")));
+        domo.stubFor(post(DOMO_PREFIX + "/" + sources.get(3) + "/accounts/" + estate.account()).willReturn(aResponse()
+                .withStatus(404).withHeader("Content-Type", "application/json").withBody("{\"message\":\"no such table\"}")));
+        String planId = createApproveStart(jsonPlan("mixed", estate.account(), sources, 4));
+        JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+        assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(1);
+        assertThat(finished.getInt("counts.INCOMPLETE")).isEqualTo(1);
+        assertThat(finished.getInt("counts.FAILED")).isEqualTo(2);
+
+        stubCandidates(domo, estate.account(), sources, Set.copyOf(sources.subList(0, 3)));
+        String rollbackId = Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
+                .body("counts.total", equalTo(3)).extract().path("planId");
+        Api.asReader().get("/api/v1/plans/" + rollbackId + "/items").then().statusCode(200)
+                .body("items.datasourceId", equalTo(sources.subList(0, 3)));
+    }
+
     @Test
     void aFailedItemIsReportedAndSentAgainOnlyOnRetryThenRolledBack() {
         PlanFixtures.warmUp(domo);
