@@ -407,7 +407,8 @@ public class PlanResource {
     @RolesAllowed(Roles.OPERATOR)
     @Operation(operationId = "rollbackPlan", summary = "Create the plan that reverses a plan's completed items",
             description = "For a finished or cancelled V1_TO_V2 plan: a new V2_TO_V1 plan of the items that"
-                    + " completed, preflighted, awaiting its own approval. Role: operator.")
+                    + " changed Domo or may have (COMPLETE, INCOMPLETE, and FAILED on a 5xx or an unreadable 2xx),"
+                    + " preflighted, awaiting its own approval. Role: operator.")
     @APIResponse(responseCode = "201", description = "The rollback plan, awaiting approval",
             headers = @Header(name = "Location", description = "The rollback plan's URL",
                     schema = @Schema(type = SchemaType.STRING)),
