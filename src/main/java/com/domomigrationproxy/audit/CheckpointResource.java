@@ -130,7 +130,9 @@ public class CheckpointResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Checkpoint.class)))
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
-    @APIResponse(responseCode = "409", description = "Checkpoints are off: no signing key is configured",
+    @APIResponse(responseCode = "409", description = "Checkpoints are off: no signing key is configured"
+            + " (checkpoints-off); or the chain no longer holds the hash the newest checkpoint signed at its seq, or"
+            + " its head is not its last event, so nothing is signed over it (chain-altered)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem")))
     @APIResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE)
     public Response sign() {

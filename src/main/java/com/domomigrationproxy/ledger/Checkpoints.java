@@ -166,6 +166,12 @@ public class Checkpoints {
                 }
                 Head head = Sql.first(connection, "SELECT seq, hash FROM audit_chain_head",
                         row -> new Head(row.getLong(1), row.getString(2))).orElseThrow();
+                String broken = breakFromSigned(connection, head);
+                if (broken != null) {
+                    throw new ProblemException(409, ProblemType.CHAIN_ALTERED, broken + ", so no checkpoint is signed"
+                            + " over it: the chain was altered behind the service's back (GET /api/v1/audit/integrity"
+                            + " names where)");
+                }
                 long seq = head.seq();
                 String hash = head.hash();
                 Instant issuedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -180,6 +186,49 @@ public class Checkpoints {
                 return Optional.of(checkpoint);
             }
         });
+    }
+
+    /**
+     * Why the chain does not continue what was signed before, or null: its head must be its last
+     * event, and the newest checkpoint must still find its hash at its seq. The newest checkpoint is
+     * the newest file in PROXY_AUDIT_CHECKPOINT_DIR when there is one (the database cannot change it),
+     * else the newest stored one. Without this a chain rewritten and linked again behind the service's
+     * back, with its stored checkpoints deleted, would get a fresh checkpoint over it that became the
+     * newest file, and the integrity check, which holds the chain to the newest file, would pass.
+     */
+    private String breakFromSigned(Connection connection, Head head) throws SQLException {
+        Head last = Sql.first(connection, "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1",
+                row -> new Head(row.getLong(1), row.getString(2))).orElse(null);
+        if (last != null && !last.equals(head)) {
+            return "The chain's head (seq " + head.seq() + ") is not its last event (seq " + last.seq() + ")";
+        }
+        Optional<Checkpoint> signed = newestSigned(connection);
+        if (signed.isEmpty()) {
+            return null;
+        }
+        String hashThere = Sql.first(connection, "SELECT hash FROM audit_event WHERE seq = ?", row -> row.getString(1),
+                signed.get().seq()).orElse(null);
+        if (hashThere == null) {
+            return "The chain no longer has seq " + signed.get().seq() + ", which the newest checkpoint signed";
+        }
+        return hashThere.equals(signed.get().hash()) ? null
+                : "The chain's hash at seq " + signed.get().seq() + " is not the one the newest checkpoint signed";
+    }
+
+    private Optional<Checkpoint> newestSigned(Connection connection) throws SQLException {
+        if (directory.isPresent()) {
+            Optional<Path> file = newestFile(directory.get());
+            if (file.isPresent()) {
+                try {
+                    return Optional.of(readFile(file.get()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot read the newest checkpoint file " + file.get()
+                            + "; no checkpoint is signed until it is readable or moved away", e);
+                }
+            }
+        }
+        return Sql.first(connection, "SELECT " + COLUMNS + " FROM audit_checkpoint ORDER BY id DESC LIMIT 1",
+                Checkpoints::map);
     }
 
     private static boolean grown(Connection connection) throws SQLException {

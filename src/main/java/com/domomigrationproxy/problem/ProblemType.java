@@ -30,6 +30,7 @@ public enum ProblemType {
     DOMO_TOKEN_UNAVAILABLE("domo-token-unavailable", "The service has no usable Domo developer token"),
     AUDIT_UNAVAILABLE("audit-unavailable", "The audit store is unavailable"),
     CHECKPOINTS_OFF("checkpoints-off", "Checkpoints are not signed: no signing key is configured"),
+    CHAIN_ALTERED("chain-altered", "The audit chain no longer holds what an earlier checkpoint signed"),
     PLAN_STATE("plan-state", "The plan's state does not allow this"),
     PLAN_NOT_APPROVED("plan-not-approved", "The plan does not have enough unexpired approvals"),
     PLAN_CONTENT_MISMATCH("plan-content-mismatch", "The contentHash is not the plan's"),

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.ledger.ChainEvent;
+import com.domomigrationproxy.ledger.Checkpoints;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.EventQuery;
 import com.domomigrationproxy.ledger.HashChain;
@@ -46,6 +47,8 @@ import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.ledger.Outcome;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.CheckpointKeyFiles;
 import com.domomigrationproxy.support.DomoWireMock;
@@ -71,6 +74,9 @@ class AuditIntegrityTest {
 
     @Inject
     Ledger ledger;
+
+    @Inject
+    Checkpoints checkpoints;
 
     @Inject
     OperationStore operations;
@@ -617,6 +623,8 @@ class AuditIntegrityTest {
                 assertThat(withoutStored.checkpointsValid()).isFalse();
                 assertThat(withoutStored.firstInvalidCheckpoint().seq()).isEqualTo(signed);
                 assertThat(withoutStored.firstInvalidCheckpoint().source()).startsWith("file checkpoint-");
+                // Nor does waiting for the next checkpoint: none is signed over the rewritten chain.
+                refusesToSignOver(signed);
             } finally {
                 PostgresAdmin.tamper("INSERT INTO audit_checkpoint OVERRIDING SYSTEM VALUE SELECT * FROM " + saved + "_checkpoints",
                         "DROP TABLE " + saved + "_checkpoints");
@@ -672,6 +680,7 @@ class AuditIntegrityTest {
                 assertThat(withoutStored.checkpointsValid()).isFalse();
                 assertThat(withoutStored.firstInvalidCheckpoint().source()).startsWith("file checkpoint-");
                 assertThat(withoutStored.firstInvalidCheckpoint().reason()).contains("cut off");
+                refusesToSignOver(signed);
             } finally {
                 PostgresAdmin.tamper("INSERT INTO audit_checkpoint OVERRIDING SYSTEM VALUE SELECT * FROM " + saved + "_checkpoints",
                         "DROP TABLE " + saved + "_checkpoints");
@@ -683,6 +692,22 @@ class AuditIntegrityTest {
                     "DROP TABLE " + saved + "_events", "DROP TABLE " + saved + "_operation", "DROP TABLE " + saved + "_head");
         }
         assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
+     * The service signs no checkpoint over a chain that lost what the newest checkpoint signed (409
+     * chain-altered, no file written), so the newest file keeps telling and the check keeps failing.
+     * Asked of the bean, not the API, whose every call would append its access to the altered chain.
+     */
+    private void refusesToSignOver(long signed) {
+        assertThatThrownBy(checkpoints::signNow).isInstanceOfSatisfying(ProblemException.class, refused -> {
+            assertThat(refused.status()).isEqualTo(409);
+            assertThat(refused.type()).isEqualTo(ProblemType.CHAIN_ALTERED);
+            assertThat(refused.detail()).contains("seq " + signed);
+        });
+        IntegrityReport after = ledger.verify();
+        assertThat(after.checkpointsValid()).isFalse();
+        assertThat(after.firstInvalidCheckpoint().seq()).isEqualTo(signed);
     }
 
     /** What the superuser does after editing: every hash from {@code from} on, and the head, recomputed. */
