@@ -152,8 +152,11 @@ def load_key(path):
     return hashlib.sha256(der).hexdigest()[:16], raw
 
 
-def check_checkpoint(checkpoint, keys, source):
-    """Verifies signature and text; returns (seq, hash, source) of what it signs."""
+def check_checkpoint(checkpoint, keys, source, origins):
+    """Verifies signature, text and origin; returns (seq, hash, source) of what it signs.
+
+    origins holds the --origin expected (or None) and every origin seen: checkpoints of one chain
+    name one origin, so a deployment's checkpoints do not pass for another's that shares its key."""
     try:
         text, signature, key_id = checkpoint["text"], checkpoint["signature"], checkpoint["keyId"]
     except (KeyError, TypeError):
@@ -175,6 +178,14 @@ def check_checkpoint(checkpoint, keys, source):
     for name, value in fields.items():
         if name in checkpoint and checkpoint[name] != value:
             raise Failure(f"{source}: {name} differs from the signed text: it was altered")
+    expected = origins["expected"]
+    if expected is not None and origin != expected:
+        raise Failure(f"{source}: signed for origin {origin!r}, not the --origin {expected!r}: it is another "
+                      f"deployment's checkpoint")
+    origins["seen"].add(origin)
+    if len(origins["seen"]) > 1:
+        raise Failure(f"{source}: the checkpoints name more than one origin ({', '.join(sorted(origins['seen']))}): "
+                      f"they are not all of this chain")
     return int(seq), signed_hash, source
 
 
@@ -206,7 +217,7 @@ def read_events(path):
             yield number, event
 
 
-def embedded_checkpoints(path, keys):
+def embedded_checkpoints(path, keys, origins):
     """The checkpoints the chain itself records, as CHECKPOINT events."""
     claims = []
     for number, event in read_events(path):
@@ -215,7 +226,7 @@ def embedded_checkpoints(path, keys):
                 checkpoint = json.loads(event["payload"])
             except ValueError:
                 raise Failure(f"line {number}: CHECKPOINT event seq {event['seq']} has no JSON payload")
-            claims.append(check_checkpoint(checkpoint, keys, f"CHECKPOINT event seq {event['seq']}"))
+            claims.append(check_checkpoint(checkpoint, keys, f"CHECKPOINT event seq {event['seq']}", origins))
     return claims
 
 
@@ -421,6 +432,8 @@ def main(argv):
     parser.add_argument("--checkpoint", action="append", default=[], help="a checkpoint file (JSON)")
     parser.add_argument("--checkpoints-dir", action="append", default=[], help="a directory of checkpoint files")
     parser.add_argument("--operations", help="NDJSON export of GET /api/v1/audit/operations, to cross-check")
+    parser.add_argument("--origin", help="the origin (PROXY_AUDIT_ORIGIN) every checkpoint must name; without it, "
+                        "they must all name the same one, which is printed")
     parser.add_argument("--to-seq", type=int, help="the last seq the export was asked for")
     parser.add_argument("--from-seq", type=int, help="the first seq the export was asked for (fromSeq), when it "
                         "does not start with the chain's first event")
@@ -432,14 +445,15 @@ def main(argv):
             raise Unusable("give at least one checkpoint (--checkpoint or --checkpoints-dir): without one, "
                            "a recomputed or shortened chain cannot be told from the real one")
         claims = []
+        origins = {"expected": args.origin, "seen": set()}
         for path in files:
             with open(path, encoding="utf-8") as source:
                 try:
                     checkpoint = json.load(source)
                 except ValueError:
                     raise Failure(f"checkpoint file {path}: not JSON")
-            claims.append(check_checkpoint(checkpoint, keys, f"checkpoint file {os.path.basename(path)}"))
-        claims.extend(embedded_checkpoints(args.events, keys))
+            claims.append(check_checkpoint(checkpoint, keys, f"checkpoint file {os.path.basename(path)}", origins))
+        claims.extend(embedded_checkpoints(args.events, keys, origins))
         expected = expected_from_operations(args.operations) if args.operations else None
         count, first_seq, last_seq, last_hash, newest = verify(args.events, claims, expected, args.to_seq,
                                                                args.from_seq)
@@ -450,7 +464,7 @@ def main(argv):
         print(f"UNUSABLE INPUT: {problem}")
         return 2
     print(f"VERIFIED: {count} events, seq {first_seq} to {last_seq} (hash {last_hash}), linked and unaltered; "
-          f"{len(claims)} signed checkpoints hold, the newest at seq {newest}"
+          f"{len(claims)} signed checkpoints of origin {''.join(origins['seen'])!r} hold, the newest at seq {newest}"
           + ("; the operations export agrees" if args.operations else ""))
     return 0
 

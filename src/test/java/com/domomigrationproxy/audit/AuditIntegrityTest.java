@@ -472,6 +472,12 @@ class AuditIntegrityTest {
         OfflineVerifier.Result verified = verify(eventsFile, "--operations", operationsFile.toString());
         assertThat(verified.status()).as(verified.output()).isZero();
         assertThat(verified.output()).startsWith("VERIFIED").contains("the operations export agrees");
+        // The checkpoints name the chain they sign: another deployment's origin does not pass, whatever the key.
+        String origin = verified.output().replaceAll("(?s).*signed checkpoints of origin '([^']+)'.*", "$1");
+        assertThat(verify(eventsFile, "--origin", origin).status()).isZero();
+        OfflineVerifier.Result otherOrigin = verify(eventsFile, "--origin", "staging-" + origin);
+        assertThat(otherOrigin.status()).isEqualTo(1);
+        assertThat(otherOrigin.output()).contains("signed for origin '" + origin + "'", "another deployment");
 
         OfflineVerifier.Result forged = verify(write("forged-events", events.replace(table, "forged")));
         assertThat(forged.status()).isEqualTo(1);
