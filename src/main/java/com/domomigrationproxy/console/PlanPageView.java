@@ -174,8 +174,9 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
     public boolean mayRollback() {
         return viewer.operates() && plan.direction() == Direction.V1_TO_V2
                 && (plan.state() == PlanState.FINISHED || plan.state() == PlanState.CANCELLED)
-                // Items that changed Domo or may have (the service decides which FAILED ones count).
-                && count("COMPLETE") + count("INCOMPLETE") + count("FAILED") > 0;
+                // Items that changed Domo or may have: the service decides which FAILED and ABORTED ones
+                // count (an ABORTED retry of a FAILED on a 5xx does), and answers 409 when none does.
+                && count("COMPLETE") + count("INCOMPLETE") + count("FAILED") + count("ABORTED") > 0;
     }
 
     public boolean mayRetry(ItemView item) {

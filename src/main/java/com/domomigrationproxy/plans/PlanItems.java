@@ -326,16 +326,21 @@ class PlanItems {
     }
 
     /**
-     * The datasources whose item changed Domo or may have, in plan order: what a rollback reverses.
-     * COMPLETE and INCOMPLETE (changes were made), and FAILED on an answer that does not show Domo
-     * did nothing ({@link Operation#mayHaveTakenEffect()}); the rollback's preflight then finds
-     * those Domo does not show migrated ALREADY_DONE.
+     * The datasources this plan changed in Domo or may have, in plan order: what a rollback reverses.
+     * Any of the item's operations counts, not only its last: a FAILED on a 5xx that a retry followed
+     * with Domo's "already migrated" may still be what migrated it. The rule is
+     * {@link Operation#mayHaveTakenEffect()}: COMPLETE, INCOMPLETE, and FAILED on an answer that does
+     * not show Domo did nothing. The rollback's preflight then finds those Domo does not show migrated
+     * ALREADY_DONE.
      */
     List<String> changedDatasources(UUID planId) {
         return jdbc(connection -> Sql.list(connection, """
-                SELECT i.datasource_id FROM plan_item i LEFT JOIN operation o ON o.operation_id = i.operation_id
-                WHERE i.plan_id = ? AND (i.state IN ('COMPLETE', 'INCOMPLETE')
-                    OR (i.state = 'FAILED' AND NOT %s))
+                SELECT i.datasource_id FROM plan_item i
+                WHERE i.plan_id = ? AND EXISTS (
+                    SELECT 1 FROM operation o
+                    WHERE o.plan_id = i.plan_id AND o.datasource_id = i.datasource_id
+                      AND coalesce(o.reconciled_state, o.state) <> 'ABORTED'
+                      AND NOT (o.state = 'FAILED' AND %s))
                 ORDER BY i.item_id""".formatted(Operation.refusedBeforeActingSql("o")),
                 row -> row.getString(1), planId));
     }

@@ -255,7 +255,8 @@ class PlanLifecycleTest {
 
     /**
      * A rollback reverses what changed Domo or may have: COMPLETE, INCOMPLETE (changes were made) and
-     * FAILED on a 5xx; not FAILED on Domo's 4xx, which left the data source where it was.
+     * FAILED on a 5xx, also when a retry then ended otherwise; not FAILED on Domo's 4xx, which left the
+     * data source where it was.
      */
     @Test
     void aRollbackTakesEveryItemThatMayHaveChangedDomo() {
@@ -275,6 +276,13 @@ class PlanLifecycleTest {
         assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(1);
         assertThat(finished.getInt("counts.INCOMPLETE")).isEqualTo(1);
         assertThat(finished.getInt("counts.FAILED")).isEqualTo(2);
+
+        // Retried, the item Domo failed with a 500 is refused as already migrated: it still counts.
+        domo.stubFor(post(DOMO_PREFIX + "/" + sources.get(2) + "/accounts/" + estate.account()).willReturn(aResponse()
+                .withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"ABORTED\",\"errorMessage\":\"already migrated\"}")));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/3/retry").then().statusCode(200);
+        assertThat(awaitState(planId, "FINISHED", Duration.ofSeconds(30)).getInt("counts.ABORTED")).isEqualTo(1);
 
         stubCandidates(domo, estate.account(), sources, Set.copyOf(sources.subList(0, 3)));
         String rollbackId = Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
