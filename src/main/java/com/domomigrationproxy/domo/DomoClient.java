@@ -50,6 +50,8 @@ public class DomoClient {
     /** The circuit breaker's name, for {@link CircuitBreakerMaintenance} and the metrics. */
     public static final String CIRCUIT_BREAKER = "domo";
     private static final Set<String> RESULT_STATES = Set.of("COMPLETE", "INCOMPLETE", "ABORTED");
+    /** The operations that change Domo (the others are the three GETs). */
+    private static final Set<String> WRITES = Set.of("migrate", "reverse");
     private static final int MAX_MESSAGE_LENGTH = 500;
     private static final String DEFAULT_RETRY_AFTER = "30";
     private static final Logger LOG = Logger.getLogger(DomoClient.class);
@@ -279,7 +281,7 @@ public class DomoClient {
             }
             return new Answered(answer.status(), answer.body(), first);
         }
-        throw translate(answer);
+        throw translate(answer, WRITES.contains(operation));
     }
 
     /** Connection failures and gateway errors: worth another GET. */
@@ -304,7 +306,8 @@ public class DomoClient {
                 || (e.type() == ProblemType.DOMO_UNAVAILABLE && (status == null || status >= 500));
     }
 
-    private DomoCallException translate(DomoAnswer answer) {
+    /** Domo's failure answer as the problem it means; {@code write} for migrate and reverse, whose outcome it may leave unknown. */
+    private DomoCallException translate(DomoAnswer answer, boolean write) {
         int status = answer.status();
         JsonNode error = parse(answer.body());
         String toe = text(error, "toe");
@@ -329,7 +332,7 @@ public class DomoClient {
             return failure(502, ProblemType.DOMO_UNAVAILABLE, "Domo answered with a redirect (" + status
                     + "), which usually means its IP allow-list blocked this service", null, true, status, toe);
         }
-        if (status == 502 || status == 504) {
+        if (write && (status == 502 || status == 504)) {
             return failure(502, ProblemType.DOMO_UNAVAILABLE, "Domo answered " + status + " from a gateway that got"
                     + " no usable answer from Domo in time: whether Domo carried the request out is not known", null, true,
                     status, toe);

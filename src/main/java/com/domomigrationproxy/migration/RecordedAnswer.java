@@ -35,9 +35,12 @@ final class RecordedAnswer {
         OperationState state = outcome == null ? OperationState.PENDING : outcome.state();
         ProblemException problem = switch (state) {
             case COMPLETE, INCOMPLETE, ABORTED -> null;
-            case PENDING, UNKNOWN -> new ProblemException(504, ProblemType.DOMO_TIMEOUT,
-                    "The first request with this Idempotency-Key ended without an answer from Domo on record; "
-                            + sinceThen(operation));
+            // A gateway's 502 or 504 in front of Domo: answered 502 then, and again now.
+            case PENDING, UNKNOWN -> outcome != null && outcome.upstreamStatus() != null
+                    ? new ProblemException(502, ProblemType.DOMO_UNAVAILABLE, "The first request with this"
+                            + " Idempotency-Key got Domo's gateway's " + outcome.upstreamStatus() + "; " + sinceThen(operation))
+                    : new ProblemException(504, ProblemType.DOMO_TIMEOUT, "The first request with this Idempotency-Key"
+                            + " ended without an answer from Domo on record; " + sinceThen(operation));
             case FAILED -> failed(outcome);
         };
         return Optional.ofNullable(problem).map(found -> found.withOperationId(operation.operationId()));

@@ -244,6 +244,16 @@ class IdempotencyTest {
                 .body("operationId", equalTo(silentOperation))
                 .body("detail", containsString("it has since been reconciled: it took effect"));
 
+        // A gateway's 504 in front of Domo: UNKNOWN on record, answered 502 then, and 502 again.
+        String gateway = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + gateway + "/reverse").willReturn(aResponse().withStatus(504)));
+        String gatewayKey = "died-" + UUID.randomUUID();
+        String gatewayOperation = reverse(gateway, gatewayKey).then().statusCode(502).extract().path("operationId");
+        forgetTheAnswer(gatewayKey);
+        reverse(gateway, gatewayKey).then().statusCode(502).header("Idempotent-Replayed", "true")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-unavailable"))
+                .body("operationId", equalTo(gatewayOperation)).body("detail", containsString("gateway's 504"));
+
         // Domo answered 200 with a body that is no result: 502 then, and 502 again, not a 200.
         String unreadable = Api.uniqueDatasourceId();
         domoAnswersReversal(unreadable, 200, "{\"no\":\"state\"}");
