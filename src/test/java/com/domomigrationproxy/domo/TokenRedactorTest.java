@@ -45,7 +45,51 @@ class TokenRedactorTest {
                 "tiny-token and tiny-tok");
     }
 
-    /** The rolling hash never misses a run the plain search finds, wherever it is in a long text. */
+    /**
+     * The rolling hash finds what a plain search of every twelve-character window finds, in random
+     * text over the token's own characters (where near misses and overlapping runs abound).
+     */
+    @Test
+    void fragmentsAreWhatAPlainSearchOfEveryWindowFinds() {
+        String token = "f3a9c1d2e4b5a6978877665544332211";
+        TokenRedactor of = TokenRedactor.of(token);
+        Random random = new Random(5);
+        String alphabet = "0123456789abcdefABCDEF-x";
+        for (int n = 0; n < 300; n++) {
+            StringBuilder text = new StringBuilder();
+            while (text.length() < 200 + random.nextInt(400)) {
+                if (random.nextInt(4) == 0) {
+                    int from = random.nextInt(token.length() - 8);
+                    text.append(token, from, Math.min(token.length(), from + 8 + random.nextInt(12)));
+                } else {
+                    text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+            }
+            assertThat(of.redactFragments(text.toString())).as(text.toString())
+                    .isEqualTo(plainSearch(token, text.toString()));
+        }
+    }
+
+    /** Every window of twelve that the token holds (any letter case) covered, touching runs merged, each run replaced. */
+    private static String plainSearch(String token, String text) {
+        boolean[] covered = new boolean[text.length()];
+        for (int at = 0; at + 12 <= text.length(); at++) {
+            if (token.toLowerCase().contains(text.substring(at, at + 12).toLowerCase())) {
+                java.util.Arrays.fill(covered, at, at + 12, true);
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            if (!covered[i]) {
+                out.append(text.charAt(i));
+            } else if (i == 0 || !covered[i - 1]) {
+                out.append("[redacted]");
+            }
+        }
+        return out.toString();
+    }
+
+    /** A piece of the token found wherever it is in a long text, in either letter case. */
     @Test
     void fragmentsAreFoundAnywhereInALongText() {
         String token = "f3a9c1d2e4b5a6978877665544332211";
