@@ -40,6 +40,8 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 class ReconciliationTest {
 
+    private static final String MIGRATION_TO_8 = "{\"accountId\":\"8\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+
     @InjectDomo
     WireMockServer domo;
 
@@ -180,21 +182,9 @@ class ReconciliationTest {
     void aMigrationIsNotCreditedWithAnEarlierOne() {
         domo.resetAll();
         String datasource = Api.uniqueDatasourceId();
-        String body = "{\"accountId\":\"8\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
-        Api.asOperator().contentType("application/json").body(body)
-                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200);
-        Instant firstMigration = Instant.now();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withFixedDelay(5000)
-                .withStatus(200).withHeader("Content-Type", "application/json")
-                .withBody("{\"state\":\"ABORTED\",\"errorMessage\":\"already migrated\"}")));
-        String second = Api.asOperator().contentType("application/json").body(body)
-                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(504)
-                .extract().path("operationId");
-        domo.stubFor(get(DOMO_PREFIX + "/candidates/8").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
-                        + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"" + firstMigration + "\"}]")));
+        Instant beforeTheFirstAnswer = Instant.now();
+        String second = migratedThenAgainUnanswered(datasource);
+        listedMigratedAt(datasource, beforeTheFirstAnswer);
 
         // Domo may still be at work right after the deadline (here it answers 2 s later): "did not
         // take effect" waits until the migration deadline (3 s in tests) has passed again (seen here
@@ -205,7 +195,7 @@ class ReconciliationTest {
         if (Instant.now().isBefore(waitEnded.plusSeconds(3))) {
             Api.asAuditor().get("/api/v1/audit/operations/" + second).then().statusCode(200)
                     .body("state", equalTo("UNKNOWN")).body("reconciliation", org.hamcrest.Matchers.nullValue());
-            Api.asOperator().contentType("application/json").body(body)
+            Api.asOperator().contentType("application/json").body(MIGRATION_TO_8)
                     .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(409);
         }
 
@@ -228,22 +218,10 @@ class ReconciliationTest {
     void aDateJustAfterTheRequestOfADatasourceMigratedBeforeCannotTell() {
         domo.resetAll();
         String datasource = Api.uniqueDatasourceId();
-        String body = "{\"accountId\":\"8\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
-        Api.asOperator().contentType("application/json").body(body)
-                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200);
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withFixedDelay(5000)
-                .withStatus(200).withHeader("Content-Type", "application/json")
-                .withBody("{\"state\":\"ABORTED\",\"errorMessage\":\"already migrated\"}")));
-        String second = Api.asOperator().contentType("application/json").body(body)
-                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(504)
-                .extract().path("operationId");
+        String second = migratedThenAgainUnanswered(datasource);
         Instant requested = Instant.parse(Api.asAuditor().get("/api/v1/audit/operations/" + second).then()
                 .statusCode(200).extract().path("requestedAt"));
-        domo.stubFor(get(DOMO_PREFIX + "/candidates/8").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
-                        + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"" + requested.plusSeconds(10) + "\"}]")));
+        listedMigratedAt(datasource, requested.plusSeconds(10));
 
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(() -> {
             reconciler.reconcileNow();
@@ -371,6 +349,30 @@ class ReconciliationTest {
                 .contains(inScope.operationId(), elsewhere.operationId(), byDatasource.operationId());
         assertThat(resolutions.queue(java.util.Optional.of(new Scopes(null, java.util.List.of(), null)), 1_000))
                 .isEmpty();
+    }
+
+    /**
+     * Migrates the datasource into account 8, then again with no answer in time (Domo answers
+     * "already migrated" 5 s later): the second operation's id, UNKNOWN.
+     */
+    private String migratedThenAgainUnanswered(String datasource) {
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        Api.asOperator().contentType("application/json").body(MIGRATION_TO_8)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200);
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withFixedDelay(5000)
+                .withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"ABORTED\",\"errorMessage\":\"already migrated\"}")));
+        return Api.asOperator().contentType("application/json").body(MIGRATION_TO_8)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(504)
+                .extract().path("operationId");
+    }
+
+    /** Domo's candidates of account 8 list the datasource as migrated at that date. */
+    private void listedMigratedAt(String datasource, Instant date) {
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
+                        + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"" + date + "\"}]")));
     }
 
     private Operation flagged(String datasource, String account) {
