@@ -19,6 +19,9 @@ import java.util.Set;
 final class TokenRedactor {
 
     static final String REDACTED = "[redacted]";
+    static final String REDACTED_VALUE = "[redacted: the value contained the Domo token]";
+    /** Percent-encoding undone up to this many times (a value encoded twice or three times over). */
+    private static final int MAX_PERCENT_ROUNDS = 3;
     /**
      * The shortest run of the token's characters that {@link #redactFragments} replaces: shorter
      * than that, a piece of a long random token tells little and is likelier to be a coincidence.
@@ -27,9 +30,6 @@ final class TokenRedactor {
     /** The base of the rolling hash that finds fragments, and its power that takes a char out of it. */
     private static final long HASH_BASE = 1_000_003L;
     private static final long HASH_HIGHEST = power(HASH_BASE, FRAGMENT - 1);
-    static final String REDACTED_VALUE = "[redacted: the value contained the Domo token]";
-    /** Percent-encoding undone up to this many times (a value encoded twice or three times over). */
-    private static final int MAX_PERCENT_ROUNDS = 3;
 
     /** U+212A and U+0130 as their UTF-8 bytes read as ISO-8859-1 (see mayHideACaseVariant). */
     private static final String KELVIN_SIGN = "\u00E2\u0084\u00AA";
