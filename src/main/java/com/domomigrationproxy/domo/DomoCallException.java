@@ -52,7 +52,12 @@ public class DomoCallException extends ProblemException {
      * not failed: the data source stays locked until the operation is reconciled.
      */
     public boolean outcomeUnknown() {
-        return mayHaveReachedDomo && (upstreamStatus == null || upstreamStatus == 502 || upstreamStatus == 504);
+        return mayHaveReachedDomo && (upstreamStatus == null || fromAGatewayWithoutDomosAnswer(upstreamStatus));
+    }
+
+    /** A gateway's 502 or 504: it got no usable answer from Domo in time, which may have acted all the same. */
+    static boolean fromAGatewayWithoutDomosAnswer(int status) {
+        return status == 502 || status == 504;
     }
 
     /** Domo's HTTP status, or null when no answer came. */

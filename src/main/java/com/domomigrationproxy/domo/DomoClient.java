@@ -332,7 +332,7 @@ public class DomoClient {
             return failure(502, ProblemType.DOMO_UNAVAILABLE, "Domo answered with a redirect (" + status
                     + "), which usually means its IP allow-list blocked this service", null, true, status, toe);
         }
-        if (write && (status == 502 || status == 504)) {
+        if (write && DomoCallException.fromAGatewayWithoutDomosAnswer(status)) {
             return failure(502, ProblemType.DOMO_UNAVAILABLE, "Domo answered " + status + " from a gateway that got"
                     + " no usable answer from Domo in time: whether Domo carried the request out is not known", null, true,
                     status, toe);
