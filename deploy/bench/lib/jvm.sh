@@ -21,8 +21,15 @@ require_jdk25() {
 # 51 MiB (the chart's 10% of 512 MiB, about twice what is live under load), a 32 MiB code cache,
 # malloc's freed memory given back every 5 s and two malloc arenas (MALLOC_ARENA_MAX, set where the
 # service starts) hold the resident size down (docs/performance.md, eighth round).
+# IMAGE_FLAGS are what the image's run-java.sh adds in front of its JAVA_OPTS_APPEND whatever the
+# Dockerfile sets (ubi9/openjdk-25-runtime's java-default-options: the heap ratios of its collector
+# settings and the exit on OutOfMemoryError), and the Dockerfile's logging manager; the heap is
+# -Xmx51m here since no container limit bounds the benchmark, and the service listens on 127.0.0.1,
+# not the image's 0.0.0.0. HelmChartTest holds RUN_FLAGS to the
+# Dockerfile's and the chart's settings, rendered as run-java.sh renders them.
 # CACHE_FLAGS must be the same when an AOT cache is trained and when it is used: the JVM ignores a
 # cache made with other object headers or another collector, and a cache made with tiered
 # compilation only partly fits a JVM without it.
 CACHE_FLAGS="-XX:+UseCompactObjectHeaders -XX:+UseSerialGC -XX:-TieredCompilation"
-RUN_FLAGS="$CACHE_FLAGS -Xmx51m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
+IMAGE_FLAGS="-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90 -XX:+ExitOnOutOfMemoryError -Djava.util.logging.manager=org.jboss.logmanager.LogManager"
+RUN_FLAGS="$CACHE_FLAGS -Xmx51m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 $IMAGE_FLAGS"

@@ -430,6 +430,57 @@ class HelmChartTest {
                         + " -XX:+TieredCompilation -XX:TieredStopAtLevel=1");
     }
 
+    /**
+     * What is measured is what ships: the chart sets the Dockerfile's JVM environment, and the
+     * benchmark (deploy/bench/lib/jvm.sh) runs the options the image's run-java.sh makes of it
+     * (ubi9/openjdk-25-runtime: {@code -XX:MaxRAMPercentage} from JAVA_MAX_MEM_RATIO, then
+     * GC_CONTAINER_OPTIONS with its collector's heap ratios and the exit on OutOfMemoryError, then
+     * JAVA_OPTS_APPEND), but for what only a container needs: the heap as -Xmx of the chart's memory
+     * limit instead of a percentage, the AOT cache that run.sh trains itself, and loopback instead of
+     * 0.0.0.0.
+     */
+    @Test
+    void theBenchmarkRunsTheJvmTheImageAndTheChartRun() throws IOException {
+        String dockerfile = Files.readString(Path.of("deploy", "docker", "Dockerfile.jvm"));
+        JsonNode chart = proxyContainer(deployment(renderMinimum(UnaryOperator.identity())));
+        Map<String, String> imageEnv = new LinkedHashMap<>();
+        for (String name : List.of("JAVA_MAX_MEM_RATIO", "GC_CONTAINER_OPTIONS", "MALLOC_ARENA_MAX", "JAVA_OPTS_APPEND")) {
+            var matcher = Pattern.compile("(?m)^ENV " + name + "=\"?([^\"\n]*)\"?$").matcher(dockerfile);
+            assertThat(matcher.find()).as("Dockerfile.jvm sets " + name).isTrue();
+            imageEnv.put(name, matcher.group(1));
+            assertThat(envValue(chart, name)).as("the chart's " + name).isEqualTo(matcher.group(1));
+        }
+
+        List<String> image = new ArrayList<>();
+        image.add("-XX:MaxRAMPercentage=" + imageEnv.get("JAVA_MAX_MEM_RATIO") + ".0");
+        image.addAll(List.of(imageEnv.get("GC_CONTAINER_OPTIONS").split(" ")));
+        image.addAll(List.of("-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:GCTimeRatio=4",
+                "-XX:AdaptiveSizePolicyWeight=90", "-XX:+ExitOnOutOfMemoryError"));
+        image.addAll(List.of(imageEnv.get("JAVA_OPTS_APPEND").split(" ")));
+        int limitMib = Integer.parseInt(chart.at("/resources/limits/memory").asText().replace("Mi", ""));
+        int heapMib = limitMib * Integer.parseInt(imageEnv.get("JAVA_MAX_MEM_RATIO")) / 100;
+        List<String> measured = image.stream()
+                .filter(option -> !option.startsWith("-XX:AOTCache=") && !option.startsWith("-Dquarkus.http.host="))
+                .map(option -> option.startsWith("-XX:MaxRAMPercentage=") ? "-Xmx" + heapMib + "m" : option)
+                .distinct().sorted().toList();
+
+        String jvmSh = Files.readString(Path.of("deploy", "bench", "lib", "jvm.sh"));
+        Map<String, String> shell = new LinkedHashMap<>();
+        var assignments = Pattern.compile("(?m)^([A-Z_]+)=\"([^\"]*)\"$").matcher(jvmSh);
+        while (assignments.find()) {
+            String value = assignments.group(2);
+            for (Map.Entry<String, String> earlier : shell.entrySet()) {
+                value = value.replace("$" + earlier.getKey(), earlier.getValue());
+            }
+            shell.put(assignments.group(1), value);
+        }
+        assertThat(Pattern.compile("\\s+").splitAsStream(shell.get("RUN_FLAGS").strip()).distinct().sorted().toList())
+                .as("deploy/bench/lib/jvm.sh's RUN_FLAGS").isEqualTo(measured);
+        String runSh = Files.readString(Path.of("deploy", "bench", "run.sh"));
+        assertThat(runSh).contains("KEPT_JAVA_OPTS=\"-XX:AOTCache=$AOT_CACHE $RUN_FLAGS\"")
+                .contains("MALLOC_ARENA_MAX=" + imageEnv.get("MALLOC_ARENA_MAX"));
+    }
+
     @Test
     void imageDefaultsToTheChartAppVersionAndPrefersADigest() {
         assertThat(proxyContainer(deployment(renderMinimum(UnaryOperator.identity()))).get("image").asText())
