@@ -15,8 +15,6 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.AuthenticationRequest;
-import io.quarkus.security.runtime.QuarkusPrincipal;
-import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.ChallengeData;
 import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpCredentialTransport;
@@ -80,14 +78,8 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
                     Map.of(EXPIRED_ATTRIBUTE, key.expiresAt())));
         }
         var remote = context.request().remoteAddress();
-        activity.used(PrincipalPolicy.API_KEY, key.name(), remote == null ? null : remote.host(), key.roles(),
-                key.scopes());
-        return Uni.createFrom().item(QuarkusSecurityIdentity.builder()
-                .setPrincipal(new QuarkusPrincipal(key.name()))
-                .addRoles(key.roles())
-                .addAttribute(PrincipalPolicy.AUTH_METHOD_ATTRIBUTE, PrincipalPolicy.API_KEY)
-                .addAttribute(PrincipalPolicy.SCOPES_ATTRIBUTE, key.scopes())
-                .build());
+        activity.used(key.principal(), remote == null ? null : remote.host(), key.roles(), key.scopes());
+        return key.identity();
     }
 
     /** True when authentication failed because the API key has expired. */

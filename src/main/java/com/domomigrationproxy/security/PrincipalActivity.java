@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -29,10 +28,11 @@ import io.quarkus.scheduler.Scheduled;
 
 /**
  * Every principal's last successful authentication (time, client address, and the roles and scopes
- * it came with), kept in PostgreSQL for auditors. Authentication only puts the use in a map, on
- * whatever thread it runs (the event loop included); a scheduled job writes the map to the
- * database, at most once a minute per principal on each replica, so that a busy key costs one
- * small write a minute and a request never waits for the database.
+ * it came with), kept in PostgreSQL for auditors. Authentication only notes the use in memory, on
+ * whatever thread it runs (the event loop included), in the principal's own record, updated in
+ * place: once a principal is known, a use allocates nothing. A scheduled job writes the newer uses
+ * to the database, at most once a minute per principal on each replica, so that a busy key costs
+ * one small write a minute and a request never waits for the database.
  *
  * <p>Plain JDBC rather than the ledger's helper: the ledger depends on this package, not the other
  * way round.
@@ -61,11 +61,39 @@ public class PrincipalActivity {
             Set<String> roles, Scopes scopes) {
     }
 
+    /**
+     * A principal's uses on this replica: the newest, overwritten by each use, and what of it was
+     * written. A use sets the time last, so a reader that reads the time first sees the address,
+     * roles and scopes of that use or of a later one.
+     */
+    private static final class Uses {
+        final PrincipalKey key;
+        /** Milliseconds, as the uses' times are: a first use never comes after a last. */
+        final long firstSeenMillis = System.currentTimeMillis();
+        volatile String clientAddress;
+        volatile Set<String> roles;
+        volatile Scopes scopes;
+        volatile long lastUsedMillis;
+        /** The newest use written (epoch milliseconds; 0: none yet); the write job alone touches it and the next. */
+        volatile long writtenMillis;
+        /** When it was written (nanoTime). */
+        long writtenAtNanos;
+
+        Uses(PrincipalKey key) {
+            this.key = key;
+        }
+
+        /** The newest use, or null when it is written already. */
+        LastUse unwritten() {
+            long used = lastUsedMillis;
+            return used > writtenMillis ? new LastUse(key, Instant.ofEpochMilli(firstSeenMillis),
+                    Instant.ofEpochMilli(Math.max(used, firstSeenMillis)), clientAddress, roles, scopes) : null;
+        }
+    }
+
     private final DataSource dataSource;
-    /** Uses not written yet, the newest per principal. */
-    private final Map<PrincipalKey, LastUse> unwritten = new ConcurrentHashMap<>();
-    /** When each principal's row was last written (nanoTime); the write job alone touches it. */
-    private final Map<PrincipalKey, Long> writtenAt = new HashMap<>();
+    /** Every principal used on this replica since it started, by key. */
+    private final Map<PrincipalKey, Uses> uses = new ConcurrentHashMap<>();
     private volatile boolean failing;
 
     @Inject
@@ -75,11 +103,19 @@ public class PrincipalActivity {
 
     /** A successful authentication: memory only, never blocks. */
     void used(String authMethod, String principal, String clientAddress, Set<String> roles, Scopes scopes) {
-        PrincipalKey key = new PrincipalKey(authMethod, principal);
-        Instant now = Instant.now();
-        unwritten.merge(key, new LastUse(key, now, now, clientAddress, roles, scopes),
-                (earlier, latest) -> new LastUse(key, earlier.firstSeenAt(), latest.lastUsedAt(),
-                        latest.clientAddress(), latest.roles(), latest.scopes()));
+        used(new PrincipalKey(authMethod, principal), clientAddress, roles, scopes);
+    }
+
+    /** The same, for a principal whose key is kept (an API key's): nothing allocated once it is known. */
+    void used(PrincipalKey key, String clientAddress, Set<String> roles, Scopes scopes) {
+        Uses principal = uses.get(key);
+        if (principal == null) {
+            principal = uses.computeIfAbsent(key, Uses::new);
+        }
+        principal.clientAddress = clientAddress;
+        principal.roles = roles;
+        principal.scopes = scopes;
+        principal.lastUsedMillis = Math.max(principal.lastUsedMillis, System.currentTimeMillis());
     }
 
     /**
@@ -90,18 +126,15 @@ public class PrincipalActivity {
     @Scheduled(identity = "principal-last-use-write", every = "${proxy.principal-last-use-write-check:5s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void writeLastUses() {
-        if (unwritten.isEmpty()) {
-            return;
-        }
         long now = System.nanoTime();
-        List<LastUse> due = new ArrayList<>();
-        for (PrincipalKey key : unwritten.keySet()) {
-            Long written = writtenAt.get(key);
-            if (written == null || now - written >= WRITE_INTERVAL.toNanos()) {
-                LastUse use = unwritten.remove(key);
-                if (use != null) {
-                    due.add(use);
-                }
+        Map<Uses, LastUse> due = new HashMap<>();
+        for (Uses principal : uses.values()) {
+            if (principal.writtenMillis != 0 && now - principal.writtenAtNanos < WRITE_INTERVAL.toNanos()) {
+                continue;
+            }
+            LastUse use = principal.unwritten();
+            if (use != null) {
+                due.put(principal, use);
             }
         }
         if (due.isEmpty()) {
@@ -109,7 +142,7 @@ public class PrincipalActivity {
         }
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
-            for (LastUse use : due) {
+            for (LastUse use : due.values()) {
                 upsert.setString(1, use.key().authMethod());
                 upsert.setString(2, use.key().principal());
                 upsert.setObject(3, utc(use.firstSeenAt()));
@@ -120,15 +153,16 @@ public class PrincipalActivity {
                 upsert.addBatch();
             }
             upsert.executeBatch();
-            due.forEach(use -> writtenAt.put(use.key(), now));
+            due.forEach((principal, use) -> {
+                principal.writtenMillis = use.lastUsedAt().toEpochMilli();
+                principal.writtenAtNanos = now;
+            });
             if (failing) {
                 LOG.infof("Principals' last use is written again");
                 failing = false;
             }
         } catch (SQLException e) {
-            // Put back what was not written, unless a newer use arrived meanwhile.
-            due.forEach(use -> unwritten.merge(use.key(), use, (newer, older) -> new LastUse(newer.key(),
-                    older.firstSeenAt(), newer.lastUsedAt(), newer.clientAddress(), newer.roles(), newer.scopes())));
+            // Nothing is marked written: the same principals are due on the next round, with their newest use.
             if (!failing) {
                 LOG.warnf("Cannot write principals' last use (%s); kept in memory and retried", e.getSQLState());
                 failing = true;
@@ -153,7 +187,11 @@ public class PrincipalActivity {
                         scopes(rows.getString(7))));
             }
         }
-        for (LastUse pending : unwritten.values()) {
+        for (Uses principal : this.uses.values()) {
+            LastUse pending = principal.unwritten();
+            if (pending == null) {
+                continue;
+            }
             uses.merge(pending.key(), pending, (stored, newer) -> stored.lastUsedAt().isAfter(newer.lastUsedAt()) ? stored
                     : new LastUse(stored.key(), stored.firstSeenAt(), newer.lastUsedAt(), newer.clientAddress(),
                             newer.roles(), newer.scopes()));
