@@ -1,6 +1,7 @@
 package com.domomigrationproxy.security;
 
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -82,7 +83,9 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
         }
         Scopes scopes;
         try {
-            scopes = scopes(token.getClaim(scopesClaim));
+            // containsClaim is false for a claim that is there with a null value; the names list it.
+            Set<String> claims = token.getClaimNames();
+            scopes = scopes(token.getClaim(scopesClaim), claims != null && claims.contains(scopesClaim));
         } catch (IllegalArgumentException e) {
             LOG.warnf("JWT of %s refused: its %s claim is not a valid scopes object (%s)", principal, scopesClaim,
                     e.getMessage());
@@ -100,8 +103,9 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
                 .build());
     }
 
-    private Scopes scopes(Object claim) {
-        if (claim == null) {
+    /** The scopes a token's claim grants; only a token without the claim is unrestricted, not one whose claim is null. */
+    private Scopes scopes(Object claim, boolean present) {
+        if (claim == null && !present) {
             return Scopes.UNRESTRICTED;
         }
         if (!(claim instanceof JsonValue value) || value.getValueType() != JsonValue.ValueType.OBJECT) {

@@ -358,6 +358,10 @@ class ScopeEnforcementTest {
         String notAnObject = Tokens.claims("string-" + UUID.randomUUID(), "operator")
                 .claim("domo_scopes", "sales-*").sign(Tokens.privateKey());
         given().auth().oauth2(notAnObject).get("/api/v1/integration-types").then().statusCode(401);
+        // A claim that is there but null is no more "no claim" than a misspelt one.
+        String nullClaim = Tokens.claims("null-" + UUID.randomUUID(), "operator")
+                .claim("domo_scopes", jakarta.json.JsonValue.NULL).sign(Tokens.privateKey());
+        given().auth().oauth2(nullClaim).get("/api/v1/integration-types").then().statusCode(401);
         domo.verify(0, anyRequestedFor(anyUrl()));
     }
 
