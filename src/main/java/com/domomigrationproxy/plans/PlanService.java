@@ -99,6 +99,9 @@ public class PlanService {
         UUID planId = UUID.randomUUID();
         Instant now = now();
         QuarkusTransaction.requiringNew().run(() -> {
+            if (rollbackOf != null) {
+                refuseRollback(lock(rollbackOf));
+            }
             Plan plan = new Plan();
             plan.planId = planId;
             plan.name = content.name();
@@ -359,9 +362,31 @@ public class PlanService {
         });
     }
 
-    /** A new reversal plan of the items that changed Domo or may have (see changedDatasources); it needs its own approval. */
+    /**
+     * A new reversal plan of the items that changed Domo or may have (see changedDatasources); it
+     * needs its own approval. One at a time: while a rollback of the plan may still run (not
+     * rejected, expired or cancelled), a second one would reverse the same items again.
+     */
     public PlanView rollback(UUID planId, Requester by) {
         Plan source = QuarkusTransaction.requiringNew().call(() -> find(planId));
+        refuseRollback(source);
+        List<String> completed = items.changedDatasources(planId);
+        if (completed.isEmpty()) {
+            throw new ProblemException(409, ProblemType.PLAN_STATE, "No item of plan " + planId
+                    + " completed or may have changed Domo: there is nothing to roll back");
+        }
+        PlanContent reversal = new PlanContent(truncate("Rollback of " + source.name), Direction.V2_TO_V1,
+                source.maxConcurrency, completed.stream().map(PlanItemSpec::reversal).toList());
+        return create(reversal, by, planId);
+    }
+
+    /**
+     * 409 unless the plan can be rolled back now. Checked first, and again with the plan's row
+     * locked in the transaction that creates the rollback, where a retry of one of its items, which
+     * takes the same lock, cannot reopen it meanwhile.
+     */
+    private void refuseRollback(Plan source) {
+        UUID planId = source.planId;
         if (source.direction != Direction.V1_TO_V2) {
             throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " reverses migrations; a"
                     + " rollback plan reverses the completed migrations of a V1_TO_V2 plan");
@@ -376,14 +401,18 @@ public class PlanService {
                     + " are still running or have an unknown outcome: roll back once they have ended (an unknown"
                     + " outcome is reconciled, by the service or by hand)");
         }
-        List<String> completed = items.changedDatasources(planId);
-        if (completed.isEmpty()) {
-            throw new ProblemException(409, ProblemType.PLAN_STATE, "No item of plan " + planId
-                    + " completed or may have changed Domo: there is nothing to roll back");
-        }
-        PlanContent reversal = new PlanContent(truncate("Rollback of " + source.name), Direction.V2_TO_V1,
-                source.maxConcurrency, completed.stream().map(PlanItemSpec::reversal).toList());
-        return create(reversal, by, planId);
+        liveRollback(planId).ifPresent(rollback -> {
+            throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " already has rollback plan "
+                    + rollback + ", which may still run: cancel or reject it first, or retry its items");
+        });
+    }
+
+    /** A rollback of the plan that is not rejected, expired or cancelled, if any. */
+    private Optional<UUID> liveRollback(UUID planId) {
+        return QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>find(
+                "rollbackOf = ?1 and state not in ?2 order by createdAt", planId,
+                List.of(PlanState.REJECTED, PlanState.EXPIRED, PlanState.CANCELLED)).firstResultOptional()
+                .map(plan -> plan.planId));
     }
 
     /** Sends an INCOMPLETE, ABORTED or FAILED item again; a finished plan runs again for it. */
@@ -392,6 +421,11 @@ public class PlanService {
             if (plan.state != PlanState.RUNNING && plan.state != PlanState.PAUSED && plan.state != PlanState.FINISHED) {
                 throw stateConflict(plan, "retry an item of");
             }
+            liveRollback(planId).ifPresent(rollback -> {
+                throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " has rollback plan "
+                        + rollback + ", which may still run: a retry would migrate what it reverses; cancel or reject"
+                        + " it first");
+            });
             PlanItems.Row item = items.find(planId, itemId).orElseThrow(() -> new ProblemException(404,
                     ProblemType.NOT_FOUND, "Plan " + planId + " has no item " + itemId));
             // The retry sends the item to Domo again: it must be within the scopes of whoever asks.
@@ -540,17 +574,20 @@ public class PlanService {
 
     /** Locks the plan's row, applies the change, commits; a ProblemException thrown inside rolls it all back. */
     private <T> T transition(UUID planId, Function<Plan, T> change) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            // NO KEY UPDATE, not FOR UPDATE: an operation's intent transaction inserts plan events (a foreign
-            // key to this row) while holding the chain's lock, which this transaction takes later.
-            List<?> locked = Plan.getEntityManager()
-                    .createNativeQuery("SELECT plan_id FROM plan WHERE plan_id = ?1 FOR NO KEY UPDATE")
-                    .setParameter(1, planId).getResultList();
-            if (locked.isEmpty()) {
-                throw notFound(planId);
-            }
-            return change.apply(find(planId));
-        });
+        return QuarkusTransaction.requiringNew().call(() -> change.apply(lock(planId)));
+    }
+
+    /** The plan, its row locked until the transaction ends. */
+    private Plan lock(UUID planId) {
+        // NO KEY UPDATE, not FOR UPDATE: an operation's intent transaction inserts plan events (a foreign
+        // key to this row) while holding the chain's lock, which this transaction takes later.
+        List<?> locked = Plan.getEntityManager()
+                .createNativeQuery("SELECT plan_id FROM plan WHERE plan_id = ?1 FOR NO KEY UPDATE")
+                .setParameter(1, planId).getResultList();
+        if (locked.isEmpty()) {
+            throw notFound(planId);
+        }
+        return find(planId);
     }
 
     /** What every plan event in the chain says first: the plan, its state (and the one before), and who. */

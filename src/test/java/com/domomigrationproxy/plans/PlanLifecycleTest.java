@@ -16,6 +16,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URL;
@@ -334,6 +335,16 @@ class PlanLifecycleTest {
         Api.asOperator().post("/api/v1/plans/" + rollbackId + "/start").then().statusCode(409)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:plan-not-approved"));
         Api.asOperator().post("/api/v1/plans/" + rollbackId + "/rollback").then().statusCode(409);
+
+        // One rollback at a time: a second would reverse the same items again once both ran, and a
+        // retry of the plan would migrate what the rollback reverses.
+        Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(409)
+                .body("detail", containsString(rollbackId));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/2/retry").then().statusCode(409)
+                .body("detail", containsString(rollbackId));
+        Api.asOperator().post("/api/v1/plans/" + rollbackId + "/cancel").then().statusCode(200);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
+                .body("rollbackOf", equalTo(planId));
         Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
     }
 }
