@@ -25,6 +25,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.domo.DomoCallException;
 import com.domomigrationproxy.domo.DomoClient;
 import com.domomigrationproxy.domo.DomoConfig;
 import com.domomigrationproxy.ledger.Direction;
@@ -62,6 +63,8 @@ class PlanExecutor {
     private static final Duration UNKNOWN_SWEEP = Duration.ofSeconds(30);
     /** After the database refused a write, this replica waits this long before it claims again. */
     private static final Duration STORE_BACKOFF = Duration.ofSeconds(5);
+    /** How often a replica that Domo turned away asks again (one GET of the types), before it sends another item. */
+    private static final Duration TURNED_AWAY_RECHECK = Duration.ofSeconds(5);
     private static final int SWEEP_BATCH = 1_000;
     private static final Logger LOG = Logger.getLogger(PlanExecutor.class);
 
@@ -91,6 +94,8 @@ class PlanExecutor {
     private final ExecutorService workers;
     private final String replica;
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
+    /** Why Domo turns this service itself away (its token refused, none to send, a redirect), or null. */
+    private volatile String turnedAway;
     private volatile boolean stopping;
     private volatile long nextUnknownSweep = System.nanoTime();
 
@@ -136,6 +141,7 @@ class PlanExecutor {
             List<UUID> running = plans.running();
             if (!running.isEmpty()) {
                 probeOpenCircuit();
+                probeTurnedAway();
             }
             for (UUID planId : running) {
                 plans.finishIfDone(planId);
@@ -187,6 +193,23 @@ class PlanExecutor {
             LOG.info("Domo answered again: plan items continue");
         } catch (ProblemException e) {
             holdBack(e, "Domo's circuit breaker is still open");
+        }
+    }
+
+    /**
+     * Once Domo turned the service away, no item is sent until a GET of the integration types is
+     * answered again: every item would meet the same refusal, and fail.
+     */
+    private void probeTurnedAway() {
+        if (turnedAway == null || System.nanoTime() - pausedUntilNanos.get() < 0) {
+            return;
+        }
+        try {
+            domo.listTypes();
+            turnedAway = null;
+            LOG.info("Domo accepts the service again: plan items continue");
+        } catch (ProblemException e) {
+            holdBack(TURNED_AWAY_RECHECK.toSeconds(), "Domo still turns the service away (" + e.type().title() + ")");
         }
     }
 
@@ -360,6 +383,11 @@ class PlanExecutor {
             holdBack(breakerOpen.toSeconds(), "Domo's circuit breaker is not closed");
             return Optional.of(Settlement.waiting("waiting: calls to Domo are paused after repeated failures", null));
         }
+        String refusal = turnedAway;
+        if (refusal != null) {
+            holdBack(TURNED_AWAY_RECHECK.toSeconds(), refusal);
+            return Optional.of(Settlement.waiting("waiting: " + refusal, null));
+        }
         try {
             Operation done = migrations.perform(intent,
                     pending -> items.link(claim, pending.operationId(), replica, sentLease));
@@ -392,6 +420,14 @@ class PlanExecutor {
             return Optional.of(Settlement.waiting("waiting: operation " + (holder == null ? "(unknown)" : holder)
                     + " holds the datasource; tried again after " + until, until));
         }
+        if (turnsTheServiceAway(e)) {
+            // This item ends as its operation did (Domo did nothing: its token, or none, was refused);
+            // the items after it wait until Domo answers the service again (probeTurnedAway).
+            Integer status = e instanceof DomoCallException call ? call.upstreamStatus() : null;
+            turnedAway = "Domo turned the service away (" + type.title() + (status == null ? "" : ", HTTP " + status)
+                    + "); items wait until it answers again";
+            holdBack(TURNED_AWAY_RECHECK.toSeconds(), turnedAway);
+        }
         if (type == ProblemType.PLAN_ITEM_STATE) {
             // The claim was lost or the plan stopped: nothing was recorded, nothing sent.
             return Optional.of(Settlement.waiting(null, null));
@@ -409,6 +445,13 @@ class PlanExecutor {
         }
         return operations.find(operationId).flatMap(operation -> settledState(operation, ItemState.RUNNING))
                 .map(Settlement::of);
+    }
+
+    /** Domo refuses the service itself, whatever the item: its token rejected, no token to send, or an allow-list redirect. */
+    private static boolean turnsTheServiceAway(ProblemException e) {
+        Integer status = e instanceof DomoCallException call ? call.upstreamStatus() : null;
+        return e.type() == ProblemType.DOMO_REJECTED_CREDENTIALS || e.type() == ProblemType.DOMO_TOKEN_UNAVAILABLE
+                || (e.type() == ProblemType.DOMO_UNAVAILABLE && status != null && status >= 300 && status < 400);
     }
 
     private void holdBack(ProblemException e, String why) {

@@ -96,6 +96,42 @@ class PlanResilienceTest {
                 .isEqualTo(6 + refused);
     }
 
+    /**
+     * Domo turning the service itself away (here its token, refused with 401) ends the item in flight
+     * as its operation did, FAILED, and holds the rest back until Domo answers a GET again: a rotated
+     * or expired token does not fail every item of an estate in turn.
+     */
+    @Test
+    void aRefusedTokenFailsTheItemInFlightAndHoldsTheRestUntilDomoAnswersAgain() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(4);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
+        domo.stubFor(post(urlMatching(migrations)).willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"token expired\"}")));
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(401)));
+
+        String planId = createApproveStart(jsonPlan("turned-away", estate.account(), estate.datasources(), 1));
+        await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.FAILED") == 1);
+        // Passes of the executor and a recheck of Domo go by: nothing more is sent, and the plan runs on.
+        await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(9))
+                .until(() -> domo.countRequestsMatching(postRequestedFor(urlMatching(migrations)).build()).getCount() == 1);
+        JsonPath held = plan(planId);
+        assertThat(held.getString("state")).isEqualTo("RUNNING");
+        assertThat(held.getInt("counts.WAITING")).isEqualTo(3);
+        Api.asAuditor().get("/api/v1/audit/operations?planId=" + planId).then().statusCode(200)
+                .body("items.state", equalTo(List.of("FAILED"))).body("items[0].upstreamStatus", equalTo(401));
+
+        // The token is replaced: Domo answers again, and the items that waited are sent.
+        stubMigrations(domo, estate.account(), 0);
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[\"mysql-federated\"]")));
+        JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+        assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(3);
+        assertThat(finished.getInt("counts.FAILED")).isEqualTo(1);
+        domo.verify(4, postRequestedFor(urlMatching(migrations)));
+    }
+
     /** Domo's Retry-After outlives a pause: a resume within it still waits for it. */
     @Test
     void aResumeWithinDomosRetryAfterStillWaitsForIt() {
