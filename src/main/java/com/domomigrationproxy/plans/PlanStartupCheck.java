@@ -1,5 +1,6 @@
 package com.domomigrationproxy.plans;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,7 +11,8 @@ import io.quarkus.runtime.StartupEvent;
 
 /**
  * Refuses to start with a plan setting that cannot mean what it says: no approvals (which would
- * not switch four-eyes off), or no item, fetch or plan allowed to run at once.
+ * not switch four-eyes off), no item, fetch or plan allowed to run at once, or a duration that is
+ * not positive (an approval that expires as it is given, a claim lost as it is made).
  */
 @ApplicationScoped
 class PlanStartupCheck {
@@ -30,7 +32,16 @@ class PlanStartupCheck {
         atLeastOne(problems, "PROXY_PLAN_REPLICA_CONCURRENCY", config.replicaConcurrency(),
                 "set PROXY_PLAN_POLL_INTERVAL=off for a replica that runs no plan item");
         atLeastOne(problems, "PROXY_PLAN_PREFLIGHT_CONCURRENCY", config.preflightConcurrency(), null);
+        positive(problems, "PROXY_PLAN_APPROVAL_TTL", config.approvalTtl());
+        positive(problems, "PROXY_PLAN_LEASE", config.lease());
+        positive(problems, "PROXY_PLAN_BUSY_RETRY", config.busyRetry());
         return problems;
+    }
+
+    private static void positive(List<String> problems, String variable, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            problems.add(variable + " must be longer than 0, not " + value);
+        }
     }
 
     private static void atLeastOne(List<String> problems, String variable, int value, String hint) {

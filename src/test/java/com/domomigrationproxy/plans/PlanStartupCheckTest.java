@@ -11,7 +11,7 @@ import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 
-/** A plan setting below 1 stops the start with its name, instead of being read as 1 in silence. */
+/** A plan setting below 1, or a duration not above 0, stops the start with its name, instead of failing later. */
 class PlanStartupCheckTest {
 
     @Test
@@ -30,6 +30,15 @@ class PlanStartupCheckTest {
                         "PROXY_PLAN_REPLICA_CONCURRENCY must be at least 1, not -1 (set PROXY_PLAN_POLL_INTERVAL=off"
                                 + " for a replica that runs no plan item)",
                         "PROXY_PLAN_PREFLIGHT_CONCURRENCY must be at least 1, not 0");
+    }
+
+    @Test
+    void aDurationThatIsNotPositiveIsRefusedByName() {
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.approval-ttl", "0s", "proxy.plan.lease", "-1s",
+                "proxy.plan.busy-retry", "0s")))).containsExactly(
+                        "PROXY_PLAN_APPROVAL_TTL must be longer than 0, not PT0S",
+                        "PROXY_PLAN_LEASE must be longer than 0, not PT-1S",
+                        "PROXY_PLAN_BUSY_RETRY must be longer than 0, not PT0S");
     }
 
     private static PlanConfig config(Map<String, String> values) {
