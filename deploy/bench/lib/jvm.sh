@@ -22,14 +22,15 @@ require_jdk25() {
 # malloc's freed memory given back every 5 s and two malloc arenas (MALLOC_ARENA_MAX, set where the
 # service starts) hold the resident size down (docs/performance.md, eighth round).
 # IMAGE_FLAGS are what the image's run-java.sh adds in front of its JAVA_OPTS_APPEND whatever the
-# Dockerfile sets (ubi9/openjdk-25-runtime's java-default-options: the heap ratios of its collector
-# settings and the exit on OutOfMemoryError), and the Dockerfile's logging manager; the heap is
-# -Xmx51m here since no container limit bounds the benchmark, and the service listens on 127.0.0.1,
-# not the image's 0.0.0.0. HelmChartTest holds RUN_FLAGS to the
+# Dockerfile sets (ubi9/openjdk-25-runtime's java-default-options: its collector settings, with the
+# heap's free ratios that the Dockerfile sets back to the JVM's own 40/70, and the exit on
+# OutOfMemoryError), and the Dockerfile's logging manager; the heap is -Xms51m -Xmx51m here (the
+# image's 10% of a 512 MiB limit, from the start) since no container limit bounds the benchmark,
+# and the service listens on 127.0.0.1, not the image's 0.0.0.0. HelmChartTest holds RUN_FLAGS to the
 # Dockerfile's and the chart's settings, rendered as run-java.sh renders them.
 # CACHE_FLAGS must be the same when an AOT cache is trained and when it is used: the JVM ignores a
 # cache made with other object headers or another collector, and a cache made with tiered
 # compilation only partly fits a JVM without it.
 CACHE_FLAGS="-XX:+UseCompactObjectHeaders -XX:+UseSerialGC -XX:-TieredCompilation"
-IMAGE_FLAGS="-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90 -XX:+ExitOnOutOfMemoryError -Djava.util.logging.manager=org.jboss.logmanager.LogManager"
-RUN_FLAGS="$CACHE_FLAGS -Xmx51m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 $IMAGE_FLAGS"
+IMAGE_FLAGS="-XX:MinHeapFreeRatio=40 -XX:MaxHeapFreeRatio=70 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90 -XX:+ExitOnOutOfMemoryError -Djava.util.logging.manager=org.jboss.logmanager.LogManager"
+RUN_FLAGS="$CACHE_FLAGS -Xms51m -Xmx51m -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 $IMAGE_FLAGS"

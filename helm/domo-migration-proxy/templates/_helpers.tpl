@@ -248,8 +248,12 @@ The JVM settings the image was measured with (docs/performance.md), for every co
   value: {{ .Values.jvm.maxRamPercentage | quote }}
 - name: GC_CONTAINER_OPTIONS
   value: {{ .Values.jvm.gcOptions | quote }}
+- name: GC_MIN_HEAP_FREE_RATIO
+  value: "40"
+- name: GC_MAX_HEAP_FREE_RATIO
+  value: "70"
 - name: MALLOC_ARENA_MAX
   value: "2"
 - name: JAVA_OPTS_APPEND
-  value: {{ trim (printf "%s-XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError -Dquarkus.http.host=0.0.0.0 -Djava.util.logging.manager=org.jboss.logmanager.LogManager %s" (ternary "-XX:AOTCache=/deployments/app.aot " "" .Values.jvm.aotCache) .Values.jvm.extraOptions) | quote }}
+  value: {{ trim (printf "%s-XX:InitialRAMPercentage=%v -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError -Dquarkus.http.host=0.0.0.0 -Djava.util.logging.manager=org.jboss.logmanager.LogManager %s" (ternary "-XX:AOTCache=/deployments/app.aot " "" .Values.jvm.aotCache) .Values.jvm.maxRamPercentage .Values.jvm.extraOptions) | quote }}
 {{- end }}

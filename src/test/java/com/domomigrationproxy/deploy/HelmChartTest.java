@@ -409,22 +409,27 @@ class HelmChartTest {
         JsonNode minimum = proxyContainer(deployment(renderMinimum(UnaryOperator.identity())));
         assertThat(envValue(minimum, "JAVA_MAX_MEM_RATIO")).isEqualTo("10");
         assertThat(envValue(minimum, "GC_CONTAINER_OPTIONS")).isEqualTo("-XX:+UseSerialGC");
+        assertThat(envValue(minimum, "GC_MIN_HEAP_FREE_RATIO")).isEqualTo("40");
+        assertThat(envValue(minimum, "GC_MAX_HEAP_FREE_RATIO")).isEqualTo("70");
         assertThat(envValue(minimum, "MALLOC_ARENA_MAX")).isEqualTo("2");
         assertThat(envValue(minimum, "JAVA_OPTS_APPEND")).isEqualTo("-XX:AOTCache=/deployments/app.aot"
-                + " -XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:ReservedCodeCacheSize=32m"
-                + " -XX:TrimNativeHeapInterval=5000"
+                + " -XX:InitialRAMPercentage=10 -XX:+UseCompactObjectHeaders -XX:-TieredCompilation"
+                + " -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
                 + " -XX:+ExitOnOutOfMemoryError"
                 + " -Dquarkus.http.host=0.0.0.0"
                 + " -Djava.util.logging.manager=org.jboss.logmanager.LogManager");
         assertThat(envValue(minimum, "JAVA_OPTS_APPEND")).doesNotContain("TieredStopAtLevel", "SharedArchiveFile");
         assertThat(proxyContainer(deployment(renderMinimum(UnaryOperator.identity()))).at("/resources/limits/memory")
                 .asText()).isEqualTo("512Mi");
+        // The two cores the benchmarks ran on: under one the JVM sizes itself for one processor.
+        assertThat(proxyContainer(deployment(renderMinimum(UnaryOperator.identity()))).at("/resources/limits/cpu")
+                .asText()).isEqualTo("2");
 
         JsonNode withoutCache = proxyContainer(deployment(renderMinimum(template -> template.set("jvm.aotCache", "false")
                 .set("jvm.extraOptions", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1"))));
         assertThat(envValue(withoutCache, "JAVA_OPTS_APPEND"))
-                .isEqualTo("-XX:+UseCompactObjectHeaders -XX:-TieredCompilation -XX:ReservedCodeCacheSize=32m"
-                        + " -XX:TrimNativeHeapInterval=5000"
+                .isEqualTo("-XX:InitialRAMPercentage=10 -XX:+UseCompactObjectHeaders -XX:-TieredCompilation"
+                        + " -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000"
                         + " -XX:+ExitOnOutOfMemoryError"
                         + " -Dquarkus.http.host=0.0.0.0 -Djava.util.logging.manager=org.jboss.logmanager.LogManager"
                         + " -XX:+TieredCompilation -XX:TieredStopAtLevel=1");
@@ -434,9 +439,9 @@ class HelmChartTest {
      * What is measured is what ships: the chart sets the Dockerfile's JVM environment, and the
      * benchmark (deploy/bench/lib/jvm.sh) runs the options the image's run-java.sh makes of it
      * (ubi9/openjdk-25-runtime: {@code -XX:MaxRAMPercentage} from JAVA_MAX_MEM_RATIO, then
-     * GC_CONTAINER_OPTIONS with its collector's heap ratios and the exit on OutOfMemoryError, then
-     * JAVA_OPTS_APPEND), but for what only a container needs: the heap as -Xmx of the chart's memory
-     * limit instead of a percentage, the AOT cache that run.sh trains itself, and loopback instead of
+     * GC_CONTAINER_OPTIONS with the heap's free ratios of GC_MIN/MAX_HEAP_FREE_RATIO and the exit on
+     * OutOfMemoryError, then JAVA_OPTS_APPEND), but for what only a container needs: the heap as -Xms
+     * and -Xmx of the chart's memory limit instead of percentages, the AOT cache that run.sh trains itself, and loopback instead of
      * 0.0.0.0.
      */
     @Test
@@ -444,7 +449,8 @@ class HelmChartTest {
         String dockerfile = Files.readString(Path.of("deploy", "docker", "Dockerfile.jvm"));
         JsonNode chart = proxyContainer(deployment(renderMinimum(UnaryOperator.identity())));
         Map<String, String> imageEnv = new LinkedHashMap<>();
-        for (String name : List.of("JAVA_MAX_MEM_RATIO", "GC_CONTAINER_OPTIONS", "MALLOC_ARENA_MAX", "JAVA_OPTS_APPEND")) {
+        for (String name : List.of("JAVA_MAX_MEM_RATIO", "GC_CONTAINER_OPTIONS", "GC_MIN_HEAP_FREE_RATIO",
+                "GC_MAX_HEAP_FREE_RATIO", "MALLOC_ARENA_MAX", "JAVA_OPTS_APPEND")) {
             var matcher = Pattern.compile("(?m)^ENV " + name + "=\"?([^\"\n]*)\"?$").matcher(dockerfile);
             assertThat(matcher.find()).as("Dockerfile.jvm sets " + name).isTrue();
             imageEnv.put(name, matcher.group(1));
@@ -454,14 +460,18 @@ class HelmChartTest {
         List<String> image = new ArrayList<>();
         image.add("-XX:MaxRAMPercentage=" + imageEnv.get("JAVA_MAX_MEM_RATIO") + ".0");
         image.addAll(List.of(imageEnv.get("GC_CONTAINER_OPTIONS").split(" ")));
-        image.addAll(List.of("-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:GCTimeRatio=4",
+        image.addAll(List.of("-XX:MinHeapFreeRatio=" + imageEnv.get("GC_MIN_HEAP_FREE_RATIO"),
+                "-XX:MaxHeapFreeRatio=" + imageEnv.get("GC_MAX_HEAP_FREE_RATIO"), "-XX:GCTimeRatio=4",
                 "-XX:AdaptiveSizePolicyWeight=90", "-XX:+ExitOnOutOfMemoryError"));
         image.addAll(List.of(imageEnv.get("JAVA_OPTS_APPEND").split(" ")));
         int limitMib = Integer.parseInt(chart.at("/resources/limits/memory").asText().replace("Mi", ""));
         int heapMib = limitMib * Integer.parseInt(imageEnv.get("JAVA_MAX_MEM_RATIO")) / 100;
+        assertThat(image).as("the heap starts at its maximum").contains("-XX:InitialRAMPercentage="
+                + imageEnv.get("JAVA_MAX_MEM_RATIO"));
         List<String> measured = image.stream()
                 .filter(option -> !option.startsWith("-XX:AOTCache=") && !option.startsWith("-Dquarkus.http.host="))
-                .map(option -> option.startsWith("-XX:MaxRAMPercentage=") ? "-Xmx" + heapMib + "m" : option)
+                .map(option -> option.startsWith("-XX:MaxRAMPercentage=") ? "-Xmx" + heapMib + "m"
+                        : option.startsWith("-XX:InitialRAMPercentage=") ? "-Xms" + heapMib + "m" : option)
                 .distinct().sorted().toList();
 
         String jvmSh = Files.readString(Path.of("deploy", "bench", "lib", "jvm.sh"));
