@@ -140,8 +140,7 @@ class PlanExecutor {
             settle();
             List<UUID> running = plans.running();
             if (!running.isEmpty()) {
-                probeOpenCircuit();
-                probeTurnedAway();
+                probeDomo();
             }
             for (UUID planId : running) {
                 plans.finishIfDone(planId);
@@ -180,36 +179,27 @@ class PlanExecutor {
     }
 
     /**
-     * The breaker leaves OPEN only when a call tries it after its delay, and plan items never make
-     * that trial (they wait while it is not closed): once this replica's hold-back is over, a GET of
-     * the integration types does, and closes the breaker if Domo answers.
+     * Items wait while the breaker is not closed (it leaves OPEN only when a call tries it after its
+     * delay, and plan items never make that trial) and while Domo turns the service away (every item
+     * would meet the same refusal, and fail): once this replica's hold-back is over, a GET of the
+     * integration types tries Domo, closes the breaker if Domo answers, and lets the items go.
      */
-    private void probeOpenCircuit() {
-        if (System.nanoTime() - pausedUntilNanos.get() < 0 || domo.circuitState() == CircuitBreakerState.CLOSED) {
-            return;
-        }
-        try {
-            domo.listTypes();
-            LOG.info("Domo answered again: plan items continue");
-        } catch (ProblemException e) {
-            holdBack(e, "Domo's circuit breaker is still open");
-        }
-    }
-
-    /**
-     * Once Domo turned the service away, no item is sent until a GET of the integration types is
-     * answered again: every item would meet the same refusal, and fail.
-     */
-    private void probeTurnedAway() {
-        if (turnedAway == null || System.nanoTime() - pausedUntilNanos.get() < 0) {
+    private void probeDomo() {
+        boolean breakerOpen = domo.circuitState() != CircuitBreakerState.CLOSED;
+        if (System.nanoTime() - pausedUntilNanos.get() < 0 || (!breakerOpen && turnedAway == null)) {
             return;
         }
         try {
             domo.listTypes();
             turnedAway = null;
-            LOG.info("Domo accepts the service again: plan items continue");
+            LOG.info("Domo answered again: plan items continue");
         } catch (ProblemException e) {
-            holdBack(TURNED_AWAY_RECHECK.toSeconds(), "Domo still turns the service away (" + e.type().title() + ")");
+            if (turnedAway == null) {
+                holdBack(e, "Domo's circuit breaker is still open");
+            } else {
+                holdBack(Math.max(retryAfter(e), TURNED_AWAY_RECHECK.toSeconds()),
+                        "Domo still turns the service away (" + e.type().title() + ")");
+            }
         }
     }
 
@@ -422,7 +412,7 @@ class PlanExecutor {
         }
         if (turnsTheServiceAway(e)) {
             // This item ends as its operation did (Domo did nothing: its token, or none, was refused);
-            // the items after it wait until Domo answers the service again (probeTurnedAway).
+            // the items after it wait until Domo answers the service again (probeDomo).
             Integer status = e instanceof DomoCallException call ? call.upstreamStatus() : null;
             turnedAway = "Domo turned the service away (" + type.title() + (status == null ? "" : ", HTTP " + status)
                     + "); items wait until it answers again";
