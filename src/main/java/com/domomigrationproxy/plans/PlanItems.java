@@ -20,6 +20,7 @@ import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
 
+import com.domomigrationproxy.domo.DomoConfig;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.Sql;
@@ -49,11 +50,21 @@ class PlanItems {
             i.plan_id, i.item_id, i.datasource_id, i.account_id, i.catalog_name, i.schema_name, i.table_name,
             i.verdict, i.reason, i.state, i.note, i.operation_id, i.attempts, i.sent_at, i.finished_at""";
 
+    /**
+     * What counts against a plan's maxConcurrency: items claimed or sent, and items of unknown outcome
+     * that Domo may still be carrying out (sent less than twice the migration deadline ago: as long as
+     * the reconciler waits before it settles one, OperationReconciler.settlesAt).
+     */
+    private static final String IN_FLIGHT = "(state = 'RUNNING' OR (state = 'UNKNOWN' AND sent_at > now()"
+            + " - make_interval(secs => ?)))";
+
     private final DataSource dataSource;
+    private final double unknownInFlightSeconds;
 
     @Inject
-    PlanItems(DataSource dataSource) {
+    PlanItems(DataSource dataSource, DomoConfig domo) {
         this.dataSource = dataSource;
+        this.unknownInFlightSeconds = seconds(domo.migrationTimeout().multipliedBy(2));
     }
 
     /** An item as the API shows it, before its operation's details are added. */
@@ -320,9 +331,9 @@ class PlanItems {
                  WHERE p.state = 'RUNNING' AND (p.not_before IS NULL OR p.not_before <= now())
                    AND EXISTS (SELECT 1 FROM plan_item i WHERE i.plan_id = p.plan_id AND i.state = 'WAITING'
                                   AND i.verdict = 'READY' AND (i.not_before IS NULL OR i.not_before <= now()))
-                   AND (SELECT count(*) FROM plan_item i WHERE i.plan_id = p.plan_id AND i.state = 'RUNNING')
-                       < p.max_concurrency
-                 ORDER BY p.started_at, p.plan_id""", row -> row.getObject(1, UUID.class)));
+                   AND (SELECT count(*) FROM plan_item i WHERE i.plan_id = p.plan_id AND """ + IN_FLIGHT + """
+                       ) < p.max_concurrency
+                 ORDER BY p.started_at, p.plan_id""", row -> row.getObject(1, UUID.class), unknownInFlightSeconds));
     }
 
     /**
@@ -395,7 +406,7 @@ class PlanItems {
         }));
     }
 
-    private static List<Claim> claim(Connection connection, UUID planId, int wanted, String replica, Duration lease)
+    private List<Claim> claim(Connection connection, UUID planId, int wanted, String replica, Duration lease)
             throws SQLException {
         record Running(Direction direction, String startedBy, String startedAuthMethod, Scopes scopes) {
         }
@@ -416,7 +427,8 @@ class PlanItems {
         // every row and claim more than asked.
         return Sql.list(connection, """
                 WITH in_flight AS (
-                    SELECT count(*) AS n FROM plan_item WHERE plan_id = ? AND state = 'RUNNING'),
+                    SELECT count(*) AS n FROM plan_item WHERE plan_id = ? AND """ + IN_FLIGHT + """
+                    ),
                 next AS MATERIALIZED (
                     SELECT item_id FROM plan_item
                      WHERE plan_id = ? AND state = 'WAITING' AND verdict = 'READY'
@@ -434,7 +446,7 @@ class PlanItems {
                 row -> new Claim(planId, row.getInt(1), token, new PlanItemSpec(row.getString(2), row.getString(3),
                         row.getString(4), row.getString(5), row.getString(6)), running.direction(),
                         running.startedBy(), running.startedAuthMethod(), running.scopes()),
-                planId, planId, wanted, planId, token, replica, seconds(lease), planId);
+                planId, unknownInFlightSeconds, planId, wanted, planId, token, replica, seconds(lease), planId);
     }
 
     /** Claims that were never sent and whose lease ran out (their replica died, or stalled) wait again. */

@@ -214,6 +214,36 @@ class PlanResilienceTest {
     }
 
     /**
+     * An item of unknown outcome keeps its place in maxConcurrency while Domo may still be carrying
+     * it out (twice the migration deadline after it was sent: 6 s in the tests), so that Domo never
+     * works on more of the plan's items at once than the plan allows.
+     */
+    @Test
+    void anUnknownOutcomeHoldsItsSlotWhileDomoMayStillBeWorking() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
+        String slow = estate.datasources().get(0);
+        String next = estate.datasources().get(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), 0);
+        // Longer than the tests' migration deadline (3 s): the first item's outcome is unknown.
+        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())).willReturn(aResponse()
+                .withFixedDelay(5_000).withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\"}")));
+        String planId = createApproveStart(jsonPlan("unknown-slot", estate.account(), estate.datasources(), 1));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> plan(planId).getInt("counts.COMPLETE") == 1);
+        Map<String, Instant> requested = Api.asAuditor().get("/api/v1/audit/operations?planId=" + planId).then()
+                .statusCode(200).extract().jsonPath().<Map<String, Object>>getList("items").stream()
+                .collect(Collectors.toMap(operation -> (String) operation.get("datasourceId"),
+                        operation -> Instant.parse((String) operation.get("requestedAt"))));
+        assertThat(plan(planId).getInt("counts.UNKNOWN")).isEqualTo(1);
+        // Not sent when the first became UNKNOWN (3 s), only once Domo could no longer be working on it.
+        assertThat(Duration.between(requested.get(slow), requested.get(next))).isGreaterThan(Duration.ofMillis(5_500));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+    }
+
+    /**
      * A started one-item plan whose first send Domo refused with 429 (Retry-After {@code retryAfter}
      * seconds; the next one completes), paused while it waits for that.
      */
