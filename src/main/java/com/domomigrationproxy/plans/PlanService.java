@@ -101,6 +101,12 @@ public class PlanService {
         QuarkusTransaction.requiringNew().run(() -> {
             if (rollbackOf != null) {
                 refuseRollback(lock(rollbackOf));
+                // A retry that ran during the preflight may have changed what there is to roll back.
+                List<String> reversed = content.items().stream().map(PlanItemSpec::datasourceId).toList();
+                if (!items.changedDatasources(rollbackOf).equals(reversed)) {
+                    throw new ProblemException(409, ProblemType.PLAN_STATE, "Items of plan " + rollbackOf
+                            + " changed while its rollback was prepared; ask for the rollback again");
+                }
             }
             Plan plan = new Plan();
             plan.planId = planId;
@@ -401,18 +407,23 @@ public class PlanService {
                     + " are still running or have an unknown outcome: roll back once they have ended (an unknown"
                     + " outcome is reconciled, by the service or by hand)");
         }
-        liveRollback(planId).ifPresent(rollback -> {
-            throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " already has rollback plan "
-                    + rollback + ", which may still run: cancel or reject it first, or retry its items");
-        });
+        refuseWhileRolledBack(planId, "a second rollback would reverse the same items again");
     }
 
-    /** A rollback of the plan that is not rejected, expired or cancelled, if any. */
-    private Optional<UUID> liveRollback(UUID planId) {
-        return QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>find(
+    /**
+     * 409 while the plan has a rollback that is not rejected, expired or cancelled: one that may
+     * still run, or one that ran (then a new plan is the way to move those data sources again).
+     */
+    private void refuseWhileRolledBack(UUID planId, String why) {
+        QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>find(
                 "rollbackOf = ?1 and state not in ?2 order by createdAt", planId,
-                List.of(PlanState.REJECTED, PlanState.EXPIRED, PlanState.CANCELLED)).firstResultOptional()
-                .map(plan -> plan.planId));
+                List.of(PlanState.REJECTED, PlanState.EXPIRED, PlanState.CANCELLED)).firstResultOptional())
+                .ifPresent(rollback -> {
+                    throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " has rollback plan "
+                            + rollback.planId + " (" + rollback.state + "): " + why + (rollback.state == PlanState.FINISHED
+                                    ? "; create a new plan to move these data sources again"
+                                    : "; cancel or reject the rollback first"));
+                });
     }
 
     /** Sends an INCOMPLETE, ABORTED or FAILED item again; a finished plan runs again for it. */
@@ -421,11 +432,7 @@ public class PlanService {
             if (plan.state != PlanState.RUNNING && plan.state != PlanState.PAUSED && plan.state != PlanState.FINISHED) {
                 throw stateConflict(plan, "retry an item of");
             }
-            liveRollback(planId).ifPresent(rollback -> {
-                throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " has rollback plan "
-                        + rollback + ", which may still run: a retry would migrate what it reverses; cancel or reject"
-                        + " it first");
-            });
+            refuseWhileRolledBack(planId, "a retry would migrate again what it reverses");
             PlanItems.Row item = items.find(planId, itemId).orElseThrow(() -> new ProblemException(404,
                     ProblemType.NOT_FOUND, "Plan " + planId + " has no item " + itemId));
             // The retry sends the item to Domo again: it must be within the scopes of whoever asks.
