@@ -63,8 +63,12 @@ class PlanExecutor {
     private static final Duration UNKNOWN_SWEEP = Duration.ofSeconds(30);
     /** After the database refused a write, this replica waits this long before it claims again. */
     private static final Duration STORE_BACKOFF = Duration.ofSeconds(5);
-    /** How often a replica that Domo turned away asks again (one GET of the types), before it sends another item. */
+    /**
+     * How soon a replica that Domo turned away asks again (one GET of the types) before it sends
+     * another item; doubled each time an item is turned away again right after, up to the longest.
+     */
     private static final Duration TURNED_AWAY_RECHECK = Duration.ofSeconds(5);
+    private static final Duration TURNED_AWAY_LONGEST = Duration.ofMinutes(5);
     private static final int SWEEP_BATCH = 1_000;
     private static final Logger LOG = Logger.getLogger(PlanExecutor.class);
 
@@ -96,6 +100,8 @@ class PlanExecutor {
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
     /** Why Domo turns this service itself away (its token refused, none to send, a redirect), or null. */
     private volatile String turnedAway;
+    /** Items turned away in a row, each after Domo had answered the probe again: a token that may read but not write. */
+    private final AtomicLong turnedAwayInARow = new AtomicLong();
     private volatile boolean stopping;
     private volatile long nextUnknownSweep = System.nanoTime();
 
@@ -144,6 +150,12 @@ class PlanExecutor {
             }
             for (UUID planId : running) {
                 plans.finishIfDone(planId);
+            }
+            if (turnedAway != null && plans.running().isEmpty()) {
+                // Nothing runs any more: the next plan to start tries Domo with its first item, afresh.
+                turnedAway = null;
+                turnedAwayInARow.set(0);
+                pausedUntilNanos.set(System.nanoTime());
             }
             // Only running plans can want slots: an idle replica asks nothing more.
             if (!running.isEmpty() && System.nanoTime() - pausedUntilNanos.get() >= 0) {
@@ -194,11 +206,13 @@ class PlanExecutor {
             turnedAway = null;
             LOG.info("Domo answered again: plan items continue");
         } catch (ProblemException e) {
-            if (turnedAway == null) {
-                holdBack(e, "Domo's circuit breaker is still open");
+            if (turnedAway != null && turnsTheServiceAway(e)) {
+                holdBack(turnedAwayRecheck(), "Domo still turns the service away (" + e.type().title() + ")");
+            } else if (turnedAway != null && e.type() != ProblemType.DOMO_CIRCUIT_OPEN) {
+                // Domo answered as itself (a 404, a 5xx…): it no longer turns the service away.
+                turnedAway = null;
             } else {
-                holdBack(Math.max(retryAfter(e), TURNED_AWAY_RECHECK.toSeconds()),
-                        "Domo still turns the service away (" + e.type().title() + ")");
+                holdBack(e, "Domo's circuit breaker is still open");
             }
         }
     }
@@ -381,6 +395,7 @@ class PlanExecutor {
         try {
             Operation done = migrations.perform(intent,
                     pending -> items.link(claim, pending.operationId(), replica, sentLease));
+            turnedAwayInARow.set(0);
             return Optional.of(Settlement.of(ItemState.valueOf(done.state().name())));
         } catch (ProblemException e) {
             return afterProblem(claim, e);
@@ -412,11 +427,15 @@ class PlanExecutor {
         }
         if (turnsTheServiceAway(e)) {
             // This item ends as its operation did (Domo did nothing: its token, or none, was refused);
-            // the items after it wait until Domo answers the service again (probeDomo).
-            Integer status = e instanceof DomoCallException call ? call.upstreamStatus() : null;
+            // the items after it wait until Domo answers the service again (probeDomo), longer each
+            // time one is refused again right after (a token that may read but no longer write).
+            Integer status = upstreamStatus(e);
             turnedAway = "Domo turned the service away (" + type.title() + (status == null ? "" : ", HTTP " + status)
                     + "); items wait until it answers again";
-            holdBack(TURNED_AWAY_RECHECK.toSeconds(), turnedAway);
+            turnedAwayInARow.incrementAndGet();
+            holdBack(turnedAwayRecheck(), turnedAway);
+        } else {
+            turnedAwayInARow.set(0);
         }
         if (type == ProblemType.PLAN_ITEM_STATE) {
             // The claim was lost or the plan stopped: nothing was recorded, nothing sent.
@@ -439,9 +458,19 @@ class PlanExecutor {
 
     /** Domo refuses the service itself, whatever the item: its token rejected, no token to send, or an allow-list redirect. */
     private static boolean turnsTheServiceAway(ProblemException e) {
-        Integer status = e instanceof DomoCallException call ? call.upstreamStatus() : null;
+        Integer status = upstreamStatus(e);
         return e.type() == ProblemType.DOMO_REJECTED_CREDENTIALS || e.type() == ProblemType.DOMO_TOKEN_UNAVAILABLE
                 || (e.type() == ProblemType.DOMO_UNAVAILABLE && status != null && status >= 300 && status < 400);
+    }
+
+    private static Integer upstreamStatus(ProblemException e) {
+        return e instanceof DomoCallException call ? call.upstreamStatus() : null;
+    }
+
+    /** 5 s after the first refusal, doubled for each further one in a row, 5 min at most. */
+    private long turnedAwayRecheck() {
+        long doublings = Math.min(6, Math.max(0, turnedAwayInARow.get() - 1));
+        return Math.min(TURNED_AWAY_LONGEST.toSeconds(), TURNED_AWAY_RECHECK.toSeconds() << doublings);
     }
 
     private void holdBack(ProblemException e, String why) {

@@ -214,6 +214,32 @@ class PlanResilienceTest {
     }
 
     /**
+     * A token that may still read but no longer migrate: Domo answers the GET that lets items go
+     * again, then refuses the next item. Each refusal in a row doubles the wait (5 s, then 10 s), so
+     * such a token fails a few items an hour rather than one every 5 s.
+     */
+    @Test
+    void aTokenThatMayReadButNotMigrateIsTriedLessAndLessOften() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
+        domo.stubFor(post(urlMatching(migrations)).willReturn(aResponse().withStatus(403)
+                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"no migrate right\"}")));
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[\"mysql-federated\"]")));
+
+        String planId = createApproveStart(jsonPlan("read-only-token", estate.account(), estate.datasources(), 1));
+        await().atMost(Duration.ofSeconds(40)).until(() -> plan(planId).getInt("counts.FAILED") == 3);
+        List<Instant> sent = Api.asAuditor().get("/api/v1/audit/operations?planId=" + planId).then().statusCode(200)
+                .extract().jsonPath().<String>getList("items.requestedAt").stream().map(Instant::parse).sorted().toList();
+        assertThat(sent).hasSize(3);
+        assertThat(Duration.between(sent.get(0), sent.get(1))).isGreaterThan(Duration.ofMillis(4_500));
+        assertThat(Duration.between(sent.get(1), sent.get(2))).isGreaterThan(Duration.ofMillis(9_500));
+        awaitState(planId, "FINISHED", Duration.ofSeconds(10));
+    }
+
+    /**
      * An item of unknown outcome keeps its place in maxConcurrency while Domo may still be carrying
      * it out (twice the migration deadline after it was sent: 6 s in the tests), so that Domo never
      * works on more of the plan's items at once than the plan allows.
