@@ -52,8 +52,9 @@ class PlanItems {
 
     /**
      * What counts against a plan's maxConcurrency: items claimed or sent, and items of unknown outcome
-     * that Domo may still be carrying out (sent less than twice the migration deadline ago: as long as
-     * the reconciler waits before it settles one, OperationReconciler.settlesAt).
+     * that Domo may still be carrying out: sent less than twice the migration deadline ago, the
+     * deadline of the call and as long again for Domo's own work, as the reconciler assumes
+     * (OperationReconciler.settlesAt, which waits a grace more before it settles one).
      */
     private static final String IN_FLIGHT = "(state = 'RUNNING' OR (state = 'UNKNOWN' AND sent_at > now()"
             + " - make_interval(secs => ?)))";
