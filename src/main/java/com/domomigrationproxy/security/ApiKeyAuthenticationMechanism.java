@@ -1,6 +1,5 @@
 package com.domomigrationproxy.security;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,13 +63,13 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
         if (secrets.isEmpty()) {
             return Uni.createFrom().nullItem();
         }
-        return keys.find(secrets.get(0).strip())
-                .map(key -> identity(key, context))
-                .orElseGet(() -> Uni.createFrom().failure(new AuthenticationFailedException("Unknown API key")));
+        ApiKeyStore.ApiKey key = keys.find(secrets.get(0).strip());
+        return key == null ? Uni.createFrom().failure(new AuthenticationFailedException("Unknown API key"))
+                : identity(key, context);
     }
 
     private Uni<SecurityIdentity> identity(ApiKeyStore.ApiKey key, RoutingContext context) {
-        if (key.expiredAt(Instant.now())) {
+        if (key.expiredNow()) {
             // The name is what an operator looks up in the file; the secret and its hash are never logged.
             LOG.warnf("API key %s expired at %s: request refused (renew it in the API key file)", key.name(),
                     key.expiresAt());
@@ -78,7 +77,7 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
                     Map.of(EXPIRED_ATTRIBUTE, key.expiresAt())));
         }
         var remote = context.request().remoteAddress();
-        activity.used(key.principal(), remote == null ? null : remote.host(), key.roles(), key.scopes());
+        activity.used(key.principal(), remote == null ? null : remote.host(), key.grant());
         return key.identity();
     }
 

@@ -84,13 +84,13 @@ public class ApiKeyStore {
         reloadIfChanged();
     }
 
-    /** The key whose secret this is, if any: one digest and one hash lookup. */
-    Optional<ApiKey> find(String secret) {
+    /** The key whose secret this is, or null: one digest and one hash lookup. */
+    ApiKey find(String secret) {
         if (file.isEmpty() || secret == null || secret.isEmpty() || secret.length() > MAX_KEY_LENGTH) {
-            return Optional.empty();
+            return null;
         }
         byte[] digest = SHA256.get().digest(secret.getBytes(StandardCharsets.UTF_8));
-        return Optional.ofNullable(loaded.keysByDigest().get(ByteBuffer.wrap(digest)));
+        return loaded.keysByDigest().get(ByteBuffer.wrap(digest));
     }
 
     /** True when an API key of the file carries this name. */
@@ -189,11 +189,11 @@ public class ApiKeyStore {
      * so that authenticating with it allocates nothing but the digest.
      */
     record ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt, PrincipalActivity.PrincipalKey principal,
-            Uni<SecurityIdentity> identity) {
+            PrincipalActivity.Grant grant, Uni<SecurityIdentity> identity) {
 
         ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt) {
             this(name, roles, scopes, expiresAt, new PrincipalActivity.PrincipalKey(PrincipalPolicy.API_KEY, name),
-                    Uni.createFrom().item(QuarkusSecurityIdentity.builder()
+                    new PrincipalActivity.Grant(roles, scopes), Uni.createFrom().item(QuarkusSecurityIdentity.builder()
                             .setPrincipal(new QuarkusPrincipal(name))
                             .addRoles(roles)
                             .addAttribute(PrincipalPolicy.AUTH_METHOD_ATTRIBUTE, PrincipalPolicy.API_KEY)
@@ -203,6 +203,17 @@ public class ApiKeyStore {
 
         boolean expiredAt(Instant now) {
             return expiresAt != null && !now.isBefore(expiresAt);
+        }
+
+        /** The same against the wall clock, without making an Instant (once per request). */
+        boolean expiredNow() {
+            if (expiresAt == null) {
+                return false;
+            }
+            long now = System.currentTimeMillis();
+            long expiry = expiresAt.getEpochSecond() * 1000 + expiresAt.getNano() / 1_000_000;
+            // Within the expiry's own millisecond, the instants decide.
+            return now > expiry || (now == expiry && expiredAt(Instant.now()));
         }
 
         static ApiKey expiringLater(ApiKey one, ApiKey other) {

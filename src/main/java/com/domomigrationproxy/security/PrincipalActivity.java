@@ -61,18 +61,21 @@ public class PrincipalActivity {
             Set<String> roles, Scopes scopes) {
     }
 
+    /** The roles and scopes a use came with, as one value: a record never mixes two uses' grants. */
+    record Grant(Set<String> roles, Scopes scopes) {
+    }
+
     /**
      * A principal's uses on this replica: the newest, overwritten by each use, and what of it was
-     * written. A use sets the time last, so a reader that reads the time first sees the address,
-     * roles and scopes of that use or of a later one.
+     * written. A use sets the time last, so a reader that reads the time first sees the address and
+     * the grant of that use or of a later one (the grant whole, the address maybe of another use).
      */
     private static final class Uses {
         final PrincipalKey key;
         /** Milliseconds, as the uses' times are: a first use never comes after a last. */
         final long firstSeenMillis = System.currentTimeMillis();
         volatile String clientAddress;
-        volatile Set<String> roles;
-        volatile Scopes scopes;
+        volatile Grant grant;
         volatile long lastUsedMillis;
         /** The newest use written (epoch milliseconds; 0: none yet); the write job alone touches it and the next. */
         volatile long writtenMillis;
@@ -86,8 +89,10 @@ public class PrincipalActivity {
         /** The newest use, or null when it is written already. */
         LastUse unwritten() {
             long used = lastUsedMillis;
+            Grant granted = grant;
             return used > writtenMillis ? new LastUse(key, Instant.ofEpochMilli(firstSeenMillis),
-                    Instant.ofEpochMilli(Math.max(used, firstSeenMillis)), clientAddress, roles, scopes) : null;
+                    Instant.ofEpochMilli(Math.max(used, firstSeenMillis)), clientAddress, granted.roles(),
+                    granted.scopes()) : null;
         }
     }
 
@@ -103,18 +108,17 @@ public class PrincipalActivity {
 
     /** A successful authentication: memory only, never blocks. */
     void used(String authMethod, String principal, String clientAddress, Set<String> roles, Scopes scopes) {
-        used(new PrincipalKey(authMethod, principal), clientAddress, roles, scopes);
+        used(new PrincipalKey(authMethod, principal), clientAddress, new Grant(roles, scopes));
     }
 
-    /** The same, for a principal whose key is kept (an API key's): nothing allocated once it is known. */
-    void used(PrincipalKey key, String clientAddress, Set<String> roles, Scopes scopes) {
+    /** The same, for a principal whose key and grant are kept (an API key's): nothing allocated once it is known. */
+    void used(PrincipalKey key, String clientAddress, Grant grant) {
         Uses principal = uses.get(key);
         if (principal == null) {
             principal = uses.computeIfAbsent(key, Uses::new);
         }
         principal.clientAddress = clientAddress;
-        principal.roles = roles;
-        principal.scopes = scopes;
+        principal.grant = grant;
         principal.lastUsedMillis = Math.max(principal.lastUsedMillis, System.currentTimeMillis());
     }
 
