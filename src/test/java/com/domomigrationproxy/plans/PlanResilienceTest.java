@@ -184,13 +184,7 @@ class PlanResilienceTest {
         PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
         String slow = estate.datasources().get(0);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        stubMigrations(domo, estate.account(), 0);
-        // Longer than the migration deadline of the tests (3 s): the outcome is unknown.
-        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())).willReturn(aResponse()
-                .withFixedDelay(5_000).withStatus(200).withHeader("Content-Type", "application/json")
-                .withBody("{\"state\":\"COMPLETE\"}")));
-        String planId = createApproveStart(jsonPlan("unknown", estate.account(), estate.datasources(), 3));
+        String planId = startWithTheFirstOutcomeUnknown(estate, "unknown", 3);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> plan(planId).getInt("counts.UNKNOWN") == 1);
         // The plan waits for it: not finished, and the item is not sent again.
@@ -250,13 +244,7 @@ class PlanResilienceTest {
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
         String slow = estate.datasources().get(0);
         String next = estate.datasources().get(1);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        stubMigrations(domo, estate.account(), 0);
-        // Longer than the tests' migration deadline (3 s): the first item's outcome is unknown.
-        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())).willReturn(aResponse()
-                .withFixedDelay(5_000).withStatus(200).withHeader("Content-Type", "application/json")
-                .withBody("{\"state\":\"COMPLETE\"}")));
-        String planId = createApproveStart(jsonPlan("unknown-slot", estate.account(), estate.datasources(), 1));
+        String planId = startWithTheFirstOutcomeUnknown(estate, "unknown-slot", 1);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> plan(planId).getInt("counts.COMPLETE") == 1);
         Map<String, Instant> requested = Api.asAuditor().get("/api/v1/audit/operations?planId=" + planId).then()
@@ -267,6 +255,19 @@ class PlanResilienceTest {
         // Not sent when the first became UNKNOWN (3 s), only once Domo could no longer be working on it.
         assertThat(Duration.between(requested.get(slow), requested.get(next))).isGreaterThan(Duration.ofMillis(5_500));
         Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+    }
+
+    /**
+     * A started plan of the estate whose first item Domo answers after the tests' migration deadline
+     * (3 s), so that its outcome is unknown; the others complete at once.
+     */
+    private String startWithTheFirstOutcomeUnknown(PlanFixtures.Estate estate, String name, int maxConcurrency) {
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), 0);
+        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + estate.datasources().get(0) + "/accounts/" + estate.account()))
+                .willReturn(aResponse().withFixedDelay(5_000).withStatus(200)
+                        .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        return createApproveStart(jsonPlan(name, estate.account(), estate.datasources(), maxConcurrency));
     }
 
     /**
