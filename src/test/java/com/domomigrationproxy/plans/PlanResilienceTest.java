@@ -105,13 +105,8 @@ class PlanResilienceTest {
     void aRefusedTokenFailsTheItemInFlightAndHoldsTheRestUntilDomoAnswersAgain() {
         PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(4);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
-        domo.stubFor(post(urlMatching(migrations)).willReturn(aResponse().withStatus(401)
-                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"token expired\"}")));
-        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(401)));
-
-        String planId = createApproveStart(jsonPlan("turned-away", estate.account(), estate.datasources(), 1));
+        String planId = startWithEveryMigrationRefused(estate, "turned-away", 401, aResponse().withStatus(401));
         await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.FAILED") == 1);
         // Passes of the executor and a recheck of Domo go by: nothing more is sent, and the plan runs on.
         await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(9))
@@ -124,8 +119,7 @@ class PlanResilienceTest {
 
         // The token is replaced: Domo answers again, and the items that waited are sent.
         stubMigrations(domo, estate.account(), 0);
-        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("[\"mysql-federated\"]")));
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(typesListed()));
         JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
         assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(3);
         assertThat(finished.getInt("counts.FAILED")).isEqualTo(1);
@@ -216,14 +210,7 @@ class PlanResilienceTest {
     void aTokenThatMayReadButNotMigrateIsTriedLessAndLessOften() {
         PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
-        domo.stubFor(post(urlMatching(migrations)).willReturn(aResponse().withStatus(403)
-                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"no migrate right\"}")));
-        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("[\"mysql-federated\"]")));
-
-        String planId = createApproveStart(jsonPlan("read-only-token", estate.account(), estate.datasources(), 1));
+        String planId = startWithEveryMigrationRefused(estate, "read-only-token", 403, typesListed());
         await().atMost(Duration.ofSeconds(40)).until(() -> plan(planId).getInt("counts.FAILED") == 3);
         List<Instant> sent = Api.asAuditor().get("/api/v1/audit/operations?planId=" + planId).then().statusCode(200)
                 .extract().jsonPath().<String>getList("items.requestedAt").stream().map(Instant::parse).sorted().toList();
@@ -255,6 +242,22 @@ class PlanResilienceTest {
         // Not sent when the first became UNKNOWN (3 s), only once Domo could no longer be working on it.
         assertThat(Duration.between(requested.get(slow), requested.get(next))).isGreaterThan(Duration.ofMillis(5_500));
         Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+    }
+
+    /** A started plan of the estate, maxConcurrency 1, whose every migration Domo refuses with {@code status}. */
+    private String startWithEveryMigrationRefused(PlanFixtures.Estate estate, String name, int status,
+            ResponseDefinitionBuilder types) {
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/[^/]+/accounts/" + estate.account())).willReturn(aResponse()
+                .withStatus(status).withHeader("Content-Type", "application/json")
+                .withBody("{\"message\":\"not with this token\"}")));
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(types));
+        return createApproveStart(jsonPlan(name, estate.account(), estate.datasources(), 1));
+    }
+
+    private static ResponseDefinitionBuilder typesListed() {
+        return aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("[\"mysql-federated\"]");
     }
 
     /**
