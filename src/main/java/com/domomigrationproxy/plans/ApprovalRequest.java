@@ -53,10 +53,10 @@ public record ApprovalRequest(
         String comment = null;
         value = body.get("comment");
         if (value != null && !value.isNull()) {
-            if (!value.isTextual() || value.textValue().length() > MAX_COMMENT
-                    || value.textValue().codePoints().anyMatch(c -> c != '\n' && Character.isISOControl(c))
-                    || value.textValue().codePoints().anyMatch(c -> c >= Character.MIN_SURROGATE
-                            && c <= Character.MAX_SURROGATE)) {
+            // Characters are code points, as the OpenAPI document's maxLength counts them (not UTF-16 units).
+            if (!value.isTextual() || value.textValue().codePointCount(0, value.textValue().length()) > MAX_COMMENT
+                    || value.textValue().codePoints().anyMatch(c -> (c != '\n' && Character.isISOControl(c))
+                            || RequestBodies.loneSurrogate(c))) {
                 errors.add(new Problem.FieldError("comment", "must be text of at most " + MAX_COMMENT
                         + " characters without control characters other than line breaks"));
             } else {

@@ -117,6 +117,22 @@ class PlanApprovalTest {
     }
 
     @Test
+    void aCommentIsMeasuredInCharactersAsTheContractSaysNotInUtf16Units() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String path = "/api/v1/plans/" + plan.getString("planId") + "/approvals";
+        // 1,000 characters outside the Basic Multilingual Plane are 2,000 UTF-16 units.
+        String emoji = "\uD83D\uDE00";
+        String tooLong = "{\"decision\":\"APPROVE\",\"contentHash\":\"" + plan.getString("contentHash")
+                + "\",\"comment\":\"" + emoji.repeat(1001) + "\"}";
+        asApprover("approver-emoji").contentType("application/json").body(tooLong).post(path).then().statusCode(400)
+                .body("errors.field", hasItem("comment"));
+        asApprover("approver-emoji").contentType("application/json; charset=UTF-8")
+                .body(tooLong.replace(emoji.repeat(1001), emoji.repeat(1000))).post(path).then().statusCode(200)
+                .body("approvals[0].comment", equalTo(emoji.repeat(1000)));
+    }
+
+    @Test
     void aPlanNeedsAsManyApprovalsAsItsCreationRequiredEachByAnotherApprover() {
         PlanFixtures.warmUp(domo);
         JsonPath plan = newPlan(Api.asOperator());
