@@ -27,11 +27,23 @@ final class ChainVerifier {
     private static final String NOT_A_STRING = new String("\u0000");
     private static final Operation.Chain NO_LINKS = new Operation.Chain(null, null, null, null);
 
+    /**
+     * From this seq on the chain must have no gaps, or null: the first seq a checkpoint covers.
+     * Sequence numbers come from the chain head's row since V4, so a gap after a checkpoint is an
+     * event removed and the rest linked again, which the hashes alone would not show (the offline
+     * verifier applies the same rule).
+     */
+    private Long contiguousFrom;
     private String previousHash = HashChain.GENESIS;
     private long checked;
     private long operations;
     private Long lastSeq;
     private IntegrityReport.Failure firstInvalid;
+
+    /** Set before the first event: the first seq a checkpoint covers, or null. */
+    void contiguousFrom(Long seq) {
+        contiguousFrom = seq;
+    }
 
     /**
      * One event and the text its hash must cover: stored for events about no operation, rebuilt from
@@ -39,9 +51,15 @@ final class ChainVerifier {
      */
     void acceptEvent(ChainEvent event) {
         checked++;
+        Long previousSeq = lastSeq;
         lastSeq = event.seq();
         if (firstInvalid == null) {
             String reason = check(event);
+            if (reason == null && contiguousFrom != null && previousSeq != null && previousSeq >= contiguousFrom
+                    && event.seq() != previousSeq + 1) {
+                reason = "seq " + (previousSeq + 1) + " to " + (event.seq() - 1) + " are missing after a checkpoint:"
+                        + " events were removed and the chain linked again";
+            }
             if (reason != null) {
                 firstInvalid = new IntegrityReport.Failure(event.seq(), event.operationId(), event.type(), reason);
             }
@@ -108,7 +126,7 @@ final class ChainVerifier {
         firstInvalid = new IntegrityReport.Failure(null, operationId, kind, reason);
     }
 
-    /** Sequence numbers need not be gap-free (before V4 they came from an identity); the hashes link the events. */
+    /** Before the first checkpoint sequence numbers need not be gap-free (before V4 they came from an identity). */
     private String check(ChainEvent event) {
         String kind = event.type();
         String payload = event.payload();

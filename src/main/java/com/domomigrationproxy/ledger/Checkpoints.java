@@ -91,6 +91,10 @@ public class Checkpoints {
     private record Head(long seq, String hash) {
     }
 
+    /** The chain head and its last event (null when there is none), read in one statement. */
+    private record HeadAndLast(Head head, Head last) {
+    }
+
     public boolean enabled() {
         return keys.signing();
     }
@@ -164,9 +168,16 @@ public class Checkpoints {
                 } else {
                     Sql.first(connection, "SELECT 1 FROM pg_advisory_xact_lock(?)", row -> row.getInt(1), LOCK);
                 }
-                Head head = Sql.first(connection, "SELECT seq, hash FROM audit_chain_head",
-                        row -> new Head(row.getLong(1), row.getString(2))).orElseThrow();
-                String broken = breakFromSigned(connection, head);
+                // One statement, one snapshot: read in two, an event committed in between would part
+                // the head from the last event and look like an altered chain.
+                HeadAndLast read = Sql.first(connection, """
+                        SELECT h.seq, h.hash, e.seq, e.hash FROM audit_chain_head h
+                          LEFT JOIN LATERAL (SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1) e ON true""",
+                        row -> new HeadAndLast(new Head(row.getLong(1), row.getString(2)),
+                                row.getString(4) == null ? null : new Head(row.getLong(3), row.getString(4))))
+                        .orElseThrow();
+                Head head = read.head();
+                String broken = breakFromSigned(connection, head, read.last());
                 if (broken != null) {
                     throw new ProblemException(409, ProblemType.CHAIN_ALTERED, broken + ", so no checkpoint is signed"
                             + " over it: the chain was altered behind the service's back (GET /api/v1/audit/integrity"
@@ -190,15 +201,14 @@ public class Checkpoints {
 
     /**
      * Why the chain does not continue what was signed before, or null: its head must be its last
-     * event, and the newest checkpoint must still find its hash at its seq. The newest checkpoint is
+     * event, the newest checkpoint must still find its hash at its seq, and no seq after it may be
+     * missing (an event removed and the rest linked again). The newest checkpoint is
      * the newest file in PROXY_AUDIT_CHECKPOINT_DIR when there is one (the database cannot change it),
      * else the newest stored one. Without this a chain rewritten and linked again behind the service's
      * back, with its stored checkpoints deleted, would get a fresh checkpoint over it that became the
      * newest file, and the integrity check, which holds the chain to the newest file, would pass.
      */
-    private String breakFromSigned(Connection connection, Head head) throws SQLException {
-        Head last = Sql.first(connection, "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1",
-                row -> new Head(row.getLong(1), row.getString(2))).orElse(null);
+    private String breakFromSigned(Connection connection, Head head, Head last) throws SQLException {
         if (last != null && !last.equals(head)) {
             return "The chain's head (seq " + head.seq() + ") is not its last event (seq " + last.seq() + ")";
         }
@@ -206,13 +216,20 @@ public class Checkpoints {
         if (signed.isEmpty()) {
             return null;
         }
-        String hashThere = Sql.first(connection, "SELECT hash FROM audit_event WHERE seq = ?", row -> row.getString(1),
-                signed.get().seq()).orElse(null);
+        // Seq 0 is the empty chain, signed when an auditor asked before anything was recorded.
+        String hashThere = signed.get().seq() == 0 ? HashChain.GENESIS : Sql.first(connection,
+                "SELECT hash FROM audit_event WHERE seq = ?", row -> row.getString(1), signed.get().seq()).orElse(null);
         if (hashThere == null) {
             return "The chain no longer has seq " + signed.get().seq() + ", which the newest checkpoint signed";
         }
-        return hashThere.equals(signed.get().hash()) ? null
-                : "The chain's hash at seq " + signed.get().seq() + " is not the one the newest checkpoint signed";
+        if (!hashThere.equals(signed.get().hash())) {
+            return "The chain's hash at seq " + signed.get().seq() + " is not the one the newest checkpoint signed";
+        }
+        long since = Sql.first(connection, "SELECT count(*) FROM audit_event WHERE seq > ? AND seq <= ?",
+                row -> row.getLong(1), signed.get().seq(), head.seq()).orElse(0L);
+        return since == head.seq() - signed.get().seq() ? null
+                : "Events between the newest checkpoint's seq " + signed.get().seq() + " and the head's seq "
+                        + head.seq() + " are missing";
     }
 
     private Optional<Checkpoint> newestSigned(Connection connection) throws SQLException {

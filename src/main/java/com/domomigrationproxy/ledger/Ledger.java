@@ -155,6 +155,7 @@ public class Ledger {
         CheckpointVerifier checkpoints = new CheckpointVerifier(keys);
         Optional<Path> newestFile = checkpointDir.flatMap(Checkpoints::newestFile);
         inSnapshot(connection -> {
+            verifier.contiguousFrom(firstCheckpointed(connection, newestFile));
             query(connection, EVENTS + " ORDER BY e.seq", List.of(), rows -> eachEvent(rows,
                     (event, operation) -> verifier.acceptEvent(event)));
             query(connection, OperationRows.SELECT_WITH_EVENT_LINKS, List.of(), rows -> {
@@ -194,6 +195,31 @@ public class Ledger {
             });
         });
         return verifier.report(Instant.now(), checkpoints);
+    }
+
+    /**
+     * The first seq any checkpoint covers (stored, in the chain, or the newest file), from which the
+     * chain must have no gaps; null when there is none. A CHECKPOINT event's own seq stands for the
+     * seq it signed, the one before it or earlier.
+     */
+    private static Long firstCheckpointed(Connection connection, Optional<Path> newestFile) throws SQLException {
+        Long[] first = new Long[1];
+        query(connection, "SELECT least((SELECT min(seq) FROM audit_checkpoint),"
+                + " (SELECT min(seq) FROM audit_event WHERE kind = ?))", List.of(Checkpoints.EVENT), rows -> {
+                    if (rows.next()) {
+                        long seq = rows.getLong(1);
+                        first[0] = rows.wasNull() ? null : seq;
+                    }
+                });
+        if (newestFile.isPresent()) {
+            try {
+                long fileSeq = Checkpoints.readFile(newestFile.get()).seq();
+                first[0] = first[0] == null ? fileSeq : Math.min(first[0], fileSeq);
+            } catch (IOException | RuntimeException e) {
+                // verifyFile names the unreadable file as a failing checkpoint.
+            }
+        }
+        return first[0];
     }
 
     private static void verifyEmbedded(ResultSet row, CheckpointVerifier checkpoints) throws SQLException {

@@ -4,6 +4,7 @@ import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -701,6 +702,130 @@ class AuditIntegrityTest {
     }
 
     /**
+     * A superuser removes an event that came after the newest checkpoint (here an auditor's read)
+     * and links the rest again: every hash verifies and the checkpoint's seq still has its hash, but
+     * seq numbers are gap-free since V4, so the gap names it, as the offline verifier does, and no
+     * checkpoint is signed over it.
+     */
+    @Test
+    void aSuperuserWhoRemovesAnEventAfterTheNewestCheckpointAndLinksTheRestAgainIsCaught() throws Exception {
+        checkpoints.signNow();
+        String reader = "gap-reader-" + System.nanoTime();
+        given().header("Authorization", "Bearer " + Tokens.jwt(reader, "auditor"))
+                .get("/api/v1/audit/operations?limit=1").then().statusCode(200);
+        long removed = org.awaitility.Awaitility.await().until(() -> maxSeq("AUDIT_ACCESS", reader), seq -> seq > 0);
+        AuditApiTest.migrate(Tokens.jwt("gap-after-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", "t");
+        String saved = "saved_" + System.nanoTime();
+
+        tamper("CREATE TABLE " + saved + "_events AS SELECT * FROM audit_event WHERE seq >= " + removed,
+                "CREATE TABLE " + saved + "_head AS SELECT * FROM audit_chain_head",
+                "DELETE FROM audit_event WHERE seq = " + removed,
+                "UPDATE audit_event SET prev_hash = (SELECT hash FROM audit_event WHERE seq = " + (removed - 1)
+                        + ") WHERE seq = " + (removed + 1));
+        try {
+            recomputeChainFrom(removed + 1);
+
+            IntegrityReport report = ledger.verify();
+            assertThat(report.valid()).isFalse();
+            assertThat(report.checkpointsValid()).as("the checkpoint's own seq still has its hash").isTrue();
+            assertThat(report.firstInvalid().seq()).isEqualTo(removed + 1);
+            assertThat(report.firstInvalid().reason()).contains("seq " + removed + " to " + removed + " are missing");
+            assertThatThrownBy(checkpoints::signNow).isInstanceOfSatisfying(ProblemException.class, refused -> {
+                assertThat(refused.type()).isEqualTo(ProblemType.CHAIN_ALTERED);
+                assertThat(refused.detail()).contains("are missing");
+            });
+            OfflineVerifier.Result offline = verify(exportEvents());
+            assertThat(offline.status()).isEqualTo(1);
+            assertThat(offline.output()).contains("seq " + removed + " to " + removed + " are missing");
+        } finally {
+            tamper("INSERT INTO audit_event SELECT * FROM " + saved + "_events WHERE seq = " + removed,
+                    "UPDATE audit_event e SET prev_hash = s.prev_hash, hash = s.hash FROM " + saved + "_events s WHERE e.seq = s.seq",
+                    "UPDATE audit_chain_head h SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash FROM " + saved + "_head s",
+                    "DROP TABLE " + saved + "_events", "DROP TABLE " + saved + "_head");
+            tamper(copyLinksToRowsFrom(removed).toArray(String[]::new));
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
+     * On a new trail an auditor may sign before anything is recorded: a checkpoint of the empty
+     * chain (seq 0). The next one must still be signed; it was refused as a chain that "no longer
+     * has seq 0", and the periodic job failed from then on. Here the trail is emptied for the test
+     * and put back after it.
+     */
+    @Test
+    void aCheckpointOfTheEmptyChainIsFollowedByTheNextOne() throws Exception {
+        String saved = "saved_" + System.nanoTime();
+        Path away = Files.createTempDirectory("checkpoints-away");
+        Path directory = CheckpointKeyFiles.checkpointDirectory();
+        tamper("CREATE TABLE " + saved + "_events AS SELECT * FROM audit_event",
+                "CREATE TABLE " + saved + "_head AS SELECT * FROM audit_chain_head",
+                "CREATE TABLE " + saved + "_checkpoints AS SELECT * FROM audit_checkpoint",
+                "DELETE FROM audit_event", "DELETE FROM audit_checkpoint",
+                "UPDATE audit_chain_head SET seq = 0, prev_hash = '" + HashChain.GENESIS + "', hash = '"
+                        + HashChain.GENESIS + "'");
+        List<Path> moved = new ArrayList<>();
+        try (var files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                moved.add(Files.move(file, away.resolve(file.getFileName())));
+            }
+        }
+        try {
+            assertThat(checkpoints.signNow().seq()).isZero();
+            // The first checkpoint's own CHECKPOINT event is seq 1: the next checkpoint covers it.
+            assertThat(checkpoints.signNow().seq()).isEqualTo(1);
+            // The operation rows are still there without their events, so only the checkpoints verify.
+            assertThat(ledger.verify().checkpointsValid()).isTrue();
+        } finally {
+            try (var files = Files.list(directory)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            for (Path file : moved) {
+                Files.move(file, directory.resolve(file.getFileName()));
+            }
+            tamper("DELETE FROM audit_event", "DELETE FROM audit_checkpoint",
+                    "INSERT INTO audit_event SELECT * FROM " + saved + "_events",
+                    "INSERT INTO audit_checkpoint OVERRIDING SYSTEM VALUE SELECT * FROM " + saved + "_checkpoints",
+                    "UPDATE audit_chain_head h SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash FROM " + saved + "_head s",
+                    "DROP TABLE " + saved + "_events", "DROP TABLE " + saved + "_head", "DROP TABLE " + saved + "_checkpoints");
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
+     * The head and the last event are read in one statement: read in two, an event committed in
+     * between made a busy chain look altered (409 chain-altered, an ERROR from the periodic job).
+     */
+    @Test
+    void checkpointsSignedWhileEventsAreAppendedAreNeverTakenForAnAlteredChain() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService readers = Executors.newFixedThreadPool(2);
+        List<Future<?>> reading = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                // Each read of the trail appends its AUDIT_ACCESS event.
+                reading.add(readers.submit(() -> {
+                    while (!done.get()) {
+                        Api.asAuditor().get("/api/v1/audit/operations?limit=1").then().statusCode(200);
+                    }
+                }));
+            }
+            for (int i = 0; i < 150; i++) {
+                checkpoints.signNow();
+            }
+        } finally {
+            done.set(true);
+            readers.shutdown();
+        }
+        for (Future<?> read : reading) {
+            read.get();
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
      * The service signs no checkpoint over a chain that lost what the newest checkpoint signed (409
      * chain-altered, no file written), so the newest file keeps telling and the check keeps failing.
      * Asked of the bean, not the API, whose every call would append its access to the altered chain.
@@ -808,6 +933,12 @@ class AuditIntegrityTest {
     private static long lastSeq(String kind, String subject) throws SQLException {
         String seq = first("SELECT max(seq) FROM audit_event WHERE kind = '" + kind + "' AND subject = '" + subject + "'");
         assertThat(seq).as("a %s event of %s", kind, subject).isNotNull();
+        return Long.parseLong(seq);
+    }
+
+    private static long maxSeq(String kind, String subject) throws SQLException {
+        String seq = first("SELECT coalesce(max(seq), 0) FROM audit_event WHERE kind = '" + kind + "' AND subject = '"
+                + subject + "'");
         return Long.parseLong(seq);
     }
 
