@@ -38,6 +38,7 @@ import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.migration.AcceptHeader;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.openapi.ApiDocumentation;
@@ -266,7 +267,7 @@ public class AuditResource {
         List<String> offered = new ArrayList<>();
         offered.add(MediaType.APPLICATION_JSON);
         offered.addAll(List.of(exports));
-        for (MediaType acceptable : headers.getAcceptableMediaTypes()) {
+        for (MediaType acceptable : AcceptHeader.acceptable(headers)) {
             for (String candidate : offered) {
                 if (acceptable.isCompatible(MediaType.valueOf(candidate))) {
                     return candidate;

@@ -29,6 +29,7 @@ import org.jboss.logging.Logger;
 import com.domomigrationproxy.ledger.Checkpoint;
 import com.domomigrationproxy.ledger.CheckpointKeys;
 import com.domomigrationproxy.ledger.Checkpoints;
+import com.domomigrationproxy.migration.AcceptHeader;
 import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.openapi.ApiDocumentation;
 import com.domomigrationproxy.problem.Problem;
@@ -200,7 +201,7 @@ public class CheckpointResource {
         if (format != null) {
             return format.equals("jwk");
         }
-        for (MediaType acceptable : headers.getAcceptableMediaTypes()) {
+        for (MediaType acceptable : AcceptHeader.acceptable(headers)) {
             if (acceptable.isWildcardType() || acceptable.isWildcardSubtype()) {
                 return false;
             }
@@ -216,7 +217,7 @@ public class CheckpointResource {
     }
 
     private static boolean prefersPlainJson(HttpHeaders headers) {
-        return headers.getAcceptableMediaTypes().stream().findFirst()
+        return AcceptHeader.acceptable(headers).stream().findFirst()
                 .map(type -> type.isCompatible(MediaType.APPLICATION_JSON_TYPE)).orElse(false);
     }
 

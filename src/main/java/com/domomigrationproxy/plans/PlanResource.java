@@ -43,6 +43,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Sha256;
+import com.domomigrationproxy.migration.AcceptHeader;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.openapi.ApiDocumentation;
@@ -132,12 +133,8 @@ public class PlanResource {
                     schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "1", maximum = "64"))
             @QueryParam("maxConcurrency") String maxConcurrency,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream upload) {
-        MediaType type = contentType == null ? MediaType.WILDCARD_TYPE : MediaType.valueOf(contentType);
-        if (type.isWildcardType() || type.isWildcardSubtype()) {
-            // Compatible with both: which one the body is must be said, not guessed.
-            throw new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
-                    "Send the plan as application/json or as text/csv");
-        }
+        // A concrete type, one of the two (web.DeclaredBodyType refused the others, and wildcards).
+        MediaType type = MediaType.valueOf(contentType);
         if (type.isCompatible(MediaType.valueOf(CSV))) {
             String charset = type.getParameters().get(MediaType.CHARSET_PARAMETER);
             if (charset != null && !charset.equalsIgnoreCase("utf-8")) {
@@ -469,7 +466,7 @@ public class PlanResource {
     }
 
     private static boolean wantsCsv(HttpHeaders headers) {
-        for (MediaType acceptable : headers.getAcceptableMediaTypes()) {
+        for (MediaType acceptable : AcceptHeader.acceptable(headers)) {
             if (acceptable.isCompatible(MediaType.APPLICATION_JSON_TYPE)) {
                 return false;
             }

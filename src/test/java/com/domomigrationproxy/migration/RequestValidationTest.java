@@ -265,8 +265,8 @@ class RequestValidationTest {
     @Test
     void aMalformedAcceptHeaderIsAProblem() throws Exception {
         for (String path : new String[] { "/api/v1/audit/operations", "/api/v1/audit/checkpoints/public-key",
-                "/api/v1/audit/integrity" }) {
-            for (String[] accept : new String[][] { { "application/json", "foo" }, { "foo", "application/json" },
+                "/api/v1/audit/integrity", "/api/v1/audit/events" }) {
+            for (String[] accept : new String[][] { { "" }, { "application/json", "foo" }, { "foo", "application/json" },
                     { "application/json, foo" }, { "application/json", "application/json;q=x" },
                     { "application/json", "a/" }, { "application/json", "/" }, { "application/json", "text/csv;;" },
                     { "application/json", "application/json; charset" }, { "application/json;q=abc" },
@@ -285,6 +285,48 @@ class RequestValidationTest {
                 }
             }
         }
+    }
+
+    /** A type given q=0 is one the caller refuses: never the answer's. */
+    @Test
+    void aTypeTheCallerRefusesWithQualityZeroIsNotAnswered() {
+        Api.asAuditor().header("Accept", "text/csv;q=0, application/json;q=0.5").get("/api/v1/audit/operations?limit=1")
+                .then().statusCode(200).contentType("application/json");
+    }
+
+    /**
+     * A migration's body is read only as the JSON it must be: without a Content-Type, with a
+     * wildcard, in another charset or with two types, 415 before Domo or the trail (checked after
+     * each test).
+     */
+    @Test
+    void aBodyWhoseTypeIsNotNamedAsJsonIs415() throws Exception {
+        String body = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+        for (String[] types : new String[][] { {}, { "" }, { "application/*" }, { "*/*" },
+                { "application/json; charset=iso-8859-1" }, { "application/json; charset=bogus" },
+                { "application/json", "text/plain" } }) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations"))
+                    .header("X-API-Key", TestCredentials.OPERATOR_KEY).POST(HttpRequest.BodyPublishers.ofString(body));
+            for (String type : types) {
+                request.header("Content-Type", type);
+            }
+            HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(String.join(" | ", types)).isEqualTo(415);
+            assertThat(response.body()).contains("unsupported-media-type", "application/json");
+        }
+    }
+
+    /** A parameter read as one value, given twice, is refused; one read as a list may repeat. */
+    @Test
+    void aQueryParameterGivenTwiceIsRefusedUnlessItIsAList() {
+        Api.asAuditor().get("/api/v1/audit/operations?state=COMPLETE&state=FAILED&limit=3&limit=abc").then()
+                .statusCode(400).body("type", equalTo(INVALID))
+                .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("state", "limit"));
+        Api.asAuditor().get("/api/v1/audit/events?type=INTENT&type=OUTCOME&limit=1").then().statusCode(200);
+        Api.asOperator().contentType("text/csv").body("datasourceId,accountId,catalog,schema,table\nd,1,c,s,t\n")
+                .post("/api/v1/plans?name=a&name=b").then().statusCode(400).body("errors.field", hasItem("name"));
     }
 
     /** The API takes JSON (and CSV plans): a form body it cannot decode is a problem, not an error page. */
