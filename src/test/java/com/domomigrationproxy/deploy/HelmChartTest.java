@@ -164,6 +164,19 @@ class HelmChartTest {
         assertThat(containerPort(container, "http")).isEqualTo(8080);
     }
 
+    /** The API server rejects a Recreate strategy that still carries the default rollingUpdate block. */
+    @Test
+    void recreateStrategyDropsTheRollingUpdateBlock() {
+        JsonNode rolling = deployment(renderMinimum(UnaryOperator.identity())).at("/spec/strategy");
+        assertThat(rolling.at("/type").asText()).isEqualTo("RollingUpdate");
+        assertThat(rolling.at("/rollingUpdate/maxUnavailable").asInt(-1)).isZero();
+
+        JsonNode recreate = deployment(renderMinimum(template -> template.set("updateStrategy.type", "Recreate")))
+                .at("/spec/strategy");
+        assertThat(recreate.at("/type").asText()).isEqualTo("Recreate");
+        assertThat(recreate.has("rollingUpdate")).as("rollingUpdate with Recreate: %s", recreate).isFalse();
+    }
+
     @Test
     void serviceExposesTheApiAndTheManagementPort() {
         JsonNode service = only(renderMinimum(UnaryOperator.identity()), "Service");
