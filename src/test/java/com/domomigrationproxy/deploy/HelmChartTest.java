@@ -800,6 +800,30 @@ class HelmChartTest {
                 .hasMessageContaining("extraEnv");
     }
 
+    /** Documented settings whose names hold KEY, TOKEN or CREDENTIAL but whose values are durations, paths or bean names. */
+    @Test
+    void schemaAcceptsSettingsThatOnlyNameSecrets(@TempDir Path work) throws IOException {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("PROXY_API_KEYS_RELOAD_INTERVAL", "5s");
+        settings.put("QUARKUS_DATASOURCE_CREDENTIALS_PROVIDER", "vault-credentials");
+        settings.put("quarkus.oidc.token.lifespan-grace", "30");
+        settings.put("PROXY_AUDIT_VERIFY_KEYS_DIR", "/etc/domo-migration-proxy/verify-keys");
+        ObjectNode values = YAML.createObjectNode();
+        var env = values.putArray("extraEnv");
+        settings.forEach((name, value) -> env.addObject().put("name", name).put("value", value));
+        Path file = work.resolve("settings.yaml");
+        YAML.writeValue(file.toFile(), values);
+        JsonNode container = proxyContainer(deployment(renderMinimum(template -> template.withValuesFile(file))));
+        settings.forEach((name, value) -> assertThat(envValue(container, name)).isEqualTo(value));
+        // Only as the name's last word: a secret named after one of them is still refused.
+        for (String name : List.of("QUARKUS_OIDC_TOKEN_LIFESPAN_GRACE_TOKEN", "PROXY_DIR_PASSWORD",
+                "QUARKUS_DATASOURCE_CREDENTIALS_PROVIDER_SECRET", "PROXY_INTERVAL_KEY")) {
+            assertThatThrownBy(() -> renderMinimum(template -> template
+                    .set("extraEnv[0].name", name).set("extraEnv[0].value", "not-a-real-secret")))
+                    .as(name).hasMessageContaining("extraEnv");
+        }
+    }
+
     @Test
     void schemaRejectsASecretSetAsASystemProperty() {
         assertThatThrownBy(() -> renderMinimum(template -> template
