@@ -159,6 +159,24 @@ QUARKUS_DATASOURCE_JDBC_URL: given whole, or built from host, port, name and par
 {{- end }}
 
 {{/*
+The PostgreSQL ports the NetworkPolicies open, comma-separated: those of the hosts in
+database.jdbcUrl when it is set (host:port, a host without a port meaning 5432, each port once),
+else database.port.
+*/}}
+{{- define "domo-migration-proxy.databasePorts" -}}
+{{- $ports := list }}
+{{- if .Values.database.jdbcUrl }}
+{{- $hosts := regexReplaceAll "^jdbc:postgresql://([^/?]*).*$" .Values.database.jdbcUrl "${1}" }}
+{{- range splitList "," $hosts }}
+{{- $ports = append $ports (regexFind ":[0-9]+$" . | trimPrefix ":" | default "5432") }}
+{{- end }}
+{{- else }}
+{{- $ports = append $ports (printf "%d" (int .Values.database.port)) }}
+{{- end }}
+{{- join "," (uniq $ports) }}
+{{- end }}
+
+{{/*
 Number of replicas that run at the least: decides whether a PodDisruptionBudget makes sense.
 */}}
 {{- define "domo-migration-proxy.minReplicas" -}}

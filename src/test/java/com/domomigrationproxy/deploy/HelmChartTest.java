@@ -326,10 +326,14 @@ class HelmChartTest {
     }
 
     private static JsonNode migrationPolicy(List<JsonNode> documents) {
-        List<JsonNode> policies = documents.stream().filter(document -> document.path("kind").asText()
-                .equals("NetworkPolicy") && document.at("/metadata/name").asText().endsWith("-migrate")).toList();
+        List<JsonNode> policies = documents.stream().filter(HelmChartTest::isMigrationPolicy).toList();
         assertThat(policies).as("the migration Job's NetworkPolicy").hasSize(1);
         return policies.get(0);
+    }
+
+    private static boolean isMigrationPolicy(JsonNode document) {
+        return document.path("kind").asText().equals("NetworkPolicy")
+                && document.at("/metadata/name").asText().endsWith("-migrate");
     }
 
     @Test
@@ -390,6 +394,45 @@ class HelmChartTest {
 
         assertThat(envValue(container, "QUARKUS_DATASOURCE_JDBC_URL"))
                 .isEqualTo("jdbc:postgresql://db-1:5433,db-2:5433/audit?targetServerType=primary");
+    }
+
+    /**
+     * A whole JDBC URL names its own hosts and ports: both NetworkPolicies open those ports (a host
+     * without one means PostgreSQL's 5432), not `database.port`, or the migration Job times out.
+     */
+    @Test
+    void withAJdbcUrlBothNetworkPoliciesOpenThePortsOfItsHosts(@TempDir Path work) throws IOException {
+        List<JsonNode> multiHost = renderWithJdbcUrl(work.resolve("multi-host"),
+                "jdbc:postgresql://db-1:5433,db-2:5433/audit?targetServerType=primary");
+        assertThat(egressPorts(only(multiHost.stream().filter(document -> !isMigrationPolicy(document)).toList(),
+                "NetworkPolicy"))).containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/5433", "TCP/443", "TCP/6514");
+        assertThat(egressPorts(migrationPolicy(multiHost))).containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/5433");
+        assertThat(egressRule(migrationPolicy(multiHost), 5433)
+                .at("/to/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText()).isEqualTo("databases");
+
+        List<JsonNode> withoutPorts = renderWithJdbcUrl(work.resolve("without-ports"), "jdbc:postgresql://db-1,db-2/audit");
+        assertThat(egressPorts(migrationPolicy(withoutPorts))).containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/5432");
+
+        List<JsonNode> mixed = renderWithJdbcUrl(work.resolve("mixed"), "jdbc:postgresql://db-1:5433,[2001:db8::1]/audit");
+        assertThat(egressPorts(migrationPolicy(mixed)))
+                .containsExactlyInAnyOrder("UDP/53", "TCP/53", "TCP/5433", "TCP/5432");
+    }
+
+    /** The production values with the URL given whole and a `database.port` it must override. */
+    private static List<JsonNode> renderWithJdbcUrl(Path work, String jdbcUrl) throws IOException {
+        ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        ((ObjectNode) production.get("database")).put("jdbcUrl", jdbcUrl).put("port", 6432);
+        Files.createDirectories(work);
+        Path values = work.resolve("jdbc-url.yaml");
+        YAML.writeValue(values.toFile(), production);
+        return renderUnhooked(work, values);
+    }
+
+    private static List<String> egressPorts(JsonNode policy) {
+        List<String> ports = new ArrayList<>();
+        policy.at("/spec/egress").forEach(rule -> rule.get("ports")
+                .forEach(port -> ports.add(port.get("protocol").asText() + "/" + port.get("port").asInt())));
+        return ports;
     }
 
     @Test
