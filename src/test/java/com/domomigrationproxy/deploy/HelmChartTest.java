@@ -762,6 +762,57 @@ class HelmChartTest {
         assertThat(command).contains("http://" + FULLNAME + ":9000/q/health/ready");
     }
 
+    /**
+     * OpenShift's restricted SCC assigns the user and group: none of the chart's pods may fix them
+     * once the values null them (values.yaml, docs/deploying.md), the test pod included.
+     */
+    @Test
+    void onOpenShiftNoPodFixesItsUserOrGroup(@TempDir Path work) throws IOException {
+        ObjectNode openShift = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        openShift.putObject("podSecurityContext").putNull("runAsUser").putNull("runAsGroup").putNull("fsGroup");
+        openShift.putObject("containerSecurityContext").putNull("runAsUser").putNull("runAsGroup");
+        openShift.putObject("tests").putObject("podSecurityContext").putNull("runAsUser").putNull("runAsGroup");
+        Path values = work.resolve("openshift.yaml");
+        YAML.writeValue(values.toFile(), openShift);
+
+        List<JsonNode> documents = renderUnhooked(work.resolve("chart"), values);
+        JsonNode pod = testHookPod(work.resolve("test-pod"), template -> template.withValuesFile(values));
+        for (JsonNode workload : List.of(deployment(documents), only(documents, "Job"))) {
+            JsonNode spec = workload.at("/spec/template/spec");
+            assertThat(spec.at("/securityContext").toString()).as(workload.get("kind").asText())
+                    .doesNotContain("runAsUser", "runAsGroup", "fsGroup");
+            assertThat(spec.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
+            assertThat(proxyContainer(workload).at("/securityContext").toString()).as(workload.get("kind").asText())
+                    .doesNotContain("runAsUser", "runAsGroup");
+            assertThat(proxyContainer(workload).at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+        }
+        assertThat(pod.at("/spec/securityContext").toString()).doesNotContain("runAsUser", "runAsGroup");
+        assertThat(pod.at("/spec/securityContext/runAsNonRoot").asBoolean()).isTrue();
+        assertThat(pod.at("/spec/containers/0/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+
+        JsonNode defaults = testHookPod(work.resolve("defaults"), UnaryOperator.identity()).at("/spec/securityContext");
+        assertThat(defaults.at("/runAsUser").asInt()).isEqualTo(65534);
+        assertThat(defaults.at("/runAsGroup").asInt()).isEqualTo(65534);
+    }
+
+    /** OpenShift's DNS pods listen on 5353, and a NetworkPolicy matches the pod's port, not the Service's. */
+    @Test
+    void dnsPortsCanBeChangedInBothNetworkPolicies(@TempDir Path work) throws IOException {
+        ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        var dnsPorts = ((ObjectNode) production.at("/networkPolicy/egress")).putObject("dns").putArray("ports");
+        dnsPorts.addObject().put("port", 5353).put("protocol", "UDP");
+        dnsPorts.addObject().put("port", 5353).put("protocol", "TCP");
+        Path values = work.resolve("dns.yaml");
+        YAML.writeValue(values.toFile(), production);
+
+        List<JsonNode> documents = renderUnhooked(work, values);
+        assertThat(egressPorts(only(documents.stream().filter(document -> !isMigrationPolicy(document)).toList(),
+                "NetworkPolicy"))).containsExactlyInAnyOrder("UDP/5353", "TCP/5353", "TCP/5432", "TCP/443", "TCP/6514");
+        assertThat(egressPorts(migrationPolicy(documents))).containsExactlyInAnyOrder("UDP/5353", "TCP/5353", "TCP/5432");
+        assertThat(egressRule(migrationPolicy(documents), 5353).at("/to/0/podSelector/matchLabels/k8s-app").asText())
+                .as("the default peers stay").isEqualTo("kube-dns");
+    }
+
     @Test
     void networkPolicyLetsTheHelmTestPodReachTheManagementPort(@TempDir Path work) throws IOException {
         JsonNode testPodLabels = testHookPod(work).at("/metadata/labels");
@@ -924,13 +975,17 @@ class HelmChartTest {
      * test pod is rendered from a chart copy in which its hook annotations are renamed.
      */
     private static JsonNode testHookPod(Path work) throws IOException {
+        return testHookPod(work, UnaryOperator.identity());
+    }
+
+    private static JsonNode testHookPod(Path work, UnaryOperator<TemplateCommand> customize) throws IOException {
         Path chart = chartCopy(work);
         assertThat(Files.readString(chart.resolve("templates/tests/test-connection.yaml"))).contains("helm.sh/hook: test");
         ChartCopy.unhook(chart, "templates/tests/test-connection.yaml");
 
         TemplateCommand template = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
         MINIMUM_VALUES.forEach(template::set);
-        List<JsonNode> pods = parseDocuments(template.call()).stream()
+        List<JsonNode> pods = parseDocuments(customize.apply(template).call()).stream()
                 .filter(document -> document.path("kind").asText().equals("Pod"))
                 .toList();
         assertThat(pods).as("rendered Pods").hasSize(1);
