@@ -678,6 +678,13 @@ class HelmChartTest {
 
         JsonNode ingress = only(documents, "Ingress");
         assertThat(ingress.at("/spec/rules/0/http/paths/0/backend/service/port/name").asText()).isEqualTo("http");
+        assertThat(ingress.at("/metadata/annotations/nginx.ingress.kubernetes.io~1proxy-body-size").asText())
+                .as("a plan may be 8 MiB; ingress-nginx refuses bodies over 1m by default").isEqualTo("8m");
+        // Behind the Ingress the audit records the caller's address, taken from X-Forwarded-For only
+        // when the ingress controller sent it, so callers inside the cluster cannot forge it.
+        JsonNode container = proxyContainer(deployment(documents));
+        assertThat(envValue(container, "QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING")).isEqualTo("true");
+        assertThat(envValue(container, "QUARKUS_HTTP_PROXY_TRUSTED_PROXIES")).isNotBlank();
 
         assertProductionNetworkPolicy(only(documents, "NetworkPolicy"), deployment(documents));
     }
