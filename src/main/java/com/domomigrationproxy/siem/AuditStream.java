@@ -79,9 +79,15 @@ public class AuditStream {
     private Meter.MeterProvider<Counter> failures;
     private Counter delivered;
 
+    /**
+     * Whether this round ended in a good state (a delivery confirmed, everything delivered, or
+     * another replica delivering): only that ends a run of failures.
+     */
+    private boolean settled;
     private volatile boolean holding;
     private volatile StreamCursor.Backlog backlog = new StreamCursor.Backlog(0, null, null);
     private volatile Instant backlogReadAt;
+    private volatile Instant startedAt;
     private volatile String lastFailure;
     private volatile Instant lastFailureAt;
 
@@ -91,7 +97,7 @@ public class AuditStream {
 
     /** What health reports. */
     record Status(boolean enabled, boolean delivering, StreamCursor.Backlog backlog, Instant backlogReadAt,
-            String lastFailure, Instant lastFailureAt) {
+            String lastFailure, Instant lastFailureAt, Instant startedAt) {
     }
 
     /** Why a delivery attempt failed: the tag of audit_stream_failures_total. */
@@ -127,6 +133,7 @@ public class AuditStream {
         messages = new SyslogMessages(origin, hostname, syslog.appName(), json);
         registerMetrics();
         running = true;
+        startedAt = Instant.now();
         sender = new Thread(this::run, "audit-stream");
         sender.setDaemon(true);
         sender.start();
@@ -162,7 +169,7 @@ public class AuditStream {
     }
 
     Status status() {
-        return new Status(running, holding, backlog, backlogReadAt, lastFailure, lastFailureAt);
+        return new Status(running, holding, backlog, backlogReadAt, lastFailure, lastFailureAt, startedAt);
     }
 
     Duration maxLag() {
@@ -173,8 +180,13 @@ public class AuditStream {
         Duration retry = null;
         while (running) {
             try {
+                settled = false;
                 Duration pause = step();
-                retry = null;
+                // Only delivery ends a run of failures: a receiver that takes a connection and drops it
+                // again before anything is confirmed keeps the retries backing off.
+                if (settled) {
+                    retry = null;
+                }
                 waitFor(pause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -199,6 +211,7 @@ public class AuditStream {
     private Duration step() throws Exception {
         refreshBacklog();
         if (!leased()) {
+            settled = true;
             return settings.pollInterval();
         }
         if (!unconfirmed.isEmpty() && !connection.open()) {
@@ -207,11 +220,17 @@ public class AuditStream {
         }
         confirm();
         if (!holding) {
+            settled = true;
             return settings.pollInterval(); // another replica took the stream over while confirming
         }
         followTheChain();
         // Connected before reading: while the receiver is down, retries cost a connection attempt, not a read.
         if (!connection.open()) {
+            if (!unconfirmed.isEmpty()) {
+                // Closed since the check above: what the old connection carried must not be confirmed on a new one.
+                throw new StreamFailure(Failure.DISCONNECTED, "the receiver closed the connection before the last "
+                        + unconfirmed.size() + " batch(es) were confirmed; they are sent again");
+            }
             try {
                 connection.connect();
             } catch (Exception e) {
@@ -220,6 +239,7 @@ public class AuditStream {
         }
         List<ChainEvent> batch = ledger.events(EventQuery.ALL, sent.seq(), settings.batchSize());
         if (batch.isEmpty()) {
+            settled |= unconfirmed.isEmpty();
             return unconfirmed.isEmpty() ? settings.pollInterval()
                     : min(settings.pollInterval(), Duration.between(Instant.now(),
                             unconfirmed.peekFirst().at().plus(settings.confirmAfter())).plusMillis(10));
@@ -279,10 +299,10 @@ public class AuditStream {
 
     /** Moves the cursor past the batches the connection outlived by confirmAfter. */
     private void confirm() throws SQLException, StreamFailure {
-        Instant settled = Instant.now().minus(settings.confirmAfter());
+        Instant outlived = Instant.now().minus(settings.confirmAfter());
         Written last = null;
         int events = 0;
-        while (!unconfirmed.isEmpty() && !unconfirmed.peekFirst().at().isAfter(settled)) {
+        while (!unconfirmed.isEmpty() && !unconfirmed.peekFirst().at().isAfter(outlived)) {
             last = unconfirmed.pollFirst();
             events += last.events();
         }
@@ -299,6 +319,7 @@ public class AuditStream {
             return;
         }
         leaseRenewAt = Instant.now().plus(settings.lease().dividedBy(3));
+        settled = true;
         delivered.increment(events);
         if (lastFailure != null) {
             LOG.infof("Audit stream delivering again, up to seq %d", last.last().seq());
@@ -311,6 +332,7 @@ public class AuditStream {
             backlog = cursor.backlog();
             backlogReadAt = Instant.now();
         } catch (SQLException e) {
+            // Health reports DOWN once the last reading is older than the allowed lag.
             LOG.debugf("Audit stream backlog not read: %s", e.getMessage());
         }
     }

@@ -36,9 +36,11 @@ class AuditStreamHealthCheck implements HealthCheck {
         if (!status.enabled()) {
             return response.up().withData("enabled", false).build();
         }
+        Instant now = Instant.now();
         Instant oldest = status.backlog().oldestUndelivered();
-        Duration lag = oldest == null ? Duration.ZERO : Duration.between(oldest, Instant.now());
-        response.status(lag.compareTo(stream.maxLag()) <= 0)
+        Duration lag = oldest == null ? Duration.ZERO : Duration.between(oldest, now);
+        boolean stale = stale(status, stream.maxLag(), now);
+        response.status(lag.compareTo(stream.maxLag()) <= 0 && !stale)
                 .withData("enabled", true)
                 .withData("delivering", status.delivering())
                 .withData("backlog", status.backlog().events())
@@ -53,9 +55,23 @@ class AuditStreamHealthCheck implements HealthCheck {
         if (status.backlogReadAt() != null) {
             response.withData("checkedAt", status.backlogReadAt().toString());
         }
+        if (stale) {
+            response.withData("stale", "the backlog was last read longer ago than maxLagSeconds: the sender is stuck"
+                    + " or the database does not answer it");
+        }
         if (status.lastFailure() != null) {
             response.withData("lastFailure", status.lastFailure()).withData("lastFailureAt", status.lastFailureAt().toString());
         }
         return response.build();
+    }
+
+    /**
+     * Whether the backlog behind the lag is too old to judge by: the sender reads it every round,
+     * so a reading older than the allowed lag means it is stuck (a database call that does not
+     * return) or gone, and the lag it last saw, zero perhaps, says nothing about the events since.
+     */
+    static boolean stale(AuditStream.Status status, Duration maxLag, Instant now) {
+        Instant readAt = status.backlogReadAt() == null ? status.startedAt() : status.backlogReadAt();
+        return readAt != null && Duration.between(readAt, now).compareTo(maxLag) > 0;
     }
 }
