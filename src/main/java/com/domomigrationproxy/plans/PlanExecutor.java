@@ -39,6 +39,7 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requester;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
@@ -177,6 +178,16 @@ class PlanExecutor {
             LOG.warnf("Could not settle the plan item of operation %s now: %s", event.operation().operationId(),
                     e.getMessage());
         }
+    }
+
+    /**
+     * The start of a shutdown, before Quarkus waits for the HTTP requests in flight: from here on no
+     * item is sent. ShutdownEvent comes only after that wait (up to QUARKUS_SHUTDOWN_TIMEOUT), and
+     * items sent meanwhile could still be in flight when Kubernetes' grace period ran out.
+     * Fired because quarkus.shutdown.delay-enabled is set (no delay is configured).
+     */
+    void onShutdownStarting(@Observes ShutdownDelayInitiatedEvent event) {
+        stopping = true;
     }
 
     void onShutdown(@Observes ShutdownEvent event) {

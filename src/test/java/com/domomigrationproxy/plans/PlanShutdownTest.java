@@ -1,0 +1,73 @@
+package com.domomigrationproxy.plans;
+
+import static com.domomigrationproxy.plans.PlanFixtures.createApproveStart;
+import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
+import static com.domomigrationproxy.plans.PlanFixtures.plan;
+import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
+import static com.domomigrationproxy.plans.PlanFixtures.stubMigrations;
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.inject.Any;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.InjectDomo;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * When a shutdown starts, a replica sends no more items, while the HTTP requests in flight are
+ * still being waited for; the item already sent records its outcome. Its own profile: the
+ * executor stays stopped after the test.
+ */
+@QuarkusTest
+@TestProfile(PlanShutdownTest.OwnExecutor.class)
+class PlanShutdownTest {
+
+    public static class OwnExecutor implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("proxy.plan.replica-concurrency", "1");
+        }
+    }
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Inject
+    @Any
+    Event<ShutdownDelayInitiatedEvent> shutdownStarts;
+
+    @Test
+    void noItemIsSentOnceTheShutdownStarts() throws Exception {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(4);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), 1500);
+        String planId = createApproveStart(jsonPlan("shutdown", estate.account(), estate.datasources(), 1));
+        var migrations = postRequestedFor(urlMatching(DOMO_PREFIX + "/[^/]+/accounts/" + estate.account()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> domo.findAll(migrations).size() == 1);
+
+        shutdownStarts.fire(new ShutdownDelayInitiatedEvent());
+
+        // The item in flight completes; without the stop, the next would go within a poll (1 s).
+        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getInt("counts.COMPLETE") == 1);
+        Thread.sleep(3_000);
+        assertThat(domo.findAll(migrations)).hasSize(1);
+        assertThat(plan(planId).getInt("counts.WAITING")).isEqualTo(3);
+    }
+}
