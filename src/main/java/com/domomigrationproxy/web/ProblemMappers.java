@@ -117,6 +117,10 @@ public class ProblemMappers {
         } else if (failure instanceof NotAcceptableException) {
             problem = new ProblemException(406, ProblemType.NOT_ACCEPTABLE,
                     "This resource cannot answer in any media type the Accept header allows");
+        } else if (status == 400 && jsonCause(failure) != null) {
+            // Quarkus REST's JSON reader wraps the parser's failure: say what it was, and where.
+            problem = new ProblemException(400, ProblemType.INVALID_REQUEST,
+                    "The request body is not valid JSON" + location(jsonCause(failure)));
         } else if (status == 413) {
             problem = new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The request body is too large");
         } else if (status < 500) {
@@ -137,6 +141,15 @@ public class ProblemMappers {
         LOG.error("Unexpected failure", failure);
         return new ProblemException(500, ProblemType.INTERNAL,
                 "The service failed unexpectedly; quote the requestId when reporting it");
+    }
+
+    private static JsonProcessingException jsonCause(Throwable failure) {
+        for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof JsonProcessingException json) {
+                return json;
+            }
+        }
+        return null;
     }
 
     private static String location(JsonProcessingException failure) {

@@ -150,6 +150,33 @@ class RequestValidationTest {
                 .body("requestId", notNullValue());
     }
 
+    /** Every body that is not one JSON value says so, and where, not only that it "could not be processed". */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"catalog\":\"d\",\"schema\":\"s\",\"table\":\"t\"}",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}x",
+            "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\",}",
+            "{\"accountId\":NaN}",
+            "{\"accountId\":\"1\"} /* comment */",
+            "{\"accountId\":\"1\",\"catalog\":\"c\"" })
+    void aBodyThatIsNotJsonSaysSo(String body) {
+        Api.asOperator().contentType("application/json").body(body)
+                .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("detail", org.hamcrest.Matchers.startsWith("The request body is not valid JSON"));
+    }
+
+    @Test
+    void aBodyNestedTooDeepOrANumberTooLongSaysSo() {
+        for (String body : new String[] { "[".repeat(5_000) + "]".repeat(5_000),
+                "{\"accountId\":" + "9".repeat(5_000) + "}" }) {
+            Api.asOperator().contentType("application/json").body(body)
+                    .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
+                    .then().statusCode(400).contentType("application/problem+json")
+                    .body("detail", org.hamcrest.Matchers.startsWith("The request body is not valid JSON"));
+        }
+    }
+
     @Test
     void namesOfMoreThan255CharactersAreRejectedAnd255Accepted() {
         String tooLong = "{\"accountId\":\"1\",\"catalog\":\"" + "c".repeat(256) + "\",\"schema\":\"s\",\"table\":\"t\"}";
