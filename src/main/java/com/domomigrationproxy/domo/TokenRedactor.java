@@ -5,14 +5,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
 /**
  * Finds the Domo token in text that came from outside, in every form it could be echoed in: as is
- * in any letter case, percent-encoded (once or more), and base64 (standard
- * or URL-safe, at any byte alignment).
+ * in any letter case, percent-encoded (once or more), base64 (standard
+ * or URL-safe, at any byte alignment) and hex (its UTF-8 bytes, in either letter case).
  * JSON escapes are undone by the parser before text gets here. Written by hand: redaction libraries
  * look for secret shapes, not for one known value in its encodings.
  */
@@ -37,6 +38,8 @@ final class TokenRedactor {
 
     private final String lowerCase;
     private final List<String> base64Forms;
+    /** The token's UTF-8 bytes in lower-case hex, found in any letter case. */
+    private final String hexForm;
     /** The lower-case token's UTF-8 bytes, one char per byte and lower-cased as such (see holdsTokenBytesInAnyCase). */
     private final String lowerCaseBytes;
     private final boolean asciiToken;
@@ -47,6 +50,7 @@ final class TokenRedactor {
     private TokenRedactor(String token) {
         this.lowerCase = token.toLowerCase(Locale.ROOT);
         this.base64Forms = base64Forms(token.getBytes(StandardCharsets.UTF_8));
+        this.hexForm = HexFormat.of().formatHex(token.getBytes(StandardCharsets.UTF_8));
         this.lowerCaseBytes = new String(lowerCase.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)
                 .toLowerCase(Locale.ROOT);
         this.asciiToken = token.chars().allMatch(c -> c <= 0x7F);
@@ -127,7 +131,7 @@ final class TokenRedactor {
     boolean mayAppearIn(byte[] body) {
         String bytes = new String(body, StandardCharsets.ISO_8859_1);
         if (bytes.indexOf('%') >= 0 || bytes.indexOf('\\') >= 0 || bytes.indexOf('\0') >= 0
-                || mayHideACaseVariant(bytes) || holdsTokenBytesInAnyCase(bytes)) {
+                || mayHideACaseVariant(bytes) || holdsTokenBytesInAnyCase(bytes) || holdsInAnyCase(bytes, hexForm)) {
             return true;
         }
         for (String form : base64Forms) {
@@ -145,14 +149,19 @@ final class TokenRedactor {
      * matches whatever lower-cases alike, so it never finds less than the copy would).
      */
     private boolean holdsTokenBytesInAnyCase(String text) {
-        char first = lowerCaseBytes.charAt(0);
-        char upper = Character.toUpperCase(first);
-        return holdsFrom(text, first) || (upper != first && upper <= 0xFF && holdsFrom(text, upper));
+        return holdsInAnyCase(text, lowerCaseBytes);
     }
 
-    private boolean holdsFrom(String text, char first) {
+    private static boolean holdsInAnyCase(String text, String lowerCaseForm) {
+        char first = lowerCaseForm.charAt(0);
+        char upper = Character.toUpperCase(first);
+        return holdsFrom(text, first, lowerCaseForm)
+                || (upper != first && upper <= 0xFF && holdsFrom(text, upper, lowerCaseForm));
+    }
+
+    private static boolean holdsFrom(String text, char first, String lowerCaseForm) {
         for (int at = text.indexOf(first); at >= 0; at = text.indexOf(first, at + 1)) {
-            if (text.regionMatches(true, at, lowerCaseBytes, 0, lowerCaseBytes.length())) {
+            if (text.regionMatches(true, at, lowerCaseForm, 0, lowerCaseForm.length())) {
                 return true;
             }
         }
@@ -171,6 +180,9 @@ final class TokenRedactor {
     }
 
     private boolean containsEncoded(String text) {
+        if (holdsInAnyCase(text, hexForm)) {
+            return true;
+        }
         for (String form : base64Forms) {
             if (text.contains(form)) {
                 return true;
@@ -190,7 +202,8 @@ final class TokenRedactor {
     }
 
     private boolean holdsPlainOrBase64(String decoded) {
-        return decoded.toLowerCase(Locale.ROOT).contains(lowerCase) || base64Forms.stream().anyMatch(decoded::contains);
+        return decoded.toLowerCase(Locale.ROOT).contains(lowerCase) || holdsInAnyCase(decoded, hexForm)
+                || base64Forms.stream().anyMatch(decoded::contains);
     }
 
     private String replaceIgnoringCase(String text) {

@@ -137,7 +137,8 @@ class HostileDomoTest {
                 Base64.getEncoder().encodeToString(("ab" + CANARY_TOKEN).getBytes(StandardCharsets.UTF_8)),
                 percentEncodedEveryByte(CANARY_TOKEN),
                 URLEncoder.encode("token=" + CANARY_TOKEN + "&x", StandardCharsets.UTF_8),
-                jsonEscapedEveryChar(CANARY_TOKEN));
+                jsonEscapedEveryChar(CANARY_TOKEN),
+                java.util.HexFormat.of().formatHex(token), java.util.HexFormat.of().withUpperCase().formatHex(token));
         StringBuilder types = new StringBuilder("[");
         StringBuilder candidates = new StringBuilder("[");
         for (int i = 0; i < echoes.size(); i++) {

@@ -120,6 +120,12 @@ class TokenRedactorTest {
         assertThat(redactor.redact("q=Secret-Token+42%2Fx")).isEqualTo(TokenRedactor.REDACTED_VALUE);
         assertThat(redactor.redact("q=Secret-Token%252B42%252Fx")).isEqualTo(TokenRedactor.REDACTED_VALUE);
         assertThat(redactor.redact("100%25 fine, 5+5=10")).isEqualTo("100%25 fine, 5+5=10");
+        // Hex of its bytes, in either letter case, and percent-encoded.
+        String hex = java.util.HexFormat.of().formatHex(TOKEN.getBytes(StandardCharsets.UTF_8));
+        for (String form : new String[] { hex, hex.toUpperCase(), "0x" + hex + "00", "%25" + hex.toUpperCase() }) {
+            assertThat(redactor.redact("key " + form)).as(form).isEqualTo(TokenRedactor.REDACTED_VALUE);
+            assertThat(redactor.mayAppearIn(("[\"" + form + "\"]").getBytes(StandardCharsets.UTF_8))).as(form).isTrue();
+        }
     }
 
     @Test
