@@ -207,7 +207,7 @@ public class AuditStream {
         }
     }
 
-    /** One round: lease, confirm, read, write. Returns how long to wait before the next. */
+    /** One round: lease, check the chain, confirm, read, write. Returns how long to wait before the next. */
     private Duration step() throws Exception {
         refreshBacklog();
         if (!leased()) {
@@ -218,12 +218,13 @@ public class AuditStream {
             throw new StreamFailure(Failure.DISCONNECTED, "the receiver closed the connection before the last "
                     + unconfirmed.size() + " batch(es) were confirmed; they are sent again");
         }
+        // The chain first: after a failover, what was sent may be gone, and must not be confirmed.
+        followTheChain();
         confirm();
         if (!holding) {
             settled = true;
             return settings.pollInterval(); // another replica took the stream over while confirming
         }
-        followTheChain();
         // Connected before reading: while the receiver is down, retries cost a connection attempt, not a read.
         if (!connection.open()) {
             if (!unconfirmed.isEmpty()) {
