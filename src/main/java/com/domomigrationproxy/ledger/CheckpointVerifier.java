@@ -5,16 +5,19 @@ package com.domomigrationproxy.ledger;
  * key, repeat its signed text, and name a hash the chain still has at that seq. A superuser can
  * recompute every hash after changing a row, or cut the newest events off and rewind the head; the
  * chain then verifies on its own, but not against a checkpoint signed before, whose key it lacks.
- * Remembers the first checkpoint that fails.
+ * Each must also name this trail's origin: a checkpoint of another deployment that shares the key
+ * says nothing about this chain. Remembers the first checkpoint that fails.
  */
 final class CheckpointVerifier {
 
     private final CheckpointKeys keys;
+    private final String origin;
     private long checked;
     private IntegrityReport.CheckpointFailure firstInvalid;
 
-    CheckpointVerifier(CheckpointKeys keys) {
+    CheckpointVerifier(CheckpointKeys keys, String origin) {
         this.keys = keys;
+        this.origin = origin;
     }
 
     /**
@@ -67,6 +70,10 @@ final class CheckpointVerifier {
         }
         if (!checkpoint.agreesWithText()) {
             return "the checkpoint's fields differ from its signed text: they were altered";
+        }
+        if (!origin.equals(checkpoint.origin())) {
+            return "signed for the trail " + checkpoint.origin() + ", not this one (" + origin + ", PROXY_AUDIT_ORIGIN):"
+                    + " another deployment's checkpoint, or the origin was changed";
         }
         String expected = checkpoint.seq() == 0 ? HashChain.GENESIS : chainHash;
         if (expected == null) {

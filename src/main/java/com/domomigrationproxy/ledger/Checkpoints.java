@@ -263,7 +263,7 @@ public class Checkpoints {
     public Optional<String> failure(Checkpoint checkpoint) {
         String chainHash = read(connection -> Sql.first(connection, "SELECT hash FROM audit_event WHERE seq = ?",
                 row -> row.getString(1), checkpoint.seq())).orElse(null);
-        CheckpointVerifier verifier = new CheckpointVerifier(keys);
+        CheckpointVerifier verifier = new CheckpointVerifier(keys, origin);
         verifier.accept(checkpoint, "database", chainHash);
         return Optional.ofNullable(verifier.firstInvalid()).map(IntegrityReport.CheckpointFailure::reason);
     }

@@ -54,6 +54,7 @@ public class Ledger {
     private final Event<LedgerEvent> events;
     private final CheckpointKeys keys;
     private final Optional<Path> checkpointDir;
+    private final String origin;
 
     @Inject
     Ledger(DataSource dataSource, Event<LedgerEvent> events, CheckpointKeys keys, LedgerConfig config) {
@@ -61,6 +62,7 @@ public class Ledger {
         this.events = events;
         this.keys = keys;
         this.checkpointDir = config.checkpointDir();
+        this.origin = config.origin();
     }
 
     /**
@@ -152,7 +154,7 @@ public class Ledger {
      */
     public IntegrityReport verify() {
         ChainVerifier verifier = new ChainVerifier();
-        CheckpointVerifier checkpoints = new CheckpointVerifier(keys);
+        CheckpointVerifier checkpoints = new CheckpointVerifier(keys, origin);
         Optional<Path> newestFile = checkpointDir.flatMap(Checkpoints::newestFile);
         inSnapshot(connection -> {
             verifier.contiguousFrom(firstCheckpointed(connection, newestFile));

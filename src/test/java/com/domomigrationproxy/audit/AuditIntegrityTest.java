@@ -702,6 +702,34 @@ class AuditIntegrityTest {
     }
 
     /**
+     * A checkpoint signed with a trusted key for another trail (a deployment sharing the key, or
+     * one that renamed PROXY_AUDIT_ORIGIN) says nothing about this chain: the integrity check names
+     * it, as the offline verifier refuses a second origin.
+     */
+    @Test
+    void aCheckpointOfAnotherTrailIsNamedEvenWhenItsKeyIsTrusted() throws Exception {
+        JsonPath genuine = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath();
+        String origin = genuine.getString("origin");
+        String text = genuine.getString("text").replaceFirst("^" + java.util.regex.Pattern.quote(origin) + "\n",
+                "another-trail\n");
+        assertThat(text).startsWith("another-trail\n");
+        String signature = CheckpointKeyFiles.sign(CheckpointKeyFiles.SIGNING_KEY, text);
+        long id = Long.parseLong(first("SELECT max(id) FROM audit_checkpoint")) + 1_000_000;
+        tamper("INSERT INTO audit_checkpoint (id, origin, seq, hash, issued_at, key_id, text, signature)"
+                + " OVERRIDING SYSTEM VALUE VALUES (" + id + ", 'another-trail', " + genuine.getLong("seq") + ", '"
+                + genuine.getString("hash") + "', '" + genuine.getString("issuedAt") + "', '" + genuine.getString("keyId")
+                + "', '" + text.replace("'", "''") + "', '" + signature + "')");
+        try {
+            IntegrityReport report = ledger.verify();
+            assertThat(report.checkpointsValid()).isFalse();
+            assertThat(report.firstInvalidCheckpoint().reason()).contains("another-trail", origin);
+        } finally {
+            tamper("DELETE FROM audit_checkpoint WHERE id = " + id);
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
      * A superuser removes an event that came after the newest checkpoint (here an auditor's read)
      * and links the rest again: every hash verifies and the checkpoint's seq still has its hash, but
      * seq numbers are gap-free since V4, so the gap names it, as the offline verifier does, and no
