@@ -77,6 +77,7 @@ public class MigrationResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(type = SchemaType.ARRAY, implementation = String.class),
                     examples = @ExampleObject(name = "types", value = "[\"mysql-federated\", \"snowflake-federated\"]")))
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public Uni<Response> integrationTypes() {
@@ -204,7 +205,9 @@ public class MigrationResource {
     @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND)
-    @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
+    @APIResponse(responseCode = "409", description = "The operation is resolved already, or Domo may still be carrying"
+            + " it out (operation-resolved; the detail says from when a resolution is allowed)",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem")))
     @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
     public com.domomigrationproxy.ledger.Operation resolve(
             @Parameter(description = "The operation's id", schema = @Schema(type = SchemaType.STRING, format = "uuid"))

@@ -87,7 +87,9 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                 description = "No such resource",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.DOMO_CLIENT_ERROR, responseCode = "404",
-                                description = "Domo answered with this 4xx (not 401/403/429); detail and domoToe are Domo's",
+                                description = "Domo answered with a 4xx other than 401, 403 and 429, passed through with"
+                                        + " Domo's status (404 the usual one: an unknown account or data source);"
+                                        + " detail and domoToe are Domo's",
                                 headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
                                         description = ApiDocumentation.REPLAYED, schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
@@ -124,7 +126,8 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                         schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "0")),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE, responseCode = "415",
-                                description = "The body is not application/json",
+                                description = "The body is not sent as a type this operation takes, named in"
+                                        + " Content-Type: application/json in UTF-8 (a plan upload: or text/csv)",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.BAD_GATEWAY, responseCode = "502",
                                 description = "Domo rejected the service's token, failed (5xx), redirected, answered"
