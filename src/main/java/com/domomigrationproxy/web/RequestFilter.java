@@ -1,5 +1,6 @@
 package com.domomigrationproxy.web;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -115,6 +116,10 @@ public class RequestFilter {
             refuse(context, "The path may contain only letters, digits, '_' and '-' between single slashes");
             return;
         }
+        if (api && context.request().method() == HttpMethod.OPTIONS) {
+            options(context, path);
+            return;
+        }
         long announced = announcedLength(context.request().getHeader("Content-Length"));
         if (announced > planLimit.limit() && api && planUpload(context, path)) {
             refuse(context, planLimit.tooLarge());
@@ -179,6 +184,20 @@ public class RequestFilter {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /**
+     * OPTIONS on the API: the methods of the path, as a 405 names them, or 404 for a path the API
+     * does not have. Answered here: Quarkus REST's own answer is a 200 that lists methods a path
+     * does not take, even for paths that do not exist.
+     */
+    private static void options(RoutingContext context, String path) {
+        List<String> allowed = ApiOperations.allowed(path);
+        if (allowed.isEmpty()) {
+            refuse(context, new ProblemException(404, ProblemType.NOT_FOUND, "No such resource in this API"));
+            return;
+        }
+        context.response().setStatusCode(204).putHeader(HttpHeaders.ALLOW, String.join(", ", allowed)).end();
     }
 
     private static void refuse(RoutingContext context, String detail) {

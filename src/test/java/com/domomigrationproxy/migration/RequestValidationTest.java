@@ -261,6 +261,14 @@ class RequestValidationTest {
                 .header("Allow", equalTo("GET"));
         Api.asOperator().when().get("/api/v1/datasources/ds-1/reversals").then().statusCode(405)
                 .header("Allow", equalTo("POST"));
+        // OPTIONS names the same methods, and knows no path the API does not have.
+        io.restassured.RestAssured.given().options("/api/v1/integration-types").then().statusCode(204)
+                .header("Allow", equalTo("GET"));
+        io.restassured.RestAssured.given().options("/api/v1/plans").then().statusCode(204)
+                .header("Allow", org.hamcrest.Matchers.allOf(org.hamcrest.Matchers.containsString("GET"),
+                        org.hamcrest.Matchers.containsString("POST")));
+        io.restassured.RestAssured.given().options("/api/v1/nothing-here").then().statusCode(404)
+                .contentType("application/problem+json");
     }
 
     @Test
