@@ -25,7 +25,8 @@ public class DeclaredBodyType {
 
     @ServerRequestFilter
     public void requireDeclaredType(ContainerRequestContext request, ResourceInfo resource) {
-        Method method = resource.getResourceMethod();
+        // Only the API's POSTs take a body: a GET returns at once.
+        Method method = "GET".equals(request.getMethod()) ? null : resource.getResourceMethod();
         Consumes consumes = method == null ? null : method.getAnnotation(Consumes.class);
         if (consumes == null) {
             return;
