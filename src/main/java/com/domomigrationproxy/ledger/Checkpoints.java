@@ -16,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -58,6 +59,8 @@ public class Checkpoints {
     private static final String COLUMNS = "id, origin, seq, hash, issued_at, key_id, text, signature";
     private static final ObjectMapper FILE_JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+    /** The names {@link #fileName} gives: the only files that count as checkpoints. */
+    private static final Pattern FILE_NAME = Pattern.compile("checkpoint-[0-9]{20}-[0-9]{13}-[0-9a-f]{16}\\.json");
 
     private final DataSource dataSource;
     private final Ledger ledger;
@@ -225,6 +228,13 @@ public class Checkpoints {
         if (!hashThere.equals(signed.get().hash())) {
             return "The chain's hash at seq " + signed.get().seq() + " is not the one the newest checkpoint signed";
         }
+        // Its signature, key and origin too: a file anyone could have written proves nothing unless it verifies.
+        CheckpointVerifier verifier = new CheckpointVerifier(keys, origin);
+        verifier.accept(signed.get(), "newest", hashThere);
+        if (!verifier.valid()) {
+            return "The newest checkpoint (seq " + signed.get().seq() + ") does not verify: "
+                    + verifier.firstInvalid().reason();
+        }
         long since = Sql.first(connection, "SELECT count(*) FROM audit_event WHERE seq > ? AND seq <= ?",
                 row -> row.getLong(1), signed.get().seq(), head.seq()).orElse(0L);
         return since == head.seq() - signed.get().seq() ? null
@@ -237,7 +247,14 @@ public class Checkpoints {
             Optional<Path> file = newestFile(directory.get());
             if (file.isPresent()) {
                 try {
-                    return Optional.of(readFile(file.get()));
+                    Checkpoint checkpoint = readFile(file.get());
+                    if (!namedAfter(file.get(), checkpoint)) {
+                        throw new ProblemException(409, ProblemType.CHAIN_ALTERED, "The newest checkpoint file "
+                                + file.get().getFileName() + " is not named after its checkpoint (seq "
+                                + checkpoint.seq() + "): it was renamed or copied, so no checkpoint is signed until"
+                                + " it is moved away");
+                    }
+                    return Optional.of(checkpoint);
                 } catch (IOException e) {
                     throw new UncheckedIOException("Cannot read the newest checkpoint file " + file.get()
                             + "; no checkpoint is signed until it is readable or moved away", e);
@@ -298,6 +315,16 @@ public class Checkpoints {
     }
 
     /** The newest checkpoint file in the directory, if any. */
+    /** Whether the file carries the name {@link #fileName} gives its checkpoint (seq, time and key). */
+    static boolean namedAfter(Path file, Checkpoint checkpoint) {
+        return file.getFileName().toString().equals(fileName(checkpoint));
+    }
+
+    /**
+     * The checkpoint file whose name sorts last: names sort by seq, then time. Only names of the
+     * form {@link #fileName} gives count: another file ({@code checkpoint-latest.json}) would sort
+     * after them all.
+     */
     static Optional<Path> newestFile(Path directory) {
         if (!Files.isDirectory(directory)) {
             return Optional.empty();
@@ -305,6 +332,9 @@ public class Checkpoints {
         Path newest = null;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "checkpoint-*.json")) {
             for (Path file : files) {
+                if (!FILE_NAME.matcher(file.getFileName().toString()).matches()) {
+                    continue;
+                }
                 if (newest == null || file.getFileName().toString().compareTo(newest.getFileName().toString()) > 0) {
                     newest = file;
                 }

@@ -258,6 +258,11 @@ public class Ledger {
             checkpoints.unreadable(source, "the file cannot be read as a checkpoint");
             return;
         }
+        if (!Checkpoints.namedAfter(file, checkpoint)) {
+            checkpoints.unreadable(source, "the file is not named after its checkpoint (seq " + checkpoint.seq()
+                    + "): it was renamed or copied, and may hide newer checkpoints");
+            return;
+        }
         checkpoints.accept(checkpoint, source, chainHash(connection, checkpoint.seq()));
     }
 

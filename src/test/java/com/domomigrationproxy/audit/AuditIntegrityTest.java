@@ -702,6 +702,41 @@ class AuditIntegrityTest {
     }
 
     /**
+     * Only files named as the service names them count as checkpoints, and each must carry its own
+     * checkpoint: a file that sorts after them all by another name is ignored (it hid the newest
+     * checkpoint, or blocked signing when it was no checkpoint), and an older checkpoint copied
+     * under a newer name, which would hold the chain only to that older point, is named.
+     */
+    @Test
+    void onlyCheckpointFilesNamedAfterTheirCheckpointCount() throws Exception {
+        com.domomigrationproxy.ledger.Checkpoint older = checkpoints.signNow();
+        AuditApiTest.migrate(Tokens.jwt("copied-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", "t");
+        com.domomigrationproxy.ledger.Checkpoint newer = checkpoints.signNow();
+        Path directory = CheckpointKeyFiles.checkpointDirectory();
+        Path other = directory.resolve("checkpoint-latest.json");
+        Path copied = directory.resolve(String.format("checkpoint-%020d-%013d-%s.json", newer.seq() + 1_000_000,
+                newer.issuedAt().toEpochMilli(), older.keyId()));
+        try {
+            Files.writeString(other, "not a checkpoint");
+            assertThat(ledger.verify().valid()).isTrue();
+            checkpoints.signNow();
+
+            Files.copy(directory.resolve(Checkpoints.fileName(older)), copied);
+            IntegrityReport report = ledger.verify();
+            assertThat(report.checkpointsValid()).isFalse();
+            assertThat(report.firstInvalidCheckpoint().reason()).contains("not named after its checkpoint");
+            assertThatThrownBy(checkpoints::signNow).isInstanceOfSatisfying(ProblemException.class, refused -> {
+                assertThat(refused.type()).isEqualTo(ProblemType.CHAIN_ALTERED);
+                assertThat(refused.detail()).contains(copied.getFileName().toString());
+            });
+        } finally {
+            Files.deleteIfExists(other);
+            Files.deleteIfExists(copied);
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
      * A checkpoint signed with a trusted key for another trail (a deployment sharing the key, or
      * one that renamed PROXY_AUDIT_ORIGIN) says nothing about this chain: the integrity check names
      * it, as the offline verifier refuses a second origin.
