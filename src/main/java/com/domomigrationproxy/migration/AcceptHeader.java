@@ -13,7 +13,8 @@ import com.domomigrationproxy.problem.ProblemType;
  * The media types a caller accepts, for the resources that choose their answer's format
  * themselves (exports, reports, the public key's forms), most preferred first. An empty Accept
  * header accepts anything, as an absent one does; types given {@code q=0} are refused by the
- * caller and left out; a header that is not a list of media types is a 400, not the 500 that
+ * caller and left out (406 when nothing is left); a header that is not a list of media types is a
+ * 400, not the 500 that
  * {@link HttpHeaders#getAcceptableMediaTypes()} throws for it.
  */
 public final class AcceptHeader {
@@ -38,6 +39,11 @@ public final class AcceptHeader {
             if (!refused(type)) {
                 accepted.add(type);
             }
+        }
+        if (accepted.isEmpty()) {
+            // Every type it names refused, and none other named: nothing is acceptable.
+            throw new ProblemException(406, ProblemType.NOT_ACCEPTABLE,
+                    "This resource cannot answer in any media type the Accept header allows");
         }
         return accepted;
     }

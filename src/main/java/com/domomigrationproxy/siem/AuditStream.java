@@ -176,6 +176,17 @@ public class AuditStream {
         return settings.maxLag();
     }
 
+    /**
+     * How old a backlog reading may be before health stops trusting it: the allowed lag, or, when
+     * longer, the most a working sender takes between two readings (a retry's wait, its connect
+     * and write deadlines, the wait for a delivery to be confirmed, a poll).
+     */
+    Duration staleAfter() {
+        Duration round = settings.retryMax().plus(syslog.timeout().multipliedBy(2)).plus(settings.confirmAfter())
+                .plus(settings.pollInterval());
+        return round.compareTo(settings.maxLag()) > 0 ? round : settings.maxLag();
+    }
+
     private void run() {
         Duration retry = null;
         while (running) {

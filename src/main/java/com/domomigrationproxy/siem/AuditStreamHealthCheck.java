@@ -39,7 +39,7 @@ class AuditStreamHealthCheck implements HealthCheck {
         Instant now = Instant.now();
         Instant oldest = status.backlog().oldestUndelivered();
         Duration lag = oldest == null ? Duration.ZERO : Duration.between(oldest, now);
-        boolean stale = stale(status, stream.maxLag(), now);
+        boolean stale = stale(status, stream.staleAfter(), now);
         response.status(lag.compareTo(stream.maxLag()) <= 0 && !stale)
                 .withData("enabled", true)
                 .withData("delivering", status.delivering())
@@ -56,8 +56,8 @@ class AuditStreamHealthCheck implements HealthCheck {
             response.withData("checkedAt", status.backlogReadAt().toString());
         }
         if (stale) {
-            response.withData("stale", "the backlog was last read longer ago than maxLagSeconds: the sender is stuck"
-                    + " or the database does not answer it");
+            response.withData("stale", "the backlog was last read more than " + stream.staleAfter().toSeconds()
+                    + " s ago: the sender is stuck or the database does not answer it");
         }
         if (status.lastFailure() != null) {
             response.withData("lastFailure", status.lastFailure()).withData("lastFailureAt", status.lastFailureAt().toString());
@@ -67,11 +67,12 @@ class AuditStreamHealthCheck implements HealthCheck {
 
     /**
      * Whether the backlog behind the lag is too old to judge by: the sender reads it every round,
-     * so a reading older than the allowed lag means it is stuck (a database call that does not
-     * return) or gone, and the lag it last saw, zero perhaps, says nothing about the events since.
+     * so a reading older than {@code staleAfter} (AuditStream#staleAfter) means it is stuck (a
+     * database call that does not return) or gone, and the lag it last saw, zero perhaps, says
+     * nothing about the events since.
      */
-    static boolean stale(AuditStream.Status status, Duration maxLag, Instant now) {
+    static boolean stale(AuditStream.Status status, Duration staleAfter, Instant now) {
         Instant readAt = status.backlogReadAt() == null ? status.startedAt() : status.backlogReadAt();
-        return readAt != null && Duration.between(readAt, now).compareTo(maxLag) > 0;
+        return readAt != null && Duration.between(readAt, now).compareTo(staleAfter) > 0;
     }
 }

@@ -27,7 +27,8 @@ public class DeclaredBodyType {
     public void requireDeclaredType(ContainerRequestContext request, ResourceInfo resource) {
         // Only the API's POSTs take a body: a GET returns at once.
         Method method = "GET".equals(request.getMethod()) ? null : resource.getResourceMethod();
-        Consumes consumes = method == null ? null : method.getAnnotation(Consumes.class);
+        Consumes consumes = method == null ? null : method.isAnnotationPresent(Consumes.class)
+                ? method.getAnnotation(Consumes.class) : resource.getResourceClass().getAnnotation(Consumes.class);
         if (consumes == null) {
             return;
         }
@@ -56,10 +57,12 @@ public class DeclaredBodyType {
         }
     }
 
-    /** JSON only in UTF-8; other types check their own charset (a plan's CSV). */
+    /** JSON only in UTF-8 (or US-ASCII); other types check their own charset (a plan's CSV). */
     private static boolean readable(MediaType sent) {
         String charset = sent.getParameters().get(MediaType.CHARSET_PARAMETER);
+        // US-ASCII is UTF-8's subset: its bytes read the same.
         return charset == null || !sent.isCompatible(MediaType.APPLICATION_JSON_TYPE)
-                || StandardCharsets.UTF_8.name().equalsIgnoreCase(charset) || "utf8".equalsIgnoreCase(charset);
+                || StandardCharsets.UTF_8.name().equalsIgnoreCase(charset) || "utf8".equalsIgnoreCase(charset)
+                || StandardCharsets.US_ASCII.name().equalsIgnoreCase(charset);
     }
 }

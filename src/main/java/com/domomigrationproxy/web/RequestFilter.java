@@ -116,7 +116,9 @@ public class RequestFilter {
             refuse(context, "The path may contain only letters, digits, '_' and '-' between single slashes");
             return;
         }
-        if (api && context.request().method() == HttpMethod.OPTIONS) {
+        // A browser's CORS preflight goes on to Quarkus's CORS handler, should QUARKUS_HTTP_CORS_ENABLED be set.
+        if (api && context.request().method() == HttpMethod.OPTIONS
+                && context.request().getHeader("Access-Control-Request-Method") == null) {
             options(context, path);
             return;
         }

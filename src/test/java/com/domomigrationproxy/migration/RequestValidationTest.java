@@ -322,8 +322,13 @@ class RequestValidationTest {
     /** A type given q=0 is one the caller refuses: never the answer's. */
     @Test
     void aTypeTheCallerRefusesWithQualityZeroIsNotAnswered() {
-        Api.asAuditor().header("Accept", "text/csv;q=0, application/json;q=0.5").get("/api/v1/audit/operations?limit=1")
-                .then().statusCode(200).contentType("application/json");
+        Api.asAuditor().header("Accept", "text/csv;q=0").get("/api/v1/audit/operations?limit=1")
+                .then().statusCode(406).contentType("application/problem+json");
+        Api.asAuditor().header("Accept", "application/x-ndjson;q=0, text/csv;q=0.2")
+                .get("/api/v1/audit/operations?limit=1").then().statusCode(200).contentType(org.hamcrest.Matchers
+                        .startsWith("text/csv"));
+        io.restassured.RestAssured.given().header("Accept", "application/x-pem-file;q=0")
+                .get("/api/v1/audit/checkpoints/public-key").then().statusCode(406);
     }
 
     /**
@@ -348,6 +353,11 @@ class RequestValidationTest {
             assertThat(response.statusCode()).as(String.join(" | ", types)).isEqualTo(415);
             assertThat(response.body()).contains("unsupported-media-type", "application/json");
         }
+        // Credentials come first: a caller without them learns nothing about the body it sent.
+        HttpResponse<String> anonymous = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + port + "/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
     }
 
     /** A parameter read as one value, given twice, is refused; one read as a list may repeat. */

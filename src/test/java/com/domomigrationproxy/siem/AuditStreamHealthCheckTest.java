@@ -8,11 +8,12 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /**
- * A backlog reading older than the allowed lag no longer tells the lag: the sender that refreshes
+ * A backlog reading older than a working sender's rounds no longer tells the lag: the sender that refreshes
  * it every round is stuck or gone, and the group must not stay UP on the zero it last saw.
  */
 class AuditStreamHealthCheckTest {
 
+    /** AuditStream#staleAfter: here 3 s. */
     private static final Duration MAX_LAG = Duration.ofSeconds(3);
     private static final Instant NOW = Instant.parse("2026-12-02T06:00:00Z");
     private static final StreamCursor.Backlog NOTHING_WAITING = new StreamCursor.Backlog(0, null, null);
@@ -22,7 +23,7 @@ class AuditStreamHealthCheckTest {
     }
 
     @Test
-    void aReadingOlderThanTheAllowedLagIsStale() {
+    void aReadingOlderThanAWorkingSendersRoundIsStale() {
         assertThat(AuditStreamHealthCheck.stale(status(NOW.minusSeconds(4), NOW.minusSeconds(60)), MAX_LAG, NOW))
                 .isTrue();
         assertThat(AuditStreamHealthCheck.stale(status(NOW.minusSeconds(2), NOW.minusSeconds(60)), MAX_LAG, NOW))
