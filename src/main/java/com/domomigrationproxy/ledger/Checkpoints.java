@@ -316,7 +316,6 @@ public class Checkpoints {
         }
     }
 
-    /** The newest checkpoint file in the directory, if any. */
     /** Whether the file carries the name {@link #fileName} gives its checkpoint (seq, time and key). */
     static boolean namedAfter(Path file, Checkpoint checkpoint) {
         return file.getFileName().toString().equals(fileName(checkpoint));

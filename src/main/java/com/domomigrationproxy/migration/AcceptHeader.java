@@ -3,6 +3,7 @@ package com.domomigrationproxy.migration;
 import java.util.ArrayList;
 import java.util.List;
 
+import jakarta.ws.rs.NotAcceptableException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
@@ -14,8 +15,7 @@ import com.domomigrationproxy.problem.ProblemType;
  * themselves (exports, reports, the public key's forms), most preferred first. An empty Accept
  * header accepts anything, as an absent one does; types given {@code q=0} are refused by the
  * caller and left out (406 when nothing is left); a header that is not a list of media types is a
- * 400, not the 500 that
- * {@link HttpHeaders#getAcceptableMediaTypes()} throws for it.
+ * 400, not the 500 that {@link HttpHeaders#getAcceptableMediaTypes()} throws for it.
  */
 public final class AcceptHeader {
 
@@ -41,9 +41,8 @@ public final class AcceptHeader {
             }
         }
         if (accepted.isEmpty()) {
-            // Every type it names refused, and none other named: nothing is acceptable.
-            throw new ProblemException(406, ProblemType.NOT_ACCEPTABLE,
-                    "This resource cannot answer in any media type the Accept header allows");
+            // Every type it names refused, and none other named: nothing is acceptable (the 406 problem).
+            throw new NotAcceptableException();
         }
         return accepted;
     }

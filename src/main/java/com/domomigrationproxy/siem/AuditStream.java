@@ -226,8 +226,7 @@ public class AuditStream {
             return settings.pollInterval();
         }
         if (!unconfirmed.isEmpty() && !connection.open()) {
-            throw new StreamFailure(Failure.DISCONNECTED, "the receiver closed the connection before the last "
-                    + unconfirmed.size() + " batch(es) were confirmed; they are sent again");
+            throw unconfirmedLost();
         }
         // The chain first: after a failover, what was sent may be gone, and must not be confirmed.
         followTheChain();
@@ -240,8 +239,7 @@ public class AuditStream {
         if (!connection.open()) {
             if (!unconfirmed.isEmpty()) {
                 // Closed since the check above: what the old connection carried must not be confirmed on a new one.
-                throw new StreamFailure(Failure.DISCONNECTED, "the receiver closed the connection before the last "
-                        + unconfirmed.size() + " batch(es) were confirmed; they are sent again");
+                throw unconfirmedLost();
             }
             try {
                 connection.connect();
@@ -265,6 +263,11 @@ public class AuditStream {
         sent = new StreamCursor.Position(last.seq(), last.hash());
         unconfirmed.addLast(new Written(sent, batch.size(), Instant.now()));
         return batch.size() < settings.batchSize() ? settings.confirmAfter() : Duration.ZERO;
+    }
+
+    private StreamFailure unconfirmedLost() {
+        return new StreamFailure(Failure.DISCONNECTED, "the receiver closed the connection before the last "
+                + unconfirmed.size() + " batch(es) were confirmed; they are sent again");
     }
 
     /**
@@ -344,7 +347,7 @@ public class AuditStream {
             backlog = cursor.backlog();
             backlogReadAt = Instant.now();
         } catch (SQLException e) {
-            // Health reports DOWN once the last reading is older than the allowed lag.
+            // Health reports DOWN once the last reading is older than staleAfter().
             LOG.debugf("Audit stream backlog not read: %s", e.getMessage());
         }
     }
