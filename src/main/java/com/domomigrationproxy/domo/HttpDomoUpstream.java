@@ -184,12 +184,13 @@ class HttpDomoUpstream implements DomoUpstream {
                 return;
             }
             HttpClientResponse response = sent.result();
+            // Before anything can reset it: an answer without a handler logs its reset as an ERROR.
+            response.exceptionHandler(this::fail);
             String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
             if (length != null && declaredTooLarge(length)) {
                 abort(new BoundedBody.TooLarge(maxBytes));
                 return;
             }
-            response.exceptionHandler(this::fail);
             response.handler(this::chunk);
             response.endHandler(end -> {
                 if (!settled) {

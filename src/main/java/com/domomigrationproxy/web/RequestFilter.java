@@ -8,6 +8,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 
+import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.vertx.VertxInputStream;
 
@@ -15,6 +16,7 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
 import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.Json;
@@ -43,6 +45,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 @ApplicationScoped
 public class RequestFilter {
 
+    private static final Logger LOG = Logger.getLogger(RequestFilter.class);
     private static final String API_PREFIX = "/api/";
     /** The largest body of any request but a plan upload. */
     static final long MAX_BODY = 64 * 1024;
@@ -68,9 +71,17 @@ public class RequestFilter {
                 .handler(RequestFilter::chunkedPlan);
     }
 
-    /** A body that outgrew its limit while it arrived (sent in chunks): the same problem as an announced one. */
+    /**
+     * A body that outgrew its limit while it arrived (sent in chunks): the same problem as an
+     * announced one. A client that went away before its body arrived gets nothing, and is no error
+     * of the service's: Quarkus's failure handler would log it as one.
+     */
     private void tooLarge(RoutingContext context) {
         String path = context.request().path();
+        if (context.failure() instanceof HttpClosedException) {
+            LOG.debugf("The client closed the connection before its request to %s was read", path);
+            return;
+        }
         if (context.statusCode() != 413 || context.response().headWritten()) {
             context.next();
         } else if (!planUpload(context, path)) {

@@ -319,6 +319,31 @@ class RequestValidationTest {
         }
     }
 
+    /**
+     * A client that goes away before its body has arrived is no error of the service's: nothing is
+     * logged at ERROR for it (Quarkus's failure handler logged one with an error id).
+     */
+    @Test
+    void aClientThatLeavesBeforeItsBodyArrivedIsNoError() throws Exception {
+        String datasource = Api.uniqueDatasourceId();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(("POST /api/v1/datasources/" + datasource + "/migrations HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nX-API-Key: " + TestCredentials.OPERATOR_KEY + "\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"accountId\"")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            Thread.sleep(200);
+        }
+        // A request after it, whose line in the log follows whatever the first one left there.
+        String marker = java.util.UUID.randomUUID().toString();
+        Api.asReader().get("/api/v1/plans/" + marker).then().statusCode(404);
+        java.nio.file.Path log = java.nio.file.Path.of("target", "quarkus-test.log");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> java.nio.file.Files.readString(log).contains(marker));
+        assertThat(java.nio.file.Files.readAllLines(log)).noneMatch(line -> line.contains(datasource)
+                && line.contains("ERROR"));
+    }
+
     /** A type given q=0 is one the caller refuses: never the answer's. */
     @Test
     void aTypeTheCallerRefusesWithQualityZeroIsNotAnswered() {
