@@ -196,9 +196,14 @@ public class AuditResource {
         String format = format(headers, OperationExport.NDJSON);
         boolean export = !MediaType.APPLICATION_JSON.equals(format);
         List<Problem.FieldError> errors = new ArrayList<>();
+        Long from = seq("fromSeq", fromSeq, errors);
+        Long to = seq("toSeq", toSeq, errors);
+        if (from != null && to != null && from > to) {
+            // As the operations' from and to: an empty range asked for is a mistake, not an empty answer.
+            errors.add(new Problem.FieldError("fromSeq", "must not be after toSeq"));
+        }
         EventQuery query = new EventQuery(eventTypes(types, errors),
-                QueryParameters.principal("subject", subject, errors),
-                seq("fromSeq", fromSeq, errors), seq("toSeq", toSeq, errors));
+                QueryParameters.principal("subject", subject, errors), from, to);
         int pageSize = export ? 0 : OperationFilter.limit(limit, errors);
         long afterSeq = export ? 0 : PageCursor.seq(cursor, query, errors);
         QueryParameters.failOn(errors);

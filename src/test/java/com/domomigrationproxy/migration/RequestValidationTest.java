@@ -392,6 +392,9 @@ class RequestValidationTest {
                 .statusCode(400).body("type", equalTo(INVALID))
                 .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("state", "limit"));
         Api.asAuditor().get("/api/v1/audit/events?type=INTENT&type=OUTCOME&limit=1").then().statusCode(200);
+        // A range that ends before it starts, as for the operations' from and to.
+        Api.asAuditor().get("/api/v1/audit/events?fromSeq=10&toSeq=1").then().statusCode(400)
+                .body("errors.field", hasItem("fromSeq"));
         Api.asOperator().contentType("text/csv").body("datasourceId,accountId,catalog,schema,table\nd,1,c,s,t\n")
                 .post("/api/v1/plans?name=a&name=b").then().statusCode(400).body("errors.field", hasItem("name"));
     }
