@@ -177,10 +177,13 @@ public class CheckpointResource {
                 .orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND, keyId == null
                         ? "Checkpoints are off: no signing key is configured"
                         : "No checkpoint key with id " + keyId + " is known here"));
-        if (jwk(format, headers)) {
+        // The Accept header is read once, and only when no format was asked for.
+        List<MediaType> accepted = format == null ? AcceptHeader.acceptable(headers) : List.of();
+        if (jwk(format, accepted)) {
             var jwk = key.jwk();
             return Response.ok(new PublicJwk(jwk.get("kty"), jwk.get("crv"), jwk.get("x"), jwk.get("kid"), jwk.get("use"),
-                    jwk.get("alg")), format == null && prefersPlainJson(headers) ? MediaType.APPLICATION_JSON : JWK).build();
+                    jwk.get("alg")), format == null && prefersPlainJson(accepted) ? MediaType.APPLICATION_JSON : JWK)
+                    .build();
         }
         return Response.ok(key.pem(), PEM)
                 .header("Content-Disposition", "inline; filename=\"checkpoint-key-" + key.keyId() + ".pem\"").build();
@@ -197,11 +200,11 @@ public class CheckpointResource {
             @Schema(description = "Algorithm", required = true, enumeration = "EdDSA") String alg) {
     }
 
-    private static boolean jwk(String format, HttpHeaders headers) {
+    private static boolean jwk(String format, List<MediaType> accepted) {
         if (format != null) {
             return format.equals("jwk");
         }
-        for (MediaType acceptable : AcceptHeader.acceptable(headers)) {
+        for (MediaType acceptable : accepted) {
             if (acceptable.isWildcardType() || acceptable.isWildcardSubtype()) {
                 return false;
             }
@@ -216,8 +219,8 @@ public class CheckpointResource {
         return false;
     }
 
-    private static boolean prefersPlainJson(HttpHeaders headers) {
-        return AcceptHeader.acceptable(headers).stream().findFirst()
+    private static boolean prefersPlainJson(List<MediaType> accepted) {
+        return accepted.stream().findFirst()
                 .map(type -> type.isCompatible(MediaType.APPLICATION_JSON_TYPE)).orElse(false);
     }
 

@@ -40,7 +40,7 @@ final class TokenRedactor {
     private final List<String> base64Forms;
     /** The token's UTF-8 bytes in lower-case hex, found in any letter case. */
     private final String hexForm;
-    /** The lower-case token's UTF-8 bytes, one char per byte and lower-cased as such (see holdsTokenBytesInAnyCase). */
+    /** The lower-case token's UTF-8 bytes, one char per byte and lower-cased as such (see holdsInAnyCase). */
     private final String lowerCaseBytes;
     private final boolean asciiToken;
     /** The token lower-cased char by char (see folded), and the rolling hash of its every FRAGMENT-long run. */
@@ -131,7 +131,7 @@ final class TokenRedactor {
     boolean mayAppearIn(byte[] body) {
         String bytes = new String(body, StandardCharsets.ISO_8859_1);
         if (bytes.indexOf('%') >= 0 || bytes.indexOf('\\') >= 0 || bytes.indexOf('\0') >= 0
-                || mayHideACaseVariant(bytes) || holdsTokenBytesInAnyCase(bytes) || holdsInAnyCase(bytes, hexForm)) {
+                || mayHideACaseVariant(bytes) || holdsInAnyCase(bytes, lowerCaseBytes) || holdsInAnyCase(bytes, hexForm)) {
             return true;
         }
         for (String form : base64Forms) {
@@ -143,15 +143,12 @@ final class TokenRedactor {
     }
 
     /**
-     * Whether the text, lower-cased, holds {@code lowerCaseBytes}, without lower-casing a copy of it:
-     * only a character that lower-cases to the token's first one can start a copy (itself, or its
-     * upper case when that is one byte), found with indexOf, and each is compared ignoring case (which
-     * matches whatever lower-cases alike, so it never finds less than the copy would).
+     * Whether the text, lower-cased, holds {@code lowerCaseForm} (the token's bytes, or their hex),
+     * without lower-casing a copy of it: only a character that lower-cases to the form's first one
+     * can start a copy (itself, or its upper case when that is one byte), found with indexOf, and
+     * each is compared ignoring case (which matches whatever lower-cases alike, so it never finds
+     * less than the copy would).
      */
-    private boolean holdsTokenBytesInAnyCase(String text) {
-        return holdsInAnyCase(text, lowerCaseBytes);
-    }
-
     private static boolean holdsInAnyCase(String text, String lowerCaseForm) {
         char first = lowerCaseForm.charAt(0);
         char upper = Character.toUpperCase(first);

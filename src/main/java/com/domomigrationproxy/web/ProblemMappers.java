@@ -106,6 +106,7 @@ public class ProblemMappers {
 
     private Response problem(WebApplicationException failure, HttpServerRequest request) {
         int status = failure.getResponse().getStatus();
+        JsonProcessingException unreadable = status == 400 ? jsonCause(failure) : null;
         ProblemException problem;
         if (failure instanceof NotFoundException) {
             problem = new ProblemException(404, ProblemType.NOT_FOUND, "No such resource in this API");
@@ -117,10 +118,10 @@ public class ProblemMappers {
         } else if (failure instanceof NotAcceptableException) {
             problem = new ProblemException(406, ProblemType.NOT_ACCEPTABLE,
                     "This resource cannot answer in any media type the Accept header allows");
-        } else if (status == 400 && jsonCause(failure) != null) {
+        } else if (unreadable != null) {
             // Quarkus REST's JSON reader wraps the parser's failure: say what it was, and where.
             problem = new ProblemException(400, ProblemType.INVALID_REQUEST,
-                    "The request body is not valid JSON" + location(jsonCause(failure)));
+                    "The request body is not valid JSON" + location(unreadable));
         } else if (status == 413) {
             problem = new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The request body is too large");
         } else if (status < 500) {
