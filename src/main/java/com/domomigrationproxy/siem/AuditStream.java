@@ -49,7 +49,7 @@ import io.vertx.core.Vertx;
  * connection was still open {@code confirmAfter} later; whatever was written on a connection that
  * broke before is sent again from the cursor. After a restart, delivery resumes from the cursor. A
  * SIEM drops duplicates by seq and hash. Across replicas, a lease on the cursor row lets one
- * deliver at a time.
+ * deliver at a time; a replica whose deliveries fail lets it run out for another to take.
  */
 @ApplicationScoped
 public class AuditStream {
@@ -76,6 +76,7 @@ public class AuditStream {
     private volatile boolean running;
     private StreamCursor.Position sent;
     private Instant leaseRenewAt = Instant.MIN;
+    private Instant leaseUntil = Instant.MIN;
     private Meter.MeterProvider<Counter> failures;
     private Counter delivered;
 
@@ -289,12 +290,25 @@ public class AuditStream {
         sent = from;
     }
 
-    /** Takes or renews the lease when due; false (and nothing held) when another replica delivers. */
+    /**
+     * Takes or renews the lease when due; false (and nothing held) when another replica delivers.
+     * While deliveries fail, this replica does not renew its lease: it delivers on the time it has
+     * left, then takes the lease again only if no other replica took it meanwhile. So a replica
+     * that cannot reach the receiver (its node's network, a policy) hands the stream to one that can.
+     */
     private boolean leased() throws SQLException {
-        if (holding && Instant.now().isBefore(leaseRenewAt)) {
+        Instant now = Instant.now();
+        if (holding && now.isBefore(leaseRenewAt)) {
             return true;
         }
-        Optional<StreamCursor.Position> position = cursor.lease(settings.lease());
+        boolean failing = lastFailure != null;
+        if (failing && holding && now.isBefore(leaseUntil)) {
+            if (sent == null) {
+                sent = cursor.stored(); // the failure forgot what was sent: again from the cursor
+            }
+            return true;
+        }
+        Optional<StreamCursor.Position> position = cursor.lease(settings.lease(), !failing);
         if (position.isEmpty()) {
             if (holding) {
                 LOG.warn("Another replica took over the audit stream");
@@ -308,8 +322,14 @@ public class AuditStream {
             unconfirmed.clear();
         }
         holding = true;
-        leaseRenewAt = Instant.now().plus(settings.lease().dividedBy(3));
+        leased(now);
         return true;
+    }
+
+    /** The lease was taken or renewed at or after {@code at}: when to renew it, and how long it surely runs. */
+    private void leased(Instant at) {
+        leaseRenewAt = at.plus(settings.lease().dividedBy(3));
+        leaseUntil = at.plus(settings.lease());
     }
 
     /** Moves the cursor past the batches the connection outlived by confirmAfter. */
@@ -327,13 +347,14 @@ public class AuditStream {
         if (!connection.open()) {
             throw new StreamFailure(Failure.DISCONNECTED, "the connection closed before delivery was confirmed");
         }
+        Instant advancing = Instant.now();
         if (!cursor.advance(last.last(), settings.lease())) {
             LOG.warn("Another replica took over the audit stream");
             reset();
             holding = false;
             return;
         }
-        leaseRenewAt = Instant.now().plus(settings.lease().dividedBy(3));
+        leased(advancing);
         settled = true;
         delivered.increment(events);
         if (lastFailure != null) {

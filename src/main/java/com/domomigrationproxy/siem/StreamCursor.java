@@ -13,7 +13,8 @@ import com.domomigrationproxy.ledger.Sql;
 /**
  * The stream's row in PostgreSQL ({@code audit_stream_cursor}): how far delivery got, and which
  * replica delivers. A replica holds a lease it renews as it goes; when it stops renewing (it died,
- * or lost the database), another takes over from the cursor after the lease ran out.
+ * lost the database, or cannot reach the receiver), another takes over from the cursor after the
+ * lease ran out.
  */
 final class StreamCursor {
 
@@ -38,12 +39,20 @@ final class StreamCursor {
 
     /** Takes or renews the lease; the cursor when this replica holds it, empty when another does. */
     Optional<Position> lease(Duration lease) throws SQLException {
+        return lease(lease, true);
+    }
+
+    /**
+     * Takes the lease when it is free or ran out; with {@code renew}, also renews this replica's own.
+     * Without it, this replica's lease that still runs is left to run out (empty is returned).
+     */
+    Optional<Position> lease(Duration lease, boolean renew) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             return Sql.first(connection, """
                     UPDATE audit_stream_cursor SET holder = ?, lease_until = now() + make_interval(secs => ?)
-                     WHERE id = 1 AND (holder IS NULL OR holder = ? OR lease_until IS NULL OR lease_until < now())
+                     WHERE id = 1 AND (holder IS NULL OR (? AND holder = ?) OR lease_until IS NULL OR lease_until < now())
                     RETURNING seq, hash""", row -> new Position(row.getLong(1), row.getString(2)), holder,
-                    seconds(lease), holder);
+                    seconds(lease), renew, holder);
         }
     }
 
