@@ -220,6 +220,9 @@ The JSON schema checks names and types; these rules depend on several values.
 {{- if not (or (include "domo-migration-proxy.jwtConfigured" .) .Values.apiKeys.existingSecret) }}
 {{- $errors = append $errors "no caller authentication configured: set apiKeys.existingSecret and/or jwt.publicKey.location (or jwt.publicKey.existingConfigMap / jwt.publicKey.existingSecret)" }}
 {{- end }}
+{{- if and .Values.audit.syslog.ca.existingConfigMap (not (hasPrefix "tls://" (lower .Values.audit.syslog.url))) }}
+{{- $errors = append $errors "audit.syslog.ca.existingConfigMap is for a tls:// receiver: set audit.syslog.url to tls://host:port (the proxy refuses to start with a CA file and a tcp:// receiver, which would send the chain unencrypted)" }}
+{{- end }}
 {{- if $errors }}
 {{- fail (printf "\n%s" (join "\n" $errors)) }}
 {{- end }}

@@ -123,7 +123,11 @@ public class AuditStream {
         this.registry = registry;
     }
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes StartupEvent event, StreamConfig config) {
+        List<String> problems = StreamStartupCheck.problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems));
+        }
         if (syslog.url().isEmpty()) {
             LOG.info("The audit stream to a SIEM is off (no PROXY_AUDIT_SYSLOG_URL)");
             return;

@@ -37,15 +37,14 @@ final class SyslogConnection implements AutoCloseable {
         this.timeout = timeout;
     }
 
-    /** The client for a {@code tcp://host:port} or {@code tls://host:port} URL; nothing connects yet. */
+    /**
+     * The client for a {@code tcp://host:port} or {@code tls://host:port} URL (StreamStartupCheck
+     * refused any other); nothing connects yet.
+     */
     static SyslogConnection to(Vertx vertx, URI url, Optional<Path> caFile, Duration timeout) {
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase();
-        if (!scheme.equals("tcp") && !scheme.equals("tls") || url.getHost() == null || url.getPort() <= 0) {
-            throw new IllegalStateException("PROXY_AUDIT_SYSLOG_URL must be tcp://host:port or tls://host:port");
-        }
         NetClientOptions options = new NetClientOptions().setConnectTimeout((int) timeout.toMillis())
                 .setTcpKeepAlive(true);
-        if (scheme.equals("tls")) {
+        if (url.getScheme().equalsIgnoreCase("tls")) {
             options.setSsl(true).setHostnameVerificationAlgorithm("HTTPS");
             caFile.ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
         }

@@ -655,6 +655,15 @@ class HelmChartTest {
                 .hasMessageContaining("url");
     }
 
+    @Test
+    void aSyslogCaWithoutATlsReceiverIsRefused() {
+        for (String url : List.of("tcp://siem.example:1514", "")) {
+            assertThatThrownBy(() -> renderMinimum(template -> template.set("audit.syslog.url", url)
+                    .set("audit.syslog.ca.existingConfigMap", "siem-ca")))
+                    .as(url).hasMessageContaining("audit.syslog.ca.existingConfigMap is for a tls:// receiver");
+        }
+    }
+
     // ---- rendering: optional objects ---------------------------------------------------------
 
     @Test

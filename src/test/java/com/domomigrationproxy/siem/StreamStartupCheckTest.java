@@ -1,0 +1,93 @@
+package com.domomigrationproxy.siem;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/**
+ * An audit stream setting that cannot work stops the start with its name: before, a CA file with a
+ * tcp:// receiver was ignored (the chain went out unencrypted), one with no receiver left the stream
+ * off in silence, and a CA file with no certificate failed every connection later.
+ */
+class StreamStartupCheckTest {
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void theDefaultsAndAWorkingTlsReceiverPass() throws Exception {
+        assertThat(StreamStartupCheck.problems(config(Map.of()))).isEmpty();
+        assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", "tcp://127.0.0.1:1514"))))
+                .isEmpty();
+        assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", "tls://siem.example:6514",
+                "proxy.audit.syslog.ca-file", certificate().toString())))).isEmpty();
+    }
+
+    @Test
+    void aCaFileWithoutATlsReceiverIsRefused() throws Exception {
+        String ca = certificate().toString();
+        assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", "tcp://siem.example:1514",
+                "proxy.audit.syslog.ca-file", ca)))).containsExactly("PROXY_AUDIT_SYSLOG_CA_FILE is for a tls://"
+                        + " receiver; PROXY_AUDIT_SYSLOG_URL is tcp://, which would send the chain unencrypted");
+        assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.ca-file", ca))))
+                .containsExactly("PROXY_AUDIT_SYSLOG_CA_FILE is set, but no PROXY_AUDIT_SYSLOG_URL: the stream is off");
+    }
+
+    @Test
+    void aCaFileThatHoldsNoCertificateIsRefused() throws Exception {
+        Path empty = Files.writeString(directory.resolve("empty.pem"), "not a certificate\n");
+        Path missing = directory.resolve("missing.pem");
+        assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", "tls://siem.example:6514",
+                "proxy.audit.syslog.ca-file", empty.toString())))).singleElement().asString()
+                .startsWith("PROXY_AUDIT_SYSLOG_CA_FILE " + empty + " holds no PEM certificate");
+        assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", "tls://siem.example:6514",
+                "proxy.audit.syslog.ca-file", missing.toString()))))
+                .containsExactly("PROXY_AUDIT_SYSLOG_CA_FILE " + missing + " is not a readable file");
+    }
+
+    @Test
+    void aReceiverUrlOrSettingThatCannotWorkIsRefusedByName() {
+        for (String url : new String[] {"udp://siem.example:514", "tcp://siem.example", "siem.example:514"}) {
+            assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", url)))).as(url)
+                    .containsExactly("PROXY_AUDIT_SYSLOG_URL must be tcp://host:port or tls://host:port");
+        }
+        Map<String, String> values = new HashMap<>(Map.of("proxy.audit.syslog.url", "tls://siem.example:6514",
+                "proxy.audit.syslog.timeout", "0s", "proxy.audit.stream.lease", "-1s",
+                "proxy.audit.stream.confirm-after", "-1s", "proxy.audit.stream.batch-size", "0"));
+        assertThat(StreamStartupCheck.problems(config(values))).containsExactly(
+                "PROXY_AUDIT_SYSLOG_TIMEOUT must be longer than 0, not PT0S",
+                "PROXY_AUDIT_STREAM_LEASE must be longer than 0, not PT-1S",
+                "PROXY_AUDIT_STREAM_CONFIRM_AFTER must not be negative, not PT-1S",
+                "PROXY_AUDIT_STREAM_BATCH_SIZE must be at least 1, not 0");
+    }
+
+    /** A throwaway self-signed certificate, made by openssl as SyslogTlsTest makes its CA. */
+    private Path certificate() throws Exception {
+        Process process = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=throwaway").directory(directory.toFile())
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor()).as(output).isZero();
+        return directory.resolve("ca.pem");
+    }
+
+    private static StreamConfig config(Map<String, String> values) {
+        Map<String, String> all = new HashMap<>(values);
+        all.put("quarkus.application.name", "domo-migration-proxy");
+        return new SmallRyeConfigBuilder().withMapping(StreamConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(all, "test", 300)).build()
+                .getConfigMapping(StreamConfig.class);
+    }
+}
