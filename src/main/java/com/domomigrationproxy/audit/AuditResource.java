@@ -269,17 +269,10 @@ public class AuditResource {
 
     /** JSON unless the caller prefers one of the export formats offered. */
     private static String format(HttpHeaders headers, String... exports) {
-        List<String> offered = new ArrayList<>();
-        offered.add(MediaType.APPLICATION_JSON);
-        offered.addAll(List.of(exports));
-        for (MediaType acceptable : AcceptHeader.acceptable(headers)) {
-            for (String candidate : offered) {
-                if (acceptable.isCompatible(MediaType.valueOf(candidate))) {
-                    return candidate;
-                }
-            }
-        }
-        return MediaType.APPLICATION_JSON;
+        String[] offered = new String[exports.length + 1];
+        offered[0] = MediaType.APPLICATION_JSON;
+        System.arraycopy(exports, 0, offered, 1, exports.length);
+        return AcceptHeader.choose(headers, offered);
     }
 
     private static Set<String> eventTypes(List<String> types, List<Problem.FieldError> errors) {

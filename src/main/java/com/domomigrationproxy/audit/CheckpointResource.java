@@ -177,13 +177,13 @@ public class CheckpointResource {
                 .orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND, keyId == null
                         ? "Checkpoints are off: no signing key is configured"
                         : "No checkpoint key with id " + keyId + " is known here"));
-        // The Accept header is read once, and only when no format was asked for.
-        List<MediaType> accepted = format == null ? AcceptHeader.acceptable(headers) : List.of();
-        if (jwk(format, accepted)) {
+        // PEM unless a JWK is asked for, by format or by Accept (as application/jwk+json or plain JSON).
+        String type = format != null ? (format.equals("jwk") ? JWK : PEM)
+                : AcceptHeader.choose(headers, PEM, JWK, MediaType.APPLICATION_JSON);
+        if (!type.equals(PEM)) {
             var jwk = key.jwk();
             return Response.ok(new PublicJwk(jwk.get("kty"), jwk.get("crv"), jwk.get("x"), jwk.get("kid"), jwk.get("use"),
-                    jwk.get("alg")), format == null && prefersPlainJson(accepted) ? MediaType.APPLICATION_JSON : JWK)
-                    .build();
+                    jwk.get("alg")), type).build();
         }
         return Response.ok(key.pem(), PEM)
                 .header("Content-Disposition", "inline; filename=\"checkpoint-key-" + key.keyId() + ".pem\"").build();
@@ -198,30 +198,6 @@ public class CheckpointResource {
             @Schema(description = "Key id, as in checkpoints", required = true) String kid,
             @Schema(description = "Use", required = true, enumeration = "sig") String use,
             @Schema(description = "Algorithm", required = true, enumeration = "EdDSA") String alg) {
-    }
-
-    private static boolean jwk(String format, List<MediaType> accepted) {
-        if (format != null) {
-            return format.equals("jwk");
-        }
-        for (MediaType acceptable : accepted) {
-            if (acceptable.isWildcardType() || acceptable.isWildcardSubtype()) {
-                return false;
-            }
-            if (acceptable.isCompatible(MediaType.valueOf(JWK))
-                    || acceptable.isCompatible(MediaType.APPLICATION_JSON_TYPE)) {
-                return true;
-            }
-            if (acceptable.isCompatible(MediaType.valueOf(PEM))) {
-                return false;
-            }
-        }
-        return false;
-    }
-
-    private static boolean prefersPlainJson(List<MediaType> accepted) {
-        return accepted.stream().findFirst()
-                .map(type -> type.isCompatible(MediaType.APPLICATION_JSON_TYPE)).orElse(false);
     }
 
     private String principal() {

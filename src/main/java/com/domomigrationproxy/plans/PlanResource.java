@@ -466,15 +466,7 @@ public class PlanResource {
     }
 
     private static boolean wantsCsv(HttpHeaders headers) {
-        for (MediaType acceptable : AcceptHeader.acceptable(headers)) {
-            if (acceptable.isCompatible(MediaType.APPLICATION_JSON_TYPE)) {
-                return false;
-            }
-            if (acceptable.isCompatible(MediaType.valueOf(CSV))) {
-                return true;
-            }
-        }
-        return false;
+        return CSV.equals(AcceptHeader.choose(headers, MediaType.APPLICATION_JSON, CSV));
     }
 
     private static int itemId(String value) {

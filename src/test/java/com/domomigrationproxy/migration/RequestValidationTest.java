@@ -354,6 +354,21 @@ class RequestValidationTest {
                         .startsWith("text/csv"));
         io.restassured.RestAssured.given().header("Accept", "application/x-pem-file;q=0")
                 .get("/api/v1/audit/checkpoints/public-key").then().statusCode(406);
+
+        // A refused type is refused even where a wildcard would take it (RFC 9110: the most specific range counts).
+        Api.asAuditor().header("Accept", "application/json;q=0, */*").get("/api/v1/audit/operations?limit=1")
+                .then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("text/csv"));
+        Api.asAuditor().header("Accept", "application/json;q=0, text/csv;q=0, */*").get("/api/v1/audit/events")
+                .then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("application/x-ndjson"));
+        io.restassured.RestAssured.given().header("Accept", "application/x-pem-file;q=0, */*")
+                .get("/api/v1/audit/checkpoints/public-key").then().statusCode(200)
+                .contentType(org.hamcrest.Matchers.startsWith("application/jwk+json"));
+        io.restassured.RestAssured.given().header("Accept", "application/*;q=0.5, application/json")
+                .get("/api/v1/audit/checkpoints/public-key").then().statusCode(200)
+                .contentType(org.hamcrest.Matchers.startsWith("application/json"));
+        // Every offered type refused, though the header accepts another: nothing to answer in.
+        Api.asAuditor().header("Accept", "application/json;q=0, application/x-ndjson;q=0, text/html")
+                .get("/api/v1/audit/events").then().statusCode(406).contentType("application/problem+json");
     }
 
     /**
