@@ -848,6 +848,7 @@ class AuditIntegrityTest {
             for (Path file : moved) {
                 Files.move(file, directory.resolve(file.getFileName()));
             }
+            Files.delete(away);
             tamper("DELETE FROM audit_event", "DELETE FROM audit_checkpoint",
                     "INSERT INTO audit_event SELECT * FROM " + saved + "_events",
                     "INSERT INTO audit_checkpoint OVERRIDING SYSTEM VALUE SELECT * FROM " + saved + "_checkpoints",
