@@ -105,6 +105,8 @@ class PlanExecutor {
     private final AtomicLong turnedAwayInARow = new AtomicLong();
     private volatile boolean stopping;
     private volatile long nextUnknownSweep = System.nanoTime();
+    /** Where the last sweep of unsettled items stopped, when it read a full batch. */
+    private PlanItems.Unsettled sweptTo;
 
     @Inject
     PlanExecutor(PlanItems items, PlanService plans, MigrationService migrations, DomoClient domo,
@@ -239,7 +241,9 @@ class PlanExecutor {
         if (withUnknown) {
             nextUnknownSweep = System.nanoTime() + UNKNOWN_SWEEP.toNanos();
         }
-        List<PlanItems.Unsettled> unsettled = items.unsettled(withUnknown, SWEEP_BATCH);
+        List<PlanItems.Unsettled> unsettled = items.unsettled(withUnknown, sweptTo, SWEEP_BATCH);
+        // A full batch: the next pass reads on after it; a short one: the next starts from the first again.
+        sweptTo = unsettled.size() < SWEEP_BATCH ? null : unsettled.get(unsettled.size() - 1);
         if (unsettled.isEmpty()) {
             return;
         }

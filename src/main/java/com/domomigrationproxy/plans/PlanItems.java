@@ -486,15 +486,20 @@ class PlanItems {
 
     /**
      * Sent items whose owner is gone (lease run out) and, with {@code withUnknown}, items whose
-     * outcome is unknown: their operations may have been resolved since.
+     * outcome is unknown: their operations may have been resolved since. In item order after
+     * {@code after} (null: from the first), so that sweeps that each read {@code limit} go round
+     * all of them: without an order, more unsettled items than that would hide the rest for good.
      */
-    List<Unsettled> unsettled(boolean withUnknown, int limit) {
+    List<Unsettled> unsettled(boolean withUnknown, Unsettled after, int limit) {
         return jdbc(connection -> Sql.list(connection, """
                 SELECT plan_id, item_id, operation_id, state FROM plan_item
-                WHERE (state = 'RUNNING' AND sent_at IS NOT NULL AND lease_until < now())
-                   OR (? AND state = 'UNKNOWN')
+                WHERE ((state = 'RUNNING' AND sent_at IS NOT NULL AND lease_until < now())
+                       OR (? AND state = 'UNKNOWN'))
+                  AND (plan_id, item_id) > (?, ?)
+                ORDER BY plan_id, item_id
                 LIMIT ?""", row -> new Unsettled(row.getObject(1, UUID.class), row.getInt(2),
-                row.getObject(3, UUID.class), ItemState.valueOf(row.getString(4))), withUnknown, limit));
+                row.getObject(3, UUID.class), ItemState.valueOf(row.getString(4))), withUnknown,
+                after == null ? new UUID(0, 0) : after.planId(), after == null ? 0 : after.itemId(), limit));
     }
 
     /** The items whose latest operation this is (one, normally). */

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.migration.OperationReconciler;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
@@ -47,6 +48,9 @@ class PlanResilienceTest {
 
     @Inject
     OperationReconciler reconciler;
+
+    @Inject
+    PlanItems items;
 
     @Test
     void aBurstOf429sSlowsThePlanAndFailsNoItem() {
@@ -297,5 +301,34 @@ class PlanResilienceTest {
     private static ResponseDefinitionBuilder slowDown() {
         return aResponse().withStatus(429).withHeader("Retry-After", "1").withHeader("Content-Type", "application/json")
                 .withBody("{\"status\":429,\"message\":\"slow down\"}");
+    }
+
+    /**
+     * The sweep reads unsettled items a batch at a time, in item order, each pass after where the
+     * last full batch stopped: read with no order, the same first batch came back every pass, and an
+     * item beyond it whose operation was resolved elsewhere stayed UNKNOWN.
+     */
+    @Test
+    void theSweepGoesRoundEveryUnsettledItemHoweverManyThereAre() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(5);
+        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String planId = PlanFixtures.create(PlanFixtures.jsonPlan("sweep", estate.account(), estate.datasources(), 1))
+                .getString("planId");
+        // As if their operations' outcomes were unknown (no operation: the executor's sweep leaves them be).
+        PostgresAdmin.tamper("UPDATE plan_item SET state = 'UNKNOWN' WHERE plan_id = '" + planId + "'");
+
+        List<Integer> seen = new java.util.ArrayList<>();
+        PlanItems.Unsettled after = null;
+        for (int pass = 0; pass < 10_000; pass++) {
+            List<PlanItems.Unsettled> batch = items.unsettled(true, after, 2);
+            batch.stream().filter(item -> item.planId().toString().equals(planId)).forEach(item -> seen.add(item.itemId()));
+            if (batch.size() < 2) {
+                break;
+            }
+            after = batch.get(batch.size() - 1);
+        }
+        assertThat(seen).containsExactly(1, 2, 3, 4, 5);
+        PostgresAdmin.tamper("UPDATE plan_item SET state = 'SKIPPED' WHERE plan_id = '" + planId + "'");
     }
 }
