@@ -2,6 +2,10 @@ package com.domomigrationproxy.domo;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
 import java.util.Map;
@@ -471,8 +475,25 @@ public class DomoClient {
         return clean.length() > MAX_MESSAGE_LENGTH ? clean.substring(0, MAX_MESSAGE_LENGTH) + "…" : clean;
     }
 
-    private static String retryAfter(String fromDomo) {
-        return fromDomo != null && fromDomo.strip().matches("\\d{1,6}") ? fromDomo.strip() : DEFAULT_RETRY_AFTER;
+    /**
+     * Domo's Retry-After in seconds (RFC 9110 §10.2.3): its delay-seconds, or the seconds until its
+     * HTTP-date (at least 1); the default when it gives neither, or more than about eleven days.
+     */
+    static String retryAfter(String fromDomo) {
+        if (fromDomo == null) {
+            return DEFAULT_RETRY_AFTER;
+        }
+        String value = fromDomo.strip();
+        if (value.matches("\\d{1,6}")) {
+            return value;
+        }
+        try {
+            long seconds = Duration.between(Instant.now(),
+                    ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant()).toSeconds();
+            return seconds <= 999_999 ? Long.toString(Math.max(1, seconds)) : DEFAULT_RETRY_AFTER;
+        } catch (DateTimeParseException e) {
+            return DEFAULT_RETRY_AFTER;
+        }
     }
 
     private static long elapsedMillis(long startedNanos) {

@@ -172,6 +172,19 @@ class UpstreamFailureTest {
 
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(429)));
         Api.asReader().when().get("/api/v1/integration-types").then().statusCode(503).header("Retry-After", "30");
+
+        // An HTTP-date (RFC 9110 allows either form): the seconds until then, not the default.
+        String inTwoMinutes = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(120));
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(429)
+                .withHeader("Retry-After", inTwoMinutes)));
+        String seconds = Api.asReader().when().get("/api/v1/integration-types").then().statusCode(503)
+                .extract().header("Retry-After");
+        org.assertj.core.api.Assertions.assertThat(Long.parseLong(seconds)).isBetween(100L, 120L);
+        String past = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).minusHours(1));
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(429).withHeader("Retry-After", past)));
+        Api.asReader().when().get("/api/v1/integration-types").then().statusCode(503).header("Retry-After", "1");
     }
 
     @Test
