@@ -2,6 +2,7 @@ package com.domomigrationproxy.ledger;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -302,7 +303,10 @@ public class Checkpoints {
                 checkpoint.keyId());
     }
 
-    /** Never overwrites; forced to disk before the checkpoint is committed. */
+    /**
+     * Never overwrites; forced to disk before the checkpoint is committed, its content and its name
+     * (the directory too: a file synced into a directory that was not can vanish in a crash).
+     */
     private static void writeFile(Path directory, Checkpoint checkpoint) {
         Path file = directory.resolve(fileName(checkpoint));
         try {
@@ -310,6 +314,9 @@ public class Checkpoints {
             try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     StandardOpenOption.SYNC)) {
                 out.write(fileContent(checkpoint));
+            }
+            try (FileChannel entries = FileChannel.open(directory, StandardOpenOption.READ)) {
+                entries.force(true);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write checkpoint file " + file, e);
