@@ -132,23 +132,27 @@ def ed25519_verify(public_key, message, signature):
 
 def load_key(path):
     """Returns (key id, raw 32-byte key) of a PEM SubjectPublicKeyInfo or an RFC 8037 JWK."""
-    with open(path, encoding="ascii") as source:
-        text = source.read()
-    if text.lstrip().startswith("{"):
-        jwk = json.loads(text)
-        if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-            raise Unusable(f"{path}: not an Ed25519 JWK")
-        x = jwk["x"]
-        raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
-        der = SPKI_ED25519_PREFIX + raw
-    else:
-        match = re.search(r"-----BEGIN PUBLIC KEY-----(.+?)-----END PUBLIC KEY-----", text, re.S)
-        if not match:
-            raise Unusable(f"{path}: no PEM PUBLIC KEY block")
-        der = base64.b64decode("".join(match.group(1).split()))
-        if len(der) != 44 or not der.startswith(SPKI_ED25519_PREFIX):
-            raise Unusable(f"{path}: not an Ed25519 public key")
-        raw = der[len(SPKI_ED25519_PREFIX):]
+    try:
+        with open(path, encoding="ascii") as source:
+            text = source.read()
+        if text.lstrip().startswith("{"):
+            jwk = json.loads(text)
+            if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" \
+                    or not isinstance(jwk.get("x"), str):
+                raise Unusable(f"{path}: not an Ed25519 JWK (kty OKP, crv Ed25519, x)")
+            x = jwk["x"]
+            raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+            der = SPKI_ED25519_PREFIX + raw
+        else:
+            match = re.search(r"-----BEGIN PUBLIC KEY-----(.+?)-----END PUBLIC KEY-----", text, re.S)
+            if not match:
+                raise Unusable(f"{path}: no PEM PUBLIC KEY block")
+            der = base64.b64decode("".join(match.group(1).split()), validate=True)
+            raw = der[len(SPKI_ED25519_PREFIX):]
+    except ValueError:  # not ASCII, not JSON, not base64
+        raise Unusable(f"{path}: not a PEM or JWK public key")
+    if len(der) != 44 or not der.startswith(SPKI_ED25519_PREFIX):
+        raise Unusable(f"{path}: not an Ed25519 public key")
     return hashlib.sha256(der).hexdigest()[:16], raw
 
 
@@ -161,6 +165,8 @@ def check_checkpoint(checkpoint, keys, source, origins):
         text, signature, key_id = checkpoint["text"], checkpoint["signature"], checkpoint["keyId"]
     except (KeyError, TypeError):
         raise Failure(f"{source}: not a checkpoint (text, signature and keyId are required)")
+    if not all(isinstance(value, str) for value in (text, signature, key_id)):
+        raise Failure(f"{source}: not a checkpoint (text, signature and keyId are strings)")
     if key_id not in keys:
         raise Failure(f"{source}: signed with key {key_id}, but no --public-key with that id was given")
     try:
@@ -268,7 +274,12 @@ def expected_from_operations(path):
         for number, line in enumerate(export, 1):
             if not line.strip():
                 continue
-            operation = json.loads(line)
+            try:
+                operation = json.loads(line)
+            except ValueError:
+                raise Failure(f"operations line {number}: not JSON")
+            if not isinstance(operation, dict) or not isinstance(operation.get("chain") or {}, dict):
+                raise Failure(f"operations line {number}: not an operation as the service exports it")
             operation_id = operation.get("operationId")
             chain = operation.get("chain") or {}
             # What the row says happened must be in the chain, as the service's own check requires: the
@@ -285,6 +296,10 @@ def expected_from_operations(path):
             for kind, link, members in operation_payloads(operation):
                 if link is None:
                     raise Failure(f"operations line {number}: operation {operation_id} has no {kind} link")
+                if not isinstance(link, dict) or not isinstance(link.get("seq"), int) \
+                        or not isinstance(link.get("hash"), str):
+                    raise Failure(f"operations line {number}: operation {operation_id}'s {kind} link is not a seq "
+                                  f"and a hash")
                 if link["seq"] in expected:
                     raise Failure(f"operations line {number}: the {kind} event of operation {operation_id} is at "
                                   f"seq {link['seq']}, which another event of the export already claims")
@@ -462,6 +477,10 @@ def main(argv):
         return 1
     except (Unusable, OSError) as problem:
         print(f"UNUSABLE INPUT: {problem}")
+        return 2
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as problem:
+        # Input of a shape no check above foresaw: named, not a traceback, and never "verified".
+        print(f"UNUSABLE INPUT: not in the form the service exports ({type(problem).__name__}: {problem})")
         return 2
     print(f"VERIFIED: {count} events, seq {first_seq} to {last_seq} (hash {last_hash}), linked and unaltered; "
           f"{len(claims)} signed checkpoints of origin {''.join(origins['seen'])!r} hold, the newest at seq {newest}"

@@ -514,6 +514,17 @@ class AuditIntegrityTest {
         assertThat(withoutEvent.status()).as(withoutEvent.output()).isEqualTo(1);
         assertThat(withoutEvent.output()).contains(abandoned.operationId().toString(), "no RECONCILIATION event");
 
+        // Input of a shape the service never exports is named, not answered with a Python traceback.
+        OfflineVerifier.Result garbled = verify(eventsFile, "--operations", write("garbled-operations",
+                "{\"operationId\":\"x\",\"state\":\"PENDING\",\"chain\":{\"intent\":[1]}}\nnot json\n").toString());
+        assertThat(garbled.status()).as(garbled.output()).isEqualTo(1);
+        assertThat(garbled.output()).startsWith("FAILED: operations line 1").doesNotContain("Traceback");
+        OfflineVerifier.Result keyWithoutX = OfflineVerifier.run(eventsFile.toString(), "--public-key",
+                write("key-without-x", "{\"kty\":\"OKP\",\"crv\":\"Ed25519\"}").toString(), "--checkpoints-dir",
+                CheckpointKeyFiles.checkpointDirectory().toString());
+        assertThat(keyWithoutX.status()).as(keyWithoutX.output()).isEqualTo(2);
+        assertThat(keyWithoutX.output()).startsWith("UNUSABLE INPUT").doesNotContain("Traceback");
+
         // The chain's first events removed, the rest anchored by the checkpoint signed after them: only an
         // export asked to start there (--from-seq) may start inside the chain.
         List<String> lines = events.lines().toList();
