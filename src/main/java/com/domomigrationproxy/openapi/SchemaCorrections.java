@@ -3,7 +3,9 @@ package com.domomigrationproxy.openapi;
 import java.util.List;
 import java.util.TreeMap;
 
+import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
+import org.eclipse.microprofile.openapi.models.OpenAPI;
 import org.eclipse.microprofile.openapi.models.Operation;
 import org.eclipse.microprofile.openapi.models.media.Schema;
 import org.eclipse.microprofile.openapi.models.responses.APIResponses;
@@ -20,6 +22,9 @@ import io.quarkus.smallrye.openapi.OpenApiFilter;
  * <li>Its UUID pattern is unanchored, and OpenAPI patterns match anywhere unless anchored.</li>
  * <li>It lists an operation's responses in the order it met their annotations, a resource class's
  * own (the responses every one of its operations shares) first; they are listed by status code.</li>
+ * <li>Two answers every API operation can give are added to each, so that a generated client reads
+ * them as the problem they are: 406 (an Accept header that allows nothing the operation answers in)
+ * and 500.</li>
  * </ul>
  */
 @OpenApiFilter(OpenApiFilter.RunStage.BUILD)
@@ -35,6 +40,30 @@ public class SchemaCorrections implements OASFilter {
             schema.setPattern("^" + pattern + "$");
         }
         return schema;
+    }
+
+    @Override
+    public void filterOpenAPI(OpenAPI openAPI) {
+        if (openAPI.getPaths() == null || openAPI.getPaths().getPathItems() == null) {
+            return;
+        }
+        openAPI.getPaths().getPathItems().forEach((path, item) -> {
+            if (!path.startsWith("/api/")) {
+                return;
+            }
+            for (Operation operation : item.getOperations().values()) {
+                APIResponses responses = operation.getResponses();
+                addShared(responses, "406", ApiDocumentation.NOT_ACCEPTABLE);
+                addShared(responses, "500", ApiDocumentation.INTERNAL_ERROR);
+                responses.setAPIResponses(new TreeMap<>(responses.getAPIResponses()));
+            }
+        });
+    }
+
+    private static void addShared(APIResponses responses, String status, String name) {
+        if (!responses.hasAPIResponse(status)) {
+            responses.addAPIResponse(status, OASFactory.createAPIResponse().ref(name));
+        }
     }
 
     @Override

@@ -43,6 +43,34 @@ class OpenApiDocumentTest {
         }
     }
 
+    /** Every API operation can answer 406 and 500: each says so, as the problem it is, for generated clients. */
+    @Test
+    void everyApiOperationDocumentsItsNotAcceptableAndInternalErrorProblems() {
+        JsonPath openapi = document();
+        java.util.Map<String, java.util.Map<String, Object>> paths = openapi.getMap("paths");
+        int operations = 0;
+        for (var path : paths.entrySet()) {
+            if (!path.getKey().startsWith("/api/")) {
+                continue;
+            }
+            for (var method : path.getValue().entrySet()) {
+                if (!(method.getValue() instanceof java.util.Map<?, ?> operation) || !operation.containsKey("responses")) {
+                    continue;
+                }
+                String where = "paths.'" + path.getKey() + "'." + method.getKey() + ".responses";
+                org.assertj.core.api.Assertions.assertThat(openapi.getString(where + ".'406'.$ref")).as(where)
+                        .isEqualTo("#/components/responses/NotAcceptable");
+                org.assertj.core.api.Assertions.assertThat(openapi.getString(where + ".'500'.$ref")).as(where)
+                        .isEqualTo("#/components/responses/InternalError");
+                operations++;
+            }
+        }
+        org.assertj.core.api.Assertions.assertThat(operations).isGreaterThan(25);
+        org.assertj.core.api.Assertions.assertThat(openapi.getString(
+                "components.responses.InternalError.content.'application/problem+json'.schema.$ref"))
+                .isEqualTo("#/components/schemas/Problem");
+    }
+
     @Test
     void schemasAndSecuritySchemesAreThere() {
         given().accept("application/json").get("/q/openapi").then().statusCode(200)
