@@ -231,6 +231,13 @@ public class MigrationService {
      * were at creation) allow it; an intent without scopes (recorded before they existed) has no
      * restriction.
      */
+    /** A reversal whose scopes allow some accounts only: whether they allow it depends on the trail. */
+    private static boolean scopeDependsOnTrail(OperationIntent intent) {
+        Scopes scopes = intent.scopes() == null ? Scopes.UNRESTRICTED : intent.scopes();
+        return intent.direction() == Direction.V2_TO_V1 && scopes.restrictsAccounts()
+                && scopes.allowsDatasource(intent.datasourceId());
+    }
+
     private void requireInScope(OperationIntent intent) {
         scopeRefusal(intent, intent.scopes() == null ? Scopes.UNRESTRICTED : intent.scopes()).ifPresent(refusal -> {
             throw refusal.problem();
@@ -238,7 +245,18 @@ public class MigrationService {
     }
 
     private Operation performInScope(OperationIntent intent, Consumer<Operation> sameTransaction) {
-        Operation pending = operations.recordIntent(intent, sameTransaction);
+        Operation pending = operations.recordIntent(intent, scopeDependsOnTrail(intent)
+                ? recorded -> {
+                    // Again with the intent recorded, in its transaction: it holds the datasource now, so no
+                    // migration of it is in flight. Checked only before, a reversal could pass while a
+                    // migration into an account in scope was PENDING, and be recorded once Domo had refused
+                    // that migration: a reversal out of an account outside the caller's scopes.
+                    requireInScope(intent);
+                    if (sameTransaction != null) {
+                        sameTransaction.accept(recorded);
+                    }
+                }
+                : sameTransaction);
         long started = System.nanoTime();
         DomoOperationResult result;
         try {

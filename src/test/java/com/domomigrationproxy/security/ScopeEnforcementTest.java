@@ -279,6 +279,45 @@ class ScopeEnforcementTest {
     }
 
     /**
+     * Reversals racing the caller's own migration into an account in scope, which Domo refuses: the
+     * scope was checked only before the intent, so a reversal checked while that migration was
+     * PENDING (an account in scope) and recorded once the refusal had freed the data source ran out
+     * of an account outside the caller's scopes (security review). Now the scope is checked again
+     * in the intent's transaction. Bursts of reversals around the moment Domo's refusal comes back:
+     * none may reach Domo.
+     */
+    @Test
+    void aReversalRacingARefusedMigrationIntoScopeNeverRuns() throws Exception {
+        java.util.concurrent.ScheduledExecutorService senders = java.util.concurrent.Executors.newScheduledThreadPool(8);
+        try {
+            for (int round = 0; round < 6; round++) {
+                String datasource = "ds-sales-" + UUID.randomUUID();
+                migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200);
+                domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/sales-x")).willReturn(aResponse()
+                        .withFixedDelay(300).withStatus(400).withHeader("Content-Type", "application/json")
+                        .withBody("{\"message\":\"already migrated\"}")));
+                java.util.concurrent.Future<Integer> migration = senders.submit(
+                        () -> migrate(sales(Credential.API_KEY), datasource, "sales-x").statusCode());
+                List<java.util.concurrent.ScheduledFuture<Integer>> reversals = new java.util.ArrayList<>();
+                for (int i = 0; i < 24; i++) {
+                    reversals.add(senders.schedule(() -> sales(Credential.API_KEY)
+                            .post("/api/v1/datasources/" + datasource + "/reversals").statusCode(),
+                            260 + i * 5L, java.util.concurrent.TimeUnit.MILLISECONDS));
+                }
+                assertThat(migration.get()).isEqualTo(400);
+                for (var reversal : reversals) {
+                    assertThat(reversal.get()).as("round %d", round).isIn(403, 409);
+                }
+                domo.verify(0, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+                assertThat(OperationRows.forDatasource(dataSource, datasource)).extracting(row -> row.get("direction"))
+                        .doesNotContain("V2_TO_V1");
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+    }
+
+    /**
      * A migration that failed on Domo's 500 may have been carried out before Domo failed: the account
      * it named decides the reversal, as a migration that took effect would, not the one before it.
      */
