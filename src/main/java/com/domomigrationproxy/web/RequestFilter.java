@@ -53,7 +53,8 @@ public class RequestFilter {
     /** Where plans are uploaded: the API, and the console's CSV upload and Domo-browser selection. */
     private static final Pattern PLAN_UPLOAD = Pattern.compile(
             "/api/v1/plans|/console/plans|/console/domo/accounts/[A-Za-z0-9_-]+/plan");
-    private static final Pattern NOT_CANONICAL = Pattern.compile("//|%|\\\\|(^|/)\\.{1,2}(/|$)");
+    /** Routing drops a ';' and what follows it in a segment (matrix parameters), so ';' is never canonical. */
+    private static final Pattern NOT_CANONICAL = Pattern.compile("//|%|;|\\\\|(^|/)\\.{1,2}(/|$)");
 
     private final BodyHandler smallBody = BodyHandler.create(false).setBodyLimit(MAX_BODY);
     private final PlanBodyLimit planLimit;
@@ -119,8 +120,8 @@ public class RequestFilter {
         // An API path of plain segments is canonical too, so the usual request needs no regex.
         boolean plain = api && plainSegments(path);
         if (!plain && (path == null || !path.startsWith("/") || NOT_CANONICAL.matcher(path).find())) {
-            refuse(context, "The path must be canonical: percent-encoding, dot segments, empty segments and"
-                    + " backslashes are never valid here");
+            refuse(context, "The path must be canonical: percent-encoding, dot segments, empty segments,"
+                    + " semicolons and backslashes are never valid here");
             return;
         }
         if (api && !plain) {

@@ -83,7 +83,10 @@ class RequestValidationTest {
             "/x/../api/v1/integration-types",
             "/%61pi/v1/integration-types",
             "/api/v1/./integration-types",
-            "/q/../api/v1/integration-types" })
+            "/q/../api/v1/integration-types",
+            "/api;x/v1/integration-types",
+            "/api;x/v1/datasources/mx-1;y=z/migrations",
+            "/console;x/history" })
     void hostilePathsAreRejected(String rawPath) throws Exception {
         HttpResponse<String> response = send("GET", rawPath, null);
         assertThat(response.statusCode()).as(rawPath).isEqualTo(400);
