@@ -455,7 +455,7 @@ public class PlanResource {
 
     private JsonNode readJson(byte[] body) {
         try {
-            return json.readTree(body);
+            return PlanJson.read(json, body);
         } catch (JsonProcessingException e) {
             var location = e.getLocation();
             throw new ProblemException(400, ProblemType.INVALID_REQUEST, "The plan is not valid JSON" + (location == null

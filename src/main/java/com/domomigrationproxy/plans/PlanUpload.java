@@ -36,7 +36,7 @@ final class PlanUpload {
     /** A 10,000-line file with every line wrong would answer megabytes of errors; the first ones are enough. */
     static final int MAX_ERRORS = 1_000;
 
-    private static final Set<String> PLAN_FIELDS = Set.of("name", "direction", "maxConcurrency", "items");
+    static final Set<String> PLAN_FIELDS = Set.of("name", "direction", "maxConcurrency", "items");
     private static final List<String> TARGET_FIELDS = List.of("accountId", "catalog", "schema", "table");
     private static final byte[] BOM = { (byte) 0xEF, (byte) 0xBB, (byte) 0xBF };
 
@@ -297,7 +297,7 @@ final class PlanUpload {
         return null;
     }
 
-    private static ProblemException tooMany(long items) {
+    static ProblemException tooMany(long items) {
         return ProblemException.invalid("A plan has at most " + MAX_ITEMS + " items; this one has " + items,
                 List.of(new Problem.FieldError("items", "must list at most " + MAX_ITEMS + " items (" + items
                         + " given)")));
