@@ -137,7 +137,8 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNAVAILABLE, responseCode = "503",
                                 description = "Domo answered 429 or calls to Domo are paused after repeated failures"
-                                        + " (see Retry-After), or the audit store is unavailable (Domo was not called)",
+                                        + " (see Retry-After), the audit store is unavailable (Domo was not called), or"
+                                        + " the bodies being read at once hold their ceiling (busy; nothing was read)",
                                 headers = @Header(name = HttpHeaders.RETRY_AFTER, description = "Seconds to wait, when Domo rate limits",
                                         schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "0")),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),

@@ -57,21 +57,22 @@ public class ProblemMappers {
 
     @ServerExceptionMapper({ AuthenticationFailedException.class, UnauthorizedException.class })
     public Response unauthenticated(RuntimeException failure, HttpServerRequest request) {
-        ProblemException unauthenticated;
-        if (failure instanceof AuthenticationFailedException failed && ApiKeyAuthenticationMechanism.expired(failed)) {
-            unauthenticated = new ProblemException(401, ProblemType.CREDENTIALS_EXPIRED,
-                    "The API key has expired: ask its owner for a new one");
-        } else {
-            unauthenticated = new ProblemException(401, ProblemType.UNAUTHENTICATED,
-                    failure instanceof AuthenticationFailedException
-                            ? "The credentials were not accepted: send a valid bearer JWT or X-API-Key"
-                            : "Send a bearer JWT in Authorization or an API key in X-API-Key");
-        }
-        Response problem = Problems.response(unauthenticated, request);
+        Response problem = Problems.response(unauthenticated(failure), request);
         return Response.fromResponse(problem)
                 .header(HttpHeaders.WWW_AUTHENTICATE, BEARER_CHALLENGE)
                 .header(HttpHeaders.WWW_AUTHENTICATE, API_KEY_CHALLENGE)
                 .build();
+    }
+
+    /** The 401 for a failed authentication, or (null, or not an AuthenticationFailedException) for none. */
+    static ProblemException unauthenticated(RuntimeException failure) {
+        if (failure instanceof AuthenticationFailedException failed && ApiKeyAuthenticationMechanism.expired(failed)) {
+            return new ProblemException(401, ProblemType.CREDENTIALS_EXPIRED,
+                    "The API key has expired: ask its owner for a new one");
+        }
+        return new ProblemException(401, ProblemType.UNAUTHENTICATED, failure instanceof AuthenticationFailedException
+                ? "The credentials were not accepted: send a valid bearer JWT or X-API-Key"
+                : "Send a bearer JWT in Authorization or an API key in X-API-Key");
     }
 
     @ServerExceptionMapper

@@ -16,6 +16,7 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
 import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
@@ -56,17 +57,27 @@ public class RequestFilter {
     /** Routing drops a ';' and what follows it in a segment (matrix parameters), so ';' is never canonical. */
     private static final Pattern NOT_CANONICAL = Pattern.compile("//|%|;|\\\\|(^|/)\\.{1,2}(/|$)");
 
+    /** A request whose body {@link #readBody} reads once its caller is known. */
+    private static final String READ_BODY = RequestFilter.class.getName() + ".readBody";
+    /** Right after Quarkus's authentication (order -200) and path permissions (-100) are set up. */
+    private static final int ORDER_READ_BODY = -99;
+    /** How long a body may take to arrive once its headers have; a slower one loses its connection. */
+    static final long BODY_DEADLINE_MILLIS = 10_000;
+
     private final BodyHandler smallBody = BodyHandler.create(false).setBodyLimit(MAX_BODY);
     private final PlanBodyLimit planLimit;
+    private final BodiesInMemory inMemory;
 
     @Inject
     RequestFilter(PlanBodyLimit planLimit) {
         this.planLimit = planLimit;
+        this.inMemory = new BodiesInMemory(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
     }
 
     void register(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 1).handler(this::filter) // right after AccessLog
                 .failureHandler(this::tooLarge);
+        router.route().order(ORDER_READ_BODY).handler(this::readBody);
         // After Quarkus's own limit (order -2), which would end a plan sent in chunks with an empty 413.
         router.route(HttpMethod.POST, API_PLANS).order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1)
                 .handler(RequestFilter::chunkedPlan);
@@ -142,15 +153,16 @@ public class RequestFilter {
         // A body sent in chunks announces no length: it is read under the same limit as it arrives.
         boolean chunked = announced < 0 && context.request().method() != HttpMethod.GET
                 && context.request().headers().contains("Transfer-Encoding", "chunked", true);
-        if ((announced > 0 || chunked) && !planUpload(context, path)) {
+        // Over HTTP/2 a body need not announce its length, and has no Transfer-Encoding.
+        boolean unannouncedHttp2 = announced < 0 && context.request().version() == HttpVersion.HTTP_2
+                && !context.request().isEnded();
+        if ((announced > 0 || chunked || unannouncedHttp2) && !planUpload(context, path)) {
             if (announced > MAX_BODY) {
                 refuse(context, tooLarge());
                 return;
             }
-            // Not over HTTP/2: Quarkus REST pauses the request it is given, which Vert.x refuses for
-            // an HTTP/2 request whose body has been read (a 500); those keep the stream.
-            if (path.startsWith(API_PREFIX) && context.request().version() != HttpVersion.HTTP_2) {
-                smallBody.handle(context); // reads the body, then context.next()
+            if (api) {
+                holdBody(context, announced > 0 ? announced : MAX_BODY);
                 return;
             }
             if (chunked) {
@@ -161,6 +173,83 @@ public class RequestFilter {
             }
         }
         context.next();
+    }
+
+    /**
+     * Keeps an API body until its caller is known ({@link #readBody}): paused, what arrives waits in
+     * memory, so it is counted against {@link BodiesInMemory} from here on (503 past it, nothing
+     * read) until the answer is sent or the connection closes, and it must arrive within
+     * {@link #BODY_DEADLINE_MILLIS} or the connection is closed.
+     */
+    private void holdBody(RoutingContext context, long size) {
+        if (!inMemory.reserve(size)) {
+            LOG.debugf("Refused a body of %d bytes: bodies being read already hold %d bytes", size, inMemory.held());
+            refuse(context, new ProblemException(503, ProblemType.BUSY, "The service is reading too many request"
+                    + " bodies at once; retry after the delay in Retry-After").withRetryAfter(1));
+            return;
+        }
+        context.request().pause();
+        long deadline = context.vertx().setTimer(BODY_DEADLINE_MILLIS, ignored -> {
+            if (!context.request().isEnded()) {
+                LOG.debugf("Closed a connection whose %s body did not arrive within %d ms", context.request().path(),
+                        BODY_DEADLINE_MILLIS);
+                context.request().connection().close();
+            }
+        });
+        context.addEndHandler(ignored -> {
+            inMemory.release(size);
+            context.vertx().cancelTimer(deadline);
+        });
+        context.put(READ_BODY, Boolean.TRUE);
+        context.next();
+    }
+
+    /**
+     * Reads an API body into memory once its caller is known, so that no one without credentials
+     * can make the service read bodies: every API operation that takes a body needs a role, so a
+     * request without accepted credentials is answered 401 here, its body dropped as it arrives
+     * (Quarkus REST would read it before its role check). Bodies read before authentication let
+     * anyone fill the heap with half-sent bodies until the process died (security review).
+     */
+    private void readBody(RoutingContext context) {
+        if (context.get(READ_BODY) == null) {
+            context.next();
+            return;
+        }
+        Thread caller = Thread.currentThread();
+        io.vertx.core.Context eventLoop = io.vertx.core.Vertx.currentContext();
+        QuarkusHttpUser.getSecurityIdentity(context, null).subscribe().with(
+                identity -> onEventLoop(caller, eventLoop, () -> {
+                    if (identity == null || identity.isAnonymous()) {
+                        unauthenticated(context, null);
+                    } else if (context.request().version() == HttpVersion.HTTP_2) {
+                        // Quarkus REST reads it: it pauses the request it is given, which Vert.x refuses for
+                        // an HTTP/2 request whose body has been read (a 500).
+                        context.request().resume();
+                        context.next();
+                    } else {
+                        smallBody.handle(context); // resumes the request, reads the body, then context.next()
+                    }
+                }),
+                failure -> onEventLoop(caller, eventLoop, () -> unauthenticated(context,
+                        failure instanceof RuntimeException runtime ? runtime : null)));
+    }
+
+    /** At once when the identity was known at once (an API key, or none), else back on the request's event loop. */
+    private static void onEventLoop(Thread caller, io.vertx.core.Context eventLoop, Runnable action) {
+        if (Thread.currentThread() == caller) {
+            action.run();
+        } else {
+            eventLoop.runOnContext(ignored -> action.run());
+        }
+    }
+
+    /** The 401 Quarkus REST's mapper gives, with both challenges; the body is dropped as it arrives. */
+    private static void unauthenticated(RoutingContext context, RuntimeException failure) {
+        context.response().headers().add(HttpHeaders.WWW_AUTHENTICATE, ProblemMappers.BEARER_CHALLENGE)
+                .add(HttpHeaders.WWW_AUTHENTICATE, ProblemMappers.API_KEY_CHALLENGE);
+        refuse(context, ProblemMappers.unauthenticated(failure));
+        context.request().resume();
     }
 
     /**
@@ -219,6 +308,7 @@ public class RequestFilter {
     }
 
     private static void refuse(RoutingContext context, ProblemException problem) {
+        problem.headers().forEach(context.response()::putHeader);
         context.response()
                 .setStatusCode(problem.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)

@@ -1,0 +1,152 @@
+package com.domomigrationproxy.web;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.PackagedApp;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * The packaged service on a heap as small as the chart gives it survives what one caller can send
+ * (security review): a thousand half-sent bodies without credentials (they were read into memory
+ * before authentication, and killed the process), a thousand with credentials (held under a ceiling,
+ * 503 past it, each connection closed once its body is late), and an 8 MiB JSON plan of empty
+ * objects (a tree of it was built before its items were counted). After each, it still migrates.
+ * Runs in the integration-test phase of ./mvnw verify, after packaging.
+ */
+class SmallHeapIT {
+
+    private static final String OPERATOR = "small-heap-operator-key";
+    private static final int CONNECTIONS = 1_000;
+    private static EmbeddedPostgres postgres;
+    private static PackagedApp app;
+
+    @BeforeAll
+    static void start() throws Exception {
+        postgres = EmbeddedPostgres.builder().start();
+        Path keys = Files.createTempFile("api-keys", ".json");
+        keys.toFile().deleteOnExit();
+        Files.writeString(keys, "[{\"name\":\"operator-svc\",\"sha256\":\"" + ApiKeys.sha256(OPERATOR)
+                + "\",\"roles\":[\"reader\",\"operator\"]}]");
+        // The chart's heap under its 512 MiB limit is 51 MiB; JDK 17's object headers need a little more.
+        app = PackagedApp.start("small-heap", postgres, Map.of("DOMO_SANDBOX_ENABLED", "true",
+                "PROXY_API_KEYS_FILE", keys.toString(), "PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE", "100000"),
+                List.of("-Xmx64m", "-Xms64m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")).awaitReady();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void halfSentBodiesWithoutCredentialsAreNeverHeld() throws Exception {
+        List<Socket> sockets = halfSentBodies(null);
+        try {
+            Thread.sleep(3_000);
+            assertStillServing();
+        } finally {
+            close(sockets);
+        }
+        assertStillServing();
+    }
+
+    @Test
+    void halfSentBodiesWithCredentialsAreHeldUnderACeilingAndForAFewSecondsOnly() throws Exception {
+        List<Socket> sockets = halfSentBodies(OPERATOR);
+        try {
+            Thread.sleep(3_000);
+            assertThat(app.process().isAlive()).isTrue();
+            // Past the ceiling a body is refused, not read; the slow ones lose their connections after 10 s.
+            assertThat(Files.readString(app.log())).doesNotContain("OutOfMemoryError");
+            Thread.sleep(RequestFilter.BODY_DEADLINE_MILLIS);
+            assertStillServing();
+        } finally {
+            close(sockets);
+        }
+    }
+
+    @Test
+    void aJsonPlanOfMillionsOfEmptyItemsIsRefusedWithoutBuildingIt() {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes("{\"name\":\"m\",\"items\":[{}".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 1; i < 2_700_000; i++) {
+            body.writeBytes(",{}".getBytes(StandardCharsets.US_ASCII));
+        }
+        body.writeBytes("]}".getBytes(StandardCharsets.US_ASCII));
+        given().port(app.port()).header("X-API-Key", OPERATOR).contentType("application/json").body(body.toByteArray())
+                .post("/api/v1/plans").then().statusCode(400)
+                .body("detail", equalTo("A plan has at most 10000 items; this one has 2700000"));
+        assertStillServing();
+    }
+
+    /** Connections that each send a request announcing 64 KiB of body, and all of it but the last byte. */
+    private static List<Socket> halfSentBodies(String key) throws IOException {
+        String head = "POST /api/v1/datasources/ds-" + UUID.randomUUID() + "/migrations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + (key == null ? "" : "X-API-Key: " + key + "\r\n")
+                + "Content-Type: application/json\r\nContent-Length: 65536\r\n\r\n{";
+        byte[] request = new byte[head.length() + 65_534];
+        System.arraycopy(head.getBytes(StandardCharsets.US_ASCII), 0, request, 0, head.length());
+        java.util.Arrays.fill(request, head.length(), request.length, (byte) ' ');
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < CONNECTIONS && app.process().isAlive(); i++) {
+            Socket socket = new Socket("127.0.0.1", app.port());
+            socket.setSoTimeout(1_000);
+            sockets.add(socket);
+            try {
+                OutputStream out = socket.getOutputStream();
+                out.write(request);
+                out.flush();
+            } catch (IOException e) {
+                // The service answered and closed this one already: nothing of it is held.
+            }
+        }
+        return sockets;
+    }
+
+    /** Alive, and a migration (body read, audited, sent to the sandbox) still runs. */
+    private static void assertStillServing() {
+        assertThat(app.process().isAlive()).as("the service is still running; see " + app.log()).isTrue();
+        given().port(app.port()).header("X-API-Key", OPERATOR).contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/ds-" + UUID.randomUUID() + "/migrations").then()
+                .statusCode(org.hamcrest.Matchers.lessThan(500));
+        given().port(app.port()).header("X-API-Key", OPERATOR).get("/api/v1/integration-types").then().statusCode(200)
+                .body(containsString("["));
+    }
+
+    private static void close(List<Socket> sockets) {
+        for (Socket socket : sockets) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // already closed by the service
+            }
+        }
+    }
+}
