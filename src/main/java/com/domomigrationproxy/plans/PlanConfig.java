@@ -41,6 +41,14 @@ public interface PlanConfig {
     int preflightConcurrency();
 
     /**
+     * Accounts one plan's items may name (a reversal's: where their latest migrations went): the
+     * preflight reads each one's candidates from Domo, with the service's token, on the pool every
+     * upload shares. Env PROXY_PLAN_MAX_ACCOUNTS.
+     */
+    @WithDefault("1000")
+    int maxAccounts();
+
+    /**
      * How often each replica looks for plan items to run and settles items whose operation was
      * resolved elsewhere, or {@code off} (the replica then runs no plan item). Env PROXY_PLAN_POLL_INTERVAL.
      */

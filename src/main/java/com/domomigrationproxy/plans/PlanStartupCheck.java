@@ -32,6 +32,7 @@ class PlanStartupCheck {
         atLeastOne(problems, "PROXY_PLAN_REPLICA_CONCURRENCY", config.replicaConcurrency(),
                 "set PROXY_PLAN_POLL_INTERVAL=off for a replica that runs no plan item");
         atLeastOne(problems, "PROXY_PLAN_PREFLIGHT_CONCURRENCY", config.preflightConcurrency(), null);
+        atLeastOne(problems, "PROXY_PLAN_MAX_ACCOUNTS", config.maxAccounts(), null);
         positive(problems, "PROXY_PLAN_APPROVAL_TTL", config.approvalTtl());
         positive(problems, "PROXY_PLAN_LEASE", config.lease());
         positive(problems, "PROXY_PLAN_BUSY_RETRY", config.busyRetry());

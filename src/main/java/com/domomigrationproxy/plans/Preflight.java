@@ -20,6 +20,7 @@ import com.domomigrationproxy.domo.DomoCallException;
 import com.domomigrationproxy.domo.DomoClient;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -36,11 +37,13 @@ class Preflight {
     private final DomoClient domo;
     private final OperationStore operations;
     private final ExecutorService fetchers;
+    private final int maxAccounts;
 
     @Inject
     Preflight(DomoClient domo, OperationStore operations, PlanConfig config) {
         this.domo = domo;
         this.operations = operations;
+        this.maxAccounts = config.maxAccounts();
         AtomicInteger threads = new AtomicInteger();
         this.fetchers = Executors.newFixedThreadPool(Math.max(1, config.preflightConcurrency()), task -> {
             Thread thread = new Thread(task, "plan-preflight-" + threads.incrementAndGet());
@@ -68,7 +71,16 @@ class Preflight {
         } else {
             accountOf.putAll(operations.lastMigrationAccounts(datasources));
         }
-        Map<String, Candidates> candidates = fetch(new LinkedHashSet<>(accountOf.values()));
+        Set<String> accounts = new LinkedHashSet<>(accountOf.values());
+        if (accounts.size() > maxAccounts) {
+            // Each account is one call to Domo with the service's token: one upload must not make thousands.
+            throw ProblemException.invalid("A plan's items may name at most " + maxAccounts + " accounts (the preflight"
+                    + " reads each one's candidates from Domo); these name " + accounts.size() + ": split the plan",
+                    List.of(new Problem.FieldError("items", "name " + accounts.size() + " accounts"
+                            + (direction == Direction.V2_TO_V1 ? " (where their latest migrations went)" : "")
+                            + "; at most " + maxAccounts + " (PROXY_PLAN_MAX_ACCOUNTS)")));
+        }
+        Map<String, Candidates> candidates = fetch(accounts);
         List<PlanItems.Finding> findings = new ArrayList<>(items.size());
         for (PlanItemSpec item : items) {
             String account = accountOf.get(item.datasourceId());

@@ -156,6 +156,26 @@ class PlanUploadTest {
         domo.verify(0, anyRequestedFor(anyUrl()));
     }
 
+    /**
+     * Each account a plan names is one call to Domo in its preflight, with the service's token: a
+     * plan naming more than PROXY_PLAN_MAX_ACCOUNTS (1,000) is refused before any is made (one upload
+     * of 3,000 accounts made 3,000 calls and held up everyone else's preflights; security review).
+     */
+    @Test
+    void aPlanNamingMoreAccountsThanTheLimitIsRefusedBeforeDomoIsCalled() {
+        PlanFixtures.warmUp(domo);
+        long before = stored();
+        String items = java.util.stream.IntStream.range(0, 1_001).mapToObj(i -> "{\"datasourceId\":\"ds-many-" + i
+                + "\",\"accountId\":\"acct-" + i + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+        refused(Api.asOperator().contentType("application/json").body("{\"name\":\"many\",\"items\":" + items + "}")
+                .post("/api/v1/plans").then())
+                .body("detail", containsString("at most 1000 accounts"))
+                .body("errors[0].field", equalTo("items"));
+        assertThat(stored()).isEqualTo(before);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
     @Test
     void everyBadJsonItemIsNamedByItsPosition() {
         PlanFixtures.warmUp(domo);
