@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import com.domomigrationproxy.security.FileVersion;
+import com.domomigrationproxy.security.SecretFiles;
 
 import io.smallrye.config.Secret;
 
@@ -169,6 +170,7 @@ public class DomoTokenProvider {
             if (token.isPresent() && snapshot != null) {
                 LOG.infof("Reloaded the Domo token from %s", path);
             }
+            SecretFiles.warnIfExposed("DOMO_DEVELOPER_TOKEN_FILE", path, true);
             List<TokenRedactor> redactors = new ArrayList<>(environmentRedactors);
             redactors.addAll(recentTokens.values());
             snapshot = new Snapshot(version, token, List.copyOf(redactors));

@@ -32,6 +32,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.security.SecretFiles;
+
 /**
  * The checkpoint signing key (an Ed25519 PKCS#8 PEM file outside the database) and the public keys
  * that checkpoints are verified with: the signing key's own, and those of former signing keys in
@@ -153,6 +155,7 @@ public class CheckpointKeys {
                 throw new IllegalStateException("The checkpoint signing key in " + file + " does not verify its own signature");
             }
             LOG.infof("Checkpoints are signed with Ed25519 key %s", signer.key().keyId());
+            SecretFiles.warnIfExposed("PROXY_AUDIT_SIGNING_KEY_FILE", file, true);
             return signer;
         } catch (IOException e) {
             throw new IllegalStateException("Cannot read the checkpoint signing key PROXY_AUDIT_SIGNING_KEY_FILE=" + file, e);

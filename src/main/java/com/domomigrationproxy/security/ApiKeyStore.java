@@ -145,6 +145,7 @@ public class ApiKeyStore {
             keys.values().forEach(key -> byName.merge(key.name(), key, ApiKey::expiringLater));
             loaded = new Loaded(version, Map.copyOf(keys), Map.copyOf(byName));
             LOG.infof("Loaded %d API key(s) from %s", keys.size(), path);
+            SecretFiles.warnIfExposed("PROXY_API_KEYS_FILE", path, false);
         } catch (IOException | RuntimeException e) {
             LOG.errorf("API key file %s is not a JSON list of {name, sha256, roles, scopes, expiresAt}: %s; keeping %d"
                     + " key(s) loaded before", path, e.getClass().getSimpleName(), loaded.keysByDigest().size());
