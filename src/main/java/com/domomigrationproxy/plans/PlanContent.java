@@ -1,16 +1,19 @@
 package com.domomigrationproxy.plans;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 import com.domomigrationproxy.ledger.Direction;
-import com.domomigrationproxy.ledger.Sha256;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 
 /**
  * What a plan is: its settings and items, validated. It never changes once stored; any change is
@@ -25,35 +28,59 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  */
 record PlanContent(String name, Direction direction, int maxConcurrency, List<PlanItemSpec> items) {
 
-    private static final ObjectMapper CANONICAL = new ObjectMapper()
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    private static final JsonFactory CANONICAL = new JsonFactory();
 
     String canonicalJson() {
-        List<Map<String, String>> canonicalItems = new ArrayList<>(items.size());
-        for (PlanItemSpec item : items) {
-            Map<String, String> canonical = new TreeMap<>();
-            canonical.put("datasourceId", item.datasourceId());
-            if (direction == Direction.V1_TO_V2) {
-                canonical.put("accountId", item.accountId());
-                canonical.put("catalog", item.catalog());
-                canonical.put("schema", item.schema());
-                canonical.put("table", item.table());
-            }
-            canonicalItems.add(canonical);
+        StringWriter text = new StringWriter();
+        try (JsonGenerator out = CANONICAL.createGenerator(text)) {
+            write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        Map<String, Object> plan = new LinkedHashMap<>();
-        plan.put("direction", direction.name());
-        plan.put("items", canonicalItems);
-        plan.put("maxConcurrency", maxConcurrency);
-        plan.put("name", name);
-        try {
-            return CANONICAL.writeValueAsString(plan);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("A plan's content is plain strings and numbers", e);
-        }
+        return text.toString();
     }
 
+    /**
+     * Written straight into the digest: built as one string first, the canonical JSON of a large
+     * plan (with its items as maps) took more than the chart's heap had left (security review).
+     */
     String contentHash() {
-        return Sha256.hex(canonicalJson());
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Every JVM has SHA-256", e);
+        }
+        try (JsonGenerator out = CANONICAL.createGenerator(new DigestOutputStream(OutputStream.nullOutputStream(),
+                sha256), JsonEncoding.UTF8)) {
+            write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    /** Members sorted by name, items in upload order. */
+    private void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        out.writeStringField("direction", direction.name());
+        out.writeArrayFieldStart("items");
+        for (PlanItemSpec item : items) {
+            out.writeStartObject();
+            if (direction == Direction.V1_TO_V2) {
+                out.writeStringField("accountId", item.accountId());
+                out.writeStringField("catalog", item.catalog());
+                out.writeStringField("datasourceId", item.datasourceId());
+                out.writeStringField("schema", item.schema());
+                out.writeStringField("table", item.table());
+            } else {
+                out.writeStringField("datasourceId", item.datasourceId());
+            }
+            out.writeEndObject();
+        }
+        out.writeEndArray();
+        out.writeNumberField("maxConcurrency", maxConcurrency);
+        out.writeStringField("name", name);
+        out.writeEndObject();
     }
 }

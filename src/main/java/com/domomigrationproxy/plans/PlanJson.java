@@ -1,9 +1,15 @@
 package com.domomigrationproxy.plans;
 
 import java.io.IOException;
+import java.util.List;
 
+import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.ProblemException;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,22 +27,36 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <li>where a plan has a string, a number or an item, an object or an array is skipped and an empty
  * one of the same kind stands for it, so {@link PlanUpload#fromJson} names it as it did;</li>
  * <li>the value of a field a plan does not have is skipped (a null stands for it: only its name is
- * reported), and an item keeps at most {@value #ITEM_FIELDS} fields.</li>
+ * reported).</li>
  * </ul>
- * The parser is the service's (StrictJson): a duplicate key fails as before, and so does content
- * after the plan.
+ * Strings are held to {@value #MAX_STRING} characters and names to {@value #MAX_NAME}, an object to
+ * {@value #MAX_FIELDS} fields (a 400 past either): one 8 MiB string, or an object of 400,000
+ * fields, stopped the service on the chart's heap too. A duplicate key is refused among the
+ * fields kept (the service's parser would also keep every name of a skipped object to find one),
+ * and so is content after the plan.
  */
 final class PlanJson {
 
-    /** More than an item may have (five); past them, fields are only skipped. */
-    static final int ITEM_FIELDS = 16;
+    /** More than a plan or an item may have (four and five). */
+    static final int MAX_FIELDS = 16;
+    /** Far more than any string of a plan may be (names, identifiers, catalog, schema and table). */
+    static final int MAX_STRING = 16 * 1024;
+    static final int MAX_NAME = 1024;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private PlanJson() {
     }
 
-    static JsonNode read(ObjectMapper json, byte[] body) throws IOException {
-        try (JsonParser parser = json.createParser(body)) {
+    /** The service's parser for a plan: its features, but these limits and no duplicate detection of its own. */
+    static JsonFactory factory(ObjectMapper json) {
+        return json.getFactory().rebuild().disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_STRING)
+                        .maxNameLength(MAX_NAME).build())
+                .build();
+    }
+
+    static JsonNode read(JsonFactory factory, byte[] body) throws IOException {
+        try (JsonParser parser = factory.createParser(body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
                 return NODES.nullNode();
@@ -52,7 +72,7 @@ final class PlanJson {
     private static ObjectNode plan(JsonParser parser) throws IOException {
         ObjectNode plan = NODES.objectNode();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String field = parser.currentName();
+            String field = field(parser, plan, "A plan");
             JsonToken value = parser.nextToken();
             if (field.equals("items") && value == JsonToken.START_ARRAY) {
                 plan.set(field, items(parser));
@@ -64,6 +84,19 @@ final class PlanJson {
             }
         }
         return plan;
+    }
+
+    /** The next field's name: 400 past {@link #MAX_FIELDS}; a duplicate is invalid JSON, as the service's parser has it. */
+    private static String field(JsonParser parser, ObjectNode object, String what) throws IOException {
+        String field = parser.currentName();
+        if (object.has(field)) {
+            throw new JsonParseException(parser, "Duplicate field '" + field + "'");
+        }
+        if (object.size() >= MAX_FIELDS) {
+            throw ProblemException.invalid(what + " has at most " + MAX_FIELDS + " fields",
+                    List.of(new Problem.FieldError("body", "an object with more than " + MAX_FIELDS + " fields")));
+        }
+        return field;
     }
 
     private static ArrayNode items(JsonParser parser) throws IOException {
@@ -88,13 +121,9 @@ final class PlanJson {
     private static ObjectNode item(JsonParser parser) throws IOException {
         ObjectNode item = NODES.objectNode();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String field = parser.currentName();
+            String field = field(parser, item, "A plan item");
             parser.nextToken();
-            if (item.size() < ITEM_FIELDS) {
-                item.set(field, value(parser));
-            } else {
-                parser.skipChildren();
-            }
+            item.set(field, value(parser));
         }
         return item;
     }

@@ -55,6 +55,7 @@ import com.domomigrationproxy.security.Roles;
 import com.domomigrationproxy.web.PlanBodyLimit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.smallrye.common.annotation.Blocking;
@@ -83,7 +84,7 @@ public class PlanResource {
     private final PlanService plans;
     private final PlanEventStream events;
     private final Requesters requesters;
-    private final ObjectMapper json;
+    private final JsonFactory planJson;
     private final PlanBodyLimit bodyLimit;
 
     @Inject
@@ -93,7 +94,7 @@ public class PlanResource {
         this.bodyLimit = bodyLimit;
         this.events = events;
         this.requesters = requesters;
-        this.json = json;
+        this.planJson = PlanJson.factory(json);
     }
 
     @POST
@@ -141,8 +142,8 @@ public class PlanResource {
                 throw new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
                         "Send the CSV as UTF-8 (Content-Type: text/csv or text/csv; charset=utf-8)");
             }
-            byte[] body = read(upload);
-            return created(plans.createFromCsv(body, name, direction, maxConcurrency, requesters.current()));
+            return created(plans.createFromCsv(() -> read(upload), name, direction, maxConcurrency,
+                    requesters.current()));
         }
         List<Problem.FieldError> errors = new ArrayList<>();
         for (String[] parameter : new String[][] { { "name", name }, { "direction", direction },
@@ -154,7 +155,7 @@ public class PlanResource {
         if (!errors.isEmpty()) {
             throw ProblemException.invalid("The plan's settings belong in the JSON body", errors);
         }
-        return created(plans.createFromJson(readJson(read(upload)), requesters.current()));
+        return created(plans.createFromJson(() -> readJson(read(upload)), requesters.current()));
     }
 
     @GET
@@ -455,7 +456,7 @@ public class PlanResource {
 
     private JsonNode readJson(byte[] body) {
         try {
-            return PlanJson.read(json, body);
+            return PlanJson.read(planJson, body);
         } catch (JsonProcessingException e) {
             var location = e.getLocation();
             throw new ProblemException(400, ProblemType.INVALID_REQUEST, "The plan is not valid JSON" + (location == null

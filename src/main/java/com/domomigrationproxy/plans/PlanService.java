@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -74,6 +77,9 @@ public class PlanService {
     private final DataSource dataSource;
     private final ObjectMapper json;
     private final MigrationService migrations;
+
+    private static final Duration UPLOAD_WAIT = Duration.ofSeconds(10);
+    private final Semaphore uploads = new Semaphore(1);
 
     @Inject
     PlanService(PlanItems items, Preflight preflight, Ledger ledger, OperationStore operations, PlanConfig config,
@@ -148,12 +154,46 @@ public class PlanService {
 
     /** A plan uploaded as CSV, the settings given apart (as the API's query parameters); 400 lists every bad line. */
     public PlanView createFromCsv(byte[] csv, String name, String direction, String maxConcurrency, Requester creator) {
-        return create(PlanUpload.fromCsv(csv, name, direction, maxConcurrency, config.defaultMaxConcurrency()), creator);
+        return createFromCsv(() -> csv, name, direction, maxConcurrency, creator);
+    }
+
+    /** The same, the CSV read by {@code body} while no other upload is read or parsed on this replica. */
+    public PlanView createFromCsv(Supplier<byte[]> body, String name, String direction, String maxConcurrency,
+            Requester creator) {
+        return create(oneUploadAtATime(() -> PlanUpload.fromCsv(body.get(), name, direction, maxConcurrency,
+                config.defaultMaxConcurrency())), creator);
     }
 
     /** A plan as the API's JSON body; 400 lists every bad field, items named by position ({@code items[0].table}). */
     public PlanView createFromJson(JsonNode plan, Requester creator) {
-        return create(PlanUpload.fromJson(plan, config.defaultMaxConcurrency()), creator);
+        return createFromJson(() -> plan, creator);
+    }
+
+    /** The same, the JSON read by {@code body} while no other upload is read or parsed on this replica. */
+    public PlanView createFromJson(Supplier<JsonNode> body, Requester creator) {
+        return create(oneUploadAtATime(() -> PlanUpload.fromJson(body.get(), config.defaultMaxConcurrency())), creator);
+    }
+
+    /**
+     * One upload read and parsed at a time on a replica: a plan may be 8 MiB, and two at once, with
+     * their trees and items, took more than the chart's heap (security review). Another waits up to
+     * {@link #UPLOAD_WAIT}, then is told to retry (503 busy).
+     */
+    private PlanContent oneUploadAtATime(Supplier<PlanContent> parse) {
+        try {
+            if (!uploads.tryAcquire(UPLOAD_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new ProblemException(503, ProblemType.BUSY, "Another plan upload is being read on this replica;"
+                        + " retry after the delay in Retry-After").withRetryAfter(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        try {
+            return parse.get();
+        } finally {
+            uploads.release();
+        }
     }
 
     public PlanView view(UUID planId) {

@@ -39,6 +39,8 @@ final class PlanUpload {
     static final Set<String> PLAN_FIELDS = Set.of("name", "direction", "maxConcurrency", "items");
     private static final List<String> TARGET_FIELDS = List.of("accountId", "catalog", "schema", "table");
     private static final byte[] BOM = { (byte) 0xEF, (byte) 0xBB, (byte) 0xBF };
+    /** Far longer than any line of a plan (five fields of at most a few hundred characters). */
+    static final int MAX_LINE = 16 * 1024;
 
     private PlanUpload() {
     }
@@ -327,6 +329,12 @@ final class PlanUpload {
                 number++;
                 int end = i > start && body[i - 1] == '\r' ? i - 1 : i;
                 boolean header = number == 1 && i < body.length;
+                if (end - start > MAX_LINE) {
+                    // Copied, decoded and split, one 8 MiB line stopped the service on the chart's heap.
+                    throw ProblemException.invalid("Line " + number + " is longer than " + MAX_LINE / 1024
+                            + " KiB; no line of a plan is", List.of(new Problem.FieldError("line",
+                                    "line " + number + ": longer than " + MAX_LINE + " bytes")));
+                }
                 if (end > start && number > 1) {
                     rows++;
                 }

@@ -176,6 +176,39 @@ class PlanUploadTest {
         domo.verify(0, anyRequestedFor(anyUrl()));
     }
 
+    /**
+     * What no plan holds is refused before it is held (security review: each of these stopped the
+     * service on the chart's heap): a string past 16 KiB, an object of more than 16 fields (a plan,
+     * an item), a CSV line past 16 KiB. A duplicate key is still invalid JSON, wherever it is.
+     */
+    @Test
+    void stringsObjectsAndLinesNoPlanHoldsAreRefusedBeforeTheyAreHeld() {
+        PlanFixtures.warmUp(domo);
+        long before = stored();
+        String item = "{\"datasourceId\":\"ds-1\",\"accountId\":\"2\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"";
+        refused(json("{\"name\":\"" + "a".repeat(PlanJson.MAX_STRING + 1) + "\",\"items\":[" + item + "}]}"))
+                .body("detail", containsString("not valid JSON"));
+        StringBuilder fields = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            fields.append(",\"f").append(i).append("\":1");
+        }
+        refused(json("{\"name\":\"n\",\"items\":[" + item + fields + "}]}"))
+                .body("detail", equalTo("A plan item has at most 16 fields"));
+        refused(json("{\"name\":\"n\"" + fields + ",\"items\":[" + item + "}]}"))
+                .body("detail", equalTo("A plan has at most 16 fields"));
+        refused(json("{\"name\":\"n\",\"items\":[" + item + ",\"table\":\"u\"}]}"))
+                .body("detail", containsString("not valid JSON"));
+        refused(Api.asOperator().contentType("text/csv; charset=utf-8").body("datasourceId,accountId,catalog,schema,table\nds-1,2,c,s,"
+                + "t".repeat(PlanUpload.MAX_LINE)).post("/api/v1/plans?name=long-line").then())
+                .body("detail", equalTo("Line 2 is longer than 16 KiB; no line of a plan is"));
+        assertThat(stored()).isEqualTo(before);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    private static ValidatableResponse json(String body) {
+        return Api.asOperator().contentType("application/json").body(body).post("/api/v1/plans").then();
+    }
+
     @Test
     void everyBadJsonItemIsNamedByItsPosition() {
         PlanFixtures.warmUp(domo);
