@@ -3,7 +3,7 @@ package com.domomigrationproxy.web;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The bytes of request bodies being read or held in memory at once, under a ceiling (an eighth of
+ * The bytes of request bodies being read or held in memory at once, under a ceiling (a sixteenth of
  * the heap, at most 64 MiB): past it a new body is refused instead of read, so that many slow or
  * large bodies at once cannot take the heap the service needs. Counted by hand: Vert.x and Quarkus
  * limit one body's size, not what all of them hold together.

@@ -63,6 +63,8 @@ public class RequestFilter {
     private static final int ORDER_READ_BODY = -99;
     /** How long a body may take to arrive once its headers have; a slower one loses its connection. */
     static final long BODY_DEADLINE_MILLIS = 10_000;
+    /** How long the rest of a body answered early may still take to arrive. */
+    private static final long LINGER_MILLIS = 500;
 
     private final BodyHandler smallBody = BodyHandler.create(false).setBodyLimit(MAX_BODY);
     private final PlanBodyLimit planLimit;
@@ -71,13 +73,21 @@ public class RequestFilter {
     @Inject
     RequestFilter(PlanBodyLimit planLimit) {
         this.planLimit = planLimit;
-        this.inMemory = new BodiesInMemory(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
+        this.inMemory = new BodiesInMemory(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16));
     }
 
     void register(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 1).handler(this::filter) // right after AccessLog
                 .failureHandler(this::tooLarge);
         router.route().order(ORDER_READ_BODY).handler(this::readBody);
+        // After Quarkus's own limit (order -2), which would hold an API body sent over HTTP/2 without a
+        // length to the 8 MiB of a plan: Quarkus REST reads those, under the API's 64 KiB.
+        router.route().order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1).handler(context -> {
+            if (context.get(READ_BODY) != null && context.request().version() == HttpVersion.HTTP_2) {
+                context.put(VertxInputStream.MAX_REQUEST_SIZE_KEY, MAX_BODY);
+            }
+            context.next();
+        });
         // After Quarkus's own limit (order -2), which would end a plan sent in chunks with an empty 413.
         router.route(HttpMethod.POST, API_PLANS).order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1)
                 .handler(RequestFilter::chunkedPlan);
@@ -151,11 +161,28 @@ public class RequestFilter {
             return;
         }
         // A body sent in chunks announces no length: it is read under the same limit as it arrives.
+        // Any Transfer-Encoding (gzip, chunked too): Netty reads the body as chunked whatever comes first.
         boolean chunked = announced < 0 && context.request().method() != HttpMethod.GET
-                && context.request().headers().contains("Transfer-Encoding", "chunked", true);
+                && context.request().headers().contains("Transfer-Encoding");
         // Over HTTP/2 a body need not announce its length, and has no Transfer-Encoding.
         boolean unannouncedHttp2 = announced < 0 && context.request().version() == HttpVersion.HTTP_2
                 && !context.request().isEnded();
+        if (announced > 0 || chunked || unannouncedHttp2) {
+            // Answered before its body has all arrived (401, 302, 403, 413…): the rest is dropped as it
+            // comes, and a body still unfinished a moment later ends its connection (HTTP/1.1) or stream
+            // (HTTP/2), instead of holding the request open for as long as the client trickles (security
+            // review). The moment lets a client that is still sending read the answer.
+            context.addEndHandler(ignored -> {
+                if (!context.request().isEnded()) {
+                    context.request().resume();
+                    context.vertx().setTimer(LINGER_MILLIS, linger -> {
+                        if (!context.request().isEnded()) {
+                            context.response().close();
+                        }
+                    });
+                }
+            });
+        }
         if ((announced > 0 || chunked || unannouncedHttp2) && !planUpload(context, path)) {
             if (announced > MAX_BODY) {
                 refuse(context, tooLarge());
@@ -246,6 +273,9 @@ public class RequestFilter {
 
     /** The 401 Quarkus REST's mapper gives, with both challenges; the body is dropped as it arrives. */
     private static void unauthenticated(RoutingContext context, RuntimeException failure) {
+        if (context.response().headWritten()) {
+            return; // Quarkus's own failure handler answered the failed authentication (the same 401)
+        }
         context.response().headers().add(HttpHeaders.WWW_AUTHENTICATE, ProblemMappers.BEARER_CHALLENGE)
                 .add(HttpHeaders.WWW_AUTHENTICATE, ProblemMappers.API_KEY_CHALLENGE);
         refuse(context, ProblemMappers.unauthenticated(failure));
