@@ -167,7 +167,8 @@ public class RequestFilter {
         // Over HTTP/2 a body need not announce its length, and has no Transfer-Encoding.
         boolean unannouncedHttp2 = announced < 0 && context.request().version() == HttpVersion.HTTP_2
                 && !context.request().isEnded();
-        if (announced > 0 || chunked || unannouncedHttp2) {
+        boolean hasBody = announced > 0 || chunked || unannouncedHttp2;
+        if (hasBody) {
             // Answered before its body has all arrived (401, 302, 403, 413…): the rest is dropped as it
             // comes, and a body still unfinished a moment later ends its connection (HTTP/1.1) or stream
             // (HTTP/2), instead of holding the request open for as long as the client trickles (security
@@ -183,7 +184,7 @@ public class RequestFilter {
                 }
             });
         }
-        if ((announced > 0 || chunked || unannouncedHttp2) && !planUpload(context, path)) {
+        if (hasBody && !planUpload(context, path)) {
             if (announced > MAX_BODY) {
                 refuse(context, tooLarge());
                 return;
