@@ -272,7 +272,10 @@ public class RequestFilter {
         }
     }
 
-    /** The 401 Quarkus REST's mapper gives, with both challenges; the body is dropped as it arrives. */
+    /**
+     * The 401 Quarkus REST's mapper gives, with both challenges; the filter's end handler then drops
+     * the body as it arrives.
+     */
     private static void unauthenticated(RoutingContext context, RuntimeException failure) {
         if (context.response().headWritten()) {
             return; // Quarkus's own failure handler answered the failed authentication (the same 401)
@@ -280,7 +283,6 @@ public class RequestFilter {
         context.response().headers().add(HttpHeaders.WWW_AUTHENTICATE, ProblemMappers.BEARER_CHALLENGE)
                 .add(HttpHeaders.WWW_AUTHENTICATE, ProblemMappers.API_KEY_CHALLENGE);
         refuse(context, ProblemMappers.unauthenticated(failure));
-        context.request().resume();
     }
 
     /**
