@@ -49,6 +49,14 @@ public interface PlanConfig {
     int maxAccounts();
 
     /**
+     * How long an upload may take to arrive once its turn to be read has come (uploads are read one at
+     * a time on each replica); a slower one loses its connection, so that no caller holds the others
+     * up for longer. Env PROXY_PLAN_UPLOAD_TIMEOUT.
+     */
+    @WithDefault("60s")
+    Duration uploadTimeout();
+
+    /**
      * How often each replica looks for plan items to run and settles items whose operation was
      * resolved elsewhere, or {@code off} (the replica then runs no plan item). Env PROXY_PLAN_POLL_INTERVAL.
      */

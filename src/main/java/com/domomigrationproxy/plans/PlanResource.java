@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -86,12 +87,14 @@ public class PlanResource {
     private final Requesters requesters;
     private final JsonFactory planJson;
     private final PlanBodyLimit bodyLimit;
+    private final Duration uploadTimeout;
 
     @Inject
     PlanResource(PlanService plans, PlanEventStream events, Requesters requesters, ObjectMapper json,
-            PlanBodyLimit bodyLimit) {
+            PlanBodyLimit bodyLimit, PlanConfig config) {
         this.plans = plans;
         this.bodyLimit = bodyLimit;
+        this.uploadTimeout = config.uploadTimeout();
         this.events = events;
         this.requesters = requesters;
         this.planJson = PlanJson.factory(json);
@@ -445,10 +448,13 @@ public class PlanResource {
                 .type(MediaType.APPLICATION_JSON).build();
     }
 
-    /** The body, held to the plan's limit as it is read (one sent in chunks announced no length). */
+    /**
+     * The body, held to the plan's limit as it is read (one sent in chunks announced no length), within
+     * the upload timeout: it is read while no other upload is.
+     */
     private byte[] read(InputStream upload) {
         try {
-            return bodyLimit.read(upload);
+            return bodyLimit.read(upload, uploadTimeout);
         } catch (IOException e) {
             throw new ProblemException(400, ProblemType.INVALID_REQUEST, "The plan could not be read to its end");
         }

@@ -36,6 +36,7 @@ class PlanStartupCheck {
         positive(problems, "PROXY_PLAN_APPROVAL_TTL", config.approvalTtl());
         positive(problems, "PROXY_PLAN_LEASE", config.lease());
         positive(problems, "PROXY_PLAN_BUSY_RETRY", config.busyRetry());
+        positive(problems, "PROXY_PLAN_UPLOAD_TIMEOUT", config.uploadTimeout());
         return problems;
     }
 

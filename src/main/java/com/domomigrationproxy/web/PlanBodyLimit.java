@@ -2,12 +2,14 @@ package com.domomigrationproxy.web;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
@@ -26,6 +28,8 @@ import io.vertx.ext.web.RoutingContext;
 @ApplicationScoped
 public class PlanBodyLimit {
 
+    private static final Logger LOG = Logger.getLogger(PlanBodyLimit.class);
+
     private final long limit;
     private final CurrentVertxRequest request;
 
@@ -42,12 +46,27 @@ public class PlanBodyLimit {
 
     /**
      * The body, at most the limit: 413 past it, and over HTTP/1.1 the connection closed after the
-     * answer, so that a client still sending the rest is not left waiting for it to be read.
+     * answer, so that a client still sending the rest is not left waiting for it to be read. A body
+     * that has not all arrived within {@code timeout} loses its connection (its stream over HTTP/2),
+     * and the read fails.
      */
-    public byte[] read(InputStream body) throws IOException {
-        byte[] read = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    public byte[] read(InputStream body, Duration timeout) throws IOException {
+        RoutingContext current = request.getCurrent();
+        long deadline = current == null ? -1 : current.vertx().setTimer(timeout.toMillis(), ignored -> {
+            if (!current.request().isEnded()) {
+                LOG.debugf("Reset a plan upload whose body did not arrive within %s", timeout);
+                current.response().reset(); // its stream (HTTP/2), or its connection; the read below then fails
+            }
+        });
+        byte[] read;
+        try {
+            read = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        } finally {
+            if (deadline >= 0) {
+                current.vertx().cancelTimer(deadline);
+            }
+        }
         if (read.length > limit) {
-            RoutingContext current = request.getCurrent();
             boolean http1 = current != null && current.request().version() != HttpVersion.HTTP_2;
             throw http1 ? tooLarge().withHeader("Connection", "close") : tooLarge();
         }

@@ -36,10 +36,11 @@ class PlanStartupCheckTest {
     @Test
     void aDurationThatIsNotPositiveIsRefusedByName() {
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.approval-ttl", "0s", "proxy.plan.lease", "-1s",
-                "proxy.plan.busy-retry", "0s")))).containsExactly(
+                "proxy.plan.busy-retry", "0s", "proxy.plan.upload-timeout", "0s")))).containsExactly(
                         "PROXY_PLAN_APPROVAL_TTL must be longer than 0, not PT0S",
                         "PROXY_PLAN_LEASE must be longer than 0, not PT-1S",
-                        "PROXY_PLAN_BUSY_RETRY must be longer than 0, not PT0S");
+                        "PROXY_PLAN_BUSY_RETRY must be longer than 0, not PT0S",
+                        "PROXY_PLAN_UPLOAD_TIMEOUT must be longer than 0, not PT0S");
     }
 
     private static PlanConfig config(Map<String, String> values) {

@@ -27,6 +27,7 @@ import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.TestCredentials;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -258,6 +259,39 @@ class PlanUploadTest {
         Api.asOperator().contentType("application/json").body(bigMigration)
                 .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().statusCode(413)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:payload-too-large"));
+    }
+
+    /**
+     * Uploads are read one at a time on a replica (two 8 MiB plans at once took more than the chart's
+     * heap): another waits up to 10 s for its turn, then gets 503 busy. One that stops arriving loses
+     * its connection after PROXY_PLAN_UPLOAD_TIMEOUT (12 s in tests), and the next is read.
+     */
+    @Test
+    void anUploadThatStopsArrivingHoldsTheOthersUpOnlyUntilItsTimeout() throws Exception {
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String plan = PlanFixtures.jsonPlan("after-a-stalled-upload", estate.account(), estate.datasources(), 1);
+        long before = stored();
+        try (java.net.Socket stalled = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+            stalled.setSoTimeout(20_000);
+            stalled.getOutputStream().write(("POST /api/v1/plans HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: "
+                    + TestCredentials.OPERATOR_KEY + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+                    + "{\"name\":\"stalled\",\"items\":[").getBytes(StandardCharsets.US_ASCII));
+            stalled.getOutputStream().flush();
+            Thread.sleep(500); // its turn has come: it is being read
+
+            json(plan).statusCode(503).contentType("application/problem+json")
+                    .header("Retry-After", "5")
+                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:busy"))
+                    .body("detail", containsString("Another plan upload is being read"));
+            // The stalled one loses its connection 12 s into its turn, and this one is read then.
+            json(plan).statusCode(201).body("name", equalTo("after-a-stalled-upload"));
+            assertThat(stalled.getInputStream().read()).as("the stalled upload's connection is closed unanswered")
+                    .isEqualTo(-1);
+        } catch (java.net.SocketException reset) {
+            // the connection was reset rather than closed: also ended
+        }
+        assertThat(stored() - before).as("only the second plan is stored").isEqualTo(3);
     }
 
     /** A reason quotes Domo's migrationDate; PostgreSQL stores no U+0000, so it becomes U+FFFD, not a 500. */
