@@ -124,7 +124,8 @@ public class AuditResource {
             @Parameter(description = "nextCursor of the previous page (ignored by exports)",
                     schema = @Schema(type = SchemaType.STRING)) @QueryParam("cursor") String cursor,
             @Context HttpHeaders headers) {
-        String format = format(headers, OperationExport.CSV, OperationExport.NDJSON);
+        String format = AcceptHeader.choose(headers, MediaType.APPLICATION_JSON, OperationExport.CSV,
+                OperationExport.NDJSON);
         boolean export = !MediaType.APPLICATION_JSON.equals(format);
         List<Problem.FieldError> errors = new ArrayList<>();
         OperationQuery query = OperationFilter.parse(datasourceId, accountId, direction, state, requestedBy, from, to,
@@ -193,7 +194,7 @@ public class AuditResource {
             @Parameter(description = "nextCursor of the previous page (ignored by exports)",
                     schema = @Schema(type = SchemaType.STRING)) @QueryParam("cursor") String cursor,
             @Context HttpHeaders headers) {
-        String format = format(headers, OperationExport.NDJSON);
+        String format = AcceptHeader.choose(headers, MediaType.APPLICATION_JSON, OperationExport.NDJSON);
         boolean export = !MediaType.APPLICATION_JSON.equals(format);
         List<Problem.FieldError> errors = new ArrayList<>();
         Long from = seq("fromSeq", fromSeq, errors);
@@ -265,14 +266,6 @@ public class AuditResource {
         return Response.ok(body, OperationExport.CSV.equals(format) ? format + "; charset=utf-8" : format)
                 .header("Content-Disposition", "attachment; filename=\"" + name + "." + extension + "\"")
                 .build();
-    }
-
-    /** JSON unless the caller prefers one of the export formats offered. */
-    private static String format(HttpHeaders headers, String... exports) {
-        String[] offered = new String[exports.length + 1];
-        offered[0] = MediaType.APPLICATION_JSON;
-        System.arraycopy(exports, 0, offered, 1, exports.length);
-        return AcceptHeader.choose(headers, offered);
     }
 
     private static Set<String> eventTypes(List<String> types, List<Problem.FieldError> errors) {

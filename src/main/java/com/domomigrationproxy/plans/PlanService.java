@@ -182,8 +182,7 @@ public class PlanService {
     private PlanContent oneUploadAtATime(Supplier<PlanContent> parse) {
         try {
             if (!uploads.tryAcquire(UPLOAD_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new ProblemException(503, ProblemType.BUSY, "Another plan upload is being read on this replica;"
-                        + " retry after the delay in Retry-After").withRetryAfter(5);
+                throw ProblemException.busy("Another plan upload is being read on this replica", 5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -212,8 +212,7 @@ public class RequestFilter {
     private void holdBody(RoutingContext context, long size) {
         if (!inMemory.reserve(size)) {
             LOG.debugf("Refused a body of %d bytes: bodies being read already hold %d bytes", size, inMemory.held());
-            refuse(context, new ProblemException(503, ProblemType.BUSY, "The service is reading too many request"
-                    + " bodies at once; retry after the delay in Retry-After").withRetryAfter(1));
+            refuse(context, ProblemException.busy("The service is reading too many request bodies at once", 1));
             return;
         }
         context.request().pause();
