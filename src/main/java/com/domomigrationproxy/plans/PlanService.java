@@ -157,11 +157,11 @@ public class PlanService {
         return createFromCsv(() -> csv, name, direction, maxConcurrency, creator);
     }
 
-    /** The same, the CSV read by {@code body} while no other upload is read or parsed on this replica. */
+    /** The same, the CSV read by {@code body} while no other upload is handled on this replica. */
     public PlanView createFromCsv(Supplier<byte[]> body, String name, String direction, String maxConcurrency,
             Requester creator) {
-        return create(oneUploadAtATime(() -> PlanUpload.fromCsv(body.get(), name, direction, maxConcurrency,
-                config.defaultMaxConcurrency())), creator);
+        return oneUploadAtATime(() -> create(PlanUpload.fromCsv(body.get(), name, direction, maxConcurrency,
+                config.defaultMaxConcurrency()), creator));
     }
 
     /** A plan as the API's JSON body; 400 lists every bad field, items named by position ({@code items[0].table}). */
@@ -169,27 +169,29 @@ public class PlanService {
         return createFromJson(() -> plan, creator);
     }
 
-    /** The same, the JSON read by {@code body} while no other upload is read or parsed on this replica. */
+    /** The same, the JSON read by {@code body} while no other upload is handled on this replica. */
     public PlanView createFromJson(Supplier<JsonNode> body, Requester creator) {
-        return create(oneUploadAtATime(() -> PlanUpload.fromJson(body.get(), config.defaultMaxConcurrency())), creator);
+        return oneUploadAtATime(() -> create(PlanUpload.fromJson(body.get(), config.defaultMaxConcurrency()), creator));
     }
 
     /**
-     * One upload read and parsed at a time on a replica: a plan may be 8 MiB, and two at once, with
-     * their trees and items, took more than the chart's heap (security review). Another waits up to
-     * {@link #UPLOAD_WAIT}, then is told to retry (503 busy).
+     * One upload at a time on a replica, from reading its body to storing its items: a plan may be
+     * 8 MiB, and two at once, with their trees and items, took more than the chart's heap (security
+     * review); so did three 8 MiB plans when only their reading and parsing took turns, since each
+     * was then preflighted and stored with its items in memory while the next was parsed. Another
+     * waits up to {@link #UPLOAD_WAIT}, then is told to retry (503 busy).
      */
-    private PlanContent oneUploadAtATime(Supplier<PlanContent> parse) {
+    private PlanView oneUploadAtATime(Supplier<PlanView> upload) {
         try {
             if (!uploads.tryAcquire(UPLOAD_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw ProblemException.busy("Another plan upload is being read on this replica", 5);
+                throw ProblemException.busy("Another plan upload is being handled on this replica", 5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
         try {
-            return parse.get();
+            return upload.get();
         } finally {
             uploads.release();
         }

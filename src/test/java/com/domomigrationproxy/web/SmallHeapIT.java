@@ -142,6 +142,36 @@ class SmallHeapIT {
         assertStillServing();
     }
 
+    /**
+     * Valid plans as large as the limit allows (10,000 items of long names, 7.6 MiB), four at once:
+     * each is read, parsed, preflighted and stored in its turn (three at once killed the chart's heap
+     * while only their reading and parsing took turns), or told to retry.
+     */
+    @Test
+    void theLargestValidPlansUploadedAtOnceAreHandledInTurn() throws Exception {
+        StringBuilder plan = new StringBuilder("{\"name\":\"largest\",\"direction\":\"V1_TO_V2\",\"items\":[");
+        for (int i = 0; i < 10_000; i++) {
+            plan.append(i == 0 ? "" : ",").append("{\"datasourceId\":\"ds-").append(i).append('-').append("x".repeat(60))
+                    .append("\",\"accountId\":\"acct-").append(i % 50).append("\",\"catalog\":\"").append("c".repeat(215))
+                    .append("\",\"schema\":\"").append("s".repeat(215)).append("\",\"table\":\"t").append(i)
+                    .append("t".repeat(210)).append("\"}");
+        }
+        byte[] body = plan.append("]}").toString().getBytes(StandardCharsets.US_ASCII);
+        assertThat(body.length).isBetween(7 * 1024 * 1024, 8 * 1024 * 1024);
+        List<java.util.concurrent.CompletableFuture<Integer>> uploads = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            uploads.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> given().port(app.port())
+                    .header("X-API-Key", OPERATOR).contentType("application/json").body(body).post("/api/v1/plans")
+                    .statusCode()));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (var upload : uploads) {
+            statuses.add(upload.get(120, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        assertThat(statuses).as("stored, or told to retry").isSubsetOf(201, 503).contains(201);
+        assertStillServing();
+    }
+
     /** Connections that each send a request announcing 64 KiB of body, and all of it but the last byte. */
     private static List<Socket> halfSentBodies(String credentials) throws IOException {
         String head = "POST /api/v1/datasources/ds-" + UUID.randomUUID() + "/migrations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
