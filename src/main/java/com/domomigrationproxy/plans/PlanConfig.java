@@ -49,9 +49,9 @@ public interface PlanConfig {
     int maxAccounts();
 
     /**
-     * How long an upload may take to arrive once its turn to be read has come (uploads are read one at
-     * a time on each replica); a slower one loses its connection, so that no caller holds the others
-     * up for longer. Env PROXY_PLAN_UPLOAD_TIMEOUT.
+     * How long an upload may take to arrive once its turn has come (uploads are handled one at a time
+     * on each replica); a slower one loses its connection, so that no caller holds the others up for
+     * longer. Env PROXY_PLAN_UPLOAD_TIMEOUT.
      */
     @WithDefault("60s")
     Duration uploadTimeout();

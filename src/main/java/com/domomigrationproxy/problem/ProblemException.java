@@ -43,13 +43,13 @@ public class ProblemException extends RuntimeException {
                 new Extensions(null, null, null, List.copyOf(errors)), Map.of());
     }
 
-    /** The same problem, naming each field (or item) it is about. */
     /** 503 {@code busy}: the service cannot take this now; retry after {@code retryAfterSeconds}. */
     public static ProblemException busy(String detail, long retryAfterSeconds) {
         return new ProblemException(503, ProblemType.BUSY, detail + "; retry after the delay in Retry-After")
                 .withRetryAfter(retryAfterSeconds);
     }
 
+    /** The same problem, naming each field (or item) it is about. */
     public ProblemException withErrors(List<Problem.FieldError> errors) {
         return new ProblemException(status, type, getMessage(), getCause(),
                 new Extensions(extensions.operationId(), extensions.domoToe(), extensions.runningOperationId(),
