@@ -178,7 +178,8 @@ public class PlanPages {
         UUID id = Identifiers.uuid("planId", planId);
         plans.state(id);
         String from = lastEventId != null ? lastEventId : after;
-        return events.stream(id, from == null ? events.horizon() : sequence(from), sse);
+        return events.stream(id, from == null ? events.horizon() : sequence(from), sse,
+                requesters.current().principal());
     }
 
     @GET

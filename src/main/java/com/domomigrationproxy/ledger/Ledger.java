@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
 
+import com.domomigrationproxy.problem.BusyGate;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
@@ -50,6 +52,13 @@ public class Ledger {
             FROM audit_event e LEFT JOIN operation o ON o.operation_id = e.operation_id
             """;
 
+    /**
+     * One integrity check at a time on a replica: each holds a snapshot, a thread and a page of rows
+     * for as long as the chain takes to read, and 25 at once exhausted the chart's heap (security
+     * review). Another waits up to 10 s.
+     */
+    private final BusyGate oneCheck = new BusyGate(1, Duration.ofSeconds(10),
+            "Another integrity check is running on this replica", 10);
     private final DataSource dataSource;
     private final Event<LedgerEvent> events;
     private final CheckpointKeys keys;
@@ -153,6 +162,10 @@ public class Ledger {
      * newest one reaches furthest.
      */
     public IntegrityReport verify() {
+        return oneCheck.through(this::verifyNow);
+    }
+
+    private IntegrityReport verifyNow() {
         ChainVerifier verifier = new ChainVerifier();
         CheckpointVerifier checkpoints = new CheckpointVerifier(keys, origin);
         Optional<Path> newestFile = checkpointDir.flatMap(Checkpoints::newestFile);

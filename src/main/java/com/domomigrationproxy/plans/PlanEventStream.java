@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -25,6 +27,7 @@ import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 import com.domomigrationproxy.ledger.Sql;
+import com.domomigrationproxy.problem.BusyGate;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
@@ -48,6 +51,17 @@ public class PlanEventStream {
     /** How long a page waits for the events being written as it asks to settle, before it takes the last seq known final. */
     private static final Duration SETTLE_WAIT = Duration.ofSeconds(2);
     private static final Logger LOG = Logger.getLogger(PlanEventStream.class);
+
+    /**
+     * Streams open at once on a replica, and per principal: each polls the database twice a second
+     * and keeps some 13 KB of heap for as long as its plan runs, and one reader's 2,700 streams
+     * exhausted the chart's heap (security review). Past either, 503 busy at once.
+     */
+    static final int MAX_STREAMS = 200;
+    static final int MAX_STREAMS_PER_PRINCIPAL = 10;
+    private final BusyGate open = new BusyGate(MAX_STREAMS, Duration.ZERO,
+            MAX_STREAMS + " plan event streams are already open on this replica", 30);
+    private final Map<String, Integer> openBy = new ConcurrentHashMap<>();
 
     private final DataSource dataSource;
     private final ScheduledExecutorService pollers;
@@ -77,8 +91,23 @@ public class PlanEventStream {
         pollers.shutdownNow();
     }
 
-    /** The plan's events after {@code afterSeq}, then new ones until the plan is done. */
-    public Multi<OutboundSseEvent> stream(UUID planId, long afterSeq, Sse sse) {
+    /**
+     * The plan's events after {@code afterSeq}, then new ones until the plan is done; 503 busy when
+     * {@code principal} or this replica already has as many streams open as it may.
+     */
+    public Multi<OutboundSseEvent> stream(UUID planId, long afterSeq, Sse sse, String principal) {
+        Runnable leave = open.enter();
+        if (openBy.merge(principal, 1, Integer::sum) > MAX_STREAMS_PER_PRINCIPAL) {
+            closed(principal, leave);
+            throw ProblemException.busy(principal + " already has " + MAX_STREAMS_PER_PRINCIPAL
+                    + " plan event streams open on this replica; close one", 30);
+        }
+        AtomicBoolean ended = new AtomicBoolean();
+        Runnable close = () -> {
+            if (ended.compareAndSet(false, true)) {
+                closed(principal, leave);
+            }
+        };
         return Multi.createFrom().emitter(emitter -> {
             AtomicLong last = new AtomicLong(afterSeq);
             AtomicLong quietSince = new AtomicLong(System.nanoTime());
@@ -124,8 +153,16 @@ public class PlanEventStream {
             if (over.get()) {
                 stop.run();
             }
-            emitter.onTermination(stop);
+            emitter.onTermination(() -> {
+                stop.run();
+                close.run();
+            });
         });
+    }
+
+    private void closed(String principal, Runnable leave) {
+        openBy.computeIfPresent(principal, (name, count) -> count == 1 ? null : count - 1);
+        leave.run();
     }
 
     /**

@@ -293,7 +293,7 @@ public class PlanResource {
             }
         }
         plans.state(id);
-        return events.stream(id, after, sse);
+        return events.stream(id, after, sse, requesters.current().principal());
     }
 
     @POST

@@ -9,8 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +29,7 @@ import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.migration.MigrationService;
+import com.domomigrationproxy.problem.BusyGate;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
@@ -78,8 +77,15 @@ public class PlanService {
     private final ObjectMapper json;
     private final MigrationService migrations;
 
-    private static final Duration UPLOAD_WAIT = Duration.ofSeconds(10);
-    private final Semaphore uploads = new Semaphore(1);
+    /**
+     * One upload or preflight at a time on a replica, an upload from reading its body to storing its
+     * items: a plan may be 8 MiB, and two at once, with their trees and items, took more than the
+     * chart's heap (security review); so did three 8 MiB plans when only their reading and parsing
+     * took turns, since each was then preflighted and stored with its items in memory while the next
+     * was parsed, and six preflights at once of a plan of 10,000 items. Another waits up to 10 s.
+     */
+    private final BusyGate oneAtATime = new BusyGate(1, Duration.ofSeconds(10),
+            "Another plan upload or preflight is being handled on this replica", 5);
 
     @Inject
     PlanService(PlanItems items, Preflight preflight, Ledger ledger, OperationStore operations, PlanConfig config,
@@ -160,7 +166,7 @@ public class PlanService {
     /** The same, the CSV read by {@code body} while no other upload is handled on this replica. */
     public PlanView createFromCsv(Supplier<byte[]> body, String name, String direction, String maxConcurrency,
             Requester creator) {
-        return oneUploadAtATime(() -> create(PlanUpload.fromCsv(body.get(), name, direction, maxConcurrency,
+        return oneAtATime.through(() -> create(PlanUpload.fromCsv(body.get(), name, direction, maxConcurrency,
                 config.defaultMaxConcurrency()), creator));
     }
 
@@ -171,30 +177,7 @@ public class PlanService {
 
     /** The same, the JSON read by {@code body} while no other upload is handled on this replica. */
     public PlanView createFromJson(Supplier<JsonNode> body, Requester creator) {
-        return oneUploadAtATime(() -> create(PlanUpload.fromJson(body.get(), config.defaultMaxConcurrency()), creator));
-    }
-
-    /**
-     * One upload at a time on a replica, from reading its body to storing its items: a plan may be
-     * 8 MiB, and two at once, with their trees and items, took more than the chart's heap (security
-     * review); so did three 8 MiB plans when only their reading and parsing took turns, since each
-     * was then preflighted and stored with its items in memory while the next was parsed. Another
-     * waits up to {@link #UPLOAD_WAIT}, then is told to retry (503 busy).
-     */
-    private PlanView oneUploadAtATime(Supplier<PlanView> upload) {
-        try {
-            if (!uploads.tryAcquire(UPLOAD_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw ProblemException.busy("Another plan upload is being handled on this replica", 5);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-        try {
-            return upload.get();
-        } finally {
-            uploads.release();
-        }
+        return oneAtATime.through(() -> create(PlanUpload.fromJson(body.get(), config.defaultMaxConcurrency()), creator));
     }
 
     public PlanView view(UUID planId) {
@@ -257,21 +240,23 @@ public class PlanService {
     public PlanView preflight(UUID planId, Requester by) {
         Plan before = QuarkusTransaction.requiringNew().call(() -> find(planId));
         requirePreflightable(before);
-        List<PlanItems.Row> pending = items.preflightable(planId);
-        // The preflight reads Domo for these items' accounts: only within the caller's own scopes (403, Domo not called).
-        requireInScope(before.direction, pending, by, "the preflighter's");
-        List<PlanItems.Finding> findings = preflight.check(before.direction,
-                pending.stream().map(PlanItems.Row::spec).toList());
-        return transition(planId, plan -> {
-            requirePreflightable(plan);
-            items.updateVerdicts(planId, pending.stream().map(PlanItems.Row::itemId).toList(), findings,
-                    plan.state == PlanState.PAUSED);
-            plan.preflightAt = now();
-            Map<String, Object> members = new LinkedHashMap<>();
-            members.put("checked", pending.size());
-            members.put("verdicts", verdictCounts(findings));
-            record(plan, PREFLIGHT, plan.state, by, members);
-            return view(plan);
+        return oneAtATime.through(() -> {
+            List<PlanItems.Row> pending = items.preflightable(planId);
+            // The preflight reads Domo for these items' accounts: only within the caller's own scopes (403, Domo not called).
+            requireInScope(before.direction, pending, by, "the preflighter's");
+            List<PlanItems.Finding> findings = preflight.check(before.direction,
+                    pending.stream().map(PlanItems.Row::spec).toList());
+            return transition(planId, plan -> {
+                requirePreflightable(plan);
+                items.updateVerdicts(planId, pending.stream().map(PlanItems.Row::itemId).toList(), findings,
+                        plan.state == PlanState.PAUSED);
+                plan.preflightAt = now();
+                Map<String, Object> members = new LinkedHashMap<>();
+                members.put("checked", pending.size());
+                members.put("verdicts", verdictCounts(findings));
+                record(plan, PREFLIGHT, plan.state, by, members);
+                return view(plan);
+            });
         });
     }
 
@@ -424,7 +409,7 @@ public class PlanService {
         }
         PlanContent reversal = new PlanContent(truncate("Rollback of " + source.name), Direction.V2_TO_V1,
                 source.maxConcurrency, completed.stream().map(PlanItemSpec::reversal).toList());
-        return create(reversal, by, planId);
+        return oneAtATime.through(() -> create(reversal, by, planId));
     }
 
     /**

@@ -283,7 +283,7 @@ class PlanUploadTest {
             json(plan).statusCode(503).contentType("application/problem+json")
                     .header("Retry-After", "5")
                     .body("type", equalTo("urn:problem-type:domo-migration-proxy:busy"))
-                    .body("detail", containsString("Another plan upload is being handled"));
+                    .body("detail", containsString("Another plan upload or preflight is being handled"));
             // The stalled one loses its connection 12 s into its turn, and this one is read then.
             json(plan).statusCode(201).body("name", equalTo("after-a-stalled-upload"));
             assertThat(stalled.getInputStream().read()).as("the stalled upload's connection is closed unanswered")

@@ -1,0 +1,96 @@
+package com.domomigrationproxy.plans;
+
+import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
+import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.TestCredentials;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+
+/**
+ * One principal may hold ten event streams open on a replica (each polls the database twice a
+ * second for as long as its plan runs; one reader's thousands of streams exhausted the chart's
+ * heap): the eleventh is 503 busy at once, and closing one makes room.
+ */
+@QuarkusTest
+class PlanEventStreamLimitTest {
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Test
+    void aPrincipalHoldsTenStreamsAtMostAndClosingOneMakesRoom() throws Exception {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String planId = PlanFixtures.create(jsonPlan("watched", estate.account(), estate.datasources(), 1))
+                .getString("planId");
+        List<Socket> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < PlanEventStream.MAX_STREAMS_PER_PRINCIPAL; i++) {
+                Socket stream = open(planId, TestCredentials.READER_KEY);
+                streams.add(stream);
+                assertThat(statusLine(stream)).isEqualTo("HTTP/1.1 200 OK");
+            }
+            try (Socket refused = open(planId, TestCredentials.READER_KEY)) {
+                String answer = new String(refused.getInputStream().readNBytes(2048), StandardCharsets.UTF_8);
+                assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 30")
+                        .contains("urn:problem-type:domo-migration-proxy:busy")
+                        .contains("already has 10 plan event streams open on this replica");
+            }
+            // Another principal is not held up by this one's streams.
+            try (Socket other = open(planId, TestCredentials.AUDITOR_KEY)) {
+                assertThat(statusLine(other)).isEqualTo("HTTP/1.1 200 OK");
+            }
+            streams.remove(0).close();
+            Socket again = null;
+            for (int attempt = 0; attempt < 50 && again == null; attempt++) {
+                Socket stream = open(planId, TestCredentials.READER_KEY);
+                if (statusLine(stream).equals("HTTP/1.1 200 OK")) {
+                    again = stream;
+                } else {
+                    stream.close();
+                    Thread.sleep(100); // the closed stream ends at its next poll
+                }
+            }
+            assertThat(again).as("a stream opens again once one was closed").isNotNull();
+            streams.add(again);
+        } finally {
+            for (Socket stream : streams) {
+                stream.close();
+            }
+        }
+    }
+
+    private static Socket open(String planId, String key) throws IOException {
+        Socket socket = new Socket("127.0.0.1", RestAssured.port);
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("GET /api/v1/plans/" + planId + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "X-API-Key: " + key + "\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        return socket;
+    }
+
+    private static String statusLine(Socket socket) throws IOException {
+        InputStream in = socket.getInputStream();
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c != -1 && c != '\r'; c = in.read()) {
+            line.append((char) c);
+        }
+        return line.toString();
+    }
+}
