@@ -5,14 +5,10 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 
-import jakarta.enterprise.context.ContextNotActiveException;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import com.domomigrationproxy.problem.BusyGate;
-
-import io.quarkus.arc.Arc;
-import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
-import io.vertx.ext.web.RoutingContext;
+import com.domomigrationproxy.web.RequestEnd;
 
 /**
  * A streamed audit export whose rows are counted as they are written. {@link AuditAccessRecorder}
@@ -51,23 +47,7 @@ final class AuditedExport implements StreamingOutput {
     AuditedExport(Rows rows) {
         this.rows = rows;
         this.leave = TURNS.enter();
-        RoutingContext request = currentRequest();
-        if (request != null) {
-            request.addEndHandler(ignored -> leave.run()); // also when the body was never written
-        }
-    }
-
-    private static RoutingContext currentRequest() {
-        var container = Arc.container();
-        if (container == null) {
-            return null; // outside the application (a unit test)
-        }
-        try {
-            var current = container.instance(CurrentVertxRequest.class);
-            return current.isAvailable() ? current.get().getCurrent() : null;
-        } catch (ContextNotActiveException e) {
-            return null;
-        }
+        RequestEnd.then(leave); // also when the body is never written: the client went away while it waited
     }
 
     void whenEnded(Ending ending) {

@@ -30,6 +30,7 @@ import com.domomigrationproxy.ledger.Sql;
 import com.domomigrationproxy.problem.BusyGate;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.web.RequestEnd;
 
 import io.smallrye.mutiny.Multi;
 
@@ -108,6 +109,8 @@ public class PlanEventStream {
                 closed(principal, leave);
             }
         };
+        // Also when the stream never starts: its client went away before it was subscribed.
+        RequestEnd.then(close);
         return Multi.createFrom().emitter(emitter -> {
             AtomicLong last = new AtomicLong(afterSeq);
             AtomicLong quietSince = new AtomicLong(System.nanoTime());

@@ -29,7 +29,7 @@ public enum ProblemType {
     IDEMPOTENT_REQUEST_IN_PROGRESS("idempotent-request-in-progress", "The first request with this Idempotency-Key is still running"),
     DOMO_TOKEN_UNAVAILABLE("domo-token-unavailable", "The service has no usable Domo developer token"),
     AUDIT_UNAVAILABLE("audit-unavailable", "The audit store is unavailable"),
-    BUSY("busy", "The service is reading too many request bodies at once"),
+    BUSY("busy", "The service is busy: retry later"),
     CHECKPOINTS_OFF("checkpoints-off", "Checkpoints are not signed: no signing key is configured"),
     CHAIN_ALTERED("chain-altered", "The audit chain no longer holds what an earlier checkpoint signed"),
     PLAN_STATE("plan-state", "The plan's state does not allow this"),

@@ -4,8 +4,10 @@ import jakarta.ws.rs.core.Response;
 
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
 
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 
 /** Builds the RFC 9457 body, for the JAX-RS mappers and for the HTTP filters that answer before JAX-RS. */
 public final class Problems {
@@ -27,6 +29,18 @@ public final class Problems {
                 .type(MEDIA_TYPE)
                 .entity(body(problem, request));
         problem.headers().forEach(response::header);
+        if (closesConnection(problem, request)) {
+            response.header("Connection", "close");
+        }
         return response.build();
+    }
+
+    /**
+     * A 503 busy over HTTP/1.1 closes its connection: a client told to come back later need not keep
+     * one open meanwhile, and 3,000 kept open after their 503s filled the chart's heap (security
+     * re-test). An HTTP/2 connection carries other streams, and has no such header.
+     */
+    static boolean closesConnection(ProblemException problem, HttpServerRequest request) {
+        return problem.type() == ProblemType.BUSY && request.version() != HttpVersion.HTTP_2;
     }
 }

@@ -341,6 +341,9 @@ public class RequestFilter {
 
     private static void refuse(RoutingContext context, ProblemException problem) {
         problem.headers().forEach(context.response()::putHeader);
+        if (Problems.closesConnection(problem, context.request())) {
+            context.response().putHeader("Connection", "close");
+        }
         context.response()
                 .setStatusCode(problem.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)

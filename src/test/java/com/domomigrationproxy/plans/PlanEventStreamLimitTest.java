@@ -49,6 +49,7 @@ class PlanEventStreamLimitTest {
             try (Socket refused = open(planId, TestCredentials.READER_KEY)) {
                 String answer = new String(refused.getInputStream().readNBytes(2048), StandardCharsets.UTF_8);
                 assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 30")
+                        .containsIgnoringCase("Connection: close")
                         .contains("urn:problem-type:domo-migration-proxy:busy")
                         .contains("already has 10 plan event streams open on this replica");
             }
@@ -74,6 +75,36 @@ class PlanEventStreamLimitTest {
                 stream.close();
             }
         }
+    }
+
+    /**
+     * A client that resets its connection as soon as it has asked for a stream leaves no stream to
+     * end: its turn was held until the process restarted (security re-test), so twelve such
+     * requests locked the principal out for good.
+     */
+    @Test
+    void aStreamWhoseClientLeftBeforeItStartedGivesItsTurnBack() throws Exception {
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String planId = PlanFixtures.create(jsonPlan("left", estate.account(), estate.datasources(), 1))
+                .getString("planId");
+        for (int i = 0; i < 3 * PlanEventStream.MAX_STREAMS_PER_PRINCIPAL; i++) {
+            Socket reset = open(planId, TestCredentials.OPERATOR_KEY);
+            reset.setSoLinger(true, 0);
+            reset.close();
+        }
+        Socket stream = null;
+        for (int attempt = 0; attempt < 50 && stream == null; attempt++) {
+            Socket candidate = open(planId, TestCredentials.OPERATOR_KEY);
+            if (statusLine(candidate).equals("HTTP/1.1 200 OK")) {
+                stream = candidate;
+            } else {
+                candidate.close();
+                Thread.sleep(100); // a reset request may still be on its way through the service
+            }
+        }
+        assertThat(stream).as("the principal can open a stream again").isNotNull();
+        stream.close();
     }
 
     private static Socket open(String planId, String key) throws IOException {
