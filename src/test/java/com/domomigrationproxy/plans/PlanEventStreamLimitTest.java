@@ -58,16 +58,7 @@ class PlanEventStreamLimitTest {
                 assertThat(statusLine(other)).isEqualTo("HTTP/1.1 200 OK");
             }
             streams.remove(0).close();
-            Socket again = null;
-            for (int attempt = 0; attempt < 50 && again == null; attempt++) {
-                Socket stream = open(planId, TestCredentials.READER_KEY);
-                if (statusLine(stream).equals("HTTP/1.1 200 OK")) {
-                    again = stream;
-                } else {
-                    stream.close();
-                    Thread.sleep(100); // the closed stream ends at its next poll
-                }
-            }
+            Socket again = openOnceThereIsRoom(planId, TestCredentials.READER_KEY); // the closed one ends at its next poll
             assertThat(again).as("a stream opens again once one was closed").isNotNull();
             streams.add(again);
         } finally {
@@ -93,18 +84,22 @@ class PlanEventStreamLimitTest {
             reset.setSoLinger(true, 0);
             reset.close();
         }
-        Socket stream = null;
-        for (int attempt = 0; attempt < 50 && stream == null; attempt++) {
-            Socket candidate = open(planId, TestCredentials.OPERATOR_KEY);
-            if (statusLine(candidate).equals("HTTP/1.1 200 OK")) {
-                stream = candidate;
-            } else {
-                candidate.close();
-                Thread.sleep(100); // a reset request may still be on its way through the service
-            }
-        }
+        Socket stream = openOnceThereIsRoom(planId, TestCredentials.OPERATOR_KEY); // a reset may still be on its way
         assertThat(stream).as("the principal can open a stream again").isNotNull();
         stream.close();
+    }
+
+    /** A stream that answered 200 within five seconds of asking again, or null. */
+    private static Socket openOnceThereIsRoom(String planId, String key) throws Exception {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            Socket stream = open(planId, key);
+            if (statusLine(stream).equals("HTTP/1.1 200 OK")) {
+                return stream;
+            }
+            stream.close();
+            Thread.sleep(100);
+        }
+        return null;
     }
 
     private static Socket open(String planId, String key) throws IOException {
