@@ -164,9 +164,12 @@ public class RequestFilter {
         // Any Transfer-Encoding (gzip, chunked too): Netty reads the body as chunked whatever comes first.
         boolean chunked = announced < 0 && context.request().method() != HttpMethod.GET
                 && context.request().headers().contains("Transfer-Encoding");
-        // Over HTTP/2 a body need not announce its length, and has no Transfer-Encoding.
+        // Over HTTP/2 a body need not announce its length, and has no Transfer-Encoding. A request
+        // without one is not yet ended here either (Vert.x ends it after this handler has run), so a
+        // GET is taken to have none, as above: every GET over HTTP/2 was held as a body until its
+        // deadline closed the connection, 10 s into a slow answer (an export, an event stream).
         boolean unannouncedHttp2 = announced < 0 && context.request().version() == HttpVersion.HTTP_2
-                && !context.request().isEnded();
+                && context.request().method() != HttpMethod.GET && !context.request().isEnded();
         boolean hasBody = announced > 0 || chunked || unannouncedHttp2;
         if (hasBody) {
             // Answered before its body has all arrived (401, 302, 403, 413…): the rest is dropped as it
