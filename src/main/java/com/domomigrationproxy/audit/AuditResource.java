@@ -47,8 +47,6 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Principals;
 import com.domomigrationproxy.security.Roles;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 
 /**
  * Contract rows 6–8, the chain's events and the principals: the auditors' view. Every request is
@@ -71,14 +69,14 @@ public class AuditResource {
     private final OperationStore operations;
     private final Ledger ledger;
     private final Principals principals;
-    private final ObjectWriter jsonLines;
+    private final AuditExports exports;
 
     @Inject
-    AuditResource(OperationStore operations, Ledger ledger, Principals principals, ObjectMapper json) {
+    AuditResource(OperationStore operations, Ledger ledger, Principals principals, AuditExports exports) {
         this.operations = operations;
         this.ledger = ledger;
         this.principals = principals;
-        this.jsonLines = OperationExport.jsonLines(json);
+        this.exports = exports;
     }
 
     @GET
@@ -139,9 +137,7 @@ public class AuditResource {
             String next = cutToPage(items, pageSize, last -> PageCursor.after(last.requestedAt(), last.operationId(), query));
             return Response.ok(new OperationPage(items, next), MediaType.APPLICATION_JSON).build();
         }
-        AuditedExport body = new AuditedExport((out, written) -> OperationExport.writeOperations(format, out, jsonLines,
-                operations, query, written));
-        return attachment(body, format, "operations");
+        return attachment(exports.operations(format, query), format, "operations");
     }
 
     @GET
@@ -214,9 +210,7 @@ public class AuditResource {
             String next = cutToPage(items, pageSize, last -> PageCursor.after(last.seq(), query));
             return Response.ok(new EventPage(items, next), MediaType.APPLICATION_JSON).build();
         }
-        AuditedExport body = new AuditedExport((out, written) -> OperationExport.writeEvents(out, jsonLines,
-                sink -> ledger.streamEvents(query, sink), written));
-        return attachment(body, format, "audit-events");
+        return attachment(exports.events(query), format, "audit-events");
     }
 
     @GET

@@ -9,6 +9,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 
 import com.domomigrationproxy.problem.BusyGate;
 import com.domomigrationproxy.web.RequestEnd;
+import com.domomigrationproxy.web.WriteTimeout;
 
 /**
  * A streamed audit export whose rows are counted as they are written. {@link AuditAccessRecorder}
@@ -16,16 +17,11 @@ import com.domomigrationproxy.web.RequestEnd;
  * complete or not (the client went away, the database failed): an interrupted export still
  * leaves its events, and a process that dies mid-export still leaves the first.
  *
- * <p>At most {@link #AT_ONCE} exports run at once on a replica, through the API and the console
- * alike (another waits up to 10 s, then 503 busy): each holds a thread, a database connection in a
- * transaction and a megabyte or two of rows read ahead for as long as its client takes to read it,
- * and 20 slow readers exhausted the chart's heap (security review).
+ * <p>Each export runs in a turn of {@link AuditExports}' gate, from its creation until it is
+ * written or its request ends, and is ended when its client takes nothing for the write timeout
+ * ({@link WriteTimeout}).
  */
 final class AuditedExport implements StreamingOutput {
-
-    static final int AT_ONCE = 4;
-    private static final BusyGate TURNS = new BusyGate(AT_ONCE, Duration.ofSeconds(10),
-            AT_ONCE + " audit exports are already running on this replica", 10);
 
     /** Writes the export, counting each row written. */
     interface Rows {
@@ -42,11 +38,13 @@ final class AuditedExport implements StreamingOutput {
     };
 
     private final Runnable leave;
+    private final WriteTimeout stall;
 
-    /** Takes an export's turn (503 busy when none comes), until the export is written or its request ends. */
-    AuditedExport(Rows rows) {
+    /** Takes a turn (503 busy when none comes), until the export is written or its request ends. */
+    AuditedExport(Rows rows, BusyGate turns, Duration writeTimeout) {
         this.rows = rows;
-        this.leave = TURNS.enter();
+        this.stall = WriteTimeout.ofCurrentRequest(writeTimeout);
+        this.leave = turns.enter();
         RequestEnd.then(leave); // also when the body is never written: the client went away while it waited
     }
 
@@ -58,8 +56,8 @@ final class AuditedExport implements StreamingOutput {
     public void write(OutputStream out) throws IOException {
         LongAdder written = new LongAdder();
         boolean complete = false;
-        try {
-            rows.write(out, written);
+        try (WriteTimeout watched = stall) {
+            rows.write(watched.watch(out), written);
             complete = true;
         } finally {
             try {

@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
-import jakarta.ws.rs.core.StreamingOutput;
-
 import com.domomigrationproxy.ledger.ChainEvent;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationField;
@@ -92,21 +90,6 @@ public final class OperationExport {
     }
 
     private OperationExport() {
-    }
-
-    /**
-     * The export of the operations matching the query as a response body, its rows counted: an
-     * {@link AuditedAccess} resource's answer is recorded before its first byte and again when it
-     * ends.
-     */
-    public static StreamingOutput operations(String mediaType, ObjectWriter json, OperationStore operations,
-            OperationQuery query) {
-        return new AuditedExport((out, written) -> writeOperations(mediaType, out, json, operations, query, written));
-    }
-
-    /** The export of these chain events as NDJSON, as {@link #operations} does it for operations. */
-    public static StreamingOutput events(ObjectWriter json, Consumer<Consumer<ChainEvent>> export) {
-        return new AuditedExport((out, written) -> writeEvents(out, json, export, written));
     }
 
     /**

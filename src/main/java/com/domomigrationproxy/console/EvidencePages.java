@@ -21,6 +21,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.domomigrationproxy.audit.AuditExports;
 import com.domomigrationproxy.audit.AuditedAccess;
 import com.domomigrationproxy.audit.OperationExport;
 import com.domomigrationproxy.ledger.Checkpoint;
@@ -30,12 +31,9 @@ import com.domomigrationproxy.ledger.EventQuery;
 import com.domomigrationproxy.ledger.IntegrityReport;
 import com.domomigrationproxy.ledger.Ledger;
 import com.domomigrationproxy.ledger.OperationQuery;
-import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Roles;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.AuthenticationCompletionException;
@@ -70,21 +68,19 @@ public class EvidencePages {
     private final Ledger ledger;
     private final Checkpoints checkpoints;
     private final CheckpointKeys keys;
-    private final OperationStore operations;
     private final Frames frames;
     private final ConsoleFailures failures;
-    private final ObjectWriter jsonLines;
+    private final AuditExports exports;
 
     @Inject
-    EvidencePages(Ledger ledger, Checkpoints checkpoints, CheckpointKeys keys, OperationStore operations, Frames frames,
-            ConsoleFailures failures, ObjectMapper json) {
+    EvidencePages(Ledger ledger, Checkpoints checkpoints, CheckpointKeys keys, Frames frames,
+            ConsoleFailures failures, AuditExports exports) {
         this.ledger = ledger;
         this.checkpoints = checkpoints;
         this.keys = keys;
-        this.operations = operations;
         this.frames = frames;
         this.failures = failures;
-        this.jsonLines = OperationExport.jsonLines(json);
+        this.exports = exports;
     }
 
     @GET
@@ -155,8 +151,7 @@ public class EvidencePages {
     @Path("/evidence/" + EVENTS_FILE)
     @Produces(OperationExport.NDJSON)
     public Response events() {
-        return download(OperationExport.events(jsonLines, sink -> ledger.streamEvents(EventQuery.ALL, sink)),
-                OperationExport.NDJSON, EVENTS_FILE);
+        return download(exports.events(EventQuery.ALL), OperationExport.NDJSON, EVENTS_FILE);
     }
 
     /** Every operation, as the audit API's unfiltered NDJSON export: the verifier's --operations. */
@@ -164,8 +159,8 @@ public class EvidencePages {
     @Path("/evidence/" + OPERATIONS_FILE)
     @Produces(OperationExport.NDJSON)
     public Response operations() {
-        return download(OperationExport.operations(OperationExport.NDJSON, jsonLines, operations,
-                OperationQuery.ALL), OperationExport.NDJSON, OPERATIONS_FILE);
+        return download(exports.operations(OperationExport.NDJSON, OperationQuery.ALL), OperationExport.NDJSON,
+                OPERATIONS_FILE);
     }
 
     private TemplateInstance page(Frame frame, IntegrityReport report, boolean signed) {

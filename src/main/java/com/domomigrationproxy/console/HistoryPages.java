@@ -22,6 +22,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.domomigrationproxy.audit.AuditedAccess;
+import com.domomigrationproxy.audit.AuditExports;
 import com.domomigrationproxy.audit.OperationExport;
 import com.domomigrationproxy.audit.PageCursor;
 import com.domomigrationproxy.ledger.Operation;
@@ -33,8 +34,6 @@ import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Roles;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.AuthenticationCompletionException;
@@ -61,14 +60,14 @@ public class HistoryPages {
     private final OperationStore operations;
     private final Frames frames;
     private final ConsoleFailures failures;
-    private final ObjectWriter jsonLines;
+    private final AuditExports exports;
 
     @Inject
-    HistoryPages(OperationStore operations, Frames frames, ConsoleFailures failures, ObjectMapper json) {
+    HistoryPages(OperationStore operations, Frames frames, ConsoleFailures failures, AuditExports exports) {
         this.operations = operations;
         this.frames = frames;
         this.failures = failures;
-        this.jsonLines = OperationExport.jsonLines(json);
+        this.exports = exports;
     }
 
     @GET
@@ -137,7 +136,7 @@ public class HistoryPages {
 
     private Response export(String format, HistoryFilter filter) {
         QueryParameters.failOn(filter.errors());
-        StreamingOutput body = OperationExport.operations(format, jsonLines, operations, filter.query());
+        StreamingOutput body = exports.operations(format, filter.query());
         String extension = OperationExport.CSV.equals(format) ? "csv" : "ndjson";
         String name = "operations-" + Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", "")
                 + "." + extension;

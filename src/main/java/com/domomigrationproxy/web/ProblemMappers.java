@@ -1,5 +1,6 @@
 package com.domomigrationproxy.web;
 
+import java.io.IOException;
 import java.util.List;
 
 import jakarta.inject.Inject;
@@ -99,6 +100,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Uni<Response> unexpected(Throwable failure, HttpServerRequest request) {
+        if (failure instanceof IOException && request.response().headWritten()) {
+            // A streamed answer (an export) whose client went away, or was ended by WriteTimeout:
+            // nothing unexpected on the service's side, and nothing more can be sent.
+            LOG.debugf("%s %s ended before its answer did: %s", request.method(), request.path(), failure.getMessage());
+            return Uni.createFrom().item(Response.serverError().build());
+        }
         if (ConsoleLinks.isConsole(request.path())) {
             return console.answer(failure instanceof RuntimeException runtime ? runtime : new RuntimeException(failure));
         }

@@ -29,7 +29,8 @@ public final class RequestEnd {
         }
     }
 
-    private static RoutingContext current() {
+    /** The request being served on this thread, or null. */
+    static RoutingContext current() {
         var container = Arc.container();
         if (container == null) {
             return null; // outside the application (a unit test)

@@ -1,0 +1,212 @@
+package com.domomigrationproxy.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import javax.sql.DataSource;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.TestCredentials;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+
+/**
+ * Exports and integrity checks take turns on a replica, against the real app: one integrity check
+ * at a time (a second: 503 busy once its 10 s wait lapses); four exports at once, and an export
+ * whose client stops reading is ended after the write timeout (3 s in tests), which gives its turn
+ * back to the fifth, waiting for one.
+ */
+@QuarkusTest
+class AuditExportTurnsTest {
+
+    private static final String NDJSON = "application/x-ndjson";
+
+    @Inject
+    DataSource dataSource;
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @Test
+    void aSecondIntegrityCheckIsToldToRetry() throws Exception {
+        // Java's HttpClient as it comes: over http:// it upgrades its connection to HTTP/2 (h2c) with
+        // its first request and sends the next as HTTP/2 streams. Every GET over HTTP/2 used to be
+        // held as a request body, whose 10 s deadline closed the connection (GOAWAY) before the 503.
+        HttpClient client = HttpClient.newHttpClient();
+        CompletableFuture<HttpResponse<String>> first;
+        try (Connection lock = dataSource.getConnection()) {
+            lock.setAutoCommit(false);
+            try (Statement statement = lock.createStatement()) {
+                // The check's first read (nothing else in the tests reads or writes checkpoints).
+                statement.execute("LOCK TABLE audit_checkpoint IN ACCESS EXCLUSIVE MODE");
+            }
+            first = client.sendAsync(integrity(), HttpResponse.BodyHandlers.ofString());
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> waitingOnALock() >= 1);
+
+            // One more as an HTTP/2 stream of that connection, one as the upgrade of a new connection.
+            CompletableFuture<HttpResponse<String>> second = client.sendAsync(integrity(),
+                    HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<String>> third = HttpClient.newHttpClient().sendAsync(integrity(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (HttpResponse<String> busy : List.of(second.get(), third.get())) {
+                assertThat(busy.statusCode()).isEqualTo(503);
+                assertThat(busy.version()).isEqualTo(HttpClient.Version.HTTP_2);
+                assertThat(busy.headers().firstValue("Retry-After")).hasValue("10");
+                assertThat(busy.body()).contains("urn:problem-type:domo-migration-proxy:busy")
+                        .contains("Another integrity check is running on this replica");
+            }
+            lock.rollback();
+        }
+        assertThat(first.get().statusCode()).as("the check that had its turn").isEqualTo(200);
+    }
+
+    @Test
+    void anExportWhoseClientStopsReadingIsEndedAndGivesItsTurnBack() throws Exception {
+        DomoWireMock.completesEverything(domo, "T");
+        int size = eventsExportOfAtLeast(1 << 20);
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                stalled.add(exportNeverRead());
+            }
+            long asked = System.nanoTime();
+            byte[] fifth = Api.asAuditor().accept(NDJSON).get("/api/v1/audit/events")
+                    .then().statusCode(200).extract().asByteArray();
+            assertThat(Duration.ofNanos(System.nanoTime() - asked))
+                    .as("it waited for a turn, which came back before the 10 s wait for one lapsed")
+                    .isBetween(Duration.ofSeconds(2), Duration.ofSeconds(9));
+            assertThat(fifth.length).isGreaterThanOrEqualTo(size);
+            // Read each only once all four were ended: reading one still waiting would let it go on.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> interruptedExportsSince(asked) >= 4);
+            for (Socket socket : stalled) {
+                byte[] received = readToTheEnd(socket);
+                assertThat(received.length).as("the stalled export was ended before its end").isLessThan(size);
+                assertThat(new String(received, StandardCharsets.ISO_8859_1)).doesNotEndWith("0\r\n\r\n");
+            }
+        } finally {
+            for (Socket socket : stalled) {
+                socket.close();
+            }
+        }
+    }
+
+    private static HttpRequest integrity() {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RestAssured.port + "/api/v1/audit/integrity"))
+                .header("X-API-Key", TestCredentials.AUDITOR_KEY).timeout(Duration.ofSeconds(60)).build();
+    }
+
+    /** Exports recorded as interrupted since then (a System.nanoTime()). */
+    private int interruptedExportsSince(long nanoTime) throws Exception {
+        Instant since = Instant.now().minusNanos(System.nanoTime() - nanoTime).minusSeconds(30);
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
+                "SELECT count(*) FROM audit_event WHERE kind = 'AUDIT_ACCESS' AND recorded_at > ?"
+                        + " AND payload LIKE '%\"phase\":\"export-interrupted\"%'")) {
+            statement.setObject(1, java.sql.Timestamp.from(since));
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        }
+    }
+
+    private int waitingOnALock() throws Exception {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    /**
+     * The size of the unfiltered events export, once migrations have made it at least this large
+     * (several times what the socket buffers of a client that reads nothing take in: SmallSendBuffers).
+     */
+    private static int eventsExportOfAtLeast(int bytes) throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(6);
+        try {
+            while (true) {
+                int size = Api.asAuditor().accept(NDJSON).get("/api/v1/audit/events").then().statusCode(200)
+                        .extract().asByteArray().length;
+                if (size >= bytes) {
+                    return size;
+                }
+                List<Future<?>> migrations = new ArrayList<>();
+                for (int i = 0; i < 100 + (bytes - size) / 1000; i++) { // about 1.3 KB of events each
+                    migrations.add(callers.submit(() -> Api.asOperator().contentType("application/json")
+                            .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"export\"}")
+                            .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then()
+                            .statusCode(200)));
+                }
+                for (Future<?> migration : migrations) {
+                    migration.get();
+                }
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    /** An events export whose client reads its status line, then nothing (a small receive window). */
+    private static Socket exportNeverRead() throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(new InetSocketAddress("127.0.0.1", RestAssured.port));
+        socket.setSoTimeout(30_000);
+        socket.getOutputStream().write(("GET /api/v1/audit/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: "
+                + TestCredentials.AUDITOR_KEY + "\r\nAccept: " + NDJSON + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        InputStream in = socket.getInputStream();
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c != -1 && c != '\r'; c = in.read()) {
+            line.append((char) c);
+        }
+        assertThat(line).hasToString("HTTP/1.1 200 OK");
+        return socket;
+    }
+
+    /** What is left to read, until the server closes or resets the connection. */
+    private static byte[] readToTheEnd(Socket socket) throws IOException {
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        byte[] buffer = new byte[65536];
+        try {
+            for (int n = socket.getInputStream().read(buffer); n != -1; n = socket.getInputStream().read(buffer)) {
+                received.write(buffer, 0, n);
+            }
+        } catch (SocketException e) {
+            // reset by the server: what arrived before is what counts
+        }
+        return received.toByteArray();
+    }
+}
