@@ -48,6 +48,13 @@ public class AuditExports {
 
     /** Refuses to start with no export allowed, or a write timeout that is not positive. */
     void onStart(@Observes StartupEvent event, ExportConfig config) {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems));
+        }
+    }
+
+    static List<String> problems(ExportConfig config) {
         List<String> problems = new ArrayList<>();
         if (config.atOnce() < 1) {
             problems.add("PROXY_AUDIT_EXPORT_AT_ONCE must be at least 1, not " + config.atOnce());
@@ -55,9 +62,7 @@ public class AuditExports {
         if (config.writeTimeout().isNegative() || config.writeTimeout().isZero()) {
             problems.add("PROXY_AUDIT_EXPORT_WRITE_TIMEOUT must be longer than 0, not " + config.writeTimeout());
         }
-        if (!problems.isEmpty()) {
-            throw new IllegalStateException(String.join("; ", problems));
-        }
+        return problems;
     }
 
     /** The operations matching the query, as CSV or NDJSON ({@code mediaType}). */
