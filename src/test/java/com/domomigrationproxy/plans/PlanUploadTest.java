@@ -10,10 +10,15 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -271,7 +276,11 @@ class PlanUploadTest {
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         String plan = PlanFixtures.jsonPlan("after-a-stalled-upload", estate.account(), estate.datasources(), 1);
+        String waiting = PlanFixtures.create(PlanFixtures.jsonPlan("preflight-waits", estate.account(),
+                estate.datasources(), 1)).getString("planId");
         long before = stored();
+        HttpClient http2 = HttpClient.newHttpClient();
+        http2.send(HttpRequest.newBuilder(URI.create(base() + "/q/openapi")).build(), HttpResponse.BodyHandlers.discarding());
         try (java.net.Socket stalled = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
             stalled.setSoTimeout(20_000);
             stalled.getOutputStream().write(("POST /api/v1/plans HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: "
@@ -280,10 +289,18 @@ class PlanUploadTest {
             stalled.getOutputStream().flush();
             Thread.sleep(500); // its turn has come: it is being read
 
+            // A preflight run again, sent with no body as an HTTP/2 stream, waits for the same turn.
+            CompletableFuture<HttpResponse<String>> preflight = http2.sendAsync(HttpRequest.newBuilder(
+                    URI.create(base() + "/api/v1/plans/" + waiting + "/preflight"))
+                    .header("X-API-Key", TestCredentials.OPERATOR_KEY).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
             json(plan).statusCode(503).contentType("application/problem+json")
                     .header("Retry-After", "5")
                     .body("type", equalTo("urn:problem-type:domo-migration-proxy:busy"))
                     .body("detail", containsString("Another plan upload or preflight is being handled"));
+            HttpResponse<String> busy = preflight.get();
+            assertThat(busy.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(busy.statusCode()).isEqualTo(503);
             // The stalled one loses its connection 12 s into its turn, and this one is read then.
             json(plan).statusCode(201).body("name", equalTo("after-a-stalled-upload"));
             assertThat(stalled.getInputStream().read()).as("the stalled upload's connection is closed unanswered")
@@ -292,6 +309,10 @@ class PlanUploadTest {
             // the connection was reset rather than closed: also ended
         }
         assertThat(stored() - before).as("only the second plan is stored").isEqualTo(3);
+    }
+
+    private static String base() {
+        return "http://127.0.0.1:" + io.restassured.RestAssured.port;
     }
 
     /** A reason quotes Domo's migrationDate; PostgreSQL stores no U+0000, so it becomes U+FFFD, not a 500. */
