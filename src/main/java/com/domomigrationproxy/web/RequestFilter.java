@@ -231,10 +231,10 @@ public class RequestFilter {
     /**
      * At the body's deadline: a body still unfinished ends its connection (HTTP/1.1) or its stream
      * (HTTP/2, leaving the client's other streams alone). Vert.x ends an HTTP/2 request only as it
-     * delivers its END_STREAM, which waits behind a pause (Quarkus REST pauses a request whose
-     * resource reads no body, such as a preflight or a reversal): the request is let through once
-     * and looked at again, since closing then cut off every bodiless POST over HTTP/2 whose answer
-     * took more than 10 s.
+     * delivers its END_STREAM, which a paused request keeps back: a POST without a body whose
+     * resource reads none (a preflight, a reversal) still looked unfinished here, and closing then
+     * cut off every such POST over HTTP/2 whose answer took more than 10 s. So an HTTP/2 request is
+     * let through once and looked at again.
      */
     private static void endUnlessArrived(RoutingContext context) {
         if (context.request().isEnded()) {
