@@ -57,6 +57,17 @@ public interface PlanConfig {
     Duration uploadTimeout();
 
     /**
+     * Plan event streams (server-sent events) open at once on one replica; past it, 503 busy at once.
+     * Env PROXY_PLAN_EVENT_STREAMS.
+     */
+    @WithDefault("200")
+    int eventStreams();
+
+    /** Plan event streams one principal may hold open on one replica. Env PROXY_PLAN_EVENT_STREAMS_PER_PRINCIPAL. */
+    @WithDefault("10")
+    int eventStreamsPerPrincipal();
+
+    /**
      * How often each replica looks for plan items to run and settles items whose operation was
      * resolved elsewhere, or {@code off} (the replica then runs no plan item). Env PROXY_PLAN_POLL_INTERVAL.
      */

@@ -54,14 +54,13 @@ public class PlanEventStream {
     private static final Logger LOG = Logger.getLogger(PlanEventStream.class);
 
     /**
-     * Streams open at once on a replica, and per principal: each polls the database twice a second
-     * and keeps some 13 KB of heap for as long as its plan runs, and one reader's 2,700 streams
-     * exhausted the chart's heap (security review). Past either, 503 busy at once.
+     * Streams open at once on a replica, and per principal ({@link PlanConfig#eventStreams()}): each
+     * polls the database twice a second and keeps some 13 KB of heap for as long as its plan runs,
+     * and one reader's 2,700 streams exhausted the chart's heap (security review). Past either, 503
+     * busy at once.
      */
-    static final int MAX_STREAMS = 200;
-    static final int MAX_STREAMS_PER_PRINCIPAL = 10;
-    private final BusyGate open = new BusyGate(MAX_STREAMS, Duration.ZERO,
-            MAX_STREAMS + " plan event streams are already open on this replica", 30);
+    private final BusyGate open;
+    private final int perPrincipal;
     private final Map<String, Integer> openBy = new ConcurrentHashMap<>();
 
     private final DataSource dataSource;
@@ -77,8 +76,12 @@ public class PlanEventStream {
     private boolean checked;
 
     @Inject
-    PlanEventStream(DataSource dataSource) {
+    PlanEventStream(DataSource dataSource, PlanConfig config) {
         this.dataSource = dataSource;
+        int streams = Math.max(1, config.eventStreams());
+        this.open = new BusyGate(streams, Duration.ZERO, streams + " plan event streams are already open on this replica",
+                30);
+        this.perPrincipal = Math.max(1, config.eventStreamsPerPrincipal());
         AtomicInteger threads = new AtomicInteger();
         this.pollers = Executors.newScheduledThreadPool(2, task -> {
             Thread thread = new Thread(task, "plan-events-" + threads.incrementAndGet());
@@ -98,9 +101,9 @@ public class PlanEventStream {
      */
     public Multi<OutboundSseEvent> stream(UUID planId, long afterSeq, Sse sse, String principal) {
         Runnable leave = open.enter();
-        if (openBy.merge(principal, 1, Integer::sum) > MAX_STREAMS_PER_PRINCIPAL) {
+        if (openBy.merge(principal, 1, Integer::sum) > perPrincipal) {
             closed(principal, leave);
-            throw ProblemException.busy(principal + " already has " + MAX_STREAMS_PER_PRINCIPAL
+            throw ProblemException.busy(principal + " already has " + perPrincipal
                     + " plan event streams open on this replica; close one", 30);
         }
         AtomicBoolean ended = new AtomicBoolean();

@@ -33,6 +33,8 @@ class PlanStartupCheck {
                 "set PROXY_PLAN_POLL_INTERVAL=off for a replica that runs no plan item");
         atLeastOne(problems, "PROXY_PLAN_PREFLIGHT_CONCURRENCY", config.preflightConcurrency(), null);
         atLeastOne(problems, "PROXY_PLAN_MAX_ACCOUNTS", config.maxAccounts(), null);
+        atLeastOne(problems, "PROXY_PLAN_EVENT_STREAMS", config.eventStreams(), null);
+        atLeastOne(problems, "PROXY_PLAN_EVENT_STREAMS_PER_PRINCIPAL", config.eventStreamsPerPrincipal(), null);
         positive(problems, "PROXY_PLAN_APPROVAL_TTL", config.approvalTtl());
         positive(problems, "PROXY_PLAN_LEASE", config.lease());
         positive(problems, "PROXY_PLAN_BUSY_RETRY", config.busyRetry());

@@ -29,6 +29,9 @@ import io.restassured.RestAssured;
 @QuarkusTest
 class PlanEventStreamLimitTest {
 
+    /** PROXY_PLAN_EVENT_STREAMS_PER_PRINCIPAL's default. */
+    private static final int PER_PRINCIPAL = 10;
+
     @InjectDomo
     WireMockServer domo;
 
@@ -41,7 +44,7 @@ class PlanEventStreamLimitTest {
                 .getString("planId");
         List<Socket> streams = new ArrayList<>();
         try {
-            for (int i = 0; i < PlanEventStream.MAX_STREAMS_PER_PRINCIPAL; i++) {
+            for (int i = 0; i < PER_PRINCIPAL; i++) {
                 Socket stream = open(planId, TestCredentials.READER_KEY);
                 streams.add(stream);
                 assertThat(statusLine(stream)).isEqualTo("HTTP/1.1 200 OK");
@@ -79,7 +82,7 @@ class PlanEventStreamLimitTest {
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         String planId = PlanFixtures.create(jsonPlan("left", estate.account(), estate.datasources(), 1))
                 .getString("planId");
-        for (int i = 0; i < 3 * PlanEventStream.MAX_STREAMS_PER_PRINCIPAL; i++) {
+        for (int i = 0; i < 3 * PER_PRINCIPAL; i++) {
             Socket reset = open(planId, TestCredentials.OPERATOR_KEY);
             reset.setSoLinger(true, 0);
             reset.close();

@@ -23,14 +23,17 @@ class PlanStartupCheckTest {
     void zeroApprovalsOrNoConcurrencyIsRefusedByName() {
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.approvals-required", "0",
                 "proxy.plan.replica-concurrency", "-1", "proxy.plan.default-max-concurrency", "0",
-                "proxy.plan.preflight-concurrency", "0", "proxy.plan.max-accounts", "0")))).containsExactly(
+                "proxy.plan.preflight-concurrency", "0", "proxy.plan.max-accounts", "0",
+                "proxy.plan.event-streams", "0", "proxy.plan.event-streams-per-principal", "0")))).containsExactly(
                         "PROXY_PLAN_APPROVALS_REQUIRED must be at least 1, not 0 (a plan always needs an approver other"
                                 + " than its creator)",
                         "PROXY_PLAN_DEFAULT_MAX_CONCURRENCY must be at least 1, not 0",
                         "PROXY_PLAN_REPLICA_CONCURRENCY must be at least 1, not -1 (set PROXY_PLAN_POLL_INTERVAL=off"
                                 + " for a replica that runs no plan item)",
                         "PROXY_PLAN_PREFLIGHT_CONCURRENCY must be at least 1, not 0",
-                        "PROXY_PLAN_MAX_ACCOUNTS must be at least 1, not 0");
+                        "PROXY_PLAN_MAX_ACCOUNTS must be at least 1, not 0",
+                        "PROXY_PLAN_EVENT_STREAMS must be at least 1, not 0",
+                        "PROXY_PLAN_EVENT_STREAMS_PER_PRINCIPAL must be at least 1, not 0");
     }
 
     @Test
