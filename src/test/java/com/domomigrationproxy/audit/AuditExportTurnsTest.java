@@ -97,6 +97,7 @@ class AuditExportTurnsTest {
         DomoWireMock.completesEverything(domo, "T");
         int size = eventsExportOfAtLeast(1 << 20);
         List<Socket> stalled = new ArrayList<>();
+        Instant opened = Instant.now();
         try {
             for (int i = 0; i < 4; i++) {
                 stalled.add(exportNeverRead());
@@ -109,7 +110,7 @@ class AuditExportTurnsTest {
                     .isBetween(Duration.ofSeconds(2), Duration.ofSeconds(9));
             assertThat(fifth.length).isGreaterThanOrEqualTo(size);
             // Read each only once all four were ended: reading one still waiting would let it go on.
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> interruptedExportsSince(asked) >= 4);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> interruptedExportsSince(opened) >= 4);
             for (Socket socket : stalled) {
                 byte[] received = readToTheEnd(socket);
                 assertThat(received.length).as("the stalled export was ended before its end").isLessThan(size);
@@ -127,9 +128,8 @@ class AuditExportTurnsTest {
                 .header("X-API-Key", TestCredentials.AUDITOR_KEY).timeout(Duration.ofSeconds(60)).build();
     }
 
-    /** Exports recorded as interrupted since then (a System.nanoTime()). */
-    private int interruptedExportsSince(long nanoTime) throws Exception {
-        Instant since = Instant.now().minusNanos(System.nanoTime() - nanoTime).minusSeconds(30);
+    /** Exports recorded as interrupted since then (the service records them with this JVM's clock). */
+    private int interruptedExportsSince(Instant since) throws Exception {
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
                 "SELECT count(*) FROM audit_event WHERE kind = 'AUDIT_ACCESS' AND recorded_at > ?"
                         + " AND payload LIKE '%\"phase\":\"export-interrupted\"%'")) {
