@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
 import com.domomigrationproxy.support.PostgresAdmin;
@@ -37,6 +38,8 @@ import io.restassured.response.Response;
 @QuarkusTest
 class IdempotencyTest {
 
+    /** How long Domo holds its answer at most while a second call is refused: under the tests' 3 s timeout. */
+    private static final java.time.Duration HELD = java.time.Duration.ofMillis(2500);
     private static final String BODY = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
 
     @InjectDomo
@@ -93,15 +96,23 @@ class IdempotencyTest {
     @Test
     void sameKeyWhileTheFirstRunsIs409() throws Exception {
         String datasource = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/1").willReturn(aResponse().withFixedDelay(1500)
-                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/1").willReturn(aResponse()
+                .withTransformers(HeldAnswers.NAME).withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\"}")));
         String key = "key-" + UUID.randomUUID();
-        CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> migrate(Api.asOperator(), datasource, key, BODY));
-        awaitDomoCalled(DOMO_PREFIX + "/" + datasource + "/accounts/1");
-        migrate(Api.asOperator(), datasource, key, BODY).then().statusCode(409)
-                .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"))
-                .header("Retry-After", org.hamcrest.Matchers.notNullValue());
-        first.get().then().statusCode(200);
+        HeldAnswers.hold(HELD);
+        try {
+            CompletableFuture<Response> first = CompletableFuture
+                    .supplyAsync(() -> migrate(Api.asOperator(), datasource, key, BODY));
+            HeldAnswers.awaitHeld(java.time.Duration.ofSeconds(20));
+            migrate(Api.asOperator(), datasource, key, BODY).then().statusCode(409)
+                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"))
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue());
+            HeldAnswers.release();
+            first.get().then().statusCode(200);
+        } finally {
+            HeldAnswers.release();
+        }
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/1")));
     }
 
@@ -176,17 +187,24 @@ class IdempotencyTest {
     }
 
     @Test
-    void aKeyIsReleasedWhenNothingWasRecorded() {
+    void aKeyIsReleasedWhenNothingWasRecorded() throws Exception {
         String datasource = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withFixedDelay(1500)
-                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
-        CompletableFuture<Response> running = CompletableFuture.supplyAsync(() -> reverse(datasource, null));
-        awaitDomoCalled(DOMO_PREFIX + "/" + datasource + "/reverse");
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse()
+                .withTransformers(HeldAnswers.NAME).withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\"}")));
         String key = "key-" + UUID.randomUUID();
-        // 409 because the datasource is busy: nothing was recorded, so the same key may be used again.
-        reverse(datasource, key).then().statusCode(409)
-                .body("type", equalTo("urn:problem-type:domo-migration-proxy:operation-in-progress"));
-        running.join().then().statusCode(200);
+        HeldAnswers.hold(HELD);
+        try {
+            CompletableFuture<Response> running = CompletableFuture.supplyAsync(() -> reverse(datasource, null));
+            HeldAnswers.awaitHeld(java.time.Duration.ofSeconds(20));
+            // 409 because the datasource is busy: nothing was recorded, so the same key may be used again.
+            reverse(datasource, key).then().statusCode(409)
+                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:operation-in-progress"));
+            HeldAnswers.release();
+            running.join().then().statusCode(200);
+        } finally {
+            HeldAnswers.release();
+        }
         reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue());
     }
 
@@ -322,10 +340,5 @@ class IdempotencyTest {
             request = request.header("Idempotency-Key", key);
         }
         return request.post("/api/v1/datasources/" + datasource + "/reversals");
-    }
-
-    private void awaitDomoCalled(String path) {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
-                .until(() -> !domo.findAll(postRequestedFor(urlEqualTo(path))).isEmpty());
     }
 }

@@ -7,13 +7,15 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
@@ -22,6 +24,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -33,6 +36,8 @@ import io.restassured.response.Response;
 @QuarkusTest
 class OneOperationPerDatasourceTest {
 
+    private static final int CALLS = 50;
+
     @InjectDomo
     WireMockServer domo;
 
@@ -42,47 +47,62 @@ class OneOperationPerDatasourceTest {
     @Test
     void fiftyParallelCallsOneReachesDomo() throws Exception {
         domo.resetAll();
-        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withFixedDelay(1500).withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T\"}")));
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withTransformers(HeldAnswers.NAME)
+                .withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T\"}")));
+        // Domo answers the one call that reaches it only once the other 49 were refused, so that none
+        // of them can come after it: at most 2.5 s, under the tests' 3 s migration timeout.
+        HeldAnswers.hold(Duration.ofMillis(2500));
         String datasource = Api.uniqueDatasourceId();
-        ExecutorService pool = Executors.newFixedThreadPool(50);
+        ExecutorService pool = Executors.newFixedThreadPool(CALLS);
+        CompletionService<Response> answers = new ExecutorCompletionService<>(pool);
+        CountDownLatch ready = new CountDownLatch(CALLS);
         CountDownLatch start = new CountDownLatch(1);
-        List<Future<Response>> answers = new ArrayList<>();
         try {
-            for (int i = 0; i < 50; i++) {
+            for (int i = 0; i < CALLS; i++) {
                 boolean migrate = i % 2 == 0;
-                answers.add(pool.submit(() -> {
+                answers.submit(() -> {
+                    // Each thread's client is warmed up first, so that the calls leave together.
+                    try {
+                        Api.asOperator().get("/q/openapi").then().statusCode(200);
+                    } finally {
+                        ready.countDown();
+                    }
                     start.await();
                     return migrate
                             ? Api.asOperator().contentType("application/json")
                                     .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
                                     .post("/api/v1/datasources/" + datasource + "/migrations")
                             : Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals");
-                }));
+                });
             }
+            assertThat(ready.await(60, TimeUnit.SECONDS)).isTrue();
             start.countDown();
             int ok = 0;
             int conflicts = 0;
             String winner = null;
-            for (Future<Response> answer : answers) {
-                Response response = answer.get();
+            for (int i = 0; i < CALLS; i++) {
+                Response response = answers.take().get();
                 if (response.statusCode() == 200) {
                     ok++;
                     winner = response.jsonPath().getString("operationId");
                 } else {
                     assertThat(response.statusCode()).isEqualTo(409);
                     assertThat(response.jsonPath().getString("type")).endsWith(":operation-in-progress");
-                    conflicts++;
+                    if (++conflicts == CALLS - 1) {
+                        HeldAnswers.release();
+                    }
                 }
             }
             assertThat(ok).isEqualTo(1);
-            assertThat(conflicts).isEqualTo(49);
+            assertThat(conflicts).isEqualTo(CALLS - 1);
             domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
             // Audited where they should be: the one that ran; the refused ones never started an operation.
             List<Map<String, Object>> rows = OperationRows.forDatasource(dataSource, datasource);
             assertThat(rows).hasSize(1);
             assertThat(rows.get(0).get("operation_id")).hasToString(winner);
         } finally {
+            HeldAnswers.release();
             pool.shutdownNow();
         }
     }

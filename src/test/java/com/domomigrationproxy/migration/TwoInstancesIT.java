@@ -10,16 +10,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -28,11 +31,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.PackagedApp;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
-import io.restassured.response.Response;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -44,6 +47,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoInstancesIT {
 
+    private static final int CALLS = 50;
     private static final String SECRET = "two-instances-operator-key";
     private static EmbeddedPostgres postgres;
     private static WireMockServer domo;
@@ -53,7 +57,7 @@ class TwoInstancesIT {
     @BeforeAll
     static void startTwoInstances() throws Exception {
         postgres = EmbeddedPostgres.builder().start();
-        domo = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        domo = new WireMockServer(WireMockConfiguration.options().dynamicPort().extensions(new HeldAnswers()));
         domo.start();
         Path keys = Files.createTempFile("api-keys", ".json");
         keys.toFile().deleteOnExit();
@@ -87,36 +91,40 @@ class TwoInstancesIT {
     @Test
     @Order(1)
     void fiftyParallelOperationsOverTwoInstancesReachDomoOnce() throws Exception {
-        domo.stubFor(post(urlMatching(".*")).willReturn(aResponse().withFixedDelay(1500).withStatus(200)
+        domo.stubFor(post(urlMatching(".*")).willReturn(aResponse().withTransformers(HeldAnswers.NAME).withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T\"}")));
+        // Domo answers the one call that reaches it only once the other 49 were refused (at most 30 s,
+        // under the instances' 120 s migration timeout), so that none of them can come after it.
+        HeldAnswers.hold(Duration.ofSeconds(30));
         String datasource = "ds-" + UUID.randomUUID();
-        ExecutorService pool = Executors.newFixedThreadPool(50);
+        ExecutorService pool = Executors.newFixedThreadPool(CALLS);
+        CompletionService<Integer> answers = new ExecutorCompletionService<>(pool);
         CountDownLatch start = new CountDownLatch(1);
-        List<Future<Response>> answers = new ArrayList<>();
         try {
-            for (int i = 0; i < 50; i++) {
+            for (int i = 0; i < CALLS; i++) {
                 int port = ports.get(i % 2);
-                answers.add(pool.submit(() -> {
+                answers.submit(() -> {
                     start.await();
                     return given().port(port).header("X-API-Key", SECRET)
-                            .post("/api/v1/datasources/" + datasource + "/reversals");
-                }));
+                            .post("/api/v1/datasources/" + datasource + "/reversals").statusCode();
+                });
             }
             start.countDown();
             int ok = 0;
             int conflicts = 0;
-            for (Future<Response> answer : answers) {
-                int status = answer.get().statusCode();
+            for (int i = 0; i < CALLS; i++) {
+                int status = answers.take().get();
                 if (status == 200) {
                     ok++;
-                } else if (status == 409) {
-                    conflicts++;
+                } else if (status == 409 && ++conflicts == CALLS - 1) {
+                    HeldAnswers.release();
                 }
             }
             assertThat(ok).isEqualTo(1);
-            assertThat(conflicts).isEqualTo(49);
+            assertThat(conflicts).isEqualTo(CALLS - 1);
             domo.verify(1, postRequestedFor(urlMatching(".*")));
         } finally {
+            HeldAnswers.release();
             pool.shutdownNow();
         }
     }
@@ -132,7 +140,8 @@ class TwoInstancesIT {
         int port = ports.get(0);
         var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().port(port)
                 .header("X-API-Key", SECRET).post("/api/v1/datasources/" + datasource + "/reversals"));
-        Thread.sleep(1_000);
+        Awaitility.await().atMost(Duration.ofSeconds(20))
+                .until(() -> !domo.findAll(postRequestedFor(urlMatching(".*"))).isEmpty());
         // A graceful shutdown (SIGTERM) waits for the request in flight.
         instances.get(0).close();
 

@@ -37,7 +37,7 @@ public class DomoWireMock implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        server = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        server = new WireMockServer(WireMockConfiguration.options().dynamicPort().extensions(new HeldAnswers()));
         server.start();
         return Map.of(
                 "domo.base-url", server.baseUrl(),

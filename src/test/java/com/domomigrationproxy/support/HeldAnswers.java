@@ -1,0 +1,65 @@
+package com.domomigrationproxy.support;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.github.tomakehurst.wiremock.extension.ResponseTransformerV2;
+import com.github.tomakehurst.wiremock.http.Response;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+
+/**
+ * Holds the answers of the stubs that name it ({@code withTransformers(HeldAnswers.NAME)}) until the
+ * test lets them go, or at most for the time it set: a race that must overlap Domo's answer then
+ * overlaps it however slowly the machine sends the other calls, which a fixed delay cannot promise.
+ */
+public final class HeldAnswers implements ResponseTransformerV2 {
+
+    public static final String NAME = "held";
+
+    private static volatile CountDownLatch gate = new CountDownLatch(0);
+    private static volatile CountDownLatch arrived = new CountDownLatch(1);
+    private static volatile Duration most = Duration.ZERO;
+
+    /** From now on, answers wait for {@link #release()}, but never longer than {@code most}. */
+    public static void hold(Duration most) {
+        HeldAnswers.most = most;
+        arrived = new CountDownLatch(1);
+        gate = new CountDownLatch(1);
+    }
+
+    /**
+     * Waits until an answer is held. WireMock's request journal cannot tell: it records a request
+     * only once its answer was made, after the hold.
+     */
+    public static void awaitHeld(Duration atMost) throws InterruptedException {
+        if (!arrived.await(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("No call reached Domo within " + atMost);
+        }
+    }
+
+    public static void release() {
+        gate.countDown();
+    }
+
+    @Override
+    public Response transform(Response response, ServeEvent serveEvent) {
+        arrived.countDown();
+        try {
+            gate.await(most.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return response;
+    }
+
+    @Override
+    public boolean applyGlobally() {
+        return false;
+    }
+
+    @Override
+    public String getName() {
+        return NAME;
+    }
+}
