@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
@@ -41,6 +42,14 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.StreamResetException;
 
 /**
  * Exports and integrity checks take turns on a replica, against the real app: one integrity check
@@ -59,12 +68,15 @@ class AuditExportTurnsTest {
     @InjectDomo
     WireMockServer domo;
 
+    @Inject
+    Vertx vertx;
+
     @Test
     void aSecondIntegrityCheckIsToldToRetry() throws Exception {
         // Java's HttpClient as it comes: over http:// it upgrades its connection to HTTP/2 (h2c) with
         // its first request and sends the next as HTTP/2 streams. Every GET over HTTP/2 used to be
         // held as a request body, whose 10 s deadline closed the connection (GOAWAY) before the 503.
-        HttpClient client = HttpClient.newHttpClient();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
         CompletableFuture<HttpResponse<String>> first;
         try (Connection lock = dataSource.getConnection()) {
             lock.setAutoCommit(false);
@@ -78,11 +90,11 @@ class AuditExportTurnsTest {
             // One more as an HTTP/2 stream of that connection, one as the upgrade of a new connection.
             CompletableFuture<HttpResponse<String>> second = client.sendAsync(integrity(),
                     HttpResponse.BodyHandlers.ofString());
-            CompletableFuture<HttpResponse<String>> third = HttpClient.newHttpClient().sendAsync(integrity(),
-                    HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<String>> third = java.net.http.HttpClient.newHttpClient()
+                    .sendAsync(integrity(), HttpResponse.BodyHandlers.ofString());
             for (HttpResponse<String> busy : List.of(second.get(), third.get())) {
                 assertThat(busy.statusCode()).isEqualTo(503);
-                assertThat(busy.version()).isEqualTo(HttpClient.Version.HTTP_2);
+                assertThat(busy.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
                 assertThat(busy.headers().firstValue("Retry-After")).hasValue("10");
                 assertThat(busy.body()).contains("urn:problem-type:domo-migration-proxy:busy")
                         .contains("Another integrity check is running on this replica");
@@ -120,6 +132,56 @@ class AuditExportTurnsTest {
             for (Socket socket : stalled) {
                 socket.close();
             }
+        }
+    }
+
+    /**
+     * Over HTTP/2 a stalled export loses its stream, not the client's connection: a client with the
+     * protocol's 64 KiB window that stops taking the body (its window never reopens) gets the
+     * stream reset after the write timeout, the export is recorded as interrupted, and the same
+     * connection's next request is served.
+     */
+    @Test
+    void overHttp2AStalledExportLosesItsStreamNotTheConnection() throws Exception {
+        DomoWireMock.completesEverything(domo, "T");
+        int size = eventsExportOfAtLeast(1 << 20);
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false).setDefaultHost("127.0.0.1").setDefaultPort(RestAssured.port)
+                .setHttp2ConnectionWindowSize(16 << 20) // the connection's window stays open for the next request
+                .setInitialSettings(new Http2Settings().setInitialWindowSize(65_535)));
+        Instant opened = Instant.now();
+        try {
+            CompletableFuture<Integer> received = new CompletableFuture<>();
+            CompletableFuture<Throwable> ended = new CompletableFuture<>();
+            AtomicLong bytes = new AtomicLong();
+            client.request(HttpMethod.GET, "/api/v1/audit/events").compose(request -> {
+                request.putHeader("X-API-Key", TestCredentials.AUDITOR_KEY).putHeader("Accept", NDJSON);
+                request.exceptionHandler(ended::complete);
+                return request.send();
+            }).onSuccess(response -> {
+                response.handler(chunk -> bytes.addAndGet(chunk.length()));
+                response.exceptionHandler(ended::complete);
+                response.endHandler(done -> ended.complete(null));
+                response.pause(); // takes nothing more: the stream's window is not reopened
+                received.complete(response.statusCode());
+            }).onFailure(ended::complete);
+            assertThat(received.get(20, TimeUnit.SECONDS)).isEqualTo(200);
+
+            Throwable end = ended.get(30, TimeUnit.SECONDS);
+            assertThat(end).as("the stream was reset, not ended").isInstanceOf(StreamResetException.class);
+            assertThat(bytes.get()).as("the stalled export was ended before its end").isLessThan(size);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> interruptedExportsSince(opened) >= 1);
+
+            // The connection still serves: the next export on it arrives whole.
+            Buffer whole = client.request(HttpMethod.GET, "/api/v1/audit/events").compose(request -> request
+                    .putHeader("X-API-Key", TestCredentials.AUDITOR_KEY).putHeader("Accept", NDJSON).send()
+                    .compose(response -> {
+                        assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
+                        return response.body();
+                    })).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            assertThat(whole.length()).isGreaterThanOrEqualTo(size);
+        } finally {
+            client.close();
         }
     }
 
