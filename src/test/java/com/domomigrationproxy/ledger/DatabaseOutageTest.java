@@ -3,8 +3,6 @@ package com.domomigrationproxy.ledger;
 import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -19,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
 import com.domomigrationproxy.support.PostgresAdmin;
@@ -43,19 +42,26 @@ class DatabaseOutageTest {
     }
 
     @Test
-    void domosAnswerReachesTheCallerAndTheOutcomeIsWrittenOnceTheDatabaseIsBack() {
+    void domosAnswerReachesTheCallerAndTheOutcomeIsWrittenOnceTheDatabaseIsBack() throws InterruptedException {
         domo.resetAll();
         String datasource = Api.uniqueDatasourceId();
         String domoPath = DOMO_PREFIX + "/" + datasource + "/reverse";
         domo.stubFor(post(domoPath).willReturn(okJson("{\"state\":\"COMPLETE\",\"toe\":\"T-OUTAGE\"}")
-                .withFixedDelay(1_500)));
-        CompletableFuture<Response> answer = CompletableFuture.supplyAsync(() -> Api.asOperator()
-                .header("Idempotency-Key", "outage-" + datasource)
-                .post("/api/v1/datasources/" + datasource + "/reversals"));
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> !domo.findAll(postRequestedFor(urlEqualTo(domoPath))).isEmpty());
-        PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE + " ALLOW_CONNECTIONS false",
-                PostgresAdmin.DROP_SESSIONS);
+                .withTransformers(HeldAnswers.NAME)));
+        // Domo's answer is held until the database is gone (at most 2.5 s: the tests' migration
+        // timeout is 3 s), however long cutting it takes.
+        HeldAnswers.hold(Duration.ofMillis(2_500));
+        CompletableFuture<Response> answer;
+        try {
+            answer = CompletableFuture.supplyAsync(() -> Api.asOperator()
+                    .header("Idempotency-Key", "outage-" + datasource)
+                    .post("/api/v1/datasources/" + datasource + "/reversals"));
+            HeldAnswers.awaitHeld(Duration.ofSeconds(20));
+            PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE + " ALLOW_CONNECTIONS false",
+                    PostgresAdmin.DROP_SESSIONS);
+        } finally {
+            HeldAnswers.release();
+        }
 
         Response response = answer.join();
         assertThat(response.statusCode()).isEqualTo(200);

@@ -5,8 +5,6 @@ import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.PrometheusScrape;
@@ -153,7 +152,7 @@ class MetricsTest {
     }
 
     @Test
-    void auditWriteFailuresAreCountedByPhase() {
+    void auditWriteFailuresAreCountedByPhase() throws InterruptedException {
         PrometheusScrape before = PrometheusScrape.of(metrics);
         assertThat(before.has("audit_write_failures_total", Map.of("phase", "intent"))).isTrue();
         assertThat(before.has("audit_write_failures_total", Map.of("phase", "outcome"))).isTrue();
@@ -170,13 +169,19 @@ class MetricsTest {
         // Outcome: the database goes away while Domo is working on the reversal.
         String datasourceId = Api.uniqueDatasourceId();
         domo.stubFor(post(DOMO_PREFIX + "/" + datasourceId + "/reverse").willReturn(okJson(
-                "{\"state\":\"COMPLETE\",\"toe\":\"T2\",\"direction\":\"V2_TO_V1\"}").withFixedDelay(1_500)));
-        CompletableFuture<Integer> reversal = CompletableFuture.supplyAsync(() -> Api.asOperator()
-                .post("/api/v1/datasources/" + datasourceId + "/reversals").statusCode());
-        await().atMost(Duration.ofSeconds(20)).until(() -> !domo
-                .findAll(postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasourceId + "/reverse"))).isEmpty());
-        PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE + " ALLOW_CONNECTIONS false",
-                PostgresAdmin.DROP_SESSIONS);
+                "{\"state\":\"COMPLETE\",\"toe\":\"T2\",\"direction\":\"V2_TO_V1\"}")
+                .withTransformers(HeldAnswers.NAME)));
+        HeldAnswers.hold(Duration.ofMillis(2_500)); // until the database is gone; the tests' migration timeout is 3 s
+        CompletableFuture<Integer> reversal;
+        try {
+            reversal = CompletableFuture.supplyAsync(() -> Api.asOperator()
+                    .post("/api/v1/datasources/" + datasourceId + "/reversals").statusCode());
+            HeldAnswers.awaitHeld(Duration.ofSeconds(20));
+            PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE + " ALLOW_CONNECTIONS false",
+                    PostgresAdmin.DROP_SESSIONS);
+        } finally {
+            HeldAnswers.release();
+        }
         assertThat(reversal.join()).isEqualTo(200);
 
         PrometheusScrape afterOutcome = PrometheusScrape.of(metrics);
