@@ -38,8 +38,6 @@ import io.restassured.response.Response;
 @QuarkusTest
 class IdempotencyTest {
 
-    /** How long Domo holds its answer at most while a second call is refused: under the tests' 3 s timeout. */
-    private static final java.time.Duration HELD = java.time.Duration.ofMillis(2500);
     private static final String BODY = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
 
     @InjectDomo
@@ -100,19 +98,11 @@ class IdempotencyTest {
                 .withTransformers(HeldAnswers.NAME).withStatus(200).withHeader("Content-Type", "application/json")
                 .withBody("{\"state\":\"COMPLETE\"}")));
         String key = "key-" + UUID.randomUUID();
-        HeldAnswers.hold(HELD);
-        try {
-            CompletableFuture<Response> first = CompletableFuture
-                    .supplyAsync(() -> migrate(Api.asOperator(), datasource, key, BODY));
-            HeldAnswers.awaitHeld(java.time.Duration.ofSeconds(20));
-            migrate(Api.asOperator(), datasource, key, BODY).then().statusCode(409)
-                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"))
-                    .header("Retry-After", org.hamcrest.Matchers.notNullValue());
-            HeldAnswers.release();
-            first.get().then().statusCode(200);
-        } finally {
-            HeldAnswers.release();
-        }
+        CompletableFuture<Response> first = HeldAnswers.whileHeld(() -> migrate(Api.asOperator(), datasource, key, BODY),
+                () -> migrate(Api.asOperator(), datasource, key, BODY).then().statusCode(409)
+                        .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"))
+                        .header("Retry-After", org.hamcrest.Matchers.notNullValue()));
+        first.get().then().statusCode(200);
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/1")));
     }
 
@@ -193,18 +183,11 @@ class IdempotencyTest {
                 .withTransformers(HeldAnswers.NAME).withStatus(200).withHeader("Content-Type", "application/json")
                 .withBody("{\"state\":\"COMPLETE\"}")));
         String key = "key-" + UUID.randomUUID();
-        HeldAnswers.hold(HELD);
-        try {
-            CompletableFuture<Response> running = CompletableFuture.supplyAsync(() -> reverse(datasource, null));
-            HeldAnswers.awaitHeld(java.time.Duration.ofSeconds(20));
-            // 409 because the datasource is busy: nothing was recorded, so the same key may be used again.
-            reverse(datasource, key).then().statusCode(409)
-                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:operation-in-progress"));
-            HeldAnswers.release();
-            running.join().then().statusCode(200);
-        } finally {
-            HeldAnswers.release();
-        }
+        CompletableFuture<Response> running = HeldAnswers.whileHeld(() -> reverse(datasource, null),
+                // 409 because the datasource is busy: nothing was recorded, so the same key may be used again.
+                () -> reverse(datasource, key).then().statusCode(409)
+                        .body("type", equalTo("urn:problem-type:domo-migration-proxy:operation-in-progress")));
+        running.join().then().statusCode(200);
         reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue());
     }
 

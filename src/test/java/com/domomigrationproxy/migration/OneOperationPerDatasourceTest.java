@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionService;
@@ -51,8 +50,8 @@ class OneOperationPerDatasourceTest {
                 .withStatus(200).withHeader("Content-Type", "application/json")
                 .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T\"}")));
         // Domo answers the one call that reaches it only once the other 49 were refused, so that none
-        // of them can come after it: at most 2.5 s, under the tests' 3 s migration timeout.
-        HeldAnswers.hold(Duration.ofMillis(2500));
+        // of them can come after it.
+        HeldAnswers.hold(HeldAnswers.UNDER_MIGRATION_TIMEOUT);
         String datasource = Api.uniqueDatasourceId();
         ExecutorService pool = Executors.newFixedThreadPool(CALLS);
         CompletionService<Response> answers = new ExecutorCompletionService<>(pool);

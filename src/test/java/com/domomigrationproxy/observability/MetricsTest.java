@@ -171,17 +171,11 @@ class MetricsTest {
         domo.stubFor(post(DOMO_PREFIX + "/" + datasourceId + "/reverse").willReturn(okJson(
                 "{\"state\":\"COMPLETE\",\"toe\":\"T2\",\"direction\":\"V2_TO_V1\"}")
                 .withTransformers(HeldAnswers.NAME)));
-        HeldAnswers.hold(Duration.ofMillis(2_500)); // until the database is gone; the tests' migration timeout is 3 s
-        CompletableFuture<Integer> reversal;
-        try {
-            reversal = CompletableFuture.supplyAsync(() -> Api.asOperator()
-                    .post("/api/v1/datasources/" + datasourceId + "/reversals").statusCode());
-            HeldAnswers.awaitHeld(Duration.ofSeconds(20));
-            PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE + " ALLOW_CONNECTIONS false",
-                    PostgresAdmin.DROP_SESSIONS);
-        } finally {
-            HeldAnswers.release();
-        }
+        // Domo's answer is held until the database is gone, however long cutting it takes.
+        CompletableFuture<Integer> reversal = HeldAnswers.whileHeld(() -> Api.asOperator()
+                .post("/api/v1/datasources/" + datasourceId + "/reversals").statusCode(),
+                () -> PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE + " ALLOW_CONNECTIONS false",
+                        PostgresAdmin.DROP_SESSIONS));
         assertThat(reversal.join()).isEqualTo(200);
 
         PrometheusScrape afterOutcome = PrometheusScrape.of(metrics);

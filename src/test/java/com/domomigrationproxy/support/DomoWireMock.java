@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 
+import java.time.Duration;
 import java.util.Map;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -21,6 +22,8 @@ public class DomoWireMock implements QuarkusTestResourceLifecycleManager {
     public static final String CANARY_TOKEN = "canary-domo-token-7f3a9c1e5b";
     public static final String TOKEN_HEADER = "X-DOMO-Developer-Token";
     public static final String DOMO_PREFIX = "/api/query/migration/federated/v1/to/v2";
+    /** How long the service waits for Domo's answer to a migration or reversal in the tests. */
+    public static final Duration MIGRATION_TIMEOUT = Duration.ofSeconds(3);
 
     private WireMockServer server;
 
@@ -44,7 +47,7 @@ public class DomoWireMock implements QuarkusTestResourceLifecycleManager {
                 "domo.developer-token", CANARY_TOKEN,
                 "domo.sandbox.enabled", "false",
                 "domo.read-timeout", "2s",
-                "domo.migration-timeout", "3s");
+                "domo.migration-timeout", MIGRATION_TIMEOUT.toSeconds() + "s");
     }
 
     @Override

@@ -1,8 +1,10 @@
 package com.domomigrationproxy.support;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import com.github.tomakehurst.wiremock.extension.ResponseTransformerV2;
 import com.github.tomakehurst.wiremock.http.Response;
@@ -16,6 +18,14 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 public final class HeldAnswers implements ResponseTransformerV2 {
 
     public static final String NAME = "held";
+
+    /**
+     * The longest a migration or reversal may be held: half a second under the tests' migration
+     * timeout ({@link DomoWireMock#MIGRATION_TIMEOUT}), so that the held call still gets Domo's answer.
+     */
+    public static final Duration UNDER_MIGRATION_TIMEOUT = DomoWireMock.MIGRATION_TIMEOUT.minusMillis(500);
+
+    private static final Duration ARRIVAL = Duration.ofSeconds(20);
 
     private static volatile CountDownLatch gate = new CountDownLatch(0);
     private static volatile CountDownLatch arrived = new CountDownLatch(1);
@@ -40,6 +50,22 @@ public final class HeldAnswers implements ResponseTransformerV2 {
 
     public static void release() {
         gate.countDown();
+    }
+
+    /**
+     * Starts {@code call}, which reaches Domo and is held there (at most {@link #UNDER_MIGRATION_TIMEOUT}),
+     * runs {@code meanwhile} once it is held, and lets the answer go, also when {@code meanwhile} fails.
+     */
+    public static <T> CompletableFuture<T> whileHeld(Supplier<T> call, Runnable meanwhile) throws InterruptedException {
+        hold(UNDER_MIGRATION_TIMEOUT);
+        try {
+            CompletableFuture<T> held = CompletableFuture.supplyAsync(call);
+            awaitHeld(ARRIVAL);
+            meanwhile.run();
+            return held;
+        } finally {
+            release();
+        }
     }
 
     @Override

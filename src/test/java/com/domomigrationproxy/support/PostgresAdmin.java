@@ -5,6 +5,10 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 
+import javax.sql.DataSource;
+
+import org.postgresql.ds.PGSimpleDataSource;
+
 import com.domomigrationproxy.devdb.EmbeddedPostgresConfigSource;
 
 /** Statements run as the embedded PostgreSQL's superuser, to break and mend the service's database. */
@@ -30,6 +34,17 @@ public final class PostgresAdmin {
     /** Statements run as the superuser in the service's database, with the triggers in force. */
     public static void asSuperuser(String... statements) {
         inServiceDatabase(false, statements);
+    }
+
+    /**
+     * The service's database as the superuser, a new connection each time and none from the
+     * service's pool: for reads that must not meet a connection an outage ended.
+     */
+    public static DataSource ownConnections() {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setUrl(System.getProperty("quarkus.datasource.jdbc.url"));
+        dataSource.setUser("postgres");
+        return dataSource;
     }
 
     private static void inServiceDatabase(boolean triggersOff, String... statements) {
