@@ -4,10 +4,18 @@ import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +27,7 @@ import com.domomigrationproxy.support.OperationRows;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 
@@ -28,6 +37,13 @@ class DatabaseOutageTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    /** More than the service's background work can take from the pool (and fail on) meanwhile. */
+    private static final int RECENTLY_USED = 8;
+
+    /** The service's own pool. */
+    @Inject
+    AgroalDataSource pool;
 
     @AfterEach
     void databaseBack() {
@@ -56,13 +72,12 @@ class DatabaseOutageTest {
 
         databaseBack();
         // Read as an auditor with SQL access would, over a connection of its own: the service's pool
-        // may still hold a connection the outage ended, which it hands out unchecked within 1 s of
-        // its last use (foreground-validation-interval).
+        // holds connections the outage ended until the first of them is used and comes back.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> assertThat(
                 OperationRows.forDatasource(PostgresAdmin.ownConnections(), datasource)).singleElement()
                         .satisfies(row -> assertThat(row).containsEntry("state", "COMPLETE")
                                 .containsEntry("toe", "T-OUTAGE")));
-        // The same 1 s may cost a request its answer (503) once; the chain is whole all the same.
+        // That first use may cost a request its answer (503) once; the chain is whole all the same.
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> Api.asAuditor()
                 .get("/api/v1/audit/integrity").then().statusCode(200).body("valid", org.hamcrest.Matchers.equalTo(true)));
     }
@@ -80,5 +95,43 @@ class DatabaseOutageTest {
             Api.asOperator().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(200);
         }
         Api.asAuditor().get("/api/v1/audit/operations").then().statusCode(200);
+    }
+
+    /**
+     * Every pooled session ended at once, each used within the last second (so the pool would not
+     * validate it before its next use): the first use that meets an ended session fails, and the
+     * pool then drops the others instead of handing each out to fail (EndedConnections).
+     */
+    @Test
+    void theFirstEndedConnectionEmptiesThePoolOfTheOthers() throws SQLException {
+        List<Connection> used = new ArrayList<>();
+        try {
+            for (int i = 0; i < RECENTLY_USED; i++) {
+                Connection connection = pool.getConnection();
+                used.add(connection);
+                selectOne(connection);
+            }
+        } finally {
+            for (Connection connection : used) {
+                connection.close();
+            }
+        }
+        PostgresAdmin.run(PostgresAdmin.DROP_SESSIONS);
+        try (Connection connection = pool.getConnection()) {
+            assertThatThrownBy(() -> selectOne(connection)).isInstanceOf(SQLException.class);
+        }
+        // Well within the second in which the pool would hand the others out unchecked.
+        await().pollDelay(Duration.ofMillis(400)).atMost(Duration.ofSeconds(1)).until(() -> true);
+        for (int i = 0; i < RECENTLY_USED; i++) {
+            try (Connection connection = pool.getConnection()) {
+                selectOne(connection);
+            }
+        }
+    }
+
+    private static void selectOne(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SELECT 1");
+        }
     }
 }
