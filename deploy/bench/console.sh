@@ -85,6 +85,8 @@ cleanup() {
     if [[ -s $WORK/oidc.pid ]]; then
         kill "$(cat "$WORK/oidc.pid")" 2>/dev/null || true
     fi
+    # The PostgreSQL cluster, if this run started it (lib/postgres.sh, sourced later).
+    if declare -F stop_started_cluster >/dev/null; then stop_started_cluster; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -69,6 +69,8 @@ cleanup() {
     local pid
     for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    # The PostgreSQL cluster, if this run started it (lib/postgres.sh, sourced later).
+    if declare -F stop_started_cluster >/dev/null; then stop_started_cluster; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

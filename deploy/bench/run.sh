@@ -132,6 +132,8 @@ cleanup() {
     for pidfile in "$WORK/upstream.pid" "$WORK/token-proxy.pid"; do
         [[ -s $pidfile ]] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
+    # The PostgreSQL cluster, if this run started it (lib/postgres.sh, sourced later).
+    if declare -F stop_started_cluster >/dev/null; then stop_started_cluster; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

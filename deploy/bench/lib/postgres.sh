@@ -14,6 +14,10 @@ pg_admin() {
     fi
 }
 
+# The cluster fresh_database started, if it did: stop_started_cluster stops it again on exit, so
+# that a benchmark leaves the machine's PostgreSQL as it found it.
+STARTED_CLUSTER=""
+
 # Starts the local cluster on PGPORT if it is down, then drops and recreates database $1, owned by
 # the login role domo_bench (password domo_bench).
 fresh_database() {
@@ -23,6 +27,7 @@ fresh_database() {
         [[ -n $cluster ]] || die "no PostgreSQL on 127.0.0.1:$PGPORT and no cluster to start (pg_lsclusters)"
         log "starting PostgreSQL cluster $cluster"
         pg_ctlcluster $cluster start
+        STARTED_CLUSTER=$cluster
         for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.2; done
     fi
     pg_admin >/dev/null <<SQL
@@ -34,4 +39,12 @@ DO \$\$ BEGIN
 END \$\$;
 CREATE DATABASE $database OWNER domo_bench;
 SQL
+}
+
+stop_started_cluster() {
+    if [[ -n $STARTED_CLUSTER ]]; then
+        log "stopping PostgreSQL cluster $STARTED_CLUSTER, which this run started"
+        pg_ctlcluster $STARTED_CLUSTER stop || true
+        STARTED_CLUSTER=""
+    fi
 }
