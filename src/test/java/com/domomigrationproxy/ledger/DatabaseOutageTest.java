@@ -38,7 +38,7 @@ class DatabaseOutageTest {
     @InjectDomo
     WireMockServer domo;
 
-    /** More than the service's background work can take from the pool (and fail on) meanwhile. */
+    /** Enough that ended ones are still left for the test once the service's background work took some. */
     private static final int RECENTLY_USED = 8;
 
     /** The service's own pool. */

@@ -48,9 +48,7 @@ public final class PostgresAdmin {
     }
 
     private static void inServiceDatabase(boolean triggersOff, String... statements) {
-        String url = System.getProperty("quarkus.datasource.jdbc.url");
-        try (Connection connection = DriverManager.getConnection(url, "postgres", "");
-                Statement statement = connection.createStatement()) {
+        try (Connection connection = ownConnections().getConnection(); Statement statement = connection.createStatement()) {
             if (triggersOff) {
                 statement.execute("SET session_replication_role = replica");
             }
