@@ -280,8 +280,9 @@ class PlanUploadTest {
                 estate.datasources(), 1)).getString("planId");
         long before = stored();
         HttpClient http2 = HttpClient.newHttpClient();
-        // Upgrades the connection to HTTP/2 (h2c). Not with /q/openapi: 1 to 3 upgrades in 100 that
-        // answer it get a protocol error (docs/api.md, "The OpenAPI document"), which failed CI once.
+        // Upgrades the connection to HTTP/2 (h2c) with a small answer. Not with /q/openapi: Java's
+        // client misreads 1 to 3 in 100 upgrades that answer it (docs/api.md, "Java's HttpClient over
+        // http://"), which failed CI once.
         http2.send(HttpRequest.newBuilder(URI.create(base() + "/api/v1/audit/operations?limit=1"))
                 .header("X-API-Key", TestCredentials.AUDITOR_KEY).build(), HttpResponse.BodyHandlers.discarding());
         try (java.net.Socket stalled = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {

@@ -1,0 +1,77 @@
+package com.domomigrationproxy.web;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.TestCredentials;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+
+/**
+ * An answer larger than HTTP/2's first 64 KiB window, to the request that upgrades a clear-text
+ * connection to HTTP/2 (h2c), arrives whole and in well-formed frames, whether it is written from a
+ * worker thread (the OpenAPI document) or from the event loop (a list passed through from Domo).
+ * Read with Vert.x's client, whose frame parser is Netty's: Java's own HttpClient fails some such
+ * upgrades on its side (docs/api.md, "Java clients over http://").
+ */
+@QuarkusTest
+class H2cUpgradeTest {
+
+    private static final int UPGRADES = 100;
+
+    @Inject
+    Vertx vertx;
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @ParameterizedTest
+    @CsvSource({ "/q/openapi", "/api/v1/accounts/h2c-large/candidates" })
+    void aLargeAnswerToTheUpgradingRequestArrivesWhole(String path) throws Exception {
+        StringBuilder candidates = new StringBuilder("[");
+        for (int i = 0; i < 3_000; i++) {
+            candidates.append(i == 0 ? "" : ",").append("{\"id\":\"").append(i)
+                    .append("\",\"name\":\"data source ").append(i).append("\",\"migrated\":false}");
+        }
+        domo.stubFor(get(urlEqualTo(DOMO_PREFIX + "/candidates/h2c-large")).willReturn(okJson(candidates.append("]").toString())));
+        byte[] overHttp11 = Api.asReader().get(path).then().statusCode(200).extract().asByteArray();
+        assertThat(overHttp11.length).as("more than the first window").isGreaterThan(64 * 1024);
+
+        for (int i = 0; i < UPGRADES; i++) {
+            // A client of its own for each: every request is the first on a new connection, so each upgrades.
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                    .setHttp2ClearTextUpgrade(true).setDefaultHost("127.0.0.1").setDefaultPort(RestAssured.port));
+            try {
+                Buffer body = client.request(HttpMethod.GET, path).compose(request -> request
+                        .putHeader("X-API-Key", TestCredentials.READER_KEY).send().compose(response -> {
+                            assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
+                            assertThat(response.statusCode()).isEqualTo(200);
+                            return response.body();
+                        })).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                assertThat(body.getBytes()).as("upgrade %d", i).isEqualTo(overHttp11);
+            } finally {
+                client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
