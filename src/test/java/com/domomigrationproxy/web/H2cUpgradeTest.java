@@ -32,7 +32,7 @@ import io.vertx.core.http.HttpVersion;
  * connection to HTTP/2 (h2c), arrives whole and in well-formed frames, whether it is written from a
  * worker thread (the OpenAPI document) or from the event loop (a list passed through from Domo).
  * Read with Vert.x's client, whose frame parser is Netty's: Java's own HttpClient fails some such
- * upgrades on its side (docs/api.md, "Java clients over http://").
+ * upgrades on its side (docs/api.md, "Java's HttpClient over http://").
  */
 @QuarkusTest
 class H2cUpgradeTest {
