@@ -76,6 +76,8 @@ for port in "$HTTP_PORT" "$MGMT_PORT" "$OIDC_PORT"; do
 done
 
 # --- what this script starts, and only that, is stopped on exit ----------------------------------
+# shellcheck source=lib/postgres.sh
+source "$HERE/lib/postgres.sh"
 SERVICE_PID=
 cleanup() {
     if [[ -n $SERVICE_PID ]]; then
@@ -85,8 +87,7 @@ cleanup() {
     if [[ -s $WORK/oidc.pid ]]; then
         kill "$(cat "$WORK/oidc.pid")" 2>/dev/null || true
     fi
-    # The PostgreSQL cluster, if this run started it (lib/postgres.sh, sourced later).
-    if declare -F stop_started_cluster >/dev/null; then stop_started_cluster; fi
+    stop_started_cluster # the PostgreSQL cluster, if this run started it
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -101,9 +102,7 @@ if $BUILD; then
 fi
 [[ -f $ROOT/target/quarkus-app/quarkus-run.jar ]] || die "no target/quarkus-app/quarkus-run.jar; run without --no-build"
 
-# --- PostgreSQL: a fresh database, as run.sh makes its own ---------------------------------------
-# shellcheck source=lib/postgres.sh
-source "$HERE/lib/postgres.sh"
+# --- PostgreSQL: a fresh database, as run.sh makes its own (lib/postgres.sh, sourced above) ------
 # shellcheck source=lib/jvm.sh
 source "$HERE/lib/jvm.sh"
 require_jdk25

@@ -52,6 +52,8 @@ done
 PER_ACCOUNT=$(( ITEMS / ACCOUNTS ))
 # shellcheck source=lib/jvm.sh
 source "$HERE/lib/jvm.sh"
+# shellcheck source=lib/postgres.sh
+source "$HERE/lib/postgres.sh"
 JAVA_OPTS=${BENCH_JAVA_OPTS:-$RUN_FLAGS}
 
 log() { printf '[plans-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -69,8 +71,7 @@ cleanup() {
     local pid
     for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    # The PostgreSQL cluster, if this run started it (lib/postgres.sh, sourced later).
-    if declare -F stop_started_cluster >/dev/null; then stop_started_cluster; fi
+    stop_started_cluster # the PostgreSQL cluster, if this run started it
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -84,9 +85,6 @@ cpu_ticks() {
     echo "$total"
 }
 machine_busy_ticks() { awk 'NR == 1 { for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6; exit }' /proc/stat; }
-
-# shellcheck source=lib/postgres.sh
-source "$HERE/lib/postgres.sh"
 
 mkdir -p "$OUT" "$WORK"
 rm -f "$WORK"/*.log "$WORK"/*.json

@@ -62,6 +62,8 @@ WARMUP=${BENCH_WARMUP:-$WARMUP}
 # 483/514/515) must be made and used by the same JVM build with the same class path and CACHE_FLAGS.
 # shellcheck source=lib/jvm.sh
 source "$HERE/lib/jvm.sh"
+# shellcheck source=lib/postgres.sh
+source "$HERE/lib/postgres.sh"
 AOT_CACHE=$WORK/app.aot
 KEPT_JAVA_OPTS="-XX:AOTCache=$AOT_CACHE $RUN_FLAGS"
 SERVICE_JAVA_OPTS=${BENCH_JAVA_OPTS:-$KEPT_JAVA_OPTS}
@@ -132,8 +134,7 @@ cleanup() {
     for pidfile in "$WORK/upstream.pid" "$WORK/token-proxy.pid"; do
         [[ -s $pidfile ]] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
-    # The PostgreSQL cluster, if this run started it (lib/postgres.sh, sourced later).
-    if declare -F stop_started_cluster >/dev/null; then stop_started_cluster; fi
+    stop_started_cluster # the PostgreSQL cluster, if this run started it
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -146,9 +147,8 @@ forget_pid() {
 
 # --- PostgreSQL ------------------------------------------------------------------------------
 # Administration as the postgres superuser over the local socket (BENCH_PG_ADMIN to do otherwise,
-# e.g. "psql postgresql://admin@host/postgres"); the bench's own PG* settings must not leak in.
-# shellcheck source=lib/postgres.sh
-source "$HERE/lib/postgres.sh"
+# e.g. "psql postgresql://admin@host/postgres"); the bench's own PG* settings must not leak in
+# (lib/postgres.sh, sourced above with lib/jvm.sh).
 
 prepare_postgres() {
     fresh_database domo_bench

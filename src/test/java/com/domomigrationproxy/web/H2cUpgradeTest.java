@@ -7,6 +7,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import jakarta.inject.Inject;
 
@@ -39,6 +41,11 @@ class H2cUpgradeTest {
 
     private static final int UPGRADES = 100;
 
+    /** Domo's list for the account {@code h2c-large}: 3,000 candidates, about 138 KB. */
+    private static final String LARGE_CANDIDATES = IntStream.range(0, 3_000)
+            .mapToObj(i -> "{\"id\":\"" + i + "\",\"name\":\"data source " + i + "\",\"migrated\":false}")
+            .collect(Collectors.joining(",", "[", "]"));
+
     @Inject
     Vertx vertx;
 
@@ -48,12 +55,7 @@ class H2cUpgradeTest {
     @ParameterizedTest
     @CsvSource({ "/q/openapi", "/api/v1/accounts/h2c-large/candidates" })
     void aLargeAnswerToTheUpgradingRequestArrivesWhole(String path) throws Exception {
-        StringBuilder candidates = new StringBuilder("[");
-        for (int i = 0; i < 3_000; i++) {
-            candidates.append(i == 0 ? "" : ",").append("{\"id\":\"").append(i)
-                    .append("\",\"name\":\"data source ").append(i).append("\",\"migrated\":false}");
-        }
-        domo.stubFor(get(urlEqualTo(DOMO_PREFIX + "/candidates/h2c-large")).willReturn(okJson(candidates.append("]").toString())));
+        domo.stubFor(get(urlEqualTo(DOMO_PREFIX + "/candidates/h2c-large")).willReturn(okJson(LARGE_CANDIDATES)));
         byte[] overHttp11 = Api.asReader().get(path).then().statusCode(200).extract().asByteArray();
         assertThat(overHttp11.length).as("more than the first window").isGreaterThan(64 * 1024);
 
