@@ -1,6 +1,7 @@
 package com.domomigrationproxy.deploy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -13,6 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,6 +48,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public final class AotTraining {
 
     private static final String API_KEY = "aot-training-local-only";
+    private static final String DB_ROLE = "aot_training";
+    private static final String DB_PASSWORD = "aot-training-db-local-only";
     private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
     private static final String DOMO_TOKEN = "aot-training-domo-token-local-only";
     private static final String DOMO_API = "/api/query/migration/federated/v1/to/v2/";
@@ -75,9 +81,7 @@ public final class AotTraining {
     public static void train(Path cache, Path log, List<String> command) throws IOException, InterruptedException {
         Files.deleteIfExists(cache);
         HttpServer domo = domoStandIn();
-        // The C locale: a minimal image may have no other, and initdb refuses a locale it cannot load.
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setPort(freePort()).setLocaleConfig("locale", "C")
-                .start()) {
+        try (EmbeddedPostgres postgres = startPostgres()) {
             Path keys = Files.createTempFile("aot-training-keys", ".json");
             try {
                 Files.writeString(keys, "[{\"name\":\"aot-training\",\"sha256\":\"" + sha256(API_KEY)
@@ -87,8 +91,7 @@ public final class AotTraining {
                 ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                         .redirectOutput(log.toFile());
                 Map<String, String> env = builder.environment();
-                env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
-                env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
+                env.putAll(datasource(postgres));
                 env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
                 env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
                 env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
@@ -115,6 +118,46 @@ public final class AotTraining {
         if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
             throw new IllegalStateException("the service wrote no AOT cache to " + cache + "; see " + log);
         }
+    }
+
+    /**
+     * A throwaway PostgreSQL that asks for a SCRAM-SHA-256 password, as PostgreSQL 14 and later do by
+     * default, from every role but its superuser (which sets the service's role up). Against a
+     * database that trusts its clients, the driver's SCRAM exchange (its classes, the JDK's PBKDF2 and
+     * their method profiles) stayed out of the cache, and every start computed the first connection's
+     * 4,096 HMAC rounds in the interpreter (docs/performance.md, twentieth round).
+     */
+    public static EmbeddedPostgres startPostgres() throws IOException {
+        // The C locale: a minimal image may have no other, and initdb refuses a locale it cannot load.
+        return EmbeddedPostgres.builder().setPort(freePort()).setLocaleConfig("locale", "C")
+                .setServerConfig("password_encryption", "scram-sha-256")
+                .setDataDirectoryCustomizer(dataDirectory -> {
+                    try {
+                        Files.writeString(dataDirectory.toPath().resolve("pg_hba.conf"), """
+                                local all all trust
+                                host all postgres 127.0.0.1/32 trust
+                                host all postgres ::1/128 trust
+                                host all all 127.0.0.1/32 scram-sha-256
+                                host all all ::1/128 scram-sha-256
+                                """);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }).start();
+    }
+
+    /** The service's datasource on {@code postgres}: a role and database of its own, signed in to with a password. */
+    public static Map<String, String> datasource(EmbeddedPostgres postgres) throws IOException {
+        try (Connection admin = postgres.getPostgresDatabase().getConnection();
+                Statement sql = admin.createStatement()) {
+            sql.execute("CREATE ROLE " + DB_ROLE + " LOGIN PASSWORD '" + DB_PASSWORD + "'");
+            sql.execute("CREATE DATABASE " + DB_ROLE + " OWNER " + DB_ROLE);
+        } catch (SQLException e) {
+            throw new IOException("could not set up the training database's role", e);
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + DB_ROLE;
+        return Map.of("QUARKUS_DATASOURCE_JDBC_URL", url, "QUARKUS_DATASOURCE_USERNAME", DB_ROLE,
+                "QUARKUS_DATASOURCE_PASSWORD", DB_PASSWORD);
     }
 
     /** The requests of the training: every endpoint the benchmarks and the probes call. */

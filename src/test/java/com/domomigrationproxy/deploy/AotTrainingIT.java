@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -48,16 +49,21 @@ class AotTrainingIT {
         List<String> run = new ArrayList<>(options(dockerfile, "ENV JAVA_OPTS_APPEND=\"([^\"]*)\"", cache));
         run.addAll(gc);
         run.add("-Xlog:class+load=info:file=" + classes);
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
-                PackagedApp app = PackagedApp.start("aot-cache-it", postgres,
-                        Map.of("DOMO_BASE_URL", "http://127.0.0.1:9", "DOMO_DEVELOPER_TOKEN", "aot-it-token"), run)) {
-            app.awaitReady();
+        try (EmbeddedPostgres postgres = AotTraining.startPostgres()) {
+            Map<String, String> settings = new HashMap<>(AotTraining.datasource(postgres));
+            settings.put("DOMO_BASE_URL", "http://127.0.0.1:9");
+            settings.put("DOMO_DEVELOPER_TOKEN", "aot-it-token");
+            try (PackagedApp app = PackagedApp.start("aot-cache-it", postgres, settings, run)) {
+                app.awaitReady();
+            }
             List<String> loaded = Files.readAllLines(classes);
             assertThat(loaded).as("the JVM used the cache").anyMatch(line -> line.contains("source: shared objects file"));
             for (String name : List.of("org.flywaydb.core.internal.command.DbMigrate",
                     "org.hibernate.internal.SessionFactoryImpl",
                     "com.domomigrationproxy.migration.MigrationResource",
-                    "com.domomigrationproxy.domo.HttpDomoUpstream")) {
+                    "com.domomigrationproxy.domo.HttpDomoUpstream",
+                    // the first connection's password exchange, as against PostgreSQL's default authentication
+                    "org.postgresql.core.v3.ScramAuthenticator", "com.sun.crypto.provider.PBKDF2KeyImpl")) {
                 assertThat(loaded).as(name + " comes from the cache")
                         .anyMatch(line -> line.contains(" " + name + " source: shared objects file"));
             }
