@@ -1,6 +1,7 @@
 package com.domomigrationproxy.deploy;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -12,6 +13,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -21,12 +24,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
-import com.sun.net.httpserver.HttpServer;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -35,8 +44,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * benchmarks measure. A start without a database stops at Flyway, so its cache misses everything
  * the service loads after that, a second of start-up (docs/performance.md). This run gives the
  * service a throwaway PostgreSQL (the embedded binaries, which the Dockerfile mounts for this one
- * step and never copies into the image) and a Domo stand-in served here over HTTP in Domo's shapes
- * (not the in-process sandbox, so that the cache holds the service's HTTP path to Domo too), so
+ * step and never copies into the image) and a Domo stand-in served here over HTTPS in Domo's shapes
+ * (not the in-process sandbox, so that the cache holds the service's TLS path to Domo too), so
  * that it starts as in production; it then serves every kind of request, and stops: the JVM
  * writes the cache when it exits (-XX:AOTCacheOutput, in the command or in JAVA_OPTS_APPEND).
  *
@@ -50,6 +59,7 @@ public final class AotTraining {
     private static final String API_KEY = "aot-training-local-only";
     private static final String DB_ROLE = "aot_training";
     private static final String DB_PASSWORD = "aot-training-db-local-only";
+    private static final String STORE_PASSWORD = "aot-training-store-local-only";
     private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
     private static final String DOMO_TOKEN = "aot-training-domo-token-local-only";
     private static final String DOMO_API = "/api/query/migration/federated/v1/to/v2/";
@@ -80,10 +90,12 @@ public final class AotTraining {
     /** Runs {@code command} against a throwaway database, exercises and stops it; fails unless {@code cache} was written. */
     public static void train(Path cache, Path log, List<String> command) throws IOException, InterruptedException {
         Files.deleteIfExists(cache);
-        HttpServer domo = domoStandIn();
-        try (EmbeddedPostgres postgres = startPostgres()) {
-            Path keys = Files.createTempFile("aot-training-keys", ".json");
-            try {
+        Path work = Files.createTempDirectory("aot-training");
+        try {
+            Path store = certificate(work);
+            HttpsServer domo = domoStandIn(store);
+            try (EmbeddedPostgres postgres = startPostgres()) {
+                Path keys = work.resolve("api-keys.json");
                 Files.writeString(keys, "[{\"name\":\"aot-training\",\"sha256\":\"" + sha256(API_KEY)
                         + "\",\"roles\":[\"reader\",\"operator\",\"auditor\"]}]");
                 int port = freePort();
@@ -96,9 +108,13 @@ public final class AotTraining {
                 env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
                 env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
                 env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
-                env.put("DOMO_BASE_URL", "http://127.0.0.1:" + domo.getAddress().getPort());
+                env.put("DOMO_BASE_URL", "https://127.0.0.1:" + domo.getAddress().getPort());
                 env.put("DOMO_DEVELOPER_TOKEN", DOMO_TOKEN);
                 env.put("PROXY_API_KEYS_FILE", keys.toString());
+                // The stand-in's certificate as the JVM's trust store, whatever the command's options.
+                env.merge("JAVA_TOOL_OPTIONS", "-Djavax.net.ssl.trustStore=" + store
+                        + " -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=" + STORE_PASSWORD,
+                        (given, added) -> given + " " + added);
                 Process service = builder.start();
                 try {
                     new Exercise(URI.create("http://127.0.0.1:" + port),
@@ -110,14 +126,37 @@ public final class AotTraining {
                     }
                 }
             } finally {
-                Files.deleteIfExists(keys);
+                domo.stop(0);
             }
         } finally {
-            domo.stop(0);
+            try (Stream<Path> files = Files.walk(work)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
         }
         if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
             throw new IllegalStateException("the service wrote no AOT cache to " + cache + "; see " + log);
         }
+    }
+
+    /**
+     * A key and self-signed certificate for 127.0.0.1, made for this run by the JDK's keytool, in a
+     * PKCS#12 file that is the Domo stand-in's key store and the service's trust store. Domo is
+     * called over https:// in production, so the cache should hold the TLS client too (its
+     * handshake, the certificate's checks, the host name's verification).
+     */
+    private static Path certificate(Path work) throws IOException, InterruptedException {
+        Path store = work.resolve("domo-stand-in.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "domo", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-storetype", "PKCS12",
+                "-keystore", store.toString(), "-storepass", STORE_PASSWORD).redirectErrorStream(true).start();
+        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (keytool.waitFor() != 0) {
+            throw new IllegalStateException("keytool made no certificate for the Domo stand-in: " + output);
+        }
+        return store;
     }
 
     /**
@@ -253,8 +292,9 @@ public final class AotTraining {
      * Domo's five operations, answered at once in Domo's shapes (those of the benchmarks' nginx
      * stand-in, deploy/bench/nginx/upstream.conf), for the developer token above only.
      */
-    private static HttpServer domoStandIn() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    private static HttpsServer domoStandIn(Path store) throws IOException {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(sslContext(store)));
         server.createContext(DOMO_API, exchange -> {
             exchange.getRequestBody().readAllBytes();
             String[] path = exchange.getRequestURI().getPath().substring(DOMO_API.length()).split("/");
@@ -286,6 +326,20 @@ public final class AotTraining {
         });
         server.start();
         return server;
+    }
+
+    private static SSLContext sslContext(Path store) throws IOException {
+        try (InputStream in = Files.newInputStream(store)) {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(in, STORE_PASSWORD.toCharArray());
+            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            factory.init(keys, STORE_PASSWORD.toCharArray());
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(factory.getKeyManagers(), null, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("could not read the Domo stand-in's certificate", e);
+        }
     }
 
     private static String sha256(String value) {

@@ -24,7 +24,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * The image's AOT cache recipe, run as the Dockerfile runs it: AotTraining with the options of the
  * Dockerfile's training line, then a start with the image's run options, whose classes must come
  * from the cache, including those a start without a database never reaches (Flyway's migration,
- * Hibernate's session factory, the service's own resources and its HTTP client to Domo). Needs the
+ * Hibernate's session factory, the service's own resources and its HTTP client to Domo), and those
+ * of a password sign-in and of TLS, which the training's database and Domo stand-in ask for. Needs the
  * JDK the image runs (25): .ci/run's second pass runs the suite on it; on JDK 17 it is skipped.
  */
 class AotTrainingIT {
@@ -63,7 +64,9 @@ class AotTrainingIT {
                     "com.domomigrationproxy.migration.MigrationResource",
                     "com.domomigrationproxy.domo.HttpDomoUpstream",
                     // the first connection's password exchange, as against PostgreSQL's default authentication
-                    "org.postgresql.core.v3.ScramAuthenticator", "com.sun.crypto.provider.PBKDF2KeyImpl")) {
+                    "org.postgresql.core.v3.ScramAuthenticator", "com.sun.crypto.provider.PBKDF2KeyImpl",
+                    // the TLS client to Domo (the JVM loads every class of the cache at start)
+                    "sun.security.ssl.ClientHello")) {
                 assertThat(loaded).as(name + " comes from the cache")
                         .anyMatch(line -> line.contains(" " + name + " source: shared objects file"));
             }
