@@ -92,7 +92,8 @@ public final class AotTraining {
         Files.deleteIfExists(cache);
         Path work = Files.createTempDirectory("aot-training");
         try {
-            Path store = certificate(work);
+            Path store = work.resolve("domo-stand-in.p12");
+            certificate(store, STORE_PASSWORD);
             HttpsServer domo = domoStandIn(store);
             try (EmbeddedPostgres postgres = startPostgres()) {
                 Path keys = work.resolve("api-keys.json");
@@ -141,22 +142,21 @@ public final class AotTraining {
     }
 
     /**
-     * A key and self-signed certificate for 127.0.0.1, made for this run by the JDK's keytool, in a
-     * PKCS#12 file that is the Domo stand-in's key store and the service's trust store. Domo is
-     * called over https:// in production, so the cache should hold the TLS client too (its
-     * handshake, the certificate's checks, the host name's verification).
+     * Writes a new key and self-signed certificate for 127.0.0.1 (and no host name), made by the
+     * JDK's keytool, to the PKCS#12 file {@code store}: the Domo stand-in's key store and the
+     * service's trust store. Domo is called over https:// in production, so the cache should hold
+     * the TLS client too (its handshake, the certificate's checks, the host name's verification).
+     * DomoTlsIT makes its certificates here too.
      */
-    private static Path certificate(Path work) throws IOException, InterruptedException {
-        Path store = work.resolve("domo-stand-in.p12");
+    public static void certificate(Path store, String password) throws IOException, InterruptedException {
         Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                 "-genkeypair", "-alias", "domo", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
                 "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-storetype", "PKCS12",
-                "-keystore", store.toString(), "-storepass", STORE_PASSWORD).redirectErrorStream(true).start();
+                "-keystore", store.toString(), "-storepass", password).redirectErrorStream(true).start();
         String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (keytool.waitFor() != 0) {
-            throw new IllegalStateException("keytool made no certificate for the Domo stand-in: " + output);
+            throw new IllegalStateException("keytool made no certificate: " + output);
         }
-        return store;
     }
 
     /**

@@ -1,0 +1,177 @@
+package com.domomigrationproxy.domo;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.domomigrationproxy.deploy.AotTraining;
+import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.PackagedApp;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+
+import io.restassured.specification.RequestSpecification;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * The packaged application calls Domo over https://, as in production, and trusts what the JVM's
+ * trust store trusts (here a certificate made for the test, given with -Djavax.net.ssl.trustStore
+ * as an operator would give a private CA; in production, Domo's public CA in the JDK's cacerts).
+ * A certificate that verifies carries reads and migrations. One that names another host than the
+ * one called, or that nothing trusts, ends the call in the handshake: no request, and so no
+ * developer token, reaches that server; the caller gets 502 and the migration's audit record says
+ * it failed without reaching Domo. Runs in the integration-test phase of ./mvnw verify.
+ */
+class DomoTlsIT {
+
+    private static final String PASSWORD = "domo-tls-it-store";
+    private static final String SECRET = "domo-tls-it-key";
+    private static final String TOKEN = "domo-tls-it-token";
+    private static final String PREFIX = "/api/query/migration/federated/v1/to/v2";
+
+    @TempDir
+    static Path work;
+    private static EmbeddedPostgres postgres;
+    /** Serves a certificate for 127.0.0.1 that the applications trust. */
+    private static WireMockServer trusted;
+    /** Serves another certificate for 127.0.0.1, which nothing trusts. */
+    private static WireMockServer untrusted;
+    private static final List<PackagedApp> apps = new ArrayList<>();
+    /** Calls the trusted server by the address its certificate names. */
+    private static PackagedApp byAddress;
+    /** Calls the trusted server as localhost, a name its certificate does not hold. */
+    private static PackagedApp byOtherName;
+    /** Calls the untrusted server. */
+    private static PackagedApp toUntrusted;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path trustedStore = work.resolve("trusted.p12");
+        Path untrustedStore = work.resolve("untrusted.p12");
+        AotTraining.certificate(trustedStore, PASSWORD);
+        AotTraining.certificate(untrustedStore, PASSWORD);
+        trusted = domo(trustedStore);
+        untrusted = domo(untrustedStore);
+        postgres = EmbeddedPostgres.builder().start();
+        Path keys = work.resolve("api-keys.json");
+        Files.writeString(keys, "[{\"name\":\"tls-it\",\"sha256\":\"" + ApiKeys.sha256(SECRET)
+                + "\",\"roles\":[\"reader\",\"operator\",\"auditor\"]}]");
+        List<String> trust = List.of("-Djavax.net.ssl.trustStore=" + trustedStore,
+                "-Djavax.net.ssl.trustStoreType=PKCS12", "-Djavax.net.ssl.trustStorePassword=" + PASSWORD);
+        byAddress = start("domo-tls-by-address", "https://127.0.0.1:" + trusted.httpsPort(), keys, trust);
+        byOtherName = start("domo-tls-other-name", "https://localhost:" + trusted.httpsPort(), keys, trust);
+        toUntrusted = start("domo-tls-untrusted", "https://127.0.0.1:" + untrusted.httpsPort(), keys, trust);
+        for (PackagedApp app : apps) {
+            app.awaitReady();
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (PackagedApp app : apps) {
+            app.close();
+        }
+        if (trusted != null) {
+            trusted.stop();
+        }
+        if (untrusted != null) {
+            untrusted.stop();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void aCertificateThatVerifiesCarriesReadsAndMigrations() {
+        call(byAddress).get("/api/v1/integration-types").then().statusCode(200)
+                .body("[0]", equalTo("mysql-federated"));
+        String datasource = UUID.randomUUID().toString();
+        call(byAddress).contentType("application/json").body(migration())
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200)
+                .body("state", equalTo("COMPLETE"));
+        trusted.verify(getRequestedFor(urlEqualTo(PREFIX + "/types"))
+                .withHeader("X-DOMO-Developer-Token", WireMock.equalTo(TOKEN)));
+        trusted.verify(1, postRequestedFor(urlEqualTo(PREFIX + "/" + datasource + "/accounts/2")));
+    }
+
+    @Test
+    void aCertificateForAnotherHostEndsTheCallBeforeAnythingIsSent() {
+        refusedWithoutReachingDomo(byOtherName, trusted);
+    }
+
+    @Test
+    void aCertificateNothingTrustsEndsTheCallBeforeAnythingIsSent() {
+        refusedWithoutReachingDomo(toUntrusted, untrusted);
+        assertThat(untrusted.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+    }
+
+    private static void refusedWithoutReachingDomo(PackagedApp app, WireMockServer server) {
+        call(app).get("/api/v1/integration-types").then().statusCode(502)
+                .body("type", endsWith("domo-unavailable"));
+        String datasource = UUID.randomUUID().toString();
+        String operationId = call(app).contentType("application/json").body(migration())
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(502)
+                .body("type", endsWith("domo-unavailable")).extract().path("operationId");
+        assertThat(operationId).isNotNull();
+        call(app).get("/api/v1/audit/operations/" + operationId).then().statusCode(200)
+                .body("state", equalTo("FAILED"));
+        assertThat(server.findAll(postRequestedFor(urlMatching(PREFIX + "/" + datasource + "/.*")))).isEmpty();
+    }
+
+    private static RequestSpecification call(PackagedApp app) {
+        return given().port(app.port()).header("X-API-Key", SECRET);
+    }
+
+    private static String migration() {
+        return "{\"accountId\":\"2\",\"catalog\":\"sales\",\"schema\":\"NULL\",\"table\":\"orders\"}";
+    }
+
+    private static PackagedApp start(String name, String domoBaseUrl, Path keys, List<String> trust)
+            throws Exception {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("DOMO_BASE_URL", domoBaseUrl);
+        settings.put("DOMO_DEVELOPER_TOKEN", TOKEN);
+        settings.put("PROXY_API_KEYS_FILE", keys.toString());
+        // Each refusal here counts as a Domo failure (a read's retries count one each): the breaker
+        // (CircuitBreakerTest) would soon answer 503 without trying the handshake that is under test.
+        settings.put("DOMO_CIRCUIT_BREAKER_FAILURE_THRESHOLD", "1000");
+        PackagedApp app = PackagedApp.start(name, postgres, settings, trust);
+        apps.add(app);
+        return app;
+    }
+
+    private static WireMockServer domo(Path keyStore) {
+        WireMockServer server = new WireMockServer(WireMockConfiguration.options().httpDisabled(true)
+                .dynamicHttpsPort().keystorePath(keyStore.toString()).keystoreType("PKCS12")
+                .keystorePassword(PASSWORD).keyManagerPassword(PASSWORD));
+        server.start();
+        server.stubFor(get(urlEqualTo(PREFIX + "/types")).willReturn(okJson("[\"mysql-federated\"]")));
+        server.stubFor(post(urlMatching(PREFIX + "/[^/]+/accounts/2")).willReturn(okJson("{\"state\":\"COMPLETE\",\"toe\":\"TLS-IT\"}")));
+        return server;
+    }
+}
