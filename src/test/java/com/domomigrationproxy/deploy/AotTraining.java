@@ -163,8 +163,8 @@ public final class AotTraining {
      * A throwaway PostgreSQL that asks for a SCRAM-SHA-256 password, as PostgreSQL 14 and later do by
      * default, from every role but its superuser (which sets the service's role up). Against a
      * database that trusts its clients, the driver's SCRAM exchange (its classes, the JDK's PBKDF2 and
-     * their method profiles) stayed out of the cache, and every start computed the first connection's
-     * 4,096 HMAC rounds in the interpreter (docs/performance.md, twentieth round).
+     * their method profiles) stayed out of the cache, and every start loaded it from the jars for its
+     * first connection (docs/performance.md, twentieth round).
      */
     public static EmbeddedPostgres startPostgres() throws IOException {
         // The C locale: a minimal image may have no other, and initdb refuses a locale it cannot load.
