@@ -39,8 +39,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The packaged application calls Domo over https://, as in production, and trusts what the JVM's
- * trust store trusts (here a certificate made for the test, given with -Djavax.net.ssl.trustStore
- * as an operator would give a private CA; in production, Domo's public CA in the JDK's cacerts).
+ * trust store trusts (here a trust store made for the test, given with -Djavax.net.ssl.trustStore;
+ * in production the JDK's cacerts, which holds Domo's public CA).
  * A certificate that verifies carries reads and migrations. One that names another host than the
  * one called, or that nothing trusts, ends the call in the handshake: no request, and so no
  * developer token, reaches that server; the caller gets 502 and the migration's audit record says
