@@ -1,16 +1,12 @@
 package com.domomigrationproxy.siem;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+
+import com.domomigrationproxy.security.CaFiles;
 
 /**
  * The audit stream's settings that cannot work, named before the stream starts: a receiver URL
@@ -39,7 +35,7 @@ final class StreamStartupCheck {
                 problems.add("PROXY_AUDIT_SYSLOG_CA_FILE is for a tls:// receiver; PROXY_AUDIT_SYSLOG_URL is tcp://,"
                         + " which would send the chain unencrypted");
             }
-            certificateProblem(ca).ifPresent(problems::add);
+            CaFiles.problem("PROXY_AUDIT_SYSLOG_CA_FILE", ca).ifPresent(problems::add);
         });
         if (url.isEmpty()) {
             return problems;
@@ -57,20 +53,6 @@ final class StreamStartupCheck {
             problems.add("PROXY_AUDIT_STREAM_BATCH_SIZE must be at least 1, not " + stream.batchSize());
         }
         return problems;
-    }
-
-    private static Optional<String> certificateProblem(Path ca) {
-        if (!Files.isRegularFile(ca) || !Files.isReadable(ca)) {
-            return Optional.of("PROXY_AUDIT_SYSLOG_CA_FILE " + ca + " is not a readable file");
-        }
-        try (InputStream in = Files.newInputStream(ca)) {
-            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
-                return Optional.of("PROXY_AUDIT_SYSLOG_CA_FILE " + ca + " holds no PEM certificate");
-            }
-            return Optional.empty();
-        } catch (IOException | GeneralSecurityException e) {
-            return Optional.of("PROXY_AUDIT_SYSLOG_CA_FILE " + ca + " holds no PEM certificate (" + e.getMessage() + ")");
-        }
     }
 
     private static void positive(List<String> problems, String variable, Duration value) {
