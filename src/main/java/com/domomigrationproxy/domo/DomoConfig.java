@@ -26,6 +26,12 @@ public interface DomoConfig {
     boolean allowPlainHttp();
 
     /**
+     * PEM file of the CA certificate(s) Domo's certificate must chain to, instead of the JVM's CAs:
+     * an egress proxy's that inspects TLS, say. Read at start. Env DOMO_CA_FILE.
+     */
+    Optional<Path> caFile();
+
+    /**
      * The developer token itself. Env DOMO_DEVELOPER_TOKEN. Prefer the file variant in production.
      * A secret to the configuration too: never shown by config logging or the Dev UI.
      */

@@ -1,6 +1,7 @@
 package com.domomigrationproxy.domo;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -8,11 +9,14 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import com.domomigrationproxy.security.CaFiles;
+import com.domomigrationproxy.security.SecretFiles;
+
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * Refuses to start against Domo without the two settings every call needs, or with a base URL
- * that would send the developer token over the network in clear.
+ * Refuses to start against Domo without the two settings every call needs, with a base URL that
+ * would send the developer token over the network in clear, or with a CA file that cannot serve.
  */
 @ApplicationScoped
 class DomoStartupCheck {
@@ -30,6 +34,10 @@ class DomoStartupCheck {
         baseUrlProblem(config.baseUrl().get(), config.allowPlainHttp()).ifPresent(problem -> {
             throw new IllegalStateException(problem);
         });
+        config.caFile().flatMap(ca -> caFileProblem(config.baseUrl().get(), ca)).ifPresent(problem -> {
+            throw new IllegalStateException(problem);
+        });
+        config.caFile().ifPresent(ca -> SecretFiles.warnIfExposed("DOMO_CA_FILE", ca, false));
         if (!tokens.configured()) {
             throw new IllegalStateException(
                     "DOMO_DEVELOPER_TOKEN_FILE or DOMO_DEVELOPER_TOKEN is required unless DOMO_SANDBOX_ENABLED=true");
@@ -50,6 +58,18 @@ class DomoStartupCheck {
                     + " Use https://, or set DOMO_ALLOW_PLAIN_HTTP=true for a proxy on a trusted network that adds TLS");
         }
         return Optional.empty();
+    }
+
+    /**
+     * Why the CA file cannot serve: a plain-http DOMO_BASE_URL would ignore it (no certificate is
+     * checked there), or it holds no certificate (every call would fail its handshake).
+     */
+    static Optional<String> caFileProblem(URI baseUrl, Path ca) {
+        if (!"https".equalsIgnoreCase(baseUrl.getScheme())) {
+            return Optional.of("DOMO_CA_FILE is for an https:// DOMO_BASE_URL; " + baseUrl.getScheme()
+                    + ":// checks no certificate");
+        }
+        return CaFiles.problem("DOMO_CA_FILE", ca);
     }
 
     private static boolean loopback(String host) {

@@ -9,7 +9,9 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -39,6 +41,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
 
 /**
  * Domo over HTTP. Every call refuses redirects (Domo answers a blocked IP with a redirect to a web
@@ -72,17 +75,20 @@ class HttpDomoUpstream implements DomoUpstream {
         URI baseUrl = config.baseUrl().orElseThrow(() -> new IllegalStateException(
                 "DOMO_BASE_URL is required unless DOMO_SANDBOX_ENABLED=true"));
         this.maxBytes = config.maxResponseSize().asLongValue();
-        this.migrations = client(baseUrl, config.connectTimeout(), config.migrationTimeout(), maxBytes);
+        Optional<PemTrustOptions> ca = config.caFile().map(file -> new PemTrustOptions().addCertPath(file.toString()));
+        this.migrations = client(baseUrl, config.connectTimeout(), config.migrationTimeout(), maxBytes,
+                ca.map(trust -> keyStore(trust, vertx)));
         this.tokens = tokens;
         this.connectMillis = config.connectTimeout().toMillis();
         this.readDeadlineNanos = config.readTimeout().toNanos();
         String base = baseUrl.toString();
         this.readUrl = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + DomoApi.PATH;
-        this.reads = vertx.createHttpClient(new HttpClientOptions()
+        HttpClientOptions readOptions = new HttpClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectMillis))
                 .setVerifyHost(true)
-                .setDecompressionSupported(false),
-                new PoolOptions().setHttp1MaxSize(READ_CONNECTIONS));
+                .setDecompressionSupported(false);
+        ca.ifPresent(readOptions::setTrustOptions);
+        this.reads = vertx.createHttpClient(readOptions, new PoolOptions().setHttp1MaxSize(READ_CONNECTIONS));
     }
 
     @PreDestroy
@@ -90,8 +96,21 @@ class HttpDomoUpstream implements DomoUpstream {
         reads.close();
     }
 
-    private static DomoApi client(URI baseUrl, Duration connectTimeout, Duration deadline, long maxBytes) {
-        return QuarkusRestClientBuilder.newBuilder()
+    /** DOMO_CA_FILE's certificates as the REST client takes them; DomoStartupCheck has read the file. */
+    private static KeyStore keyStore(PemTrustOptions ca, Vertx vertx) {
+        try {
+            return ca.loadKeyStore(vertx);
+        } catch (Exception e) {
+            throw new IllegalStateException("DOMO_CA_FILE cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static DomoApi client(URI baseUrl, Duration connectTimeout, Duration deadline, long maxBytes,
+            Optional<KeyStore> ca) {
+        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder();
+        // Instead of the JVM's CAs, as for the reads: trustStore replaces the default trust managers.
+        ca.ifPresent(builder::trustStore);
+        return builder
                 .baseUri(baseUrl)
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS)

@@ -3,10 +3,16 @@ package com.domomigrationproxy.domo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The developer token goes to Domo over TLS, or to this machine; anything else is refused at start. */
+/**
+ * The developer token goes to Domo over TLS, or to this machine, and a CA file given for Domo can
+ * serve; anything else is refused at start.
+ */
 class DomoStartupCheckTest {
 
     @Test
@@ -28,5 +34,16 @@ class DomoStartupCheckTest {
         // Not a web URL at all.
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("ftp://acme.domo.com"), true)).isPresent();
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("acme.domo.com"), true)).isPresent();
+    }
+
+    @Test
+    void aCaFileServesOnlyAnHttpsBaseUrlAndOnlyWithACertificateInIt(@TempDir Path directory) throws Exception {
+        Path notACertificate = Files.writeString(directory.resolve("ca.pem"), "not a certificate\n");
+        assertThat(DomoStartupCheck.caFileProblem(URI.create("http://127.0.0.1:8089"), notACertificate))
+                .contains("DOMO_CA_FILE is for an https:// DOMO_BASE_URL; http:// checks no certificate");
+        assertThat(DomoStartupCheck.caFileProblem(URI.create("https://acme.domo.com"), notACertificate)).get()
+                .asString().startsWith("DOMO_CA_FILE " + notACertificate + " holds no PEM certificate");
+        assertThat(DomoStartupCheck.caFileProblem(URI.create("https://acme.domo.com"), directory.resolve("none.pem")))
+                .contains("DOMO_CA_FILE " + directory.resolve("none.pem") + " is not a readable file");
     }
 }

@@ -14,13 +14,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +49,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * A certificate that verifies carries reads and migrations. One that names another host than the
  * one called, or that nothing trusts, ends the call in the handshake: no request, and so no
  * developer token, reaches that server; the caller gets 502 and the migration's audit record says
- * it failed without reaching Domo. Runs in the integration-test phase of ./mvnw verify.
+ * it failed without reaching Domo. DOMO_CA_FILE trusts its CA instead of the JVM's: a Domo (or an
+ * egress proxy) whose certificate it signed is reached, one the JVM alone trusts is not. Runs in
+ * the integration-test phase of ./mvnw verify.
  */
 class DomoTlsIT {
 
@@ -60,6 +67,8 @@ class DomoTlsIT {
     private static WireMockServer trusted;
     /** Serves another certificate for 127.0.0.1, which nothing trusts. */
     private static WireMockServer untrusted;
+    /** Serves a third certificate for 127.0.0.1, which only DOMO_CA_FILE trusts. */
+    private static WireMockServer privateCa;
     private static final List<PackagedApp> apps = new ArrayList<>();
     /** Calls the trusted server by the address its certificate names. */
     private static PackagedApp byAddress;
@@ -67,15 +76,22 @@ class DomoTlsIT {
     private static PackagedApp byOtherName;
     /** Calls the untrusted server. */
     private static PackagedApp toUntrusted;
+    /** Calls the private-CA server with its certificate as DOMO_CA_FILE. */
+    private static PackagedApp byCaFile;
+    /** Calls the trusted server with the private-CA server's certificate as DOMO_CA_FILE. */
+    private static PackagedApp byOtherCaFile;
 
     @BeforeAll
     static void start() throws Exception {
         Path trustedStore = work.resolve("trusted.p12");
         Path untrustedStore = work.resolve("untrusted.p12");
         AotTraining.certificate(trustedStore, PASSWORD);
+        Path privateCaStore = work.resolve("private-ca.p12");
         AotTraining.certificate(untrustedStore, PASSWORD);
+        AotTraining.certificate(privateCaStore, PASSWORD);
         trusted = domo(trustedStore);
         untrusted = domo(untrustedStore);
+        privateCa = domo(privateCaStore);
         postgres = EmbeddedPostgres.builder().start();
         Path keys = work.resolve("api-keys.json");
         Files.writeString(keys, "[{\"name\":\"tls-it\",\"sha256\":\"" + ApiKeys.sha256(SECRET)
@@ -85,6 +101,11 @@ class DomoTlsIT {
         byAddress = start("domo-tls-by-address", "https://127.0.0.1:" + trusted.httpsPort(), keys, trust);
         byOtherName = start("domo-tls-other-name", "https://localhost:" + trusted.httpsPort(), keys, trust);
         toUntrusted = start("domo-tls-untrusted", "https://127.0.0.1:" + untrusted.httpsPort(), keys, trust);
+        Path ca = pem(privateCaStore, work.resolve("private-ca.pem"));
+        byCaFile = start("domo-tls-ca-file", "https://127.0.0.1:" + privateCa.httpsPort(), keys, trust,
+                Map.of("DOMO_CA_FILE", ca.toString()));
+        byOtherCaFile = start("domo-tls-other-ca-file", "https://127.0.0.1:" + trusted.httpsPort(), keys, trust,
+                Map.of("DOMO_CA_FILE", ca.toString()));
         for (PackagedApp app : apps) {
             app.awaitReady();
         }
@@ -100,6 +121,9 @@ class DomoTlsIT {
         }
         if (untrusted != null) {
             untrusted.stop();
+        }
+        if (privateCa != null) {
+            privateCa.stop();
         }
         if (postgres != null) {
             postgres.close();
@@ -120,8 +144,37 @@ class DomoTlsIT {
     }
 
     @Test
-    void aCertificateForAnotherHostEndsTheCallBeforeAnythingIsSent() {
+    void aCertificateForAnotherHostEndsTheCallBeforeAnythingIsSent() throws Exception {
         refusedWithoutReachingDomo(byOtherName, trusted);
+        // The handshake itself refused the name: not a connection to localhost that never happened.
+        assertThat(Files.readString(byOtherName.log())).contains("No name matching localhost found");
+    }
+
+    @Test
+    void aCaFileCarriesReadsAndMigrationsToADomoTheJvmDoesNotTrust() {
+        call(byCaFile).get("/api/v1/integration-types").then().statusCode(200)
+                .body("[0]", equalTo("mysql-federated"));
+        String datasource = UUID.randomUUID().toString();
+        call(byCaFile).contentType("application/json").body(migration())
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200)
+                .body("state", equalTo("COMPLETE"));
+        privateCa.verify(1, postRequestedFor(urlEqualTo(PREFIX + "/" + datasource + "/accounts/2"))
+                .withHeader("X-DOMO-Developer-Token", WireMock.equalTo(TOKEN)));
+    }
+
+    @Test
+    void aCaFileReplacesTheJvmsCas() {
+        refusedWithoutReachingDomo(byOtherCaFile, trusted);
+    }
+
+    @Test
+    void aCaFileThatHoldsNoCertificateStopsTheStart() throws Exception {
+        Path notACertificate = Files.writeString(work.resolve("not-a-ca.pem"), "not a certificate\n");
+        PackagedApp app = start("domo-tls-bad-ca-file", "https://127.0.0.1:" + trusted.httpsPort(),
+                work.resolve("api-keys.json"), List.of(), Map.of("DOMO_CA_FILE", notACertificate.toString()));
+        assertThat(app.process().waitFor(2, TimeUnit.MINUTES)).as("exited; see " + app.log()).isTrue();
+        assertThat(app.process().exitValue()).isNotZero();
+        assertThat(Files.readString(app.log())).contains("DOMO_CA_FILE " + notACertificate + " holds no PEM certificate");
     }
 
     @Test
@@ -156,7 +209,12 @@ class DomoTlsIT {
 
     private static PackagedApp start(String name, String domoBaseUrl, Path keys, List<String> trust)
             throws Exception {
-        Map<String, String> settings = new HashMap<>();
+        return start(name, domoBaseUrl, keys, trust, Map.of());
+    }
+
+    private static PackagedApp start(String name, String domoBaseUrl, Path keys, List<String> trust,
+            Map<String, String> more) throws Exception {
+        Map<String, String> settings = new HashMap<>(more);
         settings.put("DOMO_BASE_URL", domoBaseUrl);
         settings.put("DOMO_DEVELOPER_TOKEN", TOKEN);
         settings.put("PROXY_API_KEYS_FILE", keys.toString());
@@ -166,6 +224,18 @@ class DomoTlsIT {
         PackagedApp app = PackagedApp.start(name, postgres, settings, trust);
         apps.add(app);
         return app;
+    }
+
+    /** The store's self-signed certificate, PEM-encoded, as a CA file names it. */
+    private static Path pem(Path store, Path file) throws Exception {
+        KeyStore keyStore = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keyStore.load(in, PASSWORD.toCharArray());
+        }
+        byte[] der = keyStore.getCertificate(keyStore.aliases().nextElement()).getEncoded();
+        return Files.writeString(file, "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END CERTIFICATE-----\n");
     }
 
     private static WireMockServer domo(Path keyStore) {
