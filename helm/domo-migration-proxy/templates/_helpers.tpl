@@ -105,6 +105,7 @@ Where the mounted secrets and keys live inside the container.
 {{- define "domo-migration-proxy.jwtKeyDir" -}}/var/run/secrets/domo-migration-proxy/jwt-public-key{{- end }}
 {{- define "domo-migration-proxy.signingKeyDir" -}}/var/run/secrets/domo-migration-proxy/checkpoint-signing-key{{- end }}
 {{- define "domo-migration-proxy.verifyKeysDir" -}}/var/run/secrets/domo-migration-proxy/checkpoint-verify-keys{{- end }}
+{{- define "domo-migration-proxy.domoCaDir" -}}/var/run/secrets/domo-migration-proxy/domo-ca{{- end }}
 {{- define "domo-migration-proxy.syslogCaDir" -}}/var/run/secrets/domo-migration-proxy/syslog-ca{{- end }}
 {{- define "domo-migration-proxy.checkpointDir" -}}/var/lib/domo-migration-proxy/checkpoints{{- end }}
 

@@ -212,6 +212,23 @@ class HelmChartTest {
     }
 
     @Test
+    void aCaForDomoIsAFileMountedFromTheNamedConfigMapOnlyWhenOneIsNamed() {
+        JsonNode deployment = deployment(renderMinimum(template -> template
+                .set("domo.ca.existingConfigMap", "egress-proxy-ca").set("domo.ca.key", "ca-bundle.pem")));
+        JsonNode container = proxyContainer(deployment);
+        JsonNode volume = volume(deployment, "domo-ca");
+        assertThat(volume.at("/configMap/name").asText()).isEqualTo("egress-proxy-ca");
+        assertThat(volume.at("/configMap/items/0/key").asText()).isEqualTo("ca-bundle.pem");
+        JsonNode mount = mount(container, "domo-ca");
+        assertThat(mount.get("readOnly").asBoolean()).isTrue();
+        assertThat(envValue(container, "DOMO_CA_FILE")).isEqualTo(mount.get("mountPath").asText() + "/ca-bundle.pem");
+
+        JsonNode without = deployment(renderProduction(UnaryOperator.identity()));
+        assertThat(env(proxyContainer(without), "DOMO_CA_FILE")).as("the JVM's CAs unless a CA is named").isNull();
+        assertThat(without.at("/spec/template/spec/volumes").toString()).doesNotContain("domo-ca");
+    }
+
+    @Test
     void databaseCredentialsComeFromSecretKeyRefs() {
         JsonNode container = proxyContainer(deployment(renderMinimum(UnaryOperator.identity())));
 
