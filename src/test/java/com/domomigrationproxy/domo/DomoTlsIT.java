@@ -132,15 +132,7 @@ class DomoTlsIT {
 
     @Test
     void aCertificateThatVerifiesCarriesReadsAndMigrations() {
-        call(byAddress).get("/api/v1/integration-types").then().statusCode(200)
-                .body("[0]", equalTo("mysql-federated"));
-        String datasource = UUID.randomUUID().toString();
-        call(byAddress).contentType("application/json").body(migration())
-                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200)
-                .body("state", equalTo("COMPLETE"));
-        trusted.verify(getRequestedFor(urlEqualTo(PREFIX + "/types"))
-                .withHeader("X-DOMO-Developer-Token", WireMock.equalTo(TOKEN)));
-        trusted.verify(1, postRequestedFor(urlEqualTo(PREFIX + "/" + datasource + "/accounts/2")));
+        carriesReadsAndMigrations(byAddress, trusted);
     }
 
     @Test
@@ -152,14 +144,7 @@ class DomoTlsIT {
 
     @Test
     void aCaFileCarriesReadsAndMigrationsToADomoTheJvmDoesNotTrust() {
-        call(byCaFile).get("/api/v1/integration-types").then().statusCode(200)
-                .body("[0]", equalTo("mysql-federated"));
-        String datasource = UUID.randomUUID().toString();
-        call(byCaFile).contentType("application/json").body(migration())
-                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200)
-                .body("state", equalTo("COMPLETE"));
-        privateCa.verify(1, postRequestedFor(urlEqualTo(PREFIX + "/" + datasource + "/accounts/2"))
-                .withHeader("X-DOMO-Developer-Token", WireMock.equalTo(TOKEN)));
+        carriesReadsAndMigrations(byCaFile, privateCa);
     }
 
     @Test
@@ -181,6 +166,19 @@ class DomoTlsIT {
     void aCertificateNothingTrustsEndsTheCallBeforeAnythingIsSent() {
         refusedWithoutReachingDomo(toUntrusted, untrusted);
         assertThat(untrusted.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+    }
+
+    private static void carriesReadsAndMigrations(PackagedApp app, WireMockServer server) {
+        call(app).get("/api/v1/integration-types").then().statusCode(200)
+                .body("[0]", equalTo("mysql-federated"));
+        String datasource = UUID.randomUUID().toString();
+        call(app).contentType("application/json").body(migration())
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200)
+                .body("state", equalTo("COMPLETE"));
+        server.verify(getRequestedFor(urlEqualTo(PREFIX + "/types"))
+                .withHeader("X-DOMO-Developer-Token", WireMock.equalTo(TOKEN)));
+        server.verify(1, postRequestedFor(urlEqualTo(PREFIX + "/" + datasource + "/accounts/2"))
+                .withHeader("X-DOMO-Developer-Token", WireMock.equalTo(TOKEN)));
     }
 
     private static void refusedWithoutReachingDomo(PackagedApp app, WireMockServer server) {
