@@ -65,6 +65,9 @@ public interface DomoConfig {
     /** The built-in Domo stand-in. */
     Sandbox sandbox();
 
+    /** An HTTP proxy that Domo is reached through, where the network has no direct way out. */
+    EgressProxy proxy();
+
     /** Retries of the three GETs (never of migrate or reverse, which may have reached Domo). */
     Retry retry();
 
@@ -122,6 +125,21 @@ public interface DomoConfig {
         /** Share (0 to 1) of migrations and reversals answered 429 with Retry-After: 1. Env DOMO_SANDBOX_RATE_LIMIT_RATE. */
         @WithDefault("0")
         double rateLimitRate();
+    }
+
+    interface EgressProxy {
+        /**
+         * The proxy, http://host:port: each connection to Domo is a CONNECT tunnel through it, so
+         * TLS runs end to end and the proxy never sees the token. Env DOMO_PROXY_URL; unset, Domo
+         * is reached directly.
+         */
+        Optional<URI> url();
+
+        /** User name for a proxy that asks for Basic credentials (407). Env DOMO_PROXY_USERNAME. */
+        Optional<String> username();
+
+        /** Its password; a secret to the configuration. Env DOMO_PROXY_PASSWORD. */
+        Optional<Secret<String>> password();
     }
 
     interface Health {

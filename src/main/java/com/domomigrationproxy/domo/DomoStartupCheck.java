@@ -13,10 +13,12 @@ import com.domomigrationproxy.security.CaFiles;
 import com.domomigrationproxy.security.SecretFiles;
 
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.config.Secret;
 
 /**
  * Refuses to start against Domo without the two settings every call needs, with a base URL that
- * would send the developer token over the network in clear, or with a CA file that cannot serve.
+ * would send the developer token over the network in clear, or with a CA file or a proxy that
+ * cannot serve.
  */
 @ApplicationScoped
 class DomoStartupCheck {
@@ -38,6 +40,11 @@ class DomoStartupCheck {
             throw new IllegalStateException(problem);
         });
         config.caFile().ifPresent(ca -> SecretFiles.warnIfExposed("DOMO_CA_FILE", ca, false));
+        proxyProblem(config.baseUrl().get(), config.proxy().url(), config.proxy().username().isPresent(),
+                config.proxy().password().map(Secret::get).filter(password -> !password.isEmpty()).isPresent())
+                .ifPresent(problem -> {
+                    throw new IllegalStateException(problem);
+                });
         if (!tokens.configured()) {
             throw new IllegalStateException(
                     "DOMO_DEVELOPER_TOKEN_FILE or DOMO_DEVELOPER_TOKEN is required unless DOMO_SANDBOX_ENABLED=true");
@@ -70,6 +77,34 @@ class DomoStartupCheck {
                     + ":// checks no certificate");
         }
         return CaFiles.problem("DOMO_CA_FILE", ca);
+    }
+
+    /**
+     * Why the service must not reach Domo through this proxy: not http://host:port (credentials in
+     * the URL would be shown wherever it is), half a pair of credentials or credentials without a
+     * proxy, or a plain-http DOMO_BASE_URL, whose requests (and token) the proxy would read.
+     */
+    static Optional<String> proxyProblem(URI baseUrl, Optional<URI> proxy, boolean username, boolean password) {
+        if (proxy.isEmpty()) {
+            return username || password
+                    ? Optional.of("DOMO_PROXY_USERNAME or DOMO_PROXY_PASSWORD is set, but no DOMO_PROXY_URL")
+                    : Optional.empty();
+        }
+        URI url = proxy.get();
+        if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null || url.getPort() <= 0
+                || url.getRawUserInfo() != null || url.getRawQuery() != null
+                || url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/")) {
+            return Optional.of("DOMO_PROXY_URL must be http://host:port, e.g. http://proxy.example.com:3128"
+                    + " (credentials go in DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD)");
+        }
+        if (username != password) {
+            return Optional.of("DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD go together: set both or neither");
+        }
+        if (!"https".equalsIgnoreCase(baseUrl.getScheme())) {
+            return Optional.of("DOMO_PROXY_URL tunnels https:// only; with an http:// DOMO_BASE_URL the proxy"
+                    + " would read every request, the developer token with it");
+        }
+        return Optional.empty();
     }
 
     private static boolean loopback(String host) {

@@ -29,6 +29,7 @@ import org.jboss.resteasy.reactive.client.api.LoggingScope;
 
 import io.quarkus.arc.lookup.LookupUnlessProperty;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.smallrye.config.Secret;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.AsyncResult;
@@ -42,6 +43,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.ProxyOptions;
+import io.vertx.core.net.ProxyType;
 
 /**
  * Domo over HTTP. Every call refuses redirects (Domo answers a blocked IP with a redirect to a web
@@ -52,6 +55,8 @@ import io.vertx.core.net.PemTrustOptions;
  * whose streamed body {@link BoundedBody} bounds. The three reads go through Vert.x's HTTP client
  * directly, without blocking any thread: the REST client can bound a body only by streaming it to a
  * blocked thread (a third of a GET's CPU went to that hand-over), and buffers it unbounded otherwise.
+ * Both clients trust DOMO_CA_FILE's CAs instead of the JVM's when it is set, and both go through
+ * DOMO_PROXY_URL's CONNECT tunnel when that is.
  */
 @ApplicationScoped
 @LookupUnlessProperty(name = "domo.sandbox.enabled", stringValue = "true")
@@ -76,8 +81,8 @@ class HttpDomoUpstream implements DomoUpstream {
                 "DOMO_BASE_URL is required unless DOMO_SANDBOX_ENABLED=true"));
         this.maxBytes = config.maxResponseSize().asLongValue();
         Optional<PemTrustOptions> ca = config.caFile().map(file -> new PemTrustOptions().addCertPath(file.toString()));
-        this.migrations = client(baseUrl, config.connectTimeout(), config.migrationTimeout(), maxBytes,
-                ca.map(trust -> keyStore(trust, vertx)));
+        Optional<ProxyOptions> proxy = proxy(config);
+        this.migrations = client(config, baseUrl, ca.map(trust -> keyStore(trust, vertx)), proxy);
         this.tokens = tokens;
         this.connectMillis = config.connectTimeout().toMillis();
         this.readDeadlineNanos = config.readTimeout().toNanos();
@@ -88,6 +93,7 @@ class HttpDomoUpstream implements DomoUpstream {
                 .setVerifyHost(true)
                 .setDecompressionSupported(false);
         ca.ifPresent(readOptions::setTrustOptions);
+        proxy.ifPresent(readOptions::setProxyOptions);
         this.reads = vertx.createHttpClient(readOptions, new PoolOptions().setHttp1MaxSize(READ_CONNECTIONS));
     }
 
@@ -105,14 +111,30 @@ class HttpDomoUpstream implements DomoUpstream {
         }
     }
 
-    private static DomoApi client(URI baseUrl, Duration connectTimeout, Duration deadline, long maxBytes,
-            Optional<KeyStore> ca) {
+    /** DOMO_PROXY_URL as Vert.x takes it: an HTTP proxy, which tunnels https:// with CONNECT. */
+    private static Optional<ProxyOptions> proxy(DomoConfig config) {
+        return config.proxy().url().map(url -> new ProxyOptions().setType(ProxyType.HTTP)
+                .setHost(url.getHost()).setPort(url.getPort())
+                .setConnectTimeout(config.connectTimeout())
+                .setUsername(config.proxy().username().orElse(null))
+                .setPassword(config.proxy().password().map(Secret::get).filter(password -> !password.isEmpty())
+                        .orElse(null)));
+    }
+
+    private static DomoApi client(DomoConfig config, URI baseUrl, Optional<KeyStore> ca, Optional<ProxyOptions> proxy) {
+        Duration deadline = config.migrationTimeout();
         QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder();
         // Instead of the JVM's CAs, as for the reads: trustStore replaces the default trust managers.
         ca.ifPresent(builder::trustStore);
+        proxy.ifPresent(options -> {
+            builder.proxyAddress(options.getHost(), options.getPort()).proxyConnectTimeout(options.getConnectTimeout());
+            if (options.getUsername() != null) {
+                builder.proxyUser(options.getUsername()).proxyPassword(options.getPassword());
+            }
+        });
         return builder
                 .baseUri(baseUrl)
-                .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS)
                 .followRedirects(false)
                 // Never the REST client's request logging, whatever quarkus.rest-client.logging.scope
@@ -121,7 +143,7 @@ class HttpDomoUpstream implements DomoUpstream {
                 .loggingMaskedHeaders(Set.of(DomoApi.TOKEN_HEADER))
                 // Every status comes back as a Response; DomoClient translates it.
                 .disableDefaultMapper(true)
-                .register(new BoundedBody(maxBytes, deadline))
+                .register(new BoundedBody(config.maxResponseSize().asLongValue(), deadline))
                 .build(DomoApi.class);
     }
 

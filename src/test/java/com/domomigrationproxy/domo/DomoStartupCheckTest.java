@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,5 +46,29 @@ class DomoStartupCheckTest {
                 .asString().startsWith("DOMO_CA_FILE " + notACertificate + " holds no PEM certificate");
         assertThat(DomoStartupCheck.caFileProblem(URI.create("https://acme.domo.com"), directory.resolve("none.pem")))
                 .contains("DOMO_CA_FILE " + directory.resolve("none.pem") + " is not a readable file");
+    }
+
+    @Test
+    void aProxyIsAnHttpHostAndPortThatTunnelsHttpsOnly() {
+        URI domo = URI.create("https://acme.domo.com");
+        Optional<URI> proxy = Optional.of(URI.create("http://proxy.example.com:3128"));
+        assertThat(DomoStartupCheck.proxyProblem(domo, Optional.empty(), false, false)).isEmpty();
+        assertThat(DomoStartupCheck.proxyProblem(domo, proxy, false, false)).isEmpty();
+        assertThat(DomoStartupCheck.proxyProblem(domo, proxy, true, true)).isEmpty();
+        assertThat(DomoStartupCheck.proxyProblem(domo, Optional.of(URI.create("http://10.0.0.8:3128/")), false, false))
+                .isEmpty();
+        for (String url : new String[] {"https://proxy.example.com:3128", "http://proxy.example.com",
+                "http://user:secret@proxy.example.com:3128", "proxy.example.com:3128",
+                "http://proxy.example.com:3128/path", "http://proxy.example.com:3128?x=1"}) {
+            assertThat(DomoStartupCheck.proxyProblem(domo, Optional.of(URI.create(url)), false, false)).as(url)
+                    .contains("DOMO_PROXY_URL must be http://host:port, e.g. http://proxy.example.com:3128"
+                            + " (credentials go in DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD)");
+        }
+        assertThat(DomoStartupCheck.proxyProblem(domo, proxy, true, false))
+                .contains("DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD go together: set both or neither");
+        assertThat(DomoStartupCheck.proxyProblem(domo, Optional.empty(), false, true))
+                .contains("DOMO_PROXY_USERNAME or DOMO_PROXY_PASSWORD is set, but no DOMO_PROXY_URL");
+        assertThat(DomoStartupCheck.proxyProblem(URI.create("http://127.0.0.1:8089"), proxy, false, false)).get()
+                .asString().startsWith("DOMO_PROXY_URL tunnels https:// only");
     }
 }

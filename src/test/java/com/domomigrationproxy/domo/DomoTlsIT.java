@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.domomigrationproxy.deploy.AotTraining;
 import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.ConnectProxy;
 import com.domomigrationproxy.support.PackagedApp;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
@@ -50,8 +51,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * one called, or that nothing trusts, ends the call in the handshake: no request, and so no
  * developer token, reaches that server; the caller gets 502 and the migration's audit record says
  * it failed without reaching Domo. DOMO_CA_FILE trusts its CA instead of the JVM's: a Domo (or an
- * egress proxy) whose certificate it signed is reached, one the JVM alone trusts is not. Runs in
- * the integration-test phase of ./mvnw verify.
+ * egress proxy) whose certificate it signed is reached, one the JVM alone trusts is not. Through
+ * DOMO_PROXY_URL, Domo is reached in a CONNECT tunnel that carries TLS end to end (the proxy never
+ * sees the token), and a proxy that refuses the credentials stops the call before anything is sent.
+ * Runs in the integration-test phase of ./mvnw verify.
  */
 class DomoTlsIT {
 
@@ -59,6 +62,8 @@ class DomoTlsIT {
     private static final String SECRET = "domo-tls-it-key";
     private static final String TOKEN = "domo-tls-it-token";
     private static final String PREFIX = "/api/query/migration/federated/v1/to/v2";
+    private static final String PROXY_USER = "egress";
+    private static final String PROXY_PASSWORD = "domo-tls-it-proxy-password";
 
     @TempDir
     static Path work;
@@ -80,6 +85,12 @@ class DomoTlsIT {
     private static PackagedApp byCaFile;
     /** Calls the trusted server with the private-CA server's certificate as DOMO_CA_FILE. */
     private static PackagedApp byOtherCaFile;
+    /** The egress proxy that the last two go through. */
+    private static ConnectProxy proxy;
+    /** Calls the private-CA server through the proxy, with the proxy's credentials. */
+    private static PackagedApp throughProxy;
+    /** The same with a wrong proxy password. */
+    private static PackagedApp throughProxyRefused;
 
     @BeforeAll
     static void start() throws Exception {
@@ -106,6 +117,14 @@ class DomoTlsIT {
                 Map.of("DOMO_CA_FILE", ca.toString()));
         byOtherCaFile = start("domo-tls-other-ca-file", "https://127.0.0.1:" + trusted.httpsPort(), keys, trust,
                 Map.of("DOMO_CA_FILE", ca.toString()));
+        proxy = ConnectProxy.start(PROXY_USER, PROXY_PASSWORD);
+        String proxyUrl = "http://127.0.0.1:" + proxy.port();
+        throughProxy = start("domo-tls-proxy", "https://127.0.0.1:" + privateCa.httpsPort(), keys, trust,
+                Map.of("DOMO_CA_FILE", ca.toString(), "DOMO_PROXY_URL", proxyUrl,
+                        "DOMO_PROXY_USERNAME", PROXY_USER, "DOMO_PROXY_PASSWORD", PROXY_PASSWORD));
+        throughProxyRefused = start("domo-tls-proxy-refused", "https://127.0.0.1:" + privateCa.httpsPort(), keys,
+                trust, Map.of("DOMO_CA_FILE", ca.toString(), "DOMO_PROXY_URL", proxyUrl,
+                        "DOMO_PROXY_USERNAME", PROXY_USER, "DOMO_PROXY_PASSWORD", "not-" + PROXY_PASSWORD));
         for (PackagedApp app : apps) {
             app.awaitReady();
         }
@@ -124,6 +143,9 @@ class DomoTlsIT {
         }
         if (privateCa != null) {
             privateCa.stop();
+        }
+        if (proxy != null) {
+            proxy.close();
         }
         if (postgres != null) {
             postgres.close();
@@ -150,6 +172,29 @@ class DomoTlsIT {
     @Test
     void aCaFileReplacesTheJvmsCas() {
         refusedWithoutReachingDomo(byOtherCaFile, trusted);
+    }
+
+    @Test
+    void throughAnEgressProxyTheTokenTravelsInATunnelTheProxyCannotRead() throws Exception {
+        String domo = "127.0.0.1:" + privateCa.httpsPort();
+        call(throughProxy).get("/api/v1/integration-types").then().statusCode(200);
+        // The reads' connection (this GET's, or the token check's before it) is a tunnel.
+        assertThat(proxy.tunnels()).contains(domo);
+        // The writes have a client and connections of their own: the first migration opens one.
+        int before = proxy.tunnels().size();
+        carriesReadsAndMigrations(throughProxy, privateCa);
+        assertThat(proxy.tunnels().subList(before, proxy.tunnels().size())).isNotEmpty()
+                .allMatch(tunnel -> tunnel.equals(domo));
+        assertThat(new String(proxy.seen(), StandardCharsets.ISO_8859_1)).doesNotContain(TOKEN);
+        assertThat(Files.readString(throughProxy.log())).doesNotContain(PROXY_PASSWORD);
+    }
+
+    @Test
+    void aProxyThatRefusesTheCredentialsEndsTheCallBeforeAnythingIsSent() throws Exception {
+        int refusedBefore = proxy.refused();
+        refusedWithoutReachingDomo(throughProxyRefused, privateCa);
+        assertThat(proxy.refused()).isGreaterThan(refusedBefore);
+        assertThat(Files.readString(throughProxyRefused.log())).doesNotContain(PROXY_PASSWORD);
     }
 
     @Test
