@@ -229,6 +229,29 @@ class HelmChartTest {
     }
 
     @Test
+    void anEgressProxyForDomoGetsItsUrlItsCredentialsFromSecretKeyRefsAndAnEgressRule() {
+        List<JsonNode> documents = renderMinimum(template -> template
+                .set("domo.proxy.url", "http://egress.proxy.svc:3128").set("domo.proxy.existingSecret", "egress-login")
+                .set("networkPolicy.egress.domoProxy.to[0].namespaceSelector.matchLabels.name", "egress")
+                .set("networkPolicy.egress.domo.cidrs", "null"));
+        JsonNode container = proxyContainer(deployment(documents));
+        assertThat(envValue(container, "DOMO_PROXY_URL")).isEqualTo("http://egress.proxy.svc:3128");
+        assertSecretKeyRef(container, "DOMO_PROXY_USERNAME", "egress-login", "username");
+        assertSecretKeyRef(container, "DOMO_PROXY_PASSWORD", "egress-login", "password");
+        JsonNode policy = only(documents, "NetworkPolicy");
+        assertThat(egressRule(policy, 3128).at("/to/0/namespaceSelector/matchLabels/name").asText()).isEqualTo("egress");
+        assertThatThrownBy(() -> egressRule(policy, 443)).as("no direct way to Domo left").isInstanceOf(AssertionError.class);
+
+        JsonNode direct = proxyContainer(deployment(renderProduction(UnaryOperator.identity())));
+        assertThat(env(direct, "DOMO_PROXY_URL")).isNull();
+        assertThat(env(direct, "DOMO_PROXY_USERNAME")).isNull();
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("domo.proxy.existingSecret", "egress-login")))
+                .hasMessageContaining("domo.proxy.existingSecret holds the credentials of a proxy: set domo.proxy.url too");
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("domo.proxy.url", "https://egress:3128")))
+                .hasMessageContaining("schema");
+    }
+
+    @Test
     void databaseCredentialsComeFromSecretKeyRefs() {
         JsonNode container = proxyContainer(deployment(renderMinimum(UnaryOperator.identity())));
 
