@@ -85,7 +85,7 @@ class DomoTlsIT {
     private static PackagedApp byCaFile;
     /** Calls the trusted server with the private-CA server's certificate as DOMO_CA_FILE. */
     private static PackagedApp byOtherCaFile;
-    /** The egress proxy that the last two go through. */
+    /** The egress proxy that the next two go through. */
     private static ConnectProxy proxy;
     /** Calls the private-CA server through the proxy, with the proxy's credentials. */
     private static PackagedApp throughProxy;
@@ -96,10 +96,10 @@ class DomoTlsIT {
     static void start() throws Exception {
         Path trustedStore = work.resolve("trusted.p12");
         Path untrustedStore = work.resolve("untrusted.p12");
-        AotTraining.certificate(trustedStore, PASSWORD);
         Path privateCaStore = work.resolve("private-ca.p12");
-        AotTraining.certificate(untrustedStore, PASSWORD);
-        AotTraining.certificate(privateCaStore, PASSWORD);
+        for (Path store : List.of(trustedStore, untrustedStore, privateCaStore)) {
+            AotTraining.certificate(store, PASSWORD);
+        }
         trusted = domo(trustedStore);
         untrusted = domo(untrustedStore);
         privateCa = domo(privateCaStore);
