@@ -2,6 +2,7 @@ package com.domomigrationproxy.security;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -24,7 +25,10 @@ public final class CaFiles {
             return Optional.of(variable + " " + ca + " is not a readable file");
         }
         try (InputStream in = Files.newInputStream(ca)) {
-            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+            // The clients read PEM blocks only; the JDK's factory would also accept DER or PKCS#7,
+            // and a start that passed here would then fail at the first connection.
+            if (!Files.readString(ca, StandardCharsets.ISO_8859_1).contains("-----BEGIN CERTIFICATE-----")
+                    || CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
                 return Optional.of(variable + " " + ca + " holds no PEM certificate");
             }
             return Optional.empty();

@@ -57,6 +57,18 @@ class StreamStartupCheckTest {
     }
 
     @Test
+    void aDerCertificateIsRefusedSinceTheClientsReadPemOnly() throws Exception {
+        Path der = directory.resolve("ca.der");
+        Process openssl = new ProcessBuilder("openssl", "x509", "-in", certificate().toString(), "-outform", "der",
+                "-out", der.toString()).redirectErrorStream(true).start();
+        String output = new String(openssl.getInputStream().readAllBytes());
+        assertThat(openssl.waitFor()).as(output).isZero();
+        assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", "tls://siem.example:6514",
+                "proxy.audit.syslog.ca-file", der.toString()))))
+                .containsExactly("PROXY_AUDIT_SYSLOG_CA_FILE " + der + " holds no PEM certificate");
+    }
+
+    @Test
     void aReceiverUrlOrSettingThatCannotWorkIsRefusedByName() {
         for (String url : new String[] {"udp://siem.example:514", "tcp://siem.example", "siem.example:514"}) {
             assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", url)))).as(url)
