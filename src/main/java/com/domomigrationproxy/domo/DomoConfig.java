@@ -130,8 +130,8 @@ public interface DomoConfig {
     interface EgressProxy {
         /**
          * The proxy, http://host:port: each connection to Domo is a CONNECT tunnel through it, so
-         * TLS runs end to end and the proxy never sees the token. Env DOMO_PROXY_URL; unset, Domo
-         * is reached directly.
+         * TLS runs end to end and the proxy never sees the token (unless it inspects TLS and
+         * DOMO_CA_FILE trusts its CA). Env DOMO_PROXY_URL; unset, Domo is reached directly.
          */
         Optional<URI> url();
 

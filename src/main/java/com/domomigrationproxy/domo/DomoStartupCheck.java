@@ -13,7 +13,6 @@ import com.domomigrationproxy.security.CaFiles;
 import com.domomigrationproxy.security.SecretFiles;
 
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.config.Secret;
 
 /**
  * Refuses to start against Domo without the two settings every call needs, with a base URL that
@@ -40,9 +39,8 @@ class DomoStartupCheck {
             throw new IllegalStateException(problem);
         });
         config.caFile().ifPresent(ca -> SecretFiles.warnIfExposed("DOMO_CA_FILE", ca, false));
-        proxyProblem(config.baseUrl().get(), config.proxy().url(), config.proxy().username().isPresent(),
-                config.proxy().password().map(Secret::get).filter(password -> !password.isEmpty()).isPresent())
-                .ifPresent(problem -> {
+        proxyProblem(config.baseUrl().get(), config.proxy().url(), HttpDomoUpstream.proxyUsername(config).isPresent(),
+                HttpDomoUpstream.proxyPassword(config).isPresent()).ifPresent(problem -> {
                     throw new IllegalStateException(problem);
                 });
         if (!tokens.configured()) {
@@ -92,6 +90,7 @@ class DomoStartupCheck {
         }
         URI url = proxy.get();
         if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null || url.getPort() <= 0
+                || url.getPort() > 65535
                 || url.getRawUserInfo() != null || url.getRawQuery() != null
                 || url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/")) {
             return Optional.of("DOMO_PROXY_URL must be http://host:port, e.g. http://proxy.example.com:3128"

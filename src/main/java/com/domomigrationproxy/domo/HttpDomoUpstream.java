@@ -116,9 +116,18 @@ class HttpDomoUpstream implements DomoUpstream {
         return config.proxy().url().map(url -> new ProxyOptions().setType(ProxyType.HTTP)
                 .setHost(url.getHost()).setPort(url.getPort())
                 .setConnectTimeout(config.connectTimeout())
-                .setUsername(config.proxy().username().orElse(null))
-                .setPassword(config.proxy().password().map(Secret::get).filter(password -> !password.isEmpty())
-                        .orElse(null)));
+                .setUsername(proxyUsername(config).orElse(null))
+                .setPassword(proxyPassword(config).orElse(null)));
+    }
+
+    /** Stripped, as the token is: a Secret made from a file often ends with a newline the proxy would refuse. */
+    static Optional<String> proxyUsername(DomoConfig config) {
+        return config.proxy().username().map(String::strip).filter(name -> !name.isEmpty());
+    }
+
+    /** The same; an unset Secret setting comes back as an Optional holding null. */
+    static Optional<String> proxyPassword(DomoConfig config) {
+        return config.proxy().password().map(Secret::get).map(String::strip).filter(password -> !password.isEmpty());
     }
 
     private static DomoApi client(DomoConfig config, URI baseUrl, Optional<KeyStore> ca, Optional<ProxyOptions> proxy) {
