@@ -119,12 +119,16 @@ True (non-empty) when checkpoints are also written to a volume.
 {{- end }}
 
 {{/*
-The port of audit.syslog.url (tcp://host:port or tls://host:port), for the NetworkPolicy.
+The port of domo.proxy.url (http://host:port), for the NetworkPolicy: the port the pods connect
+to, so a Service in front of the proxy must expose it as its targetPort too.
 */}}
 {{- define "domo-migration-proxy.domoProxyPort" -}}
-{{- regexFind "[0-9]+$" (urlParse .Values.domo.proxy.url).host }}
+{{- regexFind "[0-9]+$" (urlParse (.Values.domo.proxy | default dict).url).host }}
 {{- end }}
 
+{{/*
+The port of audit.syslog.url (tcp://host:port or tls://host:port), for the NetworkPolicy.
+*/}}
 {{- define "domo-migration-proxy.syslogPort" -}}
 {{- regexFind "[0-9]+$" (urlParse .Values.audit.syslog.url).host }}
 {{- end }}
@@ -228,7 +232,7 @@ The JSON schema checks names and types; these rules depend on several values.
 {{- if and .Values.audit.syslog.ca.existingConfigMap (not (hasPrefix "tls://" (lower .Values.audit.syslog.url))) }}
 {{- $errors = append $errors "audit.syslog.ca.existingConfigMap is for a tls:// receiver: set audit.syslog.url to tls://host:port (the proxy refuses to start with a CA file and a tcp:// receiver, which would send the chain unencrypted)" }}
 {{- end }}
-{{- if and .Values.domo.proxy.existingSecret (not .Values.domo.proxy.url) }}
+{{- if and (.Values.domo.proxy | default dict).existingSecret (not (.Values.domo.proxy | default dict).url) }}
 {{- $errors = append $errors "domo.proxy.existingSecret holds the credentials of a proxy: set domo.proxy.url too (the proxy refuses to start with proxy credentials and no proxy)" }}
 {{- end }}
 {{- if $errors }}

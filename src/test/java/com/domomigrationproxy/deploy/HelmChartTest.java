@@ -427,6 +427,24 @@ class HelmChartTest {
         assertThat(job.at("/spec/template/spec/serviceAccountName").isMissingNode()).isTrue();
     }
 
+    /** The same for the CA and the egress proxy of Domo: without their values, Domo is reached directly. */
+    @Test
+    void theDeploymentRendersWithDomosCaAndProxyValuesUnset(@TempDir Path work) throws IOException {
+        ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        ((ObjectNode) production.at("/domo")).putNull("ca").putNull("proxy");
+        ((ObjectNode) production.at("/networkPolicy/egress")).putNull("domoProxy");
+        Path values = work.resolve("without-domo-ca-and-proxy-values.yaml");
+        YAML.writeValue(values.toFile(), production);
+
+        List<JsonNode> documents = renderUnhooked(work, values);
+        JsonNode container = proxyContainer(deployment(documents));
+        assertThat(env(container, "DOMO_PROXY_URL")).isNull();
+        assertThat(env(container, "DOMO_CA_FILE")).isNull();
+        JsonNode policy = documents.stream().filter(document -> document.at("/kind").asText().equals("NetworkPolicy")
+                && document.at("/metadata/name").asText().equals(FULLNAME)).findFirst().orElseThrow();
+        assertThat(egressRule(policy, 443).isMissingNode()).isFalse();
+    }
+
     @Test
     void jdbcUrlCanBeGivenWhole() {
         JsonNode container = proxyContainer(deployment(renderMinimum(template -> template
