@@ -80,7 +80,7 @@ class DatabaseTlsIT {
                 .body("state", equalTo("COMPLETE")).extract().path("operationId");
         given().port(app.port()).header("X-API-Key", SECRET).get("/api/v1/audit/operations/" + operationId)
                 .then().statusCode(200).body("datasourceId", equalTo(datasource));
-        // The pool's connections are encrypted: this test's own connection is not, by its URL.
+        // The pool's connections are encrypted (this test's own connection is left out by its pid).
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
                 Statement sql = connection.createStatement();
                 ResultSet row = sql.executeQuery("SELECT count(*) FILTER (WHERE s.ssl), count(*) FILTER (WHERE NOT s.ssl)"
