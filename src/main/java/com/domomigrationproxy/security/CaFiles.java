@@ -1,7 +1,7 @@
 package com.domomigrationproxy.security;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +24,13 @@ public final class CaFiles {
         if (!Files.isRegularFile(ca) || !Files.isReadable(ca)) {
             return Optional.of(variable + " " + ca + " is not a readable file");
         }
-        try (InputStream in = Files.newInputStream(ca)) {
+        try {
+            byte[] content = Files.readAllBytes(ca);
             // The clients read PEM blocks only; the JDK's factory would also accept DER or PKCS#7,
             // and a start that passed here would then fail at the first connection.
-            if (!Files.readString(ca, StandardCharsets.ISO_8859_1).contains("-----BEGIN CERTIFICATE-----")
-                    || CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+            if (!new String(content, StandardCharsets.ISO_8859_1).contains("-----BEGIN CERTIFICATE-----")
+                    || CertificateFactory.getInstance("X.509")
+                            .generateCertificates(new ByteArrayInputStream(content)).isEmpty()) {
                 return Optional.of(variable + " " + ca + " holds no PEM certificate");
             }
             return Optional.empty();

@@ -13,7 +13,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,20 +93,14 @@ class DatabaseTlsIT {
 
     @Test
     void aServerCertificateTheNamedCaDidNotSignStopsTheStart() throws Exception {
-        assertThat(refusedStart(start("database-tls-other-ca", "127.0.0.1", otherCa)))
+        assertThat(start("database-tls-other-ca", "127.0.0.1", otherCa).awaitRefusedStart())
                 .contains("PKIX path");
     }
 
     @Test
     void aServerCertificateForAnotherHostStopsTheStart() throws Exception {
-        assertThat(refusedStart(start("database-tls-other-host", "localhost", serverCa)))
+        assertThat(start("database-tls-other-host", "localhost", serverCa).awaitRefusedStart())
                 .contains("The hostname localhost could not be verified");
-    }
-
-    private static String refusedStart(PackagedApp app) throws Exception {
-        assertThat(app.process().waitFor(2, TimeUnit.MINUTES)).as("exited; see " + app.log()).isTrue();
-        assertThat(app.process().exitValue()).isNotZero();
-        return Files.readString(app.log());
     }
 
     private static PackagedApp start(String name, String host, Path rootCertificate) throws Exception {

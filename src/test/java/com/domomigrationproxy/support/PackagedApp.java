@@ -1,15 +1,18 @@
 package com.domomigrationproxy.support;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -56,6 +59,13 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
                 .failFast("the application exited; see " + log, () -> !process.isAlive())
                 .until(() -> given().port(port).get("/q/openapi").statusCode() == 200);
         return this;
+    }
+
+    /** Waits (up to two minutes) for a start that must fail, and returns its log. */
+    public String awaitRefusedStart() throws IOException, InterruptedException {
+        assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("exited; see " + log).isTrue();
+        assertThat(process.exitValue()).as("exit status; see " + log).isNotZero();
+        return Files.readString(log);
     }
 
     /** Kills it at once, as a crash or an OOM kill would. */
