@@ -91,6 +91,7 @@ class TwoInstancesIT {
     @Test
     @Order(1)
     void fiftyParallelOperationsOverTwoInstancesReachDomoOnce() throws Exception {
+        warmUp();
         domo.stubFor(post(urlMatching(".*")).willReturn(aResponse().withTransformers(HeldAnswers.NAME).withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T\"}")));
         // Domo answers the one call that reaches it only once the other 49 were refused (at most 30 s,
@@ -98,7 +99,7 @@ class TwoInstancesIT {
         HeldAnswers.hold(Duration.ofSeconds(30));
         String datasource = "ds-" + UUID.randomUUID();
         ExecutorService pool = Executors.newFixedThreadPool(CALLS);
-        CompletionService<Integer> answers = new ExecutorCompletionService<>(pool);
+        CompletionService<io.restassured.response.Response> answers = new ExecutorCompletionService<>(pool);
         CountDownLatch start = new CountDownLatch(1);
         try {
             for (int i = 0; i < CALLS; i++) {
@@ -106,26 +107,58 @@ class TwoInstancesIT {
                 answers.submit(() -> {
                     start.await();
                     return given().port(port).header("X-API-Key", SECRET)
-                            .post("/api/v1/datasources/" + datasource + "/reversals").statusCode();
+                            .post("/api/v1/datasources/" + datasource + "/reversals");
                 });
             }
             start.countDown();
             int ok = 0;
             int conflicts = 0;
+            List<String> others = new ArrayList<>();
             for (int i = 0; i < CALLS; i++) {
-                int status = answers.take().get();
+                var answer = answers.take().get();
+                int status = answer.statusCode();
                 if (status == 200) {
                     ok++;
                 } else if (status == 409 && ++conflicts == CALLS - 1) {
                     HeldAnswers.release();
+                } else if (status != 409) {
+                    others.add(status + " " + answer.asString());
                 }
             }
+            assertThat(others).as("answers other than 200 and 409").isEmpty();
             assertThat(ok).isEqualTo(1);
             assertThat(conflicts).isEqualTo(CALLS - 1);
             domo.verify(1, postRequestedFor(urlMatching(".*")));
         } finally {
             HeldAnswers.release();
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Fifty parallel reversals of other datasources, answered at once, before the race: the race then
+     * meets instances whose connection pools are filled and whose request path has run, as a running
+     * service's would, rather than a cold start on a CI machine (where, once, six of the race's calls
+     * answered neither 200 nor 409; what they answered is now part of the race's failure message).
+     */
+    private static void warmUp() throws Exception {
+        domo.stubFor(post(urlMatching(".*")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"W\"}")));
+        ExecutorService pool = Executors.newFixedThreadPool(CALLS);
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < CALLS; i++) {
+                int port = ports.get(i % 2);
+                String datasource = "warm-up-" + i;
+                answers.add(pool.submit(() -> given().port(port).header("X-API-Key", SECRET)
+                        .post("/api/v1/datasources/" + datasource + "/reversals").statusCode()));
+            }
+            for (var answer : answers) {
+                answer.get();
+            }
+        } finally {
+            pool.shutdownNow();
+            domo.resetAll();
         }
     }
 
