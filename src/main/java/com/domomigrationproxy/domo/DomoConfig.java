@@ -131,9 +131,11 @@ public interface DomoConfig {
         /**
          * The proxy, http://host:port: each connection to Domo is a CONNECT tunnel through it, so
          * TLS runs end to end and the proxy never sees the token (unless it inspects TLS and
-         * DOMO_CA_FILE trusts its CA). Env DOMO_PROXY_URL; unset, Domo is reached directly.
+         * DOMO_CA_FILE trusts its CA). Env DOMO_PROXY_URL; unset, Domo is reached directly. Read as
+         * text and parsed by DomoStartupCheck.proxyUrl: the configuration's own converter would print
+         * a value it cannot parse, credentials written into it included.
          */
-        Optional<URI> url();
+        Optional<String> url();
 
         /** User name for a proxy that asks for Basic credentials (407). Env DOMO_PROXY_USERNAME. */
         Optional<String> username();

@@ -113,7 +113,7 @@ class HttpDomoUpstream implements DomoUpstream {
 
     /** DOMO_PROXY_URL as Vert.x takes it: an HTTP proxy, which tunnels https:// with CONNECT. */
     private static Optional<ProxyOptions> proxy(DomoConfig config) {
-        return config.proxy().url().map(url -> new ProxyOptions().setType(ProxyType.HTTP)
+        return DomoStartupCheck.proxyUrl(config.proxy().url()).map(url -> new ProxyOptions().setType(ProxyType.HTTP)
                 .setHost(url.getHost()).setPort(url.getPort())
                 .setConnectTimeout(config.connectTimeout())
                 .setUsername(proxyUsername(config).orElse(null))
@@ -135,12 +135,15 @@ class HttpDomoUpstream implements DomoUpstream {
         QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder();
         // Instead of the JVM's CAs, as for the reads: trustStore replaces the default trust managers.
         ca.ifPresent(builder::trustStore);
-        proxy.ifPresent(options -> {
+        // Only DOMO_PROXY_URL, which the start-up checks, routes Domo's calls: without it, "none" turns off
+        // what quarkus.rest-client.proxy-address, quarkus.proxy.* or the JVM's https.proxyHost would say
+        // (the reads' Vert.x client never reads those either).
+        proxy.ifPresentOrElse(options -> {
             builder.proxyAddress(options.getHost(), options.getPort()).proxyConnectTimeout(options.getConnectTimeout());
             if (options.getUsername() != null) {
                 builder.proxyUser(options.getUsername()).proxyPassword(options.getPassword());
             }
-        });
+        }, () -> builder.proxyAddress("none", 0));
         return builder
                 .baseUri(baseUrl)
                 .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)

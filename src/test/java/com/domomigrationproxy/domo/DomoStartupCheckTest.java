@@ -1,6 +1,7 @@
 package com.domomigrationproxy.domo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -65,6 +66,13 @@ class DomoStartupCheckTest {
                     .contains("DOMO_PROXY_URL must be http://host:port, e.g. http://proxy.example.com:3128"
                             + " (credentials go in DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD)");
         }
+        // A value that is no URI at all: refused without quoting it (it may hold credentials).
+        for (String url : new String[] {"http://user:pa ss@proxy.example.com:3128", "http://proxy.example.com:31 28"}) {
+            assertThatThrownBy(() -> DomoStartupCheck.proxyUrl(Optional.of(url))).as(url)
+                    .isInstanceOf(IllegalStateException.class).hasMessage(DomoStartupCheck.PROXY_URL_FORM);
+        }
+        assertThat(DomoStartupCheck.proxyUrl(Optional.of(" http://proxy.example.com:3128\n"))).isEqualTo(proxy);
+        assertThat(DomoStartupCheck.proxyUrl(Optional.of(" "))).isEmpty();
         assertThat(DomoStartupCheck.proxyProblem(domo, proxy, true, false))
                 .contains("DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD go together: set both or neither");
         assertThat(DomoStartupCheck.proxyProblem(domo, Optional.empty(), false, true))
