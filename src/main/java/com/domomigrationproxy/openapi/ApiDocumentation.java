@@ -145,6 +145,9 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                         @APIResponse(name = ApiDocumentation.NOT_ACCEPTABLE, responseCode = "406",
                                 description = "The Accept header allows no media type this operation answers in",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.PAYLOAD_TOO_LARGE, responseCode = "413",
+                                description = "The body is larger than 64 KiB; nothing was read off it or sent to Domo",
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.INTERNAL_ERROR, responseCode = "500",
                                 description = "The service failed; the problem's requestId (as X-Request-Id) finds its"
                                         + " log lines. A migration or reversal it failed in keeps its audit record",
@@ -183,6 +186,7 @@ public class ApiDocumentation extends Application {
     public static final String GATEWAY_TIMEOUT = "GatewayTimeout";
     public static final String NOT_ACCEPTABLE = "NotAcceptable";
     public static final String INTERNAL_ERROR = "InternalError";
+    public static final String PAYLOAD_TOO_LARGE = "PayloadTooLarge";
     static final String OPERATION_EXAMPLE = "{\"operationId\":\"3f1c9a52-5a4e-4b7e-9a8e-2f0c1d9b7e21\","
             + "\"direction\":\"V1_TO_V2\",\"datasourceId\":\"495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01\",\"accountId\":\"1\","
             + "\"catalog\":\"MyCatalogName\",\"schema\":\"MySchemaName\",\"table\":\"MyTableName\",\"state\":\"COMPLETE\","

@@ -22,9 +22,10 @@ import io.quarkus.smallrye.openapi.OpenApiFilter;
  * <li>Its UUID pattern is unanchored, and OpenAPI patterns match anywhere unless anchored.</li>
  * <li>It lists an operation's responses in the order it met their annotations, a resource class's
  * own (the responses every one of its operations shares) first; they are listed by status code.</li>
- * <li>Two answers every API operation can give are added to each, so that a generated client reads
+ * <li>Answers that API operations give without an annotation are added to them, so that a generated client reads
  * them as the problem they are: 406 (an Accept header that allows nothing the operation answers in)
- * and 500.</li>
+ * and 500; and, to each that takes a body, 413 (the request filter's 64 KiB limit; a plan upload
+ * states its own).</li>
  * </ul>
  */
 @OpenApiFilter(OpenApiFilter.RunStage.BUILD)
@@ -55,6 +56,9 @@ public class SchemaCorrections implements OASFilter {
                 APIResponses responses = operation.getResponses();
                 addShared(responses, "406", ApiDocumentation.NOT_ACCEPTABLE);
                 addShared(responses, "500", ApiDocumentation.INTERNAL_ERROR);
+                if (operation.getRequestBody() != null) {
+                    addShared(responses, "413", ApiDocumentation.PAYLOAD_TOO_LARGE);
+                }
                 responses.setAPIResponses(new TreeMap<>(responses.getAPIResponses()));
             }
         });

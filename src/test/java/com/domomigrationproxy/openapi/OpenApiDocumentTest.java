@@ -43,12 +43,16 @@ class OpenApiDocumentTest {
         }
     }
 
-    /** Every API operation can answer 406 and 500: each says so, as the problem it is, for generated clients. */
+    /**
+     * Every API operation can answer 406 and 500, and each that takes a body 413: each says so, as the
+     * problem it is, for generated clients (a plan upload with its own limit, the others the shared 64 KiB).
+     */
     @Test
-    void everyApiOperationDocumentsItsNotAcceptableAndInternalErrorProblems() {
+    void everyApiOperationDocumentsItsNotAcceptableInternalErrorAndPayloadTooLargeProblems() {
         JsonPath openapi = document();
         java.util.Map<String, java.util.Map<String, Object>> paths = openapi.getMap("paths");
         int operations = 0;
+        int withBody = 0;
         for (var path : paths.entrySet()) {
             if (!path.getKey().startsWith("/api/")) {
                 continue;
@@ -62,10 +66,20 @@ class OpenApiDocumentTest {
                         .isEqualTo("#/components/responses/NotAcceptable");
                 org.assertj.core.api.Assertions.assertThat(openapi.getString(where + ".'500'.$ref")).as(where)
                         .isEqualTo("#/components/responses/InternalError");
+                if (operation.containsKey("requestBody")) {
+                    org.assertj.core.api.Assertions.assertThat(openapi.getMap(where + ".'413'")).as(where).isNotNull();
+                    withBody++;
+                }
                 operations++;
             }
         }
         org.assertj.core.api.Assertions.assertThat(operations).isGreaterThan(25);
+        org.assertj.core.api.Assertions.assertThat(withBody).isGreaterThan(3);
+        org.assertj.core.api.Assertions.assertThat(openapi.getString(
+                "paths.'/api/v1/datasources/{datasourceId}/migrations'.post.responses.'413'.$ref"))
+                .isEqualTo("#/components/responses/PayloadTooLarge");
+        org.assertj.core.api.Assertions.assertThat(openapi.getString(
+                "paths.'/api/v1/plans'.post.responses.'413'.description")).contains("8 MiB");
         org.assertj.core.api.Assertions.assertThat(openapi.getString(
                 "components.responses.InternalError.content.'application/problem+json'.schema.$ref"))
                 .isEqualTo("#/components/schemas/Problem");
