@@ -32,6 +32,7 @@ import javax.sql.DataSource;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
@@ -58,6 +59,7 @@ import io.vertx.core.http.StreamResetException;
  * back to the fifth, waiting for one.
  */
 @QuarkusTest
+@Tag("timing")
 class AuditExportTurnsTest {
 
     private static final String NDJSON = "application/x-ndjson";

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.audit.RefusedAccess;
@@ -65,6 +66,7 @@ import io.restassured.path.json.JsonPath;
  * redirect the way a real browser handles it.
  */
 @QuarkusTest
+@Tag("browser")
 class ConsoleBrowserTest {
 
     private static Chromium chromium;

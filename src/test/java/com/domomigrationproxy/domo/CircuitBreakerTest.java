@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
@@ -40,6 +41,7 @@ import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
 /** The breaker opens after repeated Domo failures, answers 503 without calling Domo, and closes again. */
 @QuarkusTest
+@Tag("timing")
 @TestProfile(ShortFuses.class)
 class CircuitBreakerTest {
 

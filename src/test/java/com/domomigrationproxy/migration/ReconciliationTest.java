@@ -17,6 +17,7 @@ import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.ledger.Operation;
@@ -38,6 +39,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * (append-only, chained), and the datasource stays locked until then.
  */
 @QuarkusTest
+@Tag("timing")
 class ReconciliationTest {
 
     private static final String MIGRATION_TO_8 = "{\"accountId\":\"8\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";

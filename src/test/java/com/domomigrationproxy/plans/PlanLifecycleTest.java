@@ -28,6 +28,7 @@ import java.util.Set;
 
 import jakarta.inject.Inject;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
@@ -41,6 +42,7 @@ import io.restassured.path.json.JsonPath;
 
 /** A plan from upload to report: preflight, approval, a run bounded by maxConcurrency, pause, resume, cancel, retry, rollback. */
 @QuarkusTest
+@Tag("timing")
 class PlanLifecycleTest {
 
     @InjectDomo

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.migration.OperationReconciler;
@@ -41,6 +42,7 @@ import io.restassured.path.json.JsonPath;
 
 /** Domo's 429s slow a plan down and fail no item; an unknown outcome waits for reconciliation and is never sent again. */
 @QuarkusTest
+@Tag("timing")
 class PlanResilienceTest {
 
     @InjectDomo

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.InjectDomo;
@@ -26,6 +27,7 @@ import io.quarkus.test.junit.TestProfile;
 
 /** With more running plans than a replica has slots, the slots go round: every plan moves, none waits for another to drain. */
 @QuarkusTest
+@Tag("timing")
 @TestProfile(PlanSharingTest.TwoSlots.class)
 class PlanSharingTest {
 

@@ -19,6 +19,7 @@ import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Any;
 import jakarta.inject.Inject;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.InjectDomo;
@@ -35,6 +36,7 @@ import io.quarkus.test.junit.TestProfile;
  * executor stays stopped after the test.
  */
 @QuarkusTest
+@Tag("timing")
 @TestProfile(PlanShutdownTest.OwnExecutor.class)
 class PlanShutdownTest {
 
