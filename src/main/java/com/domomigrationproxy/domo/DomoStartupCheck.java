@@ -23,9 +23,10 @@ import io.quarkus.runtime.StartupEvent;
 @ApplicationScoped
 class DomoStartupCheck {
 
-    /** 127.0.0.0/8 written as an address (a host name that merely starts with "127." is not loopback). */
+    /** What DOMO_PROXY_URL must look like; never the value itself, which may hold credentials. */
     static final String PROXY_URL_FORM = "DOMO_PROXY_URL must be http://host:port, e.g. http://proxy.example.com:3128"
             + " (credentials go in DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD)";
+    /** 127.0.0.0/8 written as an address (a host name that merely starts with "127." is not loopback). */
     private static final Pattern IPV4_LOOPBACK = Pattern.compile("127(\\.[0-9]{1,3}){3}");
 
     void onStart(@Observes StartupEvent event, DomoConfig config, DomoTokenProvider tokens) {
@@ -42,8 +43,9 @@ class DomoStartupCheck {
             throw new IllegalStateException(problem);
         });
         config.caFile().ifPresent(ca -> SecretFiles.warnIfExposed("DOMO_CA_FILE", ca, false));
-        proxyProblem(config.baseUrl().get(), proxyUrl(config.proxy().url()), HttpDomoUpstream.proxyUsername(config).isPresent(),
-                HttpDomoUpstream.proxyPassword(config).isPresent()).ifPresent(problem -> {
+        proxyProblem(config.baseUrl().get(), proxyUrl(config.proxy().url()),
+                HttpDomoUpstream.proxyUsername(config).isPresent(), HttpDomoUpstream.proxyPassword(config).isPresent())
+                .ifPresent(problem -> {
                     throw new IllegalStateException(problem);
                 });
         if (!tokens.configured()) {

@@ -13,7 +13,7 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 import io.quarkus.smallrye.openapi.OpenApiFilter;
 
 /**
- * Three corrections to what SmallRye writes, applied to the whole document at build time so that every
+ * Corrections to what SmallRye writes, applied to the whole document at build time so that every
  * endpoint gets them without an annotation.
  * <ul>
  * <li>It copies a {@code type} next to a {@code $ref} or a nullable {@code anyOf}. The referenced
@@ -22,10 +22,10 @@ import io.quarkus.smallrye.openapi.OpenApiFilter;
  * <li>Its UUID pattern is unanchored, and OpenAPI patterns match anywhere unless anchored.</li>
  * <li>It lists an operation's responses in the order it met their annotations, a resource class's
  * own (the responses every one of its operations shares) first; they are listed by status code.</li>
- * <li>Answers that API operations give without an annotation are added to them, so that a generated client reads
- * them as the problem they are: 406 (an Accept header that allows nothing the operation answers in)
- * and 500; and, to each that takes a body, 413 (the request filter's 64 KiB limit; a plan upload
- * states its own).</li>
+ * <li>Answers that API operations give without an annotation are added to them, so that a
+ * generated client reads them as the problem they are: 406 (an Accept header that allows nothing
+ * the operation answers in) and 500 to each; 413 (the request filter's 64 KiB limit) to each that
+ * takes a body, but for a plan upload, which states its own.</li>
  * </ul>
  */
 @OpenApiFilter(OpenApiFilter.RunStage.BUILD)

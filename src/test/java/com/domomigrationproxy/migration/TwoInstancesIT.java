@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -36,6 +37,7 @@ import com.domomigrationproxy.support.PackagedApp;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
+import io.restassured.response.Response;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -99,7 +101,7 @@ class TwoInstancesIT {
         HeldAnswers.hold(Duration.ofSeconds(30));
         String datasource = "ds-" + UUID.randomUUID();
         ExecutorService pool = Executors.newFixedThreadPool(CALLS);
-        CompletionService<io.restassured.response.Response> answers = new ExecutorCompletionService<>(pool);
+        CompletionService<Response> answers = new ExecutorCompletionService<>(pool);
         CountDownLatch start = new CountDownLatch(1);
         try {
             for (int i = 0; i < CALLS; i++) {
@@ -146,7 +148,7 @@ class TwoInstancesIT {
                 .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"W\"}")));
         ExecutorService pool = Executors.newFixedThreadPool(CALLS);
         try {
-            List<java.util.concurrent.Future<Integer>> answers = new ArrayList<>();
+            List<Future<Integer>> answers = new ArrayList<>();
             for (int i = 0; i < CALLS; i++) {
                 int port = ports.get(i % 2);
                 String datasource = "warm-up-" + i;

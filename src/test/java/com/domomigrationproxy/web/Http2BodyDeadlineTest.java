@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +62,7 @@ class Http2BodyDeadlineTest {
 
     /** Whether a thread of this JVM (the application's, in a @QuarkusTest) is blocked reading a request body. */
     private static boolean aWorkerIsReadingABody() {
-        return Thread.getAllStackTraces().values().stream().anyMatch(stack -> java.util.Arrays.stream(stack)
+        return Thread.getAllStackTraces().values().stream().anyMatch(stack -> Arrays.stream(stack)
                 .anyMatch(frame -> frame.getClassName().endsWith("VertxInputStream$VertxBlockingInput")
                         && frame.getMethodName().equals("readBlocking")));
     }
