@@ -52,10 +52,13 @@ public class PlanBodyLimit {
      */
     public byte[] read(InputStream body, Duration timeout) throws IOException {
         RoutingContext current = request.getCurrent();
+        // Over HTTP/1.1 the reset closes the connection and the read below fails at once; over HTTP/2 it
+        // resets the stream, which does not wake the read: it fails at quarkus.http.read-timeout, which
+        // closes the connection (docs/security.md).
         long deadline = current == null ? -1 : current.vertx().setTimer(timeout.toMillis(), ignored -> {
             if (!current.request().isEnded()) {
                 LOG.debugf("Reset a plan upload whose body did not arrive within %s", timeout);
-                current.response().reset(); // its stream (HTTP/2), or its connection; the read below then fails
+                current.response().reset(); // its stream (HTTP/2), or its connection
             }
         });
         byte[] read;
