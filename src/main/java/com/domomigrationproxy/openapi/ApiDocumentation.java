@@ -146,7 +146,7 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                 description = "The Accept header allows no media type this operation answers in",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.PAYLOAD_TOO_LARGE, responseCode = "413",
-                                description = "The body is larger than 64 KiB; nothing was read off it or sent to Domo",
+                                description = "The body is larger than 64 KiB; it was not used, and nothing was sent to Domo",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.INTERNAL_ERROR, responseCode = "500",
                                 description = "The service failed; the problem's requestId (as X-Request-Id) finds its"

@@ -61,7 +61,7 @@ class DomoStartupCheckTest {
         for (String url : new String[] {"https://proxy.example.com:3128", "http://proxy.example.com",
                 "http://user:secret@proxy.example.com:3128", "proxy.example.com:3128",
                 "http://proxy.example.com:3128/path", "http://proxy.example.com:3128?x=1",
-                "http://proxy.example.com:70000"}) {
+                "http://proxy.example.com:70000", "http://none:3128"}) {
             assertThat(DomoStartupCheck.proxyProblem(domo, Optional.of(URI.create(url)), false, false)).as(url)
                     .contains("DOMO_PROXY_URL must be http://host:port, e.g. http://proxy.example.com:3128"
                             + " (credentials go in DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD)");

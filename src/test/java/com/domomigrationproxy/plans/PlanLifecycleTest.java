@@ -28,7 +28,6 @@ import java.util.Set;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
@@ -42,7 +41,6 @@ import io.restassured.path.json.JsonPath;
 
 /** A plan from upload to report: preflight, approval, a run bounded by maxConcurrency, pause, resume, cancel, retry, rollback. */
 @QuarkusTest
-@Tag("timing")
 class PlanLifecycleTest {
 
     @InjectDomo
