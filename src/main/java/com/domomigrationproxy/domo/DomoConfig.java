@@ -132,7 +132,7 @@ public interface DomoConfig {
          * The proxy, http://host:port: each connection to Domo is a CONNECT tunnel through it, so
          * TLS runs end to end and the proxy never sees the token (unless it inspects TLS and
          * DOMO_CA_FILE trusts its CA). Env DOMO_PROXY_URL; unset, Domo is reached directly. Read as
-         * text and parsed by DomoStartupCheck.proxyUrl: the configuration's own converter would print
+         * text and parsed by HttpDomoUpstream.proxyUrl: the configuration's own converter would print
          * a value it cannot parse, credentials written into it included.
          */
         Optional<String> url();

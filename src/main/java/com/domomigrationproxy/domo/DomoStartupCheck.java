@@ -1,7 +1,6 @@
 package com.domomigrationproxy.domo;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -23,9 +22,6 @@ import io.quarkus.runtime.StartupEvent;
 @ApplicationScoped
 class DomoStartupCheck {
 
-    /** What DOMO_PROXY_URL must look like; never the value itself, which may hold credentials. */
-    static final String PROXY_URL_FORM = "DOMO_PROXY_URL must be http://host:port, e.g. http://proxy.example.com:3128"
-            + " (credentials go in DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD)";
     /** 127.0.0.0/8 written as an address (a host name that merely starts with "127." is not loopback). */
     private static final Pattern IPV4_LOOPBACK = Pattern.compile("127(\\.[0-9]{1,3}){3}");
 
@@ -43,7 +39,7 @@ class DomoStartupCheck {
             throw new IllegalStateException(problem);
         });
         config.caFile().ifPresent(ca -> SecretFiles.warnIfExposed("DOMO_CA_FILE", ca, false));
-        proxyProblem(config.baseUrl().get(), proxyUrl(config.proxy().url()),
+        proxyProblem(config.baseUrl().get(), HttpDomoUpstream.proxyUrl(config.proxy().url()),
                 HttpDomoUpstream.proxyUsername(config).isPresent(), HttpDomoUpstream.proxyPassword(config).isPresent())
                 .ifPresent(problem -> {
                     throw new IllegalStateException(problem);
@@ -83,21 +79,6 @@ class DomoStartupCheck {
     }
 
     /**
-     * DOMO_PROXY_URL as a URI; empty when unset. A value that is no URI at all stops the start with
-     * {@link #PROXY_URL_FORM} and without the value or the parser's message, which quotes it: a
-     * malformed URL may hold the credentials someone wrote into it.
-     */
-    static Optional<URI> proxyUrl(Optional<String> text) {
-        return text.map(String::strip).filter(url -> !url.isEmpty()).map(url -> {
-            try {
-                return new URI(url);
-            } catch (URISyntaxException e) {
-                throw new IllegalStateException(PROXY_URL_FORM);
-            }
-        });
-    }
-
-    /**
      * Why the service must not reach Domo through this proxy: not http://host:port (credentials in
      * the URL would be shown wherever it is), half a pair of credentials or credentials without a
      * proxy, or a plain-http DOMO_BASE_URL, whose requests (and token) the proxy would read.
@@ -115,7 +96,7 @@ class DomoStartupCheck {
                 || url.getPort() > 65535
                 || url.getRawUserInfo() != null || url.getRawQuery() != null
                 || url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/")) {
-            return Optional.of(PROXY_URL_FORM);
+            return Optional.of(HttpDomoUpstream.PROXY_URL_FORM);
         }
         if (username != password) {
             return Optional.of("DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD go together: set both or neither");

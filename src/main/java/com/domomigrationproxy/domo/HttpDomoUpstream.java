@@ -6,6 +6,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,10 @@ import io.vertx.core.net.ProxyType;
 @LookupUnlessProperty(name = "domo.sandbox.enabled", stringValue = "true")
 class HttpDomoUpstream implements DomoUpstream {
 
+    /** What DOMO_PROXY_URL must look like; never the value itself, which may hold credentials. */
+    static final String PROXY_URL_FORM = "DOMO_PROXY_URL must be http://host:port, e.g. http://proxy.example.com:3128"
+            + " (credentials go in DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD)";
+
     private static final byte[] EMPTY = new byte[0];
     /** Connections kept to Domo for the reads, as the REST client's default pool. */
     private static final int READ_CONNECTIONS = 50;
@@ -113,11 +118,26 @@ class HttpDomoUpstream implements DomoUpstream {
 
     /** DOMO_PROXY_URL as Vert.x takes it: an HTTP proxy, which tunnels https:// with CONNECT. */
     private static Optional<ProxyOptions> proxy(DomoConfig config) {
-        return DomoStartupCheck.proxyUrl(config.proxy().url()).map(url -> new ProxyOptions().setType(ProxyType.HTTP)
+        return proxyUrl(config.proxy().url()).map(url -> new ProxyOptions().setType(ProxyType.HTTP)
                 .setHost(url.getHost()).setPort(url.getPort())
                 .setConnectTimeout(config.connectTimeout())
                 .setUsername(proxyUsername(config).orElse(null))
                 .setPassword(proxyPassword(config).orElse(null)));
+    }
+
+    /**
+     * DOMO_PROXY_URL as a URI; empty when unset. A value that is no URI at all stops the start with
+     * {@link #PROXY_URL_FORM} and without the value or the parser's message, which quotes it: a
+     * malformed URL may hold the credentials someone wrote into it.
+     */
+    static Optional<URI> proxyUrl(Optional<String> text) {
+        return text.map(String::strip).filter(url -> !url.isEmpty()).map(url -> {
+            try {
+                return new URI(url);
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException(PROXY_URL_FORM);
+            }
+        });
     }
 
     /** Stripped, as the token is: a Secret made from a file often ends with a newline the proxy would refuse. */

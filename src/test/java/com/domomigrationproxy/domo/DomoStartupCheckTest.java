@@ -68,11 +68,11 @@ class DomoStartupCheckTest {
         }
         // A value that is no URI at all: refused without quoting it (it may hold credentials).
         for (String url : new String[] {"http://user:pa ss@proxy.example.com:3128", "http://proxy.example.com:31 28"}) {
-            assertThatThrownBy(() -> DomoStartupCheck.proxyUrl(Optional.of(url))).as(url)
-                    .isInstanceOf(IllegalStateException.class).hasMessage(DomoStartupCheck.PROXY_URL_FORM);
+            assertThatThrownBy(() -> HttpDomoUpstream.proxyUrl(Optional.of(url))).as(url)
+                    .isInstanceOf(IllegalStateException.class).hasMessage(HttpDomoUpstream.PROXY_URL_FORM);
         }
-        assertThat(DomoStartupCheck.proxyUrl(Optional.of(" http://proxy.example.com:3128\n"))).isEqualTo(proxy);
-        assertThat(DomoStartupCheck.proxyUrl(Optional.of(" "))).isEmpty();
+        assertThat(HttpDomoUpstream.proxyUrl(Optional.of(" http://proxy.example.com:3128\n"))).isEqualTo(proxy);
+        assertThat(HttpDomoUpstream.proxyUrl(Optional.of(" "))).isEmpty();
         assertThat(DomoStartupCheck.proxyProblem(domo, proxy, true, false))
                 .contains("DOMO_PROXY_USERNAME and DOMO_PROXY_PASSWORD go together: set both or neither");
         assertThat(DomoStartupCheck.proxyProblem(domo, Optional.empty(), false, true))
