@@ -44,10 +44,19 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
         return new PackagedApp(builder.start(), port, log);
     }
 
-    /** The command that starts the packaged application on the tests' own JVM with {@code jvmOptions}. */
+    /**
+     * The command that starts the packaged application on the tests' own JVM with {@code jvmOptions}.
+     * Unless they choose a compiler, C1 alone: these tests are about what the application does, not how
+     * fast its code runs once warm, and C1 starts it in about two thirds of the time, which counts when
+     * several start at once on CI's two cores (docs/testing.md). AotTrainingIT chooses the image's.
+     */
     public static List<String> command(List<String> jvmOptions) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (jvmOptions.stream().noneMatch(option -> option.contains("TieredCompilation")
+                || option.contains("TieredStopAtLevel"))) {
+            command.add("-XX:TieredStopAtLevel=1");
+        }
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
         return command;
