@@ -47,8 +47,9 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
     /**
      * The command that starts the packaged application on the tests' own JVM with {@code jvmOptions}.
      * Unless they choose a compiler, C1 alone: these tests are about what the application does, not how
-     * fast its code runs once warm, and C1 starts it in about two thirds of the time, which counts when
-     * several start at once on CI's two cores (docs/testing.md). AotTrainingIT chooses the image's.
+     * fast its code runs once warm, and C1 starts it in about three quarters of the time (docs/performance.md,
+     * ninth round), which counts when several start at once on CI's two cores (docs/testing.md).
+     * AotTrainingIT chooses the image's.
      */
     public static List<String> command(List<String> jvmOptions) {
         List<String> command = new ArrayList<>();
