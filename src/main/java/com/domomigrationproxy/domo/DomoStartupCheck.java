@@ -91,9 +91,8 @@ class DomoStartupCheck {
         }
         URI url = proxy.get();
         // "none" is the REST client's word for no proxy: migrate and reverse would go direct, the reads not.
-        if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null || "none".equalsIgnoreCase(url.getHost())
-                || url.getPort() <= 0
-                || url.getPort() > 65535
+        if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null
+                || "none".equalsIgnoreCase(url.getHost()) || url.getPort() <= 0 || url.getPort() > 65535
                 || url.getRawUserInfo() != null || url.getRawQuery() != null
                 || url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/")) {
             return Optional.of(HttpDomoUpstream.PROXY_URL_FORM);
