@@ -87,6 +87,18 @@ class ConsolePackagedIT {
         }
     }
 
+    /** A public client with no encryption secret: each replica would encrypt sessions with a key of its own. */
+    @Test
+    void aConsoleWithoutASessionKeyEveryReplicaSharesDoesNotStart() throws Exception {
+        Map<String, String> publicClient = Map.of("PROXY_CONSOLE_ENABLED", "true",
+                "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
+                "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console");
+        try (PackagedApp app = launch("console-no-session-key", publicClient)) {
+            assertThat(app.awaitRefusedStart()).contains("PROXY_CONSOLE_ENABLED=true needs a key for the console's"
+                    + " session cookies", "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET");
+        }
+    }
+
     @Test
     void configuredItSendsPeopleToTheOrganisationsProviderOverSecureCookies() throws Exception {
         Map<String, String> console = Map.of("PROXY_CONSOLE_ENABLED", "true",
@@ -144,9 +156,13 @@ class ConsolePackagedIT {
 
     /** The packaged application against the test database, with an unreachable Domo and these settings. */
     private static PackagedApp start(String name, Map<String, String> settings) throws IOException {
+        return launch(name, settings).awaitReady();
+    }
+
+    private static PackagedApp launch(String name, Map<String, String> settings) throws IOException {
         Map<String, String> env = new HashMap<>(Map.of("DOMO_BASE_URL", "http://127.0.0.1:9",
                 "DOMO_DEVELOPER_TOKEN", "console-it-token", "PROXY_API_KEYS_FILE", keys.toString()));
         env.putAll(settings);
-        return PackagedApp.start(name, postgres, env).awaitReady();
+        return PackagedApp.start(name, postgres, env);
     }
 }
