@@ -3,6 +3,7 @@ package com.domomigrationproxy.plans;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -95,7 +96,12 @@ class PlanExecutor {
     private volatile int share;
     /** Whether, at the last pass, a plan that could send an item got less than its share for want of free slots. */
     private volatile boolean starved;
-    private int rotation;
+    /**
+     * When each running plan last had an item claimed on this replica (a count, not a time), so that
+     * a pass serves first the plans that waited longest; a plan not in it was never served here.
+     */
+    private final Map<UUID, Long> lastServed = new ConcurrentHashMap<>();
+    private final AtomicLong servings = new AtomicLong();
     private final ExecutorService workers;
     private final String replica;
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
@@ -154,6 +160,7 @@ class PlanExecutor {
             for (UUID planId : running) {
                 plans.finishIfDone(planId);
             }
+            lastServed.keySet().retainAll(running);
             if (turnedAway != null && plans.running().isEmpty()) {
                 // Nothing runs any more: the next plan to start tries Domo with its first item, afresh.
                 turnedAway = null;
@@ -286,9 +293,10 @@ class PlanExecutor {
     }
 
     /**
-     * Shares this replica's free slots among the plans that can send an item now (oldest start
-     * first, the first one turning every pass, so an uneven remainder moves round): each up to its
-     * share, then what is left to any that can use it, so no slot idles while an item waits.
+     * Shares this replica's free slots among the plans that can send an item now (first those served
+     * longest ago, a plan never served before any, then the oldest start, so the slots go round even
+     * when passes come late and workers have run one plan meanwhile): each up to its share, then what
+     * is left to any that can use it, so no slot idles while an item waits.
      */
     private void dispatch(List<UUID> wanting) {
         Set<UUID> demand = new HashSet<>(wanting);
@@ -298,9 +306,8 @@ class PlanExecutor {
             starved = false;
             return;
         }
-        int first = Math.floorMod(rotation++, wanting.size());
-        List<UUID> order = new ArrayList<>(wanting.subList(first, wanting.size()));
-        order.addAll(wanting.subList(0, first));
+        List<UUID> order = new ArrayList<>(wanting);
+        order.sort(Comparator.comparingLong(planId -> lastServed.getOrDefault(planId, -1L)));
         boolean shortOfSlots = false;
         for (UUID planId : order) {
             shortOfSlots |= !dispatch(planId, share - used(planId));
@@ -309,6 +316,10 @@ class PlanExecutor {
             dispatch(planId, capacity);
         }
         starved = shortOfSlots;
+    }
+
+    private void served(UUID planId) {
+        lastServed.put(planId, servings.incrementAndGet());
     }
 
     private int used(UUID planId) {
@@ -337,6 +348,7 @@ class PlanExecutor {
         slots.release(wanted - claims.size());
         if (!claims.isEmpty()) {
             inUse.merge(planId, claims.size(), Integer::sum);
+            served(planId);
         }
         for (PlanItems.Claim claim : claims) {
             workers.execute(() -> work(claim));
@@ -373,6 +385,9 @@ class PlanExecutor {
                 } else {
                     claim = more ? items.claim(claim.planId(), 1, replica, config.lease()).stream().findFirst()
                             .orElse(null) : null;
+                }
+                if (claim != null) {
+                    served(claim.planId());
                 }
             }
         } catch (RuntimeException e) {
