@@ -15,7 +15,8 @@ import io.quarkus.runtime.StartupEvent;
  * draws at random: Quarkus OIDC takes the key from the token state manager's secret, else from the
  * client's secret, else makes one at start. With a public client (PKCE, no secret) and no
  * encryption secret, a person's session would fail on every other replica and after each restart,
- * which shows as sign-ins that loop. Dev mode and tests use Dev Services' client and its secret.
+ * which shows as sign-ins that loop. Dev mode and tests are not checked: they have a key of their own
+ * (application.properties).
  */
 @ApplicationScoped
 class ConsoleSessionKeyCheck {
