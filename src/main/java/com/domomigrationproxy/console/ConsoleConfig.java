@@ -30,12 +30,4 @@ public interface ConsoleConfig {
      */
     @WithDefault("31536000")
     long hstsMaxAge();
-
-    /**
-     * Links back to the console that leave the service (the provider's sign-out) use https even when
-     * a proxy that ends TLS forwards plain HTTP; the same setting as the sign-in's redirect URI.
-     * Env QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME.
-     */
-    @WithDefault("false")
-    boolean forceHttpsRedirects();
 }

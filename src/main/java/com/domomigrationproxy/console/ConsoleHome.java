@@ -49,11 +49,13 @@ public class ConsoleHome {
     private final Instance<OidcConfigurationMetadata> provider;
     private final CurrentVertxRequest request;
     private final String clientId;
+    private final boolean forceHttps;
 
     @Inject
     ConsoleHome(Frames frames, ConsoleFailures failures, ConsoleConfig config, OidcSession session,
             Instance<OidcConfigurationMetadata> provider, CurrentVertxRequest request,
-            @ConfigProperty(name = "quarkus.oidc.client-id") Optional<String> clientId) {
+            @ConfigProperty(name = "quarkus.oidc.client-id") Optional<String> clientId,
+            @ConfigProperty(name = "quarkus.oidc.authentication.force-redirect-https-scheme") boolean forceHttps) {
         this.frames = frames;
         this.failures = failures;
         this.config = config;
@@ -61,6 +63,7 @@ public class ConsoleHome {
         this.provider = provider;
         this.request = request;
         this.clientId = clientId.orElse(null);
+        this.forceHttps = forceHttps;
     }
 
     @GET
@@ -90,7 +93,8 @@ public class ConsoleHome {
     /**
      * Ends the session here (the cookie is removed) and, when the provider offers RP-initiated
      * logout, there too; it then comes back to /console/signed-out. A form post, so its CSRF token
-     * is checked like any other.
+     * is checked like any other. That link back is https whenever the sign-in's redirect URI is
+     * (QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME, behind a proxy that ends TLS).
      */
     @POST
     @Path("/sign-out")
@@ -100,7 +104,7 @@ public class ConsoleHome {
         String endSession = provider.isResolvable() ? provider.get().getEndSessionUri() : null;
         return session.logout().map(done -> {
             HttpServerRequest request = this.request.getCurrent().request();
-            String signedOut = (config.forceHttpsRedirects() ? "https" : request.scheme()) + "://"
+            String signedOut = (forceHttps ? "https" : request.scheme()) + "://"
                     + request.authority() + ConsoleLinks.ROOT + "/signed-out";
             if (endSession == null) {
                 return Response.seeOther(URI.create(signedOut)).build();

@@ -1,19 +1,28 @@
 package com.domomigrationproxy.console;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +35,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
 import io.restassured.response.Response;
+import io.smallrye.jwt.build.Jwt;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -40,6 +50,7 @@ class ConsolePackagedIT {
     private static EmbeddedPostgres postgres;
     private static WireMockServer provider;
     private static Path keys;
+    private static PrivateKey signingKey;
 
     @BeforeAll
     static void start() throws Exception {
@@ -48,7 +59,9 @@ class ConsolePackagedIT {
         provider.start();
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
-        RSAPublicKey key = (RSAPublicKey) generator.generateKeyPair().getPublic();
+        KeyPair pair = generator.generateKeyPair();
+        signingKey = pair.getPrivate();
+        RSAPublicKey key = (RSAPublicKey) pair.getPublic();
         Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
         String issuer = provider.baseUrl();
         // No end_session_endpoint: some providers offer no RP-initiated logout; the console starts all the same.
@@ -138,12 +151,71 @@ class ConsolePackagedIT {
         }
     }
 
+    /**
+     * Behind a proxy that ends TLS (the app itself answers plain HTTP): a person signs in with the
+     * provider's code and signs out, and every link that leaves for the provider and comes back is https.
+     */
+    @Test
+    void behindAProxyThatEndsTlsAPersonSignsInAndOutOverHttpsLinks() throws Exception {
+        Map<String, String> console = Map.of("PROXY_CONSOLE_ENABLED", "true",
+                "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
+                "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console",
+                "QUARKUS_OIDC_CREDENTIALS_SECRET", "console-it-client-secret-0123456789abcdef",
+                "QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME", "true");
+        String idToken = Jwt.issuer(provider.baseUrl()).audience("domo-migration-console").subject("aude-auditor")
+                .preferredUserName("aude-auditor").groups(java.util.Set.of("auditor")).expiresIn(300).jws()
+                .keyId("k1").sign(signingKey);
+        provider.stubFor(post("/oauth2/token").willReturn(json("{\"id_token\":\"" + idToken + "\","
+                + "\"access_token\":\"opaque-access-token\",\"token_type\":\"Bearer\",\"expires_in\":300}")));
+        try (PackagedApp app = start("console-https", console)) {
+            String signInUri = "https://localhost:" + app.port() + "/console/sign-in";
+            Response challenge = given().port(app.port()).redirects().follow(false).get("/console/");
+            assertThat(challenge.statusCode()).isEqualTo(302);
+            Map<String, String> authorize = query(URI.create(challenge.header("Location")));
+            assertThat(authorize).containsEntry("redirect_uri", signInUri);
+            Map<String, String> cookies = new HashMap<>(challenge.cookies());
+            // The provider sends the person back with a code; the service redeems it for the same https URI.
+            Response signedIn = given().port(app.port()).redirects().follow(false).cookies(cookies)
+                    .queryParam("code", "code-from-the-provider").queryParam("state", authorize.get("state"))
+                    .get("/console/sign-in");
+            assertThat(signedIn.statusCode()).as(signedIn.asString()).isEqualTo(200);
+            provider.verify(postRequestedFor(urlEqualTo("/oauth2/token"))
+                    .withRequestBody(containing("code=code-from-the-provider"))
+                    .withRequestBody(containing("redirect_uri=" + java.net.URLEncoder.encode(signInUri,
+                            StandardCharsets.UTF_8))));
+            cookies.putAll(signedIn.cookies());
+            cookies.entrySet().removeIf(cookie -> cookie.getValue() == null || cookie.getValue().isEmpty());
+            Response home = given().port(app.port()).redirects().follow(false).cookies(cookies).get("/console/");
+            assertThat(home.statusCode()).isEqualTo(200);
+            assertThat(home.asString()).contains("aude-auditor");
+            cookies.putAll(home.cookies());
+            assertThat(cookies).containsKey("__Host-console-csrf");
+            String csrf = home.asString().replaceAll("(?s).*name=\"csrf-token\" value=\"([^\"]+)\".*", "$1");
+            // This provider offers no RP-initiated logout: sign-out ends the session here and comes back over https.
+            Response out = given().port(app.port()).redirects().follow(false).cookies(cookies)
+                    .formParam("csrf-token", csrf).post("/console/sign-out");
+            assertThat(out.statusCode()).isEqualTo(303);
+            assertThat(out.header("Location")).isEqualTo("https://localhost:" + app.port() + "/console/signed-out");
+            assertThat(out.headers().getValues("Set-Cookie")).anySatisfy(cookie -> assertThat(cookie)
+                    .startsWith("q_session").contains("Max-Age=0"));
+        }
+    }
+
     @Test
     void theDevProviderIsNotInThePackage() throws IOException {
         try (var files = Files.walk(Path.of("target", "quarkus-app"))) {
             assertThat(files.map(Path::toString)).isNotEmpty()
                     .noneMatch(name -> name.contains("devservices-oidc") || name.contains("devservices-keycloak"));
         }
+    }
+
+    private static Map<String, String> query(URI uri) {
+        Map<String, String> parameters = new HashMap<>();
+        for (String pair : uri.getRawQuery().split("&")) {
+            List<String> parts = List.of(pair.split("=", 2));
+            parameters.put(parts.get(0), parts.size() < 2 ? "" : URLDecoder.decode(parts.get(1), StandardCharsets.UTF_8));
+        }
+        return parameters;
     }
 
     private static byte[] unsigned(byte[] bytes) {
