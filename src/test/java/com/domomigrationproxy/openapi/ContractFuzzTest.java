@@ -1,0 +1,343 @@
+package com.domomigrationproxy.openapi;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.Tokens;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.parameters.Parameter;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+
+/**
+ * Every operation of the published contract (docs/openapi.yaml), fed hostile values one at a time:
+ * each parameter and each field of each example body in turn, and bodies that are not what they
+ * say. Whatever comes in, the service answers with a status that operation documents, never a 5xx;
+ * every 4xx is a problem document, and input refused as invalid (400) never reached Domo. The caller holds every role, so that what answers is the
+ * input's check, not a 403. Domo answers every call it gets at once, so a value that happens to be
+ * valid succeeds rather than failing upstream.
+ */
+@QuarkusTest
+class ContractFuzzTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Values for any parameter: empty, long, control and non-ASCII characters, injections, numbers. */
+    private static final List<String> HOSTILE = List.of("", " ", "x".repeat(1_000), "a\u0000b", "a\nb", "é",
+            "%", "%00", "..", "<script>alert(1)</script>", "' OR '1'='1", "${jndi:ldap://x}", "-1", "0",
+            "99999999999999999999999", "1e309", "NaN", "null", "true", "[]", "{}", "\uD83D\uDE00");
+    /** Values for header parameters: what an HTTP client can send at all (no control characters). */
+    private static final List<String> HOSTILE_HEADERS = List.of(" ", "x".repeat(1_000), "é", "%00",
+            "' OR '1'='1", "-1", "99999999999999999999999", "null");
+
+    @InjectDomo
+    WireMockServer domo;
+
+    @ConfigProperty(name = "quarkus.http.test-port")
+    int port;
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String bearer = "Bearer " + Tokens.jwt("contract-fuzz", "reader", "operator", "auditor", "approver");
+    private final List<String> failures = new ArrayList<>();
+    private int sent;
+    private int refused;
+
+    @BeforeEach
+    void domoAnswersEverything() {
+        DomoWireMock.completesEverything(domo, "fuzz-toe");
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(json("[\"mysql-federated\"]")));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/types/.*/accounts.*")).willReturn(json("[]")));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/accounts/.*")).willReturn(json("[]")));
+    }
+
+    @Test
+    void everyOperationAnswersHostileInputWithADocumentedStatusAndNeverA5xx() throws Exception {
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        options.setResolveFully(true);
+        OpenAPI contract = new OpenAPIV3Parser().read("docs/openapi.yaml", null, options);
+        assertThat(contract).as("docs/openapi.yaml parses").isNotNull();
+        contract.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+            if (path.startsWith("/api/")) {
+                fuzz(method.name(), path, operation);
+            }
+        }));
+        assertThat(sent).as("requests sent").isGreaterThan(1_000);
+        assertThat(refused).as("answered 400 (the input's check, not a wrong path or a missing role)")
+                .isGreaterThan(sent / 2);
+        assertThat(failures).as(failures.size() + " of " + sent + " answers broke the contract").isEmpty();
+    }
+
+    private void fuzz(String method, String path, Operation operation) {
+        List<Parameter> parameters = operation.getParameters() == null ? List.of() : operation.getParameters();
+        Map<String, String> pathValues = new LinkedHashMap<>();
+        parameters.stream().filter(p -> "path".equals(p.getIn())).forEach(p -> pathValues.put(p.getName(), valid(p.getSchema())));
+        Probe base = new Probe(method, path, operation, pathValues, Map.of(), Map.of(), null, null);
+        MediaType jsonBody = body(operation, "application/json");
+        String baseType = jsonBody != null ? "application/json" : body(operation, "text/csv") != null ? "text/csv" : null;
+        byte[] baseBody = jsonBody != null ? bytes(example(jsonBody)) : baseType != null ? example(body(operation, baseType)).asText()
+                .getBytes(StandardCharsets.UTF_8) : null;
+        Probe valid = base.withBody(baseType, baseBody);
+        send(valid, "the documented example");
+        for (Parameter parameter : parameters) {
+            for (String value : values(parameter)) {
+                switch (parameter.getIn()) {
+                    case "path" -> send(valid.withPath(parameter.getName(), value), parameter.getName() + "=" + quote(value));
+                    case "query" -> send(valid.withQuery(parameter.getName(), value), "?" + parameter.getName() + "=" + quote(value));
+                    case "header" -> send(valid.withHeader(parameter.getName(), value), parameter.getName() + ": " + quote(value));
+                    default -> throw new IllegalStateException("No fuzzing for parameters in " + parameter.getIn());
+                }
+            }
+        }
+        if (baseType == null) {
+            return;
+        }
+        for (byte[] body : notWhatTheySay()) {
+            send(valid.withBody(baseType, body), "body " + quote(new String(body, 0, Math.min(body.length, 60), StandardCharsets.UTF_8)));
+        }
+        if (jsonBody != null) {
+            JsonNode example = example(jsonBody);
+            eachField(example, (mutated, what) -> send(valid.withBody(baseType, bytes(mutated)), what));
+        }
+        MediaType csv = body(operation, "text/csv");
+        if (csv != null) {
+            String header = example(csv).asText().lines().findFirst().orElseThrow();
+            for (String rows : List.of("", header, header + "\r\n\"unclosed,1,2,3,4", header + "\r\n,,,,",
+                    header + "\r\na,b\r\n", header + "\r\n" + "x,".repeat(500) + "x", "datasourceId\r\nds-1",
+                    header + "\r\nds-1,1,c,s,t,extra", header.toUpperCase() + "\r\nds-1,1,c,s,t", "\uFEFF" + header + "\r\nds-1,1,c,s,t")) {
+                send(valid.withQuery("name", "fuzz").withBody("text/csv", rows.getBytes(StandardCharsets.UTF_8)),
+                        "CSV " + quote(rows.length() > 60 ? rows.substring(0, 60) : rows));
+            }
+        }
+    }
+
+    /** Each field of the example, and of its arrays' first element, set to each wrong value in turn, or removed. */
+    private static void eachField(JsonNode example, java.util.function.BiConsumer<JsonNode, String> send) {
+        if (!(example instanceof ObjectNode object)) {
+            return;
+        }
+        List<JsonNode> wrong = List.of(NODES.nullNode(), NODES.booleanNode(true), NODES.numberNode(-1),
+                NODES.numberNode(1.5), NODES.numberNode(new java.math.BigInteger("99999999999999999999999")),
+                NODES.textNode(""), NODES.textNode("x".repeat(10_000)), NODES.textNode("a\u0000b"), NODES.textNode("é"),
+                NODES.arrayNode(), NODES.objectNode());
+        object.fieldNames().forEachRemaining(field -> {
+            for (JsonNode value : wrong) {
+                ObjectNode mutated = object.deepCopy();
+                mutated.set(field, value);
+                send.accept(mutated, "field " + field + "=" + quote(value.toString()));
+            }
+            ObjectNode without = object.deepCopy();
+            without.remove(field);
+            send.accept(without, "without field " + field);
+            if (object.get(field) instanceof ArrayNode array && !array.isEmpty() && array.get(0) instanceof ObjectNode first) {
+                eachField(first, (element, what) -> {
+                    ObjectNode mutated = object.deepCopy();
+                    ((ArrayNode) mutated.get(field)).set(0, element);
+                    send.accept(mutated, field + "[0]." + what);
+                });
+            }
+        });
+        ObjectNode extra = object.deepCopy();
+        extra.put("unknownField", "x");
+        send.accept(extra, "an unknown field");
+    }
+
+    /** Bodies that are not the JSON or CSV their type names. */
+    private static List<byte[]> notWhatTheySay() {
+        List<byte[]> bodies = new ArrayList<>();
+        for (String text : List.of("", "null", "[]", "\"text\"", "42", "{", "{\"a\":", "{}{}", "{\"a\":1,\"a\":2}",
+                "[".repeat(5_000) + "]".repeat(5_000), "{\"a\":".repeat(2_000) + "1" + "}".repeat(2_000), "\u0000")) {
+            bodies.add(text.getBytes(StandardCharsets.UTF_8));
+        }
+        bodies.add(new byte[] { '{', '"', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}' });
+        bodies.add(new byte[] { (byte) 0xFF, (byte) 0xFE, 0, 0 });
+        return bodies;
+    }
+
+    private void send(Probe probe, String what) {
+        String target = probe.path;
+        for (Map.Entry<String, String> value : probe.pathValues.entrySet()) {
+            target = target.replace("{" + value.getKey() + "}", encode(value.getValue()));
+        }
+        StringBuilder query = new StringBuilder();
+        probe.query.forEach((name, value) -> query.append(query.isEmpty() ? "?" : "&").append(encode(name)).append('=')
+                .append(encode(value)));
+        String label = probe.method + " " + probe.path + " with " + what;
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target + query))
+                .timeout(Duration.ofSeconds(15)).header("Authorization", bearer)
+                .method(probe.method, probe.body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(probe.body));
+        if (probe.contentType != null) {
+            request.header("Content-Type", probe.contentType);
+        }
+        probe.headers.forEach(request::header);
+        sent++;
+        int domoCallsBefore = domo.getAllServeEvents().size();
+        HttpResponse<String> response;
+        try {
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            failures.add(label + ": no answer (" + e + ")");
+            return;
+        }
+        int status = response.statusCode();
+        refused += status == 400 ? 1 : 0;
+        String type = response.headers().firstValue("Content-Type").orElse("");
+        if (status == 400 && domo.getAllServeEvents().size() != domoCallsBefore) {
+            failures.add(label + ": refused as invalid, yet Domo was called");
+        } else if (status >= 500) {
+            failures.add(label + ": " + status + " " + abbreviate(response.body()));
+        } else if (!probe.operation.getResponses().containsKey(Integer.toString(status))
+                && !probe.operation.getResponses().containsKey("default")) {
+            failures.add(label + ": " + status + ", which " + probe.operation.getOperationId() + " does not document: "
+                    + abbreviate(response.body()));
+        } else if (status >= 400 && !(type.startsWith("application/problem+json") && problem(response.body(), status))) {
+            failures.add(label + ": " + status + " is not a problem document (" + type + "): " + abbreviate(response.body()));
+        }
+    }
+
+    private static boolean problem(String body, int status) {
+        try {
+            JsonNode problem = JSON.readTree(body);
+            return problem.path("status").asInt() == status && problem.path("type").isTextual()
+                    && problem.path("title").isTextual();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static List<String> values(Parameter parameter) {
+        List<String> values = new ArrayList<>("header".equals(parameter.getIn()) ? HOSTILE_HEADERS : HOSTILE);
+        Schema<?> schema = parameter.getSchema();
+        if ("path".equals(parameter.getIn())) {
+            values.remove("");
+            values.remove("..");
+        }
+        if (schema != null && schema.getEnum() != null && !schema.getEnum().isEmpty()) {
+            String first = schema.getEnum().get(0).toString();
+            values.addAll(List.of(first.toLowerCase(), first + " ", "BOGUS"));
+        }
+        if (schema != null && "integer".equals(schema.getType())) {
+            values.addAll(List.of("1.5", "0x10", "+1", "2147483648", "-2147483649"));
+        }
+        if (schema != null && "date-time".equals(schema.getFormat())) {
+            values.addAll(List.of("2026-02-30T00:00:00Z", "2026-12-04", "+999999999-12-31T23:59:59Z", "2026-12-04T25:00:00Z"));
+        }
+        if (schema != null && "uuid".equals(schema.getFormat())) {
+            values.addAll(List.of("00000000-0000-0000-0000-00000000000g", UUID.randomUUID() + "0"));
+        }
+        if ("header".equals(parameter.getIn())) {
+            values.removeIf(value -> value.chars().anyMatch(c -> c > 0x7E));
+        }
+        return values;
+    }
+
+    /** A value the parameter's schema accepts. */
+    private static String valid(Schema<?> schema) {
+        if (schema != null && "uuid".equals(schema.getFormat())) {
+            return UUID.randomUUID().toString();
+        }
+        if (schema != null && "integer".equals(schema.getType())) {
+            return "1";
+        }
+        return "fuzz-1";
+    }
+
+    private static MediaType body(Operation operation, String type) {
+        return operation.getRequestBody() == null || operation.getRequestBody().getContent() == null ? null
+                : operation.getRequestBody().getContent().get(type);
+    }
+
+    private static JsonNode example(MediaType media) {
+        Object example = media.getExample();
+        if (example == null && media.getExamples() != null && !media.getExamples().isEmpty()) {
+            example = media.getExamples().values().iterator().next().getValue();
+        }
+        return example == null ? NODES.objectNode() : example instanceof JsonNode node ? node : JSON.valueToTree(example);
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String quote(String value) {
+        String shown = value.length() > 40 ? value.substring(0, 40) + "…(" + value.length() + ")" : value;
+        return "\"" + shown.replace("\u0000", "\\0").replace("\n", "\\n") + "\"";
+    }
+
+    private static String abbreviate(String body) {
+        return body.length() > 300 ? body.substring(0, 300) + "…" : body;
+    }
+
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {
+        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
+    }
+
+    /** One request: the operation, its path's values, query, headers and body. */
+    private record Probe(String method, String path, Operation operation, Map<String, String> pathValues,
+            Map<String, String> query, Map<String, String> headers, String contentType, byte[] body) {
+
+        Probe withPath(String name, String value) {
+            return new Probe(method, path, operation, with(pathValues, name, value), query, headers, contentType, body);
+        }
+
+        Probe withQuery(String name, String value) {
+            return new Probe(method, path, operation, pathValues, with(query, name, value), headers, contentType, body);
+        }
+
+        Probe withHeader(String name, String value) {
+            return new Probe(method, path, operation, pathValues, query, with(headers, name, value), contentType, body);
+        }
+
+        Probe withBody(String type, byte[] bytes) {
+            return new Probe(method, path, operation, pathValues, query, headers, type, bytes);
+        }
+
+        private static Map<String, String> with(Map<String, String> values, String name, String value) {
+            Map<String, String> copy = new LinkedHashMap<>(values);
+            copy.put(name, value);
+            return copy;
+        }
+    }
+}
