@@ -122,8 +122,16 @@ class ContractFuzzTest {
                 }
             }
         }
+        for (String accept : List.of("application/xml", "text/csv", "garbage", "*/*;q=0", "application/json;q=abc",
+                "text/event-stream", "application/x-ndjson")) {
+            send(valid.withHeader("Accept", accept), "Accept: " + accept);
+        }
         if (baseType == null) {
             return;
+        }
+        for (String type : List.of("text/plain", "application/xml", "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x", "application/json; charset=latin1", "garbage")) {
+            send(valid.withBody(type, baseBody), "Content-Type: " + type);
         }
         for (byte[] body : notWhatTheySay()) {
             send(valid.withBody(baseType, body), "body " + quote(new String(body, 0, Math.min(body.length, 60), StandardCharsets.UTF_8)));
