@@ -46,7 +46,8 @@ import io.swagger.v3.parser.core.models.ParseOptions;
  * Every operation of the published contract (docs/openapi.yaml), fed hostile values one at a time:
  * each parameter and each field of each example body in turn, and bodies that are not what they
  * say. Whatever comes in, the service answers with a status that operation documents, never a 5xx;
- * every 4xx is a problem document, and input refused as invalid (400) never reached Domo. The caller holds every role, so that what answers is the
+ * every 4xx is a problem document, input refused as invalid (400) never reached Domo, and no answer
+ * carries the Domo token. The caller holds every role, so that what answers is the
  * input's check, not a 403. Domo answers every call it gets at once, so a value that happens to be
  * valid succeeds rather than failing upstream.
  */
@@ -224,7 +225,9 @@ class ContractFuzzTest {
         int status = response.statusCode();
         refused += status == 400 ? 1 : 0;
         String type = response.headers().firstValue("Content-Type").orElse("");
-        if (status == 400 && domo.getAllServeEvents().size() != domoCallsBefore) {
+        if ((response.body() + response.headers().map()).contains(DomoWireMock.CANARY_TOKEN)) {
+            failures.add(label + ": the answer carries the Domo token");
+        } else if (status == 400 && domo.getAllServeEvents().size() != domoCallsBefore) {
             failures.add(label + ": refused as invalid, yet Domo was called");
         } else if (status >= 500) {
             failures.add(label + ": " + status + " " + abbreviate(response.body()));
