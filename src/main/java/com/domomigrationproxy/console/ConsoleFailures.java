@@ -163,7 +163,7 @@ public class ConsoleFailures {
         return Uni.createFrom().item(response);
     }
 
-    private static String heading(int status) {
+    static String heading(int status) {
         return switch (status) {
             case 400 -> "Not valid";
             case 404 -> "Not found";

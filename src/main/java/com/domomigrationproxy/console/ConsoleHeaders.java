@@ -49,22 +49,24 @@ public class ConsoleHeaders {
         String path = context.request().path();
         if (ConsoleLinks.isConsole(path)) {
             boolean asset = path.startsWith(ASSETS);
-            context.addHeadersEndHandler(ended -> {
-                MultiMap headers = context.response().headers();
-                headers.set("Content-Security-Policy", policy);
-                headers.set("X-Content-Type-Options", "nosniff");
-                headers.set("X-Frame-Options", "DENY");
-                headers.set("Referrer-Policy", "no-referrer");
-                headers.set("Cross-Origin-Opener-Policy", "same-origin");
-                if (transportSecurity != null) {
-                    headers.set("Strict-Transport-Security", transportSecurity);
-                }
-                if (!asset) {
-                    headers.set("Cache-Control", "no-store");
-                }
-            });
+            context.addHeadersEndHandler(ended -> set(context.response().headers(), asset));
         }
         context.next();
+    }
+
+    /** Sets the headers on a console response; {@code asset}: a stylesheet or script, which may be cached. */
+    void set(MultiMap headers, boolean asset) {
+        headers.set("Content-Security-Policy", policy);
+        headers.set("X-Content-Type-Options", "nosniff");
+        headers.set("X-Frame-Options", "DENY");
+        headers.set("Referrer-Policy", "no-referrer");
+        headers.set("Cross-Origin-Opener-Policy", "same-origin");
+        if (transportSecurity != null) {
+            headers.set("Strict-Transport-Security", transportSecurity);
+        }
+        if (!asset) {
+            headers.set("Cache-Control", "no-store");
+        }
     }
 
     /** scheme://host[:port] of the provider, the only other origin a console form may lead to. */

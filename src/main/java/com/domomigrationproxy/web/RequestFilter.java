@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.vertx.VertxInputStream;
 
+import com.domomigrationproxy.console.ConsoleRefusals;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
@@ -69,10 +70,12 @@ public class RequestFilter {
     private final BodyHandler smallBody = BodyHandler.create(false).setBodyLimit(MAX_BODY);
     private final PlanBodyLimit planLimit;
     private final BodiesInMemory inMemory;
+    private final ConsoleRefusals console;
 
     @Inject
-    RequestFilter(PlanBodyLimit planLimit) {
+    RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console) {
         this.planLimit = planLimit;
+        this.console = console;
         this.inMemory = new BodiesInMemory(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16));
     }
 
@@ -300,7 +303,7 @@ public class RequestFilter {
      * The 401 Quarkus REST's mapper gives, with both challenges; the filter's end handler then drops
      * the body as it arrives.
      */
-    private static void unauthenticated(RoutingContext context, RuntimeException failure) {
+    private void unauthenticated(RoutingContext context, RuntimeException failure) {
         if (context.response().headWritten()) {
             return; // Quarkus's own failure handler answered the failed authentication (the same 401)
         }
@@ -351,7 +354,7 @@ public class RequestFilter {
      * does not have. Answered here: Quarkus REST's own answer is a 200 that lists methods a path
      * does not take, even for paths that do not exist.
      */
-    private static void options(RoutingContext context, String path) {
+    private void options(RoutingContext context, String path) {
         List<String> allowed = ApiOperations.allowed(path);
         if (allowed.isEmpty()) {
             refuse(context, new ProblemException(404, ProblemType.NOT_FOUND, "No such resource in this API"));
@@ -360,14 +363,19 @@ public class RequestFilter {
         context.response().setStatusCode(204).putHeader(HttpHeaders.ALLOW, String.join(", ", allowed)).end();
     }
 
-    private static void refuse(RoutingContext context, String detail) {
+    private void refuse(RoutingContext context, String detail) {
         refuse(context, new ProblemException(400, ProblemType.INVALID_REQUEST, detail));
     }
 
-    private static void refuse(RoutingContext context, ProblemException problem) {
+    /** The problem, or for a console address the console's page that says the same to a person. */
+    private void refuse(RoutingContext context, ProblemException problem) {
         problem.headers().forEach(context.response()::putHeader);
         if (Problems.closesConnection(problem, context.request())) {
             context.response().putHeader("Connection", "close");
+        }
+        if (ConsoleRefusals.forConsole(context.request().path())) {
+            console.refuse(context.response(), problem.status(), problem.detail());
+            return;
         }
         context.response()
                 .setStatusCode(problem.status())

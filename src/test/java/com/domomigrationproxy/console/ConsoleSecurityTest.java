@@ -288,6 +288,19 @@ class ConsoleSecurityTest {
                 .body(containsString("There is no such page"));
     }
 
+    /** Turned away before routing (web.RequestFilter), a console address still gets a console page. */
+    @Test
+    void anAddressThatIsNotCanonicalIsAPageWithTheConsolesHeaders() {
+        for (String path : List.of("/console/plans/a%20b", "/console/history;x=1", "/console/a%2F..%2Fhistory")) {
+            Response refused = given().urlEncodingEnabled(false).redirects().follow(false).get(path);
+            assertThat(refused.statusCode()).as(path).isEqualTo(400);
+            assertThat(refused.contentType()).as(path).startsWith("text/html");
+            assertThat(refused.asString()).as(path).contains("<h1>Not valid</h1>", "The path must be canonical");
+            assertThat(refused.header("Content-Security-Policy")).as(path).contains("default-src 'none'");
+            assertThat(refused.header("Cache-Control")).as(path).isEqualTo("no-store");
+        }
+    }
+
     @Test
     void signingOutEndsTheSessionAtTheProvider() {
         Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);

@@ -1,0 +1,262 @@
+package com.domomigrationproxy.console;
+
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+
+import org.jboss.resteasy.reactive.RestForm;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.ConsoleSessions;
+import com.domomigrationproxy.support.ConsoleSessions.Session;
+import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.InjectDomo;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.config.HttpClientConfig;
+import io.restassured.config.RestAssuredConfig;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+
+/**
+ * Every page and form of the console, found by reflection on its resources (so a new page is
+ * covered without a new test), fed hostile values one at a time: each path, query and form
+ * parameter in turn, with the session and CSRF token of a person holding every role. Whatever comes
+ * in, the answer is never a 5xx; a 4xx is an HTML page that says what went wrong without a stack
+ * trace; a redirect stays on the console; and nothing carries the Domo token. The sign-in and
+ * sign-out routes are left out: they are the session's own, tested in ConsoleSecurityTest.
+ */
+@QuarkusTest
+class ConsoleFuzzTest {
+
+    private static final List<String> HOSTILE = List.of("", " ", "x".repeat(1_000), "a\u0000b", "a\nb", "é", "%",
+            "..", "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "' OR '1'='1", "${jndi:ldap://x}",
+            "{{7*7}}", "-1", "0", "99999999999999999999999", "NaN", "null", "true", "https://evil.example/",
+            "//evil.example", "\uD83D\uDE00");
+    private static final Pattern TEMPLATE = Pattern.compile("\\{(\\w+)(?::\\s*([^}]+))?}");
+
+    @InjectDomo
+    WireMockServer domo;
+
+    private final List<String> failures = new ArrayList<>();
+    private int sent;
+    private Session person;
+    private Map<String, String> valid;
+
+    @BeforeEach
+    void estate() {
+        DomoWireMock.completesEverything(domo, "console-fuzz-toe");
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(json("[\"mysql-federated\"]")));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/types/.*/accounts.*")).willReturn(json("[]")));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/accounts/.*")).willReturn(json("[]")));
+        String datasource = "fuzz-" + UUID.randomUUID();
+        String operationId = Api.asOperator().contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200).extract()
+                .path("operationId");
+        var plan = Api.asOperator().contentType("application/json").body("{\"name\":\"console fuzz\",\"direction\":"
+                + "\"V1_TO_V2\",\"maxConcurrency\":1,\"items\":[{\"datasourceId\":\"fuzz-" + UUID.randomUUID()
+                + "\",\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}]}").post("/api/v1/plans")
+                .then().statusCode(201).extract().jsonPath();
+        String planId = plan.getString("planId");
+        String itemId = String.valueOf(Api.asOperator().get("/api/v1/plans/" + planId + "/items").then()
+                .statusCode(200).extract().<Object>path("items[0].itemId"));
+        valid = Map.of("planId", planId, "itemId", itemId, "operationId", operationId, "accountId", "1",
+                "integrationType", "mysql-federated", "unknown", "no-such-page");
+        person = ConsoleSessions.signIn(ConsoleSessions.EVERY_ROLE);
+    }
+
+    @Test
+    void everyPageAndFormAnswersHostileInputWithAPageNeverA5xx() throws Exception {
+        for (Method method : resourceMethods()) {
+            fuzz(method);
+        }
+        assertThat(sent).as("requests sent").isGreaterThan(500);
+        assertThat(failures).as(failures.size() + " of " + sent + " answers were wrong").isEmpty();
+    }
+
+    private void fuzz(Method method) {
+        String verb = method.isAnnotationPresent(GET.class) ? "GET" : "POST";
+        String template = ConsoleLinks.ROOT + method.getAnnotation(jakarta.ws.rs.Path.class).value();
+        if (template.equals(ConsoleLinks.SIGN_IN) || template.equals(ConsoleLinks.SIGN_OUT)) {
+            return;
+        }
+        boolean stream = method.isAnnotationPresent(Produces.class)
+                && Arrays.asList(method.getAnnotation(Produces.class).value()).contains("text/event-stream");
+        Map<String, String> pathValues = new LinkedHashMap<>();
+        Matcher variables = TEMPLATE.matcher(template);
+        while (variables.find()) {
+            String name = variables.group(1);
+            String regex = variables.group(2);
+            pathValues.put(name, regex != null && regex.matches("[\\w|]+") ? regex.split("\\|")[0] : valid.get(name));
+        }
+        Map<String, String> query = new LinkedHashMap<>();
+        Map<String, String> form = new LinkedHashMap<>();
+        for (Annotation[] annotations : method.getParameterAnnotations()) {
+            for (Annotation annotation : annotations) {
+                if (annotation instanceof QueryParam q) {
+                    query.put(q.value(), null);
+                } else if (annotation instanceof FormParam f) {
+                    form.put(f.value(), null);
+                } else if (annotation instanceof RestForm f) {
+                    form.put(f.value(), null);
+                }
+            }
+        }
+        boolean multipart = Arrays.stream(method.getParameterTypes())
+                .anyMatch(type -> type.getName().endsWith("FileUpload"));
+        Call base = new Call(verb, template, pathValues, Map.of(), Map.of(), multipart);
+        if (!stream) {
+            send(base, "its own values");
+        }
+        for (String name : pathValues.keySet()) {
+            for (String value : HOSTILE) {
+                if (!value.isEmpty() && !value.equals("..")) {
+                    send(base.with(Call.Part.PATH, name, value), name + "=" + quote(value));
+                }
+            }
+        }
+        if (stream) {
+            return;
+        }
+        for (String name : query.keySet()) {
+            HOSTILE.forEach(value -> send(base.with(Call.Part.QUERY, name, value), "?" + name + "=" + quote(value)));
+        }
+        for (String name : form.keySet()) {
+            if (!name.equals("file")) {
+                HOSTILE.forEach(value -> send(base.with(Call.Part.FORM, name, value), "form " + name + "=" + quote(value)));
+            }
+        }
+    }
+
+    private void send(Call call, String what) {
+        String path = call.template;
+        for (Map.Entry<String, String> value : call.path.entrySet()) {
+            path = path.replaceFirst("\\{" + value.getKey() + "(:[^}]*)?}", Matcher.quoteReplacement(
+                    java.net.URLEncoder.encode(value.getValue(), StandardCharsets.UTF_8).replace("+", "%20")));
+        }
+        String label = call.verb + " " + call.template + " with " + what;
+        RequestSpecification request = person.request().urlEncodingEnabled(false)
+                .config(RestAssuredConfig.config().httpClient(HttpClientConfig.httpClientConfig()
+                        .setParam("http.socket.timeout", 15_000)));
+        call.query.forEach((name, value) -> request.queryParam(name,
+                java.net.URLEncoder.encode(value, StandardCharsets.UTF_8)));
+        if ("POST".equals(call.verb)) {
+            if (call.multipart) {
+                request.multiPart("csrf-token", person.csrfToken());
+                call.form.forEach(request::multiPart);
+                request.multiPart("file", "plan.csv", "datasourceId,accountId,catalog,schema,table\r\n"
+                        .getBytes(StandardCharsets.UTF_8), "text/csv");
+            } else {
+                request.contentType("application/x-www-form-urlencoded; charset=UTF-8");
+                StringBuilder body = new StringBuilder("csrf-token=" + person.csrfToken());
+                call.form.forEach((name, value) -> body.append('&').append(name).append('=')
+                        .append(java.net.URLEncoder.encode(value, StandardCharsets.UTF_8)));
+                request.body(body.toString());
+            }
+        }
+        sent++;
+        Response response;
+        try {
+            response = "GET".equals(call.verb) ? request.get(path) : request.post(path);
+        } catch (RuntimeException e) {
+            failures.add(label + ": no answer (" + e + ")");
+            return;
+        }
+        int status = response.statusCode();
+        String body = response.asString();
+        String type = response.contentType();
+        String location = response.header("Location");
+        if ((body + response.headers()).contains(DomoWireMock.CANARY_TOKEN)) {
+            failures.add(label + ": the answer carries the Domo token");
+        } else if (status >= 500) {
+            failures.add(label + ": " + status + " " + abbreviate(body));
+        } else if (status >= 400 && !(type.startsWith("text/html") && body.contains("<h1") && !body.contains("Exception")
+                && !body.contains("\tat "))) {
+            failures.add(label + ": " + status + " is not a console page (" + type + "): " + abbreviate(body));
+        } else if (location != null && !location.startsWith(ConsoleLinks.ROOT + "/")
+                && !location.matches("https?://(localhost|127\\.0\\.0\\.1)(:\\d+)?" + ConsoleLinks.ROOT + "/.*")) {
+            failures.add(label + ": " + status + " sends the browser to " + location);
+        } else if (status == 401 || status == 403) {
+            failures.add(label + ": " + status + ", although the person holds every role");
+        }
+    }
+
+    /** The GET and POST methods of the console's resources, read from the compiled classes. */
+    private static List<Method> resourceMethods() throws IOException, ClassNotFoundException {
+        List<Method> methods = new ArrayList<>();
+        Path classes = Path.of("target", "classes", ConsoleLinks.class.getPackageName().replace('.', '/'));
+        try (var files = Files.list(classes)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".class") && !f.toString().contains("$")).sorted()
+                    .toList()) {
+                Class<?> type = Class.forName(ConsoleLinks.class.getPackageName() + "."
+                        + file.getFileName().toString().replace(".class", ""));
+                if (!type.isAnnotationPresent(jakarta.ws.rs.Path.class)) {
+                    continue;
+                }
+                for (Method method : type.getDeclaredMethods()) {
+                    if ((method.isAnnotationPresent(GET.class) || method.isAnnotationPresent(POST.class))
+                            && method.isAnnotationPresent(jakarta.ws.rs.Path.class)) {
+                        methods.add(method);
+                    }
+                }
+            }
+        }
+        assertThat(methods).as("console routes found").hasSizeGreaterThan(20);
+        return methods;
+    }
+
+    private static String quote(String value) {
+        String shown = value.length() > 40 ? value.substring(0, 40) + "…(" + value.length() + ")" : value;
+        return "\"" + shown.replace("\u0000", "\\0").replace("\n", "\\n") + "\"";
+    }
+
+    private static String abbreviate(String body) {
+        return body.length() > 300 ? body.substring(0, 300) + "…" : body;
+    }
+
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {
+        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
+    }
+
+    /** One request: the route, its path values, and the query or form values given. */
+    private record Call(String verb, String template, Map<String, String> path, Map<String, String> query,
+            Map<String, String> form, boolean multipart) {
+
+        enum Part { PATH, QUERY, FORM }
+
+        Call with(Part part, String name, String value) {
+            Map<String, String> changed = new LinkedHashMap<>(part == Part.PATH ? path : part == Part.QUERY ? query : form);
+            changed.put(name, value);
+            return new Call(verb, template, part == Part.PATH ? changed : path, part == Part.QUERY ? changed : query,
+                    part == Part.FORM ? changed : form, multipart);
+        }
+    }
+}
