@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,33 +87,97 @@ class ContractFuzzTest {
     }
 
     @Test
-    void everyOperationAnswersHostileInputWithADocumentedStatusAndNeverA5xx() throws Exception {
-        ParseOptions options = new ParseOptions();
-        options.setResolve(true);
-        options.setResolveFully(true);
-        OpenAPI contract = new OpenAPIV3Parser().read("docs/openapi.yaml", null, options);
-        assertThat(contract).as("docs/openapi.yaml parses").isNotNull();
-        contract.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
-            if (path.startsWith("/api/")) {
-                fuzz(method.name(), path, operation);
-            }
-        }));
+    void everyOperationAnswersHostileInputWithADocumentedStatusAndNeverA5xx() {
+        operations().forEach((probe, operation) -> fuzz(probe, operation));
         assertThat(sent).as("requests sent").isGreaterThan(1_000);
         assertThat(refused).as("answered 400 (the input's check, not a wrong path or a missing role)")
                 .isGreaterThan(sent / 2);
         assertThat(failures).as(failures.size() + " of " + sent + " answers broke the contract").isEmpty();
     }
 
-    private void fuzz(String method, String path, Operation operation) {
+    /**
+     * Least privilege as documented: each operation's description names its roles ("Role: auditor."),
+     * and its documented example, sent with a JWT that holds one role alone, passes the role check
+     * for exactly those roles. Any other role gets a 403 problem and Domo is not called; no
+     * credentials get a 401; an operation documented as public needs none.
+     */
+    @Test
+    void everyOperationAdmitsExactlyTheRolesItDocuments() throws Exception {
+        Pattern documented = Pattern.compile("Roles?: ([a-z]+(?:,\\s*[a-z]+)*)\\.");
+        List<String> roles = List.of("reader", "operator", "auditor", "approver");
+        for (Map.Entry<Probe, Operation> entry : operations().entrySet()) {
+            Probe probe = entry.getKey();
+            Operation operation = entry.getValue();
+            String label = probe.method + " " + probe.path;
+            if (operation.getSecurity() == null || operation.getSecurity().isEmpty()) {
+                HttpResponse<String> anyone = exchange(probe, null);
+                if (anyone.statusCode() == 401 || anyone.statusCode() == 403) {
+                    failures.add(label + " is documented as public, yet answers " + anyone.statusCode());
+                }
+                continue;
+            }
+            Matcher match = documented.matcher(operation.getDescription().replaceAll("\\s+", " "));
+            List<String> allowed = new ArrayList<>();
+            while (match.find()) {
+                allowed = List.of(match.group(1).split(",\\s*"));
+            }
+            if (allowed.isEmpty()) {
+                failures.add(label + " documents no role");
+                continue;
+            }
+            int status = exchange(probe, null).statusCode();
+            if (status != 401) {
+                failures.add(label + " without credentials: " + status + ", not 401");
+            }
+            for (String role : roles) {
+                int domoCallsBefore = domo.getAllServeEvents().size();
+                HttpResponse<String> answer = exchange(probe, "Bearer " + Tokens.jwt("contract-" + role, role));
+                boolean admitted = answer.statusCode() != 401 && answer.statusCode() != 403;
+                if (admitted != allowed.contains(role)) {
+                    failures.add(label + " as " + role + " (documented: " + allowed + "): " + answer.statusCode() + " "
+                            + abbreviate(answer.body()));
+                } else if (!admitted && domo.getAllServeEvents().size() != domoCallsBefore) {
+                    failures.add(label + " as " + role + ": refused, yet Domo was called");
+                }
+            }
+        }
+        assertThat(failures).as(failures.size() + " role checks differ from the contract").isEmpty();
+    }
+
+    /** Each /api operation of docs/openapi.yaml, with a request that its schema and example make valid. */
+    private static Map<Probe, Operation> operations() {
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        options.setResolveFully(true);
+        OpenAPI contract = new OpenAPIV3Parser().read("docs/openapi.yaml", null, options);
+        assertThat(contract).as("docs/openapi.yaml parses").isNotNull();
+        Map<Probe, Operation> operations = new LinkedHashMap<>();
+        contract.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+            if (path.startsWith("/api/")) {
+                operations.put(valid(method.name(), path, operation), operation);
+            }
+        }));
+        assertThat(operations).as("operations in docs/openapi.yaml").hasSizeGreaterThan(25);
+        return operations;
+    }
+
+    private static Probe valid(String method, String path, Operation operation) {
         List<Parameter> parameters = operation.getParameters() == null ? List.of() : operation.getParameters();
         Map<String, String> pathValues = new LinkedHashMap<>();
         parameters.stream().filter(p -> "path".equals(p.getIn())).forEach(p -> pathValues.put(p.getName(), valid(p.getSchema())));
-        Probe base = new Probe(method, path, operation, pathValues, Map.of(), Map.of(), null, null);
         MediaType jsonBody = body(operation, "application/json");
-        String baseType = jsonBody != null ? "application/json" : body(operation, "text/csv") != null ? "text/csv" : null;
-        byte[] baseBody = jsonBody != null ? bytes(example(jsonBody)) : baseType != null ? example(body(operation, baseType)).asText()
+        String type = jsonBody != null ? "application/json" : body(operation, "text/csv") != null ? "text/csv" : null;
+        byte[] body = jsonBody != null ? bytes(example(jsonBody)) : type != null ? example(body(operation, type)).asText()
                 .getBytes(StandardCharsets.UTF_8) : null;
-        Probe valid = base.withBody(baseType, baseBody);
+        return new Probe(method, path, operation, pathValues, type != null && type.equals("text/csv")
+                ? Map.of("name", "contract") : Map.of(), Map.of(), type, body);
+    }
+
+    private void fuzz(Probe valid, Operation operation) {
+        List<Parameter> parameters = operation.getParameters() == null ? List.of() : operation.getParameters();
+        MediaType jsonBody = body(operation, "application/json");
+        String baseType = valid.contentType;
+        byte[] baseBody = valid.body;
         send(valid, "the documented example");
         for (Parameter parameter : parameters) {
             for (String value : values(parameter)) {
@@ -197,27 +263,12 @@ class ContractFuzzTest {
     }
 
     private void send(Probe probe, String what) {
-        String target = probe.path;
-        for (Map.Entry<String, String> value : probe.pathValues.entrySet()) {
-            target = target.replace("{" + value.getKey() + "}", encode(value.getValue()));
-        }
-        StringBuilder query = new StringBuilder();
-        probe.query.forEach((name, value) -> query.append(query.isEmpty() ? "?" : "&").append(encode(name)).append('=')
-                .append(encode(value)));
         String label = probe.method + " " + probe.path + " with " + what;
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target + query))
-                .timeout(Duration.ofSeconds(15)).header("Authorization", bearer)
-                .method(probe.method, probe.body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(probe.body));
-        if (probe.contentType != null) {
-            request.header("Content-Type", probe.contentType);
-        }
-        probe.headers.forEach(request::header);
         sent++;
         int domoCallsBefore = domo.getAllServeEvents().size();
         HttpResponse<String> response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            response = exchange(probe, bearer);
         } catch (Exception e) {
             failures.add(label + ": no answer (" + e + ")");
             return;
@@ -238,6 +289,28 @@ class ContractFuzzTest {
         } else if (status >= 400 && !(type.startsWith("application/problem+json") && problem(response.body(), status))) {
             failures.add(label + ": " + status + " is not a problem document (" + type + "): " + abbreviate(response.body()));
         }
+    }
+
+    /** Sends the request, with this Authorization header unless null. */
+    private HttpResponse<String> exchange(Probe probe, String authorization) throws Exception {
+        String target = probe.path;
+        for (Map.Entry<String, String> value : probe.pathValues.entrySet()) {
+            target = target.replace("{" + value.getKey() + "}", encode(value.getValue()));
+        }
+        StringBuilder query = new StringBuilder();
+        probe.query.forEach((name, value) -> query.append(query.isEmpty() ? "?" : "&").append(encode(name)).append('=')
+                .append(encode(value)));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target + query))
+                .timeout(Duration.ofSeconds(15)).method(probe.method, probe.body == null
+                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(probe.body));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        if (probe.contentType != null) {
+            request.header("Content-Type", probe.contentType);
+        }
+        probe.headers.forEach(request::header);
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static boolean problem(String body, int status) {
