@@ -36,6 +36,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.SchemaRepository;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.media.MediaType;
@@ -47,7 +54,8 @@ import io.swagger.v3.parser.core.models.ParseOptions;
 /**
  * Every operation of the published contract (docs/openapi.yaml), fed hostile values one at a time:
  * each parameter and each field of each example body in turn, and bodies that are not what they
- * say. Whatever comes in, the service answers with a status that operation documents, never a 5xx;
+ * say. Whatever comes in, the service answers with a status that operation documents, never a 5xx,
+ * in a media type the document lists for that status and, for JSON, a body its schema accepts;
  * every 4xx is a problem document, input refused as invalid (400) never reached Domo, and no answer
  * carries the Domo token. The caller holds every role, so that what answers is the
  * input's check, not a 403. Domo answers every call it gets at once, so a value that happens to be
@@ -57,6 +65,10 @@ import io.swagger.v3.parser.core.models.ParseOptions;
 class ContractFuzzTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Where the committed document is registered for its schemas' references; never fetched. */
+    private static final String CONTRACT_URI = "https://contract.invalid/openapi.json";
+    private static final JsonSchemaOptions SCHEMA_OPTIONS = new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
+            .setBaseUri(CONTRACT_URI).setOutputFormat(OutputFormat.Basic);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Values for any parameter: empty, long, control and non-ASCII characters, injections, numbers. */
     private static final List<String> HOSTILE = List.of("", " ", "x".repeat(1_000), "a\u0000b", "a\nb", "é",
@@ -75,6 +87,9 @@ class ContractFuzzTest {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String bearer = "Bearer " + Tokens.jwt("contract-fuzz", "reader", "operator", "auditor", "approver");
     private final List<String> failures = new ArrayList<>();
+    private final JsonObject document = document();
+    private final SchemaRepository schemas = SchemaRepository.create(SCHEMA_OPTIONS)
+            .dereference(CONTRACT_URI, JsonSchema.of(document));
     private int sent;
     private int refused;
 
@@ -133,6 +148,11 @@ class ContractFuzzTest {
                 int domoCallsBefore = domo.getAllServeEvents().size();
                 HttpResponse<String> answer = exchange(probe, "Bearer " + Tokens.jwt("contract-" + role, role));
                 boolean admitted = answer.statusCode() != 401 && answer.statusCode() != 403;
+                String mismatch = schemaMismatch(probe, answer.statusCode(),
+                        answer.headers().firstValue("Content-Type").orElse(""), answer.body());
+                if (mismatch != null) {
+                    failures.add(label + " as " + role + ": " + answer.statusCode() + " " + mismatch);
+                }
                 if (admitted != allowed.contains(role)) {
                     failures.add(label + " as " + role + " (documented: " + allowed + "): " + answer.statusCode() + " "
                             + abbreviate(answer.body()));
@@ -288,6 +308,68 @@ class ContractFuzzTest {
                     + abbreviate(response.body()));
         } else if (status >= 400 && !(type.startsWith("application/problem+json") && problem(response.body(), status))) {
             failures.add(label + ": " + status + " is not a problem document (" + type + "): " + abbreviate(response.body()));
+        } else {
+            String mismatch = schemaMismatch(probe, status, type, response.body());
+            if (mismatch != null) {
+                failures.add(label + ": " + status + " " + mismatch);
+            }
+        }
+    }
+
+    /**
+     * Null when the answer is what the document says for that status: one of its media types and,
+     * for JSON, a body its schema accepts; otherwise what differs.
+     */
+    private String schemaMismatch(Probe probe, int status, String contentType, String body) {
+        String mediaType = contentType.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+        if (mediaType.isEmpty() || body.isEmpty()) {
+            return null;
+        }
+        String method = probe.method.toLowerCase(java.util.Locale.ROOT);
+        String pointer = "#/paths/" + probe.path.replace("~", "~0").replace("/", "~1").replace("{", "%7B")
+                .replace("}", "%7D") + "/" + method + "/responses/" + status;
+        JsonObject answer = document.getJsonObject("paths").getJsonObject(probe.path).getJsonObject(method)
+                .getJsonObject("responses").getJsonObject(Integer.toString(status));
+        if (answer.containsKey("$ref")) {
+            pointer = answer.getString("$ref");
+            answer = resolve(pointer);
+        }
+        JsonObject content = answer.getJsonObject("content", new JsonObject());
+        if (!content.containsKey(mediaType)) {
+            return "answers " + mediaType + ", which the document does not list for it (" + content.fieldNames() + ")";
+        }
+        boolean json = mediaType.equals("application/json") || mediaType.endsWith("+json");
+        if (!json || !content.getJsonObject(mediaType).containsKey("schema")) {
+            return null;
+        }
+        String schema = CONTRACT_URI + pointer + "/content/" + mediaType.replace("/", "~1") + "/schema";
+        Object instance;
+        try {
+            instance = io.vertx.core.json.Json.decodeValue(body);
+        } catch (RuntimeException e) {
+            return "is not JSON: " + abbreviate(body);
+        }
+        OutputUnit result = schemas.validator(JsonSchema.of(new JsonObject().put("$ref", schema)), SCHEMA_OPTIONS)
+                .validate(instance);
+        return result.getValid() ? null : "does not match its schema (" + abbreviate(result.getErrors().stream()
+                .map(error -> error.getInstanceLocation() + " " + error.getError()).toList().toString()) + "): "
+                + abbreviate(body);
+    }
+
+    private JsonObject resolve(String pointer) {
+        JsonObject node = document;
+        for (String step : pointer.substring(2).split("/")) {
+            node = node.getJsonObject(step.replace("%7B", "{").replace("%7D", "}").replace("~1", "/").replace("~0", "~"));
+        }
+        return node;
+    }
+
+    private static JsonObject document() {
+        try {
+            return new JsonObject(new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                    .readValue(java.nio.file.Path.of("docs/openapi.yaml").toFile(), Map.class));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
