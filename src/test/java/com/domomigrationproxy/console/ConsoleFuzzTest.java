@@ -1,9 +1,8 @@
 package com.domomigrationproxy.console;
 
-import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static com.domomigrationproxy.support.HostileInput.abbreviate;
+import static com.domomigrationproxy.support.HostileInput.encode;
+import static com.domomigrationproxy.support.HostileInput.quote;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -36,6 +35,7 @@ import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.ConsoleSessions.Session;
 import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.HostileInput;
 import com.domomigrationproxy.support.InjectDomo;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
@@ -56,10 +56,6 @@ import io.restassured.specification.RequestSpecification;
 @QuarkusTest
 class ConsoleFuzzTest {
 
-    private static final List<String> HOSTILE = List.of("", " ", "x".repeat(1_000), "a\u0000b", "a\nb", "é", "%",
-            "..", "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "' OR '1'='1", "${jndi:ldap://x}",
-            "{{7*7}}", "-1", "0", "99999999999999999999999", "NaN", "null", "true", "https://evil.example/",
-            "//evil.example", "\uD83D\uDE00");
     private static final Pattern TEMPLATE = Pattern.compile("\\{(\\w+)(?::\\s*([^}]+))?}");
 
     @InjectDomo
@@ -72,10 +68,7 @@ class ConsoleFuzzTest {
 
     @BeforeEach
     void estate() {
-        DomoWireMock.completesEverything(domo, "console-fuzz-toe");
-        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(json("[\"mysql-federated\"]")));
-        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/types/.*/accounts.*")).willReturn(json("[]")));
-        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/accounts/.*")).willReturn(json("[]")));
+        DomoWireMock.answersEverything(domo, "console-fuzz-toe");
         String datasource = "fuzz-" + UUID.randomUUID();
         String operationId = Api.asOperator().contentType("application/json")
                 .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
@@ -137,7 +130,7 @@ class ConsoleFuzzTest {
             send(base, "its own values");
         }
         for (String name : pathValues.keySet()) {
-            for (String value : HOSTILE) {
+            for (String value : HostileInput.VALUES) {
                 if (!value.isEmpty() && !value.equals("..")) {
                     send(base.with(Call.Part.PATH, name, value), name + "=" + quote(value));
                 }
@@ -147,11 +140,11 @@ class ConsoleFuzzTest {
             return;
         }
         for (String name : query.keySet()) {
-            HOSTILE.forEach(value -> send(base.with(Call.Part.QUERY, name, value), "?" + name + "=" + quote(value)));
+            HostileInput.VALUES.forEach(value -> send(base.with(Call.Part.QUERY, name, value), "?" + name + "=" + quote(value)));
         }
         for (String name : form.keySet()) {
             if (!name.equals("file")) {
-                HOSTILE.forEach(value -> send(base.with(Call.Part.FORM, name, value), "form " + name + "=" + quote(value)));
+                HostileInput.VALUES.forEach(value -> send(base.with(Call.Part.FORM, name, value), "form " + name + "=" + quote(value)));
             }
         }
     }
@@ -160,14 +153,14 @@ class ConsoleFuzzTest {
         String path = call.template;
         for (Map.Entry<String, String> value : call.path.entrySet()) {
             path = path.replaceFirst("\\{" + value.getKey() + "(:[^}]*)?}", Matcher.quoteReplacement(
-                    java.net.URLEncoder.encode(value.getValue(), StandardCharsets.UTF_8).replace("+", "%20")));
+                    encode(value.getValue())));
         }
         String label = call.verb + " " + call.template + " with " + what;
         RequestSpecification request = person.request().urlEncodingEnabled(false)
                 .config(RestAssuredConfig.config().httpClient(HttpClientConfig.httpClientConfig()
                         .setParam("http.socket.timeout", 15_000)));
         call.query.forEach((name, value) -> request.queryParam(name,
-                java.net.URLEncoder.encode(value, StandardCharsets.UTF_8)));
+                encode(value)));
         if ("POST".equals(call.verb)) {
             if (call.multipart) {
                 request.multiPart("csrf-token", person.csrfToken());
@@ -178,7 +171,7 @@ class ConsoleFuzzTest {
                 request.contentType("application/x-www-form-urlencoded; charset=UTF-8");
                 StringBuilder body = new StringBuilder("csrf-token=" + person.csrfToken());
                 call.form.forEach((name, value) -> body.append('&').append(name).append('=')
-                        .append(java.net.URLEncoder.encode(value, StandardCharsets.UTF_8)));
+                        .append(encode(value)));
                 request.body(body.toString());
             }
         }
@@ -233,18 +226,8 @@ class ConsoleFuzzTest {
         return methods;
     }
 
-    private static String quote(String value) {
-        String shown = value.length() > 40 ? value.substring(0, 40) + "…(" + value.length() + ")" : value;
-        return "\"" + shown.replace("\u0000", "\\0").replace("\n", "\\n") + "\"";
-    }
 
-    private static String abbreviate(String body) {
-        return body.length() > 300 ? body.substring(0, 300) + "…" : body;
-    }
 
-    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {
-        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
-    }
 
     /** One request: the route, its path values, and the query or form values given. */
     private record Call(String verb, String template, Map<String, String> path, Map<String, String> query,

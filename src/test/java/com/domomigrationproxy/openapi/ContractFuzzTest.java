@@ -1,13 +1,11 @@
 package com.domomigrationproxy.openapi;
 
-import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static com.domomigrationproxy.support.HostileInput.abbreviate;
+import static com.domomigrationproxy.support.HostileInput.encode;
+import static com.domomigrationproxy.support.HostileInput.quote;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.HostileInput;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.Tokens;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -70,10 +69,6 @@ class ContractFuzzTest {
     private static final JsonSchemaOptions SCHEMA_OPTIONS = new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
             .setBaseUri(CONTRACT_URI).setOutputFormat(OutputFormat.Basic);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    /** Values for any parameter: empty, long, control and non-ASCII characters, injections, numbers. */
-    private static final List<String> HOSTILE = List.of("", " ", "x".repeat(1_000), "a\u0000b", "a\nb", "é",
-            "%", "%00", "..", "<script>alert(1)</script>", "' OR '1'='1", "${jndi:ldap://x}", "-1", "0",
-            "99999999999999999999999", "1e309", "NaN", "null", "true", "[]", "{}", "\uD83D\uDE00");
     /** Values for header parameters: what an HTTP client can send at all (no control characters). */
     private static final List<String> HOSTILE_HEADERS = List.of(" ", "x".repeat(1_000), "é", "%00",
             "' OR '1'='1", "-1", "99999999999999999999999", "null");
@@ -95,10 +90,7 @@ class ContractFuzzTest {
 
     @BeforeEach
     void domoAnswersEverything() {
-        DomoWireMock.completesEverything(domo, "fuzz-toe");
-        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(json("[\"mysql-federated\"]")));
-        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/types/.*/accounts.*")).willReturn(json("[]")));
-        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/accounts/.*")).willReturn(json("[]")));
+        DomoWireMock.answersEverything(domo, "fuzz-toe");
     }
 
     @Test
@@ -406,7 +398,7 @@ class ContractFuzzTest {
     }
 
     private static List<String> values(Parameter parameter) {
-        List<String> values = new ArrayList<>("header".equals(parameter.getIn()) ? HOSTILE_HEADERS : HOSTILE);
+        List<String> values = new ArrayList<>("header".equals(parameter.getIn()) ? HOSTILE_HEADERS : HostileInput.VALUES);
         Schema<?> schema = parameter.getSchema();
         if ("path".equals(parameter.getIn())) {
             values.remove("");
@@ -463,22 +455,9 @@ class ContractFuzzTest {
         }
     }
 
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
-    }
 
-    private static String quote(String value) {
-        String shown = value.length() > 40 ? value.substring(0, 40) + "…(" + value.length() + ")" : value;
-        return "\"" + shown.replace("\u0000", "\\0").replace("\n", "\\n") + "\"";
-    }
 
-    private static String abbreviate(String body) {
-        return body.length() > 300 ? body.substring(0, 300) + "…" : body;
-    }
 
-    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {
-        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
-    }
 
     /** One request: the operation, its path's values, query, headers and body. */
     private record Probe(String method, String path, Operation operation, Map<String, String> pathValues,

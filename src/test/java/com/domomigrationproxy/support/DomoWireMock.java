@@ -1,6 +1,7 @@
 package com.domomigrationproxy.support;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 
@@ -36,6 +37,21 @@ public class DomoWireMock implements QuarkusTestResourceLifecycleManager {
         domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"toe\":\"" + toe + "\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+    }
+
+    /**
+     * Forgets earlier stubs and requests; then Domo answers every call at once: one integration
+     * type, no accounts or candidates, every migration and reversal complete with this toe.
+     */
+    public static void answersEverything(WireMockServer domo, String toe) {
+        completesEverything(domo, toe);
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(json("[\"mysql-federated\"]")));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/types/.*/accounts.*")).willReturn(json("[]")));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/accounts/.*")).willReturn(json("[]")));
+    }
+
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {
+        return aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body);
     }
 
     @Override
