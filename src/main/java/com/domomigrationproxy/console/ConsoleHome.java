@@ -55,7 +55,8 @@ public class ConsoleHome {
     ConsoleHome(Frames frames, ConsoleFailures failures, ConsoleConfig config, OidcSession session,
             Instance<OidcConfigurationMetadata> provider, CurrentVertxRequest request,
             @ConfigProperty(name = "quarkus.oidc.client-id") Optional<String> clientId,
-            @ConfigProperty(name = "quarkus.oidc.authentication.force-redirect-https-scheme") boolean forceHttps) {
+            @ConfigProperty(name = "quarkus.oidc.authentication.force-redirect-https-scheme", defaultValue = "false")
+            boolean forceHttps) {
         this.frames = frames;
         this.failures = failures;
         this.config = config;

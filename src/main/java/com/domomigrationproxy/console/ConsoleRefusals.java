@@ -23,11 +23,6 @@ public class ConsoleRefusals {
         this.headers = headers;
     }
 
-    /** Whether a refused request for this path gets a console page. */
-    public static boolean forConsole(String path) {
-        return ConsoleLinks.isConsole(path);
-    }
-
     /** Ends the response with the console's failure page. */
     public void refuse(HttpServerResponse response, int status, String detail) {
         String heading = ConsoleFailures.heading(status);

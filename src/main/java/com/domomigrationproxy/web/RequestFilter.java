@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.vertx.VertxInputStream;
 
+import com.domomigrationproxy.console.ConsoleLinks;
 import com.domomigrationproxy.console.ConsoleRefusals;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
@@ -373,7 +374,7 @@ public class RequestFilter {
         if (Problems.closesConnection(problem, context.request())) {
             context.response().putHeader("Connection", "close");
         }
-        if (ConsoleRefusals.forConsole(context.request().path())) {
+        if (ConsoleLinks.isConsole(context.request().path())) {
             console.refuse(context.response(), problem.status(), problem.detail());
             return;
         }

@@ -16,12 +16,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -50,7 +50,8 @@ import io.restassured.specification.RequestSpecification;
  * covered without a new test), fed hostile values one at a time: each path, query and form
  * parameter in turn, with the session and CSRF token of a person holding every role. Whatever comes
  * in, the answer is never a 5xx; a 4xx is an HTML page that says what went wrong without a stack
- * trace; a redirect stays on the console; and nothing carries the Domo token. The sign-in and
+ * trace; no page shows markup it was given unescaped; a redirect stays on the console; and nothing
+ * carries the Domo token. The sign-in and
  * sign-out routes are left out: they are the session's own, tested in ConsoleSecurityTest.
  */
 @QuarkusTest
@@ -69,13 +70,15 @@ class ConsoleFuzzTest {
     @BeforeEach
     void estate() {
         DomoWireMock.answersEverything(domo, "console-fuzz-toe");
-        String datasource = "fuzz-" + UUID.randomUUID();
+        String datasource = Api.uniqueDatasourceId();
         String operationId = Api.asOperator().contentType("application/json")
                 .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
                 .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200).extract()
                 .path("operationId");
-        var plan = Api.asOperator().contentType("application/json").body("{\"name\":\"console fuzz\",\"direction\":"
-                + "\"V1_TO_V2\",\"maxConcurrency\":1,\"items\":[{\"datasourceId\":\"fuzz-" + UUID.randomUUID()
+        // Its name is markup, which every page that shows the plan must escape.
+        String name = "console fuzz <script>alert(1)</script> \\\"><img src=x onerror=alert(1)>";
+        var plan = Api.asOperator().contentType("application/json").body("{\"name\":\"" + name + "\",\"direction\":"
+                + "\"V1_TO_V2\",\"maxConcurrency\":1,\"items\":[{\"datasourceId\":\"" + Api.uniqueDatasourceId()
                 + "\",\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}]}").post("/api/v1/plans")
                 .then().statusCode(201).extract().jsonPath();
         String planId = plan.getString("planId");
@@ -97,21 +100,35 @@ class ConsoleFuzzTest {
 
     private void fuzz(Method method) {
         String verb = method.isAnnotationPresent(GET.class) ? "GET" : "POST";
-        String template = ConsoleLinks.ROOT + method.getAnnotation(jakarta.ws.rs.Path.class).value();
+        jakarta.ws.rs.Path own = method.getAnnotation(jakarta.ws.rs.Path.class);
+        String template = method.getDeclaringClass().getAnnotation(jakarta.ws.rs.Path.class).value()
+                + (own == null ? "/" : own.value());
         if (template.equals(ConsoleLinks.SIGN_IN) || template.equals(ConsoleLinks.SIGN_OUT)) {
             return;
         }
         boolean stream = method.isAnnotationPresent(Produces.class)
                 && Arrays.asList(method.getAnnotation(Produces.class).value()).contains("text/event-stream");
-        Map<String, String> pathValues = new LinkedHashMap<>();
+        // A path variable that takes a few words (the plan's actions) is tried with each of them.
+        List<Map<String, String>> pathChoices = new ArrayList<>(List.of(new LinkedHashMap<>()));
         Matcher variables = TEMPLATE.matcher(template);
         while (variables.find()) {
             String name = variables.group(1);
             String regex = variables.group(2);
-            pathValues.put(name, regex != null && regex.matches("[\\w|]+") ? regex.split("\\|")[0] : valid.get(name));
+            List<String> words = regex != null && regex.matches("[\\w|]+") ? List.of(regex.split("\\|"))
+                    : List.of(valid.get(name));
+            List<Map<String, String>> extended = new ArrayList<>();
+            for (Map<String, String> choice : pathChoices) {
+                for (String word : words) {
+                    Map<String, String> with = new LinkedHashMap<>(choice);
+                    with.put(name, word);
+                    extended.add(with);
+                }
+            }
+            pathChoices = extended;
         }
         Map<String, String> query = new LinkedHashMap<>();
         Map<String, String> form = new LinkedHashMap<>();
+        Map<String, String> headers = new LinkedHashMap<>();
         for (Annotation[] annotations : method.getParameterAnnotations()) {
             for (Annotation annotation : annotations) {
                 if (annotation instanceof QueryParam q) {
@@ -120,31 +137,38 @@ class ConsoleFuzzTest {
                     form.put(f.value(), null);
                 } else if (annotation instanceof RestForm f) {
                     form.put(f.value(), null);
+                } else if (annotation instanceof HeaderParam h) {
+                    headers.put(h.value(), null);
                 }
             }
         }
         boolean multipart = Arrays.stream(method.getParameterTypes())
                 .anyMatch(type -> type.getName().endsWith("FileUpload"));
-        Call base = new Call(verb, template, pathValues, Map.of(), Map.of(), multipart);
-        if (!stream) {
-            send(base, "its own values");
-        }
-        for (String name : pathValues.keySet()) {
-            for (String value : HostileInput.VALUES) {
-                if (!value.isEmpty() && !value.equals("..")) {
+        // Filtered to this test's plan, so that an export never reads the whole trail the suite has written.
+        Map<String, String> baseQuery = query.containsKey("planId") ? Map.of("planId", valid.get("planId")) : Map.of();
+        for (Map<String, String> pathValues : pathChoices) {
+            Call base = new Call(verb, template, pathValues, baseQuery, Map.of(), Map.of(), multipart);
+            if (!stream) {
+                send(base, "its own values " + pathValues);
+            }
+            for (String name : pathValues.keySet()) {
+                for (String value : HostileInput.forPath()) {
                     send(base.with(Call.Part.PATH, name, value), name + "=" + quote(value));
                 }
             }
-        }
-        if (stream) {
-            return;
-        }
-        for (String name : query.keySet()) {
-            HostileInput.VALUES.forEach(value -> send(base.with(Call.Part.QUERY, name, value), "?" + name + "=" + quote(value)));
-        }
-        for (String name : form.keySet()) {
-            if (!name.equals("file")) {
-                HostileInput.VALUES.forEach(value -> send(base.with(Call.Part.FORM, name, value), "form " + name + "=" + quote(value)));
+            if (stream) {
+                continue;
+            }
+            for (String name : query.keySet()) {
+                HostileInput.VALUES.forEach(value -> send(base.with(Call.Part.QUERY, name, value), "?" + name + "=" + quote(value)));
+            }
+            for (String name : form.keySet()) {
+                if (!name.equals("file")) {
+                    HostileInput.VALUES.forEach(value -> send(base.with(Call.Part.FORM, name, value), "form " + name + "=" + quote(value)));
+                }
+            }
+            for (String name : headers.keySet()) {
+                HostileInput.forHeaders().forEach(value -> send(base.with(Call.Part.HEADER, name, value), name + ": " + quote(value)));
             }
         }
     }
@@ -159,8 +183,8 @@ class ConsoleFuzzTest {
         RequestSpecification request = person.request().urlEncodingEnabled(false)
                 .config(RestAssuredConfig.config().httpClient(HttpClientConfig.httpClientConfig()
                         .setParam("http.socket.timeout", 15_000)));
-        call.query.forEach((name, value) -> request.queryParam(name,
-                encode(value)));
+        call.query.forEach((name, value) -> request.queryParam(name, encode(value)));
+        call.headers.forEach(request::header);
         if ("POST".equals(call.verb)) {
             if (call.multipart) {
                 request.multiPart("csrf-token", person.csrfToken());
@@ -189,6 +213,8 @@ class ConsoleFuzzTest {
         String location = response.header("Location");
         if ((body + response.headers()).contains(DomoWireMock.CANARY_TOKEN)) {
             failures.add(label + ": the answer carries the Domo token");
+        } else if (type.startsWith("text/html") && (body.contains("<script>alert(1)") || body.contains("<img src=x onerror"))) {
+            failures.add(label + ": " + status + " shows the markup it was given unescaped");
         } else if (status >= 500) {
             failures.add(label + ": " + status + " " + abbreviate(body));
         } else if (status >= 400 && !(type.startsWith("text/html") && body.contains("<h1") && !body.contains("Exception")
@@ -215,8 +241,7 @@ class ConsoleFuzzTest {
                     continue;
                 }
                 for (Method method : type.getDeclaredMethods()) {
-                    if ((method.isAnnotationPresent(GET.class) || method.isAnnotationPresent(POST.class))
-                            && method.isAnnotationPresent(jakarta.ws.rs.Path.class)) {
+                    if (method.isAnnotationPresent(GET.class) || method.isAnnotationPresent(POST.class)) {
                         methods.add(method);
                     }
                 }
@@ -229,17 +254,22 @@ class ConsoleFuzzTest {
 
 
 
-    /** One request: the route, its path values, and the query or form values given. */
+    /** One request: the route, its path values, and the query, form or header values given. */
     private record Call(String verb, String template, Map<String, String> path, Map<String, String> query,
-            Map<String, String> form, boolean multipart) {
+            Map<String, String> form, Map<String, String> headers, boolean multipart) {
 
-        enum Part { PATH, QUERY, FORM }
+        enum Part { PATH, QUERY, FORM, HEADER }
 
         Call with(Part part, String name, String value) {
-            Map<String, String> changed = new LinkedHashMap<>(part == Part.PATH ? path : part == Part.QUERY ? query : form);
+            Map<String, String> changed = new LinkedHashMap<>(switch (part) {
+                case PATH -> path;
+                case QUERY -> query;
+                case FORM -> form;
+                case HEADER -> headers;
+            });
             changed.put(name, value);
             return new Call(verb, template, part == Part.PATH ? changed : path, part == Part.QUERY ? changed : query,
-                    part == Part.FORM ? changed : form, multipart);
+                    part == Part.FORM ? changed : form, part == Part.HEADER ? changed : headers, multipart);
         }
     }
 }

@@ -301,6 +301,27 @@ class ConsoleSecurityTest {
         }
     }
 
+    /** Bodies turned away before routing: a form too large (413) or one sent without a length (411). */
+    @Test
+    void aFormTheFilterTurnsAwayIsAPageToo() throws Exception {
+        Response tooLarge = given().redirects().follow(false).contentType("application/x-www-form-urlencoded")
+                .body("note=" + "x".repeat(70_000)).post("/console/reviews/" + java.util.UUID.randomUUID());
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(tooLarge.contentType()).startsWith("text/html");
+        assertThat(tooLarge.asString()).contains("The request body is too large");
+        assertThat(tooLarge.header("Content-Security-Policy")).contains("default-src 'none'");
+        try (java.net.Socket socket = new java.net.Socket(root.getHost(), root.getPort())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(("POST /console/reviews/" + java.util.UUID.randomUUID() + " HTTP/1.1\r\n"
+                    + "Host: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nnote=\r\n0\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 411").containsIgnoringCase("content-type: text/html")
+                    .contains("Send the form with a Content-Length", "default-src 'none'");
+        }
+    }
+
     @Test
     void signingOutEndsTheSessionAtTheProvider() {
         Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);

@@ -19,6 +19,17 @@ public final class HostileInput {
     private HostileInput() {
     }
 
+    /** The values for a path variable: not empty and not "..", which would make it another path. */
+    public static List<String> forPath() {
+        return VALUES.stream().filter(value -> !value.isEmpty() && !value.equals("..")).toList();
+    }
+
+    /** The values an HTTP client can send in a header at all: printable ASCII, not empty. */
+    public static List<String> forHeaders() {
+        return VALUES.stream().filter(value -> !value.isEmpty() && value.chars().allMatch(c -> c >= 0x20 && c <= 0x7E))
+                .toList();
+    }
+
     /** A value as it goes into a URL's path segment or query. */
     public static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
