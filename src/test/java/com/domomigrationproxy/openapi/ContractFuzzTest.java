@@ -110,9 +110,21 @@ class ContractFuzzTest {
         String itemId = String.valueOf(Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
                 .extract().<Object>path("items[0].itemId"));
         existing = Map.of("planId", planId, "itemId", itemId, "operationId", operationId);
-        // Plans other test classes left running call Domo meanwhile, which would read as a refused request reaching it.
-        await().atMost(Duration.ofSeconds(60)).until(() -> Api.asReader().get("/api/v1/plans?state=RUNNING").then()
-                .statusCode(200).extract().<List<?>>path("items").isEmpty());
+        // Plans that other test classes left running would call Domo meanwhile, which would read as a
+        // refused request reaching it: they are paused, and their items in flight allowed to finish.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            List<String> running = Api.asReader().get("/api/v1/plans?state=RUNNING").then().statusCode(200).extract()
+                    .path("items.planId");
+            running.forEach(plan -> Api.asOperator().post("/api/v1/plans/" + plan + "/pause"));
+            return running.isEmpty();
+        });
+        int[] calls = { -1 };
+        await().pollInterval(Duration.ofMillis(500)).atMost(Duration.ofSeconds(30)).until(() -> {
+            int now = domo.getAllServeEvents().size();
+            boolean quiet = now == calls[0];
+            calls[0] = now;
+            return quiet;
+        });
     }
 
     @Test
