@@ -6,17 +6,23 @@ import static com.domomigrationproxy.support.HostileInput.quote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,16 +40,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.vertx.core.json.JsonObject;
-import io.vertx.json.schema.Draft;
-import io.vertx.json.schema.JsonSchema;
-import io.vertx.json.schema.JsonSchemaOptions;
-import io.vertx.json.schema.OutputFormat;
-import io.vertx.json.schema.OutputUnit;
-import io.vertx.json.schema.SchemaRepository;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.media.MediaType;
@@ -51,6 +51,14 @@ import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.parameters.Parameter;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.SchemaRepository;
 
 /**
  * Every operation of the published contract (docs/openapi.yaml), fed hostile values one at a time:
@@ -275,12 +283,12 @@ class ContractFuzzTest {
     }
 
     /** Each field of the example, and of its arrays' first element, set to each wrong value in turn, or removed. */
-    private static void eachField(JsonNode example, java.util.function.BiConsumer<JsonNode, String> send) {
+    private static void eachField(JsonNode example, BiConsumer<JsonNode, String> send) {
         if (!(example instanceof ObjectNode object)) {
             return;
         }
         List<JsonNode> wrong = List.of(NODES.nullNode(), NODES.booleanNode(true), NODES.numberNode(-1),
-                NODES.numberNode(1.5), NODES.numberNode(new java.math.BigInteger("99999999999999999999999")),
+                NODES.numberNode(1.5), NODES.numberNode(new BigInteger("99999999999999999999999")),
                 NODES.textNode(""), NODES.textNode("x".repeat(10_000)), NODES.textNode("a\u0000b"), NODES.textNode("é"),
                 NODES.arrayNode(), NODES.objectNode());
         object.fieldNames().forEachRemaining(field -> {
@@ -355,11 +363,11 @@ class ContractFuzzTest {
      * for JSON, a body its schema accepts; otherwise what differs.
      */
     private String schemaMismatch(Probe probe, int status, String contentType, String body) {
-        String mediaType = contentType.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+        String mediaType = contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
         if (mediaType.isEmpty() || body.isEmpty()) {
             return null;
         }
-        String method = probe.method.toLowerCase(java.util.Locale.ROOT);
+        String method = probe.method.toLowerCase(Locale.ROOT);
         String pointer = "#/paths/" + probe.path.replace("~", "~0").replace("/", "~1").replace("{", "%7B")
                 .replace("}", "%7D") + "/" + method + "/responses/" + status;
         JsonObject answer = document.getJsonObject("paths").getJsonObject(probe.path).getJsonObject(method)
@@ -382,7 +390,7 @@ class ContractFuzzTest {
         String schema = CONTRACT_URI + pointer + "/content/" + mediaType.replace("/", "~1") + "/schema";
         Object instance;
         try {
-            instance = io.vertx.core.json.Json.decodeValue(body);
+            instance = Json.decodeValue(body);
         } catch (RuntimeException e) {
             return "is not JSON: " + abbreviate(body);
         }
@@ -403,10 +411,10 @@ class ContractFuzzTest {
 
     private static JsonObject document() {
         try {
-            return new JsonObject(new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-                    .readValue(java.nio.file.Path.of("docs/openapi.yaml").toFile(), Map.class));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return new JsonObject(new ObjectMapper(new YAMLFactory())
+                    .readValue(Path.of("docs/openapi.yaml").toFile(), Map.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
