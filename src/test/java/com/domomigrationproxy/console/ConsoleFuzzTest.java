@@ -13,9 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,10 +34,10 @@ import org.jboss.resteasy.reactive.RestForm;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.ConsoleSessions.Session;
 import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.FuzzEstate;
 import com.domomigrationproxy.support.HostileInput;
 import com.domomigrationproxy.support.InjectDomo;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -70,22 +73,10 @@ class ConsoleFuzzTest {
     @BeforeEach
     void estate() {
         DomoWireMock.answersEverything(domo, "console-fuzz-toe");
-        String datasource = Api.uniqueDatasourceId();
-        String operationId = Api.asOperator().contentType("application/json")
-                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
-                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200).extract()
-                .path("operationId");
         // Its name is markup, which every page that shows the plan must escape.
-        String name = "console fuzz <script>alert(1)</script> \\\"><img src=x onerror=alert(1)>";
-        var plan = Api.asOperator().contentType("application/json").body("{\"name\":\"" + name + "\",\"direction\":"
-                + "\"V1_TO_V2\",\"maxConcurrency\":1,\"items\":[{\"datasourceId\":\"" + Api.uniqueDatasourceId()
-                + "\",\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}]}").post("/api/v1/plans")
-                .then().statusCode(201).extract().jsonPath();
-        String planId = plan.getString("planId");
-        String itemId = String.valueOf(Api.asOperator().get("/api/v1/plans/" + planId + "/items").then()
-                .statusCode(200).extract().<Object>path("items[0].itemId"));
-        valid = Map.of("planId", planId, "itemId", itemId, "operationId", operationId, "accountId", "1",
-                "integrationType", "mysql-federated", "unknown", "no-such-page");
+        FuzzEstate estate = FuzzEstate.create("console fuzz <script>alert(1)</script> \"><img src=x onerror=alert(1)>");
+        valid = new HashMap<>(estate.ids());
+        valid.putAll(Map.of("accountId", "1", "integrationType", "mysql-federated", "unknown", "no-such-page"));
         person = ConsoleSessions.signIn(ConsoleSessions.EVERY_ROLE);
     }
 
@@ -126,26 +117,26 @@ class ConsoleFuzzTest {
             }
             pathChoices = extended;
         }
-        Map<String, String> query = new LinkedHashMap<>();
-        Map<String, String> form = new LinkedHashMap<>();
-        Map<String, String> headers = new LinkedHashMap<>();
+        Set<String> query = new LinkedHashSet<>();
+        Set<String> form = new LinkedHashSet<>();
+        Set<String> headers = new LinkedHashSet<>();
         for (Annotation[] annotations : method.getParameterAnnotations()) {
             for (Annotation annotation : annotations) {
                 if (annotation instanceof QueryParam q) {
-                    query.put(q.value(), null);
+                    query.add(q.value());
                 } else if (annotation instanceof FormParam f) {
-                    form.put(f.value(), null);
+                    form.add(f.value());
                 } else if (annotation instanceof RestForm f) {
-                    form.put(f.value(), null);
+                    form.add(f.value());
                 } else if (annotation instanceof HeaderParam h) {
-                    headers.put(h.value(), null);
+                    headers.add(h.value());
                 }
             }
         }
         boolean multipart = Arrays.stream(method.getParameterTypes())
                 .anyMatch(type -> type.getName().endsWith("FileUpload"));
         // Filtered to this test's plan, so that an export never reads the whole trail the suite has written.
-        Map<String, String> baseQuery = query.containsKey("planId") ? Map.of("planId", valid.get("planId")) : Map.of();
+        Map<String, String> baseQuery = query.contains("planId") ? Map.of("planId", valid.get("planId")) : Map.of();
         for (Map<String, String> pathValues : pathChoices) {
             Call base = new Call(verb, template, pathValues, baseQuery, Map.of(), Map.of(), multipart);
             if (!stream) {
@@ -159,15 +150,15 @@ class ConsoleFuzzTest {
             if (stream) {
                 continue;
             }
-            for (String name : query.keySet()) {
+            for (String name : query) {
                 HostileInput.VALUES.forEach(value -> send(base.with(Call.Part.QUERY, name, value), "?" + name + "=" + quote(value)));
             }
-            for (String name : form.keySet()) {
+            for (String name : form) {
                 if (!name.equals("file")) {
                     HostileInput.VALUES.forEach(value -> send(base.with(Call.Part.FORM, name, value), "form " + name + "=" + quote(value)));
                 }
             }
-            for (String name : headers.keySet()) {
+            for (String name : headers) {
                 HostileInput.forHeaders().forEach(value -> send(base.with(Call.Part.HEADER, name, value), name + ": " + quote(value)));
             }
         }
@@ -250,9 +241,6 @@ class ConsoleFuzzTest {
         assertThat(methods).as("console routes found").hasSizeGreaterThan(20);
         return methods;
     }
-
-
-
 
     /** One request: the route, its path values, and the query, form or header values given. */
     private record Call(String verb, String template, Map<String, String> path, Map<String, String> query,

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.FuzzEstate;
 import com.domomigrationproxy.support.HostileInput;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.Tokens;
@@ -106,18 +107,8 @@ class ContractFuzzTest {
     @BeforeEach
     void estate() {
         DomoWireMock.answersEverything(domo, "fuzz-toe");
-        String operationId = Api.asOperator().contentType("application/json")
-                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
-                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().statusCode(200)
-                .extract().path("operationId");
-        // Created by another principal than the fuzz's, which may then decide on it (with the wrong hash).
-        String planId = Api.asOperator().contentType("application/json").body("{\"name\":\"contract fuzz\","
-                + "\"direction\":\"V1_TO_V2\",\"maxConcurrency\":1,\"items\":[{\"datasourceId\":\""
-                + Api.uniqueDatasourceId() + "\",\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}]}")
-                .post("/api/v1/plans").then().statusCode(201).extract().path("planId");
-        String itemId = String.valueOf(Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
-                .extract().<Object>path("items[0].itemId"));
-        existing = Map.of("planId", planId, "itemId", itemId, "operationId", operationId);
+        // Made by another principal than the fuzz's, which may then decide on the plan (with the wrong hash).
+        existing = FuzzEstate.create("contract fuzz").ids();
         // Plans that other test classes left running would call Domo meanwhile, which would read as a
         // refused request reaching it: they are paused, and their items in flight allowed to finish.
         await().atMost(Duration.ofSeconds(30)).until(() -> {
