@@ -15,6 +15,8 @@ import org.jboss.logging.Logger;
 
 import io.agroal.api.AgroalDataSource;
 import io.agroal.api.AgroalPoolInterceptor;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Empties the pool of the connections PostgreSQL ended (a restart, a failover, sessions ended by
@@ -38,11 +40,16 @@ public class EndedConnections implements AgroalPoolInterceptor {
 
     private final Instance<AgroalDataSource> pool;
     private final AtomicBoolean flushing = new AtomicBoolean();
+    private final Counter flushes;
 
     /** Looked up when needed: the pool is being built when its interceptors are. */
     @Inject
-    EndedConnections(Instance<AgroalDataSource> pool) {
+    EndedConnections(Instance<AgroalDataSource> pool, MeterRegistry registry) {
         this.pool = pool;
+        // Exported from start, at 0, so that an alert on its increase works before the first failover.
+        this.flushes = Counter.builder("database.sessions.ended")
+                .description("Times PostgreSQL was found to have ended pooled sessions and the pool dropped them")
+                .register(registry);
     }
 
     @Override
@@ -56,6 +63,7 @@ public class EndedConnections implements AgroalPoolInterceptor {
     private void flushInvalid() {
         try {
             pool.get().flush(AgroalDataSource.FlushMode.INVALID);
+            flushes.increment();
         } finally {
             flushing.set(false);
         }

@@ -149,6 +149,8 @@ class MetricsTest {
         // Every final state exists from the start, so that alerts can use rate() before the first one.
         assertThat(after.has("proxy_operations_total", Map.of("direction", "V2_TO_V1", "state", "INCOMPLETE"))).isTrue();
         assertThat(after.has("proxy_operations_total", Map.of("state", "PENDING"))).isFalse();
+        // So is the pool's count of sessions PostgreSQL ended (DatabaseOutageTest makes it count).
+        assertThat(after.has("database_sessions_ended_total", Map.of())).isTrue();
     }
 
     @Test
