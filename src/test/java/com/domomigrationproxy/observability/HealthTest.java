@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.notNullValue;
 
 import java.net.URL;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -67,6 +68,20 @@ class HealthTest {
                 .body("checks.find { it.name == 'domo-token' }.data.state", equalTo("unchecked"))
                 .extract().asString();
         assertThat(ready + domo).doesNotContain(CANARY_TOKEN);
+    }
+
+    @Test
+    void theManagementPortsAnswersCarryARequestIdAsEveryAnswerDoes() {
+        given().header("X-Request-Id", "probe-7:a.b").get(liveness.toString()).then().statusCode(200)
+                .header("X-Request-Id", equalTo("probe-7:a.b"));
+        String generated = given().get(readiness.toString()).then().statusCode(200).extract().header("X-Request-Id");
+        String instead = given().header("X-Request-Id", "not valid <x>").get(started.toString()).then()
+                .statusCode(200).extract().header("X-Request-Id");
+        assertThat(List.of(generated, instead)).allSatisfy(id -> assertThat(id).matches("[A-Za-z0-9._:-]{1,128}"))
+                .doesNotHaveDuplicates().doesNotContain("not valid <x>");
+        String metrics = given().get(readiness.toString().replace("/health/ready", "/metrics")).then().statusCode(200)
+                .extract().header("X-Request-Id");
+        assertThat(metrics).isNotBlank();
     }
 
     @Test
