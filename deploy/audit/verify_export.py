@@ -4,7 +4,7 @@
 Needs Python 3.8+ and nothing else: no service, no database, no package. docs/audit.md
 ("Proving the trail to an outside auditor") says what to download and what each check catches.
 
-    python3 verify_export.py audit-events.ndjson --public-key checkpoint-key.pem \\
+    python3 verify_export.py audit-events.ndjson --public-key checkpoint-key.pub.pem \\
         --checkpoints-dir checkpoints/ [--checkpoint latest.json ...] \\
         [--operations operations.ndjson] [--to-seq N]
 
