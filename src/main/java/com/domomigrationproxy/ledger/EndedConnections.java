@@ -32,6 +32,9 @@ public class EndedConnections implements AgroalPoolInterceptor {
 
     private static final Logger LOG = Logger.getLogger(EndedConnections.class);
 
+    /** Exported as {@code database_sessions_ended_total}. */
+    static final String FLUSHES = "database.sessions.ended";
+
     /**
      * Agroal calls the interceptor before the returned connection is back among the idle ones, and
      * its validation passes over a connection that is not: the flush waits that long.
@@ -47,7 +50,7 @@ public class EndedConnections implements AgroalPoolInterceptor {
     EndedConnections(Instance<AgroalDataSource> pool, MeterRegistry registry) {
         this.pool = pool;
         // Exported from start, at 0, so that an alert on its increase works before the first failover.
-        this.flushes = Counter.builder("database.sessions.ended")
+        this.flushes = Counter.builder(FLUSHES)
                 .description("Times PostgreSQL was found to have ended pooled sessions and the pool dropped them")
                 .register(registry);
     }

@@ -1,11 +1,16 @@
 package com.domomigrationproxy.ledger;
 
 import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.sql.Connection;
@@ -84,13 +89,13 @@ class DatabaseOutageTest {
                                 .containsEntry("toe", "T-OUTAGE")));
         // That first use may cost a request its answer (503) once; the chain is whole all the same.
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> Api.asAuditor()
-                .get("/api/v1/audit/integrity").then().statusCode(200).body("valid", org.hamcrest.Matchers.equalTo(true)));
+                .get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true)));
     }
 
     @Test
     void theFirstRequestsAfterADatabaseRestartSucceed() {
         domo.resetAll();
-        domo.stubFor(post(com.github.tomakehurst.wiremock.client.WireMock.urlMatching(DOMO_PREFIX + "/.*/reverse"))
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/reverse"))
                 .willReturn(okJson("{\"state\":\"COMPLETE\"}")));
         Api.asOperator().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(200);
         // Every pooled connection is now dead, as after a restart.
@@ -100,6 +105,33 @@ class DatabaseOutageTest {
             Api.asOperator().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(200);
         }
         Api.asAuditor().get("/api/v1/audit/operations").then().statusCode(200);
+    }
+
+    /**
+     * Every connection of the pool taken (by a burst, a slow query, a leak): a reversal waits the
+     * acquisition timeout for one, then is refused as if the database were down, and Domo is not called.
+     */
+    @Test
+    void aPoolWithNoConnectionToSpareRefusesTheOperationWithoutCallingDomo() throws SQLException {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/reverse"))
+                .willReturn(okJson("{\"state\":\"COMPLETE\"}")));
+        List<Connection> taken = new ArrayList<>();
+        try {
+            for (int i = 0; i < pool.getConfiguration().connectionPoolConfiguration().maxSize(); i++) {
+                taken.add(pool.getConnection());
+            }
+            Api.asOperator().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then()
+                    .statusCode(503).contentType("application/problem+json")
+                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:audit-unavailable"))
+                    .body("operationId", nullValue());
+            domo.verify(0, anyRequestedFor(anyUrl()));
+        } finally {
+            for (Connection connection : taken) {
+                connection.close();
+            }
+        }
+        Api.asOperator().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(200);
     }
 
     /**
@@ -142,7 +174,7 @@ class DatabaseOutageTest {
     }
 
     private double flushes() {
-        return metrics.get("database.sessions.ended").counter().count();
+        return metrics.get(EndedConnections.FLUSHES).counter().count();
     }
 
     private static void selectOne(Connection connection) throws SQLException {
