@@ -53,7 +53,19 @@ public class AccessLog {
      * metrics), ahead of {@link RequestFilter}, which answers hostile paths itself.
      */
     void register(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(this::start);
+        router.route().order(Integer.MIN_VALUE).handler(this::start).failureHandler(this::refusedBeforeRouting);
+    }
+
+    /**
+     * A request Vert.x failed before the first handler ran (no host, no path: RequestFilter answers
+     * it) gets its line too; any other failure passed this route's handler already.
+     */
+    private void refusedBeforeRouting(RoutingContext context) {
+        if (RequestIds.assigned(context.request())) {
+            context.next();
+        } else {
+            start(context);
+        }
     }
 
     /** Remembers which audited Operation a response is about, from the entity about to be written. */
@@ -84,7 +96,7 @@ public class AccessLog {
         long durationNanos = System.nanoTime() - started;
         HttpServerRequest request = context.request();
         String method = request.method().name();
-        String path = request.path();
+        String path = request.path() == null ? "" : request.path(); // none for a target that is no path ("?x")
         String operation = ApiOperations.resolve(method, path);
         int statusCode = responseSent ? context.response().getStatusCode() : RequestMetrics.CLOSED;
         metrics.requestCompleted(operation, statusCode, durationNanos, domoWaitNanos);

@@ -82,7 +82,7 @@ public class RequestFilter {
 
     void register(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE + 1).handler(this::filter) // right after AccessLog
-                .failureHandler(this::tooLarge);
+                .failureHandler(this::failed);
         router.route().order(ORDER_READ_BODY).handler(this::readBody);
         // After Quarkus's own limit (order -2), which would hold an API body sent over HTTP/2 without a
         // length to the 8 MiB of a plan: Quarkus REST reads those, under the API's 64 KiB.
@@ -100,12 +100,17 @@ public class RequestFilter {
     /**
      * A body that outgrew its limit while it arrived (sent in chunks): the same problem as an
      * announced one. A client that went away before its body arrived gets nothing, and is no error
-     * of the service's: Quarkus's failure handler would log it as one.
+     * of the service's: Quarkus's failure handler would log it as one. A request Vert.x refused
+     * before any handler ran gets the problem any other refusal gets.
      */
-    private void tooLarge(RoutingContext context) {
+    private void failed(RoutingContext context) {
         String path = context.request().path();
         if (context.failure() instanceof HttpClosedException) {
             LOG.debugf("The client closed the connection before its request to %s was read", path);
+            return;
+        }
+        if (!RequestIds.assigned(context.request()) && !context.response().headWritten()) {
+            refusedBeforeRouting(context);
             return;
         }
         if (context.statusCode() != 413 || context.response().headWritten()) {
@@ -129,6 +134,25 @@ public class RequestFilter {
             context.remove(VertxInputStream.MAX_REQUEST_SIZE_KEY);
         }
         context.next();
+    }
+
+    /**
+     * Vert.x fails a request before the first handler when it names no host (HTTP/1.1 without
+     * {@code Host}, HTTP/2 without {@code :authority}: 400) or its target is no path ({@code ?x}:
+     * 400; {@code *}: 404). Quarkus's failure handler answered those with a JSON body of its own,
+     * without a request id, and logged each at ERROR: anyone could fill the log with them.
+     */
+    private void refusedBeforeRouting(RoutingContext context) {
+        String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER));
+        context.response().putHeader(RequestIds.HEADER, requestId);
+        MDC.put(RequestIds.MDC_KEY, requestId);
+        if (context.statusCode() == 404) {
+            refuse(context, new ProblemException(404, ProblemType.NOT_FOUND, "No such resource in this API"));
+        } else if (context.request().authority() == null) {
+            refuse(context, "The request must name its host (the Host header; :authority over HTTP/2)");
+        } else {
+            refuse(context, "The request target must be a path that starts with '/'");
+        }
     }
 
     private static ProblemException tooLarge() {

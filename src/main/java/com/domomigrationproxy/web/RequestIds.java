@@ -24,6 +24,11 @@ public final class RequestIds {
                 : UUID.randomUUID().toString();
     }
 
+    /** True once the request has its id: from its first handler on, not for one refused before routing. */
+    static boolean assigned(HttpServerRequest request) {
+        return request.response().headers().contains(HEADER);
+    }
+
     /** The id of the request being answered; the filter puts it on the response first thing. */
     public static String of(HttpServerRequest request) {
         return request.response().headers().get(HEADER);

@@ -324,6 +324,36 @@ class RequestValidationTest {
         }
     }
 
+    /**
+     * Requests Vert.x fails before the first handler (HTTP/1.1 without a Host, a target that is no
+     * path): a problem with a request id and an access line, like any other refusal, and nothing at
+     * ERROR (Quarkus's failure handler answered them with a JSON body of its own and logged each).
+     */
+    @Test
+    void aRequestWithoutAHostOrAPathIsAProblem() throws Exception {
+        String[][] cases = {
+                { "GET /api/v1/integration-types HTTP/1.1\r\nX-API-Key: " + TestCredentials.READER_KEY + "\r\n\r\n",
+                        "400", "must name its host" },
+                { "POST /api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals HTTP/1.1\r\nX-API-Key: "
+                        + TestCredentials.OPERATOR_KEY + "\r\n\r\n", "400", "must name its host" },
+                { "GET ?a=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "400", "must be a path" },
+                { "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "404", "No such resource" } };
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (String[] each : cases) {
+            String answer = exchange(each[0]);
+            assertThat(answer).as(each[0]).startsWith("HTTP/1.1 " + each[1])
+                    .contains("Content-Type: application/problem+json").contains(each[2]);
+            java.util.regex.Matcher id = java.util.regex.Pattern.compile("X-Request-Id: (\\S+)").matcher(answer);
+            assertThat(id.find()).as(each[0]).isTrue();
+            ids.add(id.group(1));
+        }
+        java.nio.file.Path log = java.nio.file.Path.of("target", "quarkus-test.log");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                java.nio.file.Files.readString(log)).contains(ids.stream().map(id -> "requestId=" + id).toList()));
+        assertThat(java.nio.file.Files.readAllLines(log))
+                .noneMatch(line -> line.contains("'Host' header is required") || line.contains("must start with '/'"));
+    }
+
     /** An Accept header with a line that does not parse: looked past, or a 4xx problem. */
     @Test
     void aMalformedAcceptHeaderIsAProblem() throws Exception {
@@ -498,13 +528,18 @@ class RequestValidationTest {
 
     /** A request sent byte for byte (nothing the client would refuse or re-encode); the answer's first 4 KiB. */
     private String raw(String requestLine, String... headers) throws Exception {
+        StringBuilder request = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1\r\n");
+        for (String header : headers) {
+            request.append(header).append("\r\n");
+        }
+        return exchange(request.append("\r\n").toString());
+    }
+
+    /** Sends a request's head as it is, not even a Host header added; the answer's first 4 KiB. */
+    private String exchange(String head) throws Exception {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
-            StringBuilder request = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1\r\n");
-            for (String header : headers) {
-                request.append(header).append("\r\n");
-            }
-            socket.getOutputStream().write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             byte[] answer = new byte[4096];
             int read = socket.getInputStream().read(answer);
