@@ -88,7 +88,7 @@ public final class OperationFilter {
         if (value == null) {
             return null;
         }
-        Instant parsed = QueryParameters.storableInstant(value);
+        Instant parsed = QueryParameters.storableBound(value);
         if (parsed != null) {
             return parsed;
         }

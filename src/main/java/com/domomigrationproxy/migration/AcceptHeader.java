@@ -17,7 +17,8 @@ import com.domomigrationproxy.problem.ProblemType;
  * wins, ties going to the order the resource offers. An empty Accept header accepts anything, as
  * an absent one does. A header that names only types the resource does not offer is looked past
  * (the first offered type it does not refuse); one that refuses everything it names, or every
- * offered type, is a 406; one that is not a list of media types is a 400, not the 500 that
+ * offered type, is a 406; one that is not a list of media types (Quarkus REST answers most of those
+ * 406 before a resource runs) is a 400, not the 500 that
  * {@link HttpHeaders#getAcceptableMediaTypes()} throws for it.
  */
 public final class AcceptHeader {

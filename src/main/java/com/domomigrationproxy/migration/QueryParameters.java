@@ -2,6 +2,7 @@ package com.domomigrationproxy.migration;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +17,7 @@ public final class QueryParameters {
 
     private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
+    private static final Instant YEAR_10000 = Instant.parse("+10000-01-01T00:00:00Z");
 
     private QueryParameters() {
     }
@@ -78,6 +80,29 @@ public final class QueryParameters {
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    /**
+     * A bound of a range of stored instants ({@code from} inclusive, {@code to} exclusive), any
+     * instant of the years 0001 to 9999, else null. PostgreSQL keeps microseconds and would round a
+     * finer bound to the nearest: it is moved up to the next microsecond instead, which selects
+     * exactly the stored instants the bound selects at its own precision.
+     */
+    public static Instant storableBound(String value) {
+        try {
+            Instant parsed = Instant.parse(value);
+            if (parsed.isBefore(EARLIEST) || !parsed.isBefore(YEAR_10000)) {
+                return null;
+            }
+            Instant micros = parsed.truncatedTo(ChronoUnit.MICROS);
+            return micros.equals(parsed) ? parsed : min(micros.plus(1, ChronoUnit.MICROS), LATEST);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 
     /** 400 naming every bad parameter, if there is one. */

@@ -8,6 +8,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.vertx.VertxInputStream;
@@ -72,11 +73,14 @@ public class RequestFilter {
     private final PlanBodyLimit planLimit;
     private final BodiesInMemory inMemory;
     private final ConsoleRefusals console;
+    private final boolean cors;
 
     @Inject
-    RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console) {
+    RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console,
+            @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors) {
         this.planLimit = planLimit;
         this.console = console;
+        this.cors = cors;
         this.inMemory = new BodiesInMemory(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16));
     }
 
@@ -164,6 +168,7 @@ public class RequestFilter {
         String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER));
         context.response().putHeader(RequestIds.HEADER, requestId);
         MDC.put(RequestIds.MDC_KEY, requestId);
+        AcceptSpaces.remove(context.request());
         String path = context.request().path();
         boolean api = path != null && path.startsWith(API_PREFIX);
         // An API path of plain segments is canonical too, so the usual request needs no regex.
@@ -177,9 +182,10 @@ public class RequestFilter {
             refuse(context, "The path may contain only letters, digits, '_' and '-' between single slashes");
             return;
         }
-        // A browser's CORS preflight goes on to Quarkus's CORS handler, should QUARKUS_HTTP_CORS_ENABLED be set.
+        // A browser's CORS preflight goes on to Quarkus's CORS handler when QUARKUS_HTTP_CORS_ENABLED is
+        // set; without it, Quarkus REST would answer it 200 with every method, on any path.
         if (api && context.request().method() == HttpMethod.OPTIONS
-                && context.request().getHeader("Access-Control-Request-Method") == null) {
+                && (!cors || context.request().getHeader("Access-Control-Request-Method") == null)) {
             options(context, path);
             return;
         }

@@ -83,6 +83,25 @@ class AuditApiTest {
         assertThat(page.getString("nextCursor")).isNull();
     }
 
+    /**
+     * PostgreSQL keeps microseconds and would round a finer bound to the nearest: a bound selects
+     * exactly the rows it selects at its own precision, from inclusive and to exclusive, up to the
+     * last instant of the year 9999.
+     */
+    @Test
+    void boundsFinerThanAMicrosecondSelectExactlyTheirRange() {
+        String who = "bounds-" + UUID.randomUUID();
+        String id = migrate(Tokens.jwt(who, "operator"), Api.uniqueDatasourceId(), "1", "t");
+        Instant at = Instant.parse(page(Map.of("requestedBy", who), null).getString("items[0].requestedAt"));
+        String tenthAfter = at.plusNanos(100).toString();
+        assertThat(ids(Map.of("requestedBy", who, "from", at.toString(), "to", tenthAfter))).containsExactly(id);
+        assertThat(ids(Map.of("requestedBy", who, "from", at.minusNanos(100).toString(), "to", tenthAfter)))
+                .containsExactly(id);
+        assertThat(ids(Map.of("requestedBy", who, "from", tenthAfter, "to", at.plusNanos(1_000).toString()))).isEmpty();
+        assertThat(ids(Map.of("requestedBy", who, "to", at.minusNanos(100).toString()))).isEmpty();
+        assertThat(ids(Map.of("requestedBy", who, "to", "9999-12-31T23:59:59.999999999Z"))).containsExactly(id);
+    }
+
     @Test
     void pagingIsStableWhileRowsArrive() {
         String who = "pager-" + UUID.randomUUID();

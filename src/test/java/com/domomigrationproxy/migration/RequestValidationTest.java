@@ -297,6 +297,23 @@ class RequestValidationTest {
                         org.hamcrest.Matchers.containsString("POST")));
         io.restassured.RestAssured.given().options("/api/v1/nothing-here").then().statusCode(404)
                 .contentType("application/problem+json");
+        // A browser's CORS preflight, while CORS is not configured: the same answers, not Quarkus REST's
+        // 200 with every method on any path.
+        io.restassured.RestAssured.given().header("Access-Control-Request-Method", "GET")
+                .options("/api/v1/nothing-here").then().statusCode(404).contentType("application/problem+json");
+        io.restassured.RestAssured.given().header("Access-Control-Request-Method", "POST")
+                .options("/api/v1/datasources/ds-1/migrations").then().statusCode(204).header("Allow", equalTo("POST"));
+    }
+
+    /** RFC 9110 lets whitespace stand before a media range's parameters; Quarkus REST answered those 406. */
+    @Test
+    void anAcceptHeaderWithSpaceBeforeItsParametersIsUnderstood() {
+        Api.asAuditor().header("Accept", "application/json ; q=1").queryParam("limit", "1")
+                .get("/api/v1/audit/operations").then().statusCode(200).contentType("application/json");
+        Api.asAuditor().header("Accept", "text/csv\t;q=0.9, application/json ;q=0.1").queryParam("limit", "1")
+                .get("/api/v1/audit/operations").then().statusCode(200).contentType(org.hamcrest.Matchers.startsWith("text/csv"));
+        io.restassured.RestAssured.given().header("Accept", "application/jwk+json ; q=1")
+                .get("/api/v1/audit/checkpoints/public-key").then().statusCode(org.hamcrest.Matchers.not(406));
     }
 
     @Test
