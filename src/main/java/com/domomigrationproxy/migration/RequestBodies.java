@@ -12,6 +12,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** Strict reading of JSON request bodies, the same for every request the API takes. */
 public final class RequestBodies {
 
+    /** How many unknown fields a problem names. */
+    static final int NAMED_UNKNOWN = 10;
+
     private RequestBodies() {
     }
 
@@ -22,14 +25,27 @@ public final class RequestBodies {
         }
     }
 
-    /** The body's field names that are not among {@code fields}, each made {@link #printable}. */
+    /**
+     * The body's field names that are not among {@code fields}, each made {@link #printable}: the
+     * first {@value #NAMED_UNKNOWN}, then one entry that counts the rest, so that a 64 KiB body of
+     * thousands of made-up fields is not answered with a problem six times its size.
+     */
     public static List<String> unknownFields(JsonNode body, Set<String> fields) {
         List<String> unknown = new ArrayList<>();
+        int more = 0;
         for (Iterator<String> names = body.fieldNames(); names.hasNext();) {
             String name = names.next();
-            if (!fields.contains(name)) {
-                unknown.add(printable(name));
+            if (fields.contains(name)) {
+                continue;
             }
+            if (unknown.size() < NAMED_UNKNOWN) {
+                unknown.add(printable(name));
+            } else {
+                more++;
+            }
+        }
+        if (more > 0) {
+            unknown.add("(" + more + " more)");
         }
         return unknown;
     }

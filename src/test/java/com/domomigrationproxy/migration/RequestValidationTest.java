@@ -194,6 +194,21 @@ class RequestValidationTest {
                 .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("accountId", "catalog", "schema"));
     }
 
+    /** Thousands of made-up fields are not answered with thousands of errors: ten named, the rest counted. */
+    @Test
+    void manyUnknownFieldsAreNamedTenThenCounted() {
+        StringBuilder body = new StringBuilder("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"");
+        for (int i = 0; i < 3_000; i++) {
+            body.append(",\"f").append(i).append("\":1");
+        }
+        String answer = Api.asOperator().contentType("application/json").body(body.append('}').toString())
+                .when().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
+                .then().statusCode(400).body("errors", org.hamcrest.Matchers.hasSize(11))
+                .body("errors[0].field", equalTo("f0")).body("errors[9].field", equalTo("f9"))
+                .body("errors[10].field", equalTo("(2990 more)")).extract().asString();
+        assertThat(answer.length()).isLessThan(2_000);
+    }
+
     @Test
     void wrongContentTypeIs415() {
         Api.asOperator().contentType("text/plain").body("accountId=1")
