@@ -111,7 +111,9 @@ public class DomoPages {
      */
     @POST
     @Path("/domo/accounts/{accountId}/plan")
-    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    // Multipart from the page: a form posts two fields per candidate, and Quarkus REST reads at most
+    // 1,000 urlencoded ones (a fixed limit), against quarkus.http.limits.max-parameters for multipart.
+    @Consumes({ MediaType.MULTIPART_FORM_DATA, MediaType.APPLICATION_FORM_URLENCODED })
     @RolesAllowed(Roles.OPERATOR)
     public Response createPlan(@PathParam("accountId") String accountId, @FormParam("type") String integrationType,
             @FormParam("name") String name, @FormParam("catalog") String catalog, @FormParam("schema") String schema,

@@ -40,6 +40,8 @@ public class ProblemMappers {
     static final String BEARER_CHALLENGE = "Bearer realm=\"domo-migration-proxy\"";
     static final String API_KEY_CHALLENGE = ApiKeyAuthenticationMechanism.CHALLENGE;
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+    /** Where Quarkus REST parses urlencoded and multipart forms. */
+    private static final String FORM_PARSER = "org.jboss.resteasy.reactive.server.core.multipart.";
 
     private final ConsoleFailures console;
 
@@ -106,6 +108,13 @@ public class ProblemMappers {
             LOG.debugf("%s %s ended before its answer did: %s", request.method(), request.path(), failure.getMessage());
             return Uni.createFrom().item(Response.serverError().build());
         }
+        if (unreadableForm(failure)) {
+            ProblemException problem = new ProblemException(400, ProblemType.INVALID_REQUEST, "The form could not be"
+                    + " read: it was cut short or malformed, or it had more fields than the service reads");
+            LOG.debugf("%s %s: form not read: %s", request.method(), request.path(), failure);
+            return ConsoleLinks.isConsole(request.path()) ? console.answer(problem)
+                    : Uni.createFrom().item(Problems.response(problem, request));
+        }
         if (ConsoleLinks.isConsole(request.path())) {
             return console.answer(failure instanceof RuntimeException runtime ? runtime : new RuntimeException(failure));
         }
@@ -144,6 +153,21 @@ public class ProblemMappers {
         List<String> allowed = ApiOperations.allowed(request.path());
         return allowed.isEmpty() ? response
                 : Response.fromResponse(response).header(HttpHeaders.ALLOW, String.join(", ", allowed)).build();
+    }
+
+    /**
+     * Quarkus REST's form parser failed on the request's body (a multipart body cut short or without
+     * its boundary, more fields than it reads): the caller's doing, which it throws as a plain
+     * RuntimeException or IOException; only where it was thrown tells it apart.
+     */
+    private static boolean unreadableForm(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            StackTraceElement[] frames = cause.getStackTrace();
+            if (frames.length > 0 && frames[0].getClassName().startsWith(FORM_PARSER)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ProblemException internal(Throwable failure) {

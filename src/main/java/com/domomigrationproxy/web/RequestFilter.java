@@ -308,6 +308,11 @@ public class RequestFilter {
                 identity -> onEventLoop(caller, eventLoop, () -> {
                     if (identity == null || identity.isAnonymous()) {
                         unauthenticated(context, null);
+                    } else if (form(context.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
+                        // The API takes no form, and Vert.x would decode one before Quarkus REST refused it:
+                        // past 256 fields its decoder failed, and Quarkus answered with its error page.
+                        refuse(context, new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                                "The API takes JSON bodies (and a plan also as text/csv), not forms"));
                     } else if (context.request().version() == HttpVersion.HTTP_2) {
                         // Quarkus REST reads it: it pauses the request it is given, which Vert.x refuses for
                         // an HTTP/2 request whose body has been read (a 500).
@@ -319,6 +324,11 @@ public class RequestFilter {
                 }),
                 failure -> onEventLoop(caller, eventLoop, () -> unauthenticated(context,
                         failure instanceof RuntimeException runtime ? runtime : null)));
+    }
+
+    private static boolean form(String contentType) {
+        String type = contentType == null ? "" : contentType.stripLeading().toLowerCase(java.util.Locale.ROOT);
+        return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/");
     }
 
     /** At once when the identity was known at once (an API key, or none), else back on the request's event loop. */
