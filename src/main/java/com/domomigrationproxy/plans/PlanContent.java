@@ -14,6 +14,7 @@ import com.domomigrationproxy.ledger.Direction;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 
 /**
  * What a plan is: its settings and items, validated. It never changes once stored; any change is
@@ -28,7 +29,14 @@ import com.fasterxml.jackson.core.JsonGenerator;
  */
 record PlanContent(String name, Direction direction, int maxConcurrency, List<PlanItemSpec> items) {
 
-    private static final JsonFactory CANONICAL = new JsonFactory();
+    /**
+     * Jackson writes a character outside the Basic Multilingual Plane (an emoji) to UTF-8 bytes as a
+     * JSON escape of its two UTF-16 halves unless told to combine them: as itself, as documented.
+     */
+    private static final JsonFactory CANONICAL = JsonFactory.builder()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
+    /** How plans created before that was mended were hashed; they hash the same without such a character. */
+    private static final JsonFactory ESCAPED_SURROGATES = new JsonFactory();
 
     String canonicalJson() {
         StringWriter text = new StringWriter();
@@ -45,13 +53,22 @@ record PlanContent(String name, Direction direction, int maxConcurrency, List<Pl
      * plan (with its items as maps) took more than the chart's heap had left (security review).
      */
     String contentHash() {
+        return contentHash(CANONICAL);
+    }
+
+    /** The hash a plan created before astral characters were written as themselves was given. */
+    String contentHashWithEscapedSurrogates() {
+        return contentHash(ESCAPED_SURROGATES);
+    }
+
+    private String contentHash(JsonFactory json) {
         MessageDigest sha256;
         try {
             sha256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("Every JVM has SHA-256", e);
         }
-        try (JsonGenerator out = CANONICAL.createGenerator(new DigestOutputStream(OutputStream.nullOutputStream(),
+        try (JsonGenerator out = json.createGenerator(new DigestOutputStream(OutputStream.nullOutputStream(),
                 sha256), JsonEncoding.UTF8)) {
             write(out);
         } catch (IOException e) {

@@ -23,15 +23,19 @@ class PlanContentTest {
 
     @Test
     void theCanonicalFormSortsMembersKeepsItemOrderAndEscapesOnlyWhatJsonRequires() {
-        PlanContent content = new PlanContent("Wave 1: \"EU\" café", Direction.V1_TO_V2, 4, List.of(
+        // A character outside the Basic Multilingual Plane is written as itself too, as jq -cS writes it.
+        PlanContent content = new PlanContent("Wave 1: \"EU\" café \uD83D\uDE00", Direction.V1_TO_V2, 4, List.of(
                 new PlanItemSpec("ds-2", "2", "sales", "NULL", "orders/2024"),
                 new PlanItemSpec("ds-1", "2", "sales", "NULL", "customers")));
         String canonical = "{\"direction\":\"V1_TO_V2\",\"items\":["
                 + "{\"accountId\":\"2\",\"catalog\":\"sales\",\"datasourceId\":\"ds-2\",\"schema\":\"NULL\",\"table\":\"orders/2024\"},"
                 + "{\"accountId\":\"2\",\"catalog\":\"sales\",\"datasourceId\":\"ds-1\",\"schema\":\"NULL\",\"table\":\"customers\"}],"
-                + "\"maxConcurrency\":4,\"name\":\"Wave 1: \\\"EU\\\" café\"}";
+                + "\"maxConcurrency\":4,\"name\":\"Wave 1: \\\"EU\\\" café \uD83D\uDE00\"}";
         assertThat(content.canonicalJson()).isEqualTo(canonical);
         assertThat(content.contentHash()).isEqualTo(Sha256.hex(canonical)).matches("[0-9a-f]{64}");
+        // How plans made before that was mended were hashed, which their start still accepts.
+        assertThat(content.contentHashWithEscapedSurrogates())
+                .isEqualTo(Sha256.hex(canonical.replace("\uD83D\uDE00", "\\uD83D\\uDE00")));
     }
 
     @Test
