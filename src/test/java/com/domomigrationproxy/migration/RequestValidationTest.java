@@ -194,6 +194,20 @@ class RequestValidationTest {
                 .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("accountId", "catalog", "schema"));
     }
 
+    /** JSON is UTF-8: a body Jackson would recognise as UTF-16 or UTF-32 is refused as another charset is. */
+    @ParameterizedTest
+    @ValueSource(strings = { "UTF-16LE", "UTF-16BE", "UTF-16", "UTF-32LE" })
+    void aJsonBodyInAnotherUnicodeEncodingIs415(String encoding) throws Exception {
+        byte[] body = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}"
+                .getBytes(java.nio.charset.Charset.forName(encoding));
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + port + "/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations"))
+                .header("X-API-Key", TestCredentials.OPERATOR_KEY).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(encoding).isEqualTo(415);
+        assertThat(response.body()).contains("UTF-8");
+    }
+
     /** Thousands of made-up fields are not answered with thousands of errors: ten named, the rest counted. */
     @Test
     void manyUnknownFieldsAreNamedTenThenCounted() {
