@@ -202,8 +202,7 @@ public class PlanPages {
     public Response decide(@PathParam("planId") String planId, @FormParam("decision") String decision,
             @FormParam("contentHash") String contentHash, @FormParam("comment") String comment) {
         UUID id = Identifiers.uuid("planId", planId);
-        // Browsers send a textarea's line breaks as CRLF; the comment keeps them as LF, as the API does.
-        String text = comment == null || comment.isBlank() ? null : comment.replace("\r\n", "\n").replace('\r', '\n');
+        String text = comment == null || comment.isBlank() ? null : comment;
         ObjectNode body = json.createObjectNode();
         body.put("decision", decision);
         body.put("contentHash", contentHash);

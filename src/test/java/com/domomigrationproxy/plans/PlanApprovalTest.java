@@ -132,6 +132,17 @@ class PlanApprovalTest {
                 .body("approvals[0].comment", equalTo(emoji.repeat(1000)));
     }
 
+    /** Line breaks as Windows and old Macs write them are line breaks, kept as LF, as the console keeps a textarea's. */
+    @Test
+    void aCommentsLineBreaksAreKeptAsLineFeedsHoweverTheyWereSent() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        asApprover("approver-crlf").contentType("application/json").body("{\"decision\":\"APPROVE\",\"contentHash\":\""
+                + plan.getString("contentHash") + "\",\"comment\":\"checked\\r\\nby two\\rpeople\\n\"}")
+                .post("/api/v1/plans/" + plan.getString("planId") + "/approvals").then().statusCode(200)
+                .body("approvals[0].comment", equalTo("checked\nby two\npeople\n"));
+    }
+
     @Test
     void aPlanNeedsAsManyApprovalsAsItsCreationRequiredEachByAnotherApprover() {
         PlanFixtures.warmUp(domo);
