@@ -103,7 +103,7 @@ final class PlanUpload {
         if (rows > MAX_ITEMS) {
             throw tooMany(rows);
         }
-        String header = decode(lines.get(0).bytes(), 1, errors);
+        String header = unquoted(decode(lines.get(0).bytes(), 1, errors));
         boolean reversalHeader = CSV_REVERSAL_HEADER.equals(header);
         if (header != null && !CSV_HEADER.equals(header) && !(reversalHeader && direction == Direction.V2_TO_V1)) {
             errors.add("header", "must be " + CSV_HEADER + (direction == Direction.V2_TO_V1
@@ -125,8 +125,8 @@ final class PlanUpload {
             }
             List<String> fields = fields(line);
             if (fields == null) {
-                errors.add("line", "has a quoted field that does not end (a quote must be doubled inside quotes)",
-                        lineNumber);
+                errors.add("line", "has a quoted field that does not end on this line (a quote must be doubled"
+                        + " inside quotes, and no field may hold a line break)", lineNumber);
                 continue;
             }
             if (fields.size() != columns) {
@@ -360,6 +360,12 @@ final class PlanUpload {
             errors.add("line", "is not valid UTF-8 (the file must be UTF-8)", lineNumber);
             return null;
         }
+    }
+
+    /** The header's names as they read once their quotes are taken off ({@code "datasourceId","accountId",…}). */
+    private static String unquoted(String header) {
+        List<String> names = header == null ? null : fields(header);
+        return names == null ? header : String.join(",", names);
     }
 
     /** The fields of one CSV record (RFC 4180 quoting), or null when a quoted field does not end. */

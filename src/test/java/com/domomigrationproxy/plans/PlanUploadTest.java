@@ -72,8 +72,9 @@ class PlanUploadTest {
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         String a = estate.datasources().get(0);
         String b = estate.datasources().get(1);
-        // A byte order mark, a quoted field with a comma and a doubled quote, LF and CRLF line ends, a blank line.
-        String body = "\uFEFF" + HEADER + a + "," + estate.account() + ",\"Sales, \"\"EU\"\"\",NULL,Orders\n\n" + b + ","
+        // A byte order mark, a header with quoted names, a quoted field with a comma and a doubled quote, LF and
+        // CRLF line ends, a blank line.
+        String body = "\uFEFF\"datasourceId\",\"accountId\",catalog,\"schema\",\"table\"\n" + a + "," + estate.account() + ",\"Sales, \"\"EU\"\"\",NULL,Orders\n\n" + b + ","
                 + estate.account() + ",café,dbo,t\r\n";
         String planId = csv(body.getBytes(StandardCharsets.UTF_8), "?name=Wave%201&maxConcurrency=3").statusCode(201)
                 .header("Location", endsWithPlan())
