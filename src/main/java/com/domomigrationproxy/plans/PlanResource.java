@@ -278,18 +278,19 @@ public class PlanResource {
     public Multi<OutboundSseEvent> events(
             @Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING, format = "uuid"))
             @PathParam("planId") String planId,
-            @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
+            @HeaderParam("Last-Event-ID") List<String> lastEventIds, @Context Sse sse) {
         UUID id = Identifiers.uuid("planId", planId);
         long after = 0;
-        if (lastEventId != null) {
+        if (lastEventIds != null && !lastEventIds.isEmpty()) {
             try {
-                after = Long.parseLong(lastEventId.strip());
+                // Given twice, the first would win in silence, as a repeated query parameter would.
+                after = lastEventIds.size() == 1 ? Long.parseLong(lastEventIds.get(0).strip()) : -1;
             } catch (NumberFormatException e) {
                 after = -1;
             }
             if (after < 0) {
                 throw ProblemException.invalid("Last-Event-ID must be an event id received from this stream",
-                        List.of(new Problem.FieldError("Last-Event-ID", "must be a non-negative integer")));
+                        List.of(new Problem.FieldError("Last-Event-ID", "must be one non-negative integer")));
             }
         }
         plans.state(id);

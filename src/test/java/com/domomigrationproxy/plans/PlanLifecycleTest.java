@@ -161,6 +161,9 @@ class PlanLifecycleTest {
         assertThat(resumed).contains("id:" + ids.get(ids.size() - 1)).doesNotContain("id:" + ids.get(ids.size() - 2));
         Api.asReader().accept("text/event-stream").header("Last-Event-ID", "x")
                 .get("/api/v1/plans/" + planId + "/events").then().statusCode(400);
+        Api.asReader().accept("text/event-stream").header("Last-Event-ID", "20").header("Last-Event-ID", "2")
+                .get("/api/v1/plans/" + planId + "/events").then().statusCode(400)
+                .body("errors.field", org.hamcrest.Matchers.hasItem("Last-Event-ID"));
     }
 
     @Test
