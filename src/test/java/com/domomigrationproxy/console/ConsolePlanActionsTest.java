@@ -15,7 +15,6 @@ import static org.hamcrest.Matchers.not;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -57,13 +56,7 @@ class ConsolePlanActionsTest {
         Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
         String tag = UUID.randomUUID().toString().substring(0, 8);
         account = "acc-" + tag;
-        datasources = new ArrayList<>();
-        for (int i = 1; i <= 8; i++) {
-            datasources.add("ds-" + tag + "-" + i);
-        }
-        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(json(datasources.stream()
-                .map(id -> "{\"id\":\"" + id + "\",\"name\":\"" + id + "\",\"migrated\":false,\"migrationDate\":null}")
-                .collect(Collectors.joining(",", "[", "]")))));
+        datasources = listed("ds-" + tag + "-", 8);
     }
 
     @Test
@@ -209,13 +202,7 @@ class ConsolePlanActionsTest {
     @Test
     void aPlanCsvMayBeLargerThanOtherForms() {
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        List<String> many = new ArrayList<>();
-        for (int i = 1; i <= 1_500; i++) {
-            many.add("ds-" + tag + "-large-" + i);
-        }
-        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(json(many.stream()
-                .map(id -> "{\"id\":\"" + id + "\",\"name\":\"" + id + "\",\"migrated\":false,\"migrationDate\":null}")
-                .collect(Collectors.joining(",", "[", "]")))));
+        List<String> many = listed("ds-" + tag + "-large-", 1_500);
         StringBuilder csv = new StringBuilder("datasourceId,accountId,catalog,schema,table\r\n");
         many.forEach(id -> csv.append(id).append(',').append(account).append(",estate,NULL,table_").append(id)
                 .append("\r\n"));
@@ -243,13 +230,7 @@ class ConsolePlanActionsTest {
     @Test
     void aSelectionOfManyCandidatesBecomesAPlanAndAnUnreadableFormIsA400() {
         String tag = UUID.randomUUID().toString().substring(0, 8);
-        List<String> many = new ArrayList<>();
-        for (int i = 1; i <= 600; i++) {
-            many.add("ds-" + tag + "-pick-" + i);
-        }
-        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(json(many.stream()
-                .map(id -> "{\"id\":\"" + id + "\",\"name\":\"" + id + "\",\"migrated\":false,\"migrationDate\":null}")
-                .collect(Collectors.joining(",", "[", "]")))));
+        List<String> many = listed("ds-" + tag + "-pick-", 600);
         Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
         String page = operator.request().get("/console/domo/accounts/" + account).then().statusCode(200).extract()
                 .asString();
@@ -272,6 +253,15 @@ class ConsolePlanActionsTest {
                 .body(containsString("The form could not be read"));
         operator.request().contentType("multipart/form-data; boundary=x").body("garbage".getBytes(StandardCharsets.US_ASCII))
                 .post("/console/plans").then().statusCode(400).body(containsString("The form could not be read"));
+    }
+
+    /** {@code count} candidates of the test's account, named {@code prefix} and a number, as Domo lists them. */
+    private List<String> listed(String prefix, int count) {
+        List<String> ids = java.util.stream.IntStream.rangeClosed(1, count).mapToObj(i -> prefix + i).toList();
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(json(ids.stream()
+                .map(id -> "{\"id\":\"" + id + "\",\"name\":\"" + id + "\",\"migrated\":false,\"migrationDate\":null}")
+                .collect(Collectors.joining(",", "[", "]")))));
+        return ids;
     }
 
     private void migrationsTake(int millis) {
