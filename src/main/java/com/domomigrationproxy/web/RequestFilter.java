@@ -1,6 +1,7 @@
 package com.domomigrationproxy.web;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -147,9 +148,7 @@ public class RequestFilter {
      * without a request id, and logged each at ERROR: anyone could fill the log with them.
      */
     private void refusedBeforeRouting(RoutingContext context) {
-        String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER));
-        context.response().putHeader(RequestIds.HEADER, requestId);
-        MDC.put(RequestIds.MDC_KEY, requestId);
+        assignRequestId(context);
         if (context.statusCode() == 404) {
             refuse(context, new ProblemException(404, ProblemType.NOT_FOUND, "No such resource in this API"));
         } else if (context.request().authority() == null) {
@@ -164,10 +163,15 @@ public class RequestFilter {
                 + " (at most " + MAX_BODY / 1024 + " KiB; only a plan upload may be larger)");
     }
 
-    private void filter(RoutingContext context) {
+    /** The caller's request id, or a new one: on the response and in the log's MDC. */
+    private static void assignRequestId(RoutingContext context) {
         String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER));
         context.response().putHeader(RequestIds.HEADER, requestId);
         MDC.put(RequestIds.MDC_KEY, requestId);
+    }
+
+    private void filter(RoutingContext context) {
+        assignRequestId(context);
         AcceptSpaces.remove(context.request());
         String path = context.request().path();
         boolean api = path != null && path.startsWith(API_PREFIX);
@@ -327,7 +331,7 @@ public class RequestFilter {
     }
 
     private static boolean form(String contentType) {
-        String type = contentType == null ? "" : contentType.stripLeading().toLowerCase(java.util.Locale.ROOT);
+        String type = contentType == null ? "" : contentType.stripLeading().toLowerCase(Locale.ROOT);
         return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/");
     }
 
