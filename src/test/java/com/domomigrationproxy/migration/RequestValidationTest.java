@@ -51,6 +51,9 @@ class RequestValidationTest {
 
     private long operationsBefore;
 
+    /** The service's log in this test run. */
+    private static final java.nio.file.Path TEST_LOG = java.nio.file.Path.of("target", "quarkus-test.log");
+
     @BeforeEach
     void reset() {
         domo.resetAll();
@@ -200,10 +203,8 @@ class RequestValidationTest {
     void aJsonBodyInAnotherUnicodeEncodingIs415(String encoding) throws Exception {
         byte[] body = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}"
                 .getBytes(java.nio.charset.Charset.forName(encoding));
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + port + "/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations"))
-                .header("X-API-Key", TestCredentials.OPERATOR_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations",
+                "application/json", body, "X-API-Key", TestCredentials.OPERATOR_KEY);
         assertThat(response.statusCode()).as(encoding).isEqualTo(415);
         assertThat(response.body()).contains("UTF-8");
     }
@@ -393,10 +394,9 @@ class RequestValidationTest {
             assertThat(id.find()).as(each[0]).isTrue();
             ids.add(id.group(1));
         }
-        java.nio.file.Path log = java.nio.file.Path.of("target", "quarkus-test.log");
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                java.nio.file.Files.readString(log)).contains(ids.stream().map(id -> "requestId=" + id).toList()));
-        assertThat(java.nio.file.Files.readAllLines(log))
+                java.nio.file.Files.readString(TEST_LOG)).contains(ids.stream().map(id -> "requestId=" + id).toList()));
+        assertThat(java.nio.file.Files.readAllLines(TEST_LOG))
                 .noneMatch(line -> line.contains("'Host' header is required") || line.contains("must start with '/'"));
     }
 
@@ -444,10 +444,9 @@ class RequestValidationTest {
         // A request after it, whose line in the log follows whatever the first one left there.
         String marker = java.util.UUID.randomUUID().toString();
         Api.asReader().get("/api/v1/plans/" + marker).then().statusCode(404);
-        java.nio.file.Path log = java.nio.file.Path.of("target", "quarkus-test.log");
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> java.nio.file.Files.readString(log).contains(marker));
-        assertThat(java.nio.file.Files.readAllLines(log)).noneMatch(line -> line.contains(datasource)
+                .until(() -> java.nio.file.Files.readString(TEST_LOG).contains(marker));
+        assertThat(java.nio.file.Files.readAllLines(TEST_LOG)).noneMatch(line -> line.contains(datasource)
                 && line.contains("ERROR"));
     }
 
@@ -525,11 +524,9 @@ class RequestValidationTest {
     @Test
     void aFormBodyThatDoesNotDecodeIsAProblem() throws Exception {
         for (String body : new String[] { "%", "a=%zz", "a=%" }) {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                    "http://127.0.0.1:" + port + "/api/v1/plans/" + java.util.UUID.randomUUID() + "/start"))
-                    .header("X-API-Key", TestCredentials.OPERATOR_KEY)
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = post("/api/v1/plans/" + java.util.UUID.randomUUID() + "/start",
+                    "application/x-www-form-urlencoded", body.getBytes(StandardCharsets.US_ASCII), "X-API-Key",
+                    TestCredentials.OPERATOR_KEY);
             assertThat(response.statusCode()).as(body).isBetween(400, 499);
             assertThat(response.headers().firstValue("Content-Type")).as(body).hasValue("application/problem+json");
         }
@@ -553,10 +550,8 @@ class RequestValidationTest {
         for (String[] form : forms) {
             for (String[] target : new String[][] { { TestCredentials.READER_KEY, "/api/v1/plans/" + java.util.UUID.randomUUID() + "/approvals" },
                     { TestCredentials.OPERATOR_KEY, "/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations" } }) {
-                HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                        "http://127.0.0.1:" + port + target[1])).version(HttpClient.Version.HTTP_1_1)
-                        .header("X-API-Key", target[0]).header("Content-Type", form[0])
-                        .POST(HttpRequest.BodyPublishers.ofString(form[1])).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = post(target[1], form[0], form[1].getBytes(StandardCharsets.US_ASCII),
+                        "X-API-Key", target[0]);
                 assertThat(response.statusCode()).as(form[0] + " " + target[1]).isEqualTo(415);
                 assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
                 assertThat(response.body()).doesNotContain("Exception").contains("not forms");
@@ -592,9 +587,20 @@ class RequestValidationTest {
     /** A POST over HTTP/1.1 whose body goes in chunks (it announces no length), with these headers (name, value…). */
     private HttpResponse<String> sendChunked(String pathAndQuery, String contentType, byte[] body, String... headers)
             throws Exception {
+        return post(pathAndQuery, contentType, HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)),
+                headers);
+    }
+
+    /** A POST over HTTP/1.1 that announces its body's length, with these headers (name, value…). */
+    private HttpResponse<String> post(String pathAndQuery, String contentType, byte[] body, String... headers)
+            throws Exception {
+        return post(pathAndQuery, contentType, HttpRequest.BodyPublishers.ofByteArray(body), headers);
+    }
+
+    private HttpResponse<String> post(String pathAndQuery, String contentType, HttpRequest.BodyPublisher body,
+            String... headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-                .version(HttpClient.Version.HTTP_1_1).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
+                .version(HttpClient.Version.HTTP_1_1).header("Content-Type", contentType).POST(body);
         if (headers.length > 0) {
             request.headers(headers);
         }
