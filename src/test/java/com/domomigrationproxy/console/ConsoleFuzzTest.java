@@ -32,6 +32,7 @@ import jakarta.ws.rs.QueryParam;
 
 import org.jboss.resteasy.reactive.RestForm;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.ConsoleSessions;
@@ -58,6 +59,7 @@ import io.restassured.specification.RequestSpecification;
  * sign-out routes are left out: they are the session's own, tested in ConsoleSecurityTest.
  */
 @QuarkusTest
+@Tag("fuzz")
 class ConsoleFuzzTest {
 
     private static final Pattern TEMPLATE = Pattern.compile("\\{(\\w+)(?::\\s*([^}]+))?}");

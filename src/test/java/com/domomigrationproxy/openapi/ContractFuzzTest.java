@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
@@ -76,6 +77,7 @@ import io.vertx.json.schema.SchemaRepository;
  * headers and encodings exactly as given, where REST Assured would encode, normalise and add a charset.
  */
 @QuarkusTest
+@Tag("fuzz")
 class ContractFuzzTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
