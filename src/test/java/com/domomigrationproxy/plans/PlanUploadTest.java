@@ -26,6 +26,7 @@ import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.ledger.Sha256;
@@ -273,6 +274,7 @@ class PlanUploadTest {
      * its connection after PROXY_PLAN_UPLOAD_TIMEOUT (12 s in tests), and the next is read.
      */
     @Test
+    @Tag("timing")
     void anUploadThatStopsArrivingHoldsTheOthersUpOnlyUntilItsTimeout() throws Exception {
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
@@ -27,6 +28,7 @@ import io.restassured.RestAssured;
  * client's other streams on the same connection go on.
  */
 @QuarkusTest
+@Tag("timing")
 class Http2BodyDeadlineTest {
 
     @Test
