@@ -100,6 +100,10 @@ public class PlanEventStream {
      * {@code principal} or this replica already has as many streams open as it may.
      */
     public Multi<OutboundSseEvent> stream(UUID planId, long afterSeq, Sse sse, String principal) {
+        if (RequestEnd.headersOnly()) {
+            // HEAD: the stream's headers and nothing more; a stream that sends no body must hold no turn.
+            return Multi.createFrom().empty();
+        }
         Runnable leave = open.enter();
         if (openBy.merge(principal, 1, Integer::sum) > perPrincipal) {
             closed(principal, leave);

@@ -1,5 +1,6 @@
 package com.domomigrationproxy.web;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -88,8 +89,12 @@ public final class ApiOperations {
         if (path == null) {
             return List.of();
         }
-        return ROUTES.stream().filter(route -> route.path().matcher(path).matches()).map(Route::method).distinct()
-                .toList();
+        List<String> methods = new ArrayList<>(ROUTES.stream().filter(route -> route.path().matcher(path).matches())
+                .map(Route::method).distinct().toList());
+        if (methods.contains("GET")) {
+            methods.add(methods.indexOf("GET") + 1, "HEAD"); // Quarkus REST answers HEAD wherever GET is
+        }
+        return List.copyOf(methods);
     }
 
     private static Route route(String method, String path, String operationId) {

@@ -29,6 +29,12 @@ public final class RequestEnd {
         }
     }
 
+    /** The request being served on this thread is a HEAD: its answer ends with its headers. */
+    public static boolean headersOnly() {
+        RoutingContext request = current();
+        return request != null && request.request().method() == io.vertx.core.http.HttpMethod.HEAD;
+    }
+
     /** The request being served on this thread, or null. */
     static RoutingContext current() {
         var container = Arc.container();

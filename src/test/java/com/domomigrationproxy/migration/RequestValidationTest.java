@@ -319,12 +319,12 @@ class RequestValidationTest {
                 .contentType("application/problem+json");
         Api.asReader().when().delete("/api/v1/integration-types").then().statusCode(405)
                 .contentType("application/problem+json")
-                .header("Allow", equalTo("GET"));
+                .header("Allow", equalTo("GET, HEAD"));
         Api.asOperator().when().get("/api/v1/datasources/ds-1/reversals").then().statusCode(405)
                 .header("Allow", equalTo("POST"));
         // OPTIONS names the same methods, and knows no path the API does not have.
         io.restassured.RestAssured.given().options("/api/v1/integration-types").then().statusCode(204)
-                .header("Allow", equalTo("GET"));
+                .header("Allow", equalTo("GET, HEAD"));
         io.restassured.RestAssured.given().options("/api/v1/plans").then().statusCode(204)
                 .header("Allow", org.hamcrest.Matchers.allOf(org.hamcrest.Matchers.containsString("GET"),
                         org.hamcrest.Matchers.containsString("POST")));

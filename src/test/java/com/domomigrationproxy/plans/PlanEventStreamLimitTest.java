@@ -92,6 +92,37 @@ class PlanEventStreamLimitTest {
         stream.close();
     }
 
+    /**
+     * HEAD, which Quarkus REST answers wherever GET is, gives a stream's headers and ends: a stream
+     * that sends no body holds no turn (twelve HEADs on open connections locked their principal out).
+     */
+    @Test
+    void aHeadOfTheStreamEndsWithItsHeadersAndHoldsNoTurn() throws Exception {
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String planId = PlanFixtures.create(jsonPlan("headed", estate.account(), estate.datasources(), 1))
+                .getString("planId");
+        List<Socket> heads = new ArrayList<>();
+        try {
+            for (int i = 0; i < PER_PRINCIPAL + 2; i++) {
+                Socket head = open("HEAD", planId, TestCredentials.AUDITOR_KEY, "keep-alive");
+                heads.add(head);
+                assertThat(headers(head)).as("HEAD %d", i).startsWith("HTTP/1.1 200")
+                        .containsIgnoringCase("text/event-stream");
+            }
+            try (Socket stream = open(planId, TestCredentials.AUDITOR_KEY)) {
+                assertThat(statusLine(stream)).as("the HEADs' connections are open, and held nothing")
+                        .isEqualTo("HTTP/1.1 200 OK");
+            }
+        } finally {
+            for (Socket head : heads) {
+                head.close();
+            }
+        }
+        io.restassured.RestAssured.given().options("/api/v1/plans/" + planId + "/events").then().statusCode(204)
+                .header("Allow", org.hamcrest.Matchers.equalTo("GET, HEAD"));
+    }
+
     /** A stream that answered 200 within five seconds of asking again, or null. */
     private static Socket openOnceThereIsRoom(String planId, String key) throws Exception {
         for (int attempt = 0; attempt < 50; attempt++) {
@@ -106,12 +137,28 @@ class PlanEventStreamLimitTest {
     }
 
     private static Socket open(String planId, String key) throws IOException {
+        return open("GET", planId, key, "close");
+    }
+
+    private static Socket open(String method, String planId, String key, String connection) throws IOException {
         Socket socket = new Socket("127.0.0.1", RestAssured.port);
         socket.setSoTimeout(10_000);
-        socket.getOutputStream().write(("GET /api/v1/plans/" + planId + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "X-API-Key: " + key + "\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n")
+        socket.getOutputStream().write((method + " /api/v1/plans/" + planId + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "X-API-Key: " + key + "\r\nAccept: text/event-stream\r\nConnection: " + connection + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         return socket;
+    }
+
+    /** The answer's status line and headers: all a HEAD gets, on a connection that stays open. */
+    private static String headers(Socket socket) throws IOException {
+        InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            assertThat(c).as("the headers end before the connection does").isNotEqualTo(-1);
+            head.append((char) c);
+        }
+        return head.toString();
     }
 
     private static String statusLine(Socket socket) throws IOException {
