@@ -238,7 +238,7 @@ public class PlanResource {
                 QueryParameters.constant("verdict", verdict, Verdict.class, errors));
         boolean report = wantsCsv(headers);
         int pageSize = QueryParameters.limit(limit, DEFAULT_LIMIT, MAX_LIMIT, errors);
-        int after = report ? 0 : itemCursor(cursor, filter, errors);
+        int after = report ? 0 : itemCursor(cursor, id, filter, errors);
         QueryParameters.failOn(errors);
         if (report) {
             plans.view(id);
@@ -250,7 +250,7 @@ public class PlanResource {
         String next = null;
         if (page.size() > pageSize) {
             page.remove(pageSize);
-            next = itemCursorAfter(page.get(pageSize - 1).itemId(), filter);
+            next = itemCursorAfter(page.get(pageSize - 1).itemId(), id, filter);
         }
         return Response.ok(new ItemPage(page, next), MediaType.APPLICATION_JSON).build();
     }
@@ -491,28 +491,30 @@ public class PlanResource {
                         + PlanUpload.MAX_ITEMS)));
     }
 
-    private static String itemCursorAfter(int itemId, PlanItems.Filter filter) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString((itemId + "|" + digest(filter))
+    private static String itemCursorAfter(int itemId, UUID planId, PlanItems.Filter filter) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString((itemId + "|" + digest(planId, filter))
                 .getBytes(StandardCharsets.UTF_8));
     }
 
-    private static int itemCursor(String cursor, PlanItems.Filter filter, List<Problem.FieldError> errors) {
+    private static int itemCursor(String cursor, UUID planId, PlanItems.Filter filter,
+            List<Problem.FieldError> errors) {
         if (cursor == null) {
             return 0;
         }
         try {
             String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", -1);
-            if (parts.length == 2 && parts[1].equals(digest(filter))) {
+            if (parts.length == 2 && parts[1].equals(digest(planId, filter))) {
                 return Integer.parseInt(parts[0]);
             }
         } catch (RuntimeException e) {
             // reported below
         }
-        errors.add(new Problem.FieldError("cursor", "is not a cursor issued for these filters"));
+        errors.add(new Problem.FieldError("cursor", "is not a cursor issued for this plan's items and these filters"));
         return 0;
     }
 
-    private static String digest(PlanItems.Filter filter) {
-        return Sha256.hex(filter.toString()).substring(0, 16);
+    /** Binds a cursor to its plan and filters: another plan's cursor would page that plan from a stranger's item. */
+    private static String digest(UUID planId, PlanItems.Filter filter) {
+        return Sha256.hex(planId + "|" + filter).substring(0, 16);
     }
 }

@@ -108,9 +108,9 @@ class PlanLifecycleTest {
         assertThat(report.split("\r\n")).hasSize(22);
         assertThat(report).startsWith("itemId,datasourceId,accountId,catalog,schema,table,verdict,reason,state,")
                 .contains("\"" + done + "\"").contains("\"ALREADY_DONE\"").contains("\"T-PLAN\"");
-        Api.asReader().get("/api/v1/plans/" + planId + "/items?state=COMPLETE&limit=10").then().statusCode(200)
-                .body("items.size()", equalTo(10)).body("items[0].state", equalTo("COMPLETE"))
-                .body("nextCursor", org.hamcrest.Matchers.notNullValue());
+        String itemsCursor = Api.asReader().get("/api/v1/plans/" + planId + "/items?state=COMPLETE&limit=10").then()
+                .statusCode(200).body("items.size()", equalTo(10)).body("items[0].state", equalTo("COMPLETE"))
+                .body("nextCursor", org.hamcrest.Matchers.notNullValue()).extract().jsonPath().getString("nextCursor");
 
         // Listed, newest first, and counted by the gauges.
         Api.asAuditor().get("/api/v1/plans?createdBy=operator-svc&state=FINISHED&limit=1").then().statusCode(200)
@@ -125,6 +125,14 @@ class PlanLifecycleTest {
                 + parts[1] + "|" + parts[2]).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Api.asAuditor().get("/api/v1/plans?limit=1&cursor=" + forged).then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.hasItem("cursor"));
+        // An items cursor pages the plan that issued it, and no other.
+        String second = Api.asAuditor().get("/api/v1/plans?limit=1").then().statusCode(200).extract().jsonPath()
+                .getString("items[0].planId");
+        Api.asReader().get("/api/v1/plans/" + second + "/items?state=COMPLETE&limit=10&cursor=" + itemsCursor).then()
+                .statusCode(400).body("errors.message", org.hamcrest.Matchers.hasItem(
+                        "is not a cursor issued for this plan's items and these filters"));
+        Api.asReader().get("/api/v1/plans/" + planId + "/items?state=COMPLETE&limit=10&cursor=" + itemsCursor).then()
+                .statusCode(200).body("items[0].itemId", org.hamcrest.Matchers.greaterThan(10));
         metrics.refresh();
         assertThat(PrometheusScrape.of(metricsUrl).value("proxy_plans", Map.of("state", "FINISHED"))).isPositive();
     }
