@@ -455,12 +455,13 @@ public class PlanService {
     /** Sends an INCOMPLETE, ABORTED or FAILED item again; a finished plan runs again for it. */
     public ItemView retry(UUID planId, int itemId, Requester by) {
         transition(planId, plan -> {
+            // An item the plan does not have is a 404 whatever the plan's state, as a plan that does not exist is.
+            PlanItems.Row item = items.find(planId, itemId).orElseThrow(() -> new ProblemException(404,
+                    ProblemType.NOT_FOUND, "Plan " + planId + " has no item " + itemId));
             if (plan.state != PlanState.RUNNING && plan.state != PlanState.PAUSED && plan.state != PlanState.FINISHED) {
                 throw stateConflict(plan, "retry an item of");
             }
             refuseWhileRolledBack(planId, "a retry would migrate again what it reverses");
-            PlanItems.Row item = items.find(planId, itemId).orElseThrow(() -> new ProblemException(404,
-                    ProblemType.NOT_FOUND, "Plan " + planId + " has no item " + itemId));
             // The retry sends the item to Domo again: it must be within the scopes of whoever asks.
             requireInScope(plan.direction, List.of(item), by, "the retrier's");
             if (!item.state().retryable() || !items.retry(planId, itemId, by.principal())) {

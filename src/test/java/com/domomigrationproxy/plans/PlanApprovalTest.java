@@ -102,6 +102,11 @@ class PlanApprovalTest {
                 .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("decision", "contentHash", "extra"));
         Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(409)
                 .body("type", equalTo(PROBLEM + "plan-not-approved"));
+        // Nothing to retry before the start; an item the plan does not have is missing whatever the state.
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-state"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/9999/retry").then().statusCode(404)
+                .body("type", equalTo(PROBLEM + "not-found"));
 
         asApprover("approver-good").contentType("application/json").body(decision("APPROVE", plan.getString("contentHash")))
                 .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200)
