@@ -117,6 +117,22 @@ public class ConsoleHome {
         });
     }
 
+    /**
+     * The address typed or bookmarked: signing out is a form post (its CSRF token is checked), so
+     * a signed-in person is asked, with the form the header's button posts; anyone else is already
+     * signed out.
+     */
+    @GET
+    @Path("/sign-out")
+    @PermitAll
+    public Response signOutPage() {
+        Frame frame = frames.of("Sign out", Frame.Section.NONE);
+        if (frame.viewer() == null) {
+            return Response.seeOther(URI.create(ConsoleLinks.ROOT + "/signed-out")).build();
+        }
+        return Response.ok(Pages.signOut(frame)).build();
+    }
+
     @GET
     @Path("/signed-out")
     @PermitAll

@@ -24,6 +24,8 @@ final class Pages {
 
     static native TemplateInstance signedOut(Frame frame);
 
+    static native TemplateInstance signOut(Frame frame);
+
     static native TemplateInstance history(Frame frame, HistoryView view);
 
     static native TemplateInstance operation(Frame frame, OperationView view);

@@ -275,6 +275,13 @@ class ConsoleBrowserTest {
                 .hasText("Not for your role");
         checked(page, "forbidden");
 
+        // The sign-out address typed: asked, not signed out.
+        page.navigate(url("/console/sign-out"));
+        assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setLevel(1))).hasText("Sign out?");
+        checked(page, "sign-out");
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Stay signed in")).click();
+        page.waitForURL(url("/console/"));
+
         // A post from this browser, with its cookies but without the page's token: refused.
         page.navigate(url("/console/"));
         APIResponse forged = page.request().post(url("/console/evidence/integrity"),

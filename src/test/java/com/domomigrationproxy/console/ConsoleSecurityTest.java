@@ -325,6 +325,13 @@ class ConsoleSecurityTest {
     @Test
     void signingOutEndsTheSessionAtTheProvider() {
         Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        // The address typed: a signed-in person is asked, with the form; anyone else is signed out already.
+        String asked = reader.request().get("/console/sign-out").then().statusCode(200).contentType(
+                containsString("text/html")).extract().asString();
+        assertThat(asked).contains("<h1>Sign out?</h1>", "action=\"/console/sign-out\"",
+                "name=\"csrf-token\" value=\"" + reader.csrfToken() + "\"");
+        given().redirects().follow(false).get("/console/sign-out").then().statusCode(303)
+                .header("Location", org.hamcrest.Matchers.endsWith("/console/signed-out"));
         reader.request().post("/console/sign-out").then().statusCode(403);
         Response out = reader.request().formParam("csrf-token", reader.csrfToken()).post("/console/sign-out");
         assertThat(out.statusCode()).isEqualTo(303);
