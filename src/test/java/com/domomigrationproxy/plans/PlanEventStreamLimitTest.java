@@ -38,10 +38,7 @@ class PlanEventStreamLimitTest {
     @Test
     void aPrincipalHoldsTenStreamsAtMostAndClosingOneMakesRoom() throws Exception {
         PlanFixtures.warmUp(domo);
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        String planId = PlanFixtures.create(jsonPlan("watched", estate.account(), estate.datasources(), 1))
-                .getString("planId");
+        String planId = planOfOne("watched");
         List<Socket> streams = new ArrayList<>();
         try {
             for (int i = 0; i < PER_PRINCIPAL; i++) {
@@ -78,10 +75,7 @@ class PlanEventStreamLimitTest {
      */
     @Test
     void aStreamWhoseClientLeftBeforeItStartedGivesItsTurnBack() throws Exception {
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        String planId = PlanFixtures.create(jsonPlan("left", estate.account(), estate.datasources(), 1))
-                .getString("planId");
+        String planId = planOfOne("left");
         for (int i = 0; i < 3 * PER_PRINCIPAL; i++) {
             Socket reset = open(planId, TestCredentials.OPERATOR_KEY);
             reset.setSoLinger(true, 0);
@@ -98,10 +92,7 @@ class PlanEventStreamLimitTest {
      */
     @Test
     void aHeadOfTheStreamEndsWithItsHeadersAndHoldsNoTurn() throws Exception {
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        String planId = PlanFixtures.create(jsonPlan("headed", estate.account(), estate.datasources(), 1))
-                .getString("planId");
+        String planId = planOfOne("headed");
         List<Socket> heads = new ArrayList<>();
         try {
             for (int i = 0; i < PER_PRINCIPAL + 2; i++) {
@@ -121,6 +112,13 @@ class PlanEventStreamLimitTest {
         }
         io.restassured.RestAssured.given().options("/api/v1/plans/" + planId + "/events").then().statusCode(204)
                 .header("Allow", org.hamcrest.Matchers.equalTo("GET, HEAD"));
+    }
+
+    /** A new plan of one item, awaiting approval: its stream stays open. */
+    private String planOfOne(String name) {
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        return PlanFixtures.create(jsonPlan(name, estate.account(), estate.datasources(), 1)).getString("planId");
     }
 
     /** A stream that answered 200 within five seconds of asking again, or null. */
