@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import jakarta.annotation.security.PermitAll;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
@@ -68,6 +69,9 @@ public class AuditAccessRecorder {
     private static final int MAX_VALUE_LENGTH = 255;
     private static final String NOT_RECORDED = "(not recorded)";
     private static final String AUDIT_PATH = "/api/v1/audit";
+    private static final String PUBLIC_KEY_PATH = CheckpointResource.PATH + CheckpointResource.PUBLIC_KEY;
+    /** Set on a request once this filter has seen its answer. */
+    private static final String RECORDED = AuditAccessRecorder.class.getName() + ".recorded";
 
     private final Ledger ledger;
     private final SecurityIdentity identity;
@@ -93,14 +97,26 @@ public class AuditAccessRecorder {
     @ServerResponseFilter
     public void record(ContainerRequestContext requestContext, ContainerResponseContext response, ResourceInfo resource,
             RoutingContext routing) {
+        if (routing.get(RECORDED) != null) {
+            // Once per request: an export whose client went away is answered again, as a 500 that nobody
+            // receives, after its export-started event; its end is on the record as export-interrupted.
+            return;
+        }
+        routing.put(RECORDED, Boolean.TRUE);
         Method method = resource.getResourceMethod();
         Object counted = routing.get(AuditAnswer.ROWS_ATTRIBUTE);
         int status = response.getStatus();
+        String path = requestContext.getUriInfo().getPath();
+        if (PUBLIC_KEY_PATH.equals(path) || method != null && method.isAnnotationPresent(PermitAll.class)) {
+            // The public key: nothing of the trail is read, whoever asks and however (a refused credential, a
+            // method or type it does not answer), so nothing is recorded; otherwise any caller could lengthen
+            // the chain at will.
+            return;
+        }
         if (method == null) {
             // No resource took it (404 for a path the audit API does not have, 405, 406): refused all the same,
-            // named as the access log names it.
-            String path = requestContext.getUriInfo().getPath();
-            if (status >= 400 && auditPath(path)) {
+            // named as the access log names it. A 5xx is the service's failure, not a refusal.
+            if (status >= 400 && status < 500 && auditPath(path)) {
                 recordUnserved(requestContext, ApiOperations.resolve(requestContext.getMethod(), path), status);
             }
             return;
@@ -120,13 +136,12 @@ public class AuditAccessRecorder {
         if (Context.isOnEventLoopThread()) {
             // Answered before the resource method ran (406…): nothing was read, and the chain is never written from
             // the event loop.
-            recordUnserved(requestContext, operation, status);
+            if (status < 500) {
+                recordUnserved(requestContext, operation, status);
+            }
             return;
         }
-        if (identity.isAnonymous() || method.isAnnotationPresent(PermitAll.class)) {
-            // A public endpoint (the checkpoints' public key): nothing of the trail is read, whoever
-            // asks, so nothing is recorded; otherwise any caller sending credentials along could
-            // lengthen the chain at will.
+        if (identity.isAnonymous()) {
             return;
         }
         Requester requester = requesters.current();
@@ -143,6 +158,13 @@ public class AuditAccessRecorder {
         MediaType format = response.getMediaType();
         members.put("format", format == null ? null : format.getType() + "/" + format.getSubtype());
         Object entity = response.getEntity();
+        if (entity instanceof AuditedExport && HttpMethod.HEAD.equals(requestContext.getMethod())) {
+            // A HEAD of an export: its headers only, no row read or sent (Quarkus REST never writes its body).
+            members.put("phase", "answered");
+            members.put("rows", 0);
+            append(requester, members, status, response);
+            return;
+        }
         if (entity instanceof AuditedExport export) {
             members.put("phase", "export-started");
             if (append(requester, members, status, response)) {

@@ -58,7 +58,7 @@ final class AuditedExport implements StreamingOutput {
         boolean complete = false;
         try (WriteTimeout watched = stall) {
             rows.write(watched.watch(out), written);
-            complete = true;
+            complete = !watched.clientLeft(); // gone before the end: its last rows were only buffered
         } finally {
             try {
                 ending.ended(written.sum(), complete);

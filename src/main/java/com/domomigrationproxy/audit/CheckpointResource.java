@@ -42,10 +42,14 @@ import com.domomigrationproxy.security.Roles;
  * Signed checkpoints of the hash chain (contract, "Evidence"): the auditors' list, the newest one,
  * signing one now, and the public key anyone may fetch to verify them without the service.
  */
-@Path("/api/v1/audit/checkpoints")
+@Path(CheckpointResource.PATH)
 @Tag(name = ApiDocumentation.AUDIT_TAG)
 @AuditedAccess
 public class CheckpointResource {
+
+    static final String PATH = "/api/v1/audit/checkpoints";
+    /** Public: no credential needed, and no request of it on the record (AuditAccessRecorder). */
+    static final String PUBLIC_KEY = "/public-key";
 
     static final String PEM = "application/x-pem-file";
     static final String JWK = "application/jwk+json";
@@ -143,7 +147,7 @@ public class CheckpointResource {
     }
 
     @GET
-    @Path("/public-key")
+    @Path(CheckpointResource.PUBLIC_KEY)
     @Produces({ PEM, JWK, MediaType.APPLICATION_JSON })
     @PermitAll
     @org.eclipse.microprofile.openapi.annotations.Operation(operationId = "getCheckpointPublicKey",

@@ -23,7 +23,8 @@ import io.vertx.ext.web.RoutingContext;
  * no byte since; a writer busy elsewhere (reading the database) is not stalled. The check runs on a
  * Vert.x timer at a tenth of the limit; a stalled answer loses its connection (HTTP/1.1; the
  * client sees a body without its end) or its stream (HTTP/2), which ends the waiting write with an
- * {@link IOException}.
+ * {@link IOException}. A write after the client closed the connection fails at once too, and
+ * {@link #clientLeft()} tells a writer whose last bytes were only buffered.
  */
 public final class WriteTimeout implements AutoCloseable {
 
@@ -65,6 +66,10 @@ public final class WriteTimeout implements AutoCloseable {
 
             @Override
             public void write(byte[] bytes, int offset, int length) throws IOException {
+                if (clientLeft()) {
+                    // Vert.x takes writes to a closed connection without a word: the rest would be counted as sent.
+                    throw new IOException("The client closed the connection");
+                }
                 writing.incrementAndGet();
                 try {
                     body.write(bytes, offset, length);
@@ -88,6 +93,14 @@ public final class WriteTimeout implements AutoCloseable {
                 body.close();
             }
         };
+    }
+
+    /**
+     * The client closed the connection (or the stall check ended it) before the answer's end: what
+     * was written may still have been in buffers, and was not all received.
+     */
+    public boolean clientLeft() {
+        return request != null && request.response().closed();
     }
 
     /** Runs on the timer's thread only. */

@@ -153,6 +153,15 @@ class AuditAccessTest {
         assertThat(events.get(2).get("format").asText()).isEqualTo("application/x-ndjson");
         assertThat(events.get(3).get("rows").asInt()).isEqualTo(1);
         assertThat(events.get(3).get("query")).isEqualTo(JSON.createObjectNode().put("datasourceId", datasource));
+
+        // A HEAD of the same export: its headers, no row sent, and on the record as such.
+        as().accept("application/x-ndjson").queryParam("datasourceId", datasource).head("/api/v1/audit/operations")
+                .then().statusCode(200).contentType("application/x-ndjson");
+        await().atMost(Duration.ofSeconds(5)).until(() -> accessEvents().size() == 5);
+        JsonNode head = accessEvents().get(4);
+        assertThat(head.get("method").asText()).isEqualTo("HEAD");
+        assertThat(head.get("phase").asText()).isEqualTo("answered");
+        assertThat(head.get("rows").asInt()).isZero();
     }
 
     @Test

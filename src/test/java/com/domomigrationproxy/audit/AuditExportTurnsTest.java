@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -215,6 +216,53 @@ class AuditExportTurnsTest {
     }
 
     /**
+     * A client that leaves after the first bytes of an export: on the record as started, then
+     * interrupted with fewer rows than the export has, and nothing else. Its end was recorded as
+     * finished, the rows still buffered counted as sent, and then as a refusal nobody made (a 500
+     * "answered before it was served", under no principal), each time an export was cut.
+     */
+    @Test
+    void anExportWhoseClientLeavesIsOnTheRecordAsInterruptedAndNothingElse() throws Exception {
+        DomoWireMock.completesEverything(domo, "T");
+        int size = eventsExportOfAtLeast(1 << 20);
+        String requestId = "left-" + UUID.randomUUID();
+        try (Socket socket = exportNeverRead(requestId)) {
+            assertThat(socket.getInputStream().readNBytes(100)).hasSize(100);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> accessPhases(requestId).size() == 2);
+        Thread.sleep(1_000); // the answer that followed came at once
+        List<com.fasterxml.jackson.databind.JsonNode> events = accessPhases(requestId);
+        assertThat(events).extracting(event -> event.get("phase").asText()).containsExactly("export-started",
+                "export-interrupted");
+        assertThat(events.get(1).get("rows").asLong()).as("of %d bytes", size).isLessThan(eventCount());
+        assertThat(java.nio.file.Files.readAllLines(java.nio.file.Path.of("target", "quarkus-test.log")))
+                .noneMatch(line -> line.contains(requestId) && line.contains("before it was served"));
+    }
+
+    private long eventCount() throws Exception {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT count(*) FROM audit_event")) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    /** The AUDIT_ACCESS events of one request, in chain order. */
+    private List<com.fasterxml.jackson.databind.JsonNode> accessPhases(String requestId) throws Exception {
+        List<com.fasterxml.jackson.databind.JsonNode> events = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
+                "SELECT payload FROM audit_event WHERE kind = 'AUDIT_ACCESS' AND payload LIKE ? ORDER BY seq")) {
+            statement.setString(1, "%" + requestId + "%");
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    events.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(rows.getString(1)));
+                }
+            }
+        }
+        return events;
+    }
+
+    /**
      * The size of the unfiltered events export, once migrations have made it at least this large
      * (several times what the socket buffers of a client that reads nothing take in: SmallSendBuffers).
      */
@@ -245,12 +293,17 @@ class AuditExportTurnsTest {
 
     /** An events export whose client reads its status line, then nothing (a small receive window). */
     private static Socket exportNeverRead() throws IOException {
+        return exportNeverRead(UUID.randomUUID().toString());
+    }
+
+    private static Socket exportNeverRead(String requestId) throws IOException {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(4096);
         socket.connect(new InetSocketAddress("127.0.0.1", RestAssured.port));
         socket.setSoTimeout(30_000);
         socket.getOutputStream().write(("GET /api/v1/audit/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: "
-                + TestCredentials.AUDITOR_KEY + "\r\nAccept: " + NDJSON + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                + TestCredentials.AUDITOR_KEY + "\r\nX-Request-Id: " + requestId + "\r\nAccept: " + NDJSON
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         InputStream in = socket.getInputStream();
         StringBuilder line = new StringBuilder();
         for (int c = in.read(); c != -1 && c != '\r'; c = in.read()) {

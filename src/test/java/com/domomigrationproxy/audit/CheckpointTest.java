@@ -141,6 +141,24 @@ class CheckpointTest {
             Api.asAuditor().queryParam("type", "AUDIT_ACCESS").queryParam("subject", principal)
                     .get("/api/v1/audit/events").then().statusCode(200).body("items", org.hamcrest.Matchers.empty());
         }
+        // Nor with a credential that would be refused elsewhere (public: it is not even looked at), a method or a
+        // type it does not answer: nothing is logged or recorded as a refused audit access (anyone could
+        // lengthen the chain by asking).
+        String request = "public-key-" + java.util.UUID.randomUUID();
+        given().header("X-Request-Id", request + "-key").header("X-API-Key", "not-a-key")
+                .get(CHECKPOINTS + "/public-key").then().statusCode(200);
+        given().header("X-Request-Id", request + "-bearer").auth().oauth2("not.a.jwt")
+                .get(CHECKPOINTS + "/public-key").then().statusCode(200);
+        given().header("X-Request-Id", request + "-post").post(CHECKPOINTS + "/public-key").then().statusCode(405);
+        given().header("X-Request-Id", request + "-html").accept("text/html").get(CHECKPOINTS + "/public-key").then()
+                .statusCode(406);
+        try {
+            assertThat(java.nio.file.Files.readAllLines(java.nio.file.Path.of("target", "quarkus-test.log")))
+                    .filteredOn(line -> line.contains(request)).noneMatch(line -> line.contains("Audit access refused")
+                            || line.contains("before it was served"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         // The same auditor reading the trail is recorded, as every audit read is.
         given().auth().oauth2(Tokens.jwt(auditor, "auditor")).get(CHECKPOINTS).then().statusCode(200);
         Api.asAuditor().queryParam("type", "AUDIT_ACCESS").queryParam("subject", auditor)
