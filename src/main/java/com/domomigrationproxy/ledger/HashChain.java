@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
+import org.jboss.logging.Logger;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -34,6 +36,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * docs/audit.md has a worked example.
  */
 public final class HashChain {
+
+    private static final Logger LOG = Logger.getLogger(HashChain.class);
 
     public static final String GENESIS = "0".repeat(64);
     /** An event's hash and prev_hash as the API shows them: lowercase hex SHA-256, anchored for OpenAPI. */
@@ -305,6 +309,33 @@ public final class HashChain {
                 }
                 return Optional.of(new Appended(row.getLong(1), row.getString(2), row.getString(3), Sql.instant(row, 4)));
             }
+        } catch (SQLException e) {
+            if (!headBehind(e)) {
+                throw e;
+            }
+            HeadBehind behind = new HeadBehind(e);
+            LOG.error(behind.getMessage() + " (see audit.md, \"What each check catches\"): " + e.getMessage());
+            throw behind;
+        }
+    }
+
+    /** The next link's seq or hash is already an event's: only a head moved back outside the service does that. */
+    private static boolean headBehind(SQLException e) {
+        String message = e.getMessage();
+        return "23505".equals(e.getSQLState()) && message != null
+                && (message.contains("pk_audit_event") || message.contains("uq_audit_event_hash"));
+    }
+
+    /**
+     * Nothing can be appended: the chain's head (audit_chain_head) names an event before the last
+     * one, so that the next link would repeat an existing event's. Said as such, so that the 503s
+     * that follow (every migration, reversal and audit read records an event) point at the head
+     * rather than at the database's health; audit.md says how to mend it.
+     */
+    public static final class HeadBehind extends SQLException {
+        HeadBehind(SQLException cause) {
+            super("The audit chain's head (audit_chain_head) is behind its last event: it was moved back outside the"
+                    + " service, and no event can be appended until it names the last event again", "23505", cause);
         }
     }
 

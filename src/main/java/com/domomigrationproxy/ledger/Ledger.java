@@ -98,8 +98,8 @@ public class Ledger {
                 return new ChainEvent(link.seq(), kind, null, storedSubject, link.recordedAt(), link.prevHash(),
                         link.hash(), payload);
             } catch (SQLException e) {
-                throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
-                        "The audit store cannot record this event; retry later", e);
+                throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, e instanceof HashChain.HeadBehind
+                        ? e.getMessage() : "The audit store cannot record this event; retry later", e);
             }
         });
         events.fire(new LedgerEvent.ChainAppended(event.seq(), kind));

@@ -713,6 +713,33 @@ class AuditIntegrityTest {
     }
 
     /**
+     * The head alone moved back (the events left in place): nothing can be appended, so every audit
+     * read and every operation is refused (fails closed), and the answer and the log say why
+     * instead of blaming the database's health.
+     */
+    @Test
+    void aHeadMovedBackAloneStopsEveryAppendAndIsNamed() throws Exception {
+        AuditApiTest.migrate(Tokens.jwt("head-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", "t");
+        String saved = "saved_" + System.nanoTime() + "_head";
+        PostgresAdmin.tamper("CREATE TABLE " + saved + " AS SELECT * FROM audit_chain_head",
+                "UPDATE audit_chain_head h SET seq = e.seq, prev_hash = e.prev_hash, hash = e.hash FROM audit_event e"
+                        + " WHERE e.seq = h.seq - 1");
+        try {
+            Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(503)
+                    .body("type", org.hamcrest.Matchers.equalTo("urn:problem-type:domo-migration-proxy:audit-unavailable"));
+            Api.asOperator().contentType("application/json")
+                    .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                    .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().statusCode(503);
+            assertThat(Files.readAllLines(Path.of("target", "quarkus-test.log")))
+                    .anyMatch(line -> line.contains("ERROR") && line.contains("head (audit_chain_head) is behind its last event"));
+        } finally {
+            PostgresAdmin.tamper("UPDATE audit_chain_head h SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash FROM "
+                    + saved + " s", "DROP TABLE " + saved);
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
      * Only files named as the service names them count as checkpoints, and each must carry its own
      * checkpoint: a file that sorts after them all by another name is ignored (it hid the newest
      * checkpoint, or blocked signing when it was no checkpoint), and an older checkpoint copied
