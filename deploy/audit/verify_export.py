@@ -388,7 +388,8 @@ def verify(events_path, claims, expected, to_seq, from_seq=None):
             if seq <= previous_seq:
                 raise Failure(f"{where}: seq does not increase (previous {previous_seq}): records reordered")
             if first_claim is not None and previous_seq >= first_claim and seq != previous_seq + 1:
-                raise Failure(f"{where}: seq {previous_seq + 1} to {seq - 1} are missing from the export")
+                raise Failure(f"{where}: seq {previous_seq + 1} to {seq - 1} are missing: records were removed "
+                              f"from the chain, or from this copy of its export")
             if event["prevHash"] != previous_hash:
                 raise Failure(f"{where}: prevHash is not the hash of seq {previous_seq}: a record was removed, "
                               f"inserted or reordered")
