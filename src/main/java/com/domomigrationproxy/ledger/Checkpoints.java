@@ -117,9 +117,13 @@ public class Checkpoints {
             return sign(false).orElseThrow();
         } catch (RuntimeException e) {
             failures.increment();
-            throw e instanceof ProblemException problem ? problem
-                    : new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
-                            "The checkpoint could not be signed and stored; retry later", e);
+            if (e instanceof ProblemException problem) {
+                throw problem;
+            }
+            // The checkpoint directory, not the database: retrying will not help until a person looks at it.
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, e instanceof UncheckedIOException io
+                    ? io.getMessage() + " (PROXY_AUDIT_CHECKPOINT_DIR): nothing is signed until it can be"
+                    : "The checkpoint could not be signed and stored; retry later", e);
         }
     }
 

@@ -128,6 +128,25 @@ class CheckpointTest {
         given().get(CHECKPOINTS + "/public-key").then().statusCode(200);
     }
 
+    /**
+     * A newest checkpoint file that cannot be read stops signing, and the answer says where to look
+     * (the directory) rather than "retry later", which cannot help.
+     */
+    @Test
+    void anUnreadableNewestCheckpointFileIsNamed() throws Exception {
+        Path blocking = CheckpointKeyFiles.checkpointDirectory()
+                .resolve("checkpoint-99999999999999999999-9999999999999-ffffffffffffffff.json");
+        Files.createDirectories(blocking);
+        try {
+            Api.asAuditor().post(CHECKPOINTS).then().statusCode(503)
+                    .body("detail", org.hamcrest.Matchers.allOf(org.hamcrest.Matchers.containsString("Cannot read the newest checkpoint file"),
+                            org.hamcrest.Matchers.containsString("PROXY_AUDIT_CHECKPOINT_DIR")));
+        } finally {
+            Files.delete(blocking);
+        }
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+    }
+
     /** Reading the public key reads nothing of the trail: no AUDIT_ACCESS event, with or without credentials. */
     @Test
     void readingThePublicKeyLeavesNoAccessEvent() {
