@@ -1,7 +1,6 @@
 package com.domomigrationproxy.audit;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +13,7 @@ import com.domomigrationproxy.ledger.Ledger;
 import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.problem.BusyGate;
+import com.domomigrationproxy.problem.SettingProblems;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 
@@ -48,21 +48,12 @@ public class AuditExports {
 
     /** Refuses to start with no export allowed, or a write timeout that is not positive. */
     void onStart(@Observes StartupEvent event, ExportConfig config) {
-        List<String> problems = problems(config);
-        if (!problems.isEmpty()) {
-            throw new IllegalStateException(String.join("; ", problems));
-        }
+        SettingProblems.refuseStart(problems(config));
     }
 
     static List<String> problems(ExportConfig config) {
-        List<String> problems = new ArrayList<>();
-        if (config.atOnce() < 1) {
-            problems.add("PROXY_AUDIT_EXPORT_AT_ONCE must be at least 1, not " + config.atOnce());
-        }
-        if (config.writeTimeout().isNegative() || config.writeTimeout().isZero()) {
-            problems.add("PROXY_AUDIT_EXPORT_WRITE_TIMEOUT must be longer than 0, not " + config.writeTimeout());
-        }
-        return problems;
+        return new SettingProblems().atLeast("PROXY_AUDIT_EXPORT_AT_ONCE", config.atOnce(), 1, null)
+                .positive("PROXY_AUDIT_EXPORT_WRITE_TIMEOUT", config.writeTimeout()).list();
     }
 
     /** The operations matching the query, as CSV or NDJSON ({@code mediaType}). */

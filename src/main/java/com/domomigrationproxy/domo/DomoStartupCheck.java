@@ -2,6 +2,7 @@ package com.domomigrationproxy.domo;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -9,6 +10,7 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import com.domomigrationproxy.problem.SettingProblems;
 import com.domomigrationproxy.security.CaFiles;
 import com.domomigrationproxy.security.SecretFiles;
 
@@ -26,6 +28,7 @@ class DomoStartupCheck {
     private static final Pattern IPV4_LOOPBACK = Pattern.compile("127(\\.[0-9]{1,3}){3}");
 
     void onStart(@Observes StartupEvent event, DomoConfig config, DomoTokenProvider tokens) {
+        SettingProblems.refuseStart(settingProblems(config));
         if (config.sandbox().enabled()) {
             return;
         }
@@ -51,6 +54,21 @@ class DomoStartupCheck {
     }
 
     /**
+     * Settings a Domo call cannot work with: each of them failed every call with a 500 (a deadline
+     * of 0, a breaker that opens before any failure), or refused every answer (a size of 0).
+     */
+    static List<String> settingProblems(DomoConfig config) {
+        return new SettingProblems().positive("DOMO_READ_TIMEOUT", config.readTimeout())
+                .positive("DOMO_MIGRATION_TIMEOUT", config.migrationTimeout())
+                .positive("DOMO_CONNECT_TIMEOUT", config.connectTimeout())
+                .atLeast("DOMO_MAX_RESPONSE_SIZE", config.maxResponseSize().asLongValue(), 1, null)
+                .atLeast("DOMO_RETRY_MAX_ATTEMPTS", config.retry().maxAttempts(), 1, "1 is no retry")
+                .notNegative("DOMO_RETRY_INITIAL_BACKOFF", config.retry().initialBackoff())
+                .atLeast("DOMO_CIRCUIT_BREAKER_FAILURE_THRESHOLD", config.circuitBreaker().failureThreshold(), 1, null)
+                .positive("DOMO_CIRCUIT_BREAKER_OPEN_DURATION", config.circuitBreaker().openDuration()).list();
+    }
+
+    /**
      * Why the service must not call Domo at this URL: not http(s) with a host, or plain http to an
      * address other than loopback (named literally: no name is resolved here) unless allowed.
      */
@@ -58,6 +76,11 @@ class DomoStartupCheck {
         String scheme = baseUrl.getScheme() == null ? "" : baseUrl.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("https") && !scheme.equals("http") || baseUrl.getHost() == null) {
             return Optional.of("DOMO_BASE_URL must be an https:// URL with a host, e.g. https://acme.domo.com");
+        }
+        if (baseUrl.getRawUserInfo() != null || baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
+            // The migration paths are appended: after a query or a fragment they would be lost.
+            return Optional.of("DOMO_BASE_URL must be scheme://host[:port][/path], without credentials, a query or a"
+                    + " fragment, e.g. https://acme.domo.com");
         }
         if (scheme.equals("http") && !plainHttpAllowed && !loopback(baseUrl.getHost())) {
             return Optional.of("DOMO_BASE_URL is plain http: the developer token would cross the network in clear."

@@ -1,11 +1,11 @@
 package com.domomigrationproxy.siem;
 
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import com.domomigrationproxy.problem.SettingProblems;
 import com.domomigrationproxy.security.CaFiles;
 
 /**
@@ -25,7 +25,10 @@ final class StreamStartupCheck {
         Optional<URI> url = syslog.url();
         String scheme = url.map(URI::getScheme).map(String::toLowerCase).orElse("");
         if (url.isPresent() && (!scheme.equals("tcp") && !scheme.equals("tls") || url.get().getHost() == null
-                || url.get().getPort() <= 0)) {
+                || url.get().getPort() <= 0 || url.get().getRawUserInfo() != null || url.get().getRawQuery() != null
+                || url.get().getRawFragment() != null
+                || url.get().getRawPath() != null && !url.get().getRawPath().isEmpty()
+                        && !url.get().getRawPath().equals("/"))) {
             problems.add("PROXY_AUDIT_SYSLOG_URL must be tcp://host:port or tls://host:port");
         }
         syslog.caFile().ifPresent(ca -> {
@@ -40,24 +43,14 @@ final class StreamStartupCheck {
         if (url.isEmpty()) {
             return problems;
         }
-        positive(problems, "PROXY_AUDIT_SYSLOG_TIMEOUT", syslog.timeout());
         StreamConfig.Stream stream = config.stream();
-        positive(problems, "PROXY_AUDIT_STREAM_MAX_LAG", stream.maxLag());
-        positive(problems, "PROXY_AUDIT_STREAM_POLL_INTERVAL", stream.pollInterval());
-        positive(problems, "PROXY_AUDIT_STREAM_RETRY_MAX", stream.retryMax());
-        positive(problems, "PROXY_AUDIT_STREAM_LEASE", stream.lease());
-        if (stream.confirmAfter().isNegative()) {
-            problems.add("PROXY_AUDIT_STREAM_CONFIRM_AFTER must not be negative, not " + stream.confirmAfter());
-        }
-        if (stream.batchSize() < 1) {
-            problems.add("PROXY_AUDIT_STREAM_BATCH_SIZE must be at least 1, not " + stream.batchSize());
-        }
+        problems.addAll(new SettingProblems().positive("PROXY_AUDIT_SYSLOG_TIMEOUT", syslog.timeout())
+                .positive("PROXY_AUDIT_STREAM_MAX_LAG", stream.maxLag())
+                .positive("PROXY_AUDIT_STREAM_POLL_INTERVAL", stream.pollInterval())
+                .positive("PROXY_AUDIT_STREAM_RETRY_MAX", stream.retryMax())
+                .positive("PROXY_AUDIT_STREAM_LEASE", stream.lease())
+                .notNegative("PROXY_AUDIT_STREAM_CONFIRM_AFTER", stream.confirmAfter())
+                .atLeast("PROXY_AUDIT_STREAM_BATCH_SIZE", stream.batchSize(), 1, null).list());
         return problems;
-    }
-
-    private static void positive(List<String> problems, String variable, Duration value) {
-        if (value.isNegative() || value.isZero()) {
-            problems.add(variable + " must be longer than 0, not " + value);
-        }
     }
 }

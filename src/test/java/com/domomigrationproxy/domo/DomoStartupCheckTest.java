@@ -36,6 +36,14 @@ class DomoStartupCheckTest {
         // Not a web URL at all.
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("ftp://acme.domo.com"), true)).isPresent();
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("acme.domo.com"), true)).isPresent();
+        // The migration paths are appended: a query or a fragment would swallow them, credentials be dropped.
+        assertThat(DomoStartupCheck.baseUrlProblem(URI.create("https://gateway.example/domo"), false)).isEmpty();
+        for (String url : new String[] { "https://acme.domo.com?x=1", "https://acme.domo.com/foo#frag",
+                "https://user:secret@acme.domo.com" }) {
+            assertThat(DomoStartupCheck.baseUrlProblem(URI.create(url), false)).as(url)
+                    .hasValueSatisfying(problem -> assertThat(problem).contains("without credentials, a query or a"
+                            + " fragment").doesNotContain("secret"));
+        }
     }
 
     @Test

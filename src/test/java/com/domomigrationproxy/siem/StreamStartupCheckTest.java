@@ -32,6 +32,11 @@ class StreamStartupCheckTest {
                 .isEmpty();
         assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", "tls://siem.example:6514",
                 "proxy.audit.syslog.ca-file", certificate().toString())))).isEmpty();
+        // A path, a query or credentials have nothing to say to a syslog receiver: a mistake, refused.
+        for (String url : new String[] { "tcp://127.0.0.1:1514/x", "tcp://u:pw@127.0.0.1:1514", "tcp://127.0.0.1:1514?a" }) {
+            assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", url)))).as(url)
+                    .containsExactly("PROXY_AUDIT_SYSLOG_URL must be tcp://host:port or tls://host:port");
+        }
     }
 
     @Test

@@ -1,0 +1,34 @@
+package com.domomigrationproxy.ledger;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import com.domomigrationproxy.problem.SettingProblems;
+
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Refuses to start with an audit setting that cannot mean what it says: an origin that is not one
+ * line (every checkpoint failed with a 500 once the first was asked for), an outcome retried for
+ * less than no time or kept in a backlog of none, a negative allowance of recorded refusals.
+ */
+@ApplicationScoped
+class LedgerStartupCheck {
+
+    void onStart(@Observes StartupEvent event, LedgerConfig config) {
+        SettingProblems.refuseStart(problems(config));
+    }
+
+    static List<String> problems(LedgerConfig config) {
+        SettingProblems problems = new SettingProblems()
+                .notNegative("PROXY_AUDIT_OUTCOME_RETRY_FOR", config.outcomeRetryFor())
+                .atLeast("PROXY_AUDIT_OUTCOME_BACKLOG_SIZE", config.outcomeBacklogSize(), 1, null)
+                .atLeast("PROXY_AUDIT_REFUSED_RECORDED", config.refusedRecorded(), 0, null);
+        if (!Checkpoints.oneLine(config.origin())) {
+            problems.add("PROXY_AUDIT_ORIGIN must be one line of text, the first line of every checkpoint");
+        }
+        return problems.list();
+    }
+}
