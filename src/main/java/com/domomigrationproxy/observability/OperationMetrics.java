@@ -14,11 +14,13 @@ import com.domomigrationproxy.ledger.OperationState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 
 /**
  * Listens to the ledger: counts operations by the state they ended in and audit writes that
  * failed, and writes one log line per finished operation. Tags take their values from enums only.
  */
+@Startup // its series exist from the start, at 0, not from the first migration
 @ApplicationScoped
 class OperationMetrics {
 

@@ -13,6 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -131,15 +132,27 @@ public class ApiKeyStore {
                 throw new IllegalArgumentException("not a JSON list");
             }
             Map<ByteBuffer, ApiKey> keys = new HashMap<>();
+            Map<ByteBuffer, Integer> entryOf = new HashMap<>();
+            Set<ByteBuffer> repeated = new HashSet<>();
             for (int index = 0; index < entries.size(); index++) {
                 try {
                     ApiKey key = ApiKey.of(entries.get(index));
-                    keys.put(ByteBuffer.wrap(HexFormat.of().parseHex(entries.get(index).get("sha256").textValue())),
-                            key);
+                    ByteBuffer digest = ByteBuffer.wrap(HexFormat.of().parseHex(
+                            entries.get(index).get("sha256").textValue()));
+                    Integer first = entryOf.putIfAbsent(digest, index);
+                    if (first != null) {
+                        // One secret, two entries: whichever came last would decide its name and roles.
+                        LOG.errorf("API key file %s: entry %d (%s) has the sha256 of entry %d (%s); both are ignored",
+                                path, index, key.name(), first, keys.containsKey(digest) ? keys.get(digest).name() : "?");
+                        repeated.add(digest);
+                        continue;
+                    }
+                    keys.put(digest, key);
                 } catch (IllegalArgumentException e) {
                     LOG.errorf("API key file %s: entry %d %s; it is ignored", path, index, e.getMessage());
                 }
             }
+            keys.keySet().removeAll(repeated);
             // During a rotation one name has two entries: the principal lasts as long as the later one.
             Map<String, ApiKey> byName = new HashMap<>();
             keys.values().forEach(key -> byName.merge(key.name(), key, ApiKey::expiringLater));

@@ -55,6 +55,7 @@ class TwoInstancesIT {
     private static WireMockServer domo;
     private static final List<PackagedApp> instances = new ArrayList<>();
     private static final List<Integer> ports = new ArrayList<>();
+    private static int managementPort;
 
     @BeforeAll
     static void startTwoInstances() throws Exception {
@@ -73,7 +74,14 @@ class TwoInstancesIT {
         // close to the default limit of 60: this test is about the race, not the limit (RateLimitTest).
         settings.put("PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE", "1000");
         for (int i = 0; i < 2; i++) {
-            instances.add(PackagedApp.start("two-instances-" + i, postgres, settings));
+            Map<String, String> own = new HashMap<>(settings);
+            if (i == 0) {
+                try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                    managementPort = free.getLocalPort();
+                }
+                own.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+            }
+            instances.add(PackagedApp.start("two-instances-" + i, postgres, own));
         }
         for (PackagedApp instance : instances) {
             ports.add(instance.awaitReady().port());
@@ -91,6 +99,20 @@ class TwoInstancesIT {
         if (postgres != null) {
             postgres.close();
         }
+    }
+
+    /**
+     * Before its first migration, a fresh replica already exports every operation counter and both
+     * audit-write phases at 0, as operations.md promises: an alert on their increase sees the first
+     * failure after a restart (the counters appeared only with the first migration, already at 1).
+     */
+    @Test
+    @Order(0)
+    void aFreshReplicaExportsItsCountersAtZero() {
+        String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("proxy_operations_total{direction=\"V1_TO_V2\",state=\"COMPLETE\"} 0.0",
+                "proxy_operations_total{direction=\"V2_TO_V1\",state=\"UNKNOWN\"} 0.0",
+                "audit_write_failures_total{phase=\"intent\"} 0.0", "audit_write_failures_total{phase=\"outcome\"} 0.0");
     }
 
     @Test

@@ -161,6 +161,28 @@ class AuthenticationTest {
                 .when().get("/api/v1/integration-types").then().statusCode(401));
     }
 
+    /**
+     * One secret under two entries is neither: whichever came last decided the principal and its
+     * roles, so a line copied and edited could raise a key to operator in silence.
+     */
+    @Test
+    void aSecretListedTwiceIsNeitherEntry() {
+        String secret = "twice-" + System.nanoTime();
+        String other = "once-" + System.nanoTime();
+        List<ApiKeys.Key> keys = new ArrayList<>(ApiKeys.DEFAULT);
+        keys.add(new ApiKeys.Key("twice-reader", secret, List.of("reader")));
+        keys.add(new ApiKeys.Key("twice-operator", secret, List.of("reader", "operator")));
+        keys.add(new ApiKeys.Key("once-reader", other, List.of("reader")));
+        ApiKeys.write(keys);
+        try {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().header("X-API-Key", other)
+                    .when().get("/api/v1/integration-types").then().statusCode(200));
+            given().header("X-API-Key", secret).when().get("/api/v1/integration-types").then().statusCode(401);
+        } finally {
+            ApiKeys.write(ApiKeys.DEFAULT);
+        }
+    }
+
     @Test
     void aBrokenKeyFileKeepsThePreviousKeys() {
         ApiKeys.writeRaw("[{\"name\": \"half");
