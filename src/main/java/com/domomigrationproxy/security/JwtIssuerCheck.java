@@ -14,7 +14,7 @@ import io.quarkus.runtime.StartupEvent;
  * Refuses to start with a JWT verification key but no expected issuer: SmallRye JWT checks
  * {@code iss} only when one is set, so any token the key signed (for another realm or client of
  * the same provider, say) would be accepted, while the contract checks signature, {@code iss} and
- * {@code exp}. Not in dev mode, where Quarkus may make a key pair of its own for local tokens.
+ * {@code exp}; or with a verification key file that does not exist. Not in dev mode, where Quarkus may make a key pair of its own for local tokens.
  */
 @ApplicationScoped
 class JwtIssuerCheck {
@@ -36,7 +36,21 @@ class JwtIssuerCheck {
             return Optional.of("MP_JWT_VERIFY_ISSUER is required when a JWT verification key is configured"
                     + " (MP_JWT_VERIFY_PUBLICKEY_LOCATION): the iss every accepted token must carry");
         }
-        return Optional.empty();
+        return config.getOptionalValue("mp.jwt.verify.publickey.location", String.class).filter(JwtIssuerCheck::missing)
+                .map(location -> "MP_JWT_VERIFY_PUBLICKEY_LOCATION names a file that does not exist: " + location
+                        + " (every bearer token would fail with a 500)");
+    }
+
+    /**
+     * A location without a scheme (a file) that is neither a file nor one of the application's
+     * resources; a URL (https://…/jwks, file:…) is not looked at here: its server may be up later.
+     */
+    private static boolean missing(String location) {
+        if (location.isBlank() || location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+            return false;
+        }
+        return !java.nio.file.Files.exists(java.nio.file.Path.of(location))
+                && Thread.currentThread().getContextClassLoader().getResource(location) == null;
     }
 
     private static boolean set(Config config, String name) {

@@ -26,6 +26,22 @@ class JwtIssuerCheckTest {
         assertThat(JwtIssuerCheck.problem(config(Map.of()))).as("API keys only").isEmpty();
     }
 
+    /** A key file that is not there failed every bearer token with a 500, not the start. */
+    @Test
+    void aVerificationKeyFileMustExist(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory)
+            throws Exception {
+        java.nio.file.Path key = java.nio.file.Files.writeString(directory.resolve("jwt.pem"), "-----BEGIN PUBLIC KEY…");
+        String issuer = "https://sso.example.com";
+        assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.verify.publickey.location",
+                directory.resolve("nokey.pem").toString(), "mp.jwt.verify.issuer", issuer))))
+                .hasValueSatisfying(problem -> assertThat(problem).contains("MP_JWT_VERIFY_PUBLICKEY_LOCATION",
+                        "does not exist"));
+        assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.verify.publickey.location", key.toString(),
+                "mp.jwt.verify.issuer", issuer)))).isEmpty();
+        assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.verify.publickey.location", "file:" + key,
+                "mp.jwt.verify.issuer", issuer)))).as("a URL is not looked at").isEmpty();
+    }
+
     private static Config config(Map<String, String> values) {
         return new SmallRyeConfigBuilder().withDefaultValues(values).build();
     }
