@@ -102,29 +102,31 @@ public class AuditAccessRecorder {
             // receives, after its export-started event; its end is on the record as export-interrupted.
             return;
         }
-        routing.put(RECORDED, Boolean.TRUE);
         Method method = resource.getResourceMethod();
-        Object counted = routing.get(AuditAnswer.ROWS_ATTRIBUTE);
         int status = response.getStatus();
-        String path = requestContext.getUriInfo().getPath();
-        if (PUBLIC_KEY_PATH.equals(path) || method != null && method.isAnnotationPresent(PermitAll.class)) {
+        if (method == null) {
+            // No resource took it (404 for a path the audit API does not have, 405, 406): refused all the same,
+            // named as the access log names it, but for the public key's path (below). A 5xx is the service's
+            // failure, not a refusal.
+            String path = requestContext.getUriInfo().getPath();
+            if (status >= 400 && status < 500 && auditPath(path) && !PUBLIC_KEY_PATH.equals(path)) {
+                routing.put(RECORDED, Boolean.TRUE);
+                recordUnserved(requestContext, ApiOperations.resolve(requestContext.getMethod(), path), status);
+            }
+            return;
+        }
+        Object counted = routing.get(AuditAnswer.ROWS_ATTRIBUTE);
+        if (!(counted != null || method.isAnnotationPresent(AuditedAccess.class)
+                || resource.getResourceClass().isAnnotationPresent(AuditedAccess.class))) {
+            return;
+        }
+        if (method.isAnnotationPresent(PermitAll.class)) {
             // The public key: nothing of the trail is read, whoever asks and however (a refused credential, a
             // method or type it does not answer), so nothing is recorded; otherwise any caller could lengthen
             // the chain at will.
             return;
         }
-        if (method == null) {
-            // No resource took it (404 for a path the audit API does not have, 405, 406): refused all the same,
-            // named as the access log names it. A 5xx is the service's failure, not a refusal.
-            if (status >= 400 && status < 500 && auditPath(path)) {
-                recordUnserved(requestContext, ApiOperations.resolve(requestContext.getMethod(), path), status);
-            }
-            return;
-        }
-        if (!(counted != null || method.isAnnotationPresent(AuditedAccess.class)
-                || resource.getResourceClass().isAnnotationPresent(AuditedAccess.class))) {
-            return;
-        }
+        routing.put(RECORDED, Boolean.TRUE);
         String operation = operationId(method);
         if (status == 401 || status == 403) {
             denied.withTags("operation", operation, "status", Integer.toString(status)).increment();
