@@ -76,18 +76,10 @@ public class Checkpoints {
         this.ledger = ledger;
         this.keys = keys;
         this.origin = config.origin();
-        if (!oneLine(origin)) {
-            throw new IllegalStateException("PROXY_AUDIT_ORIGIN must be one line of text"); // LedgerStartupCheck refuses it first
-        }
         this.directory = config.checkpointDir();
         this.failures = Counter.builder("audit.checkpoint.failures")
                 .description("Checkpoints that could not be signed, written or stored")
                 .register(registry);
-    }
-
-    /** An origin a checkpoint's first line can hold: not blank, no line break or other control character. */
-    static boolean oneLine(String origin) {
-        return !origin.isBlank() && origin.codePoints().noneMatch(Character::isISOControl);
     }
 
     /** A page of checkpoints, newest first; {@code nextBeforeId} continues it, null on the last page. */

@@ -26,7 +26,8 @@ class LedgerStartupCheck {
                 .notNegative("PROXY_AUDIT_OUTCOME_RETRY_FOR", config.outcomeRetryFor())
                 .atLeast("PROXY_AUDIT_OUTCOME_BACKLOG_SIZE", config.outcomeBacklogSize(), 1, null)
                 .atLeast("PROXY_AUDIT_REFUSED_RECORDED", config.refusedRecorded(), 0, null);
-        if (!Checkpoints.oneLine(config.origin())) {
+        String origin = config.origin();
+        if (origin.isBlank() || origin.codePoints().anyMatch(Character::isISOControl)) {
             problems.add("PROXY_AUDIT_ORIGIN must be one line of text, the first line of every checkpoint");
         }
         return problems.list();

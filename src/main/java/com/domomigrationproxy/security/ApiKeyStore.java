@@ -143,7 +143,7 @@ public class ApiKeyStore {
                     if (first != null) {
                         // One secret, two entries: whichever came last would decide its name and roles.
                         LOG.errorf("API key file %s: entry %d (%s) has the sha256 of entry %d (%s); both are ignored",
-                                path, index, key.name(), first, keys.containsKey(digest) ? keys.get(digest).name() : "?");
+                                path, index, key.name(), first, keys.get(digest).name());
                         repeated.add(digest);
                         continue;
                     }

@@ -1,5 +1,7 @@
 package com.domomigrationproxy.security;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,7 +16,8 @@ import io.quarkus.runtime.StartupEvent;
  * Refuses to start with a JWT verification key but no expected issuer: SmallRye JWT checks
  * {@code iss} only when one is set, so any token the key signed (for another realm or client of
  * the same provider, say) would be accepted, while the contract checks signature, {@code iss} and
- * {@code exp}; or with a verification key file that does not exist. Not in dev mode, where Quarkus may make a key pair of its own for local tokens.
+ * {@code exp}; or with a verification key file that does not exist. Not in dev mode, where Quarkus
+ * may make a key pair of its own for local tokens.
  */
 @ApplicationScoped
 class JwtIssuerCheck {
@@ -49,7 +52,7 @@ class JwtIssuerCheck {
         if (location.isBlank() || location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
             return false;
         }
-        return !java.nio.file.Files.exists(java.nio.file.Path.of(location))
+        return !Files.exists(Path.of(location))
                 && Thread.currentThread().getContextClassLoader().getResource(location) == null;
     }
 

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ContextNotActiveException;
 
 import io.quarkus.arc.Arc;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -32,7 +33,7 @@ public final class RequestEnd {
     /** The request being served on this thread is a HEAD: its answer ends with its headers. */
     public static boolean headersOnly() {
         RoutingContext request = current();
-        return request != null && request.request().method() == io.vertx.core.http.HttpMethod.HEAD;
+        return request != null && request.request().method() == HttpMethod.HEAD;
     }
 
     /** The request being served on this thread, or null. */
