@@ -40,6 +40,8 @@ public class AccessLog {
     private static final String OPERATION_ID = AccessLog.class.getName() + ".operationId";
     private static final int MAX_PATH_LENGTH = 256;
     private static final String NONE = "-";
+    private static final String[] MDC_FIELDS =
+            {"principal", "operation", "method", "path", "status", "durationMs", "domoMs", "operationId"};
 
     private final RequestMetrics metrics;
 
@@ -108,33 +110,32 @@ public class AccessLog {
         String principal = principal(context);
         Object operationId = context.get(OPERATION_ID);
         String operationIdText = operationId == null ? NONE : operationId.toString();
-        long durationMs = durationNanos / 1_000_000;
+        String loggablePath = loggable(path);
+        String durationMs = Long.toString(durationNanos / 1_000_000);
+        String domoMs = Long.toString(domoWaitNanos / 1_000_000);
         // The text line by hand: a format string would be parsed again for every request.
-        String line = new StringBuilder(160 + path.length())
+        String line = new StringBuilder(160 + loggablePath.length())
                 .append("requestId=").append(requestId == null ? NONE : requestId)
                 .append(" principal=").append(principal)
                 .append(" operation=").append(operation)
                 .append(" method=").append(method)
-                .append(" path=").append(loggable(path))
+                .append(" path=").append(loggablePath)
                 .append(" status=").append(status)
                 .append(" durationMs=").append(durationMs)
-                .append(" domoMs=").append(domoWaitNanos / 1_000_000)
+                .append(" domoMs=").append(domoMs)
                 .append(" operationId=").append(operationIdText)
                 .toString();
-        // Structured fields for the JSON log; the text line carries the same values.
-        MDC.put("principal", principal);
-        MDC.put("operation", operation);
-        MDC.put("status", status);
-        MDC.put("durationMs", Long.toString(durationMs));
-        MDC.put("operationId", operationIdText);
+        // Structured fields for the JSON log, the same as the text line's (requestId is there already).
+        String[] values = {principal, operation, method, loggablePath, status, durationMs, domoMs, operationIdText};
+        for (int i = 0; i < MDC_FIELDS.length; i++) {
+            MDC.put(MDC_FIELDS[i], values[i]);
+        }
         try {
             ACCESS.info(line);
         } finally {
-            MDC.remove("principal");
-            MDC.remove("operation");
-            MDC.remove("status");
-            MDC.remove("durationMs");
-            MDC.remove("operationId");
+            for (String field : MDC_FIELDS) {
+                MDC.remove(field);
+            }
         }
     }
 

@@ -57,8 +57,9 @@ class JsonAccessLogTest {
         domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/reverse")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T9\"}")));
         String requestId = "json-" + UUID.randomUUID();
+        String datasourceId = Api.uniqueDatasourceId();
         String operationId = Api.asOperator().header("X-Request-Id", requestId)
-                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals")
+                .post("/api/v1/datasources/" + datasourceId + "/reversals")
                 .then().statusCode(200).extract().jsonPath().getString("operationId");
 
         await().atMost(Duration.ofSeconds(10)).until(() -> accessLines(requestId).size() == 1);
@@ -69,6 +70,9 @@ class JsonAccessLogTest {
         assertThat(mdc.get("requestId").asText()).isEqualTo(requestId);
         assertThat(mdc.get("principal").asText()).isEqualTo("operator-svc");
         assertThat(mdc.get("operation").asText()).isEqualTo("reverseMigration");
+        assertThat(mdc.get("method").asText()).isEqualTo("POST");
+        assertThat(mdc.get("path").asText()).isEqualTo("/api/v1/datasources/" + datasourceId + "/reversals");
+        assertThat(mdc.get("domoMs").asText()).matches("\\d+");
         assertThat(mdc.get("status").asText()).isEqualTo("200");
         assertThat(mdc.get("durationMs").asText()).matches("\\d+");
         assertThat(mdc.get("operationId").asText()).isEqualTo(operationId);
