@@ -139,17 +139,18 @@ public class ApiKeyStore {
                     ApiKey key = ApiKey.of(entries.get(index));
                     ByteBuffer digest = ByteBuffer.wrap(HexFormat.of().parseHex(
                             entries.get(index).get("sha256").textValue()));
-                    Integer first = entryOf.putIfAbsent(digest, index);
+                    Integer first = entryOf.putIfAbsent(digest, index + 1);
                     if (first != null) {
                         // One secret, two entries: whichever came last would decide its name and roles.
-                        LOG.errorf("API key file %s: entry %d (%s) has the sha256 of entry %d (%s); both are ignored",
-                                path, index, key.name(), first, keys.get(digest).name());
+                        LOG.errorf("API key file %s: entry #%d (%s) has the sha256 of entry #%d (%s); both are ignored",
+                                path, index + 1, key.name(), first, keys.get(digest).name());
                         repeated.add(digest);
                         continue;
                     }
                     keys.put(digest, key);
                 } catch (IllegalArgumentException e) {
-                    LOG.errorf("API key file %s: entry %d %s; it is ignored", path, index, e.getMessage());
+                    // Counted from 1, as a person counts the entries of the file.
+                    LOG.errorf("API key file %s: entry #%d %s; it is ignored", path, index + 1, e.getMessage());
                 }
             }
             keys.keySet().removeAll(repeated);

@@ -6,11 +6,15 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.notNullValue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -166,7 +170,7 @@ class AuthenticationTest {
      * roles, so a line copied and edited could raise a key to operator in silence.
      */
     @Test
-    void aSecretListedTwiceIsNeitherEntry() {
+    void aSecretListedTwiceIsNeitherEntry() throws IOException {
         String secret = "twice-" + System.nanoTime();
         String other = "once-" + System.nanoTime();
         List<ApiKeys.Key> keys = new ArrayList<>(ApiKeys.DEFAULT);
@@ -178,6 +182,10 @@ class AuthenticationTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().header("X-API-Key", other)
                     .when().get("/api/v1/integration-types").then().statusCode(200));
             given().header("X-API-Key", secret).when().get("/api/v1/integration-types").then().statusCode(401);
+            // The log names both entries as a person counts them, from 1.
+            int second = keys.size() - 1;
+            assertThat(Files.readString(Path.of("target", "quarkus-test.log"))).contains("entry #" + second
+                    + " (twice-operator) has the sha256 of entry #" + (second - 1) + " (twice-reader); both are ignored");
         } finally {
             ApiKeys.write(ApiKeys.DEFAULT);
         }
