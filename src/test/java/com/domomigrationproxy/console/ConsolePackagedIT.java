@@ -201,6 +201,43 @@ class ConsolePackagedIT {
         }
     }
 
+    /**
+     * Two replicas of a public client (PKCE, no client secret) share only the session key: a person
+     * whose sign-in starts on one and comes back from the provider to the other is signed in, and the
+     * session then works on both. Quarkus draws the key of the sign-in's state cookie at random
+     * unless it is given one, or a client secret of 32 characters or more.
+     */
+    @Test
+    void aSignInStartedOnOneReplicaFinishesOnAnother() throws Exception {
+        Map<String, String> publicClient = Map.of("PROXY_CONSOLE_ENABLED", "true",
+                "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
+                "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console",
+                "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET", "console-it-session-key-0123456789abcdef");
+        String idToken = Jwt.issuer(provider.baseUrl()).audience("domo-migration-console").subject("aude-auditor")
+                .preferredUserName("aude-auditor").groups(java.util.Set.of("auditor")).expiresIn(300).jws()
+                .keyId("k1").sign(signingKey);
+        provider.stubFor(post("/oauth2/token").willReturn(json("{\"id_token\":\"" + idToken + "\","
+                + "\"access_token\":\"opaque-access-token\",\"token_type\":\"Bearer\",\"expires_in\":300}")));
+        try (PackagedApp first = start("console-replica-a", publicClient);
+                PackagedApp second = start("console-replica-b", publicClient)) {
+            Response challenge = given().port(first.port()).redirects().follow(false).get("/console/");
+            assertThat(challenge.statusCode()).isEqualTo(302);
+            Map<String, String> authorize = query(URI.create(challenge.header("Location")));
+            Map<String, String> cookies = new HashMap<>(challenge.cookies());
+            Response signedIn = given().port(second.port()).redirects().follow(false).cookies(cookies)
+                    .queryParam("code", "code-from-the-provider").queryParam("state", authorize.get("state"))
+                    .get("/console/sign-in");
+            assertThat(signedIn.statusCode()).as(signedIn.asString()).isEqualTo(200);
+            cookies.putAll(signedIn.cookies());
+            cookies.entrySet().removeIf(cookie -> cookie.getValue() == null || cookie.getValue().isEmpty());
+            for (PackagedApp replica : List.of(first, second)) {
+                Response home = given().port(replica.port()).redirects().follow(false).cookies(cookies).get("/console/");
+                assertThat(home.statusCode()).isEqualTo(200);
+                assertThat(home.asString()).contains("aude-auditor");
+            }
+        }
+    }
+
     @Test
     void theDevProviderIsNotInThePackage() throws IOException {
         try (var files = Files.walk(Path.of("target", "quarkus-app"))) {

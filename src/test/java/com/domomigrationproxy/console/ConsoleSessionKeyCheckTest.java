@@ -31,6 +31,25 @@ class ConsoleSessionKeyCheckTest {
         }
     }
 
+    /** Keys shorter than 32 characters are refused, named by their variable and length, never shown. */
+    @Test
+    void aKeyShorterThan32CharactersIsRefused() {
+        String shortKey = "nineteen-characters";
+        assertThat(ConsoleSessionKeyCheck.problem(config(Map.of(
+                "quarkus.oidc.token-state-manager.encryption-secret", shortKey))))
+                .hasValueSatisfying(problem -> assertThat(problem).contains(
+                        "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET has 19 characters").doesNotContain(shortKey));
+        // A short client secret alone: Quarkus would draw the sign-in state key at random on each replica.
+        assertThat(ConsoleSessionKeyCheck.problem(config(Map.of("quarkus.oidc.credentials.secret", shortKey))))
+                .hasValueSatisfying(problem -> assertThat(problem).contains("QUARKUS_OIDC_CREDENTIALS_SECRET has 19"
+                        + " characters", "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET", "another replica")
+                        .doesNotContain(shortKey));
+        // With a session key of its own, the client secret is the provider's business.
+        assertThat(ConsoleSessionKeyCheck.problem(config(Map.of("quarkus.oidc.credentials.secret", shortKey,
+                "quarkus.oidc.token-state-manager.encryption-secret", "a-secret-of-32-characters-or-more!"))))
+                .isEmpty();
+    }
+
     private static Config config(Map<String, String> values) {
         return new SmallRyeConfigBuilder().withDefaultValues(values).build();
     }

@@ -1015,15 +1015,21 @@ class HelmChartTest {
         env.addObject().put("name", "QUARKUS_OIDC_CLIENT_ID").put("value", "domo-migration-console");
         env.addObject().put("name", "QUARKUS_OIDC_CREDENTIALS_SECRET").putObject("valueFrom").putObject("secretKeyRef")
                 .put("name", "domo-migration-console-oidc").put("key", "client-secret");
+        env.addObject().put("name", "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET").putObject("valueFrom")
+                .putObject("secretKeyRef").put("name", "domo-migration-console-oidc").put("key", "session-key");
         Path values = work.resolve("console.yaml");
         YAML.writeValue(values.toFile(), production);
         JsonNode container = proxyContainer(deployment(renderWith(template -> template.withValuesFile(values))));
         assertThat(envValue(container, "PROXY_CONSOLE_ENABLED")).isEqualTo("true");
         assertThat(envValue(container, "QUARKUS_OIDC_CLIENT_ID")).isEqualTo("domo-migration-console");
         assertSecretKeyRef(container, "QUARKUS_OIDC_CREDENTIALS_SECRET", "domo-migration-console-oidc", "client-secret");
-        assertThatThrownBy(() -> renderMinimum(template -> template
-                .set("extraEnv[0].name", "QUARKUS_OIDC_CREDENTIALS_SECRET").set("extraEnv[0].value", "literal")))
-                .hasMessageContaining("extraEnv");
+        assertSecretKeyRef(container, "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET", "domo-migration-console-oidc",
+                "session-key");
+        for (String secret : List.of("QUARKUS_OIDC_CREDENTIALS_SECRET", "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET")) {
+            assertThatThrownBy(() -> renderMinimum(template -> template
+                    .set("extraEnv[0].name", secret).set("extraEnv[0].value", "literal")))
+                    .hasMessageContaining("extraEnv");
+        }
     }
 
     // ---- helpers ----------------------------------------------------------------------------
