@@ -98,6 +98,9 @@ public interface DomoConfig {
     }
 
     interface Sandbox {
+        /** Generated candidates: their ids have four digits ({@code sbx-<account>-<nnnn>}). */
+        int MAX_CANDIDATES_PER_ACCOUNT = 9999;
+
         /** Answer from the in-process sandbox instead of Domo. Env DOMO_SANDBOX_ENABLED; on in dev mode. */
         @WithDefault("false")
         boolean enabled();
@@ -105,7 +108,7 @@ public interface DomoConfig {
         /**
          * Candidates generated under each sandbox account besides the fixtures, to try plans:
          * {@code sbx-<account>-<nnnn>} at {@code estate} / {@code account_<account>} / {@code table_<nnnn>}
-         * (at most 9999). Env DOMO_SANDBOX_CANDIDATES_PER_ACCOUNT; 250 in dev mode.
+         * (0 to 9999, else the start is refused). Env DOMO_SANDBOX_CANDIDATES_PER_ACCOUNT; 250 in dev mode.
          */
         @WithDefault("0")
         int candidatesPerAccount();

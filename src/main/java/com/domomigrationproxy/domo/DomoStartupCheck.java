@@ -55,7 +55,9 @@ class DomoStartupCheck {
 
     /**
      * Settings a Domo call cannot work with: each of them failed every call with a 500 (a deadline
-     * of 0, a breaker that opens before any failure), or refused every answer (a size of 0).
+     * of 0, a breaker that opens before any failure), or refused every answer (a size of 0); and a
+     * sandbox that cannot do what it is asked (an estate its ids cannot number was cut to 9999 in
+     * silence, a share of 2 taken as 1).
      */
     static List<String> settingProblems(DomoConfig config) {
         return new SettingProblems().positive("DOMO_READ_TIMEOUT", config.readTimeout())
@@ -65,7 +67,12 @@ class DomoStartupCheck {
                 .atLeast("DOMO_RETRY_MAX_ATTEMPTS", config.retry().maxAttempts(), 1, "1 is no retry")
                 .notNegative("DOMO_RETRY_INITIAL_BACKOFF", config.retry().initialBackoff())
                 .atLeast("DOMO_CIRCUIT_BREAKER_FAILURE_THRESHOLD", config.circuitBreaker().failureThreshold(), 1, null)
-                .positive("DOMO_CIRCUIT_BREAKER_OPEN_DURATION", config.circuitBreaker().openDuration()).list();
+                .positive("DOMO_CIRCUIT_BREAKER_OPEN_DURATION", config.circuitBreaker().openDuration())
+                .within("DOMO_SANDBOX_CANDIDATES_PER_ACCOUNT", config.sandbox().candidatesPerAccount(), 0,
+                        DomoConfig.Sandbox.MAX_CANDIDATES_PER_ACCOUNT)
+                .notNegative("DOMO_SANDBOX_LATENCY", config.sandbox().latency())
+                .share("DOMO_SANDBOX_FAILURE_RATE", config.sandbox().failureRate())
+                .share("DOMO_SANDBOX_RATE_LIMIT_RATE", config.sandbox().rateLimitRate()).list();
     }
 
     /**

@@ -38,6 +38,22 @@ public final class SettingProblems {
         return this;
     }
 
+    /** A count that must lie from {@code least} to {@code most}. */
+    public SettingProblems within(String variable, long value, long least, long most) {
+        if (value < least || value > most) {
+            problems.add(variable + " must be from " + least + " to " + most + ", not " + value);
+        }
+        return this;
+    }
+
+    /** A share of all calls, from 0 to 1 ("NaN" is none). */
+    public SettingProblems share(String variable, double value) {
+        if (!(value >= 0 && value <= 1)) {
+            problems.add(variable + " must be a share from 0 to 1, such as 0.05, not " + value);
+        }
+        return this;
+    }
+
     /** Any other problem, said whole. */
     public SettingProblems add(String problem) {
         problems.add(problem);

@@ -31,9 +31,6 @@ import io.smallrye.mutiny.Uni;
 @LookupIfProperty(name = "domo.sandbox.enabled", stringValue = "true")
 public class DomoSandbox implements DomoUpstream {
 
-    /** The generated estate's ids stop at four digits. */
-    static final int MAX_CANDIDATES_PER_ACCOUNT = 9999;
-
     private final ObjectMapper json;
     private final DomoConfig.Sandbox config;
     private final Map<String, List<Account>> accountsByType = new LinkedHashMap<>();
@@ -57,7 +54,7 @@ public class DomoSandbox implements DomoUpstream {
         add(new Datasource("1", "Legacy Orders", "2", "legacy", "NULL", "orders_2019"));
         datasources.get("1").migratedAt = Instant.parse("2025-06-30T12:00:00Z");
         add(new Datasource("sf-revenue-01", "Snowflake Revenue", "7", "ANALYTICS", "PUBLIC", "REVENUE"));
-        int estate = Math.min(MAX_CANDIDATES_PER_ACCOUNT, Math.max(0, config.candidatesPerAccount()));
+        int estate = config.candidatesPerAccount(); // 0 to 9999: DomoStartupCheck
         for (List<Account> accounts : accountsByType.values()) {
             for (Account account : accounts) {
                 for (int n = 1; n <= estate; n++) {

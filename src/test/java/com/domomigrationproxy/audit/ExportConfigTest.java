@@ -7,9 +7,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
+import com.domomigrationproxy.support.ConfigMappings;
+
 
 /** No export allowed at once, or a write timeout not above 0, stops the start with its name. */
 class ExportConfigTest {
@@ -31,9 +30,6 @@ class ExportConfigTest {
     }
 
     private static ExportConfig config(Map<String, String> values) {
-        return new SmallRyeConfigBuilder().withMapping(ExportConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(values, "test", 300)).build()
-                .getConfigMapping(ExportConfig.class);
+        return ConfigMappings.of(ExportConfig.class, values);
     }
 }

@@ -6,16 +6,52 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.domomigrationproxy.support.ConfigMappings;
 
 /**
  * The developer token goes to Domo over TLS, or to this machine, and a CA file given for Domo can
  * serve; anything else is refused at start.
  */
 class DomoStartupCheckTest {
+
+    @Test
+    void theDefaultsPass() {
+        assertThat(DomoStartupCheck.settingProblems(ConfigMappings.of(DomoConfig.class, Map.of()))).isEmpty();
+    }
+
+    /** Each of these failed every call (a 500 for a deadline of 0) or was cut in silence (the sandbox's). */
+    @Test
+    void domoSettingsNoCallCanWorkWithAreRefusedByName() {
+        assertThat(DomoStartupCheck.settingProblems(ConfigMappings.of(DomoConfig.class, Map.ofEntries(
+                Map.entry("domo.read-timeout", "0s"), Map.entry("domo.migration-timeout", "-1s"),
+                Map.entry("domo.connect-timeout", "0s"), Map.entry("domo.max-response-size", "0"),
+                Map.entry("domo.retry.max-attempts", "0"), Map.entry("domo.retry.initial-backoff", "-200ms"),
+                Map.entry("domo.circuit-breaker.failure-threshold", "0"),
+                Map.entry("domo.circuit-breaker.open-duration", "-30s"),
+                Map.entry("domo.sandbox.candidates-per-account", "10000"), Map.entry("domo.sandbox.latency", "-1s"),
+                Map.entry("domo.sandbox.failure-rate", "2"), Map.entry("domo.sandbox.rate-limit-rate", "NaN")))))
+                .containsExactly("DOMO_READ_TIMEOUT must be longer than 0, not PT0S",
+                        "DOMO_MIGRATION_TIMEOUT must be longer than 0, not PT-1S",
+                        "DOMO_CONNECT_TIMEOUT must be longer than 0, not PT0S",
+                        "DOMO_MAX_RESPONSE_SIZE must be at least 1, not 0",
+                        "DOMO_RETRY_MAX_ATTEMPTS must be at least 1, not 0 (1 is no retry)",
+                        "DOMO_RETRY_INITIAL_BACKOFF must not be negative, not PT-0.2S",
+                        "DOMO_CIRCUIT_BREAKER_FAILURE_THRESHOLD must be at least 1, not 0",
+                        "DOMO_CIRCUIT_BREAKER_OPEN_DURATION must be longer than 0, not PT-30S",
+                        "DOMO_SANDBOX_CANDIDATES_PER_ACCOUNT must be from 0 to 9999, not 10000",
+                        "DOMO_SANDBOX_LATENCY must not be negative, not PT-1S",
+                        "DOMO_SANDBOX_FAILURE_RATE must be a share from 0 to 1, such as 0.05, not 2.0",
+                        "DOMO_SANDBOX_RATE_LIMIT_RATE must be a share from 0 to 1, such as 0.05, not NaN");
+        assertThat(DomoStartupCheck.settingProblems(ConfigMappings.of(DomoConfig.class, Map.of(
+                "domo.sandbox.candidates-per-account", "9999", "domo.sandbox.failure-rate", "1",
+                "domo.sandbox.rate-limit-rate", "0.05")))).isEmpty();
+    }
 
     @Test
     void theTokenNeverCrossesTheNetworkInClear() {

@@ -2,14 +2,12 @@ package com.domomigrationproxy.plans;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
+import com.domomigrationproxy.support.ConfigMappings;
+
 
 /** A plan setting below 1, or a duration not above 0, stops the start with its name, instead of failing later. */
 class PlanStartupCheckTest {
@@ -47,9 +45,6 @@ class PlanStartupCheckTest {
     }
 
     private static PlanConfig config(Map<String, String> values) {
-        return new SmallRyeConfigBuilder().withMapping(PlanConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(values, "test", 300)).build()
-                .getConfigMapping(PlanConfig.class);
+        return ConfigMappings.of(PlanConfig.class, values);
     }
 }

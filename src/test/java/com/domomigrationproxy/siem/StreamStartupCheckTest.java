@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
+import com.domomigrationproxy.support.ConfigMappings;
+
 
 /**
  * An audit stream setting that cannot work stops the start with its name: before, a CA file with a
@@ -100,11 +98,6 @@ class StreamStartupCheckTest {
     }
 
     private static StreamConfig config(Map<String, String> values) {
-        Map<String, String> all = new HashMap<>(values);
-        all.put("quarkus.application.name", "domo-migration-proxy");
-        return new SmallRyeConfigBuilder().withMapping(StreamConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(all, "test", 300)).build()
-                .getConfigMapping(StreamConfig.class);
+        return ConfigMappings.of(StreamConfig.class, values);
     }
 }

@@ -1,0 +1,43 @@
+package com.domomigrationproxy.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.idempotency.IdempotencyConfig;
+import com.domomigrationproxy.support.ConfigMappings;
+
+import io.smallrye.config.SmallRyeConfig;
+
+/**
+ * Migration settings that switch a guard off in silence, or fail every call (a rate of 0 answered
+ * every migration 429), stop the start, each named with the value it cannot take.
+ */
+class MigrationStartupCheckTest {
+
+    @Test
+    void theDefaultsPass() {
+        assertThat(problems(Map.of())).isEmpty();
+    }
+
+    @Test
+    void migrationSettingsThatSwitchThemOffInSilenceAreRefusedByName() {
+        assertThat(problems(Map.of("proxy.rate-limit.operations-per-minute", "0",
+                "proxy.reconciliation.pending-grace", "-60s", "proxy.reconciliation.clock-skew", "-60s",
+                "proxy.idempotency.retention", "-1h"))).containsExactly(
+                        "PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE must be at least 1, not 0",
+                        "PROXY_RECONCILIATION_PENDING_GRACE must not be negative, not PT-1M",
+                        "PROXY_RECONCILIATION_CLOCK_SKEW must not be negative, not PT-1M",
+                        "PROXY_IDEMPOTENCY_RETENTION must be longer than 0, not PT-1H");
+    }
+
+    private static List<String> problems(Map<String, String> values) {
+        SmallRyeConfig config = ConfigMappings.config(values, RateLimitConfig.class, ReconciliationConfig.class,
+                IdempotencyConfig.class);
+        return MigrationStartupCheck.problems(config.getConfigMapping(RateLimitConfig.class),
+                config.getConfigMapping(ReconciliationConfig.class), config.getConfigMapping(IdempotencyConfig.class));
+    }
+}
