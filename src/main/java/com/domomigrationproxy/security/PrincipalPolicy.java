@@ -1,7 +1,8 @@
 package com.domomigrationproxy.security;
 
+import java.io.IOException;
+import java.util.Base64;
 import java.util.Map;
-import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -10,7 +11,7 @@ import jakarta.json.JsonValue;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.oidc.IdTokenCredential;
@@ -83,12 +84,11 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
         }
         Scopes scopes;
         try {
-            // containsClaim is false for a claim that is there with a null value; the names list it.
-            Set<String> claims = token.getClaimNames();
-            scopes = scopes(token.getClaim(scopesClaim), claims != null && claims.contains(scopesClaim));
-        } catch (IllegalArgumentException e) {
+            scopes = scopes(token);
+        } catch (IllegalArgumentException | IOException e) {
+            // Not a parser's message: it would quote the token's payload.
             LOG.warnf("JWT of %s refused: its %s claim is not a valid scopes object (%s)", principal, scopesClaim,
-                    e.getMessage());
+                    e instanceof IOException ? "unreadable" : e.getMessage());
             return Uni.createFrom().failure(new AuthenticationFailedException(
                     "The JWT's scopes claim is not a valid scopes object"));
         }
@@ -103,19 +103,28 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
                 .build());
     }
 
-    /** The scopes a token's claim grants; only a token without the claim is unrestricted, not one whose claim is null. */
-    private Scopes scopes(Object claim, boolean present) {
-        if (claim == null && !present) {
-            return Scopes.UNRESTRICTED;
+    /**
+     * The scopes a token's claim grants; only a token without the claim is unrestricted. The claim
+     * is read from the signed payload itself: SmallRye JWT's claim objects leave out members whose
+     * value is null, which read {@code {"accounts": null}} as "any account" instead of refusing it.
+     * An encrypted token (five parts, which only the console's provider could send) has no payload
+     * to read here: its claim is taken from SmallRye's claims.
+     */
+    private Scopes scopes(JsonWebToken token) throws IOException {
+        String raw = token.getRawToken();
+        String[] parts = raw == null ? new String[0] : raw.split("\\.", -1);
+        JsonNode claim;
+        if (parts.length == 3) {
+            JsonNode payload = json.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            if (payload == null || !payload.isObject()) {
+                throw new IllegalArgumentException("the payload is not a JSON object");
+            }
+            claim = payload.get(scopesClaim);
+        } else {
+            Object value = token.getClaim(scopesClaim);
+            claim = value instanceof JsonValue jsonValue ? json.readTree(jsonValue.toString()) : null;
         }
-        if (!(claim instanceof JsonValue value) || value.getValueType() != JsonValue.ValueType.OBJECT) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
-        try {
-            return Scopes.parse(json.readTree(value.toString()));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("unreadable", e);
-        }
+        return claim == null ? Scopes.UNRESTRICTED : Scopes.parse(claim);
     }
 
     static boolean recordable(String principal) {

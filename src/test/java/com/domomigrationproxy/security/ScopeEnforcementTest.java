@@ -36,6 +36,7 @@ import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.ApiKeys;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.TestCredentials;
 import com.domomigrationproxy.support.Tokens;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -401,7 +402,21 @@ class ScopeEnforcementTest {
         String nullClaim = Tokens.claims("null-" + UUID.randomUUID(), "operator")
                 .claim("domo_scopes", jakarta.json.JsonValue.NULL).sign(Tokens.privateKey());
         given().auth().oauth2(nullClaim).get("/api/v1/integration-types").then().statusCode(401);
+        // Nor is a list that is null: SmallRye's claims leave such a member out, which read as "any".
+        long now = System.currentTimeMillis() / 1000;
+        for (String scopes : List.of("{\"accounts\":null}", "{\"integrationTypes\":null,\"datasources\":null}",
+                "{\"accounts\":[\"sales-*\"],\"datasources\":null}")) {
+            String nullList = Tokens.signed("{\"iss\":\"" + TestCredentials.ISSUER + "\",\"upn\":\"null-list-"
+                    + UUID.randomUUID() + "\",\"groups\":[\"reader\",\"operator\"],\"iat\":" + now + ",\"exp\":"
+                    + (now + 300) + ",\"domo_scopes\":" + scopes + "}");
+            given().auth().oauth2(nullList).get("/api/v1/integration-types").then().statusCode(401);
+        }
         domo.verify(0, anyRequestedFor(anyUrl()));
+        // The same token with a list where the null was is accepted: the refusal is the null's.
+        String listed = Tokens.signed("{\"iss\":\"" + TestCredentials.ISSUER + "\",\"upn\":\"listed-"
+                + UUID.randomUUID() + "\",\"groups\":[\"reader\",\"operator\"],\"iat\":" + now + ",\"exp\":"
+                + (now + 300) + ",\"domo_scopes\":{\"accounts\":[\"sales-*\"]}}");
+        given().auth().oauth2(listed).get("/api/v1/accounts/sales-1/candidates").then().statusCode(not(equalTo(401)));
     }
 
     @Test

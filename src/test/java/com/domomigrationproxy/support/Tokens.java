@@ -1,8 +1,11 @@
 package com.domomigrationproxy.support;
 
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Set;
@@ -22,6 +25,24 @@ public final class Tokens {
 
     public static JwtClaimsBuilder claims(String principal, String... roles) {
         return Jwt.issuer(TestCredentials.ISSUER).upn(principal).groups(Set.of(roles)).expiresIn(300);
+    }
+
+    /**
+     * A JWT whose payload is exactly this JSON, signed RS256 by hand: what an issuer sends, members
+     * with a null value included (SmallRye's builder would leave them out).
+     */
+    public static String signed(String payloadJson) {
+        Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+        String signingInput = base64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
+                + "." + base64.encodeToString(payloadJson.getBytes(StandardCharsets.UTF_8));
+        try {
+            Signature signature = Signature.getInstance("SHA256withRSA");
+            signature.initSign(privateKey());
+            signature.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+            return signingInput + "." + base64.encodeToString(signature.sign());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Test JWT not signed", e);
+        }
     }
 
     public static PrivateKey privateKey() {
