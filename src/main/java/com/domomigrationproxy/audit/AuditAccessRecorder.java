@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import jakarta.annotation.security.PermitAll;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.QueryParam;
@@ -34,12 +36,15 @@ import com.domomigrationproxy.security.CurrentRequest;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.web.ApiOperations;
+import com.domomigrationproxy.web.EdgeRefusal;
+import com.domomigrationproxy.web.RequestIds;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -53,7 +58,8 @@ import io.vertx.ext.web.RoutingContext;
  * export-finished} (or {@code export-interrupted}) with the rows written.
  *
  * <p>Refused attempts (401, 403) are logged (WARN) and counted in {@code audit_access_denied_total};
- * they, and requests no resource served (404, 405, 406: logged at INFO, not counted), are on the
+ * they, and requests no resource served (404, 405, 406, and those the request filter refused before
+ * Quarkus REST saw them, {@link EdgeRefusal}: logged at INFO, not counted, unless a 401), are on the
  * record through {@link RefusedAccess}: an event each ({@code phase: refused}, with the principal when a 403 identified one, else the kind
  * of credential presented), or counted in a
  * summary event when a source refuses faster than the chain should grow. Lines go to the {@code
@@ -129,9 +135,8 @@ public class AuditAccessRecorder {
         routing.put(RECORDED, Boolean.TRUE);
         String operation = operationId(method);
         if (status == 401 || status == 403) {
-            denied.withTags("operation", operation, "status", Integer.toString(status)).increment();
-            ACCESS.warnf("Audit access refused (%d): %s %s from %s, request %s", status, requestContext.getMethod(),
-                    requestContext.getUriInfo().getPath(), request.clientAddress(), request.requestId());
+            logRefusal(status, operation, requestContext.getMethod(), requestContext.getUriInfo().getPath(),
+                    request.clientAddress(), request.requestId());
             recordRefusal(requestContext, method, operation, status);
             return;
         }
@@ -189,31 +194,88 @@ public class AuditAccessRecorder {
      * credential itself is never recorded), from where, and what was asked.
      */
     private void recordRefusal(ContainerRequestContext requestContext, Method method, String operation, int status) {
-        String principal = null;
-        Map<String, Object> members = new LinkedHashMap<>();
         // A 401 identified nobody (and its identity may not be asked for on the event loop, where a
         // refused credential is answered); a 403 comes after the caller was identified.
-        if (status == 403 && !identity.isAnonymous()) {
-            Requester requester = requesters.current();
-            principal = requester.principal();
-            members.put("principal", principal);
-            members.put("authMethod", requester.authMethod());
-        } else {
-            members.put("credential", presentedCredential(requestContext));
+        if (status != 403 || identity.isAnonymous()) {
+            boolean session = requestContext.getCookies().keySet().stream().anyMatch(AuditAccessRecorder::sessionCookie);
+            recordUnidentified(presentedCredential(requestContext::getHeaderString, session), requestContext.getMethod(),
+                    requestContext.getUriInfo().getPath(), operation, status, request.requestId(),
+                    request.clientAddress());
+            return;
         }
+        Requester requester = requesters.current();
+        Map<String, Object> members = new LinkedHashMap<>();
+        members.put("principal", requester.principal());
+        members.put("authMethod", requester.authMethod());
         members.put("requestId", request.requestId());
         members.put("clientAddress", request.clientAddress());
         members.put("operation", operation);
         members.put("method", requestContext.getMethod());
         members.put("path", bounded(requestContext.getUriInfo().getPath()));
-        if (principal != null) {
-            // A caller nobody identified gets no say in what the chain keeps beyond the path.
-            members.put("query", query(requestContext.getUriInfo().getQueryParameters(),
-                    declaredQueryParameters(method)));
-        }
+        members.put("query", query(requestContext.getUriInfo().getQueryParameters(), declaredQueryParameters(method)));
         members.put("status", status);
         members.put("phase", "refused");
-        refused.record(principal, request.clientAddress(), withoutNulls(members));
+        refused.record(requester.principal(), request.clientAddress(), withoutNulls(members));
+    }
+
+    /**
+     * A refused attempt by someone nobody identified: the kind of credential presented (never the
+     * credential), from where, and the path asked for. A caller nobody identified gets no say in
+     * what the chain keeps beyond the path.
+     */
+    private void recordUnidentified(String credential, String httpMethod, String path, String operation, int status,
+            String requestId, String clientAddress) {
+        Map<String, Object> members = new LinkedHashMap<>();
+        members.put("credential", credential);
+        members.put("requestId", requestId);
+        members.put("clientAddress", clientAddress);
+        members.put("operation", operation);
+        members.put("method", httpMethod);
+        members.put("path", bounded(path));
+        members.put("status", status);
+        members.put("phase", "refused");
+        refused.record(null, clientAddress, withoutNulls(members));
+    }
+
+    /**
+     * An audit-API request the request filter answered before Quarkus REST saw it (a body sent
+     * without credentials, one too large, a malformed target): refused like any other, although
+     * this recorder's response filter never runs for it.
+     */
+    void refusedAtTheEdge(@Observes EdgeRefusal refusal) {
+        RoutingContext routing = refusal.context();
+        HttpServerRequest edge = routing.request();
+        String path = edge.path();
+        int status = refusal.status();
+        if (status < 400 || status >= 500 || !auditPath(path) || PUBLIC_KEY_PATH.equals(path)
+                || routing.get(RECORDED) != null) {
+            return;
+        }
+        routing.put(RECORDED, Boolean.TRUE);
+        String httpMethod = edge.method().name();
+        String operation = ApiOperations.resolve(httpMethod, path);
+        String clientAddress = edge.remoteAddress() == null ? null : edge.remoteAddress().host();
+        String requestId = RequestIds.of(edge);
+        logRefusal(status, operation, httpMethod, path, clientAddress, requestId);
+        boolean session = edge.cookies().stream().anyMatch(cookie -> sessionCookie(cookie.getName()));
+        recordUnidentified(presentedCredential(edge::getHeader, session), httpMethod, path, operation, status,
+                requestId, clientAddress);
+    }
+
+    /**
+     * 401s and 403s are logged at WARN and counted in {@code audit_access_denied_total}; the other
+     * refusals (404, 405, 406, 413…: nothing was served) at INFO.
+     */
+    private void logRefusal(int status, String operation, String httpMethod, String path, String clientAddress,
+            String requestId) {
+        if (status == 401 || status == 403) {
+            denied.withTags("operation", operation, "status", Integer.toString(status)).increment();
+            ACCESS.warnf("Audit access refused (%d): %s %s from %s, request %s", status, httpMethod, path,
+                    clientAddress, requestId);
+        } else {
+            ACCESS.infof("Audit request from %s answered %d before it was served: %s %s, request %s", clientAddress,
+                    status, httpMethod, path, requestId);
+        }
     }
 
     /**
@@ -221,9 +283,9 @@ public class AuditAccessRecorder {
      * read nothing, and is on the record as a refusal by whoever sent it, under the same allowance.
      */
     private void recordUnserved(ContainerRequestContext requestContext, String operation, int status) {
-        ACCESS.infof("Audit request from %s answered %d before it was served: %s %s, request %s",
-                request.clientAddress(), status, requestContext.getMethod(), requestContext.getUriInfo().getPath(),
-                request.requestId());
+        // A 401 here is a refused credential Quarkus answered before any resource was chosen.
+        logRefusal(status, operation, requestContext.getMethod(), requestContext.getUriInfo().getPath(),
+                request.clientAddress(), request.requestId());
         recordRefusal(requestContext, null, operation, status); // not a 403: no principal, no query
     }
 
@@ -235,17 +297,20 @@ public class AuditAccessRecorder {
      * Which kind of credential a request nobody could identify presented: x-api-key, bearer, other,
      * session (a console session cookie that is no longer accepted) or none.
      */
-    private static String presentedCredential(ContainerRequestContext requestContext) {
-        if (requestContext.getHeaderString(ApiKeyAuthenticationMechanism.HEADER) != null) {
+    private static String presentedCredential(Function<String, String> header, boolean session) {
+        if (header.apply(ApiKeyAuthenticationMechanism.HEADER) != null) {
             return "x-api-key";
         }
-        String authorization = requestContext.getHeaderString("Authorization");
+        String authorization = header.apply("Authorization");
         if (authorization != null) {
             return authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? "bearer" : "other";
         }
-        // OpenID Connect's session cookie is q_session, with a suffix when split into chunks.
-        boolean session = requestContext.getCookies().keySet().stream().anyMatch(name -> name.startsWith("q_session"));
         return session ? "session" : "none";
+    }
+
+    /** OpenID Connect's session cookie is q_session, with a suffix when split into chunks. */
+    private static boolean sessionCookie(String name) {
+        return name.startsWith("q_session");
     }
 
     /**

@@ -24,7 +24,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
 
 /**
- * Refused requests to the audit trail (401, 403, and the 404, 405 and 406 that no resource served)
+ * Refused requests to the audit trail (401, 403, and the 404, 405, 406, 413 and 415 that no resource served)
  * on the record, without letting whoever sends them lengthen the chain at will. In each window
  * ({@code proxy.audit.refused-window}, one minute) the first {@code proxy.audit.refused-recorded}
  * refusals of this replica that identified a principal (403), and as many that identified nobody

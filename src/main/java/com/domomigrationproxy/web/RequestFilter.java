@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -74,13 +75,15 @@ public class RequestFilter {
     private final PlanBodyLimit planLimit;
     private final BodiesInMemory inMemory;
     private final ConsoleRefusals console;
+    private final Event<EdgeRefusal> refusals;
     private final boolean cors;
 
     @Inject
-    RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console,
+    RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console, Event<EdgeRefusal> refusals,
             @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors) {
         this.planLimit = planLimit;
         this.console = console;
+        this.refusals = refusals;
         this.cors = cors;
         this.inMemory = new BodiesInMemory(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16));
     }
@@ -422,6 +425,7 @@ public class RequestFilter {
             console.refuse(context.response(), problem.status(), problem.detail());
             return;
         }
+        refusals.fire(new EdgeRefusal(context, problem.status()));
         context.response()
                 .setStatusCode(problem.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)

@@ -215,6 +215,43 @@ class AuditAccessTest {
     }
 
     /**
+     * A refused request that carries a body is refused like one without: Quarkus REST reads a body
+     * before it checks the caller, and answered such a 401 where this recorder did not see it.
+     */
+    @Test
+    void refusedAttemptsWithABodyAreRecordedLoggedAndCountedToo() throws Exception {
+        refused.endWindow();
+        PrometheusScrape before = PrometheusScrape.of(metrics);
+        String anonymous = given().contentType("application/json").body("{}").post("/api/v1/audit/checkpoints")
+                .then().statusCode(401).extract().header("X-Request-Id");
+        String badKey = given().header("X-API-Key", "not-a-key").contentType("application/json").body("{}")
+                .post("/api/v1/audit/checkpoints").then().statusCode(401).extract().header("X-Request-Id");
+        String reader = "refused-body-" + UUID.randomUUID();
+        String forbidden = given().auth().oauth2(Tokens.jwt(reader, "reader")).contentType("application/json")
+                .body("{}").post("/api/v1/audit/checkpoints").then().statusCode(403).extract().header("X-Request-Id");
+
+        PrometheusScrape after = PrometheusScrape.of(metrics);
+        Map<String, String> unauthenticated = Map.of("operation", "signCheckpoint", "status", "401");
+        assertThat(after.value("audit_access_denied_total", unauthenticated)
+                - before.value("audit_access_denied_total", unauthenticated)).isEqualTo(2.0);
+        Map<String, String> wrongRole = Map.of("operation", "signCheckpoint", "status", "403");
+        assertThat(after.value("audit_access_denied_total", wrongRole)
+                - before.value("audit_access_denied_total", wrongRole)).isEqualTo(1.0);
+        String log = Files.readString(Path.of("target", "quarkus-test.log"));
+        for (String requestId : List.of(anonymous, badKey, forbidden)) {
+            assertThat(log).containsPattern("Audit access refused \\(40[13]\\): POST /api/v1/audit/checkpoints from"
+                    + " 127.0.0.1, request " + requestId);
+            JsonNode event = await().atMost(Duration.ofSeconds(5)).until(() -> refusal(requestId), e -> e != null);
+            assertThat(event.get("phase").asText()).isEqualTo("refused");
+            assertThat(event.get("operation").asText()).isEqualTo("signCheckpoint");
+        }
+        assertThat(refusal(anonymous).get("credential").asText()).isEqualTo("none");
+        assertThat(refusal(badKey).get("credential").asText()).isEqualTo("x-api-key");
+        assertThat(refusal(forbidden).get("principal").asText()).isEqualTo(reader);
+        refused.endWindow();
+    }
+
+    /**
      * Audit-API requests that no resource served (a path it does not have, a method or media type
      * it does not answer) read nothing, and are on the record as refusals all the same.
      */
