@@ -1,5 +1,7 @@
 package com.domomigrationproxy.security;
 
+import java.net.URI;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -45,15 +47,33 @@ class JwtIssuerCheck {
     }
 
     /**
-     * A location without a scheme (a file) that is neither a file nor one of the application's
-     * resources; a URL (https://…/jwks, file:…) is not looked at here: its server may be up later.
+     * A file (a path, or a {@code file:} URL as the chart writes it) that does not exist, or a
+     * resource ({@code classpath:}, or a path that is no file) the application does not have; an
+     * {@code http(s)} URL (a JWKS endpoint) is not looked at here: its server may be up later.
      */
     private static boolean missing(String location) {
-        if (location.isBlank() || location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+        if (location.isBlank()) {
             return false;
         }
-        return !Files.exists(Path.of(location))
-                && Thread.currentThread().getContextClassLoader().getResource(location) == null;
+        if (location.regionMatches(true, 0, "file:", 0, 5)) {
+            String path = location.substring(5);
+            try {
+                return !Files.exists(path.startsWith("//") ? Path.of(URI.create("file:" + path)) : Path.of(path));
+            } catch (IllegalArgumentException e) {
+                return true; // no file could be read from it either
+            }
+        }
+        if (location.regionMatches(true, 0, "classpath:", 0, 10)) {
+            return resource(location.substring(10)) == null;
+        }
+        if (location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+            return false;
+        }
+        return !Files.exists(Path.of(location)) && resource(location) == null;
+    }
+
+    private static URL resource(String name) {
+        return Thread.currentThread().getContextClassLoader().getResource(name.startsWith("/") ? name.substring(1) : name);
     }
 
     private static boolean set(Config config, String name) {
