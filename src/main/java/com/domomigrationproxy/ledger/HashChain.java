@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 import org.jboss.logging.Logger;
+import org.postgresql.util.PSQLException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -319,11 +320,18 @@ public final class HashChain {
         }
     }
 
-    /** The next link's seq or hash is already an event's: only a head moved back outside the service does that. */
+    /**
+     * The next link's seq or hash is already an event's: only a head moved back outside the service
+     * does that. The constraint comes from the server's error fields, not from its message text,
+     * which a server in another language words differently.
+     */
     private static boolean headBehind(SQLException e) {
-        String message = e.getMessage();
-        return "23505".equals(e.getSQLState()) && message != null
-                && (message.contains("pk_audit_event") || message.contains("uq_audit_event_hash"));
+        if (!"23505".equals(e.getSQLState()) || !(e instanceof PSQLException postgres)
+                || postgres.getServerErrorMessage() == null) {
+            return false;
+        }
+        String constraint = postgres.getServerErrorMessage().getConstraint();
+        return "pk_audit_event".equals(constraint) || "uq_audit_event_hash".equals(constraint);
     }
 
     /**
