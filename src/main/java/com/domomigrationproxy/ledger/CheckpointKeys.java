@@ -158,10 +158,14 @@ public class CheckpointKeys {
             SecretFiles.warnIfExposed("PROXY_AUDIT_SIGNING_KEY_FILE", file, true);
             return signer;
         } catch (IOException e) {
-            throw new IllegalStateException("Cannot read the checkpoint signing key PROXY_AUDIT_SIGNING_KEY_FILE=" + file, e);
+            // The whole reason in one message, without a cause: a refused start shows its root cause first,
+            // and "NoSuchFileException: /run/…" alone named no setting.
+            throw new IllegalStateException("Cannot read the checkpoint signing key PROXY_AUDIT_SIGNING_KEY_FILE=" + file
+                    + ": " + SecretFiles.whyUnreadable(e));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IllegalStateException("PROXY_AUDIT_SIGNING_KEY_FILE=" + file
-                    + " is not an Ed25519 private key in PKCS#8 PEM (openssl genpkey -algorithm ed25519)", e);
+                    + " is not an Ed25519 private key in PKCS#8 PEM (openssl genpkey -algorithm ed25519): "
+                    + e.getMessage());
         }
     }
 

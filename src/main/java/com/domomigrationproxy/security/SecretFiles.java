@@ -1,7 +1,10 @@
 package com.domomigrationproxy.security;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -46,5 +49,19 @@ public final class SecretFiles {
     public static void warnIfExposed(String variable, Path path, boolean secret) {
         exposure(path, secret).ifPresent(problem -> LOG.warnf("%s=%s %s: let only the service's user (and its group)"
                 + " read it, and only its owner change it (chmod 440; the chart mounts it so)", variable, path, problem));
+    }
+
+    /** Why a file could not be read, in words that need no stack trace: no such file, permission denied… */
+    public static String whyUnreadable(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied for the service's user (" + System.getProperty("user.name") + ")";
+        }
+        if (e instanceof FileSystemException system && system.getReason() != null) {
+            return system.getReason();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 }
