@@ -181,13 +181,17 @@ public final class OperationExport {
 
     /**
      * Null is an empty field (above), numbers are bare, text is always quoted (quotes doubled). Text
-     * that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a
-     * leading apostrophe; NDJSON is the lossless format. The text is UTF-8, in which a quote or any
+     * that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, after any
+     * spaces, which spreadsheets skip) gets a leading apostrophe; NDJSON is the lossless format. The text is UTF-8, in which a quote or any
      * of those characters is one byte and never part of another character.
      */
     private static void writeText(Utf8Writer out, byte[] text) throws IOException {
         out.write('"');
-        if (text.length > 0 && FORMULA_START.indexOf(text[0]) >= 0) {
+        int first = 0;
+        while (first < text.length && text[first] == ' ') {
+            first++;
+        }
+        if (first < text.length && FORMULA_START.indexOf(text[first]) >= 0) {
             out.write('\'');
         }
         int start = 0;

@@ -88,7 +88,11 @@ public final class PlanReport {
         }
         String text = value.toString();
         out.write('"');
-        if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
+        int first = 0;
+        while (first < text.length() && text.charAt(first) == ' ') {
+            first++; // spreadsheets skip leading spaces before they look for a formula
+        }
+        if (first < text.length() && "=+-@\t\r".indexOf(text.charAt(first)) >= 0) {
             out.write('\'');
         }
         out.write(text.replace("\"", "\"\""));

@@ -103,7 +103,7 @@ class CsvExportTest {
                         "'" + UUID.randomUUID() + "'", "'{ \"datasources\" : [], \"accounts\" : [\"7\"] }'",
                         "NULL, NULL, NULL, NULL, NULL, NULL",
                         "1, " + hash + ", " + hash + ", 2, " + hash + ", " + hash + ", NULL, NULL, NULL, NULL, NULL, NULL"),
-                row(inserted.get(1), "'V1_TO_V2'", "'8'", "'c'", "'s'", "'t'", who, "'2026-11-30 17:15:44+00'",
+                row(inserted.get(1), "'V1_TO_V2'", "'8'", "'  =c'", "'s'", "'t'", who, "'2026-11-30 17:15:44+00'",
                         "'UNKNOWN'", "NULL", "NULL", "NULL", "NULL", "NULL", "NULL", "'2026-11-30 17:17:00.000001+00'",
                         "NULL", "'{}'",
                         "'COMPLETE', '10000-01-01 00:00:00+00', 'checked, \"twice\"', 'an auditor', 'why',"
@@ -208,7 +208,9 @@ class CsvExportTest {
             return value.asText();
         }
         String text = value.isObject() ? Scopes.parse(value).toJson() : value.asText();
-        String guard = !text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0 ? "'" : "";
+        // Spreadsheets skip leading spaces before they look for a formula.
+        String start = text.replaceFirst("^ +", "");
+        String guard = !start.isEmpty() && "=+-@\t\r".indexOf(start.charAt(0)) >= 0 ? "'" : "";
         return "\"" + guard + text.replace("\"", "\"\"") + "\"";
     }
 }
