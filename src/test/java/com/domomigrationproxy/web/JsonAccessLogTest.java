@@ -10,6 +10,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +48,9 @@ class JsonAccessLogTest {
     public static class JsonLog implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.log.file.path", LOG.toString(), "quarkus.log.file.json.enabled", "true");
+            // A migration deadline past the body's 10 s, for the slow migration below.
+            return Map.of("quarkus.log.file.path", LOG.toString(), "quarkus.log.file.json.enabled", "true",
+                    "domo.migration-timeout", "30s");
         }
     }
 
@@ -78,6 +84,34 @@ class JsonAccessLogTest {
         assertThat(mdc.get("operationId").asText()).isEqualTo(operationId);
 
         assertThat(log()).doesNotContain(CANARY_TOKEN).doesNotContain(TestCredentials.OPERATOR_KEY);
+    }
+
+    /**
+     * A migration whose body arrived at once and whose Domo call outlasts the body's 10 s deadline:
+     * answered 200 over HTTP/1.1 when Domo answers, and so logged. The connection was closed at 10 s,
+     * unanswered, and the line said {@code status=closed domoMs=0}.
+     */
+    @Test
+    void aMigrationLongerThanTheBodysDeadlineIsAnsweredAndLoggedWithItsWait() throws Exception {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/accounts/.*")).willReturn(aResponse().withStatus(200)
+                .withFixedDelay(12_000).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\",\"toe\":\"SLOW\"}")));
+        String requestId = "slow-" + UUID.randomUUID();
+        HttpResponse<String> answer = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + io.restassured.RestAssured.port
+                        + "/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations"))
+                        .header("X-API-Key", TestCredentials.OPERATOR_KEY).header("X-Request-Id", requestId)
+                        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"accountId\":\"1\",\"catalog\":\"c\","
+                                + "\"schema\":\"s\",\"table\":\"t\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> accessLines(requestId).size() == 1);
+        JsonNode mdc = accessLines(requestId).get(0).get("mdc");
+        assertThat(mdc.get("status").asText()).isEqualTo("200");
+        assertThat(Long.parseLong(mdc.get("domoMs").asText())).isGreaterThanOrEqualTo(11_000);
     }
 
     private static List<JsonNode> accessLines(String requestId) {
