@@ -18,10 +18,12 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -94,9 +96,9 @@ public class ApiKeyStore {
         return loaded.keysByDigest().get(ByteBuffer.wrap(digest));
     }
 
-    /** True when an API key of the file carries this name. */
+    /** True when an API key of the file carries this name, in any letter case ("OP-ALL" reads as op-all). */
     boolean isKeyName(String name) {
-        return loaded.keysByName().containsKey(name);
+        return loaded.keyNamesFolded().contains(name.toLowerCase(Locale.ROOT));
     }
 
     /** The keys of the file as loaded now, one per name: of two entries of one name, the one expiring later. */
@@ -156,7 +158,17 @@ public class ApiKeyStore {
             keys.keySet().removeAll(repeated);
             // During a rotation one name has two entries: the principal lasts as long as the later one.
             Map<String, ApiKey> byName = new HashMap<>();
-            keys.values().forEach(key -> byName.merge(key.name(), key, ApiKey::expiringLater));
+            for (ApiKey key : keys.values()) {
+                ApiKey other = byName.get(key.name());
+                if (other != null && !(other.roles().equals(key.roles()) && other.scopes().equals(key.scopes()))) {
+                    // A rotation hands out a new secret, not a new grant: both secrets work, but the principals
+                    // listing shows one grant, so an auditor would not see the other.
+                    LOG.warnf("API key file %s: the entries of %s grant different roles or scopes; both secrets"
+                            + " work with their own grant, and /audit/principals shows only the one that expires"
+                            + " later: give a rotation's entries the same grant", path, key.name());
+                }
+                byName.merge(key.name(), key, ApiKey::expiringLater);
+            }
             loaded = new Loaded(version, Map.copyOf(keys), Map.copyOf(byName));
             LOG.infof("Loaded %d API key(s) from %s", keys.size(), path);
             SecretFiles.warnIfExposed("PROXY_API_KEYS_FILE", path, false);
@@ -245,7 +257,7 @@ public class ApiKeyStore {
             }
             JsonNode name = entry.get("name");
             if (name == null || !name.isTextual() || !PrincipalPolicy.recordable(name.textValue())) {
-                throw new IllegalArgumentException("has no name of 1 to 255 characters without control characters");
+                throw new IllegalArgumentException("has no name of 1 to 255 characters without control or invisible characters or a space at either end");
             }
             String label = "(" + name.textValue() + ") ";
             List<String> unknown = new ArrayList<>();
@@ -290,6 +302,12 @@ public class ApiKeyStore {
     }
 
     /** The keys read from one version of the file ({@link FileVersion}), by digest and by name. */
-    private record Loaded(FileVersion version, Map<ByteBuffer, ApiKey> keysByDigest, Map<String, ApiKey> keysByName) {
+    private record Loaded(FileVersion version, Map<ByteBuffer, ApiKey> keysByDigest, Map<String, ApiKey> keysByName,
+            Set<String> keyNamesFolded) {
+
+        Loaded(FileVersion version, Map<ByteBuffer, ApiKey> keysByDigest, Map<String, ApiKey> keysByName) {
+            this(version, keysByDigest, keysByName, keysByName.keySet().stream()
+                    .map(name -> name.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet()));
+        }
     }
 }

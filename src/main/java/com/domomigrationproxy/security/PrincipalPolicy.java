@@ -127,13 +127,21 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
         return claim == null ? Scopes.UNRESTRICTED : Scopes.parse(claim);
     }
 
+    /**
+     * A name the audit trail can hold and an auditor can tell from others: 1 to 255 characters, no
+     * control or invisible format characters (U+200B…), no space at either end ("op-all " would read
+     * as the key op-all), no broken surrogate pair.
+     */
     static boolean recordable(String principal) {
-        if (principal == null || principal.isBlank() || principal.length() > MAX_LENGTH) {
+        if (principal == null || principal.isBlank() || principal.length() > MAX_LENGTH
+                || Character.isWhitespace(principal.charAt(0)) || Character.isSpaceChar(principal.charAt(0))
+                || Character.isWhitespace(principal.charAt(principal.length() - 1))
+                || Character.isSpaceChar(principal.charAt(principal.length() - 1))) {
             return false;
         }
         for (int i = 0; i < principal.length(); i++) {
             char c = principal.charAt(i);
-            if (Character.isISOControl(c)
+            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
                     || (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < principal.length()
                             && Character.isLowSurrogate(principal.charAt(++i))))) {
                 return false;

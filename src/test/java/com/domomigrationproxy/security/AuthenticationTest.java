@@ -191,6 +191,29 @@ class AuthenticationTest {
         }
     }
 
+    /**
+     * A rotation whose two entries grant different roles: each secret keeps its own grant, and the
+     * log says that the principals listing shows only one of them.
+     */
+    @Test
+    void aRotationWhoseEntriesGrantDifferentRolesIsLogged() throws IOException {
+        String older = "rotation-old-" + System.nanoTime();
+        String newer = "rotation-new-" + System.nanoTime();
+        List<ApiKeys.Key> keys = new ArrayList<>(ApiKeys.DEFAULT);
+        keys.add(new ApiKeys.Key("rotating-svc", older, List.of("reader", "operator")));
+        keys.add(new ApiKeys.Key("rotating-svc", newer, List.of("reader")));
+        ApiKeys.write(keys);
+        try {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().header("X-API-Key", newer)
+                    .when().get("/api/v1/integration-types").then().statusCode(200));
+            given().header("X-API-Key", older).when().get("/api/v1/integration-types").then().statusCode(200);
+            assertThat(Files.readString(Path.of("target", "quarkus-test.log"))).contains("the entries of rotating-svc"
+                    + " grant different roles or scopes; both secrets work with their own grant");
+        } finally {
+            ApiKeys.write(ApiKeys.DEFAULT);
+        }
+    }
+
     @Test
     void aBrokenKeyFileKeepsThePreviousKeys() {
         ApiKeys.writeRaw("[{\"name\": \"half");
@@ -206,6 +229,12 @@ class AuthenticationTest {
                 .groups(java.util.Set.of("reader")).expiresIn(300).sign(Tokens.privateKey())));
         unauthenticated(given().auth().oauth2(Tokens.jwt("line\nbreak", "reader")));
         unauthenticated(given().auth().oauth2(Tokens.jwt("x".repeat(256), "reader")));
+        // Names an auditor could not tell from another: a space at either end, an invisible character.
+        for (String lookalike : List.of("someone ", " someone", "some\u200bone", "someone\u00a0")) {
+            unauthenticated(given().auth().oauth2(Tokens.jwt(lookalike, "reader")));
+        }
+        given().auth().oauth2(Tokens.jwt("some one", "reader")).when().get("/api/v1/integration-types").then()
+                .statusCode(200);
     }
 
     @Test
@@ -220,6 +249,7 @@ class AuthenticationTest {
     @Test
     void aJwtMayNotClaimTheNameOfAnApiKey() {
         unauthenticated(given().auth().oauth2(Tokens.jwt("reader-svc", "reader", "operator")));
+        unauthenticated(given().auth().oauth2(Tokens.jwt("READER-svc", "reader", "operator")));
         given().auth().oauth2(Tokens.jwt("reader-svc-person", "reader")).when().get("/api/v1/integration-types")
                 .then().statusCode(200);
     }
