@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
-import jakarta.annotation.security.PermitAll;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -112,10 +111,10 @@ public class AuditAccessRecorder {
         int status = response.getStatus();
         if (method == null) {
             // No resource took it (404 for a path the audit API does not have, 405, 406): refused all the same,
-            // named as the access log names it, but for the public key's path (below). A 5xx is the service's
-            // failure, not a refusal.
+            // named as the access log names it, but for the public key (below). A 5xx is the service's failure,
+            // not a refusal.
             String path = requestContext.getUriInfo().getPath();
-            if (status >= 400 && status < 500 && auditPath(path) && !PUBLIC_KEY_PATH.equals(path)) {
+            if (status >= 400 && status < 500 && auditPath(path) && !publicKey(path)) {
                 routing.put(RECORDED, Boolean.TRUE);
                 recordUnserved(requestContext, ApiOperations.resolve(requestContext.getMethod(), path), status);
             }
@@ -123,13 +122,8 @@ public class AuditAccessRecorder {
         }
         Object counted = routing.get(AuditAnswer.ROWS_ATTRIBUTE);
         if (!(counted != null || method.isAnnotationPresent(AuditedAccess.class)
-                || resource.getResourceClass().isAnnotationPresent(AuditedAccess.class))) {
-            return;
-        }
-        if (method.isAnnotationPresent(PermitAll.class)) {
-            // The public key: nothing of the trail is read, whoever asks and however (a refused credential, a
-            // method or type it does not answer), so nothing is recorded; otherwise any caller could lengthen
-            // the chain at will.
+                || resource.getResourceClass().isAnnotationPresent(AuditedAccess.class))
+                || publicKey(requestContext.getUriInfo().getPath())) {
             return;
         }
         routing.put(RECORDED, Boolean.TRUE);
@@ -247,7 +241,7 @@ public class AuditAccessRecorder {
         HttpServerRequest edge = routing.request();
         String path = edge.path();
         int status = refusal.status();
-        if (status < 400 || status >= 500 || !auditPath(path) || PUBLIC_KEY_PATH.equals(path)
+        if (status < 400 || status >= 500 || !auditPath(path) || publicKey(path)
                 || routing.get(RECORDED) != null) {
             return;
         }
@@ -287,6 +281,15 @@ public class AuditAccessRecorder {
         logRefusal(status, operation, requestContext.getMethod(), requestContext.getUriInfo().getPath(),
                 request.clientAddress(), request.requestId());
         recordRefusal(requestContext, null, operation, status); // not a 403: no principal, no query
+    }
+
+    /**
+     * The public key: nothing of the trail is read, whoever asks and however (a refused credential, a
+     * method or type it does not answer), so nothing is recorded; otherwise any caller could lengthen
+     * the chain at will. Known by its path, whether a resource served the request or not.
+     */
+    private static boolean publicKey(String path) {
+        return PUBLIC_KEY_PATH.equals(path);
     }
 
     private static boolean auditPath(String path) {
