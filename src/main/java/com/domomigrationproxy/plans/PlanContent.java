@@ -27,7 +27,21 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
  * {@code datasourceId} alone, strings escaped as JSON requires ({@code "} and {@code \}) and
  * nothing else (non-ASCII characters as themselves). docs/plans.md has a worked example.
  */
-record PlanContent(String name, Direction direction, int maxConcurrency, List<PlanItemSpec> items) {
+record PlanContent(String name, Direction direction, int maxConcurrency, List<PlanItemSpec> items, List<Integer> lines) {
+
+    /** A plan that came as JSON (or from the service itself): its items have no lines. */
+    PlanContent(String name, Direction direction, int maxConcurrency, List<PlanItemSpec> items) {
+        this(name, direction, maxConcurrency, items, null);
+    }
+
+    /**
+     * The line of the uploaded CSV each item came from (from 1, the header), for the errors that
+     * name an item after the upload was read (out of scope); null for JSON. Not part of what the
+     * plan is: neither stored nor hashed.
+     */
+    Integer line(int item) {
+        return lines == null ? null : lines.get(item);
+    }
 
     /**
      * Jackson writes a character outside the Basic Multilingual Plane (an emoji) to UTF-8 bytes as a

@@ -106,7 +106,7 @@ public class PlanService {
     }
 
     private PlanView create(PlanContent content, Requester creator, UUID rollbackOf) {
-        requireInScope(content.direction(), content.items(), creator, creator.scopes(), "its creator's");
+        requireInScope(content, creator, creator.scopes(), "its creator's");
         List<PlanItems.Finding> findings = preflight.check(content.direction(), content.items());
         UUID planId = UUID.randomUUID();
         Instant now = now();
@@ -774,11 +774,13 @@ public class PlanService {
      * errors and the console's form do), with nothing stored; the same rule as a single migration
      * or reversal.
      */
-    private void requireInScope(Direction direction, List<PlanItemSpec> specs, Requester requester, Scopes scopes,
-            String whose) {
+    private void requireInScope(PlanContent content, Requester requester, Scopes scopes, String whose) {
         List<Problem.FieldError> refused = new ArrayList<>();
-        for (int i = 0; i < specs.size(); i++) {
-            inScope(direction, i, specs.get(i), requester, scopes).ifPresent(refused::add);
+        for (int i = 0; i < content.items().size(); i++) {
+            Integer line = content.line(i); // a CSV's item is named by its line too, as the upload's other errors
+            inScope(content.direction(), i, content.items().get(i), requester, scopes)
+                    .map(error -> line == null ? error : new Problem.FieldError(error.field(), error.message(), line))
+                    .ifPresent(refused::add);
         }
         refuse(refused, whose);
     }

@@ -116,6 +116,7 @@ final class PlanUpload {
 
         int columns = reversalHeader ? 1 : 5;
         List<PlanItemSpec> items = new ArrayList<>();
+        List<Integer> itemLines = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
         for (int index = 1; index < lines.size() && !errors.full(); index++) {
             int lineNumber = lines.get(index).number();
@@ -137,10 +138,11 @@ final class PlanUpload {
             if (item != null && unique(item.datasourceId(), lineNumber, seen, "datasourceId", lineNumber, "line %d",
                     errors)) {
                 items.add(item);
+                itemLines.add(lineNumber);
             }
         }
         errors.failIfAny("The plan is invalid");
-        return new PlanContent(name, direction, maxConcurrency, List.copyOf(items));
+        return new PlanContent(name, direction, maxConcurrency, List.copyOf(items), List.copyOf(itemLines));
     }
 
     private static PlanItemSpec jsonItem(JsonNode node, String path, Direction direction, Errors errors) {

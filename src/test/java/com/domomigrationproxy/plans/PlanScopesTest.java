@@ -74,6 +74,22 @@ class PlanScopesTest {
         domo.verify(0, postRequestedFor(anyUrl()));
     }
 
+    /** A CSV's refused item is named by its line too (a blank line counts), as the upload's other errors. */
+    @Test
+    void aCsvPlansItemOutsideItsCreatorsScopesIsNamedByItsLine() {
+        Estate sales = Estate.of(1);
+        Estate other = Estate.of(1);
+        String csv = "datasourceId,accountId,catalog,schema,table\n"
+                + sales.datasources().get(0) + "," + sales.account() + ",c,s,t\n\n"
+                + other.datasources().get(0) + "," + other.account() + ",c,s,t\n";
+        scoped("scoped-" + UUID.randomUUID(), "{\"accounts\":[\"" + sales.account() + "\"]}")
+                .contentType("text/csv; charset=utf-8").body(csv).post("/api/v1/plans?name=mixed").then().statusCode(403)
+                .body("type", equalTo(OUT_OF_SCOPE))
+                .body("errors.field", contains("items[1].accountId"))
+                .body("errors[0].line", equalTo(4));
+        domo.verify(0, postRequestedFor(anyUrl()));
+    }
+
     @Test
     void itsOperationsRunUnderTheCreatorsGrant() {
         Estate estate = Estate.of(2);
