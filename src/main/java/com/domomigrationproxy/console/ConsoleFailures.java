@@ -3,6 +3,7 @@ package com.domomigrationproxy.console;
 import java.io.EOFException;
 import java.nio.charset.CharacterCodingException;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -75,7 +76,8 @@ public class ConsoleFailures {
             String detail = problem.detail();
             List<Problem.FieldError> errors = problem.extensions().errors() == null ? List.of()
                     : problem.extensions().errors();
-            return page(page(problem.status(), heading(problem.status()), detail, errors, true));
+            // With the problem's own headers: Retry-After of a busy 503 or a 429, which its text points to.
+            return page(page(problem.status(), heading(problem.status()), detail, errors, true, problem.headers()));
         }
         if (failure instanceof NotFoundException) {
             return page(notFound());
@@ -154,9 +156,17 @@ public class ConsoleFailures {
 
     private Response page(int status, String heading, String detail, List<Problem.FieldError> errors,
             boolean withViewer) {
+        return page(status, heading, detail, errors, withViewer, Map.of());
+    }
+
+    private Response page(int status, String heading, String detail, List<Problem.FieldError> errors,
+            boolean withViewer, Map<String, String> headers) {
         Frame frame = withViewer ? frames.of(heading, Frame.Section.NONE) : frames.anonymous(heading);
         TemplateInstance page = Pages.failure(frame, status, heading, detail, errors);
-        return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(page).build();
+        Response.ResponseBuilder response = Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"))
+                .entity(page);
+        headers.forEach(response::header);
+        return response.build();
     }
 
     private static Uni<Response> page(Response response) {

@@ -96,11 +96,17 @@ public class ConsoleHome {
      * logout, there too; it then comes back to /console/signed-out. A form post, so its CSRF token
      * is checked like any other. That link back is https whenever the sign-in's redirect URI is
      * (QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME, behind a proxy that ends TLS).
+     * Someone whose session has already ended goes to /console/signed-out, never to sign in again.
      */
     @POST
     @Path("/sign-out")
-    @Authenticated
+    @PermitAll
     public Uni<Response> signOut() {
+        if (frames.of("Sign out", Frame.Section.NONE).viewer() == null) {
+            // No session any more (it expired, or was signed out in another tab): already signed out. Asking
+            // for one here sent the person to the provider, which signed them straight back in.
+            return Uni.createFrom().item(Response.seeOther(URI.create(ConsoleLinks.ROOT + "/signed-out")).build());
+        }
         String idToken = session.getIdToken() == null ? null : session.getIdToken().getRawToken();
         String endSession = provider.isResolvable() ? provider.get().getEndSessionUri() : null;
         return session.logout().map(done -> {

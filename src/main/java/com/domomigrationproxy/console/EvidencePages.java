@@ -30,6 +30,7 @@ import com.domomigrationproxy.ledger.Checkpoints;
 import com.domomigrationproxy.ledger.EventQuery;
 import com.domomigrationproxy.ledger.IntegrityReport;
 import com.domomigrationproxy.ledger.Ledger;
+import com.domomigrationproxy.ledger.LedgerConfig;
 import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
@@ -71,10 +72,12 @@ public class EvidencePages {
     private final Frames frames;
     private final ConsoleFailures failures;
     private final AuditExports exports;
+    private final String signingInterval;
 
     @Inject
     EvidencePages(Ledger ledger, Checkpoints checkpoints, CheckpointKeys keys, Frames frames,
-            ConsoleFailures failures, AuditExports exports) {
+            ConsoleFailures failures, AuditExports exports, LedgerConfig config) {
+        this.signingInterval = config.checkpointInterval().strip();
         this.ledger = ledger;
         this.checkpoints = checkpoints;
         this.keys = keys;
@@ -166,7 +169,7 @@ public class EvidencePages {
     private TemplateInstance page(Frame frame, IntegrityReport report, boolean signed) {
         Optional<Checkpoint> latest = checkpoints.latest();
         return Pages.evidence(frame, new EvidenceView(report, checkpoints.enabled(), latest.orElse(null),
-                latest.flatMap(checkpoints::failure).orElse(null), signed));
+                latest.flatMap(checkpoints::failure).orElse(null), signed, signingInterval));
     }
 
     private static Response download(Object body, String type, String name) {

@@ -8,7 +8,12 @@ import com.domomigrationproxy.ledger.IntegrityReport;
  * signed, the newest one and why it fails (null when it holds), and whether one was just signed.
  */
 public record EvidenceView(IntegrityReport report, boolean checkpointsOn, Checkpoint latest, String latestFailure,
-        boolean signed) {
+        boolean signed, String signingInterval) {
+
+    /** Whether checkpoints are signed on a schedule (PROXY_AUDIT_CHECKPOINT_INTERVAL other than off). */
+    public boolean signedOnSchedule() {
+        return !("off".equalsIgnoreCase(signingInterval) || "disabled".equalsIgnoreCase(signingInterval));
+    }
 
     public String keyFile() {
         return EvidencePages.KEY_FILE;

@@ -1,6 +1,7 @@
 package com.domomigrationproxy.console;
 
 import java.util.List;
+import java.util.Set;
 
 import com.domomigrationproxy.audit.OperationFilter;
 import com.domomigrationproxy.ledger.Direction;
@@ -11,6 +12,10 @@ import com.domomigrationproxy.problem.Problem;
 /** What the history page shows: the filter form as submitted, its errors, one page of operations and the links. */
 public record HistoryView(HistoryFilter filter, List<Problem.FieldError> errors, List<Operation> items,
         String nextCursor, boolean paged) {
+
+    /** The fields the filter form shows an error beside. */
+    private static final Set<String> FORM_FIELDS = Set.of("datasourceId", "accountId", "direction",
+            "state", "requestedBy", "from", "to", "planId", "limit");
 
     public String value(String field) {
         return filter.value(field);
@@ -24,6 +29,20 @@ public record HistoryView(HistoryFilter filter, List<Problem.FieldError> errors,
     public String error(String field) {
         return errors.stream().filter(error -> error.field().equals(field)).map(Problem.FieldError::message)
                 .findFirst().orElse(null);
+    }
+
+    /** The errors the form marks beside a field of its own. */
+    public boolean marked() {
+        return errors.stream().anyMatch(error -> FORM_FIELDS.contains(error.field()));
+    }
+
+    /**
+     * The errors of what the form has no field to mark (a cursor from another filter, a needsReview
+     * that is not true or false): said in words, or "correct the filters marked above" pointed at
+     * nothing.
+     */
+    public List<Problem.FieldError> unmarked() {
+        return errors.stream().filter(error -> !FORM_FIELDS.contains(error.field())).toList();
     }
 
     public List<Option> directions() {

@@ -30,6 +30,18 @@ public record OperationView(Operation operation) {
                 : ConsoleLinks.HISTORY + new QueryString().with("planId", operation.intent().planId()).text();
     }
 
+    /**
+     * The grant the operation ran under, as its canonical scopes JSON ({@code {}} for unrestricted);
+     * null for operations recorded before scopes were.
+     */
+    public String grant() {
+        return operation.intent().scopes() == null ? null : operation.intent().scopes().toJson();
+    }
+
+    public boolean unrestricted() {
+        return "{}".equals(grant());
+    }
+
     public String datasourceHref() {
         return ConsoleLinks.HISTORY + new QueryString().with("datasourceId", operation.datasourceId()).text();
     }

@@ -135,7 +135,9 @@ public class PlanPages {
                             "file", "is required"))))).build();
         }
         try {
-            PlanView plan = plans.createFromCsv(csv, blank(name), blank(direction), blank(maxConcurrency),
+            // The name field is always sent: left empty it is "must be 1 to 255 characters", not the API's
+            // "is required (as a query parameter with a CSV body)".
+            PlanView plan = plans.createFromCsv(csv, name == null ? "" : name, blank(direction), blank(maxConcurrency),
                     requesters.current());
             return seeOther(plan.planId(), "created");
         } catch (ProblemException problem) {

@@ -35,6 +35,14 @@ public record ReviewsView(List<Operation> items, boolean more, boolean scoped, S
         return Resolution.MAX_NOTE;
     }
 
+    /**
+     * Whether the last submission was refused for an operation no longer listed (resolved already,
+     * by someone else or by a double submit): its refusal is said above the list, not beside it.
+     */
+    public boolean refusedUnlisted() {
+        return submission.refused() != null && items.stream().noneMatch(this::refusedFor);
+    }
+
     /** Whether the last refused submission was about this operation. */
     public boolean refusedFor(Operation operation) {
         return operation.operationId().equals(submission.refused());

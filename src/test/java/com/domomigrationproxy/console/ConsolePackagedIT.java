@@ -162,11 +162,7 @@ class ConsolePackagedIT {
                 "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console",
                 "QUARKUS_OIDC_CREDENTIALS_SECRET", "console-it-client-secret-0123456789abcdef",
                 "QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME", "true");
-        String idToken = Jwt.issuer(provider.baseUrl()).audience("domo-migration-console").subject("aude-auditor")
-                .preferredUserName("aude-auditor").groups(java.util.Set.of("auditor")).expiresIn(300).jws()
-                .keyId("k1").sign(signingKey);
-        provider.stubFor(post("/oauth2/token").willReturn(json("{\"id_token\":\"" + idToken + "\","
-                + "\"access_token\":\"opaque-access-token\",\"token_type\":\"Bearer\",\"expires_in\":300}")));
+        providerSignsInAnAuditor();
         try (PackagedApp app = start("console-https", console)) {
             String signInUri = "https://localhost:" + app.port() + "/console/sign-in";
             Response challenge = given().port(app.port()).redirects().follow(false).get("/console/");
@@ -213,11 +209,7 @@ class ConsolePackagedIT {
                 "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
                 "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console",
                 "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET", "console-it-session-key-0123456789abcdef");
-        String idToken = Jwt.issuer(provider.baseUrl()).audience("domo-migration-console").subject("aude-auditor")
-                .preferredUserName("aude-auditor").groups(java.util.Set.of("auditor")).expiresIn(300).jws()
-                .keyId("k1").sign(signingKey);
-        provider.stubFor(post("/oauth2/token").willReturn(json("{\"id_token\":\"" + idToken + "\","
-                + "\"access_token\":\"opaque-access-token\",\"token_type\":\"Bearer\",\"expires_in\":300}")));
+        providerSignsInAnAuditor();
         try (PackagedApp first = start("console-replica-a", publicClient);
                 PackagedApp second = start("console-replica-b", publicClient)) {
             Response challenge = given().port(first.port()).redirects().follow(false).get("/console/");
@@ -244,6 +236,15 @@ class ConsolePackagedIT {
             assertThat(files.map(Path::toString)).isNotEmpty()
                     .noneMatch(name -> name.contains("devservices-oidc") || name.contains("devservices-keycloak"));
         }
+    }
+
+    /** The provider's token endpoint answers every code with an ID token for aude-auditor, an auditor. */
+    private static void providerSignsInAnAuditor() {
+        String idToken = Jwt.issuer(provider.baseUrl()).audience("domo-migration-console").subject("aude-auditor")
+                .preferredUserName("aude-auditor").groups(java.util.Set.of("auditor")).expiresIn(300).jws()
+                .keyId("k1").sign(signingKey);
+        provider.stubFor(post("/oauth2/token").willReturn(json("{\"id_token\":\"" + idToken + "\","
+                + "\"access_token\":\"opaque-access-token\",\"token_type\":\"Bearer\",\"expires_in\":300}")));
     }
 
     private static Map<String, String> query(URI uri) {

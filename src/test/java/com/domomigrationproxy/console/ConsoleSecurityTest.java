@@ -232,6 +232,53 @@ class ConsoleSecurityTest {
         }
     }
 
+    /**
+     * Resolving an operation no longer in the queue (resolved by someone else, or a double submit):
+     * the 409 says so above the list, since the operation has no row to show it beside.
+     */
+    @Test
+    void aResolutionOfAnOperationNoLongerInTheQueueSaysWhy() {
+        com.domomigrationproxy.support.DomoWireMock.completesEverything(domo, "T1");
+        String operationId = given().header("X-API-Key", com.domomigrationproxy.support.TestCredentials.OPERATOR_KEY)
+                .contentType("application/json").body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\","
+                        + "\"table\":\"t\"}").post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations")
+                .then().statusCode(200).extract().path("operationId");
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        String page = operator.request().formParam("csrf-token", operator.csrfToken()).formParam("state", "COMPLETE")
+                .formParam("note", "checked in Domo").post("/console/reviews/" + operationId).then().statusCode(409)
+                .extract().asString();
+        assertThat(page).contains("role=\"alert\">Not recorded for operation <code>" + operationId + "</code>: ");
+        // The operation's page shows the grant it ran under, as the API's Operation does.
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        assertThat(auditor.request().get("/console/operations/" + operationId).then().statusCode(200).extract()
+                .asString()).contains("<dt>Grant (scopes)</dt><dd><code>{}</code> <span class=\"muted\">(unrestricted)</span>");
+    }
+
+    /**
+     * Signing out after the session ended (it expired, or another tab signed out) is done already:
+     * it must not send the person to the provider, which would sign them straight back in.
+     */
+    @Test
+    void signingOutWithoutASessionGoesToSignedOutNotToTheProvider() {
+        String csrf = given().redirects().follow(false).get("/console/signed-out").then().statusCode(200).extract()
+                .cookie("console-csrf");
+        given().redirects().follow(false).cookie("console-csrf", csrf).formParam("csrf-token", csrf)
+                .post("/console/sign-out").then().statusCode(303)
+                .header("Location", org.hamcrest.Matchers.endsWith("/console/signed-out"));
+    }
+
+    /** A history filter the form has no field for (a cursor, needsReview) is named in words, not "marked above". */
+    @Test
+    void aHistoryErrorWithoutAFieldOfItsOwnIsSaidInWords() {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        assertThat(auditor.request().get("/console/history?needsReview=maybe").then().statusCode(400).extract()
+                .asString()).contains("<p><code>needsReview</code> must be true or false</p>")
+                .doesNotContain("Correct the filters marked above");
+        assertThat(auditor.request().get("/console/history?state=COMPLETE&cursor=not-a-cursor").then().statusCode(400)
+                .extract().asString()).contains("<code>cursor</code>", "start again from the first page")
+                .doesNotContain("Correct the filters marked above");
+    }
+
     /** A refused resolution shows the review queue again: that is a read of the trail too, on the record. */
     @Test
     void theReviewQueueShownWithARefusedResolutionIsOnTheRecord() throws Exception {

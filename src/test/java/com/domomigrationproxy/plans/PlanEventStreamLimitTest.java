@@ -14,6 +14,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.TestCredentials;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -112,6 +113,44 @@ class PlanEventStreamLimitTest {
         }
         io.restassured.RestAssured.given().options("/api/v1/plans/" + planId + "/events").then().statusCode(204)
                 .header("Allow", org.hamcrest.Matchers.equalTo("GET, HEAD"));
+    }
+
+    /**
+     * The console's streams share the limit; its refusal is a page for a person, with the same
+     * Retry-After its text points to (the page said so without the header).
+     */
+    @Test
+    void theConsolesEleventhStreamIsABusyPageWithRetryAfter() throws Exception {
+        String planId = planOfOne("watched in the console");
+        ConsoleSessions.Session session = ConsoleSessions.signIn(ConsoleSessions.READER);
+        String cookies = session.cookies().entrySet().stream().map(cookie -> cookie.getKey() + "=" + cookie.getValue())
+                .collect(java.util.stream.Collectors.joining("; "));
+        List<Socket> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < PER_PRINCIPAL; i++) {
+                Socket stream = openInConsole(planId, cookies);
+                streams.add(stream);
+                assertThat(statusLine(stream)).isEqualTo("HTTP/1.1 200 OK");
+            }
+            try (Socket refused = openInConsole(planId, cookies)) {
+                String answer = new String(refused.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
+                assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 30")
+                        .containsIgnoringCase("content-type: text/html").contains("Retry-After");
+            }
+        } finally {
+            for (Socket stream : streams) {
+                stream.close();
+            }
+        }
+    }
+
+    private static Socket openInConsole(String planId, String cookies) throws IOException {
+        Socket socket = new Socket("127.0.0.1", RestAssured.port);
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("GET /console/plans/" + planId + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Cookie: " + cookies + "\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        return socket;
     }
 
     /** A new plan of one item, awaiting approval: its stream stays open. */
