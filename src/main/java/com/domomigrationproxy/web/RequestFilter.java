@@ -20,6 +20,7 @@ import com.domomigrationproxy.console.ConsoleRefusals;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.http.HttpClosedException;
@@ -76,6 +77,7 @@ public class RequestFilter {
     private final BodiesInMemory inMemory;
     private final ConsoleRefusals console;
     private final Event<EdgeRefusal> refusals;
+    private volatile boolean shuttingDown;
     private final boolean cors;
 
     @Inject
@@ -173,8 +175,23 @@ public class RequestFilter {
         MDC.put(RequestIds.MDC_KEY, requestId);
     }
 
+    /**
+     * From SIGTERM on, requests already taken finish (QUARKUS_SHUTDOWN_TIMEOUT) but new ones are
+     * refused: Quarkus keeps serving them while it waits, and cut off those still running when the
+     * wait ran out (a migration already sent to Domo lost its answer). 503 busy, Retry-After 1,
+     * Connection: close, so the client's retry goes to another replica.
+     */
+    void onShutdownStarting(@Observes ShutdownDelayInitiatedEvent event) {
+        shuttingDown = true;
+    }
+
     private void filter(RoutingContext context) {
         assignRequestId(context);
+        if (shuttingDown) {
+            refuse(context, ProblemException.busy("This replica is shutting down; send the request again, another"
+                    + " replica answers it", 1));
+            return;
+        }
         AcceptSpaces.remove(context.request());
         String path = context.request().path();
         boolean api = path != null && path.startsWith(API_PREFIX);

@@ -202,7 +202,14 @@ class TwoInstancesIT {
                 .header("X-API-Key", SECRET).post("/api/v1/datasources/" + datasource + "/reversals"));
         Awaitility.await().atMost(Duration.ofSeconds(20))
                 .until(() -> !domo.findAll(postRequestedFor(urlMatching(".*"))).isEmpty());
-        // A graceful shutdown (SIGTERM) waits for the request in flight.
+        // A graceful shutdown (SIGTERM) waits for the request in flight, and refuses new ones: they would be
+        // cut off if the wait ran out, so their clients are sent to another replica at once.
+        instances.get(0).process().destroy();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> given().port(port)
+                .header("X-API-Key", SECRET).get("/api/v1/integration-types").then().statusCode(503)
+                .header("Retry-After", "1").header("Connection", "close")
+                .body("type", org.hamcrest.Matchers.endsWith(":busy"))
+                .body("detail", org.hamcrest.Matchers.containsString("shutting down")));
         instances.get(0).close();
 
         assertThat(answer.get().statusCode()).isEqualTo(200);

@@ -2,7 +2,6 @@ package com.domomigrationproxy.plans;
 
 import static com.domomigrationproxy.plans.PlanFixtures.createApproveStart;
 import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
-import static com.domomigrationproxy.plans.PlanFixtures.plan;
 import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
 import static com.domomigrationproxy.plans.PlanFixtures.stubMigrations;
 import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
@@ -19,10 +18,14 @@ import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Any;
 import jakarta.inject.Inject;
 
+import javax.sql.DataSource;
+
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -31,8 +34,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /**
- * When a shutdown starts, a replica sends no more items, while the HTTP requests in flight are
- * still being waited for; the item already sent records its outcome. Its own profile: the
+ * When a shutdown starts, a replica sends no more items and takes no new request, while the HTTP
+ * requests in flight are still being waited for; the item already sent records its outcome. Its own profile: the
  * executor stays stopped after the test.
  */
 @QuarkusTest
@@ -51,6 +54,9 @@ class PlanShutdownTest {
     WireMockServer domo;
 
     @Inject
+    DataSource dataSource;
+
+    @Inject
     @Any
     Event<ShutdownDelayInitiatedEvent> shutdownStarts;
 
@@ -66,10 +72,18 @@ class PlanShutdownTest {
 
         shutdownStarts.fire(new ShutdownDelayInitiatedEvent());
 
+        // New requests are refused from now on (503 busy, to another replica), so the plan is read from the table.
+        Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(503).header("Retry-After", "1")
+                .body("detail", org.hamcrest.Matchers.containsString("shutting down"));
         // The item in flight completes; without the stop, the next would go within a poll (1 s).
-        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getInt("counts.COMPLETE") == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> items(planId, "COMPLETE") == 1);
         Thread.sleep(3_000);
         assertThat(domo.findAll(migrations)).hasSize(1);
-        assertThat(plan(planId).getInt("counts.WAITING")).isEqualTo(3);
+        assertThat(items(planId, "WAITING")).isEqualTo(3);
+    }
+
+    private long items(String planId, String state) {
+        return ((Number) OperationRows.query(dataSource, "SELECT count(*) AS n FROM plan_item WHERE plan_id = ?::uuid"
+                + " AND state = ?", planId, state).get(0).get("n")).longValue();
     }
 }
