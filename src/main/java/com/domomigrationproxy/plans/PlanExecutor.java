@@ -267,6 +267,15 @@ class PlanExecutor {
 
     private void settle(PlanItems.Unsettled item, Operation operation) {
         Optional<ItemState> state = settledState(operation, item.state());
+        if (state.isEmpty() && item.state() == ItemState.RUNNING) {
+            // Its sender is gone (the lease ran out) and its operation is still PENDING: nothing is known of the
+            // call. UNKNOWN holds the plan's slot only as long as any unknown outcome (twice the migration deadline
+            // from sending), then follows its operation once that is resolved; left RUNNING, it held the slot until
+            // a person resolved the operation, and a plan whose replicas all died stalled on them.
+            items.settleFromOperation(item, ItemState.UNKNOWN, "unknown: the replica that sent it stopped before"
+                    + " Domo's answer was recorded");
+            return;
+        }
         if (state.isPresent() && state.get() != item.state()) {
             items.settleFromOperation(item, state.get(), state.get() == ItemState.WAITING
                     ? "waiting: Domo answered 429 to its last attempt" : null);

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
@@ -29,7 +30,11 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationIntent;
+import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.migration.OperationReconciler;
+import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.PostgresAdmin;
@@ -53,6 +58,9 @@ class PlanResilienceTest {
 
     @Inject
     PlanItems items;
+
+    @Inject
+    OperationStore store;
 
     @Test
     void aBurstOf429sSlowsThePlanAndFailsNoItem() {
@@ -247,6 +255,39 @@ class PlanResilienceTest {
         assertThat(plan(planId).getInt("counts.UNKNOWN")).isEqualTo(1);
         // Not sent when the first became UNKNOWN (3 s), only once Domo could no longer be working on it.
         assertThat(Duration.between(requested.get(slow), requested.get(next))).isGreaterThan(Duration.ofMillis(5_500));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+    }
+
+    /**
+     * An item whose replica died after sending it, its operation still PENDING (no outcome, not yet
+     * resolved): once its lease has run out it is UNKNOWN, and holds the plan's one slot only while
+     * Domo may still be working on it; it stayed RUNNING, and the plan stalled until a person
+     * resolved the operation.
+     */
+    @Test
+    void anItemWhoseSenderDiedWithItsOperationPendingGivesItsSlotBack() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), 0);
+        JsonPath created = PlanFixtures.create(jsonPlan("dead sender", estate.account(), estate.datasources(), 1));
+        String planId = created.getString("planId");
+        PlanFixtures.approve(planId, created.getString("contentHash"));
+        // What a replica killed after sending item 1 leaves: the operation's intent and a RUNNING item whose lease
+        // ran out, sent longer ago than twice the tests' migration deadline (3 s).
+        Operation pending = store.recordIntent(OperationIntent.migration(estate.datasources().get(0), estate.account(),
+                "estate", "NULL", "table", new Requester("operator-svc", "api-key", "req-" + UUID.randomUUID(),
+                        "10.0.0.7", com.domomigrationproxy.security.Scopes.UNRESTRICTED)), none -> {
+                });
+        PostgresAdmin.tamper("UPDATE plan_item SET state = 'RUNNING', operation_id = '" + pending.operationId()
+                + "', attempts = 1, sent_at = now() - interval '10 seconds', lease_owner = 'killed', claim_token = gen_random_uuid(),"
+                + " lease_until = now() - interval '1 second' WHERE plan_id = '" + planId + "' AND item_id = 1");
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(200);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.COMPLETE") == 1);
+        assertThat(plan(planId).getInt("counts.RUNNING")).isZero();
+        domo.verify(0, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + estate.datasources().get(0) + "/accounts/"
+                + estate.account())));
         Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
     }
 
