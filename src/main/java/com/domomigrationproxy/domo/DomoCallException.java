@@ -15,20 +15,31 @@ public class DomoCallException extends ProblemException {
     private final boolean mayHaveReachedDomo;
     private final Integer upstreamStatus;
     private final String domoToe;
+    private final boolean acceptedWithoutResult;
 
     DomoCallException(int status, ProblemType type, String detail, Throwable cause, boolean mayHaveReachedDomo,
             Integer upstreamStatus, String domoToe, Map<String, String> headers) {
         this(status, type, detail, cause, mayHaveReachedDomo, upstreamStatus, domoToe,
-                ProblemException.Extensions.domoToe(domoToe), headers);
+                ProblemException.Extensions.domoToe(domoToe), headers, false);
     }
 
     private DomoCallException(int status, ProblemType type, String detail, Throwable cause,
             boolean mayHaveReachedDomo, Integer upstreamStatus, String domoToe, Extensions extensions,
-            Map<String, String> headers) {
+            Map<String, String> headers, boolean acceptedWithoutResult) {
         super(status, type, detail, cause, extensions, headers);
         this.mayHaveReachedDomo = mayHaveReachedDomo;
         this.upstreamStatus = upstreamStatus;
         this.domoToe = domoToe;
+        this.acceptedWithoutResult = acceptedWithoutResult;
+    }
+
+    /**
+     * Domo took the request (a success status, a JSON object) but named no state this service knows
+     * ({@code RUNNING}, none at all): it may still be at work, so the outcome is unknown, not failed.
+     */
+    static DomoCallException acceptedWithoutResult(int upstreamStatus, String detail, String domoToe) {
+        return new DomoCallException(502, ProblemType.DOMO_UNAVAILABLE, detail, null, true, upstreamStatus, domoToe,
+                ProblemException.Extensions.domoToe(domoToe), Map.of(), true);
     }
 
     /** The same failure, about the Operation recorded for it: still telling whether Domo may have received it. */
@@ -37,7 +48,7 @@ public class DomoCallException extends ProblemException {
         Extensions about = extensions();
         return new DomoCallException(status(), type(), getMessage(), getCause(), mayHaveReachedDomo, upstreamStatus,
                 domoToe, new Extensions(operationId, about.domoToe(), about.runningOperationId(), about.errors()),
-                headers());
+                headers(), acceptedWithoutResult);
     }
 
     /** False only when the request certainly never left this service (no token, connection refused). */
@@ -52,7 +63,8 @@ public class DomoCallException extends ProblemException {
      * not failed: the data source stays locked until the operation is reconciled.
      */
     public boolean outcomeUnknown() {
-        return mayHaveReachedDomo && (upstreamStatus == null || fromAGatewayWithoutDomosAnswer(upstreamStatus));
+        return mayHaveReachedDomo && (upstreamStatus == null || fromAGatewayWithoutDomosAnswer(upstreamStatus)
+                || acceptedWithoutResult);
     }
 
     /** A gateway's 502 or 504: it got no usable answer from Domo in time, which may have acted all the same. */

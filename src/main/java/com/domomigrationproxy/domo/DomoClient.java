@@ -420,8 +420,14 @@ public class DomoClient {
     private DomoOperationResult operationResult(Answered answered) {
         JsonNode body = parse(answered.raw());
         String state = text(body, "state");
-        if (!body.isObject() || state == null || !RESULT_STATES.contains(state)) {
+        if (body == null || !body.isObject()) {
             throw unreadable(answered.status(), "Domo answered without a recognisable operation state");
+        }
+        if (state == null || !RESULT_STATES.contains(state)) {
+            // Domo took the request (its answer is a JSON object) but names no end this service knows, such as
+            // RUNNING: it may still be at work, so the data source stays locked until the operation is reconciled.
+            throw DomoCallException.acceptedWithoutResult(answered.status(), "Domo answered without a recognisable"
+                    + " operation state; the outcome is unknown until it is reconciled", text(body, "toe"));
         }
         return new DomoOperationResult(text(body, "toe"), text(body, "datasourceId"), text(body, "direction"),
                 text(body, "startTime"), state, sanitize(text(body, "errorMessage")), text(body, "endTime"),

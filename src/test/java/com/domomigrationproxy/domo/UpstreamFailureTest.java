@@ -76,6 +76,9 @@ class UpstreamFailureTest {
                 Arguments.of("200 empty", aResponse().withStatus(200), 502, "domo-unavailable", "FAILED", 200, 1),
                 Arguments.of("200 truncated json", aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                         .withBody("{\"state\":\"COMP"), 502, "domo-unavailable", "FAILED", 200, 1),
+                // A success that names no end this service knows: Domo took the request and may still be at it.
+                Arguments.of("200 running", aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"state\":\"RUNNING\",\"toe\":\"T-RUN\"}"), 502, "domo-unavailable", "UNKNOWN", 200, 1),
                 Arguments.of("302 blocked page", aResponse().withStatus(302)
                         .withHeader("Location", "https://www.domo.com/blocked"), 502, "domo-unavailable", "FAILED", 302, 1),
                 Arguments.of("429", aResponse().withStatus(429).withHeader("Retry-After", "17"), 503, "domo-rate-limited",
