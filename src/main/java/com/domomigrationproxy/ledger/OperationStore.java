@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
@@ -32,6 +33,7 @@ import com.domomigrationproxy.problem.ProblemType;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.narayana.jta.QuarkusTransactionException;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -143,26 +145,45 @@ public class OperationStore {
     @Scheduled(identity = "audit-outcome-retry", every = "${proxy.audit.outcome-retry-interval:5s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void retryBackloggedOutcomes() {
+        writeBacklog(false);
+    }
+
+    /**
+     * At shutdown, after the requests in flight: one last try, and each outcome still unwritten is
+     * logged as lost (the process that held it stops), as docs/operations.md says; a SIGTERM dropped
+     * them without the line an alert watches for.
+     */
+    void onShutdown(@Observes ShutdownEvent event) {
+        writeBacklog(true);
+    }
+
+    private void writeBacklog(boolean stopping) {
         List<Backlogged> due;
         synchronized (backlog) {
             due = new ArrayList<>(backlog.values());
         }
+        boolean storeDown = false;
         for (Backlogged entry : due) {
             Operation done = new Operation(entry.operation().operationId(), entry.operation().intent(),
                     entry.operation().outcome().recordedAt(now()), null, null, null);
-            try {
-                writeOutcome(done);
-                forget(done.operationId());
-                LOG.infof("Outcome of operation %s recorded after %d s in the backlog: %s", done.operationId(),
-                        (System.nanoTime() - entry.sinceNanos()) / 1_000_000_000L, done.state());
-            } catch (RuntimeException e) {
-                if (System.nanoTime() - entry.sinceNanos() > config.outcomeRetryFor().toNanos()) {
+            if (!storeDown) {
+                try {
+                    writeOutcome(done);
                     forget(done.operationId());
-                    LOG.errorf("AUDIT OUTCOME NOT RECORDED: operation %s stays PENDING (state=%s toe=%s);"
-                            + " reconciliation will resolve it", done.operationId(), done.state(), done.outcome().toe());
-                } else {
-                    return; // the store is still down: the rest waits for the next round
+                    LOG.infof("Outcome of operation %s recorded after %d s in the backlog: %s", done.operationId(),
+                            (System.nanoTime() - entry.sinceNanos()) / 1_000_000_000L, done.state());
+                    continue;
+                } catch (RuntimeException e) {
+                    storeDown = true; // the rest would wait for the same store
                 }
+            }
+            if (stopping || System.nanoTime() - entry.sinceNanos() > config.outcomeRetryFor().toNanos()) {
+                forget(done.operationId());
+                LOG.errorf("AUDIT OUTCOME NOT RECORDED: operation %s stays PENDING (state=%s toe=%s)%s;"
+                        + " reconciliation will resolve it", done.operationId(), done.state(), done.outcome().toe(),
+                        stopping ? " as the process stops" : "");
+            } else {
+                return; // the store is still down: the rest waits for the next round
             }
         }
     }
