@@ -8,6 +8,7 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 
 import io.quarkus.scheduler.Scheduled;
@@ -79,6 +80,9 @@ public class DomoTokenMonitor {
         } catch (DomoCallException e) {
             State state = e.type() == ProblemType.DOMO_REJECTED_CREDENTIALS ? State.REJECTED : State.UNREACHABLE;
             next = new Status(state, now, previous.lastOkAt(), e.type().uri(), e.upstreamStatus());
+        } catch (ProblemException e) {
+            // Refused before any call (the circuit breaker is open): the problem a caller gets now.
+            next = new Status(State.UNREACHABLE, now, previous.lastOkAt(), e.type().uri(), null);
         } catch (RuntimeException e) {
             // Whatever else happens, the next check must still run.
             LOG.warnf("Domo token check failed unexpectedly: %s", e.getClass().getName());

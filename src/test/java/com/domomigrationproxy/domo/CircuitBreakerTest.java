@@ -51,6 +51,9 @@ class CircuitBreakerTest {
     @Inject
     CircuitBreakerMaintenance breakers;
 
+    @Inject
+    DomoTokenMonitor tokenMonitor;
+
     /** Each test starts from a closed breaker with an empty window, whatever ran before. */
     @BeforeEach
     void closed() {
@@ -68,6 +71,12 @@ class CircuitBreakerTest {
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-circuit-open"))
                 .header("Retry-After", notNullValue());
         domo.verify(3, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types")));
+
+        // The token check meets the open breaker too: it reports the problem a caller gets, not an internal one.
+        tokenMonitor.check();
+        assertThat(tokenMonitor.status().problemType())
+                .isEqualTo("urn:problem-type:domo-migration-proxy:domo-circuit-open");
+        assertThat(tokenMonitor.status().state()).isEqualTo(DomoTokenMonitor.State.UNREACHABLE);
 
         // A migration while open is refused before anything is recorded or sent.
         Api.asOperator().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(503)
