@@ -47,6 +47,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 class ConsolePackagedIT {
 
     private static final String SECRET = "console-it-auditor-key";
+    private static final String CLIENT_SECRET = "console-it-client-secret-0123456789abcdef";
     private static EmbeddedPostgres postgres;
     private static WireMockServer provider;
     private static Path keys;
@@ -103,9 +104,7 @@ class ConsolePackagedIT {
     /** A public client with no encryption secret: each replica would encrypt sessions with a key of its own. */
     @Test
     void aConsoleWithoutASessionKeyEveryReplicaSharesDoesNotStart() throws Exception {
-        Map<String, String> publicClient = Map.of("PROXY_CONSOLE_ENABLED", "true",
-                "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
-                "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console");
+        Map<String, String> publicClient = console();
         try (PackagedApp app = launch("console-no-session-key", publicClient)) {
             assertThat(app.awaitRefusedStart()).contains("PROXY_CONSOLE_ENABLED=true needs a key for the console's"
                     + " session cookies", "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET");
@@ -114,10 +113,7 @@ class ConsolePackagedIT {
 
     @Test
     void configuredItSendsPeopleToTheOrganisationsProviderOverSecureCookies() throws Exception {
-        Map<String, String> console = Map.of("PROXY_CONSOLE_ENABLED", "true",
-                "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
-                "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console",
-                "QUARKUS_OIDC_CREDENTIALS_SECRET", "console-it-client-secret-0123456789abcdef");
+        Map<String, String> console = console("QUARKUS_OIDC_CREDENTIALS_SECRET", CLIENT_SECRET);
         try (PackagedApp app = start("console-on", console)) {
             Response challenge = given().port(app.port()).redirects().follow(false).get("/console/history");
             assertThat(challenge.statusCode()).isEqualTo(302);
@@ -157,10 +153,7 @@ class ConsolePackagedIT {
      */
     @Test
     void behindAProxyThatEndsTlsAPersonSignsInAndOutOverHttpsLinks() throws Exception {
-        Map<String, String> console = Map.of("PROXY_CONSOLE_ENABLED", "true",
-                "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
-                "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console",
-                "QUARKUS_OIDC_CREDENTIALS_SECRET", "console-it-client-secret-0123456789abcdef",
+        Map<String, String> console = console("QUARKUS_OIDC_CREDENTIALS_SECRET", CLIENT_SECRET,
                 "QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME", "true");
         providerSignsInAnAuditor();
         try (PackagedApp app = start("console-https", console)) {
@@ -205,10 +198,8 @@ class ConsolePackagedIT {
      */
     @Test
     void aSignInStartedOnOneReplicaFinishesOnAnother() throws Exception {
-        Map<String, String> publicClient = Map.of("PROXY_CONSOLE_ENABLED", "true",
-                "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
-                "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console",
-                "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET", "console-it-session-key-0123456789abcdef");
+        Map<String, String> publicClient = console("QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET",
+                "console-it-session-key-0123456789abcdef");
         providerSignsInAnAuditor();
         try (PackagedApp first = start("console-replica-a", publicClient);
                 PackagedApp second = start("console-replica-b", publicClient)) {
@@ -223,7 +214,8 @@ class ConsolePackagedIT {
             cookies.putAll(signedIn.cookies());
             cookies.entrySet().removeIf(cookie -> cookie.getValue() == null || cookie.getValue().isEmpty());
             for (PackagedApp replica : List.of(first, second)) {
-                Response home = given().port(replica.port()).redirects().follow(false).cookies(cookies).get("/console/");
+                Response home = given().port(replica.port()).redirects().follow(false).cookies(cookies)
+                        .get("/console/");
                 assertThat(home.statusCode()).isEqualTo(200);
                 assertThat(home.asString()).contains("aude-auditor");
             }
@@ -236,6 +228,17 @@ class ConsolePackagedIT {
             assertThat(files.map(Path::toString)).isNotEmpty()
                     .noneMatch(name -> name.contains("devservices-oidc") || name.contains("devservices-keycloak"));
         }
+    }
+
+    /** The console on, signing in at the stand-in provider as domo-migration-console, with these settings too. */
+    private static Map<String, String> console(String... more) {
+        Map<String, String> settings = new HashMap<>(Map.of("PROXY_CONSOLE_ENABLED", "true",
+                "QUARKUS_OIDC_AUTH_SERVER_URL", provider.baseUrl(),
+                "QUARKUS_OIDC_CLIENT_ID", "domo-migration-console"));
+        for (int i = 0; i < more.length; i += 2) {
+            settings.put(more[i], more[i + 1]);
+        }
+        return settings;
     }
 
     /** The provider's token endpoint answers every code with an ID token for aude-auditor, an auditor. */
