@@ -40,6 +40,7 @@ public class AccessLog {
     private static final String OPERATION_ID = AccessLog.class.getName() + ".operationId";
     private static final int MAX_PATH_LENGTH = 256;
     private static final String NONE = "-";
+    /** What the access line puts into the MDC, and takes out again. */
     private static final String[] MDC_FIELDS =
             {"principal", "operation", "method", "path", "status", "durationMs", "domoMs", "operationId"};
 
@@ -126,10 +127,14 @@ public class AccessLog {
                 .append(" operationId=").append(operationIdText)
                 .toString();
         // Structured fields for the JSON log, the same as the text line's (requestId is there already).
-        String[] values = {principal, operation, method, loggablePath, status, durationMs, domoMs, operationIdText};
-        for (int i = 0; i < MDC_FIELDS.length; i++) {
-            MDC.put(MDC_FIELDS[i], values[i]);
-        }
+        MDC.put("principal", principal);
+        MDC.put("operation", operation);
+        MDC.put("method", method);
+        MDC.put("path", loggablePath);
+        MDC.put("status", status);
+        MDC.put("durationMs", durationMs);
+        MDC.put("domoMs", domoMs);
+        MDC.put("operationId", operationIdText);
         try {
             ACCESS.info(line);
         } finally {
