@@ -139,11 +139,12 @@ public class DomoClient {
     }
 
     public DomoOperationResult migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
-        return operationResult(write("migrate", domo -> domo.migrate(datasourceId, accountId, body)));
+        return operationResult(write("migrate", domo -> domo.migrate(datasourceId, accountId, body)), datasourceId,
+                "V1_TO_V2");
     }
 
     public DomoOperationResult reverse(String datasourceId) {
-        return operationResult(write("reverse", domo -> domo.reverse(datasourceId)));
+        return operationResult(write("reverse", domo -> domo.reverse(datasourceId)), datasourceId, "V2_TO_V1");
     }
 
     /**
@@ -417,7 +418,7 @@ public class DomoClient {
         }
     }
 
-    private DomoOperationResult operationResult(Answered answered) {
+    private DomoOperationResult operationResult(Answered answered, String datasourceId, String direction) {
         JsonNode body = parse(answered.raw());
         String state = text(body, "state");
         if (body == null || !body.isObject()) {
@@ -428,6 +429,16 @@ public class DomoClient {
             // RUNNING: it may still be at work, so the data source stays locked until the operation is reconciled.
             throw DomoCallException.acceptedWithoutResult(answered.status(), "Domo answered without a recognisable"
                     + " operation state; the outcome is unknown until it is reconciled", text(body, "toe"));
+        }
+        String answeredFor = text(body, "datasourceId");
+        String answeredDirection = text(body, "direction");
+        if ((answeredFor != null && !answeredFor.equals(datasourceId))
+                || (answeredDirection != null && !answeredDirection.equals(direction))) {
+            // An answer about another data source or direction tells nothing of this one: recording its state
+            // would credit (or free) this data source with what Domo did elsewhere.
+            throw DomoCallException.acceptedWithoutResult(answered.status(), "Domo's answer names another data source"
+                    + " or direction than the one asked for; the outcome is unknown until it is reconciled",
+                    text(body, "toe"));
         }
         return new DomoOperationResult(text(body, "toe"), text(body, "datasourceId"), text(body, "direction"),
                 text(body, "startTime"), state, sanitize(text(body, "errorMessage")), text(body, "endTime"),
