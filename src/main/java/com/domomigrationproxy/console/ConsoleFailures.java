@@ -8,8 +8,10 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -26,6 +28,7 @@ import io.quarkus.security.UnauthorizedException;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.quarkus.vertx.http.runtime.security.HttpAuthenticator;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -79,8 +82,8 @@ public class ConsoleFailures {
             // With the problem's own headers: Retry-After of a busy 503 or a 429, which its text points to.
             return page(page(problem.status(), heading(problem.status()), detail, errors, true, problem.headers()));
         }
-        if (failure instanceof NotFoundException) {
-            return page(notFound());
+        if (failure instanceof NotFoundException || failure instanceof NotAllowedException) {
+            return page(noPage());
         }
         int status = failure instanceof WebApplicationException web ? web.getResponse().getStatus() : 500;
         if (status == 500 && whileReadingTheForm(failure)) {
@@ -116,8 +119,20 @@ public class ConsoleFailures {
         return malformed && inTheReader;
     }
 
-    Response notFound() {
-        return page(404, heading(404), "There is no such page in the console.", List.of(), true);
+    /**
+     * 405 with the methods the address answers (a GET on a form's address, a PUT on a page), or 404
+     * where the console has nothing.
+     */
+    Response noPage() {
+        HttpServerRequest current = request.getCurrent().request();
+        List<String> allowed = ConsoleRoutes.allowed(current.path());
+        if (allowed.isEmpty()) {
+            return page(404, heading(404), "There is no such page in the console.", List.of(), true);
+        }
+        String detail = allowed.contains("GET") ? "This page does not take a " + current.method().name() + " request."
+                : "This address takes a submitted form only: go back to the page that has the form and submit it"
+                        + " there.";
+        return page(405, heading(405), detail, List.of(), true, Map.of(HttpHeaders.ALLOW, String.join(", ", allowed)));
     }
 
     /** The answer to a state-changing request without the page's CSRF token. */
@@ -177,6 +192,7 @@ public class ConsoleFailures {
         return switch (status) {
             case 400 -> "Not valid";
             case 404 -> "Not found";
+            case 405 -> "Not for this address";
             case 409 -> "Conflict";
             case 429 -> "Too many requests";
             case 502 -> "Domo answered with an error";

@@ -150,7 +150,7 @@ public class ConsoleHome {
     @Path("/{unknown: .+}")
     @PermitAll
     public Response unknown() {
-        return failures.notFound();
+        return failures.noPage();
     }
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,

@@ -5,17 +5,15 @@ import static com.domomigrationproxy.support.HostileInput.encode;
 import static com.domomigrationproxy.support.HostileInput.quote;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -221,22 +219,13 @@ class ConsoleFuzzTest {
         }
     }
 
-    /** The GET and POST methods of the console's resources, read from the compiled classes. */
-    private static List<Method> resourceMethods() throws IOException, ClassNotFoundException {
+    /** The GET and POST methods of the console's resources (ConsoleRoutesTest holds the list complete). */
+    private static List<Method> resourceMethods() {
         List<Method> methods = new ArrayList<>();
-        Path classes = Path.of("target", "classes", ConsoleLinks.class.getPackageName().replace('.', '/'));
-        try (var files = Files.list(classes)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".class") && !f.toString().contains("$")).sorted()
-                    .toList()) {
-                Class<?> type = Class.forName(ConsoleLinks.class.getPackageName() + "."
-                        + file.getFileName().toString().replace(".class", ""));
-                if (!type.isAnnotationPresent(jakarta.ws.rs.Path.class)) {
-                    continue;
-                }
-                for (Method method : type.getDeclaredMethods()) {
-                    if (method.isAnnotationPresent(GET.class) || method.isAnnotationPresent(POST.class)) {
-                        methods.add(method);
-                    }
+        for (Class<?> type : ConsoleRoutes.RESOURCES.stream().sorted(Comparator.comparing(Class::getName)).toList()) {
+            for (Method method : type.getDeclaredMethods()) {
+                if (method.isAnnotationPresent(GET.class) || method.isAnnotationPresent(POST.class)) {
+                    methods.add(method);
                 }
             }
         }

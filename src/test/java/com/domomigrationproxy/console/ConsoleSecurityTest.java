@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 
 import java.net.URI;
 import java.util.List;
@@ -211,7 +212,7 @@ class ConsoleSecurityTest {
     @Test
     void failuresOutsideTheResourcesAreConsolePagesToo() throws Exception {
         given().redirects().follow(false).put("/console/plans").then().statusCode(405)
-                .contentType(containsString("text/html")).body(containsString("<html"));
+                .header("Allow", "GET, HEAD, POST").contentType(containsString("text/html")).body(containsString("<html"));
         Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
         operator.request().contentType("application/json").body("{}")
                 .post("/console/plans/" + java.util.UUID.randomUUID() + "/start").then().statusCode(415)
@@ -333,6 +334,22 @@ class ConsoleSecurityTest {
         Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
         reader.request().get("/console/no-such-page").then().statusCode(404).contentType(containsString("text/html"))
                 .body(containsString("There is no such page"));
+        given().redirects().follow(false).put("/console/no-such-page").then().statusCode(404)
+                .header("Allow", nullValue()).body(containsString("There is no such page"));
+    }
+
+    /** 405 names what the address answers: a GET on a form's address is not a missing page. */
+    @Test
+    void aMethodTheAddressDoesNotTakeIsA405PageWithAllow() {
+        Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        String plan = "/console/plans/" + java.util.UUID.randomUUID();
+        reader.request().get(plan + "/start").then().statusCode(405).header("Allow", "POST")
+                .contentType(containsString("text/html")).body(containsString("takes a submitted form only"));
+        reader.request().head("/console/evidence/integrity").then().statusCode(405).header("Allow", "POST");
+        given().redirects().follow(false).delete(plan).then().statusCode(405).header("Allow", "GET, HEAD")
+                .body(containsString("does not take a DELETE request"));
+        given().redirects().follow(false).put("/console/sign-out").then().statusCode(405)
+                .header("Allow", "GET, HEAD, POST");
     }
 
     /** Turned away before routing (web.RequestFilter), a console address still gets a console page. */
