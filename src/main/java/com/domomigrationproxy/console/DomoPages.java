@@ -33,6 +33,7 @@ import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
+import com.domomigrationproxy.security.Scopes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -81,9 +82,10 @@ public class DomoPages {
     @Path("/domo")
     public TemplateInstance types() {
         List<DomoType> types = new ArrayList<>();
-        migrations.integrationTypes(requesters.current().scopes()).await().indefinitely().tree().forEach(type -> types.add(new DomoType(type.isTextual() ? type.textValue()
+        Scopes scopes = requesters.current().scopes();
+        migrations.integrationTypes(scopes).await().indefinitely().tree().forEach(type -> types.add(new DomoType(type.isTextual() ? type.textValue()
                 : type.toString())));
-        return Pages.domoTypes(frames.of("Domo", Frame.Section.DOMO), types);
+        return Pages.domoTypes(frames.of("Domo", Frame.Section.DOMO), types, scopes.integrationTypes() != null);
     }
 
     @GET
@@ -91,9 +93,11 @@ public class DomoPages {
     public TemplateInstance accounts(@PathParam("integrationType") String integrationType) {
         String type = Identifiers.require("integrationType", integrationType);
         List<DomoAccount> accounts = new ArrayList<>();
-        migrations.accounts(type, requesters.current().scopes()).await().indefinitely().tree().forEach(account -> accounts.add(new DomoAccount(text(account, "id"),
+        Scopes scopes = requesters.current().scopes();
+        migrations.accounts(type, scopes).await().indefinitely().tree().forEach(account -> accounts.add(new DomoAccount(text(account, "id"),
                 text(account, "name"), text(account, "type"))));
-        return Pages.domoAccounts(frames.of("Accounts of " + type, Frame.Section.DOMO), type, accounts);
+        return Pages.domoAccounts(frames.of("Accounts of " + type, Frame.Section.DOMO), type, accounts,
+                scopes.accounts() != null);
     }
 
     @GET
@@ -160,11 +164,13 @@ public class DomoPages {
     private TemplateInstance candidatesPage(String account, String integrationType, Selection selection) {
         String type = Identifiers.valid(integrationType) ? integrationType : null;
         List<DomoCandidate> candidates = new ArrayList<>();
-        migrations.candidates(account, requesters.current().scopes()).await().indefinitely().tree().forEach(candidate -> candidates.add(new DomoCandidate(text(candidate, "id"),
-                text(candidate, "name"), candidate.path("migrated").asBoolean(false),
-                text(candidate, "migrationDate"))));
+        Scopes scopes = requesters.current().scopes();
+        migrations.candidates(account, scopes).await().indefinitely().tree().forEach(candidate -> candidates.add(
+                new DomoCandidate(text(candidate, "id"), text(candidate, "name"),
+                        candidate.path("migrated").asBoolean(false), text(candidate, "migrationDate"))));
         return Pages.domoCandidates(frames.of("Candidates of account " + account, Frame.Section.DOMO), type, account,
-                new CandidatesView(candidates, selection, frames.viewer() != null && frames.viewer().operates()));
+                new CandidatesView(candidates, selection, frames.viewer() != null && frames.viewer().operates()),
+                scopes.datasources() != null);
     }
 
     private static String blank(String value) {

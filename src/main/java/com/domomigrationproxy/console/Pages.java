@@ -50,10 +50,11 @@ final class Pages {
     /** A plan's progress alone, which the plan page's script asks for again as the plan's events arrive. */
     static native TemplateInstance plan$progress(PlanProgressView progress);
 
-    static native TemplateInstance domoTypes(Frame frame, List<DomoPages.DomoType> types);
+    static native TemplateInstance domoTypes(Frame frame, List<DomoPages.DomoType> types, boolean scoped);
 
-    static native TemplateInstance domoAccounts(Frame frame, String type, List<DomoPages.DomoAccount> accounts);
+    static native TemplateInstance domoAccounts(Frame frame, String type, List<DomoPages.DomoAccount> accounts,
+            boolean scoped);
 
     static native TemplateInstance domoCandidates(Frame frame, String type, String account,
-            DomoPages.CandidatesView candidates);
+            DomoPages.CandidatesView candidates, boolean scoped);
 }

@@ -338,6 +338,20 @@ class ConsoleSecurityTest {
                 .header("Allow", nullValue()).body(containsString("There is no such page"));
     }
 
+    /** An empty Domo list says when the person's scopes, not Domo, left it empty. */
+    @Test
+    void anEmptyDomoListSaysWhenScopesHidTheRest() {
+        Frame frame = new Frame("Domo", Frame.Section.DOMO, new Viewer("reader-rita", java.util.Set.of("reader")), "t");
+        for (boolean scoped : new boolean[] { false, true }) {
+            List<String> pages = List.of(Pages.domoTypes(frame, List.of(), scoped).render(),
+                    Pages.domoAccounts(frame, "mysql", List.of(), scoped).render(),
+                    Pages.domoCandidates(frame, "mysql", "7", new DomoPages.CandidatesView(List.of(),
+                            DomoPages.Selection.none("7"), false), scoped).render());
+            assertThat(pages).allSatisfy(page -> assertThat(page.contains("that your scopes let you see"))
+                    .as(page).isEqualTo(scoped));
+        }
+    }
+
     /** 405 names what the address answers: a GET on a form's address is not a missing page. */
     @Test
     void aMethodTheAddressDoesNotTakeIsA405PageWithAllow() {
