@@ -25,7 +25,8 @@ public final class DomoWait {
         return wait;
     }
 
-    static void add(long nanos) {
+    /** Adds to the current request's count; does nothing off a request (a scheduled plan, a worker of its own). */
+    public static void add(long nanos) {
         if (VertxContext.isOnDuplicatedContext()) {
             ContextLocals.<AtomicLong>get(KEY).ifPresent(wait -> wait.addAndGet(nanos));
         }

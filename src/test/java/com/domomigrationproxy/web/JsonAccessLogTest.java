@@ -3,6 +3,8 @@ package com.domomigrationproxy.web;
 import static com.domomigrationproxy.support.DomoWireMock.CANARY_TOKEN;
 import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -112,6 +114,24 @@ class JsonAccessLogTest {
         JsonNode mdc = accessLines(requestId).get(0).get("mdc");
         assertThat(mdc.get("status").asText()).isEqualTo("200");
         assertThat(Long.parseLong(mdc.get("domoMs").asText())).isGreaterThanOrEqualTo(11_000);
+    }
+
+    /** A plan's preflight reads Domo on threads of its own; the upload's line still counts that wait. */
+    @Test
+    void aPlanUploadCountsItsPreflightsWaitForDomo() {
+        domo.resetAll();
+        String account = "slow-" + System.nanoTime();
+        String datasourceId = Api.uniqueDatasourceId();
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(okJson("[{\"id\":\"" + datasourceId
+                + "\",\"name\":\"n\",\"migrated\":false}]").withFixedDelay(600)));
+        String requestId = "plan-" + UUID.randomUUID();
+        Api.asOperator().header("X-Request-Id", requestId).contentType("application/json")
+                .body("{\"name\":\"waits\",\"items\":[{\"datasourceId\":\"" + datasourceId + "\",\"accountId\":\""
+                        + account + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}]}")
+                .post("/api/v1/plans").then().statusCode(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> accessLines(requestId).size() == 1);
+        assertThat(Long.parseLong(accessLines(requestId).get(0).get("mdc").get("domoMs").asText()))
+                .isGreaterThanOrEqualTo(600);
     }
 
     private static List<JsonNode> accessLines(String requestId) {
