@@ -24,6 +24,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.MigrationService;
@@ -122,7 +123,8 @@ public class DomoPages {
     public Response createPlan(@PathParam("accountId") String accountId, @FormParam("type") String integrationType,
             @FormParam("name") String name, @FormParam("catalog") String catalog, @FormParam("schema") String schema,
             @FormParam("maxConcurrency") String maxConcurrency, @FormParam("row") List<String> rows,
-            @FormParam("table") List<String> tables, @FormParam("item") List<String> ticked) {
+            @FormParam("table") List<String> tables, @FormParam("item") List<String> ticked,
+            @FormParam("submission") String submission) {
         String account = Identifiers.require("accountId", accountId);
         Map<String, String> tableOf = new LinkedHashMap<>();
         for (int i = 0; i < rows.size(); i++) {
@@ -148,7 +150,8 @@ public class DomoPages {
                     .put("schema", blank(schema)).put("table", blank(tableOf.get(datasource)));
         }
         try {
-            PlanView created = plans.createFromJson(plan, requesters.current());
+            PlanView created = plans.createFromJson(() -> plan, requesters.current(),
+                    IdempotencyStore.validate(blank(submission))).plan();
             return Response.seeOther(URI.create(ConsoleLinks.plan(created.planId()) + "?done=created")).build();
         } catch (ProblemException problem) {
             if (problem.status() != 400 && problem.status() != 403) {

@@ -11,6 +11,14 @@ public record Frame(String title, Section section, Viewer viewer, String csrfTok
         HOME, HISTORY, REVIEWS, EVIDENCE, PRINCIPALS, PLANS, DOMO, NONE
     }
 
+    /**
+     * A new key for a form that creates something, sent back as its Idempotency-Key: the same form
+     * sent twice (a double click, a reload of the answer) creates one thing. New on every call.
+     */
+    public String submissionKey() {
+        return java.util.UUID.randomUUID().toString();
+    }
+
     public boolean signedIn() {
         return viewer != null;
     }

@@ -32,6 +32,7 @@ import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.plans.ApprovalRequest;
@@ -121,7 +122,8 @@ public class PlanPages {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @RolesAllowed(Roles.OPERATOR)
     public Response upload(@RestForm("name") String name, @RestForm("direction") String direction,
-            @RestForm("maxConcurrency") String maxConcurrency, @RestForm("file") FileUpload file) {
+            @RestForm("maxConcurrency") String maxConcurrency, @RestForm("file") FileUpload file,
+            @RestForm("submission") String submission) {
         byte[] csv;
         try {
             csv = file == null || file.uploadedFile() == null ? new byte[0] : Files.readAllBytes(file.uploadedFile());
@@ -137,8 +139,8 @@ public class PlanPages {
         try {
             // The name field is always sent: left empty it is "must be 1 to 255 characters", not the API's
             // "is required (as a query parameter with a CSV body)".
-            PlanView plan = plans.createFromCsv(csv, name == null ? "" : name, blank(direction), blank(maxConcurrency),
-                    requesters.current());
+            PlanView plan = plans.createFromCsv(() -> csv, name == null ? "" : name, blank(direction),
+                    blank(maxConcurrency), requesters.current(), IdempotencyStore.validate(blank(submission))).plan();
             return seeOther(plan.planId(), "created");
         } catch (ProblemException problem) {
             if (problem.status() != 400 && problem.status() != 403) {

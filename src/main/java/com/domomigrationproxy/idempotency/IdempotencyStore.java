@@ -77,6 +77,15 @@ public class IdempotencyStore {
         }
     }
 
+    /** The request's Idempotency-Key header: absent, or exactly one valid key; an empty or repeated header is a 400. */
+    public static Optional<String> fromHeaders(List<String> values) {
+        if (values.size() > 1) {
+            throw ProblemException.invalid("Send Idempotency-Key at most once",
+                    List.of(new Problem.FieldError(HEADER, "must be sent at most once")));
+        }
+        return validate(values.isEmpty() ? null : values.get(0));
+    }
+
     /** Absent (null), or 1 to 255 visible ASCII characters; anything else, an empty value too, is a 400. */
     public static Optional<String> validate(String key) {
         if (key == null) {

@@ -1,6 +1,5 @@
 package com.domomigrationproxy.migration;
 
-import java.util.List;
 import java.util.Optional;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -30,8 +29,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.domomigrationproxy.domo.DomoList;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.openapi.ApiDocumentation;
-import com.domomigrationproxy.problem.Problem;
-import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -217,14 +214,8 @@ public class MigrationResource {
                 requesters.current());
     }
 
-    /** Absent, or exactly one valid Idempotency-Key; an empty or repeated header is a 400. */
     private static Optional<String> idempotencyKey(HttpServerRequest request) {
-        List<String> values = request.headers().getAll(IdempotencyStore.HEADER);
-        if (values.size() > 1) {
-            throw ProblemException.invalid("Send Idempotency-Key at most once",
-                    List.of(new Problem.FieldError(IdempotencyStore.HEADER, "must be sent at most once")));
-        }
-        return IdempotencyStore.validate(values.isEmpty() ? null : values.get(0));
+        return IdempotencyStore.fromHeaders(request.headers().getAll(IdempotencyStore.HEADER));
     }
 
     /** A list as JSON: Domo's own bytes when nothing in them had to change (no tree built and written again). */

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -42,6 +43,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.migration.AcceptHeader;
@@ -61,6 +63,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.vertx.core.http.HttpServerRequest;
 
 /** Migration plans (contract: Plans): upload, preflight, approve, run, watch, report, roll back. */
 @Path("/api/v1/plans")
@@ -126,7 +129,17 @@ public class PlanResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
     @APIResponse(responseCode = "413", description = "The body is larger than 8 MiB",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem")))
+    @APIResponse(responseCode = "409", description = "The first upload with this Idempotency-Key is still being"
+            + " handled (idempotent-request-in-progress, with Retry-After)",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem")))
     @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
+    @APIResponse(responseCode = "422", ref = ApiDocumentation.UNPROCESSABLE)
+    @Parameter(name = IdempotencyStore.HEADER, in = ParameterIn.HEADER, description = "Makes retries safe: the same"
+            + " key with the same plan (same contentHash) within the retention period (24 h by default) gets the plan"
+            + " the first upload created, as it is now, with Idempotent-Replayed: true, and nothing is created or"
+            + " preflighted again; with a different plan 422; while the first is still handled 409. Scoped to the"
+            + " caller. 1 to 255 visible ASCII characters.",
+            schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
     public Response create(
             @Parameter(description = "With a CSV body: the plan's name (1 to 255 characters)",
                     schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
@@ -136,7 +149,9 @@ public class PlanResource {
             @Parameter(description = "With a CSV body: items of the plan in flight at once (default 4)",
                     schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "1", maximum = "64"))
             @QueryParam("maxConcurrency") String maxConcurrency,
-            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream upload) {
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @Context HttpServerRequest request,
+            InputStream upload) {
+        Optional<String> key = IdempotencyStore.fromHeaders(request.headers().getAll(IdempotencyStore.HEADER));
         // A concrete type, one of the two (web.DeclaredBodyType refused the others, and wildcards).
         MediaType type = MediaType.valueOf(contentType);
         if (type.isCompatible(MediaType.valueOf(CSV))) {
@@ -146,7 +161,7 @@ public class PlanResource {
                         "Send the CSV as UTF-8 (Content-Type: text/csv or text/csv; charset=utf-8)");
             }
             return created(plans.createFromCsv(() -> read(upload), name, direction, maxConcurrency,
-                    requesters.current()));
+                    requesters.current(), key));
         }
         List<Problem.FieldError> errors = new ArrayList<>();
         for (String[] parameter : new String[][] { { "name", name }, { "direction", direction },
@@ -158,7 +173,7 @@ public class PlanResource {
         if (!errors.isEmpty()) {
             throw ProblemException.invalid("The plan's settings belong in the JSON body", errors);
         }
-        return created(plans.createFromJson(() -> readJson(read(upload)), requesters.current()));
+        return created(plans.createFromJson(() -> readJson(read(upload)), requesters.current(), key));
     }
 
     @GET
@@ -419,7 +434,8 @@ public class PlanResource {
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
     public Response rollback(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId) {
-        return created(plans.rollback(Identifiers.uuid("planId", planId), requesters.current()));
+        return created(new PlanService.Created(plans.rollback(Identifiers.uuid("planId", planId),
+                requesters.current()), false));
     }
 
     @POST
@@ -444,9 +460,13 @@ public class PlanResource {
         return plans.retry(id, itemId(itemId), requesters.current());
     }
 
-    private static Response created(PlanView plan) {
-        return Response.created(URI.create("/api/v1/plans/" + plan.planId())).entity(plan)
-                .type(MediaType.APPLICATION_JSON).build();
+    private static Response created(PlanService.Created created) {
+        Response.ResponseBuilder response = Response.created(URI.create("/api/v1/plans/" + created.plan().planId()))
+                .entity(created.plan()).type(MediaType.APPLICATION_JSON);
+        if (created.replayed()) {
+            response.header(IdempotencyStore.REPLAYED_HEADER, "true");
+        }
+        return response.build();
     }
 
     /**

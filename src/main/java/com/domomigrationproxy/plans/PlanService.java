@@ -9,12 +9,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,11 +23,13 @@ import javax.sql.DataSource;
 
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Ledger;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.migration.MigrationService;
 import com.domomigrationproxy.problem.BusyGate;
 import com.domomigrationproxy.problem.Problem;
@@ -76,6 +78,7 @@ public class PlanService {
     private final DataSource dataSource;
     private final ObjectMapper json;
     private final MigrationService migrations;
+    private final IdempotencyStore idempotency;
 
     /**
      * One upload or preflight at a time on a replica, an upload from reading its body to storing its
@@ -89,7 +92,7 @@ public class PlanService {
 
     @Inject
     PlanService(PlanItems items, Preflight preflight, Ledger ledger, OperationStore operations, PlanConfig config,
-            DataSource dataSource, ObjectMapper json, MigrationService migrations) {
+            DataSource dataSource, ObjectMapper json, MigrationService migrations, IdempotencyStore idempotency) {
         this.items = items;
         this.preflight = preflight;
         this.ledger = ledger;
@@ -98,14 +101,60 @@ public class PlanService {
         this.dataSource = dataSource;
         this.json = json;
         this.migrations = migrations;
+        this.idempotency = idempotency;
     }
 
-    /** Stores a validated plan with its preflight's verdicts; it then awaits approval. */
-    public PlanView create(PlanContent content, Requester creator) {
-        return create(content, creator, null);
+    /** A plan just created, or the one an earlier request with the same Idempotency-Key created. */
+    public record Created(PlanView plan, boolean replayed) {
     }
 
-    private PlanView create(PlanContent content, Requester creator, UUID rollbackOf) {
+    /**
+     * {@link #create} once per Idempotency-Key (absent: every time): a repeat of the same upload gets
+     * the plan the first one created, as it is now; another upload under the key is a 422, and a
+     * repeat while the first still runs a 409. The key is linked to the plan in the transaction that
+     * stores it, so a first request that died after storing it still answers for its repeats.
+     */
+    private Created createOnce(PlanContent content, Requester creator, Optional<String> key) {
+        if (key.isEmpty()) {
+            return new Created(create(content, creator, null, planId -> {
+            }), false);
+        }
+        IdempotencyStore.Owner owner = new IdempotencyStore.Owner(creator.principal(), creator.authMethod());
+        String fingerprint = Sha256.hex("plan\n" + content.contentHash());
+        Optional<IdempotencyStore.Claim> stored = idempotency.storedAnswer(owner, key.get(), fingerprint);
+        if (stored.isPresent()) {
+            return replay(stored.get(), owner, key.get()).orElseGet(() -> createOnce(content, creator, key));
+        }
+        IdempotencyStore.Claim claim = idempotency.claim(owner, key.get(), fingerprint);
+        if (!(claim instanceof IdempotencyStore.Claim.Run run)) {
+            return replay(claim, owner, key.get()).orElseGet(() -> createOnce(content, creator, key));
+        }
+        PlanView created;
+        try {
+            created = create(content, creator, null,
+                    planId -> idempotency.attach(owner, key.get(), run.claimedAt(), planId));
+        } catch (RuntimeException e) {
+            idempotency.release(owner, key.get(), run.claimedAt());
+            throw e;
+        }
+        idempotency.complete(owner, key.get(), run.claimedAt(), 201, created.planId().toString());
+        return new Created(created, false);
+    }
+
+    /** The plan a stored key names; empty (the key released) when its first request stored none. */
+    private Optional<Created> replay(IdempotencyStore.Claim claim, IdempotencyStore.Owner owner, String key) {
+        UUID planId = claim instanceof IdempotencyStore.Claim.Replay replay ? replay.operationId()
+                : ((IdempotencyStore.Claim.ReplayOperation) claim).operationId();
+        if (planId == null || QuarkusTransaction.requiringNew().call(() -> Plan.findById(planId)) == null) {
+            if (claim instanceof IdempotencyStore.Claim.ReplayOperation died) {
+                idempotency.release(owner, key, died.claimedAt());
+            }
+            return Optional.empty();
+        }
+        return Optional.of(new Created(view(planId), true));
+    }
+
+    private PlanView create(PlanContent content, Requester creator, UUID rollbackOf, Consumer<UUID> onStored) {
         requireInScope(content, creator, creator.scopes(), "its creator's");
         List<PlanItems.Finding> findings = preflight.check(content.direction(), content.items());
         UUID planId = UUID.randomUUID();
@@ -152,32 +201,30 @@ public class PlanService {
                 members.put("rollbackOf", rollbackOf.toString());
             }
             record(plan, CREATED, null, creator, members);
+            onStored.accept(planId);
         });
         LOG.infof("Plan %s created by %s: %d item(s), %s, content hash %s", planId, creator.principal(),
                 content.items().size(), content.direction(), content.contentHash());
         return view(planId);
     }
 
-    /** A plan uploaded as CSV, the settings given apart (as the API's query parameters); 400 lists every bad line. */
-    public PlanView createFromCsv(byte[] csv, String name, String direction, String maxConcurrency, Requester creator) {
-        return createFromCsv(() -> csv, name, direction, maxConcurrency, creator);
+    /**
+     * A plan uploaded as CSV, the settings given apart (as the API's query parameters), read by
+     * {@code body} while no other upload is handled on this replica; 400 lists every bad line.
+     */
+    public Created createFromCsv(Supplier<byte[]> body, String name, String direction, String maxConcurrency,
+            Requester creator, Optional<String> idempotencyKey) {
+        return oneAtATime.through(() -> createOnce(PlanUpload.fromCsv(body.get(), name, direction, maxConcurrency,
+                config.defaultMaxConcurrency()), creator, idempotencyKey));
     }
 
-    /** The same, the CSV read by {@code body} while no other upload is handled on this replica. */
-    public PlanView createFromCsv(Supplier<byte[]> body, String name, String direction, String maxConcurrency,
-            Requester creator) {
-        return oneAtATime.through(() -> create(PlanUpload.fromCsv(body.get(), name, direction, maxConcurrency,
-                config.defaultMaxConcurrency()), creator));
-    }
-
-    /** A plan as the API's JSON body; 400 lists every bad field, items named by position ({@code items[0].table}). */
-    public PlanView createFromJson(JsonNode plan, Requester creator) {
-        return createFromJson(() -> plan, creator);
-    }
-
-    /** The same, the JSON read by {@code body} while no other upload is handled on this replica. */
-    public PlanView createFromJson(Supplier<JsonNode> body, Requester creator) {
-        return oneAtATime.through(() -> create(PlanUpload.fromJson(body.get(), config.defaultMaxConcurrency()), creator));
+    /**
+     * A plan as the API's JSON body, read by {@code body} while no other upload is handled on this
+     * replica; 400 lists every bad field, items named by position ({@code items[0].table}).
+     */
+    public Created createFromJson(Supplier<JsonNode> body, Requester creator, Optional<String> idempotencyKey) {
+        return oneAtATime.through(() -> createOnce(PlanUpload.fromJson(body.get(), config.defaultMaxConcurrency()),
+                creator, idempotencyKey));
     }
 
     public PlanView view(UUID planId) {
@@ -409,7 +456,8 @@ public class PlanService {
         }
         PlanContent reversal = new PlanContent(truncate("Rollback of " + source.name), Direction.V2_TO_V1,
                 source.maxConcurrency, completed.stream().map(PlanItemSpec::reversal).toList());
-        return oneAtATime.through(() -> create(reversal, by, planId));
+        return oneAtATime.through(() -> create(reversal, by, planId, stored -> {
+        }));
     }
 
     /**

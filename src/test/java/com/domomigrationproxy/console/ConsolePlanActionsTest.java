@@ -198,6 +198,29 @@ class ConsolePlanActionsTest {
                 .post("/console/plans").then().statusCode(403).body(containsString("Form not accepted"));
     }
 
+    /** The upload form sent twice (a double click, a reload of its answer) makes one plan. */
+    @Test
+    void anUploadFormSentTwiceMakesOnePlan() {
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        String page = operator.request().get("/console/plans/new").then().statusCode(200).extract().asString();
+        String submission = page.replaceAll("(?s).*name=\"submission\" value=\"([^\"]+)\".*", "$1");
+        assertThat(submission).matches("[0-9a-f-]{36}");
+        assertThat(operator.request().get("/console/plans/new").asString()).doesNotContain(submission);
+        String csv = "datasourceId,accountId,catalog,schema,table\r\n" + datasources.get(0) + "," + account
+                + ",estate,NULL,t1\r\n";
+        String name = "Twice " + UUID.randomUUID();
+        List<String> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            answers.add(operator.request().multiPart("csrf-token", operator.csrfToken()).multiPart("name", name)
+                    .multiPart("submission", submission)
+                    .multiPart("file", "plan.csv", csv.getBytes(StandardCharsets.UTF_8), "text/csv")
+                    .post("/console/plans").then().statusCode(303).extract().header("Location"));
+        }
+        assertThat(answers.get(1)).isEqualTo(answers.get(0)).contains("done=created");
+        assertThat(Api.asReader().get("/api/v1/plans?createdBy=" + ConsoleSessions.OPERATOR + "&limit=100").then()
+                .statusCode(200).extract().jsonPath().getList("items.name")).containsOnlyOnce(name);
+    }
+
     /** A plan's CSV may be larger than the 64 KiB every other body is held to, in the console as in the API. */
     @Test
     void aPlanCsvMayBeLargerThanOtherForms() {

@@ -66,6 +66,47 @@ class PlanUploadTest {
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:invalid-request"));
     }
 
+    /**
+     * A service that retries an upload whose answer it lost gets the plan the first upload created,
+     * not a second one awaiting approval; the key holds to that plan whichever format repeats it.
+     */
+    @Test
+    void anUploadRepeatedWithItsIdempotencyKeyCreatesOnePlan() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        String key = "plan-upload-" + System.nanoTime();
+        String body = PlanFixtures.jsonPlan("retried", estate.account(), estate.datasources(), 2);
+        long before = stored();
+
+        String planId = Api.asOperator().header("Idempotency-Key", key).contentType("application/json").body(body)
+                .post("/api/v1/plans").then().statusCode(201).header("Idempotent-Replayed", (String) null)
+                .extract().path("planId");
+        long afterFirst = stored();
+        domo.resetRequests();
+        Api.asOperator().header("Idempotency-Key", key).contentType("application/json").body(body)
+                .post("/api/v1/plans").then().statusCode(201).header("Idempotent-Replayed", "true")
+                .header("Location", org.hamcrest.Matchers.endsWith("/api/v1/plans/" + planId)).body("planId", equalTo(planId))
+                .body("state", equalTo("AWAITING_APPROVAL"));
+        StringBuilder csv = new StringBuilder(HEADER);
+        estate.datasources().forEach(id -> csv.append(id).append(',').append(estate.account()).append(",cat,NULL,t_")
+                .append(id).append("\r\n"));
+        Api.asOperator().header("Idempotency-Key", key).urlEncodingEnabled(false).contentType("text/csv; charset=utf-8")
+                .body(csv.toString().getBytes(StandardCharsets.UTF_8)).post("/api/v1/plans?name=retried&maxConcurrency=2").then().statusCode(201)
+                .header("Idempotent-Replayed", "true").body("planId", equalTo(planId));
+        assertThat(stored()).as("rows of the first upload only").isEqualTo(afterFirst).isGreaterThan(before);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+
+        // The key belongs to that plan: another under it is refused; other callers have keys of their own.
+        Api.asOperator().header("Idempotency-Key", key).contentType("application/json")
+                .body(body.replace("\"retried\"", "\"another\"")).post("/api/v1/plans").then().statusCode(422)
+                .body("type", org.hamcrest.Matchers.endsWith("idempotency-key-reused"));
+        Api.asOperator().header("Idempotency-Key", key).header("Idempotency-Key", key).contentType("application/json")
+                .body(body).post("/api/v1/plans").then().statusCode(400)
+                .body("errors[0].field", equalTo("Idempotency-Key"));
+        assertThat(stored()).isEqualTo(afterFirst);
+    }
+
     @Test
     void aCsvPlanIsStoredWithTheHashOfItsCanonicalContent() {
         PlanFixtures.warmUp(domo);
