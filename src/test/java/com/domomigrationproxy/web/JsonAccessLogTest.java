@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
@@ -94,6 +95,7 @@ class JsonAccessLogTest {
      * unanswered, and the line said {@code status=closed domoMs=0}.
      */
     @Test
+    @Tag("timing") // 12 s of waiting, whose subject is time: the first CI pass only
     void aMigrationLongerThanTheBodysDeadlineIsAnsweredAndLoggedWithItsWait() throws Exception {
         domo.resetAll();
         domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/accounts/.*")).willReturn(aResponse().withStatus(200)
