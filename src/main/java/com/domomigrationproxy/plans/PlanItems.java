@@ -346,15 +346,23 @@ class PlanItems {
      * ALREADY_DONE.
      */
     List<String> changedDatasources(UUID planId) {
-        return jdbc(connection -> Sql.list(connection, """
-                SELECT i.datasource_id FROM plan_item i
+        return List.copyOf(changedItems(planId).keySet());
+    }
+
+    /** {@link #changedDatasources}, each with its item's id, in plan order. */
+    Map<String, Integer> changedItems(UUID planId) {
+        Map<String, Integer> changed = new LinkedHashMap<>();
+        jdbc(connection -> Sql.list(connection, """
+                SELECT i.datasource_id, i.item_id FROM plan_item i
                 WHERE i.plan_id = ? AND EXISTS (
                     SELECT 1 FROM operation o
                     WHERE o.plan_id = i.plan_id AND o.datasource_id = i.datasource_id
                       AND coalesce(o.reconciled_state, o.state) <> 'ABORTED'
                       AND NOT (o.state = 'FAILED' AND %s))
                 ORDER BY i.item_id""".formatted(Operation.refusedBeforeActingSql("o")),
-                row -> row.getString(1), planId));
+                row -> Map.entry(row.getString(1), row.getInt(2)), planId))
+                .forEach(item -> changed.put(item.getKey(), item.getValue()));
+        return changed;
     }
 
     /**

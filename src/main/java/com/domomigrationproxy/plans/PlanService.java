@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -68,6 +69,8 @@ public class PlanService {
     static final String CONTENT_MISMATCH = "PLAN_CONTENT_MISMATCH";
 
     private static final Duration PACE_WINDOW = Duration.ofMinutes(1);
+    /** An item's position in a refusal of a rollback, to be named by the rolled-back plan's itemId. */
+    private static final Pattern ROLLBACK_ITEM = Pattern.compile("^items\\[(\\d+)]");
     private static final Logger LOG = Logger.getLogger(PlanService.class);
 
     private final PlanItems items;
@@ -449,15 +452,27 @@ public class PlanService {
     public PlanView rollback(UUID planId, Requester by) {
         Plan source = QuarkusTransaction.requiringNew().call(() -> find(planId));
         refuseRollback(source);
-        List<String> completed = items.changedDatasources(planId);
+        Map<String, Integer> completed = items.changedItems(planId);
         if (completed.isEmpty()) {
             throw new ProblemException(409, ProblemType.PLAN_STATE, "No item of plan " + planId
                     + " completed or may have changed Domo: there is nothing to roll back");
         }
+        List<Integer> itemIds = List.copyOf(completed.values());
         PlanContent reversal = new PlanContent(truncate("Rollback of " + source.name), Direction.V2_TO_V1,
-                source.maxConcurrency, completed.stream().map(PlanItemSpec::reversal).toList());
-        return oneAtATime.through(() -> create(reversal, by, planId, stored -> {
-        }));
+                source.maxConcurrency, completed.keySet().stream().map(PlanItemSpec::reversal).toList());
+        try {
+            return oneAtATime.through(() -> create(reversal, by, planId, stored -> {
+            }));
+        } catch (ProblemException refused) {
+            if (refused.type() != ProblemType.OUT_OF_SCOPE || refused.extensions().errors() == null) {
+                throw refused;
+            }
+            // Named by the rolled-back plan's items, the ones the caller sees, not by positions in a plan never stored.
+            throw refused.withErrors(refused.extensions().errors().stream().map(error -> new Problem.FieldError(
+                    ROLLBACK_ITEM.matcher(error.field()).replaceFirst(match -> "items["
+                            + itemIds.get(Integer.parseInt(match.group(1))) + "]"), error.message(), error.line()))
+                    .toList());
+        }
     }
 
     /**

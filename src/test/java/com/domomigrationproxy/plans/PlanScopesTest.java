@@ -151,6 +151,22 @@ class PlanScopesTest {
         domo.verify(0, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
     }
 
+    /** A rollback's refusal names the items of the plan the caller is looking at, by their itemId. */
+    @Test
+    void aRollbackOutsideTheCallersScopesNamesThePlansOwnItems() {
+        Estate estate = Estate.of(3);
+        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        PlanFixtures.stubMigrations(domo, estate.account(), 0);
+        String planId = PlanFixtures.createApproveStart(PlanFixtures.jsonPlan("rolled back", estate.account(),
+                estate.datasources(), 3));
+        PlanFixtures.awaitState(planId, "FINISHED", java.time.Duration.ofSeconds(30));
+
+        scoped("scoped-" + UUID.randomUUID(), "{\"datasources\":[\"" + estate.datasources().get(0) + "\",\""
+                + estate.datasources().get(1) + "\"]}").post("/api/v1/plans/" + planId + "/rollback").then()
+                .statusCode(403).body("type", equalTo(OUT_OF_SCOPE))
+                .body("errors.field", contains("items[3].datasourceId"));
+    }
+
     @Test
     void aResumerOrRetrierWhoseScopesLeaveOutTheItemsToSendIsRefused() {
         Estate estate = Estate.of(3);
