@@ -295,9 +295,11 @@ public class RequestFilter {
      * let through once and looked at again.
      */
     private static void endUnlessArrived(RoutingContext context) {
-        // A body the body handler has read has arrived, although Vert.x may still call its request unended
-        // (HTTP/1.1: every migration whose Domo call outlasted the deadline lost its connection, unanswered).
-        if (context.request().isEnded() || context.body().available()) {
+        // A body the body handler has read whole has arrived, although Vert.x may still call its request
+        // unended (HTTP/1.1: every migration whose Domo call outlasted the deadline lost its connection,
+        // unanswered). The handler sets the buffer only at the body's end; body().available() says only
+        // that the handler has started, which let a body cut short or dripping hold its connection for ever.
+        if (context.request().isEnded() || context.body().buffer() != null) {
             return;
         }
         if (context.request().version() != HttpVersion.HTTP_2) {

@@ -24,12 +24,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 
 /**
- * Over HTTP/2 a body that stops arriving loses its stream at the body's deadline (10 s), and the
- * client's other streams on the same connection go on.
+ * A body that stops arriving, or arrives a byte at a time, loses its connection at the body's
+ * deadline (10 s); over HTTP/2 it loses its stream, and the client's other streams go on.
  */
 @QuarkusTest
 @Tag("timing")
-class Http2BodyDeadlineTest {
+class BodyDeadlineTest {
 
     @Test
     void aBodyThatStopsArrivingLosesItsStreamNotTheConnection() throws Exception {
@@ -51,6 +51,48 @@ class Http2BodyDeadlineTest {
         HttpResponse<Void> after = client.send(get(), HttpResponse.BodyHandlers.discarding());
         assertThat(after.statusCode()).as("the connection's other streams go on").isEqualTo(200);
         assertThat(after.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    }
+
+    /**
+     * Over HTTP/1.1 a body that stops arriving, or arrives a byte at a time, loses its connection at
+     * the deadline, unanswered, and Domo is not called: a caller with a valid key cannot hold a
+     * connection and its body's memory for as long as it likes.
+     */
+    @Test
+    void overHttp11ABodyCutShortOrDrippingLosesItsConnectionAtTheDeadline() throws Exception {
+        String body = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+        for (boolean drip : new boolean[] { false, true }) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", RestAssured.port)) {
+                socket.setSoTimeout(30_000);
+                java.io.OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations HTTP/1.1\r\n"
+                        + "Host: 127.0.0.1\r\nX-API-Key: " + TestCredentials.OPERATOR_KEY + "\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + (body.length() + (drip ? 0 : 100))
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                long sent = System.nanoTime();
+                boolean closed = false;
+                if (drip) {
+                    // A byte every 400 ms: the whole body would take about 30 s.
+                    for (int i = 0; i < body.length() && !closed; i++) {
+                        try {
+                            out.write(body.charAt(i));
+                            out.flush();
+                            Thread.sleep(400);
+                        } catch (java.io.IOException e) {
+                            closed = true;
+                        }
+                    }
+                } else {
+                    out.write(body.getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+                byte[] answer = socket.getInputStream().readAllBytes();
+                Duration waited = Duration.ofNanos(System.nanoTime() - sent);
+                assertThat(new String(answer, StandardCharsets.US_ASCII)).as(drip ? "dripping" : "cut short").isEmpty();
+                assertThat(waited).as(drip ? "dripping" : "cut short").isBetween(Duration.ofSeconds(9),
+                        Duration.ofSeconds(20));
+            }
+        }
     }
 
     private static HttpRequest get() {
