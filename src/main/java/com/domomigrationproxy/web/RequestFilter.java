@@ -213,6 +213,16 @@ public class RequestFilter {
             options(context, path);
             return;
         }
+        if (context.request().getHeader("Transfer-Encoding") != null
+                && !lastCodingIsChunked(context.request().headers().getAll("Transfer-Encoding"))) {
+            // RFC 9112 6.3: such a body has no length the service can tell, so its end cannot be found
+            // either; it held a worker thread until the read timed out (60 s), then got a 500.
+            context.response().putHeader("Connection", "close");
+            context.addEndHandler(ended -> context.request().connection().close());
+            refuse(context, "A request's Transfer-Encoding must end in chunked; send the body with a"
+                    + " Content-Length or in chunks");
+            return;
+        }
         long announced = announcedLength(context.request().getHeader("Content-Length"));
         if (announced > planLimit.limit() && api && planUpload(context, path)) {
             refuse(context, planLimit.tooLarge());
@@ -239,7 +249,9 @@ public class RequestFilter {
                     context.request().resume();
                     context.vertx().setTimer(LINGER_MILLIS, linger -> {
                         if (!context.request().isEnded()) {
-                            context.response().close();
+                            // The connection itself: closing the response did nothing once an answer
+                            // with Connection: close (asked for, or HTTP/1.0's) had ended it.
+                            context.request().connection().close();
                         }
                     });
                 }
@@ -430,6 +442,12 @@ public class RequestFilter {
             return;
         }
         context.response().setStatusCode(204).putHeader(HttpHeaders.ALLOW, String.join(", ", allowed)).end();
+    }
+
+    /** Whether the last coding the Transfer-Encoding headers name is chunked (gzip, chunked is read as chunked). */
+    private static boolean lastCodingIsChunked(List<String> transferEncodings) {
+        String last = transferEncodings.get(transferEncodings.size() - 1);
+        return last.substring(last.lastIndexOf(',') + 1).strip().equalsIgnoreCase("chunked");
     }
 
     private void refuse(RoutingContext context, String detail) {

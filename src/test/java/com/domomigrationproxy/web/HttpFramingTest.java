@@ -1,0 +1,73 @@
+package com.domomigrationproxy.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.TestCredentials;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+
+/** Request framing the service answers at once, whatever the caller holds back (raw sockets). */
+@QuarkusTest
+class HttpFramingTest {
+
+    private static final String BODY = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+
+    /**
+     * RFC 9112 6.3: a request whose last transfer coding is not chunked has no length the server can
+     * tell, so it is a 400 and its connection is closed. It held a worker thread until the read
+     * timed out, 60 s, and was then answered 500.
+     */
+    @Test
+    void aTransferEncodingThatDoesNotEndInChunkedIsA400AndTheConnectionCloses() throws Exception {
+        for (String coding : new String[] { "identity", "xchunked", "chunked, gzip" }) {
+            Exchange exchange = send("POST /api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nX-API-Key: " + TestCredentials.OPERATOR_KEY + "\r\n"
+                    + "Content-Type: application/json\r\nTransfer-Encoding: " + coding + "\r\n\r\n" + BODY);
+            // Netty turns away "chunked, gzip" itself, with an empty 400; the others get the problem.
+            assertThat(exchange.answer()).as(coding).startsWith("HTTP/1.1 400");
+            if (!coding.startsWith("chunked")) {
+                assertThat(exchange.answer()).as(coding).contains("must end in chunked");
+            }
+            assertThat(exchange.waited()).as(coding).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * An answer given before the body has arrived (here a 401) ends a connection whose body is still
+     * unfinished a moment later, also when the caller asked for the connection to close after the
+     * answer, or spoke HTTP/1.0: those stayed open for as long as the caller held them.
+     */
+    @Test
+    void anEarlyAnswerEndsAConnectionWhoseBodyIsStillArriving() throws Exception {
+        for (String start : new String[] { "HTTP/1.1\r\nConnection: close", "HTTP/1.0", "HTTP/1.1" }) {
+            Exchange exchange = send("POST /api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations " + start
+                    + "\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"ac");
+            assertThat(exchange.answer()).as(start).matches("(?s)HTTP/1\\.[01] 401.*");
+            assertThat(exchange.waited()).as(start).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    private record Exchange(String answer, Duration waited) {
+    }
+
+    /** Sends the bytes, holds the socket open, and reads until the service closes it. */
+    private static Exchange send(String request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", RestAssured.port)) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            long sent = System.nanoTime();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Exchange(answer, Duration.ofNanos(System.nanoTime() - sent));
+        }
+    }
+}
