@@ -25,6 +25,7 @@ import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
@@ -190,6 +191,12 @@ public class RequestFilter {
         if (shuttingDown) {
             refuse(context, ProblemException.busy("This replica is shutting down; send the request again, another"
                     + " replica answers it", 1));
+            return;
+        }
+        if (!oneHost(context.request())) {
+            // RFC 9112 3.2: a request with an empty Host, or more than one, is a 400. An empty one made
+            // Location headers without a host ("http:/api/v1/plans/…").
+            refuse(context, "The request must name its host once (one Host header, not empty)");
             return;
         }
         AcceptSpaces.remove(context.request());
@@ -442,6 +449,15 @@ public class RequestFilter {
             return;
         }
         context.response().setStatusCode(204).putHeader(HttpHeaders.ALLOW, String.join(", ", allowed)).end();
+    }
+
+    /** HTTP/1.x: one Host header, not empty (Vert.x turned away a request without one before this filter). */
+    private static boolean oneHost(HttpServerRequest request) {
+        if (request.version() == HttpVersion.HTTP_2) {
+            return true;
+        }
+        List<String> hosts = request.headers().getAll("Host");
+        return hosts.size() == 1 && !hosts.get(0).isBlank();
     }
 
     /** Whether the last coding the Transfer-Encoding headers name is chunked (gzip, chunked is read as chunked). */

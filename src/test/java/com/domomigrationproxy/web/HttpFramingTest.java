@@ -56,6 +56,16 @@ class HttpFramingTest {
         }
     }
 
+    /** RFC 9112 3.2: one Host, not empty; an empty one made Location headers without a host. */
+    @Test
+    void aRequestWithAnEmptyHostOrTwoIsA400() throws Exception {
+        for (String hosts : new String[] { "Host: \r\n", "Host: 127.0.0.1\r\nHost: example.org\r\n" }) {
+            Exchange exchange = send("GET /api/v1/integration-types HTTP/1.1\r\n" + hosts + "X-API-Key: "
+                    + TestCredentials.READER_KEY + "\r\nConnection: close\r\n\r\n");
+            assertThat(exchange.answer()).as(hosts).startsWith("HTTP/1.1 400").contains("must name its host once");
+        }
+    }
+
     private record Exchange(String answer, Duration waited) {
     }
 
