@@ -56,6 +56,7 @@ import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
 import com.domomigrationproxy.web.PlanBodyLimit;
+import com.domomigrationproxy.web.Utf8Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -482,6 +483,7 @@ public class PlanResource {
     }
 
     private JsonNode readJson(byte[] body) {
+        Utf8Json.requireUtf8(body, "The plan");
         try {
             return PlanJson.read(planJson, body);
         } catch (JsonProcessingException e) {

@@ -66,6 +66,27 @@ class HttpFramingTest {
         }
     }
 
+    /**
+     * Overlong UTF-8 ("C0 AF" for '/', "E0 80 AE" for '.') is no character: Jackson decoded it as one,
+     * so Domo and the audit trail got a catalog the caller's bytes did not spell. Refused, Domo not called.
+     */
+    @Test
+    void aBodyWithOverlongUtf8IsA400() throws Exception {
+        for (String overlong : new String[] { "\u00c0\u00af", "\u00e0\u0080\u00ae" }) {
+            byte[] bytes = ("{\"accountId\":\"1\",\"catalog\":\"est" + overlong + "ate\",\"schema\":\"s\",\"table\":\"t\"}")
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            String datasource = Api.uniqueDatasourceId();
+            Api.asOperator().contentType("application/json").body(bytes)
+                    .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(400)
+                    .body("detail", org.hamcrest.Matchers.containsString("not valid UTF-8"));
+            byte[] plan = ("{\"name\":\"n\",\"items\":[{\"datasourceId\":\"" + datasource + "\",\"accountId\":\"1\","
+                    + "\"catalog\":\"est" + overlong + "ate\",\"schema\":\"s\",\"table\":\"t\"}]}")
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            Api.asOperator().contentType("application/json").body(plan).post("/api/v1/plans").then().statusCode(400)
+                    .body("detail", org.hamcrest.Matchers.containsString("not valid UTF-8"));
+        }
+    }
+
     private record Exchange(String answer, Duration waited) {
     }
 
