@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
 
+import io.netty.channel.ChannelOutboundBuffer;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
@@ -19,8 +20,9 @@ import io.vertx.ext.web.RoutingContext;
  * held every export of a replica). Written by hand: neither Vert.x nor Quarkus REST has a timeout
  * for one write.
  *
- * <p>A write counts as stalled while the body's writer waits in a write and the response has taken
- * no byte since; a writer busy elsewhere (reading the database) is not stalled. The check runs on a
+ * <p>A write counts as stalled while the body's writer waits in a write and the client has taken
+ * no byte since (over HTTP/1.1, none has left Netty's queue for the socket); a writer busy
+ * elsewhere (reading the database) is not stalled. The check runs on a
  * Vert.x timer at a tenth of the limit; a stalled answer loses its connection (HTTP/1.1; the
  * client sees a body without its end) or its stream (HTTP/2), which ends the waiting write with an
  * {@link IOException}. A write after the client closed the connection fails at once too, and
@@ -106,7 +108,7 @@ public final class WriteTimeout implements AutoCloseable {
     /** Runs on the timer's thread only. */
     private void check() {
         long now = System.nanoTime();
-        long bytes = request.response().bytesWritten();
+        long bytes = request.response().bytesWritten() - pendingInNetty();
         if (bytes != lastBytes || writing.get() == 0) {
             lastBytes = bytes;
             lastProgress = now;
@@ -129,6 +131,21 @@ public final class WriteTimeout implements AutoCloseable {
                 request.request().connection().close();
             }
         }
+    }
+
+    /**
+     * Over HTTP/1.1, the bytes written to the response that still wait in Netty's queue for the
+     * socket: as the client reads, the queue drains, which counts as progress. A writer blocked
+     * until the queue had drained far enough looked stalled for as long as that took, although a
+     * slow client was taking bytes all along (probe H: steady readers at 20-40 KB/s were cut).
+     */
+    private long pendingInNetty() {
+        if (request.request().version() != HttpVersion.HTTP_2
+                && request.request().connection() instanceof ConnectionBase connection) {
+            ChannelOutboundBuffer queued = connection.channel().unsafe().outboundBuffer();
+            return queued == null ? 0 : queued.totalPendingWriteBytes();
+        }
+        return 0;
     }
 
     @Override

@@ -139,6 +139,39 @@ class AuditExportTurnsTest {
     }
 
     /**
+     * A client on a slow link that keeps reading (4 KiB every 100 ms, about 40 KB/s, for three times
+     * the 3 s write timeout) gets the whole export: the timeout is for a client that takes nothing. A writer blocked until Vert.x's queue drained counted as stalled, although the
+     * client was taking bytes all along (probe H: steady readers were cut 10-25 s in).
+     */
+    @Test
+    void anExportWhoseClientReadsSlowlyButSteadilyIsNotCutOff() throws Exception {
+        DomoWireMock.completesEverything(domo, "T");
+        int size = eventsExportOfAtLeast(1 << 20);
+        String requestId = "steady-" + UUID.randomUUID();
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        long started = System.nanoTime();
+        try (Socket socket = exportNeverRead(requestId)) {
+            byte[] buffer = new byte[4096];
+            for (int n = socket.getInputStream().read(buffer); n != -1; n = socket.getInputStream().read(buffer)) {
+                received.write(buffer, 0, n);
+                if (new String(buffer, 0, n, StandardCharsets.ISO_8859_1).endsWith("0\r\n\r\n")) {
+                    break;
+                }
+                if (received.size() < 400_000) {
+                    Thread.sleep(100); // about 40 KB/s for 10 s, three times the timeout; the rest at once
+                }
+            }
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("slower than the write timeout")
+                .isGreaterThan(Duration.ofSeconds(9));
+        assertThat(received.size()).isGreaterThanOrEqualTo(size);
+        assertThat(new String(received.toByteArray(), StandardCharsets.ISO_8859_1)).endsWith("0\r\n\r\n");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> accessPhases(requestId).size() == 2);
+        assertThat(accessPhases(requestId)).extracting(event -> event.get("phase").asText())
+                .containsExactly("export-started", "export-finished");
+    }
+
+    /**
      * Over HTTP/2 a stalled export loses its stream, not the client's connection: a client with the
      * protocol's 64 KiB window that stops taking the body (its window never reopens) gets the
      * stream reset after the write timeout, the export is recorded as interrupted, and the same
