@@ -56,6 +56,13 @@ public class AuditStream {
 
     private static final Logger LOG = Logger.getLogger(AuditStream.class);
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
+    /**
+     * What a connection that breaks may have carried unread: the sender's socket buffer (Linux
+     * grows it to 4 MiB) and the receiver's (up to 6 MiB). Confirmed batches within this many bytes
+     * of the newest are sent again on the next connection, so a receiver that dies with them unread
+     * gets them still.
+     */
+    static final long RESEND_WINDOW_BYTES = 16L << 20;
 
     private final StreamConfig.Stream settings;
     private final StreamConfig.Syslog syslog;
@@ -68,6 +75,13 @@ public class AuditStream {
     private final Semaphore wakeups = new Semaphore(0);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Deque<Written> unconfirmed = new ArrayDeque<>();
+    /** Confirmed batches, newest last, within RESEND_WINDOW_BYTES of the newest. */
+    private final Deque<Written> recent = new ArrayDeque<>();
+    private long recentBytes;
+    /** Where the next connection starts after one broke: before the oldest recent batch. */
+    private StreamCursor.Position rewindTo;
+    /** The furthest the cursor was moved: batches sent again never move it back. */
+    private long confirmedSeq;
 
     private StreamCursor cursor;
     private SyslogMessages messages;
@@ -92,8 +106,8 @@ public class AuditStream {
     private volatile String lastFailure;
     private volatile Instant lastFailureAt;
 
-    /** A batch written to the receiver, waiting for the connection to outlive it. */
-    private record Written(StreamCursor.Position last, int events, Instant at) {
+    /** A batch written to the receiver (the events after {@code from} up to {@code last}), waiting for the connection to outlive it. */
+    private record Written(StreamCursor.Position from, StreamCursor.Position last, int events, long bytes, Instant at) {
     }
 
     /** What health reports. */
@@ -246,6 +260,8 @@ public class AuditStream {
                 // Closed since the check above: what the old connection carried must not be confirmed on a new one.
                 throw unconfirmedLost();
             }
+            rememberRewind();
+            sent = rewound(sent);
             try {
                 connection.connect();
             } catch (Exception e) {
@@ -259,14 +275,16 @@ public class AuditStream {
                     : min(settings.pollInterval(), Duration.between(Instant.now(),
                             unconfirmed.peekFirst().at().plus(settings.confirmAfter())).plusMillis(10));
         }
+        byte[] frames = messages.frames(batch);
         try {
-            connection.write(messages.frames(batch));
+            connection.write(frames);
         } catch (Exception e) {
             throw new StreamFailure(Failure.WRITE, e.getMessage(), e);
         }
         ChainEvent last = batch.get(batch.size() - 1);
+        StreamCursor.Position from = sent;
         sent = new StreamCursor.Position(last.seq(), last.hash());
-        unconfirmed.addLast(new Written(sent, batch.size(), Instant.now()));
+        unconfirmed.addLast(new Written(from, sent, batch.size(), frames.length, Instant.now()));
         return batch.size() < settings.batchSize() ? settings.confirmAfter() : Duration.ZERO;
     }
 
@@ -291,7 +309,11 @@ public class AuditStream {
         LOG.errorf("The chain no longer holds seq %d as it was delivered to the SIEM: the database lost its newest"
                 + " events (a failover?). Delivering again from seq %d", sent.seq(), from.seq() + 1);
         unconfirmed.clear();
+        recent.clear();
+        recentBytes = 0;
+        rewindTo = null;
         sent = from;
+        confirmedSeq = from.seq();
     }
 
     /**
@@ -308,7 +330,7 @@ public class AuditStream {
         boolean failing = lastFailure != null;
         if (failing && holding && now.isBefore(leaseUntil)) {
             if (sent == null) {
-                sent = cursor.stored(); // the failure forgot what was sent: again from the cursor
+                sent = rewound(cursor.stored()); // the failure forgot what was sent: again from the cursor
             }
             return true;
         }
@@ -321,8 +343,11 @@ public class AuditStream {
             holding = false;
             return false;
         }
+        if (!holding) {
+            confirmedSeq = position.get().seq(); // taken over: another replica may have moved it on
+        }
         if (!holding || sent == null) {
-            sent = position.get();
+            sent = rewound(position.get());
             unconfirmed.clear();
         }
         holding = true;
@@ -340,16 +365,22 @@ public class AuditStream {
     private void confirm() throws SQLException, StreamFailure {
         Instant outlived = Instant.now().minus(settings.confirmAfter());
         Written last = null;
-        int events = 0;
+        long events = 0;
         while (!unconfirmed.isEmpty() && !unconfirmed.peekFirst().at().isAfter(outlived)) {
             last = unconfirmed.pollFirst();
-            events += last.events();
+            // Only events past the furthest confirmed count: a batch sent again after a break has some before.
+            events += Math.max(0, last.last().seq() - Math.max(last.from().seq(), confirmedSeq));
+            remember(last);
         }
         if (last == null) {
             return;
         }
         if (!connection.open()) {
             throw new StreamFailure(Failure.DISCONNECTED, "the connection closed before delivery was confirmed");
+        }
+        if (last.last().seq() <= confirmedSeq) {
+            settled = true; // sent again after a break, and confirmed again: the cursor is further on already
+            return;
         }
         Instant advancing = Instant.now();
         if (!cursor.advance(last.last(), settings.lease())) {
@@ -359,6 +390,7 @@ public class AuditStream {
             return;
         }
         leased(advancing);
+        confirmedSeq = last.last().seq();
         settled = true;
         delivered.increment(events);
         if (lastFailure != null) {
@@ -390,12 +422,48 @@ public class AuditStream {
         reset();
     }
 
-    /** Forgets what was written but not confirmed: it is sent again from the cursor. */
+    /** Forgets what was written but not confirmed: it is sent again from the cursor (and the recent window). */
     private void reset() {
         connection.closeSocket();
         unconfirmed.clear();
+        rememberRewind();
         sent = null;
         leaseRenewAt = Instant.MIN;
+    }
+
+    /** A confirmed batch joins the recent window; the oldest leave it once the newer ones fill it. */
+    private void remember(Written batch) {
+        recent.addLast(batch);
+        recentBytes += batch.bytes();
+        while (recent.size() > 1 && recentBytes - recent.peekFirst().bytes() >= RESEND_WINDOW_BYTES) {
+            recentBytes -= recent.pollFirst().bytes();
+        }
+    }
+
+    /**
+     * A connection ended: what it carried in the recent window may not have been read (TCP has no
+     * acknowledgement from the receiving program, and a receiver that dies loses what waited in its
+     * buffers), so the next connection starts before it. The SIEM drops what it has by seq.
+     */
+    private void rememberRewind() {
+        if (!recent.isEmpty()) {
+            StreamCursor.Position oldest = recent.peekFirst().from();
+            rewindTo = rewindTo == null || oldest.seq() < rewindTo.seq() ? oldest : rewindTo;
+        }
+        recent.clear();
+        recentBytes = 0;
+    }
+
+    /** The earlier of {@code position} and where a broken connection's window began; null stays null. */
+    private StreamCursor.Position rewound(StreamCursor.Position position) {
+        StreamCursor.Position rewind = rewindTo;
+        rewindTo = null;
+        if (position == null || rewind == null || rewind.seq() >= position.seq()) {
+            return position;
+        }
+        LOG.infof("Audit stream: sending again from seq %d the events a broken connection may have left unread",
+                rewind.seq() + 1);
+        return rewind;
     }
 
     private void waitFor(Duration pause) throws InterruptedException {

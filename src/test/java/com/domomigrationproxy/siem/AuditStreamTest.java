@@ -141,6 +141,49 @@ class AuditStreamTest {
         }
     }
 
+    /**
+     * A receiver that dies with delivered events still unread in its buffers (kill -9 of a slow
+     * SIEM collector) loses them, although the connection outlived them and the cursor moved on:
+     * TCP tells the sender nothing of what the receiving program read. The next connection starts
+     * with the recent window again, so they arrive (probe H: 1,127 events were never sent again).
+     */
+    @Test
+    @Order(3)
+    void eventsAReceiverDiedWithUnreadAreSentAgainOnTheNextConnection() throws Exception {
+        migrate(1);
+        long before = head();
+        try (java.net.ServerSocket listener = new java.net.ServerSocket()) {
+            listener.setReuseAddress(true);
+            listener.bind(new java.net.InetSocketAddress("127.0.0.1", com.domomigrationproxy.support.SyslogPort.port()));
+            listener.setSoTimeout(30_000);
+            long head;
+            try (java.net.Socket unread = listener.accept()) {
+                migrate(2);
+                head = head();
+                // The connection outlives them: confirmed, the cursor past them, the backlog empty.
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                        .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
+                unread.setSoLinger(true, 0); // dies: what waited unread in its buffers is gone (RST)
+            }
+            try (java.net.Socket next = listener.accept()) {
+                next.setSoTimeout(30_000);
+                StringBuilder received = new StringBuilder();
+                byte[] buffer = new byte[65536];
+                java.util.Set<Long> seqs = new java.util.TreeSet<>();
+                java.util.regex.Pattern seq = java.util.regex.Pattern.compile("\\{\"origin\":\"[^\"]*\",\"seq\":(\\d+)");
+                while (!seqs.containsAll(java.util.stream.LongStream.rangeClosed(before + 1, head).boxed().toList())) {
+                    int n = next.getInputStream().read(buffer);
+                    assertThat(n).as("the connection stays open until every event arrived").isPositive();
+                    received.append(new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                    java.util.regex.Matcher found = seq.matcher(received);
+                    while (found.find()) {
+                        seqs.add(Long.parseLong(found.group(1)));
+                    }
+                }
+            }
+        }
+    }
+
     private static String eventHash(long seq) {
         return Api.asAuditor().queryParam("fromSeq", seq).queryParam("toSeq", seq).get("/api/v1/audit/events").then()
                 .statusCode(200).extract().jsonPath().getString("items[0].hash");
