@@ -220,8 +220,11 @@ public class DomoClient {
         return e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
     }
 
+    /** 503 with the time the breaker has left open (a whole second at least), not its whole delay. */
     private ProblemException circuitOpen() {
-        long seconds = Math.max(1, config.circuitBreaker().openDuration().toSeconds());
+        long leftNanos = config.circuitBreaker().openDuration().toNanos() - (System.nanoTime() - openedAt);
+        long seconds = Math.max(1, Math.min(config.circuitBreaker().openDuration().toSeconds(),
+                (leftNanos + 999_999_999L) / 1_000_000_000L));
         return new ProblemException(503, ProblemType.DOMO_CIRCUIT_OPEN,
                 "Domo failed repeatedly; calls are paused, retry after the delay in Retry-After")
                 .withRetryAfter(seconds);
