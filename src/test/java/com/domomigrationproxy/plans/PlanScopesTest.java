@@ -92,9 +92,7 @@ class PlanScopesTest {
 
     @Test
     void itsOperationsRunUnderTheCreatorsGrant() {
-        Estate estate = Estate.of(2);
-        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        PlanFixtures.stubMigrations(domo, estate.account(), 0);
+        Estate estate = migratable(2);
         String creatorScopes = "{\"accounts\":[\"" + estate.account() + "\"]}";
         JsonPath created = scoped("scoped-" + UUID.randomUUID(), creatorScopes).contentType("application/json")
                 .body(PlanFixtures.jsonPlan("in scope", estate.account(), estate.datasources(), 2))
@@ -134,9 +132,7 @@ class PlanScopesTest {
 
     @Test
     void aStarterWhoseScopesLeaveOutAnItemCannotStartIt() {
-        Estate estate = Estate.of(2);
-        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        PlanFixtures.stubMigrations(domo, estate.account(), 0);
+        Estate estate = migratable(2);
         JsonPath created = PlanFixtures.create(PlanFixtures.jsonPlan("starter", estate.account(),
                 estate.datasources(), 1));
         String planId = created.getString("planId");
@@ -154,9 +150,7 @@ class PlanScopesTest {
     /** A rollback's refusal names the items of the plan the caller is looking at, by their itemId. */
     @Test
     void aRollbackOutsideTheCallersScopesNamesThePlansOwnItems() {
-        Estate estate = Estate.of(3);
-        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        PlanFixtures.stubMigrations(domo, estate.account(), 0);
+        Estate estate = migratable(3);
         String planId = PlanFixtures.createApproveStart(PlanFixtures.jsonPlan("rolled back", estate.account(),
                 estate.datasources(), 3));
         PlanFixtures.awaitState(planId, "FINISHED", java.time.Duration.ofSeconds(30));
@@ -259,6 +253,14 @@ class PlanScopesTest {
     }
 
     /** An operator whose JWT carries these scopes. */
+    /** An estate of this many candidates, none migrated, whose migrations complete at once. */
+    private Estate migratable(int datasources) {
+        Estate estate = Estate.of(datasources);
+        PlanFixtures.stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        PlanFixtures.stubMigrations(domo, estate.account(), 0);
+        return estate;
+    }
+
     private static RequestSpecification scoped(String principal, String scopes) {
         try {
             return given().auth().oauth2(Tokens.claims(principal, "reader", "operator")
