@@ -144,17 +144,23 @@ public class PlanService {
         return new Created(created, false);
     }
 
-    /** The plan a stored key names; empty (the key released) when its first request stored none. */
+    /**
+     * The plan a stored key names; empty (the key released, to be claimed again) when its first
+     * request died before storing one.
+     */
     private Optional<Created> replay(IdempotencyStore.Claim claim, IdempotencyStore.Owner owner, String key) {
         UUID planId = claim instanceof IdempotencyStore.Claim.Replay replay ? replay.operationId()
                 : ((IdempotencyStore.Claim.ReplayOperation) claim).operationId();
-        if (planId == null || QuarkusTransaction.requiringNew().call(() -> Plan.findById(planId)) == null) {
-            if (claim instanceof IdempotencyStore.Claim.ReplayOperation died) {
-                idempotency.release(owner, key, died.claimedAt());
-            }
+        if (planId != null && QuarkusTransaction.requiringNew().call(() -> Plan.findById(planId)) != null) {
+            return Optional.of(new Created(view(planId), true));
+        }
+        if (claim instanceof IdempotencyStore.Claim.ReplayOperation died) {
+            idempotency.release(owner, key, died.claimedAt());
             return Optional.empty();
         }
-        return Optional.of(new Created(view(planId), true));
+        // An answer stored without a plan: the key served another request, which the fingerprint did not tell.
+        throw new ProblemException(422, ProblemType.IDEMPOTENCY_KEY_REUSED,
+                "This Idempotency-Key was first used for a different request; use a new key for a new request");
     }
 
     private PlanView create(PlanContent content, Requester creator, UUID rollbackOf, Consumer<UUID> onStored) {

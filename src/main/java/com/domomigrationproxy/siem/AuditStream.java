@@ -106,7 +106,10 @@ public class AuditStream {
     private volatile String lastFailure;
     private volatile Instant lastFailureAt;
 
-    /** A batch written to the receiver (the events after {@code from} up to {@code last}), waiting for the connection to outlive it. */
+    /**
+     * A batch written to the receiver, the events after {@code from} up to {@code last}, waiting for
+     * the connection to outlive it.
+     */
     private record Written(StreamCursor.Position from, StreamCursor.Position last, int events, long bytes, Instant at) {
     }
 

@@ -140,8 +140,9 @@ class AuditExportTurnsTest {
 
     /**
      * A client on a slow link that keeps reading (4 KiB every 100 ms, about 40 KB/s, for three times
-     * the 3 s write timeout) gets the whole export: the timeout is for a client that takes nothing. A writer blocked until Vert.x's queue drained counted as stalled, although the
-     * client was taking bytes all along (probe H: steady readers were cut 10-25 s in).
+     * the 3 s write timeout) gets the whole export: the timeout is for a client that takes nothing.
+     * A writer blocked until Vert.x's queue drained counted as stalled, although the client was
+     * taking bytes all along (probe H: steady readers were cut 10-25 s in).
      */
     @Test
     void anExportWhoseClientReadsSlowlyButSteadilyIsNotCutOff() throws Exception {

@@ -212,7 +212,8 @@ class ConsoleSecurityTest {
     @Test
     void failuresOutsideTheResourcesAreConsolePagesToo() throws Exception {
         given().redirects().follow(false).put("/console/plans").then().statusCode(405)
-                .header("Allow", "GET, HEAD, POST").contentType(containsString("text/html")).body(containsString("<html"));
+                .header("Allow", "GET, HEAD, POST").contentType(containsString("text/html"))
+                .body(containsString("<html"));
         Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
         operator.request().contentType("application/json").body("{}")
                 .post("/console/plans/" + java.util.UUID.randomUUID() + "/start").then().statusCode(415)

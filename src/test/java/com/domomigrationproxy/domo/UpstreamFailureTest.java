@@ -7,6 +7,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -80,12 +81,10 @@ class UpstreamFailureTest {
                 Arguments.of("200 running", aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                         .withBody("{\"state\":\"RUNNING\",\"toe\":\"T-RUN\"}"), 502, "domo-unavailable", "UNKNOWN", 200, 1),
                 // A success about another data source or direction tells nothing of the one asked for.
-                Arguments.of("200 another datasource", aResponse().withStatus(200).withHeader("Content-Type", "application/json")
-                        .withBody("{\"state\":\"COMPLETE\",\"datasourceId\":\"someone-else\",\"toe\":\"T-OTHER\"}"), 502,
-                        "domo-unavailable", "UNKNOWN", 200, 1),
-                Arguments.of("200 a direction not asked for", aResponse().withStatus(200).withHeader("Content-Type", "application/json")
-                        .withBody("{\"state\":\"COMPLETE\",\"direction\":\"V2_TO_V2\",\"toe\":\"T-BACK\"}"), 502,
-                        "domo-unavailable", "UNKNOWN", 200, 1),
+                Arguments.of("200 another datasource", okJson("{\"state\":\"COMPLETE\","
+                        + "\"datasourceId\":\"someone-else\",\"toe\":\"T-OTHER\"}"), 502, "domo-unavailable", "UNKNOWN", 200, 1),
+                Arguments.of("200 a direction not asked for", okJson("{\"state\":\"COMPLETE\","
+                        + "\"direction\":\"V2_TO_V2\",\"toe\":\"T-BACK\"}"), 502, "domo-unavailable", "UNKNOWN", 200, 1),
                 Arguments.of("302 blocked page", aResponse().withStatus(302)
                         .withHeader("Location", "https://www.domo.com/blocked"), 502, "domo-unavailable", "FAILED", 302, 1),
                 Arguments.of("429", aResponse().withStatus(429).withHeader("Retry-After", "17"), 503, "domo-rate-limited",

@@ -86,13 +86,15 @@ class PlanUploadTest {
         domo.resetRequests();
         Api.asOperator().header("Idempotency-Key", key).contentType("application/json").body(body)
                 .post("/api/v1/plans").then().statusCode(201).header("Idempotent-Replayed", "true")
-                .header("Location", org.hamcrest.Matchers.endsWith("/api/v1/plans/" + planId)).body("planId", equalTo(planId))
+                .header("Location", org.hamcrest.Matchers.endsWith("/api/v1/plans/" + planId))
+                .body("planId", equalTo(planId))
                 .body("state", equalTo("AWAITING_APPROVAL"));
         StringBuilder csv = new StringBuilder(HEADER);
         estate.datasources().forEach(id -> csv.append(id).append(',').append(estate.account()).append(",cat,NULL,t_")
                 .append(id).append("\r\n"));
-        Api.asOperator().header("Idempotency-Key", key).urlEncodingEnabled(false).contentType("text/csv; charset=utf-8")
-                .body(csv.toString().getBytes(StandardCharsets.UTF_8)).post("/api/v1/plans?name=retried&maxConcurrency=2").then().statusCode(201)
+        Api.asOperator().header("Idempotency-Key", key).urlEncodingEnabled(false)
+                .contentType("text/csv; charset=utf-8").body(csv.toString().getBytes(StandardCharsets.UTF_8))
+                .post("/api/v1/plans?name=retried&maxConcurrency=2").then().statusCode(201)
                 .header("Idempotent-Replayed", "true").body("planId", equalTo(planId));
         assertThat(stored()).as("rows of the first upload only").isEqualTo(afterFirst).isGreaterThan(before);
         domo.verify(0, anyRequestedFor(anyUrl()));
