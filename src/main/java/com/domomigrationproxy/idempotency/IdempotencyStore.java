@@ -39,6 +39,8 @@ public class IdempotencyStore {
     public static final String HEADER = "Idempotency-Key";
     /** The response header on a replayed answer. */
     public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+    /** A key's characters, as the OpenAPI document states them (1 to 255 of them). */
+    public static final String KEY_PATTERN = "^[\\x21-\\x7E]+$";
     private static final Pattern VALID_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     /** A claim with no answer after the migration deadline plus this belongs to a request that died. */
     public static final Duration ABANDON_MARGIN = Duration.ofSeconds(30);

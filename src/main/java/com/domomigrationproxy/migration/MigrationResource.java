@@ -150,7 +150,8 @@ public class MigrationResource {
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     @Parameter(name = IdempotencyStore.HEADER, in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY_DOC,
-            schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
+            schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255,
+                    pattern = IdempotencyStore.KEY_PATTERN))
     public Response migrate(
             @Parameter(description = "V1 data source id, from the candidates list",
                     schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
@@ -176,7 +177,8 @@ public class MigrationResource {
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     @Parameter(name = IdempotencyStore.HEADER, in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY_DOC,
-            schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
+            schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255,
+                    pattern = IdempotencyStore.KEY_PATTERN))
     public Response reverse(
             @Parameter(description = "Data source id",
                     schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))

@@ -140,7 +140,8 @@ public class PlanResource {
             + " the first upload created, as it is now, with Idempotent-Replayed: true, and nothing is created or"
             + " preflighted again; with a different plan 422; while the first is still handled 409. Scoped to the"
             + " caller. 1 to 255 visible ASCII characters.",
-            schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255, pattern = "^[\\x21-\\x7E]+$"))
+            schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255,
+                    pattern = IdempotencyStore.KEY_PATTERN))
     public Response create(
             @Parameter(description = "With a CSV body: the plan's name (1 to 255 characters)",
                     schema = @Schema(type = SchemaType.STRING, minLength = 1, maxLength = 255))
