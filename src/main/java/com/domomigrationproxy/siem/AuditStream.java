@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -58,9 +59,9 @@ public class AuditStream {
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
     /**
      * What a connection that breaks may have carried unread: the sender's socket buffer (Linux
-     * grows it to 4 MiB) and the receiver's (up to 6 MiB). Confirmed batches within this many bytes
-     * of the newest are sent again on the next connection, so a receiver that dies with them unread
-     * gets them still.
+     * grows it to 4 MiB) and the receiver's (up to 6 MiB). Batches first confirmed within this many
+     * bytes of the newest are sent again, once, on the next connection, so a receiver that dies
+     * with them unread gets them still.
      */
     static final long RESEND_WINDOW_BYTES = 16L << 20;
 
@@ -75,13 +76,17 @@ public class AuditStream {
     private final Semaphore wakeups = new Semaphore(0);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Deque<Written> unconfirmed = new ArrayDeque<>();
-    /** Confirmed batches, newest last, within RESEND_WINDOW_BYTES of the newest. */
+    /** Batches first confirmed on this connection, newest last, within RESEND_WINDOW_BYTES of the newest. */
     private final Deque<Written> recent = new ArrayDeque<>();
     private long recentBytes;
-    /** Where the next connection starts after one broke: before the oldest recent batch. */
+    /**
+     * Where delivery starts again after a connection broke (before its oldest recent batch), until
+     * what is sent again from there has been confirmed up to {@link #confirmed}; it outlasts
+     * connections that fail before that.
+     */
     private StreamCursor.Position rewindTo;
-    /** The furthest the cursor was moved: batches sent again never move it back. */
-    private long confirmedSeq;
+    /** Where this replica moved the cursor last: events sent again never move it back. */
+    private StreamCursor.Position confirmed;
 
     private StreamCursor cursor;
     private SyslogMessages messages;
@@ -312,11 +317,9 @@ public class AuditStream {
         LOG.errorf("The chain no longer holds seq %d as it was delivered to the SIEM: the database lost its newest"
                 + " events (a failover?). Delivering again from seq %d", sent.seq(), from.seq() + 1);
         unconfirmed.clear();
-        recent.clear();
-        recentBytes = 0;
-        rewindTo = null;
+        forgetRewind();
         sent = from;
-        confirmedSeq = from.seq();
+        confirmed = from;
     }
 
     /**
@@ -346,8 +349,10 @@ public class AuditStream {
             holding = false;
             return false;
         }
-        if (!holding) {
-            confirmedSeq = position.get().seq(); // taken over: another replica may have moved it on
+        if (!holding && !position.get().equals(confirmed)) {
+            // Another replica delivered meanwhile: what this one would send again, it has sent on.
+            forgetRewind();
+            confirmed = position.get();
         }
         if (!holding || sent == null) {
             sent = rewound(position.get());
@@ -364,36 +369,46 @@ public class AuditStream {
         leaseUntil = at.plus(settings.lease());
     }
 
-    /** Moves the cursor past the batches the connection outlived by confirmAfter. */
+    /**
+     * Moves the cursor past the batches the connection outlived by confirmAfter. Batches sent again
+     * after a break renew the lease at the cursor, which they never move back, and end the run of
+     * failures as new ones do.
+     */
     private void confirm() throws SQLException, StreamFailure {
         Instant outlived = Instant.now().minus(settings.confirmAfter());
-        Written last = null;
-        long events = 0;
+        List<Written> outlivedBatches = new ArrayList<>();
         while (!unconfirmed.isEmpty() && !unconfirmed.peekFirst().at().isAfter(outlived)) {
-            last = unconfirmed.pollFirst();
-            // Only events past the furthest confirmed count: a batch sent again after a break has some before.
-            events += Math.max(0, last.last().seq() - Math.max(last.from().seq(), confirmedSeq));
-            remember(last);
+            outlivedBatches.add(unconfirmed.pollFirst());
         }
-        if (last == null) {
+        if (outlivedBatches.isEmpty()) {
             return;
         }
         if (!connection.open()) {
             throw new StreamFailure(Failure.DISCONNECTED, "the connection closed before delivery was confirmed");
         }
-        if (last.last().seq() <= confirmedSeq) {
-            settled = true; // sent again after a break, and confirmed again: the cursor is further on already
-            return;
+        long events = 0;
+        for (Written batch : outlivedBatches) {
+            long highWater = confirmed.seq();
+            // Only events past the cursor count: a batch sent again after a break has some before it.
+            events += Math.max(0, batch.last().seq() - Math.max(batch.from().seq(), highWater));
+            if (batch.last().seq() > highWater) {
+                remember(batch); // sent again only once: a resend is not in the window again
+            }
+            if (rewindTo != null) {
+                rewindTo = batch.last().seq() >= highWater ? null : batch.last();
+            }
         }
+        Written last = outlivedBatches.get(outlivedBatches.size() - 1);
+        StreamCursor.Position target = last.last().seq() > confirmed.seq() ? last.last() : confirmed;
         Instant advancing = Instant.now();
-        if (!cursor.advance(last.last(), settings.lease())) {
+        if (!cursor.advance(target, settings.lease())) {
             LOG.warn("Another replica took over the audit stream");
             reset();
             holding = false;
             return;
         }
         leased(advancing);
-        confirmedSeq = last.last().seq();
+        confirmed = target;
         settled = true;
         delivered.increment(events);
         if (lastFailure != null) {
@@ -434,7 +449,7 @@ public class AuditStream {
         leaseRenewAt = Instant.MIN;
     }
 
-    /** A confirmed batch joins the recent window; the oldest leave it once the newer ones fill it. */
+    /** A batch first confirmed joins the recent window; the oldest leave it once the newer ones fill it. */
     private void remember(Written batch) {
         recent.addLast(batch);
         recentBytes += batch.bytes();
@@ -446,7 +461,7 @@ public class AuditStream {
     /**
      * A connection ended: what it carried in the recent window may not have been read (TCP has no
      * acknowledgement from the receiving program, and a receiver that dies loses what waited in its
-     * buffers), so the next connection starts before it. The SIEM drops what it has by seq.
+     * buffers), so delivery starts again before it. The SIEM drops what it has by seq.
      */
     private void rememberRewind() {
         if (!recent.isEmpty()) {
@@ -457,16 +472,20 @@ public class AuditStream {
         recentBytes = 0;
     }
 
-    /** The earlier of {@code position} and where a broken connection's window began; null stays null. */
-    private StreamCursor.Position rewound(StreamCursor.Position position) {
-        StreamCursor.Position rewind = rewindTo;
+    private void forgetRewind() {
+        recent.clear();
+        recentBytes = 0;
         rewindTo = null;
-        if (position == null || rewind == null || rewind.seq() >= position.seq()) {
+    }
+
+    /** The earlier of {@code position} and where delivery must start again after a break. */
+    private StreamCursor.Position rewound(StreamCursor.Position position) {
+        if (position == null || rewindTo == null || rewindTo.seq() >= position.seq()) {
             return position;
         }
         LOG.infof("Audit stream: sending again from seq %d the events a broken connection may have left unread",
-                rewind.seq() + 1);
-        return rewind;
+                rewindTo.seq() + 1);
+        return rewindTo;
     }
 
     private void waitFor(Duration pause) throws InterruptedException {

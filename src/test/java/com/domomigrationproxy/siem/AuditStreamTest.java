@@ -6,14 +6,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +40,7 @@ import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.PrometheusScrape;
 import com.domomigrationproxy.support.Rsyslog;
+import com.domomigrationproxy.support.SyslogPort;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -45,6 +58,7 @@ import io.quarkus.test.junit.QuarkusTest;
 class AuditStreamTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern SEQ = Pattern.compile("\\{\"origin\":\"[^\"]*\",\"seq\":(\\d+)");
 
     @InjectDomo
     WireMockServer domo;
@@ -144,44 +158,83 @@ class AuditStreamTest {
     /**
      * A receiver that dies with delivered events still unread in its buffers (kill -9 of a slow
      * SIEM collector) loses them, although the connection outlived them and the cursor moved on:
-     * TCP tells the sender nothing of what the receiving program read. The next connection starts
-     * with the recent window again, so they arrive (probe H: 1,127 events were never sent again).
+     * TCP tells the sender nothing of what the receiving program read. Once a receiver takes
+     * connections again, however many attempts that takes, they arrive again (probe H: 1,127 events
+     * were never sent again). Then the stream settles: the cursor goes on, the lease is kept, and a
+     * second break sends nothing a third time.
      */
     @Test
     @Order(3)
     void eventsAReceiverDiedWithUnreadAreSentAgainOnTheNextConnection() throws Exception {
         migrate(1);
         long before = head();
-        try (java.net.ServerSocket listener = new java.net.ServerSocket()) {
-            listener.setReuseAddress(true);
-            listener.bind(new java.net.InetSocketAddress("127.0.0.1", com.domomigrationproxy.support.SyslogPort.port()));
-            listener.setSoTimeout(30_000);
-            long head;
-            try (java.net.Socket unread = listener.accept()) {
-                migrate(2);
-                head = head();
-                // The connection outlives them: confirmed, the cursor past them, the backlog empty.
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
-                        .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
-                unread.setSoLinger(true, 0); // dies: what waited unread in its buffers is gone (RST)
-            }
-            try (java.net.Socket next = listener.accept()) {
-                next.setSoTimeout(30_000);
+        long head;
+        try (ServerSocket listener = listen(); Socket unread = listener.accept()) {
+            migrate(2);
+            head = head();
+            // The connection outlives them: confirmed, the cursor past them, the backlog empty.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                    .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
+            unread.setSoLinger(true, 0); // dies: what waited unread in its buffers is gone (RST)
+        }
+        // Down for a few attempts (retries back off to 1 s here) before it takes connections again.
+        Thread.sleep(2_500);
+        try (ServerSocket listener = listen()) {
+            try (Socket next = listener.accept()) {
                 StringBuilder received = new StringBuilder();
-                byte[] buffer = new byte[65536];
-                java.util.Set<Long> seqs = new java.util.TreeSet<>();
-                java.util.regex.Pattern seq = java.util.regex.Pattern.compile("\\{\"origin\":\"[^\"]*\",\"seq\":(\\d+)");
-                while (!seqs.containsAll(java.util.stream.LongStream.rangeClosed(before + 1, head).boxed().toList())) {
-                    int n = next.getInputStream().read(buffer);
-                    assertThat(n).as("the connection stays open until every event arrived").isPositive();
-                    received.append(new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8));
-                    java.util.regex.Matcher found = seq.matcher(received);
-                    while (found.find()) {
-                        seqs.add(Long.parseLong(found.group(1)));
-                    }
+                Set<Long> seqs = new TreeSet<>();
+                Set<Long> wanted = LongStream.rangeClosed(before + 1, head).boxed().collect(Collectors.toSet());
+                while (!seqs.containsAll(wanted)) {
+                    seqs.addAll(readSeqs(next, received, Duration.ofSeconds(30)));
                 }
+                // Settled: new events go out on this connection, past the lease's 3 s, and the group is UP.
+                Thread.sleep(4_000);
+                migrate(1);
+                long newest = head();
+                while (!seqs.contains(newest)) {
+                    seqs.addAll(readSeqs(next, received, Duration.ofSeconds(30)));
+                }
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString())
+                        .then().statusCode(200).body("status", equalTo("UP")).body("checks[0].data.backlog", equalTo(0)));
+                next.setSoLinger(true, 0); // breaks again, with what it was sent again long read
+            }
+            try (Socket third = listener.accept()) {
+                // Only what was first confirmed on the second connection comes again: the newest events.
+                StringBuilder received = new StringBuilder();
+                Set<Long> again = new TreeSet<>();
+                try {
+                    while (true) {
+                        again.addAll(readSeqs(third, received, Duration.ofSeconds(3)));
+                    }
+                } catch (SocketTimeoutException quiet) {
+                    // nothing more came
+                }
+                assertThat(again).as("sent a third time").noneMatch(seq -> seq <= head);
             }
         }
+    }
+
+    private static ServerSocket listen() throws IOException {
+        ServerSocket listener = new ServerSocket();
+        listener.setReuseAddress(true);
+        listener.bind(new InetSocketAddress("127.0.0.1", SyslogPort.port()));
+        listener.setSoTimeout(30_000);
+        return listener;
+    }
+
+    /** Reads once more from the connection into {@code received}; the seqs of every message it holds. */
+    private static Set<Long> readSeqs(Socket socket, StringBuilder received, Duration within) throws IOException {
+        socket.setSoTimeout((int) within.toMillis());
+        byte[] buffer = new byte[1 << 16];
+        int n = socket.getInputStream().read(buffer);
+        assertThat(n).as("the connection stays open").isPositive();
+        received.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+        Set<Long> seqs = new TreeSet<>();
+        Matcher found = SEQ.matcher(received);
+        while (found.find()) {
+            seqs.add(Long.parseLong(found.group(1)));
+        }
+        return seqs;
     }
 
     private static String eventHash(long seq) {
