@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -133,11 +134,18 @@ public class PlanService {
             return replay(claim, owner, key.get()).orElseGet(() -> createOnce(content, creator, key));
         }
         PlanView created;
+        AtomicReference<UUID> storing = new AtomicReference<>();
         try {
-            created = create(content, creator, null,
-                    planId -> idempotency.attach(owner, key.get(), run.claimedAt(), planId));
+            created = create(content, creator, null, planId -> {
+                idempotency.attach(owner, key.get(), run.claimedAt(), planId);
+                storing.set(planId);
+            });
         } catch (RuntimeException e) {
-            idempotency.release(owner, key.get(), run.claimedAt());
+            if (storing.get() == null) {
+                idempotency.release(owner, key.get(), run.claimedAt());
+            }
+            // Otherwise the plan may be stored with its key (a failure after the commit): the key stays
+            // claimed, so a repeat gets 409 now and the plan once the claim counts as abandoned.
             throw e;
         }
         idempotency.complete(owner, key.get(), run.claimedAt(), 201, created.planId().toString());

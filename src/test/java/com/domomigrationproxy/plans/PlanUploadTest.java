@@ -109,6 +109,30 @@ class PlanUploadTest {
         assertThat(stored()).isEqualTo(afterFirst);
     }
 
+    /** The same upload sent twice at once (a client's retry after its own timeout): one plan, both told it. */
+    @Test
+    void twoUploadsWithOneKeyAtOnceMakeOnePlan() throws Exception {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        domo.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
+                com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX + "/candidates/" + estate.account())
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson("[{\"id\":\""
+                        + estate.datasources().get(0) + "\",\"name\":\"n\",\"migrated\":false}]")
+                        .withFixedDelay(1_500)));
+        String key = "plan-at-once-" + System.nanoTime();
+        String body = PlanFixtures.jsonPlan("at once", estate.account(), estate.datasources(), 1);
+        java.util.function.Supplier<io.restassured.response.Response> upload = () -> Api.asOperator()
+                .header("Idempotency-Key", key).contentType("application/json").body(body).post("/api/v1/plans");
+        CompletableFuture<io.restassured.response.Response> first = CompletableFuture.supplyAsync(upload);
+        Thread.sleep(300);
+        io.restassured.response.Response second = upload.get();
+        List<io.restassured.response.Response> answers = List.of(first.get(), second);
+        assertThat(answers).allSatisfy(answer -> assertThat(answer.statusCode()).isEqualTo(201));
+        assertThat(answers.stream().map(answer -> answer.jsonPath().getString("planId")).distinct()).hasSize(1);
+        assertThat(answers.stream().map(answer -> answer.header("Idempotent-Replayed")))
+                .containsExactlyInAnyOrder(null, "true");
+    }
+
     @Test
     void aCsvPlanIsStoredWithTheHashOfItsCanonicalContent() {
         PlanFixtures.warmUp(domo);
