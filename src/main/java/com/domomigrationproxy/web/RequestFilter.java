@@ -188,6 +188,17 @@ public class RequestFilter {
 
     private void filter(RoutingContext context) {
         assignRequestId(context);
+        if (context.request().getHeader("Transfer-Encoding") != null
+                && !lastCodingIsChunked(context.request().headers().getAll("Transfer-Encoding"))) {
+            // RFC 9112 6.3: such a body has no length the service can tell, so its end cannot be found
+            // either; it held a worker thread until the read timed out (60 s), then got a 500. First, so
+            // that no other refusal leaves the connection reading a body of unknown length.
+            context.response().putHeader("Connection", "close");
+            context.addEndHandler(ended -> context.request().connection().close());
+            refuse(context, "A request's Transfer-Encoding must end in chunked; send the body with a"
+                    + " Content-Length or in chunks");
+            return;
+        }
         if (shuttingDown) {
             refuse(context, ProblemException.busy("This replica is shutting down; send the request again, another"
                     + " replica answers it", 1));
@@ -218,16 +229,6 @@ public class RequestFilter {
         if (api && context.request().method() == HttpMethod.OPTIONS
                 && (!cors || context.request().getHeader("Access-Control-Request-Method") == null)) {
             options(context, path);
-            return;
-        }
-        if (context.request().getHeader("Transfer-Encoding") != null
-                && !lastCodingIsChunked(context.request().headers().getAll("Transfer-Encoding"))) {
-            // RFC 9112 6.3: such a body has no length the service can tell, so its end cannot be found
-            // either; it held a worker thread until the read timed out (60 s), then got a 500.
-            context.response().putHeader("Connection", "close");
-            context.addEndHandler(ended -> context.request().connection().close());
-            refuse(context, "A request's Transfer-Encoding must end in chunked; send the body with a"
-                    + " Content-Length or in chunks");
             return;
         }
         long announced = announcedLength(context.request().getHeader("Content-Length"));
@@ -451,12 +452,18 @@ public class RequestFilter {
         context.response().setStatusCode(204).putHeader(HttpHeaders.ALLOW, String.join(", ", allowed)).end();
     }
 
-    /** HTTP/1.x: one Host header, not empty (Vert.x turned away a request without one before this filter). */
+    /**
+     * HTTP/1.1: one Host header, not empty (Vert.x turned away a request without one before this
+     * filter). HTTP/1.0 need not send one, but not an empty one or two either.
+     */
     private static boolean oneHost(HttpServerRequest request) {
         if (request.version() == HttpVersion.HTTP_2) {
             return true;
         }
         List<String> hosts = request.headers().getAll("Host");
+        if (hosts.isEmpty()) {
+            return request.version() == HttpVersion.HTTP_1_0;
+        }
         return hosts.size() == 1 && !hosts.get(0).isBlank();
     }
 
