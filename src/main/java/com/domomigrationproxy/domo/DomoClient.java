@@ -199,11 +199,30 @@ public class DomoClient {
                 () -> migrationDeadline.get(() -> attempt(operation, call), Answered.class), Answered.class));
     }
 
+    /**
+     * A write under its guards. The deadline interrupts the thread it guards; when the call ends on
+     * its own in the instant between the deadline firing and that interrupt landing, the guard throws
+     * the InterruptedException (undeclared) instead of its TimeoutException. Either way Domo may have
+     * the request and its outcome is unknown; and no interrupt meant for the call may stay behind to
+     * fail the write of that outcome.
+     */
     private Answered guarded(String operation, Duration deadline, Supplier<Answered> call) {
+        long started = System.nanoTime();
         try {
             return call.get();
         } catch (TimeoutException | CircuitBreakerOpenException e) {
             throw refusal(operation, deadline, e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            if (System.nanoTime() - started >= deadline.toNanos()) {
+                throw refusal(operation, deadline, new TimeoutException(e));
+            }
+            LOG.warnf("Domo %s: interrupted after %d ms", operation, elapsedMillis(started));
+            throw failure(502, ProblemType.DOMO_UNAVAILABLE, "The call to Domo was interrupted before Domo answered:"
+                    + " whether Domo carried the request out is not known", e, true, null, null);
+        } finally {
+            Thread.interrupted();
         }
     }
 

@@ -274,7 +274,8 @@ public class MigrationService {
             operations.recordOutcome(pending, Outcome.withoutResult(OperationState.FAILED, null, e.detail(), null,
                     elapsedMillis(started)));
             throw e.withOperationId(pending.operationId());
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Anything else, even a checked exception a library throws undeclared: the outcome is recorded.
             operations.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null,
                     "The service failed while calling Domo; the outcome is unknown", null, elapsedMillis(started)));
             throw e;
