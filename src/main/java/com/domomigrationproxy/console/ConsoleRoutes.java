@@ -2,9 +2,7 @@ package com.domomigrationproxy.console;
 
 import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,18 +31,20 @@ final class ConsoleRoutes {
 
     /** The methods the console answers on this path, in the order GET, HEAD, POST; empty for no page. */
     static List<String> allowed(String path) {
-        Set<String> methods = new LinkedHashSet<>();
+        boolean get = false;
+        boolean post = false;
         for (Route route : ROUTES) {
             if (route.path().matcher(path).matches()) {
-                methods.add(route.method());
+                get |= "GET".equals(route.method());
+                post |= "POST".equals(route.method());
             }
         }
         List<String> allowed = new ArrayList<>();
-        if (methods.contains("GET")) {
+        if (get) {
             allowed.add("GET");
             allowed.add("HEAD"); // Quarkus REST answers HEAD wherever GET is
         }
-        if (methods.contains("POST")) {
+        if (post) {
             allowed.add("POST");
         }
         return List.copyOf(allowed);

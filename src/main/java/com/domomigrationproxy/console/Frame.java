@@ -1,5 +1,7 @@
 package com.domomigrationproxy.console;
 
+import java.util.UUID;
+
 /**
  * What the layout of every page needs: its title, the section it belongs to (for the navigation),
  * who is looking (null on pages for people not signed in), and the CSRF token its forms carry.
@@ -16,7 +18,7 @@ public record Frame(String title, Section section, Viewer viewer, String csrfTok
      * sent twice (a double click, a reload of the answer) creates one thing. New on every call.
      */
     public String submissionKey() {
-        return java.util.UUID.randomUUID().toString();
+        return UUID.randomUUID().toString();
     }
 
     public boolean signedIn() {

@@ -436,8 +436,7 @@ public class PlanResource {
     @APIResponse(responseCode = "409", ref = ApiDocumentation.PLAN_CONFLICT)
     public Response rollback(@Parameter(description = PLAN_ID_DOC, schema = @Schema(type = SchemaType.STRING,
             format = "uuid")) @PathParam("planId") String planId) {
-        return created(new PlanService.Created(plans.rollback(Identifiers.uuid("planId", planId),
-                requesters.current()), false));
+        return created(plans.rollback(Identifiers.uuid("planId", planId), requesters.current())).build();
     }
 
     @POST
@@ -463,12 +462,16 @@ public class PlanResource {
     }
 
     private static Response created(PlanService.Created created) {
-        Response.ResponseBuilder response = Response.created(URI.create("/api/v1/plans/" + created.plan().planId()))
-                .entity(created.plan()).type(MediaType.APPLICATION_JSON);
+        Response.ResponseBuilder response = created(created.plan());
         if (created.replayed()) {
             response.header(IdempotencyStore.REPLAYED_HEADER, "true");
         }
         return response.build();
+    }
+
+    private static Response.ResponseBuilder created(PlanView plan) {
+        return Response.created(URI.create("/api/v1/plans/" + plan.planId())).entity(plan)
+                .type(MediaType.APPLICATION_JSON);
     }
 
     /**

@@ -115,7 +115,7 @@ public class AuditStream {
      * A batch written to the receiver, the events after {@code from} up to {@code last}, waiting for
      * the connection to outlive it.
      */
-    private record Written(StreamCursor.Position from, StreamCursor.Position last, int events, long bytes, Instant at) {
+    private record Written(StreamCursor.Position from, StreamCursor.Position last, long bytes, Instant at) {
     }
 
     /** What health reports. */
@@ -292,7 +292,7 @@ public class AuditStream {
         ChainEvent last = batch.get(batch.size() - 1);
         StreamCursor.Position from = sent;
         sent = new StreamCursor.Position(last.seq(), last.hash());
-        unconfirmed.addLast(new Written(from, sent, batch.size(), frames.length, Instant.now()));
+        unconfirmed.addLast(new Written(from, sent, frames.length, Instant.now()));
         return batch.size() < settings.batchSize() ? settings.confirmAfter() : Duration.ZERO;
     }
 

@@ -239,6 +239,24 @@ class UpstreamFailureTest {
                 .body("domoToe", nullValue());
     }
 
+    /** Domo's success naming the other direction: a migration answered as a reversal, and the reverse. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = { "migrate", "reverse" })
+    void aSuccessOfTheOppositeDirectionIsUnknown(String kind) {
+        String datasourceId = Api.uniqueDatasourceId();
+        boolean migrate = "migrate".equals(kind);
+        String domoPath = DOMO_PREFIX + "/" + datasourceId + (migrate ? "/accounts/1" : "/reverse");
+        domo.stubFor(post(domoPath).willReturn(okJson("{\"datasourceId\":\"" + datasourceId + "\",\"direction\":\""
+                + (migrate ? "V2_TO_V1" : "V1_TO_V2") + "\",\"state\":\"COMPLETE\"}")));
+
+        var request = migrate ? Api.asOperator().contentType("application/json").body(MIGRATION_BODY) : Api.asOperator();
+        request.when().post("/api/v1/datasources/" + datasourceId + (migrate ? "/migrations" : "/reversals"))
+                .then().statusCode(502).contentType(PROBLEM)
+                .body("type", equalTo(TYPE + "domo-unavailable"))
+                .body("operationId", notNullValue());
+        assertThat(single(datasourceId)).containsEntry("state", "UNKNOWN").containsEntry("upstream_status", 200);
+    }
+
     @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = { "migrate", "reverse" })
     void slowOperationIsUnknownAfterTheDeadline(String kind) {
