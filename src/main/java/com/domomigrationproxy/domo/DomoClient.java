@@ -322,7 +322,7 @@ public class DomoClient {
 
     /** Domo itself is failing (as opposed to refusing a request, or the service lacking a token): counts for the breaker. */
     private static boolean domoFailed(Throwable failure) {
-        if (failure instanceof TimeoutException) {
+        if (failure instanceof TimeoutException || failure instanceof InterruptedException) { // see guarded()
             return true;
         }
         if (!(failure instanceof DomoCallException e)) {

@@ -28,6 +28,9 @@ final class ReadAhead<T> {
     private final BlockingQueue<Object> queue;
     private final int batchSize;
     private volatile boolean stopped;
+    /** The reader's task has begun, and has ended: after the end, nothing more comes. */
+    private volatile boolean started;
+    private volatile boolean ended;
 
     private ReadAhead(int batchSize, int batches) {
         this.batchSize = batchSize;
@@ -48,7 +51,7 @@ final class ReadAhead<T> {
         threads.execute(() -> produce(reader));
         try {
             while (true) {
-                Object next = take();
+                Object next = take(threads);
                 if (next == END) {
                     return;
                 }
@@ -66,6 +69,7 @@ final class ReadAhead<T> {
     }
 
     private void produce(Reader<T> reader) {
+        started = true;
         List<T> batch = new ArrayList<>(batchSize);
         try {
             reader.read(item -> {
@@ -81,12 +85,22 @@ final class ReadAhead<T> {
             put(END);
         } catch (Stopped e) {
             // the consumer has gone; leaving read() closes the cursor
-        } catch (RuntimeException | Error e) {
-            try {
-                put(new Failure(e));
-            } catch (Stopped ignored) {
-                // nobody is waiting for it
-            }
+        } catch (Interrupted e) {
+            // The service is stopping (its readers are shut down now): the consumer must hear of it, not wait on.
+            handOver(new Failure(new IllegalStateException("The rows stopped being read: the service is stopping")));
+            Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            handOver(new Failure(e));
+        } finally {
+            ended = true;
+        }
+    }
+
+    private void handOver(Failure failure) {
+        try {
+            put(failure);
+        } catch (Stopped | Interrupted ignored) {
+            // nobody is waiting for it
         }
     }
 
@@ -99,14 +113,29 @@ final class ReadAhead<T> {
                 }
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Stopped();
+            throw new Interrupted();
         }
     }
 
-    private Object take() {
+    /**
+     * The next batch; a failure once the reader has ended without handing anything over, or will
+     * never start (the service stopping dropped its task), rather than a wait without end.
+     */
+    private Object take(ExecutorService threads) {
         try {
-            return queue.take();
+            while (true) {
+                Object next = queue.poll(1, TimeUnit.SECONDS);
+                if (next != null) {
+                    return next;
+                }
+                if (ended || (!started && threads.isTerminated())) {
+                    next = queue.poll(); // what the reader handed over just before it ended
+                    if (next != null) {
+                        return next;
+                    }
+                    throw new IllegalStateException("The rows stopped being read: the service is stopping");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for rows", e);
@@ -118,7 +147,17 @@ final class ReadAhead<T> {
             if (cause instanceof Error error) {
                 throw error;
             }
-            return (RuntimeException) cause;
+            // A checked exception a library threw undeclared, too
+            return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+        }
+    }
+
+    /** The reader's thread was interrupted: the service is stopping. */
+    private static final class Interrupted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Interrupted() {
+            super(null, null, false, false);
         }
     }
 

@@ -2,7 +2,9 @@ package com.domomigrationproxy.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -104,6 +106,60 @@ class ReadAheadTest {
         })).isSameAs(gone);
         assertThat(readerLeft.await(5, TimeUnit.SECONDS)).as("the reader left its read").isTrue();
         assertThat(read.get()).isLessThan(1_000);
+    }
+
+    /**
+     * The service stopping (its readers shut down now) while the reader waits for room: the writer
+     * hears of it once it has written what was handed over, rather than waiting for rows for ever.
+     */
+    @Test
+    void theServiceStoppingEndsTheWritersWaitWhenTheReaderIsInterrupted() {
+        List<Integer> seen = new ArrayList<>();
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> ReadAhead.<Integer>run(threads,
+                10, 2, items -> {
+                    for (int i = 0; i < 1_000; i++) {
+                        items.accept(i);
+                    }
+                }, item -> {
+                    if (item == 0) {
+                        threads.shutdownNow(); // the reader is waiting for room by now, or soon will be
+                    }
+                    seen.add(item);
+                })).isInstanceOf(IllegalStateException.class).hasMessageContaining("the service is stopping"));
+        assertThat(seen).isNotEmpty().hasSizeLessThan(1_000).isSorted();
+    }
+
+    /** The service stopping before the reader's task ever ran: the writer does not wait for it. */
+    @Test
+    void theServiceStoppingBeforeTheReaderStartsEndsTheWritersWait() throws InterruptedException {
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        CountDownLatch busy = new CountDownLatch(1);
+        one.execute(() -> {
+            busy.countDown();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        busy.await();
+        Thread stopper = new Thread(() -> {
+            sleepFor(300);
+            one.shutdownNow(); // drops the reader's task, queued behind the busy one
+        });
+        stopper.start();
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> ReadAhead.<Integer>run(one, 10,
+                2, items -> items.accept(1), item -> {
+                })).isInstanceOf(IllegalStateException.class).hasMessageContaining("the service is stopping"));
+        stopper.join();
+    }
+
+    private static void sleepFor(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void sleepABit() {
