@@ -40,6 +40,7 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 import io.restassured.response.ValidatableResponse;
 
 /** Every shape of Domo failure becomes the contract's status, a problem, and the right audit state. */
@@ -134,14 +135,10 @@ class UpstreamFailureTest {
     void migrationFailures(String kind, String name, ResponseDefinitionBuilder answer, int status, String type,
             String state, Integer upstreamStatus, int getAttempts) {
         String datasourceId = Api.uniqueDatasourceId();
-        boolean migrate = "migrate".equals(kind);
-        String domoPath = DOMO_PREFIX + "/" + datasourceId + (migrate ? "/accounts/1" : "/reverse");
+        String domoPath = domoPath(kind, datasourceId);
         domo.stubFor(post(domoPath).willReturn(answer));
 
-        var request = migrate ? Api.asOperator().contentType("application/json").body(MIGRATION_BODY) : Api.asOperator();
-        ValidatableResponse response = request
-                .when().post("/api/v1/datasources/" + datasourceId + (migrate ? "/migrations" : "/reversals"))
-                .then().statusCode(status).contentType(PROBLEM)
+        ValidatableResponse response = send(kind, datasourceId).then().statusCode(status).contentType(PROBLEM)
                 .body("type", equalTo(TYPE + type))
                 .body("operationId", notNullValue());
         assertNoUpstreamBodyEchoed(response);
@@ -154,6 +151,18 @@ class UpstreamFailureTest {
         assertThat(row).containsEntry("state", state).containsEntry("upstream_status", upstreamStatus);
         assertThat(row.get("completed_at")).isNotNull();
         assertThat((String) row.get("error_message")).isNotBlank();
+    }
+
+    /** Where Domo is sent a migration ("migrate") or a reversal ("reverse") of the data source. */
+    private static String domoPath(String kind, String datasourceId) {
+        return DOMO_PREFIX + "/" + datasourceId + ("migrate".equals(kind) ? "/accounts/1" : "/reverse");
+    }
+
+    /** The operator's migration or reversal of the data source, through this service. */
+    private static Response send(String kind, String datasourceId) {
+        boolean migrate = "migrate".equals(kind);
+        var request = migrate ? Api.asOperator().contentType("application/json").body(MIGRATION_BODY) : Api.asOperator();
+        return request.when().post("/api/v1/datasources/" + datasourceId + (migrate ? "/migrations" : "/reversals"));
     }
 
     private static Object[] concat(Object[] first, Object[] second) {
@@ -244,14 +253,11 @@ class UpstreamFailureTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = { "migrate", "reverse" })
     void aSuccessOfTheOppositeDirectionIsUnknown(String kind) {
         String datasourceId = Api.uniqueDatasourceId();
-        boolean migrate = "migrate".equals(kind);
-        String domoPath = DOMO_PREFIX + "/" + datasourceId + (migrate ? "/accounts/1" : "/reverse");
+        String domoPath = domoPath(kind, datasourceId);
         domo.stubFor(post(domoPath).willReturn(okJson("{\"datasourceId\":\"" + datasourceId + "\",\"direction\":\""
-                + (migrate ? "V2_TO_V1" : "V1_TO_V2") + "\",\"state\":\"COMPLETE\"}")));
+                + ("migrate".equals(kind) ? "V2_TO_V1" : "V1_TO_V2") + "\",\"state\":\"COMPLETE\"}")));
 
-        var request = migrate ? Api.asOperator().contentType("application/json").body(MIGRATION_BODY) : Api.asOperator();
-        request.when().post("/api/v1/datasources/" + datasourceId + (migrate ? "/migrations" : "/reversals"))
-                .then().statusCode(502).contentType(PROBLEM)
+        send(kind, datasourceId).then().statusCode(502).contentType(PROBLEM)
                 .body("type", equalTo(TYPE + "domo-unavailable"))
                 .body("operationId", notNullValue());
         assertThat(single(datasourceId)).containsEntry("state", "UNKNOWN").containsEntry("upstream_status", 200);
@@ -261,15 +267,12 @@ class UpstreamFailureTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = { "migrate", "reverse" })
     void slowOperationIsUnknownAfterTheDeadline(String kind) {
         String datasourceId = Api.uniqueDatasourceId();
-        boolean migrate = "migrate".equals(kind);
-        String domoPath = DOMO_PREFIX + "/" + datasourceId + (migrate ? "/accounts/1" : "/reverse");
+        String domoPath = domoPath(kind, datasourceId);
         domo.stubFor(post(domoPath).willReturn(aResponse().withFixedDelay(15_000)
                 .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
 
         long started = System.nanoTime();
-        var request = migrate ? Api.asOperator().contentType("application/json").body(MIGRATION_BODY) : Api.asOperator();
-        request.when().post("/api/v1/datasources/" + datasourceId + (migrate ? "/migrations" : "/reversals"))
-                .then().statusCode(504).contentType(PROBLEM)
+        send(kind, datasourceId).then().statusCode(504).contentType(PROBLEM)
                 .body("type", equalTo(TYPE + "domo-timeout"))
                 .body("operationId", notNullValue());
         long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
