@@ -215,14 +215,18 @@ public class DomoClient {
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
+            if (!(e instanceof InterruptedException)) {
+                throw new IllegalStateException(e);
+            }
             if (System.nanoTime() - started >= deadline.toNanos()) {
                 throw refusal(operation, deadline, new TimeoutException(e));
             }
+            // Left interrupted by something else: the guard sets aside whatever came back.
             LOG.warnf("Domo %s: interrupted after %d ms", operation, elapsedMillis(started));
-            throw failure(502, ProblemType.DOMO_UNAVAILABLE, "The call to Domo was interrupted before Domo answered:"
-                    + " whether Domo carried the request out is not known", e, true, null, null);
+            throw failure(502, ProblemType.DOMO_UNAVAILABLE, "The call to Domo was interrupted and any answer of"
+                    + " Domo's was not read: whether Domo carried the request out is not known", e, true, null, null);
         } finally {
-            Thread.interrupted();
+            Thread.interrupted(); // defensive: the guard's own paths end with the flag clear
         }
     }
 

@@ -100,7 +100,7 @@ final class ReadAhead<T> {
         try {
             put(failure);
         } catch (Stopped | Interrupted ignored) {
-            // nobody is waiting for it
+            // Nobody is waiting for it, or it cannot be handed over: the consumer's wait sees the end.
         }
     }
 

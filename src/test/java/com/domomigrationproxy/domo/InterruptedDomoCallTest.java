@@ -93,17 +93,17 @@ class InterruptedDomoCallTest {
 
     @ParameterizedTest
     @ValueSource(strings = { "migrations", "reversals" })
-    void anInterruptedWriteIsAnUnknownOutcomeAndTheNextOneOnTheSameThreadsWorks(String kind) {
+    void anInterruptedWriteIsAnUnknownOutcomeAndTheNextOnesWork(String kind) {
         String interrupted = InterruptingDomo.INTERRUPTED + Api.uniqueDatasourceId();
         send(interrupted, kind).then().statusCode(502)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-unavailable"))
-                .body("detail", equalTo("The call to Domo was interrupted before Domo answered: whether Domo"
-                        + " carried the request out is not known"))
+                .body("detail", equalTo("The call to Domo was interrupted and any answer of Domo's was not read:"
+                        + " whether Domo carried the request out is not known"))
                 .body("operationId", notNullValue());
         assertThat(OperationRows.forDatasource(dataSource, interrupted)).singleElement()
                 .satisfies(row -> assertThat(row).containsEntry("state", "UNKNOWN"));
 
-        // No interrupt is left on a worker thread to fail the next requests' database writes.
+        // No interrupt is left behind to fail the next requests' database writes, whichever worker serves them.
         for (int i = 0; i < 20; i++) {
             String next = Api.uniqueDatasourceId();
             send(next, kind).then().statusCode(200).body("state", equalTo("COMPLETE"));

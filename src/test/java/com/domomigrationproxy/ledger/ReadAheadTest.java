@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -132,7 +134,7 @@ class ReadAheadTest {
     /** The service stopping before the reader's task ever ran: the writer does not wait for it. */
     @Test
     void theServiceStoppingBeforeTheReaderStartsEndsTheWritersWait() throws InterruptedException {
-        ExecutorService one = Executors.newSingleThreadExecutor();
+        ThreadPoolExecutor one = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
         CountDownLatch busy = new CountDownLatch(1);
         one.execute(() -> {
             busy.countDown();
@@ -144,8 +146,10 @@ class ReadAheadTest {
         });
         busy.await();
         Thread stopper = new Thread(() -> {
-            sleepFor(300);
-            one.shutdownNow(); // drops the reader's task, queued behind the busy one
+            while (one.getQueue().isEmpty()) { // until the reader's task is queued behind the busy one
+                sleepFor(10);
+            }
+            one.shutdownNow(); // which drops it
         });
         stopper.start();
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> ReadAhead.<Integer>run(one, 10,
