@@ -26,7 +26,9 @@ class PlanStartupCheck {
         return new SettingProblems()
                 .atLeast("PROXY_PLAN_APPROVALS_REQUIRED", config.approvalsRequired(), 1,
                         "a plan always needs an approver other than its creator")
-                .atLeast("PROXY_PLAN_DEFAULT_MAX_CONCURRENCY", config.defaultMaxConcurrency(), 1, null)
+                // As an upload's own maxConcurrency: the plans table takes no other value.
+                .within("PROXY_PLAN_DEFAULT_MAX_CONCURRENCY", config.defaultMaxConcurrency(), 1,
+                        PlanUpload.MAX_CONCURRENCY)
                 .atLeast("PROXY_PLAN_REPLICA_CONCURRENCY", config.replicaConcurrency(), 1,
                         "set PROXY_PLAN_POLL_INTERVAL=off for a replica that runs no plan item")
                 .atLeast("PROXY_PLAN_PREFLIGHT_CONCURRENCY", config.preflightConcurrency(), 1, null)

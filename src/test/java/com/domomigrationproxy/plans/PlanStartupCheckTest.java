@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.ConfigMappings;
 
 
-/** A plan setting below 1, or a duration not above 0, stops the start with its name, instead of failing later. */
+/** A plan setting below 1 (or above its limit), or a duration not above 0, stops the start with its name, instead of failing later. */
 class PlanStartupCheckTest {
 
     @Test
@@ -25,13 +25,21 @@ class PlanStartupCheckTest {
                 "proxy.plan.event-streams", "0", "proxy.plan.event-streams-per-principal", "0")))).containsExactly(
                         "PROXY_PLAN_APPROVALS_REQUIRED must be at least 1, not 0 (a plan always needs an approver other"
                                 + " than its creator)",
-                        "PROXY_PLAN_DEFAULT_MAX_CONCURRENCY must be at least 1, not 0",
+                        "PROXY_PLAN_DEFAULT_MAX_CONCURRENCY must be from 1 to 64, not 0",
                         "PROXY_PLAN_REPLICA_CONCURRENCY must be at least 1, not -1 (set PROXY_PLAN_POLL_INTERVAL=off"
                                 + " for a replica that runs no plan item)",
                         "PROXY_PLAN_PREFLIGHT_CONCURRENCY must be at least 1, not 0",
                         "PROXY_PLAN_MAX_ACCOUNTS must be at least 1, not 0",
                         "PROXY_PLAN_EVENT_STREAMS must be at least 1, not 0",
                         "PROXY_PLAN_EVENT_STREAMS_PER_PRINCIPAL must be at least 1, not 0");
+    }
+
+    /** Above an upload's own limit, every upload that named none failed to be stored (500). */
+    @Test
+    void aDefaultConcurrencyAboveWhatAnUploadMayAskIsRefused() {
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.default-max-concurrency", "65"))))
+                .containsExactly("PROXY_PLAN_DEFAULT_MAX_CONCURRENCY must be from 1 to 64, not 65");
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.default-max-concurrency", "64")))).isEmpty();
     }
 
     @Test
