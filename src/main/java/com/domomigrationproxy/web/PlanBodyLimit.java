@@ -79,6 +79,6 @@ public class PlanBodyLimit {
     ProblemException tooLarge() {
         String shown = limit % (1024 * 1024) == 0 ? limit / (1024 * 1024) + " MiB" : limit / 1024 + " KiB";
         return new ProblemException(413, ProblemType.PAYLOAD_TOO_LARGE, "The plan is too large (at most " + shown
-                + "; 10,000 items fit in 8 MiB)");
+                + "): split it into plans of fewer items");
     }
 }

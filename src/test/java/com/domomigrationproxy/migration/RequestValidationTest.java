@@ -582,7 +582,8 @@ class RequestValidationTest {
                 TestCredentials.OPERATOR_KEY);
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-        assertThat(response.body()).contains("payload-too-large", "The plan is too large (at most 8 MiB");
+        assertThat(response.body()).contains("payload-too-large",
+                "The plan is too large (at most 8 MiB): split it into plans of fewer items");
         // The rest is not read: the connection closes after the answer.
         assertThat(response.headers().firstValue("Connection")).hasValue("close");
     }
