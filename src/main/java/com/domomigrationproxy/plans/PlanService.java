@@ -882,10 +882,13 @@ public class PlanService {
                 refusal.detail()));
     }
 
+    /** 403 naming the refused items, the first {@link PlanUpload#MAX_ERRORS} of them as an upload's other errors. */
     private static void refuse(List<Problem.FieldError> refused, String whose) {
         if (!refused.isEmpty()) {
+            boolean cut = refused.size() > PlanUpload.MAX_ERRORS;
             throw new ProblemException(403, ProblemType.OUT_OF_SCOPE, refused.size() + " item(s) are outside "
-                    + whose + " scopes; nothing was changed").withErrors(refused);
+                    + whose + " scopes; nothing was changed" + (cut ? "; the first " + PlanUpload.MAX_ERRORS
+                            + " listed" : "")).withErrors(cut ? refused.subList(0, PlanUpload.MAX_ERRORS) : refused);
         }
     }
 }

@@ -90,6 +90,25 @@ class PlanScopesTest {
         domo.verify(0, postRequestedFor(anyUrl()));
     }
 
+    /** As the upload's other errors, the refused items listed are the first 1,000; the detail counts them all. */
+    @Test
+    void aPlanWithMoreThanAThousandItemsOutsideTheScopesListsTheFirstThousand() {
+        Estate sales = Estate.of(1);
+        StringBuilder csv = new StringBuilder("datasourceId,accountId,catalog,schema,table\n");
+        for (int i = 0; i < 1_001; i++) {
+            csv.append("ds-out-").append(i).append(",elsewhere,c,s,t\n");
+        }
+        scoped("scoped-" + UUID.randomUUID(), "{\"accounts\":[\"" + sales.account() + "\"]}")
+                .contentType("text/csv; charset=utf-8").body(csv.toString()).post("/api/v1/plans?name=far").then()
+                .statusCode(403)
+                .body("type", equalTo(OUT_OF_SCOPE))
+                .body("detail", equalTo("1001 item(s) are outside its creator's scopes; nothing was changed;"
+                        + " the first 1000 listed"))
+                .body("errors", hasSize(1_000))
+                .body("errors[999].field", equalTo("items[999].accountId"));
+        domo.verify(0, postRequestedFor(anyUrl()));
+    }
+
     @Test
     void itsOperationsRunUnderTheCreatorsGrant() {
         Estate estate = migratable(2);
