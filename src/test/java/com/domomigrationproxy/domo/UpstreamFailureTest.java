@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
@@ -250,7 +251,7 @@ class UpstreamFailureTest {
 
     /** Domo's success naming the other direction: a migration answered as a reversal, and the reverse. */
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = { "migrate", "reverse" })
+    @ValueSource(strings = { "migrate", "reverse" })
     void aSuccessOfTheOppositeDirectionIsUnknown(String kind) {
         String datasourceId = Api.uniqueDatasourceId();
         String domoPath = domoPath(kind, datasourceId);
@@ -264,7 +265,7 @@ class UpstreamFailureTest {
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = { "migrate", "reverse" })
+    @ValueSource(strings = { "migrate", "reverse" })
     void slowOperationIsUnknownAfterTheDeadline(String kind) {
         String datasourceId = Api.uniqueDatasourceId();
         String domoPath = domoPath(kind, datasourceId);
@@ -284,7 +285,7 @@ class UpstreamFailureTest {
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = { "/types", "/accounts/mysql-federated", "/candidates/42" })
+    @ValueSource(strings = { "/types", "/accounts/mysql-federated", "/candidates/42" })
     void slowReadsTimeOutAtTheirDeadline(String domoPath) {
         domo.stubFor(get(DOMO_PREFIX + domoPath).willReturn(aResponse().withFixedDelay(15_000).withStatus(200)
                 .withBody("[]")));

@@ -65,7 +65,7 @@ class ReadAheadTest {
                 items.accept(i);
             }
         }, item -> {
-            sleepABit();
+            sleep(200, TimeUnit.MICROSECONDS);
             written[0]++;
             mostAhead.accumulateAndGet(read.get() - written[0], Math::max);
         });
@@ -145,12 +145,15 @@ class ReadAheadTest {
             }
         });
         busy.await();
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         Thread stopper = new Thread(() -> {
-            while (one.getQueue().isEmpty()) { // until the reader's task is queued behind the busy one
-                sleepFor(10);
+            // until the reader's task is queued behind the busy one (or the test has failed anyway)
+            while (one.getQueue().isEmpty() && System.nanoTime() < giveUp) {
+                sleep(10, TimeUnit.MILLISECONDS);
             }
             one.shutdownNow(); // which drops it
         });
+        stopper.setDaemon(true);
         stopper.start();
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> ReadAhead.<Integer>run(one, 10,
                 2, items -> items.accept(1), item -> {
@@ -158,17 +161,24 @@ class ReadAheadTest {
         stopper.join();
     }
 
-    private static void sleepFor(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /**
+     * A reader that fails with its thread's interrupt flag set cannot hand its failure over (the
+     * queue's wait is interruptible): the writer still hears that the rows stopped, rather than
+     * waiting for ever on a reader that has ended.
+     */
+    @Test
+    void aReaderThatEndsWithoutHandingAnythingOverEndsTheWritersWait() {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> ReadAhead.<Integer>run(threads,
+                10, 2, items -> {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalArgumentException("lost with the interrupt");
+                }, item -> {
+                })).isInstanceOf(IllegalStateException.class).hasMessageContaining("the service is stopping"));
     }
 
-    private static void sleepABit() {
+    private static void sleep(long amount, TimeUnit unit) {
         try {
-            Thread.sleep(0, 200_000);
+            unit.sleep(amount);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
