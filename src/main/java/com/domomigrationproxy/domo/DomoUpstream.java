@@ -19,4 +19,13 @@ public interface DomoUpstream {
     DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body);
 
     DomoAnswer reverse(String datasourceId);
+
+    /**
+     * What an upstream throws when the caller's deadline cut its answer off (the guards interrupt
+     * the calling thread), as the HTTP client's read timeout does: the call counts as timed out,
+     * not as the answer nobody read.
+     */
+    static RuntimeException cutOffAtDeadline() {
+        return new DomoTransportException(DomoTransportException.Kind.DEADLINE, null);
+    }
 }

@@ -111,68 +111,86 @@ public class DomoSandbox implements DomoUpstream {
 
     @Override
     public DomoAnswer migrate(String datasourceId, String accountId, DomoMigrationRequest body) {
-        takeTime();
-        synchronized (this) {
-            Datasource datasource = datasources.get(datasourceId);
-            if (datasource == null) {
-                return notFound("Unknown data source " + datasourceId);
-            }
-            if (!accountExists(accountId)) {
-                return notFound("Unknown account " + accountId);
-            }
-            Instant start = Instant.now();
-            if (datasource.migratedAt != null) {
-                return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Data source is already migrated"));
-            }
-            if (!datasource.accountId.equals(accountId)) {
-                return ok(result(datasource, "V1_TO_V2", start, "ABORTED",
-                        "Account " + accountId + " cannot serve this data source"));
-            }
-            if (!datasource.catalog.equals(body.catalog()) || !datasource.schema.equals(body.schema())
-                    || !datasource.table.equals(body.table())) {
-                return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Table " + body.catalog() + "."
-                        + body.schema() + "." + body.table() + " not found for this data source"));
-            }
-            DomoAnswer simulated = simulatedTrouble(datasource, "V1_TO_V2", start);
-            if (simulated != null) {
-                return simulated;
-            }
-            datasource.migratedAt = Instant.now();
-            return ok(result(datasource, "V1_TO_V2", start, "COMPLETE", null));
+        return cutOffIfLate(takeTime(), migrateNow(datasourceId, accountId, body));
+    }
+
+    private synchronized DomoAnswer migrateNow(String datasourceId, String accountId, DomoMigrationRequest body) {
+        Datasource datasource = datasources.get(datasourceId);
+        if (datasource == null) {
+            return notFound("Unknown data source " + datasourceId);
         }
+        if (!accountExists(accountId)) {
+            return notFound("Unknown account " + accountId);
+        }
+        Instant start = Instant.now();
+        if (datasource.migratedAt != null) {
+            return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Data source is already migrated"));
+        }
+        if (!datasource.accountId.equals(accountId)) {
+            return ok(result(datasource, "V1_TO_V2", start, "ABORTED",
+                    "Account " + accountId + " cannot serve this data source"));
+        }
+        if (!datasource.catalog.equals(body.catalog()) || !datasource.schema.equals(body.schema())
+                || !datasource.table.equals(body.table())) {
+            return ok(result(datasource, "V1_TO_V2", start, "ABORTED", "Table " + body.catalog() + "."
+                    + body.schema() + "." + body.table() + " not found for this data source"));
+        }
+        DomoAnswer simulated = simulatedTrouble(datasource, "V1_TO_V2", start);
+        if (simulated != null) {
+            return simulated;
+        }
+        datasource.migratedAt = Instant.now();
+        return ok(result(datasource, "V1_TO_V2", start, "COMPLETE", null));
     }
 
     @Override
     public DomoAnswer reverse(String datasourceId) {
-        takeTime();
-        synchronized (this) {
-            Datasource datasource = datasources.get(datasourceId);
-            if (datasource == null) {
-                return notFound("Unknown data source " + datasourceId);
-            }
-            Instant start = Instant.now();
-            if (datasource.migratedAt == null) {
-                return ok(result(datasource, "V2_TO_V1", start, "ABORTED", "Data source is not migrated"));
-            }
-            DomoAnswer simulated = simulatedTrouble(datasource, "V2_TO_V1", start);
-            if (simulated != null) {
-                return simulated;
-            }
-            datasource.migratedAt = null;
-            return ok(result(datasource, "V2_TO_V1", start, "COMPLETE", null));
-        }
+        return cutOffIfLate(takeTime(), reverseNow(datasourceId));
     }
 
-    /** The configured latency, outside the lock: calls overlap as they would at Domo. */
-    private void takeTime() {
+    private synchronized DomoAnswer reverseNow(String datasourceId) {
+        Datasource datasource = datasources.get(datasourceId);
+        if (datasource == null) {
+            return notFound("Unknown data source " + datasourceId);
+        }
+        Instant start = Instant.now();
+        if (datasource.migratedAt == null) {
+            return ok(result(datasource, "V2_TO_V1", start, "ABORTED", "Data source is not migrated"));
+        }
+        DomoAnswer simulated = simulatedTrouble(datasource, "V2_TO_V1", start);
+        if (simulated != null) {
+            return simulated;
+        }
+        datasource.migratedAt = null;
+        return ok(result(datasource, "V2_TO_V1", start, "COMPLETE", null));
+    }
+
+    /**
+     * The configured latency, outside the lock: calls overlap as they would at Domo. True when the
+     * caller's deadline interrupted it.
+     */
+    private boolean takeTime() {
         long millis = config.latency().toMillis();
         if (millis > 0) {
             try {
                 Thread.sleep(millis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return true;
             }
         }
+        return false;
+    }
+
+    /**
+     * A call past its deadline is done anyway, as Domo would go on with a migration whose caller
+     * stopped waiting (reconciliation finds it), but its answer is lost, as the HTTP client's would be.
+     */
+    private static DomoAnswer cutOffIfLate(boolean late, DomoAnswer answer) {
+        if (late) {
+            throw DomoUpstream.cutOffAtDeadline();
+        }
+        return answer;
     }
 
     /**

@@ -1,8 +1,11 @@
 package com.domomigrationproxy.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -68,6 +71,37 @@ class DomoSandboxTest {
         DomoMigrationRequest target = new DomoMigrationRequest("estate", "account_2", "table_" + id.substring(6));
         assertThat(JSON.readTree(sandbox.migrate(id, "2", target).body()).get("state").asText()).isEqualTo("INCOMPLETE");
         assertThat(JSON.readTree(sandbox.migrate(id, "2", target).body()).get("state").asText()).isEqualTo("COMPLETE");
+    }
+
+    /**
+     * A call the caller's deadline cut off (the guards interrupt its thread) is done anyway, as Domo
+     * would, but its answer is lost as the HTTP client's would be: it counts as timed out, not 200.
+     */
+    @Test
+    void aCallCutOffByItsDeadlineIsDoneButItsAnswerIsLost() throws Exception {
+        DomoSandbox sandbox = new DomoSandbox(JSON, new Settings(0, Duration.ofSeconds(30), 0, 0));
+        String datasource = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean leftInterrupted = new AtomicBoolean();
+        Thread caller = new Thread(() -> {
+            try {
+                sandbox.migrate(datasource, "2", new DomoMigrationRequest("sales", "NULL", "orders"));
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+            leftInterrupted.set(Thread.currentThread().isInterrupted());
+        });
+        caller.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> caller.getState() == Thread.State.TIMED_WAITING);
+        caller.interrupt(); // what the deadline does
+        caller.join(10_000);
+
+        assertThat(failure.get()).as("no answer, as at the HTTP client's read timeout").isNotNull()
+                .hasMessage("DEADLINE");
+        assertThat(leftInterrupted).isTrue();
+        JsonNode candidates = JSON.readTree(sandbox.candidates("2").await().indefinitely().body());
+        assertThat(candidates.get(0).get("id").asText()).isEqualTo(datasource);
+        assertThat(candidates.get(0).get("migrated").asBoolean()).as("done anyway").isTrue();
     }
 
     private static long countStates(DomoSandbox sandbox, String state) {

@@ -1,0 +1,66 @@
+package com.domomigrationproxy.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.migration.OperationReconciler;
+import com.domomigrationproxy.support.Api;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * A sandbox slower than the migration deadline behaves as Domo would: the caller gets 504 and an
+ * unknown outcome, the call counts as timed out (not as the 200 nobody read), and reconciliation
+ * finds the migration done.
+ */
+@QuarkusTest
+@TestProfile(SandboxDeadlineTest.SlowSandbox.class)
+class SandboxDeadlineTest {
+
+    public static class SlowSandbox implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("domo.sandbox.enabled", "true", "domo.sandbox.latency", "5s", "domo.migration-timeout", "1s");
+        }
+    }
+
+    private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
+
+    @Inject
+    MeterRegistry metrics;
+
+    @Inject
+    OperationReconciler reconciler;
+
+    @Test
+    void aMigrationPastItsDeadlineIsUnknownCountedAsTimedOutAndReconciledAsDone() {
+        String operationId = Api.asOperator().contentType("application/json")
+                .body("{\"accountId\":\"2\",\"catalog\":\"sales\",\"schema\":\"NULL\",\"table\":\"orders\"}")
+                .post("/api/v1/datasources/" + DATASOURCE + "/migrations").then().statusCode(504)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-timeout"))
+                .extract().path("operationId");
+
+        assertThat(calls("timeout")).isEqualTo(1);
+        assertThat(calls("200")).isZero();
+
+        assertThat(reconciler.reconcileNow()).isGreaterThanOrEqualTo(1);
+        Api.asAuditor().get("/api/v1/audit/operations/" + operationId).then().statusCode(200)
+                .body("state", equalTo("UNKNOWN"))
+                .body("reconciliation.state", equalTo("COMPLETE"));
+    }
+
+    private long calls(String status) {
+        Timer timer = metrics.find("domo.calls").tags("operation", "migrate", "status", status).timer();
+        return timer == null ? 0 : timer.count();
+    }
+}
