@@ -40,7 +40,7 @@ public class AccessLog {
     private static final String OPERATION_ID = AccessLog.class.getName() + ".operationId";
     private static final int MAX_PATH_LENGTH = 256;
     private static final String NONE = "-";
-    /** What the access line puts into the MDC, and takes out again. */
+    /** The access line's fields after its requestId, in order: also put into the MDC, and taken out again. */
     private static final String[] MDC_FIELDS =
             {"principal", "operation", "method", "path", "status", "durationMs", "domoMs", "operationId"};
 
@@ -111,32 +111,17 @@ public class AccessLog {
         String principal = principal(context);
         Object operationId = context.get(OPERATION_ID);
         String operationIdText = operationId == null ? NONE : operationId.toString();
-        String loggablePath = loggable(path);
-        String durationMs = Long.toString(durationNanos / 1_000_000);
-        String domoMs = Long.toString(domoWaitNanos / 1_000_000);
-        // The text line by hand: a format string would be parsed again for every request.
-        String line = new StringBuilder(160 + loggablePath.length())
-                .append("requestId=").append(requestId == null ? NONE : requestId)
-                .append(" principal=").append(principal)
-                .append(" operation=").append(operation)
-                .append(" method=").append(method)
-                .append(" path=").append(loggablePath)
-                .append(" status=").append(status)
-                .append(" durationMs=").append(durationMs)
-                .append(" domoMs=").append(domoMs)
-                .append(" operationId=").append(operationIdText)
-                .toString();
-        // Structured fields for the JSON log, the same as the text line's (requestId is there already).
-        MDC.put("principal", principal);
-        MDC.put("operation", operation);
-        MDC.put("method", method);
-        MDC.put("path", loggablePath);
-        MDC.put("status", status);
-        MDC.put("durationMs", durationMs);
-        MDC.put("domoMs", domoMs);
-        MDC.put("operationId", operationIdText);
+        String[] values = { principal, operation, method, loggable(path), status,
+                Long.toString(durationNanos / 1_000_000), Long.toString(domoWaitNanos / 1_000_000), operationIdText };
+        // The text line by hand (a format string would be parsed again for every request), and the
+        // same fields for the JSON log's MDC (requestId is there already).
+        StringBuilder line = new StringBuilder(200).append("requestId=").append(requestId == null ? NONE : requestId);
+        for (int i = 0; i < MDC_FIELDS.length; i++) {
+            line.append(' ').append(MDC_FIELDS[i]).append('=').append(values[i]);
+            MDC.put(MDC_FIELDS[i], values[i]);
+        }
         try {
-            ACCESS.info(line);
+            ACCESS.info(line.toString());
         } finally {
             for (String field : MDC_FIELDS) {
                 MDC.remove(field);
