@@ -1,6 +1,7 @@
 package com.domomigrationproxy.web;
 
 import java.io.IOException;
+import java.sql.SQLException;
 import java.util.List;
 
 import jakarta.inject.Inject;
@@ -115,10 +116,30 @@ public class ProblemMappers {
             return ConsoleLinks.isConsole(request.path()) ? console.answer(problem)
                     : Uni.createFrom().item(Problems.response(problem, request));
         }
+        SQLException database = sqlCause(failure);
+        if (database != null) {
+            // A read through the ORM (Hibernate wraps the pool's failure), with the database away:
+            // 503, as every store's own SQL answers, rather than an unexpected failure.
+            LOG.warnf("%s %s: the database failed (SQLState %s): %s", request.method(), request.path(),
+                    database.getSQLState(), database.getMessage());
+            ProblemException problem = new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
+                    "The service's database is unavailable; retry later", failure);
+            return ConsoleLinks.isConsole(request.path()) ? console.answer(problem)
+                    : Uni.createFrom().item(Problems.response(problem, request));
+        }
         if (ConsoleLinks.isConsole(request.path())) {
             return console.answer(failure instanceof RuntimeException runtime ? runtime : new RuntimeException(failure));
         }
         return Uni.createFrom().item(Problems.response(internal(failure), request));
+    }
+
+    private static SQLException sqlCause(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql) {
+                return sql;
+            }
+        }
+        return null;
     }
 
     private Response problem(WebApplicationException failure, HttpServerRequest request) {

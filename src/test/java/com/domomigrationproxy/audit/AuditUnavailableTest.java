@@ -5,22 +5,28 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
 import java.time.Duration;
+import java.util.UUID;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.PostgresAdmin;
+import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
 
 /** No audit record, no Domo call: with the database gone, migrations and reversals are 503 and Domo sees nothing. */
 @QuarkusTest
@@ -53,6 +59,32 @@ class AuditUnavailableTest {
                 .contentType("application/problem+json")
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:audit-unavailable"))
                 .body("operationId", nullValue());
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    /**
+     * The plans' reads and transitions go through the ORM, which wraps the pool's failure in its
+     * own exception: each is a 503 to retry, as the audit's are, never a 500 (found by a probe).
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "reader, GET, ''", "reader, GET, /{plan}", "reader, GET, /{plan}/items", "reader, GET, /{plan}/events",
+        "operator, POST, /{plan}/preflight", "operator, POST, /{plan}/start", "operator, POST, /{plan}/pause",
+        "operator, POST, /{plan}/resume", "operator, POST, /{plan}/cancel", "operator, POST, /{plan}/rollback",
+        "operator, POST, /{plan}/items/1/retry", "approver, POST, /{plan}/approvals" })
+    void everyPlanRequestIsA503(String role, String method, String path) {
+        RequestSpecification caller = switch (role) {
+            case "reader" -> Api.asReader();
+            case "operator" -> Api.asOperator();
+            default -> given().header("Authorization", "Bearer " + Tokens.jwt("approver-ann", "approver"));
+        };
+        if (path.endsWith("/approvals")) {
+            caller.contentType("application/json").body("{\"decision\":\"APPROVE\",\"contentHash\":\""
+                    + "0".repeat(64) + "\"}");
+        }
+        caller.request(method, "/api/v1/plans" + path.replace("{plan}", UUID.randomUUID().toString())).then()
+                .statusCode(503).contentType("application/problem+json")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:audit-unavailable"));
         domo.verify(0, anyRequestedFor(anyUrl()));
     }
 
