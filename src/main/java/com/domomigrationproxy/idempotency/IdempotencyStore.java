@@ -45,6 +45,8 @@ public class IdempotencyStore {
     /** A claim with no answer after the migration deadline plus this belongs to a request that died. */
     public static final Duration ABANDON_MARGIN = Duration.ofSeconds(30);
     private static final Logger LOG = Logger.getLogger(IdempotencyStore.class);
+    /** Inserts tried when the row each met was deleted before it could be locked. */
+    private static final int CLAIM_ATTEMPTS = 3;
 
     private final DataSource dataSource;
     private final Duration retention;
@@ -118,29 +120,43 @@ public class IdempotencyStore {
         return QuarkusTransaction.requiringNew().call(() -> run(connection -> {
             // Microseconds, as PostgreSQL keeps it: the claim is later told apart by this time.
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            int inserted = Sql.update(connection, """
-                    INSERT INTO idempotency_key (principal, auth_method, idempotency_key, fingerprint, created_at,
-                        expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""", owner.principal(), owner.authMethod(), key, fingerprint, now,
-                    now.plus(retention));
-            if (inserted == 1) {
-                return new Claim.Run(now);
+            // The row found by the insert's conflict may be deleted (released, purged) before this
+            // transaction locks it: the key is then free, and the insert is tried again.
+            for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+                int inserted = Sql.update(connection, """
+                        INSERT INTO idempotency_key (principal, auth_method, idempotency_key, fingerprint, created_at,
+                            expires_at)
+                        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""", owner.principal(), owner.authMethod(), key,
+                        fingerprint, now, now.plus(retention));
+                if (inserted == 1) {
+                    return new Claim.Run(now);
+                }
+                Optional<Stored> found = Sql.first(connection, """
+                        SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
+                        FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ? FOR UPDATE""",
+                        IdempotencyStore::stored, owner.principal(), owner.authMethod(), key);
+                if (found.isPresent()) {
+                    return claimStored(connection, found.get(), owner, key, fingerprint, now);
+                }
             }
-            Stored stored = Sql.first(connection, """
-                    SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
-                    FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ? FOR UPDATE""",
-                    IdempotencyStore::stored, owner.principal(), owner.authMethod(), key).orElseThrow();
-            if (stored.expiresAt().isBefore(now)) {
-                restart(connection, owner, key, fingerprint, now);
-                return new Claim.Run(now);
-            }
-            Optional<Claim> answer = answerOf(stored, fingerprint, now);
-            if (answer.isPresent()) {
-                return answer.get();
-            }
+            throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
+                    "Other requests with this Idempotency-Key kept taking and freeing it; retry").withRetryAfter(1);
+        }));
+    }
+
+    /** The claim of a key whose row this transaction holds locked. */
+    private Claim claimStored(Connection connection, Stored stored, Owner owner, String key, String fingerprint,
+            Instant now) throws SQLException {
+        if (stored.expiresAt().isBefore(now)) {
             restart(connection, owner, key, fingerprint, now);
             return new Claim.Run(now);
-        }));
+        }
+        Optional<Claim> answer = answerOf(stored, fingerprint, now);
+        if (answer.isPresent()) {
+            return answer.get();
+        }
+        restart(connection, owner, key, fingerprint, now);
+        return new Claim.Run(now);
     }
 
     /**

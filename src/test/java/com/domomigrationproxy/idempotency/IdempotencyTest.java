@@ -8,12 +8,19 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
@@ -297,6 +304,49 @@ class IdempotencyTest {
                 .body("state", equalTo("COMPLETE"));
         reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", "true");
         domo.verify(3, postRequestedFor(urlEqualTo(path)));
+    }
+
+    /**
+     * An expired key's row is deleted (by the purge; or a first request released it) between the
+     * repeat's insert, which met it, and the repeat's lock on it: the key is free, so the repeat
+     * runs, rather than failing with a 500 (found in review).
+     */
+    @Test
+    void aKeyDeletedWhileARepeatWaitsToLockItIsClaimedAfresh() throws Exception {
+        String datasource = Api.uniqueDatasourceId();
+        String key = "key-" + UUID.randomUUID();
+        reverse(datasource, key).then().statusCode(200);
+        OperationRows.execute(dataSource, "UPDATE idempotency_key SET expires_at = now() - interval '1 second'"
+                + " WHERE idempotency_key = ?", key);
+        CompletableFuture<Response> repeat;
+        try (Connection admin = PostgresAdmin.ownConnections().getConnection()) {
+            admin.setAutoCommit(false);
+            try (PreparedStatement lock = admin.prepareStatement(
+                    "SELECT 1 FROM idempotency_key WHERE idempotency_key = ? FOR UPDATE")) {
+                lock.setString(1, key);
+                lock.executeQuery().close();
+            }
+            repeat = CompletableFuture.supplyAsync(() -> reverse(datasource, key));
+            await().atMost(Duration.ofSeconds(10)).until(() -> waitingForALock(key));
+            try (PreparedStatement delete = admin.prepareStatement("DELETE FROM idempotency_key WHERE idempotency_key = ?")) {
+                delete.setString(1, key);
+                delete.executeUpdate();
+            }
+            admin.commit();
+        }
+        repeat.get(20, TimeUnit.SECONDS).then().statusCode(200).header("Idempotent-Replayed", nullValue());
+        domo.verify(2, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
+    /** The service's claim of this key waits for the row lock the test holds. */
+    private static boolean waitingForALock(String key) throws SQLException {
+        try (Connection connection = PostgresAdmin.ownConnections().getConnection();
+                PreparedStatement waiting = connection.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                        + " WHERE wait_event_type = 'Lock' AND query LIKE '%FROM idempotency_key%FOR UPDATE%'")) {
+            try (ResultSet count = waiting.executeQuery()) {
+                return count.next() && count.getInt(1) > 0;
+            }
+        }
     }
 
     /** As if the process died after recording the outcome: no stored answer, and old enough to count as abandoned. */
