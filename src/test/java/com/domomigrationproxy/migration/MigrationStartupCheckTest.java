@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.domo.DomoConfig;
 import com.domomigrationproxy.idempotency.IdempotencyConfig;
 import com.domomigrationproxy.support.ConfigMappings;
 
@@ -31,13 +32,25 @@ class MigrationStartupCheckTest {
                         "PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE must be at least 1, not 0",
                         "PROXY_RECONCILIATION_PENDING_GRACE must not be negative, not PT-1M",
                         "PROXY_RECONCILIATION_CLOCK_SKEW must not be negative, not PT-1M",
-                        "PROXY_IDEMPOTENCY_RETENTION must be longer than 0, not PT-1H");
+                        "PROXY_IDEMPOTENCY_RETENTION must be at least DOMO_MIGRATION_TIMEOUT plus 30 s (PT2M30S),"
+                                + " not PT-1H: a key that expired while its request could still run would let a"
+                                + " repeat send it to Domo again");
+    }
+
+    /** A key kept for less than its request may run (the deadline and the margin) could be sent twice. */
+    @Test
+    void anIdempotencyKeyMustOutliveItsRequest() {
+        assertThat(problems(Map.of("domo.migration-timeout", "10m", "proxy.idempotency.retention", "10m")))
+                .singleElement().asString().startsWith("PROXY_IDEMPOTENCY_RETENTION must be at least"
+                        + " DOMO_MIGRATION_TIMEOUT plus 30 s (PT10M30S), not PT10M");
+        assertThat(problems(Map.of("domo.migration-timeout", "10m", "proxy.idempotency.retention", "630s"))).isEmpty();
     }
 
     private static List<String> problems(Map<String, String> values) {
         SmallRyeConfig config = ConfigMappings.config(values, RateLimitConfig.class, ReconciliationConfig.class,
-                IdempotencyConfig.class);
+                IdempotencyConfig.class, DomoConfig.class);
         return MigrationStartupCheck.problems(config.getConfigMapping(RateLimitConfig.class),
-                config.getConfigMapping(ReconciliationConfig.class), config.getConfigMapping(IdempotencyConfig.class));
+                config.getConfigMapping(ReconciliationConfig.class), config.getConfigMapping(IdempotencyConfig.class),
+                config.getConfigMapping(DomoConfig.class));
     }
 }
