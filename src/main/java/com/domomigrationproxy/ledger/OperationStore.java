@@ -220,11 +220,20 @@ public class OperationStore {
      * Operations whose outcome nobody knows and that no person has been asked about yet: UNKNOWN,
      * or PENDING since before {@code pendingBefore}; oldest first.
      */
-    public List<Operation> unresolved(Instant pendingBefore, int limit) {
-        return read(connection -> Sql.list(connection, OperationRows.SELECT + """
+    /**
+     * Unresolved operations nobody flagged for a person, oldest first, after {@code after} (null:
+     * from the first): a page of what reconciliation looks at.
+     */
+    public List<Operation> unresolved(Instant pendingBefore, Operation after, int limit) {
+        String where = """
                 WHERE o.reconciled_at IS NULL AND o.review_reason IS NULL
                   AND (o.state = 'UNKNOWN' OR (o.state = 'PENDING' AND o.requested_at < ?))
-                ORDER BY o.requested_at LIMIT ?""", mapper(), pendingBefore, limit));
+                """;
+        String order = " ORDER BY o.requested_at, o.operation_id LIMIT ?";
+        return read(connection -> after == null
+                ? Sql.list(connection, OperationRows.SELECT + where + order, mapper(), pendingBefore, limit)
+                : Sql.list(connection, OperationRows.SELECT + where + " AND (o.requested_at, o.operation_id) > (?, ?)"
+                        + order, mapper(), pendingBefore, after.requestedAt(), after.operationId(), limit));
     }
 
     /** Every operation on a datasource, oldest first: the evidence of what state it was in before. */

@@ -3,7 +3,9 @@ package com.domomigrationproxy.migration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -62,20 +64,45 @@ public class OperationReconciler {
         }
     }
 
-    /** One pass over the unresolved operations; returns how many were resolved or flagged. */
+    /**
+     * One pass over every unresolved operation, a page at a time (operations that cannot be
+     * concluded yet must not keep newer ones from being looked at), reading each account's
+     * candidates once; returns how many were resolved or flagged.
+     */
     public int reconcileNow() {
-        List<Operation> unresolved = operations.unresolved(abandonedBefore(), BATCH);
+        Instant pendingBefore = abandonedBefore();
+        Map<String, Candidates> read = new HashMap<>();
+        int seen = 0;
         int concluded = 0;
-        for (Operation operation : unresolved) {
-            if (!operations.outcomeBacklogged(operation.operationId()) && reconcile(operation)) {
-                concluded++;
+        List<Operation> page = operations.unresolved(pendingBefore, null, BATCH);
+        while (!page.isEmpty()) {
+            for (Operation operation : page) {
+                seen++;
+                if (!operations.outcomeBacklogged(operation.operationId()) && reconcile(operation, read)) {
+                    concluded++;
+                }
             }
+            page = page.size() < BATCH ? List.of() : operations.unresolved(pendingBefore, page.get(page.size() - 1), BATCH);
         }
-        if (!unresolved.isEmpty()) {
+        if (seen > 0) {
             LOG.infof("Reconciliation: %d of %d unresolved operation(s) resolved or flagged for a person", concluded,
-                    unresolved.size());
+                    seen);
         }
         return concluded;
+    }
+
+    /** An account's candidates as this pass read them: the list, or why it could not be read. */
+    private record Candidates(JsonNode list, RuntimeException failure) {
+    }
+
+    private Candidates candidates(String account, Map<String, Candidates> read) {
+        return read.computeIfAbsent(account, id -> {
+            try {
+                return new Candidates(domo.listCandidates(id), null);
+            } catch (ProblemException e) { // a DomoCallException too
+                return new Candidates(null, e);
+            }
+        });
     }
 
     /** PENDING operations requested before this have certainly lost the process that sent them. */
@@ -126,7 +153,7 @@ public class OperationReconciler {
         return migrated;
     }
 
-    private boolean reconcile(Operation operation) {
+    private boolean reconcile(Operation operation, Map<String, Candidates> read) {
         // While Domo may still carry it out, only "it took effect" is concluded: no "it did not",
         // and no case for a person either, who could then record ABORTED and unlock the datasource.
         boolean early = mayStillTakeEffect(operation);
@@ -139,22 +166,21 @@ public class OperationReconciler {
             return !early && flag(operation, "no migration of datasource " + operation.datasourceId() + " is recorded, so it is"
                     + " not known under which account Domo lists it");
         }
-        JsonNode candidate;
-        try {
-            candidate = find(domo.listCandidates(account.get()), operation.datasourceId());
-        } catch (DomoCallException e) {
-            if (e.upstreamStatus() != null && e.upstreamStatus() >= 400 && e.upstreamStatus() < 500
-                    && e.upstreamStatus() != 429) {
+        Candidates candidates = candidates(account.get(), read);
+        if (candidates.failure() instanceof DomoCallException e) {
+            if (refusedForGood(e.upstreamStatus())) {
                 return !early && flag(operation, "Domo refused the candidates of account " + account.get() + " (HTTP "
                         + e.upstreamStatus() + ")");
             }
             LOG.warnf("Cannot reconcile operation %s now: candidates of account %s: %s", operation.operationId(),
                     account.get(), e.detail());
             return false;
-        } catch (ProblemException e) {
+        }
+        if (candidates.failure() instanceof ProblemException e) {
             LOG.warnf("Cannot reconcile operation %s now: %s", operation.operationId(), e.detail());
             return false;
         }
+        JsonNode candidate = find(candidates.list(), operation.datasourceId());
         if (candidate == null || !candidate.path("migrated").isBoolean()) {
             return !early && flag(operation, "datasource " + operation.datasourceId() + " is not among the candidates of account "
                     + account.get() + " with a migrated flag");
@@ -245,6 +271,15 @@ public class OperationReconciler {
             }
         }
         return Optional.ofNullable(account);
+    }
+
+    /**
+     * A 4xx about the account, which a later pass would meet again: a person must look. Not 401
+     * or 403 (the service's own token refused, which is mended and then the pass can tell), nor
+     * 429 (Domo's rate limit): those wait for a later pass.
+     */
+    private static boolean refusedForGood(Integer status) {
+        return status != null && status >= 400 && status < 500 && status != 401 && status != 403 && status != 429;
     }
 
     private static JsonNode find(JsonNode candidates, String datasourceId) {

@@ -3,7 +3,9 @@ package com.domomigrationproxy.migration;
 import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -12,6 +14,7 @@ import static org.hamcrest.Matchers.equalTo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 
 import jakarta.inject.Inject;
 
@@ -351,6 +354,72 @@ class ReconciliationTest {
                 .contains(inScope.operationId(), elsewhere.operationId(), byDatasource.operationId());
         assertThat(resolutions.queue(java.util.Optional.of(new Scopes(null, java.util.List.of(), null)), 1_000))
                 .isEmpty();
+    }
+
+    /**
+     * More operations than a page that cannot be concluded yet (their account's candidates refused,
+     * within the window Domo may still act) do not keep a newer one from being looked at; and the
+     * account's candidates are read once in the pass, not once per operation (found in review).
+     */
+    @Test
+    void operationsThatCannotBeConcludedDoNotHideNewerOnes() {
+        domo.resetAll();
+        String stuckAccount = "stuck-" + UUID.randomUUID();
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + stuckAccount).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"no such account\"}")));
+        for (int i = 0; i < 101; i++) {
+            unknown(OperationIntent.migration(Api.uniqueDatasourceId(), stuckAccount, "c", "s", "t", QUEUE));
+        }
+        String account = "acct-" + UUID.randomUUID();
+        String datasource = Api.uniqueDatasourceId();
+        Operation newer = unknown(OperationIntent.migration(datasource, account, "c", "s", "t", QUEUE));
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
+                        + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"" + Instant.now() + "\"}]")));
+
+        reconciler.reconcileNow();
+
+        assertThat(audit.find(newer.operationId()).orElseThrow().reconciliation()).isNotNull();
+        domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/candidates/" + stuckAccount)));
+    }
+
+    /**
+     * Domo refusing the service's own token (401, 403) says nothing about the operation: it waits
+     * for a later pass instead of being flagged for a person, and is concluded once the token works.
+     */
+    @Test
+    void aRefusedServiceTokenIsNotACaseForAPerson() {
+        domo.resetAll();
+        String account = "acct-" + UUID.randomUUID();
+        String datasource = Api.uniqueDatasourceId();
+        Operation operation = unknown(OperationIntent.migration(datasource, account, "c", "s", "t", QUEUE));
+        Instant settled = reconciler.settlesAt(audit.find(operation.operationId()).orElseThrow());
+        await().atMost(Duration.ofSeconds(15)).until(() -> Instant.now().isAfter(settled));
+        for (int status : new int[] { 401, 403 }) {
+            domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(aResponse().withStatus(status)
+                    .withHeader("Content-Type", "application/json").withBody("{\"message\":\"token refused\"}")));
+            reconciler.reconcileNow();
+            Operation now = audit.find(operation.operationId()).orElseThrow();
+            assertThat(now.review()).as("after a %d", status).isNull();
+            assertThat(now.reconciliation()).isNull();
+        }
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
+                        + "\",\"name\":\"x\",\"migrated\":false,\"migrationDate\":null}]")));
+        reconciler.reconcileNow();
+        assertThat(audit.find(operation.operationId()).orElseThrow().reconciliation().state())
+                .isEqualTo(OperationState.ABORTED);
+    }
+
+    private static final Requester QUEUE = new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED);
+
+    /** An operation whose answer did not come in time. */
+    private Operation unknown(OperationIntent intent) {
+        Operation pending = audit.recordIntent(intent, none -> {
+        });
+        audit.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "No answer in time", null,
+                3000));
+        return pending;
     }
 
     /**
