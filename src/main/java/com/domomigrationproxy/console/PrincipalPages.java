@@ -72,7 +72,7 @@ public class PrincipalPages {
     public TemplateInstance principals(@QueryParam("principal") String principal,
             @QueryParam("before") String before) {
         String subject = principal == null || principal.isBlank() ? null : principal.strip();
-        if (subject != null && (subject.length() > 255 || subject.codePoints().anyMatch(Character::isISOControl))) {
+        if (subject != null && (subject.codePointCount(0, subject.length()) > 255 || subject.codePoints().anyMatch(Character::isISOControl))) {
             throw ProblemException.invalid("Invalid filter", List.of(new Problem.FieldError("principal",
                     "must be 1 to 255 characters without control characters")));
         }

@@ -42,7 +42,7 @@ public final class QueryParameters {
 
     /** A principal's name as it is recorded: 1 to 255 characters without control characters. */
     public static String principal(String name, String value, List<Problem.FieldError> errors) {
-        if (value != null && (value.isEmpty() || value.length() > 255
+        if (value != null && (value.isEmpty() || value.codePointCount(0, value.length()) > 255
                 || value.codePoints().anyMatch(Character::isISOControl))) {
             errors.add(new Problem.FieldError(name, "must be 1 to 255 characters without control characters"));
             return null;

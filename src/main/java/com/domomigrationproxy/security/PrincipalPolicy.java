@@ -133,7 +133,7 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
      * as the key op-all), no broken surrogate pair.
      */
     static boolean recordable(String principal) {
-        if (principal == null || principal.isBlank() || principal.length() > MAX_LENGTH
+        if (principal == null || principal.isBlank() || principal.codePointCount(0, principal.length()) > MAX_LENGTH
                 || Character.isWhitespace(principal.charAt(0)) || Character.isSpaceChar(principal.charAt(0))
                 || Character.isWhitespace(principal.charAt(principal.length() - 1))
                 || Character.isSpaceChar(principal.charAt(principal.length() - 1))) {

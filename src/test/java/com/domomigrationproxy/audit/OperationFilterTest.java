@@ -34,6 +34,16 @@ class OperationFilterTest {
                 "direction", "state", "requestedBy", "from", "to", "planId", "needsReview");
     }
 
+    /** A principal's name is 1 to 255 characters, counted as characters (JSON Schema's maxLength), not UTF-16 units. */
+    @Test
+    void requestedByIsCountedInCharacters() {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        OperationFilter.parse(null, null, null, null, "\uD83D\uDE00".repeat(255), null, null, null, null, errors);
+        assertThat(errors).isEmpty();
+        OperationFilter.parse(null, null, null, null, "\uD83D\uDE00".repeat(256), null, null, null, null, errors);
+        assertThat(errors).extracting(Problem.FieldError::field).containsExactly("requestedBy");
+    }
+
     @Test
     void limitsOutsideOneTo500AreRefused() {
         List<Problem.FieldError> errors = new ArrayList<>();

@@ -223,12 +223,16 @@ class AuthenticationTest {
                 .groups(java.util.Set.of("reader")).expiresIn(300).sign(Tokens.privateKey())));
         unauthenticated(given().auth().oauth2(Tokens.jwt("line\nbreak", "reader")));
         unauthenticated(given().auth().oauth2(Tokens.jwt("x".repeat(256), "reader")));
+        // 255 characters, counted as characters (as JSON Schema's maxLength does), not UTF-16 units.
+        unauthenticated(given().auth().oauth2(Tokens.jwt("\uD83D\uDE00".repeat(256), "reader")));
         // Names an auditor could not tell from another: a space at either end, an invisible character.
         for (String lookalike : List.of("someone ", " someone", "some\u200bone", "someone\u00a0")) {
             unauthenticated(given().auth().oauth2(Tokens.jwt(lookalike, "reader")));
         }
         given().auth().oauth2(Tokens.jwt("some one", "reader")).when().get("/api/v1/integration-types").then()
                 .statusCode(200);
+        given().auth().oauth2(Tokens.jwt("\uD83D\uDE00".repeat(255), "reader")).when().get("/api/v1/integration-types")
+                .then().statusCode(200);
     }
 
     @Test
