@@ -16,14 +16,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record MigrationRequest(
         @Schema(description = "Target V2 account id (from the accounts list)", pattern = Identifiers.ANCHORED_PATTERN,
                 examples = "1", required = true) String accountId,
-        @Schema(description = "Catalog, case-sensitive", minLength = 1, maxLength = MigrationRequest.MAX_LENGTH,
-                examples = "MyCatalogName", required = true) String catalog,
-        @Schema(description = "Schema, case-sensitive; may be the literal NULL", minLength = 1,
-                maxLength = MigrationRequest.MAX_LENGTH, examples = "MySchemaName", required = true) String schema,
-        @Schema(description = "Table, case-sensitive", minLength = 1, maxLength = MigrationRequest.MAX_LENGTH,
-                examples = "MyTableName", required = true) String table) {
+        @Schema(description = "Catalog, case-sensitive" + MigrationRequest.NAME_RULE, minLength = 1,
+                maxLength = MigrationRequest.MAX_LENGTH, examples = "MyCatalogName", required = true) String catalog,
+        @Schema(description = "Schema, case-sensitive; may be the literal NULL" + MigrationRequest.NAME_RULE,
+                minLength = 1, maxLength = MigrationRequest.MAX_LENGTH, examples = "MySchemaName", required = true)
+        String schema,
+        @Schema(description = "Table, case-sensitive" + MigrationRequest.NAME_RULE, minLength = 1,
+                maxLength = MigrationRequest.MAX_LENGTH, examples = "MyTableName", required = true) String table) {
 
     static final int MAX_LENGTH = 255;
+    /**
+     * The rule {@link #nameProblem} adds to the lengths, said in the OpenAPI document's words. Not as
+     * a pattern: a tighter request pattern is a breaking change to v1, though the rule always held.
+     */
+    public static final String NAME_RULE = "; no control characters (U+0000 to U+001F, U+007F to U+009F) and no"
+            + " lone surrogates";
     private static final Set<String> FIELDS = Set.of("accountId", "catalog", "schema", "table");
 
     /**

@@ -75,6 +75,7 @@ public class MigrationResource {
                     schema = @Schema(type = SchemaType.ARRAY, implementation = String.class),
                     examples = @ExampleObject(name = "types", value = "[\"mysql-federated\", \"snowflake-federated\"]")))
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
+    @APIResponse(responseCode = "4XX", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public Uni<Response> integrationTypes() {
@@ -94,6 +95,7 @@ public class MigrationResource {
                             value = "[{\"id\":\"2\",\"type\":\"mysql-federated\",\"name\":\"mysql v2 agent\"}]")))
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
+    @APIResponse(responseCode = "4XX", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public Uni<Response> accounts(
@@ -117,6 +119,7 @@ public class MigrationResource {
                             + "\"name\":\"MySQL Table 1\",\"migrated\":false,\"migrationDate\":null}]")))
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
+    @APIResponse(responseCode = "4XX", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "502", ref = ApiDocumentation.BAD_GATEWAY)
     @APIResponse(responseCode = "504", ref = ApiDocumentation.GATEWAY_TIMEOUT)
     public Uni<Response> candidates(
@@ -143,6 +146,7 @@ public class MigrationResource {
     @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
+    @APIResponse(responseCode = "4XX", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
     @APIResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE)
     @APIResponse(responseCode = "422", ref = ApiDocumentation.UNPROCESSABLE)
@@ -171,6 +175,7 @@ public class MigrationResource {
     @APIResponse(responseCode = "200", ref = ApiDocumentation.OPERATION_RESULT)
     @APIResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST)
     @APIResponse(responseCode = "404", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
+    @APIResponse(responseCode = "4XX", ref = ApiDocumentation.DOMO_CLIENT_ERROR)
     @APIResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT)
     @APIResponse(responseCode = "422", ref = ApiDocumentation.UNPROCESSABLE)
     @APIResponse(responseCode = "429", ref = ApiDocumentation.TOO_MANY_REQUESTS)

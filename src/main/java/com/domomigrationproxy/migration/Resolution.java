@@ -17,8 +17,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record Resolution(
         @Schema(description = "COMPLETE: it took effect; ABORTED: it did not", required = true,
                 enumeration = { "COMPLETE", "ABORTED" }) OperationState state,
-        @Schema(description = "How it was established, for the auditors", minLength = 1, maxLength = 1000,
-                required = true) String note) {
+        @Schema(description = "How it was established, for the auditors: not blank; line breaks (LF) are kept; other"
+                + " control characters (U+0000 to U+001F, U+007F to U+009F) and lone surrogates are refused",
+                minLength = 1, maxLength = 1000, required = true) String note) {
 
     public static final int MAX_NOTE = 1000;
     private static final Set<String> FIELDS = Set.of("state", "note");

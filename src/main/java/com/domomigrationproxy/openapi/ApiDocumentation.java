@@ -86,10 +86,10 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                         @APIResponse(name = ApiDocumentation.NOT_FOUND, responseCode = "404",
                                 description = "No such resource",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
-                        @APIResponse(name = ApiDocumentation.DOMO_CLIENT_ERROR, responseCode = "404",
+                        @APIResponse(name = ApiDocumentation.DOMO_CLIENT_ERROR, responseCode = "4XX",
                                 description = "Domo answered with a 4xx other than 401, 403 and 429, passed through with"
-                                        + " Domo's status (404 the usual one: an unknown account or data source);"
-                                        + " detail and domoToe are Domo's",
+                                        + " Domo's status (404 the usual one: an unknown account or data source; any"
+                                        + " other 4xx Domo sends, such as 409, 410 or 422, too); detail and domoToe are Domo's",
                                 headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
                                         description = ApiDocumentation.REPLAYED, schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
@@ -146,7 +146,8 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                 description = "The Accept header allows no media type this operation answers in",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.PAYLOAD_TOO_LARGE, responseCode = "413",
-                                description = "The body is larger than 64 KiB; it was not used, and nothing was sent to Domo",
+                                description = "The body is larger than 64 KiB (also a body sent to an operation that"
+                                        + " reads none); it was not used, and nothing was sent to Domo",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.INTERNAL_ERROR, responseCode = "500",
                                 description = "The service failed; the problem's requestId (as X-Request-Id) finds its"

@@ -1,5 +1,7 @@
 package com.domomigrationproxy.openapi;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -7,7 +9,10 @@ import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
 import org.eclipse.microprofile.openapi.models.OpenAPI;
 import org.eclipse.microprofile.openapi.models.Operation;
+import org.eclipse.microprofile.openapi.models.PathItem;
+import org.eclipse.microprofile.openapi.models.headers.Header;
 import org.eclipse.microprofile.openapi.models.media.Schema;
+import org.eclipse.microprofile.openapi.models.parameters.Parameter;
 import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 
 import io.quarkus.smallrye.openapi.OpenApiFilter;
@@ -24,12 +29,19 @@ import io.quarkus.smallrye.openapi.OpenApiFilter;
  * own (the responses every one of its operations shares) first; they are listed by status code.</li>
  * <li>Answers that API operations give without an annotation are added to them, so that a
  * generated client reads them as the problem they are: 406 (an Accept header that allows nothing
- * the operation answers in) and 500 to each; 413 (the request filter's 64 KiB limit) to each that
- * takes a body, but for a plan upload, which states its own.</li>
+ * the operation answers in) and 500 to each; 413 (the request filter's 64 KiB limit, which bounds
+ * a body sent where none is read too) to each but a GET, and but a plan upload, which states its own.</li>
+ * <li>Every API answer carries {@code X-Request-Id}; each response says so.</li>
+ * <li>It sorts path parameters by name; they are listed in the path's order, which clients that
+ * take them by position follow.</li>
+ * <li>An operation that needs no credentials says so ({@code security: []}) rather than saying
+ * nothing, which reads as "not documented".</li>
  * </ul>
  */
 @OpenApiFilter(OpenApiFilter.RunStage.BUILD)
 public class SchemaCorrections implements OASFilter {
+
+    private static final String REQUEST_ID = "X-Request-Id";
 
     @Override
     public Schema filterSchema(Schema schema) {
@@ -48,20 +60,41 @@ public class SchemaCorrections implements OASFilter {
         if (openAPI.getPaths() == null || openAPI.getPaths().getPathItems() == null) {
             return;
         }
+        openAPI.getComponents().addHeader(REQUEST_ID, OASFactory.createHeader()
+                .description("The request's id (the caller's X-Request-Id when it sent a valid one); the problem's"
+                        + " requestId and the service's log lines name it")
+                .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING)));
+        Header requestId = OASFactory.createHeader().ref(REQUEST_ID);
+        openAPI.getComponents().getResponses().values().forEach(response -> response.addHeader(REQUEST_ID, requestId));
         openAPI.getPaths().getPathItems().forEach((path, item) -> {
             if (!path.startsWith("/api/")) {
                 return;
             }
-            for (Operation operation : item.getOperations().values()) {
+            item.getOperations().forEach((method, operation) -> {
                 APIResponses responses = operation.getResponses();
                 addShared(responses, "406", ApiDocumentation.NOT_ACCEPTABLE);
                 addShared(responses, "500", ApiDocumentation.INTERNAL_ERROR);
-                if (operation.getRequestBody() != null) {
+                if (method != PathItem.HttpMethod.GET) {
                     addShared(responses, "413", ApiDocumentation.PAYLOAD_TOO_LARGE);
                 }
+                responses.getAPIResponses().values().stream().filter(response -> response.getRef() == null)
+                        .forEach(response -> response.addHeader(REQUEST_ID, requestId));
                 responses.setAPIResponses(new TreeMap<>(responses.getAPIResponses()));
-            }
+                if (operation.getParameters() != null) {
+                    operation.setParameters(operation.getParameters().stream()
+                            .sorted(Comparator.comparingInt(parameter -> pathPosition(path, parameter))).toList());
+                }
+                if (operation.getSecurity() == null && openAPI.getSecurity() == null) {
+                    operation.setSecurity(new ArrayList<>());
+                }
+            });
         });
+    }
+
+    /** A path parameter's place in the path; every other parameter after them, in its order. */
+    private static int pathPosition(String path, Parameter parameter) {
+        int at = parameter.getIn() == Parameter.In.PATH ? path.indexOf("{" + parameter.getName() + "}") : -1;
+        return at < 0 ? Integer.MAX_VALUE : at;
     }
 
     private static void addShared(APIResponses responses, String status, String name) {

@@ -125,8 +125,10 @@ public class PlanResource {
             @Content(mediaType = CSV, schema = @Schema(type = SchemaType.STRING),
                     examples = @ExampleObject(name = "csv", value = CSV_EXAMPLE)) })
     @APIResponse(responseCode = "201", description = "The plan, preflighted, awaiting approval",
-            headers = @Header(name = "Location", description = "The plan's URL",
+            headers = { @Header(name = "Location", description = "The plan's URL",
                     schema = @Schema(type = SchemaType.STRING)),
+                    @Header(name = IdempotencyStore.REPLAYED_HEADER, description = ApiDocumentation.REPLAYED,
+                            schema = @Schema(type = SchemaType.BOOLEAN)) },
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PlanView.class)))
     @APIResponse(responseCode = "413", description = "The body is larger than 8 MiB",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem")))

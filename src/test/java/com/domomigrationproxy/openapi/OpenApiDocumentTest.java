@@ -44,8 +44,10 @@ class OpenApiDocumentTest {
     }
 
     /**
-     * Every API operation can answer 406 and 500, and each that takes a body 413: each says so, as the
-     * problem it is, for generated clients (a plan upload with its own limit, the others the shared 64 KiB).
+     * Every API operation can answer 406 and 500, and each but a GET 413 (a body sent where none is
+     * read is bounded too): each says so, as the problem it is, for generated clients (a plan upload
+     * with its own limit, the others the shared 64 KiB). Every answer names its X-Request-Id header;
+     * path parameters come in the path's order; an operation that needs no credentials says so.
      */
     @Test
     void everyApiOperationDocumentsItsNotAcceptableInternalErrorAndPayloadTooLargeProblems() {
@@ -66,15 +68,35 @@ class OpenApiDocumentTest {
                         .isEqualTo("#/components/responses/NotAcceptable");
                 org.assertj.core.api.Assertions.assertThat(openapi.getString(where + ".'500'.$ref")).as(where)
                         .isEqualTo("#/components/responses/InternalError");
-                if (operation.containsKey("requestBody")) {
+                if (!method.getKey().equals("get")) {
                     org.assertj.core.api.Assertions.assertThat(openapi.getMap(where + ".'413'")).as(where).isNotNull();
                     withBody++;
                 }
+                java.util.Map<String, java.util.Map<String, Object>> responses = openapi.getMap(where);
+                for (var response : responses.entrySet()) {
+                    String headers = response.getValue().containsKey("$ref")
+                            ? "components.responses." + response.getValue().get("$ref").toString().substring(
+                                    "#/components/responses/".length()) + ".headers"
+                            : where + ".'" + response.getKey() + "'.headers";
+                    org.assertj.core.api.Assertions.assertThat(openapi.getString(headers + ".'X-Request-Id'.$ref"))
+                            .as(where + " " + response.getKey()).isEqualTo("#/components/headers/X-Request-Id");
+                }
+                java.util.List<String> pathParameters = openapi.getList("paths.'" + path.getKey() + "'." + method.getKey()
+                        + ".parameters.findAll { it.in == 'path' }.name");
+                org.assertj.core.api.Assertions.assertThat(pathParameters).as(where)
+                        .isSortedAccordingTo(java.util.Comparator.comparingInt(name -> path.getKey().indexOf("{" + name + "}")));
+                org.assertj.core.api.Assertions.assertThat(operation.containsKey("security")).as(where).isTrue();
                 operations++;
             }
         }
         org.assertj.core.api.Assertions.assertThat(operations).isGreaterThan(25);
-        org.assertj.core.api.Assertions.assertThat(withBody).isGreaterThan(3);
+        org.assertj.core.api.Assertions.assertThat(withBody).isGreaterThan(12);
+        org.assertj.core.api.Assertions.assertThat(openapi.getList(
+                "paths.'/api/v1/audit/checkpoints/public-key'.get.security")).isEmpty();
+        // Domo's other 4xx, passed through, on the five Domo operations.
+        org.assertj.core.api.Assertions.assertThat(openapi.getString(
+                "paths.'/api/v1/integration-types'.get.responses.'4XX'.$ref"))
+                .isEqualTo("#/components/responses/DomoClientError");
         org.assertj.core.api.Assertions.assertThat(openapi.getString(
                 "paths.'/api/v1/datasources/{datasourceId}/migrations'.post.responses.'413'.$ref"))
                 .isEqualTo("#/components/responses/PayloadTooLarge");
