@@ -402,7 +402,9 @@ public class AuditAccessRecorder {
         if (value == null) {
             return null;
         }
-        String text = value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) + "…" : value;
+        // Characters, as the filters count them: a whole filter of 255 is kept, and no pair is split.
+        String text = value.codePointCount(0, value.length()) > MAX_VALUE_LENGTH
+                ? value.substring(0, value.offsetByCodePoints(0, MAX_VALUE_LENGTH)) + "…" : value;
         return StorableText.of(text.replaceAll("\\p{Cntrl}", "?"));
     }
 

@@ -66,19 +66,22 @@ public class OperationReconciler {
 
     /**
      * One pass over every unresolved operation, a page at a time (operations that cannot be
-     * concluded yet must not keep newer ones from being looked at), reading each account's
-     * candidates once; returns how many were resolved or flagged.
+     * concluded yet must not keep newer ones from being looked at); returns how many were
+     * resolved or flagged. Each operation reads its account's candidates when it is looked at, so
+     * that the evidence is never older than the decision about what it may show; an account whose
+     * candidates could not be read is not asked again in the same pass (a failing account must
+     * not be asked once per operation, nor trip the circuit breaker for everyone).
      */
     public int reconcileNow() {
         Instant pendingBefore = abandonedBefore();
-        Map<String, Candidates> read = new HashMap<>();
+        Map<String, ProblemException> unreadable = new HashMap<>();
         int seen = 0;
         int concluded = 0;
         List<Operation> page = operations.unresolved(pendingBefore, null, BATCH);
         while (!page.isEmpty()) {
             for (Operation operation : page) {
                 seen++;
-                if (!operations.outcomeBacklogged(operation.operationId()) && reconcile(operation, read)) {
+                if (!operations.outcomeBacklogged(operation.operationId()) && reconcile(operation, unreadable)) {
                     concluded++;
                 }
             }
@@ -89,20 +92,6 @@ public class OperationReconciler {
                     seen);
         }
         return concluded;
-    }
-
-    /** An account's candidates as this pass read them: the list, or why it could not be read. */
-    private record Candidates(JsonNode list, RuntimeException failure) {
-    }
-
-    private Candidates candidates(String account, Map<String, Candidates> read) {
-        return read.computeIfAbsent(account, id -> {
-            try {
-                return new Candidates(domo.listCandidates(id), null);
-            } catch (ProblemException e) { // a DomoCallException too
-                return new Candidates(null, e);
-            }
-        });
     }
 
     /** PENDING operations requested before this have certainly lost the process that sent them. */
@@ -153,7 +142,7 @@ public class OperationReconciler {
         return migrated;
     }
 
-    private boolean reconcile(Operation operation, Map<String, Candidates> read) {
+    private boolean reconcile(Operation operation, Map<String, ProblemException> unreadable) {
         // While Domo may still carry it out, only "it took effect" is concluded: no "it did not",
         // and no case for a person either, who could then record ABORTED and unlock the datasource.
         boolean early = mayStillTakeEffect(operation);
@@ -166,8 +155,17 @@ public class OperationReconciler {
             return !early && flag(operation, "no migration of datasource " + operation.datasourceId() + " is recorded, so it is"
                     + " not known under which account Domo lists it");
         }
-        Candidates candidates = candidates(account.get(), read);
-        if (candidates.failure() instanceof DomoCallException e) {
+        JsonNode candidates = null;
+        ProblemException failure = unreadable.get(account.get());
+        if (failure == null) {
+            try {
+                candidates = domo.listCandidates(account.get());
+            } catch (ProblemException e) { // a DomoCallException too
+                failure = e;
+                unreadable.put(account.get(), e);
+            }
+        }
+        if (failure instanceof DomoCallException e) {
             if (refusedForGood(e.upstreamStatus())) {
                 return !early && flag(operation, "Domo refused the candidates of account " + account.get() + " (HTTP "
                         + e.upstreamStatus() + ")");
@@ -176,11 +174,11 @@ public class OperationReconciler {
                     account.get(), e.detail());
             return false;
         }
-        if (candidates.failure() instanceof ProblemException e) {
-            LOG.warnf("Cannot reconcile operation %s now: %s", operation.operationId(), e.detail());
+        if (failure != null) {
+            LOG.warnf("Cannot reconcile operation %s now: %s", operation.operationId(), failure.detail());
             return false;
         }
-        JsonNode candidate = find(candidates.list(), operation.datasourceId());
+        JsonNode candidate = find(candidates, operation.datasourceId());
         if (candidate == null || !candidate.path("migrated").isBoolean()) {
             return !early && flag(operation, "datasource " + operation.datasourceId() + " is not among the candidates of account "
                     + account.get() + " with a migrated flag");

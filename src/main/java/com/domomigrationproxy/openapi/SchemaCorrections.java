@@ -9,7 +9,6 @@ import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
 import org.eclipse.microprofile.openapi.models.OpenAPI;
 import org.eclipse.microprofile.openapi.models.Operation;
-import org.eclipse.microprofile.openapi.models.PathItem;
 import org.eclipse.microprofile.openapi.models.headers.Header;
 import org.eclipse.microprofile.openapi.models.media.Schema;
 import org.eclipse.microprofile.openapi.models.parameters.Parameter;
@@ -30,7 +29,7 @@ import io.quarkus.smallrye.openapi.OpenApiFilter;
  * <li>Answers that API operations give without an annotation are added to them, so that a
  * generated client reads them as the problem they are: 406 (an Accept header that allows nothing
  * the operation answers in) and 500 to each; 413 (the request filter's 64 KiB limit, which bounds
- * a body sent where none is read too) to each but a GET, and but a plan upload, which states its own.</li>
+ * a body sent where none is read too, a GET's) to each but a plan upload, which states its own.</li>
  * <li>Every API answer carries {@code X-Request-Id}; each response says so.</li>
  * <li>It sorts path parameters by name; they are listed in the path's order, which clients that
  * take them by position follow.</li>
@@ -70,13 +69,11 @@ public class SchemaCorrections implements OASFilter {
             if (!path.startsWith("/api/")) {
                 return;
             }
-            item.getOperations().forEach((method, operation) -> {
+            item.getOperations().values().forEach(operation -> {
                 APIResponses responses = operation.getResponses();
                 addShared(responses, "406", ApiDocumentation.NOT_ACCEPTABLE);
                 addShared(responses, "500", ApiDocumentation.INTERNAL_ERROR);
-                if (method != PathItem.HttpMethod.GET) {
-                    addShared(responses, "413", ApiDocumentation.PAYLOAD_TOO_LARGE);
-                }
+                addShared(responses, "413", ApiDocumentation.PAYLOAD_TOO_LARGE);
                 responses.getAPIResponses().values().stream().filter(response -> response.getRef() == null)
                         .forEach(response -> response.addHeader(REQUEST_ID, requestId));
                 responses.setAPIResponses(new TreeMap<>(responses.getAPIResponses()));

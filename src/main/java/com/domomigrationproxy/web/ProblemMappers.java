@@ -116,7 +116,7 @@ public class ProblemMappers {
             return ConsoleLinks.isConsole(request.path()) ? console.answer(problem)
                     : Uni.createFrom().item(Problems.response(problem, request));
         }
-        SQLException database = sqlCause(failure);
+        SQLException database = unavailable(failure);
         if (database != null) {
             // A read through the ORM (Hibernate wraps the pool's failure), with the database away:
             // 503, as every store's own SQL answers, rather than an unexpected failure.
@@ -133,10 +133,19 @@ public class ProblemMappers {
         return Uni.createFrom().item(Problems.response(internal(failure), request));
     }
 
-    private static SQLException sqlCause(Throwable failure) {
+    /**
+     * The SQLException behind a failure that a retry may get past: no connection (the pool's own
+     * timeout has no SQLState; 08 connection, 28 a refused login, 53 too many connections, 57P
+     * shutting down, 55000 a database not taking connections) or a deadlock or serialization
+     * failure (40001, 40P01). Any other SQL failure is a defect, and stays a 500 with its trace.
+     */
+    private static SQLException unavailable(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof SQLException sql) {
-                return sql;
+                String state = sql.getSQLState();
+                return state == null || state.startsWith("08") || state.startsWith("28") || state.startsWith("53")
+                        || state.startsWith("57P") || state.equals("55000") || state.equals("40001")
+                        || state.equals("40P01") ? sql : null;
             }
         }
         return null;

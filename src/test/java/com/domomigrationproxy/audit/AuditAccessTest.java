@@ -96,10 +96,13 @@ class AuditAccessTest {
         as().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
         as().queryParam("state", "SIDEWAYS").queryParam("api_key", "a-secret-in-the-wrong-place")
                 .get("/api/v1/audit/operations").then().statusCode(400);
+        String longest = "\uD83D\uDE00".repeat(255); // 255 characters, 510 UTF-16 units
+        as().queryParam("requestedBy", longest).get("/api/v1/audit/operations").then().statusCode(200);
 
         List<JsonNode> events = accessEvents();
         assertThat(events).extracting(event -> event.get("operation").asText()).containsExactly("listOperations",
-                "getOperation", "listAuditEvents", "listPrincipals", "verifyIntegrity", "listOperations");
+                "getOperation", "listAuditEvents", "listPrincipals", "verifyIntegrity", "listOperations",
+                "listOperations");
         JsonNode query = events.get(0);
         assertThat(query.get("principal").asText()).isEqualTo(auditor);
         assertThat(query.get("authMethod").asText()).isEqualTo("jwt");
@@ -118,13 +121,15 @@ class AuditAccessTest {
         assertThat(events.get(5).get("query")).isEqualTo(JSON.createObjectNode().put("api_key", "(not recorded)")
                 .put("state", "SIDEWAYS"));
         assertThat(events.toString()).doesNotContain("a-secret-in-the-wrong-place");
+        // Recorded whole: the filter is as long as a filter may be, counted in characters.
+        assertThat(events.get(6).get("query")).isEqualTo(JSON.createObjectNode().put("requestedBy", longest));
 
         // The events are part of the chain and of the events export (which holds its own export-started
         // event: it is written before the first row is read), and the chain verifies with them.
         String export = as().accept("application/x-ndjson").queryParam("type", "AUDIT_ACCESS")
                 .queryParam("subject", auditor).get("/api/v1/audit/events").then().statusCode(200).extract().asString();
-        assertThat(export.lines()).hasSize(7);
-        assertThat(JSON.readTree(JSON.readTree(export.lines().toList().get(6)).get("payload").asText()).get("phase")
+        assertThat(export.lines()).hasSize(8);
+        assertThat(JSON.readTree(JSON.readTree(export.lines().toList().get(7)).get("payload").asText()).get("phase")
                 .asText()).isEqualTo("export-started");
         as().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
     }

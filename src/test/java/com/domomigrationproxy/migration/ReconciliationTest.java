@@ -359,7 +359,7 @@ class ReconciliationTest {
     /**
      * More operations than a page that cannot be concluded yet (their account's candidates refused,
      * within the window Domo may still act) do not keep a newer one from being looked at; and the
-     * account's candidates are read once in the pass, not once per operation (found in review).
+     * failing account is asked once in the pass, not once per operation (found in review).
      */
     @Test
     void operationsThatCannotBeConcludedDoNotHideNewerOnes() {
