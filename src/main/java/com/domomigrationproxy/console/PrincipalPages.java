@@ -22,6 +22,7 @@ import com.domomigrationproxy.audit.AuditedAccess;
 import com.domomigrationproxy.ledger.ChainEvent;
 import com.domomigrationproxy.ledger.EventQuery;
 import com.domomigrationproxy.ledger.Ledger;
+import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.security.Principals;
@@ -71,10 +72,11 @@ public class PrincipalPages {
     @Path("/principals")
     public TemplateInstance principals(@QueryParam("principal") String principal,
             @QueryParam("before") String before) {
-        String subject = principal == null || principal.isBlank() ? null : principal.strip();
-        if (subject != null && (subject.codePointCount(0, subject.length()) > 255 || subject.codePoints().anyMatch(Character::isISOControl))) {
-            throw ProblemException.invalid("Invalid filter", List.of(new Problem.FieldError("principal",
-                    "must be 1 to 255 characters without control characters")));
+        List<Problem.FieldError> errors = new ArrayList<>();
+        String subject = QueryParameters.principal("principal",
+                principal == null || principal.isBlank() ? null : principal.strip(), errors);
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid("Invalid filter", errors);
         }
         Long beforeSeq = seq(before);
         List<Principals.Principal> known = principals.list();

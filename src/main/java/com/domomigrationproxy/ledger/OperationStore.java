@@ -218,11 +218,8 @@ public class OperationStore {
 
     /**
      * Operations whose outcome nobody knows and that no person has been asked about yet: UNKNOWN,
-     * or PENDING since before {@code pendingBefore}; oldest first.
-     */
-    /**
-     * Unresolved operations nobody flagged for a person, oldest first, after {@code after} (null:
-     * from the first): a page of what reconciliation looks at.
+     * or PENDING since before {@code pendingBefore}; oldest first, after {@code after} (null: from
+     * the first). A page of what reconciliation looks at.
      */
     public List<Operation> unresolved(Instant pendingBefore, Operation after, int limit) {
         String where = """

@@ -281,6 +281,18 @@ class ConsoleSecurityTest {
                 .doesNotContain("Correct the filters marked above");
     }
 
+    /** The principals page's filter follows the API's rule for a principal: 255 characters, none a control character. */
+    @Test
+    void thePrincipalsFilterIsAPrincipalsName() {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        auditor.request().queryParam("principal", "\uD83D\uDE00".repeat(255)).get("/console/principals").then()
+                .statusCode(200);
+        for (String refused : new String[] { "\uD83D\uDE00".repeat(256), "line\nbreak" }) {
+            assertThat(auditor.request().queryParam("principal", refused).get("/console/principals").then()
+                    .statusCode(400).extract().asString()).contains("must be 1 to 255 characters without control characters");
+        }
+    }
+
     /** A refused resolution shows the review queue again: that is a read of the trail too, on the record. */
     @Test
     void theReviewQueueShownWithARefusedResolutionIsOnTheRecord() throws Exception {
