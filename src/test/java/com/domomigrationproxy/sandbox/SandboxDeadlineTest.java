@@ -30,11 +30,16 @@ class SandboxDeadlineTest {
     public static class SlowSandbox implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("domo.sandbox.enabled", "true", "domo.sandbox.latency", "5s", "domo.migration-timeout", "1s");
+            return Map.of("domo.sandbox.enabled", "true", "domo.sandbox.latency", "5s", "domo.migration-timeout", "1s",
+                    "domo.sandbox.candidates-per-account", "300");
         }
     }
 
-    private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
+    /**
+     * One of the sandbox's generated data sources that no other test uses: the tests share one
+     * database, where an operation this test left unresolved would keep it locked.
+     */
+    private static final String DATASOURCE = "sbx-7-0300";
 
     @Inject
     MeterRegistry metrics;
@@ -45,12 +50,13 @@ class SandboxDeadlineTest {
     @Test
     void aMigrationPastItsDeadlineIsUnknownCountedAsTimedOutAndReconciledAsDone() {
         String operationId = Api.asOperator().contentType("application/json")
-                .body("{\"accountId\":\"2\",\"catalog\":\"sales\",\"schema\":\"NULL\",\"table\":\"orders\"}")
+                .body("{\"accountId\":\"7\",\"catalog\":\"estate\",\"schema\":\"account_7\",\"table\":\"table_0300\"}")
                 .post("/api/v1/datasources/" + DATASOURCE + "/migrations").then().statusCode(504)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-timeout"))
                 .extract().path("operationId");
 
-        assertThat(calls("timeout")).isEqualTo(1);
+        // At least: this application may also run the items of plans other tests left in the shared database.
+        assertThat(calls("timeout")).isPositive();
         assertThat(calls("200")).isZero();
 
         assertThat(reconciler.reconcileNow()).isGreaterThanOrEqualTo(1);
