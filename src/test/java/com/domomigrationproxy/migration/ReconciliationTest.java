@@ -45,6 +45,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @Tag("timing")
 class ReconciliationTest {
 
+    private static final Requester QUEUE = new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED);
     private static final String MIGRATION_TO_8 = "{\"accountId\":\"8\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
 
     @InjectDomo
@@ -411,8 +412,6 @@ class ReconciliationTest {
                 .isEqualTo(OperationState.ABORTED);
     }
 
-    private static final Requester QUEUE = new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED);
-
     /** An operation whose answer did not come in time. */
     private Operation unknown(OperationIntent intent) {
         Operation pending = audit.recordIntent(intent, none -> {
@@ -447,20 +446,15 @@ class ReconciliationTest {
     }
 
     private Operation flagged(String datasource, String account) {
-        return flagged(OperationIntent.migration(datasource, account, "c", "s", "t",
-                new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED)));
+        return flagged(OperationIntent.migration(datasource, account, "c", "s", "t", QUEUE));
     }
 
     private Operation flaggedReversal(String datasource) {
-        return flagged(OperationIntent.reversal(datasource,
-                new Requester("queue-svc", "api-key", "req-queue", null, Scopes.UNRESTRICTED)));
+        return flagged(OperationIntent.reversal(datasource, QUEUE));
     }
 
     private Operation flagged(OperationIntent intent) {
-        Operation pending = audit.recordIntent(intent, none -> {
-        });
-        audit.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "No answer in time", null,
-                3000));
+        Operation pending = unknown(intent);
         audit.flagForReview(pending.operationId(), "Domo cannot tell");
         return pending;
     }
