@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OwnThreads;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -75,7 +76,7 @@ class AuditUnavailableTest {
                 "operator POST /{plan}/pause", "operator POST /{plan}/resume", "operator POST /{plan}/cancel",
                 "operator POST /{plan}/rollback", "operator POST /{plan}/items/1/retry", "approver POST /{plan}/approvals");
         List<CompletableFuture<Response>> answers = requests.stream()
-                .map(request -> CompletableFuture.supplyAsync(() -> send(request.split(" ", -1)))).toList();
+                .map(request -> OwnThreads.supply(() -> send(request.split(" ", -1)))).toList();
         for (int i = 0; i < requests.size(); i++) {
             answers.get(i).join().then().statusCode(503).contentType("application/problem+json")
                     .body("type", equalTo("urn:problem-type:domo-migration-proxy:audit-unavailable"));

@@ -34,6 +34,7 @@ import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.OwnThreads;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -326,7 +327,7 @@ class IdempotencyTest {
                 lock.setString(1, key);
                 lock.executeQuery().close();
             }
-            repeat = CompletableFuture.supplyAsync(() -> reverse(datasource, key));
+            repeat = OwnThreads.supply(() -> reverse(datasource, key));
             await().atMost(Duration.ofSeconds(10)).until(() -> waitingForALock(key));
             try (PreparedStatement delete = admin.prepareStatement("DELETE FROM idempotency_key WHERE idempotency_key = ?")) {
                 delete.setString(1, key);

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import com.domomigrationproxy.support.ApiKeys;
 import com.domomigrationproxy.support.HeldAnswers;
+import com.domomigrationproxy.support.OwnThreads;
 import com.domomigrationproxy.support.PackagedApp;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
@@ -198,7 +199,7 @@ class TwoInstancesIT {
                 .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-SHUT\"}")));
         String datasource = "ds-" + UUID.randomUUID();
         int port = ports.get(0);
-        var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> given().port(port)
+        var answer = OwnThreads.supply(() -> given().port(port)
                 .header("X-API-Key", SECRET).post("/api/v1/datasources/" + datasource + "/reversals"));
         Awaitility.await().atMost(Duration.ofSeconds(20))
                 .until(() -> !domo.findAll(postRequestedFor(urlMatching(".*"))).isEmpty());

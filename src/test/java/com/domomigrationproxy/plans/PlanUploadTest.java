@@ -33,6 +33,7 @@ import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.OwnThreads;
 import com.domomigrationproxy.support.TestCredentials;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
@@ -123,7 +124,7 @@ class PlanUploadTest {
         String body = PlanFixtures.jsonPlan("at once", estate.account(), estate.datasources(), 1);
         java.util.function.Supplier<io.restassured.response.Response> upload = () -> Api.asOperator()
                 .header("Idempotency-Key", key).contentType("application/json").body(body).post("/api/v1/plans");
-        CompletableFuture<io.restassured.response.Response> first = CompletableFuture.supplyAsync(upload);
+        CompletableFuture<io.restassured.response.Response> first = OwnThreads.supply(upload);
         Thread.sleep(300);
         io.restassured.response.Response second = upload.get();
         List<io.restassured.response.Response> answers = List.of(first.get(), second);

@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.support.OwnThreads;
+
 /**
  * The turns that bound costly requests (plan uploads and preflights, integrity checks, audit
  * exports, plan event streams): a caller waits for a turn, past the wait it is told to retry, and a
@@ -28,7 +30,7 @@ class BusyGateTest {
             assertThat(busy.retryAfter()).isEqualTo("7");
         });
         CountDownLatch waiting = new CountDownLatch(1);
-        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<String> second = OwnThreads.supply(() -> {
             waiting.countDown();
             return gate.through(() -> "ran");
         });

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OwnThreads;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.PrometheusScrape;
 import com.domomigrationproxy.support.Rsyslog;
@@ -90,7 +91,7 @@ class AuditStreamTest {
                     .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
 
             // Down in the middle of a burst: some migrations before, the rest while rsyslog is away.
-            CompletableFuture<Void> burst = CompletableFuture.runAsync(() -> migrate(12));
+            CompletableFuture<Void> burst = OwnThreads.run(() -> migrate(12));
             await().atMost(Duration.ofSeconds(60)).until(() -> highest(receiver) > head + 4);
             receiver.stop();
             burst.get();

@@ -59,7 +59,7 @@ public final class HeldAnswers implements ResponseTransformerV2 {
     public static <T> CompletableFuture<T> whileHeld(Supplier<T> call, Runnable meanwhile) throws InterruptedException {
         hold(UNDER_MIGRATION_TIMEOUT);
         try {
-            CompletableFuture<T> held = CompletableFuture.supplyAsync(call);
+            CompletableFuture<T> held = OwnThreads.supply(call);
             awaitHeld(ARRIVAL);
             meanwhile.run();
             return held;

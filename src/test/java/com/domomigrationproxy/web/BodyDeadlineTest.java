@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.OwnThreads;
 import com.domomigrationproxy.support.TestCredentials;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -60,38 +62,48 @@ class BodyDeadlineTest {
      */
     @Test
     void overHttp11ABodyCutShortOrDrippingLosesItsConnectionAtTheDeadline() throws Exception {
+        // Both at once: each waits out the deadline.
+        CompletableFuture<Void> dripping = OwnThreads.run(() -> loseConnectionAtTheDeadline(true));
+        loseConnectionAtTheDeadline(false);
+        dripping.get(30, TimeUnit.SECONDS);
+    }
+
+    private static void loseConnectionAtTheDeadline(boolean drip) {
         String body = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
-        for (boolean drip : new boolean[] { false, true }) {
-            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", RestAssured.port)) {
-                socket.setSoTimeout(30_000);
-                java.io.OutputStream out = socket.getOutputStream();
-                out.write(("POST /api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations HTTP/1.1\r\n"
-                        + "Host: 127.0.0.1\r\nX-API-Key: " + TestCredentials.OPERATOR_KEY + "\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: " + (body.length() + (drip ? 0 : 100))
-                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                long sent = System.nanoTime();
-                boolean closed = false;
-                if (drip) {
-                    // A byte every 400 ms: the whole body would take about 30 s.
-                    for (int i = 0; i < body.length() && !closed; i++) {
-                        try {
-                            out.write(body.charAt(i));
-                            out.flush();
-                            Thread.sleep(400);
-                        } catch (java.io.IOException e) {
-                            closed = true;
-                        }
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", RestAssured.port)) {
+            socket.setSoTimeout(30_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nX-API-Key: " + TestCredentials.OPERATOR_KEY + "\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + (body.length() + (drip ? 0 : 100))
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            long sent = System.nanoTime();
+            boolean closed = false;
+            if (drip) {
+                // A byte every 400 ms: the whole body would take about 30 s.
+                for (int i = 0; i < body.length() && !closed; i++) {
+                    try {
+                        out.write(body.charAt(i));
+                        out.flush();
+                        Thread.sleep(400);
+                    } catch (java.io.IOException e) {
+                        closed = true;
                     }
-                } else {
-                    out.write(body.getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
                 }
-                byte[] answer = socket.getInputStream().readAllBytes();
-                Duration waited = Duration.ofNanos(System.nanoTime() - sent);
-                assertThat(new String(answer, StandardCharsets.US_ASCII)).as(drip ? "dripping" : "cut short").isEmpty();
-                assertThat(waited).as(drip ? "dripping" : "cut short").isBetween(Duration.ofSeconds(9),
-                        Duration.ofSeconds(20));
+            } else {
+                out.write(body.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
             }
+            byte[] answer = socket.getInputStream().readAllBytes();
+            Duration waited = Duration.ofNanos(System.nanoTime() - sent);
+            assertThat(new String(answer, StandardCharsets.US_ASCII)).as(drip ? "dripping" : "cut short").isEmpty();
+            assertThat(waited).as(drip ? "dripping" : "cut short").isBetween(Duration.ofSeconds(9),
+                    Duration.ofSeconds(20));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.ApiKeys;
+import com.domomigrationproxy.support.OwnThreads;
 import com.domomigrationproxy.support.PackagedApp;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -160,7 +161,7 @@ class SmallHeapIT {
         assertThat(body.length).isBetween(7 * 1024 * 1024, 8 * 1024 * 1024);
         List<java.util.concurrent.CompletableFuture<Integer>> uploads = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            uploads.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> given().port(app.port())
+            uploads.add(OwnThreads.supply(() -> given().port(app.port())
                     .header("X-API-Key", OPERATOR).contentType("application/json").body(body).post("/api/v1/plans")
                     .statusCode()));
         }
