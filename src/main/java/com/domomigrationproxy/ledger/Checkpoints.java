@@ -355,13 +355,27 @@ public class Checkpoints {
     }
 
     static Checkpoint readFile(Path file) throws IOException {
-        return FILE_JSON.readValue(file.toFile(), Checkpoint.class);
+        return whole(FILE_JSON.readValue(file.toFile(), Checkpoint.class));
     }
 
     /** The checkpoint a CHECKPOINT event of the chain carries (its payload also names the event, subject and time). */
     static Checkpoint fromEvent(String payload) throws IOException {
-        return FILE_JSON.readerFor(Checkpoint.class).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .readValue(payload);
+        return whole(FILE_JSON.readerFor(Checkpoint.class).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .readValue(payload));
+    }
+
+    /**
+     * A checkpoint without one of its members is unreadable, as one that is not JSON: checked, it
+     * failed with a NullPointerException, and a forged CHECKPOINT event without its text made every
+     * later integrity check a 500 instead of naming that event.
+     */
+    private static Checkpoint whole(Checkpoint checkpoint) throws IOException {
+        if (checkpoint == null || checkpoint.origin() == null || checkpoint.hash() == null
+                || checkpoint.issuedAt() == null || checkpoint.keyId() == null || checkpoint.text() == null
+                || checkpoint.signature() == null) {
+            throw new IOException("A checkpoint member is missing");
+        }
+        return checkpoint;
     }
 
     static Checkpoint map(ResultSet row) throws SQLException {

@@ -570,31 +570,43 @@ class AuditIntegrityTest {
 
     /**
      * A CHECKPOINT event appended behind the service's back (the application role may insert events),
-     * linked and hashed correctly but signed by no trusted key: both verifiers name it.
+     * linked and hashed correctly but signed by no trusted key, or without its text or its signature:
+     * both verifiers name it (one without its text made every later integrity check a 500).
      */
     @Test
     void aCheckpointEventNotSignedByATrustedKeyIsNamed() throws Exception {
         JsonPath genuine = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath();
-        String saved = "saved_head_" + System.nanoTime();
-        PostgresAdmin.tamper("CREATE TABLE " + saved + " AS SELECT * FROM audit_chain_head");
         String keyId = genuine.getString("keyId");
-        String payload = json.writeValueAsString(java.util.Map.of("event", "CHECKPOINT", "origin",
-                genuine.getString("origin"), "seq", genuine.getLong("seq"), "hash", genuine.getString("hash"),
-                "issuedAt", genuine.getString("issuedAt"), "keyId", keyId, "text", genuine.getString("text"),
-                "signature", java.util.Base64.getEncoder().encodeToString(new byte[64])));
-        long seq = appendBehindTheService("CHECKPOINT", keyId, payload);
-        try {
-            IntegrityReport report = ledger.verify();
-            assertThat(report.chainValid()).as("linked and hashed as the chain's own events are").isTrue();
-            assertThat(report.checkpointsValid()).isFalse();
-            assertThat(report.firstInvalidCheckpoint().source()).isEqualTo("CHECKPOINT event seq " + seq);
-            OfflineVerifier.Result offline = verify(exportEvents());
-            assertThat(offline.status()).as(offline.output()).isEqualTo(1);
-            assertThat(offline.output()).contains("CHECKPOINT event seq " + seq);
-        } finally {
-            PostgresAdmin.tamper("DELETE FROM audit_event WHERE seq >= " + seq,
-                    "UPDATE audit_chain_head h SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash FROM " + saved + " s",
-                    "DROP TABLE " + saved);
+        for (String forged : new String[] { "a signature of zeros", "no text", "a null text", "no signature" }) {
+            String saved = "saved_head_" + System.nanoTime();
+            PostgresAdmin.tamper("CREATE TABLE " + saved + " AS SELECT * FROM audit_chain_head");
+            java.util.Map<String, Object> members = new java.util.LinkedHashMap<>(java.util.Map.of("event", "CHECKPOINT",
+                    "origin", genuine.getString("origin"), "seq", genuine.getLong("seq"), "hash",
+                    genuine.getString("hash"), "issuedAt", genuine.getString("issuedAt"), "keyId", keyId, "text",
+                    genuine.getString("text"), "signature",
+                    java.util.Base64.getEncoder().encodeToString(new byte[64])));
+            switch (forged) {
+                case "no text" -> members.remove("text");
+                case "no signature" -> members.remove("signature");
+                case "a null text" -> members.put("text", null);
+                default -> { }
+            }
+            long seq = appendBehindTheService("CHECKPOINT", keyId, json.writeValueAsString(members));
+            try {
+                IntegrityReport report = ledger.verify();
+                assertThat(report.chainValid()).as("linked and hashed as the chain's own events are").isTrue();
+                assertThat(report.checkpointsValid()).as(forged).isFalse();
+                assertThat(report.firstInvalidCheckpoint().source()).isEqualTo("CHECKPOINT event seq " + seq);
+                assertThat(integrity().getBoolean("checkpointsValid")).as(forged).isFalse();
+                OfflineVerifier.Result offline = verify(exportEvents());
+                assertThat(offline.status()).as(offline.output()).isEqualTo(1);
+                assertThat(offline.output()).contains("CHECKPOINT event seq " + seq);
+            } finally {
+                PostgresAdmin.tamper("DELETE FROM audit_event WHERE seq >= " + seq,
+                        "UPDATE audit_chain_head h SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash FROM " + saved
+                                + " s",
+                        "DROP TABLE " + saved);
+            }
         }
         assertThat(ledger.verify().valid()).isTrue();
     }
