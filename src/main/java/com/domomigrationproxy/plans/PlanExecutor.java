@@ -111,8 +111,7 @@ class PlanExecutor {
     private final AtomicLong turnedAwayInARow = new AtomicLong();
     private volatile boolean stopping;
     private volatile long nextUnknownSweep = System.nanoTime();
-    /** Where the last sweep of unsettled items stopped, when it read a full batch. */
-    private PlanItems.Unsettled sweptTo;
+    private final UnsettledSweeps sweeps = new UnsettledSweeps(SWEEP_BATCH);
 
     @Inject
     PlanExecutor(PlanItems items, PlanService plans, MigrationService migrations, DomoClient domo,
@@ -248,9 +247,10 @@ class PlanExecutor {
         if (withUnknown) {
             nextUnknownSweep = System.nanoTime() + UNKNOWN_SWEEP.toNanos();
         }
-        List<PlanItems.Unsettled> unsettled = items.unsettled(withUnknown, sweptTo, SWEEP_BATCH);
-        // A full batch: the next pass reads on after it; a short one: the next starts from the first again.
-        sweptTo = unsettled.size() < SWEEP_BATCH ? null : unsettled.get(unsettled.size() - 1);
+        List<PlanItems.Unsettled> unsettled = sweeps.next(items, withUnknown);
+        if (withUnknown && sweeps.goesOn(true)) {
+            nextUnknownSweep = System.nanoTime(); // a full batch: the next pass reads on, not 30 s later
+        }
         if (unsettled.isEmpty()) {
             return;
         }

@@ -348,8 +348,10 @@ class PlanResilienceTest {
 
     /**
      * The sweep reads unsettled items a batch at a time, in item order, each pass after where the
-     * last full batch stopped: read with no order, the same first batch came back every pass, and an
-     * item beyond it whose operation was resolved elsewhere stayed UNKNOWN.
+     * last full batch of its kind stopped: read with no order, the same first batch came back every
+     * pass, and an item beyond it whose operation was resolved elsewhere stayed UNKNOWN. The passes
+     * that look only at lapsed claims come between (each second) and keep a place of their own: with
+     * one place for both, each sent the sweep of unknown outcomes back to the first batch.
      */
     @Test
     void theSweepGoesRoundEveryUnsettledItemHoweverManyThereAre() {
@@ -362,14 +364,14 @@ class PlanResilienceTest {
         PostgresAdmin.tamper("UPDATE plan_item SET state = 'UNKNOWN' WHERE plan_id = '" + planId + "'");
 
         List<Integer> seen = new java.util.ArrayList<>();
-        PlanItems.Unsettled after = null;
+        UnsettledSweeps sweeps = new UnsettledSweeps(2);
         for (int pass = 0; pass < 10_000; pass++) {
-            List<PlanItems.Unsettled> batch = items.unsettled(true, after, 2);
-            batch.stream().filter(item -> item.planId().toString().equals(planId)).forEach(item -> seen.add(item.itemId()));
-            if (batch.size() < 2) {
+            sweeps.next(items, false);
+            sweeps.next(items, true).stream().filter(item -> item.planId().toString().equals(planId))
+                    .forEach(item -> seen.add(item.itemId()));
+            if (!sweeps.goesOn(true)) {
                 break;
             }
-            after = batch.get(batch.size() - 1);
         }
         assertThat(seen).containsExactly(1, 2, 3, 4, 5);
         PostgresAdmin.tamper("UPDATE plan_item SET state = 'SKIPPED' WHERE plan_id = '" + planId + "'");
