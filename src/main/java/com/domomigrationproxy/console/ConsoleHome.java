@@ -8,6 +8,7 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -96,44 +97,50 @@ public class ConsoleHome {
      * logout, there too; it then comes back to /console/signed-out. A form post, so its CSRF token
      * is checked like any other. That link back is https whenever the sign-in's redirect URI is
      * (QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME, behind a proxy that ends TLS).
-     * Someone whose session has already ended goes to /console/signed-out, never to sign in again.
+     * Someone whose session here has already ended (it expired, or another tab signed out) is never
+     * asked to sign in again: that sent them to the provider, which signed them straight back in.
+     * The provider's own session may still live, though, and would sign the next person at this
+     * browser in as them: it is ended all the same, without an ID token to hint with.
      */
     @POST
     @Path("/sign-out")
     @PermitAll
     public Uni<Response> signOut() {
+        String endSession = provider.isResolvable() ? provider.get().getEndSessionUri() : null;
         if (frames.of("Sign out", Frame.Section.NONE).viewer() == null) {
-            // No session any more (it expired, or was signed out in another tab): already signed out. Asking
-            // for one here sent the person to the provider, which signed them straight back in.
-            return Uni.createFrom().item(Response.seeOther(URI.create(ConsoleLinks.ROOT + "/signed-out")).build());
+            return Uni.createFrom().item(toSignedOut(endSession, null));
         }
         String idToken = session.getIdToken() == null ? null : session.getIdToken().getRawToken();
-        String endSession = provider.isResolvable() ? provider.get().getEndSessionUri() : null;
-        return session.logout().map(done -> {
-            HttpServerRequest request = this.request.getCurrent().request();
-            String signedOut = (forceHttps ? "https" : request.scheme()) + "://"
-                    + request.authority() + ConsoleLinks.ROOT + "/signed-out";
-            if (endSession == null) {
-                return Response.seeOther(URI.create(signedOut)).build();
-            }
-            QueryString query = new QueryString().with("post_logout_redirect_uri", signedOut)
-                    .with("client_id", clientId).with("id_token_hint", idToken);
-            return Response.seeOther(URI.create(endSession + (endSession.contains("?")
-                    ? "&" + query.text().substring(1) : query.text()))).build();
-        });
+        return session.logout().map(done -> toSignedOut(endSession, idToken));
+    }
+
+    /** To /console/signed-out, through the provider's logout when it offers one. */
+    private Response toSignedOut(String endSession, String idToken) {
+        HttpServerRequest request = this.request.getCurrent().request();
+        String signedOut = (forceHttps ? "https" : request.scheme()) + "://" + request.authority() + ConsoleLinks.ROOT
+                + "/signed-out";
+        if (endSession == null) {
+            return Response.seeOther(URI.create(signedOut)).build();
+        }
+        QueryString query = new QueryString().with("post_logout_redirect_uri", signedOut).with("client_id", clientId)
+                .with("id_token_hint", idToken);
+        return Response.seeOther(URI.create(endSession + (endSession.contains("?")
+                ? "&" + query.text().substring(1) : query.text()))).build();
     }
 
     /**
      * The address typed or bookmarked: signing out is a form post (its CSRF token is checked), so
      * a signed-in person is asked, with the form the header's button posts; anyone else is already
-     * signed out.
+     * signed out. Followed from another site, the browser withholds the SameSite=Strict session
+     * cookie, so whether someone is signed in cannot be told: the page asks, and its form, posted
+     * from this site, carries the cookie.
      */
     @GET
     @Path("/sign-out")
     @PermitAll
-    public Response signOutPage() {
+    public Response signOutPage(@HeaderParam("Sec-Fetch-Site") String fetchSite) {
         Frame frame = frames.of("Sign out", Frame.Section.NONE);
-        if (frame.viewer() == null) {
+        if (frame.viewer() == null && !"cross-site".equals(fetchSite)) {
             return Response.seeOther(URI.create(ConsoleLinks.ROOT + "/signed-out")).build();
         }
         return Response.ok(Pages.signOut(frame)).build();

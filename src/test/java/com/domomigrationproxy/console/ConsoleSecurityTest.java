@@ -257,16 +257,19 @@ class ConsoleSecurityTest {
     }
 
     /**
-     * Signing out after the session ended (it expired, or another tab signed out) is done already:
-     * it must not send the person to the provider, which would sign them straight back in.
+     * Signing out after the session here ended (its ID token expired, or another tab signed out)
+     * must not ask for a new one, which the provider would grant at once; but the provider's own
+     * session may live on and sign the next person at this browser in as this one, so it is ended
+     * there too, without an ID token to hint with (it used to go straight to /console/signed-out).
      */
     @Test
-    void signingOutWithoutASessionGoesToSignedOutNotToTheProvider() {
+    void signingOutWithoutASessionEndsTheProvidersNotSigningIn() {
         String csrf = given().redirects().follow(false).get("/console/signed-out").then().statusCode(200).extract()
                 .cookie("console-csrf");
-        given().redirects().follow(false).cookie("console-csrf", csrf).formParam("csrf-token", csrf)
-                .post("/console/sign-out").then().statusCode(303)
-                .header("Location", org.hamcrest.Matchers.endsWith("/console/signed-out"));
+        String location = given().redirects().follow(false).cookie("console-csrf", csrf).formParam("csrf-token", csrf)
+                .post("/console/sign-out").then().statusCode(303).extract().header("Location");
+        assertThat(location).startsWith(provider + "/logout?").contains("post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A",
+                "%2Fconsole%2Fsigned-out", "client_id=").doesNotContain("id_token_hint");
     }
 
     /** A history filter the form has no field for (a cursor, needsReview) is named in words, not "marked above". */
@@ -423,6 +426,11 @@ class ConsoleSecurityTest {
                 "name=\"csrf-token\" value=\"" + reader.csrfToken() + "\"");
         given().redirects().follow(false).get("/console/sign-out").then().statusCode(303)
                 .header("Location", org.hamcrest.Matchers.endsWith("/console/signed-out"));
+        // Followed from another site, which withholds the SameSite=Strict session cookie: asked all the same
+        // (it was told its session had ended, while it lived on).
+        assertThat(given().redirects().follow(false).header("Sec-Fetch-Site", "cross-site").get("/console/sign-out")
+                .then().statusCode(200).extract().asString()).contains("<h1>Sign out?</h1>",
+                        "action=\"/console/sign-out\"");
         reader.request().post("/console/sign-out").then().statusCode(403);
         Response out = reader.request().formParam("csrf-token", reader.csrfToken()).post("/console/sign-out");
         assertThat(out.statusCode()).isEqualTo(303);
