@@ -88,7 +88,7 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
 
     /** The plan still moves, so the page watches its events. */
     public boolean live() {
-        return !plan.state().done();
+        return PlanProgressView.moves(plan);
     }
 
     public String eventsHref() {
@@ -176,7 +176,9 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
                 && (plan.state() == PlanState.FINISHED || plan.state() == PlanState.CANCELLED)
                 // Items that changed Domo or may have: the service decides which FAILED and ABORTED ones
                 // count (an ABORTED retry of a FAILED on a 5xx does), and answers 409 when none does.
-                && count("COMPLETE") + count("INCOMPLETE") + count("FAILED") + count("ABORTED") > 0;
+                && count("COMPLETE") + count("INCOMPLETE") + count("FAILED") + count("ABORTED") > 0
+                // and while items sent before a cancel still run or have an unknown outcome (409 too).
+                && count("RUNNING") + count("UNKNOWN") == 0;
     }
 
     public boolean mayRetry(ItemView item) {

@@ -298,9 +298,10 @@ public class PlanPages {
 
     private TemplateInstance page(UUID planId, PlanPageView.Notice notice, String comment, String verdict,
             String state, String after) {
-        // Before the plan is read: every change the page cannot show has a later seq than this. A plan
-        // already done is not watched.
-        long eventsAfter = plans.state(planId).done() ? 0 : events.horizon();
+        // Before the plan is read: every change the page cannot show has a later seq than this. Only a
+        // cancelled plan of those done may still move (its items sent before the cancel).
+        PlanState before = plans.state(planId);
+        long eventsAfter = before.done() && before != PlanState.CANCELLED ? 0 : events.horizon();
         PlanView plan = plans.view(planId);
         List<Problem.FieldError> errors = new ArrayList<>();
         Verdict onlyVerdict = QueryParameters.constant("verdict", blank(verdict), Verdict.class, errors);
@@ -319,7 +320,7 @@ public class PlanPages {
         Viewer viewer = frames.viewer();
         return Pages.plan(frames.of(plan.name(), Frame.Section.PLANS), new PlanPageView(plan, viewer, items,
                 onlyVerdict, onlyState, afterItem, more, accounts, notice,
-                comment == null ? "" : comment, plan.state().done() ? 0 : eventsAfter));
+                comment == null ? "" : comment, PlanProgressView.moves(plan) ? eventsAfter : 0));
     }
 
     private static Response seeOther(UUID planId, String done) {

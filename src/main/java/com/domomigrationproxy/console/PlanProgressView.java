@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.domomigrationproxy.plans.ItemState;
+import com.domomigrationproxy.plans.PlanState;
 import com.domomigrationproxy.plans.PlanView;
 
 /**
@@ -31,7 +32,17 @@ public record PlanProgressView(PlanView plan, String shown) {
     }
 
     public boolean live() {
-        return !plan.state().done();
+        return moves(plan);
+    }
+
+    /**
+     * Whether the plan can still move, so that a page watches its events: not done, or done while
+     * items sent before a cancel still run (or, refused after it, wait to be skipped), for which its
+     * event stream stays open too.
+     */
+    static boolean moves(PlanView plan) {
+        return !plan.state().done() || count(plan, ItemState.RUNNING) > 0
+                || plan.state() == PlanState.CANCELLED && count(plan, ItemState.WAITING) > 0;
     }
 
     /** The plan moved to another state than the page shows: its actions there are out of date. */
@@ -78,6 +89,10 @@ public record PlanProgressView(PlanView plan, String shown) {
     }
 
     private long count(ItemState state) {
+        return count(plan, state);
+    }
+
+    private static long count(PlanView plan, ItemState state) {
         return plan.counts().getOrDefault(state.name(), 0L);
     }
 }

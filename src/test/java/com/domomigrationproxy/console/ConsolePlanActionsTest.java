@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.ConsoleSessions.Session;
+import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -96,12 +97,38 @@ class ConsolePlanActionsTest {
         assertThat(cancelled.getString("state")).isEqualTo("CANCELLED");
         operator.request().get("/console/plans/" + planId + "?done=cancel").then().statusCode(200)
                 .body(containsString("Cancelled: items that had not started are skipped."))
-                .body(not(containsString("Cancel the plan…")))
-                // A done plan is not watched.
-                .body(not(containsString("data-plan-events")));
+                .body(not(containsString("Cancel the plan…")));
         operator.request().get(cancelPage).then().statusCode(200)
                 .body(containsString("there is nothing left to cancel"))
                 .body(not(containsString("Yes, cancel the plan")));
+    }
+
+    /**
+     * A plan cancelled while an item waits at Domo is watched until that item has ended, and offers
+     * its rollback only then: the page stopped watching at the cancel, froze its RUNNING count, and
+     * offered a rollback the service refused (409) while the item could still end COMPLETE.
+     */
+    @Test
+    void aCancelledPlanIsWatchedUntilItsItemInFlightEndsAndOnlyThenOffersARollback() throws InterruptedException {
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/[^/]+/accounts/" + account)).willReturn(aResponse()
+                .withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-CONSOLE\"}").withTransformers(HeldAnswers.NAME)));
+        String planId = approvedPlan(datasources, 1).getString("planId");
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        String page = "/console/plans/" + planId;
+        HeldAnswers.hold(HeldAnswers.UNDER_MIGRATION_TIMEOUT);
+        try {
+            act(operator, planId, "start").then().statusCode(303);
+            HeldAnswers.awaitHeld(Duration.ofSeconds(20));
+            act(operator, planId, "cancel").then().statusCode(303);
+            assertThat(operator.request().get(page).then().statusCode(200).extract().asString())
+                    .contains("data-plan-events=", "data-live=\"true\"").doesNotContain("Create the rollback plan");
+        } finally {
+            HeldAnswers.release();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.RUNNING") == 0);
+        assertThat(operator.request().get(page).then().statusCode(200).extract().asString())
+                .contains("data-live=\"false\"", ">Create the rollback plan</button>").doesNotContain("data-plan-events=");
     }
 
     @Test
