@@ -82,7 +82,7 @@ public class AuditStream {
     /**
      * Where delivery starts again after a connection broke (before its oldest recent batch), until
      * what is sent again from there has been confirmed up to {@link #confirmed}; it outlasts
-     * connections that fail before that.
+     * connections that fail before that, and is kept with the cursor for a replica that takes over.
      */
     private StreamCursor.Position rewindTo;
     /** Where this replica moved the cursor last: events sent again never move it back. */
@@ -340,8 +340,8 @@ public class AuditStream {
             }
             return true;
         }
-        Optional<StreamCursor.Position> position = cursor.lease(settings.lease(), !failing);
-        if (position.isEmpty()) {
+        Optional<StreamCursor.Lease> lease = cursor.lease(settings.lease(), !failing);
+        if (lease.isEmpty()) {
             if (holding) {
                 LOG.warn("Another replica took over the audit stream");
             }
@@ -349,13 +349,18 @@ public class AuditStream {
             holding = false;
             return false;
         }
-        if (!holding && !position.get().equals(confirmed)) {
+        StreamCursor.Position position = lease.get().cursor();
+        if (!holding && !position.equals(confirmed)) {
             // Another replica delivered meanwhile: what this one would send again, it has sent on.
             forgetRewind();
-            confirmed = position.get();
+            confirmed = position;
+        }
+        if (!holding) {
+            // And what a broken connection of the replica that held the stream last may have left unread.
+            rewindTo = earlier(rewindTo, lease.get().resendFrom());
         }
         if (!holding || sent == null) {
-            sent = rewound(position.get());
+            sent = rewound(position);
             unconfirmed.clear();
         }
         holding = true;
@@ -401,7 +406,7 @@ public class AuditStream {
         Written last = outlivedBatches.get(outlivedBatches.size() - 1);
         StreamCursor.Position target = last.last().seq() > confirmed.seq() ? last.last() : confirmed;
         Instant advancing = Instant.now();
-        if (!cursor.advance(target, settings.lease())) {
+        if (!cursor.advance(target, rewindTo, settings.lease())) {
             LOG.warn("Another replica took over the audit stream");
             reset();
             holding = false;
@@ -465,11 +470,21 @@ public class AuditStream {
      */
     private void rememberRewind() {
         if (!recent.isEmpty()) {
-            StreamCursor.Position oldest = recent.peekFirst().from();
-            rewindTo = rewindTo == null || oldest.seq() < rewindTo.seq() ? oldest : rewindTo;
+            rewindTo = earlier(rewindTo, recent.peekFirst().from());
+            try {
+                // Kept with the cursor too: another replica may take the stream over before this one
+                // connects again (its receiver down longer than the lease), and must send them again.
+                cursor.resendFrom(rewindTo);
+            } catch (SQLException e) {
+                LOG.debugf("Where the audit stream starts again is not kept for other replicas: %s", e.getMessage());
+            }
         }
         recent.clear();
         recentBytes = 0;
+    }
+
+    private static StreamCursor.Position earlier(StreamCursor.Position one, StreamCursor.Position other) {
+        return one == null || other != null && other.seq() < one.seq() ? other : one;
     }
 
     private void forgetRewind() {

@@ -25,6 +25,13 @@ final class StreamCursor {
     /** Before the first event. */
     static final Position START = new Position(0, "0".repeat(64));
 
+    /**
+     * The lease as taken: the cursor, and where delivery starts again before it after a connection
+     * broke ({@code resendFrom}, null when nothing is to be sent again).
+     */
+    record Lease(Position cursor, Position resendFrom) {
+    }
+
     /** Events not yet delivered, the oldest one's time, and when the cursor last moved. */
     record Backlog(long events, Instant oldestUndelivered, Instant lastDeliveredAt) {
     }
@@ -39,30 +46,51 @@ final class StreamCursor {
 
     /** Takes or renews the lease; the cursor when this replica holds it, empty when another does. */
     Optional<Position> lease(Duration lease) throws SQLException {
-        return lease(lease, true);
+        return lease(lease, true).map(Lease::cursor);
     }
 
     /**
      * Takes the lease when it is free or ran out; with {@code renew}, also renews this replica's own.
      * Without it, this replica's lease that still runs is left to run out (empty is returned).
      */
-    Optional<Position> lease(Duration lease, boolean renew) throws SQLException {
+    Optional<Lease> lease(Duration lease, boolean renew) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             return Sql.first(connection, """
                     UPDATE audit_stream_cursor SET holder = ?, lease_until = now() + make_interval(secs => ?)
                      WHERE id = 1 AND (holder IS NULL OR (? AND holder = ?) OR lease_until IS NULL OR lease_until < now())
-                    RETURNING seq, hash""", row -> new Position(row.getLong(1), row.getString(2)), holder,
-                    seconds(lease), renew, holder);
+                    RETURNING seq, hash, resend_seq, resend_hash""", row -> {
+                        long resendSeq = row.getLong(3);
+                        Position resendFrom = row.wasNull() ? null : new Position(resendSeq, row.getString(4));
+                        return new Lease(new Position(row.getLong(1), row.getString(2)), resendFrom);
+                    }, holder, seconds(lease), renew, holder);
         }
     }
 
-    /** Moves the cursor (and renews the lease); false when another replica took the lease meanwhile. */
-    boolean advance(Position delivered, Duration lease) throws SQLException {
+    /**
+     * Moves the cursor (and renews the lease), and keeps where delivery starts again after a break
+     * ({@code resendFrom}, null: nowhere); false when another replica took the lease meanwhile.
+     */
+    boolean advance(Position delivered, Position resendFrom, Duration lease) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             return Sql.update(connection, """
-                    UPDATE audit_stream_cursor SET seq = ?, hash = ?, delivered_at = now(),
+                    UPDATE audit_stream_cursor SET seq = ?, hash = ?, delivered_at = now(), resend_seq = ?, resend_hash = ?,
                            lease_until = now() + make_interval(secs => ?)
-                     WHERE id = 1 AND holder = ?""", delivered.seq(), delivered.hash(), seconds(lease), holder) == 1;
+                     WHERE id = 1 AND holder = ?""", delivered.seq(), delivered.hash(),
+                    resendFrom == null ? null : resendFrom.seq(), resendFrom == null ? null : resendFrom.hash(),
+                    seconds(lease), holder) == 1;
+        }
+    }
+
+    /**
+     * Keeps where delivery starts again after this replica's connection broke, for whichever replica
+     * delivers next: the same one, or another that takes the lease over meanwhile.
+     */
+    void resendFrom(Position from) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            Sql.update(connection, """
+                    UPDATE audit_stream_cursor SET resend_seq = ?, resend_hash = ?
+                     WHERE id = 1 AND holder = ? AND (resend_seq IS NULL OR resend_seq > ?)""", from.seq(), from.hash(),
+                    holder, from.seq());
         }
     }
 

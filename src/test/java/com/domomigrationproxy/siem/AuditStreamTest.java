@@ -27,6 +27,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
+import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,6 +41,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
 import com.domomigrationproxy.support.OwnThreads;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.PrometheusScrape;
@@ -63,6 +68,9 @@ class AuditStreamTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    @Inject
+    DataSource dataSource;
 
     @TestHTTPResource(value = "/health/group/audit-stream", management = true)
     URL streamHealth;
@@ -178,6 +186,8 @@ class AuditStreamTest {
                     .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
             unread.setSoLinger(true, 0); // dies: what waited unread in its buffers is gone (RST)
         }
+        // Where delivery starts again is kept with the cursor, for whichever replica delivers next.
+        await().atMost(Duration.ofSeconds(10)).until(() -> resendSeq() != null && resendSeq() <= before);
         // Down for a few attempts (retries back off to 1 s here) before it takes connections again.
         Thread.sleep(2_500);
         try (ServerSocket listener = listen()) {
@@ -213,6 +223,55 @@ class AuditStreamTest {
                 assertThat(again).as("sent a third time").noneMatch(seq -> seq <= head);
             }
         }
+    }
+
+    /**
+     * The replica that delivered last, its connection broken with events perhaps unread, gave the
+     * stream up (its receiver was down longer than its lease): the replica that takes it over sends
+     * them again. Where to start again was kept in memory only, and lost with the lease. The test
+     * plays that other replica (the cursor row as it leaves it); the service takes the stream over.
+     */
+    @Test
+    @Order(4)
+    void aReplicaTakingTheStreamOverSendsAgainWhatTheLastHoldersBrokenConnectionMayHaveLeftUnread() throws Exception {
+        long before;
+        long head;
+        try (ServerSocket listener = listen()) {
+            try (Socket first = listener.accept()) {
+                migrate(1);
+                before = head();
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                        .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
+                // Another replica takes the stream: the service stops delivering and closes its connection.
+                PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = 'replica-b',"
+                        + " lease_until = now() + interval '30 seconds'");
+                first.setSoTimeout(10_000);
+                while (first.getInputStream().read(new byte[1 << 16]) != -1) {
+                    // what the service sent before it let go
+                }
+                migrate(2);
+                head = head();
+                // Replica B delivered them, its connection broke, and it stopped: its lease runs out.
+                PostgresAdmin.tamper("UPDATE audit_stream_cursor SET seq = " + head
+                        + ", hash = (SELECT hash FROM audit_event WHERE seq = " + head + "), resend_seq = " + before
+                        + ", resend_hash = (SELECT hash FROM audit_event WHERE seq = " + before + "),"
+                        + " lease_until = now() - interval '1 second'");
+            }
+            try (Socket next = listener.accept()) {
+                StringBuilder received = new StringBuilder();
+                Set<Long> seqs = new TreeSet<>();
+                Set<Long> wanted = LongStream.rangeClosed(before + 1, head).boxed().collect(Collectors.toSet());
+                while (!seqs.containsAll(wanted)) {
+                    seqs.addAll(readSeqs(next, received, Duration.ofSeconds(30)));
+                }
+                // Sent again and confirmed: nothing is left to send again.
+                await().atMost(Duration.ofSeconds(30)).until(() -> resendSeq() == null);
+            }
+        }
+    }
+
+    private Long resendSeq() {
+        return (Long) OperationRows.query(dataSource, "SELECT resend_seq FROM audit_stream_cursor").get(0).get("resend_seq");
     }
 
     private static ServerSocket listen() throws IOException {

@@ -37,7 +37,7 @@ class StreamCursorTest {
 
         await("the failing service lets its lease run out").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
                 .until(() -> other.lease(Duration.ofSeconds(2)).isPresent());
-        assertThat(other.advance(new StreamCursor.Position(cursorSeq(), cursorHash()), Duration.ofSeconds(2))).isTrue();
+        assertThat(other.advance(new StreamCursor.Position(cursorSeq(), cursorHash()), null, Duration.ofSeconds(2))).isTrue();
         for (int renewal = 0; renewal < 8; renewal++) {
             Thread.sleep(500);
             assertThat(other.lease(Duration.ofSeconds(2))).as("renewed by the replica that holds it").isPresent();
@@ -46,7 +46,7 @@ class StreamCursorTest {
 
         other.release();
         await().atMost(Duration.ofSeconds(30)).until(() -> service.equals(holder()));
-        assertThat(other.advance(new StreamCursor.Position(cursorSeq(), cursorHash()), Duration.ofSeconds(30)))
+        assertThat(other.advance(new StreamCursor.Position(cursorSeq(), cursorHash()), null, Duration.ofSeconds(30)))
                 .as("a replica that lost the lease cannot move the cursor").isFalse();
     }
 
