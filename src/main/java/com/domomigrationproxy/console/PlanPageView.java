@@ -68,8 +68,9 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
         }
     }
 
+    /** As the page shows it first: nothing has changed since. */
     public PlanProgressView progress() {
-        return new PlanProgressView(plan, plan.state().name());
+        return new PlanProgressView(plan, null);
     }
 
     public boolean reversal() {
@@ -172,13 +173,20 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
     }
 
     public boolean mayRollback() {
-        return viewer.operates() && plan.direction() == Direction.V1_TO_V2
-                && (plan.state() == PlanState.FINISHED || plan.state() == PlanState.CANCELLED)
+        return rollbackable() && !rollbackWaits()
                 // Items that changed Domo or may have: the service decides which FAILED and ABORTED ones
                 // count (an ABORTED retry of a FAILED on a 5xx does), and answers 409 when none does.
-                && count("COMPLETE") + count("INCOMPLETE") + count("FAILED") + count("ABORTED") > 0
-                // and while items sent before a cancel still run or have an unknown outcome (409 too).
-                && count("RUNNING") + count("UNKNOWN") == 0;
+                && count("COMPLETE") + count("INCOMPLETE") + count("FAILED") + count("ABORTED") > 0;
+    }
+
+    /** Items sent before a cancel still run or have an unknown outcome: no rollback plan yet (409). */
+    public boolean rollbackWaits() {
+        return rollbackable() && count("RUNNING") + count("UNKNOWN") > 0;
+    }
+
+    private boolean rollbackable() {
+        return viewer.operates() && plan.direction() == Direction.V1_TO_V2
+                && (plan.state() == PlanState.FINISHED || plan.state() == PlanState.CANCELLED);
     }
 
     public boolean mayRetry(ItemView item) {
@@ -186,9 +194,9 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
                 || plan.state() == PlanState.PAUSED || plan.state() == PlanState.FINISHED);
     }
 
-    /** Any button for the operator on this plan (the actions section is left out otherwise). */
+    /** Any button for the operator on this plan, or why its rollback waits (the actions section is left out otherwise). */
     public boolean operatorActions() {
-        return mayPreflight() || mayStart() || mayPause() || mayResume() || mayCancel() || mayRollback();
+        return mayPreflight() || mayStart() || mayPause() || mayResume() || mayCancel() || mayRollback() || rollbackWaits();
     }
 
     /** The item filters: every verdict and item state, with how many items each has. */

@@ -50,6 +50,11 @@ public record PlanProgressView(PlanView plan, String shown) {
         return shown != null && !shown.equals(plan.state().name());
     }
 
+    /** The page watched a cancelled plan's items in flight, and they have ended: its rollback may be offered now. */
+    public boolean inFlightEnded() {
+        return shown != null && !stateChanged() && plan.state() == PlanState.CANCELLED && !moves(plan);
+    }
+
     public String planHref() {
         return ConsoleLinks.plan(plan.planId());
     }

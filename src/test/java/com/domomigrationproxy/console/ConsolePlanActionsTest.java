@@ -122,13 +122,18 @@ class ConsolePlanActionsTest {
             HeldAnswers.awaitHeld(Duration.ofSeconds(20));
             act(operator, planId, "cancel").then().statusCode(303);
             assertThat(operator.request().get(page).then().statusCode(200).extract().asString())
-                    .contains("data-plan-events=", "data-live=\"true\"").doesNotContain("Create the rollback plan");
+                    .contains("data-plan-events=", "data-live=\"true\"", "id=\"rollback-waits\"")
+                    .doesNotContain("Create the rollback plan");
         } finally {
             HeldAnswers.release();
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.RUNNING") == 0);
+        // The watching page's next progress says so, for the actions it shows are out of date.
+        assertThat(operator.request().get(page + "/progress?shown=CANCELLED").then().statusCode(200).extract()
+                .asString()).contains("data-live=\"false\"", "Its items in flight have ended.", "Reload the page");
         assertThat(operator.request().get(page).then().statusCode(200).extract().asString())
-                .contains("data-live=\"false\"", ">Create the rollback plan</button>").doesNotContain("data-plan-events=");
+                .contains("data-live=\"false\"", ">Create the rollback plan</button>")
+                .doesNotContain("data-plan-events=", "rollback-waits", "Its items in flight have ended.");
     }
 
     @Test
