@@ -27,8 +27,8 @@ BEGIN
         ' ON principal_last_use TO %I', app_role);
     EXECUTE format('REVOKE ALL ON audit_checkpoint, audit_stream_cursor FROM %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT ON audit_checkpoint TO %I', app_role);
-    EXECUTE format('GRANT SELECT, UPDATE (seq, hash, delivered_at, holder, lease_until, resend_seq, resend_hash)'
-        ' ON audit_stream_cursor TO %I', app_role);
+    EXECUTE format('GRANT SELECT, UPDATE (seq, hash, delivered_at, holder, lease_until, resend_seq, resend_hash,'
+        ' resend_for_seq) ON audit_stream_cursor TO %I', app_role);
     -- Plans are working state, not the audit trail (their transitions are chain events): read,
     -- create and update, never delete.
     EXECUTE format('GRANT SELECT, INSERT, UPDATE ON plan, plan_item TO %I', app_role);

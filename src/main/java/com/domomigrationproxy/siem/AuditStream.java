@@ -85,6 +85,8 @@ public class AuditStream {
      * connections that fail before that, and is kept with the cursor for a replica that takes over.
      */
     private StreamCursor.Position rewindTo;
+    /** {@link #rewindTo} is not kept with the cursor yet (the write failed): tried again while this replica holds it. */
+    private boolean rewindUnkept;
     /** Where this replica moved the cursor last: events sent again never move it back. */
     private StreamCursor.Position confirmed;
 
@@ -252,6 +254,7 @@ public class AuditStream {
             settled = true;
             return settings.pollInterval();
         }
+        keepRewind();
         if (!unconfirmed.isEmpty() && !connection.open()) {
             throw unconfirmedLost();
         }
@@ -413,6 +416,7 @@ public class AuditStream {
             return;
         }
         leased(advancing);
+        rewindUnkept = false; // the cursor's row has it now, as far as it still goes
         confirmed = target;
         settled = true;
         delivered.increment(events);
@@ -471,16 +475,27 @@ public class AuditStream {
     private void rememberRewind() {
         if (!recent.isEmpty()) {
             rewindTo = earlier(rewindTo, recent.peekFirst().from());
-            try {
-                // Kept with the cursor too: another replica may take the stream over before this one
-                // connects again (its receiver down longer than the lease), and must send them again.
-                cursor.resendFrom(rewindTo);
-            } catch (SQLException e) {
-                LOG.debugf("Where the audit stream starts again is not kept for other replicas: %s", e.getMessage());
-            }
+            rewindUnkept = true;
+            keepRewind();
         }
         recent.clear();
         recentBytes = 0;
+    }
+
+    /**
+     * Keeps {@link #rewindTo} with the cursor: another replica may take the stream over before this
+     * one connects again (its receiver down longer than the lease), and must send them again. A
+     * write that fails is tried again at the next round this replica holds the stream.
+     */
+    private void keepRewind() {
+        if (!rewindUnkept || rewindTo == null) {
+            return;
+        }
+        try {
+            rewindUnkept = !cursor.resendFrom(rewindTo);
+        } catch (SQLException e) {
+            LOG.debugf("Where the audit stream starts again is not kept for other replicas yet: %s", e.getMessage());
+        }
     }
 
     private static StreamCursor.Position earlier(StreamCursor.Position one, StreamCursor.Position other) {
@@ -491,6 +506,7 @@ public class AuditStream {
         recent.clear();
         recentBytes = 0;
         rewindTo = null;
+        rewindUnkept = false;
     }
 
     /** The earlier of {@code position} and where delivery must start again after a break. */

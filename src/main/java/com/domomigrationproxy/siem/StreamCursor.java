@@ -58,10 +58,13 @@ final class StreamCursor {
             return Sql.first(connection, """
                     UPDATE audit_stream_cursor SET holder = ?, lease_until = now() + make_interval(secs => ?)
                      WHERE id = 1 AND (holder IS NULL OR (? AND holder = ?) OR lease_until IS NULL OR lease_until < now())
-                    RETURNING seq, hash, resend_seq, resend_hash""", row -> {
+                    RETURNING seq, hash, resend_seq, resend_hash, resend_for_seq""", row -> {
+                        long seq = row.getLong(1);
                         long resendSeq = row.getLong(3);
-                        Position resendFrom = row.wasNull() ? null : new Position(resendSeq, row.getString(4));
-                        return new Lease(new Position(row.getLong(1), row.getString(2)), resendFrom);
+                        // Kept for another cursor: a release that knows nothing of it moved the cursor since.
+                        boolean current = !row.wasNull() && row.getLong(5) == seq;
+                        return new Lease(new Position(seq, row.getString(2)),
+                                current ? new Position(resendSeq, row.getString(4)) : null);
                     }, holder, seconds(lease), renew, holder);
         }
     }
@@ -74,23 +77,23 @@ final class StreamCursor {
         try (Connection connection = dataSource.getConnection()) {
             return Sql.update(connection, """
                     UPDATE audit_stream_cursor SET seq = ?, hash = ?, delivered_at = now(), resend_seq = ?, resend_hash = ?,
-                           lease_until = now() + make_interval(secs => ?)
+                           resend_for_seq = ?, lease_until = now() + make_interval(secs => ?)
                      WHERE id = 1 AND holder = ?""", delivered.seq(), delivered.hash(),
                     resendFrom == null ? null : resendFrom.seq(), resendFrom == null ? null : resendFrom.hash(),
-                    seconds(lease), holder) == 1;
+                    resendFrom == null ? null : delivered.seq(), seconds(lease), holder) == 1;
         }
     }
 
     /**
      * Keeps where delivery starts again after this replica's connection broke, for whichever replica
-     * delivers next: the same one, or another that takes the lease over meanwhile.
+     * delivers next: the same one, or another that takes the lease over meanwhile. False when
+     * another replica holds the lease.
      */
-    void resendFrom(Position from) throws SQLException {
+    boolean resendFrom(Position from) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
-            Sql.update(connection, """
-                    UPDATE audit_stream_cursor SET resend_seq = ?, resend_hash = ?
-                     WHERE id = 1 AND holder = ? AND (resend_seq IS NULL OR resend_seq > ?)""", from.seq(), from.hash(),
-                    holder, from.seq());
+            return Sql.update(connection, """
+                    UPDATE audit_stream_cursor SET resend_seq = ?, resend_hash = ?, resend_for_seq = seq
+                     WHERE id = 1 AND holder = ?""", from.seq(), from.hash(), holder) == 1;
         }
     }
 

@@ -254,8 +254,8 @@ class AuditStreamTest {
                 // Replica B delivered them, its connection broke, and it stopped: its lease runs out.
                 PostgresAdmin.tamper("UPDATE audit_stream_cursor SET seq = " + head
                         + ", hash = (SELECT hash FROM audit_event WHERE seq = " + head + "), resend_seq = " + before
-                        + ", resend_hash = (SELECT hash FROM audit_event WHERE seq = " + before + "),"
-                        + " lease_until = now() - interval '1 second'");
+                        + ", resend_hash = (SELECT hash FROM audit_event WHERE seq = " + before + "), resend_for_seq = "
+                        + head + ", lease_until = now() - interval '1 second'");
             }
             try (Socket next = listener.accept()) {
                 StringBuilder received = new StringBuilder();

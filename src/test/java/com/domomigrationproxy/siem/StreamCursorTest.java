@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.PostgresAdmin;
 
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -44,6 +45,16 @@ class StreamCursorTest {
             assertThat(holder()).as("not taken back while another replica renews").isEqualTo("other-replica");
         }
 
+        // Where to send again counts only for the cursor it was kept for: a release that knows nothing
+        // of it may have moved the cursor since, and a point left behind would send days of events again.
+        PostgresAdmin.tamper("UPDATE audit_stream_cursor SET resend_seq = 0, resend_hash = repeat('0', 64),"
+                + " resend_for_seq = seq + 1");
+        assertThat(other.lease(Duration.ofSeconds(2), true)).hasValueSatisfying(lease -> assertThat(lease.resendFrom())
+                .isNull());
+        PostgresAdmin.tamper("UPDATE audit_stream_cursor SET resend_for_seq = seq");
+        assertThat(other.lease(Duration.ofSeconds(2), true)).hasValueSatisfying(lease -> assertThat(lease.resendFrom())
+                .isEqualTo(StreamCursor.START));
+        PostgresAdmin.tamper("UPDATE audit_stream_cursor SET resend_seq = NULL, resend_hash = NULL, resend_for_seq = NULL");
         other.release();
         await().atMost(Duration.ofSeconds(30)).until(() -> service.equals(holder()));
         assertThat(other.advance(new StreamCursor.Position(cursorSeq(), cursorHash()), null, Duration.ofSeconds(30)))
