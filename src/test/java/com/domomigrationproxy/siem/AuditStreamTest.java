@@ -193,11 +193,7 @@ class AuditStreamTest {
         try (ServerSocket listener = listen()) {
             try (Socket next = listener.accept()) {
                 StringBuilder received = new StringBuilder();
-                Set<Long> seqs = new TreeSet<>();
-                Set<Long> wanted = LongStream.rangeClosed(before + 1, head).boxed().collect(Collectors.toSet());
-                while (!seqs.containsAll(wanted)) {
-                    seqs.addAll(readSeqs(next, received, Duration.ofSeconds(30)));
-                }
+                Set<Long> seqs = readUntilAll(next, received, before + 1, head);
                 // Settled: new events go out on this connection, past the lease's 3 s, and the group is UP.
                 Thread.sleep(4_000);
                 migrate(1);
@@ -258,12 +254,7 @@ class AuditStreamTest {
                         + head + ", lease_until = now() - interval '1 second'");
             }
             try (Socket next = listener.accept()) {
-                StringBuilder received = new StringBuilder();
-                Set<Long> seqs = new TreeSet<>();
-                Set<Long> wanted = LongStream.rangeClosed(before + 1, head).boxed().collect(Collectors.toSet());
-                while (!seqs.containsAll(wanted)) {
-                    seqs.addAll(readSeqs(next, received, Duration.ofSeconds(30)));
-                }
+                readUntilAll(next, new StringBuilder(), before + 1, head);
                 // Sent again and confirmed: nothing is left to send again.
                 await().atMost(Duration.ofSeconds(30)).until(() -> resendSeq() == null);
             }
@@ -280,6 +271,16 @@ class AuditStreamTest {
         listener.bind(new InetSocketAddress("127.0.0.1", SyslogPort.port()));
         listener.setSoTimeout(30_000);
         return listener;
+    }
+
+    /** Reads from the connection until it brought every seq from {@code from} to {@code to}; the seqs it brought. */
+    private static Set<Long> readUntilAll(Socket socket, StringBuilder received, long from, long to) throws IOException {
+        Set<Long> seqs = new TreeSet<>();
+        Set<Long> wanted = LongStream.rangeClosed(from, to).boxed().collect(Collectors.toSet());
+        while (!seqs.containsAll(wanted)) {
+            seqs.addAll(readSeqs(socket, received, Duration.ofSeconds(30)));
+        }
+        return seqs;
     }
 
     /** Reads once more from the connection into {@code received}; the seqs of every message it holds. */
