@@ -420,6 +420,10 @@ class PlanExecutor {
                 ? OperationIntent.migration(spec.datasourceId(), spec.accountId(), spec.catalog(), spec.schema(),
                         spec.table(), requester)
                 : OperationIntent.reversal(spec.datasourceId(), requester)).forPlan(claim.planId());
+        if (stopping) {
+            // Claimed by a pass that was already running when the shutdown began: sent by a replica that stays.
+            return Optional.of(Settlement.waiting("waiting: the replica that claimed it was shutting down", null));
+        }
         // Stricter than refuseWhileCircuitOpen: a half-open breaker lets one trial call through, and that
         // trial must be the probe's GET, never a migration that a failing Domo would turn into a FAILED item.
         if (domo.circuitState() != CircuitBreakerState.CLOSED) {
