@@ -328,8 +328,9 @@ public class AuditStream {
     /**
      * Takes or renews the lease when due; false (and nothing held) when another replica delivers.
      * While deliveries fail, this replica does not renew its lease: it delivers on the time it has
-     * left, then takes the lease again only if no other replica took it meanwhile. So a replica
-     * that cannot reach the receiver (its node's network, a policy) hands the stream to one that can.
+     * left, then takes the lease again only if no other replica took it within two poll intervals
+     * of its end. So a replica that cannot reach the receiver (its node's network, a policy) hands
+     * the stream to one that can.
      */
     private boolean leased() throws SQLException {
         Instant now = Instant.now();
@@ -343,7 +344,9 @@ public class AuditStream {
             }
             return true;
         }
-        Optional<StreamCursor.Lease> lease = cursor.lease(settings.lease(), !failing);
+        // Failing, it lets replicas that can deliver (they look every poll interval) take the stream first.
+        Optional<StreamCursor.Lease> lease = cursor.lease(settings.lease(),
+                failing ? settings.pollInterval().multipliedBy(2) : Duration.ZERO);
         if (lease.isEmpty()) {
             if (holding) {
                 LOG.warn("Another replica took over the audit stream");

@@ -46,18 +46,24 @@ final class StreamCursor {
 
     /** Takes or renews the lease; the cursor when this replica holds it, empty when another does. */
     Optional<Position> lease(Duration lease) throws SQLException {
-        return lease(lease, true).map(Lease::cursor);
+        return lease(lease, Duration.ZERO).map(Lease::cursor);
     }
 
     /**
-     * Takes the lease when it is free or ran out; with {@code renew}, also renews this replica's own.
-     * Without it, this replica's lease that still runs is left to run out (empty is returned).
+     * Takes the lease when it is free or ran out, and renews this replica's own; or, when this
+     * replica cannot deliver ({@code yieldFor} above zero), leaves its own lease that still runs to
+     * run out (empty is returned), and takes a lease that ran out only once it has been out for
+     * {@code yieldFor}. Replicas that can deliver look for the lease more often than that, so one of
+     * them takes the stream over first: without the wait, the failing replica took its own lease
+     * back the moment it ran out, and another won only by landing in those few milliseconds.
      */
-    Optional<Lease> lease(Duration lease, boolean renew) throws SQLException {
+    Optional<Lease> lease(Duration lease, Duration yieldFor) throws SQLException {
+        boolean renew = yieldFor.isZero();
         try (Connection connection = dataSource.getConnection()) {
             return Sql.first(connection, """
                     UPDATE audit_stream_cursor SET holder = ?, lease_until = now() + make_interval(secs => ?)
-                     WHERE id = 1 AND (holder IS NULL OR (? AND holder = ?) OR lease_until IS NULL OR lease_until < now())
+                     WHERE id = 1 AND (holder IS NULL OR (? AND holder = ?) OR lease_until IS NULL
+                           OR lease_until < now() - make_interval(secs => ?))
                     RETURNING seq, hash, resend_seq, resend_hash, resend_for_seq""", row -> {
                         long seq = row.getLong(1);
                         long resendSeq = row.getLong(3);
@@ -65,7 +71,7 @@ final class StreamCursor {
                         boolean current = !row.wasNull() && row.getLong(5) == seq;
                         return new Lease(new Position(seq, row.getString(2)),
                                 current ? new Position(resendSeq, row.getString(4)) : null);
-                    }, holder, seconds(lease), renew, holder);
+                    }, holder, seconds(lease), renew, holder, seconds(yieldFor));
         }
     }
 

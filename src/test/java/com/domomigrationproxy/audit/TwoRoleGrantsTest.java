@@ -80,7 +80,7 @@ class TwoRoleGrantsTest {
             sql.execute("INSERT INTO audit_checkpoint (origin, seq, hash, issued_at, key_id, text, signature)"
                     + " VALUES ('o', 0, repeat('0', 64), now(), repeat('a', 16), 't', 's')");
             assertThat(sql.executeUpdate("UPDATE audit_stream_cursor SET lease_until = now(), resend_seq = NULL,"
-                    + " resend_hash = NULL WHERE id = 1")).isEqualTo(1);
+                    + " resend_hash = NULL, resend_for_seq = NULL WHERE id = 1")).isEqualTo(1);
             // Plan event streams read how far the events have settled (the sequence's last value, pg_locks).
             assertThat(new EventHorizon(0).advance(app)).isNotNegative();
             app.rollback();
