@@ -283,12 +283,14 @@ class PlanResilienceTest {
                 + "', attempts = 1, sent_at = now() - interval '10 seconds', lease_owner = 'killed', claim_token = gen_random_uuid(),"
                 + " lease_until = now() - interval '1 second' WHERE plan_id = '" + planId + "' AND item_id = 1");
         Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(200);
-
-        await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.COMPLETE") == 1);
-        assertThat(plan(planId).getInt("counts.RUNNING")).isZero();
-        domo.verify(0, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + estate.datasources().get(0) + "/accounts/"
-                + estate.account())));
-        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.COMPLETE") == 1);
+            assertThat(plan(planId).getInt("counts.RUNNING")).isZero();
+            domo.verify(0, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + estate.datasources().get(0) + "/accounts/"
+                    + estate.account())));
+        } finally {
+            Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+        }
     }
 
     /** A started plan of the estate, maxConcurrency 1, whose every migration Domo refuses with {@code status}. */
@@ -362,18 +364,20 @@ class PlanResilienceTest {
                 .getString("planId");
         // As if their operations' outcomes were unknown (no operation: the executor's sweep leaves them be).
         PostgresAdmin.tamper("UPDATE plan_item SET state = 'UNKNOWN' WHERE plan_id = '" + planId + "'");
-
-        List<Integer> seen = new java.util.ArrayList<>();
-        UnsettledSweeps sweeps = new UnsettledSweeps(2);
-        for (int pass = 0; pass < 10_000; pass++) {
-            sweeps.next(items, false);
-            sweeps.next(items, true).stream().filter(item -> item.planId().toString().equals(planId))
-                    .forEach(item -> seen.add(item.itemId()));
-            if (!sweeps.goesOn(true)) {
-                break;
+        try {
+            List<Integer> seen = new java.util.ArrayList<>();
+            UnsettledSweeps sweeps = new UnsettledSweeps(2);
+            for (int pass = 0; pass < 10_000; pass++) {
+                sweeps.next(items, false);
+                sweeps.next(items, true).stream().filter(item -> item.planId().toString().equals(planId))
+                        .forEach(item -> seen.add(item.itemId()));
+                if (!sweeps.goesOn(true)) {
+                    break;
+                }
             }
+            assertThat(seen).containsExactly(1, 2, 3, 4, 5);
+        } finally {
+            PostgresAdmin.tamper("UPDATE plan_item SET state = 'SKIPPED' WHERE plan_id = '" + planId + "'");
         }
-        assertThat(seen).containsExactly(1, 2, 3, 4, 5);
-        PostgresAdmin.tamper("UPDATE plan_item SET state = 'SKIPPED' WHERE plan_id = '" + planId + "'");
     }
 }

@@ -87,16 +87,22 @@ class PlanShutdownRaceTest {
             await().atMost(Duration.ofSeconds(10)).until(PlanShutdownRaceTest::sweepWaitsForTheLock);
 
             String planId = createApproveStart(jsonPlan("race", estate.account(), estate.datasources(), 1));
-            shutdownStarts.fire(new ShutdownDelayInitiatedEvent());
-            lock.rollback();
-            // The pass goes on: it finds the plan running and claims its first item, but sends nothing.
-            await().atMost(Duration.ofSeconds(10)).until(() -> !OperationRows.query(dataSource,
-                    "SELECT 1 FROM plan_item WHERE plan_id = ?::uuid AND note LIKE '%shutting down%'", planId).isEmpty());
-            Thread.sleep(1_000);
-            assertThat(domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX + "/[^/]+/accounts/" + estate.account()))))
-                    .isEmpty();
-            assertThat(OperationRows.query(dataSource, "SELECT state FROM plan_item WHERE plan_id = ?::uuid", planId))
-                    .extracting(row -> row.get("state")).containsOnly("WAITING");
+            try {
+                shutdownStarts.fire(new ShutdownDelayInitiatedEvent());
+                lock.rollback();
+                // The pass goes on: it finds the plan running and claims its first item, but sends nothing.
+                await().atMost(Duration.ofSeconds(10)).until(() -> !OperationRows.query(dataSource,
+                        "SELECT 1 FROM plan_item WHERE plan_id = ?::uuid AND note LIKE '%shutting down%'", planId)
+                        .isEmpty());
+                Thread.sleep(1_000);
+                assertThat(domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX + "/[^/]+/accounts/"
+                        + estate.account())))).isEmpty();
+                assertThat(OperationRows.query(dataSource, "SELECT state FROM plan_item WHERE plan_id = ?::uuid", planId))
+                        .extracting(row -> row.get("state")).containsOnly("WAITING");
+            } finally {
+                // The plan stays RUNNING with items to send: the next application's executor would send them.
+                PostgresAdmin.tamper("UPDATE plan SET state = 'PAUSED' WHERE plan_id = '" + planId + "'");
+            }
         }
     }
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -67,6 +68,15 @@ class PlanShutdownTest {
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         stubMigrations(domo, estate.account(), 1500);
         String planId = createApproveStart(jsonPlan("shutdown", estate.account(), estate.datasources(), 1));
+        try {
+            shutDownWhileAnItemIsInFlight(planId, estate);
+        } finally {
+            // The plan stays RUNNING with items to send: the next application's executor would send them.
+            PostgresAdmin.tamper("UPDATE plan SET state = 'PAUSED' WHERE plan_id = '" + planId + "'");
+        }
+    }
+
+    private void shutDownWhileAnItemIsInFlight(String planId, PlanFixtures.Estate estate) throws Exception {
         var migrations = postRequestedFor(urlMatching(DOMO_PREFIX + "/[^/]+/accounts/" + estate.account()));
         await().atMost(Duration.ofSeconds(20)).until(() -> domo.findAll(migrations).size() == 1);
 
