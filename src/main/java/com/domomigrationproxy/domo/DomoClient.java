@@ -10,6 +10,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -57,6 +59,10 @@ public class DomoClient {
     /** The operations that change Domo (the others are the three GETs). */
     private static final Set<String> WRITES = Set.of("migrate", "reverse");
     private static final int MAX_MESSAGE_LENGTH = 500;
+    /** How much later than an attempt's own deadline the whole read's ends (see readList). */
+    private static final Duration ATTEMPT_ENDS_FIRST = Duration.ofMillis(250);
+    /** Domo's request id and times are short: anything longer is cut here, not written to each log line and row. */
+    private static final int MAX_FIELD_LENGTH = 128;
     private static final String DEFAULT_RETRY_AFTER = "30";
     private static final Logger LOG = Logger.getLogger(DomoClient.class);
     /** What the guards are told a read returns: an asynchronous answer, guarded without a blocked thread. */
@@ -73,6 +79,8 @@ public class DomoClient {
     private final Guard readDeadline;
     private final Guard migrationDeadline;
     private volatile long openedAt;
+    /** Calls the half-open breaker let through as its trial, under way. */
+    private final AtomicInteger trials = new AtomicInteger();
 
     @Inject
     DomoClient(Instance<DomoUpstream> upstream, DomoConfig config, DomoTokenProvider tokens, ObjectMapper json,
@@ -148,13 +156,17 @@ public class DomoClient {
     }
 
     /**
-     * Refuses with 503 while the circuit breaker is open, before anything is recorded; unlike a
-     * call, it never takes the half-open trial.
+     * Refuses with 503 while the circuit breaker is open or its one trial call is under way, before
+     * anything is recorded; unlike a call, it never takes the half-open trial.
      */
     public void refuseWhileCircuitOpen() {
-        // The breaker stays OPEN after its delay until a call is attempted: past the delay, this
-        // call is the half-open trial, or nothing would ever close it without a GET.
-        if (breakers.currentState(CIRCUIT_BREAKER) == CircuitBreakerState.OPEN
+        CircuitBreakerState state = breakers.currentState(CIRCUIT_BREAKER);
+        // Past its delay the breaker is half-open (or about to be): the next call is its trial, a
+        // migration as well as a GET, or nothing would ever close it without a GET. While that
+        // trial runs (one success closes it, a failure opens it again), the breaker refuses every
+        // other call: a migration let through would be recorded, refused by the breaker and recorded
+        // FAILED, although it never left the service.
+        if (state == CircuitBreakerState.HALF_OPEN && trials.get() > 0 || state == CircuitBreakerState.OPEN
                 && System.nanoTime() - openedAt < config.circuitBreaker().openDuration().toNanos()) {
             throw circuitOpen();
         }
@@ -184,19 +196,63 @@ public class DomoClient {
     private record Answered(int status, byte[] raw, JsonToken first) {
     }
 
-    /** A read, guarded, and the list it answered. */
+    /**
+     * A read, guarded, and the list it answered. DOMO_READ_TIMEOUT bounds the whole read, retries
+     * included: a retry starts only within it, and is cut where it ends, or a gateway answering 503
+     * just before the deadline would double the wait. The whole read's deadline ends a moment
+     * after an attempt's own, so that an attempt Domo leaves unanswered ends by its own and counts
+     * for the circuit breaker, instead of being cancelled uncounted.
+     */
     private Uni<DomoList> readList(String operation, Read call) {
         return Uni.createFrom().deferred(() -> readRetries.get(
-                () -> breaker.get(() -> readDeadline.get(() -> attempt(operation, call), ANSWERED_LATER),
+                () -> breaker.get(() -> trialLater(() -> readDeadline.get(() -> attempt(operation, call), ANSWERED_LATER)),
                         ANSWERED_LATER),
                 ANSWERED_LATER))
+                .ifNoItem().after(config.readTimeout().plus(ATTEMPT_ENDS_FIRST))
+                .failWith(() -> new TimeoutException("the read's deadline, retries included"))
                 .onFailure().transform(failure -> refusal(operation, config.readTimeout(), failure))
                 .onItem().transform(this::list);
     }
 
     private Answered write(String operation, Call call) {
         return guarded(operation, config.migrationTimeout(), () -> breaker.get(
-                () -> migrationDeadline.get(() -> attempt(operation, call), Answered.class), Answered.class));
+                () -> trial(() -> migrationDeadline.get(() -> attempt(operation, call), Answered.class)), Answered.class));
+    }
+
+    /**
+     * A call the breaker let through, counted while it runs when the breaker is half-open: then it
+     * is the breaker's one trial, and every other call is refused until it ends.
+     */
+    private <T> T trial(Supplier<T> call) {
+        if (breakers.currentState(CIRCUIT_BREAKER) != CircuitBreakerState.HALF_OPEN) {
+            return call.get();
+        }
+        trials.incrementAndGet();
+        try {
+            return call.get();
+        } finally {
+            trials.decrementAndGet();
+        }
+    }
+
+    /** {@link #trial(Supplier)} for a read, counted until it ends (answered, failed or cancelled). */
+    private Uni<Answered> trialLater(Supplier<Uni<Answered>> call) {
+        if (breakers.currentState(CIRCUIT_BREAKER) != CircuitBreakerState.HALF_OPEN) {
+            return call.get();
+        }
+        trials.incrementAndGet();
+        AtomicBoolean ended = new AtomicBoolean();
+        Runnable end = () -> {
+            if (ended.compareAndSet(false, true)) {
+                trials.decrementAndGet();
+            }
+        };
+        try {
+            return call.get().onTermination().invoke(end);
+        } catch (RuntimeException e) {
+            end.run();
+            throw e;
+        }
     }
 
     /**
@@ -243,7 +299,10 @@ public class DomoClient {
         return e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
     }
 
-    /** 503 with the time the breaker has left open (a whole second at least), not its whole delay. */
+    /**
+     * 503 with the time the breaker has left open (a whole second at least), not its whole delay;
+     * one second while its trial call runs, which may close it any moment.
+     */
     private ProblemException circuitOpen() {
         long leftNanos = config.circuitBreaker().openDuration().toNanos() - (System.nanoTime() - openedAt);
         long seconds = Math.max(1, Math.min(config.circuitBreaker().openDuration().toSeconds(),
@@ -341,7 +400,7 @@ public class DomoClient {
     private DomoCallException translate(DomoAnswer answer, boolean write) {
         int status = answer.status();
         JsonNode error = parse(answer.body());
-        String toe = text(error, "toe");
+        String toe = field(error, "toe");
         String message = sanitize(text(error, "message"));
         if (status == 401 || status == 403) {
             return failure(502, ProblemType.DOMO_REJECTED_CREDENTIALS,
@@ -454,20 +513,20 @@ public class DomoClient {
             // Domo took the request (its answer is a JSON object) but names no end this service knows, such as
             // RUNNING: it may still be at work, so the data source stays locked until the operation is reconciled.
             throw DomoCallException.acceptedWithoutResult(answered.status(), "Domo answered without a recognisable"
-                    + " operation state; the outcome is unknown until it is reconciled", text(body, "toe"));
+                    + " operation state; the outcome is unknown until it is reconciled", field(body, "toe"));
         }
-        String answeredFor = text(body, "datasourceId");
-        String answeredDirection = text(body, "direction");
+        String answeredFor = field(body, "datasourceId");
+        String answeredDirection = field(body, "direction");
         if ((answeredFor != null && !answeredFor.equals(datasourceId))
                 || (answeredDirection != null && !answeredDirection.equals(direction))) {
             // An answer about another data source or direction tells nothing of this one: recording its state
             // would credit (or free) this data source with what Domo did elsewhere.
             throw DomoCallException.acceptedWithoutResult(answered.status(), "Domo's answer names another data source"
                     + " or direction than the one asked for; the outcome is unknown until it is reconciled",
-                    text(body, "toe"));
+                    field(body, "toe"));
         }
-        return new DomoOperationResult(text(body, "toe"), text(body, "datasourceId"), text(body, "direction"),
-                text(body, "startTime"), state, sanitize(text(body, "errorMessage")), text(body, "endTime"),
+        return new DomoOperationResult(field(body, "toe"), field(body, "datasourceId"), field(body, "direction"),
+                field(body, "startTime"), state, sanitize(text(body, "errorMessage")), field(body, "endTime"),
                 answered.status());
     }
 
@@ -504,6 +563,20 @@ public class DomoClient {
             return null;
         }
         return tokens.redactWithFragments(value.isValueNode() ? value.asText() : value.toString());
+    }
+
+    /**
+     * A short field of Domo's answer (its request id, times, the data source and direction it
+     * names): control characters as U+FFFD, as NUL is recorded, so that none forges a log line;
+     * bounded, so that a broken Domo cannot write megabytes into every log line and audit row.
+     */
+    private String field(JsonNode node, String field) {
+        String value = text(node, field);
+        if (value == null) {
+            return null;
+        }
+        String clean = value.replaceAll("\\p{Cntrl}", "\uFFFD");
+        return clean.length() > MAX_FIELD_LENGTH ? clean.substring(0, MAX_FIELD_LENGTH) + "…" : clean;
     }
 
     /** Domo's own words, made safe to show: no control characters, bounded (already without the token). */

@@ -42,7 +42,10 @@ public interface DomoConfig {
     @WithName("developer-token-file")
     Optional<Path> developerTokenFile();
 
-    /** Deadline of the three GETs, retries included, from sending the request to the last byte. Env DOMO_READ_TIMEOUT. */
+    /**
+     * Deadline of the three GETs, retries included, from sending the first request to the last
+     * byte (a quarter of a second more when a retry is cut). Env DOMO_READ_TIMEOUT.
+     */
     @WithDefault("30s")
     Duration readTimeout();
 

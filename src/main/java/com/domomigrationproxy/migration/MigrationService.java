@@ -207,12 +207,13 @@ public class MigrationService {
     }
 
     /**
-     * 429 past the caller's rate limit, 503 while Domo's circuit is open: checked for what would be
-     * sent to Domo, after an idempotent repeat has had its stored answer (which sends nothing).
+     * 503 while Domo's circuit is open, 429 past the caller's rate limit: checked for what would be
+     * sent to Domo, after an idempotent repeat has had its stored answer (which sends nothing). The
+     * breaker first: a call it refuses takes none of the caller's allowance.
      */
     private void admit(OperationIntent intent) {
-        rateLimiter.acquire(intent.requestedBy());
         domo.refuseWhileCircuitOpen();
+        rateLimiter.acquire(intent.requestedBy());
     }
 
     /**

@@ -18,9 +18,13 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
+
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -28,6 +32,8 @@ import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.OwnThreads;
 import com.domomigrationproxy.support.ShortFuses;
 import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -52,6 +58,9 @@ class CircuitBreakerTest {
 
     @Inject
     DomoTokenMonitor tokenMonitor;
+
+    @Inject
+    DataSource dataSource;
 
     /** Each test starts from a closed breaker with an empty window, whatever ran before. */
     @BeforeEach
@@ -172,10 +181,12 @@ class CircuitBreakerTest {
 
     /**
      * The breaker stays open after its delay until some call tries Domo again: a migration after
-     * the delay is that trial, so single migrations recover without waiting for a read.
+     * the delay is that trial, so single migrations recover without waiting for a read. While the
+     * trial runs, another migration is refused before anything is recorded: the breaker would
+     * refuse it anyway, and it was recorded as a FAILED operation that never left the service.
      */
     @Test
-    void aMigrationAfterTheDelayIsTheTrialThatClosesIt() {
+    void aMigrationAfterTheDelayIsTheTrialThatClosesIt() throws Exception {
         domo.resetAll();
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(500)));
         for (int i = 0; i < 3; i++) {
@@ -183,18 +194,30 @@ class CircuitBreakerTest {
         }
         String datasource = Api.uniqueDatasourceId();
         domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"toe\":\"T-9\",\"datasourceId\":\""
-                        + datasource + "\",\"direction\":\"V2_TO_V1\",\"state\":\"COMPLETE\"}")));
+                .withFixedDelay(1_500).withHeader("Content-Type", "application/json").withBody("{\"toe\":\"T-9\","
+                        + "\"datasourceId\":\"" + datasource + "\",\"direction\":\"V2_TO_V1\",\"state\":\"COMPLETE\"}")));
         // Its own principal: the profile allows 3 operations per caller and minute.
         String operator = "Bearer " + Tokens.jwt("trial-" + UUID.randomUUID(), "operator");
         given().header("Authorization", operator).post("/api/v1/datasources/" + datasource + "/reversals")
                 .then().statusCode(503);
         domo.verify(0, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
 
-        // Nothing calls Domo in between: the breaker is still OPEN when the migration arrives.
+        // Nothing calls Domo in between: no trial has run when the migration arrives.
         await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> true);
-        given().header("Authorization", operator).post("/api/v1/datasources/" + datasource + "/reversals")
-                .then().statusCode(200).body("state", equalTo("COMPLETE"));
+        CompletableFuture<Void> trial = OwnThreads.run(() -> given().header("Authorization", operator)
+                .post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200)
+                .body("state", equalTo("COMPLETE")));
+        // Domo holds the trial for 1.5 s.
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                .until(() -> !domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX + "/.*"))).isEmpty());
+        assertThat(breakers.currentState("domo")).isEqualTo(CircuitBreakerState.HALF_OPEN);
+        String other = Api.uniqueDatasourceId();
+        String otherOperator = "Bearer " + Tokens.jwt("trial-" + UUID.randomUUID(), "operator");
+        assertThat(given().header("Authorization", otherOperator).post("/api/v1/datasources/" + other + "/reversals")
+                .then().statusCode(503).body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-circuit-open"))
+                .body("operationId", nullValue()).extract().header("Retry-After")).isEqualTo("1");
+        assertThat(OperationRows.forDatasource(dataSource, other)).as("nothing recorded").isEmpty();
+        trial.get(10, TimeUnit.SECONDS);
         domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
         domo.verify(3, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types")));
         assertThat(breakers.currentState("domo")).isEqualTo(CircuitBreakerState.CLOSED);

@@ -102,6 +102,25 @@ class HostileDomoTest {
                 .satisfies(row -> assertThat(row).containsEntry("state", "UNKNOWN"));
     }
 
+    /** A broken Domo's request id or times cannot fill every log line and audit row, nor forge a log line. */
+    @Test
+    void domosShortFieldsAreBoundedAndKeptOnOneLine() {
+        String datasource = Api.uniqueDatasourceId();
+        String forged = "\\n2026-12-05 10:00:00,000 INFO  [io.quarkus] (main) forged";
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/" + datasource + "/accounts/.*")).willReturn(okJson(
+                "{\"state\":\"COMPLETE\",\"toe\":\"T" + forged + "\",\"startTime\":\"" + "9".repeat(100_000)
+                        + "\",\"endTime\":\"e\\r\\u001b[31m\"}")));
+        Api.asOperator().contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200)
+                .body("toe", equalTo("T\uFFFD2026-12-05 10:00:00,000 INFO  [io.quarkus] (main) forged"))
+                .body("startTime", equalTo("9".repeat(128) + "…"))
+                .body("endTime", equalTo("e\uFFFD\uFFFD[31m"));
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).singleElement().satisfies(row -> assertThat(row)
+                .containsEntry("toe", "T\uFFFD2026-12-05 10:00:00,000 INFO  [io.quarkus] (main) forged")
+                .containsEntry("start_time", "9".repeat(128) + "…"));
+    }
+
     @Test
     void nulAndLoneSurrogatesFromDomoAreRecordedAsReplacementCharacters() {
         String datasource = Api.uniqueDatasourceId();

@@ -301,6 +301,24 @@ class UpstreamFailureTest {
         domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + domoPath)));
     }
 
+    /**
+     * The read's deadline holds for its retries too: a gateway answering 503 just before it, and
+     * Domo then silent, used to double the wait (a retry with a deadline of its own).
+     */
+    @Test
+    void aRetryEndsWithTheReadsDeadline() {
+        domo.stubFor(get(DOMO_PREFIX + "/types").inScenario("late").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withFixedDelay(1_200).withStatus(503)).willSetStateTo("silent"));
+        domo.stubFor(get(DOMO_PREFIX + "/types").inScenario("late").whenScenarioStateIs("silent")
+                .willReturn(aResponse().withFixedDelay(15_000).withStatus(200).withBody("[]")));
+        long started = System.nanoTime();
+        Api.asReader().when().get("/api/v1/integration-types").then().statusCode(504)
+                .body("type", equalTo(TYPE + "domo-timeout"));
+        // The read deadline in tests is 2 s: retried at about 1.4 s, the retry had 2 s more of its own (3.4 s).
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(3_000);
+        domo.verify(2, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types")));
+    }
+
     @Test
     void redirectsAreNotFollowed() {
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(302)
