@@ -2,29 +2,59 @@ package com.domomigrationproxy.migration;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 import com.domomigrationproxy.domo.DomoConfig;
 import com.domomigrationproxy.idempotency.IdempotencyConfig;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.problem.SettingProblems;
 
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 
 /**
  * Refuses to start with a setting of the migrations that cannot mean what it says: a rate of no
  * operation a minute (every migration a 429, in silence), an Idempotency-Key kept for less time
  * than its request may run (a repeat would send it again), a negative grace or clock skew for
- * reconciliation.
+ * reconciliation. Warns of a shutdown wait shorter than a migration may run.
  */
 @ApplicationScoped
 class MigrationStartupCheck {
 
+    private static final Logger LOG = Logger.getLogger(MigrationStartupCheck.class);
+    /** What recording a migration's outcome may take after Domo answered: the pool's wait for a connection. */
+    static final Duration OUTCOME_MARGIN = Duration.ofSeconds(5);
+
     void onStart(@Observes StartupEvent event, RateLimitConfig rateLimit, ReconciliationConfig reconciliation,
             IdempotencyConfig idempotency, DomoConfig domo) {
         SettingProblems.refuseStart(problems(rateLimit, reconciliation, idempotency, domo));
+        // Dev mode and tests stop quickly on purpose (5 s).
+        if (LaunchMode.current() == LaunchMode.NORMAL) {
+            shutdownTooShort(ConfigProvider.getConfig().getOptionalValue("quarkus.shutdown.timeout", Duration.class),
+                    domo).ifPresent(LOG::warn);
+        }
+    }
+
+    /**
+     * Why the shutdown wait (QUARKUS_SHUTDOWN_TIMEOUT) cannot let a migration in flight at SIGTERM
+     * end and record its outcome; empty when it can. Not a refusal: such a migration is reconciled
+     * later, but its caller gets no answer and its data source stays locked until then.
+     */
+    static Optional<String> shutdownTooShort(Optional<Duration> shutdownTimeout, DomoConfig domo) {
+        Duration needed = domo.migrationTimeout().plus(OUTCOME_MARGIN);
+        if (shutdownTimeout.isPresent() && shutdownTimeout.get().compareTo(needed) >= 0) {
+            return Optional.empty();
+        }
+        return Optional.of("QUARKUS_SHUTDOWN_TIMEOUT (" + shutdownTimeout.map(Duration::toString).orElse("none")
+                + ") is shorter than DOMO_MIGRATION_TIMEOUT plus " + OUTCOME_MARGIN.toSeconds() + " s (" + needed
+                + "): a migration in flight at shutdown may be cut off before Domo answers; its caller gets no answer,"
+                + " and it stays PENDING until reconciliation resolves it");
     }
 
     static List<String> problems(RateLimitConfig rateLimit, ReconciliationConfig reconciliation,

@@ -2,8 +2,10 @@ package com.domomigrationproxy.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +46,19 @@ class MigrationStartupCheckTest {
                 .singleElement().asString().startsWith("PROXY_IDEMPOTENCY_RETENTION must be at least"
                         + " DOMO_MIGRATION_TIMEOUT plus 30 s (PT10M30S), not PT10M");
         assertThat(problems(Map.of("domo.migration-timeout", "10m", "proxy.idempotency.retention", "630s"))).isEmpty();
+    }
+
+    /** Not a refusal, a warning: a migration cut off by the shutdown is reconciled, but its caller gets no answer. */
+    @Test
+    void aShutdownWaitShorterThanAMigrationIsNamed() {
+        DomoConfig domo = ConfigMappings.config(Map.of("domo.migration-timeout", "120s"), DomoConfig.class)
+                .getConfigMapping(DomoConfig.class);
+        assertThat(MigrationStartupCheck.shutdownTooShort(Optional.of(Duration.ofSeconds(130)), domo)).isEmpty();
+        assertThat(MigrationStartupCheck.shutdownTooShort(Optional.of(Duration.ofSeconds(125)), domo)).isEmpty();
+        assertThat(MigrationStartupCheck.shutdownTooShort(Optional.of(Duration.ofSeconds(124)), domo)).hasValueSatisfying(
+                warning -> assertThat(warning).startsWith("QUARKUS_SHUTDOWN_TIMEOUT (PT2M4S) is shorter than"
+                        + " DOMO_MIGRATION_TIMEOUT plus 5 s (PT2M5S)"));
+        assertThat(MigrationStartupCheck.shutdownTooShort(Optional.empty(), domo)).isPresent();
     }
 
     private static List<String> problems(Map<String, String> values) {
