@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -59,10 +60,13 @@ public class DomoClient {
     /** The operations that change Domo (the others are the three GETs). */
     private static final Set<String> WRITES = Set.of("migrate", "reverse");
     private static final int MAX_MESSAGE_LENGTH = 500;
-    /** How much later than an attempt's own deadline the whole read's ends (see readList). */
-    private static final Duration ATTEMPT_ENDS_FIRST = Duration.ofMillis(250);
-    /** Domo's request id and times are short: anything longer is cut here, not written to each log line and row. */
+    /**
+     * Domo's request id and times, and the data source and direction it names, are short: anything
+     * longer is cut here, not written to every log line and audit row.
+     */
     private static final int MAX_FIELD_LENGTH = 128;
+    /** Characters that could start a new log line or steer a terminal: C0, DEL, C1, and Unicode's line and paragraph separators. */
+    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\x{80}-\\x{9F}\\x{2028}\\x{2029}]");
     private static final String DEFAULT_RETRY_AFTER = "30";
     private static final Logger LOG = Logger.getLogger(DomoClient.class);
     /** What the guards are told a read returns: an asynchronous answer, guarded without a blocked thread. */
@@ -80,7 +84,7 @@ public class DomoClient {
     private final Guard migrationDeadline;
     private volatile long openedAt;
     /** Calls the half-open breaker let through as its trial, under way. */
-    private final AtomicInteger trials = new AtomicInteger();
+    private final AtomicInteger trialsInFlight = new AtomicInteger();
 
     @Inject
     DomoClient(Instance<DomoUpstream> upstream, DomoConfig config, DomoTokenProvider tokens, ObjectMapper json,
@@ -166,8 +170,10 @@ public class DomoClient {
         // trial runs (one success closes it, a failure opens it again), the breaker refuses every
         // other call: a migration let through would be recorded, refused by the breaker and recorded
         // FAILED, although it never left the service.
-        if (state == CircuitBreakerState.HALF_OPEN && trials.get() > 0 || state == CircuitBreakerState.OPEN
-                && System.nanoTime() - openedAt < config.circuitBreaker().openDuration().toNanos()) {
+        boolean trialUnderWay = state == CircuitBreakerState.HALF_OPEN && trialsInFlight.get() > 0;
+        boolean withinDelay = state == CircuitBreakerState.OPEN
+                && System.nanoTime() - openedAt < config.circuitBreaker().openDuration().toNanos();
+        if (trialUnderWay || withinDelay) {
             throw circuitOpen();
         }
     }
@@ -197,18 +203,17 @@ public class DomoClient {
     }
 
     /**
-     * A read, guarded, and the list it answered. DOMO_READ_TIMEOUT bounds the whole read, retries
-     * included: a retry starts only within it, and is cut where it ends, or a gateway answering 503
-     * just before the deadline would double the wait. The whole read's deadline ends a moment
-     * after an attempt's own, so that an attempt Domo leaves unanswered ends by its own and counts
-     * for the circuit breaker, instead of being cancelled uncounted.
+     * A read, guarded, and the list it answered. DOMO_READ_TIMEOUT bounds the caller's wait, retries
+     * included: a retry starts only within it, and the caller gets 504 where it ends, or a gateway
+     * answering 503 just before the deadline would double the wait. (An attempt under way then ends
+     * in the background by its own deadline, and counts for the breaker as any other.)
      */
     private Uni<DomoList> readList(String operation, Read call) {
         return Uni.createFrom().deferred(() -> readRetries.get(
                 () -> breaker.get(() -> trialLater(() -> readDeadline.get(() -> attempt(operation, call), ANSWERED_LATER)),
                         ANSWERED_LATER),
                 ANSWERED_LATER))
-                .ifNoItem().after(config.readTimeout().plus(ATTEMPT_ENDS_FIRST))
+                .ifNoItem().after(config.readTimeout())
                 .failWith(() -> new TimeoutException("the read's deadline, retries included"))
                 .onFailure().transform(failure -> refusal(operation, config.readTimeout(), failure))
                 .onItem().transform(this::list);
@@ -224,35 +229,36 @@ public class DomoClient {
      * is the breaker's one trial, and every other call is refused until it ends.
      */
     private <T> T trial(Supplier<T> call) {
-        if (breakers.currentState(CIRCUIT_BREAKER) != CircuitBreakerState.HALF_OPEN) {
+        if (!countedAsTrial()) {
             return call.get();
         }
-        trials.incrementAndGet();
         try {
             return call.get();
         } finally {
-            trials.decrementAndGet();
+            trialsInFlight.decrementAndGet();
         }
     }
 
     /** {@link #trial(Supplier)} for a read, counted until it ends (answered, failed or cancelled). */
     private Uni<Answered> trialLater(Supplier<Uni<Answered>> call) {
-        if (breakers.currentState(CIRCUIT_BREAKER) != CircuitBreakerState.HALF_OPEN) {
+        if (!countedAsTrial()) {
             return call.get();
         }
-        trials.incrementAndGet();
         AtomicBoolean ended = new AtomicBoolean();
-        Runnable end = () -> {
+        return call.get().onTermination().invoke(() -> {
             if (ended.compareAndSet(false, true)) {
-                trials.decrementAndGet();
+                trialsInFlight.decrementAndGet();
             }
-        };
-        try {
-            return call.get().onTermination().invoke(end);
-        } catch (RuntimeException e) {
-            end.run();
-            throw e;
+        });
+    }
+
+    /** Inside the breaker: whether it let this call through as its half-open trial (then counted). */
+    private boolean countedAsTrial() {
+        if (breakers.currentState(CIRCUIT_BREAKER) != CircuitBreakerState.HALF_OPEN) {
+            return false;
         }
+        trialsInFlight.incrementAndGet();
+        return true;
     }
 
     /**
@@ -400,7 +406,7 @@ public class DomoClient {
     private DomoCallException translate(DomoAnswer answer, boolean write) {
         int status = answer.status();
         JsonNode error = parse(answer.body());
-        String toe = field(error, "toe");
+        String toe = shortField(error, "toe");
         String message = sanitize(text(error, "message"));
         if (status == 401 || status == 403) {
             return failure(502, ProblemType.DOMO_REJECTED_CREDENTIALS,
@@ -513,20 +519,20 @@ public class DomoClient {
             // Domo took the request (its answer is a JSON object) but names no end this service knows, such as
             // RUNNING: it may still be at work, so the data source stays locked until the operation is reconciled.
             throw DomoCallException.acceptedWithoutResult(answered.status(), "Domo answered without a recognisable"
-                    + " operation state; the outcome is unknown until it is reconciled", field(body, "toe"));
+                    + " operation state; the outcome is unknown until it is reconciled", shortField(body, "toe"));
         }
-        String answeredFor = field(body, "datasourceId");
-        String answeredDirection = field(body, "direction");
+        String answeredFor = shortField(body, "datasourceId");
+        String answeredDirection = shortField(body, "direction");
         if ((answeredFor != null && !answeredFor.equals(datasourceId))
                 || (answeredDirection != null && !answeredDirection.equals(direction))) {
             // An answer about another data source or direction tells nothing of this one: recording its state
             // would credit (or free) this data source with what Domo did elsewhere.
             throw DomoCallException.acceptedWithoutResult(answered.status(), "Domo's answer names another data source"
                     + " or direction than the one asked for; the outcome is unknown until it is reconciled",
-                    field(body, "toe"));
+                    shortField(body, "toe"));
         }
-        return new DomoOperationResult(field(body, "toe"), field(body, "datasourceId"), field(body, "direction"),
-                field(body, "startTime"), state, sanitize(text(body, "errorMessage")), field(body, "endTime"),
+        return new DomoOperationResult(shortField(body, "toe"), shortField(body, "datasourceId"), shortField(body, "direction"),
+                shortField(body, "startTime"), state, sanitize(text(body, "errorMessage")), shortField(body, "endTime"),
                 answered.status());
     }
 
@@ -570,13 +576,9 @@ public class DomoClient {
      * names): control characters as U+FFFD, as NUL is recorded, so that none forges a log line;
      * bounded, so that a broken Domo cannot write megabytes into every log line and audit row.
      */
-    private String field(JsonNode node, String field) {
-        String value = text(node, field);
-        if (value == null) {
-            return null;
-        }
-        String clean = value.replaceAll("\\p{Cntrl}", "\uFFFD");
-        return clean.length() > MAX_FIELD_LENGTH ? clean.substring(0, MAX_FIELD_LENGTH) + "…" : clean;
+    private String shortField(JsonNode node, String name) {
+        String value = text(node, name);
+        return value == null ? null : bounded(value, MAX_FIELD_LENGTH, "\uFFFD");
     }
 
     /** Domo's own words, made safe to show: no control characters, bounded (already without the token). */
@@ -584,11 +586,16 @@ public class DomoClient {
         if (message == null) {
             return null;
         }
-        String clean = message.replaceAll("\\p{Cntrl}", " ").strip();
-        if (clean.isEmpty()) {
-            return null;
-        }
-        return clean.length() > MAX_MESSAGE_LENGTH ? clean.substring(0, MAX_MESSAGE_LENGTH) + "…" : clean;
+        String clean = bounded(message, MAX_MESSAGE_LENGTH, " ").strip();
+        return clean.isEmpty() || clean.equals("…") ? null : clean;
+    }
+
+    /** At most {@code max} characters (and "…" when cut, never within a surrogate pair), controls replaced. */
+    private static String bounded(String value, int max, String control) {
+        boolean cut = value.length() > max;
+        int end = cut && Character.isHighSurrogate(value.charAt(max - 1)) ? max - 1 : Math.min(max, value.length());
+        String clean = CONTROL.matcher(cut ? value.substring(0, end) : value).replaceAll(control);
+        return cut ? clean + "…" : clean;
     }
 
     /**

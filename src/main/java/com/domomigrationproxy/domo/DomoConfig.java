@@ -44,7 +44,7 @@ public interface DomoConfig {
 
     /**
      * Deadline of the three GETs, retries included, from sending the first request to the last
-     * byte (a quarter of a second more when a retry is cut). Env DOMO_READ_TIMEOUT.
+     * byte (an attempt under way when it passes ends in the background by its own). Env DOMO_READ_TIMEOUT.
      */
     @WithDefault("30s")
     Duration readTimeout();

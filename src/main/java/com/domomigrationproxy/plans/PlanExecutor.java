@@ -210,8 +210,8 @@ class PlanExecutor {
     }
 
     /**
-     * Items wait while the breaker is not closed (it leaves OPEN only when a call tries it after its
-     * delay, and plan items never make that trial) and while Domo turns the service away (every item
+     * Items wait while the breaker is not closed (past its delay only a call's trial closes it, and
+     * plan items never make that trial) and while Domo turns the service away (every item
      * would meet the same refusal, and fail): once this replica's hold-back is over, a GET of the
      * integration types tries Domo, closes the breaker if Domo answers, and lets the items go.
      */

@@ -328,9 +328,9 @@ public class AuditStream {
     /**
      * Takes or renews the lease when due; false (and nothing held) when another replica delivers.
      * While deliveries fail, this replica does not renew its lease: it delivers on the time it has
-     * left, then takes the lease again only if no other replica took it within two poll intervals
+     * left, then takes its lease back only if no other replica took it within two poll intervals
      * of its end. So a replica that cannot reach the receiver (its node's network, a policy) hands
-     * the stream to one that can.
+     * the stream to one that can; a failure of its own never makes it wait for another's lease.
      */
     private boolean leased() throws SQLException {
         Instant now = Instant.now();
@@ -348,7 +348,10 @@ public class AuditStream {
         Optional<StreamCursor.Lease> lease = cursor.lease(settings.lease(),
                 failing ? settings.pollInterval().multipliedBy(2) : Duration.ZERO);
         if (lease.isEmpty()) {
-            if (holding) {
+            if (holding && failing) {
+                LOG.info("Audit stream: this replica's lease ran out while its deliveries fail; another replica may"
+                        + " take the stream over");
+            } else if (holding) {
                 LOG.warn("Another replica took over the audit stream");
             }
             reset();

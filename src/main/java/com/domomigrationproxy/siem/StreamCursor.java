@@ -51,19 +51,20 @@ final class StreamCursor {
 
     /**
      * Takes the lease when it is free or ran out, and renews this replica's own; or, when this
-     * replica cannot deliver ({@code yieldFor} above zero), leaves its own lease that still runs to
-     * run out (empty is returned), and takes a lease that ran out only once it has been out for
-     * {@code yieldFor}. Replicas that can deliver look for the lease more often than that, so one of
-     * them takes the stream over first: without the wait, the failing replica took its own lease
-     * back the moment it ran out, and another won only by landing in those few milliseconds.
+     * replica cannot deliver ({@code ownWait} above zero), leaves its own lease that still runs to
+     * run out (empty is returned), and takes it back only once it has been out for {@code ownWait}.
+     * Replicas that can deliver look for the lease more often than that, so one of them takes the
+     * stream over first: without the wait, the failing replica took its own lease back the moment
+     * it ran out, and another won only by landing in those few milliseconds. Another replica's
+     * lease that ran out is taken at once either way.
      */
-    Optional<Lease> lease(Duration lease, Duration yieldFor) throws SQLException {
-        boolean renew = yieldFor.isZero();
+    Optional<Lease> lease(Duration lease, Duration ownWait) throws SQLException {
+        boolean renew = ownWait.isZero();
         try (Connection connection = dataSource.getConnection()) {
             return Sql.first(connection, """
                     UPDATE audit_stream_cursor SET holder = ?, lease_until = now() + make_interval(secs => ?)
                      WHERE id = 1 AND (holder IS NULL OR (? AND holder = ?) OR lease_until IS NULL
-                           OR lease_until < now() - make_interval(secs => ?))
+                           OR lease_until < now() - make_interval(secs => CASE WHEN holder = ? THEN ? ELSE 0 END))
                     RETURNING seq, hash, resend_seq, resend_hash, resend_for_seq""", row -> {
                         long seq = row.getLong(1);
                         long resendSeq = row.getLong(3);
@@ -71,7 +72,7 @@ final class StreamCursor {
                         boolean current = !row.wasNull() && row.getLong(5) == seq;
                         return new Lease(new Position(seq, row.getString(2)),
                                 current ? new Position(resendSeq, row.getString(4)) : null);
-                    }, holder, seconds(lease), renew, holder, seconds(yieldFor));
+                    }, holder, seconds(lease), renew, holder, holder, seconds(ownWait));
         }
     }
 

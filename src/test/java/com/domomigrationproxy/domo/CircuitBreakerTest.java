@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
-import com.domomigrationproxy.support.OwnThreads;
+import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.ShortFuses;
 import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -194,8 +193,8 @@ class CircuitBreakerTest {
         }
         String datasource = Api.uniqueDatasourceId();
         domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(200)
-                .withFixedDelay(1_500).withHeader("Content-Type", "application/json").withBody("{\"toe\":\"T-9\","
-                        + "\"datasourceId\":\"" + datasource + "\",\"direction\":\"V2_TO_V1\",\"state\":\"COMPLETE\"}")));
+                .withTransformers(HeldAnswers.NAME).withHeader("Content-Type", "application/json").withBody("{\"toe\":"
+                        + "\"T-9\",\"datasourceId\":\"" + datasource + "\",\"direction\":\"V2_TO_V1\",\"state\":\"COMPLETE\"}")));
         // Its own principal: the profile allows 3 operations per caller and minute.
         String operator = "Bearer " + Tokens.jwt("trial-" + UUID.randomUUID(), "operator");
         given().header("Authorization", operator).post("/api/v1/datasources/" + datasource + "/reversals")
@@ -204,20 +203,19 @@ class CircuitBreakerTest {
 
         // Nothing calls Domo in between: no trial has run when the migration arrives.
         await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> true);
-        CompletableFuture<Void> trial = OwnThreads.run(() -> given().header("Authorization", operator)
-                .post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200)
-                .body("state", equalTo("COMPLETE")));
-        // Domo holds the trial for 1.5 s.
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
-                .until(() -> !domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX + "/.*"))).isEmpty());
-        assertThat(breakers.currentState("domo")).isEqualTo(CircuitBreakerState.HALF_OPEN);
+        // Domo holds the trial's answer while another migration arrives.
         String other = Api.uniqueDatasourceId();
         String otherOperator = "Bearer " + Tokens.jwt("trial-" + UUID.randomUUID(), "operator");
-        assertThat(given().header("Authorization", otherOperator).post("/api/v1/datasources/" + other + "/reversals")
-                .then().statusCode(503).body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-circuit-open"))
-                .body("operationId", nullValue()).extract().header("Retry-After")).isEqualTo("1");
-        assertThat(OperationRows.forDatasource(dataSource, other)).as("nothing recorded").isEmpty();
-        trial.get(10, TimeUnit.SECONDS);
+        HeldAnswers.whileHeld(() -> given().header("Authorization", operator)
+                .post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200)
+                .body("state", equalTo("COMPLETE")), () -> {
+                    assertThat(breakers.currentState("domo")).isEqualTo(CircuitBreakerState.HALF_OPEN);
+                    assertThat(given().header("Authorization", otherOperator).post("/api/v1/datasources/" + other
+                            + "/reversals").then().statusCode(503)
+                            .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-circuit-open"))
+                            .body("operationId", nullValue()).extract().header("Retry-After")).isEqualTo("1");
+                    assertThat(OperationRows.forDatasource(dataSource, other)).as("nothing recorded").isEmpty();
+                }).get(10, TimeUnit.SECONDS);
         domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
         domo.verify(3, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types")));
         assertThat(breakers.currentState("domo")).isEqualTo(CircuitBreakerState.CLOSED);

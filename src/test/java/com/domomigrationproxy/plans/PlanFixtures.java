@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
@@ -38,6 +39,15 @@ final class PlanFixtures {
                 .withHeader("Content-Type", "application/json").withBody("[\"mysql-federated\"]")));
         Api.asReader().get("/api/v1/integration-types");
         domo.resetAll();
+    }
+
+    /**
+     * Pauses a plan in its table, behind the service's back (after the shutdown began, its API
+     * answers 503): a RUNNING plan left with items to send would have the next test application's
+     * executor send them to its own Domo.
+     */
+    static void pauseBehindTheService(String planId) {
+        PostgresAdmin.tamper("UPDATE plan SET state = 'PAUSED' WHERE plan_id = '" + planId + "'");
     }
 
     /** An account id and datasource ids no other test uses. */

@@ -100,8 +100,7 @@ class PlanShutdownRaceTest {
                 assertThat(OperationRows.query(dataSource, "SELECT state FROM plan_item WHERE plan_id = ?::uuid", planId))
                         .extracting(row -> row.get("state")).containsOnly("WAITING");
             } finally {
-                // The plan stays RUNNING with items to send: the next application's executor would send them.
-                PostgresAdmin.tamper("UPDATE plan SET state = 'PAUSED' WHERE plan_id = '" + planId + "'");
+                PlanFixtures.pauseBehindTheService(planId);
             }
         }
     }

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
-import com.domomigrationproxy.support.PostgresAdmin;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -71,8 +70,7 @@ class PlanShutdownTest {
         try {
             shutDownWhileAnItemIsInFlight(planId, estate);
         } finally {
-            // The plan stays RUNNING with items to send: the next application's executor would send them.
-            PostgresAdmin.tamper("UPDATE plan SET state = 'PAUSED' WHERE plan_id = '" + planId + "'");
+            PlanFixtures.pauseBehindTheService(planId);
         }
     }
 

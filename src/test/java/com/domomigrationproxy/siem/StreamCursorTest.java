@@ -41,7 +41,7 @@ class StreamCursorTest {
         } finally {
             // However the test ended, the cursor row is left to the service, with no re-send point of the test's.
             PostgresAdmin.tamper("UPDATE audit_stream_cursor SET resend_seq = NULL, resend_hash = NULL, resend_for_seq ="
-                    + " NULL, holder = CASE WHEN holder = 'other-replica' THEN NULL ELSE holder END");
+                    + " NULL, holder = CASE WHEN holder IN ('other-replica', 'third-replica') THEN NULL ELSE holder END");
         }
     }
 
@@ -61,6 +61,14 @@ class StreamCursorTest {
         PostgresAdmin.tamper("UPDATE audit_stream_cursor SET lease_until = now() - interval '200 milliseconds'");
         assertThat(other.lease(Duration.ofSeconds(2), Duration.ofSeconds(5))).as("within its wait").isEmpty();
         assertThat(other.lease(Duration.ofSeconds(2), Duration.ofMillis(100))).as("after its wait").isPresent();
+        // Only for its own: another replica's lease that ran out it takes at once (the service may be
+        // quicker, and it fails too), or a replica left "failing" by a database error long ago would wait.
+        PostgresAdmin.tamper("UPDATE audit_stream_cursor SET lease_until = now() - interval '200 milliseconds'");
+        StreamCursor third = new StreamCursor(dataSource, "third-replica");
+        assertThat(third.lease(Duration.ofSeconds(2), Duration.ofSeconds(5)).isPresent() || service.equals(holder()))
+                .as("another's lease taken at once by a failing replica").isTrue();
+        PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = 'other-replica', lease_until = now() + interval"
+                + " '2 seconds'");
 
         // Where to send again counts only for the cursor it was kept for: a release that knows nothing
         // of it may have moved the cursor since, and a point left behind would send days of events again.
