@@ -4,46 +4,108 @@ import java.net.URI;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.config.Config;
+import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * Refuses to start with a JWT verification key but no expected issuer: SmallRye JWT checks
- * {@code iss} only when one is set, so any token the key signed (for another realm or client of
- * the same provider, say) would be accepted, while the contract checks signature, {@code iss} and
- * {@code exp}; or with a verification key file that does not exist. Not in dev mode, where Quarkus
- * may make a key pair of its own for local tokens.
+ * Refuses to start with JWT settings that accept tokens nobody meant for this service: a
+ * verification key but no expected issuer (SmallRye JWT checks {@code iss} only when one is set,
+ * so any token the key signed, for another realm, would be accepted, while the contract checks
+ * signature, {@code iss} and {@code exp}); a decryption key without a verification key (SmallRye
+ * JWT then accepts encrypted tokens nobody signed, which anyone with the public encryption key can
+ * make); a key set fetched over plain http (anyone on the way could hand the service keys of their
+ * own); or a verification key file that does not exist. Warns when no audience is expected. Not
+ * in dev mode, where Quarkus may make a key pair of its own for local tokens.
  */
 @ApplicationScoped
 class JwtIssuerCheck {
+
+    private static final Logger LOG = Logger.getLogger(JwtIssuerCheck.class);
+    /** MicroProfile's names of the key location, and SmallRye's own. */
+    private static final List<String> KEY_LOCATIONS = List.of("mp.jwt.verify.publickey.location",
+            "smallrye.jwt.verify.key.location");
 
     void onStart(@Observes StartupEvent event, Config config) {
         if (LaunchMode.current() != LaunchMode.DEVELOPMENT) {
             problem(config).ifPresent(problem -> {
                 throw new IllegalStateException(problem);
             });
+            warning(config).ifPresent(LOG::warn);
         }
     }
 
     /** What is wrong with the JWT settings, if anything. */
     static Optional<String> problem(Config config) {
-        // MicroProfile's names, and SmallRye's own, which take a verification key as well.
-        boolean key = set(config, "mp.jwt.verify.publickey.location") || set(config, "mp.jwt.verify.publickey")
-                || set(config, "smallrye.jwt.verify.key.location") || set(config, "smallrye.jwt.verify.secretkey");
+        boolean key = verificationKey(config);
+        if (!key && (set(config, "mp.jwt.decrypt.key.location") || set(config, "smallrye.jwt.decrypt.key.location")
+                || set(config, "smallrye.jwt.decrypt.key"))) {
+            return Optional.of("A JWT decryption key (MP_JWT_DECRYPT_KEY_LOCATION) needs a verification key"
+                    + " (MP_JWT_VERIFY_PUBLICKEY_LOCATION) and MP_JWT_VERIFY_ISSUER: alone, it has encrypted tokens"
+                    + " that nobody signed accepted, and anyone with the public encryption key can make them");
+        }
         if (key && !set(config, "mp.jwt.verify.issuer")) {
             return Optional.of("MP_JWT_VERIFY_ISSUER is required when a JWT verification key is configured"
                     + " (MP_JWT_VERIFY_PUBLICKEY_LOCATION): the iss every accepted token must carry");
         }
-        return config.getOptionalValue("mp.jwt.verify.publickey.location", String.class).filter(JwtIssuerCheck::missing)
-                .map(location -> "MP_JWT_VERIFY_PUBLICKEY_LOCATION names a file that does not exist: " + location
+        for (String name : KEY_LOCATIONS) {
+            Optional<String> location = config.getOptionalValue(name, String.class);
+            if (location.filter(JwtIssuerCheck::plainHttp).isPresent()) {
+                return Optional.of(variable(name) + " fetches the keys over plain http: " + location.get()
+                        + " (anyone on the way could hand the service keys of their own, and sign any token); use"
+                        + " https (plain http only to a loopback address)");
+            }
+            if (location.filter(JwtIssuerCheck::missing).isPresent()) {
+                return Optional.of(variable(name) + " names a file that does not exist: " + location.get()
                         + " (every bearer token would fail with a 500)");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A setting that is allowed but lets in more than it should: no expected audience, so a token
+     * the provider issued to another client of the same realm, with the right groups, is accepted.
+     */
+    static Optional<String> warning(Config config) {
+        if (verificationKey(config) && !set(config, "mp.jwt.verify.audiences")) {
+            return Optional.of("No MP_JWT_VERIFY_AUDIENCES: bearer tokens are accepted whatever client of the"
+                    + " provider they were issued to, as long as the issuer and groups match; name this service's"
+                    + " audience (the aud its tokens carry)");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean verificationKey(Config config) {
+        return set(config, "mp.jwt.verify.publickey.location") || set(config, "mp.jwt.verify.publickey")
+                || set(config, "smallrye.jwt.verify.key.location") || set(config, "smallrye.jwt.verify.secretkey");
+    }
+
+    private static String variable(String name) {
+        return name.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /** An {@code http:} URL to a host other than a loopback address. */
+    private static boolean plainHttp(String location) {
+        if (!location.regionMatches(true, 0, "http:", 0, 5)) {
+            return false;
+        }
+        try {
+            String host = URI.create(location.strip()).getHost();
+            return host == null || !(host.equals("localhost") || host.equals("[::1]") || host.equals("::1")
+                    || host.startsWith("127."));
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
     }
 
     /**

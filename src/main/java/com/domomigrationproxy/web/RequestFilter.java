@@ -169,10 +169,17 @@ public class RequestFilter {
                 + " (at most " + MAX_BODY / 1024 + " KiB; only a plan upload may be larger)");
     }
 
-    /** The caller's request id, or a new one: on the response and in the log's MDC. */
+    /**
+     * The caller's request id, or a new one: on the response and in the log's MDC. And no API
+     * answer is kept by a cache on the way: it was given to one caller (whose API key in
+     * {@code X-API-Key} shared caches do not know to respect, as they do {@code Authorization}).
+     */
     private static void assignRequestId(RoutingContext context) {
         String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER));
         context.response().putHeader(RequestIds.HEADER, requestId);
+        if (context.request().path() != null && context.request().path().startsWith(API_PREFIX)) {
+            context.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        }
         MDC.put(RequestIds.MDC_KEY, requestId);
     }
 

@@ -206,8 +206,9 @@ class MigrationResourceTest {
     void echoesAValidRequestIdAndReplacesAnInvalidOne() {
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(okJson("[]")));
 
+        // No cache on the way keeps an answer given to one caller (an API key is no Authorization header).
         Api.asReader().header("X-Request-Id", "trace-abc_123.4").when().get("/api/v1/integration-types")
-                .then().statusCode(200).header("X-Request-Id", "trace-abc_123.4");
+                .then().statusCode(200).header("X-Request-Id", "trace-abc_123.4").header("Cache-Control", "no-store");
         Api.asReader().header("X-Request-Id", "bad id\u00e9<script>").when().get("/api/v1/integration-types")
                 .then().statusCode(200).header("X-Request-Id", matchesPattern(UUID_PATTERN));
     }
@@ -217,7 +218,7 @@ class MigrationResourceTest {
         io.restassured.RestAssured.given().header("X-Request-Id", "req-401")
                 .when().get("/api/v1/integration-types")
                 .then().statusCode(401)
-                .header("X-Request-Id", "req-401")
+                .header("X-Request-Id", "req-401").header("Cache-Control", "no-store")
                 .body("requestId", equalTo("req-401"));
     }
 

@@ -53,6 +53,48 @@ class JwtIssuerCheckTest {
                 .isEmpty();
     }
 
+    /** Alone, a decryption key has SmallRye JWT accept encrypted tokens that nobody signed. */
+    @Test
+    void aDecryptionKeyNeedsAVerificationKey() {
+        for (String name : List.of("mp.jwt.decrypt.key.location", "smallrye.jwt.decrypt.key.location",
+                "smallrye.jwt.decrypt.key")) {
+            assertThat(JwtIssuerCheck.problem(config(Map.of(name, "keys/decrypt.pem")))).as(name)
+                    .hasValueSatisfying(problem -> assertThat(problem).contains("MP_JWT_DECRYPT_KEY_LOCATION",
+                            "nobody signed"));
+        }
+        assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.decrypt.key.location", "keys/decrypt.pem",
+                "mp.jwt.verify.publickey.location", "https://sso.example.com/certs", "mp.jwt.verify.issuer",
+                "https://sso.example.com")))).as("signed, then encrypted").isEmpty();
+    }
+
+    /** Keys fetched over plain http could be swapped by anyone on the way, who could then sign any token. */
+    @Test
+    void theKeysAreNotFetchedOverPlainHttp() {
+        String issuer = "https://sso.example.com";
+        for (String name : List.of("mp.jwt.verify.publickey.location", "smallrye.jwt.verify.key.location")) {
+            assertThat(JwtIssuerCheck.problem(config(Map.of(name, "http://sso.example.com/certs",
+                    "mp.jwt.verify.issuer", issuer)))).as(name).hasValueSatisfying(problem -> assertThat(problem)
+                            .contains(name.toUpperCase().replace('.', '_'), "plain http"));
+        }
+        for (String loopback : List.of("http://127.0.0.1:8180/certs", "http://localhost/certs", "http://[::1]:80/c")) {
+            assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.verify.publickey.location", loopback,
+                    "mp.jwt.verify.issuer", issuer)))).as(loopback).isEmpty();
+        }
+    }
+
+    /** Allowed, but named: without an audience, tokens issued to any client of the provider are accepted. */
+    @Test
+    void noAudienceIsWarnedOf() {
+        Map<String, String> key = Map.of("mp.jwt.verify.publickey.location", "https://sso.example.com/certs",
+                "mp.jwt.verify.issuer", "https://sso.example.com");
+        assertThat(JwtIssuerCheck.warning(config(key))).hasValueSatisfying(warning -> assertThat(warning)
+                .contains("MP_JWT_VERIFY_AUDIENCES"));
+        Map<String, String> withAudience = new java.util.HashMap<>(key);
+        withAudience.put("mp.jwt.verify.audiences", "domo-migration-proxy");
+        assertThat(JwtIssuerCheck.warning(config(withAudience))).isEmpty();
+        assertThat(JwtIssuerCheck.warning(config(Map.of()))).as("API keys only").isEmpty();
+    }
+
     private static Config config(Map<String, String> values) {
         return new SmallRyeConfigBuilder().withDefaultValues(values).build();
     }
