@@ -5,11 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.Set;
 
+import io.smallrye.jwt.algorithm.KeyEncryptionAlgorithm;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
 
@@ -42,6 +45,24 @@ public final class Tokens {
             return signingInput + "." + base64.encodeToString(signature.sign());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Test JWT not signed", e);
+        }
+    }
+
+    /**
+     * The claims signed and then encrypted to the test key pair's public key: a nested JWT of five
+     * parts, as a provider sends when the service is configured with a decryption key.
+     */
+    public static String encrypted(JwtClaimsBuilder claims) {
+        return claims.innerSign(privateKey()).keyAlgorithm(KeyEncryptionAlgorithm.RSA_OAEP).encrypt(publicKey());
+    }
+
+    public static PublicKey publicKey() {
+        try {
+            String pem = Files.readString(TestCredentials.PUBLIC_KEY)
+                    .replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+            return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(pem)));
+        } catch (Exception e) {
+            throw new IllegalStateException("Test JWT public key not readable", e);
         }
     }
 
