@@ -1,6 +1,9 @@
 package com.domomigrationproxy.support;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -58,21 +61,27 @@ public final class Tokens {
 
     public static PublicKey publicKey() {
         try {
-            String pem = Files.readString(TestCredentials.PUBLIC_KEY)
-                    .replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-            return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(pem)));
-        } catch (Exception e) {
+            return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der(TestCredentials.PUBLIC_KEY)));
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Test JWT public key not readable", e);
         }
     }
 
     public static PrivateKey privateKey() {
         try {
-            String pem = Files.readString(TestCredentials.PRIVATE_KEY)
-                    .replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
-        } catch (Exception e) {
+            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der(TestCredentials.PRIVATE_KEY)));
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Test JWT key not readable", e);
+        }
+    }
+
+    /** The key a PEM file holds. */
+    private static byte[] der(Path pem) {
+        try {
+            return Base64.getDecoder().decode(Files.readString(pem).replaceAll("-----[A-Z ]+-----", "")
+                    .replaceAll("\\s", ""));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Test JWT key not readable: " + pem, e);
         }
     }
 }
