@@ -50,8 +50,8 @@ class JwtIssuerCheck {
         if (!key && (set(config, "mp.jwt.decrypt.key.location") || set(config, "smallrye.jwt.decrypt.key.location")
                 || set(config, "smallrye.jwt.decrypt.key"))) {
             return Optional.of("A JWT decryption key (MP_JWT_DECRYPT_KEY_LOCATION) needs a verification key"
-                    + " (MP_JWT_VERIFY_PUBLICKEY_LOCATION) and MP_JWT_VERIFY_ISSUER: alone, it has encrypted tokens"
-                    + " that nobody signed accepted, and anyone with the public encryption key can make them");
+                    + " (MP_JWT_VERIFY_PUBLICKEY_LOCATION) and MP_JWT_VERIFY_ISSUER: alone, SmallRye JWT accepts"
+                    + " encrypted tokens that nobody signed, which anyone with the public encryption key can make");
         }
         if (key && !set(config, "mp.jwt.verify.issuer")) {
             return Optional.of("MP_JWT_VERIFY_ISSUER is required when a JWT verification key is configured"

@@ -7,6 +7,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,7 @@ class EncryptedJwtTest {
         }
         // An object is a grant: the account outside it is refused before Domo is asked.
         bearer(Tokens.encrypted(Tokens.claims("encrypted-scoped", "reader").claim("domo_scopes",
-                Map.of("accounts", java.util.List.of("sales-1"))))).get("/api/v1/accounts/other-9/candidates").then()
+                Map.of("accounts", List.of("sales-1"))))).get("/api/v1/accounts/other-9/candidates").then()
                 .statusCode(403);
     }
 
