@@ -327,7 +327,7 @@ public class AuditStream {
 
     /**
      * Takes or renews the lease when due; false (and nothing held) when another replica delivers.
-     * While deliveries fail, this replica does not renew its lease: it delivers on the time it has
+     * While deliveries fail (and it is not connected again), this replica does not renew its lease: it delivers on the time it has
      * left, then takes its lease back only if no other replica took it within two poll intervals
      * of its end. So a replica that cannot reach the receiver (its node's network, a policy) hands
      * the stream to one that can; a failure of its own never makes it wait for another's lease.
@@ -337,7 +337,9 @@ public class AuditStream {
         if (holding && now.isBefore(leaseRenewAt)) {
             return true;
         }
-        boolean failing = lastFailure != null;
+        // Connected again, it can reach the receiver: it renews, though nothing is confirmed yet. Else
+        // a lease that ran out while it was down made it let go, and close a connection that worked.
+        boolean failing = lastFailure != null && !connection.open();
         if (failing && holding && now.isBefore(leaseUntil)) {
             if (sent == null) {
                 sent = rewound(cursor.stored()); // the failure forgot what was sent: again from the cursor
