@@ -171,14 +171,12 @@ class CheckpointTest {
         given().header("X-Request-Id", request + "-post").post(CHECKPOINTS + "/public-key").then().statusCode(405);
         given().header("X-Request-Id", request + "-html").accept("text/html").get(CHECKPOINTS + "/public-key").then()
                 .statusCode(406);
-        try {
-            // The requests' own lines are there (their access lines), so the check below can fail.
-            assertThat(java.nio.file.Files.readAllLines(java.nio.file.Path.of("target", "quarkus-test.log")))
-                    .filteredOn(line -> line.contains(request)).hasSizeGreaterThanOrEqualTo(4)
-                    .noneMatch(line -> line.contains("Audit access refused") || line.contains("before it was served"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        // The requests' own lines are there (their access lines, written once each answer has gone out,
+        // so waited for), so the check below can fail.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                java.nio.file.Files.readAllLines(java.nio.file.Path.of("target", "quarkus-test.log")))
+                .filteredOn(line -> line.contains(request)).hasSizeGreaterThanOrEqualTo(4)
+                .noneMatch(line -> line.contains("Audit access refused") || line.contains("before it was served")));
         // The same auditor reading the trail is recorded, as every audit read is.
         given().auth().oauth2(Tokens.jwt(auditor, "auditor")).get(CHECKPOINTS).then().statusCode(200);
         Api.asAuditor().queryParam("type", "AUDIT_ACCESS").queryParam("subject", auditor)

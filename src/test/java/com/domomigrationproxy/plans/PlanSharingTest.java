@@ -1,7 +1,8 @@
 package com.domomigrationproxy.plans;
 
 import static com.domomigrationproxy.plans.PlanFixtures.awaitState;
-import static com.domomigrationproxy.plans.PlanFixtures.createApproveStart;
+import static com.domomigrationproxy.plans.PlanFixtures.approve;
+import static com.domomigrationproxy.plans.PlanFixtures.create;
 import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
 import static com.domomigrationproxy.plans.PlanFixtures.plan;
 import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
@@ -18,12 +19,14 @@ import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
 
 /** With more running plans than a replica has slots, the slots go round: every plan moves, none waits for another to drain. */
 @QuarkusTest
@@ -49,7 +52,13 @@ class PlanSharingTest {
             PlanFixtures.Estate estate = PlanFixtures.Estate.of(6);
             stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
             stubMigrations(domo, estate.account(), 1000);
-            plans.add(createApproveStart(jsonPlan("sharing-" + i, estate.account(), estate.datasources(), 4)));
+            JsonPath plan = create(jsonPlan("sharing-" + i, estate.account(), estate.datasources(), 4));
+            approve(plan.getString("planId"), plan.getString("contentHash"));
+            plans.add(plan.getString("planId"));
+        }
+        // Started back to back: a plan created while the first already ran could find it two items on.
+        for (String id : plans) {
+            Api.asOperator().post("/api/v1/plans/" + id + "/start").then().statusCode(200);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> plans.stream().allMatch(id -> plan(id).getInt(
                 "counts.COMPLETE") >= 1));

@@ -2,11 +2,12 @@ package com.domomigrationproxy.problem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
@@ -29,13 +30,20 @@ class BusyGateTest {
             assertThat(busy.getMessage()).isEqualTo("Another one is running; retry after the delay in Retry-After");
             assertThat(busy.retryAfter()).isEqualTo("7");
         });
-        CountDownLatch waiting = new CountDownLatch(1);
-        CompletableFuture<String> second = OwnThreads.supply(() -> {
-            waiting.countDown();
-            return gate.through(() -> "ran");
-        });
-        waiting.await();
         first.run();
+
+        // A caller that comes while the turn is taken waits for it (a wait long enough for a slow machine).
+        BusyGate patient = new BusyGate(1, Duration.ofSeconds(30), "Another one is running", 7);
+        Runnable taken = patient.enter();
+        AtomicReference<Thread> caller = new AtomicReference<>();
+        CompletableFuture<String> second = OwnThreads.supply(() -> {
+            caller.set(Thread.currentThread());
+            return patient.through(() -> "ran");
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> caller.get() != null
+                && caller.get().getState() == Thread.State.TIMED_WAITING);
+        assertThat(second).isNotDone();
+        taken.run();
         assertThat(second.get(5, TimeUnit.SECONDS)).isEqualTo("ran");
     }
 

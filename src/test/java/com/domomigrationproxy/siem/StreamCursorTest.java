@@ -58,9 +58,14 @@ class StreamCursorTest {
 
         // A replica that cannot deliver does not take a lease back the moment it ran out: replicas
         // that can deliver get two poll intervals to take it first (the service, failing, waits too).
-        PostgresAdmin.tamper("UPDATE audit_stream_cursor SET lease_until = now() - interval '200 milliseconds'");
-        assertThat(other.lease(Duration.ofSeconds(2), Duration.ofSeconds(5))).as("within its wait").isEmpty();
-        assertThat(other.lease(Duration.ofSeconds(2), Duration.ofMillis(100))).as("after its wait").isPresent();
+        // The service takes another's expired lease at once: should its poll land between the tamper
+        // and the second lease (a few ms in its 500), the round is played again.
+        await("a replica's own expired lease").atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = 'other-replica', lease_until = now() - interval"
+                    + " '200 milliseconds'");
+            assertThat(other.lease(Duration.ofSeconds(2), Duration.ofSeconds(5))).as("within its wait").isEmpty();
+            assertThat(other.lease(Duration.ofSeconds(2), Duration.ofMillis(100))).as("after its wait").isPresent();
+        });
         // Only for its own: another replica's lease that ran out it takes at once (the service may be
         // quicker, and it fails too), or a replica left "failing" by a database error long ago would wait.
         PostgresAdmin.tamper("UPDATE audit_stream_cursor SET lease_until = now() - interval '200 milliseconds'");
