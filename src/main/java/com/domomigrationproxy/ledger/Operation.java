@@ -29,6 +29,11 @@ public record Operation(
         @Schema(description = "This operation's links in the audit hash chain (audit API only)",
                 nullable = true) Chain chain) {
 
+    /** This operation without its links in the hash chain, as the migration API answers it. */
+    public Operation withoutChain() {
+        return chain == null ? this : new Operation(operationId, intent, outcome, reconciliation, review, null);
+    }
+
     /** How an unknown outcome was resolved later, recorded next to it (never instead of it). */
     @Schema(name = "Reconciliation")
     public record Reconciliation(
@@ -120,6 +125,14 @@ public record Operation(
     /** {@link #refusedBeforeActing} in SQL, for the operation row under this alias (true also for no row). */
     public static String refusedBeforeActingSql(String alias) {
         return "(" + alias + ".upstream_status IS NULL OR " + alias + ".upstream_status BETWEEN 300 AND 499)";
+    }
+
+    /**
+     * Flagged for a person's review and still unresolved. A flagged operation whose outcome arrived
+     * afterwards (a replica's backlog written late) has nothing left to review.
+     */
+    public boolean awaitingReview() {
+        return review != null && unresolved();
     }
 
     /** True while nobody knows how it ended: PENDING or UNKNOWN, and not reconciled. */

@@ -35,7 +35,8 @@ public record OperationQuery(String datasourceId, String accountId, Direction di
         add(conditions, parameters, "o.requested_at < ?", to);
         add(conditions, parameters, "o.plan_id = ?", planId);
         if (needsReview) {
-            conditions.add("o.review_reason IS NOT NULL AND o.reconciled_at IS NULL");
+            // As Operation.awaitingReview: a flagged operation whose outcome came late has nothing to review.
+            conditions.add("o.review_reason IS NOT NULL AND o.reconciled_at IS NULL AND o.state IN ('PENDING', 'UNKNOWN')");
         }
         return conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions);
     }

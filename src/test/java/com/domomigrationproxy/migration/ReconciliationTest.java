@@ -324,6 +324,30 @@ class ReconciliationTest {
         audit.recordOutcome(pending, Outcome.withoutResult(OperationState.FAILED, null, "done", 500, 1L));
     }
 
+    /**
+     * Another replica's reconciler flags an operation whose outcome waits in this replica's backlog
+     * (the database was away when Domo answered); the outcome written afterwards leaves nothing to
+     * review. It stayed in the queue for good, where resolving it was refused (it has an outcome).
+     */
+    @Test
+    void aFlaggedOperationWhoseOutcomeArrivesLateLeavesTheReviewQueue() {
+        String datasource = Api.uniqueDatasourceId();
+        Operation pending = audit.recordIntent(OperationIntent.reversal(datasource,
+                new Requester("late-svc", "api-key", "req-late", null, Scopes.UNRESTRICTED)), none -> {
+                });
+        audit.flagForReview(pending.operationId(), "Domo cannot tell");
+        Api.asAuditor().queryParam("needsReview", "true").queryParam("datasourceId", datasource)
+                .get("/api/v1/audit/operations").then().statusCode(200)
+                .body("items.operationId", org.hamcrest.Matchers.contains(pending.operationId().toString()));
+
+        audit.recordOutcome(pending, Outcome.withoutResult(OperationState.FAILED, "T-LATE", "refused", 404, 1L));
+        Api.asAuditor().queryParam("needsReview", "true").queryParam("datasourceId", datasource)
+                .get("/api/v1/audit/operations").then().statusCode(200)
+                .body("items", org.hamcrest.Matchers.empty());
+        Api.asAuditor().get("/api/v1/audit/operations/" + pending.operationId()).then().statusCode(200)
+                .body("state", equalTo("FAILED")).body("review.reason", equalTo("Domo cannot tell"));
+    }
+
     @Test
     void theReviewQueueOfAScopedOperatorHoldsOnlyWhatItMayResolve() {
         String account = "queue-" + System.nanoTime();
