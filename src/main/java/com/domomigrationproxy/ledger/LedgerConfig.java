@@ -13,7 +13,7 @@ public interface LedgerConfig {
 
     /**
      * How often outcomes that the database could not take (Domo had answered) are written again.
-     * Env PROXY_AUDIT_OUTCOME_RETRY_INTERVAL; {@code off} disables the retries.
+     * Env PROXY_AUDIT_OUTCOME_RETRY_INTERVAL; {@code off} is refused at start.
      */
     @WithDefault("5s")
     String outcomeRetryInterval();

@@ -157,7 +157,11 @@ public class OperationStore {
         writeBacklog(true);
     }
 
-    private void writeBacklog(boolean stopping) {
+    /**
+     * One writer at a time: the last try at shutdown may meet a scheduled round under way, and both
+     * writing one outcome would append its LATE_OUTCOME event twice.
+     */
+    private synchronized void writeBacklog(boolean stopping) {
         List<Backlogged> due;
         synchronized (backlog) {
             due = new ArrayList<>(backlog.values());

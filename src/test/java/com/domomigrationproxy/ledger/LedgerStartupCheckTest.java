@@ -23,10 +23,13 @@ class LedgerStartupCheckTest {
     void auditSettingsThatCannotServeAreRefusedByName() {
         assertThat(LedgerStartupCheck.problems(ConfigMappings.of(LedgerConfig.class, Map.of(
                 "proxy.audit.origin", "acme\nseq 99999", "proxy.audit.outcome-retry-for", "-1m",
-                "proxy.audit.outcome-backlog-size", "0", "proxy.audit.refused-recorded", "-1")))).containsExactly(
+                "proxy.audit.outcome-backlog-size", "0", "proxy.audit.refused-recorded", "-1",
+                "proxy.audit.outcome-retry-interval", "off")))).containsExactly(
                         "PROXY_AUDIT_OUTCOME_RETRY_FOR must not be negative, not PT-1M",
                         "PROXY_AUDIT_OUTCOME_BACKLOG_SIZE must be at least 1, not 0",
                         "PROXY_AUDIT_REFUSED_RECORDED must be at least 0, not -1",
+                        "PROXY_AUDIT_OUTCOME_RETRY_INTERVAL cannot be off: outcomes the database could not take would"
+                                + " never be written, nor handed to reconciliation",
                         "PROXY_AUDIT_ORIGIN must be one line of text, the first line of every checkpoint");
     }
 }
