@@ -37,12 +37,13 @@ public record PlanProgressView(PlanView plan, String shown) {
 
     /**
      * Whether the plan can still move, so that a page watches its events: not done, or done while
-     * items sent before a cancel still run (or, refused after it, wait to be skipped), for which its
-     * event stream stays open too.
+     * items sent before a cancel still run (or, refused after it, wait to be skipped, or wait for
+     * their operation's reconciliation), for which its event stream stays open too.
      */
     static boolean moves(PlanView plan) {
         return !plan.state().done() || count(plan, ItemState.RUNNING) > 0
-                || plan.state() == PlanState.CANCELLED && count(plan, ItemState.WAITING) > 0;
+                || plan.state() == PlanState.CANCELLED
+                        && (count(plan, ItemState.WAITING) > 0 || count(plan, ItemState.UNKNOWN) > 0);
     }
 
     /** The plan moved to another state than the page shows: its actions there are out of date. */

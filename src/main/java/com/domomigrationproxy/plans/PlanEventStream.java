@@ -218,9 +218,10 @@ public class PlanEventStream {
         return Sql.first(connection, """
                 SELECT p.state IN ('FINISHED', 'CANCELLED', 'REJECTED', 'EXPIRED')
                        AND NOT EXISTS (SELECT 1 FROM plan_item i WHERE i.plan_id = p.plan_id AND i.state = 'RUNNING')
-                       -- a cancelled plan's item back to WAITING (refused after the cancel) is skipped by the next sweep
-                       AND NOT (p.state = 'CANCELLED' AND EXISTS (SELECT 1 FROM plan_item i
-                                                                   WHERE i.plan_id = p.plan_id AND i.state = 'WAITING'))
+                       -- a cancelled plan's item back to WAITING (refused after the cancel) is skipped by the next
+                       -- sweep, and one of unknown outcome is settled once its operation is reconciled
+                       AND NOT (p.state = 'CANCELLED' AND EXISTS (SELECT 1 FROM plan_item i WHERE i.plan_id = p.plan_id
+                                                                     AND i.state IN ('WAITING', 'UNKNOWN')))
                        AND NOT EXISTS (SELECT 1 FROM plan_event e WHERE e.plan_id = p.plan_id AND e.seq > ?)
                 FROM plan p WHERE p.plan_id = ?""", row -> row.getBoolean(1), lastSeq, planId).orElse(true);
     }

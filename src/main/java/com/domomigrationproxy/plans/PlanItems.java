@@ -133,10 +133,14 @@ class PlanItems {
                 + " ORDER BY i.item_id", PlanItems::row, planId));
     }
 
-    /** Items waiting for their turn: what the run sends next. */
-    List<Row> waiting(UUID planId) {
+    /**
+     * Items the run sends next: waiting for their turn, or claimed and not sent (a replica that died
+     * holding the claim; the item waits again once the claim lapses).
+     */
+    List<Row> unsent(UUID planId) {
         return jdbc(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM plan_item i WHERE i.plan_id = ?"
-                + " AND i.state = 'WAITING' ORDER BY i.item_id", PlanItems::row, planId));
+                + " AND (i.state = 'WAITING' OR (i.state = 'RUNNING' AND i.sent_at IS NULL)) ORDER BY i.item_id",
+                PlanItems::row, planId));
     }
 
     /** Items not yet sent in this run (WAITING, or skipped by the preflight): what a preflight looks at. */
@@ -378,11 +382,13 @@ class PlanItems {
     }
 
     /**
-     * Claims and settlements commit without waiting for the WAL flush (about 3 ms each, on every
-     * item's path). Safe: a lost claim only leaves the item WAITING, and the intent that links it
-     * is committed synchronously, which flushes the claim before it; a lost settlement leaves the
-     * item RUNNING, and the sweep settles it from its operation. The audit trail's own writes (the
-     * operation, the chain, plan transitions) keep synchronous commits.
+     * A claim commits without waiting for the WAL flush (about 3 ms, on every item's path). Safe: a
+     * lost claim only leaves the item WAITING, and the intent that links it is committed
+     * synchronously, which flushes the claim before it. Settlements wait: each writes the item's
+     * event, which an event stream may send as soon as it is visible, and an asynchronous commit lost
+     * in a crash of PostgreSQL can take the sequence's progress with it, so that later events got ids
+     * below those clients already had (and never saw them). The audit trail's own writes (the
+     * operation, the chain, plan transitions) commit synchronously too.
      */
     private static void withoutWaitingForDisk(Connection connection) throws SQLException {
         Sql.update(connection, "SET LOCAL synchronous_commit TO OFF");
@@ -396,7 +402,6 @@ class PlanItems {
     Optional<Claim> settle(Claim claim, ItemState state, String note, Instant notBefore, boolean next, String replica,
             Duration lease) {
         return QuarkusTransaction.requiringNew().call(() -> jdbc(connection -> {
-            withoutWaitingForDisk(connection);
             Sql.update(connection, """
                     WITH settled AS (
                         UPDATE plan_item SET state = ?, note = ?, not_before = ?,

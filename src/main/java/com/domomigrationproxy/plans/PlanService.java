@@ -94,6 +94,11 @@ public class PlanService {
     private final BusyGate oneAtATime = new BusyGate(1, Duration.ofSeconds(10),
             "Another plan upload or preflight is being handled on this replica", 5);
 
+    /** An upload or preflight holds this replica's turn (what a test waits for, instead of a guess). */
+    boolean turnTaken() {
+        return oneAtATime.full();
+    }
+
     @Inject
     PlanService(PlanItems items, Preflight preflight, Ledger ledger, OperationStore operations, PlanConfig config,
             DataSource dataSource, ObjectMapper json, MigrationService migrations, IdempotencyStore idempotency) {
@@ -431,13 +436,14 @@ public class PlanService {
     }
 
     /**
-     * Runs a paused plan again. Whoever resumes it makes the items still waiting go to Domo, so
+     * Runs a paused plan again. Whoever resumes it makes the items not yet sent go to Domo (those
+     * waiting, and those claimed by a replica that died before sending them), so
      * they must be within that person's scopes too, as at start (403 out-of-scope naming them; the
      * plan stays PAUSED). Pause and cancel send nothing, and any operator may stop a run.
      */
     public PlanView resume(UUID planId, Requester by) {
         return move(planId, by, PlanState.PAUSED, PlanState.RUNNING, RESUMED, "resume",
-                plan -> requireInScope(plan.direction, items.waiting(planId), by, "the resumer's"));
+                plan -> requireInScope(plan.direction, items.unsent(planId), by, "the resumer's"));
     }
 
     public PlanView cancel(UUID planId, Requester by) {
@@ -750,7 +756,8 @@ public class PlanService {
             PlanItems.Pace pace = items.pace(plan.planId, since);
             double seconds = Math.max(1, Duration.between(since, now).toMillis() / 1000.0);
             double perMinute = Math.round(pace.finishedSince() * 60 / seconds * 10) / 10.0;
-            Long left = perMinute > 0 && plan.state == PlanState.RUNNING
+            // None to run, yet running: items of unknown outcome wait for reconciliation, which no pace foretells.
+            Long left = perMinute > 0 && plan.state == PlanState.RUNNING && pace.remaining() > 0
                     ? Math.round(pace.remaining() / (perMinute / 60)) : null;
             boolean throttled = plan.notBefore != null && plan.notBefore.isAfter(now);
             progress = new PlanView.Progress(perMinute, pace.remaining(), left, throttled ? plan.notBefore : null,

@@ -63,7 +63,8 @@ public record PlanView(
             @Schema(description = "Items that ran to an end per minute, over the last minute (or since the start)",
                     required = true) double itemsPerMinute,
             @Schema(description = "Items waiting or running", required = true) long remaining,
-            @Schema(description = "Seconds until the remaining items are done at that pace; null while no pace is known",
+            @Schema(description = "Seconds until the remaining items are done at that pace; null while no pace is"
+                    + " known, and when none remains but items of unknown outcome wait for reconciliation",
                     nullable = true) Long estimatedSecondsLeft,
             @Schema(description = "No item is sent before this: Domo asked the service to slow down", nullable = true)
             Instant throttledUntil,

@@ -28,6 +28,11 @@ public final class BusyGate {
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
+    /** Every turn taken: the next caller waits. */
+    public boolean full() {
+        return turns.availablePermits() == 0;
+    }
+
     /** {@code work}, in a turn. */
     public <T> T through(Supplier<T> work) {
         Runnable leave = enter();

@@ -13,10 +13,16 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -27,9 +33,12 @@ import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.ConsoleSessions.Session;
 import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PostgresAdmin;
+import com.domomigrationproxy.support.TestCredentials;
 import com.domomigrationproxy.support.Tokens;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
@@ -45,6 +54,9 @@ class ConsolePlanActionsTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    @TestHTTPResource("/")
+    URI base;
 
     private String account;
     private List<String> datasources;
@@ -62,8 +74,19 @@ class ConsolePlanActionsTest {
 
     @Test
     void anOperatorStartsPausesResumesAndCancelsAPlanFromItsPage() {
-        migrationsTake(1000);
-        String planId = approvedPlan(datasources, 2).getString("planId");
+        // One item at a time, 2 s each: items are still waiting when the cancel page is read, however
+        // slowly the sign-ins and pages go (at 2 a time and 1 s each, a slow second could leave none).
+        migrationsTake(2000);
+        String planId = approvedPlan(datasources, 1).getString("planId");
+        try {
+            startPauseResumeAndCancel(planId);
+        } finally {
+            // A failure would leave a RUNNING plan for the next test application's executor.
+            Api.asOperator().post("/api/v1/plans/" + planId + "/cancel");
+        }
+    }
+
+    private void startPauseResumeAndCancel(String planId) {
         Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
 
         act(operator, planId, "start").then().statusCode(303)
@@ -134,6 +157,38 @@ class ConsolePlanActionsTest {
         assertThat(operator.request().get(page).then().statusCode(200).extract().asString())
                 .contains("data-live=\"false\"", ">Create the rollback plan</button>")
                 .doesNotContain("data-plan-events=", "rollback-waits", "Its items in flight have ended.");
+    }
+
+    /**
+     * A cancelled plan whose item has an unknown outcome can still move: reconciliation settles it.
+     * Its page and event stream stopped at the cancel, and the rollback never showed up until a reload.
+     */
+    @Test
+    void aCancelledPlanIsWatchedWhileAnItemsOutcomeIsUnknown() throws Exception {
+        String planId = approvedPlan(datasources.subList(0, 1), 1).getString("planId");
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+        // As if item 1 had been sent before the cancel and Domo's answer never came.
+        String item = "UPDATE plan_item SET state = '%s' WHERE plan_id = '" + planId + "' AND item_id = 1";
+        PostgresAdmin.tamper(item.formatted("UNKNOWN"));
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        String page = "/console/plans/" + planId;
+        assertThat(operator.request().get(page).then().statusCode(200).extract().asString())
+                .contains("data-live=\"true\"", "id=\"rollback-waits\"");
+        CompletableFuture<HttpResponse<String>> stream = HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(
+                base.resolve("/api/v1/plans/" + planId + "/events")).header("X-API-Key", TestCredentials.READER_KEY)
+                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofString());
+        try {
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> !stream.isDone());
+
+            // Reconciled: the item ends, the stream with it, and the page stops watching.
+            PostgresAdmin.tamper(item.formatted("COMPLETE"));
+            assertThat(stream.get(10, TimeUnit.SECONDS).body()).contains("PLAN_CANCELLED");
+            assertThat(operator.request().get(page).then().statusCode(200).extract().asString())
+                    .contains("data-live=\"false\"").doesNotContain("rollback-waits");
+        } finally {
+            stream.cancel(true);
+            PostgresAdmin.tamper(item.formatted("SKIPPED"));
+        }
     }
 
     @Test

@@ -200,6 +200,10 @@ class PlanResilienceTest {
                 "RUNNING".equals(plan(planId).getString("state")));
         assertThat(plan(planId).getInt("counts.COMPLETE")).isEqualTo(2);
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())));
+        // Nothing left to run, and no time to foretell: the plan waits for reconciliation (it said 0 s).
+        Api.asReader().get("/api/v1/plans/" + planId).then().body("progress.remaining", equalTo(0))
+                .body("progress.estimatedSecondsLeft", org.hamcrest.Matchers.nullValue())
+                .body("progress.itemsPerMinute", org.hamcrest.Matchers.greaterThan(0f));
 
         // Domo's candidates now show it migrated after the request: reconciled COMPLETE, and the plan finishes.
         domo.stubFor(get(DOMO_PREFIX + "/candidates/" + estate.account()).willReturn(aResponse().withStatus(200)

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.plans.PlanFixtures.Estate;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.Tokens;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -203,6 +204,18 @@ class PlanScopesTest {
                 .body("type", equalTo(OUT_OF_SCOPE))
                 .body("errors.field", contains("items[3].datasourceId"));
         Api.asReader().get("/api/v1/plans/" + planId).then().body("state", equalTo("PAUSED"));
+        // Item 3 claimed by a replica that died before sending it: it goes to Domo once the claim
+        // lapses, after the resume, so it counts as one to send (it was left out).
+        String item3 = "UPDATE plan_item SET %s WHERE plan_id = '" + planId + "' AND item_id = 3";
+        PostgresAdmin.tamper(item3.formatted("state = 'RUNNING', claim_token = gen_random_uuid(),"
+                + " lease_owner = 'dead-replica', lease_until = now() + interval '1 hour'"));
+        try {
+            narrow.get().post("/api/v1/plans/" + planId + "/resume").then().statusCode(403)
+                    .body("errors.field", contains("items[3].datasourceId"));
+        } finally {
+            PostgresAdmin.tamper(item3.formatted("state = 'WAITING', claim_token = NULL, lease_owner = NULL,"
+                    + " lease_until = NULL"));
+        }
 
         // Allowed items 2 and 3 only: item 1 is the one to send again.
         String otherOne = "scoped-" + UUID.randomUUID();

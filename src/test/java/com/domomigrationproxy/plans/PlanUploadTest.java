@@ -4,6 +4,7 @@ import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -15,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,6 +53,9 @@ class PlanUploadTest {
 
     @Inject
     DataSource dataSource;
+
+    @Inject
+    PlanService plans;
 
     private long stored() {
         return (long) OperationRows.query(dataSource, "SELECT (SELECT count(*) FROM plan) + (SELECT count(*) FROM"
@@ -362,7 +367,8 @@ class PlanUploadTest {
                     + TestCredentials.OPERATOR_KEY + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
                     + "{\"name\":\"stalled\",\"items\":[").getBytes(StandardCharsets.US_ASCII));
             stalled.getOutputStream().flush();
-            Thread.sleep(500); // its turn has come: it is being read
+            // Its turn has come: it is being read.
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(plans::turnTaken);
 
             // A preflight run again, sent with no body as an HTTP/2 stream, waits for the same turn.
             CompletableFuture<HttpResponse<String>> preflight = http2.sendAsync(HttpRequest.newBuilder(
