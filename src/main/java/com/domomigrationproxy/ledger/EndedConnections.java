@@ -41,6 +41,9 @@ public class EndedConnections implements AgroalPoolInterceptor {
      */
     private static final Executor AFTER_RETURN = CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS);
 
+    /** How long a flush that dropped nothing counts as under way. */
+    private static final Executor FLUSH_DONE = CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS);
+
     private final Instance<AgroalDataSource> pool;
     /** A flush waits out its delay; a connection that comes back ended meanwhile needs none of its own. */
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -71,13 +74,22 @@ public class EndedConnections implements AgroalPoolInterceptor {
      * (a background job's) asks for a flush of its own, so the flag is cleared before this one runs.
      */
     private void flushInvalid() {
-        scheduled.set(false);
         flushing.set(true);
+        scheduled.set(false);
         try {
             pool.get().flush(AgroalDataSource.FlushMode.INVALID);
         } catch (RuntimeException e) {
             flushing.set(false);
             throw e;
+        }
+        // A flush that finds nothing to drop (what came back ended was taken and dropped meanwhile) is
+        // done all the same; Agroal validates a pool in milliseconds.
+        CompletableFuture.runAsync(this::flushed, FLUSH_DONE);
+    }
+
+    private void flushed() {
+        if (flushing.compareAndSet(true, false)) {
+            flushes.increment();
         }
     }
 
@@ -89,9 +101,7 @@ public class EndedConnections implements AgroalPoolInterceptor {
      */
     @Override
     public void onConnectionDestroy(Connection connection) {
-        if (flushing.compareAndSet(true, false)) {
-            flushes.increment();
-        }
+        flushed();
     }
 
     /** No flush waiting or under way. */

@@ -24,12 +24,13 @@ public record Operation(
                 + " person recorded; state keeps what was known at the time", nullable = true) Reconciliation reconciliation,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "Set when reconciliation could not tell from Domo whether the operation took effect:"
-                + " a person must resolve it; the datasource stays locked until then", nullable = true) Review review,
+                + " a person must resolve it, and the datasource stays locked until then (or until its outcome, written late"
+                + " by another replica, is recorded)", nullable = true) Review review,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "This operation's links in the audit hash chain (audit API only)",
                 nullable = true) Chain chain) {
 
-    /** This operation without its links in the hash chain, as the migration API answers it. */
+    /** This operation without its links in the hash chain, as the operations API answers it (the audit API has them). */
     public Operation withoutChain() {
         return chain == null ? this : new Operation(operationId, intent, outcome, reconciliation, review, null);
     }
@@ -120,6 +121,14 @@ public record Operation(
      */
     static boolean refusedBeforeActing(Integer upstreamStatus) {
         return upstreamStatus == null || (upstreamStatus >= 300 && upstreamStatus < 500);
+    }
+
+    /**
+     * {@link #unresolved} in SQL, for the operation row under this alias: the predicate of the
+     * partial indexes that keep one operation per datasource in flight.
+     */
+    public static String unresolvedSql(String alias) {
+        return alias + ".state IN ('PENDING', 'UNKNOWN') AND " + alias + ".reconciled_at IS NULL";
     }
 
     /** {@link #refusedBeforeActing} in SQL, for the operation row under this alias (true also for no row). */

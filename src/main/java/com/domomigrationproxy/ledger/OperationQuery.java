@@ -36,7 +36,7 @@ public record OperationQuery(String datasourceId, String accountId, Direction di
         add(conditions, parameters, "o.plan_id = ?", planId);
         if (needsReview) {
             // As Operation.awaitingReview: a flagged operation whose outcome came late has nothing to review.
-            conditions.add("o.review_reason IS NOT NULL AND o.reconciled_at IS NULL AND o.state IN ('PENDING', 'UNKNOWN')");
+            conditions.add("o.review_reason IS NOT NULL AND " + Operation.unresolvedSql("o"));
         }
         return conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions);
     }

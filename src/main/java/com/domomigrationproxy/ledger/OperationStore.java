@@ -265,8 +265,8 @@ public class OperationStore {
         return read(connection -> {
             Map<String, UUID> holders = new HashMap<>();
             Sql.list(connection, """
-                    SELECT datasource_id, operation_id FROM operation
-                    WHERE datasource_id = ANY(?) AND state IN ('PENDING', 'UNKNOWN') AND reconciled_at IS NULL""",
+                    SELECT o.datasource_id, o.operation_id FROM operation o
+                    WHERE o.datasource_id = ANY(?)""" + " AND " + Operation.unresolvedSql("o"),
                     row -> holders.put(row.getString(1), row.getObject(2, UUID.class)),
                     connection.createArrayOf("text", datasourceIds.toArray()));
             return holders;
@@ -458,8 +458,8 @@ public class OperationStore {
     private ProblemException inFlight(String datasourceId) {
         Optional<Operation> holder;
         try {
-            holder = read(connection -> Sql.first(connection, OperationRows.SELECT + """
-                    WHERE o.datasource_id = ? AND o.state IN ('PENDING', 'UNKNOWN') AND o.reconciled_at IS NULL""",
+            holder = read(connection -> Sql.first(connection, OperationRows.SELECT + " WHERE o.datasource_id = ? AND "
+                    + Operation.unresolvedSql("o"),
                     mapper(), datasourceId));
         } catch (RuntimeException e) {
             LOG.warnf("Could not look up the operation holding datasource %s: %s", datasourceId, rootCause(e));

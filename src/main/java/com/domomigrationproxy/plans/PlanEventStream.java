@@ -41,7 +41,8 @@ import io.smallrye.mutiny.Multi;
  * only once no transaction can still commit one with a lower seq ({@link EventHorizon}), so events
  * go out in seq order and a resumed stream misses none. The stream
  * ends once the plan is done (finished, cancelled, rejected or expired), no item of it is running
- * and every event was sent; a comment line every 15 s keeps idle connections open through proxies.
+ * (nor, of a cancelled plan, waits to be skipped or for its operation's reconciliation) and every
+ * event was sent; a comment line every 15 s keeps idle connections open through proxies.
  */
 @ApplicationScoped
 public class PlanEventStream {

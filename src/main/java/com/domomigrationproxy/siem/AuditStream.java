@@ -111,6 +111,12 @@ public class AuditStream {
     private volatile Instant backlogReadAt;
     private volatile Instant startedAt;
     private volatile String lastFailure;
+    /**
+     * Since the last failure, the lease was renewed once on a new connection, before anything was
+     * confirmed on it: once, so that a receiver reached through something that takes connections
+     * and drops them (a load balancer in front of an unreachable one) cannot keep the stream here.
+     */
+    private boolean renewedWhileRecovering;
     private volatile Instant lastFailureAt;
 
     /**
@@ -327,7 +333,7 @@ public class AuditStream {
 
     /**
      * Takes or renews the lease when due; false (and nothing held) when another replica delivers.
-     * While deliveries fail (and it is not connected again), this replica does not renew its lease: it delivers on the time it has
+     * While deliveries fail, this replica does not renew its lease (but once, connected again): it delivers on the time it has
      * left, then takes its lease back only if no other replica took it within two poll intervals
      * of its end. So a replica that cannot reach the receiver (its node's network, a policy) hands
      * the stream to one that can; a failure of its own never makes it wait for another's lease.
@@ -337,9 +343,9 @@ public class AuditStream {
         if (holding && now.isBefore(leaseRenewAt)) {
             return true;
         }
-        // Connected again, it can reach the receiver: it renews, though nothing is confirmed yet. Else
-        // a lease that ran out while it was down made it let go, and close a connection that worked.
-        boolean failing = lastFailure != null && !connection.open();
+        // Connected again, it may reach the receiver: it renews once, though nothing is confirmed yet.
+        // Else a lease that ran out while it was down made it let go, and close a connection that worked.
+        boolean failing = lastFailure != null && (!connection.open() || renewedWhileRecovering);
         if (failing && holding && now.isBefore(leaseUntil)) {
             if (sent == null) {
                 sent = rewound(cursor.stored()); // the failure forgot what was sent: again from the cursor
@@ -359,6 +365,9 @@ public class AuditStream {
             reset();
             holding = false;
             return false;
+        }
+        if (lastFailure != null && connection.open()) {
+            renewedWhileRecovering = true;
         }
         StreamCursor.Position position = lease.get().cursor();
         if (!holding && !position.equals(confirmed)) {
@@ -431,6 +440,7 @@ public class AuditStream {
         if (lastFailure != null) {
             LOG.infof("Audit stream delivering again, up to seq %d", last.last().seq());
             lastFailure = null;
+            renewedWhileRecovering = false;
         }
     }
 
