@@ -24,13 +24,13 @@ public record Operation(
                 + " person recorded; state keeps what was known at the time", nullable = true) Reconciliation reconciliation,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "Set when reconciliation could not tell from Domo whether the operation took effect:"
-                + " a person must resolve it, and the datasource stays locked until then (or until its outcome, written late"
-                + " by another replica, is recorded)", nullable = true) Review review,
+                + " a person must resolve it, and the datasource stays locked until then (or until its outcome,"
+                + " written late by another replica, is recorded)", nullable = true) Review review,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "This operation's links in the audit hash chain (audit API only)",
                 nullable = true) Chain chain) {
 
-    /** This operation without its links in the hash chain, as the operations API answers it (the audit API has them). */
+    /** This operation without its links in the hash chain, which only the audit API answers with. */
     public Operation withoutChain() {
         return chain == null ? this : new Operation(operationId, intent, outcome, reconciliation, review, null);
     }

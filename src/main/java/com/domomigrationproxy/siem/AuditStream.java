@@ -111,13 +111,13 @@ public class AuditStream {
     private volatile Instant backlogReadAt;
     private volatile Instant startedAt;
     private volatile String lastFailure;
+    private volatile Instant lastFailureAt;
     /**
      * Since the last failure, the lease was renewed once on a new connection, before anything was
      * confirmed on it: once, so that a receiver reached through something that takes connections
      * and drops them (a load balancer in front of an unreachable one) cannot keep the stream here.
      */
     private boolean renewedWhileRecovering;
-    private volatile Instant lastFailureAt;
 
     /**
      * A batch written to the receiver, the events after {@code from} up to {@code last}, waiting for
@@ -333,9 +333,9 @@ public class AuditStream {
 
     /**
      * Takes or renews the lease when due; false (and nothing held) when another replica delivers.
-     * While deliveries fail, this replica does not renew its lease (but once, connected again): it delivers on the time it has
-     * left, then takes its lease back only if no other replica took it within two poll intervals
-     * of its end. So a replica that cannot reach the receiver (its node's network, a policy) hands
+     * While deliveries fail, this replica does not renew its lease (but once, connected again): it
+     * delivers on the time it has left, then takes its lease back only if no other replica took it
+     * within two poll intervals of its end. So a replica that cannot reach the receiver (its node's network, a policy) hands
      * the stream to one that can; a failure of its own never makes it wait for another's lease.
      */
     private boolean leased() throws SQLException {

@@ -61,8 +61,8 @@ class StreamCursorTest {
         // The service takes another's expired lease at once: should its poll land between the tamper
         // and the second lease (a few ms in its 500), the round is played again.
         await("a replica's own expired lease").atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = 'other-replica', lease_until = now() - interval"
-                    + " '200 milliseconds'");
+            PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = 'other-replica',"
+                    + " lease_until = now() - interval '200 milliseconds'");
             assertThat(other.lease(Duration.ofSeconds(2), Duration.ofSeconds(5))).as("within its wait").isEmpty();
             assertThat(other.lease(Duration.ofSeconds(2), Duration.ofMillis(100))).as("after its wait").isPresent();
         });
