@@ -47,7 +47,7 @@ public class EndedConnections implements AgroalPoolInterceptor {
     private final Instance<AgroalDataSource> pool;
     /** A flush waits out its delay; a connection that comes back ended meanwhile needs none of its own. */
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    /** A flush handed to Agroal, which has not yet dropped a connection. */
+    /** A flush handed to Agroal that has neither dropped a connection nor run for a second. */
     private final AtomicBoolean flushing = new AtomicBoolean();
     private final Counter flushes;
 
