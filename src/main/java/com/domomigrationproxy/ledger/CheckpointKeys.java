@@ -3,6 +3,7 @@ package com.domomigrationproxy.ledger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,6 +197,8 @@ public class CheckpointKeys {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read PROXY_AUDIT_VERIFY_KEYS_DIR=" + directory, e);
+        } catch (DirectoryIteratorException e) {
+            throw new UncheckedIOException("Cannot read PROXY_AUDIT_VERIFY_KEYS_DIR=" + directory, e.getCause());
         }
     }
 

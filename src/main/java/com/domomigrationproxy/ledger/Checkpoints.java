@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -350,6 +351,9 @@ public class Checkpoints {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list checkpoint directory " + directory, e);
+        } catch (DirectoryIteratorException e) {
+            // A directory that opens but cannot be read fails while it is iterated.
+            throw new UncheckedIOException("Cannot list checkpoint directory " + directory, e.getCause());
         }
         return Optional.ofNullable(newest);
     }

@@ -1,6 +1,7 @@
 package com.domomigrationproxy.ledger;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -168,7 +169,7 @@ public class Ledger {
     private IntegrityReport verifyNow() {
         ChainVerifier verifier = new ChainVerifier();
         CheckpointVerifier checkpoints = new CheckpointVerifier(keys, origin);
-        Optional<Path> newestFile = checkpointDir.flatMap(Checkpoints::newestFile);
+        Optional<Path> newestFile = newestFile(checkpoints);
         inSnapshot(connection -> {
             verifier.contiguousFrom(firstCheckpointed(connection, newestFile));
             query(connection, EVENTS + " ORDER BY e.seq", List.of(), rows -> eachEvent(rows,
@@ -210,6 +211,21 @@ public class Ledger {
             });
         });
         return verifier.report(Instant.now(), checkpoints);
+    }
+
+    /**
+     * The newest checkpoint file. A directory that cannot be listed is named as a checkpoint that
+     * fails, as an unreadable file is: the chain can still be checked, but not against the proof
+     * kept outside the database (it was a 500).
+     */
+    private Optional<Path> newestFile(CheckpointVerifier checkpoints) {
+        try {
+            return checkpointDir.flatMap(Checkpoints::newestFile);
+        } catch (UncheckedIOException e) {
+            checkpoints.unreadable("directory " + checkpointDir.orElseThrow(), "the checkpoint directory cannot be"
+                    + " listed (PROXY_AUDIT_CHECKPOINT_DIR), so its newest checkpoint cannot be checked");
+            return Optional.empty();
+        }
     }
 
     /**

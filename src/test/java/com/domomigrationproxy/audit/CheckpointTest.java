@@ -3,6 +3,7 @@ package com.domomigrationproxy.audit;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -145,6 +146,45 @@ class CheckpointTest {
             Files.delete(blocking);
         }
         Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+    }
+
+    /**
+     * A checkpoint directory that cannot be listed: signing answers 503 and names it, and the
+     * integrity check names it as a checkpoint that fails (it was a 500). Root lists every
+     * directory, so the directory is swapped for a link to one this machine's kernel refuses to list
+     * to anyone ({@code /proc/1/map_files}); skipped where that one can be listed.
+     */
+    @Test
+    void aCheckpointDirectoryThatCannotBeListedIsNamed() throws Exception {
+        Path unlistable = Path.of("/proc/1/map_files");
+        assumeTrue(Files.isDirectory(unlistable) && !listable(unlistable), "every directory here can be listed");
+        Path directory = CheckpointKeyFiles.checkpointDirectory();
+        Path kept = directory.resolveSibling(directory.getFileName() + "-kept");
+        Files.move(directory, kept);
+        try {
+            Files.createSymbolicLink(directory, unlistable);
+            Api.asAuditor().post(CHECKPOINTS).then().statusCode(503)
+                    .body("detail", org.hamcrest.Matchers.allOf(org.hamcrest.Matchers.containsString("Cannot list"),
+                            org.hamcrest.Matchers.containsString("PROXY_AUDIT_CHECKPOINT_DIR")));
+            JsonPath report = integrity();
+            assertThat(report.getBoolean("chainValid")).isTrue();
+            assertThat(report.getBoolean("checkpointsValid")).isFalse();
+            assertThat(report.getString("firstInvalidCheckpoint.source")).isEqualTo("directory " + directory);
+            assertThat(report.getString("firstInvalidCheckpoint.reason")).contains("cannot be listed");
+        } finally {
+            Files.deleteIfExists(directory);
+            Files.move(kept, directory);
+        }
+        assertThat(integrity().getBoolean("valid")).isTrue();
+    }
+
+    private static boolean listable(Path directory) {
+        try (var files = Files.newDirectoryStream(directory)) {
+            files.iterator().hasNext(); // a directory may open and then refuse to be read
+            return true;
+        } catch (java.io.IOException | java.nio.file.DirectoryIteratorException e) {
+            return false;
+        }
     }
 
     /** Reading the public key reads nothing of the trail: no AUDIT_ACCESS event, with or without credentials. */
