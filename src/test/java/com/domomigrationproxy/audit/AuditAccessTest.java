@@ -257,8 +257,9 @@ class AuditAccessTest {
     }
 
     /**
-     * Audit-API requests that no resource served (a path it does not have, a method or media type
-     * it does not answer) read nothing, and are on the record as refusals all the same.
+     * Audit-API requests that no resource served (a path it does not have or not in canonical form,
+     * a method or media type it does not answer) read nothing, and are on the record as refusals
+     * all the same.
      */
     @Test
     void requestsAnsweredBeforeAnyResourceServedThemAreRecordedToo() throws Exception {
@@ -269,8 +270,12 @@ class AuditAccessTest {
                 .header("X-Request-Id");
         String notFound = as().get("/api/v1/audit/no-such-thing").then().statusCode(404).extract()
                 .header("X-Request-Id");
+        // Refused before routing, for a path that is not canonical (it would be routed to the operations).
+        String notCanonical = as().urlEncodingEnabled(false).get("/api/v1/audit/%6Fperations").then().statusCode(400)
+                .extract().header("X-Request-Id");
         for (Object[] expected : new Object[][] { { notAllowed, 405, "unmatched", "DELETE" },
-                { notAcceptable, 406, "verifyIntegrity", "GET" }, { notFound, 404, "unmatched", "GET" } }) {
+                { notAcceptable, 406, "verifyIntegrity", "GET" }, { notFound, 404, "unmatched", "GET" },
+                { notCanonical, 400, "unmatched", "GET" } }) {
             JsonNode event = await().atMost(Duration.ofSeconds(5)).until(() -> refusal((String) expected[0]),
                     e -> e != null);
             assertThat(event.get("phase").asText()).isEqualTo("refused");
