@@ -134,6 +134,20 @@ The port of audit.syslog.url (tcp://host:port or tls://host:port), for the Netwo
 {{- end }}
 
 {{/*
+A duration of the schema's form (digits, then ms, s, m or h) in milliseconds.
+*/}}
+{{- define "domo-migration-proxy.millis" -}}
+{{- $text := toString . }}
+{{- $amount := regexFind "^[0-9]+" $text | int64 }}
+{{- $unit := regexFind "(ms|s|m|h)$" $text }}
+{{- if eq $unit "ms" }}{{ $amount }}
+{{- else if eq $unit "s" }}{{ mul $amount 1000 }}
+{{- else if eq $unit "m" }}{{ mul $amount 60000 }}
+{{- else }}{{ mul $amount 3600000 }}
+{{- end }}
+{{- end }}
+
+{{/*
 True (non-empty) when a JWT verification key source is configured.
 */}}
 {{- define "domo-migration-proxy.jwtConfigured" -}}
@@ -234,6 +248,18 @@ The JSON schema checks names and types; these rules depend on several values.
 {{- end }}
 {{- if and (.Values.domo.proxy | default dict).existingSecret (not (.Values.domo.proxy | default dict).url) }}
 {{- $errors = append $errors "domo.proxy.existingSecret holds the credentials of a proxy: set domo.proxy.url too (the proxy refuses to start with proxy credentials and no proxy)" }}
+{{- end }}
+{{- $domoPort := regexFind "[0-9]+$" (urlParse (.Values.domo.baseUrl | default "https://domo")).host }}
+{{- if and .Values.networkPolicy.enabled .Values.networkPolicy.egress.domo.cidrs (not (.Values.domo.proxy | default dict).url) $domoPort (ne $domoPort (toString .Values.networkPolicy.egress.domo.port)) }}
+{{- $errors = append $errors (printf "domo.baseUrl names port %s, but the NetworkPolicy lets the pods reach Domo on networkPolicy.egress.domo.port (%v) only: set it to %s (or reach Domo through domo.proxy.url)" $domoPort .Values.networkPolicy.egress.domo.port $domoPort) }}
+{{- end }}
+{{- $migrationMillis := include "domo-migration-proxy.millis" .Values.domo.migrationTimeout | int64 }}
+{{- $shutdownMillis := include "domo-migration-proxy.millis" .Values.shutdownTimeout | int64 }}
+{{- if lt $shutdownMillis (add $migrationMillis 5000) }}
+{{- $errors = append $errors (printf "shutdownTimeout (%s) must be at least domo.migrationTimeout (%s) plus 5s, what recording the outcome may wait for a database connection: a migration in flight at a rollout or scale-down would be cut off before Domo answers and stay PENDING, its data source locked, until reconciliation" .Values.shutdownTimeout .Values.domo.migrationTimeout) }}
+{{- end }}
+{{- if ge (add (mul (int64 .Values.preStopSleepSeconds) 1000) $shutdownMillis) (mul (int64 .Values.terminationGracePeriodSeconds) 1000) }}
+{{- $errors = append $errors (printf "terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds (%d) plus shutdownTimeout (%s): Kubernetes would kill the pod while it still waits for its migrations" (int64 .Values.terminationGracePeriodSeconds) (int64 .Values.preStopSleepSeconds) .Values.shutdownTimeout) }}
 {{- end }}
 {{- if $errors }}
 {{- fail (printf "\n%s" (join "\n" $errors)) }}

@@ -24,7 +24,7 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 class DatabaseWritableHealthCheck implements HealthCheck {
 
-    /** Within the readiness probe's timeout (3 s in the Helm chart). */
+    /** With the pool's wait for a connection (5 s), within the readiness probe's timeout (8 s in the Helm chart). */
     private static final int QUERY_TIMEOUT_SECONDS = 2;
     private static final String NAME = "database-writable";
 

@@ -162,6 +162,8 @@ class HelmChartTest {
         }
         assertThat(containerPort(container, "management")).isEqualTo(9000);
         assertThat(containerPort(container, "http")).isEqualTo(8080);
+        // The readiness checks may wait 5 s for a pooled connection, then 2 s for their query.
+        assertThat(container.at("/readinessProbe/timeoutSeconds").asInt()).isGreaterThan(7);
     }
 
     /** The API server rejects a Recreate strategy that still carries the default rollingUpdate block. */
@@ -928,6 +930,57 @@ class HelmChartTest {
                 .hasMessageContaining("no caller authentication configured");
     }
 
+    /**
+     * A rollout or a scale-down must let a migration in flight end and record its outcome: the
+     * shutdown wait covers the Domo deadline plus the 5 s the outcome may wait for a connection, and
+     * the grace period covers the pre-stop sleep plus that wait (in any of the schema's units).
+     */
+    @Test
+    void shutdownTimingsThatWouldCutOffAMigrationAreRefused() {
+        assertThat(envValue(proxyContainer(deployment(renderMinimum(UnaryOperator.identity()))),
+                "QUARKUS_SHUTDOWN_TIMEOUT")).isEqualTo("130s");
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("shutdownTimeout", "124s")))
+                .hasMessageContaining("shutdownTimeout (124s) must be at least domo.migrationTimeout (120s) plus 5s");
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("domo.migrationTimeout", "3m")))
+                .hasMessageContaining("shutdownTimeout (130s) must be at least domo.migrationTimeout (3m) plus 5s");
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("terminationGracePeriodSeconds", "135")))
+                .hasMessageContaining("terminationGracePeriodSeconds (135) must exceed preStopSleepSeconds (5) plus"
+                        + " shutdownTimeout (130s)");
+        JsonNode deployment = deployment(renderMinimum(template -> template.set("domo.migrationTimeout", "2m")
+                .set("shutdownTimeout", "125000ms").set("preStopSleepSeconds", "0")
+                .set("terminationGracePeriodSeconds", "126")));
+        assertThat(deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asInt()).isEqualTo(126);
+    }
+
+    /** Domo on a port of its own is reachable only if the NetworkPolicy opens that port (or a proxy carries it). */
+    @Test
+    void aDomoPortTheNetworkPolicyDoesNotOpenIsRefused() {
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("domo.baseUrl", "https://acme.domo.com:8443")))
+                .hasMessageContaining("domo.baseUrl names port 8443, but the NetworkPolicy lets the pods reach Domo on"
+                        + " networkPolicy.egress.domo.port (443) only");
+        JsonNode policy = only(renderMinimum(template -> template.set("domo.baseUrl", "https://acme.domo.com:8443")
+                .set("networkPolicy.egress.domo.port", "8443")), "NetworkPolicy");
+        assertThat(egressRule(policy, 8443).isMissingNode()).isFalse();
+        assertThat(deployment(renderMinimum(template -> template.set("domo.baseUrl", "https://acme.domo.com:443/"))))
+                .isNotNull();
+        assertThat(deployment(renderMinimum(template -> template.set("domo.baseUrl", "https://acme.domo.com:8443")
+                .set("networkPolicy.enabled", "false")))).isNotNull();
+    }
+
+    /** The database's password comes from its Secret: one written into the JDBC URL would sit in the Deployment. */
+    @Test
+    void schemaRejectsAPasswordInTheJdbcUrlOrItsParameters() {
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("database.jdbcUrl", "jdbc:postgresql://db:5432/audit?user=app&password=not-a-real-one")))
+                .hasMessageContaining("schema").hasMessageContaining("jdbcUrl");
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("database.parameters", "sslmode=verify-full&sslpassword=not-a-real-one")))
+                .hasMessageContaining("schema").hasMessageContaining("parameters");
+        assertThat(envValue(proxyContainer(deployment(renderMinimum(template -> template
+                .set("database.parameters", "sslmode=verify-full&passwordless=true")))), "QUARKUS_DATASOURCE_JDBC_URL"))
+                .endsWith("?sslmode=verify-full&passwordless=true");
+    }
+
     @Test
     void schemaRejectsAnUnknownTopLevelKey() {
         assertThatThrownBy(() -> renderMinimum(template -> template.set("replicaCout", "3")))
@@ -976,6 +1029,12 @@ class HelmChartTest {
         settings.put("QUARKUS_DATASOURCE_CREDENTIALS_PROVIDER", "vault-credentials");
         settings.put("quarkus.oidc.token.lifespan-grace", "30");
         settings.put("PROXY_AUDIT_VERIFY_KEYS_DIR", "/etc/domo-migration-proxy/verify-keys");
+        // An identity provider that signs with elliptic-curve keys, and the console's OIDC options.
+        settings.put("MP_JWT_VERIFY_PUBLICKEY_ALGORITHM", "ES256");
+        settings.put("MP_JWT_TOKEN_HEADER", "Authorization");
+        settings.put("QUARKUS_OIDC_CREDENTIALS_CLIENT_SECRET_METHOD", "post");
+        settings.put("QUARKUS_OIDC_TOKEN_STATE_MANAGER_SPLIT_TOKENS", "true");
+        settings.put("QUARKUS_OIDC_TOKEN_REFRESH_EXPIRED", "true");
         ObjectNode values = YAML.createObjectNode();
         var env = values.putArray("extraEnv");
         settings.forEach((name, value) -> env.addObject().put("name", name).put("value", value));
