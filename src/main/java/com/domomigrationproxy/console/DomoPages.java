@@ -67,10 +67,12 @@ public class DomoPages {
     private final Requesters requesters;
     private final Frames frames;
     private final ConsoleFailures failures;
+    private final ConsoleNotices notices;
 
     @Inject
     DomoPages(MigrationService migrations, PlanService plans, ObjectMapper json, Requesters requesters, Frames frames,
-            ConsoleFailures failures) {
+            ConsoleFailures failures, ConsoleNotices notices) {
+        this.notices = notices;
         this.migrations = migrations;
         this.plans = plans;
         this.json = json;
@@ -152,6 +154,7 @@ public class DomoPages {
         try {
             PlanView created = plans.createFromJson(() -> plan, requesters.current(),
                     IdempotencyStore.validate(blank(submission))).plan();
+            notices.leave(created.planId().toString(), "created");
             return Response.seeOther(URI.create(ConsoleLinks.plan(created.planId()) + "?done=created")).build();
         } catch (ProblemException problem) {
             if (problem.status() != 400 && problem.status() != 403) {

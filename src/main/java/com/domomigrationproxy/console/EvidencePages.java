@@ -65,6 +65,7 @@ public class EvidencePages {
     static final String EVENTS_FILE = "audit-events.ndjson";
     static final String OPERATIONS_FILE = "operations.ndjson";
     private static final int ZIP_PAGE = 500;
+    private static final String NOTICE_SUBJECT = "evidence";
 
     private final Ledger ledger;
     private final Checkpoints checkpoints;
@@ -73,10 +74,12 @@ public class EvidencePages {
     private final ConsoleFailures failures;
     private final AuditExports exports;
     private final String signingInterval;
+    private final ConsoleNotices notices;
 
     @Inject
     EvidencePages(Ledger ledger, Checkpoints checkpoints, CheckpointKeys keys, Frames frames,
-            ConsoleFailures failures, AuditExports exports, LedgerConfig config) {
+            ConsoleFailures failures, AuditExports exports, LedgerConfig config, ConsoleNotices notices) {
+        this.notices = notices;
         this.signingInterval = config.checkpointInterval().strip();
         this.ledger = ledger;
         this.checkpoints = checkpoints;
@@ -89,7 +92,9 @@ public class EvidencePages {
     @GET
     @Path("/evidence")
     public TemplateInstance evidence(@QueryParam("signed") String signed) {
-        return page(frames.of("Evidence", Frame.Section.EVIDENCE), null, "true".equals(signed));
+        // Only after this browser's own signature: a link naming one shows nothing.
+        return page(frames.of("Evidence", Frame.Section.EVIDENCE), null,
+                "true".equals(signed) && notices.taken(NOTICE_SUBJECT, "signed"));
     }
 
     /** Runs the check; htmx swaps the result into the page, a plain form post gets the whole page. */
@@ -106,6 +111,7 @@ public class EvidencePages {
     @Path("/evidence/checkpoints")
     public Response sign() {
         checkpoints.signNow();
+        notices.leave(NOTICE_SUBJECT, "signed");
         return Response.seeOther(URI.create(ConsoleLinks.EVIDENCE + "?signed=true#checkpoint")).build();
     }
 

@@ -85,16 +85,18 @@ public class PlanPages {
     private final Frames frames;
     private final ConsoleFailures failures;
     private final ObjectMapper json;
+    private final ConsoleNotices notices;
 
     @Inject
     PlanPages(PlanService plans, PlanEventStream events, Requesters requesters, Frames frames,
-            ConsoleFailures failures, ObjectMapper json) {
+            ConsoleFailures failures, ObjectMapper json, ConsoleNotices notices) {
         this.plans = plans;
         this.events = events;
         this.requesters = requesters;
         this.frames = frames;
         this.failures = failures;
         this.json = json;
+        this.notices = notices;
     }
 
     @GET
@@ -157,7 +159,9 @@ public class PlanPages {
     public TemplateInstance plan(@PathParam("planId") String planId, @QueryParam("verdict") String verdict,
             @QueryParam("state") String state, @QueryParam("after") String after, @QueryParam("done") String done) {
         UUID id = Identifiers.uuid("planId", planId);
-        return page(id, PlanPageView.Notice.done(done), null, verdict, state, after);
+        // Only after this browser's own action: a link naming one shows nothing.
+        return page(id, PlanPageView.Notice.done(notices.taken(id.toString(), done) ? done : null), null, verdict,
+                state, after);
     }
 
     /** The live part of a plan's page, which the page's script asks for again whenever the plan moves. */
@@ -283,8 +287,7 @@ public class PlanPages {
         } catch (ProblemException problem) {
             return refused(id, problem, null);
         }
-        return Response.seeOther(URI.create(ConsoleLinks.plan(id) + new QueryString().with("done", "retried")
-                .text())).build();
+        return seeOther(id, "retried");
     }
 
     /** The plan's page again, saying why the service refused (400, a self-approval's 403, 409); other failures are pages of their own. */
@@ -323,7 +326,8 @@ public class PlanPages {
                 comment == null ? "" : comment, PlanProgressView.moves(plan) ? eventsAfter : 0));
     }
 
-    private static Response seeOther(UUID planId, String done) {
+    private Response seeOther(UUID planId, String done) {
+        notices.leave(planId.toString(), done);
         return Response.seeOther(URI.create(ConsoleLinks.plan(planId) + new QueryString().with("done", done).text()))
                 .build();
     }

@@ -59,9 +59,12 @@ public class ReviewPages {
     private final Requesters requesters;
     private final Frames frames;
     private final ConsoleFailures failures;
+    private final ConsoleNotices notices;
 
     @Inject
-    ReviewPages(OperationResolutions resolutions, Requesters requesters, Frames frames, ConsoleFailures failures) {
+    ReviewPages(OperationResolutions resolutions, Requesters requesters, Frames frames, ConsoleFailures failures,
+            ConsoleNotices notices) {
+        this.notices = notices;
         this.resolutions = resolutions;
         this.requesters = requesters;
         this.frames = frames;
@@ -75,6 +78,10 @@ public class ReviewPages {
     @AuditedAccess
     public Response reviews(@QueryParam("resolved") String resolved) {
         UUID done = resolved == null ? null : Identifiers.uuid("resolved", resolved);
+        // Only after this browser's own resolution: a link naming one shows nothing.
+        if (done != null && !notices.taken(done.toString(), "resolved")) {
+            done = null;
+        }
         return Response.ok(page(ReviewsView.Submission.resolved(done))).build();
     }
 
@@ -96,6 +103,7 @@ public class ReviewPages {
             return Response.status(problem.status())
                     .entity(page(ReviewsView.Submission.refused(id, state, note, problem))).build();
         }
+        notices.leave(id.toString(), "resolved");
         return Response.seeOther(URI.create(ConsoleLinks.REVIEWS + new QueryString().with("resolved", id).text()))
                 .build();
     }

@@ -115,12 +115,16 @@ class ConsolePlanActionsTest {
                 .body(containsString(">Yes, cancel the plan</button>"));
         assertThat(plan(planId).getString("state")).isEqualTo("RUNNING");
         ConsoleSessions.signIn(ConsoleSessions.READER).request().get(cancelPage).then().statusCode(403);
-        act(operator, planId, "cancel").then().statusCode(303);
+        Response cancel = act(operator, planId, "cancel");
+        cancel.then().statusCode(303);
         JsonPath cancelled = plan(planId);
         assertThat(cancelled.getString("state")).isEqualTo("CANCELLED");
-        operator.request().get("/console/plans/" + planId + "?done=cancel").then().statusCode(200)
+        operator.follow(cancel).then().statusCode(200)
                 .body(containsString("Cancelled: items that had not started are skipped."))
                 .body(not(containsString("Cancel the plan…")));
+        // Once: the page again (or a link anyone can craft) says nothing was done.
+        operator.request().get("/console/plans/" + planId + "?done=cancel").then().statusCode(200)
+                .body(not(containsString("Cancelled: items that had not started")));
         operator.request().get(cancelPage).then().statusCode(200)
                 .body(containsString("there is nothing left to cancel"))
                 .body(not(containsString("Yes, cancel the plan")));
@@ -230,7 +234,7 @@ class ConsolePlanActionsTest {
         assertThat(reversal.getString("rollbackOf")).isEqualTo(planId);
         assertThat(reversal.getString("direction")).isEqualTo("V2_TO_V1");
         assertThat(reversal.getString("createdBy")).isEqualTo(ConsoleSessions.OPERATOR);
-        operator.request().get("/console/plans/" + rollbackId + "?done=rollback").then().statusCode(200)
+        operator.follow(rollback).then().statusCode(200)
                 .body(containsString("This is the rollback plan")).body(containsString("— (reversals)"));
     }
 
@@ -246,13 +250,13 @@ class ConsolePlanActionsTest {
 
         decide(approver, planId, "APPROVE", "0".repeat(64), "looked at another").then().statusCode(409)
                 .body(containsString("look at the plan again"));
-        decide(approver, planId, "REJECT", created.getString("contentHash"), "Wrong wave\r\nsee CHG-7").then()
-                .statusCode(303).header("Location", containsString("done=rejected"));
+        Response rejection = decide(approver, planId, "REJECT", created.getString("contentHash"), "Wrong wave\r\nsee CHG-7");
+        rejection.then().statusCode(303).header("Location", containsString("done=rejected"));
         JsonPath rejected = plan(planId);
         assertThat(rejected.getString("state")).isEqualTo("REJECTED");
         assertThat(rejected.getString("approvals[0].by")).isEqualTo(ConsoleSessions.APPROVER);
         assertThat(rejected.getString("approvals[0].comment")).isEqualTo("Wrong wave\nsee CHG-7");
-        approver.request().get("/console/plans/" + planId + "?done=rejected").then().statusCode(200)
+        approver.follow(rejection).then().statusCode(200)
                 .body(containsString("Your rejection is recorded")).body(not(containsString(">Approve</button>")));
         // An operator has no say: the role is checked, whatever the form carries.
         Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);

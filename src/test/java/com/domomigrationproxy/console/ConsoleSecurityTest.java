@@ -318,6 +318,35 @@ class ConsoleSecurityTest {
         assertThat(read.path("rows").isInt()).isTrue();
     }
 
+    /**
+     * "Signed a checkpoint", "Your approval is recorded"…: shown once, after the redirect of the
+     * browser's own action, never for a link that only names the notice (anyone can send one).
+     */
+    @Test
+    void aNoticeShowsOnlyAfterTheBrowsersOwnAction() {
+        String notice = "Signed a checkpoint of the chain as it is now.";
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        auditor.request().get("/console/evidence?signed=true").then().statusCode(200)
+                .body(not(containsString(notice)));
+        io.restassured.response.Response signed = auditor.request().formParam("csrf-token", auditor.csrfToken())
+                .post("/console/evidence/checkpoints");
+        signed.then().statusCode(303).header("Location", containsString("?signed=true"));
+        io.restassured.http.Cookie left = signed.getDetailedCookie("console-notice");
+        assertThat(left.isHttpOnly()).isTrue();
+        assertThat(left.getSameSite()).isEqualToIgnoringCase("Strict");
+        assertThat(left.getPath()).isEqualTo("/console");
+        assertThat(left.getMaxAge()).isBetween(1L, 60L);
+        io.restassured.response.Response shown = auditor.follow(signed);
+        shown.then().statusCode(200).body(containsString(notice));
+        assertThat(shown.getDetailedCookie("console-notice").getMaxAge()).as("cleared once shown").isZero();
+        auditor.request().get("/console/evidence?signed=true").then().statusCode(200)
+                .body(not(containsString(notice)));
+        // Another browser's notice says nothing here, even for the same page.
+        Session other = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        other.request().cookie("console-notice", "evidence.approved").get("/console/evidence?signed=true").then()
+                .statusCode(200).body(not(containsString(notice)));
+    }
+
     @Test
     void everyCheckpointDownloadsAsTheFilesOfTheCheckpointDirectory() throws Exception {
         Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);

@@ -38,6 +38,14 @@ public final class ConsoleSessions {
         public io.restassured.specification.RequestSpecification request() {
             return given().redirects().follow(false).cookies(cookies);
         }
+
+        /** Follows a redirect as the browser does: with the session's cookies and those the redirect set. */
+        public Response follow(Response redirect) {
+            Map<String, String> sent = new HashMap<>(cookies);
+            sent.putAll(redirect.cookies());
+            // A browser keeps the fragment to itself.
+            return given().redirects().follow(false).cookies(sent).get(redirect.header("Location").replaceFirst("#.*", ""));
+        }
     }
 
     public static Session signIn(String person) {

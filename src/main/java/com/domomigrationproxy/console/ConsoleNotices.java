@@ -1,0 +1,81 @@
+package com.domomigrationproxy.console;
+
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The notice a page shows once, after the redirect of the action that asked for it ("Your approval
+ * is recorded", "Signed a checkpoint…"), and only in the browser that acted: the action leaves a
+ * short-lived HttpOnly, SameSite=Strict cookie naming what it did, and the page shows the notice its
+ * query names only when that cookie names it too, then clears it. The query alone (a link anyone can
+ * craft) shows nothing, so no page says that something was done when it was not.
+ *
+ * <p>Written here rather than taken from a library: Quarkus REST has no flash scope (Renarde's is part
+ * of a web framework this service does not use), and this is one cookie.
+ */
+@ApplicationScoped
+public class ConsoleNotices {
+
+    static final String COOKIE = "console-notice";
+    /** The cookie's name over HTTPS (see {@link ConsoleCsrf#HOST_COOKIE}). */
+    static final String HOST_COOKIE = "__Host-" + COOKIE;
+    /** Long enough for the redirect that follows the action; a notice is not kept for later. */
+    private static final long MAX_AGE_SECONDS = 60;
+    private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9.-]{1,80}");
+
+    private final ConsoleConfig config;
+    private final CurrentVertxRequest request;
+
+    @Inject
+    ConsoleNotices(ConsoleConfig config, CurrentVertxRequest request) {
+        this.config = config;
+        this.request = request;
+    }
+
+    /** Lets the next page about {@code subject} (a plan, an operation, "evidence") show {@code notice}. */
+    public void leave(String subject, String notice) {
+        request.getCurrent().response().addCookie(cookie(value(subject, notice)).setMaxAge(MAX_AGE_SECONDS));
+    }
+
+    /**
+     * Whether this browser's own action left {@code notice} about {@code subject}: true once, the
+     * cookie being cleared as it is read. False for a notice named by the query alone.
+     */
+    public boolean taken(String subject, String notice) {
+        if (subject == null || notice == null) {
+            return false;
+        }
+        RoutingContext routing = request.getCurrent();
+        Cookie left = routing.request().getCookie(cookieName());
+        if (left == null || !WELL_FORMED.matcher(left.getValue()).matches()
+                || !MessageDigest.isEqual(left.getValue().getBytes(StandardCharsets.US_ASCII),
+                        value(subject, notice).getBytes(StandardCharsets.US_ASCII))) {
+            return false;
+        }
+        routing.response().addCookie(cookie("").setMaxAge(0));
+        return true;
+    }
+
+    private Cookie cookie(String value) {
+        // A __Host- cookie must have the path "/"; without HTTPS it keeps to the console's paths.
+        return Cookie.cookie(cookieName(), value).setPath(config.secureCookies() ? "/" : ConsoleLinks.ROOT)
+                .setHttpOnly(true).setSecure(config.secureCookies()).setSameSite(CookieSameSite.STRICT);
+    }
+
+    private String cookieName() {
+        return config.secureCookies() ? HOST_COOKIE : COOKIE;
+    }
+
+    private static String value(String subject, String notice) {
+        return subject + "." + notice;
+    }
+}
