@@ -1,5 +1,7 @@
 package com.domomigrationproxy.web;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -215,6 +217,12 @@ public class RequestFilter {
             // RFC 9112 3.2: a request with an empty Host, or more than one, is a 400. An empty one made
             // Location headers without a host ("http:/api/v1/plans/…").
             refuse(context, "The request must name its host once (one Host header, not empty)");
+            return;
+        }
+        if (!buildsAUri(context.request().host())) {
+            // Vert.x takes anything in brackets for an IPv6 address: "Host: [x]" made every answer with
+            // a Location (a plan's 201, the console's redirects) a 500, after the action was done.
+            refuse(context, "The request's host must be a host name or address, with an optional port");
             return;
         }
         AcceptSpaces.remove(context.request());
@@ -472,6 +480,23 @@ public class RequestFilter {
             return request.version() == HttpVersion.HTTP_1_0;
         }
         return hosts.size() == 1 && !hosts.get(0).isBlank();
+    }
+
+    /**
+     * Whether Quarkus REST can build a URI on the request's host, as it does for a Location header
+     * ({@code new URI(scheme, authority, path, …)}): only brackets (an IPv6 address) can fail there,
+     * so the usual host needs no parse.
+     */
+    static boolean buildsAUri(String host) {
+        if (host == null || host.indexOf('[') < 0 && host.indexOf(']') < 0) {
+            return true;
+        }
+        try {
+            new URI("http", host, "/", null, null);
+            return true;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     /** Whether the last coding the Transfer-Encoding headers name is chunked (gzip, chunked is read as chunked). */
