@@ -96,6 +96,15 @@ public class ApiKeyStore {
         return loaded.keysByDigest().get(ByteBuffer.wrap(digest));
     }
 
+    /**
+     * The name of the API key whose secret this is, or null: for a caller that sends its key where no
+     * credential belongs ({@code X-Request-Id}), so that it is neither echoed nor logged.
+     */
+    public String keyNamed(String secret) {
+        ApiKey key = find(secret);
+        return key == null ? null : key.name();
+    }
+
     /** True when an API key of the file carries this name, in any letter case ("OP-ALL" reads as op-all). */
     boolean isKeyName(String name) {
         return loaded.keyNamesFolded().contains(name.toLowerCase(Locale.ROOT));

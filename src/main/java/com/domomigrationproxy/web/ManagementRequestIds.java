@@ -3,6 +3,8 @@ package com.domomigrationproxy.web;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import com.domomigrationproxy.security.ApiKeyStore;
+
 import io.quarkus.vertx.http.ManagementInterface;
 
 /**
@@ -13,9 +15,10 @@ import io.quarkus.vertx.http.ManagementInterface;
 @ApplicationScoped
 class ManagementRequestIds {
 
-    void register(@Observes ManagementInterface management) {
+    void register(@Observes ManagementInterface management, ApiKeyStore keys) {
         management.router().route().order(Integer.MIN_VALUE).handler(context -> {
-            context.response().putHeader(RequestIds.HEADER, RequestIds.accept(context.request().getHeader(RequestIds.HEADER)));
+            context.response().putHeader(RequestIds.HEADER,
+                    RequestIds.accept(context.request().getHeader(RequestIds.HEADER), keys));
             context.next();
         });
     }

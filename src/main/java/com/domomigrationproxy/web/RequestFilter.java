@@ -21,6 +21,7 @@ import com.domomigrationproxy.console.ConsoleLinks;
 import com.domomigrationproxy.console.ConsoleRefusals;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.ApiKeyStore;
 
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.vertx.http.runtime.RouteConstants;
@@ -80,12 +81,14 @@ public class RequestFilter {
     private final BodiesInMemory inMemory;
     private final ConsoleRefusals console;
     private final Event<EdgeRefusal> refusals;
+    private final ApiKeyStore keys;
     private volatile boolean shuttingDown;
     private final boolean cors;
 
     @Inject
-    RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console, Event<EdgeRefusal> refusals,
+    RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console, Event<EdgeRefusal> refusals, ApiKeyStore keys,
             @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors) {
+        this.keys = keys;
         this.planLimit = planLimit;
         this.console = console;
         this.refusals = refusals;
@@ -176,8 +179,8 @@ public class RequestFilter {
      * answer is kept by a cache on the way: it was given to one caller (whose API key in
      * {@code X-API-Key} shared caches do not know to respect, as they do {@code Authorization}).
      */
-    private static void assignRequestId(RoutingContext context) {
-        String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER));
+    private void assignRequestId(RoutingContext context) {
+        String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER), keys);
         context.response().putHeader(RequestIds.HEADER, requestId);
         if (context.request().path() != null && context.request().path().startsWith(API_PREFIX)) {
             context.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");

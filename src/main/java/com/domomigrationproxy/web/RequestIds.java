@@ -1,7 +1,13 @@
 package com.domomigrationproxy.web;
 
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+
+import org.jboss.logging.Logger;
+
+import com.domomigrationproxy.security.ApiKeyStore;
 
 import io.vertx.core.http.HttpServerRequest;
 
@@ -14,14 +20,32 @@ public final class RequestIds {
     public static final String HEADER = "X-Request-Id";
     public static final String MDC_KEY = "requestId";
     private static final Pattern ACCEPTED = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final Logger LOG = Logger.getLogger(RequestIds.class);
+    /** The keys whose secret arrived as a request id, warned of once each (a client sends it on every request). */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private RequestIds() {
     }
 
-    static String accept(String fromCaller) {
-        return fromCaller != null && ACCEPTED.matcher(fromCaller).matches()
-                ? fromCaller
-                : UUID.randomUUID().toString();
+    /**
+     * The caller's id when it is plausible, else a new one. An API key's secret has the shape of an
+     * id ({@code openssl rand -hex 32}), and a misconfigured client may send it as one: it would be
+     * echoed, logged and written into the audit chain for good. It is replaced, and the key named
+     * once in the log.
+     */
+    static String accept(String fromCaller, ApiKeyStore keys) {
+        if (fromCaller == null || !ACCEPTED.matcher(fromCaller).matches()) {
+            return UUID.randomUUID().toString();
+        }
+        String key = keys.keyNamed(fromCaller);
+        if (key != null) {
+            if (WARNED.add(key)) {
+                LOG.warnf("X-Request-Id carried the secret of API key %s: replaced by a new id, neither echoed nor"
+                        + " logged; the client should send an id of its own (said once per key)", key);
+            }
+            return UUID.randomUUID().toString();
+        }
+        return fromCaller;
     }
 
     /** True once the request has its id: from its first handler on, not for one refused before routing. */

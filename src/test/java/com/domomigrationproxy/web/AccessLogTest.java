@@ -132,6 +132,28 @@ class AccessLogTest {
         assertThat(accessLines(probe)).isEmpty();
     }
 
+    /**
+     * An API key's secret has the shape of a request id, and a misconfigured client may send it as
+     * one: it is replaced, neither echoed nor logged (on either port), and the key is named once.
+     */
+    @Test
+    void aRequestIdThatIsAnApiKeysSecretIsReplaced() throws Exception {
+        String secret = TestCredentials.OPERATOR_KEY;
+        String answered = Api.asReader().header("X-Request-Id", secret).get("/api/v1/plans?limit=1").then()
+                .statusCode(200).extract().header("X-Request-Id");
+        assertThat(answered).matches(UUID_PATTERN);
+        assertThat(accessLine(answered)).doesNotContain(secret);
+        String probe = given().header("X-Request-Id", secret).get(readiness.toString()).then().statusCode(200)
+                .extract().header("X-Request-Id");
+        assertThat(probe).matches(UUID_PATTERN);
+        String log = Files.readString(LOG);
+        assertThat(log).contains("X-Request-Id carried the secret of API key").doesNotContain("requestId=" + secret);
+        // Any other id of that shape is the caller's.
+        String own = "test-operator-key-0000";
+        assertThat(Api.asReader().header("X-Request-Id", own).get("/api/v1/plans?limit=1").then().statusCode(200)
+                .extract().header("X-Request-Id")).isEqualTo(own);
+    }
+
     private static String requestId() {
         return "req-" + UUID.randomUUID();
     }
