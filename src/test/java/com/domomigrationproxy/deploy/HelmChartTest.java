@@ -1089,6 +1089,30 @@ class HelmChartTest {
                     .set("extraEnv[0].name", secret).set("extraEnv[0].value", "literal")))
                     .hasMessageContaining("extraEnv");
         }
+
+        // The migration pod, which holds the schema owner's credentials, gets none of the console's
+        // secrets: extraEnv's plain values, never its valueFrom entries nor extraEnvFrom; and its own.
+        production.putArray("extraEnvFrom").addObject().putObject("secretRef").put("name", "proxy-extra-secrets");
+        ObjectNode database = (ObjectNode) production.get("database");
+        ObjectNode migrationValues = database.has("migration") ? (ObjectNode) database.get("migration")
+                : database.putObject("migration");
+        ObjectNode jobValues = migrationValues.has("job") ? (ObjectNode) migrationValues.get("job")
+                : migrationValues.putObject("job");
+        jobValues.putArray("extraEnv").addObject()
+                .put("name", "QUARKUS_FLYWAY_CONNECT_RETRIES").put("value", "5");
+        YAML.writeValue(values.toFile(), production);
+        JsonNode migration = only(renderUnhooked(work, values), "Job").at("/spec/template/spec/containers/0");
+        assertThat(envValue(migration, "QUARKUS_OIDC_CLIENT_ID")).isEqualTo("domo-migration-console");
+        assertThat(envValue(migration, "QUARKUS_FLYWAY_CONNECT_RETRIES")).isEqualTo("5");
+        assertThat(env(migration, "QUARKUS_OIDC_CREDENTIALS_SECRET")).isNull();
+        assertThat(env(migration, "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET")).isNull();
+        assertThat(migration.has("envFrom")).isFalse();
+        assertThat(proxyContainer(deployment(renderWith(template -> template.withValuesFile(values)))).at("/envFrom/0/secretRef/name")
+                .asText()).isEqualTo("proxy-extra-secrets");
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("database.migration.job.extraEnv[0].name", "QUARKUS_DATASOURCE_PASSWORD")
+                .set("database.migration.job.extraEnv[0].value", "literal")))
+                .hasMessageContaining("extraEnv");
     }
 
     // ---- helpers ----------------------------------------------------------------------------
