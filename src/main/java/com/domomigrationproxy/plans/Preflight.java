@@ -35,6 +35,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 @ApplicationScoped
 class Preflight {
 
+    private static final int DATE_QUOTED = 64;
+
     private final DomoClient domo;
     private final OperationStore operations;
     private final ExecutorService fetchers;
@@ -110,7 +112,7 @@ class Preflight {
         }
         boolean migrated = candidate.path("migrated").asBoolean(false);
         String since = candidate.path("migrationDate").isValueNode() && !candidate.path("migrationDate").isNull()
-                ? " (since " + candidate.path("migrationDate").asText() + ")" : "";
+                ? " (since " + quoted(candidate.path("migrationDate").asText()) + ")" : "";
         if (direction == Direction.V1_TO_V2 && migrated) {
             return new PlanItems.Finding(Verdict.ALREADY_DONE, "already migrated" + since);
         }
@@ -118,6 +120,12 @@ class Preflight {
             return new PlanItems.Finding(Verdict.ALREADY_DONE, "not migrated");
         }
         return new PlanItems.Finding(Verdict.READY, null);
+    }
+
+    /** Domo's migrationDate is a date: a longer value is cut, since the reason is stored with every item. */
+    private static String quoted(String date) {
+        return date.codePointCount(0, date.length()) <= DATE_QUOTED ? date
+                : date.substring(0, date.offsetByCodePoints(0, DATE_QUOTED)) + "…";
     }
 
     private static PlanItems.Finding blocked(String reason) {

@@ -396,21 +396,27 @@ class PlanUploadTest {
         return "http://127.0.0.1:" + io.restassured.RestAssured.port;
     }
 
-    /** A reason quotes Domo's migrationDate; PostgreSQL stores no U+0000, so it becomes U+FFFD, not a 500. */
+    /**
+     * A reason quotes Domo's migrationDate; PostgreSQL stores no U+0000, so it becomes U+FFFD, not a
+     * 500; and a "date" of any length is cut, since the reason is stored with every item.
+     */
     @Test
     void aPreflightReasonQuotingDomoIsStoredWhateverDomoSent() {
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
         String datasource = estate.datasources().get(0);
         domo.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
                 com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX + "/candidates/" + estate.account())
                 .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)
                         .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
-                                + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"2026-01-01\\u0000T\"}]")));
+                                + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"2026-01-01\\u0000T\"},"
+                                + "{\"id\":\"" + estate.datasources().get(1) + "\",\"name\":\"y\",\"migrated\":true,"
+                                + "\"migrationDate\":\"" + "9".repeat(10_000) + "\"}]")));
         String planId = PlanFixtures.create(PlanFixtures.jsonPlan("nul", estate.account(), estate.datasources(), 1))
                 .getString("planId");
         Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
                 .body("items[0].verdict", equalTo("ALREADY_DONE"))
-                .body("items[0].reason", equalTo("already migrated (since 2026-01-01\uFFFDT)"));
+                .body("items[0].reason", equalTo("already migrated (since 2026-01-01\uFFFDT)"))
+                .body("items[1].reason", equalTo("already migrated (since " + "9".repeat(64) + "…)"));
     }
 
     /** JSON or CSV must be said: a body without a Content-Type, or with a wildcard, is not guessed at. */
