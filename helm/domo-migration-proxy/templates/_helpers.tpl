@@ -127,6 +127,14 @@ to, so a Service in front of the proxy must expose it as its targetPort too.
 {{- end }}
 
 {{/*
+The port domo.baseUrl names (https://host:port), empty when it names none: the Domo egress rule
+opens it too. Only a ":port" suffix counts (https://10.20.30.40 names no port).
+*/}}
+{{- define "domo-migration-proxy.domoUrlPort" -}}
+{{- regexFind ":[0-9]+$" (urlParse (.Values.domo.baseUrl | default "https://domo")).host | trimPrefix ":" }}
+{{- end }}
+
+{{/*
 The port of audit.syslog.url (tcp://host:port or tls://host:port), for the NetworkPolicy.
 */}}
 {{- define "domo-migration-proxy.syslogPort" -}}
@@ -138,7 +146,8 @@ A duration of the schema's form (digits, then ms, s, m or h) in milliseconds.
 */}}
 {{- define "domo-migration-proxy.millis" -}}
 {{- $text := toString . }}
-{{- $amount := regexFind "^[0-9]+" $text | int64 }}
+{{- /* Leading zeros dropped: int64 reads "010" as octal. */}}
+{{- $amount := regexReplaceAll "^0+([0-9])" (regexFind "^[0-9]+" $text) "${1}" | int64 }}
 {{- $unit := regexFind "(ms|s|m|h)$" $text }}
 {{- if eq $unit "ms" }}{{ $amount }}
 {{- else if eq $unit "s" }}{{ mul $amount 1000 }}
@@ -249,14 +258,10 @@ The JSON schema checks names and types; these rules depend on several values.
 {{- if and (.Values.domo.proxy | default dict).existingSecret (not (.Values.domo.proxy | default dict).url) }}
 {{- $errors = append $errors "domo.proxy.existingSecret holds the credentials of a proxy: set domo.proxy.url too (the proxy refuses to start with proxy credentials and no proxy)" }}
 {{- end }}
-{{- $domoPort := regexFind "[0-9]+$" (urlParse (.Values.domo.baseUrl | default "https://domo")).host }}
-{{- if and .Values.networkPolicy.enabled .Values.networkPolicy.egress.domo.cidrs (not (.Values.domo.proxy | default dict).url) $domoPort (ne $domoPort (toString .Values.networkPolicy.egress.domo.port)) }}
-{{- $errors = append $errors (printf "domo.baseUrl names port %s, but the NetworkPolicy lets the pods reach Domo on networkPolicy.egress.domo.port (%v) only: set it to %s (or reach Domo through domo.proxy.url)" $domoPort .Values.networkPolicy.egress.domo.port $domoPort) }}
-{{- end }}
 {{- $migrationMillis := include "domo-migration-proxy.millis" .Values.domo.migrationTimeout | int64 }}
 {{- $shutdownMillis := include "domo-migration-proxy.millis" .Values.shutdownTimeout | int64 }}
-{{- if lt $shutdownMillis (add $migrationMillis 5000) }}
-{{- $errors = append $errors (printf "shutdownTimeout (%s) must be at least domo.migrationTimeout (%s) plus 5s, what recording the outcome may wait for a database connection: a migration in flight at a rollout or scale-down would be cut off before Domo answers and stay PENDING, its data source locked, until reconciliation" .Values.shutdownTimeout .Values.domo.migrationTimeout) }}
+{{- if lt $shutdownMillis (add $migrationMillis 10000) }}
+{{- $errors = append $errors (printf "shutdownTimeout (%s) must be at least domo.migrationTimeout (%s) plus 10s, the pool's wait for a database connection before Domo is called and again for the outcome: a migration in flight at a rollout or scale-down would be cut off before Domo answers and stay PENDING, its data source locked, until reconciliation" .Values.shutdownTimeout .Values.domo.migrationTimeout) }}
 {{- end }}
 {{- if ge (add (mul (int64 .Values.preStopSleepSeconds) 1000) $shutdownMillis) (mul (int64 .Values.terminationGracePeriodSeconds) 1000) }}
 {{- $errors = append $errors (printf "terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds (%d) plus shutdownTimeout (%s): Kubernetes would kill the pod while it still waits for its migrations" (int64 .Values.terminationGracePeriodSeconds) (int64 .Values.preStopSleepSeconds) .Values.shutdownTimeout) }}

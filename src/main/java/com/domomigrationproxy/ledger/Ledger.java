@@ -169,7 +169,8 @@ public class Ledger {
     private IntegrityReport verifyNow() {
         ChainVerifier verifier = new ChainVerifier();
         CheckpointVerifier checkpoints = new CheckpointVerifier(keys, origin);
-        Optional<Path> newestFile = newestFile(checkpoints);
+        NewestFile newest = newestFile();
+        Optional<Path> newestFile = newest.file();
         inSnapshot(connection -> {
             verifier.contiguousFrom(firstCheckpointed(connection, newestFile));
             query(connection, EVENTS + " ORDER BY e.seq", List.of(), rows -> eachEvent(rows,
@@ -194,7 +195,11 @@ public class Ledger {
                     checkpoints.accept(Checkpoints.map(rows), "database", rows.getString("chain_hash"));
                 }
             });
-            if (newestFile.isPresent()) {
+            if (newest.unlistable()) {
+                // Where an unreadable file is named: after the stored checkpoints, which come first.
+                checkpoints.unreadable("directory " + checkpointDir.orElseThrow(), "the checkpoint directory cannot"
+                        + " be listed (PROXY_AUDIT_CHECKPOINT_DIR), so its newest checkpoint cannot be checked");
+            } else if (newestFile.isPresent()) {
                 verifyFile(connection, newestFile.get(), checkpoints);
             }
             // The CHECKPOINT events too, as the offline verifier checks them: the application role could
@@ -213,18 +218,20 @@ public class Ledger {
         return verifier.report(Instant.now(), checkpoints);
     }
 
+    /** The newest checkpoint file, if any; or a directory that could not be listed. */
+    private record NewestFile(Optional<Path> file, boolean unlistable) {
+    }
+
     /**
      * The newest checkpoint file. A directory that cannot be listed is named as a checkpoint that
      * fails, as an unreadable file is: the chain can still be checked, but not against the proof
      * kept outside the database (it was a 500).
      */
-    private Optional<Path> newestFile(CheckpointVerifier checkpoints) {
+    private NewestFile newestFile() {
         try {
-            return checkpointDir.flatMap(Checkpoints::newestFile);
+            return new NewestFile(checkpointDir.flatMap(Checkpoints::newestFile), false);
         } catch (UncheckedIOException e) {
-            checkpoints.unreadable("directory " + checkpointDir.orElseThrow(), "the checkpoint directory cannot be"
-                    + " listed (PROXY_AUDIT_CHECKPOINT_DIR), so its newest checkpoint cannot be checked");
-            return Optional.empty();
+            return new NewestFile(Optional.empty(), true);
         }
     }
 

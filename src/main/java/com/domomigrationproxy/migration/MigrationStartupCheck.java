@@ -28,8 +28,11 @@ import io.quarkus.runtime.StartupEvent;
 class MigrationStartupCheck {
 
     private static final Logger LOG = Logger.getLogger(MigrationStartupCheck.class);
-    /** What recording a migration's outcome may take after Domo answered: the pool's wait for a connection. */
-    static final Duration OUTCOME_MARGIN = Duration.ofSeconds(5);
+    /**
+     * What a migration in flight may wait besides Domo's deadline: the pool's wait for a connection
+     * (5 s) for its intent before Domo is called, and again for its outcome after Domo answered.
+     */
+    static final Duration POOL_WAITS = Duration.ofSeconds(10);
 
     void onStart(@Observes StartupEvent event, RateLimitConfig rateLimit, ReconciliationConfig reconciliation,
             IdempotencyConfig idempotency, DomoConfig domo) {
@@ -47,12 +50,12 @@ class MigrationStartupCheck {
      * later, but its caller gets no answer and its data source stays locked until then.
      */
     static Optional<String> shutdownTooShort(Optional<Duration> shutdownTimeout, DomoConfig domo) {
-        Duration needed = domo.migrationTimeout().plus(OUTCOME_MARGIN);
+        Duration needed = domo.migrationTimeout().plus(POOL_WAITS);
         if (shutdownTimeout.isPresent() && shutdownTimeout.get().compareTo(needed) >= 0) {
             return Optional.empty();
         }
         return Optional.of("QUARKUS_SHUTDOWN_TIMEOUT (" + shutdownTimeout.map(Duration::toString).orElse("none")
-                + ") is shorter than DOMO_MIGRATION_TIMEOUT plus " + OUTCOME_MARGIN.toSeconds() + " s (" + needed
+                + ") is shorter than DOMO_MIGRATION_TIMEOUT plus " + POOL_WAITS.toSeconds() + " s (" + needed
                 + "): a migration in flight at shutdown may be cut off before Domo answers; its caller gets no answer,"
                 + " and it stays PENDING until reconciliation resolves it");
     }

@@ -48,6 +48,11 @@ public final class RequestIds {
         return fromCaller;
     }
 
+    /** The caller's id when it is plausible, else a new one, with no look at the API keys. */
+    static String plausible(String fromCaller) {
+        return fromCaller != null && ACCEPTED.matcher(fromCaller).matches() ? fromCaller : UUID.randomUUID().toString();
+    }
+
     /** True once the request has its id: from its first handler on, not for one refused before routing. */
     static boolean assigned(HttpServerRequest request) {
         return request.response().headers().contains(HEADER);

@@ -171,6 +171,15 @@ class CheckpointTest {
             assertThat(report.getBoolean("checkpointsValid")).isFalse();
             assertThat(report.getString("firstInvalidCheckpoint.source")).isEqualTo("directory " + directory);
             assertThat(report.getString("firstInvalidCheckpoint.reason")).contains("cannot be listed");
+            // A forged stored checkpoint is still the one named: it comes first, as with an unreadable file.
+            long head = report.getLong("lastSeq");
+            long forgedId = insertCheckpoint(CheckpointKeyFiles.STRANGER_KEY, CheckpointKeyFiles.STRANGER_PUBLIC_KEY,
+                    head, integrityAt(head));
+            try {
+                assertThat(integrity().getString("firstInvalidCheckpoint.source")).isEqualTo("database");
+            } finally {
+                PostgresAdmin.tamper("DELETE FROM audit_checkpoint WHERE id = " + forgedId);
+            }
         } finally {
             Files.deleteIfExists(directory);
             Files.move(kept, directory);

@@ -939,32 +939,35 @@ class HelmChartTest {
     void shutdownTimingsThatWouldCutOffAMigrationAreRefused() {
         assertThat(envValue(proxyContainer(deployment(renderMinimum(UnaryOperator.identity()))),
                 "QUARKUS_SHUTDOWN_TIMEOUT")).isEqualTo("130s");
-        assertThatThrownBy(() -> renderMinimum(template -> template.set("shutdownTimeout", "124s")))
-                .hasMessageContaining("shutdownTimeout (124s) must be at least domo.migrationTimeout (120s) plus 5s");
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("shutdownTimeout", "129s")))
+                .hasMessageContaining("shutdownTimeout (129s) must be at least domo.migrationTimeout (120s) plus 10s");
         assertThatThrownBy(() -> renderMinimum(template -> template.set("domo.migrationTimeout", "3m")))
-                .hasMessageContaining("shutdownTimeout (130s) must be at least domo.migrationTimeout (3m) plus 5s");
+                .hasMessageContaining("shutdownTimeout (130s) must be at least domo.migrationTimeout (3m) plus 10s");
+        // Leading zeros are decimal (Helm's int64 would read "0130s" as octal, 88 s).
+        assertThat(deployment(renderMinimum(template -> template.set("shutdownTimeout", "0130s")))).isNotNull();
         assertThatThrownBy(() -> renderMinimum(template -> template.set("terminationGracePeriodSeconds", "135")))
                 .hasMessageContaining("terminationGracePeriodSeconds (135) must exceed preStopSleepSeconds (5) plus"
                         + " shutdownTimeout (130s)");
         JsonNode deployment = deployment(renderMinimum(template -> template.set("domo.migrationTimeout", "2m")
-                .set("shutdownTimeout", "125000ms").set("preStopSleepSeconds", "0")
-                .set("terminationGracePeriodSeconds", "126")));
-        assertThat(deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asInt()).isEqualTo(126);
+                .set("shutdownTimeout", "130000ms").set("preStopSleepSeconds", "0")
+                .set("terminationGracePeriodSeconds", "131")));
+        assertThat(deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asInt()).isEqualTo(131);
     }
 
-    /** Domo on a port of its own is reachable only if the NetworkPolicy opens that port (or a proxy carries it). */
+    /**
+     * Domo on a port of its own is reachable: the Domo rule opens the port domo.baseUrl names too,
+     * and keeps networkPolicy.egress.domo.port (a JWKS on 443). An address's last digits are no port.
+     */
     @Test
-    void aDomoPortTheNetworkPolicyDoesNotOpenIsRefused() {
-        assertThatThrownBy(() -> renderMinimum(template -> template.set("domo.baseUrl", "https://acme.domo.com:8443")))
-                .hasMessageContaining("domo.baseUrl names port 8443, but the NetworkPolicy lets the pods reach Domo on"
-                        + " networkPolicy.egress.domo.port (443) only");
-        JsonNode policy = only(renderMinimum(template -> template.set("domo.baseUrl", "https://acme.domo.com:8443")
-                .set("networkPolicy.egress.domo.port", "8443")), "NetworkPolicy");
+    void theDomoRuleOpensThePortTheBaseUrlNames() {
+        JsonNode policy = only(renderMinimum(template -> template.set("domo.baseUrl", "https://acme.domo.com:8443")),
+                "NetworkPolicy");
         assertThat(egressRule(policy, 8443).isMissingNode()).isFalse();
-        assertThat(deployment(renderMinimum(template -> template.set("domo.baseUrl", "https://acme.domo.com:443/"))))
-                .isNotNull();
-        assertThat(deployment(renderMinimum(template -> template.set("domo.baseUrl", "https://acme.domo.com:8443")
-                .set("networkPolicy.enabled", "false")))).isNotNull();
+        assertThat(egressRule(policy, 443)).isEqualTo(egressRule(policy, 8443));
+        for (String url : List.of("https://10.20.30.40", "https://domo-stub-2", "https://acme.domo.com:443/")) {
+            JsonNode plain = only(renderMinimum(template -> template.set("domo.baseUrl", url)), "NetworkPolicy");
+            assertThat(egressPorts(plain)).as(url).containsOnlyOnce("TCP/443").doesNotContain("TCP/40", "TCP/2");
+        }
     }
 
     /** The database's password comes from its Secret: one written into the JDBC URL would sit in the Deployment. */
@@ -1091,8 +1094,12 @@ class HelmChartTest {
         }
 
         // The migration pod, which holds the schema owner's credentials, gets none of the console's
-        // secrets: extraEnv's plain values, never its valueFrom entries nor extraEnvFrom; and its own.
-        production.putArray("extraEnvFrom").addObject().putObject("secretRef").put("name", "proxy-extra-secrets");
+        // secrets: extraEnv and extraEnvFrom without what they take from Secrets; and its own.
+        var envFrom = production.putArray("extraEnvFrom");
+        envFrom.addObject().putObject("secretRef").put("name", "proxy-extra-secrets");
+        envFrom.addObject().putObject("configMapRef").put("name", "proxy-database-tls");
+        env.addObject().put("name", "PGSSLROOTCERT").putObject("valueFrom").putObject("configMapKeyRef")
+                .put("name", "proxy-database-tls").put("key", "root-cert-path");
         ObjectNode database = (ObjectNode) production.get("database");
         ObjectNode migrationValues = database.has("migration") ? (ObjectNode) database.get("migration")
                 : database.putObject("migration");
@@ -1106,7 +1113,9 @@ class HelmChartTest {
         assertThat(envValue(migration, "QUARKUS_FLYWAY_CONNECT_RETRIES")).isEqualTo("5");
         assertThat(env(migration, "QUARKUS_OIDC_CREDENTIALS_SECRET")).isNull();
         assertThat(env(migration, "QUARKUS_OIDC_TOKEN_STATE_MANAGER_ENCRYPTION_SECRET")).isNull();
-        assertThat(migration.has("envFrom")).isFalse();
+        assertThat(migration.at("/envFrom/0/configMapRef/name").asText()).isEqualTo("proxy-database-tls");
+        assertThat(migration.at("/envFrom")).hasSize(1);
+        assertThat(env(migration, "PGSSLROOTCERT").at("/valueFrom/configMapKeyRef/key").asText()).isEqualTo("root-cert-path");
         assertThat(proxyContainer(deployment(renderWith(template -> template.withValuesFile(values)))).at("/envFrom/0/secretRef/name")
                 .asText()).isEqualTo("proxy-extra-secrets");
         assertThatThrownBy(() -> renderMinimum(template -> template
