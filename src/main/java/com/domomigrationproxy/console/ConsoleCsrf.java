@@ -19,7 +19,6 @@ import org.jboss.resteasy.reactive.server.core.ResteasyReactiveRequestContext;
 import org.jboss.resteasy.reactive.server.spi.ResteasyReactiveContainerRequestContext;
 
 import io.vertx.core.http.Cookie;
-import io.vertx.core.http.CookieSameSite;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -92,10 +91,7 @@ public class ConsoleCsrf {
     @ConsolePage
     public void issue(ContainerRequestContext request, RoutingContext routing) {
         if (routing.get(NEW_TOKEN) != null) {
-            // A __Host- cookie must have the path "/"; without HTTPS it keeps to the console's paths.
-            routing.response().addCookie(Cookie.cookie(cookieName(), routing.get(TOKEN))
-                    .setPath(config.secureCookies() ? "/" : ConsoleLinks.ROOT).setHttpOnly(true)
-                    .setSecure(config.secureCookies()).setSameSite(CookieSameSite.STRICT));
+            routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, routing.get(TOKEN)));
         }
     }
 
@@ -113,7 +109,7 @@ public class ConsoleCsrf {
     }
 
     private String cookieName() {
-        return config.secureCookies() ? HOST_COOKIE : COOKIE;
+        return ConsoleCookies.name(config, COOKIE);
     }
 
     private static String cookieToken(RoutingContext routing, String name) {

@@ -9,7 +9,6 @@ import jakarta.inject.Inject;
 
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.vertx.core.http.Cookie;
-import io.vertx.core.http.CookieSameSite;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -26,8 +25,6 @@ import io.vertx.ext.web.RoutingContext;
 public class ConsoleNotices {
 
     static final String COOKIE = "console-notice";
-    /** The cookie's name over HTTPS (see {@link ConsoleCsrf#HOST_COOKIE}). */
-    static final String HOST_COOKIE = "__Host-" + COOKIE;
     /** Long enough for the redirect that follows the action; a notice is not kept for later. */
     private static final long MAX_AGE_SECONDS = 60;
     private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9.-]{1,80}");
@@ -43,7 +40,8 @@ public class ConsoleNotices {
 
     /** Lets the next page about {@code subject} (a plan, an operation, "evidence") show {@code notice}. */
     public void leave(String subject, String notice) {
-        request.getCurrent().response().addCookie(cookie(value(subject, notice)).setMaxAge(MAX_AGE_SECONDS));
+        request.getCurrent().response().addCookie(ConsoleCookies.cookie(config, COOKIE, value(subject, notice))
+                .setMaxAge(MAX_AGE_SECONDS));
     }
 
     /**
@@ -55,24 +53,14 @@ public class ConsoleNotices {
             return false;
         }
         RoutingContext routing = request.getCurrent();
-        Cookie left = routing.request().getCookie(cookieName());
+        Cookie left = routing.request().getCookie(ConsoleCookies.name(config, COOKIE));
         if (left == null || !WELL_FORMED.matcher(left.getValue()).matches()
                 || !MessageDigest.isEqual(left.getValue().getBytes(StandardCharsets.US_ASCII),
                         value(subject, notice).getBytes(StandardCharsets.US_ASCII))) {
             return false;
         }
-        routing.response().addCookie(cookie("").setMaxAge(0));
+        routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, "").setMaxAge(0));
         return true;
-    }
-
-    private Cookie cookie(String value) {
-        // A __Host- cookie must have the path "/"; without HTTPS it keeps to the console's paths.
-        return Cookie.cookie(cookieName(), value).setPath(config.secureCookies() ? "/" : ConsoleLinks.ROOT)
-                .setHttpOnly(true).setSecure(config.secureCookies()).setSameSite(CookieSameSite.STRICT);
-    }
-
-    private String cookieName() {
-        return config.secureCookies() ? HOST_COOKIE : COOKIE;
     }
 
     private static String value(String subject, String notice) {
