@@ -472,7 +472,9 @@ public class RequestFilter {
 
     /**
      * HTTP/1.1: one Host header, not empty (Vert.x turned away a request without one before this
-     * filter). HTTP/1.0 need not send one, but not an empty one or two either.
+     * filter). HTTP/1.0 need not send one when it reads (a GET or HEAD outside the console, whose
+     * answers build no Location on the host: without one, a plan's read "http:/api/v1/plans/…"), but
+     * not an empty one or two either.
      */
     private static boolean oneHost(HttpServerRequest request) {
         if (request.version() == HttpVersion.HTTP_2) {
@@ -480,7 +482,9 @@ public class RequestFilter {
         }
         List<String> hosts = request.headers().getAll("Host");
         if (hosts.isEmpty()) {
-            return request.version() == HttpVersion.HTTP_1_0;
+            return request.version() == HttpVersion.HTTP_1_0
+                    && (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD)
+                    && request.path() != null && !request.path().startsWith(ConsoleLinks.ROOT);
         }
         return hosts.size() == 1 && !hosts.get(0).isBlank();
     }

@@ -63,7 +63,8 @@ class HttpFramingTest {
 
     /**
      * RFC 9112 3.2: one Host, not empty; an empty one made Location headers without a host. HTTP/1.0
-     * may leave it out (a load balancer's simple health check does).
+     * may leave it out (a load balancer's simple health check does) when it reads: a GET or HEAD
+     * outside the console, whose answers build no Location on it.
      */
     @Test
     void aRequestWithAnEmptyHostOrTwoIsA400() throws Exception {
@@ -75,6 +76,13 @@ class HttpFramingTest {
         Exchange old = send("GET /api/v1/plans?limit=1 HTTP/1.0\r\nX-API-Key: " + TestCredentials.READER_KEY
                 + "\r\n\r\n");
         assertThat(old.answer()).startsWith("HTTP/1.0 200");
+        // But not where an answer's Location is built on it: it read "http:/api/v1/plans/…".
+        String plan = "{\"name\":\"h10\",\"items\":[{\"datasourceId\":\"" + Api.uniqueDatasourceId()
+                + "\",\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}]}";
+        Exchange created = send("POST /api/v1/plans HTTP/1.0\r\nX-API-Key: " + TestCredentials.OPERATOR_KEY
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + plan.length() + "\r\n\r\n" + plan);
+        assertThat(created.answer()).startsWith("HTTP/1.0 400").contains("must name its host");
+        assertThat(send("GET /console/sign-out HTTP/1.0\r\n\r\n").answer()).startsWith("HTTP/1.0 400");
     }
 
     /**
