@@ -25,10 +25,9 @@ import io.vertx.ext.web.RoutingContext;
  * CSRF protection of the console's forms: a random token in an HttpOnly, SameSite=Strict cookie
  * that every state-changing request must repeat in its {@value #FIELD} form field (or the
  * {@value #HEADER} header), compared in constant time; and a request the browser marks as coming
- * from another site ({@code Sec-Fetch-Site}) is refused whatever it carries. Over HTTPS (Secure
- * cookies) the cookie is {@value #HOST_COOKIE}: browsers take a {@code __Host-} cookie only from
- * this host, over HTTPS, for the whole host, so a sibling subdomain cannot plant a token of its own
- * for a browser too old to send {@code Sec-Fetch-Site}.
+ * from another site ({@code Sec-Fetch-Site}) is refused whatever it carries. Over HTTPS the cookie
+ * is {@code __Host-console-csrf} ({@link ConsoleCookies}), so a sibling subdomain cannot plant a
+ * token of its own for a browser too old to send {@code Sec-Fetch-Site}.
  *
  * <p>Why not quarkus-rest-csrf: its filter applies to every endpoint of the application, so the
  * JSON API would get a cookie on every GET and form-encoded requests refused; bound to the console's
@@ -38,8 +37,6 @@ import io.vertx.ext.web.RoutingContext;
 public class ConsoleCsrf {
 
     public static final String COOKIE = "console-csrf";
-    /** The cookie's name over HTTPS. */
-    public static final String HOST_COOKIE = "__Host-" + COOKIE;
     public static final String FIELD = "csrf-token";
     public static final String HEADER = "X-CSRF-Token";
     private static final String TOKEN = ConsoleCsrf.class.getName() + ".token";

@@ -1,7 +1,7 @@
 package com.domomigrationproxy.console;
 
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
