@@ -350,7 +350,8 @@ public class DomoClient {
                     e, false, null, null);
         }
         if (failure instanceof DomoTransportException e) {
-            LOG.warnf("Domo %s: no usable answer (%s) after %d ms", operation, e.kind(), elapsedMillis(started));
+            LOG.warnf("Domo %s: no usable answer (%s, %s) after %d ms", operation, e.kind(), e.rootCause(),
+                    elapsedMillis(started));
             return switch (e.kind()) {
                 case DEADLINE -> failure(504, ProblemType.DOMO_TIMEOUT, "Domo did not answer in time", e, true, null, null);
                 case CONNECT_FAILED -> failure(502, ProblemType.DOMO_UNAVAILABLE, "Could not connect to Domo", e, false,

@@ -24,4 +24,16 @@ class DomoTransportException extends RuntimeException {
     Kind kind() {
         return kind;
     }
+
+    /**
+     * The innermost cause's class, e.g. {@code HttpClosedException}, for the log: its name says what
+     * broke, and unlike a message it cannot quote anything that was sent.
+     */
+    String rootCause() {
+        Throwable root = this;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == this ? "none" : root.getClass().getSimpleName();
+    }
 }

@@ -27,6 +27,7 @@ import jakarta.ws.rs.core.Response;
 import javax.net.ssl.SSLHandshakeException;
 
 import org.jboss.resteasy.reactive.client.api.LoggingScope;
+import org.jboss.resteasy.reactive.client.api.QuarkusRestClientProperties;
 
 import io.quarkus.arc.lookup.LookupUnlessProperty;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
@@ -175,6 +176,10 @@ class HttpDomoUpstream implements DomoUpstream {
                 .loggingMaskedHeaders(Set.of(DomoApi.TOKEN_HEADER))
                 // Every status comes back as a Response; DomoClient translates it.
                 .disableDefaultMapper(true)
+                // A new connection for every migration and reversal: on a kept-alive one that Domo (or a
+                // proxy) closes as idle just as the request is written, the request breaks after it may
+                // have been sent, and its outcome is UNKNOWN until reconciled. A GET is simply retried.
+                .property(QuarkusRestClientProperties.KEEP_ALIVE_ENABLED, false)
                 .register(new BoundedBody(config.maxResponseSize().asLongValue(), deadline))
                 .build(DomoApi.class);
     }

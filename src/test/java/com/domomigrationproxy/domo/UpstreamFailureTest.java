@@ -18,6 +18,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -109,10 +110,24 @@ class UpstreamFailureTest {
                 .flatMap(paths -> failures().map(failure -> Arguments.of(concat(paths, failure.get()))));
     }
 
-    /** Every failure shape for both POSTs. */
+    /**
+     * Every failure shape for both POSTs. They go on a connection of their own ({@code Connection:
+     * close}), so "garbage" reaches them as a 200 whose body ends with the connection: a whole answer
+     * that is not JSON. An exchange that breaks is Domo closing with no answer, or garbage for one.
+     */
     static Stream<Arguments> migrationFailureCases() {
+        Stream<Object[]> shapes = Stream.concat(
+                failures().map(Arguments::get).map(failure -> "garbage".equals(failure[0])
+                        ? new Object[] { "garbage", failure[1], 502, "domo-unavailable", "FAILED", 200, 1 }
+                        : failure),
+                Stream.of(
+                        new Object[] { "closed, no answer", aResponse().withFault(Fault.EMPTY_RESPONSE), 502,
+                                "domo-unavailable", "UNKNOWN", null, 1 },
+                        new Object[] { "no HTTP answer", aResponse().withFault(Fault.RANDOM_DATA_THEN_CLOSE), 502,
+                                "domo-unavailable", "UNKNOWN", null, 1 }));
+        List<Object[]> all = shapes.toList();
         return Stream.of("migrate", "reverse")
-                .flatMap(kind -> failures().map(failure -> Arguments.of(concat(new Object[] { kind }, failure.get()))));
+                .flatMap(kind -> all.stream().map(failure -> Arguments.of(concat(new Object[] { kind }, failure))));
     }
 
     @ParameterizedTest(name = "GET {0}, Domo {2}")
