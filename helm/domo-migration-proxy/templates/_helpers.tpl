@@ -119,26 +119,13 @@ True (non-empty) when checkpoints are also written to a volume.
 {{- end }}
 
 {{/*
-The port of domo.proxy.url (http://host:port), for the NetworkPolicy: the port the pods connect
-to, so a Service in front of the proxy must expose it as its targetPort too.
+The port a URL names (scheme://host:port), empty when it names none; only a ":port" suffix counts
+(https://10.20.30.40 names no port). For the NetworkPolicy: the Domo rule opens domo.baseUrl's too,
+and the egress proxy's and the syslog receiver's rules open theirs (the schema requires one), the
+ports the pods connect to, so a Service in front of either must expose it as its targetPort.
 */}}
-{{- define "domo-migration-proxy.domoProxyPort" -}}
-{{- regexFind "[0-9]+$" (urlParse (.Values.domo.proxy | default dict).url).host }}
-{{- end }}
-
-{{/*
-The port domo.baseUrl names (https://host:port), empty when it names none: the Domo egress rule
-opens it too. Only a ":port" suffix counts (https://10.20.30.40 names no port).
-*/}}
-{{- define "domo-migration-proxy.domoUrlPort" -}}
-{{- regexFind ":[0-9]+$" (urlParse (.Values.domo.baseUrl | default "https://domo")).host | trimPrefix ":" }}
-{{- end }}
-
-{{/*
-The port of audit.syslog.url (tcp://host:port or tls://host:port), for the NetworkPolicy.
-*/}}
-{{- define "domo-migration-proxy.syslogPort" -}}
-{{- regexFind "[0-9]+$" (urlParse .Values.audit.syslog.url).host }}
+{{- define "domo-migration-proxy.urlPort" -}}
+{{- regexFind ":[0-9]+$" (urlParse .).host | trimPrefix ":" }}
 {{- end }}
 
 {{/*
