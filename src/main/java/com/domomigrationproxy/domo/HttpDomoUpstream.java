@@ -42,6 +42,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -71,6 +72,8 @@ class HttpDomoUpstream implements DomoUpstream {
     private static final byte[] EMPTY = new byte[0];
     /** Connections kept to Domo for the reads, as the REST client's default pool. */
     private static final int READ_CONNECTIONS = 50;
+    /** At most this many migrations and reversals on their way to Domo at once (see client()). */
+    private static final int WRITE_CONNECTIONS = 1024;
     private static final String USER_AGENT = "domo-migration-proxy";
 
     private final DomoApi migrations;
@@ -180,6 +183,23 @@ class HttpDomoUpstream implements DomoUpstream {
                 // proxy) closes as idle just as the request is written, the request breaks after it may
                 // have been sent, and its outcome is UNKNOWN until reconciled. A GET is simply retried.
                 .property(QuarkusRestClientProperties.KEEP_ALIVE_ENABLED, false)
+                // More than the threads that can send a write at once (Quarkus's 200 workers by default and
+                // the plan workers): a write never waits for a connection, which would eat its deadline
+                // and leave it UNKNOWN although it was never sent.
+                .property(QuarkusRestClientProperties.CONNECTION_POOL_SIZE, WRITE_CONNECTIONS)
+                // Last, over whatever quarkus.tls.*, quarkus.rest-client.* or quarkus.http.* say for every
+                // client: Domo's certificate checked; HTTP/1.1 only (HTTP/2 would share a connection);
+                // no compressed answers, which DOMO_MAX_RESPONSE_SIZE would count compressed; and a TLS
+                // handshake bounded as the connection is, so that one that stalls fails as no connection
+                // (FAILED: nothing was sent) instead of running into the deadline (UNKNOWN).
+                .httpClientOptionsCustomizer(options -> options
+                        .setTrustAll(false)
+                        .setVerifyHost(true)
+                        .setProtocolVersion(HttpVersion.HTTP_1_1)
+                        .setUseAlpn(false)
+                        .setDecompressionSupported(false)
+                        .setSslHandshakeTimeout(config.connectTimeout().toMillis())
+                        .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS))
                 .register(new BoundedBody(config.maxResponseSize().asLongValue(), deadline))
                 .build(DomoApi.class);
     }
@@ -245,7 +265,10 @@ class HttpDomoUpstream implements DomoUpstream {
 
         void requested(AsyncResult<HttpClientRequest> created) {
             if (created.failed()) {
-                fail(created.cause());
+                // No connection came in time (none free in the pool, no TCP connection, no proxy tunnel,
+                // no TLS session: Vert.x's connect timeout covers them all, and fails with a plain
+                // TimeoutException). Nothing was written, so Domo never saw this request.
+                fail(DomoTransportException.Kind.CONNECT_FAILED, created.cause());
                 return;
             }
             request = created.result();
@@ -309,9 +332,13 @@ class HttpDomoUpstream implements DomoUpstream {
         }
 
         private void fail(Throwable cause) {
+            fail(kind(cause), cause);
+        }
+
+        private void fail(DomoTransportException.Kind kind, Throwable cause) {
             if (!settled) {
                 settled = true;
-                emitter.fail(new DomoTransportException(kind(cause), cause));
+                emitter.fail(new DomoTransportException(kind, cause));
             }
         }
 
