@@ -76,6 +76,7 @@ final class BoundedBody implements ResteasyReactiveClientResponseFilter {
         private final boolean declaredTooLarge;
         private final long deadline;
         private long read;
+        private boolean ended;
 
         Bounded(InputStream body, HttpClientRequest exchange, boolean declaredTooLarge, long deadline) {
             this.body = body;
@@ -101,6 +102,9 @@ final class BoundedBody implements ResteasyReactiveClientResponseFilter {
                 throw abort(exceeded);
             }
             int n = body.read(buffer, offset, length);
+            if (n < 0) {
+                ended = true;
+            }
             if (n > 0) {
                 read += n;
                 if (read > maxBytes) {
@@ -110,8 +114,16 @@ final class BoundedBody implements ResteasyReactiveClientResponseFilter {
             return n;
         }
 
+        /**
+         * An answer not read to its end (the caller's deadline interrupted the read) is reset: closing
+         * the REST client's stream alone would drain it in the background, holding the connection for
+         * as long as Domo (or a proxy) keeps sending.
+         */
         @Override
         public void close() throws IOException {
+            if (!ended) {
+                abort(null);
+            }
             body.close();
         }
 
