@@ -474,7 +474,8 @@ class PlanItems {
     /**
      * Links a claimed item to the operation whose intent is being committed, in that transaction:
      * both commit or neither. Refused (409, and so no intent, no call to Domo) when the claim is no
-     * longer this one's or the plan stopped running meanwhile.
+     * longer this one's, the plan stopped running meanwhile, or another item's 429 made the whole plan
+     * wait for Domo's Retry-After since this one was claimed.
      */
     void link(Claim claim, UUID operationId, String replica, Duration lease) {
         jdbc(connection -> {
@@ -484,14 +485,16 @@ class PlanItems {
                                lease_until = now() + make_interval(secs => ?), not_before = NULL, note = NULL,
                                updated_at = now()
                          WHERE plan_id = ? AND item_id = ? AND claim_token = ? AND state = 'RUNNING' AND sent_at IS NULL
-                           AND EXISTS (SELECT 1 FROM plan WHERE plan_id = ? AND state = 'RUNNING')
+                           AND EXISTS (SELECT 1 FROM plan WHERE plan_id = ? AND state = 'RUNNING'
+                                          AND (not_before IS NULL OR not_before <= now()))
                      RETURNING *)
                     INSERT INTO plan_event (plan_id, kind, item_id, state, data)
                     SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + " FROM linked i",
                     operationId, replica, seconds(lease), claim.planId(), claim.itemId(), claim.token(), claim.planId());
             if (linked != 1) {
                 throw new ProblemException(409, ProblemType.PLAN_ITEM_STATE, "Item " + claim.itemId() + " of plan "
-                        + claim.planId() + " is no longer claimed by this replica, or the plan stopped running");
+                        + claim.planId() + " is no longer claimed by this replica, or the plan stopped running or waits for"
+                        + " Domo's Retry-After");
             }
             return null;
         });

@@ -159,6 +159,44 @@ class PlanResilienceTest {
     }
 
     /**
+     * An item claimed just before another item's 429 made the whole plan wait is not sent within
+     * Domo's Retry-After: its link, in the intent's transaction, refuses (nothing recorded, nothing
+     * sent) until the plan's wait is over.
+     */
+    @Test
+    void anItemClaimedBeforeAnotherItems429IsNotSentWithinTheRetryAfter() {
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        JsonPath created = PlanFixtures.create(jsonPlan("claimed before a 429", estate.account(), estate.datasources(), 1));
+        String planId = created.getString("planId");
+        PlanFixtures.approve(planId, created.getString("contentHash"));
+        UUID token = UUID.randomUUID();
+        // What a worker holds between its claim and its send, once another item's 429 has slowed the plan down.
+        PostgresAdmin.tamper("UPDATE plan SET state = 'RUNNING', not_before = now() + interval '1 minute' WHERE plan_id = '"
+                + planId + "'", "UPDATE plan_item SET state = 'RUNNING', claim_token = '" + token + "', lease_owner = 'test',"
+                + " lease_until = now() + interval '1 minute' WHERE plan_id = '" + planId + "' AND item_id = 1");
+        try {
+            PlanItems.Claim claim = new PlanItems.Claim(UUID.fromString(planId), 1, token,
+                    new PlanItemSpec(estate.datasources().get(0), estate.account(), "estate", "NULL", "table"),
+                    com.domomigrationproxy.ledger.Direction.V1_TO_V2, "operator-svc", "api-key",
+                    com.domomigrationproxy.security.Scopes.UNRESTRICTED);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> items.link(claim, UUID.randomUUID(), "test",
+                    Duration.ofMinutes(1)))
+                    .isInstanceOfSatisfying(com.domomigrationproxy.problem.ProblemException.class,
+                            e -> assertThat(e.type()).isEqualTo(com.domomigrationproxy.problem.ProblemType.PLAN_ITEM_STATE));
+            // Control: once the wait is over, the same claim links.
+            Operation pending = store.recordIntent(OperationIntent.migration(estate.datasources().get(0), estate.account(),
+                    "estate", "NULL", "table", new Requester("operator-svc", "api-key", "req-" + UUID.randomUUID(),
+                            "10.0.0.7", com.domomigrationproxy.security.Scopes.UNRESTRICTED)), none -> {
+                    });
+            PostgresAdmin.tamper("UPDATE plan SET not_before = NULL WHERE plan_id = '" + planId + "'");
+            items.link(claim, pending.operationId(), "test", Duration.ofMinutes(1));
+        } finally {
+            Api.asOperator().post("/api/v1/plans/" + planId + "/cancel"); // cleanup: not asserted, not hiding a failure
+        }
+    }
+
+    /**
      * An item refused once by Domo (it has an operation) that a preflight then skipped is looked at
      * again by the next preflight: found READY, it waits for its turn, without the skip's note.
      */
