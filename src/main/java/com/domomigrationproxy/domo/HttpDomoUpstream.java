@@ -72,6 +72,7 @@ class HttpDomoUpstream implements DomoUpstream {
     private static final byte[] EMPTY = new byte[0];
     /** Connections kept to Domo for the reads, as the REST client's default pool. */
     private static final int READ_CONNECTIONS = 50;
+    private static final int READ_KEEP_ALIVE_SECONDS = 30;
     /** At most this many migrations and reversals on their way to Domo at once (see client()). */
     private static final int WRITE_CONNECTIONS = 1024;
     private static final String USER_AGENT = "domo-migration-proxy";
@@ -100,7 +101,11 @@ class HttpDomoUpstream implements DomoUpstream {
         HttpClientOptions readOptions = new HttpClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectMillis))
                 .setVerifyHost(true)
-                .setDecompressionSupported(false);
+                .setDecompressionSupported(false)
+                // Idle connections are let go before the far end's idle timeout is likely to close them
+                // (Vert.x's default, 60 s, is an AWS load balancer's too, and the token check calls
+                // every 60 s): a GET written just as one closes breaks and is tried again, with a WARN.
+                .setKeepAliveTimeout(READ_KEEP_ALIVE_SECONDS);
         ca.ifPresent(readOptions::setTrustOptions);
         proxy.ifPresent(readOptions::setProxyOptions);
         this.reads = vertx.createHttpClient(readOptions, new PoolOptions().setHttp1MaxSize(READ_CONNECTIONS));
