@@ -14,15 +14,18 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
@@ -157,7 +160,12 @@ class PlanExecutor {
                 probeDomo();
             }
             for (UUID planId : running) {
-                plans.finishIfDone(planId);
+                // One plan's failure (its row, its events) stops neither the others' finishing nor dispatch.
+                try {
+                    plans.finishIfDone(planId);
+                } catch (RuntimeException e) {
+                    LOG.warnf("Plan %s: could not be finished now: %s", planId, e.getMessage());
+                }
             }
             lastServed.keySet().retainAll(running);
             if (turnedAway != null && plans.running().isEmpty()) {
@@ -198,12 +206,20 @@ class PlanExecutor {
         stopping = true;
     }
 
-    void onShutdown(@Observes ShutdownEvent event) {
+    /**
+     * Before the default priority, so before OperationStore's last try at its outcome backlog: an item
+     * that ends during this drain while the database is down then still gets its "AUDIT OUTCOME NOT
+     * RECORDED" line, which alerts watch for.
+     */
+    void onShutdown(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event) {
         stopping = true;
         workers.shutdown();
         try {
             // Items in flight record their outcome: at most Domo's deadline, as for a single request.
-            workers.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!workers.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warnf("Plan items still in flight after %d ms of shutdown: their operations stay PENDING until"
+                        + " reconciled", drainTimeout.toMillis());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -319,12 +335,22 @@ class PlanExecutor {
         order.sort(Comparator.comparingLong(planId -> lastServed.getOrDefault(planId, -1L)));
         boolean shortOfSlots = false;
         for (UUID planId : order) {
-            shortOfSlots |= !dispatch(planId, share - used(planId));
+            shortOfSlots |= !dispatchOrWarn(planId, share - used(planId));
         }
         for (UUID planId : order) {
-            dispatch(planId, capacity);
+            dispatchOrWarn(planId, capacity);
         }
         starved = shortOfSlots;
+    }
+
+    /** {@link #dispatch(UUID, int)}; a plan whose items cannot be claimed now does not hold up the others. */
+    private boolean dispatchOrWarn(UUID planId, int limit) {
+        try {
+            return dispatch(planId, limit);
+        } catch (RuntimeException e) {
+            LOG.warnf("Plan %s: no item could be claimed now: %s", planId, e.getMessage());
+            return true;
+        }
     }
 
     private void served(UUID planId) {
@@ -360,9 +386,28 @@ class PlanExecutor {
             served(planId);
         }
         for (PlanItems.Claim claim : claims) {
-            workers.execute(() -> work(claim));
+            try {
+                workers.execute(() -> work(claim));
+            } catch (RejectedExecutionException e) {
+                // The shutdown closed the workers during this pass: the claim waits again at once for a
+                // replica that stays, instead of counting against maxConcurrency until its lease runs out.
+                giveBack(claim);
+            }
         }
         return wanted == limit;
+    }
+
+    private void giveBack(PlanItems.Claim claim) {
+        try {
+            items.settle(claim, ItemState.WAITING, "waiting: the replica that claimed it was shutting down", null,
+                    false, replica, config.lease());
+        } catch (RuntimeException e) {
+            LOG.warnf("Plan %s item %d: its claim lapses with its lease: %s", claim.planId(), claim.itemId(),
+                    e.getMessage());
+        } finally {
+            inUse.computeIfPresent(claim.planId(), (planId, used) -> used > 1 ? used - 1 : null);
+            slots.release();
+        }
     }
 
     /** What came of an item: the state it takes, why, and not before when it may be sent again. */

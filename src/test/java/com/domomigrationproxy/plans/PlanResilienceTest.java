@@ -158,6 +158,40 @@ class PlanResilienceTest {
         assertThat(Duration.between(refused, sentAgain)).isGreaterThanOrEqualTo(Duration.ofMillis(3900));
     }
 
+    /** A plan that cannot be finished now (its row refuses the change) holds up no other plan. */
+    @Test
+    void aPlanThatCannotBeFinishedHoldsUpNoOther() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate stuck = PlanFixtures.Estate.of(1);
+        PlanFixtures.Estate other = PlanFixtures.Estate.of(2);
+        for (PlanFixtures.Estate estate : List.of(stuck, other)) {
+            stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+            stubMigrations(domo, estate.account(), 0);
+        }
+        JsonPath created = PlanFixtures.create(jsonPlan("cannot finish", stuck.account(), stuck.datasources(), 1));
+        String stuckId = created.getString("planId");
+        PlanFixtures.approve(stuckId, created.getString("contentHash"));
+        String function = "refuse_finish_" + stuckId.replace("-", "_");
+        PostgresAdmin.tamper("CREATE FUNCTION " + function + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " RAISE EXCEPTION 'this plan cannot be finished (test)'; END $$",
+                "CREATE TRIGGER " + function + " BEFORE UPDATE ON plan FOR EACH ROW WHEN (NEW.plan_id = '" + stuckId
+                        + "' AND NEW.state = 'FINISHED') EXECUTE FUNCTION " + function + "()");
+        String otherId = null;
+        try {
+            Api.asOperator().post("/api/v1/plans/" + stuckId + "/start").then().statusCode(200);
+            await().atMost(Duration.ofSeconds(20)).until(() -> plan(stuckId).getInt("counts.COMPLETE") == 1);
+            otherId = createApproveStart(jsonPlan("finishes", other.account(), other.datasources(), 1));
+            awaitState(otherId, "FINISHED", Duration.ofSeconds(20));
+            assertThat(plan(stuckId).getString("state")).isEqualTo("RUNNING");
+        } finally {
+            PostgresAdmin.tamper("DROP TRIGGER " + function + " ON plan", "DROP FUNCTION " + function + "()");
+            Api.asOperator().post("/api/v1/plans/" + stuckId + "/cancel"); // cleanup: not asserted, not hiding a failure
+            if (otherId != null) {
+                Api.asOperator().post("/api/v1/plans/" + otherId + "/cancel");
+            }
+        }
+    }
+
     /**
      * An item claimed just before another item's 429 made the whole plan wait is not sent within
      * Domo's Retry-After: its link, in the intent's transaction, refuses (nothing recorded, nothing

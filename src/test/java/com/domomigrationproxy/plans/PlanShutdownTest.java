@@ -16,6 +16,8 @@ import java.util.Set;
 
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.spi.BeanManager;
+import jakarta.enterprise.inject.spi.ObserverMethod;
 import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
@@ -23,12 +25,14 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -93,5 +97,23 @@ class PlanShutdownTest {
     private long items(String planId, String state) {
         return ((Number) OperationRows.query(dataSource, "SELECT count(*) AS n FROM plan_item WHERE plan_id = ?::uuid"
                 + " AND state = ?", planId, state).get(0).get("n")).longValue();
+    }
+
+    @Inject
+    BeanManager beans;
+
+    /**
+     * The executor's drain comes before the outcome store's last try at its backlog, so that an item
+     * ending during the drain while the database is down still gets its "AUDIT OUTCOME NOT RECORDED"
+     * line. Observers of one event run by priority, lowest first.
+     */
+    @Test
+    void theDrainComesBeforeTheOutcomeStoresLastTry() {
+        Map<Class<?>, Integer> priorities = new java.util.HashMap<>();
+        for (ObserverMethod<? super ShutdownEvent> observer : beans.resolveObserverMethods(new ShutdownEvent())) {
+            priorities.put(observer.getBeanClass(), observer.getPriority());
+        }
+        assertThat(priorities).containsKeys(PlanExecutor.class, OperationStore.class);
+        assertThat(priorities.get(PlanExecutor.class)).isLessThan(priorities.get(OperationStore.class));
     }
 }
