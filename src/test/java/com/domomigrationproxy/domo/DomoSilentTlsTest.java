@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.LoopbackServer;
 import com.domomigrationproxy.support.OperationRows;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,36 +36,18 @@ class DomoSilentTlsTest {
 
     /** Accepts every connection and reads nothing; sockets stay open until the class ends. */
     static final class Silent {
-        static final ServerSocket SERVER = open();
         static final AtomicInteger ACCEPTED = new AtomicInteger();
         static final List<Socket> HELD = new CopyOnWriteArrayList<>();
-
-        private static ServerSocket open() {
-            try {
-                ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                Thread accepting = new Thread(() -> {
-                    while (!server.isClosed()) {
-                        try {
-                            HELD.add(server.accept());
-                            ACCEPTED.incrementAndGet();
-                        } catch (IOException e) {
-                            return;
-                        }
-                    }
-                }, "silent-domo");
-                accepting.setDaemon(true);
-                accepting.start();
-                return server;
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        static final LoopbackServer SERVER = LoopbackServer.start("silent-domo", socket -> {
+            HELD.add(socket);
+            ACCEPTED.incrementAndGet();
+        });
     }
 
     public static class SilentTls implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("domo.base-url", "https://127.0.0.1:" + Silent.SERVER.getLocalPort(),
+            return Map.of("domo.base-url", "https://127.0.0.1:" + Silent.SERVER.port(),
                     "domo.connect-timeout", "300ms");
         }
     }

@@ -6,8 +6,6 @@ import static org.hamcrest.Matchers.equalTo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -22,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.LoopbackServer;
 import com.domomigrationproxy.support.OperationRows;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -39,29 +38,13 @@ class DomoTricklingAnswerTest {
 
     /** Answers one request at a time: headers promising 100,000 bytes, then one byte every 50 ms. */
     static final class Trickler {
-        static final ServerSocket SERVER = open();
         /** Completes when the service closes the connection: the time it did. */
-        static volatile CompletableFuture<Long> closedAt = new CompletableFuture<>();
-
-        private static ServerSocket open() {
-            try {
-                ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                Thread serving = new Thread(() -> {
-                    while (!server.isClosed()) {
-                        try (Socket socket = server.accept()) {
-                            trickle(socket);
-                        } catch (IOException e) {
-                            // the next connection
-                        }
-                    }
-                }, "trickling-domo");
-                serving.setDaemon(true);
-                serving.start();
-                return server;
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+        static final CompletableFuture<Long> CLOSED_AT = new CompletableFuture<>();
+        static final LoopbackServer SERVER = LoopbackServer.start("trickling-domo", socket -> {
+            try (socket) {
+                trickle(socket);
             }
-        }
+        });
 
         private static void trickle(Socket socket) throws IOException {
             InputStream in = socket.getInputStream();
@@ -84,7 +67,7 @@ class DomoTricklingAnswerTest {
                     Thread.sleep(50);
                 }
             } catch (IOException e) {
-                closedAt.complete(System.nanoTime());
+                CLOSED_AT.complete(System.nanoTime());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -94,7 +77,7 @@ class DomoTricklingAnswerTest {
     public static class Trickling implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("domo.base-url", "http://127.0.0.1:" + Trickler.SERVER.getLocalPort());
+            return Map.of("domo.base-url", "http://127.0.0.1:" + Trickler.SERVER.port());
         }
     }
 
@@ -115,7 +98,7 @@ class DomoTricklingAnswerTest {
         assertThat(OperationRows.forDatasource(dataSource, datasource)).singleElement()
                 .satisfies(row -> assertThat(row).containsEntry("state", "UNKNOWN"));
         // Writes after a reset fail within a write or two; without the reset the body is read for ever.
-        long closed = Trickler.closedAt.get(5, TimeUnit.SECONDS);
+        long closed = Trickler.CLOSED_AT.get(5, TimeUnit.SECONDS);
         assertThat(TimeUnit.NANOSECONDS.toMillis(closed - answered)).isLessThan(2_000);
     }
 }
