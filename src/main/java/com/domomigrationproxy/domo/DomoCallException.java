@@ -35,7 +35,8 @@ public class DomoCallException extends ProblemException {
 
     /**
      * Domo took the request (a success status, a JSON object) but named no state this service knows
-     * ({@code RUNNING}, none at all): it may still be at work, so the outcome is unknown, not failed.
+     * ({@code RUNNING}, none at all), or its answer may have been cut off (no declared length, ended
+     * with the connection, not JSON): it may still be at work, so the outcome is unknown, not failed.
      */
     static DomoCallException acceptedWithoutResult(int upstreamStatus, String detail, String domoToe) {
         return new DomoCallException(502, ProblemType.DOMO_UNAVAILABLE, detail, null, true, upstreamStatus, domoToe,

@@ -373,12 +373,30 @@ public class DomoClient {
         }
         if (answer.status() >= 200 && answer.status() < 300) {
             JsonToken first = validJson(answer.body());
+            if (first == null && !answer.delimited() && beginsLikeJson(answer.body())) {
+                // JSON begun, and its end was the connection closing: it may have been cut off, and Domo may
+                // have acted. (An answer with a declared length that is not JSON came whole, as one that is
+                // no JSON at all, a proxy's page: FAILED.)
+                throw DomoCallException.acceptedWithoutResult(answer.status(), "Domo answered " + answer.status()
+                        + " with JSON of no declared length that ended unfinished with the connection: it may have"
+                        + " been cut off, so whether Domo carried the request out is not known", null);
+            }
             if (first == null) {
                 throw unreadable(answer.status(), "Domo answered " + answer.status() + " with a body that is not JSON");
             }
             return new Answered(answer.status(), answer.body(), first);
         }
         throw translate(answer, WRITES.contains(operation));
+    }
+
+    /** Whether the body's first character other than white space opens a JSON object or array. */
+    static boolean beginsLikeJson(byte[] body) {
+        for (byte b : body) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return b == '{' || b == '[';
+            }
+        }
+        return false;
     }
 
     /** Connection failures and gateway errors: worth another GET. */

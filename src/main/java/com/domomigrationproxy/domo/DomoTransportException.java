@@ -31,8 +31,8 @@ class DomoTransportException extends RuntimeException {
      */
     String rootCause() {
         Throwable root = this;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        for (int depth = 0; depth < 32 && root.getCause() != null && root.getCause() != root; depth++) {
+            root = root.getCause(); // bounded: a library's causes may form a cycle
         }
         return root == this ? "none" : root.getClass().getSimpleName();
     }

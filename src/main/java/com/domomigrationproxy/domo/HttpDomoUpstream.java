@@ -105,7 +105,11 @@ class HttpDomoUpstream implements DomoUpstream {
                 // Idle connections are let go before the far end's idle timeout is likely to close them
                 // (Vert.x's default, 60 s, is an AWS load balancer's too, and the token check calls
                 // every 60 s): a GET written just as one closes breaks and is tried again, with a WARN.
-                .setKeepAliveTimeout(READ_KEEP_ALIVE_SECONDS);
+                .setKeepAliveTimeout(READ_KEEP_ALIVE_SECONDS)
+                // A stalled TLS handshake lets its pooled slot go when the caller's wait for a connection
+                // ends, not after Vert.x's default 10 s.
+                .setSslHandshakeTimeout(connectMillis)
+                .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
         ca.ifPresent(readOptions::setTrustOptions);
         proxy.ifPresent(readOptions::setProxyOptions);
         this.reads = vertx.createHttpClient(readOptions, new PoolOptions().setHttp1MaxSize(READ_CONNECTIONS));
@@ -367,7 +371,13 @@ class HttpDomoUpstream implements DomoUpstream {
         String token = tokens.current().orElseThrow(DomoTokenUnavailableException::new);
         try (Response response = call.apply(token)) {
             byte[] body = response.hasEntity() ? response.readEntity(byte[].class) : EMPTY;
-            return new DomoAnswer(response.getStatus(), response.getHeaderString(HttpHeaders.RETRY_AFTER), body);
+            // On a connection of its own, an answer may end where the connection does (no Content-Length,
+            // not chunked): cut off, it would look whole.
+            boolean delimited = response.getHeaderString(HttpHeaders.CONTENT_LENGTH) != null
+                    || response.getHeaderString("Transfer-Encoding") != null
+                    || response.getStatus() == 204 || response.getStatus() == 304;
+            return new DomoAnswer(response.getStatus(), response.getHeaderString(HttpHeaders.RETRY_AFTER), body,
+                    delimited);
         } catch (RuntimeException e) {
             throw new DomoTransportException(kind(e), e);
         }

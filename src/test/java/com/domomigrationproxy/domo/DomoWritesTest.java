@@ -9,12 +9,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +24,7 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * How migrations and reversals travel to Domo, whatever an operator sets for every REST client of
- * the process: each on a connection of its own, over HTTP/1.1, without asking for a compressed answer,
- * and never waiting for a free connection.
+ * the process: each on a connection of its own, over HTTP/1.1, without asking for a compressed answer.
  */
 @QuarkusTest
 @TestProfile(DomoWritesTest.EveryClientLoosened.class)
@@ -42,14 +36,11 @@ class DomoWritesTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("quarkus.rest-client.http2", "true",
                     "quarkus.rest-client.alpn", "true",
-                    "quarkus.rest-client.connection-pool-size", "2",
                     "quarkus.rest-client.verify-host", "false",
                     "quarkus.tls.trust-all", "true",
                     "quarkus.http.enable-compression", "true");
         }
     }
-
-    private static final int AT_ONCE = 60;
 
     @InjectDomo
     WireMockServer domo;
@@ -72,33 +63,6 @@ class DomoWritesTest {
                 .withHeader("Upgrade", absent())
                 .withHeader("HTTP2-Settings", absent())
                 .withHeader("Accept-Encoding", absent()));
-    }
-
-    /**
-     * More writes at once than the REST client's default pool (50) of connections, each answered
-     * after 1.2 s with a 3 s deadline: one that waited for a connection would be sent late and run
-     * into the deadline (UNKNOWN).
-     */
-    @Test
-    void manyAtOnceNeverWaitForAConnection() throws Exception {
-        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(200)
-                .withFixedDelay(1_200)
-                .withHeader("Content-Type", "application/json").withBody("{\"toe\":\"T-MANY\",\"state\":\"COMPLETE\"}")));
-        ExecutorService callers = Executors.newFixedThreadPool(AT_ONCE);
-        try {
-            List<Future<Integer>> answers = new ArrayList<>();
-            for (int i = 0; i < AT_ONCE; i++) {
-                String datasource = Api.uniqueDatasourceId();
-                answers.add(callers.submit(() -> migrateStatus(datasource)));
-            }
-            List<Integer> statuses = new ArrayList<>();
-            for (Future<Integer> answer : answers) {
-                statuses.add(answer.get());
-            }
-            assertThat(statuses).containsOnly(200);
-        } finally {
-            callers.shutdownNow();
-        }
     }
 
     private static void migrate(String datasource, int status) {

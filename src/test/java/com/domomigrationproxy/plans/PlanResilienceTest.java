@@ -205,6 +205,7 @@ class PlanResilienceTest {
         String planId = created.getString("planId");
         PlanFixtures.approve(planId, created.getString("contentHash"));
         UUID token = UUID.randomUUID();
+        Operation pending = null;
         // What a worker holds between its claim and its send, once another item's 429 has slowed the plan down.
         PostgresAdmin.tamper("UPDATE plan SET state = 'RUNNING', not_before = now() + interval '1 minute' WHERE plan_id = '"
                 + planId + "'", "UPDATE plan_item SET state = 'RUNNING', claim_token = '" + token + "', lease_owner = 'test',"
@@ -219,7 +220,7 @@ class PlanResilienceTest {
                     .isInstanceOfSatisfying(com.domomigrationproxy.problem.ProblemException.class,
                             e -> assertThat(e.type()).isEqualTo(com.domomigrationproxy.problem.ProblemType.PLAN_ITEM_STATE));
             // Control: once the wait is over, the same claim links.
-            Operation pending = store.recordIntent(OperationIntent.migration(estate.datasources().get(0), estate.account(),
+            pending = store.recordIntent(OperationIntent.migration(estate.datasources().get(0), estate.account(),
                     "estate", "NULL", "table", new Requester("operator-svc", "api-key", "req-" + UUID.randomUUID(),
                             "10.0.0.7", com.domomigrationproxy.security.Scopes.UNRESTRICTED)), none -> {
                     });
@@ -227,6 +228,11 @@ class PlanResilienceTest {
             items.link(claim, pending.operationId(), "test", Duration.ofMinutes(1));
         } finally {
             Api.asOperator().post("/api/v1/plans/" + planId + "/cancel"); // cleanup: not asserted, not hiding a failure
+            if (pending != null) {
+                // Never sent: no PENDING operation is left for other tests' reconciliation runs.
+                store.recordOutcome(pending, com.domomigrationproxy.ledger.Outcome.withoutResult(
+                        com.domomigrationproxy.ledger.OperationState.FAILED, null, "test: never sent", null, 0));
+            }
         }
     }
 

@@ -56,7 +56,7 @@ public class DomoWireMock implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        server = new WireMockServer(WireMockConfiguration.options().dynamicPort().containerThreads(100).extensions(new HeldAnswers()));
+        server = new WireMockServer(WireMockConfiguration.options().dynamicPort().extensions(new HeldAnswers()));
         server.start();
         return Map.of(
                 "domo.base-url", server.baseUrl(),
