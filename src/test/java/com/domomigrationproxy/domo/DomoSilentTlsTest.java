@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.LoopbackServer;
-import com.domomigrationproxy.support.OperationRows;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -71,12 +70,6 @@ class DomoSilentTlsTest {
                 .body("detail", equalTo("Could not connect to Domo"));
         assertThat(Silent.ACCEPTED.get() - before).as("attempts").isGreaterThan(1);
 
-        String datasource = Api.uniqueDatasourceId();
-        Api.asOperator().contentType("application/json")
-                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"NULL\",\"table\":\"t\"}")
-                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(502)
-                .body("detail", equalTo("Could not connect to Domo"));
-        assertThat(OperationRows.forDatasource(dataSource, datasource)).singleElement()
-                .satisfies(row -> assertThat(row).containsEntry("state", "FAILED").containsEntry("upstream_status", null));
+        NeverSent.aMigrationIsAnswered502AndRecordedFailed(dataSource);
     }
 }

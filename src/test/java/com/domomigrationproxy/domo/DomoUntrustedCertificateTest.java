@@ -6,8 +6,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
 
 import java.util.Map;
 
@@ -18,8 +16,6 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import com.domomigrationproxy.support.Api;
-import com.domomigrationproxy.support.OperationRows;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
@@ -69,13 +65,7 @@ class DomoUntrustedCertificateTest {
 
     @Test
     void aCertificateNothingTrustsGetsNoMigration() {
-        String datasource = Api.uniqueDatasourceId();
-        Api.asOperator().contentType("application/json")
-                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"NULL\",\"table\":\"t\"}")
-                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(502)
-                .body("detail", equalTo("Could not connect to Domo"));
-        assertThat(OperationRows.forDatasource(dataSource, datasource)).singleElement()
-                .satisfies(row -> assertThat(row).containsEntry("state", "FAILED").containsEntry("upstream_status", null));
+        NeverSent.aMigrationIsAnswered502AndRecordedFailed(dataSource);
         Impostor.SERVER.verify(0, anyRequestedFor(anyUrl()));
     }
 }
