@@ -405,8 +405,7 @@ class PlanExecutor {
             LOG.warnf("Plan %s item %d: its claim lapses with its lease: %s", claim.planId(), claim.itemId(),
                     e.getMessage());
         } finally {
-            inUse.computeIfPresent(claim.planId(), (planId, used) -> used > 1 ? used - 1 : null);
-            slots.release();
+            freeSlot(claim.planId());
         }
     }
 
@@ -447,9 +446,14 @@ class PlanExecutor {
         } catch (RuntimeException e) {
             LOG.warnf("Plan %s: worker stopped: %s", first.planId(), e.getMessage());
         } finally {
-            inUse.computeIfPresent(first.planId(), (planId, used) -> used > 1 ? used - 1 : null);
-            slots.release();
+            freeSlot(first.planId());
         }
+    }
+
+    /** One of the plan's slots on this replica is free again. */
+    private void freeSlot(UUID planId) {
+        inUse.computeIfPresent(planId, (plan, used) -> used > 1 ? used - 1 : null);
+        slots.release();
     }
 
     /**
