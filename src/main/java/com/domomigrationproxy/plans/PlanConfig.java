@@ -36,6 +36,14 @@ public interface PlanConfig {
     @WithDefault("30s")
     Duration busyRetry();
 
+    /**
+     * How soon a replica that Domo turned away (401 or 403 to a migration) asks again, with one GET
+     * of the types, before it sends another item; doubled for each further refusal in a row, 5 min
+     * at most. Whole seconds, from 1 s to 5 min. Env PROXY_PLAN_TURNED_AWAY_RECHECK.
+     */
+    @WithDefault("5s")
+    Duration turnedAwayRecheck();
+
     /** Accounts whose candidates a preflight fetches at once. Env PROXY_PLAN_PREFLIGHT_CONCURRENCY. */
     @WithDefault("8")
     int preflightConcurrency();

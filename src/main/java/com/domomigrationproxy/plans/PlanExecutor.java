@@ -69,11 +69,11 @@ class PlanExecutor {
     /** After the database refused a write, this replica waits this long before it claims again. */
     private static final Duration STORE_BACKOFF = Duration.ofSeconds(5);
     /**
-     * How soon a replica that Domo turned away asks again (one GET of the types) before it sends
-     * another item; doubled each time an item is turned away again right after, up to the longest.
+     * The longest a replica that Domo turned away waits before it asks again (one GET of the types):
+     * the wait starts at PROXY_PLAN_TURNED_AWAY_RECHECK and doubles each time an item is turned away
+     * again right after.
      */
-    private static final Duration TURNED_AWAY_RECHECK = Duration.ofSeconds(5);
-    private static final Duration TURNED_AWAY_LONGEST = Duration.ofMinutes(5);
+    static final Duration TURNED_AWAY_LONGEST = Duration.ofMinutes(5);
     private static final int SWEEP_BATCH = 1_000;
     private static final Logger LOG = Logger.getLogger(PlanExecutor.class);
 
@@ -481,7 +481,7 @@ class PlanExecutor {
         }
         String refusal = turnedAway;
         if (refusal != null) {
-            holdBack(TURNED_AWAY_RECHECK.toSeconds(), refusal);
+            holdBack(config.turnedAwayRecheck().toSeconds(), refusal);
             return Optional.of(Settlement.waiting("waiting: " + refusal, null));
         }
         try {
@@ -559,10 +559,10 @@ class PlanExecutor {
         return e instanceof DomoCallException call ? call.upstreamStatus() : null;
     }
 
-    /** 5 s after the first refusal, doubled for each further one in a row, 5 min at most. */
+    /** PROXY_PLAN_TURNED_AWAY_RECHECK (5 s) after the first refusal, doubled for each further one in a row, 5 min at most. */
     private long turnedAwayRecheck() {
         long doublings = Math.min(6, Math.max(0, turnedAwayInARow.get() - 1));
-        return Math.min(TURNED_AWAY_LONGEST.toSeconds(), TURNED_AWAY_RECHECK.toSeconds() << doublings);
+        return Math.min(TURNED_AWAY_LONGEST.toSeconds(), config.turnedAwayRecheck().toSeconds() << doublings);
     }
 
     private void holdBack(ProblemException e, String why) {

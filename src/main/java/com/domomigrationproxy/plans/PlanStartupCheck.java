@@ -38,6 +38,8 @@ class PlanStartupCheck {
                 .positive("PROXY_PLAN_APPROVAL_TTL", config.approvalTtl())
                 .positive("PROXY_PLAN_LEASE", config.lease())
                 .positive("PROXY_PLAN_BUSY_RETRY", config.busyRetry())
-                .positive("PROXY_PLAN_UPLOAD_TIMEOUT", config.uploadTimeout()).list();
+                .positive("PROXY_PLAN_UPLOAD_TIMEOUT", config.uploadTimeout())
+                .within("PROXY_PLAN_TURNED_AWAY_RECHECK (seconds)", config.turnedAwayRecheck().toSeconds(), 1,
+                        PlanExecutor.TURNED_AWAY_LONGEST.toSeconds()).list();
     }
 }

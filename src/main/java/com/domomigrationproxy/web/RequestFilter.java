@@ -2,6 +2,7 @@ package com.domomigrationproxy.web;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -21,9 +22,11 @@ import com.domomigrationproxy.console.ConsoleLinks;
 import com.domomigrationproxy.console.ConsoleRefusals;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.problem.SettingProblems;
 import com.domomigrationproxy.security.ApiKeyStore;
 
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.http.HttpClosedException;
@@ -71,8 +74,6 @@ public class RequestFilter {
     private static final String READ_BODY = RequestFilter.class.getName() + ".readBody";
     /** Right after Quarkus's authentication (order -200) and path permissions (-100) are set up. */
     private static final int ORDER_READ_BODY = -99;
-    /** How long a body may take to arrive once its headers have; a slower one loses its connection. */
-    static final long BODY_DEADLINE_MILLIS = 10_000;
     /** How long the rest of a body answered early may still take to arrive. */
     private static final long LINGER_MILLIS = 500;
 
@@ -84,16 +85,29 @@ public class RequestFilter {
     private final ApiKeyStore keys;
     private volatile boolean shuttingDown;
     private final boolean cors;
+    /** How long a body may take to arrive once its headers have ({@link BodyConfig#deadline()}). */
+    private final Duration bodyDeadline;
 
     @Inject
     RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console, Event<EdgeRefusal> refusals, ApiKeyStore keys,
-            @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors) {
+            @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors,
+            BodyConfig bodies) {
+        this.bodyDeadline = bodies.deadline();
         this.keys = keys;
         this.planLimit = planLimit;
         this.console = console;
         this.refusals = refusals;
         this.cors = cors;
         this.inMemory = new BodiesInMemory(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16));
+    }
+
+    /** Refuses to start with a body deadline that is not positive (Vert.x would refuse its timer at every body). */
+    void onStart(@Observes StartupEvent event) {
+        SettingProblems.refuseStart(problems(bodyDeadline));
+    }
+
+    static List<String> problems(Duration bodyDeadline) {
+        return new SettingProblems().positive("PROXY_BODY_DEADLINE", bodyDeadline).list();
     }
 
     void register(@Observes Router router) {
@@ -306,7 +320,7 @@ public class RequestFilter {
      * Keeps an API body until its caller is known ({@link #readBody}): paused, what arrives waits in
      * memory, so it is counted against {@link BodiesInMemory} from here on (503 past it, nothing
      * read) until the answer is sent or the connection closes, and it must arrive within
-     * {@link #BODY_DEADLINE_MILLIS} or the connection is closed.
+     * the body deadline ({@code PROXY_BODY_DEADLINE}) or the connection is closed.
      */
     private void holdBody(RoutingContext context, long size) {
         if (!inMemory.reserve(size)) {
@@ -315,7 +329,7 @@ public class RequestFilter {
             return;
         }
         context.request().pause();
-        long deadline = context.vertx().setTimer(BODY_DEADLINE_MILLIS, ignored -> endUnlessArrived(context));
+        long deadline = context.vertx().setTimer(bodyDeadline.toMillis(), ignored -> endUnlessArrived(context));
         context.addEndHandler(ignored -> {
             inMemory.release(size);
             context.vertx().cancelTimer(deadline);
@@ -332,7 +346,7 @@ public class RequestFilter {
      * cut off every such POST over HTTP/2 whose answer took more than 10 s. So an HTTP/2 request is
      * let through once and looked at again.
      */
-    private static void endUnlessArrived(RoutingContext context) {
+    private void endUnlessArrived(RoutingContext context) {
         // A body the body handler has read whole has arrived, although Vert.x may still call its request
         // unended (HTTP/1.1: every migration whose Domo call outlasted the deadline lost its connection,
         // unanswered). The handler sets the buffer only at the body's end; body().available() says only
@@ -342,7 +356,7 @@ public class RequestFilter {
         }
         if (context.request().version() != HttpVersion.HTTP_2) {
             LOG.debugf("Closed a connection whose %s body did not arrive within %d ms", context.request().path(),
-                    BODY_DEADLINE_MILLIS);
+                    bodyDeadline.toMillis());
             context.request().connection().close();
             return;
         }
@@ -350,7 +364,7 @@ public class RequestFilter {
         context.vertx().getOrCreateContext().runOnContext(delivered -> { // after what resume() let through
             if (!context.request().isEnded() && !context.response().ended()) {
                 LOG.debugf("Reset a stream whose %s body did not arrive within %d ms", context.request().path(),
-                        BODY_DEADLINE_MILLIS);
+                        bodyDeadline.toMillis());
                 context.response().reset();
             }
         });

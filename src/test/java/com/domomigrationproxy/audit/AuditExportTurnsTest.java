@@ -64,6 +64,7 @@ import io.vertx.core.http.StreamResetException;
 class AuditExportTurnsTest {
 
     private static final String NDJSON = "application/x-ndjson";
+    private static final String LONG_NAME = "x".repeat(250);
 
     @Inject
     DataSource dataSource;
@@ -311,9 +312,11 @@ class AuditExportTurnsTest {
                     return size;
                 }
                 List<Future<?>> migrations = new ArrayList<>();
-                for (int i = 0; i < 100 + (bytes - size) / 1000; i++) { // about 1.3 KB of events each
+                // Names of 250 characters, the most allowed is 255: about 1.7 KB of events each, fewer calls.
+                for (int i = 0; i < 100 + (bytes - size) / 1700; i++) {
                     migrations.add(callers.submit(() -> Api.asOperator().contentType("application/json")
-                            .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"export\"}")
+                            .body("{\"accountId\":\"1\",\"catalog\":\"" + LONG_NAME + "\",\"schema\":\"" + LONG_NAME
+                                    + "\",\"table\":\"" + LONG_NAME + "\"}")
                             .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then()
                             .statusCode(200)));
                 }

@@ -17,6 +17,7 @@ import jakarta.inject.Inject;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
@@ -33,6 +34,7 @@ import io.quarkus.test.junit.TestProfile;
  * reading the answer to its end in the background.
  */
 @QuarkusTest
+@Tag("timing")
 @TestProfile(DomoTricklingAnswerTest.Trickling.class)
 class DomoTricklingAnswerTest {
 

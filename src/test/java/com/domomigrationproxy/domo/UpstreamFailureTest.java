@@ -27,6 +27,7 @@ import jakarta.inject.Inject;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -285,6 +286,7 @@ class UpstreamFailureTest {
     }
 
     @ParameterizedTest
+    @Tag("timing")
     @ValueSource(strings = { "migrate", "reverse" })
     void slowOperationIsUnknownAfterTheDeadline(String kind) {
         String datasourceId = Api.uniqueDatasourceId();

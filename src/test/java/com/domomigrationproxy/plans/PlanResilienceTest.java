@@ -123,7 +123,7 @@ class PlanResilienceTest {
         String planId = startWithEveryMigrationRefused(estate, "turned-away", 401, aResponse().withStatus(401));
         await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.FAILED") == 1);
         // Passes of the executor and a recheck of Domo go by: nothing more is sent, and the plan runs on.
-        await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(9))
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)) // the recheck comes at 3 s
                 .until(() -> domo.countRequestsMatching(postRequestedFor(urlMatching(migrations)).build()).getCount() == 1);
         JsonPath held = plan(planId);
         assertThat(held.getString("state")).isEqualTo("RUNNING");
@@ -274,7 +274,7 @@ class PlanResilienceTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> plan(planId).getInt("counts.UNKNOWN") == 1);
         // The plan waits for it: not finished, and the item is not sent again.
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> // two passes (1 s each)
                 "RUNNING".equals(plan(planId).getString("state")));
         assertThat(plan(planId).getInt("counts.COMPLETE")).isEqualTo(2);
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + slow + "/accounts/" + estate.account())));
@@ -299,8 +299,9 @@ class PlanResilienceTest {
 
     /**
      * A token that may still read but no longer migrate: Domo answers the GET that lets items go
-     * again, then refuses the next item. Each refusal in a row doubles the wait (5 s, then 10 s), so
-     * such a token fails a few items an hour rather than one every 5 s.
+     * again, then refuses the next item. Each refusal in a row doubles the wait (3 s in the tests,
+     * then 6 s; 5 s and 10 s by default), so such a token fails a few items an hour rather than one
+     * every few seconds.
      */
     @Test
     void aTokenThatMayReadButNotMigrateIsTriedLessAndLessOften() {
@@ -311,8 +312,8 @@ class PlanResilienceTest {
         List<Instant> sent = Api.asAuditor().get("/api/v1/audit/operations?planId=" + planId).then().statusCode(200)
                 .extract().jsonPath().<String>getList("items.requestedAt").stream().map(Instant::parse).sorted().toList();
         assertThat(sent).hasSize(3);
-        assertThat(Duration.between(sent.get(0), sent.get(1))).isGreaterThan(Duration.ofMillis(4_500));
-        assertThat(Duration.between(sent.get(1), sent.get(2))).isGreaterThan(Duration.ofMillis(9_500));
+        assertThat(Duration.between(sent.get(0), sent.get(1))).isGreaterThan(Duration.ofMillis(2_700));
+        assertThat(Duration.between(sent.get(1), sent.get(2))).isGreaterThan(Duration.ofMillis(5_700));
         awaitState(planId, "FINISHED", Duration.ofSeconds(10));
     }
 

@@ -89,7 +89,7 @@ class PlanShutdownTest {
                 .body("detail", org.hamcrest.Matchers.containsString("shutting down"));
         // The item in flight completes; without the stop, the next would go within a poll (1 s).
         await().atMost(Duration.ofSeconds(10)).until(() -> items(planId, "COMPLETE") == 1);
-        Thread.sleep(3_000);
+        Thread.sleep(2_000); // two polls
         assertThat(domo.findAll(migrations)).hasSize(1);
         assertThat(items(planId, "WAITING")).isEqualTo(3);
     }

@@ -52,6 +52,16 @@ class PlanStartupCheckTest {
                         "PROXY_PLAN_UPLOAD_TIMEOUT must be longer than 0, not PT0S");
     }
 
+    /** Held back in whole seconds: under 1 s it would not hold back at all. */
+    @Test
+    void aRecheckOfDomoUnderASecondOrOverTheLongestWaitIsRefused() {
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "500ms"))))
+                .containsExactly("PROXY_PLAN_TURNED_AWAY_RECHECK (seconds) must be from 1 to 300, not 0");
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "6m"))))
+                .containsExactly("PROXY_PLAN_TURNED_AWAY_RECHECK (seconds) must be from 1 to 300, not 360");
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "1s")))).isEmpty();
+    }
+
     private static PlanConfig config(Map<String, String> values) {
         return ConfigMappings.of(PlanConfig.class, values);
     }
