@@ -561,8 +561,14 @@ class PlanExecutor {
 
     /** PROXY_PLAN_TURNED_AWAY_RECHECK (5 s) after the first refusal, doubled for each further one in a row, 5 min at most. */
     private long turnedAwayRecheck() {
-        long doublings = Math.min(6, Math.max(0, turnedAwayInARow.get() - 1));
-        return Math.min(TURNED_AWAY_LONGEST.toSeconds(), config.turnedAwayRecheck().toSeconds() << doublings);
+        return recheckSeconds(config.turnedAwayRecheck(), turnedAwayInARow.get());
+    }
+
+    /** The wait, in seconds, after {@code inARow} refusals in a row (1 for the first). */
+    static long recheckSeconds(Duration first, long inARow) {
+        // Nine doublings take even a 1 s recheck to the longest wait; 300 s << 9 cannot overflow.
+        long doublings = Math.min(9, Math.max(0, inARow - 1));
+        return Math.min(TURNED_AWAY_LONGEST.toSeconds(), first.toSeconds() << doublings);
     }
 
     private void holdBack(ProblemException e, String why) {

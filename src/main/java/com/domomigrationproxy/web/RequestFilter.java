@@ -87,12 +87,15 @@ public class RequestFilter {
     private final boolean cors;
     /** How long a body may take to arrive once its headers have ({@link BodyConfig#deadline()}). */
     private final Duration bodyDeadline;
+    private final Duration readTimeout;
 
     @Inject
     RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console, Event<EdgeRefusal> refusals, ApiKeyStore keys,
             @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors,
+            @ConfigProperty(name = "quarkus.http.read-timeout", defaultValue = "60s") Duration readTimeout,
             BodyConfig bodies) {
         this.bodyDeadline = bodies.deadline();
+        this.readTimeout = readTimeout;
         this.keys = keys;
         this.planLimit = planLimit;
         this.console = console;
@@ -101,13 +104,23 @@ public class RequestFilter {
         this.inMemory = new BodiesInMemory(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16));
     }
 
-    /** Refuses to start with a body deadline that is not positive (Vert.x would refuse its timer at every body). */
+    /** Refuses to start with a body deadline that could not keep its word (see {@link #problems}). */
     void onStart(@Observes StartupEvent event) {
-        SettingProblems.refuseStart(problems(bodyDeadline));
+        SettingProblems.refuseStart(problems(bodyDeadline, readTimeout));
     }
 
-    static List<String> problems(Duration bodyDeadline) {
-        return new SettingProblems().positive("PROXY_BODY_DEADLINE", bodyDeadline).list();
+    /**
+     * A body deadline under 1 s is no time for a body to arrive (and under 1 ms Vert.x refuses its
+     * timer at every body); one that is not shorter than the read timeout lets a stalled HTTP/2 body
+     * end the client's whole connection at that timeout instead of its stream at the deadline.
+     */
+    static List<String> problems(Duration bodyDeadline, Duration readTimeout) {
+        SettingProblems problems = new SettingProblems();
+        if (bodyDeadline.compareTo(Duration.ofSeconds(1)) < 0 || bodyDeadline.compareTo(readTimeout) >= 0) {
+            problems.add("PROXY_BODY_DEADLINE must be at least 1s and shorter than QUARKUS_HTTP_READ_TIMEOUT ("
+                    + readTimeout + "), not " + bodyDeadline);
+        }
+        return problems.list();
     }
 
     void register(@Observes Router router) {

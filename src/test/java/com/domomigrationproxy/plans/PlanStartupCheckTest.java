@@ -2,7 +2,9 @@ package com.domomigrationproxy.plans;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.Test;
 
@@ -52,7 +54,7 @@ class PlanStartupCheckTest {
                         "PROXY_PLAN_UPLOAD_TIMEOUT must be longer than 0, not PT0S");
     }
 
-    /** Held back in whole seconds: under 1 s it would not hold back at all. */
+    /** Held back in whole seconds: under 1 s the wait would never double (0 << n is 0). */
     @Test
     void aRecheckOfDomoUnderASecondOrOverTheLongestWaitIsRefused() {
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "500ms"))))
@@ -60,6 +62,16 @@ class PlanStartupCheckTest {
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "6m"))))
                 .containsExactly("PROXY_PLAN_TURNED_AWAY_RECHECK (seconds) must be from 1 to 300, not 360");
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "1s")))).isEmpty();
+    }
+
+    /** Every allowed first wait doubles up to the longest, 5 min, and stays there. */
+    @Test
+    void theRecheckDoublesUpToFiveMinutesWhateverItStartsAt() {
+        assertThat(LongStream.rangeClosed(1, 12).map(n -> PlanExecutor.recheckSeconds(Duration.ofSeconds(5), n))
+                .toArray()).containsExactly(5, 10, 20, 40, 80, 160, 300, 300, 300, 300, 300, 300);
+        assertThat(PlanExecutor.recheckSeconds(Duration.ofSeconds(1), 10)).isEqualTo(300);
+        assertThat(PlanExecutor.recheckSeconds(Duration.ofSeconds(1), 9)).isEqualTo(256);
+        assertThat(PlanExecutor.recheckSeconds(Duration.ofMinutes(5), Long.MAX_VALUE)).isEqualTo(300);
     }
 
     private static PlanConfig config(Map<String, String> values) {
