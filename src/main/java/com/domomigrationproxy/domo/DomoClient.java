@@ -25,6 +25,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenExce
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.ledger.StorableText;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.fasterxml.jackson.core.JsonParser;
@@ -609,11 +610,16 @@ public class DomoClient {
         return clean.isEmpty() || clean.equals("…") ? null : clean;
     }
 
-    /** At most {@code max} characters (and "…" when cut, never within a surrogate pair), controls replaced. */
+    /**
+     * At most {@code max} characters (and "…" when cut, never within a surrogate pair), controls
+     * replaced, and storable: a lone surrogate is U+FFFD here already, so that the caller's answer,
+     * the audit row and a replay of the answer all say the same (PostgreSQL would store U+FFFD, and
+     * the driver would send a stored answer's lone surrogate as '?').
+     */
     private static String bounded(String value, int max, String control) {
         boolean cut = value.length() > max;
         int end = cut && Character.isHighSurrogate(value.charAt(max - 1)) ? max - 1 : Math.min(max, value.length());
-        String clean = CONTROL.matcher(cut ? value.substring(0, end) : value).replaceAll(control);
+        String clean = StorableText.of(CONTROL.matcher(cut ? value.substring(0, end) : value).replaceAll(control));
         return cut ? clean + "…" : clean;
     }
 

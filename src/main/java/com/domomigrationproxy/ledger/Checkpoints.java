@@ -270,10 +270,17 @@ public class Checkpoints {
                 Checkpoints::map);
     }
 
+    /**
+     * Whether events other than checkpoints arrived after the newest checkpoint the chain has
+     * reached: a row of a seq beyond the head (the application role may insert one) is no
+     * checkpoint of this chain, and must not stop the periodic signing for good.
+     */
     private static boolean grown(Connection connection) throws SQLException {
         return Sql.first(connection, """
                 SELECT EXISTS (SELECT 1 FROM audit_event
-                               WHERE seq > coalesce((SELECT max(seq) FROM audit_checkpoint), 0) AND kind <> ?)""",
+                               WHERE seq > coalesce((SELECT max(c.seq) FROM audit_checkpoint c
+                                                     WHERE c.seq <= (SELECT h.seq FROM audit_chain_head h)), 0)
+                                 AND kind <> ?)""",
                 row -> row.getBoolean(1), EVENT).orElse(false);
     }
 

@@ -222,13 +222,14 @@ public class OperationStore {
 
     /**
      * Operations whose outcome nobody knows and that no person has been asked about yet: UNKNOWN,
-     * or PENDING since before {@code pendingBefore}; oldest first, after {@code after} (null: from
-     * the first). A page of what reconciliation looks at.
+     * or PENDING with an intent recorded before {@code pendingBefore} ({@link #intentRecordedAt});
+     * oldest first, after {@code after} (null: from the first). A page of what reconciliation looks at.
      */
     public List<Operation> unresolved(Instant pendingBefore, Operation after, int limit) {
         String where = """
                 WHERE o.reconciled_at IS NULL AND o.review_reason IS NULL
-                  AND (o.state = 'UNKNOWN' OR (o.state = 'PENDING' AND o.requested_at < ?))
+                  AND (o.state = 'UNKNOWN' OR (o.state = 'PENDING' AND coalesce(
+                      (SELECT e.recorded_at FROM audit_event e WHERE e.seq = o.intent_seq), o.requested_at) < ?))
                 """;
         String order = " ORDER BY o.requested_at, o.operation_id LIMIT ?";
         return read(connection -> after == null
@@ -241,6 +242,19 @@ public class OperationStore {
     public List<Operation> history(String datasourceId) {
         return read(connection -> Sql.list(connection, OperationRows.SELECT
                 + " WHERE o.datasource_id = ? ORDER BY o.requested_at, o.operation_id", mapper(), datasourceId));
+    }
+
+    /**
+     * When the database recorded the operation's intent: its INTENT event's time, taken once the
+     * chain head's lock was held. Domo is called only after that, and it may be well after
+     * {@code requestedAt} (stamped before the intent waits for the lock: behind a replica lost
+     * holding it, minutes). The intent's own {@code requestedAt} for a row without its link (none
+     * are written so any more).
+     */
+    public Instant intentRecordedAt(Operation operation) {
+        return read(connection -> Sql.first(connection, "SELECT e.recorded_at FROM operation o JOIN audit_event e"
+                + " ON e.seq = o.intent_seq WHERE o.operation_id = ?", row -> Sql.instant(row, 1),
+                operation.operationId())).orElse(operation.requestedAt());
     }
 
     public Optional<Operation> find(UUID operationId) {

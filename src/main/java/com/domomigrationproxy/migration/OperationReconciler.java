@@ -94,9 +94,19 @@ public class OperationReconciler {
         return concluded;
     }
 
-    /** PENDING operations requested before this have certainly lost the process that sent them. */
+    /**
+     * PENDING operations whose intent was recorded before this have certainly lost the process that
+     * sent them: it calls Domo only once the intent is recorded, which may be long after the request
+     * (the intent waits for the chain head's lock), and its wait ends by the deadline.
+     */
     Instant abandonedBefore() {
         return Instant.now().minus(domoConfig.migrationTimeout()).minus(config.pendingGrace());
+    }
+
+    /** A PENDING operation whose process has certainly died ({@link #abandonedBefore}). */
+    boolean abandoned(Operation operation) {
+        return operation.state() == OperationState.PENDING
+                && operations.intentRecordedAt(operation).isBefore(abandonedBefore());
     }
 
     /**
@@ -112,12 +122,13 @@ public class OperationReconciler {
     /**
      * When Domo can no longer be carrying out this operation: as long as a migration may take after
      * the wait for it ended (for an UNKNOWN one, when its deadline passed; for a PENDING one whose
-     * process died, at the latest when its deadline would have), and the grace.
+     * process died, at the latest when its deadline would have, counted from its intent's record),
+     * and the grace.
      */
     Instant settlesAt(Operation operation) {
         Instant waitEnded = switch (operation.state()) {
             case UNKNOWN -> operation.outcome().completedAt();
-            case PENDING -> operation.requestedAt().plus(domoConfig.migrationTimeout());
+            case PENDING -> operations.intentRecordedAt(operation).plus(domoConfig.migrationTimeout());
             default -> null;
         };
         return waitEnded == null ? Instant.MIN : waitEnded.plus(domoConfig.migrationTimeout()).plus(config.pendingGrace());

@@ -79,9 +79,7 @@ public class OperationResolutions {
                     + refusal.scope().member() + " scope");
         });
         boolean waitedOut = operation.review() != null || operation.state() == OperationState.UNKNOWN
-                || (operation.state() == OperationState.PENDING
-                        && operation.requestedAt().isBefore(reconciler.abandonedBefore())
-                        && !operations.outcomeBacklogged(operationId));
+                || (reconciler.abandoned(operation) && !operations.outcomeBacklogged(operationId));
         if (!operation.unresolved() || !waitedOut) {
             throw new ProblemException(409, ProblemType.OPERATION_RESOLVED, operation.unresolved()
                     ? "Operation " + operationId + " is still in flight; its outcome may yet arrive"

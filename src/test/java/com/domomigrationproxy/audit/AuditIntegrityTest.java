@@ -497,22 +497,20 @@ class AuditIntegrityTest {
 
         // A row that says more than the chain: reconciled (the application role may write that) with no
         // RECONCILIATION event.
-        StringBuilder unreconciled = new StringBuilder();
-        for (String line : operationsExport.split("\n")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            com.fasterxml.jackson.databind.node.ObjectNode operation =
-                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
-            if (abandoned.operationId().toString().equals(operation.path("operationId").asText())) {
-                ((com.fasterxml.jackson.databind.node.ObjectNode) operation.get("chain")).remove("reconciliation");
-            }
-            unreconciled.append(json.writeValueAsString(operation)).append('\n');
-        }
+        String unreconciled = withOperation(operationsExport, abandoned.operationId(),
+                operation -> ((com.fasterxml.jackson.databind.node.ObjectNode) operation.get("chain")).remove("reconciliation"));
         OfflineVerifier.Result withoutEvent = verify(eventsFile, "--operations",
-                write("unreconciled-operations", unreconciled.toString()).toString());
+                write("unreconciled-operations", unreconciled).toString());
         assertThat(withoutEvent.status()).as(withoutEvent.output()).isEqualTo(1);
         assertThat(withoutEvent.output()).contains(abandoned.operationId().toString(), "no RECONCILIATION event");
+
+        // A row whose link names a seq no event of the chain has (the application role may insert such a row):
+        // named, where it was passed over as outside the export.
+        String unlinked = withOperation(operationsExport, abandoned.operationId(),
+                operation -> ((com.fasterxml.jackson.databind.node.ObjectNode) operation.get("chain").get("intent")).put("seq", 0));
+        OfflineVerifier.Result nowhere = verify(eventsFile, "--operations", write("unlinked-operations", unlinked).toString());
+        assertThat(nowhere.status()).as(nowhere.output()).isEqualTo(1);
+        assertThat(nowhere.output()).contains(abandoned.operationId().toString(), "names seq 0, which no event");
 
         // Input of a shape the service never exports is named, not answered with a Python traceback.
         OfflineVerifier.Result garbled = verify(eventsFile, "--operations", write("garbled-operations",
@@ -542,6 +540,16 @@ class AuditIntegrityTest {
         OfflineVerifier.Result asked = verify(write("range-events", tail), "--from-seq", Long.toString(tailSeq));
         assertThat(asked.status()).as(asked.output()).isZero();
         assertThat(asked.output()).contains("seq " + tailSeq + " to ");
+
+        // A checkpoint signed after the export was taken: a whole export is short of it (the checkpoints come
+        // first), but one asked to end where this one does (--to-seq, a range) is not.
+        long lastSeq = json.readTree(lines.get(lines.size() - 1)).path("seq").asLong();
+        Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201);
+        OfflineVerifier.Result outrun = verify(eventsFile);
+        assertThat(outrun.status()).as(outrun.output()).isEqualTo(1);
+        assertThat(outrun.output()).contains("are missing", "take the checkpoints first, then the export");
+        OfflineVerifier.Result range = verify(eventsFile, "--to-seq", Long.toString(lastSeq));
+        assertThat(range.status()).as(range.output()).isZero();
     }
 
     /** A grant is part of the intent event, and auditors' own access interleaves: both verify offline. */
@@ -996,6 +1004,24 @@ class AuditIntegrityTest {
                     sink -> ledger.streamEvents(EventQuery.ALL, sink), new java.util.concurrent.atomic.LongAdder());
         }
         return file;
+    }
+
+    /** An operations export with one operation's line changed as {@code change} says. */
+    private String withOperation(String operationsExport, UUID operationId,
+            java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> change) throws IOException {
+        StringBuilder changed = new StringBuilder();
+        for (String line : operationsExport.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode operation =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
+            if (operationId.toString().equals(operation.path("operationId").asText())) {
+                change.accept(operation);
+            }
+            changed.append(json.writeValueAsString(operation)).append('\n');
+        }
+        return changed.toString();
     }
 
     private static OfflineVerifier.Result verify(Path events, String... more) {

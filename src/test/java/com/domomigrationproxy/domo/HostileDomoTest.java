@@ -33,6 +33,8 @@ import com.domomigrationproxy.support.OperationRows;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ExtractableResponse;
+import io.restassured.response.Response;
 
 /**
  * What a misbehaving Domo cannot do to the service: make it buffer an answer of any size, keep an
@@ -119,6 +121,40 @@ class HostileDomoTest {
         assertThat(OperationRows.forDatasource(dataSource, datasource)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("toe", "T\uFFFD2026-12-05 10:00:00,000 INFO  [io.quarkus] (main) forged")
                 .containsEntry("start_time", "9".repeat(128) + "…"));
+    }
+
+    /**
+     * A lone surrogate in Domo's refusal is the same U+FFFD in the caller's problem, the audit row and
+     * the answer replayed to a repeated Idempotency-Key: the problem kept the surrogate, the row had
+     * U+FFFD and the replay a '?'.
+     */
+    @Test
+    void aLoneSurrogateInDomosRefusalReadsTheSameInTheAnswerTheRowAndTheReplay() {
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/" + datasource + "/accounts/.*")).willReturn(aResponse()
+                .withStatus(404).withHeader("Content-Type", "application/json")
+                .withBody("{\"message\":\"no account \\ud800 here\",\"toe\":\"T\\ud800\"}")));
+        String key = "surrogate-" + datasource;
+        ExtractableResponse<Response> first = refusedMigration(datasource,
+                key);
+        assertThat(first.<String>path("detail")).isEqualTo("no account \uFFFD here");
+        assertThat(first.<String>path("domoToe")).isEqualTo("T\uFFFD");
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).singleElement().satisfies(row -> assertThat(row)
+                .containsEntry("state", "FAILED").containsEntry("error_message", "no account \uFFFD here")
+                .containsEntry("toe", "T\uFFFD"));
+        ExtractableResponse<Response> repeat = refusedMigration(datasource,
+                key);
+        assertThat(repeat.statusCode()).isEqualTo(first.statusCode());
+        assertThat(repeat.<String>path("detail")).isEqualTo("no account \uFFFD here");
+        assertThat(repeat.<String>path("domoToe")).isEqualTo("T\uFFFD");
+        assertThat(repeat.<String>path("operationId")).isEqualTo(first.path("operationId"));
+    }
+
+    private static ExtractableResponse<Response> refusedMigration(
+            String datasource, String key) {
+        return Api.asOperator().header("Idempotency-Key", key).contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(404).extract();
     }
 
     @Test

@@ -11,10 +11,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.inject.Inject;
 
@@ -31,11 +34,15 @@ import com.domomigrationproxy.ledger.Outcome;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.OwnThreads;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 
 /**
  * Outcomes nobody knows are resolved by asking Domo's candidates, recorded next to what happened
@@ -123,6 +130,49 @@ class ReconciliationTest {
         assertThat(row.get("operation_id")).hasToString(pending.operationId().toString());
         assertThat(row).containsEntry("state", "PENDING").containsEntry("reconciled_state", "ABORTED");
         Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    /**
+     * An intent that waited for the chain head's lock (here held by the test, as by a replica lost
+     * in the middle of a transaction) is recorded long after its request, and Domo is called only
+     * then: reconciliation counts from the record, so it does not take the call under way for one
+     * abandoned (ABORTED, unlocking the datasource for a second operation at Domo) while it runs.
+     */
+    @Test
+    void anIntentRecordedLateIsNotTakenForAbandonedWhileItsCallRuns() throws Exception {
+        domo.resetAll();
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-LATE\"}")
+                .withTransformers(HeldAnswers.NAME)));
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("[{\"id\":\"" + datasource + "\",\"name\":\"x\",\"migrated\":false,\"migrationDate\":null}]")));
+        HeldAnswers.hold(HeldAnswers.UNDER_MIGRATION_TIMEOUT);
+        CompletableFuture<Response> migration;
+        try {
+            try (Connection lock = PostgresAdmin.ownConnections().getConnection(); Statement sql = lock.createStatement()) {
+                lock.setAutoCommit(false);
+                sql.execute("SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE");
+                migration = OwnThreads.supply(() -> Api.asOperator().contentType("application/json").body(MIGRATION_TO_8)
+                        .post("/api/v1/datasources/" + datasource + "/migrations"));
+                // Longer than the request's deadline twice over (3 s in tests) and the grace (0 s): counted
+                // from the request, Domo could no longer be carrying the migration out.
+                Thread.sleep(7_000);
+                lock.rollback();
+            }
+            HeldAnswers.awaitHeld(Duration.ofSeconds(20));
+            reconciler.reconcileNow();
+            Map<String, Object> row = OperationRows.forDatasource(dataSource, datasource).get(0);
+            assertThat(row).containsEntry("state", "PENDING").containsEntry("reconciled_state", null);
+            Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(409);
+            assertThat(migration).as("Domo's answer was still held").isNotDone();
+        } finally {
+            HeldAnswers.release();
+        }
+        migration.join().then().statusCode(200).body("state", equalTo("COMPLETE")).body("toe", equalTo("T-LATE"));
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).singleElement().satisfies(row -> assertThat(row)
+                .containsEntry("state", "COMPLETE").containsEntry("reconciled_state", null));
     }
 
     /**
