@@ -12,7 +12,9 @@ audit-events.ndjson   GET /api/v1/audit/events with Accept: application/x-ndjson
 --public-key          Ed25519 public key, PEM or JWK (repeat it for keys of former rotations)
 --checkpoint(s-dir)   signed checkpoint files (PROXY_AUDIT_CHECKPOINT_DIR, or .../checkpoints/latest)
 --operations          optional: GET /api/v1/audit/operations as NDJSON, cross-checked with the events
---to-seq              the last seq the export was asked for (toSeq); it must end exactly there
+--to-seq              the last seq the export was asked for (toSeq); it must end exactly there. Give the
+                      toSeq of the request, never a seq read from the file: checkpoints after it are
+                      set aside, so a value taken from a cut-off export would pass it
 
 Checks, stopping at the first failure:
   1. every checkpoint (files, and the CHECKPOINT events inside the export) is signed by a given key
@@ -21,7 +23,8 @@ Checks, stopping at the first failure:
      sha256_hex(prevHash + "\\n" + payload), whatever its type, and the record's type, subject and
      recordedAt are what its payload says (recordedAt: where the payload has it);
   3. the chain has each checkpoint's signed hash at the signed seq, and the export reaches the
-     newest checkpoint (and --to-seq): nothing was recomputed or cut off;
+     newest checkpoint (with --to-seq, the newest at or before it, and one must be): nothing was
+     recomputed or cut off;
   4. with --operations, each operation's events are in the chain with the payload its row gives.
 Exit status: 0 verified, 1 a check failed (the first failure is printed), 2 unusable input.
 """
@@ -448,7 +451,11 @@ def verify(events_path, claims, expected, to_seq, from_seq=None):
         raise Failure("the export holds no event")
     # A range (--to-seq) ends where it was asked to: checkpoints signed after its end are outside it.
     signed = [seq for seq in by_seq if to_seq is None or seq <= to_seq]
-    newest = max(signed) if signed else None
+    if not signed:
+        raise Failure(f"no checkpoint signed seq {to_seq} or before: nothing signed covers this range, so a "
+                      f"recomputed chain could not be told from the real one" if to_seq is not None
+                      else "no checkpoint was given")
+    newest = max(signed)
     if newest is not None and newest > previous_seq:
         _, source = by_seq[newest][0]
         raise Failure(f"the export ends at seq {previous_seq}, but {source} signed seq {newest}: records "
@@ -516,7 +523,8 @@ def main(argv):
     # passed over in silence, since no check covered them.
     later = sum(1 for seq in (expected or {}) if seq > last_seq)
     print(f"VERIFIED: {count} events, seq {first_seq} to {last_seq} (hash {last_hash}), linked and unaltered; "
-          f"{len(claims)} signed checkpoints of origin {''.join(origins['seen'])!r} hold, the newest at seq {newest}"
+          f"{len(claims)} signed checkpoints of origin {''.join(origins['seen'])!r} hold, the newest the export "
+          f"reaches at seq {newest}"
           + ("; the operations export agrees" if args.operations else "")
           + (f" (except {later} of its events, after seq {last_seq}: not in the events export, not checked)"
              if later else ""))

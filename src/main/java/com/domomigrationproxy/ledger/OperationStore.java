@@ -228,8 +228,9 @@ public class OperationStore {
     public List<Operation> unresolved(Instant pendingBefore, Operation after, int limit) {
         String where = """
                 WHERE o.reconciled_at IS NULL AND o.review_reason IS NULL
-                  AND (o.state = 'UNKNOWN' OR (o.state = 'PENDING' AND coalesce(
-                      (SELECT e.recorded_at FROM audit_event e WHERE e.seq = o.intent_seq), o.requested_at) < ?))
+                  AND (o.state = 'UNKNOWN' OR (o.state = 'PENDING' AND greatest(o.requested_at, (
+                      SELECT e.recorded_at FROM audit_event e WHERE e.seq = o.intent_seq
+                         AND e.operation_id = o.operation_id AND e.kind = 'INTENT')) < ?))
                 """;
         String order = " ORDER BY o.requested_at, o.operation_id LIMIT ?";
         return read(connection -> after == null
@@ -248,13 +249,16 @@ public class OperationStore {
      * When the database recorded the operation's intent: its INTENT event's time, taken once the
      * chain head's lock was held. Domo is called only after that, and it may be well after
      * {@code requestedAt} (stamped before the intent waits for the lock: behind a replica lost
-     * holding it, minutes). The intent's own {@code requestedAt} for a row without its link (none
-     * are written so any more).
+     * holding it, minutes). Never before {@code requestedAt}: the two come from different clocks
+     * (the database's, the replica's), and a database clock behind must not make an operation look
+     * abandoned sooner; {@code requestedAt} too for a row without its link (none are written so any more).
      */
     public Instant intentRecordedAt(Operation operation) {
-        return read(connection -> Sql.first(connection, "SELECT e.recorded_at FROM operation o JOIN audit_event e"
-                + " ON e.seq = o.intent_seq WHERE o.operation_id = ?", row -> Sql.instant(row, 1),
-                operation.operationId())).orElse(operation.requestedAt());
+        Instant recorded = read(connection -> Sql.first(connection, "SELECT e.recorded_at FROM operation o"
+                + " JOIN audit_event e ON e.seq = o.intent_seq AND e.operation_id = o.operation_id AND e.kind = 'INTENT'"
+                + " WHERE o.operation_id = ?", row -> Sql.instant(row, 1), operation.operationId()))
+                .orElse(operation.requestedAt());
+        return recorded.isAfter(operation.requestedAt()) ? recorded : operation.requestedAt();
     }
 
     public Optional<Operation> find(UUID operationId) {

@@ -550,6 +550,23 @@ class AuditIntegrityTest {
         assertThat(outrun.output()).contains("are missing", "take the checkpoints first, then the export");
         OfflineVerifier.Result range = verify(eventsFile, "--to-seq", Long.toString(lastSeq));
         assertThat(range.status()).as(range.output()).isZero();
+        // A range that ends before every checkpoint it is given has nothing signed over it: not verified.
+        int firstCheckpoint = 0;
+        while (!lines.get(firstCheckpoint).contains("\"type\":\"CHECKPOINT\"")) {
+            firstCheckpoint++;
+        }
+        long beforeIt = json.readTree(lines.get(firstCheckpoint - 1)).path("seq").asLong();
+        Path onlyLater = Files.createTempDirectory("later-checkpoints");
+        try (var files = Files.list(CheckpointKeyFiles.checkpointDirectory())) {
+            Path newest = files.max(java.util.Comparator.comparing(Path::toString)).orElseThrow();
+            Files.copy(newest, onlyLater.resolve(newest.getFileName()));
+        }
+        OfflineVerifier.Result unsignedRange = OfflineVerifier.run(write("unsigned-range",
+                String.join("\n", lines.subList(0, firstCheckpoint)) + "\n").toString(), "--public-key",
+                CheckpointKeyFiles.SIGNING_PUBLIC_KEY.toString(), "--checkpoints-dir", onlyLater.toString(),
+                "--to-seq", Long.toString(beforeIt));
+        assertThat(unsignedRange.status()).as(unsignedRange.output()).isEqualTo(1);
+        assertThat(unsignedRange.output()).contains("no checkpoint signed seq " + beforeIt + " or before");
     }
 
     /** A grant is part of the intent event, and auditors' own access interleaves: both verify offline. */
