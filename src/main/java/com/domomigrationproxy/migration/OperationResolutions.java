@@ -1,5 +1,6 @@
 package com.domomigrationproxy.migration;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -85,10 +86,12 @@ public class OperationResolutions {
                     ? "Operation " + operationId + " is still in flight; its outcome may yet arrive"
                     : "Operation " + operationId + " already has an outcome or a reconciliation");
         }
-        if (resolution.state() != OperationState.COMPLETE && reconciler.mayStillTakeEffect(operation)) {
-            throw new ProblemException(409, ProblemType.OPERATION_RESOLVED, "Domo may still carry out operation "
-                    + operationId + " until " + reconciler.settlesAt(operation)
-                    + ": COMPLETE can be recorded now, ABORTED after that");
+        if (resolution.state() != OperationState.COMPLETE) {
+            Instant settles = reconciler.settlesAt(operation); // once: a PENDING one's reads its intent's record
+            if (settles.isAfter(Instant.now())) {
+                throw new ProblemException(409, ProblemType.OPERATION_RESOLVED, "Domo may still carry out operation "
+                        + operationId + " until " + settles + ": COMPLETE can be recorded now, ABORTED after that");
+            }
         }
         return operations.recordReconciliation(operationId, resolution.state(),
                 "Resolved by " + requester.principal() + ": " + resolution.note(), requester.principal())
