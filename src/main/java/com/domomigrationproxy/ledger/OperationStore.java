@@ -2,6 +2,7 @@ package com.domomigrationproxy.ledger;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -48,6 +49,12 @@ public class OperationStore {
 
     private static final String IN_FLIGHT_CONSTRAINT = "uq_operation_in_flight";
     private static final String NEWEST_FIRST = " ORDER BY o.requested_at DESC, o.operation_id DESC";
+    /**
+     * How long an intent's transaction may wait for a row lock once the intent is written (its key's,
+     * its plan item's): a PENDING operation's age counts from the intent's record, so the grace must
+     * cover this.
+     */
+    public static final Duration INTENT_LOCK_WAIT = Duration.ofSeconds(5);
     private static final int BATCH = 250;
     private static final int READ_AHEAD = 2;
     private static final Logger LOG = Logger.getLogger(OperationStore.class);
@@ -92,7 +99,14 @@ public class OperationStore {
                 outsideTransaction(() -> write(connection -> appended(insert(connection, pending), HashChain.INTENT)));
             } else {
                 QuarkusTransaction.requiringNew().run(() -> {
-                    write(connection -> appended(insert(connection, pending), HashChain.INTENT));
+                    write(connection -> {
+                        appended(insert(connection, pending), HashChain.INTENT);
+                        // The intent's time is taken now; reconciliation counts a PENDING operation's age from
+                        // it. A row lock the rest of this transaction waits for (the key's, the plan item's)
+                        // would commit the intent older than it looks, up to the transaction's 60 s: taken
+                        // for abandoned while its Domo call runs, under a short grace.
+                        Sql.update(connection, "SET LOCAL lock_timeout = '" + INTENT_LOCK_WAIT.toMillis() + "ms'");
+                    });
                     sameTransaction.accept(pending);
                 });
             }

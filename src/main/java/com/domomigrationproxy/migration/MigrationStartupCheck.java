@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import com.domomigrationproxy.domo.DomoConfig;
 import com.domomigrationproxy.idempotency.IdempotencyConfig;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
+import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.problem.SettingProblems;
 
 import io.quarkus.runtime.LaunchMode;
@@ -22,7 +23,8 @@ import io.quarkus.runtime.StartupEvent;
  * Refuses to start with a setting of the migrations that cannot mean what it says: a rate of no
  * operation a minute (every migration a 429, in silence), an Idempotency-Key kept for less time
  * than its request may run (a repeat would send it again), a negative grace or clock skew for
- * reconciliation. Warns of a shutdown wait shorter than a migration may run.
+ * reconciliation. Warns of a shutdown wait shorter than a migration may run, and of a grace shorter than an
+ * intent's transaction may wait for a lock.
  */
 @ApplicationScoped
 class MigrationStartupCheck {
@@ -41,7 +43,22 @@ class MigrationStartupCheck {
         if (LaunchMode.current() == LaunchMode.NORMAL) {
             shutdownTooShort(ConfigProvider.getConfig().getOptionalValue("quarkus.shutdown.timeout", Duration.class),
                     domo).ifPresent(LOG::warn);
+            graceTooShort(reconciliation).ifPresent(LOG::warn);
         }
+    }
+
+    /**
+     * Why PROXY_RECONCILIATION_PENDING_GRACE cannot cover an intent's transaction waiting for a row
+     * lock after its intent was written; empty when it can. Not a refusal: tests reconcile at once
+     * on purpose, and such a wait is rare.
+     */
+    static Optional<String> graceTooShort(ReconciliationConfig reconciliation) {
+        if (reconciliation.pendingGrace().compareTo(OperationStore.INTENT_LOCK_WAIT) >= 0) {
+            return Optional.empty();
+        }
+        return Optional.of("PROXY_RECONCILIATION_PENDING_GRACE (" + reconciliation.pendingGrace() + ") is shorter than "
+                + OperationStore.INTENT_LOCK_WAIT.toSeconds() + " s, which an intent's transaction may wait for a lock after"
+                + " its intent was recorded: reconciliation may take such a migration for abandoned while Domo carries it out");
     }
 
     /**

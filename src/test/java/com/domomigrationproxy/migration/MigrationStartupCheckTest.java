@@ -61,6 +61,19 @@ class MigrationStartupCheckTest {
         assertThat(MigrationStartupCheck.shutdownTooShort(Optional.empty(), domo)).isPresent();
     }
 
+    /** Not a refusal: tests reconcile at once on purpose; a grace that cannot cover an intent's lock wait is named. */
+    @Test
+    void aGraceShorterThanAnIntentsLockWaitIsNamed() {
+        assertThat(MigrationStartupCheck.graceTooShort(reconciliation("5s"))).isEmpty();
+        assertThat(MigrationStartupCheck.graceTooShort(reconciliation("4s"))).hasValueSatisfying(
+                warning -> assertThat(warning).startsWith("PROXY_RECONCILIATION_PENDING_GRACE (PT4S) is shorter than 5 s"));
+    }
+
+    private static ReconciliationConfig reconciliation(String grace) {
+        return ConfigMappings.config(Map.of("proxy.reconciliation.pending-grace", grace), ReconciliationConfig.class)
+                .getConfigMapping(ReconciliationConfig.class);
+    }
+
     private static List<String> problems(Map<String, String> values) {
         SmallRyeConfig config = ConfigMappings.config(values, RateLimitConfig.class, ReconciliationConfig.class,
                 IdempotencyConfig.class, DomoConfig.class);

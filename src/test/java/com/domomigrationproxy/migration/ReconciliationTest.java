@@ -12,12 +12,14 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 import jakarta.inject.Inject;
 
@@ -26,11 +28,13 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.ledger.Outcome;
+import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
@@ -69,6 +73,9 @@ class ReconciliationTest {
 
     @Inject
     OperationResolutions resolutions;
+
+    @Inject
+    IdempotencyStore idempotency;
 
     @Test
     void aTimedOutMigrationLocksItsDatasourceUntilReconciled() {
@@ -173,6 +180,40 @@ class ReconciliationTest {
         migration.join().then().statusCode(200).body("state", equalTo("COMPLETE")).body("toe", equalTo("T-LATE"));
         assertThat(OperationRows.forDatasource(dataSource, datasource)).singleElement().satisfies(row -> assertThat(row)
                 .containsEntry("state", "COMPLETE").containsEntry("reconciled_state", null));
+    }
+
+    /**
+     * Once the intent is written its time is taken, so the rest of its transaction (linking the
+     * Idempotency-Key, or the plan item) may not wait long for a row lock: it would commit an intent
+     * older than it looks, which a short grace takes for abandoned while Domo carries it out. It
+     * gives up after 5 s instead, and Domo is not called.
+     */
+    @Test
+    void anIntentsTransactionWaitsForALockOnlyBriefly() throws Exception {
+        String datasource = Api.uniqueDatasourceId();
+        String key = "lock-wait-" + UUID.randomUUID();
+        IdempotencyStore.Owner owner = new IdempotencyStore.Owner("lock-svc", "api-key");
+        IdempotencyStore.Claim.Run run = (IdempotencyStore.Claim.Run) idempotency.claim(owner, key, "fingerprint");
+        try (Connection lock = PostgresAdmin.ownConnections().getConnection();
+                PreparedStatement sql = lock.prepareStatement("SELECT 1 FROM idempotency_key WHERE idempotency_key = ? FOR UPDATE")) {
+            lock.setAutoCommit(false);
+            sql.setString(1, key);
+            sql.execute();
+            try {
+                CompletableFuture<Operation> intent = OwnThreads.supply(() -> audit.recordIntent(
+                        OperationIntent.reversal(datasource, QUEUE),
+                        pending -> idempotency.attach(owner, key, run.claimedAt(), pending.operationId())));
+                assertThat(intent).as("the intent's transaction still waits for the key's lock")
+                        .failsWithin(Duration.ofSeconds(9)).withThrowableOfType(ExecutionException.class)
+                        .havingCause().isInstanceOfSatisfying(ProblemException.class,
+                                problem -> assertThat(problem.status()).isEqualTo(503));
+            } finally {
+                lock.rollback();
+            }
+        } finally {
+            idempotency.release(owner, key, run.claimedAt());
+        }
+        assertThat(OperationRows.forDatasource(dataSource, datasource)).as("the intent rolled back").isEmpty();
     }
 
     /**
