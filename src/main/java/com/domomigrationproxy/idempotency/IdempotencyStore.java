@@ -175,13 +175,25 @@ public class IdempotencyStore {
         if (stored.status() != null) {
             return Optional.of(new Claim.Replay(stored.status(), stored.body(), stored.operationId()));
         }
-        if (stored.createdAt().plus(abandonedAfter).isAfter(now)) {
+        refuseWhileRunning(stored.createdAt(), now);
+        return stored.operationId() == null ? Optional.empty()
+                : Optional.of(new Claim.ReplayOperation(stored.operationId(), stored.createdAt()));
+    }
+
+    /**
+     * 409 while a first request that began at {@code since} (its claim, or its intent's record) may
+     * still run: until the migration deadline plus {@link #ABANDON_MARGIN} has passed since.
+     */
+    public void refuseWhileRunning(Instant since) {
+        refuseWhileRunning(since, Instant.now());
+    }
+
+    private void refuseWhileRunning(Instant since, Instant now) {
+        if (since.plus(abandonedAfter).isAfter(now)) {
             throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
                     "The first request with this Idempotency-Key is still running; retry once it has answered")
                     .withRetryAfter(5);
         }
-        return stored.operationId() == null ? Optional.empty()
-                : Optional.of(new Claim.ReplayOperation(stored.operationId(), stored.createdAt()));
     }
 
     private static Stored stored(ResultSet row) throws SQLException {

@@ -203,6 +203,11 @@ public class MigrationService {
         }
         IdempotencyStore.Claim.ReplayOperation died = (IdempotencyStore.Claim.ReplayOperation) claim;
         Operation operation = operations.find(died.operationId()).orElseThrow();
+        if (operation.state() == OperationState.PENDING && operation.reconciliation() == null) {
+            // The key's wait counts from its claim, but the intent may have waited long for the audit store
+            // after it: Domo is called only once the intent is recorded, and may still be carrying it out.
+            idempotency.refuseWhileRunning(operations.intentRecordedAt(operation));
+        }
         if (RecordedAnswer.domoDidNothing(operation)) {
             idempotency.release(owner, key, died.claimedAt());
             return Optional.empty();

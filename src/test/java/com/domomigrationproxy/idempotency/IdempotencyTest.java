@@ -289,6 +289,32 @@ class IdempotencyTest {
     }
 
     /**
+     * The key's wait counts from its claim, but Domo is called only once the intent is recorded,
+     * which may wait for the audit store long after the claim: a repeat while that call runs is told
+     * the first request still runs (409), not 504 as if it had ended without an answer.
+     */
+    @Test
+    void aRepeatWhileTheFirstRequestIsAtDomoIsInProgressHoweverOldItsClaim() throws Exception {
+        String datasource = Api.uniqueDatasourceId();
+        String path = DOMO_PREFIX + "/" + datasource + "/reverse";
+        domo.stubFor(post(path).willReturn(aResponse().withTransformers(HeldAnswers.NAME).withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        String key = "late-intent-" + UUID.randomUUID();
+        CompletableFuture<Response> first = HeldAnswers.whileHeld(() -> reverse(datasource, key), () -> {
+            // As if its intent had waited minutes for the chain head after the key was claimed.
+            OperationRows.execute(dataSource, "UPDATE idempotency_key SET created_at = now() - interval '5 minutes'"
+                    + " WHERE idempotency_key = ?", key);
+            reverse(datasource, key).then().statusCode(409).header("Retry-After", "5")
+                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"));
+        });
+        String operationId = first.get(20, TimeUnit.SECONDS).then().statusCode(200).extract().path("operationId");
+        // Its answer could not be stored under the key's old claim: rebuilt from the operation now.
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", "true")
+                .body("operationId", equalTo(operationId)).body("state", equalTo("COMPLETE"));
+        domo.verify(1, postRequestedFor(urlEqualTo(path)));
+    }
+
+    /**
      * A first request that died after Domo refused to take it (429) left its operation on record and
      * its key unanswered: a repeat runs it, since nothing happened at Domo.
      */
