@@ -10,9 +10,11 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -325,6 +327,52 @@ public class OperationStore {
                     .formatted(Operation.refusedBeforeActingSql("o")),
                     row -> accounts.put(row.getString(1), row.getString(2)),
                     connection.createArrayOf("text", datasourceIds.toArray()));
+            return accounts;
+        });
+    }
+
+    /**
+     * For each of these datasources, the accounts a reversal may take it out of: every account that a
+     * migration which took effect or may have (the rule of {@link #lastMigrationAccounts}) went to
+     * since its last reversal that took effect (COMPLETE, or resolved so), oldest first; with none
+     * since, the account of the last such migration before it. Empty for a datasource with none: a
+     * migration whose effect is uncertain must not hide the one that did take effect before it.
+     */
+    public Map<String, Set<String>> accountsToReverseFrom(Collection<String> datasourceIds) {
+        if (datasourceIds.isEmpty()) {
+            return Map.of();
+        }
+        return read(connection -> {
+            Map<String, Set<String>> since = new HashMap<>();
+            Map<String, String> before = new HashMap<>();
+            Sql.list(connection, """
+                    SELECT datasource_id, direction, account_id FROM operation o
+                    WHERE datasource_id = ANY(?) AND ((direction = 'V1_TO_V2'
+                        AND coalesce(reconciled_state, state) <> 'ABORTED' AND NOT (state = 'FAILED' AND %s))
+                      OR (direction = 'V2_TO_V1' AND coalesce(reconciled_state, state) = 'COMPLETE'))
+                    ORDER BY datasource_id, requested_at, operation_id"""
+                    .formatted(Operation.refusedBeforeActingSql("o")),
+                    row -> {
+                        String datasource = row.getString(1);
+                        Set<String> accounts = since.computeIfAbsent(datasource, any -> new LinkedHashSet<>());
+                        if (Direction.V2_TO_V1.name().equals(row.getString(2))) {
+                            accounts.stream().reduce((first, last) -> last).ifPresent(last -> before.put(datasource, last));
+                            accounts.clear();
+                        } else {
+                            accounts.remove(row.getString(3));
+                            accounts.add(row.getString(3));
+                        }
+                        return null;
+                    },
+                    connection.createArrayOf("text", datasourceIds.toArray()));
+            Map<String, Set<String>> accounts = new HashMap<>();
+            since.forEach((datasource, found) -> {
+                if (!found.isEmpty()) {
+                    accounts.put(datasource, found);
+                } else if (before.containsKey(datasource)) {
+                    accounts.put(datasource, Set.of(before.get(datasource)));
+                }
+            });
             return accounts;
         });
     }

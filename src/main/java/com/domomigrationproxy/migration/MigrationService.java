@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -95,7 +96,7 @@ public class MigrationService {
      * creator's scopes.
      */
     public Optional<Scopes.Refusal> scopeRefusal(OperationIntent intent, Scopes scopes) {
-        return refusal(intent, scopes, this::lastMigrationAccount);
+        return refusal(intent, scopes, this::accountsToReverseFrom);
     }
 
     /**
@@ -107,21 +108,21 @@ public class MigrationService {
                 .filter(intent -> intent.direction() == Direction.V2_TO_V1
                         && scopes.allowsDatasource(intent.datasourceId()))
                 .map(OperationIntent::datasourceId).distinct().toList() : List.of();
-        Map<String, String> accounts = reversed.isEmpty() ? Map.of() : operations.lastMigrationAccounts(reversed);
+        Map<String, Set<String>> accounts = reversed.isEmpty() ? Map.of() : operations.accountsToReverseFrom(reversed);
         return candidates.stream().filter(operation -> refusal(operation.intent(), scopes,
-                datasourceId -> Optional.ofNullable(accounts.get(datasourceId))).isEmpty()).toList();
+                datasourceId -> accounts.getOrDefault(datasourceId, Set.of())).isEmpty()).toList();
     }
 
     private static Optional<Scopes.Refusal> refusal(OperationIntent intent, Scopes scopes,
-            Function<String, Optional<String>> lastMigrationAccount) {
+            Function<String, Set<String>> accountsToReverseFrom) {
         String datasourceId = intent.datasourceId();
         if (intent.direction() == Direction.V1_TO_V2) {
             return scopes.migrationRefusal(datasourceId, intent.accountId());
         }
         // The trail is read only when the answer depends on it.
-        Optional<String> lastAccount = scopes.restrictsAccounts() && scopes.allowsDatasource(datasourceId)
-                ? lastMigrationAccount.apply(datasourceId) : Optional.empty();
-        return scopes.reversalRefusal(datasourceId, lastAccount);
+        Set<String> accounts = scopes.restrictsAccounts() && scopes.allowsDatasource(datasourceId)
+                ? accountsToReverseFrom.apply(datasourceId) : Set.of();
+        return scopes.reversalRefusal(datasourceId, accounts);
     }
 
     public Answer migrate(String datasourceId, MigrationRequest request, Requester requester,
@@ -332,12 +333,14 @@ public class MigrationService {
     }
 
     /**
-     * The account of the data source's last recorded migration that took effect or may have, as
-     * plans' preflight reads it: one Domo refused (ABORTED, or FAILED as {@link Operation#mayHaveTakenEffect()}
-     * tells) left the data source where it was, so it must not decide whose scope a reversal needs.
+     * The accounts a reversal of the data source may take it out of: those of its recorded
+     * migrations that took effect or may have since its last reversal. One Domo refused (ABORTED, or
+     * FAILED as {@link Operation#mayHaveTakenEffect()} tells) left the data source where it was, and
+     * one whose effect is uncertain must not hide the one before it that took effect: neither may
+     * decide alone whose scope a reversal needs.
      */
-    private Optional<String> lastMigrationAccount(String datasourceId) {
-        return Optional.ofNullable(operations.lastMigrationAccounts(List.of(datasourceId)).get(datasourceId));
+    private Set<String> accountsToReverseFrom(String datasourceId) {
+        return operations.accountsToReverseFrom(List.of(datasourceId)).getOrDefault(datasourceId, Set.of());
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -175,11 +176,12 @@ public record Scopes(
     }
 
     /**
-     * A reversal: the data source must be in scope, and when accounts are restricted, the account
-     * of its last recorded migration that took effect or may have ({@code lastMigrationAccount},
-     * empty when none is recorded, which is then refused: the account cannot be checked).
+     * A reversal: the data source must be in scope, and when accounts are restricted, every account
+     * it may be taken out of ({@code accounts}: those of its migrations that took effect or may have
+     * since its last reversal, as {@code OperationStore.accountsToReverseFrom} reads them; empty when
+     * none is recorded, which is then refused: the account cannot be checked).
      */
-    public Optional<Refusal> reversalRefusal(String datasourceId, Optional<String> lastMigrationAccount) {
+    public Optional<Refusal> reversalRefusal(String datasourceId, Set<String> accounts) {
         Optional<Refusal> datasource = datasourceRefusal(datasourceId);
         if (datasource.isPresent() || !restrictsAccounts()) {
             return datasource;
@@ -188,7 +190,8 @@ public record Scopes(
         // that a refusal does not tell the caller what the trail holds about a data source it may not act on.
         Optional<Refusal> refusal = Optional.of(new Refusal(Scope.ACCOUNTS, null, "No migration of data source "
                 + datasourceId + " into an account within your accounts scope is recorded, so you may not reverse it"));
-        return lastMigrationAccount.isEmpty() ? refusal : accountRefusal(lastMigrationAccount.get()).flatMap(any -> refusal);
+        return accounts.isEmpty() || accounts.stream().anyMatch(account -> accountRefusal(account).isPresent())
+                ? refusal : Optional.empty();
     }
 
     /** 403 out-of-scope unless this integration type is in scope. */

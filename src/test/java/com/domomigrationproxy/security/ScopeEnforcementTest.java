@@ -339,6 +339,38 @@ class ScopeEnforcementTest {
         domo.verify(0, anyRequestedFor(anyUrl()));
     }
 
+    /**
+     * A migration into an account in scope whose effect is uncertain (a gateway's 504: UNKNOWN) must
+     * not hide the one before it, which took the data source into an account out of scope: decided
+     * by the latest alone, the caller could resolve its own operation as COMPLETE and reverse the data
+     * source out of the other account (security review). Every account it may be in since its last
+     * reversal decides.
+     */
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void anUncertainMigrationIntoScopeDoesNotOpenTheReversalOfADatasourceLivingOutOfScope(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        String reversal = "/api/v1/datasources/" + datasource + "/reversals";
+        migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200);
+        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/sales-1"))
+                .willReturn(aResponse().withStatus(504)));
+        String uncertain = migrate(sales(credential), datasource, "sales-1").then().statusCode(502)
+                .extract().path("operationId");
+        refused(sales(credential).post(reversal), "accounts");
+        sales(credential).contentType("application/json").body("{\"state\":\"COMPLETE\",\"note\":\"it says so\"}")
+                .post("/api/v1/operations/" + uncertain + "/reconciliation").then().statusCode(200);
+        domo.resetRequests();
+        refused(sales(credential).post(reversal), "accounts");
+        domo.verify(0, anyRequestedFor(anyUrl()));
+
+        // Reversed out of both by a caller with every account; then a migration into sales alone opens it.
+        Api.asOperator().post(reversal).then().statusCode(200);
+        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/sales-1")).willReturn(json(
+                "{\"toe\":\"T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
+        migrate(sales(credential), datasource, "sales-1").then().statusCode(200);
+        sales(credential).post(reversal).then().statusCode(200);
+    }
+
     @ParameterizedTest
     @EnumSource(Credential.class)
     void aReversalWithoutARecordedMigrationIsRefusedWhenAccountsAreRestricted(Credential credential) {

@@ -3,7 +3,7 @@ package com.domomigrationproxy.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Optional;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -80,15 +80,17 @@ class ScopesTest {
     }
 
     @Test
-    void aReversalNeedsItsDatasourceAndTheAccountItWasLastMigratedTo() throws Exception {
+    void aReversalNeedsItsDatasourceAndEveryAccountItMayBeIn() throws Exception {
         Scopes sales = scopes("{\"accounts\":[\"sales-*\"]}");
-        assertThat(sales.reversalRefusal("ds-1", Optional.of("sales-2"))).isEmpty();
-        assertThat(sales.reversalRefusal("ds-1", Optional.of("hr-2"))).get()
+        assertThat(sales.reversalRefusal("ds-1", Set.of("sales-2"))).isEmpty();
+        assertThat(sales.reversalRefusal("ds-1", Set.of("sales-2", "sales-3"))).isEmpty();
+        assertThat(sales.reversalRefusal("ds-1", Set.of("hr-2", "sales-2"))).isPresent();
+        assertThat(sales.reversalRefusal("ds-1", Set.of("hr-2"))).get()
                 .satisfies(refusal -> assertThat(refusal.detail()).doesNotContain("hr-2").contains("ds-1"));
-        assertThat(sales.reversalRefusal("ds-1", Optional.empty())).get()
+        assertThat(sales.reversalRefusal("ds-1", Set.of())).get()
                 .satisfies(refusal -> assertThat(refusal.detail()).contains("No migration of data source ds-1"));
-        assertThat(scopes("{\"datasources\":[\"ds-1\"]}").reversalRefusal("ds-1", Optional.empty())).isEmpty();
-        assertThat(scopes("{\"datasources\":[\"ds-1\"]}").reversalRefusal("ds-2", Optional.empty())).get()
+        assertThat(scopes("{\"datasources\":[\"ds-1\"]}").reversalRefusal("ds-1", Set.of())).isEmpty();
+        assertThat(scopes("{\"datasources\":[\"ds-1\"]}").reversalRefusal("ds-2", Set.of())).get()
                 .satisfies(refusal -> assertThat(refusal.scope()).isEqualTo(Scopes.Scope.DATASOURCES));
     }
 }
