@@ -53,6 +53,15 @@ class EncryptedJwtTest {
                     .get("/api/v1/integration-types").then().statusCode(401)
                     .body("type", equalTo("urn:problem-type:domo-migration-proxy:unauthenticated"));
         }
+        // A claim whose value is null, as a provider may send it: no grant, not "no claim".
+        long now = System.currentTimeMillis() / 1000;
+        String claims = "{\"iss\":\"" + TestCredentials.ISSUER + "\",\"upn\":\"encrypted-null\",\"groups\":[\"reader\"],"
+                + "\"iat\":" + now + ",\"exp\":" + (now + 300);
+        bearer(Tokens.encryptedSigned(claims + "}")).get("/api/v1/integration-types").then().statusCode(200);
+        String withNull = Tokens.encryptedSigned(claims + ",\"domo_scopes\":null}");
+        assertThat(withNull.split("\\.", -1)).hasSize(5);
+        bearer(withNull).get("/api/v1/integration-types").then().statusCode(401)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:unauthenticated"));
         // An object is a grant: the account outside it is refused before Domo is asked.
         bearer(Tokens.encrypted(Tokens.claims("encrypted-scoped", "reader").claim("domo_scopes",
                 Map.of("accounts", List.of("sales-1"))))).get("/api/v1/accounts/other-9/candidates").then()

@@ -52,6 +52,24 @@ public final class Tokens {
     }
 
     /**
+     * A JWT whose payload is exactly this JSON ({@link #signed}), then encrypted to the test key pair's
+     * public key: a provider's nested JWT with members whose value is null.
+     */
+    public static String encryptedSigned(String payloadJson) {
+        org.jose4j.jwe.JsonWebEncryption encryption = new org.jose4j.jwe.JsonWebEncryption();
+        encryption.setPayload(signed(payloadJson));
+        encryption.setAlgorithmHeaderValue(org.jose4j.jwe.KeyManagementAlgorithmIdentifiers.RSA_OAEP);
+        encryption.setEncryptionMethodHeaderParameter(org.jose4j.jwe.ContentEncryptionAlgorithmIdentifiers.AES_256_GCM);
+        encryption.setContentTypeHeaderValue("JWT");
+        encryption.setKey(publicKey());
+        try {
+            return encryption.getCompactSerialization();
+        } catch (org.jose4j.lang.JoseException e) {
+            throw new IllegalStateException("Test JWT not encrypted", e);
+        }
+    }
+
+    /**
      * The claims signed and then encrypted to the test key pair's public key: a nested JWT of five
      * parts, as a provider sends when the service is configured with a decryption key.
      */
