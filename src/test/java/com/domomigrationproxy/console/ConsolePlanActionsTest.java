@@ -369,6 +369,35 @@ class ConsolePlanActionsTest {
                 .post("/console/plans").then().statusCode(400).body(containsString("The form could not be read"));
     }
 
+    /**
+     * The largest selection a plan can hold: 10,000 candidates, all ticked, three fields each (its
+     * row, its table, its tick) is a plan of 10,000 items. A form of more fields than the service
+     * reads is a 400 page that says so, not a 500.
+     */
+    @Test
+    void aSelectionOfTenThousandTickedCandidatesBecomesAPlanAndMoreFieldsAre400() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        List<String> many = listed("ds-" + tag + "-all-", 10_000);
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        var multipart = operator.request().multiPart("csrf-token", operator.csrfToken())
+                .multiPart("name", "All " + tag).multiPart("catalog", "estate").multiPart("schema", "s");
+        for (String id : many) {
+            multipart.multiPart("row", id).multiPart("table", "t_" + id).multiPart("item", id);
+        }
+        Response created = multipart.post("/console/domo/accounts/" + account + "/plan");
+        created.then().statusCode(303);
+        assertThat(plan(created.header("Location").replaceAll(".*/plans/([^?]+).*", "$1")).getInt("itemCount"))
+                .isEqualTo(10_000);
+
+        var tooMany = operator.request().multiPart("csrf-token", operator.csrfToken())
+                .multiPart("name", "Too many " + tag).multiPart("catalog", "estate").multiPart("schema", "s");
+        for (int i = 0; i < 30_100; i++) {
+            tooMany.multiPart("row", "ds-" + tag + "-none-" + i);
+        }
+        tooMany.post("/console/domo/accounts/" + account + "/plan").then().statusCode(400)
+                .body(containsString("The form could not be read"));
+    }
+
     /** {@code count} candidates of the test's account, named {@code prefix} and a number, as Domo lists them. */
     private List<String> listed(String prefix, int count) {
         List<String> ids = java.util.stream.IntStream.rangeClosed(1, count).mapToObj(i -> prefix + i).toList();
