@@ -1,14 +1,22 @@
 package com.domomigrationproxy.console;
 
 import java.net.URI;
+import java.util.LinkedHashSet;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.quarkus.oidc.OidcConfigurationMetadata;
+import io.quarkus.oidc.runtime.TenantConfigBean;
+import io.quarkus.oidc.runtime.TenantConfigContext;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -16,8 +24,9 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * Security headers of every console response, pages, assets and sign-in redirects alike. The
  * Content-Security-Policy allows scripts and styles from this origin only (no inline script or
- * style anywhere in the console), no framing, and forms that post here or, for signing out, to the
- * OpenID Connect provider. Pages are never cached: they show audit data. A console served over
+ * style anywhere in the console), no framing, and forms that post here or lead to the OpenID Connect
+ * provider's sign-in and sign-out (its internal TenantConfigBean is read for them: Quarkus OIDC
+ * offers its discovered metadata to a request's CDI scope only, and these headers are set outside it). Pages are never cached: they show audit data. A console served over
  * HTTPS (Secure cookies) also pins the browser to HTTPS (Strict-Transport-Security); browsers
  * ignore that header over plain HTTP, and a proxy that ends TLS passes it on.
  */
@@ -26,18 +35,58 @@ public class ConsoleHeaders {
 
     static final String ASSETS = ConsoleLinks.ROOT + "/assets/";
 
-    private final String policy;
+    /** The policy before the provider's endpoints are known: forms post here or to the issuer's origin. */
+    private final String issuerPolicy;
+    private final Optional<String> issuer;
+    private final Instance<TenantConfigBean> tenants;
+    /** The policy with the provider's discovered sign-in and sign-out origins, once they are known. */
+    private volatile String policy;
     /** Strict-Transport-Security, or null on a console not served over HTTPS (no Secure cookies). */
     private final String transportSecurity;
 
     @Inject
     ConsoleHeaders(@ConfigProperty(name = "quarkus.oidc.auth-server-url") Optional<String> provider,
-            ConsoleConfig config) {
+            ConsoleConfig config, Instance<TenantConfigBean> tenants) {
         this.transportSecurity = config.secureCookies() && config.hstsMaxAge() > 0
                 ? "max-age=" + config.hstsMaxAge() : null;
-        String formTargets = provider.map(ConsoleHeaders::origin).map(origin -> "'self' " + origin).orElse("'self'");
-        this.policy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"
-                + " form-action " + formTargets + "; frame-ancestors 'none'; base-uri 'none'";
+        this.issuer = provider;
+        this.tenants = tenants;
+        this.issuerPolicy = policy(provider, null);
+    }
+
+    /**
+     * The Content-Security-Policy whose form-action allows this origin, the issuer's and those of the
+     * provider's authorization and end-session endpoints ({@code metadata}, null while unknown): a
+     * form's answer may redirect to either (signing out; signing in again after a session ended),
+     * and a browser holds a redirect to them to the form-action too. A provider may serve them on
+     * another host than the issuer (a hosted sign-in domain, a public name in front of an internal one).
+     */
+    static String policy(Optional<String> issuer, OidcConfigurationMetadata metadata) {
+        Set<String> origins = new LinkedHashSet<>();
+        origins.add("'self'");
+        issuer.map(ConsoleHeaders::origin).ifPresent(origins::add);
+        if (metadata != null) {
+            Stream.of(metadata.getAuthorizationUri(), metadata.getEndSessionUri()).filter(Objects::nonNull)
+                    .map(ConsoleHeaders::origin).filter(Objects::nonNull).forEach(origins::add);
+        }
+        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"
+                + " form-action " + String.join(" ", origins) + "; frame-ancestors 'none'; base-uri 'none'";
+    }
+
+    /** The policy, with the provider's endpoints once its metadata has been discovered. */
+    private String policy() {
+        String known = policy;
+        if (known != null) {
+            return known;
+        }
+        TenantConfigContext tenant = tenants.isResolvable() ? tenants.get().getDefaultTenant() : null;
+        OidcConfigurationMetadata metadata = tenant == null || !tenant.ready() ? null : tenant.getOidcMetadata();
+        if (metadata == null) {
+            return issuerPolicy;
+        }
+        known = policy(issuer, metadata);
+        policy = known;
+        return known;
     }
 
     void register(@Observes Router router) {
@@ -56,7 +105,7 @@ public class ConsoleHeaders {
 
     /** Sets the headers on a console response; {@code asset}: a stylesheet or script, which may be cached. */
     void set(MultiMap headers, boolean asset) {
-        headers.set("Content-Security-Policy", policy);
+        headers.set("Content-Security-Policy", policy());
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("X-Frame-Options", "DENY");
         headers.set("Referrer-Policy", "no-referrer");
@@ -69,9 +118,14 @@ public class ConsoleHeaders {
         }
     }
 
-    /** scheme://host[:port] of the provider, the only other origin a console form may lead to. */
+    /** scheme://host[:port] of a provider's address; null for one that names no absolute origin. */
     private static String origin(String url) {
-        URI uri = URI.create(url);
-        return uri.getScheme() + "://" + uri.getRawAuthority();
+        try {
+            URI uri = URI.create(url);
+            return uri.getScheme() == null || uri.getRawAuthority() == null ? null
+                    : uri.getScheme() + "://" + uri.getRawAuthority();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -173,6 +173,11 @@ class ConsoleSecurityTest {
             assertThat(response.header("Strict-Transport-Security")).isNull();
         }
         assertThat(auditor.request().get("/console/evidence").header("Cache-Control")).isEqualTo("no-store");
+        // Where the headers learn the provider's sign-in and sign-out addresses (ConsoleHeadersTest): known here.
+        io.quarkus.oidc.runtime.TenantConfigContext tenant = io.quarkus.arc.Arc.container()
+                .instance(io.quarkus.oidc.runtime.TenantConfigBean.class).get().getDefaultTenant();
+        assertThat(tenant.ready()).isTrue();
+        assertThat(tenant.getOidcMetadata().getAuthorizationUri()).startsWith(provider.replaceAll("^(https?://[^/]+).*", "$1"));
         // No inline script or style in any page: the policy would block it.
         String page = auditor.request().get("/console/evidence").asString();
         assertThat(page).doesNotContainPattern("<script(?![^>]*\\ssrc=)").doesNotContain("<style", "style=\"",
