@@ -134,6 +134,15 @@ class ConsoleBrowserTest {
         assertThat(page.locator("#results tbody tr")).hasCount(2);
         assertThat(page).hasURL(java.util.regex.Pattern.compile(".*datasourceId=" + datasource + ".*"));
         checked(page, "history");
+        // A filter refused (400) shows the page the server answered, with the field marked.
+        page.getByLabel("Requested from (inclusive)").fill("yesterday");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Apply filters")).click();
+        assertThat(page.locator("#f-from")).hasAttribute("aria-invalid", "true");
+        assertThat(page.locator("#e-from")).isVisible();
+        assertThat(page.locator("#results")).containsText("Correct the filters marked above.");
+        page.getByLabel("Requested from (inclusive)").fill("");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Apply filters")).click();
+        assertThat(page.locator("#results tbody tr")).hasCount(2);
 
         page.locator("#results tbody tr").first().getByRole(AriaRole.LINK).click();
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setLevel(1)))
