@@ -98,7 +98,10 @@ public class ConsoleHeaders {
         String path = context.request().path();
         if (ConsoleLinks.isConsole(path)) {
             boolean asset = path.startsWith(ASSETS);
-            context.addHeadersEndHandler(ended -> set(context.response().headers(), asset));
+            // Only a stylesheet or script served may be cached: a console page answering an unknown
+            // asset's address (404) shows who is signed in and their CSRF token.
+            context.addHeadersEndHandler(ended -> set(context.response().headers(),
+                    asset && context.response().getStatusCode() < 400));
         }
         context.next();
     }

@@ -173,6 +173,10 @@ class ConsoleSecurityTest {
             assertThat(response.header("Strict-Transport-Security")).isNull();
         }
         assertThat(auditor.request().get("/console/evidence").header("Cache-Control")).isEqualTo("no-store");
+        // An asset's address that serves none answers with a page naming who is signed in: never cached.
+        Response missing = auditor.request().get("/console/assets/no-such-file.css");
+        missing.then().statusCode(404).header("Cache-Control", "no-store");
+        assertThat(given().get("/console/assets/console.css").header("Cache-Control")).isNotEqualTo("no-store");
         // Where the headers learn the provider's sign-in and sign-out addresses (ConsoleHeadersTest): known here.
         io.quarkus.oidc.runtime.TenantConfigContext tenant = io.quarkus.arc.Arc.container()
                 .instance(io.quarkus.oidc.runtime.TenantConfigBean.class).get().getDefaultTenant();
