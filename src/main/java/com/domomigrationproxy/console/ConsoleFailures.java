@@ -154,7 +154,7 @@ public class ConsoleFailures {
         }
         HttpAuthenticator authenticator = routing.get(HttpAuthenticator.class.getName());
         String asked = routing.request().uri();
-        boolean remember = HttpMethod.GET.equals(routing.request().method().name()) && ConsoleLinks.returnable(asked)
+        boolean remember = HttpMethod.GET.equals(routing.request().method().name()) && ConsoleLinks.returnablePage(asked)
                 && !asked.startsWith(ConsoleLinks.SIGN_IN);
         return authenticator.getChallenge(routing).map(challenge -> {
             if (challenge == null) {

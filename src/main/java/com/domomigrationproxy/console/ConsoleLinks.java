@@ -69,6 +69,21 @@ public final class ConsoleLinks {
         return plan(planId) + "/" + action;
     }
 
+    /**
+     * Whether sign-in may send a person back to this address: a console page, not a file, a
+     * download or a stream (a plan page's event stream, reconnecting after its session ended, would
+     * otherwise be where the next sign-in led).
+     */
+    static boolean returnablePage(String target) {
+        if (!returnable(target)) {
+            return false;
+        }
+        String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
+        String last = path.substring(path.lastIndexOf('/') + 1);
+        return !last.contains(".") && !path.startsWith(ROOT + "/assets/") && !path.endsWith("/events")
+                && !path.endsWith("/progress");
+    }
+
     static boolean returnable(String target) {
         return target != null && target.length() <= 2000 && RETURNABLE.matcher(target).matches()
                 && !target.contains("//") && !target.contains("/../") && !target.contains("/./");

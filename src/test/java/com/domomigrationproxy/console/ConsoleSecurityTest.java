@@ -80,6 +80,20 @@ class ConsoleSecurityTest {
                 .statusCode(200).body(containsString("url=/console/\"")).body(not(containsString("evil")));
     }
 
+    /** A plan page's event stream reconnecting, or a download, is not where sign-in leads afterwards. */
+    @Test
+    void onlyAPageIsRememberedForAfterSignIn() {
+        for (String notAPage : new String[] { "/console/plans/" + java.util.UUID.randomUUID() + "/events?after=3",
+                "/console/plans/" + java.util.UUID.randomUUID() + "/report.csv", "/console/history/export.csv?state=COMPLETE",
+                "/console/evidence/checkpoints.zip" }) {
+            Response challenge = given().redirects().follow(false).get(notAPage);
+            assertThat(challenge.statusCode()).as(notAPage).isEqualTo(302);
+            assertThat(challenge.cookie("console-next")).as(notAPage).isNull();
+        }
+        assertThat(given().redirects().follow(false).get("/console/plans/" + java.util.UUID.randomUUID())
+                .cookie("console-next")).isNotNull();
+    }
+
     @Test
     void theSessionCookieIsHttpOnlyStrictAndOnlyForTheConsole() {
         Response challenge = given().redirects().follow(false).get("/console/");
