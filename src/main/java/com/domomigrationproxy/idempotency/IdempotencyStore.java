@@ -109,14 +109,28 @@ public class IdempotencyStore {
      * was first used for another request, 409 while that request still runs.
      */
     public Optional<Claim> storedAnswer(Owner owner, String key, String fingerprint) {
+        return storedAnswer(owner, key, fingerprint, abandonedAfter);
+    }
+
+    /**
+     * {@link #storedAnswer(Owner, String, String)} for a request whose claim counts as abandoned
+     * {@code running} after it was made, instead of a migration's deadline plus {@link #ABANDON_MARGIN}:
+     * a plan upload, whose preflight has a deadline of its own.
+     */
+    public Optional<Claim> storedAnswer(Owner owner, String key, String fingerprint, Duration running) {
         return run(connection -> Sql.first(connection, """
                 SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
                 FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ?""",
                 IdempotencyStore::stored, owner.principal(), owner.authMethod(), key)
-                .flatMap(stored -> answerOf(stored, fingerprint, Instant.now())));
+                .flatMap(stored -> answerOf(stored, fingerprint, Instant.now(), running)));
     }
 
     public Claim claim(Owner owner, String key, String fingerprint) {
+        return claim(owner, key, fingerprint, abandonedAfter);
+    }
+
+    /** {@link #claim(Owner, String, String)} for a request whose claim counts as abandoned {@code running} after it. */
+    public Claim claim(Owner owner, String key, String fingerprint, Duration running) {
         return QuarkusTransaction.requiringNew().call(() -> run(connection -> {
             // Microseconds, as PostgreSQL keeps it: the claim is later told apart by this time.
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -136,7 +150,7 @@ public class IdempotencyStore {
                         FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ? FOR UPDATE""",
                         IdempotencyStore::stored, owner.principal(), owner.authMethod(), key);
                 if (found.isPresent()) {
-                    return claimStored(connection, found.get(), owner, key, fingerprint, now);
+                    return claimStored(connection, found.get(), owner, key, fingerprint, now, running);
                 }
             }
             throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
@@ -146,12 +160,12 @@ public class IdempotencyStore {
 
     /** The claim of a key whose row this transaction holds locked. */
     private Claim claimStored(Connection connection, Stored stored, Owner owner, String key, String fingerprint,
-            Instant now) throws SQLException {
+            Instant now, Duration running) throws SQLException {
         if (stored.expiresAt().isBefore(now)) {
             restart(connection, owner, key, fingerprint, now);
             return new Claim.Run(now);
         }
-        Optional<Claim> answer = answerOf(stored, fingerprint, now);
+        Optional<Claim> answer = answerOf(stored, fingerprint, now, running);
         if (answer.isPresent()) {
             return answer.get();
         }
@@ -164,7 +178,7 @@ public class IdempotencyStore {
      * request may still run, or the operation of a first request that died after recording it;
      * empty when the key is free (expired, or its first request died before recording anything).
      */
-    private Optional<Claim> answerOf(Stored stored, String fingerprint, Instant now) {
+    private Optional<Claim> answerOf(Stored stored, String fingerprint, Instant now, Duration running) {
         if (stored.expiresAt().isBefore(now)) {
             return Optional.empty();
         }
@@ -175,7 +189,7 @@ public class IdempotencyStore {
         if (stored.status() != null) {
             return Optional.of(new Claim.Replay(stored.status(), stored.body(), stored.operationId()));
         }
-        refuseWhileRunning(stored.createdAt(), now);
+        refuseWhileRunning(stored.createdAt(), now, running);
         return stored.operationId() == null ? Optional.empty()
                 : Optional.of(new Claim.ReplayOperation(stored.operationId(), stored.createdAt()));
     }
@@ -185,11 +199,11 @@ public class IdempotencyStore {
      * still run: until the migration deadline plus {@link #ABANDON_MARGIN} has passed since.
      */
     public void refuseWhileRunning(Instant since) {
-        refuseWhileRunning(since, Instant.now());
+        refuseWhileRunning(since, Instant.now(), abandonedAfter);
     }
 
-    private void refuseWhileRunning(Instant since, Instant now) {
-        if (since.plus(abandonedAfter).isAfter(now)) {
+    private static void refuseWhileRunning(Instant since, Instant now, Duration running) {
+        if (since.plus(running).isAfter(now)) {
             throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS,
                     "The first request with this Idempotency-Key is still running; retry once it has answered")
                     .withRetryAfter(5);

@@ -1,11 +1,13 @@
 package com.domomigrationproxy.plans;
 
+import java.time.Duration;
 import java.util.List;
-
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import com.domomigrationproxy.idempotency.IdempotencyConfig;
+import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.problem.SettingProblems;
 
 import io.quarkus.runtime.StartupEvent;
@@ -18,12 +20,20 @@ import io.quarkus.runtime.StartupEvent;
 @ApplicationScoped
 class PlanStartupCheck {
 
-    void onStart(@Observes StartupEvent event, PlanConfig config) {
-        SettingProblems.refuseStart(problems(config));
+    void onStart(@Observes StartupEvent event, PlanConfig config, IdempotencyConfig idempotency) {
+        SettingProblems.refuseStart(problems(config, idempotency));
     }
 
-    static List<String> problems(PlanConfig config) {
-        return new SettingProblems()
+    static List<String> problems(PlanConfig config, IdempotencyConfig idempotency) {
+        SettingProblems problems = new SettingProblems();
+        // An upload's key is taken over once its preflight counts as abandoned: it must outlive that moment.
+        Duration running = config.preflightTimeout().plus(IdempotencyStore.ABANDON_MARGIN);
+        if (idempotency.retention().compareTo(running) < 0) {
+            problems.add("PROXY_IDEMPOTENCY_RETENTION must be at least PROXY_PLAN_PREFLIGHT_TIMEOUT plus "
+                    + IdempotencyStore.ABANDON_MARGIN.toSeconds() + " s (" + running + "), not " + idempotency.retention()
+                    + ": a key that expired while its upload could still run would let a repeat store another plan");
+        }
+        return problems
                 .atLeast("PROXY_PLAN_APPROVALS_REQUIRED", config.approvalsRequired(), 1,
                         "a plan always needs an approver other than its creator")
                 // As an upload's own maxConcurrency: the plans table takes no other value.
@@ -39,6 +49,7 @@ class PlanStartupCheck {
                 .positive("PROXY_PLAN_LEASE", config.lease())
                 .positive("PROXY_PLAN_BUSY_RETRY", config.busyRetry())
                 .positive("PROXY_PLAN_UPLOAD_TIMEOUT", config.uploadTimeout())
+                .positive("PROXY_PLAN_PREFLIGHT_TIMEOUT", config.preflightTimeout())
                 .within("PROXY_PLAN_TURNED_AWAY_RECHECK (seconds)", config.turnedAwayRecheck().toSeconds(), 1,
                         PlanExecutor.TURNED_AWAY_LONGEST.toSeconds()).list();
     }

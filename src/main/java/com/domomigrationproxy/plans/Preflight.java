@@ -1,15 +1,20 @@
 package com.domomigrationproxy.plans;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
@@ -23,6 +28,7 @@ import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -41,12 +47,14 @@ class Preflight {
     private final OperationStore operations;
     private final ExecutorService fetchers;
     private final int maxAccounts;
+    private final Duration timeout;
 
     @Inject
     Preflight(DomoClient domo, OperationStore operations, PlanConfig config) {
         this.domo = domo;
         this.operations = operations;
         this.maxAccounts = config.maxAccounts();
+        this.timeout = config.preflightTimeout();
         AtomicInteger threads = new AtomicInteger();
         this.fetchers = Executors.newFixedThreadPool(Math.max(1, config.preflightConcurrency()), task -> {
             Thread thread = new Thread(task, "plan-preflight-" + threads.incrementAndGet());
@@ -146,13 +154,39 @@ class Preflight {
         }
     }
 
+    /**
+     * Waits for them all until the preflight's deadline; an account not read by then is left
+     * unread (its fetch, if it has not begun, never runs; one under way ends on its own timeout,
+     * uninterrupted, since an interrupted call would count against Domo's circuit breaker).
+     */
     private Map<String, Candidates> fetchAll(Set<String> accounts) {
-        Map<String, CompletableFuture<Candidates>> pending = new HashMap<>();
+        Map<String, Future<Candidates>> pending = new LinkedHashMap<>();
         for (String account : accounts) {
-            pending.put(account, CompletableFuture.supplyAsync(() -> candidates(account), fetchers));
+            pending.put(account, fetchers.submit(() -> candidates(account)));
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Candidates> fetched = new HashMap<>();
-        pending.forEach((account, future) -> fetched.put(account, future.join()));
+        try {
+            for (Map.Entry<String, Future<Candidates>> entry : pending.entrySet()) {
+                String account = entry.getKey();
+                try {
+                    fetched.put(account, entry.getValue().get(Math.max(0, deadline - System.nanoTime()),
+                            TimeUnit.NANOSECONDS));
+                } catch (TimeoutException e) {
+                    fetched.put(account, new Candidates(Map.of(), "the candidates of account " + account
+                            + " could not be read within the preflight's " + timeout.toSeconds()
+                            + " s (PROXY_PLAN_PREFLIGHT_TIMEOUT); run the preflight again"));
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException failure ? failure
+                            : new IllegalStateException(e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProblemException(503, ProblemType.BUSY, "The preflight was interrupted; try again");
+        } finally {
+            pending.values().forEach(future -> future.cancel(false));
+        }
         return fetched;
     }
 

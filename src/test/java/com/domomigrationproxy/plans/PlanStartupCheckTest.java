@@ -8,6 +8,7 @@ import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.idempotency.IdempotencyConfig;
 import com.domomigrationproxy.support.ConfigMappings;
 
 
@@ -16,7 +17,7 @@ class PlanStartupCheckTest {
 
     @Test
     void theDefaultsPass() {
-        assertThat(PlanStartupCheck.problems(config(Map.of()))).isEmpty();
+        assertThat(PlanStartupCheck.problems(config(Map.of()), idempotency(Map.of()))).isEmpty();
     }
 
     @Test
@@ -24,7 +25,7 @@ class PlanStartupCheckTest {
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.approvals-required", "0",
                 "proxy.plan.replica-concurrency", "-1", "proxy.plan.default-max-concurrency", "0",
                 "proxy.plan.preflight-concurrency", "0", "proxy.plan.max-accounts", "0",
-                "proxy.plan.event-streams", "0", "proxy.plan.event-streams-per-principal", "0")))).containsExactly(
+                "proxy.plan.event-streams", "0", "proxy.plan.event-streams-per-principal", "0")), idempotency(Map.of()))).containsExactly(
                         "PROXY_PLAN_APPROVALS_REQUIRED must be at least 1, not 0 (a plan always needs an approver other"
                                 + " than its creator)",
                         "PROXY_PLAN_DEFAULT_MAX_CONCURRENCY must be from 1 to 64, not 0",
@@ -39,29 +40,43 @@ class PlanStartupCheckTest {
     /** Above an upload's own limit, every upload that named none failed to be stored (500). */
     @Test
     void aDefaultConcurrencyAboveWhatAnUploadMayAskIsRefused() {
-        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.default-max-concurrency", "65"))))
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.default-max-concurrency", "65")), idempotency(Map.of())))
                 .containsExactly("PROXY_PLAN_DEFAULT_MAX_CONCURRENCY must be from 1 to 64, not 65");
-        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.default-max-concurrency", "64")))).isEmpty();
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.default-max-concurrency", "64")), idempotency(Map.of()))).isEmpty();
     }
 
     @Test
     void aDurationThatIsNotPositiveIsRefusedByName() {
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.approval-ttl", "0s", "proxy.plan.lease", "-1s",
-                "proxy.plan.busy-retry", "0s", "proxy.plan.upload-timeout", "0s")))).containsExactly(
+                "proxy.plan.busy-retry", "0s", "proxy.plan.upload-timeout", "0s", "proxy.plan.preflight-timeout", "0s")), idempotency(Map.of())))
+                .containsExactly(
                         "PROXY_PLAN_APPROVAL_TTL must be longer than 0, not PT0S",
                         "PROXY_PLAN_LEASE must be longer than 0, not PT-1S",
                         "PROXY_PLAN_BUSY_RETRY must be longer than 0, not PT0S",
-                        "PROXY_PLAN_UPLOAD_TIMEOUT must be longer than 0, not PT0S");
+                        "PROXY_PLAN_UPLOAD_TIMEOUT must be longer than 0, not PT0S",
+                        "PROXY_PLAN_PREFLIGHT_TIMEOUT must be longer than 0, not PT0S");
+    }
+
+    /** An upload's Idempotency-Key is taken over once its preflight may have ended: it must be kept longer. */
+    @Test
+    void anIdempotencyKeyMustOutliveItsUploadsPreflight() {
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.preflight-timeout", "2h")),
+                idempotency(Map.of("proxy.idempotency.retention", "2h")))).containsExactly(
+                        "PROXY_IDEMPOTENCY_RETENTION must be at least PROXY_PLAN_PREFLIGHT_TIMEOUT plus 30 s (PT2H30S),"
+                                + " not PT2H: a key that expired while its upload could still run would let a repeat"
+                                + " store another plan");
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.preflight-timeout", "2h")),
+                idempotency(Map.of("proxy.idempotency.retention", "2h1m")))).isEmpty();
     }
 
     /** Held back in whole seconds: under 1 s the wait would never double (0 << n is 0). */
     @Test
     void aRecheckOfDomoUnderASecondOrOverTheLongestWaitIsRefused() {
-        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "500ms"))))
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "500ms")), idempotency(Map.of())))
                 .containsExactly("PROXY_PLAN_TURNED_AWAY_RECHECK (seconds) must be from 1 to 300, not 0");
-        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "6m"))))
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "6m")), idempotency(Map.of())))
                 .containsExactly("PROXY_PLAN_TURNED_AWAY_RECHECK (seconds) must be from 1 to 300, not 360");
-        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "1s")))).isEmpty();
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "1s")), idempotency(Map.of()))).isEmpty();
     }
 
     /** Every allowed first wait doubles up to the longest, 5 min, and stays there. */
@@ -76,5 +91,9 @@ class PlanStartupCheckTest {
 
     private static PlanConfig config(Map<String, String> values) {
         return ConfigMappings.of(PlanConfig.class, values);
+    }
+
+    private static IdempotencyConfig idempotency(Map<String, String> values) {
+        return ConfigMappings.of(IdempotencyConfig.class, values);
     }
 }

@@ -115,6 +115,50 @@ class PlanUploadTest {
         assertThat(stored()).isEqualTo(afterFirst);
     }
 
+    /**
+     * A preflight answers by PROXY_PLAN_PREFLIGHT_TIMEOUT (10 s in tests) however many accounts wait
+     * on the fetch pool every preflight shares (8 at a time; each read here takes the whole 2 s read
+     * deadline): those not read by then block their items, named so, and would otherwise have kept
+     * the upload 16 s. Its Idempotency-Key counts as abandoned that long plus 30 s after its claim,
+     * not the migration deadline plus 30 s (33 s in tests): a repeat meanwhile is 409, not a second
+     * preflight and plan.
+     */
+    @Test
+    @Tag("timing")
+    void aPreflightEndsByItsDeadlineAndAnUploadsKeyHoldsUntilThen() {
+        PlanFixtures.warmUp(domo);
+        String tag = java.util.UUID.randomUUID().toString().substring(0, 8);
+        List<String> accounts = IntStream.rangeClosed(1, 64).mapToObj(i -> "slow-" + tag + "-" + i).toList();
+        domo.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(com.github.tomakehurst.wiremock.client.WireMock
+                .urlPathMatching(com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX + "/candidates/slow-" + tag + "-.*"))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withFixedDelay(2_500)
+                        .withStatus(200).withHeader("Content-Type", "application/json").withBody("[]")));
+        String body = "{\"name\":\"slow estate\",\"direction\":\"V1_TO_V2\",\"items\":" + accounts.stream()
+                .map(account -> "{\"datasourceId\":\"ds-" + account + "\",\"accountId\":\"" + account
+                        + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .collect(Collectors.joining(",", "[", "]")) + "}";
+        String key = "slow-upload-" + tag;
+        long started = System.nanoTime();
+        String planId = Api.asOperator().header("Idempotency-Key", key).contentType("application/json").body(body)
+                .post("/api/v1/plans").then().statusCode(201).extract().path("planId");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(14));
+        List<String> reasons = Api.asReader().queryParam("verdict", "BLOCKED").queryParam("limit", 500)
+                .get("/api/v1/plans/" + planId + "/items").then().statusCode(200).extract().path("items.reason");
+        assertThat(reasons).hasSize(64);
+        assertThat(reasons.stream().filter(reason -> reason.contains("could not be read within the preflight's 10 s"
+                + " (PROXY_PLAN_PREFLIGHT_TIMEOUT); run the preflight again"))).hasSizeGreaterThanOrEqualTo(16);
+
+        // As if that upload still ran, claimed 36 s ago: past a migration's 33 s, within an upload's 40 s.
+        OperationRows.execute(dataSource, "UPDATE idempotency_key SET response_status = NULL, response_body = NULL,"
+                + " operation_id = NULL, created_at = now() - interval '36 seconds' WHERE idempotency_key = ?", key);
+        long before = stored();
+        Api.asOperator().header("Idempotency-Key", key).contentType("application/json").body(body)
+                .post("/api/v1/plans").then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"));
+        assertThat(stored()).isEqualTo(before);
+        OperationRows.execute(dataSource, "DELETE FROM idempotency_key WHERE idempotency_key = ?", key);
+    }
+
     /** The same upload sent twice at once (a client's retry after its own timeout): one plan, both told it. */
     @Test
     void twoUploadsWithOneKeyAtOnceMakeOnePlan() throws Exception {
