@@ -20,6 +20,7 @@ import org.jboss.resteasy.reactive.server.vertx.VertxInputStream;
 
 import com.domomigrationproxy.console.ConsoleLinks;
 import com.domomigrationproxy.console.ConsoleRefusals;
+import com.domomigrationproxy.domo.DomoTokenProvider;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.problem.SettingProblems;
@@ -83,6 +84,7 @@ public class RequestFilter {
     private final ConsoleRefusals console;
     private final Event<EdgeRefusal> refusals;
     private final ApiKeyStore keys;
+    private final DomoTokenProvider domoToken;
     private volatile boolean shuttingDown;
     private final boolean cors;
     /** How long a body may take to arrive once its headers have ({@link BodyConfig#deadline()}). */
@@ -91,12 +93,13 @@ public class RequestFilter {
 
     @Inject
     RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console, Event<EdgeRefusal> refusals, ApiKeyStore keys,
-            @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors,
+            DomoTokenProvider domoToken, @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors,
             @ConfigProperty(name = "quarkus.http.read-timeout", defaultValue = "60s") Duration readTimeout,
             BodyConfig bodies) {
         this.bodyDeadline = bodies.deadline();
         this.readTimeout = readTimeout;
         this.keys = keys;
+        this.domoToken = domoToken;
         this.planLimit = planLimit;
         this.console = console;
         this.refusals = refusals;
@@ -207,7 +210,7 @@ public class RequestFilter {
      * {@code X-API-Key} shared caches do not know to respect, as they do {@code Authorization}).
      */
     private void assignRequestId(RoutingContext context) {
-        String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER), keys);
+        String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER), keys, domoToken);
         context.response().putHeader(RequestIds.HEADER, requestId);
         if (context.request().path() != null && context.request().path().startsWith(API_PREFIX)) {
             context.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");

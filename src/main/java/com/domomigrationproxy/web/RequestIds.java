@@ -3,10 +3,12 @@ package com.domomigrationproxy.web;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.domo.DomoTokenProvider;
 import com.domomigrationproxy.security.ApiKeyStore;
 
 import io.vertx.core.http.HttpServerRequest;
@@ -23,6 +25,8 @@ public final class RequestIds {
     private static final Logger LOG = Logger.getLogger(RequestIds.class);
     /** The keys whose secret arrived as a request id, warned of once each (a client sends it on every request). */
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+    /** Whether the Domo token arrived as a request id once: warned of once. */
+    private static final AtomicBoolean DOMO_TOKEN_WARNED = new AtomicBoolean();
 
     private RequestIds() {
     }
@@ -31,9 +35,11 @@ public final class RequestIds {
      * The caller's id when it is plausible, else a new one. An API key's secret has the shape of an
      * id ({@code openssl rand -hex 32}), and a misconfigured client may send it as one: it would be
      * echoed, logged and written into the audit chain for good. It is replaced, and the key named
-     * once in the log.
+     * once in the log. So is the Domo token (in any form its redactor knows), which a script holding
+     * it may send the same way; telling whether a string is the token tells its sender nothing Domo
+     * would not.
      */
-    static String accept(String fromCaller, ApiKeyStore keys) {
+    static String accept(String fromCaller, ApiKeyStore keys, DomoTokenProvider domoToken) {
         if (fromCaller == null || !ACCEPTED.matcher(fromCaller).matches()) {
             return UUID.randomUUID().toString();
         }
@@ -42,6 +48,13 @@ public final class RequestIds {
             if (WARNED.add(key)) {
                 LOG.warnf("X-Request-Id carried the secret of API key %s: replaced by a new id, neither echoed nor"
                         + " logged; the client should send an id of its own (said once per key)", key);
+            }
+            return UUID.randomUUID().toString();
+        }
+        if (domoToken.appearsIn(fromCaller)) {
+            if (DOMO_TOKEN_WARNED.compareAndSet(false, true)) {
+                LOG.warn("X-Request-Id carried the Domo developer token: replaced by a new id, neither echoed nor logged;"
+                        + " the client should send an id of its own, and the token be rotated (said once)");
             }
             return UUID.randomUUID().toString();
         }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.TestCredentials;
 import com.domomigrationproxy.support.Tokens;
@@ -155,6 +156,26 @@ class AccessLogTest {
         String own = "test-operator-key-0000";
         assertThat(Api.asReader().header("X-Request-Id", own).get("/api/v1/plans?limit=1").then().statusCode(200)
                 .extract().header("X-Request-Id")).isEqualTo(own);
+    }
+
+    /**
+     * The Domo token has the shape of a request id too, and a script that holds it may send it as
+     * one: replaced as an API key's secret is, in any letter case, so that no log line, problem or
+     * audit row carries it.
+     */
+    @Test
+    void aRequestIdThatIsTheDomoTokenIsReplaced() throws Exception {
+        long logged = Files.size(LOG);
+        for (String token : new String[] { DomoWireMock.CANARY_TOKEN, DomoWireMock.CANARY_TOKEN.toUpperCase(java.util.Locale.ROOT),
+                "x-" + DomoWireMock.CANARY_TOKEN + "-y" }) {
+            String answered = Api.asReader().header("X-Request-Id", token).get("/api/v1/plans?limit=1").then()
+                    .statusCode(200).extract().header("X-Request-Id");
+            assertThat(answered).matches(UUID_PATTERN);
+            assertThat(accessLine(answered)).doesNotContainIgnoringCase(DomoWireMock.CANARY_TOKEN);
+        }
+        byte[] all = Files.readAllBytes(LOG);
+        String log = new String(all, (int) logged, all.length - (int) logged, java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log).doesNotContainIgnoringCase(DomoWireMock.CANARY_TOKEN);
     }
 
     private static String requestId() {
