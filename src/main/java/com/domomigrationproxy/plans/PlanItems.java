@@ -195,8 +195,9 @@ class PlanItems {
      * sweep skips them): touching them here would lock their rows against an intent transaction
      * that holds the chain's head and waits for the item, while this one would wait for the head.
      */
-    int skipWaiting(UUID planId) {
-        return skip(planId, "i.state = 'WAITING'", "'skipped: the plan was cancelled'");
+    /** Skips the plan's waiting items, noting why (the plan was cancelled, rejected, ...). */
+    int skipWaiting(UUID planId, String why) {
+        return skip(planId, "i.state = 'WAITING'", "'skipped: " + why.replace("'", "''") + "'");
     }
 
     /** How many items of the plan are in one of these states. */

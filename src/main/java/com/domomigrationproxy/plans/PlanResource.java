@@ -283,7 +283,8 @@ public class PlanResource {
             description = "Every plan transition (event `plan`) and item transition (event `item`) since the plan was"
                     + " created, then new ones as they happen, each with its JSON as data and a growing id. Send the"
                     + " last id received as `Last-Event-ID` to resume after it. The stream ends when the plan is done"
-                    + " (finished, cancelled, rejected or expired) and nothing of it can change any more. Roles:"
+                    + " (finished, cancelled, rejected or expired) and nothing of it can change any more, but for an"
+                    + " operator's retry of an item, which reopens a finished plan (a new stream follows it). Roles:"
                     + " reader, operator, approver, auditor.")
     @Parameter(name = "Last-Event-ID", in = ParameterIn.HEADER, description = "Resume after this event id",
             schema = @Schema(type = SchemaType.INTEGER, format = "int64", minimum = "0"))

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -334,7 +335,7 @@ public class PlanService {
     /** An approver's decision, bound to the content hash the approver saw. */
     public PlanView decide(UUID planId, ApprovalRequest request, Requester approver) {
         return transition(planId, plan -> {
-            if (approver.principal().equals(plan.createdBy)) {
+            if (samePerson(approver.principal(), plan.createdBy)) {
                 throw new ProblemException(403, ProblemType.SELF_APPROVAL, "Plan " + planId + " was created by "
                         + approver.principal() + ", who therefore cannot approve or reject it");
             }
@@ -347,7 +348,7 @@ public class PlanService {
             }
             Instant now = now();
             List<PlanApproval> decisions = new ArrayList<>(PlanApproval.of(planId));
-            if (decisions.stream().anyMatch(earlier -> earlier.decidedBy.equals(approver.principal())
+            if (decisions.stream().anyMatch(earlier -> samePerson(earlier.decidedBy, approver.principal())
                     && now.isBefore(earlier.expiresAt))) {
                 throw new ProblemException(409, ProblemType.DUPLICATE_DECISION, approver.principal()
                         + " has already decided on plan " + planId);
@@ -375,6 +376,8 @@ public class PlanService {
             if (request.decision() == Decision.REJECT) {
                 plan.state = PlanState.REJECTED;
                 plan.finishedAt = now;
+                // Its items will never be sent: not left "waiting for their turn".
+                members.put("skipped", items.skipWaiting(planId, "the plan was rejected"));
                 record(plan, REJECTED, previous, approver, members);
             } else {
                 long counting = decisions.stream().filter(d -> d.counts(plan.contentHash, now)).count();
@@ -388,6 +391,19 @@ public class PlanService {
             }
             return view(plan);
         });
+    }
+
+    /**
+     * Whether two principals name one person for the four-eyes rule: in any letter case and Unicode
+     * form ("Alice" and "alice" are one approver; a provider may hand out either), as an API key's
+     * name is reserved from JWTs in any letter case.
+     */
+    static boolean samePerson(String one, String other) {
+        return folded(one).equals(folded(other));
+    }
+
+    private static String folded(String principal) {
+        return java.text.Normalizer.normalize(principal, java.text.Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
     }
 
     public PlanView start(UUID planId, Requester by) {
@@ -454,13 +470,14 @@ public class PlanService {
                 throw stateConflict(plan, "cancel");
             }
             PlanState previous = plan.state;
-            int skipped = items.skipWaiting(planId);
+            int skipped = items.skipWaiting(planId, "the plan was cancelled");
             plan.state = PlanState.CANCELLED;
             plan.finishedAt = now();
             Map<String, Object> members = new LinkedHashMap<>();
             members.put("skipped", skipped);
             // Claimed or sent: they end as their operations do, or are skipped by the sweep if nothing was sent.
-            members.put("inFlight", items.count(planId, ItemState.RUNNING));
+            // An outcome not known yet is not ended either: reconciliation may still find it took effect.
+            members.put("inFlight", items.count(planId, ItemState.RUNNING, ItemState.UNKNOWN));
             record(plan, CANCELLED, previous, by, members);
             return view(plan);
         });
@@ -535,6 +552,16 @@ public class PlanService {
                                     ? "; create a new plan to move these data sources again"
                                     : "; cancel or reject the rollback first"));
                 });
+        // A cancelled rollback's reversals already sent still run, or may have taken effect unknown to us.
+        for (Plan cancelled : QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>list(
+                "rollbackOf = ?1 and state = ?2", planId, PlanState.CANCELLED))) {
+            long unsettled = items.count(cancelled.planId, ItemState.RUNNING, ItemState.UNKNOWN);
+            if (unsettled > 0) {
+                throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " has rollback plan "
+                        + cancelled.planId + " (CANCELLED) with " + unsettled + " reversal(s) still running or of"
+                        + " unknown outcome: " + why + "; wait until they have ended (an unknown outcome is reconciled)");
+            }
+        }
     }
 
     /** Sends an INCOMPLETE, ABORTED or FAILED item again; a finished plan runs again for it. */
@@ -673,6 +700,7 @@ public class PlanService {
         plan.finishedAt = now;
         Map<String, Object> members = new LinkedHashMap<>();
         members.put("approvalTtl", config.approvalTtl().toString());
+        members.put("skipped", items.skipWaiting(plan.planId, "the plan's approvals expired"));
         record(plan, EXPIRED, PlanState.APPROVED, null, members);
         LOG.infof("Plan %s expired: its approvals ran out before it was started", plan.planId);
     }

@@ -68,6 +68,33 @@ class PlanApprovalTest {
         assertThat(plan(plan.getString("planId")).getList("approvals")).isEmpty();
     }
 
+    /**
+     * One person in another letter case or Unicode form (a provider may hand out "Alice" and
+     * "alice") is still the creator, and still the approver who decided already.
+     */
+    @Test
+    void fourEyesComparesPrincipalsInAnyLetterCase() {
+        PlanFixtures.warmUp(domo);
+        String name = "carol-" + UUID.randomUUID();
+        JsonPath plan = newPlan(given().header("Authorization", "Bearer " + Tokens.jwt(name, "operator")));
+        String planId = plan.getString("planId");
+        String body = decision("APPROVE", plan.getString("contentHash"));
+        asApprover(name.toUpperCase(java.util.Locale.ROOT)).contentType("application/json").body(body)
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(403)
+                .body("type", equalTo(PROBLEM + "self-approval"));
+        // As if PROXY_PLAN_APPROVALS_REQUIRED had been 2: the same approver twice must not make two.
+        OperationRows.executeBypassingTriggers(dataSource, "UPDATE plan SET approvals_required = 2 WHERE plan_id = ?::uuid",
+                planId);
+        String approver = "dave-" + UUID.randomUUID();
+        asApprover(approver).contentType("application/json").body(body).post("/api/v1/plans/" + planId + "/approvals")
+                .then().statusCode(200);
+        asApprover("DAVE-" + approver.substring(5)).contentType("application/json").body(body)
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "duplicate-decision"));
+        assertThat(plan(planId).getString("state")).isEqualTo("AWAITING_APPROVAL");
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+    }
+
     @Test
     void onlyTheApproverRoleMayDecide() {
         PlanFixtures.warmUp(domo);
@@ -235,6 +262,11 @@ class PlanApprovalTest {
                 .body("type", equalTo(PROBLEM + "plan-state"));
         Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(409);
         assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_REJECTED");
+        // Its items will never be sent: skipped, not left waiting for a turn that never comes.
+        assertThat(plan(planId).getMap("counts")).containsEntry("WAITING", 0)
+                .containsEntry("SKIPPED", plan.getInt("itemCount"));
+        Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
+                .body("items.note", org.hamcrest.Matchers.everyItem(equalTo("skipped: the plan was rejected")));
         Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_REJECTED").then().statusCode(200)
                 .body("items[0].payload", org.hamcrest.Matchers.containsString("\"by\":\"approver-no\""))
                 .body("items[0].payload", org.hamcrest.Matchers.containsString("\"comment\":\"looked at it\""));
@@ -255,6 +287,9 @@ class PlanApprovalTest {
                 .body("detail", org.hamcrest.Matchers.containsString("expired"));
         assertThat(plan(planId).getString("state")).isEqualTo("EXPIRED");
         assertThat(chainKinds(planId)).containsExactly("PLAN_CREATED", "PLAN_APPROVED", "PLAN_EXPIRED");
+        assertThat(plan(planId).getMap("counts")).containsEntry("WAITING", 0);
+        Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
+                .body("items.note", org.hamcrest.Matchers.everyItem(equalTo("skipped: the plan's approvals expired")));
 
         // The scheduled check does the same for a plan nobody tries to start.
         JsonPath idle = newPlan(Api.asOperator());

@@ -262,8 +262,48 @@ class PlanLifecycleTest {
 
         await().atMost(Duration.ofSeconds(15)).until(() -> plan(planId).getInt("counts.RUNNING") == 0);
         assertThat(plan(planId).getInt("counts.COMPLETE")).isEqualTo(2);
-        Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
-                .body("rollbackOf", equalTo(planId)).body("counts.total", equalTo(2));
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.copyOf(estate.datasources()));
+        JsonPath rollback = Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
+                .body("rollbackOf", equalTo(planId)).body("counts.total", equalTo(2)).extract().jsonPath();
+
+        // A cancelled rollback whose reversals were sent still reverses them: no second rollback until they end.
+        String rollbackId = rollback.getString("planId");
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/[^/]+/reverse")).willReturn(aResponse().withFixedDelay(2500)
+                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        PlanFixtures.approve(rollbackId, rollback.getString("contentHash"));
+        Api.asOperator().post("/api/v1/plans/" + rollbackId + "/start").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX
+                + "/.*/reverse"))).size() == 2);
+        Api.asOperator().post("/api/v1/plans/" + rollbackId + "/cancel").then().statusCode(200);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(409)
+                .body("detail", containsString(rollbackId + " (CANCELLED) with 2 reversal(s) still running"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> plan(rollbackId).getInt("counts.RUNNING") == 0);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201);
+    }
+
+    /**
+     * An item whose outcome is unknown when its plan is cancelled may still be found to have taken
+     * effect: the cancellation's record counts it in flight, as one still running.
+     */
+    @Test
+    void aCancellationCountsAnItemOfUnknownOutcomeInFlight() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
+        List<String> sources = estate.datasources();
+        stubCandidates(domo, estate.account(), sources, Set.of());
+        stubMigrations(domo, estate.account(), 2500);
+        // A gateway's 504 in front of Domo: the operation's outcome is UNKNOWN.
+        domo.stubFor(post(DOMO_PREFIX + "/" + sources.get(0) + "/accounts/" + estate.account())
+                .willReturn(aResponse().withStatus(504)));
+        String planId = createApproveStart(jsonPlan("unknown-in-flight", estate.account(), sources, 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getInt("counts.UNKNOWN") == 1
+                && plan(planId).getInt("counts.RUNNING") == 1);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/cancel").then().statusCode(200);
+        JsonPath cancelled = JsonPath.from(Api.asAuditor().get("/api/v1/audit/events?type=PLAN_CANCELLED&subject="
+                + planId).then().statusCode(200).extract().jsonPath().getString("items[0].payload"));
+        assertThat(cancelled.getInt("skipped")).isEqualTo(1);
+        assertThat(cancelled.getInt("inFlight")).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(15)).until(() -> plan(planId).getInt("counts.RUNNING") == 0);
     }
 
     /**
