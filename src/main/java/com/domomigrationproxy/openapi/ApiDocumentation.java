@@ -59,8 +59,10 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                         schema = @Schema(ref = "Operation"),
                                         examples = @ExampleObject(name = "complete", value = ApiDocumentation.OPERATION_EXAMPLE))),
                         @APIResponse(name = ApiDocumentation.BAD_REQUEST, responseCode = "400",
-                                description = "Invalid path parameter or body; Domo was not called. Or Domo's own"
-                                        + " 400, passed through (domo-rejected-request, with Domo's detail and domoToe)",
+                                description = "Invalid path parameter, query parameter, header (an empty or repeated"
+                                        + " Host, a Transfer-Encoding not ending in chunked) or body; Domo was not called."
+                                        + " Or Domo's own 400, passed through (domo-rejected-request, with Domo's detail"
+                                        + " and domoToe)",
                                 headers = @Header(name = IdempotencyStore.REPLAYED_HEADER,
                                         description = ApiDocumentation.REPLAYED, schema = @Schema(type = SchemaType.BOOLEAN)),
                                 content = @Content(mediaType = "application/problem+json",
@@ -137,10 +139,14 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.UNAVAILABLE, responseCode = "503",
                                 description = "Domo answered 429 or calls to Domo are paused after repeated failures"
-                                        + " (see Retry-After), the audit store is unavailable (Domo was not called), or"
-                                        + " the bodies being read at once hold their ceiling (busy; nothing was read)",
+                                        + " (see Retry-After), the audit store is unavailable (Domo was not called),"
+                                        + " the bodies being read at once hold their ceiling (busy; nothing was read), or"
+                                        + " the replica is shutting down (busy, Retry-After: 1; another replica answers)",
                                 headers = @Header(name = HttpHeaders.RETRY_AFTER, description = "Seconds to wait, when Domo rate limits",
                                         schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "0")),
+                                content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
+                        @APIResponse(name = ApiDocumentation.EXPECTATION_FAILED, responseCode = "417",
+                                description = "An Expect header other than 100-continue; nothing was read or done",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),
                         @APIResponse(name = ApiDocumentation.NOT_ACCEPTABLE, responseCode = "406",
                                 description = "The Accept header allows no media type this operation answers in",
@@ -188,6 +194,7 @@ public class ApiDocumentation extends Application {
     public static final String NOT_ACCEPTABLE = "NotAcceptable";
     public static final String INTERNAL_ERROR = "InternalError";
     public static final String PAYLOAD_TOO_LARGE = "PayloadTooLarge";
+    public static final String EXPECTATION_FAILED = "ExpectationFailed";
     static final String OPERATION_EXAMPLE = "{\"operationId\":\"3f1c9a52-5a4e-4b7e-9a8e-2f0c1d9b7e21\","
             + "\"direction\":\"V1_TO_V2\",\"datasourceId\":\"495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01\",\"accountId\":\"1\","
             + "\"catalog\":\"MyCatalogName\",\"schema\":\"MySchemaName\",\"table\":\"MyTableName\",\"state\":\"COMPLETE\","

@@ -9,6 +9,7 @@ import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
 import org.eclipse.microprofile.openapi.models.OpenAPI;
 import org.eclipse.microprofile.openapi.models.Operation;
+import org.eclipse.microprofile.openapi.models.PathItem;
 import org.eclipse.microprofile.openapi.models.headers.Header;
 import org.eclipse.microprofile.openapi.models.media.Schema;
 import org.eclipse.microprofile.openapi.models.parameters.Parameter;
@@ -27,9 +28,11 @@ import io.quarkus.smallrye.openapi.OpenApiFilter;
  * <li>It lists an operation's responses in the order it met their annotations, a resource class's
  * own (the responses every one of its operations shares) first; they are listed by status code.</li>
  * <li>Answers that API operations give without an annotation are added to them, so that a
- * generated client reads them as the problem they are: 406 (an Accept header that allows nothing
- * the operation answers in) and 500 to each; 413 (the request filter's 64 KiB limit, which bounds
- * a body sent where none is read too, a GET's) to each but a plan upload, which states its own.</li>
+ * generated client reads them as the problem they are: 400 (the request filter's checks of Host and
+ * Transfer-Encoding), 406 (an Accept header that allows nothing the operation answers in), 500 and
+ * 503 (a replica shutting down, bodies at their ceiling) to each; 413 (the request filter's 64 KiB
+ * limit, which bounds a body sent where none is read too, a GET's) to each but a plan upload, which
+ * states its own; 415 (a form's body) and 417 (an expectation but 100-continue) to each POST.</li>
  * <li>Every API answer carries {@code X-Request-Id}; each response says so.</li>
  * <li>It sorts path parameters by name; they are listed in the path's order, which clients that
  * take them by position follow.</li>
@@ -69,11 +72,18 @@ public class SchemaCorrections implements OASFilter {
             if (!path.startsWith("/api/")) {
                 return;
             }
-            item.getOperations().values().forEach(operation -> {
+            item.getOperations().forEach((method, operation) -> {
                 APIResponses responses = operation.getResponses();
+                addShared(responses, "400", ApiDocumentation.BAD_REQUEST);
                 addShared(responses, "406", ApiDocumentation.NOT_ACCEPTABLE);
                 addShared(responses, "500", ApiDocumentation.INTERNAL_ERROR);
+                addShared(responses, "503", ApiDocumentation.UNAVAILABLE);
                 addShared(responses, "413", ApiDocumentation.PAYLOAD_TOO_LARGE);
+                if (method == PathItem.HttpMethod.POST) {
+                    // A body of a form type is refused, also where none is read; so is an expectation but 100-continue.
+                    addShared(responses, "415", ApiDocumentation.UNSUPPORTED_MEDIA_TYPE);
+                    addShared(responses, "417", ApiDocumentation.EXPECTATION_FAILED);
+                }
                 responses.getAPIResponses().values().stream().filter(response -> response.getRef() == null)
                         .forEach(response -> response.addHeader(REQUEST_ID, requestId));
                 responses.setAPIResponses(new TreeMap<>(responses.getAPIResponses()));

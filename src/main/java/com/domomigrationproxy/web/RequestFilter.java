@@ -159,7 +159,11 @@ public class RequestFilter {
             refusedBeforeRouting(context);
             return;
         }
-        if (context.statusCode() != 413 || context.response().headWritten()) {
+        if (context.statusCode() == 417 && !context.response().headWritten()) {
+            // Vert.x's body reader refuses any Expect but 100-continue, with an empty answer.
+            refuse(context, new ProblemException(417, ProblemType.INVALID_REQUEST,
+                    "The only expectation understood is Expect: 100-continue"));
+        } else if (context.statusCode() != 413 || context.response().headWritten()) {
             context.next();
         } else if (!planUpload(context, path)) {
             refuse(context, tooLarge());

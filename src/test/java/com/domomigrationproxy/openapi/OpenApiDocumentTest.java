@@ -44,7 +44,8 @@ class OpenApiDocumentTest {
     }
 
     /**
-     * Every API operation can answer 406, 413 (a body sent where none is read is bounded too) and 500: each says so, as the problem it is, for generated clients (a plan upload
+     * Every API operation can answer 400, 406, 413 (a body sent where none is read is bounded too), 500 and 503, and every
+     * POST 415 and 417: each says so, as the problem it is, for generated clients (a plan upload
      * with its own limit, the others the shared 64 KiB). Every answer names its X-Request-Id header;
      * path parameters come in the path's order; an operation that needs no credentials says so.
      */
@@ -67,6 +68,15 @@ class OpenApiDocumentTest {
                 org.assertj.core.api.Assertions.assertThat(openapi.getString(where + ".'500'.$ref")).as(where)
                         .isEqualTo("#/components/responses/InternalError");
                 org.assertj.core.api.Assertions.assertThat(openapi.getMap(where + ".'413'")).as(where).isNotNull();
+                // The request filter's checks (Host, Transfer-Encoding) and a replica shutting down answer any operation.
+                org.assertj.core.api.Assertions.assertThat(openapi.getMap(where + ".'400'")).as(where).isNotNull();
+                org.assertj.core.api.Assertions.assertThat(openapi.getMap(where + ".'503'")).as(where).isNotNull();
+                if (method.getKey().equals("post")) {
+                    // A form's body is refused on every POST, and any expectation but 100-continue.
+                    org.assertj.core.api.Assertions.assertThat(openapi.getMap(where + ".'415'")).as(where).isNotNull();
+                    org.assertj.core.api.Assertions.assertThat(openapi.getString(where + ".'417'.$ref")).as(where)
+                            .isEqualTo("#/components/responses/ExpectationFailed");
+                }
                 java.util.Map<String, java.util.Map<String, Object>> responses = openapi.getMap(where);
                 for (var response : responses.entrySet()) {
                     String headers = response.getValue().containsKey("$ref")

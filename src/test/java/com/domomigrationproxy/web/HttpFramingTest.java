@@ -19,6 +19,9 @@ import io.restassured.RestAssured;
 @QuarkusTest
 class HttpFramingTest {
 
+    @jakarta.inject.Inject
+    javax.sql.DataSource dataSource;
+
     private static final String BODY = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
 
     /**
@@ -133,6 +136,20 @@ class HttpFramingTest {
             Api.asOperator().contentType("application/json").body(plan).post("/api/v1/plans").then().statusCode(400)
                     .body("detail", org.hamcrest.Matchers.containsString("not valid UTF-8"));
         }
+    }
+
+    /** An expectation other than 100-continue is refused with a problem, not Vert.x's empty 417; Domo is not called. */
+    @Test
+    void anExpectationOtherThan100ContinueIsA417Problem() throws Exception {
+        String body = "{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
+        String datasource = Api.uniqueDatasourceId();
+        Exchange exchange = send("POST /api/v1/datasources/" + datasource + "/migrations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "X-API-Key: " + TestCredentials.OPERATOR_KEY + "\r\n"
+                + "Content-Type: application/json\r\nExpect: something-else\r\nConnection: close\r\nContent-Length: "
+                + body.length() + "\r\n\r\n" + body);
+        assertThat(exchange.answer()).startsWith("HTTP/1.1 417").contains("application/problem+json")
+                .contains("The only expectation understood is Expect: 100-continue");
+        assertThat(com.domomigrationproxy.support.OperationRows.forDatasource(dataSource, datasource)).isEmpty();
     }
 
     private record Exchange(String answer, Duration waited) {
