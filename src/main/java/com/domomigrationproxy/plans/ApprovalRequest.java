@@ -2,6 +2,7 @@ package com.domomigrationproxy.plans;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -17,14 +18,14 @@ import com.fasterxml.jackson.databind.JsonNode;
         additionalProperties = Schema.False.class)
 public record ApprovalRequest(
         @Schema(description = "APPROVE or REJECT", required = true) Decision decision,
-        @Schema(description = "The plan's contentHash as the approver saw it; a different one is a 409",
+        @Schema(description = "The plan's contentHash as the approver saw it; any other string is a 409",
                 pattern = "^[0-9a-f]{64}$", required = true) String contentHash,
         @Schema(description = "Why; kept in the audit trail. Line breaks are kept (as LF); other control characters"
                 + " (U+0000 to U+001F, U+007F to U+009F) and lone surrogates are refused",
                 maxLength = ApprovalRequest.MAX_COMMENT, nullable = true) String comment) {
 
     public static final int MAX_COMMENT = 1000;
-    private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern HASH = Pattern.compile("[0-9a-fA-F]{64}");
     private static final Set<String> FIELDS = Set.of("decision", "contentHash", "comment");
 
     /** Reads a decision strictly: 400 listing every bad field. The console builds the same object from its form. */
@@ -46,10 +47,13 @@ public record ApprovalRequest(
         }
         String contentHash = null;
         value = body.get("contentHash");
-        if (value == null || !value.isTextual() || !HASH.matcher(value.textValue()).matches()) {
-            errors.add(new Problem.FieldError("contentHash", "must be the plan's contentHash: 64 lowercase hex digits"));
+        if (value == null || !value.isTextual()) {
+            errors.add(new Problem.FieldError("contentHash", "must be the plan's contentHash: 64 hex digits"));
         } else {
-            contentHash = value.textValue();
+            // Any other string is a hash that differs from the plan's: 409, as the contract has it. Hex in
+            // capitals is the same hash, kept as the plan shows it.
+            contentHash = HASH.matcher(value.textValue()).matches() ? value.textValue().toLowerCase(Locale.ROOT)
+                    : value.textValue();
         }
         String comment = null;
         value = body.get("comment");

@@ -343,7 +343,8 @@ public class PlanService {
                 throw stateConflict(plan, "decide on");
             }
             if (!plan.contentHash.equals(request.contentHash())) {
-                throw new ProblemException(409, ProblemType.PLAN_CONTENT_MISMATCH, "The contentHash " + request.contentHash()
+                String sent = HEX_HASH.matcher(request.contentHash()).matches() ? request.contentHash() : "sent";
+                throw new ProblemException(409, ProblemType.PLAN_CONTENT_MISMATCH, "The contentHash " + sent
                         + " is not plan " + planId + "'s (" + plan.contentHash + "): look at the plan again");
             }
             Instant now = now();
@@ -398,6 +399,8 @@ public class PlanService {
      * form ("Alice" and "alice" are one approver; a provider may hand out either), as an API key's
      * name is reserved from JWTs in any letter case.
      */
+    private static final Pattern HEX_HASH = Pattern.compile("[0-9a-f]{64}");
+
     static boolean samePerson(String one, String other) {
         return folded(one).equals(folded(other));
     }

@@ -125,8 +125,13 @@ class PlanApprovalTest {
                 .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(409)
                 .body("type", equalTo(PROBLEM + "plan-content-mismatch"));
         asApprover("approver-stale").contentType("application/json").body("{\"decision\":\"MAYBE\",\"contentHash\":"
-                + "\"ABC\",\"extra\":1}").post("/api/v1/plans/" + planId + "/approvals").then().statusCode(400)
+                + "7,\"extra\":1}").post("/api/v1/plans/" + planId + "/approvals").then().statusCode(400)
                 .body("errors.field", org.hamcrest.Matchers.containsInAnyOrder("decision", "contentHash", "extra"));
+        // A contentHash that is not the plan's, whatever its form, differs from it: 409, as the contract has it.
+        asApprover("approver-stale").contentType("application/json").body(decision("APPROVE", "ABC"))
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-content-mismatch"))
+                .body("detail", org.hamcrest.Matchers.startsWith("The contentHash sent is not plan"));
         Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(409)
                 .body("type", equalTo(PROBLEM + "plan-not-approved"));
         // Nothing to retry before the start; an item the plan does not have is missing whatever the state.
@@ -135,7 +140,9 @@ class PlanApprovalTest {
         Api.asOperator().post("/api/v1/plans/" + planId + "/items/9999/retry").then().statusCode(404)
                 .body("type", equalTo(PROBLEM + "not-found"));
 
-        asApprover("approver-good").contentType("application/json").body(decision("APPROVE", plan.getString("contentHash")))
+        // The same hash in capitals is the same hash.
+        asApprover("approver-good").contentType("application/json")
+                .body(decision("APPROVE", plan.getString("contentHash").toUpperCase(java.util.Locale.ROOT)))
                 .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200)
                 .body("state", equalTo("APPROVED"))
                 .body("approvals[0].by", equalTo("approver-good"))
