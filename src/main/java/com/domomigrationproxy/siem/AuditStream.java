@@ -462,7 +462,9 @@ public class AuditStream {
         } else {
             LOG.debugf("Audit stream still interrupted: %s", message);
         }
-        lastFailure = message;
+        // The health check shows it to whoever reads the management port: the kind of failure, not its
+        // message, which may name hosts, users or the SIEM's certificate subjects (the log has it).
+        lastFailure = kind.tag() + ": " + e.getClass().getSimpleName();
         lastFailureAt = Instant.now();
         reset();
     }
