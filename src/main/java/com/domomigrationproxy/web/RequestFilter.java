@@ -296,8 +296,10 @@ public class RequestFilter {
         // without one is not yet ended here either (Vert.x ends it after this handler has run), so a
         // GET is taken to have none, as above: every GET over HTTP/2 was held as a body until its
         // deadline closed the connection, 10 s into a slow answer (an export, an event stream).
+        // A HEAD, which has no body either: held, an anonymous one to the public key was answered 401.
         boolean unannouncedHttp2 = announced < 0 && context.request().version() == HttpVersion.HTTP_2
-                && context.request().method() != HttpMethod.GET && !context.request().isEnded();
+                && context.request().method() != HttpMethod.GET && context.request().method() != HttpMethod.HEAD
+                && !context.request().isEnded();
         boolean hasBody = announced > 0 || chunked || unannouncedHttp2;
         if (hasBody) {
             // Answered before its body has all arrived (401, 302, 403, 413…): the rest is dropped as it

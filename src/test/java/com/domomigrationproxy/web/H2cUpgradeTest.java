@@ -52,6 +52,28 @@ class H2cUpgradeTest {
     @InjectDomo
     WireMockServer domo;
 
+    /**
+     * A HEAD over HTTP/2 has no body, as a GET has none: the public key's HEAD needs no credentials
+     * there either (it was held as a body, and so asked for them: 401).
+     */
+    @org.junit.jupiter.api.Test
+    void anAnonymousHeadOverHttp2IsNoBodyToHold() throws Exception {
+        int overHttp11 = RestAssured.given().head("/api/v1/audit/checkpoints/public-key").statusCode();
+        assertThat(overHttp11).isIn(200, 404);
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false).setDefaultHost("127.0.0.1").setDefaultPort(RestAssured.port));
+        try {
+            int status = client.request(HttpMethod.HEAD, "/api/v1/audit/checkpoints/public-key")
+                    .compose(request -> request.send().map(response -> {
+                        assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
+                        return response.statusCode();
+                    })).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(status).isEqualTo(overHttp11);
+        } finally {
+            client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({ "/q/openapi", "/api/v1/accounts/h2c-large/candidates" })
     void aLargeAnswerToTheUpgradingRequestArrivesWhole(String path) throws Exception {
