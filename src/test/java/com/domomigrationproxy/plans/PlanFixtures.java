@@ -73,6 +73,18 @@ final class PlanFixtures {
                 .withHeader("Content-Type", "application/json").withBody(body)));
     }
 
+    /**
+     * A warmed-up Domo with an estate of {@code size} data sources on V1 in an account of their own,
+     * whose migrations complete after {@code delayMillis}.
+     */
+    static Estate estateOnV1(WireMockServer domo, int size, int delayMillis) {
+        warmUp(domo);
+        Estate estate = Estate.of(size);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        stubMigrations(domo, estate.account(), delayMillis);
+        return estate;
+    }
+
     /** Every migration to the account completes after {@code delayMillis}. */
     static void stubMigrations(WireMockServer domo, String account, int delayMillis) {
         domo.stubFor(post(urlMatching(DOMO_PREFIX + "/[^/]+/accounts/" + account)).willReturn(aResponse()

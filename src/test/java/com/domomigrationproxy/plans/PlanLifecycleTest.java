@@ -287,11 +287,8 @@ class PlanLifecycleTest {
      */
     @Test
     void aCancellationCountsAnItemOfUnknownOutcomeInFlight() {
-        PlanFixtures.warmUp(domo);
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
+        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 3, 2500);
         List<String> sources = estate.datasources();
-        stubCandidates(domo, estate.account(), sources, Set.of());
-        stubMigrations(domo, estate.account(), 2500);
         // A gateway's 504 in front of Domo: the operation's outcome is UNKNOWN.
         domo.stubFor(post(DOMO_PREFIX + "/" + sources.get(0) + "/accounts/" + estate.account())
                 .willReturn(aResponse().withStatus(504)));
@@ -313,11 +310,8 @@ class PlanLifecycleTest {
      */
     @Test
     void aRollbackTakesEveryItemThatMayHaveChangedDomo() {
-        PlanFixtures.warmUp(domo);
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(4);
+        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 4, 0);
         List<String> sources = estate.datasources();
-        stubCandidates(domo, estate.account(), sources, Set.of());
-        stubMigrations(domo, estate.account(), 0);
         domo.stubFor(post(DOMO_PREFIX + "/" + sources.get(1) + "/accounts/" + estate.account()).willReturn(aResponse()
                 .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"INCOMPLETE\"}")));
         domo.stubFor(post(DOMO_PREFIX + "/" + sources.get(2) + "/accounts/" + estate.account()).willReturn(aResponse()
