@@ -334,7 +334,9 @@ public class OperationStore {
     /**
      * For each of these datasources, the accounts a reversal may take it out of: every account that a
      * migration which took effect or may have (the rule of {@link #lastMigrationAccounts}) went to
-     * since its last reversal that took effect (COMPLETE, or resolved so), oldest first; with none
+     * since its last reversal that took effect (COMPLETE, or resolved so), in the order their intents
+     * were recorded (that of their Domo calls: requestedAt is stamped before an intent waits for the
+     * audit store, and rows from before the chain links, with no intent seq, come first); with none
      * since, the account of the last such migration before it. Empty for a datasource with none: a
      * migration whose effect is uncertain must not hide the one that did take effect before it.
      */
@@ -350,7 +352,7 @@ public class OperationStore {
                     WHERE datasource_id = ANY(?) AND ((direction = 'V1_TO_V2'
                         AND coalesce(reconciled_state, state) <> 'ABORTED' AND NOT (state = 'FAILED' AND %s))
                       OR (direction = 'V2_TO_V1' AND coalesce(reconciled_state, state) = 'COMPLETE'))
-                    ORDER BY datasource_id, requested_at, operation_id"""
+                    ORDER BY datasource_id, intent_seq NULLS FIRST, requested_at, operation_id"""
                     .formatted(Operation.refusedBeforeActingSql("o")),
                     row -> {
                         String datasource = row.getString(1);

@@ -36,6 +36,7 @@ import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.ApiKeys;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.TestCredentials;
 import com.domomigrationproxy.support.Tokens;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -369,6 +370,36 @@ class ScopeEnforcementTest {
                 "{\"toe\":\"T\",\"state\":\"COMPLETE\",\"startTime\":\"s\",\"endTime\":\"e\"}")));
         migrate(sales(credential), datasource, "sales-1").then().statusCode(200);
         sales(credential).post(reversal).then().statusCode(200);
+    }
+
+    /**
+     * The trail is read in the order the intents were recorded (that of the Domo calls), not of their
+     * requestedAt, which is stamped before an intent waits for the audit store: a migration into an
+     * account out of scope, requested before a reversal but recorded after it, still decides.
+     */
+    @Test
+    void theAccountsAReversalNeedsFollowTheOrderIntentsWereRecordedIn() {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        String reversal = "/api/v1/datasources/" + datasource + "/reversals";
+        migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200);
+        String reversed = Api.asOperator().post(reversal).then().statusCode(200).extract().path("operationId");
+        String late = migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200).extract().path("operationId");
+        String requestedAt = OperationRows.query(dataSource, "SELECT requested_at::text AS t FROM operation"
+                + " WHERE operation_id = ?::uuid", late).get(0).get("t").toString();
+        // As if it had been requested before the reversal, and waited for the audit store until after it.
+        PostgresAdmin.tamper("UPDATE operation SET requested_at = (SELECT requested_at - interval '1 second' FROM operation"
+                + " WHERE operation_id = '" + reversed + "') WHERE operation_id = '" + late + "'");
+        try {
+            domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/accounts/sales-1"))
+                    .willReturn(aResponse().withStatus(504)));
+            migrate(sales(Credential.API_KEY), datasource, "sales-1").then().statusCode(502);
+            domo.resetRequests();
+            refused(sales(Credential.API_KEY).post(reversal), "accounts");
+            domo.verify(0, anyRequestedFor(anyUrl()));
+        } finally {
+            PostgresAdmin.tamper("UPDATE operation SET requested_at = '" + requestedAt + "'::timestamptz WHERE operation_id = '"
+                    + late + "'");
+        }
     }
 
     @ParameterizedTest
