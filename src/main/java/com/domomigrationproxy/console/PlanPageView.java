@@ -10,6 +10,7 @@ import com.domomigrationproxy.plans.ApprovalRequest;
 import com.domomigrationproxy.plans.Decision;
 import com.domomigrationproxy.plans.ItemState;
 import com.domomigrationproxy.plans.ItemView;
+import com.domomigrationproxy.plans.PlanService;
 import com.domomigrationproxy.plans.PlanState;
 import com.domomigrationproxy.plans.PlanView;
 import com.domomigrationproxy.plans.Verdict;
@@ -138,12 +139,12 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
         if (plan.state() != PlanState.AWAITING_APPROVAL) {
             return null;
         }
-        if (viewer.principal().equals(plan.createdBy())) {
+        if (PlanService.samePerson(viewer.principal(), plan.createdBy())) {
             return "You created this plan, so you cannot approve or reject it: another approver must decide on it"
                     + " (four eyes).";
         }
         Instant now = Instant.now();
-        return plan.approvals().stream().filter(approval -> approval.by().equals(viewer.principal())
+        return plan.approvals().stream().filter(approval -> PlanService.samePerson(approval.by(), viewer.principal())
                 && now.isBefore(approval.expiresAt())).findFirst()
                 .map(approval -> "You decided on this plan at " + approval.at() + " (" + approval.decision() + ");"
                         + " it needs " + (plan.approvalsRequired() - approvalsCounting())

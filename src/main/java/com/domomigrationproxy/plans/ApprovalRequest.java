@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
         additionalProperties = Schema.False.class)
 public record ApprovalRequest(
         @Schema(description = "APPROVE or REJECT", required = true) Decision decision,
-        @Schema(description = "The plan's contentHash as the approver saw it; any other string is a 409",
+        @Schema(description = "The plan's contentHash as the approver saw it; a different one is a 409",
                 pattern = "^[0-9a-f]{64}$", required = true) String contentHash,
         @Schema(description = "Why; kept in the audit trail. Line breaks are kept (as LF); other control characters"
                 + " (U+0000 to U+001F, U+007F to U+009F) and lone surrogates are refused",

@@ -401,7 +401,7 @@ public class PlanService {
      */
     private static final Pattern HEX_HASH = Pattern.compile("[0-9a-f]{64}");
 
-    static boolean samePerson(String one, String other) {
+    public static boolean samePerson(String one, String other) {
         return folded(one).equals(folded(other));
     }
 

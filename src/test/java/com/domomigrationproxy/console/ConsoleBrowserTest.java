@@ -143,6 +143,14 @@ class ConsoleBrowserTest {
         page.getByLabel("Requested from (inclusive)").fill("");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Apply filters")).click();
         assertThat(page.locator("#results tbody tr")).hasCount(2);
+        // An error that is no console page (a proxy's in front of the service) leaves the page as it was, and says so.
+        java.util.function.Predicate<String> filtering = address -> address.contains("/console/history?");
+        page.route(filtering, route -> route.fulfill(new com.microsoft.playwright.Route.FulfillOptions().setStatus(502)
+                .setContentType("text/html").setBody("<html><body><h1>Bad gateway</h1></body></html>")));
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Apply filters")).click();
+        assertThat(page.locator("#swap-failed")).containsText("HTTP 502");
+        assertThat(page.locator("#results tbody tr")).hasCount(2);
+        page.unroute(filtering);
 
         page.locator("#results tbody tr").first().getByRole(AriaRole.LINK).click();
         assertThat(page.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setLevel(1)))

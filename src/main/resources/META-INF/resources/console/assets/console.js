@@ -5,6 +5,7 @@
 // Server-Sent Events and, when something happened, asks the server for the progress again (at
 // most once a second) and puts it in place of #plan-progress. The server renders it from the plan
 // service, as on the first load, so the page never has to add up events itself.
+// Refused updates: an error answer that is no console page is not swapped in; a notice says so.
 (function () {
   'use strict';
 
@@ -105,4 +106,29 @@
   }
 
   document.querySelectorAll('[data-plan-events]').forEach(watchPlan);
+
+  // A refused in-place update shows the page the service answered in place of the current one
+  // (layout.html's htmx-config); an answer that is no console page (a proxy's error page, an empty
+  // answer) would leave nothing there: the page stays as it was and says what happened.
+  document.addEventListener('htmx:beforeSwap', function (event) {
+    var detail = event.detail;
+    if (!detail.isError) {
+      return;
+    }
+    var page = new DOMParser().parseFromString(detail.serverResponse || '', 'text/html');
+    if (page.getElementById('main')) {
+      return;
+    }
+    detail.shouldSwap = false;
+    var main = document.getElementById('main');
+    if (!main) {
+      return;
+    }
+    var note = document.getElementById('swap-failed') || document.createElement('p');
+    note.id = 'swap-failed';
+    note.className = 'notice notice-error';
+    note.setAttribute('role', 'alert');
+    note.textContent = 'The service did not answer this (HTTP ' + detail.xhr.status + '). Reload the page and try again.';
+    main.insertBefore(note, main.firstChild);
+  });
 }());
