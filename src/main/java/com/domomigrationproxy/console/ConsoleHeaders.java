@@ -26,7 +26,8 @@ import io.vertx.ext.web.RoutingContext;
  * Content-Security-Policy allows scripts and styles from this origin only (no inline script or
  * style anywhere in the console), no framing, and forms that post here or lead to the OpenID Connect
  * provider's sign-in and sign-out (its internal TenantConfigBean is read for them: Quarkus OIDC
- * offers its discovered metadata to a request's CDI scope only, and these headers are set outside it). Pages are never cached: they show audit data. A console served over
+ * offers its discovered metadata to a request's CDI scope only, and these headers are set outside
+ * it). Pages are never cached: they show audit data. A console served over
  * HTTPS (Secure cookies) also pins the browser to HTTPS (Strict-Transport-Security); browsers
  * ignore that header over plain HTTP, and a proxy that ends TLS passes it on.
  */

@@ -2,6 +2,7 @@ package com.domomigrationproxy.plans;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.text.Normalizer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -394,19 +395,19 @@ public class PlanService {
         });
     }
 
+    private static final Pattern HEX_HASH = Pattern.compile("[0-9a-f]{64}");
+
     /**
      * Whether two principals name one person for the four-eyes rule: in any letter case and Unicode
      * form ("Alice" and "alice" are one approver; a provider may hand out either), as an API key's
      * name is reserved from JWTs in any letter case.
      */
-    private static final Pattern HEX_HASH = Pattern.compile("[0-9a-f]{64}");
-
     public static boolean samePerson(String one, String other) {
         return folded(one).equals(folded(other));
     }
 
     private static String folded(String principal) {
-        return java.text.Normalizer.normalize(principal, java.text.Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        return Normalizer.normalize(principal, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
     }
 
     public PlanView start(UUID planId, Requester by) {

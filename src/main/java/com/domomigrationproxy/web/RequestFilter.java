@@ -93,7 +93,8 @@ public class RequestFilter {
 
     @Inject
     RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console, Event<EdgeRefusal> refusals, ApiKeyStore keys,
-            DomoTokenProvider domoToken, @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors,
+            DomoTokenProvider domoToken,
+            @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors,
             @ConfigProperty(name = "quarkus.http.read-timeout", defaultValue = "60s") Duration readTimeout,
             BodyConfig bodies) {
         this.bodyDeadline = bodies.deadline();
