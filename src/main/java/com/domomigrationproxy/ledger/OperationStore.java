@@ -255,10 +255,14 @@ public class OperationStore {
                         + order, mapper(), pendingBefore, after.requestedAt(), after.operationId(), limit));
     }
 
-    /** Every operation on a datasource, oldest first: the evidence of what state it was in before. */
+    /**
+     * Every operation on a datasource in the order their intents were recorded (that of their Domo
+     * calls; rows from before the chain links first): the evidence of what state it was in before.
+     */
     public List<Operation> history(String datasourceId) {
         return read(connection -> Sql.list(connection, OperationRows.SELECT
-                + " WHERE o.datasource_id = ? ORDER BY o.requested_at, o.operation_id", mapper(), datasourceId));
+                + " WHERE o.datasource_id = ? ORDER BY o.intent_seq NULLS FIRST, o.requested_at, o.operation_id", mapper(),
+                datasourceId));
     }
 
     /**
@@ -309,7 +313,8 @@ public class OperationStore {
 
     /**
      * For each of these datasources, the account of its latest migration that took effect or may
-     * have: where Domo lists it as migrated. The rule of {@link Operation#mayHaveTakenEffect()}: not
+     * have: where Domo lists it as migrated. Latest in the order intents were recorded, as
+     * {@link #accountsToReverseFrom} reads them. The rule of {@link Operation#mayHaveTakenEffect()}: not
      * ABORTED, and not FAILED with no status, a 3xx or a 4xx (a FAILED with a 2xx or a 5xx counts).
      */
     public Map<String, String> lastMigrationAccounts(Collection<String> datasourceIds) {
@@ -323,7 +328,7 @@ public class OperationStore {
                     WHERE datasource_id = ANY(?) AND direction = 'V1_TO_V2'
                       AND coalesce(reconciled_state, state) <> 'ABORTED'
                       AND NOT (state = 'FAILED' AND %s)
-                    ORDER BY datasource_id, requested_at DESC, operation_id DESC"""
+                    ORDER BY datasource_id, intent_seq DESC NULLS LAST, requested_at DESC, operation_id DESC"""
                     .formatted(Operation.refusedBeforeActingSql("o")),
                     row -> accounts.put(row.getString(1), row.getString(2)),
                     connection.createArrayOf("text", datasourceIds.toArray()));

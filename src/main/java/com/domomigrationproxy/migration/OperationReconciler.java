@@ -38,6 +38,8 @@ import io.quarkus.scheduler.Scheduled;
 public class OperationReconciler {
 
     private static final int BATCH = 100;
+    /** The least epoch-milliseconds migrationDate read as one: 2001-09-09. */
+    static final long EPOCH_MILLIS_FROM = 1_000_000_000_000L;
     private static final Logger LOG = Logger.getLogger(OperationReconciler.class);
 
     private final OperationStore operations;
@@ -137,11 +139,7 @@ public class OperationReconciler {
     /** What the trail says the datasource was before the operation: migrated, not migrated, or unknown (empty). */
     static Optional<Boolean> migratedBefore(List<Operation> history, Operation operation) {
         Optional<Boolean> migrated = Optional.empty();
-        for (Operation earlier : history) {
-            if (!earlier.requestedAt().isBefore(operation.requestedAt())
-                    || earlier.operationId().equals(operation.operationId())) {
-                continue;
-            }
+        for (Operation earlier : recordedBefore(history, operation)) {
             if (earlier.effect() == OperationState.COMPLETE) {
                 migrated = Optional.of(earlier.direction() == Direction.V1_TO_V2);
             } else if (earlier.mayHaveTakenEffect()) {
@@ -271,15 +269,29 @@ public class OperationReconciler {
      * The account of the last migration of the datasource, before this operation, that took effect or
      * may have: one Domo refused leaves the datasource where it was.
      */
-    private static Optional<String> lastMigrationAccount(List<Operation> history, Operation operation) {
+    static Optional<String> lastMigrationAccount(List<Operation> history, Operation operation) {
         String account = null;
-        for (Operation earlier : history) {
-            if (earlier.direction() == Direction.V1_TO_V2 && earlier.requestedAt().isBefore(operation.requestedAt())
-                    && earlier.mayHaveTakenEffect()) {
+        for (Operation earlier : recordedBefore(history, operation)) {
+            if (earlier.direction() == Direction.V1_TO_V2 && earlier.mayHaveTakenEffect()) {
                 account = earlier.intent().accountId();
             }
         }
         return Optional.ofNullable(account);
+    }
+
+    /**
+     * The operations of the history ({@link OperationStore#history}: in the order intents were
+     * recorded) before this one; all of them when it is not among them. Not by requestedAt: it is
+     * stamped before an intent waits for the audit store, and an operation requested first may
+     * have reached Domo second.
+     */
+    private static List<Operation> recordedBefore(List<Operation> history, Operation operation) {
+        for (int i = 0; i < history.size(); i++) {
+            if (history.get(i).operationId().equals(operation.operationId())) {
+                return history.subList(0, i);
+            }
+        }
+        return history;
     }
 
     /**
@@ -300,10 +312,16 @@ public class OperationReconciler {
         return null;
     }
 
-    /** Domo's migrationDate: an ISO-8601 instant or offset date-time, or epoch milliseconds; anything else tells nothing. */
+    /**
+     * Domo's migrationDate: an ISO-8601 instant or offset date-time, or epoch milliseconds; anything
+     * else tells nothing. So does a number below {@value #EPOCH_MILLIS_FROM} (September 2001, before
+     * Domo existed): epoch seconds, read as milliseconds, would date a migration of today to 1970,
+     * "before the request", and the operation would be taken for one that did not take effect.
+     */
     static Optional<Instant> instant(JsonNode value) {
         if (value.isIntegralNumber()) {
-            return Optional.of(Instant.ofEpochMilli(value.longValue()));
+            return value.canConvertToLong() && value.longValue() >= EPOCH_MILLIS_FROM
+                    ? Optional.of(Instant.ofEpochMilli(value.longValue())) : Optional.empty();
         }
         if (!value.isTextual()) {
             return Optional.empty();

@@ -35,6 +35,24 @@ class ReconciliationEvidenceTest {
     }
 
     /**
+     * "Before" is the history's order, that of the intents' records and so of the Domo calls, not
+     * requestedAt: stamped before an intent waits for the audit store, it may come before that of an
+     * operation recorded (and carried out) ahead of it.
+     */
+    @Test
+    void whatCameBeforeFollowsTheOrderIntentsWereRecordedIn() {
+        Operation migrated = operation(Direction.V1_TO_V2, T0, OperationState.COMPLETE, null, "a");
+        Operation reversed = operation(Direction.V2_TO_V1, T0.plusSeconds(20), OperationState.COMPLETE, null, "a");
+        Operation requestedEarlier = operation(Direction.V1_TO_V2, T0.plusSeconds(10), OperationState.UNKNOWN);
+        assertThat(OperationReconciler.migratedBefore(List.of(migrated, reversed, requestedEarlier), requestedEarlier))
+                .contains(false);
+
+        Operation movedOn = operation(Direction.V1_TO_V2, T0.plusSeconds(20), OperationState.COMPLETE, null, "b");
+        Operation reversal = operation(Direction.V2_TO_V1, T0.plusSeconds(10), OperationState.UNKNOWN);
+        assertThat(OperationReconciler.lastMigrationAccount(List.of(migrated, movedOn, reversal), reversal)).contains("b");
+    }
+
+    /**
      * A FAILED operation changed nothing only when its answer shows Domo did nothing with it; after a
      * gateway's 502 or 504, a 500 or an unreadable 200, Domo may have carried it out behind it.
      */
@@ -64,6 +82,9 @@ class ReconciliationEvidenceTest {
         assertThat(OperationReconciler.instant(json.numberNode(T0.toEpochMilli()))).contains(T0);
         assertThat(OperationReconciler.instant(json.textNode("2026-11-29T10:00:00"))).isEmpty();
         assertThat(OperationReconciler.instant(json.nullNode())).isEmpty();
+        // Epoch seconds would be January 1970 as milliseconds, "before the request": they tell nothing.
+        assertThat(OperationReconciler.instant(json.numberNode(T0.getEpochSecond()))).isEmpty();
+        assertThat(OperationReconciler.instant(json.numberNode(-1L))).isEmpty();
     }
 
     private static Operation operation(Direction direction, Instant at, OperationState state) {
@@ -71,7 +92,12 @@ class ReconciliationEvidenceTest {
     }
 
     private static Operation operation(Direction direction, Instant at, OperationState state, Integer upstreamStatus) {
-        return new Operation(UUID.randomUUID(), new OperationIntent(direction, "ds", "1", null, null, null, "p", at, "r",
+        return operation(direction, at, state, upstreamStatus, "1");
+    }
+
+    private static Operation operation(Direction direction, Instant at, OperationState state, Integer upstreamStatus,
+            String account) {
+        return new Operation(UUID.randomUUID(), new OperationIntent(direction, "ds", account, null, null, null, "p", at, "r",
                 "jwt", null, null, null), new Outcome(state, null, null, null, null, upstreamStatus, null, null), null, null,
                 null);
     }

@@ -284,7 +284,6 @@ class PlanScopesTest {
                 + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}";
     }
 
-    /** An operator whose JWT carries these scopes. */
     /** An estate of this many candidates, none migrated, whose migrations complete at once. */
     private Estate migratable(int datasources) {
         Estate estate = Estate.of(datasources);
@@ -293,6 +292,7 @@ class PlanScopesTest {
         return estate;
     }
 
+    /** An operator whose JWT carries these scopes. */
     private static RequestSpecification scoped(String principal, String scopes) {
         try {
             return given().auth().oauth2(Tokens.claims(principal, "reader", "operator")

@@ -36,6 +36,7 @@ import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
 import com.domomigrationproxy.support.OwnThreads;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.TestCredentials;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
@@ -299,6 +300,44 @@ class PlanUploadTest {
                 .body("errors[0].field", equalTo("items"));
         assertThat(stored()).isEqualTo(before);
         domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    /**
+     * A reversal plan's preflight reads a data source's candidates where its latest migration went,
+     * latest in the order intents were recorded: a migration requested before another and recorded
+     * after it (it waited for the audit store) is the one Domo carried out last.
+     */
+    @Test
+    void aReversalPlansPreflightLooksWhereTheLastRecordedMigrationWent() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate first = PlanFixtures.Estate.of(1);
+        PlanFixtures.Estate second = PlanFixtures.Estate.of(1);
+        String datasource = first.datasources().get(0);
+        PlanFixtures.stubMigrations(domo, first.account(), 0);
+        PlanFixtures.stubMigrations(domo, second.account(), 0);
+        String earlier = migrate(datasource, first.account());
+        String later = migrate(datasource, second.account());
+        String requestedAt = OperationRows.query(dataSource, "SELECT requested_at::text AS t FROM operation"
+                + " WHERE operation_id = ?::uuid", later).get(0).get("t").toString();
+        PostgresAdmin.tamper("UPDATE operation SET requested_at = (SELECT requested_at - interval '1 second'"
+                + " FROM operation WHERE operation_id = '" + earlier + "') WHERE operation_id = '" + later + "'");
+        try {
+            stubCandidates(domo, first.account(), List.of(), Set.of());
+            stubCandidates(domo, second.account(), List.of(datasource), Set.of(datasource));
+            Api.asOperator().contentType("application/json").body("{\"name\":\"back\",\"direction\":\"V2_TO_V1\","
+                    + "\"items\":[{\"datasourceId\":\"" + datasource + "\"}]}").post("/api/v1/plans").then()
+                    .statusCode(201).body("counts.READY", equalTo(1));
+        } finally {
+            PostgresAdmin.tamper("UPDATE operation SET requested_at = '" + requestedAt + "'::timestamptz"
+                    + " WHERE operation_id = '" + later + "'");
+        }
+    }
+
+    private static String migrate(String datasource, String account) {
+        return Api.asOperator().contentType("application/json").body("{\"accountId\":\"" + account
+                + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200).extract()
+                .path("operationId");
     }
 
     /**
