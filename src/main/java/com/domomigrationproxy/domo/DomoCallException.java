@@ -34,9 +34,10 @@ public class DomoCallException extends ProblemException {
     }
 
     /**
-     * Domo took the request (a success status, a JSON object) but named no state this service knows
-     * ({@code RUNNING}, none at all), or its answer may have been cut off (no declared length, ended
-     * with the connection, not JSON): it may still be at work, so the outcome is unknown, not failed.
+     * Domo took the request (a success status) but gave no result this service can read: no body,
+     * JSON that is not valid or names no state it knows ({@code RUNNING}, none at all, an array), or
+     * an answer that may have been cut off (no declared length, ended with the connection, not JSON):
+     * it may still be at work, so the outcome is unknown, not failed.
      */
     static DomoCallException acceptedWithoutResult(int upstreamStatus, String detail, String domoToe) {
         return new DomoCallException(502, ProblemType.DOMO_UNAVAILABLE, detail, null, true, upstreamStatus, domoToe,

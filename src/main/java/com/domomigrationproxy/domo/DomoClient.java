@@ -376,11 +376,19 @@ public class DomoClient {
             JsonToken first = validJson(answer.body());
             if (first == null && !answer.delimited() && beginsLikeJson(answer.body())) {
                 // JSON begun, and its end was the connection closing: it may have been cut off, and Domo may
-                // have acted. (An answer with a declared length that is not JSON came whole, as one that is
-                // no JSON at all, a proxy's page: FAILED.)
+                // have acted. (A GET's whole answer that is not JSON is no answer; a write's, below.)
                 throw DomoCallException.acceptedWithoutResult(answer.status(), "Domo answered " + answer.status()
                         + " with JSON of no declared length that ended unfinished with the connection: it may have"
                         + " been cut off, so whether Domo carried the request out is not known", null);
+            }
+            if (first == null && WRITES.contains(operation) && (blank(answer.body()) || beginsLikeJson(answer.body()))) {
+                // Domo took a migrate or reverse (a success status) and gave no result to read: nothing (a 202
+                // or 204 of work it does later), or JSON it got wrong. It may have acted or still be at work:
+                // FAILED would free the data source for another call while it is. (A page, a text, is no
+                // answer of Domo's: a proxy's, in front of it. FAILED.)
+                throw DomoCallException.acceptedWithoutResult(answer.status(), "Domo answered " + answer.status()
+                        + (blank(answer.body()) ? " with no body" : " with a body that is not valid JSON")
+                        + ": whether it carried the request out is not known until it is reconciled", null);
             }
             if (first == null) {
                 throw unreadable(answer.status(), "Domo answered " + answer.status() + " with a body that is not JSON");
@@ -388,6 +396,16 @@ public class DomoClient {
             return new Answered(answer.status(), answer.body(), first);
         }
         throw translate(answer, WRITES.contains(operation));
+    }
+
+    /** Whether the body is empty or white space only. */
+    private static boolean blank(byte[] body) {
+        for (byte b : body) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether the body's first character other than white space opens a JSON object or array. */
@@ -532,12 +550,10 @@ public class DomoClient {
     private DomoOperationResult operationResult(Answered answered, String datasourceId, String direction) {
         JsonNode body = parse(answered.raw());
         String state = text(body, "state");
-        if (body == null || !body.isObject()) {
-            throw unreadable(answered.status(), "Domo answered without a recognisable operation state");
-        }
-        if (state == null || !RESULT_STATES.contains(state)) {
-            // Domo took the request (its answer is a JSON object) but names no end this service knows, such as
-            // RUNNING: it may still be at work, so the data source stays locked until the operation is reconciled.
+        if (body == null || !body.isObject() || state == null || !RESULT_STATES.contains(state)) {
+            // Domo took the request (a success status, JSON) but names no end this service knows, such as
+            // RUNNING, or none (an array, a string): it may still be at work, so the data source stays locked
+            // until the operation is reconciled.
             throw DomoCallException.acceptedWithoutResult(answered.status(), "Domo answered without a recognisable"
                     + " operation state; the outcome is unknown until it is reconciled", shortField(body, "toe"));
         }

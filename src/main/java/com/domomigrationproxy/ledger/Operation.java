@@ -117,7 +117,8 @@ public record Operation(
      * or a 4xx. Its other answers do not: a 2xx that could not be read, or a 5xx (a gateway's 502 or
      * 504 is recorded UNKNOWN now, FAILED in rows written before). Wider than
      * {@code RecordedAnswer.domoDidNothing}, which frees an Idempotency-Key only where a retry may get
-     * another answer (a 429, nothing sent), since a 4xx would be answered the same again.
+     * another answer (nothing sent, a 3xx, 401, 403, 429), since Domo's other 4xx would be answered
+     * the same again.
      */
     static boolean refusedBeforeActing(Integer upstreamStatus) {
         return upstreamStatus == null || (upstreamStatus >= 300 && upstreamStatus < 500);

@@ -10,7 +10,10 @@ public enum OperationState {
     INCOMPLETE,
     /** Domo: failed before any change. */
     ABORTED,
-    /** No Domo result: Domo answered with an error status or an unreadable body, or was never reached. */
+    /**
+     * No Domo result: Domo answered with an error status or a success that is no JSON at all (a
+     * proxy's page), or was never reached.
+     */
     FAILED,
     /** The request may have reached Domo but no answer came in time. */
     UNKNOWN

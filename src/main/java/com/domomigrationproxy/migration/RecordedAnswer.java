@@ -20,13 +20,25 @@ final class RecordedAnswer {
     }
 
     /**
-     * FAILED without reaching Domo (no token, connection refused, the breaker open: no status) or
-     * refused by Domo's rate limit: Domo did nothing, so the request may simply run again.
+     * FAILED without reaching Domo (no token, connection refused, the breaker open: no status), refused
+     * by Domo's rate limit, by Domo refusing the service's own token (401, 403), or turned away by a
+     * redirect (an allow-list's page): Domo did nothing, and once Retry-After passed or an operator
+     * mended the token or the allow-list, the same request gets another answer. So it may simply run
+     * again. Not Domo's other 4xx, about the request itself: a retry would be answered the same.
      */
     static boolean domoDidNothing(Operation operation) {
         Outcome outcome = operation.outcome();
-        return outcome != null && outcome.state() == OperationState.FAILED
-                && (outcome.upstreamStatus() == null || outcome.upstreamStatus() == 429);
+        return outcome != null && outcome.state() == OperationState.FAILED && turnedAway(outcome.upstreamStatus());
+    }
+
+    /**
+     * The statuses of {@link #domoDidNothing} for a FAILED operation: none (nothing sent), a 3xx,
+     * 401, 403 or 429. (An exception without a status may have been cut off at Domo: a caller asks
+     * whether it reached Domo first.)
+     */
+    static boolean turnedAway(Integer upstreamStatus) {
+        return upstreamStatus == null || upstreamStatus >= 300 && upstreamStatus < 400 || upstreamStatus == 401
+                || upstreamStatus == 403 || upstreamStatus == 429;
     }
 
     /** Empty when Domo answered with a result (a 200, the Operation); otherwise the problem. */

@@ -115,22 +115,32 @@ class UpstreamFailureTest {
      * Every failure shape for both POSTs. They go on a connection of their own ({@code Connection:
      * close}), so WireMock's answers reach them with no declared length, ending with the connection:
      * "200 truncated json" may then have been cut off, so Domo may have acted (UNKNOWN, with Domo's
-     * 200), while "garbage", an HTML page or nothing is no JSON begun (FAILED, as a whole answer that
-     * is not JSON). An exchange that breaks outright is Domo closing with no answer, or garbage for one.
+     * 200), while "garbage" or an HTML page is no JSON begun (FAILED, as a whole answer that is not
+     * JSON: a proxy's page). A success with no body, or with JSON that names no state (an array, an
+     * object with a key twice, even whole), is Domo taking the request without a result: UNKNOWN. An
+     * exchange that breaks outright is Domo closing with no answer, or garbage for one.
      */
     static Stream<Arguments> migrationFailureCases() {
         Stream<Object[]> shapes = Stream.concat(
                 failures().map(Arguments::get).map(failure -> switch ((String) failure[0]) {
                     case "garbage" -> new Object[] { "garbage", failure[1], 502, "domo-unavailable", "FAILED", 200, 1 };
-                    case "200 truncated json" -> new Object[] { "200 truncated json", failure[1], 502, "domo-unavailable",
-                            "UNKNOWN", 200, 1 };
+                    case "200 truncated json", "200 empty" -> new Object[] { failure[0], failure[1], 502,
+                            "domo-unavailable", "UNKNOWN", 200, 1 };
                     default -> failure;
                 }),
                 Stream.of(
                         new Object[] { "closed, no answer", aResponse().withFault(Fault.EMPTY_RESPONSE), 502,
                                 "domo-unavailable", "UNKNOWN", null, 1 },
                         new Object[] { "no HTTP answer", aResponse().withFault(Fault.RANDOM_DATA_THEN_CLOSE), 502,
-                                "domo-unavailable", "UNKNOWN", null, 1 }));
+                                "domo-unavailable", "UNKNOWN", null, 1 },
+                        new Object[] { "202 accepted, no body", aResponse().withStatus(202), 502, "domo-unavailable",
+                                "UNKNOWN", 202, 1 },
+                        new Object[] { "200 JSON array", okJson("[\"COMPLETE\"]"), 502, "domo-unavailable", "UNKNOWN",
+                                200, 1 },
+                        new Object[] { "200 a key twice, whole", aResponse().withStatus(200)
+                                .withHeader("Content-Type", "application/json").withHeader("Content-Length", "40")
+                                .withBody("{\"state\":\"COMPLETE\",\"toe\":\"a\",\"toe\":\"b\"}"), 502,
+                                "domo-unavailable", "UNKNOWN", 200, 1 }));
         List<Object[]> all = shapes.toList();
         return Stream.of("migrate", "reverse")
                 .flatMap(kind -> all.stream().map(failure -> Arguments.of(concat(new Object[] { kind }, failure))));

@@ -30,6 +30,8 @@ import javax.sql.DataSource;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.DomoWireMock;
@@ -202,17 +204,21 @@ class IdempotencyTest {
     }
 
     /**
-     * Domo took nothing (429): the operation is on record, but the key is not bound to that
-     * answer, so the retry its Retry-After invites runs with the same key.
+     * Domo took nothing (its 429, its 401 or 403 to the service's token, a redirect: an allow-list's
+     * page): the operation is on record, but the key is not bound to that answer, so the retry that
+     * Retry-After invites, or one after an operator mended the token, runs with the same key.
      */
-    @Test
-    void aKeyIsReleasedWhenDomoDidNothing() {
+    @ParameterizedTest(name = "Domo {0}")
+    @CsvSource({ "429, 503, domo-rate-limited", "401, 502, domo-rejected-credentials",
+            "403, 502, domo-rejected-credentials", "302, 502, domo-unavailable" })
+    void aKeyIsReleasedWhenDomoDidNothing(int domoStatus, int status, String type) {
         String datasource = Api.uniqueDatasourceId();
         String path = DOMO_PREFIX + "/" + datasource + "/reverse";
-        domo.stubFor(post(path).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2")));
+        domo.stubFor(post(path).willReturn(aResponse().withStatus(domoStatus).withHeader("Retry-After", "2")
+                .withHeader("Location", "https://www.domo.com/blocked")));
         String key = "key-" + UUID.randomUUID();
-        reverse(datasource, key).then().statusCode(503).header("Retry-After", "2")
-                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-rate-limited"));
+        reverse(datasource, key).then().statusCode(status)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:" + type));
 
         domoAnswersReversal(datasource, 200, "{\"state\":\"COMPLETE\"}");
         reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue())
