@@ -189,6 +189,7 @@ start_service() {
         DOMO_BASE_URL="http://127.0.0.1:$UPSTREAM_PORT" DOMO_DEVELOPER_TOKEN="$DOMO_TOKEN" \
         PROXY_API_KEYS_FILE="$WORK/api-keys.json" QUARKUS_HTTP_PORT="$HTTP_PORT" \
         PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE=100000000 `# one bench caller; the default 60/min would measure 429s` \
+        PROXY_RATE_LIMIT_CONCURRENT_OPERATIONS=1000 `# c=64 reaches the default 64 in flight: no slack for 503s` \
         QUARKUS_MANAGEMENT_PORT="$MGMT_PORT" QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
         MALLOC_ARENA_MAX=2 `# as the image sets it` \
         QUARKUS_FLYWAY_MIGRATE_AT_START=false QUARKUS_FLYWAY_VALIDATE_AT_START=true `# as the chart's pods: the Job migrated` \

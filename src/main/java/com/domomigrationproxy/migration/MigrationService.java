@@ -138,8 +138,12 @@ public class MigrationService {
     private Answer answer(OperationIntent intent, Optional<String> key) {
         requireInScope(intent);
         if (key.isEmpty()) {
-            admit(intent);
-            return new Answer(performInScope(intent, null), false);
+            Runnable leave = admit(intent);
+            try {
+                return new Answer(performInScope(intent, null), false);
+            } finally {
+                leave.run();
+            }
         }
         IdempotencyStore.Owner owner = new IdempotencyStore.Owner(intent.requestedBy(), intent.authMethod());
         String fingerprint = fingerprint(intent);
@@ -151,16 +155,25 @@ public class MigrationService {
         if (repeated.isPresent()) {
             return repeated.get();
         }
-        admit(intent);
-        IdempotencyStore.Claim claim = idempotency.claim(owner, key.get(), fingerprint);
+        Runnable leave = admit(intent);
+        try {
+            return claimAndPerform(intent, owner, key.get(), fingerprint);
+        } finally {
+            leave.run();
+        }
+    }
+
+    /** The keyed request, admitted: its key claimed (or its answer, should it have come meanwhile), then sent. */
+    private Answer claimAndPerform(OperationIntent intent, IdempotencyStore.Owner owner, String key, String fingerprint) {
+        IdempotencyStore.Claim claim = idempotency.claim(owner, key, fingerprint);
         if (!(claim instanceof IdempotencyStore.Claim.Run)) {
             // The key changed since it was read: its answer, or (its first request died and Domo did
             // nothing with it, so repeat released the key just now) this repeat runs.
-            Optional<Answer> answered = repeat(claim, owner, key.get());
+            Optional<Answer> answered = repeat(claim, owner, key);
             if (answered.isPresent()) {
                 return answered.get();
             }
-            claim = idempotency.claim(owner, key.get(), fingerprint);
+            claim = idempotency.claim(owner, key, fingerprint);
         }
         if (!(claim instanceof IdempotencyStore.Claim.Run run)) {
             throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS, "The first request with this"
@@ -169,28 +182,30 @@ public class MigrationService {
         Operation done;
         try {
             done = performInScope(intent,
-                    pending -> idempotency.attach(owner, key.get(), run.claimedAt(), pending.operationId()));
+                    pending -> idempotency.attach(owner, key, run.claimedAt(), pending.operationId()));
         } catch (ProblemException e) {
             if (e.extensions().operationId() == null || domoDidNothing(e)) {
-                idempotency.release(owner, key.get(), run.claimedAt());
+                idempotency.release(owner, key, run.claimedAt());
             } else {
-                idempotency.complete(owner, key.get(), run.claimedAt(), e.status(), write(StoredProblem.of(e)));
+                idempotency.complete(owner, key, run.claimedAt(), e.status(), write(StoredProblem.of(e)));
             }
             throw e;
         }
-        idempotency.complete(owner, key.get(), run.claimedAt(), 200, write(done));
+        idempotency.complete(owner, key, run.claimedAt(), 200, write(done));
         return new Answer(done, false);
     }
 
     /**
      * An operation was recorded, but Domo certainly did nothing with it: it refused to take the call
-     * (429), the circuit breaker or a missing token kept it here, or the connection was refused. Its
-     * key is released rather than bound to that answer, so that a retry after Retry-After runs.
+     * (429) or the service's token (401, 403), a redirect turned it away, the circuit breaker or a
+     * missing token kept it here, or the connection was refused. Its key is released rather than
+     * bound to that answer, so that a retry after Retry-After, or after the token was mended, runs.
      * The rule of {@link RecordedAnswer#domoDidNothing}, read off the failure instead of its record.
      */
     private static boolean domoDidNothing(ProblemException e) {
         return e.type() == ProblemType.DOMO_RATE_LIMITED || e.type() == ProblemType.DOMO_CIRCUIT_OPEN
-                || (e instanceof DomoCallException call && !call.mayHaveReachedDomo());
+                || (e instanceof DomoCallException call && (!call.mayHaveReachedDomo()
+                        || call.upstreamStatus() != null && RecordedAnswer.turnedAway(call.upstreamStatus())));
     }
 
     /**
@@ -221,13 +236,25 @@ public class MigrationService {
     }
 
     /**
-     * 503 while Domo's circuit is open, 429 past the caller's rate limit: checked for what would be
-     * sent to Domo, after an idempotent repeat has had its stored answer (which sends nothing). The
-     * breaker first: a call it refuses takes none of the caller's allowance.
+     * 503 while Domo's circuit is open, 503 busy while the replica's API migrations and reversals in
+     * flight are at their limit, 429 past the caller's rate limit: checked for what would be sent to
+     * Domo, after an idempotent repeat has had its stored answer (which sends nothing). The caller's
+     * allowance last: a call refused before it takes none of it. Returns the turn in flight, to end
+     * once the call answered.
      */
-    private void admit(OperationIntent intent) {
+    private Runnable admit(OperationIntent intent) {
         domo.refuseWhileCircuitOpen();
-        rateLimiter.acquire(intent.requestedBy());
+        Runnable leave = rateLimiter.enterInFlight();
+        boolean admitted = false;
+        try {
+            rateLimiter.acquire(intent.requestedBy());
+            admitted = true;
+        } finally {
+            if (!admitted) {
+                leave.run();
+            }
+        }
+        return leave;
     }
 
     /**

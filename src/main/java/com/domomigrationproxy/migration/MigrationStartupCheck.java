@@ -81,6 +81,7 @@ class MigrationStartupCheck {
             IdempotencyConfig idempotency, DomoConfig domo) {
         SettingProblems problems = new SettingProblems()
                 .atLeast("PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE", rateLimit.operationsPerMinute(), 1, null)
+                .atLeast("PROXY_RATE_LIMIT_CONCURRENT_OPERATIONS", rateLimit.concurrentOperations(), 1, null)
                 .notNegative("PROXY_RECONCILIATION_PENDING_GRACE", reconciliation.pendingGrace())
                 .notNegative("PROXY_RECONCILIATION_CLOCK_SKEW", reconciliation.clockSkew());
         // A key is taken over once its request counts as abandoned: it must outlive that moment.

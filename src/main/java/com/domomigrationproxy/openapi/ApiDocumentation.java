@@ -140,8 +140,10 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                         @APIResponse(name = ApiDocumentation.UNAVAILABLE, responseCode = "503",
                                 description = "Domo answered 429 or calls to Domo are paused after repeated failures"
                                         + " (see Retry-After), the audit store is unavailable (Domo was not called),"
-                                        + " the bodies being read at once hold their ceiling (busy; nothing was read), or"
-                                        + " the replica is shutting down (busy, Retry-After: 1; another replica answers)",
+                                        + " the bodies being read at once hold their ceiling (busy; nothing was read), a"
+                                        + " migrate or reverse finds the replica's at their limit in flight (busy; nothing"
+                                        + " was recorded), or the replica is shutting down (busy, Retry-After: 1; another"
+                                        + " replica answers)",
                                 headers = @Header(name = HttpHeaders.RETRY_AFTER, description = "Seconds to wait, when Domo rate limits",
                                         schema = @Schema(type = SchemaType.INTEGER, format = "int32", minimum = "0")),
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),

@@ -29,9 +29,11 @@ class MigrationStartupCheckTest {
     @Test
     void migrationSettingsThatSwitchThemOffInSilenceAreRefusedByName() {
         assertThat(problems(Map.of("proxy.rate-limit.operations-per-minute", "0",
+                "proxy.rate-limit.concurrent-operations", "0",
                 "proxy.reconciliation.pending-grace", "-60s", "proxy.reconciliation.clock-skew", "-60s",
                 "proxy.idempotency.retention", "-1h"))).containsExactly(
                         "PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE must be at least 1, not 0",
+                        "PROXY_RATE_LIMIT_CONCURRENT_OPERATIONS must be at least 1, not 0",
                         "PROXY_RECONCILIATION_PENDING_GRACE must not be negative, not PT-1M",
                         "PROXY_RECONCILIATION_CLOCK_SKEW must not be negative, not PT-1M",
                         "PROXY_IDEMPOTENCY_RETENTION must be at least DOMO_MIGRATION_TIMEOUT plus 30 s (PT2M30S),"

@@ -10,7 +10,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
  * One test profile, one application restart, for the tests that need Domo's guards and the
- * per-caller limit tight and the Domo token in a file that they rotate or remove.
+ * per-caller limits tight (one migration or reversal in flight at once) and the Domo token in a file
+ * that they rotate or remove.
  */
 public class ShortFuses implements QuarkusTestProfile {
 
@@ -27,7 +28,8 @@ public class ShortFuses implements QuarkusTestProfile {
                 "domo.circuit-breaker.open-duration", "5s",
                 "domo.retry.max-attempts", "1",
                 "domo.developer-token-file", TOKEN_FILE.toString(),
-                "proxy.rate-limit.operations-per-minute", Integer.toString(OPERATIONS_PER_MINUTE));
+                "proxy.rate-limit.operations-per-minute", Integer.toString(OPERATIONS_PER_MINUTE),
+                "proxy.rate-limit.concurrent-operations", "1");
     }
 
     /** Replaces the file as Kubernetes does when a Secret rotates: a new file moved into place. */
