@@ -402,7 +402,12 @@ def verify(events_path, claims, expected, to_seq, from_seq=None):
             if from_seq is not None and seq != from_seq:
                 raise Failure(f"{where}: the export starts at seq {seq}, not at seq {from_seq} as asked: records "
                               f"are missing")
-            if event["prevHash"] != GENESIS:
+            # The chain's start follows the empty chain: at seq 1, or later in a trail from before the
+            # chain's seqs were gap-free (V4), but then only in a whole export. An export asked to start
+            # later is anchored by the checkpoint before it, whatever its prevHash: one made the empty
+            # chain's, with the rest recomputed, anchors nothing.
+            starts_chain = event["prevHash"] == GENESIS and (from_seq is None or seq == 1)
+            if not starts_chain:
                 # Only an export asked to start there may start inside the chain: otherwise the chain's
                 # first events may have been removed, and a checkpoint signed after them anchors the rest.
                 if from_seq is None:
@@ -432,6 +437,8 @@ def verify(events_path, claims, expected, to_seq, from_seq=None):
             raise Failure(f"{where}: the payload's event is not the record's type: the record was altered")
         if event["type"] in OPERATION_EVENTS and payload.get("operationId") != event.get("operationId"):
             raise Failure(f"{where}: the payload names another operation than the record")
+        if event["type"] not in OPERATION_EVENTS and event.get("operationId") is not None:
+            raise Failure(f"{where}: an event about no operation names an operation: the record was altered")
         check_covered_fields(event, payload, where)
         for signed_hash, source in by_seq.get(seq, []):
             matched.add(seq)

@@ -161,6 +161,10 @@ final class ChainVerifier {
         if (!event.type().equals(members.get(HashChain.EVENT))) {
             return "the event's type is not its payload's event: the event was altered";
         }
+        if (event.operationId() != null) {
+            // Not covered by the hash, and the exports would attribute the event to that operation.
+            return "an event about no operation names an operation: the event was altered";
+        }
         String subject;
         if (members.containsKey(HashChain.SUBJECT)) {
             subject = members.get(HashChain.SUBJECT);

@@ -266,8 +266,18 @@ public class Checkpoints {
                 }
             }
         }
-        return Sql.first(connection, "SELECT " + COLUMNS + " FROM audit_checkpoint ORDER BY id DESC LIMIT 1",
-                Checkpoints::map);
+        Optional<Checkpoint> stored = Sql.first(connection, "SELECT " + COLUMNS
+                + " FROM audit_checkpoint ORDER BY id DESC LIMIT 1", Checkpoints::map);
+        if (directory.isPresent() && stored.isPresent()) {
+            // A directory that lost its files (a volume not mounted: the image has the empty directory) would
+            // leave the database, which its superusers can rewrite, as the only account of what was signed.
+            throw new ProblemException(409, ProblemType.CHAIN_ALTERED, "PROXY_AUDIT_CHECKPOINT_DIR " + directory.get()
+                    + " holds no checkpoint file, but the database stores checkpoints (the newest of seq "
+                    + stored.get().seq() + "): its volume is not mounted, or it was emptied. No checkpoint is signed"
+                    + " until the files are back; for a directory set only after checkpoints were signed, write the"
+                    + " newest stored one into it (docs/audit.md)");
+        }
+        return stored;
     }
 
     /**

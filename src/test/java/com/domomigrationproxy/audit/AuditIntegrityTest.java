@@ -46,6 +46,7 @@ import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.ledger.Outcome;
+import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.problem.ProblemException;
@@ -58,6 +59,7 @@ import com.domomigrationproxy.support.OfflineVerifier;
 import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.Tokens;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -84,6 +86,12 @@ class AuditIntegrityTest {
 
     @Inject
     ObjectMapper json;
+
+    /** V4's check on audit_event, put back after a test dropped it to tamper as a superuser can. */
+    private static final String PAYLOAD_CONSTRAINT = "ALTER TABLE audit_event ADD CONSTRAINT ck_audit_event_payload CHECK ("
+            + "(kind IN ('INTENT', 'OUTCOME', 'RECONCILIATION', 'REVIEW') AND operation_id IS NOT NULL"
+            + " AND payload IS NULL) OR (kind NOT IN ('INTENT', 'OUTCOME', 'RECONCILIATION', 'REVIEW')"
+            + " AND operation_id IS NULL AND payload IS NOT NULL))";
 
     @BeforeEach
     void domoCompletesEverything() {
@@ -258,10 +266,7 @@ class AuditIntegrityTest {
             assertThat(offline.output()).contains("seq " + seq);
         } finally {
             tamper("UPDATE audit_event SET kind = 'AUDIT_ACCESS', subject = 'auditor-svc' WHERE seq = " + seq,
-                    "ALTER TABLE audit_event ADD CONSTRAINT ck_audit_event_payload CHECK ("
-                            + "(kind IN ('INTENT', 'OUTCOME', 'RECONCILIATION', 'REVIEW') AND operation_id IS NOT NULL"
-                            + " AND payload IS NULL) OR (kind NOT IN ('INTENT', 'OUTCOME', 'RECONCILIATION', 'REVIEW')"
-                            + " AND operation_id IS NULL AND payload IS NOT NULL))");
+                    PAYLOAD_CONSTRAINT);
         }
         assertThat(ledger.verify().valid()).isTrue();
     }
@@ -288,6 +293,23 @@ class AuditIntegrityTest {
             assertThat(offline.output()).contains("seq " + seq, "subject");
         } finally {
             tamper("UPDATE audit_event SET subject = '" + planId + "' WHERE seq = " + seq);
+        }
+        // An operation's id put on an event about none (its check constraint dropped first, as a superuser
+        // can): the export would attribute the event to that operation.
+        String operationId = AuditApiTest.migrate(Tokens.jwt("attributed-" + System.nanoTime(), "operator"),
+                Api.uniqueDatasourceId(), "1", "t");
+        tamper("ALTER TABLE audit_event DROP CONSTRAINT ck_audit_event_payload",
+                "UPDATE audit_event SET operation_id = '" + operationId + "' WHERE seq = " + seq);
+        try {
+            IntegrityReport report = ledger.verify();
+            assertThat(report.valid()).isFalse();
+            assertThat(report.firstInvalid().seq()).isEqualTo(seq);
+            assertThat(report.firstInvalid().reason()).contains("names an operation");
+            OfflineVerifier.Result offline = verify(exportEvents());
+            assertThat(offline.status()).as(offline.output()).isEqualTo(1);
+            assertThat(offline.output()).contains("seq " + seq, "names an operation");
+        } finally {
+            tamper("UPDATE audit_event SET operation_id = NULL WHERE seq = " + seq, PAYLOAD_CONSTRAINT);
         }
         assertThat(ledger.verify().valid()).isTrue();
     }
@@ -498,7 +520,7 @@ class AuditIntegrityTest {
         // A row that says more than the chain: reconciled (the application role may write that) with no
         // RECONCILIATION event.
         String unreconciled = withOperation(operationsExport, abandoned.operationId(),
-                operation -> ((com.fasterxml.jackson.databind.node.ObjectNode) operation.get("chain")).remove("reconciliation"));
+                operation -> ((ObjectNode) operation.get("chain")).remove("reconciliation"));
         OfflineVerifier.Result withoutEvent = verify(eventsFile, "--operations",
                 write("unreconciled-operations", unreconciled).toString());
         assertThat(withoutEvent.status()).as(withoutEvent.output()).isEqualTo(1);
@@ -507,7 +529,7 @@ class AuditIntegrityTest {
         // A row whose link names a seq no event of the chain has (the application role may insert such a row):
         // named, where it was passed over as outside the export.
         String unlinked = withOperation(operationsExport, abandoned.operationId(),
-                operation -> ((com.fasterxml.jackson.databind.node.ObjectNode) operation.get("chain").get("intent")).put("seq", 0));
+                operation -> ((ObjectNode) operation.get("chain").get("intent")).put("seq", 0));
         OfflineVerifier.Result nowhere = verify(eventsFile, "--operations", write("unlinked-operations", unlinked).toString());
         assertThat(nowhere.status()).as(nowhere.output()).isEqualTo(1);
         assertThat(nowhere.output()).contains(abandoned.operationId().toString(), "names seq 0, which no event");
@@ -540,6 +562,38 @@ class AuditIntegrityTest {
         OfflineVerifier.Result asked = verify(write("range-events", tail), "--from-seq", Long.toString(tailSeq));
         assertThat(asked.status()).as(asked.output()).isZero();
         assertThat(asked.output()).contains("seq " + tailSeq + " to ");
+        // A range whose first event was made to follow the empty chain, every hash after it recomputed, with
+        // no checkpoint inside it and those before it given: its start is anchored by none of them.
+        List<String> after = lines.subList(checkpointLine + 1, lines.size());
+        assertThat(after).as("events after the last checkpoint (the export's own access at least)").isNotEmpty();
+        long afterSeq = json.readTree(after.get(0)).path("seq").asLong();
+        StringBuilder rechained = new StringBuilder();
+        String previous = "0".repeat(64);
+        for (String line : after) {
+            ObjectNode event = (ObjectNode) json.readTree(line);
+            event.put("prevHash", previous);
+            previous = Sha256.hex(previous + "\n" + event.path("payload").asText());
+            rechained.append(json.writeValueAsString(event.put("hash", previous))).append('\n');
+        }
+        Path earlier = Files.createTempDirectory("earlier-checkpoints");
+        try (var files = Files.list(CheckpointKeyFiles.checkpointDirectory())) {
+            for (Path file : files.filter(name -> name.toString().endsWith(".json")).toList()) {
+                if (Long.parseLong(json.readTree(file.toFile()).path("text").asText().split("\n")[1]) < afterSeq) {
+                    Files.copy(file, earlier.resolve(file.getFileName()));
+                }
+            }
+        }
+        OfflineVerifier.Result forgedRange = OfflineVerifier.run(write("forged-range", rechained.toString()).toString(),
+                "--public-key", CheckpointKeyFiles.SIGNING_PUBLIC_KEY.toString(), "--checkpoints-dir", earlier.toString(),
+                "--from-seq", Long.toString(afterSeq));
+        assertThat(forgedRange.status()).as(forgedRange.output()).isEqualTo(1);
+        assertThat(forgedRange.output()).contains("no checkpoint at seq " + (afterSeq - 1) + " anchors");
+        try (var files = Files.list(earlier)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        Files.delete(earlier);
 
         // A checkpoint signed after the export was taken: a whole export is short of it (the checkpoints come
         // first), but one asked to end where this one does (--to-seq, a range) is not.
@@ -1025,14 +1079,14 @@ class AuditIntegrityTest {
 
     /** An operations export with one operation's line changed as {@code change} says. */
     private String withOperation(String operationsExport, UUID operationId,
-            java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> change) throws IOException {
+            java.util.function.Consumer<ObjectNode> change) throws IOException {
         StringBuilder changed = new StringBuilder();
         for (String line : operationsExport.split("\n")) {
             if (line.isBlank()) {
                 continue;
             }
-            com.fasterxml.jackson.databind.node.ObjectNode operation =
-                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
+            ObjectNode operation =
+                    (ObjectNode) json.readTree(line);
             if (operationId.toString().equals(operation.path("operationId").asText())) {
                 change.accept(operation);
             }

@@ -149,6 +149,34 @@ class CheckpointTest {
     }
 
     /**
+     * A checkpoint directory with no file while the database stores checkpoints (its volume not
+     * mounted, or emptied) signs nothing: a superuser who rewrote the chain and deleted the stored
+     * checkpoints would otherwise get a fresh one over the rewrite, the only file there.
+     */
+    @Test
+    void aCheckpointDirectoryThatLostItsFilesSignsNothing() throws Exception {
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+        Path directory = CheckpointKeyFiles.checkpointDirectory();
+        Path kept = directory.resolveSibling(directory.getFileName() + "-kept");
+        Files.move(directory, kept);
+        try {
+            Files.createDirectory(directory);
+            Api.asAuditor().post(CHECKPOINTS).then().statusCode(409)
+                    .body("type", org.hamcrest.Matchers.endsWith("chain-altered"))
+                    .body("detail", org.hamcrest.Matchers.containsString("holds no checkpoint file"));
+        } finally {
+            try (var files = Files.list(directory)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file); // only if this test failed: a checkpoint signed into the empty directory
+                }
+            }
+            Files.delete(directory);
+            Files.move(kept, directory);
+        }
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+    }
+
+    /**
      * A checkpoint directory that cannot be listed: signing answers 503 and names it, and the
      * integrity check names it as a checkpoint that fails (it was a 500). Root lists every
      * directory, so the directory is swapped for a link to one this machine's kernel refuses to list
