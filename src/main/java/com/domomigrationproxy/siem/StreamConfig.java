@@ -68,7 +68,7 @@ public interface StreamConfig {
         @WithDefault("30s")
         Duration lease();
 
-        /** Events read and written at once. Env PROXY_AUDIT_STREAM_BATCH_SIZE. */
+        /** Events read and written at once, 1 to 5,000. Env PROXY_AUDIT_STREAM_BATCH_SIZE. */
         @WithDefault("500")
         int batchSize();
     }

@@ -12,9 +12,13 @@ import com.domomigrationproxy.security.CaFiles;
  * The audit stream's settings that cannot work, named before the stream starts: a receiver URL
  * that is not {@code tcp://host:port} or {@code tls://host:port}, a CA file that a plain TCP
  * receiver (or no receiver) would silently ignore, a CA file with no certificate in it (every
- * connection would fail), a duration that is not positive, a batch of no events.
+ * connection would fail), a duration that is not positive, a batch of no events or of more than
+ * {@value #MAX_BATCH_SIZE}, a port past 65535 (which {@link URI} accepts).
  */
 final class StreamStartupCheck {
+
+    /** A batch is one array of frames in memory, written at once: a few MiB at most. */
+    static final int MAX_BATCH_SIZE = 5_000;
 
     private StreamStartupCheck() {
     }
@@ -25,7 +29,8 @@ final class StreamStartupCheck {
         Optional<URI> url = syslog.url();
         String scheme = url.map(URI::getScheme).map(String::toLowerCase).orElse("");
         if (url.isPresent() && (!scheme.equals("tcp") && !scheme.equals("tls") || url.get().getHost() == null
-                || url.get().getPort() <= 0 || url.get().getRawUserInfo() != null || url.get().getRawQuery() != null
+                || url.get().getPort() <= 0 || url.get().getPort() > 65_535
+                || url.get().getRawUserInfo() != null || url.get().getRawQuery() != null
                 || url.get().getRawFragment() != null
                 || url.get().getRawPath() != null && !url.get().getRawPath().isEmpty()
                         && !url.get().getRawPath().equals("/"))) {
@@ -50,7 +55,7 @@ final class StreamStartupCheck {
                 .positive("PROXY_AUDIT_STREAM_RETRY_MAX", stream.retryMax())
                 .positive("PROXY_AUDIT_STREAM_LEASE", stream.lease())
                 .notNegative("PROXY_AUDIT_STREAM_CONFIRM_AFTER", stream.confirmAfter())
-                .atLeast("PROXY_AUDIT_STREAM_BATCH_SIZE", stream.batchSize(), 1, null).list());
+                .within("PROXY_AUDIT_STREAM_BATCH_SIZE", stream.batchSize(), 1, MAX_BATCH_SIZE).list());
         return problems;
     }
 }

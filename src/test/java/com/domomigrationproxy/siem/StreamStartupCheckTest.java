@@ -73,7 +73,8 @@ class StreamStartupCheckTest {
 
     @Test
     void aReceiverUrlOrSettingThatCannotWorkIsRefusedByName() {
-        for (String url : new String[] {"udp://siem.example:514", "tcp://siem.example", "siem.example:514"}) {
+        for (String url : new String[] {"udp://siem.example:514", "tcp://siem.example", "siem.example:514",
+                "tls://siem.example:65536"}) {
             assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", url)))).as(url)
                     .containsExactly("PROXY_AUDIT_SYSLOG_URL must be tcp://host:port or tls://host:port");
         }
@@ -84,7 +85,10 @@ class StreamStartupCheckTest {
                 "PROXY_AUDIT_SYSLOG_TIMEOUT must be longer than 0, not PT0S",
                 "PROXY_AUDIT_STREAM_LEASE must be longer than 0, not PT-1S",
                 "PROXY_AUDIT_STREAM_CONFIRM_AFTER must not be negative, not PT-1S",
-                "PROXY_AUDIT_STREAM_BATCH_SIZE must be at least 1, not 0");
+                "PROXY_AUDIT_STREAM_BATCH_SIZE must be from 1 to 5000, not 0");
+        values.put("proxy.audit.stream.batch-size", "5001");
+        assertThat(StreamStartupCheck.problems(config(values)))
+                .contains("PROXY_AUDIT_STREAM_BATCH_SIZE must be from 1 to 5000, not 5001");
     }
 
     /** A throwaway self-signed certificate, made by openssl as SyslogTlsTest makes its CA. */
