@@ -253,6 +253,18 @@ The JSON schema checks names and types; these rules depend on several values.
 {{- if ge (add (mul (int64 .Values.preStopSleepSeconds) 1000) $shutdownMillis) (mul (int64 .Values.terminationGracePeriodSeconds) 1000) }}
 {{- $errors = append $errors (printf "terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds (%d) plus shutdownTimeout (%s): Kubernetes would kill the pod while it still waits for its migrations" (int64 .Values.terminationGracePeriodSeconds) (int64 .Values.preStopSleepSeconds) .Values.shutdownTimeout) }}
 {{- end }}
+{{- $replicas := include "domo-migration-proxy.minReplicas" . | int }}
+{{- if and .Values.pdb.create (gt $replicas 1) }}
+{{- $maxUnavailable := ternary "" (toString .Values.pdb.maxUnavailable) (kindIs "invalid" .Values.pdb.maxUnavailable) }}
+{{- $minAvailable := toString .Values.pdb.minAvailable }}
+{{- if ne $maxUnavailable "" }}
+{{- if or (eq $maxUnavailable "0") (eq $maxUnavailable "0%") }}
+{{- $errors = append $errors "pdb.maxUnavailable 0 lets no pod be evicted: node drains and cluster upgrades would wait for ever; allow at least 1" }}
+{{- end }}
+{{- else if or (eq $minAvailable "100%") (and (regexMatch "^[0-9]+$" $minAvailable) (ge (atoi $minAvailable) $replicas)) }}
+{{- $errors = append $errors (printf "pdb.minAvailable (%s) must be below the replicas (%d, replicaCount or autoscaling.minReplicas): otherwise no pod may be evicted, and node drains and cluster upgrades would wait for ever" $minAvailable $replicas) }}
+{{- end }}
+{{- end }}
 {{- if $errors }}
 {{- fail (printf "\n%s" (join "\n" $errors)) }}
 {{- end }}

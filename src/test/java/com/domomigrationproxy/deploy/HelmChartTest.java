@@ -724,6 +724,18 @@ class HelmChartTest {
         }
     }
 
+    /** A budget that lets no pod be evicted makes every node drain and cluster upgrade wait for ever. */
+    @Test
+    void aPodDisruptionBudgetThatAllowsNoEvictionIsRefused() {
+        for (UnaryOperator<TemplateCommand> values : List.<UnaryOperator<TemplateCommand>>of(
+                template -> template.set("pdb.minAvailable", "3"), template -> template.set("pdb.minAvailable", "100%"),
+                template -> template.set("pdb.maxUnavailable", "0"))) {
+            assertThatThrownBy(() -> renderProduction(values)).hasMessageContaining("no pod");
+        }
+        assertThat(only(renderProduction(template -> template.set("pdb.maxUnavailable", "1")), "PodDisruptionBudget")
+                .at("/spec/maxUnavailable").asInt()).isEqualTo(1);
+    }
+
     // ---- rendering: optional objects ---------------------------------------------------------
 
     @Test
@@ -781,6 +793,26 @@ class HelmChartTest {
                 .isEqualTo("databases");
         assertThat(egressRule(policy, 53).at("/to/0/podSelector/matchLabels/k8s-app").asText()).isEqualTo("kube-dns");
         assertThat(texts(egressRule(policy, 443).at("/to/0/ipBlock/except"))).contains("10.0.0.0/8");
+    }
+
+    /**
+     * Domo's addresses listed next to the catch-all, for both families: each except goes only to the
+     * catch-all of its family, since Kubernetes refuses an except outside its ipBlock's CIDR.
+     */
+    @Test
+    void domoExceptCidrsGoOnlyToTheCatchAllOfTheirFamily() {
+        JsonNode policy = only(renderMinimum(template -> template
+                .set("networkPolicy.egress.domo.cidrs[0]", "203.0.113.0/24")
+                .set("networkPolicy.egress.domo.cidrs[1]", "0.0.0.0/0")
+                .set("networkPolicy.egress.domo.cidrs[2]", "::/0")
+                .set("networkPolicy.egress.domo.exceptCidrs[0]", "10.0.0.0/8")
+                .set("networkPolicy.egress.domo.exceptCidrs[1]", "fd00::/8")), "NetworkPolicy");
+        JsonNode to = egressRule(policy, 443).get("to");
+        assertThat(to.get(0).at("/ipBlock/cidr").asText()).isEqualTo("203.0.113.0/24");
+        assertThat(to.get(0).at("/ipBlock/except").isMissingNode()).isTrue();
+        assertThat(texts(to.get(1).at("/ipBlock/except"))).containsExactly("10.0.0.0/8");
+        assertThat(to.get(2).at("/ipBlock/cidr").asText()).isEqualTo("::/0");
+        assertThat(texts(to.get(2).at("/ipBlock/except"))).containsExactly("fd00::/8");
     }
 
     @Test
@@ -1022,6 +1054,18 @@ class HelmChartTest {
                 .set("extraEnv[0].name", "JAVA_TOOL_OPTIONS")
                 .set("extraEnv[0].value", "-Ddomo.developer-token=not-a-real-token")))
                 .hasMessageContaining("extraEnv");
+        // The token as a variable at all, even from a Secret: the chart mounts it as a file, re-read on rotation.
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("extraEnv[0].name", "Domo_Developer_Token")
+                .set("extraEnv[0].valueFrom.secretKeyRef.name", "domo")
+                .set("extraEnv[0].valueFrom.secretKeyRef.key", "token")))
+                .hasMessageContaining("extraEnv");
+        // Nor for one profile (Quarkus reads _PROD_DOMO_DEVELOPER_TOKEN as %prod.domo.developer-token).
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("extraEnv[0].name", "_PROD_DOMO_DEVELOPER_TOKEN")
+                .set("extraEnv[0].valueFrom.secretKeyRef.name", "domo")
+                .set("extraEnv[0].valueFrom.secretKeyRef.key", "token")))
+                .hasMessageContaining("extraEnv");
     }
 
     /** Documented settings whose names hold KEY, TOKEN or CREDENTIAL but whose values are durations, paths or bean names. */
@@ -1065,6 +1109,10 @@ class HelmChartTest {
                 .hasMessageContaining("extraOptions");
         assertThat(proxyContainer(deployment(renderMinimum(template -> template
                 .set("jvm.extraOptions", "-XX:+TieredCompilation -Dquarkus.log.level=DEBUG"))))).isNotNull();
+        // The GC options reach the same command line.
+        assertThatThrownBy(() -> renderMinimum(template -> template
+                .set("jvm.gcOptions", "-XX:+UseSerialGC -Ddomo.developer-token=not-a-real-token")))
+                .hasMessageContaining("gcOptions");
     }
 
     /** The console is turned on through extraEnv (deploying.md), its client secret from a Secret. */
