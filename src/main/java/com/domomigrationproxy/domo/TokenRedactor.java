@@ -120,8 +120,8 @@ final class TokenRedactor {
 
     /**
      * A cheap look at raw bytes: false only when {@link #appearsIn} would be false for any text the
-     * bytes decode to. Percent signs and JSON escapes could hide the token, so their presence answers
-     * true; so does a NUL byte, which no UTF-8 JSON holds but UTF-16 and UTF-32 (which the parser
+     * bytes decode to. Percent signs, JSON escapes and overlong UTF-8 could hide the token, so their
+     * presence answers true; so does a NUL byte, which no UTF-8 JSON holds but UTF-16 and UTF-32 (which the parser
      * also reads) put between the bytes of every ASCII character. The bytes are read as ISO-8859-1
      * (one char per byte, a plain copy) so that the JDK's vectorised searches do the work; compared
      * ignoring case that way, each ASCII byte matches the token's in either letter case, so a copy
@@ -130,12 +130,34 @@ final class TokenRedactor {
      */
     boolean mayAppearIn(byte[] body) {
         String bytes = new String(body, StandardCharsets.ISO_8859_1);
-        if (bytes.indexOf('%') >= 0 || bytes.indexOf('\\') >= 0 || bytes.indexOf('\0') >= 0
+        if (bytes.indexOf('%') >= 0 || bytes.indexOf('\\') >= 0 || bytes.indexOf('\0') >= 0 || overlong(bytes)
                 || mayHideACaseVariant(bytes) || holdsInAnyCase(bytes, lowerCaseBytes) || holdsInAnyCase(bytes, hexForm)) {
             return true;
         }
         for (String form : base64Forms) {
             if (bytes.contains(form)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the bytes (one char each) hold an overlong UTF-8 form, which valid UTF-8 never does but
+     * a lenient parser may read as the character it spells (C0 A3 as "c"): a lead byte C0 or C1, or
+     * E0 followed by 80 to 9F, or F0 followed by 80 to 8F.
+     */
+    private static boolean overlong(String bytes) {
+        if (bytes.indexOf('\u00C0') >= 0 || bytes.indexOf('\u00C1') >= 0) {
+            return true;
+        }
+        for (int at = bytes.indexOf('\u00E0'); at >= 0 && at + 1 < bytes.length(); at = bytes.indexOf('\u00E0', at + 1)) {
+            if (bytes.charAt(at + 1) >= 0x80 && bytes.charAt(at + 1) <= 0x9F) {
+                return true;
+            }
+        }
+        for (int at = bytes.indexOf('\u00F0'); at >= 0 && at + 1 < bytes.length(); at = bytes.indexOf('\u00F0', at + 1)) {
+            if (bytes.charAt(at + 1) >= 0x80 && bytes.charAt(at + 1) <= 0x8F) {
                 return true;
             }
         }

@@ -10,6 +10,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -248,6 +250,32 @@ class HostileDomoTest {
             assertThat(new String(answer, StandardCharsets.UTF_8)).as(charset.name())
                     .contains("\"id\":\"c1\"").doesNotContainIgnoringCase(CANARY_TOKEN);
             assertThat(new String(answer, charset)).as(charset.name()).doesNotContainIgnoringCase(CANARY_TOKEN);
+        }
+    }
+
+    /**
+     * Every character of the token in an overlong UTF-8 form (two bytes for an ASCII one), which no
+     * valid UTF-8 holds but JSON parsers may read as the character: such a list is parsed, redacted
+     * and passed on, never as it came.
+     */
+    @Test
+    void aListWithTheTokenInOverlongUtf8IsRedactedToo() throws Exception {
+        ByteArrayOutputStream list = new ByteArrayOutputStream();
+        list.writeBytes("[{\"id\":\"c1\",\"name\":\"".getBytes(StandardCharsets.US_ASCII));
+        for (byte b : CANARY_TOKEN.getBytes(StandardCharsets.US_ASCII)) {
+            list.write(0xC0 | (b >> 6));
+            list.write(0x80 | (b & 0x3F));
+        }
+        list.writeBytes("\",\"migrated\":false}]".getBytes(StandardCharsets.US_ASCII));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/candidates/.*")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(list.toByteArray())));
+        Response answer = Api.asReader().get("/api/v1/accounts/2/candidates");
+        if (answer.statusCode() == 200) {
+            // As a lenient reader of the answer would take it.
+            assertThat(new ObjectMapper().readTree(answer.asByteArray()).toString())
+                    .contains("\"id\":\"c1\"").doesNotContainIgnoringCase(CANARY_TOKEN);
+        } else {
+            assertThat(answer.statusCode()).isEqualTo(502);
         }
     }
 

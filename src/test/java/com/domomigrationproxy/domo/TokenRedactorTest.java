@@ -133,6 +133,17 @@ class TokenRedactorTest {
         assertThat(redactor.mayAppearIn("[\"mysql-federated\"]".getBytes(StandardCharsets.UTF_8))).isFalse();
         assertThat(redactor.mayAppearIn(("[\"" + TOKEN.toLowerCase() + "\"]").getBytes(StandardCharsets.UTF_8))).isTrue();
         assertThat(redactor.mayAppearIn("[\"a\\u0041\"]".getBytes(StandardCharsets.UTF_8))).isTrue();
+        // Overlong UTF-8 (C1 A3 is "c" to a lenient parser), in its two- three- and four-byte forms.
+        for (byte[] overlong : new byte[][] { { (byte) 0xC1, (byte) 0xA3 }, { (byte) 0xE0, (byte) 0x81, (byte) 0xA3 },
+                { (byte) 0xF0, (byte) 0x80, (byte) 0x81, (byte) 0xA3 } }) {
+            byte[] list = new byte[overlong.length + 4];
+            list[0] = '[';
+            list[1] = '"';
+            System.arraycopy(overlong, 0, list, 2, overlong.length);
+            list[list.length - 2] = '"';
+            list[list.length - 1] = ']';
+            assertThat(redactor.mayAppearIn(list)).isTrue();
+        }
     }
 
     /** The cheap look may say yes too often, never no where the full check says yes. */

@@ -66,7 +66,7 @@ public final class OpenApiGate {
 
     static final String ACCEPT_HINT = """
             If the change is intended, accept it (it then shows in the diff of docs/openapi.yaml):
-                ./mvnw -B verify -DskipTests -Dopenapi.accept
+                ./mvnw -B verify -DskipTests -Dspectral.skip=false -Dopenapi.accept
             (or copy target/openapi/openapi.yaml over docs/openapi.yaml) and commit docs/openapi.yaml.
             A BREAKING change needs a new API version (/api/v2), not an accepted v1 document.""";
 
