@@ -14,7 +14,9 @@ import com.fasterxml.jackson.core.JsonToken;
 
 /**
  * Walks the chain in sequence order and remembers the first event or operation that does not
- * verify. Events about an operation are checked against the operation row as it is now.
+ * verify, the last one and how many: every record is checked, so that a failure that stays (the
+ * trail is append-only) never hides a later alteration. Events about an operation are checked
+ * against the operation row as it is now.
  */
 final class ChainVerifier {
 
@@ -39,6 +41,8 @@ final class ChainVerifier {
     private long operations;
     private Long lastSeq;
     private IntegrityReport.Failure firstInvalid;
+    private IntegrityReport.Failure lastInvalid;
+    private long invalid;
 
     /** Set before the first event: the first seq a checkpoint covers, or null. */
     void contiguousFrom(Long seq) {
@@ -53,16 +57,14 @@ final class ChainVerifier {
         checked++;
         Long previousSeq = lastSeq;
         lastSeq = event.seq();
-        if (firstInvalid == null) {
-            String reason = check(event);
-            if (reason == null && contiguousFrom != null && previousSeq != null && previousSeq >= contiguousFrom
-                    && event.seq() != previousSeq + 1) {
-                reason = "seq " + (previousSeq + 1) + " to " + (event.seq() - 1) + " are missing after a checkpoint:"
-                        + " events were removed and the chain linked again";
-            }
-            if (reason != null) {
-                firstInvalid = new IntegrityReport.Failure(event.seq(), event.operationId(), event.type(), reason);
-            }
+        String reason = check(event);
+        if (reason == null && contiguousFrom != null && previousSeq != null && previousSeq >= contiguousFrom
+                && event.seq() != previousSeq + 1) {
+            reason = "seq " + (previousSeq + 1) + " to " + (event.seq() - 1) + " are missing after a checkpoint:"
+                    + " events were removed and the chain linked again";
+        }
+        if (reason != null) {
+            record(new IntegrityReport.Failure(event.seq(), event.operationId(), event.type(), reason));
         }
         previousHash = event.hash();
     }
@@ -74,9 +76,6 @@ final class ChainVerifier {
      */
     void acceptOperation(Operation operation, Operation.Chain events) {
         operations++;
-        if (firstInvalid != null) {
-            return;
-        }
         UUID id = operation.operationId();
         Operation.Chain kept = operation.chain() == null ? NO_LINKS : operation.chain();
         Operation.Chain found = events == null ? NO_LINKS : events;
@@ -101,20 +100,27 @@ final class ChainVerifier {
 
     /** The one-row head must name the last event: rows cut off the end of the chain show here. */
     void acceptHead(long headSeq, String headHash) {
-        if (firstInvalid != null) {
-            return;
-        }
         long last = lastSeq == null ? 0 : lastSeq;
         if (headSeq != last || !headHash.equals(lastSeq == null ? HashChain.GENESIS : previousHash)) {
-            firstInvalid = new IntegrityReport.Failure(lastSeq, null, null, "the chain head is at seq " + headSeq
-                    + " but the last event is seq " + last + ": events were removed from the end or the head was altered");
+            record(new IntegrityReport.Failure(lastSeq, null, null, "the chain head is at seq " + headSeq
+                    + " but the last event is seq " + last + ": events were removed from the end or the head was altered"));
         }
     }
 
     IntegrityReport report(Instant verifiedAt, CheckpointVerifier checkpoints) {
         return new IntegrityReport(firstInvalid == null && checkpoints.valid(), checked, operations, lastSeq,
                 lastSeq == null ? null : previousHash, verifiedAt, firstInvalid, firstInvalid == null,
-                checkpoints.valid(), checkpoints.checked(), checkpoints.firstInvalid());
+                checkpoints.valid(), checkpoints.checked(), checkpoints.firstInvalid(), invalid,
+                invalid > 1 ? lastInvalid : null, checkpoints.invalid(),
+                checkpoints.invalid() > 1 ? checkpoints.lastInvalid() : null);
+    }
+
+    private void record(IntegrityReport.Failure failure) {
+        if (firstInvalid == null) {
+            firstInvalid = failure;
+        }
+        lastInvalid = failure;
+        invalid++;
     }
 
     private void failLink(UUID operationId, String kind) {
@@ -123,7 +129,7 @@ final class ChainVerifier {
     }
 
     private void fail(UUID operationId, String kind, String reason) {
-        firstInvalid = new IntegrityReport.Failure(null, operationId, kind, reason);
+        record(new IntegrityReport.Failure(null, operationId, kind, reason));
     }
 
     /** Before the first checkpoint sequence numbers need not be gap-free (before V4 they came from an identity). */

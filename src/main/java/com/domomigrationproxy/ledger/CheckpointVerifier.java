@@ -6,7 +6,9 @@ package com.domomigrationproxy.ledger;
  * recompute every hash after changing a row, or cut the newest events off and rewind the head; the
  * chain then verifies on its own, but not against a checkpoint signed before, whose key it lacks.
  * Each must also name this trail's origin: a checkpoint of another deployment that shares the key
- * says nothing about this chain. Remembers the first checkpoint that fails.
+ * says nothing about this chain. Remembers the first checkpoint that fails, the last and how many:
+ * one that stays (a forged row, which the application role can insert and nobody can delete) must
+ * not hide a later failure.
  */
 final class CheckpointVerifier {
 
@@ -14,6 +16,8 @@ final class CheckpointVerifier {
     private final String origin;
     private long checked;
     private IntegrityReport.CheckpointFailure firstInvalid;
+    private IntegrityReport.CheckpointFailure lastInvalid;
+    private long invalid;
 
     CheckpointVerifier(CheckpointKeys keys, String origin) {
         this.keys = keys;
@@ -26,13 +30,10 @@ final class CheckpointVerifier {
      */
     void accept(Checkpoint checkpoint, String source, String chainHash) {
         checked++;
-        if (firstInvalid != null) {
-            return;
-        }
         String reason = check(checkpoint, chainHash);
         if (reason != null) {
-            firstInvalid = new IntegrityReport.CheckpointFailure(checkpoint.seq(), checkpoint.issuedAt(),
-                    checkpoint.keyId(), source, reason);
+            record(new IntegrityReport.CheckpointFailure(checkpoint.seq(), checkpoint.issuedAt(),
+                    checkpoint.keyId(), source, reason));
         }
     }
 
@@ -42,9 +43,15 @@ final class CheckpointVerifier {
      */
     void unreadable(String source, String reason) {
         checked++;
+        record(new IntegrityReport.CheckpointFailure(null, null, null, source, reason));
+    }
+
+    private void record(IntegrityReport.CheckpointFailure failure) {
         if (firstInvalid == null) {
-            firstInvalid = new IntegrityReport.CheckpointFailure(null, null, null, source, reason);
+            firstInvalid = failure;
         }
+        lastInvalid = failure;
+        invalid++;
     }
 
     boolean valid() {
@@ -57,6 +64,14 @@ final class CheckpointVerifier {
 
     IntegrityReport.CheckpointFailure firstInvalid() {
         return firstInvalid;
+    }
+
+    IntegrityReport.CheckpointFailure lastInvalid() {
+        return lastInvalid;
+    }
+
+    long invalid() {
+        return invalid;
     }
 
     private String check(Checkpoint checkpoint, String chainHash) {

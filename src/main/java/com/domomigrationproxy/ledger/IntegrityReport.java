@@ -27,7 +27,15 @@ public record IntegrityReport(
         @Schema(description = "Number of checkpoints checked (stored ones, the newest file and the chain's CHECKPOINT events)", required = true)
         long checkpointsChecked,
         @Schema(description = "The first checkpoint that fails; null when all verify", nullable = true)
-        CheckpointFailure firstInvalidCheckpoint) {
+        CheckpointFailure firstInvalidCheckpoint,
+        @Schema(description = "How many records do not verify: every one is checked, so that one that stays (the trail"
+                + " is append-only) never hides a later alteration", minimum = "0", required = true) long invalidRecords,
+        @Schema(description = "The last record that does not verify, when more than one does; else null",
+                nullable = true) Failure lastInvalid,
+        @Schema(description = "How many checkpoints fail", minimum = "0", required = true) long invalidCheckpoints,
+        @Schema(description = "The last checkpoint that fails, when more than one does (a forged row, which the"
+                + " application role can insert, must not hide a later failure); else null", nullable = true)
+        CheckpointFailure lastInvalidCheckpoint) {
 
     @Schema(name = "IntegrityFailure")
     public record Failure(

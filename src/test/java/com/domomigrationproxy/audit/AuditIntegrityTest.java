@@ -302,6 +302,31 @@ class AuditIntegrityTest {
         assertThat(ledger.verify().valid()).isTrue();
     }
 
+    /** Every record is checked past the first that fails: a failure that stays hides no later one. */
+    @Test
+    void aRecordThatFailsForGoodHidesNoLaterOne() throws Exception {
+        String first = UUID.randomUUID().toString();
+        String second = UUID.randomUUID().toString();
+        long firstSeq = appendBehindTheService("PLAN_CANCELLED", first, "{\"event\":\"PLAN_CANCELLED\",\"subject\":\""
+                + first + "\",\"state\":\"CANCELLED\"}");
+        long secondSeq = appendBehindTheService("PLAN_CANCELLED", second, "{\"event\":\"PLAN_CANCELLED\",\"subject\":\""
+                + second + "\",\"state\":\"CANCELLED\"}");
+        tamper("UPDATE audit_event SET subject = 'x' WHERE seq IN (" + firstSeq + ", " + secondSeq + ")");
+        try {
+            IntegrityReport report = ledger.verify();
+            assertThat(report.invalidRecords()).isEqualTo(2);
+            assertThat(report.firstInvalid().seq()).isEqualTo(firstSeq);
+            assertThat(report.lastInvalid().seq()).isEqualTo(secondSeq);
+        } finally {
+            tamper("UPDATE audit_event SET subject = '" + first + "' WHERE seq = " + firstSeq,
+                    "UPDATE audit_event SET subject = '" + second + "' WHERE seq = " + secondSeq);
+        }
+        IntegrityReport report = ledger.verify();
+        assertThat(report.valid()).isTrue();
+        assertThat(report.invalidRecords()).isZero();
+        assertThat(report.lastInvalid()).isNull();
+    }
+
     /** The integrity check and the offline verifier both name the event at this seq, for this reason. */
     private void bothName(long seq, String reason) throws IOException {
         IntegrityReport report = ledger.verify();

@@ -215,6 +215,31 @@ class CheckpointTest {
         assertThat(integrity().getBoolean("valid")).isTrue();
     }
 
+    /**
+     * A forged checkpoint row (the application role may insert one, and nobody can delete it) fails
+     * for good: a later checkpoint that fails is still counted and named, not hidden behind it.
+     */
+    @Test
+    void aCheckpointThatFailsForGoodHidesNoLaterOne() {
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+        long head = integrity().getLong("lastSeq");
+        long first = insertCheckpoint(CheckpointKeyFiles.STRANGER_KEY, CheckpointKeyFiles.STRANGER_PUBLIC_KEY, head - 1,
+                integrityAt(head - 1));
+        long second = insertCheckpoint(CheckpointKeyFiles.STRANGER_KEY, CheckpointKeyFiles.STRANGER_PUBLIC_KEY, head,
+                integrityAt(head));
+        try {
+            JsonPath report = integrity();
+            assertThat(report.getBoolean("checkpointsValid")).isFalse();
+            assertThat(report.getLong("invalidCheckpoints")).isEqualTo(2);
+            assertThat(report.getLong("firstInvalidCheckpoint.seq")).isEqualTo(head - 1);
+            assertThat(report.getLong("lastInvalidCheckpoint.seq")).isEqualTo(head);
+            assertThat(report.getString("lastInvalidCheckpoint.source")).isEqualTo("database");
+        } finally {
+            PostgresAdmin.tamper("DELETE FROM audit_checkpoint WHERE id IN (" + first + ", " + second + ")");
+        }
+        assertThat(integrity().getBoolean("valid")).isTrue();
+    }
+
     private static boolean listable(Path directory) {
         try (var files = Files.newDirectoryStream(directory)) {
             files.iterator().hasNext(); // a directory may open and then refuse to be read
