@@ -6,9 +6,11 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.containsStringIgnoringCase;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
 import com.domomigrationproxy.support.OwnThreads;
@@ -481,11 +484,12 @@ class PlanUploadTest {
 
     /**
      * A reason quotes Domo's migrationDate; PostgreSQL stores no U+0000, so it becomes U+FFFD, not a
-     * 500; and a "date" of any length is cut, since the reason is stored with every item.
+     * 500; a "date" of any length is cut, since the reason is stored with every item; and one that
+     * echoes the Domo token is stored without it.
      */
     @Test
     void aPreflightReasonQuotingDomoIsStoredWhateverDomoSent() {
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
         String datasource = estate.datasources().get(0);
         domo.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
                 com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX + "/candidates/" + estate.account())
@@ -493,13 +497,19 @@ class PlanUploadTest {
                         .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
                                 + "\",\"name\":\"x\",\"migrated\":true,\"migrationDate\":\"2026-01-01\\u0000T\"},"
                                 + "{\"id\":\"" + estate.datasources().get(1) + "\",\"name\":\"y\",\"migrated\":true,"
-                                + "\"migrationDate\":\"" + "9".repeat(10_000) + "\"}]")));
+                                + "\"migrationDate\":\"" + "9".repeat(10_000) + "\"},"
+                                + "{\"id\":\"" + estate.datasources().get(2) + "\",\"name\":\"z\",\"migrated\":true,"
+                                + "\"migrationDate\":\"2026-01-01 " + DomoWireMock.CANARY_TOKEN + "\"}]")));
         String planId = PlanFixtures.create(PlanFixtures.jsonPlan("nul", estate.account(), estate.datasources(), 1))
                 .getString("planId");
         Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
                 .body("items[0].verdict", equalTo("ALREADY_DONE"))
                 .body("items[0].reason", equalTo("already migrated (since 2026-01-01\uFFFDT)"))
-                .body("items[1].reason", equalTo("already migrated (since " + "9".repeat(64) + "…)"));
+                .body("items[1].reason", equalTo("already migrated (since " + "9".repeat(64) + "…)"))
+                .body("items[2].reason", org.hamcrest.Matchers.startsWith("already migrated (since 2026-01-01 "))
+                .body("items[2].reason", not(containsStringIgnoringCase(DomoWireMock.CANARY_TOKEN)));
+        assertThat(OperationRows.query(dataSource, "SELECT count(*) AS n FROM plan_item WHERE plan_id = ?::uuid"
+                + " AND reason ILIKE ?", planId, "%" + DomoWireMock.CANARY_TOKEN + "%").get(0).get("n")).isEqualTo(0L);
     }
 
     /** JSON or CSV must be said: a body without a Content-Type, or with a wildcard, is not guessed at. */
