@@ -293,7 +293,8 @@ def operation_payloads(operation):
 
 
 def expected_from_operations(path):
-    """seq -> (kind, operationId, canonical payload, hash) for every event the operations export names."""
+    """seq -> (kind, operationId, canonical payload, (hash, prevHash)) for every event the operations export
+    names."""
     expected = {}
     with open(path, encoding="utf-8") as export:
         for number, line in enumerate(export, 1):
@@ -322,9 +323,9 @@ def expected_from_operations(path):
                 if link is None:
                     raise Failure(f"operations line {number}: operation {operation_id} has no {kind} link")
                 if not isinstance(link, dict) or not isinstance(link.get("seq"), int) \
-                        or not isinstance(link.get("hash"), str):
-                    raise Failure(f"operations line {number}: operation {operation_id}'s {kind} link is not a seq "
-                                  f"and a hash")
+                        or not isinstance(link.get("hash"), str) or not isinstance(link.get("prevHash"), str):
+                    raise Failure(f"operations line {number}: operation {operation_id}'s {kind} link is not a seq, "
+                                  f"a prevHash and a hash")
                 if link["seq"] < 1:
                     raise Failure(f"operations line {number}: operation {operation_id}'s {kind} link names seq "
                                   f"{link['seq']}, which no event of the chain has")
@@ -332,7 +333,7 @@ def expected_from_operations(path):
                     raise Failure(f"operations line {number}: the {kind} event of operation {operation_id} is at "
                                   f"seq {link['seq']}, which another event of the export already claims")
                 members = dict(members, event=kind, operationId=operation_id)
-                expected[link["seq"]] = (kind, operation_id, canonical(members), link["hash"])
+                expected[link["seq"]] = (kind, operation_id, canonical(members), (link["hash"], link["prevHash"]))
     return expected
 
 
@@ -446,8 +447,9 @@ def verify(events_path, claims, expected, to_seq, from_seq=None):
                 raise Failure(f"{where}: the chain's hash here is not the one {source} signed: records up to seq "
                               f"{seq} were rewritten and the chain recomputed")
         if expected is not None and seq in expected:
-            kind, operation_id, members, link_hash = expected.pop(seq)
-            if event["type"] != kind or event.get("operationId") != operation_id or event["hash"] != link_hash:
+            kind, operation_id, members, link_hashes = expected.pop(seq)
+            if event["type"] != kind or event.get("operationId") != operation_id \
+                    or (event["hash"], event["prevHash"]) != link_hashes:
                 raise Failure(f"{where}: the operations export puts the {kind} event of {operation_id} here")
             if canonical(payload) != members:
                 raise Failure(f"{where}: the {kind} event differs from operation {operation_id} in the operations "

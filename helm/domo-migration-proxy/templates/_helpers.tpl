@@ -261,7 +261,8 @@ The JSON schema checks names and types; these rules depend on several values.
 {{- if or (eq $maxUnavailable "0") (eq $maxUnavailable "0%") }}
 {{- $errors = append $errors "pdb.maxUnavailable 0 lets no pod be evicted: node drains and cluster upgrades would wait for ever; allow at least 1" }}
 {{- end }}
-{{- else if or (eq $minAvailable "100%") (and (regexMatch "^[0-9]+$" $minAvailable) (ge (atoi $minAvailable) $replicas)) }}
+{{- else if or (and (regexMatch "^[0-9]+%$" $minAvailable) (ge (div (add (mul (atoi (trimSuffix "%" $minAvailable)) $replicas) 99) 100) $replicas)) (and (regexMatch "^[0-9]+$" $minAvailable) (ge (atoi $minAvailable) $replicas)) }}
+{{- /* A percentage is rounded up (Kubernetes does): 60% of 2 pods is both. */}}
 {{- $errors = append $errors (printf "pdb.minAvailable (%s) must be below the replicas (%d, replicaCount or autoscaling.minReplicas): otherwise no pod may be evicted, and node drains and cluster upgrades would wait for ever" $minAvailable $replicas) }}
 {{- end }}
 {{- end }}

@@ -144,7 +144,7 @@ final class TokenRedactor {
 
     /**
      * Whether the bytes (one char each) hold an overlong UTF-8 form, which valid UTF-8 never does but
-     * a lenient parser may read as the character it spells (C0 A3 as "c"): a lead byte C0 or C1, or
+     * a lenient parser may read as the character it spells (C1 A3 as "c"): a lead byte C0 or C1, or
      * E0 followed by 80 to 9F, or F0 followed by 80 to 8F.
      */
     private static boolean overlong(String bytes) {

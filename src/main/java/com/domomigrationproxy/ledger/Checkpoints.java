@@ -271,7 +271,8 @@ public class Checkpoints {
         if (directory.isPresent() && stored.isPresent()) {
             // A directory that lost its files (a volume not mounted: the image has the empty directory) would
             // leave the database, which its superusers can rewrite, as the only account of what was signed.
-            throw new ProblemException(409, ProblemType.CHAIN_ALTERED, "PROXY_AUDIT_CHECKPOINT_DIR " + directory.get()
+            // The directory, not the chain: 503 as for one that cannot be listed; the integrity check names it.
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "PROXY_AUDIT_CHECKPOINT_DIR " + directory.get()
                     + " holds no checkpoint file, but the database stores checkpoints (the newest of seq "
                     + stored.get().seq() + "): its volume is not mounted, or it was emptied. No checkpoint is signed"
                     + " until the files are back; for a directory set only after checkpoints were signed, write the"

@@ -195,12 +195,17 @@ public class Ledger {
                     checkpoints.accept(Checkpoints.map(rows), "database", rows.getString("chain_hash"));
                 }
             });
+            long stored = checkpoints.checked();
             if (newest.unlistable()) {
                 // Where an unreadable file is named: after the stored checkpoints, which come first.
                 checkpoints.unreadable("directory " + checkpointDir.orElseThrow(), "the checkpoint directory cannot"
                         + " be listed (PROXY_AUDIT_CHECKPOINT_DIR), so its newest checkpoint cannot be checked");
             } else if (newestFile.isPresent()) {
                 verifyFile(connection, newestFile.get(), checkpoints);
+            } else if (checkpointDir.isPresent() && stored > 0) {
+                checkpoints.unreadable("directory " + checkpointDir.get(), "the checkpoint directory holds no checkpoint"
+                        + " file, but the database stores checkpoints: its volume is not mounted, or it was emptied"
+                        + " (PROXY_AUDIT_CHECKPOINT_DIR), so nothing outside the database holds what was signed");
             }
             // The CHECKPOINT events too, as the offline verifier checks them: the application role could
             // append one it made up. Streamed, each with the chain's event at the seq its payload names

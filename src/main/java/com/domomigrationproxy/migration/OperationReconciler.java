@@ -194,13 +194,17 @@ public class OperationReconciler {
         }
         boolean migrated = candidate.get("migrated").booleanValue();
         Optional<Instant> migrationDate = instant(candidate.path("migrationDate"));
+        // The request's time is when its intent was recorded (Domo was called only after that), not
+        // requestedAt: an intent that waited for the audit store is recorded after migrations of the
+        // same data source that were requested later, and must not be credited with their dates.
+        Instant requested = operations.intentRecordedAt(operation);
         Finding finding = operation.direction() == Direction.V1_TO_V2
-                ? migration(operation, migrated, migrationDate, before)
-                : reversal(operation, migrated, migrationDate, before);
+                ? migration(requested, migrated, migrationDate, before)
+                : reversal(requested, migrated, migrationDate, before);
         String shown = "Domo's candidates of account " + account.get() + " showed migrated=" + migrated
                 + migrationDate.map(date -> " (migrationDate " + date + ")").orElse("") + "; the trail shows it "
                 + before.map(was -> was ? "migrated" : "not migrated").orElse("in an unknown state")
-                + " before the request at " + operation.requestedAt() + ": ";
+                + " before the request (recorded at " + requested + "): ";
         if (finding.state() != OperationState.COMPLETE && early) {
             return false;
         }
@@ -218,8 +222,7 @@ public class OperationReconciler {
         }
     }
 
-    private Finding migration(Operation operation, boolean migrated, Optional<Instant> date, Optional<Boolean> before) {
-        Instant requested = operation.requestedAt();
+    private Finding migration(Instant requested, boolean migrated, Optional<Instant> date, Optional<Boolean> before) {
         if (!migrated) {
             return before.orElse(false)
                     ? Finding.cannotTell("it was migrated before and is not now, which no migration does")
@@ -243,9 +246,9 @@ public class OperationReconciler {
         return Finding.cannotTell("the migration date cannot tell whether this request migrated it");
     }
 
-    private Finding reversal(Operation operation, boolean migrated, Optional<Instant> date, Optional<Boolean> before) {
+    private Finding reversal(Instant requested, boolean migrated, Optional<Instant> date, Optional<Boolean> before) {
         if (migrated) {
-            if (date.isPresent() && date.get().isAfter(operation.requestedAt())) {
+            if (date.isPresent() && date.get().isAfter(requested)) {
                 return Finding.cannotTell("it was migrated again after the request");
             }
             return new Finding(OperationState.ABORTED, "it is still migrated: the reversal did not take effect");

@@ -558,6 +558,15 @@ class AuditIntegrityTest {
         assertThat(nowhere.status()).as(nowhere.output()).isEqualTo(1);
         assertThat(nowhere.output()).contains(abandoned.operationId().toString(), "names seq 0, which no event");
 
+        // A row whose copy of a link's prevHash was edited (the service's integrity check compares it too).
+        String relinked = withOperation(operationsExport, abandoned.operationId(),
+                operation -> ((ObjectNode) operation.get("chain").get("intent")).put("prevHash", "0".repeat(64)));
+        OfflineVerifier.Result otherPrevious = verify(eventsFile, "--operations",
+                write("relinked-operations", relinked).toString());
+        assertThat(otherPrevious.status()).as(otherPrevious.output()).isEqualTo(1);
+        assertThat(otherPrevious.output()).contains("the operations export puts the INTENT event of "
+                + abandoned.operationId());
+
         // Input of a shape the service never exports is named, not answered with a Python traceback.
         OfflineVerifier.Result garbled = verify(eventsFile, "--operations", write("garbled-operations",
                 "{\"operationId\":\"x\",\"state\":\"PENDING\",\"chain\":{\"intent\":[1]}}\nnot json\n").toString());
@@ -607,17 +616,20 @@ class AuditIntegrityTest {
                 }
             }
         }
-        OfflineVerifier.Result forgedRange = OfflineVerifier.run(write("forged-range", rechained.toString()).toString(),
-                "--public-key", CheckpointKeyFiles.SIGNING_PUBLIC_KEY.toString(), "--checkpoints-dir", earlier.toString(),
-                "--from-seq", Long.toString(afterSeq));
-        assertThat(forgedRange.status()).as(forgedRange.output()).isEqualTo(1);
-        assertThat(forgedRange.output()).contains("no checkpoint at seq " + (afterSeq - 1) + " anchors");
-        try (var files = Files.list(earlier)) {
-            for (Path file : files.toList()) {
-                Files.delete(file);
+        try {
+            OfflineVerifier.Result forgedRange = OfflineVerifier.run(write("forged-range", rechained.toString()).toString(),
+                    "--public-key", CheckpointKeyFiles.SIGNING_PUBLIC_KEY.toString(), "--checkpoints-dir",
+                    earlier.toString(), "--from-seq", Long.toString(afterSeq));
+            assertThat(forgedRange.status()).as(forgedRange.output()).isEqualTo(1);
+            assertThat(forgedRange.output()).contains("no checkpoint at seq " + (afterSeq - 1) + " anchors");
+        } finally {
+            try (var files = Files.list(earlier)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
             }
+            Files.delete(earlier);
         }
-        Files.delete(earlier);
 
         // A checkpoint signed after the export was taken: a whole export is short of it (the checkpoints come
         // first), but one asked to end where this one does (--to-seq, a range) is not.

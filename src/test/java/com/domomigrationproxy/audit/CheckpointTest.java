@@ -161,9 +161,14 @@ class CheckpointTest {
         Files.move(directory, kept);
         try {
             Files.createDirectory(directory);
-            Api.asAuditor().post(CHECKPOINTS).then().statusCode(409)
-                    .body("type", org.hamcrest.Matchers.endsWith("chain-altered"))
+            Api.asAuditor().post(CHECKPOINTS).then().statusCode(503)
+                    .body("type", org.hamcrest.Matchers.endsWith("audit-unavailable"))
                     .body("detail", org.hamcrest.Matchers.containsString("holds no checkpoint file"));
+            JsonPath report = integrity();
+            assertThat(report.getBoolean("checkpointsValid")).isFalse();
+            assertThat(report.getString("lastInvalidCheckpoint.source") == null
+                    ? report.getString("firstInvalidCheckpoint.source") : report.getString("lastInvalidCheckpoint.source"))
+                    .isEqualTo("directory " + directory);
         } finally {
             try (var files = Files.list(directory)) {
                 for (Path file : files.toList()) {

@@ -729,9 +729,12 @@ class HelmChartTest {
     void aPodDisruptionBudgetThatAllowsNoEvictionIsRefused() {
         for (UnaryOperator<TemplateCommand> values : List.<UnaryOperator<TemplateCommand>>of(
                 template -> template.set("pdb.minAvailable", "3"), template -> template.set("pdb.minAvailable", "100%"),
-                template -> template.set("pdb.maxUnavailable", "0"))) {
+                template -> template.set("pdb.minAvailable", "67%"), template -> template.set("pdb.maxUnavailable", "0"))) {
             assertThatThrownBy(() -> renderProduction(values)).hasMessageContaining("no pod");
         }
+        // 66% of the 3 replicas rounds up to 2: one may go.
+        assertThat(only(renderProduction(template -> template.set("pdb.minAvailable", "66%")), "PodDisruptionBudget")
+                .at("/spec/minAvailable").asText()).isEqualTo("66%");
         assertThat(only(renderProduction(template -> template.set("pdb.maxUnavailable", "1")), "PodDisruptionBudget")
                 .at("/spec/maxUnavailable").asInt()).isEqualTo(1);
     }

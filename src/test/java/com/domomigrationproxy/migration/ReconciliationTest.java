@@ -308,6 +308,36 @@ class ReconciliationTest {
     }
 
     /**
+     * An operation requested before another's migration and recorded after it (its intent waited for
+     * the audit store) is not credited with that migration's date: "after the request" means after
+     * its intent was recorded, when Domo was called, not after requestedAt.
+     */
+    @Test
+    void aMigrationIsNotCreditedWithOneRecordedWhileItsIntentWaited() {
+        domo.resetAll();
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        Instant migratedAt = Instant.now();
+        Api.asOperator().contentType("application/json").body(MIGRATION_TO_8)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200);
+        Operation waited = unknown(OperationIntent.migration(datasource, "8", "c", "s", "t", QUEUE));
+        String requestedAt = OperationRows.query(dataSource, "SELECT requested_at::text AS t FROM operation"
+                + " WHERE operation_id = ?", waited.operationId()).get(0).get("t").toString();
+        PostgresAdmin.tamper("UPDATE operation SET requested_at = '" + migratedAt.minusSeconds(120)
+                + "'::timestamptz WHERE operation_id = '" + waited.operationId() + "'");
+        try {
+            listedMigratedAt(datasource, migratedAt);
+            reconciler.reconcileNow();
+            Api.asAuditor().get("/api/v1/audit/operations/" + waited.operationId()).then().statusCode(200)
+                    .body("reconciliation.state", org.hamcrest.Matchers.not(equalTo("COMPLETE")));
+        } finally {
+            PostgresAdmin.tamper("UPDATE operation SET requested_at = '" + requestedAt + "'::timestamptz"
+                    + " WHERE operation_id = '" + waited.operationId() + "'");
+        }
+    }
+
+    /**
      * Migrated before by the trail, and a migration date just after the request: that may be the
      * earlier migration's date on a Domo clock ahead of ours, so a person is asked, not COMPLETE recorded.
      */

@@ -10,8 +10,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
  * One test profile, one application restart, for the tests that need Domo's guards and the
- * per-caller limits tight (one migration or reversal in flight at once) and the Domo token in a file
- * that they rotate or remove.
+ * limits tight (three operations per caller and minute, one migration or reversal in flight on the
+ * replica) and the Domo token in a file that they rotate or remove.
  */
 public class ShortFuses implements QuarkusTestProfile {
 
