@@ -61,6 +61,12 @@ public class Checkpoints {
     private static final String COLUMNS = "id, origin, seq, hash, issued_at, key_id, text, signature";
     private static final ObjectMapper FILE_JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * Why a checkpoint directory with no file, while the database stores checkpoints, is a failure:
+     * signing refuses it, and the integrity check names it.
+     */
+    static final String LOST_FILES = "holds no checkpoint file, but the database stores checkpoints: its volume is"
+            + " not mounted, or it was emptied";
     /** The names {@link #fileName} gives: the only files that count as checkpoints. */
     private static final Pattern FILE_NAME = Pattern.compile("checkpoint-[0-9]{20}-[0-9]{13}-[0-9a-f]{16}\\.json");
 
@@ -273,10 +279,9 @@ public class Checkpoints {
             // leave the database, which its superusers can rewrite, as the only account of what was signed.
             // The directory, not the chain: 503 as for one that cannot be listed; the integrity check names it.
             throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "PROXY_AUDIT_CHECKPOINT_DIR " + directory.get()
-                    + " holds no checkpoint file, but the database stores checkpoints (the newest of seq "
-                    + stored.get().seq() + "): its volume is not mounted, or it was emptied. No checkpoint is signed"
-                    + " until the files are back; for a directory set only after checkpoints were signed, write the"
-                    + " newest stored one into it (docs/audit.md)");
+                    + " " + LOST_FILES + " (the newest stored is of seq " + stored.get().seq() + "). No checkpoint is"
+                    + " signed until the files are back; for a directory set only after checkpoints were signed, write"
+                    + " the newest stored one into it (docs/audit.md)");
         }
         return stored;
     }

@@ -203,9 +203,9 @@ public class Ledger {
             } else if (newestFile.isPresent()) {
                 verifyFile(connection, newestFile.get(), checkpoints);
             } else if (checkpointDir.isPresent() && stored > 0) {
-                checkpoints.unreadable("directory " + checkpointDir.get(), "the checkpoint directory holds no checkpoint"
-                        + " file, but the database stores checkpoints: its volume is not mounted, or it was emptied"
-                        + " (PROXY_AUDIT_CHECKPOINT_DIR), so nothing outside the database holds what was signed");
+                checkpoints.unreadable("directory " + checkpointDir.get(), "the checkpoint directory"
+                        + " (PROXY_AUDIT_CHECKPOINT_DIR) " + Checkpoints.LOST_FILES + ", so nothing outside the"
+                        + " database holds what was signed");
             }
             // The CHECKPOINT events too, as the offline verifier checks them: the application role could
             // append one it made up. Streamed, each with the chain's event at the seq its payload names
