@@ -381,13 +381,14 @@ public class DomoClient {
                         + " with JSON of no declared length that ended unfinished with the connection: it may have"
                         + " been cut off, so whether Domo carried the request out is not known", null);
             }
-            if (first == null && WRITES.contains(operation) && (blank(answer.body()) || beginsLikeJson(answer.body()))) {
+            int opening = firstNonBlank(answer.body());
+            if (first == null && WRITES.contains(operation) && (opening < 0 || opensJson(opening))) {
                 // Domo took a migrate or reverse (a success status) and gave no result to read: nothing (a 202
                 // or 204 of work it does later), or JSON it got wrong. It may have acted or still be at work:
                 // FAILED would free the data source for another call while it is. (A page, a text, is no
                 // answer of Domo's: a proxy's, in front of it. FAILED.)
                 throw DomoCallException.acceptedWithoutResult(answer.status(), "Domo answered " + answer.status()
-                        + (blank(answer.body()) ? " with no body" : " with a body that is not valid JSON")
+                        + (opening < 0 ? " with no body" : " with a body that is not valid JSON")
                         + ": whether it carried the request out is not known until it is reconciled", null);
             }
             if (first == null) {
@@ -398,24 +399,23 @@ public class DomoClient {
         throw translate(answer, WRITES.contains(operation));
     }
 
-    /** Whether the body is empty or white space only. */
-    private static boolean blank(byte[] body) {
-        for (byte b : body) {
-            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Whether the body's first character other than white space opens a JSON object or array. */
     static boolean beginsLikeJson(byte[] body) {
+        return opensJson(firstNonBlank(body));
+    }
+
+    private static boolean opensJson(int opening) {
+        return opening == '{' || opening == '[';
+    }
+
+    /** The body's first byte other than JSON white space, or -1 when it has none (empty or blank). */
+    private static int firstNonBlank(byte[] body) {
         for (byte b : body) {
             if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-                return b == '{' || b == '[';
+                return b;
             }
         }
-        return false;
+        return -1;
     }
 
     /** Connection failures and gateway errors: worth another GET. */

@@ -148,16 +148,15 @@ final class TokenRedactor {
      * E0 followed by 80 to 9F, or F0 followed by 80 to 8F.
      */
     private static boolean overlong(String bytes) {
-        if (bytes.indexOf('\u00C0') >= 0 || bytes.indexOf('\u00C1') >= 0) {
-            return true;
-        }
-        for (int at = bytes.indexOf('\u00E0'); at >= 0 && at + 1 < bytes.length(); at = bytes.indexOf('\u00E0', at + 1)) {
-            if (bytes.charAt(at + 1) >= 0x80 && bytes.charAt(at + 1) <= 0x9F) {
-                return true;
-            }
-        }
-        for (int at = bytes.indexOf('\u00F0'); at >= 0 && at + 1 < bytes.length(); at = bytes.indexOf('\u00F0', at + 1)) {
-            if (bytes.charAt(at + 1) >= 0x80 && bytes.charAt(at + 1) <= 0x8F) {
+        return bytes.indexOf('\u00C0') >= 0 || bytes.indexOf('\u00C1') >= 0
+                || followedBy(bytes, '\u00E0', (char) 0x9F) || followedBy(bytes, '\u00F0', (char) 0x8F);
+    }
+
+    /** Whether {@code lead} occurs followed by a continuation byte from 80 to {@code most}. */
+    private static boolean followedBy(String bytes, char lead, char most) {
+        for (int at = bytes.indexOf(lead); at >= 0 && at + 1 < bytes.length(); at = bytes.indexOf(lead, at + 1)) {
+            char next = bytes.charAt(at + 1);
+            if (next >= 0x80 && next <= most) {
                 return true;
             }
         }
