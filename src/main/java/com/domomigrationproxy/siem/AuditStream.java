@@ -74,7 +74,8 @@ public class AuditStream {
     private final String origin;
     private final MeterRegistry registry;
     private final Semaphore wakeups = new Semaphore(0);
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Counted down when the service stops; a new one for every start (the tests stop and start the stream). */
+    private volatile CountDownLatch stopped = new CountDownLatch(1);
     private final Deque<Written> unconfirmed = new ArrayDeque<>();
     /** Batches first confirmed on this connection, newest last, within RESEND_WINDOW_BYTES of the newest. */
     private final Deque<Written> recent = new ArrayDeque<>();
@@ -167,6 +168,13 @@ public class AuditStream {
         cursor = new StreamCursor(dataSource, hostname + "/" + UUID.randomUUID());
         messages = new SyslogMessages(origin, hostname, syslog.appName(), json);
         registerMetrics();
+        stopped = new CountDownLatch(1);
+        holding = false;
+        unconfirmed.clear();
+        forgetRewind();
+        confirmed = null;
+        sent = null;
+        leaseRenewAt = Instant.MIN;
         running = true;
         startedAt = Instant.now();
         sender = new Thread(this::run, "audit-stream");
@@ -185,10 +193,19 @@ public class AuditStream {
         wakeups.release();
         try {
             sender.join(2_000);
+            if (sender.isAlive()) {
+                connection.closeSocket(); // a write the receiver does not read ends now
+                sender.join(1_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         connection.close();
+        if (!sender.isAlive() && holding) {
+            // What this connection carried may still wait in the socket buffers, which go with the pod:
+            // whichever replica delivers next sends it again (the SIEM drops what it has by seq).
+            rememberRewind();
+        }
         try {
             cursor.release();
         } catch (SQLException e) {

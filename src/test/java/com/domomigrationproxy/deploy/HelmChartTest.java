@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.domomigrationproxy.support.ChartCopy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.Helm;
@@ -1173,6 +1174,46 @@ class HelmChartTest {
                 .set("database.migration.job.extraEnv[0].name", "QUARKUS_DATASOURCE_PASSWORD")
                 .set("database.migration.job.extraEnv[0].value", "literal")))
                 .hasMessageContaining("extraEnv");
+    }
+
+    /**
+     * Volumes as environment variables: the migration pod, which holds the schema owner's
+     * credentials, gets extraVolumes without those that hold secrets (a Secret, a projection of one,
+     * a CSI driver's), and only the mounts of what it got; its own come on top (the database's
+     * client certificate from a Secret).
+     */
+    @Test
+    void theMigrationPodGetsNoSecretVolumeOfTheProxys(@TempDir Path work) throws IOException {
+        ObjectNode production = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+        var volumes = (ArrayNode) production.get("extraVolumes");
+        var mounts = (ArrayNode) production.get("extraVolumeMounts");
+        volumes.addObject().put("name", "console-keys").putObject("secret").put("secretName", "console-keys");
+        volumes.addObject().put("name", "bundle").putObject("projected").putArray("sources").addObject()
+                .putObject("secret").put("name", "console-keys");
+        volumes.addObject().put("name", "vault").putObject("csi").put("driver", "secrets-store.csi.k8s.io");
+        volumes.addObject().put("name", "labels").putObject("downwardAPI").putArray("items");
+        for (String name : List.of("console-keys", "bundle", "vault", "labels")) {
+            mounts.addObject().put("name", name).put("mountPath", "/etc/extra/" + name).put("readOnly", true);
+        }
+        ObjectNode job = ((ObjectNode) production.get("database")).withObject("/migration/job");
+        job.putArray("extraVolumes").addObject().put("name", "db-client").putObject("secret").put("secretName",
+                "audit-db-client");
+        job.putArray("extraVolumeMounts").addObject().put("name", "db-client").put("mountPath", "/etc/db-client");
+        Path values = work.resolve("volumes.yaml");
+        YAML.writeValue(values.toFile(), production);
+
+        JsonNode proxyPod = deployment(renderWith(template -> template.withValuesFile(values))).at("/spec/template/spec");
+        assertThat(names(proxyPod.at("/volumes"))).contains("db-ca", "console-keys", "bundle", "vault", "labels")
+                .doesNotContain("db-client");
+        JsonNode pod = only(renderUnhooked(work, values), "Job").at("/spec/template/spec");
+        assertThat(names(pod.at("/volumes"))).containsExactly("tmp", "db-ca", "labels", "db-client");
+        assertThat(names(pod.at("/containers/0/volumeMounts"))).containsExactly("tmp", "db-ca", "labels", "db-client");
+    }
+
+    private static List<String> names(JsonNode items) {
+        List<String> names = new ArrayList<>();
+        items.forEach(item -> names.add(item.path("name").asText()));
+        return names;
     }
 
     // ---- helpers ----------------------------------------------------------------------------

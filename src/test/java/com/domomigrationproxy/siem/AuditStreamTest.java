@@ -72,6 +72,12 @@ class AuditStreamTest {
     @Inject
     DataSource dataSource;
 
+    @Inject
+    AuditStream stream;
+
+    @Inject
+    StreamConfig streamConfig;
+
     @TestHTTPResource(value = "/health/group/audit-stream", management = true)
     URL streamHealth;
 
@@ -262,6 +268,42 @@ class AuditStreamTest {
             // Undone however the test ended: the next class would wait out replica B's lease (StreamCursorTest).
             PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = NULL, lease_until = NULL"
                     + " WHERE holder = 'replica-b'");
+        }
+    }
+
+    /**
+     * A replica that stops (a rollout) takes its socket buffers along: what it wrote in its last
+     * seconds and counted as delivered may never have reached the receiving program. Whichever
+     * replica delivers next sends it again. The test stops the service's stream and starts it again,
+     * as a replica that goes away and one that comes up.
+     */
+    @Test
+    @Order(5)
+    void eventsAStoppingReplicaLeftInItsSocketBuffersAreSentAgainByTheNext() throws Exception {
+        long before;
+        long head;
+        boolean restarted = false;
+        try (ServerSocket listener = listen()) {
+            try (Socket unread = listener.accept()) {
+                before = head();
+                migrate(2);
+                head = head();
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                        .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
+                stream.onStop(null);
+                assertThat(resendSeq()).as("where the next holder starts again").isNotNull().isLessThanOrEqualTo(before);
+                unread.setSoLinger(true, 0);
+            }
+            stream.onStart(null, streamConfig);
+            restarted = true;
+            try (Socket next = listener.accept()) {
+                readUntilAll(next, new StringBuilder(), before + 1, head);
+                await().atMost(Duration.ofSeconds(30)).until(() -> resendSeq() == null);
+            }
+        } finally {
+            if (!restarted) {
+                stream.onStart(null, streamConfig);
+            }
         }
     }
 
