@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,22 +31,31 @@ import io.smallrye.config.Secret;
 public class DomoTokenProvider {
 
     private static final Logger LOG = Logger.getLogger(DomoTokenProvider.class);
-    /** The current token and the three before it: four rotations within one migration deadline would be odd. */
-    private static final int RECENT_TOKENS = 4;
+    /**
+     * A bound on the tokens kept, for a file rewritten in a loop: each costs a scan of every Domo
+     * answer. Far more rotations than anyone makes within one migration deadline.
+     */
+    private static final int MOST_TOKENS = 32;
 
     private final Optional<String> fromEnvironment;
     /** The environment's token's redactor, if any: all there is to redact until the file is read. */
     private final List<TokenRedactor> environmentRedactors;
     private final Optional<Path> file;
     /**
-     * A redactor for each of the last {@value #RECENT_TOKENS} tokens read from the file, by token,
-     * least recently read first (a token read again, after a rollback, is recent again): answers to calls sent with a rotated-out token may arrive after the rotation
-     * (up to the migration deadline later), and each redactor costs a scan of every Domo answer.
+     * How long a token replaced in the file is still redacted: answers to calls sent with it arrive
+     * after the rotation, up to the longest Domo deadline later; twice that, for an attempt that
+     * ends in the background after its deadline.
      */
-    private final Map<String, TokenRedactor> recentTokens = new LinkedHashMap<>(8, 0.75f, true) {
+    private final long formerTokensKeptNanos;
+    /**
+     * A redactor for each token read from the file, by token, least recently read first (a token
+     * read again, after a rollback, is current again), with when it was replaced (none for the
+     * current one); a replaced one goes once it was replaced longer ago than formerTokensKeptNanos.
+     */
+    private final Map<String, KnownToken> knownTokens = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, TokenRedactor> eldest) {
-            return size() > RECENT_TOKENS;
+        protected boolean removeEldestEntry(Map.Entry<String, KnownToken> eldest) {
+            return size() > MOST_TOKENS;
         }
     };
     private volatile Snapshot snapshot;
@@ -60,6 +70,9 @@ public class DomoTokenProvider {
         this.environmentRedactors = environment.map(TokenRedactor::of).map(List::of).orElse(List.of());
         this.fromEnvironment = environment.filter(token -> usable(token, "DOMO_DEVELOPER_TOKEN"));
         this.file = config.developerTokenFile();
+        Duration longest = config.migrationTimeout().compareTo(config.readTimeout()) >= 0 ? config.migrationTimeout()
+                : config.readTimeout();
+        this.formerTokensKeptNanos = longest.plus(config.connectTimeout()).multipliedBy(2).toNanos();
     }
 
     /** True when a token source is configured (the file may still be missing, empty or unusable). */
@@ -101,6 +114,9 @@ public class DomoTokenProvider {
         }
         Snapshot seen = snapshot;
         if (seen != null && seen.version().equals(version)) {
+            if (seen.forgets() && System.nanoTime() - seen.forgetAt() >= 0) {
+                return forgetFormerTokens(seen);
+            }
             return seen.token();
         }
         return reload(path, version);
@@ -159,11 +175,14 @@ public class DomoTokenProvider {
     private synchronized Optional<String> reload(Path path, FileVersion version) {
         try {
             String content = Files.readString(path, StandardCharsets.UTF_8).strip();
+            long now = System.nanoTime();
             if (content.isEmpty()) {
                 LOG.errorf("The Domo token file %s is empty", path);
             } else {
                 // Redacted even when unusable: the text is a secret all the same.
-                recentTokens.computeIfAbsent(content, TokenRedactor::of);
+                KnownToken known = knownTokens.get(content);
+                knownTokens.replaceAll((text, token) -> token.current() ? token.replacedAt(now) : token);
+                knownTokens.put(content, known == null ? KnownToken.of(content) : known.readAgain());
             }
             Optional<String> token = content.isEmpty() ? Optional.empty()
                     : Optional.of(content).filter(read -> usable(read, "the file " + path));
@@ -171,9 +190,7 @@ public class DomoTokenProvider {
                 LOG.infof("Reloaded the Domo token from %s", path);
             }
             SecretFiles.warnIfExposed("DOMO_DEVELOPER_TOKEN_FILE", path, true);
-            List<TokenRedactor> redactors = new ArrayList<>(environmentRedactors);
-            redactors.addAll(recentTokens.values());
-            snapshot = new Snapshot(version, token, List.copyOf(redactors));
+            snapshot = snapshot(version, token, now);
             return token;
         } catch (IOException e) {
             LOG.errorf("Cannot read the Domo token file %s: %s", path, e.getClass().getSimpleName());
@@ -181,6 +198,49 @@ public class DomoTokenProvider {
         }
     }
 
-    private record Snapshot(FileVersion version, Optional<String> token, List<TokenRedactor> redactors) {
+    /** The same file, the tokens replaced longer ago than they are kept left out. */
+    private synchronized Optional<String> forgetFormerTokens(Snapshot seen) {
+        if (snapshot == seen) {
+            snapshot = snapshot(seen.version(), seen.token(), System.nanoTime());
+        }
+        return seen.token();
+    }
+
+    /** Drops the tokens replaced too long ago; what to redact with, and when to look again. */
+    private Snapshot snapshot(FileVersion version, Optional<String> token, long now) {
+        knownTokens.values().removeIf(known -> !known.current() && now - known.replacedAt() - formerTokensKeptNanos >= 0);
+        List<TokenRedactor> redactors = new ArrayList<>(environmentRedactors);
+        boolean forgets = false;
+        long forgetAt = 0;
+        for (KnownToken known : knownTokens.values()) {
+            redactors.add(known.redactor());
+            long due = known.replacedAt() + formerTokensKeptNanos;
+            if (!known.current() && (!forgets || due - forgetAt < 0)) {
+                forgets = true;
+                forgetAt = due;
+            }
+        }
+        return new Snapshot(version, token, List.copyOf(redactors), forgets, forgetAt);
+    }
+
+    /** What is redacted, and when: a token read from the file, replaced at replacedAt (nanoTime) unless current. */
+    private record KnownToken(TokenRedactor redactor, boolean current, long replacedAt) {
+
+        static KnownToken of(String token) {
+            return new KnownToken(TokenRedactor.of(token), true, 0);
+        }
+
+        KnownToken replacedAt(long when) {
+            return new KnownToken(redactor, false, when);
+        }
+
+        KnownToken readAgain() {
+            return new KnownToken(redactor, true, 0);
+        }
+    }
+
+    /** A version of the file, its token, what to redact, and whether and when (nanoTime) a replaced token goes. */
+    private record Snapshot(FileVersion version, Optional<String> token, List<TokenRedactor> redactors, boolean forgets,
+            long forgetAt) {
     }
 }
