@@ -16,6 +16,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -29,12 +30,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
 
@@ -221,9 +224,26 @@ class HostileDomoTest {
                         .body("{\"accountId\":\"2\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
                         .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200)
                         .body("state", equalTo("ABORTED")).extract().asString());
+        String operationId = JsonPath.from(answers.get(3)).getString("operationId");
+        // The console shows the same lists and operations, rendered by its own templates.
+        ConsoleSessions.Session person = ConsoleSessions.signIn(ConsoleSessions.EVERY_ROLE);
+        List<String> pages = new ArrayList<>();
+        for (String page : List.of("/console/domo", "/console/domo/types/t", "/console/domo/accounts/2",
+                "/console/operations/" + operationId, "/console/history?datasourceId=" + datasource,
+                "/console/history/export.csv?datasourceId=" + datasource,
+                "/console/history/export.ndjson?datasourceId=" + datasource)) {
+            pages.add(person.request().get(page).then().statusCode(200).extract().asString());
+        }
+        // Each page shows what Domo sent, with the token's place marked.
+        assertThat(pages.get(0)).as("the types page").contains("type-[redacted]");
+        assertThat(pages.get(2)).as("the candidates page").contains("c0", "see [redacted]");
+        assertThat(pages.get(3)).as("the operation page").contains("ABORTED", "[redacted]");
         String rows = OperationRows.forDatasource(dataSource, datasource).toString();
         String log = Files.readString(Path.of("target", "quarkus-test.log"));
         for (String echo : echoes) {
+            for (String page : pages) {
+                assertThat(page).as("console page").doesNotContain(echo).doesNotContainIgnoringCase(CANARY_TOKEN);
+            }
             for (String answer : answers) {
                 assertThat(answer).as("answer").doesNotContain(echo).doesNotContainIgnoringCase(CANARY_TOKEN);
             }
@@ -233,6 +253,41 @@ class HostileDomoTest {
         // What is not the token passes untouched.
         assertThat(answers.get(2)).contains("\"id\":\"c0\"", "\"migrated\":false");
         assertThat(answers.get(1)).contains("\"id\":\"2\"");
+    }
+
+    /**
+     * Domo's headers are never read into an answer, a problem or a log: a redirect whose Location
+     * and a refusal whose WWW-Authenticate quote the token, on a read and on a migration.
+     */
+    @Test
+    void theTokenInDomosLocationOrWwwAuthenticateHeaderGoesNowhere() throws Exception {
+        String quoted = "https://elsewhere.example/login?token=" + CANARY_TOKEN;
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(302).withHeader("Location", quoted)
+                .withHeader("Refresh", "0; url=" + quoted).withBody("moved to " + CANARY_TOKEN)));
+        domo.stubFor(get(urlMatching(DOMO_PREFIX + "/candidates/.*")).willReturn(aResponse().withStatus(401)
+                .withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\", token=\"" + CANARY_TOKEN + "\"")));
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/" + datasource + "/accounts/.*")).willReturn(aResponse()
+                .withStatus(401).withHeader("WWW-Authenticate", "Bearer realm=\"" + CANARY_TOKEN + "\"")
+                .withHeader("Location", quoted)));
+        List<Response> answers = List.of(Api.asReader().get("/api/v1/integration-types"),
+                Api.asReader().get("/api/v1/accounts/2/candidates"),
+                Api.asOperator().contentType("application/json")
+                        .body("{\"accountId\":\"2\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                        .post("/api/v1/datasources/" + datasource + "/migrations"));
+        for (Response answer : answers) {
+            assertThat(answer.statusCode()).as(answer.asString()).isBetween(400, 599);
+            assertThat(answer.asString() + answer.headers()).doesNotContainIgnoringCase(CANARY_TOKEN)
+                    .doesNotContain("elsewhere.example");
+            assertThat(answer.header("Location")).isNull();
+            assertThat(answer.header("WWW-Authenticate")).as("the service's own challenge, if any, not Domo's")
+                    .satisfiesAnyOf(header -> assertThat(header).isNull(),
+                            header -> assertThat(header).doesNotContainIgnoringCase(CANARY_TOKEN));
+        }
+        assertThat(OperationRows.forDatasource(dataSource, datasource).toString()).doesNotContainIgnoringCase(CANARY_TOKEN)
+                .doesNotContain("elsewhere.example");
+        assertThat(Files.readString(Path.of("target", "quarkus-test.log"))).doesNotContainIgnoringCase(CANARY_TOKEN)
+                .doesNotContain("elsewhere.example");
     }
 
     /**

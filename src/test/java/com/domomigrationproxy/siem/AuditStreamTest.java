@@ -1,6 +1,8 @@
 package com.domomigrationproxy.siem;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -98,9 +100,21 @@ class AuditStreamTest {
         try {
             receiver.start();
             migrate(3);
+            // Domo echoes the token in its answer: the trail, and so the SIEM, gets it redacted.
+            String echoing = Api.uniqueDatasourceId();
+            domo.stubFor(post(urlMatching(DomoWireMock.DOMO_PREFIX + "/" + echoing + "/.*")).willReturn(okJson(
+                    "{\"state\":\"ABORTED\",\"toe\":\"t\",\"errorMessage\":\"token " + DomoWireMock.CANARY_TOKEN
+                            + " refused\"}")));
+            Api.asOperator().contentType("application/json")
+                    .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"stream\"}")
+                    .post("/api/v1/datasources/" + echoing + "/migrations").then().statusCode(200)
+                    .body("state", equalTo("ABORTED"));
             long head = head();
             await().atMost(Duration.ofSeconds(60)).until(() -> highest(receiver) >= head);
             assertComplete(receiver, head);
+            String delivered = String.join("\n", receiver.received());
+            assertThat(delivered).contains(echoing, "token [redacted] refused")
+                    .doesNotContainIgnoringCase(DomoWireMock.CANARY_TOKEN);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
                     .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
 
