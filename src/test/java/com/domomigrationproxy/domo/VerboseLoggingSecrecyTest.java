@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,13 @@ class VerboseLoggingSecrecyTest {
         Api.asOperator().contentType("application/json").body(BODY)
                 .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then()
                 .statusCode(org.hamcrest.Matchers.greaterThanOrEqualTo(500));
+        // Transport faults on the reads too, which are retried: every attempt's failure is logged.
+        for (var fault : List.of(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER,
+                com.github.tomakehurst.wiremock.http.Fault.MALFORMED_RESPONSE_CHUNK,
+                com.github.tomakehurst.wiremock.http.Fault.RANDOM_DATA_THEN_CLOSE)) {
+            domo.stubFor(get(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withFault(fault)));
+            Api.asReader().get("/api/v1/accounts/1/candidates").then().statusCode(org.hamcrest.Matchers.greaterThanOrEqualTo(500));
+        }
 
         String log = Files.readString(LOG);
         assertThat(log.toLowerCase(java.util.Locale.ROOT)).contains(datasourceId.toLowerCase(java.util.Locale.ROOT))
