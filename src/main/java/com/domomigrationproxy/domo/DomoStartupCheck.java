@@ -5,13 +5,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import com.domomigrationproxy.problem.SettingProblems;
 import com.domomigrationproxy.security.CaFiles;
+import com.domomigrationproxy.security.LoopbackHosts;
 import com.domomigrationproxy.security.SecretFiles;
 
 import io.quarkus.runtime.StartupEvent;
@@ -23,9 +23,6 @@ import io.quarkus.runtime.StartupEvent;
  */
 @ApplicationScoped
 class DomoStartupCheck {
-
-    /** 127.0.0.0/8 written as an address (a host name that merely starts with "127." is not loopback). */
-    private static final Pattern IPV4_LOOPBACK = Pattern.compile("127(\\.[0-9]{1,3}){3}");
 
     void onStart(@Observes StartupEvent event, DomoConfig config, DomoTokenProvider tokens) {
         SettingProblems.refuseStart(settingProblems(config));
@@ -89,7 +86,7 @@ class DomoStartupCheck {
             return Optional.of("DOMO_BASE_URL must be scheme://host[:port][/path], without credentials, a query or a"
                     + " fragment, e.g. https://acme.domo.com");
         }
-        if (scheme.equals("http") && !plainHttpAllowed && !loopback(baseUrl.getHost())) {
+        if (scheme.equals("http") && !plainHttpAllowed && !LoopbackHosts.loopback(baseUrl.getHost())) {
             return Optional.of("DOMO_BASE_URL is plain http: the developer token would cross the network in clear."
                     + " Use https://, or set DOMO_ALLOW_PLAIN_HTTP=true for a proxy on a trusted network that adds TLS");
         }
@@ -135,11 +132,5 @@ class DomoStartupCheck {
                     + " would read every request, the developer token with it");
         }
         return Optional.empty();
-    }
-
-    private static boolean loopback(String host) {
-        String name = host.toLowerCase(Locale.ROOT);
-        return name.equals("localhost") || IPV4_LOOPBACK.matcher(name).matches() || name.equals("[::1]")
-                || name.equals("::1");
     }
 }

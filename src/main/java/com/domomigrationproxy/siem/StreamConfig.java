@@ -30,6 +30,14 @@ public interface StreamConfig {
          */
         Optional<Path> caFile();
 
+        /**
+         * Lets a tcp:// receiver be another host than loopback: the trail (who migrated what, and
+         * Domo's answers) then crosses the network in clear. For a receiver on a trusted network (a
+         * node-local agent). Env PROXY_AUDIT_SYSLOG_ALLOW_PLAIN_TCP.
+         */
+        @WithDefault("false")
+        boolean allowPlainTcp();
+
         /** APP-NAME of every message (at most 48 printable ASCII characters). Env PROXY_AUDIT_SYSLOG_APP_NAME. */
         @WithDefault("${quarkus.application.name}")
         String appName();

@@ -7,13 +7,15 @@ import java.util.Optional;
 
 import com.domomigrationproxy.problem.SettingProblems;
 import com.domomigrationproxy.security.CaFiles;
+import com.domomigrationproxy.security.LoopbackHosts;
 
 /**
  * The audit stream's settings that cannot work, named before the stream starts: a receiver URL
  * that is not {@code tcp://host:port} or {@code tls://host:port}, a CA file that a plain TCP
  * receiver (or no receiver) would silently ignore, a CA file with no certificate in it (every
  * connection would fail), a duration that is not positive, a batch of no events or of more than
- * {@value #MAX_BATCH_SIZE}, a port past 65535 (which {@link URI} accepts).
+ * {@value #MAX_BATCH_SIZE}, a port past 65535 (which {@link URI} accepts), a plain tcp:// receiver
+ * on another host than loopback without PROXY_AUDIT_SYSLOG_ALLOW_PLAIN_TCP.
  */
 final class StreamStartupCheck {
 
@@ -35,6 +37,10 @@ final class StreamStartupCheck {
                 || url.get().getRawPath() != null && !url.get().getRawPath().isEmpty()
                         && !url.get().getRawPath().equals("/"))) {
             problems.add("PROXY_AUDIT_SYSLOG_URL must be tcp://host:port or tls://host:port");
+        } else if (scheme.equals("tcp") && !syslog.allowPlainTcp() && !LoopbackHosts.loopback(url.get().getHost())) {
+            problems.add("PROXY_AUDIT_SYSLOG_URL is tcp:// to " + url.get().getHost() + ": the audit trail would cross the"
+                    + " network in clear. Use tls://, or set PROXY_AUDIT_SYSLOG_ALLOW_PLAIN_TCP=true for a receiver on a"
+                    + " trusted network");
         }
         syslog.caFile().ifPresent(ca -> {
             if (url.isEmpty()) {

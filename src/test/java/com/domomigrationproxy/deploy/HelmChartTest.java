@@ -704,8 +704,8 @@ class HelmChartTest {
                 .forEach(rule -> rule.get("ports").forEach(port -> egressPorts.add(port.get("port").asInt())));
         assertThat(egressPorts).containsExactlyInAnyOrder(53, 53, 5432, 443);
 
-        JsonNode policy = only(renderMinimum(template -> template.set("audit.syslog.url", "tcp://siem.example:1514")),
-                "NetworkPolicy");
+        JsonNode policy = only(renderMinimum(template -> template.set("audit.syslog.url", "tcp://siem.example:1514")
+                .set("audit.syslog.allowPlainTcp", "true")), "NetworkPolicy");
         assertThat(egressRule(policy, 1514).has("to")).as("any destination on the receiver's port").isFalse();
     }
 
@@ -714,6 +714,22 @@ class HelmChartTest {
         assertThatThrownBy(() -> renderMinimum(template -> template.set("audit.syslog.url", "udp://siem.example:514")))
                 .hasMessageContaining("schema")
                 .hasMessageContaining("url");
+    }
+
+    /** As the proxy refuses to start: the trail in clear to another host only when the values say so. */
+    @Test
+    void aPlainTcpReceiverOnAnotherHostNeedsTheOptIn() {
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("audit.syslog.url", "tcp://siem.example:1514")))
+                .hasMessageContaining("audit.syslog.url is tcp:// to siem.example")
+                .hasMessageContaining("audit.syslog.allowPlainTcp=true");
+        JsonNode allowed = proxyContainer(deployment(renderMinimum(template -> template
+                .set("audit.syslog.url", "tcp://siem.example:1514").set("audit.syslog.allowPlainTcp", "true"))));
+        assertThat(envValue(allowed, "PROXY_AUDIT_SYSLOG_ALLOW_PLAIN_TCP")).isEqualTo("true");
+        for (String url : List.of("tcp://127.0.0.1:1514", "tcp://localhost:1514", "tls://siem.example:6514")) {
+            JsonNode container = proxyContainer(deployment(renderMinimum(template -> template.set("audit.syslog.url", url))));
+            assertThat(envValue(container, "PROXY_AUDIT_SYSLOG_URL")).isEqualTo(url);
+            assertThat(env(container, "PROXY_AUDIT_SYSLOG_ALLOW_PLAIN_TCP")).as(url).isNull();
+        }
     }
 
     @Test

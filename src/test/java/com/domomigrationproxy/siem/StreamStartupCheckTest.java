@@ -41,10 +41,31 @@ class StreamStartupCheckTest {
     void aCaFileWithoutATlsReceiverIsRefused() throws Exception {
         String ca = certificate().toString();
         assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", "tcp://siem.example:1514",
-                "proxy.audit.syslog.ca-file", ca)))).containsExactly("PROXY_AUDIT_SYSLOG_CA_FILE is for a tls://"
+                "proxy.audit.syslog.allow-plain-tcp", "true", "proxy.audit.syslog.ca-file", ca))))
+                .containsExactly("PROXY_AUDIT_SYSLOG_CA_FILE is for a tls://"
                         + " receiver; PROXY_AUDIT_SYSLOG_URL is tcp://, which would send the chain unencrypted");
         assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.ca-file", ca))))
                 .containsExactly("PROXY_AUDIT_SYSLOG_CA_FILE is set, but no PROXY_AUDIT_SYSLOG_URL: the stream is off");
+    }
+
+    /**
+     * The trail in clear leaves the machine only when the operator says so, as Domo's token does
+     * (DOMO_ALLOW_PLAIN_HTTP): loopback (a sidecar) needs no opt-in; a name is never resolved to decide.
+     */
+    @Test
+    void aPlainTcpReceiverOnAnotherHostNeedsAnOptIn() {
+        for (String url : new String[] {"tcp://siem.example:1514", "tcp://10.0.0.7:514", "tcp://127.0.0.1.example:514",
+                "TCP://[fd00::1]:514"}) {
+            assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", url)))).as(url)
+                    .singleElement().asString().startsWith("PROXY_AUDIT_SYSLOG_URL is tcp:// to ")
+                    .contains("in clear", "PROXY_AUDIT_SYSLOG_ALLOW_PLAIN_TCP=true");
+            assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", url,
+                    "proxy.audit.syslog.allow-plain-tcp", "true")))).as(url).isEmpty();
+        }
+        for (String url : new String[] {"tcp://localhost:1514", "tcp://127.3.2.1:514", "tcp://[::1]:514",
+                "tls://siem.example:6514"}) {
+            assertThat(StreamStartupCheck.problems(config(Map.of("proxy.audit.syslog.url", url)))).as(url).isEmpty();
+        }
     }
 
     @Test
