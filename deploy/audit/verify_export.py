@@ -16,7 +16,8 @@ audit-events.ndjson   GET /api/v1/audit/events with Accept: application/x-ndjson
                       toSeq of the request, never a seq read from the file: checkpoints after it are
                       set aside, so a value taken from a cut-off export would pass it
 
-Checks, stopping at the first failure:
+Checks, each event and checkpoint past any that fails (a line that is not an event, or an operations
+row that does not hold together, stops them):
   1. every checkpoint (files, and the CHECKPOINT events inside the export) is signed by a given key
      and its fields repeat its signed text;
   2. every event links to the one before (prevHash) and its hash is
@@ -26,7 +27,7 @@ Checks, stopping at the first failure:
      newest checkpoint (with --to-seq, the newest at or before it, and one must be): nothing was
      recomputed or cut off;
   4. with --operations, each operation's events are in the chain with the payload its row gives.
-Exit status: 0 verified, 1 a check failed (the first failure is printed), 2 unusable input.
+Exit status: 0 verified, 1 a check failed (each failure is printed, up to 100), 2 unusable input.
 """
 import argparse
 import base64
@@ -38,6 +39,7 @@ import re
 import sys
 
 GENESIS = "0" * 64
+MOST_SHOWN = 100
 OPERATION_EVENTS = ("INTENT", "OUTCOME", "RECONCILIATION", "REVIEW")
 CHECKPOINT_EVENT = "CHECKPOINT"
 SPKI_ED25519_PREFIX = bytes.fromhex("302a300506032b6570032100")
@@ -47,6 +49,14 @@ CHECKPOINT_TEXT = re.compile(
 
 class Failure(Exception):
     """A check that failed; the message names where."""
+
+
+class Failures(Exception):
+    """Every check of the chain that failed, in the order found; each names where."""
+
+    def __init__(self, problems):
+        super().__init__(problems[0])
+        self.problems = problems
 
 
 class Unusable(Exception):
@@ -213,11 +223,23 @@ def check_checkpoint(checkpoint, keys, source, origins):
     if expected is not None and origin != expected:
         raise Failure(f"{source}: signed for origin {origin!r}, not the --origin {expected!r}: it is another "
                       f"deployment's checkpoint")
+    if origins["seen"] and origin not in origins["seen"]:
+        raise Failure(f"{source}: the checkpoints name more than one origin "
+                      f"({', '.join(sorted(origins['seen'] | {origin}))}): they are not all of this chain")
     origins["seen"].add(origin)
-    if len(origins["seen"]) > 1:
-        raise Failure(f"{source}: the checkpoints name more than one origin ({', '.join(sorted(origins['seen']))}): "
-                      f"they are not all of this chain")
     return int(seq), signed_hash, source
+
+
+def checked_checkpoints(named_checkpoints, keys, origins, problems):
+    """The claims of the (source, checkpoint) pairs that hold; why each other fails goes to problems:
+    one that fails (forged, say) must not keep the rest, and the chain, from being checked."""
+    claims = []
+    for source, checkpoint in named_checkpoints:
+        try:
+            claims.append(check_checkpoint(checkpoint, keys, source, origins))
+        except Failure as failure:
+            problems.append(str(failure))
+    return claims
 
 
 def checkpoint_files(paths, directories):
@@ -248,17 +270,16 @@ def read_events(path):
             yield number, event
 
 
-def embedded_checkpoints(path, keys, origins):
-    """The checkpoints the chain itself records, as CHECKPOINT events."""
-    claims = []
+def embedded_checkpoints(path, keys, origins, problems):
+    """The checkpoints the chain itself records, as CHECKPOINT events, that hold."""
+    named = []
     for number, event in read_events(path):
         if event["type"] == CHECKPOINT_EVENT:
             try:
-                checkpoint = json.loads(event["payload"])
+                named.append((f"CHECKPOINT event seq {event['seq']}", json.loads(event["payload"])))
             except ValueError:
-                raise Failure(f"line {number}: CHECKPOINT event seq {event['seq']} has no JSON payload")
-            claims.append(check_checkpoint(checkpoint, keys, f"CHECKPOINT event seq {event['seq']}", origins))
-    return claims
+                problems.append(f"line {number}: CHECKPOINT event seq {event['seq']} has no JSON payload")
+    return checked_checkpoints(named, keys, origins, problems)
 
 
 def canonical(value):
@@ -381,13 +402,18 @@ def check_covered_fields(event, payload, where):
             raise Failure(f"{where}: the record's recordedAt is not its payload's: the record was altered")
 
 
-def verify(events_path, claims, expected, to_seq, from_seq=None):
+def verify(events_path, claims, expected, to_seq, from_seq=None, problems=None):
+    # Every event is checked past any that fails, linked to the one before as it stands, so that a
+    # failure that stays (a forged checkpoint, an altered record) does not hide later ones; problems
+    # holds what failed before (checkpoints).
+    problems = [] if problems is None else problems
+    fail = problems.append
     by_seq = {}
     for seq, signed_hash, source in claims:
         by_seq.setdefault(seq, []).append((signed_hash, source))
     for signed_hash, source in by_seq.get(0, []):
         if signed_hash != GENESIS:
-            raise Failure(f"{source}: signs seq 0 with a hash other than the empty chain's")
+            fail(f"{source}: signs seq 0 with a hash other than the empty chain's")
     first_claim = min((seq for seq in by_seq if seq > 0), default=None)
     previous_hash = None
     previous_seq = None
@@ -401,8 +427,8 @@ def verify(events_path, claims, expected, to_seq, from_seq=None):
             first_seq = seq
             anchored = any(h == event["prevHash"] for h, _ in by_seq.get(seq - 1, []))
             if from_seq is not None and seq != from_seq:
-                raise Failure(f"{where}: the export starts at seq {seq}, not at seq {from_seq} as asked: records "
-                              f"are missing")
+                fail(f"{where}: the export starts at seq {seq}, not at seq {from_seq} as asked: records "
+                     f"are missing")
             # The chain's start follows the empty chain: at seq 1, or later in a trail from before the
             # chain's seqs were gap-free (V4), but then only in a whole export. An export asked to start
             # later is anchored by the checkpoint before it, whatever its prevHash: one made the empty
@@ -412,77 +438,85 @@ def verify(events_path, claims, expected, to_seq, from_seq=None):
                 # Only an export asked to start there may start inside the chain: otherwise the chain's
                 # first events may have been removed, and a checkpoint signed after them anchors the rest.
                 if from_seq is None:
-                    raise Failure(f"{where}: the export does not start with the chain's first event: the events "
-                                  f"before seq {seq} are missing (give --from-seq {seq} if the export was asked "
-                                  f"to start there)")
+                    fail(f"{where}: the export does not start with the chain's first event: the events "
+                         f"before seq {seq} are missing (give --from-seq {seq} if the export was asked "
+                         f"to start there)")
                 if not anchored:
-                    raise Failure(f"{where}: the export starts inside the chain and no checkpoint at seq {seq - 1} "
-                                  f"anchors its prevHash: give that checkpoint")
+                    fail(f"{where}: the export starts inside the chain and no checkpoint at seq {seq - 1} "
+                         f"anchors its prevHash: give that checkpoint")
         else:
             if seq <= previous_seq:
-                raise Failure(f"{where}: seq does not increase (previous {previous_seq}): records reordered")
+                fail(f"{where}: seq does not increase (previous {previous_seq}): records reordered")
             if first_claim is not None and previous_seq >= first_claim and seq != previous_seq + 1:
-                raise Failure(f"{where}: seq {previous_seq + 1} to {seq - 1} are missing: records were removed "
-                              f"from the chain, or from this copy of its export")
+                fail(f"{where}: seq {previous_seq + 1} to {seq - 1} are missing: records were removed "
+                     f"from the chain, or from this copy of its export")
             if event["prevHash"] != previous_hash:
-                raise Failure(f"{where}: prevHash is not the hash of seq {previous_seq}: a record was removed, "
-                              f"inserted or reordered")
+                fail(f"{where}: prevHash is not the hash of seq {previous_seq}: a record was removed, "
+                     f"inserted or reordered")
         computed = hashlib.sha256((event["prevHash"] + "\n" + event["payload"]).encode("utf-8")).hexdigest()
         if computed != event["hash"]:
-            raise Failure(f"{where}: the hash does not match the payload: the record was altered")
+            fail(f"{where}: the hash does not match the payload: the record was altered")
         try:
             payload = json.loads(event["payload"])
         except ValueError:
-            raise Failure(f"{where}: the payload is not JSON")
-        if not isinstance(payload, dict) or payload.get("event") != event["type"]:
-            raise Failure(f"{where}: the payload's event is not the record's type: the record was altered")
-        if event["type"] in OPERATION_EVENTS and payload.get("operationId") != event.get("operationId"):
-            raise Failure(f"{where}: the payload names another operation than the record")
+            payload = None
+            fail(f"{where}: the payload is not JSON")
+        if payload is not None and (not isinstance(payload, dict) or payload.get("event") != event["type"]):
+            fail(f"{where}: the payload's event is not the record's type: the record was altered")
+            payload = None
+        if payload is not None and event["type"] in OPERATION_EVENTS \
+                and payload.get("operationId") != event.get("operationId"):
+            fail(f"{where}: the payload names another operation than the record")
         if event["type"] not in OPERATION_EVENTS and event.get("operationId") is not None:
-            raise Failure(f"{where}: an event about no operation names an operation: the record was altered")
-        check_covered_fields(event, payload, where)
+            fail(f"{where}: an event about no operation names an operation: the record was altered")
+        if payload is not None:
+            try:
+                check_covered_fields(event, payload, where)
+            except Failure as failure:
+                fail(str(failure))
         for signed_hash, source in by_seq.get(seq, []):
             matched.add(seq)
             if signed_hash != event["hash"]:
-                raise Failure(f"{where}: the chain's hash here is not the one {source} signed: records up to seq "
-                              f"{seq} were rewritten and the chain recomputed")
+                fail(f"{where}: the chain's hash here is not the one {source} signed: records up to seq "
+                     f"{seq} were rewritten and the chain recomputed")
         if expected is not None and seq in expected:
             kind, operation_id, members, link_hashes = expected.pop(seq)
             if event["type"] != kind or event.get("operationId") != operation_id \
                     or (event["hash"], event["prevHash"]) != link_hashes:
-                raise Failure(f"{where}: the operations export puts the {kind} event of {operation_id} here")
+                fail(f"{where}: the operations export puts the {kind} event of {operation_id} here")
             if canonical(payload) != members:
-                raise Failure(f"{where}: the {kind} event differs from operation {operation_id} in the operations "
-                              f"export")
+                fail(f"{where}: the {kind} event differs from operation {operation_id} in the operations "
+                     f"export")
         previous_hash, previous_seq = event["hash"], seq
         count += 1
     if previous_seq is None:
-        raise Failure("the export holds no event")
+        raise Failures(problems + ["the export holds no event"])
     # A range (--to-seq) ends where it was asked to: checkpoints signed after its end are outside it.
     signed = [seq for seq in by_seq if to_seq is None or seq <= to_seq]
     if not signed:
-        raise Failure(f"no checkpoint signed seq {to_seq} or before: nothing signed covers this range, so a "
-                      f"recomputed chain could not be told from the real one" if to_seq is not None
-                      else "no checkpoint was given")
-    newest = max(signed)
+        fail(f"no checkpoint signed seq {to_seq} or before: nothing signed covers this range, so a "
+             f"recomputed chain could not be told from the real one" if to_seq is not None
+             else "no checkpoint that holds was given")
+    newest = max(signed, default=None)
     if newest is not None and newest > previous_seq:
         _, source = by_seq[newest][0]
-        raise Failure(f"the export ends at seq {previous_seq}, but {source} signed seq {newest}: records "
-                      f"{previous_seq + 1} to {newest} are missing (cut off, or the export is short; an export "
-                      f"taken before that checkpoint was signed ends there too: take the checkpoints first, then "
-                      f"the export)")
+        fail(f"the export ends at seq {previous_seq}, but {source} signed seq {newest}: records "
+             f"{previous_seq + 1} to {newest} are missing (cut off, or the export is short; an export "
+             f"taken before that checkpoint was signed ends there too: take the checkpoints first, then "
+             f"the export)")
     if to_seq is not None and previous_seq != to_seq:
-        raise Failure(f"the export ends at seq {previous_seq}, not at seq {to_seq} as asked: records are missing")
+        fail(f"the export ends at seq {previous_seq}, not at seq {to_seq} as asked: records are missing")
     for seq in sorted(by_seq):
         if first_seq <= seq <= previous_seq and seq not in matched:
-            raise Failure(f"{by_seq[seq][0][1]} signed seq {seq}, which is not in the export: a record was removed")
+            fail(f"{by_seq[seq][0][1]} signed seq {seq}, which is not in the export: a record was removed")
         if 0 < seq < first_seq and from_seq is None:
-            raise Failure(f"{by_seq[seq][0][1]} signed seq {seq}, before the export's first event (seq "
-                          f"{first_seq}): records were removed from the start of the chain")
-    missing = [seq for seq in (expected or {}) if first_seq <= seq <= previous_seq]
-    if missing:
-        kind, operation_id, _, _ = expected[min(missing)]
-        raise Failure(f"seq {min(missing)}: the {kind} event of operation {operation_id} is missing from the chain")
+            fail(f"{by_seq[seq][0][1]} signed seq {seq}, before the export's first event (seq "
+                 f"{first_seq}): records were removed from the start of the chain")
+    for seq in sorted(seq for seq in (expected or {}) if first_seq <= seq <= previous_seq):
+        kind, operation_id, _, _ = expected[seq]
+        fail(f"seq {seq}: the {kind} event of operation {operation_id} is missing from the chain")
+    if problems:
+        raise Failures(problems)
     return count, first_seq, previous_seq, previous_hash, newest
 
 
@@ -505,21 +539,31 @@ def main(argv):
         if not files:
             raise Unusable("give at least one checkpoint (--checkpoint or --checkpoints-dir): without one, "
                            "a recomputed or shortened chain cannot be told from the real one")
-        claims = []
+        problems = []
+        named = []
         origins = {"expected": args.origin, "seen": set()}
         for path in files:
             with open(path, encoding="utf-8") as source:
                 try:
-                    checkpoint = json.load(source)
+                    named.append((f"checkpoint file {os.path.basename(path)}", json.load(source)))
                 except ValueError:
-                    raise Failure(f"checkpoint file {path}: not JSON")
-            claims.append(check_checkpoint(checkpoint, keys, f"checkpoint file {os.path.basename(path)}", origins))
-        claims.extend(embedded_checkpoints(args.events, keys, origins))
+                    problems.append(f"checkpoint file {path}: not JSON")
+        claims = checked_checkpoints(named, keys, origins, problems)
+        claims.extend(embedded_checkpoints(args.events, keys, origins, problems))
         expected = expected_from_operations(args.operations) if args.operations else None
         count, first_seq, last_seq, last_hash, newest = verify(args.events, claims, expected, args.to_seq,
-                                                               args.from_seq)
+                                                               args.from_seq, problems)
     except Failure as failure:
         print(f"FAILED: {failure}")
+        return 1
+    except Failures as failures:
+        # Every failure, not the first alone: one that stays (a forged checkpoint) must not hide later ones.
+        shown = failures.problems[:MOST_SHOWN]
+        for problem in shown:
+            print(f"FAILED: {problem}")
+        if len(failures.problems) > len(shown):
+            print(f"FAILED: ... and {len(failures.problems) - len(shown)} more")
+        print(f"{len(failures.problems)} check(s) failed")
         return 1
     except (Unusable, OSError) as problem:
         print(f"UNUSABLE INPUT: {problem}")

@@ -317,6 +317,12 @@ class AuditIntegrityTest {
             assertThat(report.invalidRecords()).isEqualTo(2);
             assertThat(report.firstInvalid().seq()).isEqualTo(firstSeq);
             assertThat(report.lastInvalid().seq()).isEqualTo(secondSeq);
+            // The offline verifier too, past a checkpoint file that fails (not even JSON) as well.
+            OfflineVerifier.Result offline = verify(exportEvents(), "--checkpoint",
+                    write("garbled-checkpoint", "{not json").toString());
+            assertThat(offline.status()).as(offline.output()).isEqualTo(1);
+            assertThat(offline.output()).contains("garbled-checkpoint", "not JSON", "seq " + firstSeq + " ",
+                    "seq " + secondSeq + " ", "3 check(s) failed");
         } finally {
             tamper("UPDATE audit_event SET subject = '" + first + "' WHERE seq = " + firstSeq,
                     "UPDATE audit_event SET subject = '" + second + "' WHERE seq = " + secondSeq);
