@@ -70,9 +70,21 @@ public class DomoTokenProvider {
         this.environmentRedactors = environment.map(TokenRedactor::of).map(List::of).orElse(List.of());
         this.fromEnvironment = environment.filter(token -> usable(token, "DOMO_DEVELOPER_TOKEN"));
         this.file = config.developerTokenFile();
+        this.formerTokensKeptNanos = formerTokensKeptNanos(config);
+    }
+
+    /**
+     * Twice the longest Domo deadline with the connect timeout, in nanoseconds; deadlines past what
+     * those hold (292 years) keep a token as good as for ever (the start check names them).
+     */
+    private static long formerTokensKeptNanos(DomoConfig config) {
         Duration longest = config.migrationTimeout().compareTo(config.readTimeout()) >= 0 ? config.migrationTimeout()
                 : config.readTimeout();
-        this.formerTokensKeptNanos = longest.plus(config.connectTimeout()).multipliedBy(2).toNanos();
+        try {
+            return longest.plus(config.connectTimeout()).multipliedBy(2).toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
     }
 
     /** True when a token source is configured (the file may still be missing, empty or unusable). */

@@ -155,6 +155,9 @@ public class AuditStream {
     }
 
     void onStart(@Observes StartupEvent event, StreamConfig config) {
+        if (running || sender != null && sender.isAlive()) {
+            throw new IllegalStateException("The audit stream is running already");
+        }
         List<String> problems = StreamStartupCheck.problems(config);
         if (!problems.isEmpty()) {
             throw new IllegalStateException(String.join("; ", problems));
@@ -175,6 +178,11 @@ public class AuditStream {
         confirmed = null;
         sent = null;
         leaseRenewAt = Instant.MIN;
+        leaseUntil = Instant.MIN;
+        lastFailure = null;
+        lastFailureAt = null;
+        renewedWhileRecovering = false;
+        backlogReadAt = null;
         running = true;
         startedAt = Instant.now();
         sender = new Thread(this::run, "audit-stream");
@@ -203,8 +211,10 @@ public class AuditStream {
         connection.close();
         if (!sender.isAlive() && holding) {
             // What this connection carried may still wait in the socket buffers, which go with the pod:
-            // whichever replica delivers next sends it again (the SIEM drops what it has by seq).
+            // whichever replica delivers next sends it again (the SIEM drops what it has by seq); so does
+            // a point kept from an earlier break whose write failed.
             rememberRewind();
+            keepRewind();
         }
         try {
             cursor.release();
@@ -385,6 +395,15 @@ public class AuditStream {
         }
         if (lastFailure != null && connection.open()) {
             renewedWhileRecovering = true;
+        }
+        if (holding && !lease.get().kept()) {
+            // This replica stalled past its lease (a long pause, a write that hung), and another held the
+            // stream meanwhile: it goes on from where that one left the cursor, and what it kept to send
+            // again, not from what it had sent itself (which would move the cursor back).
+            LOG.warn("Audit stream: this replica's lease ran out while it stalled and another replica held the stream;"
+                    + " going on from where that one left it");
+            unconfirmed.clear();
+            holding = false;
         }
         StreamCursor.Position position = lease.get().cursor();
         if (!holding && !position.equals(confirmed)) {

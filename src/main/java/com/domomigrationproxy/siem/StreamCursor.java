@@ -26,10 +26,11 @@ final class StreamCursor {
     static final Position START = new Position(0, "0".repeat(64));
 
     /**
-     * The lease as taken: the cursor, and where delivery starts again before it after a connection
-     * broke ({@code resendFrom}, null when nothing is to be sent again).
+     * The lease as taken: the cursor, where delivery starts again before it after a connection
+     * broke ({@code resendFrom}, null when nothing is to be sent again), and whether this replica
+     * held it until now ({@code kept}; false when it was free, or another's that ran out).
      */
-    record Lease(Position cursor, Position resendFrom) {
+    record Lease(Position cursor, Position resendFrom, boolean kept) {
     }
 
     /** Events not yet delivered, the oldest one's time, and when the cursor last moved. */
@@ -61,18 +62,22 @@ final class StreamCursor {
     Optional<Lease> lease(Duration lease, Duration ownWait) throws SQLException {
         boolean renew = ownWait.isZero();
         try (Connection connection = dataSource.getConnection()) {
+            // The holder before the update, read under the row's lock: whether another held it meanwhile.
             return Sql.first(connection, """
+                    WITH before AS (SELECT holder AS previous FROM audit_stream_cursor WHERE id = 1 FOR UPDATE)
                     UPDATE audit_stream_cursor SET holder = ?, lease_until = now() + make_interval(secs => ?)
+                      FROM before
                      WHERE id = 1 AND (holder IS NULL OR (? AND holder = ?) OR lease_until IS NULL
                            OR lease_until < now() - make_interval(secs => CASE WHEN holder = ? THEN ? ELSE 0 END))
-                    RETURNING seq, hash, resend_seq, resend_hash, resend_for_seq""", row -> {
+                    RETURNING seq, hash, resend_seq, resend_hash, resend_for_seq, before.previous IS NOT DISTINCT FROM ?""",
+                    row -> {
                         long seq = row.getLong(1);
                         long resendSeq = row.getLong(3);
                         // Kept for another cursor: a release that knows nothing of it moved the cursor since.
                         boolean current = !row.wasNull() && row.getLong(5) == seq;
                         return new Lease(new Position(seq, row.getString(2)),
-                                current ? new Position(resendSeq, row.getString(4)) : null);
-                    }, holder, seconds(lease), renew, holder, holder, seconds(ownWait));
+                                current ? new Position(resendSeq, row.getString(4)) : null, row.getBoolean(6));
+                    }, holder, seconds(lease), renew, holder, holder, seconds(ownWait), holder);
         }
     }
 

@@ -19,7 +19,7 @@ import io.vertx.core.net.PemTrustOptions;
 /**
  * One TCP or TLS connection to the syslog receiver, through Vert.x's NetClient (TLS with a PEM CA
  * and hostname verification, timeouts, and a close signal when the receiver goes away), used from
- * the stream's own thread, which waits for each step.
+ * the stream's own thread, which waits for each step; a stopping service may close it from another.
  */
 final class SyslogConnection implements AutoCloseable {
 
@@ -27,7 +27,7 @@ final class SyslogConnection implements AutoCloseable {
     private final String host;
     private final int port;
     private final Duration timeout;
-    private NetSocket socket;
+    private volatile NetSocket socket;
     private volatile boolean open;
 
     private SyslogConnection(NetClient client, String host, int port, Duration timeout) {

@@ -1208,7 +1208,16 @@ class HelmChartTest {
                 .putObject("secret").put("name", "console-keys");
         volumes.addObject().put("name", "vault").putObject("csi").put("driver", "secrets-store.csi.k8s.io");
         volumes.addObject().put("name", "labels").putObject("downwardAPI").putArray("items");
-        for (String name : List.of("console-keys", "bundle", "vault", "labels")) {
+        volumes.addObject().put("name", "audience-token").putObject("projected").putArray("sources").addObject()
+                .putObject("serviceAccountToken").put("audience", "vault").put("path", "token");
+        volumes.addObject().put("name", "scratch").putObject("emptyDir");
+        volumes.addObject().put("name", "shared").putObject("persistentVolumeClaim").put("claimName", "shared");
+        var settings = volumes.addObject().put("name", "settings").putObject("projected").putArray("sources");
+        settings.addObject().putObject("configMap").put("name", "proxy-settings");
+        settings.addObject().putObject("downwardAPI").putArray("items");
+        List<String> extra = List.of("console-keys", "bundle", "vault", "labels", "audience-token", "scratch", "shared",
+                "settings");
+        for (String name : extra) {
             mounts.addObject().put("name", name).put("mountPath", "/etc/extra/" + name).put("readOnly", true);
         }
         ObjectNode job = ((ObjectNode) production.get("database")).withObject("/migration/job");
@@ -1219,11 +1228,26 @@ class HelmChartTest {
         YAML.writeValue(values.toFile(), production);
 
         JsonNode proxyPod = deployment(renderWith(template -> template.withValuesFile(values))).at("/spec/template/spec");
-        assertThat(names(proxyPod.at("/volumes"))).contains("db-ca", "console-keys", "bundle", "vault", "labels")
-                .doesNotContain("db-client");
+        assertThat(names(proxyPod.at("/volumes"))).containsAll(extra).contains("db-ca").doesNotContain("db-client");
         JsonNode pod = only(renderUnhooked(work, values), "Job").at("/spec/template/spec");
-        assertThat(names(pod.at("/volumes"))).containsExactly("tmp", "db-ca", "labels", "db-client");
-        assertThat(names(pod.at("/containers/0/volumeMounts"))).containsExactly("tmp", "db-ca", "labels", "db-client");
+        List<String> plain = List.of("tmp", "db-ca", "labels", "scratch", "settings", "db-client");
+        assertThat(names(pod.at("/volumes"))).containsExactlyElementsOf(plain);
+        assertThat(names(pod.at("/containers/0/volumeMounts"))).containsExactlyElementsOf(plain);
+
+        // The database's CA kept in a Secret for the proxy pods: left out of the Job, whose migrations
+        // would then fail at every upgrade, so the render says where it goes instead; given there, it passes.
+        ((ObjectNode) volumes.get(0)).remove("configMap");
+        ((ObjectNode) volumes.get(0)).putObject("secret").put("secretName", "audit-db-ca");
+        YAML.writeValue(values.toFile(), production);
+        Path secretCa = Files.createDirectories(work.resolve("secret-ca"));
+        assertThatThrownBy(() -> renderUnhooked(secretCa, values)).hasMessageContaining("extraVolumes db-ca")
+                .hasMessageContaining("database.migration.job.extraVolumes");
+        job.withArray("extraVolumes").add(volumes.get(0).deepCopy());
+        job.withArray("extraVolumeMounts").add(mounts.get(0).deepCopy());
+        YAML.writeValue(values.toFile(), production);
+        JsonNode moved = only(renderUnhooked(Files.createDirectories(work.resolve("moved")), values), "Job")
+                .at("/spec/template/spec");
+        assertThat(names(moved.at("/volumes"))).containsExactly("tmp", "labels", "scratch", "settings", "db-client", "db-ca");
     }
 
     private static List<String> names(JsonNode items) {

@@ -296,6 +296,7 @@ class AuditStreamTest {
     void eventsAStoppingReplicaLeftInItsSocketBuffersAreSentAgainByTheNext() throws Exception {
         long before;
         long head;
+        boolean stopped = false;
         boolean restarted = false;
         try (ServerSocket listener = listen()) {
             try (Socket unread = listener.accept()) {
@@ -304,6 +305,7 @@ class AuditStreamTest {
                 head = head();
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
                         .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
+                stopped = true;
                 stream.onStop(null);
                 assertThat(resendSeq()).as("where the next holder starts again").isNotNull().isLessThanOrEqualTo(before);
                 unread.setSoLinger(true, 0);
@@ -315,9 +317,36 @@ class AuditStreamTest {
                 await().atMost(Duration.ofSeconds(30)).until(() -> resendSeq() == null);
             }
         } finally {
-            if (!restarted) {
+            if (stopped && !restarted) {
                 stream.onStart(null, streamConfig);
             }
+        }
+    }
+
+    /**
+     * A replica that stalled past its lease (a long pause) while another held the stream, and takes
+     * the lease back, goes on from where that one left the cursor and what it kept to send again,
+     * not from what it had sent itself. The test plays the other replica in one step, while the
+     * service is idle: it took the stream, its connection broke, and it stopped, leaving where to
+     * send again from.
+     */
+    @Test
+    @Order(6)
+    void aReplicaTakingItsLeaseBackAfterAnotherHeldItSendsAgainWhatThatOneKept() throws Exception {
+        try (ServerSocket listener = listen(); Socket connection = listener.accept()) {
+            StringBuilder received = new StringBuilder();
+            migrate(1);
+            long before = head();
+            migrate(2);
+            long head = head();
+            readUntilAll(connection, received, before + 1, head);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                    .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
+            PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = NULL, lease_until = NULL, resend_seq = " + before
+                    + ", resend_hash = (SELECT hash FROM audit_event WHERE seq = " + before + "), resend_for_seq = seq");
+            received.setLength(0);
+            readUntilAll(connection, received, before + 1, head);
+            await().atMost(Duration.ofSeconds(30)).until(() -> resendSeq() == null);
         }
     }
 
