@@ -1,5 +1,7 @@
 package com.domomigrationproxy.console;
 
+import java.time.Duration;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -30,4 +32,12 @@ public interface ConsoleConfig {
      */
     @WithDefault("31536000")
     long hstsMaxAge();
+
+    /**
+     * How long a plan page's event stream stays open before it ends and the page's browser opens it
+     * again, signed in afresh: so that a stream stops once its session ended (a sign-out in another
+     * tab, an expired session, a role taken away). Env PROXY_CONSOLE_EVENT_STREAM_MAX.
+     */
+    @WithDefault("10m")
+    Duration eventStreamMax();
 }

@@ -60,13 +60,25 @@ public class ConsoleCsrf {
     public void check(ResteasyReactiveContainerRequestContext request, RoutingContext routing) {
         String cookie = cookieToken(routing, cookieName());
         String method = request.getMethod();
+        String site = request.getHeaderString("Sec-Fetch-Site");
+        if (cookie != null) {
+            // Also on a refusal: its page must not give the browser a new token, which would break the
+            // forms of the person's open tabs.
+            routing.put(TOKEN, cookie);
+        }
         if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method)) {
-            if (cookie != null) {
-                routing.put(TOKEN, cookie);
+            // Another site (a sibling subdomain's page, on which a SameSite cookie still comes) may link to
+            // a page, but not fetch one, nor start a download or a stream: each export is an audited read
+            // in the person's name, and takes one of the few export turns.
+            if (!HttpMethod.OPTIONS.equals(method) && site != null && !site.equals("same-origin") && !site.equals("none")
+                    && (!"navigate".equals(request.getHeaderString("Sec-Fetch-Mode"))
+                            || !ConsoleLinks.isPage(routing.request().path()))) {
+                LOG.debugf("Refused a console %s of %s from another site (Sec-Fetch-Site %s, Sec-Fetch-Mode %s)",
+                        method, routing.request().path(), site, request.getHeaderString("Sec-Fetch-Mode"));
+                request.abortWith(failures.otherSiteRefused());
             }
             return;
         }
-        String site = request.getHeaderString("Sec-Fetch-Site");
         String sent = request.getHeaderString(HEADER);
         if (sent == null) {
             ResteasyReactiveRequestContext context = (ResteasyReactiveRequestContext) request.getServerRequestContext();
@@ -79,9 +91,7 @@ public class ConsoleCsrf {
             LOG.debugf("Refused a console %s to %s: CSRF token %s, Sec-Fetch-Site %s", method, routing.request().path(),
                     cookie == null ? "cookie missing" : sent == null ? "field missing" : "mismatch", site);
             request.abortWith(failures.csrfRefused());
-            return;
         }
-        routing.put(TOKEN, cookie);
     }
 
     @ServerResponseFilter
@@ -90,6 +100,19 @@ public class ConsoleCsrf {
         if (routing.get(NEW_TOKEN) != null) {
             routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, routing.get(TOKEN)));
         }
+    }
+
+    /** A new token (and its cookie) for whoever signed in: none carries over from the last person at this browser. */
+    public void renew(RoutingContext routing) {
+        routing.remove(TOKEN);
+        token(routing);
+    }
+
+    /** Removes the token's cookie, at sign-out. */
+    public void forget(RoutingContext routing) {
+        routing.remove(TOKEN);
+        routing.remove(NEW_TOKEN);
+        routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, "").setMaxAge(0));
     }
 
     /** The token the page's forms must carry; a new one (and its cookie) for a browser that has none. */

@@ -12,6 +12,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
@@ -51,13 +52,14 @@ public class ConsoleHome {
     private final CurrentVertxRequest request;
     private final String clientId;
     private final boolean forceHttps;
+    private final ConsoleCsrf csrf;
 
     @Inject
     ConsoleHome(Frames frames, ConsoleFailures failures, ConsoleConfig config, OidcSession session,
             Instance<OidcConfigurationMetadata> provider, CurrentVertxRequest request,
             @ConfigProperty(name = "quarkus.oidc.client-id") Optional<String> clientId,
             @ConfigProperty(name = "quarkus.oidc.authentication.force-redirect-https-scheme", defaultValue = "false")
-            boolean forceHttps) {
+            boolean forceHttps, ConsoleCsrf csrf) {
         this.frames = frames;
         this.failures = failures;
         this.config = config;
@@ -66,6 +68,7 @@ public class ConsoleHome {
         this.request = request;
         this.clientId = clientId.orElse(null);
         this.forceHttps = forceHttps;
+        this.csrf = csrf;
     }
 
     @GET
@@ -83,6 +86,7 @@ public class ConsoleHome {
     @Path("/sign-in")
     @Authenticated
     public Response signedIn(@CookieParam(ConsoleLinks.NEXT_COOKIE) String next) {
+        csrf.renew(request.getCurrent());
         Response.ResponseBuilder page = Response.ok(Pages.signedIn(frames.of("Signed in", Frame.Section.NONE),
                 ConsoleLinks.next(next)));
         if (next != null) {
@@ -116,16 +120,23 @@ public class ConsoleHome {
 
     /** To /console/signed-out, through the provider's logout when it offers one. */
     private Response toSignedOut(String endSession, String idToken) {
+        csrf.forget(request.getCurrent());
         HttpServerRequest request = this.request.getCurrent().request();
         String signedOut = (forceHttps ? "https" : request.scheme()) + "://" + request.authority() + ConsoleLinks.ROOT
                 + "/signed-out";
         if (endSession == null) {
-            return Response.seeOther(URI.create(signedOut)).build();
+            return signedOutHere();
         }
         QueryString query = new QueryString().with("post_logout_redirect_uri", signedOut).with("client_id", clientId)
                 .with("id_token_hint", idToken);
         return Response.seeOther(URI.create(endSession + (endSession.contains("?")
                 ? "&" + query.text().substring(1) : query.text()))).build();
+    }
+
+    /** To /console/signed-out as a path, not built from the Host header: a proxy that passes any Host on makes no open redirect. */
+    private static Response signedOutHere() {
+        return Response.status(Response.Status.SEE_OTHER).header(HttpHeaders.LOCATION, ConsoleLinks.ROOT + "/signed-out")
+                .build();
     }
 
     /**
@@ -141,7 +152,7 @@ public class ConsoleHome {
     public Response signOutPage(@HeaderParam("Sec-Fetch-Site") String fetchSite) {
         Frame frame = frames.of("Sign out", Frame.Section.NONE);
         if (frame.viewer() == null && !"cross-site".equals(fetchSite)) {
-            return Response.seeOther(URI.create(ConsoleLinks.ROOT + "/signed-out")).build();
+            return signedOutHere();
         }
         return Response.ok(Pages.signOut(frame)).build();
     }

@@ -41,12 +41,16 @@ public final class ConsoleLinks {
                 .setHttpOnly(true).setSecure(secure).setSameSite(CookieSameSite.LAX);
     }
 
-    /** The page a next-cookie names, if it is a console page; otherwise the home page. */
+    /**
+     * The page a next-cookie names, if it is a console page (not a download or a stream: whoever can
+     * plant the cookie, a sibling subdomain, must not start an audited export at the next sign-in);
+     * otherwise the home page.
+     */
     static String next(String cookie) {
         if (cookie != null) {
             try {
                 String target = new String(Base64.getUrlDecoder().decode(cookie), StandardCharsets.UTF_8);
-                if (returnable(target)) {
+                if (returnablePage(target)) {
                     return target;
                 }
             } catch (IllegalArgumentException e) {
@@ -82,6 +86,11 @@ public final class ConsoleLinks {
         String last = path.substring(path.lastIndexOf('/') + 1);
         return !last.contains(".") && !path.startsWith(ROOT + "/assets/") && !path.endsWith("/events")
                 && !path.endsWith("/progress");
+    }
+
+    /** Whether the path is one of the console's pages (its root too), not a file, a download or a stream. */
+    static boolean isPage(String path) {
+        return ROOT.equals(path) || returnablePage(path);
     }
 
     static boolean returnable(String target) {

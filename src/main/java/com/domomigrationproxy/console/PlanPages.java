@@ -86,10 +86,11 @@ public class PlanPages {
     private final ConsoleFailures failures;
     private final ObjectMapper json;
     private final ConsoleNotices notices;
+    private final ConsoleConfig config;
 
     @Inject
     PlanPages(PlanService plans, PlanEventStream events, Requesters requesters, Frames frames,
-            ConsoleFailures failures, ObjectMapper json, ConsoleNotices notices) {
+            ConsoleFailures failures, ObjectMapper json, ConsoleNotices notices, ConsoleConfig config) {
         this.plans = plans;
         this.events = events;
         this.requesters = requesters;
@@ -97,6 +98,7 @@ public class PlanPages {
         this.failures = failures;
         this.json = json;
         this.notices = notices;
+        this.config = config;
     }
 
     @GET
@@ -186,8 +188,9 @@ public class PlanPages {
         UUID id = Identifiers.uuid("planId", planId);
         plans.state(id);
         String from = lastEventId != null ? lastEventId : after;
+        // Ended after a while, and opened again by the page's browser with its session as it then is.
         return events.stream(id, from == null ? events.horizon() : sequence(from), sse,
-                requesters.current().principal());
+                requesters.current().principal()).select().first(config.eventStreamMax());
     }
 
     @GET

@@ -160,7 +160,9 @@ public class PlanResource {
         MediaType type = MediaType.valueOf(contentType);
         if (type.isCompatible(MediaType.valueOf(CSV))) {
             String charset = type.getParameters().get(MediaType.CHARSET_PARAMETER);
-            if (charset != null && !charset.equalsIgnoreCase("utf-8")) {
+            // As for JSON (web.DeclaredBodyType): UTF-8 by either name, or US-ASCII, its subset.
+            if (charset != null && !charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")
+                    && !charset.equalsIgnoreCase("us-ascii")) {
                 throw new ProblemException(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
                         "Send the CSV as UTF-8 (Content-Type: text/csv or text/csv; charset=utf-8)");
             }
@@ -256,7 +258,7 @@ public class PlanResource {
         PlanItems.Filter filter = new PlanItems.Filter(QueryParameters.constant("state", state, ItemState.class, errors),
                 QueryParameters.constant("verdict", verdict, Verdict.class, errors));
         boolean report = wantsCsv(headers);
-        int pageSize = QueryParameters.limit(limit, DEFAULT_LIMIT, MAX_LIMIT, errors);
+        int pageSize = report ? DEFAULT_LIMIT : QueryParameters.limit(limit, DEFAULT_LIMIT, MAX_LIMIT, errors);
         int after = report ? 0 : itemCursor(cursor, id, filter, errors);
         QueryParameters.failOn(errors);
         if (report) {

@@ -103,11 +103,11 @@ final class PlanUpload {
         if (rows > MAX_ITEMS) {
             throw tooMany(rows);
         }
-        String header = unquoted(decode(lines.get(0).bytes(), 1, errors));
+        String header = unquoted(decode(lines.get(0).bytes(), lines.get(0).number(), errors));
         boolean reversalHeader = CSV_REVERSAL_HEADER.equals(header);
         if (header != null && !CSV_HEADER.equals(header) && !(reversalHeader && direction == Direction.V2_TO_V1)) {
             errors.add("header", "must be " + CSV_HEADER + (direction == Direction.V2_TO_V1
-                    ? " (or " + CSV_REVERSAL_HEADER + " alone, for a reversal)" : ""), 1);
+                    ? " (or " + CSV_REVERSAL_HEADER + " alone, for a reversal)" : ""), lines.get(0).number());
         }
         if (rows == 0) {
             errors.add("body", "must list at least one item after the header", null);
@@ -316,8 +316,8 @@ final class PlanUpload {
     }
 
     /**
-     * The body split at LF (a CR before it dropped), without a leading byte order mark: the first
-     * line (the header) even when empty, then every line that is not empty, each with its number.
+     * The body split at LF (a CR before it dropped), without a leading byte order mark: every line
+     * that is not empty, the first of them the header, each with its number.
      * Empty lines are left out as they are read, and rows past what a plan may hold are only
      * counted, so that no body holds more in memory than a full plan does.
      */
@@ -330,17 +330,18 @@ final class PlanUpload {
             if (i == body.length || body[i] == '\n') {
                 number++;
                 int end = i > start && body[i - 1] == '\r' ? i - 1 : i;
-                boolean header = number == 1 && i < body.length;
+                // The header is the first line that is not empty: an exporter may begin with a blank one.
+                boolean header = lines.isEmpty() && end > start;
                 if (end - start > MAX_LINE) {
                     // Copied, decoded and split, one 8 MiB line stopped the service on the chart's heap.
                     throw ProblemException.invalid("Line " + number + " is longer than " + MAX_LINE / 1024
                             + " KiB; no line of a plan is", List.of(new Problem.FieldError("line",
                                     "line " + number + ": longer than " + MAX_LINE + " bytes")));
                 }
-                if (end > start && number > 1) {
+                if (end > start && !header) {
                     rows++;
                 }
-                if ((end > start || header) && (number == 1 || rows <= MAX_ITEMS)) {
+                if (end > start && (header || rows <= MAX_ITEMS)) {
                     byte[] line = new byte[end - start];
                     System.arraycopy(body, start, line, 0, line.length);
                     lines.add(new Line(number, line));

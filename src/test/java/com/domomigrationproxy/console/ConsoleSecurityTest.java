@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.ConsoleSessions.Session;
+import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.FuzzEstate;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.Tokens;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,6 +80,67 @@ class ConsoleSecurityTest {
         String elsewhere = java.util.Base64.getUrlEncoder().encodeToString("https://evil.example/".getBytes());
         session.request().cookie("console-next", elsewhere).get("/console/sign-in").then()
                 .statusCode(200).body(containsString("url=/console/\"")).body(not(containsString("evil")));
+        // Nor a download that a planted cookie names (an audited export at the next sign-in).
+        String export = java.util.Base64.getUrlEncoder().encodeToString("/console/history/export.csv".getBytes());
+        session.request().cookie("console-next", export).get("/console/sign-in").then()
+                .statusCode(200).body(containsString("url=/console/\"")).body(not(containsString("export.csv")));
+    }
+
+    /**
+     * Another site's page (a sibling subdomain's, on which the SameSite session cookie still comes)
+     * may link to a console page, but not fetch one, nor start a download or a stream in the
+     * person's name; a browser that sends no Sec-Fetch-Site, and the console's own pages, may.
+     */
+    @Test
+    void anotherSiteMayLinkToAPageButNotFetchOneOrStartADownload() {
+        Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        for (String site : new String[] { "same-site", "cross-site" }) {
+            auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "navigate").get("/console/history")
+                    .then().statusCode(200);
+            auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "no-cors").get("/console/history")
+                    .then().statusCode(403).body(containsString("Open it from the console"));
+            for (String download : new String[] { "/console/history/export.csv", "/console/evidence/audit-events.ndjson",
+                    "/console/plans/" + java.util.UUID.randomUUID() + "/events" }) {
+                auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "navigate").get(download)
+                        .then().statusCode(403);
+                auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "no-cors").head(download)
+                        .then().statusCode(403);
+            }
+        }
+        auditor.request().header("Sec-Fetch-Site", "same-origin").header("Sec-Fetch-Mode", "navigate")
+                .get("/console/history/export.csv?requestedBy=nobody-at-all").then().statusCode(200);
+        auditor.request().get("/console/history/export.csv?requestedBy=nobody-at-all").then().statusCode(200);
+    }
+
+    /**
+     * A plan page's event stream ends after PROXY_CONSOLE_EVENT_STREAM_MAX (4 s in tests) though the
+     * plan waits on, and the browser opens it again with its session as it then is: a stream no
+     * longer outlives a sign-out in another tab, an expired session or a role taken away.
+     */
+    @Test
+    void aPlansEventStreamEndsForTheBrowserToOpenItAgainSignedIn() throws Exception {
+        DomoWireMock.answersEverything(domo, "stream-cap");
+        String planId = FuzzEstate.create("stream cap").planId();
+        Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        String cookies = reader.cookies().entrySet().stream().map(cookie -> cookie.getKey() + "=" + cookie.getValue())
+                .collect(java.util.stream.Collectors.joining("; "));
+        long started = System.nanoTime();
+        // Read as it comes (RestAssured would wait for the whole body), and given up once it ran too long:
+        // a stream that never ends sends a comment every 15 s.
+        java.net.http.HttpResponse<java.io.InputStream> stream = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(root.toURI().resolve("console/plans/" + planId + "/events"))
+                        .header("Cookie", cookies).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        try (java.io.InputStream body = stream.body()) {
+            byte[] buffer = new byte[8192];
+            while (body.read(buffer) != -1) {
+                assertThat(System.nanoTime() - started).as("the stream ended").isLessThan(25_000_000_000L);
+            }
+        }
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isBetween(java.time.Duration.ofSeconds(3),
+                java.time.Duration.ofSeconds(25));
+        Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(200).body("state", equalTo("AWAITING_APPROVAL"));
     }
 
     /** A plan page's event stream reconnecting, or a download, is not where sign-in leads afterwards. */
@@ -476,11 +539,12 @@ class ConsoleSecurityTest {
                 containsString("text/html")).extract().asString();
         assertThat(asked).contains("<h1>Sign out?</h1>", "action=\"/console/sign-out\"",
                 "name=\"csrf-token\" value=\"" + reader.csrfToken() + "\"");
-        given().redirects().follow(false).get("/console/sign-out").then().statusCode(303)
-                .header("Location", org.hamcrest.Matchers.endsWith("/console/signed-out"));
+        given().redirects().follow(false).header("Host", "elsewhere.example").get("/console/sign-out").then()
+                .statusCode(303).header("Location", equalTo("/console/signed-out"));
         // Followed from another site, which withholds the SameSite=Strict session cookie: asked all the same
         // (it was told its session had ended, while it lived on).
-        assertThat(given().redirects().follow(false).header("Sec-Fetch-Site", "cross-site").get("/console/sign-out")
+        assertThat(given().redirects().follow(false).header("Sec-Fetch-Site", "cross-site")
+                .header("Sec-Fetch-Mode", "navigate").get("/console/sign-out")
                 .then().statusCode(200).extract().asString()).contains("<h1>Sign out?</h1>",
                         "action=\"/console/sign-out\"");
         reader.request().post("/console/sign-out").then().statusCode(403);
@@ -491,6 +555,13 @@ class ConsoleSecurityTest {
                         "id_token_hint=ey", "client_id=");
         assertThat(ConsoleSessions.setCookie(out, "q_session")).anySatisfy(cookie -> assertThat(cookie)
                 .contains("Max-Age=0"));
+        // The CSRF token goes with the session; the next person to sign in at this browser gets a new one.
+        assertThat(ConsoleSessions.setCookie(out, "console-csrf")).anySatisfy(cookie -> assertThat(cookie)
+                .contains("Max-Age=0"));
+        Session next = ConsoleSessions.signIn(ConsoleSessions.READER);
+        String fresh = next.request().cookie("console-csrf", reader.csrfToken()).get("/console/sign-in").then()
+                .statusCode(200).extract().cookie("console-csrf");
+        assertThat(fresh).isNotNull().isNotEqualTo(reader.csrfToken());
         given().redirects().follow(false).get("/console/signed-out").then().statusCode(200)
                 .body(containsString("Signed out"));
     }

@@ -253,6 +253,27 @@ class PlanUploadTest {
         assertThat(stored()).isEqualTo(before);
     }
 
+    /**
+     * What plans.md promises an exporter's file: blank lines before the header are skipped as blank
+     * lines after it are; UTF-8 under either of its names, or US-ASCII, is read as JSON is; and the
+     * report ignores a page size it does not use.
+     */
+    @Test
+    void aLeadingBlankLineOrAnotherNameOfUtf8IsAcceptedAndTheReportIgnoresLimit() {
+        PlanFixtures.warmUp(domo);
+        String planId = csv(("\uFEFF\r\n\n" + HEADER + "\r\n" + "ds-lead-" + System.nanoTime() + ",2,c,s,t\r\n")
+                .getBytes(StandardCharsets.UTF_8), "?name=leading-blank").statusCode(201).body("counts.total", equalTo(1))
+                .extract().path("planId");
+        for (String charset : new String[] { "utf8", "US-ASCII" }) {
+            Api.asOperator().urlEncodingEnabled(false).contentType("text/csv; charset=" + charset)
+                    .body((HEADER + "ds-" + charset + "-" + System.nanoTime() + ",2,c,s,t\r\n").getBytes(StandardCharsets.UTF_8))
+                    .post("/api/v1/plans?name=" + charset).then().statusCode(201);
+        }
+        Api.asReader().accept("text/csv").queryParam("limit", 0).get("/api/v1/plans/" + planId + "/items").then()
+                .statusCode(200).body(containsString("ds-lead-"));
+        Api.asReader().queryParam("limit", 0).get("/api/v1/plans/" + planId + "/items").then().statusCode(400);
+    }
+
     @Test
     void aWrongHeaderNonUtf8OrTooManyRowsIsRefusedWhole() {
         PlanFixtures.warmUp(domo);
