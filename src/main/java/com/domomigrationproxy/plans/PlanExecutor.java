@@ -505,6 +505,8 @@ class PlanExecutor {
             Instant until = Instant.now().plusSeconds(retryAfter(e));
             plans.throttle(claim.planId(), until, "Domo answered 429 (Retry-After " + retryAfter(e) + " s)");
             LOG.infof("Plan %s slowed down until %s: Domo rate limiting", claim.planId(), until);
+            // Domo limits the service's token, not a plan: the other plans' items wait on this replica too.
+            holdBack(e, "Domo answered 429");
             return Optional.of(Settlement.waiting("waiting: Domo answered 429; sent again after " + until, until));
         }
         if (type == ProblemType.DOMO_CIRCUIT_OPEN) {

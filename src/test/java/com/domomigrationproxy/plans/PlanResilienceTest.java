@@ -426,6 +426,42 @@ class PlanResilienceTest {
     }
 
     /** Domo's 429, asking for a second's pause. */
+    /**
+     * Domo's rate limit is on the service's token, not on a plan: a 429 to one plan holds back every
+     * plan's items on this replica for its Retry-After, not the plan that got it alone.
+     */
+    @Test
+    void aDomo429ToOnePlanHoldsBackTheOtherPlansToo() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate first = PlanFixtures.Estate.of(1);
+        PlanFixtures.Estate second = PlanFixtures.Estate.of(1);
+        stubCandidates(domo, first.account(), first.datasources(), Set.of());
+        stubCandidates(domo, second.account(), second.datasources(), Set.of());
+        String limited = DOMO_PREFIX + "/" + first.datasources().get(0) + "/accounts/" + first.account();
+        domo.stubFor(post(urlEqualTo(limited)).inScenario("limited").whenScenarioStateIs(Scenario.STARTED)
+                .willSetStateTo("over").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "8")
+                        .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
+        domo.stubFor(post(urlEqualTo(limited)).inScenario("limited").whenScenarioStateIs("over")
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-held\"}")));
+        stubMigrations(domo, second.account(), 0);
+
+        String firstPlan = createApproveStart(jsonPlan("429-first", first.account(), first.datasources(), 1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !operations(firstPlan).isEmpty());
+        Instant answered = Instant.parse((String) operations(firstPlan).get(0).get("completedAt"));
+        String secondPlan = createApproveStart(jsonPlan("429-second", second.account(), second.datasources(), 1));
+        awaitState(secondPlan, "FINISHED", Duration.ofSeconds(60));
+        Instant sent = Instant.parse((String) operations(secondPlan).get(0).get("requestedAt"));
+        assertThat(Duration.between(answered, sent)).as("the other plan's item waited out the Retry-After")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(7));
+        awaitState(firstPlan, "FINISHED", Duration.ofSeconds(60));
+    }
+
+    private static List<Map<String, Object>> operations(String planId) {
+        return Api.asAuditor().get("/api/v1/audit/operations?limit=100&planId=" + planId).then().statusCode(200)
+                .extract().jsonPath().getList("items");
+    }
+
     private static ResponseDefinitionBuilder slowDown() {
         return aResponse().withStatus(429).withHeader("Retry-After", "1").withHeader("Content-Type", "application/json")
                 .withBody("{\"status\":429,\"message\":\"slow down\"}");
