@@ -568,6 +568,21 @@ public class PlanService {
         }
     }
 
+    /**
+     * 409 when a cancelled rollback of the plan reversed this data source, or may have: it ran for
+     * it, and moving it again takes a new plan, as after a rollback that finished.
+     */
+    private void refuseWhereACancelledRollbackReversed(UUID planId, String datasourceId) {
+        for (Plan cancelled : QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>list(
+                "rollbackOf = ?1 and state = ?2", planId, PlanState.CANCELLED))) {
+            if (items.changedDatasources(cancelled.planId).contains(datasourceId)) {
+                throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " has rollback plan "
+                        + cancelled.planId + " (CANCELLED), which reversed data source " + datasourceId
+                        + " or may have: a retry would migrate it again; create a new plan to move it again");
+            }
+        }
+    }
+
     /** Sends an INCOMPLETE, ABORTED or FAILED item again; a finished plan runs again for it. */
     public ItemView retry(UUID planId, int itemId, Requester by) {
         transition(planId, plan -> {
@@ -578,6 +593,7 @@ public class PlanService {
                 throw stateConflict(plan, "retry an item of");
             }
             refuseWhileRolledBack(planId, "a retry would migrate again what it reverses");
+            refuseWhereACancelledRollbackReversed(planId, item.spec().datasourceId());
             // The retry sends the item to Domo again: it must be within the scopes of whoever asks.
             requireInScope(plan.direction, List.of(item), by, "the retrier's");
             if (!item.state().retryable() || !items.retry(planId, itemId, by.principal())) {

@@ -338,6 +338,50 @@ class PlanLifecycleTest {
                 .body("items.datasourceId", equalTo(sources.subList(0, 3)));
     }
 
+    /**
+     * A rollback cancelled after it reversed an item has run for that item: a retry of the item in
+     * the plan it rolls back would migrate it again, so it takes a new plan, as after a rollback that
+     * finished. An item the cancelled rollback never reached may still be retried.
+     */
+    @Test
+    void anItemACancelledRollbackReversedIsNotRetried() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
+        String reversed = estate.datasources().get(0);
+        String untouched = estate.datasources().get(1);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        for (String datasource : estate.datasources()) {
+            domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/" + estate.account()).willReturn(aResponse()
+                    .withStatus(200).withHeader("Content-Type", "application/json")
+                    .withBody("{\"state\":\"INCOMPLETE\",\"toe\":\"T-half\"}")));
+        }
+        String planId = createApproveStart(jsonPlan("half", estate.account(), estate.datasources(), 1));
+        awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.copyOf(estate.datasources()));
+        domo.stubFor(post(DOMO_PREFIX + "/" + reversed + "/reverse").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        domo.stubFor(post(DOMO_PREFIX + "/" + untouched + "/reverse").willReturn(aResponse().withStatus(429)
+                .withHeader("Retry-After", "3").withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":429}")));
+        JsonPath rollback = Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
+                .extract().jsonPath();
+        String rollbackId = rollback.getString("planId");
+        PlanFixtures.approve(rollbackId, rollback.getString("contentHash"));
+        Api.asOperator().post("/api/v1/plans/" + rollbackId + "/start").then().statusCode(200);
+        // The first reversed; the second refused by Domo (429) and waiting its turn when the rollback is cancelled.
+        await().atMost(Duration.ofSeconds(30)).until(() -> domo.findAll(postRequestedFor(
+                urlEqualTo(DOMO_PREFIX + "/" + untouched + "/reverse"))).size() == 1
+                && plan(rollbackId).getInt("counts.COMPLETE") == 1 && plan(rollbackId).getInt("counts.RUNNING") == 0);
+        Api.asOperator().post("/api/v1/plans/" + rollbackId + "/cancel").then().statusCode(200);
+        awaitState(rollbackId, "CANCELLED", Duration.ofSeconds(30));
+
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(409)
+                .body("detail", containsString(rollbackId)).body("detail", containsString(reversed));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/2/retry").then().statusCode(200);
+        awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+    }
+
     @Test
     void aFailedItemIsReportedAndSentAgainOnlyOnRetryThenRolledBack() {
         PlanFixtures.warmUp(domo);
