@@ -345,11 +345,9 @@ class PlanLifecycleTest {
      */
     @Test
     void anItemACancelledRollbackReversedIsNotRetried() {
-        PlanFixtures.warmUp(domo);
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
+        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 2, 0);
         String reversed = estate.datasources().get(0);
         String untouched = estate.datasources().get(1);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         for (String datasource : estate.datasources()) {
             domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/" + estate.account()).willReturn(aResponse()
                     .withStatus(200).withHeader("Content-Type", "application/json")

@@ -425,31 +425,27 @@ class PlanResilienceTest {
         return planId;
     }
 
-    /** Domo's 429, asking for a second's pause. */
     /**
      * Domo's rate limit is on the service's token, not on a plan: a 429 to one plan holds back every
      * plan's items on this replica for its Retry-After, not the plan that got it alone.
      */
     @Test
     void aDomo429ToOnePlanHoldsBackTheOtherPlansToo() {
-        PlanFixtures.warmUp(domo);
-        PlanFixtures.Estate first = PlanFixtures.Estate.of(1);
-        PlanFixtures.Estate second = PlanFixtures.Estate.of(1);
-        stubCandidates(domo, first.account(), first.datasources(), Set.of());
-        stubCandidates(domo, second.account(), second.datasources(), Set.of());
-        String limited = DOMO_PREFIX + "/" + first.datasources().get(0) + "/accounts/" + first.account();
+        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 2, 0);
+        List<String> first = estate.datasources().subList(0, 1);
+        List<String> second = estate.datasources().subList(1, 2);
+        String limited = DOMO_PREFIX + "/" + first.get(0) + "/accounts/" + estate.account();
         domo.stubFor(post(urlEqualTo(limited)).inScenario("limited").whenScenarioStateIs(Scenario.STARTED)
                 .willSetStateTo("over").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "8")
                         .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
         domo.stubFor(post(urlEqualTo(limited)).inScenario("limited").whenScenarioStateIs("over")
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                         .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-held\"}")));
-        stubMigrations(domo, second.account(), 0);
 
-        String firstPlan = createApproveStart(jsonPlan("429-first", first.account(), first.datasources(), 1));
+        String firstPlan = createApproveStart(jsonPlan("429-first", estate.account(), first, 1));
         await().atMost(Duration.ofSeconds(30)).until(() -> !operations(firstPlan).isEmpty());
         Instant answered = Instant.parse((String) operations(firstPlan).get(0).get("completedAt"));
-        String secondPlan = createApproveStart(jsonPlan("429-second", second.account(), second.datasources(), 1));
+        String secondPlan = createApproveStart(jsonPlan("429-second", estate.account(), second, 1));
         awaitState(secondPlan, "FINISHED", Duration.ofSeconds(60));
         Instant sent = Instant.parse((String) operations(secondPlan).get(0).get("requestedAt"));
         assertThat(Duration.between(answered, sent)).as("the other plan's item waited out the Retry-After")
@@ -462,6 +458,7 @@ class PlanResilienceTest {
                 .extract().jsonPath().getList("items");
     }
 
+    /** Domo's 429, asking for a second's pause. */
     private static ResponseDefinitionBuilder slowDown() {
         return aResponse().withStatus(429).withHeader("Retry-After", "1").withHeader("Content-Type", "application/json")
                 .withBody("{\"status\":429,\"message\":\"slow down\"}");
