@@ -36,7 +36,7 @@ public interface ConsoleConfig {
     /**
      * How long a plan page's event stream stays open before it ends and the page's browser opens it
      * again, signed in afresh: so that a stream stops once its session ended (a sign-out in another
-     * tab, an expired session, a role taken away). Env PROXY_CONSOLE_EVENT_STREAM_MAX.
+     * tab, an expired session, a role taken away); 0 for no limit. Env PROXY_CONSOLE_EVENT_STREAM_MAX.
      */
     @WithDefault("10m")
     Duration eventStreamMax();

@@ -41,6 +41,8 @@ public class ConsoleCsrf {
     public static final String HEADER = "X-CSRF-Token";
     private static final String TOKEN = ConsoleCsrf.class.getName() + ".token";
     private static final String NEW_TOKEN = ConsoleCsrf.class.getName() + ".new";
+    /** A refusal: its page gives the browser no new token (the browser withheld its cookie, not lost it). */
+    private static final String REFUSED = ConsoleCsrf.class.getName() + ".refused";
     private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}");
     private static final Logger LOG = Logger.getLogger(ConsoleCsrf.class);
 
@@ -63,7 +65,7 @@ public class ConsoleCsrf {
         String site = request.getHeaderString("Sec-Fetch-Site");
         if (cookie != null) {
             // Also on a refusal: its page must not give the browser a new token, which would break the
-            // forms of the person's open tabs.
+            // forms of the person's open tabs (nor does it when the cookie was withheld: REFUSED).
             routing.put(TOKEN, cookie);
         }
         if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method)) {
@@ -75,6 +77,7 @@ public class ConsoleCsrf {
                             || !ConsoleLinks.isPage(routing.request().path()))) {
                 LOG.debugf("Refused a console %s of %s from another site (Sec-Fetch-Site %s, Sec-Fetch-Mode %s)",
                         method, routing.request().path(), site, request.getHeaderString("Sec-Fetch-Mode"));
+                routing.put(REFUSED, Boolean.TRUE);
                 request.abortWith(failures.otherSiteRefused());
             }
             return;
@@ -90,6 +93,7 @@ public class ConsoleCsrf {
                         sent.getBytes(StandardCharsets.US_ASCII))) {
             LOG.debugf("Refused a console %s to %s: CSRF token %s, Sec-Fetch-Site %s", method, routing.request().path(),
                     cookie == null ? "cookie missing" : sent == null ? "field missing" : "mismatch", site);
+            routing.put(REFUSED, Boolean.TRUE);
             request.abortWith(failures.csrfRefused());
         }
     }
@@ -97,7 +101,7 @@ public class ConsoleCsrf {
     @ServerResponseFilter
     @ConsolePage
     public void issue(ContainerRequestContext request, RoutingContext routing) {
-        if (routing.get(NEW_TOKEN) != null) {
+        if (routing.get(NEW_TOKEN) != null && routing.get(REFUSED) == null) {
             routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, routing.get(TOKEN)));
         }
     }

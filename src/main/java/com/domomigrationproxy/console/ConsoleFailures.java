@@ -135,13 +135,13 @@ public class ConsoleFailures {
         return page(405, heading(405), detail, List.of(), true, Map.of(HttpHeaders.ALLOW, String.join(", ", allowed)));
     }
 
-    /** The answer to a state-changing request without the page's CSRF token. */
     /** A download, a stream or a page fetched by another site's page, not opened from the console. */
     Response otherSiteRefused() {
         return page(403, "Open it from the console", "Another site's page asked for this address. Downloads and live"
                 + " updates open only from the console's own pages; a page, only when followed as a link.", List.of(), true);
     }
 
+    /** The answer to a state-changing request without the page's CSRF token. */
     Response csrfRefused() {
         return page(403, "Form not accepted", "This form did not come from a console page you have open, or the"
                 + " page is too old. Reload the page and submit it again.", List.of(), true);

@@ -76,21 +76,32 @@ public final class ConsoleLinks {
     /**
      * Whether sign-in may send a person back to this address: a console page, not a file, a
      * download or a stream (a plan page's event stream, reconnecting after its session ended, would
-     * otherwise be where the next sign-in led).
+     * otherwise be where the next sign-in led), nor sign-in or sign-out themselves (a cookie naming
+     * the sign-in page would have it send the person on to itself for ever).
      */
     static boolean returnablePage(String target) {
         if (!returnable(target)) {
             return false;
         }
         String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
+        return isPage(path) && !path.equals(SIGN_IN) && !path.equals(SIGN_OUT) && !path.equals(ROOT + "/signed-out");
+    }
+
+    /**
+     * Whether the path is one of the console's pages (its root too), not a file, a download or a
+     * stream. A trailing slash is no page but the home page's: the router would serve a download at
+     * {@code …/export.csv/} too.
+     */
+    static boolean isPage(String path) {
+        if (ROOT.equals(path) || HOME.equals(path)) {
+            return true;
+        }
+        if (!returnable(path) || path.contains("?") || path.endsWith("/")) {
+            return false;
+        }
         String last = path.substring(path.lastIndexOf('/') + 1);
         return !last.contains(".") && !path.startsWith(ROOT + "/assets/") && !path.endsWith("/events")
                 && !path.endsWith("/progress");
-    }
-
-    /** Whether the path is one of the console's pages (its root too), not a file, a download or a stream. */
-    static boolean isPage(String path) {
-        return ROOT.equals(path) || returnablePage(path);
     }
 
     static boolean returnable(String target) {

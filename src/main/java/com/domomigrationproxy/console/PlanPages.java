@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -189,8 +190,10 @@ public class PlanPages {
         plans.state(id);
         String from = lastEventId != null ? lastEventId : after;
         // Ended after a while, and opened again by the page's browser with its session as it then is.
-        return events.stream(id, from == null ? events.horizon() : sequence(from), sse,
-                requesters.current().principal()).select().first(config.eventStreamMax());
+        Multi<OutboundSseEvent> stream = events.stream(id, from == null ? events.horizon() : sequence(from), sse,
+                requesters.current().principal());
+        Duration most = config.eventStreamMax();
+        return most.isNegative() || most.isZero() ? stream : stream.select().first(most);
     }
 
     @GET

@@ -484,6 +484,13 @@ class PlanExecutor {
             holdBack(config.turnedAwayRecheck().toSeconds(), refusal);
             return Optional.of(Settlement.waiting("waiting: " + refusal, null));
         }
+        // Claimed before another worker's item got Domo's 429: it waits that out too.
+        long heldFor = pausedUntilNanos.get() - System.nanoTime();
+        if (heldFor > 0) {
+            Instant until = Instant.now().plusNanos(heldFor);
+            return Optional.of(Settlement.waiting("waiting: calls to Domo are held back on this replica until " + until,
+                    until));
+        }
         try {
             Operation done = migrations.perform(intent,
                     pending -> items.link(claim, pending.operationId(), replica, sentLease));
@@ -505,8 +512,9 @@ class PlanExecutor {
             Instant until = Instant.now().plusSeconds(retryAfter(e));
             plans.throttle(claim.planId(), until, "Domo answered 429 (Retry-After " + retryAfter(e) + " s)");
             LOG.infof("Plan %s slowed down until %s: Domo rate limiting", claim.planId(), until);
-            // Domo limits the service's token, not a plan: the other plans' items wait on this replica too.
-            holdBack(e, "Domo answered 429");
+            // Domo limits the service's token, not a plan: the other plans' items wait on this replica too
+            // (five minutes at most: a Retry-After of days would freeze every plan here, rollbacks included).
+            holdBack(Math.min(retryAfter(e), TURNED_AWAY_LONGEST.toSeconds()), "Domo answered 429");
             return Optional.of(Settlement.waiting("waiting: Domo answered 429; sent again after " + until, until));
         }
         if (type == ProblemType.DOMO_CIRCUIT_OPEN) {

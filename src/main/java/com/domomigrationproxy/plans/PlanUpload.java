@@ -81,8 +81,8 @@ final class PlanUpload {
     /**
      * A CSV body (RFC 4180, UTF-8, optional byte order mark) with the header
      * {@code datasourceId,accountId,catalog,schema,table} ({@code datasourceId} alone is accepted for
-     * a reversal); the plan's settings come from the query. Blank lines are ignored; line numbers
-     * count from 1, the header.
+     * a reversal); the plan's settings come from the query. Empty lines are ignored, before the
+     * header too; line numbers count every line of the file from 1.
      */
     static PlanContent fromCsv(byte[] body, String nameParameter, String directionParameter,
             String maxConcurrencyParameter, int defaultMaxConcurrency) {

@@ -80,10 +80,14 @@ class ConsoleSecurityTest {
         String elsewhere = java.util.Base64.getUrlEncoder().encodeToString("https://evil.example/".getBytes());
         session.request().cookie("console-next", elsewhere).get("/console/sign-in").then()
                 .statusCode(200).body(containsString("url=/console/\"")).body(not(containsString("evil")));
-        // Nor a download that a planted cookie names (an audited export at the next sign-in).
-        String export = java.util.Base64.getUrlEncoder().encodeToString("/console/history/export.csv".getBytes());
-        session.request().cookie("console-next", export).get("/console/sign-in").then()
-                .statusCode(200).body(containsString("url=/console/\"")).body(not(containsString("export.csv")));
+        // Nor a download that a planted cookie names (an audited export at the next sign-in), nor sign-in itself
+        // (which would send the person on to itself for ever).
+        for (String planted : new String[] { "/console/history/export.csv", "/console/history/export.csv/",
+                "/console/sign-in", "/console/sign-out" }) {
+            String cookie = java.util.Base64.getUrlEncoder().encodeToString(planted.getBytes());
+            session.request().cookie("console-next", cookie).get("/console/sign-in").then().statusCode(200)
+                    .body(containsString("url=/console/\"")).body(not(containsString("url=" + planted)));
+        }
     }
 
     /**
@@ -99,14 +103,24 @@ class ConsoleSecurityTest {
                     .then().statusCode(200);
             auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "no-cors").get("/console/history")
                     .then().statusCode(403).body(containsString("Open it from the console"));
-            for (String download : new String[] { "/console/history/export.csv", "/console/evidence/audit-events.ndjson",
-                    "/console/plans/" + java.util.UUID.randomUUID() + "/events" }) {
+            // With a trailing slash too, which the router serves as the same download.
+            for (String download : new String[] { "/console/history/export.csv", "/console/history/export.csv/",
+                    "/console/evidence/audit-events.ndjson", "/console/evidence/audit-events.ndjson/",
+                    "/console/plans/" + java.util.UUID.randomUUID() + "/events",
+                    "/console/plans/" + java.util.UUID.randomUUID() + "/events/" }) {
                 auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "navigate").get(download)
                         .then().statusCode(403);
                 auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "no-cors").head(download)
                         .then().statusCode(403);
             }
         }
+        // A link from another site, on which the browser withholds the SameSite=Strict CSRF cookie: refused
+        // without a new token, which would have broken the forms of the person's open tabs.
+        Response withheld = given().redirects().follow(false).cookie("q_session", auditor.cookies().get("q_session"))
+                .header("Sec-Fetch-Site", "cross-site").header("Sec-Fetch-Mode", "navigate")
+                .get("/console/history/export.csv");
+        assertThat(withheld.statusCode()).isEqualTo(403);
+        assertThat(ConsoleSessions.setCookie(withheld, "console-csrf")).isEmpty();
         auditor.request().header("Sec-Fetch-Site", "same-origin").header("Sec-Fetch-Mode", "navigate")
                 .get("/console/history/export.csv?requestedBy=nobody-at-all").then().statusCode(200);
         auditor.request().get("/console/history/export.csv?requestedBy=nobody-at-all").then().statusCode(200);

@@ -443,8 +443,11 @@ class PlanResilienceTest {
                         .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-held\"}")));
 
         String firstPlan = createApproveStart(jsonPlan("429-first", estate.account(), first, 1));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !operations(firstPlan).isEmpty());
-        Instant answered = Instant.parse((String) operations(firstPlan).get(0).get("completedAt"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> operations(firstPlan).stream()
+                .anyMatch(operation -> Integer.valueOf(429).equals(operation.get("upstreamStatus"))));
+        Instant answered = Instant.parse((String) operations(firstPlan).stream()
+                .filter(operation -> Integer.valueOf(429).equals(operation.get("upstreamStatus"))).findFirst()
+                .orElseThrow().get("completedAt"));
         String secondPlan = createApproveStart(jsonPlan("429-second", estate.account(), second, 1));
         awaitState(secondPlan, "FINISHED", Duration.ofSeconds(60));
         Instant sent = Instant.parse((String) operations(secondPlan).get(0).get("requestedAt"));
