@@ -72,7 +72,7 @@ public class ConsoleCsrf {
             // Another site (a sibling subdomain's page, on which a SameSite cookie still comes) may link to
             // a page, but not fetch one, nor start a download or a stream: each export is an audited read
             // in the person's name, and takes one of the few export turns.
-            if (!HttpMethod.OPTIONS.equals(method) && site != null && !site.equals("same-origin") && !site.equals("none")
+            if (!HttpMethod.OPTIONS.equals(method) && fromAnotherSite(site)
                     && (!"navigate".equals(request.getHeaderString("Sec-Fetch-Mode"))
                             || !ConsoleLinks.isPage(routing.request().path()))) {
                 LOG.debugf("Refused a console %s of %s from another site (Sec-Fetch-Site %s, Sec-Fetch-Mode %s)",
@@ -88,7 +88,7 @@ public class ConsoleCsrf {
             Object field = context.getFormParameter(FIELD, true, false);
             sent = field instanceof String text ? text : null;
         }
-        if ((site != null && !site.equals("same-origin") && !site.equals("none")) || cookie == null || sent == null
+        if (fromAnotherSite(site) || cookie == null || sent == null
                 || !MessageDigest.isEqual(cookie.getBytes(StandardCharsets.US_ASCII),
                         sent.getBytes(StandardCharsets.US_ASCII))) {
             LOG.debugf("Refused a console %s to %s: CSRF token %s, Sec-Fetch-Site %s", method, routing.request().path(),
@@ -130,6 +130,11 @@ public class ConsoleCsrf {
             routing.put(NEW_TOKEN, Boolean.TRUE);
         }
         return token;
+    }
+
+    /** The browser marks the request as made by another site's page (a browser too old to say is let through). */
+    private static boolean fromAnotherSite(String site) {
+        return site != null && !site.equals("same-origin") && !site.equals("none");
     }
 
     private String cookieName() {

@@ -557,8 +557,7 @@ public class PlanService {
                                     : "; cancel or reject the rollback first"));
                 });
         // A cancelled rollback's reversals already sent still run, or may have taken effect unknown to us.
-        for (Plan cancelled : QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>list(
-                "rollbackOf = ?1 and state = ?2", planId, PlanState.CANCELLED))) {
+        for (Plan cancelled : cancelledRollbacks(planId)) {
             long unsettled = items.count(cancelled.planId, ItemState.RUNNING, ItemState.UNKNOWN);
             if (unsettled > 0) {
                 throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " has rollback plan "
@@ -573,14 +572,18 @@ public class PlanService {
      * it, and moving it again takes a new plan, as after a rollback that finished.
      */
     private void refuseWhereACancelledRollbackReversed(UUID planId, String datasourceId) {
-        for (Plan cancelled : QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>list(
-                "rollbackOf = ?1 and state = ?2", planId, PlanState.CANCELLED))) {
+        for (Plan cancelled : cancelledRollbacks(planId)) {
             if (items.changedDatasources(cancelled.planId).contains(datasourceId)) {
                 throw new ProblemException(409, ProblemType.PLAN_STATE, "Plan " + planId + " has rollback plan "
                         + cancelled.planId + " (CANCELLED), which reversed data source " + datasourceId
                         + " or may have: a retry would migrate it again; create a new plan to move it again");
             }
         }
+    }
+
+    private List<Plan> cancelledRollbacks(UUID planId) {
+        return QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>list("rollbackOf = ?1 and state = ?2", planId,
+                PlanState.CANCELLED));
     }
 
     /** Sends an INCOMPLETE, ABORTED or FAILED item again; a finished plan runs again for it. */
