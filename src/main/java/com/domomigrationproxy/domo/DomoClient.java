@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.util.TypeLiteral;
 import jakarta.inject.Inject;
@@ -79,6 +80,7 @@ public class DomoClient {
     private final DomoTokenProvider tokens;
     private final ObjectMapper json;
     private final CircuitBreakerMaintenance breakers;
+    private final Event<DomoRateLimited> rateLimits;
     private final Guard readRetries;
     private final Guard breaker;
     private final Guard readDeadline;
@@ -89,12 +91,13 @@ public class DomoClient {
 
     @Inject
     DomoClient(Instance<DomoUpstream> upstream, DomoConfig config, DomoTokenProvider tokens, ObjectMapper json,
-            CircuitBreakerMaintenance breakers) {
+            CircuitBreakerMaintenance breakers, Event<DomoRateLimited> rateLimits) {
         this.upstream = upstream;
         this.config = config;
         this.tokens = tokens;
         this.json = json;
         this.breakers = breakers;
+        this.rateLimits = rateLimits;
         Duration backoff = config.retry().initialBackoff();
         this.readRetries = Guard.create().withDescription("domo-read-retries")
                 .withRetry()
@@ -453,9 +456,11 @@ public class DomoClient {
                     null, true, status, toe);
         }
         if (status == 429) {
+            String retryAfter = retryAfter(answer.retryAfter());
+            rateLimits.fire(new DomoRateLimited(Long.parseLong(retryAfter)));
             return new DomoCallException(503, ProblemType.DOMO_RATE_LIMITED,
                     "Domo is rate limiting the service; retry after the delay in Retry-After", null, true, status, toe,
-                    Map.of(HttpHeaders.RETRY_AFTER, retryAfter(answer.retryAfter())));
+                    Map.of(HttpHeaders.RETRY_AFTER, retryAfter));
         }
         if (status >= 400 && status < 500) {
             return failure(status, ProblemType.DOMO_REJECTED_REQUEST,

@@ -32,6 +32,7 @@ import org.jboss.logging.Logger;
 import com.domomigrationproxy.domo.DomoCallException;
 import com.domomigrationproxy.domo.DomoClient;
 import com.domomigrationproxy.domo.DomoConfig;
+import com.domomigrationproxy.domo.DomoRateLimited;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.LedgerEvent;
 import com.domomigrationproxy.ledger.Operation;
@@ -512,9 +513,7 @@ class PlanExecutor {
             Instant until = Instant.now().plusSeconds(retryAfter(e));
             plans.throttle(claim.planId(), until, "Domo answered 429 (Retry-After " + retryAfter(e) + " s)");
             LOG.infof("Plan %s slowed down until %s: Domo rate limiting", claim.planId(), until);
-            // Domo limits the service's token, not a plan: the other plans' items wait on this replica too
-            // (five minutes at most: a Retry-After of days would freeze every plan here, rollbacks included).
-            holdBack(Math.min(retryAfter(e), TURNED_AWAY_LONGEST.toSeconds()), "Domo answered 429");
+            // The other plans' items wait on this replica too: rateLimited, as for any call's 429.
             return Optional.of(Settlement.waiting("waiting: Domo answered 429; sent again after " + until, until));
         }
         if (type == ProblemType.DOMO_CIRCUIT_OPEN) {
@@ -581,14 +580,28 @@ class PlanExecutor {
         return Math.min(TURNED_AWAY_LONGEST.toSeconds(), first.toSeconds() << doublings);
     }
 
+    /**
+     * Domo limits the service's token, not a plan: after its 429 to any call of this replica (a plan's
+     * item, a single migration, a read), every plan's items wait here too, those already claimed
+     * included, for its Retry-After or five minutes, whichever is shorter (a Retry-After of days would
+     * freeze every plan here, rollbacks included).
+     */
+    void rateLimited(@Observes DomoRateLimited limited) {
+        holdBack(Math.min(limited.retryAfterSeconds(), TURNED_AWAY_LONGEST.toSeconds()), "Domo answered 429");
+    }
+
     private void holdBack(ProblemException e, String why) {
         holdBack(retryAfter(e), why);
     }
 
     private void holdBack(long seconds, String why) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds));
-        pausedUntilNanos.accumulateAndGet(until, (a, b) -> b - a > 0 ? b : a);
-        LOG.infof("Plan items held back on this replica for %d s: %s", Math.max(1, seconds), why);
+        long now = System.nanoTime();
+        long until = now + TimeUnit.SECONDS.toNanos(Math.max(1, seconds));
+        long before = pausedUntilNanos.getAndAccumulate(until, (a, b) -> b - a > 0 ? b : a);
+        if (until - before > 0) {
+            // Once per extension, not per call: a burst of 429s to reads would otherwise log each one.
+            LOG.infof("Plan items held back on this replica for %d s: %s", Math.max(1, seconds), why);
+        }
     }
 
     private static long retryAfter(ProblemException e) {

@@ -15,6 +15,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
@@ -454,6 +455,32 @@ class PlanResilienceTest {
         assertThat(Duration.between(answered, sent)).as("the other plan's item waited out the Retry-After")
                 .isGreaterThanOrEqualTo(Duration.ofSeconds(7));
         awaitState(firstPlan, "FINISHED", Duration.ofSeconds(60));
+    }
+
+    /**
+     * Domo's 429 to a single migration (no plan's) holds the plans back too: its limit is on the
+     * service's token, whoever's call got the 429. (Only a plan's own 429 did, and the plans then sent
+     * into the limit, each refusal one more FAILED operation.)
+     */
+    @Test
+    void aDomo429ToASingleMigrationHoldsBackThePlans() {
+        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 2, 0);
+        String single = estate.datasources().get(0);
+        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + single + "/accounts/" + estate.account()))
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "8")
+                        .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
+        Instant answered = Instant.now();
+        Api.asOperator().contentType("application/json").body("{\"accountId\":\"" + estate.account()
+                + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                .post("/api/v1/datasources/" + single + "/migrations").then().statusCode(503)
+                .header("Retry-After", "8").body("type", endsWith("domo-rate-limited"));
+
+        String planId = createApproveStart(jsonPlan("429-single", estate.account(),
+                estate.datasources().subList(1, 2), 1));
+        awaitState(planId, "FINISHED", Duration.ofSeconds(60));
+        Instant sent = Instant.parse((String) operations(planId).get(0).get("requestedAt"));
+        assertThat(Duration.between(answered, sent)).as("the plan's item waited out the single migration's Retry-After")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(7));
     }
 
     private static List<Map<String, Object>> operations(String planId) {
