@@ -240,7 +240,7 @@ The JSON schema checks names and types; these rules depend on several values.
 {{- $errors = append $errors "no caller authentication configured: set apiKeys.existingSecret and/or jwt.publicKey.location (or jwt.publicKey.existingConfigMap / jwt.publicKey.existingSecret)" }}
 {{- end }}
 {{- $syslogHost := regexReplaceAll "^[a-zA-Z]+://(.*):[0-9]+$" .Values.audit.syslog.url "${1}" | lower }}
-{{- if and (hasPrefix "tcp://" (lower .Values.audit.syslog.url)) (not .Values.audit.syslog.allowPlainTcp) (not (or (eq $syslogHost "localhost") (regexMatch "^127(\\.[0-9]{1,3}){3}$" $syslogHost))) }}
+{{- if and (hasPrefix "tcp://" (lower .Values.audit.syslog.url)) (not .Values.audit.syslog.allowPlainTcp) (not (or (eq $syslogHost "localhost") (eq $syslogHost "[::1]") (regexMatch "^127(\\.[0-9]{1,3}){3}$" $syslogHost))) }}
 {{- $errors = append $errors (printf "audit.syslog.url is tcp:// to %s: the audit trail would cross the network in clear. Use tls://, or set audit.syslog.allowPlainTcp=true for a receiver on a trusted network (the proxy refuses to start otherwise)" $syslogHost) }}
 {{- end }}
 {{- if and .Values.audit.syslog.ca.existingConfigMap (not (hasPrefix "tls://" (lower .Values.audit.syslog.url))) }}

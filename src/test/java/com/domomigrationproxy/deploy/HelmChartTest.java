@@ -707,13 +707,18 @@ class HelmChartTest {
         JsonNode policy = only(renderMinimum(template -> template.set("audit.syslog.url", "tcp://siem.example:1514")
                 .set("audit.syslog.allowPlainTcp", "true")), "NetworkPolicy");
         assertThat(egressRule(policy, 1514).has("to")).as("any destination on the receiver's port").isFalse();
+        JsonNode ipv6 = only(renderMinimum(template -> template.set("audit.syslog.url", "tls://[2001:db8::5]:6514")),
+                "NetworkPolicy");
+        assertThat(egressRule(ipv6, 6514).has("to")).as("an IPv6 receiver's port").isFalse();
     }
 
     @Test
     void schemaRejectsASyslogUrlThatIsNotTcpOrTls() {
-        assertThatThrownBy(() -> renderMinimum(template -> template.set("audit.syslog.url", "udp://siem.example:514")))
-                .hasMessageContaining("schema")
-                .hasMessageContaining("url");
+        for (String url : List.of("udp://siem.example:514", "tcp://::1:514", "tls://[siem.example]:6514")) {
+            assertThatThrownBy(() -> renderMinimum(template -> template.set("audit.syslog.url", url))).as(url)
+                    .hasMessageContaining("schema")
+                    .hasMessageContaining("url");
+        }
     }
 
     /** As the proxy refuses to start: the trail in clear to another host only when the values say so. */
@@ -725,7 +730,10 @@ class HelmChartTest {
         JsonNode allowed = proxyContainer(deployment(renderMinimum(template -> template
                 .set("audit.syslog.url", "tcp://siem.example:1514").set("audit.syslog.allowPlainTcp", "true"))));
         assertThat(envValue(allowed, "PROXY_AUDIT_SYSLOG_ALLOW_PLAIN_TCP")).isEqualTo("true");
-        for (String url : List.of("tcp://127.0.0.1:1514", "tcp://localhost:1514", "tls://siem.example:6514")) {
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("audit.syslog.url", "tcp://[2001:db8::5]:1514")))
+                .hasMessageContaining("audit.syslog.url is tcp:// to [2001:db8::5]");
+        for (String url : List.of("tcp://127.0.0.1:1514", "tcp://localhost:1514", "tls://siem.example:6514",
+                "tcp://[::1]:1514", "tls://[2001:db8::5]:6514")) {
             JsonNode container = proxyContainer(deployment(renderMinimum(template -> template.set("audit.syslog.url", url))));
             assertThat(envValue(container, "PROXY_AUDIT_SYSLOG_URL")).isEqualTo(url);
             assertThat(env(container, "PROXY_AUDIT_SYSLOG_ALLOW_PLAIN_TCP")).as(url).isNull();
