@@ -242,10 +242,59 @@ class ConsolePackagedIT {
         return settings;
     }
 
+    /**
+     * A plan uploaded in the console where the working directory cannot be written (the image's, under
+     * the chart's read-only root filesystem): the file goes to the temporary directory (Quarkus's
+     * default, {@code ${java.io.tmpdir}/uploads}; the chart's writable /tmp), never to the working
+     * directory. Here the working directory's {@code file-uploads} is a file, which nobody can make a
+     * directory of.
+     */
+    @Test
+    void aPlanUploadedWhereTheWorkingDirectoryIsReadOnlyIsTaken() throws Exception {
+        Path workingDirectory = Files.createTempDirectory("read-only-working-directory");
+        Files.writeString(workingDirectory.resolve("file-uploads"), "not a directory");
+        Path temporary = Files.createTempDirectory("pod-tmp");
+        providerSignsIn("olga-operator", "operator");
+        Map<String, String> env = new HashMap<>(Map.of("DOMO_BASE_URL", "http://127.0.0.1:9",
+                "DOMO_DEVELOPER_TOKEN", "console-it-token", "PROXY_API_KEYS_FILE", keys.toString()));
+        env.putAll(console("QUARKUS_OIDC_CREDENTIALS_SECRET", CLIENT_SECRET,
+                "QUARKUS_OIDC_AUTHENTICATION_FORCE_REDIRECT_HTTPS_SCHEME", "true"));
+        try (PackagedApp app = PackagedApp.start("console-upload", postgres, env,
+                List.of("-Djava.io.tmpdir=" + temporary), workingDirectory).awaitReady()) {
+            Response challenge = given().port(app.port()).redirects().follow(false).get("/console/plans/new");
+            Map<String, String> authorize = query(URI.create(challenge.header("Location")));
+            Map<String, String> cookies = new HashMap<>(challenge.cookies());
+            Response signedIn = given().port(app.port()).redirects().follow(false).cookies(cookies)
+                    .queryParam("code", "code-from-the-provider").queryParam("state", authorize.get("state"))
+                    .get("/console/sign-in");
+            assertThat(signedIn.statusCode()).as(signedIn.asString()).isIn(200, 302);
+            cookies.putAll(signedIn.cookies());
+            cookies.entrySet().removeIf(cookie -> cookie.getValue() == null || cookie.getValue().isEmpty());
+            Response form = given().port(app.port()).redirects().follow(false).cookies(cookies).get("/console/plans/new");
+            assertThat(form.statusCode()).isEqualTo(200);
+            cookies.putAll(form.cookies());
+            String csrf = form.asString().replaceAll("(?s).*name=\"csrf-token\" value=\"([^\"]+)\".*", "$1");
+            String csv = "datasourceId,accountId,catalog,schema,table\r\nds-upload-1,acct-1,estate,public,t1\r\n";
+            Response uploaded = given().port(app.port()).redirects().follow(false).cookies(cookies)
+                    .multiPart("csrf-token", csrf).multiPart("name", "Uploaded read-only")
+                    .multiPart("direction", "V1_TO_V2").multiPart("maxConcurrency", "1")
+                    .multiPart("file", "plan.csv", csv.getBytes(StandardCharsets.UTF_8), "text/csv")
+                    .post("/console/plans");
+            assertThat(uploaded.statusCode()).as(uploaded.asString()).isEqualTo(303);
+            assertThat(uploaded.header("Location")).contains("/console/plans/").contains("done=created");
+            assertThat(Files.isRegularFile(workingDirectory.resolve("file-uploads"))).isTrue();
+        }
+    }
+
     /** The provider's token endpoint answers every code with an ID token for aude-auditor, an auditor. */
     private static void providerSignsInAnAuditor() {
-        String idToken = Jwt.issuer(provider.baseUrl()).audience("domo-migration-console").subject("aude-auditor")
-                .preferredUserName("aude-auditor").groups(java.util.Set.of("auditor")).expiresIn(300).jws()
+        providerSignsIn("aude-auditor", "auditor");
+    }
+
+    /** The provider's token endpoint answers every code with an ID token for {@code person} in {@code role}. */
+    private static void providerSignsIn(String person, String role) {
+        String idToken = Jwt.issuer(provider.baseUrl()).audience("domo-migration-console").subject(person)
+                .preferredUserName(person).groups(java.util.Set.of(role)).expiresIn(300).jws()
                 .keyId("k1").sign(signingKey);
         provider.stubFor(post("/oauth2/token").willReturn(json("{\"id_token\":\"" + idToken + "\","
                 + "\"access_token\":\"opaque-access-token\",\"token_type\":\"Bearer\",\"expires_in\":300}")));

@@ -31,10 +31,16 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
     /** The same, with these options for the JVM (which is the tests' own). */
     public static PackagedApp start(String name, EmbeddedPostgres postgres, Map<String, String> settings,
             List<String> jvmOptions) throws IOException {
+        return start(name, postgres, settings, jvmOptions, Path.of("."));
+    }
+
+    /** The same, started in {@code workingDirectory} (what the image's is: read-only under the chart). */
+    public static PackagedApp start(String name, EmbeddedPostgres postgres, Map<String, String> settings,
+            List<String> jvmOptions, Path workingDirectory) throws IOException {
         int port = freePort();
-        Path log = Path.of("target", name + ".log");
+        Path log = Path.of("target", name + ".log").toAbsolutePath();
         ProcessBuilder builder = new ProcessBuilder(command(jvmOptions)).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                .directory(workingDirectory.toFile()).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
@@ -59,7 +65,7 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
             command.add("-XX:TieredStopAtLevel=1");
         }
         command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+        command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString()));
         return command;
     }
 
