@@ -34,9 +34,9 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
 import com.domomigrationproxy.security.CurrentRequest;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Requesters;
-import com.domomigrationproxy.web.ApiOperations;
-import com.domomigrationproxy.web.EdgeRefusal;
-import com.domomigrationproxy.web.RequestIds;
+import com.domomigrationproxy.http.ApiOperations;
+import com.domomigrationproxy.http.EdgeRefusal;
+import com.domomigrationproxy.http.RequestIds;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import com.domomigrationproxy.problem.BusyGate;
-import com.domomigrationproxy.web.RequestEnd;
-import com.domomigrationproxy.web.WriteTimeout;
+import com.domomigrationproxy.http.RequestEnd;
+import com.domomigrationproxy.http.WriteTimeout;
 
 /**
  * A streamed audit export whose rows are counted as they are written. {@link AuditAccessRecorder}

@@ -30,7 +30,7 @@ import com.domomigrationproxy.ledger.Sql;
 import com.domomigrationproxy.problem.BusyGate;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
-import com.domomigrationproxy.web.RequestEnd;
+import com.domomigrationproxy.http.RequestEnd;
 
 import io.smallrye.mutiny.Multi;
 

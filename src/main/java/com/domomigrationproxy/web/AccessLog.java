@@ -13,6 +13,8 @@ import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 import com.domomigrationproxy.domo.DomoWait;
+import com.domomigrationproxy.http.ApiOperations;
+import com.domomigrationproxy.http.RequestIds;
 import com.domomigrationproxy.idempotency.ReplayedAnswer;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.problem.Problem;

@@ -3,6 +3,7 @@ package com.domomigrationproxy.web;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import com.domomigrationproxy.http.RequestIds;
 import com.domomigrationproxy.security.CurrentRequest;
 
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;

@@ -3,6 +3,8 @@ package com.domomigrationproxy.web;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import com.domomigrationproxy.http.RequestIds;
+
 import io.quarkus.vertx.http.ManagementInterface;
 
 /**

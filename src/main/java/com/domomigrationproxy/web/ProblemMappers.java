@@ -18,6 +18,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.domomigrationproxy.console.ConsoleFailures;
 import com.domomigrationproxy.console.ConsoleLinks;
+import com.domomigrationproxy.http.ApiOperations;
+import com.domomigrationproxy.http.WriteTimeout;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;

@@ -2,6 +2,7 @@ package com.domomigrationproxy.web;
 
 import jakarta.ws.rs.core.Response;
 
+import com.domomigrationproxy.http.RequestIds;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
