@@ -60,8 +60,8 @@ public class DomoCallException extends ProblemException {
 
     /**
      * True when the request may have reached Domo but no answer of Domo's came: the deadline passed,
-     * the connection broke, or a gateway in front of Domo answered 502 or 504 because it got none in
-     * time (Domo may have carried the request out, or may still be at it). The outcome is unknown,
+     * the connection broke, or a gateway in front of Domo answered that it got none in time (Domo may
+     * have carried the request out, or may still be at it). The outcome is unknown,
      * not failed: the data source stays locked until the operation is reconciled.
      */
     public boolean outcomeUnknown() {
@@ -69,9 +69,14 @@ public class DomoCallException extends ProblemException {
                 || acceptedWithoutResult);
     }
 
-    /** A gateway's 502 or 504: it got no usable answer from Domo in time, which may have acted all the same. */
+    /**
+     * A gateway's answer that it passed the request on and got no usable answer from Domo in time, which
+     * may have acted all the same: 502 and 504, and the CDN and proxy codes for the same (Cloudflare's
+     * 520, an unknown answer, and 524, a timeout; 598 and 599, network read timeouts). A gateway's
+     * 521 to 523 say it never reached Domo: those are failures.
+     */
     static boolean fromAGatewayWithoutDomosAnswer(int status) {
-        return status == 502 || status == 504;
+        return status == 502 || status == 504 || status == 520 || status == 524 || status == 598 || status == 599;
     }
 
     /** Domo's HTTP status, or null when no answer came. */

@@ -47,7 +47,7 @@ final class RecordedAnswer {
         OperationState state = outcome == null ? OperationState.PENDING : outcome.state();
         ProblemException problem = switch (state) {
             case COMPLETE, INCOMPLETE, ABORTED -> null;
-            // A gateway's 502 or 504 in front of Domo, or Domo's own 2xx without a result it could be
+            // A gateway's 502, 504 or like status in front of Domo, or Domo's own 2xx without a result it could be
             // sure of (a state it does not name, an answer that may have been cut off): 502 then, and again now.
             case PENDING, UNKNOWN -> outcome != null && outcome.upstreamStatus() != null
                     ? new ProblemException(502, ProblemType.DOMO_UNAVAILABLE, "The first request with this"

@@ -45,6 +45,14 @@ public interface PlanConfig {
     Duration turnedAwayRecheck();
 
     /**
+     * The longest a replica holds every plan's items back after Domo's 429 to any of its calls (its
+     * Retry-After, at most this; the plan that got the 429 waits its whole Retry-After). Whole
+     * seconds, from 1 s to 5 min. Env PROXY_PLAN_RATE_LIMIT_HOLD_BACK_MAX.
+     */
+    @WithDefault("5m")
+    Duration rateLimitHoldBackMax();
+
+    /**
      * How long a preflight waits for the candidates of the accounts its items name (fetched on a pool
      * every preflight shares); an account not read by then blocks its items, to be preflighted again.
      * An upload's Idempotency-Key counts as abandoned this long plus 30 s after it was claimed, so a

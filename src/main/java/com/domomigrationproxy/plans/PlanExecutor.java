@@ -583,11 +583,11 @@ class PlanExecutor {
     /**
      * Domo limits the service's token, not a plan: after its 429 to any call of this replica (a plan's
      * item, a single migration, a read), every plan's items wait here too, those already claimed
-     * included, for its Retry-After or five minutes, whichever is shorter (a Retry-After of days would
-     * freeze every plan here, rollbacks included).
+     * included, for its Retry-After or PROXY_PLAN_RATE_LIMIT_HOLD_BACK_MAX (5 min), whichever is
+     * shorter (a Retry-After of days would freeze every plan here, rollbacks included).
      */
     void rateLimited(@Observes DomoRateLimited limited) {
-        holdBack(Math.min(limited.retryAfterSeconds(), TURNED_AWAY_LONGEST.toSeconds()), "Domo answered 429");
+        holdBack(Math.min(limited.retryAfterSeconds(), config.rateLimitHoldBackMax().toSeconds()), "Domo answered 429");
     }
 
     private void holdBack(ProblemException e, String why) {

@@ -51,6 +51,8 @@ class PlanStartupCheck {
                 .positive("PROXY_PLAN_UPLOAD_TIMEOUT", config.uploadTimeout())
                 .positive("PROXY_PLAN_PREFLIGHT_TIMEOUT", config.preflightTimeout())
                 .within("PROXY_PLAN_TURNED_AWAY_RECHECK (seconds)", config.turnedAwayRecheck().toSeconds(), 1,
+                        PlanExecutor.TURNED_AWAY_LONGEST.toSeconds())
+                .within("PROXY_PLAN_RATE_LIMIT_HOLD_BACK_MAX (seconds)", config.rateLimitHoldBackMax().toSeconds(), 1,
                         PlanExecutor.TURNED_AWAY_LONGEST.toSeconds()).list();
     }
 }

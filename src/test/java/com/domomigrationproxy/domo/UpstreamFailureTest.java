@@ -98,6 +98,11 @@ class UpstreamFailureTest {
                 // A gateway's 502 or 504: Domo may have carried the request out (or still be at it).
                 Arguments.of("502", aResponse().withStatus(502), 502, "domo-unavailable", "UNKNOWN", 502, 3),
                 Arguments.of("504 gateway", aResponse().withStatus(504), 502, "domo-unavailable", "UNKNOWN", 504, 3),
+                // A CDN's timeout after it passed the request on (Cloudflare's 524): the same. Its 522, no
+                // connection to Domo, is a failure: the request never reached Domo.
+                Arguments.of("524 CDN timeout", aResponse().withStatus(524), 502, "domo-unavailable", "UNKNOWN", 524, 3),
+                Arguments.of("522 CDN no connection", aResponse().withStatus(522), 502, "domo-unavailable", "FAILED",
+                        522, 1),
                 Arguments.of("garbage", aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK), 502, "domo-unavailable",
                         "UNKNOWN", null, 3));
     }

@@ -77,6 +77,10 @@ class PlanStartupCheckTest {
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "6m")), idempotency(Map.of())))
                 .containsExactly("PROXY_PLAN_TURNED_AWAY_RECHECK (seconds) must be from 1 to 300, not 360");
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.turned-away-recheck", "1s")), idempotency(Map.of()))).isEmpty();
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.rate-limit-hold-back-max", "10m")), idempotency(Map.of())))
+                .containsExactly("PROXY_PLAN_RATE_LIMIT_HOLD_BACK_MAX (seconds) must be from 1 to 300, not 600");
+        assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.rate-limit-hold-back-max", "0s")), idempotency(Map.of())))
+                .containsExactly("PROXY_PLAN_RATE_LIMIT_HOLD_BACK_MAX (seconds) must be from 1 to 300, not 0");
     }
 
     /** Every allowed first wait doubles up to the longest, 5 min, and stays there. */
