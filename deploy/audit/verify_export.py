@@ -194,8 +194,9 @@ def load_key(path):
 def check_checkpoint(checkpoint, keys, source, origins):
     """Verifies signature, text and origin; returns (seq, hash, source) of what it signs.
 
-    origins holds the --origin expected (or None) and every origin seen: checkpoints of one chain
-    name one origin, so a deployment's checkpoints do not pass for another's that shares its key."""
+    origins holds the --origin expected (or None), the --former-origin ones (the chain's names before
+    PROXY_AUDIT_ORIGIN was changed) and every origin seen: checkpoints of one chain name its origin or
+    a former one, so a deployment's checkpoints do not pass for another's that shares its key."""
     try:
         text, signature, key_id = checkpoint["text"], checkpoint["signature"], checkpoint["keyId"]
     except (KeyError, TypeError):
@@ -219,13 +220,17 @@ def check_checkpoint(checkpoint, keys, source, origins):
     for name, value in fields.items():
         if name in checkpoint and checkpoint[name] != value:
             raise Failure(f"{source}: {name} differs from the signed text: it was altered")
-    expected = origins["expected"]
-    if expected is not None and origin != expected:
-        raise Failure(f"{source}: signed for origin {origin!r}, not the --origin {expected!r}: it is another "
-                      f"deployment's checkpoint")
-    if origins["seen"] and origin not in origins["seen"]:
+    expected, former = origins["expected"], origins["former"]
+    if expected is not None and origin != expected and origin not in former:
+        raise Failure(f"{source}: signed for origin {origin!r}, not the --origin {expected!r}"
+                      + (" nor a --former-origin" if former else "") + ": it is another deployment's checkpoint"
+                      + ("" if former else " (or one from before the origin was changed: name that with "
+                                           "--former-origin)"))
+    current = origins["seen"] - former
+    if origin not in former and current and origin not in current:
         raise Failure(f"{source}: the checkpoints name more than one origin "
-                      f"({', '.join(sorted(origins['seen'] | {origin}))}): they are not all of this chain")
+                      f"({', '.join(sorted(current | {origin}))}): they are not all of this chain (a former "
+                      f"origin of it is named with --former-origin)")
     origins["seen"].add(origin)
     return int(seq), signed_hash, source
 
@@ -529,6 +534,9 @@ def main(argv):
     parser.add_argument("--operations", help="NDJSON export of GET /api/v1/audit/operations, to cross-check")
     parser.add_argument("--origin", help="the origin (PROXY_AUDIT_ORIGIN) every checkpoint must name; without it, "
                         "they must all name the same one, which is printed")
+    parser.add_argument("--former-origin", action="append", default=[],
+                        help="an origin the chain had before PROXY_AUDIT_ORIGIN was changed (its "
+                        "PROXY_AUDIT_FORMER_ORIGINS); checkpoints may name it too")
     parser.add_argument("--to-seq", type=int, help="the last seq the export was asked for")
     parser.add_argument("--from-seq", type=int, help="the first seq the export was asked for (fromSeq), when it "
                         "does not start with the chain's first event")
@@ -541,7 +549,7 @@ def main(argv):
                            "a recomputed or shortened chain cannot be told from the real one")
         problems = []
         named = []
-        origins = {"expected": args.origin, "seen": set()}
+        origins = {"expected": args.origin, "former": set(args.former_origin), "seen": set()}
         for path in files:
             with open(path, encoding="utf-8") as source:
                 try:
@@ -576,8 +584,9 @@ def main(argv):
     # passed over in silence, since no check covered them.
     later = sum(1 for seq in (expected or {}) if seq > last_seq)
     print(f"VERIFIED: {count} events, seq {first_seq} to {last_seq} (hash {last_hash}), linked and unaltered; "
-          f"{len(claims)} signed checkpoints of origin {''.join(origins['seen'])!r} hold, the newest the export "
-          f"reaches at seq {newest}"
+          f"{len(claims)} signed checkpoints of origin {''.join(origins['seen'] - origins['former'])!r}"
+          + "".join(f" and of former origin {former!r}" for former in sorted(origins["seen"] & origins["former"]))
+          + f" hold, the newest the export reaches at seq {newest}"
           + ("; the operations export agrees" if args.operations else "")
           + (f" (except {later} of its events, after seq {last_seq}: not in the events export, not checked)"
              if later else ""))

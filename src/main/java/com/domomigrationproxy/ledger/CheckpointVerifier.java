@@ -1,12 +1,14 @@
 package com.domomigrationproxy.ledger;
 
+import java.util.List;
+
 /**
  * Checks checkpoints against the chain as the database holds it: each must be signed by a trusted
  * key, repeat its signed text, and name a hash the chain still has at that seq. A superuser can
  * recompute every hash after changing a row, or cut the newest events off and rewind the head; the
  * chain then verifies on its own, but not against a checkpoint signed before, whose key it lacks.
- * Each must also name this trail's origin: a checkpoint of another deployment that shares the key
- * says nothing about this chain. Remembers the first checkpoint that fails, the last and how many:
+ * Each must also name this trail's origin, or one it had before (PROXY_AUDIT_FORMER_ORIGINS): a
+ * checkpoint of another deployment that shares the key says nothing about this chain. Remembers the first checkpoint that fails, the last and how many:
  * one that stays (a forged row, which the application role can insert and nobody can delete) must
  * not hide a later failure.
  */
@@ -14,14 +16,16 @@ final class CheckpointVerifier {
 
     private final CheckpointKeys keys;
     private final String origin;
+    private final List<String> formerOrigins;
     private long checked;
     private IntegrityReport.CheckpointFailure firstInvalid;
     private IntegrityReport.CheckpointFailure lastInvalid;
     private long invalid;
 
-    CheckpointVerifier(CheckpointKeys keys, String origin) {
+    CheckpointVerifier(CheckpointKeys keys, LedgerConfig config) {
         this.keys = keys;
-        this.origin = origin;
+        this.origin = config.origin();
+        this.formerOrigins = config.formerOrigins().orElse(List.of());
     }
 
     /**
@@ -86,9 +90,11 @@ final class CheckpointVerifier {
         if (!checkpoint.agreesWithText()) {
             return "the checkpoint's fields differ from its signed text: they were altered";
         }
-        if (!origin.equals(checkpoint.origin())) {
-            return "signed for the trail " + checkpoint.origin() + ", not this one (" + origin + ", PROXY_AUDIT_ORIGIN):"
-                    + " another deployment's checkpoint, or the origin was changed";
+        if (!origin.equals(checkpoint.origin()) && !formerOrigins.contains(checkpoint.origin())) {
+            return "signed for the trail " + checkpoint.origin() + ", not this one (" + origin + ", PROXY_AUDIT_ORIGIN"
+                    + (formerOrigins.isEmpty() ? "" : ", nor a former one in PROXY_AUDIT_FORMER_ORIGINS") + "):"
+                    + " another deployment's checkpoint, or the origin was changed (PROXY_AUDIT_FORMER_ORIGINS names"
+                    + " the ones before)";
         }
         String expected = checkpoint.seq() == 0 ? HashChain.GENESIS : chainHash;
         if (expected == null) {

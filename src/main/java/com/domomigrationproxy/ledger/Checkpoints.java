@@ -73,6 +73,7 @@ public class Checkpoints {
     private final DataSource dataSource;
     private final Ledger ledger;
     private final CheckpointKeys keys;
+    private final LedgerConfig config;
     private final String origin;
     private final Optional<Path> directory;
     private final Counter failures;
@@ -82,6 +83,7 @@ public class Checkpoints {
         this.dataSource = dataSource;
         this.ledger = ledger;
         this.keys = keys;
+        this.config = config;
         this.origin = config.origin();
         this.directory = config.checkpointDir();
         this.failures = Counter.builder("audit.checkpoint.failures")
@@ -308,7 +310,7 @@ public class Checkpoints {
     public Optional<String> failure(Checkpoint checkpoint) {
         String chainHash = read(connection -> Sql.first(connection, "SELECT hash FROM audit_event WHERE seq = ?",
                 row -> row.getString(1), checkpoint.seq())).orElse(null);
-        CheckpointVerifier verifier = new CheckpointVerifier(keys, origin);
+        CheckpointVerifier verifier = new CheckpointVerifier(keys, config);
         verifier.accept(checkpoint, "database", chainHash);
         return Optional.ofNullable(verifier.firstInvalid()).map(IntegrityReport.CheckpointFailure::reason);
     }

@@ -64,7 +64,7 @@ public class Ledger {
     private final Event<LedgerEvent> events;
     private final CheckpointKeys keys;
     private final Optional<Path> checkpointDir;
-    private final String origin;
+    private final LedgerConfig config;
 
     @Inject
     Ledger(DataSource dataSource, Event<LedgerEvent> events, CheckpointKeys keys, LedgerConfig config) {
@@ -72,7 +72,7 @@ public class Ledger {
         this.events = events;
         this.keys = keys;
         this.checkpointDir = config.checkpointDir();
-        this.origin = config.origin();
+        this.config = config;
     }
 
     /**
@@ -168,7 +168,7 @@ public class Ledger {
 
     private IntegrityReport verifyNow() {
         ChainVerifier verifier = new ChainVerifier();
-        CheckpointVerifier checkpoints = new CheckpointVerifier(keys, origin);
+        CheckpointVerifier checkpoints = new CheckpointVerifier(keys, config);
         NewestFile newest = newestFile();
         Optional<Path> newestFile = newest.file();
         inSnapshot(connection -> {

@@ -2,6 +2,7 @@ package com.domomigrationproxy.ledger;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -38,6 +39,13 @@ public interface LedgerConfig {
     /** The first line of every checkpoint: names this trail. Env PROXY_AUDIT_ORIGIN. */
     @WithDefault("${quarkus.application.name}")
     String origin();
+
+    /**
+     * Origins this trail had before PROXY_AUDIT_ORIGIN was changed: checkpoints signed under them still
+     * hold for this chain (comma-separated; a comma within one is written {@code \,}). Env
+     * PROXY_AUDIT_FORMER_ORIGINS.
+     */
+    Optional<List<String>> formerOrigins();
 
     /**
      * How often a checkpoint is signed when the chain grew since the last one. Env

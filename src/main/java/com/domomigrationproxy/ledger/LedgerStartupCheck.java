@@ -37,6 +37,13 @@ class LedgerStartupCheck {
         if (origin.isBlank() || origin.codePoints().anyMatch(Character::isISOControl)) {
             problems.add("PROXY_AUDIT_ORIGIN must be one line of text, the first line of every checkpoint");
         }
+        for (String former : config.formerOrigins().orElse(List.of())) {
+            if (former.isBlank() || former.codePoints().anyMatch(Character::isISOControl)) {
+                problems.add("PROXY_AUDIT_FORMER_ORIGINS must list lines of text, each a former PROXY_AUDIT_ORIGIN");
+            } else if (former.equals(origin)) {
+                problems.add("PROXY_AUDIT_FORMER_ORIGINS names " + former + ", which is PROXY_AUDIT_ORIGIN itself");
+            }
+        }
         return problems.list();
     }
 }

@@ -530,7 +530,12 @@ class AuditIntegrityTest {
         assertThat(verify(eventsFile, "--origin", origin).status()).isZero();
         OfflineVerifier.Result otherOrigin = verify(eventsFile, "--origin", "staging-" + origin);
         assertThat(otherOrigin.status()).isEqualTo(1);
-        assertThat(otherOrigin.output()).contains("signed for origin '" + origin + "'", "another deployment");
+        assertThat(otherOrigin.output()).contains("signed for origin '" + origin + "'", "another deployment",
+                "--former-origin");
+        // After PROXY_AUDIT_ORIGIN was changed, the checkpoints signed under the old one still hold once named.
+        OfflineVerifier.Result renamed = verify(eventsFile, "--origin", "renamed-" + origin, "--former-origin", origin);
+        assertThat(renamed.status()).as(renamed.output()).isZero();
+        assertThat(renamed.output()).contains("of former origin '" + origin + "' hold");
 
         OfflineVerifier.Result forged = verify(write("forged-events", events.replace(table, "forged")));
         assertThat(forged.status()).isEqualTo(1);
@@ -914,25 +919,36 @@ class AuditIntegrityTest {
      */
     @Test
     void aCheckpointOfAnotherTrailIsNamedEvenWhenItsKeyIsTrusted() throws Exception {
-        JsonPath genuine = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath();
-        String origin = genuine.getString("origin");
-        String text = genuine.getString("text").replaceFirst("^" + java.util.regex.Pattern.quote(origin) + "\n",
-                "another-trail\n");
-        assertThat(text).startsWith("another-trail\n");
-        String signature = CheckpointKeyFiles.sign(CheckpointKeyFiles.SIGNING_KEY, text);
-        long id = Long.parseLong(first("SELECT max(id) FROM audit_checkpoint")) + 1_000_000;
-        tamper("INSERT INTO audit_checkpoint (id, origin, seq, hash, issued_at, key_id, text, signature)"
-                + " OVERRIDING SYSTEM VALUE VALUES (" + id + ", 'another-trail', " + genuine.getLong("seq") + ", '"
-                + genuine.getString("hash") + "', '" + genuine.getString("issuedAt") + "', '" + genuine.getString("keyId")
-                + "', '" + text.replace("'", "''") + "', '" + signature + "')");
+        String origin = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract()
+                .path("origin");
+        long id = checkpointSignedFor("another-trail");
         try {
             IntegrityReport report = ledger.verify();
             assertThat(report.checkpointsValid()).isFalse();
-            assertThat(report.firstInvalidCheckpoint().reason()).contains("another-trail", origin);
+            assertThat(report.firstInvalidCheckpoint().reason()).contains("another-trail", origin,
+                    "PROXY_AUDIT_FORMER_ORIGINS");
         } finally {
             tamper("DELETE FROM audit_checkpoint WHERE id = " + id);
         }
         assertThat(ledger.verify().valid()).isTrue();
+    }
+
+    /**
+     * Signs a checkpoint now, then stores a copy of it signed with the same trusted key for {@code origin}
+     * instead (as a superuser would, or as the trail signed it before its origin was changed); its id.
+     */
+    static long checkpointSignedFor(String origin) throws SQLException {
+        JsonPath genuine = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath();
+        String text = genuine.getString("text").replaceFirst(
+                "^" + java.util.regex.Pattern.quote(genuine.getString("origin")) + "\n", origin + "\n");
+        assertThat(text).startsWith(origin + "\n");
+        String signature = CheckpointKeyFiles.sign(CheckpointKeyFiles.SIGNING_KEY, text);
+        long id = Long.parseLong(first("SELECT max(id) FROM audit_checkpoint")) + 1_000_000;
+        tamper("INSERT INTO audit_checkpoint (id, origin, seq, hash, issued_at, key_id, text, signature)"
+                + " OVERRIDING SYSTEM VALUE VALUES (" + id + ", '" + origin + "', " + genuine.getLong("seq") + ", '"
+                + genuine.getString("hash") + "', '" + genuine.getString("issuedAt") + "', '" + genuine.getString("keyId")
+                + "', '" + text.replace("'", "''") + "', '" + signature + "')");
+        return id;
     }
 
     /**
@@ -1221,7 +1237,7 @@ class AuditIntegrityTest {
     }
 
     /** What a superuser can do: switch the triggers off for the session and change rows directly. */
-    private static void tamper(String... statements) throws SQLException {
+    static void tamper(String... statements) throws SQLException {
         try (Connection connection = connect(); Statement sql = connection.createStatement()) {
             sql.execute("SET session_replication_role = replica");
             for (String statement : statements) {

@@ -712,6 +712,17 @@ class HelmChartTest {
         assertThat(egressRule(ipv6, 6514).has("to")).as("an IPv6 receiver's port").isFalse();
     }
 
+    /** A renamed trail's former origins reach the proxy as one list, a comma within a name escaped. */
+    @Test
+    void formerOriginsReachTheProxyAsOneList() throws IOException {
+        Path values = Files.createTempFile("former-origins", ".yaml");
+        Files.writeString(values, "audit:\n  origin: acme-prod\n  formerOrigins: [domo-migration-proxy, \"acme,eu\"]\n");
+        JsonNode container = proxyContainer(deployment(renderMinimum(template -> template.withValuesFile(values))));
+        assertThat(envValue(container, "PROXY_AUDIT_FORMER_ORIGINS")).isEqualTo("domo-migration-proxy,acme\\,eu");
+        assertThat(env(proxyContainer(deployment(renderMinimum(template -> template))), "PROXY_AUDIT_FORMER_ORIGINS"))
+                .isNull();
+    }
+
     @Test
     void schemaRejectsASyslogUrlThatIsNotTcpOrTls() {
         for (String url : List.of("udp://siem.example:514", "tcp://::1:514", "tls://[siem.example]:6514")) {

@@ -32,4 +32,14 @@ class LedgerStartupCheckTest {
                                 + " never be written, nor handed to reconciliation",
                         "PROXY_AUDIT_ORIGIN must be one line of text, the first line of every checkpoint");
     }
+
+    @Test
+    void aFormerOriginIsALineOfTextOtherThanTheOrigin() {
+        assertThat(LedgerStartupCheck.problems(ConfigMappings.of(LedgerConfig.class, Map.of(
+                "proxy.audit.origin", "proxy-now", "proxy.audit.former-origins", "proxy-now,proxy-\tthen"))))
+                .containsExactly("PROXY_AUDIT_FORMER_ORIGINS names proxy-now, which is PROXY_AUDIT_ORIGIN itself",
+                        "PROXY_AUDIT_FORMER_ORIGINS must list lines of text, each a former PROXY_AUDIT_ORIGIN");
+        assertThat(LedgerStartupCheck.problems(ConfigMappings.of(LedgerConfig.class, Map.of(
+                "proxy.audit.origin", "proxy-now", "proxy.audit.former-origins", "proxy-then,proxy-before")))).isEmpty();
+    }
 }

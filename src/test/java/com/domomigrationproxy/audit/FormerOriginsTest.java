@@ -1,0 +1,56 @@
+package com.domomigrationproxy.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.ledger.IntegrityReport;
+import com.domomigrationproxy.ledger.Ledger;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * A trail whose PROXY_AUDIT_ORIGIN was changed keeps the checkpoints it signed under the names it had
+ * before, once PROXY_AUDIT_FORMER_ORIGINS lists them; another trail's still fail. Before, a rename
+ * failed every earlier checkpoint for good.
+ */
+@QuarkusTest
+@TestProfile(FormerOriginsTest.Renamed.class)
+class FormerOriginsTest {
+
+    public static class Renamed implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("proxy.audit.former-origins", "proxy-before-the-rename,proxy-first-name");
+        }
+    }
+
+    @Inject
+    Ledger ledger;
+
+    @Test
+    void checkpointsSignedUnderAFormerOriginStillHold() throws Exception {
+        long former = AuditIntegrityTest.checkpointSignedFor("proxy-before-the-rename");
+        try {
+            assertThat(ledger.verify().valid()).isTrue();
+            long other = AuditIntegrityTest.checkpointSignedFor("another-trail");
+            try {
+                IntegrityReport report = ledger.verify();
+                assertThat(report.checkpointsValid()).isFalse();
+                assertThat(report.firstInvalidCheckpoint().reason()).contains("another-trail",
+                        "nor a former one in PROXY_AUDIT_FORMER_ORIGINS");
+            } finally {
+                AuditIntegrityTest.tamper("DELETE FROM audit_checkpoint WHERE id = " + other);
+            }
+        } finally {
+            AuditIntegrityTest.tamper("DELETE FROM audit_checkpoint WHERE id = " + former);
+        }
+        assertThat(ledger.verify().valid()).isTrue();
+    }
+}
