@@ -427,7 +427,8 @@ public class DomoClient {
             return false;
         }
         Integer status = e.upstreamStatus();
-        return status == null || status == 503 || DomoCallException.fromAGatewayWithoutDomosAnswer(status);
+        return status == null || status == 503 || DomoCallException.fromAGatewayWithoutDomosAnswer(status)
+                || DomoCallException.gatewayNeverReachedDomo(status);
     }
 
     /** Domo itself is failing (as opposed to refusing a request, or the service lacking a token): counts for the breaker. */
@@ -457,11 +458,13 @@ public class DomoClient {
         }
         if (status == 429) {
             String retryAfter = retryAfter(answer.retryAfter());
-            try {
-                rateLimits.fire(new DomoRateLimited(Long.parseLong(retryAfter)));
-            } catch (RuntimeException e) {
-                // Domo's 429 stays the answer (Domo did nothing): a listener's failure must not turn it into another.
-                LOG.warnf("A listener of Domo's 429 failed: %s", e.getMessage());
+            if (write) {
+                try {
+                    rateLimits.fire(new DomoRateLimited(Long.parseLong(retryAfter)));
+                } catch (RuntimeException e) {
+                    // Domo's 429 stays the answer (Domo did nothing): a listener's failure must not turn it into another.
+                    LOG.warnf("A listener of Domo's 429 failed: %s", e.getMessage());
+                }
             }
             return new DomoCallException(503, ProblemType.DOMO_RATE_LIMITED,
                     "Domo is rate limiting the service; retry after the delay in Retry-After", null, true, status, toe,

@@ -45,7 +45,7 @@ public interface PlanConfig {
     Duration turnedAwayRecheck();
 
     /**
-     * The longest a replica holds every plan's items back after Domo's 429 to any of its calls (its
+     * The longest a replica holds every plan's items back after Domo's 429 to any of its migrations or reversals (its
      * Retry-After, at most this; the plan that got the 429 waits its whole Retry-After). Whole
      * seconds, from 1 s to 5 min. Env PROXY_PLAN_RATE_LIMIT_HOLD_BACK_MAX.
      */

@@ -109,6 +109,8 @@ class PlanExecutor {
     private final ExecutorService workers;
     private final String replica;
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
+    /** Until when Domo's last 429 holds the items back (System.nanoTime): kept when other holds are reset. */
+    private final AtomicLong rateLimitedUntilNanos = new AtomicLong(System.nanoTime());
     /** Why Domo turns this service itself away (its token refused, none to send, a redirect), or null. */
     private volatile String turnedAway;
     /** Items turned away in a row, each after Domo had answered the probe again: a token that may read but not write. */
@@ -173,7 +175,8 @@ class PlanExecutor {
                 // Nothing runs any more: the next plan to start tries Domo with its first item, afresh.
                 turnedAway = null;
                 turnedAwayInARow.set(0);
-                pausedUntilNanos.set(System.nanoTime());
+                // A 429's hold stays: Domo's limit is on the token, whichever plan runs next.
+                pausedUntilNanos.set(rateLimitedUntilNanos.get());
             }
             // Only running plans can want slots: an idle replica asks nothing more.
             if (!running.isEmpty() && System.nanoTime() - pausedUntilNanos.get() >= 0) {
@@ -247,6 +250,8 @@ class PlanExecutor {
             } else if (turnedAway != null && e.type() != ProblemType.DOMO_CIRCUIT_OPEN) {
                 // Domo answered as itself (a 404, a 5xx…): it no longer turns the service away.
                 turnedAway = null;
+            } else if (e.type() == ProblemType.DOMO_RATE_LIMITED) {
+                rateLimited(new DomoRateLimited(retryAfter(e)));
             } else {
                 holdBack(e, "Domo's circuit breaker is still open");
             }
@@ -550,7 +555,7 @@ class PlanExecutor {
         }
         if (operationId == null) {
             // Refused before anything was recorded (the store is down): nothing was sent.
-            pausedUntilNanos.set(System.nanoTime() + STORE_BACKOFF.toNanos());
+            holdBackUntil(System.nanoTime() + STORE_BACKOFF.toNanos());
             return Optional.of(Settlement.waiting("waiting: " + e.detail(), null));
         }
         return operations.find(operationId).flatMap(operation -> settledState(operation, ItemState.RUNNING))
@@ -581,13 +586,16 @@ class PlanExecutor {
     }
 
     /**
-     * Domo limits the service's token, not a plan: after its 429 to any call of this replica (a plan's
-     * item, a single migration, a read), every plan's items wait here too, those already claimed
+     * Domo limits the service's token, not a plan: after its 429 to any migration or reversal of this
+     * replica (a plan's item, a single request's), every plan's items wait here too, those already claimed
      * included, for its Retry-After or PROXY_PLAN_RATE_LIMIT_HOLD_BACK_MAX (5 min), whichever is
      * shorter (a Retry-After of days would freeze every plan here, rollbacks included).
      */
     void rateLimited(@Observes DomoRateLimited limited) {
-        holdBack(Math.min(limited.retryAfterSeconds(), config.rateLimitHoldBackMax().toSeconds()), "Domo answered 429");
+        long seconds = Math.max(1, Math.min(limited.retryAfterSeconds(), config.rateLimitHoldBackMax().toSeconds()));
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        rateLimitedUntilNanos.accumulateAndGet(until, PlanExecutor::later);
+        holdBack(seconds, "Domo answered 429");
     }
 
     private void holdBack(ProblemException e, String why) {
@@ -595,13 +603,19 @@ class PlanExecutor {
     }
 
     private void holdBack(long seconds, String why) {
-        long now = System.nanoTime();
-        long until = now + TimeUnit.SECONDS.toNanos(Math.max(1, seconds));
-        long before = pausedUntilNanos.getAndAccumulate(until, (a, b) -> b - a > 0 ? b : a);
-        if (until - before > 0) {
-            // Once per extension, not per call: a burst of 429s to reads would otherwise log each one.
+        if (holdBackUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds)))) {
+            // Once per extension, not per call: a burst of 429s would otherwise log each one.
             LOG.infof("Plan items held back on this replica for %d s: %s", Math.max(1, seconds), why);
         }
+    }
+
+    /** Holds the items back until {@code until} (System.nanoTime) unless already held longer; true if it moved. */
+    private boolean holdBackUntil(long until) {
+        return until - pausedUntilNanos.getAndAccumulate(until, PlanExecutor::later) > 0;
+    }
+
+    private static long later(long a, long b) {
+        return b - a > 0 ? b : a;
     }
 
     private static long retryAfter(ProblemException e) {

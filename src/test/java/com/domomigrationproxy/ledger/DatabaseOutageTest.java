@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -83,6 +84,19 @@ class DatabaseOutageTest {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(physical::isClosed);
         }
         Thread.sleep(200);
+    }
+
+    /**
+     * Every connection of the service's pool carries the limit after which PostgreSQL ends a session
+     * left idle inside a transaction: a replica stuck holding the chain head (StuckChainHeadTest).
+     */
+    @Test
+    void theServicesConnectionsEndASessionLeftIdleInATransaction() throws SQLException {
+        try (Connection connection = pool.getConnection(); Statement sql = connection.createStatement();
+                ResultSet row = sql.executeQuery("SHOW idle_in_transaction_session_timeout")) {
+            assertThat(row.next()).isTrue();
+            assertThat(row.getString(1)).isEqualTo("5min");
+        }
     }
 
     @Test

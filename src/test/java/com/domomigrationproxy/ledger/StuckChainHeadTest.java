@@ -28,7 +28,7 @@ import io.quarkus.test.junit.TestProfile;
 /**
  * A replica stuck inside a transaction that holds the audit chain's head (it died, or was cut off,
  * mid-transaction) holds the other replicas' audit writes only until PostgreSQL ends its idle
- * session: the service's connections carry that limit (5 min; 2 s here). Before, the migration
+ * session: the service's connections carry that limit (5 min; 3 s here). Before, the migration
  * below waited for the holder for ever.
  */
 @QuarkusTest
@@ -38,7 +38,7 @@ class StuckChainHeadTest {
     public static class ShortIdleInTransaction implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.datasource.jdbc.new-connection-sql", "SET idle_in_transaction_session_timeout = '2s'");
+            return Map.of("quarkus.datasource.jdbc.new-connection-sql", "SET idle_in_transaction_session_timeout = '3s'");
         }
     }
 
@@ -59,11 +59,14 @@ class StuckChainHeadTest {
                 sql.execute("SELECT 1 FROM audit_chain_head FOR UPDATE");
             }
             String datasource = Api.uniqueDatasourceId();
+            long sent = System.nanoTime();
             CompletableFuture<Integer> migrated = CompletableFuture.supplyAsync(() -> Api.asOperator()
                     .contentType("application/json")
                     .body("{\"accountId\":\"acct-1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
                     .post("/api/v1/datasources/" + datasource + "/migrations").statusCode());
             assertThat(migrated.get(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - sent)).as("it waited for the stuck session's end")
+                    .isGreaterThan(Duration.ofSeconds(2));
             // PostgreSQL ended the stuck session, and with it its lock.
             assertThatThrownBy(() -> {
                 try (Statement sql = stuck.createStatement()) {

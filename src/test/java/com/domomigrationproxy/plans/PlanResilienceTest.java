@@ -15,7 +15,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
@@ -424,68 +423,6 @@ class PlanResilienceTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> plan(planId).getString("progress.throttledUntil") != null);
         Api.asOperator().post("/api/v1/plans/" + planId + "/pause").then().statusCode(200);
         return planId;
-    }
-
-    /**
-     * Domo's rate limit is on the service's token, not on a plan: a 429 to one plan holds back every
-     * plan's items on this replica for its Retry-After, not the plan that got it alone.
-     */
-    @Test
-    void aDomo429ToOnePlanHoldsBackTheOtherPlansToo() {
-        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 2, 0);
-        List<String> first = estate.datasources().subList(0, 1);
-        List<String> second = estate.datasources().subList(1, 2);
-        String limited = DOMO_PREFIX + "/" + first.get(0) + "/accounts/" + estate.account();
-        domo.stubFor(post(urlEqualTo(limited)).inScenario("limited").whenScenarioStateIs(Scenario.STARTED)
-                .willSetStateTo("over").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "8")
-                        .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
-        domo.stubFor(post(urlEqualTo(limited)).inScenario("limited").whenScenarioStateIs("over")
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
-                        .withBody("{\"state\":\"COMPLETE\",\"toe\":\"T-held\"}")));
-
-        String firstPlan = createApproveStart(jsonPlan("429-first", estate.account(), first, 1));
-        await().atMost(Duration.ofSeconds(30)).until(() -> operations(firstPlan).stream()
-                .anyMatch(operation -> Integer.valueOf(429).equals(operation.get("upstreamStatus"))));
-        Instant answered = Instant.parse((String) operations(firstPlan).stream()
-                .filter(operation -> Integer.valueOf(429).equals(operation.get("upstreamStatus"))).findFirst()
-                .orElseThrow().get("completedAt"));
-        String secondPlan = createApproveStart(jsonPlan("429-second", estate.account(), second, 1));
-        awaitState(secondPlan, "FINISHED", Duration.ofSeconds(60));
-        Instant sent = Instant.parse((String) operations(secondPlan).get(0).get("requestedAt"));
-        assertThat(Duration.between(answered, sent)).as("the other plan's item waited out the Retry-After")
-                .isGreaterThanOrEqualTo(Duration.ofSeconds(7));
-        awaitState(firstPlan, "FINISHED", Duration.ofSeconds(60));
-    }
-
-    /**
-     * Domo's 429 to a single migration (no plan's) holds the plans back too: its limit is on the
-     * service's token, whoever's call got the 429. (Only a plan's own 429 did, and the plans then sent
-     * into the limit, each refusal one more FAILED operation.)
-     */
-    @Test
-    void aDomo429ToASingleMigrationHoldsBackThePlans() {
-        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 2, 0);
-        String single = estate.datasources().get(0);
-        domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + single + "/accounts/" + estate.account()))
-                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "8")
-                        .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
-        Instant answered = Instant.now();
-        Api.asOperator().contentType("application/json").body("{\"accountId\":\"" + estate.account()
-                + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
-                .post("/api/v1/datasources/" + single + "/migrations").then().statusCode(503)
-                .header("Retry-After", "8").body("type", endsWith("domo-rate-limited"));
-
-        String planId = createApproveStart(jsonPlan("429-single", estate.account(),
-                estate.datasources().subList(1, 2), 1));
-        awaitState(planId, "FINISHED", Duration.ofSeconds(60));
-        Instant sent = Instant.parse((String) operations(planId).get(0).get("requestedAt"));
-        assertThat(Duration.between(answered, sent)).as("the plan's item waited out the single migration's Retry-After")
-                .isGreaterThanOrEqualTo(Duration.ofSeconds(7));
-    }
-
-    private static List<Map<String, Object>> operations(String planId) {
-        return Api.asAuditor().get("/api/v1/audit/operations?limit=100&planId=" + planId).then().statusCode(200)
-                .extract().jsonPath().getList("items");
     }
 
     /** Domo's 429, asking for a second's pause. */
