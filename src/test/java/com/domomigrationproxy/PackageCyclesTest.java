@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class PackageCyclesTest {
 
     private static final Path SOURCES = Path.of("src", "main", "java", "com", "domomigrationproxy");
-    private static final Pattern REFERENCE = Pattern.compile("\\bcom\\.domomigrationproxy\\.([a-z]+)\\.[A-Z]");
+    /** A name in another package: an import (of a class, a static member or {@code *}) or a qualified name. */
+    private static final Pattern REFERENCE = Pattern.compile("\\bcom\\.domomigrationproxy\\.([a-z]+)\\.");
 
     @Test
     void noPackageUsesAnotherThatUsesItBack() throws IOException {

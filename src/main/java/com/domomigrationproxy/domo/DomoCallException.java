@@ -72,11 +72,16 @@ public class DomoCallException extends ProblemException {
     /**
      * A gateway's answer that it passed the request on and got no usable answer from Domo in time, which
      * may have acted all the same: 502 and 504, and the CDN and proxy codes for the same (Cloudflare's
-     * 520, an unknown answer, and 524, a timeout; 598 and 599, network read timeouts). A gateway's
-     * 521 to 523 say it never reached Domo: those are failures.
+     * 520, an unknown answer, and 524, a timeout; 598, a network read timeout). A gateway's 521 to 523
+     * and 599 (a connect timeout) say it never reached Domo: {@link #gatewayNeverReachedDomo}.
      */
     static boolean fromAGatewayWithoutDomosAnswer(int status) {
-        return status == 502 || status == 504 || status == 520 || status == 524 || status == 598 || status == 599;
+        return status == 502 || status == 504 || status == 520 || status == 524 || status == 598;
+    }
+
+    /** A CDN's or proxy's answer that it could not reach Domo at all (521 to 523, 599): nothing was sent on. */
+    static boolean gatewayNeverReachedDomo(int status) {
+        return (status >= 521 && status <= 523) || status == 599;
     }
 
     /** Domo's HTTP status, or null when no answer came. */

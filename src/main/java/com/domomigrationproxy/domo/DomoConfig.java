@@ -81,7 +81,10 @@ public interface DomoConfig {
     Health health();
 
     interface Retry {
-        /** Attempts per GET, including the first; retried on connection failures and 502/503/504. Env DOMO_RETRY_MAX_ATTEMPTS. */
+        /**
+         * Attempts per GET, including the first; retried on connection failures and 502/503/504 (and a
+         * CDN's or proxy's 520–524, 598, 599). Env DOMO_RETRY_MAX_ATTEMPTS.
+         */
         @WithDefault("3")
         int maxAttempts();
 

@@ -42,8 +42,8 @@ public interface LedgerConfig {
 
     /**
      * Origins this trail had before PROXY_AUDIT_ORIGIN was changed: checkpoints signed under them still
-     * hold for this chain (comma-separated; a comma within one is written {@code \,}). Env
-     * PROXY_AUDIT_FORMER_ORIGINS.
+     * hold for this chain (comma-separated; a comma or backslash within one is written {@code \,} or
+     * {@code \\}). Env PROXY_AUDIT_FORMER_ORIGINS.
      */
     Optional<List<String>> formerOrigins();
 

@@ -716,9 +716,9 @@ class HelmChartTest {
     @Test
     void formerOriginsReachTheProxyAsOneList() throws IOException {
         Path values = Files.createTempFile("former-origins", ".yaml");
-        Files.writeString(values, "audit:\n  origin: acme-prod\n  formerOrigins: [domo-migration-proxy, \"acme,eu\"]\n");
+        Files.writeString(values, "audit:\n  origin: acme-prod\n  formerOrigins: [domo-migration-proxy, \"acme,eu\", \"acme\\\\west\"]\n");
         JsonNode container = proxyContainer(deployment(renderMinimum(template -> template.withValuesFile(values))));
-        assertThat(envValue(container, "PROXY_AUDIT_FORMER_ORIGINS")).isEqualTo("domo-migration-proxy,acme\\,eu");
+        assertThat(envValue(container, "PROXY_AUDIT_FORMER_ORIGINS")).isEqualTo("domo-migration-proxy,acme\\,eu,acme\\\\west");
         assertThat(env(proxyContainer(deployment(renderMinimum(template -> template))), "PROXY_AUDIT_FORMER_ORIGINS"))
                 .isNull();
     }

@@ -38,7 +38,12 @@ class LedgerStartupCheckTest {
         assertThat(LedgerStartupCheck.problems(ConfigMappings.of(LedgerConfig.class, Map.of(
                 "proxy.audit.origin", "proxy-now", "proxy.audit.former-origins", "proxy-now,proxy-\tthen"))))
                 .containsExactly("PROXY_AUDIT_FORMER_ORIGINS names proxy-now, which is PROXY_AUDIT_ORIGIN itself",
-                        "PROXY_AUDIT_FORMER_ORIGINS must list lines of text, each a former PROXY_AUDIT_ORIGIN");
+                        "PROXY_AUDIT_FORMER_ORIGINS must list lines of text, each a former PROXY_AUDIT_ORIGIN, with no"
+                                + " space around the commas");
+        assertThat(LedgerStartupCheck.problems(ConfigMappings.of(LedgerConfig.class, Map.of(
+                "proxy.audit.origin", "proxy-now", "proxy.audit.former-origins", "proxy-then, proxy-before"))))
+                .containsExactly("PROXY_AUDIT_FORMER_ORIGINS must list lines of text, each a former PROXY_AUDIT_ORIGIN,"
+                        + " with no space around the commas");
         assertThat(LedgerStartupCheck.problems(ConfigMappings.of(LedgerConfig.class, Map.of(
                 "proxy.audit.origin", "proxy-now", "proxy.audit.former-origins", "proxy-then,proxy-before")))).isEmpty();
     }
