@@ -44,6 +44,8 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requester;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -121,7 +123,7 @@ class PlanExecutor {
 
     @Inject
     PlanExecutor(PlanItems items, PlanService plans, MigrationService migrations, DomoClient domo,
-            OperationStore operations, PlanConfig config, DomoConfig domoConfig) {
+            OperationStore operations, PlanConfig config, DomoConfig domoConfig, MeterRegistry registry) {
         this.items = items;
         this.plans = plans;
         this.migrations = migrations;
@@ -133,6 +135,12 @@ class PlanExecutor {
         this.breakerOpen = domoConfig.circuitBreaker().openDuration();
         this.drainTimeout = domoConfig.migrationTimeout().plusSeconds(5);
         this.capacity = Math.max(1, config.replicaConcurrency());
+        Gauge.builder("proxy.plan.held.back", pausedUntilNanos,
+                until -> Math.max(0, until.get() - System.nanoTime()) / 1e9)
+                .baseUnit("seconds")
+                .description("How long this replica still holds every plan's items back (Domo's 429, an open breaker,"
+                        + " a refused token, the audit store); 0 when it sends")
+                .register(registry);
         this.share = capacity;
         this.slots = new Semaphore(capacity);
         AtomicInteger threads = new AtomicInteger();

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.endsWith;
 
+import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,9 +23,11 @@ import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PrometheusScrape;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -51,6 +54,9 @@ class PlanRateLimitHoldBackTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
 
     /**
      * Domo's rate limit is on the service's token, not on a plan: a 429 to one plan holds back every
@@ -100,6 +106,8 @@ class PlanRateLimitHoldBackTest {
                 + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
                 .post("/api/v1/datasources/" + single + "/migrations").then().statusCode(503)
                 .header("Retry-After", "8").body("type", endsWith("domo-rate-limited"));
+        // Operators see the hold: the seconds it still has.
+        assertThat(PrometheusScrape.of(metrics).value("proxy_plan_held_back_seconds", Map.of())).isBetween(5.0, 10.0);
 
         String planId = createApproveStart(jsonPlan("429-single", estate.account(),
                 estate.datasources().subList(1, 2), 1));
