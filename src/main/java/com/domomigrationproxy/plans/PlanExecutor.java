@@ -48,6 +48,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
@@ -62,9 +63,11 @@ import io.smallrye.faulttolerance.api.CircuitBreakerState;
  * item whose intent exists is never sent again by itself, whichever replica dies where. Domo's 429
  * and an open circuit breaker put the item back in line and hold the plan (or this replica) back
  * for the Retry-After; an unknown outcome waits for reconciliation; INCOMPLETE, ABORTED and FAILED
- * are final until an operator asks for a retry.
+ * are final until an operator asks for a retry. Created at start, so that its gauge is there from the
+ * first scrape on.
  */
 @ApplicationScoped
+@Startup
 class PlanExecutor {
 
     /** Unknown outcomes are rechecked this often besides the reconciliation events (from other replicas' work). */
@@ -183,8 +186,10 @@ class PlanExecutor {
                 // Nothing runs any more: the next plan to start tries Domo with its first item, afresh.
                 turnedAway = null;
                 turnedAwayInARow.set(0);
-                // A 429's hold stays: Domo's limit is on the token, whichever plan runs next.
+                // A 429's hold stays: Domo's limit is on the token, whichever plan runs next (and one
+                // that came in between the two lines is taken again).
                 pausedUntilNanos.set(rateLimitedUntilNanos.get());
+                holdBackUntil(rateLimitedUntilNanos.get());
             }
             // Only running plans can want slots: an idle replica asks nothing more.
             if (!running.isEmpty() && System.nanoTime() - pausedUntilNanos.get() >= 0) {
@@ -253,13 +258,15 @@ class PlanExecutor {
             turnedAway = null;
             LOG.info("Domo answered again: plan items continue");
         } catch (ProblemException e) {
-            if (turnedAway != null && turnsTheServiceAway(e)) {
+            if (e.type() == ProblemType.DOMO_RATE_LIMITED) {
+                // Domo's limit (a read's 429 fires no event): held back within the cap; whether Domo still
+                // turns the service away is asked again after the hold.
+                rateLimited(new DomoRateLimited(retryAfter(e)));
+            } else if (turnedAway != null && turnsTheServiceAway(e)) {
                 holdBack(turnedAwayRecheck(), "Domo still turns the service away (" + e.type().title() + ")");
             } else if (turnedAway != null && e.type() != ProblemType.DOMO_CIRCUIT_OPEN) {
                 // Domo answered as itself (a 404, a 5xx…): it no longer turns the service away.
                 turnedAway = null;
-            } else if (e.type() == ProblemType.DOMO_RATE_LIMITED) {
-                rateLimited(new DomoRateLimited(retryAfter(e)));
             } else {
                 holdBack(e, "Domo's circuit breaker is still open");
             }

@@ -721,6 +721,10 @@ class HelmChartTest {
         assertThat(envValue(container, "PROXY_AUDIT_FORMER_ORIGINS")).isEqualTo("domo-migration-proxy,acme\\,eu,acme\\\\west");
         assertThat(env(proxyContainer(deployment(renderMinimum(template -> template))), "PROXY_AUDIT_FORMER_ORIGINS"))
                 .isNull();
+        // As the proxy refuses to start with it: a space at either end of one.
+        Files.writeString(values, "audit:\n  formerOrigins: [\"acme \"]\n");
+        assertThatThrownBy(() -> renderMinimum(template -> template.withValuesFile(values)))
+                .hasMessageContaining("formerOrigins");
     }
 
     @Test

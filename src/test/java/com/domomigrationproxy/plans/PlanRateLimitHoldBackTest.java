@@ -142,6 +142,20 @@ class PlanRateLimitHoldBackTest {
         awaitState(planId, "FINISHED", Duration.ofSeconds(45));
     }
 
+    /**
+     * A read's 429 holds no plan back: reads have no per-caller limit here, and a caller polling
+     * through Domo's limit would hold the plans for as long as it polled.
+     */
+    @Test
+    void aDomo429ToAReadHoldsNoPlanBack() {
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> PrometheusScrape.of(metrics).value("proxy_plan_held_back_seconds", Map.of()) == 0.0);
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "8")
+                .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
+        Api.asReader().get("/api/v1/integration-types").then().statusCode(503).header("Retry-After", "8");
+        assertThat(PrometheusScrape.of(metrics).value("proxy_plan_held_back_seconds", Map.of())).isZero();
+    }
+
     private static List<Map<String, Object>> operations(String planId) {
         return Api.asAuditor().get("/api/v1/audit/operations?limit=100&planId=" + planId).then().statusCode(200)
                 .extract().jsonPath().getList("items");
