@@ -8,7 +8,8 @@ import java.util.List;
  * recompute every hash after changing a row, or cut the newest events off and rewind the head; the
  * chain then verifies on its own, but not against a checkpoint signed before, whose key it lacks.
  * Each must also name this trail's origin, or one it had before (PROXY_AUDIT_FORMER_ORIGINS): a
- * checkpoint of another deployment that shares the key says nothing about this chain. Remembers the first checkpoint that fails, the last and how many:
+ * checkpoint of another deployment that shares the key says nothing about this chain. Remembers the
+ * first checkpoint that fails, the last and how many:
  * one that stays (a forged row, which the application role can insert and nobody can delete) must
  * not hide a later failure.
  */

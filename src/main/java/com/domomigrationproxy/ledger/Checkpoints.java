@@ -74,7 +74,6 @@ public class Checkpoints {
     private final Ledger ledger;
     private final CheckpointKeys keys;
     private final LedgerConfig config;
-    private final String origin;
     private final Optional<Path> directory;
     private final Counter failures;
 
@@ -84,7 +83,6 @@ public class Checkpoints {
         this.ledger = ledger;
         this.keys = keys;
         this.config = config;
-        this.origin = config.origin();
         this.directory = config.checkpointDir();
         this.failures = Counter.builder("audit.checkpoint.failures")
                 .description("Checkpoints that could not be signed, written or stored")
@@ -201,6 +199,7 @@ public class Checkpoints {
                 String hash = head.hash();
                 Instant issuedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
                 String keyId = signer.key().keyId();
+                String origin = config.origin();
                 String text = Checkpoint.text(origin, seq, hash, issuedAt, keyId);
                 Checkpoint checkpoint = new Checkpoint(origin, seq, hash, issuedAt, keyId, text, signer.sign(text));
                 directory.ifPresent(dir -> writeFile(dir, checkpoint));

@@ -38,7 +38,8 @@ class LedgerStartupCheck {
             problems.add("PROXY_AUDIT_ORIGIN must be one line of text, the first line of every checkpoint");
         }
         for (String former : config.formerOrigins().orElse(List.of())) {
-            if (former.isBlank() || former.codePoints().anyMatch(Character::isISOControl) || !former.strip().equals(former)) {
+            if (former.isBlank() || former.codePoints().anyMatch(Character::isISOControl)
+                    || !former.strip().equals(former)) {
                 problems.add("PROXY_AUDIT_FORMER_ORIGINS must list lines of text, each a former PROXY_AUDIT_ORIGIN, with no"
                         + " space around the commas");
             } else if (former.equals(origin)) {

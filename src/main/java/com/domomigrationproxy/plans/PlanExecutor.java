@@ -533,7 +533,7 @@ class PlanExecutor {
             Instant until = Instant.now().plusSeconds(retryAfter(e));
             plans.throttle(claim.planId(), until, "Domo answered 429 (Retry-After " + retryAfter(e) + " s)");
             LOG.infof("Plan %s slowed down until %s: Domo rate limiting", claim.planId(), until);
-            // The other plans' items wait on this replica too: rateLimited, as for any call's 429.
+            // The other plans' items wait on this replica too: rateLimited, as for any migration's 429.
             return Optional.of(Settlement.waiting("waiting: Domo answered 429; sent again after " + until, until));
         }
         if (type == ProblemType.DOMO_CIRCUIT_OPEN) {
