@@ -44,11 +44,8 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requester;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
@@ -63,11 +60,9 @@ import io.smallrye.faulttolerance.api.CircuitBreakerState;
  * item whose intent exists is never sent again by itself, whichever replica dies where. Domo's 429
  * and an open circuit breaker put the item back in line and hold the plan (or this replica) back
  * for the Retry-After; an unknown outcome waits for reconciliation; INCOMPLETE, ABORTED and FAILED
- * are final until an operator asks for a retry. Created at start, so that its gauge is there from the
- * first scrape on.
+ * are final until an operator asks for a retry.
  */
 @ApplicationScoped
-@Startup
 class PlanExecutor {
 
     /** Unknown outcomes are rechecked this often besides the reconciliation events (from other replicas' work). */
@@ -126,7 +121,7 @@ class PlanExecutor {
 
     @Inject
     PlanExecutor(PlanItems items, PlanService plans, MigrationService migrations, DomoClient domo,
-            OperationStore operations, PlanConfig config, DomoConfig domoConfig, MeterRegistry registry) {
+            OperationStore operations, PlanConfig config, DomoConfig domoConfig) {
         this.items = items;
         this.plans = plans;
         this.migrations = migrations;
@@ -138,12 +133,6 @@ class PlanExecutor {
         this.breakerOpen = domoConfig.circuitBreaker().openDuration();
         this.drainTimeout = domoConfig.migrationTimeout().plusSeconds(5);
         this.capacity = Math.max(1, config.replicaConcurrency());
-        Gauge.builder("proxy.plan.held.back", pausedUntilNanos,
-                until -> Math.max(0, until.get() - System.nanoTime()) / 1e9)
-                .baseUnit("seconds")
-                .description("How long this replica still holds every plan's items back (Domo's 429, an open breaker,"
-                        + " a refused token, the audit store); 0 when it sends")
-                .register(registry);
         this.share = capacity;
         this.slots = new Semaphore(capacity);
         AtomicInteger threads = new AtomicInteger();
@@ -622,6 +611,11 @@ class PlanExecutor {
             // Once per extension, not per call: a burst of 429s would otherwise log each one.
             LOG.infof("Plan items held back on this replica for %d s: %s", Math.max(1, seconds), why);
         }
+    }
+
+    /** How long this replica still holds every plan's items back, in seconds; 0 while it sends. */
+    double heldBackSeconds() {
+        return Math.max(0, pausedUntilNanos.get() - System.nanoTime()) / 1e9;
     }
 
     /** Holds the items back until {@code until} (System.nanoTime) unless already held longer; true if it moved. */

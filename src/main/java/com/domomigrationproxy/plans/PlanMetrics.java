@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
@@ -23,7 +24,8 @@ import io.quarkus.scheduler.Scheduled;
 /**
  * Gauges of plans by state ({@code proxy_plans}) and of the items of running and paused plans by
  * state ({@code proxy_plan_items}). They are read from the database, the one place that knows what
- * every replica did, every PROXY_PLAN_METRICS_INTERVAL; a scrape only reads the last values.
+ * every replica did, every PROXY_PLAN_METRICS_INTERVAL; a scrape only reads the last values. And
+ * this replica's own hold on every plan's items ({@code proxy_plan_held_back_seconds}).
  */
 @ApplicationScoped
 @Startup
@@ -34,10 +36,18 @@ class PlanMetrics {
     private final DataSource dataSource;
     private final Map<PlanState, AtomicLong> plans = new EnumMap<>(PlanState.class);
     private final Map<ItemState, AtomicLong> items = new EnumMap<>(ItemState.class);
+    /** Resolved at the first scrape, not at start: the executor and what it calls are not start-up work. */
+    private final Instance<PlanExecutor> executor;
 
     @Inject
-    PlanMetrics(DataSource dataSource, MeterRegistry registry) {
+    PlanMetrics(DataSource dataSource, MeterRegistry registry, Instance<PlanExecutor> executor) {
         this.dataSource = dataSource;
+        this.executor = executor;
+        Gauge.builder("proxy.plan.held.back", executor, held -> held.get().heldBackSeconds())
+                .baseUnit("seconds")
+                .description("How long this replica still holds every plan's items back (Domo's 429, an open breaker,"
+                        + " a refused token, the audit store); 0 when it sends")
+                .register(registry);
         for (PlanState state : PlanState.values()) {
             AtomicLong value = new AtomicLong();
             plans.put(state, value);

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -76,9 +77,14 @@ class SyslogAddressTest {
     private static String receivedOver(ServerSocket receiver, String scheme, Optional<Path> ca) throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
+            // The receiver keeps the connection open until the sender is done: closed as soon as it had read,
+            // it could end the connection before the write was acknowledged, which the sender counts as lost.
+            CountDownLatch sent = new CountDownLatch(1);
             CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
                 try (Socket accepted = receiver.accept(); InputStream in = accepted.getInputStream()) {
-                    return new String(in.readNBytes(5), StandardCharsets.UTF_8);
+                    String read = new String(in.readNBytes(5), StandardCharsets.UTF_8);
+                    sent.await(10, TimeUnit.SECONDS);
+                    return read;
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -87,7 +93,10 @@ class SyslogAddressTest {
                     URI.create(scheme + "://[::1]:" + receiver.getLocalPort()), ca, Duration.ofSeconds(10))) {
                 connection.connect();
                 connection.write("hello".getBytes(StandardCharsets.UTF_8));
+                sent.countDown();
                 return received.get(10, TimeUnit.SECONDS);
+            } finally {
+                sent.countDown();
             }
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get();
