@@ -35,6 +35,7 @@ import com.domomigrationproxy.security.CurrentRequest;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.http.ApiOperations;
+import com.domomigrationproxy.http.CallerSecrets;
 import com.domomigrationproxy.http.EdgeRefusal;
 import com.domomigrationproxy.http.RequestIds;
 
@@ -239,7 +240,7 @@ public class AuditAccessRecorder {
     void refusedAtTheEdge(@Observes EdgeRefusal refusal) {
         RoutingContext routing = refusal.context();
         HttpServerRequest edge = routing.request();
-        String path = edge.path();
+        String path = CallerSecrets.shownPath(routing);
         int status = refusal.status();
         if (status < 400 || status >= 500 || !auditPath(path) || publicKey(path)
                 || routing.get(RECORDED) != null) {

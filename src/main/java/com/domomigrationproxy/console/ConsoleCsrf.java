@@ -3,7 +3,9 @@ package com.domomigrationproxy.console;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,7 +18,12 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 import org.jboss.resteasy.reactive.server.WithFormRead;
 import org.jboss.resteasy.reactive.server.core.ResteasyReactiveRequestContext;
+import org.jboss.resteasy.reactive.server.core.multipart.FormData;
+import org.jboss.resteasy.reactive.server.multipart.FormValue;
 import org.jboss.resteasy.reactive.server.spi.ResteasyReactiveContainerRequestContext;
+
+import com.domomigrationproxy.http.CallerSecrets;
+import com.domomigrationproxy.problem.Problem;
 
 import io.vertx.core.http.Cookie;
 import io.vertx.ext.web.RoutingContext;
@@ -49,11 +56,13 @@ public class ConsoleCsrf {
     private final SecureRandom random = new SecureRandom();
     private final ConsoleConfig config;
     private final ConsoleFailures failures;
+    private final CallerSecrets secrets;
 
     @Inject
-    ConsoleCsrf(ConsoleConfig config, ConsoleFailures failures) {
+    ConsoleCsrf(ConsoleConfig config, ConsoleFailures failures, CallerSecrets secrets) {
         this.config = config;
         this.failures = failures;
+        this.secrets = secrets;
     }
 
     @ServerRequestFilter
@@ -95,7 +104,38 @@ public class ConsoleCsrf {
                     cookie == null ? "cookie missing" : sent == null ? "field missing" : "mismatch", site);
             routing.put(REFUSED, Boolean.TRUE);
             request.abortWith(failures.csrfRefused());
+            return;
         }
+        List<Problem.FieldError> carried = credentialsIn(
+                ((ResteasyReactiveRequestContext) request.getServerRequestContext()).getFormData());
+        if (!carried.isEmpty()) {
+            request.abortWith(failures.credentialRefused(CallerSecrets.refusal(carried)));
+        }
+    }
+
+    /**
+     * The form's fields that carry a credential (an API key's secret, the Domo token), checked here
+     * for every form at once: the page a form came from shows its fields again with a refusal, which
+     * would show the credential. An uploaded file is the plan service's to look at.
+     */
+    private List<Problem.FieldError> credentialsIn(FormData form) {
+        List<Problem.FieldError> carried = new ArrayList<>();
+        if (form == null) {
+            return carried;
+        }
+        for (String name : form) {
+            if (secrets.carried(name, "A form field's name")) {
+                carried.add(new Problem.FieldError(CallerSecrets.A_NAME, CallerSecrets.RULE));
+            } else if (!name.equals(FIELD)) {
+                for (FormValue value : form.get(name)) {
+                    Problem.FieldError error = value.isFileItem() ? null : secrets.check(name, value.getValue(), null);
+                    if (error != null) {
+                        carried.add(error);
+                    }
+                }
+            }
+        }
+        return carried;
     }
 
     @ServerResponseFilter

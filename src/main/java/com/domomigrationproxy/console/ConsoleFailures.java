@@ -147,6 +147,11 @@ public class ConsoleFailures {
                 + " page is too old. Reload the page and submit it again.", List.of(), true);
     }
 
+    /** A form that carried a credential: its fields named, none shown again. */
+    Response credentialRefused(ProblemException problem) {
+        return page(400, heading(400), problem.detail(), problem.extensions().errors(), true);
+    }
+
     /** 503 when sign-in is off; otherwise the provider's challenge (a redirect), remembering the page asked for. */
     private Uni<Response> signIn(RoutingContext routing) {
         if (!config.enabled()) {

@@ -7,12 +7,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
 import jakarta.ws.rs.ext.ReaderInterceptor;
 import jakarta.ws.rs.ext.ReaderInterceptorContext;
 
+import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,6 +30,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 public class Utf8Json implements ReaderInterceptor {
 
     private static final int HEAD = 4;
+
+    private final CallerSecrets secrets;
+
+    Utf8Json(CallerSecrets secrets) {
+        this.secrets = secrets;
+    }
 
     @Override
     public Object aroundReadFrom(ReaderInterceptorContext context) throws IOException {
@@ -48,6 +56,13 @@ public class Utf8Json implements ReaderInterceptor {
             byte[] whole = body.readAllBytes();
             requireUtf8(whole, "The request body");
             context.setInputStream(new ByteArrayInputStream(whole));
+            // Every member name and string, before any rule of the request could quote one in its errors.
+            Object read = context.proceed();
+            List<Problem.FieldError> carried = secrets.inJson((JsonNode) read);
+            if (!carried.isEmpty()) {
+                throw CallerSecrets.refusal(carried);
+            }
+            return read;
         } else {
             context.setInputStream(body);
         }

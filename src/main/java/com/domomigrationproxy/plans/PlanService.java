@@ -1,5 +1,6 @@
 package com.domomigrationproxy.plans;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.text.Normalizer;
@@ -27,6 +28,7 @@ import javax.sql.DataSource;
 
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.http.CallerSecrets;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Ledger;
@@ -85,6 +87,7 @@ public class PlanService {
     private final ObjectMapper json;
     private final MigrationService migrations;
     private final IdempotencyStore idempotency;
+    private final CallerSecrets secrets;
 
     /**
      * One upload or preflight at a time on a replica, an upload from reading its body to storing its
@@ -103,8 +106,10 @@ public class PlanService {
 
     @Inject
     PlanService(PlanItems items, Preflight preflight, Ledger ledger, OperationStore operations, PlanConfig config,
-            DataSource dataSource, ObjectMapper json, MigrationService migrations, IdempotencyStore idempotency) {
+            DataSource dataSource, ObjectMapper json, MigrationService migrations, IdempotencyStore idempotency,
+            CallerSecrets secrets) {
         this.items = items;
+        this.secrets = secrets;
         this.preflight = preflight;
         this.ledger = ledger;
         this.operations = operations;
@@ -240,8 +245,12 @@ public class PlanService {
      */
     public Created createFromCsv(Supplier<byte[]> body, String name, String direction, String maxConcurrency,
             Requester creator, Optional<String> idempotencyKey) {
-        return oneAtATime.through(() -> createOnce(PlanUpload.fromCsv(body.get(), name, direction, maxConcurrency,
-                config.defaultMaxConcurrency()), creator, idempotencyKey));
+        return oneAtATime.through(() -> {
+            byte[] csv = body.get();
+            refuseCredentials(credentialsIn(name, csv));
+            return createOnce(PlanUpload.fromCsv(csv, name, direction, maxConcurrency, config.defaultMaxConcurrency()),
+                    creator, idempotencyKey);
+        });
     }
 
     /**
@@ -249,8 +258,36 @@ public class PlanService {
      * replica; 400 lists every bad field, items named by position ({@code items[0].table}).
      */
     public Created createFromJson(Supplier<JsonNode> body, Requester creator, Optional<String> idempotencyKey) {
-        return oneAtATime.through(() -> createOnce(PlanUpload.fromJson(body.get(), config.defaultMaxConcurrency()),
-                creator, idempotencyKey));
+        return oneAtATime.through(() -> {
+            JsonNode plan = body.get();
+            refuseCredentials(secrets.inJson(plan));
+            return createOnce(PlanUpload.fromJson(plan, config.defaultMaxConcurrency()), creator, idempotencyKey);
+        });
+    }
+
+    /**
+     * The name, and each line of a CSV plan that carries a credential (an API key's secret, the
+     * Domo token), named by its number: looked at before the upload is read, whose errors quote
+     * what they refuse.
+     */
+    private List<Problem.FieldError> credentialsIn(String name, byte[] csv) {
+        List<Problem.FieldError> carried = new ArrayList<>();
+        Optional.ofNullable(secrets.check("name", name, null)).ifPresent(carried::add);
+        int number = 0;
+        for (String line : new String(csv, StandardCharsets.UTF_8).split("\n", -1)) {
+            number++;
+            if (secrets.carried(line, "A line of a plan")) {
+                carried.add(new Problem.FieldError("line", CallerSecrets.RULE, number));
+            }
+        }
+        return carried;
+    }
+
+    /** 400 naming every field that carries a credential, with nothing stored and no preflight. */
+    private static void refuseCredentials(List<Problem.FieldError> carried) {
+        if (!carried.isEmpty()) {
+            throw CallerSecrets.refusal(carried);
+        }
     }
 
     public PlanView view(UUID planId) {

@@ -14,6 +14,7 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 import com.domomigrationproxy.domo.DomoWait;
 import com.domomigrationproxy.http.ApiOperations;
+import com.domomigrationproxy.http.CallerSecrets;
 import com.domomigrationproxy.http.RequestIds;
 import com.domomigrationproxy.idempotency.ReplayedAnswer;
 import com.domomigrationproxy.ledger.Operation;
@@ -113,7 +114,7 @@ public class AccessLog {
         String principal = principal(context);
         Object operationId = context.get(OPERATION_ID);
         String operationIdText = operationId == null ? NONE : operationId.toString();
-        String[] values = { principal, operation, method, loggable(path), status,
+        String[] values = { principal, operation, method, loggable(CallerSecrets.shownPath(context)), status,
                 Long.toString(durationNanos / 1_000_000), Long.toString(domoWaitNanos / 1_000_000), operationIdText };
         // The text line by hand (a format string would be parsed again for every request), and the
         // same fields for the JSON log's MDC (requestId is there already).

@@ -19,9 +19,14 @@ public final class Problems {
     }
 
     public static Problem body(ProblemException problem, HttpServerRequest request) {
+        return body(problem, request, request.path());
+    }
+
+    /** The body, with the path the caller is shown as its {@code instance} (see CallerSecrets.shownPath). */
+    static Problem body(ProblemException problem, HttpServerRequest request, String instance) {
         ProblemException.Extensions more = problem.extensions();
         return new Problem(problem.type().uri(), problem.type().title(), problem.status(), problem.detail(),
-                request.path(), RequestIds.of(request), more.operationId(), more.domoToe(), more.runningOperationId(),
+                instance, RequestIds.of(request), more.operationId(), more.domoToe(), more.runningOperationId(),
                 more.errors());
     }
 

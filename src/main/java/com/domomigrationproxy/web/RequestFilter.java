@@ -20,15 +20,14 @@ import org.jboss.resteasy.reactive.server.vertx.VertxInputStream;
 
 import com.domomigrationproxy.console.ConsoleLinks;
 import com.domomigrationproxy.console.ConsoleRefusals;
-import com.domomigrationproxy.domo.DomoTokenProvider;
 import com.domomigrationproxy.http.ApiOperations;
+import com.domomigrationproxy.http.CallerSecrets;
 import com.domomigrationproxy.http.EdgeRefusal;
 import com.domomigrationproxy.http.PlanBodyLimit;
 import com.domomigrationproxy.http.RequestIds;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.problem.SettingProblems;
-import com.domomigrationproxy.security.ApiKeyStore;
 
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -87,8 +86,7 @@ public class RequestFilter {
     private final BodiesInMemory inMemory;
     private final ConsoleRefusals console;
     private final Event<EdgeRefusal> refusals;
-    private final ApiKeyStore keys;
-    private final DomoTokenProvider domoToken;
+    private final CallerSecrets secrets;
     private volatile boolean shuttingDown;
     private final boolean cors;
     /** How long a body may take to arrive once its headers have ({@link BodyConfig#deadline()}). */
@@ -96,15 +94,13 @@ public class RequestFilter {
     private final Duration readTimeout;
 
     @Inject
-    RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console, Event<EdgeRefusal> refusals, ApiKeyStore keys,
-            DomoTokenProvider domoToken,
+    RequestFilter(PlanBodyLimit planLimit, ConsoleRefusals console, Event<EdgeRefusal> refusals, CallerSecrets secrets,
             @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false") boolean cors,
             @ConfigProperty(name = "quarkus.http.read-timeout", defaultValue = "60s") Duration readTimeout,
             BodyConfig bodies) {
         this.bodyDeadline = bodies.deadline();
         this.readTimeout = readTimeout;
-        this.keys = keys;
-        this.domoToken = domoToken;
+        this.secrets = secrets;
         this.planLimit = planLimit;
         this.console = console;
         this.refusals = refusals;
@@ -219,7 +215,7 @@ public class RequestFilter {
      * {@code X-API-Key} shared caches do not know to respect, as they do {@code Authorization}).
      */
     private void assignRequestId(RoutingContext context) {
-        String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER), keys, domoToken);
+        String requestId = RequestIds.accept(context.request().getHeader(RequestIds.HEADER), secrets);
         context.response().putHeader(RequestIds.HEADER, requestId);
         if (context.request().path() != null && context.request().path().startsWith(API_PREFIX)) {
             context.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
@@ -279,6 +275,11 @@ public class RequestFilter {
         }
         if (api && !plain) {
             refuse(context, "The path may contain only letters, digits, '_' and '-' between single slashes");
+            return;
+        }
+        ProblemException credential = secrets.inRequest(context);
+        if (credential != null) {
+            refuse(context, credential);
             return;
         }
         // A browser's CORS preflight goes on to Quarkus's CORS handler when QUARKUS_HTTP_CORS_ENABLED is
@@ -571,6 +572,6 @@ public class RequestFilter {
         context.response()
                 .setStatusCode(problem.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, Problems.MEDIA_TYPE)
-                .end(Json.encode(Problems.body(problem, context.request())));
+                .end(Json.encode(Problems.body(problem, context.request(), CallerSecrets.shownPath(context))));
     }
 }

@@ -264,6 +264,38 @@ class ConsolePlanActionsTest {
                 .body(containsString("Not for your role"));
     }
 
+    /**
+     * A form field or an uploaded plan that carries a credential is refused, the field (or line)
+     * named and the page not showing it again, as the form that keeps what was typed would.
+     */
+    @Test
+    void aFormOrUploadThatCarriesACredentialIsRefusedWithoutShowingIt() {
+        JsonPath created = Api.asOperator().contentType("application/json").body(jsonPlan(datasources.subList(0, 2), 2))
+                .post("/api/v1/plans").then().statusCode(201).extract().jsonPath();
+        String planId = created.getString("planId");
+        Session approver = ConsoleSessions.signIn(ConsoleSessions.APPROVER);
+        String secret = com.domomigrationproxy.support.TestCredentials.READER_KEY;
+        String refused = decide(approver, planId, "APPROVE", created.getString("contentHash"), "with " + secret)
+                .then().statusCode(400).body(containsString("carries a credential")).body(containsString("comment"))
+                .extract().asString();
+        assertThat(refused).doesNotContain(secret);
+        assertThat(plan(planId).getString("state")).isEqualTo("AWAITING_APPROVAL");
+
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        String csv = "datasourceId,accountId,catalog,schema,table\r\n" + datasources.get(0) + "," + account
+                + ",estate,NULL,t1\r\n" + datasources.get(1) + "," + account + ",estate,"
+                + com.domomigrationproxy.support.DomoWireMock.CANARY_TOKEN + ",t2\r\n";
+        String name = "Credential " + UUID.randomUUID();
+        String upload = operator.request().multiPart("csrf-token", operator.csrfToken()).multiPart("name", name)
+                .multiPart("direction", "V1_TO_V2").multiPart("maxConcurrency", "2")
+                .multiPart("file", "plan.csv", csv.getBytes(StandardCharsets.UTF_8), "text/csv")
+                .post("/console/plans").then().statusCode(400).body(containsString("carries a credential"))
+                .body(containsString("Line 3")).extract().asString();
+        assertThat(upload).doesNotContainIgnoringCase(com.domomigrationproxy.support.DomoWireMock.CANARY_TOKEN);
+        Api.asReader().get("/api/v1/plans?createdBy=" + ConsoleSessions.OPERATOR + "&limit=100").then()
+                .statusCode(200).body("items.name", not(org.hamcrest.Matchers.hasItem(name)));
+    }
+
     @Test
     void aCsvWithBadLinesIsRefusedWholeAndEachLineNamed() {
         Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);

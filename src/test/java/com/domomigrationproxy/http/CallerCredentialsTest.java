@@ -1,0 +1,178 @@
+package com.domomigrationproxy.http;
+
+import static com.domomigrationproxy.support.DomoWireMock.CANARY_TOKEN;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.TestCredentials;
+import com.domomigrationproxy.support.Tokens;
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+/**
+ * A credential a caller sends where none belongs (an API key's secret, the Domo token in any form)
+ * is refused with a 400 that names the field and never quotes it: nothing is stored, Domo is not
+ * called, and neither the log, the answer nor the audit trail carries it.
+ */
+@QuarkusTest
+class CallerCredentialsTest {
+
+    private static final Path LOG = Path.of("target", "quarkus-test.log");
+    private static final String SECRET = TestCredentials.OPERATOR_KEY;
+
+    @InjectDomo
+    WireMockServer domo;
+
+    private long logged;
+    private long lastSeq;
+
+    @BeforeEach
+    void mark() throws Exception {
+        domo.resetAll();
+        logged = Files.size(LOG);
+        Long last = Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).extract().jsonPath()
+                .getObject("lastSeq", Long.class);
+        lastSeq = last == null ? 0 : last;
+    }
+
+    @Test
+    void aMigrationWhoseFieldsCarryACredentialIsRefusedBeforeAnythingIsRecorded() throws Exception {
+        String datasourceId = Api.uniqueDatasourceId();
+        String base64Token = Base64.getEncoder().encodeToString(CANARY_TOKEN.getBytes(StandardCharsets.UTF_8));
+        Response refused = Api.asOperator().contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"" + SECRET + "\",\"schema\":\"s\",\"table\":\"sales "
+                        + base64Token + "\"}")
+                .post("/api/v1/datasources/" + datasourceId + "/migrations");
+        refused.then().statusCode(400).contentType("application/problem+json")
+                .body("errors.field", equalTo(java.util.List.of("catalog", "table")));
+        assertNotEchoed(refused);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+        Api.asAuditor().get("/api/v1/audit/operations?datasourceId=" + datasourceId).then().statusCode(200)
+                .body("items.size()", equalTo(0));
+        assertLogClean("The field catalog carried the secret of API key operator-svc");
+    }
+
+    @Test
+    void anIdempotencyKeyThatIsASecretIsRefused() throws Exception {
+        Response refused = Api.asOperator().header("Idempotency-Key", SECRET)
+                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals");
+        refused.then().statusCode(400).body("errors.field", hasItem("Idempotency-Key"));
+        assertNotEchoed(refused);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+        assertLogClean("Idempotency-Key carried the secret of API key operator-svc");
+    }
+
+    /** In the path, the credential is refused before routing; the log line and the problem show the path without it. */
+    @Test
+    void aPathOrQueryThatCarriesACredentialIsRefusedAndNeverShown() throws Exception {
+        String upper = CANARY_TOKEN.toUpperCase(Locale.ROOT);
+        Response inPath = Api.asReader().get("/api/v1/integration-types/" + upper + "/accounts");
+        inPath.then().statusCode(400).body("instance", equalTo("/api/v1/integration-types/[redacted]/accounts"))
+                .body("errors.field", hasItem("path"));
+        assertNotEchoed(inPath);
+        String requestId = inPath.header("X-Request-Id");
+
+        Response keyInPath = Api.asOperator().post("/api/v1/datasources/" + SECRET + "/reversals");
+        keyInPath.then().statusCode(400).body("instance", equalTo("/api/v1/datasources/[redacted]/reversals"));
+        assertNotEchoed(keyInPath);
+
+        Response inQuery = Api.asAuditor().get("/api/v1/audit/operations?requestedBy=" + SECRET);
+        inQuery.then().statusCode(400).body("errors.field", hasItem("query"));
+        assertNotEchoed(inQuery);
+        // Percent-encoded, as a client's URL builder sends it.
+        Api.asAuditor().urlEncodingEnabled(false).get("/api/v1/audit/operations?requestedBy=x%20"
+                + CANARY_TOKEN.replace("-", "%2D")).then().statusCode(400);
+
+        // An audit path is on the record even when refused at the edge: with the path shown in its place.
+        Response auditPath = Api.asAuditor().get("/api/v1/audit/operations/" + SECRET);
+        auditPath.then().statusCode(400);
+        assertNotEchoed(auditPath);
+
+        domo.verify(0, anyRequestedFor(anyUrl()));
+        String log = logSinceMark();
+        assertThat(log).contains("requestId=" + requestId).contains("path=/api/v1/integration-types/[redacted]/accounts");
+        assertLogClean("The path carried the Domo developer token");
+        String events = Api.asAuditor().get("/api/v1/audit/events?fromSeq=" + (lastSeq + 1) + "&limit=500").then()
+                .statusCode(200).extract().asString();
+        assertThat(events).contains("/api/v1/audit/operations/[redacted]").doesNotContain(SECRET)
+                .doesNotContainIgnoringCase(CANARY_TOKEN);
+    }
+
+    @Test
+    void aPlanWithACredentialInAnItemIsRefusedNamingTheItem() throws Exception {
+        String json = "{\"name\":\"wave\",\"direction\":\"V1_TO_V2\",\"items\":["
+                + "{\"datasourceId\":\"" + Api.uniqueDatasourceId() + "\",\"accountId\":\"1\",\"catalog\":\"c\","
+                + "\"schema\":\"s\",\"table\":\"t\"},"
+                + "{\"datasourceId\":\"" + Api.uniqueDatasourceId() + "\",\"accountId\":\"1\",\"catalog\":\"c\","
+                + "\"schema\":\"s\",\"table\":\"" + SECRET + "\"}]}";
+        Response refused = Api.asOperator().contentType("application/json").body(json).post("/api/v1/plans");
+        refused.then().statusCode(400).body("errors.field", equalTo(java.util.List.of("items[1].table")));
+        assertNotEchoed(refused);
+
+        String csv = "datasourceId,accountId,catalog,schema,table\n"
+                + Api.uniqueDatasourceId() + ",1,c,s,t\n"
+                + Api.uniqueDatasourceId() + ",1,c,\"note: " + CANARY_TOKEN + "\",t\n";
+        Response csvRefused = Api.asOperator().contentType("text/csv; charset=utf-8").body(csv).post("/api/v1/plans?name=wave");
+        csvRefused.then().statusCode(400).body("errors[0].field", equalTo("line"))
+                .body("errors[0].line", equalTo(3));
+        assertNotEchoed(csvRefused);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+        assertLogClean("The field items[1].table carried the secret of API key operator-svc");
+    }
+
+    /** Free text: a secret pasted among other words, with a sentence's full stop after it. */
+    @Test
+    void aNoteOrCommentThatCarriesACredentialIsRefused() throws Exception {
+        Response note = Api.asOperator().contentType("application/json")
+                .body("{\"state\":\"ABORTED\",\"note\":\"checked with key " + SECRET + ".\"}")
+                .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation");
+        note.then().statusCode(400).body("errors.field", equalTo(java.util.List.of("note")));
+        assertNotEchoed(note);
+        // A word that merely contains a secret is not one.
+        Api.asOperator().contentType("application/json")
+                .body("{\"state\":\"ABORTED\",\"note\":\"checked " + SECRET + "-and-more\"}")
+                .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation").then().statusCode(404);
+
+        Response comment = given().auth().oauth2(Tokens.jwt("approver-credentials", "approver"))
+                .contentType("application/json")
+                .body("{\"decision\":\"APPROVE\",\"contentHash\":\"" + "0".repeat(64) + "\",\"comment\":\"token "
+                        + CANARY_TOKEN + "\"}")
+                .post("/api/v1/plans/" + UUID.randomUUID() + "/approvals");
+        comment.then().statusCode(400).body("errors.field", equalTo(java.util.List.of("comment")));
+        assertNotEchoed(comment);
+        assertLogClean("The field note carried the secret of API key operator-svc");
+    }
+
+    private static void assertNotEchoed(Response response) {
+        assertThat(response.asString()).doesNotContain(SECRET).doesNotContainIgnoringCase(CANARY_TOKEN)
+                .contains("carries a credential");
+    }
+
+    private void assertLogClean(String warning) throws Exception {
+        String log = logSinceMark();
+        assertThat(log).contains(warning).doesNotContain(SECRET).doesNotContainIgnoringCase(CANARY_TOKEN);
+    }
+
+    private String logSinceMark() throws Exception {
+        byte[] all = Files.readAllBytes(LOG);
+        return new String(all, (int) logged, all.length - (int) logged, StandardCharsets.UTF_8);
+    }
+}
