@@ -41,9 +41,18 @@ public class CallerSecrets {
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /** How a refusal names a field whose name (not value) carried the credential. */
     public static final String A_NAME = "(a field's name)";
+    /** Where a field of a body or form carried it, in the log (the answer names the field). */
+    private static final String A_FIELD = "A field of a request body or form";
     private static final Logger LOG = Logger.getLogger(CallerSecrets.class);
     /** No API key's secret is longer (the key store's own limit): a longer run of text is none. */
     private static final int LONGEST_RUN = 1024;
+    /**
+     * A longer string of a JSON body is not looked at: every rule that reads one refuses it, without
+     * quoting it, and searching it would take a plan's whole size of heap more.
+     */
+    private static final int LONGEST_TEXT = 64 * 1024;
+    /** The '=' and '/' of one word around which it is looked up, at most. */
+    private static final int MAX_SEPARATORS = 8;
     /** The fields a refusal names at most (a plan's upload may have thousands). */
     private static final int LISTED = 100;
 
@@ -61,7 +70,8 @@ public class CallerSecrets {
 
     /**
      * True when the value is an API key's secret, holds one as a word of its text, or holds the Domo
-     * token; the key (or the token) is named in the log once, {@code where} saying where it came.
+     * token; the key (or the token) is named in the log once per place, {@code where}: one of a few
+     * fixed words, never the caller's (a field's name would let a caller grow the warned-of set).
      */
     public boolean carried(String value, String where) {
         if (value == null || value.isEmpty()) {
@@ -86,20 +96,26 @@ public class CallerSecrets {
      */
     public ProblemException inRequest(RoutingContext context) {
         HttpServerRequest request = context.request();
-        List<Problem.FieldError> fields = new ArrayList<>(1);
+        List<Problem.FieldError> fields = List.of();
         String path = request.path();
         if (path != null && (domoToken.appearsIn(path) || segmentIsAKey(path))) {
             context.put(SHOWN_PATH, masked(path));
-            fields.add(new Problem.FieldError("path", RULE));
+            fields = with(fields, "path");
         }
         String query = request.query();
         if (query != null && !query.isEmpty() && queryCarries(query)) {
-            fields.add(new Problem.FieldError("query", RULE));
+            fields = with(fields, "query");
         }
         if (carried(request.getHeader(IDEMPOTENCY_KEY), IDEMPOTENCY_KEY)) {
-            fields.add(new Problem.FieldError(IDEMPOTENCY_KEY, RULE));
+            fields = with(fields, IDEMPOTENCY_KEY);
         }
         return fields.isEmpty() ? null : refusal(fields);
+    }
+
+    private static List<Problem.FieldError> with(List<Problem.FieldError> fields, String field) {
+        List<Problem.FieldError> more = new ArrayList<>(fields);
+        more.add(new Problem.FieldError(field, RULE));
+        return more;
     }
 
     /** The request's path as logs, problems and the audit trail show it: with no credential in it. */
@@ -108,13 +124,20 @@ public class CallerSecrets {
         return shown != null ? shown : context.request().path();
     }
 
+    /** Whether a segment is, or holds as a word, an API key's secret, as sent or percent-decoded. */
     private boolean segmentIsAKey(String path) {
+        if (keys.none()) {
+            return false;
+        }
         int start = 0;
         while (start < path.length()) {
             int end = path.indexOf('/', start);
             end = end < 0 ? path.length() : end;
-            if (end > start && keys.keyNamed(path.substring(start, end)) != null) {
-                return true;
+            if (end > start) {
+                String segment = path.substring(start, end);
+                if (keyIn(segment) != null || segment.indexOf('%') >= 0 && keyIn(decoded(segment)) != null) {
+                    return true;
+                }
             }
             start = end + 1;
         }
@@ -125,7 +148,8 @@ public class CallerSecrets {
     private String masked(String path) {
         String[] segments = path.split("/", -1);
         for (int i = 0; i < segments.length; i++) {
-            if (carried(segments[i], "The path")) {
+            if (carried(segments[i], "The path")
+                    || segments[i].indexOf('%') >= 0 && carried(decoded(segments[i]), "The path")) {
                 segments[i] = REDACTED;
             }
         }
@@ -133,10 +157,13 @@ public class CallerSecrets {
         return domoToken.appearsIn(shown) ? REDACTED : shown;
     }
 
-    /** Each parameter's name and value as decoded; one that cannot be decoded is looked at as sent. */
+    /**
+     * Each parameter's name and value as sent and as decoded (one that cannot be decoded, as sent),
+     * split where the JAX-RS decoder splits: at '&' and ';'.
+     */
     private boolean queryCarries(String query) {
         boolean carries = false;
-        for (String parameter : query.split("&")) {
+        for (String parameter : query.split("[&;]")) {
             int equals = parameter.indexOf('=');
             for (String part : equals < 0 ? List.of(parameter)
                     : List.of(parameter.substring(0, equals), parameter.substring(equals + 1))) {
@@ -171,7 +198,7 @@ public class CallerSecrets {
      * line, for a CSV upload's), its value never quoted.
      */
     public Problem.FieldError check(String field, String value, Integer line) {
-        return carried(value, "The field " + field) ? new Problem.FieldError(field, RULE, line) : null;
+        return carried(value, A_FIELD) ? new Problem.FieldError(field, RULE, line) : null;
     }
 
     /**
@@ -188,7 +215,7 @@ public class CallerSecrets {
         if (node == null || carried.size() >= LISTED) {
             return;
         }
-        if (node.isTextual()) {
+        if (node.isTextual() && node.textValue().length() <= LONGEST_TEXT) {
             Problem.FieldError error = check(at.isEmpty() ? "body" : at, node.textValue(), null);
             if (error != null) {
                 carried.add(error);
@@ -219,43 +246,55 @@ public class CallerSecrets {
     }
 
     /**
-     * The whole value when it is a key's secret, else each run of the characters generated secrets
-     * are made of (hex, base64, base64url, and '.' and '~'), with a sentence's full stop taken off:
-     * a secret pasted into a note among other words. A secret with other characters is found only as
-     * the whole value.
+     * The key whose secret the value is, or holds as a word: a run of the characters generated
+     * secrets are made of (hex, base64, base64url, and '.' and '~'), a secret pasted into a note
+     * among other words. A word is looked up as it is, without a sentence's full stop at its end,
+     * and on each side of a '=' or '/' in it ({@code KEY=<secret>}, {@code …/<secret>}). A secret
+     * with other characters is found only as the whole value.
      */
     private String keyIn(String value) {
-        String whole = keys.keyNamed(value);
-        if (whole != null) {
-            return whole;
+        if (keys.none()) {
+            return null;
         }
+        String key = keys.keyNamed(value);
         int start = -1;
-        for (int i = 0; i <= value.length(); i++) {
+        for (int i = 0; key == null && i <= value.length(); i++) {
             boolean inRun = i < value.length() && secretCharacter(value.charAt(i));
             if (inRun && start < 0) {
                 start = i;
             } else if (!inRun && start >= 0) {
-                String key = runKey(value, start, i);
-                if (key != null) {
-                    return key;
-                }
+                key = word(value, start, i);
                 start = -1;
             }
         }
-        return null;
+        return key;
     }
 
-    private String runKey(String value, int start, int end) {
-        if (start == 0 && end == value.length() || end - start > LONGEST_RUN) {
-            return null; // the whole value was looked up already; longer than any key
+    private String word(String value, int start, int end) {
+        if (end - start > LONGEST_RUN) {
+            return null; // longer than any key
         }
-        String run = value.substring(start, end);
-        String key = keys.keyNamed(run);
-        int trimmed = run.length();
-        while (key == null && trimmed > 0 && run.charAt(trimmed - 1) == '.') {
+        boolean whole = start == 0 && end == value.length();
+        String key = whole ? null : keys.keyNamed(value.substring(start, end)); // the whole value was looked up
+        int trimmed = end;
+        while (trimmed > start && value.charAt(trimmed - 1) == '.') {
             trimmed--;
         }
-        return key != null || trimmed == run.length() || trimmed == 0 ? key : keys.keyNamed(run.substring(0, trimmed));
+        if (key == null && trimmed < end && trimmed > start) {
+            key = keys.keyNamed(value.substring(start, trimmed));
+        }
+        int separators = 0;
+        for (int i = start; key == null && i < trimmed && separators < MAX_SEPARATORS; i++) {
+            char c = value.charAt(i);
+            if (c == '=' || c == '/') {
+                separators++;
+                key = i > start ? keys.keyNamed(value.substring(start, i)) : null;
+                if (key == null && i + 1 < trimmed) {
+                    key = keys.keyNamed(value.substring(i + 1, trimmed));
+                }
+            }
+        }
+        return key;
     }
 
     private static boolean secretCharacter(char c) {

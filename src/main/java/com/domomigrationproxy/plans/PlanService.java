@@ -274,13 +274,27 @@ public class PlanService {
         List<Problem.FieldError> carried = new ArrayList<>();
         Optional.ofNullable(secrets.check("name", name, null)).ifPresent(carried::add);
         int number = 0;
-        for (String line : new String(csv, StandardCharsets.UTF_8).split("\n", -1)) {
-            number++;
-            if (secrets.carried(line, "A line of a plan")) {
-                carried.add(new Problem.FieldError("line", CallerSecrets.RULE, number));
+        int start = 0;
+        for (int i = 0; i <= csv.length; i++) {
+            if (i == csv.length || csv[i] == '\n') {
+                number++;
+                // A longer line is refused by the upload, by its number only; decoded, it would take the heap.
+                // (Its '\r' counts toward the limit there no more than here.)
+                int end = i > start && csv[i - 1] == '\r' ? i - 1 : i;
+                if (end - start <= PlanUpload.MAX_LINE && lineCarries(new String(csv, start, end - start,
+                        StandardCharsets.UTF_8))) {
+                    carried.add(new Problem.FieldError("line", CallerSecrets.RULE, number));
+                }
+                start = i + 1;
             }
         }
         return carried;
+    }
+
+    /** As sent, and with its quotes taken out as the upload reads a field ({@code "SEC"RET} is SECRET). */
+    private boolean lineCarries(String line) {
+        return secrets.carried(line, "A line of a plan")
+                || line.indexOf('"') >= 0 && secrets.carried(line.replace("\"", ""), "A line of a plan");
     }
 
     /** 400 naming every field that carries a credential, with nothing stored and no preflight. */
@@ -419,7 +433,8 @@ public class PlanService {
                 members.put("skipped", items.skipWaiting(planId, "the plan was rejected"));
                 record(plan, REJECTED, previous, approver, members);
             } else {
-                long counting = decisions.stream().filter(d -> d.counts(plan.contentHash, now)).count();
+                long counting = byDistinctPeople(decisions.stream().filter(d -> d.counts(plan.contentHash, now))
+                        .toList(), plan.createdBy).size();
                 if (counting >= plan.approvalsRequired) {
                     plan.state = PlanState.APPROVED;
                 }
@@ -447,6 +462,22 @@ public class PlanService {
         return Normalizer.normalize(principal, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * The approvals that make four eyes: one per person (as {@link #samePerson} tells them apart),
+     * none by the creator. Each decision is checked so when it is made; an approval stored before
+     * that check folded letter case and Unicode forms, or written to the table by another way than
+     * the service, is checked again here, where it would let items run.
+     */
+    private static List<PlanApproval> byDistinctPeople(List<PlanApproval> approvals, String creator) {
+        Map<String, PlanApproval> people = new LinkedHashMap<>();
+        for (PlanApproval approval : approvals) {
+            if (!samePerson(approval.decidedBy, creator)) {
+                people.putIfAbsent(folded(approval.decidedBy), approval);
+            }
+        }
+        return List.copyOf(people.values());
+    }
+
     public PlanView start(UUID planId, Requester by) {
         boolean[] expired = new boolean[1];
         PlanView started = transition(planId, plan -> {
@@ -457,12 +488,18 @@ public class PlanService {
                 throw stateConflict(plan, "start");
             }
             Instant now = now();
-            List<PlanApproval> counting = PlanApproval.of(planId).stream()
+            List<PlanApproval> unexpired = PlanApproval.of(planId).stream()
                     .filter(approval -> approval.counts(plan.contentHash, now)).toList();
-            if (counting.size() < plan.approvalsRequired) {
+            if (unexpired.size() < plan.approvalsRequired) {
                 expire(plan, now);
                 expired[0] = true;
                 return null;
+            }
+            List<PlanApproval> counting = byDistinctPeople(unexpired, plan.createdBy);
+            if (counting.size() < plan.approvalsRequired) {
+                throw notApproved(plan, "its approvals are not from " + plan.approvalsRequired + " person(s) other than"
+                        + " its creator (one by the creator, or a second by the same person in another letter case or"
+                        + " Unicode form, does not count)");
             }
             List<PlanItems.Row> stored = items.rows(planId);
             requireApprovedContent(plan, stored, by);

@@ -105,6 +105,11 @@ public class ApiKeyStore {
         return key == null ? null : key.name();
     }
 
+    /** True when no key is loaded: no string is any key's secret. */
+    public boolean none() {
+        return loaded.keysByDigest().isEmpty();
+    }
+
     /** True when an API key of the file carries this name, in any letter case ("OP-ALL" reads as op-all). */
     boolean isKeyName(String name) {
         return loaded.keyNamesFolded().contains(name.toLowerCase(Locale.ROOT));

@@ -235,6 +235,8 @@ public class RequestFilter {
 
     private void filter(RoutingContext context) {
         assignRequestId(context);
+        // Looked at first, so that every refusal below shows the path without a credential in it.
+        ProblemException credential = secrets.inRequest(context);
         if (context.request().getHeader("Transfer-Encoding") != null
                 && !lastCodingIsChunked(context.request().headers().getAll("Transfer-Encoding"))) {
             // RFC 9112 6.3: such a body has no length the service can tell, so its end cannot be found
@@ -277,7 +279,6 @@ public class RequestFilter {
             refuse(context, "The path may contain only letters, digits, '_' and '-' between single slashes");
             return;
         }
-        ProblemException credential = secrets.inRequest(context);
         if (credential != null) {
             refuse(context, credential);
             return;

@@ -69,6 +69,35 @@ class PlanApprovalTest {
     }
 
     /**
+     * The start counts people, not rows: approvals stored without the decision's checks (before
+     * they folded letter case, or written to the table directly) by the creator in another letter
+     * case, or twice by one person, leave the plan short of its approvals, and nothing runs.
+     */
+    @Test
+    void theStartCountsDistinctApproversOtherThanTheCreator() {
+        PlanFixtures.warmUp(domo);
+        String creator = "bob-" + UUID.randomUUID();
+        JsonPath plan = newPlan(given().header("Authorization", "Bearer " + Tokens.jwt(creator, "operator")));
+        String planId = plan.getString("planId");
+        String hash = plan.getString("contentHash");
+        String row = "INSERT INTO plan_approval (approval_id, plan_id, decided_by, auth_method, request_id, decision,"
+                + " content_hash, decided_at, expires_at) VALUES (gen_random_uuid(), '" + planId + "', '%s', 'jwt', 'r',"
+                + " 'APPROVE', '" + hash + "', now(), now() + interval '1 hour')";
+        com.domomigrationproxy.support.PostgresAdmin.asSuperuser(
+                String.format(row, creator.toUpperCase(java.util.Locale.ROOT)), String.format(row, "carol"),
+                String.format(row, "CAROL"), "UPDATE plan SET state = 'APPROVED' WHERE plan_id = '" + planId + "'");
+        // As if PROXY_PLAN_APPROVALS_REQUIRED had been 2 (stored, it never changes).
+        OperationRows.executeBypassingTriggers(dataSource, "UPDATE plan SET approvals_required = 2 WHERE plan_id = ?::uuid",
+                planId);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/start").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-not-approved"))
+                .body("detail", org.hamcrest.Matchers.containsString("other than its creator"));
+        assertThat(plan(planId).getString("state")).isEqualTo("APPROVED");
+        Api.asAuditor().get("/api/v1/audit/operations?planId=" + planId).then().statusCode(200)
+                .body("items.size()", equalTo(0));
+    }
+
+    /**
      * One person in another letter case or Unicode form (a provider may hand out "Alice" and
      * "alice") is still the creator, and still the approver who decided already.
      */
