@@ -112,7 +112,8 @@ import com.domomigrationproxy.security.ApiKeyAuthenticationMechanism;
                                 content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Plan"))),
                         @APIResponse(name = ApiDocumentation.PLAN_CONFLICT, responseCode = "409",
                                 description = "The plan's state (or the item's) does not allow this (plan-state,"
-                                        + " plan-item-state), the contentHash is not the plan's (plan-content-mismatch),"
+                                        + " plan-item-state), the contentHash is not the plan's, or the stored plan no"
+                                        + " longer hashes to it at start, resume or retry (plan-content-mismatch),"
                                         + " the plan lacks unexpired approvals (plan-not-approved), or the approver has"
                                         + " already decided (duplicate-decision)",
                                 content = @Content(mediaType = "application/problem+json", schema = @Schema(ref = "Problem"))),

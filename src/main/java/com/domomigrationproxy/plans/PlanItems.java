@@ -150,16 +150,20 @@ class PlanItems {
                 PlanItems::row, planId));
     }
 
+    /** An item whose verdict a preflight changed. */
+    record VerdictChange(int itemId, Verdict from, Verdict to) {
+    }
+
     /**
      * Records new verdicts on items not yet sent; for a plan that has started, a READY item waits
-     * for its turn and any other is skipped.
+     * for its turn and any other is skipped. Returns the items whose verdict changed, in item order.
      */
-    void updateVerdicts(UUID planId, List<Integer> itemIds, List<Finding> findings, boolean started) {
-        jdbc(connection -> {
+    List<VerdictChange> updateVerdicts(UUID planId, List<Integer> itemIds, List<Finding> findings, boolean started) {
+        return jdbc(connection -> {
             Array ids = connection.createArrayOf("integer", itemIds.toArray());
             Array verdicts = connection.createArrayOf("text", findings.stream().map(f -> f.verdict().name()).toArray());
             Array reasons = connection.createArrayOf("text", findings.stream().map(Finding::reason).toArray());
-            Sql.update(connection, """
+            return Sql.list(connection, """
                     WITH changed AS (
                         UPDATE plan_item i
                            SET verdict = t.verdict, reason = t.reason, updated_at = now(),
@@ -173,13 +177,17 @@ class PlanItems {
                          WHERE i.plan_id = ? AND i.item_id = t.item_id AND prior.plan_id = i.plan_id
                            AND prior.item_id = i.item_id
                            AND i.state IN ('WAITING', 'SKIPPED')
-                     RETURNING i.*, prior.state AS prior_state)
-                    INSERT INTO plan_event (plan_id, kind, item_id, state, data)
-                    SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + """
+                     RETURNING i.*, prior.state AS prior_state, prior.verdict AS prior_verdict),
+                    events AS (
+                        INSERT INTO plan_event (plan_id, kind, item_id, state, data)
+                        SELECT i.plan_id, 'item', i.item_id, i.state, """ + PlanEvents.ITEM_DATA + """
 
-                    FROM changed i WHERE i.state <> i.prior_state""",
+                        FROM changed i WHERE i.state <> i.prior_state)
+                    SELECT item_id, prior_verdict, verdict FROM changed
+                     WHERE verdict IS DISTINCT FROM prior_verdict ORDER BY item_id""",
+                    row -> new VerdictChange(row.getInt(1), row.getString(2) == null ? null
+                            : Verdict.valueOf(row.getString(2)), Verdict.valueOf(row.getString(3))),
                     started, started, started, ids, verdicts, reasons, planId);
-            return null;
         });
     }
 

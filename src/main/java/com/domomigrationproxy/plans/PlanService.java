@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -372,12 +373,18 @@ public class PlanService {
                     pending.stream().map(PlanItems.Row::spec).toList());
             return transition(planId, plan -> {
                 requirePreflightable(plan);
-                items.updateVerdicts(planId, pending.stream().map(PlanItems.Row::itemId).toList(), findings,
-                        plan.state == PlanState.PAUSED);
+                List<PlanItems.VerdictChange> changed = items.updateVerdicts(planId,
+                        pending.stream().map(PlanItems.Row::itemId).toList(), findings, plan.state == PlanState.PAUSED);
                 plan.preflightAt = now();
                 Map<String, Object> members = new LinkedHashMap<>();
                 members.put("checked", pending.size());
                 members.put("verdicts", verdictCounts(findings));
+                // Which items changed, by their new verdict: an item found READY now runs (once started or
+                // resumed) though the approver may have seen it BLOCKED; the chain says which.
+                Map<String, List<Integer>> byVerdict = new TreeMap<>();
+                changed.forEach(change -> byVerdict.computeIfAbsent(change.to().name(), verdict -> new ArrayList<>())
+                        .add(change.itemId()));
+                members.put("verdictsChanged", byVerdict);
                 record(plan, PREFLIGHT, plan.state, by, members);
                 return view(plan);
             });
@@ -538,8 +545,11 @@ public class PlanService {
      * plan stays PAUSED). Pause and cancel send nothing, and any operator may stop a run.
      */
     public PlanView resume(UUID planId, Requester by) {
-        return move(planId, by, PlanState.PAUSED, PlanState.RUNNING, RESUMED, "resume",
-                plan -> requireInScope(plan.direction, items.unsent(planId), by, "the resumer's"));
+        return move(planId, by, PlanState.PAUSED, PlanState.RUNNING, RESUMED, "resume", plan -> {
+            // Sending starts again: what runs must still be what was approved, as at start.
+            requireApprovedContent(plan, items.rows(planId), by);
+            requireInScope(plan.direction, items.unsent(planId), by, "the resumer's");
+        });
     }
 
     public PlanView cancel(UUID planId, Requester by) {
@@ -673,6 +683,9 @@ public class PlanService {
             refuseWhereACancelledRollbackReversed(planId, item.spec().datasourceId());
             // The retry sends the item to Domo again: it must be within the scopes of whoever asks.
             requireInScope(plan.direction, List.of(item), by, "the retrier's");
+            if (item.state().retryable()) {
+                requireApprovedContent(plan, items.rows(planId), by); // as at start: it sends again
+            }
             if (!item.state().retryable() || !items.retry(planId, itemId, by.principal())) {
                 throw new ProblemException(409, ProblemType.PLAN_ITEM_STATE, "Item " + itemId + " is " + item.state()
                         + "; only INCOMPLETE, ABORTED and FAILED items are sent again");
@@ -973,7 +986,7 @@ public class PlanService {
         try {
             QuarkusTransaction.requiringNew().run(() -> ledger.append(CONTENT_MISMATCH, plan.planId.toString(), members));
         } catch (RuntimeException e) {
-            LOG.errorf(e, "The refusal to start changed plan %s could not be recorded in the audit chain", plan.planId);
+            LOG.errorf(e, "The refusal to run changed plan %s could not be recorded in the audit chain", plan.planId);
         }
         throw new ProblemException(409, ProblemType.PLAN_CONTENT_MISMATCH, "Plan " + plan.planId
                 + " no longer holds the content that was approved (its stored items hash to " + hash

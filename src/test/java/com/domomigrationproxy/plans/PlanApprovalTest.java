@@ -69,6 +69,32 @@ class PlanApprovalTest {
     }
 
     /**
+     * What was approved is what runs at resume and retry too, each of which sends again: a plan
+     * whose items were changed behind the service's back is neither resumed nor reopened.
+     */
+    @Test
+    void aChangedPlanIsNeitherResumedNorRetried() {
+        PlanFixtures.warmUp(domo);
+        JsonPath plan = newPlan(Api.asOperator());
+        String planId = plan.getString("planId");
+        PlanFixtures.approve(planId, plan.getString("contentHash"));
+        // Paused as if it had started, its first item failed, and then changed with the triggers off.
+        com.domomigrationproxy.support.PostgresAdmin.tamper("UPDATE plan SET state = 'PAUSED', started_at = now(),"
+                + " started_by = 'operator-svc', started_auth_method = 'api-key' WHERE plan_id = '" + planId + "'",
+                "UPDATE plan_item SET state = 'FAILED', account_id = 'elsewhere' WHERE plan_id = '" + planId
+                        + "' AND item_id = 1");
+        domo.resetRequests();
+        Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-content-mismatch"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(409)
+                .body("type", equalTo(PROBLEM + "plan-content-mismatch"));
+        assertThat(plan(planId).getString("state")).isEqualTo("PAUSED");
+        domo.verify(0, com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
+        assertThat(chainKinds(planId)).endsWith("PLAN_CONTENT_MISMATCH", "PLAN_CONTENT_MISMATCH");
+    }
+
+    /**
      * The start counts people, not rows: approvals stored without the decision's checks (before
      * they folded letter case, or written to the table directly) by the creator in another letter
      * case, or twice by one person, leave the plan short of its approvals, and nothing runs.

@@ -259,6 +259,15 @@ class PlanResilienceTest {
                 .body("items[0].state", equalTo("WAITING")).body("items[0].verdict", equalTo("READY"))
                 .body("items[0].note", org.hamcrest.Matchers.nullValue())
                 .body("items[0].finishedAt", org.hamcrest.Matchers.nullValue());
+        // The chain names the items each preflight changed, by their new verdict: the auditor sees which
+        // item now runs although an earlier preflight had skipped it.
+        int itemId = Api.asReader().get("/api/v1/plans/" + planId + "/items").then().extract().path("items[0].itemId");
+        Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_PREFLIGHT").then().statusCode(200)
+                .body("items.size()", equalTo(2))
+                .body("items[0].payload", org.hamcrest.Matchers.containsString(
+                        "\"verdictsChanged\":{\"ALREADY_DONE\":[" + itemId + "]}"))
+                .body("items[1].payload", org.hamcrest.Matchers.containsString(
+                        "\"verdictsChanged\":{\"READY\":[" + itemId + "]}"));
 
         Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200);
         JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
