@@ -84,8 +84,15 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
 
     /** Approvals that count now, of those needed. */
     public long approvalsCounting() {
-        return plan.approvals().stream().filter(approval -> approval.decision() == Decision.APPROVE
-                && approval.contentHash().equals(plan.contentHash()) && !approval.expired()).count();
+        // As the service counts them: one per person (PlanService.samePerson), none by the creator.
+        List<String> people = new ArrayList<>();
+        plan.approvals().stream().filter(approval -> approval.decision() == Decision.APPROVE
+                && approval.contentHash().equals(plan.contentHash()) && !approval.expired()
+                && !PlanService.samePerson(approval.by(), plan.createdBy()))
+                .map(PlanView.ApprovalView::by)
+                .filter(by -> people.stream().noneMatch(person -> PlanService.samePerson(person, by)))
+                .forEach(people::add);
+        return people.size();
     }
 
     /** The plan still moves, so the page watches its events. */

@@ -51,7 +51,7 @@ public class CallerSecrets {
      * quoting it, and searching it would take a plan's whole size of heap more.
      */
     private static final int LONGEST_TEXT = 64 * 1024;
-    /** The '=' and '/' of one word around which it is looked up, at most. */
+    /** The '=' and '/' of one word around which it is looked up, at most (and then after its last one). */
     private static final int MAX_SEPARATORS = 8;
     /** The fields a refusal names at most (a plan's upload may have thousands). */
     private static final int LISTED = 100;
@@ -284,17 +284,20 @@ public class CallerSecrets {
             key = keys.keyNamed(value.substring(start, trimmed));
         }
         int separators = 0;
-        for (int i = start; key == null && i < trimmed && separators < MAX_SEPARATORS; i++) {
+        int last = -1;
+        for (int i = start; key == null && i < trimmed; i++) {
             char c = value.charAt(i);
-            if (c == '=' || c == '/') {
-                separators++;
+            if ((c == '=' || c == '/') && ++separators <= MAX_SEPARATORS) {
                 key = i > start ? keys.keyNamed(value.substring(start, i)) : null;
                 if (key == null && i + 1 < trimmed) {
                     key = keys.keyNamed(value.substring(i + 1, trimmed));
                 }
+            } else if (c == '=' || c == '/') {
+                last = i;
             }
         }
-        return key;
+        // Past the first few, the part after the last one still: a URL's last segment.
+        return key == null && last >= 0 && last + 1 < trimmed ? keys.keyNamed(value.substring(last + 1, trimmed)) : key;
     }
 
     private static boolean secretCharacter(char c) {

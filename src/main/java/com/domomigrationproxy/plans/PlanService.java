@@ -61,6 +61,8 @@ import io.quarkus.scheduler.Scheduled;
 @ApplicationScoped
 public class PlanService {
 
+    /** The item ids of each verdict a PLAN_PREFLIGHT event lists at most. */
+    private static final int LISTED_CHANGES = 200;
     static final String CREATED = "PLAN_CREATED";
     static final String PREFLIGHT = "PLAN_PREFLIGHT";
     static final String APPROVED = "PLAN_APPROVED";
@@ -292,6 +294,20 @@ public class PlanService {
         return carried;
     }
 
+    /**
+     * The items a preflight changed, by their new verdict: how many, and the first
+     * {@value #LISTED_CHANGES} item ids of each (a SIEM may cut a long message; the rest are in the items).
+     */
+    private static Map<String, Map<String, Object>> changedByVerdict(List<PlanItems.VerdictChange> changed) {
+        Map<String, List<Integer>> ids = new TreeMap<>();
+        changed.forEach(change -> ids.computeIfAbsent(change.to().name(), verdict -> new ArrayList<>())
+                .add(change.itemId()));
+        Map<String, Map<String, Object>> byVerdict = new TreeMap<>();
+        ids.forEach((verdict, items) -> byVerdict.put(verdict, Map.of("count", items.size(),
+                "itemIds", items.subList(0, Math.min(items.size(), LISTED_CHANGES)))));
+        return byVerdict;
+    }
+
     /** As sent, and with its quotes taken out as the upload reads a field ({@code "SEC"RET} is SECRET). */
     private boolean lineCarries(String line) {
         return secrets.carried(line, "A line of a plan")
@@ -381,10 +397,7 @@ public class PlanService {
                 members.put("verdicts", verdictCounts(findings));
                 // Which items changed, by their new verdict: an item found READY now runs (once started or
                 // resumed) though the approver may have seen it BLOCKED; the chain says which.
-                Map<String, List<Integer>> byVerdict = new TreeMap<>();
-                changed.forEach(change -> byVerdict.computeIfAbsent(change.to().name(), verdict -> new ArrayList<>())
-                        .add(change.itemId()));
-                members.put("verdictsChanged", byVerdict);
+                members.put("verdictsChanged", changedByVerdict(changed));
                 record(plan, PREFLIGHT, plan.state, by, members);
                 return view(plan);
             });
@@ -440,8 +453,7 @@ public class PlanService {
                 members.put("skipped", items.skipWaiting(planId, "the plan was rejected"));
                 record(plan, REJECTED, previous, approver, members);
             } else {
-                long counting = byDistinctPeople(decisions.stream().filter(d -> d.counts(plan.contentHash, now))
-                        .toList(), plan.createdBy).size();
+                long counting = counting(plan, decisions, now).size();
                 if (counting >= plan.approvalsRequired) {
                     plan.state = PlanState.APPROVED;
                 }
@@ -467,6 +479,12 @@ public class PlanService {
 
     private static String folded(String principal) {
         return Normalizer.normalize(principal, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+    }
+
+    /** The approvals that count now: unexpired, of the plan's content, one per person, none by its creator. */
+    private static List<PlanApproval> counting(Plan plan, List<PlanApproval> decisions, Instant now) {
+        return byDistinctPeople(decisions.stream().filter(approval -> approval.counts(plan.contentHash, now)).toList(),
+                plan.createdBy);
     }
 
     /**
@@ -495,18 +513,11 @@ public class PlanService {
                 throw stateConflict(plan, "start");
             }
             Instant now = now();
-            List<PlanApproval> unexpired = PlanApproval.of(planId).stream()
-                    .filter(approval -> approval.counts(plan.contentHash, now)).toList();
-            if (unexpired.size() < plan.approvalsRequired) {
+            List<PlanApproval> counting = counting(plan, PlanApproval.of(planId), now);
+            if (counting.size() < plan.approvalsRequired) {
                 expire(plan, now);
                 expired[0] = true;
                 return null;
-            }
-            List<PlanApproval> counting = byDistinctPeople(unexpired, plan.createdBy);
-            if (counting.size() < plan.approvalsRequired) {
-                throw notApproved(plan, "its approvals are not from " + plan.approvalsRequired + " person(s) other than"
-                        + " its creator (one by the creator, or a second by the same person in another letter case or"
-                        + " Unicode form, does not count)");
             }
             List<PlanItems.Row> stored = items.rows(planId);
             requireApprovedContent(plan, stored, by);
@@ -526,8 +537,9 @@ public class PlanService {
             return view(plan);
         });
         if (expired[0]) {
-            throw notApproved(null, "its approvals expired (PROXY_PLAN_APPROVAL_TTL " + config.approvalTtl()
-                    + ") before it was started; it is now EXPIRED: upload it again for a new approval");
+            throw notApproved(null, "its approvals no longer count (they expired after PROXY_PLAN_APPROVAL_TTL "
+                    + config.approvalTtl() + ", or are not from enough people other than its creator) before it was"
+                    + " started; it is now EXPIRED: upload it again for a new approval");
         }
         LOG.infof("Plan %s started by %s", planId, by.principal());
         return started;
@@ -672,6 +684,40 @@ public class PlanService {
 
     /** Sends an INCOMPLETE, ABORTED or FAILED item again; a finished plan runs again for it. */
     public ItemView retry(UUID planId, int itemId, Requester by) {
+        try {
+            reopen(planId, itemId, by);
+        } catch (ProblemException e) {
+            if (e.type() == ProblemType.PLAN_CONTENT_MISMATCH) {
+                pauseChanged(planId, by);
+            }
+            throw e;
+        }
+        return item(planId, itemId);
+    }
+
+    /**
+     * A running plan a retry found changed is paused: its executor does not hash the items it sends
+     * (start and resume do), and would go on sending what nobody approved. After the retry's own
+     * transaction, which held the plan's row; a resume then finds the change too.
+     */
+    private void pauseChanged(UUID planId, Requester by) {
+        try {
+            transition(planId, plan -> {
+                if (plan.state == PlanState.RUNNING) {
+                    plan.state = PlanState.PAUSED;
+                    Map<String, Object> members = new LinkedHashMap<>();
+                    members.put("reason", "its stored items no longer hash to the approved content");
+                    record(plan, PAUSED, PlanState.RUNNING, by, members);
+                    LOG.errorf("Plan %s paused: its stored items no longer hash to the approved content", planId);
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Plan %s was found changed but could not be paused", planId);
+        }
+    }
+
+    private void reopen(UUID planId, int itemId, Requester by) {
         transition(planId, plan -> {
             // An item the plan does not have is a 404 whatever the plan's state, as a plan that does not exist is.
             PlanItems.Row item = items.find(planId, itemId).orElseThrow(() -> new ProblemException(404,
@@ -706,7 +752,6 @@ public class PlanService {
             record(plan, ITEM_RETRIED, previous, by, members);
             return null;
         });
-        return item(planId, itemId);
     }
 
     public ItemView item(UUID planId, int itemId) {
@@ -793,8 +838,8 @@ public class PlanService {
             for (UUID planId : approved) {
                 transition(planId, plan -> {
                     Instant now = now();
-                    if (plan.state == PlanState.APPROVED && PlanApproval.of(planId).stream()
-                            .filter(approval -> approval.counts(plan.contentHash, now)).count() < plan.approvalsRequired) {
+                    if (plan.state == PlanState.APPROVED
+                            && counting(plan, PlanApproval.of(planId), now).size() < plan.approvalsRequired) {
                         expire(plan, now);
                     }
                     return null;
@@ -812,7 +857,7 @@ public class PlanService {
         members.put("approvalTtl", config.approvalTtl().toString());
         members.put("skipped", items.skipWaiting(plan.planId, "the plan's approvals expired"));
         record(plan, EXPIRED, PlanState.APPROVED, null, members);
-        LOG.infof("Plan %s expired: its approvals ran out before it was started", plan.planId);
+        LOG.infof("Plan %s expired: its approvals no longer counted before it was started", plan.planId);
     }
 
     private PlanView move(UUID planId, Requester by, PlanState from, PlanState to, String kind, String verb,
@@ -947,8 +992,7 @@ public class PlanService {
 
     private static ProblemException notApproved(Plan plan, String why) {
         return new ProblemException(409, ProblemType.PLAN_NOT_APPROVED, "The plan cannot start: " + why
-                + (plan == null ? "" : " (" + PlanApproval.of(plan.planId).stream()
-                        .filter(approval -> approval.counts(plan.contentHash, now())).count() + " of "
+                + (plan == null ? "" : " (" + counting(plan, PlanApproval.of(plan.planId), now()).size() + " of "
                         + plan.approvalsRequired + " approval(s))"));
     }
 

@@ -195,6 +195,7 @@ public class RequestFilter {
      */
     private void refusedBeforeRouting(RoutingContext context) {
         assignRequestId(context);
+        secrets.inRequest(context); // refused anyway: only so that the path is shown without a credential
         if (context.statusCode() == 404) {
             refuse(context, new ProblemException(404, ProblemType.NOT_FOUND, "No such resource in this API"));
         } else if (context.request().authority() == null) {

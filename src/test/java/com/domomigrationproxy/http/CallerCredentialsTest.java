@@ -170,6 +170,9 @@ class CallerCredentialsTest {
         Api.asOperator().contentType("application/json")
                 .body("{\"state\":\"ABORTED\",\"note\":\"" + SECRET + ".\"}")
                 .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation").then().statusCode(400);
+        Api.asOperator().contentType("application/json")
+                .body("{\"state\":\"ABORTED\",\"note\":\"see https://h/a/b/c/d/e/f/g/h/i/" + SECRET + "\"}")
+                .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation").then().statusCode(400);
         // A word that merely contains a secret is not one.
         Api.asOperator().contentType("application/json")
                 .body("{\"state\":\"ABORTED\",\"note\":\"checked " + SECRET + "-and-more\"}")

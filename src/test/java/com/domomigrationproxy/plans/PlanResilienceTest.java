@@ -265,9 +265,9 @@ class PlanResilienceTest {
         Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_PREFLIGHT").then().statusCode(200)
                 .body("items.size()", equalTo(2))
                 .body("items[0].payload", org.hamcrest.Matchers.containsString(
-                        "\"verdictsChanged\":{\"ALREADY_DONE\":[" + itemId + "]}"))
+                        "\"verdictsChanged\":{\"ALREADY_DONE\":{\"count\":1,\"itemIds\":[" + itemId + "]}}"))
                 .body("items[1].payload", org.hamcrest.Matchers.containsString(
-                        "\"verdictsChanged\":{\"READY\":[" + itemId + "]}"));
+                        "\"verdictsChanged\":{\"READY\":{\"count\":1,\"itemIds\":[" + itemId + "]}}"));
 
         Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200);
         JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
