@@ -232,7 +232,27 @@ def check_checkpoint(checkpoint, keys, source, origins):
                       f"({', '.join(sorted(current | {origin}))}): they are not all of this chain (a former "
                       f"origin of it is named with --former-origin)")
     origins["seen"].add(origin)
+    origins["former seqs" if origin in former else "current seqs"].append(int(seq))
     return int(seq), signed_hash, source
+
+
+def check_origin_order(origins, problems):
+    """Checkpoints of a --former-origin hold only beside one of the current origin that comes after
+    them (at a seq no lower): an origin is former once the trail was renamed. Without that, another
+    deployment that shares the signing key and signs under a name listed as former (the default name,
+    say) could have its own export and checkpoints pass for this trail's."""
+    former, current = origins["former seqs"], origins["current seqs"]
+    if not former:
+        return
+    if not current:
+        problems.append("checkpoints of a --former-origin hold only beside one of the current origin signed "
+                        "after them, and none is of the current origin: sign one (POST /api/v1/audit/checkpoints) "
+                        "and export again; to verify an export from before the origin was changed, give its "
+                        "origin as --origin")
+    elif max(former) > min(current):
+        problems.append(f"a checkpoint of a --former-origin signs seq {max(former)}, after the first of the "
+                        f"current origin (seq {min(current)}): an origin is former only from when it was changed, "
+                        f"so these checkpoints are not all of this chain")
 
 
 def checked_checkpoints(named_checkpoints, keys, origins, problems):
@@ -549,7 +569,8 @@ def main(argv):
                            "a recomputed or shortened chain cannot be told from the real one")
         problems = []
         named = []
-        origins = {"expected": args.origin, "former": set(args.former_origin), "seen": set()}
+        origins = {"expected": args.origin, "former": set(args.former_origin), "seen": set(), "former seqs": [],
+                   "current seqs": []}
         for path in files:
             with open(path, encoding="utf-8") as source:
                 try:
@@ -558,6 +579,7 @@ def main(argv):
                     problems.append(f"checkpoint file {path}: not JSON")
         claims = checked_checkpoints(named, keys, origins, problems)
         claims.extend(embedded_checkpoints(args.events, keys, origins, problems))
+        check_origin_order(origins, problems)
         expected = expected_from_operations(args.operations) if args.operations else None
         count, first_seq, last_seq, last_hash, newest = verify(args.events, claims, expected, args.to_seq,
                                                                args.from_seq, problems)

@@ -506,13 +506,14 @@ class AuditIntegrityTest {
     void theOfflineVerifierFollowsEveryEventTypeAndRejectsAForgedExport() throws Exception {
         String table = "offline_" + System.nanoTime();
         AuditApiTest.migrate(Tokens.jwt("offline-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", table);
+        Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201); // one before the newest, at least
         Operation abandoned = operations.recordIntent(OperationIntent.reversal(Api.uniqueDatasourceId(),
                 new Requester("offline-reverser", "jwt", "r-offline", "10.0.0.1", Scopes.UNRESTRICTED)), operation -> {
                 });
         operations.flagForReview(abandoned.operationId(), "Domo's candidates do not list the datasource");
         operations.recordReconciliation(abandoned.operationId(), OperationState.ABORTED, "checked in Domo by hand",
                 "offline-auditor");
-        Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201);
+        JsonPath signed = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath();
 
         String events = Api.asAuditor().accept("application/x-ndjson").get("/api/v1/audit/events").then().statusCode(200)
                 .extract().asString();
@@ -532,10 +533,24 @@ class AuditIntegrityTest {
         assertThat(otherOrigin.status()).isEqualTo(1);
         assertThat(otherOrigin.output()).contains("signed for origin '" + origin + "'", "another deployment",
                 "--former-origin");
-        // After PROXY_AUDIT_ORIGIN was changed, the checkpoints signed under the old one still hold once named.
-        OfflineVerifier.Result renamed = verify(eventsFile, "--origin", "renamed-" + origin, "--former-origin", origin);
+        // After PROXY_AUDIT_ORIGIN was changed, the checkpoints signed under the old one still hold once named,
+        // beside one of the new origin signed after them.
+        String renamedOrigin = "renamed-" + origin;
+        OfflineVerifier.Result renamed = verify(eventsFile, "--origin", renamedOrigin, "--former-origin", origin,
+                "--checkpoint", resigned(signed.getString("text"), signed.getString("keyId"), renamedOrigin).toString());
         assertThat(renamed.status()).as(renamed.output()).isZero();
         assertThat(renamed.output()).contains("of former origin '" + origin + "' hold");
+        // Not alone: a deployment sharing the key that signs under the old name would pass for this trail.
+        OfflineVerifier.Result formerAlone = verify(eventsFile, "--origin", renamedOrigin, "--former-origin", origin);
+        assertThat(formerAlone.status()).isEqualTo(1);
+        assertThat(formerAlone.output()).contains("none is of the current origin");
+        // Nor when one of the new origin comes before them: an origin is former only from when it was changed.
+        JsonPath oldest = oldestCheckpointFile(signed.getString("keyId"));
+        assertThat(oldest.getLong("seq")).isLessThan(signed.getLong("seq"));
+        OfflineVerifier.Result before = verify(eventsFile, "--origin", renamedOrigin, "--former-origin", origin,
+                "--checkpoint", resigned(oldest.getString("text"), oldest.getString("keyId"), renamedOrigin).toString());
+        assertThat(before.status()).isEqualTo(1);
+        assertThat(before.output()).contains("after the first of the current origin (seq " + oldest.getLong("seq") + ")");
 
         OfflineVerifier.Result forged = verify(write("forged-events", events.replace(table, "forged")));
         assertThat(forged.status()).isEqualTo(1);
@@ -1151,6 +1166,30 @@ class AuditIntegrityTest {
             changed.append(json.writeValueAsString(operation)).append('\n');
         }
         return changed.toString();
+    }
+
+    /** A checkpoint's text signed again with the trusted key for another origin, as a file for --checkpoint. */
+    private static Path resigned(String text, String keyId, String origin) throws Exception {
+        String renamedText = origin + text.substring(text.indexOf('\n'));
+        String signature = CheckpointKeyFiles.sign(CheckpointKeyFiles.SIGNING_KEY, renamedText);
+        return write("resigned", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+                java.util.Map.of("text", renamedText, "signature", signature, "keyId", keyId)));
+    }
+
+    /** The checkpoint of the lowest seq the service wrote (PROXY_AUDIT_CHECKPOINT_DIR) with this key. */
+    private static JsonPath oldestCheckpointFile(String keyId) throws IOException {
+        java.util.function.Predicate<Path> written = file -> file.getFileName().toString()
+                .matches("checkpoint-[0-9]{20}-.*\\.json");
+        try (var files = Files.list(CheckpointKeyFiles.checkpointDirectory())) {
+            return files.filter(written).map(file -> {
+                try {
+                    return new JsonPath(Files.readString(file));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).filter(checkpoint -> keyId.equals(checkpoint.getString("keyId")))
+                    .min(java.util.Comparator.comparingLong(checkpoint -> checkpoint.getLong("seq"))).orElseThrow();
+        }
     }
 
     private static OfflineVerifier.Result verify(Path events, String... more) {

@@ -158,25 +158,16 @@ class CallerCredentialsTest {
     /** Free text: a secret pasted among other words, with a sentence's full stop after it. */
     @Test
     void aNoteOrCommentThatCarriesACredentialIsRefused() throws Exception {
-        Response note = Api.asOperator().contentType("application/json")
-                .body("{\"state\":\"ABORTED\",\"note\":\"checked with key " + SECRET + ".\"}")
-                .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation");
+        Response note = resolve("checked with key " + SECRET + ".");
         note.then().statusCode(400).body("errors.field", equalTo(java.util.List.of("note")));
         assertNotEchoed(note);
-        // As a word beside '=', and as a whole value with a full stop after it.
-        Api.asOperator().contentType("application/json")
-                .body("{\"state\":\"ABORTED\",\"note\":\"old PROXY_KEY=" + SECRET + "\"}")
-                .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation").then().statusCode(400);
-        Api.asOperator().contentType("application/json")
-                .body("{\"state\":\"ABORTED\",\"note\":\"" + SECRET + ".\"}")
-                .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation").then().statusCode(400);
-        Api.asOperator().contentType("application/json")
-                .body("{\"state\":\"ABORTED\",\"note\":\"see https://h/a/b/c/d/e/f/g/h/i/" + SECRET + "\"}")
-                .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation").then().statusCode(400);
+        // As a word beside '=' or after a URL's many '/', and as a whole value with a full stop after it.
+        for (String pasted : new String[] { "old PROXY_KEY=" + SECRET, SECRET + ".",
+                "see https://h/a/b/c/d/e/f/g/h/i/" + SECRET }) {
+            resolve(pasted).then().statusCode(400);
+        }
         // A word that merely contains a secret is not one.
-        Api.asOperator().contentType("application/json")
-                .body("{\"state\":\"ABORTED\",\"note\":\"checked " + SECRET + "-and-more\"}")
-                .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation").then().statusCode(404);
+        resolve("checked " + SECRET + "-and-more").then().statusCode(404);
 
         Response comment = given().auth().oauth2(Tokens.jwt("approver-credentials", "approver"))
                 .contentType("application/json")
@@ -186,6 +177,13 @@ class CallerCredentialsTest {
         comment.then().statusCode(400).body("errors.field", equalTo(java.util.List.of("comment")));
         assertNotEchoed(comment);
         assertLogClean(null);
+    }
+
+    /** A resolution of an operation that does not exist, with this note. */
+    private static Response resolve(String note) {
+        return Api.asOperator().contentType("application/json")
+                .body("{\"state\":\"ABORTED\",\"note\":\"" + note + "\"}")
+                .post("/api/v1/operations/" + UUID.randomUUID() + "/reconciliation");
     }
 
     private static void assertNotEchoed(Response response) {

@@ -75,39 +75,40 @@ class PlanApprovalTest {
     @Test
     void aChangedPlanIsNeitherResumedNorRetried() {
         PlanFixtures.warmUp(domo);
-        JsonPath plan = newPlan(Api.asOperator());
-        String planId = plan.getString("planId");
-        PlanFixtures.approve(planId, plan.getString("contentHash"));
-        // Paused as if it had started, its first item failed, and then changed with the triggers off.
-        com.domomigrationproxy.support.PostgresAdmin.tamper("UPDATE plan SET state = 'PAUSED', started_at = now(),"
-                + " started_by = 'operator-svc', started_auth_method = 'api-key' WHERE plan_id = '" + planId + "'",
-                "UPDATE plan_item SET state = 'FAILED', account_id = 'elsewhere' WHERE plan_id = '" + planId
-                        + "' AND item_id = 1");
+        String planId = approvedPlan().getString("planId");
+        startedAndChanged(planId, "PAUSED", "");
         domo.resetRequests();
         Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(409)
                 .body("type", equalTo(PROBLEM + "plan-content-mismatch"));
         Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(409)
                 .body("type", equalTo(PROBLEM + "plan-content-mismatch"));
         assertThat(plan(planId).getString("state")).isEqualTo("PAUSED");
-        domo.verify(0, com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
-                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
         assertThat(chainKinds(planId)).endsWith("PLAN_CONTENT_MISMATCH", "PLAN_CONTENT_MISMATCH");
 
         // A running plan a retry finds changed is paused, since its executor does not hash what it sends.
-        JsonPath running = newPlan(Api.asOperator());
-        String runningId = running.getString("planId");
-        PlanFixtures.approve(runningId, running.getString("contentHash"));
-        com.domomigrationproxy.support.PostgresAdmin.tamper("UPDATE plan SET state = 'RUNNING', started_at = now(),"
-                + " started_by = 'operator-svc', started_auth_method = 'api-key',"
-                + " not_before = now() + interval '1 hour' WHERE plan_id = '" + runningId + "'", // sends nothing yet
-                "UPDATE plan_item SET state = 'FAILED', account_id = 'elsewhere' WHERE plan_id = '" + runningId
-                        + "' AND item_id = 1");
+        String runningId = approvedPlan().getString("planId");
+        startedAndChanged(runningId, "RUNNING", ", not_before = now() + interval '1 hour'"); // sends nothing yet
         Api.asOperator().post("/api/v1/plans/" + runningId + "/items/1/retry").then().statusCode(409)
                 .body("type", equalTo(PROBLEM + "plan-content-mismatch"));
         assertThat(plan(runningId).getString("state")).isEqualTo("PAUSED");
         assertThat(chainKinds(runningId)).endsWith("PLAN_CONTENT_MISMATCH", "PLAN_PAUSED");
         domo.verify(0, com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
                 com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
+    }
+
+    /** A new plan of the operator's, approved. */
+    private JsonPath approvedPlan() {
+        JsonPath plan = newPlan(Api.asOperator());
+        PlanFixtures.approve(plan.getString("planId"), plan.getString("contentHash"));
+        return plan;
+    }
+
+    /** The plan in {@code state} as if started, its first item FAILED and then changed with the triggers off. */
+    private static void startedAndChanged(String planId, String state, String moreSettings) {
+        com.domomigrationproxy.support.PostgresAdmin.tamper("UPDATE plan SET state = '" + state + "', started_at = now(),"
+                + " started_by = 'operator-svc', started_auth_method = 'api-key'" + moreSettings + " WHERE plan_id = '"
+                + planId + "'", "UPDATE plan_item SET state = 'FAILED', account_id = 'elsewhere' WHERE plan_id = '"
+                        + planId + "' AND item_id = 1");
     }
 
     /**
@@ -286,9 +287,8 @@ class PlanApprovalTest {
     @Test
     void anApprovedPlanCannotBeChangedAndAPlanChangedAnywayDoesNotStart() {
         PlanFixtures.warmUp(domo);
-        JsonPath plan = newPlan(Api.asOperator());
+        JsonPath plan = approvedPlan();
         String planId = plan.getString("planId");
-        PlanFixtures.approve(planId, plan.getString("contentHash"));
         for (String change : new String[] {
                 "UPDATE plan_item SET account_id = 'elsewhere' WHERE plan_id = ?::uuid AND item_id = 1",
                 "UPDATE plan SET max_concurrency = 64 WHERE plan_id = ?::uuid",
