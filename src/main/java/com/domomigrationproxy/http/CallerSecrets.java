@@ -22,7 +22,9 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Finds a credential in what a caller sends to be kept or passed on: an API key's secret, or the
- * Domo developer token in any form its redactor knows. A caller who pastes one into a data source
+ * Domo developer token in the forms its redactor looks for in Domo's answers (any letter case,
+ * percent-encoded, base64, hex; not the runs of its characters it looks for in Domo's own words,
+ * which a caller's ids would match by chance). A caller who pastes one into a data source
  * id, a table name, a note or an {@code Idempotency-Key} would have it written into the audit chain
  * for good, logged, and sent to Domo: such a request is refused instead, and the key named once in
  * the log so that it can be rotated. Telling a caller whether a string is a credential tells it
@@ -33,14 +35,15 @@ public class CallerSecrets {
 
     /** What a log line, a problem or the audit trail shows in place of a value that carried a credential. */
     public static final String REDACTED = "[redacted]";
+    /** What a refusal says of each field that carried one. */
     public static final String RULE = "carries a credential (an API key's secret or the Domo developer token): it is"
             + " neither stored nor passed on, and the credential should be rotated";
+    /** How a refusal names a field whose name (not value) carried the credential. */
+    public static final String A_NAME = "(a field's name)";
     /** Where a request whose path carried a credential keeps the path shown in its place. */
     private static final String SHOWN_PATH = CallerSecrets.class.getName() + ".shownPath";
     /** Kept for a day, and so for good in effect; named here, below the idempotency store. */
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-    /** How a refusal names a field whose name (not value) carried the credential. */
-    public static final String A_NAME = "(a field's name)";
     /** Where a field of a body or form carried it, in the log (the answer names the field). */
     private static final String A_FIELD = "A field of a request body or form";
     private static final Logger LOG = Logger.getLogger(CallerSecrets.class);

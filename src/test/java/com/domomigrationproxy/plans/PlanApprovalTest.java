@@ -112,9 +112,9 @@ class PlanApprovalTest {
     }
 
     /**
-     * The start counts people, not rows: approvals stored without the decision's checks (before
+     * Approvals count by person, not by row: approvals stored without the decision's checks (before
      * they folded letter case, or written to the table directly) by the creator in another letter
-     * case, or twice by one person, leave the plan short of its approvals, and nothing runs.
+     * case, or twice by one person, leave the plan short of its approvals; it expires, nothing runs.
      */
     @Test
     void theStartCountsDistinctApproversOtherThanTheCreator() {
