@@ -44,6 +44,11 @@ class PlanApprovalTest {
     @Inject
     DataSource dataSource;
 
+    /** A new plan created under a JWT of this principal, an operator. */
+    private JsonPath newPlanBy(String principal) {
+        return newPlan(given().header("Authorization", "Bearer " + Tokens.jwt(principal, "operator")));
+    }
+
     private JsonPath newPlan(RequestSpecification creator) {
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
@@ -120,7 +125,7 @@ class PlanApprovalTest {
     void theStartCountsDistinctApproversOtherThanTheCreator() {
         PlanFixtures.warmUp(domo);
         String creator = "bob-" + UUID.randomUUID();
-        JsonPath plan = newPlan(given().header("Authorization", "Bearer " + Tokens.jwt(creator, "operator")));
+        JsonPath plan = newPlanBy(creator);
         String planId = plan.getString("planId");
         String hash = plan.getString("contentHash");
         String row = "INSERT INTO plan_approval (approval_id, plan_id, decided_by, auth_method, request_id, decision,"
@@ -148,7 +153,7 @@ class PlanApprovalTest {
     void fourEyesComparesPrincipalsInAnyLetterCase() {
         PlanFixtures.warmUp(domo);
         String name = "carol-" + UUID.randomUUID();
-        JsonPath plan = newPlan(given().header("Authorization", "Bearer " + Tokens.jwt(name, "operator")));
+        JsonPath plan = newPlanBy(name);
         String planId = plan.getString("planId");
         String body = decision("APPROVE", plan.getString("contentHash"));
         asApprover(name.toUpperCase(java.util.Locale.ROOT)).contentType("application/json").body(body)
