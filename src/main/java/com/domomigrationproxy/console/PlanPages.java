@@ -191,7 +191,7 @@ public class PlanPages {
         String from = lastEventId != null ? lastEventId : after;
         // Ended after a while, and opened again by the page's browser with its session as it then is.
         Multi<OutboundSseEvent> stream = events.stream(id, from == null ? events.horizon() : sequence(from), sse,
-                requesters.current().principal());
+                requesters.current().principal(), requesters.credentialsStand());
         Duration most = config.eventStreamMax();
         return most.isNegative() || most.isZero() ? stream : stream.select().first(most);
     }

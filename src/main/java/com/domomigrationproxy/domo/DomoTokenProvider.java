@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 import com.domomigrationproxy.security.FileVersion;
 import com.domomigrationproxy.security.SecretFiles;
 
+import io.quarkus.scheduler.Scheduled;
 import io.smallrye.config.Secret;
 
 /**
@@ -71,6 +72,8 @@ public class DomoTokenProvider {
         this.fromEnvironment = environment.filter(token -> usable(token, "DOMO_DEVELOPER_TOKEN"));
         this.file = config.developerTokenFile();
         this.formerTokensKeptNanos = formerTokensKeptNanos(config);
+        // Read before the first request is screened, not at the first call to Domo.
+        reloadIfChanged();
     }
 
     /**
@@ -109,6 +112,29 @@ public class DomoTokenProvider {
             }
         }
         return true;
+    }
+
+    /**
+     * Reads the file again when it changed, every second, not only when Domo is called: the
+     * credential screen refuses caller input that carries the token ({@link #appearsIn}), and until
+     * the file was read after a rotation (or at all, after the start) it knew only the tokens before.
+     * A file that cannot be read is left to the calls that need the token, which say so.
+     */
+    @Scheduled(identity = "domo-token-file-reload", every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void reloadIfChanged() {
+        if (file.isEmpty()) {
+            return;
+        }
+        FileVersion version;
+        try {
+            version = FileVersion.of(file.get());
+        } catch (IOException e) {
+            return;
+        }
+        Snapshot seen = snapshot;
+        if (seen == null || !seen.version().equals(version)) {
+            reload(file.get(), version);
+        }
     }
 
     /** The current token, or empty when none is configured or the file cannot be read. */

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,7 +43,8 @@ import io.smallrye.mutiny.Multi;
  * go out in seq order and a resumed stream misses none. The stream
  * ends once the plan is done (finished, cancelled, rejected or expired), no item of it is running
  * (nor, of a cancelled plan, waits to be skipped or for its operation's reconciliation) and every
- * event was sent; a comment line every 15 s keeps idle connections open through proxies.
+ * event was sent, or once its caller's credentials no longer stand; a comment line every 15 s keeps
+ * idle connections open through proxies.
  */
 @ApplicationScoped
 public class PlanEventStream {
@@ -97,10 +99,13 @@ public class PlanEventStream {
     }
 
     /**
-     * The plan's events after {@code afterSeq}, then new ones until the plan is done; 503 busy when
-     * {@code principal} or this replica already has as many streams open as it may.
+     * The plan's events after {@code afterSeq}, then new ones until the plan is done, or until the
+     * caller's credentials no longer stand ({@code credentialsStand}, asked at every poll: a key
+     * removed or expired stops receiving within a poll, and its reconnection is refused); 503 busy
+     * when {@code principal} or this replica already has as many streams open as it may.
      */
-    public Multi<OutboundSseEvent> stream(UUID planId, long afterSeq, Sse sse, String principal) {
+    public Multi<OutboundSseEvent> stream(UUID planId, long afterSeq, Sse sse, String principal,
+            BooleanSupplier credentialsStand) {
         if (RequestEnd.headersOnly()) {
             // HEAD: the stream's headers and nothing more; a stream that sends no body must hold no turn.
             return Multi.createFrom().empty();
@@ -134,6 +139,13 @@ public class PlanEventStream {
             task.set(pollers.scheduleWithFixedDelay(() -> {
                 if (over.get() || emitter.isCancelled()) {
                     stop.run();
+                    return;
+                }
+                if (!credentialsStand.getAsBoolean()) {
+                    LOG.infof("Event stream of plan %s for %s ended: its credentials no longer stand", planId,
+                            principal);
+                    stop.run();
+                    emitter.complete();
                     return;
                 }
                 try (Connection connection = dataSource.getConnection()) {

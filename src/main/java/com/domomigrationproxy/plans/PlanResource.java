@@ -286,8 +286,9 @@ public class PlanResource {
                     + " created, then new ones as they happen, each with its JSON as data and a growing id. Send the"
                     + " last id received as `Last-Event-ID` to resume after it. The stream ends when the plan is done"
                     + " (finished, cancelled, rejected or expired) and nothing of it can change any more, but for an"
-                    + " operator's retry of an item, which reopens a finished plan (a new stream follows it). Roles:"
-                    + " reader, operator, approver, auditor.")
+                    + " operator's retry of an item, which reopens a finished plan (a new stream follows it). It also"
+                    + " ends once the caller's credentials no longer stand (an API key removed or expired, a JWT past"
+                    + " its exp): opened again with them, it is a 401. Roles: reader, operator, approver, auditor.")
     @Parameter(name = "Last-Event-ID", in = ParameterIn.HEADER, description = "Resume after this event id",
             schema = @Schema(type = SchemaType.INTEGER, format = "int64", minimum = "0"))
     @APIResponse(responseCode = "200", description = "The event stream",
@@ -316,7 +317,7 @@ public class PlanResource {
             }
         }
         plans.state(id);
-        return events.stream(id, after, sse, requesters.current().principal());
+        return events.stream(id, after, sse, requesters.current().principal(), requesters.credentialsStand());
     }
 
     @POST

@@ -59,6 +59,11 @@ public class ApiKeyStore {
 
     /** Longer headers are not keys; refusing them early bounds the hashing work per request. */
     static final int MAX_KEY_LENGTH = 1024;
+    /**
+     * The SHA-256 of the key's secret (the file's {@code sha256}), on the identities of its requests:
+     * for a request that lasts to ask whether the key still stands ({@link #stands}). Never logged.
+     */
+    static final String DIGEST_ATTRIBUTE = "apiKeyDigest";
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final Set<String> MEMBERS = Set.of("name", "sha256", "roles", "scopes", "expiresAt");
     private static final double SECONDS_PER_DAY = 86_400.0;
@@ -103,6 +108,15 @@ public class ApiKeyStore {
     public String keyNamed(String secret) {
         ApiKey key = find(secret);
         return key == null ? null : key.name();
+    }
+
+    /**
+     * True while the key of this digest ({@link #DIGEST_ATTRIBUTE} of its identity) is in the file as
+     * loaded now and has not expired: false once it was removed, rotated out or expired.
+     */
+    boolean stands(ByteBuffer digest) {
+        ApiKey key = loaded.keysByDigest().get(digest);
+        return key != null && !key.expiredNow();
     }
 
     /** True when no key is loaded: no string is any key's secret. */
@@ -153,8 +167,7 @@ public class ApiKeyStore {
             for (int index = 0; index < entries.size(); index++) {
                 try {
                     ApiKey key = ApiKey.of(entries.get(index));
-                    ByteBuffer digest = ByteBuffer.wrap(HexFormat.of().parseHex(
-                            entries.get(index).get("sha256").textValue()));
+                    ByteBuffer digest = key.digest();
                     Integer first = entryOf.putIfAbsent(digest, index + 1);
                     if (first != null) {
                         // One secret, two entries: whichever came last would decide its name and roles.
@@ -229,16 +242,17 @@ public class ApiKeyStore {
      * principal's key for its last use and the identity every request with it gets, made once here
      * so that authenticating with it allocates nothing but the digest.
      */
-    record ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt, PrincipalActivity.PrincipalKey principal,
-            PrincipalActivity.Grant grant, Uni<SecurityIdentity> identity) {
+    record ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt, ByteBuffer digest,
+            PrincipalActivity.PrincipalKey principal, PrincipalActivity.Grant grant, Uni<SecurityIdentity> identity) {
 
-        ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt) {
-            this(name, roles, scopes, expiresAt, new PrincipalActivity.PrincipalKey(PrincipalPolicy.API_KEY, name),
+        ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt, ByteBuffer digest) {
+            this(name, roles, scopes, expiresAt, digest, new PrincipalActivity.PrincipalKey(PrincipalPolicy.API_KEY, name),
                     new PrincipalActivity.Grant(roles, scopes), Uni.createFrom().item(QuarkusSecurityIdentity.builder()
                             .setPrincipal(new QuarkusPrincipal(name))
                             .addRoles(roles)
                             .addAttribute(PrincipalPolicy.AUTH_METHOD_ATTRIBUTE, PrincipalPolicy.API_KEY)
                             .addAttribute(PrincipalPolicy.SCOPES_ATTRIBUTE, scopes)
+                            .addAttribute(DIGEST_ATTRIBUTE, digest)
                             .build()));
         }
 
@@ -311,7 +325,8 @@ public class ApiKeyStore {
                             + " (e.g. 2027-01-31T00:00:00Z)");
                 }
             }
-            return new ApiKey(name.textValue(), Set.copyOf(roles), scopes, expiresAt);
+            return new ApiKey(name.textValue(), Set.copyOf(roles), scopes, expiresAt,
+                    ByteBuffer.wrap(HexFormat.of().parseHex(sha256.textValue())).asReadOnlyBuffer());
         }
     }
 

@@ -9,17 +9,21 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.hasItem;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.http.CallerSecrets;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
@@ -86,6 +90,29 @@ class TokenFileTest {
             Api.asReader().get("/api/v1/integration-types").then().statusCode(200);
             domo.verify(1, getRequestedFor(urlEqualTo(DOMO_PREFIX + "/types"))
                     .withHeader("X-DOMO-Developer-Token", equalTo("other-token-value")));
+        } finally {
+            ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
+        }
+    }
+
+    /**
+     * A token written to the file is screened for in caller input within a second, before any call
+     * to Domo reads it: the screen knew only the tokens read so far, so a migration carrying a new
+     * token in its table was recorded, and sent, until a Domo call happened to read the file (review).
+     */
+    @Test
+    void aRotatedTokenIsRefusedInCallerInputBeforeAnyCallToDomo() {
+        domo.resetAll();
+        String rotated = "rotated-token-value-2f9c";
+        ShortFuses.writeToken(rotated);
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                    Api.asReader().get("/api/v1/plans/" + rotated).then().statusCode(400)
+                            .body("errors.field", hasItem("path")).body("errors.message", hasItem(CallerSecrets.RULE)));
+            Api.asOperator().contentType("application/json").body("{\"accountId\":\"2\",\"catalog\":\"c\",\"schema\":"
+                    + "\"NULL\",\"table\":\"" + rotated + "\"}").post("/api/v1/datasources/ds-rotated/migrations")
+                    .then().statusCode(400).body("errors.field", hasItem("table"));
+            domo.verify(0, anyRequestedFor(anyUrl()));
         } finally {
             ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
         }

@@ -178,10 +178,15 @@ class PlanEventStreamLimitTest {
     }
 
     private static Socket open(String method, String planId, String key, String connection) throws IOException {
+        return openWith(method, planId, "X-API-Key: " + key, connection);
+    }
+
+    /** A request for the plan's stream with this credential header, on a socket of its own. */
+    static Socket openWith(String method, String planId, String credential, String connection) throws IOException {
         Socket socket = new Socket("127.0.0.1", RestAssured.port);
         socket.setSoTimeout(10_000);
         socket.getOutputStream().write((method + " /api/v1/plans/" + planId + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "X-API-Key: " + key + "\r\nAccept: text/event-stream\r\nConnection: " + connection + "\r\n\r\n")
+                + credential + "\r\nAccept: text/event-stream\r\nConnection: " + connection + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         return socket;
     }
@@ -198,7 +203,7 @@ class PlanEventStreamLimitTest {
         return head.toString();
     }
 
-    private static String statusLine(Socket socket) throws IOException {
+    static String statusLine(Socket socket) throws IOException {
         InputStream in = socket.getInputStream();
         StringBuilder line = new StringBuilder();
         for (int c = in.read(); c != -1 && c != '\r'; c = in.read()) {
