@@ -313,6 +313,9 @@ def canonical(value):
 
 # --- The operations export, for the cross-check -------------------------------------------------
 
+OUTCOME_FIELDS = ("state", "toe", "startTime", "endTime", "errorMessage", "upstreamStatus", "durationMs", "completedAt")
+
+
 def operation_payloads(operation):
     """(kind, link, members) of each event an Operation's row gives, as the service rebuilds them."""
     chain = operation.get("chain") or {}
@@ -323,8 +326,7 @@ def operation_payloads(operation):
             intent[optional] = operation[optional]
     yield "INTENT", chain.get("intent"), intent
     if chain.get("outcome") is not None:
-        yield "OUTCOME", chain["outcome"], {k: operation.get(k) for k in (
-            "state", "toe", "startTime", "endTime", "errorMessage", "upstreamStatus", "durationMs", "completedAt")}
+        yield "OUTCOME", chain["outcome"], {k: operation.get(k) for k in OUTCOME_FIELDS}
     if chain.get("reconciliation") is not None:
         reconciliation = operation.get("reconciliation") or {}
         members = {"reconciledState": reconciliation.get("state"), "reconciledAt": reconciliation.get("at"),
@@ -359,6 +361,11 @@ def expected_from_operations(path):
             if operation.get("state") != "PENDING" and chain.get("outcome") is None:
                 raise Failure(f"operations line {number}: operation {operation_id} is {operation.get('state')} "
                               f"but has no OUTCOME event")
+            if chain.get("outcome") is None:
+                held = [k for k in OUTCOME_FIELDS if k != "state" and operation.get(k) is not None]
+                if held:
+                    raise Failure(f"operations line {number}: operation {operation_id} holds an outcome "
+                                  f"({', '.join(held)}) but has no OUTCOME event: the row was altered")
             if operation.get("reconciliation") is not None and chain.get("reconciliation") is None:
                 raise Failure(f"operations line {number}: operation {operation_id} is reconciled but has no "
                               f"RECONCILIATION event")
@@ -605,11 +612,15 @@ def main(argv):
     # Operations exported after the events may link events the events export does not reach yet: said, not
     # passed over in silence, since no check covered them.
     later = sum(1 for seq in (expected or {}) if seq > last_seq)
+    # So may operations whose events come before an export that starts later (--from-seq).
+    earlier = sum(1 for seq in (expected or {}) if seq < first_seq)
     print(f"VERIFIED: {count} events, seq {first_seq} to {last_seq} (hash {last_hash}), linked and unaltered; "
           f"{len(claims)} signed checkpoints of origin {''.join(origins['seen'] - origins['former'])!r}"
           + "".join(f" and of former origin {former!r}" for former in sorted(origins["seen"] & origins["former"]))
           + f" hold, the newest the export reaches at seq {newest}"
           + ("; the operations export agrees" if args.operations else "")
+          + (f" (except {earlier} of its events, before seq {first_seq}: not in the events export, not checked)"
+             if earlier else "")
           + (f" (except {later} of its events, after seq {last_seq}: not in the events export, not checked)"
              if later else ""))
     return 0

@@ -83,6 +83,10 @@ final class ChainVerifier {
             fail(id, HashChain.INTENT, "the operation has no INTENT event: it was not written through the service");
         } else if (operation.state() != OperationState.PENDING && found.outcome() == null) {
             fail(id, HashChain.OUTCOME, "the operation is " + operation.state() + " but has no OUTCOME event");
+        } else if (found.outcome() == null && !Outcome.PENDING.equals(operation.outcome())) {
+            // No legitimate path gives a PENDING row an outcome without the event (a late answer is an
+            // event of its own), and no hash covers what it holds.
+            fail(id, HashChain.OUTCOME, "the operation holds an outcome but has no OUTCOME event: the row was altered");
         } else if (operation.reconciliation() != null && found.reconciliation() == null) {
             fail(id, HashChain.RECONCILIATION, "the operation is reconciled but has no RECONCILIATION event");
         } else if (operation.review() != null && found.review() == null) {
@@ -96,6 +100,12 @@ final class ChainVerifier {
         } else if (!Objects.equals(kept.review(), found.review())) {
             failLink(id, HashChain.REVIEW);
         }
+    }
+
+    /** An operation row no Operation can hold ({@link OperationRows.UnreadableRow}): altered, named with why. */
+    void unreadable(UUID operationId, String reason) {
+        operations++;
+        fail(operationId, HashChain.INTENT, reason + ": the row was altered");
     }
 
     /** The one-row head must name the last event: rows cut off the end of the chain show here. */
@@ -145,7 +155,7 @@ final class ChainVerifier {
                 return "the event has no payload";
             }
             return event.operationId() == null ? "an operation event names no operation"
-                    : "the operation row of this event is missing";
+                    : "the operation row of this event is missing, or holds values the service never writes";
         }
         if (!HashChain.hash(event.prevHash(), payload).equals(event.hash())) {
             return aboutAnOperation ? "the hash does not match the operation row: the row or the event was altered"

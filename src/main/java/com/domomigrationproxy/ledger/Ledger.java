@@ -179,7 +179,14 @@ public class Ledger {
                 OperationRows.Columns columns = new OperationRows.Columns(rows);
                 int[][] eventLinks = OperationRows.eventLinkColumns(rows);
                 while (rows.next()) {
-                    verifier.acceptOperation(OperationRows.map(rows, columns), OperationRows.eventLinks(rows, eventLinks));
+                    Operation operation;
+                    try {
+                        operation = OperationRows.map(rows, columns);
+                    } catch (OperationRows.UnreadableRow e) {
+                        verifier.unreadable(e.operationId, e.getMessage());
+                        continue;
+                    }
+                    verifier.acceptOperation(operation, OperationRows.eventLinks(rows, eventLinks));
                 }
             });
             query(connection, "SELECT seq, hash FROM audit_chain_head", List.of(), rows -> {
@@ -493,7 +500,7 @@ public class Ledger {
         int payload = rows.findColumn("event_payload");
         while (rows.next()) {
             String type = rows.getString(kind);
-            Operation operation = rows.getObject(columns.operationId) == null ? null : OperationRows.map(rows, columns);
+            Operation operation = rows.getObject(columns.operationId) == null ? null : readable(rows, columns);
             // An operation event's text is always its row's: the database keeps no payload for one
             // (ck_audit_event_payload), so a stored payload there can only be a superuser's copy made
             // to hide an altered row (or to relabel another event as one about an operation), and must
@@ -504,6 +511,18 @@ public class Ledger {
             sink.accept(new ChainEvent(rows.getLong(seq), type, rows.getObject(operationId, UUID.class),
                     rows.getString(subject), Sql.instant(rows, recordedAt), rows.getString(prevHash),
                     rows.getString(hash), text), operation);
+        }
+    }
+
+    /**
+     * The event's operation, or null when its row cannot be read: the event is then shown and checked
+     * without a payload (the check names it), where the whole page or export failed.
+     */
+    private static Operation readable(ResultSet rows, OperationRows.Columns columns) throws SQLException {
+        try {
+            return OperationRows.map(rows, columns);
+        } catch (OperationRows.UnreadableRow e) {
+            return null;
         }
     }
 

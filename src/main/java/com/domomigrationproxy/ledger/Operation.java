@@ -35,6 +35,15 @@ public record Operation(
         return chain == null ? this : new Operation(operationId, intent, outcome, reconciliation, review, null);
     }
 
+    /**
+     * This operation as a caller who may not read the audit trail sees it: without its links, and
+     * without the client address and grant of whoever asked for it (for an operator resolving a
+     * colleague's operation).
+     */
+    public Operation withoutRequesterDetails() {
+        return new Operation(operationId, intent.withoutClientAndGrant(), outcome, reconciliation, review, null);
+    }
+
     /** How an unknown outcome was resolved later, recorded next to it (never instead of it). */
     @Schema(name = "Reconciliation")
     public record Reconciliation(

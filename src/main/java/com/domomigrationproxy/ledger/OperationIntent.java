@@ -58,6 +58,12 @@ public record OperationIntent(
                 requestId, authMethod, clientAddress, plan, scopes);
     }
 
+    /** The same intent without where it was asked from and under which grant, which only auditors read. */
+    OperationIntent withoutClientAndGrant() {
+        return new OperationIntent(direction, datasourceId, accountId, catalog, schema, table, requestedBy, requestedAt,
+                requestId, authMethod, null, planId, null);
+    }
+
     OperationIntent at(Instant time) {
         return new OperationIntent(direction, datasourceId, accountId, catalog, schema, table, requestedBy, time,
                 requestId, authMethod, clientAddress, planId, scopes);

@@ -95,7 +95,32 @@ final class OperationRows {
     private OperationRows() {
     }
 
+    /**
+     * A row whose stored values no Operation can hold (scopes that do not parse, a direction or state
+     * the service never writes): only written behind the service's back. The integrity check names
+     * it, rather than failing as a whole.
+     */
+    static final class UnreadableRow extends SQLException {
+
+        private static final long serialVersionUID = 1L;
+        final UUID operationId;
+
+        UnreadableRow(UUID operationId, String reason, Throwable cause) {
+            super("operation " + operationId + " " + reason, cause);
+            this.operationId = operationId;
+        }
+    }
+
     static Operation map(ResultSet row, Columns columns) throws SQLException {
+        try {
+            return mapValid(row, columns);
+        } catch (IllegalArgumentException e) {
+            throw new UnreadableRow(row.getObject(columns.operationId, UUID.class),
+                    "holds a value the service never writes (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static Operation mapValid(ResultSet row, Columns columns) throws SQLException {
         OperationIntent intent = new OperationIntent(Direction.valueOf(row.getString(columns.direction)),
                 row.getString(columns.datasourceId), row.getString(columns.accountId), row.getString(columns.catalog),
                 row.getString(columns.schema), row.getString(columns.table), row.getString(columns.requestedBy),
@@ -120,7 +145,7 @@ final class OperationRows {
 
     /**
      * The stored grant; text that is no scopes object can only have been written behind the
-     * service's back, and is reported as a database failure rather than shown as some grant.
+     * service's back, and is reported as an unreadable row rather than shown as some grant.
      */
     private static Scopes scopes(ResultSet row, Columns columns) throws SQLException {
         String json = row.getString(columns.scopes);
@@ -130,8 +155,7 @@ final class OperationRows {
         try {
             return Scopes.fromJson(json);
         } catch (IllegalArgumentException e) {
-            throw new SQLException("operation " + row.getString(columns.operationId) + " has scopes that do not parse",
-                    e);
+            throw new UnreadableRow(row.getObject(columns.operationId, UUID.class), "has scopes that do not parse", e);
         }
     }
 

@@ -13,6 +13,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
@@ -29,6 +30,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.domomigrationproxy.domo.DomoList;
 import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.openapi.ApiDocumentation;
+import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -202,7 +204,9 @@ public class MigrationResource {
             description = "For an operation whose outcome nobody knows (UNKNOWN, abandoned PENDING, or flagged for"
                     + " review because Domo's candidates could not tell): records COMPLETE (took effect) or ABORTED"
                     + " (did not) with the reason, next to what was known, as a RECONCILIATION event naming the"
-                    + " caller. The datasource is unlocked. Role: operator.")
+                    + " caller. The datasource is unlocked. Answered with the Operation, without its chain links, and"
+                    + " without the client address and scopes of whoever asked for it unless the caller did or is also"
+                    + " an auditor. Role: operator.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = Resolution.class),
             examples = @ExampleObject(name = "resolution", value = "{\"state\":\"COMPLETE\",\"note\":\"Checked in"
@@ -217,10 +221,15 @@ public class MigrationResource {
     public com.domomigrationproxy.ledger.Operation resolve(
             @Parameter(description = "The operation's id", schema = @Schema(type = SchemaType.STRING, format = "uuid"))
             @PathParam("operationId") String operationId,
-            JsonNode body) {
-        // Its links in the hash chain are the audit API's, as in every answer of this API.
-        return resolutions.resolve(Identifiers.uuid("operationId", operationId), Resolution.parse(body),
-                requesters.current()).withoutChain();
+            JsonNode body, @Context SecurityContext security) {
+        Requester requester = requesters.current();
+        com.domomigrationproxy.ledger.Operation resolved = resolutions.resolve(
+                Identifiers.uuid("operationId", operationId), Resolution.parse(body), requester);
+        // Its links in the hash chain are the audit API's, as in every answer of this API; so are where a
+        // colleague asked from and under which grant, shown to an auditor or to the requester alone.
+        boolean own = requester.principal().equals(resolved.intent().requestedBy())
+                && requester.authMethod().equals(resolved.intent().authMethod());
+        return own || security.isUserInRole(Roles.AUDITOR) ? resolved.withoutChain() : resolved.withoutRequesterDetails();
     }
 
     private static Optional<String> idempotencyKey(HttpServerRequest request) {

@@ -449,6 +449,55 @@ class AuditIntegrityTest {
         assertThat(ledger.verify().valid()).isTrue();
     }
 
+    /**
+     * A PENDING row has no OUTCOME event, so no hash covers its outcome columns: one given Domo's
+     * answer by hand (triggers off) read as that answer, with the chain valid (review).
+     */
+    @Test
+    void aPendingRowGivenAnOutcomeBehindTheServicesBackIsNamed() throws SQLException {
+        Operation pending = operations.recordIntent(OperationIntent.reversal(Api.uniqueDatasourceId(),
+                new Requester("pending-reverser", "jwt", "r-pending", "10.0.0.1", Scopes.UNRESTRICTED)), operation -> {
+                });
+        String id = pending.operationId().toString();
+        tamper("UPDATE operation SET toe = 'DM-FORGED', error_message = 'Migrated OK', upstream_status = 200,"
+                + " duration_ms = 812 WHERE operation_id = '" + id + "'");
+        try {
+            JsonPath report = integrity();
+            assertThat(report.getBoolean("valid")).isFalse();
+            assertThat(report.getString("firstInvalid.operationId")).isEqualTo(id);
+            assertThat(report.getString("firstInvalid.kind")).isEqualTo("OUTCOME");
+            assertThat(report.getString("firstInvalid.reason")).contains("holds an outcome but has no OUTCOME event");
+        } finally {
+            tamper("UPDATE operation SET toe = NULL, error_message = NULL, upstream_status = NULL, duration_ms = NULL"
+                    + " WHERE operation_id = '" + id + "'");
+        }
+        assertThat(integrity().getBoolean("valid")).isTrue();
+    }
+
+    /**
+     * A row whose scopes no grant can be read from: the integrity check names it, where it answered
+     * 503 "cannot be read" for good (the row can never be deleted), and the events stay readable
+     * (review).
+     */
+    @Test
+    void aRowWhoseScopesDoNotParseIsNamedAndHidesNothing() throws SQLException {
+        String id = java.util.UUID.randomUUID().toString();
+        tamper("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method, request_id,"
+                + " requested_at, state, completed_at, scopes) VALUES ('" + id + "', 'V2_TO_V1', 'ds-unreadable',"
+                + " 'ghost', 'jwt', 'r', now(), 'ABORTED', now(), '{\"x\":[]}')");
+        try {
+            JsonPath report = integrity();
+            assertThat(report.getBoolean("valid")).isFalse();
+            assertThat(report.getString("firstInvalid.operationId")).isEqualTo(id);
+            assertThat(report.getString("firstInvalid.reason")).contains("has scopes that do not parse",
+                    "the row was altered");
+            Api.asAuditor().queryParam("limit", 1).get("/api/v1/audit/events").then().statusCode(200);
+        } finally {
+            tamper("DELETE FROM operation WHERE operation_id = '" + id + "'");
+        }
+        assertThat(integrity().getBoolean("valid")).isTrue();
+    }
+
     @Test
     void aRowInsertedBehindTheServicesBackIsNamed() throws SQLException {
         String id = java.util.UUID.randomUUID().toString();
@@ -576,6 +625,15 @@ class AuditIntegrityTest {
         assertThat(withoutEvent.status()).as(withoutEvent.output()).isEqualTo(1);
         assertThat(withoutEvent.output()).contains(abandoned.operationId().toString(), "no RECONCILIATION event");
 
+        // A row that holds an outcome no OUTCOME event hashed: a PENDING row given Domo's answer by hand.
+        String answered = withOperation(operationsExport, abandoned.operationId(),
+                operation -> operation.put("toe", "DM-FORGED").put("upstreamStatus", 200));
+        OfflineVerifier.Result outcomeWithoutEvent = verify(eventsFile, "--operations",
+                write("answered-operations", answered).toString());
+        assertThat(outcomeWithoutEvent.status()).as(outcomeWithoutEvent.output()).isEqualTo(1);
+        assertThat(outcomeWithoutEvent.output()).contains(abandoned.operationId().toString(),
+                "holds an outcome (toe, upstreamStatus) but has no OUTCOME event");
+
         // A row whose link names a seq no event of the chain has (the application role may insert such a row):
         // named, where it was passed over as outside the export.
         String unlinked = withOperation(operationsExport, abandoned.operationId(),
@@ -621,6 +679,12 @@ class AuditIntegrityTest {
         OfflineVerifier.Result asked = verify(write("range-events", tail), "--from-seq", Long.toString(tailSeq));
         assertThat(asked.status()).as(asked.output()).isZero();
         assertThat(asked.output()).contains("seq " + tailSeq + " to ");
+        // With the whole operations export, the rows whose events come before the range are said not checked.
+        OfflineVerifier.Result askedWithRows = verify(write("range-events", tail), "--from-seq", Long.toString(tailSeq),
+                "--operations", operationsFile.toString());
+        assertThat(askedWithRows.status()).as(askedWithRows.output()).isZero();
+        assertThat(askedWithRows.output()).containsPattern("except [1-9][0-9]* of its events, before seq " + tailSeq
+                + ": not in the events export, not checked");
         // A range whose first event was made to follow the empty chain, every hash after it recomputed, with
         // no checkpoint inside it and those before it given: its start is anchored by none of them.
         List<String> after = lines.subList(checkpointLine + 1, lines.size());
