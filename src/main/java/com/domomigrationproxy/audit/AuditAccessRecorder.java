@@ -12,12 +12,14 @@ import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 
@@ -80,6 +82,8 @@ public class AuditAccessRecorder {
     private static final String RECORDED = AuditAccessRecorder.class.getName() + ".recorded";
 
     private final Ledger ledger;
+    /** The console's pages, for a read of the trail from the console that cannot be recorded. */
+    private final Instance<UnrecordedAccessPages> pages;
     private final SecurityIdentity identity;
     private final Requesters requesters;
     private final CurrentRequest request;
@@ -88,8 +92,9 @@ public class AuditAccessRecorder {
 
     @Inject
     AuditAccessRecorder(Ledger ledger, SecurityIdentity identity, Requesters requesters, CurrentRequest request,
-            MeterRegistry registry, RefusedAccess refused) {
+            MeterRegistry registry, RefusedAccess refused, Instance<UnrecordedAccessPages> pages) {
         this.ledger = ledger;
+        this.pages = pages;
         this.refused = refused;
         this.identity = identity;
         this.requesters = requesters;
@@ -339,9 +344,17 @@ public class AuditAccessRecorder {
                 ProblemException problem = new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE,
                         "The audit store cannot record this access, so nothing is answered; retry later");
                 response.setStatus(problem.status());
-                response.setEntity(new Problem(problem.type().uri(), problem.type().title(), problem.status(),
-                        problem.detail(), (String) members.get("path"), requester.requestId(), null, null, null, null),
-                        null, MediaType.valueOf("application/problem+json"));
+                // An export's file name stays off what is no longer the export.
+                response.getHeaders().remove(HttpHeaders.CONTENT_DISPOSITION);
+                String path = (String) members.get("path");
+                if (pages.isResolvable() && pages.get().answers(path)) {
+                    response.setEntity(pages.get().page(problem.status(), problem.detail()), null,
+                            MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"));
+                } else {
+                    response.setEntity(new Problem(problem.type().uri(), problem.type().title(), problem.status(),
+                            problem.detail(), path, requester.requestId(), null, null, null, null),
+                            null, MediaType.valueOf("application/problem+json"));
+                }
             }
             return false;
         }

@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.logging.Logger;
 
+import com.domomigrationproxy.audit.UnrecordedAccessPages;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 
@@ -38,7 +39,7 @@ import io.vertx.ext.web.RoutingContext;
  * that says so and what to do.
  */
 @ApplicationScoped
-public class ConsoleFailures {
+public class ConsoleFailures implements UnrecordedAccessPages {
 
     private static final Logger LOG = Logger.getLogger(ConsoleFailures.class);
     /** Quarkus REST's handler that reads form bodies (url-encoded and multipart). */
@@ -193,6 +194,18 @@ public class ConsoleFailures {
                 .entity(page);
         headers.forEach(response::header);
         return response.build();
+    }
+
+    /** Console paths: a read of the trail that cannot be recorded is a page there too, not problem JSON. */
+    @Override
+    public boolean answers(String path) {
+        return ConsoleLinks.isConsole(path);
+    }
+
+    @Override
+    public String page(int status, String detail) {
+        return Pages.failure(frames.of(heading(status), Frame.Section.NONE), status, heading(status), detail, List.of())
+                .render();
     }
 
     private static Uni<Response> page(Response response) {

@@ -340,6 +340,25 @@ class AuditAccessTest {
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:audit-unavailable"));
     }
 
+    /**
+     * In the console the same refusal is a page, as every console failure is, and an export's file
+     * name goes with the export: the browser saved the API's problem JSON as a .csv file (review).
+     */
+    @Test
+    void aConsoleReadThatCannotBeRecordedIsAPageNotAnExport() {
+        com.domomigrationproxy.support.ConsoleSessions.Session session =
+                com.domomigrationproxy.support.ConsoleSessions.signIn(com.domomigrationproxy.support.ConsoleSessions.AUDITOR);
+        session.request().get("/console/history").then().statusCode(200);
+        PostgresAdmin.run(ALTER + " SET default_transaction_read_only = on", PostgresAdmin.DROP_SESSIONS);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> session.request().get("/console/history").then()
+                .statusCode(503).contentType(org.hamcrest.Matchers.startsWith("text/html"))
+                .body(org.hamcrest.Matchers.containsString("cannot record this access")));
+        session.request().get("/console/history/export.csv").then().statusCode(503)
+                .contentType(org.hamcrest.Matchers.startsWith("text/html"))
+                .header("Content-Disposition", org.hamcrest.Matchers.nullValue())
+                .body(org.hamcrest.Matchers.containsString("cannot record this access"));
+    }
+
     private RequestSpecification as() {
         return given().auth().oauth2(Tokens.jwt(auditor, "auditor"));
     }
