@@ -60,6 +60,8 @@ public class DomoTokenProvider {
         }
     };
     private volatile Snapshot snapshot;
+    /** The version of the file the scheduled look could not read, left to the calls that need the token. */
+    private volatile FileVersion unreadable;
 
     private final boolean environmentSet;
 
@@ -132,8 +134,12 @@ public class DomoTokenProvider {
             return;
         }
         Snapshot seen = snapshot;
-        if (seen == null || !seen.version().equals(version)) {
+        if ((seen == null || !seen.version().equals(version)) && !version.equals(unreadable)) {
             reload(file.get(), version);
+            if (snapshot == seen) {
+                // Not read (its content): looked at again once it changes, not logged every second.
+                unreadable = version;
+            }
         }
     }
 

@@ -480,7 +480,7 @@ class AuditIntegrityTest {
      * (review).
      */
     @Test
-    void aRowWhoseScopesDoNotParseIsNamedAndHidesNothing() throws SQLException {
+    void aRowWhoseScopesDoNotParseIsNamedAndHidesNothing() throws Exception {
         String id = java.util.UUID.randomUUID().toString();
         tamper("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method, request_id,"
                 + " requested_at, state, completed_at, scopes) VALUES ('" + id + "', 'V2_TO_V1', 'ds-unreadable',"
@@ -494,6 +494,23 @@ class AuditIntegrityTest {
             Api.asAuditor().queryParam("limit", 1).get("/api/v1/audit/events").then().statusCode(200);
         } finally {
             tamper("DELETE FROM operation WHERE operation_id = '" + id + "'");
+        }
+        assertThat(integrity().getBoolean("valid")).isTrue();
+
+        // A row with events: they are exported without a payload, and the offline verifier names them.
+        String operationId = AuditApiTest.migrate(Tokens.jwt("unreadable-" + System.nanoTime(), "operator"),
+                Api.uniqueDatasourceId(), "1", "t");
+        String scopes = first("SELECT scopes FROM operation WHERE operation_id = '" + operationId + "'");
+        tamper("UPDATE operation SET scopes = '{\"x\":[]}' WHERE operation_id = '" + operationId + "'");
+        try {
+            assertThat(integrity().getString("firstInvalid.operationId")).isEqualTo(operationId);
+            OfflineVerifier.Result offline = verify(exportEvents());
+            assertThat(offline.status()).as(offline.output()).isEqualTo(1);
+            assertThat(offline.output()).contains("could not read this event's operation row", "the row was altered")
+                    .doesNotContain("not an audit event");
+        } finally {
+            tamper("UPDATE operation SET scopes = " + (scopes == null ? "NULL" : "'" + scopes + "'")
+                    + " WHERE operation_id = '" + operationId + "'");
         }
         assertThat(integrity().getBoolean("valid")).isTrue();
     }

@@ -149,6 +149,30 @@ class TokenFileTest {
                 .doesNotContain("old-token-9a7e");
     }
 
+    /**
+     * The file is looked at every second: one that is there but cannot be read (a directory in its
+     * place, a mode the service may not read) is named once, not every second.
+     */
+    @Test
+    void aTokenFileThatCannotBeReadIsNamedOnceNotEverySecond() throws Exception {
+        Path log = Path.of("target", "quarkus-test.log");
+        long from = Files.size(log);
+        Files.delete(ShortFuses.TOKEN_FILE);
+        Files.createDirectory(ShortFuses.TOKEN_FILE);
+        try {
+            Thread.sleep(3_500);
+            String written;
+            try (var in = Files.newInputStream(log)) {
+                in.skipNBytes(from);
+                written = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            assertThat(written.split("Cannot read the Domo token file", -1)).as(written).hasSizeBetween(2, 2);
+        } finally {
+            Files.delete(ShortFuses.TOKEN_FILE);
+            ShortFuses.writeToken(ShortFuses.FIRST_TOKEN);
+        }
+    }
+
     @Test
     void missingTokenFileFailsWithoutCallingDomo() throws IOException {
         domo.resetAll();
