@@ -736,6 +736,14 @@ class HelmChartTest {
         }
     }
 
+    /** As the proxy refuses to start on it (JwtIssuerCheck): the keys that vouch for every JWT, fetched in clear. */
+    @Test
+    void schemaRejectsAJwtKeyLocationOverPlainHttp() {
+        assertThatThrownBy(() -> renderMinimum(template -> template.set("jwt.issuer", "https://sso.example.com")
+                .set("jwt.publicKey.location", "http://keycloak.auth.svc:8080/realms/acme/protocol/openid-connect/certs")))
+                .hasMessageContaining("schema").hasMessageContaining("location");
+    }
+
     /** As the proxy refuses to start: the trail in clear to another host only when the values say so. */
     @Test
     void aPlainTcpReceiverOnAnotherHostNeedsTheOptIn() {
