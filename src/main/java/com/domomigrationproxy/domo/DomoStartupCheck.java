@@ -2,12 +2,15 @@ package com.domomigrationproxy.domo;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.ConfigProvider;
 
 import com.domomigrationproxy.problem.SettingProblems;
 import com.domomigrationproxy.security.CaFiles;
@@ -24,8 +27,13 @@ import io.quarkus.runtime.StartupEvent;
 @ApplicationScoped
 class DomoStartupCheck {
 
+    private static final String SANDBOX_SWITCH = "domo.sandbox.enabled";
+
     void onStart(@Observes StartupEvent event, DomoConfig config, DomoTokenProvider tokens) {
-        SettingProblems.refuseStart(settingProblems(config));
+        List<String> problems = new ArrayList<>(settingProblems(config));
+        sandboxSwitchProblem(ConfigProvider.getConfig().getOptionalValue(SANDBOX_SWITCH, String.class))
+                .ifPresent(problems::add);
+        SettingProblems.refuseStart(problems);
         if (config.sandbox().enabled()) {
             return;
         }
@@ -48,6 +56,16 @@ class DomoStartupCheck {
             throw new IllegalStateException(
                     "DOMO_DEVELOPER_TOKEN_FILE or DOMO_DEVELOPER_TOKEN is required unless DOMO_SANDBOX_ENABLED=true");
         }
+    }
+
+    /**
+     * The upstream is chosen by the switch's exact text ({@code true}: the sandbox), which every
+     * other check reads as a boolean: {@code True}, {@code 1} or {@code yes} read as "sandbox" there
+     * while the calls went to Domo, with the checks on Domo's address and token skipped (review).
+     */
+    static Optional<String> sandboxSwitchProblem(Optional<String> value) {
+        return value.filter(text -> !text.equals("true") && !text.equals("false"))
+                .map(text -> "DOMO_SANDBOX_ENABLED must be true or false, in lower case, not " + text);
     }
 
     /**

@@ -13,9 +13,9 @@ public record Outcome(
         @Schema(description = "Domo's startTime, as Domo sent it", nullable = true) String startTime,
         @Schema(description = "Domo's endTime, as Domo sent it", nullable = true) String endTime,
         @Schema(description = "Domo's errorMessage, or why there is no Domo result", nullable = true) String errorMessage,
-        @Schema(description = "HTTP status Domo answered with (for an UNKNOWN outcome, its gateway's 502, 504, 520, 524 or 598);"
-                + " null when no answer came", minimum = "100",
-                maximum = "599", nullable = true) Integer upstreamStatus,
+        @Schema(description = "HTTP status Domo answered with (for an UNKNOWN outcome, its gateway's 502, 504, 520, 524 or 598;"
+                + " a gateway may send any three-digit code); null when no answer came", minimum = "100",
+                maximum = "999", nullable = true) Integer upstreamStatus,
         @Schema(description = "Milliseconds spent waiting for Domo; null while PENDING", minimum = "0",
                 nullable = true) Long durationMs,
         @Schema(description = "When the outcome was recorded; null while PENDING", nullable = true) Instant completedAt) {

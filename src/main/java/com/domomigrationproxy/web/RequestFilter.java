@@ -76,6 +76,8 @@ public class RequestFilter {
 
     /** A request whose body {@link #readBody} reads once its caller is known. */
     private static final String READ_BODY = RequestFilter.class.getName() + ".readBody";
+    /** The one API operation anyone may call: its answer is the same for every caller. */
+    private static final String PUBLIC_OPERATION = "getCheckpointPublicKey";
     /** Right after Quarkus's authentication (order -200) and path permissions (-100) are set up. */
     private static final int ORDER_READ_BODY = -99;
     /** How long the rest of a body answered early may still take to arrive. */
@@ -164,6 +166,19 @@ public class RequestFilter {
             // Vert.x's body reader refuses any Expect but 100-continue, with an empty answer.
             refuse(context, new ProblemException(417, ProblemType.INVALID_REQUEST,
                     "The only expectation understood is Expect: 100-continue"));
+        } else if (context.get(READ_BODY) != null && decodingFailure(context.failure())
+                && !context.response().headWritten()) {
+            // Netty could not decode the body's framing (a chunk size that is no number): the caller's
+            // fault, not the service's, which Quarkus logged as an error with an id. Vert.x closes the
+            // connection, since what follows cannot be told apart from the body any more; the problem
+            // goes out if it still can.
+            LOG.debugf("The body of a request to %s could not be read: %s", path, context.failure());
+            if (context.request().version() != HttpVersion.HTTP_2) {
+                context.response().putHeader("Connection", "close");
+            }
+            refuse(context, new ProblemException(400, ProblemType.INVALID_REQUEST,
+                    "The request's body could not be read: its framing is malformed (a chunk size that is no"
+                            + " number, say)"));
         } else if (context.statusCode() != 413 || context.response().headWritten()) {
             context.next();
         } else if (!planUpload(context, path)) {
@@ -173,6 +188,12 @@ public class RequestFilter {
         } else {
             context.next(); // the console's plan uploads keep its own pages
         }
+    }
+
+    /** A failure of Netty's HTTP decoder, thrown where it read the request's own bytes. */
+    private static boolean decodingFailure(Throwable failure) {
+        StackTraceElement[] frames = failure == null ? new StackTraceElement[0] : failure.getStackTrace();
+        return frames.length > 0 && frames[0].getClassName().startsWith("io.netty.handler.codec.http.");
     }
 
     /**
@@ -416,7 +437,7 @@ public class RequestFilter {
         io.vertx.core.Context eventLoop = io.vertx.core.Vertx.currentContext();
         QuarkusHttpUser.getSecurityIdentity(context, null).subscribe().with(
                 identity -> onEventLoop(caller, eventLoop, () -> {
-                    if (identity == null || identity.isAnonymous()) {
+                    if ((identity == null || identity.isAnonymous()) && !publicRead(context)) {
                         unauthenticated(context, null);
                     } else if (form(context.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
                         // The API takes no form, and Vert.x would decode one before Quarkus REST refused it:
@@ -434,6 +455,14 @@ public class RequestFilter {
                 }),
                 failure -> onEventLoop(caller, eventLoop, () -> unauthenticated(context,
                         failure instanceof RuntimeException runtime ? runtime : null)));
+    }
+
+    /**
+     * The public key, asked for with a body its GET does not read: public all the same (it was a
+     * 401), its body read under the same limits as any other and dropped.
+     */
+    private static boolean publicRead(RoutingContext context) {
+        return PUBLIC_OPERATION.equals(ApiOperations.resolve(context.request().method().name(), context.request().path()));
     }
 
     private static boolean form(String contentType) {

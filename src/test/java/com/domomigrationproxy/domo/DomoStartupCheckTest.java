@@ -53,6 +53,21 @@ class DomoStartupCheckTest {
                 "domo.sandbox.rate-limit-rate", "0.05")))).isEmpty();
     }
 
+    /**
+     * The sandbox is chosen by the switch's exact text and the other checks read it as a boolean:
+     * "True" read as the sandbox there while the calls went to Domo, unchecked. Only the two words.
+     */
+    @Test
+    void theSandboxSwitchIsTrueOrFalseInLowerCaseOnly() {
+        assertThat(DomoStartupCheck.sandboxSwitchProblem(Optional.empty())).isEmpty();
+        assertThat(DomoStartupCheck.sandboxSwitchProblem(Optional.of("true"))).isEmpty();
+        assertThat(DomoStartupCheck.sandboxSwitchProblem(Optional.of("false"))).isEmpty();
+        for (String ambiguous : new String[] { "True", "TRUE", "1", "yes", "on", "False", "0" }) {
+            assertThat(DomoStartupCheck.sandboxSwitchProblem(Optional.of(ambiguous))).as(ambiguous)
+                    .hasValue("DOMO_SANDBOX_ENABLED must be true or false, in lower case, not " + ambiguous);
+        }
+    }
+
     @Test
     void theTokenNeverCrossesTheNetworkInClear() {
         assertThat(DomoStartupCheck.baseUrlProblem(URI.create("https://acme.domo.com"), false)).isEmpty();

@@ -74,6 +74,17 @@ class H2cUpgradeTest {
         }
     }
 
+    /** A GET of the public key that carries a body is public all the same (it was a 401); the body is dropped. */
+    @org.junit.jupiter.api.Test
+    void anAnonymousGetOfThePublicKeyWithABodyIsPublic() {
+        int without = RestAssured.given().get("/api/v1/audit/checkpoints/public-key").statusCode();
+        assertThat(without).isIn(200, 404);
+        RestAssured.given().contentType("application/json").body("{\"ignored\":true}")
+                .get("/api/v1/audit/checkpoints/public-key").then().statusCode(without);
+        RestAssured.given().contentType("application/json").body("{\"ignored\":true}")
+                .get("/api/v1/audit/checkpoints/latest").then().statusCode(401);
+    }
+
     @ParameterizedTest
     @CsvSource({ "/q/openapi", "/api/v1/accounts/h2c-large/candidates" })
     void aLargeAnswerToTheUpgradingRequestArrivesWhole(String path) throws Exception {

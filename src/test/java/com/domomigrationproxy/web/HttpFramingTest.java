@@ -152,6 +152,37 @@ class HttpFramingTest {
         assertThat(com.domomigrationproxy.support.OperationRows.forDatasource(dataSource, datasource)).isEmpty();
     }
 
+    /**
+     * A chunk size that is no number: the caller's framing. Vert.x closes the connection (a 400
+     * problem goes out first when it still can); Quarkus logged it as the service's own error, with
+     * an error id, one ERROR line per such request (review).
+     */
+    @Test
+    void aBodyWithMalformedChunkedFramingIsA400ProblemAndTheConnectionCloses() throws Exception {
+        String datasource = Api.uniqueDatasourceId();
+        try (Socket socket = new Socket("127.0.0.1", RestAssured.port)) {
+            socket.setSoTimeout(20_000);
+            var out = socket.getOutputStream();
+            out.write(("POST /api/v1/datasources/" + datasource + "/migrations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "X-API-Key: " + TestCredentials.READER_KEY + "\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Thread.sleep(200);
+            out.write("zz\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!answer.isEmpty()) {
+                assertThat(answer).startsWith("HTTP/1.1 400").contains("its framing is malformed");
+            }
+        }
+        assertThat(com.domomigrationproxy.support.OperationRows.forDatasource(dataSource, datasource)).isEmpty();
+        java.nio.file.Path log = java.nio.file.Path.of("target", "quarkus-test.log");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> java.nio.file.Files.readString(log)
+                .contains("path=/api/v1/datasources/" + datasource + "/migrations"));
+        assertThat(java.nio.file.Files.readAllLines(log)).filteredOn(line -> line.contains(datasource))
+                .noneMatch(line -> line.contains("ERROR")).noneMatch(line -> line.contains("status=500"));
+    }
+
     private record Exchange(String answer, Duration waited) {
     }
 
