@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.plans.ApprovalRequest;
@@ -118,6 +119,11 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
 
     public String retryHref(ItemView item) {
         return ConsoleLinks.plan(plan.planId()) + "/items/" + item.itemId() + "/retry";
+    }
+
+    /** The page of another plan (an earlier rejection of the same items). */
+    public String planHref(UUID planId) {
+        return ConsoleLinks.plan(planId);
     }
 
     public String rollbackOfHref() {

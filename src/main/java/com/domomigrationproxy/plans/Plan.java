@@ -47,6 +47,10 @@ class Plan extends PanacheEntityBase {
     @Column(name = "item_count", nullable = false, updatable = false)
     public int itemCount;
 
+    /** The items alone, in any order ({@link PlanContent#itemsHash}); null for plans created before V17. */
+    @Column(name = "items_hash", updatable = false)
+    public String itemsHash;
+
     @Column(name = "approvals_required", nullable = false, updatable = false)
     public int approvalsRequired;
 

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -91,27 +94,65 @@ record PlanContent(String name, Direction direction, int maxConcurrency, List<Pl
         return HexFormat.of().formatHex(sha256.digest());
     }
 
+    /**
+     * The SHA-256 (lowercase hex) of the direction and the items alone, sorted, as
+     * {@code {"direction":"V1_TO_V2","items":[…]}} with each item written as in the canonical JSON:
+     * the same for a plan uploaded again under another name, with another maxConcurrency or its
+     * rows in another order. Not what an approval names (that is {@link #contentHash}); what finds
+     * the earlier rejections of the same items.
+     */
+    String itemsHash() {
+        List<String> written = new ArrayList<>(items.size());
+        for (PlanItemSpec item : items) {
+            StringWriter text = new StringWriter();
+            try (JsonGenerator out = CANONICAL.createGenerator(text)) {
+                writeItem(out, item);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            written.add(text.toString());
+        }
+        Collections.sort(written);
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Every JVM has SHA-256", e);
+        }
+        sha256.update(("{\"direction\":\"" + direction.name() + "\",\"items\":[").getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < written.size(); i++) {
+            sha256.update(((i == 0 ? "" : ",") + written.get(i)).getBytes(StandardCharsets.UTF_8));
+        }
+        sha256.update("]}".getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+
     /** Members sorted by name, items in upload order. */
     private void write(JsonGenerator out) throws IOException {
         out.writeStartObject();
         out.writeStringField("direction", direction.name());
         out.writeArrayFieldStart("items");
         for (PlanItemSpec item : items) {
-            out.writeStartObject();
-            if (direction == Direction.V1_TO_V2) {
-                out.writeStringField("accountId", item.accountId());
-                out.writeStringField("catalog", item.catalog());
-                out.writeStringField("datasourceId", item.datasourceId());
-                out.writeStringField("schema", item.schema());
-                out.writeStringField("table", item.table());
-            } else {
-                out.writeStringField("datasourceId", item.datasourceId());
-            }
-            out.writeEndObject();
+            writeItem(out, item);
         }
         out.writeEndArray();
         out.writeNumberField("maxConcurrency", maxConcurrency);
         out.writeStringField("name", name);
+        out.writeEndObject();
+    }
+
+    /** An item's members sorted by name; a reversal's item is its datasourceId alone. */
+    private void writeItem(JsonGenerator out, PlanItemSpec item) throws IOException {
+        out.writeStartObject();
+        if (direction == Direction.V1_TO_V2) {
+            out.writeStringField("accountId", item.accountId());
+            out.writeStringField("catalog", item.catalog());
+            out.writeStringField("datasourceId", item.datasourceId());
+            out.writeStringField("schema", item.schema());
+            out.writeStringField("table", item.table());
+        } else {
+            out.writeStringField("datasourceId", item.datasourceId());
+        }
         out.writeEndObject();
     }
 }

@@ -210,6 +210,7 @@ public class PlanService {
             plan.state = PlanState.AWAITING_APPROVAL;
             plan.maxConcurrency = content.maxConcurrency();
             plan.contentHash = content.contentHash();
+            plan.itemsHash = content.itemsHash();
             plan.itemCount = content.items().size();
             plan.approvalsRequired = config.approvalsRequired();
             plan.createdBy = creator.principal();
@@ -467,6 +468,8 @@ public class PlanService {
     }
 
     private static final Pattern HEX_HASH = Pattern.compile("[0-9a-f]{64}");
+    /** The earlier rejections of a plan's items a view lists, newest first. */
+    private static final int EARLIER_REJECTIONS_SHOWN = 5;
 
     /**
      * Whether two principals name one person for the four-eyes rule: in any letter case and Unicode
@@ -950,8 +953,29 @@ public class PlanService {
         }
         return new PlanView(plan.planId, plan.name, plan.direction, plan.state, plan.createdBy, plan.createdAuthMethod,
                 plan.createdAt, plan.contentHash, plan.maxConcurrency, plan.itemCount, plan.approvalsRequired,
-                approvals, items.counts(plan.planId), plan.preflightAt, plan.startedBy, plan.startedAt, plan.finishedAt,
-                plan.rollbackOf, progress);
+                approvals, earlierRejections(plan), items.counts(plan.planId), plan.preflightAt, plan.startedBy,
+                plan.startedAt, plan.finishedAt, plan.rollbackOf, progress);
+    }
+
+    /**
+     * The latest rejections of other plans with the same items (whatever their name, maxConcurrency
+     * or order): a plan a colleague rejected, uploaded again, is no fresh question for its next
+     * approver, who is shown who rejected it, when and why.
+     */
+    private static List<PlanView.EarlierRejection> earlierRejections(Plan plan) {
+        if (plan.itemsHash == null) {
+            return List.of();
+        }
+        List<Plan> rejected = Plan.<Plan>find("itemsHash = ?1 and state = ?2 and planId <> ?3 order by finishedAt desc",
+                plan.itemsHash, PlanState.REJECTED, plan.planId).page(0, EARLIER_REJECTIONS_SHOWN).list();
+        List<PlanView.EarlierRejection> earlier = new ArrayList<>(rejected.size());
+        for (Plan other : rejected) {
+            PlanApproval.of(other.planId).stream().filter(decision -> decision.decision == Decision.REJECT)
+                    .reduce((first, second) -> second)
+                    .ifPresent(rejection -> earlier.add(new PlanView.EarlierRejection(other.planId, other.name,
+                            rejection.decidedBy, rejection.decidedAt, rejection.comment)));
+        }
+        return earlier;
     }
 
     private List<ItemView> withOperations(List<PlanItems.Row> rows) {

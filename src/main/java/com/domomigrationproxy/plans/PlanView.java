@@ -29,6 +29,9 @@ public record PlanView(
         @Schema(description = "Unexpired approvals it needs before it may start", minimum = "1",
                 required = true) int approvalsRequired,
         @Schema(description = "Every decision on the plan, oldest first", required = true) List<ApprovalView> approvals,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        @Schema(description = "Rejections of other plans with the same items (whatever their name, maxConcurrency or"
+                + " order), newest first, at most 5; absent when there is none") List<EarlierRejection> earlierRejections,
         @Schema(description = "Number of items by state (WAITING, RUNNING, SKIPPED, COMPLETE, INCOMPLETE, ABORTED,"
                 + " FAILED, UNKNOWN) and by preflight verdict (READY, ALREADY_DONE, BLOCKED), and total",
                 required = true) Map<String, Long> counts,
@@ -55,6 +58,16 @@ public record PlanView(
             Instant expiresAt,
             @Schema(description = "True when an approval no longer counts: expired before the plan started",
                     required = true) boolean expired) {
+    }
+
+    /** A rejection of another plan with the same items: what this plan's approver should know. */
+    @Schema(name = "PlanEarlierRejection", description = "Another plan with the same items, rejected")
+    public record EarlierRejection(
+            @Schema(description = "The rejected plan", required = true) UUID planId,
+            @Schema(description = "Its name", required = true) String name,
+            @Schema(description = "Who rejected it", required = true) String by,
+            @Schema(description = "When", required = true) Instant at,
+            @Schema(description = "The rejecter's comment", nullable = true) String comment) {
     }
 
     /** How fast a running plan goes, and when it should be done. */

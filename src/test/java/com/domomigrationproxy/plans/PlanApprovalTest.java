@@ -60,6 +60,46 @@ class PlanApprovalTest {
         return "{\"decision\":\"" + decision + "\",\"contentHash\":\"" + contentHash + "\",\"comment\":\"looked at it\"}";
     }
 
+    /**
+     * A rejected plan uploaded again, under another name, with another maxConcurrency and its items in
+     * another order, is a new plan with a new content hash: its next approver is shown who rejected
+     * the same items, when and why (the API and the console), where nothing told them (review).
+     */
+    @Test
+    void aRejectedPlanUploadedAgainShowsItsApproversTheEarlierRejection() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
+        JsonPath first = PlanFixtures.create(jsonPlan("wave 3", estate.account(), estate.datasources(), 1));
+        String rejecter = "rejecter-" + UUID.randomUUID();
+        asApprover(rejecter).contentType("application/json")
+                .body("{\"decision\":\"REJECT\",\"contentHash\":\"" + first.getString("contentHash")
+                        + "\",\"comment\":\"HR tables must wait for the audit\"}")
+                .post("/api/v1/plans/" + first.getString("planId") + "/approvals").then().statusCode(200);
+        java.util.List<String> reordered = new java.util.ArrayList<>(estate.datasources());
+        java.util.Collections.reverse(reordered);
+        JsonPath again = PlanFixtures.create(jsonPlan("wave 3, take 2", estate.account(), reordered, 2));
+        assertThat(again.getString("contentHash")).isNotEqualTo(first.getString("contentHash"));
+        assertThat(again.getList("earlierRejections.planId")).containsExactly(first.getString("planId"));
+        assertThat(again.getString("earlierRejections[0].by")).isEqualTo(rejecter);
+        assertThat(again.getString("earlierRejections[0].comment")).isEqualTo("HR tables must wait for the audit");
+        assertThat(again.getString("earlierRejections[0].name")).isEqualTo("wave 3");
+        assertThat(plan(first.getString("planId")).getMap("$")).doesNotContainKey("earlierRejections");
+
+        com.domomigrationproxy.support.ConsoleSessions.Session approver = com.domomigrationproxy.support.ConsoleSessions
+                .signIn(com.domomigrationproxy.support.ConsoleSessions.APPROVER);
+        approver.request().get("/console/plans/" + again.getString("planId")).then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("id=\"earlier-rejections\""))
+                .body(org.hamcrest.Matchers.containsString("HR tables must wait for the audit"))
+                .body(org.hamcrest.Matchers.containsString(rejecter));
+
+        // Other items are another question.
+        PlanFixtures.Estate other = PlanFixtures.Estate.of(3);
+        stubCandidates(domo, other.account(), other.datasources(), Set.of());
+        assertThat(PlanFixtures.create(jsonPlan("wave 3", other.account(), other.datasources(), 1)).getMap("$"))
+                .doesNotContainKey("earlierRejections");
+    }
+
     @Test
     void theCreatorCannotApproveItsOwnPlanEvenWithTheApproverRole() {
         PlanFixtures.warmUp(domo);
