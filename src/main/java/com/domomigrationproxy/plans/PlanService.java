@@ -953,21 +953,29 @@ public class PlanService {
         }
         return new PlanView(plan.planId, plan.name, plan.direction, plan.state, plan.createdBy, plan.createdAuthMethod,
                 plan.createdAt, plan.contentHash, plan.maxConcurrency, plan.itemCount, plan.approvalsRequired,
-                approvals, earlierRejections(plan), items.counts(plan.planId), plan.preflightAt, plan.startedBy,
+                approvals, earlierRejections(plan, approvals), items.counts(plan.planId), plan.preflightAt, plan.startedBy,
                 plan.startedAt, plan.finishedAt, plan.rollbackOf, progress);
     }
 
     /**
      * The latest rejections of other plans with the same items (whatever their name, maxConcurrency
      * or order): a plan a colleague rejected, uploaded again, is no fresh question for its next
-     * approver, who is shown who rejected it, when and why.
+     * approver, who is shown who rejected it, when and why. Those made before this plan was
+     * decided on (its last decision, or its end): a later one was no part of that decision.
      */
-    private static List<PlanView.EarlierRejection> earlierRejections(Plan plan) {
+    private static List<PlanView.EarlierRejection> earlierRejections(Plan plan, List<PlanView.ApprovalView> decisions) {
         if (plan.itemsHash == null) {
             return List.of();
         }
-        List<Plan> rejected = Plan.<Plan>find("itemsHash = ?1 and state = ?2 and planId <> ?3 order by finishedAt desc",
-                plan.itemsHash, PlanState.REJECTED, plan.planId).page(0, EARLIER_REJECTIONS_SHOWN).list();
+        Instant decided = plan.state == PlanState.AWAITING_APPROVAL ? null
+                : decisions.isEmpty() ? (plan.finishedAt != null ? plan.finishedAt : plan.updatedAt)
+                : decisions.get(decisions.size() - 1).at();
+        List<Plan> rejected = (decided == null
+                ? Plan.<Plan>find("itemsHash = ?1 and state = ?2 and planId <> ?3 order by finishedAt desc",
+                        plan.itemsHash, PlanState.REJECTED, plan.planId)
+                : Plan.<Plan>find("itemsHash = ?1 and state = ?2 and planId <> ?3 and finishedAt < ?4"
+                        + " order by finishedAt desc", plan.itemsHash, PlanState.REJECTED, plan.planId, decided))
+                .page(0, EARLIER_REJECTIONS_SHOWN).list();
         List<PlanView.EarlierRejection> earlier = new ArrayList<>(rejected.size());
         for (Plan other : rejected) {
             PlanApproval.of(other.planId).stream().filter(decision -> decision.decision == Decision.REJECT)

@@ -353,6 +353,13 @@ public class RequestFilter {
                 refuse(context, tooLarge());
                 return;
             }
+            if (api && publicRead(context)) {
+                // The public key's GET reads no body and needs no credentials: nothing is held for it
+                // (held before the caller is known, it would let anyone fill the bodies' budget). Its
+                // body is dropped as it comes, as for an early answer (above).
+                context.next();
+                return;
+            }
             if (api) {
                 holdBody(context, announced > 0 ? announced : MAX_BODY);
                 return;
@@ -437,7 +444,7 @@ public class RequestFilter {
         io.vertx.core.Context eventLoop = io.vertx.core.Vertx.currentContext();
         QuarkusHttpUser.getSecurityIdentity(context, null).subscribe().with(
                 identity -> onEventLoop(caller, eventLoop, () -> {
-                    if ((identity == null || identity.isAnonymous()) && !publicRead(context)) {
+                    if (identity == null || identity.isAnonymous()) {
                         unauthenticated(context, null);
                     } else if (form(context.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
                         // The API takes no form, and Vert.x would decode one before Quarkus REST refused it:
@@ -459,7 +466,7 @@ public class RequestFilter {
 
     /**
      * The public key, asked for with a body its GET does not read: public all the same (it was a
-     * 401), its body read under the same limits as any other and dropped.
+     * 401), whatever credentials come with it, and its body neither held nor read.
      */
     private static boolean publicRead(RoutingContext context) {
         return PUBLIC_OPERATION.equals(ApiOperations.resolve(context.request().method().name(), context.request().path()));

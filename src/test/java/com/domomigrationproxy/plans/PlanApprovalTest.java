@@ -85,6 +85,13 @@ class PlanApprovalTest {
         assertThat(again.getString("earlierRejections[0].comment")).isEqualTo("HR tables must wait for the audit");
         assertThat(again.getString("earlierRejections[0].name")).isEqualTo("wave 3");
         assertThat(plan(first.getString("planId")).getMap("$")).doesNotContainKey("earlierRejections");
+        // A rejection after a plan was decided on was no part of that decision: not listed on it.
+        asApprover("second-" + rejecter).contentType("application/json")
+                .body("{\"decision\":\"REJECT\",\"contentHash\":\"" + again.getString("contentHash") + "\"}")
+                .post("/api/v1/plans/" + again.getString("planId") + "/approvals").then().statusCode(200);
+        assertThat(plan(first.getString("planId")).getMap("$")).doesNotContainKey("earlierRejections");
+        assertThat(plan(again.getString("planId")).getList("earlierRejections.planId"))
+                .containsExactly(first.getString("planId"));
 
         com.domomigrationproxy.support.ConsoleSessions.Session approver = com.domomigrationproxy.support.ConsoleSessions
                 .signIn(com.domomigrationproxy.support.ConsoleSessions.APPROVER);
