@@ -78,13 +78,16 @@ record PlanContent(String name, Direction direction, int maxConcurrency, List<Pl
         return contentHash(ESCAPED_SURROGATES);
     }
 
-    private String contentHash(JsonFactory json) {
-        MessageDigest sha256;
+    private static MessageDigest sha256() {
         try {
-            sha256 = MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("Every JVM has SHA-256", e);
         }
+    }
+
+    private String contentHash(JsonFactory json) {
+        MessageDigest sha256 = sha256();
         try (JsonGenerator out = json.createGenerator(new DigestOutputStream(OutputStream.nullOutputStream(),
                 sha256), JsonEncoding.UTF8)) {
             write(out);
@@ -113,12 +116,7 @@ record PlanContent(String name, Direction direction, int maxConcurrency, List<Pl
             written.add(text.toString());
         }
         Collections.sort(written);
-        MessageDigest sha256;
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("Every JVM has SHA-256", e);
-        }
+        MessageDigest sha256 = sha256();
         sha256.update(("{\"direction\":\"" + direction.name() + "\",\"items\":[").getBytes(StandardCharsets.UTF_8));
         for (int i = 0; i < written.size(); i++) {
             sha256.update(((i == 0 ? "" : ",") + written.get(i)).getBytes(StandardCharsets.UTF_8));
