@@ -527,6 +527,6 @@ public class Ledger {
     }
 
     private static ProblemException unavailable(SQLException e) {
-        return new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The audit store cannot be read; retry later", e);
+        return OperationRows.readFailure(e);
     }
 }

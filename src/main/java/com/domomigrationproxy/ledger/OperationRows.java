@@ -4,6 +4,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.UUID;
 
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Scopes;
 
 /**
@@ -109,6 +111,21 @@ final class OperationRows {
             super("operation " + operationId + " " + reason, cause);
             this.operationId = operationId;
         }
+    }
+
+    /**
+     * What a read that reached such a row answers: the row's id and why, since retrying cannot help
+     * (no Retry-After), and how to read around it. Any other failure is the store's.
+     */
+    static ProblemException readFailure(SQLException e) {
+        if (e instanceof UnreadableRow row) {
+            return new ProblemException(503, ProblemType.AUDIT_ROW_ALTERED, "The " + row.getMessage()
+                    + ": the row was altered behind the service's back, and this answer would include it."
+                    + " GET /api/v1/audit/integrity names every such row; a narrower filter (from, to,"
+                    + " datasourceId) reads the operations around it", e);
+        }
+        return new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The audit store cannot be read; retry later",
+                e);
     }
 
     static Operation map(ResultSet row, Columns columns) throws SQLException {

@@ -653,7 +653,7 @@ public class OperationStore {
         try (Connection connection = dataSource.getConnection()) {
             return query.run(connection);
         } catch (SQLException e) {
-            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The audit store cannot be read; retry later", e);
+            throw OperationRows.readFailure(e);
         }
     }
 

@@ -29,6 +29,7 @@ public enum ProblemType {
     IDEMPOTENT_REQUEST_IN_PROGRESS("idempotent-request-in-progress", "The first request with this Idempotency-Key is still running"),
     DOMO_TOKEN_UNAVAILABLE("domo-token-unavailable", "The service has no usable Domo developer token"),
     AUDIT_UNAVAILABLE("audit-unavailable", "The audit store is unavailable"),
+    AUDIT_ROW_ALTERED("audit-row-altered", "An audit row holds what the service never writes"),
     BUSY("busy", "The service is busy: retry later"),
     CHECKPOINTS_OFF("checkpoints-off", "Checkpoints are not signed: no signing key is configured"),
     CHAIN_ALTERED("chain-altered", "The audit chain no longer holds what an earlier checkpoint signed"),

@@ -5,6 +5,11 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -508,6 +513,14 @@ class AuditIntegrityTest {
             assertThat(offline.status()).as(offline.output()).isEqualTo(1);
             assertThat(offline.output()).contains("could not read this event's operation row", "the row was altered")
                     .doesNotContain("not an audit event");
+            // A page that would include the row names it and how to read around it; retrying cannot help.
+            Api.asAuditor().get("/api/v1/audit/operations/" + operationId).then().statusCode(503)
+                    .header("Retry-After", nullValue())
+                    .body("type", endsWith(":audit-row-altered"))
+                    .body("detail", allOf(containsString(operationId),
+                            containsString("/api/v1/audit/integrity")));
+            Api.asAuditor().queryParam("datasourceId", "not-" + operationId).get("/api/v1/audit/operations")
+                    .then().statusCode(200);
         } finally {
             tamper("UPDATE operation SET scopes = " + (scopes == null ? "NULL" : "'" + scopes + "'")
                     + " WHERE operation_id = '" + operationId + "'");
@@ -960,7 +973,7 @@ class AuditIntegrityTest {
                         + " WHERE e.seq = h.seq - 1");
         try {
             Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(503)
-                    .body("type", org.hamcrest.Matchers.equalTo("urn:problem-type:domo-migration-proxy:audit-unavailable"));
+                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:audit-unavailable"));
             Api.asOperator().contentType("application/json")
                     .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
                     .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().statusCode(503);
