@@ -25,7 +25,9 @@ public record Operation(
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "Set when reconciliation could not tell from Domo whether the operation took effect:"
                 + " a person must resolve it, and the datasource stays locked until then (or until its outcome,"
-                + " written late by another replica, is recorded)", nullable = true) Review review,
+                + " written late by another replica, is recorded). Kept once resolved, as the record that it was"
+                + " flagged: it still waits while it has no reconciliation and its state is PENDING or UNKNOWN"
+                + " (the needsReview filter)", nullable = true) Review review,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "This operation's links in the audit hash chain (audit API only)",
                 nullable = true) Chain chain) {
