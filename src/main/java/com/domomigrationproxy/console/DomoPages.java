@@ -279,7 +279,9 @@ public class DomoPages {
             for (Problem.FieldError error : errors) {
                 String field = error.field();
                 if (field.equals("items")) {
-                    other.add("Tick at least one candidate.");
+                    // The only other error of the whole list is too many ticked, which the page's notice says.
+                    other.add(error.message().startsWith("must list at least one") ? "Tick at least one candidate."
+                            : "Too many candidates ticked: a plan " + error.message() + ".");
                 } else if (field.matches("items\\[\\d+]\\.(accountId|datasourceId)")) {
                     int index = Integer.parseInt(field.substring(6, field.indexOf(']')));
                     other.add((index < order.size() ? order.get(index) : field) + ": " + error.message());

@@ -92,10 +92,9 @@ public class ReviewPages {
     public Response resolve(@PathParam("operationId") String operationId, @FormParam("state") String state,
             @FormParam("note") String note) {
         UUID id = Identifiers.uuid("operationId", operationId);
-        // Browsers send a textarea's line breaks as CRLF; the note keeps them as LF, as the API does.
-        String text = note == null ? null : note.replace("\r\n", "\n").replace('\r', '\n');
         try {
-            resolutions.resolve(id, Resolution.of(state, text), requesters.current());
+            // Browsers send a textarea's line breaks as CRLF; Resolution keeps them as LF, as the API does.
+            resolutions.resolve(id, Resolution.of(state, note), requesters.current());
         } catch (ProblemException problem) {
             if (problem.status() != 400 && problem.status() != 409) {
                 throw problem;

@@ -250,12 +250,15 @@ class ConsolePlanActionsTest {
 
         decide(approver, planId, "APPROVE", "0".repeat(64), "looked at another").then().statusCode(409)
                 .body(containsString("look at the plan again"));
-        Response rejection = decide(approver, planId, "REJECT", created.getString("contentHash"), "Wrong wave\r\nsee CHG-7");
+        // A comment of the form's 1,000 characters is read whatever its script: 240 CJK characters are 2,160
+        // bytes percent-encoded, past the 2 KiB Quarkus REST reads of a form field by default (a 413 page).
+        String comment = "Wrong wave\r\nsee CHG-7 " + "承認".repeat(120);
+        Response rejection = decide(approver, planId, "REJECT", created.getString("contentHash"), comment);
         rejection.then().statusCode(303).header("Location", containsString("done=rejected"));
         JsonPath rejected = plan(planId);
         assertThat(rejected.getString("state")).isEqualTo("REJECTED");
         assertThat(rejected.getString("approvals[0].by")).isEqualTo(ConsoleSessions.APPROVER);
-        assertThat(rejected.getString("approvals[0].comment")).isEqualTo("Wrong wave\nsee CHG-7");
+        assertThat(rejected.getString("approvals[0].comment")).isEqualTo("Wrong wave\nsee CHG-7 " + "承認".repeat(120));
         approver.follow(rejection).then().statusCode(200)
                 .body(containsString("Your rejection is recorded")).body(not(containsString(">Approve</button>")));
         // An operator has no say: the role is checked, whatever the form carries.
@@ -362,6 +365,11 @@ class ConsolePlanActionsTest {
         JsonPath plan = plan(uploaded.header("Location").replaceAll(".*/plans/([^?]+).*", "$1"));
         assertThat(plan.getInt("itemCount")).isEqualTo(1_500);
         assertThat(plan.getInt("counts.READY")).isEqualTo(1_500);
+        // A review note of 400 Cyrillic characters (up to 1,000 are allowed) is read: an unknown operation.
+        operator.request().contentType("application/x-www-form-urlencoded; charset=UTF-8")
+                .formParam("csrf-token", operator.csrfToken()).formParam("state", "COMPLETE")
+                .formParam("note", "проверено ".repeat(40)).post("/console/reviews/" + UUID.randomUUID()).then()
+                .statusCode(404);
         // Any other console form that large is refused before it is read.
         operator.request().formParam("csrf-token", operator.csrfToken()).formParam("state", "COMPLETE")
                 .formParam("note", "n".repeat(70_000)).post("/console/reviews/" + UUID.randomUUID()).then()
@@ -428,6 +436,18 @@ class ConsolePlanActionsTest {
         }
         tooMany.post("/console/domo/accounts/" + account + "/plan").then().statusCode(400)
                 .body(containsString("The form could not be read"));
+
+        // One candidate more than a plan holds, all ticked (30,003 fields, which are read): the page says so,
+        // and does not also ask for at least one tick.
+        List<String> tooLarge = listed("ds-" + tag + "-over-", 10_001);
+        var overLimit = operator.request().multiPart("csrf-token", operator.csrfToken())
+                .multiPart("name", "Over " + tag).multiPart("catalog", "estate").multiPart("schema", "s");
+        for (String id : tooLarge) {
+            overLimit.multiPart("row", id).multiPart("table", "t_" + id).multiPart("item", id);
+        }
+        overLimit.post("/console/domo/accounts/" + account + "/plan").then().statusCode(400)
+                .body(containsString("Too many candidates ticked: a plan must list at most 10000 items (10001 given)."))
+                .body(not(containsString("Tick at least one candidate")));
     }
 
     /** {@code count} candidates of the test's account, named {@code prefix} and a number, as Domo lists them. */
@@ -468,7 +488,9 @@ class ConsolePlanActionsTest {
     }
 
     private static Response decide(Session person, String planId, String decision, String hash, String comment) {
-        var request = person.request().formParam("csrf-token", person.csrfToken()).formParam("decision", decision)
+        // UTF-8, as a browser sends a page's form (REST Assured would encode it in ISO-8859-1).
+        var request = person.request().contentType("application/x-www-form-urlencoded; charset=UTF-8")
+                .formParam("csrf-token", person.csrfToken()).formParam("decision", decision)
                 .formParam("contentHash", hash);
         if (comment != null) {
             request.formParam("comment", comment);

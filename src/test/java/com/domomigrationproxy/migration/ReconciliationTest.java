@@ -396,16 +396,21 @@ class ReconciliationTest {
                 .body("errors.field", org.hamcrest.Matchers.hasItems("state", "note"));
         Api.asOperator().contentType("application/json").body("{\"state\":\"COMPLETE\",\"note\":\"Checked\"}")
                 .post("/api/v1/operations/" + java.util.UUID.randomUUID() + "/reconciliation").then().statusCode(404);
+        // A control character is named as such (the note is short enough).
+        Api.asOperator().contentType("application/json").body("{\"state\":\"COMPLETE\",\"note\":\"bell\\u0007\"}")
+                .post("/api/v1/operations/" + operationId + "/reconciliation").then().statusCode(400)
+                .body("errors[0].message", equalTo("must hold no control characters other than line breaks"));
         // Resolved by another operator, who may not read the audit trail: it is not shown where the operation
         // was asked from, nor under which grant (review: the answer showed a colleague's address and scopes).
         String resolver = "resolving-operator-" + System.nanoTime();
         io.restassured.RestAssured.given().auth().oauth2(com.domomigrationproxy.support.Tokens.jwt(resolver, "operator"))
                 .contentType("application/json")
-                .body("{\"state\":\"COMPLETE\",\"note\":\"Domo's admin UI shows it on V1 since 10:15\"}")
+                .body("{\"state\":\"COMPLETE\",\"note\":\"Domo's admin UI shows it on V1 since 10:15\\r\\nsee CHG-9\"}")
                 .post("/api/v1/operations/" + operationId + "/reconciliation").then().statusCode(200)
                 .body("reconciliation.state", equalTo("COMPLETE"))
                 .body("reconciliation.by", equalTo(resolver))
-                .body("reconciliation.note", org.hamcrest.Matchers.containsString("admin UI"))
+                .body("reconciliation.note", org.hamcrest.Matchers.endsWith(
+                        ": Domo's admin UI shows it on V1 since 10:15\nsee CHG-9"))
                 .body("requestedBy", equalTo("operator-svc"))
                 .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("chain")))
                 .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("scopes")))
