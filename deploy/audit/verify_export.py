@@ -438,12 +438,16 @@ def check_covered_fields(event, payload, where):
             raise Failure(f"{where}: the record's recordedAt is not its payload's: the record was altered")
 
 
-def verify(events_path, claims, expected, to_seq, from_seq=None, problems=None):
+def verify(events_path, claims, expected, to_seq, from_seq=None, problems=None, operations_subset=False):
     # Every event is checked past any that fails, linked to the one before as it stands, so that a
     # failure that stays (a forged checkpoint, an altered record) does not hide later ones; problems
     # holds what failed before (checkpoints).
     problems = [] if problems is None else problems
     fail = problems.append
+    # The operations export is taken after the events: each operation event the events export holds
+    # is linked by its operation's row there, so one nobody expects is a row removed or rolled back.
+    exported = {operation_id for _, operation_id, _, _ in (expected or {}).values()}
+    absent = {}
     by_seq = {}
     for seq, signed_hash, source in claims:
         by_seq.setdefault(seq, []).append((signed_hash, source))
@@ -527,6 +531,13 @@ def verify(events_path, claims, expected, to_seq, from_seq=None, problems=None):
             if canonical(payload) != members:
                 fail(f"{where}: the {kind} event differs from operation {operation_id} in the operations "
                      f"export")
+        elif expected is not None and event["type"] in OPERATION_EVENTS:
+            operation_id = event.get("operationId")
+            if operation_id in exported:
+                fail(f"{where}: operation {operation_id}'s row in the operations export does not link this "
+                     f"event: the row was altered or rolled back (or exported before the events)")
+            else:
+                absent.setdefault(operation_id, seq)
         previous_hash, previous_seq = event["hash"], seq
         count += 1
     if previous_seq is None:
@@ -555,9 +566,14 @@ def verify(events_path, claims, expected, to_seq, from_seq=None, problems=None):
     for seq in sorted(seq for seq in (expected or {}) if first_seq <= seq <= previous_seq):
         kind, operation_id, _, _ = expected[seq]
         fail(f"seq {seq}: the {kind} event of operation {operation_id} is missing from the chain")
+    if absent and not operations_subset:
+        operation_id, seq = min(absent.items(), key=lambda item: item[1])
+        fail(f"{len(absent)} operation(s) with events in the events export are not in the operations export "
+             f"(the first: {operation_id}, seq {seq}): lines were removed, or the export was filtered (then "
+             f"give --operations-subset, and they are counted instead)")
     if problems:
         raise Failures(problems)
-    return count, first_seq, previous_seq, previous_hash, newest
+    return count, first_seq, previous_seq, previous_hash, newest, len(absent)
 
 
 def main(argv):
@@ -566,7 +582,11 @@ def main(argv):
     parser.add_argument("--public-key", action="append", required=True, help="Ed25519 public key (PEM or JWK)")
     parser.add_argument("--checkpoint", action="append", default=[], help="a checkpoint file (JSON)")
     parser.add_argument("--checkpoints-dir", action="append", default=[], help="a directory of checkpoint files")
-    parser.add_argument("--operations", help="NDJSON export of GET /api/v1/audit/operations, to cross-check")
+    parser.add_argument("--operations", help="NDJSON export of GET /api/v1/audit/operations, taken after the "
+                        "events, to cross-check: every operation with events in the events export must be in it")
+    parser.add_argument("--operations-subset", action="store_true",
+                        help="the operations export was filtered: operations of the events export that are not in "
+                        "it are counted, not failed (those in it are still checked whole)")
     parser.add_argument("--origin", help="the origin (PROXY_AUDIT_ORIGIN) every checkpoint must name; without it, "
                         "they must all name the same one, which is printed")
     parser.add_argument("--former-origin", action="append", default=[],
@@ -596,8 +616,8 @@ def main(argv):
         claims.extend(embedded_checkpoints(args.events, keys, origins, problems))
         check_origin_order(origins, problems)
         expected = expected_from_operations(args.operations) if args.operations else None
-        count, first_seq, last_seq, last_hash, newest = verify(args.events, claims, expected, args.to_seq,
-                                                               args.from_seq, problems)
+        count, first_seq, last_seq, last_hash, newest, absent = verify(
+            args.events, claims, expected, args.to_seq, args.from_seq, problems, args.operations_subset)
     except Failure as failure:
         print(f"FAILED: {failure}")
         return 1
@@ -622,11 +642,27 @@ def main(argv):
     later = sum(1 for seq in (expected or {}) if seq > last_seq)
     # So may operations whose events come before an export that starts later (--from-seq).
     earlier = sum(1 for seq in (expected or {}) if seq < first_seq)
-    print(f"VERIFIED: {count} events, seq {first_seq} to {last_seq} (hash {last_hash}), linked and unaltered; "
-          f"{len(claims)} signed checkpoints of origin {''.join(origins['seen'] - origins['former'])!r}"
+    # What a signature covers, said apart from what is only linked: the chain has no secret, so events after
+    # the newest checkpoint could have been made up by anyone holding the file. A checkpoint counts once,
+    # whether given as a file, as its CHECKPOINT event or both; those after --to-seq were set aside.
+    signed = {(seq, signed_hash) for seq, signed_hash, _ in claims if args.to_seq is None or seq <= args.to_seq}
+    set_aside = {(seq, signed_hash) for seq, signed_hash, _ in claims} - signed
+    if newest < first_seq:
+        covered = (f"linked; none of them is covered by a signature (the newest checkpoint the export reaches "
+                   f"signs seq {newest}, which anchors its start)")
+    elif newest < last_seq:
+        covered = (f"linked and unaltered up to seq {newest}, which the newest checkpoint the export reaches "
+                   f"signs; the {last_seq - newest} after it are linked, but no signature covers them")
+    else:
+        covered = f"linked and unaltered up to its end, which the newest checkpoint the export reaches signs"
+    print(f"VERIFIED: {count} events, seq {first_seq} to {last_seq} (hash {last_hash}), {covered}; "
+          f"{len(signed)} signed checkpoints of origin {''.join(origins['seen'] - origins['former'])!r}"
           + "".join(f" and of former origin {former!r}" for former in sorted(origins["seen"] & origins["former"]))
-          + f" hold, the newest the export reaches at seq {newest}"
+          + " hold"
+          + (f" ({len(set_aside)} after --to-seq set aside)" if set_aside else "")
           + ("; the operations export agrees" if args.operations else "")
+          + (f" (except {absent} operations of the events export, not in it: --operations-subset)"
+             if absent else "")
           + (f" (except {earlier} of its events, before seq {first_seq}: not in the events export, not checked)"
              if earlier else "")
           + (f" (except {later} of its events, after seq {last_seq}: not in the events export, not checked)"

@@ -584,7 +584,8 @@ class AuditIntegrityTest {
     @Test
     void theOfflineVerifierFollowsEveryEventTypeAndRejectsAForgedExport() throws Exception {
         String table = "offline_" + System.nanoTime();
-        AuditApiTest.migrate(Tokens.jwt("offline-" + System.nanoTime(), "operator"), Api.uniqueDatasourceId(), "1", table);
+        String migrated = AuditApiTest.migrate(Tokens.jwt("offline-" + System.nanoTime(), "operator"),
+                Api.uniqueDatasourceId(), "1", table);
         Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201); // one before the newest, at least
         Operation abandoned = operations.recordIntent(OperationIntent.reversal(Api.uniqueDatasourceId(),
                 new Requester("offline-reverser", "jwt", "r-offline", "10.0.0.1", Scopes.UNRESTRICTED)), operation -> {
@@ -605,6 +606,8 @@ class AuditIntegrityTest {
         OfflineVerifier.Result verified = verify(eventsFile, "--operations", operationsFile.toString());
         assertThat(verified.status()).as(verified.output()).isZero();
         assertThat(verified.output()).startsWith("VERIFIED").contains("the operations export agrees");
+        // What a signature covers is said apart from what is only linked (anyone can link events made up).
+        assertThat(verified.output()).contains("which the newest checkpoint the export reaches signs");
         // The checkpoints name the chain they sign: another deployment's origin does not pass, whatever the key.
         String origin = verified.output().replaceAll("(?s).*signed checkpoints of origin '([^']+)'.*", "$1");
         assertThat(verify(eventsFile, "--origin", origin).status()).isZero();
@@ -680,6 +683,35 @@ class AuditIntegrityTest {
         assertThat(otherPrevious.status()).as(otherPrevious.output()).isEqualTo(1);
         assertThat(otherPrevious.output()).contains("the operations export puts the INTENT event of "
                 + abandoned.operationId());
+
+        // A row rolled back to before its outcome, its OUTCOME link dropped with it: the event nobody links is
+        // named, where only the links the rows give were checked and the export "agreed".
+        String rolledBack = withOperation(operationsExport, UUID.fromString(migrated), operation -> {
+            for (String field : List.of("toe", "startTime", "endTime", "errorMessage", "upstreamStatus", "durationMs",
+                    "completedAt")) {
+                operation.putNull(field);
+            }
+            operation.put("state", "PENDING");
+            ((ObjectNode) operation.get("chain")).putNull("outcome");
+        });
+        OfflineVerifier.Result notLinked = verify(eventsFile, "--operations",
+                write("rolled-back-operations", rolledBack).toString());
+        assertThat(notLinked.status()).as(notLinked.output()).isEqualTo(1);
+        assertThat(notLinked.output()).contains("(OUTCOME): operation " + migrated
+                + "'s row in the operations export does not link this event");
+        // An operation's line removed: named, unless the export is said to be filtered, when it is counted.
+        String withoutLine = operationsExport.lines().filter(line -> !line.contains(migrated))
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        Path withoutLineFile = write("without-line-operations", withoutLine);
+        OfflineVerifier.Result lineRemoved = verify(eventsFile, "--operations", withoutLineFile.toString());
+        assertThat(lineRemoved.status()).as(lineRemoved.output()).isEqualTo(1);
+        assertThat(lineRemoved.output()).contains("1 operation(s) with events in the events export are not in the"
+                + " operations export (the first: " + migrated);
+        OfflineVerifier.Result subset = verify(eventsFile, "--operations", withoutLineFile.toString(),
+                "--operations-subset");
+        assertThat(subset.status()).as(subset.output()).isZero();
+        assertThat(subset.output()).contains("the operations export agrees (except 1 operations of the events"
+                + " export, not in it");
 
         // Input of a shape the service never exports is named, not answered with a Python traceback.
         OfflineVerifier.Result garbled = verify(eventsFile, "--operations", write("garbled-operations",
