@@ -56,6 +56,8 @@ public class Checkpoints {
     public static final String EVENT = "CHECKPOINT";
 
     private static final Logger LOG = Logger.getLogger(Checkpoints.class);
+    /** A rolling update replaces a replica within seconds: the retry reaches one of the new origin. */
+    private static final long RENAMED_RETRY_SECONDS = 5;
     /** Serialises signers on every replica: one checkpoint at a time, each reading the head anew. */
     private static final long LOCK = 0x6175_6469_7463_6b70L;
     private static final String COLUMNS = "id, origin, seq, hash, issued_at, key_id, text, signature";
@@ -74,6 +76,8 @@ public class Checkpoints {
     private final Ledger ledger;
     private final CheckpointKeys keys;
     private final LedgerConfig config;
+    /** The rename last logged by the periodic job, so that it is logged once, not every interval. */
+    private volatile String reportedRename;
     private final Optional<Path> directory;
     private final Counter failures;
 
@@ -189,11 +193,23 @@ public class Checkpoints {
                                 row.getString(4) == null ? null : new Head(row.getLong(3), row.getString(4))))
                         .orElseThrow();
                 Head head = read.head();
-                String broken = breakFromSigned(connection, head, read.last());
+                Optional<Checkpoint> newest = newestSigned(connection);
+                String broken = breakFromSigned(connection, head, read.last(), newest);
                 if (broken != null) {
                     throw new ProblemException(409, ProblemType.CHAIN_ALTERED, broken + ", so no checkpoint is signed"
                             + " over it: the chain was altered behind the service's back (GET /api/v1/audit/integrity"
                             + " names where)");
+                }
+                String renamed = renamedSince(newest);
+                if (renamed != null) {
+                    if (onlyIfGrown) {
+                        if (!renamed.equals(reportedRename)) {
+                            LOG.warn(renamed);
+                            reportedRename = renamed;
+                        }
+                        return Optional.<Checkpoint>empty();
+                    }
+                    throw ProblemException.busy(renamed, RENAMED_RETRY_SECONDS);
                 }
                 long seq = head.seq();
                 String hash = head.hash();
@@ -221,11 +237,11 @@ public class Checkpoints {
      * back, with its stored checkpoints deleted, would get a fresh checkpoint over it that became the
      * newest file, and the integrity check, which holds the chain to the newest file, would pass.
      */
-    private String breakFromSigned(Connection connection, Head head, Head last) throws SQLException {
+    private String breakFromSigned(Connection connection, Head head, Head last, Optional<Checkpoint> signed)
+            throws SQLException {
         if (last != null && !last.equals(head)) {
             return "The chain's head (seq " + head.seq() + ") is not its last event (seq " + last.seq() + ")";
         }
-        Optional<Checkpoint> signed = newestSigned(connection);
         if (signed.isEmpty()) {
             return null;
         }
@@ -252,6 +268,31 @@ public class Checkpoints {
         return since == head.seq() - signed.get().seq() ? null
                 : "Events between the newest checkpoint's seq " + signed.get().seq() + " and the head's seq "
                         + head.seq() + " are missing";
+    }
+
+    /**
+     * Why this replica signs nothing more, or null: the newest checkpoint, genuinely signed, names an
+     * origin this replica does not know. Replicas started with a new PROXY_AUDIT_ORIGIN (and the old
+     * one in PROXY_AUDIT_FORMER_ORIGINS) sign beside the ones not yet replaced during a rolling update;
+     * a checkpoint of the old origin signed after the first of the new would fail the trail for good
+     * (the offline verifier holds a former origin to before the current one). A row the application
+     * role wrote, whose signature does not hold, stops nothing.
+     */
+    private String renamedSince(Optional<Checkpoint> newest) {
+        if (newest.isEmpty() || newest.get().origin().equals(config.origin())
+                || config.formerOrigins().orElse(List.of()).contains(newest.get().origin())) {
+            return null;
+        }
+        Checkpoint checkpoint = newest.get();
+        Optional<CheckpointKeys.PublicKeyInfo> key = keys.find(checkpoint.keyId());
+        if (key.isEmpty() || !key.get().verifies(checkpoint.text(), checkpoint.signature())
+                || !checkpoint.agreesWithText()) {
+            return null;
+        }
+        return "The newest checkpoint (seq " + checkpoint.seq() + ") was signed under origin '" + checkpoint.origin()
+                + "', which this replica (PROXY_AUDIT_ORIGIN '" + config.origin() + "') does not know: the replicas"
+                + " started after it were given a new origin, and this one signs no checkpoint until it is replaced"
+                + " (a checkpoint of an older origin after the new one's first would fail the trail)";
     }
 
     private Optional<Checkpoint> newestSigned(Connection connection) throws SQLException {

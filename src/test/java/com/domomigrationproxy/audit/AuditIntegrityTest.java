@@ -1386,7 +1386,7 @@ class AuditIntegrityTest {
     }
 
     /** The first column of the query's first row, as the superuser reads it. */
-    private static String first(String query) throws SQLException {
+    static String first(String query) throws SQLException {
         try (Connection connection = connect(); Statement sql = connection.createStatement();
                 ResultSet row = sql.executeQuery(query)) {
             assertThat(row.next()).as(query).isTrue();

@@ -23,6 +23,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.ledger.Checkpoint;
+import com.domomigrationproxy.ledger.Checkpoints;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.CheckpointKeyFiles;
 import com.domomigrationproxy.support.DomoWireMock;
@@ -47,6 +49,35 @@ class CheckpointTest {
     @BeforeEach
     void domoCompletesEverything() {
         DomoWireMock.completesEverything(domo, "T");
+    }
+
+    /**
+     * A rolling update that changes PROXY_AUDIT_ORIGIN runs replicas of both origins side by side:
+     * once one of the new origin has signed, a replica of the old one signs nothing (asked, a 503 that
+     * another replica answers), since a checkpoint of the old origin after the new one's first would
+     * fail the trail in the offline verifier for good (evidence review).
+     */
+    @Test
+    void aReplicaOfAnOldOriginSignsNothingOnceOneOfANewOriginHasSigned() throws Exception {
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+        long seq = Long.parseLong(AuditIntegrityTest.first("SELECT seq FROM audit_chain_head"));
+        String hash = AuditIntegrityTest.first("SELECT hash FROM audit_chain_head");
+        Instant issuedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String keyId = CheckpointKeyFiles.keyId(CheckpointKeyFiles.SIGNING_PUBLIC_KEY);
+        String text = "renamed-proxy\n" + seq + "\n" + hash + "\nissued-at " + issuedAt + "\nkey-id " + keyId + "\n";
+        Checkpoint renamed = new Checkpoint("renamed-proxy", seq, hash, issuedAt, keyId, text,
+                CheckpointKeyFiles.sign(CheckpointKeyFiles.SIGNING_KEY, text));
+        Path file = CheckpointKeyFiles.checkpointDirectory().resolve(Checkpoints.fileName(renamed));
+        Files.write(file, Checkpoints.fileContent(renamed));
+        try {
+            Api.asAuditor().post(CHECKPOINTS).then().statusCode(503).header("Retry-After", "5")
+                    .body("type", org.hamcrest.Matchers.endsWith(":busy"))
+                    .body("detail", org.hamcrest.Matchers.containsString("signed under origin 'renamed-proxy', which"
+                            + " this replica (PROXY_AUDIT_ORIGIN 'domo-migration-proxy') does not know"));
+        } finally {
+            Files.delete(file);
+        }
+        Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
     }
 
     @Test
