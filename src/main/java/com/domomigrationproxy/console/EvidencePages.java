@@ -144,7 +144,7 @@ public class EvidencePages {
                 do {
                     Checkpoints.Page page = checkpoints.page(before, ZIP_PAGE);
                     for (Checkpoint checkpoint : page.items()) {
-                        zip.putNextEntry(new ZipEntry("checkpoints/" + Checkpoints.fileName(checkpoint)));
+                        putEntry(zip, Checkpoints.fileName(checkpoint));
                         zip.write(Checkpoints.fileContent(checkpoint));
                         zip.closeEntry();
                     }
@@ -153,6 +153,26 @@ public class EvidencePages {
             }
         };
         return download(body, "application/zip", CHECKPOINTS_FILE);
+    }
+
+    /**
+     * The entry of a checkpoint file; a second row of the same name (the application role may insert a
+     * copy of one) gets its own, {@code -copy-2} and so on, where the zip refused it and cut the download
+     * short: the verifier checks every file the archive holds, a genuine copy passes and a forged one fails.
+     */
+    private static void putEntry(ZipOutputStream zip, String fileName) throws java.io.IOException {
+        String stem = fileName.substring(0, fileName.length() - ".json".length());
+        for (int copy = 1;; copy++) {
+            try {
+                zip.putNextEntry(new ZipEntry("checkpoints/" + (copy == 1 ? fileName : stem + "-copy-" + copy + ".json")));
+                return;
+            } catch (java.util.zip.ZipException refused) {
+                // The name is taken (nothing of this entry was written yet); anything else is no name's fault.
+                if (refused.getMessage() == null || !refused.getMessage().startsWith("duplicate entry")) {
+                    throw refused;
+                }
+            }
+        }
     }
 
     /** Every event of the chain, in sequence order, as the audit API's unfiltered events export. */
