@@ -712,6 +712,32 @@ class HelmChartTest {
         assertThat(egressRule(ipv6, 6514).has("to")).as("an IPv6 receiver's port").isFalse();
     }
 
+    /**
+     * Secret and ConfigMap names, keys and paths that YAML would read as a boolean or a number (the
+     * schema allows "true", "on", "2024") render as strings: unquoted, the API server refused the
+     * manifest at install, past every render-time check (deploy review).
+     */
+    @Test
+    void namesAndKeysThatLookLikeBooleansOrNumbersRenderAsStrings() throws IOException {
+        Path values = Files.createTempFile("string-keys", ".yaml");
+        Files.writeString(values, "database:\n  usernameKey: \"true\"\n  passwordKey: \"1.0\"\n"
+                + "domo:\n  existingSecretKey: \"2024\"\napiKeys:\n  existingSecretKey: \"on\"\n");
+        JsonNode deployment = deployment(renderMinimum(template -> template.withValuesFile(values)));
+        JsonNode container = proxyContainer(deployment);
+        JsonNode user = env(container, "QUARKUS_DATASOURCE_USERNAME").at("/valueFrom/secretKeyRef/key");
+        assertThat(user.isTextual()).as(user.toString()).isTrue();
+        assertThat(user.asText()).isEqualTo("true");
+        JsonNode password = env(container, "QUARKUS_DATASOURCE_PASSWORD").at("/valueFrom/secretKeyRef/key");
+        assertThat(password.isTextual()).as(password.toString()).isTrue();
+        assertThat(password.asText()).isEqualTo("1.0");
+        for (String[] item : new String[][] { { "domo-token", "2024" }, { "api-keys", "on" } }) {
+            JsonNode key = volume(deployment, item[0]).at("/secret/items/0/key");
+            JsonNode path = volume(deployment, item[0]).at("/secret/items/0/path");
+            assertThat(key.isTextual() && path.isTextual()).as(key + " " + path).isTrue();
+            assertThat(key.asText()).isEqualTo(item[1]);
+        }
+    }
+
     /** A renamed trail's former origins reach the proxy as one list, a comma within a name escaped. */
     @Test
     void formerOriginsReachTheProxyAsOneList() throws IOException {
