@@ -44,6 +44,16 @@ public class DomoCallException extends ProblemException {
                 ProblemException.Extensions.domoToe(domoToe), Map.of(), true);
     }
 
+    /**
+     * An answer cut off (the connection broke, or it was longer than the service reads): what Domo did
+     * is in the part not read, so the outcome is unknown, with the status the answer began with when it
+     * came before the cut (recorded: Domo did answer), else none.
+     */
+    static DomoCallException cutOff(ProblemType type, String detail, Throwable cause, Integer upstreamStatus) {
+        return new DomoCallException(502, type, detail, cause, true, upstreamStatus, null,
+                ProblemException.Extensions.domoToe(null), Map.of(), true);
+    }
+
     /** The same failure, about the Operation recorded for it: still telling whether Domo may have received it. */
     @Override
     public DomoCallException withOperationId(UUID operationId) {
@@ -75,7 +85,7 @@ public class DomoCallException extends ProblemException {
      * 520, an unknown answer, and 524, a timeout; 598, a network read timeout). A gateway's 521 to 523
      * and 599 (a connect timeout) say it never reached Domo: {@link #gatewayNeverReachedDomo}.
      */
-    static boolean fromAGatewayWithoutDomosAnswer(int status) {
+    public static boolean fromAGatewayWithoutDomosAnswer(int status) {
         return status == 502 || status == 504 || status == 520 || status == 524 || status == 598;
     }
 

@@ -360,11 +360,13 @@ public class DomoClient {
                 case DEADLINE -> failure(504, ProblemType.DOMO_TIMEOUT, "Domo did not answer in time", e, true, null, null);
                 case CONNECT_FAILED -> failure(502, ProblemType.DOMO_UNAVAILABLE, "Could not connect to Domo", e, false,
                         null, null);
-                case BROKEN -> failure(502, ProblemType.DOMO_UNAVAILABLE,
-                        "The connection to Domo broke before a complete answer arrived", e, true, null, null);
-                case TOO_LARGE -> failure(502, ProblemType.DOMO_RESPONSE_TOO_LARGE, "Domo's answer was longer than "
-                        + config.maxResponseSize().asLongValue() + " bytes (DOMO_MAX_RESPONSE_SIZE); it was cut off",
-                        e, true, null, null);
+                // Cut off after its status line, the answer's status is recorded (Domo answered; not "no
+                // answer came"), and a repeat rebuilt from the record is the same 502.
+                case BROKEN -> DomoCallException.cutOff(ProblemType.DOMO_UNAVAILABLE,
+                        "The connection to Domo broke before a complete answer arrived", e, e.status());
+                case TOO_LARGE -> DomoCallException.cutOff(ProblemType.DOMO_RESPONSE_TOO_LARGE, "Domo's answer was longer"
+                        + " than " + config.maxResponseSize().asLongValue() + " bytes (DOMO_MAX_RESPONSE_SIZE); it was cut off",
+                        e, e.status());
             };
         }
         return failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);

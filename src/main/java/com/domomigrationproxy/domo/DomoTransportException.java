@@ -15,14 +15,26 @@ class DomoTransportException extends RuntimeException {
     }
 
     private final Kind kind;
+    private final Integer status;
 
     DomoTransportException(Kind kind, Throwable cause) {
+        this(kind, null, cause);
+    }
+
+    /** With the status of an answer whose status line came before the exchange failed, or null. */
+    DomoTransportException(Kind kind, Integer status, Throwable cause) {
         super(kind.name(), cause, false, false);
         this.kind = kind;
+        this.status = status;
     }
 
     Kind kind() {
         return kind;
+    }
+
+    /** The status Domo's answer began with, when it began before the exchange failed; else null. */
+    Integer status() {
+        return status;
     }
 
     /**

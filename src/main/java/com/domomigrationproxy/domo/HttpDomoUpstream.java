@@ -369,7 +369,9 @@ class HttpDomoUpstream implements DomoUpstream {
 
     private DomoAnswer send(Function<String, Response> call) {
         String token = tokens.current().orElseThrow(DomoTokenUnavailableException::new);
+        Integer status = null;
         try (Response response = call.apply(token)) {
+            status = response.getStatus();
             byte[] body = response.hasEntity() ? response.readEntity(byte[].class) : EMPTY;
             // On a connection of its own, an answer may end where the connection does (no Content-Length,
             // not chunked): cut off, it would look whole.
@@ -379,7 +381,8 @@ class HttpDomoUpstream implements DomoUpstream {
             return new DomoAnswer(response.getStatus(), response.getHeaderString(HttpHeaders.RETRY_AFTER), body,
                     delimited);
         } catch (RuntimeException e) {
-            throw new DomoTransportException(kind(e), e);
+            // An answer cut off after its status line: the status is recorded, as Domo did answer.
+            throw new DomoTransportException(kind(e), status, e);
         }
     }
 

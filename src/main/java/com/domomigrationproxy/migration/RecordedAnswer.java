@@ -2,6 +2,7 @@ package com.domomigrationproxy.migration;
 
 import java.util.Optional;
 
+import com.domomigrationproxy.domo.DomoCallException;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.Outcome;
@@ -47,13 +48,14 @@ final class RecordedAnswer {
         OperationState state = outcome == null ? OperationState.PENDING : outcome.state();
         ProblemException problem = switch (state) {
             case COMPLETE, INCOMPLETE, ABORTED -> null;
-            // A gateway's 502, 504 or like status in front of Domo, or Domo's own 2xx without a result it could be
-            // sure of (a state it does not name, an answer that may have been cut off): 502 then, and again now.
+            // A gateway's 502, 504 or like status in front of Domo, or Domo's own answer without a result it could
+            // be sure of (a state it does not name, an answer cut off): 502 then, and again now.
             case PENDING, UNKNOWN -> outcome != null && outcome.upstreamStatus() != null
                     ? new ProblemException(502, ProblemType.DOMO_UNAVAILABLE, "The first request with this"
-                            + " Idempotency-Key got " + (outcome.upstreamStatus() < 300 ? "an answer " + outcome.upstreamStatus()
-                                    + " from Domo without a result it could be sure of" : "Domo's gateway's "
-                                    + outcome.upstreamStatus()) + "; " + sinceThen(operation))
+                            + " Idempotency-Key got " + (DomoCallException.fromAGatewayWithoutDomosAnswer(
+                                    outcome.upstreamStatus()) ? "Domo's gateway's " + outcome.upstreamStatus()
+                                    : "an answer " + outcome.upstreamStatus() + " from Domo without a result it could be"
+                                            + " sure of") + "; " + sinceThen(operation))
                     : new ProblemException(504, ProblemType.DOMO_TIMEOUT, "The first request with this Idempotency-Key"
                             + " ended without an answer from Domo on record; " + sinceThen(operation));
             case FAILED -> failed(outcome);

@@ -283,6 +283,19 @@ class IdempotencyTest {
                 .body("detail", org.hamcrest.Matchers.startsWith("The first request with this Idempotency-Key got an"
                         + " answer 200 from Domo without a result it could be sure of; "));
 
+        // Domo's 200 cut off past DOMO_MAX_RESPONSE_SIZE: 502 then, and 502 again (its status is on record), not a
+        // 504 as if no answer had come (failure-mode review).
+        String cut = Api.uniqueDatasourceId();
+        domoAnswersReversal(cut, 200, "{\"state\":\"COMPLETE\",\"toe\":\"" + "x".repeat(9 * 1024 * 1024) + "\"}");
+        String cutKey = "died-" + UUID.randomUUID();
+        reverse(cut, cutKey).then().statusCode(502)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-response-too-large"));
+        forgetTheAnswer(cutKey);
+        reverse(cut, cutKey).then().statusCode(502).header("Idempotent-Replayed", "true")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-unavailable"))
+                .body("detail", org.hamcrest.Matchers.startsWith("The first request with this Idempotency-Key got an"
+                        + " answer 200 from Domo without a result it could be sure of; "));
+
         String done = Api.uniqueDatasourceId();
         String doneKey = "died-" + UUID.randomUUID();
         String doneOperation = reverse(done, doneKey).then().statusCode(200).extract().path("operationId");
