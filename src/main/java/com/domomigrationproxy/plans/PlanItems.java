@@ -488,10 +488,14 @@ class PlanItems {
      */
     void link(Claim claim, UUID operationId, String replica, Duration lease) {
         jdbc(connection -> {
+            // The lease counts from now, after the intent waited for the chain's head, not from the transaction's
+            // start (now()): a wait there would shorten the lease on Domo's call, and another replica's sweep
+            // would take the item for abandoned while its answer was being recorded (race review).
             int linked = Sql.update(connection, """
                     WITH linked AS (
-                        UPDATE plan_item SET operation_id = ?, sent_at = now(), sent_by = ?, attempts = attempts + 1,
-                               lease_until = now() + make_interval(secs => ?), not_before = NULL, note = NULL,
+                        UPDATE plan_item SET operation_id = ?, sent_at = clock_timestamp(), sent_by = ?,
+                               attempts = attempts + 1,
+                               lease_until = clock_timestamp() + make_interval(secs => ?), not_before = NULL, note = NULL,
                                updated_at = now()
                          WHERE plan_id = ? AND item_id = ? AND claim_token = ? AND state = 'RUNNING' AND sent_at IS NULL
                            AND EXISTS (SELECT 1 FROM plan WHERE plan_id = ? AND state = 'RUNNING'
