@@ -223,6 +223,13 @@ public class MigrationService {
             // The key's wait counts from its claim, but the intent may have waited long for the audit store
             // after it: Domo is called only once the intent is recorded, and may still be carrying it out.
             idempotency.refuseWhileRunning(operations.intentRecordedAt(operation));
+            // Domo answered, and the outcome waits on this replica for the audit store to take it: the first
+            // request got its answer, which the record will hold soon; not "no answer on record" (504).
+            if (operations.outcomeBacklogged(operation.operationId())) {
+                throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS, "The first request with"
+                        + " this Idempotency-Key got Domo's answer, which waits on this replica for the audit store;"
+                        + " retry once it is recorded").withRetryAfter(5).withOperationId(operation.operationId());
+            }
         }
         if (RecordedAnswer.domoDidNothing(operation)) {
             idempotency.release(owner, key, died.claimedAt());

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.postgresql.jdbc.PgConnection;
 
+import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.DomoWireMock;
 import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.OperationRows;
@@ -129,6 +131,48 @@ class DatabaseOutageTest {
         // That first use may cost a request its answer (503) once; the chain is whole all the same.
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> Api.asAuditor()
                 .get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true)));
+    }
+
+    /**
+     * The database serves reads but takes no writes (a full disk, a read-only primary): Domo's answer
+     * reaches the caller and waits in the backlog, and the key could not store it. A repeat of the
+     * key once the first request counts as ended is told its answer waits for the audit store (409,
+     * retry), not 504 "no answer from Domo on record"; once the outcome is written, the repeat gets it.
+     */
+    @Test
+    void aRepeatWhileTheOutcomeWaitsInTheBacklogIsToldToRetryNotThatNoAnswerCame() throws Exception {
+        domo.resetAll();
+        String datasource = Api.uniqueDatasourceId();
+        String key = "backlogged-" + datasource;
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(
+                okJson("{\"state\":\"COMPLETE\",\"toe\":\"T-BACKLOG\"}").withTransformers(HeldAnswers.NAME)));
+        long sent = System.nanoTime();
+        try {
+            CompletableFuture<Response> answer = HeldAnswers.whileHeld(() -> Api.asOperator().header("Idempotency-Key", key)
+                    .post("/api/v1/datasources/" + datasource + "/reversals"),
+                    () -> PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE
+                            + " SET default_transaction_read_only = on", PostgresAdmin.DROP_SESSIONS));
+            String operationId = answer.join().then().statusCode(200).body("toe", equalTo("T-BACKLOG")).extract()
+                    .path("operationId");
+            assertThat(store.outcomeBacklogged(java.util.UUID.fromString(operationId))).isTrue();
+            // Past the key's wait (the migration deadline and its margin), the first request counts as ended.
+            Duration ended = DomoWireMock.MIGRATION_TIMEOUT.plus(IdempotencyStore.ABANDON_MARGIN).plusSeconds(2);
+            Thread.sleep(Math.max(0, ended.toMillis() - Duration.ofNanos(System.nanoTime() - sent).toMillis()));
+            Api.asOperator().header("Idempotency-Key", key).post("/api/v1/datasources/" + datasource + "/reversals")
+                    .then().statusCode(409).header("Retry-After", "5")
+                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"))
+                    .body("operationId", equalTo(operationId))
+                    .body("detail", org.hamcrest.Matchers.containsString("waits on this replica for the audit store"));
+        } finally {
+            PostgresAdmin.run("ALTER DATABASE " + PostgresAdmin.DATABASE + " RESET default_transaction_read_only",
+                    PostgresAdmin.DROP_SESSIONS);
+        }
+        databaseBack();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> Api.asOperator()
+                .header("Idempotency-Key", key).post("/api/v1/datasources/" + datasource + "/reversals").then()
+                .statusCode(200).header("Idempotent-Replayed", "true").body("toe", equalTo("T-BACKLOG")));
+        domo.verify(1, com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
     }
 
     /**
