@@ -16,21 +16,23 @@ public class DomoCallException extends ProblemException {
     private final Integer upstreamStatus;
     private final String domoToe;
     private final boolean acceptedWithoutResult;
+    private final boolean cutOff;
 
     DomoCallException(int status, ProblemType type, String detail, Throwable cause, boolean mayHaveReachedDomo,
             Integer upstreamStatus, String domoToe, Map<String, String> headers) {
         this(status, type, detail, cause, mayHaveReachedDomo, upstreamStatus, domoToe,
-                ProblemException.Extensions.domoToe(domoToe), headers, false);
+                ProblemException.Extensions.domoToe(domoToe), headers, false, false);
     }
 
     private DomoCallException(int status, ProblemType type, String detail, Throwable cause,
             boolean mayHaveReachedDomo, Integer upstreamStatus, String domoToe, Extensions extensions,
-            Map<String, String> headers, boolean acceptedWithoutResult) {
+            Map<String, String> headers, boolean acceptedWithoutResult, boolean cutOff) {
         super(status, type, detail, cause, extensions, headers);
         this.mayHaveReachedDomo = mayHaveReachedDomo;
         this.upstreamStatus = upstreamStatus;
         this.domoToe = domoToe;
         this.acceptedWithoutResult = acceptedWithoutResult;
+        this.cutOff = cutOff;
     }
 
     /**
@@ -41,7 +43,7 @@ public class DomoCallException extends ProblemException {
      */
     static DomoCallException acceptedWithoutResult(int upstreamStatus, String detail, String domoToe) {
         return new DomoCallException(502, ProblemType.DOMO_UNAVAILABLE, detail, null, true, upstreamStatus, domoToe,
-                ProblemException.Extensions.domoToe(domoToe), Map.of(), true);
+                ProblemException.Extensions.domoToe(domoToe), Map.of(), true, false);
     }
 
     /**
@@ -51,7 +53,15 @@ public class DomoCallException extends ProblemException {
      */
     static DomoCallException cutOff(ProblemType type, String detail, Throwable cause, Integer upstreamStatus) {
         return new DomoCallException(502, type, detail, cause, true, upstreamStatus, null,
-                ProblemException.Extensions.domoToe(null), Map.of(), true);
+                ProblemException.Extensions.domoToe(null), Map.of(), false, true);
+    }
+
+    /**
+     * The exchange broke, or was cut off, after it began: a connection failure whatever status the
+     * answer began with (the circuit breaker counts it, and its status turned nobody away).
+     */
+    public boolean cutOff() {
+        return cutOff;
     }
 
     /** The same failure, about the Operation recorded for it: still telling whether Domo may have received it. */
@@ -60,7 +70,7 @@ public class DomoCallException extends ProblemException {
         Extensions about = extensions();
         return new DomoCallException(status(), type(), getMessage(), getCause(), mayHaveReachedDomo, upstreamStatus,
                 domoToe, new Extensions(operationId, about.domoToe(), about.runningOperationId(), about.errors()),
-                headers(), acceptedWithoutResult);
+                headers(), acceptedWithoutResult, cutOff);
     }
 
     /** False only when the request certainly never left this service (no token, connection refused). */
@@ -76,7 +86,7 @@ public class DomoCallException extends ProblemException {
      */
     public boolean outcomeUnknown() {
         return mayHaveReachedDomo && (upstreamStatus == null || fromAGatewayWithoutDomosAnswer(upstreamStatus)
-                || acceptedWithoutResult);
+                || acceptedWithoutResult || cutOff);
     }
 
     /**

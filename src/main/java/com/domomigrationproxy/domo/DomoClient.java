@@ -429,7 +429,7 @@ public class DomoClient {
             return false;
         }
         Integer status = e.upstreamStatus();
-        return status == null || status == 503 || DomoCallException.fromAGatewayWithoutDomosAnswer(status)
+        return status == null || e.cutOff() || status == 503 || DomoCallException.fromAGatewayWithoutDomosAnswer(status)
                 || DomoCallException.gatewayNeverReachedDomo(status);
     }
 
@@ -443,7 +443,7 @@ public class DomoClient {
         }
         Integer status = e.upstreamStatus();
         return e.type() == ProblemType.DOMO_TIMEOUT || e.type() == ProblemType.DOMO_RESPONSE_TOO_LARGE
-                || (e.type() == ProblemType.DOMO_UNAVAILABLE && (status == null || status >= 500));
+                || (e.type() == ProblemType.DOMO_UNAVAILABLE && (status == null || e.cutOff() || status >= 500));
     }
 
     /** Domo's failure answer as the problem it means; {@code write} for migrate and reverse, whose outcome it may leave unknown. */

@@ -108,7 +108,7 @@ final class OperationRows {
         final UUID operationId;
 
         UnreadableRow(UUID operationId, String reason, Throwable cause) {
-            super("operation " + operationId + " " + reason, cause);
+            super((operationId == null ? "an operation " : "operation " + operationId + " ") + reason, cause);
             this.operationId = operationId;
         }
     }
@@ -119,8 +119,9 @@ final class OperationRows {
      */
     static ProblemException readFailure(SQLException e) {
         if (e instanceof UnreadableRow row) {
-            return new ProblemException(503, ProblemType.AUDIT_ROW_ALTERED, "The " + row.getMessage()
-                    + ": the row was altered behind the service's back, and this answer would include it."
+            String what = row.getMessage();
+            return new ProblemException(503, ProblemType.AUDIT_ROW_ALTERED, Character.toUpperCase(what.charAt(0))
+                    + what.substring(1) + ": the row was altered behind the service's back, and this answer would include it."
                     + " GET /api/v1/audit/integrity names every such row; a narrower filter (from, to,"
                     + " datasourceId) reads the operations around it", e);
         }

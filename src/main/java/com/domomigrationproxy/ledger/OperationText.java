@@ -136,8 +136,9 @@ final class OperationText {
                 lastScopesText = Scopes.fromJson(new String(stored, StandardCharsets.UTF_8)).toJson()
                         .getBytes(StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                String which = operationId < 0 ? "" : new String(row[operationId], StandardCharsets.UTF_8) + " ";
-                throw new SQLException("operation " + which + "has scopes that do not parse", e);
+                throw new OperationRows.UnreadableRow(operationId < 0 ? null
+                        : java.util.UUID.fromString(new String(row[operationId], StandardCharsets.UTF_8)),
+                        "has scopes that do not parse", e);
             }
             lastScopes = stored;
         }

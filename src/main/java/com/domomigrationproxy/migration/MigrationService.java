@@ -205,7 +205,8 @@ public class MigrationService {
     private static boolean domoDidNothing(ProblemException e) {
         return e.type() == ProblemType.DOMO_RATE_LIMITED || e.type() == ProblemType.DOMO_CIRCUIT_OPEN
                 || (e instanceof DomoCallException call && (!call.mayHaveReachedDomo()
-                        || call.upstreamStatus() != null && RecordedAnswer.turnedAway(call.upstreamStatus())));
+                        || call.upstreamStatus() != null && !call.outcomeUnknown()
+                                && RecordedAnswer.turnedAway(call.upstreamStatus())));
     }
 
     /**
@@ -218,6 +219,8 @@ public class MigrationService {
             return Optional.of(replay(replay));
         }
         IdempotencyStore.Claim.ReplayOperation died = (IdempotencyStore.Claim.ReplayOperation) claim;
+        // Asked before the row is read: an outcome the backlog writes meanwhile is then in the row read after.
+        boolean backlogged = operations.outcomeBacklogged(died.operationId());
         Operation operation = operations.find(died.operationId()).orElseThrow();
         if (operation.state() == OperationState.PENDING && operation.reconciliation() == null) {
             // The key's wait counts from its claim, but the intent may have waited long for the audit store
@@ -225,7 +228,7 @@ public class MigrationService {
             idempotency.refuseWhileRunning(operations.intentRecordedAt(operation));
             // Domo answered, and the outcome waits on this replica for the audit store to take it: the first
             // request got its answer, which the record will hold soon; not "no answer on record" (504).
-            if (operations.outcomeBacklogged(operation.operationId())) {
+            if (backlogged) {
                 throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS, "The first request with"
                         + " this Idempotency-Key got Domo's answer, which waits on this replica for the audit store;"
                         + " retry once it is recorded").withRetryAfter(5).withOperationId(operation.operationId());

@@ -503,8 +503,9 @@ class AuditIntegrityTest {
         assertThat(integrity().getBoolean("valid")).isTrue();
 
         // A row with events: they are exported without a payload, and the offline verifier names them.
+        String tamperedDatasource = Api.uniqueDatasourceId();
         String operationId = AuditApiTest.migrate(Tokens.jwt("unreadable-" + System.nanoTime(), "operator"),
-                Api.uniqueDatasourceId(), "1", "t");
+                tamperedDatasource, "1", "t");
         String scopes = first("SELECT scopes FROM operation WHERE operation_id = '" + operationId + "'");
         tamper("UPDATE operation SET scopes = '{\"x\":[]}' WHERE operation_id = '" + operationId + "'");
         try {
@@ -521,6 +522,14 @@ class AuditIntegrityTest {
                             containsString("/api/v1/audit/integrity")));
             Api.asAuditor().queryParam("datasourceId", "not-" + operationId).get("/api/v1/audit/operations")
                     .then().statusCode(200);
+            // So does an export, in either format, when the row comes before its first bytes are sent.
+            for (String format : List.of("text/csv", "application/x-ndjson")) {
+                Api.asAuditor().accept(format).queryParam("datasourceId", tamperedDatasource)
+                        .get("/api/v1/audit/operations").then().statusCode(503)
+                        .header("Retry-After", nullValue())
+                        .body("type", endsWith(":audit-row-altered"))
+                        .body("detail", containsString(operationId));
+            }
         } finally {
             tamper("UPDATE operation SET scopes = " + (scopes == null ? "NULL" : "'" + scopes + "'")
                     + " WHERE operation_id = '" + operationId + "'");

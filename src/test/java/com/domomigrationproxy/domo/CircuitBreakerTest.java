@@ -221,6 +221,29 @@ class CircuitBreakerTest {
         assertThat(breakers.currentState("domo")).isEqualTo(CircuitBreakerState.CLOSED);
     }
 
+    /**
+     * An answer whose connection breaks after its status line is a connection failure whatever that
+     * status (here a 401): it counts for the breaker as it did before the status was recorded, and it
+     * turned nobody away (UNKNOWN, with its status on record).
+     */
+    @Test
+    void answersCutOffAfterTheirStatusLineOpenIt() {
+        domo.resetAll();
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*/reverse")).willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", "application/json").withHeader("Content-Length", "1000").withBody("{")));
+        String first = Api.uniqueDatasourceId();
+        given().auth().oauth2(Tokens.jwt("cut-off-" + UUID.randomUUID(), "operator")).post("/api/v1/datasources/" + first + "/reversals").then().statusCode(502)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-unavailable"));
+        assertThat(com.domomigrationproxy.support.OperationRows.forDatasource(dataSource, first)).singleElement()
+                .satisfies(row -> assertThat(row).containsEntry("state", "UNKNOWN").containsEntry("upstream_status", 401));
+        for (int i = 0; i < 2; i++) {
+            given().auth().oauth2(Tokens.jwt("cut-off-" + UUID.randomUUID(), "operator")).post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(502);
+        }
+        given().auth().oauth2(Tokens.jwt("cut-off-" + UUID.randomUUID(), "operator")).post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(503)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-circuit-open"));
+        domo.verify(3, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*/reverse")));
+    }
+
     @Test
     void clientErrorsDoNotOpenIt() {
         domo.resetAll();

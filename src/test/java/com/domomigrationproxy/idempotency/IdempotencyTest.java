@@ -296,6 +296,16 @@ class IdempotencyTest {
                 .body("detail", org.hamcrest.Matchers.startsWith("The first request with this Idempotency-Key got an"
                         + " answer 200 from Domo without a result it could be sure of; "));
 
+        // A 401 whose connection broke after its status line turned nobody away (the outcome is UNKNOWN): the key
+        // keeps the 502 it got, where it was released and its repeat ran into the data source's lock (409).
+        String cut401 = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + cut401 + "/reverse").willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", "application/json").withHeader("Content-Length", "1000").withBody("{")));
+        String cut401Key = "cut-" + UUID.randomUUID();
+        String cut401Operation = reverse(cut401, cut401Key).then().statusCode(502).extract().path("operationId");
+        reverse(cut401, cut401Key).then().statusCode(502).header("Idempotent-Replayed", "true")
+                .body("operationId", equalTo(cut401Operation));
+
         String done = Api.uniqueDatasourceId();
         String doneKey = "died-" + UUID.randomUUID();
         String doneOperation = reverse(done, doneKey).then().statusCode(200).extract().path("operationId");
