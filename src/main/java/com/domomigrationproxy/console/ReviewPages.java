@@ -3,7 +3,9 @@ package com.domomigrationproxy.console;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -28,6 +30,7 @@ import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.OperationResolutions;
 import com.domomigrationproxy.migration.Resolution;
 import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
 import com.domomigrationproxy.security.Scopes;
@@ -96,7 +99,9 @@ public class ReviewPages {
             // Browsers send a textarea's line breaks as CRLF; Resolution keeps them as LF, as the API does.
             resolutions.resolve(id, Resolution.of(state, note), requesters.current());
         } catch (ProblemException problem) {
-            if (problem.status() != 400 && problem.status() != 409) {
+            // Refused for the form (400), the operation's state (409) or the person's scopes (403): the queue again,
+            // the refusal beside the operation and the note kept.
+            if (problem.status() != 400 && problem.status() != 409 && problem.type() != ProblemType.OUT_OF_SCOPE) {
                 throw problem;
             }
             return Response.status(problem.status())
@@ -117,7 +122,12 @@ public class ReviewPages {
         boolean more = flagged.size() > SHOWN;
         List<Operation> shown = more ? flagged.subList(0, SHOWN) : flagged;
         frames.showsRecords(shown.size());
-        return Pages.reviews(frame, new ReviewsView(shown, more, within.isPresent(), submission));
+        // An auditor who also operates under scopes sees the whole queue, but may resolve only within them.
+        Set<UUID> resolvable = !frame.viewer().operates() || scopes.equals(Scopes.UNRESTRICTED) || within.isPresent()
+                ? null
+                : resolutions.resolvableWithin(scopes, shown).stream().map(Operation::operationId)
+                        .collect(Collectors.toSet());
+        return Pages.reviews(frame, new ReviewsView(shown, more, within.isPresent(), submission, resolvable));
     }
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,

@@ -1,6 +1,7 @@
 package com.domomigrationproxy.console;
 
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import com.domomigrationproxy.ledger.Operation;
@@ -10,9 +11,17 @@ import com.domomigrationproxy.problem.ProblemException;
 
 /**
  * The review queue ({@code scoped}: only the operations the viewer's scopes let it resolve), and
- * what became of the last resolution submitted from it.
+ * what became of the last resolution submitted from it. {@code resolvable}: the listed operations the
+ * viewer may resolve, when its scopes allow fewer than it sees (an auditor who operates under scopes);
+ * null when it may resolve every one listed.
  */
-public record ReviewsView(List<Operation> items, boolean more, boolean scoped, Submission submission) {
+public record ReviewsView(List<Operation> items, boolean more, boolean scoped, Submission submission,
+        Set<UUID> resolvable) {
+
+    /** Whether the viewer's scopes let it resolve this operation (the form is shown only then). */
+    public boolean resolvable(Operation operation) {
+        return resolvable == null || resolvable.contains(operation.operationId());
+    }
 
     /**
      * The last submission: resolved (an operation id), or refused with the form as it was sent and

@@ -70,6 +70,11 @@ public class OperationResolutions {
         return kept;
     }
 
+    /** Of these operations, those these scopes let the caller resolve. */
+    public List<Operation> resolvableWithin(Scopes scopes, List<Operation> operations) {
+        return migrations.allowedBy(scopes, operations);
+    }
+
     public Operation resolve(UUID operationId, Resolution resolution, Requester requester) {
         Operation operation = operations.find(operationId).orElseThrow(() -> new ProblemException(404,
                 ProblemType.NOT_FOUND, "No operation " + operationId));

@@ -20,6 +20,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationIntent;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.Outcome;
+import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.ConsoleSessions.Session;
@@ -48,6 +54,9 @@ class ConsoleSecurityTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    @jakarta.inject.Inject
+    com.domomigrationproxy.ledger.OperationStore store;
 
     @ConfigProperty(name = "quarkus.oidc.auth-server-url")
     String provider;
@@ -502,6 +511,38 @@ class ConsoleSecurityTest {
                 .body(containsString("There is no such page"));
         given().redirects().follow(false).put("/console/no-such-page").then().statusCode(404)
                 .header("Allow", nullValue()).body(containsString("There is no such page"));
+    }
+
+    /**
+     * An auditor who also operates under scopes sees the whole queue, but a form only where the scopes
+     * let it resolve; a resolution refused for them is said beside the operation (console review: the
+     * form was offered for every one, and the 403 was a failure page that lost the note).
+     */
+    @Test
+    void theReviewQueueOffersAFormOnlyWhereTheScopesLetThePersonResolve() {
+        List<Operation> flagged = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Operation pending = store.recordIntent(OperationIntent.reversal(Api.uniqueDatasourceId(),
+                    new Requester("batch-svc", "api-key", "req-" + java.util.UUID.randomUUID(), "10.0.0.7",
+                            com.domomigrationproxy.security.Scopes.UNRESTRICTED)), none -> {
+                    });
+            store.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "No answer in time", null,
+                    3000));
+            flagged.add(store.flagForReview(pending.operationId(), "Domo cannot tell").orElseThrow());
+        }
+        Operation inScope = flagged.get(0);
+        Operation outside = flagged.get(1);
+        Frame frame = new Frame("Reviews", Frame.Section.REVIEWS,
+                new Viewer("lead-scoped", java.util.Set.of("operator", "auditor")), "t");
+        String refusal = "Operation " + outside.operationId() + " is outside your accounts scope";
+        String page = Pages.reviews(frame, new ReviewsView(flagged, false, false, ReviewsView.Submission.refused(
+                outside.operationId(), "COMPLETE", "checked in Domo", new ProblemException(403,
+                        com.domomigrationproxy.problem.ProblemType.OUT_OF_SCOPE, refusal)),
+                java.util.Set.of(inScope.operationId()))).render();
+        assertThat(page).contains("action=\"/console/reviews/" + inScope.operationId() + "\"")
+                .doesNotContain("action=\"/console/reviews/" + outside.operationId() + "\"")
+                .contains("Outside your scopes: another operator records how it ended.")
+                .contains("Not recorded: " + refusal);
     }
 
     /** An empty Domo list says when the person's scopes, not Domo, left it empty. */
