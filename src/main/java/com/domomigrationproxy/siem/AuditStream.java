@@ -480,6 +480,22 @@ public class AuditStream {
         }
     }
 
+    /**
+     * The oldest undelivered event's age as last read; while the reading is stale (a sender stuck on a
+     * lock or a database call reads nothing), at least the time since it was read, so that the alert on
+     * this gauge fires as the health group's stale rule does, not on a frozen zero.
+     */
+    private double backlogAgeSeconds() {
+        Instant now = Instant.now();
+        Instant oldest = backlog.oldestUndelivered();
+        long age = oldest == null ? 0 : Math.max(0, Duration.between(oldest, now).toMillis());
+        Instant readAt = backlogReadAt != null ? backlogReadAt : startedAt;
+        if (readAt != null && Duration.between(readAt, now).compareTo(staleAfter()) > 0) {
+            age = Math.max(age, Duration.between(readAt, now).toMillis());
+        }
+        return age / 1000.0;
+    }
+
     private void refreshBacklog() {
         try {
             backlog = cursor.backlog();
@@ -500,7 +516,8 @@ public class AuditStream {
         }
         // The health check shows it to whoever reads the management port: the kind of failure, not its
         // message, which may name hosts, users or the SIEM's certificate subjects (the log has it).
-        lastFailure = kind.tag() + ": " + e.getClass().getSimpleName();
+        Throwable named = e instanceof StreamFailure && e.getCause() != null ? e.getCause() : e;
+        lastFailure = kind.tag() + ": " + named.getClass().getSimpleName();
         lastFailureAt = Instant.now();
         reset();
     }
@@ -587,10 +604,8 @@ public class AuditStream {
     private void registerMetrics() {
         Gauge.builder("audit.stream.backlog.events", this, stream -> stream.backlog.events())
                 .description("Chain events not yet delivered to the syslog receiver").register(registry);
-        Gauge.builder("audit.stream.backlog.age", this, stream -> {
-            Instant oldest = stream.backlog.oldestUndelivered();
-            return oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
-        }).baseUnit("seconds").description("Age of the oldest chain event not yet delivered").register(registry);
+        Gauge.builder("audit.stream.backlog.age", this, AuditStream::backlogAgeSeconds).baseUnit("seconds")
+                .description("Age of the oldest chain event not yet delivered").register(registry);
         delivered = Counter.builder("audit.stream.delivered").description("Chain events delivered to the syslog receiver")
                 .register(registry);
         failures = Counter.builder("audit.stream.failures")

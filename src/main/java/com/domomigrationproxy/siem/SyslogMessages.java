@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jboss.logging.Logger;
+
 import com.domomigrationproxy.ledger.ChainEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +24,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class SyslogMessages {
 
     static final int PRIORITY = 13 * 8 + 5;
+    /** The message size receivers are asked to take (docs/operations.md); a larger one is named in the log. */
+    static final int RECEIVER_LIMIT = 64 * 1024;
+    private static final Logger LOG = Logger.getLogger(SyslogMessages.class);
     private static final int MSGID_LENGTH = 32;
     private static final int APP_NAME_LENGTH = 48;
     private static final int HOSTNAME_LENGTH = 255;
@@ -43,6 +48,12 @@ final class SyslogMessages {
         ByteArrayOutputStream out = new ByteArrayOutputStream(events.size() * 1024);
         for (ChainEvent event : events) {
             byte[] message = message(event);
+            if (message.length > RECEIVER_LIMIT) {
+                // A caller's scopes are repeated in its INTENT and PLAN_CREATED events, and have no size limit.
+                LOG.warnf("Audit event seq %d (%s) is a syslog message of %d bytes: a receiver that takes 64 KiB"
+                        + " would cut it; raise its maximum message size (docs/operations.md)", event.seq(),
+                        event.type(), message.length);
+            }
             out.writeBytes((message.length + " ").getBytes(StandardCharsets.US_ASCII));
             out.writeBytes(message);
         }

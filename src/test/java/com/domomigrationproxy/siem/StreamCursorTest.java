@@ -31,6 +31,45 @@ class StreamCursorTest {
     @Inject
     DataSource dataSource;
 
+    @Inject
+    AuditStream stream;
+
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    /** A message larger than the 64 KiB receivers are asked to take is named in the log: a receiver would cut it. */
+    @Test
+    void aMessageLargerThanReceiversTakeIsNamedInTheLog() throws Exception {
+        long seq = 900_000_000L + System.nanoTime() % 1_000_000;
+        byte[] frames = new SyslogMessages("o", "h", "a", new com.fasterxml.jackson.databind.ObjectMapper())
+                .frames(List.of(new com.domomigrationproxy.ledger.ChainEvent(seq, "INTENT", java.util.UUID.randomUUID(),
+                        null, java.time.Instant.now(), "0".repeat(64), "1".repeat(64),
+                        "{\"scopes\":\"" + "d".repeat(SyslogMessages.RECEIVER_LIMIT) + "\"}")));
+        assertThat(frames.length).isGreaterThan(SyslogMessages.RECEIVER_LIMIT);
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("target", "quarkus-test.log")))
+                .contains("Audit event seq " + seq + " (INTENT) is a syslog message of");
+    }
+
+    /**
+     * A sender stuck on the cursor's row lock (a session that holds it, a call that never returns)
+     * reads no backlog: the age gauge, which the documented alert watches, grows from the last
+     * reading once that is stale, as the health group's stale rule does, where it stayed at the zero
+     * it last read (SIEM review).
+     */
+    @Test
+    void aSenderStuckOnTheCursorsLockShowsInTheBacklogAge() throws Exception {
+        double stale = stream.staleAfter().toMillis() / 1000.0;
+        try (java.sql.Connection holder = PostgresAdmin.ownConnections().getConnection()) {
+            holder.setAutoCommit(false);
+            try (java.sql.Statement lock = holder.createStatement()) {
+                lock.execute("SELECT * FROM audit_stream_cursor FOR UPDATE");
+            }
+            await().atMost(Duration.ofSeconds((long) stale + 30)).pollInterval(Duration.ofMillis(250)).until(
+                    () -> registry.get("audit.stream.backlog.age").gauge().value() > stale);
+            holder.rollback();
+        }
+    }
+
     @Test
     void aReplicaThatCannotDeliverHandsTheLeaseToAnother() throws Exception {
         await().atMost(Duration.ofSeconds(30)).until(() -> holder() != null);
