@@ -369,13 +369,40 @@ class PlanItems {
                 SELECT i.datasource_id, i.item_id FROM plan_item i
                 WHERE i.plan_id = ? AND EXISTS (
                     SELECT 1 FROM operation o
-                    WHERE o.plan_id = i.plan_id AND o.datasource_id = i.datasource_id
-                      AND coalesce(o.reconciled_state, o.state) <> 'ABORTED'
-                      AND NOT (o.state = 'FAILED' AND %s))
-                ORDER BY i.item_id""".formatted(Operation.refusedBeforeActingSql("o")),
+                    WHERE o.plan_id = i.plan_id AND o.datasource_id = i.datasource_id AND %s)
+                ORDER BY i.item_id""".formatted(mayHaveTakenEffect("o")),
                 row -> Map.entry(row.getString(1), row.getInt(2)), planId))
                 .forEach(item -> changed.put(item.getKey(), item.getValue()));
         return changed;
+    }
+
+    /**
+     * What a rollback of this plan reverses: of {@link #changedItems}, those whose data source no
+     * other operation has changed or may have changed since this plan's last migration of it (by the
+     * order of their intents): not a reversal by hand, another plan's migration, nor a cancelled
+     * rollback's reversal. Those it leaves alone: reversing one would undo that later work, which
+     * its approver never saw (plans review).
+     */
+    Map<String, Integer> rollbackItems(UUID planId) {
+        Map<String, Integer> kept = new LinkedHashMap<>();
+        jdbc(connection -> Sql.list(connection, """
+                SELECT i.datasource_id, i.item_id FROM plan_item i
+                CROSS JOIN LATERAL (SELECT count(*) AS changes, max(o.intent_seq) AS last_seq FROM operation o
+                                    WHERE o.plan_id = i.plan_id AND o.datasource_id = i.datasource_id AND %1$s) mine
+                WHERE i.plan_id = ? AND mine.changes > 0 AND NOT EXISTS (
+                    SELECT 1 FROM operation later
+                    WHERE later.datasource_id = i.datasource_id AND later.plan_id IS DISTINCT FROM i.plan_id
+                      AND later.intent_seq > coalesce(mine.last_seq, 0) AND %2$s)
+                ORDER BY i.item_id""".formatted(mayHaveTakenEffect("o"), mayHaveTakenEffect("later")),
+                row -> Map.entry(row.getString(1), row.getInt(2)), planId))
+                .forEach(item -> kept.put(item.getKey(), item.getValue()));
+        return kept;
+    }
+
+    /** SQL: the operation so named took effect or may have ({@link Operation#mayHaveTakenEffect()}). */
+    private static String mayHaveTakenEffect(String alias) {
+        return "coalesce(%1$s.reconciled_state, %1$s.state) <> 'ABORTED' AND NOT (%1$s.state = 'FAILED' AND %2$s)"
+                .formatted(alias, Operation.refusedBeforeActingSql(alias));
     }
 
     /**

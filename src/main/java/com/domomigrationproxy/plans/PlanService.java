@@ -198,7 +198,7 @@ public class PlanService {
                 refuseRollback(lock(rollbackOf));
                 // A retry that ran during the preflight may have changed what there is to roll back.
                 List<String> reversed = content.items().stream().map(PlanItemSpec::datasourceId).toList();
-                if (!items.changedDatasources(rollbackOf).equals(reversed)) {
+                if (!List.copyOf(items.rollbackItems(rollbackOf).keySet()).equals(reversed)) {
                     throw new ProblemException(409, ProblemType.PLAN_STATE, "Items of plan " + rollbackOf
                             + " changed while its rollback was prepared; ask for the rollback again");
                 }
@@ -594,10 +594,11 @@ public class PlanService {
     public PlanView rollback(UUID planId, Requester by) {
         Plan source = QuarkusTransaction.requiringNew().call(() -> find(planId));
         refuseRollback(source);
-        Map<String, Integer> completed = items.changedItems(planId);
+        Map<String, Integer> completed = items.rollbackItems(planId);
         if (completed.isEmpty()) {
             throw new ProblemException(409, ProblemType.PLAN_STATE, "No item of plan " + planId
-                    + " completed or may have changed Domo: there is nothing to roll back");
+                    + " completed or may have changed Domo, or another operation has changed each since (a"
+                    + " reversal, another plan, a cancelled rollback): there is nothing to roll back");
         }
         List<Integer> itemIds = List.copyOf(completed.values());
         PlanContent reversal = new PlanContent(truncate("Rollback of " + source.name), Direction.V2_TO_V1,

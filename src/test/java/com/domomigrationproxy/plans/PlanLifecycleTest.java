@@ -278,7 +278,35 @@ class PlanLifecycleTest {
         Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(409)
                 .body("detail", containsString(rollbackId + " (CANCELLED) with 2 reversal(s) still running"));
         await().atMost(Duration.ofSeconds(15)).until(() -> plan(rollbackId).getInt("counts.RUNNING") == 0);
-        Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201);
+        // Both were reversed by the cancelled rollback: nothing the plan migrated is left in place to reverse (a
+        // second rollback reversed them again, and anything migrated since, which its approver never saw).
+        Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(409)
+                .body("detail", containsString("another operation has changed each since"));
+    }
+
+    /**
+     * A rollback reverses only what the plan left in place: a data source reversed by hand since, then
+     * migrated again by another plan, is not reversed with it, which would undo that plan's work (plans
+     * review).
+     */
+    @Test
+    void aRollbackLeavesOutWhatAnotherOperationChangedSince() {
+        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 2, 0);
+        String planId = createApproveStart(jsonPlan("rolled-back-in-part", estate.account(), estate.datasources(), 2));
+        awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+        String movedAgain = estate.datasources().get(0);
+        domo.stubFor(post(DOMO_PREFIX + "/" + movedAgain + "/reverse").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        Api.asOperator().post("/api/v1/datasources/" + movedAgain + "/reversals").then().statusCode(200);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of(estate.datasources().get(1)));
+        String other = createApproveStart(jsonPlan("moved-again", estate.account(), List.of(movedAgain), 1));
+        awaitState(other, "FINISHED", Duration.ofSeconds(30));
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.copyOf(estate.datasources()));
+
+        JsonPath rollback = Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
+                .body("counts.total", equalTo(1)).extract().jsonPath();
+        Api.asReader().get("/api/v1/plans/" + rollback.getString("planId") + "/items").then().statusCode(200)
+                .body("items.datasourceId", org.hamcrest.Matchers.contains(estate.datasources().get(1)));
     }
 
     /**
