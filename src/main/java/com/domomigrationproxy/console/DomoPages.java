@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -69,9 +70,12 @@ public class DomoPages {
     private final ConsoleFailures failures;
     private final ConsoleNotices notices;
 
+    private final RepeatedSubmissions repeated;
+
     @Inject
     DomoPages(MigrationService migrations, PlanService plans, ObjectMapper json, Requesters requesters, Frames frames,
-            ConsoleFailures failures, ConsoleNotices notices) {
+            ConsoleFailures failures, ConsoleNotices notices, RepeatedSubmissions repeated) {
+        this.repeated = repeated;
         this.notices = notices;
         this.migrations = migrations;
         this.plans = plans;
@@ -152,8 +156,8 @@ public class DomoPages {
                     .put("schema", blank(schema)).put("table", blank(tableOf.get(datasource)));
         }
         try {
-            PlanView created = plans.createFromJson(() -> plan, requesters.current(),
-                    IdempotencyStore.validate(blank(submission))).plan();
+            Optional<String> key = IdempotencyStore.validate(blank(submission));
+            PlanView created = repeated.create(() -> plans.createFromJson(() -> plan, requesters.current(), key)).plan();
             notices.leave(created.planId().toString(), "created");
             return Response.seeOther(URI.create(ConsoleLinks.plan(created.planId()) + "?done=created")).build();
         } catch (ProblemException problem) {
