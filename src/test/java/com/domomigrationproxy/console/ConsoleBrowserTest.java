@@ -143,6 +143,11 @@ class ConsoleBrowserTest {
         page.getByLabel("Requested from (inclusive)").fill("");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Apply filters")).click();
         assertThat(page.locator("#results tbody tr")).hasCount(2);
+        // Corrected, the fields are drawn again with the results: no mark the server no longer reports is left.
+        assertThat(page.locator("#f-from")).not().hasAttribute("aria-invalid", "true");
+        assertThat(page.locator("#e-from")).hasCount(0);
+        assertThat(page.getByLabel("Data source id")).hasValue(datasource);
+        assertThat(page.locator("#apply-filters")).isFocused();
         // An error that is no console page (a proxy's in front of the service) leaves the page as it was, and says so.
         java.util.function.Predicate<String> filtering = address -> address.contains("/console/history?");
         page.route(filtering, route -> route.fulfill(new com.microsoft.playwright.Route.FulfillOptions().setStatus(502)
