@@ -277,11 +277,8 @@ class IdempotencyTest {
         String unreadableKey = "died-" + UUID.randomUUID();
         reverse(unreadable, unreadableKey).then().statusCode(502);
         forgetTheAnswer(unreadableKey);
-        reverse(unreadable, unreadableKey).then().statusCode(502).header("Idempotent-Replayed", "true")
-                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-unavailable"))
-                // Domo's own 200, not a gateway's.
-                .body("detail", org.hamcrest.Matchers.startsWith("The first request with this Idempotency-Key got an"
-                        + " answer 200 from Domo without a result it could be sure of; "));
+        // Domo's own 200, not a gateway's.
+        rebuiltWithoutAResult(unreadable, unreadableKey);
 
         // Domo's 200 cut off past DOMO_MAX_RESPONSE_SIZE: 502 then, and 502 again (its status is on record), not a
         // 504 as if no answer had come (failure-mode review).
@@ -291,10 +288,7 @@ class IdempotencyTest {
         reverse(cut, cutKey).then().statusCode(502)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-response-too-large"));
         forgetTheAnswer(cutKey);
-        reverse(cut, cutKey).then().statusCode(502).header("Idempotent-Replayed", "true")
-                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-unavailable"))
-                .body("detail", org.hamcrest.Matchers.startsWith("The first request with this Idempotency-Key got an"
-                        + " answer 200 from Domo without a result it could be sure of; "));
+        rebuiltWithoutAResult(cut, cutKey);
 
         // A 401 whose connection broke after its status line turned nobody away (the outcome is UNKNOWN): the key
         // keeps the 502 it got, where it was released and its repeat ran into the data source's lock (409).
@@ -413,6 +407,14 @@ class IdempotencyTest {
     }
 
     /** As if the process died after recording the outcome: no stored answer, and old enough to count as abandoned. */
+    /** A repeat rebuilt from the record of a 200 that gave no result: 502, as the first request got. */
+    private static void rebuiltWithoutAResult(String datasource, String key) {
+        reverse(datasource, key).then().statusCode(502).header("Idempotent-Replayed", "true")
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-unavailable"))
+                .body("detail", org.hamcrest.Matchers.startsWith("The first request with this Idempotency-Key got an"
+                        + " answer 200 from Domo without a result it could be sure of; "));
+    }
+
     private void forgetTheAnswer(String key) {
         OperationRows.execute(dataSource, "UPDATE idempotency_key SET response_status = NULL, response_body = NULL,"
                 + " created_at = now() - interval '5 minutes' WHERE idempotency_key = ?", key);
