@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -70,12 +69,9 @@ public class DomoPages {
     private final ConsoleFailures failures;
     private final ConsoleNotices notices;
 
-    private final RepeatedSubmissions repeated;
-
     @Inject
     DomoPages(MigrationService migrations, PlanService plans, ObjectMapper json, Requesters requesters, Frames frames,
-            ConsoleFailures failures, ConsoleNotices notices, RepeatedSubmissions repeated) {
-        this.repeated = repeated;
+            ConsoleFailures failures, ConsoleNotices notices) {
         this.notices = notices;
         this.migrations = migrations;
         this.plans = plans;
@@ -156,8 +152,8 @@ public class DomoPages {
                     .put("schema", blank(schema)).put("table", blank(tableOf.get(datasource)));
         }
         try {
-            Optional<String> key = IdempotencyStore.validate(blank(submission));
-            PlanView created = repeated.create(() -> plans.createFromJson(() -> plan, requesters.current(), key)).plan();
+            PlanView created = plans.createFromJson(() -> plan, requesters.current(),
+                    IdempotencyStore.validate(blank(submission))).plan();
             notices.leave(created.planId().toString(), "created");
             return Response.seeOther(URI.create(ConsoleLinks.plan(created.planId()) + "?done=created")).build();
         } catch (ProblemException problem) {

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -90,13 +89,9 @@ public class PlanPages {
     private final ConsoleNotices notices;
     private final ConsoleConfig config;
 
-    private final RepeatedSubmissions repeated;
-
     @Inject
     PlanPages(PlanService plans, PlanEventStream events, Requesters requesters, Frames frames,
-            ConsoleFailures failures, ObjectMapper json, ConsoleNotices notices, ConsoleConfig config,
-            RepeatedSubmissions repeated) {
-        this.repeated = repeated;
+            ConsoleFailures failures, ObjectMapper json, ConsoleNotices notices, ConsoleConfig config) {
         this.plans = plans;
         this.events = events;
         this.requesters = requesters;
@@ -149,9 +144,8 @@ public class PlanPages {
         try {
             // The name field is always sent: left empty it is "must be 1 to 255 characters", not the API's
             // "is required (as a query parameter with a CSV body)".
-            Optional<String> key = IdempotencyStore.validate(blank(submission));
-            PlanView plan = repeated.create(() -> plans.createFromCsv(() -> csv, name == null ? "" : name,
-                    blank(direction), blank(maxConcurrency), requesters.current(), key)).plan();
+            PlanView plan = plans.createFromCsv(() -> csv, name == null ? "" : name, blank(direction),
+                    blank(maxConcurrency), requesters.current(), IdempotencyStore.validate(blank(submission))).plan();
             return seeOther(plan.planId(), "created");
         } catch (ProblemException problem) {
             if (problem.status() != 400 && problem.status() != 403) {

@@ -28,9 +28,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.domomigrationproxy.plans.PlanService;
-import com.domomigrationproxy.problem.ProblemException;
-import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.ConsoleSessions;
 import com.domomigrationproxy.support.ConsoleSessions.Session;
@@ -63,9 +60,6 @@ class ConsolePlanActionsTest {
 
     private String account;
     private List<String> datasources;
-
-    @jakarta.inject.Inject
-    RepeatedSubmissions repeated;
 
     @BeforeEach
     void estate() {
@@ -351,31 +345,6 @@ class ConsolePlanActionsTest {
         assertThat(answers.get(1)).isEqualTo(answers.get(0)).contains("done=created");
         assertThat(Api.asReader().get("/api/v1/plans?createdBy=" + ConsoleSessions.OPERATOR + "&limit=100").then()
                 .statusCode(200).extract().jsonPath().getList("items.name")).containsOnlyOnce(name);
-    }
-
-    /**
-     * A plan form sent again while its first submission still runs on another replica (one replica
-     * takes uploads one at a time, so the race is across replicas) waits for the first's answer, then
-     * is that plan's page, where the 409 was a failure page naming no plan; any other refusal is
-     * answered at once (console review).
-     */
-    @Test
-    void aFormSentAgainWhileTheFirstRunsWaitsForItsAnswer() {
-        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
-        PlanService.Created first = new PlanService.Created(null, true);
-        assertThat(repeated.create(() -> {
-            if (sent.incrementAndGet() < 3) {
-                throw new ProblemException(409, ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS, "still running");
-            }
-            return first;
-        })).isSameAs(first);
-        assertThat(sent.get()).isEqualTo(3);
-        sent.set(0);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> repeated.create(() -> {
-            sent.incrementAndGet();
-            throw new ProblemException(400, ProblemType.INVALID_REQUEST, "bad");
-        })).isInstanceOf(ProblemException.class);
-        assertThat(sent.get()).isEqualTo(1);
     }
 
     /** A plan's CSV may be larger than the 64 KiB every other body is held to, in the console as in the API. */
