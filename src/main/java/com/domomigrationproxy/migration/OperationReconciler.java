@@ -175,7 +175,7 @@ public class OperationReconciler {
             }
         }
         if (failure instanceof DomoCallException e) {
-            if (refusedForGood(e.upstreamStatus())) {
+            if (!e.cutOff() && refusedForGood(e.upstreamStatus())) {
                 return !early && flag(operation, "Domo refused the candidates of account " + account.get() + " (HTTP "
                         + e.upstreamStatus() + ")");
             }

@@ -573,8 +573,9 @@ class PlanExecutor {
                 || (e.type() == ProblemType.DOMO_UNAVAILABLE && status != null && status >= 300 && status < 400);
     }
 
+    /** Domo's status, or null: none came, or the answer broke after it (a connection failure, whatever it began as). */
     private static Integer upstreamStatus(ProblemException e) {
-        return e instanceof DomoCallException call ? call.upstreamStatus() : null;
+        return e instanceof DomoCallException call && !call.cutOff() ? call.upstreamStatus() : null;
     }
 
     /** PROXY_PLAN_TURNED_AWAY_RECHECK (5 s) after the first refusal, doubled for each further one in a row, 5 min at most. */

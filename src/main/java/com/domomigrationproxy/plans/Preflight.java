@@ -200,7 +200,7 @@ class Preflight {
             }
             return new Candidates(byId, null);
         } catch (DomoCallException e) {
-            if (e.upstreamStatus() != null && e.upstreamStatus() == 404) {
+            if (e.upstreamStatus() != null && e.upstreamStatus() == 404 && !e.cutOff()) {
                 return new Candidates(Map.of(), "account " + account + " does not exist (Domo answered 404 for its"
                         + " candidates)");
             }

@@ -3,6 +3,7 @@ package com.domomigrationproxy.plans;
 import static com.domomigrationproxy.plans.PlanFixtures.awaitState;
 import static com.domomigrationproxy.plans.PlanFixtures.createApproveStart;
 import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
+import static com.domomigrationproxy.plans.PlanFixtures.plan;
 import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -153,6 +154,24 @@ class PlanRateLimitHoldBackTest {
         domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "8")
                 .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
         Api.asReader().get("/api/v1/integration-types").then().statusCode(503).header("Retry-After", "8");
+        assertThat(PrometheusScrape.of(metrics).value("proxy_plan_held_back_seconds", Map.of())).isZero();
+    }
+
+    /**
+     * A migration's answer that broke after a redirect's status line is a connection failure, not
+     * Domo turning the service away (an allow-list's redirect): the plan's other items go on at once
+     * (review of the cut-off status: they were held back, rechecking from 5 s).
+     */
+    @Test
+    void anAnswerCutOffAfterARedirectHoldsNoPlanBack() {
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> PrometheusScrape.of(metrics).value("proxy_plan_held_back_seconds", Map.of()) == 0.0);
+        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 3, 0);
+        domo.stubFor(post(DOMO_PREFIX + "/" + estate.datasources().get(0) + "/accounts/" + estate.account())
+                .willReturn(aResponse().withStatus(302).withHeader("Content-Length", "1000").withBody("{")));
+        String planId = createApproveStart(jsonPlan("cut-off-redirect", estate.account(), estate.datasources(), 2));
+        await().atMost(Duration.ofSeconds(20)).until(() -> plan(planId).getInt("counts.UNKNOWN") == 1);
+        await().atMost(Duration.ofSeconds(4)).until(() -> plan(planId).getInt("counts.COMPLETE") == 2);
         assertThat(PrometheusScrape.of(metrics).value("proxy_plan_held_back_seconds", Map.of())).isZero();
     }
 
