@@ -290,9 +290,10 @@ public class Checkpoints {
             return null;
         }
         return "The newest checkpoint (seq " + checkpoint.seq() + ") was signed under origin '" + checkpoint.origin()
-                + "', which this replica (PROXY_AUDIT_ORIGIN '" + config.origin() + "') does not know: the replicas"
-                + " started after it were given a new origin, and this one signs no checkpoint until it is replaced"
-                + " (a checkpoint of an older origin after the new one's first would fail the trail)";
+                + "', which this replica (PROXY_AUDIT_ORIGIN '" + config.origin() + "') does not know, so it signs no"
+                + " checkpoint (one of an older origin after the new one's first would fail the trail): either"
+                + " replicas started after this one were given a new origin, and this one is to be replaced, or"
+                + " this replica's origin was changed without that one in PROXY_AUDIT_FORMER_ORIGINS";
     }
 
     private Optional<Checkpoint> newestSigned(Connection connection) throws SQLException {
