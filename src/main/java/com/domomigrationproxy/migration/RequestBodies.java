@@ -57,6 +57,19 @@ public final class RequestBodies {
         return safe.length() > 64 ? safe.substring(0, 64) + "…" : safe;
     }
 
+    /**
+     * A person's free text (a comment, a note): every line break kept as LF, however it was sent (a
+     * browser's textarea sends CRLF); null stays null.
+     */
+    public static String lineBreaksAsLf(String text) {
+        return text == null ? null : text.replace("\r\n", "\n").replace('\r', '\n');
+    }
+
+    /** Whether free text (its line breaks already LF) holds a control character other than LF, or a lone surrogate. */
+    public static boolean unprintableBeyondLineBreaks(String text) {
+        return text.codePoints().anyMatch(c -> (c != '\n' && Character.isISOControl(c)) || loneSurrogate(c));
+    }
+
     /** A code point in the surrogate range: String.codePoints() yields those only for unpaired halves. */
     public static boolean loneSurrogate(int codePoint) {
         return codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE;

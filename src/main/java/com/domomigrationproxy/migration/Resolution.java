@@ -47,12 +47,10 @@ public record Resolution(
         } else {
             parsed = OperationState.valueOf(state);
         }
-        // A line break is kept as LF, however it was sent (a browser's textarea sends CRLF), as an approval's comment.
-        String text = note == null ? null : note.replace("\r\n", "\n").replace('\r', '\n');
+        String text = RequestBodies.lineBreaksAsLf(note);
         if (text == null || text.isBlank() || text.codePointCount(0, text.length()) > MAX_NOTE) {
             errors.add(new Problem.FieldError("note", "must be 1 to " + MAX_NOTE + " characters of text"));
-        } else if (text.codePoints().anyMatch(c -> (Character.isISOControl(c) && c != '\n')
-                || RequestBodies.loneSurrogate(c))) {
+        } else if (RequestBodies.unprintableBeyondLineBreaks(text)) {
             errors.add(new Problem.FieldError("note", "must hold no control characters other than line breaks"));
         }
         if (!errors.isEmpty()) {

@@ -58,12 +58,10 @@ public record ApprovalRequest(
         String comment = null;
         value = body.get("comment");
         if (value != null && !value.isNull()) {
-            // A line break is kept as LF, however it was sent (a browser's textarea sends CRLF).
-            String text = value.isTextual() ? value.textValue().replace("\r\n", "\n").replace('\r', '\n') : null;
+            String text = value.isTextual() ? RequestBodies.lineBreaksAsLf(value.textValue()) : null;
             // Characters are code points, as the OpenAPI document's maxLength counts them (not UTF-16 units).
             if (text == null || text.codePointCount(0, text.length()) > MAX_COMMENT
-                    || text.codePoints().anyMatch(c -> (c != '\n' && Character.isISOControl(c))
-                            || RequestBodies.loneSurrogate(c))) {
+                    || RequestBodies.unprintableBeyondLineBreaks(text)) {
                 errors.add(new Problem.FieldError("comment", "must be text of at most " + MAX_COMMENT
                         + " characters without control characters other than line breaks"));
             } else {
