@@ -113,6 +113,7 @@ public class AuditStream {
     private volatile Instant startedAt;
     private volatile String lastFailure;
     private volatile Instant lastFailureAt;
+    private Failure lastFailureKind;
     /**
      * Since the last failure, the lease was renewed once on a new connection, before anything was
      * confirmed on it: once, so that a receiver reached through something that takes connections
@@ -180,6 +181,7 @@ public class AuditStream {
         leaseRenewAt = Instant.MIN;
         leaseUntil = Instant.MIN;
         lastFailure = null;
+        lastFailureKind = null;
         lastFailureAt = null;
         renewedWhileRecovering = false;
         backlogReadAt = null;
@@ -388,6 +390,12 @@ public class AuditStream {
                         + " take the stream over");
             } else if (holding) {
                 LOG.warn("Another replica took over the audit stream");
+            } else if (lastFailureKind == Failure.DATABASE) {
+                // The database answered the lease: this replica's interruption is over, though another
+                // replica delivers. Kept, the failure would show in its health, and never get its INFO.
+                LOG.info("Audit stream: the database answers again; another replica delivers");
+                lastFailure = null;
+                lastFailureKind = null;
             }
             reset();
             holding = false;
@@ -476,6 +484,7 @@ public class AuditStream {
         if (lastFailure != null) {
             LOG.infof("Audit stream delivering again, up to seq %d", last.last().seq());
             lastFailure = null;
+            lastFailureKind = null;
             renewedWhileRecovering = false;
         }
     }
@@ -518,6 +527,7 @@ public class AuditStream {
         // message, which may name hosts, users or the SIEM's certificate subjects (the log has it).
         Throwable named = e instanceof StreamFailure && e.getCause() != null ? e.getCause() : e;
         lastFailure = kind.tag() + ": " + named.getClass().getSimpleName();
+        lastFailureKind = kind;
         lastFailureAt = Instant.now();
         reset();
     }

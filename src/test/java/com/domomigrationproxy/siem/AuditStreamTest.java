@@ -353,6 +353,36 @@ class AuditStreamTest {
         }
     }
 
+    /**
+     * A replica that does not hold the stream meets a database outage: its health shows the
+     * failure, and once the database answers its lease query again, no longer does (the failure
+     * stayed on it for good, and its WARN never got its INFO). The test plays the replica that
+     * holds the stream, and takes the service's table away for the outage.
+     */
+    @Test
+    @Order(7)
+    void aReplicaThatDoesNotDeliverForgetsADatabaseOutageOnceTheDatabaseAnswers() throws Exception {
+        try {
+            PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = 'replica-b', lease_until = now() + interval '5 minutes'");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                    .body("checks[0].data.delivering", equalTo(false)));
+            PostgresAdmin.asSuperuser("ALTER TABLE audit_stream_cursor RENAME TO audit_stream_cursor_away");
+            try {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                        .body("checks[0].data.lastFailure", org.hamcrest.Matchers.startsWith("database: ")));
+            } finally {
+                PostgresAdmin.asSuperuser("ALTER TABLE audit_stream_cursor_away RENAME TO audit_stream_cursor");
+            }
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get(streamHealth.toString()).then()
+                    .body("checks[0].data.delivering", equalTo(false))
+                    .body("checks[0].data.lastFailure", org.hamcrest.Matchers.nullValue()));
+            assertThat(java.nio.file.Files.readString(Path.of("target", "quarkus-test.log")))
+                    .contains("Audit stream: the database answers again; another replica delivers");
+        } finally {
+            PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = NULL, lease_until = NULL WHERE holder = 'replica-b'");
+        }
+    }
+
     private Long resendSeq() {
         return (Long) OperationRows.query(dataSource, "SELECT resend_seq FROM audit_stream_cursor").get(0).get("resend_seq");
     }
