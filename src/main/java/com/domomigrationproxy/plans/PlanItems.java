@@ -7,7 +7,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -257,28 +259,42 @@ class PlanItems {
 
     /** Counts by item state and by verdict, every state and verdict present (zero when none), plus {@code total}. */
     Map<String, Long> counts(UUID planId) {
-        Map<ItemState, Long> states = new EnumMap<>(ItemState.class);
-        Map<Verdict, Long> verdicts = new EnumMap<>(Verdict.class);
-        for (ItemState state : ItemState.values()) {
-            states.put(state, 0L);
+        return counts(List.of(planId)).get(planId);
+    }
+
+    /** {@link #counts(UUID)} of each of these plans, in one query: a page of plans is one round trip, not one a plan. */
+    Map<UUID, Map<String, Long>> counts(Collection<UUID> planIds) {
+        Map<UUID, Map<ItemState, Long>> states = new HashMap<>();
+        Map<UUID, Map<Verdict, Long>> verdicts = new HashMap<>();
+        Map<UUID, Long> totals = new HashMap<>();
+        if (!planIds.isEmpty()) {
+            jdbc(connection -> Sql.list(connection, "SELECT plan_id, state, verdict, count(*) FROM plan_item"
+                    + " WHERE plan_id = ANY(?) GROUP BY plan_id, state, verdict", row -> {
+                        UUID planId = row.getObject(1, UUID.class);
+                        long n = row.getLong(4);
+                        states.computeIfAbsent(planId, id -> new EnumMap<>(ItemState.class))
+                                .merge(ItemState.valueOf(row.getString(2)), n, Long::sum);
+                        verdicts.computeIfAbsent(planId, id -> new EnumMap<>(Verdict.class))
+                                .merge(Verdict.valueOf(row.getString(3)), n, Long::sum);
+                        totals.merge(planId, n, Long::sum);
+                        return null;
+                    }, connection.createArrayOf("uuid", planIds.toArray())));
         }
-        for (Verdict verdict : Verdict.values()) {
-            verdicts.put(verdict, 0L);
+        Map<UUID, Map<String, Long>> byPlan = new HashMap<>();
+        for (UUID planId : planIds) {
+            Map<String, Long> counts = new LinkedHashMap<>();
+            counts.put("total", totals.getOrDefault(planId, 0L));
+            Map<Verdict, Long> planVerdicts = verdicts.getOrDefault(planId, Map.of());
+            for (Verdict verdict : Verdict.values()) {
+                counts.put(verdict.name(), planVerdicts.getOrDefault(verdict, 0L));
+            }
+            Map<ItemState, Long> planStates = states.getOrDefault(planId, Map.of());
+            for (ItemState state : ItemState.values()) {
+                counts.put(state.name(), planStates.getOrDefault(state, 0L));
+            }
+            byPlan.put(planId, counts);
         }
-        long[] total = new long[1];
-        jdbc(connection -> Sql.list(connection,
-                "SELECT state, verdict, count(*) FROM plan_item WHERE plan_id = ? GROUP BY state, verdict", row -> {
-                    long n = row.getLong(3);
-                    states.merge(ItemState.valueOf(row.getString(1)), n, Long::sum);
-                    verdicts.merge(Verdict.valueOf(row.getString(2)), n, Long::sum);
-                    total[0] += n;
-                    return null;
-                }, planId));
-        Map<String, Long> counts = new LinkedHashMap<>();
-        counts.put("total", total[0]);
-        verdicts.forEach((verdict, n) -> counts.put(verdict.name(), n));
-        states.forEach((state, n) -> counts.put(state.name(), n));
-        return counts;
+        return byPlan;
     }
 
     /** Items by target account ("" for reversals, which name none) and verdict, accounts in order. */

@@ -374,7 +374,8 @@ public class PlanService {
             }
             query.append(" order by createdAt desc, planId desc");
             List<Plan> plans = Plan.<Plan>find(query.toString(), parameters).page(0, limit).list();
-            return plans.stream().map(this::view).toList();
+            Related related = related(plans);
+            return plans.stream().map(plan -> view(plan, related)).toList();
         });
     }
 
@@ -932,8 +933,46 @@ public class PlanService {
     }
 
     private PlanView view(Plan plan) {
+        return view(plan, related(List.of(plan)));
+    }
+
+    /**
+     * What the views of these plans read beyond their rows, each kind read once for them all: a
+     * page of plans costs a few queries, not a few a plan (the pace of a running plan aside).
+     */
+    private record Related(Map<UUID, List<PlanApproval>> approvals, Map<UUID, Map<String, Long>> counts,
+            List<Plan> rejectedAlike, Map<UUID, PlanApproval> rejections) {
+
+        List<PlanApproval> approvalsOf(UUID planId) {
+            return approvals.getOrDefault(planId, List.of());
+        }
+    }
+
+    private Related related(List<Plan> plans) {
+        List<UUID> ids = plans.stream().map(plan -> plan.planId).toList();
+        Map<UUID, List<PlanApproval>> approvals = new HashMap<>();
+        List<String> itemsHashes = plans.stream().map(plan -> plan.itemsHash).filter(hash -> hash != null).distinct()
+                .toList();
+        List<Plan> rejectedAlike = itemsHashes.isEmpty() ? List.of()
+                : Plan.<Plan>list("itemsHash in ?1 and state = ?2 order by finishedAt desc", itemsHashes,
+                        PlanState.REJECTED);
+        // The decisions of the plans shown and of those rejected like them: one query.
+        List<UUID> decided = new ArrayList<>(ids);
+        rejectedAlike.forEach(rejected -> decided.add(rejected.planId));
+        Map<UUID, PlanApproval> rejections = new HashMap<>();
+        for (PlanApproval approval : PlanApproval.<PlanApproval>list("planId in ?1 order by decidedAt",
+                decided.stream().distinct().toList())) {
+            approvals.computeIfAbsent(approval.planId, planId -> new ArrayList<>()).add(approval);
+            if (approval.decision == Decision.REJECT) {
+                rejections.put(approval.planId, approval); // the last, as they come in order
+            }
+        }
+        return new Related(approvals, items.counts(ids), rejectedAlike, rejections);
+    }
+
+    private PlanView view(Plan plan, Related related) {
         Instant now = now();
-        List<PlanView.ApprovalView> approvals = PlanApproval.of(plan.planId).stream()
+        List<PlanView.ApprovalView> approvals = related.approvalsOf(plan.planId).stream()
                 .map(approval -> new PlanView.ApprovalView(approval.decidedBy, approval.decision, approval.decidedAt,
                         approval.comment, approval.contentHash, approval.expiresAt,
                         approval.decision == Decision.APPROVE && plan.startedAt == null
@@ -954,8 +993,8 @@ public class PlanService {
         }
         return new PlanView(plan.planId, plan.name, plan.direction, plan.state, plan.createdBy, plan.createdAuthMethod,
                 plan.createdAt, plan.contentHash, plan.maxConcurrency, plan.itemCount, plan.approvalsRequired,
-                approvals, earlierRejections(plan, approvals), items.counts(plan.planId), plan.preflightAt, plan.startedBy,
-                plan.startedAt, plan.finishedAt, plan.rollbackOf, progress);
+                approvals, earlierRejections(plan, approvals, related), related.counts().get(plan.planId),
+                plan.preflightAt, plan.startedBy, plan.startedAt, plan.finishedAt, plan.rollbackOf, progress);
     }
 
     /**
@@ -964,25 +1003,28 @@ public class PlanService {
      * approver, who is shown who rejected it, when and why. Those made before this plan was
      * decided on (its last decision, or its end): a later one was no part of that decision.
      */
-    private static List<PlanView.EarlierRejection> earlierRejections(Plan plan, List<PlanView.ApprovalView> decisions) {
+    private static List<PlanView.EarlierRejection> earlierRejections(Plan plan, List<PlanView.ApprovalView> decisions,
+            Related related) {
         if (plan.itemsHash == null) {
             return List.of();
         }
         Instant decided = plan.state == PlanState.AWAITING_APPROVAL ? null
                 : decisions.isEmpty() ? (plan.finishedAt != null ? plan.finishedAt : plan.updatedAt)
                 : decisions.get(decisions.size() - 1).at();
-        List<Plan> rejected = (decided == null
-                ? Plan.<Plan>find("itemsHash = ?1 and state = ?2 and planId <> ?3 order by finishedAt desc",
-                        plan.itemsHash, PlanState.REJECTED, plan.planId)
-                : Plan.<Plan>find("itemsHash = ?1 and state = ?2 and planId <> ?3 and finishedAt < ?4"
-                        + " order by finishedAt desc", plan.itemsHash, PlanState.REJECTED, plan.planId, decided))
-                .page(0, EARLIER_REJECTIONS_SHOWN).list();
-        List<PlanView.EarlierRejection> earlier = new ArrayList<>(rejected.size());
-        for (Plan other : rejected) {
-            PlanApproval.of(other.planId).stream().filter(decision -> decision.decision == Decision.REJECT)
-                    .reduce((first, second) -> second)
-                    .ifPresent(rejection -> earlier.add(new PlanView.EarlierRejection(other.planId, other.name,
-                            rejection.decidedBy, rejection.decidedAt, rejection.comment)));
+        List<PlanView.EarlierRejection> earlier = new ArrayList<>();
+        for (Plan other : related.rejectedAlike()) {
+            if (earlier.size() == EARLIER_REJECTIONS_SHOWN) {
+                break;
+            }
+            if (!other.itemsHash.equals(plan.itemsHash) || other.planId.equals(plan.planId)
+                    || decided != null && (other.finishedAt == null || !other.finishedAt.isBefore(decided))) {
+                continue;
+            }
+            PlanApproval rejection = related.rejections().get(other.planId);
+            if (rejection != null) {
+                earlier.add(new PlanView.EarlierRejection(other.planId, other.name, rejection.decidedBy,
+                        rejection.decidedAt, rejection.comment));
+            }
         }
         return earlier;
     }

@@ -103,8 +103,19 @@ class PlanApprovalTest {
         // Other items are another question.
         PlanFixtures.Estate other = PlanFixtures.Estate.of(3);
         stubCandidates(domo, other.account(), other.datasources(), Set.of());
-        assertThat(PlanFixtures.create(jsonPlan("wave 3", other.account(), other.datasources(), 1)).getMap("$"))
-                .doesNotContainKey("earlierRejections");
+        JsonPath unrelated = PlanFixtures.create(jsonPlan("wave 3", other.account(), other.datasources(), 1));
+        assertThat(unrelated.getMap("$")).doesNotContainKey("earlierRejections");
+
+        // A page of plans, whose decisions, counts and earlier rejections are read for the whole page
+        // at once, says of each plan what the plan's own read says.
+        java.util.List<java.util.Map<String, Object>> page = Api.asReader().queryParam("limit", 3)
+                .get("/api/v1/plans").then().statusCode(200).extract().jsonPath().getList("items");
+        java.util.List<String> newest = java.util.List.of(unrelated.getString("planId"), again.getString("planId"),
+                first.getString("planId"));
+        assertThat(page).extracting(listed -> listed.get("planId")).containsExactlyElementsOf(newest);
+        for (int i = 0; i < newest.size(); i++) {
+            assertThat(page.get(i)).isEqualTo(plan(newest.get(i)).getMap("$"));
+        }
     }
 
     @Test
