@@ -52,6 +52,9 @@ class ConsoleSecurityTest {
     @TestHTTPResource("/")
     java.net.URL root;
 
+    @jakarta.inject.Inject
+    io.vertx.core.Vertx vertx;
+
     @InjectDomo
     WireMockServer domo;
 
@@ -604,6 +607,56 @@ class ConsoleSecurityTest {
             String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertThat(answer).startsWith("HTTP/1.1 411").containsIgnoringCase("content-type: text/html")
                     .contains("Send the form with a Content-Length", "default-src 'none'");
+        }
+    }
+
+    /**
+     * Forms anyone may send (a sign-out's, which needs no session; any body to a public page) are
+     * read by Quarkus REST before the console's own check: the filter bounds them first, as it does
+     * the API's (security review). A form without a length, in chunks (a GET too) or over HTTP/2,
+     * is a 411 page unread, where Quarkus read it to 8 MiB, a file part to disk; and one that
+     * trickles loses its connection at the body deadline (5 s in tests), where it held a worker
+     * thread for as long as it went on.
+     */
+    @Test
+    void aFormAnyoneMaySendIsBoundedBeforeItIsRead() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(root.getHost(), root.getPort())) {
+            socket.setSoTimeout(5_000);
+            String part = "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\n" + "x".repeat(4_000);
+            socket.getOutputStream().write(("GET /console/signed-out HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(part.length()) + "\r\n" + part + "\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] status = socket.getInputStream().readNBytes(12);
+            assertThat(new String(status, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 411");
+        }
+
+        io.vertx.core.http.HttpClient client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+                .setDefaultHost(root.getHost()).setDefaultPort(root.getPort()));
+        try {
+            int status = client.request(io.vertx.core.http.HttpMethod.POST, "/console/sign-out")
+                    .compose(request -> {
+                        request.putHeader("Content-Type", "multipart/form-data; boundary=b").setChunked(true);
+                        request.write("--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n" + "x".repeat(4_000));
+                        return request.response(); // the rest never sent: answered all the same
+                    }).map(io.vertx.core.http.HttpClientResponse::statusCode)
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(status).isEqualTo(411);
+        } finally {
+            client.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        try (java.net.Socket socket = new java.net.Socket(root.getHost(), root.getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("POST /console/sign-out HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\nconsole_csrf=")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            long started = System.nanoTime();
+            byte[] answer = socket.getInputStream().readAllBytes(); // what arrives before the connection ends
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).as("closed at the body deadline")
+                    .isBetween(java.time.Duration.ofSeconds(4), java.time.Duration.ofSeconds(15));
+            assertThat(answer).isEmpty();
         }
     }
 
