@@ -101,8 +101,7 @@ class JwtIssuerCheck {
         }
         try {
             String host = URI.create(location.strip()).getHost();
-            return host == null || !(host.equals("localhost") || host.equals("[::1]") || host.equals("::1")
-                    || host.startsWith("127."));
+            return host == null || !LoopbackHosts.loopback(host);
         } catch (IllegalArgumentException e) {
             return true;
         }

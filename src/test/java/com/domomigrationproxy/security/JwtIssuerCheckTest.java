@@ -72,9 +72,13 @@ class JwtIssuerCheckTest {
     void theKeysAreNotFetchedOverPlainHttp() {
         String issuer = "https://sso.example.com";
         for (String name : List.of("mp.jwt.verify.publickey.location", "smallrye.jwt.verify.key.location")) {
-            assertThat(JwtIssuerCheck.problem(config(Map.of(name, "http://sso.example.com/certs",
-                    "mp.jwt.verify.issuer", issuer)))).as(name).hasValueSatisfying(problem -> assertThat(problem)
-                            .contains(name.toUpperCase().replace('.', '_'), "plain http"));
+            // A name that merely starts with "127." is a remote host (config review).
+            for (String remote : List.of("http://sso.example.com/certs", "http://127.0.0.1.nip.io/certs",
+                    "http://127.idp.example.com/jwks")) {
+                assertThat(JwtIssuerCheck.problem(config(Map.of(name, remote, "mp.jwt.verify.issuer", issuer))))
+                        .as(name + " " + remote).hasValueSatisfying(problem -> assertThat(problem)
+                                .contains(name.toUpperCase().replace('.', '_'), "plain http"));
+            }
         }
         for (String loopback : List.of("http://127.0.0.1:8180/certs", "http://localhost/certs", "http://[::1]:80/c")) {
             assertThat(JwtIssuerCheck.problem(config(Map.of("mp.jwt.verify.publickey.location", loopback,
