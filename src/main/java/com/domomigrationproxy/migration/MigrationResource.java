@@ -205,8 +205,9 @@ public class MigrationResource {
                     + " review because Domo's candidates could not tell): records COMPLETE (took effect) or ABORTED"
                     + " (did not) with the reason, next to what was known, as a RECONCILIATION event naming the"
                     + " caller. The datasource is unlocked. Answered with the Operation, without its chain links, and"
-                    + " without the client address and scopes of whoever asked for it unless the caller did or is also"
-                    + " an auditor. Role: operator.")
+                    + " without the client address and scopes of whoever asked for it unless the caller did (not as a"
+                    + " plan's starter: a plan's operation runs under its creator's scopes) or is also an auditor."
+                    + " Role: operator.")
     @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = Resolution.class),
             examples = @ExampleObject(name = "resolution", value = "{\"state\":\"COMPLETE\",\"note\":\"Checked in"
@@ -226,8 +227,10 @@ public class MigrationResource {
         com.domomigrationproxy.ledger.Operation resolved = resolutions.resolve(
                 Identifiers.uuid("operationId", operationId), Resolution.parse(body), requester);
         // Its links in the hash chain are the audit API's, as in every answer of this API; so are where a
-        // colleague asked from and under which grant, shown to an auditor or to the requester alone.
-        boolean own = requester.principal().equals(resolved.intent().requestedBy())
+        // colleague asked from and under which grant, shown to an auditor or to the requester alone. A
+        // plan's operation is requested by its starter under its creator's grant: not the starter's to see.
+        boolean own = resolved.intent().planId() == null
+                && requester.principal().equals(resolved.intent().requestedBy())
                 && requester.authMethod().equals(resolved.intent().authMethod());
         return own || security.isUserInRole(Roles.AUDITOR) ? resolved.withoutChain() : resolved.withoutRequesterDetails();
     }

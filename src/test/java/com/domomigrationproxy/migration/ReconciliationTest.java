@@ -426,6 +426,37 @@ class ReconciliationTest {
         Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200);
     }
 
+    /**
+     * A plan's operation is requested by the plan's starter under the plan creator's grant: the
+     * starter who resolves it, no auditor, is not shown that grant (scopes review: the answer
+     * carried the creator's scopes, as if the grant were the starter's own).
+     */
+    @Test
+    void aPlansStarterResolvingItsOperationIsNotShownTheCreatorsGrant() {
+        java.util.UUID plan = java.util.UUID.randomUUID();
+        com.domomigrationproxy.support.PostgresAdmin.tamper("INSERT INTO plan (plan_id, name, direction, state,"
+                + " max_concurrency, content_hash, item_count, approvals_required, created_by, created_auth_method,"
+                + " created_request_id, created_at, preflight_at, started_by, started_auth_method, started_at,"
+                + " finished_at, updated_at) VALUES ('" + plan + "', 'scoped', 'V2_TO_V1', 'CANCELLED', 1, '"
+                + "0".repeat(64) + "', 1, 1, 'creator-k', 'api-key', 'r', '2001-01-01Z', '2001-01-01Z', 'operator-svc',"
+                + " 'api-key', '2001-01-01Z', '2001-01-02Z', '2001-01-02Z')");
+        Operation pending = audit.recordIntent(OperationIntent.reversal(
+                Api.uniqueDatasourceId(), new com.domomigrationproxy.security.Requester("operator-svc", "api-key",
+                        "req-" + java.util.UUID.randomUUID(), null,
+                        com.domomigrationproxy.security.Scopes.fromJson("{\"accounts\":[\"sales-1\"]}")))
+                .forPlan(plan), none -> {
+                });
+        audit.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "No answer in time", null,
+                3000));
+        audit.flagForReview(pending.operationId(), "Domo cannot tell").orElseThrow();
+        Api.asOperator().contentType("application/json").body("{\"state\":\"COMPLETE\",\"note\":\"checked\"}")
+                .post("/api/v1/operations/" + pending.operationId() + "/reconciliation").then().statusCode(200)
+                .body("requestedBy", equalTo("operator-svc"))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("scopes")));
+        Api.asAuditor().get("/api/v1/audit/operations/" + pending.operationId()).then().statusCode(200)
+                .body("scopes.accounts", org.hamcrest.Matchers.contains("sales-1"));
+    }
+
     /** Right after the deadline Domo may still carry an operation out: a person may record COMPLETE, not yet ABORTED. */
     @Test
     void aPersonRecordsAbortedOnlyOnceDomoCanNoLongerCarryItOut() {
