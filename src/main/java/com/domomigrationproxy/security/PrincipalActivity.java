@@ -18,12 +18,14 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import javax.sql.DataSource;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -130,10 +132,23 @@ public class PrincipalActivity {
     @Scheduled(identity = "principal-last-use-write", every = "${proxy.principal-last-use-write-check:5s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void writeLastUses() {
+        write(false);
+    }
+
+    /**
+     * A replica that stops writes every use it has not written, its minute up or not: the newest use
+     * of a key, from a new address perhaps, went with the process (config review). Before the
+     * database's pool closes (ShutdownEvent).
+     */
+    void onShutdown(@Observes ShutdownEvent event) {
+        write(true);
+    }
+
+    private synchronized void write(boolean all) {
         long now = System.nanoTime();
         Map<Uses, LastUse> due = new HashMap<>();
         for (Uses principal : uses.values()) {
-            if (principal.writtenMillis != 0 && now - principal.writtenAtNanos < WRITE_INTERVAL.toNanos()) {
+            if (!all && principal.writtenMillis != 0 && now - principal.writtenAtNanos < WRITE_INTERVAL.toNanos()) {
                 continue;
             }
             LastUse use = principal.unwritten();

@@ -46,6 +46,9 @@ class PrincipalsTest {
     @Inject
     DataSource dataSource;
 
+    @Inject
+    PrincipalActivity activity;
+
     private final String name = "lastuse-svc-" + UUID.randomUUID();
     private final String secret = "test-lastuse-key-" + UUID.randomUUID();
     private final String idle = "idle-svc-" + UUID.randomUUID();
@@ -91,6 +94,11 @@ class PrincipalsTest {
         assertThat(listed.getBoolean("neverUsed")).isFalse();
         assertThat(listed.getBoolean("inKeyFile")).isTrue();
         assertThat(listed.getString("lastClientAddress")).isEqualTo("127.0.0.1");
+
+        // A replica that stops writes it, its minute up or not (config review: it went with the process).
+        activity.onShutdown(new io.quarkus.runtime.ShutdownEvent());
+        assertThat(((Timestamp) row().get(0).get("last_used_at")).toInstant())
+                .isEqualTo(Instant.parse(listed.getString("lastUsedAt")));
     }
 
     @Test
