@@ -37,6 +37,7 @@ import com.domomigrationproxy.problem.ProblemType;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.narayana.jta.QuarkusTransactionException;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -69,6 +70,8 @@ public class OperationStore {
     private final Ledger ledger;
     /** Outcomes Domo gave that the database could not take yet, oldest first, by operation id. */
     private final Map<UUID, Backlogged> backlog = new LinkedHashMap<>();
+    /** Set by the last try at shutdown: an outcome that fails later is logged as lost at once. Guarded by backlog. */
+    private boolean closed;
     /** The threads that read exports ahead of their writers: one per running export. */
     private final ExecutorService readers = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "export-reader");
@@ -170,7 +173,17 @@ public class OperationStore {
      * them without the line an alert watches for.
      */
     void onShutdown(@Observes ShutdownEvent event) {
+        synchronized (backlog) {
+            closed = true;
+        }
         writeBacklog(true);
+    }
+
+    /** A store that starts (again) keeps failed outcomes for its retries. */
+    void onStart(@Observes StartupEvent event) {
+        synchronized (backlog) {
+            closed = false;
+        }
     }
 
     /**
@@ -199,9 +212,7 @@ public class OperationStore {
             }
             if (stopping || System.nanoTime() - entry.sinceNanos() > config.outcomeRetryFor().toNanos()) {
                 forget(done.operationId());
-                LOG.errorf("AUDIT OUTCOME NOT RECORDED: operation %s stays PENDING (state=%s toe=%s)%s;"
-                        + " reconciliation will resolve it", done.operationId(), done.state(), done.outcome().toe(),
-                        stopping ? " as the process stops" : "");
+                notRecorded(done, stopping);
             } else {
                 return; // the store is still down: the rest waits for the next round
             }
@@ -567,8 +578,20 @@ public class OperationStore {
         return holder.map(operation -> conflict.withRunningOperationId(operation.operationId())).orElse(conflict);
     }
 
+    private static void notRecorded(Operation done, boolean stopping) {
+        LOG.errorf("AUDIT OUTCOME NOT RECORDED: operation %s stays PENDING (state=%s toe=%s)%s;"
+                + " reconciliation will resolve it", done.operationId(), done.state(), done.outcome().toe(),
+                stopping ? " as the process stops" : "");
+    }
+
     private void backlog(Operation done) {
         synchronized (backlog) {
+            if (closed) {
+                // After the last try at shutdown (a request that outlived the wait for requests in flight):
+                // no retry comes, so it is said now, not dropped unsaid with the process (lifecycle review).
+                notRecorded(done, true);
+                return;
+            }
             if (backlog.size() >= config.outcomeBacklogSize()) {
                 Iterator<Backlogged> oldest = backlog.values().iterator();
                 Backlogged dropped = oldest.next();
