@@ -349,10 +349,12 @@ public class RequestFilter {
                 }
             });
         }
-        if (!api && (chunked || unannouncedHttp2 || announced < 0 && context.request().version() == HttpVersion.HTTP_2
+        if (!api && !planUpload(context, path) && (chunked || unannouncedHttp2 || announced < 0
+                && context.request().version() == HttpVersion.HTTP_2
                 && form(context.request().getHeader(HttpHeaders.CONTENT_TYPE)))) {
-            // A console form, a plan's upload too: browsers announce its length. Without one, Quarkus REST
-            // would read it to 8 MiB, also before an anonymous sign-out's CSRF check (security review).
+            // A console form: browsers announce its length. Without one, Quarkus REST would read it to
+            // 8 MiB, also before an anonymous sign-out's CSRF check (security review). A plan's upload is
+            // read to 8 MiB anyway, only once the person is known; scripts send it in chunks.
             // (An HTTP/2 GET is not ended here even without a body: one that says it carries a form is
             // refused too.)
             refuse(context, new ProblemException(411, ProblemType.INVALID_REQUEST,
