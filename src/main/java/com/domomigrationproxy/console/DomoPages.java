@@ -157,13 +157,13 @@ public class DomoPages {
             notices.leave(created.planId().toString(), "created");
             return Response.seeOther(URI.create(ConsoleLinks.plan(created.planId()) + "?done=created")).build();
         } catch (ProblemException problem) {
-            if (problem.status() != 400 && problem.status() != 403) {
+            if (problem.status() != 400 && problem.status() != 403 && !PlanPages.firstStillStored(problem)) {
                 throw problem;
             }
             List<Problem.FieldError> errors = problem.extensions().errors() == null ? List.of()
                     : problem.extensions().errors();
             return Response.status(problem.status()).entity(candidatesPage(account, integrationType,
-                    sent.refused(problem.detail(), errors, chosen))).build();
+                    sent.refused(PlanPages.refusal(problem), errors, chosen))).build();
         }
     }
 

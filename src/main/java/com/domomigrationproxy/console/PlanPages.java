@@ -48,6 +48,7 @@ import com.domomigrationproxy.plans.PlanView;
 import com.domomigrationproxy.plans.Verdict;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Requesters;
 import com.domomigrationproxy.security.Roles;
@@ -148,12 +149,28 @@ public class PlanPages {
                     blank(maxConcurrency), requesters.current(), IdempotencyStore.validate(blank(submission))).plan();
             return seeOther(plan.planId(), "created");
         } catch (ProblemException problem) {
-            if (problem.status() != 400 && problem.status() != 403) {
+            if (problem.status() != 400 && problem.status() != 403 && !firstStillStored(problem)) {
                 throw problem;
             }
             return Response.status(problem.status()).entity(Pages.planNew(frames.of("Upload a plan",
-                    Frame.Section.PLANS), form.refused(problem.detail(), errors(problem)))).build();
+                    Frame.Section.PLANS), form.refused(refusal(problem), errors(problem)))).build();
         }
+    }
+
+    /**
+     * The form sent again while its first submission is still checked and stored by another replica
+     * (on this one, uploads take turns, so the second finds the first's plan): said beside the form,
+     * where a failure page named no plan and left the person to upload it once more.
+     */
+    static boolean firstStillStored(ProblemException problem) {
+        return problem.type() == ProblemType.IDEMPOTENT_REQUEST_IN_PROGRESS;
+    }
+
+    /** Why a plan's form was not taken, in the person's terms. */
+    static String refusal(ProblemException problem) {
+        return firstStillStored(problem) ? "this form was sent before, and that first submission is still being"
+                + " checked and stored by another replica of the service. Do not send it again: its plan appears"
+                + " under Plans once it is stored." : problem.detail();
     }
 
     @GET

@@ -282,6 +282,10 @@ class ConsolePlanActionsTest {
                 .then().statusCode(400).body(containsString("carries a credential")).body(containsString("comment"))
                 .extract().asString();
         assertThat(refused).doesNotContain(secret);
+        // A comment the plan page refuses is said beside it, tied to it for a screen reader (console review).
+        decide(approver, planId, "APPROVE", created.getString("contentHash"), "bell\u0007").then().statusCode(400)
+                .body(containsString("aria-invalid=\"true\" aria-describedby=\"e-comment\""))
+                .body(containsString("<p class=\"field-error\" id=\"e-comment\">"));
         assertThat(plan(planId).getString("state")).isEqualTo("AWAITING_APPROVAL");
 
         Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
@@ -343,6 +347,22 @@ class ConsolePlanActionsTest {
                     .post("/console/plans").then().statusCode(303).extract().header("Location"));
         }
         assertThat(answers.get(1)).isEqualTo(answers.get(0)).contains("done=created");
+        assertThat(Api.asReader().get("/api/v1/plans?createdBy=" + ConsoleSessions.OPERATOR + "&limit=100").then()
+                .statusCode(200).extract().jsonPath().getList("items.name")).containsOnlyOnce(name);
+
+        // Sent again while another replica still checks and stores the first (played by the key's row as
+        // that replica leaves it): said beside the form, where a failure page named no plan (review).
+        String again = UUID.randomUUID().toString();
+        com.domomigrationproxy.support.PostgresAdmin.tamper("INSERT INTO idempotency_key (principal, auth_method,"
+                + " idempotency_key, fingerprint, created_at, expires_at) SELECT principal, auth_method, '" + again
+                + "', fingerprint, now(), now() + interval '1 hour' FROM idempotency_key WHERE idempotency_key = '"
+                + submission + "'");
+        operator.request().multiPart("csrf-token", operator.csrfToken()).multiPart("name", name)
+                .multiPart("submission", again)
+                .multiPart("file", "plan.csv", csv.getBytes(StandardCharsets.UTF_8), "text/csv")
+                .post("/console/plans").then().statusCode(409)
+                .body(containsString("that first submission is still being checked and stored"))
+                .body(containsString("value=\"" + name + "\""));
         assertThat(Api.asReader().get("/api/v1/plans?createdBy=" + ConsoleSessions.OPERATOR + "&limit=100").then()
                 .statusCode(200).extract().jsonPath().getList("items.name")).containsOnlyOnce(name);
     }
