@@ -189,7 +189,9 @@ public class ConsoleFailures implements UnrecordedAccessPages {
     private Response page(int status, String heading, String detail, List<Problem.FieldError> errors,
             boolean withViewer, Map<String, String> headers) {
         Frame frame = withViewer ? frames.of(heading, Frame.Section.NONE) : frames.anonymous(heading);
-        TemplateInstance page = Pages.failure(frame, status, heading, detail, errors);
+        String retryAfter = headers.get("Retry-After");
+        TemplateInstance page = Pages.failure(frame, status, heading, detail, errors,
+                retryAfter != null && retryAfter.matches("[0-9]{1,9}") ? retryAfter : null);
         Response.ResponseBuilder response = Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8"))
                 .entity(page);
         headers.forEach(response::header);
@@ -204,8 +206,8 @@ public class ConsoleFailures implements UnrecordedAccessPages {
 
     @Override
     public String page(int status, String detail) {
-        return Pages.failure(frames.of(heading(status), Frame.Section.NONE), status, heading(status), detail, List.of())
-                .render();
+        return Pages.failure(frames.of(heading(status), Frame.Section.NONE), status, heading(status), detail, List.of(),
+                null).render();
     }
 
     private static Uni<Response> page(Response response) {

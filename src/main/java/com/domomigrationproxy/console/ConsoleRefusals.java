@@ -27,7 +27,7 @@ public class ConsoleRefusals {
     public void refuse(HttpServerResponse response, int status, String detail) {
         String heading = ConsoleFailures.heading(status);
         String page = Pages.failure(new Frame(heading, Frame.Section.NONE, null, null), status, heading, detail,
-                List.of()).render();
+                List.of(), null).render();
         headers.set(response.headers(), false);
         response.setStatusCode(status).putHeader("Content-Type", "text/html;charset=UTF-8").end(page);
     }

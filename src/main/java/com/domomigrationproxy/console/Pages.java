@@ -15,8 +15,9 @@ final class Pages {
     private Pages() {
     }
 
+    /** {@code retryAfter}: the seconds of the answer's Retry-After, said in words (the person sees no header); or null. */
     static native TemplateInstance failure(Frame frame, int status, String heading, String detail,
-            List<Problem.FieldError> errors);
+            List<Problem.FieldError> errors, String retryAfter);
 
     static native TemplateInstance home(Frame frame);
 

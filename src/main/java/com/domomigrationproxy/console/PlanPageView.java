@@ -36,6 +36,12 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
             return new Notice(null, detail, errors);
         }
 
+        /** Why the decision's comment was refused, shown beside it; null when it was not. */
+        public String commentError() {
+            return errors.stream().filter(error -> "comment".equals(error.field())).map(Problem.FieldError::message)
+                    .findFirst().orElse(null);
+        }
+
         /** The sentence for a done action; null for one this page did not send. */
         public String doneText() {
             if (done == null) {

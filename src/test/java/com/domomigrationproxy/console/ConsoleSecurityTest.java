@@ -548,6 +548,31 @@ class ConsoleSecurityTest {
                 .contains("Not recorded: " + refusal);
     }
 
+    /**
+     * Downloads are plain links (the answers carry Content-Disposition), so that a refused one shows
+     * its failure page: with the download attribute the browser took the page for a failed file and
+     * showed nothing. With no checkpoint signed yet, the page offers none to download (console review).
+     */
+    @Test
+    void aDownloadThatFailsShowsItsPageAndNoAbsentCheckpointIsOffered() {
+        Frame frame = new Frame("Evidence", Frame.Section.EVIDENCE, new Viewer("auditor-aude", java.util.Set.of("auditor")),
+                "t");
+        String page = Pages.evidence(frame, new EvidenceView(null, true, null, null, false, "1m")).render();
+        assertThat(page).doesNotContain("\" download>")
+                .doesNotContain("href=\"/console/evidence/" + EvidencePages.LATEST_FILE + "\"")
+                .contains("none has been signed yet")
+                .contains("<section aria-labelledby=\"checkpoint-heading\" id=\"checkpoint\">");
+    }
+
+    /** A failure page says the Retry-After its text points to in words: the person sees no header (console review). */
+    @Test
+    void aFailurePageSaysWhenToTryAgain() {
+        domo.stubFor(get(DOMO_PREFIX + "/types").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "30")));
+        Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        reader.request().get("/console/domo").then().statusCode(503).header("Retry-After", "30")
+                .body(containsString("Try again in 30 seconds."));
+    }
+
     /** An empty Domo list says when the person's scopes, not Domo, left it empty. */
     @Test
     void anEmptyDomoListSaysWhenScopesHidTheRest() {
