@@ -143,6 +143,16 @@ public class DomoTokenProvider {
         }
     }
 
+    /**
+     * The token file as the log names it: an absolute path as it is; a relative one not, since the
+     * value may be the token itself, set in DOMO_DEVELOPER_TOKEN_FILE by mistake (a file that does
+     * not exist is then logged on every call and readiness probe).
+     */
+    static String shown(Path path) {
+        return path.isAbsolute() ? path.toString()
+                : "named by DOMO_DEVELOPER_TOKEN_FILE (a relative path, not shown: it may be the token itself)";
+    }
+
     /** The current token, or empty when none is configured or the file cannot be read. */
     public Optional<String> current() {
         if (file.isEmpty()) {
@@ -153,7 +163,7 @@ public class DomoTokenProvider {
         try {
             version = FileVersion.of(path);
         } catch (IOException e) {
-            LOG.errorf("Cannot read the Domo token file %s: %s", path, e.getClass().getSimpleName());
+            LOG.errorf("Cannot read the Domo token file %s: %s", shown(path), e.getClass().getSimpleName());
             return Optional.empty();
         }
         Snapshot seen = snapshot;
@@ -221,7 +231,7 @@ public class DomoTokenProvider {
             String content = Files.readString(path, StandardCharsets.UTF_8).strip();
             long now = System.nanoTime();
             if (content.isEmpty()) {
-                LOG.errorf("The Domo token file %s is empty", path);
+                LOG.errorf("The Domo token file %s is empty", shown(path));
             } else {
                 // Redacted even when unusable: the text is a secret all the same.
                 KnownToken known = knownTokens.get(content);
@@ -229,15 +239,15 @@ public class DomoTokenProvider {
                 knownTokens.put(content, known == null ? KnownToken.of(content) : known.readAgain());
             }
             Optional<String> token = content.isEmpty() ? Optional.empty()
-                    : Optional.of(content).filter(read -> usable(read, "the file " + path));
+                    : Optional.of(content).filter(read -> usable(read, "the file " + shown(path)));
             if (token.isPresent() && snapshot != null) {
-                LOG.infof("Reloaded the Domo token from %s", path);
+                LOG.infof("Reloaded the Domo token from %s", shown(path));
             }
             SecretFiles.warnIfExposed("DOMO_DEVELOPER_TOKEN_FILE", path, true);
             snapshot = snapshot(version, token, now);
             return token;
         } catch (IOException e) {
-            LOG.errorf("Cannot read the Domo token file %s: %s", path, e.getClass().getSimpleName());
+            LOG.errorf("Cannot read the Domo token file %s: %s", shown(path), e.getClass().getSimpleName());
             return Optional.empty();
         }
     }

@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * Finds the Domo token in text that came from outside, in every form it could be echoed in: as is
- * in any letter case, percent-encoded (once or more), base64 (standard
+ * in any letter case, percent-encoded (up to three times over), base64 (standard
  * or URL-safe, at any byte alignment) and hex (its UTF-8 bytes, in either letter case).
  * JSON escapes are undone by the parser before text gets here. Written by hand: redaction libraries
  * look for secret shapes, not for one known value in its encodings.
@@ -206,7 +206,8 @@ final class TokenRedactor {
                 return true;
             }
         }
-        // Percent-encoded, once or more. A '+' stays a '+': read as a space (form encoding) it could
+        // Percent-encoded, up to MAX_PERCENT_ROUNDS times over (each round costs a pass over the text, and a
+        // hostile answer could nest escapes for as many rounds as it has bytes). A '+' stays a '+': read as a space (form encoding) it could
         // only matter to a token with a space, and a usable token has none (DomoTokenProvider), nor
         // has its base64; read as a space, it would hide a '+' an encoder left as it was.
         String encoded = text;

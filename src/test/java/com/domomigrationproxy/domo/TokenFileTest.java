@@ -44,6 +44,15 @@ class TokenFileTest {
     @Inject
     DataSource dataSource;
 
+    /** A token set in DOMO_DEVELOPER_TOKEN_FILE by mistake is no path the log repeats on every call (token review). */
+    @Test
+    void aTokenFileValueThatIsNoPathIsNotRepeatedInTheLog() {
+        assertThat(DomoTokenProvider.shown(Path.of(com.domomigrationproxy.support.DomoWireMock.CANARY_TOKEN)))
+                .doesNotContain(com.domomigrationproxy.support.DomoWireMock.CANARY_TOKEN)
+                .contains("DOMO_DEVELOPER_TOKEN_FILE");
+        assertThat(DomoTokenProvider.shown(Path.of("/run/secrets/domo-token"))).isEqualTo("/run/secrets/domo-token");
+    }
+
     @Test
     void rotatedTokenIsUsedWithoutRestart() {
         domo.resetAll();
