@@ -141,9 +141,7 @@ public class OperationStore {
             writeOutcome(done);
         } catch (RuntimeException e) {
             events.fire(new LedgerEvent.AuditWriteFailed(LedgerEvent.Phase.OUTCOME));
-            LOG.errorf("Outcome of operation %s not recorded yet (%s): state=%s toe=%s; retrying in the background",
-                    done.operationId(), rootCause(e), done.state(), done.outcome().toe());
-            backlog(done);
+            backlog(done, rootCause(e));
             Operation answered = new Operation(done.operationId(), done.intent(), done.outcome().recordedAt(null),
                     null, null, null);
             events.fire(new LedgerEvent.OperationFinished(answered, false));
@@ -584,7 +582,7 @@ public class OperationStore {
                 stopping ? " as the process stops" : "");
     }
 
-    private void backlog(Operation done) {
+    private void backlog(Operation done, String cause) {
         synchronized (backlog) {
             if (closed) {
                 // After the last try at shutdown (a request that outlived the wait for requests in flight):
@@ -592,6 +590,8 @@ public class OperationStore {
                 notRecorded(done, true);
                 return;
             }
+            LOG.errorf("Outcome of operation %s not recorded yet (%s): state=%s toe=%s; retrying in the background",
+                    done.operationId(), cause, done.state(), done.outcome().toe());
             if (backlog.size() >= config.outcomeBacklogSize()) {
                 Iterator<Backlogged> oldest = backlog.values().iterator();
                 Backlogged dropped = oldest.next();

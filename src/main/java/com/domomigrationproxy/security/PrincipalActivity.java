@@ -33,8 +33,8 @@ import io.quarkus.scheduler.Scheduled;
  * it came with), kept in PostgreSQL for auditors. Authentication only notes the use in memory, on
  * whatever thread it runs (the event loop included), in the principal's own record, updated in
  * place: once a principal is known, a use allocates nothing. A scheduled job writes the newer uses
- * to the database, at most once a minute per principal on each replica, so that a busy key costs
- * one small write a minute and a request never waits for the database.
+ * to the database, at most once a minute per principal on each replica (and once more as the replica
+ * stops), so that a busy key costs one small write a minute and a request never waits for the database.
  *
  * <p>Plain JDBC rather than the ledger's helper: the ledger depends on this package, not the other
  * way round.
