@@ -109,7 +109,10 @@ public class CallerSecrets {
         if (query != null && !query.isEmpty() && queryCarries(query)) {
             fields = with(fields, "query");
         }
-        if (carried(request.getHeader(IDEMPOTENCY_KEY), IDEMPOTENCY_KEY)) {
+        // Every value, though only one is taken: a credential in a second one was refused for being a
+        // second, its key never named for rotation (idempotency review). Looked up whole only when sent.
+        if (request.getHeader(IDEMPOTENCY_KEY) != null
+                && request.headers().getAll(IDEMPOTENCY_KEY).stream().anyMatch(key -> carried(key, IDEMPOTENCY_KEY))) {
             fields = with(fields, IDEMPOTENCY_KEY);
         }
         return fields.isEmpty() ? null : refusal(fields);

@@ -84,6 +84,20 @@ class CallerCredentialsTest {
         assertLogClean("Idempotency-Key carried the secret of API key operator-svc");
     }
 
+    /** A credential in a second Idempotency-Key is named as one, not only as a second key (idempotency review). */
+    @Test
+    void aSecondIdempotencyKeyThatIsASecretIsRefusedAsOne() throws Exception {
+        Response refused = Api.asOperator().header("Idempotency-Key", "k-" + java.util.UUID.randomUUID())
+                .header("Idempotency-Key", AUDITORS)
+                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals");
+        refused.then().statusCode(400).body("errors.field", hasItem("Idempotency-Key"))
+                .body("errors.message", hasItem(com.domomigrationproxy.http.CallerSecrets.RULE));
+        assertNotEchoed(refused);
+        assertThat(refused.asString()).doesNotContain(AUDITORS);
+        domo.verify(0, anyRequestedFor(anyUrl()));
+        assertThat(logSinceMark()).contains("Idempotency-Key carried the secret of API key").doesNotContain(AUDITORS);
+    }
+
     /** In the path, the credential is refused before routing; the log line and the problem show the path without it. */
     @Test
     void aPathOrQueryThatCarriesACredentialIsRefusedAndNeverShown() throws Exception {
