@@ -161,7 +161,7 @@ public class IdempotencyStore {
     /** The claim of a key whose row this transaction holds locked. */
     private Claim claimStored(Connection connection, Stored stored, Owner owner, String key, String fingerprint,
             Instant now, Duration running) throws SQLException {
-        if (stored.expiresAt().isBefore(now)) {
+        if (expired(stored, now)) {
             restart(connection, owner, key, fingerprint, now);
             return new Claim.Run(now);
         }
@@ -179,7 +179,7 @@ public class IdempotencyStore {
      * empty when the key is free (expired, or its first request died before recording anything).
      */
     private Optional<Claim> answerOf(Stored stored, String fingerprint, Instant now, Duration running) {
-        if (stored.expiresAt().isBefore(now)) {
+        if (expired(stored, now)) {
             return Optional.empty();
         }
         if (!fingerprint.equals(stored.fingerprint())) {
@@ -238,10 +238,12 @@ public class IdempotencyStore {
     public void complete(Owner owner, String key, Instant claimedAt, int status, String body) {
         try {
             // Only this claim's row: a request so slow that a repeat took the key over must not answer for it.
+            // An answer that came after the key's time was up (see expired) is kept for as long again.
             QuarkusTransaction.requiringNew().run(() -> run(connection -> Sql.update(connection,
-                    "UPDATE idempotency_key SET response_status = ?, response_body = ? WHERE principal = ?"
-                            + " AND auth_method = ? AND idempotency_key = ? AND created_at = ?", status, body,
-                    owner.principal(), owner.authMethod(), key, claimedAt)));
+                    "UPDATE idempotency_key SET response_status = ?, response_body = ?, expires_at = GREATEST(expires_at, ?)"
+                            + " WHERE principal = ? AND auth_method = ? AND idempotency_key = ? AND created_at = ?",
+                    status, body, Instant.now().plus(retention), owner.principal(), owner.authMethod(), key,
+                    claimedAt)));
         } catch (RuntimeException e) {
             LOG.warnf("The answer for an Idempotency-Key of %s was not stored (%s); a repeat is answered from the"
                     + " audit trail once the first request counts as abandoned", owner.principal(),
@@ -280,10 +282,23 @@ public class IdempotencyStore {
         }
     }
 
-    /** Deletes expired keys now; returns how many. */
+    /**
+     * Whether a key is free again: its time is up, unless it names an operation it has no answer for.
+     * Its expiry counts from the claim, and the request may record its intent long after that (a
+     * lock's wait) and then wait for Domo: freed then, a repeat ran the operation a second time
+     * (idempotency review). Such a key answers with its operation, as one whose request died does.
+     */
+    private static boolean expired(Stored stored, Instant now) {
+        return stored.expiresAt().isBefore(now) && (stored.status() != null || stored.operationId() == null);
+    }
+
+    /** Deletes expired keys now, but none whose unanswered operation is still PENDING ({@link #expired}); returns how many. */
     public int purgeExpiredNow() {
-        return QuarkusTransaction.requiringNew().call(() -> run(connection -> Sql.update(connection,
-                "DELETE FROM idempotency_key WHERE expires_at < now()")));
+        return QuarkusTransaction.requiringNew().call(() -> run(connection -> Sql.update(connection, """
+                DELETE FROM idempotency_key k WHERE k.expires_at < now()
+                   AND NOT (k.response_status IS NULL AND k.operation_id IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM operation o WHERE o.operation_id = k.operation_id AND o.state = 'PENDING'
+                          AND o.reconciled_state IS NULL))""")));
     }
 
     private void restart(Connection connection, Owner owner, String key, String fingerprint, Instant now)

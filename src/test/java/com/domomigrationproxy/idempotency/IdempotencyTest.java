@@ -58,6 +58,9 @@ class IdempotencyTest {
     @Inject
     DataSource dataSource;
 
+    @Inject
+    IdempotencyStore idempotency;
+
     @BeforeEach
     void domoCompletes() {
         DomoWireMock.completesEverything(domo, "T-IDEM");
@@ -127,6 +130,31 @@ class IdempotencyTest {
                 + " WHERE idempotency_key = ?", key);
         reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", nullValue());
         domo.verify(2, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
+    /**
+     * A key whose time runs out while its request still waits for Domo is not free: its expiry counts
+     * from the claim, and the request may record its intent long after that. A repeat then waits for
+     * the first's answer, and the purge leaves the key; freed, the repeat ran the migration a second
+     * time (idempotency review).
+     */
+    @Test
+    void aKeyThatExpiresWhileItsRequestRunsStaysItsRequests() throws Exception {
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse()
+                .withTransformers(HeldAnswers.NAME).withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"COMPLETE\"}")));
+        String key = "key-" + UUID.randomUUID();
+        CompletableFuture<Response> first = HeldAnswers.whileHeld(() -> reverse(datasource, key), () -> {
+            OperationRows.execute(dataSource, "UPDATE idempotency_key SET expires_at = now() - interval '1 second'"
+                    + " WHERE idempotency_key = ?", key);
+            idempotency.purgeExpiredNow();
+            reverse(datasource, key).then().statusCode(409)
+                    .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"));
+        });
+        first.get().then().statusCode(200);
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", "true");
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
     }
 
     @Test
