@@ -162,21 +162,36 @@ public class DomoPages {
             }
             List<Problem.FieldError> errors = problem.extensions().errors() == null ? List.of()
                     : problem.extensions().errors();
-            return Response.status(problem.status()).entity(candidatesPage(account, integrationType,
-                    sent.refused(PlanPages.refusal(problem), errors, chosen))).build();
+            Selection refused = sent.refused(PlanPages.refusal(problem), errors, chosen);
+            TemplateInstance page;
+            try {
+                page = candidatesPage(account, integrationType, refused);
+            } catch (ProblemException domo) {
+                // Domo's list cannot be read again (throttled, down, the breaker open): the page is drawn from
+                // the rows sent, so that nothing ticked or typed is lost with a failure page (console review).
+                page = page(account, integrationType, tableOf.keySet().stream()
+                        .map(id -> new DomoCandidate(id, null, false, null)).toList(), refused.refused(
+                                refused.detail() + " (Domo's list of candidates could not be read again: " + domo.detail()
+                                        + " The candidates you sent are shown, without their names.)", errors, chosen));
+            }
+            return Response.status(problem.status()).entity(page).build();
         }
     }
 
     private TemplateInstance candidatesPage(String account, String integrationType, Selection selection) {
-        String type = Identifiers.valid(integrationType) ? integrationType : null;
         List<DomoCandidate> candidates = new ArrayList<>();
-        Scopes scopes = requesters.current().scopes();
-        migrations.candidates(account, scopes).await().indefinitely().tree().forEach(candidate -> candidates.add(
-                new DomoCandidate(text(candidate, "id"), text(candidate, "name"),
+        migrations.candidates(account, requesters.current().scopes()).await().indefinitely().tree().forEach(
+                candidate -> candidates.add(new DomoCandidate(text(candidate, "id"), text(candidate, "name"),
                         candidate.path("migrated").asBoolean(false), text(candidate, "migrationDate"))));
+        return page(account, integrationType, candidates, selection);
+    }
+
+    private TemplateInstance page(String account, String integrationType, List<DomoCandidate> candidates,
+            Selection selection) {
+        String type = Identifiers.valid(integrationType) ? integrationType : null;
         return Pages.domoCandidates(frames.of("Candidates of account " + account, Frame.Section.DOMO), type, account,
                 new CandidatesView(candidates, selection, frames.viewer() != null && frames.viewer().operates()),
-                scopes.datasources() != null);
+                requesters.current().scopes().datasources() != null);
     }
 
     private static String blank(String value) {

@@ -23,7 +23,8 @@ import com.domomigrationproxy.problem.Problem;
  * for a decision they may not take, why. The service checks all of it again.
  */
 public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, Verdict verdict, ItemState state,
-        int after, boolean more, List<AccountSummary> accounts, Notice notice, String comment, long eventsAfter) {
+        int after, boolean more, List<AccountSummary> accounts, Notice notice, String comment, long eventsAfter,
+        List<PlanService.Rollback> rollbacks) {
 
     /** What became of the last action: done (which), or refused with the service's reason. */
     public record Notice(String done, String refused, List<Problem.FieldError> errors) {
@@ -192,8 +193,18 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
         return viewer.operates() && !plan.state().done();
     }
 
+    /** Where the plan's rollback plans are; the page links to each (an auditor reads that it was rolled back). */
+    public String rollbackHref(PlanService.Rollback rollback) {
+        return ConsoleLinks.plan(rollback.planId());
+    }
+
+    /** A rollback that may still run, or ran: the plan takes no other rollback, nor a retry (409). */
+    private boolean rolledBack() {
+        return rollbacks.stream().anyMatch(PlanService.Rollback::live);
+    }
+
     public boolean mayRollback() {
-        return rollbackable() && !rollbackWaits()
+        return rollbackable() && !rollbackWaits() && !rolledBack()
                 // Items that changed Domo or may have: the service decides which FAILED and ABORTED ones
                 // count (an ABORTED retry of a FAILED on a 5xx does), and answers 409 when none does.
                 && count("COMPLETE") + count("INCOMPLETE") + count("FAILED") + count("ABORTED") > 0;
@@ -210,7 +221,7 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
     }
 
     public boolean mayRetry(ItemView item) {
-        return viewer.operates() && item.state().retryable() && (plan.state() == PlanState.RUNNING
+        return viewer.operates() && item.state().retryable() && !rolledBack() && (plan.state() == PlanState.RUNNING
                 || plan.state() == PlanState.PAUSED || plan.state() == PlanState.FINISHED);
     }
 

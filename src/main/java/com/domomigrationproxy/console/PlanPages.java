@@ -346,7 +346,8 @@ public class PlanPages {
         Viewer viewer = frames.viewer();
         return Pages.plan(frames.of(plan.name(), Frame.Section.PLANS), new PlanPageView(plan, viewer, items,
                 onlyVerdict, onlyState, afterItem, more, accounts, notice,
-                comment == null ? "" : comment, PlanProgressView.moves(plan) ? eventsAfter : 0));
+                comment == null ? "" : comment, PlanProgressView.moves(plan) ? eventsAfter : 0,
+                plans.rollbacks(planId)));
     }
 
     private Response seeOther(UUID planId, String done) {

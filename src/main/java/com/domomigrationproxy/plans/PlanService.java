@@ -643,6 +643,21 @@ public class PlanService {
         refuseWhileRolledBack(planId, "a second rollback would reverse the same items again");
     }
 
+    /** A rollback plan of another plan, as that plan's page links to it. */
+    public record Rollback(UUID planId, PlanState state) {
+
+        /** Not rejected, expired or cancelled: it may still run, or ran; the plan takes no other rollback or retry. */
+        public boolean live() {
+            return state != PlanState.REJECTED && state != PlanState.EXPIRED && state != PlanState.CANCELLED;
+        }
+    }
+
+    /** The plan's rollback plans, oldest first. */
+    public List<Rollback> rollbacks(UUID planId) {
+        return QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>list("rollbackOf = ?1 order by createdAt",
+                planId).stream().map(rollback -> new Rollback(rollback.planId, rollback.state)).toList());
+    }
+
     /**
      * 409 while the plan has a rollback that is not rejected, expired or cancelled: one that may
      * still run, or one that ran (then a new plan is the way to move those data sources again).

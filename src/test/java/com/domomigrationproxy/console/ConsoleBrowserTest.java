@@ -195,6 +195,8 @@ class ConsoleBrowserTest {
         assertThat(page.locator("#integrity")).containsText(expected.getBoolean("valid") ? "The chain verifies."
                 : "The chain does not verify.");
         assertThat(page.locator("#last-hash")).hasText(java.util.regex.Pattern.compile("[0-9a-f]{64}"));
+        // Inside a live region that stays through the swap, so that the result is announced (console review).
+        assertThat(page.locator("div[aria-live=polite] > #integrity")).hasCount(1);
         // The swap happened in place: still the evidence page, with its downloads.
         assertThat(page).hasURL(java.util.regex.Pattern.compile(".*/console/evidence.*"));
         checked(page, "evidence");
@@ -457,6 +459,8 @@ class ConsoleBrowserTest {
         assertThat(operator.locator("#count-COMPLETE")).hasText("10");
         assertThat(operator.locator("#count-SKIPPED")).hasText("2");
         assertThat(operator.locator("#plan-progress")).containsText("The plan is now FINISHED");
+        // Said by a live region that stays: one swapped in with the progress is not announced (console review).
+        assertThat(operator.locator("#progress-said")).containsText("The plan is now FINISHED");
         checked(operator, "plan-progress");
         operator.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Reload the page")).click();
         assertThat(operator.getByRole(AriaRole.HEADING, new Page.GetByRoleOptions().setLevel(1)))

@@ -236,6 +236,13 @@ class ConsolePlanActionsTest {
         assertThat(reversal.getString("createdBy")).isEqualTo(ConsoleSessions.OPERATOR);
         operator.follow(rollback).then().statusCode(200)
                 .body(containsString("This is the rollback plan")).body(containsString("— (reversals)"));
+        // The plan rolled back links its rollback, and offers neither another rollback nor a retry, which
+        // the service refuses (console review: the buttons stayed, a dead end with a 409).
+        operator.request().get("/console/plans/" + planId).then().statusCode(200)
+                .body(containsString("<a href=\"/console/plans/" + rollbackId + "\"><code>" + rollbackId
+                        + "</code></a> (AWAITING_APPROVAL)"))
+                .body(not(containsString(">Create the rollback plan</button>")))
+                .body(not(containsString("/retry\"")));
     }
 
     @Test
@@ -427,6 +434,28 @@ class ConsolePlanActionsTest {
                 .body(containsString("The form could not be read"));
         operator.request().contentType("multipart/form-data; boundary=x").body("garbage".getBytes(StandardCharsets.US_ASCII))
                 .post("/console/plans").then().statusCode(400).body(containsString("The form could not be read"));
+    }
+
+    /**
+     * A refused selection is shown again as it was sent, also when Domo's list cannot be read again
+     * (throttled here): nothing ticked or typed is lost with a failure page (console review).
+     */
+    @Test
+    void aRefusedSelectionKeepsWhatWasTypedWhenDomoCannotListAgain() {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        List<String> picks = listed("ds-" + tag + "-again-", 2);
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(aResponse().withStatus(429)
+                .withHeader("Retry-After", "30")));
+        operator.request().multiPart("csrf-token", operator.csrfToken()).multiPart("name", "Again " + tag)
+                .multiPart("catalog", "estate").multiPart("schema", "s")
+                .multiPart("row", picks.get(0)).multiPart("table", "kept_" + tag)
+                .multiPart("row", picks.get(1)).multiPart("table", "")
+                .multiPart("item", picks.get(0)).multiPart("item", picks.get(1))
+                .post("/console/domo/accounts/" + account + "/plan").then().statusCode(400)
+                .body(containsString("value=\"kept_" + tag + "\""))
+                .body(containsString("value=\"Again " + tag + "\""))
+                .body(containsString("could not be read again"));
     }
 
     /**

@@ -84,6 +84,12 @@
             var shown = document.getElementById('plan-progress');
             if (fresh && shown) {
               shown.replaceWith(document.importNode(fresh, true));
+              // A notice swapped in is not announced: a live region that stays says it.
+              var notice = fresh.querySelector('[role=status]');
+              var said = document.getElementById('progress-said');
+              if (notice && said && said.textContent !== notice.textContent) {
+                said.textContent = notice.textContent;
+              }
               if (fresh.getAttribute('data-live') !== 'true') {
                 stop(null);
               }
