@@ -67,6 +67,15 @@ class CircuitBreakerTest {
         breakers.resetAll();
     }
 
+    /**
+     * The breaker stays open 5 s in tests: a machine so slow that the checks of its open state come
+     * later proves nothing about it (flakiness review).
+     */
+    private static void stillOpen(long openedNanos) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.nanoTime() - openedNanos < 4_500_000_000L,
+                "the checks of the open breaker came after it may have half-opened");
+    }
+
     @Test
     void opensAndCloses() throws InterruptedException {
         domo.resetAll();
@@ -74,6 +83,7 @@ class CircuitBreakerTest {
         for (int i = 0; i < 3; i++) {
             Api.asReader().get("/api/v1/integration-types").then().statusCode(502);
         }
+        long opened = System.nanoTime();
         int first = Integer.parseInt(Api.asReader().get("/api/v1/integration-types").then().statusCode(503)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:domo-circuit-open"))
                 .extract().header("Retry-After"));
@@ -81,6 +91,7 @@ class CircuitBreakerTest {
         // Retry-After is the time the breaker has left open (5 s here), not its whole delay each time.
         assertThat(first).isBetween(1, 5);
         Thread.sleep(2_100);
+        stillOpen(opened);
         assertThat(Integer.parseInt(Api.asReader().get("/api/v1/integration-types").then().statusCode(503)
                 .extract().header("Retry-After"))).isPositive().isLessThan(first);
 
@@ -91,6 +102,7 @@ class CircuitBreakerTest {
         assertThat(tokenMonitor.status().state()).isEqualTo(DomoTokenMonitor.State.UNREACHABLE);
 
         // A migration while open is refused before anything is recorded or sent.
+        stillOpen(opened);
         Api.asOperator().post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/reversals").then().statusCode(503)
                 .body("operationId", nullValue());
         domo.verify(0, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));

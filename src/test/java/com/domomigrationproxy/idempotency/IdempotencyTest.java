@@ -109,9 +109,7 @@ class IdempotencyTest {
     @Test
     void sameKeyWhileTheFirstRunsIs409() throws Exception {
         String datasource = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/1").willReturn(aResponse()
-                .withTransformers(HeldAnswers.NAME).withStatus(200).withHeader("Content-Type", "application/json")
-                .withBody("{\"state\":\"COMPLETE\"}")));
+        answersCompleteWhenReleased(DOMO_PREFIX + "/" + datasource + "/accounts/1");
         String key = "key-" + UUID.randomUUID();
         CompletableFuture<Response> first = HeldAnswers.whileHeld(() -> migrate(Api.asOperator(), datasource, key, BODY),
                 () -> migrate(Api.asOperator(), datasource, key, BODY).then().statusCode(409)
@@ -141,9 +139,7 @@ class IdempotencyTest {
     @Test
     void aKeyThatExpiresWhileItsRequestRunsStaysItsRequests() throws Exception {
         String datasource = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse()
-                .withTransformers(HeldAnswers.NAME).withStatus(200).withHeader("Content-Type", "application/json")
-                .withBody("{\"state\":\"COMPLETE\"}")));
+        answersCompleteWhenReleased(DOMO_PREFIX + "/" + datasource + "/reverse");
         String key = "key-" + UUID.randomUUID();
         CompletableFuture<Response> first = HeldAnswers.whileHeld(() -> reverse(datasource, key), () -> {
             OperationRows.execute(dataSource, "UPDATE idempotency_key SET expires_at = now() - interval '1 second'"
@@ -155,6 +151,12 @@ class IdempotencyTest {
         first.get().then().statusCode(200);
         reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", "true");
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
+    /** Domo answers COMPLETE at this path once HeldAnswers lets the answer go. */
+    private void answersCompleteWhenReleased(String path) {
+        domo.stubFor(post(path).willReturn(aResponse().withTransformers(HeldAnswers.NAME).withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
     }
 
     @Test
@@ -219,9 +221,7 @@ class IdempotencyTest {
     @Test
     void aKeyIsReleasedWhenNothingWasRecorded() throws Exception {
         String datasource = Api.uniqueDatasourceId();
-        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse()
-                .withTransformers(HeldAnswers.NAME).withStatus(200).withHeader("Content-Type", "application/json")
-                .withBody("{\"state\":\"COMPLETE\"}")));
+        answersCompleteWhenReleased(DOMO_PREFIX + "/" + datasource + "/reverse");
         String key = "key-" + UUID.randomUUID();
         CompletableFuture<Response> running = HeldAnswers.whileHeld(() -> reverse(datasource, null),
                 // 409 because the datasource is busy: nothing was recorded, so the same key may be used again.

@@ -51,11 +51,12 @@ class PlanEventStreamCredentialsTest {
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         String planId = PlanFixtures.create(jsonPlan("watched by leaving credentials", estate.account(),
                 estate.datasources(), 1)).getString("planId");
-        Instant keyExpiry = Instant.now().plusSeconds(4).truncatedTo(ChronoUnit.SECONDS);
+        // Time enough for the key file's reload and four streams to open on a loaded machine (review: 3 s was not).
+        Instant keyExpiry = Instant.now().plusSeconds(7).truncatedTo(ChronoUnit.SECONDS);
         ApiKeys.Key expiring = new ApiKeys.Key("expiring-watcher", EXPIRING_KEY, List.of("reader"), null, keyExpiry);
         ApiKeys.writeWithDefaults(List.of(new ApiKeys.Key("removed-watcher", REMOVED_KEY, List.of("reader")), expiring));
         // Accepted until its exp and the test profile's clock skew of 2 s.
-        String token = Tokens.claims("short-lived-watcher", "reader").expiresIn(3).sign(Tokens.privateKey());
+        String token = Tokens.claims("short-lived-watcher", "reader").expiresIn(5).sign(Tokens.privateKey());
 
         try (Socket standing = stream(planId, "X-API-Key: " + TestCredentials.READER_KEY);
                 Socket removed = stream(planId, "X-API-Key: " + REMOVED_KEY);

@@ -127,11 +127,16 @@ class PlanEventStreamLimitTest {
                 .collect(java.util.stream.Collectors.joining("; "));
         List<Socket> streams = new ArrayList<>();
         try {
+            long first = System.nanoTime();
             for (int i = 0; i < PER_PRINCIPAL; i++) {
                 Socket stream = openInConsole(planId, cookies);
                 streams.add(stream);
                 assertThat(statusLine(stream)).isEqualTo("HTTP/1.1 200 OK");
             }
+            // A console stream ends after 4 s in tests (PROXY_CONSOLE_EVENT_STREAM_MAX), freeing its place: a
+            // machine that took longer to open them all proves nothing here (flakiness review).
+            org.junit.jupiter.api.Assumptions.assumeTrue(System.nanoTime() - first < 3_500_000_000L,
+                    "opening the streams took longer than the first may last");
             try (Socket refused = openInConsole(planId, cookies)) {
                 String answer = new String(refused.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
                 assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 30")

@@ -246,7 +246,9 @@ class PlanLifecycleTest {
         PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(2);
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
-        stubMigrations(domo, estate.account(), 2500);
+        // Answers a second inside the tests' 3 s migration deadline (a loaded machine's connection and token
+        // read come on top), long enough for the cancel and the refused rollback below.
+        stubMigrations(domo, estate.account(), 2000);
         String planId = createApproveStart(jsonPlan("cancel-in-flight", estate.account(), estate.datasources(), 2));
         await().atMost(Duration.ofSeconds(10)).until(() -> domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX
                 + "/.*"))).size() == 2);
@@ -268,7 +270,7 @@ class PlanLifecycleTest {
 
         // A cancelled rollback whose reversals were sent still reverses them: no second rollback until they end.
         String rollbackId = rollback.getString("planId");
-        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/[^/]+/reverse")).willReturn(aResponse().withFixedDelay(2500)
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/[^/]+/reverse")).willReturn(aResponse().withFixedDelay(2000)
                 .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
         PlanFixtures.approve(rollbackId, rollback.getString("contentHash"));
         Api.asOperator().post("/api/v1/plans/" + rollbackId + "/start").then().statusCode(200);
