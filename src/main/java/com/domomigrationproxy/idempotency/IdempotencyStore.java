@@ -292,13 +292,25 @@ public class IdempotencyStore {
         return stored.expiresAt().isBefore(now) && (stored.status() != null || stored.operationId() == null);
     }
 
-    /** Deletes expired keys now, but none whose unanswered operation is still PENDING ({@link #expired}); returns how many. */
+    /**
+     * Deletes expired keys now; returns how many. Not a key without an answer whose operation has not
+     * ended, or ended less than a retention ago ({@link #expired}: its answer may still be stored, or a
+     * repeat rebuilds it from the trail); nor a key a request holds locked (linking its operation, storing
+     * its answer), which is looked at again next time: deleted under it, from a snapshot that cannot see
+     * the operation it links, the key was freed for a second run (review).
+     */
     public int purgeExpiredNow() {
         return QuarkusTransaction.requiringNew().call(() -> run(connection -> Sql.update(connection, """
-                DELETE FROM idempotency_key k WHERE k.expires_at < now()
-                   AND NOT (k.response_status IS NULL AND k.operation_id IS NOT NULL AND EXISTS (
-                       SELECT 1 FROM operation o WHERE o.operation_id = k.operation_id AND o.state = 'PENDING'
-                          AND o.reconciled_state IS NULL))""")));
+                DELETE FROM idempotency_key d USING (
+                    SELECT principal, auth_method, idempotency_key FROM idempotency_key k
+                     WHERE k.expires_at < now()
+                       AND NOT (k.response_status IS NULL AND k.operation_id IS NOT NULL AND EXISTS (
+                           SELECT 1 FROM operation o WHERE o.operation_id = k.operation_id
+                              AND (o.state = 'PENDING' AND o.reconciled_state IS NULL
+                                   OR coalesce(o.reconciled_at, o.completed_at) > now() - make_interval(secs => ?))))
+                     FOR UPDATE OF k SKIP LOCKED) gone
+                 WHERE d.principal = gone.principal AND d.auth_method = gone.auth_method
+                   AND d.idempotency_key = gone.idempotency_key""", (double) retention.toSeconds())));
     }
 
     private void restart(Connection connection, Owner owner, String key, String fingerprint, Instant now)

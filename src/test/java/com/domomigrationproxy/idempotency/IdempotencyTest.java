@@ -153,6 +153,31 @@ class IdempotencyTest {
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
     }
 
+    /**
+     * The purge deletes an expired key, but not one without an answer whose operation ended less than
+     * a retention ago: a repeat rebuilds that answer from the trail, and freed, the key ran again (review).
+     */
+    @Test
+    void thePurgeKeepsAnUnansweredKeyWhoseOperationEndedRecently() {
+        String datasource = Api.uniqueDatasourceId();
+        String answered = "key-" + UUID.randomUUID();
+        String operationId = reverse(datasource, answered).then().statusCode(200).extract().path("operationId");
+        String unanswered = "key-" + UUID.randomUUID();
+        OperationRows.execute(dataSource, "INSERT INTO idempotency_key (principal, auth_method, idempotency_key,"
+                + " fingerprint, created_at, expires_at, operation_id) SELECT principal, auth_method, ?, fingerprint,"
+                + " now() - interval '2 days', now() - interval '1 day', operation_id FROM idempotency_key"
+                + " WHERE idempotency_key = ?", unanswered, answered);
+        OperationRows.execute(dataSource, "UPDATE idempotency_key SET expires_at = now() - interval '1 second'"
+                + " WHERE idempotency_key = ?", answered);
+        idempotency.purgeExpiredNow();
+        assertThat(OperationRows.query(dataSource, "SELECT idempotency_key FROM idempotency_key WHERE"
+                + " idempotency_key IN (?, ?)", answered, unanswered)).extracting(row -> row.get("idempotency_key"))
+                .containsExactly(unanswered);
+        reverse(datasource, unanswered).then().statusCode(200).header("Idempotent-Replayed", "true")
+                .body("operationId", equalTo(operationId));
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
     /** Domo answers COMPLETE at this path once HeldAnswers lets the answer go. */
     private void answersCompleteWhenReleased(String path) {
         domo.stubFor(post(path).willReturn(aResponse().withTransformers(HeldAnswers.NAME).withStatus(200)
