@@ -111,8 +111,8 @@ public class CallerSecrets {
         }
         // Every value, though only one is taken: a credential in a second one was refused for being a
         // second, its key never named for rotation (idempotency review). Looked up whole only when sent.
-        if (request.getHeader(IDEMPOTENCY_KEY) != null
-                && request.headers().getAll(IDEMPOTENCY_KEY).stream().anyMatch(key -> carried(key, IDEMPOTENCY_KEY))) {
+        if (request.getHeader(IDEMPOTENCY_KEY) != null && request.headers().getAll(IDEMPOTENCY_KEY).stream()
+                .map(key -> carried(key, IDEMPOTENCY_KEY)).reduce(false, Boolean::logicalOr)) { // each key named
             fields = with(fields, IDEMPOTENCY_KEY);
         }
         return fields.isEmpty() ? null : refusal(fields);
