@@ -167,12 +167,16 @@ public class DomoPages {
             try {
                 page = candidatesPage(account, integrationType, refused);
             } catch (ProblemException domo) {
+                if (domo.status() < 500) {
+                    throw domo; // not Domo's failure (the account outside the person's scopes): its own page
+                }
                 // Domo's list cannot be read again (throttled, down, the breaker open): the page is drawn from
                 // the rows sent, so that nothing ticked or typed is lost with a failure page (console review).
-                page = page(account, integrationType, tableOf.keySet().stream()
+                page = page(account, integrationType, new CandidatesView(tableOf.keySet().stream()
                         .map(id -> new DomoCandidate(id, null, false, null)).toList(), refused.refused(
                                 refused.detail() + " (Domo's list of candidates could not be read again: " + domo.detail()
-                                        + " The candidates you sent are shown, without their names.)", errors, chosen));
+                                        + " The candidates you sent are shown, without their names.)", errors, chosen),
+                        true, true));
             }
             return Response.status(problem.status()).entity(page).build();
         }
@@ -183,15 +187,14 @@ public class DomoPages {
         migrations.candidates(account, requesters.current().scopes()).await().indefinitely().tree().forEach(
                 candidate -> candidates.add(new DomoCandidate(text(candidate, "id"), text(candidate, "name"),
                         candidate.path("migrated").asBoolean(false), text(candidate, "migrationDate"))));
-        return page(account, integrationType, candidates, selection);
+        return page(account, integrationType, new CandidatesView(candidates, selection,
+                frames.viewer() != null && frames.viewer().operates()));
     }
 
-    private TemplateInstance page(String account, String integrationType, List<DomoCandidate> candidates,
-            Selection selection) {
+    private TemplateInstance page(String account, String integrationType, CandidatesView candidates) {
         String type = Identifiers.valid(integrationType) ? integrationType : null;
         return Pages.domoCandidates(frames.of("Candidates of account " + account, Frame.Section.DOMO), type, account,
-                new CandidatesView(candidates, selection, frames.viewer() != null && frames.viewer().operates()),
-                requesters.current().scopes().datasources() != null);
+                candidates, requesters.current().scopes().datasources() != null);
     }
 
     private static String blank(String value) {
@@ -228,7 +231,11 @@ public class DomoPages {
     }
 
     /** An account's candidates, how many of them are migrated, and the selection of a plan made of them. */
-    public record CandidatesView(List<DomoCandidate> items, Selection selection, boolean operates) {
+    public record CandidatesView(List<DomoCandidate> items, Selection selection, boolean operates, boolean unread) {
+
+        public CandidatesView(List<DomoCandidate> items, Selection selection, boolean operates) {
+            this(items, selection, operates, false);
+        }
 
         public long migrated() {
             return items.stream().filter(DomoCandidate::migrated).count();

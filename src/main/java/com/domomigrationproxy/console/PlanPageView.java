@@ -198,9 +198,14 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
         return ConsoleLinks.plan(rollback.planId());
     }
 
-    /** A rollback that may still run, or ran: the plan takes no other rollback, nor a retry (409). */
+    /** A rollback that may still run, or ran, or sent reversals not yet ended: no other rollback, nor a retry (409). */
     private boolean rolledBack() {
-        return rollbacks.stream().anyMatch(PlanService.Rollback::live);
+        return rollbacks.stream().anyMatch(PlanService.Rollback::holds);
+    }
+
+    /** A cancelled rollback reversed the item's data source, or may have: a retry would migrate it again (409). */
+    private boolean reversed(ItemView item) {
+        return rollbacks.stream().anyMatch(rollback -> rollback.reversed().contains(item.datasourceId()));
     }
 
     public boolean mayRollback() {
@@ -221,7 +226,8 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
     }
 
     public boolean mayRetry(ItemView item) {
-        return viewer.operates() && item.state().retryable() && !rolledBack() && (plan.state() == PlanState.RUNNING
+        return viewer.operates() && item.state().retryable() && !rolledBack() && !reversed(item)
+                && (plan.state() == PlanState.RUNNING
                 || plan.state() == PlanState.PAUSED || plan.state() == PlanState.FINISHED);
     }
 

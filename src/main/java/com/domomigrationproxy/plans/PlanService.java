@@ -643,19 +643,31 @@ public class PlanService {
         refuseWhileRolledBack(planId, "a second rollback would reverse the same items again");
     }
 
-    /** A rollback plan of another plan, as that plan's page links to it. */
-    public record Rollback(UUID planId, PlanState state) {
+    /**
+     * A rollback plan of another plan, as that plan's page links to it; for a cancelled one, whether
+     * reversals it sent still run or have an unknown outcome, and the data sources it reversed or may
+     * have: what {@link #refuseWhileRolledBack} and {@link #refuseWhereACancelledRollbackReversed} read.
+     */
+    public record Rollback(UUID planId, PlanState state, boolean unsettled, List<String> reversed) {
 
-        /** Not rejected, expired or cancelled: it may still run, or ran; the plan takes no other rollback or retry. */
-        public boolean live() {
-            return state != PlanState.REJECTED && state != PlanState.EXPIRED && state != PlanState.CANCELLED;
+        /**
+         * It may still run, or ran, or (cancelled) reversals it sent have not ended: the plan takes no
+         * other rollback, nor a retry.
+         */
+        public boolean holds() {
+            return state != PlanState.REJECTED && state != PlanState.EXPIRED && state != PlanState.CANCELLED
+                    || unsettled;
         }
     }
 
     /** The plan's rollback plans, oldest first. */
     public List<Rollback> rollbacks(UUID planId) {
         return QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>list("rollbackOf = ?1 order by createdAt",
-                planId).stream().map(rollback -> new Rollback(rollback.planId, rollback.state)).toList());
+                planId).stream().map(rollback -> rollback.state != PlanState.CANCELLED
+                        ? new Rollback(rollback.planId, rollback.state, false, List.of())
+                        : new Rollback(rollback.planId, rollback.state,
+                                items.count(rollback.planId, ItemState.RUNNING, ItemState.UNKNOWN) > 0,
+                                items.changedDatasources(rollback.planId))).toList());
     }
 
     /**

@@ -455,7 +455,8 @@ class ConsolePlanActionsTest {
                 .post("/console/domo/accounts/" + account + "/plan").then().statusCode(400)
                 .body(containsString("value=\"kept_" + tag + "\""))
                 .body(containsString("value=\"Again " + tag + "\""))
-                .body(containsString("could not be read again"));
+                .body(containsString("could not be read again")).body(containsString("not known"))
+                .body(not(containsString(">on V1<")));
     }
 
     /**

@@ -273,10 +273,16 @@ class PlanLifecycleTest {
         domo.stubFor(post(urlMatching(DOMO_PREFIX + "/[^/]+/reverse")).willReturn(aResponse().withFixedDelay(2000)
                 .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
         PlanFixtures.approve(rollbackId, rollback.getString("contentHash"));
+        com.domomigrationproxy.support.ConsoleSessions.Session console = com.domomigrationproxy.support.ConsoleSessions
+                .signIn(com.domomigrationproxy.support.ConsoleSessions.OPERATOR);
         Api.asOperator().post("/api/v1/plans/" + rollbackId + "/start").then().statusCode(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> domo.findAll(postRequestedFor(urlMatching(DOMO_PREFIX
                 + "/.*/reverse"))).size() == 2);
         Api.asOperator().post("/api/v1/plans/" + rollbackId + "/cancel").then().statusCode(200);
+        // Its console page neither offers the rollback the service refuses meanwhile, nor hides the one cancelled.
+        console.request().get("/console/plans/" + planId).then().statusCode(200)
+                .body(org.hamcrest.Matchers.not(containsString(">Create the rollback plan</button>")))
+                .body(containsString(rollbackId + "</code></a> (CANCELLED)"));
         Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(409)
                 .body("detail", containsString(rollbackId + " (CANCELLED) with 2 reversal(s) still running"));
         await().atMost(Duration.ofSeconds(15)).until(() -> plan(rollbackId).getInt("counts.RUNNING") == 0);
