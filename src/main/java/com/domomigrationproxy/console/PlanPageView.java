@@ -24,7 +24,7 @@ import com.domomigrationproxy.problem.Problem;
  */
 public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, Verdict verdict, ItemState state,
         int after, boolean more, List<AccountSummary> accounts, Notice notice, String comment, long eventsAfter,
-        List<PlanService.Rollback> rollbacks) {
+        List<PlanService.Rollback> rollbacks, int toRollBack) {
 
     /** What became of the last action: done (which), or refused with the service's reason. */
     public record Notice(String done, String refused, List<Problem.FieldError> errors) {
@@ -209,10 +209,20 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
     }
 
     public boolean mayRollback() {
-        return rollbackable() && !rollbackWaits() && !rolledBack()
-                // Items that changed Domo or may have: the service decides which FAILED and ABORTED ones
-                // count (an ABORTED retry of a FAILED on a 5xx does), and answers 409 when none does.
-                && count("COMPLETE") + count("INCOMPLETE") + count("FAILED") + count("ABORTED") > 0;
+        // Items the service would reverse: those that changed Domo or may have, and that no other
+        // operation changed since; it answers 409 when there are none, a dead end the button led to.
+        return rollbackable() && !rollbackWaits() && !rolledBack() && toRollBack > 0;
+    }
+
+    /** A plan whose page may offer a rollback: its items to reverse are worth reading. */
+    static boolean mayBeRolledBack(PlanView plan) {
+        return plan.direction() == Direction.V1_TO_V2
+                && (plan.state() == PlanState.FINISHED || plan.state() == PlanState.CANCELLED);
+    }
+
+    /** Why a plan that may be rolled back offers no rollback: nothing of it is left to reverse. */
+    public boolean nothingToRollBack() {
+        return rollbackable() && !rollbackWaits() && !rolledBack() && toRollBack == 0;
     }
 
     /** Items sent before a cancel still run or have an unknown outcome: no rollback plan yet (409). */
@@ -221,8 +231,7 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
     }
 
     private boolean rollbackable() {
-        return viewer.operates() && plan.direction() == Direction.V1_TO_V2
-                && (plan.state() == PlanState.FINISHED || plan.state() == PlanState.CANCELLED);
+        return viewer.operates() && mayBeRolledBack(plan);
     }
 
     public boolean mayRetry(ItemView item) {
@@ -233,7 +242,8 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
 
     /** Any button for the operator on this plan, or why its rollback waits (the actions section is left out otherwise). */
     public boolean operatorActions() {
-        return mayPreflight() || mayStart() || mayPause() || mayResume() || mayCancel() || mayRollback() || rollbackWaits();
+        return mayPreflight() || mayStart() || mayPause() || mayResume() || mayCancel() || mayRollback() || rollbackWaits()
+                || nothingToRollBack();
     }
 
     /** The item filters: every verdict and item state, with how many items each has. */

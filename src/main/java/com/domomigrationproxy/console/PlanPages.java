@@ -347,7 +347,8 @@ public class PlanPages {
         return Pages.plan(frames.of(plan.name(), Frame.Section.PLANS), new PlanPageView(plan, viewer, items,
                 onlyVerdict, onlyState, afterItem, more, accounts, notice,
                 comment == null ? "" : comment, PlanProgressView.moves(plan) ? eventsAfter : 0,
-                plans.rollbacks(planId)));
+                plans.rollbacks(planId), viewer != null && viewer.operates() && PlanPageView.mayBeRolledBack(plan)
+                        ? plans.itemsToRollBack(planId) : 0));
     }
 
     private Response seeOther(UUID planId, String done) {

@@ -660,6 +660,11 @@ public class PlanService {
         }
     }
 
+    /** How many items a rollback of the plan would reverse now (0: the service refuses it, 409). */
+    public int itemsToRollBack(UUID planId) {
+        return items.rollbackItems(planId).size();
+    }
+
     /** The plan's rollback plans, oldest first. */
     public List<Rollback> rollbacks(UUID planId) {
         return QuarkusTransaction.joiningExisting().call(() -> Plan.<Plan>list("rollbackOf = ?1 order by createdAt",

@@ -290,6 +290,10 @@ class PlanLifecycleTest {
         // second rollback reversed them again, and anything migrated since, which its approver never saw).
         Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(409)
                 .body("detail", containsString("another operation has changed each since"));
+        // Nor does its page offer one: it says why (console review: the button led to this 409).
+        console.request().get("/console/plans/" + planId).then().statusCode(200)
+                .body(org.hamcrest.Matchers.not(containsString(">Create the rollback plan</button>")))
+                .body(containsString("id=\"nothing-to-roll-back\""));
     }
 
     /**
