@@ -34,6 +34,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.domomigrationproxy.idempotency.IdempotencyStore;
+import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.plans.ApprovalRequest;
@@ -347,7 +348,8 @@ public class PlanPages {
         return Pages.plan(frames.of(plan.name(), Frame.Section.PLANS), new PlanPageView(plan, viewer, items,
                 onlyVerdict, onlyState, afterItem, more, accounts, notice,
                 comment == null ? "" : comment, PlanProgressView.moves(plan) ? eventsAfter : 0,
-                plans.rollbacks(planId), viewer != null && viewer.operates() && PlanPageView.mayBeRolledBack(plan)
+                // Only a migration plan has rollbacks: a reversal plan's page reads none.
+                plan.direction() == Direction.V1_TO_V2 ? plans.rollbacks(planId) : List.of(), viewer != null && viewer.operates() && PlanPageView.mayBeRolledBack(plan)
                         ? plans.itemsToRollBack(planId) : 0));
     }
 
