@@ -20,6 +20,10 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URL;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +36,7 @@ import org.junit.jupiter.api.Test;
 
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
+import com.domomigrationproxy.support.PostgresAdmin;
 import com.domomigrationproxy.support.PrometheusScrape;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
@@ -421,7 +426,7 @@ class PlanLifecycleTest {
     }
 
     @Test
-    void aFailedItemIsReportedAndSentAgainOnlyOnRetryThenRolledBack() {
+    void aFailedItemIsReportedAndSentAgainOnlyOnRetryThenRolledBack() throws SQLException {
         PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(3);
         String failing = estate.datasources().get(1);
@@ -474,5 +479,23 @@ class PlanLifecycleTest {
         Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
                 .body("rollbackOf", equalTo(planId));
         Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
+        // Every refusal above reads the plan's rollback plans: through an index, not a scan of every plan.
+        assertThat(planOf("SELECT * FROM plan WHERE rollback_of = '" + planId + "' ORDER BY created_at"))
+                .contains("ix_plan_rollback_of");
+    }
+
+    /** The query plan PostgreSQL would choose if it had many plans to scan (no sequential scan). */
+    private static String planOf(String query) throws SQLException {
+        try (Connection connection = PostgresAdmin.ownConnections().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("SET enable_seqscan = off");
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rows = statement.executeQuery("EXPLAIN " + query)) {
+                while (rows.next()) {
+                    plan.append(rows.getString(1)).append('\n');
+                }
+            }
+            return plan.toString();
+        }
     }
 }
