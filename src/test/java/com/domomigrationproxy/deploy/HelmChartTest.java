@@ -1079,6 +1079,26 @@ class HelmChartTest {
         }
     }
 
+    /**
+     * As the service takes it: Domo behind a gateway's path, on the default port or its own; never
+     * credentials, a query or a fragment, nor plain http (which the service allows only with
+     * DOMO_ALLOW_PLAIN_HTTP, for a proxy on a trusted network, and the chart not at all).
+     */
+    @Test
+    void theBaseUrlMayNameAPathButNoCredentialsQueryOrFragment() {
+        assertThat(egressPorts(only(renderMinimum(template -> template.set("domo.baseUrl", "https://gw.example/domo/")),
+                "NetworkPolicy"))).containsOnlyOnce("TCP/443");
+        assertThat(egressRule(only(renderMinimum(template -> template.set("domo.baseUrl", "https://gw.example:8443/domo")),
+                "NetworkPolicy"), 8443).isMissingNode()).isFalse();
+        assertThat(deployment(renderMinimum(template -> template.set("domo.baseUrl", "https://gw.example/domo")))
+                .at("/spec/template/spec/containers/0/env").findValuesAsText("value")).contains("https://gw.example/domo");
+        for (String url : List.of("https://user:secret@acme.domo.com", "https://acme.domo.com/?x=1",
+                "https://acme.domo.com/#top", "http://acme.domo.com", "https://acme.domo.com/a b")) {
+            assertThatThrownBy(() -> renderMinimum(template -> template.set("domo.baseUrl", url))).as(url)
+                    .hasMessageContaining("schema").hasMessageContaining("baseUrl");
+        }
+    }
+
     /** The database's password comes from its Secret: one written into the JDBC URL would sit in the Deployment. */
     @Test
     void schemaRejectsAPasswordInTheJdbcUrlOrItsParameters() {
