@@ -472,8 +472,9 @@ class PlanExecutor {
      */
     private Optional<Settlement> run(PlanItems.Claim claim) {
         PlanItemSpec spec = claim.spec();
-        // Sent on behalf of whoever started the plan, within its creator's grant at creation.
-        Requester requester = new Requester(claim.startedBy(), claim.startedAuthMethod(),
+        // Sent on behalf of whoever released it last (started the plan, resumed it, retried the item),
+        // within its creator's grant at creation.
+        Requester requester = new Requester(claim.sentFor(), claim.sentForAuthMethod(),
                 "plan-" + claim.planId() + "-item-" + claim.itemId(), null, claim.scopes());
         OperationIntent intent = (claim.direction() == Direction.V1_TO_V2
                 ? OperationIntent.migration(spec.datasourceId(), spec.accountId(), spec.catalog(), spec.schema(),

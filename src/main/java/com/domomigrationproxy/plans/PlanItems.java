@@ -29,6 +29,7 @@ import com.domomigrationproxy.ledger.Sql;
 import com.domomigrationproxy.ledger.StorableText;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -75,9 +76,12 @@ class PlanItems {
             UUID operationId, int attempts, Instant sentAt, Instant finishedAt) {
     }
 
-    /** An item this replica claimed: what to send, for whom, and the token that lets it link the item. */
-    record Claim(UUID planId, int itemId, UUID token, PlanItemSpec spec, Direction direction, String startedBy,
-            String startedAuthMethod, Scopes scopes) {
+    /**
+     * An item this replica claimed: what to send, on whose behalf (whoever released it last: the
+     * starter, a resumer or a retrier), under which grant, and the token that lets it link the item.
+     */
+    record Claim(UUID planId, int itemId, UUID token, PlanItemSpec spec, Direction direction, String sentFor,
+            String sentForAuthMethod, Scopes scopes) {
     }
 
     /** A sent item whose operation may have been resolved meanwhile. */
@@ -143,6 +147,13 @@ class PlanItems {
         return jdbc(connection -> Sql.list(connection, "SELECT " + COLUMNS + " FROM plan_item i WHERE i.plan_id = ?"
                 + " AND (i.state = 'WAITING' OR (i.state = 'RUNNING' AND i.sent_at IS NULL)) ORDER BY i.item_id",
                 PlanItems::row, planId));
+    }
+
+    /** The items {@link #unsent} names go to Domo on behalf of whoever resumed the plan. */
+    void releaseUnsent(UUID planId, Requester by) {
+        jdbc(connection -> Sql.update(connection, "UPDATE plan_item SET released_by = ?, released_auth_method = ?"
+                + " WHERE plan_id = ? AND (state = 'WAITING' OR (state = 'RUNNING' AND sent_at IS NULL))",
+                by.principal(), by.authMethod(), planId));
     }
 
     /** Items not yet sent in this run (WAITING, or skipped by the preflight): what a preflight looks at. */
@@ -242,14 +253,17 @@ class PlanItems {
                 PlanEvents.ITEM_DATA), planId));
     }
 
-    /** Sends an INCOMPLETE, ABORTED or FAILED item again: it waits for its turn. False when it is in no such state. */
-    boolean retry(UUID planId, int itemId, String by) {
+    /**
+     * Sends an INCOMPLETE, ABORTED or FAILED item again, on behalf of whoever asked: it waits for its
+     * turn. False when it is in no such state.
+     */
+    boolean retry(UUID planId, int itemId, Requester by) {
         return jdbc(connection -> {
             int updated = Sql.update(connection, """
                     UPDATE plan_item SET state = 'WAITING', note = ?, not_before = NULL, finished_at = NULL,
-                           updated_at = now()
+                           released_by = ?, released_auth_method = ?, updated_at = now()
                      WHERE plan_id = ? AND item_id = ? AND state IN ('INCOMPLETE', 'ABORTED', 'FAILED')""",
-                    "retry asked by " + by, planId, itemId);
+                    "retry asked by " + by.principal(), by.principal(), by.authMethod(), planId, itemId);
             if (updated == 1) {
                 PlanEvents.item(connection, planId, itemId);
             }
@@ -508,10 +522,12 @@ class PlanItems {
                        sent_at = NULL, sent_by = NULL, updated_at = now()
                   FROM next
                  WHERE i.plan_id = ? AND i.item_id = next.item_id
-                RETURNING i.item_id, i.datasource_id, i.account_id, i.catalog_name, i.schema_name, i.table_name""",
+                RETURNING i.item_id, i.datasource_id, i.account_id, i.catalog_name, i.schema_name, i.table_name,
+                          i.released_by, i.released_auth_method""",
                 row -> new Claim(planId, row.getInt(1), token, new PlanItemSpec(row.getString(2), row.getString(3),
                         row.getString(4), row.getString(5), row.getString(6)), running.direction(),
-                        running.startedBy(), running.startedAuthMethod(), running.scopes()),
+                        row.getString(7) == null ? running.startedBy() : row.getString(7),
+                        row.getString(7) == null ? running.startedAuthMethod() : row.getString(8), running.scopes()),
                 planId, unknownInFlightSeconds, planId, wanted, planId, token, replica, seconds(lease), planId);
     }
 

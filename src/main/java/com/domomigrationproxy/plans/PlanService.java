@@ -565,6 +565,7 @@ public class PlanService {
             // Sending starts again: what runs must still be what was approved, as at start.
             requireApprovedContent(plan, items.rows(planId), by);
             requireInScope(plan.direction, items.unsent(planId), by, "the resumer's");
+            items.releaseUnsent(planId, by);
         });
     }
 
@@ -769,7 +770,7 @@ public class PlanService {
             if (item.state().retryable()) {
                 requireApprovedContent(plan, items.rows(planId), by); // as at start: it sends again
             }
-            if (!item.state().retryable() || !items.retry(planId, itemId, by.principal())) {
+            if (!item.state().retryable() || !items.retry(planId, itemId, by)) {
                 throw new ProblemException(409, ProblemType.PLAN_ITEM_STATE, "Item " + itemId + " is " + item.state()
                         + "; only INCOMPLETE, ABORTED and FAILED items are sent again");
             }

@@ -17,6 +17,7 @@ import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -233,6 +234,19 @@ class PlanScopesTest {
         narrow.get().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(200);
         PlanFixtures.awaitState(planId, "FINISHED", Duration.ofSeconds(30));
         Api.asReader().get("/api/v1/plans/" + planId).then().body("counts.COMPLETE", equalTo(3));
+
+        // Each operation names who sent it, whose scopes were checked for it: item 2 went before the
+        // pause (the starter), item 3 after the resume, item 1 again on retry.
+        JsonPath trail = Api.asAuditor().get("/api/v1/audit/operations?planId=" + planId).then().statusCode(200)
+                .extract().jsonPath();
+        Map<String, String> lastSentBy = new HashMap<>();
+        for (int i = trail.getList("items").size() - 1; i >= 0; i--) {
+            lastSentBy.put(trail.getString("items[" + i + "].datasourceId"), trail.getString("items[" + i + "].requestedBy")
+                    + "/" + trail.getString("items[" + i + "].authMethod"));
+        }
+        assertThat(lastSentBy).containsEntry(failing, narrowOne + "/jwt")
+                .containsEntry(estate.datasources().get(1), "operator-svc/api-key")
+                .containsEntry(estate.datasources().get(2), otherOne + "/jwt");
     }
 
     /**
