@@ -146,6 +146,19 @@ public class RequestFilter {
                 .handler(RequestFilter::chunkedPlan);
     }
 
+    /** Whether every member of every Expect header is 100-continue (RFC 9110 10.1.1), or there is none. */
+    static boolean onlyContinueExpected(HttpServerRequest request) {
+        for (String value : request.headers().getAll("Expect")) {
+            for (String member : value.split(",")) {
+                String expectation = member.strip();
+                if (!expectation.isEmpty() && !expectation.equalsIgnoreCase("100-continue")) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /**
      * A body that outgrew its limit while it arrived (sent in chunks): the same problem as an
      * announced one. A client that went away before its body arrived gets nothing, and is no error
@@ -285,6 +298,13 @@ public class RequestFilter {
             // Vert.x takes anything in brackets for an IPv6 address: "Host: [x]" made every answer with
             // a Location (a plan's 201, the console's redirects) a 500, after the action was done.
             refuse(context, "The request's host must be a host name or address, with an optional port");
+            return;
+        }
+        if (!onlyContinueExpected(context.request())) {
+            // Vert.x's body reader refuses it only for a body it reads: a POST without one (a reversal,
+            // a plan's start), a plan upload and any HTTP/2 body went on to be carried out (review).
+            refuse(context, new ProblemException(417, ProblemType.INVALID_REQUEST,
+                    "The only expectation understood is Expect: 100-continue"));
             return;
         }
         AcceptSpaces.remove(context.request());

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -150,6 +151,25 @@ class HttpFramingTest {
         assertThat(exchange.answer()).startsWith("HTTP/1.1 417").contains("application/problem+json")
                 .contains("The only expectation understood is Expect: 100-continue");
         assertThat(com.domomigrationproxy.support.OperationRows.forDatasource(dataSource, datasource)).isEmpty();
+
+        // Whatever the request carries: a POST without a body (a reversal), a plan upload, which the
+        // filter does not hold, and an expectation listed after 100-continue or in a second header.
+        String reversed = Api.uniqueDatasourceId();
+        String plan = "expect-" + java.util.UUID.randomUUID();
+        for (String request : List.of(
+                "POST /api/v1/datasources/" + reversed + "/reversals HTTP/1.1\r\nExpect: something-else\r\n",
+                "POST /api/v1/datasources/" + reversed + "/reversals HTTP/1.1\r\nExpect: 100-continue, x=1\r\n",
+                "POST /api/v1/datasources/" + reversed + "/reversals HTTP/1.1\r\nExpect: 100-continue\r\n"
+                        + "Expect: foo\r\n",
+                "POST /api/v1/plans?name=" + plan + " HTTP/1.1\r\nExpect: something-else\r\nContent-Type: text/csv\r\n")) {
+            String csv = request.contains("/plans") ? "datasourceId,accountId,catalog,schema,table\r\n" : "";
+            Exchange refused = send(request + "Host: 127.0.0.1\r\nX-API-Key: " + TestCredentials.OPERATOR_KEY
+                    + "\r\nContent-Length: " + csv.length() + "\r\nConnection: close\r\n\r\n" + csv);
+            assertThat(refused.answer()).as(request).startsWith("HTTP/1.1 417").contains("application/problem+json");
+        }
+        assertThat(com.domomigrationproxy.support.OperationRows.forDatasource(dataSource, reversed)).isEmpty();
+        Api.asReader().get("/api/v1/plans?limit=100").then().statusCode(200)
+                .body("items.name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem(plan)));
     }
 
     /**
