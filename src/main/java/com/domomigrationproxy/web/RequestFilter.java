@@ -307,7 +307,7 @@ public class RequestFilter {
                     "The only expectation understood is Expect: 100-continue"));
             return;
         }
-        AcceptSpaces.remove(context.request());
+        MediaTypeSpaces.remove(context.request());
         String path = context.request().path();
         boolean api = path != null && path.startsWith(API_PREFIX);
         // An API path of plain segments is canonical too, so the usual request needs no regex.

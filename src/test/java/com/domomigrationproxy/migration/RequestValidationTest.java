@@ -349,6 +349,23 @@ class RequestValidationTest {
                 .get("/api/v1/audit/checkpoints/public-key").then().statusCode(org.hamcrest.Matchers.not(406));
     }
 
+    /**
+     * The same before a body's parameters: a JSON migration and a CSV plan were answered 415. Each
+     * body here is read, and refused for what it says (nothing reaches Domo).
+     */
+    @Test
+    void aContentTypeWithSpaceBeforeItsParametersIsUnderstood() {
+        Api.asOperator().contentType("application/json ; charset=utf-8").body("{\"accountId\":7}")
+                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().statusCode(400)
+                .body("type", equalTo(INVALID)).body("errors.field", hasItem("accountId"));
+        Api.asOperator().contentType("text/csv\t;charset=UTF-8").queryParam("name", "spaced")
+                .body("datasourceId,accountId,catalog,schema,table\n").post("/api/v1/plans").then().statusCode(400)
+                .body("type", equalTo(INVALID));
+        // Still judged by what it says: a charset other than UTF-8 is refused as before.
+        Api.asOperator().contentType("application/json ; charset=latin1").body("{}")
+                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().statusCode(415);
+    }
+
     @Test
     void anEmptyOrRepeatedIdempotencyKeyIsRejected() {
         Api.asOperator().header("Idempotency-Key", "")
