@@ -54,7 +54,10 @@ public final class RequestBodies {
     public static String printable(String name) {
         String safe = name.codePoints().anyMatch(c -> Character.isISOControl(c) || loneSurrogate(c))
                 ? "(unprintable)" : name;
-        return safe.length() > 64 ? safe.substring(0, 64) + "…" : safe;
+        // Cut by code points: cut by chars, an emoji at the cut left half a surrogate pair in the
+        // problem, which a strict JSON parser cannot read (review).
+        return safe.codePointCount(0, safe.length()) > 64 ? safe.substring(0, safe.offsetByCodePoints(0, 64)) + "…"
+                : safe;
     }
 
     /**

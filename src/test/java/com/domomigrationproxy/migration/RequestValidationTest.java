@@ -349,6 +349,16 @@ class RequestValidationTest {
                 .get("/api/v1/audit/checkpoints/public-key").then().statusCode(org.hamcrest.Matchers.not(406));
     }
 
+    /** A long unknown field's name is cut whole characters at a time: an emoji at the cut is not split. */
+    @Test
+    void aLongUnknownFieldIsNamedWithoutHalfACharacter() {
+        String name = "a".repeat(63) + "\uD83D\uDE00" + "b";
+        Api.asOperator().contentType("application/json")
+                .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\",\"" + name + "\":1}")
+                .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().statusCode(400)
+                .body("errors.field", hasItem("a".repeat(63) + "\uD83D\uDE00…"));
+    }
+
     /**
      * The same before a body's parameters: a JSON migration and a CSV plan were answered 415. Each
      * body here is read, and refused for what it says (nothing reaches Domo).
