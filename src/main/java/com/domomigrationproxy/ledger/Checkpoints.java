@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -59,7 +61,9 @@ public class Checkpoints {
     /** A rolling update replaces a replica within seconds: the retry reaches one of the new origin. */
     private static final long RENAMED_RETRY_SECONDS = 5;
     /** Serialises signers on every replica: one checkpoint at a time, each reading the head anew. */
-    private static final long LOCK = 0x6175_6469_7463_6b70L;
+    static final long LOCK = 0x6175_6469_7463_6b70L;
+    /** How many of the newest checkpoint rows are looked at for a genuine one: more forged rows are an attack. */
+    private static final int GENUINE_LOOKBACK = 20;
     private static final String COLUMNS = "id, origin, seq, hash, issued_at, key_id, text, signature";
     private static final ObjectMapper FILE_JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
@@ -80,6 +84,7 @@ public class Checkpoints {
     private volatile String reportedRename;
     private final Optional<Path> directory;
     private final Counter failures;
+    private final Optional<Duration> overdueAfter;
 
     @Inject
     Checkpoints(DataSource dataSource, Ledger ledger, CheckpointKeys keys, LedgerConfig config, MeterRegistry registry) {
@@ -88,6 +93,7 @@ public class Checkpoints {
         this.keys = keys;
         this.config = config;
         this.directory = config.checkpointDir();
+        this.overdueAfter = overdueAfter(config.checkpointInterval());
         this.failures = Counter.builder("audit.checkpoint.failures")
                 .description("Checkpoints that could not be signed, written or stored")
                 .register(registry);
@@ -138,14 +144,50 @@ public class Checkpoints {
     @Scheduled(identity = "audit-checkpoint", every = "${proxy.audit.checkpoint-interval:1m}", delayed = "10s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
+        scheduled(overdueAfter);
+    }
+
+    /**
+     * The periodic job, with events no genuine checkpoint covers for longer than {@code overdue} an
+     * error: something keeps the job from signing. Any database role may take the job's advisory
+     * lock and hold it, and the job then signed nothing, without a word or a failure counted
+     * (evidence review), while the unsigned tail could be rewritten.
+     */
+    void scheduled(Optional<Duration> overdue) {
         if (!enabled()) {
             return;
         }
         try {
-            sign(true).ifPresent(checkpoint -> LOG.debugf("Checkpoint signed at seq %d", checkpoint.seq()));
+            Optional<Checkpoint> signed = sign(true);
+            if (signed.isPresent()) {
+                LOG.debugf("Checkpoint signed at seq %d", signed.get().seq());
+            } else if (overdue.isPresent()) {
+                Optional<Uncovered> oldest = read(connection -> oldestUncovered(connection));
+                if (oldest.isPresent() && oldest.get().recordedAt().isBefore(Instant.now().minus(overdue.get()))) {
+                    failures.increment();
+                    LOG.errorf("Checkpoint not signed: no genuine checkpoint covers the events since seq %d, recorded"
+                            + " at %s, more than %s ago. The checkpoint lock (pg_advisory_lock(%d)) is held by a session"
+                            + " that does not sign, or a replica's signing hangs: find it in pg_locks", oldest.get().seq(),
+                            oldest.get().recordedAt(), overdue.get(), LOCK);
+                }
+            }
         } catch (RuntimeException e) {
             failures.increment();
             LOG.errorf("Checkpoint not signed: %s", e.getMessage());
+        }
+    }
+
+    /** Twice the interval and half a minute: a signer that took the lock a moment earlier has ended by then. */
+    static Optional<Duration> overdueAfter(String interval) {
+        String every = interval.strip();
+        if (every.equalsIgnoreCase("off") || every.equalsIgnoreCase("disabled")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(DurationConverter.parseDuration(every))
+                    .map(duration -> duration.multipliedBy(2).plusSeconds(30));
+        } catch (RuntimeException e) {
+            return Optional.empty();
         }
     }
 
@@ -330,17 +372,41 @@ public class Checkpoints {
     }
 
     /**
-     * Whether events other than checkpoints arrived after the newest checkpoint the chain has
-     * reached: a row of a seq beyond the head (the application role may insert one) is no
-     * checkpoint of this chain, and must not stop the periodic signing for good.
+     * Whether events other than checkpoints arrived after the newest genuine checkpoint the chain has
+     * reached: a row of a seq beyond the head, or one at the head whose signature does not hold (the
+     * application role may insert either), is no checkpoint of this chain, and must not stop the
+     * periodic signing (the signing then names a forged newest row).
      */
-    private static boolean grown(Connection connection) throws SQLException {
-        return Sql.first(connection, """
-                SELECT EXISTS (SELECT 1 FROM audit_event
-                               WHERE seq > coalesce((SELECT max(c.seq) FROM audit_checkpoint c
-                                                     WHERE c.seq <= (SELECT h.seq FROM audit_chain_head h)), 0)
-                                 AND kind <> ?)""",
-                row -> row.getBoolean(1), EVENT).orElse(false);
+    private boolean grown(Connection connection) throws SQLException {
+        return oldestUncovered(connection).isPresent();
+    }
+
+    /** The first event other than a checkpoint after the newest genuine checkpoint at or below the head. */
+    private Optional<Uncovered> oldestUncovered(Connection connection) throws SQLException {
+        return Sql.first(connection, "SELECT seq, recorded_at FROM audit_event WHERE seq > ? AND kind <> ?"
+                + " ORDER BY seq LIMIT 1", row -> new Uncovered(row.getLong(1), Sql.instant(row, 2)),
+                coveredSeq(connection), EVENT);
+    }
+
+    /**
+     * The seq of the newest checkpoint at or below the head that a known key signed, of the
+     * {@link #GENUINE_LOOKBACK} newest; 0 when none of them is (the whole chain counts as unsigned).
+     */
+    private long coveredSeq(Connection connection) throws SQLException {
+        List<Checkpoint> newest = Sql.list(connection, "SELECT " + COLUMNS + " FROM audit_checkpoint"
+                + " WHERE seq <= (SELECT h.seq FROM audit_chain_head h) ORDER BY seq DESC, id DESC LIMIT ?",
+                Checkpoints::map, GENUINE_LOOKBACK);
+        for (Checkpoint checkpoint : newest) {
+            Optional<CheckpointKeys.PublicKeyInfo> key = keys.find(checkpoint.keyId());
+            if (key.isPresent() && key.get().verifies(checkpoint.text(), checkpoint.signature())
+                    && checkpoint.agreesWithText()) {
+                return checkpoint.seq();
+            }
+        }
+        return 0;
+    }
+
+    private record Uncovered(long seq, Instant recordedAt) {
     }
 
     /**

@@ -2,6 +2,11 @@ package com.domomigrationproxy.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
+
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
@@ -10,6 +15,7 @@ import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.PostgresAdmin;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -28,6 +34,9 @@ class CheckpointScheduleTest {
 
     @Inject
     Ledger ledger;
+
+    @Inject
+    MeterRegistry registry;
 
     @Test
     void signsWhenTheChainGrewAndNotForItsOwnEvent() {
@@ -68,5 +77,61 @@ class CheckpointScheduleTest {
         } finally {
             PostgresAdmin.tamper("DELETE FROM audit_checkpoint WHERE origin = 'forged-beyond-head'");
         }
+    }
+
+    /** The same for a row at the head whose signature does not hold: it stopped the signing until the next event. */
+    @Test
+    void aForgedCheckpointRowAtTheHeadDoesNotStopTheSigning() {
+        checkpoints.signNow();
+        operations.recordIntent(OperationIntent.reversal("ds-at-head-" + System.nanoTime(),
+                new Requester("schedule-test", "jwt", "r-at-head", null, Scopes.UNRESTRICTED)), operation -> {
+                });
+        long head = ledger.verify().lastSeq();
+        PostgresAdmin.tamper("INSERT INTO audit_checkpoint (origin, seq, hash, issued_at, key_id, text, signature)"
+                + " VALUES ('forged-at-head', " + head + ", repeat('0', 64), now(), '0000000000000000', 'forged',"
+                + " 'forged')");
+        try {
+            checkpoints.scheduled();
+            assertThat(checkpoints.latest().orElseThrow().origin()).isNotEqualTo("forged-at-head");
+            assertThat(checkpoints.latest().orElseThrow().seq()).as("signed at the head").isEqualTo(head);
+        } finally {
+            PostgresAdmin.tamper("DELETE FROM audit_checkpoint WHERE origin = 'forged-at-head'");
+        }
+    }
+
+    /**
+     * Any database role may take the job's advisory lock and keep it: the job then signed nothing,
+     * without a word. Events left unsigned for longer than twice the interval are now an error and a
+     * failure counted (the alert of docs/operations.md), and the job signs once the lock is free.
+     */
+    @Test
+    void eventsLeftUnsignedTooLongAreAFailure() throws Exception {
+        checkpoints.signNow();
+        try (Connection holder = PostgresAdmin.ownConnections().getConnection();
+                Statement statement = holder.createStatement()) {
+            statement.execute("SELECT pg_advisory_lock(" + Checkpoints.LOCK + ")");
+            operations.recordIntent(OperationIntent.reversal("ds-locked-" + System.nanoTime(),
+                    new Requester("schedule-test", "jwt", "r-locked", null, Scopes.UNRESTRICTED)), operation -> {
+                    });
+            long head = ledger.verify().lastSeq();
+            double before = failures();
+            checkpoints.scheduled(Optional.of(Duration.ofHours(1)));
+            assertThat(failures()).as("not overdue yet").isEqualTo(before);
+            Thread.sleep(50);
+            checkpoints.scheduled(Optional.of(Duration.ofMillis(10)));
+            assertThat(failures()).as("overdue").isEqualTo(before + 1);
+            assertThat(checkpoints.latest().orElseThrow().seq()).isLessThan(head);
+            statement.execute("SELECT pg_advisory_unlock(" + Checkpoints.LOCK + ")");
+            checkpoints.scheduled(Optional.of(Duration.ofMillis(10)));
+            assertThat(checkpoints.latest().orElseThrow().seq()).as("signed once the lock is free").isEqualTo(head);
+            assertThat(failures()).isEqualTo(before + 1);
+        }
+        assertThat(Checkpoints.overdueAfter("1m")).contains(Duration.ofSeconds(150));
+        assertThat(Checkpoints.overdueAfter("PT30S")).contains(Duration.ofSeconds(90));
+        assertThat(Checkpoints.overdueAfter("off")).isEmpty();
+    }
+
+    private double failures() {
+        return registry.get("audit.checkpoint.failures").counter().count();
     }
 }
