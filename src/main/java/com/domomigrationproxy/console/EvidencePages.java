@@ -1,6 +1,8 @@
 package com.domomigrationproxy.console;
 
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -12,6 +14,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
@@ -60,6 +63,7 @@ import io.smallrye.mutiny.Uni;
 public class EvidencePages {
 
     static final String KEY_FILE = "checkpoint-key.pem";
+    static final String FORMER_KEY_FILE_PREFIX = "checkpoint-key-";
     static final String LATEST_FILE = "checkpoint-latest.json";
     static final String CHECKPOINTS_FILE = "checkpoints.zip";
     static final String EVENTS_FILE = "audit-events.ndjson";
@@ -122,6 +126,18 @@ public class EvidencePages {
         CheckpointKeys.PublicKeyInfo key = keys.current().orElseThrow(() -> new ProblemException(404,
                 ProblemType.NOT_FOUND, "Checkpoints are off: no signing key is configured"));
         return download(key.pem(), "application/x-pem-file", KEY_FILE);
+    }
+
+    /** A former key still trusted (PROXY_AUDIT_VERIFY_KEYS_DIR): the chain holds checkpoints it signed. */
+    @GET
+    @Path("/evidence/" + FORMER_KEY_FILE_PREFIX + "{keyId: [0-9a-f]{16}}.pem")
+    @Produces("application/x-pem-file")
+    public Response formerKey(@PathParam("keyId") String keyId) {
+        CheckpointKeys.PublicKeyInfo key = keys.find(keyId)
+                .filter(found -> keys.current().map(signing -> !signing.keyId().equals(keyId)).orElse(true))
+                .orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND, "No former key " + keyId
+                        + " is trusted"));
+        return download(key.pem(), "application/x-pem-file", formerKeyFile(keyId));
     }
 
     @GET
@@ -194,8 +210,19 @@ public class EvidencePages {
 
     private TemplateInstance page(Frame frame, IntegrityReport report, boolean signed) {
         Optional<Checkpoint> latest = checkpoints.latest();
+        String current = keys.current().map(CheckpointKeys.PublicKeyInfo::keyId).orElse(null);
+        List<String> former = new ArrayList<>();
+        keys.trusted().forEach(key -> {
+            if (!key.keyId().equals(current)) {
+                former.add(key.keyId());
+            }
+        });
         return Pages.evidence(frame, new EvidenceView(report, checkpoints.enabled(), latest.orElse(null),
-                latest.flatMap(checkpoints::failure).orElse(null), signed, signingInterval));
+                latest.flatMap(checkpoints::failure).orElse(null), signed, signingInterval, List.copyOf(former)));
+    }
+
+    static String formerKeyFile(String keyId) {
+        return FORMER_KEY_FILE_PREFIX + keyId + ".pem";
     }
 
     private static Response download(Object body, String type, String name) {

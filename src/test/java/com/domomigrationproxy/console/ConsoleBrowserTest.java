@@ -209,7 +209,14 @@ class ConsoleBrowserTest {
                     new Page.GetByRoleOptions().setName(link).setExact(true)).click());
             download(file, folder);
         }
+        // The former keys still trusted (the tests trust one): the chain may hold checkpoints they signed,
+        // and the verifier checks each one, so the command names them as well.
+        Locator former = page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions()
+                .setName(java.util.regex.Pattern.compile("^former key [0-9a-f]{16}$")));
+        assertThat(former).hasCount(1);
+        download(page.waitForDownload(() -> former.click()), folder);
         String command = page.locator("#verify-command").textContent().strip();
+        assertThat(command).contains("--public-key checkpoint-key-");
         assertThat(command).startsWith("python3 deploy/audit/verify_export.py audit-events.ndjson");
         List<String> arguments = new ArrayList<>(List.of(command.split(" ")));
         arguments.set(1, java.nio.file.Path.of("deploy", "audit", "verify_export.py").toAbsolutePath().toString());

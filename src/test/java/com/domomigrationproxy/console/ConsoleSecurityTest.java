@@ -557,7 +557,7 @@ class ConsoleSecurityTest {
     void aDownloadThatFailsShowsItsPageAndNoAbsentCheckpointIsOffered() {
         Frame frame = new Frame("Evidence", Frame.Section.EVIDENCE, new Viewer("auditor-aude", java.util.Set.of("auditor")),
                 "t");
-        String page = Pages.evidence(frame, new EvidenceView(null, true, null, null, false, "1m")).render();
+        String page = Pages.evidence(frame, new EvidenceView(null, true, null, null, false, "1m", List.of())).render();
         assertThat(page).doesNotContain("\" download>")
                 .doesNotContain("href=\"/console/evidence/" + EvidencePages.LATEST_FILE + "\"")
                 .contains("none has been signed yet")
