@@ -448,6 +448,7 @@ def verify(events_path, claims, expected, to_seq, from_seq=None, problems=None, 
     # is linked by its operation's row there, so one nobody expects is a row removed or rolled back.
     exported = {operation_id for _, operation_id, _, _ in (expected or {}).values()}
     absent = {}
+    unreadable = set()
     by_seq = {}
     for seq, signed_hash, source in claims:
         by_seq.setdefault(seq, []).append((signed_hash, source))
@@ -495,8 +496,9 @@ def verify(events_path, claims, expected, to_seq, from_seq=None, problems=None, 
                      f"inserted or reordered")
         payload = None
         if event["payload"] is None:
-            fail(f"{where}: the service could not read this event's operation row (it holds values the service "
-                 f"never writes): the row was altered")
+            fail(f"{where}: the service could not read this event's operation row: the row was deleted, or "
+                 f"altered to hold values the service never writes")
+            unreadable.add(event.get("operationId"))
         elif hashlib.sha256((event["prevHash"] + "\n" + event["payload"]).encode("utf-8")).hexdigest() \
                 != event["hash"]:
             fail(f"{where}: the hash does not match the payload: the record was altered")
@@ -536,7 +538,8 @@ def verify(events_path, claims, expected, to_seq, from_seq=None, problems=None, 
             if operation_id in exported:
                 fail(f"{where}: operation {operation_id}'s row in the operations export does not link this "
                      f"event: the row was altered or rolled back (or exported before the events)")
-            else:
+            elif operation_id not in unreadable:
+                # A row the service could not read is named above; it is not in the operations export either.
                 absent.setdefault(operation_id, seq)
         previous_hash, previous_seq = event["hash"], seq
         count += 1

@@ -107,6 +107,16 @@ public class Ledger {
         return event;
     }
 
+    /** The seq of the chain's newest event; 0 for an empty chain. */
+    public long headSeq() {
+        try (Connection connection = dataSource.getConnection()) {
+            return Sql.first(connection, "SELECT seq FROM audit_chain_head", row -> row.getLong(1)).orElse(0L);
+        } catch (SQLException e) {
+            throw new ProblemException(503, ProblemType.AUDIT_UNAVAILABLE, "The audit store cannot be read; retry later",
+                    e);
+        }
+    }
+
     /** At most {@code limit} events matching the query with seq greater than {@code afterSeq}, in sequence order. */
     public List<ChainEvent> events(EventQuery query, long afterSeq, int limit) {
         List<ChainEvent> page = new ArrayList<>();
