@@ -254,15 +254,21 @@ class PlanItems {
     }
 
     /**
-     * Sends an INCOMPLETE, ABORTED or FAILED item again, on behalf of whoever asked: it waits for its
-     * turn. False when it is in no such state.
+     * Sends an INCOMPLETE, ABORTED or FAILED item again (or one a preflight skipped after it was sent),
+     * on behalf of whoever asked: it waits for its turn. False when it is in no such state.
      */
     boolean retry(UUID planId, int itemId, Requester by) {
         return jdbc(connection -> {
             int updated = Sql.update(connection, """
                     UPDATE plan_item SET state = 'WAITING', note = ?, not_before = NULL, finished_at = NULL,
-                           released_by = ?, released_auth_method = ?, updated_at = now()
-                     WHERE plan_id = ? AND item_id = ? AND state IN ('INCOMPLETE', 'ABORTED', 'FAILED')""",
+                           released_by = ?, released_auth_method = ?, updated_at = now(),
+                           -- Skipped by a preflight: the operator's decision overrides the finding, or the item
+                           -- would wait for ever (only READY items are claimed).
+                           verdict = CASE WHEN state = 'SKIPPED' THEN 'READY' ELSE verdict END,
+                           reason = CASE WHEN state = 'SKIPPED' THEN 'sent again on an operator''s retry; a preflight'
+                                         || ' had found it ' || verdict ELSE reason END
+                     WHERE plan_id = ? AND item_id = ?
+                       AND (state IN ('INCOMPLETE', 'ABORTED', 'FAILED') OR state = 'SKIPPED' AND operation_id IS NOT NULL)""",
                     "retry asked by " + by.principal(), by.principal(), by.authMethod(), planId, itemId);
             if (updated == 1) {
                 PlanEvents.item(connection, planId, itemId);

@@ -767,12 +767,14 @@ public class PlanService {
             refuseWhereACancelledRollbackReversed(planId, item.spec().datasourceId());
             // The retry sends the item to Domo again: it must be within the scopes of whoever asks.
             requireInScope(plan.direction, List.of(item), by, "the retrier's");
-            if (item.state().retryable()) {
+            boolean retryable = item.state().retryable(item.operationId() != null);
+            if (retryable) {
                 requireApprovedContent(plan, items.rows(planId), by); // as at start: it sends again
             }
-            if (!item.state().retryable() || !items.retry(planId, itemId, by)) {
+            if (!retryable || !items.retry(planId, itemId, by)) {
                 throw new ProblemException(409, ProblemType.PLAN_ITEM_STATE, "Item " + itemId + " is " + item.state()
-                        + "; only INCOMPLETE, ABORTED and FAILED items are sent again");
+                        + "; only INCOMPLETE, ABORTED and FAILED items, and those a preflight skipped after they were"
+                        + " sent, are sent again");
             }
             PlanState previous = plan.state;
             if (plan.state == PlanState.FINISHED) {

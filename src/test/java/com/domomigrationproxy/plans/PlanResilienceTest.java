@@ -236,6 +236,21 @@ class PlanResilienceTest {
         }
     }
 
+    /** A retry of an item a preflight skipped after it was sent runs it: the operator's decision stands. */
+    @Test
+    void anItemSkippedAfterItWasSentRunsOnRetry() {
+        PlanFixtures.warmUp(domo);
+        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
+        String datasource = estate.datasources().get(0);
+        String planId = pausedAfterOne429(estate, "skipped-then-retried", 3);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of(datasource));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(200);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200);
+        JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
+        assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(1);
+    }
+
     /**
      * An item refused once by Domo (it has an operation) that a preflight then skipped is looked at
      * again by the next preflight: found READY, it waits for its turn, without the skip's note.
@@ -252,6 +267,13 @@ class PlanResilienceTest {
         Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
         Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
                 .body("items[0].state", equalTo("SKIPPED")).body("items[0].finishedAt", org.hamcrest.Matchers.notNullValue());
+        // Sent before it was skipped: an operator may send it again (a retry undone by a preflight left
+        // the item SKIPPED for good; plans review), and the next preflight looks at it again.
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(200)
+                .body("state", equalTo("WAITING")).body("verdict", equalTo("READY"))
+                .body("reason", org.hamcrest.Matchers.containsString("a preflight had found it ALREADY_DONE"));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
+        Api.asReader().get("/api/v1/plans/" + planId + "/items").then().body("items[0].state", equalTo("SKIPPED"));
         // Not any more: the next preflight finds it READY, and it waits for its turn again.
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
@@ -263,10 +285,10 @@ class PlanResilienceTest {
         // item now runs although an earlier preflight had skipped it.
         int itemId = Api.asReader().get("/api/v1/plans/" + planId + "/items").then().extract().path("items[0].itemId");
         Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_PREFLIGHT").then().statusCode(200)
-                .body("items.size()", equalTo(2))
+                .body("items.size()", equalTo(3))
                 .body("items[0].payload", org.hamcrest.Matchers.containsString(
                         "\"verdictsChanged\":{\"ALREADY_DONE\":{\"count\":1,\"itemIds\":[" + itemId + "]}}"))
-                .body("items[1].payload", org.hamcrest.Matchers.containsString(
+                .body("items[2].payload", org.hamcrest.Matchers.containsString(
                         "\"verdictsChanged\":{\"READY\":{\"count\":1,\"itemIds\":[" + itemId + "]}}"));
 
         Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200);
