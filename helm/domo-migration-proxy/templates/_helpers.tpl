@@ -9,6 +9,13 @@ Chart name, truncated to 63 characters (the DNS label limit of Kubernetes names)
 Fully qualified app name: the release name, plus the chart name unless the release name
 already contains it.
 */}}
+{{/*
+The management Service's name: the full name, cut to leave room for its suffix within 63 characters.
+*/}}
+{{- define "domo-migration-proxy.managementServiceName" -}}
+{{- printf "%s-management" (include "domo-migration-proxy.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+
 {{- define "domo-migration-proxy.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}

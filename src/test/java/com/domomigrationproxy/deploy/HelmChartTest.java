@@ -180,14 +180,31 @@ class HelmChartTest {
         assertThat(recreate.has("rollingUpdate")).as("rollingUpdate with Recreate: %s", recreate).isFalse();
     }
 
+    /**
+     * The API on the Service of service.type, health and metrics on a ClusterIP Service of their own:
+     * on one Service, a NodePort or LoadBalancer published port 9000, which needs no credentials.
+     */
     @Test
-    void serviceExposesTheApiAndTheManagementPort() {
-        JsonNode service = only(renderMinimum(UnaryOperator.identity()), "Service");
-
-        Map<String, String> targets = new LinkedHashMap<>();
-        service.at("/spec/ports").forEach(port -> targets.put(port.get("name").asText(), port.get("targetPort").asText()));
-        assertThat(targets).containsExactlyInAnyOrderEntriesOf(Map.of("http", "http", "management", "management"));
-        assertThat(service.at("/spec/selector/app.kubernetes.io~1component").asText()).isEqualTo("proxy");
+    void serviceExposesTheApiAndTheManagementPortStaysInTheCluster() {
+        for (String type : List.of("ClusterIP", "NodePort", "LoadBalancer")) {
+            List<JsonNode> services = renderMinimum(template -> template.set("service.type", type)
+                    .set("fullnameOverride", "x".repeat(63))).stream()
+                    .filter(document -> "Service".equals(document.path("kind").asText())).toList();
+            assertThat(services).as(type).hasSize(2);
+            Map<String, String> targets = new LinkedHashMap<>();
+            Map<String, String> types = new LinkedHashMap<>();
+            for (JsonNode service : services) {
+                service.at("/spec/ports").forEach(port -> targets.put(port.get("name").asText(),
+                        port.get("targetPort").asText()));
+                service.at("/spec/ports").forEach(port -> types.put(port.get("name").asText(),
+                        service.at("/spec/type").asText()));
+                assertThat(service.at("/spec/selector/app.kubernetes.io~1component").asText()).isEqualTo("proxy");
+                assertThat(service.at("/metadata/name").asText().length()).isLessThanOrEqualTo(63);
+                assertThat(service.at("/spec/ports")).hasSize(1);
+            }
+            assertThat(targets).containsExactlyInAnyOrderEntriesOf(Map.of("http", "http", "management", "management"));
+            assertThat(types).containsEntry("http", type).containsEntry("management", "ClusterIP");
+        }
     }
 
     @Test
@@ -944,7 +961,7 @@ class HelmChartTest {
         assertThat(texts(container.at("/securityContext/capabilities/drop"))).containsExactly("ALL");
         List<String> command = new ArrayList<>(texts(container.get("command")));
         command.addAll(texts(container.get("args")));
-        assertThat(command).contains("http://" + FULLNAME + ":9000/q/health/ready");
+        assertThat(command).contains("http://" + FULLNAME + "-management:9000/q/health/ready");
     }
 
     /**
