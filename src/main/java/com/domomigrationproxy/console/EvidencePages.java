@@ -130,10 +130,10 @@ public class EvidencePages {
 
     /** A former key still trusted (PROXY_AUDIT_VERIFY_KEYS_DIR): the chain holds checkpoints it signed. */
     @GET
-    @Path("/evidence/" + FORMER_KEY_FILE_PREFIX + "{keyId: [0-9a-f]{16}}.pem")
+    @Path("/evidence/" + FORMER_KEY_FILE_PREFIX + "{keyId}.pem")
     @Produces("application/x-pem-file")
     public Response formerKey(@PathParam("keyId") String keyId) {
-        CheckpointKeys.PublicKeyInfo key = keys.find(keyId)
+        CheckpointKeys.PublicKeyInfo key = Optional.of(keyId).filter(id -> id.matches("[0-9a-f]{16}")).flatMap(keys::find)
                 .filter(found -> keys.current().map(signing -> !signing.keyId().equals(keyId)).orElse(true))
                 .orElseThrow(() -> new ProblemException(404, ProblemType.NOT_FOUND, "No former key " + keyId
                         + " is trusted"));
