@@ -151,6 +151,23 @@ public class OperationReconciler {
         return migrated;
     }
 
+    /**
+     * Whether the trail's "unknown" comes from an earlier operation that may have acted (INCOMPLETE,
+     * UNKNOWN, …), not from an empty trail: a migration date just after the request may then be that
+     * operation's, as it may be a completed migration's.
+     */
+    static boolean earlierMayHaveActed(List<Operation> history, Operation operation) {
+        boolean uncertain = false;
+        for (Operation earlier : recordedBefore(history, operation)) {
+            if (earlier.effect() == OperationState.COMPLETE) {
+                uncertain = false;
+            } else if (earlier.mayHaveTakenEffect()) {
+                uncertain = true;
+            }
+        }
+        return uncertain;
+    }
+
     private boolean reconcile(Operation operation, Map<String, ProblemException> unreadable) {
         // While Domo may still carry it out, only "it took effect" is concluded: no "it did not",
         // and no case for a person either, who could then record ABORTED and unlock the datasource.
@@ -199,7 +216,7 @@ public class OperationReconciler {
         // same data source that were requested later, and must not be credited with their dates.
         Instant requested = operations.intentRecordedAt(operation);
         Finding finding = operation.direction() == Direction.V1_TO_V2
-                ? migration(requested, migrated, migrationDate, before)
+                ? migration(requested, migrated, migrationDate, before, earlierMayHaveActed(history, operation))
                 : reversal(requested, migrated, migrationDate, before);
         String shown = "Domo's candidates of account " + account.get() + " showed migrated=" + migrated
                 + migrationDate.map(date -> " (migrationDate " + date + ")").orElse("") + "; the trail shows it "
@@ -222,19 +239,32 @@ public class OperationReconciler {
         }
     }
 
-    private Finding migration(Instant requested, boolean migrated, Optional<Instant> date, Optional<Boolean> before) {
+    private Finding migration(Instant requested, boolean migrated, Optional<Instant> date, Optional<Boolean> before,
+            boolean earlierMayHaveActed) {
         if (!migrated) {
             return before.orElse(false)
                     ? Finding.cannotTell("it was migrated before and is not now, which no migration does")
                     : new Finding(OperationState.ABORTED, "the migration did not take effect");
         }
         if (date.isPresent() && !date.get().isBefore(requested)) {
-            // Migrated before the request by the trail: a date just after it may be that earlier
-            // migration's, read on a Domo clock ahead of ours.
-            return before.orElse(false) && date.get().isBefore(requested.plus(config.clockSkew()))
-                    ? Finding.cannotTell("it was migrated before the request, and the migration date is too close"
-                            + " after it to tell whether this request migrated it again")
+            // Migrated before the request by the trail, or maybe by an earlier operation whose outcome is not
+            // known (an INCOMPLETE one that this request re-attempts, say): a date just after the request may
+            // be that earlier migration's, read on a Domo clock ahead of ours.
+            boolean maybeEarlier = before.orElse(false) || before.isEmpty() && earlierMayHaveActed;
+            return maybeEarlier && date.get().isBefore(requested.plus(config.clockSkew()))
+                    ? Finding.cannotTell(before.isPresent()
+                            ? "it was migrated before the request, and the migration date is too close after it to tell"
+                                    + " whether this request migrated it again"
+                            : "an earlier operation may have migrated it, and the migration date is too close after the"
+                                    + " request to tell whether this request did")
                     : new Finding(OperationState.COMPLETE, "the migration took effect");
+        }
+        if (date.isPresent() && before.isPresent() && !before.get()
+                && date.get().isBefore(requested.minus(config.clockSkew()))) {
+            // Reversed since, by the trail: Domo dating its migration before the request contradicts it.
+            // Domo may keep a first migration's date across a reversal, and this request then migrated it.
+            return Finding.cannotTell("the trail shows it reversed before the request, yet Domo dates its migration"
+                    + " before the request: Domo may have kept an earlier migration's date");
         }
         if (date.isPresent() && (before.orElse(false) || date.get().isBefore(requested.minus(config.clockSkew())))) {
             return new Finding(OperationState.ABORTED,

@@ -98,8 +98,13 @@ public class OperationResolutions {
                         + operationId + " until " + settles + ": COMPLETE can be recorded now, ABORTED after that");
             }
         }
-        return operations.recordReconciliation(operationId, resolution.state(),
-                "Resolved by " + requester.principal() + ": " + resolution.note(), requester.principal())
+        // How the person signed in and which request it was, in the chain's RECONCILIATION event: a JWT
+        // subject and a console person may bear the same name, and the request's access log line has its
+        // address (authn review). The address itself stays out: any reader sees the note.
+        String by = "Resolved by " + requester.principal() + " (" + requester.authMethod()
+                + (requester.requestId() == null ? "" : ", request " + requester.requestId()) + "): ";
+        return operations.recordReconciliation(operationId, resolution.state(), by + resolution.note(),
+                requester.principal())
                 .orElseThrow(() -> new ProblemException(409, ProblemType.OPERATION_RESOLVED,
                         "Operation " + operationId + " was resolved meanwhile"));
     }

@@ -3,7 +3,6 @@ package com.domomigrationproxy.plans;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.text.Normalizer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -42,6 +40,7 @@ import com.domomigrationproxy.problem.BusyGate;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.PrincipalNames;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -482,7 +481,7 @@ public class PlanService {
     }
 
     private static String folded(String principal) {
-        return Normalizer.normalize(principal, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        return PrincipalNames.folded(principal);
     }
 
     /** The approvals that count now: unexpired, of the plan's content, one per person, none by its creator. */
@@ -787,6 +786,13 @@ public class PlanService {
             members.put("itemState", item.state().name());
             if (item.operationId() != null) {
                 members.put("operationId", item.operationId().toString());
+            }
+            if (item.state() == ItemState.SKIPPED) {
+                // The preflight's finding the operator overrode, on the record as PLAN_PREFLIGHT's changes are.
+                members.put("overriddenVerdict", item.verdict().name());
+                if (item.reason() != null) {
+                    members.put("overriddenReason", item.reason());
+                }
             }
             members.put("reopened", previous == PlanState.FINISHED);
             record(plan, ITEM_RETRIED, previous, by, members);

@@ -18,7 +18,6 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -124,9 +123,12 @@ public class ApiKeyStore {
         return loaded.keysByDigest().isEmpty();
     }
 
-    /** True when an API key of the file carries this name, in any letter case ("OP-ALL" reads as op-all). */
+    /**
+     * True when an API key of the file carries this name, in any letter case and Unicode form ("OP-ALL"
+     * and "ｏｐ-ａｌｌ" read as op-all), as the four-eyes rule compares principals.
+     */
     boolean isKeyName(String name) {
-        return loaded.keyNamesFolded().contains(name.toLowerCase(Locale.ROOT));
+        return loaded.keyNamesFolded().contains(PrincipalNames.folded(name));
     }
 
     /** The keys of the file as loaded now, one per name: of two entries of one name, the one expiring later. */
@@ -336,7 +338,7 @@ public class ApiKeyStore {
 
         Loaded(FileVersion version, Map<ByteBuffer, ApiKey> keysByDigest, Map<String, ApiKey> keysByName) {
             this(version, keysByDigest, keysByName, keysByName.keySet().stream()
-                    .map(name -> name.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet()));
+                    .map(PrincipalNames::folded).collect(Collectors.toUnmodifiableSet()));
         }
     }
 }

@@ -129,9 +129,20 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
     }
 
     /**
+     * Invisible code points that are not of Unicode's format category: the combining grapheme
+     * joiner, the Hangul fillers, variation selectors, Mongolian and Khmer invisibles, the blank
+     * Braille pattern ("op-all" and a Hangul filler read as the key op-all; authn review).
+     */
+    private static boolean invisible(int c) {
+        return c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 || c == 0x2800
+                || c >= 0x17B4 && c <= 0x17B5 || c >= 0x180B && c <= 0x180F || c >= 0xFE00 && c <= 0xFE0F
+                || c >= 0xE0100 && c <= 0xE01EF;
+    }
+
+    /**
      * A name the audit trail can hold and an auditor can tell from others: 1 to 255 characters, no
-     * control or invisible format characters (U+200B…), no space at either end ("op-all " would read
-     * as the key op-all), no broken surrogate pair.
+     * control or invisible characters (U+200B, U+034F, U+3164…), no space at either end ("op-all "
+     * would read as the key op-all), no broken surrogate pair.
      */
     static boolean recordable(String principal) {
         if (principal == null || principal.isBlank() || principal.codePointCount(0, principal.length()) > MAX_LENGTH
@@ -145,6 +156,10 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
             if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
                     || (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < principal.length()
                             && Character.isLowSurrogate(principal.charAt(++i))))) {
+                return false;
+            }
+            int codePoint = Character.isLowSurrogate(c) ? principal.codePointAt(i - 1) : c;
+            if (invisible(codePoint) || Character.getType(codePoint) == Character.FORMAT) {
                 return false;
             }
         }

@@ -470,7 +470,11 @@ public class AuditStream {
         Written last = outlivedBatches.get(outlivedBatches.size() - 1);
         StreamCursor.Position target = last.last().seq() > confirmed.seq() ? last.last() : confirmed;
         Instant advancing = Instant.now();
-        if (!cursor.advance(target, rewindTo, settings.lease())) {
+        // Kept with every move of the cursor: where the next holder starts again covers this connection's
+        // recent window too. A replica killed outright, or stopped while a write the receiver does not read
+        // held its sender (no resend point was kept then), takes its socket buffers along (review).
+        StreamCursor.Position resendFrom = earlier(rewindTo, recent.isEmpty() ? null : recent.peekFirst().from());
+        if (!cursor.advance(target, resendFrom, settings.lease())) {
             LOG.warn("Another replica took over the audit stream");
             reset();
             holding = false;

@@ -362,6 +362,65 @@ class ReconciliationTest {
                 .body("review.reason", org.hamcrest.Matchers.containsString("too close after it"));
     }
 
+    /**
+     * The same when the earlier migration's outcome is not known (INCOMPLETE, re-attempted at once):
+     * the date may be that migration's, so a person is asked, not COMPLETE recorded (review). A
+     * datasource the trail knows nothing of is still concluded from such a date (the first tests).
+     */
+    @Test
+    void aDateJustAfterTheRequestOfADatasourceAnEarlierOperationMayHaveMigratedCannotTell() {
+        domo.resetAll();
+        String datasource = Api.uniqueDatasourceId();
+        String second = migratedThenAgainUnanswered(datasource, "INCOMPLETE");
+        Instant requested = Instant.parse(Api.asAuditor().get("/api/v1/audit/operations/" + second).then()
+                .statusCode(200).extract().path("requestedAt"));
+        listedMigratedAt(datasource, requested.plusSeconds(10));
+        awaitConcluded(datasource, second);
+        Api.asAuditor().get("/api/v1/audit/operations/" + second).then().statusCode(200)
+                .body("reconciliation", org.hamcrest.Matchers.nullValue())
+                .body("review.reason", org.hamcrest.Matchers.containsString("an earlier operation may have migrated it"));
+    }
+
+    /**
+     * Migrated, reversed, migrated again without an answer: Domo dating its migration before the
+     * request contradicts the trail's reversal (Domo may keep the first date), so a person is asked;
+     * it was recorded ABORTED, and the datasource's account dropped from what a reversal may take.
+     */
+    @Test
+    void aMigrationDateBeforeTheRequestOfADatasourceReversedSinceCannotTell() {
+        domo.resetAll();
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        Api.asOperator().contentType("application/json").body(MIGRATION_TO_8)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200);
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        Api.asOperator().post("/api/v1/datasources/" + datasource + "/reversals").then().statusCode(200);
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withFixedDelay(5000)
+                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+        String third = Api.asOperator().contentType("application/json").body(MIGRATION_TO_8)
+                .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(504)
+                .extract().path("operationId");
+        Instant requested = Instant.parse(Api.asAuditor().get("/api/v1/audit/operations/" + third).then()
+                .statusCode(200).extract().path("requestedAt"));
+        listedMigratedAt(datasource, requested.minusSeconds(120));
+        awaitConcluded(datasource, third);
+        Api.asAuditor().get("/api/v1/audit/operations/" + third).then().statusCode(200)
+                .body("reconciliation", org.hamcrest.Matchers.nullValue())
+                .body("review.reason", org.hamcrest.Matchers.containsString("Domo may have kept an earlier migration's date"));
+    }
+
+    /** Runs reconciliation until the operation is concluded or flagged. */
+    private void awaitConcluded(String datasource, String operationId) {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            reconciler.reconcileNow();
+            return OperationRows.forDatasource(dataSource, datasource).stream()
+                    .filter(row -> operationId.equals(String.valueOf(row.get("operation_id"))))
+                    .anyMatch(row -> row.get("review_reason") != null || row.get("reconciled_state") != null);
+        });
+    }
+
     /** Where Domo's candidates cannot tell, a person is asked; the datasource stays locked until one answers. */
     @Test
     void whatDomoCannotTellIsFlaggedForAPersonAndResolvedByHand() {
@@ -413,6 +472,9 @@ class ReconciliationTest {
                 .body("reconciliation.by", equalTo(resolver))
                 .body("reconciliation.note", org.hamcrest.Matchers.endsWith(
                         ": Domo's admin UI shows it on V1 since 10:15\nsee CHG-9"))
+                // How the person signed in, and which request: its access log line has the address.
+                .body("reconciliation.note", org.hamcrest.Matchers.matchesPattern(java.util.regex.Pattern.compile(
+                        "Resolved by " + resolver + " \\(jwt, request [0-9a-f-]{36}\\): .*", java.util.regex.Pattern.DOTALL)))
                 .body("requestedBy", equalTo("operator-svc"))
                 .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("chain")))
                 .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("scopes")))
@@ -634,8 +696,13 @@ class ReconciliationTest {
      * "already migrated" 5 s later): the second operation's id, UNKNOWN.
      */
     private String migratedThenAgainUnanswered(String datasource) {
+        return migratedThenAgainUnanswered(datasource, "COMPLETE");
+    }
+
+    /** The same with the first migration's state as Domo answers it (INCOMPLETE: to be re-attempted). */
+    private String migratedThenAgainUnanswered(String datasource, String firstState) {
         domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"COMPLETE\"}")));
+                .withHeader("Content-Type", "application/json").withBody("{\"state\":\"" + firstState + "\"}")));
         Api.asOperator().contentType("application/json").body(MIGRATION_TO_8)
                 .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(200);
         domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/accounts/8").willReturn(aResponse().withFixedDelay(5000)

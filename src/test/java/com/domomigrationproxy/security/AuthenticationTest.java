@@ -226,7 +226,10 @@ class AuthenticationTest {
         // 255 characters, counted as characters (as JSON Schema's maxLength does), not UTF-16 units.
         unauthenticated(given().auth().oauth2(Tokens.jwt("\uD83D\uDE00".repeat(256), "reader")));
         // Names an auditor could not tell from another: a space at either end, an invisible character.
-        for (String lookalike : List.of("someone ", " someone", "some\u200bone", "someone\u00a0")) {
+        // Invisible outside Unicode's format category too: the combining grapheme joiner, a Hangul filler,
+        // a variation selector (review: "reader-svc" and a Hangul filler read as the key reader-svc).
+        for (String lookalike : List.of("someone ", " someone", "some\u200bone", "someone\u00a0", "someone\u034f",
+                "someone\u3164", "some\ufe0fone", "\u115fsomeone")) {
             unauthenticated(given().auth().oauth2(Tokens.jwt(lookalike, "reader")));
         }
         given().auth().oauth2(Tokens.jwt("some one", "reader")).when().get("/api/v1/integration-types").then()
@@ -248,6 +251,8 @@ class AuthenticationTest {
     void aJwtMayNotClaimTheNameOfAnApiKey() {
         unauthenticated(given().auth().oauth2(Tokens.jwt("reader-svc", "reader", "operator")));
         unauthenticated(given().auth().oauth2(Tokens.jwt("READER-svc", "reader", "operator")));
+        // In any Unicode compatibility form, as the four-eyes rule tells people apart (review).
+        unauthenticated(given().auth().oauth2(Tokens.jwt("\uff52\uff45\uff41\uff44\uff45\uff52-svc", "reader")));
         given().auth().oauth2(Tokens.jwt("reader-svc-person", "reader")).when().get("/api/v1/integration-types")
                 .then().statusCode(200);
     }

@@ -278,8 +278,11 @@ class AuditStreamTest {
             }
             try (Socket next = listener.accept()) {
                 readUntilAll(next, new StringBuilder(), before + 1, head);
-                // Sent again and confirmed: nothing is left to send again.
-                await().atMost(Duration.ofSeconds(30)).until(() -> resendSeq() == null);
+                // Sent again and confirmed: the cursor stands at least at them again. The point kept with it is
+                // not cleared: it covers this connection's recent window, for a successor if this replica dies.
+                long sentAgainTo = head;
+                await().atMost(Duration.ofSeconds(30)).until(() -> cursorSeq() >= sentAgainTo
+                        && (resendSeq() == null || resendSeq() <= cursorSeq()));
             }
         } finally {
             // Undone however the test ended: the next class would wait out replica B's lease (StreamCursorTest).
@@ -308,6 +311,8 @@ class AuditStreamTest {
                 head = head();
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get(streamHealth.toString()).then()
                         .statusCode(200).body("checks[0].data.backlog", equalTo(0)));
+                // Kept with the cursor as it moved, before any stop: a replica killed outright leaves it too.
+                await().atMost(Duration.ofSeconds(30)).until(() -> resendSeq() != null && resendSeq() <= before);
                 stopped = true;
                 stream.onStop(null);
                 assertThat(resendSeq()).as("where the next holder starts again").isNotNull().isLessThanOrEqualTo(before);
@@ -317,7 +322,8 @@ class AuditStreamTest {
             restarted = true;
             try (Socket next = listener.accept()) {
                 readUntilAll(next, new StringBuilder(), before + 1, head);
-                await().atMost(Duration.ofSeconds(30)).until(() -> resendSeq() == null);
+                long sentAgainTo = head;
+                await().atMost(Duration.ofSeconds(30)).until(() -> cursorSeq() >= sentAgainTo);
             }
         } finally {
             if (stopped && !restarted) {
@@ -349,7 +355,7 @@ class AuditStreamTest {
                     + ", resend_hash = (SELECT hash FROM audit_event WHERE seq = " + before + "), resend_for_seq = seq");
             received.setLength(0);
             readUntilAll(connection, received, before + 1, head);
-            await().atMost(Duration.ofSeconds(30)).until(() -> resendSeq() == null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> cursorSeq() >= head);
         }
     }
 
@@ -381,6 +387,10 @@ class AuditStreamTest {
         } finally {
             PostgresAdmin.tamper("UPDATE audit_stream_cursor SET holder = NULL, lease_until = NULL WHERE holder = 'replica-b'");
         }
+    }
+
+    private long cursorSeq() {
+        return (Long) OperationRows.query(dataSource, "SELECT seq FROM audit_stream_cursor").get(0).get("seq");
     }
 
     private Long resendSeq() {
