@@ -26,6 +26,6 @@ public record ChainEvent(
         @Schema(description = "sha256 hex of prevHash, a newline and payload", pattern = HashChain.HASH_PATTERN,
                 required = true) String hash,
         @Schema(description = "The event's canonical JSON, exactly the text the hash covers; parse it to read the"
-                + " event. Null only for an operation event whose row holds values the service never writes (altered"
-                + " behind its back; the integrity check names it)", required = true, nullable = true) String payload) {
+                + " event. Null only for an operation event whose row is gone or holds values the service never writes"
+                + " (deleted or altered behind its back; the integrity check names it)", required = true, nullable = true) String payload) {
 }

@@ -85,6 +85,10 @@ public class Checkpoints {
     private final Optional<Path> directory;
     private final Counter failures;
     private final Optional<Duration> overdueAfter;
+    /** The oldest unsigned event the last periodic run found overdue, or null. */
+    private volatile Long overdueSeen;
+    /** Why the periodic job signs nothing while the newest checkpoint has an origin it does not know, or null. */
+    private volatile String renamedNow;
 
     @Inject
     Checkpoints(DataSource dataSource, Ledger ledger, CheckpointKeys keys, LedgerConfig config, MeterRegistry registry) {
@@ -148,8 +152,8 @@ public class Checkpoints {
     }
 
     /**
-     * The periodic job, with events no genuine checkpoint covers for longer than {@code overdue} an
-     * error: something keeps the job from signing. Any database role may take the job's advisory
+     * The periodic job, with events no genuine checkpoint covers for longer than {@code overdue}, at
+     * two runs in a row, an error: something keeps the job from signing. Any database role may take the job's advisory
      * lock and hold it, and the job then signed nothing, without a word or a failure counted
      * (evidence review), while the unsigned tail could be rewritten.
      */
@@ -160,15 +164,24 @@ public class Checkpoints {
         try {
             Optional<Checkpoint> signed = sign(true);
             if (signed.isPresent()) {
+                overdueSeen = null;
                 LOG.debugf("Checkpoint signed at seq %d", signed.get().seq());
             } else if (overdue.isPresent()) {
                 Optional<Uncovered> oldest = read(connection -> oldestUncovered(connection));
-                if (oldest.isPresent() && oldest.get().recordedAt().isBefore(Instant.now().minus(overdue.get()))) {
+                if (oldest.isEmpty() || !oldest.get().recordedAt().isBefore(Instant.now().minus(overdue.get()))) {
+                    overdueSeen = null;
+                } else if (!Long.valueOf(oldest.get().seq()).equals(overdueSeen)) {
+                    // Seen once: another replica may be signing it just now (a backlog already old when
+                    // checkpoints were turned on, or after a key nothing trusts any more). Twice is no race.
+                    overdueSeen = oldest.get().seq();
+                } else {
                     failures.increment();
+                    String renamed = renamedNow;
                     LOG.errorf("Checkpoint not signed: no genuine checkpoint covers the events since seq %d, recorded"
-                            + " at %s, more than %s ago. The checkpoint lock (pg_advisory_lock(%d)) is held by a session"
-                            + " that does not sign, or a replica's signing hangs: find it in pg_locks", oldest.get().seq(),
-                            oldest.get().recordedAt(), overdue.get(), LOCK);
+                            + " at %s, more than %s ago. %s", oldest.get().seq(), oldest.get().recordedAt(),
+                            overdue.get(), renamed != null ? renamed
+                                    : "The checkpoint lock (pg_advisory_lock(" + LOCK + ")) is held by a session that"
+                                            + " does not sign, or a replica's signing hangs: find it in pg_locks");
                 }
             }
         } catch (RuntimeException e) {
@@ -243,6 +256,9 @@ public class Checkpoints {
                             + " names where)");
                 }
                 String renamed = renamedSince(newest);
+                if (onlyIfGrown) {
+                    renamedNow = renamed;
+                }
                 if (renamed != null) {
                     if (onlyIfGrown) {
                         if (!renamed.equals(reportedRename)) {

@@ -266,7 +266,7 @@ class PlanItems {
                            -- would wait for ever (only READY items are claimed).
                            verdict = CASE WHEN state = 'SKIPPED' THEN 'READY' ELSE verdict END,
                            reason = CASE WHEN state = 'SKIPPED' THEN 'sent again on an operator''s retry; a preflight'
-                                         || ' had found it ' || verdict ELSE reason END
+                                         || ' had found it ' || verdict || coalesce(': ' || reason, '') ELSE reason END
                      WHERE plan_id = ? AND item_id = ?
                        AND (state IN ('INCOMPLETE', 'ABORTED', 'FAILED') OR state = 'SKIPPED' AND operation_id IS NOT NULL)""",
                     "retry asked by " + by.principal(), by.principal(), by.authMethod(), planId, itemId);

@@ -451,7 +451,8 @@ public class PlanResource {
     @RolesAllowed(Roles.OPERATOR)
     @Operation(operationId = "retryPlanItem", summary = "Send an INCOMPLETE, ABORTED or FAILED item again",
             description = "The item waits for its turn again; a finished plan runs again for it. Items are never"
-                    + " sent again otherwise. Refused (403 out-of-scope) when the item is outside the caller's own"
+                    + " sent again otherwise. An item a preflight skipped after it was sent may be sent again too"
+                    + " (its verdict becomes READY; its reason keeps what the preflight found). Refused (403 out-of-scope) when the item is outside the caller's own"
                     + " scopes. Role: operator.")
     @APIResponse(responseCode = "200", description = "The item, waiting",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ItemView.class)))

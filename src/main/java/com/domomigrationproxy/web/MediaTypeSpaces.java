@@ -27,10 +27,12 @@ final class MediaTypeSpaces {
     }
 
     private static void remove(HttpServerRequest request, String header) {
-        List<String> all = request.headers().getAll(header);
-        if (all.stream().noneMatch(MediaTypeSpaces::spaceBeforeParameter)) {
+        // The first value alone, without a list: this runs on every request, GETs included.
+        String first = request.getHeader(header);
+        if (first == null || !spaceBeforeParameter(first)) {
             return;
         }
+        List<String> all = request.headers().getAll(header);
         request.headers().set(header, all.stream().map(value -> BEFORE_PARAMETER.matcher(value).replaceAll(";")).toList());
     }
 

@@ -148,6 +148,9 @@ public class RequestFilter {
 
     /** Whether every member of every Expect header is 100-continue (RFC 9110 10.1.1), or there is none. */
     static boolean onlyContinueExpected(HttpServerRequest request) {
+        if (request.getHeader("Expect") == null) {
+            return true; // the usual request: nothing allocated on the GET path
+        }
         for (String value : request.headers().getAll("Expect")) {
             for (String member : value.split(",")) {
                 String expectation = member.strip();

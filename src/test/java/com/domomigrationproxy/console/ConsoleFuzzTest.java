@@ -76,7 +76,8 @@ class ConsoleFuzzTest {
         // Its name is markup, which every page that shows the plan must escape.
         FuzzEstate estate = FuzzEstate.create("console fuzz <script>alert(1)</script> \"><img src=x onerror=alert(1)>");
         valid = new HashMap<>(estate.ids());
-        valid.putAll(Map.of("accountId", "1", "integrationType", "mysql-federated", "unknown", "no-such-page"));
+        valid.putAll(Map.of("accountId", "1", "integrationType", "mysql-federated", "unknown", "no-such-page",
+                "keyId", "0123456789abcdef"));
         person = ConsoleSessions.signIn(ConsoleSessions.EVERY_ROLE);
     }
 

@@ -101,8 +101,9 @@ class CheckpointScheduleTest {
 
     /**
      * Any database role may take the job's advisory lock and keep it: the job then signed nothing,
-     * without a word. Events left unsigned for longer than twice the interval are now an error and a
-     * failure counted (the alert of docs/operations.md), and the job signs once the lock is free.
+     * without a word. Events left unsigned for longer than twice the interval, at two runs in a row,
+     * are now an error and a failure counted (the alert of docs/operations.md), and the job signs once
+     * the lock is free.
      */
     @Test
     void eventsLeftUnsignedTooLongAreAFailure() throws Exception {
@@ -119,7 +120,9 @@ class CheckpointScheduleTest {
             assertThat(failures()).as("not overdue yet").isEqualTo(before);
             Thread.sleep(50);
             checkpoints.scheduled(Optional.of(Duration.ofMillis(10)));
-            assertThat(failures()).as("overdue").isEqualTo(before + 1);
+            assertThat(failures()).as("overdue once: another replica may be signing it just now").isEqualTo(before);
+            checkpoints.scheduled(Optional.of(Duration.ofMillis(10)));
+            assertThat(failures()).as("overdue at two runs in a row").isEqualTo(before + 1);
             assertThat(checkpoints.latest().orElseThrow().seq()).isLessThan(head);
             statement.execute("SELECT pg_advisory_unlock(" + Checkpoints.LOCK + ")");
             checkpoints.scheduled(Optional.of(Duration.ofMillis(10)));

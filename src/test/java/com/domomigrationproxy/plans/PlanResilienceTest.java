@@ -245,7 +245,14 @@ class PlanResilienceTest {
         String planId = pausedAfterOne429(estate, "skipped-then-retried", 3);
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of(datasource));
         Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
-        Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(200);
+        Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(200)
+                .body("reason", org.hamcrest.Matchers.startsWith(
+                        "sent again on an operator's retry; a preflight had found it ALREADY_DONE: "));
+        // The chain says which finding the retry overrode, as a preflight's event says which it changed.
+        Api.asAuditor().get("/api/v1/audit/events?subject=" + planId + "&type=PLAN_ITEM_RETRIED").then()
+                .statusCode(200).body("items.size()", equalTo(1))
+                .body("items[0].payload", org.hamcrest.Matchers.containsString("\"overriddenVerdict\":\"ALREADY_DONE\""))
+                .body("items[0].payload", org.hamcrest.Matchers.containsString("\"overriddenReason\":"));
         Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200);
         JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
         assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(1);
