@@ -235,7 +235,7 @@ public record PlanPageView(PlanView plan, Viewer viewer, List<ItemView> items, V
     }
 
     public boolean mayRetry(ItemView item) {
-        return viewer.operates() && item.state().retryable(item.operationId() != null) && !rolledBack() && !reversed(item)
+        return viewer.operates() && item.state().retryable(item.operationId() != null, item.verdict()) && !rolledBack() && !reversed(item)
                 && (plan.state() == PlanState.RUNNING
                 || plan.state() == PlanState.PAUSED || plan.state() == PlanState.FINISHED);
     }

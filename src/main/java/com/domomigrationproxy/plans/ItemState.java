@@ -22,11 +22,12 @@ public enum ItemState {
 
     /**
      * Whether an item in this state may be sent again: one of {@link #retryable()}, or an item a
-     * preflight skipped after it was sent ({@code sent}: it has an operation). An operator's retry of
-     * an INCOMPLETE item, which Domo may list as migrated, was undone by a preflight run again before
-     * the item's turn, and the item could then never be retried (plans review).
+     * preflight skipped after it was sent (it has an operation, and a verdict other than READY: a
+     * skip for any other reason leaves READY). An operator's retry of an INCOMPLETE item, which Domo
+     * may list as migrated, was undone by a preflight run again before the item's turn, and the item
+     * could then never be retried (plans review).
      */
-    public boolean retryable(boolean sent) {
-        return retryable() || this == SKIPPED && sent;
+    public boolean retryable(boolean sent, Verdict verdict) {
+        return retryable() || this == SKIPPED && sent && verdict != Verdict.READY;
     }
 }

@@ -268,7 +268,8 @@ class PlanItems {
                            reason = CASE WHEN state = 'SKIPPED' THEN 'sent again on an operator''s retry; a preflight'
                                          || ' had found it ' || verdict || coalesce(': ' || reason, '') ELSE reason END
                      WHERE plan_id = ? AND item_id = ?
-                       AND (state IN ('INCOMPLETE', 'ABORTED', 'FAILED') OR state = 'SKIPPED' AND operation_id IS NOT NULL)""",
+                       AND (state IN ('INCOMPLETE', 'ABORTED', 'FAILED')
+                            OR state = 'SKIPPED' AND operation_id IS NOT NULL AND verdict <> 'READY')""",
                     "retry asked by " + by.principal(), by.principal(), by.authMethod(), planId, itemId);
             if (updated == 1) {
                 PlanEvents.item(connection, planId, itemId);

@@ -766,7 +766,7 @@ public class PlanService {
             refuseWhereACancelledRollbackReversed(planId, item.spec().datasourceId());
             // The retry sends the item to Domo again: it must be within the scopes of whoever asks.
             requireInScope(plan.direction, List.of(item), by, "the retrier's");
-            boolean retryable = item.state().retryable(item.operationId() != null);
+            boolean retryable = item.state().retryable(item.operationId() != null, item.verdict());
             if (retryable) {
                 requireApprovedContent(plan, items.rows(planId), by); // as at start: it sends again
             }

@@ -136,7 +136,7 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
     private static boolean invisible(int c) {
         return c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 || c == 0x2800
                 || c >= 0x17B4 && c <= 0x17B5 || c >= 0x180B && c <= 0x180F || c >= 0xFE00 && c <= 0xFE0F
-                || c >= 0xE0100 && c <= 0xE01EF;
+                || c >= 0xE0000 && c <= 0xE0FFF;
     }
 
     /**
@@ -158,7 +158,9 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
                             && Character.isLowSurrogate(principal.charAt(++i))))) {
                 return false;
             }
-            int codePoint = Character.isLowSurrogate(c) ? principal.codePointAt(i - 1) : c;
+            // A pair's code point (i is on its low half now), so that the planes beyond the first are looked at
+            // too: tag characters (U+E0001…) and the variation selectors supplement (own-diff review).
+            int codePoint = Character.isHighSurrogate(c) ? principal.codePointAt(i - 1) : c;
             if (invisible(codePoint) || Character.getType(codePoint) == Character.FORMAT) {
                 return false;
             }

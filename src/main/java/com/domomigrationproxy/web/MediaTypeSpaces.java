@@ -27,12 +27,14 @@ final class MediaTypeSpaces {
     }
 
     private static void remove(HttpServerRequest request, String header) {
-        // The first value alone, without a list: this runs on every request, GETs included.
-        String first = request.getHeader(header);
-        if (first == null || !spaceBeforeParameter(first)) {
+        // Every value: Accept may come on several lines, and Quarkus REST reads each (own-diff review).
+        if (request.getHeader(header) == null) {
             return;
         }
         List<String> all = request.headers().getAll(header);
+        if (all.stream().noneMatch(MediaTypeSpaces::spaceBeforeParameter)) {
+            return;
+        }
         request.headers().set(header, all.stream().map(value -> BEFORE_PARAMETER.matcher(value).replaceAll(";")).toList());
     }
 

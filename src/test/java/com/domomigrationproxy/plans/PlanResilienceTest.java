@@ -256,6 +256,17 @@ class PlanResilienceTest {
         Api.asOperator().post("/api/v1/plans/" + planId + "/resume").then().statusCode(200);
         JsonPath finished = awaitState(planId, "FINISHED", Duration.ofSeconds(30));
         assertThat(finished.getInt("counts.COMPLETE")).isEqualTo(1);
+
+        // A sent item skipped for another reason keeps its READY verdict (the run skips a reversal whose data
+        // source left the grant): no preflight skipped it, so it is not sent again (own-diff review).
+        String item = "UPDATE plan_item SET state = '%s' WHERE plan_id = '" + planId + "' AND item_id = 1";
+        PostgresAdmin.tamper(item.formatted("SKIPPED"));
+        try {
+            Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(409)
+                    .body("type", org.hamcrest.Matchers.endsWith(":plan-item-state"));
+        } finally {
+            PostgresAdmin.tamper(item.formatted("COMPLETE"));
+        }
     }
 
     /**

@@ -172,6 +172,15 @@ class HttpFramingTest {
                 .body("items.name", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem(plan)));
     }
 
+    /** Accept on several lines, one with whitespace before its parameters: each is read as sent without it. */
+    @Test
+    void anAcceptOnSeveralLinesWithSpaceBeforeParametersIsUnderstood() throws Exception {
+        Exchange exchange = send("GET /api/v1/audit/operations?limit=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: "
+                + TestCredentials.AUDITOR_KEY + "\r\nAccept: text/html\r\nAccept: application/json ; q=1\r\n"
+                + "Connection: close\r\n\r\n");
+        assertThat(exchange.answer()).startsWith("HTTP/1.1 200").contains("application/json");
+    }
+
     /**
      * A chunk size that is no number: the caller's framing. Vert.x closes the connection (a 400
      * problem goes out first when it still can); Quarkus logged it as the service's own error, with
