@@ -348,18 +348,8 @@ class ReconciliationTest {
         domo.resetAll();
         String datasource = Api.uniqueDatasourceId();
         String second = migratedThenAgainUnanswered(datasource);
-        Instant requested = Instant.parse(Api.asAuditor().get("/api/v1/audit/operations/" + second).then()
-                .statusCode(200).extract().path("requestedAt"));
-        listedMigratedAt(datasource, requested.plusSeconds(10));
-
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            reconciler.reconcileNow();
-            return OperationRows.forDatasource(dataSource, datasource).stream()
-                    .anyMatch(row -> row.get("review_reason") != null || row.get("reconciled_state") != null);
-        });
-        Api.asAuditor().get("/api/v1/audit/operations/" + second).then().statusCode(200)
-                .body("reconciliation", org.hamcrest.Matchers.nullValue())
-                .body("review.reason", org.hamcrest.Matchers.containsString("too close after it"));
+        listedMigratedAt(datasource, requestedAt(second).plusSeconds(10));
+        assertAskedAPerson(datasource, second, "too close after it");
     }
 
     /**
@@ -372,13 +362,8 @@ class ReconciliationTest {
         domo.resetAll();
         String datasource = Api.uniqueDatasourceId();
         String second = migratedThenAgainUnanswered(datasource, "INCOMPLETE");
-        Instant requested = Instant.parse(Api.asAuditor().get("/api/v1/audit/operations/" + second).then()
-                .statusCode(200).extract().path("requestedAt"));
-        listedMigratedAt(datasource, requested.plusSeconds(10));
-        awaitConcluded(datasource, second);
-        Api.asAuditor().get("/api/v1/audit/operations/" + second).then().statusCode(200)
-                .body("reconciliation", org.hamcrest.Matchers.nullValue())
-                .body("review.reason", org.hamcrest.Matchers.containsString("an earlier operation may have migrated it"));
+        listedMigratedAt(datasource, requestedAt(second).plusSeconds(10));
+        assertAskedAPerson(datasource, second, "an earlier operation may have migrated it");
     }
 
     /**
@@ -402,23 +387,26 @@ class ReconciliationTest {
         String third = Api.asOperator().contentType("application/json").body(MIGRATION_TO_8)
                 .post("/api/v1/datasources/" + datasource + "/migrations").then().statusCode(504)
                 .extract().path("operationId");
-        Instant requested = Instant.parse(Api.asAuditor().get("/api/v1/audit/operations/" + third).then()
-                .statusCode(200).extract().path("requestedAt"));
-        listedMigratedAt(datasource, requested.minusSeconds(120));
-        awaitConcluded(datasource, third);
-        Api.asAuditor().get("/api/v1/audit/operations/" + third).then().statusCode(200)
-                .body("reconciliation", org.hamcrest.Matchers.nullValue())
-                .body("review.reason", org.hamcrest.Matchers.containsString("Domo may have kept an earlier migration's date"));
+        listedMigratedAt(datasource, requestedAt(third).minusSeconds(120));
+        assertAskedAPerson(datasource, third, "Domo may have kept an earlier migration's date");
     }
 
-    /** Runs reconciliation until the operation is concluded or flagged. */
-    private void awaitConcluded(String datasource, String operationId) {
+    private static Instant requestedAt(String operationId) {
+        return Instant.parse(Api.asAuditor().get("/api/v1/audit/operations/" + operationId).then().statusCode(200)
+                .extract().path("requestedAt"));
+    }
+
+    /** Runs reconciliation until the operation is concluded or flagged: flagged, for this reason, not concluded. */
+    private void assertAskedAPerson(String datasource, String operationId, String reason) {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
             reconciler.reconcileNow();
             return OperationRows.forDatasource(dataSource, datasource).stream()
                     .filter(row -> operationId.equals(String.valueOf(row.get("operation_id"))))
                     .anyMatch(row -> row.get("review_reason") != null || row.get("reconciled_state") != null);
         });
+        Api.asAuditor().get("/api/v1/audit/operations/" + operationId).then().statusCode(200)
+                .body("reconciliation", org.hamcrest.Matchers.nullValue())
+                .body("review.reason", org.hamcrest.Matchers.containsString(reason));
     }
 
     /** Where Domo's candidates cannot tell, a person is asked; the datasource stays locked until one answers. */

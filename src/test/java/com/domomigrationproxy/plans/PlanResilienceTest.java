@@ -239,12 +239,7 @@ class PlanResilienceTest {
     /** A retry of an item a preflight skipped after it was sent runs it: the operator's decision stands. */
     @Test
     void anItemSkippedAfterItWasSentRunsOnRetry() {
-        PlanFixtures.warmUp(domo);
-        PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
-        String datasource = estate.datasources().get(0);
-        String planId = pausedAfterOne429(estate, "skipped-then-retried", 3);
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of(datasource));
-        Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
+        String planId = skippedByAPreflightAfterOne429(PlanFixtures.Estate.of(1), "skipped-then-retried");
         Api.asOperator().post("/api/v1/plans/" + planId + "/items/1/retry").then().statusCode(200)
                 .body("reason", org.hamcrest.Matchers.startsWith(
                         "sent again on an operator's retry; a preflight had found it ALREADY_DONE: "));
@@ -275,14 +270,8 @@ class PlanResilienceTest {
      */
     @Test
     void anItemWithAnEarlierAttemptSkippedByAPreflightIsSentAgainAfterTheNextOne() {
-        PlanFixtures.warmUp(domo);
         PlanFixtures.Estate estate = PlanFixtures.Estate.of(1);
-        String datasource = estate.datasources().get(0);
-        String planId = pausedAfterOne429(estate, "preflight-again", 3);
-
-        // Domo lists it as migrated meanwhile: the preflight skips it.
-        stubCandidates(domo, estate.account(), estate.datasources(), Set.of(datasource));
-        Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
+        String planId = skippedByAPreflightAfterOne429(estate, "preflight-again");
         Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
                 .body("items[0].state", equalTo("SKIPPED")).body("items[0].finishedAt", org.hamcrest.Matchers.notNullValue());
         // Sent before it was skipped: an operator may send it again (a retry undone by a preflight left
@@ -458,6 +447,15 @@ class PlanResilienceTest {
      * A started one-item plan whose first send Domo refused with 429 (Retry-After {@code retryAfter}
      * seconds; the next one completes), paused while it waits for that.
      */
+    /** A one-item plan paused after Domo's 429 to its item, which a preflight then skipped: Domo lists it migrated. */
+    private String skippedByAPreflightAfterOne429(PlanFixtures.Estate estate, String name) {
+        PlanFixtures.warmUp(domo);
+        String planId = pausedAfterOne429(estate, name, 3);
+        stubCandidates(domo, estate.account(), estate.datasources(), Set.of(estate.datasources().get(0)));
+        Api.asOperator().post("/api/v1/plans/" + planId + "/preflight").then().statusCode(200);
+        return planId;
+    }
+
     private String pausedAfterOne429(PlanFixtures.Estate estate, String name, int retryAfter) {
         stubCandidates(domo, estate.account(), estate.datasources(), Set.of());
         String migrations = DOMO_PREFIX + "/[^/]+/accounts/" + estate.account();
