@@ -477,11 +477,7 @@ public class PlanService {
      * name is reserved from JWTs in any letter case.
      */
     public static boolean samePerson(String one, String other) {
-        return folded(one).equals(folded(other));
-    }
-
-    private static String folded(String principal) {
-        return PrincipalNames.folded(principal);
+        return PrincipalNames.folded(one).equals(PrincipalNames.folded(other));
     }
 
     /** The approvals that count now: unexpired, of the plan's content, one per person, none by its creator. */
@@ -500,7 +496,7 @@ public class PlanService {
         Map<String, PlanApproval> people = new LinkedHashMap<>();
         for (PlanApproval approval : approvals) {
             if (!samePerson(approval.decidedBy, creator)) {
-                people.putIfAbsent(folded(approval.decidedBy), approval);
+                people.putIfAbsent(PrincipalNames.folded(approval.decidedBy), approval);
             }
         }
         return List.copyOf(people.values());

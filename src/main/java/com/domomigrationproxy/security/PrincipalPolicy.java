@@ -151,19 +151,15 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
                 || Character.isSpaceChar(principal.charAt(principal.length() - 1))) {
             return false;
         }
-        for (int i = 0; i < principal.length(); i++) {
-            char c = principal.charAt(i);
+        // By code point, so that the planes beyond the first are looked at too (tag characters, the variation
+        // selectors supplement); an unpaired surrogate comes back as itself.
+        for (int i = 0; i < principal.length(); ) {
+            int c = principal.codePointAt(i);
             if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
-                    || (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < principal.length()
-                            && Character.isLowSurrogate(principal.charAt(++i))))) {
+                    || Character.getType(c) == Character.SURROGATE || invisible(c)) {
                 return false;
             }
-            // A pair's code point (i is on its low half now), so that the planes beyond the first are looked at
-            // too: tag characters (U+E0001…) and the variation selectors supplement (own-diff review).
-            int codePoint = Character.isHighSurrogate(c) ? principal.codePointAt(i - 1) : c;
-            if (invisible(codePoint) || Character.getType(codePoint) == Character.FORMAT) {
-                return false;
-            }
+            i += Character.charCount(c);
         }
         return true;
     }
