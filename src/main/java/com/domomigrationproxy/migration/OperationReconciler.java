@@ -136,36 +136,30 @@ public class OperationReconciler {
         return waitEnded == null ? Instant.MIN : waitEnded.plus(domoConfig.migrationTimeout()).plus(config.pendingGrace());
     }
 
-    /** What the trail says the datasource was before the operation: migrated, not migrated, or unknown (empty). */
-    static Optional<Boolean> migratedBefore(List<Operation> history, Operation operation) {
+    /**
+     * What the trail says the datasource was before the operation: migrated, not migrated, or unknown
+     * (empty); and, when unknown, whether that comes from an earlier operation that may have acted
+     * (INCOMPLETE, UNKNOWN, …) rather than from an empty trail: a migration date just after the
+     * request may then be that operation's, as it may be a completed migration's.
+     */
+    record Before(Optional<Boolean> migrated, boolean earlierMayHaveActed) {
+    }
+
+    static Before before(List<Operation> history, Operation operation) {
         Optional<Boolean> migrated = Optional.empty();
+        boolean uncertain = false;
         for (Operation earlier : recordedBefore(history, operation)) {
             if (earlier.effect() == OperationState.COMPLETE) {
                 migrated = Optional.of(earlier.direction() == Direction.V1_TO_V2);
+                uncertain = false;
             } else if (earlier.mayHaveTakenEffect()) {
                 // INCOMPLETE, UNKNOWN, PENDING, or FAILED on an answer that does not show Domo did
                 // nothing (a 5xx, an unreadable 2xx): nobody knows what it left.
                 migrated = Optional.empty();
+                uncertain = true;
             } // ABORTED, or FAILED as Domo refused it: nothing changed
         }
-        return migrated;
-    }
-
-    /**
-     * Whether the trail's "unknown" comes from an earlier operation that may have acted (INCOMPLETE,
-     * UNKNOWN, …), not from an empty trail: a migration date just after the request may then be that
-     * operation's, as it may be a completed migration's.
-     */
-    static boolean earlierMayHaveActed(List<Operation> history, Operation operation) {
-        boolean uncertain = false;
-        for (Operation earlier : recordedBefore(history, operation)) {
-            if (earlier.effect() == OperationState.COMPLETE) {
-                uncertain = false;
-            } else if (earlier.mayHaveTakenEffect()) {
-                uncertain = true;
-            }
-        }
-        return uncertain;
+        return new Before(migrated, uncertain);
     }
 
     private boolean reconcile(Operation operation, Map<String, ProblemException> unreadable) {
@@ -173,7 +167,8 @@ public class OperationReconciler {
         // and no case for a person either, who could then record ABORTED and unlock the datasource.
         boolean early = mayStillTakeEffect(operation);
         List<Operation> history = operations.history(operation.datasourceId());
-        Optional<Boolean> before = migratedBefore(history, operation);
+        Before trail = before(history, operation);
+        Optional<Boolean> before = trail.migrated();
         Optional<String> account = operation.direction() == Direction.V1_TO_V2
                 ? Optional.ofNullable(operation.intent().accountId())
                 : lastMigrationAccount(history, operation);
@@ -216,7 +211,7 @@ public class OperationReconciler {
         // same data source that were requested later, and must not be credited with their dates.
         Instant requested = operations.intentRecordedAt(operation);
         Finding finding = operation.direction() == Direction.V1_TO_V2
-                ? migration(requested, migrated, migrationDate, before, earlierMayHaveActed(history, operation))
+                ? migration(requested, migrated, migrationDate, before, trail.earlierMayHaveActed())
                 : reversal(requested, migrated, migrationDate, before);
         String shown = "Domo's candidates of account " + account.get() + " showed migrated=" + migrated
                 + migrationDate.map(date -> " (migrationDate " + date + ")").orElse("") + "; the trail shows it "

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -27,11 +28,16 @@ class ReconciliationEvidenceTest {
         Operation unknown = operation(Direction.V2_TO_V1, T0.plusSeconds(20), OperationState.UNKNOWN);
         Operation later = operation(Direction.V1_TO_V2, T0.plusSeconds(30), OperationState.UNKNOWN);
 
-        assertThat(OperationReconciler.migratedBefore(List.of(migrated), later)).contains(true);
-        assertThat(OperationReconciler.migratedBefore(List.of(migrated, refused), later)).contains(true);
-        assertThat(OperationReconciler.migratedBefore(List.of(migrated, refused, unknown), later)).isEmpty();
-        assertThat(OperationReconciler.migratedBefore(List.of(), later)).isEmpty();
-        assertThat(OperationReconciler.migratedBefore(List.of(migrated, later), migrated)).isEmpty();
+        assertThat(OperationReconciler.before(List.of(migrated), later).migrated()).contains(true);
+        assertThat(OperationReconciler.before(List.of(migrated, refused), later).migrated()).contains(true);
+        assertThat(OperationReconciler.before(List.of(migrated, refused, unknown), later).migrated()).isEmpty();
+        assertThat(OperationReconciler.before(List.of(migrated, refused, unknown), later).earlierMayHaveActed()).isTrue();
+        assertThat(OperationReconciler.before(List.of(), later).migrated()).isEmpty();
+        assertThat(OperationReconciler.before(List.of(), later).earlierMayHaveActed()).isFalse();
+        Operation reversedSince = operation(Direction.V2_TO_V1, T0.plusSeconds(25), OperationState.COMPLETE);
+        assertThat(OperationReconciler.before(List.of(migrated, unknown, reversedSince), later))
+                .isEqualTo(new OperationReconciler.Before(Optional.of(false), false));
+        assertThat(OperationReconciler.before(List.of(migrated, later), migrated).migrated()).isEmpty();
     }
 
     /**
@@ -44,7 +50,7 @@ class ReconciliationEvidenceTest {
         Operation migrated = operation(Direction.V1_TO_V2, T0, OperationState.COMPLETE, null, "a");
         Operation reversed = operation(Direction.V2_TO_V1, T0.plusSeconds(20), OperationState.COMPLETE, null, "a");
         Operation requestedEarlier = operation(Direction.V1_TO_V2, T0.plusSeconds(10), OperationState.UNKNOWN);
-        assertThat(OperationReconciler.migratedBefore(List.of(migrated, reversed, requestedEarlier), requestedEarlier))
+        assertThat(OperationReconciler.before(List.of(migrated, reversed, requestedEarlier), requestedEarlier).migrated())
                 .contains(false);
 
         Operation movedOn = operation(Direction.V1_TO_V2, T0.plusSeconds(20), OperationState.COMPLETE, null, "b");
@@ -63,13 +69,13 @@ class ReconciliationEvidenceTest {
         for (Integer refused : new Integer[] { null, 302, 400, 401, 403, 404, 409, 429 }) {
             Operation failed = operation(Direction.V2_TO_V1, T0.plusSeconds(10), OperationState.FAILED, refused);
             assertThat(failed.mayHaveTakenEffect()).as("FAILED on %s", refused).isFalse();
-            assertThat(OperationReconciler.migratedBefore(List.of(migrated, failed), later)).as("FAILED on %s", refused)
+            assertThat(OperationReconciler.before(List.of(migrated, failed), later).migrated()).as("FAILED on %s", refused)
                     .contains(true);
         }
         for (int behindIt : new int[] { 200, 500, 502, 503, 504 }) {
             Operation failed = operation(Direction.V2_TO_V1, T0.plusSeconds(10), OperationState.FAILED, behindIt);
             assertThat(failed.mayHaveTakenEffect()).as("FAILED on %s", behindIt).isTrue();
-            assertThat(OperationReconciler.migratedBefore(List.of(migrated, failed), later)).as("FAILED on %s", behindIt)
+            assertThat(OperationReconciler.before(List.of(migrated, failed), later).migrated()).as("FAILED on %s", behindIt)
                     .isEmpty();
         }
     }
