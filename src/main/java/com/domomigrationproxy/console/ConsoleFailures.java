@@ -48,12 +48,14 @@ public class ConsoleFailures implements UnrecordedAccessPages {
     private final ConsoleConfig config;
     private final Frames frames;
     private final CurrentVertxRequest request;
+    private final ConsoleNotices notices;
 
     @Inject
-    ConsoleFailures(ConsoleConfig config, Frames frames, CurrentVertxRequest request) {
+    ConsoleFailures(ConsoleConfig config, Frames frames, CurrentVertxRequest request, ConsoleNotices notices) {
         this.config = config;
         this.frames = frames;
         this.request = request;
+        this.notices = notices;
     }
 
     /** The answer to a failed console request; resources hand their failures over here. */
@@ -160,14 +162,22 @@ public class ConsoleFailures implements UnrecordedAccessPages {
                     + " through OpenID Connect is off (PROXY_CONSOLE_ENABLED). The API is not affected.", List.of(),
                     false));
         }
+        boolean form = !HttpMethod.GET.equals(routing.request().method().name())
+                && !HttpMethod.HEAD.equals(routing.request().method().name());
+        if (form && !routing.request().path().equals(ConsoleLinks.SIGN_OUT)) {
+            // A form sent after its session ended is not acted on: sign-in leads back to the page it was
+            // on, which says so, instead of leaving the person at the home page to wonder whether it was done.
+            notices.leaveFormUnsent();
+        }
         if (routing.request().getHeader("HX-Request") != null) {
             // A request from a page whose session ended: htmx navigates the whole page to sign in again.
-            return Uni.createFrom().item(Response.status(401).header("HX-Redirect", ConsoleLinks.HOME).build());
+            return Uni.createFrom().item(Response.status(401).header("HX-Redirect", form
+                    ? ConsoleLinks.formPage(routing.request().path()) : ConsoleLinks.HOME).build());
         }
         HttpAuthenticator authenticator = routing.get(HttpAuthenticator.class.getName());
-        String asked = routing.request().uri();
-        boolean remember = HttpMethod.GET.equals(routing.request().method().name()) && ConsoleLinks.returnablePage(asked)
-                && !asked.startsWith(ConsoleLinks.SIGN_IN);
+        String asked = form ? ConsoleLinks.formPage(routing.request().path()) : routing.request().uri();
+        boolean remember = (form || HttpMethod.GET.equals(routing.request().method().name()))
+                && ConsoleLinks.returnablePage(asked) && !asked.startsWith(ConsoleLinks.SIGN_IN);
         return authenticator.getChallenge(routing).map(challenge -> {
             if (challenge == null) {
                 return page(401, "Sign in", "Sign-in is not available right now.", List.of(), false);

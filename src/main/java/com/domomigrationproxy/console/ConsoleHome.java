@@ -87,7 +87,7 @@ public class ConsoleHome {
     @Authenticated
     public Response signedIn(@CookieParam(ConsoleLinks.NEXT_COOKIE) String next) {
         csrf.renew(request.getCurrent());
-        Response.ResponseBuilder page = Response.ok(Pages.signedIn(frames.of("Signed in", Frame.Section.NONE),
+        Response.ResponseBuilder page = Response.ok(Pages.signedIn(frames.passing("Signed in"),
                 ConsoleLinks.next(next)));
         if (next != null) {
             page.cookie(new NewCookie.Builder(ConsoleLinks.NEXT_COOKIE).value("").path(ConsoleLinks.ROOT).maxAge(0)

@@ -2,6 +2,7 @@ package com.domomigrationproxy.console;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.vertx.core.http.Cookie;
@@ -22,6 +23,9 @@ public final class ConsoleLinks {
     public static final String PLANS = ROOT + "/plans";
     /** Where a page asked for before signing in may send the person back to: console paths only. */
     private static final Pattern RETURNABLE = Pattern.compile("/console/[A-Za-z0-9_./-]*(\\?[A-Za-z0-9_.~%&=+:-]*)?");
+
+    /** A form of a plan's page: /console/plans/{planId}/… */
+    private static final Pattern PLAN_FORM = Pattern.compile("/console/plans/([0-9A-Fa-f-]{36})/.+");
 
     /** Remembers, across the trip to the provider, which console page a person asked for. */
     static final String NEXT_COOKIE = "console-next";
@@ -55,6 +59,31 @@ public final class ConsoleLinks {
                 }
             } catch (IllegalArgumentException e) {
                 // not a cookie this service set
+            }
+        }
+        return HOME;
+    }
+
+    /**
+     * The page a console form is on, for the person whose session ended before the form was sent:
+     * sign-in brings them back there to send it again. A plan's actions are on the plan's page (its
+     * cancellation page posts there too), a new plan's upload on the new-plan page, the other forms
+     * on their section's page; anything else, and a path that is no console page, the home page.
+     */
+    static String formPage(String formPath) {
+        if (formPath == null || !returnable(formPath)) {
+            return HOME;
+        }
+        Matcher plan = PLAN_FORM.matcher(formPath);
+        if (plan.matches()) {
+            return plan(plan.group(1));
+        }
+        if (formPath.equals(PLANS)) {
+            return PLANS + "/new";
+        }
+        for (String section : new String[] { EVIDENCE, REVIEWS, DOMO }) {
+            if (formPath.equals(section) || formPath.startsWith(section + "/")) {
+                return section;
             }
         }
         return HOME;

@@ -27,6 +27,8 @@ public class ConsoleNotices {
     static final String COOKIE = "console-notice";
     /** Long enough for the redirect that follows the action; a notice is not kept for later. */
     private static final long MAX_AGE_SECONDS = 60;
+    static final String UNSENT_COOKIE = "console-unsent";
+    private static final long UNSENT_MAX_AGE_SECONDS = 3600;
     private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9.-]{1,80}");
 
     private final ConsoleConfig config;
@@ -60,6 +62,26 @@ public class ConsoleNotices {
             return false;
         }
         routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, "").setMaxAge(0));
+        return true;
+    }
+
+    /**
+     * Lets the first page after the next sign-in say that a form this browser sent was not acted on:
+     * its session had ended. Kept for an hour, as signing in at the provider may take a while; the
+     * form's own fields are not kept (they may hold a plan's file or a comment).
+     */
+    void leaveFormUnsent() {
+        request.getCurrent().response().addCookie(ConsoleCookies.cookie(config, UNSENT_COOKIE, "1")
+                .setMaxAge(UNSENT_MAX_AGE_SECONDS));
+    }
+
+    /** Whether a form went unsent since the last page said so: true once, the cookie being cleared as it is read. */
+    boolean formUnsentTaken() {
+        RoutingContext routing = request.getCurrent();
+        if (routing == null || routing.request().getCookie(ConsoleCookies.name(config, UNSENT_COOKIE)) == null) {
+            return false;
+        }
+        routing.response().addCookie(ConsoleCookies.cookie(config, UNSENT_COOKIE, "").setMaxAge(0));
         return true;
     }
 

@@ -4,9 +4,15 @@ import java.util.UUID;
 
 /**
  * What the layout of every page needs: its title, the section it belongs to (for the navigation),
- * who is looking (null on pages for people not signed in), and the CSRF token its forms carry.
+ * who is looking (null on pages for people not signed in), the CSRF token its forms carry, and
+ * whether a form this browser sent was not acted on because its session had ended (the first page
+ * after signing in again says so).
  */
-public record Frame(String title, Section section, Viewer viewer, String csrfToken) {
+public record Frame(String title, Section section, Viewer viewer, String csrfToken, boolean formUnsent) {
+
+    public Frame(String title, Section section, Viewer viewer, String csrfToken) {
+        this(title, section, viewer, csrfToken, false);
+    }
 
     /** The parts of the console, as the navigation lists them. */
     public enum Section {

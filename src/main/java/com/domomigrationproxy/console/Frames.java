@@ -16,16 +16,30 @@ public class Frames {
     private final CurrentIdentityAssociation identities;
     private final CurrentVertxRequest request;
     private final ConsoleCsrf csrf;
+    private final ConsoleNotices notices;
 
     @Inject
-    Frames(CurrentIdentityAssociation identities, CurrentVertxRequest request, ConsoleCsrf csrf) {
+    Frames(CurrentIdentityAssociation identities, CurrentVertxRequest request, ConsoleCsrf csrf,
+            ConsoleNotices notices) {
         this.identities = identities;
         this.request = request;
         this.csrf = csrf;
+        this.notices = notices;
     }
 
+    /** The frame of a page for the person signed in; the first such page after a form went unsent says so. */
     public Frame of(String title, Frame.Section section) {
-        return new Frame(title, section, viewer(), csrf.token(request.getCurrent()));
+        Viewer viewer = viewer();
+        return new Frame(title, section, viewer, csrf.token(request.getCurrent()),
+                viewer != null && notices.formUnsentTaken());
+    }
+
+    /**
+     * The frame of the page between the provider and the page the person is sent on to: it leaves the
+     * notice of an unsent form to that page.
+     */
+    public Frame passing(String title) {
+        return new Frame(title, Frame.Section.NONE, viewer(), csrf.token(request.getCurrent()));
     }
 
     /** How many records of the audit trail this page shows, for its AUDIT_ACCESS event. */

@@ -169,6 +169,50 @@ class ConsoleSecurityTest {
         Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(200).body("state", equalTo("AWAITING_APPROVAL"));
     }
 
+    /**
+     * A form sent after its session ended is not acted on, and the person is not left to wonder: sign-in
+     * leads back to the page the form was on, which says that nothing was done (once).
+     */
+    @Test
+    void aFormSentAfterItsSessionEndedIsNotDoneAndThePageItWasOnSaysSo() {
+        String planId = java.util.UUID.randomUUID().toString();
+        Response challenge = given().redirects().follow(false).contentType("application/x-www-form-urlencoded")
+                .formParam("csrf-token", "from-a-page-of-the-ended-session").post("/console/plans/" + planId + "/pause");
+        assertThat(challenge.statusCode()).isEqualTo(302);
+        assertThat(challenge.header("Location")).startsWith(provider + "/authorize?");
+        String remembered = challenge.cookie("console-next");
+        assertThat(new String(java.util.Base64.getUrlDecoder().decode(remembered), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("/console/plans/" + planId);
+        assertThat(ConsoleSessions.setCookie(challenge, "console-unsent")).singleElement().asString()
+                .startsWith("console-unsent=1").containsIgnoringCase("HttpOnly").containsIgnoringCase("SameSite=Strict");
+
+        Session session = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        // The page between the provider and the form's page leaves the notice to that page.
+        session.request().cookie("console-next", remembered).cookie("console-unsent", "1").get("/console/sign-in")
+                .then().statusCode(200).body(containsString("url=/console/plans/" + planId))
+                .body(not(containsString("was not sent")));
+        Response page = session.request().cookie("console-unsent", "1").get("/console/plans");
+        page.then().statusCode(200).body(containsString("Your last form was not sent"));
+        assertThat(ConsoleSessions.setCookie(page, "console-unsent")).singleElement().asString()
+                .containsIgnoringCase("Max-Age=0");
+        session.request().get("/console/plans").then().statusCode(200).body(not(containsString("was not sent")));
+
+        // A form htmx sends goes back to its page too; so do a new plan's upload and a review's resolution.
+        Response htmx = given().redirects().follow(false).header("HX-Request", "true")
+                .contentType("application/x-www-form-urlencoded").formParam("csrf-token", "x")
+                .post("/console/evidence/integrity");
+        assertThat(htmx.statusCode()).isEqualTo(401);
+        assertThat(htmx.header("HX-Redirect")).isEqualTo("/console/evidence");
+        assertThat(htmx.cookie("console-unsent")).isEqualTo("1");
+        assertThat(ConsoleLinks.formPage("/console/plans")).isEqualTo("/console/plans/new");
+        assertThat(ConsoleLinks.formPage("/console/plans/" + planId + "/items/" + planId + "/retry"))
+                .isEqualTo("/console/plans/" + planId);
+        assertThat(ConsoleLinks.formPage("/console/reviews/" + planId)).isEqualTo("/console/reviews");
+        assertThat(ConsoleLinks.formPage("/console/domo/accounts/7/plan")).isEqualTo("/console/domo");
+        assertThat(ConsoleLinks.formPage("/console/plans/not-a-plan/start")).isEqualTo("/console/");
+        assertThat(ConsoleLinks.formPage("/console/evidence/../../api")).isEqualTo("/console/");
+    }
+
     /** A plan page's event stream reconnecting, or a download, is not where sign-in leads afterwards. */
     @Test
     void onlyAPageIsRememberedForAfterSignIn() {
