@@ -50,7 +50,8 @@ public class ConsoleCsrf {
     private static final String NEW_TOKEN = ConsoleCsrf.class.getName() + ".new";
     /** A refusal: its page gives the browser no new token (the browser withheld its cookie, not lost it). */
     private static final String REFUSED = ConsoleCsrf.class.getName() + ".refused";
-    private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}");
+    /** 32 random bytes, then whom the token was made for ({@link #tag}). */
+    private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}\\.[A-Za-z0-9_-]{16}");
     private static final Logger LOG = Logger.getLogger(ConsoleCsrf.class);
 
     private final SecureRandom random = new SecureRandom();
@@ -80,12 +81,16 @@ public class ConsoleCsrf {
         if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method)) {
             // Another site (a sibling subdomain's page, on which a SameSite cookie still comes) may link to
             // a page, but not fetch one, nor start a download or a stream: each export is an audited read
-            // in the person's name, and takes one of the few export turns.
+            // in the person's name, and takes one of the few export turns. Nor load a page into a frame of
+            // its own (Sec-Fetch-Dest iframe, a navigation too): frame-ancestors keeps it from showing, but
+            // the audited pages' reads were done and recorded in the person's name all the same.
             if (!HttpMethod.OPTIONS.equals(method) && fromAnotherSite(site)
                     && (!"navigate".equals(request.getHeaderString("Sec-Fetch-Mode"))
+                            || !"document".equals(request.getHeaderString("Sec-Fetch-Dest"))
                             || !ConsoleLinks.isPage(routing.request().path()))) {
-                LOG.debugf("Refused a console %s of %s from another site (Sec-Fetch-Site %s, Sec-Fetch-Mode %s)",
-                        method, routing.request().path(), site, request.getHeaderString("Sec-Fetch-Mode"));
+                LOG.debugf("Refused a console %s of %s from another site (Sec-Fetch-Site %s, Sec-Fetch-Mode %s,"
+                        + " Sec-Fetch-Dest %s)", method, routing.request().path(), site,
+                        request.getHeaderString("Sec-Fetch-Mode"), request.getHeaderString("Sec-Fetch-Dest"));
                 routing.put(REFUSED, Boolean.TRUE);
                 request.abortWith(failures.otherSiteRefused());
             }
@@ -138,18 +143,19 @@ public class ConsoleCsrf {
         return carried;
     }
 
+    /**
+     * Gives the browser the page's new token, unless the request came from another site: the browser
+     * then withheld the cookie it may hold (SameSite=Strict), and a new one would break the forms of
+     * the person's open tabs. A link from an e-mail, or the provider's redirect after a sign-in, is such
+     * a request; the next page of the console's own gets the token.
+     */
     @ServerResponseFilter
     @ConsolePage
     public void issue(ContainerRequestContext request, RoutingContext routing) {
-        if (routing.get(NEW_TOKEN) != null && routing.get(REFUSED) == null) {
+        if (routing.get(NEW_TOKEN) != null && routing.get(REFUSED) == null
+                && !fromAnotherSite(request.getHeaderString("Sec-Fetch-Site"))) {
             routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, routing.get(TOKEN)));
         }
-    }
-
-    /** A new token (and its cookie) for whoever signed in: none carries over from the last person at this browser. */
-    public void renew(RoutingContext routing) {
-        routing.remove(TOKEN);
-        token(routing);
     }
 
     /** Removes the token's cookie, at sign-out. */
@@ -159,17 +165,36 @@ public class ConsoleCsrf {
         routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, "").setMaxAge(0));
     }
 
-    /** The token the page's forms must carry; a new one (and its cookie) for a browser that has none. */
-    public String token(RoutingContext routing) {
+    /**
+     * The token the page's forms must carry, for the person signed in ({@code principal}, null when
+     * nobody is); a new one (and its cookie) for a browser that has none, or one made for someone else:
+     * none carries over from the last person at a shared browser, while the same person signing in
+     * again keeps theirs, and with it the forms of their open tabs.
+     */
+    public String token(RoutingContext routing, String principal) {
         String token = routing.get(TOKEN);
-        if (token == null) {
+        if (token == null || !token.endsWith("." + tag(principal))) {
             byte[] bytes = new byte[32];
             random.nextBytes(bytes);
-            token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "." + tag(principal);
             routing.put(TOKEN, token);
             routing.put(NEW_TOKEN, Boolean.TRUE);
         }
         return token;
+    }
+
+    /**
+     * Whom a token was made for: 16 characters of a digest of the principal's name (none signed in: an
+     * empty name). Not a secret and no proof: the CSRF check compares the whole token with the cookie.
+     */
+    private static String tag(String principal) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(("console-csrf\0" + (principal == null ? "" : principal)).getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The browser marks the request as made by another site's page (a browser too old to say is let through). */

@@ -86,7 +86,6 @@ public class ConsoleHome {
     @Path("/sign-in")
     @Authenticated
     public Response signedIn(@CookieParam(ConsoleLinks.NEXT_COOKIE) String next) {
-        csrf.renew(request.getCurrent());
         Response.ResponseBuilder page = Response.ok(Pages.signedIn(frames.passing("Signed in"),
                 ConsoleLinks.next(next)));
         if (next != null) {

@@ -30,7 +30,7 @@ public class Frames {
     /** The frame of a page for the person signed in; the first such page after a form went unsent says so. */
     public Frame of(String title, Frame.Section section) {
         Viewer viewer = viewer();
-        return new Frame(title, section, viewer, csrf.token(request.getCurrent()),
+        return new Frame(title, section, viewer, csrf.token(request.getCurrent(), viewer == null ? null : viewer.principal()),
                 viewer != null && notices.formUnsentTaken());
     }
 
@@ -39,7 +39,9 @@ public class Frames {
      * notice of an unsent form to that page.
      */
     public Frame passing(String title) {
-        return new Frame(title, Frame.Section.NONE, viewer(), csrf.token(request.getCurrent()));
+        Viewer viewer = viewer();
+        return new Frame(title, Frame.Section.NONE, viewer,
+                csrf.token(request.getCurrent(), viewer == null ? null : viewer.principal()));
     }
 
     /** How many records of the audit trail this page shows, for its AUDIT_ACCESS event. */
@@ -49,7 +51,7 @@ public class Frames {
 
     /** The frame of a page shown without asking who is signed in (sign-in failures, sign-in not configured). */
     public Frame anonymous(String title) {
-        return new Frame(title, Frame.Section.NONE, null, csrf.token(request.getCurrent()));
+        return new Frame(title, Frame.Section.NONE, null, csrf.token(request.getCurrent(), null));
     }
 
     /** The person signed in, or null (also when the session could not be verified). */

@@ -111,17 +111,22 @@ class ConsoleSecurityTest {
     void anotherSiteMayLinkToAPageButNotFetchOneOrStartADownload() {
         Session auditor = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
         for (String site : new String[] { "same-site", "cross-site" }) {
-            auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "navigate").get("/console/history")
-                    .then().statusCode(200);
+            auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "navigate")
+                    .header("Sec-Fetch-Dest", "document").get("/console/history").then().statusCode(200);
             auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "no-cors").get("/console/history")
                     .then().statusCode(403).body(containsString("Open it from the console"));
+            // A page loaded into another site's (hidden) frame is a navigation too: refused before the
+            // audited read is done and recorded in the person's name.
+            auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "navigate")
+                    .header("Sec-Fetch-Dest", "iframe").get("/console/history?requestedBy=someone-else").then()
+                    .statusCode(403).body(containsString("Open it from the console"));
             // With a trailing slash too, which the router serves as the same download.
             for (String download : new String[] { "/console/history/export.csv", "/console/history/export.csv/",
                     "/console/evidence/audit-events.ndjson", "/console/evidence/audit-events.ndjson/",
                     "/console/plans/" + java.util.UUID.randomUUID() + "/events",
                     "/console/plans/" + java.util.UUID.randomUUID() + "/events/" }) {
-                auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "navigate").get(download)
-                        .then().statusCode(403);
+                auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "navigate")
+                        .header("Sec-Fetch-Dest", "document").get(download).then().statusCode(403);
                 auditor.request().header("Sec-Fetch-Site", site).header("Sec-Fetch-Mode", "no-cors").head(download)
                         .then().statusCode(403);
             }
@@ -167,6 +172,40 @@ class ConsoleSecurityTest {
         assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isBetween(java.time.Duration.ofSeconds(3),
                 java.time.Duration.ofSeconds(25));
         Api.asReader().get("/api/v1/plans/" + planId).then().statusCode(200).body("state", equalTo("AWAITING_APPROVAL"));
+    }
+
+    /**
+     * A link from another site (an e-mail's, or the provider's redirect after a sign-in) comes without
+     * the SameSite=Strict CSRF cookie: its page gives the browser no new token, which would break the
+     * forms of the person's open tabs. The same person signing in again keeps the token; another
+     * person at that browser gets a new one, and the first one's tabs are refused.
+     */
+    @Test
+    void aLinkFromAnotherSiteLeavesTheFormsOfOpenTabsWorking() {
+        Session operator = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
+        for (String page : new String[] { "/console/", "/console/signed-out", "/console/sign-in", "/console/no-such-page" }) {
+            Response linked = given().redirects().follow(false).cookie("q_session", operator.cookies().get("q_session"))
+                    .header("Sec-Fetch-Site", "cross-site").header("Sec-Fetch-Mode", "navigate")
+                    .header("Sec-Fetch-Dest", "document").get(page);
+            assertThat(linked.statusCode()).as(page).isIn(200, 404);
+            assertThat(ConsoleSessions.setCookie(linked, "console-csrf")).as(page).isEmpty();
+        }
+        Response again = operator.request().get("/console/sign-in");
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(ConsoleSessions.setCookie(again, "console-csrf")).isEmpty();
+        String unknownPlan = "/console/plans/" + java.util.UUID.randomUUID() + "/pause";
+        operator.request().contentType("application/x-www-form-urlencoded").formParam("csrf-token", operator.csrfToken())
+                .post(unknownPlan).then().statusCode(404);
+
+        Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
+        Response home = given().redirects().follow(false).cookie("q_session", reader.cookies().get("q_session"))
+                .cookie("console-csrf", operator.csrfToken()).get("/console/");
+        assertThat(home.statusCode()).isEqualTo(200);
+        String renewed = home.cookie("console-csrf");
+        assertThat(renewed).isNotNull().isNotEqualTo(operator.csrfToken());
+        given().redirects().follow(false).cookie("q_session", operator.cookies().get("q_session"))
+                .cookie("console-csrf", renewed).contentType("application/x-www-form-urlencoded")
+                .formParam("csrf-token", operator.csrfToken()).post(unknownPlan).then().statusCode(403);
     }
 
     /**
@@ -742,7 +781,7 @@ class ConsoleSecurityTest {
         // Followed from another site, which withholds the SameSite=Strict session cookie: asked all the same
         // (it was told its session had ended, while it lived on).
         assertThat(given().redirects().follow(false).header("Sec-Fetch-Site", "cross-site")
-                .header("Sec-Fetch-Mode", "navigate").get("/console/sign-out")
+                .header("Sec-Fetch-Mode", "navigate").header("Sec-Fetch-Dest", "document").get("/console/sign-out")
                 .then().statusCode(200).extract().asString()).contains("<h1>Sign out?</h1>",
                         "action=\"/console/sign-out\"");
         reader.request().post("/console/sign-out").then().statusCode(403);
@@ -756,8 +795,9 @@ class ConsoleSecurityTest {
         // The CSRF token goes with the session; the next person to sign in at this browser gets a new one.
         assertThat(ConsoleSessions.setCookie(out, "console-csrf")).anySatisfy(cookie -> assertThat(cookie)
                 .contains("Max-Age=0"));
-        Session next = ConsoleSessions.signIn(ConsoleSessions.READER);
-        String fresh = next.request().cookie("console-csrf", reader.csrfToken()).get("/console/sign-in").then()
+        Session next = ConsoleSessions.signIn(ConsoleSessions.AUDITOR);
+        String fresh = given().redirects().follow(false).cookie("q_session", next.cookies().get("q_session"))
+                .cookie("console-csrf", reader.csrfToken()).get("/console/sign-in").then()
                 .statusCode(200).extract().cookie("console-csrf");
         assertThat(fresh).isNotNull().isNotEqualTo(reader.csrfToken());
         given().redirects().follow(false).get("/console/signed-out").then().statusCode(200)
