@@ -413,11 +413,18 @@ public class DomoClient {
         return opening == '{' || opening == '[';
     }
 
-    /** The body's first byte other than JSON white space, or -1 when it has none (empty or blank). */
+    /**
+     * The body's first byte other than JSON white space (0 to 255; after a UTF-8 byte-order mark, which
+     * a gateway's page may start with), or -1 when it has none (empty or blank). Read as a signed byte, a
+     * page that opens with a byte-order mark or a letter beyond ASCII passed for no body at all.
+     */
     private static int firstNonBlank(byte[] body) {
-        for (byte b : body) {
+        boolean byteOrderMark = body.length >= 3 && (body[0] & 0xFF) == 0xEF && (body[1] & 0xFF) == 0xBB
+                && (body[2] & 0xFF) == 0xBF;
+        for (int i = byteOrderMark ? 3 : 0; i < body.length; i++) {
+            byte b = body[i];
             if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
-                return b;
+                return b & 0xFF;
             }
         }
         return -1;

@@ -18,6 +18,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -140,6 +141,17 @@ class UpstreamFailureTest {
                                 "domo-unavailable", "UNKNOWN", null, 1 },
                         new Object[] { "202 accepted, no body", aResponse().withStatus(202), 502, "domo-unavailable",
                                 "UNKNOWN", 202, 1 },
+                        // A gateway's page with a byte-order mark, a text in another language: no body of
+                        // Domo's, as an ASCII page is not (their first byte, read signed, passed for none).
+                        new Object[] { "200 page with a byte-order mark", aResponse().withStatus(200)
+                                .withHeader("Content-Type", "text/html").withBody(concatBytes(new byte[] {
+                                        (byte) 0xEF, (byte) 0xBB, (byte) 0xBF },
+                                        "<html>blocked</html>".getBytes(StandardCharsets.UTF_8))),
+                                502, "domo-unavailable", "FAILED", 200, 1 },
+                        new Object[] { "200 text beyond ASCII", aResponse().withStatus(200)
+                                .withHeader("Content-Type", "text/plain; charset=utf-8")
+                                .withBody("Überlastet".getBytes(StandardCharsets.UTF_8)),
+                                502, "domo-unavailable", "FAILED", 200, 1 },
                         new Object[] { "200 JSON array", okJson("[\"COMPLETE\"]"), 502, "domo-unavailable", "UNKNOWN",
                                 200, 1 },
                         new Object[] { "200 a key twice, whole", aResponse().withStatus(200)
@@ -397,5 +409,11 @@ class UpstreamFailureTest {
         var rows = OperationRows.forDatasource(dataSource, datasourceId);
         assertThat(rows).hasSize(1);
         return rows.get(0);
+    }
+
+    private static byte[] concatBytes(byte[] first, byte[] second) {
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
     }
 }
