@@ -63,6 +63,24 @@ public class OperationStore {
     private static final Logger LOG = Logger.getLogger(OperationStore.class);
     /** The chain event of Domo's answer to an operation resolved before the answer could be written. */
     public static final String LATE_OUTCOME = "LATE_OUTCOME";
+    /**
+     * Operation {@code o} was resolved (by reconciliation or a person) before Domo's answer was written,
+     * and that answer, kept as a LATE_OUTCOME, says Domo may have acted (the rule of
+     * {@link Operation#mayHaveTakenEffect()}): a migration resolved ABORTED then still counts where the
+     * trail decides which accounts a data source may be in (scopes review). A resolution is written
+     * once and cannot be mended; the late answer is the better word.
+     */
+    private static final String LATE_OUTCOME_MAY_HAVE_ACTED = """
+            (o.reconciled_state IS NOT NULL AND EXISTS (SELECT 1 FROM audit_event l
+              WHERE l.subject = o.operation_id::text AND l.kind = 'LATE_OUTCOME'
+                AND l.payload::jsonb->>'state' <> 'ABORTED'
+                AND NOT (l.payload::jsonb->>'state' = 'FAILED'
+                         AND coalesce((l.payload::jsonb->>'upstreamStatus')::int BETWEEN 300 AND 499, true))))""";
+    /** A reversal resolved COMPLETE whose late answer says otherwise: it no longer ends what came before it. */
+    private static final String LATE_OUTCOME_NOT_COMPLETE = """
+            (o.reconciled_state IS NOT NULL AND EXISTS (SELECT 1 FROM audit_event l
+              WHERE l.subject = o.operation_id::text AND l.kind = 'LATE_OUTCOME'
+                AND l.payload::jsonb->>'state' <> 'COMPLETE'))""";
 
     private final DataSource dataSource;
     private final Event<LedgerEvent> events;
@@ -335,10 +353,10 @@ public class OperationStore {
             Sql.list(connection, """
                     SELECT DISTINCT ON (datasource_id) datasource_id, account_id FROM operation o
                     WHERE datasource_id = ANY(?) AND direction = 'V1_TO_V2'
-                      AND coalesce(reconciled_state, state) <> 'ABORTED'
+                      AND (coalesce(reconciled_state, state) <> 'ABORTED' OR %s)
                       AND NOT (state = 'FAILED' AND %s)
                     ORDER BY datasource_id, intent_seq DESC NULLS LAST, requested_at DESC, operation_id DESC"""
-                    .formatted(Operation.refusedBeforeActingSql("o")),
+                    .formatted(LATE_OUTCOME_MAY_HAVE_ACTED, Operation.refusedBeforeActingSql("o")),
                     row -> accounts.put(row.getString(1), row.getString(2)),
                     connection.createArrayOf("text", datasourceIds.toArray()));
             return accounts;
@@ -364,10 +382,13 @@ public class OperationStore {
             Sql.list(connection, """
                     SELECT datasource_id, direction, account_id FROM operation o
                     WHERE datasource_id = ANY(?) AND ((direction = 'V1_TO_V2'
-                        AND coalesce(reconciled_state, state) <> 'ABORTED' AND NOT (state = 'FAILED' AND %s))
-                      OR (direction = 'V2_TO_V1' AND coalesce(reconciled_state, state) = 'COMPLETE'))
+                        AND (coalesce(reconciled_state, state) <> 'ABORTED' OR %s)
+                        AND NOT (state = 'FAILED' AND %s))
+                      OR (direction = 'V2_TO_V1' AND coalesce(reconciled_state, state) = 'COMPLETE'
+                        AND NOT %s))
                     ORDER BY datasource_id, intent_seq NULLS FIRST, requested_at, operation_id"""
-                    .formatted(Operation.refusedBeforeActingSql("o")),
+                    .formatted(LATE_OUTCOME_MAY_HAVE_ACTED, Operation.refusedBeforeActingSql("o"),
+                            LATE_OUTCOME_NOT_COMPLETE),
                     row -> {
                         String datasource = row.getString(1);
                         Set<String> accounts = since.computeIfAbsent(datasource, any -> new LinkedHashSet<>());

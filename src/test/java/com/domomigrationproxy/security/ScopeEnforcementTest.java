@@ -75,6 +75,9 @@ class ScopeEnforcementTest {
     @Inject
     DataSource dataSource;
 
+    @Inject
+    com.domomigrationproxy.ledger.OperationStore operations;
+
     @BeforeEach
     void grantsAndDomo() {
         ApiKeys.writeWithDefaults(List.of(
@@ -337,6 +340,31 @@ class ScopeEnforcementTest {
         domo.resetRequests();
 
         refused(sales(credential).post("/api/v1/datasources/" + datasource + "/reversals"), "accounts");
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    /**
+     * A migration resolved ABORTED (by hand, or by reconciliation) whose answer, written late from a
+     * replica's backlog, says it took effect still decides which accounts the data source may be in:
+     * the resolution cannot be mended, and read alone it hid the account the data source went into.
+     */
+    @Test
+    void aMigrationResolvedAbortedThatDomoSaysTookEffectStillDecides() {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        String reversal = "/api/v1/datasources/" + datasource + "/reversals";
+        migrate(Api.asOperator(), datasource, "sales-1").then().statusCode(200);
+        Api.asOperator().post(reversal).then().statusCode(200);
+        var requester = new Requester("ops-svc", "api-key", "req-lost", null, Scopes.UNRESTRICTED);
+        var lost = operations.recordIntent(com.domomigrationproxy.ledger.OperationIntent.migration(datasource, "hr-1",
+                "c", "s", "t", requester), none -> {
+                });
+        assertThat(operations.recordReconciliation(lost.operationId(), com.domomigrationproxy.ledger.OperationState.ABORTED,
+                "resolved by hand", "a-person")).isPresent();
+        operations.recordOutcome(lost, com.domomigrationproxy.ledger.Outcome.withoutResult(
+                com.domomigrationproxy.ledger.OperationState.COMPLETE, "T-LATE", null, 200, 7L));
+        domo.resetRequests();
+
+        refused(sales(Credential.API_KEY).post(reversal), "accounts");
         domo.verify(0, anyRequestedFor(anyUrl()));
     }
 
