@@ -3,6 +3,7 @@ package com.domomigrationproxy.migration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -136,7 +137,14 @@ public class MigrationService {
     }
 
     private Answer answer(OperationIntent intent, Optional<String> key) {
-        requireInScope(intent);
+        // A keyed reversal whose scope the trail decides is looked up first: its repeat gets the stored answer
+        // though the trail moved on since (another caller migrated the data source again), as long as the
+        // caller holds the grant the first request was allowed with; a 403 told it its reversal had not run
+        // (scopes review). Every other scope check comes first, and what reaches Domo is checked again.
+        boolean trailDecides = key.isPresent() && scopeDependsOnTrail(intent);
+        if (!trailDecides) {
+            requireInScope(intent);
+        }
         if (key.isEmpty()) {
             Runnable leave = admit(intent);
             try {
@@ -151,6 +159,9 @@ public class MigrationService {
         // a dead request Domo did nothing with); only what would reach Domo is then admitted and
         // claimed, so a caller past its limit writes nothing else.
         Optional<IdempotencyStore.Claim> stored = idempotency.storedAnswer(owner, key.get(), fingerprint);
+        if (trailDecides && !stored.map(claim -> allowedWithTheSameGrant(claim, intent)).orElse(false)) {
+            requireInScope(intent);
+        }
         Optional<Answer> repeated = stored.flatMap(claim -> repeat(claim, owner, key.get()));
         if (repeated.isPresent()) {
             return repeated.get();
@@ -278,11 +289,14 @@ public class MigrationService {
         return performInScope(intent, sameTransaction);
     }
 
-    /**
-     * 403 out-of-scope unless the intent's own scopes (the requester's, or a plan creator's as they
-     * were at creation) allow it; an intent without scopes (recorded before they existed) has no
-     * restriction.
-     */
+    /** Whether the key's first request recorded an operation allowed with the scopes this repeat carries. */
+    private boolean allowedWithTheSameGrant(IdempotencyStore.Claim claim, OperationIntent intent) {
+        UUID operationId = claim instanceof IdempotencyStore.Claim.Replay replay ? replay.operationId()
+                : claim instanceof IdempotencyStore.Claim.ReplayOperation died ? died.operationId() : null;
+        return operationId != null && operations.find(operationId)
+                .map(first -> Objects.equals(first.intent().scopes(), intent.scopes())).orElse(false);
+    }
+
     /** A reversal whose scopes allow some accounts only: whether they allow it depends on the trail. */
     private static boolean scopeDependsOnTrail(OperationIntent intent) {
         Scopes scopes = intent.scopes() == null ? Scopes.UNRESTRICTED : intent.scopes();
@@ -290,6 +304,11 @@ public class MigrationService {
                 && scopes.allowsDatasource(intent.datasourceId());
     }
 
+    /**
+     * 403 out-of-scope unless the intent's own scopes (the requester's, or a plan creator's as they
+     * were at creation) allow it; an intent without scopes (recorded before they existed) has no
+     * restriction.
+     */
     private void requireInScope(OperationIntent intent) {
         scopeRefusal(intent, intent.scopes() == null ? Scopes.UNRESTRICTED : intent.scopes()).ifPresent(refusal -> {
             throw refusal.problem();

@@ -344,6 +344,33 @@ class ScopeEnforcementTest {
     }
 
     /**
+     * A reversal repeated with its Idempotency-Key gets its stored answer though the data source was
+     * migrated out of the caller's scope since: the 403 said the reversal had not run, when it had. A new
+     * key, which would reach Domo, is still decided by the trail.
+     */
+    @ParameterizedTest
+    @EnumSource(Credential.class)
+    void aRepeatedReversalGetsItsAnswerThoughTheDatasourceLeftTheScopeSince(Credential credential) {
+        String datasource = "ds-sales-" + UUID.randomUUID();
+        String reversal = "/api/v1/datasources/" + datasource + "/reversals";
+        migrate(Api.asOperator(), datasource, "sales-1").then().statusCode(200);
+        String key = UUID.randomUUID().toString();
+        // One principal throughout: a key is its owner's.
+        String token = credential == Credential.JWT ? jwtToken(SALES) : null;
+        java.util.function.Supplier<RequestSpecification> caller = () -> token == null
+                ? given().header("X-API-Key", SALES_KEY) : given().auth().oauth2(token);
+        String first = caller.get().header("Idempotency-Key", key).post(reversal).then().statusCode(200)
+                .extract().path("operationId");
+        migrate(Api.asOperator(), datasource, "hr-1").then().statusCode(200);
+        domo.resetRequests();
+
+        caller.get().header("Idempotency-Key", key).post(reversal).then().statusCode(200)
+                .header("Idempotent-Replayed", "true").body("operationId", equalTo(first));
+        refused(caller.get().header("Idempotency-Key", UUID.randomUUID().toString()).post(reversal), "accounts");
+        domo.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    /**
      * A migration resolved ABORTED (by hand, or by reconciliation) whose answer, written late from a
      * replica's backlog, says it took effect still decides which accounts the data source may be in:
      * the resolution cannot be mended, and read alone it hid the account the data source went into.
@@ -542,9 +569,14 @@ class ScopeEnforcementTest {
     }
 
     private static RequestSpecification jwt(String scopes) {
+        return given().auth().oauth2(jwtToken(scopes));
+    }
+
+    /** A token of a new principal with this grant. */
+    private static String jwtToken(String scopes) {
         try {
-            return given().auth().oauth2(Tokens.claims("scoped-" + UUID.randomUUID(), "reader", "operator")
-                    .claim("domo_scopes", new ObjectMapper().readValue(scopes, Map.class)).sign(Tokens.privateKey()));
+            return Tokens.claims("scoped-" + UUID.randomUUID(), "reader", "operator")
+                    .claim("domo_scopes", new ObjectMapper().readValue(scopes, Map.class)).sign(Tokens.privateKey());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(e);
         }
