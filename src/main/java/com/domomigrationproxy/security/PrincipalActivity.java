@@ -47,11 +47,11 @@ public class PrincipalActivity {
     private static final Logger LOG = Logger.getLogger(PrincipalActivity.class);
     private static final String UPSERT = """
             INSERT INTO principal_last_use (auth_method, principal, first_seen_at, last_used_at, last_client_address,
-                roles, scopes)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+                roles, scopes, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (auth_method, principal) DO UPDATE
                SET last_used_at = EXCLUDED.last_used_at, last_client_address = EXCLUDED.last_client_address,
-                   roles = EXCLUDED.roles, scopes = EXCLUDED.scopes
+                   roles = EXCLUDED.roles, scopes = EXCLUDED.scopes, expires_at = EXCLUDED.expires_at
              WHERE principal_last_use.last_used_at < EXCLUDED.last_used_at""";
 
     /** Who authenticated, as the trail names them: a JWT subject and an API key of one name are two principals. */
@@ -60,11 +60,14 @@ public class PrincipalActivity {
 
     /** One principal's last successful use. */
     public record LastUse(PrincipalKey key, Instant firstSeenAt, Instant lastUsedAt, String clientAddress,
-            Set<String> roles, Scopes scopes) {
+            Set<String> roles, Scopes scopes, Instant expiresAt) {
     }
 
-    /** The roles and scopes a use came with, as one value: a record never mixes two uses' grants. */
-    record Grant(Set<String> roles, Scopes scopes) {
+    /**
+     * The roles, scopes and (an API key's) expiry a use came with, as one value: a record never mixes
+     * two uses' grants.
+     */
+    record Grant(Set<String> roles, Scopes scopes, Instant expiresAt) {
     }
 
     /**
@@ -94,7 +97,7 @@ public class PrincipalActivity {
             Grant granted = grant;
             return used > writtenMillis ? new LastUse(key, Instant.ofEpochMilli(firstSeenMillis),
                     Instant.ofEpochMilli(Math.max(used, firstSeenMillis)), clientAddress, granted.roles(),
-                    granted.scopes()) : null;
+                    granted.scopes(), granted.expiresAt()) : null;
         }
     }
 
@@ -110,7 +113,7 @@ public class PrincipalActivity {
 
     /** A successful authentication: memory only, never blocks. */
     void used(String authMethod, String principal, String clientAddress, Set<String> roles, Scopes scopes) {
-        used(new PrincipalKey(authMethod, principal), clientAddress, new Grant(roles, scopes));
+        used(new PrincipalKey(authMethod, principal), clientAddress, new Grant(roles, scopes, null));
     }
 
     /** The same, for a principal whose key and grant are kept (an API key's): nothing allocated once it is known. */
@@ -169,6 +172,7 @@ public class PrincipalActivity {
                 upsert.setString(5, use.clientAddress());
                 upsert.setArray(6, connection.createArrayOf("text", new TreeSet<>(use.roles()).toArray()));
                 upsert.setString(7, use.scopes().toJson());
+                upsert.setObject(8, use.expiresAt() == null ? null : utc(use.expiresAt()));
                 upsert.addBatch();
             }
             upsert.executeBatch();
@@ -197,13 +201,14 @@ public class PrincipalActivity {
         Map<PrincipalKey, LastUse> uses = new HashMap<>();
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement("""
-                        SELECT auth_method, principal, first_seen_at, last_used_at, last_client_address, roles, scopes
+                        SELECT auth_method, principal, first_seen_at, last_used_at, last_client_address, roles, scopes,
+                               expires_at
                         FROM principal_last_use""");
                 ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
                 PrincipalKey key = new PrincipalKey(rows.getString(1), rows.getString(2));
                 uses.put(key, new LastUse(key, instant(rows, 3), instant(rows, 4), rows.getString(5), roles(rows.getArray(6)),
-                        scopes(rows.getString(7))));
+                        scopes(rows.getString(7)), instant(rows, 8)));
             }
         }
         for (Uses principal : this.uses.values()) {
@@ -213,7 +218,7 @@ public class PrincipalActivity {
             }
             uses.merge(pending.key(), pending, (stored, newer) -> stored.lastUsedAt().isAfter(newer.lastUsedAt()) ? stored
                     : new LastUse(stored.key(), stored.firstSeenAt(), newer.lastUsedAt(), newer.clientAddress(),
-                            newer.roles(), newer.scopes()));
+                            newer.roles(), newer.scopes(), newer.expiresAt()));
         }
         return uses;
     }

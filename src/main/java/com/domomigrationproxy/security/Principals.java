@@ -37,8 +37,8 @@ public class Principals {
             Set<String> roles,
             @Schema(description = "Scopes: the API key file's, or those of the JWT last seen; {} is unrestricted",
                     required = true) Scopes scopes,
-            @Schema(description = "When the API key expires; null when it does not (and for JWT subjects)",
-                    nullable = true) Instant expiresAt,
+            @Schema(description = "When the API key expires (for a key since removed, as it was at its last use);"
+                    + " null when it does not (and for JWT subjects)", nullable = true) Instant expiresAt,
             @Schema(description = "True when the API key has expired", required = true) boolean expired,
             @Schema(description = "True when the API key is in the API key file now (false for JWT subjects and for"
                     + " keys since removed)", required = true) boolean inKeyFile,
@@ -79,8 +79,11 @@ public class Principals {
                     use == null ? null : use.lastUsedAt(), use == null ? null : use.clientAddress()));
         }
         for (PrincipalActivity.LastUse use : uses.values()) {
+            // Not in the key file (any more): the expiry it last authenticated with, so that a key that expired
+            // and was then removed is not shown as one that never expires.
             principals.add(new Principal(use.key().principal(), use.key().authMethod(), new TreeSet<>(use.roles()),
-                    use.scopes(), null, false, false, false, use.firstSeenAt(), use.lastUsedAt(), use.clientAddress()));
+                    use.scopes(), use.expiresAt(), use.expiresAt() != null && !now.isBefore(use.expiresAt()), false,
+                    false, use.firstSeenAt(), use.lastUsedAt(), use.clientAddress()));
         }
         principals.sort(Comparator.comparing((Principal principal) -> !PrincipalPolicy.API_KEY.equals(principal.authMethod()))
                 .thenComparing(Principal::principal));

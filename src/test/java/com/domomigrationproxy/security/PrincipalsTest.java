@@ -116,6 +116,25 @@ class PrincipalsTest {
         assertThat(unrestricted.getString("expiresAt")).isNull();
     }
 
+    /** A key since removed from the file is shown with the expiry it last authenticated with, not as one that never expires. */
+    @Test
+    void aKeySinceRemovedKeepsTheExpiryItLastCameWith() {
+        String expiring = "expiring-svc-" + UUID.randomUUID();
+        String expiringSecret = "test-expiring-key-" + UUID.randomUUID();
+        Instant expiry = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(5);
+        ApiKeys.writeWithDefaults(List.of(new ApiKeys.Key(expiring, expiringSecret, List.of("reader"), null, expiry)));
+        given().header("X-API-Key", expiringSecret).get("/api/v1/integration-types").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !OperationRows.query(dataSource,
+                "SELECT 1 FROM principal_last_use WHERE auth_method = 'api-key' AND principal = ?", expiring).isEmpty());
+        ApiKeys.write(ApiKeys.DEFAULT);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !principal("api-key", expiring).getBoolean("inKeyFile"));
+
+        JsonPath listed = principal("api-key", expiring);
+        assertThat(Instant.parse(listed.getString("expiresAt"))).isEqualTo(expiry);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(expiry));
+        assertThat(principal("api-key", expiring).getBoolean("expired")).isTrue();
+    }
+
     @Test
     void jwtSubjectsAreListedWithTheRolesAndScopesTheyCameWith() {
         String subject = "jwt-user-" + UUID.randomUUID();
