@@ -23,7 +23,7 @@ BEGIN
     EXECUTE format('GRANT SELECT, UPDATE (seq, prev_hash, hash) ON audit_chain_head TO %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_key TO %I', app_role);
     EXECUTE format('REVOKE ALL ON principal_last_use FROM %I', app_role);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE (last_used_at, last_client_address, roles, scopes)'
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE (last_used_at, last_client_address, roles, scopes, expires_at)'
         ' ON principal_last_use TO %I', app_role);
     EXECUTE format('REVOKE ALL ON audit_checkpoint, audit_stream_cursor FROM %I', app_role);
     EXECUTE format('GRANT SELECT, INSERT ON audit_checkpoint TO %I', app_role);

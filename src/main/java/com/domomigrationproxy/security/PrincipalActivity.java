@@ -45,7 +45,8 @@ public class PrincipalActivity {
     /** The most a principal's row is written, per replica. */
     static final Duration WRITE_INTERVAL = Duration.ofMinutes(1);
     private static final Logger LOG = Logger.getLogger(PrincipalActivity.class);
-    private static final String UPSERT = """
+    /** Public for the grants test, which runs it as the application role. */
+    public static final String UPSERT = """
             INSERT INTO principal_last_use (auth_method, principal, first_seen_at, last_used_at, last_client_address,
                 roles, scopes, expires_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)

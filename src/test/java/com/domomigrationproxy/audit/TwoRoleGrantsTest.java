@@ -69,12 +69,20 @@ class TwoRoleGrantsTest {
                 assertThat(row.getLong(1)).isEqualTo(999999999L);
             }
             // Principals' last use: written and rewritten by the service, never deleted.
-            for (int round = 0; round < 2; round++) {
-                sql.execute("INSERT INTO principal_last_use (auth_method, principal, first_seen_at, last_used_at,"
-                        + " last_client_address, roles, scopes) VALUES ('jwt', 'role-test', now(), now(), '10.0.0.1',"
-                        + " '{reader}', '{}') ON CONFLICT (auth_method, principal) DO UPDATE SET last_used_at ="
-                        + " EXCLUDED.last_used_at, last_client_address = EXCLUDED.last_client_address,"
-                        + " roles = EXCLUDED.roles, scopes = EXCLUDED.scopes");
+            // The service's own statement: a column it sets without the grant fails here (V21's expires_at did).
+            try (var upsert = app.prepareStatement(com.domomigrationproxy.security.PrincipalActivity.UPSERT)) {
+                for (int round = 0; round < 2; round++) {
+                    java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+                    upsert.setString(1, "api-key");
+                    upsert.setString(2, "role-test");
+                    upsert.setObject(3, now.minusSeconds(60));
+                    upsert.setObject(4, now.plusSeconds(round));
+                    upsert.setString(5, "10.0.0.1");
+                    upsert.setArray(6, app.createArrayOf("text", new String[] { "reader" }));
+                    upsert.setString(7, "{}");
+                    upsert.setObject(8, now.plusDays(30));
+                    assertThat(upsert.executeUpdate()).isEqualTo(1);
+                }
             }
             // Checkpoints are appended; the audit stream moves its cursor and lease.
             sql.execute("INSERT INTO audit_checkpoint (origin, seq, hash, issued_at, key_id, text, signature)"
