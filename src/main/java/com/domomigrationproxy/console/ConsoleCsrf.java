@@ -50,8 +50,14 @@ public class ConsoleCsrf {
     private static final String NEW_TOKEN = ConsoleCsrf.class.getName() + ".new";
     /** A refusal: its page gives the browser no new token (the browser withheld its cookie, not lost it). */
     private static final String REFUSED = ConsoleCsrf.class.getName() + ".refused";
-    /** 32 random bytes, then whom the token was made for ({@link #tag}). */
-    private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}\\.[A-Za-z0-9_-]{16}");
+    /**
+     * 32 random bytes, then whom the token was made for ({@link #tag}); without it, a token of the
+     * releases before, kept (a rolling upgrade's pods of both releases serve the same browser).
+     */
+    private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}(\\.[A-Za-z0-9_-]{16})?");
+    private static final int UNTAGGED_LENGTH = 43;
+    /** The page's token goes to the browser even on a request from another site (the sign-out page). */
+    private static final String ISSUE_ANYWAY = ConsoleCsrf.class.getName() + ".issueAnyway";
     private static final Logger LOG = Logger.getLogger(ConsoleCsrf.class);
 
     private final SecureRandom random = new SecureRandom();
@@ -144,18 +150,27 @@ public class ConsoleCsrf {
     }
 
     /**
-     * Gives the browser the page's new token, unless the request came from another site: the browser
-     * then withheld the cookie it may hold (SameSite=Strict), and a new one would break the forms of
-     * the person's open tabs. A link from an e-mail, or the provider's redirect after a sign-in, is such
-     * a request; the next page of the console's own gets the token.
+     * Gives the browser the page's new token, unless the request came from another site (cross-site):
+     * the browser then withheld the cookie it may hold (SameSite=Strict), and a new one would break the
+     * forms of the person's open tabs. A link from an e-mail, or the provider's redirect after a sign-in,
+     * is such a request; the next page of the console's own gets the token. (A sibling subdomain's link,
+     * same-site, comes with the cookie: a token made then is one the browser did not have.)
      */
     @ServerResponseFilter
     @ConsolePage
     public void issue(ContainerRequestContext request, RoutingContext routing) {
         if (routing.get(NEW_TOKEN) != null && routing.get(REFUSED) == null
-                && !fromAnotherSite(request.getHeaderString("Sec-Fetch-Site"))) {
+                && (!"cross-site".equals(request.getHeaderString("Sec-Fetch-Site")) || routing.get(ISSUE_ANYWAY) != null)) {
             routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, routing.get(TOKEN)));
         }
+    }
+
+    /**
+     * Gives this page's token to the browser even on a link from another site: the sign-out page's
+     * form must work, and signing out ends the forms of every tab anyway.
+     */
+    public void issueAnyway(RoutingContext routing) {
+        routing.put(ISSUE_ANYWAY, Boolean.TRUE);
     }
 
     /** Removes the token's cookie, at sign-out. */
@@ -173,7 +188,7 @@ public class ConsoleCsrf {
      */
     public String token(RoutingContext routing, String principal) {
         String token = routing.get(TOKEN);
-        if (token == null || !token.endsWith("." + tag(principal))) {
+        if (token == null || token.length() > UNTAGGED_LENGTH && !token.endsWith("." + tag(principal))) {
             byte[] bytes = new byte[32];
             random.nextBytes(bytes);
             token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "." + tag(principal);

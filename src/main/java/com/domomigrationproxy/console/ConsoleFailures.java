@@ -162,11 +162,17 @@ public class ConsoleFailures implements UnrecordedAccessPages {
                     + " through OpenID Connect is off (PROXY_CONSOLE_ENABLED). The API is not affected.", List.of(),
                     false));
         }
+        // A form of the console's own, sent after its session ended, is not acted on: sign-in leads back to
+        // the page it was on, which says so, instead of leaving the person at the home page to wonder whether
+        // it was done. Only a form sent from this site with its token cookie: another site's page may not
+        // plant the notice, nor choose the page sign-in leads to.
+        String site = routing.request().getHeader("Sec-Fetch-Site");
         boolean form = !HttpMethod.GET.equals(routing.request().method().name())
-                && !HttpMethod.HEAD.equals(routing.request().method().name());
-        if (form && !routing.request().path().equals(ConsoleLinks.SIGN_OUT)) {
-            // A form sent after its session ended is not acted on: sign-in leads back to the page it was
-            // on, which says so, instead of leaving the person at the home page to wonder whether it was done.
+                && !HttpMethod.HEAD.equals(routing.request().method().name())
+                && (site == null || "same-origin".equals(site))
+                && routing.request().getCookie(ConsoleCookies.name(config, ConsoleCsrf.COOKIE)) != null
+                && !routing.request().path().equals(ConsoleLinks.SIGN_OUT);
+        if (form) {
             notices.leaveFormUnsent();
         }
         if (routing.request().getHeader("HX-Request") != null) {

@@ -110,7 +110,7 @@ public class ConsoleHome {
     @PermitAll
     public Uni<Response> signOut() {
         String endSession = provider.isResolvable() ? provider.get().getEndSessionUri() : null;
-        if (frames.of("Sign out", Frame.Section.NONE).viewer() == null) {
+        if (frames.viewer() == null) {
             return Uni.createFrom().item(toSignedOut(endSession, null));
         }
         String idToken = session.getIdToken() == null ? null : session.getIdToken().getRawToken();
@@ -153,6 +153,7 @@ public class ConsoleHome {
         if (frame.viewer() == null && !"cross-site".equals(fetchSite)) {
             return signedOutHere();
         }
+        csrf.issueAnyway(request.getCurrent());
         return Response.ok(Pages.signOut(frame)).build();
     }
 

@@ -197,6 +197,16 @@ class ConsoleSecurityTest {
         operator.request().contentType("application/x-www-form-urlencoded").formParam("csrf-token", operator.csrfToken())
                 .post(unknownPlan).then().statusCode(404);
 
+        // A token of the release before (no tag) is kept and accepted: a rolling upgrade breaks no form.
+        String untagged = "u".repeat(43);
+        Response kept = given().redirects().follow(false).cookie("q_session", operator.cookies().get("q_session"))
+                .cookie("console-csrf", untagged).get("/console/");
+        assertThat(kept.statusCode()).isEqualTo(200);
+        assertThat(ConsoleSessions.setCookie(kept, "console-csrf")).isEmpty();
+        given().redirects().follow(false).cookie("q_session", operator.cookies().get("q_session"))
+                .cookie("console-csrf", untagged).contentType("application/x-www-form-urlencoded")
+                .formParam("csrf-token", untagged).post(unknownPlan).then().statusCode(404);
+
         Session reader = ConsoleSessions.signIn(ConsoleSessions.READER);
         Response home = given().redirects().follow(false).cookie("q_session", reader.cookies().get("q_session"))
                 .cookie("console-csrf", operator.csrfToken()).get("/console/");
@@ -215,8 +225,19 @@ class ConsoleSecurityTest {
     @Test
     void aFormSentAfterItsSessionEndedIsNotDoneAndThePageItWasOnSaysSo() {
         String planId = java.util.UUID.randomUUID().toString();
-        Response challenge = given().redirects().follow(false).contentType("application/x-www-form-urlencoded")
-                .formParam("csrf-token", "from-a-page-of-the-ended-session").post("/console/plans/" + planId + "/pause");
+        String token = "t".repeat(43);
+        // Another site's form (without the token cookie, which the browser withholds) leaves no notice, and
+        // does not choose where sign-in leads.
+        Response forged = given().redirects().follow(false).header("Sec-Fetch-Site", "cross-site")
+                .contentType("application/x-www-form-urlencoded").formParam("csrf-token", token)
+                .post("/console/plans/" + planId + "/start");
+        assertThat(forged.statusCode()).isEqualTo(302);
+        assertThat(forged.cookie("console-unsent")).isNull();
+        assertThat(forged.cookie("console-next")).isNull();
+
+        Response challenge = given().redirects().follow(false).cookie("console-csrf", token)
+                .contentType("application/x-www-form-urlencoded").formParam("csrf-token", token)
+                .post("/console/plans/" + planId + "/pause");
         assertThat(challenge.statusCode()).isEqualTo(302);
         assertThat(challenge.header("Location")).startsWith(provider + "/authorize?");
         String remembered = challenge.cookie("console-next");
@@ -237,8 +258,8 @@ class ConsoleSecurityTest {
         session.request().get("/console/plans").then().statusCode(200).body(not(containsString("was not sent")));
 
         // A form htmx sends goes back to its page too; so do a new plan's upload and a review's resolution.
-        Response htmx = given().redirects().follow(false).header("HX-Request", "true")
-                .contentType("application/x-www-form-urlencoded").formParam("csrf-token", "x")
+        Response htmx = given().redirects().follow(false).header("HX-Request", "true").cookie("console-csrf", token)
+                .contentType("application/x-www-form-urlencoded").formParam("csrf-token", token)
                 .post("/console/evidence/integrity");
         assertThat(htmx.statusCode()).isEqualTo(401);
         assertThat(htmx.header("HX-Redirect")).isEqualTo("/console/evidence");
@@ -780,10 +801,16 @@ class ConsoleSecurityTest {
                 .statusCode(303).header("Location", equalTo("/console/signed-out"));
         // Followed from another site, which withholds the SameSite=Strict session cookie: asked all the same
         // (it was told its session had ended, while it lived on).
-        assertThat(given().redirects().follow(false).header("Sec-Fetch-Site", "cross-site")
-                .header("Sec-Fetch-Mode", "navigate").header("Sec-Fetch-Dest", "document").get("/console/sign-out")
-                .then().statusCode(200).extract().asString()).contains("<h1>Sign out?</h1>",
-                        "action=\"/console/sign-out\"");
+        Response linked = given().redirects().follow(false).header("Sec-Fetch-Site", "cross-site")
+                .header("Sec-Fetch-Mode", "navigate").header("Sec-Fetch-Dest", "document").get("/console/sign-out");
+        assertThat(linked.then().statusCode(200).extract().asString()).contains("<h1>Sign out?</h1>",
+                "action=\"/console/sign-out\"");
+        // Its form works: the page gives the browser its token even then (signing out ends every tab's forms).
+        String pageToken = linked.asString().replaceAll("(?s).*name=\"csrf-token\" value=\"([^\"]+)\".*", "$1");
+        assertThat(linked.cookie("console-csrf")).isEqualTo(pageToken);
+        assertThat(given().redirects().follow(false).cookie("console-csrf", pageToken)
+                .contentType("application/x-www-form-urlencoded").formParam("csrf-token", pageToken)
+                .post("/console/sign-out").statusCode()).isEqualTo(303);
         reader.request().post("/console/sign-out").then().statusCode(403);
         Response out = reader.request().formParam("csrf-token", reader.csrfToken()).post("/console/sign-out");
         assertThat(out.statusCode()).isEqualTo(303);
