@@ -25,7 +25,7 @@ import org.eclipse.microprofile.health.Readiness;
 class DatabaseWritableHealthCheck implements HealthCheck {
 
     /** With the pool's wait for a connection (5 s), within the readiness probe's timeout (8 s in the Helm chart). */
-    private static final int QUERY_TIMEOUT_SECONDS = 2;
+    private static final int TIMEOUT_MILLIS = 2000;
     private static final String NAME = "database-writable";
 
     private final DataSource dataSource;
@@ -38,12 +38,19 @@ class DatabaseWritableHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+            // The socket's own timeout, not a statement timeout: that one cancels through a second connection,
+            // waits for it (10 s), and never ends a read that waits on a database gone silent (a host lost, a
+            // partition). Each probe then held a connection for as long as the kernel retransmits (about 15
+            // minutes), until the pool was theirs (observability review). The connection the timeout breaks
+            // leaves the pool.
+            int before = connection.getNetworkTimeout();
+            connection.setNetworkTimeout(Runnable::run, TIMEOUT_MILLIS);
             try (ResultSet row = statement.executeQuery(
                     "SELECT pg_is_in_recovery(), current_setting('transaction_read_only') = 'on'")) {
                 row.next();
                 boolean inRecovery = row.getBoolean(1);
                 boolean readOnly = row.getBoolean(2);
+                connection.setNetworkTimeout(Runnable::run, before);
                 return HealthCheckResponse.named(NAME).status(!inRecovery && !readOnly)
                         .withData("inRecovery", inRecovery)
                         .withData("readOnly", readOnly)
