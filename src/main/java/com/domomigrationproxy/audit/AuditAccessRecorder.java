@@ -40,6 +40,7 @@ import com.domomigrationproxy.http.ApiOperations;
 import com.domomigrationproxy.http.CallerSecrets;
 import com.domomigrationproxy.http.EdgeRefusal;
 import com.domomigrationproxy.http.RequestIds;
+import com.domomigrationproxy.problem.LogText;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
@@ -419,7 +420,7 @@ public class AuditAccessRecorder {
         // Characters, as the filters count them: a whole filter of 255 is kept, and no pair is split.
         String text = value.codePointCount(0, value.length()) > MAX_VALUE_LENGTH
                 ? value.substring(0, value.offsetByCodePoints(0, MAX_VALUE_LENGTH)) + "…" : value;
-        return StorableText.of(text.replaceAll("\\p{Cntrl}", "?"));
+        return StorableText.of(LogText.clean(text));
     }
 
     private static Map<String, Object> withoutNulls(Map<String, Object> members) {

@@ -29,6 +29,7 @@ import org.jboss.logging.Logger;
 import com.domomigrationproxy.ledger.StorableText;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.problem.LogText;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,7 +69,7 @@ public class DomoClient {
      */
     private static final int MAX_FIELD_LENGTH = 128;
     /** Characters that could start a new log line or steer a terminal: C0, DEL, C1, and Unicode's line and paragraph separators. */
-    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\x{80}-\\x{9F}\\x{2028}\\x{2029}]");
+    private static final Pattern CONTROL = LogText.UNSAFE;
     private static final String DEFAULT_RETRY_AFTER = "30";
     private static final Logger LOG = Logger.getLogger(DomoClient.class);
     /** What the guards are told a read returns: an asynchronous answer, guarded without a blocked thread. */

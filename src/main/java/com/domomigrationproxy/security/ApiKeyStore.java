@@ -39,6 +39,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
+import com.domomigrationproxy.problem.LogText;
 
 /**
  * The API keys of PROXY_API_KEYS_FILE, by SHA-256 of the secret. Lookups run on the event loop and
@@ -293,7 +294,7 @@ public class ApiKeyStore {
             List<String> unknown = new ArrayList<>();
             entry.fieldNames().forEachRemaining(member -> {
                 if (!MEMBERS.contains(member)) {
-                    unknown.add(member.replaceAll("\\p{Cntrl}", "?"));
+                    unknown.add(LogText.clean(member));
                 }
             });
             if (!unknown.isEmpty()) {

@@ -156,6 +156,8 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
         for (int i = 0; i < principal.length(); ) {
             int c = principal.codePointAt(i);
             if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                    || Character.getType(c) == Character.LINE_SEPARATOR
+                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR
                     || Character.getType(c) == Character.SURROGATE || invisible(c)) {
                 return false;
             }

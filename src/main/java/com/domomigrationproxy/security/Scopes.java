@@ -14,6 +14,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.problem.LogText;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -278,6 +279,6 @@ public record Scopes(
     /** Names from a file or a token go into log lines: bounded, without control characters. */
     private static String printable(String text) {
         String bounded = text.length() > 64 ? text.substring(0, 64) + "…" : text;
-        return bounded.replaceAll("\\p{Cntrl}", "?");
+        return LogText.clean(bounded);
     }
 }

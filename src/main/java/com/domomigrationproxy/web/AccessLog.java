@@ -19,6 +19,7 @@ import com.domomigrationproxy.http.RequestIds;
 import com.domomigrationproxy.idempotency.ReplayedAnswer;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.problem.Problem;
+import com.domomigrationproxy.problem.LogText;
 
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.http.HttpServerRequest;
@@ -170,8 +171,8 @@ public class AccessLog {
         return true;
     }
 
-    /** Control characters, ASCII whitespace and quotes, as the regex {@code [\p{Cntrl}\s"]} has them. */
+    /** What could break a log line ({@link LogText}), a space and a quote (which end a key=value field). */
     private static boolean unsafe(char c) {
-        return c < 0x20 || c == 0x7f || c == ' ' || c == '"';
+        return LogText.unsafe(c) || c == ' ' || c == '"';
     }
 }

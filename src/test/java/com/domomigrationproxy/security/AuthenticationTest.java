@@ -229,7 +229,8 @@ class AuthenticationTest {
         // Invisible outside Unicode's format category too: the combining grapheme joiner, a Hangul filler,
         // a variation selector (review: "reader-svc" and a Hangul filler read as the key reader-svc).
         for (String lookalike : List.of("someone ", " someone", "some\u200bone", "someone\u00a0", "someone\u034f",
-                "someone\u3164", "some\ufe0fone", "\u115fsomeone", "someone\uDB40\uDD00", "someone\uDB40\uDC01")) {
+                "someone\u3164", "some\ufe0fone", "\u115fsomeone", "someone\uDB40\uDD00", "someone\uDB40\uDC01",
+                "some\u2028one", "some\u2029one")) {
             unauthenticated(given().auth().oauth2(Tokens.jwt(lookalike, "reader")));
         }
         given().auth().oauth2(Tokens.jwt("some one", "reader")).when().get("/api/v1/integration-types").then()
