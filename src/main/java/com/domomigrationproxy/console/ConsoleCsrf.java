@@ -52,12 +52,10 @@ public class ConsoleCsrf {
     private static final String REFUSED = ConsoleCsrf.class.getName() + ".refused";
     /**
      * 32 random bytes, then whom the token was made for ({@link #tag}); without it, a token of the
-     * releases before, kept (a rolling upgrade's pods of both releases serve the same browser).
+     * release before, still accepted from a form (a page an old pod served during a rolling upgrade)
+     * but replaced by the next page: it names nobody, so it could pass to the next person.
      */
     private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}(\\.[A-Za-z0-9_-]{16})?");
-    private static final int UNTAGGED_LENGTH = 43;
-    /** The page's token goes to the browser even on a request from another site (the sign-out page). */
-    private static final String ISSUE_ANYWAY = ConsoleCsrf.class.getName() + ".issueAnyway";
     private static final Logger LOG = Logger.getLogger(ConsoleCsrf.class);
 
     private final SecureRandom random = new SecureRandom();
@@ -160,17 +158,9 @@ public class ConsoleCsrf {
     @ConsolePage
     public void issue(ContainerRequestContext request, RoutingContext routing) {
         if (routing.get(NEW_TOKEN) != null && routing.get(REFUSED) == null
-                && (!"cross-site".equals(request.getHeaderString("Sec-Fetch-Site")) || routing.get(ISSUE_ANYWAY) != null)) {
+                && !"cross-site".equals(request.getHeaderString("Sec-Fetch-Site"))) {
             routing.response().addCookie(ConsoleCookies.cookie(config, COOKIE, routing.get(TOKEN)));
         }
-    }
-
-    /**
-     * Gives this page's token to the browser even on a link from another site: the sign-out page's
-     * form must work, and signing out ends the forms of every tab anyway.
-     */
-    public void issueAnyway(RoutingContext routing) {
-        routing.put(ISSUE_ANYWAY, Boolean.TRUE);
     }
 
     /** Removes the token's cookie, at sign-out. */
@@ -188,7 +178,7 @@ public class ConsoleCsrf {
      */
     public String token(RoutingContext routing, String principal) {
         String token = routing.get(TOKEN);
-        if (token == null || token.length() > UNTAGGED_LENGTH && !token.endsWith("." + tag(principal))) {
+        if (token == null || !token.endsWith("." + tag(principal))) {
             byte[] bytes = new byte[32];
             random.nextBytes(bytes);
             token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "." + tag(principal);

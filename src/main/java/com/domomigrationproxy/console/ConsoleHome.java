@@ -142,8 +142,8 @@ public class ConsoleHome {
      * The address typed or bookmarked: signing out is a form post (its CSRF token is checked), so
      * a signed-in person is asked, with the form the header's button posts; anyone else is already
      * signed out. Followed from another site, the browser withholds the SameSite=Strict session
-     * cookie, so whether someone is signed in cannot be told: the page asks, and its form, posted
-     * from this site, carries the cookie.
+     * cookie, so whether someone is signed in cannot be told: the page carries on with a navigation
+     * of its own, on which the cookies come, and that one asks or says signed out.
      */
     @GET
     @Path("/sign-out")
@@ -153,8 +153,10 @@ public class ConsoleHome {
         if (frame.viewer() == null && !"cross-site".equals(fetchSite)) {
             return signedOutHere();
         }
-        csrf.issueAnyway(request.getCurrent());
-        return Response.ok(Pages.signOut(frame)).build();
+        // From another site neither the session nor the CSRF cookie came: the page carries on with a
+        // navigation of its own, on which both come, instead of asking with a token of its own (its cookie
+        // would have broken the forms of every tab the person keeps open).
+        return Response.ok(Pages.signOut(frame, "cross-site".equals(fetchSite))).build();
     }
 
     @GET

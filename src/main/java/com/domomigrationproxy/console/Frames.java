@@ -30,7 +30,8 @@ public class Frames {
     /** The frame of a page for the person signed in; the first such page after a form went unsent says so. */
     public Frame of(String title, Frame.Section section) {
         Viewer viewer = viewer();
-        return new Frame(title, section, viewer, csrf.token(request.getCurrent(), viewer == null ? null : viewer.principal()),
+        String principal = viewer == null ? null : viewer.principal();
+        return new Frame(title, section, viewer, csrf.token(request.getCurrent(), principal),
                 viewer != null && notices.formUnsentTaken());
     }
 

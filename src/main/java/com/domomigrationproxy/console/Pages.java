@@ -25,7 +25,7 @@ final class Pages {
 
     static native TemplateInstance signedOut(Frame frame);
 
-    static native TemplateInstance signOut(Frame frame);
+    static native TemplateInstance signOut(Frame frame, boolean reopen);
 
     static native TemplateInstance history(Frame frame, HistoryView view);
 

@@ -50,11 +50,16 @@ class DatabaseWritableHealthCheck implements HealthCheck {
                 row.next();
                 boolean inRecovery = row.getBoolean(1);
                 boolean readOnly = row.getBoolean(2);
-                connection.setNetworkTimeout(Runnable::run, before);
                 return HealthCheckResponse.named(NAME).status(!inRecovery && !readOnly)
                         .withData("inRecovery", inRecovery)
                         .withData("readOnly", readOnly)
                         .build();
+            } finally {
+                // The pool does not reset it: left on, the connection's next borrower (a wait for the chain's
+                // head, an export) would be cut off after 2 s. A connection the timeout broke is closed.
+                if (!connection.isClosed()) {
+                    connection.setNetworkTimeout(Runnable::run, before);
+                }
             }
         } catch (SQLException e) {
             // The SQL state says enough; messages can name hosts and users.

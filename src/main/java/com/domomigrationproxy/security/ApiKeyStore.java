@@ -250,7 +250,8 @@ public class ApiKeyStore {
 
         ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt, ByteBuffer digest) {
             this(name, roles, scopes, expiresAt, digest, new PrincipalActivity.PrincipalKey(PrincipalPolicy.API_KEY, name),
-                    new PrincipalActivity.Grant(roles, scopes, expiresAt), Uni.createFrom().item(QuarkusSecurityIdentity.builder()
+                    new PrincipalActivity.Grant(roles, scopes, expiresAt),
+                    Uni.createFrom().item(QuarkusSecurityIdentity.builder()
                             .setPrincipal(new QuarkusPrincipal(name))
                             .addRoles(roles)
                             .addAttribute(PrincipalPolicy.AUTH_METHOD_ATTRIBUTE, PrincipalPolicy.API_KEY)

@@ -28,6 +28,7 @@ import io.quarkus.test.junit.QuarkusTest;
 class SilentDatabaseHealthTest {
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
     void aDatabaseGoneSilentIsDownWithinTheProbesTimeout() throws Exception {
         URI database = URI.create(System.getProperty("quarkus.datasource.jdbc.url").substring("jdbc:".length()));
         try (SilentRelay relay = new SilentRelay(database.getPort())) {
@@ -35,8 +36,9 @@ class SilentDatabaseHealthTest {
             dataSource.setUrl("jdbc:postgresql://127.0.0.1:" + relay.port() + database.getPath());
             dataSource.setUser("postgres");
             try (var connection = dataSource.getConnection()) {
-                DatabaseWritableHealthCheck check = new DatabaseWritableHealthCheck(new SingleConnection(connection));
+                DatabaseWritableHealthCheck check = new DatabaseWritableHealthCheck(new SingleConnection(connection, false));
                 assertThat(check.call().getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+                assertThat(connection.getNetworkTimeout()).as("the pooled connection's own timeout, given back").isZero();
 
                 relay.goSilent();
                 long started = System.nanoTime();
@@ -48,14 +50,50 @@ class SilentDatabaseHealthTest {
         }
     }
 
-    /** A pool of one connection, whose close leaves it open (as a pool's does). */
-    private record SingleConnection(java.sql.Connection connection) implements javax.sql.DataSource {
+    /**
+     * A query that fails without breaking the connection (cancelled by an administrator, a role's
+     * statement_timeout) leaves no timeout on it for its next borrower: the pool does not reset it.
+     */
+    @Test
+    void aFailedQueryLeavesNoTimeoutOnThePooledConnection() throws Exception {
+        try (var connection = com.domomigrationproxy.support.PostgresAdmin.ownConnections().getConnection()) {
+            DatabaseWritableHealthCheck check = new DatabaseWritableHealthCheck(new SingleConnection(connection, true));
+            assertThat(check.call().getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
+            assertThat(connection.isClosed()).isFalse();
+            assertThat(connection.getNetworkTimeout()).isZero();
+        }
+    }
+
+    /** A pool of one connection, whose close leaves it open (as a pool's does); its queries may fail as cancelled. */
+    private record SingleConnection(java.sql.Connection connection, boolean queriesCancelled)
+            implements javax.sql.DataSource {
 
         @Override
         public java.sql.Connection getConnection() {
             return (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] { java.sql.Connection.class }, (proxy, method, arguments) -> method.getName()
-                            .equals("close") ? null : invoke(method, arguments));
+                    new Class<?>[] { java.sql.Connection.class }, (proxy, method, arguments) -> {
+                        if (method.getName().equals("close")) {
+                            return null;
+                        }
+                        Object result = invoke(method, arguments);
+                        return queriesCancelled && result instanceof java.sql.Statement statement
+                                ? cancelling(statement) : result;
+                    });
+        }
+
+        private static java.sql.Statement cancelling(java.sql.Statement statement) {
+            return (java.sql.Statement) java.lang.reflect.Proxy.newProxyInstance(
+                    SingleConnection.class.getClassLoader(), new Class<?>[] { java.sql.Statement.class },
+                    (proxy, method, arguments) -> {
+                        if (method.getName().equals("executeQuery")) {
+                            throw new java.sql.SQLException("canceling statement due to user request", "57014");
+                        }
+                        try {
+                            return method.invoke(statement, arguments);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
         }
 
         private Object invoke(java.lang.reflect.Method method, Object[] arguments) throws Throwable {
