@@ -221,6 +221,20 @@ class UpstreamFailureTest {
         return all;
     }
 
+    /**
+     * A result naming the data source asked for as the same UUID in the other letter case is its result:
+     * a UUID's letters are case-insensitive. Another id is still another data source's.
+     */
+    @Test
+    void aResultNamingTheSameUuidInTheOtherCaseIsTheResult() {
+        String asked = java.util.UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
+        domo.stubFor(post(domoPath("reverse", asked)).willReturn(okJson("{\"state\":\"COMPLETE\",\"datasourceId\":\""
+                + asked.toLowerCase(java.util.Locale.ROOT) + "\",\"toe\":\"T-CASE\"}")));
+        send("reverse", asked).then().statusCode(200).body("state", equalTo("COMPLETE"));
+        assertThat(DomoClient.sameId("ABC", "abc")).isFalse();
+        assertThat(DomoClient.sameId(asked, asked.substring(0, 35) + (asked.endsWith("0") ? "1" : "0"))).isFalse();
+    }
+
     @Test
     void aGetThatFailsOnceIsRetriedAndSucceeds() {
         domo.stubFor(get(DOMO_PREFIX + "/types").inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
