@@ -55,9 +55,12 @@ final class EmbeddedPostgresStarter {
             System.setProperty(PASSWORD, "");
             System.setProperty(URL, postgres.getJdbcUrl("postgres", DATABASE));
             LOG.infof("Started embedded PostgreSQL on port %d (no datasource configured)", postgres.getPort());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // A RuntimeException too: on a platform it has no binaries for (arm64 Linux) the library throws
+            // an IllegalStateException, which escaped without the hint.
             throw new UncheckedIOException("Could not start the embedded PostgreSQL for " + LaunchMode.current()
-                    + " mode; configure QUARKUS_DATASOURCE_JDBC_URL instead", e);
+                    + " mode (" + e.getMessage() + "); configure QUARKUS_DATASOURCE_JDBC_URL instead",
+                    e instanceof IOException io ? io : new IOException(e));
         }
     }
 

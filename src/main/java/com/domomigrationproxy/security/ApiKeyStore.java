@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,11 +35,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
+
 import com.domomigrationproxy.problem.LogText;
 
 /**
@@ -66,6 +69,17 @@ public class ApiKeyStore {
     static final String DIGEST_ATTRIBUTE = "apiKeyDigest";
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final Set<String> MEMBERS = Set.of("name", "sha256", "roles", "scopes", "expiresAt");
+    /**
+     * The SHA-256 of the four dev keys the README publishes (deploy/dev/api-keys.json, and the Compose
+     * example's file): anyone can read their secrets, so a packaged service ignores an entry holding one
+     * unless it answers from the Domo sandbox (dev review: the example file, copied, let anyone migrate
+     * real data sources as dev-operator).
+     */
+    private static final Set<String> PUBLISHED_DEV_KEYS = Set.of(
+            "839e4fbcc3a237c9545d3c35c8130fbc2183f569e9946037bae854a26bf83e22",
+            "7eee78659ab50d4dd820f4242709d188809ca0249506edf83d70022973d5e2ca",
+            "46151c35c1c09bca0b049ce55099e4f67fd04efe91716eec70fd1fa8ce898163",
+            "816053a94b237cee22a06a5ec01773dfe405682de32fa6bfeeb95b71bfd0096f");
     private static final double SECONDS_PER_DAY = 86_400.0;
     private static final Logger LOG = Logger.getLogger(ApiKeyStore.class);
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
@@ -83,11 +97,17 @@ public class ApiKeyStore {
     private final Map<String, Gauge> expiryGauges = new HashMap<>();
     private volatile Loaded loaded = new Loaded(null, Map.of(), Map.of());
 
+    /** A packaged service that calls the real Domo: the published dev keys are ignored. */
+    private final boolean refusePublishedKeys;
+
     @Inject
     ApiKeyStore(ApiKeyConfig config, ObjectMapper json, MeterRegistry registry) {
         this.file = config.apiKeysFile();
         this.json = json;
         this.registry = registry;
+        // Read by name: the Domo client's settings are that package's, which depends on this one.
+        this.refusePublishedKeys = LaunchMode.current() == LaunchMode.NORMAL && !ConfigProvider.getConfig()
+                .getOptionalValue("domo.sandbox.enabled", Boolean.class).orElse(false);
         // Loaded before the first request, so that concurrent first requests never see an empty set.
         reloadIfChanged();
     }
@@ -158,6 +178,12 @@ public class ApiKeyStore {
         }
     }
 
+    private static String hex(ByteBuffer digest) {
+        byte[] bytes = new byte[digest.remaining()];
+        digest.duplicate().get(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
     private void reload(Path path, FileVersion version) {
         try {
             JsonNode entries = json.readTree(Files.readString(path, StandardCharsets.UTF_8));
@@ -171,6 +197,12 @@ public class ApiKeyStore {
                 try {
                     ApiKey key = ApiKey.of(entries.get(index));
                     ByteBuffer digest = key.digest();
+                    if (refusePublishedKeys && PUBLISHED_DEV_KEYS.contains(hex(digest))) {
+                        LOG.errorf("API key file %s: entry #%d (%s) holds one of the dev keys the README publishes;"
+                                + " it is ignored outside dev mode and tests unless the Domo sandbox is on"
+                                + " (DOMO_SANDBOX_ENABLED): make keys of your own", path, index + 1, key.name());
+                        continue;
+                    }
                     Integer first = entryOf.putIfAbsent(digest, index + 1);
                     if (first != null) {
                         // One secret, two entries: whichever came last would decide its name and roles.

@@ -65,8 +65,10 @@ class TwoInstancesIT {
         domo.start();
         Path keys = Files.createTempFile("api-keys", ".json");
         keys.toFile().deleteOnExit();
+        // With one of the dev keys the README publishes, as a copied example file would have it.
         Files.writeString(keys, "[{\"name\":\"operator-svc\",\"sha256\":\"" + ApiKeys.sha256(SECRET)
-                + "\",\"roles\":[\"reader\",\"operator\"]}]");
+                + "\",\"roles\":[\"reader\",\"operator\"]},{\"name\":\"dev-operator\",\"sha256\":\""
+                + ApiKeys.sha256("dev-operator-key") + "\",\"roles\":[\"reader\",\"operator\"]}]");
         Map<String, String> settings = new HashMap<>();
         settings.put("DOMO_BASE_URL", domo.baseUrl());
         settings.put("DOMO_DEVELOPER_TOKEN", "two-instances-token");
@@ -114,6 +116,20 @@ class TwoInstancesIT {
         assertThat(metrics).contains("proxy_operations_total{direction=\"V1_TO_V2\",state=\"COMPLETE\"} 0.0",
                 "proxy_operations_total{direction=\"V2_TO_V1\",state=\"UNKNOWN\"} 0.0",
                 "audit_write_failures_total{phase=\"intent\"} 0.0", "audit_write_failures_total{phase=\"outcome\"} 0.0");
+    }
+
+    /**
+     * A packaged service that calls the real Domo ignores an entry holding one of the dev keys the README
+     * publishes (anyone could migrate as it), and says so.
+     */
+    @Test
+    @Order(0)
+    void aPublishedDevKeyIsIgnoredByAPackagedServiceThatCallsDomo() throws IOException {
+        given().port(ports.get(0)).header("X-API-Key", "dev-operator-key").get("/api/v1/integration-types").then()
+                .statusCode(401);
+        given().port(ports.get(0)).header("X-API-Key", SECRET).get("/api/v1/integration-types").then()
+                .statusCode(org.hamcrest.Matchers.not(401));
+        assertThat(Files.readString(instances.get(0).log())).contains("holds one of the dev keys the README publishes");
     }
 
     @Test
