@@ -37,7 +37,7 @@ import io.restassured.path.json.JsonPath;
 /**
  * Domo limits the service's token, not a plan: its 429 to a migration holds every plan's items back
  * on the replica, for the Retry-After or PROXY_PLAN_RATE_LIMIT_HOLD_BACK_MAX. With the tests' own cap
- * of 10 s here (2 s in the other classes, whose 429s would otherwise hold their plans back).
+ * of 5 s here (2 s in the other classes, whose 429s would otherwise hold their plans back).
  */
 @QuarkusTest
 @Tag("timing")
@@ -48,7 +48,7 @@ class PlanRateLimitHoldBackTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             // A breaker that opens after two failures and tries Domo again 2 s later.
-            return Map.of("proxy.plan.rate-limit-hold-back-max", "10s", "domo.circuit-breaker.failure-threshold", "2",
+            return Map.of("proxy.plan.rate-limit-hold-back-max", "5s", "domo.circuit-breaker.failure-threshold", "2",
                     "domo.circuit-breaker.open-duration", "2s");
         }
     }
@@ -70,7 +70,7 @@ class PlanRateLimitHoldBackTest {
         List<String> second = estate.datasources().subList(1, 2);
         String limited = DOMO_PREFIX + "/" + first.get(0) + "/accounts/" + estate.account();
         domo.stubFor(post(urlEqualTo(limited)).inScenario("limited").whenScenarioStateIs(Scenario.STARTED)
-                .willSetStateTo("over").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "8")
+                .willSetStateTo("over").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "4")
                         .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
         domo.stubFor(post(urlEqualTo(limited)).inScenario("limited").whenScenarioStateIs("over")
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
@@ -86,7 +86,7 @@ class PlanRateLimitHoldBackTest {
         awaitState(secondPlan, "FINISHED", Duration.ofSeconds(60));
         Instant sent = Instant.parse((String) operations(secondPlan).get(0).get("requestedAt"));
         assertThat(Duration.between(answered, sent)).as("the other plan's item waited out the Retry-After")
-                .isGreaterThanOrEqualTo(Duration.ofSeconds(7));
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
         awaitState(firstPlan, "FINISHED", Duration.ofSeconds(60));
     }
 
@@ -100,22 +100,22 @@ class PlanRateLimitHoldBackTest {
         PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 2, 0);
         String single = estate.datasources().get(0);
         domo.stubFor(post(urlEqualTo(DOMO_PREFIX + "/" + single + "/accounts/" + estate.account()))
-                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "8")
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "4")
                         .withHeader("Content-Type", "application/json").withBody("{\"status\":429}")));
         Instant answered = Instant.now();
         Api.asOperator().contentType("application/json").body("{\"accountId\":\"" + estate.account()
                 + "\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
                 .post("/api/v1/datasources/" + single + "/migrations").then().statusCode(503)
-                .header("Retry-After", "8").body("type", endsWith("domo-rate-limited"));
+                .header("Retry-After", "4").body("type", endsWith("domo-rate-limited"));
         // Operators see the hold: the seconds it still has.
-        assertThat(PrometheusScrape.of(metrics).value("proxy_plan_held_back_seconds", Map.of())).isBetween(5.0, 10.0);
+        assertThat(PrometheusScrape.of(metrics).value("proxy_plan_held_back_seconds", Map.of())).isBetween(2.0, 5.0);
 
         String planId = createApproveStart(jsonPlan("429-single", estate.account(),
                 estate.datasources().subList(1, 2), 1));
         awaitState(planId, "FINISHED", Duration.ofSeconds(60));
         Instant sent = Instant.parse((String) operations(planId).get(0).get("requestedAt"));
         assertThat(Duration.between(answered, sent)).as("the plan's item waited out the single migration's Retry-After")
-                .isGreaterThanOrEqualTo(Duration.ofSeconds(7));
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
     }
 
     /**
