@@ -145,7 +145,12 @@ public record Operation(
 
     /** {@link #refusedBeforeActing} in SQL, for the operation row under this alias (true also for no row). */
     public static String refusedBeforeActingSql(String alias) {
-        return "(" + alias + ".upstream_status IS NULL OR " + alias + ".upstream_status BETWEEN 300 AND 499)";
+        return refusedBeforeActingStatusSql(alias + ".upstream_status");
+    }
+
+    /** The same rule for Domo's status given as an SQL expression (a chain event's member, say). */
+    static String refusedBeforeActingStatusSql(String status) {
+        return "(" + status + " IS NULL OR " + status + " BETWEEN 300 AND 499)";
     }
 
     /**

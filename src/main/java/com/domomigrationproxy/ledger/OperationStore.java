@@ -74,8 +74,8 @@ public class OperationStore {
             (o.reconciled_state IS NOT NULL AND EXISTS (SELECT 1 FROM audit_event l
               WHERE l.subject = o.operation_id::text AND l.kind = 'LATE_OUTCOME'
                 AND l.payload::jsonb->>'state' <> 'ABORTED'
-                AND NOT (l.payload::jsonb->>'state' = 'FAILED'
-                         AND coalesce((l.payload::jsonb->>'upstreamStatus')::int BETWEEN 300 AND 499, true))))""";
+                AND NOT (l.payload::jsonb->>'state' = 'FAILED' AND %s)))"""
+            .formatted(Operation.refusedBeforeActingStatusSql("(l.payload::jsonb->>'upstreamStatus')::int"));
     /** A reversal resolved COMPLETE whose late answer says otherwise: it no longer ends what came before it. */
     private static final String LATE_OUTCOME_NOT_COMPLETE = """
             (o.reconciled_state IS NOT NULL AND EXISTS (SELECT 1 FROM audit_event l
