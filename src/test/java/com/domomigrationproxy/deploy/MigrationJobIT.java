@@ -2,17 +2,25 @@ package com.domomigrationproxy.deploy;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +38,8 @@ import com.domomigrationproxy.support.PackagedApp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
+
+import io.restassured.path.json.JsonPath;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -52,6 +62,9 @@ class MigrationJobIT {
     private static final String APP = "proxy_app_it";
     private static final String OPERATOR_KEY = "migration-job-it-operator-key";
     private static final String AUDITOR_KEY = "migration-job-it-auditor-key";
+    private static final String APPROVER_KEY = "migration-job-it-approver-key";
+    /** The sandbox's other candidate of account 2, which a plan migrates. */
+    private static final String PLANNED = "F495e28ec-77aa-4d6e-8f10-2b3c4d5e6f70";
     private static final String DATASOURCE = "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01";
 
     private static final String OWNER_SECRET = "proxy-db-owner";
@@ -84,7 +97,8 @@ class MigrationJobIT {
         keys.toFile().deleteOnExit();
         Files.writeString(keys, "[{\"name\":\"operator-svc\",\"sha256\":\"" + ApiKeys.sha256(OPERATOR_KEY)
                 + "\",\"roles\":[\"reader\",\"operator\"]},{\"name\":\"auditor-svc\",\"sha256\":\""
-                + ApiKeys.sha256(AUDITOR_KEY) + "\",\"roles\":[\"auditor\"]}]");
+                + ApiKeys.sha256(AUDITOR_KEY) + "\",\"roles\":[\"auditor\"]},{\"name\":\"approver-svc\",\"sha256\":\""
+                + ApiKeys.sha256(APPROVER_KEY) + "\",\"roles\":[\"approver\"]}]");
     }
 
     @AfterAll
@@ -118,20 +132,23 @@ class MigrationJobIT {
             assertThat(single(sql, "SELECT has_table_privilege('" + APP + "', 'audit_event', 'DELETE')")).isEqualTo("f");
         }
 
-        // A pod now validates, serves and records as the application role.
+        // A pod now validates, serves and records as the application role: every kind of write the
+        // service makes, with its own statements, so that a grant the callback leaves out fails here.
         Map<String, String> serving = new HashMap<>(pod);
         serving.put("DOMO_SANDBOX_ENABLED", "true");
-        try (PackagedApp app = PackagedApp.start("migration-job-it-pod", postgres, serving).awaitReady()) {
-            given().port(app.port()).header("X-API-Key", OPERATOR_KEY).contentType("application/json")
-                    .body("{\"accountId\":\"2\",\"catalog\":\"sales\",\"schema\":\"NULL\",\"table\":\"orders\"}")
-                    .post("/api/v1/datasources/" + DATASOURCE + "/migrations").then().statusCode(200)
-                    .body("state", equalTo("COMPLETE")).body("requestedBy", equalTo("operator-svc"));
-            given().port(app.port()).header("X-API-Key", AUDITOR_KEY).get("/api/v1/audit/integrity").then()
-                    .statusCode(200).body("chainValid", equalTo(true));
-            assertThat(Files.readString(app.log())).doesNotContain("Migrating schema");
+        serving.put("PROXY_AUDIT_SIGNING_KEY_FILE", signingKey().toString());
+        try (Siem siem = new Siem()) {
+            serving.put("PROXY_AUDIT_SYSLOG_URL", "tcp://127.0.0.1:" + siem.port());
+            try (PackagedApp app = PackagedApp.start("migration-job-it-pod", postgres, serving).awaitReady()) {
+                everyWriteAsTheApplicationRole(app.port());
+                assertThat(Files.readString(app.log())).doesNotContain("Migrating schema")
+                        .doesNotContain("permission denied").doesNotContain("42501");
+            }
         }
         try (Connection admin = DriverManager.getConnection(url, "postgres", ""); Statement sql = admin.createStatement()) {
-            assertThat(single(sql, "SELECT requested_by || ' ' || state FROM operation")).isEqualTo("operator-svc COMPLETE");
+            assertThat(single(sql, "SELECT string_agg(direction || ' ' || requested_by || ' ' || state, ', '"
+                    + " ORDER BY requested_at) FROM operation WHERE plan_id IS NULL"))
+                    .isEqualTo("V1_TO_V2 operator-svc COMPLETE, V2_TO_V1 operator-svc COMPLETE");
             // A later release has migrated the schema (its rolling update, before a rollback): this one's Job
             // and pods still run on it. Flyway failed them on each migration it had no file for.
             sql.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script,"
@@ -144,6 +161,94 @@ class MigrationJobIT {
         try (PackagedApp app = PackagedApp.start("migration-job-it-pod-after-later", postgres, serving).awaitReady()) {
             given().port(app.port()).header("X-API-Key", AUDITOR_KEY).get("/api/v1/audit/integrity").then()
                     .statusCode(200).body("chainValid", equalTo(true));
+        }
+    }
+
+    /**
+     * A migration with an Idempotency-Key and its reversal (the operation row, its outcome, the chain head, the
+     * key), a plan approved by a second caller and run (plan, items, approval, plan events), a signed
+     * checkpoint, the audit stream's cursor, and the principals' last use.
+     */
+    private static void everyWriteAsTheApplicationRole(int port) throws SQLException {
+        given().port(port).header("X-API-Key", OPERATOR_KEY).header("Idempotency-Key", "migration-job-it-1")
+                .contentType("application/json")
+                .body("{\"accountId\":\"2\",\"catalog\":\"sales\",\"schema\":\"NULL\",\"table\":\"orders\"}")
+                .post("/api/v1/datasources/" + DATASOURCE + "/migrations").then().statusCode(200)
+                .body("state", equalTo("COMPLETE")).body("requestedBy", equalTo("operator-svc"));
+        given().port(port).header("X-API-Key", OPERATOR_KEY).post("/api/v1/datasources/" + DATASOURCE + "/reversals")
+                .then().statusCode(200).body("state", equalTo("COMPLETE"));
+
+        JsonPath plan = given().port(port).header("X-API-Key", OPERATOR_KEY).contentType("application/json")
+                .body("{\"name\":\"two roles\",\"direction\":\"V1_TO_V2\",\"maxConcurrency\":1,\"items\":[{\"datasourceId\":\""
+                        + PLANNED + "\",\"accountId\":\"2\",\"catalog\":\"sales\",\"schema\":\"NULL\",\"table\":\"customers\"}]}")
+                .post("/api/v1/plans").then().statusCode(201).body("counts.READY", equalTo(1)).extract().jsonPath();
+        String planId = plan.getString("planId");
+        given().port(port).header("X-API-Key", APPROVER_KEY).contentType("application/json")
+                .body("{\"decision\":\"APPROVE\",\"contentHash\":\"" + plan.getString("contentHash") + "\"}")
+                .post("/api/v1/plans/" + planId + "/approvals").then().statusCode(200);
+        given().port(port).header("X-API-Key", OPERATOR_KEY).post("/api/v1/plans/" + planId + "/start").then()
+                .statusCode(200);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> given().port(port)
+                .header("X-API-Key", OPERATOR_KEY).get("/api/v1/plans/" + planId).then().statusCode(200)
+                .body("state", equalTo("FINISHED")).body("counts.COMPLETE", equalTo(1)));
+
+        given().port(port).header("X-API-Key", AUDITOR_KEY).post("/api/v1/audit/checkpoints").then().statusCode(201);
+        given().port(port).header("X-API-Key", AUDITOR_KEY).get("/api/v1/audit/integrity").then().statusCode(200)
+                .body("chainValid", equalTo(true)).body("checkpointsValid", equalTo(true));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+            JsonPath principals = given().port(port).header("X-API-Key", AUDITOR_KEY).get("/api/v1/audit/principals")
+                    .then().statusCode(200).extract().jsonPath();
+            assertThat(principals.getString("items.find { it.principal == 'approver-svc' }.lastUsedAt")).isNotNull();
+        });
+        try (Connection admin = DriverManager.getConnection(url, "postgres", ""); Statement sql = admin.createStatement()) {
+            long head = Long.parseLong(single(sql, "SELECT seq FROM audit_chain_head"));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() ->
+                    Long.parseLong(single(sql, "SELECT seq FROM audit_stream_cursor")) >= head);
+            assertThat(single(sql, "SELECT principal || ' ' || response_status FROM idempotency_key"
+                    + " WHERE idempotency_key = 'migration-job-it-1'")).isEqualTo("operator-svc 200");
+        }
+    }
+
+    /** An Ed25519 signing key for checkpoints, as PKCS#8 PEM. */
+    private static Path signingKey() throws Exception {
+        Path key = Files.createTempFile("checkpoint-key", ".pem");
+        key.toFile().deleteOnExit();
+        byte[] der = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate().getEncoded();
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(der)
+                + "\n-----END PRIVATE KEY-----\n");
+        return key;
+    }
+
+    /** A syslog receiver over TCP that takes whatever the audit stream sends. */
+    private static final class Siem implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+
+        Siem() throws IOException {
+            Thread reader = new Thread(this::read, "migration-job-it-siem");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void read() {
+            byte[] buffer = new byte[8192];
+            while (!server.isClosed()) {
+                try (Socket connection = server.accept(); InputStream in = connection.getInputStream()) {
+                    while (in.read(buffer) >= 0) {
+                        // taken: what a SIEM does with it is not this test's subject
+                    }
+                } catch (IOException e) {
+                    // closed, or the service reconnects
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
         }
     }
 

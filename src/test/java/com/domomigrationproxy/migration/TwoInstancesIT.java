@@ -56,7 +56,6 @@ class TwoInstancesIT {
     private static WireMockServer domo;
     private static final List<PackagedApp> instances = new ArrayList<>();
     private static final List<Integer> ports = new ArrayList<>();
-    private static int managementPort;
 
     @BeforeAll
     static void startTwoInstances() throws Exception {
@@ -77,14 +76,7 @@ class TwoInstancesIT {
         // close to the default limit of 60: this test is about the race, not the limit (RateLimitTest).
         settings.put("PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE", "1000");
         for (int i = 0; i < 2; i++) {
-            Map<String, String> own = new HashMap<>(settings);
-            if (i == 0) {
-                try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-                    managementPort = free.getLocalPort();
-                }
-                own.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
-            }
-            instances.add(PackagedApp.start("two-instances-" + i, postgres, own));
+            instances.add(PackagedApp.start("two-instances-" + i, postgres, settings));
         }
         for (PackagedApp instance : instances) {
             ports.add(instance.awaitReady().port());
@@ -112,7 +104,7 @@ class TwoInstancesIT {
     @Test
     @Order(0)
     void aFreshReplicaExportsItsCountersAtZero() {
-        String metrics = given().port(managementPort).get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().port(instances.get(0).managementPort()).get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("proxy_operations_total{direction=\"V1_TO_V2\",state=\"COMPLETE\"} 0.0",
                 "proxy_operations_total{direction=\"V2_TO_V1\",state=\"UNKNOWN\"} 0.0",
                 "audit_write_failures_total{phase=\"intent\"} 0.0", "audit_write_failures_total{phase=\"outcome\"} 0.0");

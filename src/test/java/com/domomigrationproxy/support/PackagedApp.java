@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,14 +13,32 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The packaged application (target/quarkus-app), started as operators start it: {@code java -jar}
- * with environment variables, on free ports, against the given database; ready when it answers.
+ * with environment variables, against the given database; ready when it answers. Unless the settings
+ * name them, it binds ports the system chooses (0) and its start-up line says which: a port a test found
+ * free and passed on could be taken by another process before the application bound it.
  */
-public record PackagedApp(Process process, int port, Path log) implements AutoCloseable {
+public final class PackagedApp implements AutoCloseable {
+
+    /** Quarkus's start-up line: "Listening on: http://0.0.0.0:38963. Management interface listening on http://0.0.0.0:44107." */
+    private static final Pattern LISTENING = Pattern.compile("Listening on: https?://[^ \"]*:(\\d+)"
+            + "(?:[^\"]*Management interface listening on https?://[^ \"]*:(\\d+))?");
+
+    private final Process process;
+    private final Path log;
+    private volatile int port;
+    private volatile int managementPort;
+
+    private PackagedApp(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
 
     /** Starts it with {@code settings} on top of its ports and datasource; its output goes to target/{name}.log. */
     public static PackagedApp start(String name, EmbeddedPostgres postgres, Map<String, String> settings)
@@ -37,17 +55,16 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
     /** The same, started in {@code workingDirectory} (what the image's is: read-only under the chart). */
     public static PackagedApp start(String name, EmbeddedPostgres postgres, Map<String, String> settings,
             List<String> jvmOptions, Path workingDirectory) throws IOException {
-        int port = freePort();
         Path log = Path.of("target", name + ".log").toAbsolutePath();
         ProcessBuilder builder = new ProcessBuilder(command(jvmOptions)).redirectErrorStream(true)
                 .directory(workingDirectory.toFile()).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
+        env.put("QUARKUS_HTTP_PORT", "0");
+        env.put("QUARKUS_MANAGEMENT_PORT", "0");
         env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
         env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
         env.putAll(settings);
-        return new PackagedApp(builder.start(), port, log);
+        return new PackagedApp(builder.start(), log);
     }
 
     /**
@@ -69,12 +86,51 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
         return command;
     }
 
-    /** Waits until it serves its OpenAPI document (it has started and migrated the database). */
+    /** Waits until it has said where it listens and serves its OpenAPI document (it has started and migrated the database). */
     public PackagedApp awaitReady() {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .failFast("the application exited; see " + log, () -> !process.isAlive())
-                .until(() -> given().port(port).get("/q/openapi").statusCode() == 200);
+                .until(() -> listening() && given().port(port).get("/q/openapi").statusCode() == 200);
         return this;
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    /** Its output (standard output and error). */
+    public Path log() {
+        return log;
+    }
+
+    /** The HTTP port it bound; known once {@link #awaitReady()} returned. */
+    public int port() {
+        assertThat(port).as("the port is known once awaitReady() returned; see " + log).isPositive();
+        return port;
+    }
+
+    /** The management interface's port (metrics, health); known once {@link #awaitReady()} returned. */
+    public int managementPort() {
+        assertThat(managementPort).as("the management interface's port is known once awaitReady() returned; see " + log)
+                .isPositive();
+        return managementPort;
+    }
+
+    private boolean listening() {
+        if (port > 0) {
+            return true;
+        }
+        try {
+            Matcher started = LISTENING.matcher(Files.readString(log));
+            if (!started.find()) {
+                return false;
+            }
+            managementPort = started.group(2) == null ? 0 : Integer.parseInt(started.group(2));
+            port = Integer.parseInt(started.group(1));
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Waits (up to two minutes) for a start that must fail, and returns its log. */
@@ -94,11 +150,5 @@ public record PackagedApp(Process process, int port, Path log) implements AutoCl
     public void close() throws InterruptedException {
         process.destroy();
         process.waitFor();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
