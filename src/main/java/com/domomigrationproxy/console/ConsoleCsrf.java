@@ -202,6 +202,19 @@ public class ConsoleCsrf {
         }
     }
 
+    /** The tag of the browser's token cookie (whom it was made for), or null when it has none or an untagged one. */
+    static String cookieTag(RoutingContext routing, ConsoleConfig config) {
+        String token = cookieToken(routing, ConsoleCookies.name(config, COOKIE));
+        int dot = token == null ? -1 : token.indexOf('.');
+        return dot < 0 ? null : token.substring(dot + 1);
+    }
+
+    /** Whether {@code tag} is the one a token made for {@code principal} carries. */
+    static boolean madeFor(String tag, String principal) {
+        return tag != null && MessageDigest.isEqual(tag.getBytes(StandardCharsets.US_ASCII),
+                tag(principal).getBytes(StandardCharsets.US_ASCII));
+    }
+
     /** The browser marks the request as made by another site's page (a browser too old to say is let through). */
     private static boolean fromAnotherSite(String site) {
         return site != null && !site.equals("same-origin") && !site.equals("none");

@@ -166,14 +166,16 @@ public class ConsoleFailures implements UnrecordedAccessPages {
         // the page it was on, which says so, instead of leaving the person at the home page to wonder whether
         // it was done. Only a form sent from this site with its token cookie: another site's page may not
         // plant the notice, nor choose the page sign-in leads to.
+        // The notice waits for the person the form's token was made for (its tag).
         String site = routing.request().getHeader("Sec-Fetch-Site");
+        String madeFor = ConsoleCsrf.cookieTag(routing, config);
         boolean form = !HttpMethod.GET.equals(routing.request().method().name())
                 && !HttpMethod.HEAD.equals(routing.request().method().name())
                 && (site == null || "same-origin".equals(site))
                 && routing.request().getCookie(ConsoleCookies.name(config, ConsoleCsrf.COOKIE)) != null
                 && !routing.request().path().equals(ConsoleLinks.SIGN_OUT);
-        if (form) {
-            notices.leaveFormUnsent();
+        if (form && madeFor != null) {
+            notices.leaveFormUnsent(madeFor);
         }
         if (routing.request().getHeader("HX-Request") != null) {
             // A request from a page whose session ended: htmx navigates the whole page to sign in again.

@@ -66,23 +66,29 @@ public class ConsoleNotices {
     }
 
     /**
-     * Lets the first page after the next sign-in say that a form this browser sent was not acted on:
-     * its session had ended. Kept for an hour, as signing in at the provider may take a while; the
-     * form's own fields are not kept (they may hold a plan's file or a comment).
+     * Lets the first page after the next sign-in of the person the form was made for ({@code madeFor}, the
+     * tag of its CSRF token) say that a form this browser sent was not acted on: its session had ended.
+     * Kept for an hour, as signing in at the provider may take a while; the form's own fields are not kept
+     * (they may hold a plan's file or a comment).
      */
-    void leaveFormUnsent() {
-        request.getCurrent().response().addCookie(ConsoleCookies.cookie(config, UNSENT_COOKIE, "1")
+    void leaveFormUnsent(String madeFor) {
+        request.getCurrent().response().addCookie(ConsoleCookies.cookie(config, UNSENT_COOKIE, madeFor)
                 .setMaxAge(UNSENT_MAX_AGE_SECONDS));
     }
 
-    /** Whether a form went unsent since the last page said so: true once, the cookie being cleared as it is read. */
-    boolean formUnsentTaken() {
+    /**
+     * Whether a form {@code principal} sent went unsent since the last page said so: true once. The cookie
+     * is cleared by the first page anyone signed in sees, so it does not greet the next person at a shared
+     * browser, nor wait for the first one after someone else signed in there.
+     */
+    boolean formUnsentTaken(String principal) {
         RoutingContext routing = request.getCurrent();
-        if (routing == null || routing.request().getCookie(ConsoleCookies.name(config, UNSENT_COOKIE)) == null) {
+        Cookie left = routing == null ? null : routing.request().getCookie(ConsoleCookies.name(config, UNSENT_COOKIE));
+        if (left == null) {
             return false;
         }
         routing.response().addCookie(ConsoleCookies.cookie(config, UNSENT_COOKIE, "").setMaxAge(0));
-        return true;
+        return ConsoleCsrf.madeFor(left.getValue(), principal);
     }
 
     private static String value(String subject, String notice) {

@@ -32,7 +32,7 @@ public class Frames {
         Viewer viewer = viewer();
         String principal = viewer == null ? null : viewer.principal();
         return new Frame(title, section, viewer, csrf.token(request.getCurrent(), principal),
-                viewer != null && notices.formUnsentTaken());
+                viewer != null && notices.formUnsentTaken(principal));
     }
 
     /**

@@ -221,12 +221,15 @@ class ConsoleSecurityTest {
 
     /**
      * A form sent after its session ended is not acted on, and the person is not left to wonder: sign-in
-     * leads back to the page the form was on, which says that nothing was done (once).
+     * leads back to the page the form was on, which says that nothing was done (once, and only to the person
+     * the form was made for).
      */
     @Test
     void aFormSentAfterItsSessionEndedIsNotDoneAndThePageItWasOnSaysSo() {
         String planId = java.util.UUID.randomUUID().toString();
-        String token = "t".repeat(43);
+        // The token of a page the operator had open; the session it belonged to has ended.
+        String token = ConsoleSessions.signIn(ConsoleSessions.OPERATOR).csrfToken();
+        String madeFor = token.substring(token.indexOf('.') + 1);
         // Another site's form (without the token cookie, which the browser withholds) leaves no notice, and
         // does not choose where sign-in leads.
         Response forged = given().redirects().follow(false).header("Sec-Fetch-Site", "cross-site")
@@ -252,18 +255,33 @@ class ConsoleSecurityTest {
         assertThat(new String(java.util.Base64.getUrlDecoder().decode(remembered), java.nio.charset.StandardCharsets.UTF_8))
                 .isEqualTo("/console/plans/" + planId);
         assertThat(ConsoleSessions.setCookie(challenge, "console-unsent")).singleElement().asString()
-                .startsWith("console-unsent=1").containsIgnoringCase("HttpOnly").containsIgnoringCase("SameSite=Strict");
+                .startsWith("console-unsent=" + madeFor + ";").containsIgnoringCase("HttpOnly")
+                .containsIgnoringCase("SameSite=Strict");
 
         Session session = ConsoleSessions.signIn(ConsoleSessions.OPERATOR);
         // The page between the provider and the form's page leaves the notice to that page.
-        session.request().cookie("console-next", remembered).cookie("console-unsent", "1").get("/console/sign-in")
+        session.request().cookie("console-next", remembered).cookie("console-unsent", madeFor).get("/console/sign-in")
                 .then().statusCode(200).body(containsString("url=/console/plans/" + planId))
                 .body(not(containsString("was not sent")));
-        Response page = session.request().cookie("console-unsent", "1").get("/console/plans");
+        Response page = session.request().cookie("console-unsent", madeFor).get("/console/plans");
         page.then().statusCode(200).body(containsString("Your last form was not sent"));
         assertThat(ConsoleSessions.setCookie(page, "console-unsent")).singleElement().asString()
                 .containsIgnoringCase("Max-Age=0");
         session.request().get("/console/plans").then().statusCode(200).body(not(containsString("was not sent")));
+        // Someone else signing in next at that browser is not told about the operator's form; the notice ends.
+        Response other = ConsoleSessions.signIn(ConsoleSessions.READER).request().cookie("console-unsent", madeFor)
+                .get("/console/plans");
+        other.then().statusCode(200).body(not(containsString("was not sent")));
+        assertThat(ConsoleSessions.setCookie(other, "console-unsent")).singleElement().asString()
+                .containsIgnoringCase("Max-Age=0");
+        // A token of the release before names nobody: its form leads back to its page without a notice.
+        String untagged = "t".repeat(43);
+        Response old = given().redirects().follow(false).cookie("console-csrf", untagged)
+                .contentType("application/x-www-form-urlencoded").formParam("csrf-token", untagged)
+                .post("/console/plans/" + planId + "/pause");
+        assertThat(old.statusCode()).isEqualTo(302);
+        assertThat(old.cookie("console-unsent")).isNull();
+        assertThat(old.cookie("console-next")).isNotNull();
 
         // A form htmx sends goes back to its page too; so do a new plan's upload and a review's resolution.
         Response htmx = given().redirects().follow(false).header("HX-Request", "true").cookie("console-csrf", token)
@@ -271,7 +289,7 @@ class ConsoleSecurityTest {
                 .post("/console/evidence/integrity");
         assertThat(htmx.statusCode()).isEqualTo(401);
         assertThat(htmx.header("HX-Redirect")).isEqualTo("/console/evidence");
-        assertThat(htmx.cookie("console-unsent")).isEqualTo("1");
+        assertThat(htmx.cookie("console-unsent")).isEqualTo(madeFor);
         assertThat(ConsoleLinks.formPage("/console/plans")).isEqualTo("/console/plans/new");
         assertThat(ConsoleLinks.formPage("/console/plans/" + planId + "/items/" + planId + "/retry"))
                 .isEqualTo("/console/plans/" + planId);
