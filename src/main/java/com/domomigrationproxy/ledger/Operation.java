@@ -143,6 +143,25 @@ public record Operation(
         return alias + ".state IN ('PENDING', 'UNKNOWN') AND " + alias + ".reconciled_at IS NULL";
     }
 
+    /**
+     * {@link #mayHaveTakenEffect} in SQL, for the operation row under this alias, with what the row alone
+     * does not show: an operation resolved (by reconciliation or a person) before Domo's answer was
+     * written, whose answer, kept as a LATE_OUTCOME event, says Domo may have acted, counts as having
+     * done so though it was resolved ABORTED. A resolution is written once and cannot be mended; the late
+     * answer is the better word. One rule for every reader: the accounts a data source may be in (scopes
+     * review), and what a plan's rollback reverses and its retries respect (plans review).
+     */
+    public static String mayHaveTakenEffectSql(String alias) {
+        return """
+                ((coalesce(%1$s.reconciled_state, %1$s.state) <> 'ABORTED'
+                  OR (%1$s.reconciled_state IS NOT NULL AND EXISTS (SELECT 1 FROM audit_event l
+                      WHERE l.subject = %1$s.operation_id::text AND l.kind = '%2$s'
+                        AND l.payload::jsonb->>'state' <> 'ABORTED' AND NOT (l.payload::jsonb->>'state' = 'FAILED'
+                        AND %3$s))))
+                 AND NOT (%1$s.state = 'FAILED' AND %4$s))""".formatted(alias, OperationStore.LATE_OUTCOME,
+                refusedBeforeActingStatusSql("(l.payload::jsonb->>'upstreamStatus')::int"), refusedBeforeActingSql(alias));
+    }
+
     /** {@link #refusedBeforeActing} in SQL, for the operation row under this alias (true also for no row). */
     public static String refusedBeforeActingSql(String alias) {
         return refusedBeforeActingStatusSql(alias + ".upstream_status");

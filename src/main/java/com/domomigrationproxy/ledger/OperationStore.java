@@ -63,19 +63,6 @@ public class OperationStore {
     private static final Logger LOG = Logger.getLogger(OperationStore.class);
     /** The chain event of Domo's answer to an operation resolved before the answer could be written. */
     public static final String LATE_OUTCOME = "LATE_OUTCOME";
-    /**
-     * Operation {@code o} was resolved (by reconciliation or a person) before Domo's answer was written,
-     * and that answer, kept as a LATE_OUTCOME, says Domo may have acted (the rule of
-     * {@link Operation#mayHaveTakenEffect()}): a migration resolved ABORTED then still counts where the
-     * trail decides which accounts a data source may be in (scopes review). A resolution is written
-     * once and cannot be mended; the late answer is the better word.
-     */
-    private static final String LATE_OUTCOME_MAY_HAVE_ACTED = """
-            (o.reconciled_state IS NOT NULL AND EXISTS (SELECT 1 FROM audit_event l
-              WHERE l.subject = o.operation_id::text AND l.kind = 'LATE_OUTCOME'
-                AND l.payload::jsonb->>'state' <> 'ABORTED'
-                AND NOT (l.payload::jsonb->>'state' = 'FAILED' AND %s)))"""
-            .formatted(Operation.refusedBeforeActingStatusSql("(l.payload::jsonb->>'upstreamStatus')::int"));
     /** A reversal resolved COMPLETE whose late answer says otherwise: it no longer ends what came before it. */
     private static final String LATE_OUTCOME_NOT_COMPLETE = """
             (o.reconciled_state IS NOT NULL AND EXISTS (SELECT 1 FROM audit_event l
@@ -341,8 +328,9 @@ public class OperationStore {
     /**
      * For each of these datasources, the account of its latest migration that took effect or may
      * have: where Domo lists it as migrated. Latest in the order intents were recorded, as
-     * {@link #accountsToReverseFrom} reads them. The rule of {@link Operation#mayHaveTakenEffect()}: not
-     * ABORTED, and not FAILED with no status, a 3xx or a 4xx (a FAILED with a 2xx or a 5xx counts).
+     * {@link #accountsToReverseFrom} reads them. The rule of {@link Operation#mayHaveTakenEffectSql}: not
+     * ABORTED (unless Domo's late answer says otherwise), and not FAILED with no status, a 3xx or a 4xx
+     * (a FAILED with a 2xx or a 5xx counts).
      */
     public Map<String, String> lastMigrationAccounts(Collection<String> datasourceIds) {
         if (datasourceIds.isEmpty()) {
@@ -352,11 +340,9 @@ public class OperationStore {
             Map<String, String> accounts = new HashMap<>();
             Sql.list(connection, """
                     SELECT DISTINCT ON (datasource_id) datasource_id, account_id FROM operation o
-                    WHERE datasource_id = ANY(?) AND direction = 'V1_TO_V2'
-                      AND (coalesce(reconciled_state, state) <> 'ABORTED' OR %s)
-                      AND NOT (state = 'FAILED' AND %s)
+                    WHERE datasource_id = ANY(?) AND direction = 'V1_TO_V2' AND %s
                     ORDER BY datasource_id, intent_seq DESC NULLS LAST, requested_at DESC, operation_id DESC"""
-                    .formatted(LATE_OUTCOME_MAY_HAVE_ACTED, Operation.refusedBeforeActingSql("o")),
+                    .formatted(Operation.mayHaveTakenEffectSql("o")),
                     row -> accounts.put(row.getString(1), row.getString(2)),
                     connection.createArrayOf("text", datasourceIds.toArray()));
             return accounts;
@@ -381,14 +367,11 @@ public class OperationStore {
             Map<String, String> before = new HashMap<>();
             Sql.list(connection, """
                     SELECT datasource_id, direction, account_id FROM operation o
-                    WHERE datasource_id = ANY(?) AND ((direction = 'V1_TO_V2'
-                        AND (coalesce(reconciled_state, state) <> 'ABORTED' OR %s)
-                        AND NOT (state = 'FAILED' AND %s))
+                    WHERE datasource_id = ANY(?) AND ((direction = 'V1_TO_V2' AND %s)
                       OR (direction = 'V2_TO_V1' AND coalesce(reconciled_state, state) = 'COMPLETE'
                         AND NOT %s))
                     ORDER BY datasource_id, intent_seq NULLS FIRST, requested_at, operation_id"""
-                    .formatted(LATE_OUTCOME_MAY_HAVE_ACTED, Operation.refusedBeforeActingSql("o"),
-                            LATE_OUTCOME_NOT_COMPLETE),
+                    .formatted(Operation.mayHaveTakenEffectSql("o"), LATE_OUTCOME_NOT_COMPLETE),
                     row -> {
                         String datasource = row.getString(1);
                         Set<String> accounts = since.computeIfAbsent(datasource, any -> new LinkedHashSet<>());

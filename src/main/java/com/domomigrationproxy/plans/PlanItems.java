@@ -391,8 +391,8 @@ class PlanItems {
      * The datasources this plan changed in Domo or may have, in plan order: what a rollback reverses.
      * Any of the item's operations counts, not only its last: a FAILED on a 5xx that a retry followed
      * with Domo's "already migrated" may still be what migrated it. The rule is
-     * {@link Operation#mayHaveTakenEffect()}: COMPLETE, INCOMPLETE, and FAILED on an answer that does
-     * not show Domo did nothing. The rollback's preflight then finds those Domo does not show migrated
+     * {@link Operation#mayHaveTakenEffectSql}: COMPLETE, INCOMPLETE, FAILED on an answer that does not
+     * show Domo did nothing, and a resolution ABORTED that Domo's late answer contradicts. The rollback's preflight then finds those Domo does not show migrated
      * ALREADY_DONE.
      */
     List<String> changedDatasources(UUID planId) {
@@ -407,7 +407,7 @@ class PlanItems {
                 WHERE i.plan_id = ? AND EXISTS (
                     SELECT 1 FROM operation o
                     WHERE o.plan_id = i.plan_id AND o.datasource_id = i.datasource_id AND %s)
-                ORDER BY i.item_id""".formatted(mayHaveTakenEffect("o")),
+                ORDER BY i.item_id""".formatted(Operation.mayHaveTakenEffectSql("o")),
                 row -> Map.entry(row.getString(1), row.getInt(2)), planId))
                 .forEach(item -> changed.put(item.getKey(), item.getValue()));
         return changed;
@@ -430,16 +430,10 @@ class PlanItems {
                     SELECT 1 FROM operation later
                     WHERE later.datasource_id = i.datasource_id AND later.plan_id IS DISTINCT FROM i.plan_id
                       AND later.intent_seq > coalesce(mine.last_seq, 0) AND %2$s)
-                ORDER BY i.item_id""".formatted(mayHaveTakenEffect("o"), mayHaveTakenEffect("later")),
+                ORDER BY i.item_id""".formatted(Operation.mayHaveTakenEffectSql("o"), Operation.mayHaveTakenEffectSql("later")),
                 row -> Map.entry(row.getString(1), row.getInt(2)), planId))
                 .forEach(item -> kept.put(item.getKey(), item.getValue()));
         return kept;
-    }
-
-    /** SQL: the operation so named took effect or may have ({@link Operation#mayHaveTakenEffect()}). */
-    private static String mayHaveTakenEffect(String alias) {
-        return "coalesce(%1$s.reconciled_state, %1$s.state) <> 'ABORTED' AND NOT (%1$s.state = 'FAILED' AND %2$s)"
-                .formatted(alias, Operation.refusedBeforeActingSql(alias));
     }
 
     /**

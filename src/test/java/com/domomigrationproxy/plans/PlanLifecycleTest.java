@@ -54,6 +54,9 @@ class PlanLifecycleTest {
     @Inject
     PlanMetrics metrics;
 
+    @Inject
+    com.domomigrationproxy.ledger.OperationStore operations;
+
     @TestHTTPResource(value = "/metrics", management = true)
     URL metricsUrl;
 
@@ -381,6 +384,42 @@ class PlanLifecycleTest {
                 .body("counts.total", equalTo(3)).extract().path("planId");
         Api.asReader().get("/api/v1/plans/" + rollbackId + "/items").then().statusCode(200)
                 .body("items.datasourceId", equalTo(sources.subList(0, 3)));
+    }
+
+    /**
+     * An item whose operation was resolved ABORTED while Domo was still working on it (another replica's
+     * reconciliation), and whose late answer then said INCOMPLETE, may have changed Domo: the rollback
+     * takes it, as the trail's own account rule counts that migration (plans review).
+     */
+    @Test
+    void aRollbackTakesAnItemWhoseLateAnswerContradictsItsResolution() {
+        PlanFixtures.Estate estate = PlanFixtures.estateOnV1(domo, 1, 0);
+        String source = estate.datasources().get(0);
+        domo.stubFor(post(DOMO_PREFIX + "/" + source + "/accounts/" + estate.account()).willReturn(aResponse()
+                .withFixedDelay(2000).withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"state\":\"INCOMPLETE\"}")));
+        String planId = createApproveStart(jsonPlan("late-answer", estate.account(), List.of(source), 1));
+        String[] operationId = new String[1];
+        await().atMost(Duration.ofSeconds(10)).until(() -> (operationId[0] = Api.asReader()
+                .get("/api/v1/plans/" + planId + "/items").then().statusCode(200).extract()
+                .path("items[0].operationId")) != null);
+        assertThat(operations.recordReconciliation(java.util.UUID.fromString(operationId[0]),
+                com.domomigrationproxy.ledger.OperationState.ABORTED, "another replica's reconciliation", null))
+                .isPresent();
+        // The item shows Domo's answer; its operation stays resolved ABORTED, with the answer as a LATE_OUTCOME.
+        assertThat(awaitState(planId, "FINISHED", Duration.ofSeconds(30)).getInt("counts.INCOMPLETE")).isEqualTo(1);
+        assertThat(operations.find(java.util.UUID.fromString(operationId[0])).orElseThrow().effect())
+                .isEqualTo(com.domomigrationproxy.ledger.OperationState.ABORTED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Api.asAuditor().queryParam("type", "LATE_OUTCOME")
+                .queryParam("subject", operationId[0]).get("/api/v1/audit/events").then().statusCode(200).extract()
+                .jsonPath().getList("items").size() == 1);
+        assertThat(operations.lastMigrationAccounts(List.of(source))).containsEntry(source, estate.account());
+
+        stubCandidates(domo, estate.account(), List.of(source), Set.of(source));
+        String rollbackId = Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
+                .body("counts.total", equalTo(1)).extract().path("planId");
+        Api.asReader().get("/api/v1/plans/" + rollbackId + "/items").then().statusCode(200)
+                .body("items.datasourceId", equalTo(List.of(source)));
     }
 
     /**
