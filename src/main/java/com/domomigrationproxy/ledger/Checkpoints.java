@@ -7,8 +7,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -87,6 +90,9 @@ public class Checkpoints {
     private final Optional<Duration> overdueAfter;
     /** The oldest unsigned event the last periodic run found overdue, or null. */
     private volatile Long overdueSeen;
+    /** The oldest unsigned event's seq when this replica first saw it, and when: a clock the database cannot move. */
+    private volatile Long firstSeenSeq;
+    private volatile Instant firstSeenAt;
     /** Why the periodic job signs nothing while the newest checkpoint has an origin it does not know, or null. */
     private volatile String renamedNow;
 
@@ -168,7 +174,16 @@ public class Checkpoints {
                 LOG.debugf("Checkpoint signed at seq %d", signed.get().seq());
             } else if (overdue.isPresent()) {
                 Optional<Uncovered> oldest = read(connection -> oldestUncovered(connection));
-                if (oldest.isEmpty() || !oldest.get().recordedAt().isBefore(Instant.now().minus(overdue.get()))) {
+                if (oldest.isPresent() && !Long.valueOf(oldest.get().seq()).equals(firstSeenSeq)) {
+                    firstSeenSeq = oldest.get().seq();
+                    firstSeenAt = Instant.now();
+                }
+                // Unsigned since the event was recorded, or since this replica first saw it unsigned if that
+                // is earlier: recorded_at is not hashed for every kind, and one moved into the future by
+                // whoever holds the lock must not keep this alarm quiet (evidence review).
+                Instant since = oldest.isEmpty() ? null
+                        : oldest.get().recordedAt().isBefore(firstSeenAt) ? oldest.get().recordedAt() : firstSeenAt;
+                if (since == null || !since.isBefore(Instant.now().minus(overdue.get()))) {
                     overdueSeen = null;
                 } else if (!Long.valueOf(oldest.get().seq()).equals(overdueSeen)) {
                     // Seen once: another replica may be signing it just now (a backlog already old when
@@ -177,8 +192,8 @@ public class Checkpoints {
                 } else {
                     failures.increment();
                     String renamed = renamedNow;
-                    LOG.errorf("Checkpoint not signed: no genuine checkpoint covers the events since seq %d, recorded"
-                            + " at %s, more than %s ago. %s", oldest.get().seq(), oldest.get().recordedAt(),
+                    LOG.errorf("Checkpoint not signed: no genuine checkpoint covers the events since seq %d, unsigned"
+                            + " since %s, more than %s ago. %s", oldest.get().seq(), since,
                             overdue.get(), renamed != null ? renamed
                                     : "The checkpoint lock (pg_advisory_lock(" + LOCK + ")) is held by a session that"
                                             + " does not sign, or a replica's signing hangs: find it in pg_locks");
@@ -455,21 +470,53 @@ public class Checkpoints {
 
     /**
      * Never overwrites; forced to disk before the checkpoint is committed, its content and its name
-     * (the directory too: a file synced into a directory that was not can vanish in a crash).
+     * (the directory too: a file synced into a directory that was not can vanish in a crash). The name
+     * appears with the whole content or not at all: the content goes to a hidden {@code .tmp} file first
+     * (which no reader lists: neither the service nor the offline verifier, which reads {@code *.json}),
+     * then gets its name by a hard link, which fails rather than replace a file; by a rename where the
+     * file system has no links. A crash in between leaves a {@code .tmp} file, not an empty checkpoint
+     * that every reader of the newest file would stop at (evidence review).
      */
     private static void writeFile(Path directory, Checkpoint checkpoint) {
         Path file = directory.resolve(fileName(checkpoint));
+        Path partial = directory.resolve("." + fileName(checkpoint) + ".tmp");
         try {
             Files.createDirectories(directory);
-            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    StandardOpenOption.SYNC)) {
+            try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC)) {
                 out.write(fileContent(checkpoint));
+            }
+            if (link(partial, file)) {
+                try {
+                    Files.delete(partial);
+                } catch (IOException e) {
+                    LOG.warnf("Checkpoint file %s written; its temporary copy %s is left (no reader lists it): %s",
+                            file, partial, e.getMessage());
+                }
+            } else if (Files.exists(file)) {
+                Files.deleteIfExists(partial);
+                throw new FileAlreadyExistsException(file.toString());
+            } else {
+                Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
             }
             try (FileChannel entries = FileChannel.open(directory, StandardOpenOption.READ)) {
                 entries.force(true);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write checkpoint file " + file, e);
+        }
+    }
+
+    /** Links {@code name} to {@code content}; false where the file system has no hard links. Never replaces a file. */
+    private static boolean link(Path content, Path name) throws IOException {
+        try {
+            Files.createLink(name, content);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            Files.deleteIfExists(content);
+            throw e;
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            return false;
         }
     }
 

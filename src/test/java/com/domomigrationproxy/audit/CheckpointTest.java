@@ -115,6 +115,10 @@ class CheckpointTest {
                     String.format("checkpoint-%020d-", head))).toList();
         }
         assertThat(files).hasSize(1);
+        try (var listing = Files.list(CheckpointKeyFiles.checkpointDirectory())) {
+            assertThat(listing.map(path -> path.getFileName().toString())).as("its temporary copy is gone")
+                    .noneMatch(name -> name.endsWith(".tmp"));
+        }
         Map<?, ?> file = new ObjectMapper().readValue(files.get(0).toFile(), Map.class);
         assertThat(file.get("text")).isEqualTo(text);
         assertThat(file.get("signature")).isEqualTo(checkpoint.getString("signature"));
@@ -177,6 +181,25 @@ class CheckpointTest {
             Files.delete(blocking);
         }
         Api.asAuditor().post(CHECKPOINTS).then().statusCode(201);
+    }
+
+    /**
+     * A file is written under a temporary name and then given its own: what a crash in between leaves
+     * behind is not a checkpoint, which signing and the integrity check would otherwise stop at.
+     */
+    @Test
+    void whatACrashLeavesWhileWritingAFileIsNoCheckpoint() throws Exception {
+        Path partial = CheckpointKeyFiles.checkpointDirectory()
+                .resolve(".checkpoint-99999999999999999999-9999999999999-ffffffffffffffff.json.tmp");
+        Files.write(partial, new byte[0]);
+        try {
+            long seq = Api.asAuditor().post(CHECKPOINTS).then().statusCode(201).extract().jsonPath().getLong("seq");
+            assertThat(integrity().getBoolean("checkpointsValid")).isTrue();
+            assertThat(Api.asAuditor().get(CHECKPOINTS + "/latest").then().statusCode(200).extract().jsonPath()
+                    .getLong("seq")).isEqualTo(seq);
+        } finally {
+            Files.delete(partial);
+        }
     }
 
     /**

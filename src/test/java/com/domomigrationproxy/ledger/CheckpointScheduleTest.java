@@ -129,6 +129,26 @@ class CheckpointScheduleTest {
             assertThat(checkpoints.latest().orElseThrow().seq()).as("signed once the lock is free").isEqualTo(head);
             assertThat(failures()).isEqualTo(before + 1);
         }
+        // Whoever holds the lock cannot quiet the alarm by moving the unsigned event's time into the future
+        // (recorded_at is not hashed for an intent): this replica counts from when it first saw it unsigned.
+        try (Connection holder = PostgresAdmin.ownConnections().getConnection();
+                Statement statement = holder.createStatement()) {
+            statement.execute("SELECT pg_advisory_lock(" + Checkpoints.LOCK + ")");
+            operations.recordIntent(OperationIntent.reversal("ds-future-" + System.nanoTime(),
+                    new Requester("schedule-test", "jwt", "r-future", null, Scopes.UNRESTRICTED)), operation -> {
+                    });
+            long head = ledger.verify().lastSeq();
+            PostgresAdmin.tamper("UPDATE audit_event SET recorded_at = recorded_at + interval '1000 years' WHERE seq = " + head);
+            double before = failures();
+            checkpoints.scheduled(Optional.of(Duration.ofMillis(10)));
+            Thread.sleep(50);
+            checkpoints.scheduled(Optional.of(Duration.ofMillis(10)));
+            checkpoints.scheduled(Optional.of(Duration.ofMillis(10)));
+            assertThat(failures()).as("overdue by this replica's clock").isEqualTo(before + 1);
+            assertThat(ledger.verify().chainValid()).isTrue();
+            PostgresAdmin.tamper("UPDATE audit_event SET recorded_at = recorded_at - interval '1000 years' WHERE seq = " + head);
+            statement.execute("SELECT pg_advisory_unlock(" + Checkpoints.LOCK + ")");
+        }
         assertThat(Checkpoints.overdueAfter("1m")).contains(Duration.ofSeconds(150));
         assertThat(Checkpoints.overdueAfter("PT30S")).contains(Duration.ofSeconds(90));
         assertThat(Checkpoints.overdueAfter("off")).isEmpty();
