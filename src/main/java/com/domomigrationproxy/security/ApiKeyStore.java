@@ -280,6 +280,9 @@ public class ApiKeyStore {
     record ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt, ByteBuffer digest,
             PrincipalActivity.PrincipalKey principal, PrincipalActivity.Grant grant, Uni<SecurityIdentity> identity) {
 
+        /** The latest expiry a key keeps: later ones are as good as never, and beyond what PostgreSQL stores. */
+        static final Instant LATEST_EXPIRY = Instant.parse("9999-12-31T23:59:59Z");
+
         ApiKey(String name, Set<String> roles, Scopes scopes, Instant expiresAt, ByteBuffer digest) {
             this(name, roles, scopes, expiresAt, digest, new PrincipalActivity.PrincipalKey(PrincipalPolicy.API_KEY, name),
                     new PrincipalActivity.Grant(roles, scopes, expiresAt),
@@ -360,6 +363,11 @@ public class ApiKeyStore {
                     throw new IllegalArgumentException(label + "has an expiresAt that is not an ISO-8601 instant"
                             + " (e.g. 2027-01-31T00:00:00Z)");
                 }
+                // Held within 1970 to 9999: an instant of year -300000000 overflowed the millisecond test and
+                // let an expired key in, and one past PostgreSQL's year 294276 stopped every last-use write
+                // (auth review). Before 1970 is expired all the same, after 9999 as good as never.
+                expiresAt = expiresAt.isBefore(Instant.EPOCH) ? Instant.EPOCH
+                        : expiresAt.isAfter(LATEST_EXPIRY) ? LATEST_EXPIRY : expiresAt;
             }
             return new ApiKey(name.textValue(), Set.copyOf(roles), scopes, expiresAt,
                     ByteBuffer.wrap(HexFormat.of().parseHex(sha256.textValue())).asReadOnlyBuffer());

@@ -47,6 +47,24 @@ class ApiKeyStoreTest {
         assertThat(store.find("second-secret")).as("a vanished file keeps the keys loaded before").isNotNull();
     }
 
+    /**
+     * An expiry beyond what a millisecond count or PostgreSQL holds is kept within 1970 to 9999: one of year
+     * -300000000 overflowed the per-request test and let the expired key in; one of year 300000 was
+     * refused by every last-use write of the replica.
+     */
+    @Test
+    void anExpiryFarBeyondTheCalendarIsHeldWithinIt() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ApiKeyStore.ApiKey longAgo = ApiKeyStore.ApiKey.of(json.readTree("{\"name\":\"old\",\"sha256\":\""
+                + ApiKeys.sha256("old-secret") + "\",\"roles\":[\"reader\"],\"expiresAt\":\"-300000000-01-01T00:00:00Z\"}"));
+        assertThat(longAgo.expiredNow()).isTrue();
+        assertThat(longAgo.expiresAt()).isEqualTo(Instant.EPOCH);
+        ApiKeyStore.ApiKey farOff = ApiKeyStore.ApiKey.of(json.readTree("{\"name\":\"far\",\"sha256\":\""
+                + ApiKeys.sha256("far-secret") + "\",\"roles\":[\"reader\"],\"expiresAt\":\"+300000-01-01T00:00:00Z\"}"));
+        assertThat(farOff.expiredNow()).isFalse();
+        assertThat(farOff.expiresAt()).isEqualTo(Instant.parse("9999-12-31T23:59:59Z"));
+    }
+
     private static ApiKeyConfig config(Path file) {
         return new ApiKeyConfig() {
             @Override
