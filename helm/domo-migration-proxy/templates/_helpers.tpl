@@ -291,10 +291,11 @@ and never hold the owner's credentials.
 {{- end }}
 
 {{/*
-Name of the migration Job.
+Name of the migration Job (and its NetworkPolicy): the full name, cut to leave room for its suffix, so
+that a long full name never gives the hook's policy, deleted before each upgrade, the proxy's name.
 */}}
 {{- define "domo-migration-proxy.migrationJobName" -}}
-{{- printf "%s-migrate" (include "domo-migration-proxy.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-migrate" (include "domo-migration-proxy.fullname" . | trunc 55 | trimSuffix "-") }}
 {{- end }}
 
 {{/*

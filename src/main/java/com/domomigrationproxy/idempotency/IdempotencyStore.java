@@ -44,6 +44,8 @@ public class IdempotencyStore {
     private static final Pattern VALID_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     /** A claim with no answer after the migration deadline plus this belongs to a request that died. */
     public static final Duration ABANDON_MARGIN = Duration.ofSeconds(30);
+    /** The longest retention: a key's expiry is stored, and must stay within the database's dates. */
+    public static final Duration MAX_RETENTION = Duration.ofDays(36_500);
     private static final Logger LOG = Logger.getLogger(IdempotencyStore.class);
     /** Inserts tried when the row each met was deleted before it could be locked. */
     private static final int CLAIM_ATTEMPTS = 3;

@@ -91,6 +91,12 @@ class MigrationStartupCheck {
                     + IdempotencyStore.ABANDON_MARGIN.toSeconds() + " s (" + running + "), not " + idempotency.retention()
                     + ": a key that expired while its request could still run would let a repeat send it to Domo again");
         }
+        // A key's expiry is stored: one past PostgreSQL's last date failed every keyed write with a 503 (review).
+        if (idempotency.retention().compareTo(IdempotencyStore.MAX_RETENTION) > 0) {
+            problems.add("PROXY_IDEMPOTENCY_RETENTION must be at most " + IdempotencyStore.MAX_RETENTION.toDays()
+                    + "d (100 years), not " + idempotency.retention() + ": a key's expiry past the database's last date"
+                    + " would fail every request that carries an Idempotency-Key");
+        }
         return problems.list();
     }
 }

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -19,6 +20,7 @@ import java.util.function.BooleanSupplier;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
@@ -33,6 +35,7 @@ import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.http.RequestEnd;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.smallrye.mutiny.Multi;
 
 /**
@@ -65,6 +68,8 @@ public class PlanEventStream {
     private final BusyGate open;
     private final int perPrincipal;
     private final Map<String, Integer> openBy = new ConcurrentHashMap<>();
+    /** Each open stream's "end at the next poll", set for all of them when the service begins to stop. */
+    private final Set<AtomicBoolean> toEnd = ConcurrentHashMap.newKeySet();
 
     private final DataSource dataSource;
     private final ScheduledExecutorService pollers;
@@ -99,6 +104,16 @@ public class PlanEventStream {
     }
 
     /**
+     * The service begins to stop: every open stream ends at its next poll, and its client resumes on
+     * another replica with Last-Event-ID (this one is unready and refuses new requests). A stream kept
+     * open held the pod's stop for the whole shutdown timeout, 130 s in the chart (deploy review).
+     * Fired because quarkus.shutdown.delay-enabled is set.
+     */
+    void onShutdownStarting(@Observes ShutdownDelayInitiatedEvent event) {
+        toEnd.forEach(flag -> flag.set(true));
+    }
+
+    /**
      * The plan's events after {@code afterSeq}, then new ones until the plan is done, or until the
      * caller's credentials no longer stand ({@code credentialsStand}, asked at every poll: a key
      * removed or expired stops receiving within a poll, and its reconnection is refused); 503 busy
@@ -129,8 +144,11 @@ public class PlanEventStream {
             AtomicLong quietSince = new AtomicLong(System.nanoTime());
             AtomicBoolean over = new AtomicBoolean();
             AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
+            AtomicBoolean stopping = new AtomicBoolean();
+            toEnd.add(stopping);
             Runnable stop = () -> {
                 over.set(true);
+                toEnd.remove(stopping);
                 ScheduledFuture<?> scheduled = task.get();
                 if (scheduled != null) {
                     scheduled.cancel(false);
@@ -139,6 +157,12 @@ public class PlanEventStream {
             task.set(pollers.scheduleWithFixedDelay(() -> {
                 if (over.get() || emitter.isCancelled()) {
                     stop.run();
+                    return;
+                }
+                if (stopping.get()) {
+                    LOG.debugf("Event stream of plan %s for %s ended: the service is stopping", planId, principal);
+                    stop.run();
+                    emitter.complete();
                     return;
                 }
                 if (!credentialsStand.getAsBoolean()) {

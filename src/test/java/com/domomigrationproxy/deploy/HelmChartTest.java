@@ -379,6 +379,21 @@ class HelmChartTest {
         assertThat(egressRule(withExtra, 8443).isMissingNode()).isFalse();
         assertThat(withExtra.toString()).doesNotContain("3128");
 
+        // A full name of 62 or 63 characters (a long release name): the Job's names keep their suffix, so its
+        // policy, a hook deleted before each upgrade, never takes the proxy's name (review).
+        for (int length : new int[] { 62, 63 }) {
+            ObjectNode longName = (ObjectNode) YAML.readTree(PRODUCTION_VALUES.toFile());
+            longName.put("fullnameOverride", "x".repeat(length));
+            Path named = work.resolve("long-name-" + length + ".yaml");
+            YAML.writeValue(named.toFile(), longName);
+            List<String> names = renderUnhooked(work.resolve("long-" + length), named).stream()
+                    .map(document -> document.path("kind").asText() + "/" + document.at("/metadata/name").asText())
+                    .toList();
+            assertThat(names).as("names of the rendered objects").doesNotHaveDuplicates()
+                    .allMatch(name -> name.length() - name.indexOf('/') - 1 <= 63)
+                    .contains("Job/" + "x".repeat(55) + "-migrate");
+        }
+
         ((ObjectNode) production.at("/networkPolicy")).put("enabled", false);
         YAML.writeValue(values.toFile(), production);
         assertThat(kinds(renderUnhooked(work.resolve("disabled"), values))).contains("Job")

@@ -48,6 +48,10 @@ class MigrationStartupCheckTest {
                 .singleElement().asString().startsWith("PROXY_IDEMPOTENCY_RETENTION must be at least"
                         + " DOMO_MIGRATION_TIMEOUT plus 30 s (PT10M30S), not PT10M");
         assertThat(problems(Map.of("domo.migration-timeout", "10m", "proxy.idempotency.retention", "630s"))).isEmpty();
+        // Nor past the database's last date, which every keyed write would then fail on.
+        assertThat(problems(Map.of("proxy.idempotency.retention", "999999999d"))).singleElement().asString()
+                .startsWith("PROXY_IDEMPOTENCY_RETENTION must be at most 36500d (100 years)");
+        assertThat(problems(Map.of("proxy.idempotency.retention", "36500d"))).isEmpty();
     }
 
     /** Not a refusal, a warning: a migration cut off by the shutdown is reconciled, but its caller gets no answer. */

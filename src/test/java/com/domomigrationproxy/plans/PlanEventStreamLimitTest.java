@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -35,6 +36,9 @@ class PlanEventStreamLimitTest {
 
     @InjectDomo
     WireMockServer domo;
+
+    @jakarta.inject.Inject
+    PlanEventStream events;
 
     @Test
     void aPrincipalHoldsTenStreamsAtMostAndClosingOneMakesRoom() throws Exception {
@@ -66,6 +70,26 @@ class PlanEventStreamLimitTest {
             for (Socket stream : streams) {
                 stream.close();
             }
+        }
+    }
+
+    /**
+     * When the service begins to stop, an open stream ends at its next poll (its client resumes elsewhere
+     * with Last-Event-ID): one held open kept the pod's stop waiting for the whole shutdown timeout.
+     */
+    @Test
+    void anOpenStreamEndsWhenTheServiceBeginsToStop() throws Exception {
+        String planId = planOfOne("stopping");
+        try (Socket stream = open(planId, TestCredentials.READER_KEY)) {
+            assertThat(statusLine(stream)).isEqualTo("HTTP/1.1 200 OK");
+            long asked = System.nanoTime();
+            // What the shutdown's first step fires; only the streams open now are ended, so nothing else is touched.
+            events.onShutdownStarting(null);
+            stream.getInputStream().readAllBytes(); // until the response ends and the connection closes
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(5));
+        }
+        try (Socket again = open(planId, TestCredentials.READER_KEY)) {
+            assertThat(statusLine(again)).as("a stream opened afterwards is served").isEqualTo("HTTP/1.1 200 OK");
         }
     }
 
