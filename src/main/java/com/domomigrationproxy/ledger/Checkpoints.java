@@ -8,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -90,6 +88,8 @@ public class Checkpoints {
     private final Optional<Duration> overdueAfter;
     /** The oldest unsigned event the last periodic run found overdue, or null. */
     private volatile Long overdueSeen;
+    /** Set once the checkpoint directory was found to have no hard links: files are then written in place. */
+    private volatile boolean linksFail;
     /** The oldest unsigned event's seq when this replica first saw it, and when: a clock the database cannot move. */
     private volatile Long firstSeenSeq;
     private volatile Instant firstSeenAt;
@@ -473,31 +473,24 @@ public class Checkpoints {
      * (the directory too: a file synced into a directory that was not can vanish in a crash). The name
      * appears with the whole content or not at all: the content goes to a hidden {@code .tmp} file first
      * (which no reader lists: neither the service nor the offline verifier, which reads {@code *.json}),
-     * then gets its name by a hard link, which fails rather than replace a file; by a rename where the
-     * file system has no links. A crash in between leaves a {@code .tmp} file, not an empty checkpoint
-     * that every reader of the newest file would stop at (evidence review).
+     * then gets its name by a hard link, which fails rather than replace a file. A crash in between leaves
+     * a {@code .tmp} file, not an empty checkpoint that every reader of the newest file would stop at
+     * (evidence review). Where the file system has no hard links (an object store's mount, which has no
+     * rename either), the file is created under its name and written at once, as an object store
+     * uploads it whole on close; that is found once, and said once.
      */
-    private static void writeFile(Path directory, Checkpoint checkpoint) {
+    private void writeFile(Path directory, Checkpoint checkpoint) {
         Path file = directory.resolve(fileName(checkpoint));
-        Path partial = directory.resolve("." + fileName(checkpoint) + ".tmp");
+        byte[] content = fileContent(checkpoint);
         try {
             Files.createDirectories(directory);
-            try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC)) {
-                out.write(fileContent(checkpoint));
-            }
-            if (link(partial, file)) {
-                try {
-                    Files.delete(partial);
-                } catch (IOException e) {
-                    LOG.warnf("Checkpoint file %s written; its temporary copy %s is left (no reader lists it): %s",
-                            file, partial, e.getMessage());
-                }
-            } else if (Files.exists(file)) {
-                Files.deleteIfExists(partial);
-                throw new FileAlreadyExistsException(file.toString());
+            if (!linksFail && writtenByLink(directory.resolve("." + fileName(checkpoint) + ".tmp"), file, content)) {
+                LOG.debugf("Checkpoint file %s written", file);
             } else {
-                Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
+                try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE, StandardOpenOption.SYNC)) {
+                    out.write(content);
+                }
             }
             try (FileChannel entries = FileChannel.open(directory, StandardOpenOption.READ)) {
                 entries.force(true);
@@ -507,16 +500,32 @@ public class Checkpoints {
         }
     }
 
-    /** Links {@code name} to {@code content}; false where the file system has no hard links. Never replaces a file. */
-    private static boolean link(Path content, Path name) throws IOException {
+    /**
+     * Writes the content to {@code partial} and links {@code file} to it; false (and never tried again)
+     * where the link cannot be made for another reason than that the file exists.
+     */
+    private boolean writtenByLink(Path partial, Path file, byte[] content) throws IOException {
+        try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC)) {
+            out.write(content);
+        }
         try {
-            Files.createLink(name, content);
+            Files.createLink(file, partial);
             return true;
         } catch (FileAlreadyExistsException e) {
-            Files.deleteIfExists(content);
             throw e;
-        } catch (UnsupportedOperationException | FileSystemException e) {
+        } catch (UnsupportedOperationException | IOException e) {
+            linksFail = true;
+            LOG.infof("Checkpoint files are written under their own name from now on: %s has no hard links (%s)",
+                    file.getParent(), e.getMessage());
             return false;
+        } finally {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException e) {
+                LOG.warnf("The temporary copy %s of a checkpoint file is left (no reader lists it): %s", partial,
+                        e.getMessage());
+            }
         }
     }
 
