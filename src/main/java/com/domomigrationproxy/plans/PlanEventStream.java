@@ -57,6 +57,10 @@ public class PlanEventStream {
     private static final int BATCH = 500;
     /** How long a page waits for the events being written as it asks to settle, before it takes the last seq known final. */
     private static final Duration SETTLE_WAIT = Duration.ofSeconds(2);
+    /** When the open streams are ended again after the service began to stop. */
+    private static final List<Duration> SWEEPS_AFTER_SHUTDOWN = List.of(Duration.ofSeconds(1), SETTLE_WAIT.plusSeconds(1));
+    /** How soon a client whose stream ended because the service is stopping comes back (on another replica). */
+    private static final Duration RECONNECT_AFTER_SHUTDOWN = Duration.ofSeconds(1);
     private static final Logger LOG = Logger.getLogger(PlanEventStream.class);
 
     /**
@@ -107,10 +111,20 @@ public class PlanEventStream {
      * The service begins to stop: every open stream ends at its next poll, and its client resumes on
      * another replica with Last-Event-ID (this one is unready and refuses new requests). A stream kept
      * open held the pod's stop for the whole shutdown timeout, 130 s in the chart (deploy review).
-     * Fired because quarkus.shutdown.delay-enabled is set.
+     * Swept again twice: a request let through just before may start its stream a moment later (the
+     * console's first waits up to {@link #SETTLE_WAIT} for the horizon). Fired because
+     * quarkus.shutdown.delay-enabled is set.
      */
-    void onShutdownStarting(@Observes ShutdownDelayInitiatedEvent event) {
-        toEnd.forEach(flag -> flag.set(true));
+    public void onShutdownStarting(@Observes ShutdownDelayInitiatedEvent event) {
+        Runnable sweep = () -> toEnd.forEach(flag -> flag.set(true));
+        sweep.run();
+        try {
+            for (Duration later : SWEEPS_AFTER_SHUTDOWN) {
+                pollers.schedule(sweep, later.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debugf("Event streams not swept again: the pollers have stopped");
+        }
     }
 
     /**
@@ -162,6 +176,8 @@ public class PlanEventStream {
                 if (stopping.get()) {
                     LOG.debugf("Event stream of plan %s for %s ended: the service is stopping", planId, principal);
                     stop.run();
+                    emitter.emit(sse.newEventBuilder().comment("the service is stopping: reconnect")
+                            .reconnectDelay(RECONNECT_AFTER_SHUTDOWN.toMillis()).build());
                     emitter.complete();
                     return;
                 }

@@ -80,6 +80,9 @@ class ConsoleBrowserTest {
     @Inject
     RefusedAccess refused;
 
+    @Inject
+    com.domomigrationproxy.plans.PlanEventStream events;
+
     @TestHTTPResource("/")
     URL root;
 
@@ -461,8 +464,24 @@ class ConsoleBrowserTest {
         assertThat(operator.locator("#progress-text")).containsText("items a minute",
                 new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions().setTimeout(30_000));
         Chromium.screenshot(operator, "plan-running");
+        // The replica begins to stop: its stream ends, and the page's next look meets its 503 (busy, Retry-After)
+        // before the balancer takes it out. The page looks again instead of giving up (deploy review).
+        int[] refused = { 0 };
+        java.util.function.Predicate<String> progress = address -> address.contains("/progress?");
+        operator.route(progress, route -> {
+            if (refused[0]++ == 0) {
+                route.fulfill(new com.microsoft.playwright.Route.FulfillOptions().setStatus(503)
+                        .setHeaders(java.util.Map.of("Retry-After", "1", "Content-Type", "application/problem+json"))
+                        .setBody("{\"status\":503}"));
+            } else {
+                route.resume();
+            }
+        });
+        events.onShutdownStarting(null);
         assertThat(bar).hasAttribute("value", "12", new com.microsoft.playwright.assertions.LocatorAssertions
                 .HasAttributeOptions().setTimeout(60_000));
+        org.assertj.core.api.Assertions.assertThat(refused[0]).as("the page met the 503 and looked again").isGreaterThan(1);
+        operator.unroute(progress);
         assertThat(operator.locator("#count-COMPLETE")).hasText("10");
         assertThat(operator.locator("#count-SKIPPED")).hasText("2");
         assertThat(operator.locator("#plan-progress")).containsText("The plan is now FINISHED");

@@ -3,6 +3,7 @@ package com.domomigrationproxy.plans;
 import static com.domomigrationproxy.plans.PlanFixtures.jsonPlan;
 import static com.domomigrationproxy.plans.PlanFixtures.stubCandidates;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -83,13 +84,24 @@ class PlanEventStreamLimitTest {
         try (Socket stream = open(planId, TestCredentials.READER_KEY)) {
             assertThat(statusLine(stream)).isEqualTo("HTTP/1.1 200 OK");
             long asked = System.nanoTime();
-            // What the shutdown's first step fires; only the streams open now are ended, so nothing else is touched.
+            // What the shutdown's first step fires; only the streams open then (and for the next 3 s) are ended.
             events.onShutdownStarting(null);
-            stream.getInputStream().readAllBytes(); // until the response ends and the connection closes
+            String rest = new String(stream.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // to the end
             assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(5));
+            assertThat(rest).as("the client is told to come back soon").contains("retry:1000");
+            // A stream started a moment later, by a request let through just before, is ended by a sweep after.
+            try (Socket late = open(planId, TestCredentials.READER_KEY)) {
+                assertThat(statusLine(late)).isEqualTo("HTTP/1.1 200 OK");
+                late.getInputStream().readAllBytes();
+                assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(6));
+            }
+            Thread.sleep(Math.max(0, 3_500 - Duration.ofNanos(System.nanoTime() - asked).toMillis()));
         }
         try (Socket again = open(planId, TestCredentials.READER_KEY)) {
-            assertThat(statusLine(again)).as("a stream opened afterwards is served").isEqualTo("HTTP/1.1 200 OK");
+            assertThat(statusLine(again)).as("a stream opened after the sweeps is served").isEqualTo("HTTP/1.1 200 OK");
+            again.setSoTimeout(1_500);
+            assertThatThrownBy(() -> again.getInputStream().readAllBytes()).as("and stays open")
+                    .isInstanceOf(java.net.SocketTimeoutException.class);
         }
     }
 

@@ -4,7 +4,8 @@
 // Live plans: <section data-plan-events="URL" data-plan-progress="URL"> listens to the plan's
 // Server-Sent Events and, when something happened, asks the server for the progress again (at
 // most once a second) and puts it in place of #plan-progress. The server renders it from the plan
-// service, as on the first load, so the page never has to add up events itself.
+// service, as on the first load, so the page never has to add up events itself. A refusal of the
+// moment (a replica stopping) or a lost connection is tried again a few times before it gives up.
 // Refused updates: an error answer that is no console page is not swapped in; a notice says so.
 (function () {
   'use strict';
@@ -50,11 +51,14 @@
 
   function watchPlan(section) {
     var progressUrl = section.getAttribute('data-plan-progress');
-    var events = new EventSource(section.getAttribute('data-plan-events'));
+    var events = null;
     var waiting = false;
+    var stopped = false;
+    var retries = 0;
     var last = 0;
 
     function stop(text) {
+      stopped = true;
       events.close();
       if (text) {
         var note = document.createElement('p');
@@ -75,8 +79,13 @@
         fetch(progressUrl, { credentials: 'same-origin', cache: 'no-store', headers: { 'HX-Request': 'true' } })
           .then(function (response) {
             if (!response.ok) {
-              throw new Error('status ' + response.status);
+              var refused = new Error('status ' + response.status);
+              // A replica that is stopping answers 503 (busy, Retry-After) until the balancer takes it out.
+              refused.again = response.status === 503 || response.status === 502 || response.status === 504;
+              refused.after = 1000 * Math.min(30, Math.max(1, parseInt(response.headers.get('Retry-After'), 10) || 1));
+              throw refused;
             }
+            retries = 0;
             return response.text();
           })
           .then(function (html) {
@@ -95,7 +104,20 @@
               }
             }
           })
-          .catch(function () {
+          .catch(function (failure) {
+            // Refused for a moment, or the connection lost (a TypeError): look again a few times, on a new
+            // stream if the browser gave the last one up, before saying that the page no longer follows.
+            var again = failure && (failure.again || failure instanceof TypeError);
+            if (again && retries < 5 && !stopped) {
+              retries += 1;
+              window.setTimeout(function () {
+                if (!stopped && events.readyState === EventSource.CLOSED) {
+                  connect();
+                }
+                refresh();
+              }, failure.after || 1000);
+              return;
+            }
             stop('Live progress stopped: reload the page to see where the plan stands.');
           })
           .then(function () {
@@ -104,11 +126,16 @@
       }, Math.max(0, 1000 - (Date.now() - last)));
     }
 
-    events.addEventListener('open', refresh);
-    events.addEventListener('plan', refresh);
-    events.addEventListener('item', refresh);
-    // The stream ends when the plan is done, or the connection broke: either way, look again.
-    events.addEventListener('error', refresh);
+    function connect() {
+      events = new EventSource(section.getAttribute('data-plan-events'));
+      events.addEventListener('open', refresh);
+      events.addEventListener('plan', refresh);
+      events.addEventListener('item', refresh);
+      // The stream ends when the plan is done, when the service stops, or the connection broke: look again.
+      events.addEventListener('error', refresh);
+    }
+
+    connect();
   }
 
   document.querySelectorAll('[data-plan-events]').forEach(watchPlan);
