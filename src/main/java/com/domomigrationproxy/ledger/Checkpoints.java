@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -487,9 +488,14 @@ public class Checkpoints {
             if (!linksFail && writtenByLink(directory.resolve("." + fileName(checkpoint) + ".tmp"), file, content)) {
                 LOG.debugf("Checkpoint file %s written", file);
             } else {
-                try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE, StandardOpenOption.SYNC)) {
+                OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        StandardOpenOption.SYNC);
+                try (out) {
                     out.write(content);
+                } catch (IOException e) {
+                    // Not left behind cut short: as the newest file, it would stop every signing.
+                    deleteQuietly(file);
+                    throw e;
                 }
             }
             try (FileChannel entries = FileChannel.open(directory, StandardOpenOption.READ)) {
@@ -502,30 +508,47 @@ public class Checkpoints {
 
     /**
      * Writes the content to {@code partial} and links {@code file} to it; false (and never tried again)
-     * where the link cannot be made for another reason than that the file exists.
+     * where the file system has no hard links. Any other failure fails this checkpoint only.
      */
     private boolean writtenByLink(Path partial, Path file, byte[] content) throws IOException {
-        try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC)) {
-            out.write(content);
-        }
         try {
+            try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.SYNC)) {
+                out.write(content);
+            }
             Files.createLink(file, partial);
             return true;
-        } catch (FileAlreadyExistsException e) {
-            throw e;
-        } catch (UnsupportedOperationException | IOException e) {
-            linksFail = true;
-            LOG.infof("Checkpoint files are written under their own name from now on: %s has no hard links (%s)",
-                    file.getParent(), e.getMessage());
-            return false;
-        } finally {
-            try {
-                Files.deleteIfExists(partial);
-            } catch (IOException e) {
-                LOG.warnf("The temporary copy %s of a checkpoint file is left (no reader lists it): %s", partial,
-                        e.getMessage());
+        } catch (UnsupportedOperationException e) {
+            return noLinks(file, e.toString());
+        } catch (FileSystemException e) {
+            if (e instanceof FileAlreadyExistsException || !noLinksHere(e)) {
+                throw e;
             }
+            return noLinks(file, e.getReason());
+        } finally {
+            deleteQuietly(partial);
+        }
+    }
+
+    /** link(2) says so with EPERM (no hard links on this file system), EOPNOTSUPP or ENOSYS (a FUSE mount's). */
+    private static boolean noLinksHere(FileSystemException e) {
+        String reason = e.getReason() == null ? "" : e.getReason();
+        return reason.contains("not permitted") || reason.contains("not supported") || reason.contains("not implemented");
+    }
+
+    private boolean noLinks(Path file, String why) {
+        linksFail = true;
+        LOG.infof("Checkpoint files are written under their own name from now on: %s has no hard links (%s)",
+                file.getParent(), why);
+        return false;
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warnf("Cannot remove %s (no reader lists a temporary copy; a cut-short file is named in the"
+                    + " integrity check): %s", file, e.getMessage());
         }
     }
 

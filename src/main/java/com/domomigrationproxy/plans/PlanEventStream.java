@@ -57,8 +57,6 @@ public class PlanEventStream {
     private static final int BATCH = 500;
     /** How long a page waits for the events being written as it asks to settle, before it takes the last seq known final. */
     private static final Duration SETTLE_WAIT = Duration.ofSeconds(2);
-    /** When the open streams are ended again after the service began to stop. */
-    private static final List<Duration> SWEEPS_AFTER_SHUTDOWN = List.of(Duration.ofSeconds(1), SETTLE_WAIT.plusSeconds(1));
     /** How soon a client whose stream ended because the service is stopping comes back (on another replica). */
     private static final Duration RECONNECT_AFTER_SHUTDOWN = Duration.ofSeconds(1);
     private static final Logger LOG = Logger.getLogger(PlanEventStream.class);
@@ -74,6 +72,8 @@ public class PlanEventStream {
     private final Map<String, Integer> openBy = new ConcurrentHashMap<>();
     /** Each open stream's "end at the next poll", set for all of them when the service begins to stop. */
     private final Set<AtomicBoolean> toEnd = ConcurrentHashMap.newKeySet();
+    /** Set when the service begins to stop: a stream that starts later ends at once. */
+    private volatile boolean stopping;
 
     private final DataSource dataSource;
     private final ScheduledExecutorService pollers;
@@ -110,21 +110,18 @@ public class PlanEventStream {
     /**
      * The service begins to stop: every open stream ends at its next poll, and its client resumes on
      * another replica with Last-Event-ID (this one is unready and refuses new requests). A stream kept
-     * open held the pod's stop for the whole shutdown timeout, 130 s in the chart (deploy review).
-     * Swept again twice: a request let through just before may start its stream a moment later (the
-     * console's first waits up to {@link #SETTLE_WAIT} for the horizon). Fired because
-     * quarkus.shutdown.delay-enabled is set.
+     * open held the pod's stop for the whole shutdown timeout, 130 s in the chart (deploy review). A
+     * stream that starts afterwards (its request let through just before) ends at its first poll.
+     * Fired because quarkus.shutdown.delay-enabled is set.
      */
-    public void onShutdownStarting(@Observes ShutdownDelayInitiatedEvent event) {
-        Runnable sweep = () -> toEnd.forEach(flag -> flag.set(true));
-        sweep.run();
-        try {
-            for (Duration later : SWEEPS_AFTER_SHUTDOWN) {
-                pollers.schedule(sweep, later.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            LOG.debugf("Event streams not swept again: the pollers have stopped");
-        }
+    void onShutdownStarting(@Observes ShutdownDelayInitiatedEvent event) {
+        stopping = true;
+        endOpenStreams();
+    }
+
+    /** Ends every stream open now at its next poll. */
+    void endOpenStreams() {
+        toEnd.forEach(flag -> flag.set(true));
     }
 
     /**
@@ -158,11 +155,14 @@ public class PlanEventStream {
             AtomicLong quietSince = new AtomicLong(System.nanoTime());
             AtomicBoolean over = new AtomicBoolean();
             AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
-            AtomicBoolean stopping = new AtomicBoolean();
-            toEnd.add(stopping);
+            AtomicBoolean ending = new AtomicBoolean();
+            toEnd.add(ending);
+            if (stopping) { // added first, then checked: no stream escapes both
+                ending.set(true);
+            }
             Runnable stop = () -> {
                 over.set(true);
-                toEnd.remove(stopping);
+                toEnd.remove(ending);
                 ScheduledFuture<?> scheduled = task.get();
                 if (scheduled != null) {
                     scheduled.cancel(false);
@@ -173,7 +173,7 @@ public class PlanEventStream {
                     stop.run();
                     return;
                 }
-                if (stopping.get()) {
+                if (ending.get()) {
                     LOG.debugf("Event stream of plan %s for %s ended: the service is stopping", planId, principal);
                     stop.run();
                     emitter.emit(sse.newEventBuilder().comment("the service is stopping: reconnect")

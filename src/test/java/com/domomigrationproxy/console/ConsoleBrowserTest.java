@@ -80,8 +80,6 @@ class ConsoleBrowserTest {
     @Inject
     RefusedAccess refused;
 
-    @Inject
-    com.domomigrationproxy.plans.PlanEventStream events;
 
     @TestHTTPResource("/")
     URL root;
@@ -455,6 +453,21 @@ class ConsoleBrowserTest {
                 .containsText("APPROVED");
 
         // The operator starts it and watches it run to the end.
+        // A stopping replica answers 503 (busy, Retry-After) until the balancer takes it out: the page's stream
+        // meets it first (the browser then gives the stream up), and a look once the page has a new stream. The
+        // page opens a new stream, and looks again, instead of giving up (deploy review).
+        int[] refusedStreams = { 0 };
+        int[] refusedLooks = { 0 };
+        java.util.function.Predicate<String> stream = address -> address.contains("/events?");
+        java.util.function.Predicate<String> progress = address -> address.contains("/progress?");
+        operator.route(stream, route -> busyOnce(route, refusedStreams));
+        operator.route(progress, route -> {
+            if (refusedStreams[0] < 2) {
+                route.resume();
+            } else {
+                busyOnce(route, refusedLooks);
+            }
+        });
         operator.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Start")).click();
         assertThat(operator.getByRole(AriaRole.STATUS).first()).containsText("Started");
         Locator bar = operator.locator("#plan-bar");
@@ -464,23 +477,13 @@ class ConsoleBrowserTest {
         assertThat(operator.locator("#progress-text")).containsText("items a minute",
                 new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions().setTimeout(30_000));
         Chromium.screenshot(operator, "plan-running");
-        // The replica begins to stop: its stream ends, and the page's next look meets its 503 (busy, Retry-After)
-        // before the balancer takes it out. The page looks again instead of giving up (deploy review).
-        int[] refused = { 0 };
-        java.util.function.Predicate<String> progress = address -> address.contains("/progress?");
-        operator.route(progress, route -> {
-            if (refused[0]++ == 0) {
-                route.fulfill(new com.microsoft.playwright.Route.FulfillOptions().setStatus(503)
-                        .setHeaders(java.util.Map.of("Retry-After", "1", "Content-Type", "application/problem+json"))
-                        .setBody("{\"status\":503}"));
-            } else {
-                route.resume();
-            }
-        });
-        events.onShutdownStarting(null);
         assertThat(bar).hasAttribute("value", "12", new com.microsoft.playwright.assertions.LocatorAssertions
                 .HasAttributeOptions().setTimeout(60_000));
-        org.assertj.core.api.Assertions.assertThat(refused[0]).as("the page met the 503 and looked again").isGreaterThan(1);
+        org.assertj.core.api.Assertions.assertThat(refusedStreams[0]).as("a new stream after the refused one")
+                .isGreaterThan(1);
+        org.assertj.core.api.Assertions.assertThat(refusedLooks[0]).as("a look again after the refused one")
+                .isGreaterThan(1);
+        operator.unroute(stream);
         operator.unroute(progress);
         assertThat(operator.locator("#count-COMPLETE")).hasText("10");
         assertThat(operator.locator("#count-SKIPPED")).hasText("2");
@@ -632,6 +635,17 @@ class ConsoleBrowserTest {
     }
 
     /** The CSRF token the page's forms carry. */
+    /** The first request so routed gets a stopping replica's 503 (busy, Retry-After: 1); the others go through. */
+    private static void busyOnce(com.microsoft.playwright.Route route, int[] seen) {
+        if (seen[0]++ == 0) {
+            route.fulfill(new com.microsoft.playwright.Route.FulfillOptions().setStatus(503)
+                    .setHeaders(java.util.Map.of("Retry-After", "1", "Content-Type", "application/problem+json"))
+                    .setBody("{\"status\":503}"));
+        } else {
+            route.resume();
+        }
+    }
+
     private static String csrfToken(Page page) {
         return page.locator("input[name='csrf-token']").first().inputValue();
     }

@@ -83,22 +83,22 @@ class PlanEventStreamLimitTest {
         String planId = planOfOne("stopping");
         try (Socket stream = open(planId, TestCredentials.READER_KEY)) {
             assertThat(statusLine(stream)).isEqualTo("HTTP/1.1 200 OK");
+            // The plan's first event has come: the stream runs (its headers may go out before it starts).
+            StringBuilder seen = new StringBuilder();
+            while (seen.indexOf("data:") < 0) {
+                int c = stream.getInputStream().read();
+                assertThat(c).as("the stream's first event").isNotNegative();
+                seen.append((char) c);
+            }
             long asked = System.nanoTime();
-            // What the shutdown's first step fires; only the streams open then (and for the next 3 s) are ended.
-            events.onShutdownStarting(null);
+            // What the shutdown event does first (without marking this test's service as stopping for good).
+            events.endOpenStreams();
             String rest = new String(stream.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // to the end
             assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(5));
             assertThat(rest).as("the client is told to come back soon").contains("retry:1000");
-            // A stream started a moment later, by a request let through just before, is ended by a sweep after.
-            try (Socket late = open(planId, TestCredentials.READER_KEY)) {
-                assertThat(statusLine(late)).isEqualTo("HTTP/1.1 200 OK");
-                late.getInputStream().readAllBytes();
-                assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(6));
-            }
-            Thread.sleep(Math.max(0, 3_500 - Duration.ofNanos(System.nanoTime() - asked).toMillis()));
         }
         try (Socket again = open(planId, TestCredentials.READER_KEY)) {
-            assertThat(statusLine(again)).as("a stream opened after the sweeps is served").isEqualTo("HTTP/1.1 200 OK");
+            assertThat(statusLine(again)).as("a stream opened afterwards is served").isEqualTo("HTTP/1.1 200 OK");
             again.setSoTimeout(1_500);
             assertThatThrownBy(() -> again.getInputStream().readAllBytes()).as("and stays open")
                     .isInstanceOf(java.net.SocketTimeoutException.class);

@@ -55,6 +55,7 @@
     var waiting = false;
     var stopped = false;
     var retries = 0;
+    var reconnects = 0;
     var last = 0;
 
     function stop(text) {
@@ -70,7 +71,7 @@
     }
 
     function refresh() {
-      if (waiting) {
+      if (waiting || stopped) {
         return;
       }
       waiting = true;
@@ -105,17 +106,15 @@
             }
           })
           .catch(function (failure) {
-            // Refused for a moment, or the connection lost (a TypeError): look again a few times, on a new
-            // stream if the browser gave the last one up, before saying that the page no longer follows.
+            // Refused for a moment, or the connection lost (a TypeError): look again a few times before
+            // saying that the page no longer follows the plan.
             var again = failure && (failure.again || failure instanceof TypeError);
-            if (again && retries < 5 && !stopped) {
+            if (stopped) {
+              return;
+            }
+            if (again && retries < 5) {
               retries += 1;
-              window.setTimeout(function () {
-                if (!stopped && events.readyState === EventSource.CLOSED) {
-                  connect();
-                }
-                refresh();
-              }, failure.after || 1000);
+              window.setTimeout(refresh, failure.after || 1000);
               return;
             }
             stop('Live progress stopped: reload the page to see where the plan stands.');
@@ -128,11 +127,26 @@
 
     function connect() {
       events = new EventSource(section.getAttribute('data-plan-events'));
-      events.addEventListener('open', refresh);
+      events.addEventListener('open', function () {
+        reconnects = 0;
+        refresh();
+      });
       events.addEventListener('plan', refresh);
       events.addEventListener('item', refresh);
       // The stream ends when the plan is done, when the service stops, or the connection broke: look again.
-      events.addEventListener('error', refresh);
+      // The browser reconnects by itself, but gives up on an answer other than 200 (a stopping replica's
+      // 503): then a new stream, a few times, a second more each time.
+      events.addEventListener('error', function () {
+        if (!stopped && events.readyState === EventSource.CLOSED && reconnects < 5) {
+          reconnects += 1;
+          window.setTimeout(function () {
+            if (!stopped) {
+              connect();
+            }
+          }, 1000 * reconnects);
+        }
+        refresh();
+      });
     }
 
     connect();
