@@ -154,7 +154,7 @@ class MigrationJobIT {
         // shows, as the application role too (its own columns of the operation row).
         Map<String, String> slow = new HashMap<>(serving);
         slow.remove("PROXY_AUDIT_SYSLOG_URL");
-        slow.putAll(Map.of("DOMO_SANDBOX_LATENCY", "2s", "DOMO_MIGRATION_TIMEOUT", "1s", "DOMO_CONNECT_TIMEOUT", "200ms",
+        slow.putAll(Map.of("DOMO_SANDBOX_LATENCY", "4s", "DOMO_MIGRATION_TIMEOUT", "1s", "DOMO_CONNECT_TIMEOUT", "200ms",
                 "PROXY_RECONCILIATION_INTERVAL", "1s", "PROXY_RECONCILIATION_PENDING_GRACE", "5s",
                 "PROXY_RECONCILIATION_CLOCK_SKEW", "0s"));
         try (PackagedApp app = PackagedApp.start("migration-job-it-pod-reconciling", postgres, slow).awaitReady()) {
