@@ -137,7 +137,11 @@
       // The browser reconnects by itself, but gives up on an answer other than 200 (a stopping replica's
       // 503): then a new stream, a few times, a second more each time.
       events.addEventListener('error', function () {
-        if (!stopped && events.readyState === EventSource.CLOSED && reconnects < 5) {
+        if (!stopped && events.readyState === EventSource.CLOSED) {
+          if (reconnects >= 5) {
+            stop('Live progress stopped: reload the page to see where the plan stands.');
+            return;
+          }
           reconnects += 1;
           window.setTimeout(function () {
             if (!stopped) {
