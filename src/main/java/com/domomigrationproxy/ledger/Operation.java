@@ -113,13 +113,32 @@ public record Operation(
     }
 
     /**
-     * Whether it took effect or may have: anything but ABORTED, and but a FAILED whose answer shows
-     * that Domo did not act on it (the rule of {@link OperationStore#lastMigrationAccounts}).
+     * Domo's answer to an operation resolved (reconciled, or by a person) before the answer could be
+     * written: its LATE_OUTCOME event ({@link OperationStore#lateAnswers}).
      */
-    public boolean mayHaveTakenEffect() {
+    public record LateAnswer(OperationState state, Integer upstreamStatus) {
+    }
+
+    /**
+     * Whether it took effect or may have: anything but ABORTED, and but a FAILED whose answer shows
+     * that Domo did not act on it; and an operation resolved ABORTED whose late answer (null when
+     * none) says that Domo may have acted. The rule of {@link #mayHaveTakenEffectSql}.
+     */
+    public boolean mayHaveTakenEffect(LateAnswer late) {
         OperationState effect = effect();
-        return effect != OperationState.ABORTED
+        boolean lateSaysActed = late != null && reconciliation != null && late.state() != OperationState.ABORTED
+                && !(late.state() == OperationState.FAILED && refusedBeforeActing(late.upstreamStatus()));
+        return (effect != OperationState.ABORTED || lateSaysActed)
                 && (effect != OperationState.FAILED || !refusedBeforeActing(outcome().upstreamStatus()));
+    }
+
+    /**
+     * Whether it certainly took effect: resolved or ended COMPLETE, with no late answer (null when
+     * none) that says otherwise than its resolution.
+     */
+    public boolean tookEffect(LateAnswer late) {
+        return effect() == OperationState.COMPLETE
+                && (late == null || reconciliation == null || late.state() == OperationState.COMPLETE);
     }
 
     /**

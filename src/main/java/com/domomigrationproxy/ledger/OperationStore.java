@@ -280,6 +280,22 @@ public class OperationStore {
     }
 
     /**
+     * The late answers ({@link #LATE_OUTCOME} events) to the operations on a datasource, by operation:
+     * what {@link #history} does not show, for {@link Operation#mayHaveTakenEffect} and
+     * {@link Operation#tookEffect}.
+     */
+    public Map<UUID, Operation.LateAnswer> lateAnswers(String datasourceId) {
+        Map<UUID, Operation.LateAnswer> answers = new HashMap<>();
+        read(connection -> Sql.list(connection, """
+                SELECT o.operation_id, l.payload::jsonb->>'state', (l.payload::jsonb->>'upstreamStatus')::int
+                  FROM operation o JOIN audit_event l ON l.subject = o.operation_id::text AND l.kind = ?
+                 WHERE o.datasource_id = ?""", row -> Map.entry(row.getObject(1, UUID.class),
+                new Operation.LateAnswer(OperationState.valueOf(row.getString(2)), (Integer) row.getObject(3))),
+                LATE_OUTCOME, datasourceId)).forEach(answer -> answers.put(answer.getKey(), answer.getValue()));
+        return answers;
+    }
+
+    /**
      * When the database recorded the operation's intent: its INTENT event's time, taken once the
      * chain head's lock was held. Domo is called only after that, and it may be well after
      * {@code requestedAt} (stamped before the intent waits for the lock: behind a replica lost

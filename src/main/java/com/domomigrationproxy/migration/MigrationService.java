@@ -391,7 +391,7 @@ public class MigrationService {
     /**
      * The accounts a reversal of the data source may take it out of: those of its recorded
      * migrations that took effect or may have since its last reversal. One Domo refused (ABORTED, or
-     * FAILED as {@link Operation#mayHaveTakenEffect()} tells) left the data source where it was, and
+     * FAILED as {@link Operation#mayHaveTakenEffect} tells) left the data source where it was, and
      * one whose effect is uncertain must not hide the one before it that took effect: neither may
      * decide alone whose scope a reversal needs.
      */

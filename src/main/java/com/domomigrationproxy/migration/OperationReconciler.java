@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,6 +19,7 @@ import com.domomigrationproxy.domo.DomoClient;
 import com.domomigrationproxy.domo.DomoConfig;
 import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.Operation.LateAnswer;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.problem.ProblemException;
@@ -145,16 +147,18 @@ public class OperationReconciler {
     record Before(Optional<Boolean> migrated, boolean earlierMayHaveActed) {
     }
 
-    static Before before(List<Operation> history, Operation operation) {
+    static Before before(List<Operation> history, Map<UUID, LateAnswer> late, Operation operation) {
         Optional<Boolean> migrated = Optional.empty();
         boolean uncertain = false;
         for (Operation earlier : recordedBefore(history, operation)) {
-            if (earlier.effect() == OperationState.COMPLETE) {
+            LateAnswer itsLateAnswer = late.get(earlier.operationId());
+            if (earlier.tookEffect(itsLateAnswer)) {
                 migrated = Optional.of(earlier.direction() == Direction.V1_TO_V2);
                 uncertain = false;
-            } else if (earlier.mayHaveTakenEffect()) {
-                // INCOMPLETE, UNKNOWN, PENDING, or FAILED on an answer that does not show Domo did
-                // nothing (a 5xx, an unreadable 2xx): nobody knows what it left.
+            } else if (earlier.mayHaveTakenEffect(itsLateAnswer)) {
+                // INCOMPLETE, UNKNOWN, PENDING, FAILED on an answer that does not show Domo did
+                // nothing (a 5xx, an unreadable 2xx), or resolved while Domo's answer, written late,
+                // says otherwise: nobody knows what it left.
                 migrated = Optional.empty();
                 uncertain = true;
             } // ABORTED, or FAILED as Domo refused it: nothing changed
@@ -167,11 +171,12 @@ public class OperationReconciler {
         // and no case for a person either, who could then record ABORTED and unlock the datasource.
         boolean early = mayStillTakeEffect(operation);
         List<Operation> history = operations.history(operation.datasourceId());
-        Before trail = before(history, operation);
+        Map<UUID, LateAnswer> late = operations.lateAnswers(operation.datasourceId());
+        Before trail = before(history, late, operation);
         Optional<Boolean> before = trail.migrated();
         Optional<String> account = operation.direction() == Direction.V1_TO_V2
                 ? Optional.ofNullable(operation.intent().accountId())
-                : lastMigrationAccount(history, operation);
+                : lastMigrationAccount(history, late, operation);
         if (account.isEmpty()) {
             return !early && flag(operation, "no migration of datasource " + operation.datasourceId() + " is recorded, so it is"
                     + " not known under which account Domo lists it");
@@ -297,10 +302,11 @@ public class OperationReconciler {
      * The account of the last migration of the datasource, before this operation, that took effect or
      * may have: one Domo refused leaves the datasource where it was.
      */
-    static Optional<String> lastMigrationAccount(List<Operation> history, Operation operation) {
+    static Optional<String> lastMigrationAccount(List<Operation> history, Map<UUID, LateAnswer> late,
+            Operation operation) {
         String account = null;
         for (Operation earlier : recordedBefore(history, operation)) {
-            if (earlier.direction() == Direction.V1_TO_V2 && earlier.mayHaveTakenEffect()) {
+            if (earlier.direction() == Direction.V1_TO_V2 && earlier.mayHaveTakenEffect(late.get(earlier.operationId()))) {
                 account = earlier.intent().accountId();
             }
         }

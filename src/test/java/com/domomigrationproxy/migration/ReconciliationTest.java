@@ -258,6 +258,43 @@ class ReconciliationTest {
         Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).body("valid", equalTo(true));
     }
 
+    /**
+     * A migration resolved ABORTED whose answer, written late, says COMPLETE may have migrated the
+     * datasource: a reversal after it that Domo shows not migrated may have undone it, so it goes to a
+     * person instead of being concluded "nothing to undo" from the trail before the late answer.
+     */
+    @Test
+    void aLateAnswerThatContradictsAResolutionLeavesTheStateBeforeToAPerson() {
+        domo.resetAll();
+        String account = "acct-" + UUID.randomUUID();
+        String datasource = Api.uniqueDatasourceId();
+        Operation migrated = audit.recordIntent(OperationIntent.migration(datasource, account, "c", "s", "t", QUEUE),
+                none -> {
+                });
+        audit.recordOutcome(migrated, Outcome.withoutResult(OperationState.COMPLETE, "T-1", null, 200, 7L));
+        Operation reversed = audit.recordIntent(OperationIntent.reversal(datasource, QUEUE), none -> {
+        });
+        audit.recordOutcome(reversed, Outcome.withoutResult(OperationState.COMPLETE, "T-2", null, 200, 7L));
+        Operation resolvedAborted = audit.recordIntent(OperationIntent.migration(datasource, account, "c", "s", "t",
+                QUEUE), none -> {
+                });
+        assertThat(audit.recordReconciliation(resolvedAborted.operationId(), OperationState.ABORTED,
+                "candidates showed it not migrated", null)).isPresent();
+        audit.recordOutcome(resolvedAborted, Outcome.withoutResult(OperationState.COMPLETE, "T-3", null, 200, 7L));
+        Operation reversal = unknown(OperationIntent.reversal(datasource, QUEUE));
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("[{\"id\":\"" + datasource
+                        + "\",\"name\":\"x\",\"migrated\":false,\"migrationDate\":null}]")));
+        Instant settled = reconciler.settlesAt(audit.find(reversal.operationId()).orElseThrow());
+        await().atMost(Duration.ofSeconds(15)).until(() -> Instant.now().isAfter(settled));
+
+        reconciler.reconcileNow();
+        Operation now = audit.find(reversal.operationId()).orElseThrow();
+        assertThat(now.reconciliation()).as("not concluded from the trail").isNull();
+        assertThat(now.review()).isNotNull();
+        assertThat(now.review().reason()).contains("in an unknown state before the request");
+    }
+
     @Test
     void reconciliationIsRecordedOnlyOnce() {
         domo.resetAll();
