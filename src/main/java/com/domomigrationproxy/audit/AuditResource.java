@@ -1,9 +1,9 @@
 package com.domomigrationproxy.audit;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -271,8 +271,9 @@ public class AuditResource {
                 .build();
     }
 
+    /** The types asked for, sorted: a cursor's filters are the same whatever order the types came in. */
     private static Set<String> eventTypes(List<String> types, List<Problem.FieldError> errors) {
-        Set<String> valid = new LinkedHashSet<>();
+        Set<String> valid = new TreeSet<>();
         for (String type : types == null ? List.<String>of() : types) {
             if (type == null || !EVENT_TYPE.matcher(type).matches()) {
                 errors.add(new Problem.FieldError("type", "must be an event type such as INTENT or AUDIT_ACCESS"));
