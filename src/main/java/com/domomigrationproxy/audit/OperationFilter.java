@@ -12,6 +12,7 @@ import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.security.DatasourceIds;
 
 /**
  * The auditors' query parameters, validated: every value is checked before it reaches SQL, and
@@ -29,7 +30,7 @@ public final class OperationFilter {
     public static OperationQuery parse(String datasourceId, String accountId, String direction, String state,
             String requestedBy, String from, String to, String planId, String needsReview,
             List<Problem.FieldError> errors) {
-        OperationQuery query = new OperationQuery(identifier("datasourceId", datasourceId, errors),
+        OperationQuery query = new OperationQuery(DatasourceIds.canonical(identifier("datasourceId", datasourceId, errors)),
                 identifier("accountId", accountId, errors),
                 QueryParameters.constant("direction", direction, Direction.class, errors),
                 QueryParameters.constant("state", state, OperationState.class, errors),

@@ -29,6 +29,7 @@ import org.jboss.logging.Logger;
 import com.domomigrationproxy.ledger.StorableText;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.DatasourceIds;
 import com.domomigrationproxy.problem.LogText;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -70,8 +71,6 @@ public class DomoClient {
     private static final int MAX_FIELD_LENGTH = 128;
     /** Characters that could start a new log line or steer a terminal: C0, DEL, C1, and Unicode's line and paragraph separators. */
     private static final Pattern CONTROL = LogText.UNSAFE;
-    private static final Pattern UUID_FORM = Pattern.compile(
-            "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
     private static final String DEFAULT_RETRY_AFTER = "30";
     private static final Logger LOG = Logger.getLogger(DomoClient.class);
     /** What the guards are told a read returns: an asynchronous answer, guarded without a blocked thread. */
@@ -584,7 +583,7 @@ public class DomoClient {
         }
         String answeredFor = shortField(body, "datasourceId");
         String answeredDirection = shortField(body, "direction");
-        if ((answeredFor != null && !sameId(answeredFor, datasourceId))
+        if ((answeredFor != null && !DatasourceIds.same(answeredFor, datasourceId))
                 || (answeredDirection != null && !answeredDirection.equals(direction))) {
             // An answer about another data source or direction tells nothing of this one: recording its state
             // would credit (or free) this data source with what Domo did elsewhere.
@@ -597,18 +596,6 @@ public class DomoClient {
                 answered.status());
     }
 
-    /**
-     * Whether Domo's answer names the data source asked for: as written, or the same UUID in the other
-     * letter case (a UUID's letters are case-insensitive; Domo may echo an upper-case id in lower case,
-     * and the completed migration was then answered 502 and its data source locked until reconciled).
-     */
-    static boolean sameId(String answered, String asked) {
-        if (answered.equals(asked)) {
-            return true;
-        }
-        return answered.length() == 36 && asked.length() == 36 && UUID_FORM.matcher(answered).matches()
-                && UUID_FORM.matcher(asked).matches() && answered.equalsIgnoreCase(asked);
-    }
 
     private DomoCallException unreadable(int status, String detail) {
         return failure(502, ProblemType.DOMO_UNAVAILABLE, detail, null, true, status, null);

@@ -164,7 +164,7 @@ public class MigrationResource {
                     schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
             @PathParam("datasourceId") String datasourceId,
             JsonNode body, @Context HttpServerRequest request) {
-        String datasource = Identifiers.require("datasourceId", datasourceId);
+        String datasource = Identifiers.datasource("datasourceId", datasourceId);
         return respond(migrations.migrate(datasource, MigrationRequest.parse(body), requesters.current(),
                 idempotencyKey(request)));
     }
@@ -192,7 +192,7 @@ public class MigrationResource {
                     schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
             @PathParam("datasourceId") String datasourceId,
             @Context HttpServerRequest request) {
-        return respond(migrations.reverse(Identifiers.require("datasourceId", datasourceId), requesters.current(),
+        return respond(migrations.reverse(Identifiers.datasource("datasourceId", datasourceId), requesters.current(),
                 idempotencyKey(request)));
     }
 

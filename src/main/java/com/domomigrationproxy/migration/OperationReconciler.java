@@ -23,6 +23,7 @@ import com.domomigrationproxy.ledger.Operation.LateAnswer;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.problem.ProblemException;
+import com.domomigrationproxy.security.DatasourceIds;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.quarkus.scheduler.Scheduled;
@@ -339,7 +340,8 @@ public class OperationReconciler {
 
     private static JsonNode find(JsonNode candidates, String datasourceId) {
         for (JsonNode candidate : candidates) {
-            if (datasourceId.equals(candidate.path("id").asText(null))) {
+            String id = candidate.path("id").asText(null);
+            if (id != null && DatasourceIds.same(datasourceId, id)) {
                 return candidate;
             }
         }

@@ -29,6 +29,7 @@ import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.DatasourceIds;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -195,7 +196,7 @@ class Preflight {
             Map<String, JsonNode> byId = new HashMap<>();
             for (JsonNode candidate : domo.listCandidates(account)) {
                 if (candidate.path("id").isTextual()) {
-                    byId.put(candidate.get("id").textValue(), candidate);
+                    byId.put(DatasourceIds.canonical(candidate.get("id").textValue()), candidate);
                 }
             }
             return new Candidates(byId, null);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -143,15 +144,15 @@ public record Scopes(
     }
 
     public boolean allowsType(String integrationType) {
-        return allows(integrationTypes, integrationType);
+        return allows(Scope.INTEGRATION_TYPES, integrationTypes, integrationType);
     }
 
     public boolean allowsAccount(String accountId) {
-        return allows(accounts, accountId);
+        return allows(Scope.ACCOUNTS, accounts, accountId);
     }
 
     public boolean allowsDatasource(String datasourceId) {
-        return allows(datasources, datasourceId);
+        return allows(Scope.DATASOURCES, datasources, datasourceId);
     }
 
     /** True when a list restricts accounts (even to none). */
@@ -217,22 +218,26 @@ public record Scopes(
     }
 
     private static Optional<Refusal> refusal(Scope scope, List<String> entries, String id) {
-        if (allows(entries, id)) {
+        if (allows(scope, entries, id)) {
             return Optional.empty();
         }
         return Optional.of(new Refusal(scope, id, "The " + scope.noun + " " + id + " is outside your "
                 + scope.member + " scope"));
     }
 
-    private static boolean allows(List<String> entries, String id) {
+    private static boolean allows(Scope scope, List<String> entries, String id) {
         if (entries == null) {
             return true;
         }
         if (id == null) {
             return false;
         }
-        for (String entry : entries) {
-            if (entry.endsWith("*") ? id.startsWith(entry.substring(0, entry.length() - 1)) : entry.equals(id)) {
+        // A datasource's UUID is one id in either letter case (DatasourceIds), in the request and in the entry.
+        boolean caseless = scope == Scope.DATASOURCES && DatasourceIds.isUuid(id);
+        String asked = caseless ? id.toLowerCase(Locale.ROOT) : id;
+        for (String listed : entries) {
+            String entry = caseless ? listed.toLowerCase(Locale.ROOT) : listed;
+            if (entry.endsWith("*") ? asked.startsWith(entry.substring(0, entry.length() - 1)) : entry.equals(asked)) {
                 return true;
             }
         }

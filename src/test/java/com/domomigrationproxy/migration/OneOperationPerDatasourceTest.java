@@ -6,9 +6,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorCompletionService;
@@ -22,6 +27,8 @@ import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
 
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.HeldAnswers;
 import com.domomigrationproxy.support.InjectDomo;
@@ -42,6 +49,38 @@ class OneOperationPerDatasourceTest {
 
     @Inject
     DataSource dataSource;
+
+    @Inject
+    OperationStore audit;
+
+    /**
+     * A data source's UUID in the other letter case is the same data source (Domo reads its letters
+     * either way): its unresolved operation holds it, and the second call never reaches Domo.
+     */
+    @Test
+    void theSameUuidInTheOtherLetterCaseIsHeldToo() {
+        domo.resetAll();
+        // A gateway's 504 in front of Domo: UNKNOWN, the data source held until it is reconciled.
+        domo.stubFor(post(urlMatching(DOMO_PREFIX + "/.*")).willReturn(aResponse().withStatus(504)));
+        String upper = UUID.randomUUID().toString().toUpperCase(Locale.ROOT);
+        String lower = upper.toLowerCase(Locale.ROOT);
+        String unknown = Api.asOperator().post("/api/v1/datasources/" + upper + "/reversals").then().statusCode(502)
+                .extract().path("operationId");
+        try {
+            Api.asOperator().post("/api/v1/datasources/" + lower + "/reversals").then().statusCode(409)
+                    .body("type", endsWith(":operation-in-progress")).body("runningOperationId", equalTo(unknown));
+            Api.asOperator().contentType("application/json")
+                    .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
+                    .post("/api/v1/datasources/" + lower + "/migrations").then().statusCode(409)
+                    .body("runningOperationId", equalTo(unknown));
+            domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
+            domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/" + lower + "/reverse")));
+            Api.asAuditor().queryParam("datasourceId", upper).get("/api/v1/audit/operations").then().statusCode(200)
+                    .body("items.operationId", contains(unknown));
+        } finally {
+            audit.recordReconciliation(UUID.fromString(unknown), OperationState.ABORTED, "test: Domo did not act", null);
+        }
+    }
 
     @Test
     void fiftyParallelCallsOneReachesDomo() throws Exception {

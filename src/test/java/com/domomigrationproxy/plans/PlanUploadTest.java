@@ -228,8 +228,10 @@ class PlanUploadTest {
                 + "ds-1,2,c,s,t\r\n"
                 + "ds-6,2,\"c,s,t\r\n"
                 + "ds-7,2," + "x".repeat(256) + ",s,t\r\n"
-                + "ds-8,2,c,\u0007,t\r\n";
-        refused(csv(body.getBytes(StandardCharsets.UTF_8), "?name=bad")).body("errors", hasSize(7))
+                + "ds-8,2,c,\u0007,t\r\n"
+                + "495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01,2,c,s,t\r\n"
+                + "495E28EC-0A3B-4C5E-9A4F-0C6F6B1D2A01,2,c,s,t\r\n";
+        refused(csv(body.getBytes(StandardCharsets.UTF_8), "?name=bad")).body("errors", hasSize(8))
                 .body("errors.find { it.line == 3 }.field", equalTo("datasourceId"))
                 .body("errors.find { it.line == 4 }.field", equalTo("accountId"))
                 .body("errors.find { it.line == 4 }.message", equalTo("is required"))
@@ -237,7 +239,8 @@ class PlanUploadTest {
                 .body("errors.find { it.line == 6 }.message", containsString("first at line 2"))
                 .body("errors.find { it.line == 7 }.message", containsString("quoted field"))
                 .body("errors.find { it.line == 8 }.field", equalTo("catalog"))
-                .body("errors.find { it.line == 9 }.message", equalTo("must not contain control characters"));
+                .body("errors.find { it.line == 9 }.message", equalTo("must not contain control characters"))
+                .body("errors.find { it.line == 11 }.message", containsString("first at line 10"));
         assertThat(stored()).isEqualTo(before);
         domo.verify(0, anyRequestedFor(anyUrl()));
     }

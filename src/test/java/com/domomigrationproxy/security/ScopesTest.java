@@ -52,6 +52,23 @@ class ScopesTest {
         assertThatThrownBy(() -> scopes(json)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * A datasource's UUID is one id in either letter case, in the request and in the scope's entry
+     * (exact or prefix); other ids, and other lists, stay case-sensitive.
+     */
+    @Test
+    void aDatasourceUuidMatchesInEitherLetterCase() throws Exception {
+        Scopes scopes = scopes("{\"datasources\":[\"495E28EC-0A3B-4C5E-9A4F-0C6F6B1D2A01\",\"ab12*\",\"Table_A\"],"
+                + "\"accounts\":[\"ABCDEF01-0A3B-4C5E-9A4F-0C6F6B1D2A01\"]}");
+        assertThat(scopes.allowsDatasource("495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a01")).isTrue();
+        assertThat(scopes.allowsDatasource("495E28EC-0A3B-4C5E-9A4F-0C6F6B1D2A01")).isTrue();
+        assertThat(scopes.allowsDatasource("AB12CDEF-0A3B-4C5E-9A4F-0C6F6B1D2A01")).isTrue();
+        assertThat(scopes.allowsDatasource("495e28ec-0a3b-4c5e-9a4f-0c6f6b1d2a02")).isFalse();
+        assertThat(scopes.allowsDatasource("table_a")).as("not a UUID: case-sensitive").isFalse();
+        assertThat(scopes.allowsDatasource("AB12_table")).as("not a UUID: case-sensitive").isFalse();
+        assertThat(scopes.allowsAccount("abcdef01-0a3b-4c5e-9a4f-0c6f6b1d2a01")).as("accounts: as written").isFalse();
+    }
+
     @Test
     void oneGrantHasOneCanonicalText() throws Exception {
         Scopes scopes = scopes("{\"datasources\":[\"b\",\"a\",\"b\"],\"integrationTypes\":[\"mysql-*\"],\"accounts\":[]}");

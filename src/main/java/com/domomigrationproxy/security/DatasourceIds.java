@@ -1,0 +1,34 @@
+package com.domomigrationproxy.security;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Domo's datasource ids are UUIDs, whose letters are case-insensitive on input and written in lower
+ * case (RFC 4122, and Domo's own lists). One id sent in either case is one data source: the lock on a
+ * datasource, its trail, its scopes and Domo's call must all see it in one form, or a caller could
+ * start a second operation on a data source Domo is still working on by writing its id in upper case.
+ */
+public final class DatasourceIds {
+
+    private static final Pattern UUID_FORM = Pattern.compile(
+            "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
+
+    private DatasourceIds() {
+    }
+
+    /** The id in the form it is recorded, compared and sent to Domo in: a UUID in lower case, any other id as it is. */
+    public static String canonical(String id) {
+        return isUuid(id) ? id.toLowerCase(Locale.ROOT) : id;
+    }
+
+    /** Whether two ids name one data source: the same, or the same UUID in another letter case. */
+    public static boolean same(String one, String other) {
+        return one.equals(other) || isUuid(one) && isUuid(other) && one.equalsIgnoreCase(other);
+    }
+
+    /** Whether the id is a UUID, in either letter case. */
+    public static boolean isUuid(String id) {
+        return id != null && id.length() == 36 && UUID_FORM.matcher(id).matches();
+    }
+}
