@@ -121,7 +121,7 @@ public class IdempotencyStore {
      */
     public Optional<Claim> storedAnswer(Owner owner, String key, String fingerprint, Duration running) {
         return run(connection -> Sql.first(connection, """
-                SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
+                SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at, released_at
                 FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ?""",
                 IdempotencyStore::stored, owner.principal(), owner.authMethod(), key)
                 .flatMap(stored -> answerOf(stored, fingerprint, Instant.now(), running)));
@@ -136,7 +136,7 @@ public class IdempotencyStore {
         return QuarkusTransaction.requiringNew().call(() -> run(connection -> {
             // Microseconds, as PostgreSQL keeps it: the claim is later told apart by this time.
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            // The row found by the insert's conflict may be deleted (released, purged) before this
+            // The row found by the insert's conflict may be deleted (purged) before this
             // transaction locks it: the key is then free, and the insert is tried again.
             for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
                 int inserted = Sql.update(connection, """
@@ -148,7 +148,7 @@ public class IdempotencyStore {
                     return new Claim.Run(now);
                 }
                 Optional<Stored> found = Sql.first(connection, """
-                        SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at
+                        SELECT fingerprint, operation_id, response_status, response_body, created_at, expires_at, released_at
                         FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ? FOR UPDATE""",
                         IdempotencyStore::stored, owner.principal(), owner.authMethod(), key);
                 if (found.isPresent()) {
@@ -176,9 +176,10 @@ public class IdempotencyStore {
     }
 
     /**
-     * What a repeat gets from a key that has not expired: the stored answer, 409 while the first
-     * request may still run, or the operation of a first request that died after recording it;
-     * empty when the key is free (expired, or its first request died before recording anything).
+     * What a repeat gets from a key that has not expired: 422 for another request, the stored answer,
+     * 409 while the first request may still run, or the operation of a first request that died after
+     * recording it; empty when the key is free for this request (expired, released, or its first
+     * request died before recording anything).
      */
     private Optional<Claim> answerOf(Stored stored, String fingerprint, Instant now, Duration running) {
         if (expired(stored, now)) {
@@ -190,6 +191,9 @@ public class IdempotencyStore {
         }
         if (stored.status() != null) {
             return Optional.of(new Claim.Replay(stored.status(), stored.body(), stored.operationId()));
+        }
+        if (stored.released()) {
+            return Optional.empty();
         }
         refuseWhileRunning(stored.createdAt(), now, running);
         return stored.operationId() == null ? Optional.empty()
@@ -214,7 +218,7 @@ public class IdempotencyStore {
 
     private static Stored stored(ResultSet row) throws SQLException {
         return new Stored(row.getString(1), row.getObject(2, UUID.class), (Integer) row.getObject(3), row.getString(4),
-                Sql.instant(row, 5), Sql.instant(row, 6));
+                Sql.instant(row, 5), Sql.instant(row, 6), row.getObject(7) != null);
     }
 
     /**
@@ -254,16 +258,17 @@ public class IdempotencyStore {
     }
 
     /**
-     * Forgets the claim made at {@code claimedAt}, unanswered, so that the caller can retry with the
-     * key: its request failed before anything was recorded, or Domo certainly did nothing with it.
+     * Gives up the claim made at {@code claimedAt}, unanswered, so that the caller can retry with the
+     * key: its request failed before anything was recorded, or Domo certainly did nothing with it. The
+     * key keeps its fingerprint until it expires: the same request runs again, another is still a 422.
      * A later claim of the same key (after this one counted as abandoned) is left alone.
      */
     public void release(Owner owner, String key, Instant claimedAt) {
         try {
             QuarkusTransaction.requiringNew().run(() -> run(connection -> Sql.update(connection,
-                    "DELETE FROM idempotency_key WHERE principal = ? AND auth_method = ? AND idempotency_key = ?"
-                            + " AND response_status IS NULL AND created_at = ?", owner.principal(), owner.authMethod(),
-                    key, claimedAt)));
+                    "UPDATE idempotency_key SET released_at = now() WHERE principal = ?"
+                            + " AND auth_method = ? AND idempotency_key = ? AND response_status IS NULL AND created_at = ?",
+                    owner.principal(), owner.authMethod(), key, claimedAt)));
         } catch (RuntimeException e) {
             LOG.warnf("An unused Idempotency-Key of %s was not released (%s); it frees itself when abandoned",
                     owner.principal(), e.getClass().getSimpleName());
@@ -285,13 +290,15 @@ public class IdempotencyStore {
     }
 
     /**
-     * Whether a key is free again: its time is up, unless it names an operation it has no answer for.
+     * Whether a key is free again: its time is up, unless it names an operation it has no answer for
+     * and was not released.
      * Its expiry counts from the claim, and the request may record its intent long after that (a
      * lock's wait) and then wait for Domo: freed then, a repeat ran the operation a second time
      * (idempotency review). Such a key answers with its operation, as one whose request died does.
      */
     private static boolean expired(Stored stored, Instant now) {
-        return stored.expiresAt().isBefore(now) && (stored.status() != null || stored.operationId() == null);
+        return stored.expiresAt().isBefore(now)
+                && (stored.status() != null || stored.operationId() == null || stored.released());
     }
 
     /**
@@ -306,7 +313,7 @@ public class IdempotencyStore {
                 DELETE FROM idempotency_key d USING (
                     SELECT principal, auth_method, idempotency_key FROM idempotency_key k
                      WHERE k.expires_at < now()
-                       AND NOT (k.response_status IS NULL AND k.operation_id IS NOT NULL AND EXISTS (
+                       AND NOT (k.response_status IS NULL AND k.released_at IS NULL AND k.operation_id IS NOT NULL AND EXISTS (
                            SELECT 1 FROM operation o WHERE o.operation_id = k.operation_id
                               AND (o.state = 'PENDING' AND o.reconciled_state IS NULL
                                    OR coalesce(o.reconciled_at, o.completed_at) > now() - make_interval(secs => ?))))
@@ -319,7 +326,7 @@ public class IdempotencyStore {
             throws SQLException {
         Sql.update(connection, """
                 UPDATE idempotency_key SET fingerprint = ?, operation_id = NULL, response_status = NULL,
-                       response_body = NULL, created_at = ?, expires_at = ?
+                       response_body = NULL, created_at = ?, expires_at = ?, released_at = NULL
                 WHERE principal = ? AND auth_method = ? AND idempotency_key = ?""", fingerprint, now,
                 now.plus(retention), owner.principal(), owner.authMethod(), key);
     }
@@ -338,6 +345,6 @@ public class IdempotencyStore {
     }
 
     private record Stored(String fingerprint, UUID operationId, Integer status, String body, Instant createdAt,
-            Instant expiresAt) {
+            Instant expiresAt, boolean released) {
     }
 }

@@ -54,7 +54,8 @@ public class MigrationResource {
             + " retention period (24 h by default) gets the stored answer with Idempotent-Replayed: true and Domo is"
             + " not called again; with a different request 422; while the first is still running 409. A key whose"
             + " request Domo certainly did nothing with (its 429, its 401 or 403 to the service's token, a redirect,"
-            + " calls paused, no token, connection refused) is released, so the retry runs. Scoped to the caller."
+            + " calls paused, no token, connection refused) is released, so the same request's retry runs (another"
+            + " request with it is still 422). Scoped to the caller."
             + " 1 to 255 visible ASCII characters.";
 
     private final MigrationService migrations;
