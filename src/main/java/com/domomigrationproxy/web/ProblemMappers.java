@@ -30,6 +30,7 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -111,6 +112,14 @@ public class ProblemMappers {
             LOG.debugf("%s %s ended before its answer did: %s", request.method(), request.path(), failure.getMessage());
             return Uni.createFrom().item(Response.serverError().build());
         }
+        if (request.response().closed() || closedConnection(failure)) {
+            // The connection closed before the request was read (a console form's reader, on a worker:
+            // the client left, or RequestFilter closed it at the body deadline): no error of the
+            // service's, as RequestFilter.failed says of the same close, and nothing can be sent.
+            LOG.debugf("%s %s: the connection closed before the request was read: %s", request.method(),
+                    request.path(), failure);
+            return Uni.createFrom().item(Response.serverError().build());
+        }
         if (unreadableForm(failure)) {
             ProblemException problem = new ProblemException(400, ProblemType.INVALID_REQUEST, "The form could not be"
                     + " read: it was cut short or malformed, or it had more fields than the service reads");
@@ -133,6 +142,15 @@ public class ProblemMappers {
             return console.answer(failure instanceof RuntimeException runtime ? runtime : new RuntimeException(failure));
         }
         return Uni.createFrom().item(Problems.response(internal(failure), request));
+    }
+
+    private static boolean closedConnection(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpClosedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
