@@ -16,7 +16,7 @@
 
 \echo '### datasourceId=ds-4242'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY ON)
-:select WHERE o.datasource_id = 'ds-4242' :newest_first LIMIT 51;
+:select WHERE datasource_key(o.datasource_id) = 'ds-4242' :newest_first LIMIT 51;
 
 \echo '### requestedBy=svc-7&from=2025-06-01T00:00:00Z&to=2025-06-08T00:00:00Z'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY ON)

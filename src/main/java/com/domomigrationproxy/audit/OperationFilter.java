@@ -30,6 +30,7 @@ public final class OperationFilter {
     public static OperationQuery parse(String datasourceId, String accountId, String direction, String state,
             String requestedBy, String from, String to, String planId, String needsReview,
             List<Problem.FieldError> errors) {
+        // Compared by its key (DatasourceIds.canonical; datasource_key in SQL): a UUID in either letter case.
         OperationQuery query = new OperationQuery(DatasourceIds.canonical(identifier("datasourceId", datasourceId, errors)),
                 identifier("accountId", accountId, errors),
                 QueryParameters.constant("direction", direction, Direction.class, errors),

@@ -26,7 +26,7 @@ public record OperationQuery(String datasourceId, String accountId, Direction di
     /** SQL conditions on table alias {@code o}, with their parameters appended in order. */
     String where(List<Object> parameters) {
         List<String> conditions = new ArrayList<>();
-        add(conditions, parameters, "o.datasource_id = ?", datasourceId);
+        add(conditions, parameters, "datasource_key(o.datasource_id) = ?", datasourceId);
         add(conditions, parameters, "o.account_id = ?", accountId);
         add(conditions, parameters, "o.direction = ?", direction);
         add(conditions, parameters, "o.state = ?", state);

@@ -33,6 +33,7 @@ import org.postgresql.util.PSQLException;
 
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
+import com.domomigrationproxy.security.DatasourceIds;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.narayana.jta.QuarkusTransactionException;
@@ -275,8 +276,8 @@ public class OperationStore {
      */
     public List<Operation> history(String datasourceId) {
         return read(connection -> Sql.list(connection, OperationRows.SELECT
-                + " WHERE o.datasource_id = ? ORDER BY o.intent_seq NULLS FIRST, o.requested_at, o.operation_id", mapper(),
-                datasourceId));
+                + " WHERE datasource_key(o.datasource_id) = ? ORDER BY o.intent_seq NULLS FIRST, o.requested_at, o.operation_id",
+                mapper(), DatasourceIds.canonical(datasourceId)));
     }
 
     /**
@@ -289,9 +290,9 @@ public class OperationStore {
         read(connection -> Sql.list(connection, """
                 SELECT o.operation_id, l.payload::jsonb->>'state', (l.payload::jsonb->>'upstreamStatus')::int
                   FROM operation o JOIN audit_event l ON l.subject = o.operation_id::text AND l.kind = ?
-                 WHERE o.datasource_id = ?""", row -> Map.entry(row.getObject(1, UUID.class),
+                 WHERE datasource_key(o.datasource_id) = ?""", row -> Map.entry(row.getObject(1, UUID.class),
                 new Operation.LateAnswer(OperationState.valueOf(row.getString(2)), (Integer) row.getObject(3))),
-                LATE_OUTCOME, datasourceId)).forEach(answer -> answers.put(answer.getKey(), answer.getValue()));
+                LATE_OUTCOME, DatasourceIds.canonical(datasourceId))).forEach(answer -> answers.put(answer.getKey(), answer.getValue()));
         return answers;
     }
 
@@ -332,11 +333,11 @@ public class OperationStore {
         }
         return read(connection -> {
             Map<String, UUID> holders = new HashMap<>();
+            ByKey asked = new ByKey(datasourceIds);
             Sql.list(connection, """
-                    SELECT o.datasource_id, o.operation_id FROM operation o
-                    WHERE o.datasource_id = ANY(?)""" + " AND " + Operation.unresolvedSql("o"),
-                    row -> holders.put(row.getString(1), row.getObject(2, UUID.class)),
-                    connection.createArrayOf("text", datasourceIds.toArray()));
+                    SELECT datasource_key(o.datasource_id), o.operation_id FROM operation o
+                    WHERE datasource_key(o.datasource_id) = ANY(?)""" + " AND " + Operation.unresolvedSql("o"),
+                    row -> asked.put(holders, row.getString(1), row.getObject(2, UUID.class)), asked.keys(connection));
             return holders;
         });
     }
@@ -354,13 +355,13 @@ public class OperationStore {
         }
         return read(connection -> {
             Map<String, String> accounts = new HashMap<>();
+            ByKey asked = new ByKey(datasourceIds);
             Sql.list(connection, """
-                    SELECT DISTINCT ON (datasource_id) datasource_id, account_id FROM operation o
-                    WHERE datasource_id = ANY(?) AND direction = 'V1_TO_V2' AND %s
-                    ORDER BY datasource_id, intent_seq DESC NULLS LAST, requested_at DESC, operation_id DESC"""
+                    SELECT DISTINCT ON (datasource_key(datasource_id)) datasource_key(datasource_id), account_id
+                    FROM operation o WHERE datasource_key(datasource_id) = ANY(?) AND direction = 'V1_TO_V2' AND %s
+                    ORDER BY datasource_key(datasource_id), intent_seq DESC NULLS LAST, requested_at DESC, operation_id DESC"""
                     .formatted(Operation.mayHaveTakenEffectSql("o")),
-                    row -> accounts.put(row.getString(1), row.getString(2)),
-                    connection.createArrayOf("text", datasourceIds.toArray()));
+                    row -> asked.put(accounts, row.getString(1), row.getString(2)), asked.keys(connection));
             return accounts;
         });
     }
@@ -379,14 +380,15 @@ public class OperationStore {
             return Map.of();
         }
         return read(connection -> {
+            ByKey asked = new ByKey(datasourceIds);
             Map<String, Set<String>> since = new HashMap<>();
             Map<String, String> before = new HashMap<>();
             Sql.list(connection, """
-                    SELECT datasource_id, direction, account_id FROM operation o
-                    WHERE datasource_id = ANY(?) AND ((direction = 'V1_TO_V2' AND %s)
+                    SELECT datasource_key(datasource_id), direction, account_id FROM operation o
+                    WHERE datasource_key(datasource_id) = ANY(?) AND ((direction = 'V1_TO_V2' AND %s)
                       OR (direction = 'V2_TO_V1' AND coalesce(reconciled_state, state) = 'COMPLETE'
                         AND NOT %s))
-                    ORDER BY datasource_id, intent_seq NULLS FIRST, requested_at, operation_id"""
+                    ORDER BY datasource_key(datasource_id), intent_seq NULLS FIRST, requested_at, operation_id"""
                     .formatted(Operation.mayHaveTakenEffectSql("o"), LATE_OUTCOME_NOT_COMPLETE),
                     row -> {
                         String datasource = row.getString(1);
@@ -400,13 +402,13 @@ public class OperationStore {
                         }
                         return null;
                     },
-                    connection.createArrayOf("text", datasourceIds.toArray()));
+                    asked.keys(connection));
             Map<String, Set<String>> accounts = new HashMap<>();
             since.forEach((datasource, found) -> {
                 if (!found.isEmpty()) {
-                    accounts.put(datasource, found);
+                    asked.put(accounts, datasource, found);
                 } else if (before.containsKey(datasource)) {
-                    accounts.put(datasource, Set.of(before.get(datasource)));
+                    asked.put(accounts, datasource, Set.of(before.get(datasource)));
                 }
             });
             return accounts;
@@ -574,9 +576,9 @@ public class OperationStore {
     private ProblemException inFlight(String datasourceId) {
         Optional<Operation> holder;
         try {
-            holder = read(connection -> Sql.first(connection, OperationRows.SELECT + " WHERE o.datasource_id = ? AND "
-                    + Operation.unresolvedSql("o"),
-                    mapper(), datasourceId));
+            holder = read(connection -> Sql.first(connection, OperationRows.SELECT
+                    + " WHERE datasource_key(o.datasource_id) = ? AND " + Operation.unresolvedSql("o"),
+                    mapper(), DatasourceIds.canonical(datasourceId)));
         } catch (RuntimeException e) {
             LOG.warnf("Could not look up the operation holding datasource %s: %s", datasourceId, rootCause(e));
             holder = Optional.empty();
@@ -706,6 +708,32 @@ public class OperationStore {
             cause = cause.getCause();
         }
         return cause.getClass().getSimpleName();
+    }
+
+    /**
+     * The datasource ids a caller asked about, by their key (SQL's {@code datasource_key}, a UUID in
+     * lower case): rows come back by key, and the answers go out under the ids as asked.
+     */
+    private static final class ByKey {
+
+        private final Map<String, List<String>> ids = new HashMap<>();
+
+        ByKey(Collection<String> datasourceIds) {
+            for (String id : datasourceIds) {
+                ids.computeIfAbsent(DatasourceIds.canonical(id), key -> new ArrayList<>()).add(id);
+            }
+        }
+
+        java.sql.Array keys(Connection connection) throws SQLException {
+            return connection.createArrayOf("text", ids.keySet().toArray());
+        }
+
+        <V> Void put(Map<String, V> answers, String key, V value) {
+            for (String id : ids.getOrDefault(key, List.of())) {
+                answers.put(id, value);
+            }
+            return null;
+        }
     }
 
     private record Backlogged(Operation operation, long sinceNanos) {

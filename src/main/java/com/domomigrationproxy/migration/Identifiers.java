@@ -6,7 +6,6 @@ import java.util.regex.Pattern;
 
 import com.domomigrationproxy.problem.Problem;
 import com.domomigrationproxy.problem.ProblemException;
-import com.domomigrationproxy.security.DatasourceIds;
 
 /**
  * The identifiers callers send: Domo's (integration types, account and datasource ids, which become
@@ -40,14 +39,6 @@ public final class Identifiers {
             }
         }
         throw ProblemException.invalid(name + " must be a UUID", List.of(new Problem.FieldError(name, "must be a UUID")));
-    }
-
-    /**
-     * A datasource id, if it is a valid identifier, in the one form it is recorded and sent in
-     * ({@link DatasourceIds#canonical}: a UUID in lower case); otherwise a 400 naming the parameter.
-     */
-    public static String datasource(String name, String value) {
-        return DatasourceIds.canonical(require(name, value));
     }
 
     /** The value, if it is a valid identifier; otherwise a 400 naming the parameter. */

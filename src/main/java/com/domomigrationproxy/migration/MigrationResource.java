@@ -165,7 +165,7 @@ public class MigrationResource {
                     schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
             @PathParam("datasourceId") String datasourceId,
             JsonNode body, @Context HttpServerRequest request) {
-        String datasource = Identifiers.datasource("datasourceId", datasourceId);
+        String datasource = Identifiers.require("datasourceId", datasourceId);
         return respond(migrations.migrate(datasource, MigrationRequest.parse(body), requesters.current(),
                 idempotencyKey(request)));
     }
@@ -193,7 +193,7 @@ public class MigrationResource {
                     schema = @Schema(type = SchemaType.STRING, pattern = Identifiers.ANCHORED_PATTERN))
             @PathParam("datasourceId") String datasourceId,
             @Context HttpServerRequest request) {
-        return respond(migrations.reverse(Identifiers.datasource("datasourceId", datasourceId), requesters.current(),
+        return respond(migrations.reverse(Identifiers.require("datasourceId", datasourceId), requesters.current(),
                 idempotencyKey(request)));
     }
 

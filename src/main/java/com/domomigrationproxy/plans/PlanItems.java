@@ -428,7 +428,8 @@ class PlanItems {
                                     WHERE o.plan_id = i.plan_id AND o.datasource_id = i.datasource_id AND %1$s) mine
                 WHERE i.plan_id = ? AND mine.changes > 0 AND NOT EXISTS (
                     SELECT 1 FROM operation later
-                    WHERE later.datasource_id = i.datasource_id AND later.plan_id IS DISTINCT FROM i.plan_id
+                    WHERE datasource_key(later.datasource_id) = datasource_key(i.datasource_id)
+                      AND later.plan_id IS DISTINCT FROM i.plan_id
                       AND later.intent_seq > coalesce(mine.last_seq, 0) AND %2$s)
                 ORDER BY i.item_id""".formatted(Operation.mayHaveTakenEffectSql("o"), Operation.mayHaveTakenEffectSql("later")),
                 row -> Map.entry(row.getString(1), row.getInt(2)), planId))

@@ -161,8 +161,8 @@ final class PlanUpload {
                     ? "is not a field of a reversal item (a reversal names the datasource only)"
                     : "is not a field of a plan item", null);
         }
-        String datasourceId = DatasourceIds.canonical(identifier(text(node.get("datasourceId"), path + ".datasourceId",
-                true, errors, null), path + ".datasourceId", null, errors));
+        String datasourceId = identifier(text(node.get("datasourceId"), path + ".datasourceId", true, errors, null),
+                path + ".datasourceId", null, errors);
         if (direction == Direction.V2_TO_V1) {
             return errors.count() == before ? PlanItemSpec.reversal(datasourceId) : null;
         }
@@ -179,8 +179,8 @@ final class PlanUpload {
 
     private static PlanItemSpec csvItem(List<String> fields, int line, Direction direction, Errors errors) {
         int before = errors.count();
-        String datasourceId = DatasourceIds.canonical(identifier(required(fields.get(0), "datasourceId", line, errors),
-                "datasourceId", line, errors));
+        String datasourceId = identifier(required(fields.get(0), "datasourceId", line, errors), "datasourceId", line,
+                errors);
         if (direction == Direction.V2_TO_V1) {
             for (int column = 1; column < fields.size(); column++) {
                 if (!fields.get(column).isEmpty()) {
@@ -199,7 +199,8 @@ final class PlanUpload {
 
     private static boolean unique(String datasourceId, int position, Map<String, Integer> seen, String field,
             Integer line, String firstFormat, Errors errors) {
-        Integer first = seen.putIfAbsent(datasourceId, position);
+        // A UUID in either letter case is one data source.
+        Integer first = seen.putIfAbsent(DatasourceIds.canonical(datasourceId), position);
         if (first == null) {
             return true;
         }

@@ -114,7 +114,7 @@ class Preflight {
         if (candidates.problem() != null) {
             return blocked(candidates.problem());
         }
-        JsonNode candidate = candidates.byId().get(datasourceId);
+        JsonNode candidate = candidates.byId().get(DatasourceIds.canonical(datasourceId));
         if (candidate == null) {
             return blocked("not among the candidates of account " + account
                     + (direction == Direction.V2_TO_V1 ? " (where its latest migration went)" : ""));

@@ -223,18 +223,18 @@ class UpstreamFailureTest {
     }
 
     /**
-     * A data source's UUID asked for in upper case goes to Domo, and is recorded, in lower case (its
-     * letters are case-insensitive), and a result naming it in either case is its result. Another id is
-     * still another data source's.
+     * A result naming the data source asked for as the same UUID in the other letter case is its result:
+     * a UUID's letters are case-insensitive. The id is sent and recorded as asked. Another id is still
+     * another data source's.
      */
     @Test
     void aResultNamingTheSameUuidInTheOtherCaseIsTheResult() {
         String asked = java.util.UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
         String lower = asked.toLowerCase(java.util.Locale.ROOT);
-        domo.stubFor(post(domoPath("reverse", lower)).willReturn(okJson("{\"state\":\"COMPLETE\",\"datasourceId\":\""
-                + asked + "\",\"toe\":\"T-CASE\"}")));
+        domo.stubFor(post(domoPath("reverse", asked)).willReturn(okJson("{\"state\":\"COMPLETE\",\"datasourceId\":\""
+                + lower + "\",\"toe\":\"T-CASE\"}")));
         send("reverse", asked).then().statusCode(200).body("state", equalTo("COMPLETE"))
-                .body("datasourceId", equalTo(lower));
+                .body("datasourceId", equalTo(asked));
         assertThat(DatasourceIds.same("ABC", "abc")).isFalse();
         assertThat(DatasourceIds.same(asked, lower)).isTrue();
         assertThat(DatasourceIds.same(asked, asked.substring(0, 35) + (asked.endsWith("0") ? "1" : "0"))).isFalse();

@@ -74,9 +74,12 @@ class OneOperationPerDatasourceTest {
                     .post("/api/v1/datasources/" + lower + "/migrations").then().statusCode(409)
                     .body("runningOperationId", equalTo(unknown));
             domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/.*")));
-            domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/" + lower + "/reverse")));
-            Api.asAuditor().queryParam("datasourceId", upper).get("/api/v1/audit/operations").then().statusCode(200)
-                    .body("items.operationId", contains(unknown));
+            domo.verify(1, postRequestedFor(urlMatching(DOMO_PREFIX + "/" + upper + "/reverse")));
+            for (String spelling : new String[] { upper, lower }) {
+                Api.asAuditor().queryParam("datasourceId", spelling).get("/api/v1/audit/operations").then()
+                        .statusCode(200).body("items.operationId", contains(unknown))
+                        .body("items.datasourceId", contains(upper));
+            }
         } finally {
             audit.recordReconciliation(UUID.fromString(unknown), OperationState.ABORTED, "test: Domo did not act", null);
         }

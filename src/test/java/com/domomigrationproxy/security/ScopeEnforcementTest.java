@@ -238,6 +238,25 @@ class ScopeEnforcementTest {
         domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
     }
 
+    /**
+     * A data source's UUID in the other letter case is the same data source: its migration in one
+     * case is the trail a reversal in the other is checked against, both ways.
+     */
+    @Test
+    void aReversalFindsTheMigrationOfItsUuidInTheOtherLetterCase() {
+        String upper = UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
+        String lower = upper.toLowerCase(java.util.Locale.ROOT);
+        String salesAccounts = "{\"accounts\":[\"sales-*\"]}";
+        migrate(jwt(salesAccounts), upper, "sales-1").then().statusCode(200);
+        jwt(salesAccounts).post("/api/v1/datasources/" + lower + "/reversals").then().statusCode(200);
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + lower + "/reverse")));
+
+        String other = UUID.randomUUID().toString();
+        migrate(Api.asOperator(), other, "hr-1").then().statusCode(200);
+        refused(jwt(salesAccounts).post("/api/v1/datasources/" + other.toUpperCase(java.util.Locale.ROOT)
+                + "/reversals"), "accounts");
+    }
+
     @ParameterizedTest
     @EnumSource(Credential.class)
     void aReversalOfADatasourceLastMigratedToAnAccountOutOfScopeIsRefused(Credential credential) {
