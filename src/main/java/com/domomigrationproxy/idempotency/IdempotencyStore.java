@@ -218,7 +218,7 @@ public class IdempotencyStore {
 
     private static Stored stored(ResultSet row) throws SQLException {
         return new Stored(row.getString(1), row.getObject(2, UUID.class), (Integer) row.getObject(3), row.getString(4),
-                Sql.instant(row, 5), Sql.instant(row, 6), row.getObject(7) != null);
+                Sql.instant(row, 5), Sql.instant(row, 6), Sql.instant(row, 5).equals(Sql.instant(row, 7)));
     }
 
     /**
@@ -261,12 +261,14 @@ public class IdempotencyStore {
      * Gives up the claim made at {@code claimedAt}, unanswered, so that the caller can retry with the
      * key: its request failed before anything was recorded, or Domo certainly did nothing with it. The
      * key keeps its fingerprint until it expires: the same request runs again, another is still a 422.
-     * A later claim of the same key (after this one counted as abandoned) is left alone.
+     * A later claim of the same key (after this one counted as abandoned) is left alone. Released means
+     * released_at equals created_at: any later claim (a restart sets a new created_at, on a pod of a
+     * release that knows nothing of released_at too) is live again.
      */
     public void release(Owner owner, String key, Instant claimedAt) {
         try {
             QuarkusTransaction.requiringNew().run(() -> run(connection -> Sql.update(connection,
-                    "UPDATE idempotency_key SET released_at = now() WHERE principal = ?"
+                    "UPDATE idempotency_key SET released_at = created_at WHERE principal = ?"
                             + " AND auth_method = ? AND idempotency_key = ? AND response_status IS NULL AND created_at = ?",
                     owner.principal(), owner.authMethod(), key, claimedAt)));
         } catch (RuntimeException e) {
@@ -313,7 +315,8 @@ public class IdempotencyStore {
                 DELETE FROM idempotency_key d USING (
                     SELECT principal, auth_method, idempotency_key FROM idempotency_key k
                      WHERE k.expires_at < now()
-                       AND NOT (k.response_status IS NULL AND k.released_at IS NULL AND k.operation_id IS NOT NULL AND EXISTS (
+                       AND NOT (k.response_status IS NULL AND k.released_at IS DISTINCT FROM k.created_at
+                                AND k.operation_id IS NOT NULL AND EXISTS (
                            SELECT 1 FROM operation o WHERE o.operation_id = k.operation_id
                               AND (o.state = 'PENDING' AND o.reconciled_state IS NULL
                                    OR coalesce(o.reconciled_at, o.completed_at) > now() - make_interval(secs => ?))))

@@ -285,6 +285,24 @@ class IdempotencyTest {
     }
 
     /**
+     * Released means that claim was released: a later claim of the key (here as a pod of the release
+     * before released_at makes one, which sets only a new created_at) is live, and a repeat waits for it
+     * instead of running beside it.
+     */
+    @Test
+    void aLaterClaimOfAReleasedKeyIsLive() {
+        String datasource = Api.uniqueDatasourceId();
+        domo.stubFor(post(DOMO_PREFIX + "/" + datasource + "/reverse").willReturn(aResponse().withStatus(429)));
+        String key = "later-" + UUID.randomUUID();
+        reverse(datasource, key).then().statusCode(503);
+        OperationRows.execute(dataSource, "UPDATE idempotency_key SET created_at = now(), operation_id = NULL"
+                + " WHERE idempotency_key = ?", key);
+        reverse(datasource, key).then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"));
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
+    /**
      * The first request recorded its operation but its answer was never stored (the process died):
      * a repeat gets the status the operation's outcome calls for, so a 200 still means that Domo
      * answered with a result.
