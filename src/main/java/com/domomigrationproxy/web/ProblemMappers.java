@@ -112,10 +112,12 @@ public class ProblemMappers {
             LOG.debugf("%s %s ended before its answer did: %s", request.method(), request.path(), failure.getMessage());
             return Uni.createFrom().item(Response.serverError().build());
         }
-        if (request.response().closed() || closedConnection(failure)) {
+        if (closedConnection(failure) || failure instanceof IOException && request.response().closed()) {
             // The connection closed before the request was read (a console form's reader, on a worker:
             // the client left, or RequestFilter closed it at the body deadline): no error of the
-            // service's, as RequestFilter.failed says of the same close, and nothing can be sent.
+            // service's, as RequestFilter.failed says of the same close, and nothing can be sent. Only
+            // a failure of the connection itself: any other failure of a request whose client left is
+            // still logged below as what it is.
             LOG.debugf("%s %s: the connection closed before the request was read: %s", request.method(),
                     request.path(), failure);
             return Uni.createFrom().item(Response.serverError().build());
