@@ -32,7 +32,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * <p>Scopes restrict what can be <em>done</em> through Domo; they do not apply to the audit API.
  */
 @Schema(name = "Scopes", description = "What a caller may act on: a missing list means any, an empty list none;"
-        + " entries are exact ids or a prefix ending in *. {} is unrestricted.")
+        + " entries are exact ids or a prefix ending in * (a data source's UUID in either letter case). {} is"
+        + " unrestricted.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Scopes(
         @Schema(description = "Integration types the caller may list accounts of; absent: any",
