@@ -29,8 +29,8 @@ import org.jboss.logging.Logger;
 import com.domomigrationproxy.ledger.StorableText;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
-import com.domomigrationproxy.security.DatasourceIds;
 import com.domomigrationproxy.problem.LogText;
+import com.domomigrationproxy.security.DatasourceIds;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -595,7 +595,6 @@ public class DomoClient {
                 shortField(body, "startTime"), state, sanitize(text(body, "errorMessage")), shortField(body, "endTime"),
                 answered.status());
     }
-
 
     private DomoCallException unreadable(int status, String detail) {
         return failure(502, ProblemType.DOMO_UNAVAILABLE, detail, null, true, status, null);

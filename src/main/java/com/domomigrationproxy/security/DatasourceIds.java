@@ -5,9 +5,11 @@ import java.util.regex.Pattern;
 
 /**
  * Domo's datasource ids are UUIDs, whose letters are case-insensitive on input and written in lower
- * case (RFC 4122, and Domo's own lists). One id sent in either case is one data source: the lock on a
- * datasource, its trail, its scopes and Domo's call must all see it in one form, or a caller could
- * start a second operation on a data source Domo is still working on by writing its id in upper case.
+ * case (RFC 4122, and Domo's own lists). One id sent in either case is one data source: wherever two
+ * ids meet (the lock on a data source, its trail, scopes, a plan's items, Domo's echo) they are
+ * compared in one form, or a caller could start a second operation on a data source Domo is still
+ * working on by writing its id in upper case. Rows and Domo's calls keep the id as it was sent; the
+ * database compares through {@code datasource_key()} (V23), the same rule.
  */
 public final class DatasourceIds {
 
@@ -17,7 +19,7 @@ public final class DatasourceIds {
     private DatasourceIds() {
     }
 
-    /** The id in the form it is recorded, compared and sent to Domo in: a UUID in lower case, any other id as it is. */
+    /** The form an id is compared in: a UUID in lower case, any other id as it is. */
     public static String canonical(String id) {
         return isUuid(id) ? id.toLowerCase(Locale.ROOT) : id;
     }
