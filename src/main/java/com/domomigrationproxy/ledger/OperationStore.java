@@ -290,9 +290,9 @@ public class OperationStore {
         read(connection -> Sql.list(connection, """
                 SELECT o.operation_id, l.payload::jsonb->>'state', (l.payload::jsonb->>'upstreamStatus')::int
                   FROM operation o JOIN audit_event l ON l.subject = o.operation_id::text AND l.kind = ?
-                 WHERE datasource_key(o.datasource_id) = ?""", row -> Map.entry(row.getObject(1, UUID.class),
+                 WHERE datasource_key(o.datasource_id) = ?""", row -> answers.put(row.getObject(1, UUID.class),
                 new Operation.LateAnswer(OperationState.valueOf(row.getString(2)), (Integer) row.getObject(3))),
-                LATE_OUTCOME, DatasourceIds.canonical(datasourceId))).forEach(answer -> answers.put(answer.getKey(), answer.getValue()));
+                LATE_OUTCOME, DatasourceIds.canonical(datasourceId)));
         return answers;
     }
 

@@ -307,7 +307,8 @@ public class OperationReconciler {
             Operation operation) {
         String account = null;
         for (Operation earlier : recordedBefore(history, operation)) {
-            if (earlier.direction() == Direction.V1_TO_V2 && earlier.mayHaveTakenEffect(late.get(earlier.operationId()))) {
+            if (earlier.direction() == Direction.V1_TO_V2
+                    && earlier.mayHaveTakenEffect(late.get(earlier.operationId()))) {
                 account = earlier.intent().accountId();
             }
         }
