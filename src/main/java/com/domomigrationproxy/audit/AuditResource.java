@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -38,6 +37,7 @@ import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.RowPage;
 import com.domomigrationproxy.migration.AcceptHeader;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.QueryParameters;
@@ -133,9 +133,10 @@ public class AuditResource {
         QueryParameters.failOn(errors);
 
         if (!export) {
-            List<Operation> items = new ArrayList<>(operations.page(query, after, pageSize + 1));
-            String next = cutToPage(items, pageSize, last -> PageCursor.after(last.requestedAt(), last.operationId(), query));
-            return Response.ok(new OperationPage(items, next), MediaType.APPLICATION_JSON).build();
+            RowPage<Operation> page = operations.page(query, after, pageSize);
+            String next = page.more() ? PageCursor.after(page.last().requestedAt(), page.last().operationId(), query)
+                    : null;
+            return Response.ok(new OperationPage(page.items(), next), MediaType.APPLICATION_JSON).build();
         }
         return attachment(exports.operations(format, query), format, "operations");
     }
@@ -215,9 +216,9 @@ public class AuditResource {
         }
 
         if (!export) {
-            List<ChainEvent> items = new ArrayList<>(ledger.events(query, afterSeq, pageSize + 1));
-            String next = cutToPage(items, pageSize, last -> PageCursor.after(last.seq(), query));
-            return Response.ok(new EventPage(items, next), MediaType.APPLICATION_JSON).build();
+            RowPage<ChainEvent> page = ledger.events(query, afterSeq, pageSize);
+            String next = page.more() ? PageCursor.after(page.last().seq(), query) : null;
+            return Response.ok(new EventPage(page.items(), next), MediaType.APPLICATION_JSON).build();
         }
         return attachment(exports.events(query), format, "audit-events");
     }
@@ -250,18 +251,6 @@ public class AuditResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PrincipalPage.class)))
     public PrincipalPage principals() {
         return new PrincipalPage(principals.list());
-    }
-
-    /**
-     * One more row than a page was read: when it came, it is dropped and the cursor names the
-     * page's last row; else this is the last page (null).
-     */
-    private static <T> String cutToPage(List<T> items, int pageSize, Function<T, String> cursorAfter) {
-        if (items.size() <= pageSize) {
-            return null;
-        }
-        items.remove(pageSize);
-        return cursorAfter.apply(items.get(pageSize - 1));
     }
 
     private static Response attachment(StreamingOutput body, String format, String name) {

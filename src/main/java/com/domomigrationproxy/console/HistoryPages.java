@@ -28,6 +28,7 @@ import com.domomigrationproxy.audit.PageCursor;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.RowPage;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.QueryParameters;
 import com.domomigrationproxy.problem.Problem;
@@ -88,16 +89,12 @@ public class HistoryPages {
             return Response.status(400).entity(Pages.history(frame, new HistoryView(filter, errors, List.of(), null,
                     false))).build();
         }
-        List<Operation> items = new ArrayList<>(operations.page(filter.query(), after, filter.limit() + 1));
-        String next = null;
-        if (items.size() > filter.limit()) {
-            items.remove(filter.limit());
-            Operation last = items.get(filter.limit() - 1);
-            next = PageCursor.after(last.requestedAt(), last.operationId(), filter.query());
-        }
-        frames.showsRecords(items.size());
-        return Response.ok(Pages.history(frame, new HistoryView(filter, List.of(), items, next, after != null)))
-                .build();
+        RowPage<Operation> page = operations.page(filter.query(), after, filter.limit());
+        String next = page.more()
+                ? PageCursor.after(page.last().requestedAt(), page.last().operationId(), filter.query()) : null;
+        frames.showsRecords(page.items().size());
+        return Response.ok(Pages.history(frame, new HistoryView(filter, List.of(), page.items(), next,
+                after != null))).build();
     }
 
     @GET

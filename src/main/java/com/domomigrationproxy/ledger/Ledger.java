@@ -46,6 +46,8 @@ public class Ledger {
     public static final String KIND_PATTERN = "^[A-Z][A-Z_]{0,63}$";
     private static final Pattern KIND = Pattern.compile(KIND_PATTERN);
     private static final int FETCH_SIZE = 1_000;
+    /** What an event's row brings that has no size limit: its payload, or its operation's scopes. */
+    private static final String EVENT_BYTES = "coalesce(octet_length(event_payload), 0) + coalesce(octet_length(scopes), 0)";
     private static final String EVENTS = """
             SELECT e.seq AS event_seq, e.kind AS event_kind, e.operation_id AS event_operation_id,
                    e.subject AS event_subject, e.recorded_at AS event_recorded_at, e.prev_hash AS event_prev_hash,
@@ -117,15 +119,26 @@ public class Ledger {
         }
     }
 
-    /** At most {@code limit} events matching the query with seq greater than {@code afterSeq}, in sequence order. */
-    public List<ChainEvent> events(EventQuery query, long afterSeq, int limit) {
-        List<ChainEvent> page = new ArrayList<>();
+    /**
+     * Events matching the query with seq greater than {@code afterSeq}, in sequence order: at most
+     * {@code size}, fewer when they are large ({@link RowPage}).
+     */
+    public RowPage<ChainEvent> events(EventQuery query, long afterSeq, int size) {
+        List<ChainEvent> read = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
-        String sql = EVENTS + " WHERE " + query.where(parameters) + " AND e.seq > ? ORDER BY e.seq LIMIT ?";
+        String page = EVENTS + " WHERE " + query.where(parameters) + " AND e.seq > ? ORDER BY e.seq LIMIT ?";
         parameters.add(afterSeq);
-        parameters.add(limit);
-        readPage(sql, parameters, rows -> eachEvent(rows, (event, operation) -> page.add(event)));
-        return page;
+        parameters.add(size + 1);
+        parameters.add(RowPage.BYTES);
+        int[] pageRows = {0};
+        readPage(RowPage.bounded(page, EVENT_BYTES, "event_seq"), parameters, rows -> {
+            int count = rows.findColumn(RowPage.PAGE_ROWS);
+            eachEvent(rows, (event, operation) -> {
+                read.add(event);
+                pageRows[0] = rows.getInt(count);
+            });
+        });
+        return RowPage.of(read, size, pageRows[0]);
     }
 
     /**
@@ -483,7 +496,7 @@ public class Ledger {
     }
 
     private interface EventSink {
-        void accept(ChainEvent event, Operation operation);
+        void accept(ChainEvent event, Operation operation) throws SQLException;
     }
 
     private static void query(Connection connection, String sql, List<Object> parameters, Rows reader)

@@ -415,18 +415,30 @@ public class OperationStore {
         });
     }
 
-    /** At most {@code limit} operations matching the query, newest first, after {@code after} when given. */
-    public List<Operation> page(OperationQuery query, OperationQuery.Position after, int limit) {
+    /**
+     * Operations matching the query, newest first, after {@code after} when given: at most
+     * {@code size}, fewer when they are large ({@link RowPage}).
+     */
+    public RowPage<Operation> page(OperationQuery query, OperationQuery.Position after, int size) {
         List<Object> parameters = new ArrayList<>();
-        StringBuilder sql = new StringBuilder(OperationRows.SELECT).append(" WHERE ").append(query.where(parameters));
+        StringBuilder page = new StringBuilder(OperationRows.SELECT).append(" WHERE ").append(query.where(parameters));
         if (after != null) {
-            sql.append(" AND (o.requested_at, o.operation_id) < (?, ?)");
+            page.append(" AND (o.requested_at, o.operation_id) < (?, ?)");
             parameters.add(after.requestedAt());
             parameters.add(after.operationId());
         }
-        sql.append(NEWEST_FIRST).append(" LIMIT ?");
-        parameters.add(limit);
-        return read(connection -> Sql.list(connection, sql.toString(), mapper(), parameters.toArray()));
+        page.append(NEWEST_FIRST).append(" LIMIT ?");
+        parameters.add(size + 1);
+        parameters.add(RowPage.BYTES);
+        String sql = RowPage.bounded(page.toString(), "coalesce(octet_length(scopes), 0)",
+                "requested_at DESC, operation_id DESC");
+        Sql.Row<Operation> operation = mapper();
+        int[] pageRows = {0};
+        List<Operation> read = read(connection -> Sql.list(connection, sql, row -> {
+            pageRows[0] = row.getInt(RowPage.PAGE_ROWS);
+            return operation.map(row);
+        }, parameters.toArray()));
+        return RowPage.of(read, size, pageRows[0]);
     }
 
     /**

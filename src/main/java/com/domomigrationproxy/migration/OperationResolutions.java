@@ -13,6 +13,7 @@ import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationQuery;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.RowPage;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
 import com.domomigrationproxy.security.Requester;
@@ -50,22 +51,21 @@ public class OperationResolutions {
      */
     public List<Operation> queue(Optional<Scopes> within, int limit) {
         if (within.isEmpty()) {
-            return operations.page(FLAGGED, null, limit);
+            return operations.page(FLAGGED, null, limit).items();
         }
         List<Operation> kept = new ArrayList<>();
         OperationQuery.Position after = null;
         while (kept.size() < limit) {
-            List<Operation> batch = operations.page(FLAGGED, after, QUEUE_BATCH);
-            for (Operation operation : migrations.allowedBy(within.get(), batch)) {
+            RowPage<Operation> batch = operations.page(FLAGGED, after, QUEUE_BATCH);
+            for (Operation operation : migrations.allowedBy(within.get(), batch.items())) {
                 if (kept.size() < limit) {
                     kept.add(operation);
                 }
             }
-            if (batch.size() < QUEUE_BATCH) {
+            if (!batch.more()) {
                 break;
             }
-            Operation last = batch.get(batch.size() - 1);
-            after = new OperationQuery.Position(last.requestedAt(), last.operationId());
+            after = new OperationQuery.Position(batch.last().requestedAt(), batch.last().operationId());
         }
         return kept;
     }

@@ -29,6 +29,7 @@ import com.domomigrationproxy.ledger.EventQuery;
 import com.domomigrationproxy.ledger.Ledger;
 import com.domomigrationproxy.ledger.LedgerConfig;
 import com.domomigrationproxy.ledger.LedgerEvent;
+import com.domomigrationproxy.ledger.RowPage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.Counter;
@@ -314,7 +315,8 @@ public class AuditStream {
                 throw new StreamFailure(Failure.CONNECT, e.getMessage(), e);
             }
         }
-        List<ChainEvent> batch = ledger.events(EventQuery.ALL, sent.seq(), settings.batchSize());
+        RowPage<ChainEvent> page = ledger.events(EventQuery.ALL, sent.seq(), settings.batchSize());
+        List<ChainEvent> batch = page.items();
         if (batch.isEmpty()) {
             settled |= unconfirmed.isEmpty();
             return unconfirmed.isEmpty() ? settings.pollInterval()
@@ -331,7 +333,7 @@ public class AuditStream {
         StreamCursor.Position from = sent;
         sent = new StreamCursor.Position(last.seq(), last.hash());
         unconfirmed.addLast(new Written(from, sent, frames.length, Instant.now()));
-        return batch.size() < settings.batchSize() ? settings.confirmAfter() : Duration.ZERO;
+        return page.more() ? Duration.ZERO : settings.confirmAfter();
     }
 
     private StreamFailure unconfirmedLost() {

@@ -76,7 +76,10 @@ public interface StreamConfig {
         @WithDefault("30s")
         Duration lease();
 
-        /** Events read and written at once, 1 to 5,000. Env PROXY_AUDIT_STREAM_BATCH_SIZE. */
+        /**
+         * Events read and written at once, 1 to 5,000; fewer past about 1 MiB of scopes and payloads.
+         * Env PROXY_AUDIT_STREAM_BATCH_SIZE.
+         */
         @WithDefault("500")
         int batchSize();
     }

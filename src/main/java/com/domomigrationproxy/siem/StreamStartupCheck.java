@@ -19,7 +19,10 @@ import com.domomigrationproxy.security.LoopbackHosts;
  */
 final class StreamStartupCheck {
 
-    /** A batch is one array of frames in memory, written at once: a few MiB at most. */
+    /**
+     * A batch is one array of frames in memory, written at once: a few MiB at most (small events, or
+     * about 1 MiB of large ones: a batch ends there, as a page of the chain does).
+     */
     static final int MAX_BATCH_SIZE = 5_000;
 
     private StreamStartupCheck() {

@@ -23,6 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import com.domomigrationproxy.ledger.Direction;
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationIntent;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.Outcome;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.Tokens;
@@ -125,6 +131,64 @@ class AuditApiTest {
             cursor = page.getString("nextCursor");
         }
         assertThat(seen).doesNotHaveDuplicates().containsExactlyElementsOf(reversed(created));
+    }
+
+    /**
+     * A page ends at 1 MiB of its rows' scopes and payloads, in the database, whatever its limit, and
+     * says that more follow: 500 rows that each repeat a grant of 1,700 data sources were 64 MiB in
+     * the heap (the driver's bytes, the strings) of a pod that has 51 MiB, as were the audit stream's
+     * batches, which are read the same way (SIEM review). Each grant here is 50 KiB, which a syslog
+     * receiver that takes 64 KiB still takes whole (AuditStreamTest delivers them later).
+     */
+    @Test
+    void aPageOfLargeRowsEndsAtAMebibyteAndItsCursorGoesOn() throws Exception {
+        String who = "large-" + UUID.randomUUID();
+        List<String> grant = new ArrayList<>();
+        for (int i = 0; grant.toString().length() < 50 * 1024; i++) {
+            grant.add(UUID.randomUUID().toString());
+        }
+        com.domomigrationproxy.security.Scopes scopes = new com.domomigrationproxy.security.Scopes(null, null, grant);
+        List<String> created = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            Operation pending = operations.recordIntent(new OperationIntent(Direction.V2_TO_V1,
+                    Api.uniqueDatasourceId(), null, null, null, null, who, Instant.now(), "r", "jwt", null, null,
+                    scopes), null);
+            Operation done = operations.recordOutcome(pending,
+                    Outcome.withoutResult(OperationState.FAILED, null, "refused", 400, 5));
+            created.add(done.operationId().toString());
+        }
+
+        JsonPath first = page(Map.of("requestedBy", who, "limit", "500"), null);
+        // The rows whose grants begin below 1 MiB, as the row stores them (about 20).
+        int stored = scopes.toJson().length();
+        assertThat(first.getList("items")).hasSize((1024 * 1024 - 1) / stored + 1);
+        List<String> seen = new ArrayList<>(first.getList("items.operationId"));
+        String cursor = first.getString("nextCursor");
+        assertThat(cursor).isNotNull();
+        JsonPath second = page(Map.of("requestedBy", who, "limit", "500"), cursor);
+        seen.addAll(second.getList("items.operationId"));
+        assertThat(second.getString("nextCursor")).isNull();
+        assertThat(seen).containsExactlyElementsOf(reversed(created));
+
+        // The events' page the same way, by the grant their payloads repeat: each page's first event
+        // comes whatever its size, and every event of the range comes once, in order.
+        long firstSeq = operations.find(UUID.fromString(created.get(0))).orElseThrow().chain().intent().seq();
+        long lastSeq = operations.find(UUID.fromString(created.get(created.size() - 1))).orElseThrow().chain()
+                .outcome().seq();
+        List<Long> seqs = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        String next = null;
+        do {
+            var request = Api.asAuditor().queryParam("fromSeq", firstSeq).queryParam("toSeq", lastSeq)
+                    .queryParam("limit", 500);
+            JsonPath events = (next == null ? request : request.queryParam("cursor", next)).get("/api/v1/audit/events")
+                    .then().statusCode(200).extract().jsonPath();
+            seqs.addAll(events.getList("items.seq", Long.class));
+            sizes.add(events.getList("items").size());
+            next = events.getString("nextCursor");
+        } while (next != null);
+        assertThat(seqs).isSorted().doesNotHaveDuplicates().hasSize((int) (lastSeq - firstSeq + 1));
+        assertThat(sizes.get(0)).isLessThan(seqs.size()).isGreaterThan(1);
     }
 
     @ParameterizedTest
@@ -327,6 +391,9 @@ class AuditApiTest {
 
     @jakarta.inject.Inject
     javax.sql.DataSource dataSource;
+
+    @jakarta.inject.Inject
+    OperationStore operations;
 
     private javax.sql.DataSource dataSource() {
         return dataSource;

@@ -1,0 +1,45 @@
+package com.domomigrationproxy.ledger;
+
+import java.util.List;
+
+/**
+ * One page of rows, in its query's order, and whether rows follow it. A page is read whole (no
+ * cursor), so besides its number of rows it ends at {@link #BYTES} of the columns that have no size
+ * limit: a caller's scopes (an operation row and its INTENT event repeat them) and an event's
+ * payload. 500 rows that each repeat a grant of 1,700 data sources (64 KiB) were 32 MiB twice over
+ * (the driver's bytes, then the strings), more than the chart's heap holds, and the audit stream,
+ * which reads such pages, then failed on every replica that took it over (SIEM review). A page's
+ * first row comes whatever its size; the rest come on the next page, after its last row.
+ */
+public record RowPage<T>(List<T> items, boolean more) {
+
+    /** The bytes of unbounded columns that a page's rows after its first may bring. */
+    static final long BYTES = 1024 * 1024;
+    /** The column that says how many rows the page's own query returned, before the cut. */
+    static final String PAGE_ROWS = "page_rows";
+
+    /**
+     * The rows of a page's query (which asks one row more than the page, to know whether more
+     * follow), up to {@link #BYTES} of {@code bytes} (an expression over its columns) before each:
+     * the cut is made in the database, so that rows left out never leave it. {@code order} is the
+     * page's order by its output columns. One parameter follows the page's own: the byte budget.
+     */
+    static String bounded(String page, String bytes, String order) {
+        return "SELECT * FROM (SELECT page.*, count(*) OVER () AS " + PAGE_ROWS + ", sum(" + bytes + ") OVER (ORDER BY "
+                + order + " ROWS UNBOUNDED PRECEDING) - (" + bytes + ") AS page_bytes_before FROM (" + page
+                + ") page) sized WHERE page_bytes_before < ? ORDER BY " + order;
+    }
+
+    /** The page of {@code size} rows from what a {@link #bounded} query returned of its {@code pageRows}. */
+    static <T> RowPage<T> of(List<T> read, int size, int pageRows) {
+        if (read.size() > size) {
+            return new RowPage<>(List.copyOf(read.subList(0, size)), true);
+        }
+        return new RowPage<>(read, read.size() < pageRows);
+    }
+
+    /** The page's last row; only for a page with rows. */
+    public T last() {
+        return items.get(items.size() - 1);
+    }
+}
