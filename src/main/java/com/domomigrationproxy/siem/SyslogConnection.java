@@ -58,7 +58,16 @@ final class SyslogConnection implements AutoCloseable {
 
     void connect() throws Exception {
         closeSocket();
-        NetSocket connected = await(client.connect(port, host));
+        Future<NetSocket> connecting = client.connect(port, host);
+        NetSocket connected;
+        try {
+            connected = await(connecting);
+        } catch (Exception e) {
+            // A connection (a TLS handshake) that completes after its deadline would stay open, unused:
+            // one per retry, each a session the receiver counts against its limit (SIEM review).
+            connecting.onSuccess(NetSocket::close);
+            throw e;
+        }
         open = true;
         connected.closeHandler(ignored -> open = false);
         connected.exceptionHandler(ignored -> open = false);

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +17,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -70,6 +77,17 @@ class SyslogTlsTest {
                     Duration.ofSeconds(10))) {
                 assertThatThrownBy(untrusted::connect).isInstanceOf(Exception.class);
             }
+
+            // A handshake that ends after the deadline: the connection it made is closed, not left open
+            // beside the next attempt's (SIEM review).
+            try (ServerSocket relay = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                    SyslogConnection late = SyslogConnection.to(vertx, URI.create("tls://127.0.0.1:"
+                            + relay.getLocalPort()), Optional.of(directory.resolve("ca.pem")), Duration.ofSeconds(1))) {
+                CompletableFuture<Boolean> closedByClient = CompletableFuture.supplyAsync(
+                        () -> relayedLate(relay, receiver.port()));
+                assertThatThrownBy(late::connect).isInstanceOf(TimeoutException.class);
+                assertThat(closedByClient.get(30, TimeUnit.SECONDS)).as("the client closed the late connection").isTrue();
+            }
         } finally {
             receiver.stop();
             vertx.close().toCompletionStage().toCompletableFuture().get();
@@ -79,6 +97,37 @@ class SyslogTlsTest {
     private static ChainEvent event(long seq) {
         return new ChainEvent(seq, "INTENT", UUID.randomUUID(), null, Instant.now(), "0".repeat(64), "a".repeat(64),
                 "{\"event\":\"INTENT\",\"table\":\"Zürich\"}");
+    }
+
+    /**
+     * Takes one connection, relays it to the receiver only after two seconds, and tells whether the
+     * client closed it within ten seconds after that (false: it stayed open).
+     */
+    private static boolean relayedLate(ServerSocket relay, int receiverPort) {
+        try (Socket client = relay.accept()) {
+            Thread.sleep(2_000);
+            try (Socket receiver = new Socket(InetAddress.getLoopbackAddress(), receiverPort)) {
+                Thread back = new Thread(() -> {
+                    try {
+                        receiver.getInputStream().transferTo(client.getOutputStream());
+                    } catch (IOException ignored) {
+                        // either side closed
+                    }
+                });
+                back.setDaemon(true);
+                back.start();
+                client.setSoTimeout(10_000);
+                client.getInputStream().transferTo(receiver.getOutputStream());
+                return true;
+            }
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the client: closed too
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static void openssl(Path directory, String... arguments) throws IOException, InterruptedException {
