@@ -209,7 +209,11 @@ def check_checkpoint(checkpoint, keys, source, origins):
         signature_bytes = base64.b64decode(signature, validate=True)
     except ValueError:
         raise Failure(f"{source}: the signature is not base64")
-    if not ed25519_verify(keys[key_id], text.encode("utf-8"), signature_bytes):
+    try:
+        message = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (\ud800 in the JSON), which no signed text holds
+        raise Failure(f"{source}: the signed text is not Unicode text: the checkpoint was forged or altered")
+    if not ed25519_verify(keys[key_id], message, signature_bytes):
         raise Failure(f"{source}: the signature does not verify with key {key_id}: the checkpoint was forged "
                       f"or altered")
     match = CHECKPOINT_TEXT.match(text)
@@ -285,7 +289,7 @@ def read_events(path):
                 continue
             try:
                 event = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise Failure(f"line {number}: not JSON")
             # An operation event comes without its payload when the service cannot read its row (one
             # altered behind its back): checked, and named, as such.
@@ -306,7 +310,7 @@ def embedded_checkpoints(path, keys, origins, problems):
         if event["type"] == CHECKPOINT_EVENT:
             try:
                 named.append((f"CHECKPOINT event seq {event['seq']}", json.loads(event["payload"])))
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
                 problems.append(f"line {number}: CHECKPOINT event seq {event['seq']} has no JSON payload")
     return checked_checkpoints(named, keys, origins, problems)
 
@@ -354,7 +358,7 @@ def expected_from_operations(path):
                 continue
             try:
                 operation = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise Failure(f"operations line {number}: not JSON")
             if not isinstance(operation, dict) or not isinstance(operation.get("chain") or {}, dict):
                 raise Failure(f"operations line {number}: not an operation as the service exports it")
@@ -505,7 +509,7 @@ def verify(events_path, claims, expected, to_seq, from_seq=None, problems=None, 
         if event["payload"] is not None:
             try:
                 payload = json.loads(event["payload"])
-            except ValueError:
+            except (ValueError, RecursionError):
                 fail(f"{where}: the payload is not JSON")
         if payload is not None and (not isinstance(payload, dict) or payload.get("event") != event["type"]):
             fail(f"{where}: the payload's event is not the record's type: the record was altered")
@@ -613,7 +617,7 @@ def main(argv):
             with open(path, encoding="utf-8") as source:
                 try:
                     named.append((f"checkpoint file {os.path.basename(path)}", json.load(source)))
-                except ValueError:
+                except (ValueError, RecursionError):
                     problems.append(f"checkpoint file {path}: not JSON")
         claims = checked_checkpoints(named, keys, origins, problems)
         claims.extend(embedded_checkpoints(args.events, keys, origins, problems))
@@ -636,7 +640,7 @@ def main(argv):
     except (Unusable, OSError) as problem:
         print(f"UNUSABLE INPUT: {problem}")
         return 2
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as problem:
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as problem:
         # Input of a shape no check above foresaw: named, not a traceback, and never "verified".
         print(f"UNUSABLE INPUT: not in the form the service exports ({type(problem).__name__}: {problem})")
         return 2

@@ -873,7 +873,8 @@ class AuditIntegrityTest {
     void aCheckpointEventNotSignedByATrustedKeyIsNamed() throws Exception {
         JsonPath genuine = Api.asAuditor().post("/api/v1/audit/checkpoints").then().statusCode(201).extract().jsonPath();
         String keyId = genuine.getString("keyId");
-        for (String forged : new String[] { "a signature of zeros", "no text", "a null text", "no signature" }) {
+        for (String forged : new String[] { "a signature of zeros", "no text", "a null text", "no signature",
+                "a lone surrogate in its text", "JSON nested deeper than a parser's stack" }) {
             String saved = "saved_head_" + System.nanoTime();
             PostgresAdmin.tamper("CREATE TABLE " + saved + " AS SELECT * FROM audit_chain_head");
             java.util.Map<String, Object> members = new java.util.LinkedHashMap<>(java.util.Map.of("event", "CHECKPOINT",
@@ -885,12 +886,20 @@ class AuditIntegrityTest {
                 case "no text" -> members.remove("text");
                 case "no signature" -> members.remove("signature");
                 case "a null text" -> members.put("text", null);
+                case "a lone surrogate in its text" -> members.put("text", "SURROGATE");
+                case "JSON nested deeper than a parser's stack" -> members.put("note", "NESTED");
                 default -> { }
             }
-            long seq = appendBehindTheService("CHECKPOINT", keyId, json.writeValueAsString(members));
+            // Both last ones stopped the offline verifier before any check: an unencodable text, a
+            // parser's recursion (checkpoint review). Both are named now, as the service names them.
+            String payload = json.writeValueAsString(members).replace("\"SURROGATE\"", "\"\\ud800\"")
+                    .replace("\"NESTED\"", "[".repeat(100_000) + "]".repeat(100_000));
+            long seq = appendBehindTheService("CHECKPOINT", keyId, payload);
             try {
                 IntegrityReport report = ledger.verify();
-                assertThat(report.chainValid()).as("linked and hashed as the chain's own events are").isTrue();
+                // A payload nested past Jackson's limit is not read as a JSON object: named in the chain too.
+                assertThat(report.chainValid()).as("linked and hashed as the chain's own events are")
+                        .isEqualTo(!forged.startsWith("JSON nested"));
                 assertThat(report.checkpointsValid()).as(forged).isFalse();
                 assertThat(report.firstInvalidCheckpoint().source()).isEqualTo("CHECKPOINT event seq " + seq);
                 assertThat(integrity().getBoolean("checkpointsValid")).as(forged).isFalse();
