@@ -23,6 +23,13 @@ final class OperationRows {
     static final String SELECT = "SELECT o.* FROM operation o\n";
 
     /**
+     * A row's id and outcome columns alone, for reads that show nothing else of it: the row's other
+     * columns include its caller's scopes, which have no size limit ({@link RowPage}).
+     */
+    static final String OUTCOMES = "SELECT o.operation_id, o.state, o.toe, o.start_time, o.end_time, o.error_message,"
+            + " o.upstream_status, o.duration_ms, o.completed_at FROM operation o\n";
+
+    /**
      * {@link #SELECT} and, next to the row's copy, the links of the operation's events themselves
      * (columns {@code event_intent_seq}, …, one index range of {@code uq_audit_event_operation_kind}
      * per operation), for the verifier to compare; {@link #eventLinks} reads them.
@@ -129,6 +136,23 @@ final class OperationRows {
                 e);
     }
 
+    /** The outcome of an {@link #OUTCOMES} row. */
+    static Outcome outcome(ResultSet row) throws SQLException {
+        try {
+            return outcome(row, 2, 3, 4, 5, 6, 7, 8, 9);
+        } catch (IllegalArgumentException e) {
+            throw new UnreadableRow(row.getObject(1, UUID.class), "holds a value the service never writes ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    private static Outcome outcome(ResultSet row, int state, int toe, int startTime, int endTime, int errorMessage,
+            int upstreamStatus, int durationMs, int completedAt) throws SQLException {
+        return new Outcome(OperationState.valueOf(row.getString(state)), row.getString(toe), row.getString(startTime),
+                row.getString(endTime), row.getString(errorMessage), (Integer) row.getObject(upstreamStatus),
+                (Long) row.getObject(durationMs), Sql.instant(row, completedAt));
+    }
+
     static Operation map(ResultSet row, Columns columns) throws SQLException {
         try {
             return mapValid(row, columns);
@@ -145,10 +169,8 @@ final class OperationRows {
                 Sql.instant(row, columns.requestedAt), row.getString(columns.requestId),
                 row.getString(columns.authMethod), row.getString(columns.clientAddress),
                 row.getObject(columns.planId, UUID.class), scopes(row, columns));
-        Outcome outcome = new Outcome(OperationState.valueOf(row.getString(columns.state)), row.getString(columns.toe),
-                row.getString(columns.startTime), row.getString(columns.endTime), row.getString(columns.errorMessage),
-                (Integer) row.getObject(columns.upstreamStatus), (Long) row.getObject(columns.durationMs),
-                Sql.instant(row, columns.completedAt));
+        Outcome outcome = outcome(row, columns.state, columns.toe, columns.startTime, columns.endTime,
+                columns.errorMessage, columns.upstreamStatus, columns.durationMs, columns.completedAt);
         var reconciledAt = Sql.instant(row, columns.reconciledAt);
         Operation.Reconciliation reconciliation = reconciledAt == null ? null
                 : new Operation.Reconciliation(OperationState.valueOf(row.getString(columns.reconciledState)),

@@ -326,6 +326,22 @@ public class OperationStore {
                 connection.createArrayOf("uuid", operationIds.toArray())));
     }
 
+    /**
+     * The outcome of each of these operations, by id, read without the rest of their rows: a plan's
+     * items show only this, a page or a report's thousand at a time, and the operations of a plan all
+     * repeat its creator's scopes (a thousand rows of a 64 KiB grant were 128 MiB of heap).
+     */
+    public Map<UUID, Outcome> outcomes(Collection<UUID> operationIds) {
+        if (operationIds.isEmpty()) {
+            return Map.of();
+        }
+        Map<UUID, Outcome> outcomes = new HashMap<>();
+        read(connection -> Sql.list(connection, OperationRows.OUTCOMES + " WHERE o.operation_id = ANY(?)",
+                row -> outcomes.put(row.getObject(1, UUID.class), OperationRows.outcome(row)),
+                connection.createArrayOf("uuid", operationIds.toArray())));
+        return outcomes;
+    }
+
     /** The operation holding each of these datasources (in flight, or its outcome not yet known), if any. */
     public Map<String, UUID> holders(Collection<String> datasourceIds) {
         if (datasourceIds.isEmpty()) {

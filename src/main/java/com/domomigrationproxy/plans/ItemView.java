@@ -5,7 +5,7 @@ import java.util.UUID;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.Outcome;
 import com.domomigrationproxy.migration.Identifiers;
 
 /** An item of a plan as the API shows it, with its latest operation's outcome. */
@@ -32,11 +32,11 @@ public record ItemView(
         @Schema(description = "Domo's request id of its latest operation", nullable = true) String toe,
         @Schema(description = "Domo's errorMessage, or why there is no Domo result", nullable = true) String errorMessage) {
 
-    static ItemView of(PlanItems.Row row, Operation operation) {
+    static ItemView of(PlanItems.Row row, Outcome outcome) {
         PlanItemSpec spec = row.spec();
         return new ItemView(row.itemId(), spec.datasourceId(), spec.accountId(), spec.catalog(), spec.schema(),
                 spec.table(), row.verdict(), row.reason(), row.state(), row.note(), row.operationId(), row.attempts(),
-                row.sentAt(), row.finishedAt(), operation == null ? null : operation.outcome().toe(),
-                operation == null ? null : operation.outcome().errorMessage());
+                row.sentAt(), row.finishedAt(), outcome == null ? null : outcome.toe(),
+                outcome == null ? null : outcome.errorMessage());
     }
 }

@@ -34,6 +34,7 @@ import com.domomigrationproxy.ledger.Ledger;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.Outcome;
 import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.migration.MigrationService;
 import com.domomigrationproxy.problem.BusyGate;
@@ -800,7 +801,8 @@ public class PlanService {
         find(planId);
         PlanItems.Row row = items.find(planId, itemId).orElseThrow(() -> new ProblemException(404,
                 ProblemType.NOT_FOUND, "Plan " + planId + " has no item " + itemId));
-        return ItemView.of(row, row.operationId() == null ? null : operations.find(row.operationId()).orElse(null));
+        return ItemView.of(row, row.operationId() == null ? null
+                : operations.find(row.operationId()).map(Operation::outcome).orElse(null));
     }
 
     /** A page of items in plan order, with their latest operation's outcome. */
@@ -1068,11 +1070,10 @@ public class PlanService {
 
     private List<ItemView> withOperations(List<PlanItems.Row> rows) {
         List<UUID> ids = rows.stream().map(PlanItems.Row::operationId).filter(id -> id != null).toList();
-        Map<UUID, Operation> byId = new HashMap<>();
-        operations.findAll(ids).forEach(operation -> byId.put(operation.operationId(), operation));
+        Map<UUID, Outcome> outcomes = operations.outcomes(ids);
         List<ItemView> views = new ArrayList<>(rows.size());
         for (PlanItems.Row row : rows) {
-            views.add(ItemView.of(row, row.operationId() == null ? null : byId.get(row.operationId())));
+            views.add(ItemView.of(row, row.operationId() == null ? null : outcomes.get(row.operationId())));
         }
         return views;
     }

@@ -378,6 +378,10 @@ class PlanLifecycleTest {
                 .withBody("{\"state\":\"ABORTED\",\"errorMessage\":\"already migrated\"}")));
         Api.asOperator().post("/api/v1/plans/" + planId + "/items/3/retry").then().statusCode(200);
         assertThat(awaitState(planId, "FINISHED", Duration.ofSeconds(30)).getInt("counts.ABORTED")).isEqualTo(1);
+        // An item shows its latest operation's outcome (read without the rest of the operation's row).
+        Api.asReader().get("/api/v1/plans/" + planId + "/items").then().statusCode(200)
+                .body("items.find { it.itemId == 3 }.errorMessage", equalTo("already migrated"))
+                .body("items.find { it.itemId == 3 }.state", equalTo("ABORTED"));
 
         stubCandidates(domo, estate.account(), sources, Set.copyOf(sources.subList(0, 3)));
         String rollbackId = Api.asOperator().post("/api/v1/plans/" + planId + "/rollback").then().statusCode(201)
