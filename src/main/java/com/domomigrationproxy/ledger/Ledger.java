@@ -45,7 +45,6 @@ public class Ledger {
     /** What an event kind looks like, anchored as OpenAPI patterns are read. */
     public static final String KIND_PATTERN = "^[A-Z][A-Z_]{0,63}$";
     private static final Pattern KIND = Pattern.compile(KIND_PATTERN);
-    private static final int FETCH_SIZE = 1_000;
     /** What an event's row brings that has no size limit: its payload, or its operation's scopes. */
     private static final String EVENT_BYTES = "coalesce(octet_length(event_payload), 0) + coalesce(octet_length(scopes), 0)";
     private static final String EVENTS = """
@@ -201,6 +200,7 @@ public class Ledger {
             query(connection, OperationRows.SELECT_WITH_EVENT_LINKS, List.of(), rows -> {
                 OperationRows.Columns columns = new OperationRows.Columns(rows);
                 int[][] eventLinks = OperationRows.eventLinkColumns(rows);
+                FetchSize fetch = new FetchSize(rows);
                 while (rows.next()) {
                     Operation operation;
                     try {
@@ -209,6 +209,7 @@ public class Ledger {
                         verifier.unreadable(e.operationId, e.getMessage());
                         continue;
                     }
+                    fetch.read(OperationRows.unbounded(operation));
                     verifier.acceptOperation(operation, OperationRows.eventLinks(rows, eventLinks));
                 }
             });
@@ -503,7 +504,7 @@ public class Ledger {
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             Sql.bind(statement, parameters.toArray());
-            statement.setFetchSize(FETCH_SIZE);
+            statement.setFetchSize(FetchSize.FIRST);
             try (ResultSet rows = statement.executeQuery()) {
                 reader.read(rows);
             }
@@ -521,6 +522,7 @@ public class Ledger {
         int prevHash = rows.findColumn("event_prev_hash");
         int hash = rows.findColumn("event_hash");
         int payload = rows.findColumn("event_payload");
+        FetchSize fetch = new FetchSize(rows);
         while (rows.next()) {
             String type = rows.getString(kind);
             Operation operation = rows.getObject(columns.operationId) == null ? null : readable(rows, columns);
@@ -531,6 +533,8 @@ public class Ledger {
             String text = HashChain.OPERATION_EVENTS.contains(type)
                     ? operation == null ? null : HashChain.payload(type, operation)
                     : rows.getString(payload);
+            // An operation event's row brings its operation's scopes twice: in the row, and in the text.
+            fetch.read(text == null ? 0 : operation == null ? text.length() : 2L * text.length());
             sink.accept(new ChainEvent(rows.getLong(seq), type, rows.getObject(operationId, UUID.class),
                     rows.getString(subject), Sql.instant(rows, recordedAt), rows.getString(prevHash),
                     rows.getString(hash), text), operation);

@@ -460,17 +460,22 @@ public class OperationStore {
     /**
      * Every operation matching the query, newest first, handed over one at a time on the calling
      * thread (bounded memory: the rows are read on another thread at most {@value #READ_AHEAD}
-     * batches of {@value #BATCH} ahead, while the caller writes the ones before).
+     * batches of {@value #BATCH} rows, or of about 1 MiB of scopes, ahead, while the caller writes the
+     * ones before).
      */
     public void stream(OperationQuery query, Consumer<Operation> sink) {
         List<Object> parameters = new ArrayList<>();
         String sql = newestFirst(OperationRows.SELECT, query, parameters);
-        ReadAhead.run(readers, BATCH, READ_AHEAD, items -> Ledger.streamRows(dataSource, sql, parameters, rows -> {
-            OperationRows.Columns columns = new OperationRows.Columns(rows);
-            while (rows.next()) {
-                items.accept(OperationRows.map(rows, columns));
-            }
-        }), sink);
+        ReadAhead.run(readers, BATCH, READ_AHEAD, OperationRows::unbounded, items -> Ledger.streamRows(dataSource, sql,
+                parameters, rows -> {
+                    OperationRows.Columns columns = new OperationRows.Columns(rows);
+                    FetchSize fetch = new FetchSize(rows);
+                    while (rows.next()) {
+                        Operation operation = OperationRows.map(rows, columns);
+                        fetch.read(OperationRows.unbounded(operation));
+                        items.accept(operation);
+                    }
+                }), sink);
     }
 
     /**
@@ -483,8 +488,16 @@ public class OperationStore {
     public void streamText(OperationQuery query, List<OperationField> fields, Consumer<byte[][]> sink) {
         List<Object> parameters = new ArrayList<>();
         String sql = newestFirst(OperationField.select(fields), query, parameters);
-        ReadAhead.run(readers, BATCH, READ_AHEAD, items -> Ledger.copyRows(dataSource, sql, parameters,
-                copy -> new OperationText(fields).read(copy, items)), sink);
+        ReadAhead.run(readers, BATCH, READ_AHEAD, OperationStore::length, items -> Ledger.copyRows(dataSource, sql,
+                parameters, copy -> new OperationText(fields).read(copy, items)), sink);
+    }
+
+    private static long length(byte[][] fields) {
+        long length = 0;
+        for (byte[] field : fields) {
+            length += field == null ? 0 : field.length;
+        }
+        return length;
     }
 
     private static String newestFirst(String select, OperationQuery query, List<Object> parameters) {

@@ -7,11 +7,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 /**
  * Runs a reader on another thread a few batches ahead of the consumer, so that reading rows
  * (PostgreSQL and the JDBC driver) and writing them (an export's CSV) use both cores instead of
- * taking turns. At most {@code batches} batches of {@code batchSize} items wait between them.
+ * taking turns. At most {@code batches} batches of {@code batchSize} items, or of {@value #BATCH_BYTES}
+ * bytes by the items' sizes (a caller's scopes have no size limit: 750 rows that repeat a grant of
+ * 64 KiB were more than a pod's heap), wait between them.
  * Written by hand rather than with Mutiny's {@code runSubscriptionOn}: the cursor must be opened,
  * read and closed on one thread, and the consumer's failure (a client that went away) must stop
  * it; a queue of batches says both in a few lines.
@@ -24,26 +27,31 @@ final class ReadAhead<T> {
     }
 
     private static final Object END = new Object();
+    /** A batch ends once its items' sizes reach this, whatever their number. */
+    static final long BATCH_BYTES = 1024 * 1024;
 
     private final BlockingQueue<Object> queue;
     private final int batchSize;
+    private final ToLongFunction<T> size;
     private volatile boolean stopped;
     /** The reader's task has begun, and has ended: after the end, nothing more comes. */
     private volatile boolean started;
     private volatile boolean ended;
 
-    private ReadAhead(int batchSize, int batches) {
+    private ReadAhead(int batchSize, int batches, ToLongFunction<T> size) {
         this.batchSize = batchSize;
+        this.size = size;
         this.queue = new ArrayBlockingQueue<>(batches);
     }
 
     /**
      * Reads on {@code threads}, hands the items to {@code sink} on the calling thread, in order,
-     * and returns when both are done. The reader's failure is thrown here; the sink's failure
-     * stops the reader at its next batch.
+     * and returns when both are done. {@code size} tells about how many bytes an item holds. The
+     * reader's failure is thrown here; the sink's failure stops the reader at its next batch.
      */
-    static <T> void run(ExecutorService threads, int batchSize, int batches, Reader<T> reader, Consumer<T> sink) {
-        new ReadAhead<T>(batchSize, batches).consume(threads, reader, sink);
+    static <T> void run(ExecutorService threads, int batchSize, int batches, ToLongFunction<T> size,
+            Reader<T> reader, Consumer<T> sink) {
+        new ReadAhead<T>(batchSize, batches, size).consume(threads, reader, sink);
     }
 
     @SuppressWarnings("unchecked")
@@ -71,12 +79,15 @@ final class ReadAhead<T> {
     private void produce(Reader<T> reader) {
         started = true;
         List<T> batch = new ArrayList<>(batchSize);
+        long[] bytes = { 0 };
         try {
             reader.read(item -> {
                 batch.add(item);
-                if (batch.size() == batchSize) {
+                bytes[0] += size.applyAsLong(item);
+                if (batch.size() == batchSize || bytes[0] >= BATCH_BYTES) {
                     put(new ArrayList<>(batch));
                     batch.clear();
+                    bytes[0] = 0;
                 }
             });
             if (!batch.isEmpty()) {

@@ -1,0 +1,49 @@
+package com.domomigrationproxy.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Proxy;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * A cursor fetches 1,000 small rows at a time, as before, and about 4 MiB of large ones (rows that
+ * repeat a long grant): 1,000 rows of a 64 KiB grant a fetch were more than a pod's heap. A large
+ * row makes the next fetches small at once; they grow again once a fetch's worth of small rows came.
+ */
+class FetchSizeTest {
+
+    @Test
+    void theFetchSizeFollowsTheLargestRowSoFar() throws Exception {
+        List<Integer> set = new ArrayList<>();
+        ResultSet rows = (ResultSet) Proxy.newProxyInstance(ResultSet.class.getClassLoader(),
+                new Class<?>[] { ResultSet.class }, (proxy, method, arguments) -> {
+                    if (method.getName().equals("setFetchSize")) {
+                        set.add((Integer) arguments[0]);
+                        return null;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        FetchSize fetch = new FetchSize(rows);
+        readSmall(fetch, FetchSize.FIRST);
+        assertThat(set).containsExactly(1_000);
+        fetch.read(64 * 1024);
+        assertThat(set).containsExactly(1_000, 63);
+        fetch.read(32 * 1024);
+        readSmall(fetch, 62);
+        assertThat(set).as("a fetch's worth of rows, one of them 32 KiB").containsExactly(1_000, 63, 124);
+        fetch.read(8 * 1024 * 1024);
+        assertThat(set).containsExactly(1_000, 63, 124, 1);
+        readSmall(fetch, 1);
+        assertThat(set).containsExactly(1_000, 63, 124, 1, 1_000);
+    }
+
+    private static void readSmall(FetchSize fetch, int rows) throws Exception {
+        for (int i = 0; i < rows; i++) {
+            fetch.read(200);
+        }
+    }
+}
