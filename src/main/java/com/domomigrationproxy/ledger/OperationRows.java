@@ -148,6 +148,18 @@ final class OperationRows {
         }
     }
 
+    /** The status of a row of operation_id, state, upstream_status, reconciled_state. */
+    static OperationStatus status(ResultSet row) throws SQLException {
+        try {
+            String reconciled = row.getString(4);
+            return new OperationStatus(OperationState.valueOf(row.getString(2)), (Integer) row.getObject(3),
+                    reconciled == null ? null : OperationState.valueOf(reconciled));
+        } catch (IllegalArgumentException e) {
+            throw new UnreadableRow(row.getObject(1, UUID.class), "holds a value the service never writes ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
     private static Outcome outcome(ResultSet row, int state, int toe, int startTime, int endTime, int errorMessage,
             int upstreamStatus, int durationMs, int completedAt) throws SQLException {
         return new Outcome(OperationState.valueOf(row.getString(state)), row.getString(toe), row.getString(startTime),

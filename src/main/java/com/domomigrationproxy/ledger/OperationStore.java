@@ -342,6 +342,21 @@ public class OperationStore {
         return outcomes;
     }
 
+    /**
+     * What plan items follow of each of these operations, by id, without the rest of their rows: a
+     * plan executor's sweep reads up to a thousand at a time.
+     */
+    public Map<UUID, OperationStatus> statuses(Collection<UUID> operationIds) {
+        if (operationIds.isEmpty()) {
+            return Map.of();
+        }
+        Map<UUID, OperationStatus> statuses = new HashMap<>();
+        read(connection -> Sql.list(connection, "SELECT operation_id, state, upstream_status, reconciled_state"
+                + " FROM operation WHERE operation_id = ANY(?)", row -> statuses.put(row.getObject(1, UUID.class),
+                        OperationRows.status(row)), connection.createArrayOf("uuid", operationIds.toArray())));
+        return statuses;
+    }
+
     /** The operation holding each of these datasources (in flight, or its outcome not yet known), if any. */
     public Map<String, UUID> holders(Collection<String> datasourceIds) {
         if (datasourceIds.isEmpty()) {

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +38,7 @@ import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.OperationStatus;
 import com.domomigrationproxy.migration.MigrationService;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.problem.ProblemType;
@@ -194,7 +194,7 @@ class PlanExecutor {
     void reconciled(@Observes(during = TransactionPhase.AFTER_SUCCESS) LedgerEvent.OperationReconciled event) {
         try {
             for (PlanItems.Unsettled item : items.ofOperation(event.operation().operationId())) {
-                settle(item, event.operation());
+                settle(item, OperationStatus.of(event.operation()));
             }
         } catch (RuntimeException e) {
             LOG.warnf("Could not settle the plan item of operation %s now: %s", event.operation().operationId(),
@@ -280,18 +280,18 @@ class PlanExecutor {
         if (unsettled.isEmpty()) {
             return;
         }
-        Map<UUID, Operation> byId = new HashMap<>();
-        operations.findAll(unsettled.stream().map(PlanItems.Unsettled::operationId).toList())
-                .forEach(operation -> byId.put(operation.operationId(), operation));
+        // Not whole rows: every operation of a plan repeats its creator's scopes, which have no size limit.
+        Map<UUID, OperationStatus> byId = operations.statuses(unsettled.stream().map(PlanItems.Unsettled::operationId)
+                .toList());
         for (PlanItems.Unsettled item : unsettled) {
-            Operation operation = byId.get(item.operationId());
+            OperationStatus operation = byId.get(item.operationId());
             if (operation != null) {
                 settle(item, operation);
             }
         }
     }
 
-    private void settle(PlanItems.Unsettled item, Operation operation) {
+    private void settle(PlanItems.Unsettled item, OperationStatus operation) {
         Optional<ItemState> state = settledState(operation, item.state());
         if (state.isEmpty() && item.state() == ItemState.RUNNING) {
             // Its sender is gone (the lease ran out) and its operation is still PENDING: nothing is known of the
@@ -313,15 +313,15 @@ class PlanExecutor {
      * once reconciled; UNKNOWN while its outcome is unknown; waiting again after Domo's 429 (Domo
      * did nothing); else the operation's own state. Nothing while the operation is PENDING.
      */
-    static Optional<ItemState> settledState(Operation operation, ItemState current) {
-        if (operation.reconciliation() != null) {
-            return Optional.of(ItemState.valueOf(operation.reconciliation().state().name()));
+    static Optional<ItemState> settledState(OperationStatus operation, ItemState current) {
+        if (operation.reconciledState() != null) {
+            return Optional.of(ItemState.valueOf(operation.reconciledState().name()));
         }
         OperationState state = operation.state();
         if (state == OperationState.PENDING) {
             return Optional.empty();
         }
-        if (state == OperationState.FAILED && Integer.valueOf(429).equals(operation.outcome().upstreamStatus())) {
+        if (state == OperationState.FAILED && Integer.valueOf(429).equals(operation.upstreamStatus())) {
             return Optional.of(ItemState.WAITING);
         }
         return Optional.of(ItemState.valueOf(state.name()));
@@ -563,7 +563,7 @@ class PlanExecutor {
             holdBackUntil(System.nanoTime() + STORE_BACKOFF.toNanos());
             return Optional.of(Settlement.waiting("waiting: " + e.detail(), null));
         }
-        return operations.find(operationId).flatMap(operation -> settledState(operation, ItemState.RUNNING))
+        return operations.find(operationId).flatMap(operation -> settledState(OperationStatus.of(operation), ItemState.RUNNING))
                 .map(Settlement::of);
     }
 

@@ -14,6 +14,7 @@ import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.Outcome;
+import com.domomigrationproxy.ledger.OperationStatus;
 import com.domomigrationproxy.ledger.Sha256;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
@@ -85,11 +86,11 @@ class PlanContentTest {
                 .isEqualTo(Optional.of(ItemState.FAILED));
     }
 
-    private static Operation operation(OperationState state, Integer upstreamStatus, OperationState reconciled) {
+    private static OperationStatus operation(OperationState state, Integer upstreamStatus, OperationState reconciled) {
         OperationIntent intent = OperationIntent.reversal("ds", new Requester("p", "jwt", "r", null, Scopes.UNRESTRICTED));
         Outcome outcome = new Outcome(state, null, null, null, null, upstreamStatus, null, null);
         Operation.Reconciliation reconciliation = reconciled == null ? null
                 : new Operation.Reconciliation(reconciled, Instant.now(), "checked", null);
-        return new Operation(UUID.randomUUID(), intent, outcome, reconciliation, null, null);
+        return OperationStatus.of(new Operation(UUID.randomUUID(), intent, outcome, reconciliation, null, null));
     }
 }
