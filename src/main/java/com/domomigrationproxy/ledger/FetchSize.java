@@ -8,14 +8,17 @@ import java.sql.SQLException;
  * rows, later ones about {@value #BYTES} bytes, from 1 to {@value #MOST} rows. A caller's scopes
  * have no size limit, and every row of its operations (and their events) repeats them: 1,000 rows a
  * fetch, as before, that repeat a grant of 64 KiB were 64 MiB of the driver's bytes, more than a
- * pod's heap. By hand: pgjdbc's adaptiveFetch needs maxResultBuffer set on the whole connection,
- * where it also fails every unpaged read larger than that.
+ * pod's heap. The size follows rows already read, so the fetch that brings the first of a run of
+ * large rows still holds {@value #MOST} of them: 100 rows of a 64 KiB grant are 6.4 MiB (an event
+ * with its operation, twice that). By hand: pgjdbc's adaptiveFetch needs maxResultBuffer set on the
+ * whole connection, where it also fails every unpaged read larger than that, and follows the rows
+ * already read as this does.
  */
 final class FetchSize {
 
     /** Rows of the first fetch, before any row's size is known (the statement's fetch size). */
     static final int FIRST = 50;
-    private static final int MOST = 1_000;
+    private static final int MOST = 100;
     private static final long BYTES = 4L * 1024 * 1024;
     /** What a row brings besides its unbounded columns: ids, times, hashes, names. */
     private static final long ROW = 1_024;

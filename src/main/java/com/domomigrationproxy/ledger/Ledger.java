@@ -533,8 +533,8 @@ public class Ledger {
             String text = HashChain.OPERATION_EVENTS.contains(type)
                     ? operation == null ? null : HashChain.payload(type, operation)
                     : rows.getString(payload);
-            // An operation event's row brings its operation's scopes twice: in the row, and in the text.
-            fetch.read(text == null ? 0 : operation == null ? text.length() : 2L * text.length());
+            // An operation event's row brings its operation's scopes, whatever its text holds of them.
+            fetch.read((text == null ? 0 : text.length()) + (operation == null ? 0 : OperationRows.unbounded(operation)));
             sink.accept(new ChainEvent(rows.getLong(seq), type, rows.getObject(operationId, UUID.class),
                     rows.getString(subject), Sql.instant(rows, recordedAt), rows.getString(prevHash),
                     rows.getString(hash), text), operation);

@@ -10,9 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * A cursor fetches 1,000 small rows at a time, as before, and about 4 MiB of large ones (rows that
- * repeat a long grant): 1,000 rows of a 64 KiB grant a fetch were more than a pod's heap. A large
- * row makes the next fetches small at once; they grow again once a fetch's worth of small rows came.
+ * A cursor fetches 100 small rows at a time, and about 4 MiB of large ones (rows that repeat a long
+ * grant): 1,000 rows of a 64 KiB grant a fetch were more than a pod's heap. A large row makes the
+ * next fetches small at once; they grow again once a fetch's worth of small rows came.
  */
 class FetchSizeTest {
 
@@ -29,16 +29,16 @@ class FetchSizeTest {
                 });
         FetchSize fetch = new FetchSize(rows);
         readSmall(fetch, FetchSize.FIRST);
-        assertThat(set).containsExactly(1_000);
+        assertThat(set).containsExactly(100);
         fetch.read(64 * 1024);
-        assertThat(set).containsExactly(1_000, 63);
+        assertThat(set).containsExactly(100, 63);
         fetch.read(32 * 1024);
         readSmall(fetch, 62);
-        assertThat(set).as("a fetch's worth of rows, one of them 32 KiB").containsExactly(1_000, 63, 124);
+        assertThat(set).as("a fetch's worth of rows, one of them 32 KiB").containsExactly(100, 63, 100);
         fetch.read(8 * 1024 * 1024);
-        assertThat(set).containsExactly(1_000, 63, 124, 1);
+        assertThat(set).containsExactly(100, 63, 100, 1);
         readSmall(fetch, 1);
-        assertThat(set).containsExactly(1_000, 63, 124, 1, 1_000);
+        assertThat(set).containsExactly(100, 63, 100, 1, 100);
     }
 
     private static void readSmall(FetchSize fetch, int rows) throws Exception {
