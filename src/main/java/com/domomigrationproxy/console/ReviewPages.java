@@ -26,6 +26,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.domomigrationproxy.audit.AuditedAccess;
 import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.RowPage;
 import com.domomigrationproxy.migration.Identifiers;
 import com.domomigrationproxy.migration.OperationResolutions;
 import com.domomigrationproxy.migration.Resolution;
@@ -118,9 +119,9 @@ public class ReviewPages {
         Scopes scopes = requesters.current().scopes();
         Optional<Scopes> within = frame.viewer().audits() || scopes.equals(Scopes.UNRESTRICTED) ? Optional.empty()
                 : Optional.of(scopes);
-        List<Operation> flagged = resolutions.queue(within, SHOWN + 1);
-        boolean more = flagged.size() > SHOWN;
-        List<Operation> shown = more ? flagged.subList(0, SHOWN) : flagged;
+        RowPage<Operation> flagged = resolutions.queue(within, SHOWN);
+        boolean more = flagged.more();
+        List<Operation> shown = flagged.items();
         frames.showsRecords(shown.size());
         // An auditor who also operates under scopes sees the whole queue, but may resolve only within them.
         Set<UUID> resolvable = !frame.viewer().operates() || scopes.equals(Scopes.UNRESTRICTED) || within.isPresent()

@@ -46,19 +46,20 @@ public class OperationResolutions {
 
     /**
      * The queue of operations a person must resolve (flagged for review), newest first, at most
-     * {@code limit}: all of them, or with {@code within} only those these scopes would let the
-     * caller resolve, so that an operator does not see data sources outside its grant.
+     * {@code size} and whether more follow: all of them, or with {@code within} only those these
+     * scopes would let the caller resolve, so that an operator does not see data sources outside its
+     * grant. Fewer when their rows are large ({@link RowPage}); then more follow too.
      */
-    public List<Operation> queue(Optional<Scopes> within, int limit) {
+    public RowPage<Operation> queue(Optional<Scopes> within, int size) {
         if (within.isEmpty()) {
-            return operations.page(FLAGGED, null, limit).items();
+            return operations.page(FLAGGED, null, size);
         }
         List<Operation> kept = new ArrayList<>();
         OperationQuery.Position after = null;
-        while (kept.size() < limit) {
+        while (kept.size() <= size) {
             RowPage<Operation> batch = operations.page(FLAGGED, after, QUEUE_BATCH);
             for (Operation operation : migrations.allowedBy(within.get(), batch.items())) {
-                if (kept.size() < limit) {
+                if (kept.size() <= size) {
                     kept.add(operation);
                 }
             }
@@ -67,7 +68,7 @@ public class OperationResolutions {
             }
             after = new OperationQuery.Position(batch.last().requestedAt(), batch.last().operationId());
         }
-        return kept;
+        return new RowPage<>(kept.size() > size ? List.copyOf(kept.subList(0, size)) : kept, kept.size() > size);
     }
 
     /** Of these operations, those these scopes let the caller resolve. */

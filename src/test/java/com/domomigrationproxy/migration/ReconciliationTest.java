@@ -621,20 +621,21 @@ class ReconciliationTest {
 
         // A migration is the caller's to resolve when both its account and its data source are in scope.
         Scopes byAccount = new Scopes(null, java.util.List.of(account), null);
-        assertThat(resolutions.queue(java.util.Optional.of(byAccount), 1_000)).extracting(Operation::operationId)
+        assertThat(resolutions.queue(java.util.Optional.of(byAccount), 1_000).items()).extracting(Operation::operationId)
                 .contains(inScope.operationId(), reversalInScope.operationId())
                 .doesNotContain(elsewhere.operationId(), byDatasource.operationId(), reversalOfNothing.operationId());
         Scopes byPrefix = new Scopes(null, null, java.util.List.of("queue-ds-*"));
-        assertThat(resolutions.queue(java.util.Optional.of(byPrefix), 1_000)).extracting(Operation::operationId)
+        assertThat(resolutions.queue(java.util.Optional.of(byPrefix), 1_000).items()).extracting(Operation::operationId)
                 .contains(byDatasource.operationId()).doesNotContain(inScope.operationId(), elsewhere.operationId());
         // Newest first, as the whole queue, and cut at the limit.
         Scopes either = new Scopes(null, java.util.List.of(account, account + "-other"), null);
-        assertThat(resolutions.queue(java.util.Optional.of(either), 2)).extracting(Operation::operationId)
+        assertThat(resolutions.queue(java.util.Optional.of(either), 2).items()).extracting(Operation::operationId)
                 .containsExactly(reversalInScope.operationId(), byDatasource.operationId());
-        assertThat(resolutions.queue(java.util.Optional.empty(), 1_000)).extracting(Operation::operationId)
+        assertThat(resolutions.queue(java.util.Optional.empty(), 1_000).items()).extracting(Operation::operationId)
                 .contains(inScope.operationId(), elsewhere.operationId(), byDatasource.operationId());
-        assertThat(resolutions.queue(java.util.Optional.of(new Scopes(null, java.util.List.of(), null)), 1_000))
-                .isEmpty();
+        assertThat(resolutions.queue(java.util.Optional.of(new Scopes(null, java.util.List.of(), null)), 1_000)
+                .items()).isEmpty();
+        assertThat(resolutions.queue(java.util.Optional.of(either), 2).more()).as("more follow the limit").isTrue();
     }
 
     /**
