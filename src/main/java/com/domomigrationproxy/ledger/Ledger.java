@@ -209,7 +209,7 @@ public class Ledger {
                         verifier.unreadable(e.operationId, e.getMessage());
                         continue;
                     }
-                    fetch.read(OperationRows.unbounded(operation));
+                    fetch.read(operation.scopesLength());
                     verifier.acceptOperation(operation, OperationRows.eventLinks(rows, eventLinks));
                 }
             });
@@ -534,7 +534,7 @@ public class Ledger {
                     ? operation == null ? null : HashChain.payload(type, operation)
                     : rows.getString(payload);
             // An operation event's row brings its operation's scopes, whatever its text holds of them.
-            fetch.read((text == null ? 0 : text.length()) + (operation == null ? 0 : OperationRows.unbounded(operation)));
+            fetch.read((text == null ? 0 : text.length()) + (operation == null ? 0 : operation.scopesLength()));
             sink.accept(new ChainEvent(rows.getLong(seq), type, rows.getObject(operationId, UUID.class),
                     rows.getString(subject), Sql.instant(rows, recordedAt), rows.getString(prevHash),
                     rows.getString(hash), text), operation);

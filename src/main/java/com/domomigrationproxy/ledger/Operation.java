@@ -1,10 +1,13 @@
 package com.domomigrationproxy.ledger;
 
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+import com.domomigrationproxy.security.Scopes;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 
@@ -97,6 +100,24 @@ public record Operation(
 
     public OperationState state() {
         return outcome.state();
+    }
+
+    /**
+     * About the characters of its scopes, the one part of its row without a size limit: what reads
+     * of many operations at once count ({@link RowPage}, {@link FetchSize}, {@link ReadAhead}).
+     */
+    public long scopesLength() {
+        Scopes scopes = intent.scopes();
+        if (scopes == null) {
+            return 0;
+        }
+        long length = 0;
+        for (List<String> entries : Arrays.asList(scopes.integrationTypes(), scopes.accounts(), scopes.datasources())) {
+            for (String entry : entries == null ? List.<String>of() : entries) {
+                length += entry.length() + 3;
+            }
+        }
+        return length;
     }
 
     public String requestedBy() {

@@ -2,8 +2,6 @@ package com.domomigrationproxy.ledger;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Arrays;
-import java.util.List;
 import java.util.UUID;
 
 import com.domomigrationproxy.problem.ProblemException;
@@ -201,24 +199,6 @@ final class OperationRows {
      * The stored grant; text that is no scopes object can only have been written behind the
      * service's back, and is reported as an unreadable row rather than shown as some grant.
      */
-    /**
-     * About the characters of an operation's scopes, the one column of its row without a size
-     * limit: what its reads in bulk hold many of at once ({@link FetchSize}, {@link ReadAhead}).
-     */
-    static long unbounded(Operation operation) {
-        Scopes scopes = operation.intent().scopes();
-        if (scopes == null) {
-            return 0;
-        }
-        long length = 0;
-        for (List<String> entries : Arrays.asList(scopes.integrationTypes(), scopes.accounts(), scopes.datasources())) {
-            for (String entry : entries == null ? List.<String>of() : entries) {
-                length += entry.length() + 3;
-            }
-        }
-        return length;
-    }
-
     private static Scopes scopes(ResultSet row, Columns columns) throws SQLException {
         String json = row.getString(columns.scopes);
         if (json == null) {

@@ -481,13 +481,13 @@ public class OperationStore {
     public void stream(OperationQuery query, Consumer<Operation> sink) {
         List<Object> parameters = new ArrayList<>();
         String sql = newestFirst(OperationRows.SELECT, query, parameters);
-        ReadAhead.run(readers, BATCH, READ_AHEAD, OperationRows::unbounded, items -> Ledger.streamRows(dataSource, sql,
+        ReadAhead.run(readers, BATCH, READ_AHEAD, Operation::scopesLength, items -> Ledger.streamRows(dataSource, sql,
                 parameters, rows -> {
                     OperationRows.Columns columns = new OperationRows.Columns(rows);
                     FetchSize fetch = new FetchSize(rows);
                     while (rows.next()) {
                         Operation operation = OperationRows.map(rows, columns);
-                        fetch.read(OperationRows.unbounded(operation));
+                        fetch.read(operation.scopesLength());
                         items.accept(operation);
                     }
                 }), sink);

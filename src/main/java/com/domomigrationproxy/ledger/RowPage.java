@@ -14,7 +14,7 @@ import java.util.List;
 public record RowPage<T>(List<T> items, boolean more) {
 
     /** The bytes of unbounded columns that a page's rows after its first may bring. */
-    static final long BYTES = 1024 * 1024;
+    public static final long BYTES = 1024 * 1024;
     /** The column that says how many rows the page's own query returned, before the cut. */
     static final String PAGE_ROWS = "page_rows";
 

@@ -55,20 +55,23 @@ public class OperationResolutions {
             return operations.page(FLAGGED, null, size);
         }
         List<Operation> kept = new ArrayList<>();
+        long bytes = 0;
         OperationQuery.Position after = null;
-        while (kept.size() <= size) {
+        while (true) {
             RowPage<Operation> batch = operations.page(FLAGGED, after, QUEUE_BATCH);
             for (Operation operation : migrations.allowedBy(within.get(), batch.items())) {
-                if (kept.size() <= size) {
-                    kept.add(operation);
+                // As a page ends: at its size, or once its scopes pass the bytes a page may hold.
+                if (kept.size() == size || !kept.isEmpty() && bytes >= RowPage.BYTES) {
+                    return new RowPage<>(kept, true);
                 }
+                kept.add(operation);
+                bytes += operation.scopesLength();
             }
             if (!batch.more()) {
-                break;
+                return new RowPage<>(kept, false);
             }
             after = new OperationQuery.Position(batch.last().requestedAt(), batch.last().operationId());
         }
-        return new RowPage<>(kept.size() > size ? List.copyOf(kept.subList(0, size)) : kept, kept.size() > size);
     }
 
     /** Of these operations, those these scopes let the caller resolve. */
