@@ -32,13 +32,13 @@ class FetchSizeTest {
         assertThat(set).containsExactly(100);
         fetch.read(64 * 1024);
         assertThat(set).containsExactly(100, 63);
-        fetch.read(32 * 1024);
+        fetch.read(48 * 1024);
         readSmall(fetch, 62);
-        assertThat(set).as("a fetch's worth of rows, one of them 32 KiB").containsExactly(100, 63, 100);
+        assertThat(set).as("a fetch's worth of rows, the largest of them 48 KiB").containsExactly(100, 63, 83);
         fetch.read(8 * 1024 * 1024);
-        assertThat(set).containsExactly(100, 63, 100, 1);
+        assertThat(set).containsExactly(100, 63, 83, 1);
         readSmall(fetch, 1);
-        assertThat(set).containsExactly(100, 63, 100, 1, 100);
+        assertThat(set).containsExactly(100, 63, 83, 1, 100);
     }
 
     private static void readSmall(FetchSize fetch, int rows) throws Exception {
