@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToLongFunction;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -56,22 +57,8 @@ class ReadAheadTest {
 
     @Test
     void theReaderStaysABoundedNumberOfItemsAhead() {
-        AtomicInteger read = new AtomicInteger();
-        AtomicInteger mostAhead = new AtomicInteger();
-        int[] written = { 0 };
-        ReadAhead.<Integer>run(threads, 10, 3, item -> 0, items -> {
-            for (int i = 0; i < 500; i++) {
-                read.incrementAndGet();
-                items.accept(i);
-            }
-        }, item -> {
-            sleep(200, TimeUnit.MICROSECONDS);
-            written[0]++;
-            mostAhead.accumulateAndGet(read.get() - written[0], Math::max);
-        });
-        assertThat(written[0]).isEqualTo(500);
         // 3 batches waiting, the one being written, and the one being filled
-        assertThat(mostAhead.get()).isLessThanOrEqualTo(5 * 10);
+        assertThat(mostAhead(10, 3, item -> 0, 500)).isLessThanOrEqualTo(5 * 10);
     }
 
     /**
@@ -80,11 +67,17 @@ class ReadAheadTest {
      */
     @Test
     void largeItemsEndABatchAtAMebibyte() {
+        // 2 batches waiting, the one being written, and the one being filled: 4 items of 256 KiB each
+        assertThat(mostAhead(250, 2, item -> 256 * 1024, 200)).isLessThanOrEqualTo(4 * 4);
+    }
+
+    /** How far the reader got ahead of a slow writer, at most, over {@code count} items, all written. */
+    private int mostAhead(int batchSize, int batches, ToLongFunction<Integer> size, int count) {
         AtomicInteger read = new AtomicInteger();
         AtomicInteger mostAhead = new AtomicInteger();
         int[] written = { 0 };
-        ReadAhead.<Integer>run(threads, 250, 2, item -> 256 * 1024, items -> {
-            for (int i = 0; i < 200; i++) {
+        ReadAhead.<Integer>run(threads, batchSize, batches, size, items -> {
+            for (int i = 0; i < count; i++) {
                 read.incrementAndGet();
                 items.accept(i);
             }
@@ -93,9 +86,8 @@ class ReadAheadTest {
             written[0]++;
             mostAhead.accumulateAndGet(read.get() - written[0], Math::max);
         });
-        assertThat(written[0]).isEqualTo(200);
-        // 2 batches waiting, the one being written, and the one being filled: 4 items of 256 KiB each
-        assertThat(mostAhead.get()).isLessThanOrEqualTo(4 * 4);
+        assertThat(written[0]).isEqualTo(count);
+        return mostAhead.get();
     }
 
     @Test
