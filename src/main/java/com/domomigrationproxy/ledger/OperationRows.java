@@ -29,6 +29,10 @@ final class OperationRows {
     static final String OUTCOMES = "SELECT o.operation_id, o.state, o.toe, o.start_time, o.end_time, o.error_message,"
             + " o.upstream_status, o.duration_ms, o.completed_at FROM operation o\n";
 
+    /** A row's id and what a plan's item follows of it ({@link OperationStatus}). */
+    static final String STATUSES = "SELECT o.operation_id, o.state, o.upstream_status, o.reconciled_state"
+            + " FROM operation o\n";
+
     /**
      * {@link #SELECT} and, next to the row's copy, the links of the operation's events themselves
      * (columns {@code event_intent_seq}, …, one index range of {@code uq_audit_event_operation_kind}
@@ -141,21 +145,23 @@ final class OperationRows {
         try {
             return outcome(row, 2, 3, 4, 5, 6, 7, 8, 9);
         } catch (IllegalArgumentException e) {
-            throw new UnreadableRow(row.getObject(1, UUID.class), "holds a value the service never writes ("
-                    + e.getMessage() + ")", e);
+            throw neverWritten(row.getObject(1, UUID.class), e);
         }
     }
 
-    /** The status of a row of operation_id, state, upstream_status, reconciled_state. */
+    /** The status of a {@link #STATUSES} row. */
     static OperationStatus status(ResultSet row) throws SQLException {
         try {
             String reconciled = row.getString(4);
             return new OperationStatus(OperationState.valueOf(row.getString(2)), (Integer) row.getObject(3),
                     reconciled == null ? null : OperationState.valueOf(reconciled));
         } catch (IllegalArgumentException e) {
-            throw new UnreadableRow(row.getObject(1, UUID.class), "holds a value the service never writes ("
-                    + e.getMessage() + ")", e);
+            throw neverWritten(row.getObject(1, UUID.class), e);
         }
+    }
+
+    private static UnreadableRow neverWritten(UUID operationId, IllegalArgumentException e) {
+        return new UnreadableRow(operationId, "holds a value the service never writes (" + e.getMessage() + ")", e);
     }
 
     private static Outcome outcome(ResultSet row, int state, int toe, int startTime, int endTime, int errorMessage,
@@ -169,8 +175,7 @@ final class OperationRows {
         try {
             return mapValid(row, columns);
         } catch (IllegalArgumentException e) {
-            throw new UnreadableRow(row.getObject(columns.operationId, UUID.class),
-                    "holds a value the service never writes (" + e.getMessage() + ")", e);
+            throw neverWritten(row.getObject(columns.operationId, UUID.class), e);
         }
     }
 

@@ -317,29 +317,13 @@ public class OperationStore {
                 operationId));
     }
 
-    /** These operations as they stand now, in no particular order; ids that name none are left out. */
-    public List<Operation> findAll(Collection<UUID> operationIds) {
-        if (operationIds.isEmpty()) {
-            return List.of();
-        }
-        return read(connection -> Sql.list(connection, OperationRows.SELECT + " WHERE o.operation_id = ANY(?)", mapper(),
-                connection.createArrayOf("uuid", operationIds.toArray())));
-    }
-
     /**
      * The outcome of each of these operations, by id, read without the rest of their rows: a plan's
      * items show only this, a page or a report's thousand at a time, and the operations of a plan all
      * repeat its creator's scopes (a thousand rows of a 64 KiB grant were 128 MiB of heap).
      */
     public Map<UUID, Outcome> outcomes(Collection<UUID> operationIds) {
-        if (operationIds.isEmpty()) {
-            return Map.of();
-        }
-        Map<UUID, Outcome> outcomes = new HashMap<>();
-        read(connection -> Sql.list(connection, OperationRows.OUTCOMES + " WHERE o.operation_id = ANY(?)",
-                row -> outcomes.put(row.getObject(1, UUID.class), OperationRows.outcome(row)),
-                connection.createArrayOf("uuid", operationIds.toArray())));
-        return outcomes;
+        return byId(OperationRows.OUTCOMES, operationIds, OperationRows::outcome);
     }
 
     /**
@@ -347,14 +331,19 @@ public class OperationStore {
      * plan executor's sweep reads up to a thousand at a time.
      */
     public Map<UUID, OperationStatus> statuses(Collection<UUID> operationIds) {
+        return byId(OperationRows.STATUSES, operationIds, OperationRows::status);
+    }
+
+    /** What {@code select} (operation_id first, then what {@code mapper} reads) has of these operations, by id. */
+    private <T> Map<UUID, T> byId(String select, Collection<UUID> operationIds, Sql.Row<T> mapper) {
         if (operationIds.isEmpty()) {
             return Map.of();
         }
-        Map<UUID, OperationStatus> statuses = new HashMap<>();
-        read(connection -> Sql.list(connection, "SELECT operation_id, state, upstream_status, reconciled_state"
-                + " FROM operation WHERE operation_id = ANY(?)", row -> statuses.put(row.getObject(1, UUID.class),
-                        OperationRows.status(row)), connection.createArrayOf("uuid", operationIds.toArray())));
-        return statuses;
+        Map<UUID, T> found = new HashMap<>();
+        read(connection -> Sql.list(connection, select + " WHERE o.operation_id = ANY(?)",
+                row -> found.put(row.getObject(1, UUID.class), mapper.map(row)),
+                connection.createArrayOf("uuid", operationIds.toArray())));
+        return found;
     }
 
     /** The operation holding each of these datasources (in flight, or its outcome not yet known), if any. */
