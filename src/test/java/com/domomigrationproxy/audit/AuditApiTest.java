@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -23,12 +24,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import com.domomigrationproxy.ledger.Direction;
 import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.ledger.Outcome;
+import com.domomigrationproxy.ledger.RowPage;
+import com.domomigrationproxy.migration.OperationResolutions;
+import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
 import com.domomigrationproxy.support.InjectDomo;
 import com.domomigrationproxy.support.Tokens;
@@ -137,26 +141,40 @@ class AuditApiTest {
      * A page ends at 1 MiB of its rows' scopes and payloads, in the database, whatever its limit, and
      * says that more follow: 500 rows that each repeat a grant of 1,700 data sources were 64 MiB in
      * the heap (the driver's bytes, the strings) of a pod that has 51 MiB, as were the audit stream's
-     * batches, which are read the same way (SIEM review). Each grant here is 50 KiB, which a syslog
-     * receiver that takes 64 KiB still takes whole (AuditStreamTest delivers them later).
+     * batches, which are read the same way (SIEM review), and a scoped operator's review queue
+     * (second review). Each grant here is 50 KiB, which a syslog receiver that takes 64 KiB still
+     * takes whole (AuditStreamTest delivers them later). One test for all three: every later test
+     * that reads the whole chain reads these rows too.
      */
     @Test
     void aPageOfLargeRowsEndsAtAMebibyteAndItsCursorGoesOn() throws Exception {
         String who = "large-" + UUID.randomUUID();
+        String account = "large-" + System.nanoTime();
         List<String> grant = new ArrayList<>();
         for (int i = 0; grant.toString().length() < 50 * 1024; i++) {
             grant.add(UUID.randomUUID().toString());
         }
-        com.domomigrationproxy.security.Scopes scopes = new com.domomigrationproxy.security.Scopes(null, null, grant);
+        Scopes scopes = new Scopes(null, null, grant);
+        Requester requester = new Requester(who, "jwt", "r", null, scopes);
         List<String> created = new ArrayList<>();
-        for (int i = 0; i < 24; i++) {
-            Operation pending = operations.recordIntent(new OperationIntent(Direction.V2_TO_V1,
-                    Api.uniqueDatasourceId(), null, null, null, null, who, Instant.now(), "r", "jwt", null, null,
-                    scopes), null);
-            Operation done = operations.recordOutcome(pending,
-                    Outcome.withoutResult(OperationState.FAILED, null, "refused", 400, 5));
-            created.add(done.operationId().toString());
+        try {
+            for (int i = 0; i < 24; i++) {
+                Operation pending = operations.recordIntent(OperationIntent.migration(Api.uniqueDatasourceId(),
+                        account, "c", "s", "t", requester), null);
+                operations.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "no answer",
+                        null, 5));
+                operations.flagForReview(pending.operationId(), "Domo cannot tell");
+                created.add(pending.operationId().toString());
+            }
+            pagesOfLargeRows(who, account, scopes, created);
+        } finally {
+            for (String id : created) {
+                operations.recordReconciliation(UUID.fromString(id), OperationState.ABORTED, "checked", "auditor");
+            }
         }
+    }
+
+    private void pagesOfLargeRows(String who, String account, Scopes scopes, List<String> created) {
 
         JsonPath first = page(Map.of("requestedBy", who, "limit", "500"), null);
         // The rows whose grants begin below 1 MiB, as the row stores them (about 20).
@@ -174,7 +192,7 @@ class AuditApiTest {
         // comes whatever its size, and every event of the range comes once, in order.
         long firstSeq = operations.find(UUID.fromString(created.get(0))).orElseThrow().chain().intent().seq();
         long lastSeq = operations.find(UUID.fromString(created.get(created.size() - 1))).orElseThrow().chain()
-                .outcome().seq();
+                .review().seq();
         List<Long> seqs = new ArrayList<>();
         List<Integer> sizes = new ArrayList<>();
         String next = null;
@@ -189,6 +207,12 @@ class AuditApiTest {
         } while (next != null);
         assertThat(seqs).isSorted().doesNotHaveDuplicates().hasSize((int) (lastSeq - firstSeq + 1));
         assertThat(sizes.get(0)).isLessThan(seqs.size()).isGreaterThan(1);
+
+        // A scoped operator's review queue ends the same way, where it gathered up to 201 of them.
+        RowPage<Operation> queue = resolutions.queue(Optional.of(new Scopes(null, List.of(account), null)), 200);
+        assertThat(queue.more()).isTrue();
+        assertThat(queue.items()).hasSizeBetween(2, 23);
+        assertThat(queue.items().stream().skip(1).mapToLong(Operation::scopesLength).sum()).isLessThan(RowPage.BYTES);
     }
 
     @ParameterizedTest
@@ -394,6 +418,9 @@ class AuditApiTest {
 
     @jakarta.inject.Inject
     OperationStore operations;
+
+    @jakarta.inject.Inject
+    OperationResolutions resolutions;
 
     private javax.sql.DataSource dataSource() {
         return dataSource;

@@ -36,7 +36,6 @@ import com.domomigrationproxy.ledger.OperationIntent;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.ledger.Outcome;
-import com.domomigrationproxy.ledger.RowPage;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
@@ -603,37 +602,6 @@ class ReconciliationTest {
                 .body("items", org.hamcrest.Matchers.empty());
         Api.asAuditor().get("/api/v1/audit/operations/" + pending.operationId()).then().statusCode(200)
                 .body("state", equalTo("FAILED")).body("review.reason", equalTo("Domo cannot tell"));
-    }
-
-    /**
-     * A scoped operator's queue ends at 1 MiB of its operations' scopes, as the whole queue's pages
-     * do: it gathered up to 201 whole operations, each repeating its caller's grant (review).
-     */
-    @Test
-    void theReviewQueueOfAScopedOperatorEndsAtAMebibyte() {
-        String account = "queue-large-" + System.nanoTime();
-        java.util.List<String> grant = new java.util.ArrayList<>();
-        while (grant.toString().length() < 50 * 1024) {
-            grant.add(UUID.randomUUID().toString());
-        }
-        Requester large = new Requester("queue-large-svc", "api-key", "req-queue-large", null,
-                new Scopes(null, null, grant));
-        java.util.List<Operation> flagged = new java.util.ArrayList<>();
-        try {
-            for (int i = 0; i < 24; i++) {
-                flagged.add(flagged(OperationIntent.migration(Api.uniqueDatasourceId(), account, "c", "s", "t", large)));
-            }
-            RowPage<Operation> queue = resolutions.queue(java.util.Optional.of(new Scopes(null, java.util.List.of(account),
-                    null)), 200);
-            assertThat(queue.more()).isTrue();
-            assertThat(queue.items()).hasSizeBetween(2, 23);
-            assertThat(queue.items().stream().skip(1).mapToLong(Operation::scopesLength).sum())
-                    .isLessThan(RowPage.BYTES);
-        } finally {
-            for (Operation operation : flagged) {
-                audit.recordReconciliation(operation.operationId(), OperationState.ABORTED, "checked", "auditor");
-            }
-        }
     }
 
     @Test
