@@ -1,0 +1,137 @@
+package com.domomigrationproxy.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.domomigrationproxy.ledger.Operation;
+import com.domomigrationproxy.ledger.OperationIntent;
+import com.domomigrationproxy.ledger.OperationState;
+import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.Outcome;
+import com.domomigrationproxy.ledger.RowPage;
+import com.domomigrationproxy.migration.OperationResolutions;
+import com.domomigrationproxy.security.Requester;
+import com.domomigrationproxy.security.Scopes;
+import com.domomigrationproxy.support.Api;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * Answers that read many rows at once end at 1 MiB of their grants, whatever their limit: the
+ * audit API's pages of operations and of events, and a scoped operator's review queue. Its
+ * operations stay in the chain, and every later read of the whole chain (an integrity check, an
+ * export, the audit stream) reads them too, a second or more each: so this class is named to run
+ * last of the default profile's classes (they run in the order of their names), after the audit
+ * and SIEM classes, which read the whole chain dozens of times.
+ */
+@QuarkusTest
+class LargeGrantsTest {
+
+    @Inject
+    OperationStore operations;
+
+    @Inject
+    OperationResolutions resolutions;
+
+    /**
+     * A page ends at 1 MiB of its rows' scopes and payloads, in the database, whatever its limit, and
+     * says that more follow: 500 rows that each repeat a grant of 1,700 data sources were 64 MiB in
+     * the heap (the driver's bytes, the strings) of a pod that has 51 MiB, as were the audit stream's
+     * batches, which are read the same way (SIEM review), and a scoped operator's review queue
+     * (second review). Each grant here is 50 KiB, which a syslog receiver that takes 64 KiB still
+     * takes whole (AuditStreamTest delivers them later).
+     */
+    @Test
+    void aPageOfLargeRowsEndsAtAMebibyteAndItsCursorGoesOn() throws Exception {
+        String who = "large-" + UUID.randomUUID();
+        String account = "large-" + System.nanoTime();
+        List<String> grant = new ArrayList<>();
+        for (int i = 0; grant.toString().length() < 50 * 1024; i++) {
+            grant.add(UUID.randomUUID().toString());
+        }
+        Scopes scopes = new Scopes(null, null, grant);
+        Requester requester = new Requester(who, "jwt", "r", null, scopes);
+        List<String> created = new ArrayList<>();
+        try {
+            for (int i = 0; i < 24; i++) {
+                Operation pending = operations.recordIntent(OperationIntent.migration(Api.uniqueDatasourceId(),
+                        account, "c", "s", "t", requester), null);
+                operations.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "no answer",
+                        null, 5));
+                operations.flagForReview(pending.operationId(), "Domo cannot tell");
+                created.add(pending.operationId().toString());
+            }
+            pagesOfLargeRows(who, account, scopes, created);
+        } finally {
+            for (String id : created) {
+                operations.recordReconciliation(UUID.fromString(id), OperationState.ABORTED, "checked", "auditor");
+            }
+        }
+    }
+
+    private void pagesOfLargeRows(String who, String account, Scopes scopes, List<String> created) {
+
+        JsonPath first = page(Map.of("requestedBy", who, "limit", "500"), null);
+        // The rows whose grants begin below 1 MiB, as the row stores them (about 20).
+        int stored = scopes.toJson().length();
+        assertThat(first.getList("items")).hasSize((1024 * 1024 - 1) / stored + 1);
+        List<String> seen = new ArrayList<>(first.getList("items.operationId"));
+        String cursor = first.getString("nextCursor");
+        assertThat(cursor).isNotNull();
+        JsonPath second = page(Map.of("requestedBy", who, "limit", "500"), cursor);
+        seen.addAll(second.getList("items.operationId"));
+        assertThat(second.getString("nextCursor")).isNull();
+        assertThat(seen).containsExactlyElementsOf(reversed(created));
+
+        // The events' page the same way, by the grant their payloads repeat: each page's first event
+        // comes whatever its size, and every event of the range comes once, in order.
+        long firstSeq = operations.find(UUID.fromString(created.get(0))).orElseThrow().chain().intent().seq();
+        long lastSeq = operations.find(UUID.fromString(created.get(created.size() - 1))).orElseThrow().chain()
+                .review().seq();
+        List<Long> seqs = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        String next = null;
+        do {
+            var request = Api.asAuditor().queryParam("fromSeq", firstSeq).queryParam("toSeq", lastSeq)
+                    .queryParam("limit", 500);
+            JsonPath events = (next == null ? request : request.queryParam("cursor", next)).get("/api/v1/audit/events")
+                    .then().statusCode(200).extract().jsonPath();
+            seqs.addAll(events.getList("items.seq", Long.class));
+            sizes.add(events.getList("items").size());
+            next = events.getString("nextCursor");
+        } while (next != null);
+        assertThat(seqs).isSorted().doesNotHaveDuplicates().hasSize((int) (lastSeq - firstSeq + 1));
+        assertThat(sizes.get(0)).isLessThan(seqs.size()).isGreaterThan(1);
+
+        // A scoped operator's review queue ends the same way, where it gathered up to 201 of them.
+        RowPage<Operation> queue = resolutions.queue(Optional.of(new Scopes(null, List.of(account), null)), 200);
+        assertThat(queue.more()).isTrue();
+        assertThat(queue.items()).hasSizeBetween(2, 23);
+        assertThat(queue.items().stream().skip(1).mapToLong(Operation::scopesLength).sum()).isLessThan(RowPage.BYTES);
+    }
+
+    private static JsonPath page(Map<String, String> query, String cursor) {
+        var request = Api.asAuditor().queryParams(query);
+        if (cursor != null) {
+            request = request.queryParam("cursor", cursor);
+        }
+        return request.get("/api/v1/audit/operations").then().statusCode(200).extract().jsonPath();
+    }
+
+    private static List<String> reversed(List<String> list) {
+        List<String> copy = new ArrayList<>(list);
+        Collections.reverse(copy);
+        return copy;
+    }
+}
