@@ -129,15 +129,10 @@ public class Ledger {
         parameters.add(afterSeq);
         parameters.add(size + 1);
         parameters.add(RowPage.BYTES);
-        int[] pageRows = {0};
-        readPage(RowPage.bounded(page, EVENT_BYTES, "event_seq"), parameters, rows -> {
-            int count = rows.findColumn(RowPage.PAGE_ROWS);
-            eachEvent(rows, (event, operation) -> {
-                read.add(event);
-                pageRows[0] = rows.getInt(count);
-            });
-        });
-        return RowPage.of(read, size, pageRows[0]);
+        RowPage.Counted counted = new RowPage.Counted();
+        readPage(RowPage.bounded(page, EVENT_BYTES, "event_seq"), parameters, rows -> eachEvent(rows,
+                (event, operation) -> read.add(counted.row(rows, event))));
+        return counted.page(read, size);
     }
 
     /**

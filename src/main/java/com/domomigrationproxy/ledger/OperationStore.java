@@ -453,12 +453,10 @@ public class OperationStore {
         String sql = RowPage.bounded(page.toString(), "coalesce(octet_length(scopes), 0)",
                 "requested_at DESC, operation_id DESC");
         Sql.Row<Operation> operation = mapper();
-        int[] pageRows = {0};
-        List<Operation> read = read(connection -> Sql.list(connection, sql, row -> {
-            pageRows[0] = row.getInt(RowPage.PAGE_ROWS);
-            return operation.map(row);
-        }, parameters.toArray()));
-        return RowPage.of(read, size, pageRows[0]);
+        RowPage.Counted counted = new RowPage.Counted();
+        List<Operation> read = read(connection -> Sql.list(connection, sql, row -> counted.row(row, operation.map(row)),
+                parameters.toArray()));
+        return counted.page(read, size);
     }
 
     /**

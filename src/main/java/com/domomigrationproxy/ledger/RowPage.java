@@ -1,5 +1,7 @@
 package com.domomigrationproxy.ledger;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 
 /**
@@ -30,12 +32,36 @@ public record RowPage<T>(List<T> items, boolean more) {
                 + ") page) sized WHERE page_bytes_before < ? ORDER BY " + order;
     }
 
-    /** The page of {@code size} rows from what a {@link #bounded} query returned of its {@code pageRows}. */
-    static <T> RowPage<T> of(List<T> read, int size, int pageRows) {
-        if (read.size() > size) {
-            return new RowPage<>(List.copyOf(read.subList(0, size)), true);
+    /**
+     * Whether a page of {@code rows} rows, whose unbounded columns hold {@code bytes}, ends before
+     * another row: at its {@code size}, or once they pass {@link #BYTES}, as {@link #bounded} cuts
+     * (for a page gathered in Java, such as rows kept by a filter).
+     */
+    public static boolean full(int rows, long bytes, int size) {
+        return rows >= size || rows > 0 && bytes >= BYTES;
+    }
+
+    /**
+     * How many rows a {@link #bounded} query's page had before the cut, as each of its rows says:
+     * whether rows were cut, and so whether more follow, when fewer rows than its size came.
+     */
+    static final class Counted {
+
+        private int pageRows;
+
+        /** A row's item, its row read for the page's count. */
+        <T> T row(ResultSet row, T item) throws SQLException {
+            pageRows = row.getInt(PAGE_ROWS);
+            return item;
         }
-        return new RowPage<>(read, read.size() < pageRows);
+
+        /** The page of {@code size} rows from the items of a query that asked one row more. */
+        <T> RowPage<T> page(List<T> read, int size) {
+            if (read.size() > size) {
+                return new RowPage<>(List.copyOf(read.subList(0, size)), true);
+            }
+            return new RowPage<>(read, read.size() < pageRows);
+        }
     }
 
     /** The page's last row; only for a page with rows. */

@@ -60,8 +60,7 @@ public class OperationResolutions {
         while (true) {
             RowPage<Operation> batch = operations.page(FLAGGED, after, QUEUE_BATCH);
             for (Operation operation : migrations.allowedBy(within.get(), batch.items())) {
-                // As a page ends: at its size, or once its scopes pass the bytes a page may hold.
-                if (kept.size() == size || !kept.isEmpty() && bytes >= RowPage.BYTES) {
+                if (RowPage.full(kept.size(), bytes, size)) {
                     return new RowPage<>(kept, true);
                 }
                 kept.add(operation);
