@@ -217,8 +217,12 @@ public class Ledger {
             });
             query(connection, "SELECT c.*, e.hash AS chain_hash FROM audit_checkpoint c"
                     + " LEFT JOIN audit_event e ON e.seq = c.seq ORDER BY c.seq, c.id", List.of(), rows -> {
+                // Its text columns have no size limit, as an event's payload has none: fetched by their size too.
+                FetchSize fetch = new FetchSize(rows);
                 while (rows.next()) {
-                    checkpoints.accept(Checkpoints.map(rows), "database", rows.getString("chain_hash"));
+                    Checkpoint stored = Checkpoints.map(rows);
+                    fetch.read(stored.origin().length() + stored.text().length() + stored.signature().length());
+                    checkpoints.accept(stored, "database", rows.getString("chain_hash"));
                 }
             });
             long stored = checkpoints.checked();
@@ -241,8 +245,11 @@ public class Ledger {
                       FROM audit_event e
                       LEFT JOIN audit_event h ON h.seq = substring(e.payload from '"seq":([0-9]{1,18})')::bigint
                      WHERE e.kind = ? ORDER BY e.seq""", List.of(Checkpoints.EVENT), rows -> {
+                FetchSize fetch = new FetchSize(rows);
                 while (rows.next()) {
-                    verifyEmbedded(rows, checkpoints);
+                    String payload = rows.getString("payload");
+                    fetch.read(payload == null ? 0 : payload.length());
+                    verifyEmbedded(rows, payload, checkpoints);
                 }
             });
         });
@@ -291,11 +298,12 @@ public class Ledger {
         return first[0];
     }
 
-    private static void verifyEmbedded(ResultSet row, CheckpointVerifier checkpoints) throws SQLException {
+    private static void verifyEmbedded(ResultSet row, String payload, CheckpointVerifier checkpoints)
+            throws SQLException {
         String source = "CHECKPOINT event seq " + row.getLong("seq");
         Checkpoint checkpoint;
         try {
-            checkpoint = Checkpoints.fromEvent(row.getString("payload"));
+            checkpoint = Checkpoints.fromEvent(payload);
         } catch (IOException | RuntimeException e) {
             checkpoints.unreadable(source, "the event's payload cannot be read as a checkpoint");
             return;
