@@ -318,11 +318,7 @@ class AuditApiTest {
     }
 
     private static JsonPath page(Map<String, String> query, String cursor) {
-        var request = Api.asAuditor().queryParams(query);
-        if (cursor != null) {
-            request = request.queryParam("cursor", cursor);
-        }
-        return request.get("/api/v1/audit/operations").then().statusCode(200).extract().jsonPath();
+        return Api.auditOperations(query, cursor);
     }
 
     @jakarta.inject.Inject

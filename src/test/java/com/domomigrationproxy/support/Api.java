@@ -2,6 +2,9 @@ package com.domomigrationproxy.support;
 
 import static io.restassured.RestAssured.given;
 
+import java.util.Map;
+
+import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 
 /** Requests as the test principals. */
@@ -20,6 +23,15 @@ public final class Api {
 
     public static RequestSpecification asAuditor() {
         return given().header("X-API-Key", TestCredentials.AUDITOR_KEY);
+    }
+
+    /** A page of the audit API's operations, as the auditor; after {@code cursor} when given. */
+    public static JsonPath auditOperations(Map<String, String> query, String cursor) {
+        RequestSpecification request = asAuditor().queryParams(query);
+        if (cursor != null) {
+            request = request.queryParam("cursor", cursor);
+        }
+        return request.get("/api/v1/audit/operations").then().statusCode(200).extract().jsonPath();
     }
 
     /** A datasource id no other test uses, so tests never see each other's operations. */

@@ -3,7 +3,6 @@ package com.domomigrationproxy.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,6 +61,7 @@ class LargeGrantsTest {
         }
         Scopes scopes = new Scopes(null, null, grant);
         Requester requester = new Requester(who, "jwt", "r", null, scopes);
+        // Newest first, as pages list them.
         List<String> created = new ArrayList<>();
         try {
             for (int i = 0; i < 24; i++) {
@@ -70,7 +70,7 @@ class LargeGrantsTest {
                 operations.recordOutcome(pending, Outcome.withoutResult(OperationState.UNKNOWN, null, "no answer",
                         null, 5));
                 operations.flagForReview(pending.operationId(), "Domo cannot tell");
-                created.add(pending.operationId().toString());
+                created.add(0, pending.operationId().toString());
             }
             pagesOfLargeRows(who, account, scopes, created);
         } finally {
@@ -82,23 +82,23 @@ class LargeGrantsTest {
 
     private void pagesOfLargeRows(String who, String account, Scopes scopes, List<String> created) {
 
-        JsonPath first = page(Map.of("requestedBy", who, "limit", "500"), null);
+        JsonPath first = Api.auditOperations(Map.of("requestedBy", who, "limit", "500"), null);
         // The rows whose grants begin below 1 MiB, as the row stores them (about 20).
         int stored = scopes.toJson().length();
         assertThat(first.getList("items")).hasSize((1024 * 1024 - 1) / stored + 1);
         List<String> seen = new ArrayList<>(first.getList("items.operationId"));
         String cursor = first.getString("nextCursor");
         assertThat(cursor).isNotNull();
-        JsonPath second = page(Map.of("requestedBy", who, "limit", "500"), cursor);
+        JsonPath second = Api.auditOperations(Map.of("requestedBy", who, "limit", "500"), cursor);
         seen.addAll(second.getList("items.operationId"));
         assertThat(second.getString("nextCursor")).isNull();
-        assertThat(seen).containsExactlyElementsOf(reversed(created));
+        assertThat(seen).containsExactlyElementsOf(created);
 
         // The events' page the same way, by the grant their payloads repeat: each page's first event
         // comes whatever its size, and every event of the range comes once, in order.
-        long firstSeq = operations.find(UUID.fromString(created.get(0))).orElseThrow().chain().intent().seq();
-        long lastSeq = operations.find(UUID.fromString(created.get(created.size() - 1))).orElseThrow().chain()
-                .review().seq();
+        long firstSeq = operations.find(UUID.fromString(created.get(created.size() - 1))).orElseThrow().chain()
+                .intent().seq();
+        long lastSeq = operations.find(UUID.fromString(created.get(0))).orElseThrow().chain().review().seq();
         List<Long> seqs = new ArrayList<>();
         List<Integer> sizes = new ArrayList<>();
         String next = null;
@@ -119,19 +119,5 @@ class LargeGrantsTest {
         assertThat(queue.more()).isTrue();
         assertThat(queue.items()).hasSizeBetween(2, 23);
         assertThat(queue.items().stream().skip(1).mapToLong(Operation::scopesLength).sum()).isLessThan(RowPage.BYTES);
-    }
-
-    private static JsonPath page(Map<String, String> query, String cursor) {
-        var request = Api.asAuditor().queryParams(query);
-        if (cursor != null) {
-            request = request.queryParam("cursor", cursor);
-        }
-        return request.get("/api/v1/audit/operations").then().statusCode(200).extract().jsonPath();
-    }
-
-    private static List<String> reversed(List<String> list) {
-        List<String> copy = new ArrayList<>(list);
-        Collections.reverse(copy);
-        return copy;
     }
 }
