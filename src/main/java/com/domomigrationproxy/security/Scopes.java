@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -74,8 +73,8 @@ public record Scopes(
         }
     }
 
-    /** An entry: an id of Domo's identifier alphabet, or such a prefix (possibly empty) and a final {@code *}. */
-    private static final Pattern ENTRY = Pattern.compile("[A-Za-z0-9_-]{1,128}|[A-Za-z0-9_-]{0,127}\\*");
+    /** The most characters of an id, as {@code Identifiers.PATTERN} has it; a prefix has one fewer, for its {@code *}. */
+    private static final int ID_LENGTH = 128;
     private static final ObjectMapper CANONICAL = new ObjectMapper()
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
@@ -249,13 +248,18 @@ public record Scopes(
         if (entries == null) {
             return null;
         }
+        boolean sorted = true;
+        String before = null;
         for (String entry : entries) {
-            if (entry == null || !ENTRY.matcher(entry).matches()) {
+            if (entry == null || !isEntry(entry)) {
                 throw new IllegalArgumentException("a scope entry must be an id of [A-Za-z0-9_-], or a prefix of"
                         + " them followed by *");
             }
+            sorted = sorted && (before == null || before.compareTo(entry) < 0);
+            before = entry;
         }
-        return List.copyOf(new TreeSet<>(entries));
+        // A stored grant is canonical already (sorted, once each): read without sorting it again.
+        return List.copyOf(sorted ? entries : new TreeSet<>(entries));
     }
 
     private static List<String> entries(Scope scope, JsonNode list) {
@@ -264,13 +268,35 @@ public record Scopes(
         }
         List<String> entries = new ArrayList<>();
         for (JsonNode entry : list) {
-            if (!entry.isTextual() || !ENTRY.matcher(entry.textValue()).matches()) {
+            if (!entry.isTextual() || !isEntry(entry.textValue())) {
                 throw new IllegalArgumentException("scopes." + scope.member() + " holds " + printable(entry.toString())
                         + ", which is neither an id of [A-Za-z0-9_-] nor such a prefix followed by *");
             }
             entries.add(entry.textValue());
         }
         return entries;
+    }
+
+    /**
+     * An entry: an id of Domo's identifier alphabet, or such a prefix (possibly empty) and a final
+     * {@code *}. By hand: the regular expression took 0.5 µs an entry, and every operation row read
+     * checks its caller's grant again, 1.4 ms for one of 1,348 data sources (read twice, then made
+     * canonical), several times what the rest of the row costs.
+     */
+    private static boolean isEntry(String entry) {
+        int length = entry.length();
+        boolean prefix = length > 0 && entry.charAt(length - 1) == '*';
+        int id = prefix ? length - 1 : length;
+        if (id > (prefix ? ID_LENGTH - 1 : ID_LENGTH) || !prefix && id == 0) {
+            return false;
+        }
+        for (int i = 0; i < id; i++) {
+            char c = entry.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Scope scope(String member) {

@@ -47,9 +47,23 @@ class ScopesTest {
     @ParameterizedTest
     @ValueSource(strings = { "[]", "\"sales-*\"", "{\"account\":[\"1\"]}", "{\"accounts\":\"1\"}",
             "{\"accounts\":null}", "{\"accounts\":[1]}", "{\"accounts\":[\"sales-?\"]}", "{\"accounts\":[\"*-eu\"]}",
-            "{\"accounts\":[\"a*b*\"]}", "{\"accounts\":[\"\"]}", "{\"accounts\":[\"a b\"]}" })
+            "{\"accounts\":[\"a*b*\"]}", "{\"accounts\":[\"\"]}", "{\"accounts\":[\"a b\"]}",
+            "{\"accounts\":[\"**\"]}", "{\"accounts\":[\"a\\u00e9\"]}", "{\"accounts\":[\"a/b\"]}",
+            "{\"accounts\":[\"a:\"]}", "{\"accounts\":[\"a@*\"]}", "{\"accounts\":[\"a\\u0000\"]}" })
     void anythingElseIsRefusedNeverReadAsAny(String json) {
         assertThatThrownBy(() -> scopes(json)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** An id has at most 128 characters, as path parameters do; a prefix 127 and its {@code *}. */
+    @Test
+    void entriesEndAtTheLengthOfAnId() throws Exception {
+        String id = "a".repeat(128);
+        assertThat(scopes("{\"accounts\":[\"" + id + "\"]}").allowsAccount(id)).isTrue();
+        assertThat(scopes("{\"accounts\":[\"" + id.substring(1) + "*\"]}").allowsAccount(id)).isTrue();
+        assertThatThrownBy(() -> scopes("{\"accounts\":[\"" + id + "a\"]}")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> scopes("{\"accounts\":[\"" + id + "*\"]}")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Scopes(null, java.util.Arrays.asList("7", null), null))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     /**
@@ -75,6 +89,9 @@ class ScopesTest {
         assertThat(scopes.toJson())
                 .isEqualTo("{\"accounts\":[],\"datasources\":[\"a\",\"b\"],\"integrationTypes\":[\"mysql-*\"]}");
         assertThat(Scopes.fromJson(scopes.toJson())).isEqualTo(scopes);
+        // In order but repeated, or in order but for one: made canonical all the same.
+        assertThat(scopes("{\"datasources\":[\"a\",\"a\",\"b\"]}").datasources()).containsExactly("a", "b");
+        assertThat(scopes("{\"datasources\":[\"a\",\"c\",\"b\"]}").datasources()).containsExactly("a", "b", "c");
         assertThat(Scopes.UNRESTRICTED.toJson()).isEqualTo("{}");
     }
 
