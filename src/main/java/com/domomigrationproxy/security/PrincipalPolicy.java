@@ -108,8 +108,9 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
      * is read from the signed payload itself: SmallRye JWT's claim objects leave out members whose
      * value is null, which read {@code {"accounts": null}} as "any account" instead of refusing it.
      * An encrypted token (five parts: a provider's, with MP_JWT_DECRYPT_KEY_LOCATION set) has no
-     * payload to read here: its claim is taken from SmallRye's claims, JSON values all (a string
-     * claim too, refused as no object; EncryptedJwtTest).
+     * payload to read here: its claim is taken from SmallRye's claims, JSON values all, which keep
+     * a list whose value is null inside the object (refused; a string claim too, as no object;
+     * EncryptedJwtTest).
      */
     private Scopes scopes(JsonWebToken token) throws IOException {
         String raw = token.getRawToken();

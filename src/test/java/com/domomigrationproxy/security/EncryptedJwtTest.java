@@ -2,7 +2,9 @@ package com.domomigrationproxy.security;
 
 import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -62,6 +64,12 @@ class EncryptedJwtTest {
         assertThat(withNull.split("\\.", -1)).hasSize(5);
         bearer(withNull).get("/api/v1/integration-types").then().statusCode(401)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:unauthenticated"));
+        // A list whose value is null inside the grant, as SmallRye's claims hand it over: no grant
+        // either, never "any account" (a review took it to be dropped), and Domo is not asked.
+        bearer(Tokens.encryptedSigned(claims + ",\"domo_scopes\":{\"accounts\":null,\"datasources\":[\"sales-1\"]}}"))
+                .get("/api/v1/accounts/other-9/candidates").then().statusCode(401)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:unauthenticated"));
+        domo.verify(0, getRequestedFor(urlPathMatching(".*/other-9/.*")));
         // An object is a grant: the account outside it is refused before Domo is asked.
         bearer(Tokens.encrypted(Tokens.claims("encrypted-scoped", "reader").claim("domo_scopes",
                 Map.of("accounts", List.of("sales-1"))))).get("/api/v1/accounts/other-9/candidates").then()
