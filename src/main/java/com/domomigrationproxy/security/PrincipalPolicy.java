@@ -105,8 +105,8 @@ class PrincipalPolicy implements SecurityIdentityAugmentor {
 
     /**
      * The scopes a token's claim grants; only a token without the claim is unrestricted. The claim
-     * is read from the signed payload itself: SmallRye JWT's claim objects leave out members whose
-     * value is null, which read {@code {"accounts": null}} as "any account" instead of refusing it.
+     * is read from the signed payload itself, as the issuer wrote it, so that {@code {"accounts":
+     * null}} is refused, never read as "any account".
      * An encrypted token (five parts: a provider's, with MP_JWT_DECRYPT_KEY_LOCATION set) has no
      * payload to read here: its claim is taken from SmallRye's claims, JSON values all, which keep
      * a list whose value is null inside the object (refused; a string claim too, as no object;
