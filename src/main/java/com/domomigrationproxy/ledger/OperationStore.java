@@ -254,20 +254,24 @@ public class OperationStore {
     /**
      * Operations whose outcome nobody knows and that no person has been asked about yet: UNKNOWN,
      * or PENDING with an intent recorded before {@code pendingBefore} ({@link #intentRecordedAt});
-     * oldest first, after {@code after} (null: from the first). A page of what reconciliation looks at.
+     * oldest first, after {@code after} (null: from the first). A page of what reconciliation looks
+     * at: at most {@code size}, fewer when they are large ({@link RowPage}).
      */
-    public List<Operation> unresolved(Instant pendingBefore, Operation after, int limit) {
-        String where = """
-                WHERE o.reconciled_at IS NULL AND o.review_reason IS NULL
+    public RowPage<Operation> unresolved(Instant pendingBefore, Operation after, int size) {
+        List<Object> parameters = new ArrayList<>();
+        StringBuilder page = new StringBuilder(OperationRows.SELECT).append("""
+                 WHERE o.reconciled_at IS NULL AND o.review_reason IS NULL
                   AND (o.state = 'UNKNOWN' OR (o.state = 'PENDING' AND greatest(o.requested_at, (
                       SELECT e.recorded_at FROM audit_event e WHERE e.seq = o.intent_seq
-                         AND e.operation_id = o.operation_id AND e.kind = 'INTENT')) < ?))
-                """;
-        String order = " ORDER BY o.requested_at, o.operation_id LIMIT ?";
-        return read(connection -> after == null
-                ? Sql.list(connection, OperationRows.SELECT + where + order, mapper(), pendingBefore, limit)
-                : Sql.list(connection, OperationRows.SELECT + where + " AND (o.requested_at, o.operation_id) > (?, ?)"
-                        + order, mapper(), pendingBefore, after.requestedAt(), after.operationId(), limit));
+                         AND e.operation_id = o.operation_id AND e.kind = 'INTENT')) < ?))""");
+        parameters.add(pendingBefore);
+        if (after != null) {
+            page.append(" AND (o.requested_at, o.operation_id) > (?, ?)");
+            parameters.add(after.requestedAt());
+            parameters.add(after.operationId());
+        }
+        page.append(" ORDER BY o.requested_at, o.operation_id");
+        return bounded(page, parameters, size, "requested_at, operation_id");
     }
 
     /**
@@ -447,11 +451,20 @@ public class OperationStore {
             parameters.add(after.requestedAt());
             parameters.add(after.operationId());
         }
-        page.append(NEWEST_FIRST).append(" LIMIT ?");
+        page.append(NEWEST_FIRST);
+        return bounded(page, parameters, size, "requested_at DESC, operation_id DESC");
+    }
+
+    /**
+     * The page of {@code size} operations of an ordered query ({@code order}: the same order by its
+     * output columns), ended at {@link RowPage#BYTES} of their scopes in the database: every row
+     * repeats its caller's grant, which has no size limit.
+     */
+    private RowPage<Operation> bounded(StringBuilder ordered, List<Object> parameters, int size, String order) {
+        ordered.append(" LIMIT ?");
         parameters.add(size + 1);
         parameters.add(RowPage.BYTES);
-        String sql = RowPage.bounded(page.toString(), "coalesce(octet_length(scopes), 0)",
-                "requested_at DESC, operation_id DESC");
+        String sql = RowPage.bounded(ordered.toString(), "coalesce(octet_length(scopes), 0)", order);
         Sql.Row<Operation> operation = mapper();
         RowPage.Counted counted = new RowPage.Counted();
         List<Operation> read = read(connection -> Sql.list(connection, sql, row -> counted.row(row, operation.map(row)),

@@ -22,6 +22,7 @@ import com.domomigrationproxy.ledger.Operation;
 import com.domomigrationproxy.ledger.Operation.LateAnswer;
 import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
+import com.domomigrationproxy.ledger.RowPage;
 import com.domomigrationproxy.problem.ProblemException;
 import com.domomigrationproxy.security.DatasourceIds;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -82,15 +83,18 @@ public class OperationReconciler {
         Map<String, ProblemException> unreadable = new HashMap<>();
         int seen = 0;
         int concluded = 0;
-        List<Operation> page = operations.unresolved(pendingBefore, null, BATCH);
-        while (!page.isEmpty()) {
-            for (Operation operation : page) {
+        RowPage<Operation> page = operations.unresolved(pendingBefore, null, BATCH);
+        while (true) {
+            for (Operation operation : page.items()) {
                 seen++;
                 if (!operations.outcomeBacklogged(operation.operationId()) && reconcile(operation, unreadable)) {
                     concluded++;
                 }
             }
-            page = page.size() < BATCH ? List.of() : operations.unresolved(pendingBefore, page.get(page.size() - 1), BATCH);
+            if (!page.more()) {
+                break;
+            }
+            page = operations.unresolved(pendingBefore, page.last(), BATCH);
         }
         if (seen > 0) {
             LOG.infof("Reconciliation: %d of %d unresolved operation(s) resolved or flagged for a person", concluded,
