@@ -56,7 +56,7 @@ final class OperationRows {
                        max(e.hash) FILTER (WHERE e.kind = 'REVIEW') AS event_review_hash
                 FROM audit_event e WHERE e.operation_id = o.operation_id) l""";
 
-    /** Column positions of one result set. */
+    /** Column positions of one result set, and the grant its last row held. */
     static final class Columns {
         final int operationId, direction, datasourceId, accountId, catalog, schema, table, requestedBy, requestedAt,
                 requestId, authMethod, clientAddress, planId, scopes, state, toe, startTime, endTime, errorMessage,
@@ -98,6 +98,14 @@ final class OperationRows {
             reconciliation = link(rows, "reconciliation");
             review = link(rows, "review");
         }
+
+        /**
+         * The grant of the row before, as stored and as read: rows one after another often repeat
+         * one grant (a plan's items all run under their creator's; a caller's operations and their
+         * events), and reading one of 1,348 data sources costs 0.45 ms, comparing its text a few µs.
+         */
+        private String lastScopesJson;
+        private Scopes lastScopes;
 
         private static int[] link(ResultSet rows, String kind) throws SQLException {
             return new int[] { rows.findColumn(kind + "_seq"), rows.findColumn(kind + "_prev_hash"),
@@ -209,8 +217,14 @@ final class OperationRows {
         if (json == null) {
             return null;
         }
+        if (json.equals(columns.lastScopesJson)) {
+            return columns.lastScopes;
+        }
         try {
-            return Scopes.fromJson(json);
+            Scopes scopes = Scopes.fromJson(json);
+            columns.lastScopesJson = json;
+            columns.lastScopes = scopes;
+            return scopes;
         } catch (IllegalArgumentException e) {
             throw new UnreadableRow(row.getObject(columns.operationId, UUID.class), "has scopes that do not parse", e);
         }
