@@ -69,7 +69,7 @@ class EncryptedJwtTest {
         bearer(Tokens.encryptedSigned(claims + ",\"domo_scopes\":{\"accounts\":null,\"datasources\":[\"sales-1\"]}}"))
                 .get("/api/v1/accounts/other-9/candidates").then().statusCode(401)
                 .body("type", equalTo("urn:problem-type:domo-migration-proxy:unauthenticated"));
-        domo.verify(0, getRequestedFor(urlPathMatching(".*/other-9/.*")));
+        domo.verify(0, getRequestedFor(urlPathMatching(".*/other-9(/.*)?")));
         // An object is a grant: the account outside it is refused before Domo is asked.
         bearer(Tokens.encrypted(Tokens.claims("encrypted-scoped", "reader").claim("domo_scopes",
                 Map.of("accounts", List.of("sales-1"))))).get("/api/v1/accounts/other-9/candidates").then()

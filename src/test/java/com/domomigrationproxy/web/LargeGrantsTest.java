@@ -1,5 +1,8 @@
 package com.domomigrationproxy.web;
 
+import static com.domomigrationproxy.support.DomoWireMock.DOMO_PREFIX;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
@@ -20,17 +23,22 @@ import com.domomigrationproxy.ledger.OperationState;
 import com.domomigrationproxy.ledger.OperationStore;
 import com.domomigrationproxy.ledger.Outcome;
 import com.domomigrationproxy.ledger.RowPage;
+import com.domomigrationproxy.migration.OperationReconciler;
 import com.domomigrationproxy.migration.OperationResolutions;
 import com.domomigrationproxy.security.Requester;
 import com.domomigrationproxy.security.Scopes;
 import com.domomigrationproxy.support.Api;
+import com.domomigrationproxy.support.DomoWireMock;
+import com.domomigrationproxy.support.InjectDomo;
+import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 
 /**
  * Answers that read many rows at once end at 1 MiB of their grants, whatever their limit: the
- * audit API's pages of operations and of events, and a scoped operator's review queue. Its
+ * audit API's pages of operations and of events, a scoped operator's review queue, and
+ * reconciliation's pages of unresolved operations, which a pass follows to the last. Its
  * operations stay in the chain, and every later read of the whole chain (an integrity check, an
  * export, the audit stream) reads them too, a second or more each: so this class is named to run
  * last of the default profile's classes (they run in the order of their names), after the audit
@@ -44,6 +52,12 @@ class LargeGrantsTest {
 
     @Inject
     OperationResolutions resolutions;
+
+    @Inject
+    OperationReconciler reconciler;
+
+    @InjectDomo
+    WireMockServer domo;
 
     /**
      * A page ends at 1 MiB of its rows' scopes and payloads, in the database, whatever its limit, and
@@ -74,9 +88,7 @@ class LargeGrantsTest {
                 created.add(0, pending.operationId().toString());
             }
             reconciliationsPagesOfLargeRows(created);
-            for (String id : created) {
-                operations.flagForReview(UUID.fromString(id), "Domo cannot tell");
-            }
+            reconciliationFlagsEveryOne(account, created);
             pagesOfLargeRows(who, account, scopes, created);
         } finally {
             for (String id : created) {
@@ -137,6 +149,21 @@ class LargeGrantsTest {
         assertThat(seen).containsExactlyElementsOf(created);
     }
 
+    /**
+     * A pass of reconciliation goes on past pages cut at 1 MiB: every one of the operations is looked
+     * at, and (Domo refusing its account's candidates for good) flagged for a person.
+     */
+    private void reconciliationFlagsEveryOne(String account, List<String> created) throws InterruptedException {
+        domo.stubFor(get(DOMO_PREFIX + "/candidates/" + account).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"no such account\"}")));
+        // A person is asked only once Domo can no longer be carrying the operations out: as long
+        // again as a migration may take after their outcomes (no grace in tests).
+        Thread.sleep(DomoWireMock.MIGRATION_TIMEOUT.toMillis() + 200);
+        reconciler.reconcileNow();
+        assertThat(created).allSatisfy(id -> assertThat(operations.find(UUID.fromString(id)).orElseThrow().review())
+                .as("flagged: %s", id).isNotNull());
+    }
+
     private void pagesOfLargeRows(String who, String account, Scopes scopes, List<String> created) {
 
         JsonPath first = Api.auditOperations(Map.of("requestedBy", who, "limit", "500"), null);
@@ -155,7 +182,8 @@ class LargeGrantsTest {
         // comes whatever its size, and every event of the range comes once, in order.
         long firstSeq = operations.find(UUID.fromString(created.get(created.size() - 1))).orElseThrow().chain()
                 .intent().seq();
-        long lastSeq = operations.find(UUID.fromString(created.get(0))).orElseThrow().chain().review().seq();
+        long lastSeq = created.stream().mapToLong(id -> operations.find(UUID.fromString(id)).orElseThrow().chain()
+                .review().seq()).max().orElseThrow();
         List<Long> seqs = new ArrayList<>();
         List<Integer> sizes = new ArrayList<>();
         String next = null;
