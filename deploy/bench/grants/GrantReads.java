@@ -26,31 +26,34 @@ public final class GrantReads {
             }
             String json = new Scopes(null, null, ids).toJson();
             // Warm-up (C2 compiles the path), then as many reads as fit in the measured seconds.
-            long sink = run(json, System.nanoTime() + 2_000_000_000L)[1];
-            long[] measured = run(json, System.nanoTime() + seconds * 1_000_000_000L);
-            double micros = measured[2] / 1_000.0 / measured[0];
+            Run warmUp = run(json, System.nanoTime() + 2_000_000_000L);
+            Run measured = run(json, System.nanoTime() + seconds * 1_000_000_000L);
+            double micros = measured.nanos() / 1_000.0 / measured.reads();
+            // The entries read, printed so that the JIT cannot drop the reads as unused.
             System.out.printf("| %,d | %,d B | %.1f | %.0f |%n", size, json.length(), micros,
                     json.length() / micros);
-            if (sink == 42) {
-                System.out.println();
-            }
+            System.err.printf("%,d entries read%n", warmUp.entries() + measured.entries());
         }
     }
 
-    /** Reads until the deadline: how many reads, a value that depends on them, the nanoseconds taken. */
-    private static long[] run(String json, long deadline) {
+    /** How many reads, the entries they read, and the nanoseconds they took. */
+    private record Run(long reads, long entries, long nanos) {
+    }
+
+    /** Reads until the deadline. */
+    private static Run run(String json, long deadline) {
         long reads = 0;
-        long sink = 0;
+        long entries = 0;
         long start = System.nanoTime();
         long now;
         do {
             for (int i = 0; i < 100; i++) {
-                sink += Scopes.fromJson(json).datasources().size();
+                entries += Scopes.fromJson(json).datasources().size();
             }
             reads += 100;
             now = System.nanoTime();
         } while (now < deadline);
-        return new long[] { reads, sink, now - start };
+        return new Run(reads, entries, now - start);
     }
 
     private GrantReads() {

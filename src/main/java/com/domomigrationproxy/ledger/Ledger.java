@@ -125,12 +125,11 @@ public class Ledger {
     public RowPage<ChainEvent> events(EventQuery query, long afterSeq, int size) {
         List<ChainEvent> read = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
-        String page = EVENTS + " WHERE " + query.where(parameters) + " AND e.seq > ? ORDER BY e.seq LIMIT ?";
+        String ordered = EVENTS + " WHERE " + query.where(parameters) + " AND e.seq > ? ORDER BY e.seq";
         parameters.add(afterSeq);
-        parameters.add(size + 1);
-        parameters.add(RowPage.BYTES);
+        String page = RowPage.bounded(ordered, parameters, size, EVENT_BYTES, "event_seq");
         RowPage.Counted counted = new RowPage.Counted();
-        readPage(RowPage.bounded(page, EVENT_BYTES, "event_seq"), parameters, rows -> eachEvent(rows,
+        readPage(page, parameters, rows -> eachEvent(rows,
                 (event, operation) -> read.add(counted.row(rows, event))));
         return counted.page(read, size);
     }

@@ -461,10 +461,7 @@ public class OperationStore {
      * repeats its caller's grant, which has no size limit.
      */
     private RowPage<Operation> bounded(StringBuilder ordered, List<Object> parameters, int size, String order) {
-        ordered.append(" LIMIT ?");
-        parameters.add(size + 1);
-        parameters.add(RowPage.BYTES);
-        String sql = RowPage.bounded(ordered.toString(), "coalesce(octet_length(scopes), 0)", order);
+        String sql = RowPage.bounded(ordered.toString(), parameters, size, "coalesce(octet_length(scopes), 0)", order);
         Sql.Row<Operation> operation = mapper();
         RowPage.Counted counted = new RowPage.Counted();
         List<Operation> read = read(connection -> Sql.list(connection, sql, row -> counted.row(row, operation.map(row)),

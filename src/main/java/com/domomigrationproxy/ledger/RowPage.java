@@ -21,15 +21,18 @@ public record RowPage<T>(List<T> items, boolean more) {
     static final String PAGE_ROWS = "page_rows";
 
     /**
-     * The rows of a page's query (which asks one row more than the page, to know whether more
-     * follow), up to {@link #BYTES} of {@code bytes} (an expression over its columns) before each:
-     * the cut is made in the database, so that rows left out never leave it. {@code order} is the
-     * page's order by its output columns. One parameter follows the page's own: the byte budget.
+     * The page of {@code size} rows of an ordered query (whose parameters are in {@code parameters}),
+     * up to {@link #BYTES} of {@code bytes} (an expression over its columns) before each: it asks
+     * one row more, to know whether more follow, and the cut is made in the database, so that rows
+     * left out never leave it. {@code order} is the query's order by its output columns. Adds the
+     * page's own two parameters (its rows, its byte budget) to {@code parameters}.
      */
-    static String bounded(String page, String bytes, String order) {
+    static String bounded(String ordered, List<Object> parameters, int size, String bytes, String order) {
+        parameters.add(size + 1);
+        parameters.add(BYTES);
         return "SELECT * FROM (SELECT page.*, count(*) OVER () AS " + PAGE_ROWS + ", sum(" + bytes + ") OVER (ORDER BY "
-                + order + " ROWS UNBOUNDED PRECEDING) - (" + bytes + ") AS page_bytes_before FROM (" + page
-                + ") page) sized WHERE page_bytes_before < ? ORDER BY " + order;
+                + order + " ROWS UNBOUNDED PRECEDING) - (" + bytes + ") AS page_bytes_before FROM (" + ordered
+                + " LIMIT ?) page) sized WHERE page_bytes_before < ? ORDER BY " + order;
     }
 
     /**

@@ -108,14 +108,13 @@ class LargeGrantsTest {
         Scopes sales = new Scopes(null, List.of("sales-*"), null);
         Scopes mysql = new Scopes(List.of("mysql-*"), null, List.of("ds-1", "ds-2"));
         List<Scopes> granted = List.of(sales, sales, mysql, sales, mysql, mysql);
+        List<Scopes> newestFirst = List.of(mysql, mysql, sales, mysql, sales, sales);
         for (Scopes scopes : granted) {
             Operation pending = operations.recordIntent(OperationIntent.reversal(Api.uniqueDatasourceId(),
                     new Requester(who, "jwt", "r", null, scopes)), null);
             operations.recordOutcome(pending, Outcome.withoutResult(OperationState.COMPLETE, "T-GRANTS", null, 200, 5));
         }
         OperationQuery query = new OperationQuery(null, null, null, null, who, null, null, null, false);
-        List<Scopes> newestFirst = new ArrayList<>(granted);
-        java.util.Collections.reverse(newestFirst);
         assertThat(operations.page(query, null, 50).items()).extracting(operation -> operation.intent().scopes())
                 .containsExactlyElementsOf(newestFirst);
         List<Scopes> streamed = new ArrayList<>();
