@@ -42,8 +42,6 @@ public class IdempotencyStore {
     /** A key's characters, as the OpenAPI document states them (1 to 255 of them). */
     public static final String KEY_PATTERN = "^[\\x21-\\x7E]+$";
     private static final Pattern VALID_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
-    /** A claim with no answer after the migration deadline plus this belongs to a request that died. */
-    public static final Duration ABANDON_MARGIN = Duration.ofSeconds(30);
     /** The longest retention: a key's expiry is stored, and must stay within the database's dates. */
     public static final Duration MAX_RETENTION = Duration.ofDays(36_500);
     private static final Logger LOG = Logger.getLogger(IdempotencyStore.class);
@@ -52,13 +50,23 @@ public class IdempotencyStore {
 
     private final DataSource dataSource;
     private final Duration retention;
+    private final Duration abandonMargin;
     private final Duration abandonedAfter;
 
     @Inject
     IdempotencyStore(DataSource dataSource, IdempotencyConfig config, DomoConfig domo) {
         this.dataSource = dataSource;
         this.retention = config.retention();
-        this.abandonedAfter = domo.migrationTimeout().plus(ABANDON_MARGIN);
+        this.abandonMargin = config.abandonMargin();
+        this.abandonedAfter = abandonedAfter(domo.migrationTimeout());
+    }
+
+    /**
+     * How long a claim for a request with this deadline holds its key: the deadline plus
+     * PROXY_IDEMPOTENCY_ABANDON_MARGIN. A claim with no answer after that belongs to a request that died.
+     */
+    public Duration abandonedAfter(Duration deadline) {
+        return deadline.plus(abandonMargin);
     }
 
     /** Who a key belongs to: the principal as it authenticated. */
@@ -116,7 +124,7 @@ public class IdempotencyStore {
 
     /**
      * {@link #storedAnswer(Owner, String, String)} for a request whose claim counts as abandoned
-     * {@code running} after it was made, instead of a migration's deadline plus {@link #ABANDON_MARGIN}:
+     * {@code running} after it was made, instead of a migration's {@link #abandonedAfter(Duration)}:
      * a plan upload, whose preflight has a deadline of its own.
      */
     public Optional<Claim> storedAnswer(Owner owner, String key, String fingerprint, Duration running) {
@@ -202,7 +210,7 @@ public class IdempotencyStore {
 
     /**
      * 409 while a first request that began at {@code since} (its claim, or its intent's record) may
-     * still run: until the migration deadline plus {@link #ABANDON_MARGIN} has passed since.
+     * still run: until the migration's {@link #abandonedAfter(Duration)} has passed since.
      */
     public void refuseWhileRunning(Instant since) {
         refuseWhileRunning(since, Instant.now(), abandonedAfter);

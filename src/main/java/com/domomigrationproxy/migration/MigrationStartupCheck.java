@@ -83,12 +83,14 @@ class MigrationStartupCheck {
                 .atLeast("PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE", rateLimit.operationsPerMinute(), 1, null)
                 .atLeast("PROXY_RATE_LIMIT_CONCURRENT_OPERATIONS", rateLimit.concurrentOperations(), 1, null)
                 .notNegative("PROXY_RECONCILIATION_PENDING_GRACE", reconciliation.pendingGrace())
-                .notNegative("PROXY_RECONCILIATION_CLOCK_SKEW", reconciliation.clockSkew());
+                .notNegative("PROXY_RECONCILIATION_CLOCK_SKEW", reconciliation.clockSkew())
+                // None: a key would be taken over while its request's outcome is still being recorded.
+                .positive("PROXY_IDEMPOTENCY_ABANDON_MARGIN", idempotency.abandonMargin());
         // A key is taken over once its request counts as abandoned: it must outlive that moment.
-        Duration running = domo.migrationTimeout().plus(IdempotencyStore.ABANDON_MARGIN);
+        Duration running = domo.migrationTimeout().plus(idempotency.abandonMargin());
         if (idempotency.retention().compareTo(running) < 0) {
             problems.add("PROXY_IDEMPOTENCY_RETENTION must be at least DOMO_MIGRATION_TIMEOUT plus "
-                    + IdempotencyStore.ABANDON_MARGIN.toSeconds() + " s (" + running + "), not " + idempotency.retention()
+                    + "PROXY_IDEMPOTENCY_ABANDON_MARGIN (" + running + "), not " + idempotency.retention()
                     + ": a key that expired while its request could still run would let a repeat send it to Domo again");
         }
         // A key's expiry is stored: one past PostgreSQL's last date failed every keyed write with a 503 (review).

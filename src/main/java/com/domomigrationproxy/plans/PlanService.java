@@ -141,7 +141,7 @@ public class PlanService {
         IdempotencyStore.Owner owner = new IdempotencyStore.Owner(creator.principal(), creator.authMethod());
         String fingerprint = Sha256.hex("plan\n" + content.contentHash());
         // An upload runs as long as its preflight may, not a migration's deadline, before its key counts as abandoned.
-        Duration running = config.preflightTimeout().plus(IdempotencyStore.ABANDON_MARGIN);
+        Duration running = idempotency.abandonedAfter(config.preflightTimeout());
         Optional<IdempotencyStore.Claim> stored = idempotency.storedAnswer(owner, key.get(), fingerprint, running);
         if (stored.isPresent()) {
             return replay(stored.get(), owner, key.get()).orElseGet(() -> createOnce(content, creator, key));

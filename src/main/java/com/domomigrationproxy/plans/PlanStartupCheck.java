@@ -7,7 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import com.domomigrationproxy.idempotency.IdempotencyConfig;
-import com.domomigrationproxy.idempotency.IdempotencyStore;
 import com.domomigrationproxy.problem.SettingProblems;
 
 import io.quarkus.runtime.StartupEvent;
@@ -27,10 +26,10 @@ class PlanStartupCheck {
     static List<String> problems(PlanConfig config, IdempotencyConfig idempotency) {
         SettingProblems problems = new SettingProblems();
         // An upload's key is taken over once its preflight counts as abandoned: it must outlive that moment.
-        Duration running = config.preflightTimeout().plus(IdempotencyStore.ABANDON_MARGIN);
+        Duration running = config.preflightTimeout().plus(idempotency.abandonMargin());
         if (idempotency.retention().compareTo(running) < 0) {
             problems.add("PROXY_IDEMPOTENCY_RETENTION must be at least PROXY_PLAN_PREFLIGHT_TIMEOUT plus "
-                    + IdempotencyStore.ABANDON_MARGIN.toSeconds() + " s (" + running + "), not " + idempotency.retention()
+                    + "PROXY_IDEMPOTENCY_ABANDON_MARGIN (" + running + "), not " + idempotency.retention()
                     + ": a key that expired while its upload could still run would let a repeat store another plan");
         }
         return problems

@@ -68,6 +68,9 @@ class DatabaseOutageTest {
     @Inject
     OperationStore store;
 
+    @Inject
+    IdempotencyStore idempotency;
+
     /**
      * The database takes connections again, and the next test starts with a pool of live ones:
      * sessions an earlier test ended would cost its first request its answer (503) before its own
@@ -158,7 +161,7 @@ class DatabaseOutageTest {
             // Past the key's wait (the migration deadline and its margin, from its claim and from the intent's
             // record, which the test cannot time from here), the first request counts as ended: until then a
             // repeat is told the first still runs (the same 409, another detail), which changes nothing.
-            Duration ended = DomoWireMock.MIGRATION_TIMEOUT.plus(IdempotencyStore.ABANDON_MARGIN);
+            Duration ended = idempotency.abandonedAfter(DomoWireMock.MIGRATION_TIMEOUT);
             Thread.sleep(Math.max(0, ended.toMillis() - Duration.ofNanos(System.nanoTime() - sent).toMillis()));
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> Api
                     .asOperator().header("Idempotency-Key", key).post("/api/v1/datasources/" + datasource + "/reversals")

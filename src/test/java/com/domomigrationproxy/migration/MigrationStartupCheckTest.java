@@ -31,12 +31,14 @@ class MigrationStartupCheckTest {
         assertThat(problems(Map.of("proxy.rate-limit.operations-per-minute", "0",
                 "proxy.rate-limit.concurrent-operations", "0",
                 "proxy.reconciliation.pending-grace", "-60s", "proxy.reconciliation.clock-skew", "-60s",
-                "proxy.idempotency.retention", "-1h"))).containsExactly(
+                "proxy.idempotency.retention", "-1h", "proxy.idempotency.abandon-margin", "0s"))).containsExactly(
                         "PROXY_RATE_LIMIT_OPERATIONS_PER_MINUTE must be at least 1, not 0",
                         "PROXY_RATE_LIMIT_CONCURRENT_OPERATIONS must be at least 1, not 0",
                         "PROXY_RECONCILIATION_PENDING_GRACE must not be negative, not PT-1M",
                         "PROXY_RECONCILIATION_CLOCK_SKEW must not be negative, not PT-1M",
-                        "PROXY_IDEMPOTENCY_RETENTION must be at least DOMO_MIGRATION_TIMEOUT plus 30 s (PT2M30S),"
+                        "PROXY_IDEMPOTENCY_ABANDON_MARGIN must be longer than 0, not PT0S",
+                        "PROXY_IDEMPOTENCY_RETENTION must be at least DOMO_MIGRATION_TIMEOUT plus"
+                                + " PROXY_IDEMPOTENCY_ABANDON_MARGIN (PT2M),"
                                 + " not PT-1H: a key that expired while its request could still run would let a"
                                 + " repeat send it to Domo again");
     }
@@ -46,8 +48,13 @@ class MigrationStartupCheckTest {
     void anIdempotencyKeyMustOutliveItsRequest() {
         assertThat(problems(Map.of("domo.migration-timeout", "10m", "proxy.idempotency.retention", "10m")))
                 .singleElement().asString().startsWith("PROXY_IDEMPOTENCY_RETENTION must be at least"
-                        + " DOMO_MIGRATION_TIMEOUT plus 30 s (PT10M30S), not PT10M");
+                        + " DOMO_MIGRATION_TIMEOUT plus PROXY_IDEMPOTENCY_ABANDON_MARGIN (PT10M30S), not PT10M");
         assertThat(problems(Map.of("domo.migration-timeout", "10m", "proxy.idempotency.retention", "630s"))).isEmpty();
+        // The margin counts as much as the deadline.
+        assertThat(problems(Map.of("domo.migration-timeout", "10m", "proxy.idempotency.retention", "630s",
+                "proxy.idempotency.abandon-margin", "31s"))).singleElement().asString()
+                .startsWith("PROXY_IDEMPOTENCY_RETENTION must be at least DOMO_MIGRATION_TIMEOUT plus"
+                        + " PROXY_IDEMPOTENCY_ABANDON_MARGIN (PT10M31S), not PT10M30S");
         // Nor past the database's last date, which every keyed write would then fail on.
         assertThat(problems(Map.of("proxy.idempotency.retention", "999999999d"))).singleElement().asString()
                 .startsWith("PROXY_IDEMPOTENCY_RETENTION must be at most 36500d (100 years)");

@@ -62,7 +62,8 @@ class PlanStartupCheckTest {
     void anIdempotencyKeyMustOutliveItsUploadsPreflight() {
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.preflight-timeout", "2h")),
                 idempotency(Map.of("proxy.idempotency.retention", "2h")))).containsExactly(
-                        "PROXY_IDEMPOTENCY_RETENTION must be at least PROXY_PLAN_PREFLIGHT_TIMEOUT plus 30 s (PT2H30S),"
+                        "PROXY_IDEMPOTENCY_RETENTION must be at least PROXY_PLAN_PREFLIGHT_TIMEOUT plus"
+                                + " PROXY_IDEMPOTENCY_ABANDON_MARGIN (PT2H30S),"
                                 + " not PT2H: a key that expired while its upload could still run would let a repeat"
                                 + " store another plan");
         assertThat(PlanStartupCheck.problems(config(Map.of("proxy.plan.preflight-timeout", "2h")),

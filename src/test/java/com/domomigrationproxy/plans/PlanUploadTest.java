@@ -123,9 +123,9 @@ class PlanUploadTest {
      * A preflight answers by PROXY_PLAN_PREFLIGHT_TIMEOUT (10 s in tests) however many accounts wait
      * on the fetch pool every preflight shares (8 at a time; each read here takes the whole 2 s read
      * deadline): those not read by then block their items, named so, and would otherwise have kept
-     * the upload 16 s. Its Idempotency-Key counts as abandoned that long plus 30 s after its claim,
-     * not the migration deadline plus 30 s (33 s in tests): a repeat meanwhile is 409, not a second
-     * preflight and plan.
+     * the upload 16 s. Its Idempotency-Key counts as abandoned that long plus the abandon margin (5 s
+     * in tests) after its claim, not the migration deadline plus that margin (8 s in tests): a repeat
+     * meanwhile is 409, not a second preflight and plan.
      */
     @Test
     @Tag("timing")
@@ -152,9 +152,9 @@ class PlanUploadTest {
         assertThat(reasons.stream().filter(reason -> reason.contains("could not be read within the preflight's 10 s"
                 + " (PROXY_PLAN_PREFLIGHT_TIMEOUT); run the preflight again"))).hasSizeGreaterThanOrEqualTo(16);
 
-        // As if that upload still ran, claimed 36 s ago: past a migration's 33 s, within an upload's 40 s.
+        // As if that upload still ran, claimed 11 s ago: past a migration's 8 s, within an upload's 15 s.
         OperationRows.execute(dataSource, "UPDATE idempotency_key SET response_status = NULL, response_body = NULL,"
-                + " operation_id = NULL, created_at = now() - interval '36 seconds' WHERE idempotency_key = ?", key);
+                + " operation_id = NULL, created_at = now() - interval '11 seconds' WHERE idempotency_key = ?", key);
         long before = stored();
         Api.asOperator().header("Idempotency-Key", key).contentType("application/json").body(body)
                 .post("/api/v1/plans").then().statusCode(409)
