@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -17,22 +16,13 @@ import org.junit.jupiter.api.Test;
 import com.domomigrationproxy.plans.EventHorizon;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 
 /** With PROXY_DB_APP_ROLE set, the application role can append and complete, never rewrite or delete. */
 @QuarkusTest
-@TestProfile(TwoRoleGrantsTest.AppRole.class)
 class TwoRoleGrantsTest {
 
+    /** The tests' PROXY_DB_APP_ROLE (application.properties). */
     static final String ROLE = "proxy_app_test";
-
-    public static class AppRole implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.flyway.placeholders.appRole", ROLE);
-        }
-    }
 
     @Inject
     Flyway flyway;
