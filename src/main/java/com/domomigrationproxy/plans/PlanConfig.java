@@ -55,9 +55,9 @@ public interface PlanConfig {
     /**
      * How long a preflight waits for the candidates of the accounts its items name (fetched on a pool
      * every preflight shares); an account not read by then blocks its items, to be preflighted again.
-     * An upload's Idempotency-Key counts as abandoned this long plus 30 s after it was claimed, so a
-     * repeat never preflights and stores a plan while the first upload still does. Env
-     * PROXY_PLAN_PREFLIGHT_TIMEOUT.
+     * An upload's Idempotency-Key counts as abandoned this long plus PROXY_IDEMPOTENCY_ABANDON_MARGIN
+     * after it was claimed, so a repeat never preflights and stores a plan while the first upload
+     * still does. Env PROXY_PLAN_PREFLIGHT_TIMEOUT.
      */
     @WithDefault("10m")
     Duration preflightTimeout();
