@@ -303,6 +303,27 @@ class IdempotencyTest {
     }
 
     /**
+     * A key with no stored answer is held for the migration deadline plus
+     * PROXY_IDEMPOTENCY_ABANDON_MARGIN (3 s and 5 s in tests) from its claim: a repeat just before
+     * is told the first still runs, one just after gets the answer rebuilt from the operation.
+     */
+    @Test
+    void aKeyWithoutAnAnswerIsTakenOverOnceTheDeadlineAndTheAbandonMarginHavePassed() {
+        String datasource = Api.uniqueDatasourceId();
+        String key = "margin-" + UUID.randomUUID();
+        String operationId = reverse(datasource, key).then().statusCode(200).extract().path("operationId");
+        Duration held = idempotency.abandonedAfter(DomoWireMock.MIGRATION_TIMEOUT);
+        assertThat(held).as("the setting, not a margin of the store's own").isEqualTo(Duration.ofSeconds(8));
+        forgetTheAnswer(key, held.minusSeconds(2));
+        reverse(datasource, key).then().statusCode(409)
+                .body("type", equalTo("urn:problem-type:domo-migration-proxy:idempotent-request-in-progress"));
+        forgetTheAnswer(key, held.plusSeconds(2));
+        reverse(datasource, key).then().statusCode(200).header("Idempotent-Replayed", "true")
+                .body("operationId", equalTo(operationId)).body("toe", equalTo("T-IDEM"));
+        domo.verify(1, postRequestedFor(urlEqualTo(DOMO_PREFIX + "/" + datasource + "/reverse")));
+    }
+
+    /**
      * The first request recorded its operation but its answer was never stored (the process died):
      * a repeat gets the status the operation's outcome calls for, so a 200 still means that Domo
      * answered with a result.
@@ -476,7 +497,6 @@ class IdempotencyTest {
         }
     }
 
-    /** As if the process died after recording the outcome: no stored answer, and old enough to count as abandoned. */
     /** A repeat rebuilt from the record of a 200 that gave no result: 502, as the first request got. */
     private static void rebuiltWithoutAResult(String datasource, String key) {
         reverse(datasource, key).then().statusCode(502).header("Idempotent-Replayed", "true")
@@ -485,9 +505,16 @@ class IdempotencyTest {
                         + " answer 200 from Domo without a result it could be sure of; "));
     }
 
+    /** As if the process died after recording the outcome: no stored answer, and old enough to count as abandoned. */
     private void forgetTheAnswer(String key) {
+        forgetTheAnswer(key, Duration.ofMinutes(5));
+    }
+
+    /** As {@link #forgetTheAnswer(String)}, the key claimed this long ago. */
+    private void forgetTheAnswer(String key, Duration claimedAgo) {
         OperationRows.execute(dataSource, "UPDATE idempotency_key SET response_status = NULL, response_body = NULL,"
-                + " created_at = now() - interval '5 minutes' WHERE idempotency_key = ?", key);
+                + " created_at = now() - make_interval(secs => ?) WHERE idempotency_key = ?",
+                claimedAgo.toMillis() / 1000.0, key);
     }
 
     /** Domo answers the reversal of this data source with this status and JSON body. */
