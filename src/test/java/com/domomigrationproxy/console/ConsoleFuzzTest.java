@@ -73,7 +73,7 @@ class ConsoleFuzzTest {
 
     /**
      * One client for the run's two thousand requests, its connections kept open (REST Assured set
-     * up a client and a connection for each, about half of the test's time).
+     * up a client and a connection for each, a fifth of the test's time).
      */
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();

@@ -440,8 +440,11 @@ class RequestValidationTest {
                     { "application/json", "a/" }, { "application/json", "/" }, { "application/json", "text/csv;;" },
                     { "application/json", "application/json; charset" }, { "application/json;q=abc" },
                     { "application/json", "a/b c" }, { "application/json", "\"a/b\"" } }) {
+                // HTTP/1.1: the subject is the Accept header, and the JDK's client misreads some h2c
+                // upgrades answered with a large page (docs/api.md, "Java's HttpClient over http://"),
+                // as the audit pages are once the suite has written its trail.
                 HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .header("X-API-Key", TestCredentials.AUDITOR_KEY);
+                        .version(HttpClient.Version.HTTP_1_1).header("X-API-Key", TestCredentials.AUDITOR_KEY);
                 for (String line : accept) {
                     request.header("Accept", line);
                 }
