@@ -25,4 +25,12 @@ public interface IdempotencyConfig {
      */
     @WithDefault("30s")
     Duration abandonMargin();
+
+    /**
+     * How long a claim for a request with this deadline holds its key: the deadline plus the
+     * abandon margin. A claim with no answer after that belongs to a request that died.
+     */
+    default Duration abandonedAfter(Duration deadline) {
+        return deadline.plus(abandonMargin());
+    }
 }

@@ -50,23 +50,20 @@ public class IdempotencyStore {
 
     private final DataSource dataSource;
     private final Duration retention;
-    private final Duration abandonMargin;
+    private final IdempotencyConfig config;
     private final Duration abandonedAfter;
 
     @Inject
     IdempotencyStore(DataSource dataSource, IdempotencyConfig config, DomoConfig domo) {
         this.dataSource = dataSource;
         this.retention = config.retention();
-        this.abandonMargin = config.abandonMargin();
-        this.abandonedAfter = abandonedAfter(domo.migrationTimeout());
+        this.config = config;
+        this.abandonedAfter = config.abandonedAfter(domo.migrationTimeout());
     }
 
-    /**
-     * How long a claim for a request with this deadline holds its key: the deadline plus
-     * PROXY_IDEMPOTENCY_ABANDON_MARGIN. A claim with no answer after that belongs to a request that died.
-     */
+    /** {@link IdempotencyConfig#abandonedAfter(Duration)}: how long a request with this deadline holds its key. */
     public Duration abandonedAfter(Duration deadline) {
-        return deadline.plus(abandonMargin);
+        return config.abandonedAfter(deadline);
     }
 
     /** Who a key belongs to: the principal as it authenticated. */

@@ -87,7 +87,7 @@ class MigrationStartupCheck {
                 // None: a key would be taken over while its request's outcome is still being recorded.
                 .positive("PROXY_IDEMPOTENCY_ABANDON_MARGIN", idempotency.abandonMargin());
         // A key is taken over once its request counts as abandoned: it must outlive that moment.
-        Duration running = domo.migrationTimeout().plus(idempotency.abandonMargin());
+        Duration running = idempotency.abandonedAfter(domo.migrationTimeout());
         if (idempotency.retention().compareTo(running) < 0) {
             problems.add("PROXY_IDEMPOTENCY_RETENTION must be at least DOMO_MIGRATION_TIMEOUT plus "
                     + "PROXY_IDEMPOTENCY_ABANDON_MARGIN (" + running + "), not " + idempotency.retention()

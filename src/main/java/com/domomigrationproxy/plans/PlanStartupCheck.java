@@ -26,7 +26,7 @@ class PlanStartupCheck {
     static List<String> problems(PlanConfig config, IdempotencyConfig idempotency) {
         SettingProblems problems = new SettingProblems();
         // An upload's key is taken over once its preflight counts as abandoned: it must outlive that moment.
-        Duration running = config.preflightTimeout().plus(idempotency.abandonMargin());
+        Duration running = idempotency.abandonedAfter(config.preflightTimeout());
         if (idempotency.retention().compareTo(running) < 0) {
             problems.add("PROXY_IDEMPOTENCY_RETENTION must be at least PROXY_PLAN_PREFLIGHT_TIMEOUT plus "
                     + "PROXY_IDEMPOTENCY_ABANDON_MARGIN (" + running + "), not " + idempotency.retention()
