@@ -25,11 +25,11 @@ head AS (
  RETURNING seq, prev_hash, hash),
 changed AS (
     INSERT INTO operation (operation_id, direction, datasource_id, account_id, catalog_name, schema_name, table_name,
-                           requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes, state,
+                           requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes_digest, state,
                            intent_seq, intent_prev_hash, intent_hash)
-    VALUES ((SELECT id FROM ids), 'V1_TO_V2', 'pgbench-' || :client_id || '-' || :n, '1', 'BenchCatalog', 'BenchSchema',
-            'BenchTable', 'bench', now(), md5(:n::text), 'api-key', '127.0.0.1', NULL, NULL, 'PENDING',
-            (SELECT seq FROM head), (SELECT prev_hash FROM head), (SELECT hash FROM head)))
+    SELECT (SELECT id FROM ids), 'V1_TO_V2', 'pgbench-' || :client_id || '-' || :n, '1', 'BenchCatalog', 'BenchSchema',
+           'BenchTable', 'bench', now(), md5(:n::text), 'api-key', '127.0.0.1', NULL, operation_grant_digest('{}'), 'PENDING',
+           head.seq, head.prev_hash, head.hash FROM head)
 INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
 SELECT head.seq, (SELECT id FROM ids), 'INTENT', NULL, NULL, head.prev_hash, head.hash FROM head
 RETURNING operation_id \gset

@@ -14,8 +14,8 @@ BEGIN
         RETURN;
     END IF;
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), app_role);
-    EXECUTE format('REVOKE ALL ON operation, audit_event, audit_chain_head FROM %I', app_role);
-    EXECUTE format('GRANT SELECT, INSERT ON operation, audit_event TO %I', app_role);
+    EXECUTE format('REVOKE ALL ON operation, operation_grant, audit_event, audit_chain_head FROM %I', app_role);
+    EXECUTE format('GRANT SELECT, INSERT ON operation, operation_grant, audit_event TO %I', app_role);
     EXECUTE format('GRANT UPDATE (state, toe, start_time, end_time, error_message, upstream_status, duration_ms,'
         ' completed_at, outcome_seq, outcome_prev_hash, outcome_hash, reconciled_state, reconciled_at,'
         ' reconciliation_note, reconciled_by, reconciliation_seq, reconciliation_prev_hash, reconciliation_hash,'

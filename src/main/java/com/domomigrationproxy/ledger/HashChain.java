@@ -79,13 +79,14 @@ public final class HashChain {
     /**
      * An operation row inserted with its link, and its event: the head advances first and the row
      * takes the link the head returns, in the statement that inserts the event, so that the row
-     * carries its link from the start. Parameters: the payload, the row's values, the event's
-     * operation id and kind.
+     * carries its link from the start. The row's values are taken per row of the head, so after its
+     * row lock (a new grant is stored by its values under that lock, V24). Parameters: the payload,
+     * the row's values, the event's operation id and kind.
      */
     private static final String APPEND_INSERT = "WITH " + HEAD.formatted("") + ",\n" + """
             changed AS (
                 INSERT INTO operation (%1$s, %3$s_seq, %3$s_prev_hash, %3$s_hash)
-                VALUES (%2$s, (SELECT seq FROM head), (SELECT prev_hash FROM head), (SELECT hash FROM head)))
+                SELECT %2$s, head.seq, head.prev_hash, head.hash FROM head)
             INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
             SELECT seq, ?, ?, NULL, NULL, prev_hash, hash FROM head
             RETURNING seq, prev_hash, hash, recorded_at""";

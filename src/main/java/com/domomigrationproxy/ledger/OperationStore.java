@@ -605,8 +605,8 @@ public class OperationStore {
         try {
             return HashChain.appendInsert(connection, """
                     operation_id, direction, datasource_id, account_id, catalog_name, schema_name, table_name,
-                    requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes, state""",
-                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING'",
+                    requested_by, requested_at, request_id, auth_method, client_address, plan_id, scopes_digest, state""",
+                    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, operation_grant_digest(?), 'PENDING'",
                     new Object[] { pending.operationId(), intent.direction(), intent.datasourceId(),
                             intent.accountId(), intent.catalog(), intent.schema(), intent.table(),
                             intent.requestedBy(), intent.requestedAt(), intent.requestId(), intent.authMethod(),

@@ -43,6 +43,14 @@ class TwoRoleGrantsTest {
             app.setAutoCommit(false);
             sql.execute("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method, request_id,"
                     + " requested_at, state) VALUES ('" + id + "', 'V2_TO_V1', 'ds-role', 'someone', 'jwt', 'r', now(), 'PENDING')");
+            // A grant is stored once, by the role, whether the row names it (this release) or holds its text
+            // (the release before V24, during a rolling upgrade).
+            sql.execute("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method, request_id,"
+                    + " requested_at, state, scopes_digest) VALUES (gen_random_uuid(), 'V2_TO_V1', 'ds-role-1', 'someone',"
+                    + " 'jwt', 'r', now(), 'PENDING', operation_grant_digest('{\"accounts\":[\"role\"]}'))");
+            sql.execute("INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method, request_id,"
+                    + " requested_at, state, scopes) VALUES (gen_random_uuid(), 'V2_TO_V1', 'ds-role-2', 'someone',"
+                    + " 'jwt', 'r', now(), 'PENDING', '{\"accounts\":[\"role-2\"]}')");
             // The outcome with its copy of the event's link, on a row the statement first locks, as the service writes it.
             assertThat(sql.executeQuery("SELECT operation_id FROM operation WHERE operation_id = '" + id + "' FOR UPDATE")
                     .next()).isTrue();
@@ -110,6 +118,9 @@ class TwoRoleGrantsTest {
                     "DELETE FROM operation WHERE operation_id = '" + id + "'",
                     "TRUNCATE operation CASCADE",
                     "DELETE FROM audit_event WHERE seq = -1",
+                    "UPDATE operation_grant SET scopes = scopes WHERE digest IS NULL",
+                    "DELETE FROM operation_grant WHERE digest IS NULL",
+                    "UPDATE operation SET scopes_digest = NULL WHERE operation_id = '" + id + "'",
                     "UPDATE audit_event SET hash = hash WHERE seq = -1",
                     "UPDATE audit_checkpoint SET hash = hash WHERE id = -1",
                     "DELETE FROM audit_checkpoint WHERE id = -1",
