@@ -65,18 +65,50 @@ class OperationGrantTest {
                 .body("scopes.accounts", org.hamcrest.Matchers.contains("1", account));
     }
 
+    /**
+     * Writers that store one new grant at once, with and without an Idempotency-Key (whose
+     * transaction holds the grant until it commits): each stores it under the chain head's lock, so
+     * none waits on another's uncommitted grant while holding the head.
+     */
+    @Test
+    void concurrentFirstUsesOfOneGrantStoreItOnce() throws Exception {
+        String account = "together-" + System.nanoTime();
+        String jwt = Tokens.claims("grant-together", "operator")
+                .claim("domo_scopes", Map.of("accounts", List.of("1", account))).sign(Tokens.privateKey());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<String>> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                String key = i % 2 == 0 ? UUID.randomUUID().toString() : null;
+                ids.add(pool.submit(() -> migrate(jwt, key)));
+            }
+            for (java.util.concurrent.Future<String> id : ids) {
+                assertThat(id.get(60, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String text = "{\"accounts\":[\"1\",\"" + account + "\"]}";
+        assertThat(OperationRows.query(dataSource, "SELECT 1 FROM operation_grant WHERE scopes = ?", text)).hasSize(1);
+        assertThat(OperationRows.query(dataSource, "SELECT 1 FROM operation WHERE scopes_digest = ?", sha256(text)))
+                .hasSize(16);
+    }
+
     @Test
     void aRowWrittenAsThePreviousReleaseWritesItGetsItsDigest() throws SQLException {
         String text = "{\"accounts\":[\"previous-" + System.nanoTime() + "\"]}";
+        String id = UUID.randomUUID().toString();
         try (Connection connection = connect(); Statement sql = connection.createStatement()) {
             connection.setAutoCommit(false);
-            try (ResultSet row = sql.executeQuery("INSERT INTO operation (operation_id, direction, datasource_id,"
-                    + " requested_by, auth_method, request_id, requested_at, state, scopes) VALUES ('" + UUID.randomUUID()
-                    + "', 'V2_TO_V1', 'ds-previous', 'someone', 'jwt', 'r', now(), 'PENDING', '" + text
-                    + "') RETURNING scopes_digest, scopes")) {
+            sql.execute(PREVIOUS_RELEASE.formatted("'" + id + "', 'V2_TO_V1', 'ds-previous', 'someone', 'jwt', 'r', now(),"
+                    + " '" + text + "'", id));
+            try (ResultSet row = sql.executeQuery("SELECT o.scopes_digest, o.scopes, o.intent_seq = e.seq"
+                    + " FROM operation o JOIN audit_event e ON e.operation_id = o.operation_id WHERE o.operation_id = '"
+                    + id + "'")) {
                 assertThat(row.next()).isTrue();
                 assertThat(row.getBytes(1)).isEqualTo(sha256(text));
                 assertThat(row.getString(2)).isEqualTo(text);
+                assertThat(row.getBoolean(3)).isTrue();
             }
             try (ResultSet grant = sql.executeQuery("SELECT count(*) FROM operation_grant WHERE scopes = '" + text + "'")) {
                 assertThat(grant.next()).isTrue();
@@ -85,6 +117,21 @@ class OperationGrantTest {
             connection.rollback();
         }
     }
+
+    /** How the release before V24 inserted an operation row with its INTENT event: the grant's text, no digest. */
+    private static final String PREVIOUS_RELEASE = """
+            WITH head AS (
+                UPDATE audit_chain_head
+                   SET seq = seq + 1, prev_hash = hash,
+                       hash = encode(sha256(convert_to(hash || chr(10) || 'payload', 'UTF8')), 'hex')
+                 WHERE id = 1
+             RETURNING seq, prev_hash, hash),
+            changed AS (
+                INSERT INTO operation (operation_id, direction, datasource_id, requested_by, auth_method, request_id,
+                                       requested_at, scopes, state, intent_seq, intent_prev_hash, intent_hash)
+                VALUES (%s, 'PENDING', (SELECT seq FROM head), (SELECT prev_hash FROM head), (SELECT hash FROM head)))
+            INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
+            SELECT seq, '%s', 'INTENT', NULL, NULL, prev_hash, hash FROM head""";
 
     @Test
     void aGrantIsNeverChangedNorStoredUnderAnotherDigest() throws SQLException {
@@ -139,9 +186,17 @@ class OperationGrantTest {
         });
     }
 
-    /** A recorded migration's id: Domo's answer (this class stubs none) does not matter here. */
     private static String migrate(String jwt) {
-        String id = given().auth().oauth2(jwt).contentType("application/json")
+        return migrate(jwt, null);
+    }
+
+    /** A recorded migration's id: Domo's answer (this class stubs none) does not matter here. */
+    private static String migrate(String jwt, String idempotencyKey) {
+        var request = given().auth().oauth2(jwt).contentType("application/json");
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        String id = request
                 .body("{\"accountId\":\"1\",\"catalog\":\"c\",\"schema\":\"s\",\"table\":\"t\"}")
                 .post("/api/v1/datasources/" + Api.uniqueDatasourceId() + "/migrations").then().extract().path("operationId");
         assertThat(id).isNotNull();
