@@ -194,6 +194,7 @@ public class Ledger {
             query(connection, OperationRows.SELECT_WITH_EVENT_LINKS, List.of(), rows -> {
                 OperationRows.Columns columns = new OperationRows.Columns(rows);
                 int[][] eventLinks = OperationRows.eventLinkColumns(rows);
+                int grantRenamed = rows.findColumn(OperationRows.GRANT_RENAMED);
                 FetchSize fetch = new FetchSize(rows);
                 while (rows.next()) {
                     Operation operation;
@@ -204,6 +205,11 @@ public class Ledger {
                         continue;
                     }
                     fetch.read(operation.scopesLength());
+                    if (rows.getBoolean(grantRenamed)) {
+                        // The release after V24 reads the grant by its digest: one that names another is caught now.
+                        verifier.unreadable(operation.operationId(), "names by its scopes_digest a grant other than its scopes");
+                        continue;
+                    }
                     verifier.acceptOperation(operation, OperationRows.eventLinks(rows, eventLinks));
                 }
             });

@@ -36,10 +36,13 @@ final class OperationRows {
     /**
      * {@link #SELECT} and, next to the row's copy, the links of the operation's events themselves
      * (columns {@code event_intent_seq}, …, one index range of {@code uq_audit_event_operation_kind}
-     * per operation), for the verifier to compare; {@link #eventLinks} reads them.
+     * per operation), for the verifier to compare; {@link #eventLinks} reads them. And whether the
+     * grant the row names ({@code scopes_digest}, V24) is another than the text it holds, which the
+     * INTENT event covers ({@link #GRANT_RENAMED}).
      */
     static final String SELECT_WITH_EVENT_LINKS = """
-            SELECT o.*, l.*
+            SELECT o.*, l.*,
+                   o.scopes_digest IS DISTINCT FROM sha256(convert_to(o.scopes, 'UTF8')) AS grant_renamed
             FROM operation o
             CROSS JOIN LATERAL (
                 SELECT max(e.seq) FILTER (WHERE e.kind = 'INTENT') AS event_intent_seq,
@@ -55,6 +58,9 @@ final class OperationRows {
                        max(e.prev_hash) FILTER (WHERE e.kind = 'REVIEW') AS event_review_prev_hash,
                        max(e.hash) FILTER (WHERE e.kind = 'REVIEW') AS event_review_hash
                 FROM audit_event e WHERE e.operation_id = o.operation_id) l""";
+
+    /** The column of {@link #SELECT_WITH_EVENT_LINKS} that is true where a row's digest does not name its text. */
+    static final String GRANT_RENAMED = "grant_renamed";
 
     /** Column positions of one result set, and the grant its last row held. */
     static final class Columns {

@@ -133,6 +133,33 @@ class OperationGrantTest {
             INSERT INTO audit_event (seq, operation_id, kind, subject, payload, prev_hash, hash)
             SELECT seq, '%s', 'INTENT', NULL, NULL, prev_hash, hash FROM head""";
 
+    /** A row made to name another grant behind the service's back is found by the integrity check. */
+    @Test
+    void aRowNamingAnotherGrantThanItsTextIsCaught() {
+        String jwt = Tokens.claims("grant-renamed", "operator")
+                .claim("domo_scopes", Map.of("accounts", List.of("1"))).sign(Tokens.privateKey());
+        String id = migrate(jwt);
+        assertThat(integrity().getBoolean("valid")).isTrue();
+        String other = "{\"accounts\":[\"1\",\"renamed-" + System.nanoTime() + "\"]}";
+        OperationRows.query(dataSource, "SELECT operation_grant_digest(?)", other);
+        OperationRows.executeBypassingTriggers(dataSource, "UPDATE operation SET scopes_digest = ? WHERE operation_id = ?::uuid",
+                sha256(other), id);
+        try {
+            var report = integrity();
+            assertThat(report.getBoolean("valid")).isFalse();
+            assertThat(report.getString("firstInvalid.operationId")).isEqualTo(id);
+            assertThat(report.getString("firstInvalid.reason")).contains("scopes_digest", "altered");
+        } finally {
+            OperationRows.executeBypassingTriggers(dataSource, "UPDATE operation SET scopes_digest = ? WHERE operation_id = ?::uuid",
+                    sha256("{\"accounts\":[\"1\"]}"), id);
+        }
+        assertThat(integrity().getBoolean("valid")).isTrue();
+    }
+
+    private static io.restassured.path.json.JsonPath integrity() {
+        return Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).extract().jsonPath();
+    }
+
     @Test
     void aGrantIsNeverChangedNorStoredUnderAnotherDigest() throws SQLException {
         String text = "{\"accounts\":[\"fixed-" + System.nanoTime() + "\"]}";
