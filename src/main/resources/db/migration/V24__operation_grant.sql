@@ -5,7 +5,7 @@
 -- rows are never changed or deleted), and each operation names its grant by that digest. The
 -- column `scopes` stays, filled from the digest, for the previous release, whose replicas read it
 -- and write it during a rolling upgrade; a later release, once no replica of this one's
--- predecessor can run, drops it (deploying.md, "Compatibility").
+-- predecessor can run, drops it (deploying.md, "Upgrading").
 CREATE TABLE operation_grant (
     digest bytea NOT NULL,
     scopes text  NOT NULL,

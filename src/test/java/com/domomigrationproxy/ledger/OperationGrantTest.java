@@ -3,6 +3,7 @@ package com.domomigrationproxy.ledger;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.contains;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -12,9 +13,14 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -28,6 +34,8 @@ import com.domomigrationproxy.support.SchemaUpgrade;
 import com.domomigrationproxy.support.Tokens;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
 
 /**
  * Each grant is stored once (V24): operations name it by the SHA-256 of its text, and the column
@@ -62,7 +70,7 @@ class OperationGrantTest {
         assertThat(OperationRows.query(dataSource, "SELECT 1 FROM operation_grant WHERE scopes = ?", text)).hasSize(1);
         // The API shows the grant as before.
         Api.asAuditor().get("/api/v1/audit/operations/" + first).then().statusCode(200)
-                .body("scopes.accounts", org.hamcrest.Matchers.contains("1", account));
+                .body("scopes.accounts", contains("1", account));
     }
 
     /**
@@ -75,15 +83,15 @@ class OperationGrantTest {
         String account = "together-" + System.nanoTime();
         String jwt = Tokens.claims("grant-together", "operator")
                 .claim("domo_scopes", Map.of("accounts", List.of("1", account))).sign(Tokens.privateKey());
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<java.util.concurrent.Future<String>> ids = new java.util.ArrayList<>();
+            List<Future<String>> ids = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
                 String key = i % 2 == 0 ? UUID.randomUUID().toString() : null;
                 ids.add(pool.submit(() -> migrate(jwt, key)));
             }
-            for (java.util.concurrent.Future<String> id : ids) {
-                assertThat(id.get(60, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+            for (Future<String> id : ids) {
+                assertThat(id.get(60, TimeUnit.SECONDS)).isNotNull();
             }
         } finally {
             pool.shutdownNow();
@@ -145,7 +153,7 @@ class OperationGrantTest {
         OperationRows.executeBypassingTriggers(dataSource, "UPDATE operation SET scopes_digest = ? WHERE operation_id = ?::uuid",
                 sha256(other), id);
         try {
-            var report = integrity();
+            JsonPath report = integrity();
             assertThat(report.getBoolean("valid")).isFalse();
             assertThat(report.getString("firstInvalid.operationId")).isEqualTo(id);
             assertThat(report.getString("firstInvalid.reason")).contains("scopes_digest", "altered");
@@ -156,7 +164,7 @@ class OperationGrantTest {
         assertThat(integrity().getBoolean("valid")).isTrue();
     }
 
-    private static io.restassured.path.json.JsonPath integrity() {
+    private static JsonPath integrity() {
         return Api.asAuditor().get("/api/v1/audit/integrity").then().statusCode(200).extract().jsonPath();
     }
 
@@ -219,7 +227,7 @@ class OperationGrantTest {
 
     /** A recorded migration's id: Domo's answer (this class stubs none) does not matter here. */
     private static String migrate(String jwt, String idempotencyKey) {
-        var request = given().auth().oauth2(jwt).contentType("application/json");
+        RequestSpecification request = given().auth().oauth2(jwt).contentType("application/json");
         if (idempotencyKey != null) {
             request.header("Idempotency-Key", idempotencyKey);
         }
