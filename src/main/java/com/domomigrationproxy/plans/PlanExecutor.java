@@ -16,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -100,6 +102,10 @@ class PlanExecutor {
     private volatile int share;
     /** Whether, at the last pass, a plan that could send an item got less than its share for want of free slots. */
     private volatile boolean starved;
+    /** One pass of {@link #dispatch(List)} at a time (the poll's or a worker's hand-over): share and starved are a pass's. */
+    private final ReentrantLock dispatching = new ReentrantLock();
+    /** A pass was asked for while one was under way: that one runs again, so no freed slot waits for the next poll. */
+    private final AtomicBoolean dispatchWanted = new AtomicBoolean();
     /**
      * When each running plan last had an item claimed on this replica (a count, not a time), so that
      * a pass serves first the plans that waited longest; a plan not in it was never served here.
@@ -182,7 +188,7 @@ class PlanExecutor {
             }
             // Only running plans can want slots: an idle replica asks nothing more.
             if (!running.isEmpty() && System.nanoTime() - pausedUntilNanos.get() >= 0) {
-                dispatch(items.wanting());
+                dispatchNow();
             }
         } catch (RuntimeException e) {
             LOG.warnf("Plan executor pass failed: %s", e);
@@ -457,6 +463,35 @@ class PlanExecutor {
             LOG.warnf("Plan %s: worker stopped: %s", first.planId(), e.getMessage());
         } finally {
             freeSlot(first.planId());
+            handOver();
+        }
+    }
+
+    /**
+     * A slot freed while a plan waits for one (the last pass left it short of its share) goes to the
+     * plan served longest ago at once: with more plans than slots, each slot ran one item per poll.
+     */
+    private void handOver() {
+        if (!starved || stopping || System.nanoTime() - pausedUntilNanos.get() < 0) {
+            return;
+        }
+        try {
+            dispatchNow();
+        } catch (RuntimeException e) {
+            LOG.warnf("Plan items not handed a freed slot now (the next poll does): %s", e.getMessage());
+        }
+    }
+
+    /** A pass of {@link #dispatch(List)}, or none while another runs: that one then runs again. */
+    private void dispatchNow() {
+        dispatchWanted.set(true);
+        while (dispatchWanted.get() && dispatching.tryLock()) {
+            try {
+                dispatchWanted.set(false);
+                dispatch(items.wanting());
+            } finally {
+                dispatching.unlock();
+            }
         }
     }
 

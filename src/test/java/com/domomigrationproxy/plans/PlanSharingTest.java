@@ -28,7 +28,10 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 
-/** With more running plans than a replica has slots, the slots go round: every plan moves, none waits for another to drain. */
+/**
+ * With more running plans than a replica has slots, the slots go round: every plan moves, none waits
+ * for another to drain, and a slot given back goes to the next plan at once, not at the next poll.
+ */
 @QuarkusTest
 @Tag("timing")
 @TestProfile(PlanSharingTest.TwoSlots.class)
@@ -37,7 +40,8 @@ class PlanSharingTest {
     public static class TwoSlots implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("proxy.plan.replica-concurrency", "2");
+            // Polls far apart: a slot that waited for the next one would show.
+            return Map.of("proxy.plan.replica-concurrency", "2", "proxy.plan.poll-interval", "5s");
         }
     }
 
@@ -70,6 +74,10 @@ class PlanSharingTest {
         for (String account : accounts) { // shown: the rest need not take a second each
             stubMigrations(domo, account, 0);
         }
+        // The slots keep going round as items end: waiting for a poll, each slot would run one item per 5 s
+        // and the 12 or more items left would take half a minute.
+        await().atMost(Duration.ofSeconds(12)).until(() -> plans.stream().allMatch(id -> plan(id).getInt(
+                "counts.COMPLETE") == 6));
         for (String id : plans) {
             assertThat(awaitState(id, "FINISHED", Duration.ofSeconds(60)).getInt("counts.COMPLETE")).isEqualTo(6);
         }
