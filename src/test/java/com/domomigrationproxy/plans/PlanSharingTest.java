@@ -74,8 +74,8 @@ class PlanSharingTest {
         for (String account : accounts) { // shown: the rest need not take a second each
             stubMigrations(domo, account, 0);
         }
-        // The slots keep going round as items end: waiting for a poll, each slot would run one item per 5 s
-        // and the 12 or more items left would take half a minute.
+        // The slots keep going round as items end: waiting for a poll, each slot would run one item per 5 s,
+        // and the items still waiting took about half a minute (this failed so before the hand-over).
         await().atMost(Duration.ofSeconds(12)).until(() -> plans.stream().allMatch(id -> plan(id).getInt(
                 "counts.COMPLETE") == 6));
         for (String id : plans) {
