@@ -6,9 +6,9 @@
 #                                      accounts (3 times), and one 10,000-item plan run at maxConcurrency 8
 #                                      against an upstream that answers each migration in 200 ms
 #   deploy/bench/plans.sh --no-build   reuse target/quarkus-app
-#   deploy/bench/plans.sh --plans 4    the run is four plans side by side, each over its own quarter
-#                                      of the accounts, started back to back: more demand than the
-#                                      replica's slots, so the slots go round between plans
+#   deploy/bench/plans.sh --plans 20   the run is twenty plans side by side, each over its own 5 of
+#                                      the accounts, started back to back: more plans than the
+#                                      replica's 16 slots, so the slots go round between plans
 #
 # Options: --items N (10000), --accounts N (100), --delay SECONDS (0.2), --concurrency N (8, each
 # plan's maxConcurrency), --creations N (3), --plans N (1), --slots N (16, the service's
