@@ -144,7 +144,7 @@ estate 0 $(( ACCOUNTS - 1 )) >"$WORK/plan.csv"
 
 # create FILE NAME EXPECTED_READY: a plan from the CSV, in CREATED_ID, CREATED_HASH and CREATED_S (seconds).
 create() {
-    local code
+    local code ready
     read -r code CREATED_S < <(curl -s -o "$WORK/created.json" -w '%{http_code} %{time_total}\n' \
         -H "X-API-Key: $OPERATOR_KEY" -H 'Content-Type: text/csv' --data-binary "@$1" \
         "$SERVICE/api/v1/plans?name=$2&maxConcurrency=$CONCURRENCY")

@@ -187,7 +187,7 @@ class PlanExecutor {
                 holdBackUntil(rateLimitedUntilNanos.get());
             }
             // Only running plans can want slots: an idle replica asks nothing more.
-            if (!running.isEmpty() && System.nanoTime() - pausedUntilNanos.get() >= 0) {
+            if (!running.isEmpty() && !heldBack()) {
                 dispatchNow();
             }
         } catch (RuntimeException e) {
@@ -245,7 +245,7 @@ class PlanExecutor {
      */
     private void probeDomo() {
         boolean breakerOpen = domo.circuitState() != CircuitBreakerState.CLOSED;
-        if (System.nanoTime() - pausedUntilNanos.get() < 0 || (!breakerOpen && turnedAway == null)) {
+        if (heldBack() || (!breakerOpen && turnedAway == null)) {
             return;
         }
         try {
@@ -446,7 +446,7 @@ class PlanExecutor {
             PlanItems.Claim claim = first;
             while (claim != null) {
                 Optional<Settlement> settlement = run(claim);
-                boolean more = !stopping && System.nanoTime() - pausedUntilNanos.get() >= 0
+                boolean more = !stopping && !heldBack()
                         && !(starved && used(first.planId()) >= share);
                 if (settlement.isPresent()) {
                     claim = items.settle(claim, settlement.get().state(), settlement.get().note(),
@@ -472,7 +472,7 @@ class PlanExecutor {
      * plan served longest ago at once: with more plans than slots, each slot ran one item per poll.
      */
     private void handOver() {
-        if (!starved || stopping || System.nanoTime() - pausedUntilNanos.get() < 0) {
+        if (!starved || stopping || heldBack()) {
             return;
         }
         try {
@@ -480,6 +480,11 @@ class PlanExecutor {
         } catch (RuntimeException e) {
             LOG.warnf("Plan items not handed a freed slot now (the next poll does): %s", e.getMessage());
         }
+    }
+
+    /** Whether this replica still holds every plan's items back (Domo's 429, an open breaker, a refusal, the audit store). */
+    private boolean heldBack() {
+        return System.nanoTime() - pausedUntilNanos.get() < 0;
     }
 
     /** A pass of {@link #dispatch(List)}, or none while another runs: that one then runs again. */
